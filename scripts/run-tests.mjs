@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Runs every compiled test file (dist/**/*.test.js) with Node's built-in test runner.
+// Usage: node scripts/run-tests.mjs [substring ...]   (only files whose path contains one of them)
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = 'dist';
+if (!existsSync(root)) {
+  console.error('dist/ is missing: run `npm run build` first.');
+  process.exit(2);
+}
+const files = [];
+(function walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (name.endsWith('.test.js')) files.push(p);
+  }
+})(root);
+const filters = process.argv.slice(2);
+const selected = files.filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
+if (selected.length === 0) {
+  console.error(`no test files matched ${filters.join(', ') || '(all)'}`);
+  process.exit(2);
+}
+const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...selected], {
+  stdio: 'inherit',
+});
+process.exit(r.status ?? 1);

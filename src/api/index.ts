@@ -1,0 +1,6 @@
+// Public surface of the object model: GVK/GVR, object keys and metadata, Status errors,
+// label and field selectors. Every other part of kubeloop may import this folder.
+export * from './gvk.js';
+export * from './meta.js';
+export * from './status.js';
+export * from './selectors.js';

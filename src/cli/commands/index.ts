@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/** A subcommand module registers itself on the root program. */
+export type RegisterCommand = (program: Command) => void;
+
+// One line per subcommand; keep alphabetical.
+export const commands: RegisterCommand[] = [];
