@@ -1,0 +1,215 @@
+/**
+ * The decorators a controller class carries, and the metadata they record.
+ *
+ *   @Controller({ for: Widget, owns: [ConfigMap], finalizer: 'example.io/cleanup' })
+ *   @Index({ kind: Pod, name: 'spec.nodeName', extract: (p) => [p.spec?.nodeName ?? ''] })
+ *   class WidgetController implements Reconciler<Widget> { ... }
+ *
+ * `@Controller` also makes the class injectable (inversify) and adds it to a process-wide
+ * list that `kubeloop generate` and `Manager.registerAll()` read.
+ */
+import 'reflect-metadata';
+import { injectable } from 'inversify';
+import type { KubeObject } from '../api/index.js';
+import { kindRefOf, type KindLike, type KindRef } from './kinds.js';
+import type { Predicate } from './predicates.js';
+
+/** What a reconcile is about: the key of one object of the `for` kind. */
+export interface Request {
+  namespace?: string;
+  name: string;
+}
+
+/** One RBAC PolicyRule (rbac.authorization.k8s.io/v1). */
+export interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+}
+
+export interface OwnsSpec<T extends KubeObject = KubeObject> {
+  kind: KindLike<T>;
+  /** Filter the owned objects' events. */
+  predicates?: Predicate<T>[];
+}
+
+export interface WatchSpec<T extends KubeObject = KubeObject> {
+  kind: KindLike<T>;
+  /** Maps an event's object to the requests to enqueue (for old and new object on update). */
+  map: (obj: T) => Request[] | Request | undefined | null;
+  predicates?: Predicate<T>[];
+  /** Only watch this namespace (default: the manager's namespace, or all). */
+  namespace?: string;
+  /** Only watch objects matching this label selector (string form). */
+  labelSelector?: string;
+}
+
+export interface ControllerOptions<T extends KubeObject = KubeObject> {
+  /** The kind this controller reconciles. */
+  for: KindLike<T>;
+  /** Kinds whose objects carry a controller ownerReference to a `for` object. */
+  owns?: Array<KindLike | OwnsSpec>;
+  /** Other kinds, mapped to requests by a function. */
+  watches?: WatchSpec<any>[];
+  /** Filters for the `for` kind's events. */
+  predicates?: Predicate<T>[];
+  /** Workers reconciling different keys in parallel. Default 1. */
+  maxConcurrentReconciles?: number;
+  /** When set the framework adds this finalizer and calls `finalize()` on deletion. */
+  finalizer?: string;
+  /** Only watch `for` objects in this namespace (default: the manager's, or all). */
+  namespace?: string;
+  /** Only watch `for` objects whose labels match (string form, "app=web"). */
+  labelSelector?: string;
+  /** Only watch `for` objects matching this field selector ("metadata.name=x"). */
+  fieldSelector?: string;
+  /** Extra RBAC rules, merged into the generated ClusterRole. */
+  rbac?: PolicyRule[];
+  /** Controller name in metrics, logs and events. Default: the lower-cased `for` kind. */
+  name?: string;
+  /** Run only while this manager is the leader. Default true. */
+  needLeaderElection?: boolean;
+  /** Reconcile every object again after this long without an event (default off). */
+  resyncPeriodMs?: number;
+}
+
+/** Options after validation and normalization. */
+export interface ControllerMetadata {
+  target: Function;
+  name: string;
+  for: KindRef;
+  owns: Array<{ kind: KindRef; predicates: Predicate[] }>;
+  watches: Array<{ kind: KindRef; map: WatchSpec['map']; predicates: Predicate[]; namespace?: string; labelSelector?: string }>;
+  predicates: Predicate[];
+  maxConcurrentReconciles: number;
+  finalizer?: string;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  rbac: PolicyRule[];
+  needLeaderElection: boolean;
+  resyncPeriodMs?: number;
+  indexes: IndexSpec[];
+}
+
+export interface IndexSpec<T extends KubeObject = KubeObject> {
+  /** The kind whose cache gets the index. */
+  kind: KindLike<T>;
+  /** Index name, e.g. "spec.nodeName". */
+  name: string;
+  /** The index values of an object (empty: not indexed). */
+  extract: (obj: T) => string[];
+}
+
+const CONTROLLER_KEY = Symbol.for('kubeloop:controller');
+const INDEX_KEY = Symbol.for('kubeloop:indexes');
+const registry: Function[] = [];
+
+function fail(target: Function, msg: string): never {
+  throw new TypeError(`@Controller on ${target.name || 'anonymous class'}: ${msg}`);
+}
+
+function normalize(target: Function, o: ControllerOptions): ControllerMetadata {
+  if (!o || typeof o !== 'object') fail(target, 'options object is required');
+  let forKind: KindRef;
+  try {
+    forKind = kindRefOf(o.for);
+  } catch (e) {
+    fail(target, `"for": ${(e as Error).message}`);
+  }
+  const mcr = o.maxConcurrentReconciles ?? 1;
+  if (!Number.isInteger(mcr) || mcr < 1) fail(target, `maxConcurrentReconciles must be a positive integer, got ${String(mcr)}`);
+  if (o.finalizer !== undefined && (typeof o.finalizer !== 'string' || !/^[a-z0-9.-]+\/[A-Za-z0-9._-]+$|^[a-z0-9.-]+$/.test(o.finalizer))) {
+    fail(target, `finalizer "${String(o.finalizer)}" must be a qualified name like "example.com/cleanup"`);
+  }
+  const owns = (o.owns ?? []).map((x, i) => {
+    const spec = typeof x === 'object' && x !== null && 'kind' in x && typeof (x as OwnsSpec).kind === 'object' ? (x as OwnsSpec) : ({ kind: x } as OwnsSpec);
+    try {
+      return { kind: kindRefOf(spec.kind), predicates: spec.predicates ?? [] };
+    } catch (e) {
+      fail(target, `owns[${i}]: ${(e as Error).message}`);
+    }
+  });
+  const watches = (o.watches ?? []).map((w, i) => {
+    if (typeof w?.map !== 'function') fail(target, `watches[${i}]: map must be a function returning requests`);
+    try {
+      return { kind: kindRefOf(w.kind), map: w.map, predicates: w.predicates ?? [], namespace: w.namespace, labelSelector: w.labelSelector };
+    } catch (e) {
+      fail(target, `watches[${i}]: ${(e as Error).message}`);
+    }
+  });
+  for (const [i, r] of (o.rbac ?? []).entries()) {
+    if (!Array.isArray(r?.verbs) || r.verbs.length === 0) fail(target, `rbac[${i}]: verbs must be a non-empty list`);
+  }
+  return {
+    target,
+    name: o.name ?? forKind.kind.toLowerCase(),
+    for: forKind,
+    owns,
+    watches,
+    predicates: o.predicates ?? [],
+    maxConcurrentReconciles: mcr,
+    finalizer: o.finalizer,
+    namespace: o.namespace,
+    labelSelector: o.labelSelector,
+    fieldSelector: o.fieldSelector,
+    rbac: o.rbac ?? [],
+    needLeaderElection: o.needLeaderElection ?? true,
+    resyncPeriodMs: o.resyncPeriodMs,
+    indexes: [],
+  };
+}
+
+/** Class decorator declaring a controller; see ControllerOptions. */
+export function Controller<T extends KubeObject = KubeObject>(options: ControllerOptions<T>): ClassDecorator {
+  return (target) => {
+    const meta = normalize(target, options as ControllerOptions);
+    Reflect.defineMetadata(CONTROLLER_KEY, meta, target);
+    injectable()(target as unknown as new (...args: never[]) => unknown);
+    if (!registry.includes(target)) registry.push(target);
+  };
+}
+
+/**
+ * Class decorator declaring a cache index on a kind (the index exists on the shared cache
+ * and can be used by every controller through `ctx.cache(kind).byIndex(name, value)`).
+ * Put it above or below @Controller; several may be stacked.
+ */
+export function Index<T extends KubeObject = KubeObject>(spec: IndexSpec<T>): ClassDecorator {
+  return (target) => {
+    if (typeof spec?.name !== 'string' || spec.name === '') throw new TypeError(`@Index on ${target.name}: name is required`);
+    if (typeof spec.extract !== 'function') throw new TypeError(`@Index on ${target.name}: extract must be a function`);
+    kindRefOf(spec.kind);
+    const list: IndexSpec[] = Reflect.getOwnMetadata(INDEX_KEY, target) ?? [];
+    Reflect.defineMetadata(INDEX_KEY, [...list, spec as unknown as IndexSpec], target);
+  };
+}
+
+/** The metadata of a @Controller class; throws when the class is not decorated. */
+export function controllerMetadata(target: Function): ControllerMetadata {
+  const meta: ControllerMetadata | undefined = Reflect.getOwnMetadata(CONTROLLER_KEY, target);
+  if (!meta) throw new TypeError(`${target?.name || String(target)} is not a controller: decorate it with @Controller({ for: ... })`);
+  const indexes: IndexSpec[] = Reflect.getOwnMetadata(INDEX_KEY, target) ?? [];
+  return { ...meta, indexes };
+}
+
+export function isController(target: unknown): boolean {
+  return typeof target === 'function' && Reflect.hasOwnMetadata(CONTROLLER_KEY, target);
+}
+
+/** Every @Controller class evaluated so far in this process, in definition order. */
+export function registeredControllers(): readonly Function[] {
+  return registry;
+}
+
+/** Normalizes what a `watches` map function returned. */
+export function toRequests(r: Request[] | Request | undefined | null): Request[] {
+  if (!r) return [];
+  return Array.isArray(r) ? r.filter((x) => x && typeof x.name === 'string' && x.name !== '') : typeof r.name === 'string' && r.name !== '' ? [r] : [];
+}
+
+export function requestKey(r: Request): string {
+  return r.namespace ? `${r.namespace}/${r.name}` : r.name;
+}
