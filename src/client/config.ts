@@ -1,0 +1,109 @@
+/**
+ * Where a client connects and how it authenticates: a kubeconfig (file, string or the
+ * default `KUBECONFIG` / ~/.kube/config chain) or the in-cluster ServiceAccount mount.
+ * Both are turned into a client-node `KubeConfig`, whose auth machinery (client certs,
+ * bearer tokens, exec and auth-provider plugins, token files) we reuse unchanged.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+
+/** A loaded configuration: the client-node `KubeConfig` plus the default namespace. */
+export interface ClientConfig {
+  readonly kubeConfig: KubeConfig;
+  /** Namespace of the current context (in-cluster: the pod's namespace); "default" if unset. */
+  readonly namespace: string;
+}
+
+export interface LoadKubeConfigOptions {
+  /** Kubeconfig file. Default: `$KUBECONFIG` (first entry... merged by client-node), else ~/.kube/config. */
+  path?: string;
+  /** Kubeconfig YAML/JSON text, instead of a file. */
+  kubeconfig?: string;
+  /** Context to use. Default: the file's `current-context`. */
+  context?: string;
+}
+
+function namespaceOf(kc: KubeConfig): string {
+  const ctx = kc.getContextObject(kc.getCurrentContext());
+  return ctx?.namespace || 'default';
+}
+
+/** Loads a kubeconfig. Throws a clear error when the file is missing or has no usable context. */
+export function loadKubeConfig(opts: LoadKubeConfigOptions = {}): ClientConfig {
+  const kc = new KubeConfig();
+  if (opts.kubeconfig !== undefined) {
+    kc.loadFromString(opts.kubeconfig);
+  } else if (opts.path !== undefined) {
+    if (!existsSync(opts.path)) throw new Error(`kubeconfig file ${opts.path} does not exist`);
+    kc.loadFromFile(opts.path);
+  } else {
+    kc.loadFromDefault();
+  }
+  if (opts.context !== undefined) {
+    if (!kc.getContextObject(opts.context)) throw new Error(`context "${opts.context}" not found in kubeconfig`);
+    kc.setCurrentContext(opts.context);
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new Error(`kubeconfig has no cluster for context "${kc.getCurrentContext() ?? ''}"`);
+  }
+  return { kubeConfig: kc, namespace: namespaceOf(kc) };
+}
+
+/** Where the ServiceAccount volume is mounted in every pod. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+export interface InClusterOptions {
+  /** Default `${SERVICE_ACCOUNT_DIR}/token`. Re-read every minute (projected tokens rotate). */
+  tokenPath?: string;
+  /** Default `${SERVICE_ACCOUNT_DIR}/ca.crt`. */
+  caPath?: string;
+  /** Default `${SERVICE_ACCOUNT_DIR}/namespace`. */
+  namespacePath?: string;
+  /** Default `$KUBERNETES_SERVICE_HOST`. */
+  host?: string;
+  /** Default `$KUBERNETES_SERVICE_PORT`. */
+  port?: string | number;
+}
+
+/** True when the process looks like it runs in a pod (service env vars and a token file). */
+export function isInCluster(opts: InClusterOptions = {}): boolean {
+  const host = opts.host ?? process.env.KUBERNETES_SERVICE_HOST;
+  return !!host && existsSync(opts.tokenPath ?? `${SERVICE_ACCOUNT_DIR}/token`);
+}
+
+/**
+ * In-cluster configuration, as client-go's `rest.InClusterConfig`. The token is read
+ * through client-node's `tokenFile` auth provider, which re-reads the file every 60 s,
+ * so rotated projected tokens are picked up without a restart.
+ */
+export function inClusterConfig(opts: InClusterOptions = {}): ClientConfig {
+  const host = opts.host ?? process.env.KUBERNETES_SERVICE_HOST;
+  const port = String(opts.port ?? process.env.KUBERNETES_SERVICE_PORT ?? '');
+  if (!host || !port) {
+    throw new Error('unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined');
+  }
+  const tokenPath = opts.tokenPath ?? `${SERVICE_ACCOUNT_DIR}/token`;
+  const caPath = opts.caPath ?? `${SERVICE_ACCOUNT_DIR}/ca.crt`;
+  const namespacePath = opts.namespacePath ?? `${SERVICE_ACCOUNT_DIR}/namespace`;
+  if (!existsSync(tokenPath)) throw new Error(`in-cluster token file ${tokenPath} does not exist`);
+  const server = `https://${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'in-cluster', server, caFile: existsSync(caPath) ? caPath : undefined, skipTLSVerify: false }],
+    users: [{ name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile: tokenPath } } }],
+    contexts: [{ name: 'in-cluster', cluster: 'in-cluster', user: 'in-cluster' }],
+    currentContext: 'in-cluster',
+  });
+  let namespace = 'default';
+  if (existsSync(namespacePath)) namespace = readFileSync(namespacePath, 'utf8').trim() || 'default';
+  return { kubeConfig: kc, namespace };
+}
+
+/** In-cluster config when running in a pod, else the default kubeconfig (like controller-runtime's GetConfig). */
+export function autoConfig(opts: LoadKubeConfigOptions = {}): ClientConfig {
+  if (opts.path === undefined && opts.kubeconfig === undefined && !process.env.KUBECONFIG && isInCluster()) {
+    return inClusterConfig();
+  }
+  return loadKubeConfig(opts);
+}

@@ -1,0 +1,242 @@
+/**
+ * The HTTP layer: a lean `node:https` (or `node:http`) request on ONE keep-alive agent,
+ * with TLS material and auth headers taken from client-node's `KubeConfig`. Lists and
+ * watches are the hot paths of every controller, so bodies are read as raw bytes and
+ * parsed exactly once (see README.md for why we do not go through client-node's
+ * generated API classes here).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { ClientConfig } from './config.js';
+import { statusErrorFromResponse } from './errors.js';
+
+export interface TransportOptions {
+  /** `User-Agent` header. Default `kubeloop/0.1.0`. */
+  userAgent?: string;
+  /** How long auth headers (tokens from exec plugins, token files) are reused. Default 10 s. */
+  authCacheMs?: number;
+  /** Max sockets per host on the keep-alive agent. Default 64 (watches hold one each). */
+  maxSockets?: number;
+  /** Timeout of a non-streaming request, ms. Default 60 s; 0 disables. */
+  requestTimeoutMs?: number;
+}
+
+export interface RequestSpec {
+  method: string;
+  /** Absolute path, e.g. `/api/v1/namespaces/default/pods`. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: string | Buffer;
+  contentType?: string;
+  accept?: string;
+  signal?: AbortSignal;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** Thrown when a stream received no bytes for longer than its idle timeout. */
+export class IdleTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no data received for ${ms} ms`);
+    this.name = 'IdleTimeoutError';
+  }
+}
+
+export function buildQuery(query: RequestSpec['query']): string {
+  if (!query) return '';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === '') continue;
+    parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+interface Prepared {
+  mod: typeof http | typeof https;
+  base: https.RequestOptions;
+}
+
+export class Transport {
+  readonly server: URL;
+  private readonly userAgent: string;
+  private readonly authCacheMs: number;
+  private readonly maxSockets: number;
+  readonly requestTimeoutMs: number;
+  private prepared?: Promise<Prepared>;
+  private authHeaders?: { at: number; headers: Record<string, string> };
+  private agent?: http.Agent;
+
+  constructor(readonly config: ClientConfig, opts: TransportOptions = {}) {
+    const cluster = config.kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.server = new URL(cluster.server);
+    if (this.server.protocol === 'http:' && !cluster.skipTLSVerify) {
+      throw new Error(`refusing plain HTTP to ${cluster.server}: set insecure-skip-tls-verify in the kubeconfig to allow it`);
+    }
+    this.userAgent = opts.userAgent ?? 'kubeloop/0.1.0';
+    this.authCacheMs = opts.authCacheMs ?? 10_000;
+    this.maxSockets = opts.maxSockets ?? 64;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
+  }
+
+  /** TLS options and the keep-alive agent, computed once from the KubeConfig. */
+  private prepare(): Promise<Prepared> {
+    this.prepared ??= (async () => {
+      const opts: https.RequestOptions = {};
+      await this.config.kubeConfig.applyToHTTPSOptions(opts);
+      const isHttps = this.server.protocol === 'https:';
+      const cluster = this.config.kubeConfig.getCurrentCluster();
+      if (cluster?.proxyUrl) {
+        // client-node built a proxy agent for us; keep it (it is per transport anyway).
+        this.agent = opts.agent as http.Agent;
+      } else {
+        const agentOpts: https.AgentOptions = {
+          keepAlive: true,
+          maxSockets: this.maxSockets,
+          ca: opts.ca,
+          cert: opts.cert,
+          key: opts.key,
+          pfx: opts.pfx,
+          passphrase: opts.passphrase,
+          servername: (opts as { servername?: string }).servername,
+        };
+        if (opts.rejectUnauthorized !== undefined) agentOpts.rejectUnauthorized = opts.rejectUnauthorized;
+        this.agent = isHttps ? new https.Agent(agentOpts) : new http.Agent({ keepAlive: true, maxSockets: this.maxSockets });
+      }
+      return {
+        mod: isHttps ? https : http,
+        base: {
+          protocol: this.server.protocol,
+          hostname: this.server.hostname.replace(/^\[|\]$/g, ''),
+          port: this.server.port || (isHttps ? 443 : 80),
+          agent: this.agent,
+        },
+      };
+    })();
+    this.prepared.catch(() => (this.prepared = undefined));
+    return this.prepared;
+  }
+
+  /** Authorization (and impersonation) headers, refreshed every `authCacheMs` so rotating tokens are seen. */
+  private async headersFor(): Promise<Record<string, string>> {
+    const now = Date.now();
+    if (this.authHeaders && now - this.authHeaders.at < this.authCacheMs) return this.authHeaders.headers;
+    const opts: https.RequestOptions = { headers: {} };
+    await this.config.kubeConfig.applyToHTTPSOptions(opts);
+    (opts.agent as http.Agent | undefined)?.destroy?.();
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.headers ?? {})) {
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+    }
+    if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    this.authHeaders = { at: now, headers };
+    return headers;
+  }
+
+  private pathPrefix(): string {
+    const p = this.server.pathname;
+    return p === '/' ? '' : p.replace(/\/$/, '');
+  }
+
+  /** Opens a request and resolves with the response once headers arrive. Non-2xx becomes a StatusError. */
+  async open(spec: RequestSpec, idleTimeoutMs = 0): Promise<{ res: IncomingMessage; req: http.ClientRequest }> {
+    const [{ mod, base }, auth] = await Promise.all([this.prepare(), this.headersFor()]);
+    spec.signal?.throwIfAborted();
+    const headers: Record<string, string | number> = {
+      ...auth,
+      'User-Agent': this.userAgent,
+      Accept: spec.accept ?? 'application/json',
+    };
+    if (spec.body !== undefined) {
+      headers['Content-Type'] = spec.contentType ?? 'application/json';
+      headers['Content-Length'] = Buffer.byteLength(spec.body);
+    }
+    return new Promise((resolve, reject) => {
+      const req = mod.request({
+        ...base,
+        method: spec.method,
+        path: this.pathPrefix() + spec.path + buildQuery(spec.query),
+        headers,
+      });
+      const onAbort = () => destroyWith(req, spec.signal?.reason ?? new Error('aborted'));
+      spec.signal?.addEventListener('abort', onAbort, { once: true });
+      req.once('close', () => spec.signal?.removeEventListener('abort', onAbort));
+      if (idleTimeoutMs > 0) req.setTimeout(idleTimeoutMs, () => destroyWith(req, new IdleTimeoutError(idleTimeoutMs)));
+      req.once('error', reject);
+      req.once('response', (res) => {
+        const code = res.statusCode ?? 0;
+        if (code >= 200 && code < 300) {
+          resolve({ res, req });
+          return;
+        }
+        readAll(res).then(
+          (buf) => reject(statusErrorFromResponse(code, buf.toString('utf8'), `${spec.method} ${spec.path}`)),
+          reject,
+        );
+      });
+      req.end(spec.body);
+    });
+  }
+
+  /** A complete request: the whole body as bytes. */
+  async request(spec: RequestSpec): Promise<RawResponse> {
+    const { res, req } = await this.open(spec, this.requestTimeoutMs);
+    try {
+      const body = await readAll(res);
+      return { status: res.statusCode ?? 0, headers: res.headers, body };
+    } catch (err) {
+      req.destroy();
+      throw err;
+    }
+  }
+
+  /** A complete request whose body is JSON, parsed once. */
+  async requestJSON<T>(spec: RequestSpec): Promise<T> {
+    const r = await this.request(spec);
+    if (r.body.length === 0) return undefined as T;
+    return JSON.parse(r.body.toString('utf8')) as T;
+  }
+
+  /** Closes idle keep-alive sockets (open watches end when their requests are aborted). */
+  close(): void {
+    this.agent?.destroy();
+    this.prepared = undefined;
+  }
+}
+
+const destroyReason = new WeakMap<http.ClientRequest, unknown>();
+
+/** Destroys a request, remembering why (the response only reports a generic 'aborted'). */
+export function destroyWith(req: http.ClientRequest, reason: unknown): void {
+  if (!destroyReason.has(req)) destroyReason.set(req, reason);
+  req.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+}
+
+/** Why a request was destroyed by us (abort signal, idle timeout), if it was. */
+export function reasonOf(req: http.ClientRequest): unknown {
+  return destroyReason.get(req);
+}
+
+export function readAll(res: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let len = 0;
+    res.on('data', (c: Buffer) => {
+      chunks.push(c);
+      len += c.length;
+    });
+    res.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, len)));
+    res.once('error', reject);
+    res.once('aborted', () => reject(new Error('response aborted')));
+    // 'close' without 'end' means the connection died mid-body.
+    res.once('close', () => {
+      if (!res.complete) reject(new Error('connection closed before the response was complete'));
+    });
+  });
+}
