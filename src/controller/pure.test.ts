@@ -173,3 +173,37 @@ test('errors: terminal and panics', () => {
   assert.equal(isPanic(new TypeError('x')), true);
   assert.equal(isPanic(new Error('x')), false);
 });
+
+test('rbac: rules derived from declarations, merged and sorted deterministically', async () => {
+  const { rbacRules } = await import('./rbac.js');
+  const { Secret, ServiceAccount, Namespace, Deployment } = await import('./kinds.js');
+  const Thing = defineCustomResource({
+    group: 'rbac.kubeloop.io', version: 'v1', kind: 'Thing', plural: 'things',
+    schema: { type: 'object' }, subresources: { status: true },
+  });
+  @Controller({ for: Thing, owns: [Secret, Deployment], watches: [{ kind: Namespace, map: () => [] }], finalizer: 'rbac.kubeloop.io/f',
+    rbac: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }, { nonResourceURLs: ['/metrics'], verbs: ['get'] }] })
+  class A {}
+  @Controller({ for: ServiceAccount, owns: [Secret] })
+  class B {}
+  const rules = rbacRules([B, A]);
+  assert.deepEqual(rbacRules([A, B]), rules);
+  assert.deepEqual(rules, [
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] },
+    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+    { apiGroups: [''], resources: ['namespaces', 'serviceaccounts'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
+    { apiGroups: ['apps'], resources: ['deployments'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'update'] },
+    { apiGroups: ['rbac.kubeloop.io'], resources: ['things'], verbs: ['get', 'list', 'patch', 'update', 'watch'] },
+    { apiGroups: ['rbac.kubeloop.io'], resources: ['things/finalizers'], verbs: ['update'] },
+    { apiGroups: ['rbac.kubeloop.io'], resources: ['things/status'], verbs: ['get', 'patch', 'update'] },
+    { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+  ]);
+});
+
+test('patch helpers: merge patch diff', async () => {
+  const { mergePatch } = await import('./patch.js');
+  assert.deepEqual(mergePatch({ a: 1, b: { c: 2, d: 3 }, e: [1] }, { a: 1, b: { c: 2 }, e: [1, 2], f: 'x' }), { b: { d: null }, e: [1, 2], f: 'x' });
+  assert.deepEqual(mergePatch({ a: { b: 1 } }, { a: { b: 1 } }), {});
+});

@@ -4,4 +4,6 @@ import type { Command } from 'commander';
 export type RegisterCommand = (program: Command) => void;
 
 // One line per subcommand; keep alphabetical.
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [
+  (await import('./generate.js')).register,
+];

@@ -1,0 +1,82 @@
+/**
+ * What a reconciler implements and what it receives.
+ *
+ * Contract (decided here, documented in docs/framework.md):
+ * - `reconcile(obj, ctx)` is called with a deep copy of the cached object whenever one
+ *   exists for the request's key; mutate it freely. `ctx.request` is the key, `ctx.object`
+ *   the same object.
+ * - When the object is gone from the cache (deleted, or never existed), the optional
+ *   `reconcileDeleted(request, ctx)` is called instead (ctx.object is undefined). Without it
+ *   nothing is called: clean-up that must happen belongs in a finalizer.
+ * - With `finalizer` set: on first sight (object not being deleted, finalizer missing) the
+ *   finalizer is added before reconcile; once deletionTimestamp is set, `finalize(obj, ctx)`
+ *   runs (retried with backoff until it succeeds, so it must be idempotent) and then the
+ *   finalizer is removed; reconcile is not called for objects being deleted.
+ * - Return `{ requeueAfter: ms }` to be called again after a delay, `{ requeue: true }` for
+ *   a rate-limited requeue, nothing for done. Throw to retry with backoff; throw a
+ *   TerminalError to give up on this version of the object.
+ */
+import type { KubeObject } from '../api/index.js';
+import type { KubeClient } from '../client/index.js';
+import type { KindLike } from './kinds.js';
+import type { Request } from './metadata.js';
+
+export interface Result {
+  /** Reconcile again after this many milliseconds (forgets the backoff). */
+  requeueAfter?: number;
+  /** Reconcile again after the rate limiter's backoff. */
+  requeue?: boolean;
+}
+
+/** Structured logger (pino's Logger satisfies it). */
+export interface Logger {
+  child(bindings: Record<string, unknown>): Logger;
+  trace(obj: unknown, msg?: string): void;
+  debug(obj: unknown, msg?: string): void;
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+/** Records core/v1 Events about objects (aggregated, so repeats bump a count). */
+export interface Recorder {
+  event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
+/** Read access to the shared informer cache of one kind. */
+export interface CacheReader<T extends KubeObject = KubeObject> {
+  /** The object with this key ("ns/name" or "name"), or undefined. Do not mutate. */
+  get(key: string): T | undefined;
+  /** Every object, or those of one namespace. Do not mutate. */
+  list(namespace?: string): T[];
+  /** Objects whose index `index` contains `value` (see @Index; "namespace" always exists). */
+  byIndex(index: string, value: string): T[];
+}
+
+export interface ReconcileContext<T extends KubeObject = KubeObject> {
+  /** Name of the controller (metrics label, logger field, event source). */
+  readonly controller: string;
+  readonly request: Request;
+  /** "namespace/name" or "name". */
+  readonly key: string;
+  /** The object being reconciled (a deep copy of the cached one), or undefined when gone. */
+  readonly object: T | undefined;
+  readonly client: KubeClient;
+  /** The cache of any kind this manager watches (for, owns, watches, or declared by @Index). */
+  cache<K extends KubeObject = KubeObject>(kind: KindLike<K>): CacheReader<K>;
+  /** Logger with `controller` and the object's `namespace`/`name` fields. */
+  readonly log: Logger;
+  readonly recorder: Recorder;
+  /** Aborted when the manager shuts down or loses leadership: pass it to long calls. */
+  readonly signal: AbortSignal;
+  /** How many times this key failed in a row before this attempt. */
+  readonly retries: number;
+}
+
+export interface Reconciler<T extends KubeObject = KubeObject> {
+  reconcile(obj: T, ctx: ReconcileContext<T>): Promise<Result | void> | Result | void;
+  /** Called (when defined) instead of reconcile for keys whose object is gone. */
+  reconcileDeleted?(request: Request, ctx: ReconcileContext<T>): Promise<Result | void> | Result | void;
+  /** Called when the object is being deleted and carries the controller's finalizer. */
+  finalize?(obj: T, ctx: ReconcileContext<T>): Promise<void> | void;
+}

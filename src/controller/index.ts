@@ -1,0 +1,31 @@
+// Public surface of the controller framework: kinds and custom resources, decorators,
+// predicates, the reconcile contract, the controller loop and manager (with leader
+// election), helpers for conditions/ownership/finalizers/patches, and generators.
+export * from './kinds.js';
+export type { JSONSchemaProps, FromSchema } from './schema.js';
+export * from './crd.js';
+export * from './predicates.js';
+export * from './errors.js';
+export * from './conditions.js';
+export * from './ownership.js';
+export * from './patch.js';
+export type { Result, Logger, Recorder, CacheReader, ReconcileContext, Reconciler } from './context.js';
+export {
+  Controller,
+  Index,
+  controllerMetadata,
+  isController,
+  registeredControllers,
+  toRequests,
+  requestKey,
+  type Request,
+  type PolicyRule,
+  type OwnsSpec,
+  type WatchSpec,
+  type ControllerOptions,
+  type ControllerMetadata,
+  type IndexSpec,
+} from './metadata.js';
+export { ControllerRunner, type EventHandlers, type WatchSource, type RunnerDeps } from './runtime.js';
+export { rbacRules, clusterRoleManifest, type RbacOptions } from './rbac.js';
+export { generateCrdFiles, generateRbacYaml, staleFiles, GENERATED_HEADER } from './generate.js';

@@ -1,0 +1,239 @@
+import 'reflect-metadata';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { objectKey, type KubeObject } from '../api/index.js';
+import type { KubeClient } from '../client/index.js';
+import { ItemExponentialFailureRateLimiter } from '../queue/index.js';
+import { createRegistry } from '../observability/index.js';
+import { ControllerRunner } from './runtime.js';
+import { Controller, controllerMetadata } from './metadata.js';
+import { ConfigMap, Pod, Node } from './kinds.js';
+import { TerminalError } from './errors.js';
+import type { CacheReader, Logger, Reconciler } from './context.js';
+
+const silent: Logger = { child: () => silent, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+class FakeCache implements CacheReader {
+  objects = new Map<string, KubeObject>();
+  get(key: string) {
+    return this.objects.get(key);
+  }
+  list() {
+    return [...this.objects.values()];
+  }
+  byIndex() {
+    return [];
+  }
+}
+
+function cm(name: string, extra: Partial<KubeObject['metadata']> = {}): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', uid: 'uid-' + name, resourceVersion: '1', ...extra } };
+}
+
+function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (cond()) return resolve();
+      if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(tick, 2);
+    };
+    tick();
+  });
+}
+
+function runner(target: Function, rec: Reconciler, cache: FakeCache, client: Partial<KubeClient> = {}) {
+  const registry = createRegistry();
+  const r = new ControllerRunner(controllerMetadata(target), rec, {
+    client: client as KubeClient,
+    cache,
+    cacheFor: () => cache,
+    log: silent,
+    recorder: { event() {} },
+    registry,
+    rateLimiter: new ItemExponentialFailureRateLimiter(1, 20),
+  });
+  return { r, registry };
+}
+
+async function metric(registry: ReturnType<typeof createRegistry>, name: string, labels: Record<string, string>): Promise<number> {
+  const m = await registry.getSingleMetric(name)!.get();
+  const v = m.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val) && !('le' in x.labels));
+  return v?.value ?? 0;
+}
+
+test('runner: never reconciles one key concurrently with 8 workers; all keys get done', async () => {
+  @Controller({ for: ConfigMap, maxConcurrentReconciles: 8, name: 'conc' })
+  class C {}
+  const cache = new FakeCache();
+  for (let i = 0; i < 20; i++) cache.objects.set(`ns/c${i}`, cm(`c${i}`));
+  const active = new Set<string>();
+  let overlaps = 0;
+  let maxParallel = 0;
+  const counts = new Map<string, number>();
+  const rec: Reconciler = {
+    async reconcile(obj, ctx) {
+      if (active.has(ctx.key)) overlaps++;
+      active.add(ctx.key);
+      maxParallel = Math.max(maxParallel, active.size);
+      await new Promise((r) => setTimeout(r, 3));
+      active.delete(ctx.key);
+      counts.set(ctx.key, (counts.get(ctx.key) ?? 0) + 1);
+      assert.equal(obj.metadata.name, ctx.request.name);
+    },
+  };
+  const { r, registry } = runner(C, rec, cache);
+  const [src] = r.sources();
+  r.start();
+  for (let round = 0; round < 5; round++) for (const o of cache.objects.values()) src.handlers.onUpdate(o, o);
+  await until(() => counts.size === 20 && active.size === 0 && r.queue.len() === 0 && r.queue.processingCount() === 0, 'all reconciled');
+  assert.equal(overlaps, 0);
+  assert.ok(maxParallel > 1, 'workers ran in parallel');
+  assert.equal(await metric(registry, 'controller_runtime_max_concurrent_reconciles', { controller: 'conc' }), 8);
+  assert.ok((await metric(registry, 'controller_runtime_reconcile_total', { controller: 'conc', result: 'success' })) >= 20);
+  await r.stop(1000);
+});
+
+test('runner: errors retry with backoff, terminal errors and panics are counted, requeueAfter honoured', async () => {
+  @Controller({ for: ConfigMap, name: 'outcomes' })
+  class C {}
+  const cache = new FakeCache();
+  for (const n of ['flaky', 'terminal', 'panic', 'later', 'gone']) cache.objects.set(`ns/${n}`, cm(n));
+  cache.objects.delete('ns/gone');
+  const calls = new Map<string, number>();
+  const deleted: string[] = [];
+  const rec: Reconciler = {
+    reconcile(obj) {
+      const n = obj.metadata.name!;
+      const c = (calls.get(n) ?? 0) + 1;
+      calls.set(n, c);
+      if (n === 'flaky' && c < 3) throw new Error('transient');
+      if (n === 'terminal') throw new TerminalError('bad spec');
+      if (n === 'panic' && c < 2) throw 'not an error';
+      if (n === 'later' && c < 2) return { requeueAfter: 20 };
+      return undefined;
+    },
+    reconcileDeleted(req) {
+      deleted.push(req.name);
+    },
+  };
+  const { r, registry } = runner(C, rec, cache);
+  r.start();
+  for (const n of ['flaky', 'terminal', 'panic', 'later', 'gone']) r.enqueue({ namespace: 'ns', name: n });
+  await until(() => calls.get('flaky') === 3 && calls.get('panic') === 2 && calls.get('later') === 2 && deleted.length === 1, 'outcomes');
+  await new Promise((res) => setTimeout(res, 50));
+  assert.equal(calls.get('terminal'), 1, 'terminal errors are not retried');
+  assert.deepEqual(deleted, ['gone']);
+  const l = { controller: 'outcomes' };
+  assert.equal(await metric(registry, 'controller_runtime_terminal_reconcile_errors_total', l), 1);
+  assert.equal(await metric(registry, 'controller_runtime_reconcile_panics_total', l), 1);
+  assert.equal(await metric(registry, 'controller_runtime_reconcile_errors_total', l), 4);
+  assert.equal(await metric(registry, 'controller_runtime_reconcile_total', { ...l, result: 'requeue_after' }), 1);
+  assert.equal(await metric(registry, 'controller_runtime_reconcile_total', { ...l, result: 'error' }), 4);
+  assert.equal(await metric(registry, 'controller_runtime_reconcile_total', { ...l, result: 'success' }), 4);
+  await r.stop(1000);
+});
+
+test('runner: owned objects map to their controller owner; watches map through the function; predicates filter', async () => {
+  @Controller({
+    for: ConfigMap,
+    owns: [Pod],
+    watches: [{ kind: Node, map: (n) => ({ namespace: 'ns', name: n.metadata.labels?.cm ?? '' }) }],
+    predicates: [{ update: (o, n) => o.metadata.resourceVersion !== n.metadata.resourceVersion }],
+    name: 'mapping',
+  })
+  class C {}
+  const cache = new FakeCache();
+  const { r } = runner(C, { reconcile() {} }, cache);
+  const [forSrc, podSrc, nodeSrc] = r.sources();
+  assert.equal(podSrc.kind.kind, 'Pod');
+  const pod = (owner: Record<string, unknown> | undefined): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'ns', ownerReferences: owner ? [owner as never] : [] },
+  });
+  podSrc.handlers.onAdd(pod({ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: 'u', controller: true }));
+  podSrc.handlers.onAdd(pod({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u', controller: true }));
+  podSrc.handlers.onAdd(pod({ apiVersion: 'v1', kind: 'ConfigMap', name: 'notcontroller', uid: 'u' }));
+  nodeSrc.handlers.onAdd({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels: { cm: 'fromnode' } } });
+  nodeSrc.handlers.onAdd({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n2' } });
+  const a = cm('same');
+  forSrc.handlers.onUpdate(a, a); // filtered: same resourceVersion
+  const keys: string[] = [];
+  while (r.queue.len() > 0) {
+    const g = await r.queue.get();
+    if (!g.shutdown) {
+      keys.push(g.item);
+      r.queue.done(g.item);
+    }
+  }
+  assert.deepEqual(keys.sort(), ['ns/fromnode', 'ns/owner']);
+  assert.equal(objectKey(a), 'ns/same');
+  await r.stop(100);
+});
+
+test('runner: finalizer added on first sight, finalize then removal on deletion', async () => {
+  @Controller({ for: ConfigMap, finalizer: 'test.kubeloop.io/cleanup', name: 'fin' })
+  class C {}
+  const cache = new FakeCache();
+  const patches: Array<{ name: string; body: any }> = [];
+  const client: Partial<KubeClient> = {
+    async patch(_kind: unknown, name: string, body: unknown) {
+      patches.push({ name, body });
+      const o = cache.get(`ns/${name}`)!;
+      const next = structuredClone(o);
+      next.metadata.finalizers = (body as any).metadata.finalizers;
+      next.metadata.resourceVersion = String(Number(o.metadata.resourceVersion) + 1);
+      cache.objects.set(`ns/${name}`, next);
+      return next as never;
+    },
+  };
+  const seen: string[] = [];
+  let finalizeFailures = 1;
+  const rec: Reconciler = {
+    reconcile(obj) {
+      seen.push(`reconcile:${obj.metadata.name}:${(obj.metadata.finalizers ?? []).join(',')}`);
+    },
+    finalize(obj) {
+      if (finalizeFailures-- > 0) throw new Error('cloud not ready');
+      seen.push(`finalize:${obj.metadata.name}`);
+    },
+  };
+  const { r } = runner(C, rec, cache, client);
+  cache.objects.set('ns/a', cm('a'));
+  r.start();
+  r.enqueue({ namespace: 'ns', name: 'a' });
+  await until(() => seen.length === 1, 'reconcile');
+  assert.deepEqual(seen, ['reconcile:a:test.kubeloop.io/cleanup']);
+  assert.deepEqual(patches[0].body, { metadata: { finalizers: ['test.kubeloop.io/cleanup'], resourceVersion: '1' } });
+  const del = structuredClone(cache.get('ns/a')!);
+  del.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+  cache.objects.set('ns/a', del);
+  r.enqueue({ namespace: 'ns', name: 'a' });
+  await until(() => seen.length === 2 && patches.length === 2, 'finalize');
+  assert.deepEqual(seen, ['reconcile:a:test.kubeloop.io/cleanup', 'finalize:a']);
+  assert.deepEqual(patches[1].body.metadata.finalizers, []);
+  await r.stop(1000);
+});
+
+test('runner: stop drains in-flight reconciles and aborts the signal', async () => {
+  @Controller({ for: ConfigMap, name: 'drain' })
+  class C {}
+  const cache = new FakeCache();
+  cache.objects.set('ns/a', cm('a'));
+  let finished = false;
+  let signal: AbortSignal | undefined;
+  const { r } = runner(C, {
+    async reconcile(_o, ctx) {
+      signal = ctx.signal;
+      await new Promise((res) => setTimeout(res, 30));
+      finished = true;
+    },
+  }, cache);
+  r.start();
+  r.enqueue({ namespace: 'ns', name: 'a' });
+  await until(() => signal !== undefined, 'started');
+  assert.equal(await r.stop(5000), true);
+  assert.equal(finished, true);
+  assert.equal(signal!.aborted, true);
+});

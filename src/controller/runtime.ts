@@ -1,0 +1,292 @@
+/**
+ * One controller's loop: event handlers that turn cache events into keys on a rate-limited
+ * work queue, and `maxConcurrentReconciles` workers that take keys and call the reconciler.
+ * The queue guarantees a key is never processed by two workers at once.
+ *
+ * Outcome of one reconcile (metric `controller_runtime_reconcile_total{result}`):
+ *   returned { requeueAfter > 0 } -> forget + addAfter           result="requeue_after"
+ *   returned { requeue: true }     -> addRateLimited              result="requeue"
+ *   returned nothing               -> forget                      result="success"
+ *   threw TerminalError            -> forget, terminal counter    result="error"
+ *   threw anything else            -> addRateLimited              result="error"
+ *     (+ reconcile_panics_total when it was not an Error or was a TypeError/ReferenceError/...)
+ */
+import { controllerRef, objectKey, parseApiVersion, splitKey, isConflict, type KubeObject } from '../api/index.js';
+import type { KubeClient } from '../client/index.js';
+import { RateLimitingQueue, type RateLimiter } from '../queue/index.js';
+import { controllerMetrics, metricsRegistry, type Registry } from '../observability/index.js';
+import type { CacheReader, Logger, Recorder, ReconcileContext, Reconciler, Result } from './context.js';
+import { errorMessage, isPanic, isTerminalError } from './errors.js';
+import type { KindLike, KindRef } from './kinds.js';
+import { requestKey, toRequests, type ControllerMetadata, type Request } from './metadata.js';
+import { admitsAll, type EventKind, type Predicate } from './predicates.js';
+import { hasFinalizer } from './ownership.js';
+import { patchWithRetry } from './patch.js';
+
+/** Callbacks an informer calls; the runner builds one set per watched source. */
+export interface EventHandlers {
+  onAdd(obj: KubeObject): void;
+  onUpdate(oldObj: KubeObject, newObj: KubeObject): void;
+  onDelete(obj: KubeObject): void;
+}
+
+export interface RunnerDeps {
+  client: KubeClient;
+  /** Cache of the `for` kind (must be synced before start). */
+  cache: CacheReader;
+  /** Caches of other kinds, for ctx.cache(kind). */
+  cacheFor: (kind: KindLike) => CacheReader;
+  log: Logger;
+  recorder: Recorder;
+  registry?: Registry;
+  rateLimiter?: RateLimiter;
+}
+
+export interface WatchSource {
+  kind: KindRef;
+  handlers: EventHandlers;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export class ControllerRunner<T extends KubeObject = KubeObject> {
+  readonly queue: RateLimitingQueue<string>;
+  private readonly metrics;
+  private readonly abort = new AbortController();
+  private workers: Promise<void>[] = [];
+  private started = false;
+  private stopped = false;
+  private resyncTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly meta: ControllerMetadata,
+    readonly reconciler: Reconciler<T>,
+    private readonly deps: RunnerDeps,
+  ) {
+    const registry = deps.registry ?? metricsRegistry;
+    this.metrics = controllerMetrics(registry);
+    this.queue = new RateLimitingQueue<string>({ name: meta.name, registry, rateLimiter: deps.rateLimiter });
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** The sources this controller needs watched, with the handlers that feed its queue. */
+  sources(): WatchSource[] {
+    const m = this.meta;
+    const out: WatchSource[] = [];
+    out.push({
+      kind: m.for,
+      namespace: m.namespace,
+      labelSelector: m.labelSelector,
+      fieldSelector: m.fieldSelector,
+      handlers: this.handlersFor(m.predicates, (o) => [keyRequest(objectKey(o))]),
+    });
+    for (const own of m.owns) {
+      out.push({ kind: own.kind, handlers: this.handlersFor(own.predicates, (o) => this.ownerRequests(o)) });
+    }
+    for (const w of m.watches) {
+      out.push({
+        kind: w.kind,
+        namespace: w.namespace,
+        labelSelector: w.labelSelector,
+        handlers: this.handlersFor(w.predicates, (o) => {
+          try {
+            return toRequests(w.map(o));
+          } catch (err) {
+            this.deps.log.error({ err: errorMessage(err), kind: w.kind.kind, object: objectKey(o) }, 'watch map function threw');
+            return [];
+          }
+        }),
+      });
+    }
+    return out;
+  }
+
+  /** Requests for the controller owner of `obj`, when the owner is of the `for` kind. */
+  private ownerRequests(obj: KubeObject): Request[] {
+    const ref = controllerRef(obj);
+    if (!ref) return [];
+    const f = this.meta.for;
+    if (ref.kind !== f.kind || parseApiVersion(ref.apiVersion).group !== f.group) return [];
+    return [f.namespaced ? { namespace: obj.metadata.namespace, name: ref.name } : { name: ref.name }];
+  }
+
+  private handlersFor(predicates: Predicate[], map: (obj: KubeObject) => Request[]): EventHandlers {
+    const enqueue = (reqs: Request[]) => {
+      for (const r of reqs) this.queue.add(requestKey(r));
+    };
+    const pass = (kind: EventKind, obj: KubeObject, old?: KubeObject) => {
+      try {
+        return admitsAll(predicates, kind, obj, old);
+      } catch (err) {
+        this.deps.log.error({ err: errorMessage(err) }, 'predicate threw; event dropped');
+        return false;
+      }
+    };
+    return {
+      onAdd: (obj) => {
+        if (pass('create', obj)) enqueue(map(obj));
+      },
+      onUpdate: (oldObj, newObj) => {
+        if (!pass('update', newObj, oldObj)) return;
+        const reqs = map(newObj);
+        const seen = new Set(reqs.map(requestKey));
+        for (const r of map(oldObj)) if (!seen.has(requestKey(r))) reqs.push(r);
+        enqueue(reqs);
+      },
+      onDelete: (obj) => {
+        if (pass('delete', obj)) enqueue(map(obj));
+      },
+    };
+  }
+
+  /** Enqueues a key by hand (external triggers, tests). */
+  enqueue(req: Request): void {
+    this.queue.add(requestKey(req));
+  }
+
+  /** Starts the workers (call after the caches synced). */
+  start(): void {
+    if (this.started) throw new Error(`controller ${this.meta.name} already started`);
+    this.started = true;
+    this.metrics.maxConcurrentReconciles.set({ controller: this.meta.name }, this.meta.maxConcurrentReconciles);
+    this.metrics.activeWorkers.set({ controller: this.meta.name }, 0);
+    for (let i = 0; i < this.meta.maxConcurrentReconciles; i++) this.workers.push(this.worker());
+    if (this.meta.resyncPeriodMs && this.meta.resyncPeriodMs > 0) {
+      this.resyncTimer = setInterval(() => {
+        for (const o of this.deps.cache.list()) this.queue.add(objectKey(o));
+      }, this.meta.resyncPeriodMs);
+      this.resyncTimer.unref();
+    }
+  }
+
+  /**
+   * Stops intake, waits up to `drainTimeoutMs` for in-flight reconciles, then aborts
+   * `ctx.signal`. Resolves true when everything finished in time.
+   */
+  async stop(drainTimeoutMs = 30_000): Promise<boolean> {
+    if (this.stopped) return true;
+    this.stopped = true;
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    const drained = this.queue.shutDownWithDrain().then(() => Promise.all(this.workers)).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), drainTimeoutMs);
+    });
+    const ok = await Promise.race([drained, timeout]);
+    clearTimeout(timer);
+    this.abort.abort(new Error(`controller ${this.meta.name} stopped`));
+    if (!ok) this.deps.log.warn({ controller: this.meta.name }, 'in-flight reconciles did not finish within the graceful shutdown timeout');
+    return ok;
+  }
+
+  private async worker(): Promise<void> {
+    for (;;) {
+      const got = await this.queue.get();
+      if (got.shutdown) return;
+      try {
+        await this.process(got.item);
+      } finally {
+        this.queue.done(got.item);
+      }
+    }
+  }
+
+  private async process(key: string): Promise<void> {
+    const name = this.meta.name;
+    const labels = { controller: name };
+    const req = splitKey(key);
+    const log = this.deps.log.child({ controller: name, ...(req.namespace ? { namespace: req.namespace } : {}), name: req.name });
+    const cached = this.deps.cache.get(key) as T | undefined;
+    const object = cached ? structuredClone(cached) : undefined;
+    const ctx: ReconcileContext<T> = {
+      controller: name,
+      request: req,
+      key,
+      object,
+      client: this.deps.client,
+      cache: <K extends KubeObject>(kind: KindLike<K>) => this.deps.cacheFor(kind) as CacheReader<K>,
+      log,
+      recorder: this.deps.recorder,
+      signal: this.abort.signal,
+      retries: this.queue.numRequeues(key),
+    };
+    this.metrics.activeWorkers.inc(labels);
+    const end = this.metrics.reconcileTime.startTimer(labels);
+    try {
+      const result = await this.invoke(object, ctx);
+      if (result && typeof result.requeueAfter === 'number' && result.requeueAfter > 0) {
+        this.queue.forget(key);
+        this.queue.addAfter(key, result.requeueAfter);
+        this.metrics.reconcileTotal.inc({ controller: name, result: 'requeue_after' });
+      } else if (result && result.requeue) {
+        this.queue.addRateLimited(key);
+        this.metrics.reconcileTotal.inc({ controller: name, result: 'requeue' });
+      } else {
+        this.queue.forget(key);
+        this.metrics.reconcileTotal.inc({ controller: name, result: 'success' });
+      }
+    } catch (err) {
+      this.metrics.reconcileErrors.inc(labels);
+      this.metrics.reconcileTotal.inc({ controller: name, result: 'error' });
+      if (isTerminalError(err)) {
+        this.metrics.terminalReconcileErrors.inc(labels);
+        this.queue.forget(key);
+        log.error({ err: errorMessage(err) }, 'Reconciler error (terminal, not requeued)');
+      } else {
+        if (isPanic(err)) {
+          this.metrics.reconcilePanics.inc(labels);
+          log.error({ err: errorMessage(err), stack: err instanceof Error ? err.stack : undefined }, 'Observed a panic in reconciler');
+        } else {
+          log.error({ err: errorMessage(err) }, 'Reconciler error');
+        }
+        this.queue.addRateLimited(key);
+      }
+    } finally {
+      end();
+      this.metrics.activeWorkers.dec(labels);
+    }
+  }
+
+  /** Finalizer handling, then the user's reconcile. */
+  private async invoke(object: T | undefined, ctx: ReconcileContext<T>): Promise<Result | void> {
+    const r = this.reconciler;
+    if (!object) return r.reconcileDeleted ? r.reconcileDeleted(ctx.request, ctx) : undefined;
+    const fin = this.meta.finalizer;
+    if (fin) {
+      if (object.metadata.deletionTimestamp) {
+        if (!hasFinalizer(object, fin)) return undefined;
+        if (r.finalize) await r.finalize(object, ctx);
+        await this.patchFinalizers(object, (o) => {
+          o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((f) => f !== fin);
+        }, ctx.signal);
+        ctx.log.debug({ finalizer: fin }, 'finalizer removed');
+        return undefined;
+      }
+      if (!hasFinalizer(object, fin)) {
+        const updated = await this.patchFinalizers(object, (o) => {
+          if (!hasFinalizer(o, fin)) o.metadata.finalizers = [...(o.metadata.finalizers ?? []), fin];
+        }, ctx.signal);
+        object.metadata = updated.metadata;
+      }
+    }
+    return r.reconcile(object, ctx);
+  }
+
+  private async patchFinalizers(obj: T, mutate: (o: T) => void, signal: AbortSignal): Promise<T> {
+    const target = { ...obj, apiVersion: obj.apiVersion ?? this.meta.for.apiVersion, kind: obj.kind ?? this.meta.for.kind };
+    try {
+      return await patchWithRetry(this.deps.client, target, mutate, { signal });
+    } catch (err) {
+      if (isConflict(err)) throw new Error(`updating finalizers of ${objectKey(obj)}: ${errorMessage(err)}`, { cause: err });
+      throw err;
+    }
+  }
+}
+
+function keyRequest(key: string): Request {
+  return splitKey(key);
+}
