@@ -1,0 +1,173 @@
+// Child processes of bench/informer.ts, so the API server, the load writer and each
+// informer under test get their own CPU: `server`, `writer`, `consumer <impl>`.
+// They talk to the parent with JSON lines (stdout) and commands (stdin lines).
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KubeClient, loadKubeConfig } from '../src/client/index.js';
+import { SharedInformerFactory, type StoreEvent } from '../src/informer/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const say = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
+const CM = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
+
+function commands(): AsyncIterator<string> {
+  return createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+}
+
+async function server(): Promise<void> {
+  const mod = (await import(pathToFileURL(join(here, '..', 'src', 'apiserver', 'index.js')).href)) as {
+    startApiServer(o: { port: number; historySize?: number }): Promise<{ url: string; kubeconfigPath: string; stop(): Promise<void> }>;
+  };
+  const s = await mod.startApiServer({ port: 0 });
+  say({ ready: true, url: s.url, kubeconfigPath: s.kubeconfigPath });
+  const it = commands();
+  while (!(await it.next()).done) {
+    /* run until stdin closes */
+  }
+  await s.stop();
+}
+
+async function writer(kubeconfigPath: string): Promise<void> {
+  const client = new KubeClient(loadKubeConfig({ path: kubeconfigPath }), { maxSockets: 128 });
+  const it = commands();
+  for (;;) {
+    const next = await it.next();
+    if (next.done) break;
+    const [cmd, a, b] = next.value.trim().split(/\s+/);
+    if (cmd === 'populate') {
+      const n = Number(a);
+      const t0 = performance.now();
+      try {
+        await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
+      } catch {
+        /* exists */
+      }
+      let next = 0;
+      const worker = async () => {
+        while (next < n) {
+          const i = next++;
+          await client.create({
+            ...CM,
+            metadata: { name: `cm-${i}`, namespace: 'bench', labels: { app: 'bench', shard: String(i % 10) } },
+            data: { index: String(i), payload: 'x'.repeat(200) },
+          });
+        }
+      };
+      await Promise.all(Array.from({ length: 64 }, worker));
+      say({ populated: n, ms: performance.now() - t0 });
+    } else if (cmd === 'churn') {
+      const n = Number(a);
+      const rate = Number(b);
+      const seconds = Number(next.value.trim().split(/\s+/)[3]);
+      let sent = 0;
+      let failed = 0;
+      let inflight = 0;
+      let seq = 0;
+      const t0 = performance.now();
+      const end = t0 + seconds * 1000;
+      await new Promise<void>((resolve) => {
+        const tick = setInterval(() => {
+          const now = performance.now();
+          if (now >= end) {
+            clearInterval(tick);
+            const wait = setInterval(() => {
+              if (inflight === 0) {
+                clearInterval(wait);
+                resolve();
+              }
+            }, 10);
+            return;
+          }
+          // Pace to `rate`: issue what the schedule says should have started by now.
+          const due = Math.floor(((now - t0) / 1000) * rate);
+          while (seq < due && inflight < 512) {
+            const i = seq++ % n;
+            inflight++;
+            client
+              .patch(CM, `cm-${i}`, { data: { seq: String(seq) } }, { namespace: 'bench' })
+              .then(
+                () => sent++,
+                () => failed++,
+              )
+              .finally(() => inflight--);
+          }
+        }, 5);
+      });
+      say({ sent, failed, ms: performance.now() - t0 });
+    }
+  }
+  client.close();
+}
+
+async function consumer(impl: string, kubeconfigPath: string, expected: number): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  let adds = 0;
+  let updates = 0;
+  let stop: () => void;
+  const t0 = performance.now();
+  let synced!: Promise<void>;
+  if (impl === 'kubeloop') {
+    const client = new KubeClient(loadKubeConfig({ path: kubeconfigPath }));
+    const factory = new SharedInformerFactory(client);
+    const inf = factory.informerFor(CM, { namespace: 'bench' });
+    const sub = inf.events$().subscribe((e: StoreEvent) => {
+      if (e.type === 'add') adds++;
+      else if (e.type === 'update') updates++;
+    });
+    synced = inf.waitForCacheSync();
+    stop = () => {
+      sub.unsubscribe();
+      factory.shutdown();
+      client.close();
+    };
+  } else {
+    const k8s = await import('@kubernetes/client-node');
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(kubeconfigPath);
+    const api = kc.makeApiClient(k8s.CoreV1Api);
+    const inf = k8s.makeInformer(kc, '/api/v1/namespaces/bench/configmaps', () => api.listNamespacedConfigMap({ namespace: 'bench' }));
+    let resolveSynced!: () => void;
+    synced = new Promise<void>((r) => (resolveSynced = r));
+    inf.on('add', () => {
+      if (++adds === expected) resolveSynced();
+    });
+    inf.on('update', () => updates++);
+    inf.on('error', () => {
+      /* client-node's informer needs restarting on error; the bench just counts */
+    });
+    await inf.start();
+    if (adds >= expected) resolveSynced();
+    stop = () => void inf.stop();
+  }
+  await synced;
+  const syncMs = performance.now() - t0;
+  gc?.();
+  gc?.();
+  const heap1 = process.memoryUsage().heapUsed;
+  say({ synced: true, syncMs, adds, bytesPerObject: (heap1 - heap0) / Math.max(1, adds) });
+  const it = commands();
+  for (;;) {
+    const next = await it.next();
+    if (next.done) break;
+    const cmd = next.value.trim();
+    if (cmd === 'count') say({ updates });
+    if (cmd === 'quit') break;
+  }
+  stop();
+  say({ stopped: true });
+}
+
+const [mode, ...rest] = process.argv.slice(2);
+if (mode === 'server') await server();
+else if (mode === 'writer') await writer(rest[0]);
+else if (mode === 'consumer') await consumer(rest[0], rest[1], Number(rest[2]));
+else {
+  console.error('usage: _informer-child.js server | writer <kubeconfig> | consumer <impl> <kubeconfig> <n>');
+  process.exit(2);
+}
+process.exit(0);

@@ -1,0 +1,143 @@
+// `npm run bench -- informer [--quick] [--objects N] [--rate R] [--seconds S]`
+// kubeloop's informer vs client-node's makeInformer against the same built-in API server.
+// The server, the load writer and each informer run in separate child processes, so the
+// informer being measured does not share its CPU with the server's event loop.
+// Metrics: initial sync time of N ConfigMaps, heap per cached object, events received
+// during sustained churn (R updates/s for S s) vs updates acknowledged, plus the floor:
+// one JSON.parse of the same list bytes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface, type Interface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KubeClient, loadKubeConfig } from '../src/client/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const childScript = join(here, '_informer-child.js');
+
+interface Child {
+  proc: ChildProcess;
+  lines: Interface;
+  next(pred?: (o: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  send(cmd: string): void;
+}
+
+function child(args: string[], nodeFlags: string[] = []): Child {
+  const proc = spawn(process.execPath, [...nodeFlags, childScript, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: proc.stdout! });
+  const queue: Record<string, unknown>[] = [];
+  const waiters: (() => void)[] = [];
+  lines.on('line', (l) => {
+    try {
+      queue.push(JSON.parse(l));
+    } catch {
+      return;
+    }
+    waiters.splice(0).forEach((w) => w());
+  });
+  let exited = false;
+  proc.on('exit', () => {
+    exited = true;
+    waiters.splice(0).forEach((w) => w());
+  });
+  return {
+    proc,
+    lines,
+    async next(pred = () => true) {
+      for (;;) {
+        const i = queue.findIndex(pred);
+        if (i >= 0) return queue.splice(i, 1)[0];
+        if (exited) throw new Error(`child ${args[0]} exited`);
+        await new Promise<void>((r) => waiters.push(r));
+      }
+    },
+    send(cmd) {
+      proc.stdin!.write(cmd + '\n');
+    },
+  };
+}
+
+function emit(impl: string | undefined, metric: string, value: number, unit: string) {
+  const o: Record<string, unknown> = { bench: 'informer' };
+  if (impl) o.impl = impl;
+  Object.assign(o, { metric, value: Math.round(value * 100) / 100, unit });
+  console.log(JSON.stringify(o));
+}
+
+function arg(args: string[], name: string, dflt: number): number {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  const n = arg(args, '--objects', quick ? 5000 : 50_000);
+  const rate = arg(args, '--rate', quick ? 1000 : 5000);
+  const seconds = arg(args, '--seconds', quick ? 5 : 30);
+  const impls = ['kubeloop', 'client-node'];
+
+  const server = child(['server']);
+  const children: Child[] = [server];
+  try {
+    const ready = await server.next((o) => o.ready === true);
+    const kubeconfigPath = String(ready.kubeconfigPath);
+    const writer = child(['writer', kubeconfigPath]);
+    children.push(writer);
+    writer.send(`populate ${n}`);
+    const pop = await writer.next((o) => 'populated' in o);
+    emit(undefined, 'populate_rate', n / (Number(pop.ms) / 1000), 'objects/s');
+
+    // The floor: fetch the whole list once and time a single JSON.parse of its bytes.
+    const client = new KubeClient(loadKubeConfig({ path: kubeconfigPath }));
+    const raw = await client.transport.request({ method: 'GET', path: '/api/v1/namespaces/bench/configmaps' });
+    const t0 = performance.now();
+    const parsed = JSON.parse(raw.body.toString('utf8')) as { items: unknown[] };
+    const parseMs = performance.now() - t0;
+    client.close();
+    if (parsed.items.length !== n) throw new Error(`expected ${n} objects, the list has ${parsed.items.length}`);
+    emit('floor', 'json_parse_list', parseMs, 'ms');
+    emit('floor', 'list_bytes', raw.body.length, 'bytes');
+
+    const sync: Record<string, number> = {};
+    const mem: Record<string, number> = {};
+    const received: Record<string, number> = {};
+    for (const impl of impls) {
+      const c = child(['consumer', impl, kubeconfigPath, String(n)], ['--expose-gc', '--max-old-space-size=4096']);
+      children.push(c);
+      const s = await c.next((o) => o.synced === true);
+      sync[impl] = Number(s.syncMs);
+      mem[impl] = Number(s.bytesPerObject);
+      emit(impl, 'initial_sync', sync[impl], 'ms');
+      emit(impl, 'memory_per_object', mem[impl], 'bytes');
+
+      writer.send(`churn ${n} ${rate} ${seconds}`);
+      const churn = await writer.next((o) => 'sent' in o);
+      const sent = Number(churn.sent);
+      // Drain: wait until the consumer's count stops moving (max 15 s).
+      let last = -1;
+      let got = 0;
+      for (let i = 0; i < 30; i++) {
+        c.send('count');
+        got = Number((await c.next((o) => 'updates' in o)).updates);
+        if (got >= sent || got === last) break;
+        last = got;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      received[impl] = got;
+      emit(impl, 'churn_updates_sent', sent, 'updates');
+      emit(impl, 'churn_sent_rate', sent / (Number(churn.ms) / 1000), 'updates/s');
+      emit(impl, 'churn_events_received', got, 'events');
+      emit(impl, 'churn_events_missing', Math.max(0, sent - got), 'events');
+      c.send('quit');
+      await c.next((o) => o.stopped === true);
+      c.proc.stdin!.end();
+    }
+    emit('ratio', 'initial_sync_speedup_vs_client-node', sync['client-node'] / sync.kubeloop, 'x');
+    emit('ratio', 'memory_per_object_kubeloop_over_client-node', mem.kubeloop / mem['client-node'], 'x');
+    emit('ratio', 'initial_sync_over_json_parse_floor', sync.kubeloop / parseMs, 'x');
+  } finally {
+    for (const c of children) {
+      c.proc.stdin?.end();
+      if (c.proc.exitCode === null) c.proc.kill('SIGTERM');
+    }
+  }
+}
