@@ -1,24 +1,340 @@
+/**
+ * Server-side apply and managedFields bookkeeping, after the structured-merge-diff model:
+ *  - the applied configuration is merged into the live object (maps key by key, associative
+ *    lists by their keys, set lists as unions, atomic values replaced);
+ *  - fields this manager applied before and omits now are removed, unless another manager
+ *    also owns them;
+ *  - a field another manager owns whose value the apply would change is a conflict: 409
+ *    unless `force`, which moves the ownership;
+ *  - ordinary writes (create/update/patch) record ownership of the fields they changed with
+ *    {@link updateManagedFields}; those fields leave the other managers.
+ * Schemas: built-in kinds use the swagger list/map metadata; custom resources use the CRD
+ * schema when given (x-kubernetes-list-type/-map-keys/-map-type), else lists are atomic and
+ * maps granular.
+ */
 import type { GroupVersionKind, ManagedFieldsEntry } from '../../api/index.js';
-import type { JSONSchemaProps } from '../schema/index.js';
+import { StatusError, formatApiVersion, newBadRequest } from '../../api/index.js';
+import { builtinSchemaNode, structuralSchemaNode, ANY_NODE, type JSONSchemaProps, type SchemaNode } from '../schema/index.js';
+import { FieldSet, fieldSetFromObject, listItemKey, pathString, removeAt, valueAt, type FieldPath } from './fieldpath.js';
+import { clone, deepEqual, isObject, type JsonObject } from './util.js';
+
 export interface ServerSideApplyInput {
   /** the live object; absent when apply creates it */
   current?: object;
   /** the applied configuration (the request body, already parsed) */
   applied: object;
-  /** fieldManager query parameter (required by upstream for apply) */
+  /** fieldManager query parameter */
   manager: string;
-  /** force=true takes ownership of conflicting fields instead of failing with 409 */
+  /** force=true takes ownership of conflicting fields instead of failing with 409 (default false) */
   force?: boolean;
   gvk: GroupVersionKind;
   /** timestamp recorded in managedFields (default: now) */
   now?: Date | string;
-  /** the CRD version's openAPIV3Schema for custom resources (list-type/map-type); built-ins use swagger */
+  /** the CRD version's openAPIV3Schema for custom resources; built-ins use swagger */
   schema?: JSONSchemaProps;
   /** e.g. "status" for apply on a subresource */
   subresource?: string;
 }
-export interface ServerSideApplyResult { object: Record<string, unknown>; managedFields: ManagedFieldsEntry[] }
-export function serverSideApply(input: ServerSideApplyInput): ServerSideApplyResult { void input; throw new Error('not implemented'); }
-export interface UpdateManagedFieldsOptions { now?: Date | string; schema?: JSONSchemaProps; subresource?: string }
-/** The managedFields of `newObj` after a non-apply write (create/update/patch) by `manager`. */
-export function updateManagedFields(oldObj: object | undefined, newObj: object, manager: string, operation: 'Update', gvk: GroupVersionKind, opts: UpdateManagedFieldsOptions = {}): ManagedFieldsEntry[] { void oldObj; void newObj; void manager; void operation; void gvk; void opts; throw new Error('not implemented'); }
+
+export interface ServerSideApplyResult {
+  /** the new object, with metadata.managedFields set */
+  object: Record<string, unknown>;
+  managedFields: ManagedFieldsEntry[];
+}
+
+export interface UpdateManagedFieldsOptions {
+  /** timestamp recorded (default: now) */
+  now?: Date | string;
+  /** the CRD version schema for custom resources */
+  schema?: JSONSchemaProps;
+  subresource?: string;
+}
+
+/** The schema node for an object of `gvk`: swagger for built-ins, the CRD schema, or free-form. */
+function rootNode(gvk: GroupVersionKind, schema?: JSONSchemaProps): SchemaNode {
+  let node: SchemaNode | undefined;
+  try {
+    node = builtinSchemaNode(gvk);
+  } catch {
+    node = undefined; // documents unavailable: fall back to the CRD schema / free-form
+  }
+  if (node) return node;
+  if (schema) return structuralSchemaNode(schema, { resourceRoot: true });
+  return ANY_NODE;
+}
+
+function timestamp(now?: Date | string): string {
+  if (typeof now === 'string') return now;
+  return (now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+interface DecodedEntry {
+  entry: ManagedFieldsEntry;
+  set: FieldSet;
+}
+
+function decode(entries: unknown): DecodedEntry[] {
+  if (!Array.isArray(entries)) return [];
+  return entries.filter(isObject).map((e) => ({ entry: { ...(e as ManagedFieldsEntry) }, set: FieldSet.fromFieldsV1(e.fieldsV1) }));
+}
+
+function sameIdentity(a: ManagedFieldsEntry, manager: string, operation: 'Apply' | 'Update', subresource?: string, apiVersion?: string): boolean {
+  return (
+    a.manager === manager &&
+    a.operation === operation &&
+    (a.subresource ?? '') === (subresource ?? '') &&
+    // Update entries are per apiVersion upstream; Apply entries are not.
+    (operation === 'Apply' || apiVersion === undefined || a.apiVersion === apiVersion)
+  );
+}
+
+/** Apply entries first, then updates by time, as upstream keeps them. */
+function encode(entries: DecodedEntry[]): ManagedFieldsEntry[] {
+  const live = entries.filter((d) => !d.set.isEmpty());
+  const rank = (e: ManagedFieldsEntry) => (e.operation === 'Apply' ? 0 : 1);
+  live.sort((a, b) => rank(a.entry) - rank(b.entry) || (a.entry.time ?? '').localeCompare(b.entry.time ?? '') || (a.entry.manager ?? '').localeCompare(b.entry.manager ?? ''));
+  return live.map((d) => {
+    const out: ManagedFieldsEntry = {
+      manager: d.entry.manager,
+      operation: d.entry.operation,
+      apiVersion: d.entry.apiVersion,
+      time: d.entry.time,
+      fieldsType: 'FieldsV1',
+      fieldsV1: d.set.toFieldsV1(),
+    };
+    if (d.entry.subresource) out.subresource = d.entry.subresource;
+    return out;
+  });
+}
+
+/** How upstream names a manager in conflict messages. */
+function describeManager(e: ManagedFieldsEntry): string {
+  let s = JSON.stringify(e.manager ?? '');
+  if (e.subresource) s += ` with subresource ${JSON.stringify(e.subresource)}`;
+  if (e.operation === 'Update') s += e.time ? ` using ${e.apiVersion} at ${e.time}` : ` using ${e.apiVersion}`;
+  return s;
+}
+
+interface Conflict {
+  entry: ManagedFieldsEntry;
+  path: FieldPath;
+}
+
+function conflictError(conflicts: Conflict[]): StatusError {
+  let message: string;
+  if (conflicts.length === 1) {
+    message = `Apply failed with 1 conflict: conflict with ${describeManager(conflicts[0].entry)}: ${pathString(conflicts[0].path)}`;
+  } else {
+    const byManager = new Map<string, string[]>();
+    for (const c of conflicts) {
+      const m = describeManager(c.entry);
+      byManager.set(m, [...(byManager.get(m) ?? []), pathString(c.path)]);
+    }
+    const lines: string[] = [];
+    for (const m of [...byManager.keys()].sort()) {
+      lines.push(`conflicts with ${m}:`);
+      for (const p of byManager.get(m)!) lines.push(`- ${p}`);
+    }
+    message = `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
+  }
+  return new StatusError({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason: 'Conflict',
+    details: {
+      causes: conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with ${describeManager(c.entry)}`, field: pathString(c.path) })),
+    },
+    code: 409,
+  });
+}
+
+/** Merges an applied configuration into the live value with apply semantics. */
+function applyMerge(live: unknown, applied: unknown, node: SchemaNode): unknown {
+  if (isObject(applied)) {
+    if (!isObject(live) || node.mapType === 'atomic' || node.type === 'scalar') return stripNulls(applied);
+    const out: JsonObject = { ...live };
+    for (const [k, v] of Object.entries(applied)) {
+      if (v === null) delete out[k];
+      else out[k] = applyMerge(live[k], v, node.field(k) ?? ANY_NODE);
+    }
+    return out;
+  }
+  if (Array.isArray(applied) && Array.isArray(live) && node.type === 'array') {
+    const items = node.items() ?? ANY_NODE;
+    if (node.listType === 'map' && node.listMapKeys.length > 0) {
+      const keyOf = (x: unknown) => listItemKey(x, node.listMapKeys);
+      const appliedItems = applied.map((a) => {
+        const k = keyOf(a);
+        const l = k ? live.find((x) => deepEqual(keyOf(x), k)) : undefined;
+        return l !== undefined ? applyMerge(l, a, items) : stripNulls(a);
+      });
+      const liveOnly = live.filter((l) => !applied.some((a) => deepEqual(keyOf(a), keyOf(l))));
+      return interleave(liveOnly, appliedItems, live, keyOf);
+    }
+    if (node.listType === 'set') {
+      const liveOnly = live.filter((l) => !applied.some((a) => deepEqual(a, l)));
+      return interleave(liveOnly, applied.map(clone), live, (x) => x);
+    }
+  }
+  return stripNulls(applied);
+}
+
+function stripNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripNulls);
+  if (isObject(v)) {
+    const out: JsonObject = {};
+    for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = stripNulls(x);
+    return out;
+  }
+  return v;
+}
+
+/** Applied items keep their order; live-only items keep their place relative to the live order. */
+function interleave(liveOnly: unknown[], applied: unknown[], live: unknown[], keyOf: (x: unknown) => unknown): unknown[] {
+  const idx = (x: unknown) => live.findIndex((l) => deepEqual(keyOf(l), keyOf(x)));
+  const out: unknown[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < liveOnly.length || j < applied.length) {
+    if (i >= liveOnly.length) out.push(applied[j++]);
+    else if (j >= applied.length) out.push(liveOnly[i++]);
+    else {
+      const li = idx(liveOnly[i]);
+      const ri = idx(applied[j]);
+      if (ri < 0 || li < ri) out.push(liveOnly[i++]);
+      else out.push(applied[j++]);
+    }
+  }
+  return out;
+}
+
+/** Paths of `set` whose value differs between `before` and `after` (or that appear in `after`). */
+function changedPaths(set: FieldSet, before: unknown, after: unknown): FieldSet {
+  const out = new FieldSet();
+  for (const p of set.paths()) {
+    const last = p[p.length - 1];
+    const a = valueAt(before, p);
+    const b = valueAt(after, p);
+    // A list item's own membership changes only when it appears or disappears.
+    const isItem = last && ('key' in last || 'value' in last);
+    if (isItem ? (a === undefined) !== (b === undefined) : !deepEqual(a, b)) out.insert(p);
+  }
+  return out;
+}
+
+function metaOf(obj: unknown): JsonObject {
+  return isObject(obj) && isObject(obj.metadata) ? obj.metadata : {};
+}
+
+/**
+ * Server-side apply of `applied` by `manager` onto `current` (absent: create).
+ * Returns the new object (with metadata.managedFields) and its managedFields; throws 409
+ * Conflict with `FieldManagerConflict` causes, or 400 for malformed input.
+ */
+export function serverSideApply(input: ServerSideApplyInput): ServerSideApplyResult {
+  const { manager, gvk, subresource } = input;
+  if (!manager) throw newBadRequest('PATCH, application/apply-patch+yaml requires a fieldManager to be specified');
+  if (!isObject(input.applied)) throw newBadRequest('apply configuration must be an object');
+  const appliedMeta = metaOf(input.applied);
+  if (Array.isArray(appliedMeta.managedFields) && appliedMeta.managedFields.length > 0)
+    throw newBadRequest('metadata.managedFields must be nil');
+  const node = rootNode(gvk, input.schema);
+  const live = (input.current ? clone(input.current) : {}) as JsonObject;
+  const apiVersion = formatApiVersion(gvk.group, gvk.version);
+
+  const entries = decode(metaOf(live).managedFields);
+  const mine = entries.find((d) => sameIdentity(d.entry, manager, 'Apply', subresource));
+  const others = entries.filter((d) => d !== mine);
+
+  const appliedSet = fieldSetFromObject(input.applied, node);
+  const merged = applyMerge(live, input.applied, node) as JsonObject;
+
+  // Conflicts: fields owned by someone else that this apply changes.
+  const changed = changedPaths(appliedSet, live, merged);
+  const conflicts: Conflict[] = [];
+  for (const o of others) {
+    for (const p of o.set.intersection(changed).paths()) conflicts.push({ entry: o.entry, path: p });
+  }
+  if (conflicts.length > 0 && !input.force) throw conflictError(conflicts);
+  for (const c of conflicts) {
+    const o = others.find((d) => d.entry === c.entry)!;
+    o.set = o.set.difference(pathSet(c.path));
+  }
+
+  // Fields this manager applied before and no longer applies: remove unless someone else owns them.
+  if (mine) {
+    const othersUnion = others.reduce((acc, d) => acc.union(d.set), new FieldSet());
+    const dropped = mine.set.difference(appliedSet).paths();
+    // Deepest first so removing an item does not hide its fields' removals.
+    dropped.sort((a, b) => b.length - a.length);
+    for (const p of dropped) {
+      if (othersUnion.hasPrefix(p)) continue;
+      if (appliedSet.hasPrefix(p)) continue; // e.g. a map that now only has applied children
+      removeAt(merged, p);
+    }
+  }
+
+  const entry: ManagedFieldsEntry = { manager, operation: 'Apply', apiVersion, time: timestamp(input.now), fieldsType: 'FieldsV1' };
+  if (subresource) entry.subresource = subresource;
+  const next = [...others, { entry, set: appliedSet }];
+  // Keep the original position of this manager's entry when it existed.
+  const managedFields = encode(mine ? entries.map((d) => (d === mine ? { entry, set: appliedSet } : d)) : next);
+  const meta = { ...metaOf(merged) };
+  if (managedFields.length > 0) meta.managedFields = managedFields;
+  else delete meta.managedFields;
+  const object = { ...merged, metadata: meta };
+  return { object, managedFields };
+}
+
+function pathSet(p: FieldPath): FieldSet {
+  const s = new FieldSet();
+  s.insert(p);
+  return s;
+}
+
+/**
+ * The managedFields for `newObj` after a non-apply write by `manager` (create when `oldObj`
+ * is undefined). The fields the write added or changed move to this manager's `Update`
+ * entry (and leave other managers), fields it removed leave every manager.
+ * The existing entries are read from `oldObj` (a client cannot overwrite them by sending
+ * its own managedFields — except an explicit reset to `[]`, which upstream also honours).
+ */
+export function updateManagedFields(
+  oldObj: object | undefined,
+  newObj: object,
+  manager: string,
+  operation: 'Update',
+  gvk: GroupVersionKind,
+  opts: UpdateManagedFieldsOptions = {},
+): ManagedFieldsEntry[] {
+  void operation;
+  const node = rootNode(gvk, opts.schema);
+  const apiVersion = formatApiVersion(gvk.group, gvk.version);
+  const newMeta = metaOf(newObj);
+  const reset = Array.isArray(newMeta.managedFields) && newMeta.managedFields.length === 0 && oldObj !== undefined;
+  const entries = reset ? [] : decode(metaOf(oldObj).managedFields);
+  const before = oldObj ?? {};
+  const newSet = fieldSetFromObject(newObj, node);
+  const oldSet = fieldSetFromObject(before, node);
+  const changed = reset ? newSet : changedPaths(newSet, before, newObj);
+  const removed = oldSet.difference(newSet);
+  if (changed.isEmpty() && removed.isEmpty() && !reset) return encode(entries);
+  let mine = entries.find((d) => sameIdentity(d.entry, manager || 'unknown', 'Update', opts.subresource, apiVersion));
+  for (const d of entries) {
+    d.set = d.set.difference(removed);
+    if (d !== mine) d.set = d.set.difference(changed);
+  }
+  const entry: ManagedFieldsEntry = { manager: manager || 'unknown', operation: 'Update', apiVersion, time: timestamp(opts.now), fieldsType: 'FieldsV1' };
+  if (opts.subresource) entry.subresource = opts.subresource;
+  if (mine) {
+    mine.entry = entry;
+    mine.set = mine.set.union(changed);
+  } else {
+    mine = { entry, set: changed };
+    entries.push(mine);
+  }
+  return encode(entries);
+}
