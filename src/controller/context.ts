@@ -18,6 +18,7 @@
  */
 import type { KubeObject } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
+import type { CacheReader } from '../informer/index.js';
 import type { KindLike } from './kinds.js';
 import type { Request } from './metadata.js';
 
@@ -43,15 +44,8 @@ export interface Recorder {
   event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
 }
 
-/** Read access to the shared informer cache of one kind. */
-export interface CacheReader<T extends KubeObject = KubeObject> {
-  /** The object with this key ("ns/name" or "name"), or undefined. Do not mutate. */
-  get(key: string): T | undefined;
-  /** Every object, or those of one namespace. Do not mutate. */
-  list(namespace?: string): T[];
-  /** Objects whose index `index` contains `value` (see @Index; "namespace" always exists). */
-  byIndex(index: string, value: string): T[];
-}
+/** Read access to the shared informer cache of one kind (the informer's CacheReader). */
+export type { CacheReader };
 
 export interface ReconcileContext<T extends KubeObject = KubeObject> {
   /** Name of the controller (metrics label, logger field, event source). */

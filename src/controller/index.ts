@@ -29,3 +29,9 @@ export {
 export { ControllerRunner, type EventHandlers, type WatchSource, type RunnerDeps } from './runtime.js';
 export { rbacRules, clusterRoleManifest, type RbacOptions } from './rbac.js';
 export { generateCrdFiles, generateRbacYaml, staleFiles, GENERATED_HEADER } from './generate.js';
+export { Manager, LeaderElectionLostError, type ManagerOptions } from './manager.js';
+export { LeaderElector, defaultIdentity, type LeaderElectionOptions, type LeaderCallbacks } from './leader.js';
+export { TOKENS } from './tokens.js';
+export { makeRecorderFactory, serveProbes, type ProbeHandle, type ProbeServerOptions } from './wiring.js';
+// inversify helpers users need to declare dependencies, re-exported so one import suffices
+export { inject, injectable, optional, ContainerModule, Container } from 'inversify';

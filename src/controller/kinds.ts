@@ -111,7 +111,8 @@ export interface TypedObject<Spec = Open, Status = Open> extends KubeObject {
   status?: Status;
 }
 
-export interface Condition {
+// A type literal (not an interface) so conditions fit schema-derived types with open fields.
+export type Condition = {
   type: string;
   status: 'True' | 'False' | 'Unknown' | string;
   reason?: string;
@@ -119,7 +120,7 @@ export interface Condition {
   lastTransitionTime?: string;
   lastHeartbeatTime?: string;
   observedGeneration?: number;
-}
+};
 
 export type PodObject = TypedObject<
   { nodeName?: string; containers: Array<{ name: string; image?: string } & Open>; serviceAccountName?: string; imagePullSecrets?: Array<{ name: string }> } & Open,

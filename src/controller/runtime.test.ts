@@ -15,14 +15,20 @@ const silent: Logger = { child: () => silent, trace() {}, debug() {}, info() {},
 
 class FakeCache implements CacheReader {
   objects = new Map<string, KubeObject>();
-  get(key: string) {
-    return this.objects.get(key);
+  get(key: string | undefined, name?: string) {
+    return this.objects.get(name === undefined ? key! : key ? `${key}/${name}` : name);
   }
   list() {
     return [...this.objects.values()];
   }
   byIndex() {
     return [];
+  }
+  keys() {
+    return [...this.objects.keys()];
+  }
+  get size() {
+    return this.objects.size;
   }
 }
 

@@ -1,0 +1,420 @@
+/**
+ * The Manager: one per process. It owns the inversify container, the client, ONE shared
+ * informer per watched kind and scope (whatever the number of controllers), leader election,
+ * the /metrics /healthz /readyz endpoints and graceful shut-down.
+ *
+ *   const mgr = new Manager({ kubeconfig: '~/.kube/config', leaderElection: { leaseName: 'my-op' } });
+ *   mgr.register(WidgetController, new ContainerModule(({ bind }) => bind(CloudApi).toSelf()));
+ *   await mgr.start();          // caches synced, election running; stops on SIGTERM/SIGINT
+ *   await mgr.wait();           // resolves on stop(), rejects when leadership is lost
+ *
+ * Start-up: probes served (healthz ok, readyz not yet) -> informers acquired for every kind
+ * the controllers use -> caches synced (cacheSyncTimeoutMs) -> readyz ok -> leader election
+ * (controllers that need it start only while leading; a standby stays healthy and ready) ->
+ * controllers subscribe to their informers (getting the cache as adds) and start workers.
+ *
+ * Stop: controllers stop taking work and drain in-flight reconciles (gracefulShutdownTimeoutMs),
+ * informers stop, the Lease is released, servers close.
+ */
+import 'reflect-metadata';
+import { Container, ContainerModule, type Newable } from 'inversify';
+import type { Subscription } from 'rxjs';
+import type { KubeObject } from '../api/index.js';
+import { KubeClient, autoConfig, loadKubeConfig, type ClientConfig } from '../client/index.js';
+import { SharedInformerFactory, dropManagedFields, type SharedInformer, type IndexFunc } from '../informer/index.js';
+import { metricsRegistry, type Registry } from '../observability/index.js';
+import type { RateLimiter } from '../queue/index.js';
+import type { CacheReader, Logger, Recorder, Reconciler } from './context.js';
+import { errorMessage } from './errors.js';
+import { kindKey, kindRefOf, type KindLike, type KindRef } from './kinds.js';
+import { LeaderElector, type LeaderElectionOptions } from './leader.js';
+import { controllerMetadata, registeredControllers, type ControllerMetadata } from './metadata.js';
+import { ControllerRunner, type WatchSource } from './runtime.js';
+import { TOKENS } from './tokens.js';
+import { defaultLogger, makeRecorderFactory, serveProbes, type ProbeHandle } from './wiring.js';
+
+export interface ManagerOptions {
+  /** Path of a kubeconfig file, its YAML content, or a loaded config. Ignored when `client` is given. Default: in-cluster or ~/.kube/config. */
+  kubeconfig?: string | ClientConfig;
+  /** A ready client (tests, custom transports). */
+  client?: KubeClient;
+  /** Watch only this namespace (default: all namespaces). */
+  namespace?: string;
+  /** Leader election; off when omitted or `enabled: false`. */
+  leaderElection?: LeaderElectionOptions | false;
+  /**
+   * Where /metrics is served: a port (0 = any free port), "host:port" or ":port", or false.
+   * Default ":8080" like controller-runtime.
+   */
+  metricsBindAddress?: string | number | false;
+  /** Where /healthz and /readyz are served (may equal metricsBindAddress). Default false. */
+  healthProbeBindAddress?: string | number | false;
+  /** Give up starting when caches do not sync within this many ms. Default 120000. */
+  cacheSyncTimeoutMs?: number;
+  /** How long stop() waits for in-flight reconciles. Default 30000. */
+  gracefulShutdownTimeoutMs?: number;
+  /** /readyz: 'synced' = ready once caches synced (leader or standby); 'leader' = only while leading. Default 'synced'. */
+  readyWhen?: 'synced' | 'leader';
+  /** Called when leadership is lost. Default: stop the manager; wait() then rejects. */
+  onLeadershipLost?: () => void;
+  /** Stop gracefully on SIGTERM/SIGINT. Default true. */
+  handleSignals?: boolean;
+  /** Metrics registry. Default: observability's process-wide `metricsRegistry`. */
+  registry?: Registry;
+  /** Root logger. Default: observability's logger. */
+  logger?: Logger;
+  /** Rate limiter for each controller's queue. Default: the queue's DefaultControllerRateLimiter. */
+  rateLimiter?: () => RateLimiter;
+  /** Inversify modules loaded into the root container (shared by all controllers). */
+  modules?: ContainerModule[];
+}
+
+export class LeaderElectionLostError extends Error {
+  override readonly name = 'LeaderElectionLostError';
+}
+
+interface Registration {
+  target: Newable<unknown>;
+  meta: ControllerMetadata;
+  module?: ContainerModule;
+  runner?: ControllerRunner;
+  subs: Subscription[];
+  started: boolean;
+}
+
+type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+function parseAddress(a: string | number | false | undefined): { host: string; port: number } | undefined {
+  if (a === false || a === undefined || a === '') return undefined;
+  if (typeof a === 'number') return { host: '127.0.0.1', port: a };
+  const i = a.lastIndexOf(':');
+  const host = i <= 0 ? '0.0.0.0' : a.slice(0, i);
+  const port = Number(i < 0 ? a : a.slice(i + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`invalid bind address "${a}"`);
+  return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
+export class Manager {
+  readonly container: Container;
+  readonly client: KubeClient;
+  readonly informers: SharedInformerFactory;
+  readonly registry: Registry;
+  readonly log: Logger;
+  readonly elector: LeaderElector | undefined;
+  private readonly opts: ManagerOptions;
+  private readonly registrations: Registration[] = [];
+  private readonly cachesByKind = new Map<string, SharedInformer<KubeObject>>();
+  private readonly releases: Array<() => void> = [];
+  private readonly acquired = new Set<SharedInformer<KubeObject>>();
+  private readonly recorderFor: (component: string) => Recorder & { close?(): void };
+  private state: State = 'new';
+  private synced = false;
+  private probes: ProbeHandle[] = [];
+  private exitError: Error | undefined;
+  private stopPromise: Promise<void> | undefined;
+  private stoppedResolve!: () => void;
+  private readonly stoppedPromise: Promise<void>;
+  private signalCleanup: (() => void) | undefined;
+
+  constructor(opts: ManagerOptions = {}) {
+    this.opts = opts;
+    this.registry = opts.registry ?? metricsRegistry;
+    this.log = opts.logger ?? defaultLogger();
+    this.client =
+      opts.client ??
+      new KubeClient(
+        typeof opts.kubeconfig === 'object'
+          ? opts.kubeconfig
+          : opts.kubeconfig === undefined
+            ? autoConfig()
+            : opts.kubeconfig.includes('\n')
+              ? loadKubeConfig({ kubeconfig: opts.kubeconfig })
+              : loadKubeConfig({ path: opts.kubeconfig }),
+      );
+    this.informers = new SharedInformerFactory(this.client, { transform: dropManagedFields });
+    this.recorderFor = makeRecorderFactory(this.client, this.log);
+    this.stoppedPromise = new Promise((r) => (this.stoppedResolve = r));
+    const le = opts.leaderElection;
+    if (le && le.enabled !== false) {
+      this.elector = new LeaderElector(
+        this.client,
+        { ...le, leaseNamespace: le.leaseNamespace ?? opts.namespace ?? 'default' },
+        {
+          onStartedLeading: () => this.startLeaderControllers(),
+          onStoppedLeading: () => this.leadershipLost(),
+        },
+        this.log.child({ component: 'leader-election' }),
+        this.registry,
+      );
+    }
+    this.container = new Container({ defaultScope: 'Singleton' });
+    this.container.bind(KubeClient).toConstantValue(this.client);
+    this.container.bind(TOKENS.KubeClient).toConstantValue(this.client);
+    this.container.bind(TOKENS.Logger).toConstantValue(this.log);
+    this.container.bind(TOKENS.Manager).toConstantValue(this);
+    this.container.bind(Manager).toConstantValue(this);
+    this.container.bind(SharedInformerFactory).toConstantValue(this.informers);
+    this.container.bind(TOKENS.InformerFactory).toConstantValue(this.informers);
+    this.container.bind(TOKENS.MetricsRegistry).toConstantValue(this.registry);
+    this.container.bind(TOKENS.CacheReaderFactory).toConstantValue((kind: KindLike) => this.cache(kind));
+    this.container.bind(TOKENS.EventRecorderFactory).toConstantValue((component: string) => this.recorderFor(component));
+    this.container.bind(TOKENS.EventRecorder).toConstantValue(this.recorderFor('kubeloop'));
+    if (opts.modules?.length) this.container.load(...opts.modules);
+  }
+
+  /** Adds a @Controller class, with an optional module of bindings only it sees. */
+  register(target: Function, module?: ContainerModule): this {
+    if (this.state !== 'new') throw new Error('register controllers before start()');
+    const meta = controllerMetadata(target);
+    if (this.registrations.some((r) => r.meta.name === meta.name)) {
+      throw new Error(`a controller named "${meta.name}" is already registered; set a unique name in @Controller`);
+    }
+    this.registrations.push({ target: target as Newable<unknown>, meta, module, subs: [], started: false });
+    return this;
+  }
+
+  /** Registers every @Controller class defined so far (or the given ones). */
+  registerAll(targets: readonly Function[] = registeredControllers()): this {
+    for (const t of targets) this.register(t);
+    return this;
+  }
+
+  /** The runner of a registered controller (after start), for tests and tooling. */
+  runner(name: string): ControllerRunner | undefined {
+    return this.registrations.find((r) => r.meta.name === name)?.runner;
+  }
+
+  /** True while leading (always true without leader election). */
+  get isLeader(): boolean {
+    return this.elector ? this.elector.isLeader : this.state === 'running';
+  }
+
+  /** healthz: the manager is running (a standby is healthy). */
+  healthy(): boolean {
+    return this.state === 'starting' || this.state === 'running';
+  }
+
+  /** readyz: caches synced (and leading, when readyWhen is 'leader'). */
+  ready(): boolean {
+    if (this.state !== 'running' || !this.synced) return false;
+    return (this.opts.readyWhen ?? 'synced') === 'synced' || this.isLeader;
+  }
+
+  /** Addresses of the probe/metrics servers ("http://127.0.0.1:port"), once started. */
+  get metricsUrl(): string | undefined {
+    return this.probes.find((p) => p.serves.includes('metrics'))?.url;
+  }
+  get healthProbeUrl(): string | undefined {
+    return this.probes.find((p) => p.serves.includes('healthz'))?.url;
+  }
+
+  /** The cache of a kind the manager watches. */
+  cache<T extends KubeObject = KubeObject>(kind: KindLike<T>): CacheReader<T> {
+    const inf = this.cachesByKind.get(kindKey(kind));
+    if (!inf) {
+      const k = kindRefOf(kind);
+      throw new Error(`${k.apiVersion} ${k.kind} is not watched by this manager: add it to a controller's for/owns/watches or declare an @Index on it`);
+    }
+    return inf.reader as CacheReader<T>;
+  }
+
+  /**
+   * Starts everything and resolves once the caches synced and leader election (if any) runs.
+   * Aborting `signal` stops the manager gracefully.
+   */
+  async start(signal?: AbortSignal): Promise<void> {
+    if (this.state !== 'new') throw new Error(`manager already ${this.state}`);
+    this.state = 'starting';
+    try {
+      await this.startServers();
+      this.installSignals(signal);
+      const sources = this.prepareControllers();
+      this.acquireInformers(sources);
+      await this.informers.waitForCacheSync(signal, this.opts.cacheSyncTimeoutMs ?? 120_000);
+      this.synced = true;
+      if (this.state !== 'starting') return; // stopped while syncing
+      this.state = 'running';
+      this.log.info({ controllers: this.registrations.map((r) => r.meta.name) }, 'caches synced');
+      for (const r of this.registrations) if (!r.meta.needLeaderElection) this.startController(r);
+      if (this.elector) this.elector.start();
+      else this.startLeaderControllers();
+    } catch (err) {
+      this.exitError = err instanceof Error ? err : new Error(errorMessage(err));
+      await this.stop();
+      throw err;
+    }
+  }
+
+  private async startServers(): Promise<void> {
+    const m = parseAddress(this.opts.metricsBindAddress === undefined ? ':8080' : this.opts.metricsBindAddress);
+    const h = parseAddress(this.opts.healthProbeBindAddress);
+    const health = { healthz: () => this.healthy(), readyz: () => this.ready() };
+    if (m && h && m.host === h.host && m.port === h.port && m.port !== 0) {
+      this.probes.push(await serveProbes({ ...m, registry: this.registry, ...health, serves: ['metrics', 'healthz'] }));
+      return;
+    }
+    if (m) this.probes.push(await serveProbes({ ...m, registry: this.registry, serves: ['metrics'] }));
+    if (h) this.probes.push(await serveProbes({ ...h, registry: this.registry, ...health, serves: ['healthz'] }));
+  }
+
+  private installSignals(signal?: AbortSignal): void {
+    const cleanups: Array<() => void> = [];
+    const onStop = () => void this.stop();
+    if (this.opts.handleSignals ?? true) {
+      process.once('SIGTERM', onStop);
+      process.once('SIGINT', onStop);
+      cleanups.push(() => {
+        process.removeListener('SIGTERM', onStop);
+        process.removeListener('SIGINT', onStop);
+      });
+    }
+    if (signal) {
+      if (signal.aborted) queueMicrotask(onStop);
+      signal.addEventListener('abort', onStop, { once: true });
+      cleanups.push(() => signal.removeEventListener('abort', onStop));
+    }
+    this.signalCleanup = () => cleanups.forEach((c) => c());
+  }
+
+  /** Instantiates controllers through the container and collects their sources. */
+  private prepareControllers(): Array<{ reg: Registration; sources: WatchSource[] }> {
+    const out = [];
+    for (const reg of this.registrations) {
+      const child = new Container({ parent: this.container, defaultScope: 'Singleton' });
+      const log = this.log.child({ controller: reg.meta.name });
+      const recorder = this.recorderFor(reg.meta.name);
+      child.bind(TOKENS.Logger).toConstantValue(log);
+      child.bind(TOKENS.EventRecorder).toConstantValue(recorder);
+      child.bind(TOKENS.ControllerName).toConstantValue(reg.meta.name);
+      if (reg.module) child.load(reg.module);
+      child.bind(reg.target).toSelf();
+      let instance: Reconciler;
+      try {
+        instance = child.get(reg.target) as Reconciler;
+      } catch (err) {
+        throw new Error(`cannot create controller ${reg.meta.name} (${reg.target.name}): ${errorMessage(err)}`, { cause: err });
+      }
+      if (typeof instance?.reconcile !== 'function') throw new TypeError(`controller ${reg.target.name} has no reconcile(obj, ctx) method`);
+      const forScope = this.scopeOf(reg.meta.namespace, reg.meta.labelSelector, reg.meta.fieldSelector);
+      const forInformer = this.informers.informerFor(reg.meta.for, forScope);
+      reg.runner = new ControllerRunner(reg.meta, instance, {
+        client: this.client,
+        cache: forInformer.reader,
+        cacheFor: (k) => this.cache(k),
+        log,
+        recorder,
+        registry: this.registry,
+        rateLimiter: this.opts.rateLimiter?.(),
+      });
+      out.push({ reg, sources: reg.runner.sources() });
+    }
+    return out;
+  }
+
+  private scopeOf(namespace?: string, labelSelector?: string, fieldSelector?: string) {
+    return { namespace: namespace ?? this.opts.namespace, labelSelector, fieldSelector };
+  }
+
+  private informerFor(kind: KindRef, scope: { namespace?: string; labelSelector?: string; fieldSelector?: string }): SharedInformer<KubeObject> {
+    const indexers: Record<string, IndexFunc<KubeObject>> = {};
+    for (const r of this.registrations) {
+      for (const ix of r.meta.indexes) if (kindKey(ix.kind) === kindKey(kind)) indexers[ix.name] = ix.extract as IndexFunc<KubeObject>;
+    }
+    const ns = kind.namespaced ? scope.namespace : undefined;
+    return this.informers.informerFor(kind, { ...scope, namespace: ns, indexers });
+  }
+
+  /** Starts (acquires) one informer per kind+scope; the first unscoped one backs ctx.cache(kind). */
+  private acquireInformers(all: Array<{ reg: Registration; sources: WatchSource[] }>): void {
+    const kinds: Array<{ kind: KindRef; scope: { namespace?: string; labelSelector?: string; fieldSelector?: string } }> = [];
+    for (const { sources } of all) for (const s of sources) kinds.push({ kind: s.kind, scope: this.scopeOf(s.namespace, s.labelSelector, s.fieldSelector) });
+    for (const r of this.registrations) for (const ix of r.meta.indexes) kinds.push({ kind: kindRefOf(ix.kind), scope: this.scopeOf() });
+    for (const { kind, scope } of kinds) {
+      const inf = this.informerFor(kind, scope);
+      if (!this.acquired.has(inf)) {
+        this.acquired.add(inf);
+        this.releases.push(inf.acquire());
+      }
+      const k = kindKey(kind);
+      const existing = this.cachesByKind.get(k);
+      if (!existing || (!scope.labelSelector && !scope.fieldSelector && (existing.scope.labelSelector || existing.scope.fieldSelector))) {
+        this.cachesByKind.set(k, inf);
+      }
+    }
+  }
+
+  private startLeaderControllers(): void {
+    if (this.state !== 'running') return;
+    for (const r of this.registrations) if (r.meta.needLeaderElection) this.startController(r);
+  }
+
+  private startController(reg: Registration): void {
+    if (reg.started || !reg.runner) return;
+    reg.started = true;
+    for (const s of reg.runner.sources()) {
+      const inf = this.informerFor(s.kind, this.scopeOf(s.namespace, s.labelSelector, s.fieldSelector));
+      reg.subs.push(
+        inf.events$().subscribe({
+          next: (ev) => {
+            if (ev.type === 'add') s.handlers.onAdd(ev.obj);
+            else if (ev.type === 'update') s.handlers.onUpdate(ev.oldObj, ev.obj);
+            else s.handlers.onDelete(ev.obj);
+          },
+        }),
+      );
+    }
+    reg.runner.start();
+    this.log.info({ controller: reg.meta.name, workers: reg.meta.maxConcurrentReconciles }, 'Starting workers');
+  }
+
+  private leadershipLost(): void {
+    if (this.opts.onLeadershipLost) {
+      this.opts.onLeadershipLost();
+      return;
+    }
+    this.exitError = new LeaderElectionLostError('leader election lost');
+    void this.stop();
+  }
+
+  /** Graceful stop: drain controllers, stop informers, release the Lease, close servers. */
+  stop(): Promise<void> {
+    if (this.stopPromise) return this.stopPromise;
+    this.stopPromise = this.doStop(true);
+    return this.stopPromise;
+  }
+
+  /**
+   * Test hook: stops abruptly, as if the process was killed: no draining, and the Lease is
+   * NOT released (other replicas must wait for it to expire).
+   */
+  async crash(): Promise<void> {
+    if (this.stopPromise) return this.stopPromise;
+    this.elector?.crash();
+    this.stopPromise = this.doStop(false);
+    return this.stopPromise;
+  }
+
+  private async doStop(graceful: boolean): Promise<void> {
+    const wasRunning = this.state === 'running' || this.state === 'starting';
+    this.state = 'stopping';
+    this.signalCleanup?.();
+    const timeout = graceful ? (this.opts.gracefulShutdownTimeoutMs ?? 30_000) : 0;
+    for (const r of this.registrations) for (const s of r.subs.splice(0)) s.unsubscribe();
+    await Promise.all(this.registrations.map((r) => (r.runner ? r.runner.stop(timeout) : true)));
+    for (const rel of this.releases.splice(0)) rel();
+    this.informers.shutdown();
+    if (graceful && this.elector) await this.elector.stop();
+    for (const p of this.probes.splice(0)) await p.close();
+    this.state = 'stopped';
+    if (wasRunning) this.log.info({ error: this.exitError?.message }, 'manager stopped');
+    this.stoppedResolve();
+  }
+
+  /** Resolves when the manager stopped; rejects with the reason when it stopped on an error (leadership lost). */
+  async wait(): Promise<void> {
+    await this.stoppedPromise;
+    if (this.exitError) throw this.exitError;
+  }
+}
+
+export { ContainerModule };
