@@ -111,7 +111,8 @@ function encode(entries: DecodedEntry[]): ManagedFieldsEntry[] {
 function describeManager(e: ManagedFieldsEntry): string {
   let s = JSON.stringify(e.manager ?? '');
   if (e.subresource) s += ` with subresource ${JSON.stringify(e.subresource)}`;
-  if (e.operation === 'Update') s += e.time ? ` using ${e.apiVersion} at ${e.time}` : ` using ${e.apiVersion}`;
+  // The manager identifier upstream prints from carries no time, so no "at <time>" either.
+  if (e.operation === 'Update') s += ` using ${e.apiVersion}`;
   return s;
 }
 
@@ -267,13 +268,14 @@ export function serverSideApply(input: ServerSideApplyInput): ServerSideApplyRes
   // Fields this manager applied before and no longer applies: remove unless someone else owns them.
   if (mine) {
     const othersUnion = others.reduce((acc, d) => acc.union(d.set), new FieldSet());
-    const dropped = mine.set.difference(appliedSet).paths();
-    // Deepest first so removing an item does not hide its fields' removals.
-    dropped.sort((a, b) => b.length - a.length);
-    for (const p of dropped) {
-      if (othersUnion.hasPrefix(p)) continue;
-      if (appliedSet.hasPrefix(p)) continue; // e.g. a map that now only has applied children
+    // Parents first: once an item or field goes, what was below it goes with it.
+    const removed = new FieldSet();
+    for (const p of mine.set.difference(appliedSet).paths()) {
+      if (p.some((_, i) => removed.has(p.slice(0, i + 1)))) continue;
+      if (othersUnion.hasPrefix(p)) continue; // someone else still owns it (or part of it)
+      if (appliedSet.hasPrefix(p)) continue; // e.g. an item whose fields are still applied
       removeAt(merged, p);
+      removed.insert(p);
     }
   }
 
