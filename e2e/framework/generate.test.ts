@@ -1,0 +1,45 @@
+// Generated files must match what is committed: CRDs and RBAC of the example operator, via
+// the library and via the `kubeloop generate` command (as CI would run it).
+import 'reflect-metadata';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateCrdFiles, generateRbacYaml, staleFiles } from '../../src/index.js';
+import { Greeting, GreetingController } from './example.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const generated = join(root, 'e2e/framework/generated');
+const cli = join(root, 'dist/src/cli/main.js');
+
+test('committed CRDs and ClusterRole of the example are up to date', () => {
+  const crds = generateCrdFiles([Greeting]);
+  assert.deepEqual([...crds.keys()], ['demo.kubeloop.io_greetings.yaml']);
+  assert.deepEqual(staleFiles(join(generated, 'crds'), crds), [], 'run: node dist/src/cli/main.js generate crds --module e2e/framework/example.ts --out e2e/framework/generated/crds');
+  const rbac = generateRbacYaml([GreetingController], 'kubeloop-example');
+  assert.equal(rbac, readFileSync(join(generated, 'clusterrole.yaml'), 'utf8'));
+});
+
+test('kubeloop generate writes the same files and --check detects stale ones', () => {
+  const out = mkdtempSync(join(tmpdir(), 'kubeloop-gen-'));
+  try {
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'generate', ...args], { cwd: root, encoding: 'utf8' });
+    let r = run('crds', '--module', 'e2e/framework/example.ts', '--out', join(out, 'crds'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(readFileSync(join(out, 'crds/demo.kubeloop.io_greetings.yaml'), 'utf8'), readFileSync(join(generated, 'crds/demo.kubeloop.io_greetings.yaml'), 'utf8'));
+    r = run('rbac', '--module', 'e2e/framework/example.ts', '--name', 'kubeloop-example', '--out', join(out, 'role.yaml'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(readFileSync(join(out, 'role.yaml'), 'utf8'), readFileSync(join(generated, 'clusterrole.yaml'), 'utf8'));
+    r = run('rbac', '--module', 'e2e/framework/example.ts', '--name', 'other-name', '--out', join(out, 'role.yaml'), '--check');
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /out of date/);
+    r = run('crds', '--module', 'e2e/framework/does-not-exist.ts', '--out', out);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /module not found/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
