@@ -16,14 +16,17 @@ export interface FaultProxy {
   stall(): void;
   /** Forwards again (buffered bytes are delivered). */
   resume(): void;
+  /** Sends new connections to another port (a restarted server). */
+  retarget(port: number): void;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(target: { host: string; port: number }): Promise<FaultProxy> {
   const pairs = new Set<{ a: net.Socket; b: net.Socket }>();
   let stalled = false;
+  let targetPort = target.port;
   const server = net.createServer((client) => {
-    const upstream = net.connect(target.port, target.host);
+    const upstream = net.connect(targetPort, target.host);
     const pair = { a: client, b: upstream };
     pairs.add(pair);
     const forward = (from: net.Socket, to: net.Socket) => {
@@ -61,6 +64,9 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       return pairs.size;
     },
     cutAll,
+    retarget(p: number) {
+      targetPort = p;
+    },
     stall() {
       stalled = true;
       for (const p of pairs) {

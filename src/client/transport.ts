@@ -20,6 +20,8 @@ export interface TransportOptions {
   maxSockets?: number;
   /** Timeout of a non-streaming request, ms. Default 60 s; 0 disables. */
   requestTimeoutMs?: number;
+  /** Observes every request as it is sent (metrics, tests). */
+  onRequest?: (req: { method: string; path: string; query?: RequestSpec['query'] }) => void;
 }
 
 export interface RequestSpec {
@@ -68,6 +70,7 @@ export class Transport {
   private readonly authCacheMs: number;
   private readonly maxSockets: number;
   readonly requestTimeoutMs: number;
+  private readonly onRequest?: TransportOptions['onRequest'];
   private prepared?: Promise<Prepared>;
   private authHeaders?: { at: number; headers: Record<string, string> };
   private agent?: http.Agent;
@@ -83,6 +86,7 @@ export class Transport {
     this.authCacheMs = opts.authCacheMs ?? 10_000;
     this.maxSockets = opts.maxSockets ?? 64;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
+    this.onRequest = opts.onRequest;
   }
 
   /** TLS options and the keep-alive agent, computed once from the KubeConfig. */
@@ -148,6 +152,7 @@ export class Transport {
   async open(spec: RequestSpec, idleTimeoutMs = 0): Promise<{ res: IncomingMessage; req: http.ClientRequest }> {
     const [{ mod, base }, auth] = await Promise.all([this.prepare(), this.headersFor()]);
     spec.signal?.throwIfAborted();
+    this.onRequest?.({ method: spec.method, path: spec.path, query: spec.query });
     const headers: Record<string, string | number> = {
       ...auth,
       'User-Agent': this.userAgent,

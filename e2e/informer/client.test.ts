@@ -1,0 +1,79 @@
+// The client against the real built-in API server: CRUD, every patch type, server-side
+// apply, optimistic concurrency, delete options, pagination, selectors, discovery of a
+// CRD created after start, and Status errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isAlreadyExists, isConflict, isNotFound, type KubeObject } from '../../src/api/index.js';
+import { isNoKindMatch } from '../../src/client/index.js';
+import { clientFor, eventually, startServer } from './harness.js';
+
+const CM = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
+
+test('client CRUD, patches, apply, conflicts, deletes, pagination and CRD discovery', { timeout: 30_000 }, async () => {
+  const server = await startServer();
+  const client = clientFor(server);
+  try {
+    assert.match((await client.version()).gitVersion, /^v1\./);
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'c' } });
+    const created = await client.create<KubeObject>({ ...CM, metadata: { name: 'a', namespace: 'c', labels: { app: 'x' } }, data: { k: 'v' } });
+    assert.ok(created.metadata.uid && created.metadata.resourceVersion);
+    await assert.rejects(client.create({ ...CM, metadata: { name: 'a', namespace: 'c' } }), isAlreadyExists);
+    await assert.rejects(client.get(CM, 'nope', { namespace: 'c' }), isNotFound);
+
+    const got = await client.get<KubeObject & { data: Record<string, string> }>(CM, 'a', { namespace: 'c' });
+    assert.equal(got.data.k, 'v');
+    const updated = await client.update({ ...got, data: { k: 'v2' } });
+    await assert.rejects(client.update({ ...got, data: { k: 'stale' } }), isConflict, 'stale resourceVersion -> 409');
+
+    const merged = await client.patch<{ data: Record<string, string> }>(CM, 'a', { data: { m: '1' } }, { namespace: 'c' });
+    assert.deepEqual(merged.data, { k: 'v2', m: '1' });
+    const jp = await client.patch<{ data: Record<string, string> }>(CM, 'a', [{ op: 'remove', path: '/data/m' }], { namespace: 'c', type: 'json' });
+    assert.deepEqual(jp.data, { k: 'v2' });
+    const smp = await client.patch<{ data: Record<string, string> }>(CM, 'a', { data: { s: '1' } }, { namespace: 'c', type: 'strategic' });
+    assert.equal(smp.data.s, '1');
+    const applied = await client.apply<KubeObject & { data?: Record<string, string> }>({ ...CM, metadata: { name: 'ssa', namespace: 'c' }, data: { owned: 'yes' } });
+    assert.equal(applied.data?.owned, 'yes');
+    assert.ok(applied.metadata.managedFields?.some((m) => m.manager === 'kubeloop'), 'field manager kubeloop recorded');
+    void updated;
+
+    // Delete with a failing precondition, then for real.
+    await assert.rejects(client.delete(CM, 'a', { namespace: 'c', preconditions: { uid: 'not-the-uid' } }), isConflict);
+    await client.delete(CM, 'a', { namespace: 'c', preconditions: { uid: created.metadata.uid } });
+    await eventually('deleted', async () => client.get(CM, 'a', { namespace: 'c' }).then(() => false, isNotFound));
+
+    // Pagination and selectors.
+    for (let i = 0; i < 11; i++) await client.create({ ...CM, metadata: { name: `p${i}`, namespace: 'c', labels: { page: 'yes', odd: String(i % 2 === 1) } } });
+    const page1 = await client.list(CM, { namespace: 'c', labelSelector: 'page=yes', limit: 4 });
+    assert.equal(page1.items.length, 4);
+    assert.ok(page1.metadata.continue && page1.metadata.resourceVersion);
+    const all = await client.listAll(CM, { namespace: 'c', labelSelector: { matchLabels: { page: 'yes' } }, limit: 4 });
+    assert.equal(all.items.length, 11);
+    assert.equal(new Set(all.items.map((o) => o.metadata.name)).size, 11);
+    const odd = await client.list(CM, { namespace: 'c', labelSelector: 'odd=true' });
+    assert.equal(odd.items.length, 5);
+    const byName = await client.list(CM, { fieldSelector: 'metadata.name=p3' });
+    assert.deepEqual(byName.items.map((o) => o.metadata.namespace + '/' + o.metadata.name), ['c/p3']);
+    await client.deleteCollection(CM, { namespace: 'c', labelSelector: 'odd=true' });
+    await eventually('collection deleted', async () => (await client.list(CM, { namespace: 'c', labelSelector: 'odd=true' })).items.length === 0);
+
+    // A CRD created after the client cached discovery is found on the next miss.
+    const Widget = { apiVersion: 'example.com/v1', kind: 'Widget' };
+    await assert.rejects(client.get(Widget, 'w', { namespace: 'c' }), isNoKindMatch);
+    await client.create({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    });
+    await eventually('CRD served', async () => client.create({ ...Widget, metadata: { name: 'w', namespace: 'c' } }).then(() => true, (e) => !isNoKindMatch(e) && !isNotFound(e) && Promise.reject(e)));
+    assert.equal((await client.get<KubeObject>(Widget, 'w', { namespace: 'c' })).metadata.name, 'w');
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
