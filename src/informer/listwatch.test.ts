@@ -142,3 +142,14 @@ test('a 410 on the list itself backs off and lists again', async () => {
   assert.equal(s.watches[0].opts.resourceVersion, '9');
   sub.unsubscribe();
 });
+
+test('auto mode pages against servers older than 1.27 (they ignore sendInitialEvents)', async () => {
+  const s = new Script();
+  (s.client as unknown as { version: () => Promise<unknown> }).version = async () => ({ major: '1', minor: '26', gitVersion: 'v1.26.3' });
+  s.pages.push(() => ({ items: [cm('a', '1')], metadata: { resourceVersion: '1' } }));
+  const sub = listWatch(s.client, { kind: { apiVersion: 'v1', kind: 'ConfigMap' }, ...fast }).subscribe();
+  await s.until(() => s.watches.length === 1);
+  assert.equal(s.lists.length, 1);
+  assert.equal(s.watches[0].opts.sendInitialEvents, undefined);
+  sub.unsubscribe();
+});

@@ -67,7 +67,7 @@ export function listWatch<T extends KubeObject = KubeObject>(client: KubeClient,
 }
 
 class Driver<T extends KubeObject> {
-  private readonly cfg: MachineConfig;
+  private cfg: MachineConfig;
   private state: State;
   private stopped = false;
   /** Bumped for every operation, so callbacks of a cancelled one are ignored. */
@@ -93,7 +93,20 @@ class Driver<T extends KubeObject> {
   }
 
   start(): void {
-    this.perform(entryEffect(this.state));
+    if (this.cfg.streaming !== 'auto') {
+      this.perform(entryEffect(this.state));
+      return;
+    }
+    // Servers before 1.27 ignore sendInitialEvents (and never send the end bookmark):
+    // page for them. Newer servers that refuse it answer 400/422 and we fall back then.
+    streamingSupported(this.client).then((ok) => {
+      if (this.stopped) return;
+      if (!ok) {
+        this.cfg = { ...this.cfg, streaming: 'never' };
+        this.state = initialState(this.cfg);
+      }
+      this.perform(entryEffect(this.state));
+    });
   }
 
   stop(): void {
@@ -247,6 +260,26 @@ class Driver<T extends KubeObject> {
         (err) => this.failed(op, err),
       );
   }
+}
+
+const versionCache = new WeakMap<object, Promise<boolean>>();
+
+/** Whether the server may support streaming lists (>= 1.27); unknown versions count as yes. */
+function streamingSupported(client: KubeClient): Promise<boolean> {
+  let p = versionCache.get(client);
+  if (!p) {
+    p = Promise.resolve()
+      .then(() => client.version())
+      .then(
+        (v) => {
+          const minor = parseInt(String(v?.minor ?? ''), 10);
+          return String(v?.major) !== '1' || !Number.isFinite(minor) || minor >= 27;
+        },
+        () => true,
+      );
+    versionCache.set(client, p);
+  }
+  return p;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
