@@ -30,6 +30,7 @@ test('store: keys, namespace index, custom indexers, label filtering, O(1) repla
   assert.deepEqual(s.byIndex('namespace', 'a').map((o) => o.metadata.name).sort(), ['x', 'y']);
   assert.deepEqual(s.byIndex('byApp', 'web').map((o) => o.metadata.uid).sort(), ['u1', 'u3']);
   assert.deepEqual(s.list({ namespace: 'a', labelSelector: parseLabelSelector('app=web') }).map((o) => o.metadata.uid), ['u1']);
+  assert.equal(s.list({ labelSelector: 'app in (web,db)' }).length, 3);
   // Relabel: the index follows.
   s.set(cm('a', 'x', '2', 'u1', { app: 'db' }));
   assert.deepEqual(s.byIndex('byApp', 'web').map((o) => o.metadata.uid), ['u3']);

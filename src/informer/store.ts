@@ -4,7 +4,7 @@
  * number of index values of the object touched). Objects are shared with every reader
  * and never copied: treat them as READ-ONLY (clone before mutating).
  */
-import { objectKey, type KubeObject, type LabelSelector } from '../api/index.js';
+import { objectKey, parseLabelSelector, type KubeObject, type LabelSelector } from '../api/index.js';
 
 /** Maps an object to the index values it is filed under. */
 export type IndexFunc<T> = (obj: T) => readonly string[];
@@ -21,8 +21,8 @@ export interface CacheReader<T extends KubeObject = KubeObject> {
   /** By key (`namespace/name` or `name`), or by namespace and name. */
   get(key: string): T | undefined;
   get(namespace: string | undefined, name: string): T | undefined;
-  /** All objects, optionally of one namespace and/or matching a label selector. */
-  list(opts?: { namespace?: string; labelSelector?: LabelSelector }): T[];
+  /** All objects, optionally of one namespace and/or matching a label selector (parsed or `app=web,tier in (a,b)`). */
+  list(opts?: { namespace?: string; labelSelector?: LabelSelector | string }): T[];
   /** Objects filed under `value` in index `indexName`. */
   byIndex(indexName: string, value: string): T[];
   keys(): string[];
@@ -70,9 +70,9 @@ export class Store<T extends KubeObject = KubeObject> implements CacheReader<T> 
     return [...this.items.keys()];
   }
 
-  list(opts: { namespace?: string; labelSelector?: LabelSelector } = {}): T[] {
+  list(opts: { namespace?: string; labelSelector?: LabelSelector | string } = {}): T[] {
     const base = opts.namespace !== undefined ? this.byIndex(NAMESPACE_INDEX, opts.namespace) : [...this.items.values()];
-    const sel = opts.labelSelector;
+    const sel = typeof opts.labelSelector === 'string' ? parseLabelSelector(opts.labelSelector) : opts.labelSelector;
     return sel && !sel.isEmpty() ? base.filter((o) => sel.matches(o.metadata?.labels)) : base;
   }
 
