@@ -189,6 +189,10 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
       if (got.shutdown) return;
       try {
         await this.process(got.item);
+      } catch (err) {
+        // process() handles reconcile outcomes; anything reaching here is a framework bug:
+        // log it and keep the worker alive.
+        this.deps.log.error({ err: errorMessage(err), key: got.item }, 'controller worker failed');
       } finally {
         this.queue.done(got.item);
       }
