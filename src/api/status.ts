@@ -125,7 +125,8 @@ const causeLabel: Record<FieldError['type'], string> = {
 
 /** Formats a field error as Go's `field.Error.Error()` does. */
 export function fieldErrorText(e: FieldError): string {
-  return `${e.field}: ${causeLabel[e.type]}: ${e.message}`;
+  // An empty message renders like Go's field.Required(path, ""): `spec.x: Required value`.
+  return e.message ? `${e.field}: ${causeLabel[e.type]}: ${e.message}` : `${e.field}: ${causeLabel[e.type]}`;
 }
 
 /** 422 Invalid with one cause per field error (`kind` is the Kind, not the resource, as upstream). */
@@ -136,7 +137,7 @@ export function newInvalid(group: string, kind: string, name: string, errors: Fi
     name,
     group: group || undefined,
     kind,
-    causes: errors.map((e) => ({ type: e.type, message: `${causeLabel[e.type]}: ${e.message}`, field: e.field })),
+    causes: errors.map((e) => ({ type: e.type, message: e.message ? `${causeLabel[e.type]}: ${e.message}` : causeLabel[e.type], field: e.field })),
   });
 }
 
