@@ -1,0 +1,4 @@
+// Public surface of observability: Prometheus registry and controller-runtime
+// metric definitions, logging with secret redaction, health/metrics probe server,
+// and the event recorder.
+export * from './metrics.js';
