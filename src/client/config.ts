@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type User } from '@kubernetes/client-node';
 
 /** A loaded configuration: the client-node `KubeConfig` plus the default namespace. */
 export interface ClientConfig {
@@ -64,6 +64,40 @@ export interface InClusterOptions {
   host?: string;
   /** Default `$KUBERNETES_SERVICE_PORT`. */
   port?: string | number;
+  /** How often the token file is re-read, ms. Default 60 000 (client-go re-reads every minute). */
+  tokenRefreshMs?: number;
+}
+
+const TOKEN_FILE_PROVIDER = 'kubeloop-token-file';
+
+/**
+ * Bearer token from a file, re-read every `refreshMs` so rotated (projected) tokens are
+ * picked up. Plugged into client-node's KubeConfig as a custom authenticator.
+ */
+export class TokenFileAuthenticator {
+  private token = '';
+  private readAt = -Infinity;
+  constructor(private readonly refreshMs: number) {}
+
+  isAuthProvider(user: User): boolean {
+    return user.authProvider?.name === TOKEN_FILE_PROVIDER;
+  }
+
+  async applyAuthentication(user: User, opts: { headers?: Record<string, unknown> }): Promise<void> {
+    const path = String(user.authProvider?.config?.path ?? '');
+    const now = Date.now();
+    if (now - this.readAt >= this.refreshMs || !this.token) {
+      try {
+        this.token = readFileSync(path, 'utf8').trim();
+        this.readAt = now;
+      } catch (err) {
+        // Keep the last good token when the file is briefly missing during a rotation.
+        if (!this.token) throw new Error(`cannot read token file ${path}: ${(err as Error).message}`);
+      }
+    }
+    opts.headers ??= {};
+    opts.headers.Authorization = `Bearer ${this.token}`;
+  }
 }
 
 /** True when the process looks like it runs in a pod (service env vars and a token file). */
@@ -73,9 +107,9 @@ export function isInCluster(opts: InClusterOptions = {}): boolean {
 }
 
 /**
- * In-cluster configuration, as client-go's `rest.InClusterConfig`. The token is read
- * through client-node's `tokenFile` auth provider, which re-reads the file every 60 s,
- * so rotated projected tokens are picked up without a restart.
+ * In-cluster configuration, as client-go's `rest.InClusterConfig`. The token file is
+ * re-read every `tokenRefreshMs` (60 s), so rotated projected tokens are picked up
+ * without a restart.
  */
 export function inClusterConfig(opts: InClusterOptions = {}): ClientConfig {
   const host = opts.host ?? process.env.KUBERNETES_SERVICE_HOST;
@@ -91,10 +125,11 @@ export function inClusterConfig(opts: InClusterOptions = {}): ClientConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'in-cluster', server, caFile: existsSync(caPath) ? caPath : undefined, skipTLSVerify: false }],
-    users: [{ name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile: tokenPath } } }],
+    users: [{ name: 'in-cluster', authProvider: { name: TOKEN_FILE_PROVIDER, config: { path: tokenPath } } }],
     contexts: [{ name: 'in-cluster', cluster: 'in-cluster', user: 'in-cluster' }],
     currentContext: 'in-cluster',
   });
+  kc.addAuthenticator(new TokenFileAuthenticator(opts.tokenRefreshMs ?? 60_000));
   let namespace = 'default';
   if (existsSync(namespacePath)) namespace = readFileSync(namespacePath, 'utf8').trim() || 'default';
   return { kubeConfig: kc, namespace };

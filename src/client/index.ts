@@ -1,7 +1,7 @@
 // Public surface of the client: configuration (kubeconfig, in-cluster), the dynamic
 // `KubeClient` (CRUD, patch, server-side apply, watch), discovery/REST mapping and
 // error normalisation. Only `api` is imported from here.
-export { loadKubeConfig, inClusterConfig, autoConfig, isInCluster, SERVICE_ACCOUNT_DIR } from './config.js';
+export { loadKubeConfig, inClusterConfig, autoConfig, isInCluster, SERVICE_ACCOUNT_DIR, TokenFileAuthenticator } from './config.js';
 export type { ClientConfig, LoadKubeConfigOptions, InClusterOptions } from './config.js';
 export { KubeClient, toGVK } from './client.js';
 export type {
