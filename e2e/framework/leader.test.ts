@@ -1,0 +1,101 @@
+// Two managers with leader election against the built-in API server: exactly one reconciles;
+// a crashed leader (no release) is replaced after the lease expires; a graceful stop
+// releases the Lease at once; /readyz follows the leader when configured so.
+import 'reflect-metadata';
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  Controller, Manager, ContainerModule, ConfigMap, Lease, TOKENS, createRegistry, inject,
+  type ConfigMapObject, type KubeClient, type LeaseObject, type ReconcileContext, type Reconciler,
+} from '../../src/index.js';
+import { startServer, clientFor, eventually, sample, type ServerHandle } from './harness.js';
+
+let server: ServerHandle;
+let client: KubeClient;
+
+before(async () => {
+  server = await startServer();
+  client = clientFor(server);
+  await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'le' } });
+});
+after(async () => {
+  client?.close();
+  await server?.stop();
+});
+
+const WHO = Symbol('who');
+const seen = new Map<string, string[]>(); // manager identity -> keys reconciled
+
+@Controller({ for: ConfigMap, namespace: 'le', name: 'le-cm' })
+class Recorder implements Reconciler<ConfigMapObject> {
+  constructor(@inject(WHO) private readonly who: string) {}
+  reconcile(_cm: ConfigMapObject, ctx: ReconcileContext<ConfigMapObject>) {
+    const list = seen.get(this.who) ?? [];
+    list.push(ctx.key);
+    seen.set(this.who, list);
+  }
+}
+
+const timing = { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 300 };
+
+function manager(identity: string): Manager {
+  const m = new Manager({
+    kubeconfig: server.kubeconfig,
+    leaderElection: { leaseName: 'le-lock', leaseNamespace: 'le', identity, ...timing },
+    metricsBindAddress: 0,
+    healthProbeBindAddress: 0,
+    readyWhen: 'leader',
+    registry: createRegistry(),
+    handleSignals: false,
+  });
+  m.register(Recorder, new ContainerModule(({ bind }) => void bind(WHO).toConstantValue(identity)));
+  return m;
+}
+
+const lease = () => client.get<LeaseObject>(Lease, 'le-lock', { namespace: 'le' });
+const status = async (url: string) => (await fetch(url)).status;
+
+test('exactly one of two managers reconciles; crash -> takeover after expiry; graceful stop releases at once', async () => {
+  const a = manager('mgr-a');
+  const b = manager('mgr-b');
+  const c = manager('mgr-c');
+  try {
+    await a.start();
+    await eventually('a leads', () => a.isLeader);
+    await b.start();
+    await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'one', namespace: 'le' } });
+    await eventually('leader reconciled', () => (seen.get('mgr-a') ?? []).includes('le/one'));
+    assert.equal(b.isLeader, false);
+    assert.equal(seen.get('mgr-b'), undefined, 'the standby must not reconcile');
+    // probes: both healthy; only the leader ready (readyWhen: 'leader')
+    assert.equal(await status(`${a.healthProbeUrl}/readyz`), 200);
+    assert.equal(await status(`${b.healthProbeUrl}/readyz`), 500);
+    assert.equal(await status(`${b.healthProbeUrl}/healthz`), 200);
+    const metricsA = await (await fetch(`${a.metricsUrl}/metrics`)).text();
+    const metricsB = await (await fetch(`${b.metricsUrl}/metrics`)).text();
+    assert.equal(sample(metricsA, 'leader_election_master_status', { name: 'le-lock' }), 1);
+    assert.equal(sample(metricsB, 'leader_election_master_status', { name: 'le-lock' }), 0);
+    const l1 = await lease();
+    assert.equal(l1.spec?.holderIdentity, 'mgr-a');
+
+    // kill the leader without releasing: b takes over once the lease expires
+    await a.crash();
+    assert.equal((await lease()).spec?.holderIdentity, 'mgr-a', 'a crash does not release the lease');
+    await eventually('b leads', () => b.isLeader, timing.leaseDurationMs + timing.retryPeriodMs * 2 + 3000);
+    await eventually('b reconciles', () => (seen.get('mgr-b') ?? []).includes('le/one'));
+    const l2 = await lease();
+    assert.equal(l2.spec?.holderIdentity, 'mgr-b');
+    assert.equal(l2.spec?.leaseTransitions, (l1.spec?.leaseTransitions ?? 0) + 1);
+    assert.equal(await status(`${b.healthProbeUrl}/readyz`), 200);
+
+    // graceful stop releases the lease at once, and a standby picks it up
+    await c.start();
+    await b.stop();
+    const released = await lease();
+    assert.ok(released.spec?.holderIdentity === '' || released.spec?.holderIdentity === 'mgr-c');
+    await eventually('c leads right after the release', () => c.isLeader, timing.leaseDurationMs);
+    await b.wait();
+  } finally {
+    await Promise.all([a.stop(), b.stop(), c.stop()]);
+  }
+});

@@ -1,0 +1,229 @@
+// The framework against the built-in API server: for/owns/watches, concurrency, retries,
+// requeueAfter, finalizers, dependency injection, metrics and probes.
+import 'reflect-metadata';
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  Controller, Manager, ContainerModule, ConfigMap, Secret, Namespace, TOKENS, createRegistry, inject, injectable,
+  isNotFound, type ConfigMapObject, type KubeClient, type Logger, type ReconcileContext, type Reconciler,
+} from '../../src/index.js';
+import { startServer, clientFor, eventually, sample, type ServerHandle } from './harness.js';
+
+let server: ServerHandle;
+let client: KubeClient;
+
+before(async () => {
+  server = await startServer();
+  client = clientFor(server);
+  for (const name of ['fw', 'fin']) await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+});
+after(async () => {
+  client?.close();
+  await server?.stop();
+});
+
+/** Instruments reconciles: counts, overlaps of one key, last seen data. */
+@injectable()
+class Probe {
+  counts = new Map<string, number>();
+  last = new Map<string, string | undefined>();
+  active = new Set<string>();
+  overlaps = 0;
+  maxActive = 0;
+  errors = 0;
+  requeuedAfter = new Set<string>();
+  finalized: string[] = [];
+  count(key: string): number {
+    return this.counts.get(key) ?? 0;
+  }
+}
+
+@injectable()
+class Greeter {
+  greet(name: string): string {
+    return `hello ${name}`;
+  }
+}
+
+@Controller({
+  for: ConfigMap,
+  owns: [Secret],
+  watches: [{ kind: Namespace, map: (ns) => (ns.metadata.labels?.kick ? { namespace: 'fw', name: ns.metadata.labels.kick } : []) }],
+  maxConcurrentReconciles: 8,
+  name: 'fw-cm',
+  namespace: 'fw',
+})
+class CmController implements Reconciler<ConfigMapObject> {
+  constructor(
+    private readonly probe: Probe,
+    private readonly greeter: Greeter,
+    @inject(TOKENS.Logger) private readonly log: Logger,
+  ) {}
+
+  async reconcile(cm: ConfigMapObject, ctx: ReconcileContext<ConfigMapObject>) {
+    const p = this.probe;
+    if (p.active.has(ctx.key)) p.overlaps++;
+    p.active.add(ctx.key);
+    p.maxActive = Math.max(p.maxActive, p.active.size);
+    try {
+      assert.equal(this.greeter.greet('x'), 'hello x');
+      assert.ok(this.log);
+      await new Promise((r) => setTimeout(r, 2));
+      p.counts.set(ctx.key, p.count(ctx.key) + 1);
+      p.last.set(ctx.key, cm.data?.v);
+      if (cm.data?.fail && ctx.retries < Number(cm.data.fail)) {
+        p.errors++;
+        throw new Error(`failing on purpose (${ctx.retries})`);
+      }
+      if (cm.data?.later && !p.requeuedAfter.has(ctx.key)) {
+        p.requeuedAfter.add(ctx.key);
+        return { requeueAfter: 50 };
+      }
+      return undefined;
+    } finally {
+      p.active.delete(ctx.key);
+    }
+  }
+}
+
+const cm = (name: string, data: Record<string, string> = {}, ns = 'fw'): ConfigMapObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: ns },
+  data,
+});
+
+test('a controller with for + owns + watches reconciles changes, never one key twice at once, retries and requeues; metrics and probes', async () => {
+  const probe = new Probe();
+  const mgr = new Manager({
+    kubeconfig: server.kubeconfig,
+    namespace: 'fw',
+    metricsBindAddress: 0,
+    healthProbeBindAddress: 0,
+    registry: createRegistry(),
+    handleSignals: false,
+  });
+  mgr.register(CmController, new ContainerModule(({ bind }) => {
+    bind(Probe).toConstantValue(probe);
+    bind(Greeter).toSelf();
+  }));
+  try {
+    await mgr.start();
+    const health = mgr.healthProbeUrl!;
+    assert.equal((await fetch(`${health}/healthz`)).status, 200);
+    assert.equal((await fetch(`${health}/readyz`)).status, 200);
+
+    // for: a new object is reconciled
+    const a = await client.create(cm('a', { v: '1' }));
+    await eventually('a reconciled', () => probe.last.get('fw/a') === '1');
+
+    // owns: a change of an owned Secret reconciles its controller owner
+    const before = probe.count('fw/a');
+    await client.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'fw', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'a', uid: a.metadata.uid!, controller: true }] },
+      stringData: { k: 'v' },
+    });
+    await eventually('owner reconciled after owned Secret created', () => probe.count('fw/a') > before);
+
+    // watches: a Namespace labelled kick=b maps to fw/b
+    await client.create(cm('b'));
+    await eventually('b reconciled', () => probe.count('fw/b') >= 1);
+    const beforeB = probe.count('fw/b');
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kicker', labels: { kick: 'b' } } });
+    await eventually('b reconciled through the watch map', () => probe.count('fw/b') > beforeB);
+
+    // concurrency: 10 keys, 5 writes each, 8 workers
+    const names = Array.from({ length: 10 }, (_, i) => `c${i}`);
+    await Promise.all(names.map((n) => client.create(cm(n, { v: '0' }))));
+    for (let v = 1; v <= 4; v++) {
+      await Promise.all(names.map((n) => client.patch(ConfigMap, n, { data: { v: String(v) } }, { namespace: 'fw' })));
+    }
+    await eventually('every key saw its last write', () => names.every((n) => probe.last.get(`fw/${n}`) === '4'));
+    assert.equal(probe.overlaps, 0, 'one key was reconciled by two workers at once');
+
+    // errors: retried with backoff until success
+    await client.create(cm('flaky', { fail: '3' }));
+    await eventually('flaky succeeded after 3 failures', () => probe.count('fw/flaky') === 4);
+    // requeueAfter: reconciled again with no new event
+    await client.create(cm('later', { later: 'yes' }));
+    await eventually('later reconciled twice', () => probe.count('fw/later') >= 2);
+
+    await eventually('queue idle', () => mgr.runner('fw-cm')!.queue.len() === 0 && probe.active.size === 0);
+    const text = await (await fetch(`${mgr.metricsUrl}/metrics`)).text();
+    const l = { controller: 'fw-cm' };
+    assert.equal(sample(text, 'controller_runtime_reconcile_total', { ...l, result: 'error' }), probe.errors);
+    assert.equal(sample(text, 'controller_runtime_reconcile_errors_total', l), probe.errors);
+    assert.equal(sample(text, 'controller_runtime_reconcile_total', { ...l, result: 'requeue_after' }), 1);
+    const total = [...probe.counts.values()].reduce((x, y) => x + y, 0);
+    const results = ['success', 'error', 'requeue', 'requeue_after'].map((r) => sample(text, 'controller_runtime_reconcile_total', { ...l, result: r }) ?? 0);
+    assert.equal(results.reduce((x, y) => x + y, 0), total);
+    assert.equal(sample(text, 'controller_runtime_max_concurrent_reconciles', l), 8);
+    assert.equal(sample(text, 'controller_runtime_active_workers', l), 0);
+    assert.equal(sample(text, 'controller_runtime_reconcile_time_seconds_count', l), total);
+    assert.equal(sample(text, 'workqueue_depth', { name: 'fw-cm' }), 0);
+    assert.ok((sample(text, 'workqueue_adds_total', { name: 'fw-cm' }) ?? 0) >= total);
+    assert.ok((sample(text, 'workqueue_retries_total', { name: 'fw-cm' }) ?? 0) >= probe.errors);
+  } finally {
+    await mgr.stop();
+  }
+  await mgr.wait();
+  assert.equal(mgr.healthy(), false);
+});
+
+@Controller({ for: ConfigMap, finalizer: 'test.kubeloop.io/cleanup', name: 'fw-fin', namespace: 'fin' })
+class FinController implements Reconciler<ConfigMapObject> {
+  constructor(private readonly probe: Probe) {}
+  reconcile(_cm: ConfigMapObject, ctx: ReconcileContext<ConfigMapObject>) {
+    this.probe.counts.set(ctx.key, this.probe.count(ctx.key) + 1);
+  }
+  finalize(cm: ConfigMapObject, ctx: ReconcileContext<ConfigMapObject>) {
+    if (cm.data?.stubborn && this.probe.finalized.filter((k) => k === 'try').length < 2) {
+      this.probe.finalized.push('try');
+      throw new Error('cloud resource still there');
+    }
+    this.probe.finalized.push(ctx.key);
+    ctx.recorder.event(cm, 'Normal', 'Finalized', 'cleaned up');
+  }
+}
+
+test('finalizers: added on first sight, finalize runs (retried on error) on deletion, then the object goes', async () => {
+  const probe = new Probe();
+  const mgr = new Manager({ kubeconfig: server.kubeconfig, metricsBindAddress: false, registry: createRegistry(), handleSignals: false });
+  mgr.register(FinController, new ContainerModule(({ bind }) => void bind(Probe).toConstantValue(probe)));
+  try {
+    await mgr.start();
+    await client.create(cm('x', { stubborn: 'yes' }, 'fin'));
+    await eventually('finalizer added', async () => {
+      const o = await client.get<ConfigMapObject>(ConfigMap, 'x', { namespace: 'fin' });
+      return (o.metadata.finalizers ?? []).includes('test.kubeloop.io/cleanup') && probe.count('fin/x') >= 1;
+    });
+    await client.delete(ConfigMap, 'x', { namespace: 'fin' });
+    await eventually('object gone after finalize', async () => {
+      try {
+        await client.get(ConfigMap, 'x', { namespace: 'fin' });
+        return false;
+      } catch (err) {
+        return isNotFound(err);
+      }
+    });
+    assert.deepEqual(probe.finalized, ['try', 'try', 'fin/x']);
+    await eventually('Finalized event recorded', async () => {
+      const evs = await client.list<{ reason?: string; involvedObject?: { name?: string } }>({ apiVersion: 'v1', kind: 'Event' }, { namespace: 'fin' });
+      return evs.items.some((e) => e.reason === 'Finalized' && e.involvedObject?.name === 'x');
+    });
+  } finally {
+    await mgr.stop();
+  }
+});
+
+test('manager: clear errors for bad registrations', async () => {
+  const mgr = new Manager({ kubeconfig: server.kubeconfig, metricsBindAddress: false, registry: createRegistry(), handleSignals: false });
+  assert.throws(() => mgr.register(class NotAController {}), /not a controller/);
+  mgr.register(FinController);
+  assert.throws(() => mgr.register(FinController), /already registered/);
+  // Probe is not bound: creating the controller fails with the class name in the message
+  await assert.rejects(mgr.start(), /cannot create controller fw-fin/);
+  await mgr.wait().catch(() => undefined);
+});
