@@ -1,0 +1,61 @@
+/** Helpers shared by the schema walkers: JSON type names and Go-style value rendering. */
+
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The JSON type of a value as go-openapi names it in "must be of type" messages. */
+export function jsonType(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  if (typeof v === 'boolean') return 'boolean';
+  if (typeof v === 'string') return 'string';
+  return 'object';
+}
+
+/**
+ * A value as Go's field.Error prints it: strings quoted, numbers and booleans bare,
+ * null as "null"; objects and lists as JSON (Go would print its own struct syntax).
+ */
+export function renderValue(v: unknown): string {
+  if (v === null || v === undefined) return '"null"';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => deepEqual(x, b[i]));
+  }
+  if (isObject(a)) {
+    if (!isObject(b)) return false;
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    return ka.every((k) => k in b && deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+export function clone<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(clone) as T;
+  if (isObject(v)) {
+    const out: JsonObject = {};
+    for (const k of Object.keys(v)) out[k] = clone(v[k]);
+    return out as T;
+  }
+  return v;
+}
+
+/** `a.b` / `a[0]` path joining, as field.Path prints. */
+export function child(path: string, name: string): string {
+  return path ? `${path}.${name}` : name;
+}
+export function index(path: string, i: number): string {
+  return `${path}[${i}]`;
+}
