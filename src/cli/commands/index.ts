@@ -5,5 +5,6 @@ export type RegisterCommand = (program: Command) => void;
 
 // One line per subcommand; keep alphabetical.
 export const commands: RegisterCommand[] = [
+  (await import('./apiserver.js')).register,
   (await import('./generate.js')).register,
 ];

@@ -1,0 +1,244 @@
+/**
+ * HTTP binding of the resource operations: maps verbs and query parameters to
+ * {@link ResourceOps}, renders objects, lists, Tables and Status errors.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type KubeObject, newBadRequest, newInvalid, newMethodNotSupported, newNotFound, type Status,
+} from '../../api/index.js';
+import type { DeleteOptions } from '../admission/index.js';
+import { apiVersionOf, type ResourceType } from '../resources/index.js';
+import type { Stored } from '../storage/index.js';
+import { partialMetadata, toTable } from '../table/index.js';
+import { decodeBody, readBody, type ResourcePath, sendText, wantsPartialMetadata, wantsTable } from '../http/request.js';
+import type { ListOptions, ResourceOps, WriteOptions } from './rest.js';
+import type { WatchHub } from './watch.js';
+
+const TABLE_CT = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+
+function truthy(v: string | null): boolean {
+  return v !== null && !['0', 'false', 'False', 'no', ''].includes(v);
+}
+
+function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d+$/.test(v)) throw newBadRequest(`invalid value for ${name}: ${v}`);
+  return Number(v);
+}
+
+function dryRunOf(q: URLSearchParams, body?: { dryRun?: unknown }): boolean {
+  const vals = [...q.getAll('dryRun'), ...(Array.isArray(body?.dryRun) ? (body!.dryRun as string[]) : [])];
+  for (const v of vals) if (v !== 'All') throw newBadRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  return vals.length > 0;
+}
+
+/** An object's JSON in the version of `t` (types sharing storage may store another version). */
+function objectJson(t: ResourceType, obj: KubeObject, json?: string): string {
+  const av = apiVersionOf(t);
+  if (obj.apiVersion !== av) return JSON.stringify({ ...obj, apiVersion: av });
+  return json ?? JSON.stringify(obj);
+}
+
+export class ResourceHttp {
+  constructor(private readonly ops: ResourceOps, private readonly watches: WatchHub) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse, p: ResourcePath, q: URLSearchParams): Promise<void> {
+    const t = this.ops.registry.get(p.group, p.version, p.resource!);
+    if (!t) throw newNotFound({ group: p.group, resource: p.resource! }, p.name ?? '');
+    if (p.namespace !== undefined && !t.namespaced) throw newNotFound({ group: p.group, resource: p.resource! }, p.name ?? '');
+    const method = req.method ?? 'GET';
+    const ns = t.namespaced ? p.namespace : undefined;
+    const accept = req.headers.accept;
+
+    if (p.subresource) return this.subresource(req, res, t, ns, p, q);
+
+    const isWatch = p.watchPrefix || truthy(q.get('watch'));
+    if (method === 'GET' && (isWatch || !p.name)) {
+      if (isWatch) return this.watch(res, t, ns, p.name, q, accept);
+      return this.list(res, t, ns, q, accept);
+    }
+    if (p.watchPrefix) throw newMethodNotSupported({ group: t.group, resource: t.resource }, method.toLowerCase());
+    if (!p.name) {
+      if (method === 'POST') {
+        const body = decodeBody(await readBody(req), req.headers['content-type']);
+        const r = await this.ops.create(t, ns, body, this.writeOpts(q));
+        return sendText(res, 201, objectJson(t, r.object, r.json));
+      }
+      if (method === 'DELETE') {
+        const opts = await this.deleteOptions(req, q);
+        const items = await this.ops.deleteCollection(t, ns, this.listOpts(q), opts.options, opts.dryRun);
+        return sendText(res, 200, `{"kind":"${t.listKind}","apiVersion":"${apiVersionOf(t)}","metadata":{"resourceVersion":"${this.ops.store.resourceVersion}"},"items":[${items.map((o) => objectJson(t, o)).join(',')}]}`);
+      }
+      throw newMethodNotSupported({ group: t.group, resource: t.resource }, method.toLowerCase());
+    }
+    switch (method) {
+      case 'GET': {
+        const s = this.ops.get(t, ns, p.name);
+        return this.sendObject(res, t, s.obj, s.json, accept, q);
+      }
+      case 'PUT': {
+        const body = decodeBody(await readBody(req), req.headers['content-type']);
+        const r = await this.ops.update(t, ns, p.name, body, this.writeOpts(q));
+        return sendText(res, 200, objectJson(t, r.object, r.json));
+      }
+      case 'PATCH': {
+        const buf = await readBody(req);
+        const r = await this.ops.patch(t, ns, p.name, req.headers['content-type'], buf, { ...this.writeOpts(q), force: truthy(q.get('force')) });
+        return sendText(res, r.created ? 201 : 200, objectJson(t, r.object, r.json));
+      }
+      case 'DELETE': {
+        const opts = await this.deleteOptions(req, q);
+        const r = await this.ops.delete(t, ns, p.name, opts.options, opts.dryRun);
+        if (!r.deleted || t.returnDeletedObject) return sendText(res, 200, objectJson(t, r.object));
+        const status: Status = {
+          kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 200,
+          details: { name: p.name, group: t.group || undefined, kind: t.resource, uid: r.object.metadata.uid },
+        };
+        return sendText(res, 200, JSON.stringify(status));
+      }
+      case 'POST':
+        throw newMethodNotSupported({ group: t.group, resource: t.resource }, 'create');
+      default:
+        throw newMethodNotSupported({ group: t.group, resource: t.resource }, method.toLowerCase());
+    }
+  }
+
+  private writeOpts(q: URLSearchParams): WriteOptions {
+    const fv = q.get('fieldValidation');
+    if (fv && !['Ignore', 'Warn', 'Strict'].includes(fv)) throw newBadRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Warn", "Strict"`);
+    return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined };
+  }
+
+  private listOpts(q: URLSearchParams): ListOptions {
+    return {
+      labelSelector: q.get('labelSelector') ?? undefined,
+      fieldSelector: q.get('fieldSelector') ?? undefined,
+      limit: intParam(q, 'limit'),
+      continue: q.get('continue') || undefined,
+      resourceVersion: q.get('resourceVersion') ?? undefined,
+      resourceVersionMatch: q.get('resourceVersionMatch') || undefined,
+    };
+  }
+
+  private async deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<{ options: DeleteOptions; dryRun: boolean }> {
+    const body = decodeBody(await readBody(req), req.headers['content-type']);
+    const options: DeleteOptions = body && typeof body === 'object' ? { ...(body as DeleteOptions) } : {};
+    const pp = q.get('propagationPolicy');
+    if (pp) options.propagationPolicy = pp as DeleteOptions['propagationPolicy'];
+    const grace = intParam(q, 'gracePeriodSeconds');
+    if (grace !== undefined) options.gracePeriodSeconds = grace;
+    if (q.get('orphanDependents') !== null) options.orphanDependents = truthy(q.get('orphanDependents'));
+    if (options.orphanDependents !== undefined && options.propagationPolicy) {
+      throw newInvalid('', 'DeleteOptions', '', [{ type: 'FieldValueForbidden', field: 'propagationPolicy', message: 'orphanDependents and deletionPropagation cannot be both set' }]);
+    }
+    if (options.orphanDependents !== undefined) options.propagationPolicy = options.orphanDependents ? 'Orphan' : 'Background';
+    return { options, dryRun: dryRunOf(q, options as { dryRun?: unknown }) };
+  }
+
+  private sendObject(res: ServerResponse, t: ResourceType, obj: KubeObject, json: string | undefined, accept: string | undefined, q: URLSearchParams): void {
+    if (wantsTable(accept)) {
+      const table = toTable(t, [obj], { includeObject: (q.get('includeObject') as 'Object') ?? undefined, resourceVersion: obj.metadata.resourceVersion });
+      return sendText(res, 200, JSON.stringify(table), TABLE_CT);
+    }
+    if (wantsPartialMetadata(accept)) return sendText(res, 200, JSON.stringify(partialMetadata(obj)), 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io');
+    sendText(res, 200, objectJson(t, obj, json));
+  }
+
+  private list(res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams, accept: string | undefined): void {
+    if (q.get('sendInitialEvents') !== null) {
+      throw newInvalid('meta.k8s.io', 'ListOptions', '', [{ type: 'FieldValueForbidden', field: 'sendInitialEvents', message: 'sendInitialEvents is forbidden for list' }]);
+    }
+    const r = this.ops.list(t, ns, this.listOpts(q));
+    const objs = r.items.map((s: Stored) => s.obj);
+    if (wantsTable(accept)) {
+      const table = toTable(t, objs, {
+        includeObject: (q.get('includeObject') as 'Object') ?? undefined, resourceVersion: r.resourceVersion, continue: r.continue, remainingItemCount: r.remainingItemCount,
+      });
+      return sendText(res, 200, JSON.stringify(table), TABLE_CT);
+    }
+    const meta: Record<string, unknown> = { resourceVersion: r.resourceVersion };
+    if (r.continue) meta.continue = r.continue;
+    if (r.remainingItemCount !== undefined) meta.remainingItemCount = r.remainingItemCount;
+    if (wantsPartialMetadata(accept)) {
+      return sendText(res, 200, JSON.stringify({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: objs.map(partialMetadata) }),
+        'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io');
+    }
+    const av = apiVersionOf(t);
+    const items = r.items.map((s) => objectJson(t, s.obj, s.json));
+    sendText(res, 200, `{"kind":"${t.listKind}","apiVersion":"${av}","metadata":${JSON.stringify(meta)},"items":[${items.join(',')}]}`);
+  }
+
+  private watch(res: ServerResponse, t: ResourceType, ns: string | undefined, name: string | undefined, q: URLSearchParams, accept: string | undefined): void {
+    const sendInitialEvents = q.get('sendInitialEvents');
+    const initial = sendInitialEvents !== null && truthy(sendInitialEvents);
+    const bookmarks = truthy(q.get('allowWatchBookmarks'));
+    if (sendInitialEvents !== null) {
+      const errs: { type: 'FieldValueForbidden'; field: string; message: string }[] = [];
+      if (q.get('resourceVersionMatch') !== 'NotOlderThan') {
+        errs.push({ type: 'FieldValueForbidden', field: 'resourceVersionMatch', message: 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan' });
+      }
+      if (initial && !bookmarks) errs.push({ type: 'FieldValueForbidden', field: 'allowWatchBookmarks', message: 'sendInitialEvents requires setting allowWatchBookmarks to true' });
+      if (errs.length) throw newInvalid('meta.k8s.io', 'ListOptions', '', errs);
+    } else if (q.get('resourceVersionMatch')) {
+      throw newInvalid('meta.k8s.io', 'ListOptions', '', [{ type: 'FieldValueForbidden', field: 'resourceVersionMatch', message: 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided' }]);
+    }
+    const match = this.ops.matcher(t, q.get('labelSelector') ?? undefined, q.get('fieldSelector') ?? undefined);
+    const table = wantsTable(accept);
+    this.watches.start(
+      {
+        type: t, namespace: ns, name, match, resourceVersion: q.get('resourceVersion') ?? undefined, sendInitialEvents: initial,
+        allowBookmarks: bookmarks, timeoutSeconds: intParam(q, 'timeoutSeconds'),
+        table: table ? { includeObject: (q.get('includeObject') as 'Object') ?? undefined } : undefined,
+      },
+      res,
+      table ? TABLE_CT + ';stream=watch' : 'application/json',
+    );
+  }
+
+  private async subresource(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, p: ResourcePath, q: URLSearchParams): Promise<void> {
+    const name = p.name!;
+    const sub = p.subresource!;
+    const method = req.method ?? 'GET';
+    const info = t.subresources.find((s) => s.name === sub);
+    if (!info) throw newNotFound({ group: t.group, resource: `${t.resource}/${sub}` }, name);
+    const gr = { group: t.group, resource: `${t.resource}/${sub}` };
+    if (sub === 'status') {
+      if (method === 'GET') {
+        const s = this.ops.get(t, ns, name);
+        return sendText(res, 200, objectJson(t, s.obj, s.json));
+      }
+      if (method === 'PUT') {
+        const body = decodeBody(await readBody(req), req.headers['content-type']);
+        const r = await this.ops.update(t, ns, name, body, { ...this.writeOpts(q), subresource: 'status' });
+        return sendText(res, 200, objectJson(t, r.object, r.json));
+      }
+      if (method === 'PATCH') {
+        const r = await this.ops.patch(t, ns, name, req.headers['content-type'], await readBody(req), { ...this.writeOpts(q), subresource: 'status', force: truthy(q.get('force')) });
+        return sendText(res, 200, objectJson(t, r.object, r.json));
+      }
+      throw newMethodNotSupported(gr, method.toLowerCase());
+    }
+    if (sub === 'scale') {
+      if (method === 'GET') return sendText(res, 200, JSON.stringify(this.ops.getScale(t, ns, name)));
+      if (method === 'PUT') {
+        const body = decodeBody(await readBody(req), req.headers['content-type']) as KubeObject;
+        const s = await this.ops.updateScale(t, ns, name, () => body, this.writeOpts(q));
+        return sendText(res, 200, JSON.stringify(s));
+      }
+      if (method === 'PATCH') {
+        const buf = await readBody(req);
+        const { applyPatch } = await import('../patch/index.js');
+        const s = await this.ops.updateScale(t, ns, name, (cur) => applyPatch(req.headers['content-type'], cur, buf, { group: 'autoscaling', version: 'v1', kind: 'Scale' }, { fieldManager: q.get('fieldManager') ?? undefined, force: truthy(q.get('force')) }) as KubeObject, this.writeOpts(q));
+        return sendText(res, 200, JSON.stringify(s));
+      }
+      throw newMethodNotSupported(gr, method.toLowerCase());
+    }
+    const handler = this.ops.subresourceHandlers.get(`${t.group}/${t.resource}/${sub}`);
+    if (!handler || method !== 'POST') throw newMethodNotSupported(gr, method.toLowerCase());
+    const body = decodeBody(await readBody(req), req.headers['content-type']) as KubeObject;
+    const out = await handler(this.ops, t, ns, name, body, this.writeOpts(q));
+    const code = (out as Status).kind === 'Status' ? (out as Status).code || 201 : 201;
+    return sendText(res, code, JSON.stringify(out));
+  }
+}

@@ -1,0 +1,527 @@
+/**
+ * The object operations behind every HTTP verb (get, list, create, update, patch, delete,
+ * deletecollection, scale), independent of HTTP so in-process callers (garbage collector,
+ * namespace controller, tests) use the very same path: defaults, admission, optimistic
+ * concurrency, generation, status split, finalizers, dry run and durability.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type FieldError, type KubeObject, type Status, StatusError, newAlreadyExists, newBadRequest, newConflict, newExpired, newInvalid,
+  newMethodNotSupported, newNotFound, newTimeout, OBJECT_MODIFIED, parseFieldSelector, parseLabelSelector, rfc3339,
+} from '../../api/index.js';
+import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '../admission/index.js';
+import { applyPatch, updateManagedFields } from '../patch/index.js';
+import { apiVersionOf, KEEP_STATUS_ON_CREATE, type ResourceRegistry, type ResourceType } from '../resources/index.js';
+import type { Store, Stored } from '../storage/index.js';
+import { clone, deepEqual, randomSuffix, specPart, validateName } from './util.js';
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface ListResult {
+  items: Stored[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+  /** "status" to write only the status. */
+  subresource?: string;
+  /** Internal: managedFields were already computed (server-side apply). */
+  managedFieldsDone?: boolean;
+}
+
+/** A written object, with its JSON text when it was stored (not for dry runs). */
+export interface WriteResult {
+  object: KubeObject;
+  json?: string;
+  /** True when a PUT/apply created the object. */
+  created?: boolean;
+}
+
+export interface DeleteResult {
+  object: KubeObject;
+  /** False when the object was only marked for deletion (finalizers or grace period). */
+  deleted: boolean;
+}
+
+/** Handles a subresource other than status/scale (pods/binding, pods/eviction). */
+export type SubresourceHandler = (ops: ResourceOps, t: ResourceType, namespace: string | undefined, name: string, body: KubeObject, opts: WriteOptions) => Promise<KubeObject | Status>;
+
+const NAMESPACES = '/namespaces';
+
+function gr(t: ResourceType) {
+  return { group: t.group, resource: t.resource };
+}
+
+/** Storage key of an object: `namespace/name`, or `name` for cluster-scoped types. */
+export function storageKeyOf(t: ResourceType, namespace: string | undefined, name: string): string {
+  return t.namespaced ? `${namespace}/${name}` : name;
+}
+
+function encodeContinue(rv: string, start: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: Number(rv), start })).toString('base64');
+}
+
+function decodeContinue(token: string): { rv: number; start: string } {
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { rv?: unknown; start?: unknown };
+    if (typeof v.rv === 'number' && typeof v.start === 'string') return { rv: v.rv, start: v.start };
+  } catch {
+    // fall through
+  }
+  throw newBadRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+export class ResourceOps {
+  /** Handlers for extra subresources, keyed `group/resource/subresource` ("/pods/binding"). */
+  readonly subresourceHandlers = new Map<string, SubresourceHandler>();
+
+  constructor(readonly store: Store, readonly registry: ResourceRegistry, readonly admission: AdmissionChain) {}
+
+  // ---- reads ---------------------------------------------------------------------------
+
+  get(t: ResourceType, namespace: string | undefined, name: string): Stored {
+    const s = this.store.get(t.storageKey, storageKeyOf(t, namespace, name));
+    if (!s) throw newNotFound(gr(t), name);
+    return s;
+  }
+
+  /** A matcher for label and field selectors (400 on bad syntax or unsupported fields). */
+  matcher(t: ResourceType, labelSelector?: string, fieldSelector?: string): ((o: KubeObject) => boolean) | undefined {
+    const ls = parseLabelSelector(labelSelector);
+    const fs = parseFieldSelector(fieldSelector);
+    if (ls.isEmpty() && fs.isEmpty()) return undefined;
+    const supported = new Set(['metadata.name', 'metadata.namespace', ...(t.fieldNames ?? [])]);
+    for (const f of fs.fields()) if (!supported.has(f)) throw newBadRequest(`field label not supported: ${f}`);
+    const needsExtra = fs.fields().some((f) => !f.startsWith('metadata.'));
+    return (o) => {
+      if (!ls.isEmpty() && !ls.matches(o.metadata.labels)) return false;
+      if (fs.isEmpty()) return true;
+      const fields: Record<string, string> = needsExtra && t.fields ? t.fields(o) : {};
+      fields['metadata.name'] = o.metadata.name ?? '';
+      fields['metadata.namespace'] = o.metadata.namespace ?? '';
+      return fs.matches(fields);
+    };
+  }
+
+  list(t: ResourceType, namespace: string | undefined, opts: ListOptions = {}): ListResult {
+    const match = this.matcher(t, opts.labelSelector, opts.fieldSelector);
+    const current = this.store.resourceVersion;
+    let rv = String(current);
+    let after = '';
+    if (opts.continue) {
+      const c = decodeContinue(opts.continue);
+      rv = String(c.rv);
+      after = c.start;
+    } else if (opts.resourceVersion && opts.resourceVersion !== '0') {
+      const want = Number(opts.resourceVersion);
+      if (!/^\d+$/.test(opts.resourceVersion)) throw newBadRequest(`invalid resource version: ${opts.resourceVersion}`);
+      if (want > current) throw newTimeout(`Too large resource version: ${want}, current: ${current}`);
+      if (opts.resourceVersionMatch === 'Exact' && want !== current) {
+        // No point-in-time snapshots are kept: only the current state can be served exactly.
+        throw newExpired(`too old resource version: ${want} (${current})`);
+      }
+    }
+    if (opts.resourceVersionMatch && !['Exact', 'NotOlderThan'].includes(opts.resourceVersionMatch)) {
+      throw newBadRequest(`resourceVersionMatch: Unsupported value: "${opts.resourceVersionMatch}"`);
+    }
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    const prefix = t.namespaced && namespace ? `${namespace}/` : '';
+    const items: Stored[] = [];
+    let lastKey = '';
+    let more = false;
+    let remaining = 0;
+    for (const [key, s] of this.store.scan(t.storageKey, prefix, after)) {
+      if (match && !match(s.obj)) continue;
+      if (items.length >= limit) {
+        more = true;
+        if (match) break;
+        remaining++;
+        continue;
+      }
+      items.push(s);
+      lastKey = key;
+    }
+    const out: ListResult = { items, resourceVersion: rv };
+    if (more) {
+      out.continue = encodeContinue(rv, lastKey);
+      if (!match) out.remainingItemCount = remaining;
+    }
+    return out;
+  }
+
+  // ---- writes --------------------------------------------------------------------------
+
+  private checkNamespace(t: ResourceType, namespace: string | undefined, obj: KubeObject): void {
+    if (!t.namespaced) {
+      delete obj.metadata.namespace;
+      return;
+    }
+    if (!namespace) throw newBadRequest('the server could not find the requested resource: a namespace is required');
+    if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
+      throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    obj.metadata.namespace = namespace;
+  }
+
+  /** Validates and fills `kind`/`apiVersion` from the URL. */
+  private checkBody(t: ResourceType, body: unknown, expectKind = t.kind, expectApiVersion = apiVersionOf(t)): KubeObject {
+    if (!isObject(body)) throw newBadRequest('the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
+    if (body.metadata !== undefined && !isObject(body.metadata)) throw newBadRequest('metadata must be an object');
+    const obj = body as KubeObject;
+    obj.metadata ??= {};
+    if (obj.kind && obj.kind !== expectKind) {
+      throw newBadRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${expectKind})`);
+    }
+    if (obj.apiVersion && obj.apiVersion !== expectApiVersion) {
+      throw newBadRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expectApiVersion})`);
+    }
+    obj.kind = expectKind;
+    obj.apiVersion = expectApiVersion;
+    return obj;
+  }
+
+  private validateCommon(t: ResourceType, obj: KubeObject, old?: KubeObject): void {
+    const errs: FieldError[] = [];
+    const name = obj.metadata.name ?? '';
+    if (!old) {
+      if (!name) errs.push({ type: 'FieldValueRequired', field: 'metadata.name', message: 'name or generateName is required' });
+      else {
+        const why = validateName(t.resource, t.group, name);
+        if (why) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `"${name}": ${why}` });
+      }
+    }
+    for (const [field, v] of [['metadata.labels', obj.metadata.labels], ['metadata.annotations', obj.metadata.annotations]] as const) {
+      if (v === undefined || v === null) continue;
+      if (!isObject(v)) errs.push({ type: 'FieldValueTypeInvalid', field, message: 'must be a map of strings' });
+      else for (const [k, val] of Object.entries(v)) if (typeof val !== 'string') errs.push({ type: 'FieldValueTypeInvalid', field: `${field}.${k}`, message: `${JSON.stringify(val)}: must be a string` });
+    }
+    if (old?.metadata.deletionTimestamp) {
+      const before = new Set(old.metadata.finalizers ?? []);
+      for (const f of obj.metadata.finalizers ?? []) {
+        if (!before.has(f)) errs.push({ type: 'FieldValueForbidden', field: 'metadata.finalizers', message: `no new finalizers can be added if the object is being deleted, found new finalizers []string{"${f}"}` });
+      }
+    }
+    if (t.strategy?.validate) errs.push(...t.strategy.validate(obj, old));
+    if (errs.length) throw newInvalid(t.group, t.kind, name, errs);
+  }
+
+  private trackFields(t: ResourceType, old: KubeObject | undefined, obj: KubeObject, opts: WriteOptions): void {
+    if (opts.managedFieldsDone) return;
+    // managedFields cost a field-set walk per write: tracked when the client names a field
+    // manager or the object is already server-side applied.
+    if (!opts.fieldManager && !(old?.metadata.managedFields?.length)) {
+      if (old) obj.metadata.managedFields = old.metadata.managedFields;
+      return;
+    }
+    try {
+      obj.metadata.managedFields = updateManagedFields(old, obj, opts.fieldManager ?? 'unknown', 'Update', { group: t.group, version: t.version, kind: t.kind }, { subresource: opts.subresource });
+    } catch {
+      if (old) obj.metadata.managedFields = old.metadata.managedFields;
+    }
+  }
+
+  async create(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
+    if (!t.verbs.includes('create')) throw newMethodNotSupported(gr(t), 'create');
+    const obj = this.checkBody(t, body);
+    this.checkNamespace(t, namespace, obj);
+    const m = obj.metadata;
+    if (!m.name && m.generateName) m.name = `${m.generateName}${randomSuffix()}`;
+    // System-owned metadata.
+    delete m.resourceVersion;
+    delete m.deletionTimestamp;
+    delete m.deletionGracePeriodSeconds;
+    delete m.selfLink;
+    m.uid = randomUUID();
+    m.creationTimestamp = rfc3339();
+    m.generation = 1;
+    if (t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey)) delete obj.status;
+    t.strategy?.prepareForCreate?.(obj);
+    if (t.namespaced && !this.store.get(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
+    const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager };
+    await this.admission.run(req);
+    this.validateCommon(t, req.object);
+    const key = storageKeyOf(t, namespace, req.object.metadata.name!);
+    if (this.store.get(t.storageKey, key)) throw newAlreadyExists(gr(t), req.object.metadata.name!);
+    if (t.namespaced && !this.store.get(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
+    if (opts.fieldManager) this.trackFields(t, undefined, req.object, opts);
+    if (opts.dryRun) return { object: req.object };
+    const c = this.store.put(t.storageKey, key, req.object);
+    await this.store.durable(c);
+    return { object: c.object, json: c.json };
+  }
+
+  /**
+   * PUT: replaces the object (or only its status when `opts.subresource === 'status'`).
+   * A `metadata.resourceVersion` in the body must match the stored one (409 otherwise).
+   */
+  async update(t: ResourceType, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
+    if (!t.verbs.includes('update')) throw newMethodNotSupported(gr(t), 'update');
+    const obj = this.checkBody(t, body);
+    this.checkNamespace(t, namespace, obj);
+    if (obj.metadata.name && obj.metadata.name !== name) {
+      throw newBadRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    obj.metadata.name = name;
+    return this.updateWith(t, namespace, name, opts, obj.metadata.resourceVersion, () => obj);
+  }
+
+  /**
+   * The shared update path: `build(current)` yields the desired object (it may be called
+   * again when a concurrent write lands while admission runs and no precondition was given).
+   */
+  private async updateWith(
+    t: ResourceType, namespace: string | undefined, name: string, opts: WriteOptions, precondition: string | undefined,
+    build: (current: Stored) => KubeObject,
+  ): Promise<WriteResult> {
+    const key = storageKeyOf(t, namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const current = this.get(t, namespace, name);
+      if (precondition && precondition !== String(current.rv)) throw newConflict(gr(t), name, OBJECT_MODIFIED);
+      const old = current.obj;
+      let next = build(current);
+      const status = opts.subresource === 'status';
+      if (status) {
+        // Status writes change only the status (metadata and spec stay as stored).
+        const merged = clone(old);
+        if (next.status === undefined) delete merged.status;
+        else merged.status = next.status;
+        next = merged;
+      } else {
+        if (t.hasStatus) {
+          if (old.status === undefined) delete next.status;
+          else next.status = clone(old.status);
+        }
+      }
+      const m = next.metadata;
+      const om = old.metadata;
+      m.name = om.name;
+      if (t.namespaced) m.namespace = om.namespace;
+      m.uid = om.uid;
+      m.creationTimestamp = om.creationTimestamp;
+      if (om.deletionTimestamp) {
+        m.deletionTimestamp = om.deletionTimestamp;
+        m.deletionGracePeriodSeconds = om.deletionGracePeriodSeconds;
+      } else {
+        delete m.deletionTimestamp;
+        delete m.deletionGracePeriodSeconds;
+      }
+      if (m.generateName === undefined && om.generateName !== undefined && status) m.generateName = om.generateName;
+      m.resourceVersion = String(current.rv);
+      m.generation = om.generation ?? 1;
+      if (!status && !deepEqual(specPart(next), specPart(old as Record<string, unknown>))) m.generation = (om.generation ?? 0) + 1;
+      if (!status) t.strategy?.prepareForUpdate?.(next, old);
+      const req: AdmissionRequest = {
+        operation: 'UPDATE', type: t, subresource: opts.subresource, namespace, name, object: next, oldObject: old, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager,
+      };
+      await this.admission.run(req);
+      next = req.object;
+      this.validateCommon(t, next, old);
+      const now = this.store.get(t.storageKey, key);
+      if (!now) throw newNotFound(gr(t), name);
+      if (now.rv !== current.rv) {
+        if (precondition || attempt >= 8) throw newConflict(gr(t), name, OBJECT_MODIFIED);
+        continue; // someone wrote meanwhile: rebuild on the new state
+      }
+      this.trackFields(t, old, next, opts);
+      next.metadata.resourceVersion = String(current.rv);
+      if (deepEqual(next, old)) return { object: old, json: current.json };
+      // The last finalizer removed from an object being deleted: the object goes away.
+      if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && !(next.metadata.deletionGracePeriodSeconds ?? 0)) {
+        if (opts.dryRun) return { object: next };
+        const c = this.store.remove(t.storageKey, key, next)!;
+        await this.store.durable(c);
+        return { object: c.object, json: c.json };
+      }
+      if (opts.dryRun) return { object: next };
+      const c = this.store.put(t.storageKey, key, next);
+      await this.store.durable(c);
+      return { object: c.object, json: c.json };
+    }
+  }
+
+  /**
+   * PATCH with the content type's algorithm (JSON, merge, strategic merge, apply). Apply
+   * creates the object when it does not exist.
+   */
+  async patch(
+    t: ResourceType, namespace: string | undefined, name: string, contentType: string | undefined, body: unknown,
+    opts: WriteOptions & { force?: boolean } = {},
+  ): Promise<WriteResult> {
+    if (!t.verbs.includes('patch')) throw newMethodNotSupported(gr(t), 'patch');
+    const gvk = { group: t.group, version: t.version, kind: t.kind };
+    const isApply = (contentType ?? '').split(';')[0].trim().startsWith('application/apply-patch');
+    const patchOpts = { fieldManager: opts.fieldManager, force: opts.force, subresource: opts.subresource };
+    const existing = this.store.get(t.storageKey, storageKeyOf(t, namespace, name));
+    if (!existing) {
+      if (!isApply || opts.subresource) throw newNotFound(gr(t), name);
+      const created = applyPatch(contentType, undefined, body, gvk, patchOpts) as KubeObject;
+      created.metadata ??= {};
+      if (created.metadata.name && created.metadata.name !== name) {
+        throw newBadRequest(`the name of the object (${created.metadata.name}) does not match the name on the URL (${name})`);
+      }
+      created.metadata.name = name;
+      const r = await this.create(t, namespace, created, { ...opts, managedFieldsDone: true });
+      return { ...r, created: true };
+    }
+    let precondition: string | undefined;
+    const result = await this.updateWith(t, namespace, name, { ...opts, managedFieldsDone: isApply }, undefined, (current) => {
+      const patched = applyPatch(contentType, current.obj, body, gvk, patchOpts) as KubeObject;
+      if (!isObject(patched.metadata)) throw newBadRequest('metadata must be an object');
+      const rv = patched.metadata.resourceVersion;
+      // A resourceVersion the patch sets acts as a precondition.
+      if (rv !== undefined && rv !== String(current.rv)) {
+        precondition = rv;
+        throw newConflict(gr(t), name, OBJECT_MODIFIED);
+      }
+      if (patched.metadata.name !== undefined && patched.metadata.name !== name) {
+        throw newBadRequest(`the name of the object (${patched.metadata.name}) does not match the name on the URL (${name})`);
+      }
+      patched.kind = t.kind;
+      patched.apiVersion = apiVersionOf(t);
+      return patched;
+    });
+    void precondition;
+    return result;
+  }
+
+  /** DELETE: immediate removal, or a mark (deletionTimestamp) while finalizers or a grace period remain. */
+  async delete(t: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}, dryRun = false): Promise<DeleteResult> {
+    if (!t.verbs.includes('delete')) throw newMethodNotSupported(gr(t), 'delete');
+    const key = storageKeyOf(t, namespace, name);
+    const current = this.get(t, namespace, name);
+    const pre = options.preconditions;
+    if (pre?.uid && pre.uid !== current.obj.metadata.uid) {
+      throw newConflict(gr(t), name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.obj.metadata.uid}`);
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== String(current.rv)) {
+      throw newConflict(gr(t), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.rv}`);
+    }
+    if (options.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(options.propagationPolicy)) {
+      throw newInvalid('', 'DeleteOptions', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', message: `"${options.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"` }]);
+    }
+    const obj = clone(current.obj);
+    const req: AdmissionRequest = {
+      operation: 'DELETE', type: t, namespace, name, object: obj, oldObject: current.obj, deleteOptions: options,
+      gracePeriodSeconds: options.gracePeriodSeconds ?? 0, dryRun,
+    };
+    await this.admission.run(req);
+    const grace = Math.max(0, req.gracePeriodSeconds ?? 0);
+    const target = req.object;
+    const now = this.store.get(t.storageKey, key);
+    if (!now) throw newNotFound(gr(t), name);
+    if (now.rv !== current.rv) throw newConflict(gr(t), name, OBJECT_MODIFIED);
+    const pending = (target.metadata.finalizers?.length ?? 0) > 0 || grace > 0;
+    if (pending) {
+      const m = target.metadata;
+      const wasDeleting = !!current.obj.metadata.deletionTimestamp;
+      if (!wasDeleting || grace < (current.obj.metadata.deletionGracePeriodSeconds ?? Infinity)) {
+        m.deletionTimestamp = rfc3339(new Date(Date.now() + grace * 1000));
+        m.deletionGracePeriodSeconds = grace;
+      }
+      if (deepEqual(target, current.obj)) return { object: current.obj, deleted: false };
+      if (dryRun) return { object: target, deleted: false };
+      const c = this.store.put(t.storageKey, key, target);
+      await this.store.durable(c);
+      return { object: c.object, deleted: false };
+    }
+    if (dryRun) return { object: current.obj, deleted: true };
+    const c = this.store.remove(t.storageKey, key, target)!;
+    await this.store.durable(c);
+    return { object: c.object, deleted: true };
+  }
+
+  /** DELETE on a collection: deletes every matching object; returns those handled. */
+  async deleteCollection(t: ResourceType, namespace: string | undefined, list: ListOptions, options: DeleteOptions = {}, dryRun = false): Promise<KubeObject[]> {
+    if (!t.verbs.includes('deletecollection')) throw newMethodNotSupported(gr(t), 'deletecollection');
+    const { items } = this.list(t, namespace, { labelSelector: list.labelSelector, fieldSelector: list.fieldSelector });
+    const out: KubeObject[] = [];
+    for (const s of items) {
+      try {
+        out.push((await this.delete(t, s.obj.metadata.namespace, s.obj.metadata.name!, { ...options, preconditions: undefined }, dryRun)).object);
+      } catch (e) {
+        if (e instanceof StatusError && e.code === 404) continue;
+        throw e;
+      }
+    }
+    return out;
+  }
+
+  // ---- scale ---------------------------------------------------------------------------
+
+  /** The autoscaling/v1 Scale view of an object. */
+  scaleOf(t: ResourceType, obj: KubeObject): KubeObject {
+    const spec = t.scale!;
+    const read = (path: string | undefined): unknown => path?.split('.').filter(Boolean).reduce<unknown>((a, k) => (isObject(a) ? a[k] : undefined), obj);
+    let selector = read(spec.labelSelectorPath);
+    if (t.builtin) {
+      const sel = (obj.spec as { selector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] } } | undefined)?.selector;
+      selector = sel ? parseLabelSelectorSpecString(sel) : undefined;
+    }
+    const m = obj.metadata;
+    return {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+      spec: { replicas: (read(spec.specReplicasPath) as number | undefined) ?? 0 },
+      status: { replicas: (read(spec.statusReplicasPath) as number | undefined) ?? 0, ...(selector ? { selector } : {}) },
+    };
+  }
+
+  getScale(t: ResourceType, namespace: string | undefined, name: string): KubeObject {
+    if (!t.scale) throw newNotFound(gr(t), name);
+    return this.scaleOf(t, this.get(t, namespace, name).obj);
+  }
+
+  /** Writes `spec.replicas` of a Scale back to the object (PUT or PATCH on /scale). */
+  async updateScale(t: ResourceType, namespace: string | undefined, name: string, scale: (current: KubeObject) => KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+    if (!t.scale) throw newNotFound(gr(t), name);
+    const path = t.scale.specReplicasPath.split('.').filter(Boolean);
+    let precondition: string | undefined;
+    const r = await this.updateWith(t, namespace, name, { ...opts, subresource: undefined }, undefined, (current) => {
+      const s = scale(this.scaleOf(t, current.obj));
+      if (!isObject(s) || !isObject(s.spec)) throw newBadRequest('the body must be an autoscaling/v1 Scale');
+      const replicas = (s.spec as { replicas?: unknown }).replicas;
+      if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+        throw newInvalid('autoscaling', 'Scale', name, [{ type: 'FieldValueInvalid', field: 'spec.replicas', message: `${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
+      }
+      const rv = s.metadata?.resourceVersion;
+      if (rv && rv !== String(current.rv)) {
+        precondition = rv;
+        throw newConflict({ group: 'autoscaling', resource: 'scale' }, name, OBJECT_MODIFIED);
+      }
+      const next = clone(current.obj);
+      let o = next as Record<string, unknown>;
+      for (const k of path.slice(0, -1)) o = (isObject(o[k]) ? o[k] : (o[k] = {})) as Record<string, unknown>;
+      o[path[path.length - 1]] = replicas;
+      return next;
+    });
+    void precondition;
+    return this.scaleOf(t, r.object);
+  }
+}
+
+function parseLabelSelectorSpecString(sel: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] }): string {
+  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of (sel.matchExpressions ?? []) as { key: string; operator: string; values?: string[] }[]) {
+    if (e.operator === 'In') parts.push(`${e.key} in (${(e.values ?? []).join(',')})`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${(e.values ?? []).join(',')})`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+  }
+  return parts.join(',');
+}

@@ -1,0 +1,176 @@
+/**
+ * Watch streams: newline-delimited JSON events over a chunked response. Each committed
+ * change is serialized once and written to every interested watcher; label/field selector
+ * transitions turn into ADDED/DELETED as upstream does. Idle watchers that asked for
+ * bookmarks get one every `bookmarkIntervalMs` (default 1 s here, ~1 min upstream: short
+ * so that informers resume close to the head after a restart).
+ */
+import type { ServerResponse } from 'node:http';
+import { INITIAL_EVENTS_END_ANNOTATION, type KubeObject, newExpired } from '../../api/index.js';
+import { apiVersionOf, type ResourceType } from '../resources/index.js';
+import type { Change, Store } from '../storage/index.js';
+import { toTable } from '../table/index.js';
+
+export interface WatchRequest {
+  type: ResourceType;
+  namespace?: string;
+  /** Only this object (from the URL or a `metadata.name=` field selector). */
+  name?: string;
+  match?: (o: KubeObject) => boolean;
+  /** "0"/undefined: current state first as ADDED; a number: replay history after it. */
+  resourceVersion?: string;
+  sendInitialEvents?: boolean;
+  allowBookmarks?: boolean;
+  timeoutSeconds?: number;
+  /** Table mode: one-row Tables per event. */
+  table?: { includeObject?: 'None' | 'Metadata' | 'Object' };
+}
+
+interface Watcher {
+  req: WatchRequest;
+  res: ServerResponse;
+  idle: boolean;
+  timer?: NodeJS.Timeout;
+  closed: boolean;
+}
+
+/** Responses buffered beyond this many bytes mean a stuck client: its watch is closed. */
+const MAX_BUFFERED = 64 * 1024 * 1024;
+
+export class WatchHub {
+  private readonly byStorage = new Map<string, Set<Watcher>>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly store: Store, bookmarkIntervalMs = 1000) {
+    this.unsubscribe = store.subscribe((c) => this.dispatch(c));
+    this.timer = setInterval(() => this.bookmarks(), bookmarkIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Number of open watches (for tests and metrics). */
+  get size(): number {
+    let n = 0;
+    for (const s of this.byStorage.values()) n += s.size;
+    return n;
+  }
+
+  /** Starts a watch on `res` (headers are sent at once). */
+  start(req: WatchRequest, res: ServerResponse, contentType = 'application/json'): void {
+    res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
+    const w: Watcher = { req, res, idle: true, closed: false };
+    const t = req.type;
+    const rv = req.resourceVersion;
+    if (req.sendInitialEvents || !rv || rv === '0') {
+      const prefix = t.namespaced && req.namespace ? `${req.namespace}/` : '';
+      for (const [key, s] of this.store.scan(t.storageKey, prefix)) {
+        if (req.name !== undefined && s.obj.metadata.name !== req.name) continue;
+        if (req.match && !req.match(s.obj)) continue;
+        void key;
+        this.write(w, 'ADDED', s.obj, s.json);
+      }
+      if (req.sendInitialEvents) this.writeBookmark(w, true);
+    } else {
+      const from = Number(rv);
+      const history = Number.isFinite(from) ? this.store.since(t.storageKey, from) : undefined;
+      if (!history) {
+        const err = newExpired(`too old resource version: ${rv} (${this.store.resourceVersion})`).status;
+        res.end(`{"type":"ERROR","object":${JSON.stringify(err)}}\n`);
+        return;
+      }
+      for (const c of history) this.deliver(w, c);
+    }
+    let set = this.byStorage.get(t.storageKey);
+    if (!set) this.byStorage.set(t.storageKey, (set = new Set()));
+    set.add(w);
+    const close = () => this.stop(w);
+    res.on('close', close);
+    res.on('error', close);
+    if (req.timeoutSeconds && req.timeoutSeconds > 0) {
+      w.timer = setTimeout(() => {
+        this.stop(w);
+      }, req.timeoutSeconds * 1000);
+    }
+  }
+
+  private stop(w: Watcher): void {
+    if (w.closed) return;
+    w.closed = true;
+    if (w.timer) clearTimeout(w.timer);
+    this.byStorage.get(w.req.type.storageKey)?.delete(w);
+    if (!w.res.writableEnded) w.res.end();
+  }
+
+  private dispatch(c: Change): void {
+    const set = this.byStorage.get(c.storageKey);
+    if (!set || set.size === 0) return;
+    const lines: Partial<Record<string, string>> = {};
+    for (const w of set) this.deliver(w, c, lines);
+  }
+
+  private deliver(w: Watcher, c: Change, cache?: Partial<Record<string, string>>): void {
+    const r = w.req;
+    const obj = c.object;
+    if (r.namespace && r.type.namespaced && obj.metadata.namespace !== r.namespace) return;
+    if (r.name !== undefined && obj.metadata.name !== r.name) return;
+    let type: string = c.type;
+    if (r.match) {
+      const now = r.match(obj);
+      if (c.type === 'MODIFIED') {
+        const before = c.old ? r.match(c.old) : false;
+        if (now && !before) type = 'ADDED';
+        else if (!now && before) type = 'DELETED';
+        else if (!now) return;
+      } else if (!now) return;
+    }
+    if (cache && !r.table) {
+      let line = cache[type];
+      if (line === undefined) line = cache[type] = this.line(r.type, type, obj, c.json);
+      this.send(w, line);
+    } else this.write(w, type, obj, c.json);
+  }
+
+  private line(t: ResourceType, type: string, obj: KubeObject, json: string): string {
+    const av = apiVersionOf(t);
+    if (obj.apiVersion !== av) json = JSON.stringify({ ...obj, apiVersion: av });
+    return `{"type":"${type}","object":${json}}\n`;
+  }
+
+  private write(w: Watcher, type: string, obj: KubeObject, json: string): void {
+    if (w.req.table) {
+      const table = toTable(w.req.type, [obj], { includeObject: w.req.table.includeObject, resourceVersion: obj.metadata.resourceVersion });
+      this.send(w, `{"type":"${type}","object":${JSON.stringify(table)}}\n`);
+    } else this.send(w, this.line(w.req.type, type, obj, json));
+  }
+
+  private send(w: Watcher, line: string): void {
+    if (w.closed) return;
+    w.idle = false;
+    w.res.write(line);
+    if (w.res.writableLength > MAX_BUFFERED) this.stop(w);
+  }
+
+  private writeBookmark(w: Watcher, initialEnd = false): void {
+    const t = w.req.type;
+    const metadata: Record<string, unknown> = { resourceVersion: String(this.store.resourceVersion) };
+    if (initialEnd) metadata.annotations = { [INITIAL_EVENTS_END_ANNOTATION]: 'true' };
+    this.send(w, `{"type":"BOOKMARK","object":${JSON.stringify({ kind: t.kind, apiVersion: apiVersionOf(t), metadata })}}\n`);
+  }
+
+  private bookmarks(): void {
+    for (const set of this.byStorage.values()) {
+      for (const w of set) {
+        if (w.req.allowBookmarks && w.idle) this.writeBookmark(w);
+        w.idle = true;
+      }
+    }
+  }
+
+  /** Ends every watch (server shutdown). */
+  close(): void {
+    clearInterval(this.timer);
+    this.unsubscribe();
+    for (const set of this.byStorage.values()) for (const w of [...set]) this.stop(w);
+  }
+}

@@ -1,0 +1,133 @@
+/** Request parsing for the API server: paths, bodies, content negotiation, responses. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { newBadRequest, newUnsupportedMediaType, StatusError, type Status } from '../../api/index.js';
+
+/** What a resource URL names (upstream's RequestInfo). */
+export interface ResourcePath {
+  group: string;
+  version: string;
+  /** True for the legacy `/watch/` prefix. */
+  watchPrefix: boolean;
+  namespace?: string;
+  resource?: string;
+  name?: string;
+  subresource?: string;
+}
+
+const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+
+/** Parses `/api/v1/...` and `/apis/G/V/...`; undefined for other paths. */
+export function parseResourcePath(pathname: string): ResourcePath | undefined {
+  const segs = pathname.split('/').filter(Boolean).map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  });
+  let rest: string[];
+  let group: string;
+  let version: string;
+  if (segs[0] === 'api' && segs.length >= 2) {
+    group = '';
+    version = segs[1];
+    rest = segs.slice(2);
+  } else if (segs[0] === 'apis' && segs.length >= 3) {
+    group = segs[1];
+    version = segs[2];
+    rest = segs.slice(3);
+  } else return undefined;
+  const out: ResourcePath = { group, version, watchPrefix: false };
+  if (rest[0] === 'watch') {
+    out.watchPrefix = true;
+    rest = rest.slice(1);
+  }
+  if (rest[0] === 'namespaces' && rest.length > 1) {
+    out.namespace = rest[1];
+    if (rest.length > 2 && !NAMESPACE_SUBRESOURCES.has(rest[2])) rest = rest.slice(2);
+    else {
+      // `/namespaces/{name}[/status]`: the namespace object itself.
+      out.namespace = undefined;
+    }
+  }
+  [out.resource, out.name, out.subresource] = rest;
+  if (rest.length > 3) out.subresource = rest.slice(2).join('/');
+  return out;
+}
+
+/** Body size limit (upstream allows 3 MiB objects; bulk bodies may be larger). */
+const MAX_BODY = 32 * 1024 * 1024;
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the request body is too large', reason: 'RequestEntityTooLarge', code: 413 });
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase();
+}
+
+export const PROTOBUF_MESSAGE =
+  'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml ' +
+  '(this server does not decode application/vnd.kubernetes.protobuf: typed `kubectl create <kind>` subcommands send protobuf; use `kubectl create -f` or `kubectl apply -f`)';
+
+/** Decodes a JSON or YAML object body (400 on bad syntax, 415 on other media types). */
+export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
+  const mt = mediaType(contentType);
+  if (mt === 'application/vnd.kubernetes.protobuf') throw newUnsupportedMediaType(PROTOBUF_MESSAGE);
+  const text = buf.toString('utf8');
+  if (text.trim() === '') return undefined;
+  if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml') {
+    try {
+      return parseYaml(text);
+    } catch (e) {
+      throw newBadRequest(`error converting YAML to JSON: ${(e as Error).message}`);
+    }
+  }
+  if (mt && mt !== 'application/json' && mt !== '*/*' && !mt.endsWith('+json')) throw newUnsupportedMediaType(PROTOBUF_MESSAGE.replace('application/vnd.kubernetes.protobuf', mt));
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw newBadRequest(`error decoding request body: ${(e as Error).message}`);
+  }
+}
+
+/** The Accept asks for a server-side Table. */
+export function wantsTable(accept: string | undefined): boolean {
+  for (const part of (accept ?? '').split(',')) {
+    const p = part.replace(/\s+/g, '');
+    if (p.includes('as=Table') && p.includes('g=meta.k8s.io')) return true;
+    if (p.startsWith('application/json') && !p.includes('as=')) return false;
+  }
+  return false;
+}
+
+/** The Accept asks for PartialObjectMetadata (metadata-only clients). */
+export function wantsPartialMetadata(accept: string | undefined): boolean {
+  for (const part of (accept ?? '').split(',')) {
+    const p = part.replace(/\s+/g, '');
+    if (/as=PartialObjectMetadata(List)?(;|$)/.test(p) && p.includes('g=meta.k8s.io')) return true;
+    if (p.startsWith('application/json') && !p.includes('as=')) return false;
+  }
+  return false;
+}
+
+export function sendText(res: ServerResponse, code: number, body: string, contentType = 'application/json'): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private' });
+  res.end(body);
+}
+
+export function sendStatus(res: ServerResponse, status: Status): void {
+  sendText(res, status.code, JSON.stringify(status));
+}

@@ -1,0 +1,13 @@
+// The built-in Kubernetes API server. See README.md for the extension points
+// (admission plugins, change bus, type registry, OpenAPI documents, subresource handlers).
+export { startApiServer, type ApiServer, type ApiServerOptions } from './server.js';
+export { AdmissionChain, type AdmissionPlugin, type AdmissionRequest, type DeleteOptions, type Operation } from './admission/index.js';
+export {
+  ResourceRegistry, type ResourceType, type Strategy, type SubresourceInfo, type TableColumn, type TablePrinter, type ScaleSpec,
+  apiVersionOf, builtinTypes, gvrKey,
+} from './resources/index.js';
+export { OpenApiRegistry, builtinOpenApiDoc, gvPath, openApiDataDir, type OpenApiDoc } from './openapi/index.js';
+export { ResourceOps, storageKeyOf, type ListOptions, type ListResult, type WriteOptions, type WriteResult, type DeleteResult, type SubresourceHandler } from './handlers/rest.js';
+export { Store, Wal, type Change, type ChangeType, type Stored } from './storage/index.js';
+export { toTable, defaultPrinter, humanDuration, age } from './table/index.js';
+export { generatePki, kubeconfigYaml, type Pki } from './pki/index.js';

@@ -1,0 +1,108 @@
+/**
+ * OpenAPI v3 documents: the official Kubernetes 1.32 per-group-version documents
+ * (loaded at run time from `k8s-openapi/v3`), plus documents registered later (CRDs).
+ * Serves the `/openapi/v3` root with content hashes, as kubectl's validation and
+ * `explain` expect.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** A parsed OpenAPI document (only what we read is typed). */
+export interface OpenApiDoc {
+  paths?: Record<string, Record<string, unknown>>;
+  components?: { schemas?: Record<string, unknown> };
+  [k: string]: unknown;
+}
+
+/**
+ * Where the official documents live. `KUBELOOP_OPENAPI_DIR` wins; otherwise the first
+ * `k8s-openapi` folder found next to or above the package (the repo keeps them in `../shared`).
+ */
+export function openApiDataDir(): string {
+  const env = process.env.KUBELOOP_OPENAPI_DIR;
+  if (env) return env;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    for (const c of [join(dir, 'k8s-openapi'), join(dir, 'shared', 'k8s-openapi'), join(dir, '..', 'shared', 'k8s-openapi')]) {
+      if (existsSync(join(c, 'v3'))) return resolve(c);
+    }
+    dir = dirname(dir);
+  }
+  throw new Error('cannot find the Kubernetes OpenAPI documents (k8s-openapi/v3); set KUBELOOP_OPENAPI_DIR');
+}
+
+/** "" + "v1" -> "api/v1"; "apps" + "v1" -> "apis/apps/v1" (the key under /openapi/v3). */
+export function gvPath(group: string, version: string): string {
+  return group === '' ? `api/${version}` : `apis/${group}/${version}`;
+}
+
+const builtinCache = new Map<string, { text: string; doc: OpenApiDoc }>();
+
+/** The official document for a built-in group-version (parsed once per process), or undefined. */
+export function builtinOpenApiDoc(group: string, version: string): { text: string; doc: OpenApiDoc } | undefined {
+  const key = gvPath(group, version);
+  let hit = builtinCache.get(key);
+  if (!hit) {
+    const file = join(openApiDataDir(), 'v3', `${key.replace(/\//g, '__')}_openapi.json`);
+    if (!existsSync(file)) return undefined;
+    const text = readFileSync(file, 'utf8');
+    hit = { text, doc: JSON.parse(text) as OpenApiDoc };
+    builtinCache.set(key, hit);
+  }
+  return hit;
+}
+
+interface Entry {
+  /** The serialized document, produced lazily for registered objects. */
+  text?: string;
+  doc: OpenApiDoc;
+  hash?: string;
+}
+
+/** The per-group-version documents served under `/openapi/v3`. Changes show at once. */
+export class OpenApiRegistry {
+  private readonly docs = new Map<string, Entry>();
+  private rootText?: string;
+
+  /** Serves `doc` for the group-version (replacing any previous one). */
+  set(group: string, version: string, doc: OpenApiDoc, text?: string): void {
+    this.docs.set(gvPath(group, version), { doc, text });
+    this.rootText = undefined;
+  }
+
+  remove(group: string, version: string): void {
+    this.docs.delete(gvPath(group, version));
+    this.rootText = undefined;
+  }
+
+  get(group: string, version: string): OpenApiDoc | undefined {
+    return this.docs.get(gvPath(group, version))?.doc;
+  }
+
+  private entry(path: string): Entry | undefined {
+    const e = this.docs.get(path);
+    if (e && e.text === undefined) e.text = JSON.stringify(e.doc);
+    if (e && e.hash === undefined) e.hash = createHash('sha512').update(e.text!).digest('hex').slice(0, 128).toUpperCase();
+    return e;
+  }
+
+  /** `{"paths": {"api/v1": {"serverRelativeURL": "/openapi/v3/api/v1?hash=..."}}}` */
+  rootJson(): string {
+    if (this.rootText === undefined) {
+      const paths: Record<string, { serverRelativeURL: string }> = {};
+      for (const key of [...this.docs.keys()].sort()) {
+        paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${this.entry(key)!.hash}` };
+      }
+      this.rootText = JSON.stringify({ paths });
+    }
+    return this.rootText;
+  }
+
+  /** The serialized document at `/openapi/v3/<path>` and its hash, or undefined. */
+  document(path: string): { text: string; hash: string } | undefined {
+    const e = this.entry(path);
+    return e ? { text: e.text!, hash: e.hash! } : undefined;
+  }
+}

@@ -1,0 +1,35 @@
+// The type registry: which resources are served, their kinds, scopes, verbs, subresources,
+// printers, strategies and field selectors.
+import { builtinPrinter } from '../table/index.js';
+import { BUILTIN_RESOURCES, typesFromOpenApi } from './builtins.js';
+import { ResourceRegistry } from './registry.js';
+import { BUILTIN_STRATEGIES } from './strategies.js';
+import type { ResourceType } from './types.js';
+
+export * from './types.js';
+export { ResourceRegistry } from './registry.js';
+export { BUILTIN_RESOURCES } from './builtins.js';
+export { KEEP_STATUS_ON_CREATE } from './strategies.js';
+
+let cached: ResourceType[] | undefined;
+
+/** The built-in types (derived once per process from the OpenAPI documents). */
+export function builtinTypes(): ResourceType[] {
+  if (!cached) {
+    cached = [];
+    for (const [gv, resources] of Object.entries(BUILTIN_RESOURCES)) {
+      const [group, version] = gv.includes('/') ? gv.split('/') : ['', gv];
+      for (const t of typesFromOpenApi(group, version, resources)) {
+        cached.push({ ...t, table: builtinPrinter(group, t.resource), strategy: BUILTIN_STRATEGIES[`${group}/${t.resource}`] });
+      }
+    }
+  }
+  return cached.map((t) => ({ ...t }));
+}
+
+/** A registry holding the built-in types. */
+export function newBuiltinRegistry(): ResourceRegistry {
+  const r = new ResourceRegistry();
+  for (const t of builtinTypes()) r.add(t);
+  return r;
+}

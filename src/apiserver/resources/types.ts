@@ -1,0 +1,88 @@
+/** The description of one served resource type (what discovery, storage and handlers need). */
+import type { FieldError, KubeObject } from '../../api/index.js';
+
+/** A column of a `meta.k8s.io/v1 Table` (priority > 0 columns show only with `-o wide`). */
+export interface TableColumn {
+  name: string;
+  type: string;
+  format: string;
+  description: string;
+  priority: number;
+}
+
+/** How objects of a type print as Table rows. Plugged per type (CRDs use additionalPrinterColumns). */
+export interface TablePrinter {
+  columns: TableColumn[];
+  /** Cells of one row, in column order. `now` is the time used for AGE. */
+  cells(obj: KubeObject, now: number): unknown[];
+}
+
+export interface SubresourceInfo {
+  /** "status", "scale", "binding", "eviction", ... */
+  name: string;
+  group: string;
+  version: string;
+  kind: string;
+  verbs: string[];
+}
+
+/** Per-type create/update behaviour (defaults and validation), like a Go RESTStrategy. */
+export interface Strategy {
+  /** Fill defaults on create (e.g. a Service's `status.loadBalancer`). Mutates `obj`. */
+  prepareForCreate?(obj: KubeObject): void;
+  /** Adjust an update (e.g. keep immutable fields). Mutates `obj`. */
+  prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
+  /** Field errors make a 422 Invalid. */
+  validate?(obj: KubeObject, old?: KubeObject): FieldError[];
+}
+
+/** Where `/scale` reads and writes replicas (CRDs declare their own paths). */
+export interface ScaleSpec {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
+
+export interface ResourceType {
+  group: string;
+  version: string;
+  /** Plural, lower case: "deployments". */
+  resource: string;
+  kind: string;
+  listKind: string;
+  singular: string;
+  namespaced: boolean;
+  verbs: string[];
+  shortNames: string[];
+  categories: string[];
+  subresources: SubresourceInfo[];
+  /** True when a `status` subresource splits status from the main resource. */
+  hasStatus: boolean;
+  scale?: ScaleSpec;
+  /** DELETE answers with the object (pods, serviceaccounts, custom resources) instead of a Status. */
+  returnDeletedObject: boolean;
+  /** Field selectors supported beyond metadata.name/metadata.namespace, and how to read them. */
+  fields?: (obj: KubeObject) => Record<string, string>;
+  fieldNames?: string[];
+  table?: TablePrinter;
+  strategy?: Strategy;
+  /**
+   * Storage identity: objects of types sharing it share storage (several versions of one
+   * CRD). Defaults to `group/resource`.
+   */
+  storageKey: string;
+  /** True for the types loaded from the official OpenAPI documents. */
+  builtin: boolean;
+  /** Custom resources: strategic merge patch is refused with 415. */
+  custom?: boolean;
+}
+
+/** `group/version/resource` */
+export function gvrKey(group: string, version: string, resource: string): string {
+  return `${group}/${version}/${resource}`;
+}
+
+/** `apiVersion` of the type. */
+export function apiVersionOf(t: { group: string; version: string }): string {
+  return t.group ? `${t.group}/${t.version}` : t.version;
+}

@@ -1,0 +1,230 @@
+/**
+ * The built-in API server: HTTPS with a generated PKI, the type registry, storage (with
+ * optional write-ahead log), discovery, OpenAPI, CRUD, watch and Tables.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { newInternalError, newNotFound, newMethodNotSupported, type Status, StatusError } from '../api/index.js';
+import { AdmissionChain } from './admission/index.js';
+import { AGGREGATED_V2_CONTENT_TYPE, AGGREGATED_V2BETA1_CONTENT_TYPE, Discovery, wantsAggregated } from './discovery/index.js';
+import { bindPod, evictPod } from './handlers/defaults.js';
+import { ResourceHttp } from './handlers/http.js';
+import { ResourceOps } from './handlers/rest.js';
+import { WatchHub } from './handlers/watch.js';
+import { parseResourcePath, sendStatus, sendText } from './http/request.js';
+import { builtinOpenApiDoc, OpenApiRegistry } from './openapi/index.js';
+import { kubeconfigYaml, loadOrCreatePki } from './pki/index.js';
+import { newBuiltinRegistry, type ResourceRegistry } from './resources/index.js';
+import { type Change, Store, Wal } from './storage/index.js';
+
+export interface ApiServerOptions {
+  /** TCP port; 0 (default) picks a free one. */
+  port?: number;
+  /** Address to listen on (default 127.0.0.1). */
+  bind?: string;
+  /** Keeps PKI, snapshot and write-ahead log here; without it everything is in memory. */
+  dataDir?: string;
+  /** Where to write the kubeconfig (default `<dataDir>/kubeconfig`, else a temp file removed on stop). */
+  kubeconfigPath?: string;
+  /** Watch events kept per resource type for resuming watches (default 10000). */
+  historySize?: number;
+  /** Interval of bookmarks to idle watchers that allow them (default 1000 ms). */
+  bookmarkIntervalMs?: number;
+  /** Logged changes between snapshots of the write-ahead log (default 100000). */
+  snapshotEvery?: number;
+}
+
+export interface ApiServer {
+  /** `https://127.0.0.1:PORT` */
+  url: string;
+  port: number;
+  kubeconfigPath: string;
+  /** The kubeconfig YAML (CA, admin client certificate and key embedded). */
+  kubeconfig: string;
+  caPem: string;
+  /** Served resource types; add/remove at run time (discovery follows at once). */
+  registry: ResourceRegistry;
+  /** `/openapi/v3` documents per group-version; add/remove at run time. */
+  openapi: OpenApiRegistry;
+  /** Admission plugins run on every create/update/delete. */
+  admission: AdmissionChain;
+  /** The object operations (same path as HTTP), for in-process callers. */
+  ops: ResourceOps;
+  store: Store;
+  /** Calls `fn` after every committed change (the in-process event bus). */
+  onChange(fn: (c: Change) => void): () => void;
+  /** Drops watch history: watches from older resourceVersions get 410 Expired. */
+  compact(): void;
+  /** Closes watches and connections, flushes the log. */
+  stop(): Promise<void>;
+}
+
+const VERSION_INFO = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2024-12-11T00:00:00Z',
+  goVersion: 'go1.23.4',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+function statusFrom(err: unknown): Status {
+  if (err instanceof StatusError) return err.status;
+  return newInternalError(err).status;
+}
+
+export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
+  const bind = opts.bind ?? '127.0.0.1';
+  const pki = loadOrCreatePki(opts.dataDir, bind);
+  const registry = newBuiltinRegistry();
+  const openapi = new OpenApiRegistry();
+  for (const [g, vs] of registry.groups()) {
+    for (const v of vs) {
+      const d = builtinOpenApiDoc(g, v);
+      if (d) openapi.set(g, v, d.doc, d.text);
+    }
+  }
+  const wal = opts.dataDir ? new Wal(join(opts.dataDir, 'data'), { snapshotEvery: opts.snapshotEvery }) : undefined;
+  const store = new Store({ historySize: opts.historySize, wal });
+  const admission = new AdmissionChain();
+  const ops = new ResourceOps(store, registry, admission);
+  ops.subresourceHandlers.set('/pods/binding', bindPod);
+  ops.subresourceHandlers.set('/pods/eviction', evictPod);
+  const nsType = registry.get('', 'v1', 'namespaces')!;
+  for (const ns of SYSTEM_NAMESPACES) {
+    if (!store.get(nsType.storageKey, ns)) await ops.create(nsType, undefined, { metadata: { name: ns } });
+  }
+  const watches = new WatchHub(store, opts.bookmarkIntervalMs);
+  const resources = new ResourceHttp(ops, watches);
+  let url = '';
+  const discovery = new Discovery(registry, () => url.replace(/^https:\/\//, ''));
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const u = new URL(req.url ?? '/', 'https://localhost');
+    const path = u.pathname.length > 1 ? u.pathname.replace(/\/+$/, '') : u.pathname;
+    const method = req.method ?? 'GET';
+    switch (path) {
+      case '/version':
+        return sendText(res, 200, JSON.stringify(VERSION_INFO));
+      case '/healthz':
+      case '/livez':
+      case '/readyz':
+        return sendText(res, 200, 'ok', 'text/plain; charset=utf-8');
+      case '/api':
+      case '/apis': {
+        const agg = wantsAggregated(req.headers.accept);
+        if (agg) return sendText(res, 200, discovery.aggregated(path === '/api', agg), agg === 'v2' ? AGGREGATED_V2_CONTENT_TYPE : AGGREGATED_V2BETA1_CONTENT_TYPE);
+        return sendText(res, 200, path === '/api' ? discovery.apiVersions() : discovery.apiGroupList());
+      }
+      case '/openapi/v3':
+        return sendText(res, 200, openapi.rootJson());
+    }
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = openapi.document(path.slice('/openapi/v3/'.length));
+      if (!doc) throw newNotFound({ group: '', resource: '' }, path);
+      res.setHeader('Etag', `"${doc.hash}"`);
+      res.setHeader('Cache-Control', u.searchParams.get('hash') ? 'public, immutable' : 'no-cache, private');
+      return sendText(res, 200, doc.text);
+    }
+    if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return sendText(res, 200, 'ok', 'text/plain; charset=utf-8');
+    const p = parseResourcePath(path);
+    if (!p) throw notFoundPath();
+    if (!p.resource) {
+      if (method !== 'GET') throw newMethodNotSupported({ group: p.group, resource: '' }, method.toLowerCase());
+      const doc = discovery.resourceList(p.group, p.version);
+      if (!doc) throw notFoundPath();
+      return sendText(res, 200, doc);
+    }
+    return resources.handle(req, res, p, u.searchParams);
+  };
+
+  // `/apis/G` (the group document) has no resource part: route it before resource parsing.
+  const handleGroup = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const m = /^\/apis\/([^/]+)\/?$/.exec((req.url ?? '').split('?')[0]);
+    if (!m) return false;
+    const doc = discovery.apiGroup(m[1]);
+    if (!doc) sendStatus(res, notFoundPath().status);
+    else sendText(res, 200, doc);
+    return true;
+  };
+
+  const server: Server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+    if (handleGroup(req, res)) return;
+    handle(req, res).catch((err: unknown) => {
+      // Body parse errors, StatusErrors and bugs all end as a Status; the server never crashes.
+      if (!(err instanceof StatusError)) process.emitWarning(`apiserver: ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
+      sendStatus(res, statusFrom(err));
+    });
+  });
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('tlsClientError', () => {
+    // A client that aborts the handshake is not the server's problem.
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, bind, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
+  url = `https://${host}:${port}`;
+  const kubeconfig = kubeconfigYaml(url, pki);
+  let tmpDir: string | undefined;
+  let kubeconfigPath = opts.kubeconfigPath ?? (opts.dataDir ? join(opts.dataDir, 'kubeconfig') : undefined);
+  if (!kubeconfigPath) {
+    tmpDir = mkdtempSync(join(tmpdir(), 'kubeloop-apiserver-'));
+    kubeconfigPath = join(tmpDir, 'kubeconfig');
+  }
+  mkdirSync(dirname(kubeconfigPath), { recursive: true });
+  writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    kubeconfigPath,
+    kubeconfig,
+    caPem: pki.ca.certPem,
+    registry,
+    openapi,
+    admission,
+    ops,
+    store,
+    onChange: (fn) => store.subscribe(fn),
+    compact: () => store.compact(),
+    stop() {
+      stopped ??= (async () => {
+        watches.close();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const s of sockets) s.destroy();
+        await closed;
+        await store.close();
+        if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+  };
+}
+
+function notFoundPath(): StatusError {
+  const e = newNotFound({ group: '', resource: '' }, '');
+  e.status.message = 'the server could not find the requested resource';
+  e.status.details = {};
+  return e;
+}

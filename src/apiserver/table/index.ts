@@ -1,0 +1,236 @@
+/**
+ * Server-side printing: `meta.k8s.io/v1 Table` rows for `kubectl get`. Each resource type
+ * may carry a {@link TablePrinter}; the default prints NAME and AGE.
+ */
+import type { KubeObject } from '../../api/index.js';
+import type { ResourceType, TableColumn, TablePrinter } from '../resources/types.js';
+
+export type { TableColumn, TablePrinter };
+
+/** Go's duration.HumanDuration, as kubectl and the API server print AGE. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
+  if (hours < 48) return `${hours}h`;
+  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
+  const days = Math.floor(hours / 24);
+  if (hours < 24 * 365 * 8) return days % 365 === 0 ? `${Math.floor(days / 365)}y` : `${Math.floor(days / 365)}y${days % 365}d`;
+  return `${Math.floor(days / 365)}y`;
+}
+
+/** AGE cell from a timestamp ("<unknown>" when absent, like upstream). */
+export function age(ts: unknown, now: number): string {
+  if (typeof ts !== 'string' || !ts) return '<unknown>';
+  const t = Date.parse(ts);
+  return Number.isNaN(t) ? '<unknown>' : humanDuration(now - t);
+}
+
+export function col(name: string, description = '', priority = 0, type = 'string', format = ''): TableColumn {
+  return { name, type, format, description, priority };
+}
+
+const NAME = col('Name', 'Name must be unique within a namespace.', 0, 'string', 'name');
+const AGE = col('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
+
+type Obj = KubeObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const printer = (columns: TableColumn[], cells: (o: Obj, now: number) => unknown[]): TablePrinter => ({ columns, cells: cells as TablePrinter['cells'] });
+
+/** NAME, AGE: the printer for types without a specific one. */
+export const defaultPrinter: TablePrinter = printer([NAME, AGE], (o, now) => [o.metadata.name, age(o.metadata.creationTimestamp, now)]);
+
+function podStatus(p: Obj): { ready: string; status: string; restarts: string } {
+  const statuses: any[] = p.status?.containerStatuses ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const total = (p.spec?.containers ?? []).length;
+  let ready = 0;
+  let restarts = 0;
+  let reason: string = p.status?.reason || p.status?.phase || 'Pending';
+  for (const cs of statuses) {
+    restarts += cs.restartCount ?? 0;
+    if (cs.ready && cs.state?.running) ready++;
+    const w = cs.state?.waiting?.reason;
+    const t = cs.state?.terminated;
+    if (w) reason = w;
+    else if (t) reason = t.reason || (t.signal ? `Signal:${t.signal}` : `ExitCode:${t.exitCode}`);
+  }
+  const init: any[] = p.status?.initContainerStatuses ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  init.forEach((cs, i) => {
+    if (cs.state?.terminated?.exitCode === 0) return;
+    if (cs.state?.waiting?.reason && cs.state.waiting.reason !== 'PodInitializing') reason = `Init:${cs.state.waiting.reason}`;
+    else if (!cs.state?.terminated) reason = `Init:${i}/${init.length}`;
+  });
+  if (p.metadata.deletionTimestamp) reason = p.status?.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  return { ready: `${ready}/${total}`, status: reason, restarts: String(restarts) };
+}
+
+const PRINTERS: Record<string, TablePrinter> = {
+  '/pods': printer(
+    [NAME, col('Ready', 'The aggregate readiness state of this pod for accepting traffic.'), col('Status', 'The aggregate status of the containers in this pod.'),
+      col('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'), AGE,
+      col('IP', 'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', 1), col('Node', 'Name of the Node this Pod is running on.', 1),
+      col('Nominated Node', 'Name of the Node this Pod is nominated on.', 1), col('Readiness Gates', 'The aggregate readiness state of this pod for accepting traffic.', 1)],
+    (p, now) => {
+      const s = podStatus(p);
+      const gates: any[] = p.spec?.readinessGates ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const conds: any[] = p.status?.conditions ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const gatesOk = gates.filter((g) => conds.some((c) => c.type === g.conditionType && c.status === 'True')).length;
+      return [p.metadata.name, s.ready, s.status, s.restarts, age(p.metadata.creationTimestamp, now), p.status?.podIP || '<none>', p.spec?.nodeName || '<none>',
+        p.status?.nominatedNodeName || '<none>', gates.length ? `${gatesOk}/${gates.length}` : '<none>'];
+    },
+  ),
+  '/nodes': printer(
+    [NAME, col('Status', 'The status of the node'), col('Roles', 'The roles of the node'), AGE, col('Version', 'Kubelet Version reported by the node.'),
+      col('Internal-IP', 'List of internal IPs in the node.', 1), col('External-IP', 'List of external IPs in the node.', 1), col('OS-Image', 'OS image reported by the node.', 1),
+      col('Kernel-Version', 'Kernel version reported by the node.', 1), col('Container-Runtime', 'Container runtime and version reported by the node.', 1)],
+    (n, now) => {
+      const conds: any[] = n.status?.conditions ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const ready = conds.find((c) => c.type === 'Ready');
+      const states = [ready ? (ready.status === 'True' ? 'Ready' : 'NotReady') : 'Unknown'];
+      if (n.spec?.unschedulable) states.push('SchedulingDisabled');
+      const roles = Object.keys(n.metadata.labels ?? {}).filter((k) => k.startsWith('node-role.kubernetes.io/')).map((k) => k.slice('node-role.kubernetes.io/'.length)).filter(Boolean);
+      const addrs: any[] = n.status?.addresses ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const addr = (t: string) => addrs.filter((a) => a.type === t).map((a) => a.address).join(',') || '<none>';
+      const info = n.status?.nodeInfo ?? {};
+      return [n.metadata.name, states.join(','), roles.sort().join(',') || '<none>', age(n.metadata.creationTimestamp, now), info.kubeletVersion ?? '',
+        addr('InternalIP'), addr('ExternalIP'), info.osImage || '<unknown>', info.kernelVersion || '<unknown>', info.containerRuntimeVersion || '<unknown>'];
+    },
+  ),
+  'apps/deployments': printer(
+    [NAME, col('Ready', 'Number of the pod with ready state'), col('Up-to-date', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
+      col('Available', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'), AGE,
+      col('Containers', 'Names of each container in the template.', 1), col('Images', 'Images referenced by each container in the template.', 1), col('Selector', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.', 1)],
+    (d, now) => [d.metadata.name, `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`, d.status?.updatedReplicas ?? 0, d.status?.availableReplicas ?? 0,
+      age(d.metadata.creationTimestamp, now), ...containers(d), selectorString(d.spec?.selector)],
+  ),
+  'apps/replicasets': printer(
+    [NAME, col('Desired', 'Number of desired pods.', 0, 'integer'), col('Current', 'Number of actual replicas.', 0, 'integer'), col('Ready', 'The number of ready replicas.', 0, 'integer'), AGE,
+      col('Containers', 'Names of each container in the template.', 1), col('Images', 'Images referenced by each container in the template.', 1), col('Selector', 'Label selector for pods.', 1)],
+    (r, now) => [r.metadata.name, r.spec?.replicas ?? 0, r.status?.replicas ?? 0, r.status?.readyReplicas ?? 0, age(r.metadata.creationTimestamp, now), ...containers(r), selectorString(r.spec?.selector)],
+  ),
+  'apps/statefulsets': printer(
+    [NAME, col('Ready', 'Number of the pod with ready state'), AGE, col('Containers', 'Names of each container in the template.', 1), col('Images', 'Images referenced by each container in the template.', 1)],
+    (s, now) => [s.metadata.name, `${s.status?.readyReplicas ?? 0}/${s.spec?.replicas ?? 0}`, age(s.metadata.creationTimestamp, now), ...containers(s)],
+  ),
+  'apps/daemonsets': printer(
+    [NAME, col('Desired', '', 0, 'integer'), col('Current', '', 0, 'integer'), col('Ready', '', 0, 'integer'), col('Up-to-date', '', 0, 'integer'), col('Available', '', 0, 'integer'),
+      col('Node Selector', 'The node selector for the pods.'), AGE, col('Containers', '', 1), col('Images', '', 1), col('Selector', '', 1)],
+    (d, now) => [d.metadata.name, d.status?.desiredNumberScheduled ?? 0, d.status?.currentNumberScheduled ?? 0, d.status?.numberReady ?? 0, d.status?.updatedNumberScheduled ?? 0,
+      d.status?.numberAvailable ?? 0, labelsString(d.spec?.template?.spec?.nodeSelector), age(d.metadata.creationTimestamp, now), ...containers(d), selectorString(d.spec?.selector)],
+  ),
+  'batch/jobs': printer(
+    [NAME, col('Status', 'Status of the job.'), col('Completions', 'The completion status of the job.'), col('Duration', 'Time required to complete the job.'), AGE],
+    (j, now) => {
+      const conds: any[] = j.status?.conditions ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const has = (t: string) => conds.some((c) => c.type === t && c.status === 'True');
+      const status = has('Complete') ? 'Complete' : has('Failed') ? 'Failed' : j.metadata.deletionTimestamp ? 'Terminating' : j.spec?.suspend ? 'Suspended' : 'Running';
+      const start = j.status?.startTime ? Date.parse(j.status.startTime) : undefined;
+      const end = j.status?.completionTime ? Date.parse(j.status.completionTime) : now;
+      return [j.metadata.name, status, `${j.status?.succeeded ?? 0}/${j.spec?.completions ?? 1}`, start === undefined ? '' : humanDuration(end - start), age(j.metadata.creationTimestamp, now)];
+    },
+  ),
+  '/configmaps': printer([NAME, col('Data', 'Number of data in configmap', 0, 'integer'), AGE], (c, now) => [c.metadata.name, Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length, age(c.metadata.creationTimestamp, now)]),
+  '/secrets': printer([NAME, col('Type', 'The type of the secret'), col('Data', 'The number of data in the secret', 0, 'integer'), AGE], (s, now) => [s.metadata.name, s.type ?? 'Opaque', Object.keys(s.data ?? {}).length, age(s.metadata.creationTimestamp, now)]),
+  '/services': printer(
+    [NAME, col('Type', 'The type of the service'), col('Cluster-IP', 'The cluster IP of the service'), col('External-IP', 'The external IP of the service'), col('Port(s)', 'The ports of the service'), AGE,
+      col('Selector', 'The selector of the service', 1)],
+    (s, now) => {
+      const ingress: any[] = s.status?.loadBalancer?.ingress ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const ext = [...(s.spec?.externalIPs ?? []), ...ingress.map((i) => i.ip || i.hostname)];
+      const type = s.spec?.type ?? 'ClusterIP';
+      const ports = (s.spec?.ports ?? []).map((p: any) => `${p.port}${p.nodePort ? ':' + p.nodePort : ''}/${p.protocol ?? 'TCP'}`).join(','); // eslint-disable-line @typescript-eslint/no-explicit-any
+      return [s.metadata.name, type, s.spec?.clusterIP || '<none>', ext.length ? ext.join(',') : type === 'LoadBalancer' ? '<pending>' : type === 'ExternalName' ? s.spec?.externalName : '<none>',
+        ports || '<none>', age(s.metadata.creationTimestamp, now), labelsString(s.spec?.selector)];
+    },
+  ),
+  '/namespaces': printer([NAME, col('Status', 'The status of the namespace'), AGE], (n, now) => [n.metadata.name, n.status?.phase ?? 'Active', age(n.metadata.creationTimestamp, now)]),
+  '/serviceaccounts': printer([NAME, col('Secrets', 'The number of secrets', 0, 'integer'), AGE], (s, now) => [s.metadata.name, (s.secrets ?? []).length, age(s.metadata.creationTimestamp, now)]),
+  '/endpoints': printer([NAME, col('Endpoints', 'The endpoints'), AGE], (e, now) => {
+    const eps: string[] = [];
+    for (const sub of e.subsets ?? []) for (const a of sub.addresses ?? []) for (const p of sub.ports ?? [{}]) eps.push(p.port ? `${a.ip}:${p.port}` : a.ip);
+    return [e.metadata.name, eps.length ? eps.slice(0, 3).join(',') + (eps.length > 3 ? ` + ${eps.length - 3} more...` : '') : '<none>', age(e.metadata.creationTimestamp, now)];
+  }),
+  '/events': printer(
+    [col('Last Seen', 'Time since the last occurrence'), col('Type', 'Type of the event'), col('Reason', 'Reason of the event'), col('Object', 'The object the event is about'), col('Message', 'The message of the event'),
+      col('Subobject', '', 1), col('Source', '', 1), col('First Seen', '', 1), col('Count', '', 1, 'integer'), NAME],
+    (e, now) => {
+      const last = e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp;
+      const io = e.involvedObject ?? {};
+      return [age(last, now), e.type ?? '', e.reason ?? '', `${String(io.kind ?? '').toLowerCase()}/${io.name ?? ''}`, e.message ?? '', io.fieldPath ?? '',
+        [e.source?.component, e.source?.host].filter(Boolean).join(', '), age(e.firstTimestamp ?? e.eventTime, now), e.count ?? 1, e.metadata.name];
+    },
+  ),
+  'coordination.k8s.io/leases': printer([NAME, col('Holder', 'The holder of the lease'), AGE], (l, now) => [l.metadata.name, l.spec?.holderIdentity ?? '', age(l.metadata.creationTimestamp, now)]),
+  'policy/poddisruptionbudgets': printer(
+    [NAME, col('Min Available', ''), col('Max Unavailable', ''), col('Allowed Disruptions', '', 0, 'integer'), AGE],
+    (p, now) => [p.metadata.name, p.spec?.minAvailable ?? 'N/A', p.spec?.maxUnavailable ?? 'N/A', p.status?.disruptionsAllowed ?? 0, age(p.metadata.creationTimestamp, now)],
+  ),
+  'apiextensions.k8s.io/customresourcedefinitions': printer([NAME, col('Created At', '', 0, 'date')], (c) => [c.metadata.name, c.metadata.creationTimestamp ?? '']),
+};
+
+function containers(o: Obj): [string, string] {
+  const cs: any[] = o.spec?.template?.spec?.containers ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  return [cs.map((c) => c.name).join(','), cs.map((c) => c.image).join(',')];
+}
+
+function labelsString(m: Record<string, string> | undefined): string {
+  const e = Object.entries(m ?? {});
+  return e.length ? e.map(([k, v]) => `${k}=${v}`).sort().join(',') : '<none>';
+}
+
+function selectorString(sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined): string {
+  if (!sel) return '<none>';
+  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).sort();
+  for (const e of sel.matchExpressions ?? []) {
+    if (e.operator === 'In') parts.push(`${e.key} in (${(e.values ?? []).join(',')})`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${(e.values ?? []).join(',')})`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else parts.push(`!${e.key}`);
+  }
+  return parts.join(',') || '<none>';
+}
+
+/** The built-in printer for a type, if it has one. */
+export function builtinPrinter(group: string, resource: string): TablePrinter | undefined {
+  return PRINTERS[`${group}/${resource}`];
+}
+
+/** PartialObjectMetadata of an object, as Table rows carry by default. */
+export function partialMetadata(obj: KubeObject): Record<string, unknown> {
+  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
+}
+
+/** Builds a Table for `objects` of type `t`. */
+export function toTable(t: ResourceType, objects: KubeObject[], opts: { includeObject?: 'None' | 'Metadata' | 'Object'; resourceVersion?: string; continue?: string; remainingItemCount?: number; noHeaders?: boolean }): Record<string, unknown> {
+  const p = t.table ?? defaultPrinter;
+  const now = Date.now();
+  const include = opts.includeObject ?? 'Metadata';
+  const metadata: Record<string, unknown> = { resourceVersion: opts.resourceVersion ?? '' };
+  if (opts.continue) metadata.continue = opts.continue;
+  if (opts.remainingItemCount !== undefined) metadata.remainingItemCount = opts.remainingItemCount;
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata,
+    columnDefinitions: opts.noHeaders ? null : p.columns,
+    rows: objects.map((o) => {
+      let cells: unknown[];
+      try {
+        cells = p.cells(o, now);
+      } catch {
+        cells = p.columns.map(() => null);
+      }
+      const row: Record<string, unknown> = { cells };
+      if (include === 'Object') row.object = o;
+      else if (include === 'Metadata') row.object = partialMetadata(o);
+      return row;
+    }),
+  };
+}
