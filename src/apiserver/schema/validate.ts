@@ -143,7 +143,7 @@ function checkObject(s: JSONSchemaProps, v: Record<string, unknown>, path: strin
     if (resourceRoot && (r === 'metadata' || r === 'apiVersion' || r === 'kind')) continue;
     if (!(r in v) || v[r] === undefined) errs.push({ type: 'FieldValueRequired', field: child(path, r), message: '' });
   }
-  if (embedded && !resourceRoot) {
+  if (embedded) {
     for (const k of ['apiVersion', 'kind']) {
       if (typeof v[k] !== 'string' || v[k] === '') errs.push({ type: 'FieldValueRequired', field: child(path, k), message: 'must not be empty' });
     }

@@ -1,0 +1,171 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fieldErrorText, newInvalid } from '../../api/index.js';
+import { aliyunLogConfigCrd } from './testdata.js';
+import {
+  applyDefaults,
+  crdVersionSchema,
+  prune,
+  strictDecodingError,
+  unknownFieldWarnings,
+  validate,
+  validateCrd,
+  type JSONSchemaProps,
+} from './index.js';
+
+const crd = aliyunLogConfigCrd();
+const schema = crdVersionSchema(crd, 'v1alpha1') as JSONSchemaProps;
+
+function cr(spec: Record<string, unknown>): Record<string, unknown> {
+  return { apiVersion: 'log.alibabacloud.com/v1alpha1', kind: 'AliyunLogConfig', metadata: { name: 'app', namespace: 'default', whatever: 1 }, spec };
+}
+const texts = (obj: unknown) => validate(schema, obj).map(fieldErrorText);
+
+test('a valid custom resource has no errors (metadata is not validated here)', () => {
+  assert.deepEqual(validate(schema, cr({ logstore: 'app-logs', shardCount: 3, inputDetail: { anything: [1, 2] }, port: 'http', indexes: [{ key: 'a', token: null }] })), []);
+  assert.deepEqual(validate(schema, cr({ logstore: 'app-logs', port: 8080 })), []);
+});
+
+test('messages match the API server', () => {
+  assert.deepEqual(validate(schema, cr({ logstore: 'app-logs', shardCount: 50 })), [
+    { type: 'FieldValueInvalid', field: 'spec.shardCount', message: '50: spec.shardCount in body should be less than or equal to 10' },
+  ]);
+  assert.deepEqual(validate(schema, cr({})), [{ type: 'FieldValueRequired', field: 'spec.logstore', message: '' }]);
+  assert.deepEqual(texts(cr({})), ['spec.logstore: Required value']);
+  assert.deepEqual(texts(cr({ logstore: 'abc', inputType: 'xml' })), ['spec.inputType: Unsupported value: "xml": supported values: "file", "plugin"']);
+  assert.deepEqual(texts(cr({ logstore: 'abc', shardCount: 'string' })), ['spec.shardCount: Invalid value: "string": spec.shardCount in body must be of type integer: "string"']);
+  assert.equal(validate(schema, cr({ logstore: 'abc', shardCount: 'x' }))[0].type, 'FieldValueTypeInvalid');
+  assert.deepEqual(texts(cr({ logstore: 'abc', lifeCycle: 0 })), ['spec.lifeCycle: Invalid value: 0: spec.lifeCycle in body should be greater than or equal to 1']);
+  assert.deepEqual(texts(cr({ logstore: 'ab' })), ['spec.logstore: Invalid value: "ab": spec.logstore in body should be at least 3 chars long']);
+  assert.deepEqual(texts(cr({ logstore: 'x'.repeat(64) })), ['spec.logstore: Too long: may not be more than 63 bytes']);
+  assert.deepEqual(texts(cr({ logstore: 'Bad Name' })), ["spec.logstore: Invalid value: \"Bad Name\": spec.logstore in body should match '^[a-z0-9][a-z0-9_-]*$'"]);
+  assert.deepEqual(texts(cr({ logstore: 'abc', machineGroups: ['a', 'b', 'a'] })), ['spec.machineGroups[2]: Duplicate value: "a"']);
+  assert.deepEqual(texts(cr({ logstore: 'abc', machineGroups: ['a', 'b', 'c', 'd'] })), ['spec.machineGroups: Too many: 4: must have at most 3 items']);
+  assert.deepEqual(texts(cr({ logstore: 'abc', indexes: [{ key: 'a' }, { key: 'a' }] })), ['spec.indexes[1]: Duplicate value: {"key":"a"}']);
+  assert.deepEqual(texts(cr({ logstore: 'abc', indexes: [{ token: 'x' }] })), ['spec.indexes[0].key: Required value']);
+  assert.deepEqual(texts(cr({ logstore: 'abc', port: true })), ['spec.port: Invalid value: "boolean": spec.port in body must be of type integer,string: "boolean"']);
+  assert.deepEqual(texts(cr({ logstore: 'abc', createdAfter: 'yesterday' })), ['spec.createdAfter: Invalid value: "yesterday": spec.createdAfter in body must be of type date-time: "yesterday"']);
+  assert.deepEqual(validate(schema, cr({ logstore: 'abc', createdAfter: '2026-01-01T00:00:00Z' })), []);
+  assert.deepEqual(texts(cr({ logstore: 'abc', labels: { a: 'toolong' } })), ['spec.labels.a: Too long: may not be more than 5 bytes']);
+  assert.deepEqual(texts(cr({ logstore: 'abc', shardCount: null })), ['spec.shardCount: Invalid value: "null": spec.shardCount in body must be of type integer: "null"']);
+  assert.deepEqual(texts(cr({ logstore: 'abc', template: { spec: {} } })), ['spec.template.apiVersion: Required value: must not be empty', 'spec.template.kind: Required value: must not be empty']);
+  assert.deepEqual(texts({ ...cr({ logstore: 'abc' }), spec: 'nope' }), ['spec: Invalid value: "string": spec in body must be of type object: "string"']);
+  // The 422 the server builds from them.
+  const err = newInvalid('log.alibabacloud.com', 'AliyunLogConfig', 'app', validate(schema, cr({ shardCount: 50 })));
+  assert.equal(
+    err.message,
+    'AliyunLogConfig.log.alibabacloud.com "app" is invalid: [spec.logstore: Required value, spec.shardCount: Invalid value: 50: spec.shardCount in body should be less than or equal to 10]',
+  );
+  assert.deepEqual(err.status.details!.causes![0], { type: 'FieldValueRequired', message: 'Required value', field: 'spec.logstore' });
+});
+
+test('numeric, size and combinator keywords', () => {
+  const s: JSONSchemaProps = {
+    type: 'object',
+    minProperties: 1,
+    maxProperties: 3,
+    properties: {
+      n: { type: 'number', exclusiveMinimum: true, minimum: 0, exclusiveMaximum: true, maximum: 1, multipleOf: 0.25 },
+      u: { type: 'array', uniqueItems: true, minItems: 1, items: { type: 'integer' } },
+      a: { anyOf: [{ type: 'string' }, { type: 'integer' }] } as JSONSchemaProps,
+      o: { oneOf: [{ type: 'integer', minimum: 0 }, { type: 'integer', maximum: 10 }] } as JSONSchemaProps,
+      x: { type: 'string', not: { enum: ['forbidden'] } },
+      all: { type: 'integer', allOf: [{ minimum: 2 }, { maximum: 3 }] },
+    },
+  };
+  const t = (v: unknown) => validate(s, v, 'spec').map(fieldErrorText);
+  assert.deepEqual(t({ n: 0.5 }), []);
+  assert.deepEqual(t({ n: 0 }), ['spec.n: Invalid value: 0: spec.n in body should be greater than 0']);
+  assert.deepEqual(t({ n: 1 }), ['spec.n: Invalid value: 1: spec.n in body should be less than 1']);
+  assert.deepEqual(t({ n: 0.3 }), ['spec.n: Invalid value: 0.3: spec.n in body should be a multiple of 0.25']);
+  assert.deepEqual(t({ u: [1, 1] }), ['spec.u: Invalid value: [1,1]: spec.u in body shouldn\'t contain duplicates']);
+  assert.deepEqual(t({ u: [] }), ['spec.u: Invalid value: []: spec.u in body should have at least 1 items']);
+  assert.deepEqual(t({}), ['spec: Invalid value: {}: spec in body should have at least 1 properties']);
+  assert.deepEqual(t({ n: 0.5, u: [1], a: 1, x: 'y' }), ['spec: Too many: 4: must have at most 3 items']);
+  assert.equal(t({ a: true })[0], 'spec.a: Invalid value: true: spec.a in body must validate at least one schema (anyOf)');
+  assert.deepEqual(t({ o: 5 }), ['spec.o: Invalid value: 5: spec.o in body must validate one and only one schema (oneOf)']);
+  assert.deepEqual(t({ o: 11 }), []);
+  assert.deepEqual(t({ x: 'forbidden' }), ['spec.x: Invalid value: "forbidden": spec.x in body must not validate the schema (not)']);
+  assert.deepEqual(t({ all: 4 }), ['spec.all: Invalid value: 4: spec.all in body should be less than or equal to 3']);
+});
+
+test('prune drops undeclared fields, keeps preserved ones and resource fields', () => {
+  const input = cr({
+    logstore: 'abc',
+    foo: 1,
+    inputDetail: { anything: { goes: true } },
+    indexes: [{ key: 'a', extra: 'x' }],
+    labels: { a: 'b' },
+    template: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { x: 1 } },
+  });
+  (input as any).status = { conditions: [{ type: 'Ready', status: 'True', bogus: 1 }] };
+  (input as any).junk = true;
+  const { object, pruned } = prune(schema, input);
+  assert.deepEqual(pruned, ['spec.foo', 'spec.indexes[0].extra', 'status.conditions[0].bogus', 'junk']);
+  const o = object as any;
+  assert.equal(o.spec.foo, undefined);
+  assert.deepEqual(o.spec.inputDetail, { anything: { goes: true } });
+  assert.deepEqual(o.spec.template, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { x: 1 } });
+  assert.deepEqual(o.metadata, { name: 'app', namespace: 'default', whatever: 1 }, 'root metadata is the server\'s business');
+  assert.equal((input as any).spec.foo, 1, 'input untouched');
+  assert.deepEqual(unknownFieldWarnings(['spec.foo']), ['unknown field "spec.foo"']);
+  const strict = strictDecodingError({ group: 'log.alibabacloud.com', version: 'v1alpha1', kind: 'AliyunLogConfig' }, ['spec.foo', 'junk']);
+  assert.equal(strict.code, 400);
+  assert.equal(strict.reason, 'BadRequest');
+  assert.equal(strict.message, 'AliyunLogConfig in version "v1alpha1" cannot be handled as a AliyunLogConfig: strict decoding error: unknown field "spec.foo", unknown field "junk"');
+});
+
+test('applyDefaults fills absent fields, nested defaults inside defaulted objects, and non-nullable nulls', () => {
+  const input = cr({ logstore: 'abc', lifeCycle: 30, inputType: null, indexes: [{ key: 'a', token: null }] });
+  const out = applyDefaults(schema, input) as any;
+  assert.equal(out.spec.shardCount, 2);
+  assert.equal(out.spec.lifeCycle, 30);
+  assert.equal(out.spec.inputType, 'file', 'null on a non-nullable field with a default is defaulted');
+  assert.deepEqual(out.spec.retention, { hotTTL: 7, mode: 'standard' });
+  assert.equal(out.spec.indexes[0].token, null, 'nullable nulls stay');
+  assert.equal((input as any).spec.shardCount, undefined, 'input untouched');
+  const noDefault = applyDefaults(schema, cr({ logstore: 'abc', project: null })) as any;
+  assert.ok(!('project' in noDefault.spec), 'null without a default is dropped');
+  assert.deepEqual(validate(schema, out), []);
+});
+
+test('validateCrd accepts a good CRD and reports upstream-style errors', () => {
+  assert.deepEqual(validateCrd(crd), []);
+  const bad = aliyunLogConfigCrd() as any;
+  bad.metadata.name = 'wrong';
+  bad.spec.group = 'nodots';
+  bad.spec.scope = 'Global';
+  bad.spec.names.plural = 'AliyunLogConfigs';
+  bad.spec.versions.push({ name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { properties: { a: { type: 'string' } } } } } } });
+  const errs = validateCrd(bad).map(fieldErrorText);
+  assert.ok(errs.includes('spec.group: Invalid value: "nodots": should be a domain with at least one dot'), errs.join('\n'));
+  assert.ok(errs.includes('metadata.name: Invalid value: "wrong": must be spec.names.plural+"."+spec.group'));
+  assert.ok(errs.includes('spec.scope: Unsupported value: "Global": supported values: "Cluster", "Namespaced"'));
+  assert.ok(errs.some((e) => e.startsWith('spec.names.plural: Invalid value: "AliyunLogConfigs": a DNS-1035 label')));
+  assert.ok(errs.includes('spec.versions: Invalid value: ["v1alpha1","v1alpha1"]: must have exactly one version marked as storage version'));
+  assert.ok(errs.includes('spec.versions[1].name: Duplicate value: "v1alpha1"'));
+  assert.ok(errs.includes('spec.versions[1].schema.openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields'));
+
+  const noSchema = aliyunLogConfigCrd() as any;
+  delete noSchema.spec.versions[0].schema;
+  noSchema.spec.versions[0].additionalPrinterColumns.push({ name: 'X', type: 'color', jsonPath: 'spec.x' });
+  const e2 = validateCrd(noSchema).map(fieldErrorText);
+  assert.ok(e2.includes('spec.versions[0].schema.openAPIV3Schema: Required value: schemas are required'));
+  assert.ok(e2.includes('spec.versions[0].additionalPrinterColumns[5].type: Unsupported value: "color": supported values: "boolean", "date", "integer", "number", "string"'));
+  assert.ok(e2.some((e) => e.startsWith('spec.versions[0].additionalPrinterColumns[5].jsonPath: Invalid value')));
+
+  const structural = aliyunLogConfigCrd() as any;
+  const spec = structural.spec.versions[0].schema.openAPIV3Schema.properties.spec;
+  spec.properties.shardCount.default = 50;
+  spec.properties.mixed = { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: { type: 'string' } };
+  spec.properties.list = { type: 'array', 'x-kubernetes-list-type': 'map', items: { type: 'object' } };
+  spec.properties.ios = { type: 'string', 'x-kubernetes-int-or-string': true };
+  structural.spec.versions[0].served = false;
+  const e3 = validateCrd(structural).map(fieldErrorText);
+  const p = 'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties';
+  assert.ok(e3.some((e) => e.startsWith(`${p}[shardCount].default: Invalid value: 50:`)), e3.join('\n'));
+  assert.ok(e3.includes(`${p}[mixed].additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive`));
+  assert.ok(e3.includes(`${p}[list].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map`));
+  assert.ok(e3.includes(`${p}[ios].type: Forbidden: must be empty if x-kubernetes-int-or-string is true`));
+  assert.ok(e3.includes('spec.versions: Invalid value: ["v1alpha1"]: must have at least one version marked as served'));
+});
