@@ -22,6 +22,8 @@ const allowed = {
   apiserver: ['api'],
   simcluster: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'cloud'],
   controllers: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'cloud'],
+  // src/index.ts: the package's public surface re-exports the framework layers.
+  'index.ts': ['api', 'client', 'informer', 'queue', 'controller', 'observability'],
   cli: ['*'],
   e2e: ['*'],
   bench: ['*'],
