@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Controller, Manager, ContainerModule, ConfigMap, Secret, Namespace, TOKENS, createRegistry, inject, injectable,
+  Controller, Manager, ContainerModule, ConfigMap, Secret, Namespace, TOKENS, createRegistry, defineKind, inject, injectable,
   isNotFound, type ConfigMapObject, type KubeClient, type Logger, type ReconcileContext, type Reconciler,
 } from '../../src/index.js';
 import { startServer, clientFor, eventually, sample, type ServerHandle } from './harness.js';
@@ -226,4 +226,57 @@ test('manager: clear errors for bad registrations', async () => {
   // Probe is not bound: creating the controller fails with the class name in the message
   await assert.rejects(mgr.start(), /cannot create controller fw-fin/);
   await mgr.wait().catch(() => undefined);
+});
+
+const Ghost = defineKind({ apiVersion: 'nothere.kubeloop.io/v1', kind: 'Ghost', plural: 'ghosts' });
+
+@Controller({ for: Ghost, name: 'fw-ghost' })
+class GhostController implements Reconciler {
+  reconcile() {}
+}
+
+test('/readyz stays 500 (and /healthz 200) while caches cannot sync; start fails after cacheSyncTimeoutMs', async () => {
+  const mgr = new Manager({
+    kubeconfig: server.kubeconfig,
+    metricsBindAddress: false,
+    healthProbeBindAddress: 0,
+    cacheSyncTimeoutMs: 1500,
+    registry: createRegistry(),
+    handleSignals: false,
+  });
+  mgr.register(GhostController);
+  const started = mgr.start().then(() => 'started', (err: Error) => err.name);
+  await eventually('probe server up', () => mgr.healthProbeUrl !== undefined);
+  const url = mgr.healthProbeUrl!;
+  assert.equal((await fetch(`${url}/healthz`)).status, 200);
+  const readyz = await fetch(`${url}/readyz`);
+  assert.equal(readyz.status, 500);
+  assert.match(await readyz.text(), /readyz/);
+  assert.equal(await started, 'CacheSyncTimeoutError');
+  await assert.rejects(mgr.wait(), /timed out after 1500 ms waiting for caches to sync/);
+});
+
+@Controller({ for: ConfigMap, name: 'fw-slow', namespace: 'fw' })
+class SlowController implements Reconciler<ConfigMapObject> {
+  constructor(private readonly probe: Probe) {}
+  async reconcile(cm: ConfigMapObject, ctx: ReconcileContext<ConfigMapObject>) {
+    if (cm.metadata.name !== 'slow') return;
+    this.probe.active.add(ctx.key);
+    await new Promise((r) => setTimeout(r, 300));
+    this.probe.counts.set(ctx.key, ctx.signal.aborted ? -1 : 1);
+    this.probe.active.delete(ctx.key);
+  }
+}
+
+test('SIGTERM stops the manager gracefully: intake stops, the in-flight reconcile finishes', async () => {
+  const probe = new Probe();
+  const mgr = new Manager({ kubeconfig: server.kubeconfig, namespace: 'fw', metricsBindAddress: false, registry: createRegistry() });
+  mgr.register(SlowController, new ContainerModule(({ bind }) => void bind(Probe).toConstantValue(probe)));
+  await mgr.start();
+  await client.create(cm('slow'));
+  await eventually('slow reconcile in flight', () => probe.active.has('fw/slow'));
+  process.emit('SIGTERM', 'SIGTERM');
+  await mgr.wait();
+  assert.equal(probe.count('fw/slow'), 1, 'the reconcile in flight completed before shut-down, without abort');
+  assert.equal(mgr.healthy(), false);
 });
