@@ -64,7 +64,10 @@ export function pathString(path: FieldPath): string {
   return s;
 }
 
-/** A set of field paths, stored as a tree keyed by element tokens. */
+/**
+ * A set of field paths, stored as a tree keyed by element tokens. Invariant: no child is
+ * empty (every child is a member or has a member below it), so emptiness checks are O(1).
+ */
 export class FieldSet {
   /** whether the path leading here is itself a member */
   member = false;
@@ -78,7 +81,8 @@ export class FieldSet {
         set.member = true;
         continue;
       }
-      if (!parseElementToken(token)) continue;
+      // Tokens are trusted to be well-formed past their prefix (they are parsed on use).
+      if (!/^[fkvi]:/.test(token)) continue;
       const child = FieldSet.fromFieldsV1(sub);
       // `{}` under a token: a leaf member.
       if (child.children.size === 0) child.member = true;
@@ -90,28 +94,24 @@ export class FieldSet {
   toFieldsV1(): JsonObject {
     const out: JsonObject = {};
     if (this.member && this.children.size > 0) out['.'] = {};
-    for (const token of [...this.children.keys()].sort()) {
-      const child = this.children.get(token)!;
-      if (child.isEmpty()) continue;
-      out[token] = child.toFieldsV1();
-    }
+    for (const token of [...this.children.keys()].sort()) out[token] = this.children.get(token)!.toFieldsV1();
     return out;
   }
 
   isEmpty(): boolean {
-    if (this.member) return false;
-    for (const c of this.children.values()) if (!c.isEmpty()) return false;
-    return true;
+    return !this.member && this.children.size === 0;
+  }
+
+  /** The child for `token`, created when missing (callers must not leave it empty). */
+  childFor(token: string): FieldSet {
+    let c = this.children.get(token);
+    if (!c) this.children.set(token, (c = new FieldSet()));
+    return c;
   }
 
   insert(path: FieldPath): void {
     let n: FieldSet = this;
-    for (const e of path) {
-      const t = elementToken(e);
-      let c = n.children.get(t);
-      if (!c) n.children.set(t, (c = new FieldSet()));
-      n = c;
-    }
+    for (const e of path) n = n.childFor(elementToken(e));
     n.member = true;
   }
 
@@ -140,7 +140,7 @@ export class FieldSet {
     const out: FieldPath[] = [];
     const walk = (n: FieldSet, prefix: PathElement[]) => {
       if (n.member) out.push(prefix);
-      for (const [t, c] of n.children) walk(c, [...prefix, parseElementToken(t)!]);
+      for (const [t, c] of n.children) walk(c, [...prefix, parseElementToken(t) ?? { field: t }]);
     };
     walk(this, []);
     return out;
@@ -148,19 +148,34 @@ export class FieldSet {
 
   union(other: FieldSet): FieldSet {
     const out = this.clone();
-    for (const p of other.paths()) out.insert(p);
+    const merge = (into: FieldSet, from: FieldSet) => {
+      if (from.member) into.member = true;
+      for (const [t, c] of from.children) merge(into.childFor(t), c);
+    };
+    merge(out, other);
     return out;
   }
 
   difference(other: FieldSet): FieldSet {
     const out = new FieldSet();
-    for (const p of this.paths()) if (!other.has(p)) out.insert(p);
+    out.member = this.member && !other.member;
+    for (const [t, c] of this.children) {
+      const o = other.children.get(t);
+      const d = o ? c.difference(o) : c.clone();
+      if (!d.isEmpty()) out.children.set(t, d);
+    }
     return out;
   }
 
   intersection(other: FieldSet): FieldSet {
     const out = new FieldSet();
-    for (const p of this.paths()) if (other.has(p)) out.insert(p);
+    out.member = this.member && other.member;
+    for (const [t, c] of this.children) {
+      const o = other.children.get(t);
+      if (!o) continue;
+      const d = c.intersection(o);
+      if (!d.isEmpty()) out.children.set(t, d);
+    }
     return out;
   }
 
@@ -200,50 +215,96 @@ function isAssociative(node: SchemaNode): boolean {
  */
 export function fieldSetFromObject(obj: unknown, root: SchemaNode | undefined): FieldSet {
   const set = new FieldSet();
-  const walk = (v: unknown, node: SchemaNode, path: PathElement[]): void => {
+  // Walks `v` into `into`; `into` is the set node of v's own path.
+  const walk = (v: unknown, node: SchemaNode, into: FieldSet, depth: number, inMetadata: boolean): void => {
     if (isObject(v)) {
       const keys = Object.keys(v);
       if (node.mapType === 'atomic' || node.type === 'scalar' || keys.length === 0) {
-        set.insert(path);
+        into.member = true;
         return;
       }
       for (const k of keys) {
-        if (path.length === 0 && (k === 'apiVersion' || k === 'kind')) continue;
-        if (path.length === 1 && 'field' in path[0] && path[0].field === 'metadata' && STRIPPED_META.has(k)) continue;
-        walk(v[k], node.field(k) ?? ANY_NODE, [...path, { field: k }]);
+        if (depth === 0 && (k === 'apiVersion' || k === 'kind')) continue;
+        if (inMetadata && STRIPPED_META.has(k)) continue;
+        const token = `f:${k}`;
+        const c = into.childFor(token);
+        walk(v[k], node.field(k) ?? ANY_NODE, c, depth + 1, depth === 0 && k === 'metadata');
+        if (c.isEmpty()) into.children.delete(token);
       }
       return;
     }
     if (Array.isArray(v)) {
       if (v.length === 0 || node.type !== 'array') {
-        set.insert(path);
+        into.member = true;
         return;
       }
       const items = node.items() ?? ANY_NODE;
       if (isAssociative(node) && v.every((x) => listItemKey(x, node.listMapKeys))) {
         for (const item of v) {
-          const p = [...path, { key: listItemKey(item, node.listMapKeys)! }];
-          set.insert(p);
-          for (const k of Object.keys(item as JsonObject)) walk((item as JsonObject)[k], items.field(k) ?? ANY_NODE, [...p, { field: k }]);
+          const c = into.childFor(elementToken({ key: listItemKey(item, node.listMapKeys)! }));
+          c.member = true;
+          for (const [k, x] of Object.entries(item as JsonObject)) {
+            const fc = c.childFor(`f:${k}`);
+            walk(x, items.field(k) ?? ANY_NODE, fc, depth + 2, false);
+            if (fc.isEmpty()) c.children.delete(`f:${k}`);
+          }
         }
         return;
       }
       if (node.listType === 'set' && v.every((x) => !isObject(x) && !Array.isArray(x))) {
-        for (const item of v) set.insert([...path, { value: item }]);
+        for (const item of v) into.childFor(elementToken({ value: item })).member = true;
         return;
       }
-      set.insert(path);
+      into.member = true;
       return;
     }
-    if (path.length > 0) set.insert(path);
+    if (depth > 0) into.member = true;
   };
-  if (isObject(obj) && isObject(obj.metadata) && Object.keys(obj.metadata).every((k) => STRIPPED_META.has(k))) {
-    // metadata that only holds server-managed fields owns nothing
-    const { metadata: _m, ...rest } = obj;
-    void _m;
-    walk(rest, root ?? ANY_NODE, []);
-  } else walk(obj, root ?? ANY_NODE, []);
+  walk(obj, root ?? ANY_NODE, set, 0, false);
+  // metadata holding only server-managed fields owns nothing: drop an empty f:metadata
   return set;
+}
+
+/** Per-walk index of list items by token; never kept across calls (lists may be mutated later). */
+export type ItemIndex = WeakMap<unknown[], Map<string, Map<string, unknown>>>;
+
+/** The item of `list` a `k:`/`v:`/`i:` token names (indexed once per list and key shape in `keyIndexCache`). */
+export function itemForToken(list: unknown[], token: string, keyIndexCache: ItemIndex = new WeakMap()): unknown {
+  if (token.startsWith('i:')) return list[Number(token.slice(2))];
+  let byShape = keyIndexCache.get(list);
+  if (!byShape) keyIndexCache.set(list, (byShape = new Map()));
+  if (token.startsWith('v:')) {
+    let idx = byShape.get('v:');
+    if (!idx) {
+      idx = new Map();
+      for (const x of list) if (!isObject(x) && !Array.isArray(x)) idx.set(`v:${JSON.stringify(x)}`, x);
+      byShape.set('v:', idx);
+    }
+    return idx.get(token);
+  }
+  const e = parseElementToken(token);
+  if (!e || !('key' in e)) return undefined;
+  const shape = Object.keys(e.key).sort().join(',');
+  let idx = byShape.get(shape);
+  if (!idx) {
+    idx = new Map();
+    const keys = shape.split(',');
+    for (const x of list) {
+      const k = listItemKey(x, keys);
+      if (k && Object.keys(k).length === keys.length) {
+        const t = elementToken({ key: k });
+        if (!idx.has(t)) idx.set(t, x);
+      }
+    }
+    byShape.set(shape, idx);
+  }
+  return idx.get(token);
+}
+
+/** The child value a token names inside `v`, or undefined. */
+export function childForToken(v: unknown, token: string, index?: ItemIndex): unknown {
+  if (token.startsWith('f:')) return isObject(v) ? v[token.slice(2)] : undefined;
+  return Array.isArray(v) ? itemForToken(v, token, index) : undefined;
 }
 
 /** The value at `path` in `obj` (a list item for key/value elements), or undefined. */

@@ -15,7 +15,7 @@
 import type { GroupVersionKind, ManagedFieldsEntry } from '../../api/index.js';
 import { StatusError, formatApiVersion, newBadRequest } from '../../api/index.js';
 import { builtinSchemaNode, structuralSchemaNode, ANY_NODE, type JSONSchemaProps, type SchemaNode } from '../schema/index.js';
-import { FieldSet, fieldSetFromObject, listItemKey, pathString, removeAt, valueAt, type FieldPath } from './fieldpath.js';
+import { FieldSet, childForToken, type ItemIndex, fieldSetFromObject, listItemKey, pathString, removeAt, type FieldPath } from './fieldpath.js';
 import { clone, deepEqual, isObject, type JsonObject } from './util.js';
 
 export interface ServerSideApplyInput {
@@ -212,16 +212,19 @@ function interleave(liveOnly: unknown[], applied: unknown[], live: unknown[], ke
   return out;
 }
 
-/** Paths of `set` whose value differs between `before` and `after` (or that appear in `after`). */
-function changedPaths(set: FieldSet, before: unknown, after: unknown): FieldSet {
+/**
+ * The members of `set` whose value differs between `before` and `after` (or that appear in
+ * `after` only). List items count as changed only when they appear or disappear; their
+ * fields are compared one by one. Walks the set tree and both values together.
+ */
+function changedPaths(set: FieldSet, before: unknown, after: unknown, isItem = false, index: ItemIndex = new WeakMap()): FieldSet {
   const out = new FieldSet();
-  for (const p of set.paths()) {
-    const last = p[p.length - 1];
-    const a = valueAt(before, p);
-    const b = valueAt(after, p);
-    // A list item's own membership changes only when it appears or disappears.
-    const isItem = last && ('key' in last || 'value' in last);
-    if (isItem ? (a === undefined) !== (b === undefined) : !deepEqual(a, b)) out.insert(p);
+  if (before === after && before !== undefined) return out; // same reference: nothing changed below
+  if (set.member) out.member = isItem ? (before === undefined) !== (after === undefined) : !deepEqual(before, after);
+  for (const [token, sub] of set.children) {
+    const item = token.startsWith('k:') || token.startsWith('v:');
+    const c = changedPaths(sub, childForToken(before, token, index), childForToken(after, token, index), item, index);
+    if (!c.isEmpty()) out.children.set(token, c);
   }
   return out;
 }
