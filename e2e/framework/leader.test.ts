@@ -99,3 +99,25 @@ test('exactly one of two managers reconciles; crash -> takeover after expiry; gr
     await Promise.all([a.stop(), b.stop(), c.stop()]);
   }
 });
+
+test('a leader that cannot renew (API server gone) stops its controllers and the manager; wait() rejects', async () => {
+  const own = await startServer();
+  const m = new Manager({
+    kubeconfig: own.kubeconfig,
+    leaderElection: { leaseName: 'lost-lock', leaseNamespace: 'default', identity: 'mgr-lost', ...timing },
+    metricsBindAddress: false,
+    registry: createRegistry(),
+    handleSignals: false,
+  });
+  m.register(Recorder, new ContainerModule(({ bind }) => void bind(WHO).toConstantValue('mgr-lost')));
+  try {
+    await m.start();
+    await eventually('leading', () => m.isLeader);
+    await own.stop();
+    await assert.rejects(m.wait(), { name: 'LeaderElectionLostError' });
+    assert.equal(m.isLeader, false);
+    assert.equal(m.healthy(), false);
+  } finally {
+    await m.stop();
+  }
+});

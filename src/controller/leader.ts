@@ -26,7 +26,7 @@ export interface LeaderElectionOptions {
   enabled?: boolean;
   /** Name of the Lease. Required. */
   leaseName: string;
-  /** Namespace of the Lease. Default: the manager's namespace, else "default". */
+  /** Namespace of the Lease. Default: the manager's namespace, else the client's (in a pod: its own), else "default". */
   leaseNamespace?: string;
   /** Who we are. Default: $POD_NAME (or the host name) + "_" + a random suffix. */
   identity?: string;

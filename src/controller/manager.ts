@@ -55,7 +55,7 @@ export interface ManagerOptions {
   gracefulShutdownTimeoutMs?: number;
   /** /readyz: 'synced' = ready once caches synced (leader or standby); 'leader' = only while leading. Default 'synced'. */
   readyWhen?: 'synced' | 'leader';
-  /** Called when leadership is lost. Default: stop the manager; wait() then rejects. */
+  /** Called when leadership is lost (after the controllers that need it stopped). Default: stop the manager; wait() then rejects. */
   onLeadershipLost?: () => void;
   /** Stop gracefully on SIGTERM/SIGINT. Default true. */
   handleSignals?: boolean;
@@ -138,7 +138,7 @@ export class Manager {
     if (le && le.enabled !== false) {
       this.elector = new LeaderElector(
         this.client,
-        { ...le, leaseNamespace: le.leaseNamespace ?? opts.namespace ?? 'default' },
+        { ...le, leaseNamespace: le.leaseNamespace || opts.namespace || this.client.namespace || 'default' },
         {
           onStartedLeading: () => this.startLeaderControllers(),
           onStoppedLeading: () => this.leadershipLost(),
@@ -367,7 +367,18 @@ export class Manager {
     this.log.info({ controller: reg.meta.name, workers: reg.meta.maxConcurrentReconciles }, 'Starting workers');
   }
 
+  /**
+   * Leadership lost: the controllers that need it stop at once (another replica is taking
+   * over). Then `onLeadershipLost` runs, or by default the whole manager stops and wait()
+   * rejects, like controller-runtime exiting the process. A manager does not campaign
+   * again: create a new one (or let the process restart).
+   */
   private leadershipLost(): void {
+    for (const r of this.registrations) {
+      if (!r.meta.needLeaderElection || !r.started) continue;
+      for (const s of r.subs.splice(0)) s.unsubscribe();
+      void r.runner?.stop(0);
+    }
     if (this.opts.onLeadershipLost) {
       this.opts.onLeadershipLost();
       return;
