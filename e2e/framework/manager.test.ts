@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Controller, Manager, ContainerModule, ConfigMap, Secret, Namespace, TOKENS, createRegistry, defineKind, inject, injectable,
+  Controller, Manager, ContainerModule, ConfigMap, Secret, Namespace, TOKENS, createRegistry, defineKind, inject, injectable, watch,
   isNotFound, type ConfigMapObject, type KubeClient, type Logger, type ReconcileContext, type Reconciler,
 } from '../../src/index.js';
 import { startServer, clientFor, eventually, sample, type ServerHandle } from './harness.js';
@@ -48,7 +48,7 @@ class Greeter {
 @Controller({
   for: ConfigMap,
   owns: [Secret],
-  watches: [{ kind: Namespace, map: (ns) => (ns.metadata.labels?.kick ? { namespace: 'fw', name: ns.metadata.labels.kick } : []) }],
+  watches: [watch(Namespace, (ns) => (ns.metadata.labels?.kick ? { namespace: 'fw', name: ns.metadata.labels.kick } : []))],
   maxConcurrentReconciles: 8,
   name: 'fw-cm',
   namespace: 'fw',

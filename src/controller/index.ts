@@ -17,6 +17,7 @@ export {
   isController,
   registeredControllers,
   toRequests,
+  watch,
   requestKey,
   type Request,
   type PolicyRule,

@@ -204,6 +204,18 @@ export function registeredControllers(): readonly Function[] {
   return registry;
 }
 
+/**
+ * A typed `watches` entry: `watch(Node, (node) => [{ name: node.metadata.name! }])` infers
+ * the object type from the kind.
+ */
+export function watch<T extends KubeObject>(
+  kind: KindRef<T>,
+  map: (obj: T) => Request[] | Request | undefined | null,
+  opts: { predicates?: Predicate<T>[]; namespace?: string; labelSelector?: string } = {},
+): WatchSpec<T> {
+  return { kind, map, ...opts };
+}
+
 /** Normalizes what a `watches` map function returned. */
 export function toRequests(r: Request[] | Request | undefined | null): Request[] {
   if (!r) return [];
