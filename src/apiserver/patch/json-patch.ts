@@ -8,7 +8,7 @@ import fjp from 'fast-json-patch';
 import { StatusError, newBadRequest } from '../../api/index.js';
 import { clone, isObject } from './util.js';
 
-const { applyPatch, validate } = fjp;
+const { applyPatch } = fjp;
 
 const OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 
@@ -51,17 +51,16 @@ function describe(err: unknown, ops: Array<Record<string, unknown>>): string {
 export function jsonPatch<T = unknown>(current: T, ops: unknown): T {
   checkOps(ops);
   const doc = clone(current);
-  // Structural problems of paths (e.g. "spec/x" without a leading slash) are caught before applying.
-  const invalid = validate(ops as never, doc);
-  if (invalid && invalid.name !== 'OPERATION_PATH_UNRESOLVABLE' && invalid.name !== 'OPERATION_FROM_UNRESOLVABLE' && invalid.name !== 'TEST_OPERATION_FAILED') {
-    if (invalid.name === 'OPERATION_PATH_INVALID') throw newBadRequest(`invalid JSON patch: ${invalid.message.split('\n')[0]}`);
-    throw unprocessable(describe(invalid, ops));
-  }
   try {
     // validateOperation=true makes fast-json-patch reject missing paths instead of inventing them;
     // mutateDocument=true on our private copy avoids a second clone.
     return applyPatch(doc, ops as never, true, true, true).newDocument as T;
   } catch (err) {
+    const name = (err as { name?: string }).name ?? '';
+    // Malformed operations (a path that is not a JSON pointer, a bad value) are the client's
+    // syntax error: 400. Operations that do not apply to this document: 422.
+    if (name === 'OPERATION_PATH_INVALID' || name === 'OPERATION_VALUE_REQUIRED' || name === 'OPERATION_FROM_REQUIRED' || name === 'OPERATION_OP_INVALID')
+      throw newBadRequest(`invalid JSON patch: ${String((err as Error).message).split('\n')[0]}`);
     throw unprocessable(describe(err, ops));
   }
 }

@@ -63,6 +63,13 @@ test('json patch applies ops on a copy and maps failures to upstream status code
   assert.equal(statusOf(() => jsonPatch(cur, { op: 'add' })).code, 400);
   assert.equal(statusOf(() => jsonPatch(cur, [{ op: 'frobnicate', path: '/a' }])).code, 400);
   assert.equal(statusOf(() => jsonPatch(cur, [{ op: 'add', path: '/a' }])).code, 400);
+  assert.equal(statusOf(() => jsonPatch(cur, [{ op: 'add', path: 'spec/replicas', value: 1 }])).code, 400, 'not a JSON pointer');
+  assert.equal(statusOf(() => jsonPatch(cur, [{ op: 'add', path: '/spec/nothere/deeper', value: 1 }])).code, 422);
+  assert.equal(statusOf(() => jsonPatch(cur, [{ op: 'replace', path: '/spec/nothere', value: 1 }])).code, 422);
+  assert.equal(statusOf(() => jsonPatch(cur, [{ op: 'move', from: '/spec/nothere', path: '/spec/x' }])).code, 422);
+  // A failing op leaves no partial result behind.
+  assert.equal(cur.spec.replicas, 2);
+  assert.deepEqual(jsonPatch(cur, [{ op: 'test', path: '/spec/replicas', value: 2 }, { op: 'copy', from: '/metadata/labels', path: '/spec/template/metadata/labels' }]).spec.template.metadata.labels, { app: 'web' });
 });
 
 test('merge patch: null deletes, objects merge, lists replace', () => {

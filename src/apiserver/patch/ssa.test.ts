@@ -174,3 +174,13 @@ test('apply rejects bodies carrying managedFields and requires a manager', () =>
   assert.equal(conflictOf(() => serverSideApply({ applied: m, manager: 'k', gvk })).code, 400);
   assert.equal(conflictOf(() => serverSideApply({ applied: manifest(1), manager: '', gvk })).code, 400);
 });
+
+test('an object without managedFields: its fields belong to "before-first-apply" on the first apply', () => {
+  const live = manifest(3);
+  const err = conflictOf(() => serverSideApply({ current: live, applied: manifest(1), manager: 'helm', gvk, now: T0 }));
+  assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "before-first-apply" using apps/v1: .spec.replicas');
+  const ok = serverSideApply({ current: live, applied: manifest(3, 'nginx:1.25'), manager: 'helm', gvk, now: T0 });
+  assert.deepEqual(ok.managedFields.map((e) => `${e.manager}/${e.operation}`), ['helm/Apply', 'before-first-apply/Update']);
+  const forced = serverSideApply({ current: live, applied: manifest(1), manager: 'helm', gvk, now: T0, force: true });
+  assert.equal((forced.object.spec as any).replicas, 1);
+});

@@ -233,6 +233,9 @@ function metaOf(obj: unknown): JsonObject {
   return isObject(obj) && isObject(obj.metadata) ? obj.metadata : {};
 }
 
+/** The manager that owns the fields of an object that had no managedFields before its first apply. */
+export const BEFORE_FIRST_APPLY = 'before-first-apply';
+
 /**
  * Server-side apply of `applied` by `manager` onto `current` (absent: create).
  * Returns the new object (with metadata.managedFields) and its managedFields; throws 409
@@ -250,6 +253,12 @@ export function serverSideApply(input: ServerSideApplyInput): ServerSideApplyRes
   const apiVersion = formatApiVersion(gvk.group, gvk.version);
 
   const entries = decode(metaOf(live).managedFields);
+  if (input.current && entries.length === 0) {
+    // An object nobody tracked yet: upstream gives its current fields to a placeholder
+    // manager, so the first apply conflicts on the values it would change.
+    const set = fieldSetFromObject(live, node);
+    if (!set.isEmpty()) entries.push({ entry: { manager: BEFORE_FIRST_APPLY, operation: 'Update', apiVersion, time: timestamp(input.now), fieldsType: 'FieldsV1' }, set });
+  }
   const mine = entries.find((d) => sameIdentity(d.entry, manager, 'Apply', subresource));
   const others = entries.filter((d) => d !== mine);
 
