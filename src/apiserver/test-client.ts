@@ -1,0 +1,92 @@
+/** A tiny HTTPS client for the server's own tests (raw requests, no client library). */
+import { request as httpsRequest } from 'node:https';
+import type { ApiServer } from './server.js';
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json: any;
+}
+
+function parseKubeconfigCreds(kubeconfig: string): { cert: string; key: string } {
+  const cert = /client-certificate-data: (\S+)/.exec(kubeconfig)![1];
+  const key = /client-key-data: (\S+)/.exec(kubeconfig)![1];
+  return { cert: Buffer.from(cert, 'base64').toString(), key: Buffer.from(key, 'base64').toString() };
+}
+
+export function call(server: ApiServer, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+  const creds = parseKubeconfigCreds(server.kubeconfig);
+  const u = new URL(path, server.url);
+  const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      u,
+      {
+        method,
+        ca: server.caPem,
+        cert: creds.cert,
+        key: creds.key,
+        headers: { ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) } : {}), ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+/** Opens a watch and collects its events until `stop()`. */
+export function openWatch(server: ApiServer, path: string, headers: Record<string, string> = {}): {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  events: any[];
+  status: Promise<number>;
+  ended: Promise<void>;
+  stop(): void;
+} {
+  const creds = parseKubeconfigCreds(server.kubeconfig);
+  const u = new URL(path, server.url);
+  const events: unknown[] = [];
+  let resolveStatus!: (n: number) => void;
+  let resolveEnded!: () => void;
+  const status = new Promise<number>((r) => (resolveStatus = r));
+  const ended = new Promise<void>((r) => (resolveEnded = r));
+  const req = httpsRequest(u, { method: 'GET', ca: server.caPem, cert: creds.cert, key: creds.key, headers }, (res) => {
+    resolveStatus(res.statusCode ?? 0);
+    let buf = '';
+    res.on('data', (c: Buffer) => {
+      buf += c.toString();
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (line.trim()) events.push(JSON.parse(line));
+      }
+    });
+    res.on('end', () => resolveEnded());
+    res.on('close', () => resolveEnded());
+    res.on('error', () => resolveEnded());
+  });
+  req.on('error', () => {
+    resolveStatus(0);
+    resolveEnded();
+  });
+  req.end();
+  return { events, status, ended, stop: () => req.destroy() };
+}
