@@ -184,3 +184,18 @@ test('an object without managedFields: its fields belong to "before-first-apply"
   const forced = serverSideApply({ current: live, applied: manifest(1), manager: 'helm', gvk, now: T0, force: true });
   assert.equal((forced.object.spec as any).replicas, 1);
 });
+
+test('updateManagedFields: managedFields [{}] resets tracking; [] is ignored', () => {
+  const obj = manifest(2);
+  const created = updateManagedFields(undefined, obj, 'a', 'Update', gvk, { now: T0 });
+  const live = { ...obj, metadata: { ...obj.metadata, managedFields: created } };
+  const cleared = structuredClone(live) as any;
+  cleared.metadata.managedFields = [{}];
+  assert.deepEqual(updateManagedFields(live, cleared, 'b', 'Update', gvk, { now: T1 }), []);
+  cleared.spec.replicas = 9;
+  const after = updateManagedFields(live, cleared, 'b', 'Update', gvk, { now: T1 });
+  assert.deepEqual(after.map((e) => [e.manager, e.fieldsV1]), [['b', { 'f:spec': { 'f:replicas': {} } }]]);
+  const emptied = structuredClone(live) as any;
+  emptied.metadata.managedFields = [];
+  assert.deepEqual(updateManagedFields(live, emptied, 'b', 'Update', gvk, { now: T1 }), created);
+});

@@ -314,7 +314,9 @@ function pathSet(p: FieldPath): FieldSet {
  * is undefined). The fields the write added or changed move to this manager's `Update`
  * entry (and leave other managers), fields it removed leave every manager.
  * The existing entries are read from `oldObj` (a client cannot overwrite them by sending
- * its own managedFields — except an explicit reset to `[]`, which upstream also honours).
+ * its own managedFields — except the documented reset: `managedFields: [{}]` (a list with one
+ * empty entry) drops every entry first; the write's own changes are then recorded as usual).
+ * An empty result means the object has no managedFields (omit the field).
  */
 export function updateManagedFields(
   oldObj: object | undefined,
@@ -328,14 +330,15 @@ export function updateManagedFields(
   const node = rootNode(gvk, opts.schema);
   const apiVersion = formatApiVersion(gvk.group, gvk.version);
   const newMeta = metaOf(newObj);
-  const reset = Array.isArray(newMeta.managedFields) && newMeta.managedFields.length === 0 && oldObj !== undefined;
+  const mf = newMeta.managedFields;
+  const reset = Array.isArray(mf) && mf.length === 1 && isObject(mf[0]) && Object.keys(mf[0]).length === 0;
   const entries = reset ? [] : decode(metaOf(oldObj).managedFields);
   const before = oldObj ?? {};
   const newSet = fieldSetFromObject(newObj, node);
   const oldSet = fieldSetFromObject(before, node);
-  const changed = reset ? newSet : changedPaths(newSet, before, newObj);
+  const changed = changedPaths(newSet, before, newObj);
   const removed = oldSet.difference(newSet);
-  if (changed.isEmpty() && removed.isEmpty() && !reset) return encode(entries);
+  if (changed.isEmpty() && removed.isEmpty()) return encode(entries);
   let mine = entries.find((d) => sameIdentity(d.entry, manager || 'unknown', 'Update', opts.subresource, apiVersion));
   for (const d of entries) {
     d.set = d.set.difference(removed);
