@@ -73,3 +73,25 @@ test('patchObject sends only the change, fails with 409 on a concurrent write, p
   const cleared = await patchObject(client, owned, (o) => void removeFinalizer(o, 'test.kubeloop.io/x'));
   assert.deepEqual(cleared.metadata.finalizers ?? [], []);
 });
+
+test('event recorder: core/v1 Events, identical events aggregated into count', async () => {
+  const { makeRecorderFactory } = await import('../../src/index.js');
+  const silent = { child: () => silent, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+  const cmObj = await client.create<ConfigMapObject>(ref('evented'));
+  const rec = makeRecorderFactory(client, silent)('test-controller');
+  rec.event(cmObj, 'Warning', 'Broken', 'it broke');
+  type Ev = { reason?: string; count?: number; type?: string; source?: { component?: string }; involvedObject: { name?: string; uid?: string } };
+  const events = async () =>
+    (await client.list<Ev>({ apiVersion: 'v1', kind: 'Event' }, { namespace: 'default' })).items.filter((e) => e.involvedObject.name === 'evented');
+  const { eventually } = await import('./harness.js');
+  await eventually('first event', async () => (await events()).length === 1);
+  rec.event(cmObj, 'Warning', 'Broken', 'it broke');
+  await eventually('count 2', async () => (await events())[0]?.count === 2);
+  rec.event(cmObj, 'Normal', 'Fixed', 'all good');
+  await eventually('second event', async () => (await events()).length === 2);
+  const all = await events();
+  const broken = all.find((e) => e.reason === 'Broken')!;
+  assert.equal(broken.type, 'Warning');
+  assert.equal(broken.source?.component, 'test-controller');
+  assert.equal(broken.involvedObject.uid, cmObj.metadata.uid);
+});
