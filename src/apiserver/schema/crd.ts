@@ -20,6 +20,23 @@ export function crdVersionSchema(crd: CustomResourceDefinition, version: string)
   return crdVersion(crd, version)?.schema?.openAPIV3Schema;
 }
 
+/**
+ * A copy of `crd` with the defaults the API server applies to CRDs: `spec.names.singular`
+ * (lower-case kind), `spec.names.listKind` (`<Kind>List`), `spec.conversion.strategy: None`.
+ */
+export function defaultCrd<T extends CustomResourceDefinition>(crd: T): T {
+  const out = JSON.parse(JSON.stringify(crd)) as T;
+  if (!isObject(out.spec)) return out;
+  const names = out.spec.names;
+  if (isObject(names) && typeof names.kind === 'string' && names.kind) {
+    if (!names.singular) names.singular = names.kind.toLowerCase();
+    if (!names.listKind) names.listKind = `${names.kind}List`;
+  }
+  if (!isObject(out.spec.conversion)) out.spec.conversion = { strategy: 'None' };
+  else if (!out.spec.conversion.strategy) out.spec.conversion.strategy = 'None';
+  return out;
+}
+
 /** The storage version's name, or undefined. */
 export function crdStorageVersion(crd: CustomResourceDefinition): string | undefined {
   return crd.spec?.versions?.find((v) => v.storage)?.name;
@@ -142,6 +159,8 @@ function validateStructural(s: JSONSchemaProps, path: string, errs: FieldError[]
     const what = where === 'items' ? 'must not be empty for specified array items' : 'must not be empty for specified object fields';
     if (where !== 'root') errs.push(req(`${path}.type`, what));
   }
+  if (s['x-kubernetes-preserve-unknown-fields'] === false)
+    errs.push(inv(`${path}.x-kubernetes-preserve-unknown-fields`, false, 'must be true or undefined'));
   if (s.properties && s.additionalProperties !== undefined && s.additionalProperties !== false)
     errs.push({ type: 'FieldValueForbidden', field: `${path}.additionalProperties`, message: 'additionalProperties and properties are mutual exclusive' });
   if (s.type === 'array' && !s.items && where !== 'value') errs.push(req(`${path}.items`, 'must be specified'));

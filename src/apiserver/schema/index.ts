@@ -39,7 +39,7 @@ export { builtinSchemaNode, structuralSchemaNode, swaggerDefinitionNode, ANY_NOD
 export type { SchemaNode, ListType } from './nodes.js';
 
 // CRD objects.
-export { validateCrd, crdVersion, crdVersionSchema, crdStorageVersion } from './crd.js';
+export { validateCrd, defaultCrd, crdVersion, crdVersionSchema, crdStorageVersion } from './crd.js';
 
 // Custom resources against a structural schema.
 export { validate } from './validate.js';

@@ -4,6 +4,8 @@ import { fieldErrorText, newInvalid } from '../../api/index.js';
 import { aliyunLogConfigCrd } from './testdata.js';
 import {
   applyDefaults,
+  crdStorageVersion,
+  defaultCrd,
   crdVersionSchema,
   prune,
   strictDecodingError,
@@ -168,4 +170,16 @@ test('validateCrd accepts a good CRD and reports upstream-style errors', () => {
   assert.ok(e3.includes(`${p}[list].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map`));
   assert.ok(e3.includes(`${p}[ios].type: Forbidden: must be empty if x-kubernetes-int-or-string is true`));
   assert.ok(e3.includes('spec.versions: Invalid value: ["v1alpha1"]: must have at least one version marked as served'));
+});
+
+test('defaultCrd fills singular, listKind and conversion without touching the input', () => {
+  const c = aliyunLogConfigCrd();
+  delete c.spec.names.singular;
+  delete c.spec.names.listKind;
+  const d = defaultCrd(c);
+  assert.equal(d.spec.names.singular, 'aliyunlogconfig');
+  assert.equal(d.spec.names.listKind, 'AliyunLogConfigList');
+  assert.deepEqual(d.spec.conversion, { strategy: 'None' });
+  assert.equal(c.spec.names.listKind, undefined);
+  assert.equal(crdStorageVersion(d), 'v1alpha1');
 });
