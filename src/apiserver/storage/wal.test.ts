@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Store } from './store.js';
+import { Wal } from './wal.js';
+
+const cm = (name: string, v: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { v } });
+
+describe('write-ahead log', () => {
+  it('replays puts and deletes, continues the resourceVersion, ignores a torn last line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wal-'));
+    try {
+      let s = new Store({ wal: new Wal(dir) });
+      for (let i = 0; i < 5; i++) await s.durable(s.put('/configmaps', `default/c${i}`, cm(`c${i}`, String(i))));
+      await s.durable(s.remove('/configmaps', 'default/c0', cm('c0', '0'))!);
+      await s.durable(s.put('/configmaps', 'default/c1', cm('c1', 'changed')));
+      const rv = s.resourceVersion;
+      await s.close();
+      appendFileSync(join(dir, 'wal.log'), '{"rv":999,"s":"/configmaps","k":"default/torn","t":"P","o":{"metad');
+      s = new Store({ wal: new Wal(dir) });
+      assert.equal(s.resourceVersion, rv);
+      assert.deepEqual([...s.scan('/configmaps')].map(([k]) => k), ['default/c1', 'default/c2', 'default/c3', 'default/c4']);
+      assert.equal((s.get('/configmaps', 'default/c1')!.obj as unknown as { data: { v: string } }).data.v, 'changed');
+      assert.equal(s.get('/configmaps', 'default/c1')!.rv, rv);
+      const next = s.put('/configmaps', 'default/c9', cm('c9', '9'));
+      assert.equal(next.rv, rv + 1);
+      await s.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('snapshots and truncates the log, then restores from snapshot + log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wal-'));
+    try {
+      let s = new Store({ wal: new Wal(dir, { snapshotEvery: 10 }) });
+      const writes: Promise<void>[] = [];
+      for (let i = 0; i < 35; i++) writes.push(s.durable(s.put('/configmaps', `default/c${String(i).padStart(2, '0')}`, cm(`c${i}`, String(i)))));
+      await Promise.all(writes);
+      for (let i = 0; i < 35; i++) await s.durable(s.put('/configmaps', `default/c${String(i).padStart(2, '0')}`, cm(`c${i}`, `v2-${i}`)));
+      await s.durable(s.remove('/configmaps', 'default/c00', cm('c00', ''))!);
+      const rv = s.resourceVersion;
+      await s.close();
+      assert.ok(readFileSync(join(dir, 'snapshot.jsonl'), 'utf8').length > 0);
+      assert.ok(readFileSync(join(dir, 'wal.log'), 'utf8').split('\n').length < 40, 'log was truncated by snapshots');
+      s = new Store({ wal: new Wal(dir) });
+      assert.equal(s.resourceVersion, rv);
+      assert.equal(s.count('/configmaps'), 34);
+      assert.equal((s.get('/configmaps', 'default/c34')!.obj as unknown as { data: { v: string } }).data.v, 'v2-34');
+      await s.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
