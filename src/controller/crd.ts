@@ -78,6 +78,7 @@ export function defineCustomResource<const S extends JSONSchemaProps>(opts: Cust
   if (!opts.schema || typeof opts.schema !== 'object' || (opts.schema.type !== undefined && opts.schema.type !== 'object')) {
     problems.push('schema must be an object schema (type: object)');
   }
+  if (opts.schema && typeof opts.schema === 'object') problems.push(...structuralProblems(opts.schema, 'schema'));
   if (problems.length) throw new TypeError(`defineCustomResource ${opts.kind ?? '?'}: ${problems.join('; ')}`);
   const base = defineKind<CustomObject<S>>({
     apiVersion: `${opts.group}/${opts.version}`,
@@ -89,6 +90,35 @@ export function defineCustomResource<const S extends JSONSchemaProps>(opts: Cust
   const ref: CustomResourceRef<CustomObject<S>> = Object.freeze({ ...base, crd: Object.freeze({ ...opts }) as CustomResourceOptions<JSONSchemaProps> });
   registry.push(ref as unknown as CustomResourceRef);
   return ref;
+}
+
+/**
+ * The checks of a structural schema that the API server would otherwise reject the CRD for
+ * (apiextensions "structural schema" rules): every node has a type unless it is
+ * int-or-string or preserves unknown fields, arrays have items, properties and
+ * additionalProperties are not combined, and the root is an object.
+ */
+export function structuralProblems(schema: JSONSchemaProps, path: string): string[] {
+  const out: string[] = [];
+  const walk = (s: JSONSchemaProps, at: string, root: boolean) => {
+    if (typeof s !== 'object' || s === null) {
+      out.push(`${at} must be a schema object`);
+      return;
+    }
+    const exempt = s['x-kubernetes-int-or-string'] === true || s['x-kubernetes-preserve-unknown-fields'] === true;
+    if (!s.type && !exempt) out.push(`${at}.type must be set (or x-kubernetes-int-or-string / x-kubernetes-preserve-unknown-fields)`);
+    if (root && s.type !== undefined && s.type !== 'object') out.push(`${at}.type must be object at the root`);
+    if (s.type === 'array' && !s.items) out.push(`${at}.items must be set for arrays`);
+    if (s.properties && s.additionalProperties !== undefined && s.additionalProperties !== false) {
+      out.push(`${at}: properties and additionalProperties are mutually exclusive`);
+    }
+    for (const [k, v] of Object.entries(s.properties ?? {})) walk(v, `${at}.properties.${k}`, false);
+    if (s.items) walk(s.items, `${at}.items`, false);
+    if (s.additionalProperties && typeof s.additionalProperties === 'object') walk(s.additionalProperties, `${at}.additionalProperties`, false);
+    for (const r of s.required ?? []) if (s.properties && !(r in s.properties)) out.push(`${at}.required: "${r}" is not a declared property`);
+  };
+  walk(schema, path, true);
+  return out;
 }
 
 /** Every custom resource defined so far in this process, in definition order. */

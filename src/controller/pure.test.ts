@@ -71,6 +71,14 @@ test('defineCustomResource: typed object and CRD manifest from one schema', () =
   assert.equal(v.schema.openAPIV3Schema.properties.spec.properties.size.minimum, 1);
   assert.equal(v.schema.openAPIV3Schema.properties.metadata.type, 'object');
   assert.throws(() => defineCustomResource({ group: 'nodots', version: 'v1', kind: 'x', plural: 'X', schema: { type: 'object' } }), /group "nodots".*kind "x".*plural "X"/);
+  assert.throws(
+    () =>
+      defineCustomResource({
+        group: 'a.b', version: 'v1', kind: 'Bad', plural: 'bads',
+        schema: { type: 'object', properties: { spec: { type: 'object', required: ['nope'], properties: { list: { type: 'array' }, free: {} } } } },
+      }),
+    /spec\.properties\.list\.items must be set.*spec\.properties\.free\.type must be set.*"nope" is not a declared property/,
+  );
 });
 
 test('predicates: change detectors and combinators', () => {
