@@ -9,7 +9,7 @@ import { clientFor, eventually, startServer } from './harness.js';
 
 const CM = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 
-test('client CRUD, patches, apply, conflicts, deletes, pagination and CRD discovery', { timeout: 30_000 }, async () => {
+test('client CRUD, patches, apply, conflicts, deletes, pagination and selectors', { timeout: 30_000 }, async () => {
   const server = await startServer();
   const client = clientFor(server);
   try {
@@ -56,7 +56,18 @@ test('client CRUD, patches, apply, conflicts, deletes, pagination and CRD discov
     await client.deleteCollection(CM, { namespace: 'c', labelSelector: 'odd=true' });
     await eventually('collection deleted', async () => (await client.list(CM, { namespace: 'c', labelSelector: 'odd=true' })).items.length === 0);
 
-    // A CRD created after the client cached discovery is found on the next miss.
+  } finally {
+    client.close();
+    await server.stop();
+  }
+});
+
+test('a CRD created after discovery was cached is found on the next miss', { timeout: 30_000 }, async () => {
+  const server = await startServer();
+  const client = clientFor(server);
+  try {
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'c' } });
+    await client.list({ apiVersion: 'v1', kind: 'ConfigMap' }); // discovery cached
     const Widget = { apiVersion: 'example.com/v1', kind: 'Widget' };
     await assert.rejects(client.get(Widget, 'w', { namespace: 'c' }), isNoKindMatch);
     await client.create({
