@@ -214,3 +214,21 @@ test('applyPatch dispatches on content type and rejects bad bodies', () => {
   const fromYaml = applyPatch('application/apply-patch+yaml', undefined, 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 6\n', deployGVK, { fieldManager: 'm' }) as any;
   assert.equal(fromYaml.spec.replicas, 6);
 });
+
+test('strategic merge patch: volume source switch with $retainKeys, service ports by port', () => {
+  const cur = deployment();
+  const out = strategicMergePatch(
+    cur,
+    { spec: { template: { spec: { volumes: [{ name: 'data', $retainKeys: ['configMap', 'name'], configMap: { name: 'cm' } }] } } } },
+    deployGVK,
+  );
+  assert.deepEqual(out.spec.template.spec.volumes, [{ name: 'data', configMap: { name: 'cm' } }]);
+  const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80, targetPort: 8080 }, { port: 443, targetPort: 8443 }], selector: { app: 'a' } } };
+  const s2 = strategicMergePatch(svc, { spec: { ports: [{ port: 443, targetPort: 9443 }, { port: 80, $patch: 'delete' }], selector: { app: 'b' } } }, { group: '', version: 'v1', kind: 'Service' }) as any;
+  assert.deepEqual(s2.spec.ports, [{ port: 443, targetPort: 9443 }]);
+  assert.deepEqual(s2.spec.selector, { app: 'b' });
+  assert.deepEqual(jsonPatch(svc, [{ op: 'add', path: '/metadata/labels', value: {} }, { op: 'add', path: '/metadata/labels/app.kubernetes.io~1name', value: 'x' }]).metadata, {
+    name: 's',
+    labels: { 'app.kubernetes.io/name': 'x' },
+  });
+});
