@@ -43,3 +43,18 @@ test('kubeloop generate writes the same files and --check detects stale ones', (
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('the generated CRD passes the API server\'s CRD validation and its schema rejects bad objects field by field', async () => {
+  const { parse } = await import('yaml');
+  const schema = await import('../../src/apiserver/schema/index.js');
+  const crd = parse(readFileSync(join(generated, 'crds/demo.kubeloop.io_greetings.yaml'), 'utf8'));
+  assert.deepEqual(schema.validateCrd(crd), []);
+  const openAPIV3Schema = crd.spec.versions[0].schema.openAPIV3Schema;
+  const good = { apiVersion: 'demo.kubeloop.io/v1', kind: 'Greeting', metadata: { name: 'g' }, spec: { message: 'hi', shout: true } };
+  assert.deepEqual(schema.validate(openAPIV3Schema, good), []);
+  const errs = schema.validate(openAPIV3Schema, { ...good, spec: { message: '', shout: 'loud' } });
+  const fields = errs.map((e: { field: string }) => e.field).sort();
+  assert.deepEqual(fields, ['spec.message', 'spec.shout']);
+  const missing = schema.validate(openAPIV3Schema, { ...good, spec: {} });
+  assert.deepEqual(missing.map((e: { field: string; type: string }) => [e.field, e.type]), [['spec.message', 'FieldValueRequired']]);
+});
