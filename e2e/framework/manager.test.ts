@@ -280,3 +280,14 @@ test('SIGTERM stops the manager gracefully: intake stops, the in-flight reconcil
   assert.equal(probe.count('fw/slow'), 1, 'the reconcile in flight completed before shut-down, without abort');
   assert.equal(mgr.healthy(), false);
 });
+
+test('stop() while caches are still syncing ends start() without an error', async () => {
+  const mgr = new Manager({ kubeconfig: server.kubeconfig, metricsBindAddress: false, registry: createRegistry(), handleSignals: false });
+  mgr.register(GhostController);
+  const started = mgr.start();
+  await new Promise((r) => setTimeout(r, 100));
+  await mgr.stop();
+  await started;
+  await mgr.wait();
+  assert.equal(mgr.healthy(), false);
+});

@@ -115,6 +115,8 @@ export class Manager {
   private stoppedResolve!: () => void;
   private readonly stoppedPromise: Promise<void>;
   private signalCleanup: (() => void) | undefined;
+  /** Aborted by stop(), so a start() waiting for caches returns. */
+  private readonly stopping = new AbortController();
 
   constructor(opts: ManagerOptions = {}) {
     this.opts = opts;
@@ -230,7 +232,8 @@ export class Manager {
       this.installSignals(signal);
       const sources = this.prepareControllers();
       this.acquireInformers(sources);
-      await this.informers.waitForCacheSync(signal, this.opts.cacheSyncTimeoutMs ?? 120_000);
+      const abort = signal ? AbortSignal.any([signal, this.stopping.signal]) : this.stopping.signal;
+      await this.informers.waitForCacheSync(abort, this.opts.cacheSyncTimeoutMs ?? 120_000);
       this.synced = true;
       if (this.state !== 'starting') return; // stopped while syncing
       this.state = 'running';
@@ -239,6 +242,7 @@ export class Manager {
       if (this.elector) this.elector.start();
       else this.startLeaderControllers();
     } catch (err) {
+      if (this.stopping.signal.aborted) return; // stop() during start-up is not an error
       this.exitError = err instanceof Error ? err : new Error(errorMessage(err));
       await this.stop();
       throw err;
@@ -408,6 +412,7 @@ export class Manager {
   private async doStop(graceful: boolean): Promise<void> {
     const wasRunning = this.state === 'running' || this.state === 'starting';
     this.state = 'stopping';
+    this.stopping.abort(new Error('manager stopped'));
     this.signalCleanup?.();
     const timeout = graceful ? (this.opts.gracefulShutdownTimeoutMs ?? 30_000) : 0;
     for (const r of this.registrations) for (const s of r.subs.splice(0)) s.unsubscribe();
