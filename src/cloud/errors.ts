@@ -1,0 +1,69 @@
+/**
+ * Typed cloud errors. Controllers branch on `kind`, never on the cloud's error code
+ * strings, so the mapping from codes to kinds lives here only.
+ */
+export type CloudErrorKind =
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Throttled'
+  | 'Forbidden'
+  | 'InvalidParameter'
+  /** the resource is busy with another operation (e.g. a route table write in flight) */
+  | 'Conflict'
+  /** 5xx, connection failures */
+  | 'Unavailable'
+  | 'Timeout'
+  | 'Unknown';
+
+export type CloudService = 'vpc' | 'ess' | 'ecs' | 'cr' | 'sls' | 'registry';
+
+export class CloudError extends Error {
+  override readonly name = 'CloudError';
+  constructor(
+    readonly kind: CloudErrorKind,
+    /** the cloud's error code (e.g. `InvalidCIDRBlock.Duplicate`), or a Node error code */
+    readonly code: string,
+    message: string,
+    readonly service: CloudService,
+    readonly action: string,
+    readonly httpStatus?: number,
+    readonly requestId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${service}:${action}: ${code}: ${message}`, options);
+  }
+}
+
+export const isCloudError = (e: unknown): e is CloudError => e instanceof CloudError;
+const isKind = (k: CloudErrorKind) => (e: unknown): boolean => e instanceof CloudError && e.kind === k;
+export const isNotFound = isKind('NotFound');
+export const isAlreadyExists = isKind('AlreadyExists');
+export const isThrottled = isKind('Throttled');
+export const isForbidden = isKind('Forbidden');
+export const isInvalidParameter = isKind('InvalidParameter');
+export const isConflict = isKind('Conflict');
+export const isUnavailable = isKind('Unavailable');
+export const isTimeout = isKind('Timeout');
+
+const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ESOCKETTIMEDOUT']);
+
+/** Classifies a cloud error code + HTTP status (RPC, CR and SLS codes alike). */
+export function classify(code: string, status: number | undefined): CloudErrorKind {
+  const c = code.toLowerCase();
+  if (c.startsWith('throttling') || c === 'toomanyrequests' || c.includes('quotaexceed') || c === 'exceedquota' || c === 'requestthrottled' || status === 429) return 'Throttled';
+  if (c === 'invalidaccesskeyid.notfound' || c.startsWith('invalidaccesskeyid') || c.startsWith('signature') || c.startsWith('invalidsecuritytoken')
+    || c === 'unauthorized' || c === 'securitytokenexpired' || c.includes('forbidden') || c.startsWith('nopermission') || c === 'accessdenied'
+    || status === 401 || status === 403) return 'Forbidden';
+  if (c.includes('alreadyexist') || c.endsWith('.duplicate') || c.includes('already_exist') || c.includes('cidr_block_duplicate')) return 'AlreadyExists';
+  if (c.endsWith('.notfound') || c.endsWith('notfound') || c.includes('notexist') || c.includes('not_exist') || status === 404) return 'NotFound';
+  if (c === 'operationconflict' || c === 'taskconflict' || c.startsWith('incorrect') && c.includes('status') || c.includes('conflict')
+    || c === 'lasttokenprocessing' || c.startsWith('operationfailed.') || status === 409) {
+    return 'Conflict';
+  }
+  if (status !== undefined && status >= 500) return 'Unavailable';
+  if (c === 'serverbusy' || c === 'serviceunavailable' || c === 'internalerror' || c === 'internalservererror') return 'Unavailable';
+  if (networkCodes.has(code)) return 'Unavailable';
+  if (c.startsWith('invalid') || c.startsWith('missing') || c.includes('parameter') || c.startsWith('incorrect') || c.endsWith('invalid') || c === 'param_invalid'
+    || (status !== undefined && status >= 400)) return 'InvalidParameter';
+  return 'Unknown';
+}

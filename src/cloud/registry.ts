@@ -1,0 +1,45 @@
+/**
+ * Container Registry 2018-12-01 adapter for the ACR credential helper. There is no npm
+ * SDK for this API version, so it goes through pop-core like the other RPC APIs.
+ */
+import { RpcApi, num, str, type RpcResponse } from './rpc-client.js';
+import type { AuthorizationToken, RegistryApi, RegistryEndpoint, RegistryInstance } from './types.js';
+
+export class AlibabaRegistry implements RegistryApi {
+  constructor(private readonly cr: RpcApi, private readonly regionId: string) {}
+
+  async listInstances(): Promise<RegistryInstance[]> {
+    const out: RegistryInstance[] = [];
+    for (let page = 1; ; page++) {
+      const r = await this.cr.call('ListInstance', { RegionId: this.regionId, PageNo: page, PageSize: 100 });
+      const items: RpcResponse[] = Array.isArray(r.Instances) ? r.Instances : [];
+      for (const i of items) {
+        out.push({
+          instanceId: str(i.InstanceId), instanceName: str(i.InstanceName), regionId: str(i.RegionId),
+          instanceStatus: str(i.InstanceStatus), instanceSpecification: str(i.InstanceSpecification),
+        });
+      }
+      if (items.length < 100 || out.length >= num(r.TotalCount, Infinity)) return out;
+    }
+  }
+
+  async listInstanceEndpoints(instanceId: string): Promise<RegistryEndpoint[]> {
+    const r = await this.cr.call('ListInstanceEndpoint', { RegionId: this.regionId, InstanceId: instanceId, ModuleName: 'Registry' });
+    const eps: RpcResponse[] = Array.isArray(r.Endpoints) ? r.Endpoints : [];
+    return eps.map((e) => ({
+      endpointType: str(e.EndpointType),
+      enabled: e.Enable === true || e.Enable === 'true',
+      domains: (Array.isArray(e.Domains) ? e.Domains : []).map((d: RpcResponse) => str(d.Domain)).filter(Boolean),
+    }));
+  }
+
+  async registryDomains(instanceId: string, endpointType = 'internet'): Promise<string[]> {
+    const eps = await this.listInstanceEndpoints(instanceId);
+    return eps.filter((e) => e.enabled && e.endpointType === endpointType).flatMap((e) => e.domains);
+  }
+
+  async getAuthorizationToken(instanceId: string): Promise<AuthorizationToken> {
+    const r = await this.cr.call('GetAuthorizationToken', { RegionId: this.regionId, InstanceId: instanceId }, { idempotent: true });
+    return { tempUsername: str(r.TempUsername), authorizationToken: str(r.AuthorizationToken), expireTime: num(r.ExpireTime) };
+  }
+}

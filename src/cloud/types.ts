@@ -1,0 +1,301 @@
+/**
+ * Provider interfaces, shaped by what the controllers need: camelCase, ids explicit,
+ * pagination hidden (list calls return everything). Failures are `CloudError`s.
+ */
+
+// ---------------- VPC routes (route controller) ----------------
+
+export interface Vpc {
+  vpcId: string;
+  vpcName: string;
+  cidrBlock: string;
+  vRouterId: string;
+  routeTableIds: string[];
+}
+
+export interface RouteTable {
+  routeTableId: string;
+  routeTableName: string;
+  /** `System` (the VPC's default table) or `Custom` */
+  routeTableType: string;
+  vpcId: string;
+  vRouterId: string;
+}
+
+export interface RouteEntry {
+  routeEntryId: string;
+  routeTableId: string;
+  destinationCidrBlock: string;
+  /** `Instance` for ECS next hops; empty for system routes */
+  nextHopType: string;
+  nextHopId: string;
+  /** free text a controller can use to mark ownership */
+  routeEntryName: string;
+  description: string;
+  /** `Custom`, `System`, ... */
+  type: string;
+  /** `Pending`, `Available`, `Modifying` */
+  status: string;
+}
+
+export interface CreateRouteEntryInput {
+  routeTableId: string;
+  destinationCidrBlock: string;
+  nextHopId: string;
+  /** default `Instance` */
+  nextHopType?: string;
+  routeEntryName?: string;
+  description?: string;
+}
+
+export interface DeleteRouteEntryInput {
+  routeTableId: string;
+  /** either the id, or the destination (+ next hop) */
+  routeEntryId?: string;
+  destinationCidrBlock?: string;
+  nextHopId?: string;
+}
+
+export interface RouteWriteOptions {
+  /** wait until the entry is Available (create) or gone (delete); default true */
+  wait?: boolean;
+}
+
+export interface VpcRouteApi {
+  describeVpcs(vpcId?: string): Promise<Vpc[]>;
+  listRouteTables(filter?: { vpcId?: string; routeTableId?: string }): Promise<RouteTable[]>;
+  listRouteEntries(routeTableId: string, filter?: { destinationCidrBlock?: string; type?: string; nextHopId?: string; routeEntryId?: string }): Promise<RouteEntry[]>;
+  /**
+   * Creates a route entry and returns it. Writes to one table are serialized (in this
+   * process, and retried on the cloud's conflict errors). An existing entry for the same
+   * destination surfaces as AlreadyExists.
+   */
+  createRouteEntry(input: CreateRouteEntryInput, opts?: RouteWriteOptions): Promise<RouteEntry>;
+  /** Deletes a route entry; NotFound when there is none. */
+  deleteRouteEntry(input: DeleteRouteEntryInput, opts?: RouteWriteOptions): Promise<void>;
+}
+
+// ---------------- ESS / ECS (cluster autoscaler) ----------------
+
+export interface Taint { key: string; value?: string; effect: string }
+
+export interface ScalingGroup {
+  scalingGroupId: string;
+  scalingGroupName: string;
+  regionId: string;
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  activeCapacity: number;
+  pendingCapacity: number;
+  totalCapacity: number;
+  activeScalingConfigurationId: string;
+  vpcId: string;
+  vSwitchIds: string[];
+  lifecycleState: string;
+  tags: Record<string, string>;
+}
+
+export interface ScalingConfiguration {
+  scalingConfigurationId: string;
+  scalingConfigurationName: string;
+  scalingGroupId: string;
+  instanceType: string;
+  instanceTypes: string[];
+  imageId: string;
+  lifecycleState: string;
+  /** decoded user data (the bootstrap script) */
+  userData: string;
+  /** `--node-labels` of the bootstrap script */
+  nodeLabels: Record<string, string>;
+  /** `--register-with-taints` of the bootstrap script */
+  nodeTaints: Taint[];
+  tags: Record<string, string>;
+}
+
+export interface ScalingInstance {
+  instanceId: string;
+  scalingGroupId: string;
+  scalingConfigurationId: string;
+  /** `Pending`, `InService`, `Removing`, ... */
+  lifecycleState: string;
+  healthStatus: string;
+  creationType: string;
+  creationTime: string;
+  zoneId: string;
+}
+
+export interface InstanceType {
+  instanceTypeId: string;
+  instanceTypeFamily: string;
+  cpuCoreCount: number;
+  memoryGiB: number;
+  gpuAmount: number;
+  gpuSpec: string;
+}
+
+export interface Instance {
+  instanceId: string;
+  instanceName: string;
+  hostName: string;
+  instanceType: string;
+  regionId: string;
+  zoneId: string;
+  /** `Pending`, `Starting`, `Running`, `Stopped`, ... */
+  status: string;
+  privateIpAddress: string;
+  vpcId: string;
+  vSwitchId: string;
+  tags: Record<string, string>;
+}
+
+export interface ScalingApi {
+  /** All groups, optionally only those with the given ids, name or tags (tag value '' matches any value). */
+  listScalingGroups(filter?: { scalingGroupIds?: string[]; scalingGroupName?: string; tags?: Record<string, string> }): Promise<ScalingGroup[]>;
+  /** NotFound when the group does not exist. */
+  getScalingGroup(scalingGroupId: string): Promise<ScalingGroup>;
+  listScalingConfigurations(scalingGroupId: string): Promise<ScalingConfiguration[]>;
+  listScalingInstances(scalingGroupId: string, filter?: { lifecycleState?: string }): Promise<ScalingInstance[]>;
+  /** ModifyScalingGroup(DesiredCapacity); InvalidParameter outside [min, max]. */
+  setDesiredCapacity(scalingGroupId: string, desiredCapacity: number): Promise<void>;
+  modifyScalingGroup(scalingGroupId: string, change: { minSize?: number; maxSize?: number; desiredCapacity?: number }): Promise<void>;
+  /** Removes (and releases) instances, in batches of 20; decreases desired capacity by default. */
+  removeInstances(scalingGroupId: string, instanceIds: string[], opts?: { decreaseDesiredCapacity?: boolean }): Promise<void>;
+  describeInstanceTypes(instanceTypeIds?: string[]): Promise<InstanceType[]>;
+  describeInstances(filter?: { instanceIds?: string[]; vpcId?: string }): Promise<Instance[]>;
+}
+
+// ---------------- Container Registry (ACR credential helper) ----------------
+
+export interface RegistryInstance {
+  instanceId: string;
+  instanceName: string;
+  regionId: string;
+  instanceStatus: string;
+  instanceSpecification: string;
+}
+
+export interface RegistryEndpoint {
+  /** `internet`, `intranet`, ... */
+  endpointType: string;
+  enabled: boolean;
+  domains: string[];
+}
+
+export interface AuthorizationToken {
+  /** `cr_temp_user` */
+  tempUsername: string;
+  authorizationToken: string;
+  /** epoch ms, as the API reports it */
+  expireTime: number;
+}
+
+export interface RegistryApi {
+  listInstances(): Promise<RegistryInstance[]>;
+  listInstanceEndpoints(instanceId: string): Promise<RegistryEndpoint[]>;
+  /** Domains of enabled endpoints of a type (default `internet`). */
+  registryDomains(instanceId: string, endpointType?: string): Promise<string[]>;
+  /** Temporary login for the registry; lives until `expireTime` (shorter when obtained with STS). */
+  getAuthorizationToken(instanceId: string): Promise<AuthorizationToken>;
+}
+
+// ---------------- SLS (log-config controller) ----------------
+
+export interface SlsProject {
+  projectName: string;
+  description: string;
+  region: string;
+  status: string;
+}
+
+export interface LogStore {
+  logstoreName: string;
+  /** days */
+  ttl: number;
+  shardCount: number;
+  autoSplit?: boolean;
+  maxSplitShard?: number;
+  /** `standard` or `query` */
+  mode?: string;
+  appendMeta?: boolean;
+  enableTracking?: boolean;
+  telemetryType?: string;
+}
+
+export interface IndexKey {
+  type: string;
+  token?: string[];
+  caseSensitive?: boolean;
+  chn?: boolean;
+  alias?: string;
+  docValue?: boolean;
+}
+
+export interface IndexConfig {
+  line?: { token: string[]; caseSensitive?: boolean; chn?: boolean; includeKeys?: string[]; excludeKeys?: string[] };
+  keys?: Record<string, IndexKey>;
+  logReduce?: boolean;
+  maxTextLen?: number;
+}
+
+export interface LogtailConfig {
+  configName: string;
+  /** `file` or `plugin` */
+  inputType: string;
+  inputDetail: Record<string, unknown>;
+  /** always `LogService` */
+  outputType: string;
+  outputDetail: { logstoreName: string; endpoint?: string; region?: string };
+  logSample?: string;
+  createTime?: number;
+  lastModifyTime?: number;
+}
+
+export interface MachineGroup {
+  groupName: string;
+  /** `ip` or `userdefined` */
+  machineIdentifyType: string;
+  machineList: string[];
+  groupType?: string;
+  groupAttribute?: { externalName?: string; groupTopic?: string };
+}
+
+export interface SlsApi {
+  listProjects(): Promise<SlsProject[]>;
+  getProject(project: string): Promise<SlsProject>;
+  /** AlreadyExists when the name is taken (`ProjectAlreadyExist`). */
+  createProject(project: string, description?: string): Promise<void>;
+  deleteProject(project: string): Promise<void>;
+
+  listLogStores(project: string): Promise<string[]>;
+  getLogStore(project: string, logstore: string): Promise<LogStore>;
+  createLogStore(project: string, logstore: LogStore): Promise<void>;
+  updateLogStore(project: string, logstore: LogStore): Promise<void>;
+  deleteLogStore(project: string, logstore: string): Promise<void>;
+
+  getIndex(project: string, logstore: string): Promise<IndexConfig>;
+  createIndex(project: string, logstore: string, index: IndexConfig): Promise<void>;
+  updateIndex(project: string, logstore: string, index: IndexConfig): Promise<void>;
+  deleteIndex(project: string, logstore: string): Promise<void>;
+
+  listConfigs(project: string, filter?: { logstoreName?: string }): Promise<string[]>;
+  getConfig(project: string, configName: string): Promise<LogtailConfig>;
+  createConfig(project: string, config: LogtailConfig): Promise<void>;
+  updateConfig(project: string, config: LogtailConfig): Promise<void>;
+  deleteConfig(project: string, configName: string): Promise<void>;
+
+  listMachineGroups(project: string): Promise<string[]>;
+  getMachineGroup(project: string, groupName: string): Promise<MachineGroup>;
+  createMachineGroup(project: string, group: MachineGroup): Promise<void>;
+  updateMachineGroup(project: string, group: MachineGroup): Promise<void>;
+  deleteMachineGroup(project: string, groupName: string): Promise<void>;
+  applyConfigToMachineGroup(project: string, groupName: string, configName: string): Promise<void>;
+  removeConfigFromMachineGroup(project: string, groupName: string, configName: string): Promise<void>;
+  getAppliedConfigs(project: string, groupName: string): Promise<string[]>;
+  getAppliedMachineGroups(project: string, configName: string): Promise<string[]>;
+
+  /** Project tags as a map. */
+  listProjectTags(project: string): Promise<Record<string, string>>;
+  tagProject(project: string, tags: Record<string, string>): Promise<void>;
+  untagProject(project: string, keys: string[]): Promise<void>;
+}

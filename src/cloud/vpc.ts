@@ -1,0 +1,145 @@
+/**
+ * VPC 2016-04-28 adapter for the route controller. The cloud refuses concurrent writes
+ * to one route table (`OperationConflict`, `IncorrectRouteEntryStatus`, `TaskConflict`)
+ * and a written entry is `Pending` for a while; so writes are queued per table in this
+ * process, conflicts are retried with backoff, and by default a write returns only
+ * once the entry is Available (or gone).
+ */
+import { CloudError } from './errors.js';
+import { RpcApi, listOf, str, type RpcResponse } from './rpc-client.js';
+import { callWithRetry, type RetryPolicy } from './retry.js';
+import type {
+  CreateRouteEntryInput, DeleteRouteEntryInput, RouteEntry, RouteTable, RouteWriteOptions, Vpc, VpcRouteApi,
+} from './types.js';
+
+function toEntry(e: RpcResponse): RouteEntry {
+  const hop = listOf(e, 'NextHops', 'NextHop')[0];
+  return {
+    routeEntryId: str(e.RouteEntryId), routeTableId: str(e.RouteTableId), destinationCidrBlock: str(e.DestinationCidrBlock),
+    nextHopType: str(hop?.NextHopType ?? e.NextHopType), nextHopId: str(hop?.NextHopId ?? e.InstanceId),
+    routeEntryName: str(e.RouteEntryName), description: str(e.Description), type: str(e.Type), status: str(e.Status),
+  };
+}
+
+export class AlibabaVpcRoutes implements VpcRouteApi {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly api: RpcApi, private readonly regionId: string, private readonly policy: RetryPolicy) {}
+
+  async describeVpcs(vpcId?: string): Promise<Vpc[]> {
+    const out: Vpc[] = [];
+    for (let page = 1; ; page++) {
+      const r = await this.api.call('DescribeVpcs', { RegionId: this.regionId, VpcId: vpcId, PageNumber: page, PageSize: 50 });
+      const vpcs = listOf(r, 'Vpcs', 'Vpc');
+      for (const v of vpcs) {
+        out.push({
+          vpcId: str(v.VpcId), vpcName: str(v.VpcName), cidrBlock: str(v.CidrBlock), vRouterId: str(v.VRouterId),
+          routeTableIds: listOf(v, 'RouterTableIds', 'RouterTableIds').map(String),
+        });
+      }
+      if (vpcs.length < 50 || out.length >= Number(r.TotalCount ?? 0)) return out;
+    }
+  }
+
+  async listRouteTables(filter: { vpcId?: string; routeTableId?: string } = {}): Promise<RouteTable[]> {
+    const out: RouteTable[] = [];
+    for (let page = 1; ; page++) {
+      const r = await this.api.call('DescribeRouteTableList', {
+        RegionId: this.regionId, VpcId: filter.vpcId, RouteTableId: filter.routeTableId, PageNumber: page, PageSize: 50,
+      });
+      const tables = listOf(r, 'RouterTableList', 'RouterTableListType');
+      for (const t of tables) {
+        out.push({
+          routeTableId: str(t.RouteTableId), routeTableName: str(t.RouteTableName), routeTableType: str(t.RouteTableType),
+          vpcId: str(t.VpcId), vRouterId: str(t.RouterId),
+        });
+      }
+      if (tables.length < 50 || out.length >= Number(r.TotalCount ?? 0)) return out;
+    }
+  }
+
+  async listRouteEntries(routeTableId: string, filter: { destinationCidrBlock?: string; type?: string; nextHopId?: string; routeEntryId?: string } = {}): Promise<RouteEntry[]> {
+    const out: RouteEntry[] = [];
+    let token: string | undefined;
+    do {
+      const r = await this.api.call('DescribeRouteEntryList', {
+        RegionId: this.regionId, RouteTableId: routeTableId, DestinationCidrBlock: filter.destinationCidrBlock,
+        RouteEntryType: filter.type, NextHopId: filter.nextHopId, RouteEntryId: filter.routeEntryId, MaxResult: 100, NextToken: token,
+      });
+      for (const e of listOf(r, 'RouteEntrys', 'RouteEntry')) out.push(toEntry(e));
+      token = str(r.NextToken) || undefined;
+    } while (token);
+    return out;
+  }
+
+  /** Runs `fn` after every earlier write to the same table settled. */
+  private serialize<T>(routeTableId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(routeTableId) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    const tail = next.catch(() => undefined);
+    this.queues.set(routeTableId, tail);
+    void tail.then(() => { if (this.queues.get(routeTableId) === tail) this.queues.delete(routeTableId); });
+    return next;
+  }
+
+  /** Retries the cloud's "table busy" answers with backoff (the route table accepts one write at a time). */
+  private whileBusy<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    return callWithRetry({ ...this.policy, maxAttempts: Math.max(this.policy.maxAttempts, 12) }, () => fn(),
+      () => new CloudError('Timeout', 'Timeout', `no answer within ${this.policy.timeoutMs} ms`, 'vpc', action),
+      { retryOn: ['Conflict'] });
+  }
+
+  private async waitFor(routeTableId: string, action: string, done: (entries: RouteEntry[]) => RouteEntry | true | undefined, filter: { destinationCidrBlock?: string; routeEntryId?: string }): Promise<RouteEntry | undefined> {
+    const deadline = Date.now() + this.policy.budgetMs;
+    const destination = filter.destinationCidrBlock ?? filter.routeEntryId;
+    for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
+      const entries = await this.listRouteEntries(routeTableId, filter);
+      const d = done(entries);
+      if (d === true) return undefined;
+      if (d) return d;
+      if (Date.now() + delay > deadline) {
+        throw new CloudError('Timeout', 'Timeout', `route entry for ${destination} did not settle within ${this.policy.budgetMs} ms`, 'vpc', action);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
+  createRouteEntry(input: CreateRouteEntryInput, opts: RouteWriteOptions = {}): Promise<RouteEntry> {
+    return this.serialize(input.routeTableId, async () => {
+      const r = await this.whileBusy('CreateRouteEntry', () => this.api.call('CreateRouteEntry', {
+        RegionId: this.regionId, RouteTableId: input.routeTableId, DestinationCidrBlock: input.destinationCidrBlock,
+        NextHopType: input.nextHopType ?? 'Instance', NextHopId: input.nextHopId,
+        RouteEntryName: input.routeEntryName || undefined, Description: input.description || undefined,
+      }));
+      const id = str(r.RouteEntryId);
+      const pending: RouteEntry = {
+        routeEntryId: id, routeTableId: input.routeTableId, destinationCidrBlock: input.destinationCidrBlock,
+        nextHopType: input.nextHopType ?? 'Instance', nextHopId: input.nextHopId, routeEntryName: input.routeEntryName ?? '',
+        description: input.description ?? '', type: 'Custom', status: 'Pending',
+      };
+      if (opts.wait === false) return pending;
+      const entry = await this.waitFor(input.routeTableId, 'CreateRouteEntry', (entries) => {
+        const e = entries.find((x) => (id && x.routeEntryId === id) || (!id && x.destinationCidrBlock === input.destinationCidrBlock));
+        return e && e.status === 'Available' ? e : undefined;
+      }, id ? { routeEntryId: id } : { destinationCidrBlock: input.destinationCidrBlock });
+      return entry ?? pending;
+    });
+  }
+
+  deleteRouteEntry(input: DeleteRouteEntryInput, opts: RouteWriteOptions = {}): Promise<void> {
+    if (!input.routeEntryId && !input.destinationCidrBlock) {
+      return Promise.reject(new CloudError('InvalidParameter', 'MissingParameter', 'routeEntryId or destinationCidrBlock is required', 'vpc', 'DeleteRouteEntry'));
+    }
+    return this.serialize(input.routeTableId, async () => {
+      await this.whileBusy('DeleteRouteEntry', () => this.api.call('DeleteRouteEntry', {
+        RegionId: this.regionId, RouteTableId: input.routeTableId, RouteEntryId: input.routeEntryId,
+        DestinationCidrBlock: input.routeEntryId ? undefined : input.destinationCidrBlock,
+        NextHopId: input.routeEntryId ? undefined : input.nextHopId,
+      }));
+      if (opts.wait === false) return;
+      const filter = input.routeEntryId ? { routeEntryId: input.routeEntryId } : { destinationCidrBlock: input.destinationCidrBlock };
+      await this.waitFor(input.routeTableId, 'DeleteRouteEntry', (entries) =>
+        entries.some((x) => (input.routeEntryId ? x.routeEntryId === input.routeEntryId : x.destinationCidrBlock === input.destinationCidrBlock)) ? undefined : true, filter);
+    });
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Who may call the emulator: one configured AccessKey pair plus STS credentials minted
+ * through `POST /_sim/sts`. Both the RPC signature and the SLS signature resolve the
+ * caller's secret here.
+ */
+import type { CloudState, StsCredential } from './state.js';
+import { SimError } from './cloud.js';
+
+export interface KeyPair { accessKeyId: string; accessKeySecret: string }
+
+export interface Caller {
+  accessKeyId: string;
+  secret: string;
+  /** set when the caller used STS credentials */
+  sts?: StsCredential;
+}
+
+export class Authenticator {
+  constructor(private readonly key: KeyPair, private readonly state: () => CloudState) {}
+
+  /**
+   * Resolves an AccessKeyId (and the security token that must accompany STS keys).
+   * `flavour` picks the error codes of the protocol asking.
+   */
+  resolve(accessKeyId: string | undefined, securityToken: string | undefined, flavour: 'rpc' | 'sls', now = Date.now()): Caller {
+    if (!accessKeyId) {
+      throw flavour === 'rpc'
+        ? new SimError('MissingAccessKeyId', 'AccessKeyId is mandatory for this action.', 400)
+        : new SimError('Unauthorized', 'The Authorization header is missing or malformed.', 401);
+    }
+    if (accessKeyId === this.key.accessKeyId) return { accessKeyId, secret: this.key.accessKeySecret };
+    const sts = this.state().stsCredentials.find((c) => c.accessKeyId === accessKeyId);
+    if (!sts) {
+      throw flavour === 'rpc'
+        ? new SimError('InvalidAccessKeyId.NotFound', 'Specified access key is not found.', 404)
+        : new SimError('Unauthorized', `AccessKeyId ${accessKeyId} is not found.`, 401);
+    }
+    if (securityToken !== sts.securityToken) {
+      throw flavour === 'rpc'
+        ? new SimError('InvalidSecurityToken.MismatchWithAccessKey', 'Specified SecurityToken mismatch with the AccessKey.', 400)
+        : new SimError('Unauthorized', 'The security token does not match the AccessKeyId.', 401);
+    }
+    if (sts.expiresAt <= now) {
+      throw flavour === 'rpc'
+        ? new SimError('InvalidSecurityToken.Expired', 'Specified SecurityToken is expired.', 403)
+        : new SimError('SecurityTokenExpired', 'The security token has expired.', 401);
+    }
+    return { accessKeyId, secret: sts.accessKeySecret, sts };
+  }
+}

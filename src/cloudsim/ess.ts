@@ -1,0 +1,194 @@
+/**
+ * ESS 2014-08-28 (scaling groups, configurations, instances, capacity) and the two ECS
+ * 2014-05-26 reads the autoscaler needs (instance types, instances).
+ */
+import { SimError } from './cloud.js';
+import type { Instance, ScalingGroup } from './state.js';
+import {
+  boolParam, intParam, jsonListParam, listParam, paged, required, tagParams, tokenPaged,
+  type RpcContext, type RpcParams, type RpcService,
+} from './rpc.js';
+
+function checkRegion(p: RpcParams, ctx: RpcContext): void {
+  const r = required(p, 'RegionId');
+  if (r !== ctx.cloud.state.regionId) throw new SimError('InvalidRegionId.NotFound', `The specified RegionId ${r} does not exist.`, 404);
+}
+
+function group(ctx: RpcContext, id: string): ScalingGroup {
+  const g = ctx.cloud.state.scalingGroups.find((x) => x.scalingGroupId === id);
+  if (!g) throw new SimError('InvalidScalingGroupId.NotFound', `The specified scaling group ${id} does not exist.`, 404);
+  return g;
+}
+
+function groupView(g: ScalingGroup, ctx: RpcContext): Record<string, unknown> {
+  const members = ctx.cloud.groupInstances(g.scalingGroupId);
+  const count = (s: string) => members.filter((i) => i.lifecycleState === s).length;
+  return {
+    ScalingGroupId: g.scalingGroupId, ScalingGroupName: g.scalingGroupName, RegionId: g.regionId,
+    MinSize: g.minSize, MaxSize: g.maxSize, DesiredCapacity: g.desiredCapacity,
+    ActiveCapacity: count('InService'), PendingCapacity: count('Pending'), RemovingCapacity: count('Removing'),
+    TotalCapacity: members.length, LifecycleState: g.lifecycleState, ActiveScalingConfigurationId: g.activeScalingConfigurationId,
+    VpcId: g.vpcId, VSwitchId: g.vSwitchIds[0] ?? '', VSwitchIds: { VSwitchId: g.vSwitchIds },
+    CreationTime: g.creationTime, MultiAZPolicy: 'BALANCE', RemovalPolicies: { RemovalPolicy: ['OldestScalingConfiguration', 'NewestInstance'] },
+    Tags: { Tag: g.tags.map((t) => ({ TagKey: t.key, TagValue: t.value, Key: t.key, Value: t.value })) },
+  };
+}
+
+function scalingInstanceView(i: Instance): Record<string, unknown> {
+  return {
+    InstanceId: i.instanceId, ScalingGroupId: i.scalingGroupId, ScalingConfigurationId: i.scalingConfigurationId,
+    HealthStatus: 'Healthy', LifecycleState: i.lifecycleState, CreationType: i.creationType, CreationTime: i.creationTime,
+    ZoneId: i.zoneId, LaunchTemplateId: '', WeightedCapacity: 1, Entrusted: false,
+  };
+}
+
+function setCapacity(g: ScalingGroup, desired: number, ctx: RpcContext): void {
+  if (desired < g.minSize || desired > g.maxSize) {
+    throw new SimError('InvalidParameter.DesiredCapacity', `DesiredCapacity ${desired} must be between MinSize ${g.minSize} and MaxSize ${g.maxSize}.`, 400);
+  }
+  g.desiredCapacity = desired;
+  ctx.cloud.reconcileGroup(g, ctx.now);
+}
+
+export const essService: RpcService = {
+  service: 'ess',
+  version: '2014-08-28',
+  handlers: {
+    DescribeScalingGroups(p, ctx) {
+      checkRegion(p, ctx);
+      const ids = [...listParam(p, 'ScalingGroupId'), ...(jsonListParam(p, 'ScalingGroupIds') ?? [])];
+      const names = [...listParam(p, 'ScalingGroupName'), ...(p.ScalingGroupName ? [p.ScalingGroupName] : [])];
+      const tags = tagParams(p);
+      const groups = ctx.cloud.state.scalingGroups.filter((g) =>
+        (ids.length === 0 || ids.includes(g.scalingGroupId)) && (names.length === 0 || names.includes(g.scalingGroupName))
+        && tags.every((t) => g.tags.some((x) => x.key === t.key && (!t.value || x.value === t.value))));
+      const pg = paged(groups, p, 50);
+      return { TotalCount: pg.totalCount, PageNumber: pg.pageNumber, PageSize: pg.pageSize, ScalingGroups: { ScalingGroup: pg.page.map((g) => groupView(g, ctx)) } };
+    },
+
+    DescribeScalingConfigurations(p, ctx) {
+      checkRegion(p, ctx);
+      const ids = listParam(p, 'ScalingConfigurationId');
+      if (p.ScalingGroupId) group(ctx, p.ScalingGroupId);
+      const cfgs = ctx.cloud.state.scalingConfigurations.filter((c) =>
+        (!p.ScalingGroupId || c.scalingGroupId === p.ScalingGroupId) && (ids.length === 0 || ids.includes(c.scalingConfigurationId)));
+      const pg = paged(cfgs, p, 50);
+      return {
+        TotalCount: pg.totalCount, PageNumber: pg.pageNumber, PageSize: pg.pageSize,
+        ScalingConfigurations: { ScalingConfiguration: pg.page.map((c) => ({
+          ScalingConfigurationId: c.scalingConfigurationId, ScalingConfigurationName: c.scalingConfigurationName,
+          ScalingGroupId: c.scalingGroupId, InstanceType: c.instanceType, InstanceTypes: { InstanceType: [c.instanceType] },
+          ImageId: c.imageId, UserData: c.userData, LifecycleState: c.lifecycleState, CreationTime: c.creationTime,
+          Tags: { Tag: c.tags.map((t) => ({ Key: t.key, Value: t.value })) },
+        })) },
+      };
+    },
+
+    DescribeScalingInstances(p, ctx) {
+      checkRegion(p, ctx);
+      if (p.ScalingGroupId) group(ctx, p.ScalingGroupId);
+      const ids = listParam(p, 'InstanceId');
+      const members = ctx.cloud.state.instances.filter((i) => i.scalingGroupId
+        && (!p.ScalingGroupId || i.scalingGroupId === p.ScalingGroupId)
+        && (ids.length === 0 || ids.includes(i.instanceId))
+        && (!p.LifecycleState || i.lifecycleState === p.LifecycleState)
+        && (!p.CreationType || i.creationType === p.CreationType));
+      const pg = paged(members, p, 50);
+      return {
+        TotalCount: pg.totalCount, PageNumber: pg.pageNumber, PageSize: pg.pageSize,
+        ScalingInstances: { ScalingInstance: pg.page.map(scalingInstanceView) },
+      };
+    },
+
+    ModifyScalingGroup(p, ctx) {
+      const g = group(ctx, required(p, 'ScalingGroupId'));
+      const min = intParam(p, 'MinSize', g.minSize)!;
+      const max = intParam(p, 'MaxSize', g.maxSize)!;
+      if (min < 0 || max < min || max > 2000) throw new SimError('InvalidParameter', `MinSize ${min} and MaxSize ${max} are not valid.`, 400);
+      const desired = intParam(p, 'DesiredCapacity', Math.min(Math.max(g.desiredCapacity, min), max))!;
+      if (p.ScalingGroupName) g.scalingGroupName = p.ScalingGroupName;
+      if (p.ActiveScalingConfigurationId) {
+        if (!ctx.cloud.state.scalingConfigurations.some((c) => c.scalingConfigurationId === p.ActiveScalingConfigurationId && c.scalingGroupId === g.scalingGroupId)) {
+          throw new SimError('InvalidScalingConfigurationId.NotFound', 'The specified scaling configuration does not exist.', 404);
+        }
+        g.activeScalingConfigurationId = p.ActiveScalingConfigurationId;
+      }
+      g.minSize = min;
+      g.maxSize = max;
+      setCapacity(g, desired, ctx);
+      return {};
+    },
+
+    /** Newer ESS action for the same thing; kept for callers that use it. */
+    SetGroupDesiredCapacity(p, ctx) {
+      const g = group(ctx, required(p, 'ScalingGroupId'));
+      setCapacity(g, intParam(p, 'DesiredCapacity')!, ctx);
+      return {};
+    },
+
+    RemoveInstances(p, ctx) {
+      const g = group(ctx, required(p, 'ScalingGroupId'));
+      const ids = listParam(p, 'InstanceId');
+      if (ids.length === 0) throw new SimError('MissingParameter', 'The input parameter "InstanceId" that is mandatory for processing this request is not supplied.', 400);
+      if (ids.length > 20) throw new SimError('InvalidParameter', 'At most 20 instances can be removed in one call.', 400);
+      const members = ctx.cloud.groupInstances(g.scalingGroupId);
+      const victims = ids.map((id) => {
+        const i = members.find((m) => m.instanceId === id);
+        if (!i) throw new SimError('InvalidInstanceId.NotFound', `The specified instance ${id} is not in the scaling group.`, 404);
+        if (i.lifecycleState !== 'InService') throw new SimError('IncorrectInstanceStatus', `The instance ${id} is ${i.lifecycleState}; only InService instances can be removed.`, 400);
+        return i;
+      });
+      const decrease = boolParam(p, 'DecreaseDesiredCapacity', true);
+      if (members.length - victims.length < g.minSize) {
+        throw new SimError('IncorrectCapacity.MinSize', 'To remove the instances, the total capacity will be lesser than the MinSize.', 400);
+      }
+      for (const v of victims) ctx.cloud.release(v, ctx.now);
+      if (decrease) g.desiredCapacity = Math.max(g.minSize, g.desiredCapacity - victims.length);
+      ctx.cloud.reconcileGroup(g, ctx.now);
+      return { ScalingActivityId: `asa-${ctx.now.toString(36)}` };
+    },
+  },
+};
+
+export const ecsService: RpcService = {
+  service: 'ecs',
+  version: '2014-05-26',
+  handlers: {
+    DescribeInstanceTypes(p, ctx) {
+      const ids = listParam(p, 'InstanceTypes');
+      const types = ctx.cloud.state.instanceTypes.filter((t) =>
+        (ids.length === 0 || ids.includes(t.instanceTypeId)) && (!p.InstanceTypeFamily || t.instanceTypeFamily === p.InstanceTypeFamily));
+      const pg = tokenPaged(types, p, 1600, 100, 'MaxResults');
+      return {
+        NextToken: pg.nextToken,
+        InstanceTypes: { InstanceType: pg.page.map((t) => ({
+          InstanceTypeId: t.instanceTypeId, InstanceTypeFamily: t.instanceTypeFamily, CpuCoreCount: t.cpuCoreCount,
+          MemorySize: t.memorySize, GPUAmount: t.gpuAmount, GPUSpec: t.gpuSpec, EniQuantity: 4, LocalStorageCategory: '',
+        })) },
+      };
+    },
+
+    DescribeInstances(p, ctx) {
+      checkRegion(p, ctx);
+      const ids = jsonListParam(p, 'InstanceIds');
+      if (ids && ids.length > 100) throw new SimError('InvalidParameter', 'InstanceIds accepts at most 100 ids.', 400);
+      const tags = tagParams(p);
+      const list = ctx.cloud.state.instances.filter((i) =>
+        (!ids || ids.includes(i.instanceId)) && (!p.VpcId || i.vpcId === p.VpcId) && (!p.ZoneId || i.zoneId === p.ZoneId)
+        && (!p.Status || i.status === p.Status) && (!p.InstanceType || i.instanceType === p.InstanceType)
+        && tags.every((t) => i.tags.some((x) => x.key === t.key && (!t.value || x.value === t.value))));
+      const view = (i: Instance) => ({
+        InstanceId: i.instanceId, InstanceName: i.instanceName, HostName: i.hostName, InstanceType: i.instanceType,
+        RegionId: i.regionId, ZoneId: i.zoneId, Status: i.status, CreationTime: i.creationTime,
+        VpcAttributes: { VpcId: i.vpcId, VSwitchId: i.vSwitchId, PrivateIpAddress: { IpAddress: [i.privateIpAddress] } },
+        Tags: { Tag: i.tags.map((t) => ({ TagKey: t.key, TagValue: t.value })) },
+      });
+      if (p.MaxResults !== undefined || p.NextToken) {
+        const pg = tokenPaged(list, p, 100, 10, 'MaxResults');
+        return { NextToken: pg.nextToken, Instances: { Instance: pg.page.map(view) } };
+      }
+      const pg = paged(list, p, 100);
+      return { TotalCount: pg.totalCount, PageNumber: pg.pageNumber, PageSize: pg.pageSize, Instances: { Instance: pg.page.map(view) } };
+    },
+  },
+};

@@ -1,0 +1,89 @@
+/**
+ * Fault injection and call accounting. A fault targets one API action (e.g.
+ * `CreateRouteEntry`, `CreateConfig`) or a whole service (`vpc`, `ess`, `ecs`, `cr`,
+ * `sls`, `registry`); the most specific matching rule wins. Rates are probabilities in
+ * [0, 1]; the `*Count` fields fail exactly the next N calls, for deterministic tests.
+ */
+import { SimError } from './cloud.js';
+
+export type Service = 'vpc' | 'ess' | 'ecs' | 'cr' | 'sls' | 'registry';
+export const services: Service[] = ['vpc', 'ess', 'ecs', 'cr', 'sls', 'registry'];
+
+export interface FaultRule {
+  action?: string;
+  service?: Service;
+  /** probability of an internal error (RPC 500 `InternalError`, SLS 500 `InternalServerError`) */
+  errorRate?: number;
+  /** probability of throttling (RPC 400 `Throttling.User`, SLS 429 `ExceedQuota`) */
+  throttleRate?: number;
+  /** fail the next N calls with an internal error */
+  errorCount?: number;
+  /** throttle the next N calls */
+  throttleCount?: number;
+  /** added latency per call */
+  latencyMs?: number;
+  /** the service answers 503 until this time (epoch ms or ISO date) */
+  outageUntil?: number | string;
+}
+
+export type FaultOutcome = { kind: 'ok' } | { kind: 'throttle' } | { kind: 'error' } | { kind: 'outage' };
+
+export class Faults {
+  private rules: FaultRule[] = [];
+  private calls = new Map<string, number>();
+
+  list(): FaultRule[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
+  /** Adds rules, replacing an existing rule with the same target. */
+  set(input: FaultRule | FaultRule[]): void {
+    for (const r of Array.isArray(input) ? input : [input]) {
+      if (!r || typeof r !== 'object') throw new SimError('InvalidParameter', 'a fault rule must be an object', 400);
+      if (!r.action && !r.service) throw new SimError('InvalidParameter', 'a fault rule needs "action" or "service"', 400);
+      if (r.service && !services.includes(r.service)) throw new SimError('InvalidParameter', `unknown service "${r.service}" (one of ${services.join(', ')})`, 400);
+      for (const k of ['errorRate', 'throttleRate'] as const) {
+        const v = r[k];
+        if (v !== undefined && (typeof v !== 'number' || v < 0 || v > 1)) throw new SimError('InvalidParameter', `${k} must be a number in [0, 1]`, 400);
+      }
+      this.rules = this.rules.filter((x) => !(x.action === r.action && x.service === r.service));
+      this.rules.push({ ...r });
+    }
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  private rule(service: Service, action: string): FaultRule | undefined {
+    return this.rules.find((r) => r.action === action && (!r.service || r.service === service))
+      ?? this.rules.find((r) => !r.action && r.service === service);
+  }
+
+  /** Counts the call and decides its fate; waits the injected latency first. */
+  async apply(service: Service, action: string, now = Date.now()): Promise<FaultOutcome> {
+    this.calls.set(action, (this.calls.get(action) ?? 0) + 1);
+    this.calls.set(`${service}:*`, (this.calls.get(`${service}:*`) ?? 0) + 1);
+    const r = this.rule(service, action);
+    if (!r) return { kind: 'ok' };
+    if (r.latencyMs && r.latencyMs > 0) await new Promise((res) => setTimeout(res, r.latencyMs));
+    if (r.outageUntil !== undefined) {
+      const until = typeof r.outageUntil === 'number' ? r.outageUntil : Date.parse(r.outageUntil);
+      if (until > now) return { kind: 'outage' };
+    }
+    if (r.throttleCount && r.throttleCount > 0) { r.throttleCount--; return { kind: 'throttle' }; }
+    if (r.errorCount && r.errorCount > 0) { r.errorCount--; return { kind: 'error' }; }
+    if (r.throttleRate && Math.random() < r.throttleRate) return { kind: 'throttle' };
+    if (r.errorRate && Math.random() < r.errorRate) return { kind: 'error' };
+    return { kind: 'ok' };
+  }
+
+  /** Calls per action, plus `<service>:*` totals. */
+  counts(): Record<string, number> {
+    return Object.fromEntries([...this.calls.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  resetCounts(): void {
+    this.calls.clear();
+  }
+}

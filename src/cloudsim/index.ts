@@ -1,0 +1,8 @@
+// The Alibaba Cloud emulator: VPC, ESS/ECS, Container Registry (+ a Docker Registry v2
+// endpoint) and SLS behind one HTTP port, speaking the real wire protocols.
+export { startCloudSim, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET } from './server.js';
+export type { CloudSim, CloudSimOptions } from './server.js';
+export type { InstanceEvent, InstanceEventType, CloudTimings } from './cloud.js';
+export type { FaultRule, Service } from './faults.js';
+export { defaultCloud, encodeUserData, decodeUserData, defaultInstanceTypes } from './state.js';
+export type * from './state.js';

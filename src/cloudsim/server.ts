@@ -1,0 +1,272 @@
+/**
+ * The emulator's HTTP server: one port, requests dispatched by Host and path —
+ *   /_sim/...                         inspection and fault API (no auth; bind to loopback)
+ *   Host `<project>.<slsSuffix>`      SLS (Host `<slsSuffix>` for project-less calls)
+ *   /v2/..., /auth                    Docker Registry v2 + its token endpoint
+ *   / with Action & Version           RPC APIs (VPC, ESS, ECS, CR)
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EventEmitter } from 'node:events';
+import jsonpatch from 'fast-json-patch';
+import { Authenticator } from './auth.js';
+import { Cloud, SimError, type CloudTimings, type InstanceEvent } from './cloud.js';
+import { crService } from './cr.js';
+import { ecsService, essService } from './ess.js';
+import { Faults, type FaultRule } from './faults.js';
+import { StateWriter, loadState } from './persist.js';
+import { REGISTRY_TOKEN_PATH, createRegistryHandler } from './registry.js';
+import { createRpcHandler } from './rpc.js';
+import { createSlsHandler, slsHostProject } from './sls.js';
+import { defaultCloud, newId, randomToken, type CloudState, type DefaultCloudOptions, type RegistryRepository } from './state.js';
+import { vpcService } from './vpc.js';
+
+export interface CloudSimOptions {
+  /** TCP port (default 0 = any free port) */
+  port?: number;
+  /** listen address (default 127.0.0.1) */
+  host?: string;
+  /** the one AccessKey pair the emulator accepts (default `LTAI5tKubeloopSimulator` / `kubeloop-simulator-secret`) */
+  accessKeyId?: string;
+  accessKeySecret?: string;
+  /** region of the default cloud (default cn-hangzhou); ignored when `state` or a state file provides one */
+  regionId?: string;
+  /** persist state here (loaded at start when it exists) */
+  stateFile?: string;
+  /** debounce of state file writes (default 200 ms) */
+  persistDebounceMs?: number;
+  /** shape of the default cloud */
+  cloud?: DefaultCloudOptions;
+  /** a complete initial state (wins over `cloud`, loses to an existing state file) */
+  state?: CloudState;
+  /** edit the initial state before the server starts */
+  customize?: (state: CloudState) => void;
+  timings?: Partial<CloudTimings>;
+  /** Host suffix that selects SLS (default `sls.kubeloop.local`) */
+  slsSuffix?: string;
+  /** refuse route entries whose next hop is not an emulated instance (default false: simulated nodes may be static) */
+  validateNextHop?: boolean;
+}
+
+export interface CloudSim {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  port: number;
+  accessKeyId: string;
+  accessKeySecret: string;
+  regionId: string;
+  /** SLS endpoint for the SDK: `<slsSuffix>:PORT` (resolve the suffix to 127.0.0.1) */
+  slsEndpoint: string;
+  /** live state (mutations are visible to API callers at once) */
+  readonly state: CloudState;
+  /** 'instance' events ({@link InstanceEvent}) and 'changed' */
+  events: EventEmitter;
+  faults: Faults;
+  /** mints STS credentials accepted until `durationMs` from now */
+  issueStsToken(durationMs: number): { accessKeyId: string; accessKeySecret: string; securityToken: string; expiration: string };
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_ACCESS_KEY_ID = 'LTAI5tKubeloopSimulator';
+export const DEFAULT_ACCESS_KEY_SECRET = 'kubeloop-simulator-secret';
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return undefined;
+  try { return JSON.parse(text); } catch { throw new SimError('InvalidJSON', 'the body is not valid JSON', 400); }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, null, 2);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSim> {
+  const accessKeyId = opts.accessKeyId ?? DEFAULT_ACCESS_KEY_ID;
+  const accessKeySecret = opts.accessKeySecret ?? DEFAULT_ACCESS_KEY_SECRET;
+  const slsSuffix = (opts.slsSuffix ?? 'sls.kubeloop.local').toLowerCase();
+  const loaded = opts.stateFile ? loadState(opts.stateFile) : undefined;
+  const initial = loaded ?? opts.state ?? defaultCloud({ regionId: opts.regionId, ...opts.cloud });
+  if (!loaded) opts.customize?.(initial);
+  const cloud = new Cloud(initial, {
+    bootDelayMs: 500, routeSettleMs: 50, registryTokenLifetimeMs: 3_600_000, registryBearerLifetimeMs: 300_000, ...opts.timings,
+  });
+  const faults = new Faults();
+  const auth = new Authenticator({ accessKeyId, accessKeySecret }, () => cloud.state);
+  let port = 0;
+  const writer = opts.stateFile ? new StateWriter(opts.stateFile, () => cloud.state, opts.persistDebounceMs ?? 200) : undefined;
+  if (writer) cloud.events.on('changed', () => writer.schedule());
+
+  const rpc = createRpcHandler({
+    cloud, auth, faults, services: [vpcService, essService, ecsService, crService], port: () => port,
+    options: { validateNextHop: opts.validateNextHop ?? false },
+  });
+  const sls = createSlsHandler({ cloud, auth, faults, suffix: slsSuffix });
+  const registry = createRegistryHandler({ cloud, faults, port: () => port, regionId: () => cloud.state.regionId });
+  const streams = new Set<ServerResponse>();
+
+  const issueStsToken = (durationMs: number) => {
+    const cred = { accessKeyId: `STS.${newId('k').slice(2)}`, accessKeySecret: randomToken(24), securityToken: `CAIS${randomToken(48)}`, expiresAt: Date.now() + durationMs };
+    cloud.state.stsCredentials = cloud.state.stsCredentials.filter((c) => c.expiresAt > Date.now());
+    cloud.state.stsCredentials.push(cred);
+    cloud.changed();
+    return { accessKeyId: cred.accessKeyId, accessKeySecret: cred.accessKeySecret, securityToken: cred.securityToken, expiration: new Date(cred.expiresAt).toISOString() };
+  };
+
+  async function simApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = req.method ?? 'GET';
+    const path = url.pathname.replace(/\/+$/, '');
+    const st = cloud.state;
+    if (path === '/_sim/healthz') return sendJson(res, 200, { ok: true });
+    if (path === '/_sim/state') {
+      if (method === 'GET') { cloud.tick(); return sendJson(res, 200, st); }
+      if (method === 'PUT') {
+        const next = await readJson(req) as CloudState;
+        if (!next || !Array.isArray(next.routeTables) || !Array.isArray(next.instances)) throw new SimError('InvalidState', 'not a cloudsim state document', 400);
+        cloud.state = next;
+        cloud.changed();
+        cloud.tick();
+        return sendJson(res, 200, cloud.state);
+      }
+      if (method === 'PATCH') {
+        // RFC 6902 JSON Patch against the state document, e.g.
+        // [{"op":"remove","path":"/routeTables/0/entries/1"}]
+        const ops = await readJson(req);
+        if (!Array.isArray(ops)) throw new SimError('InvalidPatch', 'the body must be a JSON Patch (a list of operations)', 400);
+        const copy = structuredClone(st);
+        try {
+          jsonpatch.applyPatch(copy, ops as jsonpatch.Operation[], true, true);
+        } catch (err) {
+          throw new SimError('InvalidPatch', (err as Error).message, 422);
+        }
+        cloud.state = copy;
+        cloud.changed();
+        cloud.tick();
+        return sendJson(res, 200, cloud.state);
+      }
+    }
+    if (path === '/_sim/faults') {
+      if (method === 'GET') return sendJson(res, 200, { faults: faults.list() });
+      if (method === 'POST') { faults.set(await readJson(req) as FaultRule | FaultRule[]); return sendJson(res, 200, { faults: faults.list() }); }
+      if (method === 'DELETE') { faults.clear(); return sendJson(res, 200, { faults: [] }); }
+    }
+    if (path === '/_sim/calls') {
+      if (method === 'GET') return sendJson(res, 200, { calls: faults.counts() });
+      if (method === 'DELETE') { faults.resetCounts(); return sendJson(res, 200, { calls: {} }); }
+    }
+    if (path === '/_sim/sts' && method === 'POST') {
+      const body = (await readJson(req) ?? {}) as { durationSeconds?: number; durationMs?: number };
+      const ms = body.durationMs ?? (body.durationSeconds ?? 3600) * 1000;
+      if (!(ms > 0)) throw new SimError('InvalidParameter', 'durationSeconds must be positive', 400);
+      return sendJson(res, 200, issueStsToken(ms));
+    }
+    // Convenience mutations (the same can be done with PATCH /_sim/state).
+    let m = /^\/_sim\/route-entries\/([^/]+)$/.exec(path);
+    if (m && method === 'DELETE') {
+      for (const t of st.routeTables) {
+        const before = t.entries.length;
+        t.entries = t.entries.filter((e) => e.routeEntryId !== m![1]);
+        if (t.entries.length !== before) { cloud.changed(); return sendJson(res, 200, { deleted: m[1] }); }
+      }
+      throw new SimError('NotFound', `route entry ${m[1]} not found`, 404);
+    }
+    m = /^\/_sim\/sls\/([^/]+)\/configs\/([^/]+)$/.exec(path);
+    if (m && (method === 'PATCH' || method === 'PUT')) {
+      const cfg = st.slsProjects.find((p) => p.projectName === m![1])?.configs.find((c) => c.configName === m![2]);
+      if (!cfg) throw new SimError('NotFound', `config ${m[1]}/${m[2]} not found`, 404);
+      const body = await readJson(req) as Record<string, unknown>;
+      if (!body || typeof body !== 'object') throw new SimError('InvalidParameter', 'the body must be an object', 400);
+      if (method === 'PUT') Object.assign(cfg, body);
+      else for (const [k, v] of Object.entries(body)) {
+        const cur = (cfg as unknown as Record<string, unknown>)[k];
+        (cfg as unknown as Record<string, unknown>)[k] = cur && typeof cur === 'object' && v && typeof v === 'object' && !Array.isArray(v) ? { ...cur, ...v } : v;
+      }
+      cfg.lastModifyTime = Math.floor(Date.now() / 1000);
+      cloud.changed();
+      return sendJson(res, 200, cfg);
+    }
+    m = /^\/_sim\/registries\/([^/]+)\/repositories$/.exec(path);
+    if (m && method === 'POST') {
+      const reg = st.registries.find((r) => r.instanceId === m![1] || r.instanceName === m![1]);
+      if (!reg) throw new SimError('NotFound', `registry ${m[1]} not found`, 404);
+      const repo = await readJson(req) as RegistryRepository;
+      if (!repo?.namespace || !repo?.name || typeof repo.tags !== 'object') throw new SimError('InvalidParameter', 'a repository needs namespace, name and tags', 400);
+      reg.repositories = reg.repositories.filter((r) => !(r.namespace === repo.namespace && r.name === repo.name));
+      reg.repositories.push(repo);
+      cloud.changed();
+      return sendJson(res, 200, repo);
+    }
+    if (path === '/_sim/events' && method === 'GET') {
+      // NDJSON stream of instance lifecycle events; current instances first unless ?initial=false
+      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+      res.flushHeaders();
+      if (url.searchParams.get('initial') !== 'false') {
+        for (const i of st.instances) res.write(JSON.stringify(cloud.instanceEvent(i.status === 'Running' ? 'Active' : 'Pending', i)) + '\n');
+      }
+      const onEvent = (e: InstanceEvent) => res.write(JSON.stringify(e) + '\n');
+      cloud.events.on('instance', onEvent);
+      streams.add(res);
+      res.on('close', () => { cloud.events.off('instance', onEvent); streams.delete(res); });
+      return;
+    }
+    throw new SimError('NotFound', `${method} ${path} is not part of the /_sim API`, 404);
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://cloudsim.invalid');
+    const host = req.headers.host ?? '';
+    const run = async () => {
+      if (url.pathname.startsWith('/_sim/')) return simApi(req, res, url);
+      const project = slsHostProject(host, slsSuffix);
+      if (project !== undefined) return sls(req, res, url, project);
+      if (url.pathname === '/v2' || url.pathname.startsWith('/v2/') || url.pathname === REGISTRY_TOKEN_PATH) return registry(req, res, url);
+      if (url.pathname === '/') return rpc(req, res, url);
+      throw new SimError('NotFound', `nothing is served at ${url.pathname}`, 404);
+    };
+    run().catch((err: unknown) => {
+      const e = err instanceof SimError ? err : new SimError('InternalError', (err as Error).message, 500);
+      if (!res.headersSent) sendJson(res, e.status, { Code: e.code, Message: e.message });
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => { server.off('error', reject); resolve(); });
+  });
+  port = (server.address() as AddressInfo).port;
+
+  // Bring groups to their desired capacity and resume transitions of a loaded state.
+  for (const g of cloud.state.scalingGroups) {
+    if (cloud.groupInstances(g.scalingGroupId).length !== g.desiredCapacity) cloud.reconcileGroup(g);
+  }
+  cloud.tick();
+  writer?.schedule();
+
+  const hostForUrl = opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : '127.0.0.1';
+  let stopped = false;
+  return {
+    url: `http://${hostForUrl}:${port}`,
+    port,
+    accessKeyId,
+    accessKeySecret,
+    get regionId() { return cloud.state.regionId; },
+    slsEndpoint: `${slsSuffix}:${port}`,
+    get state() { return cloud.state; },
+    events: cloud.events,
+    faults,
+    issueStsToken,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      cloud.stop();
+      for (const s of streams) s.end();
+      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+      writer?.flush();
+    },
+  };
+}

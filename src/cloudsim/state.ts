@@ -1,0 +1,378 @@
+/**
+ * The emulated cloud's state: plain JSON so it can be served by `GET /_sim/state`,
+ * edited by `PATCH /_sim/state` and written to the `--state` file as is.
+ * Field names follow the cloud's own vocabulary (camelCased) so a reader who knows
+ * the console recognises them.
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface Tag { key: string; value: string }
+
+export interface Vpc {
+  vpcId: string;
+  vpcName: string;
+  cidrBlock: string;
+  vRouterId: string;
+  regionId: string;
+  status: 'Available';
+}
+
+export interface RouteEntry {
+  routeEntryId: string;
+  routeTableId: string;
+  destinationCidrBlock: string;
+  /** `Instance` for ECS next hops (what the route controller uses). */
+  nextHopType: string;
+  nextHopId: string;
+  routeEntryName: string;
+  description: string;
+  /** `System` entries (the VPC's own CIDRs) cannot be deleted. */
+  type: 'Custom' | 'System';
+  status: 'Pending' | 'Available' | 'Deleting';
+  /** epoch ms when a Pending entry becomes Available (or a Deleting one disappears). */
+  settlesAt?: number;
+  creationTime: string;
+}
+
+export interface RouteTable {
+  routeTableId: string;
+  routeTableName: string;
+  vpcId: string;
+  vRouterId: string;
+  routeTableType: 'System' | 'Custom';
+  entries: RouteEntry[];
+}
+
+export interface InstanceType {
+  instanceTypeId: string;
+  instanceTypeFamily: string;
+  cpuCoreCount: number;
+  /** GiB, as the ECS API reports it. */
+  memorySize: number;
+  gpuAmount: number;
+  gpuSpec: string;
+}
+
+export interface ScalingGroup {
+  scalingGroupId: string;
+  scalingGroupName: string;
+  regionId: string;
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  activeScalingConfigurationId: string;
+  vpcId: string;
+  vSwitchIds: string[];
+  /** zone of each vSwitch, in the same order (instances are spread round-robin). */
+  zoneIds: string[];
+  tags: Tag[];
+  lifecycleState: 'Active' | 'Inactive';
+  creationTime: string;
+}
+
+export interface ScalingConfiguration {
+  scalingConfigurationId: string;
+  scalingConfigurationName: string;
+  scalingGroupId: string;
+  instanceType: string;
+  imageId: string;
+  /** base64, as ESS stores it; see docs/cloud.md for the node label/taint encoding. */
+  userData: string;
+  tags: Tag[];
+  lifecycleState: 'Active' | 'Inactive';
+  creationTime: string;
+}
+
+export interface Instance {
+  instanceId: string;
+  instanceName: string;
+  hostName: string;
+  instanceType: string;
+  regionId: string;
+  zoneId: string;
+  vpcId: string;
+  vSwitchId: string;
+  privateIpAddress: string;
+  /** ECS status. */
+  status: 'Pending' | 'Starting' | 'Running' | 'Stopping' | 'Stopped';
+  creationTime: string;
+  tags: Tag[];
+  /** epoch ms at which a Pending instance finishes booting. */
+  bootsAt?: number;
+  // ESS membership (absent for instances outside any group)
+  scalingGroupId?: string;
+  scalingConfigurationId?: string;
+  /** ESS lifecycle state. */
+  lifecycleState?: 'Pending' | 'InService' | 'Removing';
+  creationType?: 'AutoCreated' | 'Attached';
+}
+
+export interface RegistryRepository {
+  namespace: string;
+  name: string;
+  /** readable without credentials */
+  public?: boolean;
+  /** tag -> free-form image config (used to build a deterministic manifest) */
+  tags: Record<string, { architecture?: string; os?: string; labels?: Record<string, string> }>;
+}
+
+export interface RegistryInstance {
+  instanceId: string;
+  instanceName: string;
+  regionId: string;
+  instanceStatus: 'RUNNING';
+  instanceSpecification: string;
+  /** Registry domains; `{port}` is replaced by the emulator's port when served. */
+  domains: string[];
+  vpcDomains: string[];
+  repositories: RegistryRepository[];
+  createTime: number;
+}
+
+export interface RegistryCredential {
+  instanceId: string;
+  username: string;
+  password: string;
+  expiresAt: number;
+}
+
+export interface RegistryBearer {
+  token: string;
+  instanceId: string;
+  /** repository full names (`ns/name`) this token may pull */
+  pull: string[];
+  expiresAt: number;
+}
+
+export interface LogStore {
+  logstoreName: string;
+  ttl: number;
+  shardCount: number;
+  autoSplit: boolean;
+  maxSplitShard: number;
+  mode: string;
+  appendMeta: boolean;
+  enableTracking: boolean;
+  telemetryType: string;
+  hotTtl?: number;
+  createTime: number;
+  lastModifyTime: number;
+  /** index config as the API carries it (snake_case keys kept), or absent */
+  index?: Record<string, unknown>;
+}
+
+export interface LogtailConfigState {
+  configName: string;
+  inputType: string;
+  inputDetail: Record<string, unknown>;
+  outputType: string;
+  outputDetail: { logstoreName?: string; endpoint?: string; region?: string; telemetryType?: string };
+  logSample?: string;
+  createTime: number;
+  lastModifyTime: number;
+}
+
+export interface MachineGroupState {
+  groupName: string;
+  groupType: string;
+  machineIdentifyType: string;
+  machineList: string[];
+  groupAttribute: { externalName?: string; groupTopic?: string };
+  createTime: number;
+  lastModifyTime: number;
+  /** names of the logtail configs applied to this group */
+  configs: string[];
+}
+
+export interface SlsProject {
+  projectName: string;
+  description: string;
+  region: string;
+  status: 'Normal';
+  createTime: number;
+  lastModifyTime: number;
+  logstores: LogStore[];
+  configs: LogtailConfigState[];
+  machineGroups: MachineGroupState[];
+}
+
+export interface SlsTag { resourceType: string; resourceId: string; key: string; value: string }
+
+export interface StsCredential {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken: string;
+  expiresAt: number;
+}
+
+export interface CloudState {
+  regionId: string;
+  vpcs: Vpc[];
+  routeTables: RouteTable[];
+  instanceTypes: InstanceType[];
+  scalingGroups: ScalingGroup[];
+  scalingConfigurations: ScalingConfiguration[];
+  instances: Instance[];
+  registries: RegistryInstance[];
+  registryCredentials: RegistryCredential[];
+  registryBearers: RegistryBearer[];
+  slsProjects: SlsProject[];
+  slsTags: SlsTag[];
+  stsCredentials: StsCredential[];
+  /** next host number for private IPs per vSwitch CIDR */
+  ipSeq: number;
+}
+
+const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** An id shaped like the cloud's (`vtb-bp1...`): a prefix and 20 lowercase alphanumerics. */
+export function newId(prefix: string): string {
+  const bytes = randomBytes(20);
+  let s = '';
+  for (const b of bytes) s += alphabet[b % alphabet.length];
+  return `${prefix}-${s}`;
+}
+
+export function randomToken(bytes = 24): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export function isoNow(now = Date.now()): string {
+  return new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Options for the default small cloud; every field is optional. */
+export interface DefaultCloudOptions {
+  regionId?: string;
+  /** VPC CIDR (default 192.168.0.0/16) */
+  vpcCidr?: string;
+  /** number of route tables in the VPC (default 1) */
+  routeTables?: number;
+  /** default ESS group bounds (default min 1 / max 10, desired = min) */
+  groupMinSize?: number;
+  groupMaxSize?: number;
+  /** instance type of the default scaling configuration (default ecs.g7.xlarge) */
+  groupInstanceType?: string;
+  /** node labels and taints written into the default scaling configuration's user data */
+  groupNodeLabels?: Record<string, string>;
+  groupNodeTaints?: Array<{ key: string; value?: string; effect: string }>;
+  /** repositories of the default registry instance (default one private `kubeloop/app:latest`) */
+  repositories?: RegistryRepository[];
+  /** name of the default SLS project (default `k8s-log-kubeloop`) */
+  slsProject?: string;
+}
+
+export const defaultInstanceTypes: InstanceType[] = [
+  { instanceTypeId: 'ecs.g7.large', instanceTypeFamily: 'ecs.g7', cpuCoreCount: 2, memorySize: 8, gpuAmount: 0, gpuSpec: '' },
+  { instanceTypeId: 'ecs.g7.xlarge', instanceTypeFamily: 'ecs.g7', cpuCoreCount: 4, memorySize: 16, gpuAmount: 0, gpuSpec: '' },
+  { instanceTypeId: 'ecs.g7.2xlarge', instanceTypeFamily: 'ecs.g7', cpuCoreCount: 8, memorySize: 32, gpuAmount: 0, gpuSpec: '' },
+  { instanceTypeId: 'ecs.c7.xlarge', instanceTypeFamily: 'ecs.c7', cpuCoreCount: 4, memorySize: 8, gpuAmount: 0, gpuSpec: '' },
+  { instanceTypeId: 'ecs.r7.xlarge', instanceTypeFamily: 'ecs.r7', cpuCoreCount: 4, memorySize: 32, gpuAmount: 0, gpuSpec: '' },
+  { instanceTypeId: 'ecs.gn7i-c8g1.2xlarge', instanceTypeFamily: 'ecs.gn7i', cpuCoreCount: 8, memorySize: 30, gpuAmount: 1, gpuSpec: 'NVIDIA A10' },
+];
+
+/**
+ * Builds an ACK-style bootstrap script carrying the node's labels and taints as kubelet
+ * flags, base64-encoded as ESS stores user data.
+ */
+export function encodeUserData(labels: Record<string, string>, taints: Array<{ key: string; value?: string; effect: string }>): string {
+  const flags: string[] = [];
+  const l = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+  if (l) flags.push(`--node-labels=${l}`);
+  const t = taints.map((x) => `${x.key}${x.value ? `=${x.value}` : ''}:${x.effect}`).join(',');
+  if (t) flags.push(`--register-with-taints=${t}`);
+  const script = `#!/bin/bash\n# kubeloop node bootstrap (ACK style): kubelet flags for this scaling group\n/usr/local/bin/kubeloop-join ${flags.join(' ')}\n`;
+  return Buffer.from(script, 'utf8').toString('base64');
+}
+
+/** Reads `--node-labels` and `--register-with-taints` back out of (base64) user data. */
+export function decodeUserData(userData: string): { labels: Record<string, string>; taints: Array<{ key: string; value?: string; effect: string }> } {
+  let text = userData;
+  if (!text.startsWith('#!')) {
+    try { text = Buffer.from(userData, 'base64').toString('utf8'); } catch { text = ''; }
+  }
+  const labels: Record<string, string> = {};
+  const taints: Array<{ key: string; value?: string; effect: string }> = [];
+  const flag = (name: string): string | undefined => {
+    const m = new RegExp(`--${name}[= ]["']?([^\\s"']+)`).exec(text);
+    return m?.[1];
+  };
+  for (const kv of (flag('node-labels') ?? '').split(',').filter(Boolean)) {
+    const i = kv.indexOf('=');
+    if (i > 0) labels[kv.slice(0, i)] = kv.slice(i + 1);
+    else labels[kv] = '';
+  }
+  for (const t of (flag('register-with-taints') ?? '').split(',').filter(Boolean)) {
+    const c = t.lastIndexOf(':');
+    if (c < 0) continue;
+    const kv = t.slice(0, c);
+    const effect = t.slice(c + 1);
+    const e = kv.indexOf('=');
+    taints.push(e >= 0 ? { key: kv.slice(0, e), value: kv.slice(e + 1), effect } : { key: kv, effect });
+  }
+  return { labels, taints };
+}
+
+/** The default small cloud: one VPC + route table, one ESS group, instance types, a registry, an SLS project. */
+export function defaultCloud(opts: DefaultCloudOptions = {}): CloudState {
+  const regionId = opts.regionId ?? 'cn-hangzhou';
+  const now = Date.now();
+  const vpcId = newId('vpc');
+  const vRouterId = newId('vrt');
+  const vSwitchId = newId('vsw');
+  const cidr = opts.vpcCidr ?? '192.168.0.0/16';
+  const routeTables: RouteTable[] = [];
+  for (let i = 0; i < (opts.routeTables ?? 1); i++) {
+    const routeTableId = newId('vtb');
+    routeTables.push({
+      routeTableId,
+      routeTableName: i === 0 ? '' : `custom-${i}`,
+      vpcId,
+      vRouterId,
+      routeTableType: i === 0 ? 'System' : 'Custom',
+      entries: [{
+        routeEntryId: newId('rte'), routeTableId, destinationCidrBlock: cidr, nextHopType: 'local', nextHopId: '',
+        routeEntryName: '', description: '', type: 'System', status: 'Available', creationTime: isoNow(now),
+      }],
+    });
+  }
+  const scalingGroupId = newId('asg');
+  const scalingConfigurationId = newId('asc');
+  const min = opts.groupMinSize ?? 1;
+  const zoneId = `${regionId}-k`;
+  return {
+    regionId,
+    vpcs: [{ vpcId, vpcName: 'kubeloop', cidrBlock: cidr, vRouterId, regionId, status: 'Available' }],
+    routeTables,
+    instanceTypes: defaultInstanceTypes.map((t) => ({ ...t })),
+    scalingGroups: [{
+      scalingGroupId, scalingGroupName: 'kubeloop-workers', regionId, minSize: min, maxSize: opts.groupMaxSize ?? 10,
+      desiredCapacity: min, activeScalingConfigurationId: scalingConfigurationId, vpcId, vSwitchIds: [vSwitchId],
+      zoneIds: [zoneId], tags: [{ key: 'k8s.io/cluster-autoscaler/enabled', value: 'true' }],
+      lifecycleState: 'Active', creationTime: isoNow(now),
+    }],
+    scalingConfigurations: [{
+      scalingConfigurationId, scalingConfigurationName: 'kubeloop-workers', scalingGroupId,
+      instanceType: opts.groupInstanceType ?? 'ecs.g7.xlarge', imageId: 'aliyun_3_x64_20G_alibase_20240819.vhd',
+      userData: encodeUserData(opts.groupNodeLabels ?? { 'workload': 'general' }, opts.groupNodeTaints ?? []),
+      tags: [{ key: 'cluster', value: 'kubeloop' }], lifecycleState: 'Active', creationTime: isoNow(now),
+    }],
+    instances: [],
+    registries: [{
+      instanceId: newId('cri'), instanceName: 'kubeloop', regionId, instanceStatus: 'RUNNING',
+      instanceSpecification: 'Standard', domains: ['kubeloop-registry.cr.kubeloop.local:{port}'],
+      vpcDomains: ['kubeloop-registry-vpc.cr.kubeloop.local:{port}'],
+      repositories: opts.repositories ?? [{ namespace: 'kubeloop', name: 'app', tags: { latest: {}, v1: {} } }],
+      createTime: now,
+    }],
+    registryCredentials: [],
+    registryBearers: [],
+    slsProjects: [{
+      projectName: opts.slsProject ?? 'k8s-log-kubeloop', description: 'default project', region: regionId,
+      status: 'Normal', createTime: Math.floor(now / 1000), lastModifyTime: Math.floor(now / 1000),
+      logstores: [], configs: [], machineGroups: [],
+    }],
+    slsTags: [],
+    stsCredentials: [],
+    ipSeq: 10,
+  };
+}

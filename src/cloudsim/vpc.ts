@@ -1,0 +1,147 @@
+/**
+ * VPC 2016-04-28: VPCs, route tables and route entries. Route writes are serialized per
+ * table as in the real cloud: while an entry of the table is Pending (or Deleting), any
+ * other write to the same table is refused with `OperationConflict`.
+ */
+import { SimError } from './cloud.js';
+import { isoNow, newId, type RouteEntry, type RouteTable } from './state.js';
+import { paged, required, tokenPaged, type RpcContext, type RpcParams, type RpcService } from './rpc.js';
+
+function parseCidr(cidr: string): { base: number; bits: number } | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!m) return undefined;
+  const parts = m.slice(1, 5).map(Number);
+  const bits = Number(m[5]);
+  if (parts.some((x) => x > 255) || bits > 32) return undefined;
+  const ip = ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  if ((ip & mask) >>> 0 !== ip) return undefined; // host bits set: not a network address
+  return { base: ip, bits };
+}
+
+function checkRegion(p: RpcParams, ctx: RpcContext): void {
+  const r = required(p, 'RegionId');
+  if (r !== ctx.cloud.state.regionId) throw new SimError('InvalidRegionId.NotFound', `The specified RegionId ${r} does not exist.`, 404);
+}
+
+function table(ctx: RpcContext, id: string): RouteTable {
+  const t = ctx.cloud.state.routeTables.find((x) => x.routeTableId === id);
+  if (!t) throw new SimError('InvalidRouteTableId.NotFound', `The specified route table ${id} does not exist.`, 404);
+  return t;
+}
+
+function assertNoWriteInFlight(t: RouteTable): void {
+  if (t.entries.some((e) => e.status !== 'Available')) {
+    throw new SimError('OperationConflict', 'Request was denied due to conflict with a previous request: the route table has a route entry in progress.', 400);
+  }
+}
+
+function entryView(e: RouteEntry): Record<string, unknown> {
+  return {
+    RouteEntryId: e.routeEntryId, RouteEntryName: e.routeEntryName, RouteTableId: e.routeTableId,
+    DestinationCidrBlock: e.destinationCidrBlock, Type: e.type, Status: e.status, Description: e.description,
+    IpVersion: 'ipv4', CreateTime: e.creationTime,
+    NextHops: { NextHop: e.nextHopId || e.nextHopType !== 'local' ? [{ NextHopType: e.nextHopType, NextHopId: e.nextHopId, Enabled: 1, Weight: 0, NextHopRegionId: '' }] : [] },
+  };
+}
+
+export const vpcService: RpcService = {
+  service: 'vpc',
+  version: '2016-04-28',
+  handlers: {
+    DescribeVpcs(p, ctx) {
+      checkRegion(p, ctx);
+      const vpcs = ctx.cloud.state.vpcs.filter((v) => !p.VpcId || p.VpcId.split(',').includes(v.vpcId));
+      const pg = paged(vpcs, p, 50);
+      return {
+        TotalCount: pg.totalCount, PageNumber: pg.pageNumber, PageSize: pg.pageSize,
+        Vpcs: { Vpc: pg.page.map((v) => ({
+          VpcId: v.vpcId, VpcName: v.vpcName, RegionId: v.regionId, CidrBlock: v.cidrBlock, VRouterId: v.vRouterId,
+          Status: v.status, IsDefault: false,
+          RouterTableIds: { RouterTableIds: ctx.cloud.state.routeTables.filter((t) => t.vpcId === v.vpcId).map((t) => t.routeTableId) },
+          VSwitchIds: { VSwitchId: [...new Set(ctx.cloud.state.scalingGroups.filter((g) => g.vpcId === v.vpcId).flatMap((g) => g.vSwitchIds))] },
+        })) },
+      };
+    },
+
+    DescribeRouteTableList(p, ctx) {
+      checkRegion(p, ctx);
+      const tables = ctx.cloud.state.routeTables.filter((t) =>
+        (!p.VpcId || t.vpcId === p.VpcId) && (!p.RouteTableId || t.routeTableId === p.RouteTableId)
+        && (!p.RouteTableName || t.routeTableName === p.RouteTableName) && (!p.RouterId || t.vRouterId === p.RouterId));
+      const pg = paged(tables, p, 50);
+      return {
+        Success: true, TotalCount: pg.totalCount, PageNumber: pg.pageNumber, PageSize: pg.pageSize,
+        RouterTableList: { RouterTableListType: pg.page.map((t) => ({
+          RouteTableId: t.routeTableId, RouteTableName: t.routeTableName, RouteTableType: t.routeTableType, VpcId: t.vpcId,
+          RouterId: t.vRouterId, RouterType: 'VRouter', Status: 'Available', Description: '', CreationTime: isoNow(),
+        })) },
+      };
+    },
+
+    DescribeRouteEntryList(p, ctx) {
+      checkRegion(p, ctx);
+      const t = table(ctx, required(p, 'RouteTableId'));
+      const entries = t.entries.filter((e) =>
+        (!p.RouteEntryId || e.routeEntryId === p.RouteEntryId)
+        && (!p.DestinationCidrBlock || e.destinationCidrBlock === p.DestinationCidrBlock)
+        && (!p.RouteEntryName || e.routeEntryName === p.RouteEntryName)
+        && (!p.RouteEntryType || e.type === p.RouteEntryType)
+        && (!p.NextHopId || e.nextHopId === p.NextHopId)
+        && (!p.NextHopType || e.nextHopType === p.NextHopType));
+      const pg = tokenPaged(entries, p, 100, 10, 'MaxResult');
+      return { NextToken: pg.nextToken, RouteEntrys: { RouteEntry: pg.page.map(entryView) } };
+    },
+
+    CreateRouteEntry(p, ctx) {
+      checkRegion(p, ctx);
+      const t = table(ctx, required(p, 'RouteTableId'));
+      const dest = required(p, 'DestinationCidrBlock');
+      if (!parseCidr(dest)) throw new SimError('InvalidDestinationCidrBlock.Malformed', `The specified DestinationCidrBlock ${dest} is not a valid IPv4 network.`, 400);
+      const nextHopType = p.NextHopType || 'Instance';
+      const nextHopId = required(p, 'NextHopId');
+      if (nextHopType === 'Instance' && ctx.options.validateNextHop && !ctx.cloud.state.instances.some((i) => i.instanceId === nextHopId)) {
+        throw new SimError('InvalidInstanceId.NotFound', `The specified instance ${nextHopId} does not exist.`, 404);
+      }
+      const name = p.RouteEntryName ?? '';
+      if (name.startsWith('http://') || name.startsWith('https://') || name.length > 128) {
+        throw new SimError('InvalidRouteEntryName.Malformed', 'The name must be 1 to 128 characters long and cannot start with http:// or https://.', 400);
+      }
+      if (t.entries.some((e) => e.destinationCidrBlock === dest)) {
+        throw new SimError('InvalidCIDRBlock.Duplicate', 'Specified CIDR block is already exists.', 400);
+      }
+      assertNoWriteInFlight(t);
+      const entry: RouteEntry = {
+        routeEntryId: newId('rte'), routeTableId: t.routeTableId, destinationCidrBlock: dest, nextHopType, nextHopId,
+        routeEntryName: name, description: p.Description ?? '', type: 'Custom', status: 'Pending',
+        settlesAt: ctx.now + ctx.cloud.timings.routeSettleMs, creationTime: isoNow(ctx.now),
+      };
+      t.entries.push(entry);
+      ctx.cloud.tick(ctx.now);
+      ctx.cloud.changed();
+      return { RouteEntryId: entry.routeEntryId };
+    },
+
+    DeleteRouteEntry(p, ctx) {
+      checkRegion(p, ctx);
+      const t = table(ctx, required(p, 'RouteTableId'));
+      let e: RouteEntry | undefined;
+      if (p.RouteEntryId) e = t.entries.find((x) => x.routeEntryId === p.RouteEntryId);
+      else {
+        const dest = p.DestinationCidrBlock;
+        if (!dest) throw new SimError('MissingParameter', 'Either RouteEntryId or DestinationCidrBlock must be supplied.', 400);
+        e = t.entries.find((x) => x.destinationCidrBlock === dest && (!p.NextHopId || x.nextHopId === p.NextHopId));
+      }
+      if (!e) throw new SimError('InvalidRouteEntry.NotFound', 'The specified route entry does not exist.', 404);
+      if (e.type === 'System') throw new SimError('OperationUnsupported.SystemRouteEntry', 'A system route entry cannot be deleted.', 400);
+      if (e.status !== 'Available') throw new SimError('IncorrectRouteEntryStatus', `The route entry is ${e.status}; try again when it is Available.`, 400);
+      assertNoWriteInFlight(t);
+      e.status = 'Deleting';
+      e.settlesAt = ctx.now + ctx.cloud.timings.routeSettleMs;
+      ctx.cloud.tick(ctx.now);
+      ctx.cloud.changed();
+      return {};
+    },
+  },
+};
+
