@@ -196,7 +196,7 @@ export function listItemKey(item: unknown, keys: readonly string[]): Record<stri
   const key: Record<string, unknown> = {};
   let any = false;
   for (const k of keys) {
-    if (k in item && item[k] !== null) {
+    if (Object.hasOwn(item, k) && item[k] !== null && item[k] !== undefined) {
       key[k] = item[k];
       any = true;
     }
@@ -303,7 +303,7 @@ export function itemForToken(list: unknown[], token: string, keyIndexCache: Item
 
 /** The child value a token names inside `v`, or undefined. */
 export function childForToken(v: unknown, token: string, index?: ItemIndex): unknown {
-  if (token.startsWith('f:')) return isObject(v) ? v[token.slice(2)] : undefined;
+  if (token.startsWith('f:')) return isObject(v) && Object.hasOwn(v, token.slice(2)) ? v[token.slice(2)] : undefined;
   return Array.isArray(v) ? itemForToken(v, token, index) : undefined;
 }
 
@@ -311,7 +311,7 @@ export function childForToken(v: unknown, token: string, index?: ItemIndex): unk
 export function valueAt(obj: unknown, path: FieldPath): unknown {
   let v: unknown = obj;
   for (const e of path) {
-    if ('field' in e) v = isObject(v) ? v[e.field] : undefined;
+    if ('field' in e) v = isObject(v) && Object.hasOwn(v, e.field) ? v[e.field] : undefined;
     else if ('key' in e) v = Array.isArray(v) ? v.find((x) => deepEqual(listItemKey(x, Object.keys(e.key)), e.key)) : undefined;
     else if ('value' in e) v = Array.isArray(v) ? v.find((x) => deepEqual(x, e.value)) : undefined;
     else v = Array.isArray(v) ? v[e.index] : undefined;

@@ -172,12 +172,12 @@ function mergeList(original: unknown[], patch: unknown[], node: SchemaNode | und
       continue;
     }
     if (d === 'delete') {
-      if (!(mergeKey in p)) throw newBadRequest(`delete directive in a list needs the merge key "${mergeKey}"`);
+      if (!Object.hasOwn(p, mergeKey)) throw newBadRequest(`delete directive in a list needs the merge key "${mergeKey}"`);
       base = base.filter((o) => !(isObject(o) && deepEqual(o[mergeKey], p[mergeKey])));
       continue;
     }
     if (d !== undefined && d !== 'merge') badDirective(d);
-    if (!(mergeKey in p)) throw newBadRequest(`map: ${JSON.stringify(p)} does not contain declared merge key: ${mergeKey}`);
+    if (!Object.hasOwn(p, mergeKey)) throw newBadRequest(`map: ${JSON.stringify(p)} does not contain declared merge key: ${mergeKey}`);
     regular.push(p);
   }
   const merged = base.slice();

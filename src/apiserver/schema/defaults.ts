@@ -5,7 +5,7 @@
  * none (as the API server does before validation). Root `metadata` is left alone.
  */
 import type { JSONSchemaProps } from './types.js';
-import { clone, isObject, type JsonObject } from './values.js';
+import { clone, isObject, propOf, type JsonObject } from './values.js';
 
 /** Returns a defaulted copy of `obj`; never mutates it. */
 export function applyDefaults<T>(schema: JSONSchemaProps, obj: T): T {
@@ -17,14 +17,14 @@ export function applyDefaults<T>(schema: JSONSchemaProps, obj: T): T {
 function walk(v: unknown, s: JSONSchemaProps | undefined, root: boolean): void {
   if (!s) return;
   if (isObject(v)) defaultObject(v, s, root);
-  else if (Array.isArray(v) && s.items) for (const x of v) walk(x, s.items, false);
+  else if (Array.isArray(v) && isObject(s.items)) for (const x of v) walk(x, s.items, false);
 }
 
 function defaultObject(v: JsonObject, s: JSONSchemaProps, root: boolean): void {
-  if (s.properties) {
+  if (isObject(s.properties)) {
     for (const [k, p] of Object.entries(s.properties)) {
       if (root && k === 'metadata') continue;
-      if (v[k] === undefined || (v[k] === null && !p.nullable)) {
+      if (!Object.hasOwn(v, k) || v[k] === undefined || (v[k] === null && !p.nullable)) {
         if (p.default !== undefined) v[k] = clone(p.default);
         else if (v[k] === null) delete v[k];
       }
@@ -33,7 +33,7 @@ function defaultObject(v: JsonObject, s: JSONSchemaProps, root: boolean): void {
   const additional = isObject(s.additionalProperties) ? (s.additionalProperties as JSONSchemaProps) : undefined;
   for (const [k, x] of Object.entries(v)) {
     if (root && k === 'metadata') continue;
-    const p = s.properties?.[k] ?? additional;
+    const p = propOf(s.properties, k) ?? additional;
     if (p) walk(x, p, false);
   }
 }

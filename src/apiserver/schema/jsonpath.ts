@@ -100,7 +100,7 @@ function run(values: unknown[], steps: JSONPathStep[]): unknown[] {
     for (const v of cur) {
       switch (st.kind) {
         case 'field':
-          if (isObj(v) && st.name in v) next.push(v[st.name]);
+          if (isObj(v) && Object.hasOwn(v, st.name)) next.push(v[st.name]);
           break;
         case 'index':
           if (Array.isArray(v)) {

@@ -91,7 +91,7 @@ class SwaggerNode implements SchemaNode {
   field(name: string): SchemaNode | undefined {
     if (this.fields.has(name)) return this.fields.get(name);
     let node: SchemaNode | undefined;
-    const p = this.def.properties?.[name];
+    const p = this.def.properties && Object.hasOwn(this.def.properties, name) ? this.def.properties[name] : undefined;
     if (p) node = swaggerNode(this.doc, p);
     else if (this.def.additionalProperties && typeof this.def.additionalProperties === 'object') node = swaggerNode(this.doc, this.def.additionalProperties);
     else if (this.type === 'any') node = ANY_NODE;
@@ -182,7 +182,7 @@ class StructuralNode implements SchemaNode {
   field(name: string): SchemaNode | undefined {
     if (this.fields.has(name)) return this.fields.get(name);
     let node: SchemaNode | undefined;
-    const p = this.s.properties?.[name];
+    const p = this.s.properties && Object.hasOwn(this.s.properties, name) ? this.s.properties[name] : undefined;
     if (this.resourceRoot && name === 'metadata' && (!p || !p.properties)) node = objectMetaNode();
     else if (p) node = structuralSchemaNode(p);
     else if (this.s.additionalProperties && typeof this.s.additionalProperties === 'object') node = structuralSchemaNode(this.s.additionalProperties);

@@ -8,7 +8,7 @@
 import type { GroupVersionKind } from '../../api/index.js';
 import { StatusError } from '../../api/index.js';
 import type { JSONSchemaProps } from './types.js';
-import { child, clone, index, isObject, type JsonObject } from './values.js';
+import { child, clone, index, isObject, propOf, type JsonObject } from './values.js';
 
 export interface PruneResult {
   /** a pruned copy of the input */
@@ -30,7 +30,7 @@ const RESOURCE_FIELDS = new Set(['apiVersion', 'kind', 'metadata']);
 function walk(v: unknown, s: JSONSchemaProps | undefined, path: string, resourceRoot: boolean, pruned: string[]): void {
   if (!s) return;
   if (isObject(v)) pruneObject(v, s, path, resourceRoot, pruned);
-  else if (Array.isArray(v) && s.items) {
+  else if (Array.isArray(v) && isObject(s.items)) {
     const items = s.items;
     v.forEach((x, i) => walk(x, items, index(path, i), items['x-kubernetes-embedded-resource'] === true, pruned));
   }
@@ -44,10 +44,10 @@ function pruneObject(v: JsonObject, s: JSONSchemaProps, path: string, resourceRo
   for (const k of Object.keys(v)) {
     if (resourceRoot && RESOURCE_FIELDS.has(k)) {
       // Root metadata is the server's; embedded metadata is kept as is (upstream prunes it to ObjectMeta).
-      if (k !== 'metadata' && s.properties?.[k]) walk(v[k], s.properties[k], child(path, k), false, pruned);
+      if (k !== 'metadata' && propOf(s.properties, k)) walk(v[k], propOf(s.properties, k), child(path, k), false, pruned);
       continue;
     }
-    const p = s.properties?.[k];
+    const p = propOf(s.properties, k);
     if (p) walk(v[k], p, child(path, k), p['x-kubernetes-embedded-resource'] === true, pruned);
     else if (additional) walk(v[k], additional, child(path, k), additional['x-kubernetes-embedded-resource'] === true, pruned);
     else if (!allowAny) {

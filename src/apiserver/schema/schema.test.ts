@@ -183,3 +183,11 @@ test('defaultCrd fills singular, listKind and conversion without touching the in
   assert.equal(c.spec.names.listKind, undefined);
   assert.equal(crdStorageVersion(d), 'v1alpha1');
 });
+
+test('field names that shadow Object.prototype members are ordinary fields', () => {
+  const s: JSONSchemaProps = { type: 'object', required: ['constructor'], properties: { toString: { type: 'integer', default: 1 } } };
+  assert.deepEqual(validate(s, {}, 'spec').map(fieldErrorText), ['spec.constructor: Required value']);
+  assert.deepEqual(validate(s, { constructor: 1, toString: 'x' }, 'spec').map((e) => e.field), ['spec.toString']);
+  assert.deepEqual(prune(s, { constructor: 1, hasOwnProperty: 2, toString: 3 }).pruned, ['constructor', 'hasOwnProperty']);
+  assert.deepEqual(applyDefaults(s, {}), { toString: 1 });
+});

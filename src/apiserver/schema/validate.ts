@@ -13,7 +13,7 @@
 import type { FieldError } from '../../api/index.js';
 import { checkFormat } from './formats.js';
 import type { JSONSchemaProps } from './types.js';
-import { child, deepEqual, index, isObject, jsonType, renderValue } from './values.js';
+import { child, deepEqual, index, isObject, jsonType, propOf, renderValue } from './values.js';
 
 /**
  * Validates `obj` against `schema`. `pathPrefix` is the field path of `obj` ('' for a whole
@@ -121,7 +121,7 @@ function checkArray(s: JSONSchemaProps, v: unknown[], path: string, errs: FieldE
     errs.push(invalid(path, v, `${inBody(path)} should have at least ${s.minItems} items`));
   if (s.uniqueItems && v.some((x, i) => v.findIndex((y) => deepEqual(x, y)) !== i))
     errs.push(invalid(path, v, `${inBody(path)} shouldn't contain duplicates`));
-  if (s.items) v.forEach((x, i) => walk(s.items!, x, index(path, i), errs, s.items!['x-kubernetes-embedded-resource'] === true));
+  if (isObject(s.items)) v.forEach((x, i) => walk(s.items!, x, index(path, i), errs, s.items!['x-kubernetes-embedded-resource'] === true));
   const lt = s['x-kubernetes-list-type'];
   if (lt === 'set') {
     v.forEach((x, i) => {
@@ -139,9 +139,9 @@ function checkArray(s: JSONSchemaProps, v: unknown[], path: string, errs: FieldE
 
 function checkObject(s: JSONSchemaProps, v: Record<string, unknown>, path: string, errs: FieldError[], resourceRoot: boolean): void {
   const embedded = s['x-kubernetes-embedded-resource'] === true;
-  for (const r of s.required ?? []) {
+  for (const r of Array.isArray(s.required) ? s.required : []) {
     if (resourceRoot && (r === 'metadata' || r === 'apiVersion' || r === 'kind')) continue;
-    if (!(r in v) || v[r] === undefined) errs.push({ type: 'FieldValueRequired', field: child(path, r), message: '' });
+    if (!Object.hasOwn(v, r) || v[r] === undefined) errs.push({ type: 'FieldValueRequired', field: child(path, r), message: '' });
   }
   if (embedded) {
     for (const k of ['apiVersion', 'kind']) {
@@ -154,9 +154,9 @@ function checkObject(s: JSONSchemaProps, v: Record<string, unknown>, path: strin
   if (typeof s.minProperties === 'number' && n < s.minProperties)
     errs.push(invalid(path, v, `${inBody(path)} should have at least ${s.minProperties} properties`));
   for (const [k, x] of Object.entries(v)) {
-    if ((resourceRoot || embedded) && (k === 'metadata' || k === 'apiVersion' || k === 'kind') && !(s.properties?.[k]?.properties)) continue;
+    if ((resourceRoot || embedded) && (k === 'metadata' || k === 'apiVersion' || k === 'kind') && !propOf(s.properties, k)?.properties) continue;
     if (resourceRoot && k === 'metadata') continue;
-    const p = s.properties?.[k];
+    const p = propOf(s.properties, k);
     if (p) walk(p, x, child(path, k), errs, p['x-kubernetes-embedded-resource'] === true);
     else if (isObject(s.additionalProperties)) walk(s.additionalProperties, x, child(path, k), errs, s.additionalProperties['x-kubernetes-embedded-resource'] === true);
     else if (s.additionalProperties === false && s.properties && !s['x-kubernetes-preserve-unknown-fields'])

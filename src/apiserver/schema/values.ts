@@ -37,7 +37,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     if (!isObject(b)) return false;
     const ka = Object.keys(a);
     if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => k in b && deepEqual(a[k], b[k]));
+    return ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
   }
   return false;
 }
@@ -58,4 +58,14 @@ export function child(path: string, name: string): string {
 }
 export function index(path: string, i: number): string {
   return `${path}[${i}]`;
+}
+
+/** An own property of a schema's `properties` (never something inherited such as `constructor`). */
+export function propOf<T>(props: Record<string, T> | undefined, name: string): T | undefined {
+  return props && typeof props === 'object' && Object.hasOwn(props, name) ? props[name] : undefined;
+}
+
+/** `name` is an own key of `v` (inherited names such as `constructor` do not count). */
+export function has(v: object, name: string): boolean {
+  return Object.hasOwn(v, name);
 }
