@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Controller, Manager, ContainerModule, ConfigMap, Secret, Namespace, TOKENS, createRegistry, defineKind, inject, injectable, watch,
+  Controller, Manager, ContainerModule, ConfigMap, Secret, Namespace, TOKENS, createRegistry, defineKind, EventRecorder, inject, injectable, watch,
   isNotFound, type ConfigMapObject, type KubeClient, type Logger, type ReconcileContext, type Reconciler,
 } from '../../src/index.js';
 import { startServer, clientFor, eventually, sample, type ServerHandle } from './harness.js';
@@ -174,7 +174,10 @@ test('a controller with for + owns + watches reconciles changes, never one key t
 
 @Controller({ for: ConfigMap, finalizer: 'test.kubeloop.io/cleanup', name: 'fw-fin', namespace: 'fin' })
 class FinController implements Reconciler<ConfigMapObject> {
-  constructor(private readonly probe: Probe) {}
+  constructor(
+    private readonly probe: Probe,
+    private readonly recorder: EventRecorder,
+  ) {}
   reconcile(_cm: ConfigMapObject, ctx: ReconcileContext<ConfigMapObject>) {
     this.probe.counts.set(ctx.key, this.probe.count(ctx.key) + 1);
   }
@@ -184,7 +187,8 @@ class FinController implements Reconciler<ConfigMapObject> {
       throw new Error('cloud resource still there');
     }
     this.probe.finalized.push(ctx.key);
-    ctx.recorder.event(cm, 'Normal', 'Finalized', 'cleaned up');
+    assert.equal(this.recorder, ctx.recorder, 'the injected recorder is the controller\'s');
+    this.recorder.event(cm, 'Normal', 'Finalized', 'cleaned up');
   }
 }
 

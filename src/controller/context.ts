@@ -44,6 +44,15 @@ export interface Recorder {
   event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
 }
 
+/**
+ * The recorder as an injectable type: a constructor parameter typed `EventRecorder` gets the
+ * controller's recorder without @inject (an abstract class, unlike an interface, exists at
+ * run time, so decorator metadata can name it).
+ */
+export abstract class EventRecorder implements Recorder {
+  abstract event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
 /** Read access to the shared informer cache of one kind (the informer's CacheReader). */
 export type { CacheReader };
 

@@ -10,6 +10,7 @@ export * from './conditions.js';
 export * from './ownership.js';
 export * from './patch.js';
 export type { Result, Logger, Recorder, CacheReader, ReconcileContext, Reconciler } from './context.js';
+export { EventRecorder } from './context.js';
 export {
   Controller,
   Index,

@@ -24,7 +24,7 @@ import { KubeClient, autoConfig, loadKubeConfig, type ClientConfig } from '../cl
 import { SharedInformerFactory, dropManagedFields, type SharedInformer, type IndexFunc } from '../informer/index.js';
 import { metricsRegistry, type Registry } from '../observability/index.js';
 import type { RateLimiter } from '../queue/index.js';
-import type { CacheReader, Logger, Recorder, Reconciler } from './context.js';
+import { EventRecorder, type CacheReader, type Logger, type Recorder, type Reconciler } from './context.js';
 import { errorMessage } from './errors.js';
 import { kindKey, kindRefOf, type KindLike, type KindRef } from './kinds.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader.js';
@@ -160,7 +160,9 @@ export class Manager {
     this.container.bind(TOKENS.MetricsRegistry).toConstantValue(this.registry);
     this.container.bind(TOKENS.CacheReaderFactory).toConstantValue((kind: KindLike) => this.cache(kind));
     this.container.bind(TOKENS.EventRecorderFactory).toConstantValue((component: string) => this.recorderFor(component));
-    this.container.bind(TOKENS.EventRecorder).toConstantValue(this.recorderFor('kubeloop'));
+    const rootRecorder = this.recorderFor('kubeloop');
+    this.container.bind(TOKENS.EventRecorder).toConstantValue(rootRecorder);
+    this.container.bind(EventRecorder).toConstantValue(rootRecorder as EventRecorder);
     if (opts.modules?.length) this.container.load(...opts.modules);
   }
 
@@ -289,6 +291,7 @@ export class Manager {
       const recorder = this.recorderFor(reg.meta.name);
       child.bind(TOKENS.Logger).toConstantValue(log);
       child.bind(TOKENS.EventRecorder).toConstantValue(recorder);
+      child.bind(EventRecorder).toConstantValue(recorder as EventRecorder);
       child.bind(TOKENS.ControllerName).toConstantValue(reg.meta.name);
       if (reg.module) child.load(reg.module);
       child.bind(reg.target).toSelf();
