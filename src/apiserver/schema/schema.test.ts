@@ -191,3 +191,9 @@ test('field names that shadow Object.prototype members are ordinary fields', () 
   assert.deepEqual(prune(s, { constructor: 1, hasOwnProperty: 2, toString: 3 }).pruned, ['constructor', 'hasOwnProperty']);
   assert.deepEqual(applyDefaults(s, {}), { toString: 1 });
 });
+
+test('metadata.name and generateName constraints declared by the CRD are checked', () => {
+  const s: JSONSchemaProps = { type: 'object', properties: { metadata: { type: 'object', properties: { name: { type: 'string', maxLength: 5 } } } } };
+  assert.deepEqual(validate(s, { metadata: { name: 'toolongname', labels: { a: 'b' } } }).map(fieldErrorText), ['metadata.name: Too long: may not be more than 5 bytes']);
+  assert.deepEqual(validate(s, { metadata: { name: 'ok' } }), []);
+});

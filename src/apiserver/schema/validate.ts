@@ -155,7 +155,17 @@ function checkObject(s: JSONSchemaProps, v: Record<string, unknown>, path: strin
     errs.push(invalid(path, v, `${inBody(path)} should have at least ${s.minProperties} properties`));
   for (const [k, x] of Object.entries(v)) {
     if ((resourceRoot || embedded) && (k === 'metadata' || k === 'apiVersion' || k === 'kind') && !propOf(s.properties, k)?.properties) continue;
-    if (resourceRoot && k === 'metadata') continue;
+    if (resourceRoot && k === 'metadata') {
+      // The only metadata constraints a CRD may declare: name and generateName.
+      const m = propOf(s.properties, 'metadata');
+      if (isObject(x) && m?.properties) {
+        for (const f of ['name', 'generateName']) {
+          const fs = propOf(m.properties, f);
+          if (fs) walk(fs, x[f], child(child(path, 'metadata'), f), errs, false);
+        }
+      }
+      continue;
+    }
     const p = propOf(s.properties, k);
     if (p) walk(p, x, child(path, k), errs, p['x-kubernetes-embedded-resource'] === true);
     else if (isObject(s.additionalProperties)) walk(s.additionalProperties, x, child(path, k), errs, s.additionalProperties['x-kubernetes-embedded-resource'] === true);
