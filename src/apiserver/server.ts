@@ -20,6 +20,7 @@ import { builtinOpenApiDoc, OpenApiRegistry } from './openapi/index.js';
 import { kubeconfigYaml, loadOrCreatePki } from './pki/index.js';
 import { newBuiltinRegistry, type ResourceRegistry } from './resources/index.js';
 import { type Change, Store, Wal } from './storage/index.js';
+import { installSemantics } from './semantics.js';
 
 export interface ApiServerOptions {
   /** TCP port; 0 (default) picks a free one. */
@@ -99,6 +100,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const ops = new ResourceOps(store, registry, admission);
   ops.subresourceHandlers.set('/pods/binding', bindPod);
   ops.subresourceHandlers.set('/pods/eviction', evictPod);
+  const semantics = installSemantics({ registry, openapi, admission, ops, store, onChange: (fn) => store.subscribe(fn) });
   const nsType = registry.get('', 'v1', 'namespaces')!;
   for (const ns of SYSTEM_NAMESPACES) {
     if (!store.get(nsType.storageKey, ns)) await ops.create(nsType, undefined, { metadata: { name: ns } });
@@ -210,6 +212,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     compact: () => store.compact(),
     stop() {
       stopped ??= (async () => {
+        semantics.stop();
         watches.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const s of sockets) s.destroy();

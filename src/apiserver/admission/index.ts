@@ -46,6 +46,8 @@ export interface AdmissionRequest {
   dryRun: boolean;
   /** `fieldManager` of the request, if any. */
   fieldManager?: string;
+  /** CREATE/UPDATE: the request's `fieldValidation` (Strict, Warn, Ignore; unset means Warn). */
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
 }
 
 export interface AdmissionPlugin {

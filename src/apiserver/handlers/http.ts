@@ -107,7 +107,7 @@ export class ResourceHttp {
   private writeOpts(q: URLSearchParams): WriteOptions {
     const fv = q.get('fieldValidation');
     if (fv && !['Ignore', 'Warn', 'Strict'].includes(fv)) throw newBadRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Warn", "Strict"`);
-    return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined };
+    return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined, fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined };
   }
 
   private listOpts(q: URLSearchParams): ListOptions {
@@ -235,10 +235,12 @@ export class ResourceHttp {
       throw newMethodNotSupported(gr, method.toLowerCase());
     }
     const handler = this.ops.subresourceHandlers.get(`${t.group}/${t.resource}/${sub}`);
-    if (!handler || method !== 'POST') throw newMethodNotSupported(gr, method.toLowerCase());
+    // POST for actions (binding, eviction); PUT for replacing subresources (namespaces/finalize).
+    const allowed = info.verbs.includes('update') ? 'PUT' : 'POST';
+    if (!handler || method !== allowed) throw newMethodNotSupported(gr, method.toLowerCase());
     const body = decodeBody(await readBody(req), req.headers['content-type']) as KubeObject;
     const out = await handler(this.ops, t, ns, name, body, this.writeOpts(q));
-    const code = (out as Status).kind === 'Status' ? (out as Status).code || 201 : 201;
+    const code = (out as Status).kind === 'Status' ? (out as Status).code || 201 : method === 'PUT' ? 200 : 201;
     return sendText(res, code, JSON.stringify(out));
   }
 }

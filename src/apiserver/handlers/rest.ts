@@ -36,6 +36,8 @@ export interface WriteOptions {
   fieldManager?: string;
   /** "status" to write only the status. */
   subresource?: string;
+  /** `fieldValidation` query parameter: Strict, Warn or Ignore (unset means Warn). */
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
   /** Internal: managedFields were already computed (server-side apply). */
   managedFieldsDone?: boolean;
 }
@@ -252,7 +254,7 @@ export class ResourceOps {
     if (t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey)) delete obj.status;
     t.strategy?.prepareForCreate?.(obj);
     if (t.namespaced && !this.store.get(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
-    const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager };
+    const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation };
     await this.admission.run(req);
     this.validateCommon(t, req.object);
     const key = storageKeyOf(t, namespace, req.object.metadata.name!);
@@ -327,6 +329,7 @@ export class ResourceOps {
       if (!status) t.strategy?.prepareForUpdate?.(next, old);
       const req: AdmissionRequest = {
         operation: 'UPDATE', type: t, subresource: opts.subresource, namespace, name, object: next, oldObject: old, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager,
+        fieldValidation: opts.fieldValidation,
       };
       await this.admission.run(req);
       next = req.object;
@@ -341,7 +344,7 @@ export class ResourceOps {
       next.metadata.resourceVersion = String(current.rv);
       if (deepEqual(next, old)) return { object: old, json: current.json };
       // The last finalizer removed from an object being deleted: the object goes away.
-      if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && !(next.metadata.deletionGracePeriodSeconds ?? 0)) {
+      if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && !(next.metadata.deletionGracePeriodSeconds ?? 0) && !t.strategy?.keepOnDelete?.(next)) {
         if (opts.dryRun) return { object: next };
         const c = this.store.remove(t.storageKey, key, next)!;
         await this.store.durable(c);
@@ -425,7 +428,7 @@ export class ResourceOps {
     const now = this.store.get(t.storageKey, key);
     if (!now) throw newNotFound(gr(t), name);
     if (now.rv !== current.rv) throw newConflict(gr(t), name, OBJECT_MODIFIED);
-    const pending = (target.metadata.finalizers?.length ?? 0) > 0 || grace > 0;
+    const pending = (target.metadata.finalizers?.length ?? 0) > 0 || grace > 0 || !!t.strategy?.keepOnDelete?.(target);
     if (pending) {
       const m = target.metadata;
       const wasDeleting = !!current.obj.metadata.deletionTimestamp;

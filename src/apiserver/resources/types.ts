@@ -34,6 +34,11 @@ export interface Strategy {
   prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
   /** Field errors make a 422 Invalid. */
   validate?(obj: KubeObject, old?: KubeObject): FieldError[];
+  /**
+   * True while a type-specific condition keeps an object marked for deletion even without
+   * `metadata.finalizers` (namespaces wait for `spec.finalizers`). Default: false.
+   */
+  keepOnDelete?(obj: KubeObject): boolean;
 }
 
 /** Where `/scale` reads and writes replicas (CRDs declare their own paths). */

@@ -1,0 +1,51 @@
+/**
+ * The semantics layer of the built-in API server: what kube-apiserver admission and
+ * kube-controller-manager add on top of plain storage. Wired through the server's extension
+ * points (admission plugins, change bus, in-process ops, run-time types, OpenAPI documents,
+ * subresource handlers):
+ * - gc/              garbage collection by ownerReferences (Background, Foreground, Orphan)
+ * - namespaces/      namespace lifecycle (system namespaces, Terminating, content deletion, /finalize)
+ * - crd/             CustomResourceDefinitions: validation, types in discovery/OpenAPI, custom resource strategy
+ * - serviceaccounts/ the `default` ServiceAccount per namespace and the ServiceAccount pod admission
+ * - policy/          pods/eviction with PodDisruptionBudgets, pods/binding with PodScheduled
+ *
+ * `installSemantics` must run before the server serves (and before it creates the system
+ * namespaces), so persisted CRDs are served from the first request.
+ */
+import { gcAdmission, startGarbageCollector } from './gc/index.js';
+import type { Controller, SemanticsHost } from './semantics-kit.js';
+
+export type { SemanticsHost } from './semantics-kit.js';
+
+export interface Semantics {
+  /** Stops the in-process controllers (their queues and retry timers). */
+  stop(): void;
+  /** Resolves when every controller has no queued work (tests). */
+  idle(): Promise<void>;
+}
+
+export function installSemantics(host: SemanticsHost): Semantics {
+  const controllers: Controller[] = [];
+  host.admission.add(gcAdmission);
+  controllers.push(startGarbageCollector(host));
+  return {
+    stop() {
+      for (const c of controllers) c.stop();
+    },
+    async idle() {
+      // Controllers feed each other (a namespace deletion triggers GC...): settle until quiet.
+      for (let i = 0; i < 50; i++) {
+        await Promise.all(controllers.map((c) => c.idle()));
+        await new Promise((r) => setImmediate(r));
+        let busy = false;
+        for (const c of controllers) {
+          let done = false;
+          void c.idle().then(() => (done = true));
+          await Promise.resolve();
+          if (!done) busy = true;
+        }
+        if (!busy) return;
+      }
+    },
+  };
+}
