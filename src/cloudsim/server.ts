@@ -92,7 +92,8 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
   const initial = loaded ?? opts.state ?? defaultCloud({ regionId: opts.regionId, ...opts.cloud });
   if (!loaded) opts.customize?.(initial);
   const cloud = new Cloud(initial, {
-    bootDelayMs: 500, routeSettleMs: 50, registryTokenLifetimeMs: 3_600_000, registryBearerLifetimeMs: 300_000, ...opts.timings,
+    bootDelayMs: 500, routeSettleMs: 50, registryTokenLifetimeMs: 3_600_000, registryBearerLifetimeMs: 300_000,
+    ...Object.fromEntries(Object.entries(opts.timings ?? {}).filter(([, v]) => v !== undefined)),
   });
   const faults = new Faults();
   const auth = new Authenticator({ accessKeyId, accessKeySecret }, () => cloud.state);

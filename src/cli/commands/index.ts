@@ -6,5 +6,6 @@ export type RegisterCommand = (program: Command) => void;
 // One line per subcommand; keep alphabetical.
 export const commands: RegisterCommand[] = [
   (await import('./apiserver.js')).register,
+  (await import('./cloudsim.js')).register,
   (await import('./generate.js')).register,
 ];

@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { startCloudSim, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET } from '../../cloudsim/index.js';
+
+function intOption(name: string, v: string | undefined, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`invalid ${name}: ${v}`);
+  return n;
+}
+
+/** `kubeloop cloudsim`: runs the Alibaba Cloud emulator until SIGINT/SIGTERM. */
+export function register(program: Command): void {
+  program
+    .command('cloudsim')
+    .description('run the Alibaba Cloud emulator (VPC, ESS/ECS, Container Registry + registry v2, SLS) on one HTTP port')
+    .option('--port <n>', 'port to listen on (0 = any free port)', '8090')
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--state <file>', 'persist the emulated cloud here (loaded at start, written atomically on change)')
+    .option('--access-key-id <id>', 'the AccessKeyId the emulator accepts', DEFAULT_ACCESS_KEY_ID)
+    .option('--access-key-secret <secret>', 'the AccessKeySecret the emulator accepts', DEFAULT_ACCESS_KEY_SECRET)
+    .option('--region <id>', 'region of the default cloud', 'cn-hangzhou')
+    .option('--boot-delay-ms <n>', 'how long new instances stay Pending', '500')
+    .option('--route-settle-ms <n>', 'how long written route entries stay Pending', '50')
+    .option('--registry-token-lifetime-ms <n>', 'lifetime of GetAuthorizationToken credentials', '3600000')
+    .option('--validate-next-hop', 'refuse routes to instances the emulator does not know', false)
+    .action(async (o: {
+      port: string; host: string; state?: string; accessKeyId: string; accessKeySecret: string; region: string;
+      bootDelayMs: string; routeSettleMs: string; registryTokenLifetimeMs: string; validateNextHop: boolean;
+    }) => {
+      const sim = await startCloudSim({
+        port: intOption('--port', o.port, 0, 65535),
+        host: o.host,
+        stateFile: o.state,
+        accessKeyId: o.accessKeyId,
+        accessKeySecret: o.accessKeySecret,
+        regionId: o.region,
+        validateNextHop: o.validateNextHop,
+        timings: {
+          bootDelayMs: intOption('--boot-delay-ms', o.bootDelayMs),
+          routeSettleMs: intOption('--route-settle-ms', o.routeSettleMs),
+          registryTokenLifetimeMs: intOption('--registry-token-lifetime-ms', o.registryTokenLifetimeMs, 1),
+        },
+      });
+      process.stdout.write([
+        `kubeloop cloudsim listening on ${sim.url} (region ${sim.regionId}${o.state ? `, state ${o.state}` : ''})`,
+        `# point the controllers at it:`,
+        `export KUBELOOP_CLOUD_EMULATOR=${sim.url}`,
+        `export ALIBABA_CLOUD_REGION_ID=${sim.regionId}`,
+        `export ALIBABA_CLOUD_ACCESS_KEY_ID=${sim.accessKeyId}`,
+        `export ALIBABA_CLOUD_ACCESS_KEY_SECRET=${sim.accessKeySecret}`,
+        `# inspect: curl ${sim.url}/_sim/state   faults: curl -XPOST ${sim.url}/_sim/faults -d '{"service":"vpc","throttleRate":0.5}'`,
+        '',
+      ].join('\n'));
+      let stopping = false;
+      const stop = () => {
+        if (stopping) return;
+        stopping = true;
+        sim.stop().then(() => process.exit(0), (err: unknown) => {
+          process.stderr.write(`kubeloop cloudsim: ${String(err)}\n`);
+          process.exit(1);
+        });
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+}
