@@ -178,6 +178,27 @@ export class Store {
     }
   }
 
+  /** How many keys start with `prefix` and sort after `after` (remainingItemCount), in O(log n). */
+  countAfter(storageKey: string, prefix: string, after: string): number {
+    const t = this.tables.get(storageKey);
+    if (!t) return 0;
+    const keys = t.sortedKeys();
+    const firstAbove = (bound: string, inclusive: boolean) => {
+      let lo = 0;
+      let hi = keys.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (inclusive ? keys[mid] < bound : keys[mid] <= bound) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const start = after > prefix ? firstAbove(after, false) : firstAbove(prefix, true);
+    // Keys with the prefix end before the first key >= prefix + U+FFFF.
+    const end = prefix ? firstAbove(prefix + '\uffff', true) : keys.length;
+    return Math.max(0, end - start);
+  }
+
   /**
    * Writes `obj` (sets metadata.resourceVersion) and commits the change. Returns the change;
    * `durable(change)` resolves once it is on disk.
