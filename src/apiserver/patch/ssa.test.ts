@@ -199,3 +199,11 @@ test('updateManagedFields: managedFields [{}] resets tracking; [] is ignored', (
   emptied.metadata.managedFields = [];
   assert.deepEqual(updateManagedFields(live, emptied, 'b', 'Update', gvk, { now: T1 }), created);
 });
+
+test('a repeated identical apply changes nothing, not even the entry time', () => {
+  const first = serverSideApply({ applied: manifest(2), manager: 'ctrl', gvk, now: T0 }).object;
+  const again = serverSideApply({ current: first, applied: manifest(2), manager: 'ctrl', gvk, now: T1 }).object;
+  assert.deepEqual(again, first);
+  const changed = serverSideApply({ current: first, applied: manifest(3), manager: 'ctrl', gvk, now: T1 });
+  assert.equal(changed.managedFields[0].time, T1);
+});

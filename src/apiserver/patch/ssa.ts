@@ -278,6 +278,7 @@ export function serverSideApply(input: ServerSideApplyInput): ServerSideApplyRes
   }
 
   // Fields this manager applied before and no longer applies: remove unless someone else owns them.
+  let removedAny = false;
   if (mine) {
     const othersUnion = others.reduce((acc, d) => acc.union(d.set), new FieldSet());
     // Parents first: once an item or field goes, what was below it goes with it.
@@ -288,19 +289,25 @@ export function serverSideApply(input: ServerSideApplyInput): ServerSideApplyRes
       if (appliedSet.hasPrefix(p)) continue; // e.g. an item whose fields are still applied
       removeAt(merged, p);
       removed.insert(p);
+      removedAny = true;
     }
   }
 
-  const entry: ManagedFieldsEntry = { manager, operation: 'Apply', apiVersion, time: timestamp(input.now), fieldsType: 'FieldsV1' };
+  // The entry's time moves only when this manager's fields or their values change, so a
+  // repeated identical apply (a controller's every reconcile) leaves the object unchanged.
+  const unchanged = !!mine && changed.isEmpty() && removedAny === false && conflicts.length === 0 && sameSet(mine.set, appliedSet);
+  const entry: ManagedFieldsEntry = { manager, operation: 'Apply', apiVersion, time: unchanged ? mine!.entry.time : timestamp(input.now), fieldsType: 'FieldsV1' };
   if (subresource) entry.subresource = subresource;
-  const next = [...others, { entry, set: appliedSet }];
-  // Keep the original position of this manager's entry when it existed.
-  const managedFields = encode(mine ? entries.map((d) => (d === mine ? { entry, set: appliedSet } : d)) : next);
+  const managedFields = encode([...others, { entry, set: appliedSet }]);
   const meta = { ...metaOf(merged) };
   if (managedFields.length > 0) meta.managedFields = managedFields;
   else delete meta.managedFields;
   const object = { ...merged, metadata: meta };
   return { object, managedFields };
+}
+
+function sameSet(a: FieldSet, b: FieldSet): boolean {
+  return a.difference(b).isEmpty() && b.difference(a).isEmpty();
 }
 
 function pathSet(p: FieldPath): FieldSet {
