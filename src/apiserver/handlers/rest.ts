@@ -151,13 +151,12 @@ export class ResourceOps {
       if (match && !match(s.obj)) continue;
       if (items.length >= limit) {
         more = true;
-        if (match) break;
-        remaining++;
-        continue;
+        break;
       }
       items.push(s);
       lastKey = key;
     }
+    if (more && !match) remaining = this.store.countAfter(t.storageKey, prefix, lastKey);
     const out: ListResult = { items, resourceVersion: rv };
     if (more) {
       out.continue = encodeContinue(rv, lastKey);
