@@ -345,7 +345,11 @@ export function updateManagedFields(
   const oldSet = fieldSetFromObject(before, node);
   const changed = changedPaths(newSet, before, newObj);
   const removed = oldSet.difference(newSet);
-  if (changed.isEmpty() && removed.isEmpty()) return encode(entries);
+  if (changed.isEmpty() && removed.isEmpty()) {
+    // Nothing to record: hand back the stored entries untouched, so a no-op write stays a no-op.
+    const stored = metaOf(oldObj).managedFields;
+    return reset ? [] : Array.isArray(stored) ? (clone(stored) as ManagedFieldsEntry[]) : encode(entries);
+  }
   let mine = entries.find((d) => sameIdentity(d.entry, manager || 'unknown', 'Update', opts.subresource, apiVersion));
   for (const d of entries) {
     d.set = d.set.difference(removed);
