@@ -46,6 +46,8 @@ export { validate } from './validate.js';
 export { prune, strictDecodingError, unknownFieldWarnings } from './prune.js';
 export type { PruneResult } from './prune.js';
 export { applyDefaults } from './defaults.js';
+export { prepareCustomResource } from './prepare.js';
+export type { PrepareOptions, PrepareResult, FieldValidation } from './prepare.js';
 
 // OpenAPI v3 documents for CRDs.
 export { crdToOpenAPIv3, mergeOpenAPIDocs, crdSchemaName } from './crd-openapi.js';

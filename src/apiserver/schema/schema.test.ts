@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { fieldErrorText, newInvalid } from '../../api/index.js';
 import { aliyunLogConfigCrd } from './testdata.js';
 import {
+  prepareCustomResource,
   applyDefaults,
   crdStorageVersion,
   defaultCrd,
@@ -196,4 +197,16 @@ test('metadata.name and generateName constraints declared by the CRD are checked
   const s: JSONSchemaProps = { type: 'object', properties: { metadata: { type: 'object', properties: { name: { type: 'string', maxLength: 5 } } } } };
   assert.deepEqual(validate(s, { metadata: { name: 'toolongname', labels: { a: 'b' } } }).map(fieldErrorText), ['metadata.name: Too long: may not be more than 5 bytes']);
   assert.deepEqual(validate(s, { metadata: { name: 'ok' } }), []);
+});
+
+test('prepareCustomResource: prune, default, validate with fieldValidation modes', () => {
+  const gvk = { group: 'log.alibabacloud.com', version: 'v1alpha1', kind: 'AliyunLogConfig' };
+  const input = cr({ logstore: 'abc', foo: 1, shardCount: 11 });
+  const warn = prepareCustomResource(schema, input, { gvk });
+  assert.deepEqual(warn.warnings, ['unknown field "spec.foo"']);
+  assert.equal((warn.object as any).spec.lifeCycle, 90);
+  assert.deepEqual(warn.errors.map(fieldErrorText), ['spec.shardCount: Invalid value: 11: spec.shardCount in body should be less than or equal to 10']);
+  assert.deepEqual(prepareCustomResource(schema, input, { gvk, fieldValidation: 'Ignore' }).warnings, []);
+  assert.throws(() => prepareCustomResource(schema, input, { gvk, fieldValidation: 'Strict' }), /strict decoding error: unknown field "spec.foo"/);
+  assert.deepEqual(prepareCustomResource(schema, cr({ logstore: 'abc' }), { gvk, fieldValidation: 'Strict' }).errors, []);
 });
