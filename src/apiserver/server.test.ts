@@ -326,3 +326,46 @@ describe('apiserver semantics', () => {
     assert.equal(r.status, 409);
   });
 });
+
+describe('apiserver limits and custom types', () => {
+  it('answers 429 with Retry-After beyond maxRequestsInFlight (watches exempt)', async () => {
+    const s = await startApiServer({ port: 0, maxRequestsInFlight: 0 });
+    try {
+      const r = await call(s, 'GET', CMS);
+      assert.equal(r.status, 429);
+      assert.equal(r.json.reason, 'TooManyRequests');
+      assert.equal(r.headers['retry-after'], '1');
+      const w = openWatch(s, `${CMS}?watch=1&timeoutSeconds=1`);
+      assert.equal(await w.status, 200);
+      await w.ended;
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('refuses strategic merge patch on custom resources with 415, accepts merge patch', async () => {
+    const s = await startApiServer({ port: 0 });
+    try {
+      const base = s.registry.get('', 'v1', 'configmaps')!;
+      s.registry.add({
+        ...base, group: 'example.com', version: 'v1', resource: 'widgets', kind: 'Widget', listKind: 'WidgetList', singular: 'widget', shortNames: [],
+        categories: [], subresources: [], hasStatus: false, table: undefined, strategy: undefined, fields: undefined, fieldNames: undefined,
+        storageKey: 'example.com/widgets', builtin: false, custom: true, returnDeletedObject: true,
+      });
+      const path = '/apis/example.com/v1/namespaces/default/widgets';
+      const c = await call(s, 'POST', path, { metadata: { name: 'w' }, spec: { size: 1 } });
+      assert.equal(c.status, 201);
+      assert.equal(c.json.kind, 'Widget');
+      assert.equal(c.json.apiVersion, 'example.com/v1');
+      let r = await call(s, 'PATCH', `${path}/w`, { spec: { size: 2 } }, { 'Content-Type': 'application/strategic-merge-patch+json' });
+      assert.equal(r.status, 415);
+      r = await call(s, 'PATCH', `${path}/w`, { spec: { size: 2 } }, { 'Content-Type': 'application/merge-patch+json' });
+      assert.equal(r.status, 200);
+      assert.equal(r.json.spec.size, 2);
+      r = await call(s, 'DELETE', `${path}/w`);
+      assert.equal(r.json.kind, 'Widget', 'custom resources return the deleted object');
+    } finally {
+      await s.stop();
+    }
+  });
+});

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { newInternalError, newNotFound, newMethodNotSupported, type Status, StatusError } from '../api/index.js';
+import { newInternalError, newNotFound, newMethodNotSupported, newTooManyRequests, type Status, StatusError } from '../api/index.js';
 import { AdmissionChain } from './admission/index.js';
 import { AGGREGATED_V2_CONTENT_TYPE, AGGREGATED_V2BETA1_CONTENT_TYPE, Discovery, wantsAggregated } from './discovery/index.js';
 import { bindPod, evictPod } from './handlers/defaults.js';
@@ -37,6 +37,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Logged changes between snapshots of the write-ahead log (default 100000). */
   snapshotEvery?: number;
+  /** Non-watch requests served at once; more get 429 TooManyRequests with Retry-After (default 2000). */
+  maxRequestsInFlight?: number;
 }
 
 export interface ApiServer {
@@ -159,8 +161,27 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     return true;
   };
 
+  const maxInFlight = opts.maxRequestsInFlight ?? 2000;
+  let inFlight = 0;
   const server: Server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
     if (handleGroup(req, res)) return;
+    // Long-running watches do not count against the in-flight limit (as upstream).
+    const isWatch = /[?&]watch=(?!0|false|False|no)[^&]*/.test(req.url ?? '') || (req.url ?? '').includes('/watch/');
+    if (!isWatch) {
+      if (inFlight >= maxInFlight) {
+        res.setHeader('Retry-After', '1');
+        sendStatus(res, newTooManyRequests('Too many requests, please try again later.', undefined, 1).status);
+        return;
+      }
+      inFlight++;
+      let counted = true;
+      const release = () => {
+        if (counted) inFlight--;
+        counted = false;
+      };
+      res.once('finish', release);
+      res.once('close', release);
+    }
     handle(req, res).catch((err: unknown) => {
       // Body parse errors, StatusErrors and bugs all end as a Status; the server never crashes.
       if (!(err instanceof StatusError)) process.emitWarning(`apiserver: ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
