@@ -69,11 +69,11 @@ export async function startTestServer(opts: ApiServerOptions = {}): Promise<Test
 }
 
 /** Polls `fn` until it returns a truthy value; throws after `timeoutMs` (default 10 s). */
-export async function eventually<T>(fn: () => T | Promise<T>, what = 'condition', timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(fn: () => T | Promise<T>, what = 'condition', timeoutMs = 10_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -13,6 +13,7 @@
  * namespaces), so persisted CRDs are served from the first request.
  */
 import { gcAdmission, startGarbageCollector } from './gc/index.js';
+import { namespaceAdmission, setupNamespaceType, startNamespaceController } from './namespaces/index.js';
 import type { Controller, SemanticsHost } from './semantics-kit.js';
 
 export type { SemanticsHost } from './semantics-kit.js';
@@ -26,8 +27,11 @@ export interface Semantics {
 
 export function installSemantics(host: SemanticsHost): Semantics {
   const controllers: Controller[] = [];
+  const nsType = setupNamespaceType(host);
+  host.admission.add(namespaceAdmission(host));
   host.admission.add(gcAdmission);
   controllers.push(startGarbageCollector(host));
+  controllers.push(startNamespaceController(host, nsType));
   return {
     stop() {
       for (const c of controllers) c.stop();
