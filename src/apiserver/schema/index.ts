@@ -43,7 +43,7 @@ export { validateCrd, defaultCrd, crdVersion, crdVersionSchema, crdStorageVersio
 
 // Custom resources against a structural schema.
 export { validate } from './validate.js';
-export { prune, strictDecodingError, unknownFieldWarnings } from './prune.js';
+export { prune, pruneBuiltin, strictDecodingError, unknownFieldWarnings } from './prune.js';
 export type { PruneResult } from './prune.js';
 export { applyDefaults } from './defaults.js';
 export { prepareCustomResource } from './prepare.js';

@@ -7,6 +7,7 @@
  */
 import type { GroupVersionKind } from '../../api/index.js';
 import { StatusError } from '../../api/index.js';
+import { builtinSchemaNode, type SchemaNode } from './nodes.js';
 import type { JSONSchemaProps } from './types.js';
 import { child, clone, index, isObject, propOf, type JsonObject } from './values.js';
 
@@ -54,6 +55,39 @@ function pruneObject(v: JsonObject, s: JSONSchemaProps, path: string, resourceRo
       pruned.push(child(path, k));
       delete v[k];
     }
+  }
+}
+
+/**
+ * Pruning for built-in kinds, from swagger.json: the fields a Go struct would drop when
+ * decoding (unknown fields in objects with declared properties), so the server can honour
+ * `fieldValidation` for Deployments, Pods... as for custom resources. Free-form values
+ * (RawExtension, FieldsV1, JSON) keep everything. Returns undefined for kinds that are not
+ * built in.
+ */
+export function pruneBuiltin(gvk: GroupVersionKind, obj: unknown): PruneResult | undefined {
+  const node = builtinSchemaNode(gvk);
+  if (!node) return undefined;
+  const copy = clone(obj);
+  const pruned: string[] = [];
+  walkNode(copy, node, '', pruned);
+  return { object: copy, pruned };
+}
+
+function walkNode(v: unknown, node: SchemaNode, path: string, pruned: string[]): void {
+  if (node.type === 'any' || node.type === 'scalar') return;
+  if (isObject(v) && node.type === 'object') {
+    for (const k of Object.keys(v)) {
+      const c = node.field(k);
+      if (c) walkNode(v[k], c, child(path, k), pruned);
+      else {
+        pruned.push(child(path, k));
+        delete v[k];
+      }
+    }
+  } else if (Array.isArray(v) && node.type === 'array') {
+    const items = node.items();
+    if (items) v.forEach((x, i) => walkNode(x, items, index(path, i), pruned));
   }
 }
 

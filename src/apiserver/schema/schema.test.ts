@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { fieldErrorText, newInvalid } from '../../api/index.js';
 import { aliyunLogConfigCrd } from './testdata.js';
 import {
+  pruneBuiltin,
   prepareCustomResource,
   applyDefaults,
   crdStorageVersion,
@@ -209,4 +210,31 @@ test('prepareCustomResource: prune, default, validate with fieldValidation modes
   assert.deepEqual(prepareCustomResource(schema, input, { gvk, fieldValidation: 'Ignore' }).warnings, []);
   assert.throws(() => prepareCustomResource(schema, input, { gvk, fieldValidation: 'Strict' }), /strict decoding error: unknown field "spec.foo"/);
   assert.deepEqual(prepareCustomResource(schema, cr({ logstore: 'abc' }), { gvk, fieldValidation: 'Strict' }).errors, []);
+});
+
+test('pruneBuiltin drops what the Go types would not decode', () => {
+  const gvk = { group: 'apps', version: 'v1', kind: 'Deployment' };
+  const d = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'w', labels: { any: 'thing' }, bogus: 1, managedFields: [{ manager: 'm', fieldsV1: { 'f:spec': {} } }] },
+    spec: {
+      replica: 3,
+      selector: { matchLabels: { a: 'b' } },
+      template: { spec: { containers: [{ name: 'c', image: 'i', imagePullPolicy: 'Always', colour: 'red', resources: { limits: { cpu: '1' } } }] } },
+    },
+    status: {},
+  };
+  const r = pruneBuiltin(gvk, d)!;
+  assert.deepEqual(r.pruned, ['metadata.bogus', 'spec.replica', 'spec.template.spec.containers[0].colour']);
+  assert.deepEqual((r.object as any).metadata.managedFields, d.metadata.managedFields, 'FieldsV1 is free-form');
+  assert.deepEqual((r.object as any).spec.template.spec.containers[0].resources, { limits: { cpu: '1' } });
+  assert.equal((d.spec as any).replica, 3, 'input untouched');
+  assert.equal(pruneBuiltin({ group: 'x.io', version: 'v1', kind: 'Y' }, {}), undefined);
+  const crdGvk = { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition' };
+  assert.deepEqual(pruneBuiltin(crdGvk, aliyunLogConfigCrd())!.pruned, [], 'a CRD with a full schema has nothing unknown');
+  assert.equal(
+    strictDecodingError(gvk, r.pruned).message,
+    'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "metadata.bogus", unknown field "spec.replica", unknown field "spec.template.spec.containers[0].colour"',
+  );
 });
