@@ -26,6 +26,12 @@ export interface SchemaNode {
   readonly listMapKeys: readonly string[];
   /** Server-side-apply map semantics (granular when not declared). */
   readonly mapType: 'granular' | 'atomic';
+  /** For scalars: the declared JSON type (string, integer, number, boolean), if any. */
+  readonly scalarType?: string;
+  /** The declared format (int32, int64, int-or-string, date-time...), if any. */
+  readonly format?: string;
+  /** Built-in kinds: the swagger definition this value is an instance of, if it is a named type. */
+  readonly definitionName?: string;
 }
 
 /** A free-form node: maps merge key by key, lists are atomic. */
@@ -45,6 +51,8 @@ const REF_PREFIX = '#/definitions/';
 
 class SwaggerNode implements SchemaNode {
   readonly type: SchemaNode['type'];
+  readonly scalarType?: string;
+  readonly format?: string;
   readonly patchStrategy: readonly string[];
   readonly patchMergeKey?: string;
   readonly listType: ListType;
@@ -59,12 +67,15 @@ class SwaggerNode implements SchemaNode {
     prop: SwaggerSchema,
     /** the resolved definition (carries type, properties, map-type) */
     private readonly def: SwaggerSchema,
+    readonly definitionName?: string,
   ) {
     const hasProps = !!def.properties;
     if (def.type === 'array') this.type = 'array';
     else if (def.type === 'object' || hasProps || def.additionalProperties) this.type = def.properties || def.additionalProperties ? 'object' : 'any';
     else if (def.type) this.type = 'scalar';
     else this.type = 'any';
+    if (this.type === 'scalar') this.scalarType = def.type;
+    this.format = def.format;
     const strategy = prop['x-kubernetes-patch-strategy'] ?? def['x-kubernetes-patch-strategy'];
     this.patchStrategy = strategy ? strategy.split(',').map((s) => s.trim()) : [];
     this.patchMergeKey = prop['x-kubernetes-patch-merge-key'] ?? def['x-kubernetes-patch-merge-key'];
@@ -107,19 +118,20 @@ class SwaggerNode implements SchemaNode {
 
 const swaggerNodeCache = new WeakMap<SwaggerSchema, SchemaNode>();
 
-function swaggerNode(doc: SwaggerDocument, prop: SwaggerSchema): SchemaNode {
+function swaggerNode(doc: SwaggerDocument, prop: SwaggerSchema, name?: string): SchemaNode {
   const cached = swaggerNodeCache.get(prop);
   if (cached) return cached;
   let def = prop;
   for (let i = 0; def.$ref && i < 20; i++) {
-    const target = def.$ref.startsWith(REF_PREFIX) ? doc.definitions[def.$ref.slice(REF_PREFIX.length)] : undefined;
+    name = def.$ref.startsWith(REF_PREFIX) ? def.$ref.slice(REF_PREFIX.length) : undefined;
+    const target = name ? doc.definitions[name] : undefined;
     if (!target) {
       def = {};
       break;
     }
     def = target;
   }
-  const node = new SwaggerNode(doc, prop, def);
+  const node = new SwaggerNode(doc, prop, def, name);
   swaggerNodeCache.set(prop, node);
   return node;
 }
@@ -129,14 +141,14 @@ export function builtinSchemaNode(gvk: GroupVersionKind, dir?: string): SchemaNo
   const name = builtinDefinitionName(gvk, dir);
   if (!name) return undefined;
   const doc = loadBuiltinSwagger(dir);
-  return swaggerNode(doc, doc.definitions[name]);
+  return swaggerNode(doc, doc.definitions[name], name);
 }
 
 /** The node of a swagger definition by name (`io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`). */
 export function swaggerDefinitionNode(name: string, dir?: string): SchemaNode | undefined {
   const doc = loadBuiltinSwagger(dir);
   const def = doc.definitions[name];
-  return def ? swaggerNode(doc, def) : undefined;
+  return def ? swaggerNode(doc, def, name) : undefined;
 }
 
 // ---------------------------------------------------------------- structural (CRDs)
@@ -153,6 +165,8 @@ function objectMetaNode(): SchemaNode {
 
 class StructuralNode implements SchemaNode {
   readonly type: SchemaNode['type'];
+  readonly scalarType?: string;
+  readonly format?: string;
   readonly patchStrategy: readonly string[] = [];
   readonly patchMergeKey?: string;
   readonly listType: ListType;
@@ -172,6 +186,8 @@ class StructuralNode implements SchemaNode {
     else if (s.type === 'object') this.type = s.properties || (s.additionalProperties && typeof s.additionalProperties === 'object') || !preserve ? 'object' : 'any';
     else if (s.type) this.type = 'scalar';
     else this.type = s.properties ? 'object' : 'any';
+    if (this.type === 'scalar' && !s['x-kubernetes-int-or-string']) this.scalarType = s.type;
+    this.format = s.format;
     const lt = s['x-kubernetes-list-type'];
     this.listType = lt === 'map' || lt === 'set' ? lt : 'atomic';
     this.listMapKeys = lt === 'map' ? s['x-kubernetes-list-map-keys'] ?? [] : [];

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { fieldErrorText, newInvalid } from '../../api/index.js';
 import { aliyunLogConfigCrd } from './testdata.js';
 import {
+  decodeErrorBuiltin,
   pruneBuiltin,
   prepareCustomResource,
   applyDefaults,
@@ -237,4 +238,32 @@ test('pruneBuiltin drops what the Go types would not decode', () => {
     strictDecodingError(gvk, r.pruned).message,
     'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "metadata.bogus", unknown field "spec.replica", unknown field "spec.template.spec.containers[0].colour"',
   );
+});
+
+test('decodeErrorBuiltin reports what Go decoding of a built-in kind rejects', () => {
+  const gvk = { group: 'apps', version: 'v1', kind: 'Deployment' };
+  const base = () => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'w', labels: { a: 'b' } }, spec: { replicas: 2, template: { spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80 }], resources: { limits: { cpu: 1, memory: '1Gi' } } }] } } } }) as any;
+  assert.equal(decodeErrorBuiltin(gvk, base()), undefined);
+  const d1 = base();
+  d1.spec.replicas = 'three';
+  const e1 = decodeErrorBuiltin(gvk, d1)!;
+  assert.equal(e1.code, 400);
+  assert.equal(e1.message, 'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32');
+  const d2 = base();
+  d2.spec.template.spec.containers[0].ports[0].containerPort = 80.5;
+  assert.match(decodeErrorBuiltin(gvk, d2)!.message, /cannot unmarshal number 80.5 into Go struct field ContainerPort.spec.template.spec.containers.ports.containerPort of type int32$/);
+  const d3 = base();
+  d3.metadata.labels = ['x'];
+  assert.match(decodeErrorBuiltin(gvk, d3)!.message, /cannot unmarshal array into Go struct field ObjectMeta.metadata.labels of type map\[string\]string$/);
+  const d4 = base();
+  d4.spec.template.spec.containers = 'c';
+  assert.match(decodeErrorBuiltin(gvk, d4)!.message, /cannot unmarshal string into Go struct field PodSpec.spec.template.spec.containers of type \[\]v1.Container$/);
+  const d5 = base();
+  d5.spec.paused = 'yes';
+  assert.match(decodeErrorBuiltin(gvk, d5)!.message, /of type bool$/);
+  const d6 = base();
+  d6.spec.strategy = { rollingUpdate: { maxSurge: '25%', maxUnavailable: 1 } };
+  d6.spec.replicas = null;
+  assert.equal(decodeErrorBuiltin(gvk, d6), undefined, 'int-or-string, nulls');
+  assert.equal(decodeErrorBuiltin({ group: 'x.io', version: 'v1', kind: 'Y' }, { spec: 1 }), undefined);
 });

@@ -1,0 +1,142 @@
+/**
+ * Type checks that built-in kinds get from Go's JSON decoding: a value of the wrong JSON
+ * type is a 400 with the decoder's message, e.g.
+ *   Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal
+ *   string into Go struct field DeploymentSpec.spec.replicas of type int32
+ * Only the first problem is reported, as Go does. `null` is always accepted (zero value).
+ * Not covered: base64 validity of `format: byte` strings, Quantity/Time syntax.
+ */
+import type { GroupVersionKind } from '../../api/index.js';
+import { StatusError } from '../../api/index.js';
+import { builtinSchemaNode, type SchemaNode } from './nodes.js';
+import { isObject } from './values.js';
+
+const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
+
+function shortName(def: string): string {
+  const parts = def.split('.');
+  return parts.length >= 2 ? `${parts[parts.length - 2]}.${parts[parts.length - 1]}` : def;
+}
+
+/** The Go type name of a node, as encoding/json prints it. */
+function goType(n: SchemaNode): string {
+  if (n.definitionName === QUANTITY) return 'resource.Quantity';
+  if (n.definitionName === INT_OR_STRING) return 'intstr.IntOrString';
+  if (n.type === 'array') {
+    const it = n.items();
+    return `[]${it ? goType(it) : 'interface {}'}`;
+  }
+  if (n.type === 'object') {
+    if (n.definitionName) return shortName(n.definitionName);
+    const v = n.field('\u0000any-key');
+    return `map[string]${v ? goType(v) : 'interface {}'}`;
+  }
+  if (n.type === 'scalar') {
+    if (n.definitionName && n.definitionName.endsWith('.Time')) return 'v1.Time';
+    if (n.definitionName && n.definitionName.endsWith('.MicroTime')) return 'v1.MicroTime';
+    switch (n.scalarType) {
+      case 'integer':
+        return n.format === 'int64' ? 'int64' : n.format === 'int32' ? 'int32' : 'int';
+      case 'number':
+        return n.format === 'float' ? 'float32' : 'float64';
+      case 'boolean':
+        return 'bool';
+      default:
+        return 'string';
+    }
+  }
+  return 'interface {}';
+}
+
+function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return 'number';
+  if (typeof v === 'string') return 'string';
+  return 'object';
+}
+
+function accepts(n: SchemaNode, v: unknown): string | undefined {
+  if (n.definitionName === QUANTITY) return typeof v === 'string' || typeof v === 'number' ? undefined : jsonKind(v);
+  if (n.definitionName === INT_OR_STRING) {
+    if (typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v))) return undefined;
+    return typeof v === 'number' ? `number ${v}` : jsonKind(v);
+  }
+  switch (n.type) {
+    case 'object':
+      return isObject(v) ? undefined : jsonKind(v);
+    case 'array':
+      return Array.isArray(v) ? undefined : jsonKind(v);
+    case 'scalar':
+      switch (n.scalarType) {
+        case 'integer':
+          if (typeof v !== 'number') return jsonKind(v);
+          return Number.isInteger(v) ? undefined : `number ${v}`;
+        case 'number':
+          return typeof v === 'number' ? undefined : jsonKind(v);
+        case 'boolean':
+          return typeof v === 'boolean' ? undefined : jsonKind(v);
+        case 'string':
+          return typeof v === 'string' ? undefined : jsonKind(v);
+      }
+  }
+  return undefined;
+}
+
+interface Problem {
+  got: string;
+  struct: string;
+  path: string;
+  type: string;
+}
+
+function check(v: unknown, n: SchemaNode, struct: string, path: string): Problem | undefined {
+  if (v === null || v === undefined || n.type === 'any') return undefined;
+  const bad = accepts(n, v);
+  if (bad) return { got: bad, struct, path, type: goType(n) };
+  if (n.definitionName === QUANTITY || n.definitionName === INT_OR_STRING) return undefined;
+  if (n.type === 'object' && isObject(v)) {
+    const here = n.definitionName ? n.definitionName.split('.').pop()! : struct;
+    for (const [k, x] of Object.entries(v)) {
+      const c = n.field(k);
+      if (!c) continue; // unknown fields are pruning's business
+      const p = check(x, c, here, path ? `${path}.${k}` : k);
+      if (p) return p;
+    }
+  } else if (n.type === 'array' && Array.isArray(v)) {
+    const it = n.items();
+    if (it) {
+      for (const x of v) {
+        const p = check(x, it, struct, path);
+        if (p) return p;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The 400 a built-in kind's Go decoding would give `obj`, or undefined when it decodes (or the
+ * kind is not built in).
+ */
+export function decodeErrorBuiltin(gvk: GroupVersionKind, obj: unknown): StatusError | undefined {
+  const node = builtinSchemaNode(gvk);
+  if (!node) return undefined;
+  const detail = isObject(obj)
+    ? (() => {
+        const p = check(obj, node, gvk.kind, '');
+        return p && `json: cannot unmarshal ${p.got} into Go struct field ${p.struct}.${p.path} of type ${p.type}`;
+      })()
+    : `json: cannot unmarshal ${jsonKind(obj)} into Go value of type ${goType(node)}`;
+  if (!detail) return undefined;
+  return new StatusError({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `${gvk.kind} in version "${gvk.version}" cannot be handled as a ${gvk.kind}: ${detail}`,
+    reason: 'BadRequest',
+    code: 400,
+  });
+}
