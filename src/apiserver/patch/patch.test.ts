@@ -232,3 +232,8 @@ test('strategic merge patch: volume source switch with $retainKeys, service port
     labels: { 'app.kubernetes.io/name': 'x' },
   });
 });
+
+test('strategic merge patch: a {$patch: replace} element on an atomic list is not kept as an item', () => {
+  const out = strategicMergePatch(deployment(), { spec: { template: { spec: { tolerations: [{ $patch: 'replace' }, { key: 'k9', operator: 'Exists' }] } } } }, deployGVK);
+  assert.deepEqual(out.spec.template.spec.tolerations, [{ key: 'k9', operator: 'Exists' }]);
+});

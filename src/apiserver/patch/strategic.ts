@@ -146,8 +146,11 @@ function applyElementOrder(merged: unknown[], order: unknown[], server: unknown[
 function mergeList(original: unknown[], patch: unknown[], node: SchemaNode | undefined): unknown[] {
   const strategies = node?.patchStrategy ?? [];
   if (!strategies.includes('merge')) {
-    // Replace: strip directives from maps inside the new list.
-    return patch.map((v) => (isObject(v) ? mergeMap({}, v, node?.items()) : clone(v)));
+    // Replace: the patch's list is the new value. A bare `{$patch: replace}` element (what
+    // clients send to replace a list) says nothing more; directives inside items are dropped.
+    return patch
+      .filter((v) => !(isObject(v) && DIRECTIVE in v && Object.keys(v).length === 1))
+      .map((v) => (isObject(v) ? mergeMap({}, v, node?.items()) : clone(v)));
   }
   const mergeKey = node?.patchMergeKey;
   const isMapList = patch.some(isObject) || original.some(isObject);
