@@ -84,7 +84,10 @@ export class AlibabaVpcRoutes implements VpcRouteApi {
 
   /** Retries the cloud's "table busy" answers with backoff (the route table accepts one write at a time). */
   private whileBusy<T>(action: string, fn: () => Promise<T>): Promise<T> {
-    return callWithRetry({ ...this.policy, maxAttempts: Math.max(this.policy.maxAttempts, 12) }, () => fn(),
+    // A busy table stays busy for seconds on the real cloud: back off more patiently than
+    // for throttling, still bounded by the overall budget.
+    const patient = { ...this.policy, maxAttempts: 50, baseDelayMs: Math.max(this.policy.baseDelayMs, 50), maxDelayMs: Math.max(this.policy.maxDelayMs, 2000) };
+    return callWithRetry(patient, () => fn(),
       () => new CloudError('Timeout', 'Timeout', `no answer within ${this.policy.timeoutMs} ms`, 'vpc', action),
       { retryOn: ['Conflict'] });
   }
