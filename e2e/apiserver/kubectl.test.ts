@@ -107,6 +107,27 @@ describe('kubectl against the built-in API server', () => {
     await w.done;
   });
 
+  it('get -w in table mode and pod columns', async () => {
+    const f = h.file('pod.yaml', `apiVersion: v1
+kind: Pod
+metadata: {name: pod1}
+spec: {nodeName: node-a, containers: [{name: c, image: busybox}]}
+`);
+    const w = h.kubectlBg(['get', 'pods', '-w']);
+    await eventually(() => w.output().includes('NAME') || w.output() === '', 10_000, 'watch start');
+    let r = await h.kubectl(['create', '-f', f]);
+    assert.equal(r.code, 0, r.stderr);
+    await eventually(() => /pod1\s+0\/1\s+Pending\s+0\s+\d+s/.test(w.output()), 10_000, 'pod row in the watch');
+    w.kill();
+    await w.done;
+    r = await h.kubectl(['get', 'pods', '-o', 'wide']);
+    assert.match(r.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES/);
+    assert.match(r.stdout, /pod1\s+0\/1\s+Pending\s+0\s+\S+\s+<none>\s+node-a\s+<none>\s+<none>/);
+    r = await h.kubectl(['delete', 'pod', 'pod1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /pod "pod1" deleted/);
+  });
+
   it('patch (merge, json, strategic), label, annotate, scale', async () => {
     let r = await h.kubectl(['patch', 'cm', 'cfg', '--type', 'json', '-p', '[{"op":"add","path":"/data/b","value":"x"}]']);
     assert.equal(r.code, 0, r.stderr);
