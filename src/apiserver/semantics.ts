@@ -12,6 +12,7 @@
  * `installSemantics` must run before the server serves (and before it creates the system
  * namespaces), so persisted CRDs are served from the first request.
  */
+import { startCrdController } from './crd/index.js';
 import { gcAdmission, startGarbageCollector } from './gc/index.js';
 import { namespaceAdmission, setupNamespaceType, startNamespaceController } from './namespaces/index.js';
 import type { Controller, SemanticsHost } from './semantics-kit.js';
@@ -27,6 +28,10 @@ export interface Semantics {
 
 export function installSemantics(host: SemanticsHost): Semantics {
   const controllers: Controller[] = [];
+  // CRDs first: persisted custom resource types must be served before anything else runs.
+  const crds = startCrdController(host);
+  controllers.push(crds.controller);
+  for (const a of crds.admission) host.admission.add(a);
   const nsType = setupNamespaceType(host);
   host.admission.add(namespaceAdmission(host));
   host.admission.add(gcAdmission);
