@@ -1,0 +1,108 @@
+/**
+ * Options of the simulated cluster, their defaults, and the context object every simulated
+ * component receives through inversify (token {@link SIM}).
+ */
+import type { Logger } from '../controller/index.js';
+import type { NodePool } from './nodes.js';
+
+export interface Taint { key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' | string; timeAdded?: string }
+
+/** A node declared at start-up (no cloud instance behind it). */
+export interface StaticNodeSpec {
+  name: string;
+  /** cores (default 4) */
+  cpu?: number | string;
+  /** default "16Gi" */
+  memory?: string;
+  /** max pods (default 110) */
+  pods?: number;
+  /** nvidia.com/gpu (default 0 = not advertised) */
+  gpus?: number;
+  labels?: Record<string, string>;
+  taints?: Taint[];
+  /** default "<region>-a" */
+  zone?: string;
+  /** node.kubernetes.io/instance-type label (default "kubeloop.static") */
+  instanceType?: string;
+  /** InternalIP (default 10.0.0.<n>) */
+  internalIP?: string;
+  providerID?: string;
+}
+
+export interface SimTimings {
+  /** Lease renew interval of each simulated kubelet (default 10 000 ms, upstream 10 s). */
+  leaseRenewIntervalMs: number;
+  /** Lease `leaseDurationSeconds` (default 40). */
+  leaseDurationSeconds: number;
+  /** Node status (Ready condition heartbeat) refresh even when unchanged (default 60 000 ms; upstream 5 min). */
+  nodeStatusReportMs: number;
+  /** Node lifecycle: how long without heartbeats before Ready becomes Unknown (default 40 000 ms). */
+  nodeMonitorGracePeriodMs: number;
+  /** Scheduler: re-try unschedulable pods this often even when nothing changed (default 10 000 ms). */
+  schedulerRetryMs: number;
+  /** Kubelet image pull back-off: first delay and cap (default 10 000 / 300 000 ms, like the kubelet). */
+  imagePullBackoffMs: number;
+  imagePullBackoffMaxMs: number;
+  /** Kubelet: simulated time between "Created" and "Started"/Ready (default 0). */
+  containerStartMs: number;
+  /** Disruption controller: how long an eviction's `disruptedPods` entry is honoured (default 120 000 ms). */
+  disruptedPodTimeoutMs: number;
+}
+
+export const defaultTimings: SimTimings = {
+  leaseRenewIntervalMs: 10_000,
+  leaseDurationSeconds: 40,
+  nodeStatusReportMs: 60_000,
+  nodeMonitorGracePeriodMs: 40_000,
+  schedulerRetryMs: 10_000,
+  imagePullBackoffMs: 10_000,
+  imagePullBackoffMaxMs: 300_000,
+  containerStartMs: 0,
+  disruptedPodTimeoutMs: 120_000,
+};
+
+/** Components that can be switched off (all on by default). */
+export interface SimComponents {
+  nodes: boolean;
+  nodeLifecycle: boolean;
+  ipam: boolean;
+  scheduler: boolean;
+  kubelet: boolean;
+  replicaSet: boolean;
+  deployment: boolean;
+  daemonSet: boolean;
+  disruption: boolean;
+  cloudNodes: boolean;
+}
+
+/** The cloud emulator the cluster runs on (instances become nodes; its registry serves images). */
+export interface SimCloudOptions {
+  /** emulator base URL, e.g. http://127.0.0.1:PORT (its `/_sim/` inspection API is used) */
+  url: string;
+}
+
+export interface ResolvedSimConfig {
+  clusterCidr: string;
+  nodeCidrMaskSize: number;
+  region: string;
+  timings: SimTimings;
+  components: SimComponents;
+  cloud?: SimCloudOptions;
+  schedulerName: string;
+  log: Logger;
+}
+
+/** Everything the simulated components share, bound under {@link SIM}. */
+export interface SimContext {
+  config: ResolvedSimConfig;
+  pool: NodePool;
+}
+
+export const SIM = Symbol.for('kubeloop:simcluster');
+
+/** Namespace of node heartbeat Leases. */
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+/** Taints the node lifecycle controller manages. */
+export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
+export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
+export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';

@@ -1,0 +1,24 @@
+// The simulated cluster: nodes that register and heartbeat, node lifecycle and IPAM, a
+// scheduler, kubelets (with registry pulls), ReplicaSet/Deployment/DaemonSet and disruption
+// controllers — all controllers on the kubeloop framework — and cloud instances as nodes.
+export { startSimCluster, staticNodeSpecs, type SimCluster, type SimClusterOptions } from './simcluster.js';
+export {
+  defaultTimings, NODE_LEASE_NAMESPACE, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE,
+  type SimTimings, type SimComponents, type SimCloudOptions, type StaticNodeSpec, type Taint,
+} from './config.js';
+export { NodePool, type HostedNode } from './nodes.js';
+export { CidrAllocator } from './cidr.js';
+export { parseQuantity, podRequests } from './quantity.js';
+export { unschedulableMessage, REASON } from './predicates.js';
+export { parseImageRef, parseDockerConfig } from './pull.js';
+export {
+  SchedulerController, POD_NODE_INDEX,
+} from './scheduler.js';
+export { KubeletController } from './kubelet.js';
+export { NodeHeartbeatController } from './nodes.js';
+export { NodeLifecycleController } from './lifecycle.js';
+export { NodeIpamController } from './ipam.js';
+export { ReplicaSetController } from './replicaset.js';
+export { DeploymentController, templateHash } from './deployment.js';
+export { DaemonSetController } from './daemonset.js';
+export { DisruptionController } from './disruption.js';

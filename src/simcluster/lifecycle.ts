@@ -1,0 +1,83 @@
+/**
+ * The node lifecycle controller (kube-controller-manager's nodelifecycle, simplified): a
+ * node whose kubelet has not renewed its Lease nor posted status for
+ * `nodeMonitorGracePeriodMs` gets every condition set to Unknown ("Kubelet stopped posting
+ * node status.") and the `node.kubernetes.io/unreachable` NoSchedule + NoExecute taints;
+ * NotReady nodes get the `not-ready` taints, cordoned nodes `node.kubernetes.io/unschedulable`;
+ * the taints go away when the node recovers.
+ */
+import { rfc3339 } from '../api/index.js';
+import {
+  Controller, Lease, Node, inject, patchObject, patchStatus,
+  type LeaseObject, type NodeObject, type ReconcileContext, type Reconciler,
+} from '../controller/index.js';
+import { NODE_LEASE_NAMESPACE, SIM, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, type SimContext, type Taint } from './config.js';
+
+const MANAGED = new Set([TAINT_UNREACHABLE, TAINT_NOT_READY, TAINT_UNSCHEDULABLE]);
+
+function time(s: string | undefined): number {
+  const t = s ? Date.parse(s) : NaN;
+  return Number.isNaN(t) ? 0 : t;
+}
+
+@Controller({
+  for: Node,
+  name: 'node-lifecycle',
+  needLeaderElection: false,
+  watches: [{ kind: Lease, namespace: NODE_LEASE_NAMESPACE, map: (l: LeaseObject) => ({ name: l.metadata.name! }) }],
+})
+export class NodeLifecycleController implements Reconciler<NodeObject> {
+  constructor(@inject(SIM) private readonly sim: SimContext) {}
+
+  async reconcile(node: NodeObject, ctx: ReconcileContext<NodeObject>) {
+    const name = node.metadata.name!;
+    const grace = this.sim.config.timings.nodeMonitorGracePeriodMs;
+    const lease = ctx.cache<LeaseObject>(Lease).get(NODE_LEASE_NAMESPACE, name);
+    const conditions = node.status?.conditions ?? [];
+    const ready = conditions.find((c) => c.type === 'Ready');
+    const probe = Math.max(time(lease?.spec?.renewTime), time(ready?.lastHeartbeatTime), time(node.metadata.creationTimestamp));
+    const now = Date.now();
+    let current = node;
+    let readyStatus = ready?.status ?? 'Unknown';
+    if (now - probe > grace) {
+      if (ready?.status !== 'Unknown' || conditions.some((c) => c.status !== 'Unknown')) {
+        current = await patchStatus(ctx.client, node, (o) => {
+          const ts = rfc3339();
+          const types = new Set(['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure']);
+          const list = (o.status?.conditions ?? []).map((c) => types.has(c.type) && c.status !== 'Unknown'
+            ? { ...c, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: ts }
+            : c);
+          if (!list.some((c) => c.type === 'Ready')) {
+            list.push({ type: 'Ready', status: 'Unknown', reason: 'NodeStatusNeverUpdated', message: 'Kubelet never posted node status.', lastTransitionTime: ts, lastHeartbeatTime: ts });
+          }
+          o.status = { ...o.status, conditions: list };
+        });
+        ctx.recorder.event(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
+      }
+      readyStatus = 'Unknown';
+    }
+    await this.syncTaints(current, readyStatus, ctx);
+    if (readyStatus === 'Unknown') return;
+    return { requeueAfter: Math.max(100, probe + grace - now + 50) };
+  }
+
+  private async syncTaints(node: NodeObject, readyStatus: string, ctx: ReconcileContext<NodeObject>): Promise<void> {
+    const taints = ((node.spec as { taints?: Taint[] } | undefined)?.taints ?? []);
+    const want: Taint[] = [];
+    const keep = (key: string, effect: string) => {
+      const had = taints.find((t) => t.key === key && t.effect === effect);
+      want.push(had ?? { key, effect, timeAdded: rfc3339() });
+    };
+    if (readyStatus === 'Unknown') { keep(TAINT_UNREACHABLE, 'NoSchedule'); keep(TAINT_UNREACHABLE, 'NoExecute'); }
+    if (readyStatus === 'False') { keep(TAINT_NOT_READY, 'NoSchedule'); keep(TAINT_NOT_READY, 'NoExecute'); }
+    if (node.spec?.unschedulable) keep(TAINT_UNSCHEDULABLE, 'NoSchedule');
+    const others = taints.filter((t) => !MANAGED.has(t.key));
+    const next = [...others, ...want];
+    const same = next.length === taints.length && next.every((t) => taints.some((x) => x.key === t.key && x.effect === t.effect));
+    if (same) return;
+    await patchObject(ctx.client, node, (o) => {
+      if (next.length === 0 && taints.length === 0) return;
+      (o.spec as { taints?: Taint[] }).taints = next.map((t) => ({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect, ...(t.timeAdded ? { timeAdded: t.timeAdded } : {}) }));
+    });
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * Simulated nodes: the pool of nodes this process "hosts" (a kubelet per node), their
+ * registration, and the kubelet's heartbeat (node Lease + Ready condition).
+ *
+ * A hosted node is registered like a kubelet does it: create the Node (labels, taints,
+ * providerID), then post its status. The heartbeat controller renews the Lease in
+ * `kube-node-lease` every `leaseRenewIntervalMs` and refreshes the Ready condition. Pausing a
+ * node stops both (the node lifecycle controller then marks it Unknown), like a kubelet
+ * that hangs or loses its network.
+ */
+import { isAlreadyExists, isConflict, isNotFound, rfc3339, microTime } from '../api/index.js';
+import type { KubeClient } from '../client/index.js';
+import {
+  Controller, Node, inject, patchStatus, setCondition,
+  type LeaseObject, type NodeObject, type ReconcileContext, type Reconciler,
+} from '../controller/index.js';
+import { NODE_LEASE_NAMESPACE, SIM, type SimContext, type Taint } from './config.js';
+import { formatBytes, parseQuantity } from './quantity.js';
+
+/** What a hosted node looks like, whatever created it (static declaration or cloud instance). */
+export interface HostedNode {
+  name: string;
+  cpuCores: number;
+  memoryBytes: number;
+  pods: number;
+  gpus: number;
+  labels: Record<string, string>;
+  taints: Taint[];
+  internalIP: string;
+  providerID?: string;
+  /** instance id when the node is a cloud instance */
+  instanceId?: string;
+}
+
+interface HostedState {
+  node: HostedNode;
+  paused: boolean;
+  leaseRV?: string;
+  lastStatusPost: number;
+}
+
+/** The nodes whose kubelet runs in this process. */
+export class NodePool {
+  private readonly nodes = new Map<string, HostedState>();
+  /** Called when a node is paused/resumed so controllers can react at once. */
+  onChange: (name: string) => void = () => {};
+
+  constructor(private readonly client: KubeClient, private readonly sim: () => SimContext) {}
+
+  hosts(name: string): boolean {
+    return this.nodes.has(name);
+  }
+
+  get(name: string): HostedNode | undefined {
+    return this.nodes.get(name)?.node;
+  }
+
+  /** @internal state for the heartbeat controller */
+  state(name: string): HostedState | undefined {
+    return this.nodes.get(name);
+  }
+
+  /** True when the node's kubelet runs (hosted and not paused). */
+  isAlive(name: string): boolean {
+    const s = this.nodes.get(name);
+    return s !== undefined && !s.paused;
+  }
+
+  names(): string[] {
+    return [...this.nodes.keys()];
+  }
+
+  byInstanceId(id: string): HostedNode | undefined {
+    for (const s of this.nodes.values()) if (s.node.instanceId === id) return s.node;
+    return undefined;
+  }
+
+  /** Starts hosting a node and registers it with the API server (idempotent). */
+  async register(node: HostedNode): Promise<void> {
+    if (!this.nodes.has(node.name)) this.nodes.set(node.name, { node, paused: false, lastStatusPost: 0 });
+    const obj: NodeObject = {
+      apiVersion: 'v1', kind: 'Node',
+      metadata: { name: node.name, labels: { ...node.labels } },
+      spec: {
+        ...(node.providerID ? { providerID: node.providerID } : {}),
+        ...(node.taints.length ? { taints: node.taints.map((t) => ({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect })) } : {}),
+      },
+    };
+    try {
+      await this.client.create(obj);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      // a kubelet re-registering keeps what others wrote; it only re-asserts its labels
+      await this.client.patch(Node, node.name, { metadata: { labels: node.labels } });
+    }
+    this.onChange(node.name);
+  }
+
+  /** Stops hosting a node; with `deleteNode` the Node object goes too (instance removed). */
+  async unregister(name: string, deleteNode = true): Promise<void> {
+    this.nodes.delete(name);
+    if (deleteNode) {
+      try {
+        await this.client.delete(Node, name);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      try {
+        await this.client.delete({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' }, name, { namespace: NODE_LEASE_NAMESPACE });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+  }
+
+  /** Stops the node's kubelet: no heartbeats, no pod work (the Node object stays). */
+  pause(name: string): void {
+    const s = this.nodes.get(name);
+    if (!s) throw new Error(`node ${name} is not hosted by this simulated cluster`);
+    s.paused = true;
+    this.onChange(name);
+  }
+
+  resume(name: string): void {
+    const s = this.nodes.get(name);
+    if (!s) throw new Error(`node ${name} is not hosted by this simulated cluster`);
+    s.paused = false;
+    s.lastStatusPost = 0;
+    this.onChange(name);
+  }
+}
+
+/** Capacity as the kubelet reports it. */
+export function nodeCapacity(n: HostedNode): Record<string, string> {
+  const cap: Record<string, string> = {
+    cpu: String(n.cpuCores),
+    memory: formatBytes(n.memoryBytes),
+    pods: String(n.pods),
+    'ephemeral-storage': '100Gi',
+  };
+  if (n.gpus > 0) cap['nvidia.com/gpu'] = String(n.gpus);
+  return cap;
+}
+
+export function staticNode(spec: import('./config.js').StaticNodeSpec, index: number, region: string): HostedNode {
+  if (!spec.name) throw new Error('a static node needs a name');
+  const cpu = typeof spec.cpu === 'string' ? parseQuantity(spec.cpu) : spec.cpu ?? 4;
+  const zone = spec.zone ?? `${region}-a`;
+  return {
+    name: spec.name,
+    cpuCores: cpu,
+    memoryBytes: parseQuantity(spec.memory ?? '16Gi'),
+    pods: spec.pods ?? 110,
+    gpus: spec.gpus ?? 0,
+    labels: {
+      ...baseLabels(spec.name, spec.instanceType ?? 'kubeloop.static', zone, region),
+      ...(spec.labels ?? {}),
+    },
+    taints: spec.taints ?? [],
+    internalIP: spec.internalIP ?? `10.0.${Math.floor((index + 1) / 250)}.${((index + 1) % 250) + 1}`,
+    providerID: spec.providerID,
+  };
+}
+
+export function baseLabels(name: string, instanceType: string, zone: string, region: string): Record<string, string> {
+  return {
+    'kubernetes.io/hostname': name,
+    'kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': 'amd64',
+    'beta.kubernetes.io/os': 'linux',
+    'beta.kubernetes.io/arch': 'amd64',
+    'node.kubernetes.io/instance-type': instanceType,
+    'beta.kubernetes.io/instance-type': instanceType,
+    'topology.kubernetes.io/zone': zone,
+    'topology.kubernetes.io/region': region,
+    'failure-domain.beta.kubernetes.io/zone': zone,
+    'failure-domain.beta.kubernetes.io/region': region,
+  };
+}
+
+/**
+ * The kubelet's node heartbeat, one reconcile per hosted node every renew interval: renews
+ * the node's Lease and posts node status (Ready, capacity, addresses) when it changed or
+ * went stale.
+ */
+@Controller({ for: Node, name: 'node-heartbeat', needLeaderElection: false, maxConcurrentReconciles: 4 })
+export class NodeHeartbeatController implements Reconciler<NodeObject> {
+  constructor(@inject(SIM) private readonly sim: SimContext) {}
+
+  async reconcile(node: NodeObject, ctx: ReconcileContext<NodeObject>) {
+    const name = node.metadata.name!;
+    const st = this.sim.pool.state(name);
+    const t = this.sim.config.timings;
+    if (!st) return;
+    // a paused kubelet posts nothing, but keeps its timer so it resumes on its own
+    if (st.paused) return { requeueAfter: t.leaseRenewIntervalMs };
+    await this.renewLease(st, node, ctx.client);
+    const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+    const cap = nodeCapacity(st.node);
+    const stale = Date.now() - st.lastStatusPost >= t.nodeStatusReportMs;
+    const capChanged = JSON.stringify(node.status?.capacity ?? {}) !== JSON.stringify(cap);
+    if (ready?.status !== 'True' || stale || capChanged) {
+      await patchStatus(ctx.client, node, (o) => {
+        const now = rfc3339();
+        let list = o.status?.conditions;
+        for (const [type, reason, message] of [
+          ['MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'],
+          ['DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'],
+          ['PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
+        ] as const) list = setCondition(list, { type, status: 'False', reason, message }).list;
+        list = setCondition(list, { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }).list;
+        for (const c of list) c.lastHeartbeatTime = now;
+        o.status = {
+          ...o.status,
+          conditions: list,
+          capacity: cap,
+          allocatable: cap,
+          addresses: [{ type: 'InternalIP', address: st.node.internalIP }, { type: 'Hostname', address: name }],
+          daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+          nodeInfo: {
+            machineID: name, systemUUID: name, bootID: name, kernelVersion: '5.10.134-kubeloop', osImage: 'Alibaba Cloud Linux 3 (kubeloop simulated)',
+            containerRuntimeVersion: 'containerd://1.6.28', kubeletVersion: 'v1.32.0', kubeProxyVersion: 'v1.32.0',
+            operatingSystem: 'linux', architecture: 'amd64',
+          },
+        };
+      }, { optimisticLock: false });
+      st.lastStatusPost = Date.now();
+      if (ready?.status !== 'True') ctx.recorder.event(node, 'Normal', 'NodeReady', `Node ${name} status is now: NodeReady`);
+    }
+    return { requeueAfter: t.leaseRenewIntervalMs };
+  }
+
+  private async renewLease(st: HostedState, node: NodeObject, client: KubeClient): Promise<void> {
+    const name = st.node.name;
+    const lease: LeaseObject = {
+      apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+      metadata: {
+        name, namespace: NODE_LEASE_NAMESPACE,
+        ownerReferences: node.metadata.uid ? [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid }] : undefined,
+      },
+      spec: { holderIdentity: name, leaseDurationSeconds: this.sim.config.timings.leaseDurationSeconds, renewTime: microTime() },
+    };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        if (st.leaseRV === undefined) {
+          const created = await client.create(lease);
+          st.leaseRV = created.metadata.resourceVersion;
+        } else {
+          const updated = await client.update({ ...lease, metadata: { ...lease.metadata, resourceVersion: st.leaseRV } });
+          st.leaseRV = updated.metadata.resourceVersion;
+        }
+        return;
+      } catch (err) {
+        if (isAlreadyExists(err) || isConflict(err)) {
+          const cur = await client.get<LeaseObject>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' }, name, { namespace: NODE_LEASE_NAMESPACE });
+          st.leaseRV = cur.metadata.resourceVersion;
+          continue;
+        }
+        if (isNotFound(err)) { st.leaseRV = undefined; continue; }
+        throw err;
+      }
+    }
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * The scheduler: binds pending pods (no nodeName, our schedulerName) to nodes through the
+ * `pods/binding` subresource.
+ *
+ * Per pod: filter nodes (predicates.ts), score the feasible ones, bind to the best; on
+ * failure set `PodScheduled=False, reason=Unschedulable` with kube-scheduler's message and
+ * record a `FailedScheduling` event. Like kube-scheduler it "assumes" a pod on its node at
+ * once, so the next decisions account for it before the informer sees the binding.
+ * Unschedulable pods are retried when nodes change, when bound pods go away, and every
+ * `schedulerRetryMs` — through one sentinel request whose reconcile walks all pending pods.
+ */
+import { objectKey } from '../api/index.js';
+import {
+  Controller, Index, Node, Pod, inject, patchStatus, setCondition,
+  type NodeObject, type PodObject, type Predicate, type ReconcileContext, type Reconciler, type Request,
+} from '../controller/index.js';
+import { SIM, type SimContext } from './config.js';
+import {
+  allocatableOf, filterNode, hasRequiredAntiAffinity, hasRequiredPodAffinity, interPodReasons, isNodeReady, podMatchesTerm, scoreNode, specOf,
+  taintsOf, unschedulableMessage, type NodeInfo, type PodAffinityTerm,
+} from './predicates.js';
+import { addTo, isTerminated, podRequests, type ResourceList } from './quantity.js';
+
+/** Index of pods by `spec.nodeName` ('' = not bound). Shared by scheduler and kubelet. */
+export const POD_NODE_INDEX = 'spec.nodeName';
+export const podNodeIndex = (p: PodObject) => [p.spec?.nodeName ?? ''];
+const ANTI_AFFINITY_INDEX = 'sim/required-anti-affinity';
+
+/** Key of the request that re-tries every pending pod (never an object's key: '~' is not a valid name). */
+export const RETRY_REQUEST: Request = { name: '~retry-pending' };
+
+const pending = (p: PodObject) => !p.spec?.nodeName && !p.metadata.deletionTimestamp && !isTerminated(p);
+
+const nodeChanged: Predicate<NodeObject> = {
+  create: () => true,
+  delete: () => true,
+  generic: () => false,
+  update: (o, n) =>
+    isNodeReady(o) !== isNodeReady(n) || !!o.spec?.unschedulable !== !!n.spec?.unschedulable ||
+    JSON.stringify(taintsOf(o)) !== JSON.stringify(taintsOf(n)) ||
+    JSON.stringify(o.metadata.labels ?? {}) !== JSON.stringify(n.metadata.labels ?? {}) ||
+    JSON.stringify((o.status as { allocatable?: unknown } | undefined)?.allocatable ?? {}) !== JSON.stringify((n.status as { allocatable?: unknown } | undefined)?.allocatable ?? {}),
+};
+
+const podFreed: Predicate<PodObject> = {
+  create: () => false,
+  generic: () => false,
+  delete: (p) => !!p.spec?.nodeName,
+  update: (o, n) => !!n.spec?.nodeName && ((isTerminated(n) && !isTerminated(o)) || (!!n.metadata.deletionTimestamp && !o.metadata.deletionTimestamp)),
+};
+
+interface Assumed { node: string; requests: ResourceList; pod: PodObject }
+
+@Controller({
+  for: Pod,
+  name: 'scheduler',
+  needLeaderElection: false,
+  maxConcurrentReconciles: 4,
+  predicates: [{ create: pending, update: (_o: PodObject, n: PodObject) => pending(n), delete: () => true, generic: pending }],
+  watches: [
+    { kind: Node, map: () => RETRY_REQUEST, predicates: [nodeChanged] },
+    { kind: Pod, map: () => RETRY_REQUEST, predicates: [podFreed] },
+  ],
+})
+@Index({ kind: Pod, name: POD_NODE_INDEX, extract: podNodeIndex })
+@Index({ kind: Pod, name: ANTI_AFFINITY_INDEX, extract: (p: PodObject) => (hasRequiredAntiAffinity(p) && p.spec?.nodeName ? ['true'] : []) })
+export class SchedulerController implements Reconciler<PodObject> {
+  /** pods bound by us that the cache does not show bound yet */
+  private readonly assumed = new Map<string, Assumed>();
+  private readonly inFlight = new Set<string>();
+  /** last Unschedulable message per pod, so periodic retries do not repeat events */
+  private readonly lastMessage = new Map<string, string>();
+  private rotate = 0;
+
+  constructor(@inject(SIM) private readonly sim: SimContext) {}
+
+  async reconcile(pod: PodObject, ctx: ReconcileContext<PodObject>) {
+    await this.scheduleOne(pod, ctx, true);
+  }
+
+  async reconcileDeleted(req: Request, ctx: ReconcileContext<PodObject>) {
+    if (req.name !== RETRY_REQUEST.name || req.namespace) {
+      const key = req.namespace ? `${req.namespace}/${req.name}` : req.name;
+      this.assumed.delete(key);
+      this.lastMessage.delete(key);
+      return;
+    }
+    const pods = ctx.cache<PodObject>(Pod).byIndex(POD_NODE_INDEX, '').filter(pending);
+    let left = 0;
+    for (const p of pods) {
+      if (ctx.signal.aborted) return;
+      const ok = await this.scheduleOne(structuredClone(p), ctx, false);
+      if (ok === false) left++;
+    }
+    if (left > 0) return { requeueAfter: this.sim.config.timings.schedulerRetryMs };
+  }
+
+  /** true = bound, false = unschedulable, undefined = not ours / skipped */
+  private async scheduleOne(pod: PodObject, ctx: ReconcileContext<PodObject>, fresh: boolean): Promise<boolean | undefined> {
+    if (!pending(pod)) return undefined;
+    if (((pod.spec as { schedulerName?: string }).schedulerName ?? 'default-scheduler') !== this.sim.config.schedulerName) return undefined;
+    const key = objectKey(pod);
+    if (this.assumed.has(key) || this.inFlight.has(key)) return undefined;
+    const decision = this.decide(pod, ctx);
+    if ('node' in decision) {
+      this.assumed.set(key, { node: decision.node, requests: podRequests(pod), pod });
+      this.inFlight.add(key);
+      try {
+        await ctx.client.transport.requestJSON({
+          method: 'POST',
+          path: `/api/v1/namespaces/${encodeURIComponent(pod.metadata.namespace!)}/pods/${encodeURIComponent(pod.metadata.name!)}/binding`,
+          body: JSON.stringify({
+            apiVersion: 'v1', kind: 'Binding',
+            metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace, uid: pod.metadata.uid },
+            target: { apiVersion: 'v1', kind: 'Node', name: decision.node },
+          }),
+          signal: ctx.signal,
+        });
+      } catch (err) {
+        this.assumed.delete(key);
+        throw err;
+      } finally {
+        this.inFlight.delete(key);
+      }
+      this.lastMessage.delete(key);
+      ctx.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${decision.node}`);
+      return true;
+    }
+    const message = decision.message;
+    const repeated = this.lastMessage.get(key) === message;
+    this.lastMessage.set(key, message);
+    if (fresh || !repeated) ctx.recorder.event(pod, 'Warning', 'FailedScheduling', message);
+    const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (cond?.status !== 'False' || cond.reason !== 'Unschedulable' || cond.message !== message) {
+      await patchStatus(ctx.client, pod, (o) => {
+        const r = setCondition(o.status?.conditions, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message });
+        for (const c of r.list) if (c.type === 'PodScheduled') (c as Record<string, unknown>).lastProbeTime = null;
+        o.status = { ...o.status, phase: o.status?.phase ?? 'Pending', conditions: r.list };
+      }, { optimisticLock: false });
+    }
+    return false;
+  }
+
+  /** Builds node infos (cache + assumed pods), filters, scores; pure apart from reading caches. */
+  private decide(pod: PodObject, ctx: ReconcileContext<PodObject>): { node: string } | { message: string } {
+    const podCache = ctx.cache<PodObject>(Pod);
+    const nodes = ctx.cache<NodeObject>(Node).list();
+    // drop assumptions the cache has caught up with
+    const extra = new Map<string, Assumed[]>();
+    for (const [k, a] of this.assumed) {
+      const cached = podCache.get(k);
+      if (!cached || cached.metadata.uid !== a.pod.metadata.uid || cached.spec?.nodeName) {
+        // gone, replaced, or the cache shows the binding (then the index counts it)
+        if (!this.inFlight.has(k)) this.assumed.delete(k);
+        if (!cached || cached.spec?.nodeName) continue;
+      }
+      const list = extra.get(a.node) ?? [];
+      list.push(a);
+      extra.set(a.node, list);
+    }
+    const byName = new Map(nodes.map((n) => [n.metadata.name!, n] as const));
+    const infoCache = new Map<string, NodeInfo>();
+    const infoOf = (node: NodeObject): NodeInfo => {
+      const name = node.metadata.name!;
+      let info = infoCache.get(name);
+      if (info) return info;
+      const requested: ResourceList = {};
+      const pods: PodObject[] = [];
+      for (const p of podCache.byIndex(POD_NODE_INDEX, name)) {
+        if (isTerminated(p)) continue;
+        addTo(requested, podRequests(p));
+        pods.push(p);
+      }
+      for (const a of extra.get(name) ?? []) { addTo(requested, a.requests); pods.push(a.pod); }
+      info = { node, allocatable: allocatableOf(node), requested, podCount: pods.length, pods };
+      infoCache.set(name, info);
+      return info;
+    };
+    const req = podRequests(pod);
+    const needsInterPod = hasRequiredPodAffinity(pod);
+    const withAnti = podCache.byIndex(ANTI_AFFINITY_INDEX, 'true');
+    const domainPods = (key: string, value: string) => {
+      const out: PodObject[] = [];
+      for (const n of nodes) if (n.metadata.labels?.[key] === value) out.push(...infoOf(n).pods);
+      return out;
+    };
+    const anyMatch = (term: PodAffinityTerm) => {
+      for (const n of nodes) if (infoOf(n).pods.some((p) => p.metadata.uid !== pod.metadata.uid && podMatchesTerm(term, pod.metadata.namespace ?? '', p))) return true;
+      return false;
+    };
+    const interPod = (node: NodeObject) => (needsInterPod || withAnti.length)
+      ? () => interPodReasons(pod, node, domainPods, withAnti, (p) => byName.get(p.spec?.nodeName ?? ''), anyMatch)
+      : undefined;
+
+    // like percentageOfNodesToScore: stop once enough feasible nodes were found
+    const adaptive = Math.max(5, 50 - Math.floor(nodes.length / 125));
+    const enough = Math.max(100, Math.floor((nodes.length * adaptive) / 100));
+    const reasons = new Map<string, string[]>();
+    let best: { name: string; score: number } | undefined;
+    let feasible = 0;
+    const start = nodes.length ? this.rotate % nodes.length : 0;
+    let visited = 0;
+    for (let i = 0; i < nodes.length && feasible < enough; i++) {
+      const node = nodes[(start + i) % nodes.length];
+      visited++;
+      const info = infoOf(node);
+      const why = filterNode(pod, req, info, interPod(node));
+      if (why.length) { reasons.set(node.metadata.name!, why); continue; }
+      feasible++;
+      const score = scoreNode(pod, req, info);
+      if (!best || score > best.score) best = { name: node.metadata.name!, score };
+    }
+    this.rotate = (start + visited) % Math.max(1, nodes.length);
+    if (best) return { node: best.name };
+    return { message: unschedulableMessage(nodes.length, reasons) };
+  }
+}
