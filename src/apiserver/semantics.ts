@@ -15,6 +15,7 @@
 import { startCrdController } from './crd/index.js';
 import { gcAdmission, startGarbageCollector } from './gc/index.js';
 import { namespaceAdmission, setupNamespaceType, startNamespaceController } from './namespaces/index.js';
+import { serviceAccountAdmission, startServiceAccountController } from './serviceaccounts/index.js';
 import type { Controller, SemanticsHost } from './semantics-kit.js';
 
 export type { SemanticsHost } from './semantics-kit.js';
@@ -37,6 +38,9 @@ export function installSemantics(host: SemanticsHost): Semantics {
   host.admission.add(gcAdmission);
   controllers.push(startGarbageCollector(host));
   controllers.push(startNamespaceController(host, nsType));
+  const sa = startServiceAccountController(host);
+  controllers.push(sa);
+  host.admission.add(serviceAccountAdmission(host, sa));
   return {
     stop() {
       for (const c of controllers) c.stop();

@@ -1,0 +1,85 @@
+/**
+ * ServiceAccounts, as kube-controller-manager's ServiceAccount controller and kube-apiserver's
+ * ServiceAccount admission plugin do them:
+ * - every active namespace has a `default` ServiceAccount (created with the namespace,
+ *   re-created when deleted);
+ * - a new pod without `spec.serviceAccountName` gets `default` (both `serviceAccountName`
+ *   and the deprecated `serviceAccount` are set); the ServiceAccount must exist (403
+ *   `error looking up service account ns/name: serviceaccount "name" not found`);
+ * - a new pod without `imagePullSecrets` gets those of its ServiceAccount.
+ * Mirror pods (annotation `kubernetes.io/config.mirror`) are left alone, as upstream.
+ * Not done: the projected token volume (`kube-api-access-*`) upstream mounts into pods.
+ */
+import { type KubeObject, newForbidden } from '../../api/index.js';
+import type { AdmissionPlugin } from '../admission/index.js';
+import { type Controller, isStatus, type SemanticsHost, WorkQueue } from '../semantics-kit.js';
+import type { Change } from '../storage/index.js';
+
+const NAMESPACES = '/namespaces';
+const SERVICE_ACCOUNTS = '/serviceaccounts';
+const PODS = '/pods';
+export const DEFAULT_SERVICE_ACCOUNT = 'default';
+const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
+
+type Pod = KubeObject & { spec?: { serviceAccountName?: string; serviceAccount?: string; imagePullSecrets?: { name?: string }[] } };
+type ServiceAccount = KubeObject & { imagePullSecrets?: { name?: string }[] };
+
+/** The controller keeping a `default` ServiceAccount in every active namespace. */
+export function startServiceAccountController(host: SemanticsHost): Controller {
+  const { store, registry, ops } = host;
+  const ensure = async (ns: string): Promise<void> => {
+    const n = store.get(NAMESPACES, ns);
+    if (!n || n.obj.metadata.deletionTimestamp) return;
+    if (store.get(SERVICE_ACCOUNTS, `${ns}/${DEFAULT_SERVICE_ACCOUNT}`)) return;
+    const t = registry.get('', 'v1', 'serviceaccounts')!;
+    try {
+      await ops.create(t, ns, { metadata: { name: DEFAULT_SERVICE_ACCOUNT } });
+    } catch (e) {
+      // Created meanwhile, or the namespace started terminating / went away.
+      if (isStatus(e, 409) || isStatus(e, 403) || isStatus(e, 404)) return;
+      throw e;
+    }
+  };
+  const queue = new WorkQueue(ensure);
+  const onChange = (c: Change): void => {
+    if (c.storageKey === NAMESPACES && c.type === 'ADDED') queue.add(c.object.metadata.name!);
+    else if (c.storageKey === SERVICE_ACCOUNTS && c.type === 'DELETED' && c.object.metadata.name === DEFAULT_SERVICE_ACCOUNT) queue.add(c.object.metadata.namespace!);
+  };
+  const unsubscribe = host.onChange(onChange);
+  for (const [, s] of store.scan(NAMESPACES)) queue.add(s.obj.metadata.name!);
+  return {
+    idle: () => queue.idle(),
+    stop() {
+      unsubscribe();
+      queue.stop();
+    },
+  };
+}
+
+/** The ServiceAccount admission plugin for pods. `controller` is awaited before a `default` is declared missing. */
+export function serviceAccountAdmission(host: SemanticsHost, controller: Controller): AdmissionPlugin {
+  return {
+    name: 'ServiceAccount',
+    async admit(req) {
+      if (req.operation !== 'CREATE' || req.type.storageKey !== PODS || req.subresource || !req.namespace) return;
+      const pod = req.object as Pod;
+      if (pod.metadata.annotations?.[MIRROR_ANNOTATION] !== undefined) return;
+      pod.spec ??= {};
+      const name = pod.spec.serviceAccountName || pod.spec.serviceAccount || DEFAULT_SERVICE_ACCOUNT;
+      pod.spec.serviceAccountName = name;
+      pod.spec.serviceAccount = name;
+      let sa = host.store.get(SERVICE_ACCOUNTS, `${req.namespace}/${name}`)?.obj as ServiceAccount | undefined;
+      if (!sa && name === DEFAULT_SERVICE_ACCOUNT) {
+        // The controller creates it right after the namespace; let it finish first.
+        await controller.idle();
+        sa = host.store.get(SERVICE_ACCOUNTS, `${req.namespace}/${name}`)?.obj as ServiceAccount | undefined;
+      }
+      if (!sa) {
+        throw newForbidden({ group: '', resource: 'pods' }, pod.metadata.name ?? '', `error looking up service account ${req.namespace}/${name}: serviceaccount "${name}" not found`);
+      }
+      if (!pod.spec.imagePullSecrets?.length && sa.imagePullSecrets?.length) {
+        pod.spec.imagePullSecrets = sa.imagePullSecrets.filter((s) => s?.name).map((s) => ({ name: s.name }));
+      }
+    },
+  };
+}
