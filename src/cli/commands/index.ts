@@ -7,5 +7,6 @@ export type RegisterCommand = (program: Command) => void;
 export const commands: RegisterCommand[] = [
   (await import('./apiserver.js')).register,
   (await import('./cloudsim.js')).register,
+  (await import('./dev.js')).register,
   (await import('./generate.js')).register,
 ];

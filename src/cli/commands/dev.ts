@@ -1,0 +1,118 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { startApiServer, type ApiServer } from '../../apiserver/index.js';
+import { startCloudSim, type CloudSim } from '../../cloudsim/index.js';
+import { startSimCluster, type SimCluster } from '../../simcluster/index.js';
+
+/** Everything `kubeloop dev` runs, handed to the controllers that join it. */
+export interface DevEnvironment {
+  apiServer: ApiServer;
+  cloud: CloudSim;
+  sim: SimCluster;
+  /** kubeconfig (file path) of the built-in API server */
+  kubeconfigPath: string;
+  /** aborted when `kubeloop dev` stops */
+  signal: AbortSignal;
+}
+
+/**
+ * THE place where the four kubeloop controllers join `kubeloop dev`.
+ * Each entry starts one controller (usually a Manager with `kubeconfig: env.kubeconfigPath`,
+ * the cloud adapters pointed at `env.cloud.url` with `env.cloud.accessKeyId/accessKeySecret`)
+ * and returns a function that stops it. They start after the simulated cluster is up and
+ * stop before it, in reverse order.
+ */
+export const devControllers: Array<{ name: string; start(env: DevEnvironment): Promise<() => Promise<void>> }> = [
+  // { name: 'acr-credential-helper', start: async (env) => { ...; return () => manager.stop(); } },
+];
+
+interface DevOptions { stateDir?: string; kubeconfig?: string; port: string; cloudPort: string; nodes: string; bind: string }
+
+/** `kubeloop dev`: built-in API server + cloud emulator + simulated cluster in one process. */
+export function register(program: Command): void {
+  program
+    .command('dev')
+    .description('run a local development environment: the built-in API server, the cloud emulator and a simulated cluster')
+    .option('--state-dir <dir>', 'keep API objects and cloud state here across restarts (in memory when omitted)')
+    .option('--kubeconfig <path>', 'where to write the kubeconfig (default <state-dir>/kubeconfig, or .kubeloop/kubeconfig)')
+    .option('--port <n>', 'API server port (0 = any free port)', '0')
+    .option('--cloud-port <n>', 'cloud emulator port (0 = any free port)', '0')
+    .option('--bind <addr>', 'address both servers listen on', '127.0.0.1')
+    .option('--nodes <n>', 'static simulated nodes besides the cloud instances', '2')
+    .action(async (o: DevOptions) => {
+      const port = intOption('--port', o.port, 65535);
+      const cloudPort = intOption('--cloud-port', o.cloudPort, 65535);
+      const nodes = intOption('--nodes', o.nodes, 5000);
+      const stateDir = o.stateDir ? resolve(o.stateDir) : undefined;
+      const base = stateDir ?? resolve('.kubeloop');
+      const kubeconfigPath = resolve(o.kubeconfig ?? join(base, 'kubeconfig'));
+      const devJson = join(base, 'dev.json');
+      mkdirSync(base, { recursive: true });
+      if (stateDir) mkdirSync(join(stateDir, 'apiserver'), { recursive: true });
+
+      const abort = new AbortController();
+      const stops: Array<() => Promise<void>> = [];
+      let stopping = false;
+      const stop = async (code: number) => {
+        if (stopping) return;
+        stopping = true;
+        abort.abort();
+        process.stdout.write('kubeloop dev: stopping...\n');
+        for (const s of stops.reverse()) {
+          try { await s(); } catch (err) { process.stderr.write(`kubeloop dev: ${String(err)}\n`); }
+        }
+        rmSync(devJson, { force: true });
+        process.exit(code);
+      };
+      process.on('SIGINT', () => void stop(0));
+      process.on('SIGTERM', () => void stop(0));
+
+      try {
+        const apiServer = await startApiServer({ port, bind: o.bind, dataDir: stateDir ? join(stateDir, 'apiserver') : undefined, kubeconfigPath });
+        stops.push(() => apiServer.stop());
+        const cloud = await startCloudSim({ port: cloudPort, host: o.bind, stateFile: stateDir ? join(stateDir, 'cloud.json') : undefined });
+        stops.push(() => cloud.stop());
+        const sim = await startSimCluster({
+          kubeconfig: apiServer.kubeconfig, nodes, region: cloud.regionId, cloud: { url: cloud.url },
+        });
+        stops.push(() => sim.stop());
+        const env: DevEnvironment = { apiServer, cloud, sim, kubeconfigPath, signal: abort.signal };
+        for (const c of devControllers) {
+          stops.push(await c.start(env));
+          process.stdout.write(`  controller ${c.name} started\n`);
+        }
+        mkdirSync(dirname(devJson), { recursive: true });
+        writeFileSync(devJson, JSON.stringify({
+          apiServer: apiServer.url, kubeconfig: kubeconfigPath,
+          cloud: { url: cloud.url, accessKeyId: cloud.accessKeyId, accessKeySecret: cloud.accessKeySecret, regionId: cloud.regionId, slsEndpoint: cloud.slsEndpoint },
+          stateDir: stateDir ?? null, pid: process.pid,
+        }, null, 2) + '\n', { mode: 0o600 });
+        const rel = (p: string) => (p.startsWith(process.cwd() + '/') ? p.slice(process.cwd().length + 1) : p);
+        process.stdout.write([
+          'kubeloop dev is running:',
+          `  API server       ${apiServer.url}`,
+          `  kubeconfig       ${kubeconfigPath}`,
+          `  cloud emulator   ${cloud.url} (region ${cloud.regionId}, AccessKey ${cloud.accessKeyId})`,
+          `  simulated nodes  ${nodes} static + the emulator's scaling group instances`,
+          `  state            ${stateDir ?? 'in memory (use --state-dir to keep it)'}`,
+          `  details          ${devJson}`,
+          '',
+          'Try:',
+          `  kubectl --kubeconfig ${rel(kubeconfigPath)} get nodes,pods -A`,
+          '',
+          'Ctrl-C stops everything.',
+          '',
+        ].join('\n'));
+      } catch (err) {
+        process.stderr.write(`kubeloop dev: ${err instanceof Error ? err.message : String(err)}\n`);
+        await stop(1);
+      }
+    });
+}
+
+function intOption(name: string, v: string, max: number): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > max) throw new Error(`invalid ${name}: ${v} (expected an integer between 0 and ${max})`);
+  return n;
+}
