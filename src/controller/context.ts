@@ -67,7 +67,7 @@ export interface ReconcileContext<T extends KubeObject = KubeObject> {
   readonly client: KubeClient;
   /** The cache of any kind this manager watches (for, owns, watches, or declared by @Index). */
   cache<K extends KubeObject = KubeObject>(kind: KindLike<K>): CacheReader<K>;
-  /** Logger with `controller` and the object's `namespace`/`name` fields. */
+  /** Logger with controller-runtime's fields: controller, controllerGroup, controllerKind, namespace, name, reconcileID. */
   readonly log: Logger;
   readonly recorder: Recorder;
   /** Aborted when the manager shuts down or loses leadership: pass it to long calls. */

@@ -308,7 +308,7 @@ export class Manager {
         client: this.client,
         cache: forInformer.reader,
         cacheFor: (k) => this.cache(k),
-        log,
+        log: this.log,
         recorder,
         registry: this.registry,
         rateLimiter: this.opts.rateLimiter?.(),

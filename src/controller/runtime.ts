@@ -11,6 +11,7 @@
  *   threw anything else            -> addRateLimited              result="error"
  *     (+ reconcile_panics_total when it was not an Error or was a TypeError/ReferenceError/...)
  */
+import { randomUUID } from 'node:crypto';
 import { controllerRef, objectKey, parseApiVersion, splitKey, isConflict, type KubeObject } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
 import { RateLimitingQueue, type RateLimiter } from '../queue/index.js';
@@ -36,6 +37,7 @@ export interface RunnerDeps {
   cache: CacheReader;
   /** Caches of other kinds, for ctx.cache(kind). */
   cacheFor: (kind: KindLike) => CacheReader;
+  /** Root logger; the runner adds the controller fields. */
   log: Logger;
   recorder: Recorder;
   registry?: Registry;
@@ -58,6 +60,8 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
   private started = false;
   private stopped = false;
   private resyncTimer: NodeJS.Timeout | undefined;
+  /** For messages outside a reconcile. */
+  private readonly log: Logger;
 
   constructor(
     readonly meta: ControllerMetadata,
@@ -67,6 +71,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     const registry = deps.registry ?? metricsRegistry;
     this.metrics = controllerMetrics(registry);
     this.queue = new RateLimitingQueue<string>({ name: meta.name, registry, rateLimiter: deps.rateLimiter });
+    this.log = deps.log.child({ controller: meta.name });
   }
 
   get signal(): AbortSignal {
@@ -96,7 +101,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
           try {
             return toRequests(w.map(o));
           } catch (err) {
-            this.deps.log.error({ err: errorMessage(err), kind: w.kind.kind, object: objectKey(o) }, 'watch map function threw');
+            this.log.error({ err: errorMessage(err), kind: w.kind.kind, object: objectKey(o) }, 'watch map function threw');
             return [];
           }
         }),
@@ -122,7 +127,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
       try {
         return admitsAll(predicates, kind, obj, old);
       } catch (err) {
-        this.deps.log.error({ err: errorMessage(err) }, 'predicate threw; event dropped');
+        this.log.error({ err: errorMessage(err) }, 'predicate threw; event dropped');
         return false;
       }
     };
@@ -179,7 +184,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     const ok = await Promise.race([drained, timeout]);
     clearTimeout(timer);
     this.abort.abort(new Error(`controller ${this.meta.name} stopped`));
-    if (!ok) this.deps.log.warn({ controller: this.meta.name }, 'in-flight reconciles did not finish within the graceful shutdown timeout');
+    if (!ok) this.log.warn({}, 'in-flight reconciles did not finish within the graceful shutdown timeout');
     return ok;
   }
 
@@ -192,7 +197,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
       } catch (err) {
         // process() handles reconcile outcomes; anything reaching here is a framework bug:
         // log it and keep the worker alive.
-        this.deps.log.error({ err: errorMessage(err), key: got.item }, 'controller worker failed');
+        this.log.error({ err: errorMessage(err), key: got.item }, 'controller worker failed');
       } finally {
         this.queue.done(got.item);
       }
@@ -203,7 +208,17 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     const name = this.meta.name;
     const labels = { controller: name };
     const req = splitKey(key);
-    const log = this.deps.log.child({ controller: name, ...(req.namespace ? { namespace: req.namespace } : {}), name: req.name });
+    // the fields controller-runtime puts on a reconcile's log lines
+    const kind = this.meta.for.kind;
+    const log = this.deps.log.child({
+      controller: name,
+      controllerGroup: this.meta.for.group,
+      controllerKind: kind,
+      [kind]: req.namespace ? { name: req.name, namespace: req.namespace } : { name: req.name },
+      ...(req.namespace ? { namespace: req.namespace } : {}),
+      name: req.name,
+      reconcileID: randomUUID(),
+    });
     const cached = this.deps.cache.get(key) as T | undefined;
     const object = cached ? structuredClone(cached) : undefined;
     const ctx: ReconcileContext<T> = {
