@@ -2,3 +2,6 @@
 // metric definitions, logging with secret redaction, health/metrics probe server,
 // and the event recorder.
 export * from './metrics.js';
+export * from './redact.js';
+export * from './logging.js';
+export * from './health.js';
