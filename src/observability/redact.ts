@@ -127,7 +127,7 @@ export function redactSecrets<T>(value: T, options: RedactOptions = {}): T {
       const isK8sSecret = src.kind === 'Secret' && typeof src.apiVersion === 'string';
       for (const key of Object.keys(src)) {
         const x = src[key];
-        if (isSecretKey(key, extra) && x !== undefined && x !== null && x !== '') out[key] = REDACTED;
+        if (isSecretKey(key, extra) && x !== undefined && x !== null && x !== '' && !isKubeObject(x)) out[key] = REDACTED;
         else if (isK8sSecret && (key === 'data' || key === 'stringData') && x && typeof x === 'object') {
           out[key] = Object.fromEntries(Object.keys(x as object).map((k) => [k, REDACTED]));
         } else if (isK8sSecret && key === 'metadata' && x && typeof x === 'object') {
@@ -140,6 +140,12 @@ export function redactSecrets<T>(value: T, options: RedactOptions = {}): T {
     }
   };
   return walk(value, 0) as T;
+}
+
+/** `{ secret: secretObject }` is common in controller logs: such objects are walked (and their data hidden) rather than hidden whole. */
+function isKubeObject(x: unknown): boolean {
+  const o = x as { apiVersion?: unknown; kind?: unknown; metadata?: unknown };
+  return !!o && typeof o === 'object' && typeof o.apiVersion === 'string' && typeof o.kind === 'string' && !!o.metadata && typeof o.metadata === 'object';
 }
 
 function redactLastApplied(meta: Record<string, unknown>): Record<string, unknown> {
