@@ -15,6 +15,7 @@
 import { startCrdController } from './crd/index.js';
 import { gcAdmission, startGarbageCollector } from './gc/index.js';
 import { namespaceAdmission, setupNamespaceType, startNamespaceController } from './namespaces/index.js';
+import { bindPod, evictPod } from './policy/index.js';
 import { serviceAccountAdmission, startServiceAccountController } from './serviceaccounts/index.js';
 import type { Controller, SemanticsHost } from './semantics-kit.js';
 
@@ -41,6 +42,8 @@ export function installSemantics(host: SemanticsHost): Semantics {
   const sa = startServiceAccountController(host);
   controllers.push(sa);
   host.admission.add(serviceAccountAdmission(host, sa));
+  host.ops.subresourceHandlers.set('/pods/eviction', evictPod);
+  host.ops.subresourceHandlers.set('/pods/binding', bindPod);
   return {
     stop() {
       for (const c of controllers) c.stop();

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type KubeObject, type Status, StatusError } from '../../api/index.js';
+import type { ResourceType } from '../resources/index.js';
+import { startTestServer, type TestServer } from '../semantics-testkit.js';
+
+type Obj = KubeObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe('pods/eviction and pods/binding', () => {
+  let s: TestServer;
+  let pods: ResourceType;
+  let pdbs: ResourceType;
+  before(async () => {
+    s = await startTestServer();
+    pods = s.type('', 'v1', 'pods');
+    pdbs = s.type('policy', 'v1', 'poddisruptionbudgets');
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  /** A Running pod, Ready unless told otherwise. */
+  const runningPod = async (name: string, labels: Record<string, string>, ready = true): Promise<Obj> => {
+    const p = (await s.server.ops.create(pods, 'default', { metadata: { name, labels }, spec: { containers: [{ name: 'c', image: 'nginx' }] } })).object as Obj;
+    const st = { ...p, status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] } };
+    return (await s.server.ops.update(pods, 'default', name, st, { subresource: 'status' })).object as Obj;
+  };
+  const pdb = async (name: string, labels: Record<string, string>, status: Record<string, unknown>, spec: Record<string, unknown> = {}): Promise<Obj> => {
+    const o = (await s.server.ops.create(pdbs, 'default', { metadata: { name }, spec: { minAvailable: 1, selector: { matchLabels: labels }, ...spec } } as KubeObject)).object as Obj;
+    return (await s.server.ops.update(pdbs, 'default', name, { ...o, status: { observedGeneration: 1, expectedPods: 2, ...status } }, { subresource: 'status' })).object as Obj;
+  };
+  const evict = (name: string, deleteOptions?: Record<string, unknown>) =>
+    s.server.ops.subresourceHandlers.get('/pods/eviction')!(s.server.ops, pods, 'default', name, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: 'default' }, ...(deleteOptions ? { deleteOptions } : {}) } as KubeObject, {});
+  const evictionFile = (name: string) => s.file(`ev-${name}.json`, JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: 'default' } }));
+
+  it('evicts a pod no budget covers (201 Success) after marking it DisruptionTarget', async () => {
+    await runningPod('free', { app: 'free' });
+    const seen: Obj[] = [];
+    const off = s.server.onChange((c) => {
+      if (c.storageKey === '/pods' && c.object.metadata.name === 'free') seen.push(c.object as Obj);
+    });
+    const r = await s.kubectl(['create', '--raw', '/api/v1/namespaces/default/pods/free/eviction', '-f', evictionFile('free')]);
+    off();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).status, 'Success');
+    assert.equal(s.get(pods, 'default', 'free'), undefined);
+    assert.ok(seen.some((p) => p.status?.conditions?.some((c: { type: string; reason: string }) => c.type === 'DisruptionTarget' && c.reason === 'EvictionByEvictionAPI')));
+  });
+
+  it('429 with a DisruptionBudget cause when the budget allows no disruption', async () => {
+    await runningPod('web-1', { app: 'web' });
+    await pdb('web-pdb', { app: 'web' }, { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1 });
+    await assert.rejects(evict('web-1'), (e: unknown) => {
+      const st = (e as StatusError).status;
+      assert.equal(st.code, 429);
+      assert.equal(st.reason, 'TooManyRequests');
+      assert.equal(st.message, "Cannot evict pod as it would violate the pod's disruption budget.");
+      assert.deepEqual(st.details?.causes, [{ type: 'DisruptionBudget', message: 'The disruption budget web-pdb needs 1 healthy pods and has 1 currently' }]);
+      return true;
+    });
+    const r = await s.kubectl(['create', '--raw', '/api/v1/namespaces/default/pods/web-1/eviction', '-f', evictionFile('web-1')]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Error from server \(TooManyRequests\): Cannot evict pod as it would violate the pod's disruption budget/);
+    assert.ok(s.get(pods, 'default', 'web-1'));
+  });
+
+  it('spends the budget: decrements disruptionsAllowed, records the pod, deletes it', async () => {
+    await runningPod('api-1', { app: 'api' });
+    await runningPod('api-2', { app: 'api' });
+    await pdb('api-pdb', { app: 'api' }, { disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1 });
+    const out = (await evict('api-1')) as Status;
+    assert.equal(out.status, 'Success');
+    assert.equal(out.code, 201);
+    assert.equal(s.get(pods, 'default', 'api-1'), undefined);
+    const p = s.get(pdbs, 'default', 'api-pdb') as Obj;
+    assert.equal(p.status.disruptionsAllowed, 0);
+    assert.ok(p.status.disruptedPods['api-1']);
+    assert.equal(p.status.conditions.find((c: { type: string }) => c.type === 'DisruptionAllowed').status, 'False');
+    await assert.rejects(evict('api-2'), (e: unknown) => (e as StatusError).code === 429);
+  });
+
+  it('dry run spends nothing and deletes nothing', async () => {
+    await runningPod('dry-1', { app: 'dry' });
+    await pdb('dry-pdb', { app: 'dry' }, { disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1 });
+    await evict('dry-1', { dryRun: ['All'] });
+    assert.ok(s.get(pods, 'default', 'dry-1'));
+    assert.equal((s.get(pdbs, 'default', 'dry-pdb') as Obj).status.disruptionsAllowed, 1);
+  });
+
+  it('more than one matching budget is a 500', async () => {
+    await runningPod('multi', { app: 'multi', tier: 'x' });
+    await pdb('multi-a', { app: 'multi' }, { disruptionsAllowed: 1 });
+    await pdb('multi-b', { tier: 'x' }, { disruptionsAllowed: 1 });
+    await assert.rejects(evict('multi'), (e: unknown) => {
+      const st = (e as StatusError).status;
+      assert.equal(st.code, 500);
+      assert.match(st.message!, /This pod has more than one PodDisruptionBudget, which the eviction subresource does not support/);
+      return true;
+    });
+  });
+
+  it('a budget not yet observed by the controller answers 429 "still being processed"', async () => {
+    await runningPod('new-1', { app: 'new' });
+    await s.server.ops.create(pdbs, 'default', { metadata: { name: 'new-pdb' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'new' } } } } as KubeObject);
+    await assert.rejects(evict('new-1'), (e: unknown) => {
+      const st = (e as StatusError).status;
+      assert.equal(st.code, 429);
+      assert.equal(st.details?.causes?.[0].message, 'The disruption budget new-pdb is still being processed by the server.');
+      return true;
+    });
+  });
+
+  it('unhealthy pods: evicted with a healthy budget (IfHealthyBudget) or AlwaysAllow, blocked otherwise; Pending pods freely', async () => {
+    await runningPod('sick-1', { app: 'sick' }, false);
+    await pdb('sick-pdb', { app: 'sick' }, { disruptionsAllowed: 0, currentHealthy: 2, desiredHealthy: 2 });
+    await evict('sick-1');
+    assert.equal(s.get(pods, 'default', 'sick-1'), undefined);
+    assert.equal((s.get(pdbs, 'default', 'sick-pdb') as Obj).status.disruptionsAllowed, 0, 'budget not spent');
+
+    await runningPod('weak-1', { app: 'weak' }, false);
+    await pdb('weak-pdb', { app: 'weak' }, { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 1 });
+    await assert.rejects(evict('weak-1'), (e: unknown) => (e as StatusError).code === 429);
+    await pdb('always-pdb', { app: 'always' }, { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 1 }, { unhealthyPodEvictionPolicy: 'AlwaysAllow' });
+    await runningPod('always-1', { app: 'always' }, false);
+    await evict('always-1');
+    assert.equal(s.get(pods, 'default', 'always-1'), undefined);
+
+    await s.server.ops.create(pods, 'default', { metadata: { name: 'weak-pending', labels: { app: 'weak' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+    await evict('weak-pending');
+    assert.equal(s.get(pods, 'default', 'weak-pending'), undefined);
+  });
+
+  it('kubectl drain is held by a budget and passes without one', async () => {
+    const nodes = s.type('', 'v1', 'nodes');
+    await s.create(nodes, { metadata: { name: 'node-a' } });
+    const p = (await s.server.ops.create(pods, 'default', { metadata: { name: 'on-a', labels: { app: 'drain' } }, spec: { nodeName: 'node-a', containers: [{ name: 'c', image: 'nginx' }] } })).object as Obj;
+    await s.server.ops.update(pods, 'default', 'on-a', { ...p, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }, { subresource: 'status' });
+    await pdb('drain-pdb', { app: 'drain' }, { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1 });
+    let r = await s.kubectl(['drain', 'node-a', '--force', '--timeout=2s']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stdout + r.stderr, /Cannot evict pod as it would violate the pod's disruption budget/);
+    assert.ok(s.get(pods, 'default', 'on-a'));
+    assert.equal((s.get(nodes, undefined, 'node-a') as Obj).spec.unschedulable, true);
+    await s.server.ops.delete(pdbs, 'default', 'drain-pdb');
+    r = await s.kubectl(['drain', 'node-a', '--force', '--timeout=10s']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /pod\/on-a evicted/);
+    assert.equal(s.get(pods, 'default', 'on-a'), undefined);
+  });
+
+  it('binding sets nodeName once, copies annotations and adds PodScheduled=True', async () => {
+    await s.server.ops.create(pods, 'default', { metadata: { name: 'bind-me' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+    const bind = s.server.ops.subresourceHandlers.get('/pods/binding')!;
+    const body = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bind-me', annotations: { 'example.com/by': 'test' } }, target: { kind: 'Node', name: 'node-x' } } as KubeObject;
+    const out = (await bind(s.server.ops, pods, 'default', 'bind-me', body, {})) as Status;
+    assert.equal(out.code, 201);
+    const p = s.get(pods, 'default', 'bind-me') as Obj;
+    assert.equal(p.spec.nodeName, 'node-x');
+    assert.equal(p.metadata.annotations?.['example.com/by'], 'test');
+    const c = p.status.conditions.find((x: { type: string }) => x.type === 'PodScheduled');
+    assert.equal(c.status, 'True');
+    assert.ok(c.lastTransitionTime);
+    await assert.rejects(bind(s.server.ops, pods, 'default', 'bind-me', { ...body, target: { name: 'node-y' } } as KubeObject, {}), (e: unknown) => {
+      const st = (e as StatusError).status;
+      assert.equal(st.code, 409);
+      assert.match(st.message!, /pod bind-me is already assigned to node "node-x"/);
+      return true;
+    });
+    const f = s.file('binding.json', JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bind-me' }, target: { name: 'node-z' } }));
+    const r = await s.kubectl(['create', '--raw', '/api/v1/namespaces/default/pods/bind-me/binding', '-f', f]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Conflict|already assigned/);
+  });
+});
