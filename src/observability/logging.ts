@@ -81,8 +81,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       // `base` replaces pino's pid/hostname defaults; the name lives there too.
       base: { ...(options.base ?? {}), ...(options.name ? { name: options.name } : {}) },
       timestamp: pino.stdTimeFunctions.epochTime,
-      // Deep redaction of everything passed to a log call. pino's own path-based
-      // `redact` cannot match keys at any depth, so it only backs this up.
+      // Deep redaction of everything passed to a log call (pino's path-based
+      // `redact` cannot match a key at any depth, so it is not used).
       hooks: {
         logMethod(args, method) {
           for (let i = 0; i < args.length; i++) {
@@ -93,7 +93,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
           return method.apply(this, args as Parameters<typeof method>);
         },
       },
-      redact: { paths: ['password', 'token', 'authorization', 'auth', 'secret', '["\\.dockerconfigjson"]', '*.password', '*.token', '*.authorization'], censor: REDACTED },
     },
     pretty ? prettyDestination(dest) : (dest as pino.DestinationStream),
   );

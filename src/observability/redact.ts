@@ -142,10 +142,19 @@ export function redactSecrets<T>(value: T, options: RedactOptions = {}): T {
   return walk(value, 0) as T;
 }
 
-/** `{ secret: secretObject }` is common in controller logs: such objects are walked (and their data hidden) rather than hidden whole. */
+const REFERENCE_KEYS = new Set(['name', 'namespace', 'kind', 'apiVersion', 'uid', 'resourceVersion']);
+
+/**
+ * `{ secret: secretObject }` and controller-runtime's `{ Secret: { name, namespace } }`
+ * are common in controller logs: Kubernetes objects and object references under a
+ * secret-like key are walked (a Secret's data is still hidden) rather than hidden whole.
+ */
 function isKubeObject(x: unknown): boolean {
+  if (!x || typeof x !== 'object' || Array.isArray(x)) return false;
   const o = x as { apiVersion?: unknown; kind?: unknown; metadata?: unknown };
-  return !!o && typeof o === 'object' && typeof o.apiVersion === 'string' && typeof o.kind === 'string' && !!o.metadata && typeof o.metadata === 'object';
+  if (typeof o.apiVersion === 'string' && typeof o.kind === 'string' && !!o.metadata && typeof o.metadata === 'object') return true;
+  const keys = Object.keys(x);
+  return keys.length > 0 && keys.every((k) => REFERENCE_KEYS.has(k) && typeof (x as Record<string, unknown>)[k] === 'string');
 }
 
 function redactLastApplied(meta: Record<string, unknown>): Record<string, unknown> {
