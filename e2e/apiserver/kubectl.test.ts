@@ -181,8 +181,26 @@ count: 1
     r = await h.kubectl(['create', '-f', h.file('dup.yaml', CM('1'))]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /Error from server \(AlreadyExists\).*configmaps "cfg" already exists/);
-    r = await h.kubectl(['create', 'configmap', 'typed', '--from-literal=a=b']);
-    assert.notEqual(r.code, 0, 'typed create sends protobuf, which is refused');
+  });
+
+  it('typed create subcommands (protobuf bodies)', async () => {
+    let r = await h.kubectl(['create', 'namespace', 'typed']);
+    assert.equal(r.code, 0, r.stderr);
+    r = await h.kubectl(['create', 'configmap', 'typed', '-n', 'typed', '--from-literal=a=b']);
+    assert.equal(r.code, 0, r.stderr);
+    r = await h.kubectl(['create', 'secret', 'generic', 'typed', '-n', 'typed', '--from-literal=user=admin']);
+    assert.equal(r.code, 0, r.stderr);
+    r = await h.kubectl(['create', 'deployment', 'typed', '-n', 'typed', '--image=nginx:1.25', '--replicas=2']);
+    assert.equal(r.code, 0, r.stderr);
+    r = await h.kubectl(['create', 'serviceaccount', 'typed', '-n', 'typed']);
+    assert.equal(r.code, 0, r.stderr);
+    const cm = JSON.parse((await h.kubectl(['get', 'cm', 'typed', '-n', 'typed', '-o', 'json'])).stdout);
+    assert.deepEqual(cm.data, { a: 'b' });
+    const sec = JSON.parse((await h.kubectl(['get', 'secret', 'typed', '-n', 'typed', '-o', 'json'])).stdout);
+    assert.equal(Buffer.from(sec.data.user, 'base64').toString(), 'admin');
+    const d = JSON.parse((await h.kubectl(['get', 'deploy', 'typed', '-n', 'typed', '-o', 'json'])).stdout);
+    assert.equal(d.spec.replicas, 2);
+    assert.equal(d.spec.template.spec.containers[0].image, 'nginx:1.25');
   });
 
   it('wait --for=condition and --for=delete', async () => {

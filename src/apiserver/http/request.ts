@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { newBadRequest, newUnsupportedMediaType, StatusError, type Status } from '../../api/index.js';
+import { decodeProtobufObject } from '../protobuf/index.js';
 
 /** What a resource URL names (upstream's RequestInfo). */
 export interface ResourcePath {
@@ -74,14 +75,14 @@ export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
 }
 
-export const PROTOBUF_MESSAGE =
-  'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml ' +
-  '(this server does not decode application/vnd.kubernetes.protobuf: typed `kubectl create <kind>` subcommands send protobuf; use `kubectl create -f` or `kubectl apply -f`)';
+export const UNKNOWN_FORMAT_MESSAGE =
+  'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, ' +
+  'application/vnd.kubernetes.protobuf (protobuf only for the kinds typed `kubectl create` subcommands send)';
 
-/** Decodes a JSON or YAML object body (400 on bad syntax, 415 on other media types). */
+/** Decodes a JSON, YAML or (for some kinds) protobuf object body (400 on bad syntax, 415 on other media types). */
 export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
   const mt = mediaType(contentType);
-  if (mt === 'application/vnd.kubernetes.protobuf') throw newUnsupportedMediaType(PROTOBUF_MESSAGE);
+  if (mt === 'application/vnd.kubernetes.protobuf') return decodeProtobufObject(buf);
   const text = buf.toString('utf8');
   if (text.trim() === '') return undefined;
   if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml') {
@@ -91,7 +92,7 @@ export function decodeBody(buf: Buffer, contentType: string | undefined): unknow
       throw newBadRequest(`error converting YAML to JSON: ${(e as Error).message}`);
     }
   }
-  if (mt && mt !== 'application/json' && mt !== '*/*' && !mt.endsWith('+json')) throw newUnsupportedMediaType(PROTOBUF_MESSAGE.replace('application/vnd.kubernetes.protobuf', mt));
+  if (mt && mt !== 'application/json' && mt !== '*/*' && !mt.endsWith('+json')) throw newUnsupportedMediaType(`${UNKNOWN_FORMAT_MESSAGE} (got ${mt})`);
   try {
     return JSON.parse(text);
   } catch (e) {
