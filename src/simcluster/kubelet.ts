@@ -13,7 +13,8 @@ import {
 } from '../controller/index.js';
 import { hostInCidr, parseCidr } from './cidr.js';
 import { SIM, type SimContext } from './config.js';
-import { ImagePuller, emulatorRegistries, parseDockerConfig, type RegistryAuth } from './pull.js';
+import type { DockerConfigAuths } from '../cloud/index.js';
+import { ImagePuller, emulatorRegistries, parseDockerConfig } from './pull.js';
 import { isTerminated } from './quantity.js';
 import { POD_NODE_INDEX, podNodeIndex } from './scheduler.js';
 
@@ -43,10 +44,19 @@ export class KubeletController implements Reconciler<PodObject> {
 
   constructor(@inject(SIM) private readonly sim: SimContext) {
     const cloud = sim.config.cloud;
-    this.puller = new ImagePuller(cloud ? emulatorRegistries(cloud.url) : async () => new Map());
+    this.puller = new ImagePuller(cloud ? emulatorRegistries(cloud.url) : async () => new Set<string>());
   }
 
   async reconcile(pod: PodObject, ctx: ReconcileContext<PodObject>): Promise<Result | void> {
+    try {
+      return await this.sync(pod, ctx);
+    } catch (err) {
+      if (isNotFound(err)) return; // the pod went away while we worked on it
+      throw err;
+    }
+  }
+
+  private async sync(pod: PodObject, ctx: ReconcileContext<PodObject>): Promise<Result | void> {
     const nodeName = pod.spec!.nodeName!;
     const pool = this.sim.pool;
     if (!pool.hosts(nodeName)) return;
@@ -70,7 +80,7 @@ export class KubeletController implements Reconciler<PodObject> {
 
     // image pulls
     const initContainers = ((pod.spec as { initContainers?: Container[] }).initContainers ?? []);
-    let auths: Map<string, RegistryAuth> | undefined;
+    let auths: DockerConfigAuths | undefined;
     const imageIDs = new Map<string, string>();
     for (const c of [...initContainers, ...containers]) {
       if (!c.image) continue;
@@ -96,7 +106,7 @@ export class KubeletController implements Reconciler<PodObject> {
       ctx.recorder.event(pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`);
       const t0 = Date.now();
       try {
-        const r = await this.puller.pull(c.image, auths, ctx.signal);
+        const r = await this.puller.pull(c.image, auths);
         nodeImages.set(c.image, r.imageID);
         imageIDs.set(c.name, r.imageID);
         this.backoff.delete(bkey);
@@ -153,14 +163,14 @@ export class KubeletController implements Reconciler<PodObject> {
     this.releaseIP(key);
   }
 
-  private async pullSecrets(pod: PodObject, ctx: ReconcileContext<PodObject>): Promise<Map<string, RegistryAuth>> {
-    const out = new Map<string, RegistryAuth>();
+  private async pullSecrets(pod: PodObject, ctx: ReconcileContext<PodObject>): Promise<DockerConfigAuths> {
+    const out: DockerConfigAuths = {};
     for (const ref of pod.spec?.imagePullSecrets ?? []) {
       try {
         const s = await ctx.client.get<SecretObject>({ apiVersion: 'v1', kind: 'Secret' }, ref.name, { namespace: pod.metadata.namespace });
         const data = s.data?.['.dockerconfigjson'] ?? s.data?.['.dockercfg'];
         if (!data) continue;
-        for (const [h, a] of parseDockerConfig(Buffer.from(data, 'base64').toString('utf8'))) if (!out.has(h)) out.set(h, a);
+        for (const [h, a] of Object.entries(parseDockerConfig(Buffer.from(data, 'base64').toString('utf8')))) if (!(h in out)) out[h] = a;
       } catch (err) {
         // like the kubelet: a missing pull secret is logged and the pull goes on without it
         if (!isNotFound(err)) throw err;

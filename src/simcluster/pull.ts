@@ -1,13 +1,11 @@
 /**
- * Image pulls as a kubelet (containerd) does them against a Docker Registry v2: resolve the
- * manifest, answer the registry's Bearer challenge with the pod's pull credentials (or
- * anonymously), fetch the manifest with the token. Only registries of the cloud emulator are
- * contacted (their domains resolve to the emulator); other images "pull" at once, since no
- * real registry is reachable from a simulated node.
+ * Image pulls as a kubelet (containerd) does them: for registries of the cloud emulator the
+ * Docker Registry v2 token flow runs with the pod's pull credentials (src/cloud's
+ * `pullManifest`); other images "pull" at once, since no real registry is reachable from a
+ * simulated node.
  */
 import { createHash } from 'node:crypto';
-import { request } from 'node:http';
-import type { LookupFunction } from 'node:net';
+import { ImagePullError, pullManifest, type DockerConfigAuths } from '../cloud/index.js';
 
 export interface ImageRef {
   /** registry host[:port] ("docker.io" when none is given) */
@@ -50,130 +48,60 @@ export function parseImageRef(image: string): ImageRef {
   return { host, repository: rest, reference, raw };
 }
 
-/** Credentials for a registry host, as found in a dockerconfigjson Secret. */
-export interface RegistryAuth { username: string; password: string }
-
-/** Reads `auths` of a `.dockerconfigjson` (or the bare map of a legacy `.dockercfg`). */
-export function parseDockerConfig(json: string): Map<string, RegistryAuth> {
-  const out = new Map<string, RegistryAuth>();
+/** `auths` of a `.dockerconfigjson` (or the bare map of a legacy `.dockercfg`); {} when unreadable. */
+export function parseDockerConfig(json: string): DockerConfigAuths {
   let doc: Record<string, unknown>;
-  try { doc = JSON.parse(json) as Record<string, unknown>; } catch { return out; }
-  const auths = (doc.auths && typeof doc.auths === 'object' ? doc.auths : doc) as Record<string, { username?: string; password?: string; auth?: string }>;
-  for (const [key, v] of Object.entries(auths)) {
-    if (!v || typeof v !== 'object') continue;
-    let { username, password } = v;
-    if ((!username || password === undefined) && v.auth) {
-      const dec = Buffer.from(v.auth, 'base64').toString('utf8');
-      const i = dec.indexOf(':');
-      if (i > 0) { username = dec.slice(0, i); password = dec.slice(i + 1); }
-    }
-    if (!username || password === undefined) continue;
-    const host = key.replace(/^https?:\/\//, '').split('/')[0].toLowerCase();
-    out.set(host, { username, password });
-  }
-  return out;
+  try { doc = JSON.parse(json) as Record<string, unknown>; } catch { return {}; }
+  const auths = doc.auths && typeof doc.auths === 'object' ? doc.auths : doc;
+  return auths as DockerConfigAuths;
 }
 
 export interface PullResult { digest: string; imageID: string }
 
+/** A failed pull, worded like containerd's errors that the kubelet reports. */
 export class PullError extends Error {
   override readonly name = 'PullError';
 }
 
-interface HttpReply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
-
 /**
- * Pulls (resolves) images. `registries()` returns the emulated registry domains mapped to
- * the address that serves them.
+ * Pulls (resolves) images. `registries()` returns the emulated registry hosts; only those are
+ * contacted (through src/cloud's registry v2 client), every other image is "already cached".
  */
 export class ImagePuller {
-  constructor(private readonly registries: () => Promise<Map<string, { host: string; port: number }>>) {}
+  constructor(private readonly registries: () => Promise<Set<string>>) {}
 
-  async pull(image: string, auths: Map<string, RegistryAuth>, signal?: AbortSignal): Promise<PullResult> {
+  async pull(image: string, auths: DockerConfigAuths): Promise<PullResult> {
     const ref = parseImageRef(image);
-    const target = (await this.registries()).get(ref.host);
-    if (!target) {
-      // not an emulated registry: pretend the layers were cached
+    if (!(await this.registries()).has(ref.host)) {
       const digest = ref.reference.startsWith('sha256:') ? ref.reference : `sha256:${createHash('sha256').update(ref.raw).digest('hex')}`;
       return { digest, imageID: `${ref.host}/${ref.repository}@${digest}` };
     }
-    const lookup: LookupFunction = (_h, opts, cb) => {
-      if ((opts as { all?: boolean }).all) (cb as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: target.host, family: 4 }]);
-      else cb(null, target.host, 4);
-    };
-    const get = (url: string, headers: Record<string, string>): Promise<HttpReply> => new Promise((resolve, reject) => {
-      const req = request(url, { method: 'GET', headers, lookup, signal, timeout: 10_000 }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error('i/o timeout')));
-      req.on('error', reject);
-      req.end();
-    });
-    const base = `http://${ref.host}`;
-    const manifestUrl = `${base}/v2/${ref.repository}/manifests/${ref.reference}`;
-    const accept = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json';
-    const fail = (detail: string) => new PullError(`failed to pull and unpack image "${ref.raw}": failed to resolve reference "${ref.raw}": ${detail}`);
-    let res: HttpReply;
     try {
-      res = await get(manifestUrl, { accept });
-      if (res.status === 401) {
-        const challenge = String(res.headers['www-authenticate'] ?? '');
-        const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-        if (!/^Bearer/i.test(challenge) || !params.realm) throw fail(`unexpected challenge "${challenge}"`);
-        const tokenUrl = new URL(params.realm);
-        if (params.service) tokenUrl.searchParams.set('service', params.service);
-        tokenUrl.searchParams.set('scope', `repository:${ref.repository}:pull`);
-        const cred = auths.get(ref.host);
-        const headers: Record<string, string> = {};
-        if (cred) headers.authorization = `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}`;
-        const tok = await get(tokenUrl.toString(), headers);
-        if (tok.status !== 200) {
-          throw fail(`failed to authorize: failed to fetch ${cred ? 'oauth' : 'anonymous'} token: unexpected status from GET request to ${tokenUrl}: ${tok.status} ${registryError(tok.body, 'unauthorized')}`);
-        }
-        const { token, access_token } = JSON.parse(tok.body) as { token?: string; access_token?: string };
-        res = await get(manifestUrl, { accept, authorization: `Bearer ${token ?? access_token}` });
-      }
+      const m = await pullManifest(image, auths);
+      return { digest: m.digest, imageID: `${ref.host}/${ref.repository}@${m.digest}` };
     } catch (err) {
-      if (err instanceof PullError) throw err;
-      throw fail(`failed to do request: ${(err as Error).message}`);
+      const prefix = `failed to pull and unpack image "${image}": failed to resolve reference "${image}"`;
+      if (err instanceof ImagePullError) {
+        if (err.reason === 'Unauthorized') throw new PullError(`${prefix}: pull access denied, repository does not exist or may require authorization: unauthorized: ${err.message}`);
+        if (err.reason === 'NotFound') throw new PullError(`${prefix}: ${image}: not found`);
+      }
+      throw new PullError(`${prefix}: ${(err as Error).message}`);
     }
-    if (res.status === 401 || res.status === 403) {
-      throw fail(`pull access denied, repository does not exist or may require authorization: ${registryError(res.body, 'unauthorized')}`);
-    }
-    if (res.status === 404) throw fail(`${ref.raw}: not found`);
-    if (res.status !== 200) throw fail(`unexpected status ${res.status}: ${registryError(res.body, 'error')}`);
-    const digest = String(res.headers['docker-content-digest'] ?? `sha256:${createHash('sha256').update(res.body).digest('hex')}`);
-    return { digest, imageID: `${ref.host}/${ref.repository}@${digest}` };
   }
 }
 
-/** "unauthorized: authentication required" from a registry error body. */
-function registryError(body: string, fallback: string): string {
-  try {
-    const e = (JSON.parse(body) as { errors?: Array<{ code?: string; message?: string }> }).errors?.[0];
-    if (e) return `${(e.code ?? fallback).toLowerCase()}: ${e.message ?? ''}`.trim();
-  } catch { /* not JSON */ }
-  return fallback;
-}
-
-/** Domains of the emulator's registries (`{port}` filled in), read from its inspection API. */
-export function emulatorRegistries(cloudUrl: string, ttlMs = 5_000): () => Promise<Map<string, { host: string; port: number }>> {
-  let cached: { at: number; map: Map<string, { host: string; port: number }> } | undefined;
-  const u = new URL(cloudUrl);
-  const target = { host: u.hostname === 'localhost' ? '127.0.0.1' : u.hostname, port: Number(u.port || 80) };
+/** Hosts of the emulator's registries (`{port}` filled in), read from its inspection API. */
+export function emulatorRegistries(cloudUrl: string, ttlMs = 5_000): () => Promise<Set<string>> {
+  let cached: { at: number; hosts: Set<string> } | undefined;
+  const port = new URL(cloudUrl).port || '80';
   return async () => {
-    if (cached && Date.now() - cached.at < ttlMs) return cached.map;
+    if (cached && Date.now() - cached.at < ttlMs) return cached.hosts;
     const res = await fetch(new URL('/_sim/state', cloudUrl));
     if (!res.ok) throw new Error(`cloud emulator state: HTTP ${res.status}`);
     const st = (await res.json()) as { registries?: Array<{ domains?: string[]; vpcDomains?: string[] }> };
-    const map = new Map<string, { host: string; port: number }>();
-    for (const r of st.registries ?? []) {
-      for (const d of [...(r.domains ?? []), ...(r.vpcDomains ?? [])]) map.set(d.replace('{port}', String(target.port)).toLowerCase(), target);
-    }
-    cached = { at: Date.now(), map };
-    return map;
+    const hosts = new Set<string>();
+    for (const r of st.registries ?? []) for (const d of [...(r.domains ?? []), ...(r.vpcDomains ?? [])]) hosts.add(d.replace('{port}', port).toLowerCase());
+    cached = { at: Date.now(), hosts };
+    return hosts;
   };
 }

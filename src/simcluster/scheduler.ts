@@ -9,7 +9,7 @@
  * Unschedulable pods are retried when nodes change, when bound pods go away, and every
  * `schedulerRetryMs` — through one sentinel request whose reconcile walks all pending pods.
  */
-import { objectKey } from '../api/index.js';
+import { isConflict, isNotFound, objectKey } from '../api/index.js';
 import {
   Controller, Index, Node, Pod, inject, patchStatus, setCondition,
   type NodeObject, type PodObject, type Predicate, type ReconcileContext, type Reconciler, type Request,
@@ -20,6 +20,10 @@ import {
   taintsOf, unschedulableMessage, type NodeInfo, type PodAffinityTerm,
 } from './predicates.js';
 import { addTo, isTerminated, podRequests, type ResourceList } from './quantity.js';
+
+async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
+  try { return await p; } catch (err) { if (isNotFound(err)) return undefined; throw err; }
+}
 
 /** Index of pods by `spec.nodeName` ('' = not bound). Shared by scheduler and kubelet. */
 export const POD_NODE_INDEX = 'spec.nodeName';
@@ -87,8 +91,10 @@ export class SchedulerController implements Reconciler<PodObject> {
     }
     const pods = ctx.cache<PodObject>(Pod).byIndex(POD_NODE_INDEX, '').filter(pending);
     let left = 0;
-    for (const p of pods) {
+    for (const listed of pods) {
       if (ctx.signal.aborted) return;
+      const p = ctx.cache<PodObject>(Pod).get(objectKey(listed)); // the newest copy: other workers run meanwhile
+      if (!p) continue;
       const ok = await this.scheduleOne(structuredClone(p), ctx, false);
       if (ok === false) left++;
     }
@@ -118,6 +124,8 @@ export class SchedulerController implements Reconciler<PodObject> {
         });
       } catch (err) {
         this.assumed.delete(key);
+        // bound by someone else meanwhile, or deleted: nothing left to do for this pod
+        if (isConflict(err) || isNotFound(err)) return undefined;
         throw err;
       } finally {
         this.inFlight.delete(key);
@@ -132,11 +140,11 @@ export class SchedulerController implements Reconciler<PodObject> {
     if (fresh || !repeated) ctx.recorder.event(pod, 'Warning', 'FailedScheduling', message);
     const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (cond?.status !== 'False' || cond.reason !== 'Unschedulable' || cond.message !== message) {
-      await patchStatus(ctx.client, pod, (o) => {
+      await ignoreNotFound(patchStatus(ctx.client, pod, (o) => {
         const r = setCondition(o.status?.conditions, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message });
         for (const c of r.list) if (c.type === 'PodScheduled') (c as Record<string, unknown>).lastProbeTime = null;
         o.status = { ...o.status, phase: o.status?.phase ?? 'Pending', conditions: r.list };
-      }, { optimisticLock: false });
+      }, { optimisticLock: false }));
     }
     return false;
   }

@@ -1,0 +1,234 @@
+// Scheduler, kubelet and workload controllers of the simulated cluster against the built-in API server.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { deployment, eventsFor, eventually, isReady, NodeKind, PodKind, pods, startEnv, type Env, type Obj } from './harness.js';
+
+describe('simulated cluster: scheduling and workloads', () => {
+  let env: Env;
+  before(async () => {
+    env = await startEnv({ nodes: [{ name: 'node-a', labels: { disktype: 'ssd' } }, { name: 'node-b' }, { name: 'node-c' }] });
+  });
+  after(async () => { await env?.stop(); });
+
+  it('runs a Deployment of 3 replicas as 3 Running pods on simulated nodes', async () => {
+    const { client } = env;
+    await client.create(deployment('web', 3));
+    const running = await eventually('3 running web pods', async () => {
+      const ps = (await pods(client, 'app=web')).filter((p) => p.status?.phase === 'Running' && isReady(p));
+      return ps.length === 3 ? ps : undefined;
+    });
+    const nodes = new Map(((await client.list<Obj>(NodeKind)).items as Obj[]).map((n) => [n.metadata.name!, n]));
+    const ips = new Set<string>();
+    for (const p of running) {
+      const node = nodes.get(p.spec.nodeName);
+      assert.ok(node, `pod ${p.metadata.name} is on a known node`);
+      assert.equal(p.status.hostIP, node!.status.addresses.find((a: any) => a.type === 'InternalIP').address);
+      const prefix = node!.spec.podCIDR.split('.').slice(0, 3).join('.') + '.';
+      assert.ok(p.status.podIP.startsWith(prefix), `${p.status.podIP} is in ${node!.spec.podCIDR}`);
+      ips.add(p.status.podIP);
+      const cs = p.status.containerStatuses[0];
+      assert.equal(cs.ready, true);
+      assert.equal(cs.started, true);
+      assert.equal(cs.restartCount, 0);
+      assert.ok(cs.state.running.startedAt);
+      assert.match(cs.imageID, /@sha256:[0-9a-f]{64}$/);
+      for (const t of ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready']) {
+        assert.equal(p.status.conditions.find((c: any) => c.type === t)?.status, 'True', t);
+      }
+      assert.equal(p.metadata.ownerReferences?.[0]?.kind, 'ReplicaSet');
+      const reasons = (await eventsFor(client, p.metadata.name!)).map((e) => e.reason);
+      for (const r of ['Scheduled', 'Pulling', 'Pulled', 'Created', 'Started']) assert.ok(reasons.includes(r), `event ${r} in ${reasons}`);
+    }
+    assert.equal(ips.size, 3, 'pod IPs are unique');
+    const d = await eventually('deployment status', async () => {
+      const d = await client.get<Obj>({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'web', { namespace: 'default' });
+      return d.status?.availableReplicas === 3 && d.status?.updatedReplicas === 3 ? d : undefined;
+    });
+    assert.equal(d.metadata.annotations!['deployment.kubernetes.io/revision'], '1');
+    assert.equal(d.status.conditions.find((c: any) => c.type === 'Available').status, 'True');
+    assert.equal(d.status.conditions.find((c: any) => c.type === 'Progressing').reason, 'NewReplicaSetAvailable');
+    const rsList = (await client.list<Obj>({ apiVersion: 'apps/v1', kind: 'ReplicaSet' }, { namespace: 'default', labelSelector: 'app=web' })).items as Obj[];
+    assert.equal(rsList.length, 1);
+    assert.equal(rsList[0].status.readyReplicas, 3);
+    assert.equal(rsList[0].metadata.labels!['pod-template-hash'], rsList[0].metadata.name!.slice('web-'.length));
+  });
+
+  it('marks a pod asking for more cpu than any node has Unschedulable with the scheduler message', async () => {
+    const { client } = env;
+    await client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'huge', namespace: 'default' },
+      spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '64' } } }] } });
+    const want = '0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.';
+    const p = await eventually('PodScheduled=False', async () => {
+      const p = await client.get<Obj>(PodKind, 'huge', { namespace: 'default' });
+      return p.status?.conditions?.find((c: any) => c.type === 'PodScheduled' && c.status === 'False') ? p : undefined;
+    });
+    const cond = p.status.conditions.find((c: any) => c.type === 'PodScheduled');
+    assert.equal(cond.reason, 'Unschedulable');
+    assert.equal(cond.message, want);
+    assert.equal(p.status.phase, 'Pending');
+    assert.equal(p.spec.nodeName, undefined);
+    const ev = await eventually('FailedScheduling event', async () => (await eventsFor(client, 'huge')).find((e) => e.reason === 'FailedScheduling'));
+    assert.equal(ev.type, 'Warning');
+    assert.equal(ev.message, want);
+  });
+
+  it('counts and sorts mixed reasons like kube-scheduler', async () => {
+    const { client } = env;
+    await client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'picky', namespace: 'default' },
+      spec: { nodeSelector: { disktype: 'ssd' }, containers: [{ name: 'c', image: 'busybox', resources: { requests: { memory: '100Gi' } } }] } });
+    const p = await eventually('picky unschedulable', async () => {
+      const p = await client.get<Obj>(PodKind, 'picky', { namespace: 'default' });
+      return p.status?.conditions?.find((c: any) => c.type === 'PodScheduled' && c.status === 'False') ? p : undefined;
+    });
+    assert.equal(p.status.conditions.find((c: any) => c.type === 'PodScheduled').message,
+      "0/3 nodes are available: 1 Insufficient memory, 2 node(s) didn't match Pod's node affinity/selector. " +
+      'preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.');
+  });
+
+  it('places a pod with a nodeSelector on the matching node', async () => {
+    const { client } = env;
+    for (const i of [1, 2, 3]) {
+      await client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `ssd-${i}`, namespace: 'default' },
+        spec: { nodeSelector: { disktype: 'ssd' }, containers: [{ name: 'c', image: 'busybox:1.36' }] } });
+    }
+    for (const i of [1, 2, 3]) {
+      const p = await eventually(`ssd-${i} running`, async () => {
+        const p = await client.get<Obj>(PodKind, `ssd-${i}`, { namespace: 'default' });
+        return p.status?.phase === 'Running' ? p : undefined;
+      });
+      assert.equal(p.spec.nodeName, 'node-a');
+    }
+  });
+
+  it('honours taints, tolerations and cordoned nodes', async () => {
+    const { client } = env;
+    await client.patch(NodeKind, 'node-b', { spec: { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] } });
+    await client.patch(NodeKind, 'node-c', { spec: { unschedulable: true } });
+    await client.patch(NodeKind, 'node-a', { spec: { taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] } });
+    try {
+      await client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'untolerated', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+      const p = await eventually('untolerated unschedulable', async () => {
+        const p = await client.get<Obj>(PodKind, 'untolerated', { namespace: 'default' });
+        return p.status?.conditions?.find((c: any) => c.type === 'PodScheduled' && c.status === 'False') ? p : undefined;
+      });
+      assert.equal(p.status.conditions.find((c: any) => c.type === 'PodScheduled').message,
+        '0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 1 node(s) had untolerated taint {dedicated: gpu}, 1 node(s) were unschedulable. ' +
+        'preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.');
+      await client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'tolerant', namespace: 'default' },
+        spec: { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }], containers: [{ name: 'c', image: 'busybox' }] } });
+      const t = await eventually('tolerant scheduled', async () => {
+        const p = await client.get<Obj>(PodKind, 'tolerant', { namespace: 'default' });
+        return p.spec.nodeName ? p : undefined;
+      });
+      assert.equal(t.spec.nodeName, 'node-b');
+    } finally {
+      await client.patch(NodeKind, 'node-b', { spec: { taints: null } });
+      await client.patch(NodeKind, 'node-c', { spec: { unschedulable: null } });
+      await client.patch(NodeKind, 'node-a', { spec: { taints: null } });
+    }
+    // once the nodes are usable again the pending pod is retried and placed
+    await eventually('untolerated pod placed after the nodes changed', async () => {
+      const p = await client.get<Obj>(PodKind, 'untolerated', { namespace: 'default' });
+      return !!p.spec.nodeName;
+    });
+  });
+
+  it('spreads pods with required anti-affinity on kubernetes.io/hostname, one per node', async () => {
+    const { client } = env;
+    const term = { labelSelector: { matchLabels: { app: 'spread' } }, topologyKey: 'kubernetes.io/hostname' };
+    for (const i of [1, 2, 3, 4]) {
+      await client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `spread-${i}`, namespace: 'default', labels: { app: 'spread' } },
+        spec: { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }, containers: [{ name: 'c', image: 'busybox' }] } });
+    }
+    const placed = await eventually('3 spread pods placed, 1 pending', async () => {
+      const ps = await pods(client, 'app=spread');
+      const bound = ps.filter((p) => p.spec.nodeName);
+      const pending = ps.filter((p) => p.status?.conditions?.some((c: any) => c.type === 'PodScheduled' && c.status === 'False'));
+      return bound.length === 3 && pending.length === 1 ? { bound, pending } : undefined;
+    });
+    assert.equal(new Set(placed.bound.map((p) => p.spec.nodeName)).size, 3);
+    assert.match(placed.pending[0].status.conditions.find((c: any) => c.type === 'PodScheduled').message, /3 node\(s\) didn't match pod anti-affinity rules/);
+  });
+
+  it('replaces a deleted pod of a ReplicaSet; the kubelet finishes the graceful deletion', async () => {
+    const { client } = env;
+    await client.create({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'rs1', namespace: 'default' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'rs1' } }, template: { metadata: { labels: { app: 'rs1' } },
+        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox' }] } } } });
+    const first = await eventually('2 running', async () => {
+      const ps = (await pods(client, 'app=rs1')).filter((p) => p.status?.phase === 'Running');
+      return ps.length === 2 ? ps : undefined;
+    });
+    const victim = first[0].metadata.name!;
+    await client.delete(PodKind, victim, { namespace: 'default' });
+    const after = await eventually('replacement running and victim gone', async () => {
+      const ps = await pods(client, 'app=rs1');
+      const running = ps.filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
+      return !ps.some((p) => p.metadata.name === victim) && running.length === 2 ? running : undefined;
+    });
+    assert.ok(after.every((p) => p.metadata.name !== victim));
+    const rs = await eventually('rs status', async () => {
+      const rs = await client.get<Obj>({ apiVersion: 'apps/v1', kind: 'ReplicaSet' }, 'rs1', { namespace: 'default' });
+      return rs.status?.readyReplicas === 2 ? rs : undefined;
+    });
+    assert.equal(rs.status.replicas, 2);
+    assert.equal(rs.status.fullyLabeledReplicas, 2);
+    assert.equal(rs.status.availableReplicas, 2);
+    assert.equal(rs.status.observedGeneration, rs.metadata.generation);
+    // an orphan with matching labels is adopted, and the surplus is removed
+    await client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'orphan', namespace: 'default', labels: { app: 'rs1' } },
+      spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox' }] } });
+    await eventually('back to 2 pods, all owned by rs1', async () => {
+      const ps = (await pods(client, 'app=rs1')).filter((p) => !p.metadata.deletionTimestamp);
+      return ps.length === 2 && ps.every((p) => p.metadata.ownerReferences?.[0]?.name === 'rs1');
+    });
+  });
+
+  it('rolls a Deployment to a new template with a new ReplicaSet and revision', async () => {
+    const { client } = env;
+    await client.create(deployment('roll', 3));
+    await eventually('roll available', async () => {
+      const d = await client.get<Obj>({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'roll', { namespace: 'default' });
+      return d.status?.availableReplicas === 3;
+    });
+    await client.patch({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'roll',
+      { spec: { template: { spec: { containers: [{ name: 'app', image: 'nginx:1.28', resources: { requests: { cpu: '100m' } } }] } } } },
+      { namespace: 'default', type: 'strategic' });
+    const d = await eventually('rollout complete', async () => {
+      const d = await client.get<Obj>({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'roll', { namespace: 'default' });
+      const ps = (await pods(client, 'app=roll')).filter((p) => !p.metadata.deletionTimestamp);
+      return d.status?.updatedReplicas === 3 && d.status?.availableReplicas === 3 && d.status?.replicas === 3
+        && ps.length === 3 && ps.every((p) => p.spec.containers[0].image === 'nginx:1.28') ? d : undefined;
+    }, 30_000);
+    assert.equal(d.metadata.annotations!['deployment.kubernetes.io/revision'], '2');
+    const rsList = (await client.list<Obj>({ apiVersion: 'apps/v1', kind: 'ReplicaSet' }, { namespace: 'default', labelSelector: 'app=roll' })).items as Obj[];
+    assert.equal(rsList.length, 2);
+    const byRev = Object.fromEntries(rsList.map((rs) => [rs.metadata.annotations!['deployment.kubernetes.io/revision'], rs]));
+    assert.equal(byRev['1'].spec.replicas, 0);
+    assert.equal(byRev['2'].spec.replicas, 3);
+  });
+
+  it('runs one DaemonSet pod per eligible node', async () => {
+    const { client } = env;
+    await client.create({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'default' },
+      spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } },
+        spec: { nodeSelector: { 'kubernetes.io/os': 'linux' }, containers: [{ name: 'c', image: 'busybox' }] } } } });
+    const ps = await eventually('3 agent pods running', async () => {
+      const ps = (await pods(client, 'app=agent')).filter((p) => p.status?.phase === 'Running');
+      return ps.length === 3 ? ps : undefined;
+    });
+    assert.deepEqual(ps.map((p) => p.spec.nodeName).sort(), ['node-a', 'node-b', 'node-c']);
+    const ds = await eventually('ds status', async () => {
+      const ds = await client.get<Obj>({ apiVersion: 'apps/v1', kind: 'DaemonSet' }, 'agent', { namespace: 'default' });
+      return ds.status?.numberReady === 3 ? ds : undefined;
+    });
+    assert.equal(ds.status.desiredNumberScheduled, 3);
+    assert.equal(ds.status.currentNumberScheduled, 3);
+    assert.equal(ds.status.numberAvailable, 3);
+    assert.equal(ds.status.numberMisscheduled, 0);
+    // a new node gets its daemon pod
+    await env.sim.addNode({ name: 'node-d' });
+    await eventually('agent pod on node-d', async () => (await pods(client, 'app=agent')).some((p) => p.spec.nodeName === 'node-d' && p.status?.phase === 'Running'));
+    await env.sim.removeNode('node-d');
+  });
+});
