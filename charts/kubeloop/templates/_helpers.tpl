@@ -1,0 +1,129 @@
+{{/* Chart name, overridable. */}}
+{{- define "kubeloop.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Full name: <release>-<chart>, or the release name when it already contains the chart name. */}}
+{{- define "kubeloop.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "kubeloop.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "kubeloop.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "kubeloop.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "kubeloop.labels" -}}
+helm.sh/chart: {{ include "kubeloop.chart" . }}
+{{ include "kubeloop.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{- define "kubeloop.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "kubeloop.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "kubeloop.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{/* "true" when the manager must run leader election: asked for, or more than one replica. */}}
+{{- define "kubeloop.leaderElect" -}}
+{{- if or .Values.leaderElection.enabled (gt (int .Values.replicaCount) 1) -}}true{{- end -}}
+{{- end -}}
+
+{{/* Names of the enabled controllers, in `kubeloop run` spelling. */}}
+{{- define "kubeloop.enabledControllers" -}}
+{{- $c := .Values.controllers -}}
+{{- $names := list -}}
+{{- if $c.acrCredentialHelper.enabled }}{{ $names = append $names "acr-credential-helper" }}{{ end -}}
+{{- if $c.route.enabled }}{{ $names = append $names "route" }}{{ end -}}
+{{- if $c.logConfig.enabled }}{{ $names = append $names "log-config" }}{{ end -}}
+{{- if $c.clusterAutoscaler.enabled }}{{ $names = append $names "cluster-autoscaler" }}{{ end -}}
+{{- join "," $names -}}
+{{- end -}}
+
+{{- define "kubeloop.cloudsim.fullname" -}}
+{{- printf "%s-cloudsim" (include "kubeloop.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "kubeloop.cloudsim.secretName" -}}
+{{- printf "%s-cloudsim-credentials" (include "kubeloop.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "kubeloop.cloudsim.url" -}}
+{{- printf "http://%s.%s.svc:%d" (include "kubeloop.cloudsim.fullname" .) .Release.Namespace (int .Values.cloudsim.port) -}}
+{{- end -}}
+
+{{/*
+Cloud credentials of the manager container: env entries (never literal keys).
+cloudsim on -> the generated Secret; mode secret -> the user's Secret; mode rrsa -> OIDC env.
+*/}}
+{{- define "kubeloop.cloudEnv" -}}
+- name: ALIBABA_CLOUD_REGION_ID
+  value: {{ .Values.cloud.regionId | quote }}
+{{- if .Values.cloudsim.enabled }}
+- name: KUBELOOP_CLOUD_EMULATOR
+  value: {{ include "kubeloop.cloudsim.url" . | quote }}
+- name: ALIBABA_CLOUD_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "kubeloop.cloudsim.secretName" . }}
+      key: access-key-id
+- name: ALIBABA_CLOUD_ACCESS_KEY_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "kubeloop.cloudsim.secretName" . }}
+      key: access-key-secret
+{{- else }}
+{{- $cred := .Values.cloud.credentials }}
+{{- if eq $cred.mode "secret" }}
+{{- $name := required "cloud.credentials.secret.name is required when cloud.credentials.mode=secret (create the Secret first, or set cloudsim.enabled=true)" $cred.secret.name }}
+- name: ALIBABA_CLOUD_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ $name }}
+      key: {{ $cred.secret.accessKeyIdKey }}
+- name: ALIBABA_CLOUD_ACCESS_KEY_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ $name }}
+      key: {{ $cred.secret.accessKeySecretKey }}
+{{- else if eq $cred.mode "rrsa" }}
+- name: ALIBABA_CLOUD_ROLE_ARN
+  value: {{ required "cloud.credentials.rrsa.roleArn is required when cloud.credentials.mode=rrsa" $cred.rrsa.roleArn | quote }}
+- name: ALIBABA_CLOUD_OIDC_PROVIDER_ARN
+  value: {{ required "cloud.credentials.rrsa.oidcProviderArn is required when cloud.credentials.mode=rrsa" $cred.rrsa.oidcProviderArn | quote }}
+- name: ALIBABA_CLOUD_OIDC_TOKEN_FILE
+  value: {{ printf "%s/token" $cred.rrsa.tokenMountPath | quote }}
+{{- end }}
+{{- range $svc, $url := .Values.cloud.endpoints }}
+{{- if $url }}
+- name: {{ printf "ALIBABA_CLOUD_%s_ENDPOINT" (upper $svc) }}
+  value: {{ $url | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{- define "kubeloop.rrsa" -}}
+{{- if and (not .Values.cloudsim.enabled) (eq .Values.cloud.credentials.mode "rrsa") -}}true{{- end -}}
+{{- end -}}
