@@ -55,3 +55,19 @@ describe('write-ahead log', () => {
     }
   });
 });
+
+describe('data dir lock', () => {
+  it('refuses a data dir held by another live process, accepts a stale lock', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wal-'));
+    try {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(join(dir, 'LOCK'), String(process.ppid));
+      assert.throws(() => new Store({ wal: new Wal(dir) }), /in use by process/);
+      writeFileSync(join(dir, 'LOCK'), '999999999');
+      const s = new Store({ wal: new Wal(dir) });
+      await s.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

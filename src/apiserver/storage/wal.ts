@@ -8,7 +8,7 @@
  * acknowledged.
  */
 import {
-  closeSync, existsSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, write, writeSync,
+  closeSync, existsSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, write, writeFileSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../api/index.js';
@@ -48,9 +48,38 @@ export class Wal {
     this.snapPath = join(dir, 'snapshot.jsonl');
   }
 
+  /** Refuses a data dir that another live process is using (two writers would corrupt the log). */
+  private lock(): void {
+    const lockPath = join(this.dir, 'LOCK');
+    if (existsSync(lockPath)) {
+      const pid = Number(readFileSync(lockPath, 'utf8').trim());
+      if (pid && pid !== process.pid) {
+        let alive = true;
+        try {
+          process.kill(pid, 0);
+        } catch (e) {
+          alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+        }
+        if (alive) throw new Error(`data dir ${this.dir} is in use by process ${pid}`);
+      }
+    }
+    writeFileSync(lockPath, String(process.pid));
+  }
+
+  private fsyncDir(): void {
+    try {
+      const d = openSync(this.dir, 'r');
+      fsyncSync(d);
+      closeSync(d);
+    } catch {
+      // Directory fsync is not supported everywhere.
+    }
+  }
+
   /** Reads the snapshot and replays the log; opens the log for appending. */
   load(): LoadedState {
     mkdirSync(this.dir, { recursive: true });
+    this.lock();
     const objects = new Map<string, Map<string, KubeObject>>();
     const tableOf = (s: string) => {
       let m = objects.get(s);
@@ -85,7 +114,9 @@ export class Wal {
         this.sinceSnapshot++;
       }
     }
+    const created = !existsSync(this.logPath);
     this.fd = openSync(this.logPath, 'a');
+    if (created) this.fsyncDir(); // the new log's directory entry must survive a crash too
     this.flushedRv = rv;
     this.pendingRv = rv;
     return { rv, objects };
@@ -189,13 +220,7 @@ export class Wal {
       closeSync(fd);
     }
     renameSync(tmp, this.snapPath);
-    try {
-      const d = openSync(this.dir, 'r');
-      fsyncSync(d);
-      closeSync(d);
-    } catch {
-      // Directory fsync is not supported everywhere; the rename is still atomic.
-    }
+    this.fsyncDir();
     // Everything logged so far (and anything pending, all <= rv) is in the snapshot.
     ftruncateSync(this.fd, 0);
     fsyncSync(this.fd);
@@ -216,5 +241,6 @@ export class Wal {
     }
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+    rmSync(join(this.dir, 'LOCK'), { force: true });
   }
 }
