@@ -48,6 +48,8 @@ export interface AdmissionRequest {
   fieldManager?: string;
   /** CREATE/UPDATE: the request's `fieldValidation` (Strict, Warn, Ignore; unset means Warn). */
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  /** Sends a warning to the client (a `Warning: 299 - "..."` header over HTTP), if anyone listens. */
+  warn?: (message: string) => void;
 }
 
 export interface AdmissionPlugin {

@@ -18,7 +18,7 @@
 import { type KubeObject, newInvalid, newMethodNotSupported, rfc3339, StatusError } from '../../api/index.js';
 import type { AdmissionPlugin } from '../admission/index.js';
 import { gvrKey, type ResourceType } from '../resources/index.js';
-import { applyDefaults, crdToOpenAPIv3, type CustomResourceDefinition, mergeOpenAPIDocs, prune, strictDecodingError, validateCrd } from '../schema/index.js';
+import { applyDefaults, crdToOpenAPIv3, type CustomResourceDefinition, mergeOpenAPIDocs, prune, strictDecodingError, unknownFieldWarnings, validateCrd } from '../schema/index.js';
 import { type Controller, isStatus, type SemanticsHost, updateWithRetry, WorkQueue } from '../semantics-kit.js';
 import type { Change } from '../storage/index.js';
 import { crdResourceTypes, defaultCrd, effectiveNames, versionSchema } from './types.js';
@@ -49,6 +49,18 @@ export interface CrdController extends Controller {
   crdFor(group: string, version: string, resource: string): CustomResourceDefinition | undefined;
 }
 
+/**
+ * Custom resources do not take strategic merge patches: their PATCH operations must not
+ * offer that content type, or kubectl apply sends one and gets 415.
+ */
+function withoutStrategicPatch<T extends { paths: Record<string, Record<string, unknown>> }>(doc: T): T {
+  for (const item of Object.values(doc.paths)) {
+    const content = (item.patch as { requestBody?: { content?: Record<string, unknown> } } | undefined)?.requestBody?.content;
+    if (content) delete content['application/strategic-merge-patch+json'];
+  }
+  return doc;
+}
+
 function setCondition(conds: Condition[], c: Condition, now: string): Condition[] {
   const prev = conds.find((x) => x.type === c.type);
   const next = { ...c, lastTransitionTime: prev && prev.status === c.status ? prev.lastTransitionTime : now };
@@ -70,7 +82,7 @@ export function startCrdController(host: SemanticsHost): { controller: CrdContro
     for (const s of served.values()) {
       if (s.crd.spec.group !== group || !s.gvs.includes(`${group}/${version}`)) continue;
       try {
-        docs.push(crdToOpenAPIv3(s.crd, version));
+        docs.push(withoutStrategicPatch(crdToOpenAPIv3(s.crd, version)));
       } catch {
         // A document that cannot be built leaves the others served.
       }
@@ -316,6 +328,7 @@ export function startCrdController(host: SemanticsHost): { controller: CrdContro
       if (pruned.length && req.fieldValidation === 'Strict') {
         throw strictDecodingError({ group: req.type.group, version: req.type.version, kind: req.type.kind }, pruned);
       }
+      if (pruned.length && req.fieldValidation !== 'Ignore') for (const w of unknownFieldWarnings(pruned)) req.warn?.(w);
       req.object = applyDefaults(schema, object as KubeObject);
     },
   };

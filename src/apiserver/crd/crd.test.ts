@@ -155,8 +155,12 @@ describe('CustomResourceDefinitions', () => {
     const r = await s.kubectl(['apply', '-f', s.file('strict.yaml', CR('strict', '  foo: bar\n'))]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /strict decoding error: unknown field "spec.foo"/);
-    const ok = await s.kubectl(['apply', '--validate=false', '-f', s.file('strict.yaml', CR('strict', '  foo: bar\n'))]);
+    const warn = await s.kubectl(['apply', '--validate=warn', '-f', s.file('strict.yaml', CR('strict', '  foo: bar\n'))]);
+    assert.equal(warn.code, 0, warn.stderr);
+    assert.match(warn.stderr, /Warning: unknown field "spec.foo"/);
+    const ok = await s.kubectl(['apply', '--validate=false', '-f', s.file('strict.yaml', CR('strict', '  foo: baz\n'))]);
     assert.equal(ok.code, 0, ok.stderr);
+    assert.doesNotMatch(ok.stderr, /Warning/);
     const o = JSON.parse((await s.kubectl(['get', 'alc', 'strict', '-o', 'json'])).stdout);
     assert.equal(o.spec.foo, undefined);
   });

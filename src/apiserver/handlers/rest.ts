@@ -38,6 +38,8 @@ export interface WriteOptions {
   subresource?: string;
   /** `fieldValidation` query parameter: Strict, Warn or Ignore (unset means Warn). */
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  /** Receives warnings for the client (HTTP sends them as `Warning` headers). */
+  warn?: (message: string) => void;
   /** Internal: managedFields were already computed (server-side apply). */
   managedFieldsDone?: boolean;
 }
@@ -253,7 +255,7 @@ export class ResourceOps {
     if (t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey)) delete obj.status;
     t.strategy?.prepareForCreate?.(obj);
     if (t.namespaced && !this.store.get(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
-    const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation };
+    const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn };
     await this.admission.run(req);
     this.validateCommon(t, req.object);
     const key = storageKeyOf(t, namespace, req.object.metadata.name!);
@@ -328,7 +330,7 @@ export class ResourceOps {
       if (!status) t.strategy?.prepareForUpdate?.(next, old);
       const req: AdmissionRequest = {
         operation: 'UPDATE', type: t, subresource: opts.subresource, namespace, name, object: next, oldObject: old, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager,
-        fieldValidation: opts.fieldValidation,
+        fieldValidation: opts.fieldValidation, warn: opts.warn,
       };
       await this.admission.run(req);
       next = req.object;
