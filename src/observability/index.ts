@@ -5,3 +5,4 @@ export * from './metrics.js';
 export * from './redact.js';
 export * from './logging.js';
 export * from './health.js';
+export * from './events.js';

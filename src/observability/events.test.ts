@@ -1,0 +1,204 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { newForbidden, newNotFound } from '../api/index.js';
+import { EventBroadcaster, EventCorrelator, makeEvent, objectReference, type CoreEvent, type EventPatch, type EventSink } from './index.js';
+
+/** An in-memory Event store behaving like the API server (resourceVersion, NotFound). */
+class MemorySink implements EventSink {
+  readonly events = new Map<string, CoreEvent>();
+  readonly calls: string[] = [];
+  private rv = 0;
+  failNext: unknown[] = [];
+
+  async create(ns: string, event: CoreEvent): Promise<CoreEvent> {
+    this.calls.push(`create ${ns}/${event.metadata.name}`);
+    const f = this.failNext.shift();
+    if (f) throw f;
+    assert.equal(event.metadata.resourceVersion, undefined, 'create never carries a resourceVersion');
+    const stored = structuredClone({ ...event, metadata: { ...event.metadata, resourceVersion: String(++this.rv) } });
+    this.events.set(`${ns}/${event.metadata.name}`, stored);
+    return structuredClone(stored);
+  }
+
+  async patch(ns: string, name: string, patch: EventPatch): Promise<CoreEvent> {
+    this.calls.push(`patch ${ns}/${name} count=${patch.count}`);
+    const f = this.failNext.shift();
+    if (f) throw f;
+    const cur = this.events.get(`${ns}/${name}`);
+    if (!cur) throw newNotFound({ group: '', resource: 'events' }, name);
+    const next = { ...cur, ...patch, metadata: { ...cur.metadata, resourceVersion: String(++this.rv) } };
+    this.events.set(`${ns}/${name}`, next);
+    return structuredClone(next);
+  }
+}
+
+const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-0', namespace: 'shop', uid: 'u-1', resourceVersion: '7' } };
+
+function fakeTime(start = Date.UTC(2026, 0, 1, 0, 0, 0)) {
+  let t = start;
+  return { now: () => new Date(t), advance: (ms: number) => (t += ms) };
+}
+
+test('repeats of one event become one Event with a growing count', async () => {
+  const sink = new MemorySink();
+  const time = fakeTime();
+  const b = new EventBroadcaster({ sink, now: time.now });
+  const rec = b.recorder({ component: 'acr-controller', host: 'pod-a' });
+  rec.record(pod, 'Warning', 'PullFailed', 'registry denied');
+  await b.flush();
+  time.advance(5000);
+  rec.record(pod, 'Warning', 'PullFailed', 'registry denied');
+  time.advance(5000);
+  rec.recordf(pod, 'Warning', 'PullFailed', 'registry %s', 'denied');
+  await b.flush();
+
+  assert.equal(sink.events.size, 1);
+  const [e] = sink.events.values();
+  assert.equal(e.count, 3);
+  assert.equal(e.firstTimestamp, '2026-01-01T00:00:00Z');
+  assert.equal(e.lastTimestamp, '2026-01-01T00:00:10Z');
+  assert.equal(e.metadata.namespace, 'shop');
+  assert.match(e.metadata.name, /^web-0\.[0-9a-f]+$/);
+  assert.deepEqual(e.involvedObject, { kind: 'Pod', namespace: 'shop', name: 'web-0', uid: 'u-1', apiVersion: 'v1', resourceVersion: '7' });
+  assert.deepEqual(e.source, { component: 'acr-controller', host: 'pod-a' });
+  assert.equal(e.reportingComponent, 'acr-controller');
+  assert.equal(e.reportingInstance, 'pod-a');
+  assert.equal(e.type, 'Warning');
+  assert.deepEqual(sink.calls.map((c) => c.split(' ')[0] + (c.includes('count') ? ' ' + c.split(' ')[2] : '')), ['create', 'patch count=2', 'patch count=3']);
+
+  // A different message or reason is a different Event.
+  rec.record(pod, 'Warning', 'PullFailed', 'timeout');
+  rec.record(pod, 'Normal', 'Pulled', 'ok');
+  await b.flush();
+  assert.equal(sink.events.size, 3);
+  await b.shutdown();
+});
+
+test('a deleted event is created again on the next repeat', async () => {
+  const sink = new MemorySink();
+  const b = new EventBroadcaster({ sink, now: fakeTime().now });
+  const rec = b.recorder('ctl');
+  rec.record(pod, 'Normal', 'Synced', 'ok');
+  await b.flush();
+  sink.events.clear(); // expired by the server's TTL
+  rec.record(pod, 'Normal', 'Synced', 'ok');
+  await b.flush();
+  assert.equal(sink.events.size, 1);
+  const [e] = sink.events.values();
+  assert.equal(e.count, 2);
+  assert.ok(sink.calls[1].startsWith('patch') && sink.calls[2].startsWith('create'));
+  await b.shutdown();
+});
+
+test('similar events (same reason, different messages) are combined after 10 in 10 minutes', async () => {
+  const sink = new MemorySink();
+  const b = new EventBroadcaster({ sink, now: fakeTime().now, spamFilter: false });
+  const rec = b.recorder('ctl');
+  for (let i = 0; i < 15; i++) rec.record(pod, 'Warning', 'RouteFailed', `route ${i} failed`);
+  await b.flush();
+  const events = [...sink.events.values()];
+  const combined = events.filter((e) => e.message.startsWith('(combined from similar events): '));
+  assert.equal(events.length - combined.length, 9, 'the first 9 distinct messages are written as they are');
+  assert.equal(combined.length, 1, 'the rest are folded into one aggregate event');
+  assert.equal(combined[0].count, 6);
+  assert.equal(combined[0].message, '(combined from similar events): route 14 failed');
+  await b.shutdown();
+});
+
+test('spam filter: 25 events per object in a burst, then one per 5 minutes', () => {
+  const time = fakeTime();
+  const c = new EventCorrelator({ now: time.now });
+  const ref = objectReference(pod);
+  let accepted = 0;
+  for (let i = 0; i < 30; i++) {
+    const r = c.correlate(makeEvent(ref, 'Normal', `R${i}`, 'm', { component: 'x' }, time.now()));
+    if (!r.skip) accepted++;
+  }
+  assert.equal(accepted, 25);
+  time.advance(299_000);
+  assert.equal(c.correlate(makeEvent(ref, 'Normal', 'Late', 'm', { component: 'x' }, time.now())).skip, true);
+  time.advance(1000);
+  assert.equal(c.correlate(makeEvent(ref, 'Normal', 'Later', 'm', { component: 'x' }, time.now())).skip, false);
+  // Another object has its own bucket.
+  const other = objectReference({ ...pod, metadata: { ...pod.metadata, name: 'web-1' } });
+  assert.equal(c.correlate(makeEvent(other, 'Normal', 'R', 'm', { component: 'x' }, time.now())).skip, false);
+});
+
+test('transient errors are retried; Status errors are not; record never throws', async () => {
+  const sink = new MemorySink();
+  const b = new EventBroadcaster({ sink, now: fakeTime().now, retryDelayMs: 1 });
+  const rec = b.recorder('ctl');
+  sink.failNext = [new Error('ECONNREFUSED'), new Error('socket hang up')];
+  rec.record(pod, 'Normal', 'A', 'x');
+  await b.flush();
+  assert.equal(sink.events.size, 1, 'written after two transient failures');
+  assert.equal(sink.calls.length, 3);
+
+  sink.failNext = [newForbidden({ group: '', resource: 'events' }, '', 'RBAC says no')];
+  rec.record(pod, 'Normal', 'B', 'x');
+  await b.flush();
+  assert.equal(sink.calls.length, 4, 'a Status error is not retried');
+  assert.equal(sink.events.size, 1);
+
+  const limited = new EventBroadcaster({ sink, now: fakeTime().now, retryDelayMs: 1, maxTries: 3 });
+  sink.failNext = Array.from({ length: 5 }, () => new Error('down'));
+  limited.recorder('ctl').record(pod, 'Normal', 'C', 'x');
+  await limited.flush();
+  assert.equal(sink.calls.length, 7, 'gives up after maxTries attempts');
+
+  // Bad input is logged and dropped, never thrown at the caller.
+  assert.doesNotThrow(() => rec.record({ metadata: { name: 'no-kind' } }, 'Normal', 'X', 'y'));
+  assert.doesNotThrow(() => rec.record(pod, 'Error' as 'Normal', 'X', 'y'));
+  assert.doesNotThrow(() => rec.record(null as unknown as typeof pod, 'Normal', 'X', 'y'));
+  await b.flush();
+  assert.equal(sink.calls.length, 7);
+  await b.shutdown();
+  await limited.shutdown();
+});
+
+test('record returns at once; the queue is bounded and drops beyond it', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const inner = new MemorySink();
+  const slow: EventSink = {
+    create: async (ns, e) => {
+      await gate;
+      return inner.create(ns, e);
+    },
+    patch: (ns, n, p) => inner.patch(ns, n, p),
+  };
+  const b = new EventBroadcaster({ sink: slow, now: fakeTime().now, maxQueued: 5, spamFilter: false });
+  const rec = b.recorder('ctl');
+  for (let i = 0; i < 20; i++) rec.record(pod, 'Normal', `R${i}`, 'x');
+  // The first event is being written (blocked); 5 wait; the rest are dropped.
+  assert.equal(b.pending(), 5);
+  assert.equal(b.dropped, 14);
+  release();
+  await b.flush();
+  assert.equal(inner.events.size, 6);
+  await b.shutdown();
+  rec.record(pod, 'Normal', 'After', 'x');
+  assert.equal(b.dropped, 15, 'events after shutdown are dropped');
+});
+
+test('cluster-scoped objects get events in the default namespace; references work as objects', async () => {
+  const sink = new MemorySink();
+  const b = new EventBroadcaster({ sink, now: fakeTime().now });
+  const rec = b.recorder('autoscaler');
+  rec.record({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1', uid: 'n1' } }, 'Normal', 'ScaleDown', 'removing');
+  rec.record({ kind: 'Pod', name: 'p', namespace: 'ns1', apiVersion: 'v1', fieldPath: 'spec.containers{app}' }, 'Normal', 'Pulled', 'ok');
+  await b.flush();
+  const byNs = [...sink.events.values()].map((e) => [e.metadata.namespace, e.involvedObject.name, e.involvedObject.fieldPath]);
+  assert.deepEqual(byNs, [
+    ['default', 'node-1', undefined],
+    ['ns1', 'p', 'spec.containers{app}'],
+  ]);
+  await b.shutdown();
+});
+
+test('event names are unique even at the same instant', () => {
+  const now = new Date(Date.UTC(2026, 0, 1));
+  const ref = objectReference(pod);
+  const names = new Set(Array.from({ length: 1000 }, () => makeEvent(ref, 'Normal', 'R', 'm', { component: 'c' }, now).metadata.name));
+  assert.equal(names.size, 1000);
+});

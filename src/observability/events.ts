@@ -1,0 +1,500 @@
+/**
+ * Kubernetes Events, transport-independent: an `EventRecorder` that controllers
+ * call, and an `EventBroadcaster` that correlates repeats (client-go's
+ * EventCorrelator: dedup into one core/v1 Event with a growing `count`,
+ * aggregation of similar events, a per-object spam filter) and writes them to an
+ * `EventSink` — a Kubernetes client in production, memory in tests.
+ *
+ * Recording never blocks and never throws: events go into a bounded queue that
+ * one background loop drains; write errors are logged, retried when they look
+ * transient (no Status from the server), and then dropped.
+ */
+import { format } from 'node:util';
+import { isAlreadyExists, isNotFound, rfc3339, statusOf } from '../api/index.js';
+import type { Logger } from './logging.js';
+import { silentLogger } from './logging.js';
+
+export type EventType = 'Normal' | 'Warning';
+
+/** core/v1 ObjectReference: what an event is about. */
+export interface ObjectReference {
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  uid?: string;
+  apiVersion?: string;
+  resourceVersion?: string;
+  fieldPath?: string;
+}
+
+export interface EventSource {
+  /** Who reports, e.g. the controller name. */
+  component: string;
+  /** Where it runs (pod or host name). Default: none. */
+  host?: string;
+}
+
+/** A core/v1 Event. */
+export interface CoreEvent {
+  apiVersion: 'v1';
+  kind: 'Event';
+  metadata: { name: string; namespace: string; resourceVersion?: string; annotations?: Record<string, string>; [k: string]: unknown };
+  involvedObject: ObjectReference;
+  reason: string;
+  message: string;
+  type: EventType;
+  source: EventSource;
+  firstTimestamp: string;
+  lastTimestamp: string;
+  count: number;
+  reportingComponent: string;
+  reportingInstance: string;
+  [k: string]: unknown;
+}
+
+/** The fields an update of a repeated event changes (a merge patch). */
+export interface EventPatch {
+  count: number;
+  lastTimestamp: string;
+  message: string;
+}
+
+/** Where events are written. Errors carrying a Kubernetes Status are not retried. */
+export interface EventSink {
+  create(namespace: string, event: CoreEvent): Promise<CoreEvent>;
+  patch(namespace: string, name: string, patch: EventPatch): Promise<CoreEvent>;
+}
+
+/** What controllers use (controller-runtime's record.EventRecorder). */
+export interface EventRecorder {
+  /** Records an event about `object` (a Kubernetes object or an ObjectReference). Returns at once. */
+  record(object: RecordableObject, type: EventType, reason: string, message: string): void;
+  /** Like `record`, with a printf-style message (`%s`, `%d`, `%j`, ...). */
+  recordf(object: RecordableObject, type: EventType, reason: string, messageFormat: string, ...args: unknown[]): void;
+}
+
+/** A Kubernetes object (`apiVersion`, `kind`, `metadata`) or a reference to one. */
+export type RecordableObject =
+  | { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string } }
+  | ObjectReference;
+
+// ---------------------------------------------------------------------------
+// Correlation (pure, synchronous, clock-driven)
+
+/** A small LRU map: the least recently used key is evicted beyond `size`. */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly size: number) {}
+  get(key: string): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, v: V): void {
+    this.map.delete(key);
+    this.map.set(key, v);
+    if (this.map.size > this.size) this.map.delete(this.map.keys().next().value as string);
+  }
+}
+
+const SEP = '\u0000';
+
+/** Identity of an exact repeat: source, object, type, reason and message. */
+export function eventKey(e: CoreEvent): string {
+  const o = e.involvedObject;
+  return [e.source.component, e.source.host ?? '', o.kind, o.namespace, o.name, o.fieldPath, o.uid, o.apiVersion, e.type, e.reason, e.message].join(SEP);
+}
+
+function spamKey(e: CoreEvent): string {
+  const o = e.involvedObject;
+  return [e.source.component, e.source.host ?? '', o.kind, o.namespace, o.name, o.uid, o.apiVersion].join(SEP);
+}
+
+/** Events that differ only by message aggregate together. */
+function aggregateKey(e: CoreEvent): string {
+  const o = e.involvedObject;
+  return [e.source.component, e.source.host ?? '', o.kind, o.namespace, o.name, o.uid, o.apiVersion, e.type, e.reason, e.reportingComponent, e.reportingInstance].join(SEP);
+}
+
+export interface CorrelatorOptions {
+  /** Distinct messages for one (object, reason) within the interval before they are combined. Default: 10. */
+  maxEvents?: number;
+  /** Window of the aggregation, seconds. Default: 600. */
+  maxIntervalSeconds?: number;
+  /** Throttle events per source+object with a token bucket. Default: true. */
+  spamFilter?: boolean;
+  /** Events a source may emit about one object in a burst. Default: 25. */
+  spamBurst?: number;
+  /** Refill of that bucket, events per second. Default: 1/300 (one every 5 min). */
+  spamQps?: number;
+  /** Entries kept in each cache. Default: 4096. */
+  cacheSize?: number;
+  /** Wall clock. Default: `() => new Date()`. */
+  now?: () => Date;
+}
+
+export interface CorrelateResult {
+  /** The event to write (possibly an aggregate, with count/name from earlier observations). */
+  event: CoreEvent;
+  /** Set when an existing event must be patched instead of created. */
+  patch?: EventPatch;
+  /** Cache key to update with the server's answer. */
+  key: string;
+  /** True when the spam filter dropped the event. */
+  skip: boolean;
+}
+
+interface Observation {
+  count: number;
+  firstTimestamp: string;
+  name: string;
+  resourceVersion?: string;
+}
+
+/** client-go's EventCorrelator: aggregate, count repeats, filter spam. */
+export class EventCorrelator {
+  private readonly maxEvents: number;
+  private readonly maxIntervalMs: number;
+  private readonly spamFilter: boolean;
+  private readonly spamBurst: number;
+  private readonly spamQps: number;
+  private readonly now: () => Date;
+  private readonly aggregates: Lru<{ localKeys: Set<string>; last: number }>;
+  private readonly observations: Lru<Observation>;
+  private readonly buckets: Lru<{ tokens: number; last: number }>;
+
+  constructor(options: CorrelatorOptions = {}) {
+    this.maxEvents = options.maxEvents ?? 10;
+    this.maxIntervalMs = (options.maxIntervalSeconds ?? 600) * 1000;
+    this.spamFilter = options.spamFilter ?? true;
+    this.spamBurst = options.spamBurst ?? 25;
+    this.spamQps = options.spamQps ?? 1 / 300;
+    this.now = options.now ?? (() => new Date());
+    const size = options.cacheSize ?? 4096;
+    this.aggregates = new Lru(size);
+    this.observations = new Lru(size);
+    this.buckets = new Lru(size);
+  }
+
+  correlate(input: CoreEvent): CorrelateResult {
+    const { event: aggregated, key } = this.aggregate(input);
+    const { event, patch } = this.observe(aggregated, key);
+    if (this.spamFilter && !this.tryAccept(spamKey(event))) return { event, key, skip: true };
+    return { event, patch, key, skip: false };
+  }
+
+  /** Records what the server returned (name, resourceVersion, count) for later patches. */
+  updateState(key: string, stored: CoreEvent): void {
+    this.observations.set(key, {
+      count: stored.count,
+      firstTimestamp: stored.firstTimestamp,
+      name: stored.metadata.name,
+      resourceVersion: stored.metadata.resourceVersion,
+    });
+  }
+
+  private aggregate(e: CoreEvent): { event: CoreEvent; key: string } {
+    const nowDate = this.now();
+    const now = nowDate.getTime();
+    const aKey = aggregateKey(e);
+    let rec = this.aggregates.get(aKey);
+    if (!rec || now - rec.last > this.maxIntervalMs) rec = { localKeys: new Set(), last: 0 };
+    rec.localKeys.add(e.message);
+    rec.last = now;
+    this.aggregates.set(aKey, rec);
+    if (rec.localKeys.size < this.maxEvents) return { event: e, key: eventKey(e) };
+    // Do not let the set grow past the threshold.
+    rec.localKeys.delete(rec.localKeys.values().next().value as string);
+    const ts = rfc3339(nowDate);
+    return {
+      key: aKey,
+      event: {
+        ...e,
+        metadata: { name: `${e.involvedObject.name}.${unixNanosHex(nowDate)}`, namespace: e.metadata.namespace },
+        count: 1,
+        firstTimestamp: ts,
+        lastTimestamp: ts,
+        message: `(combined from similar events): ${e.message}`,
+      },
+    };
+  }
+
+  private observe(e: CoreEvent, key: string): { event: CoreEvent; patch?: EventPatch } {
+    const last = this.observations.get(key);
+    let event = e;
+    let patch: EventPatch | undefined;
+    if (last && last.count > 0) {
+      event = {
+        ...e,
+        metadata: { ...e.metadata, name: last.name, ...(last.resourceVersion ? { resourceVersion: last.resourceVersion } : {}) },
+        firstTimestamp: last.firstTimestamp,
+        count: last.count + 1,
+      };
+      patch = { count: event.count, lastTimestamp: event.lastTimestamp, message: event.message };
+    }
+    this.observations.set(key, { count: event.count, firstTimestamp: event.firstTimestamp, name: event.metadata.name, resourceVersion: event.metadata.resourceVersion });
+    return { event, patch };
+  }
+
+  /** Token bucket per source+object (starts full), like client-go's spam filter. */
+  private tryAccept(key: string): boolean {
+    const now = this.now().getTime();
+    let b = this.buckets.get(key);
+    if (!b) b = { tokens: this.spamBurst, last: now };
+    b.tokens = Math.min(this.spamBurst, b.tokens + ((now - b.last) / 1000) * this.spamQps);
+    b.last = now;
+    const ok = b.tokens >= 1;
+    if (ok) b.tokens -= 1;
+    this.buckets.set(key, b);
+    return ok;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Naming and building events
+
+let lastNanos = 0n;
+/** Unix time in nanoseconds as hex, strictly increasing within the process (event names must not collide). */
+function unixNanosHex(date: Date): string {
+  let n = BigInt(date.getTime()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+  if (n <= lastNanos) n = lastNanos + 1n;
+  lastNanos = n;
+  return n.toString(16);
+}
+
+/** The ObjectReference of a Kubernetes object (or the reference itself). Throws when kind or name is missing. */
+export function objectReference(object: RecordableObject): ObjectReference {
+  const o = object as { apiVersion?: string; kind?: string; metadata?: Record<string, unknown> } & ObjectReference;
+  const ref: ObjectReference = o.metadata
+    ? {
+        kind: o.kind,
+        namespace: o.metadata.namespace as string | undefined,
+        name: o.metadata.name as string | undefined,
+        uid: o.metadata.uid as string | undefined,
+        apiVersion: o.apiVersion,
+        resourceVersion: o.metadata.resourceVersion as string | undefined,
+      }
+    : { kind: o.kind, namespace: o.namespace, name: o.name, uid: o.uid, apiVersion: o.apiVersion, resourceVersion: o.resourceVersion, fieldPath: o.fieldPath };
+  if (!ref.kind) throw new Error('cannot record an event about an object without kind');
+  if (!ref.name) throw new Error(`cannot record an event about a ${ref.kind} without a name`);
+  for (const k of Object.keys(ref) as (keyof ObjectReference)[]) if (ref[k] === undefined || ref[k] === '') delete ref[k];
+  return ref;
+}
+
+/** A new core/v1 Event (count 1), named `<object name>.<hex unix nanos>` like client-go. */
+export function makeEvent(ref: ObjectReference, type: EventType, reason: string, message: string, source: EventSource, now: Date = new Date()): CoreEvent {
+  const ts = rfc3339(now);
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `${ref.name}.${unixNanosHex(now)}`, namespace: ref.namespace || 'default' },
+    involvedObject: ref,
+    reason,
+    message,
+    type,
+    source: source.host ? { component: source.component, host: source.host } : { component: source.component },
+    firstTimestamp: ts,
+    lastTimestamp: ts,
+    count: 1,
+    reportingComponent: source.component,
+    reportingInstance: source.host ?? '',
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Broadcasting to a sink
+
+export interface EventBroadcasterOptions extends CorrelatorOptions {
+  /** Where events are written. */
+  sink: EventSink;
+  /** Where write failures and dropped events are reported. Default: a silent logger. */
+  logger?: Logger;
+  /** Events waiting to be written; beyond it new events are dropped. Default: 1000. */
+  maxQueued?: number;
+  /** Attempts per event for transient (non-Status) errors. Default: 12. */
+  maxTries?: number;
+  /** Pause between attempts, ms (the first one is randomized). Default: 10000. */
+  retryDelayMs?: number;
+}
+
+interface Pending {
+  event: CoreEvent;
+}
+
+export class EventBroadcaster {
+  readonly correlator: EventCorrelator;
+  private readonly sink: EventSink;
+  private readonly logger: Logger;
+  private readonly maxQueued: number;
+  private readonly maxTries: number;
+  private readonly retryDelayMs: number;
+  private readonly now: () => Date;
+  private queue: Pending[] = [];
+  private head = 0;
+  private running = false;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+  private sleepTimer: ReturnType<typeof setTimeout> | undefined;
+  private wakeSleep: (() => void) | undefined;
+  /** Events dropped because the queue was full or the broadcaster stopped. */
+  dropped = 0;
+
+  constructor(options: EventBroadcasterOptions) {
+    if (!options?.sink) throw new Error('EventBroadcaster needs a sink');
+    this.sink = options.sink;
+    this.correlator = new EventCorrelator(options);
+    this.logger = options.logger ?? silentLogger();
+    this.maxQueued = options.maxQueued ?? 1000;
+    this.maxTries = options.maxTries ?? 12;
+    this.retryDelayMs = options.retryDelayMs ?? 10_000;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** A recorder that reports as `source` (component = controller name, host = pod name). */
+  recorder(source: EventSource | string): EventRecorder {
+    const src: EventSource = typeof source === 'string' ? { component: source } : source;
+    if (!src.component) throw new Error('an event source needs a component name');
+    const record = (object: RecordableObject, type: EventType, reason: string, message: string) => {
+      try {
+        if (type !== 'Normal' && type !== 'Warning') throw new Error(`unsupported event type "${String(type)}" (use Normal or Warning)`);
+        const event = makeEvent(objectReference(object), type, reason, message, src, this.now());
+        this.logger.debug({ object: event.involvedObject, type, reason }, message);
+        this.enqueue(event);
+      } catch (err) {
+        this.logger.error({ err, reason }, 'dropping event');
+      }
+    };
+    return {
+      record,
+      recordf: (object, type, reason, messageFormat, ...args) => record(object, type, reason, format(messageFormat, ...args)),
+    };
+  }
+
+  /** Resolves when every queued event has been written (or given up on). */
+  flush(): Promise<void> {
+    if (!this.running && this.head >= this.queue.length) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops accepting events; writes what is queued unless `drop` is set, then resolves. */
+  async shutdown(options: { drop?: boolean } = {}): Promise<void> {
+    this.stopped = true;
+    if (options.drop) {
+      this.dropped += this.queue.length - this.head;
+      this.queue = [];
+      this.head = 0;
+    }
+    // Cut any retry pause short: no more waiting once stopped.
+    if (this.sleepTimer) clearTimeout(this.sleepTimer);
+    this.wakeSleep?.();
+    await this.flush();
+  }
+
+  /** Events queued and not yet written. */
+  pending(): number {
+    return this.queue.length - this.head;
+  }
+
+  private enqueue(event: CoreEvent): void {
+    if (this.stopped || this.pending() >= this.maxQueued) {
+      this.dropped++;
+      this.logger.warn({ reason: event.reason, object: event.involvedObject }, 'event queue full or stopped; dropping event');
+      return;
+    }
+    this.queue.push({ event });
+    if (!this.running) {
+      this.running = true;
+      void this.pump();
+    }
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (this.head < this.queue.length) {
+        const p = this.queue[this.head];
+        this.queue[this.head++] = undefined as unknown as Pending;
+        if (this.head > 1024 && this.head * 2 > this.queue.length) {
+          this.queue = this.queue.slice(this.head);
+          this.head = 0;
+        }
+        await this.write(p.event);
+      }
+    } finally {
+      this.running = false;
+      const ws = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of ws) w();
+    }
+  }
+
+  private async write(input: CoreEvent): Promise<void> {
+    let result: CorrelateResult;
+    try {
+      result = this.correlator.correlate(input);
+    } catch (err) {
+      this.logger.error({ err }, 'event correlation failed; dropping event');
+      return;
+    }
+    if (result.skip) {
+      this.logger.debug({ reason: input.reason, object: input.involvedObject }, 'event throttled by the spam filter');
+      return;
+    }
+    for (let tries = 1; ; tries++) {
+      const outcome = await this.attempt(result);
+      if (outcome !== 'retry') return;
+      if (tries >= this.maxTries || this.stopped) {
+        this.logger.error({ reason: result.event.reason, object: result.event.involvedObject, tries }, 'unable to write event (retry limit exceeded)');
+        return;
+      }
+      await this.sleep(tries === 1 ? Math.random() * this.retryDelayMs : this.retryDelayMs);
+    }
+  }
+
+  private async attempt(result: CorrelateResult): Promise<'done' | 'retry'> {
+    const { event, patch } = result;
+    const ns = event.metadata.namespace;
+    try {
+      let stored: CoreEvent | undefined;
+      if (patch && event.count > 1) {
+        try {
+          stored = await this.sink.patch(ns, event.metadata.name, patch);
+        } catch (err) {
+          // The event may have been deleted (TTL): create it afresh.
+          if (!isNotFound(err)) throw err;
+        }
+      }
+      if (!stored) {
+        const { resourceVersion: _rv, ...metadata } = event.metadata;
+        stored = await this.sink.create(ns, { ...event, metadata });
+      }
+      this.correlator.updateState(result.key, stored && stored.metadata ? stored : event);
+      return 'done';
+    } catch (err) {
+      if (statusOf(err)) {
+        // The server answered: the request itself is bad; retrying will not help.
+        if (isAlreadyExists(err)) this.logger.debug({ err, event: event.metadata.name }, 'event already exists; dropping');
+        else this.logger.error({ err, event: event.metadata.name, reason: event.reason }, 'server rejected event; dropping');
+        return 'done';
+      }
+      this.logger.error({ err, event: event.metadata.name }, 'unable to write event (may retry after sleeping)');
+      return 'retry';
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeSleep = resolve;
+      this.sleepTimer = setTimeout(() => {
+        this.sleepTimer = undefined;
+        this.wakeSleep = undefined;
+        resolve();
+      }, ms);
+    });
+  }
+}
+
+/** A recorder that drops everything (for code paths without an API server). */
+export const noopEventRecorder: EventRecorder = { record() {}, recordf() {} };
