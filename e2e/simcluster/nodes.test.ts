@@ -1,0 +1,106 @@
+// Node registration, heartbeats, lifecycle, IPAM and cloud instances as nodes.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createAlibabaCloud } from '../../src/cloud/index.js';
+import { eventually, NodeKind, startEnv, type Env, type Obj } from './harness.js';
+
+const ready = (n: Obj) => n.status?.conditions?.find((c: any) => c.type === 'Ready')?.status;
+
+describe('simulated cluster: nodes', () => {
+  let env: Env;
+  before(async () => { env = await startEnv({ withCloud: true, clusterCidr: '172.16.0.0/22', nodeCidrMaskSize: 24, nodes: [{ name: 'static-1', cpu: 8, memory: '32Gi', labels: { tier: 'edge' }, taints: [{ key: 'edge', effect: 'PreferNoSchedule' }] }, { name: 'static-2' }] }); });
+  after(async () => { await env?.stop(); });
+
+  it('registers static nodes with capacity, labels, taints, addresses, a Lease and a podCIDR', async () => {
+    const { client } = env;
+    const n = await eventually('static-1 ready with a podCIDR', async () => {
+      const n = await client.get<Obj>(NodeKind, 'static-1');
+      return ready(n) === 'True' && n.spec.podCIDR ? n : undefined;
+    });
+    assert.deepEqual(n.spec.podCIDRs, [n.spec.podCIDR]);
+    assert.match(n.spec.podCIDR, /^172\.16\.\d+\.0\/24$/);
+    assert.equal(n.status.capacity.cpu, '8');
+    assert.equal(n.status.capacity.memory, '32Gi');
+    assert.equal(n.status.capacity.pods, '110');
+    assert.equal(n.metadata.labels!.tier, 'edge');
+    assert.equal(n.metadata.labels!['kubernetes.io/hostname'], 'static-1');
+    assert.equal(n.metadata.labels!['kubernetes.io/os'], 'linux');
+    assert.equal(n.metadata.labels!['topology.kubernetes.io/region'], env.cloud!.regionId);
+    assert.deepEqual(n.spec.taints.map((t: any) => `${t.key}:${t.effect}`), ['edge:PreferNoSchedule']);
+    assert.ok(n.status.addresses.some((a: any) => a.type === 'InternalIP'));
+    const lease = await client.get<Obj>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' }, 'static-1', { namespace: 'kube-node-lease' });
+    assert.equal(lease.spec.holderIdentity, 'static-1');
+    const renewed = lease.spec.renewTime;
+    await eventually('lease renewed', async () => (await client.get<Obj>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' }, 'static-1', { namespace: 'kube-node-lease' })).spec.renewTime !== renewed);
+  });
+
+  it('gives every node its own podCIDR and releases it when the node goes', async () => {
+    const { client, sim } = env;
+    await sim.addNode({ name: 'static-3' });
+    const cidrs = await eventually('3+ nodes with CIDRs', async () => {
+      const ns = (await client.list<Obj>(NodeKind)).items as Obj[];
+      return ns.length >= 3 && ns.every((n) => n.spec.podCIDR) ? ns.map((n) => n.spec.podCIDR as string) : undefined;
+    });
+    assert.equal(new Set(cidrs).size, cidrs.length, 'no CIDR handed out twice');
+    const gone = (await client.get<Obj>(NodeKind, 'static-3')).spec.podCIDR;
+    await sim.removeNode('static-3');
+    await eventually('static-3 deleted', async () => !((await client.list<Obj>(NodeKind)).items as Obj[]).some((n) => n.metadata.name === 'static-3'));
+    // the cluster CIDR holds four /24s: static-1, static-2, the cloud instance and static-3 used
+    // them all, so the next node can only get the range static-3 released
+    await sim.addNode({ name: 'static-4' });
+    const reused = await eventually('static-4 cidr', async () => (await client.get<Obj>(NodeKind, 'static-4')).spec.podCIDR as string | undefined);
+    assert.equal(reused, gone);
+    await sim.addNode({ name: 'static-5' });
+    const ev = await eventually('CIDRNotAvailable for static-5', async () => ((await client.list<Obj>({ apiVersion: 'v1', kind: 'Event' }, { namespace: 'default' })).items as Obj[])
+      .find((e) => e.involvedObject?.name === 'static-5' && e.reason === 'CIDRNotAvailable'));
+    assert.equal(ev.message, 'Node static-5 status is now: CIDRNotAvailable');
+    assert.equal((await client.get<Obj>(NodeKind, 'static-5')).spec.podCIDR, undefined);
+    await sim.removeNode('static-5');
+    await sim.removeNode('static-4');
+  });
+
+  it('turns a node whose kubelet stops heartbeating Unknown and taints it unreachable; it recovers', async () => {
+    const { client, sim } = env;
+    sim.pauseNode('static-2');
+    const n = await eventually('static-2 NotReady', async () => {
+      const n = await client.get<Obj>(NodeKind, 'static-2');
+      return ready(n) === 'Unknown' && n.spec.taints?.some((t: any) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute') ? n : undefined;
+    }, 10_000);
+    const c = n.status.conditions.find((x: any) => x.type === 'Ready');
+    assert.equal(c.reason, 'NodeStatusUnknown');
+    assert.equal(c.message, 'Kubelet stopped posting node status.');
+    assert.ok(n.spec.taints.some((t: any) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoSchedule'));
+    sim.resumeNode('static-2');
+    await eventually('static-2 Ready again without the taints', async () => {
+      const n = await client.get<Obj>(NodeKind, 'static-2');
+      return ready(n) === 'True' && !(n.spec.taints ?? []).some((t: any) => t.key === 'node.kubernetes.io/unreachable');
+    }, 10_000);
+  });
+
+  it('registers an instance launched in the emulated scaling group as a Ready node, and deletes it when removed', async () => {
+    const { client, cloud } = env;
+    const ali = createAlibabaCloud({ regionId: cloud!.regionId, emulator: cloud!.url, credentials: { accessKeyId: cloud!.accessKeyId, accessKeySecret: cloud!.accessKeySecret } });
+    const [group] = await ali.scaling.listScalingGroups();
+    const cloudNodes = async () => ((await client.list<Obj>(NodeKind)).items as Obj[]).filter((n) => n.spec.providerID?.startsWith('alicloud://'));
+    const before = await eventually('the group minimum instance is a node', async () => { const ns = await cloudNodes(); return ns.length === group.minSize ? ns : undefined; });
+    await ali.scaling.setDesiredCapacity(group.scalingGroupId, group.minSize + 1);
+    const added = await eventually('a new Ready cloud node with a podCIDR', async () => {
+      const ns = await cloudNodes();
+      const n = ns.find((x) => !before.some((b) => b.metadata.name === x.metadata.name));
+      return n && ready(n) === 'True' && n.spec.podCIDR ? n : undefined;
+    });
+    const [instances] = [await ali.scaling.describeInstances()];
+    const inst = instances.find((i: any) => added.spec.providerID === `alicloud://${cloud!.regionId}.${i.instanceId}`);
+    assert.ok(inst, `providerID ${added.spec.providerID} names an emulated instance`);
+    assert.equal(added.metadata.name, `${cloud!.regionId}.${(inst as any).privateIpAddress}`);
+    assert.equal(added.status.addresses.find((a: any) => a.type === 'InternalIP').address, (inst as any).privateIpAddress);
+    assert.equal(added.metadata.labels!['node.kubernetes.io/instance-type'], 'ecs.g7.xlarge');
+    assert.equal(added.status.capacity.cpu, '4');
+    assert.equal(added.status.capacity.memory, '16Gi');
+    assert.equal(added.metadata.labels!.workload, 'general', 'labels from the scaling configuration');
+    assert.ok(added.metadata.labels!['topology.kubernetes.io/zone']);
+    await ali.scaling.removeInstances(group.scalingGroupId, [(inst as any).instanceId]);
+    await eventually('node of the removed instance deleted', async () => !(await cloudNodes()).some((n) => n.metadata.name === added.metadata.name));
+  });
+});
+
