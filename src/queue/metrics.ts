@@ -6,7 +6,7 @@
  * controller-runtime sets them); `workqueue_depth` also carries controller-runtime's
  * `priority` label, empty for these queues.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { metricsRegistry } from '../observability/index.js';
 import type { Clock } from './clock.js';
 
@@ -61,48 +61,140 @@ export const WORKQUEUE_DURATION_BUCKETS: readonly number[] = Array.from({ length
 
 const providers = new WeakMap<Registry, MetricsProvider>();
 
+/** Plain-number histogram state: per-bucket (non-cumulative) counts, sum and count. */
+class HistogramState implements HistogramSink {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+  constructor(private readonly bounds: readonly number[]) {
+    this.counts = new Array<number>(bounds.length + 1).fill(0);
+  }
+  observe(seconds: number): void {
+    const b = this.bounds;
+    let i = 0;
+    while (i < b.length && seconds > b[i]) i++;
+    this.counts[i]++;
+    this.sum += seconds;
+    this.count++;
+  }
+}
+
+/** Live numbers of one named queue; prom-client reads them when scraped. */
+class QueueState implements QueueMetricsSinks {
+  depthValue = 0;
+  addsValue = 0;
+  retriesValue = 0;
+  readonly latency = new HistogramState(WORKQUEUE_DURATION_BUCKETS);
+  readonly workDuration = new HistogramState(WORKQUEUE_DURATION_BUCKETS);
+  reporter: (() => ProgressSnapshot) | undefined;
+  readonly depth: GaugeSink = { inc: () => void this.depthValue++, dec: () => void this.depthValue-- };
+  readonly adds: CounterSink = { inc: () => void this.addsValue++ };
+  readonly retries: CounterSink = { inc: () => void this.retriesValue++ };
+  setProgressReporter(report: () => ProgressSnapshot): void {
+    this.reporter = report;
+  }
+  close(): void {
+    // Keep the last in-progress values visible, like client-go once its update loop stops.
+    if (this.reporter) {
+      const last = this.reporter();
+      this.reporter = () => last;
+    }
+  }
+}
+
+type MetricValue = { value: number; labels: Record<string, string | number>; metricName?: string };
+
+/**
+ * A histogram family whose numbers live in QueueState objects: recording is a
+ * couple of array writes instead of prom-client's per-call label hashing, and
+ * the samples are produced when the registry is scraped. Implements the part of
+ * prom-client's metric interface a Registry uses.
+ */
+class QueueHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly queues: Map<string, QueueState>,
+    private readonly pick: (q: QueueState) => HistogramState,
+  ) {}
+  get(): { name: string; help: string; type: string; aggregator: string; values: MetricValue[] } {
+    const values: MetricValue[] = [];
+    for (const [name, q] of this.queues) {
+      const h = this.pick(q);
+      let acc = 0;
+      WORKQUEUE_DURATION_BUCKETS.forEach((le, i) => {
+        acc += h.counts[i];
+        values.push({ value: acc, labels: { le, name, controller: name }, metricName: `${this.name}_bucket` });
+      });
+      values.push({ value: h.count, labels: { le: '+Inf', name, controller: name }, metricName: `${this.name}_bucket` });
+      values.push({ value: h.sum, labels: { name, controller: name }, metricName: `${this.name}_sum` });
+      values.push({ value: h.count, labels: { name, controller: name }, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+  reset(): void {
+    for (const q of this.queues.values()) {
+      const h = this.pick(q);
+      h.counts.fill(0);
+      h.sum = 0;
+      h.count = 0;
+    }
+  }
+}
+
 /**
  * The Prometheus provider for `registry` (default: observability's `metricsRegistry`).
- * One per registry: the metric families are registered once and shared by all queues.
+ * One per registry: the metric families are registered once and shared by all
+ * queues. Recording only updates plain numbers; the families read them when the
+ * registry is collected, so a named queue stays fast. A second queue with the
+ * name of an earlier one takes over its series.
  */
 export function prometheusMetricsProvider(registry: Registry = metricsRegistry): MetricsProvider {
   const existing = providers.get(registry);
   if (existing) return existing;
   const registers = [registry];
-  const reporters = new Map<string, () => ProgressSnapshot>();
-  const depth = new Gauge({
+  const queues = new Map<string, QueueState>();
+  const each = (fn: (name: string, q: QueueState) => void) => {
+    for (const [name, q] of queues) fn(name, q);
+  };
+  new Gauge({
     name: 'workqueue_depth',
     help: 'Current depth of workqueue by workqueue and priority',
     labelNames: ['name', 'controller', 'priority'],
     registers,
+    collect() {
+      each((name, q) => this.set({ name, controller: name, priority: '' }, q.depthValue));
+    },
   });
-  const adds = new Counter({
+  new Counter({
     name: 'workqueue_adds_total',
     help: 'Total number of adds handled by workqueue',
     labelNames: ['name', 'controller'],
     registers,
+    collect() {
+      this.reset();
+      each((name, q) => this.inc({ name, controller: name }, q.addsValue));
+    },
   });
-  const latency = new Histogram({
-    name: 'workqueue_queue_duration_seconds',
-    help: 'How long in seconds an item stays in workqueue before being requested',
-    labelNames: ['name', 'controller'],
-    buckets: [...WORKQUEUE_DURATION_BUCKETS],
-    registers,
-  });
-  const workDuration = new Histogram({
-    name: 'workqueue_work_duration_seconds',
-    help: 'How long in seconds processing an item from workqueue takes.',
-    labelNames: ['name', 'controller'],
-    buckets: [...WORKQUEUE_DURATION_BUCKETS],
-    registers,
-  });
-  const retries = new Counter({
+  new Counter({
     name: 'workqueue_retries_total',
     help: 'Total number of retries handled by workqueue',
     labelNames: ['name', 'controller'],
     registers,
+    collect() {
+      this.reset();
+      each((name, q) => this.inc({ name, controller: name }, q.retriesValue));
+    },
   });
-  // The two in-progress gauges are computed from the live queues when scraped,
+  registry.registerMetric(
+    new QueueHistogram('workqueue_queue_duration_seconds', 'How long in seconds an item stays in workqueue before being requested', queues, (q) => q.latency) as never,
+  );
+  registry.registerMetric(
+    new QueueHistogram('workqueue_work_duration_seconds', 'How long in seconds processing an item from workqueue takes.', queues, (q) => q.workDuration) as never,
+  );
+  // The in-progress gauges are computed from the live queues when scraped,
   // rather than by a periodic timer as in client-go: always fresh, and no timer.
   new Gauge({
     name: 'workqueue_unfinished_work_seconds',
@@ -111,7 +203,7 @@ export function prometheusMetricsProvider(registry: Registry = metricsRegistry):
     labelNames: ['name', 'controller'],
     registers,
     collect() {
-      for (const [name, report] of reporters) this.set({ name, controller: name }, report().unfinishedWorkSeconds);
+      each((name, q) => this.set({ name, controller: name }, q.reporter ? q.reporter().unfinishedWorkSeconds : 0));
     },
   });
   new Gauge({
@@ -120,32 +212,29 @@ export function prometheusMetricsProvider(registry: Registry = metricsRegistry):
     labelNames: ['name', 'controller'],
     registers,
     collect() {
-      for (const [name, report] of reporters) this.set({ name, controller: name }, report().longestRunningProcessorSeconds);
+      each((name, q) => this.set({ name, controller: name }, q.reporter ? q.reporter().longestRunningProcessorSeconds : 0));
     },
   });
 
   const provider: MetricsProvider = {
     forQueue(name: string): QueueMetricsSinks {
-      const labels = { name, controller: name };
-      let reporter: (() => ProgressSnapshot) | undefined;
-      return {
-        depth: depth.labels({ ...labels, priority: '' }),
-        adds: adds.labels(labels),
-        latency: latency.labels(labels),
-        workDuration: workDuration.labels(labels),
-        retries: retries.labels(labels),
-        setProgressReporter(report) {
-          reporter = report;
-          reporters.set(name, report);
-        },
-        close() {
-          // Leave the last values visible, like client-go once its update loop stops.
-          if (reporter && reporters.get(name) === reporter) {
-            const last = reporter();
-            reporters.set(name, () => last);
-          }
-        },
-      };
+      const state = new QueueState();
+      const previous = queues.get(name);
+      if (previous) {
+        // Counters and histograms never go backwards for a series: carry the old totals over.
+        state.addsValue = previous.addsValue;
+        state.retriesValue = previous.retriesValue;
+        for (const [from, to] of [
+          [previous.latency, state.latency],
+          [previous.workDuration, state.workDuration],
+        ]) {
+          from.counts.forEach((c, i) => (to.counts[i] = c));
+          to.sum = from.sum;
+          to.count = from.count;
+        }
+      }
+      queues.set(name, state);
+      return state;
     },
   };
   providers.set(registry, provider);
