@@ -24,3 +24,83 @@ dev: build ## run the built-in API server, simulated cluster, cloud emulator and
 
 clean: ## remove build output
 	rm -rf dist
+
+# ---- container image, kind and Helm (docs/kind.md) ----
+# docker, kind and helm are not needed for `make test`: the chart is rendered and checked
+# without them (e2e/chart). Each target below stops at once, with where to get the tool, when
+# its tool is missing.
+.PHONY: image kind-up kind-down kind-load helm-install helm-uninstall helm-lint helm-template chart-crds chart-rbac chart-test e2e-kind
+
+VERSION ?= $(shell node -p "require('./package.json').version" 2>/dev/null || echo latest)
+IMAGE ?= kubeloop:$(VERSION)
+KIND_CLUSTER ?= kubeloop
+KIND_CONFIG ?= e2e/chart/kind-config.yaml
+KIND_KUBECONFIG ?= $(CURDIR)/.kind-kubeconfig
+HELM_RELEASE ?= kubeloop
+HELM_NAMESPACE ?= kubeloop-system
+# extra `helm upgrade --install` arguments, e.g. HELM_ARGS="--set cloudsim.enabled=true"
+HELM_ARGS ?=
+
+# $(call require,tool,where to get it): fail fast when `tool` is not on the PATH
+require = @command -v $(1) >/dev/null 2>&1 || { echo "$(1) not found: install it from $(2) — make $@ needs it" >&2; exit 127; }
+
+image: ## build the container image $(IMAGE) (needs docker)
+	$(call require,docker,https://docs.docker.com/engine/install/)
+	docker build -t $(IMAGE) .
+
+kind-up: ## create the kind cluster $(KIND_CLUSTER): pod subnet 10.244.0.0/16, node CIDR allocation (needs kind)
+	$(call require,kind,https://kind.sigs.k8s.io/)
+	kind create cluster --name $(KIND_CLUSTER) --config $(KIND_CONFIG) --kubeconfig $(KIND_KUBECONFIG)
+	@echo "kubeconfig: $(KIND_KUBECONFIG)  (export KUBECONFIG=$(KIND_KUBECONFIG))"
+
+kind-down: ## delete the kind cluster (needs kind)
+	$(call require,kind,https://kind.sigs.k8s.io/)
+	kind delete cluster --name $(KIND_CLUSTER)
+	rm -f $(KIND_KUBECONFIG)
+
+kind-load: ## load $(IMAGE) into the kind cluster's nodes (needs kind and docker)
+	$(call require,kind,https://kind.sigs.k8s.io/)
+	$(call require,docker,https://docs.docker.com/engine/install/)
+	kind load docker-image $(IMAGE) --name $(KIND_CLUSTER)
+
+helm-install: chart-crds ## install or upgrade the chart into $(HELM_NAMESPACE) (needs helm; HELM_ARGS adds --set/-f)
+	$(call require,helm,https://helm.sh/docs/intro/install/)
+	helm upgrade --install $(HELM_RELEASE) charts/kubeloop --namespace $(HELM_NAMESPACE) --create-namespace \
+	  $(if $(wildcard $(KIND_KUBECONFIG)),--kubeconfig $(KIND_KUBECONFIG)) \
+	  --set image.repository=$(firstword $(subst :, ,$(IMAGE))) --set image.tag=$(lastword $(subst :, ,$(IMAGE))) \
+	  --wait $(HELM_ARGS)
+
+helm-uninstall: ## remove the release (CRDs stay, as Helm leaves crds/ alone)
+	$(call require,helm,https://helm.sh/docs/intro/install/)
+	helm uninstall $(HELM_RELEASE) --namespace $(HELM_NAMESPACE) $(if $(wildcard $(KIND_KUBECONFIG)),--kubeconfig $(KIND_KUBECONFIG))
+
+helm-lint: chart-crds ## helm lint --strict the chart with its default values and the tested variants (needs helm)
+	$(call require,helm,https://helm.sh/docs/intro/install/)
+	helm lint --strict charts/kubeloop
+	helm lint --strict charts/kubeloop --set cloudsim.enabled=true
+	helm lint --strict charts/kubeloop --set replicaCount=2 --set metrics.serviceMonitor.enabled=true
+	helm lint --strict charts/kubeloop --set cloud.credentials.mode=rrsa \
+	  --set cloud.credentials.rrsa.roleArn=acs:ram::1234567890:role/kubeloop \
+	  --set cloud.credentials.rrsa.oidcProviderArn=acs:ram::1234567890:oidc-provider/ack-rrsa-c1
+
+helm-template: ## render the chart with helm (needs helm)
+	$(call require,helm,https://helm.sh/docs/intro/install/)
+	helm template $(HELM_RELEASE) charts/kubeloop --namespace $(HELM_NAMESPACE) $(HELM_ARGS)
+
+chart-crds: ## copy the generated crds/ into the chart (a test checks they are identical)
+	@mkdir -p charts/kubeloop/crds
+	@rm -f charts/kubeloop/crds/*.yaml
+	@for f in crds/*.yaml; do [ -e "$$f" ] || continue; cp "$$f" charts/kubeloop/crds/; echo "copied $$f"; done
+
+chart-rbac: build ## regenerate the chart's RBAC rules from the controllers' declarations
+	node dist/src/cli/main.js generate rbac --out charts/kubeloop/files/rbac/clusterrole.yaml
+
+chart-test: build ## render and check the chart without helm (Go text/template + sprig)
+	node scripts/run-tests.mjs e2e/chart
+
+e2e-kind: ## run the e2e suites against the kind cluster (E2E_TARGET=kind; needs kind and kubectl)
+	$(call require,kind,https://kind.sigs.k8s.io/)
+	$(call require,kubectl,https://kubernetes.io/docs/tasks/tools/)
+	@test -f $(KIND_KUBECONFIG) || kind get kubeconfig --name $(KIND_CLUSTER) > $(KIND_KUBECONFIG)
+	npm run build
+	E2E_TARGET=kind KUBECONFIG=$(KIND_KUBECONFIG) node scripts/run-tests.mjs e2e
