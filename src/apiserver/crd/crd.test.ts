@@ -218,6 +218,25 @@ describe('CustomResourceDefinitions', () => {
     assert.match(r.stderr, /The CustomResourceDefinition "things.example.com" is invalid: spec.scope: Unsupported value: "Galaxy": supported values: "Cluster", "Namespaced"/);
   });
 
+  it('updating a CRD to stop serving a version drops it from discovery and OpenAPI', async () => {
+    const r = await s.kubectl(['apply', '-f', s.file('crd.yaml', CRD.replace('served: true\n    storage: false', 'served: false\n    storage: false'))]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(s.server.registry.get('log.alibabacloud.com', 'v1alpha1', 'aliyunlogconfigs'), undefined);
+    assert.equal(s.server.openapi.get('log.alibabacloud.com', 'v1alpha1'), undefined);
+    assert.ok(s.server.registry.get('log.alibabacloud.com', 'v1', 'aliyunlogconfigs'));
+    const g = JSON.parse((await s.kubectl(['get', '--raw', '/apis/log.alibabacloud.com'])).stdout);
+    assert.deepEqual(g.versions.map((v: { version: string }) => v.version), ['v1']);
+  });
+
+  it('custom resources are garbage collected as dependents too', async () => {
+    const cm = s.type('', 'v1', 'configmaps');
+    const t = s.type('log.alibabacloud.com', 'v1', 'aliyunlogconfigs');
+    const owner = await s.create(cm, { metadata: { name: 'cr-owner', namespace: 'default' } });
+    await s.server.ops.create(t, 'default', { metadata: { name: 'owned', ownerReferences: [ownerRef(owner)] }, spec: { logstore: 'x' } });
+    await s.server.ops.delete(cm, 'default', 'cr-owner');
+    await eventually(() => !s.get(t, 'default', 'owned'), 'custom resource collected');
+  });
+
   it('deleting a CRD deletes its custom resources (respecting finalizers), then leaves discovery and OpenAPI', async () => {
     const t = s.type('log.alibabacloud.com', 'v1', 'aliyunlogconfigs');
     const cm = s.type('', 'v1', 'configmaps');

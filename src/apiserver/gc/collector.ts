@@ -16,7 +16,7 @@
  * only by cluster-scoped ones. Invalid references count as absent owners (like upstream).
  */
 import type { DeleteOptions, AdmissionPlugin } from '../admission/index.js';
-import type { KubeObject, OwnerReference } from '../../api/index.js';
+import { type FieldError, type KubeObject, newInvalid, type OwnerReference } from '../../api/index.js';
 import type { Change } from '../storage/index.js';
 import { type Controller, isStatus, type SemanticsHost, splitKey, typeForStorageKey, updateWithRetry, WorkQueue } from '../semantics-kit.js';
 
@@ -44,6 +44,11 @@ const hasFinalizer = (o: KubeObject, f: string): boolean => !!o.metadata.finaliz
  */
 export const gcAdmission: AdmissionPlugin = {
   name: 'GarbageCollectorFinalizers',
+  validate(req) {
+    if (req.operation === 'DELETE' || req.subresource) return;
+    const errs = validateOwnerReferences(req.object.metadata.ownerReferences);
+    if (errs.length) throw newInvalid(req.type.group, req.type.kind, req.name, errs);
+  },
   admit(req) {
     if (req.operation !== 'DELETE') return;
     const policy: DeleteOptions['propagationPolicy'] = req.deleteOptions?.propagationPolicy;
@@ -56,6 +61,35 @@ export const gcAdmission: AdmissionPlugin = {
     else delete m.finalizers;
   },
 };
+
+/** apimachinery's ValidateOwnerReferences: required fields, at most one controller. */
+export function validateOwnerReferences(refs: unknown): FieldError[] {
+  const field = 'metadata.ownerReferences';
+  if (refs === undefined || refs === null) return [];
+  if (!Array.isArray(refs)) return [{ type: 'FieldValueTypeInvalid', field, message: 'must be a list of owner references' }];
+  const errs: FieldError[] = [];
+  let firstController = '';
+  for (const r of refs as Partial<OwnerReference>[]) {
+    if (!r || typeof r !== 'object') {
+      errs.push({ type: 'FieldValueTypeInvalid', field, message: 'must be a list of owner references' });
+      continue;
+    }
+    const av = typeof r.apiVersion === 'string' ? r.apiVersion : '';
+    const version = av.includes('/') ? av.slice(av.indexOf('/') + 1) : av;
+    if (!version) errs.push({ type: 'FieldValueInvalid', field: `${field}.apiVersion`, message: `${JSON.stringify(av)}: version must not be empty` });
+    for (const k of ['kind', 'name', 'uid'] as const) {
+      const v = typeof r[k] === 'string' ? r[k] : '';
+      if (!v) errs.push({ type: 'FieldValueInvalid', field: `${field}.${k}`, message: `"": must not be empty` });
+    }
+    if (r.controller === true) {
+      const name = `${r.kind}/${r.name}`;
+      if (firstController) {
+        errs.push({ type: 'FieldValueInvalid', field, message: `${JSON.stringify(refs)}: Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${name}` });
+      } else firstController = name;
+    }
+  }
+  return errs;
+}
 
 export interface GarbageCollector extends Controller {
   /** Dependents (by storage key and object key) that reference `ownerUid`. */

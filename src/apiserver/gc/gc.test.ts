@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { KubeObject } from '../../api/index.js';
+import type { KubeObject, StatusError } from '../../api/index.js';
 import type { ResourceType } from '../resources/index.js';
 import { eventually, ownerRef, startTestServer, type TestServer } from '../semantics-testkit.js';
 import { Store, Wal } from '../storage/index.js';
@@ -102,6 +102,31 @@ describe('garbage collector', () => {
     assert.ok(s.get(cm, 'default', 'c-dep'), 'dependent of a cluster-scoped owner kept');
     await s.server.ops.delete(cr, undefined, 'gc-owner-role');
     await eventually(() => !s.get(cm, 'default', 'c-dep'), 'dependent deleted with its cluster-scoped owner');
+  });
+});
+
+describe('ownerReferences validation', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  it('requires apiVersion, kind, name and uid, and at most one controller (422)', async () => {
+    const cm = s.type('', 'v1', 'configmaps');
+    await assert.rejects(s.create(cm, { metadata: { name: 'bad', namespace: 'default', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x' } as never] } }), (e: unknown) => {
+      const st = (e as StatusError).status;
+      assert.equal(st.code, 422);
+      assert.equal(st.message, 'ConfigMap "bad" is invalid: metadata.ownerReferences.uid: Invalid value: "": must not be empty');
+      return true;
+    });
+    const a = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'a', uid: '1', controller: true };
+    const b = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'b', uid: '2', controller: true };
+    const r = await s.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'two', ownerReferences: [a, b] } }));
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Only one reference can have Controller set to true. Found "true" in references for ReplicaSet\/a and ReplicaSet\/b/);
   });
 });
 

@@ -1,2 +1,2 @@
 // Garbage collection by ownerReferences (Background, Foreground, Orphan), in-process.
-export { gcAdmission, startGarbageCollector, FOREGROUND, ORPHAN, type GarbageCollector } from './collector.js';
+export { gcAdmission, startGarbageCollector, validateOwnerReferences, FOREGROUND, ORPHAN, type GarbageCollector } from './collector.js';
