@@ -1,0 +1,74 @@
+// `kubeloop dev` as a new user runs it: a child process, kubectl against its kubeconfig, Ctrl-C.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const main = resolve('dist/src/cli/main.js');
+
+function kubectl(args: string[]): Promise<string> {
+  return new Promise((res, rej) => execFile('kubectl', args, { timeout: 15_000 }, (err, stdout, stderr) => (err ? rej(new Error(`${err.message}\n${stderr}`)) : res(stdout))));
+}
+
+function startDev(stateDir: string): { child: ChildProcess; output: () => string; running: Promise<void>; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [main, 'dev', '--state-dir', stateDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'silent' } });
+  let out = '';
+  const running = new Promise<void>((res, rej) => {
+    child.stdout!.on('data', (b: Buffer) => { out += b.toString(); if (out.includes('Ctrl-C stops everything')) res(); });
+    child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
+    child.on('exit', (code) => rej(new Error(`kubeloop dev exited early (${code}):\n${out}`)));
+  });
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return { child, output: () => out, running, exited };
+}
+
+async function readyNodes(kubeconfig: string, deadline: number): Promise<string[]> {
+  for (;;) {
+    const out = await kubectl(['--kubeconfig', kubeconfig, 'get', 'nodes,pods', '-A']).catch(() => '');
+    const ready = out.split('\n').filter((l) => /^node\/\S+\s+Ready\s/.test(l)).map((l) => l.split(/\s+/)[0]);
+    if (ready.length >= 3) return ready.sort();
+    if (Date.now() > deadline) throw new Error(`no Ready nodes in time; kubectl said:\n${out}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('kubeloop dev', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeloop-dev-'));
+  const children: ChildProcess[] = [];
+  after(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts, serves kubectl with Ready nodes, stops on SIGINT and keeps its state across restarts', async () => {
+    const dev = startDev(dir);
+    children.push(dev.child);
+    await dev.running;
+    const kubeconfig = join(dir, 'kubeconfig');
+    assert.ok(dev.output().includes(`kubectl --kubeconfig ${kubeconfig} get nodes,pods -A`), dev.output());
+    const info = JSON.parse(readFileSync(join(dir, 'dev.json'), 'utf8'));
+    assert.equal(info.kubeconfig, kubeconfig);
+    assert.equal(info.pid, dev.child.pid);
+    assert.match(info.apiServer, /^https:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(info.cloud.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(info.cloud.accessKeyId && info.cloud.accessKeySecret);
+    // 2 static nodes + the scaling group's minimum instance, Ready within 10 s
+    const nodes = await readyNodes(kubeconfig, Date.now() + 10_000);
+    assert.ok(nodes.includes('node/sim-node-1') && nodes.includes('node/sim-node-2'), nodes.join(' '));
+    const cidrs = await kubectl(['--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.podCIDR}{"\\n"}{end}']);
+    dev.child.kill('SIGINT');
+    assert.equal(await dev.exited, 0);
+    assert.ok(!existsSync(join(dir, 'dev.json')), 'dev.json is removed on a clean stop');
+
+    const again = startDev(dir);
+    children.push(again.child);
+    await again.running;
+    await readyNodes(kubeconfig, Date.now() + 10_000);
+    const cidrs2 = await kubectl(['--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.podCIDR}{"\\n"}{end}']);
+    assert.equal(cidrs2, cidrs, 'same nodes and podCIDRs after a restart');
+    again.child.kill('SIGTERM');
+    assert.equal(await again.exited, 0);
+  });
+});
