@@ -85,8 +85,8 @@ export class AlibabaVpcRoutes implements VpcRouteApi {
   /** Retries the cloud's "table busy" answers with backoff (the route table accepts one write at a time). */
   private whileBusy<T>(action: string, fn: () => Promise<T>): Promise<T> {
     // A busy table stays busy for seconds on the real cloud: back off more patiently than
-    // for throttling, still bounded by the overall budget.
-    const patient = { ...this.policy, maxAttempts: 50, baseDelayMs: Math.max(this.policy.baseDelayMs, 50), maxDelayMs: Math.max(this.policy.maxDelayMs, 2000) };
+    // for throttling, still bounded by the overall budget (maxAttempts 1 disables retries).
+    const patient = { ...this.policy, maxAttempts: this.policy.maxAttempts <= 1 ? 1 : 50, baseDelayMs: Math.max(this.policy.baseDelayMs, 50), maxDelayMs: Math.max(this.policy.maxDelayMs, 2000) };
     return callWithRetry(patient, () => fn(),
       () => new CloudError('Timeout', 'Timeout', `no answer within ${this.policy.timeoutMs} ms`, 'vpc', action),
       { retryOn: ['Conflict'] });

@@ -1,0 +1,207 @@
+// The emulator's own surface: wire-level shapes and errors, the /_sim API, instance
+// lifecycle events and `--state` persistence (in-process and through the CLI).
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import { startCloudSim, type CloudSim, type InstanceEvent } from './index.js';
+import { rpcSign, percentEncode } from './rpc.js';
+import { slsStringToSign } from './sls.js';
+
+/** A hand-signed RPC GET, independent of the SDK, to check the emulator's verification. */
+async function rpc(sim: CloudSim, version: string, action: string, params: Record<string, string>, secret = sim.accessKeySecret, method = 'GET') {
+  const all: Record<string, string> = {
+    Action: action, Version: version, Format: 'JSON', AccessKeyId: sim.accessKeyId, SignatureMethod: 'HMAC-SHA1',
+    SignatureVersion: '1.0', SignatureNonce: Math.random().toString(36).slice(2), Timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), ...params,
+  };
+  all.Signature = rpcSign(method, all, secret);
+  const q = Object.entries(all).map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join('&');
+  const r = method === 'GET'
+    ? await fetch(`${sim.url}/?${q}`)
+    : await fetch(`${sim.url}/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: q });
+  return { status: r.status, body: await r.json() as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+describe('wire protocol', () => {
+  let sim: CloudSim;
+  before(async () => { sim = await startCloudSim(); });
+  after(() => sim.stop());
+
+  test('RPC responses and errors have the cloud shapes', async () => {
+    const tables = await rpc(sim, '2016-04-28', 'DescribeRouteTableList', { RegionId: 'cn-hangzhou' });
+    assert.equal(tables.status, 200);
+    const tableId = tables.body.RouterTableList.RouterTableListType[0].RouteTableId;
+    const entries = await rpc(sim, '2016-04-28', 'DescribeRouteEntryList', { RegionId: 'cn-hangzhou', RouteTableId: tableId }, undefined, 'POST');
+    assert.equal(entries.status, 200);
+    assert.ok(entries.body.RequestId);
+    assert.ok(Array.isArray(entries.body.RouteEntrys.RouteEntry));
+    assert.equal(entries.body.NextToken, '');
+
+    const bad = await rpc(sim, '2016-04-28', 'DescribeVpcs', { RegionId: 'cn-hangzhou' }, 'wrong');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.Code, 'SignatureDoesNotMatch');
+    assert.ok(bad.body.Message && bad.body.RequestId);
+    const unknown = await rpc(sim, '2016-04-28', 'NoSuchAction', {});
+    assert.deepEqual([unknown.status, unknown.body.Code], [404, 'InvalidAction.NotFound']);
+    const paging = await rpc(sim, '2014-08-28', 'DescribeScalingInstances', { RegionId: 'cn-hangzhou', PageSize: '51' });
+    assert.deepEqual([paging.status, paging.body.Code], [400, 'InvalidParameter']);
+    const missing = await rpc(sim, '2016-04-28', 'CreateRouteEntry', { RegionId: 'cn-hangzhou', RouteTableId: tableId });
+    assert.deepEqual([missing.status, missing.body.Code], [400, 'MissingParameter']);
+  });
+
+  test('a replayed signature nonce is refused', async () => {
+    const all: Record<string, string> = {
+      Action: 'DescribeVpcs', Version: '2016-04-28', Format: 'JSON', AccessKeyId: sim.accessKeyId, SignatureMethod: 'HMAC-SHA1', RegionId: 'cn-hangzhou',
+      SignatureVersion: '1.0', SignatureNonce: 'fixed-nonce', Timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
+    all.Signature = rpcSign('GET', all, sim.accessKeySecret);
+    const url = `${sim.url}/?${new URLSearchParams(all)}`;
+    assert.equal((await fetch(url)).status, 200);
+    const again = await fetch(url);
+    assert.equal(again.status, 400);
+    assert.equal(((await again.json()) as { Code: string }).Code, 'SignatureNonceUsed');
+  });
+
+  test('SLS verifies the LOG signature and answers with errorCode/errorMessage', async () => {
+    // (fetch() cannot set Host, which carries the project; node:http can)
+    const date = new Date().toUTCString();
+    const headers: Record<string, string> = { date, 'x-log-apiversion': '0.6.0', 'x-log-signaturemethod': 'hmac-sha256', 'x-log-bodyrawsize': '0' };
+    const sign = (secret: string) => createHmac('sha256', secret).update(slsStringToSign('GET', '/logstores', { offset: '0', size: '10' }, headers)).digest('base64');
+    const send = (sig: string) => new Promise<{ status: number; body: any }>((resolve, reject) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const req = http.request({ host: '127.0.0.1', port: sim.port, path: '/logstores?offset=0&size=10', headers: { ...headers, host: `k8s-log-kubeloop.${sim.slsEndpoint}`, authorization: `LOG ${sim.accessKeyId}:${sig}` } }, (res) => {
+        let b = '';
+        res.on('data', (c) => { b += c; });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(b) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const ok = await send(sign(sim.accessKeySecret));
+    assert.equal(ok.status, 200);
+    assert.deepEqual(ok.body, { count: 0, total: 0, logstores: [] });
+    const bad = await send(sign('wrong'));
+    assert.equal(bad.status, 401);
+    assert.equal(bad.body.errorCode, 'SignatureNotMatch');
+  });
+});
+
+describe('/_sim API', () => {
+  let sim: CloudSim;
+  before(async () => { sim = await startCloudSim({ timings: { bootDelayMs: 20 } }); });
+  after(() => sim.stop());
+
+  test('state, JSON patch, route deletion behind the controller, call counts', async () => {
+    const state = await (await fetch(`${sim.url}/_sim/state`)).json() as { routeTables: Array<{ entries: Array<{ routeEntryId: string; type: string }> }> };
+    assert.equal(state.routeTables.length, 1);
+    const patch = [{ op: 'add', path: '/routeTables/0/entries/-', value: { routeEntryId: 'rte-manual', routeTableId: sim.state.routeTables[0].routeTableId, destinationCidrBlock: '10.1.0.0/24', nextHopType: 'Instance', nextHopId: 'i-1', routeEntryName: '', description: '', type: 'Custom', status: 'Available', creationTime: '' } }];
+    const r = await fetch(`${sim.url}/_sim/state`, { method: 'PATCH', body: JSON.stringify(patch) });
+    assert.equal(r.status, 200);
+    const listed = await rpc(sim, '2016-04-28', 'DescribeRouteEntryList', { RegionId: 'cn-hangzhou', RouteTableId: sim.state.routeTables[0].routeTableId, RouteEntryType: 'Custom' });
+    assert.deepEqual(listed.body.RouteEntrys.RouteEntry.map((e: { RouteEntryId: string }) => e.RouteEntryId), ['rte-manual']);
+    assert.equal((await fetch(`${sim.url}/_sim/route-entries/rte-manual`, { method: 'DELETE' })).status, 200);
+    assert.equal(sim.state.routeTables[0].entries.length, 1);
+    const badPatch = await fetch(`${sim.url}/_sim/state`, { method: 'PATCH', body: JSON.stringify([{ op: 'remove', path: '/nope/7' }]) });
+    assert.equal(badPatch.status, 422);
+    const counts = await (await fetch(`${sim.url}/_sim/calls`)).json() as { calls: Record<string, number> };
+    assert.equal(counts.calls.DescribeRouteEntryList, 1);
+    assert.equal(counts.calls['vpc:*'], 1);
+  });
+
+  test('fault rules are validated', async () => {
+    assert.equal((await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ errorRate: 0.5 }) })).status, 400);
+    assert.equal((await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ service: 'vpc', errorRate: 2 }) })).status, 400);
+    assert.equal((await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ service: 'vpc', errorCount: 1 }) })).status, 200);
+    const failed = await rpc(sim, '2016-04-28', 'DescribeVpcs', { RegionId: 'cn-hangzhou' });
+    assert.deepEqual([failed.status, failed.body.Code], [500, 'InternalError']);
+    assert.equal((await rpc(sim, '2016-04-28', 'DescribeVpcs', { RegionId: 'cn-hangzhou' })).status, 200);
+    await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
+  });
+
+  test('instance lifecycle: in-process events and the NDJSON stream', async () => {
+    const seen: InstanceEvent[] = [];
+    sim.events.on('instance', (e: InstanceEvent) => seen.push(e));
+    const ac = new AbortController();
+    const stream = await fetch(`${sim.url}/_sim/events?initial=false`, { signal: ac.signal });
+    const reader = stream.body!.getReader();
+    const group = sim.state.scalingGroups[0];
+    const set = await rpc(sim, '2014-08-28', 'ModifyScalingGroup', { RegionId: 'cn-hangzhou', ScalingGroupId: group.scalingGroupId, DesiredCapacity: '2' });
+    assert.equal(set.status, 200);
+    let text = '';
+    const decoder = new TextDecoder();
+    while (!text.includes('"type":"Active"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+    }
+    ac.abort();
+    const events = text.trim().split('\n').map((l) => JSON.parse(l) as InstanceEvent);
+    const active = events.find((e) => e.type === 'Active')!;
+    assert.ok(active.instanceId.startsWith('i-'));
+    assert.equal(active.providerId, `cn-hangzhou.${active.instanceId}`);
+    assert.equal(active.cpuCoreCount, 4);
+    assert.equal(active.memoryGiB, 16);
+    assert.deepEqual(active.nodeLabels, { workload: 'general' });
+    assert.ok(seen.some((e) => e.type === 'Pending' && e.instanceId === active.instanceId));
+  });
+});
+
+describe('--state persistence', () => {
+  let dir: string;
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'cloudsim-')); });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('state survives a restart (in-process)', async () => {
+    const file = join(dir, 'inproc.json');
+    const a = await startCloudSim({ stateFile: file, persistDebounceMs: 10 });
+    const tableId = a.state.routeTables[0].routeTableId;
+    const created = await rpc(a, '2016-04-28', 'CreateRouteEntry', { RegionId: 'cn-hangzhou', RouteTableId: tableId, DestinationCidrBlock: '10.9.0.0/24', NextHopId: 'i-keep' });
+    assert.equal(created.status, 200);
+    const sts = a.issueStsToken(60_000);
+    await a.stop();
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left behind');
+    const b = await startCloudSim({ stateFile: file });
+    try {
+      assert.equal(b.state.routeTables[0].routeTableId, tableId);
+      assert.ok(b.state.routeTables[0].entries.some((e) => e.routeEntryId === created.body.RouteEntryId && e.nextHopId === 'i-keep'));
+      assert.ok(b.state.stsCredentials.some((c) => c.accessKeyId === sts.accessKeyId));
+    } finally {
+      await b.stop();
+    }
+  });
+
+  test('state survives a restart of `kubeloop cloudsim --state`', async () => {
+    const file = join(dir, 'cli.json');
+    const run = async (): Promise<{ url: string; stop: () => Promise<void> }> => {
+      const child = spawn(process.execPath, [fileURLToPath(new URL('../cli/main.js', import.meta.url)), 'cloudsim', '--port', '0', '--state', file, '--access-key-id', 'AK', '--access-key-secret', 'SK'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          const m = /KUBELOOP_CLOUD_EMULATOR=(\S+)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child.on('exit', (code) => reject(new Error(`cloudsim exited early (${code}): ${out}`)));
+      });
+      return {
+        url,
+        stop: () => new Promise<void>((resolve) => { child.removeAllListeners('exit'); child.on('exit', () => resolve()); child.kill('SIGTERM'); }),
+      };
+    };
+    const first = await run();
+    const r = await fetch(`${first.url}/_sim/registries/kubeloop/repositories`, { method: 'POST', body: JSON.stringify({ namespace: 'keep', name: 'me', tags: { v1: {} } }) });
+    assert.equal(r.status, 200);
+    await first.stop();
+    const second = await run();
+    try {
+      const state = await (await fetch(`${second.url}/_sim/state`)).json() as { registries: Array<{ repositories: Array<{ namespace: string; name: string }> }> };
+      assert.ok(state.registries[0].repositories.some((x) => x.namespace === 'keep' && x.name === 'me'));
+    } finally {
+      await second.stop();
+    }
+  });
+});
