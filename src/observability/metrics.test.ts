@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RECONCILE_TIME_BUCKETS, controllerMetrics, createRegistry, leaderElectionMetrics, metricsRegistry } from './index.js';
+import { RECONCILE_TIME_BUCKETS, controllerMetrics, createRegistry, initControllerMetrics, leaderElectionMetrics, metricsRegistry } from './index.js';
 import { register as globalRegistry } from 'prom-client';
 
 test('controller-runtime metric names, labels and buckets', async () => {
@@ -44,4 +44,24 @@ test('kubeloop registries are separate from prom-client\'s global registry', asy
   const text = await withDefaults.metrics();
   assert.match(text, /process_cpu_seconds_total\{app="kubeloop"\}/);
   assert.match(text, /nodejs_heap_size_used_bytes\{app="kubeloop"\}/);
+});
+
+test('initControllerMetrics creates every series of a controller at zero', async () => {
+  const registry = createRegistry();
+  initControllerMetrics('logconfig', 4, registry);
+  const text = await registry.metrics();
+  for (const line of [
+    'controller_runtime_reconcile_total{controller="logconfig",result="success"} 0',
+    'controller_runtime_reconcile_total{controller="logconfig",result="error"} 0',
+    'controller_runtime_reconcile_total{controller="logconfig",result="requeue"} 0',
+    'controller_runtime_reconcile_total{controller="logconfig",result="requeue_after"} 0',
+    'controller_runtime_reconcile_errors_total{controller="logconfig"} 0',
+    'controller_runtime_terminal_reconcile_errors_total{controller="logconfig"} 0',
+    'controller_runtime_reconcile_panics_total{controller="logconfig"} 0',
+    'controller_runtime_reconcile_time_seconds_count{controller="logconfig"} 0',
+    'controller_runtime_max_concurrent_reconciles{controller="logconfig"} 4',
+    'controller_runtime_active_workers{controller="logconfig"} 0',
+  ]) {
+    assert.ok(text.includes(line), `missing: ${line}`);
+  }
 });

@@ -151,3 +151,20 @@ export function leaderElectionMetrics(registry: Registry = metricsRegistry): Lea
   leaderMetricsByRegistry.set(registry, m);
   return m;
 }
+
+/**
+ * Creates the series of one controller at zero (and sets its worker limit), as
+ * controller-runtime does when a controller starts, so dashboards and rate()
+ * see them before the first reconcile.
+ */
+export function initControllerMetrics(controller: string, maxConcurrentReconciles: number, registry: Registry = metricsRegistry): ControllerMetrics {
+  const m = controllerMetrics(registry);
+  for (const result of ['success', 'error', 'requeue', 'requeue_after'] as const) m.reconcileTotal.inc({ controller, result }, 0);
+  m.reconcileErrors.inc({ controller }, 0);
+  m.terminalReconcileErrors.inc({ controller }, 0);
+  m.reconcilePanics.inc({ controller }, 0);
+  m.reconcileTime.zero({ controller });
+  m.maxConcurrentReconciles.set({ controller }, maxConcurrentReconciles);
+  m.activeWorkers.set({ controller }, 0);
+  return m;
+}
