@@ -134,7 +134,14 @@ export function startCrdController(host: SemanticsHost): { controller: CrdContro
     }
     conflicts.delete(name);
     const before = served.get(name);
-    const types = crdResourceTypes(crd);
+    let types: ResourceType[];
+    try {
+      types = crdResourceTypes(crd);
+    } catch (e) {
+      // Validation keeps such CRDs out; one stored by an older version must not break the bus.
+      conflicts.set(name, { reason: 'InstallationFailure', message: e instanceof Error ? e.message : String(e) });
+      return;
+    }
     const gvrs = types.map((t) => gvrKey(t.group, t.version, t.resource));
     for (const k of before?.gvrs ?? []) {
       if (gvrs.includes(k)) continue;

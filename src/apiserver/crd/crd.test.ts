@@ -66,6 +66,7 @@ spec:
   - name: v1
     served: true
     storage: true
+    selectableFields: [{jsonPath: .spec.size}]
     schema:
       openAPIV3Schema:
         type: object
@@ -197,6 +198,13 @@ describe('CustomResourceDefinitions', () => {
     r = await s.kubectl(['apply', '-f', '-'], 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 3}\n');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(s.type('example.com', 'v1', 'widgets').namespaced, false);
+    await s.kubectl(['apply', '-f', '-'], 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w2}\nspec: {size: 5}\n');
+    r = await s.kubectl(['get', 'widgets', '--field-selector', 'spec.size=5', '-o', 'name']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'widget.example.com/w2');
+    r = await s.kubectl(['get', 'widgets', '--field-selector', 'spec.color=red']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /field label not supported: spec.color/);
     // Another CRD of the group claiming the kind Widget is not served.
     const clash = CLUSTER_CRD.replace('widgets.example.com', 'gadgets.example.com').replace('plural: widgets', 'plural: gadgets');
     r = await s.kubectl(['apply', '-f', s.file('g.yaml', clash)]);

@@ -93,6 +93,19 @@ export function crdResourceTypes(crd: CustomResourceDefinition): ResourceType[] 
       builtin: false,
       custom: true,
     };
+    const selectable = (v.selectableFields ?? []).map((f) => String(f?.jsonPath ?? '').replace(/^\./, '')).filter(Boolean);
+    if (selectable.length) {
+      // Field selectors on the CRD's selectableFields (strings, integers and booleans as Go prints them).
+      t.fieldNames = selectable;
+      t.fields = (obj: KubeObject) => {
+        const out: Record<string, string> = {};
+        for (const path of selectable) {
+          const value = path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+          out[path] = value === undefined || value === null || typeof value === 'object' ? '' : String(value);
+        }
+        return out;
+      };
+    }
     if (sub.status) t.subresources.push({ name: 'status', group, version: v.name, kind: names.kind, verbs: ['get', 'patch', 'update'] });
     if (sub.scale) {
       t.scale = { specReplicasPath: sub.scale.specReplicasPath, statusReplicasPath: sub.scale.statusReplicasPath, labelSelectorPath: sub.scale.labelSelectorPath };
