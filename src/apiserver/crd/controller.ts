@@ -25,6 +25,23 @@ import { crdResourceTypes, defaultCrd, effectiveNames, versionSchema } from './t
 
 export const CRD_STORAGE_KEY = 'apiextensions.k8s.io/customresourcedefinitions';
 export const CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
+export const APPROVAL_ANNOTATION = 'api-approved.kubernetes.io';
+const APPROVAL_REQUIRED = `protected groups must have approval annotation "${APPROVAL_ANNOTATION}", see https://github.com/kubernetes/enhancements/pull/1111`;
+
+/** Groups owned by the Kubernetes project: CRDs there need an API approval annotation. */
+function isProtectedGroup(group: unknown): boolean {
+  if (typeof group !== 'string') return false;
+  return group === 'k8s.io' || group === 'kubernetes.io' || group.endsWith('.k8s.io') || group.endsWith('.kubernetes.io');
+}
+
+/** The KubeAPIApproved condition of a CRD in a protected group. */
+function approvalCondition(crd: Crd): Condition | undefined {
+  if (!isProtectedGroup(crd.spec?.group)) return undefined;
+  const v = crd.metadata.annotations?.[APPROVAL_ANNOTATION];
+  if (!v) return { type: 'KubeAPIApproved', status: 'False', reason: 'MissingAnnotation', message: APPROVAL_REQUIRED };
+  if (v.startsWith('unapproved')) return { type: 'KubeAPIApproved', status: 'False', reason: 'UnapprovedAnnotation', message: `not approved: ${JSON.stringify(v)}` };
+  return { type: 'KubeAPIApproved', status: 'True', reason: 'ApprovedAnnotation', message: `approved in ${v}` };
+}
 
 interface Condition {
   type: string;
@@ -186,6 +203,8 @@ export function startCrdController(host: SemanticsHost): { controller: CrdContro
         conds = setCondition(conds, { type: 'NamesAccepted', status: 'False', reason: conflict?.reason ?? 'NotAccepted', message: conflict?.message ?? 'not all names are accepted' }, now);
         if (!served.has(name)) conds = setCondition(conds, { type: 'Established', status: 'False', reason: 'NotAccepted', message: 'not all names are accepted' }, now);
       }
+      const approval = approvalCondition(crd);
+      if (approval) conds = setCondition(conds, approval, now);
       const storage = crd.spec.versions?.find((v) => v.storage)?.name;
       const stored = status.storedVersions ?? [];
       if (storage && !stored.includes(storage)) status.storedVersions = [...stored, storage];
@@ -310,6 +329,9 @@ export function startCrdController(host: SemanticsHost): { controller: CrdContro
       const crd = req.object as Crd;
       const errs = validateCrd(crd);
       const old = req.oldObject as Crd | undefined;
+      if (isProtectedGroup(crd.spec?.group) && !crd.metadata.annotations?.[APPROVAL_ANNOTATION] && (!old || old.metadata.annotations?.[APPROVAL_ANNOTATION])) {
+        errs.push({ type: 'FieldValueRequired', field: `metadata.annotations[${APPROVAL_ANNOTATION}]`, message: APPROVAL_REQUIRED });
+      }
       if (!errs.length && old?.spec && crd.spec.scope !== old.spec.scope) {
         errs.push({ type: 'FieldValueInvalid', field: 'spec.scope', message: `${JSON.stringify(crd.spec.scope)}: field is immutable` });
       }

@@ -220,6 +220,19 @@ describe('CustomResourceDefinitions', () => {
     assert.equal(s.server.registry.get('example.com', 'v1', 'gadgets'), undefined);
   });
 
+  it('CRDs in Kubernetes-owned groups need the api-approved annotation', async () => {
+    const k8s = CLUSTER_CRD.replace(/example\.com/g, 'demo.k8s.io');
+    let r = await s.kubectl(['apply', '-f', '-'], k8s);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /metadata.annotations\[api-approved.kubernetes.io\]: Required value: protected groups must have approval annotation "api-approved.kubernetes.io", see https:\/\/github.com\/kubernetes\/enhancements\/pull\/1111/);
+    r = await s.kubectl(['apply', '-f', '-'], k8s.replace('metadata: {name: widgets.demo.k8s.io}', 'metadata: {name: widgets.demo.k8s.io, annotations: {api-approved.kubernetes.io: "unapproved, testing"}}'));
+    assert.equal(r.code, 0, r.stderr);
+    const crds = s.type('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
+    const c = await eventually(() => cond(s.get(crds, undefined, 'widgets.demo.k8s.io') as Crd, 'KubeAPIApproved'), 'KubeAPIApproved');
+    assert.equal(c.status, 'False');
+    assert.equal(c.reason, 'UnapprovedAnnotation');
+  });
+
   it('invalid CRDs are refused with 422', async () => {
     const r = await s.kubectl(['apply', '-f', '-'], CLUSTER_CRD.replace('scope: Cluster', 'scope: Galaxy').replace(/widgets/g, 'things').replace('Widget', 'Thing'));
     assert.notEqual(r.code, 0);
