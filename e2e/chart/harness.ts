@@ -115,7 +115,7 @@ let valuesValidator: { chart: string; fn: ValidateFunction } | undefined;
 export function validateValues(values: Values, chart = chartDir): string[] {
   if (!valuesValidator || valuesValidator.chart !== chart) {
     const schema = JSON.parse(readFileSync(join(chart, 'values.schema.json'), 'utf8'));
-    const ajv = new Ajv({ allErrors: true, strict: true });
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
     valuesValidator = { chart, fn: ajv.compile(schema) };
   }
   const fn = valuesValidator.fn;
@@ -219,7 +219,7 @@ export function builtinValidator(): BuiltinValidator {
         fn = ajv.compile({ $ref: `k8s#/definitions/${def}` });
         cache.set(def, fn);
       }
-      if (fn(obj)) return [];
+      if (fn(obj as unknown)) return [];
       return (fn.errors ?? []).map((e) => `${obj.kind} ${obj.metadata?.name}: ${e.instancePath || '(root)'} ${e.message}`
         + `${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
     },
