@@ -170,15 +170,20 @@ test('record returns at once; the queue is bounded and drops beyond it', async (
   const b = new EventBroadcaster({ sink: slow, now: fakeTime().now, maxQueued: 5, spamFilter: false });
   const rec = b.recorder('ctl');
   for (let i = 0; i < 20; i++) rec.record(pod, 'Normal', `R${i}`, 'x');
-  // The first event is being written (blocked); 5 wait; the rest are dropped.
+  // Nothing was written on the caller's stack; 5 wait, the rest are dropped.
+  assert.equal(inner.calls.length, 0);
   assert.equal(b.pending(), 5);
-  assert.equal(b.dropped, 14);
+  assert.equal(b.dropped, 15);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(b.pending(), 4, 'the first one is being written (blocked in the sink)');
+  rec.record(pod, 'Normal', 'R20', 'x');
+  assert.equal(b.pending(), 5);
   release();
   await b.flush();
   assert.equal(inner.events.size, 6);
   await b.shutdown();
   rec.record(pod, 'Normal', 'After', 'x');
-  assert.equal(b.dropped, 15, 'events after shutdown are dropped');
+  assert.equal(b.dropped, 16, 'events after shutdown are dropped');
 });
 
 test('cluster-scoped objects get events in the default namespace; references work as objects', async () => {
@@ -201,4 +206,17 @@ test('event names are unique even at the same instant', () => {
   const ref = objectReference(pod);
   const names = new Set(Array.from({ length: 1000 }, () => makeEvent(ref, 'Normal', 'R', 'm', { component: 'c' }, now).metadata.name));
   assert.equal(names.size, 1000);
+});
+
+test('shutdown cuts a retry pause short and leaves no timer behind', async () => {
+  const sink = new MemorySink();
+  sink.failNext = Array.from({ length: 100 }, () => new Error('connection refused'));
+  const b = new EventBroadcaster({ sink, now: fakeTime().now, retryDelayMs: 600_000 });
+  b.recorder('ctl').record(pod, 'Normal', 'A', 'x');
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  assert.ok(sink.calls.length >= 1, 'first attempt made');
+  await b.shutdown(); // would hang for the 10-minute pause if shutdown did not wake it
+  assert.equal(b.pending(), 0);
+  assert.equal(sink.events.size, 0);
 });

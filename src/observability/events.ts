@@ -407,7 +407,8 @@ export class EventBroadcaster {
     this.queue.push({ event });
     if (!this.running) {
       this.running = true;
-      void this.pump();
+      // Start writing on a later microtask: nothing of the sink runs on the caller's stack.
+      queueMicrotask(() => void this.pump());
     }
   }
 
