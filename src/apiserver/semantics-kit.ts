@@ -26,6 +26,8 @@ export interface Controller {
   stop(): void;
   /** Resolves once no work is queued or running (tests, orderly shutdown). */
   idle(): Promise<void>;
+  /** True while work is queued or running. */
+  busy(): boolean;
 }
 
 export interface WorkQueueOptions {
@@ -97,6 +99,10 @@ export class WorkQueue {
     const w = this.waiters;
     this.waiters = [];
     for (const f of w) f();
+  }
+
+  busy(): boolean {
+    return this.running || this.queued.size > 0;
   }
 
   /** Resolves when nothing is queued or running (retries waiting on a timer do not count). */

@@ -30,12 +30,13 @@ export interface Semantics {
 
 export function installSemantics(host: SemanticsHost): Semantics {
   const controllers: Controller[] = [];
-  // CRDs first: persisted custom resource types must be served before anything else runs.
+  // Admission order as upstream: namespace lifecycle first, then the rest.
+  const nsType = setupNamespaceType(host);
+  host.admission.add(namespaceAdmission(host));
+  // Persisted CRDs are served from here on (synchronously), before any controller runs.
   const crds = startCrdController(host);
   controllers.push(crds.controller);
   for (const a of crds.admission) host.admission.add(a);
-  const nsType = setupNamespaceType(host);
-  host.admission.add(namespaceAdmission(host));
   host.admission.add(gcAdmission);
   controllers.push(startGarbageCollector(host));
   controllers.push(startNamespaceController(host, nsType));
@@ -49,18 +50,12 @@ export function installSemantics(host: SemanticsHost): Semantics {
       for (const c of controllers) c.stop();
     },
     async idle() {
-      // Controllers feed each other (a namespace deletion triggers GC...): settle until quiet.
-      for (let i = 0; i < 50; i++) {
+      // Controllers feed each other (a namespace deletion feeds the GC...): settle until a
+      // pass finds every one of them idle.
+      for (let i = 0; i < 100; i++) {
         await Promise.all(controllers.map((c) => c.idle()));
         await new Promise((r) => setImmediate(r));
-        let busy = false;
-        for (const c of controllers) {
-          let done = false;
-          void c.idle().then(() => (done = true));
-          await Promise.resolve();
-          if (!done) busy = true;
-        }
-        if (!busy) return;
+        if (controllers.every((c) => !c.busy())) return;
       }
     },
   };

@@ -369,6 +369,7 @@ export function startCrdController(host: SemanticsHost): { controller: CrdContro
         return n ? served.get(n)?.crd : undefined;
       },
       idle: () => queue.idle(),
+    busy: () => queue.busy(),
       stop() {
         unsubscribe();
         queue.stop();

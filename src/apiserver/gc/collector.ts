@@ -286,6 +286,7 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
   return {
     dependentsOf,
     idle: () => queue.idle(),
+    busy: () => queue.busy(),
     stop() {
       unsubscribe();
       queue.stop();

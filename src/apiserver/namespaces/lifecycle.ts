@@ -214,6 +214,7 @@ export function startNamespaceController(host: SemanticsHost, nsType: ResourceTy
   }
   return {
     idle: () => queue.idle(),
+    busy: () => queue.busy(),
     stop() {
       unsubscribe();
       queue.stop();

@@ -49,6 +49,7 @@ export function startServiceAccountController(host: SemanticsHost): Controller {
   for (const [, s] of store.scan(NAMESPACES)) queue.add(s.obj.metadata.name!);
   return {
     idle: () => queue.idle(),
+    busy: () => queue.busy(),
     stop() {
       unsubscribe();
       queue.stop();
