@@ -1,5 +1,6 @@
 // Cloud provider interfaces and the Alibaba Cloud adapters (official SDK clients).
 export type * from './types.js';
+export { CloudTokens } from './types.js';
 export {
   CloudError, classify, isCloudError, isNotFound, isAlreadyExists, isThrottled, isForbidden, isInvalidParameter,
   isConflict, isUnavailable, isTimeout,

@@ -299,3 +299,11 @@ export interface SlsApi {
   tagProject(project: string, tags: Record<string, string>): Promise<void>;
   untagProject(project: string, keys: string[]): Promise<void>;
 }
+
+/** Injection tokens (interfaces vanish at run time; inversify binds by these). */
+export const CloudTokens = {
+  VpcRouteApi: Symbol.for('kubeloop.cloud.VpcRouteApi'),
+  ScalingApi: Symbol.for('kubeloop.cloud.ScalingApi'),
+  RegistryApi: Symbol.for('kubeloop.cloud.RegistryApi'),
+  SlsApi: Symbol.for('kubeloop.cloud.SlsApi'),
+} as const;
