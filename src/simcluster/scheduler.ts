@@ -59,7 +59,8 @@ interface Assumed { node: string; requests: ResourceList; pod: PodObject }
   for: Pod,
   name: 'scheduler',
   needLeaderElection: false,
-  maxConcurrentReconciles: 4,
+  // decisions are synchronous (assume, then bind); workers only overlap the binding calls
+  maxConcurrentReconciles: 16,
   predicates: [{ create: pending, update: (_o: PodObject, n: PodObject) => pending(n), delete: () => true, generic: pending }],
   watches: [
     { kind: Node, map: () => RETRY_REQUEST, predicates: [nodeChanged] },
