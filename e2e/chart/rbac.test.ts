@@ -1,0 +1,69 @@
+// The chart's ClusterRole carries exactly the rules `kubeloop generate rbac` derives from the
+// controllers' declarations: the generator writes charts/kubeloop/files/rbac/clusterrole.yaml
+// (make chart-rbac) and templates/clusterrole.yaml takes its rules with .Files.Get + fromYaml.
+// (This file imports no other controller module: registeredControllers() is the production set.)
+import 'reflect-metadata';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { GENERATED_HEADER, generateRbacYaml, registeredControllers } from '../../src/controller/index.js';
+import { chartDir, render, root, type Values } from './harness.js';
+
+const rulesFile = join(chartDir, 'files/rbac/clusterrole.yaml');
+const controllersIndex = join(root, 'dist/controllers/index.js');
+
+function generatedRole(): { metadata: { name: string }; rules: unknown[] } {
+  const docs = parseAllDocuments(readFileSync(rulesFile, 'utf8')).map((d) => d.toJS()).filter((d) => d !== null);
+  assert.equal(docs.length, 1, 'one ClusterRole in files/rbac/clusterrole.yaml');
+  assert.equal(docs[0].kind, 'ClusterRole');
+  return docs[0];
+}
+
+const variants: Record<string, Values> = {
+  default: {},
+  cloudsim: { cloudsim: { enabled: true } },
+  rrsa: { cloud: { credentials: { mode: 'rrsa', rrsa: { roleArn: 'acs:ram::1:role/r', oidcProviderArn: 'acs:ram::1:oidc-provider/p' } } } },
+  replicas2: { replicaCount: 2 },
+  serviceMonitor: { metrics: { serviceMonitor: { enabled: true } } },
+  someControllers: { controllers: { route: { enabled: false }, clusterAutoscaler: { enabled: false } } },
+};
+
+test('files/rbac/clusterrole.yaml is what the generator writes for the controllers (make chart-rbac)', async () => {
+  const text = readFileSync(rulesFile, 'utf8');
+  assert.ok(text.startsWith(GENERATED_HEADER), 'the rules file is generated, not hand-written');
+  const role = generatedRole();
+  assert.ok(Array.isArray(role.rules) && role.rules.length > 0);
+  if (existsSync(controllersIndex)) {
+    // the production controllers exist: the committed rules must be theirs, byte for byte
+    await import(pathToFileURL(controllersIndex).href);
+    assert.ok(registeredControllers().length > 0, 'controllers/index registers the controllers');
+    assert.equal(text, generateRbacYaml(registeredControllers()), 'stale chart RBAC: run `make chart-rbac`');
+  }
+});
+
+test('the rendered ClusterRole has exactly the generated rules, for every variant, bound to the chart\'s ServiceAccount', () => {
+  const expected = generatedRole().rules;
+  for (const [name, values] of Object.entries(variants)) {
+    const r = render({ values });
+    const roles = r.all('ClusterRole');
+    assert.equal(roles.length, 1, name);
+    assert.deepEqual((roles[0] as { rules?: unknown }).rules, expected, `${name}: rules`);
+    assert.equal(r.all('Role').length, 0, `${name}: every permission comes from the generated ClusterRole`);
+    const binding = r.find('ClusterRoleBinding') as unknown as { roleRef: unknown; subjects: unknown[] };
+    assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roles[0].metadata.name });
+    const sa = r.find('ServiceAccount');
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: 'kubeloop-system' }]);
+    const pod = (r.find('Deployment', 'kubeloop') as unknown as { spec: { template: { spec: { serviceAccountName: string } } } }).spec.template.spec;
+    assert.equal(pod.serviceAccountName, sa.metadata.name, `${name}: the manager runs as the bound ServiceAccount`);
+  }
+});
+
+test('rbac.create=false and serviceAccount.create=false leave RBAC to the user', () => {
+  const r = render({ values: { rbac: { create: false }, serviceAccount: { create: false, name: 'preexisting' } } });
+  assert.equal(r.all('ClusterRole').length + r.all('ClusterRoleBinding').length + r.all('ServiceAccount').length, 0);
+  const pod = (r.find('Deployment', 'kubeloop') as unknown as { spec: { template: { spec: { serviceAccountName: string } } } }).spec.template.spec;
+  assert.equal(pod.serviceAccountName, 'preexisting');
+});
