@@ -65,6 +65,7 @@ async function writer(kubeconfigPath: string): Promise<void> {
       let failed = 0;
       let inflight = 0;
       let seq = 0;
+      const round = `${process.pid}-${Date.now()}`; // every update changes the object, round after round
       const t0 = performance.now();
       const end = t0 + seconds * 1000;
       await new Promise<void>((resolve) => {
@@ -86,7 +87,7 @@ async function writer(kubeconfigPath: string): Promise<void> {
             const i = seq++ % n;
             inflight++;
             client
-              .patch(CM, `cm-${i}`, { data: { seq: String(seq) } }, { namespace: 'bench' })
+              .patch(CM, `cm-${i}`, { data: { seq: `${round}-${seq}` } }, { namespace: 'bench' })
               .then(
                 () => sent++,
                 () => failed++,
@@ -105,15 +106,22 @@ async function consumer(impl: string, kubeconfigPath: string, expected: number):
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   gc?.();
+  // Load both libraries before the clock starts: import time is not sync time.
+  const k8s = await import('@kubernetes/client-node');
+  gc?.();
   const heap0 = process.memoryUsage().heapUsed;
   let adds = 0;
   let updates = 0;
+  let errors = 0;
+  let connects = 0;
   let stop: () => void;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let synced!: Promise<void>;
-  if (impl === 'kubeloop') {
+  if (impl.startsWith('kubeloop')) {
+    // kubeloop = defaults (streaming list when the server has it); kubeloop-paged = paged lists of 500.
     const client = new KubeClient(loadKubeConfig({ path: kubeconfigPath }));
-    const factory = new SharedInformerFactory(client);
+    const factory = new SharedInformerFactory(client, impl === 'kubeloop-paged' ? { streamingList: 'never' } : {});
     const inf = factory.informerFor(CM, { namespace: 'bench' });
     const sub = inf.events$().subscribe((e: StoreEvent) => {
       if (e.type === 'add') adds++;
@@ -126,7 +134,6 @@ async function consumer(impl: string, kubeconfigPath: string, expected: number):
       client.close();
     };
   } else {
-    const k8s = await import('@kubernetes/client-node');
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(kubeconfigPath);
     const api = kc.makeApiClient(k8s.CoreV1Api);
@@ -137,8 +144,12 @@ async function consumer(impl: string, kubeconfigPath: string, expected: number):
       if (++adds === expected) resolveSynced();
     });
     inf.on('update', () => updates++);
-    inf.on('error', () => {
-      /* client-node's informer needs restarting on error; the bench just counts */
+    inf.on('connect', () => connects++);
+    inf.on('error', (err: unknown) => {
+      // client-node's informer stops on errors until restarted; count them and restart as its docs advise.
+      errors++;
+      process.stderr.write(`client-node informer error: ${(err as Error)?.message ?? err}\n`);
+      setTimeout(() => void inf.start(), 1000);
     });
     await inf.start();
     if (adds >= expected) resolveSynced();
@@ -146,16 +157,18 @@ async function consumer(impl: string, kubeconfigPath: string, expected: number):
   }
   await synced;
   const syncMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   gc?.();
   gc?.();
   const heap1 = process.memoryUsage().heapUsed;
-  say({ synced: true, syncMs, adds, bytesPerObject: (heap1 - heap0) / Math.max(1, adds) });
+  say({ synced: true, syncMs, cpuMs, adds, bytesPerObject: (heap1 - heap0) / Math.max(1, adds) });
   const it = commands();
   for (;;) {
     const next = await it.next();
     if (next.done) break;
     const cmd = next.value.trim();
-    if (cmd === 'count') say({ updates });
+    if (cmd === 'count') say({ updates, errors, connects });
     if (cmd === 'quit') break;
   }
   stop();

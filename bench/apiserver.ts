@@ -1,7 +1,7 @@
 // Built-in API server benchmark: create throughput over HTTPS (memory-only and with the
 // write-ahead log), list latency at 10k and 100k ConfigMaps, watch fan-out (100 watchers x
 // 10k events), memory per stored object. Server and load generator share this process.
-// Usage: npm run bench -- apiserver [--quick]
+// Usage: npm run bench -- apiserver [--quick] [--only=write,list,watch,memory]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -24,10 +24,10 @@ function client(s: ApiServer, maxSockets = 64) {
   const agent = new Agent({ keepAlive: true, maxSockets, ...creds(s) });
   return {
     agent,
-    call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+    call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; text: string }> {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       return new Promise((resolve, reject) => {
-        const req = request(new URL(path, s.url), { method, agent, headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {} }, (res) => {
+        const req = request(new URL(path, s.url), { method, agent, headers: payload ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) } : {} }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
@@ -150,22 +150,43 @@ async function memoryPerObject(n: number): Promise<void> {
   await s.stop();
 }
 
+async function updateThroughput(s: ApiServer, label: string, n: number, concurrency = 64): Promise<void> {
+  const c = client(s, concurrency);
+  await c.call('POST', '/api/v1/namespaces', { metadata: { name: 'upd' } });
+  const objects = 500;
+  for (let i = 0; i < objects; i++) await c.call('POST', '/api/v1/namespaces/upd/configmaps', { metadata: { name: `cm-${i}` }, data: { n: '0' } });
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) {
+      const i = next++;
+      // Merge patches: no read-modify-write round trip, no conflicts.
+      const r = await c.call('PATCH', `/api/v1/namespaces/upd/configmaps/cm-${i % objects}`, { data: { n: String(i) } }, 'application/merge-patch+json');
+      if (r.status !== 200) throw new Error(`patch failed: ${r.status} ${r.text}`);
+    }
+  }));
+  emit('update_throughput', n / ((performance.now() - t0) / 1000), 'updates/s', { storage: label, updates: n, objects, concurrency });
+  c.agent.destroy();
+}
+
 export async function main(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
+  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const run = (section: string) => !only || only.split(',').includes(section);
   const scale = quick ? 10 : 1;
-  {
+  if (run('write')) {
     const s = await startApiServer({ port: 0 });
     await createThroughput(s, 'memory', 20_000 / scale);
+    await updateThroughput(s, 'memory', 20_000 / scale);
     await s.stop();
-  }
-  {
     const dir = mkdtempSync(join(tmpdir(), 'kubeloop-bench-'));
-    const s = await startApiServer({ port: 0, dataDir: dir });
-    await createThroughput(s, 'wal', 20_000 / scale);
-    await s.stop();
+    const w = await startApiServer({ port: 0, dataDir: dir });
+    await createThroughput(w, 'wal', 20_000 / scale);
+    await updateThroughput(w, 'wal', 20_000 / scale);
+    await w.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  {
+  if (run('list')) {
     const s = await startApiServer({ port: 0 });
     await fill(s, 'l10k', 10_000 / scale);
     await listLatency(s, 'l10k', 10_000 / scale);
@@ -173,10 +194,10 @@ export async function main(args: string[]): Promise<void> {
     await listLatency(s, 'l100k', 100_000 / scale);
     await s.stop();
   }
-  {
+  if (run('watch')) {
     const s = await startApiServer({ port: 0 });
     await watchFanout(s, 100, 10_000 / scale);
     await s.stop();
   }
-  await memoryPerObject(50_000 / scale);
+  if (run('memory')) await memoryPerObject(50_000 / scale);
 }

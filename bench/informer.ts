@@ -1,4 +1,4 @@
-// `npm run bench -- informer [--quick] [--objects N] [--rate R] [--seconds S]`
+// `npm run bench -- informer [--quick] [--objects N] [--rate R] [--seconds S] [--rounds K] [--impls a,b]`
 // kubeloop's informer vs client-node's makeInformer against the same built-in API server.
 // The server, the load writer and each informer run in separate child processes, so the
 // informer being measured does not share its CPU with the server's event loop.
@@ -63,6 +63,11 @@ function emit(impl: string | undefined, metric: string, value: number, unit: str
   console.log(JSON.stringify(o));
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 function arg(args: string[], name: string, dflt: number): number {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : dflt;
@@ -73,7 +78,9 @@ export async function main(args: string[]): Promise<void> {
   const n = arg(args, '--objects', quick ? 5000 : 50_000);
   const rate = arg(args, '--rate', quick ? 1000 : 5000);
   const seconds = arg(args, '--seconds', quick ? 5 : 30);
-  const impls = ['kubeloop', 'client-node'];
+  const rounds = arg(args, '--rounds', quick ? 2 : 3);
+  const implsArg = args.indexOf('--impls');
+  const impls = implsArg >= 0 ? args[implsArg + 1].split(',') : ['kubeloop', 'client-node'];
 
   const server = child(['server']);
   const children: Child[] = [server];
@@ -97,41 +104,71 @@ export async function main(args: string[]): Promise<void> {
     emit('floor', 'json_parse_list', parseMs, 'ms');
     emit('floor', 'list_bytes', raw.body.length, 'bytes');
 
+    // Initial sync: `rounds` fresh consumer processes per implementation, interleaved, so
+    // background load on the machine hits both alike; the median is reported.
+    const syncs: Record<string, number[]> = {};
+    const cpus: Record<string, number[]> = {};
+    const mems: Record<string, number[]> = {};
+    for (let round = 0; round < rounds; round++) {
+      for (const impl of impls) {
+        const c = child(['consumer', impl, kubeconfigPath, String(n)], ['--expose-gc', '--max-old-space-size=4096']);
+        children.push(c);
+        const s = await c.next((o) => o.synced === true);
+        (syncs[impl] ??= []).push(Number(s.syncMs));
+        (cpus[impl] ??= []).push(Number(s.cpuMs));
+        (mems[impl] ??= []).push(Number(s.bytesPerObject));
+        c.send('quit');
+        await c.next((o) => o.stopped === true);
+        c.proc.stdin!.end();
+      }
+    }
     const sync: Record<string, number> = {};
     const mem: Record<string, number> = {};
-    const received: Record<string, number> = {};
+    const cpu: Record<string, number> = {};
     for (const impl of impls) {
+      sync[impl] = median(syncs[impl]);
+      cpu[impl] = median(cpus[impl]);
+      mem[impl] = median(mems[impl]);
+      emit(impl, 'initial_sync', sync[impl], 'ms');
+      emit(impl, 'initial_sync_min', Math.min(...syncs[impl]), 'ms');
+      emit(impl, 'initial_sync_cpu', cpu[impl], 'ms');
+      emit(impl, 'memory_per_object', mem[impl], 'bytes');
+    }
+
+    // Sustained churn: the writer process patches objects at `rate`/s for `seconds`; the
+    // consumer counts update notifications. Sent = updates the server acknowledged.
+    for (const impl of seconds > 0 ? impls : []) {
       const c = child(['consumer', impl, kubeconfigPath, String(n)], ['--expose-gc', '--max-old-space-size=4096']);
       children.push(c);
-      const s = await c.next((o) => o.synced === true);
-      sync[impl] = Number(s.syncMs);
-      mem[impl] = Number(s.bytesPerObject);
-      emit(impl, 'initial_sync', sync[impl], 'ms');
-      emit(impl, 'memory_per_object', mem[impl], 'bytes');
-
+      await c.next((o) => o.synced === true);
       writer.send(`churn ${n} ${rate} ${seconds}`);
       const churn = await writer.next((o) => 'sent' in o);
       const sent = Number(churn.sent);
       // Drain: wait until the consumer's count stops moving (max 15 s).
       let last = -1;
       let got = 0;
-      for (let i = 0; i < 30; i++) {
+      let errors = 0;
+      for (let i = 0; i < 15; i++) {
         c.send('count');
-        got = Number((await c.next((o) => 'updates' in o)).updates);
+        const r = await c.next((o) => 'updates' in o);
+        got = Number(r.updates);
+        errors = Number(r.errors);
         if (got >= sent || got === last) break;
         last = got;
-        await new Promise((r) => setTimeout(r, 500));
+        await new Promise((r) => setTimeout(r, 1000));
       }
-      received[impl] = got;
       emit(impl, 'churn_updates_sent', sent, 'updates');
       emit(impl, 'churn_sent_rate', sent / (Number(churn.ms) / 1000), 'updates/s');
       emit(impl, 'churn_events_received', got, 'events');
       emit(impl, 'churn_events_missing', Math.max(0, sent - got), 'events');
+      emit(impl, 'watch_errors', errors, 'errors');
       c.send('quit');
       await c.next((o) => o.stopped === true);
       c.proc.stdin!.end();
     }
+    if (!sync.kubeloop || !sync['client-node']) return;
     emit('ratio', 'initial_sync_speedup_vs_client-node', sync['client-node'] / sync.kubeloop, 'x');
+    emit('ratio', 'initial_sync_cpu_ratio_client-node_over_kubeloop', cpu['client-node'] / cpu.kubeloop, 'x');
     emit('ratio', 'memory_per_object_kubeloop_over_client-node', mem.kubeloop / mem['client-node'], 'x');
     emit('ratio', 'initial_sync_over_json_parse_floor', sync.kubeloop / parseMs, 'x');
   } finally {

@@ -31,6 +31,11 @@ export interface CacheReader<T extends KubeObject = KubeObject> {
 
 interface Index<T> {
   readonly fn: IndexFunc<T>;
+  /**
+   * Indexes are built on first use and maintained from then on: an index nobody queries
+   * costs nothing, and the initial sync of a large cache does not pay for it up front.
+   */
+  built: boolean;
   readonly byValue: Map<string, Set<string>>;
   /** key -> the values it is filed under, to unfile it in O(values). */
   readonly valuesOf: Map<string, readonly string[]>;
@@ -45,12 +50,20 @@ export class Store<T extends KubeObject = KubeObject> implements CacheReader<T> 
     for (const [name, fn] of Object.entries(indexers)) this.addIndexer(name, fn);
   }
 
-  /** Adds a named index (also indexes the objects already stored). */
+  /** Adds a named index (it covers the objects already stored; built on first query). */
   addIndexer(name: string, fn: IndexFunc<T>): void {
     if (this.indexes.has(name)) throw new Error(`indexer "${name}" already exists`);
-    const idx: Index<T> = { fn, byValue: new Map(), valuesOf: new Map() };
-    this.indexes.set(name, idx);
-    for (const [key, obj] of this.items) file(idx, key, obj);
+    this.indexes.set(name, { fn, built: false, byValue: new Map(), valuesOf: new Map() });
+  }
+
+  private index(name: string): Index<T> {
+    const idx = this.indexes.get(name);
+    if (!idx) throw new Error(`index "${name}" does not exist`);
+    if (!idx.built) {
+      for (const [key, obj] of this.items) file(idx, key, obj);
+      idx.built = true;
+    }
+    return idx;
   }
 
   get size(): number {
@@ -77,8 +90,7 @@ export class Store<T extends KubeObject = KubeObject> implements CacheReader<T> 
   }
 
   byIndex(indexName: string, value: string): T[] {
-    const idx = this.indexes.get(indexName);
-    if (!idx) throw new Error(`index "${indexName}" does not exist`);
+    const idx = this.index(indexName);
     const keys = idx.byValue.get(value);
     if (!keys) return [];
     const out: T[] = [];
@@ -88,8 +100,7 @@ export class Store<T extends KubeObject = KubeObject> implements CacheReader<T> 
 
   /** Keys filed under `value` in index `indexName`. */
   indexKeys(indexName: string, value: string): string[] {
-    const idx = this.indexes.get(indexName);
-    if (!idx) throw new Error(`index "${indexName}" does not exist`);
+    const idx = this.index(indexName);
     return [...(idx.byValue.get(value) ?? [])];
   }
 
@@ -106,6 +117,7 @@ export class Store<T extends KubeObject = KubeObject> implements CacheReader<T> 
     const old = this.items.get(key);
     this.items.set(key, obj);
     for (const idx of this.indexes.values()) {
+      if (!idx.built) continue;
       if (old) {
         // Most updates keep their index values (same namespace, same labels): skip the churn.
         const before = idx.valuesOf.get(key);
@@ -123,7 +135,7 @@ export class Store<T extends KubeObject = KubeObject> implements CacheReader<T> 
     const old = this.items.get(key);
     if (old === undefined) return undefined;
     this.items.delete(key);
-    for (const idx of this.indexes.values()) unfile(idx, key);
+    for (const idx of this.indexes.values()) if (idx.built) unfile(idx, key);
     return old;
   }
 
@@ -132,6 +144,7 @@ export class Store<T extends KubeObject = KubeObject> implements CacheReader<T> 
     for (const idx of this.indexes.values()) {
       idx.byValue.clear();
       idx.valuesOf.clear();
+      idx.built = false;
     }
   }
 }
