@@ -81,7 +81,7 @@ export class Cloud {
       }
     }
     for (const inst of this.state.instances) {
-      if (inst.status === 'Pending' && (inst.bootsAt ?? 0) <= now) {
+      if (inst.status === 'Pending' && inst.bootsAt !== undefined && inst.bootsAt <= now) {
         inst.status = 'Running';
         delete inst.bootsAt;
         if (inst.lifecycleState === 'Pending') inst.lifecycleState = 'InService';
@@ -158,13 +158,14 @@ export class Cloud {
     const base = (vpc?.cidrBlock ?? '192.168.0.0/16').split('/')[0].split('.').map(Number);
     const ip = `${base[0]}.${base[1]}.${Math.floor(seq / 250) % 250}.${(seq % 250) + 2}`;
     const instanceId = newId('i');
+    const bootDelay = group.bootDelayMs ?? this.timings.bootDelayMs;
     const inst: Instance = {
       instanceId, instanceName: `${group.scalingGroupName}-${instanceId.slice(2, 8)}`,
       hostName: `${this.state.regionId}.${ip}`, instanceType: sc.instanceType, regionId: group.regionId,
       zoneId: group.zoneIds[z] ?? `${group.regionId}-k`, vpcId: group.vpcId, vSwitchId: group.vSwitchIds[z] ?? '',
       privateIpAddress: ip, status: 'Pending', creationTime: isoNow(now),
       tags: [...sc.tags, { key: 'acs:autoscaling:scalingGroupId', value: group.scalingGroupId }],
-      bootsAt: now + this.timings.bootDelayMs, scalingGroupId: group.scalingGroupId,
+      bootsAt: bootDelay < 0 ? undefined : now + bootDelay, scalingGroupId: group.scalingGroupId,
       scalingConfigurationId: sc.scalingConfigurationId, lifecycleState: 'Pending', creationType: 'AutoCreated',
     };
     this.state.instances.push(inst);

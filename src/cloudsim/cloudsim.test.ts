@@ -150,6 +150,21 @@ describe('/_sim API', () => {
   });
 });
 
+test('a group can be made to never boot its instances (provision-timeout scenarios)', async () => {
+  const sim = await startCloudSim({ timings: { bootDelayMs: 0 }, customize: (s) => { s.scalingGroups[0].bootDelayMs = -1; } });
+  try {
+    const g = sim.state.scalingGroups[0];
+    const r = await rpc(sim, '2014-08-28', 'ModifyScalingGroup', { RegionId: 'cn-hangzhou', ScalingGroupId: g.scalingGroupId, DesiredCapacity: '3' });
+    assert.equal(r.status, 200);
+    await new Promise((res) => setTimeout(res, 30));
+    const members = await rpc(sim, '2014-08-28', 'DescribeScalingInstances', { RegionId: 'cn-hangzhou', ScalingGroupId: g.scalingGroupId });
+    assert.equal(members.body.TotalCount, 3);
+    assert.ok(members.body.ScalingInstances.ScalingInstance.every((i: { LifecycleState: string }) => i.LifecycleState === 'Pending'));
+  } finally {
+    await sim.stop();
+  }
+});
+
 describe('--state persistence', () => {
   let dir: string;
   before(() => { dir = mkdtempSync(join(tmpdir(), 'cloudsim-')); });

@@ -68,6 +68,9 @@ export interface ScalingGroup {
   tags: Tag[];
   lifecycleState: 'Active' | 'Inactive';
   creationTime: string;
+  /** overrides the emulator's boot delay for this group; a negative value: instances never boot
+   * (to exercise an autoscaler's max-node-provision-time) */
+  bootDelayMs?: number;
 }
 
 export interface ScalingConfiguration {
