@@ -100,4 +100,11 @@ test('redactSecrets copies and never mutates; handles cycles, arrays, Maps', () 
   assert.equal(isSecretKey('imagePullSecrets'), false);
   assert.equal(isSecretKey('registryPassword'), true);
   assert.equal(redactString('user=bob&password=s3cret&x=1'), `user=bob&password=${REDACTED}&x=1`);
+  assert.equal(redactString('pull https://robot:s3cret@cr.example.com/v2/'), `pull https://robot:${REDACTED}@cr.example.com/v2/`);
+  assert.equal(redactString('http://127.0.0.1:8080/healthz'), 'http://127.0.0.1:8080/healthz', 'host:port is not a password');
+  assert.equal(redactString('sa eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJl'), `sa ${REDACTED}`);
+  const pem = redactString('-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n-----END EC PRIVATE KEY-----');
+  assert.ok(!pem.includes('MHcCAQEEIB'));
+  const cert = '-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----';
+  assert.equal(redactString(cert), cert, 'certificates are public');
 });

@@ -65,6 +65,10 @@ export function isSecretKey(key: string, extra?: ReadonlySet<string>): boolean {
 // Order matters: the auth-scheme rule runs first so that in
 // "Authorization: Bearer xyz" the token itself is hidden, not just the word Bearer.
 const STRING_PATTERNS: [RegExp, string][] = [
+  // PEM private keys, JWTs (ServiceAccount and OIDC tokens) and passwords in URLs.
+  [/-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g, `-----BEGIN $1PRIVATE KEY----- ${REDACTED}`],
+  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
+  [/([a-z][a-z0-9+.-]*:\/\/[^\s:@/]+:)[^\s@/]+@/gi, `$1${REDACTED}@`],
   [/\b(Bearer|Basic|Digest)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],
   [
     /((?:["']?)\b(?:password|passwd|passphrase|token|access_?token|refresh_?token|id_?token|secret|client_?secret|access_?key_?secret|security_?token|api_?key|auth|authorization|x-acr-token)\b["']?\s*[:=]\s*["']?)([^"'&\s,;}]+)/gi,
