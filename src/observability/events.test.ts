@@ -220,3 +220,27 @@ test('shutdown cuts a retry pause short and leaves no timer behind', async () =>
   assert.equal(b.pending(), 0);
   assert.equal(sink.events.size, 0);
 });
+
+test('kind resolver fills in objects decoded without kind; annotations are kept', async () => {
+  const sink = new MemorySink();
+  const b = new EventBroadcaster({
+    sink,
+    now: fakeTime().now,
+    resolveKind: (o) => ('spec' in o ? { apiVersion: 'alibabacloud.com/v1alpha1', kind: 'AliyunLogConfig' } : undefined),
+  });
+  const rec = b.recorder('logconfig');
+  rec.recordAnnotated(
+    { metadata: { name: 'nginx-logs', namespace: 'web' }, spec: {} } as never,
+    { 'kubeloop.io/project': 'k8s-log' },
+    'Normal',
+    'Created',
+    'logstore created',
+  );
+  rec.record({ metadata: { name: 'unknown' } }, 'Normal', 'X', 'dropped: no kind');
+  await b.flush();
+  assert.equal(sink.events.size, 1);
+  const [e] = sink.events.values();
+  assert.deepEqual(e.involvedObject, { kind: 'AliyunLogConfig', namespace: 'web', name: 'nginx-logs', apiVersion: 'alibabacloud.com/v1alpha1' });
+  assert.deepEqual(e.metadata.annotations, { 'kubeloop.io/project': 'k8s-log' });
+  await b.shutdown();
+});

@@ -71,6 +71,8 @@ export interface EventRecorder {
   record(object: RecordableObject, type: EventType, reason: string, message: string): void;
   /** Like `record`, with a printf-style message (`%s`, `%d`, `%j`, ...). */
   recordf(object: RecordableObject, type: EventType, reason: string, messageFormat: string, ...args: unknown[]): void;
+  /** Like `record`, with annotations on the Event object (client-go's AnnotatedEventf). */
+  recordAnnotated(object: RecordableObject, annotations: Record<string, string>, type: EventType, reason: string, message: string): void;
 }
 
 /** A Kubernetes object (`apiVersion`, `kind`, `metadata`) or a reference to one. */
@@ -265,9 +267,19 @@ function unixNanosHex(date: Date): string {
   return n.toString(16);
 }
 
+/**
+ * Finds `apiVersion`/`kind` of an object that lacks them (objects decoded by a typed
+ * client often do), e.g. from the class of a typed object or a REST mapper.
+ */
+export type KindResolver = (object: RecordableObject) => { apiVersion: string; kind: string } | undefined;
+
 /** The ObjectReference of a Kubernetes object (or the reference itself). Throws when kind or name is missing. */
-export function objectReference(object: RecordableObject): ObjectReference {
-  const o = object as { apiVersion?: string; kind?: string; metadata?: Record<string, unknown> } & ObjectReference;
+export function objectReference(object: RecordableObject, resolveKind?: KindResolver): ObjectReference {
+  let o = object as { apiVersion?: string; kind?: string; metadata?: Record<string, unknown> } & ObjectReference;
+  if (o && (!o.kind || !o.apiVersion) && resolveKind) {
+    const gvk = resolveKind(object);
+    if (gvk) o = { ...o, kind: o.kind || gvk.kind, apiVersion: o.apiVersion || gvk.apiVersion };
+  }
   const ref: ObjectReference = o.metadata
     ? {
         kind: o.kind,
@@ -285,12 +297,24 @@ export function objectReference(object: RecordableObject): ObjectReference {
 }
 
 /** A new core/v1 Event (count 1), named `<object name>.<hex unix nanos>` like client-go. */
-export function makeEvent(ref: ObjectReference, type: EventType, reason: string, message: string, source: EventSource, now: Date = new Date()): CoreEvent {
+export function makeEvent(
+  ref: ObjectReference,
+  type: EventType,
+  reason: string,
+  message: string,
+  source: EventSource,
+  now: Date = new Date(),
+  annotations?: Record<string, string>,
+): CoreEvent {
   const ts = rfc3339(now);
   return {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { name: `${ref.name}.${unixNanosHex(now)}`, namespace: ref.namespace || 'default' },
+    metadata: {
+      name: `${ref.name}.${unixNanosHex(now)}`,
+      namespace: ref.namespace || 'default',
+      ...(annotations && Object.keys(annotations).length > 0 ? { annotations: { ...annotations } } : {}),
+    },
     involvedObject: ref,
     reason,
     message,
@@ -318,6 +342,8 @@ export interface EventBroadcasterOptions extends CorrelatorOptions {
   maxTries?: number;
   /** Pause between attempts, ms (the first one is randomized). Default: 10000. */
   retryDelayMs?: number;
+  /** Fills in apiVersion/kind for objects recorded without them. Default: none (such events are dropped with an error log). */
+  resolveKind?: KindResolver;
 }
 
 interface Pending {
@@ -332,6 +358,7 @@ export class EventBroadcaster {
   private readonly maxTries: number;
   private readonly retryDelayMs: number;
   private readonly now: () => Date;
+  private readonly resolveKind: KindResolver | undefined;
   private queue: Pending[] = [];
   private head = 0;
   private running = false;
@@ -351,16 +378,17 @@ export class EventBroadcaster {
     this.maxTries = options.maxTries ?? 12;
     this.retryDelayMs = options.retryDelayMs ?? 10_000;
     this.now = options.now ?? (() => new Date());
+    this.resolveKind = options.resolveKind;
   }
 
   /** A recorder that reports as `source` (component = controller name, host = pod name). */
   recorder(source: EventSource | string): EventRecorder {
     const src: EventSource = typeof source === 'string' ? { component: source } : source;
     if (!src.component) throw new Error('an event source needs a component name');
-    const record = (object: RecordableObject, type: EventType, reason: string, message: string) => {
+    const record = (object: RecordableObject, type: EventType, reason: string, message: string, annotations?: Record<string, string>) => {
       try {
         if (type !== 'Normal' && type !== 'Warning') throw new Error(`unsupported event type "${String(type)}" (use Normal or Warning)`);
-        const event = makeEvent(objectReference(object), type, reason, message, src, this.now());
+        const event = makeEvent(objectReference(object, this.resolveKind), type, reason, message, src, this.now(), annotations);
         this.logger.debug({ object: event.involvedObject, type, reason }, message);
         this.enqueue(event);
       } catch (err) {
@@ -368,8 +396,9 @@ export class EventBroadcaster {
       }
     };
     return {
-      record,
+      record: (object, type, reason, message) => record(object, type, reason, message),
       recordf: (object, type, reason, messageFormat, ...args) => record(object, type, reason, format(messageFormat, ...args)),
+      recordAnnotated: (object, annotations, type, reason, message) => record(object, type, reason, message, annotations),
     };
   }
 
@@ -498,4 +527,4 @@ export class EventBroadcaster {
 }
 
 /** A recorder that drops everything (for code paths without an API server). */
-export const noopEventRecorder: EventRecorder = { record() {}, recordf() {} };
+export const noopEventRecorder: EventRecorder = { record() {}, recordf() {}, recordAnnotated() {} };
