@@ -14,6 +14,8 @@
  * uid, name, kind and group exists in a compatible scope: a namespaced dependent may be
  * owned by objects of its own namespace or cluster-scoped ones; a cluster-scoped dependent
  * only by cluster-scoped ones. Invalid references count as absent owners (like upstream).
+ * Unlike upstream, an owner whose kind is not (or no longer) served is still judged by uid:
+ * uids are never reused, so a uid that no stored object has is an owner that is gone.
  */
 import type { DeleteOptions, AdmissionPlugin } from '../admission/index.js';
 import { type FieldError, type KubeObject, newInvalid, type OwnerReference } from '../../api/index.js';
