@@ -137,6 +137,7 @@ export function startNamespaceController(host: SemanticsHost, nsType: ResourceTy
     const uid = s.obj.metadata.uid;
     const remaining = new Map<string, number>();
     const finalizers = new Map<string, number>();
+    const failures: string[] = [];
     for (const t of storageTypes(registry)) {
       if (!t.namespaced) continue;
       for (const [, item] of [...store.scan(t.storageKey, `${name}/`)]) {
@@ -147,7 +148,8 @@ export function startNamespaceController(host: SemanticsHost, nsType: ResourceTy
             if (r.deleted) continue;
           } catch (e) {
             if (isStatus(e, 404)) continue;
-            if (!isStatus(e, 409)) throw e;
+            // Refused deletions (admission...) are reported in the conditions and retried.
+            if (!isStatus(e, 409)) failures.push(`${gr(t)} "${o.metadata.name}": ${e instanceof Error ? e.message : String(e)}`);
           }
         }
         const now = store.get(t.storageKey, `${name}/${o.metadata.name}`)?.obj;
@@ -159,7 +161,9 @@ export function startNamespaceController(host: SemanticsHost, nsType: ResourceTy
     const base: Condition[] = [
       { type: 'NamespaceDeletionDiscoveryFailure', status: 'False', reason: 'ResourcesDiscovered', message: 'All resources successfully discovered' },
       { type: 'NamespaceDeletionGroupVersionParsingFailure', status: 'False', reason: 'ParsedGroupVersions', message: 'All legacy kube types successfully parsed' },
-      { type: 'NamespaceDeletionContentFailure', status: 'False', reason: 'ContentDeleted', message: 'All content successfully deleted, may be waiting on finalization' },
+      failures.length
+        ? { type: 'NamespaceDeletionContentFailure', status: 'True', reason: 'ContentDeletionFailed', message: `Failed to delete all resource types, ${failures.length} remaining: ${failures.join(', ')}` }
+        : { type: 'NamespaceDeletionContentFailure', status: 'False', reason: 'ContentDeleted', message: 'All content successfully deleted, may be waiting on finalization' },
     ];
     if (remaining.size) {
       const res = [...remaining].sort(([a], [b]) => a.localeCompare(b)).map(([r, n]) => `${r} has ${n} resource instances`).join(', ');
@@ -171,6 +175,7 @@ export function startNamespaceController(host: SemanticsHost, nsType: ResourceTy
           ? { type: 'NamespaceFinalizersRemaining', status: 'True', reason: 'SomeFinalizersRemain', message: `Some content in the namespace has finalizers remaining: ${fin}` }
           : { type: 'NamespaceFinalizersRemaining', status: 'False', reason: 'ContentHasNoFinalizers', message: 'All content-preserving finalizers finished' },
       ]);
+      if (failures.length) throw new Error(`namespace ${name}: ${failures.join(', ')}`); // retried with backoff
       return; // changes of the remaining content bring the namespace back here
     }
     await setConditions(name, [

@@ -109,6 +109,27 @@ describe('namespace lifecycle', () => {
     assert.equal(s.get(ns, undefined, 'fin'), undefined);
   });
 
+  it('content whose deletion is refused is reported in NamespaceDeletionContentFailure and retried', async () => {
+    await s.create(ns, { metadata: { name: 'stuck' } });
+    await s.create(cm, { metadata: { name: 'guarded', namespace: 'stuck' } });
+    let refuse = true;
+    s.server.admission.add({
+      name: 'test-refuse-delete',
+      validate(req) {
+        if (refuse && req.operation === 'DELETE' && req.name === 'guarded') throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'not now', reason: 'Forbidden', code: 403 });
+      },
+    });
+    try {
+      await s.server.ops.delete(ns, undefined, 'stuck');
+      const c = await eventually(() => (s.get(ns, undefined, 'stuck') as Ns).status?.conditions?.find((x) => x.type === 'NamespaceDeletionContentFailure' && x.status === 'True'), 'failure condition');
+      assert.equal(c.message, 'Failed to delete all resource types, 1 remaining: configmaps "guarded": not now');
+      refuse = false;
+      await eventually(() => !s.get(ns, undefined, 'stuck'), 'namespace removed after the retry');
+    } finally {
+      s.server.admission.remove('test-refuse-delete');
+    }
+  });
+
   it('discovery lists namespaces/finalize', async () => {
     const r = await s.kubectl(['get', '--raw', '/api/v1']);
     const list = JSON.parse(r.stdout) as { resources: { name: string; verbs: string[] }[] };
