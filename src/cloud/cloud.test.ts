@@ -197,6 +197,8 @@ describe('ESS and ECS', () => {
     const g = all[0];
     assert.equal(g.minSize, 1);
     assert.equal(g.maxSize, 300);
+    assert.equal(g.vSwitchIds.length, 1);
+    assert.deepEqual(g.zoneIds, ['cn-hangzhou-k'], 'zones come from the vSwitches');
     assert.deepEqual((await cloud.scaling.listScalingGroups({ tags: { 'k8s.io/cluster-autoscaler/enabled': '' } })).map((x) => x.scalingGroupId), [g.scalingGroupId]);
     assert.deepEqual((await cloud.scaling.listScalingGroups({ tags: { 'k8s.io/cluster-autoscaler/enabled': 'true' } })).map((x) => x.tags), [{ 'k8s.io/cluster-autoscaler/enabled': 'true' }]);
     assert.equal((await cloud.scaling.listScalingGroups({ tags: { other: 'tag' } })).length, 0);

@@ -80,7 +80,7 @@ export function createAlibabaCloud(opts: AlibabaCloudOptions): AlibabaCloud {
   return {
     regionId: opts.regionId,
     vpc: new AlibabaVpcRoutes(rpc('vpc', '2016-04-28'), opts.regionId, policy),
-    scaling: new AlibabaScaling(rpc('ess', '2014-08-28'), rpc('ecs', '2014-05-26'), opts.regionId),
+    scaling: new AlibabaScaling(rpc('ess', '2014-08-28'), rpc('ecs', '2014-05-26'), rpc('vpc', '2016-04-28'), opts.regionId),
     registry: new AlibabaRegistry(rpc('cr', '2018-12-01'), opts.regionId),
     sls: new AlibabaSls({ endpoint: slsHost, protocol, regionId: opts.regionId, credentials, policy }),
   };

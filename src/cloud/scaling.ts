@@ -15,7 +15,7 @@ function toGroup(g: RpcResponse): ScalingGroup {
     minSize: num(g.MinSize), maxSize: num(g.MaxSize), desiredCapacity: num(g.DesiredCapacity, num(g.TotalCapacity)),
     activeCapacity: num(g.ActiveCapacity), pendingCapacity: num(g.PendingCapacity), totalCapacity: num(g.TotalCapacity),
     activeScalingConfigurationId: str(g.ActiveScalingConfigurationId), vpcId: str(g.VpcId),
-    vSwitchIds: vsw.length ? vsw : (g.VSwitchId ? [str(g.VSwitchId)] : []), lifecycleState: str(g.LifecycleState), tags: tagMap(g),
+    vSwitchIds: vsw.length ? vsw : (g.VSwitchId ? [str(g.VSwitchId)] : []), zoneIds: [], lifecycleState: str(g.LifecycleState), tags: tagMap(g),
   };
 }
 
@@ -26,7 +26,17 @@ const chunks = <T>(xs: T[], n: number): T[][] => {
 };
 
 export class AlibabaScaling implements ScalingApi {
-  constructor(private readonly ess: RpcApi, private readonly ecs: RpcApi, private readonly regionId: string) {}
+  constructor(private readonly ess: RpcApi, private readonly ecs: RpcApi, private readonly vpc: RpcApi, private readonly regionId: string) {}
+
+  /** Fills `zoneIds` from the groups' vSwitches (ESS does not report zones; template nodes need them). */
+  private async withZones(groups: ScalingGroup[]): Promise<ScalingGroup[]> {
+    const zoneOf = new Map<string, string>();
+    for (const vpcId of new Set(groups.map((g) => g.vpcId).filter(Boolean))) {
+      for (const v of await this.allPages(this.vpc, 'DescribeVSwitches', { VpcId: vpcId }, 'VSwitches', 'VSwitch', 50)) zoneOf.set(str(v.VSwitchId), str(v.ZoneId));
+    }
+    for (const g of groups) g.zoneIds = g.vSwitchIds.map((id) => zoneOf.get(id) ?? '');
+    return groups;
+  }
 
   /** PageNumber/PageSize pagination until every item (TotalCount) was read. */
   private async allPages(api: RpcApi, action: string, params: RpcParams, outer: string, inner: string, pageSize: number): Promise<RpcResponse[]> {
@@ -46,14 +56,14 @@ export class AlibabaScaling implements ScalingApi {
       if (v) params[`Tag.${i + 1}.Value`] = v;
     });
     const ids = filter.scalingGroupIds ?? [];
-    if (ids.length === 0) return (await this.allPages(this.ess, 'DescribeScalingGroups', params, 'ScalingGroups', 'ScalingGroup', 50)).map(toGroup);
+    if (ids.length === 0) return this.withZones((await this.allPages(this.ess, 'DescribeScalingGroups', params, 'ScalingGroups', 'ScalingGroup', 50)).map(toGroup));
     const out: ScalingGroup[] = [];
     for (const batch of chunks(ids, 20)) {
       const p: RpcParams = { ...params };
       batch.forEach((id, i) => { p[`ScalingGroupId.${i + 1}`] = id; });
       out.push(...(await this.allPages(this.ess, 'DescribeScalingGroups', p, 'ScalingGroups', 'ScalingGroup', 50)).map(toGroup));
     }
-    return out;
+    return this.withZones(out);
   }
 
   async getScalingGroup(scalingGroupId: string): Promise<ScalingGroup> {

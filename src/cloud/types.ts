@@ -92,6 +92,8 @@ export interface ScalingGroup {
   activeScalingConfigurationId: string;
   vpcId: string;
   vSwitchIds: string[];
+  /** zone of each vSwitch (same order; from vpc:DescribeVSwitches) */
+  zoneIds: string[];
   lifecycleState: string;
   tags: Record<string, string>;
 }

@@ -64,6 +64,20 @@ export const vpcService: RpcService = {
       };
     },
 
+    /** vSwitches are derived from the scaling groups (each lists its vSwitches and their zones). */
+    DescribeVSwitches(p, ctx) {
+      checkRegion(p, ctx);
+      const seen = new Map<string, { VSwitchId: string; VpcId: string; ZoneId: string; Status: string; CidrBlock: string; VSwitchName: string }>();
+      for (const g of ctx.cloud.state.scalingGroups) {
+        g.vSwitchIds.forEach((id, i) => {
+          if (!seen.has(id)) seen.set(id, { VSwitchId: id, VpcId: g.vpcId, ZoneId: g.zoneIds[i] ?? '', Status: 'Available', CidrBlock: '', VSwitchName: '' });
+        });
+      }
+      const list = [...seen.values()].filter((v) => (!p.VpcId || v.VpcId === p.VpcId) && (!p.VSwitchId || v.VSwitchId === p.VSwitchId) && (!p.ZoneId || v.ZoneId === p.ZoneId));
+      const pg = paged(list, p, 50);
+      return { TotalCount: pg.totalCount, PageNumber: pg.pageNumber, PageSize: pg.pageSize, VSwitches: { VSwitch: pg.page } };
+    },
+
     DescribeRouteTableList(p, ctx) {
       checkRegion(p, ctx);
       const tables = ctx.cloud.state.routeTables.filter((t) =>
