@@ -21,7 +21,7 @@ const allowed = {
   cloudsim: ['api'],
   apiserver: ['api'],
   simcluster: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'cloud'],
-  controllers: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'cloud'],
+  controllers: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'cloud', 'controllers'],
   // src/index.ts: the package's public surface re-exports the framework layers.
   'index.ts': ['api', 'client', 'informer', 'queue', 'controller', 'observability'],
   cli: ['*'],

@@ -9,4 +9,5 @@ export const commands: RegisterCommand[] = [
   (await import('./cloudsim.js')).register,
   (await import('./dev.js')).register,
   (await import('./generate.js')).register,
+  (await import('./run.js')).register,
 ];
