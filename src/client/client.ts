@@ -48,6 +48,26 @@ export interface ListOptions {
   resourceVersion?: string;
   resourceVersionMatch?: 'Exact' | 'NotOlderThan';
   signal?: AbortSignal;
+  /**
+   * Called with the page's `continue` token as soon as it is seen in the first bytes of
+   * the response (servers write list metadata before the items), before the body is
+   * complete and parsed: lets a caller request the next page in parallel.
+   */
+  onContinue?: (token: string) => void;
+}
+
+/** Finds `metadata.continue` in the beginning of a serialized list, if it precedes the items. */
+export function continueFromHead(head: string): { done: boolean; token?: string } {
+  const items = head.indexOf('"items":');
+  if (items < 0) return { done: false };
+  const m = /"metadata":(\{[^{}]*\})/.exec(head.slice(0, items));
+  if (!m) return { done: true };
+  try {
+    const meta = JSON.parse(m[1]) as { continue?: string };
+    return { done: true, token: meta.continue || undefined };
+  } catch {
+    return { done: true };
+  }
 }
 
 export interface WriteOptions {
@@ -170,7 +190,8 @@ export class KubeClient {
   /** One list request (one page when `limit` is set). `metadata.resourceVersion` is the list's version. */
   async list<T = KubeObject>(kind: KindRef, opts: ListOptions = {}): Promise<KubeList<T & KubeObject>> {
     const m = await this.mappingFor(kind);
-    return this.transport.requestJSON({
+    const onContinue = opts.onContinue;
+    const spec = {
       method: 'GET',
       path: resourcePath(m, m.namespaced ? opts.namespace : undefined),
       query: {
@@ -182,6 +203,12 @@ export class KubeClient {
         resourceVersionMatch: opts.resourceVersionMatch,
       },
       signal: opts.signal,
+    };
+    if (!onContinue) return this.transport.requestJSON(spec);
+    return this.transport.requestJSONWithHead(spec, (head) => {
+      const r = continueFromHead(head);
+      if (r.token) onContinue(r.token);
+      return r.done;
     });
   }
 

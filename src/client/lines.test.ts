@@ -30,3 +30,13 @@ test('errors: server Status kept, non-Status bodies synthesised, client-node Api
   const net = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
   assert.equal(toStatusError(net), net);
 });
+
+test('continue token read from the head of a list body', async () => {
+  const { continueFromHead } = await import('./client.js');
+  assert.deepEqual(continueFromHead('{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"5","continue":"abc=="},"items":[{"met'), { done: true, token: 'abc==' });
+  assert.deepEqual(continueFromHead('{"kind":"ConfigMapList","metadata":{"resourceVersion":"5"},"items":['), { done: true, token: undefined });
+  assert.deepEqual(continueFromHead('{"kind":"ConfigMapList","metadata":{"resourceV'), { done: false });
+  const late = continueFromHead('{"items":[],"metadata":{"continue":"x"}}');
+  assert.equal(late.done, true);
+  assert.equal(late.token, undefined, 'metadata after items: no early token');
+});

@@ -201,6 +201,29 @@ export class Transport {
     }
   }
 
+  /**
+   * Like `requestJSON`, and shows the first bytes of the body to `onHead` as they arrive
+   * (latin1, up to 64 KiB) until it returns true — so a caller can act on a list's
+   * metadata before the rest of a large body has been received.
+   */
+  async requestJSONWithHead<T>(spec: RequestSpec, onHead: (head: string) => boolean): Promise<T> {
+    const { res, req } = await this.open(spec, this.requestTimeoutMs);
+    let head = '';
+    let watching = true;
+    res.on('data', (c: Buffer) => {
+      if (!watching) return;
+      head += c.toString('latin1', 0, Math.min(c.length, 65536));
+      if (onHead(head) || head.length >= 65536) watching = false;
+    });
+    try {
+      const body = await readAll(res);
+      return (body.length ? JSON.parse(body.toString('utf8')) : undefined) as T;
+    } catch (err) {
+      req.destroy();
+      throw err;
+    }
+  }
+
   /** A complete request whose body is JSON, parsed once. */
   async requestJSON<T>(spec: RequestSpec): Promise<T> {
     const r = await this.request(spec);

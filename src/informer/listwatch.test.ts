@@ -153,3 +153,33 @@ test('auto mode pages against servers older than 1.27 (they ignore sendInitialEv
   assert.equal(s.watches[0].opts.sendInitialEvents, undefined);
   sub.unsubscribe();
 });
+
+test('paged lists request the next page as soon as its continue token is known (prefetch), in order, once each', async () => {
+  const s = new Script();
+  const pages = [
+    { items: [cm('a', '1')], metadata: { resourceVersion: '3', continue: 't1' } },
+    { items: [cm('b', '2')], metadata: { resourceVersion: '3', continue: 't2' } },
+    { items: [cm('c', '3')], metadata: { resourceVersion: '3' } },
+  ];
+  const started: (string | undefined)[] = [];
+  const resolvers: (() => void)[] = [];
+  (s.client as unknown as { list: unknown }).list = (_k: unknown, opts: ListOptions) => {
+    started.push(opts.continue);
+    const i = opts.continue === undefined ? 0 : opts.continue === 't1' ? 1 : 2;
+    const page = pages[i];
+    // The token is announced early; the body completes only when the test says so.
+    if (page.metadata.continue) opts.onContinue?.(page.metadata.continue);
+    return new Promise((resolve) => resolvers[i] = () => resolve(page));
+  };
+  const out: ListWatchEvent[] = [];
+  const sub = listWatch(s.client, { kind: { apiVersion: 'v1', kind: 'ConfigMap' }, streamingList: 'never', ...fast }).subscribe((e) => out.push(e));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(started, [undefined, 't1', 't2'], 'all pages requested before the first completed');
+  resolvers[2]();
+  resolvers[1]();
+  resolvers[0]();
+  await s.until(() => s.watches.length === 1);
+  assert.deepEqual(out[0].type === 'LIST' && out[0].items.map((o) => o.metadata.name), ['a', 'b', 'c']);
+  assert.equal(s.watches[0].opts.resourceVersion, '3');
+  sub.unsubscribe();
+});
