@@ -37,7 +37,13 @@ function groupOf(apiVersion: string | undefined): string {
   return i < 0 ? '' : v.slice(0, i);
 }
 
-const hasFinalizer = (o: KubeObject, f: string): boolean => !!o.metadata.finalizers?.includes(f);
+const hasFinalizer = (o: KubeObject, f: string): boolean => Array.isArray(o.metadata.finalizers) && o.metadata.finalizers.includes(f);
+
+/** The well-formed owner references of an object (stored data may predate validation). */
+function refsOf(o: KubeObject | undefined): OwnerReference[] {
+  const refs = o?.metadata.ownerReferences;
+  return Array.isArray(refs) ? refs.filter((r) => !!r && typeof r.uid === 'string' && r.uid !== '') : [];
+}
 
 /**
  * The DELETE admission part: turns `propagationPolicy` (or `orphanDependents`) into the
@@ -108,7 +114,7 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
 
   const index = (storageKey: string, key: string, obj: KubeObject | undefined, old: KubeObject | undefined): void => {
     const id = loc(storageKey, key);
-    for (const r of old?.metadata.ownerReferences ?? []) {
+    for (const r of refsOf(old)) {
       const set = dependents.get(r.uid);
       if (set) {
         set.delete(id);
@@ -118,8 +124,7 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
     if (old?.metadata.uid && (!obj || obj.metadata.uid !== old.metadata.uid)) byUid.delete(old.metadata.uid);
     if (!obj) return;
     if (obj.metadata.uid) byUid.set(obj.metadata.uid, { storageKey, key, obj });
-    for (const r of obj.metadata.ownerReferences ?? []) {
-      if (!r?.uid) continue;
+    for (const r of refsOf(obj)) {
       let set = dependents.get(r.uid);
       if (!set) dependents.set(r.uid, (set = new Set()));
       set.add(id);
@@ -158,7 +163,7 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
       if (hasFinalizer(obj, FOREGROUND) || hasFinalizer(obj, ORPHAN)) queue.add(`o:${obj.metadata.uid}`);
       return;
     }
-    const refs = obj.metadata.ownerReferences ?? [];
+    const refs = refsOf(obj);
     if (!refs.length) return;
     const solid: OwnerReference[] = [];
     const dangling: OwnerReference[] = [];
@@ -241,7 +246,7 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
       let blocking = 0;
       for (const d of dependentsOf(uid)) {
         if (!d.obj.metadata.deletionTimestamp) queue.add(`d:${d.storageKey}|${d.key}`);
-        if (d.obj.metadata.ownerReferences?.some((r) => r.uid === uid && r.blockOwnerDeletion === true)) blocking++;
+        if (refsOf(d.obj).some((r) => r.uid === uid && r.blockOwnerDeletion === true)) blocking++;
       }
       if (!blocking) await removeFinalizer({ ...l, obj: owner }, FOREGROUND);
     }
@@ -263,11 +268,11 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
     } else {
       const o = c.object;
       if (o.metadata.deletionTimestamp && (hasFinalizer(o, FOREGROUND) || hasFinalizer(o, ORPHAN))) queue.add(`o:${o.metadata.uid}`);
-      else if (o.metadata.ownerReferences?.some((r) => !ownerOf(o, r))) queue.add(`d:${c.storageKey}|${c.key}`);
+      else if (refsOf(o).some((r) => !ownerOf(o, r))) queue.add(`d:${c.storageKey}|${c.key}`);
     }
     // Owners waiting in the foreground re-check when a dependent goes or changes its references.
     const seen = new Set<string>();
-    for (const r of [...(c.old?.metadata.ownerReferences ?? []), ...(c.type === 'DELETED' ? [] : (c.object.metadata.ownerReferences ?? []))]) {
+    for (const r of [...refsOf(c.old), ...(c.type === 'DELETED' ? [] : refsOf(c.object))]) {
       if (seen.has(r.uid)) continue;
       seen.add(r.uid);
       const owner = byUid.get(r.uid)?.obj;
@@ -282,7 +287,7 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
   for (const [storageKey, key, s] of store.entries()) {
     const o = s.obj;
     if (o.metadata.deletionTimestamp && (hasFinalizer(o, FOREGROUND) || hasFinalizer(o, ORPHAN))) queue.add(`o:${o.metadata.uid}`);
-    if (o.metadata.ownerReferences?.length) queue.add(`d:${storageKey}|${key}`);
+    if (refsOf(o).length) queue.add(`d:${storageKey}|${key}`);
   }
 
   return {
