@@ -75,10 +75,11 @@ test('patchObject sends only the change, fails with 409 on a concurrent write, p
 });
 
 test('event recorder: core/v1 Events, identical events aggregated into count', async () => {
-  const { makeRecorderFactory } = await import('../../src/index.js');
+  const { createEventRecording } = await import('../../src/index.js');
   const silent = { child: () => silent, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
   const cmObj = await client.create<ConfigMapObject>(ref('evented'));
-  const rec = makeRecorderFactory(client, silent)('test-controller');
+  const recording = createEventRecording(client, silent);
+  const rec = recording.recorder('test-controller');
   rec.event(cmObj, 'Warning', 'Broken', 'it broke');
   type Ev = { reason?: string; count?: number; type?: string; source?: { component?: string }; involvedObject: { name?: string; uid?: string } };
   const events = async () =>
@@ -94,4 +95,7 @@ test('event recorder: core/v1 Events, identical events aggregated into count', a
   assert.equal(broken.type, 'Warning');
   assert.equal(broken.source?.component, 'test-controller');
   assert.equal(broken.involvedObject.uid, cmObj.metadata.uid);
+  rec.recordf(cmObj, 'Normal', 'Formatted', 'value %d of %s', 3, 'x');
+  await recording.shutdown();
+  assert.ok((await events()).some((e) => e.reason === 'Formatted'));
 });

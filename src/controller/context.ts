@@ -51,6 +51,10 @@ export interface Recorder {
  */
 export abstract class EventRecorder implements Recorder {
   abstract event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
+  /** Same as event() (observability's EventRecorder name). */
+  abstract record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
+  /** Printf-style message (`%s`, `%d`, `%j`). */
+  abstract recordf(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, format: string, ...args: unknown[]): void;
 }
 
 /** Read access to the shared informer cache of one kind (the informer's CacheReader). */
@@ -69,7 +73,7 @@ export interface ReconcileContext<T extends KubeObject = KubeObject> {
   cache<K extends KubeObject = KubeObject>(kind: KindLike<K>): CacheReader<K>;
   /** Logger with controller-runtime's fields: controller, controllerGroup, controllerKind, namespace, name, reconcileID. */
   readonly log: Logger;
-  readonly recorder: Recorder;
+  readonly recorder: EventRecorder;
   /** Aborted when the manager shuts down or loses leadership: pass it to long calls. */
   readonly signal: AbortSignal;
   /** How many times this key failed in a row before this attempt. */

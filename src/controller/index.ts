@@ -34,6 +34,6 @@ export { generateCrdFiles, generateRbacYaml, staleFiles, GENERATED_HEADER } from
 export { Manager, LeaderElectionLostError, type ManagerOptions } from './manager.js';
 export { LeaderElector, defaultIdentity, type LeaderElectionOptions, type LeaderCallbacks } from './leader.js';
 export { TOKENS } from './tokens.js';
-export { makeRecorderFactory, serveProbes, type ProbeHandle, type ProbeServerOptions } from './wiring.js';
+export { createEventRecording, ClientEventSink, type EventRecording } from './wiring.js';
 // inversify helpers users need to declare dependencies, re-exported so one import suffices
 export { inject, injectable, optional, ContainerModule, Container } from 'inversify';

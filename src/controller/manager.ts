@@ -24,14 +24,14 @@ import { KubeClient, autoConfig, loadKubeConfig, type ClientConfig } from '../cl
 import { SharedInformerFactory, dropManagedFields, type SharedInformer, type IndexFunc } from '../informer/index.js';
 import { metricsRegistry, type Registry } from '../observability/index.js';
 import type { RateLimiter } from '../queue/index.js';
-import { EventRecorder, type CacheReader, type Logger, type Recorder, type Reconciler } from './context.js';
+import { EventRecorder, type CacheReader, type Logger, type Reconciler } from './context.js';
 import { errorMessage } from './errors.js';
 import { kindKey, kindRefOf, type KindLike, type KindRef } from './kinds.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader.js';
 import { controllerMetadata, registeredControllers, type ControllerMetadata } from './metadata.js';
 import { ControllerRunner, type WatchSource } from './runtime.js';
 import { TOKENS } from './tokens.js';
-import { defaultLogger, makeRecorderFactory, serveProbes, type ProbeHandle } from './wiring.js';
+import { defaultLogger, createEventRecording, serveProbes, type EventRecording, type ProbeHandle } from './wiring.js';
 
 export interface ManagerOptions {
   /** Path of a kubeconfig file, its YAML content, or a loaded config. Ignored when `client` is given. Default: in-cluster or ~/.kube/config. */
@@ -106,7 +106,7 @@ export class Manager {
   private readonly cachesByKind = new Map<string, SharedInformer<KubeObject>>();
   private readonly releases: Array<() => void> = [];
   private readonly acquired = new Set<SharedInformer<KubeObject>>();
-  private readonly recorderFor: (component: string) => Recorder & { close?(): void };
+  private readonly events: EventRecording;
   private state: State = 'new';
   private synced = false;
   private probes: ProbeHandle[] = [];
@@ -134,7 +134,7 @@ export class Manager {
               : loadKubeConfig({ path: opts.kubeconfig }),
       );
     this.informers = new SharedInformerFactory(this.client, { transform: dropManagedFields });
-    this.recorderFor = makeRecorderFactory(this.client, this.log);
+    this.events = createEventRecording(this.client, this.log);
     this.stoppedPromise = new Promise((r) => (this.stoppedResolve = r));
     const le = opts.leaderElection;
     if (le && le.enabled !== false) {
@@ -159,10 +159,10 @@ export class Manager {
     this.container.bind(TOKENS.InformerFactory).toConstantValue(this.informers);
     this.container.bind(TOKENS.MetricsRegistry).toConstantValue(this.registry);
     this.container.bind(TOKENS.CacheReaderFactory).toConstantValue((kind: KindLike) => this.cache(kind));
-    this.container.bind(TOKENS.EventRecorderFactory).toConstantValue((component: string) => this.recorderFor(component));
-    const rootRecorder = this.recorderFor('kubeloop');
+    this.container.bind(TOKENS.EventRecorderFactory).toConstantValue((component: string) => this.events.recorder(component));
+    const rootRecorder = this.events.recorder('kubeloop');
     this.container.bind(TOKENS.EventRecorder).toConstantValue(rootRecorder);
-    this.container.bind(EventRecorder).toConstantValue(rootRecorder as EventRecorder);
+    this.container.bind(EventRecorder).toConstantValue(rootRecorder);
     if (opts.modules?.length) this.container.load(...opts.modules);
   }
 
@@ -254,13 +254,15 @@ export class Manager {
   private async startServers(): Promise<void> {
     const m = parseAddress(this.opts.metricsBindAddress === undefined ? ':8080' : this.opts.metricsBindAddress);
     const h = parseAddress(this.opts.healthProbeBindAddress);
-    const health = { healthz: () => this.healthy(), readyz: () => this.ready() };
+    const readyChecks: Record<string, () => unknown> = { 'caches-synced': () => this.state === 'running' && this.synced };
+    if ((this.opts.readyWhen ?? 'synced') === 'leader') readyChecks.leader = () => this.isLeader;
+    const checks = { healthChecks: { ping: () => this.healthy() }, readyChecks };
     if (m && h && m.host === h.host && m.port === h.port && m.port !== 0) {
-      this.probes.push(await serveProbes({ ...m, registry: this.registry, ...health, serves: ['metrics', 'healthz'] }));
+      this.probes.push(await serveProbes({ ...m, registry: this.registry, ...checks, serves: ['metrics', 'healthz'] }));
       return;
     }
     if (m) this.probes.push(await serveProbes({ ...m, registry: this.registry, serves: ['metrics'] }));
-    if (h) this.probes.push(await serveProbes({ ...h, registry: this.registry, ...health, serves: ['healthz'] }));
+    if (h) this.probes.push(await serveProbes({ ...h, registry: null, ...checks, serves: ['healthz'] }));
   }
 
   private installSignals(signal?: AbortSignal): void {
@@ -288,10 +290,10 @@ export class Manager {
     for (const reg of this.registrations) {
       const child = new Container({ parent: this.container, defaultScope: 'Singleton' });
       const log = this.log.child({ controller: reg.meta.name });
-      const recorder = this.recorderFor(reg.meta.name);
+      const recorder = this.events.recorder(reg.meta.name);
       child.bind(TOKENS.Logger).toConstantValue(log);
       child.bind(TOKENS.EventRecorder).toConstantValue(recorder);
-      child.bind(EventRecorder).toConstantValue(recorder as EventRecorder);
+      child.bind(EventRecorder).toConstantValue(recorder);
       child.bind(TOKENS.ControllerName).toConstantValue(reg.meta.name);
       if (reg.module) child.load(reg.module);
       child.bind(reg.target).toSelf();
@@ -422,6 +424,7 @@ export class Manager {
     await Promise.all(this.registrations.map((r) => (r.runner ? r.runner.stop(timeout) : true)));
     for (const rel of this.releases.splice(0)) rel();
     this.informers.shutdown();
+    await this.events.shutdown(!graceful);
     if (graceful && this.elector) await this.elector.stop();
     for (const p of this.probes.splice(0)) await p.close();
     this.state = 'stopped';

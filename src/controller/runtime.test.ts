@@ -55,7 +55,7 @@ function runner(target: Function, rec: Reconciler, cache: FakeCache, client: Par
     cache,
     cacheFor: () => cache,
     log: silent,
-    recorder: { event() {} },
+    recorder: { event() {}, record() {}, recordf() {} },
     registry,
     rateLimiter: new ItemExponentialFailureRateLimiter(1, 20),
   });

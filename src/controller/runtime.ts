@@ -16,7 +16,7 @@ import { controllerRef, objectKey, parseApiVersion, splitKey, isConflict, type K
 import type { KubeClient } from '../client/index.js';
 import { RateLimitingQueue, type RateLimiter } from '../queue/index.js';
 import { controllerMetrics, metricsRegistry, type Registry } from '../observability/index.js';
-import type { CacheReader, Logger, Recorder, ReconcileContext, Reconciler, Result } from './context.js';
+import type { CacheReader, EventRecorder, Logger, ReconcileContext, Reconciler, Result } from './context.js';
 import { errorMessage, isPanic, isTerminalError } from './errors.js';
 import type { KindLike, KindRef } from './kinds.js';
 import { requestKey, toRequests, type ControllerMetadata, type Request } from './metadata.js';
@@ -39,7 +39,7 @@ export interface RunnerDeps {
   cacheFor: (kind: KindLike) => CacheReader;
   /** Root logger; the runner adds the controller fields. */
   log: Logger;
-  recorder: Recorder;
+  recorder: EventRecorder;
   registry?: Registry;
   rateLimiter?: RateLimiter;
 }

@@ -12,7 +12,7 @@ export const TOKENS = {
   EventRecorder: Symbol.for('kubeloop.EventRecorder'),
   /** `(kind) => CacheReader` for the kinds the manager watches. */
   CacheReaderFactory: Symbol.for('kubeloop.CacheReaderFactory'),
-  /** `(component) => Recorder` for other event sources. */
+  /** `(component) => EventRecorder` for other event sources. */
   EventRecorderFactory: Symbol.for('kubeloop.EventRecorderFactory'),
   /** The SharedInformerFactory. */
   InformerFactory: Symbol.for('kubeloop.InformerFactory'),

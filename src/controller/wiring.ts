@@ -1,91 +1,84 @@
 /**
- * The manager's plumbing to observability: the default logger, the event recorder bound to
- * the API server (core/v1 Events, aggregated), and the probe/metrics HTTP server.
+ * The manager's plumbing to observability: the default logger, event recording through
+ * observability's EventBroadcaster (client-go correlator semantics) with a sink that writes
+ * core/v1 Events with the KubeClient, and probe/metrics servers on observability's probe
+ * server.
  */
-import { createServer, type Server } from 'node:http';
-import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
-import { rfc3339, isNotFound, type KubeObject } from '../api/index.js';
+import { hostname } from 'node:os';
 import type { KubeClient } from '../client/index.js';
-import type { Registry } from '../observability/index.js';
-import type { Logger, Recorder } from './context.js';
-import { errorMessage } from './errors.js';
-import type { EventObject } from './kinds.js';
+import {
+  createLogger,
+  EventBroadcaster,
+  startProbeServer,
+  type CoreEvent,
+  type EventPatch,
+  type EventSink,
+  type Registry,
+  type Logger as PinoLogger,
+} from '../observability/index.js';
+import { EventRecorder, type Logger } from './context.js';
+import type { KubeObject } from '../api/index.js';
 
-/** JSON logs on stderr at $LOG_LEVEL (default info). */
+/** JSON logs on stdout; level from KUBELOOP_LOG_LEVEL (default info), secrets redacted. */
 export function defaultLogger(): Logger {
-  return pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, pino.destination(2)) as unknown as Logger;
+  return createLogger() as unknown as Logger;
 }
 
-interface Aggregate {
-  name: string;
-  namespace: string;
-  count: number;
-  firstTimestamp: string;
+/** Writes core/v1 Events with the client (observability's EventSink). */
+export class ClientEventSink implements EventSink {
+  constructor(private readonly client: KubeClient) {}
+  create(namespace: string, event: CoreEvent): Promise<CoreEvent> {
+    return this.client.create<CoreEvent>(event, { namespace });
+  }
+  patch(namespace: string, name: string, patch: EventPatch): Promise<CoreEvent> {
+    return this.client.patch<CoreEvent>({ apiVersion: 'v1', kind: 'Event' }, name, patch, { namespace, type: 'merge' });
+  }
+}
+
+class BroadcastRecorder extends EventRecorder {
+  constructor(private readonly inner: ReturnType<EventBroadcaster['recorder']>) {
+    super();
+  }
+  event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.inner.record(obj, type, reason, message);
+  }
+  record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.inner.record(obj, type, reason, message);
+  }
+  recordf(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, format: string, ...args: unknown[]): void {
+    this.inner.recordf(obj, type, reason, format, ...args);
+  }
+}
+
+export interface EventRecording {
+  /** A recorder reporting as `component` (host: $POD_NAME / $NODE_NAME / the host name). */
+  recorder(component: string): EventRecorder;
+  /** Waits until queued events are written. */
+  flush(): Promise<void>;
+  /** Writes what is queued (or drops it) and stops. */
+  shutdown(drop?: boolean): Promise<void>;
 }
 
 /**
- * Recorders that write core/v1 Events through the client. An event identical to one
- * already written (same object, type, reason, message and source) bumps that Event's
- * `count` and `lastTimestamp` instead of creating a new one, as client-go's correlator does,
- * so `kubectl describe` shows "x5 over 2m". Writes are asynchronous; failures are logged.
+ * Event recording for one client: one broadcaster (exact repeats patch `count`, similar
+ * messages are combined, spam is filtered) shared by every recorder it hands out.
  */
-export function makeRecorderFactory(client: KubeClient, log: Logger): (component: string) => Recorder {
-  const cache = new Map<string, Aggregate>();
-  const host = process.env.NODE_NAME ?? '';
-  return (component: string): Recorder => ({
-    event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
-      const meta = obj?.metadata ?? {};
-      if (!meta.name) {
-        log.warn({ reason }, 'event recorder: object without a name, event dropped');
-        return;
+export function createEventRecording(client: KubeClient, log: Logger): EventRecording {
+  const broadcaster = new EventBroadcaster({ sink: new ClientEventSink(client), logger: log as unknown as PinoLogger });
+  const host = process.env.POD_NAME || process.env.NODE_NAME || hostname();
+  const recorders = new Map<string, EventRecorder>();
+  return {
+    recorder(component: string): EventRecorder {
+      let r = recorders.get(component);
+      if (!r) {
+        r = new BroadcastRecorder(broadcaster.recorder({ component, host }));
+        recorders.set(component, r);
       }
-      const namespace = meta.namespace || 'default';
-      const involved = {
-        apiVersion: obj.apiVersion,
-        kind: obj.kind,
-        name: meta.name,
-        namespace: meta.namespace,
-        uid: meta.uid,
-        resourceVersion: meta.resourceVersion,
-      };
-      const key = JSON.stringify([component, host, involved.apiVersion, involved.kind, namespace, meta.name, meta.uid, type, reason, message]);
-      const now = rfc3339();
-      const agg = cache.get(key);
-      const write = async () => {
-        if (agg) {
-          agg.count++;
-          try {
-            await client.patch({ apiVersion: 'v1', kind: 'Event' }, agg.name, { count: agg.count, lastTimestamp: now }, { namespace: agg.namespace, type: 'merge' });
-            return;
-          } catch (err) {
-            if (!isNotFound(err)) throw err;
-            cache.delete(key);
-          }
-        }
-        const name = `${meta.name}.${Date.now().toString(16)}${randomBytes(2).toString('hex')}`;
-        const ev: EventObject = {
-          apiVersion: 'v1',
-          kind: 'Event',
-          metadata: { name, namespace },
-          involvedObject: involved,
-          reason,
-          message,
-          type,
-          count: 1,
-          firstTimestamp: now,
-          lastTimestamp: now,
-          source: { component, ...(host ? { host } : {}) },
-          reportingComponent: component,
-          reportingInstance: host,
-        } as EventObject;
-        await client.create(ev, { namespace });
-        cache.set(key, { name, namespace, count: 1, firstTimestamp: now });
-        if (cache.size > 4096) cache.delete(cache.keys().next().value as string);
-      };
-      write().catch((err) => log.warn({ err: errorMessage(err), reason, object: `${namespace}/${meta.name}` }, 'event recorder: write failed'));
+      return r;
     },
-  });
+    flush: () => broadcaster.flush(),
+    shutdown: (drop = false) => broadcaster.shutdown({ drop }),
+  };
 }
 
 export interface ProbeHandle {
@@ -94,55 +87,24 @@ export interface ProbeHandle {
   close(): Promise<void>;
 }
 
-export interface ProbeServerOptions {
+export interface ProbeOptions {
   host: string;
   port: number;
-  registry: Registry;
+  /** Served on /metrics; null = no /metrics. */
+  registry: Registry | null;
   serves: Array<'metrics' | 'healthz'>;
-  healthz?: () => boolean;
-  readyz?: () => boolean;
+  healthChecks?: Record<string, () => unknown>;
+  readyChecks?: Record<string, () => unknown>;
 }
 
-/** Serves /metrics and/or /healthz + /readyz (200 "ok" or 500 with the failing check). */
-export async function serveProbes(o: ProbeServerOptions): Promise<ProbeHandle> {
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const check = (name: string, ok: boolean | undefined) => {
-      res.writeHead(ok ? 200 : 500, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
-      res.end(ok ? 'ok' : `[-]${name} failed: reason withheld\n${name} check failed`);
-    };
-    if (o.serves.includes('metrics') && path === '/metrics') {
-      o.registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': o.registry.contentType });
-          res.end(text);
-        },
-        (err) => {
-          res.writeHead(500);
-          res.end(errorMessage(err));
-        },
-      );
-      return;
-    }
-    if (o.serves.includes('healthz') && (path === '/healthz' || path === '/livez')) return check('ping', o.healthz?.());
-    if (o.serves.includes('healthz') && path === '/readyz') return check('readyz', o.readyz?.());
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('404 page not found\n');
+/** One observability probe server (/metrics, /healthz, /readyz). */
+export async function serveProbes(o: ProbeOptions): Promise<ProbeHandle> {
+  const server = await startProbeServer({
+    port: o.port,
+    bind: o.host,
+    registry: o.registry,
+    healthChecks: o.healthChecks,
+    readyChecks: o.readyChecks,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve());
-  });
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : o.port;
-  const host = o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
-  return {
-    url: `http://${host}:${port}`,
-    serves: o.serves,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
+  return { url: server.url, serves: o.serves, close: () => server.stop() };
 }
