@@ -101,6 +101,8 @@ test('reflector: transform before storing, freeze, resync, stop clears the cache
   assert.throws(() => {
     (stored.metadata as { name: string }).name = 'mutated';
   }, TypeError);
+  // The resync timer is unref'd (it must not keep a process alive): hold the loop open while waiting.
+  const keepAlive = setInterval(() => undefined, 1000);
   await new Promise<void>((resolve) => {
     const sub = r.events$.subscribe((e) => {
       if (e.type === 'update' && e.resync) {
@@ -110,6 +112,7 @@ test('reflector: transform before storing, freeze, resync, stop clears the cache
       }
     });
   });
+  clearInterval(keepAlive);
   r.stop();
   assert.equal(r.store.size, 0);
   assert.equal(r.hasSynced, false);
