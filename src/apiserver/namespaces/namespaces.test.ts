@@ -63,6 +63,8 @@ describe('namespace lifecycle', () => {
     const o = s.get(ns, undefined, 'term') as Ns;
     assert.equal(o.status?.phase, 'Terminating');
     assert.ok(o.metadata.deletionTimestamp);
+    const shown = await s.kubectl(['get', 'namespace', 'term']);
+    assert.match(shown.stdout, /term\s+Terminating\s+\d+s/);
     const waiting = await eventually(() => {
       const n = s.get(ns, undefined, 'term') as Ns;
       const c = n.status?.conditions?.find((x) => x.type === 'NamespaceFinalizersRemaining');
