@@ -121,7 +121,6 @@ export class SchedulerController implements Reconciler<PodObject> {
             metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace, uid: pod.metadata.uid },
             target: { apiVersion: 'v1', kind: 'Node', name: decision.node },
           }),
-          signal: ctx.signal,
         });
       } catch (err) {
         this.assumed.delete(key);
