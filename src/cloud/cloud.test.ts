@@ -297,6 +297,24 @@ describe('Container Registry', () => {
   });
 });
 
+describe('assumed RAM roles', () => {
+  let sim: CloudSim;
+  before(async () => { sim = await startCloudSim(); });
+  after(() => sim.stop());
+
+  test('AssumeRole credentials drive the other APIs and bound ACR token lifetimes', async () => {
+    const cloud = cloudFor(sim, { assumeRole: { roleArn: 'acs:ram::1234567890:role/acr-puller', durationSeconds: 900 } });
+    const [inst] = await cloud.registry.listInstances();
+    const t0 = Date.now();
+    const tok = await cloud.registry.getAuthorizationToken(inst.instanceId);
+    assert.ok(tok.expireTime <= t0 + 900_000 + 1000 && tok.expireTime >= t0 + 899_000 - 1000, 'the token lives as long as the role session, not an hour');
+    assert.equal((await calls(sim)).AssumeRole, 1);
+    await cloud.registry.listInstances();
+    assert.equal((await calls(sim)).AssumeRole, 1, 'role credentials are cached');
+    await expectKind(cloudFor(sim, { assumeRole: { roleArn: 'not-an-arn' } }).registry.listInstances(), isInvalidParameter);
+  });
+});
+
 describe('SLS', () => {
   let sim: CloudSim;
   let cloud: AlibabaCloud;

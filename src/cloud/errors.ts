@@ -15,7 +15,7 @@ export type CloudErrorKind =
   | 'Timeout'
   | 'Unknown';
 
-export type CloudService = 'vpc' | 'ess' | 'ecs' | 'cr' | 'sls' | 'registry';
+export type CloudService = 'vpc' | 'ess' | 'ecs' | 'cr' | 'sls' | 'registry' | 'sts';
 
 export class CloudError extends Error {
   override readonly name = 'CloudError';

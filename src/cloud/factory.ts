@@ -10,6 +10,7 @@ import { AlibabaVpcRoutes } from './vpc.js';
 import { AlibabaScaling } from './scaling.js';
 import { AlibabaRegistry } from './registry.js';
 import { AlibabaSls } from './sls.js';
+import { assumeRole } from './assume-role.js';
 import type { RegistryApi, ScalingApi, SlsApi, VpcRouteApi } from './types.js';
 
 export interface Endpoints {
@@ -18,6 +19,8 @@ export interface Endpoints {
   ess?: string;
   ecs?: string;
   cr?: string;
+  /** STS (AssumeRole) endpoint URL */
+  sts?: string;
   /** SLS endpoint is a host (the client prefixes the project): `cn-hangzhou.log.aliyuncs.com`;
    * a URL (`http://host:port`) also sets the protocol */
   sls?: string;
@@ -36,6 +39,8 @@ export interface AlibabaCloudOptions {
   emulator?: string;
   /** retry/timeout policy; defaults in retry.ts (6 attempts, 30 s budget, 10 s per call) */
   retry?: Partial<RetryPolicy>;
+  /** act as this RAM role: `credentials` (or the chain) only call STS AssumeRole */
+  assumeRole?: { roleArn: string; roleSessionName?: string; durationSeconds?: number; policy?: string };
 }
 
 export interface AlibabaCloud {
@@ -53,6 +58,7 @@ export function defaultEndpoints(regionId: string): Required<Endpoints> {
     ess: `https://ess.${regionId}.aliyuncs.com`,
     ecs: `https://ecs.${regionId}.aliyuncs.com`,
     cr: `https://cr.${regionId}.aliyuncs.com`,
+    sts: `https://sts.${regionId}.aliyuncs.com`,
     sls: `${regionId}.log.aliyuncs.com`,
   };
 }
@@ -60,16 +66,19 @@ export function defaultEndpoints(regionId: string): Required<Endpoints> {
 export function emulatorEndpoints(url: string): Required<Endpoints> {
   const u = new URL(url);
   const base = `${u.protocol}//${u.host}`;
-  return { vpc: base, ess: base, ecs: base, cr: base, sls: `${u.protocol}//sls.${EMULATOR_DNS_SUFFIX}:${u.port || (u.protocol === 'https:' ? 443 : 80)}` };
+  return { vpc: base, ess: base, ecs: base, cr: base, sts: base, sls: `${u.protocol}//sls.${EMULATOR_DNS_SUFFIX}:${u.port || (u.protocol === 'https:' ? 443 : 80)}` };
 }
 
 export function createAlibabaCloud(opts: AlibabaCloudOptions): AlibabaCloud {
   if (!opts.regionId) throw new Error('createAlibabaCloud: regionId is required');
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...opts.retry };
-  const credentials = toProvider(opts.credentials);
+  const baseCredentials = toProvider(opts.credentials);
   const base = opts.emulator ? emulatorEndpoints(opts.emulator) : defaultEndpoints(opts.regionId);
   const ep = { ...base, ...Object.fromEntries(Object.entries(opts.endpoints ?? {}).filter(([, v]) => v)) } as Required<Endpoints>;
   if (opts.emulator) resolveSuffixToLoopback(EMULATOR_DNS_SUFFIX);
+  const credentials = opts.assumeRole
+    ? assumeRole({ ...opts.assumeRole, base: baseCredentials, endpoint: ep.sts, regionId: opts.regionId, retry: opts.retry })
+    : baseCredentials;
 
   const rpc = (service: 'vpc' | 'ess' | 'ecs' | 'cr', version: string) => new RpcApi(service, ep[service], version, credentials, policy);
   let slsHost = ep.sls;
@@ -88,7 +97,7 @@ export function createAlibabaCloud(opts: AlibabaCloudOptions): AlibabaCloud {
 
 /**
  * Options from the environment, for controllers: `ALIBABA_CLOUD_REGION_ID` (required
- * unless given), `KUBELOOP_CLOUD_EMULATOR` (emulator URL), `ALIBABA_CLOUD_{VPC,ESS,ECS,CR,SLS}_ENDPOINT`,
+ * unless given), `KUBELOOP_CLOUD_EMULATOR` (emulator URL), `ALIBABA_CLOUD_{VPC,ESS,ECS,CR,STS,SLS}_ENDPOINT`,
  * and the credential chain's own variables.
  */
 export function alibabaCloudOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AlibabaCloudOptions> = {}): AlibabaCloudOptions {
@@ -96,7 +105,7 @@ export function alibabaCloudOptionsFromEnv(env: NodeJS.ProcessEnv = process.env,
   if (!regionId) throw new Error('set ALIBABA_CLOUD_REGION_ID (e.g. cn-hangzhou)');
   const endpoints: Endpoints = {
     vpc: env.ALIBABA_CLOUD_VPC_ENDPOINT, ess: env.ALIBABA_CLOUD_ESS_ENDPOINT, ecs: env.ALIBABA_CLOUD_ECS_ENDPOINT,
-    cr: env.ALIBABA_CLOUD_CR_ENDPOINT, sls: env.ALIBABA_CLOUD_SLS_ENDPOINT,
+    cr: env.ALIBABA_CLOUD_CR_ENDPOINT, sts: env.ALIBABA_CLOUD_STS_ENDPOINT, sls: env.ALIBABA_CLOUD_SLS_ENDPOINT,
   };
   let credentials = overrides.credentials;
   // The emulator's keys are usually passed explicitly; fall back to the env pair so

@@ -9,6 +9,8 @@ export type { CloudErrorKind, CloudService } from './errors.js';
 export { createAlibabaCloud, alibabaCloudOptionsFromEnv, defaultEndpoints, emulatorEndpoints } from './factory.js';
 export type { AlibabaCloud, AlibabaCloudOptions, Endpoints } from './factory.js';
 export { defaultCredentials, staticCredentials } from './credentials.js';
+export { assumeRole } from './assume-role.js';
+export type { AssumeRoleOptions, AssumedRoleProvider } from './assume-role.js';
 export type { CredentialsProvider, StaticCredentials, ResolvedCredentials } from './credentials.js';
 export { defaultRetryPolicy } from './retry.js';
 export type { RetryPolicy } from './retry.js';

@@ -105,7 +105,7 @@ test('options from the environment', () => {
   assert.equal(o.endpoints?.sls, 'cn-beijing-intranet.log.aliyuncs.com');
   const real = alibabaCloudOptionsFromEnv({ ALIBABA_CLOUD_REGION_ID: 'cn-shanghai', ALIBABA_CLOUD_ACCESS_KEY_ID: 'ak', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sk' });
   assert.equal(real.credentials, undefined, 'the real cloud uses the credential chain, which reads the same variables');
-  assert.deepEqual(emulatorEndpoints('http://127.0.0.1:9000'), { vpc: 'http://127.0.0.1:9000', ess: 'http://127.0.0.1:9000', ecs: 'http://127.0.0.1:9000', cr: 'http://127.0.0.1:9000', sls: 'http://sls.kubeloop.local:9000' });
+  assert.deepEqual(emulatorEndpoints('http://127.0.0.1:9000'), { vpc: 'http://127.0.0.1:9000', ess: 'http://127.0.0.1:9000', ecs: 'http://127.0.0.1:9000', cr: 'http://127.0.0.1:9000', sts: 'http://127.0.0.1:9000', sls: 'http://sls.kubeloop.local:9000' });
   assert.equal(defaultEndpoints('cn-shanghai').sls, 'cn-shanghai.log.aliyuncs.com');
 });
 

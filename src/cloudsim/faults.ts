@@ -1,13 +1,13 @@
 /**
  * Fault injection and call accounting. A fault targets one API action (e.g.
  * `CreateRouteEntry`, `CreateConfig`) or a whole service (`vpc`, `ess`, `ecs`, `cr`,
- * `sls`, `registry`); the most specific matching rule wins. Rates are probabilities in
+ * `sls`, `registry`, `sts`); the most specific matching rule wins. Rates are probabilities in
  * [0, 1]; the `*Count` fields fail exactly the next N calls, for deterministic tests.
  */
 import { SimError } from './cloud.js';
 
-export type Service = 'vpc' | 'ess' | 'ecs' | 'cr' | 'sls' | 'registry';
-export const services: Service[] = ['vpc', 'ess', 'ecs', 'cr', 'sls', 'registry'];
+export type Service = 'vpc' | 'ess' | 'ecs' | 'cr' | 'sls' | 'registry' | 'sts';
+export const services: Service[] = ['vpc', 'ess', 'ecs', 'cr', 'sls', 'registry', 'sts'];
 
 export interface FaultRule {
   action?: string;

@@ -3,7 +3,7 @@
  *   /_sim/...                         inspection and fault API (no auth; bind to loopback)
  *   Host `<project>.<slsSuffix>`      SLS (Host `<slsSuffix>` for project-less calls)
  *   /v2/..., /auth                    Docker Registry v2 + its token endpoint
- *   / with Action & Version           RPC APIs (VPC, ESS, ECS, CR)
+ *   / with Action & Version           RPC APIs (VPC, ESS, ECS, CR, STS AssumeRole)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +18,7 @@ import { StateWriter, loadState } from './persist.js';
 import { REGISTRY_TOKEN_PATH, createRegistryHandler } from './registry.js';
 import { createRpcHandler } from './rpc.js';
 import { createSlsHandler, slsHostProject } from './sls.js';
+import { stsService } from './sts.js';
 import { defaultCloud, newId, randomToken, type CloudState, type DefaultCloudOptions, type RegistryRepository } from './state.js';
 import { vpcService } from './vpc.js';
 
@@ -102,7 +103,7 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
   if (writer) cloud.events.on('changed', () => writer.schedule());
 
   const rpc = createRpcHandler({
-    cloud, auth, faults, services: [vpcService, essService, ecsService, crService], port: () => port,
+    cloud, auth, faults, services: [vpcService, essService, ecsService, crService, stsService], port: () => port,
     options: { validateNextHop: opts.validateNextHop ?? false },
   });
   const sls = createSlsHandler({ cloud, auth, faults, suffix: slsSuffix });
