@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { controllerRef, objectKey, parseApiVersion, splitKey, isConflict, type KubeObject } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
 import { RateLimitingQueue, type RateLimiter } from '../queue/index.js';
-import { controllerMetrics, metricsRegistry, type Registry } from '../observability/index.js';
+import { controllerMetrics, initControllerMetrics, metricsRegistry, type Registry } from '../observability/index.js';
 import type { CacheReader, EventRecorder, Logger, ReconcileContext, Reconciler, Result } from './context.js';
 import { errorMessage, isPanic, isTerminalError } from './errors.js';
 import type { KindLike, KindRef } from './kinds.js';
@@ -60,6 +60,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
   private started = false;
   private stopped = false;
   private resyncTimer: NodeJS.Timeout | undefined;
+  private readonly registry: Registry;
   /** For messages outside a reconcile. */
   private readonly log: Logger;
 
@@ -69,6 +70,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     private readonly deps: RunnerDeps,
   ) {
     const registry = deps.registry ?? metricsRegistry;
+    this.registry = registry;
     this.metrics = controllerMetrics(registry);
     this.queue = new RateLimitingQueue<string>({ name: meta.name, registry, rateLimiter: deps.rateLimiter });
     this.log = deps.log.child({ controller: meta.name });
@@ -157,8 +159,8 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
   start(): void {
     if (this.started) throw new Error(`controller ${this.meta.name} already started`);
     this.started = true;
-    this.metrics.maxConcurrentReconciles.set({ controller: this.meta.name }, this.meta.maxConcurrentReconciles);
-    this.metrics.activeWorkers.set({ controller: this.meta.name }, 0);
+    // every series exists from the start (zeros), as controller-runtime initializes them
+    initControllerMetrics(this.meta.name, this.meta.maxConcurrentReconciles, this.registry);
     for (let i = 0; i < this.meta.maxConcurrentReconciles; i++) this.workers.push(this.worker());
     if (this.meta.resyncPeriodMs && this.meta.resyncPeriodMs > 0) {
       this.resyncTimer = setInterval(() => {
