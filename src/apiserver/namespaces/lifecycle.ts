@@ -10,7 +10,7 @@
  *   own finalizers, reports progress in `status.conditions`, then removes the `kubernetes`
  *   finalizer and the namespace disappears.
  */
-import { type KubeObject, newBadRequest, newForbidden, rfc3339 } from '../../api/index.js';
+import { type KubeObject, newBadRequest, newConflict, newForbidden, rfc3339 } from '../../api/index.js';
 import type { AdmissionPlugin } from '../admission/index.js';
 import type { SubresourceHandler } from '../handlers/rest.js';
 import type { ResourceType } from '../resources/index.js';
@@ -58,6 +58,11 @@ export function namespaceAdmission(host: SemanticsHost): AdmissionPlugin {
           else delete o.spec.finalizers;
         } else if (req.operation === 'DELETE') {
           if (SYSTEM_NAMESPACES.includes(req.name)) throw newForbidden({ group: '', resource: 'namespaces' }, req.name, 'this namespace may not be deleted');
+          const old = req.oldObject as Ns | undefined;
+          if (old?.metadata.deletionTimestamp && old.spec?.finalizers?.length) {
+            throw newConflict({ group: '', resource: 'namespaces' }, req.name,
+              'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.');
+          }
           o.status = { ...(o.status ?? {}), phase: 'Terminating' };
         }
         if (req.operation !== 'DELETE') {

@@ -63,6 +63,9 @@ describe('namespace lifecycle', () => {
     const o = s.get(ns, undefined, 'term') as Ns;
     assert.equal(o.status?.phase, 'Terminating');
     assert.ok(o.metadata.deletionTimestamp);
+    const again = await s.kubectl(['delete', 'namespace', 'term', '--wait=false']);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /Error from server \(Conflict\): Operation cannot be fulfilled on namespaces "term": The system is ensuring all content is removed from this namespace./);
     const shown = await s.kubectl(['get', 'namespace', 'term']);
     assert.match(shown.stdout, /term\s+Terminating\s+\d+s/);
     const waiting = await eventually(() => {
