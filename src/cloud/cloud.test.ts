@@ -409,6 +409,16 @@ describe('SLS', () => {
     assert.deepEqual(await cloud.sls.listLogStores(project), []);
   });
 
+  test('signature v4 (SLS4-HMAC-SHA256) works too, and is verified', async () => {
+    const v4 = cloudFor(sim, { slsSignatureVersion: 'v4' });
+    await v4.sls.createLogStore(project, { logstoreName: 'v4-store', ttl: 3, shardCount: 1 });
+    assert.equal((await v4.sls.getLogStore(project, 'v4-store')).ttl, 3);
+    await v4.sls.tagProject(project, { signed: 'v4' });
+    assert.equal((await v4.sls.listProjectTags(project)).signed, 'v4');
+    const wrong = cloudFor(sim, { slsSignatureVersion: 'v4', credentials: { accessKeyId: sim.accessKeyId, accessKeySecret: 'wrong' } });
+    await expectKind(wrong.sls.getProject(project), isForbidden, 'SignatureNotMatch');
+  });
+
   test('lists more than one page of configs (size 500)', async () => {
     await cloud.sls.createLogStore(project, { logstoreName: 'bulk', ttl: 7, shardCount: 1 });
     const p = sim.state.slsProjects.find((x) => x.projectName === project)!;

@@ -39,6 +39,8 @@ export interface AlibabaCloudOptions {
   emulator?: string;
   /** retry/timeout policy; defaults in retry.ts (6 attempts, 30 s budget, 10 s per call) */
   retry?: Partial<RetryPolicy>;
+  /** SLS request signature version (default v1, the SDK's default) */
+  slsSignatureVersion?: 'v1' | 'v4';
   /** act as this RAM role: `credentials` (or the chain) only call STS AssumeRole */
   assumeRole?: { roleArn: string; roleSessionName?: string; durationSeconds?: number; policy?: string };
 }
@@ -91,7 +93,7 @@ export function createAlibabaCloud(opts: AlibabaCloudOptions): AlibabaCloud {
     vpc: new AlibabaVpcRoutes(rpc('vpc', '2016-04-28'), opts.regionId, policy),
     scaling: new AlibabaScaling(rpc('ess', '2014-08-28'), rpc('ecs', '2014-05-26'), rpc('vpc', '2016-04-28'), opts.regionId),
     registry: new AlibabaRegistry(rpc('cr', '2018-12-01'), opts.regionId),
-    sls: new AlibabaSls({ endpoint: slsHost, protocol, regionId: opts.regionId, credentials, policy }),
+    sls: new AlibabaSls({ endpoint: slsHost, protocol, regionId: opts.regionId, credentials, policy, signatureVersion: opts.slsSignatureVersion }),
   };
 }
 

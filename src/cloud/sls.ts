@@ -21,6 +21,8 @@ export interface SlsClientOptions {
   regionId: string;
   credentials: CredentialsProvider;
   policy: RetryPolicy;
+  /** request signature: `v1` (the SDK default) or `v4` (SLS4-HMAC-SHA256, needs regionId) */
+  signatureVersion?: 'v1' | 'v4';
 }
 
 interface TeaError extends Error {
@@ -40,6 +42,7 @@ export class AlibabaSls implements SlsApi {
       endpoint: opts.endpoint,
       protocol: opts.protocol ?? 'https',
       regionId: opts.regionId,
+      signatureVersion: opts.signatureVersion ?? 'v1',
       readTimeout: opts.policy.timeoutMs,
       connectTimeout: Math.min(opts.policy.timeoutMs, 5000),
       // An ICredential-compatible object: asked before every request, so rotating STS

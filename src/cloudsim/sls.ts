@@ -7,6 +7,7 @@
  *     VERB \n Content-MD5 \n Content-Type \n Date \n
  *     sorted `x-log-*`/`x-acs-*` headers as `name:value\n` + path[?sorted k=v&...]))
  * with `x-log-signaturemethod: hmac-sha256` and Content-MD5 the upper-case hex MD5 of the body.
+ * Signature v4 (`SLS4-HMAC-SHA256`) is verified too.
  */
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -20,6 +21,28 @@ export function slsStringToSign(method: string, path: string, query: Record<stri
   const signed = Object.keys(headers).filter((h) => h.includes('x-log-') || h.includes('x-acs-')).sort()
     .map((h) => `${h}:${headers[h]}\n`).join('');
   return `${method}\n${headers['content-md5'] ?? ''}\n${headers['content-type'] ?? ''}\n${headers['date'] ?? ''}\n${signed}${resource}`;
+}
+
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+const v4Encode = (v: string) => encodeURIComponent(v).replace('+', '%20').replace('*', '%2A').replace('%7E', '~');
+const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+
+/**
+ * Signature v4 (`SLS4-HMAC-SHA256`), which the SDK uses when configured with
+ * `signatureVersion: 'v4'`: a canonical request over method, path, sorted query,
+ * the signed headers (x-log-*, x-acs-*, host, content-type) and the body's SHA-256,
+ * signed with a key derived from secret, date, region and service.
+ */
+export function slsV4Signature(method: string, path: string, query: Record<string, string>, headers: Record<string, string>, signedHeaders: string, secret: string, date: string, region: string): string {
+  const canonicalQuery = Object.keys(query).sort().map((k) => (query[k] ? `${k}=${v4Encode(query[k])}` : k)).join('&');
+  const names = signedHeaders.split(';');
+  const canonicalHeaders = names.map((h) => `${h}:${(headers[h] ?? '').trim()}\n`).join('');
+  const canonical = `${method}\n${path || '/'}\n${canonicalQuery}\n${canonicalHeaders}\n${signedHeaders}\n${headers['x-log-content-sha256'] ?? EMPTY_SHA256}`;
+  const day = date.slice(0, 8);
+  const scope = `${day}/${region}/sls/aliyun_v4_request`;
+  const toSign = `SLS4-HMAC-SHA256\n${date}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
+  const key = hmac(hmac(hmac(hmac(`aliyun_v4${secret}`, day), region), 'sls'), 'aliyun_v4_request');
+  return createHmac('sha256', key).update(toSign).digest('hex');
 }
 
 export function slsSign(method: string, path: string, query: Record<string, string>, headers: Record<string, string>, secret: string): string {
@@ -270,6 +293,12 @@ function createLogstore(x: SlsCtx): void {
 
 // ---- the protocol ----
 
+function sameString(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
 export interface SlsDeps { cloud: Cloud; auth: Authenticator; faults: Faults; /** host suffix that marks SLS requests, e.g. `sls.kubeloop.local` */ suffix: string }
 
 /** Returns the project named by a Host, '' for the bare endpoint, or undefined when the Host is not SLS. */
@@ -305,22 +334,35 @@ export function createSlsHandler(deps: SlsDeps): (req: IncomingMessage, res: Ser
       // authentication
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
-      const m = /^LOG\s+([^:]+):(.+)$/.exec(headers.authorization ?? '');
-      if (!m) {
-        throw new SimError('Unauthorized', (headers.authorization ?? '').startsWith('SLS4-') ? 'The emulator verifies signature v1 only (the SDK default).' : 'The Authorization header is missing or malformed.', 401);
-      }
-      const caller = deps.auth.resolve(m[1], headers['x-acs-security-token'], 'sls', now);
       const query: Record<string, string> = {};
       for (const [k, v] of url.searchParams) query[k] = v;
-      const expected = slsSign(method, url.pathname, query, headers, caller.secret);
-      const a = Buffer.from(expected);
-      const b = Buffer.from(m[2]);
-      if (a.length !== b.length || !timingSafeEqual(a, b)) throw new SimError('SignatureNotMatch', `signature ${m[2]} not match`, 401);
-      const date = Date.parse(headers.date ?? '');
-      if (!Number.isFinite(date)) throw new SimError('InvalidDateFormat', `Date ${headers.date ?? ''} must follow RFC822.`, 400);
-      if (Math.abs(now - date) > 15 * 60_000) throw new SimError('RequestTimeExpired', 'Request time has expired while server time is ' + new Date(now).toUTCString(), 400);
-      if (raw.length && headers['content-md5'] && createHash('md5').update(raw).digest('hex').toUpperCase() !== headers['content-md5']) {
-        throw new SimError('InvalidContentMD5', 'The Content-MD5 does not match the body.', 400);
+      const authz = headers.authorization ?? '';
+      const v1 = /^LOG\s+([^:]+):(.+)$/.exec(authz);
+      const v4 = /^SLS4-HMAC-SHA256\s+Credential=([^/]+)\/(\d{8})\/([^/]+)\/sls\/aliyun_v4_request,\s*Signature=([0-9a-f]+)$/.exec(authz);
+      if (v1) {
+        const caller = deps.auth.resolve(v1[1], headers['x-acs-security-token'], 'sls', now);
+        const expected = slsSign(method, url.pathname, query, headers, caller.secret);
+        if (!sameString(expected, v1[2])) throw new SimError('SignatureNotMatch', `signature ${v1[2]} not match`, 401);
+        const date = Date.parse(headers.date ?? '');
+        if (!Number.isFinite(date)) throw new SimError('InvalidDateFormat', `Date ${headers.date ?? ''} must follow RFC822.`, 400);
+        if (Math.abs(now - date) > 15 * 60_000) throw new SimError('RequestTimeExpired', 'Request time has expired while server time is ' + new Date(now).toUTCString(), 400);
+        if (raw.length && headers['content-md5'] && createHash('md5').update(raw).digest('hex').toUpperCase() !== headers['content-md5']) {
+          throw new SimError('InvalidContentMD5', 'The Content-MD5 does not match the body.', 400);
+        }
+      } else if (v4) {
+        const caller = deps.auth.resolve(v4[1], headers['x-acs-security-token'], 'sls', now);
+        const date = headers['x-log-date'] ?? '';
+        const dm = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date);
+        if (!dm) throw new SimError('InvalidDateFormat', `x-log-date ${date} must be yyyyMMddTHHmmssZ.`, 400);
+        const at = Date.UTC(+dm[1], +dm[2] - 1, +dm[3], +dm[4], +dm[5], +dm[6]);
+        if (Math.abs(now - at) > 15 * 60_000) throw new SimError('RequestTimeExpired', 'Request time has expired while server time is ' + new Date(now).toUTCString(), 400);
+        const bodyHash = raw.length ? createHash('sha256').update(raw).digest('hex') : EMPTY_SHA256;
+        if ((headers['x-log-content-sha256'] ?? EMPTY_SHA256) !== bodyHash) throw new SimError('InvalidContentSha256', 'x-log-content-sha256 does not match the body.', 400);
+        const signed = Object.keys(headers).filter((h) => h.startsWith('x-log-') || h.startsWith('x-acs-') || h === 'host' || h === 'content-type').sort().join(';');
+        const expected = slsV4Signature(method, url.pathname, query, headers, signed, caller.secret, date, v4[3]);
+        if (!sameString(expected, v4[4])) throw new SimError('SignatureNotMatch', `signature ${v4[4]} not match`, 401);
+      } else {
+        throw new SimError('Unauthorized', 'The Authorization header is missing or malformed.', 401);
       }
       let body: Record<string, unknown> = {};
       if (raw.length) {
