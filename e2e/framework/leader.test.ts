@@ -121,3 +121,37 @@ test('a leader that cannot renew (API server gone) stops its controllers and the
     await m.stop();
   }
 });
+
+test('a leader process killed with SIGKILL is replaced once its lease expires', async () => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const childPath = fileURLToPath(new URL('./_leader-child.js', import.meta.url));
+  const child = spawn(process.execPath, [childPath, server.kubeconfigPath, 'kill-lock', 'mgr-child', String(timing.leaseDurationMs), String(timing.renewDeadlineMs), String(timing.retryPeriodMs)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  const survivor = new Manager({
+    kubeconfig: server.kubeconfig,
+    leaderElection: { leaseName: 'kill-lock', leaseNamespace: 'le', identity: 'mgr-survivor', ...timing },
+    metricsBindAddress: false,
+    registry: createRegistry(),
+    handleSignals: false,
+  });
+  survivor.register(Recorder, new ContainerModule(({ bind }) => void bind(WHO).toConstantValue('mgr-survivor')));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => d.toString().includes('"leading":true') && resolve());
+      child.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
+    });
+    await survivor.start();
+    await new Promise((r) => setTimeout(r, timing.retryPeriodMs * 2));
+    assert.equal(survivor.isLeader, false, 'the child still leads');
+    child.kill('SIGKILL');
+    await exited;
+    assert.equal((await client.get<LeaseObject>(Lease, 'kill-lock', { namespace: 'le' })).spec?.holderIdentity, 'mgr-child');
+    await eventually('the survivor leads', () => survivor.isLeader, timing.leaseDurationMs + timing.retryPeriodMs * 2 + 3000);
+  } finally {
+    child.kill('SIGKILL');
+    await survivor.stop();
+  }
+});
