@@ -147,6 +147,13 @@ describe('/_sim API', () => {
     assert.equal(active.memoryGiB, 16);
     assert.deepEqual(active.nodeLabels, { workload: 'general' });
     assert.ok(seen.some((e) => e.type === 'Pending' && e.instanceId === active.instanceId));
+
+    // an instance that dies is replaced to keep the desired capacity
+    const victim = sim.state.instances[0].instanceId;
+    assert.equal((await fetch(`${sim.url}/_sim/instances/${victim}`, { method: 'DELETE' })).status, 200);
+    assert.ok(seen.some((e) => e.type === 'Removed' && e.instanceId === victim));
+    assert.equal(sim.state.instances.filter((i) => i.scalingGroupId === group.scalingGroupId).length, 2);
+    assert.ok(!sim.state.instances.some((i) => i.instanceId === victim));
   });
 });
 

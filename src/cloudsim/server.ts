@@ -175,6 +175,18 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
       }
       throw new SimError('NotFound', `route entry ${m[1]} not found`, 404);
     }
+    m = /^\/_sim\/instances\/([^/]+)$/.exec(path);
+    if (m && method === 'DELETE') {
+      // The instance dies behind everyone's back; ESS notices and launches a replacement
+      // to keep the group at its desired capacity.
+      const inst = st.instances.find((i) => i.instanceId === m![1]);
+      if (!inst) throw new SimError('NotFound', `instance ${m[1]} not found`, 404);
+      const group = st.scalingGroups.find((g) => g.scalingGroupId === inst.scalingGroupId);
+      inst.creationType = 'AutoCreated';
+      cloud.release(inst);
+      if (group) cloud.reconcileGroup(group);
+      return sendJson(res, 200, { deleted: m[1] });
+    }
     m = /^\/_sim\/sls\/([^/]+)\/configs\/([^/]+)$/.exec(path);
     if (m && (method === 'PATCH' || method === 'PUT')) {
       const cfg = st.slsProjects.find((p) => p.projectName === m![1])?.configs.find((c) => c.configName === m![2]);
