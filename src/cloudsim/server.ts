@@ -8,18 +8,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventEmitter } from 'node:events';
-import jsonpatch from 'fast-json-patch';
 import { Authenticator } from './auth.js';
-import { Cloud, SimError, type CloudTimings, type InstanceEvent } from './cloud.js';
+import { Cloud, SimError, type CloudTimings } from './cloud.js';
 import { crService } from './cr.js';
 import { ecsService, essService } from './ess.js';
-import { Faults, type FaultRule } from './faults.js';
+import { Faults } from './faults.js';
 import { StateWriter, loadState } from './persist.js';
 import { REGISTRY_TOKEN_PATH, createRegistryHandler } from './registry.js';
 import { createRpcHandler } from './rpc.js';
 import { createSlsHandler, slsHostProject } from './sls.js';
 import { stsService } from './sts.js';
-import { defaultCloud, newId, randomToken, type CloudState, type DefaultCloudOptions, type RegistryRepository } from './state.js';
+import { defaultCloud, newId, randomToken, type CloudState, type DefaultCloudOptions } from './state.js';
+import { createSimApi } from './simapi.js';
 import { vpcService } from './vpc.js';
 
 export interface CloudSimOptions {
@@ -71,14 +71,6 @@ export interface CloudSim {
 export const DEFAULT_ACCESS_KEY_ID = 'LTAI5tKubeloopSimulator';
 export const DEFAULT_ACCESS_KEY_SECRET = 'kubeloop-simulator-secret';
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text) return undefined;
-  try { return JSON.parse(text); } catch { throw new SimError('InvalidJSON', 'the body is not valid JSON', 400); }
-}
-
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, null, 2);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -118,116 +110,7 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
     return { accessKeyId: cred.accessKeyId, accessKeySecret: cred.accessKeySecret, securityToken: cred.securityToken, expiration: new Date(cred.expiresAt).toISOString() };
   };
 
-  async function simApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const method = req.method ?? 'GET';
-    const path = url.pathname.replace(/\/+$/, '');
-    const st = cloud.state;
-    if (path === '/_sim/healthz') return sendJson(res, 200, { ok: true });
-    if (path === '/_sim/state') {
-      if (method === 'GET') { cloud.tick(); return sendJson(res, 200, st); }
-      if (method === 'PUT') {
-        const next = await readJson(req) as CloudState;
-        if (!next || !Array.isArray(next.routeTables) || !Array.isArray(next.instances)) throw new SimError('InvalidState', 'not a cloudsim state document', 400);
-        cloud.state = next;
-        cloud.changed();
-        cloud.tick();
-        return sendJson(res, 200, cloud.state);
-      }
-      if (method === 'PATCH') {
-        // RFC 6902 JSON Patch against the state document, e.g.
-        // [{"op":"remove","path":"/routeTables/0/entries/1"}]
-        const ops = await readJson(req);
-        if (!Array.isArray(ops)) throw new SimError('InvalidPatch', 'the body must be a JSON Patch (a list of operations)', 400);
-        const copy = structuredClone(st);
-        try {
-          jsonpatch.applyPatch(copy, ops as jsonpatch.Operation[], true, true);
-        } catch (err) {
-          throw new SimError('InvalidPatch', (err as Error).message, 422);
-        }
-        cloud.state = copy;
-        cloud.changed();
-        cloud.tick();
-        return sendJson(res, 200, cloud.state);
-      }
-    }
-    if (path === '/_sim/faults') {
-      if (method === 'GET') return sendJson(res, 200, { faults: faults.list() });
-      if (method === 'POST') { faults.set(await readJson(req) as FaultRule | FaultRule[]); return sendJson(res, 200, { faults: faults.list() }); }
-      if (method === 'DELETE') { faults.clear(); return sendJson(res, 200, { faults: [] }); }
-    }
-    if (path === '/_sim/calls') {
-      if (method === 'GET') return sendJson(res, 200, { calls: faults.counts() });
-      if (method === 'DELETE') { faults.resetCounts(); return sendJson(res, 200, { calls: {} }); }
-    }
-    if (path === '/_sim/sts' && method === 'POST') {
-      const body = (await readJson(req) ?? {}) as { durationSeconds?: number; durationMs?: number };
-      const ms = body.durationMs ?? (body.durationSeconds ?? 3600) * 1000;
-      if (!(ms > 0)) throw new SimError('InvalidParameter', 'durationSeconds must be positive', 400);
-      return sendJson(res, 200, issueStsToken(ms));
-    }
-    // Convenience mutations (the same can be done with PATCH /_sim/state).
-    let m = /^\/_sim\/route-entries\/([^/]+)$/.exec(path);
-    if (m && method === 'DELETE') {
-      for (const t of st.routeTables) {
-        const before = t.entries.length;
-        t.entries = t.entries.filter((e) => e.routeEntryId !== m![1]);
-        if (t.entries.length !== before) { cloud.changed(); return sendJson(res, 200, { deleted: m[1] }); }
-      }
-      throw new SimError('NotFound', `route entry ${m[1]} not found`, 404);
-    }
-    m = /^\/_sim\/instances\/([^/]+)$/.exec(path);
-    if (m && method === 'DELETE') {
-      // The instance dies behind everyone's back; ESS notices and launches a replacement
-      // to keep the group at its desired capacity.
-      const inst = st.instances.find((i) => i.instanceId === m![1]);
-      if (!inst) throw new SimError('NotFound', `instance ${m[1]} not found`, 404);
-      const group = st.scalingGroups.find((g) => g.scalingGroupId === inst.scalingGroupId);
-      inst.creationType = 'AutoCreated';
-      cloud.release(inst);
-      if (group) cloud.reconcileGroup(group);
-      return sendJson(res, 200, { deleted: m[1] });
-    }
-    m = /^\/_sim\/sls\/([^/]+)\/configs\/([^/]+)$/.exec(path);
-    if (m && (method === 'PATCH' || method === 'PUT')) {
-      const cfg = st.slsProjects.find((p) => p.projectName === m![1])?.configs.find((c) => c.configName === m![2]);
-      if (!cfg) throw new SimError('NotFound', `config ${m[1]}/${m[2]} not found`, 404);
-      const body = await readJson(req) as Record<string, unknown>;
-      if (!body || typeof body !== 'object') throw new SimError('InvalidParameter', 'the body must be an object', 400);
-      if (method === 'PUT') Object.assign(cfg, body);
-      else for (const [k, v] of Object.entries(body)) {
-        const cur = (cfg as unknown as Record<string, unknown>)[k];
-        (cfg as unknown as Record<string, unknown>)[k] = cur && typeof cur === 'object' && v && typeof v === 'object' && !Array.isArray(v) ? { ...cur, ...v } : v;
-      }
-      cfg.lastModifyTime = Math.floor(Date.now() / 1000);
-      cloud.changed();
-      return sendJson(res, 200, cfg);
-    }
-    m = /^\/_sim\/registries\/([^/]+)\/repositories$/.exec(path);
-    if (m && method === 'POST') {
-      const reg = st.registries.find((r) => r.instanceId === m![1] || r.instanceName === m![1]);
-      if (!reg) throw new SimError('NotFound', `registry ${m[1]} not found`, 404);
-      const repo = await readJson(req) as RegistryRepository;
-      if (!repo?.namespace || !repo?.name || typeof repo.tags !== 'object') throw new SimError('InvalidParameter', 'a repository needs namespace, name and tags', 400);
-      reg.repositories = reg.repositories.filter((r) => !(r.namespace === repo.namespace && r.name === repo.name));
-      reg.repositories.push(repo);
-      cloud.changed();
-      return sendJson(res, 200, repo);
-    }
-    if (path === '/_sim/events' && method === 'GET') {
-      // NDJSON stream of instance lifecycle events; current instances first unless ?initial=false
-      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
-      res.flushHeaders();
-      if (url.searchParams.get('initial') !== 'false') {
-        for (const i of st.instances) res.write(JSON.stringify(cloud.instanceEvent(i.status === 'Running' ? 'Active' : 'Pending', i)) + '\n');
-      }
-      const onEvent = (e: InstanceEvent) => res.write(JSON.stringify(e) + '\n');
-      cloud.events.on('instance', onEvent);
-      streams.add(res);
-      res.on('close', () => { cloud.events.off('instance', onEvent); streams.delete(res); });
-      return;
-    }
-    throw new SimError('NotFound', `${method} ${path} is not part of the /_sim API`, 404);
-  }
+  const simApi = createSimApi({ cloud, faults, streams, issueStsToken });
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://cloudsim.invalid');
