@@ -215,3 +215,20 @@ test('patch helpers: merge patch diff', async () => {
   assert.deepEqual(mergePatch({ a: 1, b: { c: 2, d: 3 }, e: [1] }, { a: 1, b: { c: 2 }, e: [1, 2], f: 'x' }), { b: { d: null }, e: [1, 2], f: 'x' });
   assert.deepEqual(mergePatch({ a: { b: 1 } }, { a: { b: 1 } }), {});
 });
+
+test('generate: collectExports finds exported controllers and custom resources only', async () => {
+  const { collectExports } = await import('./generate.js');
+  const Used = defineCustomResource({ group: 'collect.kubeloop.io', version: 'v1', kind: 'Used', plural: 'useds', schema: { type: 'object' } });
+  const Listed = defineCustomResource({ group: 'collect.kubeloop.io', version: 'v1', kind: 'Listed', plural: 'listeds', schema: { type: 'object' } });
+  defineCustomResource({ group: 'collect.kubeloop.io', version: 'v1', kind: 'Unexported', plural: 'unexporteds', schema: { type: 'object' } });
+  @Controller({ for: Used, name: 'collect-a' })
+  class A {}
+  @Controller({ for: ConfigMap, name: 'collect-b' })
+  class B {}
+  @Controller({ for: ConfigMap, name: 'collect-hidden' })
+  class Hidden {}
+  const found = collectExports([{ A, helper: () => 1, nested: { list: [B] } }, { kinds: [Listed], n: 3 }]);
+  assert.deepEqual(found.controllers, [A, B]);
+  assert.deepEqual(found.customResources.map((c) => c.kind).sort(), ['Listed', 'Used']);
+  assert.ok(registeredControllers().includes(Hidden));
+});

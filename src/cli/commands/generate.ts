@@ -1,15 +1,16 @@
 /**
  * `kubeloop generate crds|rbac`: writes the CRD manifests and the ClusterRole derived from
- * the controllers' declarations. The controllers are found by importing modules (their
- * @Controller and defineCustomResource calls register them): `--module` paths (compiled
- * .js, or .ts sources of this project, which map to their dist/ output), by default the
- * project's `controllers/index`. `--check` writes nothing and fails when a file is stale.
+ * the controllers' declarations. The controllers and custom resources are those the given
+ * modules EXPORT (directly or in exported arrays/objects; see collectExports): `--module`
+ * paths (compiled .js, or .ts sources of this project, which map to their dist/ output), by
+ * default the project's `controllers/index`. `--check` writes nothing and fails when a file
+ * is stale.
  */
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, basename } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { generateCrdFiles, generateRbacYaml, staleFiles, registeredControllers } from '../../controller/index.js';
+import { generateCrdFiles, generateRbacYaml, staleFiles, collectExports, type ExportedDeclarations } from '../../controller/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const distRoot = resolve(here, '../../..');
@@ -26,18 +27,20 @@ export function resolveModule(p: string): string {
   return abs;
 }
 
-async function loadModules(modules: string[] | undefined): Promise<void> {
+async function loadModules(modules: string[] | undefined): Promise<ExportedDeclarations> {
   const list = modules && modules.length ? modules : [];
   if (list.length === 0) {
     const def = join(distRoot, 'controllers', 'index.js');
     if (!existsSync(def)) throw new Error('no --module given and controllers/index has not been built; run `npm run build` or pass --module');
     list.push(def);
   }
+  const loaded: Record<string, unknown>[] = [];
   for (const m of list) {
     const file = resolveModule(m);
     if (!existsSync(file)) throw new Error(`module not found: ${m} (looked for ${file})`);
-    await import(pathToFileURL(file).href);
+    loaded.push((await import(pathToFileURL(file).href)) as Record<string, unknown>);
   }
+  return collectExports(loaded);
 }
 
 function collect(v: string, prev: string[] = []): string[] {
@@ -54,9 +57,9 @@ export function register(program: Command): void {
     .option('-m, --module <path>', 'module that registers controllers/kinds (repeatable; default controllers/index)', collect)
     .option('--check', 'write nothing; fail when a generated file is missing or out of date')
     .action(async (opts: { out: string; module?: string[]; check?: boolean }) => {
-      await loadModules(opts.module);
-      const files = generateCrdFiles();
-      if (files.size === 0) throw new Error('no custom resources are defined by the loaded modules');
+      const found = await loadModules(opts.module);
+      const files = generateCrdFiles(found.customResources);
+      if (files.size === 0) throw new Error('the modules export no custom resources (defineCustomResource) nor controllers using them');
       emit(opts.out, files, !!opts.check, 'crds');
     });
 
@@ -69,9 +72,9 @@ export function register(program: Command): void {
     .option('--no-leader-election', 'leave out the Lease permissions')
     .option('--check', 'write nothing; fail when the file is missing or out of date')
     .action(async (opts: { out: string; name: string; module?: string[]; check?: boolean; leaderElection: boolean }) => {
-      await loadModules(opts.module);
-      if (registeredControllers().length === 0) throw new Error('no @Controller classes are registered by the loaded modules');
-      const yaml = generateRbacYaml(registeredControllers(), opts.name, { leaderElection: opts.leaderElection });
+      const found = await loadModules(opts.module);
+      if (found.controllers.length === 0) throw new Error('the modules export no @Controller classes');
+      const yaml = generateRbacYaml(found.controllers, opts.name, { leaderElection: opts.leaderElection });
       emit(dirname(opts.out), new Map([[basename(opts.out), yaml]]), !!opts.check, 'rbac');
     });
 }
