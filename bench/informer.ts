@@ -80,7 +80,10 @@ export async function main(args: string[]): Promise<void> {
   const seconds = arg(args, '--seconds', quick ? 5 : 30);
   const rounds = arg(args, '--rounds', quick ? 2 : 3);
   const implsArg = args.indexOf('--impls');
-  const impls = implsArg >= 0 ? args[implsArg + 1].split(',') : ['kubeloop', 'client-node'];
+  // kubeloop = defaults (streaming list when the server supports it), kubeloop-paged =
+  // paged lists of 500 with prefetch; churn runs for kubeloop and client-node only.
+  const impls = implsArg >= 0 ? args[implsArg + 1].split(',') : ['kubeloop', 'kubeloop-paged', 'client-node'];
+  const churnImpls = impls.filter((i) => i !== 'kubeloop-paged');
 
   const server = child(['server']);
   const children: Child[] = [server];
@@ -95,7 +98,15 @@ export async function main(args: string[]): Promise<void> {
 
     // The floor: fetch the whole list once and time a single JSON.parse of its bytes.
     const client = new KubeClient(loadKubeConfig({ path: kubeconfigPath }));
-    const raw = await client.transport.request({ method: 'GET', path: '/api/v1/namespaces/bench/configmaps' });
+    // Also the server floor: time to receive the bytes of the whole list (no parsing).
+    let fetchMs = Infinity;
+    let raw!: Awaited<ReturnType<typeof client.transport.request>>;
+    for (let i = 0; i < 3; i++) {
+      const f0 = performance.now();
+      raw = await client.transport.request({ method: 'GET', path: '/api/v1/namespaces/bench/configmaps' });
+      fetchMs = Math.min(fetchMs, performance.now() - f0);
+    }
+    emit('floor', 'list_fetch_bytes_only', fetchMs, 'ms');
     const t0 = performance.now();
     const parsed = JSON.parse(raw.body.toString('utf8')) as { items: unknown[] };
     const parseMs = performance.now() - t0;
@@ -137,7 +148,7 @@ export async function main(args: string[]): Promise<void> {
 
     // Sustained churn: the writer process patches objects at `rate`/s for `seconds`; the
     // consumer counts update notifications. Sent = updates the server acknowledged.
-    for (const impl of seconds > 0 ? impls : []) {
+    for (const impl of seconds > 0 ? churnImpls : []) {
       const c = child(['consumer', impl, kubeconfigPath, String(n)], ['--expose-gc', '--max-old-space-size=4096']);
       children.push(c);
       await c.next((o) => o.synced === true);
@@ -168,6 +179,7 @@ export async function main(args: string[]): Promise<void> {
     }
     if (!sync.kubeloop || !sync['client-node']) return;
     emit('ratio', 'initial_sync_speedup_vs_client-node', sync['client-node'] / sync.kubeloop, 'x');
+    if (sync['kubeloop-paged']) emit('ratio', 'initial_sync_speedup_paged_vs_client-node', sync['client-node'] / sync['kubeloop-paged'], 'x');
     emit('ratio', 'initial_sync_cpu_ratio_client-node_over_kubeloop', cpu['client-node'] / cpu.kubeloop, 'x');
     emit('ratio', 'memory_per_object_kubeloop_over_client-node', mem.kubeloop / mem['client-node'], 'x');
     emit('ratio', 'initial_sync_over_json_parse_floor', sync.kubeloop / parseMs, 'x');
