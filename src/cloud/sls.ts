@@ -4,7 +4,6 @@
  * `sls.kubeloop.local:PORT` and that suffix resolves to 127.0.0.1 (see emulator-dns.ts).
  */
 import slsModule, * as sls from '@alicloud/sls20201230';
-import openapi from '@alicloud/openapi-core';
 import { CloudError, classify } from './errors.js';
 import type { CredentialsProvider } from './credentials.js';
 import { callWithRetry, type RetryPolicy } from './retry.js';
@@ -38,7 +37,9 @@ export class AlibabaSls implements SlsApi {
   private readonly client: Client;
 
   constructor(private readonly opts: SlsClientOptions) {
-    const config = new openapi.$OpenApiUtil.Config({
+    // A plain object is enough for the client's config (it only reads fields), which
+    // keeps @alicloud/openapi-core an indirect dependency.
+    const config = {
       endpoint: opts.endpoint,
       protocol: opts.protocol ?? 'https',
       regionId: opts.regionId,
@@ -53,12 +54,13 @@ export class AlibabaSls implements SlsApi {
           return { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken ?? '', type: c.securityToken ? 'sts' : 'access_key' };
         },
       },
-    });
-    this.client = new SlsClient(config);
+    };
+    this.client = new SlsClient(config as unknown as ConstructorParameters<typeof SlsClient>[0]);
   }
 
-  private runtime(): InstanceType<typeof openapi.$OpenApiUtil.Config> {
-    return { readTimeout: this.opts.policy.timeoutMs, connectTimeout: Math.min(this.opts.policy.timeoutMs, 5000) } as never;
+  /** per-request runtime options (timeouts) */
+  private runtime(): { readTimeout: number; connectTimeout: number } {
+    return { readTimeout: this.opts.policy.timeoutMs, connectTimeout: Math.min(this.opts.policy.timeoutMs, 5000) };
   }
 
   private async call<T>(action: string, fn: (runtime: never) => Promise<T>): Promise<T> {
