@@ -150,7 +150,8 @@ test('default values: one manager Deployment running all controllers, secure pod
   const svc = r.find('Service', 'kubeloop-metrics') as any;
   const podLabels = d.spec.template.metadata.labels;
   for (const [k, val] of Object.entries(svc.spec.selector)) assert.equal(podLabels[k], val, `selector ${k}`);
-  assert.deepEqual(d.spec.selector.matchLabels, svc.spec.selector);
+  for (const [k, val] of Object.entries(d.spec.selector.matchLabels)) assert.equal(podLabels[k], val, `Deployment selector ${k}`);
+  assert.equal(d.spec.selector.matchLabels['app.kubernetes.io/component'], 'manager');
   assert.equal(svc.spec.ports[0].targetPort, 'metrics');
   // the pods roll when the settings change
   assert.match(d.spec.template.metadata.annotations['checksum/config'], /^[0-9a-f]{64}$/);
@@ -282,12 +283,40 @@ test('RRSA: ServiceAccount annotation, projected OIDC token, role/provider/token
   assert.deepEqual([...none.keys()].filter((k) => k.startsWith('ALIBABA_CLOUD_')), ['ALIBABA_CLOUD_REGION_ID']);
 });
 
-test('a subset of controllers runs as `kubeloop run <names>`, and bad combinations fail with a clear message', () => {
-  const r = render({ values: { controllers: { acrCredentialHelper: { enabled: false }, clusterAutoscaler: { enabled: false } } } });
-  const args: string[] = container(r).args;
-  assert.deepEqual(args.slice(0, 3), ['run', 'route', 'log-config']);
-  assert.ok(!args.some((a) => a.startsWith('--expander')));
-  assert.deepEqual(r.all('ConfigMap').map((c) => c.metadata.name), ['alibaba-log-configuration']);
+test('layouts: single runs `run all` or `run <name>`; perController one Deployment per controller with only its flags', () => {
+  const only = render({ values: { controllers: { acrCredentialHelper: { enabled: false }, logConfig: { enabled: false }, clusterAutoscaler: { enabled: false } } } });
+  const args: string[] = container(only).args;
+  assert.deepEqual(args.slice(0, 2), ['run', 'route']);
+  assert.ok(args.includes('--cluster-cidr=10.244.0.0/16'));
+  assert.ok(!args.some((a) => a.startsWith('--expander')), 'no flags of controllers that do not run');
+  assert.deepEqual(only.all('ConfigMap').map((c) => c.metadata.name), []);
+  assert.throws(() => render({ values: { controllers: { acrCredentialHelper: { enabled: false }, clusterAutoscaler: { enabled: false } } } }),
+    /layout=single runs all four controllers \(`kubeloop run all`\) or exactly one; route, log-config are enabled: set layout=perController/);
+
+  const per = render({ values: { layout: 'perController', replicaCount: 2, controllers: { logConfig: { enabled: false }, route: { configureCloudRoutes: false }, clusterAutoscaler: { scaleDown: { enabled: false } } } } });
+  const deps = per.all('Deployment') as any[];
+  assert.deepEqual(deps.map((d) => d.metadata.name), ['kubeloop-acr-credential-helper', 'kubeloop-route', 'kubeloop-cluster-autoscaler']);
+  const byName = new Map(deps.map((d) => [d.metadata.name, d.spec.template.spec.containers[0].args as string[]]));
+  assert.deepEqual(byName.get('kubeloop-acr-credential-helper')!.slice(0, 2), ['run', 'acr-credential-helper']);
+  assert.ok(!byName.get('kubeloop-acr-credential-helper')!.some((a) => a.startsWith('--cluster-cidr') || a.startsWith('--expander')));
+  assert.ok(byName.get('kubeloop-route')!.includes('--no-configure-cloud-routes'));
+  assert.ok(!byName.get('kubeloop-route')!.some((a) => a.startsWith('--expander')));
+  assert.ok(byName.get('kubeloop-cluster-autoscaler')!.includes('--no-scale-down-enabled'));
+  // one Lease and one PDB per Deployment; selectors never overlap
+  const leases = deps.map((d) => d.spec.template.spec.containers[0].args.find((a: string) => a.startsWith('--leader-election-id=')));
+  assert.equal(new Set(leases).size, 3);
+  const pdbs = per.all('PodDisruptionBudget') as any[];
+  assert.deepEqual(pdbs.map((p) => p.spec.selector.matchLabels), deps.map((d) => d.spec.selector.matchLabels));
+  for (const d of deps) {
+    const matching = deps.filter((o) => Object.entries(d.spec.selector.matchLabels).every(([k, v]) => o.spec.template.metadata.labels[k] === v));
+    assert.equal(matching.length, 1, `${d.metadata.name} selects only its own pods`);
+  }
+  // the metrics Service scrapes all of them
+  const svc = per.find('Service', 'kubeloop-metrics') as any;
+  for (const d of deps) for (const [k, v] of Object.entries(svc.spec.selector)) assert.equal(d.spec.template.metadata.labels[k], v);
+  const v = builtinValidator();
+  for (const o of per.objects) assert.deepEqual(v.validate(o), [], o.source);
+
   assert.throws(() => render({ values: { controllers: { route: { clusterCIDR: '' } } } }), /controllers.route.clusterCIDR is required/);
   assert.throws(() => render({ values: { cloud: { credentials: { secret: { name: '' } } } } }), /cloud.credentials.secret.name is required/);
   assert.throws(() => render({ values: { controllers: { acrCredentialHelper: { enabled: false }, route: { enabled: false }, logConfig: { enabled: false }, clusterAutoscaler: { enabled: false } } } }), /no controller is enabled/);

@@ -189,7 +189,7 @@ function toJsonSchema(s: unknown): unknown {
 }
 
 export interface BuiltinValidator {
-  /** Problems of one object (empty when valid); unknown kinds are a problem too. */
+  /** Problems of one object (empty when valid; a `source` property is ignored); unknown kinds are a problem too. */
   validate(obj: RenderedObject): string[];
 }
 
@@ -210,7 +210,8 @@ export function builtinValidator(): BuiltinValidator {
   ajv.addSchema({ $id: 'k8s', definitions });
   const cache = new Map<string, ValidateFunction>();
   builtin = {
-    validate(obj) {
+    validate(withSource) {
+      const { source: _source, ...obj } = withSource as RenderedObject & { source?: string };
       const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
       const def = builtinDefinitionName({ group, version, kind: obj.kind });
       if (!def) return [`${obj.apiVersion} ${obj.kind} is not a Kubernetes 1.32 built-in kind`];

@@ -127,3 +127,78 @@ cloudsim on -> the generated Secret; mode secret -> the user's Secret; mode rrsa
 {{- define "kubeloop.rrsa" -}}
 {{- if and (not .Values.cloudsim.enabled) (eq .Values.cloud.credentials.mode "rrsa") -}}true{{- end -}}
 {{- end -}}
+
+{{/*
+The manager Deployments ("units"), as YAML {units: [{name, command, controllers, leaseName}]}:
+layout single -> one unit running `run all` (all four enabled) or `run <name>` (one enabled);
+layout perController -> one unit per enabled controller.
+*/}}
+{{- define "kubeloop.units" -}}
+{{- $fullname := include "kubeloop.fullname" . -}}
+{{- $enabled := list -}}
+{{- with include "kubeloop.enabledControllers" . }}{{ $enabled = splitList "," . }}{{ end -}}
+{{- if not $enabled -}}
+{{- fail "no controller is enabled: set controllers.<name>.enabled=true for at least one" -}}
+{{- end -}}
+{{- $units := list -}}
+{{- if eq .Values.layout "perController" -}}
+{{- range $enabled -}}
+{{- $units = append $units (dict "name" (printf "%s-%s" $fullname . | trunc 63 | trimSuffix "-") "command" . "controllers" (list .) "leaseName" (printf "%s-%s" $.Values.leaderElection.leaseName .)) -}}
+{{- end -}}
+{{- else -}}
+{{- $command := "all" -}}
+{{- if eq (len $enabled) 1 -}}
+{{- $command = first $enabled -}}
+{{- else if lt (len $enabled) 4 -}}
+{{- fail (printf "layout=single runs all four controllers (`kubeloop run all`) or exactly one; %s are enabled: set layout=perController" (join ", " $enabled)) -}}
+{{- end -}}
+{{- $units = list (dict "name" $fullname "command" $command "controllers" $enabled "leaseName" .Values.leaderElection.leaseName) -}}
+{{- end -}}
+{{- toYaml (dict "units" $units) -}}
+{{- end -}}
+
+{{/*
+Flags of one controller, as `kubeloop run` list items. Booleans are passed only when they
+differ from the default, in commander's `--no-<flag>` form.
+Call with (dict "root" $ "name" "<controller>").
+*/}}
+{{- define "kubeloop.controllerArgs" -}}
+{{- $c := .root.Values.controllers -}}
+{{- if eq .name "route" }}
+{{- with $c.route }}
+- --cluster-cidr={{ required "controllers.route.clusterCIDR is required when the route controller is enabled" .clusterCIDR }}
+{{- with .routeTableIDs }}
+- --route-table-ids={{ join "," . }}
+{{- end }}
+{{- if not .configureCloudRoutes }}
+- --no-configure-cloud-routes
+{{- end }}
+- --route-reconciliation-period={{ .reconciliationPeriod }}
+- --route-reconcile-batch-size={{ .batchSize }}
+- --node-event-aggregation-wait-seconds={{ .nodeEventAggregationWaitSeconds }}
+{{- if .dryRun }}
+- --dry-run
+{{- end }}
+{{- end }}
+{{- else if eq .name "cluster-autoscaler" }}
+{{- with $c.clusterAutoscaler }}
+{{- range .nodes }}
+- --nodes={{ .min }}:{{ .max }}:{{ .id }}
+{{- end }}
+{{- range .nodeGroupAutoDiscovery }}
+- --node-group-auto-discovery={{ . }}
+{{- end }}
+- --expander={{ .expander }}
+- --scan-interval={{ .scanInterval }}
+- --max-nodes-total={{ .maxNodesTotal }}
+- --max-node-provision-time={{ .maxNodeProvisionTime }}
+{{- if not .scaleDown.enabled }}
+- --no-scale-down-enabled
+{{- end }}
+- --scale-down-utilization-threshold={{ .scaleDown.utilizationThreshold }}
+- --scale-down-unneeded-time={{ .scaleDown.unneededTime }}
+- --scale-down-delay-after-add={{ .scaleDown.delayAfterAdd }}
+- --scale-down-delay-after-failure={{ .scaleDown.delayAfterFailure }}
+{{- end }}
+{{- end }}
+{{- end -}}
