@@ -36,6 +36,17 @@ test('client CRUD, patches, apply, conflicts, deletes, pagination and selectors'
     assert.ok(applied.metadata.managedFields?.some((m) => m.manager === 'kubeloop'), 'field manager kubeloop recorded');
     void updated;
 
+    // Status subresource: updateStatus changes status only; update ignores status changes.
+    const pod = await client.create<KubeObject & { status?: { phase?: string } }>({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'c' },
+      spec: { containers: [{ name: 'c', image: 'busybox' }] },
+    });
+    const withStatus = await client.updateStatus({ ...pod, status: { ...pod.status, phase: 'Running' } });
+    assert.equal(withStatus.status?.phase, 'Running');
+    assert.equal(withStatus.metadata.generation, pod.metadata.generation, 'status writes do not bump generation');
+
     // Delete with a failing precondition, then for real.
     await assert.rejects(client.delete(CM, 'a', { namespace: 'c', preconditions: { uid: 'not-the-uid' } }), isConflict);
     await client.delete(CM, 'a', { namespace: 'c', preconditions: { uid: created.metadata.uid } });
