@@ -41,11 +41,21 @@ spec:
               logstore: {type: string, description: Logstore name.}
               shardCount: {type: integer, minimum: 1, maximum: 10, default: 2}
               replicas: {type: integer}
+              indexes:
+                type: array
+                x-kubernetes-list-type: map
+                x-kubernetes-list-map-keys: [key]
+                items: {type: object, required: [key], properties: {key: {type: string}, token: {type: string}}}
           status:
             type: object
             properties:
               phase: {type: string}
               replicas: {type: integer}
+              indexes:
+                type: array
+                x-kubernetes-list-type: map
+                x-kubernetes-list-map-keys: [key]
+                items: {type: object, required: [key], properties: {key: {type: string}, token: {type: string}}}
 `;
 
 const CR = (name: string, extra = '') => `apiVersion: log.alibabacloud.com/v1
@@ -179,6 +189,16 @@ describe('CustomResourceDefinitions', () => {
     assert.equal(main.status.phase, 'Ready');
     assert.equal(main.spec.logstore, 'y');
     assert.equal(main.metadata.generation, 2);
+  });
+
+  it('server-side apply merges map lists of custom resources by key across managers', async () => {
+    const doc = (items: string) => `apiVersion: log.alibabacloud.com/v1\nkind: AliyunLogConfig\nmetadata: {name: ssa}\nspec:\n  logstore: x\n  indexes: [${items}]\n`;
+    let r = await s.kubectl(['apply', '--server-side', '--field-manager=alice', '-f', '-'], doc('{key: a, token: t1}'));
+    assert.equal(r.code, 0, r.stderr);
+    r = await s.kubectl(['apply', '--server-side', '--field-manager=bob', '-f', '-'], doc('{key: b, token: t2}'));
+    assert.equal(r.code, 0, r.stderr);
+    const o = JSON.parse((await s.kubectl(['get', 'alc', 'ssa', '-o', 'json'])).stdout);
+    assert.deepEqual(o.spec.indexes, [{ key: 'a', token: 't1' }, { key: 'b', token: 't2' }]);
   });
 
   it('scale subresource and 415 for strategic merge patches', async () => {

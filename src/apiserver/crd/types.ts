@@ -92,6 +92,7 @@ export function crdResourceTypes(crd: CustomResourceDefinition): ResourceType[] 
       storageKey: `${group}/${names.plural}`,
       builtin: false,
       custom: true,
+      structuralSchema: schema,
     };
     const selectable = (v.selectableFields ?? []).map((f) => String(f?.jsonPath ?? '').replace(/^\./, '')).filter(Boolean);
     if (selectable.length) {

@@ -11,6 +11,7 @@ import {
 } from '../../api/index.js';
 import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '../admission/index.js';
 import { applyPatch, updateManagedFields } from '../patch/index.js';
+import type { JSONSchemaProps } from '../schema/index.js';
 import { apiVersionOf, KEEP_STATUS_ON_CREATE, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Store, Stored } from '../storage/index.js';
 import { clone, deepEqual, randomSuffix, specPart, validateName } from './util.js';
@@ -232,7 +233,7 @@ export class ResourceOps {
       return;
     }
     try {
-      obj.metadata.managedFields = updateManagedFields(old, obj, opts.fieldManager ?? 'unknown', 'Update', { group: t.group, version: t.version, kind: t.kind }, { subresource: opts.subresource });
+      obj.metadata.managedFields = updateManagedFields(old, obj, opts.fieldManager ?? 'unknown', 'Update', { group: t.group, version: t.version, kind: t.kind }, { subresource: opts.subresource, schema: t.structuralSchema as JSONSchemaProps | undefined });
     } catch {
       if (old) obj.metadata.managedFields = old.metadata.managedFields;
     }
@@ -369,7 +370,7 @@ export class ResourceOps {
     if (!t.verbs.includes('patch')) throw newMethodNotSupported(gr(t), 'patch');
     const gvk = { group: t.group, version: t.version, kind: t.kind };
     const isApply = (contentType ?? '').split(';')[0].trim().startsWith('application/apply-patch');
-    const patchOpts = { fieldManager: opts.fieldManager, force: opts.force, subresource: opts.subresource };
+    const patchOpts = { fieldManager: opts.fieldManager, force: opts.force, subresource: opts.subresource, schema: t.structuralSchema as JSONSchemaProps | undefined };
     const existing = this.store.get(t.storageKey, storageKeyOf(t, namespace, name));
     if (!existing) {
       if (!isApply || opts.subresource) throw newNotFound(gr(t), name);

@@ -80,6 +80,11 @@ export interface ResourceType {
   builtin: boolean;
   /** Custom resources: strategic merge patch is refused with 415. */
   custom?: boolean;
+  /**
+   * Custom resources: the version's `openAPIV3Schema` (a `JSONSchemaProps`), which server-side
+   * apply and managedFields use for list types and map keys.
+   */
+  structuralSchema?: object;
 }
 
 /** `group/version/resource` */
