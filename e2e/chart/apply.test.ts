@@ -53,6 +53,7 @@ after(async () => {
 const variants: Record<string, Values> = {
   default: {},
   cloudsim: { cloudsim: { enabled: true }, replicaCount: 2 },
+  perController: { layout: 'perController', replicaCount: 2, controllers: { logConfig: { enabled: false } } },
   rrsa: { cloud: { credentials: { mode: 'rrsa', rrsa: { roleArn: 'acs:ram::1:role/r', oidcProviderArn: 'acs:ram::1:oidc-provider/p', roleName: 'r' } } } },
   tuned: {
     podDisruptionBudget: { enabled: true, minAvailable: '50%' },
