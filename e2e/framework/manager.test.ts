@@ -295,3 +295,26 @@ test('stop() while caches are still syncing ends start() without an error', asyn
   await mgr.wait();
   assert.equal(mgr.healthy(), false);
 });
+
+@Controller({ for: Namespace, name: 'fw-ns' })
+class NsController implements Reconciler {
+  constructor(private readonly probe: Probe) {}
+  reconcile(ns: { metadata: { name?: string } }, ctx: ReconcileContext) {
+    assert.equal(ctx.object?.metadata.name, ns.metadata.name);
+    this.probe.counts.set(ctx.key, this.probe.count(ctx.key) + 1);
+  }
+}
+
+test('a cluster-scoped for kind works in a manager restricted to one namespace', async () => {
+  const probe = new Probe();
+  const mgr = new Manager({ kubeconfig: server.kubeconfig, namespace: 'fw', metricsBindAddress: false, registry: createRegistry(), handleSignals: false });
+  mgr.register(NsController, new ContainerModule(({ bind }) => void bind(Probe).toConstantValue(probe)));
+  try {
+    await mgr.start();
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cluster-scoped-one' } });
+    await eventually('namespace reconciled', () => probe.count('cluster-scoped-one') >= 1);
+    assert.ok(mgr.cache(Namespace).get('cluster-scoped-one'));
+  } finally {
+    await mgr.stop();
+  }
+});

@@ -305,7 +305,7 @@ export class Manager {
       }
       if (typeof instance?.reconcile !== 'function') throw new TypeError(`controller ${reg.target.name} has no reconcile(obj, ctx) method`);
       const forScope = this.scopeOf(reg.meta.namespace, reg.meta.labelSelector, reg.meta.fieldSelector);
-      const forInformer = this.informers.informerFor(reg.meta.for, forScope);
+      const forInformer = this.informerFor(reg.meta.for, forScope);
       reg.runner = new ControllerRunner(reg.meta, instance, {
         client: this.client,
         cache: forInformer.reader,
