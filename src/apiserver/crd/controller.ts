@@ -296,9 +296,12 @@ export function startCrdController(host: SemanticsHost): { controller: CrdContro
     else if (crdName && c.type === 'MODIFIED') queue.add(`c:${crdName}`);
   };
 
-  // Persisted CRDs are served before anything else happens.
-  for (const [, s] of [...store.scan(CRD_STORAGE_KEY)]) {
-    const crd = s.obj as Crd;
+  // Persisted CRDs are served before anything else happens; those whose names were accepted
+  // before the restart go first, so a clash resolves the same way again.
+  const persisted = [...store.scan(CRD_STORAGE_KEY)].map(([, s]) => s.obj as Crd);
+  const accepted = (c: Crd) => (c.status?.conditions?.some((x) => x.type === 'NamesAccepted' && x.status === 'True') ? 0 : 1);
+  persisted.sort((a, b) => accepted(a) - accepted(b));
+  for (const crd of persisted) {
     serve(crd);
     if (crd.metadata.deletionTimestamp) {
       cleaning.set(`${crd.spec.group}/${crd.spec.names.plural}`, crd.metadata.name!);

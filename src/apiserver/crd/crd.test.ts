@@ -325,10 +325,17 @@ describe('CRDs across restarts', () => {
       assert.equal(r.code, 0, r.stderr);
       r = await s.kubectl(['apply', '-f', '-'], 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 3}\n');
       assert.equal(r.code, 0, r.stderr);
+      // A clashing CRD that sorts first by name must not win the names after a restart.
+      r = await s.kubectl(['apply', '-f', '-'], CLUSTER_CRD.replace('widgets.example.com', 'gadgets.example.com').replace('plural: widgets', 'plural: gadgets'));
+      assert.equal(r.code, 0, r.stderr);
+      const crds = s.type('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
+      await eventually(() => cond(s.get(crds, undefined, 'gadgets.example.com') as Crd, 'NamesAccepted')?.status === 'False'
+        && cond(s.get(crds, undefined, 'widgets.example.com') as Crd, 'NamesAccepted')?.status === 'True', 'statuses written');
       await s.close();
       s = await startTestServer({ dataDir });
       try {
         assert.ok(s.server.registry.get('example.com', 'v1', 'widgets'));
+        assert.equal(s.server.registry.get('example.com', 'v1', 'gadgets'), undefined);
         assert.ok(s.server.openapi.get('example.com', 'v1'));
         r = await s.kubectl(['get', 'widgets', 'w1', '-o', 'jsonpath={.spec.size}']);
         assert.equal(r.code, 0, r.stderr);
