@@ -36,8 +36,11 @@ describe('simulated cluster: scheduling and workloads', () => {
         assert.equal(p.status.conditions.find((c: any) => c.type === t)?.status, 'True', t);
       }
       assert.equal(p.metadata.ownerReferences?.[0]?.kind, 'ReplicaSet');
-      const reasons = (await eventsFor(client, p.metadata.name!)).map((e) => e.reason);
-      for (const r of ['Scheduled', 'Pulling', 'Pulled', 'Created', 'Started']) assert.ok(reasons.includes(r), `event ${r} in ${reasons}`);
+      // events are recorded asynchronously, like client-go's broadcaster
+      await eventually(`events of ${p.metadata.name}`, async () => {
+        const reasons = (await eventsFor(client, p.metadata.name!)).map((e) => e.reason);
+        return ['Scheduled', 'Pulling', 'Pulled', 'Created', 'Started'].every((r) => reasons.includes(r));
+      });
     }
     assert.equal(ips.size, 3, 'pod IPs are unique');
     const d = await eventually('deployment status', async () => {

@@ -19,7 +19,7 @@ import { isTerminated } from './quantity.js';
 import { POD_NODE_INDEX, podNodeIndex } from './scheduler.js';
 
 interface Container { name: string; image?: string; imagePullPolicy?: string }
-interface Backoff { failures: number; nextAt: number; message: string }
+interface Backoff { failures: number; failedAt: number; nextAt: number; message: string }
 
 const bound = (p: PodObject) => !!p.spec?.nodeName;
 
@@ -35,7 +35,7 @@ export class KubeletController implements Reconciler<PodObject> {
   private readonly puller: ImagePuller;
   /** images present per node */
   private readonly images = new Map<string, Map<string, string>>();
-  /** `podUID/container` -> pull back-off */
+  /** `ns/pod/uid/container` -> pull back-off */
   private readonly backoff = new Map<string, Backoff>();
   /** node -> (pod key -> host index in the podCIDR) */
   private readonly ips = new Map<string, { cidr: string; used: Map<string, number>; next: number }>();
@@ -95,9 +95,12 @@ export class KubeletController implements Reconciler<PodObject> {
         ctx.recorder.event(pod, 'Warning', 'ErrImageNeverPull', `Container image "${c.image}" is not present with pull policy of Never`);
         return;
       }
-      const bkey = `${pod.metadata.uid}/${c.name}`;
+      const bkey = `${key}/${pod.metadata.uid}/${c.name}`;
       const bo = this.backoff.get(bkey);
       if (bo && bo.nextAt > Date.now()) {
+        // like the kubelet: ErrImagePull stays until its next sync, then ImagePullBackOff until the retry
+        const flip = bo.failedAt + (bo.nextAt - bo.failedAt) / 2;
+        if (Date.now() < flip) return { requeueAfter: flip - Date.now() };
         await this.postWaiting(pod, ctx, c.name, 'ImagePullBackOff', `Back-off pulling image "${c.image}": ${bo.message}`);
         ctx.recorder.event(pod, 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`);
         return { requeueAfter: bo.nextAt - Date.now() };
@@ -117,7 +120,7 @@ export class KubeletController implements Reconciler<PodObject> {
         const failures = (bo?.failures ?? 0) + 1;
         const t = this.sim.config.timings;
         const delay = Math.min(t.imagePullBackoffMaxMs, t.imagePullBackoffMs * 2 ** (failures - 1));
-        this.backoff.set(bkey, { failures, nextAt: Date.now() + delay, message });
+        this.backoff.set(bkey, { failures, failedAt: Date.now(), nextAt: Date.now() + delay, message });
         ctx.recorder.event(pod, 'Warning', 'Failed', `Failed to pull image "${c.image}": ${message}`);
         ctx.recorder.event(pod, 'Warning', 'Failed', 'Error: ErrImagePull');
         await this.postWaiting(pod, ctx, c.name, 'ErrImagePull', message);
