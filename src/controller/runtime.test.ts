@@ -243,3 +243,22 @@ test('runner: stop drains in-flight reconciles and aborts the signal', async () 
   assert.equal(finished, true);
   assert.equal(signal!.aborted, true);
 });
+
+test('runner: stop does not start queued keys, only finishes the ones in flight', async () => {
+  @Controller({ for: ConfigMap, name: 'nostart' })
+  class C {}
+  const cache = new FakeCache();
+  for (const n of ['a', 'b', 'c']) cache.objects.set(`ns/${n}`, cm(n));
+  const started: string[] = [];
+  const { r } = runner(C, {
+    async reconcile(o) {
+      started.push(o.metadata.name!);
+      await new Promise((res) => setTimeout(res, 30));
+    },
+  }, cache);
+  for (const n of ['a', 'b', 'c']) r.enqueue({ namespace: 'ns', name: n });
+  r.start();
+  await until(() => started.length === 1, 'first started');
+  assert.equal(await r.stop(5000), true);
+  assert.deepEqual(started, ['a']);
+});

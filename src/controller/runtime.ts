@@ -171,8 +171,9 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
   }
 
   /**
-   * Stops intake, waits up to `drainTimeoutMs` for in-flight reconciles, then aborts
-   * `ctx.signal`. Resolves true when everything finished in time.
+   * Stops intake (no new events, queued keys are not started), waits up to `drainTimeoutMs`
+   * for the reconciles in flight, then aborts `ctx.signal`. Resolves true when everything
+   * finished in time.
    */
   async stop(drainTimeoutMs = 30_000): Promise<boolean> {
     if (this.stopped) return true;
@@ -194,6 +195,11 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     for (;;) {
       const got = await this.queue.get();
       if (got.shutdown) return;
+      if (this.stopped) {
+        // stopping: reconciles in flight finish, queued keys are not started
+        this.queue.done(got.item);
+        continue;
+      }
       try {
         await this.process(got.item);
       } catch (err) {
