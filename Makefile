@@ -63,8 +63,9 @@ kind-load: ## load $(IMAGE) into the kind cluster's nodes (needs kind and docker
 	$(call require,docker,https://docs.docker.com/engine/install/)
 	kind load docker-image $(IMAGE) --name $(KIND_CLUSTER)
 
-helm-install: chart-crds ## install or upgrade the chart into $(HELM_NAMESPACE) (needs helm; HELM_ARGS adds --set/-f)
+helm-install: ## install or upgrade the chart into $(HELM_NAMESPACE) (needs helm; HELM_ARGS adds --set/-f)
 	$(call require,helm,https://helm.sh/docs/intro/install/)
+	@$(MAKE) --no-print-directory chart-crds
 	helm upgrade --install $(HELM_RELEASE) charts/kubeloop --namespace $(HELM_NAMESPACE) --create-namespace \
 	  $(if $(wildcard $(KIND_KUBECONFIG)),--kubeconfig $(KIND_KUBECONFIG)) \
 	  --set image.repository=$(firstword $(subst :, ,$(IMAGE))) --set image.tag=$(lastword $(subst :, ,$(IMAGE))) \
@@ -74,11 +75,13 @@ helm-uninstall: ## remove the release (CRDs stay, as Helm leaves crds/ alone)
 	$(call require,helm,https://helm.sh/docs/intro/install/)
 	helm uninstall $(HELM_RELEASE) --namespace $(HELM_NAMESPACE) $(if $(wildcard $(KIND_KUBECONFIG)),--kubeconfig $(KIND_KUBECONFIG))
 
-helm-lint: chart-crds ## helm lint --strict the chart with its default values and the tested variants (needs helm)
+helm-lint: ## helm lint --strict the chart with its default values and the tested variants (needs helm)
 	$(call require,helm,https://helm.sh/docs/intro/install/)
+	@$(MAKE) --no-print-directory chart-crds
 	helm lint --strict charts/kubeloop
 	helm lint --strict charts/kubeloop --set cloudsim.enabled=true
 	helm lint --strict charts/kubeloop --set replicaCount=2 --set metrics.serviceMonitor.enabled=true
+	helm lint --strict charts/kubeloop --set layout=perController --set controllers.logConfig.enabled=false
 	helm lint --strict charts/kubeloop --set cloud.credentials.mode=rrsa \
 	  --set cloud.credentials.rrsa.roleArn=acs:ram::1234567890:role/kubeloop \
 	  --set cloud.credentials.rrsa.oidcProviderArn=acs:ram::1234567890:oidc-provider/ack-rrsa-c1
