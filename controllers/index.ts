@@ -4,11 +4,14 @@
  * `kubeloop generate crds|rbac` relies on (its default module).
  */
 import type { ControllerPlugin } from './shared/index.js';
+import { plugin as route } from './route/index.js';
 
 export type { ControllerPlugin, PluginEnv, PluginHandle } from './shared/index.js';
 
 // One line per controller; keep alphabetical.
-export const plugins: readonly ControllerPlugin[] = [];
+export const plugins: readonly ControllerPlugin[] = [
+  route,
+];
 
 /** The plugin named `name`, or an Error listing the available ones. */
 export function pluginByName(name: string): ControllerPlugin {
