@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Controller, Manager, ContainerModule, ConfigMap, Secret, Namespace, TOKENS, createRegistry, defineKind, EventRecorder, inject, injectable, watch,
+  Controller, Index, Manager, ContainerModule, ConfigMap, Secret, Namespace, Node, TOKENS, createRegistry, defineKind, EventRecorder, inject, injectable, watch,
   isNotFound, type ConfigMapObject, type KubeClient, type Logger, type ReconcileContext, type Reconciler,
 } from '../../src/index.js';
 import { startServer, clientFor, eventually, sample, type ServerHandle } from './harness.js';
@@ -314,6 +314,33 @@ test('a cluster-scoped for kind works in a manager restricted to one namespace',
     await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cluster-scoped-one' } });
     await eventually('namespace reconciled', () => probe.count('cluster-scoped-one') >= 1);
     assert.ok(mgr.cache(Namespace).get('cluster-scoped-one'));
+  } finally {
+    await mgr.stop();
+  }
+});
+
+@Controller({ for: ConfigMap, name: 'fw-index', namespace: 'fin' })
+@Index({ kind: Secret, name: 'type', extract: (s: { type?: string }) => (s.type ? [s.type] : []) })
+class IndexController implements Reconciler<ConfigMapObject> {
+  constructor(private readonly probe: Probe) {}
+  reconcile(cm: ConfigMapObject, ctx: ReconcileContext<ConfigMapObject>) {
+    const found = ctx.cache(Secret).byIndex('type', cm.data?.want ?? '');
+    this.probe.last.set(ctx.key, found.map((s) => s.metadata.name).sort().join(','));
+    assert.throws(() => ctx.cache(Node), /not watched by this manager/);
+  }
+}
+
+test('@Index: a cache index on another kind, read through ctx.cache(kind).byIndex', async () => {
+  const probe = new Probe();
+  await client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tls-1', namespace: 'fin' }, type: 'kubernetes.io/tls', data: { 'tls.crt': '', 'tls.key': '' } });
+  await client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'plain-1', namespace: 'fin' }, type: 'Opaque' });
+  const mgr = new Manager({ kubeconfig: server.kubeconfig, metricsBindAddress: false, registry: createRegistry(), handleSignals: false });
+  mgr.register(IndexController, new ContainerModule(({ bind }) => void bind(Probe).toConstantValue(probe)));
+  try {
+    await mgr.start();
+    await client.create(cm('want-tls', { want: 'kubernetes.io/tls' }, 'fin'));
+    await eventually('reconciled with index lookup', () => probe.last.get('fin/want-tls') !== undefined);
+    assert.equal(probe.last.get('fin/want-tls'), 'tls-1');
   } finally {
     await mgr.stop();
   }
