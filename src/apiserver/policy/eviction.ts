@@ -55,6 +55,8 @@ function budgetError(message: string, retryAfterSeconds?: number) {
 /** PDBs of the pod's namespace whose selector matches it. */
 function matchingPdbs(ops: ResourceOps, pdbType: ResourceType, pod: Pod): Pdb[] {
   const out: Pdb[] = [];
+  // As upstream: a pod without labels is covered by no budget, not even an empty selector.
+  if (!Object.keys(pod.metadata.labels ?? {}).length) return out;
   for (const s of ops.list(pdbType, pod.metadata.namespace).items) {
     const pdb = s.obj as Pdb;
     let sel;

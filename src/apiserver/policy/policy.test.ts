@@ -79,6 +79,21 @@ describe('pods/eviction and pods/binding', () => {
     await assert.rejects(evict('api-2'), (e: unknown) => (e as StatusError).code === 429);
   });
 
+  it('an empty selector covers every labelled pod of the namespace, but not unlabelled ones', async () => {
+    await runningPod('lab', { any: 'x' });
+    const bare = (await s.server.ops.create(pods, 'default', { metadata: { name: 'bare' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } })).object as Obj;
+    await s.server.ops.update(pods, 'default', 'bare', { ...bare, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }, { subresource: 'status' });
+    const o = (await s.server.ops.create(pdbs, 'default', { metadata: { name: 'all-pdb' }, spec: { maxUnavailable: 0, selector: {} } } as KubeObject)).object as Obj;
+    await s.server.ops.update(pdbs, 'default', 'all-pdb', { ...o, status: { observedGeneration: 1, disruptionsAllowed: 0, currentHealthy: 9, desiredHealthy: 9 } }, { subresource: 'status' });
+    try {
+      await assert.rejects(evict('lab'), (e: unknown) => (e as StatusError).code === 429);
+      await evict('bare');
+      assert.equal(s.get(pods, 'default', 'bare'), undefined);
+    } finally {
+      await s.server.ops.delete(pdbs, 'default', 'all-pdb');
+    }
+  });
+
   it('dry run spends nothing and deletes nothing', async () => {
     await runningPod('dry-1', { app: 'dry' });
     await pdb('dry-pdb', { app: 'dry' }, { disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1 });
