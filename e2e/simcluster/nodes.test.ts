@@ -61,6 +61,11 @@ describe('simulated cluster: nodes', () => {
 
   it('turns a node whose kubelet stops heartbeating Unknown and taints it unreachable; it recovers', async () => {
     const { client, sim } = env;
+    await client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'on-static-2', namespace: 'default' },
+      spec: { nodeName: 'static-2', containers: [{ name: 'c', image: 'busybox:1.36' }] } });
+    const podReady = async () => (await client.get<Obj>({ apiVersion: 'v1', kind: 'Pod' }, 'on-static-2', { namespace: 'default' }))
+      .status?.conditions?.find((c: any) => c.type === 'Ready')?.status;
+    await eventually('pod on static-2 ready', async () => (await podReady()) === 'True');
     sim.pauseNode('static-2');
     const n = await eventually('static-2 NotReady', async () => {
       const n = await client.get<Obj>(NodeKind, 'static-2');
@@ -70,11 +75,13 @@ describe('simulated cluster: nodes', () => {
     assert.equal(c.reason, 'NodeStatusUnknown');
     assert.equal(c.message, 'Kubelet stopped posting node status.');
     assert.ok(n.spec.taints.some((t: any) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoSchedule'));
+    await eventually('its pod marked not ready', async () => (await podReady()) === 'False');
     sim.resumeNode('static-2');
     await eventually('static-2 Ready again without the taints', async () => {
       const n = await client.get<Obj>(NodeKind, 'static-2');
       return ready(n) === 'True' && !(n.spec.taints ?? []).some((t: any) => t.key === 'node.kubernetes.io/unreachable');
     }, 10_000);
+    await eventually('its pod ready again', async () => (await podReady()) === 'True');
   });
 
   it('registers an instance launched in the emulated scaling group as a Ready node, and deletes it when removed', async () => {

@@ -69,7 +69,11 @@ export class KubeletController implements Reconciler<PodObject> {
     const allRunning = pod.status?.phase === 'Running' && containers.every((c) => statuses.find((s) => s.name === c.name)?.state?.running);
     if (allRunning) {
       const notReady = statuses.filter((s) => !s.ready);
-      if (notReady.length === 0) return;
+      if (notReady.length === 0) {
+        // the node lifecycle controller marks pods NotReady while the node is unreachable
+        if (pod.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') await this.postStatus(pod, ctx, { ready: true });
+        return;
+      }
       // containers started but not Ready yet (containerStartMs)
       const started = Math.min(...notReady.map((s) => Date.parse(s.state?.running?.startedAt ?? '') || 0));
       const wait = started + this.sim.config.timings.containerStartMs - Date.now();

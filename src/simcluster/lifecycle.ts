@@ -4,13 +4,14 @@
  * `nodeMonitorGracePeriodMs` gets every condition set to Unknown ("Kubelet stopped posting
  * node status.") and the `node.kubernetes.io/unreachable` NoSchedule + NoExecute taints;
  * NotReady nodes get the `not-ready` taints, cordoned nodes `node.kubernetes.io/unschedulable`;
- * the taints go away when the node recovers.
+ * the taints go away when the node recovers. Pods of an unreachable node get Ready=False.
  */
-import { rfc3339 } from '../api/index.js';
+import { isConflict, isNotFound, rfc3339 } from '../api/index.js';
 import {
-  Controller, Lease, Node, inject, patchObject, patchStatus,
-  type LeaseObject, type NodeObject, type ReconcileContext, type Reconciler,
+  Controller, Index, Lease, Node, Pod, inject, patchObject, patchStatus,
+  type LeaseObject, type NodeObject, type PodObject, type ReconcileContext, type Reconciler,
 } from '../controller/index.js';
+import { POD_NODE_INDEX, podNodeIndex } from './scheduler.js';
 import { NODE_LEASE_NAMESPACE, SIM, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, type SimContext, type Taint } from './config.js';
 
 const MANAGED = new Set([TAINT_UNREACHABLE, TAINT_NOT_READY, TAINT_UNSCHEDULABLE]);
@@ -26,6 +27,7 @@ function time(s: string | undefined): number {
   needLeaderElection: false,
   watches: [{ kind: Lease, namespace: NODE_LEASE_NAMESPACE, map: (l: LeaseObject) => ({ name: l.metadata.name! }) }],
 })
+@Index({ kind: Pod, name: POD_NODE_INDEX, extract: podNodeIndex })
 export class NodeLifecycleController implements Reconciler<NodeObject> {
   constructor(@inject(SIM) private readonly sim: SimContext) {}
 
@@ -54,11 +56,28 @@ export class NodeLifecycleController implements Reconciler<NodeObject> {
         });
         ctx.recorder.event(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
       }
+      await this.markPodsNotReady(name, ctx);
       readyStatus = 'Unknown';
     }
     await this.syncTaints(current, readyStatus, ctx);
     if (readyStatus === 'Unknown') return;
     return { requeueAfter: Math.max(100, probe + grace - now + 50) };
+  }
+
+  /** Upstream's MarkPodsNotReady: pods of an unreachable node stop counting as Ready (Services, PDBs). */
+  private async markPodsNotReady(nodeName: string, ctx: ReconcileContext<NodeObject>): Promise<void> {
+    for (const p of ctx.cache<PodObject>(Pod).byIndex(POD_NODE_INDEX, nodeName)) {
+      const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
+      if (!ready || ready.status === 'False' || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
+      try {
+        await patchStatus(ctx.client, p, (o) => {
+          o.status = { ...o.status, conditions: (o.status?.conditions ?? []).map((c) => c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: rfc3339() } : c) };
+        });
+        ctx.recorder.event(p, 'Warning', 'NodeNotReady', 'Node is not ready');
+      } catch (err) {
+        if (!isNotFound(err) && !isConflict(err)) throw err;
+      }
+    }
   }
 
   private async syncTaints(node: NodeObject, readyStatus: string, ctx: ReconcileContext<NodeObject>): Promise<void> {
