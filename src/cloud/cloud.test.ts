@@ -137,20 +137,24 @@ describe('auth, throttling, outages, timeouts', () => {
   test('throttling is retried and succeeds within the budget', async () => {
     await fetch(`${sim.url}/_sim/calls`, { method: 'DELETE' });
     await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify([{ action: 'DescribeVpcs', throttleCount: 2 }, { action: 'GetProject', throttleCount: 2 }]) });
-    const cloud = cloudFor(sim);
+    const events: Array<{ service: string; action: string; attempts: number; error?: string }> = [];
+    const cloud = cloudFor(sim, { onCall: (e) => events.push(e) });
     assert.equal((await cloud.vpc.describeVpcs()).length, 1);
     assert.equal((await cloud.sls.getProject('k8s-log-kubeloop')).projectName, 'k8s-log-kubeloop');
     const c = await calls(sim);
     assert.equal(c.DescribeVpcs, 3);
     assert.equal(c.GetProject, 3);
+    assert.deepEqual(events.map((e) => [e.service, e.action, e.attempts, e.error]), [['vpc', 'DescribeVpcs', 3, undefined], ['sls', 'GetProject', 3, undefined]]);
     await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
   });
 
   test('throttling that outlasts the budget surfaces as Throttled', async () => {
     await fetch(`${sim.url}/_sim/calls`, { method: 'DELETE' });
     await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify([{ service: 'ess', throttleRate: 1 }, { service: 'sls', throttleRate: 1 }]) });
-    const cloud = cloudFor(sim);
+    const events: Array<{ action: string; attempts: number; error?: string; code?: string }> = [];
+    const cloud = cloudFor(sim, { onCall: (e) => events.push(e) });
     await expectKind(cloud.scaling.listScalingGroups(), isThrottled, 'Throttling.User');
+    assert.deepEqual(events.map((e) => [e.action, e.attempts, e.error, e.code]), [['DescribeScalingGroups', fastRetry.maxAttempts, 'Throttled', 'Throttling.User']]);
     await expectKind(cloud.sls.listLogStores('k8s-log-kubeloop'), isThrottled);
     const c = await calls(sim);
     assert.equal(c.DescribeScalingGroups, fastRetry.maxAttempts);

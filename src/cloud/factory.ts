@@ -4,7 +4,7 @@
  */
 import { resolveSuffixToLoopback, EMULATOR_DNS_SUFFIX } from './emulator-dns.js';
 import { toProvider, type CredentialsProvider, type StaticCredentials } from './credentials.js';
-import { defaultRetryPolicy, type RetryPolicy } from './retry.js';
+import { defaultRetryPolicy, type CloudCallHook, type RetryPolicy } from './retry.js';
 import { RpcApi } from './rpc-client.js';
 import { AlibabaVpcRoutes } from './vpc.js';
 import { AlibabaScaling } from './scaling.js';
@@ -39,6 +39,8 @@ export interface AlibabaCloudOptions {
   emulator?: string;
   /** retry/timeout policy; defaults in retry.ts (6 attempts, 30 s budget, 10 s per call) */
   retry?: Partial<RetryPolicy>;
+  /** hears about every finished cloud call (service, action, duration, attempts, error kind) — wire metrics here */
+  onCall?: CloudCallHook;
   /** SLS request signature version (default v1, the SDK's default) */
   slsSignatureVersion?: 'v1' | 'v4';
   /** act as this RAM role: `credentials` (or the chain) only call STS AssumeRole */
@@ -82,7 +84,7 @@ export function createAlibabaCloud(opts: AlibabaCloudOptions): AlibabaCloud {
     ? assumeRole({ ...opts.assumeRole, base: baseCredentials, endpoint: ep.sts, regionId: opts.regionId, retry: opts.retry })
     : baseCredentials;
 
-  const rpc = (service: 'vpc' | 'ess' | 'ecs' | 'cr', version: string) => new RpcApi(service, ep[service], version, credentials, policy);
+  const rpc = (service: 'vpc' | 'ess' | 'ecs' | 'cr', version: string) => new RpcApi(service, ep[service], version, credentials, policy, opts.onCall);
   let slsHost = ep.sls;
   let protocol = 'https';
   const m = /^(https?):\/\/([^/]+)\/?$/.exec(slsHost);
@@ -93,7 +95,7 @@ export function createAlibabaCloud(opts: AlibabaCloudOptions): AlibabaCloud {
     vpc: new AlibabaVpcRoutes(rpc('vpc', '2016-04-28'), opts.regionId, policy),
     scaling: new AlibabaScaling(rpc('ess', '2014-08-28'), rpc('ecs', '2014-05-26'), rpc('vpc', '2016-04-28'), opts.regionId),
     registry: new AlibabaRegistry(rpc('cr', '2018-12-01'), opts.regionId),
-    sls: new AlibabaSls({ endpoint: slsHost, protocol, regionId: opts.regionId, credentials, policy, signatureVersion: opts.slsSignatureVersion }),
+    sls: new AlibabaSls({ endpoint: slsHost, protocol, regionId: opts.regionId, credentials, policy, signatureVersion: opts.slsSignatureVersion, onCall: opts.onCall }),
   };
 }
 

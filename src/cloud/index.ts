@@ -13,7 +13,7 @@ export { assumeRole } from './assume-role.js';
 export type { AssumeRoleOptions, AssumedRoleProvider } from './assume-role.js';
 export type { CredentialsProvider, StaticCredentials, ResolvedCredentials } from './credentials.js';
 export { defaultRetryPolicy } from './retry.js';
-export type { RetryPolicy } from './retry.js';
+export type { RetryPolicy, CloudCallEvent, CloudCallHook } from './retry.js';
 export { pullManifest, parseImageReference, credentialsFor, ImagePullError } from './pull.js';
 export type { DockerConfigAuths, PulledManifest, ImageReference, PullFailure } from './pull.js';
 export { resolveSuffixToLoopback, EMULATOR_DNS_SUFFIX } from './emulator-dns.js';

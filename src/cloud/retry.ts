@@ -26,6 +26,41 @@ export interface CallOptions {
   retryOn?: CloudErrorKind[];
   /** true for reads: timeouts are safe to retry */
   idempotent?: boolean;
+  /** told about every retried failure (for metrics) */
+  onRetry?: (err: CloudError, attempt: number) => void;
+}
+
+/** One finished cloud call (all its attempts), for metrics and tracing. */
+export interface CloudCallEvent {
+  service: string;
+  action: string;
+  durationMs: number;
+  /** attempts made, 1 when the first one settled it */
+  attempts: number;
+  /** the error kind when the call failed */
+  error?: CloudErrorKind;
+  /** the cloud's error code when the call failed */
+  code?: string;
+}
+
+export type CloudCallHook = (e: CloudCallEvent) => void;
+
+/** Wraps a call so `hook` hears about it once, with its attempts and outcome. Hook errors are ignored. */
+export async function observed<T>(hook: CloudCallHook | undefined, service: string, action: string, run: (onRetry: (err: CloudError, attempt: number) => void) => Promise<T>): Promise<T> {
+  if (!hook) return run(() => undefined);
+  const started = performance.now();
+  let attempts = 1;
+  const report = (e: Partial<CloudCallEvent>) => {
+    try { hook({ service, action, durationMs: performance.now() - started, attempts, ...e }); } catch { /* a broken hook must not break the call */ }
+  };
+  try {
+    const out = await run(() => { attempts++; });
+    report({});
+    return out;
+  } catch (err) {
+    report(err instanceof CloudError ? { error: err.kind, code: err.code } : { error: 'Unknown' });
+    throw err;
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -53,6 +88,7 @@ export async function callWithRetry<T>(
       if (!(err instanceof CloudError) || !retryOn.has(err.kind)) throw err;
       const delay = Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** n);
       if (n + 1 >= policy.maxAttempts || Date.now() - started + delay > policy.budgetMs) throw err;
+      opts.onRetry?.(err, n + 1);
       await sleep(delay);
     } finally {
       if (timer) clearTimeout(timer);

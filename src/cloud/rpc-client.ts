@@ -6,7 +6,7 @@
 import RPCClient from '@alicloud/pop-core';
 import { CloudError, classify, type CloudService } from './errors.js';
 import type { CredentialsProvider } from './credentials.js';
-import { callWithRetry, type CallOptions, type RetryPolicy } from './retry.js';
+import { callWithRetry, observed, type CallOptions, type CloudCallHook, type RetryPolicy } from './retry.js';
 
 export type RpcParams = Record<string, string | number | boolean | undefined | Array<string | number | Record<string, string>>>;
 // pop-core returns null-prototype objects parsed by json-bigint; we only read plain fields.
@@ -27,6 +27,7 @@ export class RpcApi {
     apiVersion: string,
     credentials: CredentialsProvider,
     private readonly policy: RetryPolicy,
+    private readonly hook?: CloudCallHook,
   ) {
     this.client = new RPCClient({
       endpoint,
@@ -41,13 +42,13 @@ export class RpcApi {
     const clean: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(params)) if (v !== undefined) clean[k] = v;
     const idempotent = opts.idempotent ?? /^(Describe|List|Get)/.test(action);
-    return callWithRetry(this.policy, async (timeoutMs) => {
+    return observed(this.hook, this.service, action, (onRetry) => callWithRetry(this.policy, async (timeoutMs) => {
       try {
         return await this.client.request<RpcResponse>(action, clean, { method: 'POST', timeout: timeoutMs, formatParams: false });
       } catch (err) {
         throw this.toCloudError(action, err);
       }
-    }, () => new CloudError('Timeout', 'Timeout', `no answer within ${this.policy.timeoutMs} ms`, this.service, action), { ...opts, idempotent });
+    }, () => new CloudError('Timeout', 'Timeout', `no answer within ${this.policy.timeoutMs} ms`, this.service, action), { ...opts, idempotent, onRetry }));
   }
 
   private toCloudError(action: string, err: unknown): CloudError {

@@ -6,7 +6,7 @@
 import slsModule, * as sls from '@alicloud/sls20201230';
 import { CloudError, classify } from './errors.js';
 import type { CredentialsProvider } from './credentials.js';
-import { callWithRetry, type RetryPolicy } from './retry.js';
+import { callWithRetry, observed, type CloudCallHook, type RetryPolicy } from './retry.js';
 import type { IndexConfig, LogStore, LogtailConfig, MachineGroup, SlsApi, SlsProject } from './types.js';
 
 const SlsClient = slsModule.default;
@@ -22,6 +22,7 @@ export interface SlsClientOptions {
   policy: RetryPolicy;
   /** request signature: `v1` (the SDK default) or `v4` (SLS4-HMAC-SHA256, needs regionId) */
   signatureVersion?: 'v1' | 'v4';
+  onCall?: CloudCallHook;
 }
 
 interface TeaError extends Error {
@@ -65,7 +66,7 @@ export class AlibabaSls implements SlsApi {
 
   private async call<T>(action: string, fn: (runtime: never) => Promise<T>): Promise<T> {
     const idempotent = /^(Get|List)/.test(action);
-    return callWithRetry(this.opts.policy, async () => {
+    return observed(this.opts.onCall, 'sls', action, (onRetry) => callWithRetry(this.opts.policy, async () => {
       try {
         return await fn(this.runtime() as never);
       } catch (err) {
@@ -79,7 +80,7 @@ export class AlibabaSls implements SlsApi {
         if (kind === 'Unknown' && status === undefined && /^E[A-Z]+$/.test(code)) kind = 'Unavailable';
         throw new CloudError(kind, code, e.message, 'sls', action, status, e.data?.requestId, { cause: err });
       }
-    }, () => new CloudError('Timeout', 'Timeout', `no answer within ${this.opts.policy.timeoutMs} ms`, 'sls', action), { idempotent });
+    }, () => new CloudError('Timeout', 'Timeout', `no answer within ${this.opts.policy.timeoutMs} ms`, 'sls', action), { idempotent, onRetry }));
   }
 
   /** offset/size pagination (size 500) of a name list. */
