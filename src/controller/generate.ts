@@ -58,7 +58,8 @@ export interface ExportedDeclarations {
 /**
  * What modules declare, from their exports (so it does not matter what else the process has
  * imported): exported @Controller classes and defineCustomResource refs, also inside exported
- * arrays and plain objects (e.g. `export const controllers = [A, B]`), plus every custom
+ * arrays and plain objects up to 4 levels deep (e.g. `export const controllers = [A, B]`, or
+ * `export const plugins = [{ name, controllers: [A] }]`), plus every custom
  * resource an exported controller uses in for/owns/watches/@Index.
  */
 export function collectExports(modules: Iterable<Record<string, unknown>>): ExportedDeclarations {
@@ -80,7 +81,7 @@ export function collectExports(modules: Iterable<Record<string, unknown>>): Expo
       crs.add(v);
       return;
     }
-    if (depth >= 2 || typeof v === 'function') return;
+    if (depth >= 4 || typeof v === 'function') return;
     if (Array.isArray(v)) v.forEach((x) => visit(x, depth + 1));
     else if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) Object.values(v).forEach((x) => visit(x, depth + 1));
   };

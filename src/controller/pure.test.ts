@@ -227,8 +227,10 @@ test('generate: collectExports finds exported controllers and custom resources o
   class B {}
   @Controller({ for: ConfigMap, name: 'collect-hidden' })
   class Hidden {}
-  const found = collectExports([{ A, helper: () => 1, nested: { list: [B] } }, { kinds: [Listed], n: 3 }]);
-  assert.deepEqual(found.controllers, [A, B]);
+  @Controller({ for: ConfigMap, name: 'collect-plugin' })
+  class P {}
+  const found = collectExports([{ A, helper: () => 1, nested: { list: [B] } }, { kinds: [Listed], n: 3 }, { plugins: [{ name: 'p', setup() {}, controllers: [P] }] }]);
+  assert.deepEqual(found.controllers, [A, B, P]);
   assert.deepEqual(found.customResources.map((c) => c.kind).sort(), ['Listed', 'Used']);
   assert.ok(registeredControllers().includes(Hidden));
 });
