@@ -12,6 +12,7 @@ import http from 'node:http';
 import { startCloudSim, type CloudSim, type InstanceEvent } from './index.js';
 import { rpcSign, percentEncode } from './rpc.js';
 import { slsStringToSign } from './sls.js';
+import { createAlibabaCloud, alibabaCloudOptionsFromEnv } from '../cloud/index.js';
 
 /** A hand-signed RPC GET, independent of the SDK, to check the emulator's verification. */
 async function rpc(sim: CloudSim, version: string, action: string, params: Record<string, string>, secret = sim.accessKeySecret, method = 'GET') {
@@ -198,23 +199,29 @@ describe('--state persistence', () => {
 
   test('state survives a restart of `kubeloop cloudsim --state`', async () => {
     const file = join(dir, 'cli.json');
-    const run = async (): Promise<{ url: string; stop: () => Promise<void> }> => {
+    const run = async (): Promise<{ url: string; env: Record<string, string>; stop: () => Promise<void> }> => {
       const child = spawn(process.execPath, [fileURLToPath(new URL('../cli/main.js', import.meta.url)), 'cloudsim', '--port', '0', '--state', file, '--access-key-id', 'AK', '--access-key-secret', 'SK'], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       const url = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (c: Buffer) => {
           out += c.toString();
           const m = /KUBELOOP_CLOUD_EMULATOR=(\S+)/.exec(out);
-          if (m) resolve(m[1]);
+          if (m && /ALIBABA_CLOUD_ACCESS_KEY_SECRET=\S+\n/.test(out)) resolve(m[1]);
         });
         child.on('exit', (code) => reject(new Error(`cloudsim exited early (${code}): ${out}`)));
       });
+      const env = Object.fromEntries([...out.matchAll(/^export (\w+)=(\S+)$/gm)].map((x) => [x[1], x[2]]));
       return {
         url,
+        env,
         stop: () => new Promise<void>((resolve) => { child.removeAllListeners('exit'); child.on('exit', () => resolve()); child.kill('SIGTERM'); }),
       };
     };
     const first = await run();
+    // the printed environment is all a controller needs
+    const cloud = createAlibabaCloud(alibabaCloudOptionsFromEnv(first.env));
+    assert.equal((await cloud.vpc.describeVpcs()).length, 1);
+    assert.ok((await cloud.sls.listProjects()).length >= 1);
     const r = await fetch(`${first.url}/_sim/registries/kubeloop/repositories`, { method: 'POST', body: JSON.stringify({ namespace: 'keep', name: 'me', tags: { v1: {} } }) });
     assert.equal(r.status, 200);
     await first.stop();
