@@ -43,7 +43,8 @@ export interface ManagerOptions {
   /** Leader election; off when omitted or `enabled: false`. */
   leaderElection?: LeaderElectionOptions | false;
   /**
-   * Where /metrics is served: a port (0 = any free port), "host:port" or ":port", or false.
+   * Where /metrics is served: ":port" (all interfaces), "host:port" ("[::]:port" for IPv6),
+   * a number (a port on 127.0.0.1; 0 = any free port), or false (off).
    * Default ":8080" like controller-runtime.
    */
   metricsBindAddress?: string | number | false;
@@ -91,7 +92,8 @@ function parseAddress(a: string | number | false | undefined): { host: string; p
   const host = i <= 0 ? '0.0.0.0' : a.slice(0, i);
   const port = Number(i < 0 ? a : a.slice(i + 1));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`invalid bind address "${a}"`);
-  return { host: host === '' ? '0.0.0.0' : host, port };
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host; // "[::]:8080"
+  return { host: bare === '' ? '0.0.0.0' : bare, port };
 }
 
 export class Manager {
