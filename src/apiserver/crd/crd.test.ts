@@ -162,6 +162,25 @@ describe('CustomResourceDefinitions', () => {
     assert.equal((o as Record<string, unknown>).extra, undefined);
   });
 
+  it('ratchets validation on updates: unchanged invalid fields do not block other changes', async () => {
+    let t = s.type('log.alibabacloud.com', 'v1', 'aliyunlogconfigs');
+    const crds = s.type('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
+    await s.server.ops.create(t, 'default', { metadata: { name: 'ratchet' }, spec: { logstore: 'x', shardCount: 8 } });
+    // Tighten the schema: shardCount <= 5 makes the stored object invalid.
+    const crd = JSON.parse(JSON.stringify(s.get(crds, undefined, 'aliyunlogconfigs.log.alibabacloud.com'))) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    crd.spec.versions.find((v: { name: string }) => v.name === 'v1').schema.openAPIV3Schema.properties.spec.properties.shardCount.maximum = 5;
+    await s.server.ops.update(crds, undefined, crd.metadata.name, crd);
+    t = s.type('log.alibabacloud.com', 'v1', 'aliyunlogconfigs'); // re-registered with the new schema
+    const cur = s.get(t, 'default', 'ratchet')!;
+    const labelled = (await s.server.ops.update(t, 'default', 'ratchet', { ...cur, metadata: { ...cur.metadata, labels: { a: 'b' } } })).object;
+    assert.equal(labelled.metadata.labels?.a, 'b');
+    await assert.rejects(s.server.ops.update(t, 'default', 'ratchet', { ...labelled, spec: { logstore: 'x', shardCount: 7 } }), /spec.shardCount in body should be less than or equal to 5/);
+    crd.spec.versions.find((v: { name: string }) => v.name === 'v1').schema.openAPIV3Schema.properties.spec.properties.shardCount.maximum = 10;
+    delete crd.metadata.resourceVersion;
+    await s.server.ops.update(crds, undefined, crd.metadata.name, crd);
+    await s.server.ops.delete(t, 'default', 'ratchet');
+  });
+
   it('fieldValidation=Strict (kubectl default) refuses unknown fields with 400', async () => {
     const r = await s.kubectl(['apply', '-f', s.file('strict.yaml', CR('strict', '  foo: bar\n'))]);
     assert.notEqual(r.code, 0);

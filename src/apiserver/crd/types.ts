@@ -87,7 +87,7 @@ export function crdResourceTypes(crd: CustomResourceDefinition): ResourceType[] 
       returnDeletedObject: true,
       table: tablePrinter(v),
       strategy: {
-        validate: (obj: KubeObject): FieldError[] => validate(schema, obj),
+        validate: (obj: KubeObject, old?: KubeObject): FieldError[] => ratchet(validate(schema, obj), obj, old),
       },
       storageKey: `${group}/${names.plural}`,
       builtin: false,
@@ -114,6 +114,26 @@ export function crdResourceTypes(crd: CustomResourceDefinition): ResourceType[] 
     }
     return t;
   });
+}
+
+/** The value at a field path as the validator writes it (`spec.items[0].name`), or undefined. */
+export function valueAt(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = m[2] !== undefined ? (Array.isArray(cur) ? cur[Number(m[2])] : undefined) : (cur as Record<string, unknown>)[m[1]];
+  }
+  return cur;
+}
+
+/**
+ * Validation ratcheting (upstream's CRDValidationRatcheting, on by default since 1.30): on
+ * updates, errors about fields whose value did not change are dropped, so objects that a
+ * tightened schema now rejects can still be updated elsewhere (finalizers removed...).
+ */
+export function ratchet(errs: FieldError[], obj: KubeObject, old: KubeObject | undefined): FieldError[] {
+  if (!old || !errs.length) return errs;
+  return errs.filter((e) => JSON.stringify(valueAt(obj, e.field)) !== JSON.stringify(valueAt(old, e.field)));
 }
 
 /** The schema of a served version (a permissive one when the CRD declares none). */
