@@ -120,15 +120,13 @@ export async function pullManifest(image: string, auths?: DockerConfigAuths, opt
   const base = `${isLocal(ref.registry) ? 'http' : 'https'}://${ref.registry}`;
   const manifestUrl = `${base}/v2/${ref.repository}/manifests/${encodeURIComponent(ref.reference).replace(/%3A/g, ':')}`;
 
-  let authorization: string | undefined;
-  const ping = await get(`${base}/v2/`, {}, timeoutMs);
-  if (ping.status === 401) {
-    const ch = parseChallenge(ping.headers['www-authenticate'] as string | undefined);
+  const cred = credentialsFor(auths, ref.registry);
+  const bearerFor = async (challengeHeader: string | undefined): Promise<string> => {
+    const ch = parseChallenge(challengeHeader);
     if (!ch) throw new ImagePullError('Unauthorized', `${ref.registry} asks for authentication this client does not speak`, 401);
     const tokenUrl = new URL(ch.realm);
     if (ch.service) tokenUrl.searchParams.set('service', ch.service);
     tokenUrl.searchParams.set('scope', `repository:${ref.repository}:pull`);
-    const cred = credentialsFor(auths, ref.registry);
     const headers: Record<string, string> = {};
     if (cred) headers.authorization = `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}`;
     const tok = await get(tokenUrl.toString(), headers, timeoutMs);
@@ -137,12 +135,21 @@ export async function pullManifest(image: string, auths?: DockerConfigAuths, opt
     let token: string | undefined;
     try { const b = JSON.parse(tok.body); token = b.token ?? b.access_token; } catch { /* below */ }
     if (!token) throw new ImagePullError('Unavailable', 'token endpoint returned no token');
-    authorization = `Bearer ${token}`;
-  } else if (ping.status >= 500 || ping.status === 0) {
-    throw new ImagePullError('Unavailable', `${ref.registry} answered ${ping.status}`, ping.status);
-  }
+    return `Bearer ${token}`;
+  };
 
-  const res = await get(manifestUrl, { accept: ACCEPT, ...(authorization ? { authorization } : {}) }, timeoutMs);
+  // 1. ping: a registry that wants tokens answers 401 with its realm
+  let authorization: string | undefined;
+  const ping = await get(`${base}/v2/`, {}, timeoutMs);
+  if (ping.status === 401) authorization = await bearerFor(ping.headers['www-authenticate'] as string | undefined);
+  else if (ping.status >= 500 || ping.status === 0) throw new ImagePullError('Unavailable', `${ref.registry} answered ${ping.status}`, ping.status);
+
+  // 2. the manifest; a registry that allowed the anonymous ping may still challenge here
+  let res = await get(manifestUrl, { accept: ACCEPT, ...(authorization ? { authorization } : {}) }, timeoutMs);
+  if (res.status === 401 && !authorization && res.headers['www-authenticate']) {
+    authorization = await bearerFor(res.headers['www-authenticate'] as string);
+    res = await get(manifestUrl, { accept: ACCEPT, authorization }, timeoutMs);
+  }
   if (res.status === 401 || res.status === 403) throw new ImagePullError('Unauthorized', `pull access denied for ${image}, repository does not exist or may require authorization`, res.status);
   if (res.status === 404) throw new ImagePullError('NotFound', `manifest for ${image} not found`, 404);
   if (res.status !== 200) throw new ImagePullError('Unavailable', `GET manifest answered ${res.status}`, res.status);
