@@ -9,7 +9,7 @@ import { startApiServer, type ApiServer } from '../../src/apiserver/index.js';
 import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
 import { startCloudSim, type CloudSim, type CloudSimOptions } from '../../src/cloudsim/index.js';
 import { createAlibabaCloud, type AlibabaCloud, type RouteEntry } from '../../src/cloud/index.js';
-import { startSimCluster, type SimCluster, type StaticNodeSpec } from '../../src/simcluster/index.js';
+import { startSimCluster, type SimCluster, type SimComponents, type StaticNodeSpec } from '../../src/simcluster/index.js';
 import { Manager, type Logger } from '../../src/controller/index.js';
 import { createRegistry, type Registry } from '../../src/observability/index.js';
 import { plugin } from '../../controllers/route/index.js';
@@ -40,14 +40,22 @@ export interface RouteEnv {
   stop(): Promise<void>;
 }
 
-export async function startRouteEnv(opts: { nodes?: StaticNodeSpec[]; cloud?: CloudSimOptions; clusterCidr?: string } = {}): Promise<RouteEnv> {
+export interface RouteEnvOptions {
+  nodes?: StaticNodeSpec[];
+  cloud?: CloudSimOptions;
+  clusterCidr?: string;
+  /** simulated components to switch off, e.g. `{ nodeLifecycle: false }` for Node objects created by the test */
+  components?: Partial<SimComponents>;
+}
+
+export async function startRouteEnv(opts: RouteEnvOptions = {}): Promise<RouteEnv> {
   const server = await startApiServer({ port: 0 });
   const cloud = await startCloudSim({ port: 0, regionId: REGION, timings: { routeSettleMs: 20, ...opts.cloud?.timings }, ...opts.cloud });
   const client = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfig }));
   const sim = await startSimCluster({
     logger: silent(), kubeconfig: server.kubeconfig, nodes: opts.nodes ?? [], clusterCidr: opts.clusterCidr ?? CLUSTER_CIDR,
     region: REGION,
-    components: { scheduler: false, kubelet: false, replicaSet: false, deployment: false, daemonSet: false, disruption: false, cloudNodes: false },
+    components: { scheduler: false, kubelet: false, replicaSet: false, deployment: false, daemonSet: false, disruption: false, cloudNodes: false, ...opts.components },
     timings: { leaseRenewIntervalMs: 200, leaseDurationSeconds: 2, nodeStatusReportMs: 2_000, nodeMonitorGracePeriodMs: 1_500 },
   });
   const api = createAlibabaCloud({
@@ -130,4 +138,24 @@ export async function converged(env: RouteEnv, names: string[], tableId = env.ta
   return ns.every((n) => n.spec?.podCIDR
     && es.some((e) => e.destinationCidrBlock === n.spec.podCIDR && e.nextHopId === `i-${n.metadata.name}` && e.status === 'Available')
     && networkCondition(n)?.status === 'False' && networkCondition(n)?.reason === 'RouteCreated');
+}
+
+/** A Node object created directly (no simulated kubelet): podCIDR and providerID as given. */
+export async function createNode(env: RouteEnv, name: string, podCIDR: string, extra: { labels?: Record<string, string>; providerID?: string } = {}): Promise<void> {
+  await env.client.create({
+    apiVersion: 'v1', kind: 'Node', metadata: { name, labels: extra.labels },
+    spec: { podCIDR, podCIDRs: [podCIDR], providerID: extra.providerID ?? `${REGION}.i-${name}` },
+  } as Obj);
+}
+
+/** Emulator fault rules (POST /_sim/faults), as a user would set them. */
+export async function setFaults(env: RouteEnv, rules: unknown): Promise<void> {
+  const res = await fetch(`${env.cloud.url}/_sim/faults`, { method: rules === null ? 'DELETE' : 'POST', body: rules === null ? undefined : JSON.stringify(rules), headers: { 'content-type': 'application/json' } });
+  if (!res.ok) throw new Error(`/_sim/faults: ${res.status} ${await res.text()}`);
+}
+
+/** Calls per action since the last reset (GET /_sim/calls). */
+export async function cloudCalls(env: RouteEnv, reset = false): Promise<Record<string, number>> {
+  const res = await fetch(`${env.cloud.url}/_sim/calls`, { method: reset ? 'DELETE' : 'GET' });
+  return ((await res.json()) as { calls: Record<string, number> }).calls;
 }

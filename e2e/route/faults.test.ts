@@ -1,0 +1,103 @@
+// Throttling and foreign entries: half of all route writes throttled still converges with no
+// error surfacing to users; an entry we do not own holding a node's CIDR is reported (Warning
+// Event, NetworkUnavailable=True) and never overwritten.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  createNode, customEntries, eventually, eventsFor, networkCondition, nodes, setFaults, startRouteController, startRouteEnv,
+  NodeKind, type Obj, type RouteEnv, type RunningController,
+} from './harness.js';
+
+describe('route controller under throttling', () => {
+  let env: RouteEnv;
+  let ctl: RunningController;
+  before(async () => {
+    env = await startRouteEnv({ components: { nodeLifecycle: false, ipam: false } });
+  });
+  after(async () => {
+    await ctl?.stop();
+    await env?.stop();
+  });
+
+  it('converges with 50% of the writes throttled, with no Warning events or failed conditions', async () => {
+    await setFaults(env, [{ action: 'CreateRouteEntry', throttleRate: 0.5 }, { action: 'DeleteRouteEntry', throttleRate: 0.5 }]);
+    // a stale owned entry (its node is gone) must be deleted through the throttling too
+    env.cloud.state.routeTables[0].entries.push({
+      routeEntryId: 'rte-stale', routeTableId: env.tableId, destinationCidrBlock: '172.16.99.0/24', nextHopType: 'Instance', nextHopId: 'i-gone',
+      routeEntryName: 'kubeloop-test-gone', description: 'kubeloop:cluster=test', type: 'Custom', status: 'Available', creationTime: new Date().toISOString(),
+    } as any);
+    const names = Array.from({ length: 10 }, (_, i) => `t${i}`);
+    for (const [i, n] of names.entries()) await createNode(env, n, `172.16.${i}.0/24`);
+    ctl = await startRouteController(env);
+    await eventually('10 routes, stale one gone, all RouteCreated', async () => {
+      const es = customEntries(env);
+      const ns = await nodes(env);
+      return names.every((n, i) => es.some((e) => e.destinationCidrBlock === `172.16.${i}.0/24` && e.nextHopId === `i-${n}` && e.status === 'Available'))
+        && !es.some((e) => e.destinationCidrBlock === '172.16.99.0/24')
+        && ns.every((n) => networkCondition(n)?.reason === 'RouteCreated');
+    }, 45_000);
+    const calls = env.cloud.faults.counts();
+    assert.ok((calls.CreateRouteEntry ?? 0) > 10, `throttling happened: ${JSON.stringify(calls)}`);
+    assert.equal(customEntries(env).length, 10, 'no duplicates');
+    for (const n of names) {
+      const warnings = (await eventsFor(env, n)).filter((e) => e.type === 'Warning');
+      assert.deepEqual(warnings.map((e) => `${e.reason}: ${e.message}`), [], `${n} has no Warning events`);
+    }
+    await setFaults(env, null);
+  });
+});
+
+describe('route controller and entries it does not own', () => {
+  let env: RouteEnv;
+  let ctl: RunningController;
+  before(async () => {
+    env = await startRouteEnv({ components: { nodeLifecycle: false, ipam: false } });
+    ctl = await startRouteController(env);
+  });
+  after(async () => {
+    await ctl?.stop();
+    await env?.stop();
+  });
+
+  it('reports a foreign entry holding a node\'s CIDR (Warning, NetworkUnavailable=True) and does not overwrite it', async () => {
+    await env.api.vpc.createRouteEntry({ routeTableId: env.tableId, destinationCidrBlock: '172.16.100.0/24', nextHopId: 'i-other', routeEntryName: 'manual' });
+    await createNode(env, 'c1', '172.16.100.0/24');
+    await createNode(env, 'c2', '172.16.101.0/24');
+    const c1 = await eventually('c1 NetworkUnavailable=True', async () => {
+      const n = await env.client.get<Obj>(NodeKind, 'c1');
+      return networkCondition(n)?.status === 'True' ? n : undefined;
+    });
+    const c = networkCondition(c1);
+    assert.equal(c.reason, 'NoRouteCreated');
+    assert.match(c.message, /172\.16\.100\.0\/24 pointing at i-other, not owned by cluster test/);
+    const ev = await eventually('RouteConflict event', async () => (await eventsFor(env, 'c1')).find((e) => e.reason === 'RouteConflict'));
+    assert.equal(ev.type, 'Warning');
+    await eventually('c2 routed', async () => networkCondition(await env.client.get<Obj>(NodeKind, 'c2'))?.reason === 'RouteCreated');
+    // several resyncs later the foreign entry is untouched and there is still no route of ours for the CIDR
+    await new Promise((r) => setTimeout(r, 2_500));
+    const held = customEntries(env).filter((e) => e.destinationCidrBlock === '172.16.100.0/24');
+    assert.deepEqual(held.map((e) => [e.nextHopId, e.routeEntryName]), [['i-other', 'manual']]);
+    const conflicts = (await eventsFor(env, 'c1')).filter((e) => e.reason === 'RouteConflict');
+    assert.equal(conflicts.length, 1, 'reported once, not at every resync');
+    assert.equal(conflicts[0].count ?? 1, 1);
+  });
+
+  it('routes the node once the foreign entry is removed', async () => {
+    const foreign = customEntries(env).find((e) => e.destinationCidrBlock === '172.16.100.0/24')!;
+    await env.api.vpc.deleteRouteEntry({ routeTableId: env.tableId, routeEntryId: foreign.routeEntryId });
+    await eventually('c1 RouteCreated', async () => networkCondition(await env.client.get<Obj>(NodeKind, 'c1'))?.reason === 'RouteCreated');
+    assert.ok(customEntries(env).some((e) => e.destinationCidrBlock === '172.16.100.0/24' && e.nextHopId === 'i-c1'));
+  });
+
+  it('accepts a foreign entry that already points at the node\'s instance, and leaves it alone', async () => {
+    await env.api.vpc.createRouteEntry({ routeTableId: env.tableId, destinationCidrBlock: '172.16.102.0/24', nextHopId: 'i-c3', routeEntryName: 'pre-existing' });
+    await createNode(env, 'c3', '172.16.102.0/24');
+    await eventually('c3 RouteCreated', async () => networkCondition(await env.client.get<Obj>(NodeKind, 'c3'))?.reason === 'RouteCreated');
+    const es = customEntries(env).filter((e) => e.destinationCidrBlock === '172.16.102.0/24');
+    assert.deepEqual(es.map((e) => e.routeEntryName), ['pre-existing']);
+    // and when the node goes, the entry stays (not ours)
+    await env.client.delete(NodeKind, 'c3');
+    await new Promise((r) => setTimeout(r, 2_500));
+    assert.equal(customEntries(env).filter((e) => e.destinationCidrBlock === '172.16.102.0/24').length, 1);
+  });
+});
