@@ -138,3 +138,33 @@ test('image references and docker config lookup', () => {
   assert.deepEqual(credentialsFor({ 'https://reg.example.com/v1/': { auth } }, 'reg.example.com'), { username: 'u', password: 'p:with:colons' });
   assert.equal(credentialsFor({ 'other.example.com': { auth } }, 'reg.example.com'), undefined);
 });
+
+test('a registry with an anonymous /v2/ that challenges on the manifest', async () => {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/v2/') { res.writeHead(200).end('{}'); return; }
+    if (url.pathname === '/token') {
+      const ok = req.headers.authorization === `Basic ${Buffer.from('u:p').toString('base64')}` && url.searchParams.get('scope') === 'repository:ns/app:pull';
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(ok ? '{"token":"t0k"}' : '{}');
+      return;
+    }
+    if (url.pathname === '/v2/ns/app/manifests/1') {
+      if (req.headers.authorization !== 'Bearer t0k') {
+        res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${req.headers.host}/token",service="test"` }).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': 'sha256:abc' }).end('{"schemaVersion":2}');
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const reg = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    const pulled = await pullManifest(`${reg}/ns/app:1`, { [reg]: { username: 'u', password: 'p' } });
+    assert.equal(pulled.digest, 'sha256:abc');
+    await assert.rejects(pullManifest(`${reg}/ns/app:1`, { [reg]: { username: 'u', password: 'wrong' } }), isPullError('Unauthorized'));
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+});
