@@ -37,7 +37,7 @@ export const variants: Record<string, Values> = {
     extraArgs: ['--kube-api-qps=50'],
     controllers: {
       acrCredentialHelper: { config: { watchNamespace: 'all', serviceAccount: '*', acrRegistryInfo: [{ instanceId: 'cri-abc', regionId: 'cn-beijing', domains: ['r.example.com'] }], webhook: { enable: true, failurePolicy: 'Fail' } } },
-      route: { routeTableIDs: ['vtb-1', 'vtb-2'], dryRun: true },
+      route: { routeTableIDs: ['vtb-1', 'vtb-2'], dryRun: true, vpcId: 'vpc-1', clusterName: 'c1' },
       clusterAutoscaler: { nodes: [{ min: 1, max: 10, id: 'asg-a' }, { min: 0, max: 5, id: 'asg-b' }], expander: 'priority', priorities: { '10': ['asg-a'], '50': ['.*-b$'] } },
     },
     cloud: { endpoints: { vpc: 'vpc-vpc.cn-hangzhou.aliyuncs.com' } },
@@ -187,6 +187,7 @@ test('the controllers\' ConfigMaps carry the keys the originals read, in kube-sy
     // flags of the route controller and the autoscaler
     const args: string[] = container(r).args;
     assert.ok(args.includes('--route-table-ids=vtb-1,vtb-2') && args.includes('--dry-run'));
+    assert.ok(args.includes('--vpc-id=vpc-1') && args.includes('--cluster-name=c1'));
     assert.deepEqual(args.filter((a) => a.startsWith('--nodes=')), ['--nodes=1:10:asg-a', '--nodes=0:5:asg-b']);
     assert.ok(args.includes('--expander=priority'));
     assert.equal(args.at(-1), '--kube-api-qps=50');
@@ -299,9 +300,9 @@ test('layouts: single runs `run all` or `run <name>`; perController one Deployme
   const byName = new Map(deps.map((d) => [d.metadata.name, d.spec.template.spec.containers[0].args as string[]]));
   assert.deepEqual(byName.get('kubeloop-acr-credential-helper')!.slice(0, 2), ['run', 'acr-credential-helper']);
   assert.ok(!byName.get('kubeloop-acr-credential-helper')!.some((a) => a.startsWith('--cluster-cidr') || a.startsWith('--expander')));
-  assert.ok(byName.get('kubeloop-route')!.includes('--no-configure-cloud-routes'));
+  assert.ok(byName.get('kubeloop-route')!.includes('--configure-cloud-routes=false'));
   assert.ok(!byName.get('kubeloop-route')!.some((a) => a.startsWith('--expander')));
-  assert.ok(byName.get('kubeloop-cluster-autoscaler')!.includes('--no-scale-down-enabled'));
+  assert.ok(byName.get('kubeloop-cluster-autoscaler')!.includes('--scale-down-enabled=false'));
   // one Lease and one PDB per Deployment; selectors never overlap
   const leases = deps.map((d) => d.spec.template.spec.containers[0].args.find((a: string) => a.startsWith('--leader-election-id=')));
   assert.equal(new Set(leases).size, 3);

@@ -159,7 +159,7 @@ layout perController -> one unit per enabled controller.
 
 {{/*
 Flags of one controller, as `kubeloop run` list items. Booleans are passed only when they
-differ from the default, in commander's `--no-<flag>` form.
+differ from the default: `--flag` when it defaults to off, `--flag=false` when it defaults to on.
 Call with (dict "root" $ "name" "<controller>").
 */}}
 {{- define "kubeloop.controllerArgs" -}}
@@ -171,7 +171,13 @@ Call with (dict "root" $ "name" "<controller>").
 - --route-table-ids={{ join "," . }}
 {{- end }}
 {{- if not .configureCloudRoutes }}
-- --no-configure-cloud-routes
+- --configure-cloud-routes=false
+{{- end }}
+{{- with .clusterName }}
+- --cluster-name={{ . }}
+{{- end }}
+{{- with .vpcId }}
+- --vpc-id={{ . }}
 {{- end }}
 - --route-reconciliation-period={{ .reconciliationPeriod }}
 - --route-reconcile-batch-size={{ .batchSize }}
@@ -193,7 +199,7 @@ Call with (dict "root" $ "name" "<controller>").
 - --max-nodes-total={{ .maxNodesTotal }}
 - --max-node-provision-time={{ .maxNodeProvisionTime }}
 {{- if not .scaleDown.enabled }}
-- --no-scale-down-enabled
+- --scale-down-enabled=false
 {{- end }}
 - --scale-down-utilization-threshold={{ .scaleDown.utilizationThreshold }}
 - --scale-down-unneeded-time={{ .scaleDown.unneededTime }}
