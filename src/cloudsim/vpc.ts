@@ -121,10 +121,11 @@ export const vpcService: RpcService = {
       if (name.startsWith('http://') || name.startsWith('https://') || name.length > 128) {
         throw new SimError('InvalidRouteEntryName.Malformed', 'The name must be 1 to 128 characters long and cannot start with http:// or https://.', 400);
       }
+      // a write in flight (even one deleting this very destination) is a conflict to retry
+      assertNoWriteInFlight(t);
       if (t.entries.some((e) => e.destinationCidrBlock === dest)) {
         throw new SimError('InvalidCIDRBlock.Duplicate', 'Specified CIDR block is already exists.', 400);
       }
-      assertNoWriteInFlight(t);
       const entry: RouteEntry = {
         routeEntryId: newId('rte'), routeTableId: t.routeTableId, destinationCidrBlock: dest, nextHopType, nextHopId,
         routeEntryName: name, description: p.Description ?? '', type: 'Custom', status: 'Pending',
