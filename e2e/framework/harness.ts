@@ -1,5 +1,14 @@
-/** Helpers for the framework suites: the built-in API server, clients, polling. */
-import { KubeClient, loadKubeConfig } from '../../src/index.js';
+/**
+ * Helpers for the framework suites: the built-in API server (or, with E2E_TARGET=kind, the
+ * cluster of $KUBECONFIG), clients, a fault proxy, polling.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { KubeClient, loadKubeConfig, isAlreadyExists, type KubeObject } from '../../src/index.js';
+import { startFaultProxy, type FaultProxy } from '../informer/proxy.js';
+
+export { startFaultProxy, type FaultProxy };
 
 export interface ServerHandle {
   url: string;
@@ -10,8 +19,14 @@ export interface ServerHandle {
 
 type StartFn = (o: { port: number }) => Promise<ServerHandle>;
 
-/** Starts the built-in API server on a free loopback port. */
+/** Starts the built-in API server on a free loopback port (E2E_TARGET=kind: uses $KUBECONFIG). */
 export async function startServer(): Promise<ServerHandle> {
+  if (process.env.E2E_TARGET === 'kind') {
+    const kubeconfigPath = process.env.KUBECONFIG || join(homedir(), '.kube', 'config');
+    const kubeconfig = readFileSync(kubeconfigPath, 'utf8');
+    const url = loadKubeConfig({ kubeconfig }).kubeConfig.getCurrentCluster()!.server;
+    return { url, kubeconfigPath, kubeconfig, stop: async () => {} };
+  }
   // imported by path at run time so this suite compiles while the server is being built
   const spec = '../../src/apiserver/index.js';
   const mod = (await import(spec as string)) as { startApiServer: StartFn };
@@ -44,4 +59,20 @@ export function sample(text: string, name: string, labels: Record<string, string
     if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[4]);
   }
   return undefined;
+}
+
+/** The server's kubeconfig with its address replaced by a fault proxy's (TLS passes through). */
+export async function proxied(server: ServerHandle): Promise<{ proxy: FaultProxy; kubeconfig: string }> {
+  const u = new URL(server.url);
+  const proxy = await startFaultProxy({ host: u.hostname, port: Number(u.port || 443) });
+  return { proxy, kubeconfig: server.kubeconfig.split(u.host).join(`127.0.0.1:${proxy.port}`) };
+}
+
+/** Creates an object, ignoring AlreadyExists (suites may run against a reused cluster). */
+export async function ensure(client: KubeClient, obj: KubeObject): Promise<void> {
+  try {
+    await client.create(obj);
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
 }

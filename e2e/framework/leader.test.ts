@@ -8,7 +8,7 @@ import {
   Controller, Manager, ContainerModule, ConfigMap, Lease, TOKENS, createRegistry, inject,
   type ConfigMapObject, type KubeClient, type LeaseObject, type ReconcileContext, type Reconciler,
 } from '../../src/index.js';
-import { startServer, clientFor, eventually, sample, type ServerHandle } from './harness.js';
+import { startServer, clientFor, eventually, sample, proxied, ensure, type ServerHandle } from './harness.js';
 
 let server: ServerHandle;
 let client: KubeClient;
@@ -16,7 +16,7 @@ let client: KubeClient;
 before(async () => {
   server = await startServer();
   client = clientFor(server);
-  await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'le' } });
+  await ensure(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'le' } });
 });
 after(async () => {
   client?.close();
@@ -100,11 +100,11 @@ test('exactly one of two managers reconciles; crash -> takeover after expiry; gr
   }
 });
 
-test('a leader that cannot renew (API server gone) stops its controllers and the manager; wait() rejects', async () => {
-  const own = await startServer();
+test('a leader that cannot renew (API server unreachable) stops its controllers and the manager; wait() rejects', async () => {
+  const { proxy, kubeconfig } = await proxied(server);
   const m = new Manager({
-    kubeconfig: own.kubeconfig,
-    leaderElection: { leaseName: 'lost-lock', leaseNamespace: 'default', identity: 'mgr-lost', ...timing },
+    kubeconfig,
+    leaderElection: { leaseName: 'lost-lock', leaseNamespace: 'le', identity: 'mgr-lost', ...timing },
     metricsBindAddress: false,
     registry: createRegistry(),
     handleSignals: false,
@@ -113,12 +113,14 @@ test('a leader that cannot renew (API server gone) stops its controllers and the
   try {
     await m.start();
     await eventually('leading', () => m.isLeader);
-    await own.stop();
+    proxy.stall(); // the network path dies: requests hang, nothing errors quickly
     await assert.rejects(m.wait(), { name: 'LeaderElectionLostError' });
     assert.equal(m.isLeader, false);
     assert.equal(m.healthy(), false);
   } finally {
+    proxy.cutAll();
     await m.stop();
+    await proxy.close();
   }
 });
 

@@ -7,7 +7,7 @@ import {
   Controller, Index, Manager, ContainerModule, ConfigMap, Secret, Namespace, Node, TOKENS, createRegistry, defineKind, EventRecorder, inject, injectable, watch,
   isNotFound, type ConfigMapObject, type KubeClient, type Logger, type ReconcileContext, type Reconciler,
 } from '../../src/index.js';
-import { startServer, clientFor, eventually, sample, type ServerHandle } from './harness.js';
+import { startServer, clientFor, eventually, sample, ensure, type ServerHandle } from './harness.js';
 
 let server: ServerHandle;
 let client: KubeClient;
@@ -15,7 +15,7 @@ let client: KubeClient;
 before(async () => {
   server = await startServer();
   client = clientFor(server);
-  for (const name of ['fw', 'fin']) await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  for (const name of ['fw', 'fin']) await ensure(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 });
 after(async () => {
   client?.close();

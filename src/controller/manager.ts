@@ -426,7 +426,15 @@ export class Manager {
     await Promise.all(this.registrations.map((r) => (r.runner ? r.runner.stop(timeout) : true)));
     for (const rel of this.releases.splice(0)) rel();
     this.informers.shutdown();
-    await this.events.shutdown(!graceful);
+    // write queued Events, but never hang a shut-down on an unreachable API server
+    let flushTimer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.events.shutdown(!graceful),
+      new Promise<void>((r) => {
+        flushTimer = setTimeout(r, graceful ? 5_000 : 0);
+      }),
+    ]);
+    clearTimeout(flushTimer);
     if (graceful && this.elector) await this.elector.stop();
     for (const p of this.probes.splice(0)) await p.close();
     this.state = 'stopped';
