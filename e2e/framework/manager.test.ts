@@ -345,3 +345,25 @@ test('@Index: a cache index on another kind, read through ctx.cache(kind).byInde
     await mgr.stop();
   }
 });
+
+@Controller({ for: Secret, owns: [ConfigMap], name: 'fw-share-a', namespace: 'fw' })
+class ShareA implements Reconciler {
+  reconcile() {}
+}
+@Controller({ for: ConfigMap, watches: [watch(Secret, () => [])], name: 'fw-share-b', namespace: 'fw' })
+class ShareB implements Reconciler {
+  reconcile() {}
+}
+
+test('one shared informer per kind and scope, however many controllers use the kind', async () => {
+  const mgr = new Manager({ kubeconfig: server.kubeconfig, namespace: 'fw', metricsBindAddress: false, registry: createRegistry(), handleSignals: false });
+  mgr.register(ShareA).register(ShareB);
+  try {
+    await mgr.start();
+    const kinds = mgr.informers.list().map((i) => `${(i.kind as { kind: string }).kind}@${i.scope.namespace ?? ''}`).sort();
+    assert.deepEqual(kinds, ['ConfigMap@fw', 'Secret@fw']);
+    assert.ok(mgr.informers.list().every((i) => i.running && i.hasSynced));
+  } finally {
+    await mgr.stop();
+  }
+});
