@@ -120,10 +120,17 @@ export function isNodeReady(node: NodeObject): boolean {
   return node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
 }
 
-/** Allocatable of a node in scheduling units. */
+const allocatableCache = new WeakMap<object, ResourceList>();
+
+/** Allocatable of a node in scheduling units (memoised per object: cached objects are replaced, never mutated). */
 export function allocatableOf(node: NodeObject): ResourceList {
-  const st = (node.status ?? {}) as { allocatable?: Record<string, string>; capacity?: Record<string, string> };
-  return toResourceList(st.allocatable ?? st.capacity);
+  let r = allocatableCache.get(node);
+  if (!r) {
+    const st = (node.status ?? {}) as { allocatable?: Record<string, string>; capacity?: Record<string, string> };
+    r = toResourceList(st.allocatable ?? st.capacity);
+    allocatableCache.set(node, r);
+  }
+  return r;
 }
 
 /** Resource fit: every reason that applies (a node may be short of several resources). */

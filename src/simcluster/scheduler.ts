@@ -14,12 +14,16 @@ import {
   Controller, Index, Node, Pod, inject, patchStatus, setCondition,
   type NodeObject, type PodObject, type Predicate, type ReconcileContext, type Reconciler, type Request,
 } from '../controller/index.js';
+import type { Subscription } from 'rxjs';
+import { toGVK } from '../client/index.js';
+import { SharedInformerFactory } from '../informer/index.js';
 import { SIM, type SimContext } from './config.js';
 import {
   allocatableOf, filterNode, hasRequiredAntiAffinity, hasRequiredPodAffinity, interPodReasons, isNodeReady, podMatchesTerm, scoreNode, specOf,
   taintsOf, unschedulableMessage, type NodeInfo, type PodAffinityTerm,
 } from './predicates.js';
 import { addTo, isTerminated, podRequests, type ResourceList } from './quantity.js';
+import { NodeUsage } from './usage.js';
 
 async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
   try { return await p; } catch (err) { if (isNotFound(err)) return undefined; throw err; }
@@ -77,7 +81,21 @@ export class SchedulerController implements Reconciler<PodObject> {
   private readonly lastMessage = new Map<string, string>();
   private rotate = 0;
 
-  constructor(@inject(SIM) private readonly sim: SimContext) {}
+  private readonly usage = new NodeUsage();
+  private usageSub: Subscription | undefined;
+
+  constructor(
+    @inject(SIM) private readonly sim: SimContext,
+    @inject(SharedInformerFactory) private readonly informers: SharedInformerFactory,
+  ) {}
+
+  /** Subscribes the usage cache to the (already running) shared Pod informer once. */
+  private ensureUsage(ctx: ReconcileContext<PodObject>): void {
+    if (this.usageSub) return;
+    const informer = this.informers.informerFor<PodObject>(toGVK(Pod));
+    this.usageSub = informer.events$().subscribe((ev) => this.usage.apply(ev));
+    ctx.signal.addEventListener('abort', () => this.usageSub?.unsubscribe(), { once: true });
+  }
 
   async reconcile(pod: PodObject, ctx: ReconcileContext<PodObject>) {
     await this.scheduleOne(pod, ctx, true);
@@ -151,16 +169,17 @@ export class SchedulerController implements Reconciler<PodObject> {
 
   /** Builds node infos (cache + assumed pods), filters, scores; pure apart from reading caches. */
   private decide(pod: PodObject, ctx: ReconcileContext<PodObject>): { node: string } | { message: string } {
+    this.ensureUsage(ctx);
     const podCache = ctx.cache<PodObject>(Pod);
     const nodes = ctx.cache<NodeObject>(Node).list();
     // drop assumptions the cache has caught up with
     const extra = new Map<string, Assumed[]>();
     for (const [k, a] of this.assumed) {
       const cached = podCache.get(k);
+      // deleted, replaced, or bound in the cache (then the usage cache counts it)
       if (!cached || cached.metadata.uid !== a.pod.metadata.uid || cached.spec?.nodeName) {
-        // gone, replaced, or the cache shows the binding (then the index counts it)
         if (!this.inFlight.has(k)) this.assumed.delete(k);
-        if (!cached || cached.spec?.nodeName) continue;
+        continue;
       }
       const list = extra.get(a.node) ?? [];
       list.push(a);
@@ -172,15 +191,19 @@ export class SchedulerController implements Reconciler<PodObject> {
       const name = node.metadata.name!;
       let info = infoCache.get(name);
       if (info) return info;
-      const requested: ResourceList = {};
-      const pods: PodObject[] = [];
-      for (const p of podCache.byIndex(POD_NODE_INDEX, name)) {
-        if (isTerminated(p)) continue;
-        addTo(requested, podRequests(p));
-        pods.push(p);
+      const used = this.usage.get(name);
+      const assumed = extra.get(name) ?? [];
+      let requested = used?.requested ?? {};
+      if (assumed.length) {
+        requested = { ...requested };
+        for (const a of assumed) addTo(requested, a.requests);
       }
-      for (const a of extra.get(name) ?? []) { addTo(requested, a.requests); pods.push(a.pod); }
-      info = { node, allocatable: allocatableOf(node), requested, podCount: pods.length, pods };
+      let pods: PodObject[] | undefined;
+      info = {
+        node, allocatable: allocatableOf(node), requested, podCount: (used?.pods.size ?? 0) + assumed.length,
+        // only inter-pod affinity needs the pods themselves
+        get pods() { return (pods ??= [...(used?.pods.values() ?? []), ...assumed.map((a) => a.pod)]); },
+      };
       infoCache.set(name, info);
       return info;
     };
