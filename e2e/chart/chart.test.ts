@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { builtinValidator, chartDefaults, chartDir, render, root, validateValues, coalesce, type Rendered, type RenderedObject, type Values } from './harness.js';
+import { builtinValidator, chartDefaults, chartDir, render, renderNotes, root, validateValues, coalesce, type Rendered, type RenderedObject, type Values } from './harness.js';
 
 const rrsa: Values = {
   cloud: {
@@ -334,4 +334,15 @@ test('the chart\'s crds/ are identical to the generated crds/ (make chart-crds)'
   const chart = list(join(chartDir, 'crds'));
   assert.deepEqual(chart, top, 'run `make chart-crds`');
   for (const f of top) assert.equal(readFileSync(join(chartDir, 'crds', f), 'utf8'), readFileSync(join(root, 'crds', f), 'utf8'), `${f}: run \`make chart-crds\``);
+});
+
+test('NOTES.txt tells what was installed and how to look at it', () => {
+  const notes = renderNotes({ values: { replicaCount: 2 } });
+  assert.match(notes, /^kubeloop 0\.1\.0 is installed in namespace kubeloop-system\./);
+  assert.match(notes, /kubeloop: kubeloop run all \(leader election on Lease kubeloop-system\/kubeloop-manager\)/);
+  assert.match(notes, /credentials: secret \(Secret alibaba-cloud-credentials\)/);
+  const sim = renderNotes({ values: { cloudsim: { enabled: true }, layout: 'perController', controllers: { logConfig: { enabled: false } } } });
+  assert.match(sim, /kubeloop-route: kubeloop run route\n/);
+  assert.match(sim, /the emulator at http:\/\/kubeloop-cloudsim\.kubeloop-system\.svc:8090/);
+  assert.match(sim, /port-forward svc\/kubeloop-cloudsim 8090/);
 });

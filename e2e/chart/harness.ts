@@ -123,28 +123,37 @@ export function validateValues(values: Values, chart = chartDir): string[] {
   return (fn.errors ?? []).map((e) => `${e.instancePath || '(root)'}: ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
 }
 
-/** `helm template`: coalesce, validate against the schema, render, parse. Throws on any failure. */
-export function render(opts: RenderOptions = {}): Rendered {
+function run(opts: RenderOptions, extra: string[]): { text: string; values: Values } {
   const chart = opts.chart ?? chartDir;
   const values = coalesce(chartDefaults(chart), opts.values ?? {});
   const problems = validateValues(values, chart);
   if (problems.length) throw new Error(`values don't meet the specifications of the schema(s):\n${problems.join('\n')}`);
   const dir = mkdtempSync(join(tmpdir(), 'kubeloop-chart-'));
-  let text: string;
   try {
     const file = join(dir, 'values.json');
     writeFileSync(file, JSON.stringify(values));
-    text = execFileSync(renderer(), [
+    const text = execFileSync(renderer(), [
       '-chart', chart, '-values', file,
       '-name', opts.name ?? 'kubeloop', '-namespace', opts.namespace ?? 'kubeloop-system',
-      '-api-versions', (opts.apiVersions ?? []).join(','),
+      '-api-versions', (opts.apiVersions ?? []).join(','), ...extra,
     ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return { text, values };
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr;
     throw new Error(stderr ? stderr.trim() : String(err));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The rendered templates/NOTES.txt, as `helm install` prints it. */
+export function renderNotes(opts: RenderOptions = {}): string {
+  return run(opts, ['-notes']).text;
+}
+
+/** `helm template`: coalesce, validate against the schema, render, parse. Throws on any failure. */
+export function render(opts: RenderOptions = {}): Rendered {
+  const { text, values } = run(opts, []);
   const objects: Rendered['objects'] = [];
   let source = '';
   for (const doc of parseAllDocuments(text)) {

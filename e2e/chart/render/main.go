@@ -8,7 +8,8 @@
 //	render -chart charts/kubeloop -values values.json [-name r] [-namespace ns] [-api-versions a,b]
 //
 // Output: every non-empty rendered template, in file-name order, as `---\n# Source: <chart>/<path>\n...`
-// (the format of `helm template`). Partials (`_*.tpl`, `_*.yaml`) and NOTES.txt are not printed.
+// (the format of `helm template`). Partials (`_*.tpl`, `_*.yaml`) and NOTES.txt are not printed;
+// with -notes only the rendered NOTES.txt is.
 package main
 
 import (
@@ -108,12 +109,13 @@ func main() {
 	namespace := flag.String("namespace", "default", "release namespace")
 	apiVersions := flag.String("api-versions", "", "extra API versions for .Capabilities.APIVersions (comma list)")
 	kubeVersion := flag.String("kube-version", "v1.32.0", "Kubernetes version for .Capabilities.KubeVersion")
+	notes := flag.Bool("notes", false, "print the rendered templates/NOTES.txt instead of the manifests")
 	flag.Parse()
 	if *chartDir == "" || *valuesFile == "" {
 		fmt.Fprintln(os.Stderr, "usage: render -chart DIR -values FILE.json [-name N] [-namespace NS] [-api-versions a,b]")
 		os.Exit(2)
 	}
-	out, err := render(*chartDir, *valuesFile, *name, *namespace, *apiVersions, *kubeVersion)
+	out, err := render(*chartDir, *valuesFile, *name, *namespace, *apiVersions, *kubeVersion, *notes)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "Error:", err)
 		os.Exit(1)
@@ -121,7 +123,7 @@ func main() {
 	os.Stdout.WriteString(out)
 }
 
-func render(chartDir, valuesFile, name, namespace, apiVersionList, kubeVersion string) (string, error) {
+func render(chartDir, valuesFile, name, namespace, apiVersionList, kubeVersion string, notesOnly bool) (string, error) {
 	chartMeta := map[string]interface{}{}
 	raw, err := os.ReadFile(filepath.Join(chartDir, "Chart.yaml"))
 	if err != nil {
@@ -267,7 +269,8 @@ func render(chartDir, valuesFile, name, namespace, apiVersionList, kubeVersion s
 	var out strings.Builder
 	for _, rel := range templates {
 		base := path.Base(rel)
-		if strings.HasPrefix(base, "_") || base == "NOTES.txt" {
+		// NOTES.txt is printed alone with -notes (what `helm install` shows), never as a manifest
+		if strings.HasPrefix(base, "_") || (base == "NOTES.txt") != notesOnly {
 			continue
 		}
 		full := chartName + "/" + rel
@@ -281,6 +284,10 @@ func render(chartDir, valuesFile, name, namespace, apiVersionList, kubeVersion s
 			return "", err
 		}
 		text := strings.ReplaceAll(buf.String(), "<no value>", "")
+		if notesOnly {
+			out.WriteString(text)
+			continue
+		}
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
