@@ -78,6 +78,20 @@ export interface ReconcileContext<T extends KubeObject = KubeObject> {
   readonly signal: AbortSignal;
   /** How many times this key failed in a row before this attempt. */
   readonly retries: number;
+  /**
+   * Queues another request of this controller (now, or after `afterMs`). Keys need not name
+   * an existing object: a key missing from the cache goes to reconcileDeleted, which is how a
+   * controller can reconcile something other than objects (a route table, a cloud account).
+   */
+  enqueue(request: Request, afterMs?: number): void;
+}
+
+/** What `Reconciler.onStart` receives. */
+export interface StartContext {
+  readonly controller: string;
+  enqueue(request: Request, afterMs?: number): void;
+  /** Aborted when the controller stops. */
+  readonly signal: AbortSignal;
 }
 
 export interface Reconciler<T extends KubeObject = KubeObject> {
@@ -86,4 +100,6 @@ export interface Reconciler<T extends KubeObject = KubeObject> {
   reconcileDeleted?(request: Request, ctx: ReconcileContext<T>): Promise<Result | void> | Result | void;
   /** Called when the object is being deleted and carries the controller's finalizer. */
   finalize?(obj: T, ctx: ReconcileContext<T>): Promise<void> | void;
+  /** Called once when the controller's workers start (after caches synced and, if needed, leadership). */
+  onStart?(ctx: StartContext): void;
 }

@@ -9,7 +9,7 @@ export * from './errors.js';
 export * from './conditions.js';
 export * from './ownership.js';
 export * from './patch.js';
-export type { Result, Logger, Recorder, CacheReader, ReconcileContext, Reconciler } from './context.js';
+export type { Result, Logger, Recorder, CacheReader, ReconcileContext, Reconciler, StartContext } from './context.js';
 export { EventRecorder } from './context.js';
 export {
   Controller,

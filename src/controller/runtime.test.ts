@@ -262,3 +262,25 @@ test('runner: stop does not start queued keys, only finishes the ones in flight'
   assert.equal(await r.stop(5000), true);
   assert.deepEqual(started, ['a']);
 });
+
+test('runner: onStart and ctx.enqueue reconcile keys that are not objects (reconcileDeleted)', async () => {
+  @Controller({ for: ConfigMap, name: 'synthetic' })
+  class C {}
+  const cache = new FakeCache();
+  const seen: string[] = [];
+  const { r } = runner(C, {
+    onStart(s) {
+      s.enqueue({ name: 'table-1' });
+    },
+    reconcile() {},
+    reconcileDeleted(req, ctx) {
+      seen.push(req.name);
+      if (req.name === 'table-1') ctx.enqueue({ name: 'table-2' }, 5);
+    },
+  }, cache);
+  r.start();
+  await until(() => seen.length === 2, 'synthetic keys');
+  assert.deepEqual(seen, ['table-1', 'table-2']);
+  assert.throws(() => r.enqueue({ name: '' }), /needs a name/);
+  await r.stop(1000);
+});

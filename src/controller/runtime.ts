@@ -150,9 +150,11 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     };
   }
 
-  /** Enqueues a key by hand (external triggers, tests). */
-  enqueue(req: Request): void {
-    this.queue.add(requestKey(req));
+  /** Enqueues a request by hand (now, or after `afterMs`). */
+  enqueue(req: Request, afterMs?: number): void {
+    if (!req || typeof req.name !== 'string' || req.name === '') throw new TypeError('enqueue: a request needs a name');
+    if (afterMs !== undefined && afterMs > 0) this.queue.addAfter(requestKey(req), afterMs);
+    else this.queue.add(requestKey(req));
   }
 
   /** Starts the workers (call after the caches synced). */
@@ -162,6 +164,13 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     // every series exists from the start (zeros), as controller-runtime initializes them
     initControllerMetrics(this.meta.name, this.meta.maxConcurrentReconciles, this.registry);
     for (let i = 0; i < this.meta.maxConcurrentReconciles; i++) this.workers.push(this.worker());
+    if (this.reconciler.onStart) {
+      try {
+        this.reconciler.onStart({ controller: this.meta.name, enqueue: (r, ms) => this.enqueue(r, ms), signal: this.abort.signal });
+      } catch (err) {
+        this.log.error({ err: errorMessage(err) }, 'onStart threw');
+      }
+    }
     if (this.meta.resyncPeriodMs && this.meta.resyncPeriodMs > 0) {
       this.resyncTimer = setInterval(() => {
         for (const o of this.deps.cache.list()) this.queue.add(objectKey(o));
@@ -240,6 +249,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
       recorder: this.deps.recorder,
       signal: this.abort.signal,
       retries: this.queue.numRequeues(key),
+      enqueue: (r, ms) => this.enqueue(r, ms),
     };
     this.metrics.activeWorkers.inc(labels);
     const end = this.metrics.reconcileTime.startTimer(labels);
