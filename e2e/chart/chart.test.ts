@@ -258,7 +258,18 @@ test('cloudsim.enabled: emulator Deployment + Service, a generated AccessKey Sec
   assert.ok(Object.entries(metrics.spec.selector).some(([k, val]) => simLabels[k] !== val));
   assert.notDeepEqual(sim.spec.selector.matchLabels, manager(r).spec.selector.matchLabels);
   const e = env(container(r));
-  assert.equal(e.get('KUBELOOP_CLOUD_EMULATOR').value, 'http://kubeloop-cloudsim.kubeloop-system.svc:8090');
+  // the manager reaches the emulator through a loopback proxy sidecar (SLS host names resolve to 127.0.0.1)
+  assert.equal(e.get('KUBELOOP_CLOUD_EMULATOR').value, 'http://127.0.0.1:8090');
+  const proxy = manager(r).spec.template.spec.containers[1];
+  assert.equal(proxy.name, 'cloudsim-proxy');
+  assert.deepEqual(proxy.command.slice(0, 2), ['node', '-e']);
+  assert.equal(env(proxy).get('UPSTREAM_HOST').value, 'kubeloop-cloudsim.kubeloop-system.svc');
+  assert.equal(env(proxy).get('PROXY_PORT').value, '8090');
+  assert.equal(proxy.securityContext.readOnlyRootFilesystem, true);
+  const direct = render({ values: { cloudsim: { enabled: true, localProxy: false } } });
+  assert.equal(env(container(direct)).get('KUBELOOP_CLOUD_EMULATOR').value, 'http://kubeloop-cloudsim.kubeloop-system.svc:8090');
+  assert.equal(manager(direct).spec.template.spec.containers.length, 1);
+  assert.equal(manager(variant('default')).spec.template.spec.containers.length, 1);
   assert.deepEqual(e.get('ALIBABA_CLOUD_ACCESS_KEY_ID').valueFrom.secretKeyRef, { name: 'kubeloop-cloudsim-credentials', key: 'access-key-id' });
   assert.equal(svc.spec.ports[0].port, 8090);
 });
@@ -345,4 +356,39 @@ test('NOTES.txt tells what was installed and how to look at it', () => {
   assert.match(sim, /kubeloop-route: kubeloop run route\n/);
   assert.match(sim, /the emulator at http:\/\/kubeloop-cloudsim\.kubeloop-system\.svc:8090/);
   assert.match(sim, /port-forward svc\/kubeloop-cloudsim 8090/);
+});
+
+test('the cloudsim proxy sidecar forwards loopback connections to the emulator', async () => {
+  // run the sidecar's program as rendered, against a local echo server standing in for the emulator
+  const { createServer } = await import('node:net');
+  const { spawn } = await import('node:child_process');
+  const upstream = createServer((c) => c.on('data', (d) => c.end(`echo:${d}`)));
+  await new Promise<void>((res) => upstream.listen(0, '127.0.0.1', () => res()));
+  const port = (upstream.address() as { port: number }).port;
+  const proxy = manager(variant('cloudsim')).spec.template.spec.containers[1];
+  // the proxy listens on the port it forwards to: run it in a network namespace of its own is not
+  // possible here, so point it at the echo server's port on another loopback address
+  const child = spawn(process.execPath, ['-e', proxy.command[2].replace("'127.0.0.1', ()", "'127.0.0.2', ()")], {
+    env: { ...process.env, PROXY_PORT: String(port), UPSTREAM_HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise<void>((res, rej) => {
+      child.stdout!.once('data', (d: Buffer) => (/cloudsim proxy 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+/.test(d.toString()) ? res() : rej(new Error(d.toString()))));
+      child.once('exit', (code) => rej(new Error(`proxy exited ${code}`)));
+    });
+    const { connect } = await import('node:net');
+    const reply = await new Promise<string>((res, rej) => {
+      const c = connect(port, '127.0.0.2', () => c.write('ping'));
+      let buf = '';
+      c.on('data', (d) => (buf += d));
+      c.on('end', () => res(buf));
+      c.on('error', rej);
+    });
+    assert.equal(reply, 'echo:ping');
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((res) => child.once('exit', res));
+    await new Promise((res) => upstream.close(res));
+  }
 });

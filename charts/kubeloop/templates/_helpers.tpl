@@ -82,7 +82,11 @@ cloudsim on -> the generated Secret; mode secret -> the user's Secret; mode rrsa
   value: {{ .Values.cloud.regionId | quote }}
 {{- if .Values.cloudsim.enabled }}
 - name: KUBELOOP_CLOUD_EMULATOR
+  {{- if .Values.cloudsim.localProxy }}
+  value: {{ printf "http://127.0.0.1:%d" (int .Values.cloudsim.port) | quote }}
+  {{- else }}
   value: {{ include "kubeloop.cloudsim.url" . | quote }}
+  {{- end }}
 - name: ALIBABA_CLOUD_ACCESS_KEY_ID
   valueFrom:
     secretKeyRef:
@@ -207,4 +211,43 @@ Call with (dict "root" $ "name" "<controller>").
 - --scale-down-delay-after-failure={{ .scaleDown.delayAfterFailure }}
 {{- end }}
 {{- end }}
+{{- end -}}
+
+{{/*
+Sidecar of the manager pods with cloudsim.localProxy: forwards 127.0.0.1:<port> to the emulator
+Service. The SLS SDK puts the project into the host name (<project>.sls.kubeloop.local), which
+src/cloud resolves to loopback in emulator mode; through this proxy those calls, like all others,
+reach the one emulator of the release.
+*/}}
+{{- define "kubeloop.cloudsim.proxyContainer" -}}
+- name: cloudsim-proxy
+  image: {{ include "kubeloop.image" . }}
+  imagePullPolicy: {{ .Values.image.pullPolicy }}
+  command:
+    - node
+    - -e
+    - |
+      const net = require('node:net');
+      const port = Number(process.env.PROXY_PORT), host = process.env.UPSTREAM_HOST;
+      net.createServer((client) => {
+        const upstream = net.connect(port, host);
+        client.on('error', () => upstream.destroy());
+        upstream.on('error', () => client.destroy());
+        client.pipe(upstream).pipe(client);
+      }).listen(port, '127.0.0.1', () => console.log(`cloudsim proxy 127.0.0.1:${port} -> ${host}:${port}`));
+      process.on('SIGTERM', () => process.exit(0));
+  env:
+    - name: PROXY_PORT
+      value: {{ .Values.cloudsim.port | quote }}
+    - name: UPSTREAM_HOST
+      value: {{ printf "%s.%s.svc" (include "kubeloop.cloudsim.fullname" .) .Release.Namespace | quote }}
+  readinessProbe:
+    tcpSocket:
+      port: {{ .Values.cloudsim.port }}
+    periodSeconds: 10
+  securityContext:
+    {{- toYaml .Values.securityContext | nindent 4 }}
+  resources:
+    requests: {cpu: 5m, memory: 32Mi}
+    limits: {memory: 64Mi}
 {{- end -}}
