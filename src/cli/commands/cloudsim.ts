@@ -41,6 +41,9 @@ export function register(program: Command): void {
           registryTokenLifetimeMs: intOption('--registry-token-lifetime-ms', o.registryTokenLifetimeMs, 1),
         },
       });
+      if (!['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
+        process.stderr.write(`kubeloop cloudsim: warning: listening on ${o.host}; the /_sim API has no authentication\n`);
+      }
       process.stdout.write([
         `kubeloop cloudsim listening on ${sim.url} (region ${sim.regionId}${o.state ? `, state ${o.state}` : ''})`,
         `# point the controllers at it:`,
