@@ -44,11 +44,11 @@ HELM_ARGS ?=
 # $(call require,tool,where to get it): fail fast when `tool` is not on the PATH
 require = @command -v $(1) >/dev/null 2>&1 || { echo "$(1) not found: install it from $(2) — make $@ needs it" >&2; exit 127; }
 
-image: ## build the container image $(IMAGE) (needs docker)
+image: ## build the container image (IMAGE=kubeloop:<version>; needs docker)
 	$(call require,docker,https://docs.docker.com/engine/install/)
 	docker build -t $(IMAGE) .
 
-kind-up: ## create the kind cluster $(KIND_CLUSTER): pod subnet 10.244.0.0/16, node CIDR allocation (needs kind)
+kind-up: ## create the kind cluster (KIND_CLUSTER=kubeloop): pod subnet 10.244.0.0/16, node CIDR allocation (needs kind)
 	$(call require,kind,https://kind.sigs.k8s.io/)
 	kind create cluster --name $(KIND_CLUSTER) --config $(KIND_CONFIG) --kubeconfig $(KIND_KUBECONFIG)
 	@echo "kubeconfig: $(KIND_KUBECONFIG)  (export KUBECONFIG=$(KIND_KUBECONFIG))"
@@ -58,12 +58,12 @@ kind-down: ## delete the kind cluster (needs kind)
 	kind delete cluster --name $(KIND_CLUSTER)
 	rm -f $(KIND_KUBECONFIG)
 
-kind-load: ## load $(IMAGE) into the kind cluster's nodes (needs kind and docker)
+kind-load: ## load the image into the kind cluster's nodes (needs kind and docker)
 	$(call require,kind,https://kind.sigs.k8s.io/)
 	$(call require,docker,https://docs.docker.com/engine/install/)
 	kind load docker-image $(IMAGE) --name $(KIND_CLUSTER)
 
-helm-install: ## install or upgrade the chart into $(HELM_NAMESPACE) (needs helm; HELM_ARGS adds --set/-f)
+helm-install: ## install or upgrade the chart into kubeloop-system (needs helm; HELM_ARGS adds --set/-f)
 	$(call require,helm,https://helm.sh/docs/intro/install/)
 	@$(MAKE) --no-print-directory chart-crds
 	helm upgrade --install $(HELM_RELEASE) charts/kubeloop --namespace $(HELM_NAMESPACE) --create-namespace \
