@@ -32,6 +32,7 @@ interface Watcher {
   idle: boolean;
   timer?: NodeJS.Timeout;
   closed: boolean;
+  corked?: boolean;
 }
 
 /** Responses buffered beyond this many bytes mean a stuck client: its watch is closed. */
@@ -147,6 +148,15 @@ export class WatchHub {
   private send(w: Watcher, line: string): void {
     if (w.closed) return;
     w.idle = false;
+    // Bursts of events go out as one TLS record and one syscall: cork until the tick ends.
+    if (!w.corked) {
+      w.corked = true;
+      w.res.cork();
+      process.nextTick(() => {
+        w.corked = false;
+        w.res.uncork();
+      });
+    }
     w.res.write(line);
     if (w.res.writableLength > MAX_BUFFERED) this.stop(w);
   }

@@ -110,6 +110,11 @@ export class Store {
   private readonly historySize: number;
   private readonly wal?: Wal;
   private rv = 0;
+  /**
+   * History floor for types with no table yet: nothing happened to them since start-up (or
+   * the last compaction), so any resourceVersion from then on is resumable.
+   */
+  private baseFloor = 0;
 
   constructor(opts: StoreOptions = {}) {
     this.historySize = opts.historySize ?? 10_000;
@@ -123,6 +128,7 @@ export class Store {
         t.sorted = null;
       }
       for (const t of this.tables.values()) t.floor = this.rv;
+      this.baseFloor = this.rv;
       this.wal.setSnapshotSource(() => ({ rv: this.rv, entries: [...this.entries()] }));
     }
   }
@@ -139,7 +145,7 @@ export class Store {
 
   private table(storageKey: string): Table {
     let t = this.tables.get(storageKey);
-    if (!t) this.tables.set(storageKey, (t = new Table(this.historySize, this.rv)));
+    if (!t) this.tables.set(storageKey, (t = new Table(this.historySize, this.baseFloor)));
     return t;
   }
 
@@ -257,6 +263,7 @@ export class Store {
 
   /** Drops all watch history: watches from any older resourceVersion get 410 (tests, admin). */
   compact(): void {
+    this.baseFloor = this.rv;
     for (const t of this.tables.values()) {
       t.history.clear();
       t.floor = this.rv;

@@ -71,3 +71,20 @@ describe('data dir lock', () => {
     }
   });
 });
+
+describe('watch history floor', () => {
+  it('a type first written after other writes still resumes from an earlier resourceVersion', () => {
+    const s = new Store();
+    s.put('/serviceaccounts', 'a/default', cm('default', ''));
+    const from = s.resourceVersion;
+    s.put('/serviceaccounts', 'b/default', cm('default', ''));
+    // Nothing was ever written to configmaps: every resourceVersion since start is resumable.
+    assert.deepEqual(s.since('/configmaps', from), []);
+    s.put('/configmaps', 'a/x', cm('x', '1'));
+    assert.deepEqual(s.since('/configmaps', from)!.map((c) => c.key), ['a/x']);
+    s.compact();
+    assert.equal(s.since('/configmaps', from), undefined, 'compaction expires older versions');
+    assert.equal(s.since('/secrets', from), undefined, 'for types without history too');
+    assert.deepEqual(s.since('/secrets', s.resourceVersion), []);
+  });
+});
