@@ -178,7 +178,7 @@ export function crdManifest(...versions: CustomResourceRef[]): Record<string, un
       throw new TypeError(`crdManifest: ${r.crd.kind}.${r.crd.group} mixed with ${first.kind}.${first.group}`);
     }
   }
-  const storage = versions.filter((r) => r.crd.storage ?? versions.length === 1);
+  const storage = versions.filter((r) => r.crd.storage ?? true);
   if (versions.length > 1 && storage.length !== 1) {
     throw new TypeError(`crdManifest: ${first.plural}.${first.group} needs exactly one storage version, has ${storage.length}`);
   }

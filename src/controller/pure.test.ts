@@ -234,3 +234,18 @@ test('generate: collectExports finds exported controllers and custom resources o
   assert.deepEqual(found.customResources.map((c) => c.kind).sort(), ['Listed', 'Used']);
   assert.ok(registeredControllers().includes(Hidden));
 });
+
+test('crdManifest: several versions of one kind, exactly one storage version', () => {
+  const schema = { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } as const;
+  const v1alpha1 = defineCustomResource({ group: 'multi.kubeloop.io', version: 'v1alpha1', kind: 'Multi', plural: 'multis', schema, storage: false, deprecated: true });
+  const v1 = defineCustomResource({ group: 'multi.kubeloop.io', version: 'v1', kind: 'Multi', plural: 'multis', schema, shortNames: ['mu'] });
+  const crd = crdManifest(v1alpha1, v1) as any;
+  assert.deepEqual(crd.spec.versions.map((v: any) => [v.name, v.storage, v.served, v.deprecated ?? false]), [
+    ['v1', true, true, false],
+    ['v1alpha1', false, true, true],
+  ]);
+  const both = defineCustomResource({ group: 'multi.kubeloop.io', version: 'v2', kind: 'Multi', plural: 'multis', schema });
+  assert.throws(() => crdManifest(v1, both), /exactly one storage version, has 2/);
+  const other = defineCustomResource({ group: 'multi.kubeloop.io', version: 'v1', kind: 'Other', plural: 'others', schema });
+  assert.throws(() => crdManifest(v1, other), /mixed with/);
+});
