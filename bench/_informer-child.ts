@@ -145,7 +145,9 @@ async function consumer(impl: string, kubeconfigPath: string, expected: number):
     });
     inf.on('update', () => updates++);
     inf.on('connect', () => connects++);
+    let stopping = false;
     inf.on('error', (err: unknown) => {
+      if (stopping) return; // stop() aborts the watch, which client-node reports as an error
       // client-node's informer stops on errors until restarted; count them and restart as its docs advise.
       errors++;
       process.stderr.write(`client-node informer error: ${(err as Error)?.message ?? err}\n`);
@@ -153,7 +155,10 @@ async function consumer(impl: string, kubeconfigPath: string, expected: number):
     });
     await inf.start();
     if (adds >= expected) resolveSynced();
-    stop = () => void inf.stop();
+    stop = () => {
+      stopping = true;
+      void inf.stop();
+    };
   }
   await synced;
   const syncMs = performance.now() - t0;
