@@ -23,22 +23,36 @@ test('committed CRDs and ClusterRole of the example are up to date', () => {
   assert.equal(rbac, readFileSync(join(generated, 'clusterrole.yaml'), 'utf8'));
 });
 
-test('kubeloop generate writes the same files and --check detects stale ones', () => {
+test('kubeloop generate writes the same files and --check detects stale ones', async () => {
   const out = mkdtempSync(join(tmpdir(), 'kubeloop-gen-'));
   try {
-    const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'generate', ...args], { cwd: root, encoding: 'utf8' });
-    let r = run('crds', '--module', 'e2e/framework/example.ts', '--out', join(out, 'crds'));
+    // once through the real binary ...
+    const r = spawnSync(process.execPath, [cli, 'generate', 'crds', '--module', 'e2e/framework/example.ts', '--out', join(out, 'crds')], { cwd: root, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(readFileSync(join(out, 'crds/demo.kubeloop.io_greetings.yaml'), 'utf8'), readFileSync(join(generated, 'crds/demo.kubeloop.io_greetings.yaml'), 'utf8'));
-    r = run('rbac', '--module', 'e2e/framework/example.ts', '--name', 'kubeloop-example', '--out', join(out, 'role.yaml'));
-    assert.equal(r.status, 0, r.stderr);
+    // ... the other cases in-process, on the same command module
+    const { Command } = await import('commander');
+    const { register } = await import('../../src/cli/commands/generate.js');
+    const run = async (...args: string[]) => {
+      const program = new Command().exitOverride();
+      register(program);
+      const cwd = process.cwd();
+      process.chdir(root);
+      const write = process.stdout.write;
+      process.stdout.write = (() => true) as typeof process.stdout.write;
+      try {
+        await program.parseAsync(['generate', ...args], { from: 'user' });
+      } finally {
+        process.stdout.write = write;
+        process.chdir(cwd);
+      }
+    };
+    await run('rbac', '--module', 'e2e/framework/example.ts', '--name', 'kubeloop-example', '--out', join(out, 'role.yaml'));
     assert.equal(readFileSync(join(out, 'role.yaml'), 'utf8'), readFileSync(join(generated, 'clusterrole.yaml'), 'utf8'));
-    r = run('rbac', '--module', 'e2e/framework/example.ts', '--name', 'other-name', '--out', join(out, 'role.yaml'), '--check');
-    assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /out of date/);
-    r = run('crds', '--module', 'e2e/framework/does-not-exist.ts', '--out', out);
-    assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /module not found/);
+    await run('rbac', '--module', 'e2e/framework/example.ts', '--name', 'kubeloop-example', '--out', join(out, 'role.yaml'), '--check');
+    await assert.rejects(run('rbac', '--module', 'e2e/framework/example.ts', '--name', 'other-name', '--out', join(out, 'role.yaml'), '--check'), /out of date/);
+    await assert.rejects(run('crds', '--module', 'e2e/framework/does-not-exist.ts', '--out', out), /module not found/);
+    await assert.rejects(run('rbac', '--module', 'e2e/framework/harness.ts', '--out', join(out, 'x.yaml')), /export no @Controller classes/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
