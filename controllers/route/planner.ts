@@ -101,7 +101,7 @@ export function nodeRoutes(node: NodeLike, clusterCidrs: readonly Ipv4Cidr[]): N
   return { node: name, eligible: true, instanceId, cidrs };
 }
 
-/** Desired routes of all nodes; two nodes claiming one CIDR: the first (by name) wins, unless `actual` already routes it to the other. */
+/** Desired routes of all nodes; of two nodes claiming one CIDR the first by name wins (the other is reported). */
 export interface DesiredSet {
   routes: DesiredRoute[];
   /** CIDRs of skipped-but-present nodes: owned entries for them are kept */
