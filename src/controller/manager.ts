@@ -195,6 +195,11 @@ export class Manager {
     return this.elector ? this.elector.isLeader : this.state === 'running';
   }
 
+  /** The identity holding the Lease as last observed ("" when none or no leader election). */
+  get leaderIdentity(): string {
+    return this.elector?.observedLeader ?? '';
+  }
+
   /** healthz: the manager is running (a standby is healthy). */
   healthy(): boolean {
     return this.state === 'starting' || this.state === 'running';
