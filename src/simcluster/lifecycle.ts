@@ -40,7 +40,8 @@ export class NodeLifecycleController implements Reconciler<NodeObject> {
     const probe = Math.max(time(lease?.spec?.renewTime), time(ready?.lastHeartbeatTime), time(node.metadata.creationTimestamp));
     const now = Date.now();
     let current = node;
-    let readyStatus = ready?.status ?? 'Unknown';
+    // a node that never posted status (just registered) is neither unreachable nor not-ready yet
+    let readyStatus = ready?.status ?? 'NotPosted';
     if (now - probe > grace) {
       if (ready?.status !== 'Unknown' || conditions.some((c) => c.status !== 'Unknown')) {
         current = await patchStatus(ctx.client, node, (o) => {

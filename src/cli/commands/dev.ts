@@ -1,6 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import pino from 'pino';
+import type { Logger } from '../../controller/index.js';
 import { startApiServer, type ApiServer } from '../../apiserver/index.js';
 import { startCloudSim, type CloudSim } from '../../cloudsim/index.js';
 import { startSimCluster, type SimCluster } from '../../simcluster/index.js';
@@ -48,6 +50,7 @@ export function register(program: Command): void {
       const base = stateDir ?? resolve('.kubeloop');
       const kubeconfigPath = resolve(o.kubeconfig ?? join(base, 'kubeconfig'));
       const devJson = join(base, 'dev.json');
+      const logFile = join(base, 'dev.log');
       mkdirSync(base, { recursive: true });
       if (stateDir) mkdirSync(join(stateDir, 'apiserver'), { recursive: true });
 
@@ -73,8 +76,10 @@ export function register(program: Command): void {
         stops.push(() => apiServer.stop());
         const cloud = await startCloudSim({ port: cloudPort, host: o.bind, stateFile: stateDir ? join(stateDir, 'cloud.json') : undefined });
         stops.push(() => cloud.stop());
+        // the simulated components log to a file: routine reconcile retries (conflicts) would drown the terminal
+        const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, pino.destination({ dest: logFile, mkdir: true, sync: false })) as unknown as Logger;
         const sim = await startSimCluster({
-          kubeconfig: apiServer.kubeconfig, nodes, region: cloud.regionId, cloud: { url: cloud.url },
+          kubeconfig: apiServer.kubeconfig, nodes, region: cloud.regionId, cloud: { url: cloud.url }, logger,
         });
         stops.push(() => sim.stop());
         const env: DevEnvironment = { apiServer, cloud, sim, kubeconfigPath, signal: abort.signal };
@@ -97,6 +102,7 @@ export function register(program: Command): void {
           `  simulated nodes  ${nodes} static + the emulator's scaling group instances`,
           `  state            ${stateDir ?? 'in memory (use --state-dir to keep it)'}`,
           `  details          ${devJson}`,
+          `  logs             ${logFile}`,
           '',
           'Try:',
           `  kubectl --kubeconfig ${rel(kubeconfigPath)} get nodes,pods -A`,
