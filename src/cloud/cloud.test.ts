@@ -228,11 +228,18 @@ describe('ESS and ECS', () => {
     const active = new Set<string>();
     const onEvent = (e: { type: string; instanceId: string }) => { if (e.type === 'Active') active.add(e.instanceId); };
     sim.events.on('instance', onEvent);
+    // hold the boots so the Pending phase is observable, then let them finish
+    sim.state.scalingGroups[0].bootDelayMs = 3_600_000;
+    const existing = new Set(sim.state.instances.map((i) => i.instanceId));
     await cloud.scaling.setDesiredCapacity(g.scalingGroupId, 120);
-    const pending = await cloud.scaling.listScalingInstances(g.scalingGroupId, { lifecycleState: 'Pending' });
-    assert.ok(pending.length > 0, 'new instances start Pending');
-    // wait for the boot events (behaviour, not timing: we wait for all of them)
-    while (active.size < 119) await new Promise((r) => setTimeout(r, 20));
+    const pending = new Set((await cloud.scaling.listScalingInstances(g.scalingGroupId, { lifecycleState: 'Pending' })).map((i) => i.instanceId));
+    const added = sim.state.instances.map((i) => i.instanceId).filter((id) => !existing.has(id));
+    assert.equal(added.length, 120 - existing.size);
+    assert.ok(added.every((id) => pending.has(id)), 'new instances start Pending');
+    delete sim.state.scalingGroups[0].bootDelayMs;
+    for (const i of sim.state.instances) if (i.bootsAt) i.bootsAt = Date.now();
+    await fetch(`${sim.url}/_sim/state`); // any request advances the emulator's clock-driven transitions
+    assert.ok(added.every((id) => active.has(id)), 'and turn Active once booted');
     sim.events.off('instance', onEvent);
     const members = await cloud.scaling.listScalingInstances(g.scalingGroupId);
     assert.equal(members.length, 120);
@@ -304,7 +311,7 @@ describe('Container Registry', () => {
   });
 
   test('a token obtained with STS credentials expires with them, and the registry then refuses it', async () => {
-    const sts = sim.issueStsToken(400);
+    const sts = sim.issueStsToken(2000); // long enough to use it once on a busy machine
     const cloud = cloudFor(sim, { credentials: sts });
     const [inst] = await cloud.registry.listInstances();
     const domain = (await cloud.registry.registryDomains(inst.instanceId))[0];

@@ -112,7 +112,7 @@ describe('registry token flow', () => {
   });
 
   test('expired temporary credentials fail with 401', async () => {
-    const short = await startCloudSim({ timings: { registryTokenLifetimeMs: 200 } });
+    const short = await startCloudSim({ timings: { registryTokenLifetimeMs: 1500 } });
     try {
       const c = createAlibabaCloud({ regionId: short.regionId, emulator: short.url, credentials: { accessKeyId: short.accessKeyId, accessKeySecret: short.accessKeySecret } });
       const id = (await c.registry.listInstances())[0].instanceId;
