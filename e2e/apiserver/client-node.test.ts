@@ -162,4 +162,32 @@ describe('client-node informer across a server restart', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('makeInformer relists after an in-memory server restart (newer resourceVersion -> 410)', async () => {
+    let server = await startApiServer({ port: 0 });
+    const port = server.port;
+    const kc = clientFor(server);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    for (let i = 0; i < 5; i++) await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: `old${i}` } } });
+    const informer = k8s.makeInformer(kc, '/api/v1/namespaces/default/configmaps', () => core.listNamespacedConfigMap({ namespace: 'default' }));
+    let stopped = false;
+    informer.on('error', () => {
+      if (!stopped) setTimeout(() => !stopped && informer.start().catch(() => undefined), 200);
+    });
+    try {
+      await informer.start();
+      await eventually(() => informer.list('default').length === 5, 5000, 'initial sync');
+      await server.stop();
+      server = await startApiServer({ port }); // empty again, same certificates are not kept: new kubeconfig
+      const kc2 = clientFor(server);
+      // The informer keeps its own client (old CA): point it at the new CA by reloading the same object.
+      kc.loadFromString(server.kubeconfig);
+      await kc2.makeApiClient(k8s.CoreV1Api).createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'fresh' } } });
+      await eventually(() => informer.list('default').map((c) => c.metadata?.name).join(',') === 'fresh', 15_000, 'relist after restart');
+    } finally {
+      stopped = true;
+      await informer.stop();
+      await server.stop();
+    }
+  });
 });

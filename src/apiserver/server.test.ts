@@ -255,6 +255,11 @@ describe('apiserver semantics', () => {
     assert.equal(end.object.metadata.annotations['k8s.io/initial-events-end'], 'true');
     sl.stop();
 
+    const future = openWatch(s, `${base}?watch=1&resourceVersion=${s.store.resourceVersion + 1000}`);
+    await future.ended;
+    assert.equal(future.events[0].type, 'ERROR');
+    assert.equal(future.events[0].object.code, 410, 'a version from another incarnation expires');
+
     s.compact();
     const old = openWatch(s, `${base}?watch=1&resourceVersion=1`);
     await old.ended;

@@ -74,7 +74,9 @@ export class WatchHub {
       if (req.sendInitialEvents) this.writeBookmark(w, true);
     } else {
       const from = Number(rv);
-      const history = Number.isFinite(from) ? this.store.since(t.storageKey, from) : undefined;
+      // A version newer than any this server issued comes from another incarnation (an
+      // in-memory server restarted): answer 410 so clients relist instead of trusting a stale cache.
+      const history = Number.isFinite(from) && from <= this.store.resourceVersion ? this.store.since(t.storageKey, from) : undefined;
       if (!history) {
         const err = newExpired(`too old resource version: ${rv} (${this.store.resourceVersion})`).status;
         res.end(`{"type":"ERROR","object":${JSON.stringify(err)}}\n`);
