@@ -4,12 +4,14 @@
  * `kubeloop generate crds|rbac` relies on (its default module).
  */
 import type { ControllerPlugin } from './shared/index.js';
+import { plugin as logConfig } from './log-config/index.js';
 import { plugin as route } from './route/index.js';
 
 export type { ControllerPlugin, PluginEnv, PluginHandle } from './shared/index.js';
 
 // One line per controller; keep alphabetical.
 export const plugins: readonly ControllerPlugin[] = [
+  logConfig,
   route,
 ];
 
