@@ -106,8 +106,21 @@ describe('simulated cluster: nodes', () => {
     assert.equal(added.status.capacity.memory, '16Gi');
     assert.equal(added.metadata.labels!.workload, 'general', 'labels from the scaling configuration');
     assert.ok(added.metadata.labels!['topology.kubernetes.io/zone']);
+    // a pod running there is collected when the node goes, and its ReplicaSet replaces it
+    await client.create({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'pinned', namespace: 'default' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'pinned' } }, template: { metadata: { labels: { app: 'pinned' } },
+        spec: { nodeSelector: { 'kubernetes.io/hostname': added.metadata.name }, containers: [{ name: 'c', image: 'busybox:1.36' }] } } } });
+    const list = async () => (await client.list<Obj>({ apiVersion: 'v1', kind: 'Pod' }, { namespace: 'default', labelSelector: 'app=pinned' })).items as Obj[];
+    const first = await eventually('pinned pod running on the cloud node', async () => (await list()).find((p) => p.status?.phase === 'Running'));
+    assert.equal(first.spec.nodeName, added.metadata.name);
     await ali.scaling.removeInstances(group.scalingGroupId, [(inst as any).instanceId]);
     await eventually('node of the removed instance deleted', async () => !(await cloudNodes()).some((n) => n.metadata.name === added.metadata.name));
+    const replacement = await eventually('old pod collected, replacement pending', async () => {
+      const ps = await list();
+      return !ps.some((p) => p.metadata.name === first.metadata.name) && ps.length === 1 && !ps[0].spec.nodeName ? ps[0] : undefined;
+    });
+    await eventually('replacement unschedulable', async () => (await client.get<Obj>({ apiVersion: 'v1', kind: 'Pod' }, replacement.metadata.name!, { namespace: 'default' }))
+      .status?.conditions?.some((c: any) => c.type === 'PodScheduled' && c.reason === 'Unschedulable'));
   });
 });
 

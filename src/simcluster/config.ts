@@ -64,6 +64,7 @@ export const defaultTimings: SimTimings = {
 /** Components that can be switched off (all on by default). */
 export interface SimComponents {
   nodes: boolean;
+  /** node lifecycle and pod GC of deleted nodes */
   nodeLifecycle: boolean;
   ipam: boolean;
   scheduler: boolean;

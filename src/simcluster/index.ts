@@ -18,6 +18,7 @@ export { KubeletController } from './kubelet.js';
 export { NodeHeartbeatController } from './nodes.js';
 export { NodeLifecycleController } from './lifecycle.js';
 export { NodeIpamController } from './ipam.js';
+export { PodGcController } from './podgc.js';
 export { ReplicaSetController } from './replicaset.js';
 export { DeploymentController, templateHash } from './deployment.js';
 export { DaemonSetController } from './daemonset.js';

@@ -21,6 +21,7 @@ import { NodeIpamController } from './ipam.js';
 import { KubeletController } from './kubelet.js';
 import { NodeLifecycleController } from './lifecycle.js';
 import { NodeHeartbeatController, NodePool, staticNode } from './nodes.js';
+import { PodGcController } from './podgc.js';
 import { ReplicaSetController } from './replicaset.js';
 import { SchedulerController } from './scheduler.js';
 
@@ -117,7 +118,7 @@ export async function startSimCluster(opts: SimClusterOptions = {}): Promise<Sim
     modules: [new ContainerModule(({ bind }) => { bind(SIM).toConstantValue(ctx); })],
   });
   if (components.nodes) manager.register(NodeHeartbeatController);
-  if (components.nodeLifecycle) manager.register(NodeLifecycleController);
+  if (components.nodeLifecycle) { manager.register(NodeLifecycleController); manager.register(PodGcController); }
   if (components.ipam) manager.register(NodeIpamController);
   if (components.scheduler) manager.register(SchedulerController);
   if (components.kubelet) manager.register(KubeletController);
