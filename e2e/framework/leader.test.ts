@@ -66,7 +66,7 @@ test('exactly one of two managers reconciles; crash -> takeover after expiry; gr
     await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'one', namespace: 'le' } });
     await eventually('leader reconciled', () => (seen.get('mgr-a') ?? []).includes('le/one'));
     assert.equal(b.isLeader, false);
-    assert.equal(b.leaderIdentity, 'mgr-a');
+    await eventually('the standby observed the leader', () => b.leaderIdentity === 'mgr-a');
     assert.equal(seen.get('mgr-b'), undefined, 'the standby must not reconcile');
     // probes: both healthy; only the leader ready (readyWhen: 'leader')
     assert.equal(await status(`${a.healthProbeUrl}/readyz`), 200);
