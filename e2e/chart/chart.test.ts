@@ -272,6 +272,16 @@ test('cloudsim.enabled: emulator Deployment + Service, a generated AccessKey Sec
   assert.equal(manager(variant('default')).spec.template.spec.containers.length, 1);
   assert.deepEqual(e.get('ALIBABA_CLOUD_ACCESS_KEY_ID').valueFrom.secretKeyRef, { name: 'kubeloop-cloudsim-credentials', key: 'access-key-id' });
   assert.equal(svc.spec.ports[0].port, 8090);
+  // only the release's pods reach the emulator's unauthenticated API
+  const np = r.find('NetworkPolicy', 'kubeloop-cloudsim') as any;
+  assert.deepEqual(np.spec.podSelector.matchLabels, sim.spec.selector.matchLabels);
+  assert.deepEqual(np.spec.ingress, [{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'kubeloop' } } }], ports: [{ port: 'http', protocol: 'TCP' }] }]);
+  for (const [k, v] of Object.entries(np.spec.ingress[0].from[0].podSelector.matchLabels)) assert.equal(manager(r).spec.template.metadata.labels[k], v);
+  const open = render({ values: { cloudsim: { enabled: true, networkPolicy: { enabled: false } } } });
+  assert.equal(open.all('NetworkPolicy').length, 0);
+  const extra = render({ values: { cloudsim: { enabled: true, networkPolicy: { extraFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'e2e' } } }] } } } });
+  assert.equal((extra.find('NetworkPolicy') as any).spec.ingress[0].from.length, 2);
+  assert.deepEqual(builtinValidator().validate(extra.find('NetworkPolicy')), []);
 });
 
 test('RRSA: ServiceAccount annotation, projected OIDC token, role/provider/token-file env and no AccessKey', () => {
