@@ -12,6 +12,7 @@ import { newInternalError, newNotFound, newMethodNotSupported, newTooManyRequest
 import { AdmissionChain } from './admission/index.js';
 import { AGGREGATED_V2_CONTENT_TYPE, AGGREGATED_V2BETA1_CONTENT_TYPE, Discovery, wantsAggregated } from './discovery/index.js';
 import { bindPod, evictPod } from './handlers/defaults.js';
+import { serviceAllocator } from './services/index.js';
 import { ResourceHttp } from './handlers/http.js';
 import { ResourceOps } from './handlers/rest.js';
 import { WatchHub } from './handlers/watch.js';
@@ -102,6 +103,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const ops = new ResourceOps(store, registry, admission);
   ops.subresourceHandlers.set('/pods/binding', bindPod);
   ops.subresourceHandlers.set('/pods/eviction', evictPod);
+  admission.add(serviceAllocator(store));
   const semantics = installSemantics({ registry, openapi, admission, ops, store, onChange: (fn) => store.subscribe(fn) });
   const nsType = registry.get('', 'v1', 'namespaces')!;
   for (const ns of SYSTEM_NAMESPACES) {
