@@ -7,6 +7,7 @@ import {
   filterNode, matchesNodeSelectorAndAffinity, scoreNode, tolerates, unschedulableMessage, REASON, type NodeInfo,
 } from './predicates.js';
 import { parseDockerConfig, parseImageRef } from './pull.js';
+import { qosClass } from './kubelet.js';
 import { parseQuantity, podRequests, toResourceList } from './quantity.js';
 import type { NodeObject, PodObject } from '../controller/index.js';
 
@@ -143,5 +144,14 @@ describe('image references and pull secrets', () => {
     assert.deepEqual(parseDockerConfig('{"auths":{"r.io":{"username":"u","password":"p"}}}'), { 'r.io': { username: 'u', password: 'p' } });
     assert.deepEqual(parseDockerConfig('{"r.io":{"auth":"dTpw"}}'), { 'r.io': { auth: 'dTpw' } });
     assert.deepEqual(parseDockerConfig('not json'), {});
+  });
+});
+
+describe('QoS class', () => {
+  it('is BestEffort without resources, Guaranteed when limits equal requests for cpu and memory, else Burstable', () => {
+    assert.equal(qosClass(pod()), 'BestEffort');
+    assert.equal(qosClass(pod({ containers: [{ name: 'c', resources: { requests: { cpu: '1' } } }] })), 'Burstable');
+    assert.equal(qosClass(pod({ containers: [{ name: 'c', resources: { limits: { cpu: '1', memory: '1Gi' } } }] })), 'Guaranteed');
+    assert.equal(qosClass(pod({ containers: [{ name: 'c', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m' } } }] })), 'Burstable');
   });
 });

@@ -61,7 +61,7 @@ interface Assumed { node: string; requests: ResourceList; pod: PodObject }
 
 @Controller({
   for: Pod,
-  name: 'scheduler',
+  name: 'default-scheduler', // also the event source, as kube-scheduler's
   needLeaderElection: false,
   // decisions are synchronous (assume, then bind); workers only overlap the binding calls
   maxConcurrentReconciles: 16,
@@ -78,7 +78,7 @@ export class SchedulerController implements Reconciler<PodObject> {
   private readonly assumed = new Map<string, Assumed>();
   private readonly inFlight = new Set<string>();
   /** last Unschedulable message per pod, so periodic retries do not repeat events */
-  private readonly lastMessage = new Map<string, string>();
+  private readonly lastMessage = new Map<string, { message: string; at: number }>();
   private rotate = 0;
 
   private readonly usage = new NodeUsage();
@@ -153,9 +153,13 @@ export class SchedulerController implements Reconciler<PodObject> {
       return true;
     }
     const message = decision.message;
-    const repeated = this.lastMessage.get(key) === message;
-    this.lastMessage.set(key, message);
-    if (fresh || !repeated) ctx.recorder.event(pod, 'Warning', 'FailedScheduling', message);
+    // one event per attempt, but not for the re-check our own status write triggers
+    const last = this.lastMessage.get(key);
+    const now = Date.now();
+    if (last?.message !== message || now - last.at >= (fresh ? 1_000 : this.sim.config.timings.schedulerRetryMs)) {
+      ctx.recorder.event(pod, 'Warning', 'FailedScheduling', message);
+      this.lastMessage.set(key, { message, at: now });
+    }
     const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (cond?.status !== 'False' || cond.reason !== 'Unschedulable' || cond.message !== message) {
       await ignoreNotFound(patchStatus(ctx.client, pod, (o) => {
