@@ -170,3 +170,28 @@ test('watch: events streamed line by line, ERROR events delivered, idle timeout,
     },
   );
 });
+
+test('many open watches never starve other requests (no socket cap)', async () => {
+  await withServer(
+    (s, res) => {
+      if (discovery(s, res)) return;
+      if (s.url.includes('watch=true')) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.flushHeaders();
+        return; // stays open
+      }
+      json(res, 200, { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'x' } });
+    },
+    async (client) => {
+      const CM = { apiVersion: 'v1', kind: 'ConfigMap' };
+      const ac = new AbortController();
+      let opened = 0;
+      const watches = Array.from({ length: 80 }, () => client.watch(CM, { signal: ac.signal, onOpen: () => opened++ }, () => {}).catch(() => undefined));
+      while (opened < 80) await new Promise((r) => setTimeout(r, 10));
+      const got = await client.get<{ metadata: { name: string } }>(CM, 'x');
+      assert.equal(got.metadata.name, 'x');
+      ac.abort();
+      await Promise.all(watches);
+    },
+  );
+});

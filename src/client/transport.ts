@@ -16,7 +16,10 @@ export interface TransportOptions {
   userAgent?: string;
   /** How long auth headers (tokens from exec plugins, token files) are reused. Default 10 s. */
   authCacheMs?: number;
-  /** Max sockets per host on the keep-alive agent. Default 64 (watches hold one each). */
+  /**
+   * Max sockets per host on the keep-alive agent. Default: unlimited — over HTTP/1.1 every
+   * open watch holds a connection, and a cap would make requests queue behind them forever.
+   */
   maxSockets?: number;
   /** Timeout of a non-streaming request, ms. Default 60 s; 0 disables. */
   requestTimeoutMs?: number;
@@ -84,7 +87,7 @@ export class Transport {
     }
     this.userAgent = opts.userAgent ?? 'kubeloop/0.1.0';
     this.authCacheMs = opts.authCacheMs ?? 10_000;
-    this.maxSockets = opts.maxSockets ?? 64;
+    this.maxSockets = opts.maxSockets ?? Infinity;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
     this.onRequest = opts.onRequest;
   }
