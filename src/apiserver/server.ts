@@ -190,6 +190,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       sendStatus(res, statusFrom(err));
     });
   });
+  // Idle keep-alive connections stay open longer than clients keep them (Go: 90 s), so a
+  // client never reuses a connection the server is closing (a POST would fail with EOF).
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 130_000;
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
