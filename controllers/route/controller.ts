@@ -21,6 +21,7 @@ import {
   isAlreadyExists, isConflict, isNotFound, isThrottled, isTimeout, isUnavailable, type RouteEntry, type VpcRouteApi,
 } from '../../src/cloud/index.js';
 import type { Logger } from '../../src/controller/index.js';
+import { isNotFound as isNotFoundApi } from '../../src/api/index.js';
 import type { RouteConfig } from './config.js';
 import type { RouteMetrics } from './metrics.js';
 import {
@@ -137,7 +138,7 @@ export class RouteController implements Reconciler<NodeObject> {
     if (this.reported.get(key) === message) return;
     this.reported.set(key, message);
     this.deps.log.warn({ node: node.metadata.name, reason }, message);
-    this.recorder.event(node, 'Warning', reason, message);
+    if (!this.deps.config.dryRun) this.recorder.event(node, 'Warning', reason, message);
   }
 
   /** Forgets reports of `scope` for nodes not in `still`, so a recurrence is reported again. */
@@ -158,7 +159,11 @@ export class RouteController implements Reconciler<NodeObject> {
       lastTransitionTime: have && have.status === want.status && have.lastTransitionTime ? have.lastTransitionTime : now,
       lastHeartbeatTime: now,
     };
-    await ctx.client.patch(Node, node.metadata.name!, { status: { conditions: [condition] } }, { type: 'strategic', subresource: 'status', signal: ctx.signal });
+    try {
+      await ctx.client.patch(Node, node.metadata.name!, { status: { conditions: [condition] } }, { type: 'strategic', subresource: 'status', signal: ctx.signal });
+    } catch (err) {
+      if (!isNotFoundApi(err)) throw err; // the node went away meanwhile: its delete event follows
+    }
   }
 
   // ---------------- route table keys ----------------
@@ -182,7 +187,20 @@ export class RouteController implements Reconciler<NodeObject> {
       const byName = new Map(nodes.map((n) => [n.metadata.name!, n]));
       const all = nodes.map((n) => nodeRoutes(n as NodeLike, config.clusterCidrs));
       const ds = desiredRoutes(all);
-      const actual = await this.call('DescribeRouteEntryList', () => vpc.listRouteEntries(tableId));
+      let actual: RouteEntry[];
+      try {
+        actual = await this.call('DescribeRouteEntryList', () => vpc.listRouteEntries(tableId));
+      } catch (err) {
+        if (!isTransient(err)) {
+          // e.g. the table was deleted or the RAM policy lacks vpc:DescribeRouteEntryList: tell the nodes waiting for a route
+          const msg = `Could not list route table ${tableId}: ${errText(err)}`;
+          for (const r of ds.routes) {
+            if (state.verdict(tableId, r.cidr, r.instanceId).state !== 'ready') this.reportOnce(nodeRef(r.node, byName.get(r.node)), 'SyncRouteFailed', msg, tableId);
+          }
+        }
+        throw err;
+      }
+      this.clearReports('SyncRouteFailed', tableId, new Set());
       const p = plan(ds.routes, actual, this.owner, ds.keep);
       metrics.desired.set({ route_table: tableId }, ds.routes.length);
       metrics.actual.set({ route_table: tableId }, actual.filter((e) => isOwned(e, this.owner)).length);
@@ -258,7 +276,10 @@ export class RouteController implements Reconciler<NodeObject> {
             // VPC_ROUTE_ENTRY_CIDR_BLOCK_DUPLICATE: fine when the entry already points at the node (e.g. our
             // earlier attempt succeeded but its answer was lost); otherwise the next pass sees who holds it
             const existing = await this.call('DescribeRouteEntryList', () => vpc.listRouteEntries(tableId, { destinationCidrBlock: r.cidr })).catch(() => []);
-            metrics.operations.inc({ verb: 'create', result: existing.some((e) => e.nextHopId === r.instanceId) ? 'success' : 'error' });
+            const ours = existing.some((e) => e.nextHopId === r.instanceId);
+            metrics.operations.inc({ verb: 'create', result: ours ? 'success' : 'error' });
+            // not visible yet (or listing failed): back off instead of spinning on an immediate next pass
+            if (existing.length === 0) transient ??= err;
             continue;
           }
           metrics.operations.inc({ verb: 'create', result: isThrottled(err) ? 'throttled' : 'error' });

@@ -4,7 +4,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  converged, createNode, customEntries, eventually, networkCondition, nodeSpec, startRouteController, startRouteEnv,
+  converged, createNode, customEntries, eventually, eventsFor, networkCondition, nodeSpec, startRouteController, startRouteEnv,
   NodeKind, type Obj, type RouteEnv, type RunningController,
 } from './harness.js';
 
@@ -73,6 +73,21 @@ describe('route controller lifecycle', () => {
     await eventually('both tables routed', () => tables.every((t) => ['m1', 'm2'].every((n, i) =>
       customEntries(env, t).some((e) => e.destinationCidrBlock === `172.16.1${i}.0/24` && e.nextHopId === `i-${n}` && e.status === 'Available'))));
     await eventually('conditions', async () => ((await env.client.list<Obj>(NodeKind)).items as Obj[]).every((n) => networkCondition(n)?.reason === 'RouteCreated'));
+  });
+
+  it('reports a table it cannot list on the nodes waiting for it, and keeps serving the other tables', async () => {
+    const env = await startRouteEnv({ cloud: { cloud: { routeTables: 2 } }, components: { nodeLifecycle: false, ipam: false } });
+    envs.push(env);
+    const [good, bad] = env.cloud.state.routeTables.map((t) => t.routeTableId);
+    const ctl = await startRouteController(env, { routeTableIds: `${good},${bad}` });
+    ctls.push(ctl);
+    env.cloud.state.routeTables.splice(1, 1); // deleted in the console
+    await createNode(env, 'f1', '172.16.30.0/24');
+    const ev = await eventually('SyncRouteFailed on f1', async () => (await eventsFor(env, 'f1')).find((e) => e.reason === 'SyncRouteFailed'));
+    assert.equal(ev.type, 'Warning');
+    assert.match(ev.message, new RegExp(`Could not list route table ${bad}: .*does not exist`));
+    await eventually('f1 routed in the good table', () => customEntries(env, good).some((e) => e.nextHopId === 'i-f1' && e.status === 'Available'));
+    assert.notEqual(networkCondition(await env.client.get<Obj>(NodeKind, 'f1'))?.status, 'False', 'not RouteCreated while a table is missing');
   });
 
   it('--dry-run plans but writes nothing', async () => {
