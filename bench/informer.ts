@@ -96,9 +96,9 @@ export async function main(args: string[]): Promise<void> {
     const pop = await writer.next((o) => 'populated' in o);
     emit(undefined, 'populate_rate', n / (Number(pop.ms) / 1000), 'objects/s');
 
-    // The floor: fetch the whole list once and time a single JSON.parse of its bytes.
+    // Floors (best of 3): receiving the bytes of the whole list without parsing (the server's
+    // share), and one JSON.parse of those bytes (what any client must at least spend).
     const client = new KubeClient(loadKubeConfig({ path: kubeconfigPath }));
-    // Also the server floor: time to receive the bytes of the whole list (no parsing).
     let fetchMs = Infinity;
     let raw!: Awaited<ReturnType<typeof client.transport.request>>;
     for (let i = 0; i < 3; i++) {
@@ -107,9 +107,13 @@ export async function main(args: string[]): Promise<void> {
       fetchMs = Math.min(fetchMs, performance.now() - f0);
     }
     emit('floor', 'list_fetch_bytes_only', fetchMs, 'ms');
-    const t0 = performance.now();
-    const parsed = JSON.parse(raw.body.toString('utf8')) as { items: unknown[] };
-    const parseMs = performance.now() - t0;
+    let parseMs = Infinity;
+    let parsed!: { items: unknown[] };
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      parsed = JSON.parse(raw.body.toString('utf8')) as { items: unknown[] };
+      parseMs = Math.min(parseMs, performance.now() - t0);
+    }
     client.close();
     if (parsed.items.length !== n) throw new Error(`expected ${n} objects, the list has ${parsed.items.length}`);
     emit('floor', 'json_parse_list', parseMs, 'ms');
