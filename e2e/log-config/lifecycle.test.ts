@@ -1,0 +1,156 @@
+// The log-config controller end to end against the built-in API server and the SLS emulator:
+// kubectl apply -> project, logstore, index, config and binding; printer columns; schema
+// validation refusing bad specs; drift of the remote config undone; spec edits pushed;
+// deletion removes the remote config (finalizer).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  GROUP, PROJECT, alc, apply, eventually, eventsFor, fileSpec, getAlc, ready, simState, slsConfig, slsProject, startController, startLogEnv,
+  type LogEnv, type RunningController,
+} from './harness.js';
+
+let env: LogEnv;
+let ctl: RunningController;
+
+before(async () => {
+  env = await startLogEnv();
+  ctl = await startController(env);
+});
+
+after(async () => {
+  await ctl?.stop();
+  await env?.stop();
+});
+
+test('kubectl apply of a valid object creates project, logstore, index, config and binding; kubectl get alc shows it ready', async () => {
+  const r = await apply(env, alc('web', fileSpec('web-logs', { project: 'k8s-log-web', lifeCycle: 30, logstoreMode: 'query' })));
+  assert.equal(r.code, 0, r.stderr);
+  const obj = await eventually('web ready', async () => { const o = await getAlc(env, 'web'); return ready(o) && o; });
+  assert.equal(obj.status.status, 'OK');
+  assert.equal(obj.status.project, 'k8s-log-web');
+  assert.deepEqual(obj.status.machineGroups, [GROUP]);
+  assert.ok(obj.metadata.finalizers?.includes('log.alibabacloud.com/sls'));
+  // the CRD's defaults were applied by the server
+  assert.equal(obj.spec.shardCount, 2);
+  assert.equal(obj.spec.logtailConfig.outputType, 'LogService');
+
+  const state = await simState(env);
+  const project = state.slsProjects.find((p: any) => p.projectName === 'k8s-log-web');
+  assert.ok(project, 'project created');
+  const store = project.logstores.find((l: any) => l.logstoreName === 'web-logs-store');
+  assert.equal(store.ttl, 30);
+  assert.equal(store.shardCount, 2);
+  assert.equal(store.autoSplit, true);
+  assert.equal(store.mode, 'query');
+  assert.ok(store.index?.line?.token?.length, 'default index');
+  const cfg = project.configs.find((c: any) => c.configName === 'web-logs');
+  assert.equal(cfg.inputType, 'file');
+  assert.equal(cfg.outputType, 'LogService');
+  assert.equal(cfg.outputDetail.logstoreName, 'web-logs-store');
+  assert.equal(cfg.inputDetail.logPath, '/var/log/app');
+  const group = project.machineGroups.find((g: any) => g.groupName === GROUP);
+  assert.deepEqual(group.configs, ['web-logs']);
+  assert.ok(state.slsTags.some((t: any) => t.resourceId === 'k8s-log-web' && t.key === 'log.alibabacloud.com/managed-by'));
+
+  const get = await env.kubectl(['get', 'alc', 'web']);
+  assert.equal(get.code, 0, get.stderr);
+  const [header, row] = get.stdout.trim().split('\n');
+  assert.match(header, /^NAME\s+LOGSTORE\s+CONFIG\s+STATUS\s+AGE$/);
+  assert.match(row, /^web\s+web-logs-store\s+web-logs\s+OK\s+\S+$/);
+  const wide = await env.kubectl(['get', 'aliyunlogconfigs', 'web', '-o', 'wide']);
+  assert.match(wide.stdout, /CODE\s+PROJECT/);
+  assert.match(wide.stdout, /200\s+k8s-log-web/);
+
+  const events = await eventsFor(env, 'web');
+  const reasons = new Set(events.map((e) => e.reason));
+  for (const r of ['CreateProject', 'CreateLogstore', 'CreateIndex', 'CreateConfig', 'CreateMachineGroup', 'ApplyConfig']) {
+    assert.ok(reasons.has(`SLS.LogController.${r}.Success`), `event ${r} in ${[...reasons].join(', ')}`);
+  }
+});
+
+test('invalid objects are refused by kubectl apply, naming the field', async () => {
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['too-many-shards', fileSpec('bad-a', { shardCount: 50 }), /spec\.shardCount/],
+    ['no-logstore', { logtailConfig: { configName: 'bad-b' } }, /spec\.logstore/],
+    ['bad-input', { logstore: 'bad-c-store', logtailConfig: { configName: 'bad-c', inputType: 'syslog' } }, /spec\.logtailConfig\.inputType/],
+    ['no-config-name', { logstore: 'bad-d-store', logtailConfig: { inputType: 'file' } }, /spec\.logtailConfig\.configName/],
+    ['long-life', fileSpec('bad-e', { lifeCycle: 5000 }), /spec\.lifeCycle/],
+    ['bad-mode', fileSpec('bad-f', { logstoreMode: 'fast' }), /spec\.logstoreMode/],
+    ['bad-output', { logstore: 'bad-g-store', logtailConfig: { configName: 'bad-g', outputType: 'Kafka' } }, /spec\.logtailConfig\.outputType/],
+  ];
+  for (const [name, spec, field] of cases) {
+    const r = await apply(env, alc(name, spec));
+    assert.notEqual(r.code, 0, `${name} was accepted: ${r.stdout}`);
+    assert.match(r.stderr, field, `${name}: ${r.stderr}`);
+    assert.equal(await getAlc(env, name), undefined);
+  }
+  // nothing reached SLS
+  assert.ok(!(await simState(env)).slsProjects.some((p: any) => p.configs.some((c: any) => c.configName.startsWith('bad-'))));
+});
+
+test('a remote edit of the config is undone; an inputDetail edit of the object reaches SLS; defaults from the ConfigMap apply', async () => {
+  assert.equal((await apply(env, alc('api', fileSpec('api-logs')))).code, 0);
+  await eventually('api ready', async () => ready(await getAlc(env, 'api')));
+  assert.equal((await getAlc(env, 'api'))!.status.project, PROJECT, 'project from log-project');
+  assert.ok(slsConfig(env, 'api-logs'));
+
+  // someone edits the config in the console
+  const res = await fetch(`${env.cloud.url}/_sim/sls/${PROJECT}/configs/api-logs`, {
+    method: 'PATCH', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ inputDetail: { logPath: '/tmp/elsewhere', filterKey: ['level'], filterRegex: ['^ERROR$'] } }),
+  });
+  assert.equal(res.status, 200);
+  assert.equal(slsConfig(env, 'api-logs')!.inputDetail.logPath, '/tmp/elsewhere');
+  await eventually('remote drift repaired', () => {
+    const c = slsConfig(env, 'api-logs')!;
+    return c.inputDetail.logPath === '/var/log/app' && c.inputDetail.filterKey === undefined;
+  });
+  assert.ok((await eventsFor(env, 'api')).some((e) => e.reason === 'SLS.LogController.UpdateConfig.Success' && /inputDetail\.logPath/.test(e.message)));
+
+  // a binding removed behind the controller's back comes back
+  const group = slsProject(env)!.machineGroups.find((g) => g.groupName === GROUP)!;
+  group.configs = group.configs.filter((c) => c !== 'api-logs');
+  await eventually('binding restored', () => slsProject(env)!.machineGroups.find((g) => g.groupName === GROUP)!.configs.includes('api-logs'));
+
+  // the user edits the object
+  const edited = fileSpec('api-logs');
+  (edited.logtailConfig as any).inputDetail.logPath = '/var/log/api';
+  (edited.logtailConfig as any).inputDetail.filePattern = 'access.log';
+  assert.equal((await apply(env, alc('api', edited))).code, 0);
+  await eventually('object edit pushed', () => {
+    const c = slsConfig(env, 'api-logs')!;
+    return c.inputDetail.logPath === '/var/log/api' && c.inputDetail.filePattern === 'access.log';
+  });
+  await eventually('api ready again', async () => ready(await getAlc(env, 'api')));
+});
+
+test('a config that only differs by service defaults and key order is left alone', async () => {
+  assert.equal((await apply(env, alc('quiet', fileSpec('quiet-logs')))).code, 0);
+  await eventually('quiet ready', async () => ready(await getAlc(env, 'quiet')));
+  // the service fills in defaults and returns keys in its own order
+  const cfg = slsConfig(env, 'quiet-logs')!;
+  cfg.inputDetail = { tailExisted: false, maxDepth: 10, ...Object.fromEntries(Object.entries(cfg.inputDetail).reverse()), topicFormat: 'none', localStorage: true };
+  const stamp = cfg.lastModifyTime = 12345;
+  // two drift checks (period 1s) read the config and leave it alone
+  const before = (await eventsFor(env, 'quiet')).filter((e) => e.reason === 'SLS.LogController.UpdateConfig.Success').length;
+  const calls = async () => ((await (await fetch(`${env.cloud.url}/_sim/calls`)).json()) as { calls: Record<string, number> }).calls;
+  const reads = (await calls()).GetConfig ?? 0;
+  await eventually('two drift checks', async () => ((await calls()).GetConfig ?? 0) >= reads + 2 + 4 /* other objects' checks */);
+  assert.equal(slsConfig(env, 'quiet-logs')!.lastModifyTime, stamp, 'config was rewritten');
+  assert.equal((await eventsFor(env, 'quiet')).filter((e) => e.reason === 'SLS.LogController.UpdateConfig.Success').length, before);
+});
+
+test('deleting the object removes the remote config and its binding, then the object is gone', async () => {
+  assert.equal((await apply(env, alc('gone', fileSpec('gone-logs')))).code, 0);
+  await eventually('gone ready', async () => ready(await getAlc(env, 'gone')));
+  assert.ok(slsConfig(env, 'gone-logs'));
+  const r = await env.kubectl(['delete', 'alc', 'gone', '--wait=true', '--timeout=20s']);
+  assert.equal(r.code, 0, r.stderr);
+  await eventually('object gone', async () => (await getAlc(env, 'gone')) === undefined);
+  assert.equal(slsConfig(env, 'gone-logs'), undefined);
+  assert.ok(!slsProject(env)!.machineGroups.some((g) => g.configs.includes('gone-logs')));
+  // the logstore (the data) stays
+  assert.ok(slsProject(env)!.logstores.some((l) => l.logstoreName === 'gone-logs-store'));
+  // other objects keep their configs
+  assert.ok(slsConfig(env, 'api-logs'));
+});
