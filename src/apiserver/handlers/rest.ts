@@ -383,16 +383,12 @@ export class ResourceOps {
       const r = await this.create(t, namespace, created, { ...opts, managedFieldsDone: true });
       return { ...r, created: true };
     }
-    let precondition: string | undefined;
     const result = await this.updateWith(t, namespace, name, { ...opts, managedFieldsDone: isApply }, undefined, (current) => {
       const patched = applyPatch(contentType, current.obj, body, gvk, patchOpts) as KubeObject;
       if (!isObject(patched.metadata)) throw newBadRequest('metadata must be an object');
       const rv = patched.metadata.resourceVersion;
       // A resourceVersion the patch sets acts as a precondition.
-      if (rv !== undefined && rv !== String(current.rv)) {
-        precondition = rv;
-        throw newConflict(gr(t), name, OBJECT_MODIFIED);
-      }
+      if (rv !== undefined && rv !== String(current.rv)) throw newConflict(gr(t), name, OBJECT_MODIFIED);
       if (patched.metadata.name !== undefined && patched.metadata.name !== name) {
         throw newBadRequest(`the name of the object (${patched.metadata.name}) does not match the name on the URL (${name})`);
       }
@@ -400,7 +396,6 @@ export class ResourceOps {
       patched.apiVersion = apiVersionOf(t);
       return patched;
     });
-    void precondition;
     return result;
   }
 
@@ -496,7 +491,6 @@ export class ResourceOps {
   async updateScale(t: ResourceType, namespace: string | undefined, name: string, scale: (current: KubeObject) => KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
     if (!t.scale) throw newNotFound(gr(t), name);
     const path = t.scale.specReplicasPath.split('.').filter(Boolean);
-    let precondition: string | undefined;
     const r = await this.updateWith(t, namespace, name, { ...opts, subresource: undefined }, undefined, (current) => {
       const s = scale(this.scaleOf(t, current.obj));
       if (!isObject(s) || !isObject(s.spec)) throw newBadRequest('the body must be an autoscaling/v1 Scale');
@@ -505,17 +499,13 @@ export class ResourceOps {
         throw newInvalid('autoscaling', 'Scale', name, [{ type: 'FieldValueInvalid', field: 'spec.replicas', message: `${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
       }
       const rv = s.metadata?.resourceVersion;
-      if (rv && rv !== String(current.rv)) {
-        precondition = rv;
-        throw newConflict({ group: 'autoscaling', resource: 'scale' }, name, OBJECT_MODIFIED);
-      }
+      if (rv && rv !== String(current.rv)) throw newConflict({ group: 'autoscaling', resource: 'scale' }, name, OBJECT_MODIFIED);
       const next = clone(current.obj);
       let o = next as Record<string, unknown>;
       for (const k of path.slice(0, -1)) o = (isObject(o[k]) ? o[k] : (o[k] = {})) as Record<string, unknown>;
       o[path[path.length - 1]] = replicas;
       return next;
     });
-    void precondition;
     return this.scaleOf(t, r.object);
   }
 }
