@@ -216,3 +216,37 @@ test('paged lists (streamingList: never) and label/field-selected informers agai
     await server.stop();
   }
 });
+
+test('the server ends watches every second (timeoutSeconds=1): resumed from the last RV, no relist, nothing lost or doubled', { timeout: 30_000 }, async () => {
+  const server = await startServer();
+  const requests: string[] = [];
+  const watcher = clientFor(server, undefined, { onRequest: (r) => requests.push(r.query?.watch ? `watch rv=${r.query.resourceVersion ?? ''}` : `${r.method} ${r.path}`) });
+  const writer = clientFor(server);
+  const factory = new SharedInformerFactory(watcher, { watchTimeoutSeconds: 1, streamingList: 'never' });
+  const ledger = new Ledger();
+  try {
+    await writer.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    const inf = factory.informerFor(CM, { namespace: NS });
+    const sub = inf.events$().subscribe(ledger.handle);
+    await inf.waitForCacheSync(undefined, 10_000);
+    const versions: string[] = [];
+    const deadline = Date.now() + 3500;
+    for (let i = 0; Date.now() < deadline; i++) {
+      const o = await writer.create<KubeObject>({ ...CM, metadata: { name: `t${i}`, namespace: NS } });
+      versions.push(`${objectKey(o)}@${o.metadata.resourceVersion}`);
+      await sleep(20);
+    }
+    await eventually('every write delivered', () => versions.every((v) => ledger.applied.has(v)));
+    const watches = requests.filter((r) => r.startsWith('watch'));
+    assert.ok(watches.length >= 3, `resumed several times: ${watches.join(', ')}`);
+    assert.ok(watches.slice(1).every((w) => w !== 'watch rv='), 'every resume names a resourceVersion');
+    assert.equal(requests.filter((r) => r === `GET /api/v1/namespaces/${NS}/configmaps`).length, 1, 'listed once: no relist');
+    assert.deepEqual(ledger.duplicates(), []);
+    sub.unsubscribe();
+  } finally {
+    factory.shutdown();
+    watcher.close();
+    writer.close();
+    await server.stop();
+  }
+});
