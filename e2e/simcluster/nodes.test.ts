@@ -65,6 +65,9 @@ describe('simulated cluster: nodes', () => {
       spec: { nodeName: 'static-2', containers: [{ name: 'c', image: 'busybox:1.36' }] } });
     const podReady = async () => (await client.get<Obj>({ apiVersion: 'v1', kind: 'Pod' }, 'on-static-2', { namespace: 'default' }))
       .status?.conditions?.find((c: any) => c.type === 'Ready')?.status;
+    await client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'short-toleration', namespace: 'default' },
+      spec: { nodeName: 'static-2', tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 1 }],
+        containers: [{ name: 'c', image: 'busybox:1.36' }] } });
     await eventually('pod on static-2 ready', async () => (await podReady()) === 'True');
     sim.pauseNode('static-2');
     const n = await eventually('static-2 NotReady', async () => {
@@ -76,12 +79,25 @@ describe('simulated cluster: nodes', () => {
     assert.equal(c.message, 'Kubelet stopped posting node status.');
     assert.ok(n.spec.taints.some((t: any) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoSchedule'));
     await eventually('its pod marked not ready', async () => (await podReady()) === 'False');
+    // the taint manager evicts the pod that tolerates unreachable for 1 s only; the other keeps the default 300 s
+    // (terminating until its kubelet is back where the API server deletes pods gracefully, gone at once otherwise)
+    await eventually('short-toleration deleted', async () => {
+      const p = ((await client.list<Obj>({ apiVersion: 'v1', kind: 'Pod' }, { namespace: 'default' })).items as Obj[]).find((x) => x.metadata.name === 'short-toleration');
+      return !p || !!p.metadata.deletionTimestamp;
+    });
+    const ev = await eventually('TaintManagerEviction event', async () => ((await client.list<Obj>({ apiVersion: 'v1', kind: 'Event' }, { namespace: 'default' })).items as Obj[])
+      .find((e) => e.involvedObject?.name === 'short-toleration' && e.reason === 'TaintManagerEviction'));
+    assert.equal(ev.message, 'Marking for deletion Pod default/short-toleration');
+    assert.equal((await client.get<Obj>({ apiVersion: 'v1', kind: 'Pod' }, 'on-static-2', { namespace: 'default' })).metadata.deletionTimestamp, undefined);
     sim.resumeNode('static-2');
     await eventually('static-2 Ready again without the taints', async () => {
       const n = await client.get<Obj>(NodeKind, 'static-2');
       return ready(n) === 'True' && !(n.spec.taints ?? []).some((t: any) => t.key === 'node.kubernetes.io/unreachable');
     }, 10_000);
     await eventually('its pod ready again', async () => (await podReady()) === 'True');
+    // the kubelet, back, finishes the eviction
+    await eventually('short-toleration gone', async () =>
+      !((await client.list<Obj>({ apiVersion: 'v1', kind: 'Pod' }, { namespace: 'default' })).items as Obj[]).some((p) => p.metadata.name === 'short-toleration'));
   });
 
   it('registers an instance launched in the emulated scaling group as a Ready node, and deletes it when removed', async () => {

@@ -153,7 +153,7 @@ describe('simulated cluster: scheduling and workloads', () => {
     assert.match(placed.pending[0].status.conditions.find((c: any) => c.type === 'PodScheduled').message, /3 node\(s\) didn't match pod anti-affinity rules/);
   });
 
-  it('replaces a deleted pod of a ReplicaSet; the kubelet finishes the graceful deletion', async () => {
+  it('replaces a deleted pod of a ReplicaSet and adopts matching orphans', async () => {
     const { client } = env;
     await client.create({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'rs1', namespace: 'default' },
       spec: { replicas: 2, selector: { matchLabels: { app: 'rs1' } }, template: { metadata: { labels: { app: 'rs1' } },

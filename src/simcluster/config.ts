@@ -45,6 +45,8 @@ export interface SimTimings {
   imagePullBackoffMaxMs: number;
   /** Kubelet: simulated time between "Created" and "Started"/Ready (default 0). */
   containerStartMs: number;
+  /** Taint manager: tolerationSeconds for pods without their own toleration of the unreachable/not-ready NoExecute taints (default 300, like the DefaultTolerationSeconds admission plugin). */
+  defaultTolerationSeconds: number;
   /** Disruption controller: how long an eviction's `disruptedPods` entry is honoured (default 120 000 ms). */
   disruptedPodTimeoutMs: number;
 }
@@ -59,6 +61,7 @@ export const defaultTimings: SimTimings = {
   imagePullBackoffMaxMs: 300_000,
   containerStartMs: 0,
   disruptedPodTimeoutMs: 120_000,
+  defaultTolerationSeconds: 300,
 };
 
 /** Components that can be switched off (all on by default). */

@@ -4,13 +4,15 @@
  * `nodeMonitorGracePeriodMs` gets every condition set to Unknown ("Kubelet stopped posting
  * node status.") and the `node.kubernetes.io/unreachable` NoSchedule + NoExecute taints;
  * NotReady nodes get the `not-ready` taints, cordoned nodes `node.kubernetes.io/unschedulable`;
- * the taints go away when the node recovers. Pods of an unreachable node get Ready=False.
+ * the taints go away when the node recovers. Pods of an unreachable node get Ready=False;
+ * pods not tolerating a NoExecute taint are evicted (after tolerationSeconds, default 300 s).
  */
 import { isConflict, isNotFound, rfc3339 } from '../api/index.js';
 import {
   Controller, Index, Lease, Node, Pod, inject, patchObject, patchStatus,
   type LeaseObject, type NodeObject, type PodObject, type ReconcileContext, type Reconciler,
 } from '../controller/index.js';
+import { tolerates, type Toleration } from './predicates.js';
 import { POD_NODE_INDEX, podNodeIndex } from './scheduler.js';
 import { NODE_LEASE_NAMESPACE, SIM, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE, type SimContext, type Taint } from './config.js';
 
@@ -60,9 +62,10 @@ export class NodeLifecycleController implements Reconciler<NodeObject> {
       await this.markPodsNotReady(name, ctx);
       readyStatus = 'Unknown';
     }
-    await this.syncTaints(current, readyStatus, ctx);
-    if (readyStatus === 'Unknown') return;
-    return { requeueAfter: Math.max(100, probe + grace - now + 50) };
+    const taints = await this.syncTaints(current, readyStatus, ctx);
+    const evictIn = await this.evictUntolerated(name, taints, ctx);
+    const next = [evictIn, readyStatus === 'Unknown' ? undefined : Math.max(100, probe + grace - now + 50)].filter((x): x is number => x !== undefined);
+    if (next.length) return { requeueAfter: Math.min(...next) };
   }
 
   /** Upstream's MarkPodsNotReady: pods of an unreachable node stop counting as Ready (Services, PDBs). */
@@ -81,7 +84,47 @@ export class NodeLifecycleController implements Reconciler<NodeObject> {
     }
   }
 
-  private async syncTaints(node: NodeObject, readyStatus: string, ctx: ReconcileContext<NodeObject>): Promise<void> {
+  /**
+   * NoExecute taints (the taint manager): pods that do not tolerate one are deleted; a
+   * toleration with tolerationSeconds delays that from the taint's timeAdded. Pods without
+   * their own toleration for the unreachable/not-ready taints get `defaultTolerationSeconds`
+   * (the DefaultTolerationSeconds admission plugin's 300 s). Returns ms until the next due eviction.
+   */
+  private async evictUntolerated(nodeName: string, taints: Taint[], ctx: ReconcileContext<NodeObject>): Promise<number | undefined> {
+    const noExecute = taints.filter((t) => t.effect === 'NoExecute');
+    if (noExecute.length === 0) return undefined;
+    const now = Date.now();
+    let next: number | undefined;
+    for (const p of ctx.cache<PodObject>(Pod).byIndex(POD_NODE_INDEX, nodeName)) {
+      if (p.metadata.deletionTimestamp || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
+      const tols = ((p.spec as { tolerations?: Toleration[] }).tolerations ?? []);
+      let due = Infinity;
+      for (const t of noExecute) {
+        const matching = tols.filter((x) => tolerates([x], t));
+        let seconds: number | undefined;
+        if (matching.length === 0) {
+          if (t.key !== TAINT_UNREACHABLE && t.key !== TAINT_NOT_READY) { due = 0; break; }
+          seconds = this.sim.config.timings.defaultTolerationSeconds;
+        } else if (matching.every((x) => x.tolerationSeconds !== undefined)) {
+          seconds = Math.min(...matching.map((x) => Math.max(0, x.tolerationSeconds!)));
+        }
+        if (seconds === undefined) continue; // tolerated forever
+        const added = Date.parse(t.timeAdded ?? '') || now;
+        due = Math.min(due, added + seconds * 1000);
+      }
+      if (due === Infinity) continue;
+      if (due > now) { next = Math.min(next ?? Infinity, due - now); continue; }
+      try {
+        await ctx.client.delete(Pod, p.metadata.name!, { namespace: p.metadata.namespace, preconditions: { uid: p.metadata.uid } });
+        ctx.recorder.event(p, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${p.metadata.namespace}/${p.metadata.name}`);
+      } catch (err) {
+        if (!isNotFound(err) && !isConflict(err)) throw err;
+      }
+    }
+    return next;
+  }
+
+  private async syncTaints(node: NodeObject, readyStatus: string, ctx: ReconcileContext<NodeObject>): Promise<Taint[]> {
     const taints = ((node.spec as { taints?: Taint[] } | undefined)?.taints ?? []);
     const want: Taint[] = [];
     const keep = (key: string, effect: string) => {
@@ -94,10 +137,11 @@ export class NodeLifecycleController implements Reconciler<NodeObject> {
     const others = taints.filter((t) => !MANAGED.has(t.key));
     const next = [...others, ...want];
     const same = next.length === taints.length && next.every((t) => taints.some((x) => x.key === t.key && x.effect === t.effect));
-    if (same) return;
+    if (same) return taints;
     await patchObject(ctx.client, node, (o) => {
       if (next.length === 0 && taints.length === 0) return;
       (o.spec as { taints?: Taint[] }).taints = next.map((t) => ({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect, ...(t.timeAdded ? { timeAdded: t.timeAdded } : {}) }));
     });
+    return next;
   }
 }
