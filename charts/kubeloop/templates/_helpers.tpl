@@ -190,6 +190,15 @@ Call with (dict "root" $ "name" "<controller>").
 - --dry-run
 {{- end }}
 {{- end }}
+{{- else if eq .name "log-config" }}
+{{- with $c.logConfig }}
+- --log-config-configmap=alibaba-log-configuration
+- --log-config-configmap-namespace=kube-system
+- --log-config-drift-check-period={{ .driftCheckPeriod }}
+- --log-config-backoff-base={{ .backoffBase }}
+- --log-config-backoff-max={{ .backoffMax }}
+- --log-config-max-concurrent-reconciles={{ .maxConcurrentReconciles }}
+{{- end }}
 {{- else if eq .name "cluster-autoscaler" }}
 {{- with $c.clusterAutoscaler }}
 {{- range .nodes }}
