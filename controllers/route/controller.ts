@@ -32,8 +32,9 @@ import { RouteState, failureKey } from './state.js';
 
 /** Pseudo-namespace of route table keys on the queue. */
 export const TABLE_KEY_NAMESPACE = 'route-table';
-/** How soon a table with Pending entries is listed again. */
+/** How soon a table with Pending entries is listed again (doubling per pass up to PENDING_RECHECK_MAX_MS). */
 export const PENDING_RECHECK_MS = 250;
+export const PENDING_RECHECK_MAX_MS = 5_000;
 /** Controller name: metrics label, log field, Event source. */
 export const CONTROLLER_NAME = 'route';
 
@@ -85,6 +86,8 @@ function nodeRef(name: string, node?: NodeObject): NodeObject {
 })
 export class RouteController implements Reconciler<NodeObject> {
   private readonly owner: OwnerMark;
+  /** consecutive passes per table that found entries still Pending (for the re-check backoff) */
+  private readonly pendingPasses = new Map<string, number>();
   /** messages already reported per node (conflicts, unusable nodes), so resyncs do not repeat Events */
   private readonly reported = new Map<string, string>();
 
@@ -300,7 +303,14 @@ export class RouteController implements Reconciler<NodeObject> {
       }
       if (batch.length) return { requeueAfter: 1 }; // list again at once: verifies the writes, takes the next batch
       const pending = p.satisfied.some((s) => s.entry.status !== 'Available') || p.waiting.length > 0;
-      return { requeueAfter: pending ? Math.min(PENDING_RECHECK_MS, config.reconciliationPeriodMs) : config.reconciliationPeriodMs };
+      if (!pending) {
+        this.pendingPasses.delete(tableId);
+        return { requeueAfter: config.reconciliationPeriodMs };
+      }
+      // entries settle in seconds on the real cloud: look again soon, then less and less often
+      const n = this.pendingPasses.get(tableId) ?? 0;
+      this.pendingPasses.set(tableId, n + 1);
+      return { requeueAfter: Math.min(PENDING_RECHECK_MS * 2 ** Math.min(n, 5), PENDING_RECHECK_MAX_MS, config.reconciliationPeriodMs) };
     } finally {
       end();
     }
