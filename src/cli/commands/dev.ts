@@ -1,8 +1,10 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import pino from 'pino';
-import type { Logger } from '../../controller/index.js';
+import { CustomResourceDefinition, Manager, crdManifest, definedCustomResources, groupByCrd, type Logger } from '../../controller/index.js';
+import { createAlibabaCloud } from '../../cloud/index.js';
+import { plugins, type PluginHandle } from '../../../controllers/index.js';
 import { startApiServer, type ApiServer } from '../../apiserver/index.js';
 import { startCloudSim, type CloudSim } from '../../cloudsim/index.js';
 import { startSimCluster, type SimCluster } from '../../simcluster/index.js';
@@ -16,17 +18,75 @@ export interface DevEnvironment {
   kubeconfigPath: string;
   /** aborted when `kubeloop dev` stops */
   signal: AbortSignal;
+  /** logs to `<state-dir or .kubeloop>/dev.log` */
+  logger: Logger;
+}
+
+/** Commander option defaults of a plugin's flags, keyed like parsed flags (`--cluster-cidr` -> clusterCidr). */
+function flagDefaults(options: Option[], overrides: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const o of options) {
+    const key = o.attributeName();
+    if (key in overrides) out[key] = overrides[key];
+    else if (o.defaultValue !== undefined) out[key] = o.defaultValue;
+  }
+  return out;
+}
+
+/** Applies the CRDs of every custom resource the controllers define and waits until they are served. */
+async function installCrds(manager: Manager): Promise<void> {
+  const client = manager.client;
+  for (const [name, versions] of groupByCrd(definedCustomResources())) {
+    await client.apply(crdManifest(...versions), { force: true, fieldManager: 'kubeloop-dev' });
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const crd = await client.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(CustomResourceDefinition, name);
+      if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (Date.now() > deadline) throw new Error(`CRD ${name} was not established within 15 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 /**
- * THE place where the four kubeloop controllers join `kubeloop dev`.
- * Each entry starts one controller (usually a Manager with `kubeconfig: env.kubeconfigPath`,
- * the cloud adapters pointed at `env.cloud.url` with `env.cloud.accessKeyId/accessKeySecret`)
- * and returns a function that stops it. They start after the simulated cluster is up and
- * stop before it, in reverse order.
+ * THE place where controllers join `kubeloop dev`. Each entry starts something against the
+ * environment and returns a function that stops it; they start after the simulated cluster
+ * is up and stop before it, in reverse order. The default entry runs every shipped
+ * controller plugin (controllers/index.ts) on one Manager, with the cloud adapters pointed at
+ * the emulator and flags at their defaults (the route controller's --cluster-cidr is the
+ * simulated cluster's) and their CRDs applied first. A plugin whose setup fails is reported
+ * and skipped.
  */
 export const devControllers: Array<{ name: string; start(env: DevEnvironment): Promise<() => Promise<void>> }> = [
-  // { name: 'acr-credential-helper', start: async (env) => { ...; return () => manager.stop(); } },
+  {
+    name: `controllers (${plugins.map((p) => p.name).join(', ') || 'none yet'})`,
+    async start(env) {
+      const cloud = createAlibabaCloud({
+        regionId: env.cloud.regionId, emulator: env.cloud.url,
+        credentials: { accessKeyId: env.cloud.accessKeyId, accessKeySecret: env.cloud.accessKeySecret },
+      });
+      const manager = new Manager({
+        kubeconfig: env.kubeconfigPath, logger: env.logger, metricsBindAddress: false, healthProbeBindAddress: false, handleSignals: false,
+        cacheSyncTimeoutMs: 30_000,
+      });
+      await installCrds(manager);
+      const handles: PluginHandle[] = [];
+      for (const p of plugins) {
+        try {
+          const flags = flagDefaults(p.flags(), { clusterCidr: env.sim.config.clusterCidr });
+          const h = await p.setup(manager, { flags, cloud, logger: env.logger.child({ controller: p.name }) });
+          if (h) handles.push(h);
+        } catch (err) {
+          process.stderr.write(`kubeloop dev: controller ${p.name} not started: ${(err as Error).message}\n`);
+        }
+      }
+      await manager.start(env.signal);
+      return async () => {
+        await manager.stop();
+        for (const h of handles.reverse()) await h.stop();
+      };
+    },
+  },
 ];
 
 interface DevOptions { stateDir?: string; kubeconfig?: string; port: string; cloudPort: string; nodes: string; bind: string }
@@ -82,10 +142,11 @@ export function register(program: Command): void {
           kubeconfig: apiServer.kubeconfig, nodes, region: cloud.regionId, cloud: { url: cloud.url }, logger,
         });
         stops.push(() => sim.stop());
-        const env: DevEnvironment = { apiServer, cloud, sim, kubeconfigPath, signal: abort.signal };
+        const started: string[] = [];
+        const env: DevEnvironment = { apiServer, cloud, sim, kubeconfigPath, signal: abort.signal, logger };
         for (const c of devControllers) {
           stops.push(await c.start(env));
-          process.stdout.write(`  controller ${c.name} started\n`);
+          started.push(c.name);
         }
         mkdirSync(dirname(devJson), { recursive: true });
         writeFileSync(devJson, JSON.stringify({
@@ -100,6 +161,7 @@ export function register(program: Command): void {
           `  kubeconfig       ${kubeconfigPath}`,
           `  cloud emulator   ${cloud.url} (region ${cloud.regionId}, AccessKey ${cloud.accessKeyId})`,
           `  simulated nodes  ${nodes} static + the emulator's scaling group instances`,
+          `  running          ${started.join('; ') || 'no controllers'}`,
           `  state            ${stateDir ?? 'in memory (use --state-dir to keep it)'}`,
           `  details          ${devJson}`,
           `  logs             ${logFile}`,
