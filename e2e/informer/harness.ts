@@ -6,37 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient, loadKubeConfig, type ClientOptions } from '../../src/client/index.js';
+import { startApiServer, type ApiServer, type ApiServerOptions } from '../../src/apiserver/index.js';
 import { startFaultProxy, type FaultProxy } from './proxy.js';
 
-export interface ServerHandle {
-  url: string;
-  kubeconfigPath: string;
-  kubeconfig: string;
-  stop(): Promise<void>;
-  compact?(): void | Promise<void>;
-}
+export type ServerHandle = ApiServer;
 
-export interface StartOptions {
-  port?: number;
-  dataDir?: string;
-  [k: string]: unknown;
-}
-
-type StartFn = (o: StartOptions) => Promise<ServerHandle>;
-
-let startFn: StartFn | undefined;
-async function loadStart(): Promise<StartFn> {
-  if (!startFn) {
-    const spec = '../../src/apiserver/index.js';
-    const mod = (await import(spec as string)) as { startApiServer: StartFn };
-    startFn = mod.startApiServer;
-  }
-  return startFn;
-}
-
-export async function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
-  const start = await loadStart();
-  return start({ port: 0, ...opts });
+/** The built-in API server on a free loopback port. */
+export function startServer(opts: ApiServerOptions = {}): Promise<ServerHandle> {
+  return startApiServer({ port: 0, ...opts });
 }
 
 export function portOf(url: string): number {
