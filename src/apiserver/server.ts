@@ -13,6 +13,7 @@ import { AdmissionChain } from './admission/index.js';
 import { AGGREGATED_V2_CONTENT_TYPE, AGGREGATED_V2BETA1_CONTENT_TYPE, Discovery, wantsAggregated } from './discovery/index.js';
 import { bindPod, evictPod } from './handlers/defaults.js';
 import { serviceAllocator } from './services/index.js';
+import { builtinFieldValidation } from './validation/index.js';
 import { ResourceHttp } from './handlers/http.js';
 import { ResourceOps } from './handlers/rest.js';
 import { WatchHub } from './handlers/watch.js';
@@ -103,6 +104,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const ops = new ResourceOps(store, registry, admission);
   ops.subresourceHandlers.set('/pods/binding', bindPod);
   ops.subresourceHandlers.set('/pods/eviction', evictPod);
+  admission.add(builtinFieldValidation());
   admission.add(serviceAllocator(store));
   const semantics = installSemantics({ registry, openapi, admission, ops, store, onChange: (fn) => store.subscribe(fn) });
   const nsType = registry.get('', 'v1', 'namespaces')!;
