@@ -1,0 +1,446 @@
+/**
+ * The autoscaler's decisions as a pure function of a {@link ClusterSnapshot}: which group to
+ * grow by how many nodes (first-fit-decreasing binpacking of the pending pods onto template
+ * nodes, an expander choosing among the groups) and which nodes are unneeded / to remove
+ * (utilization of requests, drainability, the pods fit on the remaining nodes). No I/O, no
+ * clock: time comes in as `now`, state carried between loops comes in and goes out.
+ */
+import { drainability, type BlockReason } from './drain.js';
+import {
+  EXPENDABLE_PRIORITY_CUTOFF, SCALE_DOWN_DISABLED_ANNOTATION, type ClusterSnapshot, type GroupInfo, type NodeInfo, type PdbInfo, type PodInfo, type Res,
+} from './model.js';
+import { FitCache, fitsResources, insufficient, staticMismatch, subtract } from './predicates.js';
+
+export type ExpanderName = 'least-waste' | 'most-pods' | 'random' | 'priority';
+export const EXPANDERS: readonly ExpanderName[] = ['least-waste', 'most-pods', 'random', 'priority'];
+
+/** `min:max` limits; memory in bytes. */
+export interface Range { min: number; max: number }
+
+export interface PlannerOptions {
+  now: number;
+  expander: ExpanderName;
+  /** priority expander config: priority -> group id regexes (higher wins) */
+  priorities?: ReadonlyMap<number, readonly RegExp[]>;
+  /** `random` expander and ties (default Math.random) */
+  random?: () => number;
+  /** --max-nodes-total (0 = unlimited) */
+  maxNodesTotal: number;
+  /** --cores-total (cores) */
+  coresTotal: Range;
+  /** --memory-total (bytes) */
+  memoryTotal: Range;
+  scaleDownEnabled: boolean;
+  /** --scale-down-utilization-threshold */
+  utilizationThreshold: number;
+  unneededTimeMs: number;
+  delayAfterAddMs: number;
+  delayAfterFailureMs: number;
+  /** --max-empty-bulk-delete */
+  maxEmptyBulkDelete: number;
+  /** last scale-up / failed scale-down (ms; 0 = never) */
+  lastScaleUp: number;
+  lastScaleDownFailure: number;
+  /** since when each node has been unneeded (from the previous loop) */
+  unneededSince: ReadonlyMap<string, number>;
+  /** a drain of a non-empty node is in flight: no second one (upstream's max-drain-parallelism 1) */
+  drainInProgress: boolean;
+}
+
+// ---------------------------------------------------------------- scale-up
+
+export interface ScaleUpOption {
+  group: GroupInfo;
+  /** nodes binpacking needs, after the limits */
+  nodeCount: number;
+  /** pods the new nodes would take */
+  pods: PodInfo[];
+}
+
+export interface ScaleUpPlan {
+  /** pods the scheduler could not place (not expendable) */
+  unschedulable: PodInfo[];
+  /** of those, pods that fit on existing nodes' free space or on nodes still booting */
+  waiting: PodInfo[];
+  /** every group's option that helps at least one pod */
+  options: ScaleUpOption[];
+  /** the expander's choice */
+  chosen?: ScaleUpOption & { newTarget: number };
+  /** pods no group can help, with reason -> number of groups */
+  noScaleUp: Map<string, { pod: PodInfo; reasons: Map<string, number> }>;
+}
+
+/** A bin: a node (existing, upcoming or new from a template) with what is still free on it. */
+interface Bin { node: NodeInfo; free: Res }
+
+const binOf = (node: NodeInfo, used?: Res): Bin => {
+  const free = { ...node.allocatable };
+  if (used) subtract(free, used);
+  return { node, free };
+};
+
+/** Requests of the pods bound to each node (finished and terminating pods excluded). */
+export function usageByNode(pods: readonly PodInfo[]): Map<string, Res> {
+  const m = new Map<string, Res>();
+  for (const p of pods) {
+    if (!p.nodeName || p.gone) continue;
+    let u = m.get(p.nodeName);
+    if (!u) m.set(p.nodeName, (u = { cpu: 0, memory: 0, pods: 0, gpu: 0 }));
+    u.cpu += p.requests.cpu; u.memory += p.requests.memory; u.pods += p.requests.pods; u.gpu += p.requests.gpu;
+  }
+  return m;
+}
+
+/** Places pods first-fit onto `bins` (mutating their free space); returns the pods left over. */
+function firstFit(pods: readonly PodInfo[], bins: Bin[], fit: FitCache): PodInfo[] {
+  const left: PodInfo[] = [];
+  for (const p of pods) {
+    let placed = false;
+    for (const b of bins) {
+      if (fitsResources(p.requests, b.free) && fit.fits(p, b.node)) { subtract(b.free, p.requests); placed = true; break; }
+    }
+    if (!placed) left.push(p);
+  }
+  return left;
+}
+
+/** Node count of `group` registered in the cluster. */
+function registeredByGroup(nodes: readonly NodeInfo[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const n of nodes) if (n.groupId) m.set(n.groupId, (m.get(n.groupId) ?? 0) + 1);
+  return m;
+}
+
+/** Nodes of a group asked for (desired capacity) but not registered yet. */
+export function upcomingCount(group: GroupInfo, registered: number): number {
+  return Math.max(0, group.target - registered);
+}
+
+/**
+ * First-fit-decreasing binpacking of `pods` onto new nodes built from `template`, at most
+ * `limit` of them. Pods sorted by their share of the template's cpu + memory, largest first.
+ */
+export function binpack(pods: readonly PodInfo[], template: NodeInfo, limit: number): { nodes: number; placed: PodInfo[]; free: Res[] } {
+  const a = template.allocatable;
+  const score = (p: PodInfo) => (a.cpu ? p.requests.cpu / a.cpu : 0) + (a.memory ? p.requests.memory / a.memory : 0);
+  const sorted = [...pods].sort((x, y) => score(y) - score(x));
+  const bins: Res[] = [];
+  const placed: PodInfo[] = [];
+  // bins before `open` are too full for the smallest pod of all (a cheap lower bound that
+  // keeps first-fit from rescanning full bins when thousands of pods need hundreds of nodes)
+  let open = 0;
+  let minCpu = Infinity;
+  let minMem = Infinity;
+  for (const p of sorted) { minCpu = Math.min(minCpu, p.requests.cpu); minMem = Math.min(minMem, p.requests.memory); }
+  for (const p of sorted) {
+    let done = false;
+    for (let i = open; i < bins.length; i++) {
+      const b = bins[i];
+      if (fitsResources(p.requests, b)) { subtract(b, p.requests); placed.push(p); done = true; break; }
+    }
+    if (!done && bins.length < limit) {
+      const b = { ...a };
+      if (fitsResources(p.requests, b)) { subtract(b, p.requests); bins.push(b); placed.push(p); }
+    }
+    while (open < bins.length && (bins[open].cpu < minCpu || bins[open].memory < minMem || bins[open].pods < 1)) open++;
+  }
+  return { nodes: bins.length, placed, free: bins };
+}
+
+function addReason(m: ScaleUpPlan['noScaleUp'], pod: PodInfo, reason: string): void {
+  let e = m.get(pod.key);
+  if (!e) m.set(pod.key, (e = { pod, reasons: new Map() }));
+  e.reasons.set(reason, (e.reasons.get(reason) ?? 0) + 1);
+}
+
+/** The upstream message: `pod didn't trigger scale-up: 1 max node group size reached, 2 node(s) didn't match ...`. */
+export function noScaleUpMessage(reasons: ReadonlyMap<string, number>): string {
+  const parts = [...reasons.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([r, n]) => `${n} ${r}`);
+  return `pod didn't trigger scale-up: ${parts.join(', ') || 'no node groups'}`;
+}
+
+export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan {
+  const fit = new FitCache();
+  const unschedulable = s.pods.filter((p) => p.unschedulable && !p.gone && p.priority >= EXPENDABLE_PRIORITY_CUTOFF);
+  const plan: ScaleUpPlan = { unschedulable, waiting: [], options: [], noScaleUp: new Map() };
+  if (unschedulable.length === 0) return plan;
+
+  // 1. pods that fit existing free space (the scheduler is about to place them) or nodes
+  //    already asked for and booting do not need new nodes
+  const usage = usageByNode(s.pods);
+  const bins: Bin[] = s.nodes.filter((n) => n.ready && !n.unschedulable && !n.toBeDeleted).map((n) => binOf(n, usage.get(n.name)));
+  const registered = registeredByGroup(s.nodes);
+  for (const g of s.groups) {
+    if (g.unhealthy) continue;
+    const up = upcomingCount(g, registered.get(g.id) ?? 0);
+    for (let i = 0; i < up; i++) bins.push(binOf(g.template));
+  }
+  const sortedPending = [...unschedulable].sort((a, b) => (b.requests.cpu - a.requests.cpu) || (b.requests.memory - a.requests.memory));
+  const remaining = firstFit(sortedPending, bins, fit);
+  const remainingSet = new Set(remaining);
+  plan.waiting = unschedulable.filter((p) => !remainingSet.has(p));
+  if (remaining.length === 0) return plan;
+
+  // 2. cluster-wide headroom
+  const upcomingTotal = s.groups.reduce((n, g) => n + (g.unhealthy ? 0 : upcomingCount(g, registered.get(g.id) ?? 0)), 0);
+  const totalNodes = s.nodes.length + upcomingTotal;
+  let cores = 0;
+  let memory = 0;
+  for (const n of s.nodes) { cores += n.allocatable.cpu / 1000; memory += n.allocatable.memory; }
+  for (const g of s.groups) {
+    if (g.unhealthy) continue;
+    const up = upcomingCount(g, registered.get(g.id) ?? 0);
+    cores += up * g.template.allocatable.cpu / 1000;
+    memory += up * g.template.allocatable.memory;
+  }
+
+  // 3. per group: which pods could a new node take, how many nodes, within the limits
+  for (const g of s.groups) {
+    const groupReason = g.unhealthy ? 'node group(s) could not be read'
+      : g.backoffUntil !== undefined && g.backoffUntil > o.now ? 'in backoff after failed scale-up'
+        : g.target >= g.max ? 'max node group size reached' : undefined;
+    if (groupReason) { for (const p of remaining) addReason(plan.noScaleUp, p, groupReason); continue; }
+    const fitting: PodInfo[] = [];
+    for (const p of remaining) {
+      const why = fit.fits(p, g.template) ? insufficient(p.requests, g.template.allocatable) : staticMismatch(p, g.template);
+      if (why) addReason(plan.noScaleUp, p, why);
+      else fitting.push(p);
+    }
+    if (fitting.length === 0) continue;
+    let limit = g.max - g.target;
+    let limitReason = 'max node group size reached';
+    if (o.maxNodesTotal > 0 && o.maxNodesTotal - totalNodes < limit) { limit = Math.max(0, o.maxNodesTotal - totalNodes); limitReason = 'max total nodes in cluster reached'; }
+    const tc = g.template.allocatable.cpu / 1000;
+    if (tc > 0 && Number.isFinite(o.coresTotal.max)) {
+      const byCores = Math.floor((o.coresTotal.max - cores) / tc + 1e-9);
+      if (byCores < limit) { limit = Math.max(0, byCores); limitReason = 'max cluster cpu limit reached'; }
+    }
+    const tm = g.template.allocatable.memory;
+    if (tm > 0 && Number.isFinite(o.memoryTotal.max)) {
+      const byMem = Math.floor((o.memoryTotal.max - memory) / tm + 1e-9);
+      if (byMem < limit) { limit = Math.max(0, byMem); limitReason = 'max cluster memory limit reached'; }
+    }
+    if (limit <= 0) { for (const p of fitting) addReason(plan.noScaleUp, p, limitReason); continue; }
+    const packed = binpack(fitting, g.template, limit);
+    if (packed.nodes > 0) plan.options.push({ group: g, nodeCount: packed.nodes, pods: packed.placed });
+    const placed = new Set(packed.placed);
+    for (const p of fitting) if (!placed.has(p)) addReason(plan.noScaleUp, p, limitReason);
+  }
+
+  // pods helped by some option are not "no scale-up" pods
+  for (const opt of plan.options) for (const p of opt.pods) plan.noScaleUp.delete(p.key);
+  if (plan.options.length) {
+    const best = expand(plan.options, o);
+    if (best) plan.chosen = { ...best, newTarget: best.group.target + best.nodeCount };
+  }
+  return plan;
+}
+
+// ---------------------------------------------------------------- expanders
+
+/** Unused share of the new nodes: free cpu / allocatable cpu + free memory / allocatable memory. */
+export function wasteScore(opt: ScaleUpOption): number {
+  const a = opt.group.template.allocatable;
+  let cpu = 0;
+  let mem = 0;
+  for (const p of opt.pods) { cpu += p.requests.cpu; mem += p.requests.memory; }
+  const totalCpu = a.cpu * opt.nodeCount;
+  const totalMem = a.memory * opt.nodeCount;
+  return (totalCpu ? (totalCpu - cpu) / totalCpu : 0) + (totalMem ? (totalMem - mem) / totalMem : 0);
+}
+
+function pick<T>(xs: readonly T[], random: () => number): T {
+  return xs[Math.min(xs.length - 1, Math.floor(random() * xs.length))];
+}
+
+/** The best options by `score` (lower is better); ties all kept. */
+function best(opts: readonly ScaleUpOption[], score: (o: ScaleUpOption) => number): ScaleUpOption[] {
+  let min = Infinity;
+  let out: ScaleUpOption[] = [];
+  for (const x of opts) {
+    const v = score(x);
+    if (v < min - 1e-12) { min = v; out = [x]; } else if (Math.abs(v - min) <= 1e-12) out.push(x);
+  }
+  return out;
+}
+
+/** Group priority from the priority expander's config: the highest priority whose regexes match. */
+export function groupPriority(groupId: string, priorities: ReadonlyMap<number, readonly RegExp[]>): number | undefined {
+  let found: number | undefined;
+  for (const [prio, res] of priorities) {
+    if (res.some((r) => r.test(groupId)) && (found === undefined || prio > found)) found = prio;
+  }
+  return found;
+}
+
+/**
+ * Chooses an option. Ties of least-waste and most-pods are broken by the first group (in
+ * the configured order), which keeps decisions reproducible; `random` and ties of
+ * `priority` use `random`.
+ */
+export function expand(opts: readonly ScaleUpOption[], o: Pick<PlannerOptions, 'expander' | 'priorities' | 'random'>): ScaleUpOption | undefined {
+  if (opts.length === 0) return undefined;
+  const random = o.random ?? Math.random;
+  switch (o.expander) {
+    case 'most-pods': return best(opts, (x) => -x.pods.length)[0];
+    case 'random': return pick(opts, random);
+    case 'priority': {
+      const pr = o.priorities ?? new Map();
+      const scored = opts.map((x) => ({ x, p: groupPriority(x.group.id, pr) }));
+      const matched = scored.filter((s) => s.p !== undefined);
+      // no group matches the config: fall back to random, as upstream does
+      if (matched.length === 0) return pick(opts, random);
+      const top = Math.max(...matched.map((s) => s.p!));
+      return pick(matched.filter((s) => s.p === top).map((s) => s.x), random);
+    }
+    case 'least-waste':
+    default: {
+      const b = best(opts, wasteScore);
+      // equal waste: the option that helps more pods
+      return best(b, (x) => -x.pods.length)[0];
+    }
+  }
+}
+
+/**
+ * The priority expander's ConfigMap value (`priorities` key): YAML map of integer priority
+ * to a list of group id regular expressions. Throws with a message naming the bad entry.
+ */
+export function parsePriorities(doc: unknown): Map<number, RegExp[]> {
+  if (doc == null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('priorities must be a map of priority -> list of node group regexes');
+  const out = new Map<number, RegExp[]>();
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    const prio = Number(k);
+    if (!Number.isInteger(prio)) throw new Error(`priority "${k}" is not an integer`);
+    const list = Array.isArray(v) ? v : [v];
+    out.set(prio, list.map((re) => {
+      if (typeof re !== 'string') throw new Error(`priority ${k}: ${JSON.stringify(re)} is not a string`);
+      try { return new RegExp(`^(?:${re})$`); } catch (err) { throw new Error(`priority ${k}: invalid regex ${re}: ${(err as Error).message}`); }
+    }));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- scale-down
+
+export type UnremovableReason = BlockReason | 'ScaleDownDisabledAnnotation' | 'NotUnderutilized' | 'NoPlaceToMovePods'
+  | 'NodeGroupMinSizeReached' | 'NotReady' | 'NotAutoscaled' | 'MinimalResourceLimitExceeded' | 'BeingDeleted';
+
+export interface NodeToRemove {
+  node: NodeInfo;
+  /** pods to evict */
+  pods: PodInfo[];
+  utilization: number;
+}
+
+export interface ScaleDownPlan {
+  /** utilization (max of cpu and memory request ratio) of each group node */
+  utilization: Map<string, number>;
+  /** nodes unneeded now, with the time they became so */
+  unneeded: Map<string, number>;
+  unremovable: Map<string, { reason: UnremovableReason; detail?: string }>;
+  /** empty nodes to delete now (no pods to move) */
+  empty: NodeToRemove[];
+  /** at most one non-empty node to drain now */
+  drain?: NodeToRemove;
+  /** why nothing is removed although nodes are unneeded (delays), if so */
+  cooldown?: string;
+}
+
+export function utilizationOf(node: NodeInfo, used: Res | undefined): number {
+  if (!used) return 0;
+  const a = node.allocatable;
+  return Math.max(a.cpu ? used.cpu / a.cpu : 0, a.memory ? used.memory / a.memory : 0);
+}
+
+export function planScaleDown(s: ClusterSnapshot, o: PlannerOptions, upcomingPending = false): ScaleDownPlan {
+  const plan: ScaleDownPlan = { utilization: new Map(), unneeded: new Map(), unremovable: new Map(), empty: [] };
+  if (!o.scaleDownEnabled) return plan;
+  const fit = new FitCache();
+  const usage = usageByNode(s.pods);
+  const podsByNode = new Map<string, PodInfo[]>();
+  for (const p of s.pods) {
+    if (!p.nodeName) continue;
+    let l = podsByNode.get(p.nodeName);
+    if (!l) podsByNode.set(p.nodeName, (l = []));
+    l.push(p);
+  }
+  const groups = new Map(s.groups.map((g) => [g.id, g]));
+  const candidates: Array<{ node: NodeInfo; util: number }> = [];
+  for (const n of s.nodes) {
+    if (!n.groupId || !groups.has(n.groupId)) { plan.unremovable.set(n.name, { reason: 'NotAutoscaled' }); continue; }
+    const g = groups.get(n.groupId)!;
+    const util = utilizationOf(n, usage.get(n.name));
+    plan.utilization.set(n.name, util);
+    if (g.unhealthy) { plan.unremovable.set(n.name, { reason: 'NotAutoscaled', detail: g.unhealthy }); continue; }
+    if (n.toBeDeleted) { plan.unremovable.set(n.name, { reason: 'BeingDeleted' }); continue; }
+    if (n.annotations[SCALE_DOWN_DISABLED_ANNOTATION] === 'true') { plan.unremovable.set(n.name, { reason: 'ScaleDownDisabledAnnotation' }); continue; }
+    if (!n.ready) { plan.unremovable.set(n.name, { reason: 'NotReady' }); continue; }
+    if (util > o.utilizationThreshold) { plan.unremovable.set(n.name, { reason: 'NotUnderutilized', detail: `utilization ${util.toFixed(2)}` }); continue; }
+    candidates.push({ node: n, util });
+  }
+  // least utilized first: they are the cheapest to empty
+  candidates.sort((a, b) => a.util - b.util || a.node.name.localeCompare(b.node.name));
+
+  // destinations: every other schedulable node, free space shared by the whole pass so two
+  // unneeded nodes never count on the same room
+  const removing = new Set<string>();
+  for (const n of s.nodes) if (n.toBeDeleted) removing.add(n.name);
+  const dest: Bin[] = s.nodes.filter((n) => n.ready && !n.unschedulable && !n.toBeDeleted).map((n) => binOf(n, usage.get(n.name)));
+  const found: NodeToRemove[] = [];
+  // nodes that take moved pods in this pass are not emptied themselves
+  const receiving = new Set<string>();
+  for (const c of candidates) {
+    if (receiving.has(c.node.name)) { plan.unremovable.set(c.node.name, { reason: 'NoPlaceToMovePods', detail: 'takes pods of another unneeded node' }); continue; }
+    const v = drainability(podsByNode.get(c.node.name) ?? [], s.pdbs);
+    if (v.blocked) {
+      plan.unremovable.set(c.node.name, { reason: v.blocked.reason, detail: `pod ${v.blocked.pod.key}` });
+      continue;
+    }
+    // try placing the pods elsewhere on a copy; commit the placement when all fit
+    const trial = dest.filter((b) => b.node.name !== c.node.name && !removing.has(b.node.name)).map((b) => ({ node: b.node, free: { ...b.free }, orig: b }));
+    const left = firstFit([...v.movable].sort((a, b) => b.requests.cpu - a.requests.cpu), trial, fit);
+    if (left.length) { plan.unremovable.set(c.node.name, { reason: 'NoPlaceToMovePods', detail: `pod ${left[0].key}` }); continue; }
+    for (const t of trial) {
+      if (t.free.pods !== t.orig.free.pods) receiving.add(t.node.name);
+      t.orig.free = t.free;
+    }
+    removing.add(c.node.name);
+    found.push({ node: c.node, pods: v.movable, utilization: c.util });
+    plan.unneeded.set(c.node.name, o.unneededSince.get(c.node.name) ?? o.now);
+  }
+
+  // what may go now: unneeded long enough, delays passed, group min and cluster minimums kept
+  const cooldown = o.lastScaleUp && o.now - o.lastScaleUp < o.delayAfterAddMs ? 'scale-down-delay-after-add'
+    : o.lastScaleDownFailure && o.now - o.lastScaleDownFailure < o.delayAfterFailureMs ? 'scale-down-delay-after-failure'
+      : upcomingPending ? 'scale-up in progress' : undefined;
+  if (cooldown) { if (found.length) plan.cooldown = cooldown; return plan; }
+  const removals = new Map<string, number>();
+  for (const n of s.nodes) if (n.toBeDeleted && n.groupId) removals.set(n.groupId, (removals.get(n.groupId) ?? 0) + 1);
+  let cores = 0;
+  let memory = 0;
+  for (const n of s.nodes) if (!n.toBeDeleted) { cores += n.allocatable.cpu / 1000; memory += n.allocatable.memory; }
+  for (const r of found) {
+    const since = plan.unneeded.get(r.node.name)!;
+    if (o.now - since < o.unneededTimeMs) continue;
+    const g = groups.get(r.node.groupId!)!;
+    const taken = removals.get(g.id) ?? 0;
+    if (g.target - taken - 1 < g.min) { plan.unremovable.set(r.node.name, { reason: 'NodeGroupMinSizeReached' }); continue; }
+    const nc = r.node.allocatable.cpu / 1000;
+    const nm = r.node.allocatable.memory;
+    if (cores - nc < o.coresTotal.min || memory - nm < o.memoryTotal.min) { plan.unremovable.set(r.node.name, { reason: 'MinimalResourceLimitExceeded' }); continue; }
+    if (r.pods.length === 0) {
+      if (plan.empty.length >= o.maxEmptyBulkDelete) continue;
+      plan.empty.push(r);
+    } else {
+      if (plan.drain || o.drainInProgress) continue;
+      plan.drain = r;
+    }
+    removals.set(g.id, taken + 1);
+    cores -= nc;
+    memory -= nm;
+  }
+  return plan;
+}
+
+export type { BlockReason, PdbInfo };
