@@ -168,6 +168,13 @@ count: 1
     assert.match(r.stdout, /Normal\s+Testing\s+.*hello from the test/);
   });
 
+  it('refuses unknown fields (kubectl validates strictly by default)', async () => {
+    const f = h.file('typo.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: typo}\ndta: {a: "1"}\n');
+    const r = await h.kubectl(['apply', '-f', f]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /strict decoding error: unknown field "dta"/);
+  });
+
   it('explain reads the OpenAPI documents', async () => {
     const r = await h.kubectl(['explain', 'deployment.spec.replicas']);
     assert.equal(r.code, 0, r.stderr);

@@ -66,7 +66,8 @@ export function builtinFieldValidation(): AdmissionPlugin {
       walk(node, req.object, '', found);
       if (found.length === 0) return;
       if (req.fieldValidation === 'Strict') {
-        throw newBadRequest(`strict decoding error: ${found.map((u) => `unknown field "${u.path}"`).join(', ')}`);
+        const { kind, version } = req.type;
+        throw newBadRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${found.map((u) => `unknown field "${u.path}"`).join(', ')}`);
       }
       for (const u of found) {
         delete u.parent[u.key];

@@ -29,7 +29,7 @@ describe('unknown fields of built-in kinds', () => {
   it('Strict refuses with 400, Warn drops with a Warning header, Ignore drops silently', async () => {
     let r = await call(s, 'POST', `${DEPLOYS}?fieldValidation=Strict`, deployment('strict', { replicaz: 2 }));
     assert.equal(r.status, 400);
-    assert.equal(r.json.message, 'strict decoding error: unknown field "spec.replicaz"');
+    assert.equal(r.json.message, 'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.replicaz"');
     r = await call(s, 'POST', `${DEPLOYS}?fieldValidation=Warn`, deployment('warn', {}, { imag: 'typo' }));
     assert.equal(r.status, 201);
     assert.equal(r.json.spec.template.spec.containers[0].imag, undefined);
