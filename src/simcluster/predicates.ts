@@ -138,7 +138,8 @@ export function fitReasons(req: ResourceList, info: NodeInfo): string[] {
   const out: string[] = [];
   const maxPods = info.allocatable.pods ?? 110;
   if (info.podCount + 1 > maxPods) out.push(REASON.tooManyPods);
-  for (const [r, want] of Object.entries(req)) {
+  for (const r in req) {
+    const want = req[r];
     if (want <= 0 || r === 'pods') continue;
     const free = (info.allocatable[r] ?? 0) - (info.requested[r] ?? 0);
     if (want > free) out.push(REASON.insufficient(r));
@@ -230,11 +231,13 @@ export function filterNode(pod: PodObject, req: ResourceList, info: NodeInfo, in
   return ip ? [ip] : [];
 }
 
+const SCORED = ['cpu', 'memory'] as const;
+
 /** Higher is better: least allocated cpu/memory (0..100), preferred node affinity weights, PreferNoSchedule taints. */
 export function scoreNode(pod: PodObject, req: ResourceList, info: NodeInfo): number {
   let least = 0;
   let n = 0;
-  for (const r of ['cpu', 'memory']) {
+  for (const r of SCORED) {
     const alloc = info.allocatable[r] ?? 0;
     if (alloc <= 0) continue;
     least += Math.max(0, (alloc - (info.requested[r] ?? 0) - (req[r] ?? 0)) / alloc) * 100;

@@ -82,6 +82,8 @@ export class SchedulerController implements Reconciler<PodObject> {
   private rotate = 0;
 
   private readonly usage = new NodeUsage();
+  /** NodeInfo per node, valid while the node object and its usage version are unchanged */
+  private readonly infos = new Map<string, { info: NodeInfo; version: number }>();
   private usageSub: Subscription | undefined;
 
   constructor(
@@ -189,25 +191,35 @@ export class SchedulerController implements Reconciler<PodObject> {
       list.push(a);
       extra.set(a.node, list);
     }
-    const byName = new Map(nodes.map((n) => [n.metadata.name!, n] as const));
+    if (this.infos.size > nodes.length + 64) {
+      const live = new Set(nodes.map((n) => n.metadata.name!));
+      for (const k of this.infos.keys()) if (!live.has(k)) this.infos.delete(k);
+    }
+    let byName: Map<string, NodeObject> | undefined;
     const infoCache = new Map<string, NodeInfo>();
     const infoOf = (node: NodeObject): NodeInfo => {
       const name = node.metadata.name!;
       let info = infoCache.get(name);
       if (info) return info;
       const used = this.usage.get(name);
-      const assumed = extra.get(name) ?? [];
+      const assumed = extra.get(name);
+      if (!assumed) {
+        // nothing assumed here: reuse the info built from the same node object and usage
+        const kept = this.infos.get(name);
+        if (kept && kept.info.node === node && kept.version === (used?.version ?? -1)) { infoCache.set(name, kept.info); return kept.info; }
+      }
       let requested = used?.requested ?? {};
-      if (assumed.length) {
+      if (assumed) {
         requested = { ...requested };
         for (const a of assumed) addTo(requested, a.requests);
       }
       let pods: PodObject[] | undefined;
       info = {
-        node, allocatable: allocatableOf(node), requested, podCount: (used?.pods.size ?? 0) + assumed.length,
+        node, allocatable: allocatableOf(node), requested, podCount: (used?.pods.size ?? 0) + (assumed?.length ?? 0),
         // only inter-pod affinity needs the pods themselves
-        get pods() { return (pods ??= [...(used?.pods.values() ?? []), ...assumed.map((a) => a.pod)]); },
+        get pods() { return (pods ??= [...(used?.pods.values() ?? []), ...(assumed ?? []).map((a) => a.pod)]); },
       };
+      if (!assumed) this.infos.set(name, { info, version: used?.version ?? -1 });
       infoCache.set(name, info);
       return info;
     };
@@ -224,7 +236,7 @@ export class SchedulerController implements Reconciler<PodObject> {
       return false;
     };
     const interPod = (node: NodeObject) => (needsInterPod || withAnti.length)
-      ? () => interPodReasons(pod, node, domainPods, withAnti, (p) => byName.get(p.spec?.nodeName ?? ''), anyMatch)
+      ? () => interPodReasons(pod, node, domainPods, withAnti, (p) => (byName ??= new Map(nodes.map((n) => [n.metadata.name!, n] as const))).get(p.spec?.nodeName ?? ''), anyMatch)
       : undefined;
 
     // like percentageOfNodesToScore: stop once enough feasible nodes were found

@@ -12,6 +12,8 @@ import { addTo, isTerminated, podRequests, type ResourceList } from './quantity.
 export interface NodeUsageEntry {
   requested: ResourceList;
   pods: Map<string, PodObject>;
+  /** bumped on every change (lets readers cache what they derive from the entry) */
+  version: number;
 }
 
 function counts(p: PodObject | undefined): p is PodObject {
@@ -20,6 +22,8 @@ function counts(p: PodObject | undefined): p is PodObject {
 
 export class NodeUsage {
   private readonly nodes = new Map<string, NodeUsageEntry>();
+  /** versions come from one counter, so a removed and re-created entry never repeats one */
+  private clock = 0;
 
   get(node: string): NodeUsageEntry | undefined {
     return this.nodes.get(node);
@@ -45,7 +49,8 @@ export class NodeUsage {
   private add(p: PodObject): void {
     const node = p.spec!.nodeName!;
     let e = this.nodes.get(node);
-    if (!e) { e = { requested: {}, pods: new Map() }; this.nodes.set(node, e); }
+    if (!e) { e = { requested: {}, pods: new Map(), version: 0 }; this.nodes.set(node, e); }
+    e.version = ++this.clock;
     const key = objectKey(p);
     const prev = e.pods.get(key);
     if (prev) this.subtract(e, prev);
@@ -58,6 +63,7 @@ export class NodeUsage {
     const key = objectKey(p);
     const cur = e?.pods.get(key);
     if (!e || !cur) return;
+    e.version = ++this.clock;
     e.pods.delete(key);
     this.subtract(e, cur);
     if (e.pods.size === 0) this.nodes.delete(p.spec!.nodeName!);
