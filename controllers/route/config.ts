@@ -96,7 +96,10 @@ export function parseRouteConfig(flags: Readonly<Record<string, unknown>>): Rout
   const cidrText = str('clusterCidr');
   const clusterCidrs: Ipv4Cidr[] = [];
   if (configureCloudRoutes) {
-    if (!cidrText) throw new Error('--cluster-cidr is required (the pod CIDR of the cluster, e.g. --cluster-cidr=172.20.0.0/16)');
+    if (!cidrText) {
+      throw new Error('--cluster-cidr is required (the pod CIDR of the cluster, e.g. --cluster-cidr=172.20.0.0/16; '
+        + 'or --configure-cloud-routes=false to turn the route controller off)');
+    }
     for (const part of cidrText.split(',').map((x) => x.trim()).filter(Boolean)) {
       if (isIpv6Cidr(part)) continue;
       const c = parseIpv4Cidr(part);

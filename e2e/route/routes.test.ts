@@ -85,6 +85,17 @@ describe('route controller', () => {
     assert.equal(networkCondition(n3).status, 'False');
   });
 
+  it('replaces its entry when the node\'s instance changes (same CIDR, new next hop)', async () => {
+    await eventually('n4 routed', () => converged(env, ['n4']));
+    const n4 = await env.client.get<Obj>(NodeKind, 'n4');
+    const old = customEntries(env).find((e) => e.destinationCidrBlock === n4.spec.podCIDR)!;
+    assert.equal(old.nextHopId, 'i-n4');
+    await env.client.patch(NodeKind, 'n4', { spec: { providerID: 'cn-hangzhou.i-n4-replacement' } }, { type: 'merge' });
+    await eventually('entry replaced', () => customEntries(env).some((e) => e.destinationCidrBlock === n4.spec.podCIDR && e.nextHopId === 'i-n4-replacement' && e.status === 'Available'));
+    assert.equal(customEntries(env).filter((e) => e.destinationCidrBlock === n4.spec.podCIDR).length, 1);
+    assert.ok(!customEntries(env).some((e) => e.routeEntryId === old.routeEntryId));
+  });
+
   it('exports its metrics', async () => {
     const text = await ctl.registry.metrics();
     assert.match(text, /route_controller_route_operations_total\{verb="create",result="success"\} \d+/);
