@@ -11,3 +11,6 @@ export { ResourceOps, storageKeyOf, type ListOptions, type ListResult, type Writ
 export { Store, Wal, type Change, type ChangeType, type Stored } from './storage/index.js';
 export { toTable, defaultPrinter, humanDuration, age } from './table/index.js';
 export { generatePki, kubeconfigYaml, type Pki } from './pki/index.js';
+export { serviceAllocator, type ServiceAllocatorOptions } from './services/index.js';
+export { builtinFieldValidation, unknownBuiltinFields } from './validation/index.js';
+export { decodeProtobufObject, isKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from './protobuf/index.js';
