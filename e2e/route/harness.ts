@@ -46,6 +46,8 @@ export interface RouteEnvOptions {
   clusterCidr?: string;
   /** simulated components to switch off, e.g. `{ nodeLifecycle: false }` for Node objects created by the test */
   components?: Partial<SimComponents>;
+  /** the emulator's scaling-group instances become nodes (providerID alicloud://<region>.<instanceId>) */
+  cloudNodes?: boolean;
 }
 
 export async function startRouteEnv(opts: RouteEnvOptions = {}): Promise<RouteEnv> {
@@ -55,7 +57,8 @@ export async function startRouteEnv(opts: RouteEnvOptions = {}): Promise<RouteEn
   const sim = await startSimCluster({
     logger: silent(), kubeconfig: server.kubeconfig, nodes: opts.nodes ?? [], clusterCidr: opts.clusterCidr ?? CLUSTER_CIDR,
     region: REGION,
-    components: { scheduler: false, kubelet: false, replicaSet: false, deployment: false, daemonSet: false, disruption: false, cloudNodes: false, ...opts.components },
+    components: { scheduler: false, kubelet: false, replicaSet: false, deployment: false, daemonSet: false, disruption: false, cloudNodes: !!opts.cloudNodes, ...opts.components },
+    cloud: opts.cloudNodes ? { url: cloud.url } : undefined,
     timings: { leaseRenewIntervalMs: 200, leaseDurationSeconds: 2, nodeStatusReportMs: 2_000, nodeMonitorGracePeriodMs: 1_500 },
   });
   const api = createAlibabaCloud({
