@@ -4,6 +4,7 @@
  * `kubeloop generate crds|rbac` relies on (its default module).
  */
 import type { ControllerPlugin } from './shared/index.js';
+import { plugin as acrCredentialHelper } from './acr-credential-helper/index.js';
 import { plugin as logConfig } from './log-config/index.js';
 import { plugin as route } from './route/index.js';
 
@@ -11,6 +12,7 @@ export type { ControllerPlugin, PluginEnv, PluginHandle } from './shared/index.j
 
 // One line per controller; keep alphabetical.
 export const plugins: readonly ControllerPlugin[] = [
+  acrCredentialHelper,
   logConfig,
   route,
 ];

@@ -1,0 +1,98 @@
+/**
+ * The ACR credential helper plugin (`kubeloop run acr-credential-helper`): pull secrets for
+ * Alibaba Cloud Container Registry in every watched namespace, kept fresh.
+ * See docs/controllers/acr-credential-helper.md.
+ */
+import { ContainerModule, type Manager } from '../../src/controller/index.js';
+import { alibabaCloudOptionsFromEnv, createAlibabaCloud, type AlibabaCloud, type RegistryApi } from '../../src/cloud/index.js';
+import { metricsRegistry, type Registry } from '../../src/observability/index.js';
+import type { ControllerPlugin, PluginEnv } from '../shared/index.js';
+import { acrFlags, accessKey, parseAcrFlags, FLAG_DEFAULTS, type RegistryEntry } from './config.js';
+import { ACR_DEPS, AcrCredentialController, AcrStuckPodController, ConfigState, acrControllerClass, type AcrDeps } from './controller.js';
+import { CredentialStore } from './credentials.js';
+import { acrMetrics } from './metrics.js';
+
+export {
+  AcrCredentialController, AcrStuckPodController, ConfigState, ACR_DEPS, CONTROLLER_NAME, STUCK_POD_CONTROLLER_NAME, MANAGED_LABEL,
+  DOCKER_CONFIG_KEY, SECRET_TYPE, acrControllerClass, mergePullSecrets, stuckImages, registryHost,
+} from './controller.js';
+export type { AcrDeps, ConfigView } from './controller.js';
+export {
+  parseAcrConfig, parseAcrFlags, parseDuration, acrFlags, namespaceWatched, serviceAccountSelected, AcrConfigError,
+  CONFIG_KEYS, CONFIG_DEFAULTS, FLAG_DEFAULTS, SUPPORTED_API_VERSIONS,
+} from './config.js';
+export type { AcrConfig, AcrFlags, RegistryEntry, WebhookConfig, ConfigKey } from './config.js';
+export { CredentialStore, dockerConfigJson } from './credentials.js';
+export type { RegistryCredentials, ResolvedRegistry, CredentialStoreOptions } from './credentials.js';
+export { acrMetrics, type AcrMetrics } from './metrics.js';
+
+export interface AcrSetupOptions {
+  /**
+   * The Container Registry API for a registry entry. Default: `env.cloud.registry` for entries
+   * in the cluster's region without their own role or keys; otherwise a client for the entry's
+   * region built from the same environment (emulator URL, credential chain), with the
+   * entry's `customAccessKey` pair and/or acting as its `assumeRoleARN`.
+   */
+  apiFor?: (entry: RegistryEntry) => RegistryApi;
+  /** back-off after a failed token refresh (default 1 s doubling to 30 s) */
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+function defaultApiFor(cloud: AlibabaCloud, flags: Readonly<Record<string, unknown>>): (entry: RegistryEntry) => RegistryApi {
+  const clients = new Map<string, RegistryApi>();
+  return (entry) => {
+    const region = entry.regionId ?? cloud.regionId;
+    if (region === cloud.regionId && !entry.assumeRoleARN && !entry.customAccessKey) return cloud.registry;
+    const key = accessKey(entry, cloud.regionId);
+    let api = clients.get(key);
+    if (!api) {
+      const emulator = typeof flags.cloudEmulator === 'string' && flags.cloudEmulator ? flags.cloudEmulator : undefined;
+      const base = alibabaCloudOptionsFromEnv(process.env, { regionId: region, ...(emulator ? { emulator } : {}) });
+      api = createAlibabaCloud({
+        ...base,
+        regionId: region,
+        credentials: entry.customAccessKey ? { accessKeyId: entry.customAccessKey, accessKeySecret: entry.customAccessKeySecret! } : base.credentials,
+        assumeRole: entry.assumeRoleARN
+          ? { roleArn: entry.assumeRoleARN, roleSessionName: 'kubeloop-acr-credential-helper', durationSeconds: entry.expireDurationSeconds }
+          : undefined,
+      }).registry;
+      clients.set(key, api);
+    }
+    return api;
+  };
+}
+
+/** `setup` with test seams (how registry APIs are made, back-off). */
+export async function setupAcrCredentialHelper(manager: Manager, env: PluginEnv, opts: AcrSetupOptions = {}): Promise<void> {
+  const flags = parseAcrFlags(env.flags);
+  if (!env.cloud && !opts.apiFor) throw new Error('the ACR credential helper needs Alibaba Cloud (credentials and region, or --cloud-emulator)');
+  const log = env.logger.child({ component: 'acr-credential-helper' });
+  const registry: Registry = manager.registry ?? metricsRegistry;
+  const defaultRegion = env.cloud?.regionId ?? flags.regionId ?? '';
+  const store = new CredentialStore({
+    apiFor: opts.apiFor ?? defaultApiFor(env.cloud!, env.flags),
+    defaultRegion,
+    metrics: acrMetrics(registry),
+    baseBackoffMs: opts.baseBackoffMs,
+    maxBackoffMs: opts.maxBackoffMs,
+  });
+  const deps: AcrDeps = { flags, store, state: new ConfigState(), log };
+  const module = () => new ContainerModule(({ bind }) => { bind(ACR_DEPS).toConstantValue(deps); });
+  const sameLocation = flags.configMapName === FLAG_DEFAULTS.configMapName && flags.configMapNamespace === FLAG_DEFAULTS.configMapNamespace;
+  const main = sameLocation ? AcrCredentialController : acrControllerClass({ namespace: flags.configMapNamespace, name: flags.configMapName });
+  manager.register(main, module());
+  if (flags.recreateStuckPods) manager.register(AcrStuckPodController, module());
+  log.info({
+    configMap: `${flags.configMapNamespace}/${flags.configMapName}`, secretName: flags.secretName, recreateStuckPods: flags.recreateStuckPods, region: defaultRegion,
+  }, 'ACR credential helper configured');
+}
+
+export const plugin: ControllerPlugin = {
+  name: 'acr-credential-helper',
+  description: 'keep ACR pull secrets with fresh temporary credentials in watched namespaces and their ServiceAccounts',
+  flags: acrFlags,
+  needsCloud: true,
+  controllers: [AcrCredentialController, AcrStuckPodController],
+  setup: (manager, env) => setupAcrCredentialHelper(manager, env),
+};
