@@ -179,7 +179,7 @@ export class LogConfigController implements Reconciler<AliyunLogConfig> {
   private owner(obj: AliyunLogConfig, project: string, configName: string, defaults: ClusterDefaults, ctx: ReconcileContext<AliyunLogConfig>): AliyunLogConfig {
     const claimants = ctx.cache<AliyunLogConfig>(AliyunLogConfig).byIndex(CONFIG_NAME_INDEX, configName)
       .filter((o) => o.metadata.uid !== obj.metadata.uid && (o.spec?.project || defaults.project) === project);
-    return claimWinner([obj, ...claimants]);
+    return claimWinner([obj, ...claimants], project, configName);
   }
 
   /** Runs one SLS call as a step: an Event on failure (and on success for writes), metrics, a StepError. */
@@ -339,7 +339,8 @@ export class LogConfigController implements Reconciler<AliyunLogConfig> {
     s: { ok: true; text: string; desired: DesiredState } | { ok: false; code: string; reason: string; text: string; release?: boolean } | { clear: true },
   ): Promise<boolean> {
     const next = (o: AliyunLogConfig): AliyunLogConfigStatus => {
-      const st: AliyunLogConfigStatus = { ...(o.status ?? {}) };
+      // a deep copy: setCondition edits entries in place, and `o` may be the patch's original
+      const st: AliyunLogConfigStatus = structuredClone(o.status ?? {});
       if ('clear' in s) {
         delete st.project; delete st.configName; delete st.machineGroups;
         return st;

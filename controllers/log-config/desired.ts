@@ -155,25 +155,30 @@ export function logstoreDrift(desired: LogStore, remote: LogStore): string[] {
   return out;
 }
 
-/** The key SLS identifies a logtail config by; the cache index holds the config name only. */
-export function claimKey(project: string, configName: string): string {
-  return `${project}/${configName}`;
+/** Whether `o` last synced (project, configName) successfully: it holds that claim now. */
+export function holdsClaim(o: AliyunLogConfig, project: string, configName: string): boolean {
+  return o.status?.statusCode === 200 && o.status.project === project && o.status.configName === configName;
 }
 
 /**
- * Orders objects claiming the same config: the oldest (creationTimestamp) first, then by
- * uid, so every replica and every reconcile picks the same winner.
+ * Orders objects claiming the same (project, configName): the one holding it now first (so
+ * a working object is never displaced, even by an older one whose claim only became valid
+ * later), then the oldest (creationTimestamp), then by uid — the same answer on every
+ * replica and every reconcile.
  */
-export function compareClaims(a: AliyunLogConfig, b: AliyunLogConfig): number {
+export function compareClaims(a: AliyunLogConfig, b: AliyunLogConfig, project: string, configName: string): number {
+  const ha = holdsClaim(a, project, configName);
+  const hb = holdsClaim(b, project, configName);
+  if (ha !== hb) return ha ? -1 : 1;
   const ta = Date.parse(a.metadata.creationTimestamp ?? '') || 0;
   const tb = Date.parse(b.metadata.creationTimestamp ?? '') || 0;
   if (ta !== tb) return ta - tb;
   return (a.metadata.uid ?? '').localeCompare(b.metadata.uid ?? '');
 }
 
-/** The winner among claimants (non-empty), by {@link compareClaims}. */
-export function claimWinner(claimants: readonly AliyunLogConfig[]): AliyunLogConfig {
-  return [...claimants].sort(compareClaims)[0];
+/** The winner among claimants of (project, configName) (non-empty), by {@link compareClaims}. */
+export function claimWinner(claimants: readonly AliyunLogConfig[], project: string, configName: string): AliyunLogConfig {
+  return [...claimants].sort((a, b) => compareClaims(a, b, project, configName))[0];
 }
 
 /** `namespace/name` of an object. */

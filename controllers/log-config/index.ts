@@ -20,7 +20,7 @@ export type { LogConfigDeps } from './controller.js';
 export { logConfigFlags, parseLogConfigFlags, parseDuration, backoffDelay, DEFAULTS } from './config.js';
 export type { LogConfigSettings } from './config.js';
 export {
-  desiredState, configDrift, logstoreDrift, semanticEqual, defaultIndex, defaultsFromConfigMap, claimWinner, compareClaims, claimKey,
+  desiredState, configDrift, logstoreDrift, semanticEqual, defaultIndex, defaultsFromConfigMap, claimWinner, compareClaims, holdsClaim,
   SpecError, SERVICE_INPUT_DEFAULTS, CONFIGMAP_PROJECT_KEY, CONFIGMAP_MACHINE_GROUP_KEY,
 } from './desired.js';
 export type { ClusterDefaults, DesiredState } from './desired.js';
