@@ -4,7 +4,6 @@
  * `metadata.name` and placed by the scheduler like upstream; pods of an old template are
  * replaced within maxUnavailable; status numbers as upstream reports them.
  */
-import { objectKey } from '../api/index.js';
 import {
   Controller, DaemonSet, Node, Pod, patchStatus,
   type NodeObject, type PodObject, type ReconcileContext, type Reconciler, type Request, type TypedObject,
@@ -139,7 +138,6 @@ export class DaemonSetController implements Reconciler<DS> {
         updatedNumberScheduled: updated, observedGeneration: ds.metadata.generation,
       };
     }, { optimisticLock: false });
-    void objectKey;
     if (minReady && ready > available) return { requeueAfter: minReady * 1000 };
   }
 }

@@ -9,6 +9,7 @@ import { isAlreadyExists } from '../api/index.js';
 import { KubeClient, loadKubeConfig, type ClientConfig } from '../client/index.js';
 import { ContainerModule, Manager, type Logger } from '../controller/index.js';
 import { createRegistry, type Registry } from '../observability/index.js';
+import { CidrAllocator } from './cidr.js';
 import { CloudNodeSource } from './cloudnodes.js';
 import {
   NODE_LEASE_NAMESPACE, SIM, defaultTimings,
@@ -98,7 +99,7 @@ export async function startSimCluster(opts: SimClusterOptions = {}): Promise<Sim
     log,
   };
   // validate the IPAM settings before anything starts
-  new (await import('./cidr.js')).CidrAllocator(config.clusterCidr, config.nodeCidrMaskSize);
+  new CidrAllocator(config.clusterCidr, config.nodeCidrMaskSize);
   const specs = staticNodeSpecs(opts.nodes);
   const statics = specs.map((s, i) => staticNode(s, i, config.region));
 
