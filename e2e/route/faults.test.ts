@@ -3,6 +3,7 @@
 // Event, NetworkUnavailable=True) and never overwritten.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { CloudError, type VpcRouteApi } from '../../src/cloud/index.js';
 import {
   createNode, customEntries, eventually, eventsFor, networkCondition, nodes, setFaults, startRouteController, startRouteEnv,
   NodeKind, type Obj, type RouteEnv, type RunningController,
@@ -99,5 +100,41 @@ describe('route controller and entries it does not own', () => {
     await env.client.delete(NodeKind, 'c3');
     await new Promise((r) => setTimeout(r, 2_500));
     assert.equal(customEntries(env).filter((e) => e.destinationCidrBlock === '172.16.102.0/24').length, 1);
+  });
+});
+
+describe('route controller and lost answers', () => {
+  let env: RouteEnv;
+  let ctl: RunningController;
+  after(async () => {
+    await ctl?.stop();
+    await env?.stop();
+  });
+
+  it('ignores a duplicate-CIDR answer when the entry already points at the node (the first answer was lost)', async () => {
+    env = await startRouteEnv({ components: { nodeLifecycle: false, ipam: false } });
+    const real = env.api.vpc;
+    let lost = 0;
+    // every create reaches the cloud, but the answer is replaced by the duplicate error a retry would get
+    const vpc: VpcRouteApi = {
+      describeVpcs: (id) => real.describeVpcs(id),
+      listRouteTables: (f) => real.listRouteTables(f),
+      listRouteEntries: (t, f) => real.listRouteEntries(t, f),
+      deleteRouteEntry: (i, o) => real.deleteRouteEntry(i, o),
+      async createRouteEntry(input, opts) {
+        await real.createRouteEntry(input, opts);
+        lost++;
+        throw new CloudError('AlreadyExists', 'VPC_ROUTE_ENTRY_CIDR_BLOCK_DUPLICATE', 'Specified CIDR block is already exists.', 'vpc', 'CreateRouteEntry');
+      },
+    };
+    await createNode(env, 'l1', '172.16.50.0/24');
+    await createNode(env, 'l2', '172.16.51.0/24');
+    ctl = await startRouteController(env, {}, vpc);
+    await eventually('both RouteCreated', async () => (await nodes(env)).every((n) => networkCondition(n)?.reason === 'RouteCreated'));
+    assert.equal(lost, 2, 'one create per route, no retry loop');
+    assert.equal(customEntries(env).length, 2);
+    for (const n of ['l1', 'l2']) {
+      assert.deepEqual((await eventsFor(env, n)).filter((e) => e.type === 'Warning').map((e) => e.reason), []);
+    }
   });
 });

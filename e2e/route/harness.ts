@@ -8,7 +8,7 @@ import pino from 'pino';
 import { startApiServer, type ApiServer } from '../../src/apiserver/index.js';
 import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
 import { startCloudSim, type CloudSim, type CloudSimOptions } from '../../src/cloudsim/index.js';
-import { createAlibabaCloud, type AlibabaCloud, type RouteEntry } from '../../src/cloud/index.js';
+import { createAlibabaCloud, type AlibabaCloud, type RouteEntry, type VpcRouteApi } from '../../src/cloud/index.js';
 import { startSimCluster, type SimCluster, type SimComponents, type StaticNodeSpec } from '../../src/simcluster/index.js';
 import { Manager, type Logger } from '../../src/controller/index.js';
 import { createRegistry, type Registry } from '../../src/observability/index.js';
@@ -85,7 +85,7 @@ export interface RunningController {
 }
 
 /** Starts the route plugin on a fresh Manager with test-friendly durations (overridable by `flags`). */
-export async function startRouteController(env: RouteEnv, flags: Record<string, unknown> = {}): Promise<RunningController> {
+export async function startRouteController(env: RouteEnv, flags: Record<string, unknown> = {}, vpc: VpcRouteApi = env.api.vpc): Promise<RunningController> {
   const registry = createRegistry();
   const manager = new Manager({
     kubeconfig: env.server.kubeconfig, logger: silent(), registry,
@@ -96,7 +96,7 @@ export async function startRouteController(env: RouteEnv, flags: Record<string, 
       clusterCidr: CLUSTER_CIDR, configureCloudRoutes: true, routeReconciliationPeriod: '2s', routeReconcileBatchSize: '50',
       nodeEventAggregationWaitSeconds: '0.2', dryRun: false, clusterName: 'test', routeTableIds: env.tableId, ...flags,
     },
-    cloud: env.api,
+    cloud: { ...env.api, vpc },
     logger: silent(),
   });
   await manager.start();
