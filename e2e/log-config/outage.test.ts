@@ -1,0 +1,62 @@
+// An SLS outage (emulator fault: every SLS call answers 503 for a while): statuses show the
+// failure, Events say which step failed, and every object recovers after the outage with no
+// manual action (per-object backoff, short here through the flags).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  alc, apply, eventually, eventsFor, fileSpec, getAlc, ready, setFaults, slsConfig, startController, startLogEnv,
+  type LogEnv, type RunningController,
+} from './harness.js';
+
+let env: LogEnv;
+let ctl: RunningController;
+
+before(async () => {
+  env = await startLogEnv();
+  ctl = await startController(env, { logConfigDriftCheckPeriod: '500ms', logConfigBackoffBase: '200ms', logConfigBackoffMax: '1s' });
+});
+
+after(async () => {
+  await ctl?.stop();
+  await env?.stop();
+});
+
+const names = ['svc-a', 'svc-b', 'svc-c'];
+
+test('during an SLS outage statuses show the failure; afterwards all objects recover by themselves', async () => {
+  assert.equal((await apply(env, ...names.map((n) => alc(n, fileSpec(`${n}-logs`))))).code, 0);
+  for (const n of names) await eventually(`${n} ready`, async () => ready(await getAlc(env, n)));
+
+  const outageMs = 5_000;
+  await setFaults(env, { service: 'sls', outageUntil: Date.now() + outageMs });
+  // a new object during the outage, and a spec change that cannot reach SLS yet
+  assert.equal((await apply(env, alc('svc-new', fileSpec('svc-new-logs')))).code, 0);
+  const changed = fileSpec('svc-a-logs');
+  (changed.logtailConfig as any).inputDetail.logPath = '/var/log/after-outage';
+  assert.equal((await apply(env, alc('svc-a', changed))).code, 0);
+
+  for (const n of [...names, 'svc-new']) {
+    const o = await eventually(`${n} shows the failure`, async () => {
+      const x = await getAlc(env, n);
+      return x?.status?.statusCode === 'ServerBusy' && x;
+    }, outageMs + 3_000);
+    assert.match(o.status.status, /failed: ServerBusy/);
+    const cond = o.status.conditions.find((c: any) => c.type === 'Ready');
+    assert.equal(cond.status, 'False');
+    assert.match(cond.reason, /^[A-Za-z]+Failed$/);
+  }
+  assert.ok((await eventsFor(env, 'svc-new')).some((e) => /^SLS\.LogController\.\w+\.Fail$/.test(e.reason) && e.type === 'Warning'));
+
+  // no manual action: the outage ends and everything converges
+  for (const n of [...names, 'svc-new']) await eventually(`${n} recovers`, async () => ready(await getAlc(env, n)), outageMs + 15_000);
+  assert.ok(slsConfig(env, 'svc-new-logs'));
+  assert.equal(slsConfig(env, 'svc-a-logs')!.inputDetail.logPath, '/var/log/after-outage');
+  await setFaults(env, null);
+});
+
+test('the metrics count the SLS writes and the objects by outcome', async () => {
+  const text = await ctl.registry.metrics();
+  assert.match(text, /log_config_objects\{state="ok"\} 4/);
+  assert.match(text, /log_config_objects\{state="error"\} 0/);
+  assert.match(text, /log_config_sls_operations_total\{action="CreateConfig",result="success"\} 4/);
+});
