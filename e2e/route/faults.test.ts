@@ -138,3 +138,33 @@ describe('route controller and lost answers', () => {
     }
   });
 });
+
+describe('route controller and refused writes', () => {
+  let env: RouteEnv;
+  let ctl: RunningController;
+  after(async () => {
+    await ctl?.stop();
+    await env?.stop();
+  });
+
+  it('reports a write the cloud refuses (CreateRouteFailed, NetworkUnavailable=True) and still routes the other nodes', async () => {
+    // the emulator refuses next hops that are not existing instances; only the group's instances exist
+    env = await startRouteEnv({ cloud: { validateNextHop: true }, components: { nodeLifecycle: false, ipam: false } });
+    const real = env.cloud.state.instances[0]?.instanceId;
+    assert.ok(real, 'the default scaling group has an instance');
+    await createNode(env, 'ok', '172.16.60.0/24', { providerID: `cn-hangzhou.${real}` });
+    await createNode(env, 'ghost', '172.16.61.0/24');
+    ctl = await startRouteController(env);
+    const ghost = await eventually('ghost NetworkUnavailable=True', async () => {
+      const n = await env.client.get<Obj>(NodeKind, 'ghost');
+      return networkCondition(n)?.status === 'True' ? n : undefined;
+    });
+    assert.equal(networkCondition(ghost).reason, 'NoRouteCreated');
+    assert.match(networkCondition(ghost).message, /Could not create route 172\.16\.61\.0\/24 -> i-ghost for node ghost .*does not exist/);
+    const ev = await eventually('CreateRouteFailed', async () => (await eventsFor(env, 'ghost')).find((e) => e.reason === 'CreateRouteFailed'));
+    assert.equal(ev.type, 'Warning');
+    await eventually('ok routed', async () => networkCondition(await env.client.get<Obj>(NodeKind, 'ok'))?.reason === 'RouteCreated');
+    assert.ok(!customEntries(env).some((e) => e.nextHopId === 'i-ghost'));
+    assert.match(await ctl.registry.metrics(), /route_controller_route_operations_total\{verb="create",result="error"\} [1-9]/);
+  });
+});
