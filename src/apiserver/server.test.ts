@@ -376,3 +376,45 @@ describe('apiserver limits and custom types', () => {
     }
   });
 });
+
+describe('apiserver object validation', () => {
+  let s: ApiServer;
+  before(async () => {
+    s = await startApiServer({ port: 0 });
+  });
+  after(async () => {
+    await s.stop();
+  });
+
+  it('validates label keys/values and annotation keys', async () => {
+    let r = await call(s, 'POST', CMS, { metadata: { name: 'badlabel', labels: { 'app': 'has space' } } });
+    assert.equal(r.status, 422);
+    assert.equal(r.json.details.causes[0].field, 'metadata.labels');
+    r = await call(s, 'POST', CMS, { metadata: { name: 'badkey', labels: { '-x': 'y' } } });
+    assert.equal(r.status, 422);
+    r = await call(s, 'POST', CMS, { metadata: { name: 'badann', annotations: { 'a/b/c': 'free text is fine' } } });
+    assert.equal(r.status, 422);
+    r = await call(s, 'POST', CMS, { metadata: { name: 'okann', labels: { 'example.com/tier': 'web-1' }, annotations: { 'example.com/note': 'free text, is fine!' } } });
+    assert.equal(r.status, 201);
+  });
+
+  it('immutable ConfigMaps/Secrets keep their data; stringData folds into data', async () => {
+    const c = (await call(s, 'POST', CMS, { metadata: { name: 'frozen' }, immutable: true, data: { a: '1' } })).json;
+    let r = await call(s, 'PUT', `${CMS}/frozen`, { ...c, data: { a: '2' } });
+    assert.equal(r.status, 422);
+    assert.match(r.json.message, /field is immutable when `immutable` is set/);
+    r = await call(s, 'PUT', `${CMS}/frozen`, { ...c, immutable: false });
+    assert.equal(r.status, 422);
+    r = await call(s, 'PUT', `${CMS}/frozen`, { ...c, metadata: { ...c.metadata, labels: { ok: 'yes' } } });
+    assert.equal(r.status, 200, 'metadata stays mutable');
+    const secrets = '/api/v1/namespaces/default/secrets';
+    r = await call(s, 'POST', secrets, { metadata: { name: 'sd' }, stringData: { user: 'admin' }, data: { other: Buffer.from('x').toString('base64') } });
+    assert.equal(r.status, 201);
+    assert.equal(r.json.stringData, undefined);
+    assert.equal(r.json.type, 'Opaque');
+    assert.deepEqual(r.json.data, { other: 'eA==', user: Buffer.from('admin').toString('base64') });
+    r = await call(s, 'PATCH', `${secrets}/sd`, { stringData: { user: 'root' } }, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(Buffer.from(r.json.data.user, 'base64').toString(), 'root');
+    assert.equal(r.json.stringData, undefined);
+  });
+});

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type FieldError, type KubeObject, type Status, StatusError, newAlreadyExists, newBadRequest, newConflict, newExpired, newInvalid,
-  newMethodNotSupported, newNotFound, newTimeout, OBJECT_MODIFIED, parseFieldSelector, parseLabelSelector, rfc3339,
+  newMethodNotSupported, newNotFound, newTimeout, OBJECT_MODIFIED, parseFieldSelector, parseLabelSelector, rfc3339, validateLabelKey, validateLabelValue,
 } from '../../api/index.js';
 import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '../admission/index.js';
 import { applyPatch, updateManagedFields } from '../patch/index.js';
@@ -213,6 +213,21 @@ export class ResourceOps {
       if (v === undefined || v === null) continue;
       if (!isObject(v)) errs.push({ type: 'FieldValueTypeInvalid', field, message: 'must be a map of strings' });
       else for (const [k, val] of Object.entries(v)) if (typeof val !== 'string') errs.push({ type: 'FieldValueTypeInvalid', field: `${field}.${k}`, message: `${JSON.stringify(val)}: must be a string` });
+    }
+    // Label keys and values follow the selector grammar (annotation keys the same key rules).
+    const labels = obj.metadata.labels;
+    if (isObject(labels)) {
+      for (const [k, val] of Object.entries(labels)) {
+        const bad = validateLabelKey(k) ?? (typeof val === 'string' ? validateLabelValue(val) : undefined);
+        if (bad) errs.push({ type: 'FieldValueInvalid', field: 'metadata.labels', message: bad });
+      }
+    }
+    const annotations = obj.metadata.annotations;
+    if (isObject(annotations)) {
+      for (const k of Object.keys(annotations)) {
+        const bad = validateLabelKey(k);
+        if (bad) errs.push({ type: 'FieldValueInvalid', field: 'metadata.annotations', message: bad.replace('label key', 'annotation key') });
+      }
     }
     if (old?.metadata.deletionTimestamp) {
       const before = new Set(old.metadata.finalizers ?? []);

@@ -1,5 +1,5 @@
 /** Built-in create/update defaults (a small part of upstream's per-type strategies). */
-import type { KubeObject } from '../../api/index.js';
+import type { FieldError, KubeObject } from '../../api/index.js';
 import type { Strategy } from './types.js';
 
 type Obj = KubeObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -11,7 +11,38 @@ const replicasDefault: Strategy = {
   },
 };
 
+function sameMap(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
+  const ka = Object.keys(a ?? {});
+  const kb = Object.keys(b ?? {});
+  return ka.length === kb.length && ka.every((k) => (a ?? {})[k] === (b ?? {})[k]);
+}
+
+/** `stringData` is a write-only convenience: merged into `data` (base64) and never stored. */
+function foldStringData(o: Obj): void {
+  if (o.stringData && typeof o.stringData === 'object') {
+    o.data ??= {};
+    for (const [k, v] of Object.entries(o.stringData as Record<string, unknown>)) o.data[k] = Buffer.from(String(v)).toString('base64');
+  }
+  delete o.stringData;
+}
+
+/** ConfigMaps and Secrets marked `immutable: true` keep their data and the mark forever. */
+function immutableData(fields: string[]): Strategy {
+  return {
+    validate(o: Obj, old?: Obj): FieldError[] {
+      if (!old || old.immutable !== true) return [];
+      const errs: FieldError[] = [];
+      if (o.immutable !== true) errs.push({ type: 'FieldValueForbidden', field: 'immutable', message: 'field is immutable when `immutable` is set' });
+      for (const f of fields) {
+        if (!sameMap(o[f], old[f])) errs.push({ type: 'FieldValueForbidden', field: f, message: 'field is immutable when `immutable` is set' });
+      }
+      return errs;
+    },
+  };
+}
+
 export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
+  '/configmaps': immutableData(['data', 'binaryData']),
   '/services': {
     prepareForCreate(o: Obj) {
       o.spec ??= {};
@@ -42,7 +73,12 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   '/secrets': {
     prepareForCreate(o: Obj) {
       o.type ??= 'Opaque';
+      foldStringData(o);
     },
+    prepareForUpdate(o: Obj) {
+      foldStringData(o);
+    },
+    ...immutableData(['data']),
   },
   'apps/deployments': replicasDefault,
   'apps/replicasets': replicasDefault,
