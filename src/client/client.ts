@@ -359,16 +359,20 @@ export class KubeClient {
           fail(err);
         }
       });
-      res.on('data', (chunk: Buffer) => splitter.push(chunk));
+      res.on('data', (chunk: Buffer) => {
+        if (!failed) splitter.push(chunk);
+      });
       res.once('end', () => {
         splitter.end();
         if (!failed) resolve();
       });
-      res.once('error', fail);
+      // `on`, not `once`: a stream destroyed from inside a handler (abort, relist) may report
+      // more than one error, and an unhandled second one would crash the process.
+      res.on('error', fail);
       res.once('close', () => {
         if (!res.complete) fail(new Error('watch connection closed'));
       });
-      req.once('error', fail);
+      req.on('error', fail);
     });
   }
 

@@ -176,7 +176,7 @@ export class Transport {
       spec.signal?.addEventListener('abort', onAbort, { once: true });
       req.once('close', () => spec.signal?.removeEventListener('abort', onAbort));
       if (idleTimeoutMs > 0) req.setTimeout(idleTimeoutMs, () => destroyWith(req, new IdleTimeoutError(idleTimeoutMs)));
-      req.once('error', reject);
+      req.on('error', reject); // `on`: a destroyed request can report more than one error
       req.once('response', (res) => {
         const code = res.statusCode ?? 0;
         if (code >= 200 && code < 300) {
@@ -263,7 +263,7 @@ export function readAll(res: IncomingMessage): Promise<Buffer> {
       len += c.length;
     });
     res.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, len)));
-    res.once('error', reject);
+    res.on('error', reject);
     res.once('aborted', () => reject(new Error('response aborted')));
     // 'close' without 'end' means the connection died mid-body.
     res.once('close', () => {
