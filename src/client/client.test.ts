@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isConflict, isNotFound, type WatchEvent } from '../api/index.js';
+import { isConflict, isInternalError, isNotFound, type WatchEvent } from '../api/index.js';
 import { KubeClient, loadKubeConfig, IdleTimeoutError, isNoKindMatch } from './index.js';
 
 interface Seen {
@@ -192,6 +192,34 @@ test('many open watches never starve other requests (no socket cap)', async () =
       assert.equal(got.metadata.name, 'x');
       ac.abort();
       await Promise.all(watches);
+    },
+  );
+});
+
+test('429 (and 503 with Retry-After) are retried after the delay the server asks for; other errors are not', async () => {
+  let posts = 0;
+  let gets = 0;
+  await withServer(
+    (s, res) => {
+      if (discovery(s, res)) return;
+      if (s.method === 'POST') {
+        posts++;
+        if (posts <= 2) {
+          res.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': '0' });
+          return res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 429, reason: 'TooManyRequests', message: 'slow down' }));
+        }
+        return json(res, 201, JSON.parse(s.body));
+      }
+      gets++;
+      json(res, 500, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 500, reason: 'InternalError', message: 'boom' });
+    },
+    async (client) => {
+      const CM = { apiVersion: 'v1', kind: 'ConfigMap' };
+      const created = await client.create<{ metadata: { name: string } }>({ ...CM, metadata: { name: 'r' } });
+      assert.equal(created.metadata.name, 'r');
+      assert.equal(posts, 3, 'two 429s, then accepted');
+      await assert.rejects(client.get(CM, 'x'), isInternalError);
+      assert.equal(gets, 1, 'a 500 is not retried by the client');
     },
   );
 });

@@ -23,6 +23,12 @@ export interface TransportOptions {
   maxSockets?: number;
   /** Timeout of a non-streaming request, ms. Default 60 s; 0 disables. */
   requestTimeoutMs?: number;
+  /**
+   * Retries of a request the server turned away with 429 (or 503 with Retry-After) — it was
+   * not processed, so any verb may be retried — after the delay the server asks for
+   * (`Retry-After`, else 1 s; at most 10 s). Default 5.
+   */
+  maxRetries?: number;
   /** Observes every request as it is sent (metrics, tests). */
   onRequest?: (req: { method: string; path: string; query?: RequestSpec['query'] }) => void;
 }
@@ -74,6 +80,7 @@ export class Transport {
   private readonly maxSockets: number;
   readonly requestTimeoutMs: number;
   private readonly onRequest?: TransportOptions['onRequest'];
+  private readonly maxRetries: number;
   private prepared?: Promise<Prepared>;
   private authHeaders?: { at: number; headers: Record<string, string> };
   private agent?: http.Agent;
@@ -90,6 +97,7 @@ export class Transport {
     this.maxSockets = opts.maxSockets ?? Infinity;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
     this.onRequest = opts.onRequest;
+    this.maxRetries = opts.maxRetries ?? 5;
   }
 
   /** TLS options and the keep-alive agent, computed once from the KubeConfig. */
@@ -153,6 +161,18 @@ export class Transport {
 
   /** Opens a request and resolves with the response once headers arrive. Non-2xx becomes a StatusError. */
   async open(spec: RequestSpec, idleTimeoutMs = 0): Promise<{ res: IncomingMessage; req: http.ClientRequest }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.openOnce(spec, idleTimeoutMs);
+      } catch (err) {
+        const wait = (err as { retryAfterMs?: number }).retryAfterMs;
+        if (wait === undefined || attempt >= this.maxRetries || spec.signal?.aborted) throw err;
+        await sleep(wait, spec.signal);
+      }
+    }
+  }
+
+  private async openOnce(spec: RequestSpec, idleTimeoutMs: number): Promise<{ res: IncomingMessage; req: http.ClientRequest }> {
     const [{ mod, base }, auth] = await Promise.all([this.prepare(), this.headersFor()]);
     spec.signal?.throwIfAborted();
     this.onRequest?.({ method: spec.method, path: spec.path, query: spec.query });
@@ -183,10 +203,12 @@ export class Transport {
           resolve({ res, req });
           return;
         }
-        readAll(res).then(
-          (buf) => reject(statusErrorFromResponse(code, buf.toString('utf8'), `${spec.method} ${spec.path}`)),
-          reject,
-        );
+        readAll(res).then((buf) => {
+          const err = statusErrorFromResponse(code, buf.toString('utf8'), `${spec.method} ${spec.path}`);
+          const after = retryAfterMs(code, res.headers['retry-after'], err.status.details?.retryAfterSeconds);
+          if (after !== undefined) Object.assign(err, { retryAfterMs: after });
+          reject(err);
+        }, reject);
       });
       req.end(spec.body);
     });
@@ -239,6 +261,28 @@ export class Transport {
     this.agent?.destroy();
     this.prepared = undefined;
   }
+}
+
+/** How long to wait before retrying a turned-away request, or undefined when it must not be retried. */
+export function retryAfterMs(code: number, header: string | undefined, detailSeconds: number | undefined): number | undefined {
+  if (code !== 429 && !(code === 503 && header !== undefined)) return undefined;
+  let seconds = header !== undefined && /^\d+$/.test(header.trim()) ? Number(header) : detailSeconds ?? 1;
+  if (!Number.isFinite(seconds) || seconds < 0) seconds = 1;
+  return Math.min(seconds, 10) * 1000;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason ?? new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 const destroyReason = new WeakMap<http.ClientRequest, unknown>();
