@@ -418,3 +418,26 @@ describe('apiserver object validation', () => {
     assert.equal(r.json.stringData, undefined);
   });
 });
+
+describe('workload selectors', () => {
+  let s: ApiServer;
+  before(async () => {
+    s = await startApiServer({ port: 0 });
+  });
+  after(async () => {
+    await s.stop();
+  });
+
+  it('are required, must match the template and are immutable', async () => {
+    let r = await call(s, 'POST', DEPLOYS, { metadata: { name: 'nosel' }, spec: { template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } });
+    assert.equal(r.status, 422);
+    assert.equal(r.json.details.causes[0].field, 'spec.selector');
+    r = await call(s, 'POST', DEPLOYS, { ...deployment('mismatch'), spec: { ...deployment('mismatch').spec, selector: { matchLabels: { app: 'other' } } } });
+    assert.equal(r.status, 422);
+    assert.match(r.json.message, /`selector` does not match template `labels`/);
+    const ok = (await call(s, 'POST', DEPLOYS, deployment('sel'))).json;
+    r = await call(s, 'PUT', `${DEPLOYS}/sel`, { ...ok, spec: { ...ok.spec, selector: { matchLabels: { app: 'sel', extra: 'x' } }, template: { ...ok.spec.template, metadata: { labels: { app: 'sel', extra: 'x' } } } } });
+    assert.equal(r.status, 422);
+    assert.match(r.json.message, /field is immutable/);
+  });
+});

@@ -1,15 +1,55 @@
 /** Built-in create/update defaults (a small part of upstream's per-type strategies). */
-import type { FieldError, KubeObject } from '../../api/index.js';
+import { type FieldError, type KubeObject, labelSelectorFromSpec, type LabelSelectorSpec } from '../../api/index.js';
 import type { Strategy } from './types.js';
 
 type Obj = KubeObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const replicasDefault: Strategy = {
-  prepareForCreate(o: Obj) {
-    o.spec ??= {};
-    if (o.spec.replicas === undefined) o.spec.replicas = 1;
-  },
-};
+/**
+ * Workload selectors (apps/v1): required, non-empty, matching the pod template's labels, and
+ * immutable — the rules upstream validation enforces with these messages.
+ */
+function validateSelector(kind: string) {
+  return (o: Obj, old?: Obj): FieldError[] => {
+    const sel = o.spec?.selector as LabelSelectorSpec | undefined;
+    if (!sel) return [{ type: 'FieldValueRequired', field: 'spec.selector', message: '' }];
+    const errs: FieldError[] = [];
+    if (!Object.keys(sel.matchLabels ?? {}).length && !(sel.matchExpressions ?? []).length) {
+      errs.push({ type: 'FieldValueInvalid', field: 'spec.selector', message: `${JSON.stringify(sel)}: empty selector is invalid for ${kind}` });
+    } else {
+      let matches = false;
+      try {
+        matches = labelSelectorFromSpec(sel).matches(o.spec?.template?.metadata?.labels);
+      } catch (e) {
+        errs.push({ type: 'FieldValueInvalid', field: 'spec.selector', message: `${JSON.stringify(sel)}: ${(e as Error).message}` });
+        matches = true;
+      }
+      if (!matches) {
+        errs.push({ type: 'FieldValueInvalid', field: 'spec.template.metadata.labels', message: `${JSON.stringify(o.spec?.template?.metadata?.labels ?? {})}: \`selector\` does not match template \`labels\`` });
+      }
+    }
+    if (old?.spec?.selector && JSON.stringify(canonical(old.spec.selector)) !== JSON.stringify(canonical(sel))) {
+      errs.push({ type: 'FieldValueInvalid', field: 'spec.selector', message: `${JSON.stringify(sel)}: field is immutable` });
+    }
+    return errs;
+  };
+}
+
+/** Key-sorted copy, so selectors compare regardless of key order. */
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  return v;
+}
+
+function workload(kind: string, replicas: boolean): Strategy {
+  return {
+    prepareForCreate(o: Obj) {
+      o.spec ??= {};
+      if (replicas && o.spec.replicas === undefined) o.spec.replicas = 1;
+    },
+    validate: validateSelector(kind),
+  };
+}
 
 function sameMap(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
   const ka = Object.keys(a ?? {});
@@ -80,9 +120,10 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
     },
     ...immutableData(['data']),
   },
-  'apps/deployments': replicasDefault,
-  'apps/replicasets': replicasDefault,
-  'apps/statefulsets': replicasDefault,
+  'apps/deployments': workload('deployment', true),
+  'apps/replicasets': workload('replicaset', true),
+  'apps/statefulsets': workload('statefulset', true),
+  'apps/daemonsets': workload('daemonset', false),
 };
 
 /** Types whose status may be set on create (others start with an empty status when they have a status subresource). */
