@@ -43,6 +43,7 @@ describe('simulated cluster: scheduling and workloads', () => {
       });
     }
     assert.equal(ips.size, 3, 'pod IPs are unique');
+    assert.equal(new Set(running.map((p) => p.spec.nodeName)).size, 3, 'replicas spread over the nodes');
     const d = await eventually('deployment status', async () => {
       const d = await client.get<Obj>({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'web', { namespace: 'default' });
       return d.status?.availableReplicas === 3 && d.status?.updatedReplicas === 3 ? d : undefined;

@@ -40,6 +40,8 @@ export interface NodeInfo {
   node: NodeObject;
   allocatable: ResourceList;
   requested: ResourceList;
+  /** cpu/memory requested with the non-zero defaults (scoring) */
+  nonZeroRequested: ResourceList;
   podCount: number;
   /** pods on the node (for inter-pod affinity) */
   pods: PodObject[];
@@ -233,14 +235,19 @@ export function filterNode(pod: PodObject, req: ResourceList, info: NodeInfo, in
 
 const SCORED = ['cpu', 'memory'] as const;
 
-/** Higher is better: least allocated cpu/memory (0..100), preferred node affinity weights, PreferNoSchedule taints. */
-export function scoreNode(pod: PodObject, req: ResourceList, info: NodeInfo): number {
+/**
+ * Higher is better: least allocated cpu/memory with non-zero defaults (0..100), preferred node
+ * affinity weights, minus PreferNoSchedule taints and `sameOwner` pods of the pod's
+ * controller already on the node (default spreading, as kube-scheduler's default
+ * PodTopologySpread constraints do).
+ */
+export function scoreNode(pod: PodObject, nonZero: ResourceList, info: NodeInfo, sameOwner = 0): number {
   let least = 0;
   let n = 0;
   for (const r of SCORED) {
     const alloc = info.allocatable[r] ?? 0;
     if (alloc <= 0) continue;
-    least += Math.max(0, (alloc - (info.requested[r] ?? 0) - (req[r] ?? 0)) / alloc) * 100;
+    least += Math.max(0, (alloc - (info.nonZeroRequested[r] ?? 0) - (nonZero[r] ?? 0)) / alloc) * 100;
     n++;
   }
   let score = n ? least / n : 0;
@@ -251,7 +258,7 @@ export function scoreNode(pod: PodObject, req: ResourceList, info: NodeInfo): nu
   for (const t of taintsOf(info.node)) {
     if (t.effect === 'PreferNoSchedule' && !tolerates(spec.tolerations, t)) score -= 50;
   }
-  return score;
+  return score - 10 * sameOwner;
 }
 
 /**

@@ -8,7 +8,7 @@ import {
 } from './predicates.js';
 import { parseDockerConfig, parseImageRef } from './pull.js';
 import { qosClass } from './kubelet.js';
-import { parseQuantity, podRequests, toResourceList } from './quantity.js';
+import { nonZeroRequests, parseQuantity, podRequests, toResourceList } from './quantity.js';
 import type { NodeObject, PodObject } from '../controller/index.js';
 
 const node = (name: string, labels: Record<string, string> = {}, extra: Partial<NodeObject['spec']> = {}, ready = true): NodeObject => ({
@@ -16,7 +16,7 @@ const node = (name: string, labels: Record<string, string> = {}, extra: Partial<
   status: { allocatable: { cpu: '4', memory: '8Gi', pods: '110' }, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
 });
 const info = (n: NodeObject, requested: Record<string, number> = {}, podCount = 0): NodeInfo => ({
-  node: n, allocatable: toResourceList(n.status!.allocatable as Record<string, string>), requested, podCount, pods: [],
+  node: n, allocatable: toResourceList(n.status!.allocatable as Record<string, string>), requested, nonZeroRequested: requested, podCount, pods: [],
 });
 const pod = (spec: Record<string, unknown> = {}): PodObject => ({
   apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', uid: 'u1' }, spec: { containers: [{ name: 'c' }], ...spec } as PodObject['spec'],
@@ -40,6 +40,7 @@ describe('quantities', () => {
       overhead: { cpu: '10m' },
     });
     assert.deepEqual(podRequests(p), { cpu: 1010, memory: 2 ** 30 });
+    assert.deepEqual(nonZeroRequests(pod()), { cpu: 100, memory: 200 * 2 ** 20 }, 'scoring defaults for best-effort pods');
   });
 });
 
@@ -103,6 +104,7 @@ describe('scheduling filters', () => {
     assert.ok(scoreNode(p, {}, info(node('a'))) > scoreNode(p, {}, info(node('b'), { cpu: 3000 })));
     assert.ok(scoreNode(p, {}, info(node('a', { ssd: '' }), { cpu: 3000 })) > scoreNode(p, {}, info(node('b'))));
     assert.ok(scoreNode(p, {}, info(node('a', {}, { taints: [{ key: 'x', effect: 'PreferNoSchedule' }] }))) < scoreNode(p, {}, info(node('b'))));
+    assert.ok(scoreNode(p, {}, info(node('a')), 1) < scoreNode(p, {}, info(node('b'), { cpu: 500 })), 'a replica of the same owner weighs more than some load');
   });
 
   it("words the unschedulable message like kube-scheduler's FitError", () => {

@@ -70,6 +70,22 @@ export function podRequests(pod: PodObject): ResourceList {
   return sum;
 }
 
+const nonZeroCache = new WeakMap<object, ResourceList>();
+
+/**
+ * Requests for scoring only: like kube-scheduler's non-zero requests, a pod asking for no cpu
+ * or memory counts as 100m and 200Mi, so best-effort pods still spread over nodes.
+ */
+export function nonZeroRequests(pod: PodObject): ResourceList {
+  let r = nonZeroCache.get(pod);
+  if (!r) {
+    const req = podRequests(pod);
+    r = { cpu: req.cpu || 100, memory: req.memory || 200 * 2 ** 20 };
+    nonZeroCache.set(pod, r);
+  }
+  return r;
+}
+
 /** Formats bytes as a Kubernetes quantity with a binary suffix when exact ("16Gi"). */
 export function formatBytes(n: number): string {
   for (const [suf, f] of [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {

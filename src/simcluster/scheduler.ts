@@ -9,7 +9,7 @@
  * Unschedulable pods are retried when nodes change, when bound pods go away, and every
  * `schedulerRetryMs` — through one sentinel request whose reconcile walks all pending pods.
  */
-import { isConflict, isNotFound, objectKey } from '../api/index.js';
+import { controllerRef, isConflict, isNotFound, objectKey } from '../api/index.js';
 import {
   Controller, Index, Node, Pod, inject, patchStatus, setCondition,
   type NodeObject, type PodObject, type Predicate, type ReconcileContext, type Reconciler, type Request,
@@ -22,7 +22,7 @@ import {
   allocatableOf, filterNode, hasRequiredAntiAffinity, hasRequiredPodAffinity, interPodReasons, isNodeReady, podMatchesTerm, scoreNode, specOf,
   taintsOf, unschedulableMessage, type NodeInfo, type PodAffinityTerm,
 } from './predicates.js';
-import { addTo, isTerminated, podRequests, type ResourceList } from './quantity.js';
+import { addTo, isTerminated, nonZeroRequests, podRequests, type ResourceList } from './quantity.js';
 import { NodeUsage } from './usage.js';
 
 async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
@@ -209,13 +209,15 @@ export class SchedulerController implements Reconciler<PodObject> {
         if (kept && kept.info.node === node && kept.version === (used?.version ?? -1)) { infoCache.set(name, kept.info); return kept.info; }
       }
       let requested = used?.requested ?? {};
+      let nonZeroRequested = used?.nonZeroRequested ?? {};
       if (assumed) {
         requested = { ...requested };
-        for (const a of assumed) addTo(requested, a.requests);
+        nonZeroRequested = { ...nonZeroRequested };
+        for (const a of assumed) { addTo(requested, a.requests); addTo(nonZeroRequested, nonZeroRequests(a.pod)); }
       }
       let pods: PodObject[] | undefined;
       info = {
-        node, allocatable: allocatableOf(node), requested, podCount: (used?.pods.size ?? 0) + (assumed?.length ?? 0),
+        node, allocatable: allocatableOf(node), requested, nonZeroRequested, podCount: (used?.pods.size ?? 0) + (assumed?.length ?? 0),
         // only inter-pod affinity needs the pods themselves
         get pods() { return (pods ??= [...(used?.pods.values() ?? []), ...(assumed ?? []).map((a) => a.pod)]); },
       };
@@ -244,6 +246,9 @@ export class SchedulerController implements Reconciler<PodObject> {
     const enough = Math.max(100, Math.floor((nodes.length * adaptive) / 100));
     const reasons = new Map<string, string[]>();
     let best: { name: string; score: number } | undefined;
+    let ties = 0;
+    const nonZero = nonZeroRequests(pod);
+    const owner = controllerRef(pod)?.uid;
     let feasible = 0;
     const start = nodes.length ? this.rotate % nodes.length : 0;
     let visited = 0;
@@ -254,8 +259,12 @@ export class SchedulerController implements Reconciler<PodObject> {
       const why = filterNode(pod, req, info, interPod(node));
       if (why.length) { reasons.set(node.metadata.name!, why); continue; }
       feasible++;
-      const score = scoreNode(pod, req, info);
-      if (!best || score > best.score) best = { name: node.metadata.name!, score };
+      let sameOwner = 0;
+      if (owner) for (const p of info.pods) if (controllerRef(p)?.uid === owner) sameOwner++;
+      const score = scoreNode(pod, nonZero, info, sameOwner);
+      // equal scores: a uniformly random one among them (reservoir sampling, like upstream)
+      if (!best || score > best.score) { best = { name: node.metadata.name!, score }; ties = 1; }
+      else if (score === best.score && Math.random() * ++ties < 1) best = { name: node.metadata.name!, score };
     }
     this.rotate = (start + visited) % Math.max(1, nodes.length);
     if (best) return { node: best.name };

@@ -7,10 +7,20 @@
 import { objectKey } from '../api/index.js';
 import type { PodObject } from '../controller/index.js';
 import type { StoreEvent } from '../informer/index.js';
-import { addTo, isTerminated, podRequests, type ResourceList } from './quantity.js';
+import { addTo, isTerminated, nonZeroRequests, podRequests, type ResourceList } from './quantity.js';
+
+function minus(acc: ResourceList, r: ResourceList): void {
+  for (const [k, v] of Object.entries(r)) {
+    const left = (acc[k] ?? 0) - v;
+    if (Math.abs(left) < 1e-9) delete acc[k];
+    else acc[k] = left;
+  }
+}
 
 export interface NodeUsageEntry {
   requested: ResourceList;
+  /** cpu/memory with kube-scheduler's non-zero defaults, for scoring */
+  nonZeroRequested: ResourceList;
   pods: Map<string, PodObject>;
   /** bumped on every change (lets readers cache what they derive from the entry) */
   version: number;
@@ -49,13 +59,14 @@ export class NodeUsage {
   private add(p: PodObject): void {
     const node = p.spec!.nodeName!;
     let e = this.nodes.get(node);
-    if (!e) { e = { requested: {}, pods: new Map(), version: 0 }; this.nodes.set(node, e); }
+    if (!e) { e = { requested: {}, nonZeroRequested: {}, pods: new Map(), version: 0 }; this.nodes.set(node, e); }
     e.version = ++this.clock;
     const key = objectKey(p);
     const prev = e.pods.get(key);
     if (prev) this.subtract(e, prev);
     e.pods.set(key, p);
     addTo(e.requested, podRequests(p));
+    addTo(e.nonZeroRequested, nonZeroRequests(p));
   }
 
   private remove(p: PodObject): void {
@@ -70,10 +81,7 @@ export class NodeUsage {
   }
 
   private subtract(e: NodeUsageEntry, p: PodObject): void {
-    for (const [k, v] of Object.entries(podRequests(p))) {
-      const left = (e.requested[k] ?? 0) - v;
-      if (Math.abs(left) < 1e-9) delete e.requested[k];
-      else e.requested[k] = left;
-    }
+    minus(e.requested, podRequests(p));
+    minus(e.nonZeroRequested, nonZeroRequests(p));
   }
 }
