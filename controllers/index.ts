@@ -5,6 +5,7 @@
  */
 import type { ControllerPlugin } from './shared/index.js';
 import { plugin as acrCredentialHelper } from './acr-credential-helper/index.js';
+import { plugin as clusterAutoscaler } from './cluster-autoscaler/index.js';
 import { plugin as logConfig } from './log-config/index.js';
 import { plugin as route } from './route/index.js';
 
@@ -13,6 +14,7 @@ export type { ControllerPlugin, PluginEnv, PluginHandle } from './shared/index.j
 // One line per controller; keep alphabetical.
 export const plugins: readonly ControllerPlugin[] = [
   acrCredentialHelper,
+  clusterAutoscaler,
   logConfig,
   route,
 ];
