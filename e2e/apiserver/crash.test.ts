@@ -1,6 +1,6 @@
 // Acknowledged writes survive SIGKILL of `kubeloop apiserver --data-dir`.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,19 +11,26 @@ import { startApiServer } from '../../src/apiserver/index.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
 
+/** Resolves with the ready line of `kubeloop apiserver` (rejects with its stderr if it exits). */
+function readyLine(child: ChildProcessWithoutNullStreams | ReturnType<typeof spawn>): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out);
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => reject(new Error(`apiserver exited with ${code}: ${err}`)));
+  });
+}
+
 describe('write-ahead log crash survival', () => {
   it('keeps every acknowledged write after SIGKILL', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'kubeloop-crash-'));
     const child = spawn(process.execPath, [cli, 'apiserver', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      const line = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('\n')) resolve(out.split('\n')[0]);
-        });
-        child.on('exit', (code) => reject(new Error(`apiserver exited with ${code}`)));
-      });
+      const line = (await readyLine(child)).split('\n')[0];
       const m = /(https:\/\/\S+) kubeconfig=(\S+)/.exec(line);
       assert.ok(m, `unexpected ready line: ${line}`);
       const kc = new k8s.KubeConfig();
@@ -57,6 +64,32 @@ describe('write-ahead log crash survival', () => {
         }
         const maxAcked = Math.max(...[...acked.values()].map(Number));
         assert.ok(server.store.resourceVersion >= maxAcked, 'resourceVersion continues after the last write');
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops cleanly on SIGTERM (exit 0, lock released, data kept)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kubeloop-term-'));
+    const child = spawn(process.execPath, [cli, 'apiserver', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const out = await readyLine(child);
+      assert.equal(out.trim().split('\n').length, 1, 'one ready line');
+      const kc = new k8s.KubeConfig();
+      kc.loadFromFile(/kubeconfig=(\S+)/.exec(out)![1]);
+      await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: 'kept' } } });
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      assert.equal(code, 0);
+      const { existsSync } = await import('node:fs');
+      assert.equal(existsSync(join(dataDir, 'data', 'LOCK')), false);
+      const server = await startApiServer({ port: 0, dataDir });
+      try {
+        assert.ok(server.store.get('/namespaces', 'kept'));
       } finally {
         await server.stop();
       }
