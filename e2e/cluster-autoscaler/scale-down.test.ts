@@ -1,0 +1,91 @@
+// Scale-down: after a Deployment shrinks, under-reserved nodes are tainted, drained through
+// the eviction API (a PDB with maxUnavailable 1 is never violated — a watcher checks all the
+// time), removed from the scaling group and from the cluster. Nodes with a kube-system pod
+// without a PDB, a safe-to-evict "false" pod, or the scale-down-disabled annotation stay.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  deployment, events, eventually, isReady, isRunning, nodes, NodeKind, PDB, pods, startAutoscaler, startCaEnv, type CaEnv, type Obj, type RunningAutoscaler,
+} from './harness.js';
+
+const DEPLOY = { apiVersion: 'apps/v1', kind: 'Deployment' };
+
+describe('cluster autoscaler: scale-down', () => {
+  let env: CaEnv;
+  let ca: RunningAutoscaler | undefined;
+  before(async () => {
+    env = await startCaEnv([{ name: 'workers', instanceType: 'ecs.g7.large', min: 1, max: 8, desired: 5 }]);
+    await eventually('5 ready nodes', async () => (await nodes(env.client)).filter(isReady).length === 5, 30_000);
+  });
+  after(async () => {
+    await ca?.stop();
+    await env?.stop();
+  });
+
+  it('drains and removes under-reserved nodes without violating the PDB; blocked and annotated nodes stay', async () => {
+    const { client } = env;
+    const gid = env.groupId('workers');
+    const names = (await nodes(client)).map((n) => n.metadata.name!).sort();
+    const [kubeSystemNode, unsafeNode, disabledNode, ...free] = names;
+    const cordon = (n: string, on: boolean) => client.patch(NodeKind, n, { spec: { unschedulable: on } }, { type: 'merge' });
+
+    // web lands on the last two nodes only (the others are cordoned meanwhile)
+    for (const n of [kubeSystemNode, unsafeNode, disabledNode]) await cordon(n, true);
+    await client.create(deployment('web', 8, { cpu: '300m' }));
+    await client.create({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'default' }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'web' } } } });
+    await eventually('8 web pods running on the free nodes', async () => {
+      const ps = (await pods(client, 'app=web')).filter(isRunning);
+      return ps.length === 8 && ps.every((p) => free.includes(p.spec.nodeName));
+    }, 30_000);
+    for (const n of [kubeSystemNode, unsafeNode, disabledNode]) await cordon(n, false);
+    // the blockers
+    await client.create(deployment('sys', 1, { cpu: '100m', namespace: 'kube-system', nodeSelector: { 'kubernetes.io/hostname': kubeSystemNode } }));
+    await client.create(deployment('pinned', 1, { cpu: '100m', nodeSelector: { 'kubernetes.io/hostname': unsafeNode }, annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false' } }));
+    await client.patch(NodeKind, disabledNode, { metadata: { annotations: { 'cluster-autoscaler.kubernetes.io/scale-down-disabled': 'true' } } }, { type: 'merge' });
+    await eventually('blockers running', async () => (await pods(client, 'app=sys', 'kube-system')).filter(isRunning).length === 1
+      && (await pods(client, 'app=pinned')).filter(isRunning).length === 1, 30_000);
+
+    ca = await startAutoscaler(env, { nodes: [`1:8:${gid}`] });
+    await client.patch(DEPLOY, 'web', { spec: { replicas: 4 } }, { namespace: 'default', type: 'merge' });
+    await eventually('4 web pods', async () => (await pods(client, 'app=web')).filter(isRunning).length === 4, 30_000);
+    await eventually('PDB allows 1', async () => (await client.get<Obj>(PDB, 'web', { namespace: 'default' })).status?.disruptionsAllowed === 1);
+
+    // the watcher: healthy web pods never below 4 - maxUnavailable
+    let minHealthy = Infinity;
+    let tainted = false;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const ps = await pods(client, 'app=web');
+        const healthy = ps.filter((p) => isRunning(p) && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')).length;
+        minHealthy = Math.min(minHealthy, healthy);
+        if (!tainted) tainted = (await nodes(client)).some((n) => n.spec?.taints?.some((t: any) => t.key === 'ToBeDeletedByClusterAutoscaler' && t.effect === 'NoSchedule' && /^\d+$/.test(t.value)));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      await eventually('the two free nodes removed', async () => {
+        const left = (await nodes(client)).map((n) => n.metadata.name!);
+        return free.every((n) => !left.includes(n)) ? left : undefined;
+      }, 60_000);
+    } finally {
+      watching = false;
+      await watcher;
+    }
+    assert.ok(minHealthy >= 3, `PDB violated: only ${minHealthy} healthy web pods at some point`);
+    assert.ok(tainted, 'nodes were tainted ToBeDeletedByClusterAutoscaler=<unix time>:NoSchedule before removal');
+    const left = (await nodes(client)).map((n) => n.metadata.name!).sort();
+    assert.deepEqual(left, [kubeSystemNode, unsafeNode, disabledNode]);
+    assert.equal(env.cloud.state.scalingGroups[0].desiredCapacity, 3);
+    await eventually('all 4 web pods running again', async () => (await pods(client, 'app=web')).filter(isRunning).length === 4, 30_000);
+    const downEvents = [...await events(client, 'ScaleDown'), ...await events(client, 'ScaleDownEmpty')];
+    // the Deployment's scale-down leaves web pods on both free nodes: they were evicted, not just deleted
+    assert.ok(downEvents.some((e) => e.involvedObject?.kind === 'Pod' && /deleting pod for node scale down/.test(e.message)), 'pods evicted for the scale-down');
+    assert.ok(downEvents.some((e) => free.includes(e.involvedObject?.name)), 'ScaleDown / ScaleDownEmpty events on the removed nodes');
+    // a while later the blocked nodes are still there
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.deepEqual((await nodes(client)).map((n) => n.metadata.name!).sort(), [kubeSystemNode, unsafeNode, disabledNode]);
+    const m = await ca.registry.metrics();
+    assert.match(m, /cluster_autoscaler_scaled_down_nodes_total\{reason="(empty|underutilized)"\} [12]/);
+  });
+});
