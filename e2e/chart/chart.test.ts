@@ -340,6 +340,9 @@ test('layouts: single runs `run all` or `run <name>`; perController one Deployme
   for (const o of per.objects) assert.deepEqual(v.validate(o), [], o.source);
 
   assert.throws(() => render({ values: { controllers: { route: { clusterCIDR: '' } } } }), /controllers.route.clusterCIDR is required/);
+  assert.ok(container(variant('default')).args.includes('--node-group-auto-discovery=tag:k8s.io/cluster-autoscaler/enabled=true'));
+  assert.throws(() => render({ values: { controllers: { clusterAutoscaler: { nodeGroupAutoDiscovery: [] } } } }), /controllers.clusterAutoscaler needs node groups/);
+  assert.throws(() => render({ values: { controllers: { clusterAutoscaler: { nodeGroupAutoDiscovery: ['k8s.io/cluster-autoscaler/enabled'] } } } }), /nodeGroupAutoDiscovery\/0: must match pattern/);
   assert.throws(() => render({ values: { cloud: { credentials: { secret: { name: '' } } } } }), /cloud.credentials.secret.name is required/);
   assert.throws(() => render({ values: { controllers: { acrCredentialHelper: { enabled: false }, route: { enabled: false }, logConfig: { enabled: false }, clusterAutoscaler: { enabled: false } } } }), /no controller is enabled/);
   // names follow the release; the ConfigMaps keep the fixed names the controllers read

@@ -47,7 +47,7 @@ const busy: Values = {
   controllers: {
     route: { routeTableIDs: ['vtb-1', 'vtb-2'], vpcId: 'vpc-1', clusterName: 'c1', configureCloudRoutes: false, dryRun: true },
     logConfig: { driftCheckPeriod: '1m30s', backoffBase: '5s', backoffMax: '10m', maxConcurrentReconciles: 8 },
-    clusterAutoscaler: { nodes: [{ min: 1, max: 5, id: 'asg-1' }], nodeGroupAutoDiscovery: ['k8s.io/cluster-autoscaler/enabled'], expander: 'priority', priorities: { '10': ['asg-1'] }, scaleDown: { enabled: false } },
+    clusterAutoscaler: { nodes: [{ min: 1, max: 5, id: 'asg-1' }], nodeGroupAutoDiscovery: ['tag:k8s.io/cluster-autoscaler/enabled=true,team=infra'], expander: 'priority', priorities: { '10': ['asg-1'] }, scaleDown: { enabled: false } },
   },
 };
 

@@ -201,6 +201,9 @@ Call with (dict "root" $ "name" "<controller>").
 {{- end }}
 {{- else if eq .name "cluster-autoscaler" }}
 {{- with $c.clusterAutoscaler }}
+{{- if not (or .nodes .nodeGroupAutoDiscovery) }}
+{{- fail "controllers.clusterAutoscaler needs node groups: nodes ([{min, max, id}]) or nodeGroupAutoDiscovery ([tag:<key>=<value>])" }}
+{{- end }}
 {{- range .nodes }}
 - --nodes={{ .min }}:{{ .max }}:{{ .id }}
 {{- end }}
