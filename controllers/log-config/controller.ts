@@ -20,6 +20,7 @@ import {
   type ConfigMapObject, type ControllerOptions, type Logger, type Predicate, type ReconcileContext, type Reconciler, type Request, type Result,
 } from '../../src/controller/index.js';
 import { isAlreadyExists, isCloudError, isNotFound, type SlsApi } from '../../src/cloud/index.js';
+import { isNotFound as isApiNotFound } from '../../src/api/index.js';
 import { AliyunLogConfig, type AliyunLogConfigStatus } from './types.js';
 import { DEFAULTS, backoffDelay, type LogConfigSettings } from './config.js';
 import {
@@ -106,8 +107,22 @@ export class LogConfigController implements Reconciler<AliyunLogConfig> {
     return `${this.deps.settings.configMapNamespace}/${this.deps.settings.configMapName}`;
   }
 
-  private clusterDefaults(ctx: ReconcileContext<AliyunLogConfig>): ClusterDefaults {
-    const cm = ctx.cache<ConfigMapObject>(ConfigMap).get(this.deps.settings.configMapNamespace, this.deps.settings.configMapName);
+  /**
+   * The defaults ConfigMap's data, from the cache. The manager's cache of a kind is the first
+   * informer started for it, which in `run all` may be another controller's informer for
+   * another namespace: when the cache does not have the ConfigMap it is read from the API
+   * server (absent = no defaults).
+   */
+  private async clusterDefaults(ctx: ReconcileContext<AliyunLogConfig>): Promise<ClusterDefaults> {
+    const { configMapNamespace: ns, configMapName: name } = this.deps.settings;
+    let cm = ctx.cache<ConfigMapObject>(ConfigMap).get(ns, name);
+    if (!cm) {
+      try {
+        cm = await ctx.client.get<ConfigMapObject>(ConfigMap, name, { namespace: ns, signal: ctx.signal });
+      } catch (err) {
+        if (!isApiNotFound(err)) throw err;
+      }
+    }
     return defaultsFromConfigMap(cm?.data);
   }
 
@@ -122,7 +137,7 @@ export class LogConfigController implements Reconciler<AliyunLogConfig> {
   // ---------------- reconcile ----------------
 
   async reconcile(obj: AliyunLogConfig, ctx: ReconcileContext<AliyunLogConfig>): Promise<Result | void> {
-    const defaults = this.clusterDefaults(ctx);
+    const defaults = await this.clusterDefaults(ctx);
     let desired: DesiredState;
     try {
       desired = desiredState(obj, defaults, this.configMapRef);
@@ -370,7 +385,7 @@ export class LogConfigController implements Reconciler<AliyunLogConfig> {
   // ---------------- deletion and pseudo-keys ----------------
 
   async finalize(obj: AliyunLogConfig, ctx: ReconcileContext<AliyunLogConfig>): Promise<void> {
-    const defaults = this.clusterDefaults(ctx);
+    const defaults = await this.clusterDefaults(ctx);
     let project = obj.status?.project;
     let configName = obj.status?.configName;
     if (!project || !configName) {
