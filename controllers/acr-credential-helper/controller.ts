@@ -17,7 +17,7 @@
  * travel from the CredentialStore into Secret data.
  */
 import {
-  ConfigMap, Controller, Namespace, Pod, Secret, ServiceAccount, inject, patchObject, watch,
+  ConfigMap, Controller, Manager, Namespace, Pod, Secret, ServiceAccount, inject, patchObject, watch,
   type ConfigMapObject, type Logger, type NamespaceObject, type PodObject, type Predicate, type ReconcileContext,
   type Reconciler, type Request, type Result, type SecretObject, type ServiceAccountObject,
 } from '../../src/controller/index.js';
@@ -133,7 +133,7 @@ const secretChanged: Predicate<SecretObject> = {
 };
 
 /** The namespace controller's constructor type (its members are its own business). */
-export type AcrCredentialControllerClass = new (deps: AcrDeps) => Reconciler<NamespaceObject>;
+export type AcrCredentialControllerClass = new (deps: AcrDeps, manager: Manager) => Reconciler<NamespaceObject>;
 
 /** The controller class for a ConfigMap location (decorators need the namespace to watch up front). */
 export function acrControllerClass(configMap: { namespace: string; name: string }): AcrCredentialControllerClass {
@@ -159,7 +159,7 @@ export function acrControllerClass(configMap: { namespace: string; name: string 
     private readonly reported = new Map<string, string>();
     private appliedConfig?: AcrConfig;
 
-    constructor(@inject(ACR_DEPS) readonly deps: AcrDeps) {}
+    constructor(@inject(ACR_DEPS) readonly deps: AcrDeps, @inject(Manager) readonly manager: Manager) {}
 
     private configMap(ctx: ReconcileContext<NamespaceObject>): ConfigMapObject | undefined {
       return ctx.cache<ConfigMapObject>(ConfigMap).get(configMap.namespace, configMap.name);
@@ -296,6 +296,7 @@ export function acrControllerClass(configMap: { namespace: string; name: string 
 
     private async ensureServiceAccounts(ns: string, config: AcrConfig | undefined, ctx: ReconcileContext<NamespaceObject>): Promise<void> {
       const ours = this.deps.flags.secretName;
+      let added = false;
       for (const sa of ctx.cache<ServiceAccountObject>(ServiceAccount).list({ namespace: ns })) {
         if (sa.metadata.deletionTimestamp) continue;
         const want = !!config && serviceAccountSelected(config, sa.metadata.name!);
@@ -310,6 +311,20 @@ export function acrControllerClass(configMap: { namespace: string; name: string 
           throw err;
         }
         this.deps.log.info({ namespace: ns, serviceAccount: sa.metadata.name, added: want }, want ? 'referenced the pull secret' : 'removed the pull secret reference');
+        added ||= want;
+      }
+      if (added) this.nudgeStuckPods(ns, ctx);
+    }
+
+    /**
+     * Pods stuck before their ServiceAccount referenced our Secret may not change for minutes
+     * (the kubelet's back-off): hand them to the stuck-pod controller now.
+     */
+    private nudgeStuckPods(ns: string, ctx: ReconcileContext<NamespaceObject>): void {
+      const queue = this.deps.flags.recreateStuckPods ? this.manager.runner(STUCK_POD_CONTROLLER_NAME)?.queue : undefined;
+      if (!queue) return;
+      for (const p of ctx.cache<PodObject>(Pod).list({ namespace: ns })) {
+        if (stuckImages(p).length) queue.addAfter(`${ns}/${p.metadata.name}`, 500);
       }
     }
 

@@ -1,0 +1,190 @@
+/**
+ * The ACR credential helper suites' environment, in-process: the built-in API server, the
+ * cloud emulator (its default registry instance serves `kubeloop/app`), a simulated cluster
+ * whose kubelets pull from that registry with the pods' imagePullSecrets, and the helper on
+ * its own Manager (stoppable and restartable) logging into a buffer the tests can search.
+ */
+import pino from 'pino';
+import { startApiServer, type ApiServer } from '../../src/apiserver/index.js';
+import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
+import { startCloudSim, type CloudSim, type CloudTimings } from '../../src/cloudsim/index.js';
+import { createAlibabaCloud, type AlibabaCloud } from '../../src/cloud/index.js';
+import { startSimCluster, type SimCluster } from '../../src/simcluster/index.js';
+import { Manager, type Logger } from '../../src/controller/index.js';
+import { createLogger, createRegistry, type Registry } from '../../src/observability/index.js';
+import { setupAcrCredentialHelper } from '../../controllers/acr-credential-helper/index.js';
+import type { KubeObject } from '../../src/api/index.js';
+
+export type Obj = KubeObject & { spec?: any; status?: any; [k: string]: any };
+export const K = {
+  Pod: { apiVersion: 'v1', kind: 'Pod' },
+  Secret: { apiVersion: 'v1', kind: 'Secret' },
+  ServiceAccount: { apiVersion: 'v1', kind: 'ServiceAccount' },
+  ConfigMap: { apiVersion: 'v1', kind: 'ConfigMap' },
+  Namespace: { apiVersion: 'v1', kind: 'Namespace' },
+  Event: { apiVersion: 'v1', kind: 'Event' },
+  Deployment: { apiVersion: 'apps/v1', kind: 'Deployment' },
+};
+export const SECRET = 'acr-credential-kubeloop';
+export const silent = () => pino({ level: process.env.LOG_LEVEL ?? 'silent' }) as unknown as Logger;
+
+export interface AcrEnv {
+  server: ApiServer;
+  cloud: CloudSim;
+  sim: SimCluster;
+  client: KubeClient;
+  api: AlibabaCloud;
+  /** `<registry domain>/kubeloop/app` */
+  imageRepo: string;
+  registryHost: string;
+  stop(): Promise<void>;
+}
+
+export async function startAcrEnv(opts: { tokenLifetimeMs?: number } = {}): Promise<AcrEnv> {
+  const server = await startApiServer({ port: 0 });
+  const timings: Partial<CloudTimings> = { bootDelayMs: 100 };
+  if (opts.tokenLifetimeMs) { timings.registryTokenLifetimeMs = opts.tokenLifetimeMs; timings.registryBearerLifetimeMs = opts.tokenLifetimeMs; }
+  const cloud = await startCloudSim({ port: 0, timings });
+  const client = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfig }));
+  const sim = await startSimCluster({
+    logger: silent(), kubeconfig: server.kubeconfig, nodes: 1, region: cloud.regionId, cloud: { url: cloud.url },
+    components: { cloudNodes: false, daemonSet: false, disruption: false },
+    timings: {
+      leaseRenewIntervalMs: 200, leaseDurationSeconds: 2, nodeStatusReportMs: 2_000, nodeMonitorGracePeriodMs: 1_500,
+      schedulerRetryMs: 300, imagePullBackoffMs: 300, imagePullBackoffMaxMs: 1_000,
+    },
+  });
+  const api = createAlibabaCloud({
+    regionId: cloud.regionId, emulator: cloud.url,
+    credentials: { accessKeyId: cloud.accessKeyId, accessKeySecret: cloud.accessKeySecret },
+    retry: { baseDelayMs: 20, maxDelayMs: 200 },
+  });
+  const registryHost = cloud.state.registries[0].domains[0].replace('{port}', String(cloud.port));
+  await eventually('default ServiceAccount', async () => {
+    try { await client.get(K.ServiceAccount, 'default', { namespace: 'default' }); return true; } catch { return false; }
+  });
+  return {
+    server, cloud, sim, client, api, registryHost, imageRepo: `${registryHost}/kubeloop/app`,
+    async stop() {
+      await sim.stop();
+      client.close();
+      await cloud.stop();
+      await server.stop();
+    },
+  };
+}
+
+export interface RunningHelper {
+  manager: Manager;
+  registry: Registry;
+  /** everything the helper logged (JSON lines) */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts the helper with observability's logger (debug level) writing into `logs`. */
+export async function startHelper(env: AcrEnv, flags: Record<string, unknown> = {}, logs: string[] = []): Promise<RunningHelper> {
+  const logger = createLogger({ name: 'kubeloop', level: 'debug', destination: { write: (line: string) => logs.push(line) } }) as unknown as Logger;
+  const registry = createRegistry();
+  const manager = new Manager({
+    kubeconfig: env.server.kubeconfig, logger, registry,
+    metricsBindAddress: false, healthProbeBindAddress: false, handleSignals: false, gracefulShutdownTimeoutMs: 5_000,
+  });
+  await setupAcrCredentialHelper(manager, { flags: { cloudEmulator: env.cloud.url, ...flags }, cloud: env.api, logger }, { baseBackoffMs: 200, maxBackoffMs: 1_000 });
+  await manager.start();
+  return { manager, registry, logs, stop: () => manager.stop() };
+}
+
+export async function eventually<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await cond();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function setConfig(env: AcrEnv, data: Record<string, string>): Promise<void> {
+  const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'acr-configuration', namespace: 'kube-system' }, data };
+  try {
+    const cur = await env.client.get<Obj>(K.ConfigMap, 'acr-configuration', { namespace: 'kube-system' });
+    await env.client.update({ ...cm, metadata: { ...cm.metadata, resourceVersion: cur.metadata.resourceVersion } });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 404 && !/not found/i.test((err as Error).message)) throw err;
+    await env.client.create(cm);
+  }
+}
+
+export async function createNamespace(env: AcrEnv, name: string): Promise<void> {
+  await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  await eventually(`default ServiceAccount in ${name}`, async () => {
+    try { await env.client.get(K.ServiceAccount, 'default', { namespace: name }); return true; } catch { return false; }
+  });
+}
+
+export function deployment(name: string, namespace: string, image: string, replicas = 1): Obj {
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace },
+    spec: {
+      replicas, selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image, resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+      },
+    },
+  };
+}
+
+export async function podsOf(env: AcrEnv, namespace: string, app?: string): Promise<Obj[]> {
+  return (await env.client.list<Obj>(K.Pod, { namespace, labelSelector: app ? `app=${app}` : undefined })).items as Obj[];
+}
+
+export const waitingReason = (p: Obj): string | undefined => p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+
+export async function secretOf(env: AcrEnv, namespace: string): Promise<Obj | undefined> {
+  try { return await env.client.get<Obj>(K.Secret, SECRET, { namespace }); } catch { return undefined; }
+}
+
+/** The `auths` of our Secret in `namespace`. */
+export function authsOf(secret: Obj): Record<string, { username: string; password: string; auth: string }> {
+  return JSON.parse(Buffer.from(secret.data['.dockerconfigjson'], 'base64').toString('utf8')).auths;
+}
+
+export async function pullSecretsOf(env: AcrEnv, namespace: string, sa: string): Promise<string[]> {
+  const o = await env.client.get<Obj>(K.ServiceAccount, sa, { namespace });
+  return (o.imagePullSecrets ?? []).map((r: { name: string }) => r.name);
+}
+
+export async function eventsFor(env: AcrEnv, namespace: string, name: string): Promise<Obj[]> {
+  return ((await env.client.list<Obj>(K.Event, { namespace })).items as Obj[]).filter((e) => e.involvedObject?.name === name);
+}
+
+export async function setFaults(env: AcrEnv, rules: unknown): Promise<void> {
+  const res = await fetch(`${env.cloud.url}/_sim/faults`, { method: rules === null ? 'DELETE' : 'POST', body: rules === null ? undefined : JSON.stringify(rules), headers: { 'content-type': 'application/json' } });
+  if (!res.ok) throw new Error(`/_sim/faults: ${res.status} ${await res.text()}`);
+}
+
+export async function cloudCalls(env: AcrEnv, reset = false): Promise<Record<string, number>> {
+  const res = await fetch(`${env.cloud.url}/_sim/calls`, { method: reset ? 'DELETE' : 'GET' });
+  return ((await res.json()) as { calls: Record<string, number> }).calls;
+}
+
+/**
+ * A private repository of the emulated registry, returned as `<host>/kubeloop/<name>:v1`.
+ * Scenarios that expect a failed pull use their own repository: the simulated kubelet
+ * reuses an image another pod already pulled onto the node when it retries a container
+ * that has a (waiting) status, so a shared image would "recover" without credentials.
+ */
+export async function addRepository(env: AcrEnv, name: string): Promise<string> {
+  const res = await fetch(`${env.cloud.url}/_sim/registries/${env.cloud.state.registries[0].instanceId}/repositories`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ namespace: 'kubeloop', name, tags: { v1: {} } }),
+  });
+  if (!res.ok) throw new Error(`add repository: ${res.status} ${await res.text()}`);
+  return `${env.registryHost}/kubeloop/${name}:v1`;
+}
