@@ -7,7 +7,21 @@ import assert from 'node:assert/strict';
 import { Command, CommanderError } from 'commander';
 import { register } from '../../src/cli/commands/run.js';
 import { plugins } from '../../controllers/index.js';
+import { parse as parseYaml } from 'yaml';
+import { parseAcrConfig, parseAcrFlags } from '../../controllers/acr-credential-helper/config.js';
+import { parseAutoscalerConfig } from '../../controllers/cluster-autoscaler/config.js';
+import { parsePriorities } from '../../controllers/cluster-autoscaler/planner.js';
+import { parseLogConfigFlags } from '../../controllers/log-config/config.js';
+import { parseRouteConfig } from '../../controllers/route/config.js';
 import { render, type Values } from './harness.js';
+
+/** Each plugin's own validation of its parsed flags (what its setup() runs first). */
+const VALIDATE: Record<string, (flags: Record<string, unknown>) => unknown> = {
+  'acr-credential-helper': parseAcrFlags,
+  route: parseRouteConfig,
+  'log-config': parseLogConfigFlags,
+  'cluster-autoscaler': parseAutoscalerConfig,
+};
 
 /** Chart controller keys by plugin name. */
 const CHART_KEYS: Record<string, string> = {
@@ -45,6 +59,7 @@ function check(cmd: Command, args: string[]): string[] {
 const busy: Values = {
   replicaCount: 2,
   controllers: {
+    acrCredentialHelper: { recreateStuckPods: true },
     route: { routeTableIDs: ['vtb-1', 'vtb-2'], vpcId: 'vpc-1', clusterName: 'c1', configureCloudRoutes: false, dryRun: true },
     logConfig: { driftCheckPeriod: '1m30s', backoffBase: '5s', backoffMax: '10m', maxConcurrentReconciles: 8 },
     clusterAutoscaler: { nodes: [{ min: 1, max: 5, id: 'asg-1' }], nodeGroupAutoDiscovery: ['tag:k8s.io/cluster-autoscaler/enabled=true,team=infra'], expander: 'priority', priorities: { '10': ['asg-1'] }, scaleDown: { enabled: false } },
@@ -63,7 +78,10 @@ test('every flag the chart passes to `kubeloop run <controller>` is declared by 
       const d = r.find('Deployment') as unknown as { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } };
       const args = d.spec.template.spec.containers[0].args;
       assert.deepEqual(args.slice(0, 2), ['run', p.name]);
-      assert.deepEqual(check(runCommand(p.name), args.slice(2)), [], `kubeloop ${args.join(' ')}`);
+      const cmd = runCommand(p.name);
+      assert.deepEqual(check(cmd, args.slice(2)), [], `kubeloop ${args.join(' ')}`);
+      // and the plugin's own validation accepts the values
+      assert.doesNotThrow(() => VALIDATE[p.name](cmd.opts()), `kubeloop ${args.join(' ')}`);
     }
   }
 });
@@ -91,4 +109,26 @@ test('`kubeloop run all` accepts the single-layout Deployment\'s flags once ever
     const flag = /^unknown option (--[^=]+)/.exec(msg)?.[1];
     assert.ok(flag && theirs.has(flag) && !common.has(flag), `${msg}: not a flag of ${missing.join(', ')}`);
   }
+});
+
+test('the controllers parse the ConfigMaps the chart writes into what the values say', () => {
+  const r = render({ values: {
+    controllers: {
+      acrCredentialHelper: { config: { watchNamespace: 'team-a,team-b', serviceAccount: '*', expiringThreshold: '20m', acrRegistryInfo: [{ instanceId: 'cri-1', regionId: 'cn-beijing', domains: ['r1.example.com'], expireDuration: 1800 }], webhook: { enable: true, failurePolicy: 'Fail', timeoutSeconds: 5 } } },
+      clusterAutoscaler: { expander: 'priority', priorities: { '10': ['.*-spot-.*'], '50': ['^asg-ondemand$'] } },
+    },
+  } });
+  const acr = parseAcrConfig((r.find('ConfigMap', 'acr-configuration') as unknown as { data: Record<string, string> }).data);
+  assert.deepEqual(acr.namespaces, ['team-a', 'team-b']);
+  assert.equal(acr.allServiceAccounts, true);
+  assert.equal(acr.expiringThresholdMs, 20 * 60_000);
+  assert.equal(acr.apiVersion, '2018-12-01');
+  assert.deepEqual(acr.webhook, { enable: true, failurePolicy: 'Fail', timeoutSeconds: 5 });
+  assert.deepEqual(acr.registries.map((e) => [e.instanceId, e.regionId, e.domains, e.expireDurationSeconds]), [['cri-1', 'cn-beijing', ['r1.example.com'], 1800]]);
+  // defaults render a ConfigMap the controller accepts as well
+  assert.doesNotThrow(() => parseAcrConfig((render().find('ConfigMap', 'acr-configuration') as unknown as { data: Record<string, string> }).data));
+  const prio = parsePriorities(parseYaml((r.find('ConfigMap', 'cluster-autoscaler-priority-expander') as unknown as { data: { priorities: string } }).data.priorities));
+  assert.deepEqual([...prio.keys()].sort((a, b) => a - b), [10, 50]);
+  assert.ok(prio.get(10)!.some((re) => re.test('asg-spot-1')) && !prio.get(10)!.some((re) => re.test('asg-ondemand')));
+  assert.ok(prio.get(50)!.some((re) => re.test('asg-ondemand')));
 });

@@ -168,7 +168,13 @@ Call with (dict "root" $ "name" "<controller>").
 */}}
 {{- define "kubeloop.controllerArgs" -}}
 {{- $c := .root.Values.controllers -}}
-{{- if eq .name "route" }}
+{{- if eq .name "acr-credential-helper" }}
+- --acr-configmap-name=acr-configuration
+- --acr-configmap-namespace=kube-system
+{{- if $c.acrCredentialHelper.recreateStuckPods }}
+- --recreate-stuck-pods=true
+{{- end }}
+{{- else if eq .name "route" }}
 {{- with $c.route }}
 - --cluster-cidr={{ required "controllers.route.clusterCIDR is required when the route controller is enabled" .clusterCIDR }}
 {{- with .routeTableIDs }}
@@ -221,6 +227,7 @@ Call with (dict "root" $ "name" "<controller>").
 - --scale-down-unneeded-time={{ .scaleDown.unneededTime }}
 - --scale-down-delay-after-add={{ .scaleDown.delayAfterAdd }}
 - --scale-down-delay-after-failure={{ .scaleDown.delayAfterFailure }}
+- --autoscaler-namespace=kube-system
 {{- end }}
 {{- end }}
 {{- end -}}
