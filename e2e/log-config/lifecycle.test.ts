@@ -122,6 +122,16 @@ test('a remote edit of the config is undone; an inputDetail edit of the object r
     return c.inputDetail.logPath === '/var/log/api' && c.inputDetail.filePattern === 'access.log';
   });
   await eventually('api ready again', async () => ready(await getAlc(env, 'api')));
+
+  // the retention: a spec change and a console change both end at the spec's value
+  const store = () => slsProject(env)!.logstores.find((l) => l.logstoreName === 'api-logs-store')!;
+  assert.equal(store().ttl, 90);
+  assert.equal((await apply(env, alc('api', { ...edited, lifeCycle: 14 }))).code, 0);
+  await eventually('ttl from the spec', () => store().ttl === 14);
+  store().ttl = 3650;
+  store().autoSplit = false;
+  await eventually('ttl and auto split restored', () => store().ttl === 14 && store().autoSplit === true);
+  assert.ok((await eventsFor(env, 'api')).some((e) => e.reason === 'SLS.LogController.UpdateLogstore.Success'));
 });
 
 test('a config that only differs by service defaults and key order is left alone', async () => {

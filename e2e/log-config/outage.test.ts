@@ -54,9 +54,23 @@ test('during an SLS outage statuses show the failure; afterwards all objects rec
   await setFaults(env, null);
 });
 
+test('deleting an object while SLS is down keeps it until its config could be removed', async () => {
+  await setFaults(env, { service: 'sls', outageUntil: Date.now() + 3_000 });
+  assert.equal((await env.kubectl(['delete', 'alc', 'svc-b', '--wait=false'])).code, 0);
+  const o = await eventually('svc-b terminating with the failure', async () => {
+    const x = await getAlc(env, 'svc-b');
+    return x && x.metadata.deletionTimestamp && /DeleteConfig|GetAppliedMachineGroups/.test(x.status?.status ?? '') ? x : undefined;
+  }, 5_000);
+  assert.equal(o.status.statusCode, 'ServerBusy');
+  assert.ok(slsConfig(env, 'svc-b-logs'), 'config still there');
+  await eventually('svc-b gone after the outage', async () => (await getAlc(env, 'svc-b')) === undefined, 20_000);
+  assert.equal(slsConfig(env, 'svc-b-logs'), undefined);
+  await setFaults(env, null);
+});
+
 test('the metrics count the SLS writes and the objects by outcome', async () => {
   const text = await ctl.registry.metrics();
-  assert.match(text, /log_config_objects\{state="ok"\} 4/);
+  assert.match(text, /log_config_objects\{state="ok"\} 3/);
   assert.match(text, /log_config_objects\{state="error"\} 0/);
   assert.match(text, /log_config_sls_operations_total\{action="CreateConfig",result="success"\} 4/);
 });
