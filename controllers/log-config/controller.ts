@@ -145,8 +145,9 @@ export class LogConfigController implements Reconciler<AliyunLogConfig> {
       if (!(err instanceof SpecError)) throw err;
       // only a change of the object or of the ConfigMap can help: both re-queue it
       this.setState(ctx.key, 'error');
-      await this.writeStatus(obj, ctx, { ok: false, code: err.code, reason: err.code, text: err.message });
-      ctx.recorder.event(obj, 'Warning', `${EVENT_PREFIX}.ResolveSpec.Fail`, err.message);
+      this.failures.delete(ctx.key);
+      const changed = await this.writeStatus(obj, ctx, { ok: false, code: err.code, reason: err.code, text: err.message });
+      if (changed) ctx.recorder.event(obj, 'Warning', `${EVENT_PREFIX}.ResolveSpec.Fail`, err.message);
       return undefined;
     }
 
@@ -158,7 +159,7 @@ export class LogConfigController implements Reconciler<AliyunLogConfig> {
 
     const winner = this.owner(obj, desired.project, desired.config.configName, defaults, ctx);
     if (winner.metadata.uid !== obj.metadata.uid) {
-      const text = `logtail config ${desired.config.configName} in project ${desired.project} is managed by AliyunLogConfig ${refOf(winner)} (created first); `
+      const text = `logtail config ${desired.config.configName} in project ${desired.project} is managed by AliyunLogConfig ${refOf(winner)}; `
         + 'choose another logtailConfig.configName';
       this.setState(ctx.key, 'conflict');
       const changed = await this.writeStatus(obj, ctx, { ok: false, code: CONFLICT_CODE, reason: CONFLICT_CODE, text, release: true });
