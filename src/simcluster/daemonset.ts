@@ -56,7 +56,7 @@ export class DaemonSetController implements Reconciler<DS> {
 
   async reconcileDeleted(req: Request, ctx: ReconcileContext<DS>) {
     if (req.name !== NODES || req.namespace) return;
-    for (const ds of ctx.cache<DS>(DaemonSet).list()) await this.sync(structuredClone(ds), ctx);
+    for (const ds of ctx.cache<DS>(DaemonSet).list()) ctx.enqueue({ namespace: ds.metadata.namespace, name: ds.metadata.name! });
   }
 
   private eligible(ds: DS, node: NodeObject): boolean {

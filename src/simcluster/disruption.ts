@@ -40,12 +40,7 @@ export class DisruptionController implements Reconciler<PDB> {
 
   async reconcileDeleted(req: Request, ctx: ReconcileContext<PDB>) {
     if (req.name !== PODS) return;
-    let next: number | undefined;
-    for (const pdb of ctx.cache<PDB>(PodDisruptionBudget).list({ namespace: req.namespace })) {
-      const r = await this.sync(structuredClone(pdb), ctx);
-      if (r?.requeueAfter !== undefined) next = Math.min(next ?? Infinity, r.requeueAfter);
-    }
-    if (next !== undefined) return { requeueAfter: next };
+    for (const pdb of ctx.cache<PDB>(PodDisruptionBudget).list({ namespace: req.namespace })) ctx.enqueue({ namespace: pdb.metadata.namespace, name: pdb.metadata.name! });
   }
 
   private async sync(pdb: PDB, ctx: ReconcileContext<PDB>): Promise<{ requeueAfter: number } | undefined> {

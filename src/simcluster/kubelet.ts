@@ -54,6 +54,8 @@ export class KubeletController implements Reconciler<PodObject> {
   private readonly ips = new Map<string, { cidr: string; used: Map<string, number>; next: number }>();
   private readonly podNode = new Map<string, string>();
   private readonly killing = new Set<string>();
+  /** pod uid -> when its containers were started (for containerStartMs) */
+  private readonly startedAt = new Map<string, number>();
 
   constructor(@inject(SIM) private readonly sim: SimContext) {
     const cloud = sim.config.cloud;
@@ -88,10 +90,12 @@ export class KubeletController implements Reconciler<PodObject> {
         return;
       }
       // containers started but not Ready yet (containerStartMs)
-      const started = Math.min(...notReady.map((s) => Date.parse(s.state?.running?.startedAt ?? '') || 0));
+      // when this kubelet started them (startedAt has whole seconds only), else the status
+      const started = this.startedAt.get(pod.metadata.uid ?? '') ?? Math.min(...notReady.map((s) => Date.parse(s.state?.running?.startedAt ?? '') || 0));
       const wait = started + this.sim.config.timings.containerStartMs - Date.now();
       if (wait > 0) return { requeueAfter: wait };
       await this.postStatus(pod, ctx, { ready: true });
+      this.startedAt.delete(pod.metadata.uid ?? '');
       return;
     }
 
@@ -156,6 +160,7 @@ export class KubeletController implements Reconciler<PodObject> {
       ctx.recorder.event(pod, 'Normal', 'Created', `Created container ${c.name}`);
       ctx.recorder.event(pod, 'Normal', 'Started', `Started container ${c.name}`);
     }
+    if (this.sim.config.timings.containerStartMs > 0) this.startedAt.set(pod.metadata.uid ?? '', Date.now());
     await this.postStatus(pod, ctx, { ready: this.sim.config.timings.containerStartMs <= 0, podIP, hostIP, imageIDs });
     if (this.sim.config.timings.containerStartMs > 0) return { requeueAfter: this.sim.config.timings.containerStartMs };
   }
@@ -164,6 +169,7 @@ export class KubeletController implements Reconciler<PodObject> {
     const key = req.namespace ? `${req.namespace}/${req.name}` : req.name;
     this.releaseIP(key);
     this.killing.delete(key);
+    if (this.startedAt.size > 10_000) this.startedAt.clear(); // entries of pods deleted before Ready
     for (const k of this.backoff.keys()) if (k.startsWith(`${key}/`)) this.backoff.delete(k);
   }
 

@@ -34,7 +34,9 @@ export class ReplicaSetController implements Reconciler<RS> {
 
   async reconcileDeleted(req: Request, ctx: ReconcileContext<RS>) {
     if (req.name !== ADOPT) { this.expectations.forget(`${req.namespace}/${req.name}`); return; }
-    for (const rs of ctx.cache<RS>(ReplicaSet).list({ namespace: req.namespace })) await this.claim(structuredClone(rs), ctx);
+    for (const rs of ctx.cache<RS>(ReplicaSet).list({ namespace: req.namespace })) {
+      if (!selectorOf(rs).isEmpty()) ctx.enqueue({ namespace: rs.metadata.namespace, name: rs.metadata.name! });
+    }
   }
 
   /** Adopts orphans matching the selector, releases owned pods that no longer match; returns the owned pods. */

@@ -7,7 +7,7 @@
  * record a `FailedScheduling` event. Like kube-scheduler it "assumes" a pod on its node at
  * once, so the next decisions account for it before the informer sees the binding.
  * Unschedulable pods are retried when nodes change, when bound pods go away, and every
- * `schedulerRetryMs` — through one sentinel request whose reconcile walks all pending pods.
+ * `schedulerRetryMs` — through one sentinel request whose reconcile re-queues every pending pod.
  */
 import { controllerRef, isConflict, isNotFound, objectKey } from '../api/index.js';
 import {
@@ -100,7 +100,7 @@ export class SchedulerController implements Reconciler<PodObject> {
   }
 
   async reconcile(pod: PodObject, ctx: ReconcileContext<PodObject>) {
-    await this.scheduleOne(pod, ctx, true);
+    await this.scheduleOne(pod, ctx);
   }
 
   async reconcileDeleted(req: Request, ctx: ReconcileContext<PodObject>) {
@@ -110,20 +110,14 @@ export class SchedulerController implements Reconciler<PodObject> {
       this.lastMessage.delete(key);
       return;
     }
+    // every pending pod gets another attempt on the workers (the queue dedups)
     const pods = ctx.cache<PodObject>(Pod).byIndex(POD_NODE_INDEX, '').filter(pending);
-    let left = 0;
-    for (const listed of pods) {
-      if (ctx.signal.aborted) return;
-      const p = ctx.cache<PodObject>(Pod).get(objectKey(listed)); // the newest copy: other workers run meanwhile
-      if (!p) continue;
-      const ok = await this.scheduleOne(structuredClone(p), ctx, false);
-      if (ok === false) left++;
-    }
-    if (left > 0) return { requeueAfter: this.sim.config.timings.schedulerRetryMs };
+    for (const p of pods) ctx.enqueue({ namespace: p.metadata.namespace, name: p.metadata.name! });
+    if (pods.length > 0) return { requeueAfter: this.sim.config.timings.schedulerRetryMs };
   }
 
   /** true = bound, false = unschedulable, undefined = not ours / skipped */
-  private async scheduleOne(pod: PodObject, ctx: ReconcileContext<PodObject>, fresh: boolean): Promise<boolean | undefined> {
+  private async scheduleOne(pod: PodObject, ctx: ReconcileContext<PodObject>): Promise<boolean | undefined> {
     if (!pending(pod)) return undefined;
     if (((pod.spec as { schedulerName?: string }).schedulerName ?? 'default-scheduler') !== this.sim.config.schedulerName) return undefined;
     const key = objectKey(pod);
@@ -158,7 +152,7 @@ export class SchedulerController implements Reconciler<PodObject> {
     // one event per attempt, but not for the re-check our own status write triggers
     const last = this.lastMessage.get(key);
     const now = Date.now();
-    if (last?.message !== message || now - last.at >= (fresh ? 1_000 : this.sim.config.timings.schedulerRetryMs)) {
+    if (last?.message !== message || now - last.at >= 1_000) {
       ctx.recorder.event(pod, 'Warning', 'FailedScheduling', message);
       this.lastMessage.set(key, { message, at: now });
     }
