@@ -164,3 +164,30 @@ test('deleting the object removes the remote config and its binding, then the ob
   // other objects keep their configs
   assert.ok(slsConfig(env, 'api-logs'));
 });
+
+test('a plugin (stdout) config reaches SLS as written, processors in order', async () => {
+  const spec = {
+    logstore: 'stdout-store', machineGroups: ['stdout-group-a', 'stdout-group-b'],
+    logtailConfig: {
+      configName: 'stdout-logs', inputType: 'plugin',
+      inputDetail: {
+        plugin: {
+          inputs: [{ type: 'service_docker_stdout', detail: { Stdout: true, Stderr: false, IncludeLabel: { app: 'web' } } }],
+          processors: [{ type: 'processor_regex', detail: { SourceKey: 'content', Regex: '(\\S+) (.*)', Keys: ['level', 'msg'] } }, { type: 'processor_drop', detail: { DropKeys: ['msg'] } }],
+        },
+      },
+    },
+  };
+  assert.equal((await apply(env, alc('stdout', spec))).code, 0);
+  await eventually('stdout ready', async () => ready(await getAlc(env, 'stdout')));
+  const c = slsConfig(env, 'stdout-logs')!;
+  assert.equal(c.inputType, 'plugin');
+  assert.deepEqual(c.inputDetail, spec.logtailConfig.inputDetail);
+  for (const g of ['stdout-group-a', 'stdout-group-b']) {
+    assert.deepEqual(slsProject(env)!.machineGroups.find((x) => x.groupName === g)?.configs, ['stdout-logs'], g);
+  }
+  // swapping the processors in the console is drift (they run in order)
+  const procs = (c.inputDetail as any).plugin.processors;
+  (c.inputDetail as any).plugin.processors = [procs[1], procs[0]];
+  await eventually('processor order restored', () => (slsConfig(env, 'stdout-logs')!.inputDetail as any).plugin.processors[0].type === 'processor_regex');
+});
