@@ -1,0 +1,116 @@
+// The manager container as the chart renders it, run for real: the rendered args and env
+// (fieldRefs and secretKeyRefs resolved as the kubelet would) start `kubeloop run all`
+// against the built-in API server (with the chart applied) and the cloud emulator started
+// with the AccessKey of the chart's generated Secret; /healthz, /readyz and /metrics answer on
+// the rendered ports, and SIGTERM stops it cleanly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApiServer } from '../../src/apiserver/index.js';
+import { startCloudSim } from '../../src/cloudsim/index.js';
+import { chartDir, render, root } from './harness.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function get(url: string): Promise<{ status: number; body: string }> {
+  try {
+    const res = await fetch(url);
+    return { status: res.status, body: await res.text() };
+  } catch {
+    return { status: 0, body: '' };
+  }
+}
+
+async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('the rendered manager container starts, gets ready on its probe port, serves metrics and stops on SIGTERM', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeloop-chart-manager-'));
+  const server = await startApiServer({ port: 0, kubeconfigPath: join(dir, 'kubeconfig') });
+  const [metricsPort, probePort, simPort] = [await freePort(), await freePort(), await freePort()];
+  const r = render({ values: { cloudsim: { enabled: true, port: simPort }, metrics: { port: metricsPort }, probes: { port: probePort } } });
+  const secret = r.find('Secret', 'kubeloop-cloudsim-credentials') as unknown as { data: Record<string, string> };
+  const keys = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+  const sim = await startCloudSim({ port: simPort, accessKeyId: keys['access-key-id'], accessKeySecret: keys['access-key-secret'], regionId: 'cn-hangzhou' });
+  let child: ReturnType<typeof spawn> | undefined;
+  let output = '';
+  try {
+    // the chart's objects in the cluster (ConfigMaps the controllers read, RBAC, ...)
+    const kubectl = (...args: string[]) => new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile('kubectl', ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(dir, 'cache'), ...args], { env: { ...process.env, HOME: dir } },
+        (err, _out, stderr) => resolve({ code: err ? 1 : 0, stderr })));
+    assert.equal((await kubectl('create', 'namespace', 'kubeloop-system')).code, 0);
+    // crds/ first, as Helm does (the log-config controller watches AliyunLogConfigs)
+    const crds = await kubectl('apply', '-f', join(chartDir, 'crds'));
+    assert.equal(crds.code, 0, crds.stderr);
+    const manifests = join(dir, 'chart.yaml');
+    writeFileSync(manifests, r.objects.filter((o) => o.kind !== 'NetworkPolicy').map(({ source: _s, ...o }) => `---\n${JSON.stringify(o)}\n`).join(''));
+    const applied = await kubectl('apply', '-f', manifests);
+    assert.equal(applied.code, 0, applied.stderr);
+
+    const pod = r.find('Deployment', 'kubeloop') as unknown as { spec: { template: { spec: { containers: Array<{ args: string[]; env: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string } } }>; livenessProbe: { httpGet: { path: string } }; readinessProbe: { httpGet: { path: string } } }> } } } };
+    const c = pod.spec.template.spec.containers[0];
+    // what the kubelet does: resolve env, then expand $(VAR) in args
+    const env: Record<string, string> = {};
+    for (const e of c.env) {
+      if (e.value !== undefined) env[e.name] = e.value;
+      else if (e.valueFrom?.fieldRef) env[e.name] = e.valueFrom.fieldRef.fieldPath === 'metadata.namespace' ? 'kubeloop-system' : 'kubeloop-0';
+      else if (e.valueFrom?.secretKeyRef) {
+        assert.equal(e.valueFrom.secretKeyRef.name, 'kubeloop-cloudsim-credentials');
+        env[e.name] = keys[e.valueFrom.secretKeyRef.key];
+      }
+    }
+    const args = c.args.map((a) => a.replace(/\$\((\w+)\)/g, (_m, v: string) => env[v] ?? '')
+      // the pod's own network namespace is this machine's loopback here
+      .replace(/^(--(?:metrics|health-probe)-bind-address=):/, '$1127.0.0.1:'));
+    assert.equal(env.KUBELOOP_CLOUD_EMULATOR, `http://127.0.0.1:${simPort}`);
+    child = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), ...args, '--kubeconfig', server.kubeconfigPath], {
+      env: { ...process.env, ...env, KUBECONFIG: server.kubeconfigPath },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    const probes = `http://127.0.0.1:${probePort}`;
+    await Promise.race([
+      eventually('/readyz', async () => ((await get(`${probes}${c.readinessProbe.httpGet.path}`)).status === 200 ? true : undefined)),
+      exited.then((code) => { throw new Error(`manager exited (${code}):\n${output}`); }),
+    ]);
+    assert.equal((await get(`${probes}${c.livenessProbe.httpGet.path}`)).status, 200);
+    const metrics = await get(`http://127.0.0.1:${metricsPort}/metrics`);
+    assert.equal(metrics.status, 200);
+    for (const name of ['route', 'log-config', 'acr-credential-helper', 'cluster-autoscaler']) {
+      assert.ok(output.includes(name) || metrics.body.includes(name), `${name} is running:\n${output}`);
+    }
+    assert.match(metrics.body, /controller_runtime_max_concurrent_reconciles/);
+    assert.doesNotMatch(output, new RegExp(keys['access-key-secret']), 'credentials never appear in logs');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, output);
+    child = undefined;
+  } finally {
+    child?.kill('SIGKILL');
+    await sim.stop();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
