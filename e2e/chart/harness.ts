@@ -78,6 +78,7 @@ export function renderer(): string {
         GO111MODULE: 'off',
         GOPATH: process.env.KUBELOOP_GOPATH ?? '/usr/share/gocode',
         GOFLAGS: '',
+        GOENV: 'off',
         GOCACHE: process.env.GOCACHE ?? join(tmpdir(), 'kubeloop-go-build-cache'),
       },
     });
