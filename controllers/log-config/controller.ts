@@ -88,7 +88,15 @@ export function controllerOptions(s: Pick<LogConfigSettings, 'configMapName' | '
 
 const configNameIndex = { kind: AliyunLogConfig, name: CONFIG_NAME_INDEX, extract: (o: AliyunLogConfig) => (claim(o) ? [claim(o)!] : []) };
 
-const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/** An error's message; a CloudError's without the `service:Action: Code:` prefixes the step message already has. */
+const errText = (err: unknown): string => {
+  if (isCloudError(err)) {
+    let m = err.message;
+    for (const prefix of [`${err.service}:${err.action}: `, `${err.code}: `, `${err.code}: `]) if (m.startsWith(prefix)) m = m.slice(prefix.length);
+    return m;
+  }
+  return err instanceof Error ? err.message : String(err);
+};
 /** A condition reason from an action: CamelCase, no dots. */
 const reasonOf = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_');
 
