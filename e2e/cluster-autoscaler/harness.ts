@@ -59,7 +59,7 @@ function customize(state: CloudState, groups: GroupSpec[]): void {
     const conf = `asc-test${i}`;
     state.scalingGroups.push({
       ...base, scalingGroupId: id, scalingGroupName: g.name, minSize: g.min ?? 0, maxSize: g.max ?? 10, desiredCapacity: g.desired ?? g.min ?? 0,
-      activeScalingConfigurationId: conf, zoneIds: [g.zone ?? `${REGION}-k`], vSwitchIds: [`${base.vSwitchIds[0]}`], bootDelayMs: g.bootDelayMs,
+      activeScalingConfigurationId: conf, zoneIds: [g.zone ?? `${REGION}-k`], vSwitchIds: [`vsw-test${i}${(g.zone ?? `${REGION}-k`).replace(/[^a-z0-9]/g, '')}`], bootDelayMs: g.bootDelayMs,
       tags: [{ key: 'k8s.io/cluster-autoscaler/enabled', value: 'true' }, { key: 'pool', value: g.name }],
     });
     state.scalingConfigurations.push({
