@@ -10,7 +10,6 @@ describe('cluster autoscaler: scale-up', () => {
   before(async () => {
     env = await startCaEnv([{ name: 'workers', instanceType: 'ecs.g7.large', min: 1, max: 6, desired: 1 }]);
     await eventually('the first node is ready', async () => (await nodes(env.client)).filter(isReady).length === 1);
-    ca = await startAutoscaler(env, { nodes: [`1:6:${env.groupId('workers')}`], scaleDownEnabled: false });
   });
   after(async () => {
     await ca?.stop();
@@ -24,6 +23,10 @@ describe('cluster autoscaler: scale-up', () => {
     await eventually('1 pod running', async () => (await pods(client, 'app=web')).filter(isRunning).length === 1);
     // 2-core nodes take 3 pods of 600m: 8 pods need 3 nodes, i.e. 2 more
     await client.patch({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'web', { spec: { replicas: 8 } }, { namespace: 'default', type: 'merge' });
+    // the autoscaler starts once the scheduler gave up on the extra pods, so one loop sees them all
+    await eventually('5 pods unschedulable', async () => (await pods(client, 'app=web')).filter((p) =>
+      p.status?.conditions?.some((c: any) => c.type === 'PodScheduled' && c.reason === 'Unschedulable')).length === 5, 20_000);
+    ca = await startAutoscaler(env, { nodes: [`1:6:${gid}`], scaleDownEnabled: false });
     const ev = await eventually('TriggeredScaleUp on a pending pod', async () => (await events(client, 'TriggeredScaleUp'))[0], 30_000);
     assert.match(ev.message, new RegExp(`pod triggered scale-up: \\[\\{${gid} 1->3 \\(max: 6\\)\\}\\]`));
     assert.equal(ev.source?.component ?? ev.reportingComponent, 'cluster-autoscaler');
