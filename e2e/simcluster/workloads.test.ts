@@ -212,6 +212,47 @@ describe('simulated cluster: scheduling and workloads', () => {
     assert.equal(byRev['2'].spec.replicas, 3);
   });
 
+  it('schedules GPU pods only where nvidia.com/gpu is allocatable, and retries when such a node joins', async () => {
+    const { client, sim } = env;
+    await client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'trainer', namespace: 'default' },
+      spec: { containers: [{ name: 'c', image: 'busybox', resources: { limits: { 'nvidia.com/gpu': '1' } } }] } });
+    const p = await eventually('trainer unschedulable', async () => {
+      const p = await client.get<Obj>(PodKind, 'trainer', { namespace: 'default' });
+      return p.status?.conditions?.find((c: any) => c.type === 'PodScheduled' && c.status === 'False') ? p : undefined;
+    });
+    assert.equal(p.status.conditions.find((c: any) => c.type === 'PodScheduled').message,
+      '0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.');
+    await sim.addNode({ name: 'gpu-1', gpus: 1, cpu: 8, memory: '30Gi' });
+    const placed = await eventually('trainer placed on gpu-1', async () => {
+      const p = await client.get<Obj>(PodKind, 'trainer', { namespace: 'default' });
+      return p.status?.phase === 'Running' ? p : undefined;
+    });
+    assert.equal(placed.spec.nodeName, 'gpu-1');
+    const n = await client.get<Obj>(NodeKind, 'gpu-1');
+    assert.equal(n.status.capacity['nvidia.com/gpu'], '1');
+    await client.delete(PodKind, 'trainer', { namespace: 'default', gracePeriodSeconds: 0 });
+    await sim.removeNode('gpu-1');
+  });
+
+  it('replaces all pods at once with the Recreate strategy', async () => {
+    const { client } = env;
+    const d = deployment('recreate', 2);
+    d.spec.strategy = { type: 'Recreate' };
+    await client.create(d);
+    const first = await eventually('2 running', async () => {
+      const ps = (await pods(client, 'app=recreate')).filter((p) => p.status?.phase === 'Running');
+      return ps.length === 2 ? ps.map((p) => p.metadata.name!) : undefined;
+    });
+    await client.patch({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'recreate',
+      { spec: { template: { metadata: { annotations: { rev: '2' } } } } }, { namespace: 'default' });
+    await eventually('2 new pods running, none of the old', async () => {
+      const ps = (await pods(client, 'app=recreate')).filter((p) => !p.metadata.deletionTimestamp);
+      return ps.length === 2 && ps.every((p) => p.status?.phase === 'Running' && !first.includes(p.metadata.name!) && p.metadata.annotations?.rev === '2');
+    });
+    const rsList = (await client.list<Obj>({ apiVersion: 'apps/v1', kind: 'ReplicaSet' }, { namespace: 'default', labelSelector: 'app=recreate' })).items as Obj[];
+    assert.deepEqual(rsList.map((rs) => rs.spec.replicas).sort(), [0, 2]);
+  });
+
   it('runs one DaemonSet pod per eligible node', async () => {
     const { client } = env;
     await client.create({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'default' },
