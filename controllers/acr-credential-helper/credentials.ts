@@ -106,9 +106,14 @@ export class CredentialStore {
     return { instanceId, regionId, domains: [...domains].sort(), tokenKey: `${accessKey(entry, this.opts.defaultRegion)}|${instanceId}` };
   }
 
-  /** Re-resolve instances and domains on next use (after a configuration change). Tokens are kept. */
+  /**
+   * Re-resolve instances and domains on next use (after a configuration change). Tokens are
+   * kept; the expiry gauge is rebuilt from what is handed out next, so removed registries leave it.
+   */
   forgetResolutions(): void {
     this.resolved.clear();
+    this.served.clear();
+    this.opts.metrics.expiry.reset();
   }
 
   /** Drops the tokens of instances not in `keep` (token keys), so removed registries stop being refreshed. */
@@ -193,6 +198,11 @@ export class CredentialStore {
   }
 
   private out(reg: ResolvedRegistry, t: TokenState, thresholdMs: number, stale: boolean, retryAt?: number): RegistryCredentials {
+    for (const d of reg.domains) {
+      if (this.served.has(d)) continue;
+      this.served.add(d);
+      this.opts.metrics.expiry.set({ registry: d, instance: reg.instanceId }, Math.floor(t.expireTime / 1000));
+    }
     const refreshAt = stale && retryAt ? Math.min(retryAt, t.expireTime) : this.refreshAt(t, thresholdMs);
     return { registry: reg, username: t.username, password: t.password, expireTime: t.expireTime, refreshAt, stale };
   }

@@ -97,6 +97,15 @@ describe('ACR credential helper: namespaces, ServiceAccounts, configuration', ()
     }
   });
 
+  it('a deleted or edited Secret is put back at once', async () => {
+    const before = (await secretOf(env, 'ns-a'))!;
+    await env.client.delete(K.Secret, SECRET, { namespace: 'ns-a' });
+    const again = await eventually('Secret recreated', async () => { const s = await secretOf(env, 'ns-a'); return s && s.metadata.uid !== before.metadata.uid ? s : undefined; });
+    assert.ok(authsOf(again)[env.registryHost]);
+    await env.client.patch(K.Secret, SECRET, { data: { '.dockerconfigjson': Buffer.from('{"auths":{}}').toString('base64') } }, { namespace: 'ns-a' });
+    await eventually('Secret content restored', async () => { const s = await secretOf(env, 'ns-a'); return s && authsOf(s)[env.registryHost]; });
+  });
+
   it('a namespace removed from watch-namespace loses our Secret and references; user entries stay', async () => {
     await setConfig(env, { 'watch-namespace': 'ns-a,ns-c', 'service-account': '*' });
     await eventually('secret gone from ns-b', async () => (await secretOf(env, 'ns-b')) === undefined);

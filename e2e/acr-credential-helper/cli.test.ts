@@ -1,0 +1,82 @@
+// `kubeloop run acr-credential-helper` as an operator runs it: a child process with flags and
+// the emulator's credentials in the environment, a ConfigMap in a non-default place, a
+// registry reached through an assumed RAM role; its stdout never shows a token; SIGTERM stops it.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { K, addRepository, authsOf, createNamespace, eventually, podsOf, secretOf, startAcrEnv, type AcrEnv, type Obj } from './harness.js';
+
+const main = resolve('dist/src/cli/main.js');
+
+function run(env: AcrEnv, args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [main, 'run', 'acr-credential-helper', '--kubeconfig', env.server.kubeconfigPath, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      KUBELOOP_CLOUD_EMULATOR: env.cloud.url,
+      ALIBABA_CLOUD_REGION_ID: env.cloud.regionId,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: env.cloud.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: env.cloud.accessKeySecret,
+      KUBELOOP_LOG_LEVEL: 'debug',
+    },
+  });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+  child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return { child, output: () => out, exited };
+}
+
+describe('kubeloop run acr-credential-helper', () => {
+  let env: AcrEnv;
+  const children: ChildProcess[] = [];
+  before(async () => { env = await startAcrEnv(); });
+  after(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await env?.stop();
+  });
+
+  it('serves a registry through an assumed role from a ConfigMap in another namespace; no token on stdout; stops on SIGTERM', async () => {
+    await createNamespace(env, 'acr-system');
+    const instanceId = env.cloud.state.registries[0].instanceId;
+    await env.client.create({
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'acr', namespace: 'acr-system' },
+      data: {
+        'watch-namespace': 'default', 'expiring-threshold': '1m',
+        'acr-registry-info': `- instanceId: ${instanceId}\n  assumeRoleARN: acs:ram::123456789012:role/acr-puller\n  expireDuration: 900\n`,
+      },
+    } as Obj);
+    const p = run(env, ['--acr-configmap-namespace', 'acr-system', '--acr-configmap-name', 'acr', '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '0']);
+    children.push(p.child);
+    const secret = await Promise.race([
+      eventually('Secret in default', () => secretOf(env, 'default'), 30_000),
+      p.exited.then((code) => { throw new Error(`exited with ${code}`); }),
+    ]).catch((err) => { throw new Error(`${(err as Error).message}\n${p.output()}`); });
+    const token = authsOf(secret)[env.registryHost];
+    assert.ok(token, Object.keys(authsOf(secret)).join(','));
+    // obtained with the role's STS credentials: it expires with the 900 s role session, not after 1 h
+    const cred = env.cloud.state.registryCredentials.find((c) => c.password === token.password);
+    assert.ok(cred && cred.expiresAt <= Date.now() + 900_000, `expires at ${cred?.expiresAt}`);
+
+    const image = await addRepository(env, 'cli');
+    await env.client.create({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'cli-pull', namespace: 'default' },
+      spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image }] },
+    } as Obj);
+    await eventually('pod Running', async () => (await podsOf(env, 'default')).some((x) => x.metadata.name === 'cli-pull' && x.status?.phase === 'Running'));
+    assert.ok((await env.client.get<Obj>(K.Pod, 'cli-pull', { namespace: 'default' })).spec.imagePullSecrets.some((r: { name: string }) => r.name === 'acr-credential-kubeloop'));
+
+    assert.match(p.output(), /ACR credential helper configured/);
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0, p.output());
+    for (const c of env.cloud.state.registryCredentials) assert.ok(!p.output().includes(c.password), 'a token on stdout');
+  });
+
+  it('exits with a clear message for a bad flag', async () => {
+    const p = run(env, ['--acr-configmap-namespace', 'Not Valid', '--metrics-bind-address', '0', '--health-probe-bind-address', '0']);
+    children.push(p.child);
+    assert.equal(await p.exited, 1);
+    assert.match(p.output(), /--acr-configmap-namespace: "Not Valid" is not a namespace name/);
+  });
+});
