@@ -253,6 +253,36 @@ describe('simulated cluster: scheduling and workloads', () => {
     assert.deepEqual(rsList.map((rs) => rs.spec.replicas).sort(), [0, 2]);
   });
 
+  it('runs a StatefulSet in order with stable names, scales down from the highest ordinal and rolls updates', async () => {
+    const { client } = env;
+    await client.create({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'default' },
+      spec: { replicas: 3, serviceName: 'db', selector: { matchLabels: { app: 'db' } },
+        template: { metadata: { labels: { app: 'db' } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'postgres:16' }] } } } });
+    const created: string[] = [];
+    await eventually('db-0..2 running', async () => {
+      const ps = await pods(client, 'app=db');
+      for (const p of [...ps].sort((a, b) => Date.parse(a.metadata.creationTimestamp!) - Date.parse(b.metadata.creationTimestamp!))) {
+        if (!created.includes(p.metadata.name!)) created.push(p.metadata.name!);
+      }
+      return ps.filter((p) => p.status?.phase === 'Running' && isReady(p)).length === 3;
+    });
+    assert.deepEqual(created, ['db-0', 'db-1', 'db-2'], 'created in ordinal order');
+    const db1 = await client.get<Obj>(PodKind, 'db-1', { namespace: 'default' });
+    assert.equal(db1.metadata.labels!['statefulset.kubernetes.io/pod-name'], 'db-1');
+    assert.equal(db1.metadata.labels!['apps.kubernetes.io/pod-index'], '1');
+    assert.equal(db1.spec.hostname, 'db-1');
+    await client.patch({ apiVersion: 'apps/v1', kind: 'StatefulSet' }, 'db', { spec: { replicas: 2 } }, { namespace: 'default' });
+    await eventually('db-2 removed', async () => (await pods(client, 'app=db')).map((p) => p.metadata.name).sort().join() === 'db-0,db-1');
+    await client.patch({ apiVersion: 'apps/v1', kind: 'StatefulSet' }, 'db', { spec: { template: { metadata: { annotations: { v: '2' } } } } }, { namespace: 'default' });
+    const sts = await eventually('rolled out', async () => {
+      const s = await client.get<Obj>({ apiVersion: 'apps/v1', kind: 'StatefulSet' }, 'db', { namespace: 'default' });
+      const ps = await pods(client, 'app=db');
+      return s.status?.updatedReplicas === 2 && s.status?.readyReplicas === 2 && ps.length === 2 && ps.every((p) => p.metadata.annotations?.v === '2' && isReady(p)) ? s : undefined;
+    });
+    assert.equal(sts.status.currentRevision, sts.status.updateRevision);
+    assert.equal(sts.status.replicas, 2);
+  });
+
   it('runs one DaemonSet pod per eligible node', async () => {
     const { client } = env;
     await client.create({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'default' },

@@ -75,6 +75,7 @@ export interface SimComponents {
   replicaSet: boolean;
   deployment: boolean;
   daemonSet: boolean;
+  statefulSet: boolean;
   disruption: boolean;
   cloudNodes: boolean;
 }

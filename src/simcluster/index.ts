@@ -22,4 +22,5 @@ export { PodGcController } from './podgc.js';
 export { ReplicaSetController } from './replicaset.js';
 export { DeploymentController, templateHash } from './deployment.js';
 export { DaemonSetController } from './daemonset.js';
+export { StatefulSetController } from './statefulset.js';
 export { DisruptionController } from './disruption.js';

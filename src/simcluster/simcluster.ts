@@ -25,6 +25,7 @@ import { NodeHeartbeatController, NodePool, staticNode } from './nodes.js';
 import { PodGcController } from './podgc.js';
 import { ReplicaSetController } from './replicaset.js';
 import { SchedulerController } from './scheduler.js';
+import { StatefulSetController } from './statefulset.js';
 
 export interface SimClusterOptions {
   /** kubeconfig path, YAML content or loaded config of the API server. Ignored when `client` is given. */
@@ -68,7 +69,7 @@ export interface SimCluster {
 
 const allComponents: SimComponents = {
   nodes: true, nodeLifecycle: true, ipam: true, scheduler: true, kubelet: true,
-  replicaSet: true, deployment: true, daemonSet: true, disruption: true, cloudNodes: true,
+  replicaSet: true, deployment: true, daemonSet: true, statefulSet: true, disruption: true, cloudNodes: true,
 };
 
 export function staticNodeSpecs(nodes: number | StaticNodeSpec[] | undefined): StaticNodeSpec[] {
@@ -126,6 +127,7 @@ export async function startSimCluster(opts: SimClusterOptions = {}): Promise<Sim
   if (components.replicaSet) manager.register(ReplicaSetController);
   if (components.deployment) manager.register(DeploymentController);
   if (components.daemonSet) manager.register(DaemonSetController);
+  if (components.statefulSet) manager.register(StatefulSetController);
   if (components.disruption) manager.register(DisruptionController);
   await manager.start();
 
