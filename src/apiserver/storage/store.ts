@@ -96,7 +96,7 @@ class Table {
 }
 
 export interface StoreOptions {
-  /** Watch events kept per resource type for resuming watches (default 10000). */
+  /** Watch events kept per resource type for resuming watches (default 50000; the ring grows on demand). */
   historySize?: number;
   /** Durable log; without it the store is memory-only. */
   wal?: Wal;
@@ -117,7 +117,7 @@ export class Store {
   private baseFloor = 0;
 
   constructor(opts: StoreOptions = {}) {
-    this.historySize = opts.historySize ?? 10_000;
+    this.historySize = opts.historySize ?? 50_000;
     this.wal = opts.wal;
     if (this.wal) {
       const state = this.wal.load();
