@@ -19,7 +19,7 @@
 import 'reflect-metadata';
 import { Container, ContainerModule, type Newable } from 'inversify';
 import type { Subscription } from 'rxjs';
-import type { KubeObject } from '../api/index.js';
+import type { KubeObject, LabelSelector } from '../api/index.js';
 import { KubeClient, autoConfig, loadKubeConfig, type ClientConfig } from '../client/index.js';
 import { SharedInformerFactory, dropManagedFields, type SharedInformer, type IndexFunc } from '../informer/index.js';
 import { metricsRegistry, type Registry } from '../observability/index.js';
@@ -105,7 +105,8 @@ export class Manager {
   readonly elector: LeaderElector | undefined;
   private readonly opts: ManagerOptions;
   private readonly registrations: Registration[] = [];
-  private readonly cachesByKind = new Map<string, SharedInformer<KubeObject>>();
+  /** Every informer the manager started, per kind, with its scope (ctx.cache picks among them per read). */
+  private readonly cachesByKind = new Map<string, Array<{ inf: SharedInformer<KubeObject>; scope: { namespace?: string; labelSelector?: string; fieldSelector?: string } }>>();
   private readonly releases: Array<() => void> = [];
   private readonly acquired = new Set<SharedInformer<KubeObject>>();
   private readonly events: EventRecording;
@@ -221,12 +222,13 @@ export class Manager {
 
   /** The cache of a kind the manager watches. */
   cache<T extends KubeObject = KubeObject>(kind: KindLike<T>): CacheReader<T> {
-    const inf = this.cachesByKind.get(kindKey(kind));
-    if (!inf) {
+    const caches = this.cachesByKind.get(kindKey(kind));
+    if (!caches || caches.length === 0) {
       const k = kindRefOf(kind);
       throw new Error(`${k.apiVersion} ${k.kind} is not watched by this manager: add it to a controller's for/owns/watches or declare an @Index on it`);
     }
-    return inf.reader as CacheReader<T>;
+    if (caches.length === 1) return caches[0].inf.reader as CacheReader<T>;
+    return scopedReader(caches) as CacheReader<T>;
   }
 
   /**
@@ -352,10 +354,9 @@ export class Manager {
         this.releases.push(inf.acquire());
       }
       const k = kindKey(kind);
-      const existing = this.cachesByKind.get(k);
-      if (!existing || (!scope.labelSelector && !scope.fieldSelector && (existing.scope.labelSelector || existing.scope.fieldSelector))) {
-        this.cachesByKind.set(k, inf);
-      }
+      const list = this.cachesByKind.get(k) ?? [];
+      if (!list.some((c) => c.inf === inf)) list.push({ inf, scope });
+      this.cachesByKind.set(k, list);
     }
   }
 
@@ -455,3 +456,39 @@ export class Manager {
 }
 
 export { ContainerModule };
+
+type ScopedInformer = { inf: SharedInformer<KubeObject>; scope: { namespace?: string; labelSelector?: string; fieldSelector?: string } };
+
+/**
+ * One reader over several informers of a kind (e.g. ConfigMaps of kube-system for one
+ * controller and of all namespaces for another): each read goes to an informer whose scope
+ * holds the namespace asked for and has no selectors — the cluster-wide one when there is
+ * one — so a controller never reads an empty answer from another controller's narrower cache.
+ */
+function scopedReader(caches: readonly ScopedInformer[]): CacheReader<KubeObject> {
+  const unfiltered = caches.filter((c) => !c.scope.labelSelector && !c.scope.fieldSelector);
+  const clusterWide = unfiltered.find((c) => !c.scope.namespace);
+  const pick = (namespace?: string): CacheReader<KubeObject> =>
+    (clusterWide ?? (namespace !== undefined ? unfiltered.find((c) => c.scope.namespace === namespace) : undefined) ?? unfiltered[0] ?? caches[0]).inf.reader;
+  return {
+    get(a: string | undefined, b?: string) {
+      if (b === undefined) {
+        const slash = (a ?? '').indexOf('/');
+        return pick(slash < 0 ? undefined : (a as string).slice(0, slash)).get(a as string);
+      }
+      return pick(a).get(a, b);
+    },
+    list(opts?: { namespace?: string; labelSelector?: LabelSelector | string }) {
+      return pick(opts?.namespace).list(opts);
+    },
+    byIndex(indexName: string, value: string) {
+      return pick().byIndex(indexName, value);
+    },
+    keys() {
+      return pick().keys();
+    },
+    get size() {
+      return pick().size;
+    },
+  } as CacheReader<KubeObject>;
+}
