@@ -23,6 +23,8 @@ import { kubeconfigYaml, loadOrCreatePki } from './pki/index.js';
 import { newBuiltinRegistry, type ResourceRegistry } from './resources/index.js';
 import { type Change, Store, Wal } from './storage/index.js';
 import { installSemantics } from './semantics.js';
+import { type AuthorizationMode, Security } from './rbac/index.js';
+import type { StaticToken } from './auth/index.js';
 
 export interface ApiServerOptions {
   /** TCP port; 0 (default) picks a free one. */
@@ -41,6 +43,16 @@ export interface ApiServerOptions {
   snapshotEvery?: number;
   /** Non-watch requests served at once; more get 429 TooManyRequests with Retry-After (default 2000). */
   maxRequestsInFlight?: number;
+  /** `RBAC` (default; the admin kubeconfig is system:masters) or `AlwaysAllow`. See docs/security.md. */
+  authorization?: AuthorizationMode;
+  /** Static bearer tokens `{ token, user, uid?, groups? }` (default none). */
+  tokens?: StaticToken[];
+  /** Serve requests without credentials as `system:anonymous` (default false: 401 Unauthorized). */
+  anonymous?: boolean;
+  /** Audiences ServiceAccount tokens must name (default [`https://kubernetes.default.svc`]). */
+  apiAudiences?: string[];
+  /** `iss` of ServiceAccount tokens (default `https://kubernetes.default.svc.cluster.local`). */
+  serviceAccountIssuer?: string;
 }
 
 export interface ApiServer {
@@ -106,11 +118,15 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   ops.subresourceHandlers.set('/pods/eviction', evictPod);
   admission.add(builtinFieldValidation());
   admission.add(serviceAllocator(store));
+  const security = new Security(ops, (fn) => store.subscribe(fn), {
+    authorization: opts.authorization, tokens: opts.tokens, anonymous: opts.anonymous, apiAudiences: opts.apiAudiences, serviceAccountIssuer: opts.serviceAccountIssuer, dataDir: opts.dataDir,
+  });
   const semantics = installSemantics({ registry, openapi, admission, ops, store, onChange: (fn) => store.subscribe(fn) });
   const nsType = registry.get('', 'v1', 'namespaces')!;
   for (const ns of SYSTEM_NAMESPACES) {
     if (!store.get(nsType.storageKey, ns)) await ops.create(nsType, undefined, { metadata: { name: ns } });
   }
+  await security.bootstrap();
   const watches = new WatchHub(store, opts.bookmarkIntervalMs);
   const resources = new ResourceHttp(ops, watches);
   let url = '';
@@ -168,6 +184,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const maxInFlight = opts.maxRequestsInFlight ?? 2000;
   let inFlight = 0;
   const server: Server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+    // Authentication (401), impersonation and RBAC (403), and the review endpoints.
+    if (security.intercept(req, res)) return;
     if (handleGroup(req, res)) return;
     // Long-running watches do not count against the in-flight limit (as upstream).
     const isWatch = /[?&]watch=(?!0|false|False|no)[^&]*/.test(req.url ?? '') || (req.url ?? '').includes('/watch/');
@@ -242,6 +260,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     stop() {
       stopped ??= (async () => {
         semantics.stop();
+        security.stop();
         watches.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const s of sockets) s.destroy();

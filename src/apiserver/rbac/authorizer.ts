@@ -1,0 +1,162 @@
+/**
+ * The RBAC authorizer over the server's own store. Bindings are indexed by subject
+ * (`User:<name>`, `Group:<name>`, `ServiceAccount:<ns>:<name>`); the index is rebuilt lazily
+ * after any change to a RoleBinding or ClusterRoleBinding seen on the change bus, so a request
+ * only looks at the bindings naming its user or one of its groups. Roles are read from the
+ * store at decision time (always current). ClusterRole `aggregationRule` is honoured at
+ * decision time (the union of the selected ClusterRoles' rules).
+ * `system:masters` is always allowed (upstream's privileged-group short cut).
+ */
+import { type KubeObject, labelSelectorFromSpec } from '../../api/index.js';
+import { MASTERS, type UserInfo } from '../auth/index.js';
+import type { Change, Store } from '../storage/index.js';
+import type { Attributes } from './attributes.js';
+import { type PolicyRule, ruleAllows } from './rules.js';
+
+export const RBAC_GROUP = 'rbac.authorization.k8s.io';
+const ROLES = `${RBAC_GROUP}/roles`;
+const CLUSTER_ROLES = `${RBAC_GROUP}/clusterroles`;
+const ROLE_BINDINGS = `${RBAC_GROUP}/rolebindings`;
+const CLUSTER_ROLE_BINDINGS = `${RBAC_GROUP}/clusterrolebindings`;
+
+export interface Subject {
+  kind: string;
+  name: string;
+  namespace?: string;
+  apiGroup?: string;
+}
+
+type Binding = KubeObject & { subjects?: Subject[]; roleRef?: { kind?: string; name?: string; apiGroup?: string } };
+type Role = KubeObject & { rules?: PolicyRule[]; aggregationRule?: { clusterRoleSelectors?: object[] } };
+
+export interface Decision {
+  allowed: boolean;
+  /** Why it was allowed (`RBAC: allowed by ClusterRoleBinding "x" of ClusterRole "y" to User "u"`). */
+  reason: string;
+}
+
+/** Rules that apply to a user in a namespace (for SelfSubjectRulesReview). */
+export interface AppliedRules {
+  rules: PolicyRule[];
+}
+
+export interface Authorizer {
+  authorize(a: Attributes): Decision;
+  /** The rules `user` has in `namespace` (cluster-wide ones included). */
+  rulesFor(user: UserInfo, namespace: string): PolicyRule[];
+}
+
+/** Allows everything (`authorization: 'AlwaysAllow'`). */
+export class AlwaysAllowAuthorizer implements Authorizer {
+  authorize(): Decision {
+    return { allowed: true, reason: '' };
+  }
+
+  rulesFor(): PolicyRule[] {
+    return [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }];
+  }
+}
+
+function subjectKeys(user: UserInfo): string[] {
+  const keys = [`User:${user.name}`, ...user.groups.map((g) => `Group:${g}`)];
+  const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(user.name);
+  if (m) keys.push(`ServiceAccount:${m[1]}:${m[2]}`);
+  return keys;
+}
+
+function subjectKey(s: Subject, bindingNs: string | undefined): string | undefined {
+  if (!s || typeof s.name !== 'string') return undefined;
+  if (s.kind === 'User' || s.kind === 'Group') return `${s.kind}:${s.name}`;
+  if (s.kind === 'ServiceAccount') {
+    const ns = s.namespace || bindingNs;
+    return ns ? `ServiceAccount:${ns}:${s.name}` : undefined;
+  }
+  return undefined;
+}
+
+export class RbacAuthorizer implements Authorizer {
+  /** subject -> bindings naming it (cluster-wide and namespaced). */
+  private index: Map<string, Binding[]> | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly store: Store, onChange: (fn: (c: Change) => void) => () => void) {
+    this.unsubscribe = onChange((c) => {
+      if (c.storageKey === ROLE_BINDINGS || c.storageKey === CLUSTER_ROLE_BINDINGS) this.index = undefined;
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe();
+  }
+
+  private bindingsFor(user: UserInfo): Binding[] {
+    if (!this.index) {
+      const idx = new Map<string, Binding[]>();
+      for (const sk of [CLUSTER_ROLE_BINDINGS, ROLE_BINDINGS]) {
+        for (const [, s] of this.store.scan(sk)) {
+          const b = s.obj as Binding;
+          for (const subj of b.subjects ?? []) {
+            const k = subjectKey(subj, b.metadata.namespace);
+            if (!k) continue;
+            const list = idx.get(k) ?? [];
+            if (!list.includes(b)) list.push(b);
+            idx.set(k, list);
+          }
+        }
+      }
+      this.index = idx;
+    }
+    const out = new Set<Binding>();
+    for (const k of subjectKeys(user)) for (const b of this.index.get(k) ?? []) out.add(b);
+    return [...out];
+  }
+
+  private roleRules(b: Binding): PolicyRule[] {
+    const ref = b.roleRef;
+    if (!ref?.name) return [];
+    if (ref.kind === 'Role') {
+      if (!b.metadata.namespace) return [];
+      return ((this.store.get(ROLES, `${b.metadata.namespace}/${ref.name}`)?.obj as Role | undefined)?.rules) ?? [];
+    }
+    if (ref.kind !== 'ClusterRole') return [];
+    const cr = this.store.get(CLUSTER_ROLES, ref.name)?.obj as Role | undefined;
+    if (!cr) return [];
+    const sel = cr.aggregationRule?.clusterRoleSelectors;
+    if (!sel?.length) return cr.rules ?? [];
+    const rules = [...(cr.rules ?? [])];
+    const matchers = sel.map((s) => labelSelectorFromSpec(s as Parameters<typeof labelSelectorFromSpec>[0]));
+    for (const [, s] of this.store.scan(CLUSTER_ROLES)) {
+      if (s.obj.metadata.name === cr.metadata.name) continue;
+      const labels = s.obj.metadata.labels ?? {};
+      if (matchers.some((m) => m.matches(labels))) rules.push(...((s.obj as Role).rules ?? []));
+    }
+    return rules;
+  }
+
+  authorize(a: Attributes): Decision {
+    if (a.user.groups.includes(MASTERS)) return { allowed: true, reason: `RBAC: allowed for group "${MASTERS}"` };
+    for (const b of this.bindingsFor(a.user)) {
+      const ns = b.metadata.namespace;
+      // A RoleBinding grants only in its namespace (cluster-scoped requests never match it).
+      if (ns && a.namespace !== ns) continue;
+      for (const r of this.roleRules(b)) {
+        if (ruleAllows(a, r)) {
+          const kind = ns ? 'RoleBinding' : 'ClusterRoleBinding';
+          const where = ns ? ` in namespace "${ns}"` : '';
+          return { allowed: true, reason: `RBAC: allowed by ${kind} "${b.metadata.name}/${ns ?? ''}" of ${b.roleRef?.kind} "${b.roleRef?.name}"${where}` };
+        }
+      }
+    }
+    return { allowed: false, reason: '' };
+  }
+
+  rulesFor(user: UserInfo, namespace: string): PolicyRule[] {
+    if (user.groups.includes(MASTERS)) return new AlwaysAllowAuthorizer().rulesFor();
+    const out: PolicyRule[] = [];
+    for (const b of this.bindingsFor(user)) {
+      if (b.metadata.namespace && b.metadata.namespace !== namespace) continue;
+      out.push(...this.roleRules(b));
+    }
+    return out;
+  }
+}

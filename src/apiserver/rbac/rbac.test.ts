@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { request as httpsRequest } from 'node:https';
+import { after, before, describe, it } from 'node:test';
+import { startApiServer, type ApiServer } from '../index.js';
+import { call } from '../test-client.js';
+
+/** A request with a bearer token (or no credentials), no client certificate. */
+function raw(s: ApiServer, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return new Promise<{ status: number; json: any }>((resolve, reject) => {
+    const req = httpsRequest(new URL(path, s.url), {
+      method, ca: s.caPem,
+      headers: {
+        ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}),
+        ...(payload ? { 'Content-Type': 'application/json' } : {}),
+        ...opts.headers,
+      },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = text;
+        }
+        resolve({ status: res.statusCode ?? 0, json });
+      });
+    });
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+const ssar = (attrs: object) => ({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: attrs });
+
+describe('RBAC authorization', () => {
+  let s: ApiServer;
+  before(async () => {
+    s = await startApiServer({ tokens: [{ token: 'alice-token', user: 'alice', groups: ['devs'] }, { token: 'bob-token', user: 'bob' }] });
+  });
+  after(() => s.stop());
+
+  it('refuses requests without credentials with a 401 Unauthorized Status', async () => {
+    const r = await raw(s, 'GET', '/api/v1/namespaces');
+    assert.equal(r.status, 401);
+    assert.equal(r.json.reason, 'Unauthorized');
+    assert.equal(r.json.message, 'Unauthorized');
+    assert.equal((await raw(s, 'GET', '/api', { token: 'nope' })).status, 401);
+  });
+
+  it('lets the admin certificate (system:masters) do anything', async () => {
+    assert.equal((await call(s, 'GET', '/api/v1/nodes')).status, 200);
+    const who = await call(s, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+    assert.equal(who.status, 201);
+    assert.equal(who.json.status.userInfo.username, 'kubernetes-admin');
+    assert.deepEqual(who.json.status.userInfo.groups, ['system:masters', 'system:authenticated']);
+  });
+
+  it('gives authenticated users discovery, /version and self reviews, nothing else', async () => {
+    for (const p of ['/api', '/apis', '/api/v1', '/apis/apps/v1', '/version', '/healthz']) assert.equal((await raw(s, 'GET', p, { token: 'bob-token' })).status, 200, p);
+    const nodes = await raw(s, 'GET', '/api/v1/nodes', { token: 'bob-token' });
+    assert.equal(nodes.status, 403);
+    assert.equal(nodes.json.reason, 'Forbidden');
+    assert.equal(nodes.json.message, 'nodes is forbidden: User "bob" cannot list resource "nodes" in API group "" at the cluster scope');
+    const pods = await raw(s, 'GET', '/api/v1/namespaces/y/pods/p1', { token: 'bob-token' });
+    assert.equal(pods.json.message, 'pods "p1" is forbidden: User "bob" cannot get resource "pods" in API group "" in the namespace "y"');
+    const ev = await raw(s, 'POST', '/api/v1/namespaces/y/pods/p1/eviction', { token: 'bob-token', body: {} });
+    assert.equal(ev.status, 403);
+    assert.match(ev.json.message, /User "bob" cannot create resource "pods\/eviction" in API group "" in the namespace "y"$/);
+    const np = await raw(s, 'GET', '/metrics', { token: 'bob-token' });
+    assert.equal(np.json.message, 'forbidden: User "bob" cannot get path "/metrics"');
+  });
+
+  it('grants by Role/RoleBinding only in the binding namespace, by group, with resourceNames', async () => {
+    await call(s, 'POST', '/api/v1/namespaces', { metadata: { name: 'team' } });
+    await call(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team/roles', {
+      metadata: { name: 'cm-reader' },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }, { apiGroups: [''], resources: ['secrets'], resourceNames: ['open'], verbs: ['get'] }],
+    });
+    const rb = await call(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings', {
+      metadata: { name: 'devs-read' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cm-reader' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'devs' }],
+    });
+    assert.equal(rb.status, 201);
+    assert.equal((await raw(s, 'GET', '/api/v1/namespaces/team/configmaps', { token: 'alice-token' })).status, 200);
+    assert.equal((await raw(s, 'GET', '/api/v1/namespaces/default/configmaps', { token: 'alice-token' })).status, 403);
+    assert.equal((await raw(s, 'GET', '/api/v1/configmaps', { token: 'alice-token' })).status, 403);
+    assert.equal((await raw(s, 'GET', '/api/v1/namespaces/team/configmaps', { token: 'bob-token' })).status, 403);
+    assert.equal((await raw(s, 'GET', '/api/v1/namespaces/team/secrets/open', { token: 'alice-token' })).status, 404);
+    assert.equal((await raw(s, 'GET', '/api/v1/namespaces/team/secrets/closed', { token: 'alice-token' })).status, 403);
+    assert.equal((await raw(s, 'GET', '/api/v1/namespaces/team/secrets', { token: 'alice-token' })).status, 403);
+    // The binding index follows deletions on the change bus.
+    await call(s, 'DELETE', '/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings/devs-read');
+    assert.equal((await raw(s, 'GET', '/api/v1/namespaces/team/configmaps', { token: 'alice-token' })).status, 403);
+  });
+
+  it('honours wildcards, subresources and ClusterRole aggregation (view)', async () => {
+    await call(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+      metadata: { name: 'bob-view' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'bob' }],
+    });
+    assert.equal((await raw(s, 'GET', '/api/v1/pods', { token: 'bob-token' })).status, 200);
+    assert.equal((await raw(s, 'GET', '/apis/apps/v1/namespaces/x/deployments', { token: 'bob-token' })).status, 200);
+    assert.equal((await raw(s, 'GET', '/api/v1/secrets', { token: 'bob-token' })).status, 403);
+    assert.equal((await raw(s, 'POST', '/api/v1/namespaces/default/configmaps', { token: 'bob-token', body: { metadata: { name: 'x' } } })).status, 403);
+    await call(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+      metadata: { name: 'scaler' }, rules: [{ apiGroups: ['*'], resources: ['*/scale'], verbs: ['*'] }],
+    });
+    await call(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+      metadata: { name: 'bob-scaler' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'scaler' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'bob' }],
+    });
+    const r = await raw(s, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+      token: 'bob-token', body: ssar({ resourceAttributes: { verb: 'update', group: 'apps', resource: 'deployments', subresource: 'scale', namespace: 'x' } }),
+    });
+    assert.equal(r.status, 201);
+    assert.equal(r.json.status.allowed, true);
+    const no = await raw(s, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+      token: 'bob-token', body: ssar({ resourceAttributes: { verb: 'update', group: 'apps', resource: 'deployments', namespace: 'x' } }),
+    });
+    assert.equal(no.json.status.allowed, false);
+  });
+
+  it('answers SelfSubjectRulesReview and admin-only SubjectAccessReview', async () => {
+    const rr = await raw(s, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
+      token: 'bob-token', body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'default' } },
+    });
+    assert.equal(rr.status, 201);
+    assert.ok(rr.json.status.resourceRules.some((x: { resources: string[] }) => x.resources.includes('selfsubjectaccessreviews')));
+    assert.ok(rr.json.status.nonResourceRules.some((x: { nonResourceURLs: string[] }) => x.nonResourceURLs.includes('/version')));
+    const sar = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'bob', resourceAttributes: { verb: 'list', resource: 'pods' } } };
+    assert.equal((await raw(s, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { token: 'bob-token', body: sar })).status, 403);
+    const ok = await call(s, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', sar);
+    assert.equal(ok.status, 201);
+    assert.equal(ok.json.status.allowed, true);
+    const bad = await call(s, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { ...sar, spec: { user: 'bob' } });
+    assert.equal(bad.status, 422);
+  });
+
+  it('impersonates when allowed (kubectl --as), refuses otherwise', async () => {
+    const asSa = { 'Impersonate-User': 'system:serviceaccount:kube-system:kubeloop' };
+    const r = await call(s, 'GET', '/api/v1/nodes', undefined, asSa);
+    assert.equal(r.status, 403);
+    assert.equal(r.json.message, 'nodes is forbidden: User "system:serviceaccount:kube-system:kubeloop" cannot list resource "nodes" in API group "" at the cluster scope');
+    const who = await call(s, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, asSa);
+    assert.deepEqual(who.json.status.userInfo.groups, ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated']);
+    const grp = await call(s, 'GET', '/api/v1/nodes', undefined, { 'Impersonate-User': 'carol', 'Impersonate-Group': 'system:masters' });
+    assert.equal(grp.status, 200);
+    const denied = await raw(s, 'GET', '/api/v1/nodes', { token: 'bob-token', headers: { 'Impersonate-User': 'admin' } });
+    assert.equal(denied.status, 403);
+    assert.equal(denied.json.message, 'users "admin" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope');
+  });
+});
+
+describe('AlwaysAllow authorization', () => {
+  it('still authenticates but allows every authenticated request', async () => {
+    const s = await startApiServer({ authorization: 'AlwaysAllow', tokens: [{ token: 't', user: 'u' }] });
+    try {
+      assert.equal((await raw(s, 'GET', '/api/v1/nodes', { token: 't' })).status, 200);
+      assert.equal((await raw(s, 'GET', '/api/v1/nodes')).status, 401);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('serves anonymous requests as system:anonymous when enabled', async () => {
+    const s = await startApiServer({ anonymous: true });
+    try {
+      assert.equal((await raw(s, 'GET', '/version')).status, 200);
+      const r = await raw(s, 'GET', '/api/v1/nodes');
+      assert.equal(r.status, 403);
+      assert.match(r.json.message, /User "system:anonymous" cannot list/);
+    } finally {
+      await s.stop();
+    }
+  });
+});

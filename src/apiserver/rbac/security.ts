@@ -1,0 +1,114 @@
+/**
+ * The request gate of the built-in API server: authenticate (401), impersonate (403), authorize
+ * (403 with upstream's message), and answer the review endpoints. Also installs the pieces the
+ * rest of the server needs: the serviceaccounts/token subresource, the review types in
+ * discovery and the bootstrap RBAC policy.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { newForbidden, newInternalError, newMethodNotSupported, type Status, StatusError } from '../../api/index.js';
+import {
+  Authenticator, DEFAULT_AUDIENCE, DEFAULT_ISSUER, loadOrCreateSigningKey, registerAuthProtobufKinds, registerTokenSubresource, type StaticToken, tokenRequestHandler, type UserInfo,
+} from '../auth/index.js';
+import type { ResourceOps } from '../handlers/rest.js';
+import { decodeBody, readBody, sendStatus, sendText } from '../http/request.js';
+import type { Change } from '../storage/index.js';
+import { type Attributes, forbiddenMessage, requestAttributes } from './attributes.js';
+import { AlwaysAllowAuthorizer, type Authorizer, RbacAuthorizer } from './authorizer.js';
+import { ensureBootstrapPolicy } from './bootstrap.js';
+import { impersonate, wantsImpersonation } from './impersonation.js';
+import { answerReview, registerReviewTypes, reviewOf } from './reviews.js';
+
+export type AuthorizationMode = 'RBAC' | 'AlwaysAllow';
+
+export interface SecurityOptions {
+  /** `RBAC` (default) or `AlwaysAllow` (every authenticated request is allowed). */
+  authorization?: AuthorizationMode;
+  /** Static bearer tokens (default none). */
+  tokens?: StaticToken[];
+  /** Serve requests without credentials as `system:anonymous` (default false: 401). */
+  anonymous?: boolean;
+  /** ServiceAccount token issuer (default `https://kubernetes.default.svc.cluster.local`). */
+  serviceAccountIssuer?: string;
+  /** Audiences the server accepts and issues by default (default [`https://kubernetes.default.svc`]). */
+  apiAudiences?: string[];
+  /** Where the ServiceAccount signing key is kept (`<dataDir>/pki/sa.key`); in memory without. */
+  dataDir?: string;
+}
+
+function statusOf(err: unknown): Status {
+  return err instanceof StatusError ? err.status : newInternalError(err).status;
+}
+
+export class Security {
+  readonly authenticator: Authenticator;
+  readonly authorizer: Authorizer;
+  private readonly users = new WeakMap<IncomingMessage, UserInfo>();
+
+  constructor(private readonly ops: ResourceOps, onChange: (fn: (c: Change) => void) => () => void, opts: SecurityOptions = {}) {
+    const signingKey = loadOrCreateSigningKey(opts.dataDir);
+    const issuer = opts.serviceAccountIssuer ?? DEFAULT_ISSUER;
+    const audiences = opts.apiAudiences ?? [DEFAULT_AUDIENCE];
+    this.authenticator = new Authenticator(ops.store, { tokens: opts.tokens, anonymous: opts.anonymous, signingKey, issuer, audiences });
+    const mode = opts.authorization ?? 'RBAC';
+    if (mode !== 'RBAC' && mode !== 'AlwaysAllow') throw new Error(`unknown authorization mode ${String(mode)} (RBAC or AlwaysAllow)`);
+    this.authorizer = mode === 'RBAC' ? new RbacAuthorizer(ops.store, onChange) : new AlwaysAllowAuthorizer();
+    registerTokenSubresource(ops.registry);
+    registerAuthProtobufKinds();
+    registerReviewTypes(ops.registry);
+    ops.subresourceHandlers.set('/serviceaccounts/token', tokenRequestHandler({ signingKey, issuer, audiences }));
+  }
+
+  /** Creates the bootstrap roles and bindings that are missing. */
+  bootstrap(): Promise<void> {
+    return ensureBootstrapPolicy(this.ops);
+  }
+
+  stop(): void {
+    if (this.authorizer instanceof RbacAuthorizer) this.authorizer.stop();
+  }
+
+  /** The authenticated (possibly impersonated) user of a request that passed the gate. */
+  userOf(req: IncomingMessage): UserInfo | undefined {
+    return this.users.get(req);
+  }
+
+  authorize(a: Attributes): boolean {
+    return this.authorizer.authorize(a).allowed;
+  }
+
+  /**
+   * Runs the gate. Returns true when the request was answered here (401/403, or a review);
+   * false when the server should go on serving it.
+   */
+  intercept(req: IncomingMessage, res: ServerResponse): boolean {
+    let user: UserInfo;
+    let attrs: Attributes;
+    try {
+      user = this.authenticator.authenticate(req);
+      if (wantsImpersonation(req)) user = impersonate(req, user, (a) => this.authorize(a));
+      attrs = requestAttributes(user, req.method ?? 'GET', req.url ?? '/');
+      if (!this.authorize(attrs)) {
+        const gr = attrs.resourceRequest ? { group: attrs.apiGroup ?? '', resource: attrs.resource ?? '' } : { group: '', resource: '' };
+        const e = newForbidden(gr, attrs.name ?? '', forbiddenMessage(attrs));
+        if (!attrs.resourceRequest) e.status.message = `forbidden: ${forbiddenMessage(attrs)}`;
+        throw e;
+      }
+    } catch (err) {
+      // Drain the body so keep-alive connections stay usable.
+      req.resume();
+      sendStatus(res, statusOf(err));
+      return true;
+    }
+    this.users.set(req, user);
+    const path = new URL(req.url ?? '/', 'https://localhost').pathname.replace(/\/+$/, '');
+    const review = reviewOf(path);
+    if (!review) return false;
+    void (async () => {
+      if (req.method !== 'POST') throw newMethodNotSupported({ group: attrs.apiGroup ?? '', resource: attrs.resource ?? '' }, (req.method ?? '').toLowerCase());
+      const body = decodeBody(await readBody(req), req.headers['content-type']);
+      const out = answerReview(review.kind, review.namespace, body, user, this.authorizer, this.authenticator);
+      sendText(res, 201, JSON.stringify(out));
+    })().catch((err: unknown) => sendStatus(res, statusOf(err)));
+    return true;
+  }
+}
