@@ -17,7 +17,7 @@
  * travel from the CredentialStore into Secret data.
  */
 import {
-  ConfigMap, Controller, Manager, Namespace, Pod, Secret, ServiceAccount, inject, patchObject, watch,
+  ConfigMap, Controller, Manager, Namespace, Pod, Secret, ServiceAccount, inject, patchWithRetry, watch,
   type ConfigMapObject, type Logger, type NamespaceObject, type PodObject, type Predicate, type ReconcileContext,
   type Reconciler, type Request, type Result, type SecretObject, type ServiceAccountObject,
 } from '../../src/controller/index.js';
@@ -39,6 +39,8 @@ const MIN_REQUEUE_MS = 200;
 const MAX_REQUEUE_MS = 12 * 3_600_000;
 /** How soon a namespace is retried when some (not all) registries failed. */
 const PARTIAL_RETRY_MS = 5_000;
+/** How soon a namespace is retried when no registry gave credentials (API calls are still paced by the store's back-off). */
+const NO_CREDENTIALS_RETRY_MS = 2_000;
 
 export type ConfigView =
   | { kind: 'absent' }
@@ -247,7 +249,11 @@ export function acrControllerClass(configMap: { namespace: string; name: string 
       } else if (!failures.length && cm) {
         this.reported.delete(`configmap/${configMap.namespace}/${configMap.name}/credentials`);
       }
-      if (!creds.length) throw new Error(`no registry credentials for namespace ${name}: ${failures.join('; ')}`);
+      if (!creds.length) {
+        // the store backs off between API attempts; retry soon rather than on the queue's growing back-off
+        this.deps.log.warn({ namespace: name, errors: failures }, 'no registry credentials yet; retrying');
+        return { requeueAfter: NO_CREDENTIALS_RETRY_MS };
+      }
 
       const secretOk = await this.ensureSecret(ns, creds, ctx);
       if (!secretOk) return { requeueAfter: 60_000 };
@@ -303,11 +309,14 @@ export function acrControllerClass(configMap: { namespace: string; name: string 
         const next = mergePullSecrets(sa.imagePullSecrets, ours, want);
         if (JSON.stringify(next) === JSON.stringify(sa.imagePullSecrets ?? [])) continue;
         try {
-          // merge patch of the whole list with a resourceVersion precondition: a concurrent edit makes it retry, never lose it
-          await patchObject(ctx.client, sa, (o) => { o.imagePullSecrets = next.length ? next : undefined; }, { signal: ctx.signal });
+          // merge patch of the whole list with a resourceVersion precondition; on a conflict (a
+          // concurrent edit, or our cache behind our own last write) re-read and merge again
+          await patchWithRetry(ctx.client, sa, (o) => {
+            const l = mergePullSecrets(o.imagePullSecrets, ours, want);
+            o.imagePullSecrets = l.length ? l : undefined;
+          }, { signal: ctx.signal });
         } catch (err) {
           if (isNotFound(err)) continue;
-          if (isConflict(err)) throw new Error(`ServiceAccount ${ns}/${sa.metadata.name} changed meanwhile; retrying`);
           throw err;
         }
         this.deps.log.info({ namespace: ns, serviceAccount: sa.metadata.name, added: want }, want ? 'referenced the pull secret' : 'removed the pull secret reference');
