@@ -40,11 +40,23 @@ export interface AcrEnv {
   stop(): Promise<void>;
 }
 
-export async function startAcrEnv(opts: { tokenLifetimeMs?: number } = {}): Promise<AcrEnv> {
+/** A second registry instance (`cri-second`, domain `second-registry.cr.kubeloop.local`, repository `team/svc:v1`). */
+export const SECOND_INSTANCE = 'cri-second';
+
+export async function startAcrEnv(opts: { tokenLifetimeMs?: number; secondRegistry?: boolean } = {}): Promise<AcrEnv> {
   const server = await startApiServer({ port: 0 });
   const timings: Partial<CloudTimings> = { bootDelayMs: 100 };
   if (opts.tokenLifetimeMs) { timings.registryTokenLifetimeMs = opts.tokenLifetimeMs; timings.registryBearerLifetimeMs = opts.tokenLifetimeMs; }
-  const cloud = await startCloudSim({ port: 0, timings });
+  const cloud = await startCloudSim({
+    port: 0, timings,
+    customize: opts.secondRegistry ? (st) => {
+      st.registries.push({
+        ...st.registries[0], instanceId: SECOND_INSTANCE, instanceName: 'second', instanceSpecification: 'Basic',
+        domains: ['second-registry.cr.kubeloop.local:{port}'], vpcDomains: [],
+        repositories: [{ namespace: 'team', name: 'svc', tags: { v1: {} } }],
+      });
+    } : undefined,
+  });
   const client = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfig }));
   const sim = await startSimCluster({
     logger: silent(), kubeconfig: server.kubeconfig, nodes: 1, region: cloud.regionId, cloud: { url: cloud.url },
