@@ -1,0 +1,32 @@
+// One failing node group never stalls the others: a configured group that cannot be read
+// (here: it does not exist) is reported Unhealthy in the status ConfigMap and counted in
+// errors_total, while the healthy group still scales up.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { deployment, eventually, isRunning, pods, startAutoscaler, startCaEnv, type CaEnv, type Obj, type RunningAutoscaler } from './harness.js';
+
+describe('cluster autoscaler: a failing group', () => {
+  let env: CaEnv;
+  let ca: RunningAutoscaler;
+  before(async () => {
+    env = await startCaEnv([{ name: 'workers', instanceType: 'ecs.g7.large', min: 0, max: 3 }]);
+    ca = await startAutoscaler(env, { nodes: ['0:5:asg-doesnotexist', `0:3:${env.groupId('workers')}`], scaleDownEnabled: false });
+  });
+  after(async () => {
+    await ca?.stop();
+    await env?.stop();
+  });
+
+  it('scales the healthy group and reports the broken one', async () => {
+    const { client } = env;
+    await client.create(deployment('app', 2, { cpu: '1500m' }));
+    await eventually('pods running', async () => (await pods(client, 'app=app')).filter(isRunning).length === 2, 30_000);
+    assert.equal(env.cloud.state.scalingGroups[0].desiredCapacity, 2);
+    const status = await eventually('status', async () => {
+      const cm = await client.get<Obj>({ apiVersion: 'v1', kind: 'ConfigMap' }, 'cluster-autoscaler-status', { namespace: 'kube-system' });
+      return /ready=2/.test(cm.data?.status ?? '') ? cm.data.status as string : undefined;
+    });
+    assert.match(status, /Name:        asg-doesnotexist\n  Health:      Unhealthy .* error: /);
+    assert.match(await ca.registry.metrics(), /cluster_autoscaler_errors_total\{type="cloudProviderError"\} [1-9]/);
+  });
+});
