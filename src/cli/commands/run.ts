@@ -6,6 +6,7 @@
  */
 import { Command, Option } from 'commander';
 import { Manager } from '../../controller/index.js';
+import { inClusterConfig, type ClientConfig } from '../../client/index.js';
 import { createLogger } from '../../observability/index.js';
 import { createAlibabaCloud, alibabaCloudOptionsFromEnv, type AlibabaCloud } from '../../cloud/index.js';
 import { plugins, type ControllerPlugin, type PluginHandle } from '../../../controllers/index.js';
@@ -60,13 +61,24 @@ function cloudFor(selected: readonly ControllerPlugin[], o: CommonOptions): Alib
   }
 }
 
+/**
+ * `$KUBELOOP_SERVICE_ACCOUNT_DIR` moves the in-cluster files (token, ca.crt, namespace) from
+ * /var/run/secrets/kubernetes.io/serviceaccount, so tests can run a controller exactly as a pod
+ * would (e2e/rbac). Only used without --kubeconfig and $KUBECONFIG.
+ */
+function serviceAccountDirConfig(): ClientConfig | undefined {
+  const dir = process.env.KUBELOOP_SERVICE_ACCOUNT_DIR;
+  if (!dir || process.env.KUBECONFIG) return undefined;
+  return inClusterConfig({ tokenPath: `${dir}/token`, caPath: `${dir}/ca.crt`, namespacePath: `${dir}/namespace` });
+}
+
 /** Starts the selected plugins on one Manager and resolves when it stops. */
 export async function runPlugins(selected: readonly ControllerPlugin[], o: CommonOptions, flags: Record<string, unknown>): Promise<void> {
   const logger = createLogger({ name: 'kubeloop', level: o.logLevel });
   const cloud = cloudFor(selected, o);
   const id = selected.length === 1 ? selected[0].name : 'all';
   const manager = new Manager({
-    kubeconfig: o.kubeconfig,
+    kubeconfig: o.kubeconfig ?? serviceAccountDirConfig(),
     namespace: o.namespace,
     logger,
     metricsBindAddress: bindAddress(o.metricsBindAddress),
