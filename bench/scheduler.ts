@@ -62,7 +62,7 @@ export async function main(args: string[]): Promise<void> {
     const sim = await startSimCluster({
       kubeconfig: server.kubeconfig,
       logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }) as unknown as Logger,
-      components: { nodes: false, nodeLifecycle: false, ipam: false, kubelet: false, replicaSet: false, deployment: false, daemonSet: false, statefulSet: false, disruption: false, cloudNodes: false },
+      components: { nodes: false, nodeLifecycle: false, ipam: false, kubelet: false, replicaSet: false, deployment: false, daemonSet: false, statefulSet: false, job: false, disruption: false, cloudNodes: false },
     });
     const synced = performance.now();
     await Promise.race([allBound, new Promise((_, rej) => setTimeout(() => rej(new Error(`only ${bound}/${podCount} pods bound after 10 minutes`)), 600_000).unref())]);

@@ -283,6 +283,33 @@ describe('simulated cluster: scheduling and workloads', () => {
     assert.equal(sts.status.replicas, 2);
   });
 
+  it('runs Jobs to completion, and fails them past the backoff limit', async () => {
+    const { client } = env;
+    const job = (name: string, extra: Record<string, unknown>, annotations: Record<string, string> = {}): Obj => ({
+      apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'default' },
+      spec: { ...extra, template: { metadata: { annotations: { 'sim.kubeloop.io/run-seconds': '0.2', ...annotations } },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'perl:5.34' }] } } },
+    });
+    await client.create(job('pi', { completions: 3, parallelism: 2 }));
+    const done = await eventually('pi complete', async () => {
+      const j = await client.get<Obj>({ apiVersion: 'batch/v1', kind: 'Job' }, 'pi', { namespace: 'default' });
+      return j.status?.conditions?.some((c: any) => c.type === 'Complete' && c.status === 'True') ? j : undefined;
+    });
+    assert.equal(done.status.succeeded, 3);
+    assert.equal(done.status.active, 0);
+    assert.ok(done.status.completionTime);
+    const ps = await pods(client, 'batch.kubernetes.io/job-name=pi');
+    assert.equal(ps.length, 3);
+    assert.ok(ps.every((p) => p.status.phase === 'Succeeded' && p.status.containerStatuses[0].state.terminated.exitCode === 0));
+    await client.create(job('broken', { backoffLimit: 1 }, { 'sim.kubeloop.io/exit-code': '2' }));
+    const failed = await eventually('broken failed', async () => {
+      const j = await client.get<Obj>({ apiVersion: 'batch/v1', kind: 'Job' }, 'broken', { namespace: 'default' });
+      return j.status?.conditions?.some((c: any) => c.type === 'Failed' && c.status === 'True') ? j : undefined;
+    });
+    assert.equal(failed.status.failed, 2);
+    assert.equal(failed.status.conditions.find((c: any) => c.type === 'Failed').reason, 'BackoffLimitExceeded');
+  });
+
   it('runs one DaemonSet pod per eligible node', async () => {
     const { client } = env;
     await client.create({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'default' },

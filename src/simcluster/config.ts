@@ -47,6 +47,8 @@ export interface SimTimings {
   containerStartMs: number;
   /** Taint manager: tolerationSeconds for pods without their own toleration of the unreachable/not-ready NoExecute taints (default 300, like the DefaultTolerationSeconds admission plugin). */
   defaultTolerationSeconds: number;
+  /** Kubelet: how long containers of pods with restartPolicy Never/OnFailure run before exiting (default 1000 ms; annotation sim.kubeloop.io/run-seconds overrides). */
+  podRunMs: number;
   /** Disruption controller: how long an eviction's `disruptedPods` entry is honoured (default 120 000 ms). */
   disruptedPodTimeoutMs: number;
 }
@@ -62,6 +64,7 @@ export const defaultTimings: SimTimings = {
   containerStartMs: 0,
   disruptedPodTimeoutMs: 120_000,
   defaultTolerationSeconds: 300,
+  podRunMs: 1_000,
 };
 
 /** Components that can be switched off (all on by default). */
@@ -76,6 +79,7 @@ export interface SimComponents {
   deployment: boolean;
   daemonSet: boolean;
   statefulSet: boolean;
+  job: boolean;
   disruption: boolean;
   cloudNodes: boolean;
 }

@@ -14,7 +14,8 @@ export { parseImageRef, parseDockerConfig } from './pull.js';
 export {
   SchedulerController, POD_NODE_INDEX,
 } from './scheduler.js';
-export { KubeletController } from './kubelet.js';
+export { KubeletController, RUN_SECONDS, EXIT_CODE } from './kubelet.js';
+export { JobController } from './job.js';
 export { NodeHeartbeatController } from './nodes.js';
 export { NodeLifecycleController } from './lifecycle.js';
 export { NodeIpamController } from './ipam.js';

@@ -22,6 +22,9 @@ interface Container { name: string; image?: string; imagePullPolicy?: string }
 interface Backoff { failures: number; failedAt: number; nextAt: number; message: string }
 
 const bound = (p: PodObject) => !!p.spec?.nodeName;
+/** Annotations steering a simulated container's run: how long it runs and how it exits. */
+export const RUN_SECONDS = 'sim.kubeloop.io/run-seconds';
+export const EXIT_CODE = 'sim.kubeloop.io/exit-code';
 
 /** The pod's QoS class, as the API server computes it. */
 export function qosClass(pod: PodObject): 'Guaranteed' | 'Burstable' | 'BestEffort' {
@@ -87,7 +90,7 @@ export class KubeletController implements Reconciler<PodObject> {
       if (notReady.length === 0) {
         // the node lifecycle controller marks pods NotReady while the node is unreachable
         if (pod.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') await this.postStatus(pod, ctx, { ready: true });
-        return;
+        return this.maybeExit(pod, ctx);
       }
       // containers started but not Ready yet (containerStartMs)
       // when this kubelet started them (startedAt has whole seconds only), else the status
@@ -163,6 +166,37 @@ export class KubeletController implements Reconciler<PodObject> {
     if (this.sim.config.timings.containerStartMs > 0) this.startedAt.set(pod.metadata.uid ?? '', Date.now());
     await this.postStatus(pod, ctx, { ready: this.sim.config.timings.containerStartMs <= 0, podIP, hostIP, imageIDs });
     if (this.sim.config.timings.containerStartMs > 0) return { requeueAfter: this.sim.config.timings.containerStartMs };
+  }
+
+  /**
+   * Containers of pods that do not restart (restartPolicy Never/OnFailure, e.g. Job pods)
+   * "exit" after `sim.kubeloop.io/run-seconds` (default timings.podRunMs) with exit code
+   * `sim.kubeloop.io/exit-code` (default 0): the pod turns Succeeded or Failed.
+   */
+  private async maybeExit(pod: PodObject, ctx: ReconcileContext<PodObject>): Promise<Result | void> {
+    const policy = (pod.spec as { restartPolicy?: string }).restartPolicy ?? 'Always';
+    if (policy === 'Always') return;
+    const ann = pod.metadata.annotations ?? {};
+    const runMs = ann[RUN_SECONDS] !== undefined && Number.isFinite(Number(ann[RUN_SECONDS])) ? Number(ann[RUN_SECONDS]) * 1000 : this.sim.config.timings.podRunMs;
+    const statuses = (pod.status?.containerStatuses ?? []) as Array<{ name: string; image?: string; imageID?: string; containerID?: string; state?: { running?: { startedAt?: string } } }>;
+    const started = Math.max(...statuses.map((s) => Date.parse(s.state?.running?.startedAt ?? '') || 0));
+    const wait = started + runMs - Date.now();
+    if (wait > 0) return { requeueAfter: wait };
+    const code = Number.parseInt(ann[EXIT_CODE] ?? '0', 10) || 0;
+    const now = rfc3339();
+    const reason = code === 0 ? 'Completed' : 'Error';
+    await ctx.client.patch(Pod, pod.metadata.name!, {
+      status: {
+        phase: code === 0 ? 'Succeeded' : 'Failed',
+        conditions: (pod.status?.conditions ?? []).map((c) => (c.type === 'Ready' || c.type === 'ContainersReady')
+          ? { ...c, status: 'False', reason: 'PodCompleted', lastTransitionTime: now } : c),
+        containerStatuses: statuses.map((s) => ({
+          ...s, ready: false, started: false,
+          state: { terminated: { exitCode: code, reason, startedAt: s.state?.running?.startedAt, finishedAt: now, containerID: s.containerID } },
+        })),
+      },
+    }, { namespace: pod.metadata.namespace, subresource: 'status' });
+    this.releaseIP(objectKey(pod));
   }
 
   reconcileDeleted(req: Request) {

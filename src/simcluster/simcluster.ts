@@ -19,6 +19,7 @@ import { DaemonSetController } from './daemonset.js';
 import { DeploymentController } from './deployment.js';
 import { DisruptionController } from './disruption.js';
 import { NodeIpamController } from './ipam.js';
+import { JobController } from './job.js';
 import { KubeletController } from './kubelet.js';
 import { NodeLifecycleController } from './lifecycle.js';
 import { NodeHeartbeatController, NodePool, staticNode } from './nodes.js';
@@ -69,7 +70,7 @@ export interface SimCluster {
 
 const allComponents: SimComponents = {
   nodes: true, nodeLifecycle: true, ipam: true, scheduler: true, kubelet: true,
-  replicaSet: true, deployment: true, daemonSet: true, statefulSet: true, disruption: true, cloudNodes: true,
+  replicaSet: true, deployment: true, daemonSet: true, statefulSet: true, job: true, disruption: true, cloudNodes: true,
 };
 
 export function staticNodeSpecs(nodes: number | StaticNodeSpec[] | undefined): StaticNodeSpec[] {
@@ -128,6 +129,7 @@ export async function startSimCluster(opts: SimClusterOptions = {}): Promise<Sim
   if (components.deployment) manager.register(DeploymentController);
   if (components.daemonSet) manager.register(DaemonSetController);
   if (components.statefulSet) manager.register(StatefulSetController);
+  if (components.job) manager.register(JobController);
   if (components.disruption) manager.register(DisruptionController);
   await manager.start();
 
