@@ -9,7 +9,7 @@ import { drainability, type BlockReason } from './drain.js';
 import {
   EXPENDABLE_PRIORITY_CUTOFF, SCALE_DOWN_DISABLED_ANNOTATION, type ClusterSnapshot, type GroupInfo, type NodeInfo, type PdbInfo, type PodInfo, type Res,
 } from './model.js';
-import { FitCache, fitsResources, insufficient, staticMismatch, subtract } from './predicates.js';
+import { FitCache, fitsResources, insufficient, subtract } from './predicates.js';
 
 export type ExpanderName = 'least-waste' | 'most-pods' | 'random' | 'priority';
 export const EXPANDERS: readonly ExpanderName[] = ['least-waste', 'most-pods', 'random', 'priority'];
@@ -94,11 +94,18 @@ export function usageByNode(pods: readonly PodInfo[]): Map<string, Res> {
 /** Places pods first-fit onto `bins` (mutating their free space); returns the pods left over. */
 function firstFit(pods: readonly PodInfo[], bins: Bin[], fit: FitCache): PodInfo[] {
   const left: PodInfo[] = [];
+  // bins only fill up, so a pod identical to an earlier one (same constraints and requests)
+  // cannot fit any bin before the one that took (or refused) the earlier one: start there
+  const resume = new Map<string, number>();
   for (const p of pods) {
+    const key = `${p.shape}|${p.requests.cpu}|${p.requests.memory}|${p.requests.gpu}`;
     let placed = false;
-    for (const b of bins) {
+    let i = resume.get(key) ?? 0;
+    for (; i < bins.length; i++) {
+      const b = bins[i];
       if (fitsResources(p.requests, b.free) && fit.fits(p, b.node)) { subtract(b.free, p.requests); placed = true; break; }
     }
+    resume.set(key, i);
     if (!placed) left.push(p);
   }
   return left;
@@ -132,16 +139,24 @@ export function binpack(pods: readonly PodInfo[], template: NodeInfo, limit: num
   let minCpu = Infinity;
   let minMem = Infinity;
   for (const p of sorted) { minCpu = Math.min(minCpu, p.requests.cpu); minMem = Math.min(minMem, p.requests.memory); }
+  // as in firstFit: identical pods resume where the previous one was placed
+  let prev: PodInfo | undefined;
+  let prevIdx = 0;
   for (const p of sorted) {
     let done = false;
-    for (let i = open; i < bins.length; i++) {
+    const same = prev !== undefined && prev.requests.cpu === p.requests.cpu && prev.requests.memory === p.requests.memory
+      && prev.requests.gpu === p.requests.gpu && prev.requests.pods === p.requests.pods;
+    let i = Math.max(open, same ? prevIdx : 0);
+    for (; i < bins.length; i++) {
       const b = bins[i];
       if (fitsResources(p.requests, b)) { subtract(b, p.requests); placed.push(p); done = true; break; }
     }
     if (!done && bins.length < limit) {
       const b = { ...a };
-      if (fitsResources(p.requests, b)) { subtract(b, p.requests); bins.push(b); placed.push(p); }
+      if (fitsResources(p.requests, b)) { subtract(b, p.requests); bins.push(b); placed.push(p); done = true; i = bins.length - 1; }
     }
+    prev = p;
+    prevIdx = i;
     while (open < bins.length && (bins[open].cpu < minCpu || bins[open].memory < minMem || bins[open].pods < 1)) open++;
   }
   return { nodes: bins.length, placed, free: bins };
@@ -202,7 +217,7 @@ export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan 
     if (groupReason) { for (const p of remaining) addReason(plan.noScaleUp, p, groupReason); continue; }
     const fitting: PodInfo[] = [];
     for (const p of remaining) {
-      const why = fit.fits(p, g.template) ? insufficient(p.requests, g.template.allocatable) : staticMismatch(p, g.template);
+      const why = fit.mismatch(p, g.template) || insufficient(p.requests, g.template.allocatable);
       if (why) addReason(plan.noScaleUp, p, why);
       else fitting.push(p);
     }

@@ -80,13 +80,18 @@ export function subtract(a: Res, b: Res): void {
  * so a simulation over thousands of pods evaluates selectors and taints once per node.
  */
 export class FitCache {
-  private readonly byShape = new Map<string, Map<string, boolean>>();
+  private readonly byShape = new Map<string, Map<string, string>>();
 
-  fits(pod: PodInfo, node: NodeInfo): boolean {
+  /** staticMismatch, cached; '' when the pod fits */
+  mismatch(pod: PodInfo, node: NodeInfo): string {
     let m = this.byShape.get(pod.shape);
     if (!m) this.byShape.set(pod.shape, (m = new Map()));
     let v = m.get(node.name);
-    if (v === undefined) m.set(node.name, (v = staticMismatch(pod, node) === undefined));
+    if (v === undefined) m.set(node.name, (v = staticMismatch(pod, node) ?? ''));
     return v;
+  }
+
+  fits(pod: PodInfo, node: NodeInfo): boolean {
+    return this.mismatch(pod, node) === '';
   }
 }
