@@ -155,10 +155,11 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
     for (const g of infos) {
       if (g.unhealthy) continue;
       const reg = registered.get(g.id)?.length ?? 0;
-      const req = st.scaleUps.get(g.id);
       const up = upcomingCount(g, reg);
-      if (!req) continue;
       if (up === 0) { st.scaleUps.delete(g.id); continue; }
+      // nodes asked for by someone else (or before a restart) are timed from when we first saw them missing
+      if (!st.scaleUps.has(g.id)) st.scaleUps.set(g.id, { since: now, from: reg, to: g.target });
+      const req = st.scaleUps.get(g.id)!;
       if (now - req.since < config.maxNodeProvisionTimeMs) continue;
       // the new nodes never came: give the capacity back (ESS releases the newest, i.e. the
       // stuck instances) and let other groups take the pods
