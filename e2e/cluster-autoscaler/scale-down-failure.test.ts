@@ -1,0 +1,35 @@
+// A failed removal: while ESS refuses RemoveInstances the empty node is tainted, the call
+// fails, the taint is removed again and ScaleDownFailed recorded; once ESS works again (after
+// --scale-down-delay-after-failure) the node goes.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { events, eventually, isReady, nodes, startAutoscaler, startCaEnv, type CaEnv, type RunningAutoscaler } from './harness.js';
+
+describe('cluster autoscaler: failed scale-down', () => {
+  let env: CaEnv;
+  let ca: RunningAutoscaler;
+  before(async () => {
+    env = await startCaEnv([{ name: 'workers', instanceType: 'ecs.g7.large', min: 1, max: 3, desired: 2 }]);
+    await eventually('2 ready nodes', async () => (await nodes(env.client)).filter(isReady).length === 2, 30_000);
+  });
+  after(async () => {
+    await ca?.stop();
+    await env?.stop();
+  });
+
+  it('removes the taint and records ScaleDownFailed, then succeeds once the cloud works', async () => {
+    const { client, cloud } = env;
+    cloud.faults.set({ action: 'RemoveInstances', errorRate: 1 });
+    ca = await startAutoscaler(env, { nodes: [`1:3:${env.groupId('workers')}`], scaleDownUnneededTime: '0s', scaleDownDelayAfterFailure: '2s' });
+    const failed = await eventually('ScaleDownFailed', async () => (await events(client, 'ScaleDownFailed'))[0], 30_000);
+    assert.equal(failed.type, 'Warning');
+    assert.match(failed.message, /failed to remove empty node/);
+    await eventually('taint removed again', async () => !(await nodes(client)).some((n) => n.spec?.taints?.some((t: any) => t.key === 'ToBeDeletedByClusterAutoscaler')));
+    assert.equal((await nodes(client)).length, 2);
+    cloud.faults.clear();
+    await eventually('one node removed (group minimum 1 kept)', async () => (await nodes(client)).length === 1, 30_000);
+    assert.equal(cloud.state.scalingGroups[0].desiredCapacity, 1);
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal((await nodes(client)).length, 1, 'the group minimum is kept');
+  });
+});
