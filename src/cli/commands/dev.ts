@@ -54,7 +54,7 @@ async function installCrds(manager: Manager): Promise<void> {
  * is up and stop before it, in reverse order. The default entry runs every shipped
  * controller plugin (controllers/index.ts) on one Manager, with the cloud adapters pointed at
  * the emulator and flags at their defaults (the route controller's --cluster-cidr is the
- * simulated cluster's) and their CRDs applied first. A plugin whose setup fails is reported
+ * simulated cluster's, the autoscaler discovers the emulator's tagged scaling group) and their CRDs applied first. A plugin whose setup fails is reported
  * and skipped.
  */
 export const devControllers: Array<{ name: string; start(env: DevEnvironment): Promise<() => Promise<void>> }> = [
@@ -73,7 +73,11 @@ export const devControllers: Array<{ name: string; start(env: DevEnvironment): P
       const handles: PluginHandle[] = [];
       for (const p of plugins) {
         try {
-          const flags = flagDefaults(p.flags(), { clusterCidr: env.sim.config.clusterCidr });
+          const flags = flagDefaults(p.flags(), {
+            clusterCidr: env.sim.config.clusterCidr,
+            // the emulator's default scaling group carries this tag
+            nodeGroupAutoDiscovery: ['tag:k8s.io/cluster-autoscaler/enabled=true'],
+          });
           const h = await p.setup(manager, { flags, cloud, logger: env.logger.child({ controller: p.name }) });
           if (h) handles.push(h);
         } catch (err) {
