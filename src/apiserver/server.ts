@@ -35,7 +35,7 @@ export interface ApiServerOptions {
   dataDir?: string;
   /** Where to write the kubeconfig (default `<dataDir>/kubeconfig`, else a temp file removed on stop). */
   kubeconfigPath?: string;
-  /** Watch events kept per resource type for resuming watches (default 10000). */
+  /** Watch events kept per resource type for resuming watches (default 50000). */
   historySize?: number;
   /** Interval of bookmarks to idle watchers that allow them (default 1000 ms). */
   bookmarkIntervalMs?: number;
