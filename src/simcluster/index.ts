@@ -1,6 +1,7 @@
-// The simulated cluster: nodes that register and heartbeat, node lifecycle and IPAM, a
-// scheduler, kubelets (with registry pulls), ReplicaSet/Deployment/DaemonSet and disruption
-// controllers — all controllers on the kubeloop framework — and cloud instances as nodes.
+// The simulated cluster: nodes that register and heartbeat, node lifecycle (+ taint manager,
+// PodGC) and IPAM, a scheduler, kubelets (with registry pulls), ReplicaSet/Deployment/
+// DaemonSet/StatefulSet/Job and disruption controllers — all controllers on the kubeloop
+// framework — and cloud instances as nodes.
 export { startSimCluster, staticNodeSpecs, type SimCluster, type SimClusterOptions } from './simcluster.js';
 export {
   defaultTimings, NODE_LEASE_NAMESPACE, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE,
