@@ -42,6 +42,8 @@ export interface AutoscalerDeps {
   controller?: ClusterAutoscalerController;
 }
 export const AUTOSCALER_DEPS = Symbol.for('kubeloop.cluster-autoscaler.deps');
+/** An unchanged NotTriggerScaleUp is repeated for a pod at most this often. */
+export const DUPLICATE_EVENT_WINDOW_MS = 5 * 60_000;
 
 type Obj = KubeObject & { spec?: any; status?: any };
 
@@ -67,6 +69,8 @@ export class AutoscalerState {
   /** nodes being drained/removed in the background */
   deleting = new Map<string, Promise<void>>();
   status = new StatusTracker();
+  /** last NotTriggerScaleUp per pod uid */
+  notTriggered = new Map<string, { message: string; at: number }>();
   statusConfigMap?: Obj;
 }
 
@@ -222,10 +226,19 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
         this.backOff(g.id, now);
       }
     }
+    // like upstream without --record-duplicated-events: the same message for the same pod at
+    // most once per 5 minutes (thousands of pending pods must not mean thousands of writes per loop)
+    const seen = new Set<string>();
     for (const { pod, reasons } of up.noScaleUp.values()) {
       const obj = podByKey.get(pod.key);
-      if (obj) this.recorder.event(obj, 'Normal', 'NotTriggerScaleUp', noScaleUpMessage(reasons));
+      const msg = noScaleUpMessage(reasons);
+      seen.add(pod.uid);
+      const last = st.notTriggered.get(pod.uid);
+      if (last && last.message === msg && now - last.at < DUPLICATE_EVENT_WINDOW_MS) continue;
+      st.notTriggered.set(pod.uid, { message: msg, at: now });
+      if (obj) this.recorder.event(obj, 'Normal', 'NotTriggerScaleUp', msg);
     }
+    for (const uid of st.notTriggered.keys()) if (!seen.has(uid)) st.notTriggered.delete(uid);
 
     // ---- scale-down
     const endDown = metrics.functionDuration.startTimer({ function: 'scaleDown' });
