@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AcrConfigError, parseAcrConfig, parseAcrFlags, parseDuration } from './config.js';
-import { ConfigState, mergePullSecrets, stuckImages } from './controller.js';
+import { ConfigState, mergePullSecrets, stuckImages, stuckPodVerdict } from './controller.js';
 import { CredentialStore, dockerConfigJson } from './credentials.js';
 import { acrMetrics } from './metrics.js';
 import { createRegistry } from '../../src/observability/index.js';
 import type { AuthorizationToken, RegistryApi } from '../../src/cloud/index.js';
-import type { ConfigMapObject, PodObject } from '../../src/controller/index.js';
+import type { ConfigMapObject, PodObject, ServiceAccountObject } from '../../src/controller/index.js';
 
 const bad = (data: Record<string, string>, key: string, re: RegExp) =>
   assert.throws(() => parseAcrConfig(data), (e: unknown) => e instanceof AcrConfigError && e.key === key && re.test(e.message));
@@ -180,5 +180,34 @@ describe('credential store', () => {
     clock.now = 100_000;
     fail.n = 1;
     await assert.rejects(store.credentials({ domains: ['d'], instanceId: 'cri-9' }, 5_000), (e: Error) => /cri-9/.test(e.message) && !/tok-/.test(e.message));
+  });
+});
+
+describe('stuck pods (--recreate-stuck-pods)', () => {
+  const config = parseAcrConfig({ 'watch-namespace': 'ns-a', 'service-account': '*' });
+  const served = new Set(['r.cr.io']);
+  const sa = (refs: string[]): ServiceAccountObject => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'ns-a' }, imagePullSecrets: refs.map((name) => ({ name })) });
+  const pod = (o: { image?: string; refs?: string[]; owner?: boolean; ns?: string } = {}): PodObject => ({
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name: 'p', namespace: o.ns ?? 'ns-a', uid: 'u', ownerReferences: o.owner === false ? undefined : [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'r', controller: true }] },
+    spec: { serviceAccountName: 'default', containers: [{ name: 'c', image: o.image ?? 'r.cr.io/team/app:v1' }], ...(o.refs ? { imagePullSecrets: o.refs.map((name) => ({ name })) } : {}) },
+    status: { containerStatuses: [{ name: 'c', state: { waiting: { reason: 'ErrImagePull' } } }] },
+  } as unknown as PodObject);
+  const verdict = (p: PodObject, s = sa(['acr']), secretExists = true) => stuckPodVerdict({ pod: p, config, secretName: 'acr', served, serviceAccount: s, secretExists }).verdict;
+
+  it('recreates a controller-owned pod created before the reference, once the reference is there', () => {
+    assert.equal(verdict(pod()), 'recreate');
+    assert.equal(verdict(pod({ refs: ['mine'] }), sa(['mine', 'acr'])), 'recreate'); // its list is a copy of the SA's old one
+    assert.equal(verdict(pod(), sa([])), 'wait');
+    assert.equal(verdict(pod(), sa(['acr']), false), 'wait');
+  });
+
+  it('leaves alone what recreating would not fix or would lose', () => {
+    assert.equal(verdict(pod({ owner: false })), 'skip');
+    assert.equal(verdict(pod({ refs: ['acr'] })), 'skip');
+    assert.equal(verdict(pod({ refs: ['explicit'] })), 'skip');
+    assert.equal(verdict(pod({ image: 'docker.io/library/nginx:1' })), 'skip');
+    assert.equal(verdict(pod({ ns: 'ns-b' })), 'skip');
+    assert.equal(stuckPodVerdict({ pod: pod(), config: undefined, secretName: 'acr', served, serviceAccount: sa(['acr']), secretExists: true }).verdict, 'skip');
   });
 });

@@ -357,6 +357,39 @@ export function acrControllerClass(configMap: { namespace: string; name: string 
 /** The controller for the default ConfigMap location (what the RBAC generator reads). */
 export const AcrCredentialController: AcrCredentialControllerClass = acrControllerClass({ namespace: FLAG_DEFAULTS.configMapNamespace, name: FLAG_DEFAULTS.configMapName });
 
+export type StuckPodVerdict =
+  | { verdict: 'recreate'; owner: NonNullable<PodObject['metadata']['ownerReferences']>[number]; images: string[] }
+  | { verdict: 'wait' | 'skip'; reason: string };
+
+/**
+ * Whether deleting a pod stuck on a pull lets its owner make one that pulls: the pod must
+ * wait on an image of a registry we serve, in a watched namespace with a selected
+ * ServiceAccount, lack our Secret, have a controller owner, and a replacement must get our
+ * Secret from admission (the SA references it, it exists, and the pod's own list is empty
+ * or a copy of part of the SA's — admission copies only into pods without a list).
+ */
+export function stuckPodVerdict(a: {
+  pod: PodObject; config: AcrConfig | undefined; secretName: string; served: ReadonlySet<string>;
+  serviceAccount: ServiceAccountObject | undefined; secretExists: boolean;
+}): StuckPodVerdict {
+  const { pod, config, secretName } = a;
+  const images = stuckImages(pod);
+  if (!images.length) return { verdict: 'skip', reason: 'not waiting on a pull' };
+  if (pod.metadata.deletionTimestamp) return { verdict: 'skip', reason: 'being deleted' };
+  if (!config || !namespaceWatched(config, pod.metadata.namespace!)) return { verdict: 'skip', reason: 'namespace not watched' };
+  if (!serviceAccountSelected(config, pod.spec?.serviceAccountName || 'default')) return { verdict: 'skip', reason: 'ServiceAccount not selected' };
+  const podRefs = refNames(pod.spec?.imagePullSecrets);
+  if (podRefs.includes(secretName)) return { verdict: 'skip', reason: 'has our Secret already' };
+  const ours = images.filter((i) => { const h = registryHost(i); return h !== undefined && a.served.has(h); });
+  if (!ours.length) return { verdict: 'skip', reason: 'no image of a registry we serve' };
+  const owner = pod.metadata.ownerReferences?.find((o) => o.controller);
+  if (!owner) return { verdict: 'skip', reason: 'no controller owner (a bare pod would be lost)' };
+  const saRefs = refNames(a.serviceAccount?.imagePullSecrets);
+  if (!a.serviceAccount || !a.secretExists || !saRefs.includes(secretName)) return { verdict: 'wait', reason: 'the ServiceAccount does not reference our Secret yet' };
+  if (podRefs.some((n) => !saRefs.includes(n))) return { verdict: 'skip', reason: 'explicit imagePullSecrets: a replacement would not get ours' };
+  return { verdict: 'recreate', owner, images: ours };
+}
+
 const stuck: Predicate<PodObject> = {
   create: (p) => stuckImages(p).length > 0,
   update: (_o, n) => stuckImages(n).length > 0,
@@ -383,26 +416,20 @@ export class AcrStuckPodController implements Reconciler<PodObject> {
 
   async reconcile(pod: PodObject, ctx: ReconcileContext<PodObject>): Promise<Result | void> {
     const { flags, state, store } = this.deps;
-    const images = stuckImages(pod);
-    if (!images.length || pod.metadata.deletionTimestamp) return;
+    if (!stuckImages(pod).length) return;
     const ns = pod.metadata.namespace!;
     const view = state.current(ctx.cache<ConfigMapObject>(ConfigMap).get(flags.configMapNamespace, flags.configMapName));
-    if (view.kind !== 'active' || !namespaceWatched(view.config, ns)) return;
     const saName = pod.spec?.serviceAccountName || 'default';
-    if (!serviceAccountSelected(view.config, saName)) return;
-    if (refNames(pod.spec?.imagePullSecrets).includes(flags.secretName)) return; // has ours: not the admission race
-    const served = store.servedDomains();
-    if (!images.some((i) => { const h = registryHost(i); return h !== undefined && served.has(h); })) return;
-    const owner = pod.metadata.ownerReferences?.find((o) => o.controller);
-    if (!owner) return; // a bare pod would be lost: leave it to its user
-    // recreate only once the replacement will get our Secret
-    const sa = ctx.cache<ServiceAccountObject>(ServiceAccount).get(ns, saName);
-    const secret = ctx.cache<SecretObject>(Secret).get(ns, flags.secretName);
-    if (!sa || !secret || !refNames(sa.imagePullSecrets).includes(flags.secretName)) return { requeueAfter: 1_000 };
-    // admission copies the ServiceAccount's list only into pods without one: a pod whose list is
-    // not a copy of (part of) the SA's has explicit entries from its template, and a replacement would not get ours either
-    const saRefs = refNames(sa.imagePullSecrets);
-    if (refNames(pod.spec?.imagePullSecrets).some((n) => !saRefs.includes(n))) return;
+    const v = stuckPodVerdict({
+      pod, config: view.kind === 'active' ? view.config : undefined, secretName: flags.secretName, served: store.servedDomains(),
+      serviceAccount: ctx.cache<ServiceAccountObject>(ServiceAccount).get(ns, saName),
+      secretExists: !!ctx.cache<SecretObject>(Secret).get(ns, flags.secretName),
+    });
+    // waiting for the reference: the namespace controller also nudges stuck pods when it adds one
+    if (v.verdict === 'wait') return { requeue: true };
+    if (v.verdict !== 'recreate') return;
+    const owner = v.owner;
+    const images = v.images;
     try {
       await ctx.client.delete(Pod, pod.metadata.name!, { namespace: ns, preconditions: { uid: pod.metadata.uid }, signal: ctx.signal });
     } catch (err) {

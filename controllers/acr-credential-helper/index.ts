@@ -14,9 +14,9 @@ import { acrMetrics } from './metrics.js';
 
 export {
   AcrCredentialController, AcrStuckPodController, ConfigState, ACR_DEPS, CONTROLLER_NAME, STUCK_POD_CONTROLLER_NAME, MANAGED_LABEL,
-  DOCKER_CONFIG_KEY, SECRET_TYPE, acrControllerClass, mergePullSecrets, stuckImages, registryHost,
+  DOCKER_CONFIG_KEY, SECRET_TYPE, acrControllerClass, mergePullSecrets, stuckImages, stuckPodVerdict, registryHost,
 } from './controller.js';
-export type { AcrDeps, ConfigView } from './controller.js';
+export type { AcrDeps, ConfigView, StuckPodVerdict, AcrCredentialControllerClass } from './controller.js';
 export {
   parseAcrConfig, parseAcrFlags, parseDuration, acrFlags, namespaceWatched, serviceAccountSelected, AcrConfigError,
   CONFIG_KEYS, CONFIG_DEFAULTS, FLAG_DEFAULTS, SUPPORTED_API_VERSIONS,
