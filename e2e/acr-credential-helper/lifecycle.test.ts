@@ -127,8 +127,12 @@ describe('ACR credential helper: namespaces, ServiceAccounts, configuration', ()
     assert.ok(await secretOf(env, 'ns-c'));
     assert.ok((await pullSecretsOf(env, 'ns-c', 'default')).includes(SECRET));
     // fixed: applied
-    await setConfig(env, { 'watch-namespace': 'ns-a', 'service-account': '*' });
+    await setConfig(env, { 'watch-namespace': 'ns-a', 'service-account': '*', 'webhook-configuration': 'enable: true\nfailure-policy: Ignore\n' });
     await eventually('ns-c cleaned up once the fixed config drops it', async () => (await secretOf(env, 'ns-c')) === undefined);
+    // the webhook option is understood, and the Event says what covers the race instead
+    const wh = await eventually('WebhookNotServed event', async () =>
+      (await eventsFor(env, 'kube-system', 'acr-configuration')).find((e) => e.reason === 'WebhookNotServed'));
+    assert.match(wh.message, /--recreate-stuck-pods/);
   });
 
   it('deleting the ConfigMap removes our Secrets and references and never touches user Secrets', async () => {
