@@ -11,6 +11,7 @@
  *   threw anything else            -> addRateLimited              result="error"
  *     (+ reconcile_panics_total when it was not an Error or was a TypeError/ReferenceError/...)
  */
+import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { controllerRef, objectKey, parseApiVersion, splitKey, isConflict, type KubeObject } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
@@ -55,7 +56,11 @@ export interface WatchSource {
 export class ControllerRunner<T extends KubeObject = KubeObject> {
   readonly queue: RateLimitingQueue<string>;
   private readonly metrics;
-  private readonly abort = new AbortController();
+  /**
+   * Aborted on shut-down; shared by every reconcile of this controller. Each in-flight
+   * request listens on it, so the listener cap is lifted (Node warns past 10 otherwise).
+   */
+  private readonly abort = unlimitedAbortController();
   private workers: Promise<void>[] = [];
   private started = false;
   private stopped = false;
@@ -326,4 +331,10 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
 
 function keyRequest(key: string): Request {
   return splitKey(key);
+}
+
+function unlimitedAbortController(): AbortController {
+  const c = new AbortController();
+  setMaxListeners(0, c.signal);
+  return c;
 }
