@@ -1,8 +1,10 @@
-// The manager container as the chart renders it, run for real: the rendered args and env
-// (fieldRefs and secretKeyRefs resolved as the kubelet would) start `kubeloop run all`
-// against the built-in API server (with the chart applied) and the cloud emulator started
-// with the AccessKey of the chart's generated Secret; /healthz, /readyz and /metrics answer on
-// the rendered ports, and SIGTERM stops it cleanly.
+// The manager container as the chart renders it, run for real and "as a pod": the rendered
+// args and env (fieldRefs and secretKeyRefs resolved as the kubelet would) start `kubeloop run
+// all` against the built-in API server (chart applied, RBAC enforced) with a TokenRequest token
+// of the chart's ServiceAccount and no kubeconfig, and against the cloud emulator started with
+// the AccessKey of the chart's generated Secret. All four controllers get ready under the
+// generated ClusterRole; /healthz, /readyz and /metrics answer on the rendered ports; SIGTERM
+// stops it cleanly; `kubectl auth can-i --as` grants the generated rules to that ServiceAccount only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -44,7 +46,7 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
   }
 }
 
-test('the rendered manager container starts, gets ready on its probe port, serves metrics and stops on SIGTERM', async () => {
+test('the rendered manager container, run as a pod with the chart\'s ServiceAccount token, gets all four controllers ready under the generated RBAC', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kubeloop-chart-manager-'));
   const server = await startApiServer({ port: 0, kubeconfigPath: join(dir, 'kubeconfig') });
   const [metricsPort, probePort, simPort] = [await freePort(), await freePort(), await freePort()];
@@ -56,9 +58,14 @@ test('the rendered manager container starts, gets ready on its probe port, serve
   let output = '';
   try {
     // the chart's objects in the cluster (ConfigMaps the controllers read, RBAC, ...)
-    const kubectl = (...args: string[]) => new Promise<{ code: number; stderr: string }>((resolve) =>
+    const kubectl = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
       execFile('kubectl', ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(dir, 'cache'), ...args], { env: { ...process.env, HOME: dir } },
-        (err, _out, stderr) => resolve({ code: err ? 1 : 0, stderr })));
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr })));
+    const kubectlOut = async (...args: string[]) => {
+      const res = await kubectl(...args);
+      assert.equal(res.code, 0, `kubectl ${args.join(' ')}: ${res.stderr}`);
+      return res.stdout;
+    };
     assert.equal((await kubectl('create', 'namespace', 'kubeloop-system')).code, 0);
     // crds/ first, as Helm does (the log-config controller watches AliyunLogConfigs)
     const crds = await kubectl('apply', '-f', join(chartDir, 'crds'));
@@ -84,10 +91,19 @@ test('the rendered manager container starts, gets ready on its probe port, serve
       // the pod's own network namespace is this machine's loopback here
       .replace(/^(--(?:metrics|health-probe)-bind-address=):/, '$1127.0.0.1:'));
     assert.equal(env.KUBELOOP_CLOUD_EMULATOR, `http://127.0.0.1:${simPort}`);
-    child = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), ...args, '--kubeconfig', server.kubeconfigPath], {
-      env: { ...process.env, ...env, KUBECONFIG: server.kubeconfigPath },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // the ServiceAccount volume of the pod: a TokenRequest token, the CA, the namespace
+    const sa = (r.find('Deployment', 'kubeloop') as unknown as { spec: { template: { spec: { serviceAccountName: string } } } }).spec.template.spec.serviceAccountName;
+    const podEnv = async (account: string) => {
+      const token = await kubectlOut('-n', 'kubeloop-system', 'create', 'token', account);
+      const saDir = mkdtempSync(join(dir, 'sa-'));
+      writeFileSync(join(saDir, 'token'), token.trim(), { mode: 0o600 });
+      writeFileSync(join(saDir, 'ca.crt'), server.caPem);
+      writeFileSync(join(saDir, 'namespace'), 'kubeloop-system');
+      const base: Record<string, string | undefined> = { ...process.env };
+      delete base.KUBECONFIG;
+      return { ...base, ...env, HOME: saDir, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(server.port), KUBELOOP_SERVICE_ACCOUNT_DIR: saDir };
+    };
+    child = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), ...args], { env: await podEnv(sa), stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
@@ -104,9 +120,23 @@ test('the rendered manager container starts, gets ready on its probe port, serve
     }
     assert.match(metrics.body, /controller_runtime_max_concurrent_reconciles/);
     assert.doesNotMatch(output, new RegExp(keys['access-key-secret']), 'credentials never appear in logs');
+    assert.doesNotMatch(output, /forbidden|\b403\b/i, 'the generated ClusterRole covers every request');
     child.kill('SIGTERM');
     assert.equal(await exited, 0, output);
     child = undefined;
+
+    // the authorizer agrees: each generated rule is granted to the chart's ServiceAccount and
+    // to no other (kubectl auth can-i --as, one verb per rule)
+    assert.equal((await kubectl('-n', 'kubeloop-system', 'create', 'serviceaccount', 'unbound')).code, 0);
+    const role = r.find('ClusterRole') as unknown as { rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
+    for (const rule of role.rules) {
+      const [resource, sub] = rule.resources[0].split('/');
+      const target = rule.apiGroups[0] ? `${resource}.${rule.apiGroups[0]}` : resource;
+      const canI = (who: string) => kubectl('auth', 'can-i', rule.verbs[0], target, ...(sub ? ['--subresource', sub] : []), '-A', '--as', `system:serviceaccount:kubeloop-system:${who}`);
+      const [granted, refused] = [await canI(sa), await canI('unbound')];
+      assert.equal(granted.stdout.trim(), 'yes', `${sa} may ${rule.verbs[0]} ${rule.resources[0]}: ${granted.stderr}`);
+      assert.equal(refused.stdout.trim(), 'no', `unbound may not ${rule.verbs[0]} ${rule.resources[0]}`);
+    }
   } finally {
     child?.kill('SIGKILL');
     await sim.stop();
