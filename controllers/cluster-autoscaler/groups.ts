@@ -21,18 +21,22 @@ const errText = (err: unknown) => (err instanceof Error ? err.message : String(e
 
 /** Reads scaling groups and keeps instance types (they do not change) between loops. */
 export class NodeGroupSource {
-  private readonly types = new Map<string, InstanceType>();
+  private readonly types = new Map<string, Promise<InstanceType>>();
   /** last good template per group, so a failing configuration read does not lose it */
   private readonly lastTemplate = new Map<string, GroupInfo['template']>();
 
   constructor(private readonly ess: ScalingApi, private readonly config: Pick<AutoscalerConfig, 'nodes' | 'autoDiscovery'>, private readonly region: string) {}
 
-  private async instanceType(id: string): Promise<InstanceType> {
+  private instanceType(id: string): Promise<InstanceType> {
+    // the promise is cached, so groups read in parallel share one DescribeInstanceTypes call
     let t = this.types.get(id);
     if (!t) {
-      const found = await this.ess.describeInstanceTypes([id]);
-      t = found.find((x) => x.instanceTypeId === id);
-      if (!t) throw new Error(`instance type ${id} is unknown in this region`);
+      t = this.ess.describeInstanceTypes([id]).then((found) => {
+        const x = found.find((y) => y.instanceTypeId === id);
+        if (!x) throw new Error(`instance type ${id} is unknown in this region`);
+        return x;
+      });
+      t.catch(() => this.types.delete(id));
       this.types.set(id, t);
     }
     return t;
@@ -51,6 +55,18 @@ export class NodeGroupSource {
       } catch (err) {
         errors.push(`auto-discovery by tags ${JSON.stringify(tags)}: ${errText(err)}`);
       }
+    }
+    // the static groups in one DescribeScalingGroups call; when that fails each is read on
+    // its own below, so one broken group cannot hide the others
+    const unread = [...wanted].filter(([, w]) => !w.group).map(([id]) => id);
+    if (unread.length > 1) {
+      try {
+        const found = new Map((await this.ess.listScalingGroups({ scalingGroupIds: unread })).map((g) => [g.scalingGroupId, g]));
+        for (const id of unread) {
+          const g = found.get(id);
+          if (g) wanted.get(id)!.group = g;
+        }
+      } catch { /* read one by one */ }
     }
     const groups = await Promise.all([...wanted].map(([id, w]) => this.loadOne(id, w)));
     for (const g of groups) if (g.info.unhealthy) errors.push(`node group ${g.info.id}: ${g.info.unhealthy}`);
