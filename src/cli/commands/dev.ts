@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command, Option } from 'commander';
 import pino from 'pino';
 import { CustomResourceDefinition, Manager, crdManifest, definedCustomResources, groupByCrd, type Logger } from '../../controller/index.js';
+import { isAlreadyExists } from '../../api/index.js';
 import { createAlibabaCloud } from '../../cloud/index.js';
 import { plugins, type PluginHandle } from '../../../controllers/index.js';
 import { startApiServer, type ApiServer } from '../../apiserver/index.js';
@@ -49,6 +50,26 @@ async function installCrds(manager: Manager): Promise<void> {
 }
 
 /**
+ * Cluster-wide settings an ACK cluster has and the controllers read: the log-config
+ * controller's default project and machine group (ConfigMap kube-system/alibaba-log-configuration),
+ * pointing at the emulator's default SLS project. Created only when absent, so a user's edits
+ * (kept with --state-dir) win.
+ */
+async function installClusterDefaults(manager: Manager, env: DevEnvironment): Promise<void> {
+  const project = env.cloud.state.slsProjects[0]?.projectName;
+  if (!project) return;
+  try {
+    await manager.client.create({
+      apiVersion: 'v1', kind: 'ConfigMap',
+      metadata: { name: 'alibaba-log-configuration', namespace: 'kube-system', labels: { 'app.kubernetes.io/managed-by': 'kubeloop-dev' } },
+      data: { 'log-project': project, 'log-machine-group': 'k8s-group-kubeloop' },
+    });
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+}
+
+/**
  * THE place where controllers join `kubeloop dev`. Each entry starts something against the
  * environment and returns a function that stops it; they start after the simulated cluster
  * is up and stop before it, in reverse order. The default entry runs every shipped
@@ -70,6 +91,7 @@ export const devControllers: Array<{ name: string; start(env: DevEnvironment): P
         cacheSyncTimeoutMs: 30_000,
       });
       await installCrds(manager);
+      await installClusterDefaults(manager, env);
       const handles: PluginHandle[] = [];
       for (const p of plugins) {
         try {
