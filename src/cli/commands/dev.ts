@@ -67,6 +67,17 @@ async function installClusterDefaults(manager: Manager, env: DevEnvironment): Pr
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
   }
+  // The ACR credential helper's settings (CONTROLLERS.md defaults): the default namespace's
+  // default ServiceAccount gets pull credentials for the emulator's registry instance.
+  try {
+    await manager.client.create({
+      apiVersion: 'v1', kind: 'ConfigMap',
+      metadata: { name: 'acr-configuration', namespace: 'kube-system', labels: { 'app.kubernetes.io/managed-by': 'kubeloop-dev' } },
+      data: { 'watch-namespace': 'default', 'service-account': 'default', 'expiring-threshold': '15m' },
+    });
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
 }
 
 /**
@@ -82,6 +93,13 @@ export const devControllers: Array<{ name: string; start(env: DevEnvironment): P
   {
     name: `controllers (${plugins.map((p) => p.name).join(', ') || 'none yet'})`,
     async start(env) {
+      // Anything a controller builds from the environment (e.g. the ACR helper's clients for
+      // registries in other regions) must reach the emulator too, never the real cloud.
+      process.env.KUBELOOP_CLOUD_EMULATOR = env.cloud.url;
+      process.env.ALIBABA_CLOUD_REGION_ID = env.cloud.regionId;
+      process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = env.cloud.accessKeyId;
+      process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = env.cloud.accessKeySecret;
+      delete process.env.ALIBABA_CLOUD_SECURITY_TOKEN;
       const cloud = createAlibabaCloud({
         regionId: env.cloud.regionId, emulator: env.cloud.url,
         credentials: { accessKeyId: env.cloud.accessKeyId, accessKeySecret: env.cloud.accessKeySecret },
