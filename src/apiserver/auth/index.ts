@@ -11,3 +11,4 @@ export {
   type UserInfo,
 } from './user.js';
 export { registerAuthProtobufKinds } from './protobuf.js';
+export { parseTokenFile, readTokenFile } from './token-file.js';
