@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { request as httpsRequest } from 'node:https';
 import { after, before, describe, it } from 'node:test';
-import { startApiServer, type ApiServer } from '../index.js';
+import { generatePki, startApiServer, type ApiServer } from '../index.js';
 import { call } from '../test-client.js';
 
 /** A request with a bearer token (or no credentials), no client certificate. */
@@ -51,6 +51,19 @@ describe('RBAC authorization', () => {
     assert.equal(r.json.reason, 'Unauthorized');
     assert.equal(r.json.message, 'Unauthorized');
     assert.equal((await raw(s, 'GET', '/api', { token: 'nope' })).status, 401);
+  });
+
+  it('ignores a client certificate from another CA (401 without a token)', async () => {
+    const other = generatePki();
+    const r = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequest(new URL('/api/v1/nodes', s.url), { ca: s.caPem, cert: other.client.certPem, key: other.client.keyPem }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(r, 401);
   });
 
   it('lets the admin certificate (system:masters) do anything', async () => {
