@@ -141,9 +141,13 @@ export class RbacAuthorizer implements Authorizer {
       if (ns && a.namespace !== ns) continue;
       for (const r of this.roleRules(b)) {
         if (ruleAllows(a, r)) {
+          // Upstream's wording: `RBAC: allowed by RoleBinding "name/ns" of Role "r" to User "u"`.
+          const keys = subjectKeys(a.user);
+          const subj = (b.subjects ?? []).find((x) => keys.includes(subjectKey(x, ns) ?? ''));
           const kind = ns ? 'RoleBinding' : 'ClusterRoleBinding';
-          const where = ns ? ` in namespace "${ns}"` : '';
-          return { allowed: true, reason: `RBAC: allowed by ${kind} "${b.metadata.name}/${ns ?? ''}" of ${b.roleRef?.kind} "${b.roleRef?.name}"${where}` };
+          const name = ns ? `${b.metadata.name}/${ns}` : b.metadata.name;
+          const to = subj ? ` to ${subj.kind} "${subj.kind === 'ServiceAccount' ? `${subj.namespace || ns}/${subj.name}` : subj.name}"` : '';
+          return { allowed: true, reason: `RBAC: allowed by ${kind} "${name}" of ${b.roleRef?.kind} "${b.roleRef?.name}"${to}` };
         }
       }
     }

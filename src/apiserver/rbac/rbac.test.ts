@@ -133,6 +133,7 @@ describe('RBAC authorization', () => {
     });
     assert.equal(r.status, 201);
     assert.equal(r.json.status.allowed, true);
+    assert.equal(r.json.status.reason, 'RBAC: allowed by ClusterRoleBinding "bob-scaler" of ClusterRole "scaler" to User "bob"');
     const no = await raw(s, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
       token: 'bob-token', body: ssar({ resourceAttributes: { verb: 'update', group: 'apps', resource: 'deployments', namespace: 'x' } }),
     });
