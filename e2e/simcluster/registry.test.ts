@@ -62,4 +62,18 @@ describe('simulated cluster: image pulls from the emulated registry', () => {
       return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull';
     });
   });
+  it('with pull policy Always, a pod without credentials never runs on an image another pod pulled to the node', async () => {
+    const { client } = env;
+    await client.create(pod('latest-with-secret', 'acr', 'latest'));
+    await eventually('the pod with credentials runs', async () => (await client.get<Obj>(PodKind, 'latest-with-secret', { namespace: 'default' })).status?.phase === 'Running');
+    await client.create(pod('latest-borrower', undefined, 'latest'));
+    // several pull attempts (ErrImagePull -> back-off -> retry) all fail: the node's copy is not borrowed
+    await eventually('retried pulls', async () => {
+      const failed = (await eventsFor(client, 'latest-borrower')).find((e) => e.reason === 'Failed' && e.message.startsWith('Failed to pull image'));
+      return (failed?.count ?? 0) >= 3;
+    });
+    const p = await client.get<Obj>(PodKind, 'latest-borrower', { namespace: 'default' });
+    assert.equal(p.status?.phase, 'Pending');
+    assert.ok(!p.status?.containerStatuses?.[0]?.state?.running, JSON.stringify(p.status?.containerStatuses));
+  });
 });

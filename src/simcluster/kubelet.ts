@@ -113,7 +113,10 @@ export class KubeletController implements Reconciler<PodObject> {
       const policy = c.imagePullPolicy ?? (/(:latest$)|(^[^:@]*(\/[^:@]*)*$)/.test(c.image.split('/').pop() ?? '') ? 'Always' : 'IfNotPresent');
       const present = nodeImages.get(c.image);
       if (present && policy !== 'Always') { imageIDs.set(c.name, present); continue; }
-      if (present && policy === 'Always' && statuses.some((s) => s.name === c.name)) { imageIDs.set(c.name, present); continue; }
+      // `Always` pulls once per container start with the pod's own credentials; a container
+      // that is only waiting (ErrImagePull) has not pulled yet and must not borrow another
+      // pod's pull from the node's image cache.
+      if (present && policy === 'Always' && statuses.some((s) => s.name === c.name && s.state?.running)) { imageIDs.set(c.name, present); continue; }
       if (policy === 'Never') {
         await this.postWaiting(pod, ctx, c.name, 'ErrImageNeverPull', `Container image "${c.image}" is not present with pull policy of Never`);
         ctx.recorder.event(pod, 'Warning', 'ErrImageNeverPull', `Container image "${c.image}" is not present with pull policy of Never`);
