@@ -189,7 +189,7 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
       scaleDownEnabled: config.scaleDownEnabled, utilizationThreshold: config.utilizationThreshold, unneededTimeMs: config.unneededTimeMs,
       delayAfterAddMs: config.delayAfterAddMs, delayAfterFailureMs: config.delayAfterFailureMs, maxEmptyBulkDelete: config.maxEmptyBulkDelete,
       lastScaleUp: st.lastScaleUp, lastScaleDownFailure: st.lastScaleDownFailure, unneededSince: st.unneededSince,
-      drainInProgress: [...st.deleting.keys()].length > 0,
+      drainInProgress: [...st.deleting.keys()].length > 0, nodeStartupMs: config.maxNodeProvisionTimeMs,
     };
     if (config.expander === 'priority') opts.priorities = await this.priorities(ctx);
 

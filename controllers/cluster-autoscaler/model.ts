@@ -65,7 +65,12 @@ export interface NodeInfo {
   /** ECS instance id from the providerID */
   instanceId?: string;
   toBeDeleted: boolean;
+  /** creationTimestamp (ms; 0 when unknown) */
+  createdMs: number;
 }
+
+/** Taints the node lifecycle puts on a node that is not (yet) Ready. */
+export const NOT_READY_TAINTS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];
 
 export interface PdbInfo {
   namespace: string;
@@ -203,6 +208,7 @@ export function nodeInfo(node: Any, groupOf?: (instanceId: string) => string | u
     instanceId,
     groupId: instanceId && groupOf ? groupOf(instanceId) : undefined,
     toBeDeleted: taints.some((t) => t.key === TO_BE_DELETED_TAINT),
+    createdMs: md.creationTimestamp ? Date.parse(md.creationTimestamp) || 0 : 0,
   };
 }
 
@@ -259,6 +265,6 @@ export function templateNode(t: TemplateInput): NodeInfo {
   return {
     name, labels, annotations: {}, taints: t.taints.map((x) => ({ ...x })),
     allocatable: { cpu: Math.round(t.cpuCores * 1000), memory: t.memoryGiB * 2 ** 30, pods: 110, gpu: t.gpus },
-    ready: true, unschedulable: false, groupId: t.groupId, toBeDeleted: false,
+    ready: true, unschedulable: false, groupId: t.groupId, toBeDeleted: false, createdMs: 0,
   };
 }

@@ -99,6 +99,16 @@ describe('scale-up', () => {
     assert.equal(p.chosen?.newTarget, 3);
   });
 
+  it('counts a registered node that is still starting (not Ready, young) as room, not an old NotReady one', () => {
+    const booting = { ...node('n1', 'g'), ready: false, createdMs: 990_000, taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }] };
+    const s = (n: NodeInfo) => snap({ nodes: [n], pods: [pod('p', { cpu: '1' })], groups: [group('g', { target: 1 })] });
+    let p = planScaleUp(s(booting), opts({ nodeStartupMs: 60_000 }));
+    assert.equal(p.waiting.length, 1);
+    assert.equal(p.chosen, undefined);
+    p = planScaleUp(s({ ...booting, createdMs: 1 }), opts({ nodeStartupMs: 60_000 }));
+    assert.equal(p.chosen?.nodeCount, 1, 'a node NotReady for longer than the startup window is no room');
+  });
+
   it('honours nodeSelector, required affinity, taints and zones per group; reasons for pods no group helps', () => {
     const groups = [
       group('plain', { zones: ['z-a'] }),

@@ -7,7 +7,7 @@
  */
 import { drainability, type BlockReason } from './drain.js';
 import {
-  EXPENDABLE_PRIORITY_CUTOFF, SCALE_DOWN_DISABLED_ANNOTATION, type ClusterSnapshot, type GroupInfo, type NodeInfo, type PdbInfo, type PodInfo, type Res,
+  EXPENDABLE_PRIORITY_CUTOFF, NOT_READY_TAINTS, SCALE_DOWN_DISABLED_ANNOTATION, type ClusterSnapshot, type GroupInfo, type NodeInfo, type PdbInfo, type PodInfo, type Res,
 } from './model.js';
 import { FitCache, fitsResources, insufficient, subtract } from './predicates.js';
 
@@ -45,6 +45,12 @@ export interface PlannerOptions {
   unneededSince: ReadonlyMap<string, number>;
   /** a drain of a non-empty node is in flight: no second one (upstream's max-drain-parallelism 1) */
   drainInProgress: boolean;
+  /**
+   * A registered node not Ready yet and younger than this is still starting: its room counts
+   * for pending pods (as upcoming nodes do), so a scale-up is not repeated while it boots
+   * (default 0: only Ready nodes count). The controller passes --max-node-provision-time.
+   */
+  nodeStartupMs?: number;
 }
 
 // ---------------------------------------------------------------- scale-up
@@ -183,7 +189,9 @@ export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan 
   // 1. pods that fit existing free space (the scheduler is about to place them) or nodes
   //    already asked for and booting do not need new nodes
   const usage = usageByNode(s.pods);
-  const bins: Bin[] = s.nodes.filter((n) => n.ready && !n.unschedulable && !n.toBeDeleted).map((n) => binOf(n, usage.get(n.name)));
+  const starting = (n: NodeInfo) => !n.ready && n.createdMs > 0 && o.now - n.createdMs < (o.nodeStartupMs ?? 0);
+  const bins: Bin[] = s.nodes.filter((n) => (n.ready || starting(n)) && !n.unschedulable && !n.toBeDeleted)
+    .map((n) => binOf(n.ready ? n : { ...n, taints: n.taints.filter((t) => !NOT_READY_TAINTS.includes(t.key)) }, usage.get(n.name)));
   const registered = registeredByGroup(s.nodes);
   for (const g of s.groups) {
     if (g.unhealthy) continue;
