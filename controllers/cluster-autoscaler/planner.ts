@@ -191,7 +191,8 @@ export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan 
   const usage = usageByNode(s.pods);
   const starting = (n: NodeInfo) => !n.ready && n.createdMs > 0 && o.now - n.createdMs < (o.nodeStartupMs ?? 0);
   const bins: Bin[] = s.nodes.filter((n) => (n.ready || starting(n)) && !n.unschedulable && !n.toBeDeleted)
-    .map((n) => binOf(n.ready ? n : { ...n, taints: n.taints.filter((t) => !NOT_READY_TAINTS.includes(t.key)) }, usage.get(n.name)));
+    // the not-ready taints go away with readiness (a just-Ready node may still carry one for a moment)
+    .map((n) => binOf(n.taints.some((t) => NOT_READY_TAINTS.includes(t.key)) ? { ...n, taints: n.taints.filter((t) => !NOT_READY_TAINTS.includes(t.key)) } : n, usage.get(n.name)));
   const registered = registeredByGroup(s.nodes);
   for (const g of s.groups) {
     if (g.unhealthy) continue;
