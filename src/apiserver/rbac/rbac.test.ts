@@ -194,3 +194,45 @@ describe('AlwaysAllow authorization', () => {
     }
   });
 });
+
+describe('RBAC escalation prevention', () => {
+  it('grants only held permissions unless escalate/bind is allowed', async () => {
+    const s = await startApiServer({ tokens: [{ token: 'dana', user: 'dana' }] });
+    try {
+      // dana may manage roles and bindings in "team" and read configmaps there, nothing else.
+      await call(s, 'POST', '/api/v1/namespaces', { metadata: { name: 'team' } });
+      await call(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team/roles', {
+        metadata: { name: 'rbac-manager' },
+        // Not `*`: that would include `escalate` and `bind`.
+        rules: [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ['create', 'get', 'list', 'update', 'delete'] }, { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }],
+      });
+      await call(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings', {
+        metadata: { name: 'dana' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'rbac-manager' }, subjects: [{ kind: 'User', name: 'dana' }],
+      });
+      const role = (name: string, rules: object[]) => raw(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team/roles', { token: 'dana', body: { metadata: { name }, rules } });
+      assert.equal((await role('cm-get', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }])).status, 201);
+      const esc = await role('secrets', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
+      assert.equal(esc.status, 403);
+      assert.match(esc.json.message, /roles.rbac.authorization.k8s.io "secrets" is forbidden: user "dana" .* is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["secrets"\], Verbs:\["get"\]\}/);
+      assert.equal((await role('wild', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['*'] }])).status, 403, '* is only covered by *');
+
+      const bind = (name: string, kind: string, roleName: string) => raw(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings', {
+        token: 'dana', body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name: roleName }, subjects: [{ kind: 'User', name: 'eve' }] },
+      });
+      assert.equal((await bind('eve-cm', 'Role', 'cm-get')).status, 201);
+      assert.equal((await bind('eve-admin', 'ClusterRole', 'cluster-admin')).status, 403);
+      // `bind` on a role lets dana bind it without holding its permissions.
+      await call(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team/roles', {
+        metadata: { name: 'binder' }, rules: [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['view'] }],
+      });
+      await call(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings', {
+        metadata: { name: 'dana-binder' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'binder' }, subjects: [{ kind: 'User', name: 'dana' }],
+      });
+      assert.equal((await bind('eve-view', 'ClusterRole', 'view')).status, 201);
+      // The admin (system:masters) is never limited.
+      assert.equal((await call(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team/roles', { metadata: { name: 'all' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] })).status, 201);
+    } finally {
+      await s.stop();
+    }
+  });
+});

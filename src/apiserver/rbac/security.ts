@@ -15,6 +15,7 @@ import type { Change } from '../storage/index.js';
 import { type Attributes, forbiddenMessage, requestAttributes } from './attributes.js';
 import { AlwaysAllowAuthorizer, type Authorizer, RbacAuthorizer } from './authorizer.js';
 import { ensureBootstrapPolicy } from './bootstrap.js';
+import { escalationCheck, requestUser } from './escalation.js';
 import { impersonate, wantsImpersonation } from './impersonation.js';
 import { answerReview, registerReviewTypes, reviewOf } from './reviews.js';
 
@@ -55,6 +56,7 @@ export class Security {
     registerTokenSubresource(ops.registry);
     registerAuthProtobufKinds();
     registerReviewTypes(ops.registry);
+    if (mode === 'RBAC') ops.admission.add(escalationCheck(ops.store, this.authorizer));
     ops.subresourceHandlers.set('/serviceaccounts/token', tokenRequestHandler({ signingKey, issuer, audiences }));
   }
 
@@ -100,6 +102,8 @@ export class Security {
       return true;
     }
     this.users.set(req, user);
+    // The rest of this request (handlers, admission) runs with the user in context (escalation checks).
+    requestUser.enterWith(user);
     const path = new URL(req.url ?? '/', 'https://localhost').pathname.replace(/\/+$/, '');
     const review = reviewOf(path);
     if (!review) return false;
