@@ -419,6 +419,9 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
   private async evict(client: KubeClient, p: PodInfo, obj: Obj | undefined, node: string): Promise<void> {
     const deadline = Date.now() + this.deps.config.maxPodEvictionTimeMs;
     const signal = this.stopSignal;
+    // as upstream: the pod's own grace period, capped by --max-graceful-termination-sec
+    const own = Number(obj?.spec?.terminationGracePeriodSeconds ?? 30);
+    const gracePeriodSeconds = Math.max(0, Math.min(Number.isFinite(own) ? own : 30, this.deps.config.maxGracefulTerminationSec));
     for (;;) {
       if (signal?.aborted) throw new Error('the autoscaler is stopping');
       try {
@@ -426,6 +429,7 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
           method: 'POST', path: `/api/v1/namespaces/${encodeURIComponent(p.namespace)}/pods/${encodeURIComponent(p.name)}/eviction`,
           body: JSON.stringify({
             apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: p.name, namespace: p.namespace },
+            deleteOptions: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds },
           }),
         });
         if (obj) this.recorder.event(obj, 'Normal', 'ScaleDown', `deleting pod for node scale down (node ${node})`);
