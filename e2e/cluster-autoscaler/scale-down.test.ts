@@ -45,9 +45,8 @@ describe('cluster autoscaler: scale-down', () => {
     await eventually('blockers running', async () => (await pods(client, 'app=sys', 'kube-system')).filter(isRunning).length === 1
       && (await pods(client, 'app=pinned')).filter(isRunning).length === 1, 30_000);
 
-    ca = await startAutoscaler(env, { nodes: [`1:8:${gid}`] });
     await client.patch(DEPLOY, 'web', { spec: { replicas: 4 } }, { namespace: 'default', type: 'merge' });
-    await eventually('4 web pods', async () => (await pods(client, 'app=web')).filter(isRunning).length === 4, 30_000);
+    await eventually('4 web pods, none terminating', async () => { const ps = await pods(client, 'app=web'); return ps.length === 4 && ps.every(isRunning); }, 30_000);
     await eventually('PDB allows 1', async () => (await client.get<Obj>(PDB, 'web', { namespace: 'default' })).status?.disruptionsAllowed === 1);
 
     // the watcher: healthy web pods never below 4 - maxUnavailable
@@ -63,6 +62,9 @@ describe('cluster autoscaler: scale-down', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
+    // the ReplicaSet removed the newest pods, wherever they ran: the free nodes keep 4 web pods
+    // between them (1.2 cores at most on a 2-core node), all under a 0.7 threshold
+    ca = await startAutoscaler(env, { nodes: [`1:8:${gid}`], scaleDownUtilizationThreshold: '0.7' });
     try {
       await eventually('the two free nodes removed', async () => {
         const left = (await nodes(client)).map((n) => n.metadata.name!);
