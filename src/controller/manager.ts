@@ -19,8 +19,8 @@
 import 'reflect-metadata';
 import { Container, ContainerModule, type Newable } from 'inversify';
 import type { Subscription } from 'rxjs';
-import type { KubeObject, LabelSelector } from '../api/index.js';
-import { KubeClient, autoConfig, loadKubeConfig, type ClientConfig } from '../client/index.js';
+import { gvkString, type KubeObject, type LabelSelector } from '../api/index.js';
+import { KubeClient, autoConfig, loadKubeConfig, toGVK, type ClientConfig } from '../client/index.js';
 import { SharedInformerFactory, dropManagedFields, type SharedInformer, type IndexFunc } from '../informer/index.js';
 import { metricsRegistry, type Registry } from '../observability/index.js';
 import type { RateLimiter } from '../queue/index.js';
@@ -136,7 +136,16 @@ export class Manager {
               ? loadKubeConfig({ kubeconfig: opts.kubeconfig })
               : loadKubeConfig({ path: opts.kubeconfig }),
       );
-    this.informers = new SharedInformerFactory(this.client, { transform: dropManagedFields });
+    this.informers = new SharedInformerFactory(this.client, {
+      transform: dropManagedFields,
+      // A list/watch that keeps failing (typically 403: the ClusterRole lacks a rule) must be
+      // visible: the informer retries with backoff forever, and the caches never sync.
+      onListWatchError: (e) =>
+        this.log.error(
+          { kind: gvkString(toGVK(e.kind)), namespace: e.namespace, labelSelector: e.labelSelector, code: e.code, reason: e.reason, retryInMs: e.retryInMs },
+          `failed to list/watch ${e.kind.kind}: ${e.message ?? e.reason ?? 'unknown error'}`,
+        ),
+    });
     this.events = createEventRecording(this.client, this.log);
     this.stoppedPromise = new Promise((r) => (this.stoppedResolve = r));
     const le = opts.leaderElection;

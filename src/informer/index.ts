@@ -9,4 +9,4 @@ export type { CacheReader, IndexFunc } from './store.js';
 export { Reflector, dropManagedFields } from './reflector.js';
 export type { StoreEvent, ReflectorOptions } from './reflector.js';
 export { SharedInformer, SharedInformerFactory, CacheSyncTimeoutError } from './shared.js';
-export type { InformerScope, InformerFactoryOptions } from './shared.js';
+export type { InformerScope, InformerFactoryOptions, ListWatchFailure } from './shared.js';

@@ -24,6 +24,25 @@ export interface InformerFactoryOptions<T extends KubeObject = KubeObject>
     Omit<ReflectorOptions<T>, 'indexers'> {
   /** Keep the list-watch running this long after the last consumer leaves, ms. Default 0. */
   lingerMs?: number;
+  /**
+   * Called each time a list or watch request of an informer fails (403 Forbidden from missing
+   * RBAC, 5xx, network errors...); the informer itself retries with backoff and never stops.
+   * Default: none. The Manager logs these, like client-go's reflector does.
+   */
+  onListWatchError?: (e: ListWatchFailure) => void;
+}
+
+/** One failed list or watch request of a shared informer. */
+export interface ListWatchFailure {
+  kind: KindRef;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  code?: number;
+  reason?: string;
+  message?: string;
+  /** How long the informer waits before trying again, ms (when it backs off). */
+  retryInMs?: number;
 }
 
 export class CacheSyncTimeoutError extends Error {
@@ -107,8 +126,18 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
       this.lingerTimer = undefined;
     }
     if (!this.reflector.running) {
-      const { lingerMs: _l, transform: _t, resyncPeriodMs: _r, freeze: _f, indexers: _i, ...lw } = this.opts;
-      this.reflector.run(listWatch(this.client, { ...lw, kind: this.kind, ...this.scope }));
+      const { lingerMs: _l, transform: _t, resyncPeriodMs: _r, freeze: _f, indexers: _i, onListWatchError, ...lw } = this.opts;
+      const onStatus: ListWatchOptions['onStatus'] = onListWatchError
+        ? (st) => {
+            lw.onStatus?.(st);
+            if (st.input.type !== 'Failed') return;
+            onListWatchError({
+              kind: this.kind, ...this.scope, code: st.input.code, reason: st.input.reason, message: st.input.message,
+              retryInMs: st.effect.kind === 'sleep' ? st.effect.ms : undefined,
+            });
+          }
+        : lw.onStatus;
+      this.reflector.run(listWatch(this.client, { ...lw, onStatus, kind: this.kind, ...this.scope }));
     }
     let released = false;
     return () => {
