@@ -6,6 +6,7 @@
  */
 import { Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { parseDuration as parseGoDuration } from '../shared/index.js';
 
 /** One registry instance to log in to (an entry of `acr-registry-info`). */
 export interface RegistryEntry {
@@ -67,21 +68,12 @@ export class AcrConfigError extends Error {
   }
 }
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Go `time.ParseDuration` syntax (`15m`, `1h30m`, `4.5s`, `500ms`) to milliseconds. */
+/**
+ * Go `time.ParseDuration` syntax (`15m`, `1h30m`, `4.5s`, `500ms`) to milliseconds. Negative values are not durations here
+ * (kept as this controller has always read them); the grammar lives in controllers/shared.
+ */
 export function parseDuration(text: string): number {
-  const s = String(text).trim();
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let end = 0;
-  for (let m = re.exec(s); m; m = re.exec(s)) {
-    total += Number(m[1]) * UNIT_MS[m[2]];
-    end = re.lastIndex;
-  }
-  if (!s || end !== s.length) throw new Error(`"${text}" is not a duration (Go syntax such as 15m, 90s, 1h30m, 4.5s)`);
-  return total;
+  return parseGoDuration(text, { allowNegative: false });
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

@@ -4,6 +4,7 @@
  * says how to fix the value.
  */
 import { Option } from 'commander';
+import { parseDuration as parseGoDuration } from '../shared/index.js';
 
 export interface LogConfigSettings {
   /** `--log-config-configmap` (default `alibaba-log-configuration`): cluster defaults */
@@ -29,21 +30,12 @@ export const DEFAULTS = {
   maxConcurrentReconciles: 2,
 } as const;
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Go duration syntax (`5m`, `1m30s`, `500ms`) to milliseconds. */
+/**
+ * Go duration syntax (`5m`, `1m30s`, `500ms`) to milliseconds. Negative values are not durations here
+ * (kept as this controller has always read them); the grammar lives in controllers/shared.
+ */
 export function parseDuration(text: string): number {
-  const s = String(text).trim();
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(s); m; m = re.exec(s)) {
-    total += Number(m[1]) * UNIT_MS[m[2]];
-    matched = re.lastIndex;
-  }
-  if (!s || matched !== s.length) throw new Error(`"${text}" is not a duration (use Go syntax such as 5m, 10s, 1m30s, 500ms)`);
-  return total;
+  return parseGoDuration(text, { allowNegative: false });
 }
 
 /** The plugin's flags; defaults in the help text. Names are prefixed: `run all` shares one command line. */

@@ -47,3 +47,5 @@ export interface ControllerPlugin {
    */
   setup(manager: Manager, env: PluginEnv): Promise<PluginHandle | void> | PluginHandle | void;
 }
+
+export { parseDuration, type ParseDurationOptions } from './duration.js';
