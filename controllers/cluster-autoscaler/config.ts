@@ -31,6 +31,10 @@ export interface AutoscalerConfig {
   maxEmptyBulkDelete: number;
   maxGracefulTerminationSec: number;
   maxPodEvictionTimeMs: number;
+  /** kube-system pods without a PDB block the node's removal */
+  skipNodesWithSystemPods: boolean;
+  /** pods with hostPath or non-memory emptyDir volumes block the node's removal */
+  skipNodesWithLocalStorage: boolean;
   writeStatusConfigMap: boolean;
   statusConfigMapName: string;
   /** where the status and priority-expander ConfigMaps live */
@@ -143,6 +147,8 @@ export function autoscalerFlags(): Option[] {
     new Option('--max-empty-bulk-delete <n>', 'empty nodes removed at once').default(String(DEFAULTS.maxEmptyBulkDelete)),
     new Option('--max-graceful-termination-sec <seconds>', 'how long evicted pods of a drained node may take to terminate').default(String(DEFAULTS.maxGracefulTerminationSec)),
     new Option('--max-pod-eviction-time <duration>', 'how long an eviction refused by a PodDisruptionBudget (429) is retried').default(DEFAULTS.maxPodEvictionTime),
+    new Option('--skip-nodes-with-system-pods [bool]', 'never remove a node running a kube-system pod that has no PodDisruptionBudget').default(true),
+    new Option('--skip-nodes-with-local-storage [bool]', 'never remove a node running a pod with hostPath or non-memory emptyDir volumes').default(true),
     new Option('--write-status-configmap [bool]', 'write the status ConfigMap').default(true),
     new Option('--status-config-map-name <name>', 'name of the status ConfigMap').default(DEFAULTS.statusConfigMapName),
     new Option('--autoscaler-namespace <ns>', 'namespace of the status and priority-expander ConfigMaps').default(DEFAULTS.namespace),
@@ -187,6 +193,8 @@ export function parseAutoscalerConfig(f: Readonly<Record<string, unknown>>): Aut
     maxEmptyBulkDelete: num(get('maxEmptyBulkDelete', DEFAULTS.maxEmptyBulkDelete), '--max-empty-bulk-delete', { min: 1, integer: true }),
     maxGracefulTerminationSec: num(get('maxGracefulTerminationSec', DEFAULTS.maxGracefulTerminationSec), '--max-graceful-termination-sec', { min: 0 }),
     maxPodEvictionTimeMs: parseDuration(get('maxPodEvictionTime', DEFAULTS.maxPodEvictionTime), '--max-pod-eviction-time'),
+    skipNodesWithSystemPods: bool(get('skipNodesWithSystemPods', true), '--skip-nodes-with-system-pods'),
+    skipNodesWithLocalStorage: bool(get('skipNodesWithLocalStorage', true), '--skip-nodes-with-local-storage'),
     writeStatusConfigMap: bool(get('writeStatusConfigmap', true), '--write-status-configmap'),
     statusConfigMapName: String(get('statusConfigMapName', DEFAULTS.statusConfigMapName)),
     namespace: String(get('autoscalerNamespace', DEFAULTS.namespace)),

@@ -190,6 +190,7 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
       delayAfterAddMs: config.delayAfterAddMs, delayAfterFailureMs: config.delayAfterFailureMs, maxEmptyBulkDelete: config.maxEmptyBulkDelete,
       lastScaleUp: st.lastScaleUp, lastScaleDownFailure: st.lastScaleDownFailure, unneededSince: st.unneededSince,
       drainInProgress: [...st.deleting.keys()].length > 0, nodeStartupMs: config.maxNodeProvisionTimeMs,
+      skipNodesWithSystemPods: config.skipNodesWithSystemPods, skipNodesWithLocalStorage: config.skipNodesWithLocalStorage,
     };
     if (config.expander === 'priority') opts.priorities = await this.priorities(ctx);
 

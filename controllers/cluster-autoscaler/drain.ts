@@ -39,7 +39,10 @@ export function pdbsFor(pod: PodInfo, pdbs: readonly PdbInfo[]): PdbInfo[] {
  * Classifies the pods of one node. `budget` overrides PDBs' remaining disruptions (keyed
  * `namespace/name`), e.g. after other nodes' drains in the same pass used some.
  */
-export function drainability(pods: readonly PodInfo[], pdbs: readonly PdbInfo[], budget?: ReadonlyMap<string, number>): DrainVerdict {
+/** upstream's --skip-nodes-with-system-pods / --skip-nodes-with-local-storage (both default true) */
+export interface DrainOptions { skipNodesWithSystemPods?: boolean; skipNodesWithLocalStorage?: boolean }
+
+export function drainability(pods: readonly PodInfo[], pdbs: readonly PdbInfo[], budget?: ReadonlyMap<string, number>, opts: DrainOptions = {}): DrainVerdict {
   const movable: PodInfo[] = [];
   const ignored: PodInfo[] = [];
   for (const pod of pods) {
@@ -50,8 +53,8 @@ export function drainability(pods: readonly PodInfo[], pdbs: readonly PdbInfo[],
     if (safe !== 'true') {
       if (safe === 'false') return { movable, ignored, blocked: { pod, reason: 'NotSafeToEvictAnnotation' } };
       if (!pod.controller) return { movable, ignored, blocked: { pod, reason: 'NotReplicated' } };
-      if (pod.namespace === 'kube-system' && matching.length === 0) return { movable, ignored, blocked: { pod, reason: 'UnmovableKubeSystemPod' } };
-      if (pod.localStorage) return { movable, ignored, blocked: { pod, reason: 'LocalStorageRequested' } };
+      if (opts.skipNodesWithSystemPods !== false && pod.namespace === 'kube-system' && matching.length === 0) return { movable, ignored, blocked: { pod, reason: 'UnmovableKubeSystemPod' } };
+      if (opts.skipNodesWithLocalStorage !== false && pod.localStorage) return { movable, ignored, blocked: { pod, reason: 'LocalStorageRequested' } };
     }
     // as upstream's drain check: a PDB with no disruption left blocks; several pods under one
     // PDB are then evicted one by one, the eviction API (429) keeping the budget

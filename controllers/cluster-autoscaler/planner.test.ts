@@ -215,6 +215,10 @@ describe('drainability', () => {
     assert.equal(v.blocked, undefined);
     assert.equal(v.movable.length, 1);
   });
+  it('--skip-nodes-with-system-pods=false and --skip-nodes-with-local-storage=false lift those two rules', () => {
+    assert.equal(drainability([pod('a', { node: 'n', ns: 'kube-system' })], [], undefined, { skipNodesWithSystemPods: false }).blocked, undefined);
+    assert.equal(drainability([pod('a', { node: 'n', volumes: [{ name: 'h', hostPath: { path: '/x' } }] })], [], undefined, { skipNodesWithLocalStorage: false }).blocked, undefined);
+  });
   it('local storage blocks: hostPath and disk emptyDir, not memory emptyDir', () => {
     assert.equal(drainability([pod('a', { node: 'n', volumes: [{ name: 'h', hostPath: { path: '/x' } }] })], []).blocked?.reason, 'LocalStorageRequested');
     assert.equal(drainability([pod('a', { node: 'n', volumes: [{ name: 'e', emptyDir: {} }] })], []).blocked?.reason, 'LocalStorageRequested');

@@ -51,6 +51,10 @@ export interface PlannerOptions {
    * (default 0: only Ready nodes count). The controller passes --max-node-provision-time.
    */
   nodeStartupMs?: number;
+  /** --skip-nodes-with-system-pods (default true) */
+  skipNodesWithSystemPods?: boolean;
+  /** --skip-nodes-with-local-storage (default true) */
+  skipNodesWithLocalStorage?: boolean;
 }
 
 // ---------------------------------------------------------------- scale-up
@@ -416,7 +420,7 @@ export function planScaleDown(s: ClusterSnapshot, o: PlannerOptions, upcomingPen
   const receiving = new Set<string>();
   for (const c of candidates) {
     if (receiving.has(c.node.name)) { plan.unremovable.set(c.node.name, { reason: 'NoPlaceToMovePods', detail: 'takes pods of another unneeded node' }); continue; }
-    const v = drainability(podsByNode.get(c.node.name) ?? [], s.pdbs);
+    const v = drainability(podsByNode.get(c.node.name) ?? [], s.pdbs, undefined, o);
     if (v.blocked) {
       plan.unremovable.set(c.node.name, { reason: v.blocked.reason, detail: `pod ${v.blocked.pod.key}` });
       continue;

@@ -116,7 +116,7 @@ export const FAST_FLAGS = {
   maxNodeProvisionTime: '15m', initialNodeGroupBackoffDuration: '5m', maxNodeGroupBackoffDuration: '30m', nodeGroupBackoffResetTimeout: '3h',
   scaleDownEnabled: true, scaleDownUtilizationThreshold: '0.5', scaleDownUnneededTime: '1s', scaleDownDelayAfterAdd: '0s',
   scaleDownDelayAfterFailure: '1s', maxEmptyBulkDelete: '10', maxGracefulTerminationSec: '10', maxPodEvictionTime: '30s',
-  writeStatusConfigmap: true, statusConfigMapName: 'cluster-autoscaler-status', autoscalerNamespace: 'kube-system',
+  skipNodesWithSystemPods: true, skipNodesWithLocalStorage: true, writeStatusConfigmap: true, statusConfigMapName: 'cluster-autoscaler-status', autoscalerNamespace: 'kube-system',
   nodes: [] as string[], nodeGroupAutoDiscovery: [] as string[],
 };
 
