@@ -102,3 +102,43 @@ export async function stopPod(p: PodProcess): Promise<number | null> {
     clearTimeout(t);
   }
 }
+
+/** The emulator endpoint and its credentials in the environment, as the chart's Deployment sets them. */
+export function cloudPodEnv(cloud: { url: string; regionId: string; accessKeyId: string; accessKeySecret: string }, logLevel = 'info'): Record<string, string> {
+  return {
+    KUBELOOP_CLOUD_EMULATOR: cloud.url, ALIBABA_CLOUD_REGION_ID: cloud.regionId,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: cloud.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: cloud.accessKeySecret, KUBELOOP_LOG_LEVEL: logLevel,
+  };
+}
+
+/** The chart ClusterRole's rules with `verbs` taken off every rule naming `resource` (rules left empty are dropped). */
+export function rulesWithout(resource: string, verbs: string[]): PolicyRule[] {
+  // a rule naming several resources is split first, so only `resource` loses the verbs
+  return chartClusterRole().rules.flatMap((r): PolicyRule[] => {
+    const res = r.resources ?? [];
+    if (!res.includes(resource)) return [r];
+    const others = res.filter((x) => x !== resource);
+    const kept = r.verbs.filter((v) => !verbs.includes(v));
+    return [
+      ...(others.length ? [{ ...r, resources: others }] : []),
+      ...(kept.length ? [{ ...r, resources: [resource], verbs: kept }] : []),
+    ];
+  });
+}
+
+export interface RolePod {
+  pod: PodProcess;
+  files: PodFiles;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * ServiceAccount `kube-system/<sa>` bound to ClusterRole `<sa>` with `rules`, a TokenRequest
+ * token in the pod files, and `kubeloop run <args>` started as a pod with `env`.
+ */
+export async function runUnderRole(server: ApiServer, client: KubeClient, sa: string, rules: PolicyRule[], args: string[], env: Record<string, string>): Promise<RolePod> {
+  await serviceAccountWithRole(client, 'kube-system', sa, sa, rules);
+  const files = writePodFiles(server, await requestToken(server, 'kube-system', sa), 'kube-system');
+  const pod = runAsPod(server, files, args, env);
+  return { pod, files, async stop() { try { return await stopPod(pod); } finally { files.remove(); } } };
+}
