@@ -4,7 +4,8 @@
 // of the chart's ServiceAccount and no kubeconfig, and against the cloud emulator started with
 // the AccessKey of the chart's generated Secret. All four controllers get ready under the
 // generated ClusterRole; /healthz, /readyz and /metrics answer on the rendered ports; SIGTERM
-// stops it cleanly; `kubectl auth can-i --as` grants the generated rules to that ServiceAccount only.
+// stops it cleanly; `kubectl auth can-i --as` grants the generated rules to that ServiceAccount only,
+// and the same container as an unbound ServiceAccount logs the forbidden requests and never gets ready.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -137,6 +138,16 @@ test('the rendered manager container, run as a pod with the chart\'s ServiceAcco
       assert.equal(granted.stdout.trim(), 'yes', `${sa} may ${rule.verbs[0]} ${rule.resources[0]}: ${granted.stderr}`);
       assert.equal(refused.stdout.trim(), 'no', `unbound may not ${rule.verbs[0]} ${rule.resources[0]}`);
     }
+    // and the same container as that unbound account is refused and says so
+    let denied = '';
+    child = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), ...args], { env: await podEnv('unbound'), stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d: Buffer) => (denied += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (denied += d.toString()));
+    await eventually('a forbidden list/watch in the log', async () => (/forbidden/i.test(denied) ? true : undefined), 20_000)
+      .catch((e: Error) => { throw new Error(`${e.message}:\n${denied}`); });
+    assert.notEqual((await get(`${probes}${c.readinessProbe.httpGet.path}`)).status, 200, 'not ready without permissions');
+    child.kill('SIGKILL');
+    child = undefined;
   } finally {
     child?.kill('SIGKILL');
     await sim.stop();
