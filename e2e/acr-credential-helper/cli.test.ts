@@ -3,29 +3,12 @@
 // registry reached through an assumed RAM role; its stdout never shows a token; SIGTERM stops it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { K, addRepository, authsOf, createNamespace, eventually, podsOf, secretOf, startAcrEnv, type AcrEnv, type Obj } from './harness.js';
+import { runController, type KubeloopProcess } from '../support/index.js';
 
-const main = resolve('dist/src/cli/main.js');
-
-function run(env: AcrEnv, args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [main, 'run', 'acr-credential-helper', '--kubeconfig', env.server.kubeconfigPath, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      KUBELOOP_CLOUD_EMULATOR: env.cloud.url,
-      ALIBABA_CLOUD_REGION_ID: env.cloud.regionId,
-      ALIBABA_CLOUD_ACCESS_KEY_ID: env.cloud.accessKeyId,
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: env.cloud.accessKeySecret,
-      KUBELOOP_LOG_LEVEL: 'debug',
-    },
-  });
-  let out = '';
-  child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
-  child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  return { child, output: () => out, exited };
+function run(env: AcrEnv, args: string[]): KubeloopProcess {
+  return runController('acr-credential-helper', args, { kubeconfigPath: env.server.kubeconfigPath, cloud: env.cloud, logLevel: 'debug' });
 }
 
 describe('kubeloop run acr-credential-helper', () => {

@@ -4,18 +4,19 @@
  * whose kubelets pull from that registry with the pods' imagePullSecrets, and the helper on
  * its own Manager (stoppable and restartable) logging into a buffer the tests can search.
  */
-import pino from 'pino';
-import { startApiServer, type ApiServer } from '../../src/apiserver/index.js';
-import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
-import { startCloudSim, type CloudSim, type CloudTimings } from '../../src/cloudsim/index.js';
-import { createAlibabaCloud, type AlibabaCloud } from '../../src/cloud/index.js';
-import { startSimCluster, type SimCluster } from '../../src/simcluster/index.js';
-import { Manager, type Logger } from '../../src/controller/index.js';
+import type { ApiServer } from '../../src/apiserver/index.js';
+import type { KubeClient } from '../../src/client/index.js';
+import type { CloudSim, CloudTimings } from '../../src/cloudsim/index.js';
+import type { AlibabaCloud } from '../../src/cloud/index.js';
+import type { SimCluster } from '../../src/simcluster/index.js';
+import type { Manager, Logger } from '../../src/controller/index.js';
 import { createLogger, createRegistry, type Registry } from '../../src/observability/index.js';
 import { setupAcrCredentialHelper } from '../../controllers/acr-credential-helper/index.js';
-import type { KubeObject } from '../../src/api/index.js';
+import * as support from '../support/index.js';
+import { defaultServiceAccount, emulatorCloud, silent, startStack, testManager, type Condition, type Obj } from '../support/index.js';
 
-export type Obj = KubeObject & { spec?: any; status?: any; [k: string]: any };
+export { silent, type Obj } from '../support/index.js';
+
 export const K = {
   Pod: { apiVersion: 'v1', kind: 'Pod' },
   Secret: { apiVersion: 'v1', kind: 'Secret' },
@@ -26,7 +27,9 @@ export const K = {
   Deployment: { apiVersion: 'apps/v1', kind: 'Deployment' },
 };
 export const SECRET = 'acr-credential-kubeloop';
-export const silent = () => pino({ level: process.env.LOG_LEVEL ?? 'silent' }) as unknown as Logger;
+
+/** This suite's polling: the registry round trips of a pull take longer, so 30 s, every 100 ms. */
+const POLL = [30_000, 100] as const;
 
 export interface AcrEnv {
   server: ApiServer;
@@ -44,46 +47,32 @@ export interface AcrEnv {
 export const SECOND_INSTANCE = 'cri-second';
 
 export async function startAcrEnv(opts: { tokenLifetimeMs?: number; secondRegistry?: boolean } = {}): Promise<AcrEnv> {
-  const server = await startApiServer({ port: 0 });
   const timings: Partial<CloudTimings> = { bootDelayMs: 100 };
   if (opts.tokenLifetimeMs) { timings.registryTokenLifetimeMs = opts.tokenLifetimeMs; timings.registryBearerLifetimeMs = opts.tokenLifetimeMs; }
-  const cloud = await startCloudSim({
-    port: 0, timings,
-    customize: opts.secondRegistry ? (st) => {
-      st.registries.push({
-        ...st.registries[0], instanceId: SECOND_INSTANCE, instanceName: 'second', instanceSpecification: 'Basic',
-        domains: ['second-registry.cr.kubeloop.local:{port}'], vpcDomains: [],
-        repositories: [{ namespace: 'team', name: 'svc', tags: { v1: {} } }],
-      });
-    } : undefined,
-  });
-  const client = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfig }));
-  const sim = await startSimCluster({
-    logger: silent(), kubeconfig: server.kubeconfig, nodes: 1, region: cloud.regionId, cloud: { url: cloud.url },
-    components: { cloudNodes: false, daemonSet: false, disruption: false },
-    timings: {
-      leaseRenewIntervalMs: 200, leaseDurationSeconds: 2, nodeStatusReportMs: 2_000, nodeMonitorGracePeriodMs: 1_500,
-      schedulerRetryMs: 300, imagePullBackoffMs: 300, imagePullBackoffMaxMs: 1_000,
+  const { server, cloud, sim, client, stop } = await startStack({
+    cloud: {
+      timings,
+      customize: opts.secondRegistry ? (st) => {
+        st.registries.push({
+          ...st.registries[0], instanceId: SECOND_INSTANCE, instanceName: 'second', instanceSpecification: 'Basic',
+          domains: ['second-registry.cr.kubeloop.local:{port}'], vpcDomains: [],
+          repositories: [{ namespace: 'team', name: 'svc', tags: { v1: {} } }],
+        });
+      } : undefined,
     },
+    sim: (cloud) => ({
+      logger: silent(), nodes: 1, region: cloud!.regionId, cloud: { url: cloud!.url },
+      components: { cloudNodes: false, daemonSet: false, disruption: false },
+      timings: {
+        leaseRenewIntervalMs: 200, leaseDurationSeconds: 2, nodeStatusReportMs: 2_000, nodeMonitorGracePeriodMs: 1_500,
+        schedulerRetryMs: 300, imagePullBackoffMs: 300, imagePullBackoffMaxMs: 1_000,
+      },
+    }),
   });
-  const api = createAlibabaCloud({
-    regionId: cloud.regionId, emulator: cloud.url,
-    credentials: { accessKeyId: cloud.accessKeyId, accessKeySecret: cloud.accessKeySecret },
-    retry: { baseDelayMs: 20, maxDelayMs: 200 },
-  });
-  const registryHost = cloud.state.registries[0].domains[0].replace('{port}', String(cloud.port));
-  await eventually('default ServiceAccount', async () => {
-    try { await client.get(K.ServiceAccount, 'default', { namespace: 'default' }); return true; } catch { return false; }
-  });
-  return {
-    server, cloud, sim, client, api, registryHost, imageRepo: `${registryHost}/kubeloop/app`,
-    async stop() {
-      await sim.stop();
-      client.close();
-      await cloud.stop();
-      await server.stop();
-    },
-  };
+  const api = emulatorCloud(cloud!, { baseDelayMs: 20, maxDelayMs: 200 });
+  const registryHost = cloud!.state.registries[0].domains[0].replace('{port}', String(cloud!.port));
+  await defaultServiceAccount(client, 'default', ...POLL);
+  return { server, cloud: cloud!, sim: sim!, client, api, registryHost, imageRepo: `${registryHost}/kubeloop/app`, stop };
 }
 
 export interface RunningHelper {
@@ -98,28 +87,14 @@ export interface RunningHelper {
 export async function startHelper(env: AcrEnv, flags: Record<string, unknown> = {}, logs: string[] = []): Promise<RunningHelper> {
   const logger = createLogger({ name: 'kubeloop', level: 'debug', destination: { write: (line: string) => logs.push(line) } }) as unknown as Logger;
   const registry = createRegistry();
-  const manager = new Manager({
-    kubeconfig: env.server.kubeconfig, logger, registry,
-    metricsBindAddress: false, healthProbeBindAddress: false, handleSignals: false, gracefulShutdownTimeoutMs: 5_000,
-  });
+  const manager = testManager(env.server.kubeconfig, logger, registry);
   await setupAcrCredentialHelper(manager, { flags: { cloudEmulator: env.cloud.url, ...flags }, cloud: env.api, logger }, { baseBackoffMs: 200, maxBackoffMs: 1_000 });
   await manager.start();
   return { manager, registry, logs, stop: () => manager.stop() };
 }
 
-export async function eventually<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+export function eventually<T>(what: string, cond: Condition<T>, timeoutMs: number = POLL[0]): Promise<T> {
+  return support.eventually(what, cond, timeoutMs, POLL[1]);
 }
 
 export async function setConfig(env: AcrEnv, data: Record<string, string>): Promise<void> {
@@ -135,9 +110,7 @@ export async function setConfig(env: AcrEnv, data: Record<string, string>): Prom
 
 export async function createNamespace(env: AcrEnv, name: string): Promise<void> {
   await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  await eventually(`default ServiceAccount in ${name}`, async () => {
-    try { await env.client.get(K.ServiceAccount, 'default', { namespace: name }); return true; } catch { return false; }
-  });
+  await defaultServiceAccount(env.client, name, ...POLL);
 }
 
 export function deployment(name: string, namespace: string, image: string, replicas = 1): Obj {
@@ -173,19 +146,11 @@ export async function pullSecretsOf(env: AcrEnv, namespace: string, sa: string):
   return (o.imagePullSecrets ?? []).map((r: { name: string }) => r.name);
 }
 
-export async function eventsFor(env: AcrEnv, namespace: string, name: string): Promise<Obj[]> {
-  return ((await env.client.list<Obj>(K.Event, { namespace })).items as Obj[]).filter((e) => e.involvedObject?.name === name);
-}
+export const eventsFor = (env: AcrEnv, namespace: string, name: string): Promise<Obj[]> => support.eventsFor(env.client, name, namespace);
 
-export async function setFaults(env: AcrEnv, rules: unknown): Promise<void> {
-  const res = await fetch(`${env.cloud.url}/_sim/faults`, { method: rules === null ? 'DELETE' : 'POST', body: rules === null ? undefined : JSON.stringify(rules), headers: { 'content-type': 'application/json' } });
-  if (!res.ok) throw new Error(`/_sim/faults: ${res.status} ${await res.text()}`);
-}
+export const setFaults = (env: AcrEnv, rules: unknown): Promise<void> => support.setFaults(env.cloud, rules);
 
-export async function cloudCalls(env: AcrEnv, reset = false): Promise<Record<string, number>> {
-  const res = await fetch(`${env.cloud.url}/_sim/calls`, { method: reset ? 'DELETE' : 'GET' });
-  return ((await res.json()) as { calls: Record<string, number> }).calls;
-}
+export const cloudCalls = (env: AcrEnv, reset = false): Promise<Record<string, number>> => support.cloudCalls(env.cloud, reset);
 
 /**
  * A private repository of the emulated registry, returned as `<host>/kubeloop/<name>:v1`.

@@ -3,12 +3,11 @@
 // --cloud-emulator and the standard credential variables; bad flags stop it with a message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { ConfigMap } from '../../src/controller/index.js';
-import { alc, apply, eventually, fileSpec, getAlc, ready, root, slsConfig, startLogEnv, type LogEnv } from './harness.js';
+import { alc, apply, eventually, fileSpec, getAlc, ready, slsConfig, startLogEnv, type LogEnv } from './harness.js';
+import { runController } from '../support/index.js';
 
-const main = join(root, 'dist/src/cli/main.js');
 let env: LogEnv;
 let child: ChildProcess | undefined;
 
@@ -26,18 +25,8 @@ after(async () => {
 });
 
 function run(args: string[]): { proc: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  let out = '';
-  const proc = spawn(process.execPath, [main, 'run', 'log-config', '--kubeconfig', env.server.kubeconfigPath, ...args], {
-    env: {
-      ...process.env, KUBELOOP_LOG_LEVEL: 'warn', ALIBABA_CLOUD_REGION_ID: env.cloud.regionId,
-      ALIBABA_CLOUD_ACCESS_KEY_ID: env.cloud.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: env.cloud.accessKeySecret,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  proc.stdout!.on('data', (d) => { out += d; });
-  proc.stderr!.on('data', (d) => { out += d; });
-  const exit = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return { proc, output: () => out, exit };
+  const p = runController('log-config', args, { kubeconfigPath: env.server.kubeconfigPath, cloud: env.cloud, emulatorEnv: false, logLevel: 'warn' });
+  return { proc: p.child, output: p.output, exit: p.exited };
 }
 
 test('a bad flag stops the command with a message naming it', async () => {

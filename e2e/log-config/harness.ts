@@ -3,33 +3,25 @@
  * generated AliyunLogConfig CRD applied by kubectl, the cloud emulator (SLS), the defaults
  * ConfigMap, and the log-config plugin on its own Manager with test-friendly durations.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { startApiServer, type ApiServer } from '../../src/apiserver/index.js';
-import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
-import { startCloudSim, type CloudSim } from '../../src/cloudsim/index.js';
-import { createAlibabaCloud, type AlibabaCloud } from '../../src/cloud/index.js';
-import { Manager, type Logger } from '../../src/controller/index.js';
+import { join } from 'node:path';
+import type { ApiServer } from '../../src/apiserver/index.js';
+import type { KubeClient } from '../../src/client/index.js';
+import type { CloudSim } from '../../src/cloudsim/index.js';
+import type { AlibabaCloud } from '../../src/cloud/index.js';
+import type { Manager } from '../../src/controller/index.js';
 import { createRegistry, type Registry } from '../../src/observability/index.js';
 import { plugin, AliyunLogConfig } from '../../controllers/log-config/index.js';
-import type { KubeObject } from '../../src/api/index.js';
+import * as support from '../support/index.js';
+import { emulatorCloud, eventually, kubectlFor, root, silent, startStack, testManager, type KubectlResult, type Obj } from '../support/index.js';
 
-// dist/e2e/log-config -> repository root
-export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export { eventually, root, silent, type KubectlResult, type Obj } from '../support/index.js';
+
 export const CRD_FILE = join(root, 'crds/log.alibabacloud.com_aliyunlogconfigs.yaml');
 export const PROJECT = 'k8s-log-test';
 export const GROUP = 'k8s-group-test';
 export const REGION = 'cn-hangzhou';
-
-export type Obj = KubeObject & { spec?: any; status?: any; [k: string]: any };
-
-export const silent = () => pino({ level: process.env.LOG_LEVEL ?? 'silent' }) as unknown as Logger;
-
-export interface KubectlResult { code: number; stdout: string; stderr: string }
 
 export interface LogEnv {
   server: ApiServer;
@@ -44,27 +36,16 @@ export interface LogEnv {
 
 export async function startLogEnv(opts: { configMap?: Record<string, string> | false } = {}): Promise<LogEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'kubeloop-log-config-'));
-  const server = await startApiServer({ port: 0, kubeconfigPath: join(dir, 'kubeconfig') });
-  const cloud = await startCloudSim({ port: 0, regionId: REGION });
-  const client = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfig }));
+  const stack = await startStack({ server: { kubeconfigPath: join(dir, 'kubeconfig') }, cloud: { regionId: REGION } });
+  const { server, client } = stack;
+  const cloud = stack.cloud!;
   // few, quick adapter retries: the controller's own backoff is what the suites observe
-  const api = createAlibabaCloud({
-    regionId: cloud.regionId, emulator: cloud.url,
-    credentials: { accessKeyId: cloud.accessKeyId, accessKeySecret: cloud.accessKeySecret },
-    retry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100, budgetMs: 2_000, timeoutMs: 5_000 },
-  });
-  const kubectl = (args: string[], stdin?: string) => new Promise<KubectlResult>((res) => {
-    const child = execFile('kubectl', ['--kubeconfig', server.kubeconfigPath, '--cache-dir', join(dir, 'cache'), ...args],
-      { env: { ...process.env, HOME: dir }, timeout: 60_000 },
-      (err, stdout, stderr) => res({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout, stderr }));
-    if (stdin !== undefined) child.stdin!.end(stdin);
-  });
+  const api = emulatorCloud(cloud, { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 100, budgetMs: 2_000, timeoutMs: 5_000 });
+  const kubectl = kubectlFor(server.kubeconfigPath, dir);
   const env: LogEnv = {
     server, cloud, client, api, dir, kubectl,
     async stop() {
-      client.close();
-      await cloud.stop();
-      await server.stop();
+      await stack.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -92,10 +73,7 @@ export interface RunningController {
 /** Starts the log-config plugin with short durations (overridable by `flags`). */
 export async function startController(env: LogEnv, flags: Record<string, unknown> = {}): Promise<RunningController> {
   const registry = createRegistry();
-  const manager = new Manager({
-    kubeconfig: env.server.kubeconfig, logger: silent(), registry,
-    metricsBindAddress: false, healthProbeBindAddress: false, handleSignals: false, gracefulShutdownTimeoutMs: 5_000,
-  });
+  const manager = testManager(env.server.kubeconfig, silent(), registry);
   await plugin.setup(manager, {
     flags: { logConfigDriftCheckPeriod: '1s', logConfigBackoffBase: '200ms', logConfigBackoffMax: '1s', logConfigMaxConcurrentReconciles: '4', ...flags },
     cloud: env.api,
@@ -103,21 +81,6 @@ export async function startController(env: LogEnv, flags: Record<string, unknown
   });
   await manager.start();
   return { manager, registry, stop: () => manager.stop() };
-}
-
-export async function eventually<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** An AliyunLogConfig manifest. */
@@ -158,17 +121,9 @@ export const slsProject = (env: LogEnv, project = PROJECT) => env.cloud.state.sl
 export const slsConfig = (env: LogEnv, name: string, project = PROJECT) => slsProject(env, project)?.configs.find((c) => c.configName === name);
 
 /** Emulator fault rules (POST /_sim/faults; null clears). */
-export async function setFaults(env: LogEnv, rules: unknown): Promise<void> {
-  const res = await fetch(`${env.cloud.url}/_sim/faults`, { method: rules === null ? 'DELETE' : 'POST', body: rules === null ? undefined : JSON.stringify(rules), headers: { 'content-type': 'application/json' } });
-  if (!res.ok) throw new Error(`/_sim/faults: ${res.status} ${await res.text()}`);
-}
+export const setFaults = (env: LogEnv, rules: unknown): Promise<void> => support.setFaults(env.cloud, rules);
 
 /** The /_sim/state document. */
-export async function simState(env: LogEnv): Promise<any> {
-  const res = await fetch(`${env.cloud.url}/_sim/state`);
-  return res.json();
-}
+export const simState = (env: LogEnv): Promise<any> => support.simState(env.cloud);
 
-export async function eventsFor(env: LogEnv, name: string, namespace = 'default'): Promise<Obj[]> {
-  return ((await env.client.list<Obj>({ apiVersion: 'v1', kind: 'Event' }, { namespace })).items as Obj[]).filter((e) => e.involvedObject?.name === name);
-}
+export const eventsFor = (env: LogEnv, name: string, namespace = 'default'): Promise<Obj[]> => support.eventsFor(env.client, name, namespace);

@@ -4,25 +4,24 @@
  * instances, and the route controller on its own Manager (startable and stoppable on its own,
  * to test what happens while it is down).
  */
-import pino from 'pino';
-import { startApiServer, type ApiServer } from '../../src/apiserver/index.js';
-import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
-import { startCloudSim, type CloudSim, type CloudSimOptions } from '../../src/cloudsim/index.js';
-import { createAlibabaCloud, type AlibabaCloud, type RouteEntry, type VpcRouteApi } from '../../src/cloud/index.js';
-import { startSimCluster, type SimCluster, type SimComponents, type StaticNodeSpec } from '../../src/simcluster/index.js';
-import { Manager, type Logger } from '../../src/controller/index.js';
+import type { ApiServer } from '../../src/apiserver/index.js';
+import type { KubeClient } from '../../src/client/index.js';
+import type { CloudSim, CloudSimOptions } from '../../src/cloudsim/index.js';
+import type { AlibabaCloud, RouteEntry, VpcRouteApi } from '../../src/cloud/index.js';
+import type { SimCluster, SimComponents, StaticNodeSpec } from '../../src/simcluster/index.js';
+import type { Manager } from '../../src/controller/index.js';
 import { createRegistry, type Registry } from '../../src/observability/index.js';
 import { plugin } from '../../controllers/route/index.js';
-import type { KubeObject } from '../../src/api/index.js';
+import * as support from '../support/index.js';
+import { emulatorCloud, silent, startStack, testManager, type Obj } from '../support/index.js';
+
+export { eventually, silent, type Obj } from '../support/index.js';
 
 export const CLUSTER_CIDR = '172.16.0.0/16';
 export const REGION = 'cn-hangzhou';
 
-export type Obj = KubeObject & { spec?: any; status?: any; [k: string]: any };
 export const NodeKind = { apiVersion: 'v1', kind: 'Node' };
 export const EventKind = { apiVersion: 'v1', kind: 'Event' };
-
-export const silent = () => pino({ level: process.env.LOG_LEVEL ?? 'silent' }) as unknown as Logger;
 
 /** Static node `name` backed by instance `i-<name>`. */
 export function nodeSpec(name: string, extra: Partial<StaticNodeSpec> = {}): StaticNodeSpec {
@@ -51,31 +50,19 @@ export interface RouteEnvOptions {
 }
 
 export async function startRouteEnv(opts: RouteEnvOptions = {}): Promise<RouteEnv> {
-  const server = await startApiServer({ port: 0 });
-  const cloud = await startCloudSim({ port: 0, regionId: REGION, timings: { routeSettleMs: 20, ...opts.cloud?.timings }, ...opts.cloud });
-  const client = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfig }));
-  const sim = await startSimCluster({
-    logger: silent(), kubeconfig: server.kubeconfig, nodes: opts.nodes ?? [], clusterCidr: opts.clusterCidr ?? CLUSTER_CIDR,
-    region: REGION,
-    components: { scheduler: false, kubelet: false, replicaSet: false, deployment: false, daemonSet: false, disruption: false, cloudNodes: !!opts.cloudNodes, ...opts.components },
-    cloud: opts.cloudNodes ? { url: cloud.url } : undefined,
-    timings: { leaseRenewIntervalMs: 200, leaseDurationSeconds: 2, nodeStatusReportMs: 2_000, nodeMonitorGracePeriodMs: 1_500 },
+  const { server, cloud, sim, client, stop } = await startStack({
+    cloud: { regionId: REGION, timings: { routeSettleMs: 20, ...opts.cloud?.timings }, ...opts.cloud },
+    sim: (cloud) => ({
+      logger: silent(), nodes: opts.nodes ?? [], clusterCidr: opts.clusterCidr ?? CLUSTER_CIDR,
+      region: REGION,
+      components: { scheduler: false, kubelet: false, replicaSet: false, deployment: false, daemonSet: false, disruption: false, cloudNodes: !!opts.cloudNodes, ...opts.components },
+      cloud: opts.cloudNodes ? { url: cloud!.url } : undefined,
+      timings: { leaseRenewIntervalMs: 200, leaseDurationSeconds: 2, nodeStatusReportMs: 2_000, nodeMonitorGracePeriodMs: 1_500 },
+    }),
   });
-  const api = createAlibabaCloud({
-    regionId: cloud.regionId, emulator: cloud.url,
-    credentials: { accessKeyId: cloud.accessKeyId, accessKeySecret: cloud.accessKeySecret },
-    retry: { baseDelayMs: 20, maxDelayMs: 200 },
-  });
-  const tableId = cloud.state.routeTables[0].routeTableId;
-  return {
-    server, cloud, sim, client, api, tableId,
-    async stop() {
-      await sim.stop();
-      client.close();
-      await cloud.stop();
-      await server.stop();
-    },
-  };
+  const api = emulatorCloud(cloud!, { baseDelayMs: 20, maxDelayMs: 200 });
+  const tableId = cloud!.state.routeTables[0].routeTableId;
+  return { server, cloud: cloud!, sim: sim!, client, api, tableId, stop };
 }
 
 export interface RunningController {
@@ -87,10 +74,7 @@ export interface RunningController {
 /** Starts the route plugin on a fresh Manager with test-friendly durations (overridable by `flags`). */
 export async function startRouteController(env: RouteEnv, flags: Record<string, unknown> = {}, vpc: VpcRouteApi = env.api.vpc): Promise<RunningController> {
   const registry = createRegistry();
-  const manager = new Manager({
-    kubeconfig: env.server.kubeconfig, logger: silent(), registry,
-    metricsBindAddress: false, healthProbeBindAddress: false, handleSignals: false, gracefulShutdownTimeoutMs: 5_000,
-  });
+  const manager = testManager(env.server.kubeconfig, silent(), registry);
   await plugin.setup(manager, {
     flags: {
       clusterCidr: CLUSTER_CIDR, configureCloudRoutes: true, routeReconciliationPeriod: '2s', routeReconcileBatchSize: '50',
@@ -101,21 +85,6 @@ export async function startRouteController(env: RouteEnv, flags: Record<string, 
   });
   await manager.start();
   return { manager, registry, stop: () => manager.stop() };
-}
-
-export async function eventually<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export const entries = (env: RouteEnv, tableId = env.tableId): RouteEntry[] =>
@@ -129,9 +98,7 @@ export async function nodes(env: RouteEnv): Promise<Obj[]> {
 
 export const networkCondition = (n: Obj) => n.status?.conditions?.find((c: any) => c.type === 'NetworkUnavailable');
 
-export async function eventsFor(env: RouteEnv, name: string): Promise<Obj[]> {
-  return ((await env.client.list<Obj>(EventKind, { namespace: 'default' })).items as Obj[]).filter((e) => e.involvedObject?.name === name);
-}
+export const eventsFor = (env: RouteEnv, name: string): Promise<Obj[]> => support.eventsFor(env.client, name);
 
 /** Every node has a route to its instance and NetworkUnavailable=False/RouteCreated. */
 export async function converged(env: RouteEnv, names: string[], tableId = env.tableId): Promise<boolean> {
@@ -151,14 +118,8 @@ export async function createNode(env: RouteEnv, name: string, podCIDR: string, e
   } as Obj);
 }
 
-/** Emulator fault rules (POST /_sim/faults), as a user would set them. */
-export async function setFaults(env: RouteEnv, rules: unknown): Promise<void> {
-  const res = await fetch(`${env.cloud.url}/_sim/faults`, { method: rules === null ? 'DELETE' : 'POST', body: rules === null ? undefined : JSON.stringify(rules), headers: { 'content-type': 'application/json' } });
-  if (!res.ok) throw new Error(`/_sim/faults: ${res.status} ${await res.text()}`);
-}
+/** Emulator fault rules (POST /_sim/faults; null clears), as a user would set them. */
+export const setFaults = (env: RouteEnv, rules: unknown): Promise<void> => support.setFaults(env.cloud, rules);
 
 /** Calls per action since the last reset (GET /_sim/calls). */
-export async function cloudCalls(env: RouteEnv, reset = false): Promise<Record<string, number>> {
-  const res = await fetch(`${env.cloud.url}/_sim/calls`, { method: reset ? 'DELETE' : 'GET' });
-  return ((await res.json()) as { calls: Record<string, number> }).calls;
-}
+export const cloudCalls = (env: RouteEnv, reset = false): Promise<Record<string, number>> => support.cloudCalls(env.cloud, reset);
