@@ -5,6 +5,7 @@
  */
 import { Option } from 'commander';
 import { EXPANDERS, type ExpanderName, type Range } from './planner.js';
+import { parseDuration as parseGoDuration } from '../shared/index.js';
 
 export interface StaticGroupSpec { min: number; max: number; id: string }
 
@@ -64,18 +65,14 @@ export const DEFAULTS = {
 
 export const PRIORITY_CONFIGMAP = 'cluster-autoscaler-priority-expander';
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Go duration syntax (`10m`, `1m30s`, `500ms`) to milliseconds. */
 export function parseDuration(text: unknown, flag: string): number {
-  const s = String(text).trim();
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(s); m; m = re.exec(s)) { total += Number(m[1]) * UNIT_MS[m[2]]; matched = re.lastIndex; }
-  if (!s || matched !== s.length) throw new Error(`${flag}: "${text}" is not a duration (use Go syntax such as 10s, 10m, 1m30s)`);
-  return total;
+  try {
+    return parseGoDuration(String(text), { allowNegative: false });
+  } catch (err) {
+    throw new Error(`${flag}: ${(err as Error).message}`);
+  }
 }
 
 function num(v: unknown, flag: string, { min = -Infinity, integer = false } = {}): number {
