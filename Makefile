@@ -2,7 +2,7 @@
 .PHONY: help install build test lint bench dev clean
 
 help: ## list targets
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 install: ## install dependencies exactly as locked
 	npm ci

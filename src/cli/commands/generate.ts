@@ -66,7 +66,7 @@ export function register(program: Command): void {
   gen
     .command('rbac')
     .description('write the ClusterRole the registered controllers need')
-    .option('--out <file>', 'output file', 'charts/kubeloop/templates/clusterrole.yaml')
+    .option('--out <file>', 'output file', 'charts/kubeloop/files/rbac/clusterrole.yaml')
     .option('--name <name>', 'ClusterRole name', 'kubeloop-manager')
     .option('-m, --module <path>', 'module that registers controllers (repeatable; default controllers/index)', collect)
     .option('--no-leader-election', 'leave out the Lease permissions')
