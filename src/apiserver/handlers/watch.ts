@@ -37,6 +37,8 @@ interface Watcher {
 
 /** Responses buffered beyond this many bytes mean a stuck client: its watch is closed. */
 const MAX_BUFFERED = 64 * 1024 * 1024;
+/** Initial events (current state) per write. */
+const INITIAL_BATCH = 500;
 
 export class WatchHub {
   private readonly byStorage = new Map<string, Set<Watcher>>();
@@ -65,12 +67,19 @@ export class WatchHub {
     const rv = req.resourceVersion;
     if (req.sendInitialEvents || !rv || rv === '0') {
       const prefix = t.namespaced && req.namespace ? `${req.namespace}/` : '';
-      for (const [key, s] of this.store.scan(t.storageKey, prefix)) {
+      // The initial state goes out in batches of lines: one write (one HTTP chunk) per
+      // batch instead of per object, which is most of the server's cost of a big list.
+      let batch: string[] = [];
+      for (const [, s] of this.store.scan(t.storageKey, prefix)) {
         if (req.name !== undefined && s.obj.metadata.name !== req.name) continue;
         if (req.match && !req.match(s.obj)) continue;
-        void key;
-        this.write(w, 'ADDED', s.obj, s.json);
+        batch.push(this.eventLine(w.req, 'ADDED', s.obj, s.json));
+        if (batch.length === INITIAL_BATCH) {
+          this.send(w, batch.join(''));
+          batch = [];
+        }
       }
+      if (batch.length) this.send(w, batch.join(''));
       if (req.sendInitialEvents) this.writeBookmark(w, true);
     } else {
       const from = Number(rv);
@@ -141,10 +150,16 @@ export class WatchHub {
   }
 
   private write(w: Watcher, type: string, obj: KubeObject, json: string): void {
-    if (w.req.table) {
-      const table = toTable(w.req.type, [obj], { includeObject: w.req.table.includeObject, resourceVersion: obj.metadata.resourceVersion });
-      this.send(w, `{"type":"${type}","object":${JSON.stringify(table)}}\n`);
-    } else this.send(w, this.line(w.req.type, type, obj, json));
+    this.send(w, this.eventLine(w.req, type, obj, json));
+  }
+
+  /** One event line for this watch: the object itself, or a one-row Table in table mode. */
+  private eventLine(r: WatchRequest, type: string, obj: KubeObject, json: string): string {
+    if (r.table) {
+      const table = toTable(r.type, [obj], { includeObject: r.table.includeObject, resourceVersion: obj.metadata.resourceVersion });
+      return `{"type":"${type}","object":${JSON.stringify(table)}}\n`;
+    }
+    return this.line(r.type, type, obj, json);
   }
 
   private send(w: Watcher, line: string): void {
