@@ -268,6 +268,39 @@ describe('apiserver semantics', () => {
     assert.equal(old.events[0].object.code, 410);
   });
 
+  it('streaming list to a slow client: initial events, end bookmark at the snapshot, then changes made meanwhile', async () => {
+    await call(s, 'POST', '/api/v1/namespaces', { metadata: { name: 'slow' } });
+    const base = '/api/v1/namespaces/slow/configmaps';
+    // ~20 MB of initial events: more than socket buffers and the server's high-water mark,
+    // so the server is still writing them when the change below commits.
+    const big = 'x'.repeat(50_000);
+    for (let i = 0; i < 400; i++) assert.equal((await call(s, 'POST', base, { metadata: { name: `c${i}` }, data: { big } })).status, 201);
+    const w = openWatch(s, `${base}?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan`, {}, { paused: true });
+    assert.equal(await w.status, 200);
+    const c7 = (await call(s, 'GET', `${base}/c7`)).json;
+    const put = await call(s, 'PUT', `${base}/c7`, { ...c7, data: { small: 'yes' } });
+    assert.equal(put.status, 200);
+    const del = await call(s, 'DELETE', `${base}/c8`);
+    assert.equal(del.status, 200);
+    w.resume();
+    await until(() => w.events.filter((e) => e.type !== 'BOOKMARK' || !e.object.metadata.annotations).length >= 402, 20_000);
+    w.stop();
+    const end = w.events.findIndex((e) => e.type === 'BOOKMARK' && e.object.metadata.annotations?.['k8s.io/initial-events-end'] === 'true');
+    assert.equal(end, 400, 'the 400 initial ADDED events come first, then the end bookmark');
+    const endRv = Number(w.events[end].object.metadata.resourceVersion);
+    assert.ok(w.events.slice(0, end).every((e) => e.type === 'ADDED' && Number(e.object.metadata.resourceVersion) <= endRv));
+    assert.equal(w.events[7].object.data.big, big, 'the snapshot holds c7 as it was when the watch started');
+    const after = w.events.slice(end + 1).filter((e) => e.type !== 'BOOKMARK');
+    assert.deepEqual(
+      after.map((e) => [e.type, e.object.metadata.name]),
+      [
+        ['MODIFIED', 'c7'],
+        ['DELETED', 'c8'],
+      ],
+    );
+    assert.ok(after.every((e) => Number(e.object.metadata.resourceVersion) > endRv));
+  });
+
   it('pagination with limit/continue is complete and ordered', async () => {
     await call(s, 'POST', '/api/v1/namespaces', { metadata: { name: 'pg' } });
     for (let i = 0; i < 25; i++) await call(s, 'POST', '/api/v1/namespaces/pg/configmaps', { metadata: { name: `c${String(i).padStart(2, '0')}` } });

@@ -52,14 +52,25 @@ export function call(server: ApiServer, method: string, path: string, body?: unk
   });
 }
 
-/** Opens a watch and collects its events until `stop()`. */
-export function openWatch(server: ApiServer, path: string, headers: Record<string, string> = {}): {
+/**
+ * Opens a watch and collects its events until `stop()`. `paused`: read nothing until
+ * `resume()` (a slow client: the server's writes back up).
+ */
+export function openWatch(
+  server: ApiServer,
+  path: string,
+  headers: Record<string, string> = {},
+  opts: { paused?: boolean } = {},
+): {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   events: any[];
   status: Promise<number>;
   ended: Promise<void>;
   stop(): void;
+  resume(): void;
 } {
+  let paused = opts.paused ?? false;
+  let pausedRes: { resume(): void } | undefined;
   const creds = parseKubeconfigCreds(server.kubeconfig);
   const u = new URL(path, server.url);
   const events: unknown[] = [];
@@ -69,6 +80,10 @@ export function openWatch(server: ApiServer, path: string, headers: Record<strin
   const ended = new Promise<void>((r) => (resolveEnded = r));
   const req = httpsRequest(u, { method: 'GET', ca: server.caPem, cert: creds.cert, key: creds.key, headers }, (res) => {
     resolveStatus(res.statusCode ?? 0);
+    if (paused) {
+      res.pause();
+      pausedRes = res;
+    }
     let buf = '';
     res.on('data', (c: Buffer) => {
       buf += c.toString();
@@ -88,5 +103,14 @@ export function openWatch(server: ApiServer, path: string, headers: Record<strin
     resolveEnded();
   });
   req.end();
-  return { events, status, ended, stop: () => req.destroy() };
+  return {
+    events,
+    status,
+    ended,
+    stop: () => req.destroy(),
+    resume: () => {
+      paused = false;
+      pausedRes?.resume();
+    },
+  };
 }

@@ -214,7 +214,23 @@ class Driver<T extends KubeObject> {
     const ac = (this.abort = new AbortController());
     const started = this.now();
     let events = 0;
-    let buffer: Map<string, T> | undefined = initial ? new Map() : undefined;
+    // A streaming list's initial events are collected and emitted as one LIST at the
+    // end-bookmark. They are all ADDED in practice, so an array suffices; a MODIFIED or
+    // DELETED among them (allowed by the protocol) switches to a map keyed by object.
+    let initialItems: T[] | undefined = initial ? [] : undefined;
+    let initialByKey: Map<string, T> | undefined;
+    const collect = (type: string, obj: T) => {
+      if (!initialByKey && type === 'ADDED') {
+        initialItems!.push(obj);
+        return;
+      }
+      if (!initialByKey) {
+        initialByKey = new Map();
+        for (const o of initialItems!) initialByKey.set(objectKey(o), o);
+      }
+      if (type === 'DELETED') initialByKey.delete(objectKey(obj));
+      else initialByKey.set(objectKey(obj), obj);
+    };
     const onEvent = (ev: WatchEvent<T>) => {
       if (op !== this.op) return;
       events++;
@@ -223,9 +239,8 @@ class Driver<T extends KubeObject> {
         case 'ADDED':
         case 'MODIFIED':
         case 'DELETED': {
-          if (buffer) {
-            if (ev.type === 'DELETED') buffer.delete(objectKey(obj));
-            else buffer.set(objectKey(obj), obj);
+          if (initialItems) {
+            collect(ev.type, obj);
             return;
           }
           this.dispatch({ type: 'Event', resourceVersion: obj?.metadata?.resourceVersion ?? '' });
@@ -234,10 +249,10 @@ class Driver<T extends KubeObject> {
         }
         case 'BOOKMARK': {
           const bmRv = obj?.metadata?.resourceVersion ?? '';
-          if (buffer) {
+          if (initialItems) {
             if (obj?.metadata?.annotations?.[INITIAL_EVENTS_END_ANNOTATION] !== 'true') return;
-            const items = [...buffer.values()];
-            buffer = undefined;
+            const items = initialByKey ? [...initialByKey.values()] : initialItems;
+            initialItems = initialByKey = undefined;
             this.out.next({ type: 'LIST', items, resourceVersion: bmRv });
             this.dispatch({ type: 'ListDone', resourceVersion: bmRv });
             return;

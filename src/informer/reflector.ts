@@ -150,8 +150,8 @@ export class Reflector<T extends KubeObject = KubeObject> {
       const obj = this.transform(rawItems[i]);
       const key = objectKey(obj);
       if (wasEmpty) {
-        store.set(obj, key);
-        changes.next({ type: 'add', obj });
+        const dup = store.set(obj, key); // a key repeated within one list replaces the first
+        changes.next(dup ? { type: 'update', obj, oldObj: dup } : { type: 'add', obj });
         continue;
       }
       seen!.add(key);

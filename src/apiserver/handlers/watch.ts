@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import { INITIAL_EVENTS_END_ANNOTATION, type KubeObject, newExpired } from '../../api/index.js';
 import { apiVersionOf, type ResourceType } from '../resources/index.js';
-import type { Change, Store } from '../storage/index.js';
+import type { Change, Store, Stored } from '../storage/index.js';
 import { toTable } from '../table/index.js';
 
 export interface WatchRequest {
@@ -33,12 +33,17 @@ interface Watcher {
   timer?: NodeJS.Timeout;
   closed: boolean;
   corked?: boolean;
+  /** Lines held back while the initial events are still being written (then flushed in order). */
+  backlog?: string[];
+  backlogBytes?: number;
 }
 
 /** Responses buffered beyond this many bytes mean a stuck client: its watch is closed. */
 const MAX_BUFFERED = 64 * 1024 * 1024;
-/** Initial events (current state) per write. */
+/** Initial events (current state) per write: one HTTP chunk per batch, not per object. */
 const INITIAL_BATCH = 500;
+/** While writing the initial events, wait for 'drain' once this much is buffered. */
+const INITIAL_HIGH_WATER = 4 * 1024 * 1024;
 
 export class WatchHub {
   private readonly byStorage = new Map<string, Set<Watcher>>();
@@ -67,20 +72,18 @@ export class WatchHub {
     const rv = req.resourceVersion;
     if (req.sendInitialEvents || !rv || rv === '0') {
       const prefix = t.namespaced && req.namespace ? `${req.namespace}/` : '';
-      // The initial state goes out in batches of lines: one write (one HTTP chunk) per
-      // batch instead of per object, which is most of the server's cost of a big list.
-      let batch: string[] = [];
+      // Snapshot now (stored objects are immutable, so references suffice); stream it
+      // below without blocking the server, while changes committed after the snapshot
+      // wait in the backlog and follow it in order.
+      const snapshot: Stored[] = [];
       for (const [, s] of this.store.scan(t.storageKey, prefix)) {
         if (req.name !== undefined && s.obj.metadata.name !== req.name) continue;
         if (req.match && !req.match(s.obj)) continue;
-        batch.push(this.eventLine(w.req, 'ADDED', s.obj, s.json));
-        if (batch.length === INITIAL_BATCH) {
-          this.send(w, batch.join(''));
-          batch = [];
-        }
+        snapshot.push(s);
       }
-      if (batch.length) this.send(w, batch.join(''));
-      if (req.sendInitialEvents) this.writeBookmark(w, true);
+      w.backlog = [];
+      w.backlogBytes = 0;
+      void this.sendInitial(w, snapshot, this.store.resourceVersion);
     } else {
       const from = Number(rv);
       // A version newer than any this server issued comes from another incarnation (an
@@ -104,6 +107,31 @@ export class WatchHub {
         this.stop(w);
       }, req.timeoutSeconds * 1000);
     }
+  }
+
+  /**
+   * Writes the initial state batch by batch, yielding to the event loop between batches
+   * (and waiting for 'drain' when the client is slower), so the first bytes leave at once
+   * and the client parses while the server serializes; a big list no longer stalls the
+   * server. Then the bookmark that ends the initial events (at the snapshot's version) and
+   * the changes that arrived meanwhile.
+   */
+  private async sendInitial(w: Watcher, snapshot: Stored[], snapshotRv: number): Promise<void> {
+    const res = w.res;
+    for (let i = 0; i < snapshot.length && !w.closed; i += INITIAL_BATCH) {
+      let chunk = '';
+      const end = Math.min(snapshot.length, i + INITIAL_BATCH);
+      for (let j = i; j < end; j++) chunk += this.eventLine(w.req, 'ADDED', snapshot[j].obj, snapshot[j].json);
+      w.idle = false;
+      if (!res.write(chunk) && res.writableLength > INITIAL_HIGH_WATER) await drained(res);
+      else await new Promise<void>((r) => setImmediate(r));
+    }
+    if (w.closed) return;
+    const backlog = w.backlog ?? [];
+    w.backlog = undefined;
+    w.backlogBytes = 0;
+    if (w.req.sendInitialEvents) this.writeBookmark(w, true, snapshotRv);
+    for (const line of backlog) this.send(w, line);
   }
 
   private stop(w: Watcher): void {
@@ -164,6 +192,12 @@ export class WatchHub {
 
   private send(w: Watcher, line: string): void {
     if (w.closed) return;
+    if (w.backlog) {
+      w.backlog.push(line);
+      w.backlogBytes = (w.backlogBytes ?? 0) + line.length;
+      if (w.backlogBytes > MAX_BUFFERED) this.stop(w);
+      return;
+    }
     w.idle = false;
     // Bursts of events go out as one TLS record and one syscall: cork until the tick ends.
     if (!w.corked) {
@@ -178,9 +212,9 @@ export class WatchHub {
     if (w.res.writableLength > MAX_BUFFERED) this.stop(w);
   }
 
-  private writeBookmark(w: Watcher, initialEnd = false): void {
+  private writeBookmark(w: Watcher, initialEnd = false, rv = this.store.resourceVersion): void {
     const t = w.req.type;
-    const metadata: Record<string, unknown> = { resourceVersion: String(this.store.resourceVersion) };
+    const metadata: Record<string, unknown> = { resourceVersion: String(rv) };
     if (initialEnd) metadata.annotations = { [INITIAL_EVENTS_END_ANNOTATION]: 'true' };
     this.send(w, `{"type":"BOOKMARK","object":${JSON.stringify({ kind: t.kind, apiVersion: apiVersionOf(t), metadata })}}\n`);
   }
@@ -200,4 +234,19 @@ export class WatchHub {
     this.unsubscribe();
     for (const set of this.byStorage.values()) for (const w of [...set]) this.stop(w);
   }
+}
+
+/** Resolves on 'drain', or when the response closes or fails (the caller checks `closed`). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      res.off('error', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+    res.on('error', done);
+  });
 }
