@@ -75,15 +75,19 @@ export class WatchHub {
       // Snapshot now (stored objects are immutable, so references suffice); stream it
       // below without blocking the server, while changes committed after the snapshot
       // wait in the backlog and follow it in order.
+      // The first batch is written as soon as it is complete, before the rest of the scan,
+      // so the client starts parsing while the snapshot is still being taken.
       const snapshot: Stored[] = [];
+      let sent = 0;
       for (const [, s] of this.store.scan(t.storageKey, prefix)) {
         if (req.name !== undefined && s.obj.metadata.name !== req.name) continue;
         if (req.match && !req.match(s.obj)) continue;
         snapshot.push(s);
+        if (snapshot.length === INITIAL_BATCH && sent === 0) sent = this.writeInitialBatch(w, snapshot, 0);
       }
       w.backlog = [];
       w.backlogBytes = 0;
-      void this.sendInitial(w, snapshot, this.store.resourceVersion);
+      void this.sendInitial(w, snapshot, sent, this.store.resourceVersion);
     } else {
       const from = Number(rv);
       // A version newer than any this server issued comes from another incarnation (an
@@ -116,14 +120,11 @@ export class WatchHub {
    * server. Then the bookmark that ends the initial events (at the snapshot's version) and
    * the changes that arrived meanwhile.
    */
-  private async sendInitial(w: Watcher, snapshot: Stored[], snapshotRv: number): Promise<void> {
+  private async sendInitial(w: Watcher, snapshot: Stored[], from: number, snapshotRv: number): Promise<void> {
     const res = w.res;
-    for (let i = 0; i < snapshot.length && !w.closed; i += INITIAL_BATCH) {
-      let chunk = '';
-      const end = Math.min(snapshot.length, i + INITIAL_BATCH);
-      for (let j = i; j < end; j++) chunk += this.eventLine(w.req, 'ADDED', snapshot[j].obj, snapshot[j].json);
-      w.idle = false;
-      if (!res.write(chunk) && res.writableLength > INITIAL_HIGH_WATER) await drained(res);
+    for (let i = from; i < snapshot.length && !w.closed; ) {
+      i = this.writeInitialBatch(w, snapshot, i);
+      if (res.writableLength > INITIAL_HIGH_WATER) await drained(res);
       else await new Promise<void>((r) => setImmediate(r));
     }
     if (w.closed) return;
@@ -132,6 +133,16 @@ export class WatchHub {
     w.backlogBytes = 0;
     if (w.req.sendInitialEvents) this.writeBookmark(w, true, snapshotRv);
     for (const line of backlog) this.send(w, line);
+  }
+
+  /** Writes up to INITIAL_BATCH initial events from `snapshot[from]` as one chunk; returns the next index. */
+  private writeInitialBatch(w: Watcher, snapshot: Stored[], from: number): number {
+    const end = Math.min(snapshot.length, from + INITIAL_BATCH);
+    let chunk = '';
+    for (let j = from; j < end; j++) chunk += this.eventLine(w.req, 'ADDED', snapshot[j].obj, snapshot[j].json);
+    w.idle = false;
+    w.res.write(chunk);
+    return end;
   }
 
   private stop(w: Watcher): void {
