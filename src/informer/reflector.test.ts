@@ -119,3 +119,27 @@ test('reflector: transform before storing, freeze, resync, stop clears the cache
   assert.equal(r.running, false);
   r.dispose();
 });
+
+test('events$: many subscribers; unsubscribing during an emission is safe; dispose completes them', () => {
+  const r = new Reflector();
+  const seen: string[] = [];
+  const late: string[] = [];
+  let completed = 0;
+  const a = r.events$.subscribe({
+    next: (e) => {
+      seen.push(`a:${fmt(e)}`);
+      a.unsubscribe(); // first event only
+    },
+  });
+  r.events$.subscribe({ next: (e) => seen.push(`b:${fmt(e)}`), complete: () => completed++ });
+  r.apply({ type: 'LIST', items: [cm('n', 'x', '1'), cm('n', 'y', '1')], resourceVersion: '1' });
+  r.events$.subscribe({ next: (e) => late.push(fmt(e)), complete: () => completed++ });
+  r.apply({ type: 'MODIFIED', object: cm('n', 'x', '2') });
+  assert.deepEqual(seen, ['a:add:n/x@1', 'b:add:n/x@1', 'b:add:n/y@1', 'b:update:n/x@2<-1']);
+  assert.deepEqual(late, ['update:n/x@2<-1'], 'hot: a late subscriber gets no history');
+  r.dispose();
+  assert.equal(completed, 2);
+  let afterDispose = false;
+  r.events$.subscribe({ complete: () => (afterDispose = true) });
+  assert.ok(afterDispose, 'subscribing after dispose completes at once');
+});

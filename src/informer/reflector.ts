@@ -6,7 +6,7 @@
  * (`finalStateUnknown`, client-go's DeletedFinalStateUnknown), and nothing else is
  * emitted — no spurious updates.
  */
-import { BehaviorSubject, Subject, filter, firstValueFrom, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, Observable, filter, firstValueFrom, type Subscriber, type Subscription } from 'rxjs';
 import { objectKey, type KubeObject } from '../api/index.js';
 import type { ListWatchEvent } from './listwatch.js';
 import { Store, type IndexFunc } from './store.js';
@@ -43,14 +43,46 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
+/**
+ * A hot multicast like an RxJS Subject, for the one stream that emits once per object
+ * at list time: a plain loop over the subscribers (copied on subscribe/unsubscribe, so
+ * either is safe during an emission) instead of a Subject's per-emission closure and iterator.
+ */
+class Fanout<E> {
+  private subscribers: Subscriber<E>[] = [];
+  private completed = false;
+  readonly observable = new Observable<E>((s) => {
+    if (this.completed) {
+      s.complete();
+      return undefined;
+    }
+    this.subscribers = [...this.subscribers, s];
+    return () => {
+      this.subscribers = this.subscribers.filter((x) => x !== s);
+    };
+  });
+
+  next(e: E): void {
+    const subs = this.subscribers;
+    for (let i = 0; i < subs.length; i++) subs[i].next(e);
+  }
+
+  complete(): void {
+    this.completed = true;
+    const subs = this.subscribers;
+    this.subscribers = [];
+    for (const s of subs) s.complete();
+  }
+}
+
 const rvOf = (o: KubeObject) => o.metadata?.resourceVersion;
 const uidOf = (o: KubeObject) => o.metadata?.uid;
 
 export class Reflector<T extends KubeObject = KubeObject> {
   readonly store: Store<T>;
-  private readonly changes = new Subject<StoreEvent<T>>();
+  private readonly changes = new Fanout<StoreEvent<T>>();
   /** Every change applied to the store, hot (late subscribers do not get history). */
-  readonly events$: Observable<StoreEvent<T>> = this.changes.asObservable();
+  readonly events$: Observable<StoreEvent<T>> = this.changes.observable;
   private readonly syncedSubject = new BehaviorSubject<boolean>(false);
   /** true once the first list has been applied (false again after `stop`). */
   readonly synced$: Observable<boolean> = this.syncedSubject.asObservable();

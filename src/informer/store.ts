@@ -44,6 +44,8 @@ interface Index<T> {
 export class Store<T extends KubeObject = KubeObject> implements CacheReader<T> {
   private readonly items = new Map<string, T>();
   private readonly indexes = new Map<string, Index<T>>();
+  /** The indexes built so far, the only ones writes maintain (an array: no iterator per write). */
+  private built: Index<T>[] = [];
 
   constructor(indexers: Record<string, IndexFunc<T>> = {}) {
     this.addIndexer(NAMESPACE_INDEX, namespaceIndexFunc as IndexFunc<T>);
@@ -62,6 +64,7 @@ export class Store<T extends KubeObject = KubeObject> implements CacheReader<T> 
     if (!idx.built) {
       for (const [key, obj] of this.items) file(idx, key, obj);
       idx.built = true;
+      this.built.push(idx);
     }
     return idx;
   }
@@ -114,10 +117,12 @@ export class Store<T extends KubeObject = KubeObject> implements CacheReader<T> 
 
   /** Inserts or replaces; returns the previous object. */
   set(obj: T, key = objectKey(obj)): T | undefined {
-    const old = this.items.get(key);
-    this.items.set(key, obj);
-    for (const idx of this.indexes.values()) {
-      if (!idx.built) continue;
+    const items = this.items;
+    const old = items.get(key);
+    items.set(key, obj);
+    const built = this.built;
+    for (let i = 0; i < built.length; i++) {
+      const idx = built[i];
       if (old) {
         // Most updates keep their index values (same namespace, same labels): skip the churn.
         const before = idx.valuesOf.get(key);
@@ -135,7 +140,7 @@ export class Store<T extends KubeObject = KubeObject> implements CacheReader<T> 
     const old = this.items.get(key);
     if (old === undefined) return undefined;
     this.items.delete(key);
-    for (const idx of this.indexes.values()) if (idx.built) unfile(idx, key);
+    for (let i = 0; i < this.built.length; i++) unfile(this.built[i], key);
     return old;
   }
 
@@ -146,6 +151,7 @@ export class Store<T extends KubeObject = KubeObject> implements CacheReader<T> 
       idx.valuesOf.clear();
       idx.built = false;
     }
+    this.built = [];
   }
 }
 
