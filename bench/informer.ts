@@ -78,7 +78,7 @@ export async function main(args: string[]): Promise<void> {
   const n = arg(args, '--objects', quick ? 5000 : 50_000);
   const rate = arg(args, '--rate', quick ? 1000 : 5000);
   const seconds = arg(args, '--seconds', quick ? 5 : 30);
-  const rounds = arg(args, '--rounds', quick ? 2 : 3);
+  const rounds = arg(args, '--rounds', quick ? 2 : 5);
   const implsArg = args.indexOf('--impls');
   // kubeloop = defaults (streaming list when the server supports it), kubeloop-paged =
   // paged lists of 500 with prefetch; churn runs for kubeloop and client-node only.
