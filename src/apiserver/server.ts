@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { newInternalError, newNotFound, newMethodNotSupported, newTooManyRequests, type Status, StatusError } from '../api/index.js';
@@ -219,6 +220,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
+  // A connection's client certificate is its identity for its whole life (the authenticator
+  // reads it once per connection): no renegotiation, as Go's TLS server (TLS 1.3 has none).
+  server.on('secureConnection', (s: TLSSocket) => s.disableRenegotiation());
   server.on('tlsClientError', () => {
     // A client that aborts the handshake is not the server's problem.
   });
