@@ -65,8 +65,18 @@ function rootNode(gvk: GroupVersionKind, schema?: JSONSchemaProps): SchemaNode {
 
 function timestamp(now?: Date | string): string {
   if (typeof now === 'string') return now;
-  return (now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
+  if (now) return now.toISOString().replace(/\.\d+Z$/, 'Z');
+  // Every tracked write stamps its entry: format each second once.
+  const sec = Math.floor(Date.now() / 1000);
+  if (sec !== lastStampSecond) {
+    lastStampSecond = sec;
+    lastStamp = new Date(sec * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  }
+  return lastStamp;
 }
+
+let lastStampSecond = -1;
+let lastStamp = '';
 
 interface DecodedEntry {
   entry: ManagedFieldsEntry;

@@ -4,7 +4,7 @@
  * CRD's structural schema for custom resources. Nodes are created lazily and memoised.
  */
 import type { GroupVersionKind } from '../../api/index.js';
-import { builtinDefinitionName, loadBuiltinSwagger } from './openapi-files.js';
+import { builtinDefinitionName, loadBuiltinSwagger, openAPIDir } from './openapi-files.js';
 import type { JSONSchemaProps, SwaggerDocument, SwaggerSchema } from './types.js';
 
 export type ListType = 'atomic' | 'set' | 'map';
@@ -138,11 +138,24 @@ function swaggerNode(doc: SwaggerDocument, prop: SwaggerSchema, name?: string): 
 
 /** The schema node of a built-in kind from swagger.json, or undefined for unknown (custom) kinds. */
 export function builtinSchemaNode(gvk: GroupVersionKind, dir?: string): SchemaNode | undefined {
-  const name = builtinDefinitionName(gvk, dir);
-  if (!name) return undefined;
-  const doc = loadBuiltinSwagger(dir);
-  return swaggerNode(doc, doc.definitions[name], name);
+  // Asked on every write (field validation, managedFields): one lookup per documents dir and GVK.
+  const root = openAPIDir(dir);
+  let byGvk = builtinNodeCache.get(root);
+  if (!byGvk) builtinNodeCache.set(root, (byGvk = new Map()));
+  const key = `${gvk.group}/${gvk.version}/${gvk.kind}`;
+  let node = byGvk.get(key);
+  if (node === undefined) {
+    const name = builtinDefinitionName(gvk, root);
+    if (name) {
+      const doc = loadBuiltinSwagger(root);
+      node = swaggerNode(doc, doc.definitions[name], name);
+    } else node = null;
+    byGvk.set(key, node);
+  }
+  return node ?? undefined;
 }
+
+const builtinNodeCache = new Map<string, Map<string, SchemaNode | null>>();
 
 /** The node of a swagger definition by name (`io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`). */
 export function swaggerDefinitionNode(name: string, dir?: string): SchemaNode | undefined {

@@ -34,8 +34,11 @@ export function openAPIDir(dir?: string): string {
   if (dir) return resolve(dir);
   const env = process.env.KUBELOOP_OPENAPI_DIR;
   if (env) return resolve(env);
-  return resolve(packageRoot(), '..', 'shared', 'k8s-openapi');
+  // Every managedFields computation asks (via builtinSchemaNode): resolve the default once.
+  return (defaultDirCache ??= resolve(packageRoot(), '..', 'shared', 'k8s-openapi'));
 }
+
+let defaultDirCache: string | undefined;
 
 const jsonCache = new Map<string, unknown>();
 
