@@ -60,15 +60,39 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
 /** Body size limit (upstream allows 3 MiB objects; bulk bodies may be larger). */
 const MAX_BODY = 32 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the request body is too large', reason: 'RequestEntityTooLarge', code: 413 });
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** The whole request body (413 past MAX_BODY). Plain stream events: an async iterator per request costs more than the small bodies it reads. */
+export function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    const onData = (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        failed = true;
+        req.off('data', onData);
+        req.resume(); // drain the rest, keep the connection usable
+        reject(new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the request body is too large', reason: 'RequestEntityTooLarge', code: 413 }));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => {
+      if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    });
+    req.once('error', (err) => {
+      failed = true;
+      reject(err);
+    });
+    req.once('close', () => {
+      if (!failed && !req.complete) {
+        failed = true;
+        reject(new Error('request aborted'));
+      }
+    });
+  });
 }
 
 export function mediaType(contentType: string | undefined): string {
