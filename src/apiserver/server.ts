@@ -18,7 +18,7 @@ import { builtinFieldValidation } from './validation/index.js';
 import { ResourceHttp } from './handlers/http.js';
 import { ResourceOps } from './handlers/rest.js';
 import { WatchHub } from './handlers/watch.js';
-import { parseResourcePath, sendStatus, sendText } from './http/request.js';
+import { requestTarget, sendStatus, sendText } from './http/request.js';
 import { builtinOpenApiDoc, OpenApiRegistry } from './openapi/index.js';
 import { kubeconfigYaml, loadOrCreatePki } from './pki/index.js';
 import { newBuiltinRegistry, type ResourceRegistry } from './resources/index.js';
@@ -129,13 +129,12 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   }
   await security.bootstrap();
   const watches = new WatchHub(store, opts.bookmarkIntervalMs);
-  const resources = new ResourceHttp(ops, watches);
+  const resources = new ResourceHttp(ops, watches, (req) => security.userOf(req));
   let url = '';
   const discovery = new Discovery(registry, () => url.replace(/^https:\/\//, ''));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const u = new URL(req.url ?? '/', 'https://localhost');
-    const path = u.pathname.length > 1 ? u.pathname.replace(/\/+$/, '') : u.pathname;
+    const { url: u, path, resource: p } = requestTarget(req);
     const method = req.method ?? 'GET';
     switch (path) {
       case '/version':
@@ -161,7 +160,6 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       return sendText(res, 200, doc.text);
     }
     if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return sendText(res, 200, 'ok', 'text/plain; charset=utf-8');
-    const p = parseResourcePath(path);
     if (!p) throw notFoundPath();
     if (!p.resource) {
       if (method !== 'GET') throw newMethodNotSupported({ group: p.group, resource: '' }, method.toLowerCase());

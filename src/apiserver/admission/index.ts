@@ -7,6 +7,7 @@
  */
 import type { KubeObject } from '../../api/index.js';
 import type { ResourceType } from '../resources/index.js';
+import type { UserInfo } from '../auth/index.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
 
@@ -50,6 +51,8 @@ export interface AdmissionRequest {
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
   /** Sends a warning to the client (a `Warning: 299 - "..."` header over HTTP), if anyone listens. */
   warn?: (message: string) => void;
+  /** CREATE/UPDATE: the authenticated user of the HTTP request; unset for in-process writes. */
+  user?: UserInfo;
 }
 
 export interface AdmissionPlugin {

@@ -7,6 +7,7 @@ import {
   type KubeObject, newBadRequest, newInvalid, newMethodNotSupported, newNotFound, type Status,
 } from '../../api/index.js';
 import type { DeleteOptions } from '../admission/index.js';
+import type { UserInfo } from '../auth/index.js';
 import { apiVersionOf, type ResourceType } from '../resources/index.js';
 import type { Stored } from '../storage/index.js';
 import { partialMetadata, toTable } from '../table/index.js';
@@ -41,7 +42,8 @@ function objectJson(t: ResourceType, obj: KubeObject, json?: string): string {
 }
 
 export class ResourceHttp {
-  constructor(private readonly ops: ResourceOps, private readonly watches: WatchHub) {}
+  /** `userOf` names the authenticated user of a request (admission plugins see it on writes). */
+  constructor(private readonly ops: ResourceOps, private readonly watches: WatchHub, private readonly userOf: (req: IncomingMessage) => UserInfo | undefined = () => undefined) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, p: ResourcePath, q: URLSearchParams): Promise<void> {
     const t = this.ops.registry.get(p.group, p.version, p.resource!);
@@ -62,7 +64,7 @@ export class ResourceHttp {
     if (!p.name) {
       if (method === 'POST') {
         const body = decodeBody(await readBody(req), req.headers['content-type']);
-        const r = await this.ops.create(t, ns, body, this.writeOpts(q, res));
+        const r = await this.ops.create(t, ns, body, this.writeOpts(req, q, res));
         return sendText(res, 201, objectJson(t, r.object, r.json));
       }
       if (method === 'DELETE') {
@@ -79,12 +81,12 @@ export class ResourceHttp {
       }
       case 'PUT': {
         const body = decodeBody(await readBody(req), req.headers['content-type']);
-        const r = await this.ops.update(t, ns, p.name, body, this.writeOpts(q, res));
+        const r = await this.ops.update(t, ns, p.name, body, this.writeOpts(req, q, res));
         return sendText(res, 200, objectJson(t, r.object, r.json));
       }
       case 'PATCH': {
         const buf = await readBody(req);
-        const r = await this.ops.patch(t, ns, p.name, req.headers['content-type'], buf, { ...this.writeOpts(q, res), force: truthy(q.get('force')) });
+        const r = await this.ops.patch(t, ns, p.name, req.headers['content-type'], buf, { ...this.writeOpts(req, q, res), force: truthy(q.get('force')) });
         return sendText(res, r.created ? 201 : 200, objectJson(t, r.object, r.json));
       }
       case 'DELETE': {
@@ -104,12 +106,12 @@ export class ResourceHttp {
     }
   }
 
-  private writeOpts(q: URLSearchParams, res?: ServerResponse): WriteOptions {
+  private writeOpts(req: IncomingMessage, q: URLSearchParams, res?: ServerResponse): WriteOptions {
     const fv = q.get('fieldValidation');
     if (fv && !['Ignore', 'Warn', 'Strict'].includes(fv)) throw newBadRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Warn", "Strict"`);
     // Warnings travel as `Warning: 299 - "text"` headers (kubectl prints "Warning: text").
     const warn = res ? (m: string) => void (res.headersSent || res.appendHeader('Warning', `299 - ${JSON.stringify(m)}`)) : undefined;
-    return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined, fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined, warn };
+    return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined, fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined, warn, user: this.userOf(req) };
   }
 
   private listOpts(q: URLSearchParams): ListOptions {
@@ -212,11 +214,11 @@ export class ResourceHttp {
       }
       if (method === 'PUT') {
         const body = decodeBody(await readBody(req), req.headers['content-type']);
-        const r = await this.ops.update(t, ns, name, body, { ...this.writeOpts(q, res), subresource: 'status' });
+        const r = await this.ops.update(t, ns, name, body, { ...this.writeOpts(req, q, res), subresource: 'status' });
         return sendText(res, 200, objectJson(t, r.object, r.json));
       }
       if (method === 'PATCH') {
-        const r = await this.ops.patch(t, ns, name, req.headers['content-type'], await readBody(req), { ...this.writeOpts(q, res), subresource: 'status', force: truthy(q.get('force')) });
+        const r = await this.ops.patch(t, ns, name, req.headers['content-type'], await readBody(req), { ...this.writeOpts(req, q, res), subresource: 'status', force: truthy(q.get('force')) });
         return sendText(res, 200, objectJson(t, r.object, r.json));
       }
       throw newMethodNotSupported(gr, method.toLowerCase());
@@ -225,13 +227,13 @@ export class ResourceHttp {
       if (method === 'GET') return sendText(res, 200, JSON.stringify(this.ops.getScale(t, ns, name)));
       if (method === 'PUT') {
         const body = decodeBody(await readBody(req), req.headers['content-type']) as KubeObject;
-        const s = await this.ops.updateScale(t, ns, name, () => body, this.writeOpts(q, res));
+        const s = await this.ops.updateScale(t, ns, name, () => body, this.writeOpts(req, q, res));
         return sendText(res, 200, JSON.stringify(s));
       }
       if (method === 'PATCH') {
         const buf = await readBody(req);
         const { applyPatch } = await import('../patch/index.js');
-        const s = await this.ops.updateScale(t, ns, name, (cur) => applyPatch(req.headers['content-type'], cur, buf, { group: 'autoscaling', version: 'v1', kind: 'Scale' }, { fieldManager: q.get('fieldManager') ?? undefined, force: truthy(q.get('force')) }) as KubeObject, this.writeOpts(q, res));
+        const s = await this.ops.updateScale(t, ns, name, (cur) => applyPatch(req.headers['content-type'], cur, buf, { group: 'autoscaling', version: 'v1', kind: 'Scale' }, { fieldManager: q.get('fieldManager') ?? undefined, force: truthy(q.get('force')) }) as KubeObject, this.writeOpts(req, q, res));
         return sendText(res, 200, JSON.stringify(s));
       }
       throw newMethodNotSupported(gr, method.toLowerCase());
@@ -241,7 +243,7 @@ export class ResourceHttp {
     const allowed = info.verbs.includes('update') ? 'PUT' : 'POST';
     if (!handler || method !== allowed) throw newMethodNotSupported(gr, method.toLowerCase());
     const body = decodeBody(await readBody(req), req.headers['content-type']) as KubeObject;
-    const out = await handler(this.ops, t, ns, name, body, this.writeOpts(q, res));
+    const out = await handler(this.ops, t, ns, name, body, this.writeOpts(req, q, res));
     const code = (out as Status).kind === 'Status' ? (out as Status).code || 201 : method === 'PUT' ? 200 : 201;
     return sendText(res, code, JSON.stringify(out));
   }

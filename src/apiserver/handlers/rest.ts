@@ -14,6 +14,7 @@ import { applyPatch, updateManagedFields } from '../patch/index.js';
 import type { JSONSchemaProps } from '../schema/index.js';
 import { apiVersionOf, KEEP_STATUS_ON_CREATE, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Store, Stored } from '../storage/index.js';
+import type { UserInfo } from '../auth/index.js';
 import { clone, deepEqual, randomSuffix, specPart, validateName } from './util.js';
 
 export interface ListOptions {
@@ -43,6 +44,8 @@ export interface WriteOptions {
   warn?: (message: string) => void;
   /** Internal: managedFields were already computed (server-side apply). */
   managedFieldsDone?: boolean;
+  /** The authenticated user of the HTTP request (admission sees it); unset for in-process writes. */
+  user?: UserInfo;
 }
 
 /** A written object, with its JSON text when it was stored (not for dry runs). */
@@ -271,7 +274,7 @@ export class ResourceOps {
     if (t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey)) delete obj.status;
     t.strategy?.prepareForCreate?.(obj);
     if (t.namespaced && !this.store.get(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
-    const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn };
+    const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user };
     await this.admission.run(req);
     this.validateCommon(t, req.object);
     const key = storageKeyOf(t, namespace, req.object.metadata.name!);
@@ -346,7 +349,7 @@ export class ResourceOps {
       if (!status) t.strategy?.prepareForUpdate?.(next, old);
       const req: AdmissionRequest = {
         operation: 'UPDATE', type: t, subresource: opts.subresource, namespace, name, object: next, oldObject: old, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager,
-        fieldValidation: opts.fieldValidation, warn: opts.warn,
+        fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user,
       };
       await this.admission.run(req);
       next = req.object;

@@ -21,6 +21,7 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 /** Parses `/api/v1/...` and `/apis/G/V/...`; undefined for other paths. */
 export function parseResourcePath(pathname: string): ResourcePath | undefined {
   const segs = pathname.split('/').filter(Boolean).map((s) => {
+    if (!s.includes('%')) return s;
     try {
       return decodeURIComponent(s);
     } catch {
@@ -55,6 +56,29 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
   [out.resource, out.name, out.subresource] = rest;
   if (rest.length > 3) out.subresource = rest.slice(2).join('/');
   return out;
+}
+
+/** A request's URL parsed once (the gate and the handlers both need it). */
+export interface RequestTarget {
+  url: URL;
+  /** The path without trailing slashes (`/` stays `/`). */
+  path: string;
+  /** What the path names, for `/api/...` and `/apis/...` paths. */
+  resource: ResourcePath | undefined;
+}
+
+const targets = new WeakMap<IncomingMessage, RequestTarget>();
+
+/** The parsed URL of a request, computed on first use and shared for the rest of the request. */
+export function requestTarget(req: IncomingMessage): RequestTarget {
+  let t = targets.get(req);
+  if (!t) {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    t = { url, path, resource: parseResourcePath(path) };
+    targets.set(req, t);
+  }
+  return t;
 }
 
 /** Body size limit (upstream allows 3 MiB objects; bulk bodies may be larger). */

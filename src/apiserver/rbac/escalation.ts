@@ -3,10 +3,9 @@
  * ClusterRole only with permissions it already holds (in the Role's namespace; cluster-wide for
  * a ClusterRole) unless it may `escalate` it, and may create or update a binding only to a role
  * whose permissions it holds unless it may `bind` that role. In-process writes (controllers,
- * bootstrap) carry no user and are not checked. The user of the HTTP request comes from
- * `requestUser` (set by the request gate).
+ * bootstrap) carry no user and are not checked. The user of the HTTP request comes with the
+ * admission request (`req.user`, from the request gate through the HTTP handlers).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { type KubeObject, newForbidden } from '../../api/index.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../admission/index.js';
 import type { UserInfo } from '../auth/index.js';
@@ -14,9 +13,6 @@ import type { Store } from '../storage/index.js';
 import type { Attributes } from './attributes.js';
 import { RBAC_GROUP, type Authorizer } from './authorizer.js';
 import type { PolicyRule } from './rules.js';
-
-/** The authenticated user of the request being served (unset for in-process callers). */
-export const requestUser = new AsyncLocalStorage<UserInfo>();
 
 /** Every concrete permission a rule grants (wildcards stay as `*`, which only `*` covers). */
 function atoms(rule: PolicyRule, user: UserInfo, namespace: string | undefined): Attributes[] {
@@ -59,7 +55,7 @@ export function escalationCheck(store: Store, authz: Authorizer): AdmissionPlugi
     name: 'RBACEscalation',
     validate(req) {
       if (req.type.group !== RBAC_GROUP || (req.operation !== 'CREATE' && req.operation !== 'UPDATE')) return;
-      const user = requestUser.getStore();
+      const user = req.user;
       if (!user) return;
       const ns = req.type.namespaced ? req.namespace : undefined;
       const obj = req.object as KubeObject & { rules?: PolicyRule[]; roleRef?: { kind?: string; name?: string } };

@@ -7,4 +7,4 @@ export { impersonate, wantsImpersonation } from './impersonation.js';
 export { answerReview, registerReviewTypes, reviewOf } from './reviews.js';
 export { type PolicyRule, ruleAllows } from './rules.js';
 export { type AuthorizationMode, Security, type SecurityOptions } from './security.js';
-export { escalationCheck, requestUser } from './escalation.js';
+export { escalationCheck } from './escalation.js';

@@ -10,12 +10,12 @@ import {
   Authenticator, DEFAULT_AUDIENCE, DEFAULT_ISSUER, loadOrCreateSigningKey, registerAuthProtobufKinds, registerTokenSubresource, type StaticToken, tokenRequestHandler, type UserInfo,
 } from '../auth/index.js';
 import type { ResourceOps } from '../handlers/rest.js';
-import { decodeBody, readBody, sendStatus, sendText } from '../http/request.js';
+import { decodeBody, readBody, requestTarget, sendStatus, sendText } from '../http/request.js';
 import type { Change } from '../storage/index.js';
 import { type Attributes, forbiddenMessage, requestAttributes } from './attributes.js';
 import { AlwaysAllowAuthorizer, type Authorizer, RbacAuthorizer } from './authorizer.js';
 import { ensureBootstrapPolicy } from './bootstrap.js';
-import { escalationCheck, requestUser } from './escalation.js';
+import { escalationCheck } from './escalation.js';
 import { impersonate, wantsImpersonation } from './impersonation.js';
 import { answerReview, registerReviewTypes, reviewOf } from './reviews.js';
 
@@ -88,7 +88,7 @@ export class Security {
     try {
       user = this.authenticator.authenticate(req);
       if (wantsImpersonation(req)) user = impersonate(req, user, (a) => this.authorize(a));
-      attrs = requestAttributes(user, req.method ?? 'GET', req.url ?? '/');
+      attrs = requestAttributes(user, req.method ?? 'GET', req.url ?? '/', requestTarget(req));
       if (!this.authorize(attrs)) {
         const gr = attrs.resourceRequest ? { group: attrs.apiGroup ?? '', resource: attrs.resource ?? '' } : { group: '', resource: '' };
         const e = newForbidden(gr, attrs.name ?? '', forbiddenMessage(attrs));
@@ -101,10 +101,9 @@ export class Security {
       sendStatus(res, statusOf(err));
       return true;
     }
+    // The handlers hand the user to admission (escalation checks) through `userOf`.
     this.users.set(req, user);
-    // The rest of this request (handlers, admission) runs with the user in context (escalation checks).
-    requestUser.enterWith(user);
-    const path = new URL(req.url ?? '/', 'https://localhost').pathname.replace(/\/+$/, '');
+    const path = requestTarget(req).url.pathname.replace(/\/+$/, '');
     const review = reviewOf(path);
     if (!review) return false;
     void (async () => {
