@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { createSecureContext } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { ClientConfig } from './config.js';
 import { statusErrorFromResponse } from './errors.js';
@@ -111,16 +112,18 @@ export class Transport {
         // client-node built a proxy agent for us; keep it (it is per transport anyway).
         this.agent = opts.agent as http.Agent;
       } else {
+        // One SecureContext for every connection, instead of ca/cert/key on the agent: the
+        // https agent names its socket pool by concatenating those PEMs (Buffers decoded to
+        // strings), ~5 KB built and hashed several times per request, and it would build a new
+        // context per connection.
         const agentOpts: https.AgentOptions = {
           keepAlive: true,
           maxSockets: this.maxSockets,
-          ca: opts.ca,
-          cert: opts.cert,
-          key: opts.key,
-          pfx: opts.pfx,
-          passphrase: opts.passphrase,
           servername: (opts as { servername?: string }).servername,
         };
+        if (isHttps) {
+          agentOpts.secureContext = createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key, pfx: opts.pfx, passphrase: opts.passphrase });
+        }
         if (opts.rejectUnauthorized !== undefined) agentOpts.rejectUnauthorized = opts.rejectUnauthorized;
         this.agent = isHttps ? new https.Agent(agentOpts) : new http.Agent({ keepAlive: true, maxSockets: this.maxSockets });
       }
