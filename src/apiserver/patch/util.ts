@@ -38,7 +38,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 /** Parses a request body given as string/Buffer/already-parsed value; undefined when it is not JSON. */
 export function parseBody(body: unknown): { ok: true; value: unknown } | { ok: false; error: string } {
   if (typeof body === 'string' || body instanceof Uint8Array) {
-    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+    const text = typeof body === 'string' ? body : (Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)).toString('utf8');
     try {
       return { ok: true, value: JSON.parse(text) };
     } catch (e) {
