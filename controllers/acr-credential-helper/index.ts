@@ -92,6 +92,7 @@ export const plugin: ControllerPlugin = {
   name: 'acr-credential-helper',
   description: 'keep ACR pull secrets with fresh temporary credentials in watched namespaces and their ServiceAccounts',
   flags: acrFlags,
+  validateFlags: (flags) => void parseAcrFlags(flags),
   needsCloud: true,
   controllers: [AcrCredentialController, AcrStuckPodController],
   setup: (manager, env) => setupAcrCredentialHelper(manager, env),

@@ -50,6 +50,7 @@ export const plugin: ControllerPlugin = {
   name: 'cluster-autoscaler',
   description: 'add nodes to ESS scaling groups for unschedulable pods and remove unneeded nodes',
   flags: autoscalerFlags,
+  validateFlags: (flags) => void parseAutoscalerConfig(flags),
   needsCloud: true,
   controllers: [ClusterAutoscalerController],
   setup,

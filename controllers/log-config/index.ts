@@ -43,6 +43,7 @@ export const plugin: ControllerPlugin = {
   name: 'log-config',
   description: 'AliyunLogConfig objects -> SLS project, logstore, index, logtail config and machine groups',
   flags: logConfigFlags,
+  validateFlags: (flags) => void parseLogConfigFlags(flags),
   needsCloud: true,
   controllers: [LogConfigController],
   setup,

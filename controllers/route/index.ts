@@ -73,6 +73,7 @@ export const plugin: ControllerPlugin = {
   name: 'route',
   description: 'route every node\'s pod CIDR to its ECS instance in the VPC route table(s)',
   flags: routeFlags,
+  validateFlags: (flags) => void parseRouteConfig(flags),
   needsCloud: true,
   controllers: [RouteController],
   setup,

@@ -36,6 +36,13 @@ export interface ControllerPlugin {
    * command, so names must be unique across plugins. Document defaults in the Option.
    */
   flags(): Option[];
+  /**
+   * Checks the plugin's flags (the same parsing `setup` does first) without side effects
+   * and throws an Error saying how to fix a bad value. `kubeloop run` calls it for every
+   * selected plugin before it reads a kubeconfig or builds cloud clients, so a flag error
+   * is reported first instead of hiding behind a connection error.
+   */
+  validateFlags(flags: Readonly<Record<string, unknown>>): void;
   /** Whether `setup` needs `env.cloud` (cloud credentials/endpoint must then be configured). */
   readonly needsCloud: boolean;
   /** The `@Controller` classes it registers (the RBAC and CRD generators read them). */

@@ -8,20 +8,9 @@ import { Command, CommanderError } from 'commander';
 import { register } from '../../src/cli/commands/run.js';
 import { plugins } from '../../controllers/index.js';
 import { parse as parseYaml } from 'yaml';
-import { parseAcrConfig, parseAcrFlags } from '../../controllers/acr-credential-helper/config.js';
-import { parseAutoscalerConfig } from '../../controllers/cluster-autoscaler/config.js';
+import { parseAcrConfig } from '../../controllers/acr-credential-helper/config.js';
 import { parsePriorities } from '../../controllers/cluster-autoscaler/planner.js';
-import { parseLogConfigFlags } from '../../controllers/log-config/config.js';
-import { parseRouteConfig } from '../../controllers/route/config.js';
 import { render, type Values } from './harness.js';
-
-/** Each plugin's own validation of its parsed flags (what its setup() runs first). */
-const VALIDATE: Record<string, (flags: Record<string, unknown>) => unknown> = {
-  'acr-credential-helper': parseAcrFlags,
-  route: parseRouteConfig,
-  'log-config': parseLogConfigFlags,
-  'cluster-autoscaler': parseAutoscalerConfig,
-};
 
 /** Chart controller keys by plugin name. */
 const CHART_KEYS: Record<string, string> = {
@@ -81,7 +70,7 @@ test('every flag the chart passes to `kubeloop run <controller>` is declared by 
       const cmd = runCommand(p.name);
       assert.deepEqual(check(cmd, args.slice(2)), [], `kubeloop ${args.join(' ')}`);
       // and the plugin's own validation accepts the values
-      assert.doesNotThrow(() => VALIDATE[p.name](cmd.opts()), `kubeloop ${args.join(' ')}`);
+      assert.doesNotThrow(() => p.validateFlags(cmd.opts()), `kubeloop ${args.join(' ')}`);
     }
   }
 });

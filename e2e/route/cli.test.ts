@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { CLUSTER_CIDR, createNode, customEntries, eventually, networkCondition, nodes, startRouteEnv, type RouteEnv } from './harness.js';
-import { runController, type KubeloopProcess } from '../support/index.js';
+import { runController, runKubeloop, type KubeloopProcess } from '../support/index.js';
 
 const main = resolve('dist/src/cli/main.js');
 
@@ -48,6 +48,15 @@ describe('kubeloop run route', () => {
     children.push(p.child);
     assert.equal(await p.exited, 1);
     assert.match(p.output(), /kubeloop: --cluster-cidr is required/);
+  });
+
+  it('reports a bad flag before it reads the kubeconfig or needs cloud credentials', async () => {
+    const p = runKubeloop(['run', 'route', '--kubeconfig', '/nonexistent/kubeconfig', '--cluster-cidr', '172.20.0.0/33',
+      '--metrics-bind-address', '0', '--health-probe-bind-address', '0'], { KUBELOOP_CLOUD_EMULATOR: '', ALIBABA_CLOUD_ACCESS_KEY_ID: '' });
+    children.push(p.child);
+    assert.equal(await p.exited, 1);
+    assert.match(p.output(), /--cluster-cidr: "172\.20\.0\.0\/33" is not an IPv4 network/);
+    assert.doesNotMatch(p.output(), /kubeconfig|credentials/i);
   });
 
   it('offers its flags with their defaults in --help', async () => {

@@ -74,6 +74,8 @@ function serviceAccountDirConfig(): ClientConfig | undefined {
 
 /** Starts the selected plugins on one Manager and resolves when it stops. */
 export async function runPlugins(selected: readonly ControllerPlugin[], o: CommonOptions, flags: Record<string, unknown>): Promise<void> {
+  // Flags first: a bad value is reported before any kubeconfig or cloud error can hide it.
+  for (const p of selected) p.validateFlags(flags);
   const logger = createLogger({ name: 'kubeloop', level: o.logLevel });
   const cloud = cloudFor(selected, o);
   const id = selected.length === 1 ? selected[0].name : 'all';
