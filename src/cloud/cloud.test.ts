@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { startCloudSim, type CloudSim } from '../cloudsim/index.js';
 import {
   createAlibabaCloud, isAlreadyExists, isConflict, isForbidden, isInvalidParameter, isNotFound, isThrottled,
-  isTimeout, isUnavailable, pullManifest, ImagePullError, CloudError, watchEmulatorInstances, type AlibabaCloud, type RetryPolicy,
+  isTimeout, isUnavailable, pullManifest, ImagePullError, CloudError, type AlibabaCloud, type RetryPolicy,
 } from './index.js';
 
 const fastRetry: Partial<RetryPolicy> = { maxAttempts: 4, baseDelayMs: 2, maxDelayMs: 10, budgetMs: 10_000, timeoutMs: 5_000 };
@@ -259,23 +259,6 @@ describe('ESS and ECS', () => {
     assert.ok(victims.every((v) => !remaining.has(v)));
     assert.equal((await cloud.scaling.describeInstances({ instanceIds: victims })).length, 0, 'removed AutoCreated instances are released');
     assert.ok((await calls(sim)).RemoveInstances >= 2, 'removed in batches of 20');
-  });
-
-  test('the emulator instance stream (out-of-process consumers) replays current instances, then follows', async () => {
-    const seen: Array<{ type: string; instanceId: string; nodeTaints: unknown[] }> = [];
-    const watch = watchEmulatorInstances(sim.url, (e) => seen.push(e));
-    try {
-      const [g] = await cloud.scaling.listScalingGroups();
-      while (seen.length < g.totalCapacity) await new Promise((r) => setTimeout(r, 10));
-      assert.ok(seen.every((e) => e.type === 'Active'));
-      assert.deepEqual(seen[0].nodeTaints, [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }]);
-      const before = seen.length;
-      await cloud.scaling.setDesiredCapacity(g.scalingGroupId, g.desiredCapacity + 1);
-      while (!seen.slice(before).some((e) => e.type === 'Active')) await new Promise((r) => setTimeout(r, 10));
-      assert.equal(seen[before].type, 'Pending');
-    } finally {
-      watch.close();
-    }
   });
 
   test('capacity outside [min, max] is InvalidParameter; removing an unknown instance is NotFound', async () => {

@@ -17,6 +17,4 @@ export type { RetryPolicy, CloudCallEvent, CloudCallHook } from './retry.js';
 export { pullManifest, parseImageReference, credentialsFor, ImagePullError } from './pull.js';
 export type { DockerConfigAuths, PulledManifest, ImageReference, PullFailure } from './pull.js';
 export { resolveSuffixToLoopback, EMULATOR_DNS_SUFFIX } from './emulator-dns.js';
-export { watchEmulatorInstances } from './emulator-events.js';
-export type { EmulatorInstanceEvent, InstanceEventWatch } from './emulator-events.js';
 export { parseKubeletFlags, buildUserData, decodeUserDataText } from './userdata.js';
