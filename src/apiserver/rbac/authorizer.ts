@@ -6,6 +6,9 @@
  * store at decision time (always current). ClusterRole `aggregationRule` is honoured at
  * decision time (the union of the selected ClusterRoles' rules).
  * `system:masters` is always allowed (upstream's privileged-group short cut).
+ * Decisions are cached per user (name and groups) and request attributes; the cache is
+ * dropped on any change to a Role, ClusterRole or binding (the change bus runs synchronously
+ * with the write), so a decision never outlives the policy it was made from.
  */
 import { type KubeObject, labelSelectorFromSpec } from '../../api/index.js';
 import { MASTERS, type UserInfo } from '../auth/index.js';
@@ -18,6 +21,14 @@ const ROLES = `${RBAC_GROUP}/roles`;
 const CLUSTER_ROLES = `${RBAC_GROUP}/clusterroles`;
 const ROLE_BINDINGS = `${RBAC_GROUP}/rolebindings`;
 const CLUSTER_ROLE_BINDINGS = `${RBAC_GROUP}/clusterrolebindings`;
+const POLICY_KINDS = new Set([ROLES, CLUSTER_ROLES, ROLE_BINDINGS, CLUSTER_ROLE_BINDINGS]);
+/** Cached decisions kept at most (per-name requests make many keys; the cache restarts when full). */
+const MAX_CACHED_DECISIONS = 10_000;
+
+/** Everything an RBAC decision depends on (uid and extra play no part in it). */
+function decisionKey(a: Attributes): string {
+  return JSON.stringify([a.user.name, a.user.groups, a.verb, a.resourceRequest, a.path, a.apiGroup, a.namespace, a.resource, a.subresource, a.name]);
+}
 
 export interface Subject {
   kind: string;
@@ -77,10 +88,13 @@ function subjectKey(s: Subject, bindingNs: string | undefined): string | undefin
 export class RbacAuthorizer implements Authorizer {
   /** subject -> bindings naming it (cluster-wide and namespaced). */
   private index: Map<string, Binding[]> | undefined;
+  private readonly decisions = new Map<string, Decision>();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly store: Store, onChange: (fn: (c: Change) => void) => () => void) {
     this.unsubscribe = onChange((c) => {
+      if (!POLICY_KINDS.has(c.storageKey)) return;
+      this.decisions.clear();
       if (c.storageKey === ROLE_BINDINGS || c.storageKey === CLUSTER_ROLE_BINDINGS) this.index = undefined;
     });
   }
@@ -135,6 +149,16 @@ export class RbacAuthorizer implements Authorizer {
 
   authorize(a: Attributes): Decision {
     if (a.user.groups.includes(MASTERS)) return { allowed: true, reason: `RBAC: allowed for group "${MASTERS}"` };
+    const key = decisionKey(a);
+    const known = this.decisions.get(key);
+    if (known) return { ...known };
+    const d = this.decide(a);
+    if (this.decisions.size >= MAX_CACHED_DECISIONS) this.decisions.clear();
+    this.decisions.set(key, d);
+    return { ...d };
+  }
+
+  private decide(a: Attributes): Decision {
     for (const b of this.bindingsFor(a.user)) {
       const ns = b.metadata.namespace;
       // A RoleBinding grants only in its namespace (cluster-scoped requests never match it).

@@ -112,6 +112,42 @@ describe('RBAC authorization', () => {
     assert.equal((await raw(s, 'GET', '/api/v1/namespaces/team/configmaps', { token: 'alice-token' })).status, 403);
   });
 
+  it('follows changes to a Role\'s rules and to ClusterRole aggregation labels at once (decisions are not kept past a policy change)', async () => {
+    await call(s, 'POST', '/api/v1/namespaces', { metadata: { name: 'churn' } });
+    await call(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/churn/roles', {
+      metadata: { name: 'r' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list'] }],
+    });
+    await call(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/churn/rolebindings', {
+      metadata: { name: 'alice-r' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice' }],
+    });
+    const list = () => raw(s, 'GET', '/api/v1/namespaces/churn/configmaps', { token: 'alice-token' });
+    const pods = () => raw(s, 'GET', '/api/v1/namespaces/churn/pods', { token: 'alice-token' });
+    assert.equal((await list()).status, 200);
+    assert.equal((await list()).status, 200);
+    assert.equal((await pods()).status, 403);
+    // The Role loses the rule: the next request is refused.
+    await call(s, 'PUT', '/apis/rbac.authorization.k8s.io/v1/namespaces/churn/roles/r', {
+      metadata: { name: 'r' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }],
+    });
+    assert.equal((await list()).status, 403);
+    assert.equal((await pods()).status, 200);
+    // A ClusterRole aggregated into one alice is bound to: granted as soon as its label matches.
+    await call(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+      metadata: { name: 'agg' }, aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'churn-agg': 'true' } }] }, rules: [],
+    });
+    await call(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/churn/rolebindings', {
+      metadata: { name: 'alice-agg' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'agg' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice' }],
+    });
+    await call(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+      metadata: { name: 'part' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list'] }],
+    });
+    assert.equal((await list()).status, 403);
+    await call(s, 'PATCH', '/apis/rbac.authorization.k8s.io/v1/clusterroles/part', { metadata: { labels: { 'churn-agg': 'true' } } }, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal((await list()).status, 200);
+  });
+
   it('honours wildcards, subresources and ClusterRole aggregation (view)', async () => {
     await call(s, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
       metadata: { name: 'bob-view' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
