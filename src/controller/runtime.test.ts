@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { objectKey, type KubeObject } from '../api/index.js';
+import { newConflict, objectKey, type KubeObject } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
 import { ItemExponentialFailureRateLimiter } from '../queue/index.js';
 import { createRegistry } from '../observability/index.js';
@@ -48,13 +48,13 @@ function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
   });
 }
 
-function runner(target: Function, rec: Reconciler, cache: FakeCache, client: Partial<KubeClient> = {}) {
+function runner(target: Function, rec: Reconciler, cache: FakeCache, client: Partial<KubeClient> = {}, log: Logger = silent) {
   const registry = createRegistry();
   const r = new ControllerRunner(controllerMetadata(target), rec, {
     client: client as KubeClient,
     cache,
     cacheFor: () => cache,
-    log: silent,
+    log,
     recorder: { event() {}, record() {}, recordf() {} },
     registry,
     rateLimiter: new ItemExponentialFailureRateLimiter(1, 20),
@@ -282,5 +282,42 @@ test('runner: onStart and ctx.enqueue reconcile keys that are not objects (recon
   await until(() => seen.length === 2, 'synthetic keys');
   assert.deepEqual(seen, ['table-1', 'table-2']);
   assert.throws(() => r.enqueue({ name: '' }), /needs a name/);
+  await r.stop(1000);
+});
+
+test('runner: a 409 Conflict (also wrapped as a cause) is requeued quietly, not counted as an error', async () => {
+  @Controller({ for: ConfigMap, name: 'conflicts' })
+  class C {}
+  const cache = new FakeCache();
+  cache.objects.set('ns/busy', cm('busy'));
+  let calls = 0;
+  const rec: Reconciler = {
+    reconcile() {
+      calls++;
+      const conflict = newConflict({ group: '', resource: 'configmaps' }, 'busy', 'the object has been modified; please apply your changes to the latest version and try again');
+      if (calls === 1) throw conflict;
+      if (calls === 2) throw new Error('updating finalizers of ns/busy', { cause: conflict });
+      return undefined;
+    },
+  };
+  const levels: string[] = [];
+  const capture: Logger = {
+    child: () => capture,
+    trace() {},
+    debug: () => void levels.push('debug'),
+    info() {},
+    warn: () => void levels.push('warn'),
+    error: () => void levels.push('error'),
+  };
+  const { r, registry } = runner(C, rec, cache, {}, capture);
+  r.start();
+  r.enqueue({ namespace: 'ns', name: 'busy' });
+  await until(() => calls === 3 && r.queue.len() === 0 && r.queue.processingCount() === 0, 'conflicts retried');
+  const l = { controller: 'conflicts' };
+  assert.equal(await metric(registry, 'controller_runtime_reconcile_errors_total', l), 0);
+  assert.equal(await metric(registry, 'controller_runtime_reconcile_total', { ...l, result: 'requeue' }), 2);
+  assert.equal(await metric(registry, 'controller_runtime_reconcile_total', { ...l, result: 'success' }), 1);
+  assert.deepEqual(levels.filter((x) => x !== 'debug'), [], 'no warning or error logged');
+  assert.equal(levels.filter((x) => x === 'debug').length >= 2, true);
   await r.stop(1000);
 });

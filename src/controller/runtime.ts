@@ -272,6 +272,14 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
         this.metrics.reconcileTotal.inc({ controller: name, result: 'success' });
       }
     } catch (err) {
+      if (causedByConflict(err)) {
+        // Optimistic concurrency at work (the object changed since the cache read it), not
+        // a failure: retried like `{ requeue: true }`, logged at debug, not counted as an error.
+        this.queue.addRateLimited(key);
+        this.metrics.reconcileTotal.inc({ controller: name, result: 'requeue' });
+        log.debug({ err: errorMessage(err) }, 'Reconciler conflict: the object changed since it was read; requeued');
+        return;
+      }
       this.metrics.reconcileErrors.inc(labels);
       this.metrics.reconcileTotal.inc({ controller: name, result: 'error' });
       if (isTerminalError(err)) {
@@ -337,4 +345,12 @@ function unlimitedAbortController(): AbortController {
   const c = new AbortController();
   setMaxListeners(0, c.signal);
   return c;
+}
+
+/** A 409 Conflict, directly or as the cause of a wrapping error (at most 5 levels deep). */
+function causedByConflict(err: unknown): boolean {
+  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isConflict(e)) return true;
+  }
+  return false;
 }
