@@ -24,6 +24,8 @@ export {
   type PolicyRule,
   type OwnsSpec,
   type WatchSpec,
+  type MapFunc,
+  type MapContext,
   type ControllerOptions,
   type ControllerMetadata,
   type IndexSpec,

@@ -13,6 +13,7 @@ import { injectable } from 'inversify';
 import type { KubeObject } from '../api/index.js';
 import { kindRefOf, type KindLike, type KindRef } from './kinds.js';
 import type { Predicate } from './predicates.js';
+import type { CacheReader } from '../informer/index.js';
 
 /** What a reconcile is about: the key of one object of the `for` kind. */
 export interface Request {
@@ -35,10 +36,24 @@ export interface OwnsSpec<T extends KubeObject = KubeObject> {
   predicates?: Predicate<T>[];
 }
 
+/** What a `watches` map function can read besides the object. */
+export interface MapContext {
+  /**
+   * The shared cache of a kind the manager watches (for, owns, watches or declared by
+   * @Index; the same as `ctx.cache(kind)` in reconcile): e.g. the pods that mount a
+   * ConfigMap, to enqueue each of them. Read-only. Every cache has synced before the first
+   * event is mapped (controllers subscribe after the manager's cache sync).
+   */
+  cache<K extends KubeObject = KubeObject>(kind: KindLike<K>): CacheReader<K>;
+}
+
+/** A `watches` map function: an event's object to the requests to enqueue. */
+export type MapFunc<T extends KubeObject = KubeObject> = (obj: T, ctx: MapContext) => Request[] | Request | undefined | null;
+
 export interface WatchSpec<T extends KubeObject = KubeObject> {
   kind: KindLike<T>;
   /** Maps an event's object to the requests to enqueue (for old and new object on update). */
-  map: (obj: T) => Request[] | Request | undefined | null;
+  map: MapFunc<T>;
   predicates?: Predicate<T>[];
   /** Only watch this namespace (default: the manager's namespace, or all). */
   namespace?: string;
@@ -210,7 +225,7 @@ export function registeredControllers(): readonly Function[] {
  */
 export function watch<T extends KubeObject>(
   kind: KindRef<T>,
-  map: (obj: T) => Request[] | Request | undefined | null,
+  map: MapFunc<T>,
   opts: { predicates?: Predicate<T>[]; namespace?: string; labelSelector?: string } = {},
 ): WatchSpec<T> {
   return { kind, map, ...opts };

@@ -6,7 +6,7 @@ import type { KubeClient } from '../client/index.js';
 import { ItemExponentialFailureRateLimiter } from '../queue/index.js';
 import { createRegistry } from '../observability/index.js';
 import { ControllerRunner } from './runtime.js';
-import { Controller, controllerMetadata } from './metadata.js';
+import { Controller, controllerMetadata, watch } from './metadata.js';
 import { ConfigMap, Pod, Node } from './kinds.js';
 import { TerminalError } from './errors.js';
 import type { CacheReader, Logger, Reconciler } from './context.js';
@@ -319,5 +319,51 @@ test('runner: a 409 Conflict (also wrapped as a cause) is requeued quietly, not 
   assert.equal(await metric(registry, 'controller_runtime_reconcile_total', { ...l, result: 'success' }), 1);
   assert.deepEqual(levels.filter((x) => x !== 'debug'), [], 'no warning or error logged');
   assert.equal(levels.filter((x) => x === 'debug').length >= 2, true);
+  await r.stop(1000);
+});
+
+test('runner: a watches map function reads other kinds from the shared caches', async () => {
+  // ConfigMap events map to the pods that mount the ConfigMap, found in the Pod cache.
+  const pods = new FakeCache();
+  const pod = (name: string, configMap: string): KubeObject => ({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns', uid: `uid-${name}` },
+    spec: { volumes: [{ name: 'cfg', configMap: { name: configMap } }] },
+  } as KubeObject);
+  for (const p of [pod('web-1', 'web'), pod('web-2', 'web'), pod('db-1', 'db')]) pods.objects.set(objectKey(p), p);
+  @Controller({
+    for: Pod,
+    name: 'mounts',
+    watches: [
+      watch(ConfigMap, (c, { cache }) =>
+        cache(Pod)
+          .list({ namespace: c.metadata.namespace })
+          .filter((p) => ((p.spec?.volumes ?? []) as Array<{ configMap?: { name?: string } }>).some((v) => v.configMap?.name === c.metadata.name))
+          .map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name! })),
+      ),
+    ],
+  })
+  class C {}
+  const reconciled: string[] = [];
+  const rec: Reconciler = { reconcile(obj) { reconciled.push(obj.metadata.name!); } };
+  const registry = createRegistry();
+  const asked: string[] = [];
+  const r = new ControllerRunner(controllerMetadata(C), rec, {
+    client: {} as KubeClient,
+    cache: pods,
+    cacheFor: (kind) => {
+      asked.push(kind.kind);
+      return kind.kind === 'Pod' ? pods : new FakeCache();
+    },
+    log: silent,
+    recorder: { event() {}, record() {}, recordf() {} },
+    registry,
+    rateLimiter: new ItemExponentialFailureRateLimiter(1, 20),
+  });
+  const cmSource = r.sources().find((s) => s.kind.kind === 'ConfigMap')!;
+  r.start();
+  cmSource.handlers.onAdd(cm('web'));
+  await until(() => reconciled.length === 2 && r.queue.len() === 0 && r.queue.processingCount() === 0, 'mapped pods reconciled');
+  assert.deepEqual(reconciled.sort(), ['web-1', 'web-2']);
+  assert.ok(asked.includes('Pod'));
   await r.stop(1000);
 });

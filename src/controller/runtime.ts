@@ -20,7 +20,7 @@ import { controllerMetrics, initControllerMetrics, metricsRegistry, type Registr
 import type { CacheReader, EventRecorder, Logger, ReconcileContext, Reconciler, Result } from './context.js';
 import { errorMessage, isPanic, isTerminalError } from './errors.js';
 import type { KindLike, KindRef } from './kinds.js';
-import { requestKey, toRequests, type ControllerMetadata, type Request } from './metadata.js';
+import { requestKey, toRequests, type ControllerMetadata, type MapContext, type Request } from './metadata.js';
 import { admitsAll, type EventKind, type Predicate } from './predicates.js';
 import { hasFinalizer } from './ownership.js';
 import { patchWithRetry } from './patch.js';
@@ -85,6 +85,11 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     return this.abort.signal;
   }
 
+  /** What `watches` map functions can read: the shared caches. */
+  private readonly mapContext: MapContext = {
+    cache: <K extends KubeObject>(kind: KindLike<K>) => this.deps.cacheFor(kind) as CacheReader<K>,
+  };
+
   /** The sources this controller needs watched, with the handlers that feed its queue. */
   sources(): WatchSource[] {
     const m = this.meta;
@@ -106,7 +111,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
         labelSelector: w.labelSelector,
         handlers: this.handlersFor(w.predicates, (o) => {
           try {
-            return toRequests(w.map(o));
+            return toRequests(w.map(o, this.mapContext));
           } catch (err) {
             this.log.error({ err: errorMessage(err), kind: w.kind.kind, object: objectKey(o) }, 'watch map function threw');
             return [];
