@@ -169,11 +169,15 @@ async function consumer(impl: string, kubeconfigPath: string, expected: number):
   const heap1 = process.memoryUsage().heapUsed;
   say({ synced: true, syncMs, cpuMs, adds, bytesPerObject: (heap1 - heap0) / Math.max(1, adds) });
   const it = commands();
+  const cpuSynced = process.cpuUsage(); // CPU spent after the sync: handling churn
   for (;;) {
     const next = await it.next();
     if (next.done) break;
     const cmd = next.value.trim();
-    if (cmd === 'count') say({ updates, errors, connects });
+    if (cmd === 'count') {
+      const c = process.cpuUsage(cpuSynced);
+      say({ updates, errors, connects, cpuMs: (c.user + c.system) / 1000 });
+    }
     if (cmd === 'quit') break;
   }
   stop();

@@ -163,11 +163,13 @@ export async function main(args: string[]): Promise<void> {
       let last = -1;
       let got = 0;
       let errors = 0;
+      let churnCpuMs = 0;
       for (let i = 0; i < 15; i++) {
         c.send('count');
         const r = await c.next((o) => 'updates' in o);
         got = Number(r.updates);
         errors = Number(r.errors);
+        churnCpuMs = Number(r.cpuMs);
         if (got >= sent || got === last) break;
         last = got;
         await new Promise((r) => setTimeout(r, 1000));
@@ -177,6 +179,9 @@ export async function main(args: string[]): Promise<void> {
       emit(impl, 'churn_events_received', got, 'events');
       emit(impl, 'churn_events_missing', Math.max(0, sent - got), 'events');
       emit(impl, 'watch_errors', errors, 'errors');
+      // The informer's own CPU per received update (parse, cache, handler): on a small machine
+      // it competes with the server and the writer for the cores that make the churn.
+      if (got > 0) emit(impl, 'churn_cpu_per_event', (churnCpuMs * 1000) / got, 'us');
       c.send('quit');
       await c.next((o) => o.stopped === true);
       c.proc.stdin!.end();
