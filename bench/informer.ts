@@ -152,6 +152,12 @@ export async function main(args: string[]): Promise<void> {
 
     // Sustained churn: the writer process patches objects at `rate`/s for `seconds`; the
     // consumer counts update notifications. Sent = updates the server acknowledged.
+    // Warm-up: a short churn with no informer attached, so the first measured phase does not
+    // also pay for the JIT warming up the server's and the writer's PATCH paths.
+    if (seconds > 0) {
+      writer.send(`churn ${n} ${rate} ${Math.min(3, seconds)}`);
+      await writer.next((o) => 'sent' in o);
+    }
     for (const impl of seconds > 0 ? churnImpls : []) {
       const c = child(['consumer', impl, kubeconfigPath, String(n)], ['--expose-gc', '--max-old-space-size=4096']);
       children.push(c);
