@@ -258,17 +258,19 @@ test('cloudsim.enabled: emulator Deployment + Service, a generated AccessKey Sec
   assert.ok(Object.entries(metrics.spec.selector).some(([k, val]) => simLabels[k] !== val));
   assert.notDeepEqual(sim.spec.selector.matchLabels, manager(r).spec.selector.matchLabels);
   const e = env(container(r));
-  // the manager reaches the emulator through a loopback proxy sidecar (SLS host names resolve to 127.0.0.1)
-  assert.equal(e.get('KUBELOOP_CLOUD_EMULATOR').value, 'http://127.0.0.1:8090');
-  const proxy = manager(r).spec.template.spec.containers[1];
+  // the manager reaches the emulator's Service directly: the cloud adapters resolve the SLS host
+  // names (<project>.sls.kubeloop.local) to the emulator URL's host
+  assert.equal(e.get('KUBELOOP_CLOUD_EMULATOR').value, 'http://kubeloop-cloudsim.kubeloop-system.svc:8090');
+  assert.equal(manager(r).spec.template.spec.containers.length, 1);
+  // optional: a loopback proxy sidecar, for adapters that cannot resolve those names themselves
+  const proxied = render({ values: { cloudsim: { enabled: true, localProxy: true } } });
+  assert.equal(env(container(proxied)).get('KUBELOOP_CLOUD_EMULATOR').value, 'http://127.0.0.1:8090');
+  const proxy = manager(proxied).spec.template.spec.containers[1];
   assert.equal(proxy.name, 'cloudsim-proxy');
   assert.deepEqual(proxy.command.slice(0, 2), ['node', '-e']);
   assert.equal(env(proxy).get('UPSTREAM_HOST').value, 'kubeloop-cloudsim.kubeloop-system.svc');
   assert.equal(env(proxy).get('PROXY_PORT').value, '8090');
   assert.equal(proxy.securityContext.readOnlyRootFilesystem, true);
-  const direct = render({ values: { cloudsim: { enabled: true, localProxy: false } } });
-  assert.equal(env(container(direct)).get('KUBELOOP_CLOUD_EMULATOR').value, 'http://kubeloop-cloudsim.kubeloop-system.svc:8090');
-  assert.equal(manager(direct).spec.template.spec.containers.length, 1);
   assert.equal(manager(variant('default')).spec.template.spec.containers.length, 1);
   assert.deepEqual(e.get('ALIBABA_CLOUD_ACCESS_KEY_ID').valueFrom.secretKeyRef, { name: 'kubeloop-cloudsim-credentials', key: 'access-key-id' });
   assert.equal(svc.spec.ports[0].port, 8090);
@@ -378,7 +380,7 @@ test('the cloudsim proxy sidecar forwards loopback connections to the emulator',
   const upstream = createServer((c) => c.on('data', (d) => c.end(`echo:${d}`)));
   await new Promise<void>((res) => upstream.listen(0, '127.0.0.1', () => res()));
   const port = (upstream.address() as { port: number }).port;
-  const proxy = manager(variant('cloudsim')).spec.template.spec.containers[1];
+  const proxy = manager(render({ values: { cloudsim: { enabled: true, localProxy: true } } })).spec.template.spec.containers[1];
   // the proxy listens on the port it forwards to: run it in a network namespace of its own is not
   // possible here, so point it at the echo server's port on another loopback address
   const child = spawn(process.execPath, ['-e', proxy.command[2].replace("'127.0.0.1', ()", "'127.0.0.2', ()")], {

@@ -2,7 +2,7 @@
  * `createAlibabaCloud`: the four provider APIs for one region, on the official SDK
  * clients, against the real cloud or the emulator (one code path; only endpoints differ).
  */
-import { resolveSuffixToLoopback, EMULATOR_DNS_SUFFIX } from './emulator-dns.js';
+import { resolveSuffixTo, EMULATOR_DNS_SUFFIX } from './emulator-dns.js';
 import { toProvider, type CredentialsProvider, type StaticCredentials } from './credentials.js';
 import { defaultRetryPolicy, type CloudCallHook, type RetryPolicy } from './retry.js';
 import { RpcApi } from './rpc-client.js';
@@ -33,8 +33,9 @@ export interface AlibabaCloudOptions {
   /** per-service endpoint overrides */
   endpoints?: Endpoints;
   /**
-   * Emulator base URL (`http://127.0.0.1:PORT`). Every RPC service goes there and SLS
-   * to `sls.kubeloop.local:PORT`, whose suffix is made to resolve to 127.0.0.1.
+   * Emulator base URL (`http://127.0.0.1:PORT`, or a Service URL in a cluster). Every RPC
+   * service goes there and SLS to `sls.kubeloop.local:PORT`, whose suffix is made to resolve
+   * to the URL's host.
    */
   emulator?: string;
   /** retry/timeout policy; defaults in retry.ts (6 attempts, 30 s budget, 10 s per call) */
@@ -79,7 +80,9 @@ export function createAlibabaCloud(opts: AlibabaCloudOptions): AlibabaCloud {
   const baseCredentials = toProvider(opts.credentials);
   const base = opts.emulator ? emulatorEndpoints(opts.emulator) : defaultEndpoints(opts.regionId);
   const ep = { ...base, ...Object.fromEntries(Object.entries(opts.endpoints ?? {}).filter(([, v]) => v)) } as Required<Endpoints>;
-  if (opts.emulator) resolveSuffixToLoopback(EMULATOR_DNS_SUFFIX);
+  // SLS names under the reserved suffix go to the emulator's host (127.0.0.1 on a laptop, the
+  // emulator Service's name in a cluster).
+  if (opts.emulator) resolveSuffixTo(EMULATOR_DNS_SUFFIX, new URL(opts.emulator).hostname);
   const credentials = opts.assumeRole
     ? assumeRole({ ...opts.assumeRole, base: baseCredentials, endpoint: ep.sts, regionId: opts.regionId, retry: opts.retry })
     : baseCredentials;

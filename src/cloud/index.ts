@@ -16,5 +16,5 @@ export { defaultRetryPolicy } from './retry.js';
 export type { RetryPolicy, CloudCallEvent, CloudCallHook } from './retry.js';
 export { pullManifest, parseImageReference, credentialsFor, ImagePullError } from './pull.js';
 export type { DockerConfigAuths, PulledManifest, ImageReference, PullFailure } from './pull.js';
-export { resolveSuffixToLoopback, EMULATOR_DNS_SUFFIX } from './emulator-dns.js';
+export { resolveSuffixTo, resolveSuffixToLoopback, EMULATOR_DNS_SUFFIX } from './emulator-dns.js';
 export { parseKubeletFlags, buildUserData, decodeUserDataText } from './userdata.js';

@@ -1,7 +1,7 @@
 /**
  * SLS adapter on the official client `@alicloud/sls20201230` (API 2020-12-30). The
  * client addresses `<project>.<endpoint>`; in emulator mode the endpoint is
- * `sls.kubeloop.local:PORT` and that suffix resolves to 127.0.0.1 (see emulator-dns.ts).
+ * `sls.kubeloop.local:PORT` and that suffix resolves to the emulator's host (see emulator-dns.ts).
  */
 import slsModule, * as sls from '@alicloud/sls20201230';
 import { CloudError, classify } from './errors.js';

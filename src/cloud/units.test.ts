@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import dns from 'node:dns';
 import { classify, CloudError } from './errors.js';
 import { callWithRetry, type RetryPolicy } from './retry.js';
-import { resolveSuffixToLoopback, matchesLoopbackSuffix } from './emulator-dns.js';
+import { resolveSuffixTo, resolveSuffixToLoopback, matchesLoopbackSuffix } from './emulator-dns.js';
 import { buildUserData, decodeUserDataText, parseKubeletFlags } from './userdata.js';
 import { alibabaCloudOptionsFromEnv, emulatorEndpoints, defaultEndpoints } from './factory.js';
 import { staticCredentials, toProvider } from './credentials.js';
@@ -76,6 +76,16 @@ test('the reserved suffix resolves to loopback; other names are untouched', asyn
   assert.deepEqual(await lookup('x.kubeloop.local', { all: true }), [{ address: '127.0.0.1', family: 4 }]);
   const local = await lookup('localhost') as { address: string };
   assert.ok(['127.0.0.1', '::1'].includes(local.address));
+  // In a cluster the emulator is a Service: its names resolve to wherever that name does
+  // (looked up with the original resolver), or straight to an IP target.
+  resolveSuffixTo('emu.test', 'localhost');
+  assert.ok(['127.0.0.1', '::1'].includes(((await lookup('p.sls.emu.test')) as { address: string }).address));
+  resolveSuffixTo('emu.test', '10.96.0.42');
+  assert.deepEqual(await lookup('p.sls.emu.test'), { address: '10.96.0.42', family: 4 });
+  resolveSuffixToLoopback('emu.test'); // does not take back a suffix pointed elsewhere
+  assert.deepEqual(await lookup('p.sls.emu.test', { all: true }), [{ address: '10.96.0.42', family: 4 }]);
+  resolveSuffixTo('emu6.test', '[::1]');
+  assert.deepEqual(await lookup('x.emu6.test'), { address: '::1', family: 6 });
 });
 
 test('user data carries node labels and taints as kubelet flags', () => {
