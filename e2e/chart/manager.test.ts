@@ -91,7 +91,9 @@ test('the rendered manager container, run as a pod with the chart\'s ServiceAcco
     const args = c.args.map((a) => a.replace(/\$\((\w+)\)/g, (_m, v: string) => env[v] ?? '')
       // the pod's own network namespace is this machine's loopback here
       .replace(/^(--(?:metrics|health-probe)-bind-address=):/, '$1127.0.0.1:'));
-    assert.equal(env.KUBELOOP_CLOUD_EMULATOR, `http://127.0.0.1:${simPort}`);
+    assert.equal(env.KUBELOOP_CLOUD_EMULATOR, `http://kubeloop-cloudsim.kubeloop-system.svc:${simPort}`);
+    // what the cluster's DNS does: the emulator Service's name leads to the emulator, here on loopback
+    env.KUBELOOP_CLOUD_EMULATOR = `http://127.0.0.1:${simPort}`;
     // the ServiceAccount volume of the pod: a TokenRequest token, the CA, the namespace
     const sa = (r.find('Deployment', 'kubeloop') as unknown as { spec: { template: { spec: { serviceAccountName: string } } } }).spec.template.spec.serviceAccountName;
     const podEnv = async (account: string) => {
