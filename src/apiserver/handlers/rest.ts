@@ -13,7 +13,7 @@ import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '
 import { applyPatch, updateManagedFields } from '../patch/index.js';
 import type { JSONSchemaProps } from '../schema/index.js';
 import { apiVersionOf, KEEP_STATUS_ON_CREATE, type ResourceRegistry, type ResourceType } from '../resources/index.js';
-import type { Store, Stored } from '../storage/index.js';
+import type { Change, Store, Stored } from '../storage/index.js';
 import type { UserInfo } from '../auth/index.js';
 import { clone, deepEqual, randomSuffix, specPart, validateName } from './util.js';
 
@@ -90,6 +90,9 @@ function decodeContinue(token: string): { rv: number; start: string } {
   throw newBadRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
 }
 
+/** Upstream's message for a continue token whose resourceVersion is no longer in the history. */
+const CONTINUE_EXPIRED = 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v);
 }
@@ -131,17 +134,23 @@ export class ResourceOps {
     const current = this.store.resourceVersion;
     let rv = String(current);
     let after = '';
+    /** Serve the state as of this (older) resourceVersion, reconstructed from the history. */
+    let at: number | undefined;
     if (opts.continue) {
       const c = decodeContinue(opts.continue);
-      rv = String(c.rv);
       after = c.start;
+      // rv -1: the "inconsistent" token of a 410 answer: continue on the current state.
+      if (c.rv !== -1) {
+        rv = String(c.rv);
+        if (c.rv < current) at = c.rv;
+      }
     } else if (opts.resourceVersion && opts.resourceVersion !== '0') {
       const want = Number(opts.resourceVersion);
       if (!/^\d+$/.test(opts.resourceVersion)) throw newBadRequest(`invalid resource version: ${opts.resourceVersion}`);
       if (want > current) throw newTimeout(`Too large resource version: ${want}, current: ${current}`);
       if (opts.resourceVersionMatch === 'Exact' && want !== current) {
-        // No point-in-time snapshots are kept: only the current state can be served exactly.
-        throw newExpired(`too old resource version: ${want} (${current})`);
+        rv = String(want);
+        at = want;
       }
     }
     if (opts.resourceVersionMatch && !['Exact', 'NotOlderThan'].includes(opts.resourceVersionMatch)) {
@@ -149,6 +158,17 @@ export class ResourceOps {
     }
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     const prefix = t.namespaced && namespace ? `${namespace}/` : '';
+    if (at !== undefined) {
+      const changes = this.store.since(t.storageKey, at);
+      if (!changes) {
+        if (!opts.continue) throw newExpired(`too old resource version: ${at} (${current})`);
+        const e = newExpired(CONTINUE_EXPIRED);
+        e.status.metadata = { continue: encodeContinue('-1', after) };
+        throw e;
+      }
+      // Nothing of this type changed since: the current state is the state at `at`.
+      if (changes.length) return this.listAt(t, prefix, after, limit, match, rv, changes);
+    }
     const items: Stored[] = [];
     let lastKey = '';
     let more = false;
@@ -167,6 +187,71 @@ export class ResourceOps {
     if (more) {
       out.continue = encodeContinue(rv, lastKey);
       if (!match) out.remainingItemCount = remaining;
+    }
+    return out;
+  }
+
+  /**
+   * A list page as of an older resourceVersion (etcd-MVCC-like snapshot): the current objects,
+   * except that a key changed since then shows its version before its first later change (the
+   * `old` of a MODIFIED/DELETED change; absent when that change is its creation). `changes`
+   * are the type's committed changes after that resourceVersion, oldest first.
+   */
+  private listAt(
+    t: ResourceType, prefix: string, after: string, limit: number, match: ((o: KubeObject) => boolean) | undefined,
+    rv: string, changes: Change[],
+  ): ListResult {
+    const first = new Map<string, Change>();
+    for (const c of changes) {
+      if (c.key <= after || (prefix && !c.key.startsWith(prefix)) || first.has(c.key)) continue;
+      first.set(c.key, c);
+    }
+    const changed = [...first.keys()].sort();
+    const thenOf = (c: Change) => (c.type === 'ADDED' ? undefined : c.old);
+    const items: Stored[] = [];
+    let lastKey = '';
+    let more = false;
+    const it = this.store.scan(t.storageKey, prefix, after);
+    let cur = it.next();
+    let ci = 0;
+    for (;;) {
+      const ck = ci < changed.length ? changed[ci] : undefined;
+      let key: string;
+      let obj: KubeObject | undefined;
+      let stored: Stored | undefined;
+      if (ck !== undefined && (cur.done || ck <= cur.value[0])) {
+        if (!cur.done && ck === cur.value[0]) cur = it.next();
+        ci++;
+        key = ck;
+        obj = thenOf(first.get(ck)!);
+      } else if (!cur.done) {
+        [key, stored] = cur.value;
+        obj = stored.obj;
+        cur = it.next();
+      } else break;
+      if (!obj || (match && !match(obj))) continue;
+      if (items.length >= limit) {
+        more = true;
+        break;
+      }
+      // Stored objects are immutable, so an old version serializes to the text it was stored as.
+      items.push(stored ?? { obj, json: JSON.stringify(obj), rv: Number(obj.metadata.resourceVersion) || 0 });
+      lastKey = key;
+    }
+    const out: ListResult = { items, resourceVersion: rv };
+    if (more) {
+      out.continue = encodeContinue(rv, lastKey);
+      if (!match) {
+        // Keys after the page now, corrected by those that exist only now or only then.
+        let remaining = this.store.countAfter(t.storageKey, prefix, lastKey);
+        for (let i = changed.length - 1; i >= 0 && changed[i] > lastKey; i--) {
+          const then = thenOf(first.get(changed[i])!) !== undefined;
+          const now = this.store.get(t.storageKey, changed[i]) !== undefined;
+          if (then && !now) remaining++;
+          else if (!then && now) remaining--;
+        }
+        out.remainingItemCount = remaining;
+      }
     }
     return out;
   }
