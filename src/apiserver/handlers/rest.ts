@@ -201,32 +201,41 @@ export class ResourceOps {
     t: ResourceType, prefix: string, after: string, limit: number, match: ((o: KubeObject) => boolean) | undefined,
     rv: string, changes: Change[],
   ): ListResult {
+    const sk = t.storageKey;
+    /** First change after the RV of each key in range; its `old` is the key's version then. */
     const first = new Map<string, Change>();
     for (const c of changes) {
       if (c.key <= after || (prefix && !c.key.startsWith(prefix)) || first.has(c.key)) continue;
       first.set(c.key, c);
     }
-    const changed = [...first.keys()].sort();
     const thenOf = (c: Change) => (c.type === 'ADDED' ? undefined : c.old);
+    // Keys that existed then but not now: the scan of the current keys does not see them.
+    const gone: string[] = [];
+    for (const [k, c] of first) if (c.type !== 'ADDED' && !this.store.get(sk, k)) gone.push(k);
+    gone.sort();
     const items: Stored[] = [];
     let lastKey = '';
     let more = false;
-    const it = this.store.scan(t.storageKey, prefix, after);
+    const it = this.store.scan(sk, prefix, after);
     let cur = it.next();
-    let ci = 0;
+    let gi = 0;
     for (;;) {
-      const ck = ci < changed.length ? changed[ci] : undefined;
+      const gk = gi < gone.length ? gone[gi] : undefined;
       let key: string;
       let obj: KubeObject | undefined;
       let stored: Stored | undefined;
-      if (ck !== undefined && (cur.done || ck <= cur.value[0])) {
-        if (!cur.done && ck === cur.value[0]) cur = it.next();
-        ci++;
-        key = ck;
-        obj = thenOf(first.get(ck)!);
+      if (gk !== undefined && (cur.done || gk < cur.value[0])) {
+        gi++;
+        key = gk;
+        obj = thenOf(first.get(gk)!);
       } else if (!cur.done) {
-        [key, stored] = cur.value;
-        obj = stored.obj;
+        key = cur.value[0];
+        const c = first.get(key);
+        if (c) obj = thenOf(c);
+        else {
+          stored = cur.value[1];
+          obj = stored.obj;
+        }
         cur = it.next();
       } else break;
       if (!obj || (match && !match(obj))) continue;
@@ -243,10 +252,11 @@ export class ResourceOps {
       out.continue = encodeContinue(rv, lastKey);
       if (!match) {
         // Keys after the page now, corrected by those that exist only now or only then.
-        let remaining = this.store.countAfter(t.storageKey, prefix, lastKey);
-        for (let i = changed.length - 1; i >= 0 && changed[i] > lastKey; i--) {
-          const then = thenOf(first.get(changed[i])!) !== undefined;
-          const now = this.store.get(t.storageKey, changed[i]) !== undefined;
+        let remaining = this.store.countAfter(sk, prefix, lastKey);
+        for (const [k, c] of first) {
+          if (k <= lastKey) continue;
+          const then = thenOf(c) !== undefined;
+          const now = this.store.get(sk, k) !== undefined;
           if (then && !now) remaining++;
           else if (!then && now) remaining--;
         }
