@@ -72,6 +72,9 @@ test('kubeloop run all as the chart pod, with only the chart RBAC, starts every 
       else if (e.valueFrom?.secretKeyRef) env[e.name] = keys[e.valueFrom.secretKeyRef.key];
     }
     const args = c.args.map((a) => a.replace(/\$\((\w+)\)/g, (_m, v: string) => env[v] ?? '').replace(/^(--(?:metrics|health-probe)-bind-address=):\d+/, '$1127.0.0.1:0'));
+    // what the cluster's DNS does: the emulator Service's name leads to the emulator, here on loopback
+    assert.equal(env.KUBELOOP_CLOUD_EMULATOR, `http://kubeloop-cloudsim.kubeloop-system.svc:${simPort}`);
+    env.KUBELOOP_CLOUD_EMULATOR = `http://127.0.0.1:${simPort}`;
     assert.equal(args[0], 'run');
     if (!args.includes('--leader-elect')) args.push('--leader-elect');
 
