@@ -1,5 +1,6 @@
 // `npm run bench -- informer [--quick] [--objects N] [--rate R] [--seconds S] [--rounds K] [--impls a,b]`
-// kubeloop's informer vs client-node's makeInformer against the same built-in API server.
+// kubeloop's informer vs client-node's makeInformer (and @dot-i/k8s-operator's watchResource)
+// against the same built-in API server.
 // The server, the load writer and each informer run in separate child processes, so the
 // informer being measured does not share its CPU with the server's event loop.
 // Metrics: initial sync time of N ConfigMaps, heap per cached object, events received
@@ -82,7 +83,8 @@ export async function main(args: string[]): Promise<void> {
   const implsArg = args.indexOf('--impls');
   // kubeloop = defaults (streaming list when the server supports it), kubeloop-paged =
   // paged lists of 500 with prefetch; churn runs for kubeloop and client-node only.
-  const impls = implsArg >= 0 ? args[implsArg + 1].split(',') : ['kubeloop', 'kubeloop-paged', 'client-node'];
+  // dot-i = @dot-i/k8s-operator's watchResource (a watch without resourceVersion, no cache).
+  const impls = implsArg >= 0 ? args[implsArg + 1].split(',') : ['kubeloop', 'kubeloop-paged', 'client-node', 'dot-i'];
   const churnImpls = impls.filter((i) => i !== 'kubeloop-paged');
 
   const server = child(['server']);
@@ -191,6 +193,10 @@ export async function main(args: string[]): Promise<void> {
       c.send('quit');
       await c.next((o) => o.stopped === true);
       c.proc.stdin!.end();
+    }
+    if (sync.kubeloop && sync['dot-i']) {
+      emit('ratio', 'initial_sync_speedup_vs_dot-i', sync['dot-i'] / sync.kubeloop, 'x');
+      // (no memory ratio: @dot-i/k8s-operator keeps no cache, it only forwards events)
     }
     if (!sync.kubeloop || !sync['client-node']) return;
     emit('ratio', 'initial_sync_speedup_vs_client-node', sync['client-node'] / sync.kubeloop, 'x');

@@ -83,7 +83,7 @@ export class TokenFileAuthenticator {
     return user.authProvider?.name === TOKEN_FILE_PROVIDER;
   }
 
-  async applyAuthentication(user: User, opts: { headers?: Record<string, unknown> }): Promise<void> {
+  async applyAuthentication(user: User, opts: { headers?: unknown }): Promise<void> {
     const path = String(user.authProvider?.config?.path ?? '');
     const now = Date.now();
     if (now - this.readAt >= this.refreshMs || !this.token) {
@@ -95,8 +95,9 @@ export class TokenFileAuthenticator {
         if (!this.token) throw new Error(`cannot read token file ${path}: ${(err as Error).message}`);
       }
     }
-    opts.headers ??= {};
-    opts.headers.Authorization = `Bearer ${this.token}`;
+    // Request options (and WebSocket client options) carry headers as an object here.
+    const headers = (opts.headers ??= {}) as Record<string, unknown>;
+    headers.Authorization = `Bearer ${this.token}`;
   }
 }
 
