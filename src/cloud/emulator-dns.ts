@@ -25,12 +25,8 @@ export function redirectTargetOf(hostname: string): string | undefined {
   return undefined;
 }
 
-export function matchesLoopbackSuffix(hostname: string): boolean {
-  return redirectTargetOf(hostname) !== undefined;
-}
-
 /** `lookup`-compatible function for http.request({ lookup }) that honours the registered suffixes. */
-export function loopbackLookup(hostname: string, options: dns.LookupOptions | number | ((...a: unknown[]) => void), callback?: (...a: unknown[]) => void): void {
+export function emulatorLookup(hostname: string, options: dns.LookupOptions | number | ((...a: unknown[]) => void), callback?: (...a: unknown[]) => void): void {
   const cb = (typeof options === 'function' ? options : callback) as (...a: unknown[]) => void;
   const o: dns.LookupOptions = typeof options === 'object' && options ? options : typeof options === 'number' ? { family: options } : {};
   const target = redirectTargetOf(hostname);
@@ -58,7 +54,7 @@ export function resolveSuffixTo(suffix: string, target: string): void {
   targets.set(normalize(suffix), t);
   if (original) return;
   original = dns.lookup;
-  (dns as { lookup: unknown }).lookup = loopbackLookup;
+  (dns as { lookup: unknown }).lookup = emulatorLookup;
 }
 
 /** Makes `*.<suffix>` resolve to 127.0.0.1, unless the suffix already points somewhere. */

@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { loopbackLookup, resolveSuffixToLoopback, EMULATOR_DNS_SUFFIX } from './emulator-dns.js';
+import { emulatorLookup, resolveSuffixToLoopback, EMULATOR_DNS_SUFFIX } from './emulator-dns.js';
 
 /** `auths` of a `kubernetes.io/dockerconfigjson` Secret. */
 export type DockerConfigAuths = Record<string, { username?: string; password?: string; auth?: string }>;
@@ -64,7 +64,7 @@ function get(url: string, headers: Record<string, string>, timeoutMs: number): P
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const mod = u.protocol === 'https:' ? https : http;
-    const req = mod.request(u, { method: 'GET', headers, lookup: loopbackLookup as never, timeout: timeoutMs }, (res) => {
+    const req = mod.request(u, { method: 'GET', headers, lookup: emulatorLookup as never, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));

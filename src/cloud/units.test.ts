@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import dns from 'node:dns';
 import { classify, CloudError } from './errors.js';
 import { callWithRetry, type RetryPolicy } from './retry.js';
-import { resolveSuffixTo, resolveSuffixToLoopback, matchesLoopbackSuffix } from './emulator-dns.js';
+import { resolveSuffixTo, resolveSuffixToLoopback, redirectTargetOf } from './emulator-dns.js';
+
+const redirected = (host: string) => redirectTargetOf(host) !== undefined;
 import { buildUserData, decodeUserDataText, parseKubeletFlags } from './userdata.js';
 import { alibabaCloudOptionsFromEnv, emulatorEndpoints, defaultEndpoints } from './factory.js';
 import { staticCredentials, toProvider } from './credentials.js';
@@ -65,10 +67,10 @@ test('retries retryable kinds until success, never the others', async () => {
 
 test('the reserved suffix resolves to loopback; other names are untouched', async () => {
   resolveSuffixToLoopback('kubeloop.local');
-  assert.ok(matchesLoopbackSuffix('proj.sls.kubeloop.local'));
-  assert.ok(matchesLoopbackSuffix('kubeloop.local'));
-  assert.ok(!matchesLoopbackSuffix('kubeloop.local.example.com'));
-  assert.ok(!matchesLoopbackSuffix('notkubeloop.local'));
+  assert.ok(redirected('proj.sls.kubeloop.local'));
+  assert.ok(redirected('kubeloop.local'));
+  assert.ok(!redirected('kubeloop.local.example.com'));
+  assert.ok(!redirected('notkubeloop.local'));
   const lookup = (host: string, opts: dns.LookupOptions = {}) => new Promise<unknown>((resolve, reject) => {
     dns.lookup(host, opts, (e, address, family) => (e ? reject(e) : resolve(opts.all ? address : { address, family })));
   });

@@ -35,7 +35,7 @@ interface Watcher {
   corked?: boolean;
   /** Lines held back while the initial events are still being written (then flushed in order). */
   backlog?: string[];
-  backlogBytes?: number;
+  backlogBytes: number;
 }
 
 /** Responses buffered beyond this many bytes mean a stuck client: its watch is closed. */
@@ -67,7 +67,7 @@ export class WatchHub {
   start(req: WatchRequest, res: ServerResponse, contentType = 'application/json'): void {
     res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
-    const w: Watcher = { req, res, idle: true, closed: false };
+    const w: Watcher = { req, res, idle: true, closed: false, backlogBytes: 0 };
     const t = req.type;
     const rv = req.resourceVersion;
     if (req.sendInitialEvents || !rv || rv === '0') {
@@ -86,7 +86,6 @@ export class WatchHub {
         if (snapshot.length === INITIAL_BATCH && sent === 0) sent = this.writeInitialBatch(w, snapshot, 0);
       }
       w.backlog = [];
-      w.backlogBytes = 0;
       void this.sendInitial(w, snapshot, sent, this.store.resourceVersion);
     } else {
       const from = Number(rv);
@@ -205,7 +204,7 @@ export class WatchHub {
     if (w.closed) return;
     if (w.backlog) {
       w.backlog.push(line);
-      w.backlogBytes = (w.backlogBytes ?? 0) + line.length;
+      w.backlogBytes += line.length;
       if (w.backlogBytes > MAX_BUFFERED) this.stop(w);
       return;
     }

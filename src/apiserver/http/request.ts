@@ -67,17 +67,19 @@ export interface RequestTarget {
   resource: ResourcePath | undefined;
 }
 
+/** Parses a request URL (`/api/v1/pods?watch=1`). */
+export function parseTarget(rawUrl: string): RequestTarget {
+  const url = new URL(rawUrl || '/', 'https://localhost');
+  const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  return { url, path, resource: parseResourcePath(path) };
+}
+
 const targets = new WeakMap<IncomingMessage, RequestTarget>();
 
 /** The parsed URL of a request, computed on first use and shared for the rest of the request. */
 export function requestTarget(req: IncomingMessage): RequestTarget {
   let t = targets.get(req);
-  if (!t) {
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
-    t = { url, path, resource: parseResourcePath(path) };
-    targets.set(req, t);
-  }
+  if (!t) targets.set(req, (t = parseTarget(req.url ?? '/')));
   return t;
 }
 

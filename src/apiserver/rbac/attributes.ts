@@ -6,7 +6,7 @@
  * request whose verb is the lower-case method.
  */
 import type { UserInfo } from '../auth/index.js';
-import { parseResourcePath, type RequestTarget } from '../http/request.js';
+import { parseTarget, type RequestTarget } from '../http/request.js';
 
 export interface Attributes {
   user: UserInfo;
@@ -26,10 +26,9 @@ function truthy(v: string | null): boolean {
   return v !== null && !['0', 'false', 'False', 'no', ''].includes(v);
 }
 
-export function requestAttributes(user: UserInfo, method: string, rawUrl: string, target?: RequestTarget): Attributes {
-  const u = target?.url ?? new URL(rawUrl || '/', 'https://localhost');
-  const path = target?.path ?? (u.pathname.length > 1 ? u.pathname.replace(/\/+$/, '') : u.pathname);
-  const p = target ? target.resource : parseResourcePath(path);
+/** `target`: the request's parsed URL (`requestTarget(req)`), or a raw URL. */
+export function requestAttributes(user: UserInfo, method: string, target: RequestTarget | string): Attributes {
+  const { url: u, path, resource: p } = typeof target === 'string' ? parseTarget(target) : target;
   if (!p || !p.resource) return { user, verb: method.toLowerCase(), resourceRequest: false, path };
   let verb: string;
   switch (method) {

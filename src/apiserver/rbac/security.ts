@@ -88,7 +88,7 @@ export class Security {
     try {
       user = this.authenticator.authenticate(req);
       if (wantsImpersonation(req)) user = impersonate(req, user, (a) => this.authorize(a));
-      attrs = requestAttributes(user, req.method ?? 'GET', req.url ?? '/', requestTarget(req));
+      attrs = requestAttributes(user, req.method ?? 'GET', requestTarget(req));
       if (!this.authorize(attrs)) {
         const gr = attrs.resourceRequest ? { group: attrs.apiGroup ?? '', resource: attrs.resource ?? '' } : { group: '', resource: '' };
         const e = newForbidden(gr, attrs.name ?? '', forbiddenMessage(attrs));
@@ -103,8 +103,7 @@ export class Security {
     }
     // The handlers hand the user to admission (escalation checks) through `userOf`.
     this.users.set(req, user);
-    const path = requestTarget(req).url.pathname.replace(/\/+$/, '');
-    const review = reviewOf(path);
+    const review = reviewOf(requestTarget(req).path);
     if (!review) return false;
     void (async () => {
       if (req.method !== 'POST') throw newMethodNotSupported({ group: attrs.apiGroup ?? '', resource: attrs.resource ?? '' }, (req.method ?? '').toLowerCase());
