@@ -113,8 +113,7 @@ async function loadDotI(): Promise<(onEvent: (e: { type: string }) => Promise<vo
   const mod = (await import('@dot-i/k8s-operator')) as unknown as { default: { default?: unknown } };
   const Operator = (mod.default.default ?? mod.default) as abstract new (logger: object) => DotIOperator;
   return (onEvent) => {
-    abstract class Base extends Operator {}
-    return class ConfigMapOperator extends Base {
+    return class ConfigMapOperator extends Operator {
       protected async init(): Promise<void> {
         await (this as unknown as { watchResource(g: string, v: string, p: string, f: typeof onEvent, ns: string): Promise<void> }).watchResource('', 'v1', 'configmaps', onEvent, 'bench');
       }
