@@ -6,7 +6,7 @@ export {
   ResourceRegistry, type ResourceType, type Strategy, type SubresourceInfo, type TableColumn, type TablePrinter, type ScaleSpec,
   apiVersionOf, builtinTypes, gvrKey,
 } from './resources/index.js';
-export { OpenApiRegistry, builtinOpenApiDoc, gvPath, openApiDataDir, type OpenApiDoc } from './openapi/index.js';
+export { OpenApiRegistry, builtinOpenApiDoc, gvPath, type OpenApiDoc } from './openapi/index.js';
 export { ResourceOps, storageKeyOf, type ListOptions, type ListResult, type WriteOptions, type WriteResult, type DeleteResult, type SubresourceHandler } from './handlers/rest.js';
 export { Store, Wal, type Change, type ChangeType, type Stored } from './storage/index.js';
 export { toTable, defaultPrinter, humanDuration, age } from './table/index.js';

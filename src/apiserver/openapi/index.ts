@@ -1,13 +1,11 @@
 /**
  * OpenAPI v3 documents: the official Kubernetes 1.32 per-group-version documents
- * (loaded at run time from `k8s-openapi/v3`), plus documents registered later (CRDs).
+ * (shipped in ./kubernetes-v1.32, read through schema/), plus documents registered later (CRDs).
  * Serves the `/openapi/v3` root with content hashes, as kubectl's validation and
  * `explain` expect.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { builtinOpenAPIv3Text } from '../schema/index.js';
 
 /** A parsed OpenAPI document (only what we read is typed). */
 export interface OpenApiDoc {
@@ -16,42 +14,14 @@ export interface OpenApiDoc {
   [k: string]: unknown;
 }
 
-/**
- * Where the official documents live. `KUBELOOP_OPENAPI_DIR` wins; otherwise the first
- * `k8s-openapi` folder found next to or above the package (the repo keeps them in `../shared`).
- */
-export function openApiDataDir(): string {
-  const env = process.env.KUBELOOP_OPENAPI_DIR;
-  if (env) return env;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    for (const c of [join(dir, 'k8s-openapi'), join(dir, 'shared', 'k8s-openapi'), join(dir, '..', 'shared', 'k8s-openapi')]) {
-      if (existsSync(join(c, 'v3'))) return resolve(c);
-    }
-    dir = dirname(dir);
-  }
-  throw new Error('cannot find the Kubernetes OpenAPI documents (k8s-openapi/v3); set KUBELOOP_OPENAPI_DIR');
-}
-
 /** "" + "v1" -> "api/v1"; "apps" + "v1" -> "apis/apps/v1" (the key under /openapi/v3). */
 export function gvPath(group: string, version: string): string {
   return group === '' ? `api/${version}` : `apis/${group}/${version}`;
 }
 
-const builtinCache = new Map<string, { text: string; doc: OpenApiDoc }>();
-
-/** The official document for a built-in group-version (parsed once per process), or undefined. */
+/** The official document for a built-in group-version with its text (parsed once per process), or undefined. */
 export function builtinOpenApiDoc(group: string, version: string): { text: string; doc: OpenApiDoc } | undefined {
-  const key = gvPath(group, version);
-  let hit = builtinCache.get(key);
-  if (!hit) {
-    const file = join(openApiDataDir(), 'v3', `${key.replace(/\//g, '__')}_openapi.json`);
-    if (!existsSync(file)) return undefined;
-    const text = readFileSync(file, 'utf8');
-    hit = { text, doc: JSON.parse(text) as OpenApiDoc };
-    builtinCache.set(key, hit);
-  }
-  return hit;
+  return builtinOpenAPIv3Text(group, version) as { text: string; doc: OpenApiDoc } | undefined;
 }
 
 interface Entry {

@@ -20,11 +20,12 @@ export type {
   TableRow,
 } from './types.js';
 
-// Built-in OpenAPI documents (../shared/k8s-openapi, env KUBELOOP_OPENAPI_DIR, or an explicit dir).
+// Built-in OpenAPI documents (shipped in src/apiserver/openapi/kubernetes-v1.32, env KUBELOOP_OPENAPI_DIR, or an explicit dir).
 export {
   openAPIDir,
   loadBuiltinSwagger,
   loadBuiltinOpenAPIv3,
+  builtinOpenAPIv3Text,
   loadBuiltinOpenAPI,
   builtinOpenAPIv3GroupVersions,
   openAPIv3FileName,

@@ -1,16 +1,20 @@
 /**
- * Lazy, cached access to the official Kubernetes 1.32 OpenAPI documents kept in
- * `../shared/k8s-openapi` (v2 `swagger.json` and the v3 per-group-version files).
+ * Lazy, cached access to the official Kubernetes 1.32 OpenAPI documents (v2 `swagger.json`
+ * and the v3 per-group-version files) that ship with the package in
+ * `src/apiserver/openapi/kubernetes-v1.32/` (provenance and checksums in its README).
  *
  * Where the files are, first match wins:
- *   1. the `dir` argument, 2. env `KUBELOOP_OPENAPI_DIR`,
- *   3. `<package root>/../shared/k8s-openapi`, where the package root is the nearest
- *      directory above this module that holds a package.json.
- * Each file is read and parsed once per process (swagger.json is 3.3 MB, ~40 ms to parse).
+ *   1. the `dir` argument, 2. env `KUBELOOP_OPENAPI_DIR` (e.g. a newer upstream checkout),
+ *   3. `<package root>/src/apiserver/openapi/kubernetes-v1.32`, where the package root is the
+ *      nearest directory above this module that holds a package.json (the repository, or
+ *      `node_modules/kubeloop` when installed).
+ * A document is read from `<name>.json.gz` (how the package stores them) or `<name>.json` (an
+ * upstream folder), and parsed once per process (swagger.json: ~7 ms to gunzip, ~20 to parse).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import type { GroupVersionKind } from '../../api/index.js';
 import type { OpenAPIV3Document, SwaggerDocument, SwaggerSchema } from './types.js';
 
@@ -35,25 +39,40 @@ export function openAPIDir(dir?: string): string {
   const env = process.env.KUBELOOP_OPENAPI_DIR;
   if (env) return resolve(env);
   // Every managedFields computation asks (via builtinSchemaNode): resolve the default once.
-  return (defaultDirCache ??= resolve(packageRoot(), '..', 'shared', 'k8s-openapi'));
+  return (defaultDirCache ??= resolve(packageRoot(), 'src', 'apiserver', 'openapi', 'kubernetes-v1.32'));
 }
 
 let defaultDirCache: string | undefined;
 
-const jsonCache = new Map<string, unknown>();
+const jsonCache = new Map<string, { text: string; doc: unknown }>();
 
-function readJson<T>(file: string): T {
+/** The text of `file` (a `.json` path) from `file.gz` or `file`, or undefined when neither exists. */
+function readDocumentText(file: string): string | undefined {
+  if (existsSync(`${file}.gz`)) return gunzipSync(readFileSync(`${file}.gz`)).toString('utf8');
+  if (existsSync(file)) return readFileSync(file, 'utf8');
+  return undefined;
+}
+
+function readJson(file: string): { text: string; doc: unknown } | undefined {
   let v = jsonCache.get(file);
   if (v === undefined) {
-    v = JSON.parse(readFileSync(file, 'utf8'));
+    const text = readDocumentText(file);
+    if (text === undefined) return undefined;
+    v = { text, doc: JSON.parse(text) };
     jsonCache.set(file, v);
   }
-  return v as T;
+  return v;
 }
 
 /** The aggregated OpenAPI v2 document (parsed once, shared: do not mutate). */
 export function loadBuiltinSwagger(dir?: string): SwaggerDocument {
-  return readJson<SwaggerDocument>(join(openAPIDir(dir), 'swagger.json'));
+  const root = openAPIDir(dir);
+  const hit = readJson(join(root, 'swagger.json'));
+  if (!hit) {
+    throw new Error(`the Kubernetes OpenAPI documents are missing: no swagger.json(.gz) in ${root}` +
+      (process.env.KUBELOOP_OPENAPI_DIR ? ' (from KUBELOOP_OPENAPI_DIR)' : ' (reinstall kubeloop, or set KUBELOOP_OPENAPI_DIR to a folder holding swagger.json and v3/)'));
+  }
+  return hit.doc as SwaggerDocument;
 }
 
 /** The upstream v3 file name of a group-version: `api__v1_openapi.json`, `apis__apps__v1_openapi.json`. */
@@ -66,7 +85,7 @@ export function builtinOpenAPIv3GroupVersions(dir?: string): Array<{ group: stri
   const v3 = join(openAPIDir(dir), 'v3');
   const out: Array<{ group: string; version: string; path: string; file: string }> = [];
   for (const name of readdirSync(v3).sort()) {
-    const m = /^(?:api__(v[^_]+)|apis__(.+)__([^_]+))_openapi\.json$/.exec(name);
+    const m = /^(?:api__(v[^_]+)|apis__(.+)__([^_]+))_openapi\.json(?:\.gz)?$/.exec(name);
     if (!m) continue;
     const group = m[1] ? '' : m[2];
     const version = m[1] ?? m[3];
@@ -77,9 +96,12 @@ export function builtinOpenAPIv3GroupVersions(dir?: string): Array<{ group: stri
 
 /** The built-in v3 document of a group-version (parsed once, shared: do not mutate), or undefined. */
 export function loadBuiltinOpenAPIv3(group: string, version: string, dir?: string): OpenAPIV3Document | undefined {
-  const file = join(openAPIDir(dir), 'v3', openAPIv3FileName(group, version));
-  if (!jsonCache.has(file) && !existsSync(file)) return undefined;
-  return readJson<OpenAPIV3Document>(file);
+  return builtinOpenAPIv3Text(group, version, dir)?.doc;
+}
+
+/** The built-in v3 document of a group-version with its JSON text (what `/openapi/v3/<path>` serves), or undefined. */
+export function builtinOpenAPIv3Text(group: string, version: string, dir?: string): { text: string; doc: OpenAPIV3Document } | undefined {
+  return readJson(join(openAPIDir(dir), 'v3', openAPIv3FileName(group, version))) as { text: string; doc: OpenAPIV3Document } | undefined;
 }
 
 const gvkIndexCache = new Map<string, Map<string, string>>();
