@@ -4,8 +4,8 @@
 // and taints. Reports the time to build the snapshot from objects, plan the scale-up and
 // plan the scale-down (target: well under one 10 s scan interval).
 // Usage: npm run bench -- autoscaler [--pods 10000] [--nodes 1000] [--groups 20] [--runs 3]
-import { nodeInfo, podInfo, templateNode, type ClusterSnapshot, type GroupInfo } from '../controllers/cluster-autoscaler/model.js';
-import { planScaleDown, planScaleUp, type PlannerOptions } from '../controllers/cluster-autoscaler/planner.js';
+import { nodeInfo, podInfo, templateNode, type ClusterSnapshot, type GroupInfo } from '@kubeloop/ack/cluster-autoscaler';
+import { planScaleDown, planScaleUp, type PlannerOptions } from '@kubeloop/ack/cluster-autoscaler';
 
 function arg(args: string[], name: string, def: number): number {
   const i = args.indexOf(`--${name}`);

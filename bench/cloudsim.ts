@@ -2,8 +2,8 @@
 // emulator: signed RPC reads (DescribeRouteEntryList), serialized route writes,
 // paged ESS listings, SLS reads, and the registry token flow.
 // Usage: npm run bench -- cloudsim [--seconds 3] [--concurrency 8]
-import { startCloudSim } from '../src/cloudsim/index.js';
-import { createAlibabaCloud, pullManifest } from '../src/cloud/index.js';
+import { startCloudSim } from '@kubeloop/ack/cloudsim';
+import { createAlibabaCloud, pullManifest } from '@kubeloop/ack/cloud';
 
 function arg(args: string[], name: string, def: number): number {
   const i = args.indexOf(`--${name}`);

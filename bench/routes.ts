@@ -5,11 +5,11 @@
 import pino from 'pino';
 import { startApiServer } from '../src/apiserver/index.js';
 import { KubeClient, loadKubeConfig } from '../src/client/index.js';
-import { startCloudSim } from '../src/cloudsim/index.js';
-import { createAlibabaCloud } from '../src/cloud/index.js';
+import { startCloudSim } from '@kubeloop/ack/cloudsim';
+import { createAlibabaCloud } from '@kubeloop/ack/cloud';
 import { Manager, type Logger } from '../src/controller/index.js';
 import { createRegistry } from '../src/observability/index.js';
-import { plugin } from '../controllers/route/index.js';
+import { plugin } from '@kubeloop/ack/route';
 
 function arg(args: string[], name: string, def: number): number {
   const i = args.indexOf(`--${name}`);

@@ -1,5 +1,5 @@
 /**
- * Every controller kubeloop ships, in the order `kubeloop run all` starts them. Importing
+ * The four ACK controllers, in the order `kubeloop run all` starts them. Importing
  * this module registers their `@Controller` classes and custom resources, which is what
  * `kubeloop generate crds|rbac` relies on (its default module).
  */
@@ -9,7 +9,7 @@ import { plugin as clusterAutoscaler } from './cluster-autoscaler/index.js';
 import { plugin as logConfig } from './log-config/index.js';
 import { plugin as route } from './route/index.js';
 
-export type { ControllerPlugin, PluginEnv, PluginHandle } from './shared/index.js';
+export type { ControllerPlugin, PluginHandle, AckPluginEnv } from './shared/index.js';
 
 // One line per controller; keep alphabetical.
 export const plugins: readonly ControllerPlugin[] = [

@@ -1,15 +1,23 @@
 #!/usr/bin/env node
-// Layering checker (part of `npm test`): fails when a module imports across the
-// boundaries drawn in DESIGN.md. Rules:
-//  1. A folder may import another top-level folder of src/ only through its index
-//     (`../client/index.js`), never a private file inside it.
+// Layering checker (part of `npm test`): fails when a module imports across the boundaries
+// drawn in DESIGN.md and the package split. Rules:
+//  1. A folder may import another folder only through its index (`../client/index.js`), never
+//     a private file inside it (tests, e2e suites, benchmarks and CLIs may reach in for wiring).
 //  2. Imports follow the allowed direction table below.
-// TypeScript 7 has no JavaScript compiler API, so dependency-cruiser cannot parse
-// our sources; import statements are simple enough to read with a regular expression.
+//  3. The framework (src/, the `kubeloop` package) never imports the ACK workspace
+//     (controllers/, `@kubeloop/ack`); the ACK workspace reaches the framework only through the
+//     package's public entry points (`kubeloop`, `kubeloop/cli`, ...), never by a relative path.
+//  4. Every bare import names a dependency of the importing package's own package.json (or a
+//     node: builtin), so the framework cannot start needing an ACK dependency (@alicloud/*)
+//     without it showing up here and in `npm pack`.
+// TypeScript 7 has no JavaScript compiler API, so dependency-cruiser cannot parse our sources;
+// import statements are simple enough to read with a regular expression.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { join, relative, resolve, dirname, sep } from 'node:path';
 
-// folder -> folders it may import (besides itself). `controllers/*` count as "controllers".
+// area -> areas it may import (besides itself). Areas: src/<folder>, controllers/{cloud,cloudsim,cli},
+// the other controllers/<name> folders together as "controllers", e2e, bench.
 const allowed = {
   api: [],
   client: ['api'],
@@ -17,59 +25,92 @@ const allowed = {
   informer: ['api', 'client', 'observability'],
   observability: ['api'],
   controller: ['api', 'client', 'informer', 'queue', 'observability'],
-  cloud: ['api'],
-  cloudsim: ['api'],
   apiserver: ['api'],
-  simcluster: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'cloud'],
-  controllers: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'cloud', 'controllers'],
+  simcluster: ['api', 'client', 'informer', 'queue', 'controller', 'observability'],
+  testing: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'apiserver', 'simcluster'],
   // src/index.ts: the package's public surface re-exports the framework layers.
   'index.ts': ['api', 'client', 'informer', 'queue', 'controller', 'observability'],
-  cli: ['*'],
+  cli: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'apiserver', 'simcluster', 'testing'],
+  'ack:cloud': [],
+  'ack:cloudsim': [],
+  'ack:controllers': ['ack:cloud', 'ack:controllers'],
+  'ack:index.ts': ['ack:controllers'],
+  'ack:cli': ['ack:cloud', 'ack:cloudsim', 'ack:controllers', 'ack:index.ts'],
   e2e: ['*'],
   bench: ['*'],
-  testing: ['*'],
 };
 
+const packages = {
+  src: JSON.parse(readFileSync('package.json', 'utf8')),
+  controllers: JSON.parse(readFileSync('controllers/package.json', 'utf8')),
+};
+const depsOf = (pkg) => new Set([pkg.name, ...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})]);
 const roots = ['src', 'controllers', 'e2e', 'bench'];
 const problems = [];
 
 function areaOf(file) {
   const rel = relative('.', file).split(sep);
-  if (rel[0] === 'src') return { area: rel[1], top: join('src', rel[1]) };
-  return { area: rel[0], top: rel[0] === 'controllers' ? join(rel[0], rel[1]) : rel[0] };
+  if (rel[0] === 'src') return { area: rel[1], top: join('src', rel[1]), pkg: 'src' };
+  if (rel[0] === 'controllers') {
+    const own = ['cloud', 'cloudsim', 'cli', 'index.ts'].includes(rel[1]) ? rel[1] : 'controllers';
+    return { area: `ack:${own}`, top: join('controllers', rel[1]), pkg: 'controllers' };
+  }
+  return { area: rel[0], top: rel[0], pkg: undefined };
 }
 
 function walk(dir) {
   let entries;
   try { entries = readdirSync(dir); } catch { return; }
   for (const name of entries) {
+    if (name === 'node_modules' || name === 'dist') continue;
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p);
     else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) check(p);
   }
 }
 
+function packageName(spec) {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
 function check(file) {
   const src = readFileSync(file, 'utf8');
   const from = areaOf(file);
+  const isTest = file.endsWith('.test.ts');
   const re = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
   let m;
   while ((m = re.exec(src))) {
     const spec = m[1] ?? m[2] ?? m[3];
-    if (!spec.startsWith('.')) continue;
+    if (!spec.startsWith('.')) {
+      if (spec.startsWith('node:') || builtinModules.includes(spec)) continue;
+      const name = packageName(spec);
+      // Rule 3: the framework never names the ACK package.
+      if (from.pkg === 'src' && name === packages.controllers.name) problems.push(`${file}: the framework must not import ${spec}`);
+      // Rule 4: bare imports are the importing package's dependencies.
+      if (from.pkg && !depsOf(packages[from.pkg]).has(name)) {
+        problems.push(`${file}: imports ${spec}, which is not a dependency in ${from.pkg === 'src' ? '' : 'controllers/'}package.json`);
+      }
+      if (from.pkg === 'src' && name === packages.src.name) problems.push(`${file}: import framework modules by relative path inside src/, not as ${spec}`);
+      continue;
+    }
     const target = resolve(dirname(file), spec);
     const to = areaOf(relative('.', target));
     if (to.top === from.top) continue;
-    const isTest = file.endsWith('.test.ts');
+    // Rule 3: no relative path between the two packages.
+    if (from.pkg && to.pkg && from.pkg !== to.pkg) {
+      problems.push(`${file}: ${spec} crosses from ${from.pkg}/ into ${to.pkg}/; import the package (${from.pkg === 'controllers' ? "'kubeloop', 'kubeloop/cli', ..." : 'never'}) instead`);
+      continue;
+    }
     const ok = allowed[from.area];
-    if (!ok) { problems.push(`${file}: folder "${from.area}" has no entry in scripts/check-layers.mjs`); continue; }
+    if (!ok) { problems.push(`${file}: area "${from.area}" has no entry in scripts/check-layers.mjs`); continue; }
     if (!isTest && !ok.includes('*') && !ok.includes(to.area)) {
       problems.push(`${file}: ${from.area} must not import ${to.area} (${spec})`);
     }
-    // Rule 1: only through index.js (tests, e2e, benches and the CLI may reach in too for wiring)
+    // Rule 1: only through index.js
     const relInside = relative(resolve(to.top), target);
-    const viaIndex = relInside === 'index.js' || relInside === 'index.ts' || relInside === 'index';
-    if (!viaIndex && !['cli', 'e2e', 'bench'].includes(from.area) && !isTest) {
+    const viaIndex = relInside === 'index.js' || relInside === 'index.ts' || relInside === 'index' || relInside === '';
+    if (!viaIndex && !['cli', 'ack:cli', 'e2e', 'bench'].includes(from.area) && !isTest) {
       problems.push(`${file}: imports ${spec}, a private file of ${to.top}; import ${to.top}/index.js instead`);
     }
   }

@@ -1,23 +1,25 @@
 #!/usr/bin/env node
-// Runs every compiled test file (dist/**/*.test.js) with Node's built-in test runner.
+// Runs every compiled test file with Node's built-in test runner: dist/**/*.test.js (the
+// framework, e2e suites) and controllers/dist/**/*.test.js (the @kubeloop/ack workspace).
 // Usage: node scripts/run-tests.mjs [substring ...]   (only files whose path contains one of them)
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const root = 'dist';
-if (!existsSync(root)) {
-  console.error('dist/ is missing: run `npm run build` first.');
+const roots = ['dist', 'controllers/dist'];
+if (!roots.every((r) => existsSync(r))) {
+  console.error(`${roots.join(' or ')} is missing: run \`npm run build\` first.`);
   process.exit(2);
 }
 const files = [];
-(function walk(dir) {
+function walk(dir) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p);
     else if (name.endsWith('.test.js')) files.push(p);
   }
-})(root);
+}
+roots.forEach(walk);
 const filters = process.argv.slice(2);
 const selected = files.filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
 if (selected.length === 0) {

@@ -4,9 +4,9 @@ import { AcrConfigError, parseAcrConfig, parseAcrFlags, parseDuration } from './
 import { ConfigState, mergePullSecrets, stuckImages, stuckPodVerdict } from './controller.js';
 import { CredentialStore, dockerConfigJson } from './credentials.js';
 import { acrMetrics } from './metrics.js';
-import { createRegistry } from '../../src/observability/index.js';
-import type { AuthorizationToken, RegistryApi } from '../../src/cloud/index.js';
-import type { ConfigMapObject, PodObject, ServiceAccountObject } from '../../src/controller/index.js';
+import { createRegistry } from 'kubeloop';
+import type { AuthorizationToken, RegistryApi } from '../cloud/index.js';
+import type { ConfigMapObject, PodObject, ServiceAccountObject } from 'kubeloop';
 
 const bad = (data: Record<string, string>, key: string, re: RegExp) =>
   assert.throws(() => parseAcrConfig(data), (e: unknown) => e instanceof AcrConfigError && e.key === key && re.test(e.message));

@@ -20,9 +20,9 @@ import {
   ConfigMap, Controller, Manager, Namespace, Pod, Secret, ServiceAccount, inject, patchWithRetry, watch,
   type ConfigMapObject, type Logger, type NamespaceObject, type PodObject, type Predicate, type ReconcileContext,
   type Reconciler, type Request, type Result, type SecretObject, type ServiceAccountObject,
-} from '../../src/controller/index.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../../src/api/index.js';
-import { parseImageReference } from '../../src/cloud/index.js';
+} from 'kubeloop';
+import { isAlreadyExists, isConflict, isNotFound } from 'kubeloop';
+import { parseImageReference } from '../cloud/index.js';
 import {
   AcrConfigError, FLAG_DEFAULTS, namespaceWatched, parseAcrConfig, serviceAccountSelected, type AcrConfig, type AcrFlags,
 } from './config.js';

@@ -10,7 +10,7 @@
  *
  * Nothing here logs; errors carry the cloud's message and code, never a token.
  */
-import type { RegistryApi } from '../../src/cloud/index.js';
+import type { RegistryApi } from '../cloud/index.js';
 import { accessKey, type RegistryEntry } from './config.js';
 import type { AcrMetrics } from './metrics.js';
 

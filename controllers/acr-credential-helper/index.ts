@@ -3,10 +3,10 @@
  * Alibaba Cloud Container Registry in every watched namespace, kept fresh.
  * See docs/controllers/acr-credential-helper.md.
  */
-import { ContainerModule, type Manager } from '../../src/controller/index.js';
-import { alibabaCloudOptionsFromEnv, createAlibabaCloud, type AlibabaCloud, type RegistryApi } from '../../src/cloud/index.js';
-import { metricsRegistry, type Registry } from '../../src/observability/index.js';
-import type { ControllerPlugin, PluginEnv } from '../shared/index.js';
+import { ContainerModule, type Manager } from 'kubeloop';
+import { alibabaCloudOptionsFromEnv, createAlibabaCloud, type AlibabaCloud, type RegistryApi } from '../cloud/index.js';
+import { metricsRegistry, type Registry } from 'kubeloop';
+import { cloudFlags, cloudOf, validateCloudFlags, type AckPluginEnv, type ControllerPlugin } from '../shared/index.js';
 import { acrFlags, accessKey, parseAcrFlags, FLAG_DEFAULTS, type RegistryEntry } from './config.js';
 import { ACR_DEPS, AcrCredentialController, AcrStuckPodController, ConfigState, acrControllerClass, type AcrDeps } from './controller.js';
 import { CredentialStore } from './credentials.js';
@@ -64,14 +64,14 @@ function defaultApiFor(cloud: AlibabaCloud, flags: Readonly<Record<string, unkno
 }
 
 /** `setup` with test seams (how registry APIs are made, back-off). */
-export async function setupAcrCredentialHelper(manager: Manager, env: PluginEnv, opts: AcrSetupOptions = {}): Promise<void> {
+export async function setupAcrCredentialHelper(manager: Manager, env: AckPluginEnv, opts: AcrSetupOptions = {}): Promise<void> {
   const flags = parseAcrFlags(env.flags);
-  if (!env.cloud && !opts.apiFor) throw new Error('the ACR credential helper needs Alibaba Cloud (credentials and region, or --cloud-emulator)');
+  const cloud = opts.apiFor ? env.cloud : cloudOf(env, 'the ACR credential helper');
   const log = env.logger.child({ component: 'acr-credential-helper' });
   const registry: Registry = manager.registry ?? metricsRegistry;
-  const defaultRegion = env.cloud?.regionId ?? flags.regionId ?? '';
+  const defaultRegion = cloud?.regionId ?? flags.regionId ?? '';
   const store = new CredentialStore({
-    apiFor: opts.apiFor ?? defaultApiFor(env.cloud!, env.flags),
+    apiFor: opts.apiFor ?? defaultApiFor(cloud!, env.flags),
     defaultRegion,
     metrics: acrMetrics(registry),
     baseBackoffMs: opts.baseBackoffMs,
@@ -91,9 +91,11 @@ export async function setupAcrCredentialHelper(manager: Manager, env: PluginEnv,
 export const plugin: ControllerPlugin = {
   name: 'acr-credential-helper',
   description: 'keep ACR pull secrets with fresh temporary credentials in watched namespaces and their ServiceAccounts',
-  flags: acrFlags,
-  validateFlags: (flags) => void parseAcrFlags(flags),
-  needsCloud: true,
+  flags: () => [...acrFlags(), ...cloudFlags()],
+  validateFlags: (flags) => {
+    parseAcrFlags(flags);
+    validateCloudFlags(flags);
+  },
   controllers: [AcrCredentialController, AcrStuckPodController],
   setup: (manager, env) => setupAcrCredentialHelper(manager, env),
 };

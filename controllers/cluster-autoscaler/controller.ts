@@ -14,10 +14,10 @@
 import {
   ConfigMap, Controller, EventRecorder, Manager, Node, Pod, PodDisruptionBudget, inject, watch,
   type Logger, type NodeObject, type Predicate, type ReconcileContext, type Reconciler, type Request, type StartContext,
-} from '../../src/controller/index.js';
-import { isConflict, isNotFound, isTooManyRequests, type KubeObject } from '../../src/api/index.js';
-import type { KubeClient } from '../../src/client/index.js';
-import type { ScalingApi } from '../../src/cloud/index.js';
+} from 'kubeloop';
+import { isConflict, isNotFound, isTooManyRequests, type KubeObject } from 'kubeloop';
+import type { KubeClient } from 'kubeloop';
+import type { ScalingApi } from '../cloud/index.js';
 import { parse as parseYaml } from 'yaml';
 import { PRIORITY_CONFIGMAP, type AutoscalerConfig } from './config.js';
 import { NodeGroupSource, type GroupState } from './groups.js';

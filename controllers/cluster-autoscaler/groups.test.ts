@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CloudError, type ScalingApi, type ScalingGroup, type ScalingInstance } from '../../src/cloud/index.js';
+import { CloudError, type ScalingApi, type ScalingGroup, type ScalingInstance } from '../cloud/index.js';
 import { NodeGroupSource } from './groups.js';
 
 function group(id: string, extra: Partial<ScalingGroup> = {}): ScalingGroup {

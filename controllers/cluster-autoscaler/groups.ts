@@ -4,7 +4,7 @@
  * zones of the group's vSwitches, labels and taints from the configuration's user data).
  * Every group is read on its own: one that fails is reported unhealthy and the others go on.
  */
-import type { InstanceType, ScalingApi, ScalingGroup, ScalingInstance } from '../../src/cloud/index.js';
+import type { InstanceType, ScalingApi, ScalingGroup, ScalingInstance } from '../cloud/index.js';
 import type { AutoscalerConfig } from './config.js';
 import { templateNode, type GroupInfo } from './model.js';
 

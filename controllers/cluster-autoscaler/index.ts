@@ -3,9 +3,9 @@
  * grows ESS scaling groups for unschedulable pods and removes unneeded nodes.
  * See docs/controllers/cluster-autoscaler.md.
  */
-import { ContainerModule, type Manager } from '../../src/controller/index.js';
-import { metricsRegistry, type Registry } from '../../src/observability/index.js';
-import type { ControllerPlugin, PluginEnv, PluginHandle } from '../shared/index.js';
+import { ContainerModule, type Manager } from 'kubeloop';
+import { metricsRegistry, type Registry } from 'kubeloop';
+import { cloudFlags, cloudOf, validateCloudFlags, type AckPluginEnv, type ControllerPlugin, type PluginHandle } from '../shared/index.js';
 import { autoscalerFlags, parseAutoscalerConfig } from './config.js';
 import { AUTOSCALER_DEPS, ClusterAutoscalerController, type AutoscalerDeps } from './controller.js';
 import { autoscalerMetrics } from './metrics.js';
@@ -32,12 +32,12 @@ export { NodeGroupSource, type GroupState } from './groups.js';
 export { StatusTracker, healthOf, type ClusterStatus, type GroupStatus, type NodeCounts } from './status.js';
 export { autoscalerMetrics, type AutoscalerMetrics } from './metrics.js';
 
-async function setup(manager: Manager, env: PluginEnv): Promise<PluginHandle> {
+async function setup(manager: Manager, env: AckPluginEnv): Promise<PluginHandle> {
   const config = parseAutoscalerConfig(env.flags);
-  if (!env.cloud) throw new Error('the cluster autoscaler needs Alibaba Cloud (credentials and region, or --cloud-emulator)');
+  const cloud = cloudOf(env, 'the cluster autoscaler');
   const log = env.logger.child({ component: 'cluster-autoscaler' });
   const registry: Registry = manager.registry ?? metricsRegistry;
-  const deps: AutoscalerDeps = { config, ess: env.cloud.scaling, region: env.cloud.regionId, metrics: autoscalerMetrics(registry), log };
+  const deps: AutoscalerDeps = { config, ess: cloud.scaling, region: cloud.regionId, metrics: autoscalerMetrics(registry), log };
   log.info({
     nodes: config.nodes.map((n) => `${n.min}:${n.max}:${n.id}`), autoDiscovery: config.autoDiscovery, expander: config.expander,
     scanIntervalMs: config.scanIntervalMs, scaleDownEnabled: config.scaleDownEnabled,
@@ -49,9 +49,11 @@ async function setup(manager: Manager, env: PluginEnv): Promise<PluginHandle> {
 export const plugin: ControllerPlugin = {
   name: 'cluster-autoscaler',
   description: 'add nodes to ESS scaling groups for unschedulable pods and remove unneeded nodes',
-  flags: autoscalerFlags,
-  validateFlags: (flags) => void parseAutoscalerConfig(flags),
-  needsCloud: true,
+  flags: () => [...autoscalerFlags(), ...cloudFlags()],
+  validateFlags: (flags) => {
+    parseAutoscalerConfig(flags);
+    validateCloudFlags(flags);
+  },
   controllers: [ClusterAutoscalerController],
   setup,
 };

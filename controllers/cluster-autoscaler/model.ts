@@ -3,7 +3,7 @@
  * and node groups (requests summed, selectors parsed, drainability facts extracted), built
  * from Kubernetes objects by the pure functions here. Nothing in this file talks to a server.
  */
-import { labelSelectorFromSpec, type LabelSelector } from '../../src/api/index.js';
+import { labelSelectorFromSpec, type LabelSelector } from 'kubeloop';
 
 /** Schedulable resources: cpu in millicores, memory in bytes, pods as a count, GPUs. */
 export interface Res { cpu: number; memory: number; pods: number; gpu: number }

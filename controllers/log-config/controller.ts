@@ -18,9 +18,9 @@
 import {
   Controller, ConfigMap, Index, generationChanged, inject, patchWithRetry, setCondition, watch,
   type ConfigMapObject, type ControllerOptions, type Logger, type Predicate, type ReconcileContext, type Reconciler, type Request, type Result,
-} from '../../src/controller/index.js';
-import { isAlreadyExists, isCloudError, isNotFound, type SlsApi } from '../../src/cloud/index.js';
-import { isNotFound as isApiNotFound } from '../../src/api/index.js';
+} from 'kubeloop';
+import { isAlreadyExists, isCloudError, isNotFound, type SlsApi } from '../cloud/index.js';
+import { isNotFound as isApiNotFound } from 'kubeloop';
 import { AliyunLogConfig, type AliyunLogConfigStatus } from './types.js';
 import { DEFAULTS, backoffDelay, type LogConfigSettings } from './config.js';
 import {

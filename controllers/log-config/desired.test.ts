@@ -5,7 +5,7 @@ import {
 } from './desired.js';
 import { backoffDelay, parseDuration, parseLogConfigFlags } from './config.js';
 import type { AliyunLogConfig } from './types.js';
-import type { LogtailConfig } from '../../src/cloud/index.js';
+import type { LogtailConfig } from '../cloud/index.js';
 
 const obj = (spec: Record<string, unknown>, meta: Record<string, unknown> = {}, status?: Record<string, unknown>): AliyunLogConfig => ({
   apiVersion: 'log.alibabacloud.com/v1alpha1', kind: 'AliyunLogConfig',

@@ -3,7 +3,7 @@
  * cluster defaults), whether the remote logtail config drifted from it (compared
  * semantically), and which of several objects claiming one config wins.
  */
-import type { LogStore, LogtailConfig, IndexConfig } from '../../src/cloud/index.js';
+import type { LogStore, LogtailConfig, IndexConfig } from '../cloud/index.js';
 import { SPEC_DEFAULTS, type AliyunLogConfig } from './types.js';
 
 /** The cluster-wide defaults (ConfigMap `alibaba-log-configuration`). */

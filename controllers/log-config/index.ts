@@ -3,9 +3,9 @@
  * become SLS projects, logstores, indexes, logtail configs and machine group bindings.
  * See docs/controllers/log-config.md.
  */
-import { ContainerModule, type Manager } from '../../src/controller/index.js';
-import { metricsRegistry, type Registry } from '../../src/observability/index.js';
-import type { ControllerPlugin, PluginEnv } from '../shared/index.js';
+import { ContainerModule, type Manager } from 'kubeloop';
+import { metricsRegistry, type Registry } from 'kubeloop';
+import { cloudFlags, cloudOf, validateCloudFlags, type AckPluginEnv, type ControllerPlugin } from '../shared/index.js';
 import { logConfigFlags, parseLogConfigFlags } from './config.js';
 import { LOG_CONFIG_DEPS, LogConfigController, controllerFor, type LogConfigDeps } from './controller.js';
 import { logConfigMetrics } from './metrics.js';
@@ -26,12 +26,12 @@ export {
 export type { ClusterDefaults, DesiredState } from './desired.js';
 export { logConfigMetrics, type LogConfigMetrics } from './metrics.js';
 
-function setup(manager: Manager, env: PluginEnv): void {
+function setup(manager: Manager, env: AckPluginEnv): void {
   const settings = parseLogConfigFlags(env.flags);
-  if (!env.cloud) throw new Error('the log-config controller needs Alibaba Cloud SLS (credentials and region, or --cloud-emulator)');
+  const cloud = cloudOf(env, 'the log-config controller');
   const log = env.logger.child({ component: 'log-config' });
   const registry: Registry = manager.registry ?? metricsRegistry;
-  const deps: LogConfigDeps = { settings, sls: env.cloud.sls, metrics: logConfigMetrics(registry), log };
+  const deps: LogConfigDeps = { settings, sls: cloud.sls, metrics: logConfigMetrics(registry), log };
   log.info({
     configMap: `${settings.configMapNamespace}/${settings.configMapName}`, driftCheckPeriodMs: settings.driftCheckPeriodMs,
     backoffBaseMs: settings.backoffBaseMs, backoffMaxMs: settings.backoffMaxMs, workers: settings.maxConcurrentReconciles,
@@ -42,9 +42,11 @@ function setup(manager: Manager, env: PluginEnv): void {
 export const plugin: ControllerPlugin = {
   name: 'log-config',
   description: 'AliyunLogConfig objects -> SLS project, logstore, index, logtail config and machine groups',
-  flags: logConfigFlags,
-  validateFlags: (flags) => void parseLogConfigFlags(flags),
-  needsCloud: true,
+  flags: () => [...logConfigFlags(), ...cloudFlags()],
+  validateFlags: (flags) => {
+    parseLogConfigFlags(flags);
+    validateCloudFlags(flags);
+  },
   controllers: [LogConfigController],
   setup,
 };

@@ -5,7 +5,7 @@
  * specs at the API server (ranges, enums, required fields), so the controller only sees
  * objects it can act on.
  */
-import { defineCustomResource, type ObjectOf } from '../../src/controller/index.js';
+import { defineCustomResource, type ObjectOf } from 'kubeloop';
 
 /** SLS project names: 3-63 lower-case letters, digits and hyphens. */
 export const PROJECT_NAME_PATTERN = '^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$';

@@ -16,12 +16,12 @@
  */
 import {
   Controller, EventRecorder, Manager, Node, inject, type NodeObject, type Predicate, type ReconcileContext, type Reconciler, type Request,
-} from '../../src/controller/index.js';
+} from 'kubeloop';
 import {
   isAlreadyExists, isConflict, isNotFound, isThrottled, isTimeout, isUnavailable, type RouteEntry, type VpcRouteApi,
-} from '../../src/cloud/index.js';
-import type { Logger } from '../../src/controller/index.js';
-import { isNotFound as isNotFoundApi } from '../../src/api/index.js';
+} from '../cloud/index.js';
+import type { Logger } from 'kubeloop';
+import { isNotFound as isNotFoundApi } from 'kubeloop';
 import type { RouteConfig } from './config.js';
 import type { RouteMetrics } from './metrics.js';
 import {

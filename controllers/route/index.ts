@@ -2,10 +2,10 @@
  * The route controller plugin (`kubeloop run route`): VPC routes for node pod CIDRs.
  * See docs/controllers/route.md.
  */
-import { ContainerModule, type Manager } from '../../src/controller/index.js';
-import type { VpcRouteApi } from '../../src/cloud/index.js';
-import { metricsRegistry, type Registry } from '../../src/observability/index.js';
-import type { ControllerPlugin, PluginEnv } from '../shared/index.js';
+import { ContainerModule, type Manager } from 'kubeloop';
+import type { VpcRouteApi } from '../cloud/index.js';
+import { metricsRegistry, type Registry } from 'kubeloop';
+import { cloudFlags, cloudOf, validateCloudFlags, type AckPluginEnv, type ControllerPlugin } from '../shared/index.js';
 import { parseRouteConfig, routeFlags, type RouteConfig } from './config.js';
 import { RouteController, ROUTE_DEPS, type RouteDeps } from './controller.js';
 import { routeMetrics } from './metrics.js';
@@ -53,28 +53,30 @@ export async function resolveRouteTables(vpc: VpcRouteApi, config: Pick<RouteCon
   return [tables[0].routeTableId];
 }
 
-async function setup(manager: Manager, env: PluginEnv): Promise<void> {
+async function setup(manager: Manager, env: AckPluginEnv): Promise<void> {
   const config = parseRouteConfig(env.flags);
   const log = env.logger.child({ component: 'route' });
   if (!config.configureCloudRoutes) {
     log.info({}, '--configure-cloud-routes=false: the route controller does nothing');
     return;
   }
-  if (!env.cloud) throw new Error('the route controller needs Alibaba Cloud (credentials and region, or --cloud-emulator)');
+  const cloud = cloudOf(env, 'the route controller');
   for (const w of config.warnings) log.warn({}, w);
-  const tables = await resolveRouteTables(env.cloud.vpc, config);
+  const tables = await resolveRouteTables(cloud.vpc, config);
   log.info({ routeTables: tables, clusterCidr: config.clusterCidrs.map((c) => c.text), cluster: config.clusterName, dryRun: config.dryRun }, 'route controller configured');
   const registry: Registry = manager.registry ?? metricsRegistry;
-  const deps: RouteDeps = { config, vpc: env.cloud.vpc, tables, state: new RouteState(tables), metrics: routeMetrics(registry), log };
+  const deps: RouteDeps = { config, vpc: cloud.vpc, tables, state: new RouteState(tables), metrics: routeMetrics(registry), log };
   manager.register(RouteController, new ContainerModule(({ bind }) => { bind(ROUTE_DEPS).toConstantValue(deps); }));
 }
 
 export const plugin: ControllerPlugin = {
   name: 'route',
   description: 'route every node\'s pod CIDR to its ECS instance in the VPC route table(s)',
-  flags: routeFlags,
-  validateFlags: (flags) => void parseRouteConfig(flags),
-  needsCloud: true,
+  flags: () => [...routeFlags(), ...cloudFlags()],
+  validateFlags: (flags) => {
+    parseRouteConfig(flags);
+    validateCloudFlags(flags);
+  },
   controllers: [RouteController],
   setup,
 };

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RouteEntry } from '../../src/cloud/index.js';
+import type { RouteEntry } from '../cloud/index.js';
 import { parseIpv4Cidr, cidrContains } from './cidr.js';
 import {
   desiredRoutes, instanceIdFromProviderId, isOwned, nodeCondition, nodeRoutes, ownerDescription, plan, podCidrs, routeEntryName,

@@ -8,7 +8,7 @@
  * Ownership is marked on the entry's Description (`kubeloop:cluster=<name>`); an entry
  * without that mark is never deleted or replaced.
  */
-import type { RouteEntry } from '../../src/cloud/index.js';
+import type { RouteEntry } from '../cloud/index.js';
 import { cidrContains, isIpv6Cidr, parseIpv4Cidr, type Ipv4Cidr } from './cidr.js';
 
 /** Nodes with this label are left alone (as in the Alibaba cloud-controller-manager). */

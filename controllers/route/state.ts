@@ -3,7 +3,7 @@
  * listed) and the routes it could not put in place (conflicts, refused writes). Node
  * reconciles read it to decide the NetworkUnavailable condition without calling the cloud.
  */
-import type { RouteEntry } from '../../src/cloud/index.js';
+import type { RouteEntry } from '../cloud/index.js';
 import type { TableVerdict } from './planner.js';
 
 export interface TableView {

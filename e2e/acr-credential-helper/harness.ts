@@ -6,12 +6,12 @@
  */
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeClient } from '../../src/client/index.js';
-import type { CloudSim, CloudTimings } from '../../src/cloudsim/index.js';
-import type { AlibabaCloud } from '../../src/cloud/index.js';
+import type { CloudSim, CloudTimings } from '@kubeloop/ack/cloudsim';
+import type { AlibabaCloud } from '@kubeloop/ack/cloud';
 import type { SimCluster } from '../../src/simcluster/index.js';
 import type { Manager, Logger } from '../../src/controller/index.js';
 import { createLogger, createRegistry, type Registry } from '../../src/observability/index.js';
-import { setupAcrCredentialHelper } from '../../controllers/acr-credential-helper/index.js';
+import { setupAcrCredentialHelper } from '@kubeloop/ack/acr-credential-helper';
 import * as support from '../support/index.js';
 import { defaultServiceAccount, emulatorCloud, silent, startStack, testManager, type Condition, type Obj } from '../support/index.js';
 

@@ -6,10 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command, CommanderError } from 'commander';
 import { register } from '../../src/cli/commands/run.js';
-import { plugins } from '../../controllers/index.js';
+import { plugins } from '@kubeloop/ack';
+import ack from '@kubeloop/ack/cli';
 import { parse as parseYaml } from 'yaml';
-import { parseAcrConfig } from '../../controllers/acr-credential-helper/config.js';
-import { parsePriorities } from '../../controllers/cluster-autoscaler/planner.js';
+import { parseAcrConfig } from '@kubeloop/ack/acr-credential-helper';
+import { parsePriorities } from '@kubeloop/ack/cluster-autoscaler';
 import { render, type Values } from './harness.js';
 
 /** Chart controller keys by plugin name. */
@@ -22,7 +23,7 @@ const CHART_KEYS: Record<string, string> = {
 
 function runCommand(name: string): Command {
   const program = new Command('kubeloop');
-  register(program);
+  register(program, [ack]);
   const run = program.commands.find((c) => c.name() === 'run')!;
   const cmd = run.commands.find((c) => c.name() === name);
   assert.ok(cmd, `kubeloop run ${name} exists`);

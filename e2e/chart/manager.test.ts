@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiServer } from '../../src/apiserver/index.js';
-import { startCloudSim } from '../../src/cloudsim/index.js';
+import { startCloudSim } from '@kubeloop/ack/cloudsim';
 import { chartDir, render, root } from './harness.js';
 
 function freePort(): Promise<number> {

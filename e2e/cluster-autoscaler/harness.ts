@@ -7,12 +7,12 @@
 import pino from 'pino';
 import { startApiServer, type ApiServer } from '../../src/apiserver/index.js';
 import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
-import { encodeUserData, startCloudSim, type CloudSim, type CloudState } from '../../src/cloudsim/index.js';
-import { createAlibabaCloud, type AlibabaCloud } from '../../src/cloud/index.js';
+import { encodeUserData, startCloudSim, type CloudSim, type CloudState } from '@kubeloop/ack/cloudsim';
+import { createAlibabaCloud, type AlibabaCloud } from '@kubeloop/ack/cloud';
 import { startSimCluster, type SimCluster, type StaticNodeSpec } from '../../src/simcluster/index.js';
 import { Manager, type Logger } from '../../src/controller/index.js';
 import { createRegistry, type Registry } from '../../src/observability/index.js';
-import { plugin } from '../../controllers/cluster-autoscaler/index.js';
+import { plugin } from '@kubeloop/ack/cluster-autoscaler';
 import type { KubeObject } from '../../src/api/index.js';
 
 export const REGION = 'cn-hangzhou';

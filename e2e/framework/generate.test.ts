@@ -35,7 +35,7 @@ test('kubeloop generate writes the same files and --check detects stale ones', a
     const { register } = await import('../../src/cli/commands/generate.js');
     const run = async (...args: string[]) => {
       const program = new Command().exitOverride();
-      register(program);
+      register(program, []);
       const cwd = process.cwd();
       process.chdir(root);
       const write = process.stdout.write;

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeClient } from '../../src/client/index.js';
-import type { CloudSim } from '../../src/cloudsim/index.js';
-import type { AlibabaCloud } from '../../src/cloud/index.js';
+import type { CloudSim } from '@kubeloop/ack/cloudsim';
+import type { AlibabaCloud } from '@kubeloop/ack/cloud';
 import type { Manager } from '../../src/controller/index.js';
 import { createRegistry, type Registry } from '../../src/observability/index.js';
-import { plugin, AliyunLogConfig } from '../../controllers/log-config/index.js';
+import { plugin, AliyunLogConfig } from '@kubeloop/ack/log-config';
 import * as support from '../support/index.js';
 import { emulatorCloud, eventually, kubectlFor, root, silent, startStack, testManager, type KubectlResult, type Obj } from '../support/index.js';
 

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiServer } from '../../src/apiserver/index.js';
-import { startCloudSim } from '../../src/cloudsim/index.js';
+import { startCloudSim } from '@kubeloop/ack/cloudsim';
 import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
 import { chartDir, render } from '../chart/harness.js';
 import { requestToken, runAsPod, stopPod, writePodFiles, type PodProcess } from './harness.js';

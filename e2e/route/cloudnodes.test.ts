@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { customEntries, eventually, networkCondition, nodes, startRouteController, startRouteEnv, type RouteEnv, type RunningController } from './harness.js';
-import { instanceIdFromProviderId } from '../../controllers/route/index.js';
+import { instanceIdFromProviderId } from '@kubeloop/ack/route';
 
 describe('route controller with cloud instances as nodes', () => {
   let env: RouteEnv;

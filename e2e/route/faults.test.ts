@@ -3,7 +3,7 @@
 // Event, NetworkUnavailable=True) and never overwritten.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CloudError, type VpcRouteApi } from '../../src/cloud/index.js';
+import { CloudError, type VpcRouteApi } from '@kubeloop/ack/cloud';
 import {
   createNode, customEntries, eventually, eventsFor, networkCondition, nodes, setFaults, startRouteController, startRouteEnv,
   NodeKind, type Obj, type RouteEnv, type RunningController,

@@ -6,12 +6,12 @@
  */
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeClient } from '../../src/client/index.js';
-import type { CloudSim, CloudSimOptions } from '../../src/cloudsim/index.js';
-import type { AlibabaCloud, RouteEntry, VpcRouteApi } from '../../src/cloud/index.js';
+import type { CloudSim, CloudSimOptions } from '@kubeloop/ack/cloudsim';
+import type { AlibabaCloud, RouteEntry, VpcRouteApi } from '@kubeloop/ack/cloud';
 import type { SimCluster, SimComponents, StaticNodeSpec } from '../../src/simcluster/index.js';
 import type { Manager } from '../../src/controller/index.js';
 import { createRegistry, type Registry } from '../../src/observability/index.js';
-import { plugin } from '../../controllers/route/index.js';
+import { plugin } from '@kubeloop/ack/route';
 import * as support from '../support/index.js';
 import { emulatorCloud, silent, startStack, testManager, type Obj } from '../support/index.js';
 

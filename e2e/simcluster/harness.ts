@@ -1,7 +1,7 @@
 /** The simulated cluster suites' environment: API server + cloud emulator + simcluster in-process. */
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeClient } from '../../src/client/index.js';
-import type { CloudSim } from '../../src/cloudsim/index.js';
+import type { CloudSim } from '@kubeloop/ack/cloudsim';
 import type { SimCluster, SimClusterOptions } from '../../src/simcluster/index.js';
 import * as support from '../support/index.js';
 import { defaultServiceAccount, silent, startStack, type Obj } from '../support/index.js';

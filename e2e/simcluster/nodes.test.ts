@@ -1,7 +1,7 @@
 // Node registration, heartbeats, lifecycle, IPAM and cloud instances as nodes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAlibabaCloud } from '../../src/cloud/index.js';
+import { createAlibabaCloud } from '@kubeloop/ack/cloud';
 import { eventually, NodeKind, startEnv, type Env, type Obj } from './harness.js';
 
 const ready = (n: Obj) => n.status?.conditions?.find((c: any) => c.type === 'Ready')?.status;

@@ -1,7 +1,7 @@
 // The kubelet pulls images from the emulated registry with the pod's imagePullSecrets.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAlibabaCloud } from '../../src/cloud/index.js';
+import { createAlibabaCloud } from '@kubeloop/ack/cloud';
 import { eventsFor, eventually, PodKind, startEnv, type Env, type Obj } from './harness.js';
 
 describe('simulated cluster: image pulls from the emulated registry', () => {

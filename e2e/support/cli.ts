@@ -2,7 +2,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CloudSim } from '../../src/cloudsim/index.js';
+import type { CloudSim } from '@kubeloop/ack/cloudsim';
 import { credentialEnv } from './emulator.js';
 
 /** The repository root (this file runs from dist/e2e/support). */

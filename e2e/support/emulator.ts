@@ -1,5 +1,5 @@
 /** The cloud emulator's test endpoints (`/_sim/...`), called as a user would with fetch. */
-import type { CloudSim } from '../../src/cloudsim/index.js';
+import type { CloudSim } from '@kubeloop/ack/cloudsim';
 
 /** Sets fault rules (POST /_sim/faults); `null` clears them (DELETE). */
 export async function setFaults(cloud: Pick<CloudSim, 'url'>, rules: unknown): Promise<void> {

@@ -6,8 +6,8 @@
 import pino from 'pino';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../src/apiserver/index.js';
 import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
-import { startCloudSim, type CloudSim, type CloudSimOptions } from '../../src/cloudsim/index.js';
-import { createAlibabaCloud, type AlibabaCloud, type AlibabaCloudOptions } from '../../src/cloud/index.js';
+import { startCloudSim, type CloudSim, type CloudSimOptions } from '@kubeloop/ack/cloudsim';
+import { createAlibabaCloud, type AlibabaCloud, type AlibabaCloudOptions } from '@kubeloop/ack/cloud';
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '../../src/simcluster/index.js';
 import { Manager, type Logger } from '../../src/controller/index.js';
 import type { Registry } from '../../src/observability/index.js';

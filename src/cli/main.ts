@@ -1,18 +1,26 @@
 #!/usr/bin/env node
-// The `kubeloop` command. Each subcommand lives in ./commands/<name>.ts and exports
-// `register(program)`; this file only assembles them.
+// The `kubeloop` command. Each built-in subcommand lives in ./commands/<name>.ts and exports
+// `register(program, extensions)`; the project's CLI extensions (./extensions.ts) add
+// controllers, commands and `kubeloop dev` hooks. This file only assembles them.
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { commands } from './commands/index.js';
+import { loadExtensions } from './extensions.js';
+
+const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const extensions = await loadExtensions(process.cwd(), (m) => process.stderr.write(`kubeloop: warning: ${m}\n`));
 
 const program = new Command();
 program
   .name('kubeloop')
-  .description('Kubernetes operator framework, controllers, built-in API server and cloud emulator')
-  .version('0.1.0')
+  .description('Kubernetes operator framework: built-in API server, simulated cluster, generators, scaffolding' +
+    (extensions.length ? ` (extensions: ${extensions.map((e) => e.name).join(', ')})` : ''))
+  .version(version)
   .showHelpAfterError('(run with --help for usage)');
 
-for (const register of commands) register(program);
+for (const register of commands) register(program, extensions);
+for (const e of extensions) e.register?.(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);

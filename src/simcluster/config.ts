@@ -4,6 +4,7 @@
  */
 import type { Logger } from '../controller/index.js';
 import type { NodePool } from './nodes.js';
+import type { ManifestPuller } from './pull.js';
 
 export interface Taint { key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' | string; timeAdded?: string }
 
@@ -88,6 +89,11 @@ export interface SimComponents {
 export interface SimCloudOptions {
   /** emulator base URL, e.g. http://127.0.0.1:PORT (its `/_sim/` inspection API is used) */
   url: string;
+  /**
+   * The registry client kubelets pull the emulator's images with (the Docker Registry v2 token
+   * flow); without one, every image pulls at once.
+   */
+  pullManifest?: ManifestPuller;
 }
 
 export interface ResolvedSimConfig {

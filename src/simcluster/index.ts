@@ -11,7 +11,7 @@ export { NodePool, type HostedNode } from './nodes.js';
 export { CidrAllocator } from './cidr.js';
 export { parseQuantity, podRequests } from './quantity.js';
 export { unschedulableMessage, REASON } from './predicates.js';
-export { parseImageRef, parseDockerConfig } from './pull.js';
+export { parseImageRef, parseDockerConfig, type DockerConfigAuths, type ManifestPuller } from './pull.js';
 export {
   SchedulerController, POD_NODE_INDEX,
 } from './scheduler.js';

@@ -13,8 +13,7 @@ import {
 } from '../controller/index.js';
 import { hostInCidr, parseCidr } from './cidr.js';
 import { SIM, type SimContext } from './config.js';
-import type { DockerConfigAuths } from '../cloud/index.js';
-import { ImagePuller, emulatorRegistries, parseDockerConfig } from './pull.js';
+import { ImagePuller, emulatorRegistries, parseDockerConfig, type DockerConfigAuths } from './pull.js';
 import { isTerminated, parseQuantity } from './quantity.js';
 import { POD_NODE_INDEX, podNodeIndex } from './scheduler.js';
 
@@ -62,7 +61,7 @@ export class KubeletController implements Reconciler<PodObject> {
 
   constructor(@inject(SIM) private readonly sim: SimContext) {
     const cloud = sim.config.cloud;
-    this.puller = new ImagePuller(cloud ? emulatorRegistries(cloud.url) : async () => new Set<string>());
+    this.puller = new ImagePuller(cloud ? emulatorRegistries(cloud.url) : async () => new Set<string>(), cloud?.pullManifest);
   }
 
   async reconcile(pod: PodObject, ctx: ReconcileContext<PodObject>): Promise<Result | void> {

@@ -1,11 +1,21 @@
 /**
  * Image pulls as a kubelet (containerd) does them: for registries of the cloud emulator the
- * Docker Registry v2 token flow runs with the pod's pull credentials (src/cloud's
- * `pullManifest`); other images "pull" at once, since no real registry is reachable from a
- * simulated node.
+ * Docker Registry v2 token flow runs with the pod's pull credentials (through the
+ * `ManifestPuller` the cloud's owner supplies in `SimCloudOptions.pullManifest`, e.g.
+ * `@kubeloop/ack`'s registry client); other images "pull" at once, since no real registry is
+ * reachable from a simulated node.
  */
 import { createHash } from 'node:crypto';
-import { ImagePullError, pullManifest, type DockerConfigAuths } from '../cloud/index.js';
+
+/** `auths` of a `kubernetes.io/dockerconfigjson` Secret. */
+export type DockerConfigAuths = Record<string, { username?: string; password?: string; auth?: string }>;
+
+/**
+ * Resolves an image's manifest with the given credentials, as a container runtime does. A
+ * refusal throws an Error whose `reason` is `'Unauthorized'` or `'NotFound'` (any other error
+ * is reported as it is).
+ */
+export type ManifestPuller = (image: string, auths: DockerConfigAuths) => Promise<{ digest: string }>;
 
 export interface ImageRef {
   /** registry host[:port] ("docker.io" when none is given) */
@@ -65,26 +75,29 @@ export class PullError extends Error {
 
 /**
  * Pulls (resolves) images. `registries()` returns the emulated registry hosts; only those are
- * contacted (through src/cloud's registry v2 client), every other image is "already cached".
+ * contacted (through `pullManifest`), every other image is "already cached" — as are all
+ * images when no `pullManifest` is given.
  */
 export class ImagePuller {
-  constructor(private readonly registries: () => Promise<Set<string>>) {}
+  constructor(
+    private readonly registries: () => Promise<Set<string>>,
+    private readonly pullManifest?: ManifestPuller,
+  ) {}
 
   async pull(image: string, auths: DockerConfigAuths): Promise<PullResult> {
     const ref = parseImageRef(image);
-    if (!(await this.registries()).has(ref.host)) {
+    if (!this.pullManifest || !(await this.registries()).has(ref.host)) {
       const digest = ref.reference.startsWith('sha256:') ? ref.reference : `sha256:${createHash('sha256').update(ref.raw).digest('hex')}`;
       return { digest, imageID: `${ref.host}/${ref.repository}@${digest}` };
     }
     try {
-      const m = await pullManifest(image, auths);
+      const m = await this.pullManifest(image, auths);
       return { digest: m.digest, imageID: `${ref.host}/${ref.repository}@${m.digest}` };
     } catch (err) {
       const prefix = `failed to pull and unpack image "${image}": failed to resolve reference "${image}"`;
-      if (err instanceof ImagePullError) {
-        if (err.reason === 'Unauthorized') throw new PullError(`${prefix}: pull access denied, repository does not exist or may require authorization: unauthorized: ${err.message}`);
-        if (err.reason === 'NotFound') throw new PullError(`${prefix}: ${image}: not found`);
-      }
+      const reason = (err as { reason?: unknown }).reason;
+      if (reason === 'Unauthorized') throw new PullError(`${prefix}: pull access denied, repository does not exist or may require authorization: unauthorized: ${(err as Error).message}`);
+      if (reason === 'NotFound') throw new PullError(`${prefix}: ${image}: not found`);
       throw new PullError(`${prefix}: ${(err as Error).message}`);
     }
   }

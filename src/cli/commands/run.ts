@@ -1,15 +1,14 @@
 /**
- * `kubeloop run <controller>|all`: runs shipped controllers against a cluster — any
- * kubeconfig, or in-cluster (service account token and CA files, KUBERNETES_SERVICE_HOST)
- * when running as a pod. One Manager hosts every selected controller, so `run all`
- * shares one informer per kind between them.
+ * `kubeloop run <controller>|all`: runs the controllers that CLI extensions provide (e.g.
+ * `@kubeloop/ack`'s four) against a cluster — any kubeconfig, or in-cluster (service account
+ * token and CA files, KUBERNETES_SERVICE_HOST) when running as a pod. One Manager hosts every
+ * selected controller, so `run all` shares one informer per kind between them.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { Manager } from '../../controller/index.js';
 import { inClusterConfig, type ClientConfig } from '../../client/index.js';
 import { createLogger } from '../../observability/index.js';
-import { createAlibabaCloud, alibabaCloudOptionsFromEnv, type AlibabaCloud } from '../../cloud/index.js';
-import { plugins, type ControllerPlugin, type PluginHandle } from '../../../controllers/index.js';
+import type { CliExtension, ControllerPlugin, PluginHandle } from '../extension.js';
 
 interface CommonOptions {
   kubeconfig?: string;
@@ -19,8 +18,6 @@ interface CommonOptions {
   leaderElectionNamespace?: string;
   metricsBindAddress: string;
   healthProbeBindAddress: string;
-  regionId?: string;
-  cloudEmulator?: string;
   logLevel?: string;
 }
 
@@ -33,32 +30,11 @@ function commonOptions(cmd: Command): Command {
     .option('--leader-election-namespace <ns>', 'Lease namespace (default: $POD_NAMESPACE, else kube-system)')
     .option('--metrics-bind-address <addr>', 'address of /metrics (":8080", "127.0.0.1:0", or "0" to disable)', ':8080')
     .option('--health-probe-bind-address <addr>', 'address of /healthz and /readyz ("0" to disable)', ':8081')
-    .option('--region-id <id>', 'Alibaba Cloud region (default: $ALIBABA_CLOUD_REGION_ID)')
-    .option('--cloud-emulator <url>', 'use the kubeloop cloud emulator at this URL instead of Alibaba Cloud (default: $KUBELOOP_CLOUD_EMULATOR)')
     .option('--log-level <level>', 'trace|debug|info|warn|error (default: $KUBELOOP_LOG_LEVEL or info)');
 }
 
 function bindAddress(v: string): string | false {
   return v === '0' || v === '' || v === 'false' ? false : v;
-}
-
-/** Builds the cloud APIs when a selected plugin needs them; the error says what to set. */
-function cloudFor(selected: readonly ControllerPlugin[], o: CommonOptions): AlibabaCloud | undefined {
-  if (!selected.some((p) => p.needsCloud)) return undefined;
-  try {
-    return createAlibabaCloud(
-      alibabaCloudOptionsFromEnv(process.env, {
-        ...(o.regionId ? { regionId: o.regionId } : {}),
-        ...(o.cloudEmulator ? { emulator: o.cloudEmulator } : {}),
-      }),
-    );
-  } catch (err) {
-    throw new Error(
-      `${selected.filter((p) => p.needsCloud).map((p) => p.name).join(', ')} need(s) Alibaba Cloud: ${(err as Error).message} ` +
-        `(pass --region-id and credentials in ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET, ` +
-        `or --cloud-emulator <url> for the kubeloop emulator; see docs/cloud.md)`,
-    );
-  }
 }
 
 /**
@@ -77,7 +53,6 @@ export async function runPlugins(selected: readonly ControllerPlugin[], o: Commo
   // Flags first: a bad value is reported before any kubeconfig or cloud error can hide it.
   for (const p of selected) p.validateFlags(flags);
   const logger = createLogger({ name: 'kubeloop', level: o.logLevel });
-  const cloud = cloudFor(selected, o);
   const id = selected.length === 1 ? selected[0].name : 'all';
   const manager = new Manager({
     kubeconfig: o.kubeconfig ?? serviceAccountDirConfig(),
@@ -94,7 +69,7 @@ export async function runPlugins(selected: readonly ControllerPlugin[], o: Commo
   });
   const handles: PluginHandle[] = [];
   for (const p of selected) {
-    const h = await p.setup(manager, { flags, cloud, logger: logger.child({ controller: p.name }) });
+    const h = await p.setup(manager, { flags, logger: logger.child({ controller: p.name }) });
     if (h) handles.push(h);
   }
   await manager.start();
@@ -106,11 +81,15 @@ export async function runPlugins(selected: readonly ControllerPlugin[], o: Commo
   }
 }
 
-export function register(program: Command): void {
+export function register(program: Command, extensions: readonly CliExtension[]): void {
+  const plugins = extensions.flatMap((e) => e.plugins ?? []);
   const run = program
     .command('run')
-    .description('run shipped controllers against a cluster (kubeconfig or in-cluster)')
-    .addHelpText('after', `\nControllers: ${plugins.map((p) => p.name).join(', ') || '(none yet)'}, or "all".`);
+    .description('run the controllers of the project\'s kubeloop extensions against a cluster (kubeconfig or in-cluster)')
+    .addHelpText('after', plugins.length
+      ? `\nControllers: ${plugins.map((p) => p.name).join(', ')}, or "all".`
+      : '\nNo controllers: none of the project\'s packages is a kubeloop CLI extension (package.json "kubeloop": {"cliExtension": ...}).\n' +
+        'An operator of your own runs from its own entry point (see `kubeloop init`).');
 
   const add = (name: string, description: string, selected: readonly ControllerPlugin[]) => {
     const cmd = commonOptions(run.command(name).description(description));
@@ -130,4 +109,3 @@ export function register(program: Command): void {
   if (plugins.length > 0) add('all', `run every controller (${plugins.map((p) => p.name).join(', ')}) in one manager`, plugins);
 }
 
-export { Option };

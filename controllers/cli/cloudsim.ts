@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startCloudSim, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET } from '../../cloudsim/index.js';
+import { startCloudSim, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET } from '../cloudsim/index.js';
 
 function intOption(name: string, v: string | undefined, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (v === undefined) return undefined;

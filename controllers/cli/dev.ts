@@ -1,0 +1,103 @@
+/**
+ * How `@kubeloop/ack` joins `kubeloop dev`: before the simulated cluster it starts the Alibaba
+ * Cloud emulator (whose scaling-group instances become nodes and whose registries serve the
+ * kubelets' pulls); once the cluster is up it applies the cluster-wide settings an ACK cluster
+ * has and runs the four controllers on one Manager, with the cloud adapters pointed at the
+ * emulator and flags at their defaults (the route controller's --cluster-cidr is the simulated
+ * cluster's, the autoscaler discovers the emulator's tagged scaling group). A controller whose
+ * setup fails is reported and skipped.
+ */
+import { join } from 'node:path';
+import { Manager, isAlreadyExists } from 'kubeloop';
+import { flagDefaults, type DevEnvironment, type DevHook, type DevPrepared, type PluginHandle } from 'kubeloop/cli';
+import { createAlibabaCloud, pullManifest } from '../cloud/index.js';
+import { startCloudSim, type CloudSim } from '../cloudsim/index.js';
+import { plugins } from '../index.js';
+
+/**
+ * Cluster-wide settings an ACK cluster has and the controllers read: the log-config
+ * controller's default project and machine group (ConfigMap kube-system/alibaba-log-configuration),
+ * pointing at the emulator's default SLS project, and the ACR credential helper's settings
+ * (CONTROLLERS.md defaults: the default namespace's default ServiceAccount gets pull credentials
+ * for the emulator's registry instance). Created only when absent, so a user's edits (kept with
+ * --state-dir) win.
+ */
+async function installClusterDefaults(manager: Manager, cloud: CloudSim): Promise<void> {
+  const project = cloud.state.slsProjects[0]?.projectName;
+  const configMaps = [
+    ...(project ? [{ name: 'alibaba-log-configuration', data: { 'log-project': project, 'log-machine-group': 'k8s-group-kubeloop' } }] : []),
+    { name: 'acr-configuration', data: { 'watch-namespace': 'default', 'service-account': 'default', 'expiring-threshold': '15m' } },
+  ];
+  for (const cm of configMaps) {
+    try {
+      await manager.client.create({
+        apiVersion: 'v1', kind: 'ConfigMap',
+        metadata: { name: cm.name, namespace: 'kube-system', labels: { 'app.kubernetes.io/managed-by': 'kubeloop-dev' } },
+        data: cm.data,
+      });
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+  }
+}
+
+/** `kubeloop dev --cloud-port`, added to the built-in command by the extension's `register`. */
+export const CLOUD_PORT_OPTION = ['--cloud-port <n>', 'cloud emulator port (0 = any free port)', '0'] as const;
+
+export function ackDevHook(): DevHook {
+  let cloud: CloudSim | undefined;
+  return {
+    description: `the Alibaba Cloud emulator and the ACK controllers (${plugins.map((p) => p.name).join(', ')})`,
+    async prepare(env): Promise<DevPrepared> {
+      const port = Number(env.options.cloudPort ?? 0);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --cloud-port: ${String(env.options.cloudPort)} (expected an integer between 0 and 65535)`);
+      const sim = await startCloudSim({ port, host: env.bind, stateFile: env.stateDir ? join(env.stateDir, 'cloud.json') : undefined });
+      cloud = sim;
+      return {
+        simCloud: { url: sim.url, pullManifest },
+        simRegion: sim.regionId,
+        banner: [`cloud emulator   ${sim.url} (region ${sim.regionId}, AccessKey ${sim.accessKeyId})`],
+        devJson: { cloud: { url: sim.url, accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret, regionId: sim.regionId, slsEndpoint: sim.slsEndpoint } },
+        stop: () => sim.stop(),
+      };
+    },
+    async start(env: DevEnvironment) {
+      if (!cloud) throw new Error('the cloud emulator did not start');
+      // Anything a controller builds from the environment (e.g. the ACR helper's clients for
+      // registries in other regions) must reach the emulator too, never the real cloud.
+      process.env.KUBELOOP_CLOUD_EMULATOR = cloud.url;
+      process.env.ALIBABA_CLOUD_REGION_ID = cloud.regionId;
+      process.env.ALIBABA_CLOUD_ACCESS_KEY_ID = cloud.accessKeyId;
+      process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET = cloud.accessKeySecret;
+      delete process.env.ALIBABA_CLOUD_SECURITY_TOKEN;
+      const api = createAlibabaCloud({
+        regionId: cloud.regionId, emulator: cloud.url,
+        credentials: { accessKeyId: cloud.accessKeyId, accessKeySecret: cloud.accessKeySecret },
+      });
+      const manager = new Manager({
+        kubeconfig: env.kubeconfigPath, logger: env.logger, metricsBindAddress: false, healthProbeBindAddress: false, handleSignals: false,
+        cacheSyncTimeoutMs: 30_000,
+      });
+      await installClusterDefaults(manager, cloud);
+      const handles: PluginHandle[] = [];
+      for (const p of plugins) {
+        try {
+          const flags = flagDefaults(p.flags(), {
+            clusterCidr: env.sim.config.clusterCidr,
+            // the emulator's default scaling group carries this tag
+            nodeGroupAutoDiscovery: ['tag:k8s.io/cluster-autoscaler/enabled=true'],
+          });
+          const h = await p.setup(manager, { flags, cloud: api, logger: env.logger.child({ controller: p.name }) });
+          if (h) handles.push(h);
+        } catch (err) {
+          process.stderr.write(`kubeloop dev: controller ${p.name} not started: ${(err as Error).message}\n`);
+        }
+      }
+      await manager.start(env.signal);
+      return async () => {
+        await manager.stop();
+        for (const h of handles.reverse()) await h.stop();
+      };
+    },
+  };
+}

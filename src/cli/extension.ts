@@ -1,0 +1,129 @@
+/**
+ * How packages extend the `kubeloop` command, the way kubectl plugins and Helm plugins extend
+ * theirs: a package names a module in its package.json,
+ *
+ *   "kubeloop": { "cliExtension": "./dist/cli/index.js" }
+ *
+ * and that module's default export is a `CliExtension`. The CLI loads the extensions of the
+ * project it runs in (see ./extensions.ts): their controllers become `kubeloop run <name>`, their
+ * commands are added, and their `dev` hook joins `kubeloop dev`. kubeloop's own ACK controllers
+ * (`@kubeloop/ack`, the repository's controllers/ workspace) are such an extension; nothing in
+ * the framework names them.
+ */
+import type { Command, Option } from 'commander';
+import type { Logger, Manager } from '../controller/index.js';
+import type { ApiServer } from '../apiserver/index.js';
+import type { SimCloudOptions, SimCluster } from '../simcluster/index.js';
+
+/** What a plugin's `setup` receives from the program that runs it. */
+export interface PluginEnv {
+  /**
+   * Parsed values of the plugin's own flags, keyed by commander's camelCase attribute names
+   * (`--cluster-cidr` -> `clusterCidr`), defaults applied.
+   */
+  readonly flags: Readonly<Record<string, unknown>>;
+  /** The program's logger; derive children with `logger.child({ component })`. */
+  readonly logger: Logger;
+}
+
+/** Extra work a plugin started besides its registered controllers (e.g. a periodic loop). */
+export interface PluginHandle {
+  stop(): Promise<void>;
+}
+
+/**
+ * A named set of controllers `kubeloop run <name>` (and `run all`) starts on one Manager. `E`
+ * is the environment its `setup` reads: a package may hand its own plugins more than
+ * `PluginEnv` (ready-made clients in its tests), the CLI hands them `PluginEnv`.
+ */
+export interface ControllerPlugin<E extends PluginEnv = PluginEnv> {
+  /** `kubeloop run <name>`; also the prefix of the plugin's ConfigMaps and metrics where it has any. */
+  readonly name: string;
+  /** One line for `kubeloop run --help`. */
+  readonly description: string;
+  /**
+   * The plugin's flags. `kubeloop run all` offers the flags of every plugin on one command, so
+   * a flag two plugins share must mean the same in both. Document defaults in the Option.
+   */
+  flags(): Option[];
+  /**
+   * Checks the plugin's flags without side effects and throws an Error saying how to fix a bad
+   * value. `kubeloop run` calls it for every selected plugin before it reads a kubeconfig, so a
+   * flag error is reported first instead of hiding behind a connection error.
+   */
+  validateFlags(flags: Readonly<Record<string, unknown>>): void;
+  /** The `@Controller` classes it registers (`kubeloop generate` reads them). */
+  readonly controllers: readonly Function[];
+  /**
+   * Registers the controllers and their dependencies on `manager` (before `manager.start`).
+   * May start extra work that needs no leader election, returned as a handle to stop.
+   */
+  setup(manager: Manager, env: E): Promise<PluginHandle | void> | PluginHandle | void;
+}
+
+/** What `kubeloop dev` has running when an extension's `dev.start` is called. */
+export interface DevEnvironment {
+  apiServer: ApiServer;
+  sim: SimCluster;
+  /** kubeconfig (file path) of the built-in API server */
+  kubeconfigPath: string;
+  /** `--state-dir` (absolute), or undefined when state is in memory */
+  stateDir?: string;
+  /** address the servers listen on (`--bind`) */
+  bind: string;
+  /** every parsed `kubeloop dev` option, including those an extension added in `register` */
+  options: Readonly<Record<string, unknown>>;
+  /** aborted when `kubeloop dev` stops */
+  signal: AbortSignal;
+  /** logs to `<state-dir or .kubeloop>/dev.log` */
+  logger: Logger;
+}
+
+/** What an extension's `dev.prepare` started before the simulated cluster. */
+export interface DevPrepared {
+  /** A cloud the simulated cluster follows (its instances become nodes, its registries serve images). */
+  simCloud?: SimCloudOptions;
+  /** The region the simulated nodes report (topology labels), e.g. the cloud's. */
+  simRegion?: string;
+  /** Lines for the `kubeloop dev` banner, e.g. `['cloud emulator   http://…']`. */
+  banner?: string[];
+  /** Fields merged into `.kubeloop/dev.json`. */
+  devJson?: Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+/** How an extension joins `kubeloop dev`. */
+export interface DevHook {
+  /** Starts what the simulated cluster needs first (e.g. a cloud emulator). */
+  prepare?(env: Omit<DevEnvironment, 'sim'>): Promise<DevPrepared>;
+  /** Starts the extension's controllers once the cluster is up; returns how to stop them. */
+  start?(env: DevEnvironment): Promise<() => Promise<void>>;
+  /** One line for the banner's "running" entry. */
+  readonly description: string;
+}
+
+/** The default export of a package's `kubeloop.cliExtension` module. */
+export interface CliExtension {
+  /** The extension's name (its package name), shown in `kubeloop --help`. */
+  readonly name: string;
+  /** Controllers `kubeloop run <name>` can start; also what `kubeloop generate` reads by default. */
+  readonly plugins?: readonly ControllerPlugin[];
+  /**
+   * Adds commands of its own (e.g. `kubeloop cloudsim`), after the built-in ones; it may also
+   * add options to a built-in command it joins (find it in `program.commands`, e.g. `dev`).
+   */
+  register?(program: Command): void;
+  /** Joins `kubeloop dev`. */
+  readonly dev?: DevHook;
+}
+
+/** Commander option defaults of a plugin's flags, keyed like parsed flags, with `overrides` on top. */
+export function flagDefaults(options: Option[], overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const o of options) {
+    const key = o.attributeName();
+    if (key in overrides) out[key] = overrides[key];
+    else if (o.defaultValue !== undefined) out[key] = o.defaultValue;
+  }
+  return out;
+}

@@ -1,0 +1,1 @@
+export { scaffold, type ScaffoldOptions, type ScaffoldResult } from './scaffold.js';
