@@ -1,29 +1,29 @@
 # syntax=docker/dockerfile:1
-# kubeloop: the manager (`kubeloop run <controller>|all`) and the cloud emulator
-# (`kubeloop cloudsim`) in one image. Build: make image (docker build -t kubeloop:<version> .)
+# kubeloop: the manager (`kubeloop run <controller>|all`), the cloud emulator (`kubeloop
+# cloudsim`) and the built-in API server (`kubeloop apiserver`, its Kubernetes OpenAPI documents
+# included) in one image. Build: make image (docker build -t kubeloop:<version> .)
 #
-# Not in the image: the Kubernetes OpenAPI documents the built-in API server (`kubeloop
-# apiserver` / `kubeloop dev`) serves. In a cluster the real API server is used, so they would
-# only add weight; to run the built-in server from this image, mount them and point
-# KUBELOOP_OPENAPI_DIR at them:
-#   docker run -v $PWD/../shared/k8s-openapi:/openapi:ro -e KUBELOOP_OPENAPI_DIR=/openapi kubeloop:0.1.0 apiserver --bind 0.0.0.0
+# Two packages: the framework `kubeloop` (package.json, src/) and the workspace `@kubeloop/ack`
+# (controllers/), which the `kubeloop` command loads as its CLI extension because /app's
+# package.json lists the workspace.
 
 ARG NODE_IMAGE=node:20-slim
 
-# ---- build: full dependency tree, TypeScript -> dist/
+# ---- build: full dependency tree, TypeScript -> dist/src and controllers/dist
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
+COPY controllers/package.json ./controllers/package.json
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
 COPY src ./src
 COPY controllers ./controllers
-RUN npm run build
+RUN npm run build:packages
 
-# ---- production dependencies only
+# ---- production dependencies only (node_modules/kubeloop and @kubeloop/ack are links into /app)
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY controllers/package.json ./controllers/package.json
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # ---- runtime
@@ -33,7 +33,9 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
-COPY --from=build /src/dist/controllers ./dist/controllers
+COPY --from=build /src/src/apiserver/openapi/kubernetes-v1.32 ./src/apiserver/openapi/kubernetes-v1.32
+COPY --from=build /src/controllers/dist ./controllers/dist
+COPY controllers/package.json ./controllers/package.json
 COPY package.json LICENSE* ./
 # the distroless "nonroot" uid/gid: no shell account, matches the chart's runAsUser
 USER 65532:65532

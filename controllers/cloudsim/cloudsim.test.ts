@@ -200,7 +200,7 @@ describe('--state persistence', () => {
   test('state survives a restart of `kubeloop cloudsim --state`', async () => {
     const file = join(dir, 'cli.json');
     const run = async (): Promise<{ url: string; env: Record<string, string>; stop: () => Promise<void> }> => {
-      const child = spawn(process.execPath, [fileURLToPath(new URL('../cli/main.js', import.meta.url)), 'cloudsim', '--port', '0', '--state', file, '--access-key-id', 'AK', '--access-key-secret', 'SK'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [fileURLToPath(new URL('dist/src/cli/main.js', import.meta.resolve('kubeloop/package.json'))), 'cloudsim', '--port', '0', '--state', file, '--access-key-id', 'AK', '--access-key-secret', 'SK'], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       const url = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (c: Buffer) => {

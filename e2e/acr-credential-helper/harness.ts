@@ -7,7 +7,7 @@
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeClient } from '../../src/client/index.js';
 import type { CloudSim, CloudTimings } from '@kubeloop/ack/cloudsim';
-import type { AlibabaCloud } from '@kubeloop/ack/cloud';
+import { pullManifest, type AlibabaCloud } from '@kubeloop/ack/cloud';
 import type { SimCluster } from '../../src/simcluster/index.js';
 import type { Manager, Logger } from '../../src/controller/index.js';
 import { createLogger, createRegistry, type Registry } from '../../src/observability/index.js';
@@ -61,7 +61,7 @@ export async function startAcrEnv(opts: { tokenLifetimeMs?: number; secondRegist
       } : undefined,
     },
     sim: (cloud) => ({
-      logger: silent(), nodes: 1, region: cloud!.regionId, cloud: { url: cloud!.url },
+      logger: silent(), nodes: 1, region: cloud!.regionId, cloud: { url: cloud!.url, pullManifest },
       components: { cloudNodes: false, daemonSet: false, disruption: false },
       timings: {
         leaseRenewIntervalMs: 200, leaseDurationSeconds: 2, nodeStatusReportMs: 2_000, nodeMonitorGracePeriodMs: 1_500,

@@ -1,6 +1,7 @@
 // What can be checked of the container image without docker: the Dockerfile agrees with the
 // package and the chart, its build context holds what it copies, and the program it runs
-// (dist/src/cli/main.js) needs nothing outside the copied folders and the production dependencies.
+// (dist/src/cli/main.js and the @kubeloop/ack CLI extension it loads, controllers/dist/cli/index.js)
+// needs nothing outside the copied folders and each package's production dependencies.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { chartDefaults, root } from './harness.js';
 
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const ackPkg = JSON.parse(readFileSync(join(root, 'controllers/package.json'), 'utf8'));
 
 /** Instructions, continuation lines joined, comments dropped. */
 function instructions(): Array<[string, string]> {
@@ -37,7 +39,8 @@ test('the Dockerfile: multi-stage node:20-slim, npm ci, --omit=dev runtime, uid 
   assert.ok(pkg.engines.node.startsWith('>=20'), 'node 20 satisfies the package engines');
   const runs = ins.filter(([i]) => i === 'RUN').map(([, a]) => a);
   assert.ok(runs.some((r) => r.startsWith('npm ci ') && !r.includes('--omit=dev')), 'the build stage installs dev dependencies');
-  assert.ok(runs.includes('npm run build'));
+  assert.ok(runs.includes('npm run build:packages'), 'builds both packages (the e2e suites are not in the context)');
+  assert.equal(pkg.scripts['build:packages'], 'tsc -b src controllers');
   assert.ok(runs.some((r) => r.startsWith('npm ci --omit=dev')), 'the runtime gets production dependencies only');
   const user = ins.filter(([i]) => i === 'USER').map(([, a]) => a);
   const values = chartDefaults() as { podSecurityContext: { runAsUser: number; runAsGroup: number } };
@@ -53,40 +56,48 @@ test('everything the Dockerfile copies from the build context is there and not e
   assert.ok(isIgnored('node_modules/x/index.js') && isIgnored('src/api/gvk.test.ts') && isIgnored('README.md') && !isIgnored('src/api/index.ts'));
   const sources = instructions().filter(([i, a]) => i === 'COPY' && !a.startsWith('--from'))
     .flatMap(([, a]) => a.split(/\s+/).slice(0, -1)).filter((s) => !s.includes('*'));
-  assert.deepEqual(sources.sort(), ['controllers', 'package-lock.json', 'package.json', 'package.json', 'package.json', 'package-lock.json', 'src', 'tsconfig.json'].sort());
+  assert.deepEqual(sources.sort(), [
+    'controllers', 'controllers/package.json', 'controllers/package.json', 'controllers/package.json', 'package-lock.json', 'package.json', 'package.json', 'package.json',
+    'package-lock.json', 'src', 'tsconfig.base.json', 'tsconfig.json',
+  ].sort());
   for (const s of new Set(sources)) {
     assert.ok(existsSync(join(root, s)), `${s} exists`);
     assert.ok(!isIgnored(s), `${s} is in the build context`);
   }
-  assert.ok(isIgnored('dist/src/cli/main.js') && isIgnored('e2e/chart/harness.ts') && isIgnored('.git/HEAD'), 'build output, tests and history stay out of the context');
+  assert.ok(isIgnored('dist/src/cli/main.js') && isIgnored('controllers/dist/index.js') && isIgnored('e2e/chart/harness.ts') && isIgnored('.git/HEAD'), 'build output, tests and history stay out of the context');
+  assert.ok(!isIgnored('src/apiserver/openapi/kubernetes-v1.32/swagger.json.gz'), 'the OpenAPI documents are in the context');
+  assert.match(dockerfile, /^COPY --from=build \/src\/src\/apiserver\/openapi\/kubernetes-v1\.32 \.\/src\/apiserver\/openapi\/kubernetes-v1\.32$/m, 'and in the image, where the server looks for them');
 });
 
-test('the program in the image needs only dist/src, dist/controllers and production dependencies', () => {
-  const dist = join(root, 'dist');
-  const entry = join(root, pkg.bin.kubeloop);
-  assert.ok(existsSync(entry), `${entry} is built`);
+test('the program in the image needs only dist/src, controllers/dist and each package\'s production dependencies', () => {
+  const entries = [join(root, pkg.bin.kubeloop), join(root, 'controllers', ackPkg.kubeloop.cliExtension)];
+  const copied = [join(root, 'dist/src'), join(root, 'controllers/dist')];
   const seen = new Set<string>();
-  const bare = new Set<string>();
+  const bare = { src: new Set<string>(), controllers: new Set<string>() };
   const outside: string[] = [];
   const walk = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
+    const owner = file.startsWith(join(root, 'controllers') + '/') ? 'controllers' : 'src';
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm)) {
       const spec = m[1] ?? m[2] ?? m[3];
       if (spec.startsWith('.')) {
         const target = resolve(dirname(file), spec);
-        const rel = relative(dist, target);
-        if (!rel.startsWith('src/') && !rel.startsWith('controllers/')) outside.push(`${relative(dist, file)} -> ${spec}`);
+        if (!copied.some((c) => target.startsWith(c + '/'))) outside.push(`${relative(root, file)} -> ${spec}`);
         else if (existsSync(target)) walk(target);
       } else if (!spec.startsWith('node:') && !builtinModules.includes(spec)) {
-        bare.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
+        bare[owner].add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
       }
     }
   };
-  walk(entry);
+  for (const e of entries) {
+    assert.ok(existsSync(e), `${e} is built`);
+    walk(e);
+  }
   assert.ok(seen.size > 20, `followed ${seen.size} modules`);
   assert.deepEqual(outside, [], 'imports outside the folders the image copies');
-  const missing = [...bare].filter((b) => !(b in pkg.dependencies)).sort();
-  assert.deepEqual(missing, [], 'imported at run time but not a production dependency (npm ci --omit=dev leaves it out)');
+  assert.deepEqual([...bare.src].filter((b) => !(b in pkg.dependencies)).sort(), [], 'the framework imports, at run time, a package that is not its production dependency');
+  assert.deepEqual([...bare.controllers].filter((b) => !(b in ackPkg.dependencies)).sort(), [], '@kubeloop/ack imports, at run time, a package that is not its production dependency');
+  assert.ok(bare.controllers.has('kubeloop') && !bare.src.has('@kubeloop/ack'), 'the ACK package uses the framework package, never the reverse');
 });

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { startApiServer, type ApiServer } from '../../src/apiserver/index.js';
 import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
 import { encodeUserData, startCloudSim, type CloudSim, type CloudState } from '@kubeloop/ack/cloudsim';
-import { createAlibabaCloud, type AlibabaCloud } from '@kubeloop/ack/cloud';
+import { createAlibabaCloud, pullManifest, type AlibabaCloud } from '@kubeloop/ack/cloud';
 import { startSimCluster, type SimCluster, type StaticNodeSpec } from '../../src/simcluster/index.js';
 import { Manager, type Logger } from '../../src/controller/index.js';
 import { createRegistry, type Registry } from '../../src/observability/index.js';
@@ -74,7 +74,7 @@ export async function startCaEnv(groups: GroupSpec[], opts: { staticNodes?: Stat
   const cloud = await startCloudSim({ port: 0, regionId: REGION, timings: { bootDelayMs: 150 }, customize: (s) => customize(s, groups) });
   const client = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfig }));
   const sim = await startSimCluster({
-    logger: silent(), kubeconfig: server.kubeconfig, nodes: opts.staticNodes ?? [], region: REGION, cloud: { url: cloud.url },
+    logger: silent(), kubeconfig: server.kubeconfig, nodes: opts.staticNodes ?? [], region: REGION, cloud: { url: cloud.url, pullManifest },
     timings: {
       leaseRenewIntervalMs: 200, leaseDurationSeconds: 2, nodeStatusReportMs: 2_000, nodeMonitorGracePeriodMs: 3_000, schedulerRetryMs: 300,
       imagePullBackoffMs: 300, imagePullBackoffMaxMs: 1_000,

@@ -37,14 +37,7 @@ export function clientFor(server: ServerHandle): KubeClient {
   return new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfig }));
 }
 
-export async function eventually(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { eventually } from '../../src/testing/index.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,6 +2,7 @@
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeClient } from '../../src/client/index.js';
 import type { CloudSim } from '@kubeloop/ack/cloudsim';
+import { pullManifest } from '@kubeloop/ack/cloud';
 import type { SimCluster, SimClusterOptions } from '../../src/simcluster/index.js';
 import * as support from '../support/index.js';
 import { defaultServiceAccount, silent, startStack, type Obj } from '../support/index.js';
@@ -34,7 +35,7 @@ export async function startEnv(opts: Partial<SimClusterOptions> & { withCloud?: 
       // reconcile errors (optimistic-lock conflicts) are routine; LOG_LEVEL=debug shows them
       logger: silent(),
       nodes: 3, ...opts, timings: { ...fastTimings, ...opts.timings },
-      cloud: cloud ? { url: cloud.url } : undefined, region: cloud?.regionId,
+      cloud: cloud ? { url: cloud.url, pullManifest } : undefined, region: cloud?.regionId,
     }),
   });
   // pods need the namespace's default ServiceAccount (admission), which a controller creates

@@ -4,8 +4,9 @@
  * (an AlibabaCloud for the emulator, a Manager with test settings).
  */
 import pino from 'pino';
-import { startApiServer, type ApiServer, type ApiServerOptions } from '../../src/apiserver/index.js';
-import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
+import type { ApiServer, ApiServerOptions } from '../../src/apiserver/index.js';
+import type { KubeClient } from '../../src/client/index.js';
+import { startTestEnv, type TestEnv } from '../../src/testing/index.js';
 import { startCloudSim, type CloudSim, type CloudSimOptions } from '@kubeloop/ack/cloudsim';
 import { createAlibabaCloud, type AlibabaCloud, type AlibabaCloudOptions } from '@kubeloop/ack/cloud';
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '../../src/simcluster/index.js';
@@ -43,26 +44,24 @@ export interface Stack {
 
 /** Starts server, emulator, client and simulated cluster in that order; stops what started if a step fails. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  let server: ApiServer | undefined;
+  let env: TestEnv | undefined;
   let cloud: CloudSim | undefined;
-  let client: KubeClient | undefined;
   let sim: SimCluster | undefined;
   const stop = async () => {
     await sim?.stop();
-    client?.close();
     await cloud?.stop();
-    await server?.stop();
+    await env?.stop();
   };
   try {
-    server = await startApiServer({ port: 0, ...opts.server });
+    // kubeloop/testing's environment: the server on a free port and an admin client (CRDs are the suites' business)
+    env = await startTestEnv({ crds: [], server: opts.server });
     if (opts.cloud) cloud = await startCloudSim({ port: 0, ...opts.cloud });
-    client = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfig }));
-    if (opts.sim) sim = await startSimCluster({ kubeconfig: server.kubeconfig, ...opts.sim(cloud) });
+    if (opts.sim) sim = await startSimCluster({ kubeconfig: env.server.kubeconfig, ...opts.sim(cloud) });
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;
   }
-  return { server, cloud, sim, client, stop };
+  return { server: env.server, cloud, sim, client: env.client, stop };
 }
 
 /** An AlibabaCloud talking to the emulator with its credentials; `retry` tunes the adapter's retries. */

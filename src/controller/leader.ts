@@ -17,6 +17,7 @@ import { hostname } from 'node:os';
 import { isNotFound, isAlreadyExists, isConflict, microTime, type KubeObject } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
 import { leaderElectionMetrics, metricsRegistry, type Registry } from '../observability/index.js';
+import { realClock, type Clock, type TimerHandle } from '../queue/index.js';
 import { errorMessage } from './errors.js';
 import type { Logger } from './context.js';
 import { Lease, type LeaseObject } from './kinds.js';
@@ -38,6 +39,12 @@ export interface LeaderElectionOptions {
   retryPeriodMs?: number;
   /** Release the lease on graceful stop. Default true. */
   releaseOnCancel?: boolean;
+  /**
+   * Time source for retries, renew deadlines and lease expiry. Default: the process clock. A
+   * `FakeClock` (kubeloop/testing) lets a test expire a lease or miss a renew deadline by
+   * stepping time instead of waiting 15 s. Times written into the Lease stay wall-clock.
+   */
+  clock?: Clock;
 }
 
 export interface LeaderCallbacks {
@@ -66,7 +73,8 @@ export class LeaderElector {
   private observedAt = 0;
   private leading = false;
   private running = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
+  private readonly clock: Clock;
   private lastRenew = 0;
   private inflight: Promise<unknown> = Promise.resolve();
   private reportedLeader = '';
@@ -86,6 +94,7 @@ export class LeaderElector {
     this.renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = opts.retryPeriodMs ?? 2_000;
     this.releaseOnCancel = opts.releaseOnCancel ?? true;
+    this.clock = opts.clock ?? realClock;
     if (!(this.durationMs > this.renewDeadlineMs)) throw new TypeError('leader election: leaseDurationMs must be greater than renewDeadlineMs');
     if (!(this.renewDeadlineMs > this.retryPeriodMs * 1.2)) throw new TypeError('leader election: renewDeadlineMs must be greater than retryPeriodMs * 1.2');
     if (this.retryPeriodMs < 1) throw new TypeError('leader election: retryPeriodMs must be positive');
@@ -111,7 +120,7 @@ export class LeaderElector {
 
   private schedule(ms: number): void {
     if (!this.running) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimer(() => {
       this.timer = undefined;
       this.inflight = this.tick();
     }, ms);
@@ -123,9 +132,9 @@ export class LeaderElector {
 
   private async tick(): Promise<void> {
     if (!this.running) return;
-    const ok = await this.tryAcquireOrRenew(AbortSignal.timeout(this.leading ? Math.max(1, this.renewDeadlineMs - (Date.now() - this.lastRenew)) : this.retryPeriodMs * 5));
+    const ok = await this.tryAcquireOrRenew(AbortSignal.timeout(Math.ceil(this.leading ? Math.max(1, this.renewDeadlineMs - (this.clock.now() - this.lastRenew)) : this.retryPeriodMs * 5)));
     if (!this.running) return;
-    const now = Date.now();
+    const now = this.clock.now();
     if (ok) {
       this.lastRenew = now;
       if (!this.leading) {
@@ -188,7 +197,7 @@ export class LeaderElector {
     const old = current.spec ?? {};
     const holder = old.holderIdentity ?? '';
     const expiresAt = this.observedAt + (old.leaseDurationSeconds ?? 0) * 1000;
-    if (holder !== '' && holder !== this.identity && expiresAt > now.getTime()) {
+    if (holder !== '' && holder !== this.identity && expiresAt > this.clock.now()) {
       this.notifyLeader(holder);
       return false;
     }
@@ -214,7 +223,7 @@ export class LeaderElector {
     const raw = JSON.stringify([spec.holderIdentity, spec.leaseDurationSeconds, spec.acquireTime, spec.renewTime, spec.leaseTransitions]);
     if (!this.observed || this.observed.raw !== raw) {
       this.observed = { spec, rv: lease.metadata.resourceVersion, raw };
-      this.observedAt = Date.now();
+      this.observedAt = this.clock.now();
     } else {
       this.observed.rv = lease.metadata.resourceVersion;
     }
@@ -224,7 +233,7 @@ export class LeaderElector {
   async stop(): Promise<void> {
     const wasRunning = this.running;
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
     await this.inflight.catch(() => undefined);
     const wasLeader = this.leading;
@@ -237,7 +246,7 @@ export class LeaderElector {
   crash(): void {
     this.running = false;
     this.leading = false;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
     this.metrics.masterStatus.set({ name: this.leaseName }, 0);
   }

@@ -23,7 +23,7 @@ import { gvkString, type KubeObject, type LabelSelector } from '../api/index.js'
 import { KubeClient, autoConfig, loadKubeConfig, toGVK, type ClientConfig } from '../client/index.js';
 import { SharedInformerFactory, dropManagedFields, type SharedInformer, type IndexFunc } from '../informer/index.js';
 import { metricsRegistry, type Registry } from '../observability/index.js';
-import type { RateLimiter } from '../queue/index.js';
+import type { Clock, RateLimiter } from '../queue/index.js';
 import { EventRecorder, type CacheReader, type Logger, type Reconciler } from './context.js';
 import { errorMessage } from './errors.js';
 import { kindKey, kindRefOf, type KindLike, type KindRef } from './kinds.js';
@@ -66,6 +66,12 @@ export interface ManagerOptions {
   logger?: Logger;
   /** Rate limiter for each controller's queue. Default: the queue's DefaultControllerRateLimiter. */
   rateLimiter?: () => RateLimiter;
+  /**
+   * Time source of the work queues (delays, `requeueAfter`, rate-limit back-off, the default
+   * rate limiter's token bucket) and of leader election. Default: the process clock. Tests pass a
+   * `FakeClock` (kubeloop/testing) to drive them without sleeping.
+   */
+  clock?: Clock;
   /** Inversify modules loaded into the root container (shared by all controllers). */
   modules?: ContainerModule[];
 }
@@ -152,7 +158,7 @@ export class Manager {
     if (le && le.enabled !== false) {
       this.elector = new LeaderElector(
         this.client,
-        { ...le, leaseNamespace: le.leaseNamespace || opts.namespace || this.client.namespace || 'default' },
+        { clock: opts.clock, ...le, leaseNamespace: le.leaseNamespace || opts.namespace || this.client.namespace || 'default' },
         {
           onStartedLeading: () => this.startLeaderControllers(),
           onStoppedLeading: () => this.leadershipLost(),
@@ -332,6 +338,7 @@ export class Manager {
         recorder,
         registry: this.registry,
         rateLimiter: this.opts.rateLimiter?.(),
+        clock: this.opts.clock,
       });
       out.push({ reg, sources: reg.runner.sources() });
     }

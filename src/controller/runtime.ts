@@ -15,7 +15,7 @@ import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { controllerRef, objectKey, parseApiVersion, splitKey, isConflict, type KubeObject } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
-import { RateLimitingQueue, type RateLimiter } from '../queue/index.js';
+import { RateLimitingQueue, type Clock, type RateLimiter } from '../queue/index.js';
 import { controllerMetrics, initControllerMetrics, metricsRegistry, type Registry } from '../observability/index.js';
 import type { CacheReader, EventRecorder, Logger, ReconcileContext, Reconciler, Result } from './context.js';
 import { errorMessage, isPanic, isTerminalError } from './errors.js';
@@ -43,6 +43,8 @@ export interface RunnerDeps {
   recorder: EventRecorder;
   registry?: Registry;
   rateLimiter?: RateLimiter;
+  /** Time source of the queue (default: the process clock). */
+  clock?: Clock;
 }
 
 export interface WatchSource {
@@ -77,7 +79,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     const registry = deps.registry ?? metricsRegistry;
     this.registry = registry;
     this.metrics = controllerMetrics(registry);
-    this.queue = new RateLimitingQueue<string>({ name: meta.name, registry, rateLimiter: deps.rateLimiter });
+    this.queue = new RateLimitingQueue<string>({ name: meta.name, registry, rateLimiter: deps.rateLimiter, clock: deps.clock });
     this.log = deps.log.child({ controller: meta.name });
   }
 

@@ -1,1 +1,1 @@
-export { scaffold, type ScaffoldOptions, type ScaffoldResult } from './scaffold.js';
+export { scaffold, templatesDir, pluralOf, type ScaffoldOptions, type ScaffoldResult } from './scaffold.js';

@@ -1,0 +1,102 @@
+// kubeloop/testing on its own: a test environment with CRDs and simulated nodes, a fake clock
+// that drives a controller's queue and leader election, and a ReconcileContext for one reconciler.
+import 'reflect-metadata';
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigMap, Controller, defineCustomResource, type ConfigMapObject, type ReconcileContext, type Reconciler, type Result } from '../index.js';
+import { FakeClock, eventually, reconcileContext, startTestEnv, type TestEnv } from './index.js';
+
+const Widget = defineCustomResource({
+  group: 'testing.kubeloop.io', version: 'v1', kind: 'Widget', plural: 'widgets',
+  schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer', minimum: 1 } } } } },
+});
+
+let env: TestEnv;
+before(async () => {
+  env = await startTestEnv({ nodes: 2 });
+});
+after(async () => {
+  await env?.stop();
+});
+
+test('startTestEnv installs the CRDs of defined custom resources and starts simulated nodes', async () => {
+  await env.client.create({ apiVersion: Widget.apiVersion, kind: 'Widget', metadata: { name: 'w', namespace: 'default' }, spec: { size: 3 } });
+  const bad = await env.client.create({ apiVersion: Widget.apiVersion, kind: 'Widget', metadata: { name: 'bad', namespace: 'default' }, spec: { size: 0 } }).then(() => undefined, (e: unknown) => e);
+  assert.match(String(bad), /spec\.size/, 'the CRD schema validates');
+  await eventually('2 Ready nodes', async () => {
+    const nodes = await env.client.list<{ status?: { conditions?: Array<{ type: string; status: string }> } } & ConfigMapObject>({ apiVersion: 'v1', kind: 'Node' });
+    return nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length === 2;
+  });
+});
+
+let ticks = 0;
+@Controller({ for: ConfigMap, name: 'ticker', namespace: 'clock' })
+class Ticker implements Reconciler<ConfigMapObject> {
+  async reconcile(): Promise<Result> {
+    ticks++;
+    return { requeueAfter: 60 * 60_000 };
+  }
+}
+
+test('a FakeClock passed as ManagerOptions.clock drives requeueAfter: an hour passes at once', async () => {
+  const clock = new FakeClock();
+  const m = env.manager({ clock });
+  m.register(Ticker);
+  await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'clock' } });
+  await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'clock' } });
+  await m.start();
+  await eventually('first reconcile', () => ticks === 1);
+  await eventually('the requeue is scheduled on the fake clock', () => clock.pendingTimers() > 0);
+  clock.step(59 * 60_000);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(ticks, 1, 'not due yet');
+  clock.step(60_000);
+  await eventually('requeued reconcile', () => ticks === 2);
+  await m.stop();
+});
+
+test('a FakeClock drives leader election: a frozen leader\'s lease expires when the standby\'s clock moves', async () => {
+  const clockA = new FakeClock();
+  const clockB = new FakeClock();
+  const leaderElection = { leaseName: 'fake-clock', leaseNamespace: 'default' };
+  const a = env.manager({ clock: clockA, leaderElection: { ...leaderElection, identity: 'a' } });
+  const b = env.manager({ clock: clockB, leaderElection: { ...leaderElection, identity: 'b' } });
+  await a.start();
+  await eventually('a leads', () => {
+    clockA.step(0);
+    return a.isLeader;
+  });
+  await b.start();
+  // a's clock stands still from now on: it never renews, like a frozen process
+  await eventually('b sees a as the holder', () => {
+    clockB.step(0);
+    return b.elector?.observedLeader === 'a';
+  });
+  assert.equal(b.isLeader, false);
+  await eventually('b takes over once 15 s passed on its clock', () => {
+    clockB.step(2_500);
+    return b.isLeader;
+  });
+  assert.ok(clockB.now() >= 15_000, `took over at ${clockB.now()} ms of fake time`);
+});
+
+@Controller({ for: ConfigMap, name: 'copier' })
+class Copier implements Reconciler<ConfigMapObject> {
+  async reconcile(cm: ConfigMapObject, ctx: ReconcileContext<ConfigMapObject>): Promise<Result> {
+    const source = ctx.cache(ConfigMap).get(cm.metadata.namespace, 'source');
+    ctx.recorder.event(cm, 'Normal', 'Seen', `source has ${Object.keys(source?.data ?? {}).length} keys`);
+    ctx.enqueue({ namespace: cm.metadata.namespace, name: 'source' }, 1000);
+    return {};
+  }
+}
+
+test('reconcileContext runs one reconciler with a cache from objects and records Events and enqueues', async () => {
+  const cm: ConfigMapObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'n' } };
+  const source: ConfigMapObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'source', namespace: 'n' }, data: { a: '1', b: '2' } };
+  const ctx = reconcileContext({ object: cm, objects: [source, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'source', namespace: 'n' } }] });
+  await new Copier().reconcile(cm, ctx);
+  assert.deepEqual(ctx.events.map((e) => `${e.reason}: ${e.message}`), ['Seen: source has 2 keys']);
+  assert.deepEqual(ctx.enqueued, [{ request: { namespace: 'n', name: 'source' }, afterMs: 1000 }]);
+  assert.equal(ctx.key, 'n/x');
+  assert.throws(() => ctx.client.get(ConfigMap, 'x'), /pass \{ client \}/);
+});
