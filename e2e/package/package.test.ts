@@ -1,0 +1,140 @@
+// kubeloop as a new user meets it: `npm pack` at the repository root is the framework package;
+// installed into an empty project it brings no @alicloud/* package and little beyond what the
+// framework's four core libraries bring; `kubeloop apiserver` runs from it (its OpenAPI
+// documents inside); `kubeloop init` scaffolds a project whose tests pass as generated and
+// whose `npm run build` + `npx kubeloop generate crds` writes its CRD. Needs the npm registry
+// (CI has it) and kubectl.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, lstatSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { root, kubectlFor } from '../support/index.js';
+import { eventually } from '../../src/testing/index.js';
+
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; exports: Record<string, unknown> };
+let work: string;
+let tarball: string;
+
+/** The environment without the npm_* variables of an enclosing `npm test` (they would steer the inner npm), nor the test runner's NODE_TEST_CONTEXT (the scaffold's own `node --test` would report to us instead of printing). */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k) && k !== 'INIT_CWD' && k !== 'NODE_TEST_CONTEXT') env[k] = v;
+  return { ...env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+}
+
+function run(cmd: string, args: string[], cwd: string): SpawnSyncReturns<string> {
+  const r = spawnSync(cmd, args, { cwd, env: cleanEnv(), encoding: 'utf8', timeout: 240_000 });
+  assert.equal(r.status, 0, `${cmd} ${args.join(' ')} in ${cwd} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+/** npm install in the background (two installs share the machine's time). */
+function npmInstallAsync(cwd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['install', '--no-audit', '--no-fund', ...args], { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`npm install ${args.join(' ')} in ${cwd}: exit ${code}\n${out}`))));
+  });
+}
+
+/** Sum of file sizes under `dir` (symlinks not followed): the same number on any file system. */
+function bytesUnder(dir: string): number {
+  let total = 0;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const st = lstatSync(p);
+    if (st.isDirectory()) total += bytesUnder(p);
+    else if (st.isFile()) total += st.size;
+  }
+  return total;
+}
+
+function emptyProject(name: string): string {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true, type: 'module' }, null, 2));
+  return dir;
+}
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'kubeloop-package-'));
+  const r = run('npm', ['pack', '--pack-destination', work], root);
+  tarball = join(work, r.stdout.trim().split('\n').pop()!);
+  assert.ok(existsSync(tarball), `npm pack wrote ${tarball}`);
+});
+after(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('the tarball holds the framework, its OpenAPI documents and templates, and no tests, suites, benchmarks or ACK code', () => {
+  const files = run('tar', ['tzf', tarball], work).stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
+  const offending = files.filter((f) => /\.test\.(js|d\.ts)$/.test(f) || /^(e2e|bench|controllers|dist\/e2e|dist\/bench|docs|charts|scripts)\//.test(f) || /alicloud|cloudsim/i.test(f));
+  assert.deepEqual(offending, []);
+  assert.ok(files.includes('src/apiserver/openapi/kubernetes-v1.32/swagger.json.gz'));
+  assert.ok(files.some((f) => f.startsWith('src/cli/init/templates/')));
+  for (const [entry, target] of Object.entries(pkg.exports)) {
+    const file = typeof target === 'string' ? target : (target as { default: string }).default;
+    assert.ok(files.includes(file.replace(/^\.\//, '')), `export ${entry} -> ${file} is in the tarball`);
+  }
+  assert.ok(files.length < 500, `${files.length} files`);
+});
+
+test('installed into an empty project: no @alicloud/*, node_modules at most 1.2x the framework\'s four core libraries, `kubeloop apiserver` serves its OpenAPI', { timeout: 300_000 }, async () => {
+  const base = emptyProject('baseline');
+  const app = emptyProject('app');
+  await Promise.all([
+    npmInstallAsync(base, ['@kubernetes/client-node@~1.4.0', 'rxjs', 'inversify', 'reflect-metadata']),
+    npmInstallAsync(app, [tarball]),
+  ]);
+  const modules = readdirSync(join(app, 'node_modules'));
+  assert.ok(!modules.includes('@alicloud'), 'no @alicloud/* package');
+  const ratio = bytesUnder(join(app, 'node_modules')) / bytesUnder(join(base, 'node_modules'));
+  assert.ok(ratio <= 1.2, `node_modules ${ratio.toFixed(3)}x the baseline`);
+  process.stdout.write(`# node_modules: ${ratio.toFixed(3)}x the baseline (@kubernetes/client-node 1.4, rxjs, inversify, reflect-metadata)\n`);
+
+  const imports = run(process.execPath, ['--input-type=module', '-e', "const k = await import('kubeloop'); const t = await import('kubeloop/testing'); console.log(typeof k.Manager, typeof t.startTestEnv)"], app);
+  assert.equal(imports.stdout.trim(), 'function function');
+
+  const kubeconfig = join(work, 'installed.kubeconfig');
+  const server = spawn(join(app, 'node_modules/.bin/kubeloop'), ['apiserver', '--port', '0', '--kubeconfig', kubeconfig], { cwd: app, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  server.stdout.on('data', (d) => (out += d));
+  server.stderr.on('data', (d) => (out += d));
+  try {
+    await eventually('kubeloop apiserver listening', () => out.includes('listening on'), 60_000);
+    const kubectl = kubectlFor(kubeconfig, work);
+    const r = await kubectl(['get', '--raw', '/openapi/v3/apis/apps/v1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(JSON.parse(r.stdout).components.schemas['io.k8s.api.apps.v1.Deployment'], 'the built-in schemas come from the installed package');
+  } finally {
+    server.kill('SIGTERM');
+  }
+});
+
+test('kubeloop init scaffolds a project whose tests pass as generated and whose CRD generates', { timeout: 300_000 }, async () => {
+  const app = join(work, 'app');
+  if (!existsSync(join(app, 'node_modules/.bin/kubeloop'))) await npmInstallAsync(emptyProject('app'), [tarball]);
+  run(join(app, 'node_modules/.bin/kubeloop'), ['init', 'guestbook-operator', '--kubeloop-version', `file:${tarball}`], work);
+  const proj = join(work, 'guestbook-operator');
+  for (const f of ['package.json', 'tsconfig.json', 'src/guestbook.ts', 'src/controller.ts', 'test/controller.test.ts', 'Dockerfile', 'Makefile', 'chart/guestbook-operator/Chart.yaml', '.gitignore']) {
+    assert.ok(existsSync(join(proj, f)), `${f} scaffolded`);
+  }
+  const refused = spawnSync(join(app, 'node_modules/.bin/kubeloop'), ['init', 'guestbook-operator'], { cwd: work, env: cleanEnv(), encoding: 'utf8' });
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /exists and is not an empty directory/);
+  await npmInstallAsync(proj, []);
+  const t = run('npm', ['test'], proj);
+  assert.match(t.stdout, /# pass 2\b/);
+  assert.match(t.stdout, /# fail 0\b/);
+  run('npm', ['run', 'build'], proj);
+  run(join(proj, 'node_modules/.bin/kubeloop'), ['generate', 'crds'], proj);
+  const crd = readFileSync(join(proj, 'crds/example.com_guestbooks.yaml'), 'utf8');
+  assert.match(crd, /name: guestbooks\.example\.com/);
+  run('npm', ['run', 'generate'], proj);
+  assert.ok(statSync(join(proj, 'chart/guestbook-operator/files/rbac/clusterrole.yaml')).size > 0, 'the chart gets its generated ClusterRole');
+  assert.ok(existsSync(join(proj, 'chart/guestbook-operator/crds/example.com_guestbooks.yaml')), 'and its CRD');
+});
