@@ -52,11 +52,33 @@ function missing(rules: PolicyRule[], user: UserInfo, namespace: string | undefi
   return out;
 }
 
-function describe(a: Attributes): string {
-  if (!a.resourceRequest) return `{NonResourceURLs:[${JSON.stringify(a.path)}], Verbs:[${JSON.stringify(a.verb)}]}`;
-  const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  const names = a.name ? `, ResourceNames:[${JSON.stringify(a.name)}]` : '';
-  return `{APIGroups:[${JSON.stringify(a.apiGroup)}], Resources:[${JSON.stringify(res)}]${names}, Verbs:[${JSON.stringify(a.verb)}]}`;
+/** Go's `%q` of a []string: `["a" "b"]`. */
+const goQuoted = (list: string[]) => `[${list.map((x) => JSON.stringify(x)).join(' ')}]`;
+
+/**
+ * Upstream's list of missing permissions: resource permissions that differ only by verb are
+ * merged (CompactRules), each is rendered as PolicyRule.CompactString, and the lines are
+ * sorted without duplicates (one line per resource, not one per verb).
+ */
+function describeMissing(miss: Attributes[]): string {
+  const lines = new Set<string>();
+  const byResource = new Map<string, { a: Attributes; verbs: string[] }>();
+  for (const a of miss) {
+    if (!a.resourceRequest) {
+      lines.add(`{NonResourceURLs:${goQuoted([a.path ?? ''])}, Verbs:${goQuoted([a.verb])}}`);
+      continue;
+    }
+    const key = JSON.stringify([a.apiGroup, a.resource, a.subresource, a.name]);
+    const entry = byResource.get(key) ?? { a, verbs: [] };
+    entry.verbs.push(a.verb);
+    byResource.set(key, entry);
+  }
+  for (const { a, verbs } of byResource.values()) {
+    const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource ?? '';
+    const names = a.name ? `, ResourceNames:${goQuoted([a.name])}` : '';
+    lines.add(`{APIGroups:${goQuoted([a.apiGroup ?? ''])}, Resources:${goQuoted([resource])}${names}, Verbs:${goQuoted(verbs)}}`);
+  }
+  return [...lines].sort().join('\n');
 }
 
 const ROLE_RESOURCES = new Set(['roles', 'clusterroles']);
@@ -71,7 +93,7 @@ export function escalationCheck(store: Store, authz: Authorizer): AdmissionPlugi
     const miss = missing(rules, user, namespace, authz);
     if (!miss.length) return;
     throw newForbidden({ group: RBAC_GROUP, resource: req.type.resource }, req.name,
-      `user ${JSON.stringify(user.name)} (groups=${JSON.stringify(user.groups)}) is attempting to grant RBAC permissions not currently held:\n${miss.map(describe).join('\n')}`);
+      `user ${JSON.stringify(user.name)} (groups=${goQuoted(user.groups)}) is attempting to grant RBAC permissions not currently held:\n${describeMissing(miss)}`);
   };
 
   const checkRole = (req: AdmissionRequest, user: UserInfo, namespace: string | undefined) => {
