@@ -94,6 +94,18 @@ describe('names that are not path segments', () => {
     await intact();
   });
 
+  it('the review endpoints read the same parse: a LocalSubjectAccessReview is answered for the decoded namespace RBAC checked', async () => {
+    const lsar = (ns: string) => ({
+      apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', metadata: { namespace: ns },
+      spec: { user: 'cm', resourceAttributes: { namespace: ns, verb: 'get', resource: 'configmaps' } },
+    });
+    const encoded = await call(s, 'POST', '/apis/authorization.k8s.io/v1/namespaces/vict%69m/localsubjectaccessreviews', lsar('victim'));
+    assert.equal(encoded.status, 201, encoded.text);
+    const dots = await call(s, 'POST', '/apis/authorization.k8s.io/v1/namespaces/%2e%2e/localsubjectaccessreviews', lsar('..'));
+    assert.equal(dots.status, 400, dots.text);
+    assert.equal(dots.json.message, "Namespace parameter invalid: \"..\": may not be '..'");
+  });
+
   it('authorizes the name that was sent: a delete of "." is a delete, not a deletecollection', async () => {
     const r = await callAs(s, 'cm-token', 'DELETE', `${NS}/configmaps/.`);
     assert.equal(r.status, 403);
