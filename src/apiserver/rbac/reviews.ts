@@ -45,8 +45,8 @@ export function registerReviewTypes(registry: ResourceRegistry): void {
  * namespace answered for is the one the request gate authorized (decoded), never a second
  * reading of the raw path.
  */
-export function reviewOf(p: ResourcePath | undefined): { kind: string; namespace?: string } | undefined {
-  if (!p || p.version !== 'v1' || p.watchPrefix || p.name !== undefined) return undefined;
+export function reviewOf(p: ResourcePath): { kind: string; namespace?: string } | undefined {
+  if (p.version !== 'v1' || p.watchPrefix || p.name !== undefined) return undefined;
   const r = REVIEWS.find((x) => x.group === p.group && x.resource === p.resource && x.namespaced === (p.namespace !== undefined));
   return r ? { kind: r.kind, namespace: p.namespace } : undefined;
 }

@@ -105,11 +105,11 @@ export class Security {
     // The handlers hand the user to admission (escalation checks) through `userOf`.
     this.users.set(req, user);
     const target = requestTarget(req).resource;
-    const review = reviewOf(target);
-    if (!review) return false;
+    const review = target ? reviewOf(target) : undefined;
+    if (!target || !review) return false;
     void (async () => {
       if (req.method !== 'POST') throw newMethodNotSupported({ group: attrs.apiGroup ?? '', resource: attrs.resource ?? '' }, (req.method ?? '').toLowerCase());
-      checkPathSegments(target!);
+      checkPathSegments(target);
       const body = decodeBody(await readBody(req), req.headers['content-type']);
       const out = answerReview(review.kind, review.namespace, body, user, this.authorizer, this.authenticator);
       sendText(res, 201, JSON.stringify(out));
