@@ -16,18 +16,22 @@ function parseKubeconfigCreds(kubeconfig: string): { cert: string; key: string }
   return { cert: Buffer.from(cert, 'base64').toString(), key: Buffer.from(key, 'base64').toString() };
 }
 
-export function call(server: ApiServer, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
-  const creds = parseKubeconfigCreds(server.kubeconfig);
-  const u = new URL(path, server.url);
+/**
+ * One request to the server. The path goes out verbatim (no `new URL` normalisation of `.`/`..`
+ * segments or backslashes), so tests can send what a hostile client would.
+ */
+function send(server: ApiServer, method: string, path: string, body: unknown, headers: Record<string, string>, creds?: { cert: string; key: string }): Promise<RawResponse> {
+  const u = new URL(server.url);
   const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
-      u,
       {
+        hostname: u.hostname,
+        port: u.port,
+        path,
         method,
         ca: server.caPem,
-        cert: creds.cert,
-        key: creds.key,
+        ...creds,
         headers: { ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) } : {}), ...headers },
       },
       (res) => {
@@ -50,6 +54,16 @@ export function call(server: ApiServer, method: string, path: string, body?: unk
     if (payload !== undefined) req.write(payload);
     req.end();
   });
+}
+
+/** A request as the admin (the kubeconfig's `system:masters` client certificate). */
+export function call(server: ApiServer, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+  return send(server, method, path, body, headers, parseKubeconfigCreds(server.kubeconfig));
+}
+
+/** A request with a bearer token and no client certificate (a user the test's RBAC objects describe). */
+export function callAs(server: ApiServer, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+  return send(server, method, path, body, { Authorization: `Bearer ${token}`, ...headers });
 }
 
 /**

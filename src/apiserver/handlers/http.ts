@@ -11,6 +11,7 @@ import type { UserInfo } from '../auth/index.js';
 import { apiVersionOf, type ResourceType } from '../resources/index.js';
 import type { Stored } from '../storage/index.js';
 import { partialMetadata, toTable } from '../table/index.js';
+import { checkPathSegments } from '../http/path-segment.js';
 import { decodeBody, readBody, type ResourcePath, sendText, wantsPartialMetadata, wantsTable } from '../http/request.js';
 import type { ListOptions, ResourceOps, WriteOptions } from './rest.js';
 import type { WatchHub } from './watch.js';
@@ -49,6 +50,7 @@ export class ResourceHttp {
     const t = this.ops.registry.get(p.group, p.version, p.resource!);
     if (!t) throw newNotFound({ group: p.group, resource: p.resource! }, p.name ?? '');
     if (p.namespace !== undefined && !t.namespaced) throw newNotFound({ group: p.group, resource: p.resource! }, p.name ?? '');
+    checkPathSegments(p);
     const method = req.method ?? 'GET';
     const ns = t.namespaced ? p.namespace : undefined;
     const accept = req.headers.accept;

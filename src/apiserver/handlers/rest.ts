@@ -303,8 +303,7 @@ export class ResourceOps {
     if (!old) {
       if (!name) errs.push({ type: 'FieldValueRequired', field: 'metadata.name', message: 'name or generateName is required' });
       else {
-        const why = validateName(t.resource, t.group, name);
-        if (why) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `"${name}": ${why}` });
+        for (const why of validateName(t.resource, t.group, name)) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `${JSON.stringify(name)}: ${why}` });
       }
     }
     for (const [field, v] of [['metadata.labels', obj.metadata.labels], ['metadata.annotations', obj.metadata.annotations]] as const) {

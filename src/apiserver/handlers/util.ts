@@ -1,5 +1,6 @@
 /** Small helpers for the write path. */
 import { randomBytes } from 'node:crypto';
+import { pathSegmentProblems } from '../http/path-segment.js';
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -36,30 +37,26 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
-/** Name rules per type, with upstream's messages. Returns an error message or undefined. */
-export function validateName(resource: string, group: string, name: string): string | undefined {
-  if (group === 'rbac.authorization.k8s.io') {
-    // Path segment names: anything but "." / ".." and no "/" or "%".
-    if (name === '.' || name === '..') return `may not be '${name}'`;
-    if (/[/%]/.test(name)) return `may not contain '/' or '%'`;
-    return undefined;
-  }
+/** Name rules per type, with upstream's messages (one per problem; empty when the name is valid). */
+export function validateName(resource: string, group: string, name: string): string[] {
+  // RBAC names are path segment names (upstream's ValidateRBACName): `system:...` is fine.
+  if (group === 'rbac.authorization.k8s.io') return pathSegmentProblems(name);
   if (resource === 'services' && group === '') {
     if (name.length > 63 || !DNS1035_LABEL.test(name)) {
-      return "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+      return ["a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"];
     }
-    return undefined;
+    return [];
   }
   if (resource === 'namespaces' && group === '') {
     if (name.length > 63 || !DNS1123_LABEL.test(name)) {
-      return "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+      return ["a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"];
     }
-    return undefined;
+    return [];
   }
   if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    return "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+    return ["a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"];
   }
-  return undefined;
+  return [];
 }
 
 /** The object without metadata and status: a change here bumps metadata.generation. */

@@ -18,16 +18,26 @@ export interface ResourcePath {
 
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
-/** Parses `/api/v1/...` and `/apis/G/V/...`; undefined for other paths. */
+/** A path segment as its name: percent-decoded (kept as sent when it does not decode). */
+function decodeSegment(s: string): string {
+  if (!s.includes('%')) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * Parses `/api/v1/...` and `/apis/G/V/...`; undefined for other paths. Segments are decoded one
+ * by one after splitting, so `%2F` or `%2e%2e` stay inside the segment they were sent in (the
+ * handlers refuse such names, `path-segment.ts`) instead of moving the request elsewhere. A
+ * path with an empty segment (`namespaces//configmaps`) is no resource path at all.
+ */
 export function parseResourcePath(pathname: string): ResourcePath | undefined {
-  const segs = pathname.split('/').filter(Boolean).map((s) => {
-    if (!s.includes('%')) return s;
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  });
+  const raw = pathname.replace(/^\/+|\/+$/g, '').split('/');
+  if (raw.includes('')) return undefined;
+  const segs = raw.map(decodeSegment);
   let rest: string[];
   let group: string;
   let version: string;
@@ -60,17 +70,33 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
 
 /** A request's URL parsed once (the gate and the handlers both need it). */
 export interface RequestTarget {
+  /** The parsed URL, for its query only: its pathname has dot segments resolved. */
   url: URL;
-  /** The path without trailing slashes (`/` stays `/`). */
+  /** The path as sent, without trailing slashes (`/` stays `/`). */
   path: string;
   /** What the path names, for `/api/...` and `/apis/...` paths. */
   resource: ResourcePath | undefined;
 }
 
+/**
+ * The path of a request-target as sent (origin form, or the path of an absolute form). Never
+ * the WHATWG URL's pathname: that resolves `.`/`..` (also as `%2e`) and folds a backslash
+ * into `/`, so `DELETE .../configmaps/.` would reach the collection and `.../secrets/%2e%2e`
+ * the namespace; the request gate and the handlers must both see the segments sent.
+ */
+function rawPathOf(rawUrl: string): string {
+  const origin = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/.exec(rawUrl);
+  const rest = origin ? rawUrl.slice(origin[0].length) : rawUrl;
+  const end = rest.search(/[?#]/);
+  const path = end < 0 ? rest : rest.slice(0, end);
+  return path.startsWith('/') ? path : `/${path}`;
+}
+
 /** Parses a request URL (`/api/v1/pods?watch=1`). */
 export function parseTarget(rawUrl: string): RequestTarget {
   const url = new URL(rawUrl || '/', 'https://localhost');
-  const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  const raw = rawPathOf(rawUrl);
+  const path = raw.length > 1 ? raw.replace(/\/+$/, '') || '/' : raw;
   return { url, path, resource: parseResourcePath(path) };
 }
 

@@ -3,22 +3,20 @@
  * (`User:<name>`, `Group:<name>`, `ServiceAccount:<ns>:<name>`); the index is rebuilt lazily
  * after any change to a RoleBinding or ClusterRoleBinding seen on the change bus, so a request
  * only looks at the bindings naming its user or one of its groups. Roles are read from the
- * store at decision time (always current). ClusterRole `aggregationRule` is honoured at
- * decision time (the union of the selected ClusterRoles' rules).
+ * store at decision time (always current), aggregation included (`roles.ts`).
  * `system:masters` is always allowed (upstream's privileged-group short cut).
  * Decisions are cached per user (name and groups) and request attributes; the cache is
  * dropped on any change to a Role, ClusterRole or binding (the change bus runs synchronously
  * with the write), so a decision never outlives the policy it was made from.
  */
-import { type KubeObject, labelSelectorFromSpec } from '../../api/index.js';
+import type { KubeObject } from '../../api/index.js';
 import { MASTERS, type UserInfo } from '../auth/index.js';
 import type { Change, Store } from '../storage/index.js';
 import type { Attributes } from './attributes.js';
+import { CLUSTER_ROLES, RBAC_GROUP, type RoleRef, ROLES, roleRefRules } from './roles.js';
 import { type PolicyRule, ruleAllows } from './rules.js';
 
-export const RBAC_GROUP = 'rbac.authorization.k8s.io';
-const ROLES = `${RBAC_GROUP}/roles`;
-const CLUSTER_ROLES = `${RBAC_GROUP}/clusterroles`;
+export { RBAC_GROUP } from './roles.js';
 const ROLE_BINDINGS = `${RBAC_GROUP}/rolebindings`;
 const CLUSTER_ROLE_BINDINGS = `${RBAC_GROUP}/clusterrolebindings`;
 const POLICY_KINDS = new Set([ROLES, CLUSTER_ROLES, ROLE_BINDINGS, CLUSTER_ROLE_BINDINGS]);
@@ -37,8 +35,7 @@ export interface Subject {
   apiGroup?: string;
 }
 
-type Binding = KubeObject & { subjects?: Subject[]; roleRef?: { kind?: string; name?: string; apiGroup?: string } };
-type Role = KubeObject & { rules?: PolicyRule[]; aggregationRule?: { clusterRoleSelectors?: object[] } };
+type Binding = KubeObject & { subjects?: Subject[]; roleRef?: RoleRef };
 
 export interface Decision {
   allowed: boolean;
@@ -126,25 +123,7 @@ export class RbacAuthorizer implements Authorizer {
   }
 
   private roleRules(b: Binding): PolicyRule[] {
-    const ref = b.roleRef;
-    if (!ref?.name) return [];
-    if (ref.kind === 'Role') {
-      if (!b.metadata.namespace) return [];
-      return ((this.store.get(ROLES, `${b.metadata.namespace}/${ref.name}`)?.obj as Role | undefined)?.rules) ?? [];
-    }
-    if (ref.kind !== 'ClusterRole') return [];
-    const cr = this.store.get(CLUSTER_ROLES, ref.name)?.obj as Role | undefined;
-    if (!cr) return [];
-    const sel = cr.aggregationRule?.clusterRoleSelectors;
-    if (!sel?.length) return cr.rules ?? [];
-    const rules = [...(cr.rules ?? [])];
-    const matchers = sel.map((s) => labelSelectorFromSpec(s as Parameters<typeof labelSelectorFromSpec>[0]));
-    for (const [, s] of this.store.scan(CLUSTER_ROLES)) {
-      if (s.obj.metadata.name === cr.metadata.name) continue;
-      const labels = s.obj.metadata.labels ?? {};
-      if (matchers.some((m) => m.matches(labels))) rules.push(...((s.obj as Role).rules ?? []));
-    }
-    return rules;
+    return roleRefRules(this.store, b.roleRef, b.metadata.namespace) ?? [];
   }
 
   authorize(a: Attributes): Decision {

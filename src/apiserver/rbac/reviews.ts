@@ -9,6 +9,7 @@
  */
 import { type KubeObject, newBadRequest, newInvalid } from '../../api/index.js';
 import type { Authenticator, UserInfo } from '../auth/index.js';
+import type { ResourcePath } from '../http/request.js';
 import type { ResourceRegistry, ResourceType } from '../resources/index.js';
 import type { Attributes } from './attributes.js';
 import type { Authorizer } from './authorizer.js';
@@ -39,12 +40,15 @@ export function registerReviewTypes(registry: ResourceRegistry): void {
   }
 }
 
-/** Which review a path names, if any. */
-export function reviewOf(path: string): { kind: string; namespace?: string } | undefined {
-  const m = /^\/apis\/(authorization\.k8s\.io|authentication\.k8s\.io)\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)$/.exec(path);
-  if (!m) return undefined;
-  const r = REVIEWS.find((x) => x.group === m[1] && x.resource === m[3] && x.namespaced === !!m[2]);
-  return r ? { kind: r.kind, namespace: m[2] } : undefined;
+/**
+ * Which review a request names, if any, from the request's one parse (`requestTarget`): the
+ * namespace answered for is the one the request gate authorized (decoded), never a second
+ * reading of the raw path.
+ */
+export function reviewOf(p: ResourcePath): { kind: string; namespace?: string } | undefined {
+  if (p.version !== 'v1' || p.watchPrefix || p.name !== undefined) return undefined;
+  const r = REVIEWS.find((x) => x.group === p.group && x.resource === p.resource && x.namespaced === (p.namespace !== undefined));
+  return r ? { kind: r.kind, namespace: p.namespace } : undefined;
 }
 
 interface ResourceAttributes {

@@ -10,6 +10,7 @@ import {
   Authenticator, DEFAULT_AUDIENCE, DEFAULT_ISSUER, loadOrCreateSigningKey, registerAuthProtobufKinds, registerTokenSubresource, type StaticToken, tokenRequestHandler, type UserInfo,
 } from '../auth/index.js';
 import type { ResourceOps } from '../handlers/rest.js';
+import { checkPathSegments } from '../http/path-segment.js';
 import { decodeBody, readBody, requestTarget, sendStatus, sendText } from '../http/request.js';
 import type { Change } from '../storage/index.js';
 import { type Attributes, forbiddenMessage, requestAttributes } from './attributes.js';
@@ -103,10 +104,12 @@ export class Security {
     }
     // The handlers hand the user to admission (escalation checks) through `userOf`.
     this.users.set(req, user);
-    const review = reviewOf(requestTarget(req).path);
-    if (!review) return false;
+    const target = requestTarget(req).resource;
+    const review = target ? reviewOf(target) : undefined;
+    if (!target || !review) return false;
     void (async () => {
       if (req.method !== 'POST') throw newMethodNotSupported({ group: attrs.apiGroup ?? '', resource: attrs.resource ?? '' }, (req.method ?? '').toLowerCase());
+      checkPathSegments(target);
       const body = decodeBody(await readBody(req), req.headers['content-type']);
       const out = answerReview(review.kind, review.namespace, body, user, this.authorizer, this.authenticator);
       sendText(res, 201, JSON.stringify(out));

@@ -81,6 +81,23 @@ function immutableData(fields: string[]): Strategy {
   };
 }
 
+/**
+ * A binding's `roleRef` never changes (upstream's ValidateRoleBindingUpdate): pointing an
+ * existing binding at another role would grant its subjects that role with no new binding to
+ * check. The value renders as Go's `%#v` of the internal type, as upstream's message does.
+ */
+const immutableRoleRef: Strategy = {
+  validate(o: Obj, old?: Obj): FieldError[] {
+    if (!old) return [];
+    const ref = (r: Obj['roleRef']) => ({ apiGroup: r?.apiGroup || 'rbac.authorization.k8s.io', kind: r?.kind ?? '', name: r?.name ?? '' });
+    const now = ref(o.roleRef);
+    const before = ref(old.roleRef);
+    if (now.apiGroup === before.apiGroup && now.kind === before.kind && now.name === before.name) return [];
+    const goValue = `rbac.RoleRef{APIGroup:${JSON.stringify(now.apiGroup)}, Kind:${JSON.stringify(now.kind)}, Name:${JSON.stringify(now.name)}}`;
+    return [{ type: 'FieldValueInvalid', field: 'roleRef', message: `${goValue}: cannot change roleRef` }];
+  },
+};
+
 export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   '/configmaps': immutableData(['data', 'binaryData']),
   '/services': {
@@ -124,6 +141,8 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   'apps/replicasets': workload('replicaset', true),
   'apps/statefulsets': workload('statefulset', true),
   'apps/daemonsets': workload('daemonset', false),
+  'rbac.authorization.k8s.io/rolebindings': immutableRoleRef,
+  'rbac.authorization.k8s.io/clusterrolebindings': immutableRoleRef,
 };
 
 /** Types whose status may be set on create (others start with an empty status when they have a status subresource). */
