@@ -8,7 +8,7 @@
  * validated against values.schema.json with ajv (draft-07), as `helm install` does.
  *
  * Checking objects: `builtinValidator()` compiles the official Kubernetes 1.32 swagger
- * definitions (../shared/k8s-openapi) into ajv schemas, closed (unknown fields are errors, as
+ * definitions (the copy in src/apiserver/openapi/kubernetes-v1.32) into ajv schemas, closed (unknown fields are errors, as
  * with kubectl's strict field validation), with int-or-string and quantity types fixed up.
  */
 import { execFileSync, spawnSync } from 'node:child_process';

@@ -3,7 +3,7 @@ import {
   Controller, Manager, defineCustomResource, createOrUpdate, patchStatus, setCondition,
   setControllerReference, generationChanged, ConfigMap,
   type ConfigMapObject, type ObjectOf, type ReconcileContext, type Reconciler,
-} from '../../src/index.js';
+} from 'kubeloop';
 
 export const Greeting = defineCustomResource({
   group: 'demo.kubeloop.io', version: 'v1', kind: 'Greeting', plural: 'greetings', shortNames: ['gr'],
