@@ -3,9 +3,28 @@
  * cluster (nodes, kubelets, scheduler, workload controllers) — joined by the project's CLI
  * extensions (./extensions.ts): each may start something the cluster needs first (`prepare`,
  * e.g. `@kubeloop/ack`'s cloud emulator, whose instances become nodes) and its controllers once
- * the cluster is up (`start`). The CRDs of every custom resource they define are applied before
- * their controllers start. Writes `<state-dir or .kubeloop>/kubeconfig` and `dev.json`.
+ * the cluster is up (`start`); an extension without a `dev` hook has its controller plugins run
+ * on one Manager with their flags' defaults (a scaffolded operator in its own project). The
+ * CRDs of every custom resource they define are applied before their controllers start. Writes
+ * `<state-dir or .kubeloop>/kubeconfig` and `dev.json`.
  */
+
+/** Runs the plugins of extensions without a dev hook on one Manager; returns how to stop it. */
+async function startPlugins(extensions: readonly CliExtension[], env: DevEnvironment): Promise<() => Promise<void>> {
+  const manager = new Manager({ kubeconfig: env.kubeconfigPath, logger: env.logger, metricsBindAddress: false, healthProbeBindAddress: false, handleSignals: false });
+  const handles: PluginHandle[] = [];
+  for (const p of extensions.flatMap((e) => e.plugins ?? [])) {
+    const flags = flagDefaults(p.flags());
+    p.validateFlags(flags);
+    const h = await p.setup(manager, { flags, logger: env.logger.child({ controller: p.name }) });
+    if (h) handles.push(h);
+  }
+  await manager.start(env.signal);
+  return async () => {
+    await manager.stop();
+    for (const h of handles.reverse()) await h.stop();
+  };
+}
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -13,7 +32,7 @@ import pino from 'pino';
 import { CustomResourceDefinition, Manager, crdManifest, definedCustomResources, groupByCrd, type Logger } from '../../controller/index.js';
 import { startApiServer } from '../../apiserver/index.js';
 import { startSimCluster } from '../../simcluster/index.js';
-import type { CliExtension, DevEnvironment, DevPrepared } from '../extension.js';
+import { flagDefaults, type CliExtension, type DevEnvironment, type DevPrepared, type PluginHandle } from '../extension.js';
 
 /** Applies the CRDs of every custom resource defined so far and waits until they are served. */
 async function installCrds(kubeconfigPath: string, logger: Logger): Promise<void> {
@@ -98,6 +117,11 @@ export function register(program: Command, extensions: readonly CliExtension[]):
           if (!hook.start) continue;
           stops.push(await hook.start(env));
           started.push(hook.description);
+        }
+        const plain = extensions.filter((e) => !e.dev && e.plugins?.length);
+        if (plain.length) {
+          stops.push(await startPlugins(plain, env));
+          started.push(plain.flatMap((e) => (e.plugins ?? []).map((p) => p.name)).join(', '));
         }
         mkdirSync(dirname(devJson), { recursive: true });
         writeFileSync(devJson, JSON.stringify({
