@@ -134,6 +134,8 @@ test('kubeloop init scaffolds a project whose tests pass as generated and whose 
   run(join(proj, 'node_modules/.bin/kubeloop'), ['generate', 'crds'], proj);
   const crd = readFileSync(join(proj, 'crds/example.com_guestbooks.yaml'), 'utf8');
   assert.match(crd, /name: guestbooks\.example\.com/);
+  // a TypeScript source of the project maps to its compiled output through its tsconfig
+  run(join(proj, 'node_modules/.bin/kubeloop'), ['generate', 'crds', '--module', 'src/index.ts', '--check'], proj);
   run('npm', ['run', 'generate'], proj);
   assert.ok(statSync(join(proj, 'chart/guestbook-operator/files/rbac/clusterrole.yaml')).size > 0, 'the chart gets its generated ClusterRole');
   assert.ok(existsSync(join(proj, 'chart/guestbook-operator/crds/example.com_guestbooks.yaml')), 'and its CRD');

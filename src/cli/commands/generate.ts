@@ -60,7 +60,7 @@ export function register(program: Command, extensions: readonly CliExtension[]):
   gen
     .command('rbac')
     .description('write the ClusterRole the registered controllers need')
-    .option('--out <file>', 'output file', 'charts/kubeloop/files/rbac/clusterrole.yaml')
+    .option('--out <file>', 'output file', 'config/rbac/role.yaml')
     .option('--name <name>', 'ClusterRole name', 'kubeloop-manager')
     .option('-m, --module <path>', 'module that exports controllers (repeatable; default: the controllers of the project\'s kubeloop extensions)', collect)
     .option('--no-leader-election', 'leave out the Lease permissions')
