@@ -27,7 +27,11 @@ if (selected.length === 0) {
   process.exit(2);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...selected], {
+// A hang fails instead of stalling CI. In Node 20's run mode --test-timeout bounds each test FILE
+// as a whole (and each test inside it), so the default leaves room for the slowest file
+// (e2e/package: npm installs, ~1-2 min); suites set tighter per-test timeouts of their own.
+const timeout = process.env.TEST_TIMEOUT_MS ?? '600000';
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeout}`, '--test-reporter=spec', ...selected], {
   stdio: 'inherit',
 });
 process.exit(r.status ?? 1);
