@@ -16,7 +16,7 @@ function parseKubeconfigCreds(kubeconfig: string): { cert: string; key: string }
   return { cert: Buffer.from(cert, 'base64').toString(), key: Buffer.from(key, 'base64').toString() };
 }
 
-export function call(server: ApiServer, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+export function call(server: Pick<ApiServer, 'url' | 'kubeconfig' | 'caPem'>, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
   const creds = parseKubeconfigCreds(server.kubeconfig);
   const u = new URL(path, server.url);
   const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);

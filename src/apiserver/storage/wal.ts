@@ -128,7 +128,13 @@ export class Wal {
   open(hooks: WalHooks): LoadedState {
     mkdirSync(this.dir, { recursive: true });
     this.lock();
-    const rec = recover({ logPath: this.logPath, snapPath: this.snapPath, legacySnapPath: this.legacySnapPath }, { truncateCorrupt: this.truncateCorrupt, warn: this.warn });
+    let rec: ReturnType<typeof recover>;
+    try {
+      rec = recover({ logPath: this.logPath, snapPath: this.snapPath, legacySnapPath: this.legacySnapPath }, { truncateCorrupt: this.truncateCorrupt, warn: this.warn });
+    } catch (e) {
+      rmSync(join(this.dir, 'LOCK'), { force: true });
+      throw e;
+    }
     let snapshotBytes = rec.snapshotBytes;
     let logBytes = rec.logBytes;
     this.records = rec.logRecords;
