@@ -38,6 +38,8 @@ export interface ApiServerOptions {
   kubeconfigPath?: string;
   /** Watch events kept per resource type for resuming watches (default 50000). */
   historySize?: number;
+  /** JSON bytes of watch events kept per resource type (default 128 MiB; big objects expire history sooner). */
+  historyBytes?: number;
   /** Interval of bookmarks to idle watchers that allow them (default 1000 ms). */
   bookmarkIntervalMs?: number;
   /** Logged changes between snapshots of the write-ahead log (default 100000). */
@@ -120,7 +122,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     }
   }
   const wal = opts.dataDir ? new Wal(join(opts.dataDir, 'data'), { snapshotEvery: opts.snapshotEvery, truncateCorrupt: opts.walTruncateCorrupt, openLogFile: opts.walFile }) : undefined;
-  const store = new Store({ historySize: opts.historySize, wal });
+  const store = new Store({ historySize: opts.historySize, historyBytes: opts.historyBytes, wal });
   const admission = new AdmissionChain();
   const ops = new ResourceOps(store, registry, admission);
   ops.subresourceHandlers.set('/pods/binding', bindPod);
