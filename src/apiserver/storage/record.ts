@@ -15,13 +15,14 @@ export const MAGIC_BYTES = 8;
 export const LOG_MAGIC = Buffer.from('KLWAL01\n');
 export const SNAPSHOT_MAGIC = Buffer.from('KLSNAP1\n');
 
-/** Frames one payload. */
-export function frame(payload: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
-  out.writeUInt32LE(payload.length, 0);
-  out.writeUInt32LE(~payload.length >>> 0, 4);
-  out.writeUInt32LE(crc32(payload), 8);
-  payload.copy(out, HEADER_BYTES);
+/** Frames one payload (encoded as UTF-8 straight into the record: big objects are copied once). */
+export function frame(payload: string): Buffer {
+  const length = Buffer.byteLength(payload);
+  const out = Buffer.allocUnsafe(HEADER_BYTES + length);
+  out.write(payload, HEADER_BYTES);
+  out.writeUInt32LE(length, 0);
+  out.writeUInt32LE(~length >>> 0, 4);
+  out.writeUInt32LE(crc32(out.subarray(HEADER_BYTES)), 8);
   return out;
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -207,6 +207,23 @@ describe('write failures (ENOSPC)', () => {
       s = new Store({ wal: new Wal(dir) });
       assert.deepEqual([...s.scan(CM)].map(([k]) => k), ['default/after-append', 'default/after-sync', 'default/ok']);
       assert.equal(s.resourceVersion, rv);
+      await s.close();
+    });
+  });
+
+  it('a failed snapshot leaves writes working and the log intact; the next attempt succeeds', async () => {
+    await withDir(async (dir) => {
+      mkdirSync(join(dir, 'snapshot.dat.tmp')); // the snapshot cannot be written
+      const warnings: string[] = [];
+      let s = new Store({ wal: new Wal(dir, { snapshotEvery: 5, warn: (m) => warnings.push(m) }) });
+      for (let i = 0; i < 12; i++) await s.durable(s.put(CM, `default/c${i}`, cm(`c${i}`, 'v')));
+      assert.match(warnings.join('\n'), /snapshot .*snapshot\.dat failed/);
+      rmSync(join(dir, 'snapshot.dat.tmp'), { recursive: true });
+      for (let i = 12; i < 20; i++) await s.durable(s.put(CM, `default/c${i}`, cm(`c${i}`, 'v')));
+      await s.close();
+      assert.ok(existsSync(join(dir, 'snapshot.dat')));
+      s = new Store({ wal: new Wal(dir) });
+      assert.equal(s.count(CM), 20);
       await s.close();
     });
   });

@@ -74,6 +74,7 @@ export class Wal {
   private snapshotDueRecords: number;
   private snapshotDueBytes: number;
   private closed = false;
+  private closing?: Promise<void>;
   private readonly snapshotEvery: number;
   private readonly snapshotBytes: number;
   private readonly truncateCorrupt: boolean;
@@ -169,7 +170,7 @@ export class Wal {
   /** Queues `c` for the next flush; the hooks report whether it became durable. */
   append(c: Change): void {
     const head = `{"rv":${c.rv},"s":${JSON.stringify(c.storageKey)},"k":${JSON.stringify(c.key)},"t":"${c.type === 'DELETED' ? 'D' : 'P'}"`;
-    this.pending.push(frame(Buffer.from(c.type === 'DELETED' ? head + '}' : head + ',"o":' + c.json + '}')));
+    this.pending.push(frame(c.type === 'DELETED' ? head + '}' : head + ',"o":' + c.json + '}'));
     this.pendingRv = c.rv;
     if (this.running) return;
     this.running = true;
@@ -179,7 +180,7 @@ export class Wal {
   /** Flushes batches until nothing is pending. */
   private async run(): Promise<void> {
     while (this.pending.length) {
-      const batch = Buffer.concat(this.pending);
+      const batch = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
       const count = this.pending.length;
       const upTo = this.pendingRv;
       this.pending = [];
@@ -235,10 +236,14 @@ export class Wal {
     this.hooks!.failed(err);
   }
 
-  /** Sets the next snapshot's thresholds after one of `snapshotBytes` bytes (or a failed attempt). */
-  private scheduleSnapshot(snapshotBytes: number): void {
-    this.snapshotDueRecords = this.records + this.snapshotEvery;
-    this.snapshotDueBytes = this.size + Math.max(this.snapshotBytes, snapshotBytes);
+  /**
+   * The next snapshot comes after `snapshotEvery` more records, or once the log has grown by more
+   * than both `snapshotBytes` and the last snapshot's size (`lastSnapshotBytes`), counted from
+   * `records` and `bytes` (a reset log, or where a failed attempt left it).
+   */
+  private scheduleSnapshot(lastSnapshotBytes: number, records = 0, bytes = 0): void {
+    this.snapshotDueRecords = records + this.snapshotEvery;
+    this.snapshotDueBytes = bytes + Math.max(this.snapshotBytes, lastSnapshotBytes);
   }
 
   /**
@@ -251,9 +256,13 @@ export class Wal {
     try {
       bytes = this.writeSnapshot(rv, entries);
     } catch (e) {
-      rmSync(this.snapPath + '.tmp', { force: true });
+      try {
+        rmSync(this.snapPath + '.tmp', { force: true });
+      } catch {
+        // Overwritten by the next attempt.
+      }
       this.warn(`snapshot ${this.snapPath} failed (${(e as Error).message}); the log keeps growing until the next attempt`);
-      this.scheduleSnapshot(0);
+      this.scheduleSnapshot(0, this.records, this.size);
       return;
     }
     // Everything logged is in the snapshot: an empty log (re-created with its magic by repair).
@@ -274,7 +283,7 @@ export class Wal {
     const fd = openSync(tmp, 'w');
     let bytes = 0;
     try {
-      let chunk: Buffer[] = [SNAPSHOT_MAGIC, frame(Buffer.from(`{"rv":${rv}}`))];
+      let chunk: Buffer[] = [SNAPSHOT_MAGIC, frame(`{"rv":${rv}}`)];
       let size = 0;
       let count = 0;
       const put = (b: Buffer) => {
@@ -287,10 +296,10 @@ export class Wal {
         }
       };
       for (const [s, k, stored] of entries) {
-        put(frame(Buffer.from(`{"s":${JSON.stringify(s)},"k":${JSON.stringify(k)},"o":${stored.json}}`)));
+        put(frame(`{"s":${JSON.stringify(s)},"k":${JSON.stringify(k)},"o":${stored.json}}`));
         count++;
       }
-      put(frame(Buffer.from(`{"end":${count}}`)));
+      put(frame(`{"end":${count}}`));
       bytes += writeAllSync(fd, Buffer.concat(chunk));
       fsyncSync(fd);
     } finally {
@@ -302,12 +311,14 @@ export class Wal {
   }
 
   /** Flushes what is pending and closes the log. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    if (this.running) await new Promise<void>((resolve) => (this.idle = resolve));
-    this.closed = true;
-    this.file?.close();
-    this.file = undefined;
-    rmSync(join(this.dir, 'LOCK'), { force: true });
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.running) await new Promise<void>((resolve) => (this.idle = resolve));
+      this.closed = true;
+      this.file?.close();
+      this.file = undefined;
+      rmSync(join(this.dir, 'LOCK'), { force: true });
+    })();
+    return this.closing;
   }
 }
