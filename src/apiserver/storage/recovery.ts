@@ -205,7 +205,7 @@ export function recover(paths: { logPath: string; snapPath: string; legacySnapPa
     if (damage) {
       const dropped = buf.length - damage.offset;
       if (damage.kind === 'torn') {
-        opts.warn(`${paths.logPath}: torn last record at offset ${damage.offset} (${damage.reason}), a write cut short by a crash and never acknowledged; cut the log to ${damage.offset} bytes (${dropped} dropped)`);
+        opts.warn(`${paths.logPath}: torn last record at offset ${damage.offset} (${damage.reason}), a write cut short by a crash and never acknowledged; dropped the ${dropped} bytes from there`);
       } else if (opts.truncateCorrupt) {
         opts.warn(`${paths.logPath} is damaged at offset ${damage.offset} (${damage.reason}); --wal-truncate-corrupt: dropped the ${dropped} bytes from there (data loss)`);
       } else {

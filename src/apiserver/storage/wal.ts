@@ -125,17 +125,24 @@ export class Wal {
     }
   }
 
-  /** Recovers the state (snapshot + log) and opens the log for appending. */
+  /**
+   * Recovers the state (snapshot + log) and opens the log for appending. A failure to start
+   * names the data dir (recovery errors name the file and offset themselves).
+   */
   open(hooks: WalHooks): LoadedState {
     mkdirSync(this.dir, { recursive: true });
     this.lock();
-    let rec: ReturnType<typeof recover>;
     try {
-      rec = recover({ logPath: this.logPath, snapPath: this.snapPath, legacySnapPath: this.legacySnapPath }, { truncateCorrupt: this.truncateCorrupt, warn: this.warn });
+      return this.recoverAndOpen(hooks);
     } catch (e) {
       rmSync(join(this.dir, 'LOCK'), { force: true });
-      throw e;
+      const message = (e as Error).message;
+      throw message.includes(this.dir) ? e : new Error(`data dir ${this.dir}: ${message}`);
     }
+  }
+
+  private recoverAndOpen(hooks: WalHooks): LoadedState {
+    const rec = recover({ logPath: this.logPath, snapPath: this.snapPath, legacySnapPath: this.legacySnapPath }, { truncateCorrupt: this.truncateCorrupt, warn: this.warn });
     let snapshotBytes = rec.snapshotBytes;
     let logBytes = rec.logBytes;
     this.records = rec.logRecords;
