@@ -8,7 +8,7 @@
  * data after it, or any damage in a snapshot, which is only ever renamed into place complete)
  * refuses the start with an error naming the file and offset, unless `truncateCorrupt` says to
  * drop everything from the damaged record on. Logs and snapshots of the earlier JSON-lines
- * format (no framing) are read too, and reported as `legacy` so the caller rewrites them.
+ * format (no framing) are read too, and reported (`rewrite`) so the caller rewrites them.
  */
 import { existsSync, fsyncSync, openSync, closeSync, ftruncateSync, readFileSync } from 'node:fs';
 import type { KubeObject } from '../../api/index.js';
@@ -29,8 +29,11 @@ export interface Recovered {
   logBytes: number;
   /** Size of the snapshot file (0 without one). */
   snapshotBytes: number;
-  /** Some data was in the JSON-lines format: write a snapshot in the framed one. */
-  legacy: boolean;
+  /**
+   * Write a fresh snapshot and log: some data was in the JSON-lines format, or a damaged
+   * snapshot was kept in part (`truncateCorrupt`).
+   */
+  rewrite: boolean;
 }
 
 /** One logged change as stored in a record payload. */
@@ -124,14 +127,15 @@ export function recover(paths: { logPath: string; snapPath: string; legacySnapPa
     return m;
   };
   let rv = 0;
-  let legacy = false;
+  let rewrite = false;
   let snapshotBytes = 0;
 
   const snapPath = existsSync(paths.snapPath) ? paths.snapPath : existsSync(paths.legacySnapPath) ? paths.legacySnapPath : undefined;
   if (snapPath) {
     const buf = readFileSync(snapPath);
     snapshotBytes = buf.length;
-    legacy = snapPath === paths.legacySnapPath;
+    const legacy = snapPath === paths.legacySnapPath;
+    rewrite = legacy;
     let scan: Scan;
     if (legacy) scan = scanLines(buf);
     else if (startsWith(buf, SNAPSHOT_MAGIC)) scan = scanFramed(buf);
@@ -164,7 +168,7 @@ export function recover(paths: { logPath: string; snapPath: string; legacySnapPa
     if (damage) {
       if (!opts.truncateCorrupt) throw refusal(snapPath, damage.offset, damage.reason, buf.length);
       opts.warn(`${snapPath} is damaged at offset ${damage.offset} (${damage.reason}); --wal-truncate-corrupt: kept the ${count} objects before it`);
-      legacy = true; // rewrite a whole snapshot
+      rewrite = true;
     }
   }
   const snapRv = rv;
@@ -179,7 +183,7 @@ export function recover(paths: { logPath: string; snapPath: string; legacySnapPa
     else if (buf.length === 0 || LOG_MAGIC.subarray(0, buf.length).equals(buf)) scan = { items: [] }; // created, header not yet written
     else if (buf[0] === 0x7b /* { */) {
       scan = scanLines(buf);
-      legacy = true;
+      rewrite = true;
     } else scan = { items: [], damage: { offset: 0, kind: 'corrupt', reason: 'not a kubeloop write-ahead log' } };
     let damage = scan.damage;
     let prevRv = 0;
@@ -217,5 +221,5 @@ export function recover(paths: { logPath: string; snapPath: string; legacySnapPa
       }
     }
   }
-  return { rv, objects, logRecords, logBytes, snapshotBytes, legacy };
+  return { rv, objects, logRecords, logBytes, snapshotBytes, rewrite };
 }

@@ -146,8 +146,8 @@ export class Wal {
     let snapshotBytes = rec.snapshotBytes;
     let logBytes = rec.logBytes;
     this.records = rec.logRecords;
-    if (rec.legacy) {
-      // Rewrite in the framed format: the whole state as a snapshot, then a fresh log.
+    if (rec.rewrite) {
+      // The whole state as a framed snapshot, then a fresh log.
       const entries = function* () {
         for (const [s, m] of rec.objects) for (const [k, o] of m) yield [s, k, { json: JSON.stringify(o) }] as [string, string, { json: string }];
       };
@@ -166,7 +166,7 @@ export class Wal {
       this.fsyncDir();
       logBytes = MAGIC_BYTES;
     }
-    if (rec.legacy) rmSync(this.legacySnapPath, { force: true });
+    if (rec.rewrite) rmSync(this.legacySnapPath, { force: true });
     this.size = logBytes;
     this.scheduleSnapshot(snapshotBytes);
     this.file = this.openLog(this.logPath);
