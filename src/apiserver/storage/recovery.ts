@@ -4,8 +4,9 @@
  *
  * Rules (the etcd WAL's): a torn tail of the log (the last append cut short by a crash, never
  * acknowledged because acknowledgement waits for fsync) is cut off with a warning naming the
- * file and byte offset. Damage anywhere else (a bad checksum or a malformed record with more
- * data after it, or any damage in a snapshot, which is only ever renamed into place complete)
+ * file and byte offset. Damage anywhere else (a bad checksum with data after it, a record that
+ * passes its checksum but is malformed, or any damage in a snapshot, which is only ever renamed
+ * into place complete)
  * refuses the start with an error naming the file and offset, unless `truncateCorrupt` says to
  * drop everything from the damaged record on. Logs and snapshots of the earlier JSON-lines
  * format (no framing) are read too, and reported (`rewrite`) so the caller rewrites them.
