@@ -8,7 +8,7 @@ export {
 } from './resources/index.js';
 export { OpenApiRegistry, builtinOpenApiDoc, gvPath, type OpenApiDoc } from './openapi/index.js';
 export { ResourceOps, storageKeyOf, type ListOptions, type ListResult, type WriteOptions, type WriteResult, type DeleteResult, type SubresourceHandler } from './handlers/rest.js';
-export { Store, Wal, type Change, type ChangeType, type Stored } from './storage/index.js';
+export { Store, Wal, openLogFile, type Change, type ChangeType, type Stored, type LogFile, type OpenLogFile } from './storage/index.js';
 export { toTable, defaultPrinter, humanDuration, age } from './table/index.js';
 export { generatePki, kubeconfigYaml, type Pki } from './pki/index.js';
 export { serviceAllocator, type ServiceAllocatorOptions } from './services/index.js';

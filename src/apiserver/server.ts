@@ -22,7 +22,7 @@ import { requestTarget, sendStatus, sendText } from './http/request.js';
 import { builtinOpenApiDoc, OpenApiRegistry } from './openapi/index.js';
 import { kubeconfigYaml, loadOrCreatePki } from './pki/index.js';
 import { newBuiltinRegistry, type ResourceRegistry } from './resources/index.js';
-import { type Change, Store, Wal } from './storage/index.js';
+import { type Change, type OpenLogFile, Store, Wal } from './storage/index.js';
 import { installSemantics } from './semantics.js';
 import { type AuthorizationMode, Security } from './rbac/index.js';
 import type { StaticToken } from './auth/index.js';
@@ -38,10 +38,20 @@ export interface ApiServerOptions {
   kubeconfigPath?: string;
   /** Watch events kept per resource type for resuming watches (default 50000). */
   historySize?: number;
+  /** JSON bytes of watch events kept per resource type (default 128 MiB; big objects expire history sooner). */
+  historyBytes?: number;
   /** Interval of bookmarks to idle watchers that allow them (default 1000 ms). */
   bookmarkIntervalMs?: number;
   /** Logged changes between snapshots of the write-ahead log (default 100000). */
   snapshotEvery?: number;
+  /**
+   * Start even if the write-ahead log or snapshot is damaged before its end, dropping
+   * everything from the damaged record on (default false: refuse to start, naming the file and
+   * offset). A torn last record (a crash mid-append) is always cut off.
+   */
+  walTruncateCorrupt?: boolean;
+  /** How the write-ahead log file is opened (tests inject failing file systems, e.g. ENOSPC). */
+  walFile?: OpenLogFile;
   /** Non-watch requests served at once; more get 429 TooManyRequests with Retry-After (default 2000). */
   maxRequestsInFlight?: number;
   /** `RBAC` (default; the admin kubeconfig is system:masters) or `AlwaysAllow`. See docs/security.md. */
@@ -111,8 +121,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       if (d) openapi.set(g, v, d.doc, d.text);
     }
   }
-  const wal = opts.dataDir ? new Wal(join(opts.dataDir, 'data'), { snapshotEvery: opts.snapshotEvery }) : undefined;
-  const store = new Store({ historySize: opts.historySize, wal });
+  const wal = opts.dataDir ? new Wal(join(opts.dataDir, 'data'), { snapshotEvery: opts.snapshotEvery, truncateCorrupt: opts.walTruncateCorrupt, openLogFile: opts.walFile }) : undefined;
+  const store = new Store({ historySize: opts.historySize, historyBytes: opts.historyBytes, wal });
   const admission = new AdmissionChain();
   const ops = new ResourceOps(store, registry, admission);
   ops.subresourceHandlers.set('/pods/binding', bindPod);

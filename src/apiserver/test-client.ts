@@ -20,7 +20,7 @@ function parseKubeconfigCreds(kubeconfig: string): { cert: string; key: string }
  * One request to the server. The path goes out verbatim (no `new URL` normalisation of `.`/`..`
  * segments or backslashes), so tests can send what a hostile client would.
  */
-function send(server: ApiServer, method: string, path: string, body: unknown, headers: Record<string, string>, creds?: { cert: string; key: string }): Promise<RawResponse> {
+function send(server: Pick<ApiServer, 'url' | 'caPem'>, method: string, path: string, body: unknown, headers: Record<string, string>, creds?: { cert: string; key: string }): Promise<RawResponse> {
   const u = new URL(server.url);
   const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -57,7 +57,7 @@ function send(server: ApiServer, method: string, path: string, body: unknown, he
 }
 
 /** A request as the admin (the kubeconfig's `system:masters` client certificate). */
-export function call(server: ApiServer, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+export function call(server: Pick<ApiServer, 'url' | 'kubeconfig' | 'caPem'>, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
   return send(server, method, path, body, headers, parseKubeconfigCreds(server.kubeconfig));
 }
 

@@ -111,6 +111,13 @@ export class ResourceOps {
     return s;
   }
 
+  /** The version a write builds on and checks against: the newest, including writes not yet durable. */
+  private latest(t: ResourceType, namespace: string | undefined, name: string): Stored {
+    const s = this.store.latest(t.storageKey, storageKeyOf(t, namespace, name));
+    if (!s) throw newNotFound(gr(t), name);
+    return s;
+  }
+
   /** A matcher for label and field selectors (400 on bad syntax or unsupported fields). */
   matcher(t: ResourceType, labelSelector?: string, fieldSelector?: string): ((o: KubeObject) => boolean) | undefined {
     const ls = parseLabelSelector(labelSelector);
@@ -367,13 +374,13 @@ export class ResourceOps {
     m.generation = 1;
     if (t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey)) delete obj.status;
     t.strategy?.prepareForCreate?.(obj);
-    if (t.namespaced && !this.store.get(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
+    if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
     const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user };
     await this.admission.run(req);
     this.validateCommon(t, req.object);
     const key = storageKeyOf(t, namespace, req.object.metadata.name!);
-    if (this.store.get(t.storageKey, key)) throw newAlreadyExists(gr(t), req.object.metadata.name!);
-    if (t.namespaced && !this.store.get(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
+    if (this.store.latest(t.storageKey, key)) throw newAlreadyExists(gr(t), req.object.metadata.name!);
+    if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
     if (opts.fieldManager) this.trackFields(t, undefined, req.object, opts);
     if (opts.dryRun) return { object: req.object };
     const c = this.store.put(t.storageKey, key, req.object);
@@ -406,7 +413,7 @@ export class ResourceOps {
   ): Promise<WriteResult> {
     const key = storageKeyOf(t, namespace, name);
     for (let attempt = 0; ; attempt++) {
-      const current = this.get(t, namespace, name);
+      const current = this.latest(t, namespace, name);
       if (precondition && precondition !== String(current.rv)) throw newConflict(gr(t), name, OBJECT_MODIFIED);
       const old = current.obj;
       let next = build(current);
@@ -448,7 +455,7 @@ export class ResourceOps {
       await this.admission.run(req);
       next = req.object;
       this.validateCommon(t, next, old);
-      const now = this.store.get(t.storageKey, key);
+      const now = this.store.latest(t.storageKey, key);
       if (!now) throw newNotFound(gr(t), name);
       if (now.rv !== current.rv) {
         if (precondition || attempt >= 8) throw newConflict(gr(t), name, OBJECT_MODIFIED);
@@ -456,7 +463,10 @@ export class ResourceOps {
       }
       this.trackFields(t, old, next, opts);
       next.metadata.resourceVersion = String(current.rv);
-      if (deepEqual(next, old)) return { object: old, json: current.json };
+      if (deepEqual(next, old)) {
+        await this.store.durable(current); // a no-op on a write still in flight answers once that is durable
+        return { object: old, json: current.json };
+      }
       // The last finalizer removed from an object being deleted: the object goes away.
       if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && !(next.metadata.deletionGracePeriodSeconds ?? 0) && !t.strategy?.keepOnDelete?.(next)) {
         if (opts.dryRun) return { object: next };
@@ -483,7 +493,7 @@ export class ResourceOps {
     const gvk = { group: t.group, version: t.version, kind: t.kind };
     const isApply = (contentType ?? '').split(';')[0].trim().startsWith('application/apply-patch');
     const patchOpts = { fieldManager: opts.fieldManager, force: opts.force, subresource: opts.subresource, schema: t.structuralSchema as JSONSchemaProps | undefined };
-    const existing = this.store.get(t.storageKey, storageKeyOf(t, namespace, name));
+    const existing = this.store.latest(t.storageKey, storageKeyOf(t, namespace, name));
     if (!existing) {
       if (!isApply || opts.subresource) throw newNotFound(gr(t), name);
       const created = applyPatch(contentType, undefined, body, gvk, patchOpts) as KubeObject;
@@ -515,7 +525,7 @@ export class ResourceOps {
   async delete(t: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}, dryRun = false): Promise<DeleteResult> {
     if (!t.verbs.includes('delete')) throw newMethodNotSupported(gr(t), 'delete');
     const key = storageKeyOf(t, namespace, name);
-    const current = this.get(t, namespace, name);
+    const current = this.latest(t, namespace, name);
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== current.obj.metadata.uid) {
       throw newConflict(gr(t), name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.obj.metadata.uid}`);
@@ -534,7 +544,7 @@ export class ResourceOps {
     await this.admission.run(req);
     const grace = Math.max(0, req.gracePeriodSeconds ?? 0);
     const target = req.object;
-    const now = this.store.get(t.storageKey, key);
+    const now = this.store.latest(t.storageKey, key);
     if (!now) throw newNotFound(gr(t), name);
     if (now.rv !== current.rv) throw newConflict(gr(t), name, OBJECT_MODIFIED);
     const pending = (target.metadata.finalizers?.length ?? 0) > 0 || grace > 0 || !!t.strategy?.keepOnDelete?.(target);
@@ -545,7 +555,10 @@ export class ResourceOps {
         m.deletionTimestamp = rfc3339(new Date(Date.now() + grace * 1000));
         m.deletionGracePeriodSeconds = grace;
       }
-      if (deepEqual(target, current.obj)) return { object: current.obj, deleted: false };
+      if (deepEqual(target, current.obj)) {
+        await this.store.durable(current);
+        return { object: current.obj, deleted: false };
+      }
       if (dryRun) return { object: target, deleted: false };
       const c = this.store.put(t.storageKey, key, target);
       await this.store.durable(c);

@@ -2,6 +2,12 @@
  * In-memory object storage with a global, monotonic resourceVersion, per-resource watch
  * history (bounded ring) and an optional write-ahead log for durability.
  *
+ * With a log, a write is first *staged*: it gets its resourceVersion and becomes what later
+ * writes build on and check against (`latest`), but reads, lists, watches and listeners see it
+ * only once the log has made it durable (`get`, `scan`, `since`, `subscribe`). If the log
+ * fails, every staged write is rolled back and its `durable()` promise rejects, so a write that
+ * was answered with an error was never visible and does not come back after a restart.
+ *
  * Each stored object is serialized once (on write); reads, lists and watch events reuse that
  * JSON text. Stored objects are never mutated after commit: callers clone before changing.
  */
@@ -31,15 +37,21 @@ export interface Change {
   readonly old?: KubeObject;
 }
 
+/**
+ * The watch history of one type: the latest changes, at most `capacity` of them and at most
+ * `maxBytes` of their JSON (big objects would otherwise keep hundreds of MB of deleted
+ * objects alive), but always the newest one.
+ */
 class Ring {
   private buf: (Change | undefined)[];
   private start = 0;
   private count = 0;
-  constructor(private readonly capacity: number) {
+  private bytes = 0;
+  constructor(private readonly capacity: number, private readonly maxBytes: number) {
     this.buf = new Array(Math.min(capacity, 1024));
   }
-  /** Appends; returns the evicted change, if any. */
-  push(c: Change): Change | undefined {
+  /** Appends; returns the resourceVersion of the newest evicted change, if any. */
+  push(c: Change): number | undefined {
     if (this.count < this.capacity && this.count === this.buf.length) {
       // Grow lazily up to capacity so idle resource types cost little memory.
       const grown = new Array(Math.min(this.capacity, this.buf.length * 2));
@@ -47,15 +59,22 @@ class Ring {
       this.buf = grown;
       this.start = 0;
     }
-    if (this.count < this.buf.length) {
-      this.buf[(this.start + this.count) % this.buf.length] = c;
-      this.count++;
-      return undefined;
-    }
-    const evicted = this.buf[this.start];
-    this.buf[this.start] = c;
-    this.start = (this.start + 1) % this.buf.length;
+    let evicted: number | undefined;
+    if (this.count === this.buf.length) evicted = this.shift();
+    this.buf[(this.start + this.count) % this.buf.length] = c;
+    this.count++;
+    this.bytes += c.json.length;
+    while (this.bytes > this.maxBytes && this.count > 1) evicted = this.shift();
     return evicted;
+  }
+  /** Drops the oldest change; returns its resourceVersion. */
+  private shift(): number {
+    const c = this.buf[this.start]!;
+    this.buf[this.start] = undefined;
+    this.start = (this.start + 1) % this.buf.length;
+    this.count--;
+    this.bytes -= c.json.length;
+    return c.rv;
   }
   /** Changes with rv > after, oldest first. */
   since(after: number): Change[] {
@@ -75,18 +94,36 @@ class Ring {
     this.buf = new Array(Math.min(this.capacity, 1024));
     this.start = 0;
     this.count = 0;
+    this.bytes = 0;
   }
 }
 
+/** A write the log has not made durable yet; `stored` undefined: a deletion. */
+interface Staged {
+  readonly stored?: Stored;
+}
+
+/** A staged change waiting for the log, with its writer's `durable()` promise. */
+interface Pending {
+  readonly table: Table;
+  readonly change: Change;
+  readonly staged: Staged;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
 class Table {
+  /** Committed (durable) objects: what reads see. */
   readonly items = new Map<string, Stored>();
+  /** The newest staged write per key (writers build on it). */
+  readonly staged = new Map<string, Staged>();
   /** Keys in sorted order; rebuilt lazily after creates/deletes (updates keep it valid). */
   sorted: string[] | null = [];
   readonly history: Ring;
   /** Every change with rv > floor is in history; a watch from an older rv gets 410. */
   floor: number;
-  constructor(capacity: number, floor: number) {
-    this.history = new Ring(capacity);
+  constructor(capacity: number, maxBytes: number, floor: number) {
+    this.history = new Ring(capacity, maxBytes);
     this.floor = floor;
   }
   sortedKeys(): string[] {
@@ -98,6 +135,8 @@ class Table {
 export interface StoreOptions {
   /** Watch events kept per resource type for resuming watches (default 50000; the ring grows on demand). */
   historySize?: number;
+  /** JSON bytes of watch events kept per resource type (default 128 MiB; the newest event is always kept). */
+  historyBytes?: number;
   /** Durable log; without it the store is memory-only. */
   wal?: Wal;
 }
@@ -108,8 +147,16 @@ export class Store {
   private readonly tables = new Map<string, Table>();
   private readonly listeners = new Set<ChangeListener>();
   private readonly historySize: number;
+  private readonly historyBytes: number;
   private readonly wal?: Wal;
+  /** The last committed resourceVersion. */
   private rv = 0;
+  /** The last resourceVersion given out (ahead of `rv` while writes are staged). */
+  private issued = 0;
+  /** Staged changes in resourceVersion order. */
+  private pending: Pending[] = [];
+  /** The `durable()` promise of each staged change and of the object it stores. */
+  private readonly waits = new WeakMap<Change | Stored, Promise<void>>();
   /**
    * History floor for types with no table yet: nothing happened to them since start-up (or
    * the last compaction), so any resourceVersion from then on is resumable.
@@ -118,10 +165,15 @@ export class Store {
 
   constructor(opts: StoreOptions = {}) {
     this.historySize = opts.historySize ?? 50_000;
+    this.historyBytes = opts.historyBytes ?? 128 << 20;
     this.wal = opts.wal;
     if (this.wal) {
-      const state = this.wal.load();
-      this.rv = state.rv;
+      const state = this.wal.open({
+        durable: (rv) => this.commitUpTo(rv),
+        failed: (err) => this.rollback(err),
+        state: () => ({ rv: this.rv, entries: [...this.entries()] }),
+      });
+      this.rv = this.issued = state.rv;
       for (const [storageKey, objects] of state.objects) {
         const t = this.table(storageKey);
         for (const [key, obj] of objects) t.items.set(key, { obj, json: JSON.stringify(obj), rv: Number(obj.metadata.resourceVersion) || 0 });
@@ -129,7 +181,6 @@ export class Store {
       }
       for (const t of this.tables.values()) t.floor = this.rv;
       this.baseFloor = this.rv;
-      this.wal.setSnapshotSource(() => ({ rv: this.rv, entries: [...this.entries()] }));
     }
   }
 
@@ -140,17 +191,28 @@ export class Store {
 
   /** Reserves the next resourceVersion. */
   private nextRv(): number {
-    return ++this.rv;
+    return ++this.issued;
   }
 
   private table(storageKey: string): Table {
     let t = this.tables.get(storageKey);
-    if (!t) this.tables.set(storageKey, (t = new Table(this.historySize, this.baseFloor)));
+    if (!t) this.tables.set(storageKey, (t = new Table(this.historySize, this.historyBytes, this.baseFloor)));
     return t;
   }
 
+  /** The committed object (what clients may see). */
   get(storageKey: string, key: string): Stored | undefined {
     return this.tables.get(storageKey)?.items.get(key);
+  }
+
+  /**
+   * The newest version including staged writes: what a write must check against and build on
+   * (existence, preconditions, conflicts), or two writes in flight would not see each other.
+   */
+  latest(storageKey: string, key: string): Stored | undefined {
+    const t = this.tables.get(storageKey);
+    const staged = t?.staged.get(key);
+    return staged ? staged.stored : t?.items.get(key);
   }
 
   /** Number of objects of a type. */
@@ -206,36 +268,58 @@ export class Store {
   }
 
   /**
-   * Writes `obj` (sets metadata.resourceVersion) and commits the change. Returns the change;
-   * `durable(change)` resolves once it is on disk.
+   * Writes `obj` (sets metadata.resourceVersion) on top of the latest version. Returns the
+   * change; `durable(change)` resolves once it is committed.
    */
   put(storageKey: string, key: string, obj: KubeObject): Change {
     const t = this.table(storageKey);
-    const prev = t.items.get(key);
+    const prev = this.latest(storageKey, key);
     const rv = this.nextRv();
     obj.metadata.resourceVersion = String(rv);
     const json = JSON.stringify(obj);
-    t.items.set(key, { obj, json, rv });
-    if (!prev) t.sorted = null;
-    return this.commit(t, { type: prev ? 'MODIFIED' : 'ADDED', storageKey, key, rv, object: obj, json, old: prev?.obj });
+    const stored = { obj, json, rv };
+    return this.stage(t, { type: prev ? 'MODIFIED' : 'ADDED', storageKey, key, rv, object: obj, json, old: prev?.obj }, stored);
   }
 
   /** Removes an object; the DELETED event carries `final` with a new resourceVersion. */
   remove(storageKey: string, key: string, final: KubeObject): Change | undefined {
-    const t = this.tables.get(storageKey);
-    const prev = t?.items.get(key);
-    if (!t || !prev) return undefined;
+    const prev = this.latest(storageKey, key);
+    if (!prev) return undefined;
     const rv = this.nextRv();
     final.metadata.resourceVersion = String(rv);
-    t.items.delete(key);
-    t.sorted = null;
-    return this.commit(t, { type: 'DELETED', storageKey, key, rv, object: final, json: JSON.stringify(final), old: prev.obj });
+    return this.stage(this.table(storageKey), { type: 'DELETED', storageKey, key, rv, object: final, json: JSON.stringify(final), old: prev.obj }, undefined);
   }
 
-  private commit(t: Table, c: Change): Change {
+  /** Commits at once without a log; else stages the change and hands it to the log. */
+  private stage(t: Table, c: Change, stored: Stored | undefined): Change {
+    if (!this.wal) {
+      this.apply(t, c, stored);
+      return c;
+    }
+    const staged: Staged = { stored };
+    t.staged.set(c.key, staged);
+    let settle!: Pick<Pending, 'resolve' | 'reject'>;
+    const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    done.catch(() => undefined); // a writer that never asks must not make the rejection unhandled
+    this.waits.set(c, done);
+    if (stored) this.waits.set(stored, done);
+    this.pending.push({ table: t, change: c, staged, ...settle });
+    this.wal.append(c);
+    return c;
+  }
+
+  /** Makes `c` visible: the committed table, the watch history and the listeners. */
+  private apply(t: Table, c: Change, stored: Stored | undefined): void {
+    if (stored) {
+      if (!t.items.has(c.key)) t.sorted = null;
+      t.items.set(c.key, stored);
+    } else {
+      t.items.delete(c.key);
+      t.sorted = null;
+    }
+    this.rv = c.rv;
     const evicted = t.history.push(c);
-    if (evicted) t.floor = evicted.rv;
-    this.wal?.append(c);
+    if (evicted !== undefined) t.floor = evicted;
     for (const l of this.listeners) {
       try {
         l(c);
@@ -243,12 +327,37 @@ export class Store {
         // A listener must not break the write path; listeners report their own errors.
       }
     }
-    return c;
   }
 
-  /** Resolves when `c` (and everything before it) is durable; at once without a log. */
-  durable(c: Change): Promise<void> {
-    return this.wal ? this.wal.waitFor(c.rv) : Promise.resolve();
+  /** The log made every change up to `rv` durable: commit them in order. */
+  private commitUpTo(rv: number): void {
+    let i = 0;
+    // Listeners may stage more changes meanwhile; those are newer than `rv` and stay pending.
+    for (; i < this.pending.length && this.pending[i].change.rv <= rv; i++) {
+      const p = this.pending[i];
+      if (p.table.staged.get(p.change.key) === p.staged) p.table.staged.delete(p.change.key);
+      this.apply(p.table, p.change, p.staged.stored);
+      p.resolve();
+    }
+    this.pending.splice(0, i);
+  }
+
+  /** The log dropped every change not yet durable: forget them, and fail their writers. */
+  private rollback(err: Error): void {
+    const dropped = this.pending;
+    this.pending = [];
+    for (const t of this.tables.values()) t.staged.clear();
+    // Never visible nor acknowledged, and cut from the log: their resourceVersions are free again.
+    this.issued = this.rv;
+    for (const p of dropped) p.reject(err);
+  }
+
+  /**
+   * Resolves when `c` (a change, or a version from `latest`) and everything before it is
+   * committed and durable; rejects if it was rolled back.
+   */
+  durable(c: Change | Stored): Promise<void> {
+    return this.waits.get(c) ?? Promise.resolve();
   }
 
   /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,7 +9,7 @@ import { Wal } from './wal.js';
 const cm = (name: string, v: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { v } });
 
 describe('write-ahead log', () => {
-  it('replays puts and deletes, continues the resourceVersion, ignores a torn last line', async () => {
+  it('replays puts and deletes and continues the resourceVersion', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wal-'));
     try {
       let s = new Store({ wal: new Wal(dir) });
@@ -18,7 +18,6 @@ describe('write-ahead log', () => {
       await s.durable(s.put('/configmaps', 'default/c1', cm('c1', 'changed')));
       const rv = s.resourceVersion;
       await s.close();
-      appendFileSync(join(dir, 'wal.log'), '{"rv":999,"s":"/configmaps","k":"default/torn","t":"P","o":{"metad');
       s = new Store({ wal: new Wal(dir) });
       assert.equal(s.resourceVersion, rv);
       assert.deepEqual([...s.scan('/configmaps')].map(([k]) => k), ['default/c1', 'default/c2', 'default/c3', 'default/c4']);
@@ -43,8 +42,8 @@ describe('write-ahead log', () => {
       await s.durable(s.remove('/configmaps', 'default/c00', cm('c00', ''))!);
       const rv = s.resourceVersion;
       await s.close();
-      assert.ok(readFileSync(join(dir, 'snapshot.jsonl'), 'utf8').length > 0);
-      assert.ok(readFileSync(join(dir, 'wal.log'), 'utf8').split('\n').length < 40, 'log was truncated by snapshots');
+      assert.ok(statSync(join(dir, 'snapshot.dat')).size > 0);
+      assert.ok(statSync(join(dir, 'wal.log')).size < 40 * 100, 'log was truncated by snapshots');
       s = new Store({ wal: new Wal(dir) });
       assert.equal(s.resourceVersion, rv);
       assert.equal(s.count('/configmaps'), 34);
@@ -56,11 +55,33 @@ describe('write-ahead log', () => {
   });
 });
 
+describe('legacy (JSON lines) data dirs', () => {
+  it('are read, torn last line included, and rewritten in the framed format', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wal-'));
+    try {
+      const obj = (name: string, rv: number) => JSON.stringify({ ...cm(name, name), metadata: { name, namespace: 'default', resourceVersion: String(rv) } });
+      writeFileSync(join(dir, 'snapshot.jsonl'), `{"rv":2}\n{"s":"/configmaps","k":"default/a","o":${obj('a', 1)}}\n{"s":"/configmaps","k":"default/b","o":${obj('b', 2)}}\n`);
+      writeFileSync(join(dir, 'wal.log'), `{"rv":3,"s":"/configmaps","k":"default/c","t":"P","o":${obj('c', 3)}}\n{"rv":4,"s":"/configmaps","k":"default/a","t":"D"}\n{"rv":5,"s":"/config`);
+      let s = new Store({ wal: new Wal(dir, { warn: () => undefined }) });
+      assert.equal(s.resourceVersion, 4);
+      assert.deepEqual([...s.scan('/configmaps')].map(([k]) => k), ['default/b', 'default/c']);
+      assert.ok(!existsSync(join(dir, 'snapshot.jsonl')), 'migrated to snapshot.dat');
+      await s.durable(s.put('/configmaps', 'default/d', cm('d', 'd')));
+      await s.close();
+      s = new Store({ wal: new Wal(dir) });
+      assert.deepEqual([...s.scan('/configmaps')].map(([k]) => k), ['default/b', 'default/c', 'default/d']);
+      assert.equal(s.resourceVersion, 5);
+      await s.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('data dir lock', () => {
   it('refuses a data dir held by another live process, accepts a stale lock', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wal-'));
     try {
-      const { writeFileSync } = await import('node:fs');
       writeFileSync(join(dir, 'LOCK'), String(process.ppid));
       assert.throws(() => new Store({ wal: new Wal(dir) }), /in use by process/);
       writeFileSync(join(dir, 'LOCK'), '999999999');

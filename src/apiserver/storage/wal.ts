@@ -1,22 +1,45 @@
 /**
- * Write-ahead log: every committed change is appended as one JSON line and made durable
- * (fdatasync) before the API server acknowledges the write. Writes that arrive while a flush
- * runs are grouped into the next flush (group commit), so throughput does not pay one sync
- * per object. After `snapshotEvery` logged changes the whole state is written to a snapshot
- * (temp file, fsync, rename) and the log is truncated. Start-up loads the snapshot and
- * replays the log; a torn last line (crash mid-write) is ignored, because it was never
- * acknowledged.
+ * Write-ahead log: every change is appended as one framed, checksummed record (record.ts) and
+ * made durable (fdatasync) before the store commits it, so nothing a client or watcher can see
+ * or was told succeeded is lost by a crash. Writes that arrive while a flush runs are grouped
+ * into the next flush (group commit), so throughput does not pay one sync per object.
+ *
+ * A failed flush (ENOSPC, EIO) drops every record not yet durable, the failed batch and what
+ * queued behind it (those may build on it), cuts the file back to its last good size and tells
+ * the store to roll them back; the next write starts from a clean log, so writes succeed again
+ * once space returns.
+ *
+ * The log is compacted by a snapshot of the whole state (temp file, fsync, rename) that then
+ * resets the log, after `snapshotEvery` records or once the log outgrows both `snapshotBytes`
+ * and the last snapshot (so the history of deleted objects does not pile up, and the snapshot
+ * cost stays proportional to the bytes logged). Start-up (recovery.ts) loads the snapshot and
+ * replays the log.
  */
-import {
-  closeSync, existsSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, write, writeFileSync, writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../api/index.js';
+import { type OpenLogFile, type LogFile, openLogFile } from './log-file.js';
+import { LOG_MAGIC, MAGIC_BYTES, SNAPSHOT_MAGIC, frame } from './record.js';
+import { recover } from './recovery.js';
 import type { Change } from './store.js';
+
+/** writeSync until all of `buf` is written (a regular file may take less per call); returns its length. */
+function writeAllSync(fd: number, buf: Buffer): number {
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
+  return buf.length;
+}
 
 export interface WalOptions {
   /** Logged changes after which a snapshot replaces the log (default 100000). */
   snapshotEvery?: number;
+  /** Log size after which a snapshot replaces it, when the log is also larger than the last snapshot (default 64 MiB). */
+  snapshotBytes?: number;
+  /** On a damaged log or snapshot, drop everything from the damage on instead of refusing to start (default false: data loss is opt-in). */
+  truncateCorrupt?: boolean;
+  /** How the log file is opened for appending (tests inject failing file systems). */
+  openLogFile?: OpenLogFile;
+  /** Where recovery and failure notices go (default stderr). */
+  warn?: (message: string) => void;
 }
 
 export interface LoadedState {
@@ -24,28 +47,54 @@ export interface LoadedState {
   objects: Map<string, Map<string, KubeObject>>;
 }
 
-type SnapshotSource = () => { rv: number; entries: Iterable<[string, string, { json: string }]> };
+/** How the log talks back to the store. */
+export interface WalHooks {
+  /** Every change up to `rv` is durable: commit it (called in order, once per flush). */
+  durable(rv: number): void;
+  /** A flush failed and every change not yet durable was dropped from the log: roll them back. */
+  failed(err: Error): void;
+  /** The committed state for a snapshot (`rv` is the last durable change). */
+  state(): { rv: number; entries: Iterable<[string, string, { json: string }]> };
+}
 
 export class Wal {
-  private fd = -1;
-  private pending: string[] = [];
+  private file?: LogFile;
+  private hooks?: WalHooks;
+  private pending: Buffer[] = [];
   private pendingRv = 0;
-  private flushedRv = 0;
-  private flushing = false;
-  private scheduled = false;
-  private waiters: { rv: number; resolve: () => void; reject: (e: Error) => void }[] = [];
-  private sinceSnapshot = 0;
-  private failed?: Error;
-  private source?: SnapshotSource;
+  private running = false;
+  private idle?: () => void;
+  /** Bytes of the log that hold whole, durable records (after the magic). */
+  private size = 0;
+  /** The file may hold bytes past `size` (a failed append's leftovers): cut them before appending. */
+  private dirty = false;
+  /** A flush failed and no flush has succeeded since (for one notice per outage). */
+  private failing = false;
+  private records = 0;
+  private snapshotDueRecords: number;
+  private snapshotDueBytes: number;
+  private closed = false;
+  private closing?: Promise<void>;
   private readonly snapshotEvery: number;
+  private readonly snapshotBytes: number;
+  private readonly truncateCorrupt: boolean;
+  private readonly openLog: OpenLogFile;
+  private readonly warn: (message: string) => void;
   private readonly logPath: string;
   private readonly snapPath: string;
-  private closed = false;
+  private readonly legacySnapPath: string;
 
   constructor(private readonly dir: string, opts: WalOptions = {}) {
     this.snapshotEvery = opts.snapshotEvery ?? 100_000;
+    this.snapshotBytes = opts.snapshotBytes ?? 64 << 20;
+    this.truncateCorrupt = opts.truncateCorrupt ?? false;
+    this.openLog = opts.openLogFile ?? openLogFile;
+    this.warn = opts.warn ?? ((m) => process.stderr.write(`kubeloop apiserver: ${m}\n`));
     this.logPath = join(dir, 'wal.log');
-    this.snapPath = join(dir, 'snapshot.jsonl');
+    this.snapPath = join(dir, 'snapshot.dat');
+    this.legacySnapPath = join(dir, 'snapshot.jsonl');
+    this.snapshotDueRecords = this.snapshotEvery;
+    this.snapshotDueBytes = this.snapshotBytes;
   }
 
   /** Refuses a data dir that another live process is using (two writers would corrupt the log). */
@@ -76,171 +125,207 @@ export class Wal {
     }
   }
 
-  /** Reads the snapshot and replays the log; opens the log for appending. */
-  load(): LoadedState {
+  /**
+   * Recovers the state (snapshot + log) and opens the log for appending. A failure to start
+   * names the data dir (recovery errors name the file and offset themselves).
+   */
+  open(hooks: WalHooks): LoadedState {
     mkdirSync(this.dir, { recursive: true });
     this.lock();
-    const objects = new Map<string, Map<string, KubeObject>>();
-    const tableOf = (s: string) => {
-      let m = objects.get(s);
-      if (!m) objects.set(s, (m = new Map()));
-      return m;
-    };
-    let rv = 0;
-    let snapRv = 0;
-    if (existsSync(this.snapPath)) {
-      const lines = readFileSync(this.snapPath, 'utf8').split('\n');
-      rv = snapRv = JSON.parse(lines[0]).rv as number;
-      for (let i = 1; i < lines.length; i++) {
-        if (!lines[i]) continue;
-        const e = JSON.parse(lines[i]) as { s: string; k: string; o: KubeObject };
-        tableOf(e.s).set(e.k, e.o);
-      }
+    try {
+      return this.recoverAndOpen(hooks);
+    } catch (e) {
+      rmSync(join(this.dir, 'LOCK'), { force: true });
+      const message = (e as Error).message;
+      throw message.includes(this.dir) ? e : new Error(`data dir ${this.dir}: ${message}`);
     }
-    if (existsSync(this.logPath)) {
-      const lines = readFileSync(this.logPath, 'utf8').split('\n');
-      for (const line of lines) {
-        if (!line) continue;
-        let e: { rv: number; s: string; k: string; t: 'P' | 'D'; o?: KubeObject };
-        try {
-          e = JSON.parse(line);
-        } catch {
-          continue; // a torn write at the end: never acknowledged
-        }
-        if (e.rv <= snapRv) continue; // already in the snapshot
-        if (e.t === 'P') tableOf(e.s).set(e.k, e.o!);
-        else tableOf(e.s).delete(e.k);
-        rv = Math.max(rv, e.rv);
-        this.sinceSnapshot++;
-      }
-    }
-    const created = !existsSync(this.logPath);
-    this.fd = openSync(this.logPath, 'a');
-    if (created) this.fsyncDir(); // the new log's directory entry must survive a crash too
-    this.flushedRv = rv;
-    this.pendingRv = rv;
-    return { rv, objects };
   }
 
-  /** Where snapshots read the full state from (the store). */
-  setSnapshotSource(fn: SnapshotSource): void {
-    this.source = fn;
+  private recoverAndOpen(hooks: WalHooks): LoadedState {
+    const rec = recover({ logPath: this.logPath, snapPath: this.snapPath, legacySnapPath: this.legacySnapPath }, { truncateCorrupt: this.truncateCorrupt, warn: this.warn });
+    let snapshotBytes = rec.snapshotBytes;
+    let logBytes = rec.logBytes;
+    this.records = rec.logRecords;
+    if (rec.rewrite) {
+      // The whole state as a framed snapshot, then a fresh log.
+      const entries = function* () {
+        for (const [s, m] of rec.objects) for (const [k, o] of m) yield [s, k, { json: JSON.stringify(o) }] as [string, string, { json: string }];
+      };
+      snapshotBytes = this.writeSnapshot(rec.rv, entries());
+      logBytes = 0;
+      this.records = 0;
+    }
+    if (logBytes === 0) {
+      const fd = openSync(this.logPath, 'w');
+      try {
+        writeAllSync(fd, LOG_MAGIC);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      this.fsyncDir();
+      logBytes = MAGIC_BYTES;
+    }
+    if (rec.rewrite) rmSync(this.legacySnapPath, { force: true });
+    this.size = logBytes;
+    this.scheduleSnapshot(snapshotBytes);
+    this.file = this.openLog(this.logPath);
+    this.hooks = hooks;
+    return { rv: rec.rv, objects: rec.objects };
   }
 
+  /** Queues `c` for the next flush; the hooks report whether it became durable. */
   append(c: Change): void {
-    if (this.closed) return;
     const head = `{"rv":${c.rv},"s":${JSON.stringify(c.storageKey)},"k":${JSON.stringify(c.key)},"t":"${c.type === 'DELETED' ? 'D' : 'P'}"`;
-    this.pending.push(c.type === 'DELETED' ? head + '}\n' : head + ',"o":' + c.json + '}\n');
+    this.pending.push(frame(c.type === 'DELETED' ? head + '}' : head + ',"o":' + c.json + '}'));
     this.pendingRv = c.rv;
-    this.schedule();
+    if (this.running) return;
+    this.running = true;
+    setImmediate(() => void this.run());
   }
 
-  /** Resolves when the change with `rv` is on disk. */
-  waitFor(rv: number): Promise<void> {
-    if (this.failed) return Promise.reject(this.failed);
-    if (rv <= this.flushedRv) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ rv, resolve, reject }));
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.flushing) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
-    if (this.flushing || this.pending.length === 0 || this.fd < 0) return;
-    this.flushing = true;
-    const buf = Buffer.from(this.pending.join(''));
-    const upTo = this.pendingRv;
-    this.pending = [];
-    const n = buf.length;
-    const done = (err: Error | null) => {
-      this.flushing = false;
-      if (err) {
-        this.failed = err;
-        for (const w of this.waiters.splice(0)) w.reject(err);
-        return;
+  /** Flushes batches until nothing is pending. */
+  private async run(): Promise<void> {
+    while (this.pending.length) {
+      const batch = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+      const count = this.pending.length;
+      const upTo = this.pendingRv;
+      this.pending = [];
+      try {
+        if (this.closed || !this.file) throw new Error(`write-ahead log ${this.logPath} is closed`);
+        if (this.dirty) await this.repair();
+        this.dirty = true;
+        await this.file.append(batch);
+        await this.file.sync();
+        this.dirty = false;
+      } catch (e) {
+        await this.fail(e as Error);
+        continue;
       }
-      this.flushedRv = upTo;
-      let i = 0;
-      while (i < this.waiters.length && this.waiters[i].rv <= upTo) this.waiters[i++].resolve();
-      this.waiters.splice(0, i);
-      this.maybeSnapshot();
-      if (this.pending.length) this.flush();
-      else this.drained?.();
-    };
-    const writeAll = (off: number) => {
-      write(this.fd, buf, off, n - off, null, (err, written) => {
-        if (err) return done(err);
-        if (off + written < n) return writeAll(off + written);
-        fdatasync(this.fd, (e) => done(e));
-      });
-    };
-    this.countSince(buf);
-    writeAll(0);
+      this.size += batch.length;
+      this.records += count;
+      if (this.failing) this.warn(`write-ahead log ${this.logPath}: writes succeed again`);
+      this.failing = false;
+      this.hooks!.durable(upTo);
+      if (this.records >= this.snapshotDueRecords || this.size >= this.snapshotDueBytes) await this.snapshot();
+    }
+    this.running = false;
+    this.idle?.();
   }
 
-  private countSince(buf: Buffer): void {
-    let lines = 0;
-    for (let i = 0; i < buf.length; i++) if (buf[i] === 10) lines++;
-    this.sinceSnapshot += lines;
+  /** Cuts the log back to its good size (re-creating the magic of a reset log). */
+  private async repair(): Promise<void> {
+    await this.file!.truncate(this.size);
+    if (this.size === 0) {
+      await this.file!.append(LOG_MAGIC);
+      await this.file!.sync();
+      this.size = MAGIC_BYTES;
+    }
+    this.dirty = false;
   }
 
-  private maybeSnapshot(): void {
-    if (this.sinceSnapshot < this.snapshotEvery || !this.source) return;
-    this.snapshot();
+  /**
+   * A flush failed: drops the failed batch's leftovers from the file first (so a crash now
+   * cannot resurrect writes about to be answered with an error), then every queued record,
+   * then has the store roll them all back.
+   */
+  private async fail(err: Error): Promise<void> {
+    if (this.dirty && this.file && !this.closed) {
+      try {
+        await this.repair();
+      } catch {
+        // Retried before the next append (`dirty` stays set).
+      }
+    }
+    this.pending = [];
+    if (!this.failing) this.warn(`write-ahead log ${this.logPath}: append failed (${err.message}); writes not yet durable are rolled back and answered with an error`);
+    this.failing = true;
+    this.hooks!.failed(err);
   }
 
-  /** Writes the full state and truncates the log (synchronously: the state cannot move meanwhile). */
-  snapshot(): void {
-    if (!this.source || this.fd < 0) return;
-    const { rv, entries } = this.source();
+  /**
+   * The next snapshot comes after `snapshotEvery` more records, or once the log has grown by more
+   * than both `snapshotBytes` and the last snapshot's size (`lastSnapshotBytes`), counted from
+   * `records` and `bytes` (a reset log, or where a failed attempt left it).
+   */
+  private scheduleSnapshot(lastSnapshotBytes: number, records = 0, bytes = 0): void {
+    this.snapshotDueRecords = records + this.snapshotEvery;
+    this.snapshotDueBytes = bytes + Math.max(this.snapshotBytes, lastSnapshotBytes);
+  }
+
+  /**
+   * Writes the committed state as a snapshot and resets the log. Runs between flushes, when
+   * every logged record is committed: the snapshot covers the whole log.
+   */
+  private async snapshot(): Promise<void> {
+    const { rv, entries } = this.hooks!.state();
+    let bytes: number;
+    try {
+      bytes = this.writeSnapshot(rv, entries);
+    } catch (e) {
+      try {
+        rmSync(this.snapPath + '.tmp', { force: true });
+      } catch {
+        // Overwritten by the next attempt.
+      }
+      this.warn(`snapshot ${this.snapPath} failed (${(e as Error).message}); the log keeps growing until the next attempt`);
+      this.scheduleSnapshot(0, this.records, this.size);
+      return;
+    }
+    // Everything logged is in the snapshot: an empty log (re-created with its magic by repair).
+    this.size = 0;
+    this.records = 0;
+    this.dirty = true;
+    this.scheduleSnapshot(bytes);
+    try {
+      await this.repair();
+    } catch {
+      // Retried before the next append: the old records are all in the snapshot, so harmless.
+    }
+  }
+
+  /** Writes a complete snapshot file (temp file, fsync, rename); returns its size. */
+  private writeSnapshot(rv: number, entries: Iterable<[string, string, { json: string }]>): number {
     const tmp = this.snapPath + '.tmp';
     const fd = openSync(tmp, 'w');
+    let bytes = 0;
     try {
-      let chunk: string[] = [`{"rv":${rv}}\n`];
+      let chunk: Buffer[] = [SNAPSHOT_MAGIC, frame(`{"rv":${rv}}`)];
       let size = 0;
-      for (const [s, k, stored] of entries) {
-        const line = `{"s":${JSON.stringify(s)},"k":${JSON.stringify(k)},"o":${stored.json}}\n`;
-        chunk.push(line);
-        size += line.length;
+      let count = 0;
+      const put = (b: Buffer) => {
+        chunk.push(b);
+        size += b.length;
         if (size > 1 << 20) {
-          writeSync(fd, chunk.join(''));
+          bytes += writeAllSync(fd, Buffer.concat(chunk));
           chunk = [];
           size = 0;
         }
+      };
+      for (const [s, k, stored] of entries) {
+        put(frame(`{"s":${JSON.stringify(s)},"k":${JSON.stringify(k)},"o":${stored.json}}`));
+        count++;
       }
-      writeSync(fd, chunk.join(''));
+      put(frame(`{"end":${count}}`));
+      bytes += writeAllSync(fd, Buffer.concat(chunk));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(tmp, this.snapPath);
     this.fsyncDir();
-    // Everything logged so far (and anything pending, all <= rv) is in the snapshot.
-    ftruncateSync(this.fd, 0);
-    fsyncSync(this.fd);
-    this.sinceSnapshot = 0;
+    return bytes;
   }
 
-  private drained?: () => void;
-
   /** Flushes what is pending and closes the log. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.pending.length || this.flushing) {
-      await new Promise<void>((resolve) => {
-        this.drained = resolve;
-        if (!this.flushing) this.flush();
-      });
-    }
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
-    rmSync(join(this.dir, 'LOCK'), { force: true });
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.running) await new Promise<void>((resolve) => (this.idle = resolve));
+      this.closed = true;
+      this.file?.close();
+      this.file = undefined;
+      rmSync(join(this.dir, 'LOCK'), { force: true });
+    })();
+    return this.closing;
   }
 }

@@ -11,16 +11,17 @@ export function register(program: Command): void {
     .option('--bind <addr>', 'address to listen on', '127.0.0.1')
     .option('--kubeconfig <path>', 'where to write the kubeconfig (default <data-dir>/kubeconfig or a temp file)')
     .option('--data-dir <dir>', 'keep certificates and objects here (write-ahead log); in memory when omitted')
+    .option('--wal-truncate-corrupt', 'start even if the data dir\'s log or snapshot is damaged mid-file, dropping everything from the damage on (data loss); default: refuse to start', false)
     .option('--authorization-mode <mode>', 'RBAC or AlwaysAllow (see docs/security.md)', 'RBAC')
     .option('--token-auth-file <file>', 'static bearer tokens, CSV lines token,user,uid,"group1,group2"')
     .option('--anonymous-auth', 'serve requests without credentials as system:anonymous', false)
-    .action(async (o: { port: string; bind: string; kubeconfig?: string; dataDir?: string; authorizationMode: string; tokenAuthFile?: string; anonymousAuth: boolean }) => {
+    .action(async (o: { port: string; bind: string; kubeconfig?: string; dataDir?: string; walTruncateCorrupt: boolean; authorizationMode: string; tokenAuthFile?: string; anonymousAuth: boolean }) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${o.port}`);
       if (o.authorizationMode !== 'RBAC' && o.authorizationMode !== 'AlwaysAllow') throw new Error(`invalid --authorization-mode: ${o.authorizationMode} (RBAC or AlwaysAllow)`);
       const tokens = o.tokenAuthFile ? readTokenFile(o.tokenAuthFile) : undefined;
       const server = await startApiServer({
-        port, bind: o.bind, kubeconfigPath: o.kubeconfig, dataDir: o.dataDir, authorization: o.authorizationMode, tokens, anonymous: o.anonymousAuth,
+        port, bind: o.bind, kubeconfigPath: o.kubeconfig, dataDir: o.dataDir, walTruncateCorrupt: o.walTruncateCorrupt, authorization: o.authorizationMode, tokens, anonymous: o.anonymousAuth,
       });
       process.stdout.write(`kubeloop apiserver listening on ${server.url} kubeconfig=${server.kubeconfigPath}\n`);
       let stopping = false;
