@@ -19,7 +19,7 @@
 import 'reflect-metadata';
 import { Container, ContainerModule, type Newable } from 'inversify';
 import type { Subscription } from 'rxjs';
-import { gvkString, type KubeObject, type LabelSelector } from '../api/index.js';
+import { gvkString, objectKey, type KubeObject } from '../api/index.js';
 import { KubeClient, autoConfig, loadKubeConfig, toGVK, type ClientConfig } from '../client/index.js';
 import { SharedInformerFactory, dropManagedFields, type SharedInformer, type IndexFunc } from '../informer/index.js';
 import { metricsRegistry, type Registry } from '../observability/index.js';
@@ -27,6 +27,7 @@ import type { Clock, RateLimiter } from '../queue/index.js';
 import { EventRecorder, type CacheReader, type Logger, type Reconciler } from './context.js';
 import { errorMessage } from './errors.js';
 import { kindKey, kindRefOf, type KindLike, type KindRef } from './kinds.js';
+import { scopedCacheReader, type ScopedInformer } from './cache.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader.js';
 import { controllerMetadata, registeredControllers, type ControllerMetadata } from './metadata.js';
 import { ControllerRunner, type WatchSource } from './runtime.js';
@@ -112,7 +113,7 @@ export class Manager {
   private readonly opts: ManagerOptions;
   private readonly registrations: Registration[] = [];
   /** Every informer the manager started, per kind, with its scope (ctx.cache picks among them per read). */
-  private readonly cachesByKind = new Map<string, Array<{ inf: SharedInformer<KubeObject>; scope: { namespace?: string; labelSelector?: string; fieldSelector?: string } }>>();
+  private readonly cachesByKind = new Map<string, ScopedInformer[]>();
   private readonly releases: Array<() => void> = [];
   private readonly acquired = new Set<SharedInformer<KubeObject>>();
   private readonly events: EventRecording;
@@ -242,8 +243,8 @@ export class Manager {
       const k = kindRefOf(kind);
       throw new Error(`${k.apiVersion} ${k.kind} is not watched by this manager: add it to a controller's for/owns/watches or declare an @Index on it`);
     }
-    if (caches.length === 1) return caches[0].inf.reader as CacheReader<T>;
-    return scopedReader(caches) as CacheReader<T>;
+    const k = kindRefOf(kind);
+    return scopedCacheReader<T>(`${k.apiVersion} ${k.kind}`, caches);
   }
 
   /**
@@ -352,10 +353,28 @@ export class Manager {
   private informerFor(kind: KindRef, scope: { namespace?: string; labelSelector?: string; fieldSelector?: string }): SharedInformer<KubeObject> {
     const indexers: Record<string, IndexFunc<KubeObject>> = {};
     for (const r of this.registrations) {
-      for (const ix of r.meta.indexes) if (kindKey(ix.kind) === kindKey(kind)) indexers[ix.name] = ix.extract as IndexFunc<KubeObject>;
+      for (const ix of r.meta.indexes) {
+        if (kindKey(ix.kind) === kindKey(kind)) indexers[ix.name] = this.guardedIndex(r.meta.name, kind, ix.name, ix.extract as IndexFunc<KubeObject>);
+      }
     }
     const ns = kind.namespaced ? scope.namespace : undefined;
     return this.informers.informerFor(kind, { ...scope, namespace: ns, indexers });
+  }
+
+  /**
+   * An @Index extract function that cannot take the informer down: a throw is logged with the
+   * controller, kind, index and object, and the object is filed under no value of that index
+   * (the cache, the other indexes and every other controller go on).
+   */
+  private guardedIndex(controller: string, kind: KindRef, index: string, extract: IndexFunc<KubeObject>): IndexFunc<KubeObject> {
+    return (obj) => {
+      try {
+        return extract(obj);
+      } catch (err) {
+        this.log.error({ controller, kind: gvkString(toGVK(kind)), index, object: objectKey(obj), err: errorMessage(err) }, 'index function threw; the object is left out of that index');
+        return [];
+      }
+    };
   }
 
   /** Starts (acquires) one informer per kind+scope; the first unscoped one backs ctx.cache(kind). */
@@ -393,6 +412,9 @@ export class Manager {
             else if (ev.type === 'update') s.handlers.onUpdate(ev.oldObj, ev.obj);
             else s.handlers.onDelete(ev.obj);
           },
+          // informer streams do not error today; if one ever does, say so instead of going silent
+          error: (err: unknown) =>
+            this.log.error({ controller: reg.meta.name, kind: gvkString(toGVK(s.kind)), err: errorMessage(err) }, 'event source failed; the controller no longer sees this kind'),
         }),
       );
     }
@@ -472,39 +494,3 @@ export class Manager {
 }
 
 export { ContainerModule };
-
-type ScopedInformer = { inf: SharedInformer<KubeObject>; scope: { namespace?: string; labelSelector?: string; fieldSelector?: string } };
-
-/**
- * One reader over several informers of a kind (e.g. ConfigMaps of kube-system for one
- * controller and of all namespaces for another): each read goes to an informer whose scope
- * holds the namespace asked for and has no selectors — the cluster-wide one when there is
- * one — so a controller never reads an empty answer from another controller's narrower cache.
- */
-function scopedReader(caches: readonly ScopedInformer[]): CacheReader<KubeObject> {
-  const unfiltered = caches.filter((c) => !c.scope.labelSelector && !c.scope.fieldSelector);
-  const clusterWide = unfiltered.find((c) => !c.scope.namespace);
-  const pick = (namespace?: string): CacheReader<KubeObject> =>
-    (clusterWide ?? (namespace !== undefined ? unfiltered.find((c) => c.scope.namespace === namespace) : undefined) ?? unfiltered[0] ?? caches[0]).inf.reader;
-  return {
-    get(a: string | undefined, b?: string) {
-      if (b === undefined) {
-        const slash = (a ?? '').indexOf('/');
-        return pick(slash < 0 ? undefined : (a as string).slice(0, slash)).get(a as string);
-      }
-      return pick(a).get(a, b);
-    },
-    list(opts?: { namespace?: string; labelSelector?: LabelSelector | string }) {
-      return pick(opts?.namespace).list(opts);
-    },
-    byIndex(indexName: string, value: string) {
-      return pick().byIndex(indexName, value);
-    },
-    keys() {
-      return pick().keys();
-    },
-    get size() {
-      return pick().size;
-    },
-  } as CacheReader<KubeObject>;
-}
