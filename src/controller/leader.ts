@@ -183,7 +183,7 @@ export class LeaderElector {
       }
       try {
         const created = await this.client.create<LeaseObject>(
-          { apiVersion: Lease.apiVersion, kind: Lease.kind, metadata: { name: this.leaseName, namespace: this.leaseNamespace }, spec: mine },
+          { apiVersion: Lease.apiVersion, kind: 'Lease', metadata: { name: this.leaseName, namespace: this.leaseNamespace }, spec: mine },
           { signal },
         );
         this.observe(created);
@@ -209,7 +209,7 @@ export class LeaderElector {
       spec.leaseTransitions = (old.leaseTransitions ?? 0) + 1;
     }
     try {
-      const updated = await this.client.update<LeaseObject>({ ...current, apiVersion: Lease.apiVersion, kind: Lease.kind, spec }, { signal });
+      const updated = await this.client.update<LeaseObject>({ ...current, apiVersion: Lease.apiVersion, kind: 'Lease', spec }, { signal });
       this.observe(updated);
       return true;
     } catch (err) {
@@ -260,7 +260,7 @@ export class LeaderElector {
         {
           ...current,
           apiVersion: Lease.apiVersion,
-          kind: Lease.kind,
+          kind: 'Lease',
           spec: { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
         },
         { signal: AbortSignal.timeout(this.renewDeadlineMs) },

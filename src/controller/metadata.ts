@@ -14,6 +14,7 @@ import type { KubeObject } from '../api/index.js';
 import { kindRefOf, type KindLike, type KindRef } from './kinds.js';
 import type { Predicate } from './predicates.js';
 import type { CacheReader } from '../informer/index.js';
+import type { Reconciler } from './context.js';
 
 /** What a reconcile is about: the key of one object of the `for` kind. */
 export interface Request {
@@ -177,8 +178,15 @@ function normalize(target: Function, o: ControllerOptions): ControllerMetadata {
   };
 }
 
+/**
+ * A class whose instances reconcile `T`: its `reconcile` takes the `for` kind's object type (or
+ * a wider one, such as KubeObject). The decorator requires it, so `@Controller({ for: ConfigMap })`
+ * on a class without `reconcile`, or whose `reconcile` takes a Pod, does not compile.
+ */
+export type ReconcilerClass<T extends KubeObject> = abstract new (...args: any[]) => Reconciler<T>;
+
 /** Class decorator declaring a controller; see ControllerOptions. */
-export function Controller<T extends KubeObject = KubeObject>(options: ControllerOptions<T>): ClassDecorator {
+export function Controller<T extends KubeObject = KubeObject>(options: ControllerOptions<T>): <C extends ReconcilerClass<T>>(target: C) => void {
   return (target) => {
     const meta = normalize(target, options as ControllerOptions);
     Reflect.defineMetadata(CONTROLLER_KEY, meta, target);
