@@ -28,6 +28,7 @@ import { EventRecorder, type CacheReader, type Logger, type Reconciler } from '.
 import { errorMessage } from './errors.js';
 import { kindKey, kindRefOf, type KindLike, type KindRef } from './kinds.js';
 import { scopedCacheReader, type ScopedInformer } from './cache.js';
+import { cachedReadClient } from './cached-client.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader.js';
 import { controllerMetadata, registeredControllers, type ControllerMetadata } from './metadata.js';
 import { ControllerRunner, type WatchSource } from './runtime.js';
@@ -73,6 +74,18 @@ export interface ManagerOptions {
    * `FakeClock` (kubeloop/testing) to drive them without sleeping.
    */
   clock?: Clock;
+  /**
+   * Serve `ctx.client.get`/`list` of watched kinds from the shared cache, as controller-runtime's
+   * default client does (see cached-client.ts for what still goes to the server). Default false:
+   * every read goes to the API server. The KubeClient injected into controllers stays uncached.
+   */
+  cachedReads?: boolean;
+  /**
+   * Deep-freeze the objects in the shared caches, so a reconciler that mutates a cached object
+   * (instead of the copy it is given) fails loudly with a TypeError. Costs a walk per object:
+   * for development and tests (kubeloop/testing's managers turn it on). Default false.
+   */
+  freezeCachedObjects?: boolean;
   /** Inversify modules loaded into the root container (shared by all controllers). */
   modules?: ContainerModule[];
 }
@@ -145,6 +158,7 @@ export class Manager {
       );
     this.informers = new SharedInformerFactory(this.client, {
       transform: dropManagedFields,
+      freeze: opts.freezeCachedObjects ?? false,
       // A list/watch that keeps failing (typically 403: the ClusterRole lacks a rule) must be
       // visible: the informer retries with backoff forever, and the caches never sync.
       onListWatchError: (e) =>
@@ -332,7 +346,7 @@ export class Manager {
       const forScope = this.scopeOf(reg.meta.namespace, reg.meta.labelSelector, reg.meta.fieldSelector);
       const forInformer = this.informerFor(reg.meta.for, forScope);
       reg.runner = new ControllerRunner(reg.meta, instance, {
-        client: this.client,
+        client: this.opts.cachedReads ? this.cachedClient() : this.client,
         cache: forInformer.reader,
         cacheFor: (k) => this.cache(k),
         log: this.log,
@@ -344,6 +358,13 @@ export class Manager {
       out.push({ reg, sources: reg.runner.sources() });
     }
     return out;
+  }
+
+  private cachedClientInstance: KubeClient | undefined;
+
+  /** The client controllers get with `cachedReads`: get/list of watched kinds from the caches. */
+  private cachedClient(): KubeClient {
+    return (this.cachedClientInstance ??= cachedReadClient(this.client, (kind) => (this.cachesByKind.has(kindKey(kind)) ? this.cache(kind) : undefined)));
   }
 
   private scopeOf(namespace?: string, labelSelector?: string, fieldSelector?: string) {

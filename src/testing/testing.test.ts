@@ -100,3 +100,45 @@ test('reconcileContext runs one reconciler with a cache from objects and records
   assert.equal(ctx.key, 'n/x');
   assert.throws(() => ctx.client.get(ConfigMap, 'x'), /pass \{ client \}/);
 });
+
+let readResults: string[] = [];
+let mutationError: unknown;
+@Controller({ for: ConfigMap, name: 'cached-reader', namespace: 'cached' })
+class CachedReader implements Reconciler<ConfigMapObject> {
+  async reconcile(cm: ConfigMapObject, ctx: ReconcileContext<ConfigMapObject>): Promise<Result> {
+    if (cm.metadata.name !== 'trigger') return {};
+    const other = await ctx.client.get<ConfigMapObject>(ConfigMap, 'other', { namespace: 'cached' });
+    other.data = { changed: 'locally' }; // a copy: the cache is untouched
+    const listed = await ctx.client.list<ConfigMapObject>(ConfigMap, { namespace: 'cached', labelSelector: 'pick=yes' });
+    const missing = await ctx.client.get(ConfigMap, 'absent', { namespace: 'cached' }).then(() => 'found', (e: { code?: number }) => `error ${e.code}`);
+    readResults = [String(ctx.cache(ConfigMap).get('cached', 'other')?.data?.v), listed.items.map((i) => i.metadata.name).join(','), missing];
+    try {
+      (ctx.cache(ConfigMap).get('cached', 'other')!.data as Record<string, string>).v = 'mutated';
+    } catch (err) {
+      mutationError = err;
+    }
+    return {};
+  }
+}
+
+test('cachedReads: ctx.client.get/list of watched kinds come from the cache (copies; 404 when absent); test managers freeze the cache', async () => {
+  await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cached' } });
+  await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other', namespace: 'cached', labels: { pick: 'yes' } }, data: { v: 'cached' } });
+  const serverGets: string[] = [];
+  const counting = new Proxy(env.client, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target) as unknown;
+      if (prop === 'get') return (kind: { kind: string }, name: string, o?: unknown) => (serverGets.push(`${kind.kind}/${name}`), target.get(kind as never, name, o as never));
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  const m = env.manager({ client: counting, cachedReads: true });
+  m.register(CachedReader);
+  await m.start();
+  await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'trigger', namespace: 'cached' } });
+  await eventually('reconciled', () => readResults.length > 0);
+  assert.deepEqual(readResults, ['cached', 'other', 'error 404']);
+  assert.deepEqual(serverGets, [], 'no get reached the API server');
+  assert.ok(mutationError instanceof TypeError, `mutating a cached object throws: ${String(mutationError)}`);
+  await m.stop();
+});
