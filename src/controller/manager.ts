@@ -29,6 +29,7 @@ import { errorMessage } from './errors.js';
 import { kindKey, kindRefOf, type KindLike, type KindRef } from './kinds.js';
 import { scopedCacheReader, type ScopedInformer } from './cache.js';
 import { cachedReadClient } from './cached-client.js';
+import { QueueHandle, queueOf } from './handles.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader.js';
 import { controllerMetadata, registeredControllers, type ControllerMetadata } from './metadata.js';
 import { ControllerRunner, type WatchSource } from './runtime.js';
@@ -96,6 +97,8 @@ export class LeaderElectionLostError extends Error {
 
 interface Registration {
   target: Newable<unknown>;
+  /** Its queue handle, bound as queueOf(name) for other controllers to inject. */
+  handle: QueueHandle;
   meta: ControllerMetadata;
   module?: ContainerModule;
   runner?: ControllerRunner;
@@ -206,7 +209,9 @@ export class Manager {
     if (this.registrations.some((r) => r.meta.name === meta.name)) {
       throw new Error(`a controller named "${meta.name}" is already registered; set a unique name in @Controller`);
     }
-    this.registrations.push({ target: target as Newable<unknown>, meta, module, subs: [], started: false });
+    const handle = new QueueHandle(meta.name);
+    this.container.bind(queueOf(meta.name)).toConstantValue(handle);
+    this.registrations.push({ target: target as Newable<unknown>, meta, module, handle, subs: [], started: false });
     return this;
   }
 
@@ -344,10 +349,10 @@ export class Manager {
       }
       if (typeof instance?.reconcile !== 'function') throw new TypeError(`controller ${reg.target.name} has no reconcile(obj, ctx) method`);
       const forScope = this.scopeOf(reg.meta.namespace, reg.meta.labelSelector, reg.meta.fieldSelector);
-      const forInformer = this.informerFor(reg.meta.for, forScope);
+      const forInformer = reg.meta.for ? this.informerFor(reg.meta.for, forScope) : undefined;
       reg.runner = new ControllerRunner(reg.meta, instance, {
         client: this.opts.cachedReads ? this.cachedClient() : this.client,
-        cache: forInformer.reader,
+        cache: forInformer?.reader,
         cacheFor: (k) => this.cache(k),
         log: this.log,
         recorder,
@@ -355,6 +360,8 @@ export class Manager {
         rateLimiter: this.opts.rateLimiter?.(),
         clock: this.opts.clock,
       });
+      const runner = reg.runner;
+      reg.handle.attach((r, ms) => runner.enqueue(r, ms));
       out.push({ reg, sources: reg.runner.sources() });
     }
     return out;
