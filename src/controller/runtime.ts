@@ -68,7 +68,8 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
   private workers: Promise<void>[] = [];
   private started = false;
   private stopped = false;
-  private resyncTimer: NodeJS.Timeout | undefined;
+  /** The periodic resync (resyncPeriodMs), on the manager's clock. */
+  private resyncSub: Subscription | undefined;
   /** Subscriptions to the reconciler's own sources (`sources()`). */
   private sourceSubs: Subscription[] = [];
   private readonly registry: Registry;
@@ -192,10 +193,10 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     }
     this.subscribeSources();
     if (this.meta.resyncPeriodMs && this.meta.resyncPeriodMs > 0) {
-      this.resyncTimer = setInterval(() => {
-        for (const o of this.deps.cache?.list() ?? []) this.queue.add(objectKey(o));
-      }, this.meta.resyncPeriodMs);
-      this.resyncTimer.unref();
+      // a resync is a "generic" event: predicates see it through their generic() filter
+      this.resyncSub = every(this.deps.clock ?? realClock, this.meta.resyncPeriodMs, false).subscribe(() => {
+        for (const o of this.deps.cache?.list() ?? []) if (admitsAll(this.meta.predicates, 'generic', o)) this.queue.add(objectKey(o));
+      });
     }
   }
 
@@ -208,7 +209,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     if (this.stopped) return true;
     this.stopped = true;
     for (const s of this.sourceSubs.splice(0)) s.unsubscribe();
-    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.resyncSub?.unsubscribe();
     const drained = this.queue.shutDownWithDrain().then(() => Promise.all(this.workers)).then(() => true);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
