@@ -188,7 +188,9 @@ test('resyncPeriodMs runs on the manager clock and resyncs are generic events fo
   resynced.length = 0;
   clock.step(10 * 60_000);
   await eventually('the resync', () => resynced.includes('keep-1'));
-  await new Promise((r) => setImmediate(r));
+  // a later event queues behind anything the resync queued: once it is reconciled, drop-1 would have been too
+  await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'later', namespace: 'resync' } });
+  await eventually('the later event', () => resynced.includes('later'));
   assert.ok(!resynced.includes('drop-1'), 'the generic predicate filtered drop-1 out of the resync');
   await m.stop();
 });
