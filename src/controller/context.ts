@@ -21,6 +21,7 @@ import type { KubeClient } from '../client/index.js';
 import type { CacheReader } from '../informer/index.js';
 import type { KindLike } from './kinds.js';
 import type { Observable } from 'rxjs';
+import { EventRecorder } from '../observability/index.js';
 import type { Request } from './metadata.js';
 
 export interface Result {
@@ -40,23 +41,12 @@ export interface Logger {
   error(obj: unknown, msg?: string): void;
 }
 
-/** Records core/v1 Events about objects (aggregated, so repeats bump a count). */
-export interface Recorder {
-  event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
-}
-
 /**
- * The recorder as an injectable type: a constructor parameter typed `EventRecorder` gets the
- * controller's recorder without @inject (an abstract class, unlike an interface, exists at
- * run time, so decorator metadata can name it).
+ * Records core/v1 Events about objects (aggregated, so repeats bump a count): observability's
+ * EventRecorder, the one recorder type (`ctx.recorder`, or a constructor parameter typed
+ * `EventRecorder` to inject the controller's recorder without @inject).
  */
-export abstract class EventRecorder implements Recorder {
-  abstract event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
-  /** Same as event() (observability's EventRecorder name). */
-  abstract record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
-  /** Printf-style message (`%s`, `%d`, `%j`). */
-  abstract recordf(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, format: string, ...args: unknown[]): void;
-}
+export { EventRecorder };
 
 /** Read access to the shared informer cache of one kind (the informer's CacheReader). */
 export type { CacheReader };

@@ -10,7 +10,7 @@ export * from './conditions.js';
 export * from './ownership.js';
 export * from './patch.js';
 export type {
-  Result, Logger, Recorder, CacheReader, ReconcileContext, Reconciler, StartContext,
+  Result, Logger, CacheReader, ReconcileContext, Reconciler, StartContext,
   RequestReconciler, RequestContext, RequestSource, SourceContext,
 } from './context.js';
 export { queueOf, type ControllerQueue } from './handles.js';

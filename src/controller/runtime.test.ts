@@ -55,7 +55,7 @@ function runner(target: Function, rec: Reconciler, cache: FakeCache, client: Par
     cache,
     cacheFor: () => cache,
     log,
-    recorder: { event() {}, record() {}, recordf() {} },
+    recorder: { event() {}, record() {}, recordf() {}, recordAnnotated() {} },
     registry,
     rateLimiter: new ItemExponentialFailureRateLimiter(1, 20),
   });
@@ -355,7 +355,7 @@ test('runner: a watches map function reads other kinds from the shared caches', 
       return kind.kind === 'Pod' ? pods : new FakeCache();
     },
     log: silent,
-    recorder: { event() {}, record() {}, recordf() {} },
+    recorder: { event() {}, record() {}, recordf() {}, recordAnnotated() {} },
     registry,
     rateLimiter: new ItemExponentialFailureRateLimiter(1, 20),
   });
