@@ -91,6 +91,9 @@ export interface ManagerOptions {
   modules?: ContainerModule[];
 }
 
+/** The key of Manager's crash hook (a registered symbol: kubeloop/testing reaches it without an export). */
+const CRASH = Symbol.for('kubeloop.Manager.crash');
+
 export class LeaderElectionLostError extends Error {
   override readonly name = 'LeaderElectionLostError';
 }
@@ -478,10 +481,11 @@ export class Manager {
   }
 
   /**
-   * Test hook: stops abruptly, as if the process was killed: no draining, and the Lease is
-   * NOT released (other replicas must wait for it to expire).
+   * Stops abruptly, as if the process was killed: no draining, and the Lease is NOT released
+   * (other replicas must wait for it to expire). Not public API: kubeloop/testing's
+   * `crashManager(manager)` calls it.
    */
-  async crash(): Promise<void> {
+  async [CRASH](): Promise<void> {
     if (this.stopPromise) return this.stopPromise;
     this.elector?.crash();
     this.stopPromise = this.doStop(false);

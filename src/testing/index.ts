@@ -7,3 +7,4 @@ export { startTestEnv, installCrds, type TestEnv, type TestEnvOptions } from './
 export { eventually, type Condition } from './eventually.js';
 export { reconcileContext, type ReconcileContextOptions, type TestReconcileContext, type RecordedEvent } from './context.js';
 export { FakeClock, type Clock } from '../queue/index.js';
+export { crashManager } from './crash.js';
