@@ -137,20 +137,7 @@ export async function startAutoscaler(env: CaEnv, flags: Partial<typeof FAST_FLA
   };
 }
 
-export async function eventually<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { eventually } from '../support/index.js';
 
 export async function pods(client: KubeClient, selector?: string, namespace = 'default'): Promise<Obj[]> {
   return (await client.list<Obj>(PodKind, { namespace, labelSelector: selector })).items as Obj[];
