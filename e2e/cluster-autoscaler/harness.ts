@@ -14,6 +14,9 @@ import { Manager, type Logger } from '../../src/controller/index.js';
 import { createRegistry, type Registry } from '../../src/observability/index.js';
 import { plugin } from '@kubeloop/ack/cluster-autoscaler';
 import type { KubeObject } from '../../src/api/index.js';
+import { eventually } from '../support/index.js';
+
+export { eventually };
 
 export const REGION = 'cn-hangzhou';
 export type Obj = KubeObject & { spec?: any; status?: any; [k: string]: any };
@@ -136,8 +139,6 @@ export async function startAutoscaler(env: CaEnv, flags: Partial<typeof FAST_FLA
     },
   };
 }
-
-export { eventually } from '../support/index.js';
 
 export async function pods(client: KubeClient, selector?: string, namespace = 'default'): Promise<Obj[]> {
   return (await client.list<Obj>(PodKind, { namespace, labelSelector: selector })).items as Obj[];
