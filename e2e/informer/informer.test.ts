@@ -98,6 +98,8 @@ test('no event lost and no duplicate side effect across cuts, a stall, compactio
       await sleep(150);
     }
     await eventually('all versions written under cuts delivered', () => seen(strict));
+    // a deletion's event may still be on its way once the versions are in: wait for it, then count
+    await eventually('every deletion under cuts delivered', () => strictDeletes.every((d) => (ledger.deleted.get(d) ?? 0) >= 1));
     assert.ok(strictDeletes.every((d) => ledger.deleted.get(d) === 1), 'every deletion under cuts delivered once');
 
     // (d) the network path stalls for longer than the idle timeout: the dead stream is detected and replaced.
@@ -106,6 +108,7 @@ test('no event lost and no duplicate side effect across cuts, a stall, compactio
     await sleep(3500);
     proxy.resume();
     await eventually('versions written during the stall delivered', () => seen(stalled.versions));
+    await eventually('deletions during the stall delivered', () => stalled.deletions.every((d) => (ledger.deleted.get(d) ?? 0) >= 1));
     assert.ok(stalled.deletions.every((d) => ledger.deleted.get(d) === 1));
     assert.ok(statuses.some((s) => s.startsWith('Failed->Backoff')), 'the idle timeout failed the stream');
 
