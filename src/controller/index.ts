@@ -32,7 +32,7 @@ export {
 } from './metadata.js';
 export { ControllerRunner, type EventHandlers, type WatchSource, type RunnerDeps } from './runtime.js';
 export { rbacRules, clusterRoleManifest, type RbacOptions } from './rbac.js';
-export { generateCrdFiles, generateRbacYaml, staleFiles, collectExports, GENERATED_HEADER, type ExportedDeclarations } from './generate.js';
+export { generateCrdFiles, generateRbacYaml, generateWebhookYaml, staleFiles, collectExports, GENERATED_HEADER, type ExportedDeclarations, type CrdFileOptions } from './generate.js';
 export { Manager, LeaderElectionLostError, type ManagerOptions } from './manager.js';
 export { LeaderElector, defaultIdentity, type LeaderElectionOptions, type LeaderCallbacks } from './leader.js';
 export { TOKENS } from './tokens.js';
