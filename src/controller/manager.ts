@@ -31,7 +31,7 @@ import { EventRecorder, type CacheReader, type Logger, type Reconciler } from '.
 import { errorMessage } from './errors.js';
 import { kindKey, kindRefOf, type KindLike, type KindRef } from './kinds.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader.js';
-import { controllerMetadata, isController, registeredControllers, type ControllerMetadata } from './metadata.js';
+import { controllerMetadata, registeredControllers, type ControllerMetadata } from './metadata.js';
 import { ControllerRunner, type WatchSource } from './runtime.js';
 import { TOKENS } from './tokens.js';
 import { defaultLogger, createEventRecording, serveProbes, type EventRecording, type ProbeHandle } from './wiring.js';
@@ -209,9 +209,6 @@ export class Manager {
    */
   register(target: Function, module?: ContainerModule): this {
     if (this.state !== 'new') throw new Error('register controllers and webhooks before start()');
-    if ([isController, isWebhook, isConversion].filter((is) => is(target)).length > 1) {
-      throw new TypeError(`${target.name} carries more than one of @Controller, @Webhook and @Conversion; declare each on its own class`);
-    }
     if (isWebhook(target) || isConversion(target)) {
       if (this.webhookRegistrations.some((r) => r.target === target)) throw new Error(`${target.name} is already registered`);
       this.webhookRegistrations.push({ target: target as Newable<unknown>, module });

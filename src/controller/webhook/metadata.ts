@@ -24,6 +24,7 @@ import 'reflect-metadata';
 import { injectable } from 'inversify';
 import type { KubeObject, LabelSelectorSpec } from '../../api/index.js';
 import { kindRefOf, type KindLike, type KindRef } from '../kinds.js';
+import { isController } from '../metadata.js';
 import type { AdmissionRequestInfo, ConversionContext } from './types.js';
 
 /** What `validate*` may return: warnings shown to the client (kubectl prints them). */
@@ -192,8 +193,9 @@ function normalizeWebhook(target: Function, o: WebhookOptions): WebhookMetadata 
 }
 
 function declare(key: symbol, meta: unknown, target: Function, decorator: string): void {
-  if (Reflect.hasOwnMetadata(WEBHOOK_KEY, target) || Reflect.hasOwnMetadata(CONVERSION_KEY, target)) {
-    fail(decorator, target, 'the class already carries @Webhook or @Conversion; declare each on its own class');
+  // one role per class, so one registration is one instance (inversify also refuses a second @injectable)
+  if (isController(target) || Reflect.hasOwnMetadata(WEBHOOK_KEY, target) || Reflect.hasOwnMetadata(CONVERSION_KEY, target)) {
+    fail(decorator, target, 'the class already carries @Controller, @Webhook or @Conversion; declare each on its own class');
   }
   Reflect.defineMetadata(key, meta, target);
   injectable()(target as unknown as new (...args: never[]) => unknown);
