@@ -22,7 +22,7 @@ function toYaml(...docs: unknown[]): string {
 }
 
 export interface CrdFileOptions {
-  /** @Conversion classes: the CRDs they cover get `spec.conversion` (strategy Webhook). Default none. */
+  /** @Conversion classes (other classes are skipped): the CRDs they cover get `spec.conversion` (strategy Webhook). Default none. */
   conversions?: readonly Function[];
   /** Where the conversion webhook is served; required when a CRD has conversions. */
   webhook?: WebhookManifestOptions;

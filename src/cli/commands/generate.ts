@@ -11,7 +11,7 @@ import { dirname, join, resolve, basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import {
-  generateCrdFiles, generateRbacYaml, generateWebhookYaml, staleFiles, collectExports, isConversion, isWebhook,
+  generateCrdFiles, generateRbacYaml, generateWebhookYaml, staleFiles, collectExports, isWebhook,
   type ExportedDeclarations, type WebhookManifestOptions,
 } from '../../controller/index.js';
 import type { CliExtension } from '../extension.js';
@@ -91,7 +91,7 @@ export function register(program: Command, extensions: readonly CliExtension[]):
       .option('--check', 'write nothing; fail when a generated file is missing or out of date'),
   ).action(async (opts: { out: string; module?: string[]; check?: boolean } & EndpointFlags) => {
     const found = await loadModules(opts.module, extensions);
-    const files = generateCrdFiles(found.customResources, { conversions: found.webhooks.filter(isConversion), webhook: endpointOptions(opts) });
+    const files = generateCrdFiles(found.customResources, { conversions: found.webhooks, webhook: endpointOptions(opts) });
     if (files.size === 0) throw new Error('the modules export no custom resources (defineCustomResource) nor controllers using them');
     emit(opts.out, files, !!opts.check, 'crds');
   });

@@ -8,7 +8,7 @@
  * the declaration (defaults None and Fail). The `caBundle` is left out unless given:
  * cert-manager's CA injector fills it (see `injectCaFrom`) or a Helm chart templates it.
  */
-import { conversionSets, isWebhook, webhookMetadata, CONVERSION_PATH, type AdmissionOperation, type WebhookMetadata } from './metadata.js';
+import { conversionSets, isConversion, isWebhook, webhookMetadata, CONVERSION_PATH, type AdmissionOperation, type WebhookMetadata } from './metadata.js';
 import type { KindRef } from '../kinds.js';
 
 /** Where the API server reaches the webhook server. */
@@ -84,17 +84,18 @@ export function webhookConfigurations(
 
 /**
  * Adds `spec.conversion` (strategy Webhook, ConversionReview v1, path /convert) to a CRD
- * manifest when `conversions` (@Conversion classes) cover its group and kind; checks that
+ * manifest when the @Conversion classes among `conversions` (others are skipped) cover its
+ * group and kind; checks that
  * every version of the CRD is the hub or has a conversion. Returns the CRD unchanged otherwise.
  */
 export function withConversionWebhook(crd: Record<string, unknown>, conversions: readonly Function[], o: WebhookManifestOptions | undefined): Record<string, unknown> {
   const spec = crd.spec as { group: string; names: { kind: string }; versions: Array<{ name: string }> };
-  const set = conversionSets(conversions).get(`${spec.group}/${spec.names.kind}`);
+  const set = conversionSets(conversions.filter(isConversion)).get(`${spec.group}/${spec.names.kind}`);
   if (!set) return crd;
   const name = (crd.metadata as { name: string }).name;
   const missing = spec.versions.map((v) => v.name).filter((v) => v !== set.hub.version && !set.spokes.has(v));
   if (missing.length) throw new TypeError(`CRD ${name}: version(s) ${missing.join(', ')} have no @Conversion to the hub ${set.hub.version}`);
-  if (!o) throw new TypeError(`CRD ${name} declares conversions: say where the webhook is served (a Service, or a URL)`);
+  if (!o) throw new TypeError(`CRD ${name} declares conversions: say where the conversion webhook is served (kubeloop generate crds --service NAME --namespace NS, or --url https://host:port)`);
   const webhook: Record<string, unknown> = { clientConfig: clientConfig(CONVERSION_PATH, o), conversionReviewVersions: ['v1'] };
   const metadata = o.injectCaFrom
     ? { ...(crd.metadata as object), annotations: { 'cert-manager.io/inject-ca-from': o.injectCaFrom } }
