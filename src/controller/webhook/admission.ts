@@ -68,7 +68,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** The RFC 6902 patch from `original` to the JSON form of `current` (undefined properties dropped, as json.Marshal would). */
-export function jsonPatch(original: unknown, current: unknown): JsonPatchOperation[] {
+function jsonPatch(original: unknown, current: unknown): JsonPatchOperation[] {
   return fjp.compare(original as object, JSON.parse(JSON.stringify(current)) as object) as JsonPatchOperation[];
 }
 

@@ -54,6 +54,8 @@ export type ConversionHandler = (review: ConversionReview) => Promise<Conversion
 /** controller-runtime's maxRequestSize. */
 const MAX_REQUEST_BYTES = 7 * 1024 * 1024;
 const ADMISSION_VERSIONS = ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'];
+/** What a `selfSigned: true` certificate covers (plus a specific `host`). */
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
 
 class HttpError extends Error {
   constructor(readonly code: number, message: string) {
@@ -129,7 +131,7 @@ export class WebhookServer {
     const host = o.host ?? '';
     if (o.selfSigned) {
       const specific = host !== '' && host !== '0.0.0.0' && host !== '::';
-      const hosts = o.selfSigned === true ? ['localhost', '127.0.0.1', '::1', ...(specific && !['localhost', '127.0.0.1', '::1'].includes(host) ? [host] : [])] : o.selfSigned.hosts;
+      const hosts = o.selfSigned === true ? [...new Set([...LOOPBACK_HOSTS, ...(specific ? [host] : [])])] : o.selfSigned.hosts;
       this.cert = selfSignedCert(hosts);
     } else {
       this.watcher = new CertDirWatcher({
