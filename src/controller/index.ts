@@ -55,6 +55,7 @@ export {
   type Warnings,
   type SpokeConversion,
   type WebhookOptions,
+  type WebhookMethods,
   type WebhookMetadata,
   type ConversionOptions,
   type ConversionMetadata,

@@ -202,13 +202,18 @@ function declare(key: symbol, meta: unknown, target: Function, decorator: string
   if (!registry.includes(target)) registry.push(target);
 }
 
+/** What a @Webhook class may implement, typed with the kind's object type so the compiler checks the methods. */
+export type WebhookMethods<T extends KubeObject> = Partial<Defaulter<T>> & Validator<T>;
+
 /** Class decorator declaring an admission webhook for one kind; see WebhookOptions and the module comment. */
-export function Webhook<T extends KubeObject = KubeObject>(options: WebhookOptions<T>): ClassDecorator {
+export function Webhook<T extends KubeObject = KubeObject>(options: WebhookOptions<T>): (target: new (...args: never[]) => WebhookMethods<T>) => void {
   return (target) => declare(WEBHOOK_KEY, normalizeWebhook(target, options as WebhookOptions), target, '@Webhook');
 }
 
 /** Class decorator declaring the conversion between a spoke version and the hub version; see SpokeConversion. */
-export function Conversion<Spoke extends KubeObject = KubeObject, Hub extends KubeObject = KubeObject>(options: ConversionOptions<Spoke, Hub>): ClassDecorator {
+export function Conversion<Spoke extends KubeObject = KubeObject, Hub extends KubeObject = KubeObject>(
+  options: ConversionOptions<Spoke, Hub>,
+): (target: new (...args: never[]) => SpokeConversion<Spoke, Hub>) => void {
   return (target) => {
     if (!options || typeof options !== 'object') fail('@Conversion', target, 'options object is required');
     const hub = kindOf('@Conversion', target, 'hub', options.hub);

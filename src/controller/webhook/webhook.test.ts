@@ -164,7 +164,7 @@ test('declarations: paths, names and operations follow from the methods', () => 
   assert.equal(v1.mutating, undefined);
   assert.deepEqual(v1.validating?.operations, ['CREATE']);
   assert.throws(() => Webhook({ for: GadgetV2 })(class Empty {}), /neither default\(\) nor validateCreate/);
-  assert.throws(() => Conversion({ hub: GadgetV2, spoke: GadgetV2 })(class Same { toHub() {} fromHub() {} }), /both wh.kubeloop.io\/v2/);
+  assert.throws(() => Conversion({ hub: GadgetV2, spoke: GadgetV2 })(class Same { toHub() {} fromHub() {} } as never), /both wh.kubeloop.io\/v2/);
 });
 
 test('defaulting: the response is the RFC 6902 patch from the request object to the defaulted one', async () => {
