@@ -14,6 +14,9 @@ import { Manager, type Logger } from '../../src/controller/index.js';
 import { createRegistry, type Registry } from '../../src/observability/index.js';
 import { plugin } from '@kubeloop/ack/cluster-autoscaler';
 import type { KubeObject } from '../../src/api/index.js';
+import { eventually } from '../support/index.js';
+
+export { eventually };
 
 export const REGION = 'cn-hangzhou';
 export type Obj = KubeObject & { spec?: any; status?: any; [k: string]: any };
@@ -135,21 +138,6 @@ export async function startAutoscaler(env: CaEnv, flags: Partial<typeof FAST_FLA
       await handle?.stop();
     },
   };
-}
-
-export async function eventually<T>(what: string, cond: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export async function pods(client: KubeClient, selector?: string, namespace = 'default'): Promise<Obj[]> {

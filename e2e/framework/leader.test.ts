@@ -9,6 +9,7 @@ import {
   type ConfigMapObject, type KubeClient, type LeaseObject, type ReconcileContext, type Reconciler,
 } from '../../src/index.js';
 import { startServer, clientFor, eventually, sample, proxied, ensure, type ServerHandle } from './harness.js';
+import { crashManager } from '../../src/testing/index.js';
 
 let server: ServerHandle;
 let client: KubeClient;
@@ -80,7 +81,7 @@ test('exactly one of two managers reconciles; crash -> takeover after expiry; gr
     assert.equal(l1.spec?.holderIdentity, 'mgr-a');
 
     // kill the leader without releasing: b takes over once the lease expires
-    await a.crash();
+    await crashManager(a);
     assert.equal((await lease()).spec?.holderIdentity, 'mgr-a', 'a crash does not release the lease');
     await eventually('b leads', () => b.isLeader, timing.leaseDurationMs + timing.retryPeriodMs * 2 + 3000);
     await eventually('b reconciles', () => (seen.get('mgr-b') ?? []).includes('le/one'));

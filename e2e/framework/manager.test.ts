@@ -346,6 +346,40 @@ test('@Index: a cache index on another kind, read through ctx.cache(kind).byInde
   }
 });
 
+@Controller({ for: ConfigMap, name: 'fw-bad-index', namespace: 'fin' })
+@Index({ kind: Secret, name: 'label-a', extract: (s: { metadata: { labels?: Record<string, string> } }) => [s.metadata.labels!.a] })
+class BadIndexController implements Reconciler<ConfigMapObject> {
+  constructor(private readonly probe: Probe) {}
+  reconcile(cm: ConfigMapObject, ctx: ReconcileContext<ConfigMapObject>) {
+    this.probe.last.set(ctx.key, ctx.cache(Secret).byIndex('label-a', 'x').map((s) => s.metadata.name).sort().join(','));
+  }
+}
+
+test('a throwing @Index extract function is logged with controller and kind; the cache syncs and the controllers go on', async () => {
+  const probe = new Probe();
+  await client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'unlabelled', namespace: 'fin' }, type: 'Opaque' });
+  await client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'labelled', namespace: 'fin', labels: { a: 'x' } }, type: 'Opaque' });
+  const logged: Array<Record<string, unknown>> = [];
+  const log = {
+    child: () => log, trace() {}, debug() {}, info() {}, warn() {},
+    error(obj: unknown) { logged.push(obj as Record<string, unknown>); },
+  };
+  const mgr = new Manager({ kubeconfig: server.kubeconfig, metricsBindAddress: false, registry: createRegistry(), handleSignals: false, logger: log });
+  mgr.register(BadIndexController, new ContainerModule(({ bind }) => void bind(Probe).toConstantValue(probe)));
+  try {
+    await mgr.start();
+    await client.create(cm('bad-index', {}, 'fin'));
+    await eventually('reconciled despite the throwing index', () => probe.last.get('fin/bad-index') !== undefined);
+    assert.equal(probe.last.get('fin/bad-index'), 'labelled', 'objects the function can index are indexed');
+    const entry = logged.find((l) => l.index === 'label-a' && l.object === 'fin/unlabelled');
+    assert.ok(entry, 'the throw is logged, naming the object');
+    assert.equal(entry.controller, 'fw-bad-index');
+    assert.equal(entry.kind, 'v1, Kind=Secret');
+  } finally {
+    await mgr.stop();
+  }
+});
+
 @Controller({ for: Secret, owns: [ConfigMap], name: 'fw-share-a', namespace: 'fw' })
 class ShareA implements Reconciler {
   reconcile() {}

@@ -53,3 +53,26 @@ test('ctx.cache reads the informer whose namespace scope holds the object, which
     await manager.stop();
   }
 });
+
+test('manager.cache over namespace-scoped informers answers from all of them and refuses a namespace none holds', async () => {
+  await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra-b', namespace: 'scope-b' }, data: {} });
+  await ensure(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'scope-c' } });
+  await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'in-c', namespace: 'scope-c' }, data: {} });
+  const manager = new Manager({ kubeconfig: server.kubeconfigPath, metricsBindAddress: false, handleSignals: false });
+  manager.register(NarrowController).register(OtherNarrowController);
+  await manager.start();
+  try {
+    const cache = manager.cache(ConfigMap);
+    const names = (list: ConfigMapObject[]) => list.map((o) => `${o.metadata.namespace}/${o.metadata.name}`).sort();
+    const expected = ['scope-a/trigger', 'scope-b/extra-b', 'scope-b/settings'];
+    assert.deepEqual(names(cache.list()).filter((n) => !n.endsWith('kube-root-ca.crt')), expected, 'list() spans both informers');
+    assert.deepEqual(names(cache.byIndex('namespace', 'scope-b')), ['scope-b/extra-b', 'scope-b/settings'], 'byIndex reaches the scope-b informer');
+    assert.ok(cache.keys().includes('scope-b/extra-b') && cache.keys().includes('scope-a/trigger'));
+    assert.equal(cache.size, cache.keys().length);
+    assert.equal(cache.get('scope-b/settings')?.data?.value, 'from-b');
+    assert.throws(() => cache.list({ namespace: 'scope-c' }), /cache holds namespaces scope-a, scope-b, not "scope-c"/);
+    assert.throws(() => cache.get('scope-c', 'in-c'), /not "scope-c"/);
+  } finally {
+    await manager.stop();
+  }
+});

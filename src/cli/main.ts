@@ -9,7 +9,12 @@ import { commands } from './commands/index.js';
 import { loadExtensions } from './extensions.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-const extensions = await loadExtensions(process.cwd(), (m) => process.stderr.write(`kubeloop: warning: ${m}\n`));
+// Commands that never use extensions start without importing them (an extension may pull in
+// large SDKs: @kubeloop/ack's Alibaba Cloud clients take a few hundred ms to load).
+const NO_EXTENSIONS = new Set(['apiserver', 'init']);
+const extensions = NO_EXTENSIONS.has(process.argv[2] ?? '')
+  ? []
+  : await loadExtensions(process.cwd(), (m) => process.stderr.write(`kubeloop: warning: ${m}\n`));
 
 const program = new Command();
 program

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type https from 'node:https';
-import { inClusterConfig, loadKubeConfig } from './config.js';
+import { expandHome, inClusterConfig, loadKubeConfig } from './config.js';
 
 test('in-cluster config: server from env-style options, namespace file, token file re-read after rotation', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sa-'));
@@ -43,4 +43,25 @@ current-context: ca
   assert.equal(b.namespace, 'team');
   assert.throws(() => loadKubeConfig({ kubeconfig: text, context: 'nope' }), /context "nope" not found/);
   assert.throws(() => loadKubeConfig({ path: '/nonexistent/kubeconfig' }), /does not exist/);
+});
+
+test('kubeconfig paths starting with ~ are the home directory, as kubectl reads them', () => {
+  const home = mkdtempSync(join(tmpdir(), 'kubeloop-home-'));
+  const prev = process.env.HOME;
+  process.env.HOME = home;
+  try {
+    mkdirSync(join(home, '.kube'));
+    writeFileSync(join(home, '.kube', 'config'), [
+      'apiVersion: v1', 'kind: Config', 'current-context: c',
+      'clusters: [{name: k, cluster: {server: "https://127.0.0.1:6443"}}]',
+      'users: [{name: u, user: {token: t}}]',
+      'contexts: [{name: c, context: {cluster: k, user: u, namespace: team}}]', '',
+    ].join('\n'));
+    assert.equal(expandHome('~/.kube/config'), join(home, '.kube', 'config'));
+    assert.equal(expandHome('/etc/x'), '/etc/x');
+    assert.equal(loadKubeConfig({ path: '~/.kube/config' }).namespace, 'team');
+  } finally {
+    process.env.HOME = prev;
+    rmSync(home, { recursive: true, force: true });
+  }
 });

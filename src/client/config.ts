@@ -6,6 +6,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig, type User } from '@kubernetes/client-node';
 
 /** A loaded configuration: the client-node `KubeConfig` plus the default namespace. */
@@ -16,12 +18,22 @@ export interface ClientConfig {
 }
 
 export interface LoadKubeConfigOptions {
-  /** Kubeconfig file. Default: `$KUBECONFIG` (first entry... merged by client-node), else ~/.kube/config. */
+  /**
+   * Kubeconfig file; a leading `~/` is the home directory (as kubectl expands it, e.g.
+   * `--kubeconfig ~/.kube/config` quoted past the shell). Default: `$KUBECONFIG` (merged by
+   * client-node), else ~/.kube/config.
+   */
   path?: string;
   /** Kubeconfig YAML/JSON text, instead of a file. */
   kubeconfig?: string;
   /** Context to use. Default: the file's `current-context`. */
   context?: string;
+}
+
+/** `~` and `~/x` -> the home directory (other paths unchanged). */
+export function expandHome(path: string): string {
+  if (path === '~') return homedir();
+  return path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
 }
 
 function namespaceOf(kc: KubeConfig): string {
@@ -35,8 +47,9 @@ export function loadKubeConfig(opts: LoadKubeConfigOptions = {}): ClientConfig {
   if (opts.kubeconfig !== undefined) {
     kc.loadFromString(opts.kubeconfig);
   } else if (opts.path !== undefined) {
-    if (!existsSync(opts.path)) throw new Error(`kubeconfig file ${opts.path} does not exist`);
-    kc.loadFromFile(opts.path);
+    const path = expandHome(opts.path);
+    if (!existsSync(path)) throw new Error(`kubeconfig file ${opts.path} does not exist`);
+    kc.loadFromFile(path);
   } else {
     kc.loadFromDefault();
   }

@@ -20,6 +20,8 @@ import type { KubeObject } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
 import type { CacheReader } from '../informer/index.js';
 import type { KindLike } from './kinds.js';
+import type { Observable } from 'rxjs';
+import { EventRecorder } from '../observability/index.js';
 import type { Request } from './metadata.js';
 
 export interface Result {
@@ -39,23 +41,12 @@ export interface Logger {
   error(obj: unknown, msg?: string): void;
 }
 
-/** Records core/v1 Events about objects (aggregated, so repeats bump a count). */
-export interface Recorder {
-  event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
-}
-
 /**
- * The recorder as an injectable type: a constructor parameter typed `EventRecorder` gets the
- * controller's recorder without @inject (an abstract class, unlike an interface, exists at
- * run time, so decorator metadata can name it).
+ * Records core/v1 Events about objects (aggregated, so repeats bump a count): observability's
+ * EventRecorder, the one recorder type (`ctx.recorder`, or a constructor parameter typed
+ * `EventRecorder` to inject the controller's recorder without @inject).
  */
-export abstract class EventRecorder implements Recorder {
-  abstract event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
-  /** Same as event() (observability's EventRecorder name). */
-  abstract record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
-  /** Printf-style message (`%s`, `%d`, `%j`). */
-  abstract recordf(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, format: string, ...args: unknown[]): void;
-}
+export { EventRecorder };
 
 /** Read access to the shared informer cache of one kind (the informer's CacheReader). */
 export type { CacheReader };
@@ -86,12 +77,48 @@ export interface ReconcileContext<T extends KubeObject = KubeObject> {
   enqueue(request: Request, afterMs?: number): void;
 }
 
+/**
+ * Extra sources of requests for a controller, subscribed when its workers start and
+ * unsubscribed when it stops: any Observable — the equivalent of kube-rs `reconcile_on` and
+ * controller-runtime `source.Channel` — e.g. a cloud event stream, a Subject another part of the
+ * program pushes into, or a timer (`ctx.every`). Each emission (a request or a list) is
+ * enqueued; a source that errors is logged with the controller and ends, the others go on.
+ */
+export type RequestSource = Observable<Request | readonly Request[]>;
+
+/** What `sources(ctx)` receives. */
+export interface SourceContext {
+  readonly controller: string;
+  /** Aborted when the controller stops. */
+  readonly signal: AbortSignal;
+  /**
+   * Emits 0, 1, 2... every `periodMs` on the manager's clock (a FakeClock in tests), the first
+   * time after one period — or at once with `{ immediately: true }`.
+   */
+  every(periodMs: number, opts?: { immediately?: boolean }): Observable<number>;
+  /** The shared cache of a watched kind (as in reconcile). */
+  cache<K extends KubeObject = KubeObject>(kind: KindLike<K>): CacheReader<K>;
+}
+
 /** What `Reconciler.onStart` receives. */
 export interface StartContext {
   readonly controller: string;
   enqueue(request: Request, afterMs?: number): void;
   /** Aborted when the controller stops. */
   readonly signal: AbortSignal;
+}
+
+/** The context of a request controller's reconcile: no object (requests name none). */
+export type RequestContext = Omit<ReconcileContext<never>, 'object'>;
+
+/**
+ * A controller of requests that name no Kubernetes object (see RequestControllerOptions):
+ * requests come from `watches`, `sources()` and other controllers' queue handles.
+ */
+export interface RequestReconciler {
+  reconcile(request: Request, ctx: RequestContext): Promise<Result | void> | Result | void;
+  sources?(ctx: SourceContext): RequestSource[];
+  onStart?(ctx: StartContext): void;
 }
 
 export interface Reconciler<T extends KubeObject = KubeObject> {
@@ -102,4 +129,6 @@ export interface Reconciler<T extends KubeObject = KubeObject> {
   finalize?(obj: T, ctx: ReconcileContext<T>): Promise<void> | void;
   /** Called once when the controller's workers start (after caches synced and, if needed, leadership). */
   onStart?(ctx: StartContext): void;
+  /** Extra sources of requests (see RequestSource), subscribed when the workers start. */
+  sources?(ctx: SourceContext): RequestSource[];
 }

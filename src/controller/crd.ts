@@ -55,7 +55,7 @@ export interface CustomResourceOptions<S extends JSONSchemaProps> {
 }
 
 /** The object type of a custom resource with schema `S`. */
-export type CustomObject<S> = KubeObject & { metadata: ObjectMeta } & (FromSchema<S> extends object ? FromSchema<S> : unknown);
+export type CustomObject<S, K extends string = string> = KubeObject & { metadata: ObjectMeta; kind?: K } & (FromSchema<S> extends object ? FromSchema<S> : unknown);
 
 export interface CustomResourceRef<T extends KubeObject = KubeObject> extends KindRef<T> {
   readonly crd: Readonly<CustomResourceOptions<JSONSchemaProps>>;
@@ -67,7 +67,9 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Declares a custom resource; see the module comment. Throws on invalid names. */
-export function defineCustomResource<const S extends JSONSchemaProps>(opts: CustomResourceOptions<S>): CustomResourceRef<CustomObject<S>> {
+export function defineCustomResource<const S extends JSONSchemaProps, const K extends string = string>(
+  opts: CustomResourceOptions<S> & { kind: K },
+): CustomResourceRef<CustomObject<S, K>> {
   const problems: string[] = [];
   if (!DNS1123_SUBDOMAIN.test(opts.group ?? '') || !opts.group.includes('.')) problems.push(`group "${opts.group}" must be a DNS subdomain with at least one dot`);
   if (!DNS1123_LABEL.test(opts.version ?? '')) problems.push(`version "${opts.version}" must be a DNS label`);
@@ -80,14 +82,14 @@ export function defineCustomResource<const S extends JSONSchemaProps>(opts: Cust
   }
   if (opts.schema && typeof opts.schema === 'object') problems.push(...structuralProblems(opts.schema, 'schema'));
   if (problems.length) throw new TypeError(`defineCustomResource ${opts.kind ?? '?'}: ${problems.join('; ')}`);
-  const base = defineKind<CustomObject<S>>({
+  const base = defineKind<CustomObject<S, K>>({
     apiVersion: `${opts.group}/${opts.version}`,
     kind: opts.kind,
     plural: opts.plural,
     namespaced: (opts.scope ?? 'Namespaced') === 'Namespaced',
     hasStatus: opts.subresources?.status === true,
   });
-  const ref: CustomResourceRef<CustomObject<S>> = Object.freeze({ ...base, crd: Object.freeze({ ...opts }) as CustomResourceOptions<JSONSchemaProps> });
+  const ref: CustomResourceRef<CustomObject<S, K>> = Object.freeze({ ...base, crd: Object.freeze({ ...opts }) as CustomResourceOptions<JSONSchemaProps> });
   registry.push(ref as unknown as CustomResourceRef);
   return ref;
 }

@@ -9,7 +9,11 @@ export * from './errors.js';
 export * from './conditions.js';
 export * from './ownership.js';
 export * from './patch.js';
-export type { Result, Logger, Recorder, CacheReader, ReconcileContext, Reconciler, StartContext } from './context.js';
+export type {
+  Result, Logger, CacheReader, ReconcileContext, Reconciler, StartContext,
+  RequestReconciler, RequestContext, RequestSource, SourceContext,
+} from './context.js';
+export { queueOf, type ControllerQueue } from './handles.js';
 export { EventRecorder } from './context.js';
 export {
   Controller,
@@ -27,6 +31,9 @@ export {
   type MapFunc,
   type MapContext,
   type ControllerOptions,
+  type RequestControllerOptions,
+  type ReconcilerClass,
+  type RequestReconcilerClass,
   type ControllerMetadata,
   type IndexSpec,
 } from './metadata.js';

@@ -122,36 +122,43 @@ export type Condition = {
   observedGeneration?: number;
 };
 
+// Each object type narrows `kind` to its literal: structurally the loose types would otherwise
+// be interchangeable (every field optional), and `@Controller({ for: ConfigMap })` on a
+// `Reconciler<PodObject>` must not compile.
 export type PodObject = TypedObject<
   { nodeName?: string; containers: Array<{ name: string; image?: string } & Open>; serviceAccountName?: string; imagePullSecrets?: Array<{ name: string }> } & Open,
   { phase?: string; conditions?: Condition[]; podIP?: string } & Open
->;
+> & { kind?: 'Pod' };
 export type NodeObject = TypedObject<
   { podCIDR?: string; podCIDRs?: string[]; providerID?: string; unschedulable?: boolean } & Open,
   { conditions?: Condition[] } & Open
->;
+> & { kind?: 'Node' };
 export interface SecretObject extends KubeObject {
+  kind?: 'Secret';
   type?: string;
   data?: Record<string, string>;
   stringData?: Record<string, string>;
 }
 export interface ConfigMapObject extends KubeObject {
+  kind?: 'ConfigMap';
   data?: Record<string, string>;
   binaryData?: Record<string, string>;
 }
 export interface ServiceAccountObject extends KubeObject {
+  kind?: 'ServiceAccount';
   secrets?: Array<{ name: string }>;
   imagePullSecrets?: Array<{ name: string }>;
 }
-export type NamespaceObject = TypedObject<{ finalizers?: string[] }, { phase?: string }>;
+export type NamespaceObject = TypedObject<{ finalizers?: string[] }, { phase?: string }> & { kind?: 'Namespace' };
 export type LeaseObject = TypedObject<{
   holderIdentity?: string;
   leaseDurationSeconds?: number;
   acquireTime?: string;
   renewTime?: string;
   leaseTransitions?: number;
-}>;
+}> & { kind?: 'Lease' };
 export interface EventObject extends KubeObject {
+  kind?: 'Event';
   involvedObject: { apiVersion?: string; kind?: string; name?: string; namespace?: string; uid?: string; resourceVersion?: string; fieldPath?: string };
   reason?: string;
   message?: string;

@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { isNotFound, isAlreadyExists, isConflict, microTime, type KubeObject } from '../api/index.js';
+import { isNotFound, isAlreadyExists, isConflict, microTime } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
 import { leaderElectionMetrics, metricsRegistry, type Registry } from '../observability/index.js';
 import { realClock, type Clock, type TimerHandle } from '../queue/index.js';
@@ -78,6 +78,8 @@ export class LeaderElector {
   private lastRenew = 0;
   private inflight: Promise<unknown> = Promise.resolve();
   private reportedLeader = '';
+  /** The Lease as last read or written (the renewal fast path updates it directly). */
+  private lastLease: LeaseObject | undefined;
 
   constructor(
     private readonly client: KubeClient,
@@ -173,6 +175,19 @@ export class LeaderElector {
       renewTime: microTime(now),
       leaseTransitions: 0,
     };
+    // Fast path, as client-go's: a leader renews by updating the Lease it last wrote, one
+    // request; only when that fails (a conflict, an error) does it read the Lease first.
+    if (this.leading && this.lastLease) {
+      const spec: LeaseSpec = { ...this.lastLease.spec, renewTime: microTime(now), leaseDurationSeconds: durationSeconds, holderIdentity: this.identity };
+      try {
+        const updated = await this.client.update<LeaseObject>({ ...this.lastLease, apiVersion: Lease.apiVersion, kind: 'Lease', spec }, { signal });
+        this.observe(updated);
+        return true;
+      } catch (err) {
+        this.metrics.slowpathExercised.inc({ name: this.leaseName });
+        this.log.debug({ err: errorMessage(err) }, 'lease renewal fast path failed; reading the lease');
+      }
+    }
     let current: LeaseObject;
     try {
       current = await this.client.get<LeaseObject>(Lease, this.leaseName, { namespace: this.leaseNamespace, signal });
@@ -183,7 +198,7 @@ export class LeaderElector {
       }
       try {
         const created = await this.client.create<LeaseObject>(
-          { apiVersion: Lease.apiVersion, kind: Lease.kind, metadata: { name: this.leaseName, namespace: this.leaseNamespace }, spec: mine },
+          { apiVersion: Lease.apiVersion, kind: 'Lease', metadata: { name: this.leaseName, namespace: this.leaseNamespace }, spec: mine },
           { signal },
         );
         this.observe(created);
@@ -209,7 +224,7 @@ export class LeaderElector {
       spec.leaseTransitions = (old.leaseTransitions ?? 0) + 1;
     }
     try {
-      const updated = await this.client.update<LeaseObject>({ ...current, apiVersion: Lease.apiVersion, kind: Lease.kind, spec }, { signal });
+      const updated = await this.client.update<LeaseObject>({ ...current, apiVersion: Lease.apiVersion, kind: 'Lease', spec }, { signal });
       this.observe(updated);
       return true;
     } catch (err) {
@@ -218,7 +233,8 @@ export class LeaderElector {
     }
   }
 
-  private observe(lease: KubeObject & { spec?: LeaseSpec }): void {
+  private observe(lease: LeaseObject): void {
+    this.lastLease = lease;
     const spec = lease.spec ?? {};
     const raw = JSON.stringify([spec.holderIdentity, spec.leaseDurationSeconds, spec.acquireTime, spec.renewTime, spec.leaseTransitions]);
     if (!this.observed || this.observed.raw !== raw) {
@@ -260,7 +276,7 @@ export class LeaderElector {
         {
           ...current,
           apiVersion: Lease.apiVersion,
-          kind: Lease.kind,
+          kind: 'Lease',
           spec: { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
         },
         { signal: AbortSignal.timeout(this.renewDeadlineMs) },

@@ -22,7 +22,7 @@
 import 'reflect-metadata';
 import { Container, ContainerModule, type Newable } from 'inversify';
 import type { Subscription } from 'rxjs';
-import { gvkString, type KubeObject, type LabelSelector } from '../api/index.js';
+import { gvkString, objectKey, type KubeObject } from '../api/index.js';
 import { KubeClient, autoConfig, loadKubeConfig, toGVK, type ClientConfig } from '../client/index.js';
 import { SharedInformerFactory, dropManagedFields, type SharedInformer, type IndexFunc } from '../informer/index.js';
 import { metricsRegistry, type Registry } from '../observability/index.js';
@@ -30,6 +30,9 @@ import type { Clock, RateLimiter } from '../queue/index.js';
 import { EventRecorder, type CacheReader, type Logger, type Reconciler } from './context.js';
 import { errorMessage } from './errors.js';
 import { kindKey, kindRefOf, type KindLike, type KindRef } from './kinds.js';
+import { scopedCacheReader, type ScopedInformer } from './cache.js';
+import { cachedReadClient } from './cached-client.js';
+import { QueueHandle, queueOf } from './handles.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader.js';
 import { controllerMetadata, registeredControllers, type ControllerMetadata } from './metadata.js';
 import { ControllerRunner, type WatchSource } from './runtime.js';
@@ -76,6 +79,18 @@ export interface ManagerOptions {
    * `FakeClock` (kubeloop/testing) to drive them without sleeping.
    */
   clock?: Clock;
+  /**
+   * Serve `ctx.client.get`/`list` of watched kinds from the shared cache, as controller-runtime's
+   * default client does (see cached-client.ts for what still goes to the server). Default false:
+   * every read goes to the API server. The KubeClient injected into controllers stays uncached.
+   */
+  cachedReads?: boolean;
+  /**
+   * Deep-freeze the objects in the shared caches, so a reconciler that mutates a cached object
+   * (instead of the copy it is given) fails loudly with a TypeError. Costs a walk per object:
+   * for development and tests (kubeloop/testing's managers turn it on). Default false.
+   */
+  freezeCachedObjects?: boolean;
   /** Inversify modules loaded into the root container (shared by all controllers). */
   modules?: ContainerModule[];
   /**
@@ -86,6 +101,9 @@ export interface ManagerOptions {
    */
   webhook?: WebhookServerOptions;
 }
+
+/** The key of Manager's crash hook (a registered symbol: kubeloop/testing reaches it without an export). */
+const CRASH = Symbol.for('kubeloop.Manager.crash');
 
 export class LeaderElectionLostError extends Error {
   override readonly name = 'LeaderElectionLostError';
@@ -99,6 +117,8 @@ interface WebhookRegistration {
 
 interface Registration {
   target: Newable<unknown>;
+  /** Its queue handle, bound as queueOf(name) for other controllers to inject. */
+  handle: QueueHandle;
   meta: ControllerMetadata;
   module?: ContainerModule;
   runner?: ControllerRunner;
@@ -131,7 +151,7 @@ export class Manager {
   private readonly webhookRegistrations: WebhookRegistration[] = [];
   private webhook: WebhookServer | undefined;
   /** Every informer the manager started, per kind, with its scope (ctx.cache picks among them per read). */
-  private readonly cachesByKind = new Map<string, Array<{ inf: SharedInformer<KubeObject>; scope: { namespace?: string; labelSelector?: string; fieldSelector?: string } }>>();
+  private readonly cachesByKind = new Map<string, ScopedInformer[]>();
   private readonly releases: Array<() => void> = [];
   private readonly acquired = new Set<SharedInformer<KubeObject>>();
   private readonly events: EventRecording;
@@ -163,6 +183,7 @@ export class Manager {
       );
     this.informers = new SharedInformerFactory(this.client, {
       transform: dropManagedFields,
+      freeze: opts.freezeCachedObjects ?? false,
       // A list/watch that keeps failing (typically 403: the ClusterRole lacks a rule) must be
       // visible: the informer retries with backoff forever, and the caches never sync.
       onListWatchError: (e) =>
@@ -218,7 +239,9 @@ export class Manager {
     if (this.registrations.some((r) => r.meta.name === meta.name)) {
       throw new Error(`a controller named "${meta.name}" is already registered; set a unique name in @Controller`);
     }
-    this.registrations.push({ target: target as Newable<unknown>, meta, module, subs: [], started: false });
+    const handle = new QueueHandle(meta.name);
+    this.container.bind(queueOf(meta.name)).toConstantValue(handle);
+    this.registrations.push({ target: target as Newable<unknown>, meta, module, handle, subs: [], started: false });
     return this;
   }
 
@@ -279,8 +302,8 @@ export class Manager {
       const k = kindRefOf(kind);
       throw new Error(`${k.apiVersion} ${k.kind} is not watched by this manager: add it to a controller's for/owns/watches or declare an @Index on it`);
     }
-    if (caches.length === 1) return caches[0].inf.reader as CacheReader<T>;
-    return scopedReader(caches) as CacheReader<T>;
+    const k = kindRefOf(kind);
+    return scopedCacheReader<T>(`${k.apiVersion} ${k.kind}`, caches);
   }
 
   /**
@@ -391,10 +414,10 @@ export class Manager {
       }
       if (typeof instance?.reconcile !== 'function') throw new TypeError(`controller ${reg.target.name} has no reconcile(obj, ctx) method`);
       const forScope = this.scopeOf(reg.meta.namespace, reg.meta.labelSelector, reg.meta.fieldSelector);
-      const forInformer = this.informerFor(reg.meta.for, forScope);
+      const forInformer = reg.meta.for ? this.informerFor(reg.meta.for, forScope) : undefined;
       reg.runner = new ControllerRunner(reg.meta, instance, {
-        client: this.client,
-        cache: forInformer.reader,
+        client: this.opts.cachedReads ? this.cachedClient() : this.client,
+        cache: forInformer?.reader,
         cacheFor: (k) => this.cache(k),
         log: this.log,
         recorder,
@@ -402,9 +425,18 @@ export class Manager {
         rateLimiter: this.opts.rateLimiter?.(),
         clock: this.opts.clock,
       });
+      const runner = reg.runner;
+      reg.handle.attach((r, ms) => runner.enqueue(r, ms));
       out.push({ reg, sources: reg.runner.sources() });
     }
     return out;
+  }
+
+  private cachedClientInstance: KubeClient | undefined;
+
+  /** The client controllers get with `cachedReads`: get/list of watched kinds from the caches. */
+  private cachedClient(): KubeClient {
+    return (this.cachedClientInstance ??= cachedReadClient(this.client, (kind) => (this.cachesByKind.has(kindKey(kind)) ? this.cache(kind) : undefined)));
   }
 
   private scopeOf(namespace?: string, labelSelector?: string, fieldSelector?: string) {
@@ -414,10 +446,28 @@ export class Manager {
   private informerFor(kind: KindRef, scope: { namespace?: string; labelSelector?: string; fieldSelector?: string }): SharedInformer<KubeObject> {
     const indexers: Record<string, IndexFunc<KubeObject>> = {};
     for (const r of this.registrations) {
-      for (const ix of r.meta.indexes) if (kindKey(ix.kind) === kindKey(kind)) indexers[ix.name] = ix.extract as IndexFunc<KubeObject>;
+      for (const ix of r.meta.indexes) {
+        if (kindKey(ix.kind) === kindKey(kind)) indexers[ix.name] = this.guardedIndex(r.meta.name, kind, ix.name, ix.extract as IndexFunc<KubeObject>);
+      }
     }
     const ns = kind.namespaced ? scope.namespace : undefined;
     return this.informers.informerFor(kind, { ...scope, namespace: ns, indexers });
+  }
+
+  /**
+   * An @Index extract function that cannot take the informer down: a throw is logged with the
+   * controller, kind, index and object, and the object is filed under no value of that index
+   * (the cache, the other indexes and every other controller go on).
+   */
+  private guardedIndex(controller: string, kind: KindRef, index: string, extract: IndexFunc<KubeObject>): IndexFunc<KubeObject> {
+    return (obj) => {
+      try {
+        return extract(obj);
+      } catch (err) {
+        this.log.error({ controller, kind: gvkString(toGVK(kind)), index, object: objectKey(obj), err: errorMessage(err) }, 'index function threw; the object is left out of that index');
+        return [];
+      }
+    };
   }
 
   /** Starts (acquires) one informer per kind+scope; the first unscoped one backs ctx.cache(kind). */
@@ -455,6 +505,9 @@ export class Manager {
             else if (ev.type === 'update') s.handlers.onUpdate(ev.oldObj, ev.obj);
             else s.handlers.onDelete(ev.obj);
           },
+          // informer streams do not error today; if one ever does, say so instead of going silent
+          error: (err: unknown) =>
+            this.log.error({ controller: reg.meta.name, kind: gvkString(toGVK(s.kind)), err: errorMessage(err) }, 'event source failed; the controller no longer sees this kind'),
         }),
       );
     }
@@ -490,10 +543,11 @@ export class Manager {
   }
 
   /**
-   * Test hook: stops abruptly, as if the process was killed: no draining, and the Lease is
-   * NOT released (other replicas must wait for it to expire).
+   * Stops abruptly, as if the process was killed: no draining, and the Lease is NOT released
+   * (other replicas must wait for it to expire). Not public API: kubeloop/testing's
+   * `crashManager(manager)` calls it.
    */
-  async crash(): Promise<void> {
+  async [CRASH](): Promise<void> {
     if (this.stopPromise) return this.stopPromise;
     this.elector?.crash();
     this.stopPromise = this.doStop(false);
@@ -535,39 +589,3 @@ export class Manager {
 }
 
 export { ContainerModule };
-
-type ScopedInformer = { inf: SharedInformer<KubeObject>; scope: { namespace?: string; labelSelector?: string; fieldSelector?: string } };
-
-/**
- * One reader over several informers of a kind (e.g. ConfigMaps of kube-system for one
- * controller and of all namespaces for another): each read goes to an informer whose scope
- * holds the namespace asked for and has no selectors — the cluster-wide one when there is
- * one — so a controller never reads an empty answer from another controller's narrower cache.
- */
-function scopedReader(caches: readonly ScopedInformer[]): CacheReader<KubeObject> {
-  const unfiltered = caches.filter((c) => !c.scope.labelSelector && !c.scope.fieldSelector);
-  const clusterWide = unfiltered.find((c) => !c.scope.namespace);
-  const pick = (namespace?: string): CacheReader<KubeObject> =>
-    (clusterWide ?? (namespace !== undefined ? unfiltered.find((c) => c.scope.namespace === namespace) : undefined) ?? unfiltered[0] ?? caches[0]).inf.reader;
-  return {
-    get(a: string | undefined, b?: string) {
-      if (b === undefined) {
-        const slash = (a ?? '').indexOf('/');
-        return pick(slash < 0 ? undefined : (a as string).slice(0, slash)).get(a as string);
-      }
-      return pick(a).get(a, b);
-    },
-    list(opts?: { namespace?: string; labelSelector?: LabelSelector | string }) {
-      return pick(opts?.namespace).list(opts);
-    },
-    byIndex(indexName: string, value: string) {
-      return pick().byIndex(indexName, value);
-    },
-    keys() {
-      return pick().keys();
-    },
-    get size() {
-      return pick().size;
-    },
-  } as CacheReader<KubeObject>;
-}

@@ -14,6 +14,7 @@ import type { KubeObject } from '../api/index.js';
 import { kindRefOf, type KindLike, type KindRef } from './kinds.js';
 import type { Predicate } from './predicates.js';
 import type { CacheReader } from '../informer/index.js';
+import type { Reconciler, RequestReconciler } from './context.js';
 
 /** What a reconcile is about: the key of one object of the `for` kind. */
 export interface Request {
@@ -90,11 +91,30 @@ export interface ControllerOptions<T extends KubeObject = KubeObject> {
   resyncPeriodMs?: number;
 }
 
+/**
+ * A controller of requests that name no Kubernetes object (a route table, a cloud account):
+ * fed by `watches` of kinds, its `sources()` (any Observable, timers) and other controllers'
+ * queue handles (`queueOf`), never by an object of its own kind. `reconcile(request, ctx)`.
+ */
+export interface RequestControllerOptions {
+  /** Controller name in metrics, logs and events, and its queue handle's name. Required. */
+  name: string;
+  /** Kinds whose events map to requests. */
+  watches?: WatchSpec<any>[];
+  /** Workers reconciling different keys in parallel. Default 1. */
+  maxConcurrentReconciles?: number;
+  /** Extra RBAC rules, merged into the generated ClusterRole. */
+  rbac?: PolicyRule[];
+  /** Run only while this manager is the leader. Default true. */
+  needLeaderElection?: boolean;
+}
+
 /** Options after validation and normalization. */
 export interface ControllerMetadata {
   target: Function;
   name: string;
-  for: KindRef;
+  /** The reconciled kind; undefined for a request controller (RequestControllerOptions). */
+  for?: KindRef;
   owns: Array<{ kind: KindRef; predicates: Predicate[] }>;
   watches: Array<{ kind: KindRef; map: WatchSpec['map']; predicates: Predicate[]; namespace?: string; labelSelector?: string }>;
   predicates: Predicate[];
@@ -126,13 +146,20 @@ function fail(target: Function, msg: string): never {
   throw new TypeError(`@Controller on ${target.name || 'anonymous class'}: ${msg}`);
 }
 
-function normalize(target: Function, o: ControllerOptions): ControllerMetadata {
+function normalize(target: Function, o: ControllerOptions & Partial<RequestControllerOptions>): ControllerMetadata {
   if (!o || typeof o !== 'object') fail(target, 'options object is required');
-  let forKind: KindRef;
-  try {
-    forKind = kindRefOf(o.for);
-  } catch (e) {
-    fail(target, `"for": ${(e as Error).message}`);
+  let forKind: KindRef | undefined;
+  if (o.for === undefined) {
+    if (typeof o.name !== 'string' || o.name === '') fail(target, 'a controller without "for" (a request controller) needs a name');
+    for (const k of ['owns', 'predicates', 'finalizer', 'namespace', 'labelSelector', 'fieldSelector', 'resyncPeriodMs'] as const) {
+      if (o[k] !== undefined) fail(target, `"${k}" needs a "for" kind`);
+    }
+  } else {
+    try {
+      forKind = kindRefOf(o.for);
+    } catch (e) {
+      fail(target, `"for": ${(e as Error).message}`);
+    }
   }
   const mcr = o.maxConcurrentReconciles ?? 1;
   if (!Number.isInteger(mcr) || mcr < 1) fail(target, `maxConcurrentReconciles must be a positive integer, got ${String(mcr)}`);
@@ -160,7 +187,7 @@ function normalize(target: Function, o: ControllerOptions): ControllerMetadata {
   }
   return {
     target,
-    name: o.name ?? forKind.kind.toLowerCase(),
+    name: o.name ?? forKind!.kind.toLowerCase(),
     for: forKind,
     owns,
     watches,
@@ -177,8 +204,20 @@ function normalize(target: Function, o: ControllerOptions): ControllerMetadata {
   };
 }
 
-/** Class decorator declaring a controller; see ControllerOptions. */
-export function Controller<T extends KubeObject = KubeObject>(options: ControllerOptions<T>): ClassDecorator {
+/**
+ * A class whose instances reconcile `T`: its `reconcile` takes the `for` kind's object type (or
+ * a wider one, such as KubeObject). The decorator requires it, so `@Controller({ for: ConfigMap })`
+ * on a class without `reconcile`, or whose `reconcile` takes a Pod, does not compile.
+ */
+export type ReconcilerClass<T extends KubeObject> = abstract new (...args: any[]) => Reconciler<T>;
+
+/** A class whose instances reconcile requests (RequestControllerOptions): `reconcile(request, ctx)`. */
+export type RequestReconcilerClass = abstract new (...args: any[]) => RequestReconciler;
+
+/** Class decorator declaring a controller; see ControllerOptions (and RequestControllerOptions). */
+export function Controller<T extends KubeObject = KubeObject>(options: ControllerOptions<T>): <C extends ReconcilerClass<T>>(target: C) => void;
+export function Controller(options: RequestControllerOptions): <C extends RequestReconcilerClass>(target: C) => void;
+export function Controller(options: ControllerOptions | RequestControllerOptions): (target: Function) => void {
   return (target) => {
     const meta = normalize(target, options as ControllerOptions);
     Reflect.defineMetadata(CONTROLLER_KEY, meta, target);

@@ -9,7 +9,7 @@ export interface Predicate<T extends KubeObject = KubeObject> {
   create?(obj: T): boolean;
   update?(oldObj: T, newObj: T): boolean;
   delete?(obj: T): boolean;
-  /** Events that are neither create/update/delete (resyncs, external triggers). */
+  /** Events that are neither create/update/delete: the periodic resync (`resyncPeriodMs`) of each cached object. */
   generic?(obj: T): boolean;
 }
 

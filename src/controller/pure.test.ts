@@ -150,7 +150,7 @@ test('ownership: controller references and finalizers', () => {
 test('decorators: metadata, defaults, validation, registry', () => {
   @Controller({ for: ConfigMap, owns: [Pod, { kind: Node, predicates: [labelsChanged()] }], watches: [{ kind: Node, map: (n) => ({ name: n.metadata.name! }) }] })
   @Index({ kind: Pod, name: 'spec.nodeName', extract: (p: any) => [p.spec?.nodeName ?? ''] })
-  class C {}
+  class C { reconcile() {} }
   const m = controllerMetadata(C);
   assert.equal(m.name, 'configmap');
   assert.equal(m.maxConcurrentReconciles, 1);
@@ -158,15 +158,15 @@ test('decorators: metadata, defaults, validation, registry', () => {
   assert.equal(m.owns[1].predicates.length, 1);
   assert.equal(m.indexes[0].name, 'spec.nodeName');
   assert.ok(registeredControllers().includes(C));
-  assert.throws(() => controllerMetadata(class Plain {}), /not a controller/);
+  assert.throws(() => controllerMetadata(class Plain { reconcile() {} }), /not a controller/);
   assert.throws(() => {
     @Controller({ for: ConfigMap, maxConcurrentReconciles: 0 })
-    class Bad {}
+    class Bad { reconcile() {} }
     return Bad;
   }, /maxConcurrentReconciles/);
   assert.throws(() => {
     @Controller({ for: {} as never })
-    class Bad {}
+    class Bad { reconcile() {} }
     return Bad;
   }, /"for"/);
   assert.deepEqual(toRequests([{ name: 'a' }, { name: '' }]), [{ name: 'a' }]);
@@ -191,9 +191,9 @@ test('rbac: rules derived from declarations, merged and sorted deterministically
   });
   @Controller({ for: Thing, owns: [Secret, Deployment], watches: [{ kind: Namespace, map: () => [] }], finalizer: 'rbac.kubeloop.io/f',
     rbac: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }, { nonResourceURLs: ['/metrics'], verbs: ['get'] }] })
-  class A {}
+  class A { reconcile() {} }
   @Controller({ for: ServiceAccount, owns: [Secret] })
-  class B {}
+  class B { reconcile() {} }
   const rules = rbacRules([B, A]);
   assert.deepEqual(rbacRules([A, B]), rules);
   assert.deepEqual(rules, [
@@ -222,13 +222,13 @@ test('generate: collectExports finds exported controllers and custom resources o
   const Listed = defineCustomResource({ group: 'collect.kubeloop.io', version: 'v1', kind: 'Listed', plural: 'listeds', schema: { type: 'object' } });
   defineCustomResource({ group: 'collect.kubeloop.io', version: 'v1', kind: 'Unexported', plural: 'unexporteds', schema: { type: 'object' } });
   @Controller({ for: Used, name: 'collect-a' })
-  class A {}
+  class A { reconcile() {} }
   @Controller({ for: ConfigMap, name: 'collect-b' })
-  class B {}
+  class B { reconcile() {} }
   @Controller({ for: ConfigMap, name: 'collect-hidden' })
-  class Hidden {}
+  class Hidden { reconcile() {} }
   @Controller({ for: ConfigMap, name: 'collect-plugin' })
-  class P {}
+  class P { reconcile() {} }
   const found = collectExports([{ A, helper: () => 1, nested: { list: [B] } }, { kinds: [Listed], n: 3 }, { plugins: [{ name: 'p', setup() {}, controllers: [P] }] }]);
   assert.deepEqual(found.controllers, [A, B, P]);
   assert.deepEqual(found.customResources.map((c) => c.kind).sort(), ['Listed', 'Used']);

@@ -81,9 +81,11 @@ export function rbacRules(controllers: readonly Function[], opts: RbacOptions = 
   const set = new RuleSet();
   for (const c of controllers) {
     const m = controllerMetadata(c);
-    set.addKind(m.for, m.finalizer ? [...READ, 'patch', 'update'] : READ);
-    if (m.for.hasStatus) set.add(m.for.group, `${m.for.plural}/status`, ['get', 'patch', 'update']);
-    if (m.finalizer) set.add(m.for.group, `${m.for.plural}/finalizers`, ['update']);
+    if (m.for) {
+      set.addKind(m.for, m.finalizer ? [...READ, 'patch', 'update'] : READ);
+      if (m.for.hasStatus) set.add(m.for.group, `${m.for.plural}/status`, ['get', 'patch', 'update']);
+      if (m.finalizer) set.add(m.for.group, `${m.for.plural}/finalizers`, ['update']);
+    }
     for (const o of m.owns) set.addKind(o.kind, [...READ, ...WRITE]);
     for (const w of m.watches) set.addKind(w.kind, READ);
     for (const i of m.indexes) set.addKind(i.kind as KindRef, READ);

@@ -55,7 +55,7 @@ function runner(target: Function, rec: Reconciler, cache: FakeCache, client: Par
     cache,
     cacheFor: () => cache,
     log,
-    recorder: { event() {}, record() {}, recordf() {} },
+    recorder: { event() {}, record() {}, recordf() {}, recordAnnotated() {} },
     registry,
     rateLimiter: new ItemExponentialFailureRateLimiter(1, 20),
   });
@@ -70,7 +70,7 @@ async function metric(registry: ReturnType<typeof createRegistry>, name: string,
 
 test('runner: never reconciles one key concurrently with 8 workers; all keys get done', async () => {
   @Controller({ for: ConfigMap, maxConcurrentReconciles: 8, name: 'conc' })
-  class C {}
+  class C { reconcile() {} }
   const cache = new FakeCache();
   for (let i = 0; i < 20; i++) cache.objects.set(`ns/c${i}`, cm(`c${i}`));
   const active = new Set<string>();
@@ -102,7 +102,7 @@ test('runner: never reconciles one key concurrently with 8 workers; all keys get
 
 test('runner: errors retry with backoff, terminal errors and panics are counted, requeueAfter honoured', async () => {
   @Controller({ for: ConfigMap, name: 'outcomes' })
-  class C {}
+  class C { reconcile() {} }
   const cache = new FakeCache();
   for (const n of ['flaky', 'terminal', 'panic', 'later', 'gone']) cache.objects.set(`ns/${n}`, cm(n));
   cache.objects.delete('ns/gone');
@@ -148,7 +148,7 @@ test('runner: owned objects map to their controller owner; watches map through t
     predicates: [{ update: (o, n) => o.metadata.resourceVersion !== n.metadata.resourceVersion }],
     name: 'mapping',
   })
-  class C {}
+  class C { reconcile() {} }
   const cache = new FakeCache();
   const { r } = runner(C, { reconcile() {} }, cache);
   const [forSrc, podSrc, nodeSrc] = r.sources();
@@ -180,7 +180,7 @@ test('runner: owned objects map to their controller owner; watches map through t
 
 test('runner: finalizer added on first sight, finalize then removal on deletion', async () => {
   @Controller({ for: ConfigMap, finalizer: 'test.kubeloop.io/cleanup', name: 'fin' })
-  class C {}
+  class C { reconcile() {} }
   const cache = new FakeCache();
   const patches: Array<{ name: string; body: any }> = [];
   const client: Partial<KubeClient> = {
@@ -224,7 +224,7 @@ test('runner: finalizer added on first sight, finalize then removal on deletion'
 
 test('runner: stop drains in-flight reconciles and aborts the signal', async () => {
   @Controller({ for: ConfigMap, name: 'drain' })
-  class C {}
+  class C { reconcile() {} }
   const cache = new FakeCache();
   cache.objects.set('ns/a', cm('a'));
   let finished = false;
@@ -246,7 +246,7 @@ test('runner: stop drains in-flight reconciles and aborts the signal', async () 
 
 test('runner: stop does not start queued keys, only finishes the ones in flight', async () => {
   @Controller({ for: ConfigMap, name: 'nostart' })
-  class C {}
+  class C { reconcile() {} }
   const cache = new FakeCache();
   for (const n of ['a', 'b', 'c']) cache.objects.set(`ns/${n}`, cm(n));
   const started: string[] = [];
@@ -265,7 +265,7 @@ test('runner: stop does not start queued keys, only finishes the ones in flight'
 
 test('runner: onStart and ctx.enqueue reconcile keys that are not objects (reconcileDeleted)', async () => {
   @Controller({ for: ConfigMap, name: 'synthetic' })
-  class C {}
+  class C { reconcile() {} }
   const cache = new FakeCache();
   const seen: string[] = [];
   const { r } = runner(C, {
@@ -287,7 +287,7 @@ test('runner: onStart and ctx.enqueue reconcile keys that are not objects (recon
 
 test('runner: a 409 Conflict (also wrapped as a cause) is requeued quietly, not counted as an error', async () => {
   @Controller({ for: ConfigMap, name: 'conflicts' })
-  class C {}
+  class C { reconcile() {} }
   const cache = new FakeCache();
   cache.objects.set('ns/busy', cm('busy'));
   let calls = 0;
@@ -342,7 +342,7 @@ test('runner: a watches map function reads other kinds from the shared caches', 
       ),
     ],
   })
-  class C {}
+  class C { reconcile() {} }
   const reconciled: string[] = [];
   const rec: Reconciler = { reconcile(obj) { reconciled.push(obj.metadata.name!); } };
   const registry = createRegistry();
@@ -355,7 +355,7 @@ test('runner: a watches map function reads other kinds from the shared caches', 
       return kind.kind === 'Pod' ? pods : new FakeCache();
     },
     log: silent,
-    recorder: { event() {}, record() {}, recordf() {} },
+    recorder: { event() {}, record() {}, recordf() {}, recordAnnotated() {} },
     registry,
     rateLimiter: new ItemExponentialFailureRateLimiter(1, 20),
   });

@@ -15,9 +15,10 @@ import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { controllerRef, objectKey, parseApiVersion, splitKey, isConflict, type KubeObject } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
-import { RateLimitingQueue, type Clock, type RateLimiter } from '../queue/index.js';
+import { RateLimitingQueue, realClock, type Clock, type RateLimiter, type TimerHandle } from '../queue/index.js';
 import { controllerMetrics, initControllerMetrics, metricsRegistry, type Registry } from '../observability/index.js';
-import type { CacheReader, EventRecorder, Logger, ReconcileContext, Reconciler, Result } from './context.js';
+import { Observable, type Subscription } from 'rxjs';
+import type { CacheReader, EventRecorder, Logger, ReconcileContext, Reconciler, RequestReconciler, Result, SourceContext } from './context.js';
 import { errorMessage, isPanic, isTerminalError } from './errors.js';
 import type { KindLike, KindRef } from './kinds.js';
 import { requestKey, toRequests, type ControllerMetadata, type MapContext, type Request } from './metadata.js';
@@ -35,7 +36,8 @@ export interface EventHandlers {
 export interface RunnerDeps {
   client: KubeClient;
   /** Cache of the `for` kind (must be synced before start). */
-  cache: CacheReader;
+  /** The `for` kind's cache (none for a request controller). */
+  cache?: CacheReader;
   /** Caches of other kinds, for ctx.cache(kind). */
   cacheFor: (kind: KindLike) => CacheReader;
   /** Root logger; the runner adds the controller fields. */
@@ -66,7 +68,10 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
   private workers: Promise<void>[] = [];
   private started = false;
   private stopped = false;
-  private resyncTimer: NodeJS.Timeout | undefined;
+  /** The periodic resync (resyncPeriodMs), on the manager's clock. */
+  private resyncSub: Subscription | undefined;
+  /** Subscriptions to the reconciler's own sources (`sources()`). */
+  private sourceSubs: Subscription[] = [];
   private readonly registry: Registry;
   /** For messages outside a reconcile. */
   private readonly log: Logger;
@@ -96,13 +101,15 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
   sources(): WatchSource[] {
     const m = this.meta;
     const out: WatchSource[] = [];
-    out.push({
-      kind: m.for,
-      namespace: m.namespace,
-      labelSelector: m.labelSelector,
-      fieldSelector: m.fieldSelector,
-      handlers: this.handlersFor(m.predicates, (o) => [keyRequest(objectKey(o))]),
-    });
+    if (m.for) {
+      out.push({
+        kind: m.for,
+        namespace: m.namespace,
+        labelSelector: m.labelSelector,
+        fieldSelector: m.fieldSelector,
+        handlers: this.handlersFor(m.predicates, (o) => [keyRequest(objectKey(o))]),
+      });
+    }
     for (const own of m.owns) {
       out.push({ kind: own.kind, handlers: this.handlersFor(own.predicates, (o) => this.ownerRequests(o)) });
     }
@@ -129,6 +136,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     const ref = controllerRef(obj);
     if (!ref) return [];
     const f = this.meta.for;
+    if (!f) return [];
     if (ref.kind !== f.kind || parseApiVersion(ref.apiVersion).group !== f.group) return [];
     return [f.namespaced ? { namespace: obj.metadata.namespace, name: ref.name } : { name: ref.name }];
   }
@@ -183,11 +191,12 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
         this.log.error({ err: errorMessage(err) }, 'onStart threw');
       }
     }
+    this.subscribeSources();
     if (this.meta.resyncPeriodMs && this.meta.resyncPeriodMs > 0) {
-      this.resyncTimer = setInterval(() => {
-        for (const o of this.deps.cache.list()) this.queue.add(objectKey(o));
-      }, this.meta.resyncPeriodMs);
-      this.resyncTimer.unref();
+      // a resync is a "generic" event: predicates see it through their generic() filter
+      this.resyncSub = every(this.deps.clock ?? realClock, this.meta.resyncPeriodMs, false).subscribe(() => {
+        for (const o of this.deps.cache?.list() ?? []) if (admitsAll(this.meta.predicates, 'generic', o)) this.queue.add(objectKey(o));
+      });
     }
   }
 
@@ -199,7 +208,8 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
   async stop(drainTimeoutMs = 30_000): Promise<boolean> {
     if (this.stopped) return true;
     this.stopped = true;
-    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    for (const s of this.sourceSubs.splice(0)) s.unsubscribe();
+    this.resyncSub?.unsubscribe();
     const drained = this.queue.shutDownWithDrain().then(() => Promise.all(this.workers)).then(() => true);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
@@ -210,6 +220,39 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     this.abort.abort(new Error(`controller ${this.meta.name} stopped`));
     if (!ok) this.log.warn({}, 'in-flight reconciles did not finish within the graceful shutdown timeout');
     return ok;
+  }
+
+  /** Subscribes the reconciler's `sources()`; each emission is enqueued, an error ends that source only. */
+  private subscribeSources(): void {
+    if (!this.reconciler.sources) return;
+    const clock = this.deps.clock ?? realClock;
+    const ctx: SourceContext = {
+      controller: this.meta.name,
+      signal: this.abort.signal,
+      every: (periodMs, opts) => every(clock, periodMs, opts?.immediately ?? false),
+      cache: <K extends KubeObject>(kind: KindLike<K>) => this.deps.cacheFor(kind) as CacheReader<K>,
+    };
+    let sources;
+    try {
+      sources = this.reconciler.sources(ctx);
+    } catch (err) {
+      this.log.error({ err: errorMessage(err) }, 'sources() threw; the controller runs without its own sources');
+      return;
+    }
+    sources.forEach((source, i) => {
+      this.sourceSubs.push(source.subscribe({
+        next: (r) => {
+          for (const req of Array.isArray(r) ? r : [r]) {
+            try {
+              this.enqueue(req as Request);
+            } catch (err) {
+              this.log.error({ source: i, err: errorMessage(err) }, 'source emitted an invalid request');
+            }
+          }
+        },
+        error: (err: unknown) => this.log.error({ source: i, err: errorMessage(err) }, 'source failed; its requests stop'),
+      }));
+    });
   }
 
   private async worker(): Promise<void> {
@@ -238,17 +281,15 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     const labels = { controller: name };
     const req = splitKey(key);
     // the fields controller-runtime puts on a reconcile's log lines
-    const kind = this.meta.for.kind;
+    const kind = this.meta.for?.kind;
     const log = this.deps.log.child({
       controller: name,
-      controllerGroup: this.meta.for.group,
-      controllerKind: kind,
-      [kind]: req.namespace ? { name: req.name, namespace: req.namespace } : { name: req.name },
+      ...(kind ? { controllerGroup: this.meta.for!.group, controllerKind: kind, [kind]: req.namespace ? { name: req.name, namespace: req.namespace } : { name: req.name } } : {}),
       ...(req.namespace ? { namespace: req.namespace } : {}),
       name: req.name,
       reconcileID: randomUUID(),
     });
-    const cached = this.deps.cache.get(key) as T | undefined;
+    const cached = this.deps.cache?.get(key) as T | undefined;
     const object = cached ? structuredClone(cached) : undefined;
     const ctx: ReconcileContext<T> = {
       controller: name,
@@ -311,6 +352,8 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
   /** Finalizer handling, then the user's reconcile. */
   private async invoke(object: T | undefined, ctx: ReconcileContext<T>): Promise<Result | void> {
     const r = this.reconciler;
+    // a request controller reconciles the request itself (RequestReconciler)
+    if (!this.meta.for) return (r as unknown as RequestReconciler).reconcile(ctx.request, ctx);
     if (!object) return r.reconcileDeleted ? r.reconcileDeleted(ctx.request, ctx) : undefined;
     const fin = this.meta.finalizer;
     if (fin) {
@@ -334,7 +377,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
   }
 
   private async patchFinalizers(obj: T, mutate: (o: T) => void, signal: AbortSignal): Promise<T> {
-    const target = { ...obj, apiVersion: obj.apiVersion ?? this.meta.for.apiVersion, kind: obj.kind ?? this.meta.for.kind };
+    const target = { ...obj, apiVersion: obj.apiVersion ?? this.meta.for!.apiVersion, kind: obj.kind ?? this.meta.for!.kind };
     try {
       return await patchWithRetry(this.deps.client, target, mutate, { signal });
     } catch (err) {
@@ -342,6 +385,24 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
       throw err;
     }
   }
+}
+
+/** 0, 1, 2... every `periodMs` on `clock` (first after one period, or at once with `immediately`). */
+function every(clock: Clock, periodMs: number, immediately: boolean): Observable<number> {
+  if (!(periodMs > 0)) throw new RangeError(`every: periodMs must be positive, got ${periodMs}`);
+  return new Observable<number>((subscriber) => {
+    let n = 0;
+    let handle: TimerHandle | undefined;
+    const tick = () => {
+      handle = clock.setTimer(tick, periodMs);
+      subscriber.next(n++);
+    };
+    if (immediately) subscriber.next(n++);
+    if (!subscriber.closed) handle = clock.setTimer(tick, periodMs);
+    return () => {
+      if (handle !== undefined) clock.clearTimer(handle);
+    };
+  });
 }
 
 function keyRequest(key: string): Request {

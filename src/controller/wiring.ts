@@ -35,21 +35,6 @@ export class ClientEventSink implements EventSink {
   }
 }
 
-class BroadcastRecorder extends EventRecorder {
-  constructor(private readonly inner: ReturnType<EventBroadcaster['recorder']>) {
-    super();
-  }
-  event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    this.inner.record(obj, type, reason, message);
-  }
-  record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    this.inner.record(obj, type, reason, message);
-  }
-  recordf(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, format: string, ...args: unknown[]): void {
-    this.inner.recordf(obj, type, reason, format, ...args);
-  }
-}
-
 export interface EventRecording {
   /** A recorder reporting as `component` (host: $POD_NAME / $NODE_NAME / the host name). */
   recorder(component: string): EventRecorder;
@@ -71,7 +56,7 @@ export function createEventRecording(client: KubeClient, log: Logger): EventReco
     recorder(component: string): EventRecorder {
       let r = recorders.get(component);
       if (!r) {
-        r = new BroadcastRecorder(broadcaster.recorder({ component, host }));
+        r = broadcaster.recorder({ component, host });
         recorders.set(component, r);
       }
       return r;

@@ -5,7 +5,7 @@
  * cache; the list-watch runs while anyone holds it and stops `lingerMs` after the last
  * release. Objects are shared, never cloned per consumer: READ-ONLY.
  */
-import { Observable } from 'rxjs';
+import { Observable, share, timer } from 'rxjs';
 import { formatApiVersion, type KubeObject } from '../api/index.js';
 import { toGVK, type KindRef, type KubeClient } from '../client/index.js';
 import { listWatch, type ListWatchOptions } from './listwatch.js';
@@ -74,8 +74,13 @@ export function waitFor(synced: Promise<void>, what: string, signal?: AbortSigna
 export class SharedInformer<T extends KubeObject = KubeObject> {
   private readonly reflector: Reflector<T>;
   private refs = 0;
-  private lingerTimer?: NodeJS.Timeout;
   private disposed = false;
+  /**
+   * The list-watch as a shared Observable: the first subscriber starts it, and when the last
+   * one leaves, RxJS's `share` stops it after `lingerMs` (a subscriber arriving meanwhile keeps
+   * it running) — acquire/release are a subscription to it.
+   */
+  private readonly running$: Observable<never>;
 
   constructor(
     private readonly client: KubeClient,
@@ -84,6 +89,11 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     private readonly opts: InformerFactoryOptions<T> & { indexers?: Record<string, IndexFunc<T>> } = {},
   ) {
     this.reflector = new Reflector<T>(opts);
+    const linger = opts.lingerMs ?? 0;
+    this.running$ = new Observable<never>(() => {
+      this.start();
+      return () => this.reflector.stop();
+    }).pipe(share({ resetOnRefCountZero: linger > 0 ? () => timer(linger) : true }));
   }
 
   /** The cache (empty until the informer runs and syncs). */
@@ -121,10 +131,17 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   acquire(): () => void {
     if (this.disposed) throw new Error('informer factory has been shut down');
     this.refs++;
-    if (this.lingerTimer) {
-      clearTimeout(this.lingerTimer);
-      this.lingerTimer = undefined;
-    }
+    const sub = this.running$.subscribe({ error: () => undefined });
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.refs--;
+      sub.unsubscribe();
+    };
+  }
+
+  private start(): void {
     if (!this.reflector.running) {
       const { lingerMs: _l, transform: _t, resyncPeriodMs: _r, freeze: _f, indexers: _i, onListWatchError, ...lw } = this.opts;
       const onStatus: ListWatchOptions['onStatus'] = onListWatchError
@@ -139,24 +156,6 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
         : lw.onStatus;
       this.reflector.run(listWatch(this.client, { ...lw, onStatus, kind: this.kind, ...this.scope }));
     }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.release();
-    };
-  }
-
-  private release(): void {
-    this.refs--;
-    if (this.refs > 0) return;
-    const linger = this.opts.lingerMs ?? 0;
-    if (linger > 0) {
-      this.lingerTimer = setTimeout(() => {
-        this.lingerTimer = undefined;
-        if (this.refs === 0) this.reflector.stop();
-      }, linger);
-    } else this.reflector.stop();
   }
 
   /**
@@ -186,7 +185,6 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   /** Stops for good (used by the factory's shutdown). */
   dispose(): void {
     this.disposed = true;
-    if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.reflector.dispose();
   }
 }

@@ -65,14 +65,38 @@ export interface EventSink {
   patch(namespace: string, name: string, patch: EventPatch): Promise<CoreEvent>;
 }
 
-/** What controllers use (controller-runtime's record.EventRecorder). */
-export interface EventRecorder {
+/**
+ * What controllers use (controller-runtime's record.EventRecorder) — the one recorder type of
+ * kubeloop: `ctx.recorder`, an injected `EventRecorder` constructor parameter (an abstract class,
+ * unlike an interface, exists at run time, so decorator metadata can name it) and the
+ * broadcaster's recorders are all this.
+ */
+export abstract class EventRecorder {
   /** Records an event about `object` (a Kubernetes object or an ObjectReference). Returns at once. */
-  record(object: RecordableObject, type: EventType, reason: string, message: string): void;
+  abstract record(object: RecordableObject, type: EventType, reason: string, message: string): void;
   /** Like `record`, with a printf-style message (`%s`, `%d`, `%j`, ...). */
-  recordf(object: RecordableObject, type: EventType, reason: string, messageFormat: string, ...args: unknown[]): void;
+  recordf(object: RecordableObject, type: EventType, reason: string, messageFormat: string, ...args: unknown[]): void {
+    this.record(object, type, reason, format(messageFormat, ...args));
+  }
   /** Like `record`, with annotations on the Event object (client-go's AnnotatedEventf). */
-  recordAnnotated(object: RecordableObject, annotations: Record<string, string>, type: EventType, reason: string, message: string): void;
+  abstract recordAnnotated(object: RecordableObject, annotations: Record<string, string>, type: EventType, reason: string, message: string): void;
+  /** Same as `record` (controller-runtime's `Event`). */
+  event(object: RecordableObject, type: EventType, reason: string, message: string): void {
+    this.record(object, type, reason, message);
+  }
+}
+
+/** An EventRecorder from a function that records (a message and optional annotations). */
+class FunctionRecorder extends EventRecorder {
+  constructor(private readonly write: (object: RecordableObject, type: EventType, reason: string, message: string, annotations?: Record<string, string>) => void) {
+    super();
+  }
+  record(object: RecordableObject, type: EventType, reason: string, message: string): void {
+    this.write(object, type, reason, message);
+  }
+  recordAnnotated(object: RecordableObject, annotations: Record<string, string>, type: EventType, reason: string, message: string): void {
+    this.write(object, type, reason, message, annotations);
+  }
 }
 
 /** A Kubernetes object (`apiVersion`, `kind`, `metadata`) or a reference to one. */
@@ -395,11 +419,7 @@ export class EventBroadcaster {
         this.logger.error({ err, reason }, 'dropping event');
       }
     };
-    return {
-      record: (object, type, reason, message) => record(object, type, reason, message),
-      recordf: (object, type, reason, messageFormat, ...args) => record(object, type, reason, format(messageFormat, ...args)),
-      recordAnnotated: (object, annotations, type, reason, message) => record(object, type, reason, message, annotations),
-    };
+    return new FunctionRecorder(record);
   }
 
   /** Resolves when every queued event has been written (or given up on). */
@@ -527,4 +547,4 @@ export class EventBroadcaster {
 }
 
 /** A recorder that drops everything (for code paths without an API server). */
-export const noopEventRecorder: EventRecorder = { record() {}, recordf() {}, recordAnnotated() {} };
+export const noopEventRecorder: EventRecorder = new FunctionRecorder(() => undefined);

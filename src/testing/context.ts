@@ -9,7 +9,6 @@
  * `ctx.cache(kind)` answers from `objects` (plus `object`), filtered by the kind's
  * apiVersion and kind; Events and enqueued requests are recorded instead of sent.
  */
-import { format } from 'node:util';
 import { objectKey, type KubeObject } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
 import { EventRecorder, gvkOfKind, type KindLike, type Logger, type ReconcileContext, type Request } from '../controller/index.js';
@@ -21,6 +20,8 @@ export interface RecordedEvent {
   type: 'Normal' | 'Warning';
   reason: string;
   message: string;
+  /** with recordAnnotated */
+  annotations?: Record<string, string>;
 }
 
 export interface ReconcileContextOptions<T extends KubeObject> {
@@ -54,14 +55,11 @@ class RecordingRecorder extends EventRecorder {
   constructor(readonly events: RecordedEvent[]) {
     super();
   }
-  event(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
+  record(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
     this.events.push({ object, type, reason, message });
   }
-  record(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    this.event(object, type, reason, message);
-  }
-  recordf(object: KubeObject, type: 'Normal' | 'Warning', reason: string, fmt: string, ...args: unknown[]): void {
-    this.event(object, type, reason, format(fmt, ...args));
+  recordAnnotated(object: KubeObject, annotations: Record<string, string>, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.events.push({ object, type, reason, message, annotations });
   }
 }
 

@@ -47,8 +47,9 @@ export interface TestEnv {
   readonly sim?: SimCluster;
   /**
    * A Manager wired to the server with test settings (no metrics or probe listeners, no signal
-   * handlers, its own metrics registry, 5 s graceful shutdown, webhooks served on a free
-   * loopback port with a generated certificate); `stop()` stops it.
+   * handlers, its own metrics registry, 5 s graceful shutdown, cached objects deep-frozen so a
+   * reconciler that mutates the cache fails loudly, webhooks served on a free loopback port with
+   * a generated certificate); `stop()` stops it.
    */
   manager(opts?: ManagerOptions): Manager;
   /** Installs the CRDs of `crds` and waits until each is Established. */
@@ -104,6 +105,7 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
       const m = new Manager({
         kubeconfig: server.kubeconfig, logger, registry: createRegistry(),
         metricsBindAddress: false, healthProbeBindAddress: false, handleSignals: false, gracefulShutdownTimeoutMs: 5_000,
+        freezeCachedObjects: true,
         webhook: { port: 0, host: '127.0.0.1', selfSigned: true },
         ...o,
       });

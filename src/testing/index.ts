@@ -8,3 +8,4 @@ export { eventually, type Condition } from './eventually.js';
 export { installWebhooks, type InstallWebhooksOptions } from './webhooks.js';
 export { reconcileContext, type ReconcileContextOptions, type TestReconcileContext, type RecordedEvent } from './context.js';
 export { FakeClock, type Clock } from '../queue/index.js';
+export { crashManager } from './crash.js';

@@ -100,3 +100,97 @@ test('reconcileContext runs one reconciler with a cache from objects and records
   assert.equal(ctx.key, 'n/x');
   assert.throws(() => ctx.client.get(ConfigMap, 'x'), /pass \{ client \}/);
 });
+
+let readResults: string[] = [];
+let mutationError: unknown;
+@Controller({ for: ConfigMap, name: 'cached-reader', namespace: 'cached' })
+class CachedReader implements Reconciler<ConfigMapObject> {
+  async reconcile(cm: ConfigMapObject, ctx: ReconcileContext<ConfigMapObject>): Promise<Result> {
+    if (cm.metadata.name !== 'trigger') return {};
+    const other = await ctx.client.get<ConfigMapObject>(ConfigMap, 'other', { namespace: 'cached' });
+    other.data = { changed: 'locally' }; // a copy: the cache is untouched
+    const listed = await ctx.client.list<ConfigMapObject>(ConfigMap, { namespace: 'cached', labelSelector: 'pick=yes' });
+    const missing = await ctx.client.get(ConfigMap, 'absent', { namespace: 'cached' }).then(() => 'found', (e: { code?: number }) => `error ${e.code}`);
+    readResults = [String(ctx.cache(ConfigMap).get('cached', 'other')?.data?.v), listed.items.map((i) => i.metadata.name).join(','), missing];
+    try {
+      (ctx.cache(ConfigMap).get('cached', 'other')!.data as Record<string, string>).v = 'mutated';
+    } catch (err) {
+      mutationError = err;
+    }
+    return {};
+  }
+}
+
+test('cachedReads: ctx.client.get/list of watched kinds come from the cache (copies; 404 when absent); test managers freeze the cache', async () => {
+  await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cached' } });
+  await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other', namespace: 'cached', labels: { pick: 'yes' } }, data: { v: 'cached' } });
+  const serverGets: string[] = [];
+  const counting = new Proxy(env.client, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target) as unknown;
+      if (prop === 'get') return (kind: { kind: string }, name: string, o?: unknown) => (serverGets.push(`${kind.kind}/${name}`), target.get(kind as never, name, o as never));
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  const m = env.manager({ client: counting, cachedReads: true });
+  m.register(CachedReader);
+  await m.start();
+  await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'trigger', namespace: 'cached' } });
+  await eventually('reconciled', () => readResults.length > 0);
+  assert.deepEqual(readResults, ['cached', 'other', 'error 404']);
+  assert.deepEqual(serverGets, [], 'no get reached the API server');
+  assert.ok(mutationError instanceof TypeError, `mutating a cached object throws: ${String(mutationError)}`);
+  await m.stop();
+});
+
+test('a leader renews with one update of the Lease it wrote; a Lease changed behind it takes the slow path (leader_election_slowpath_total)', async () => {
+  const clock = new FakeClock();
+  const m = env.manager({ clock, leaderElection: { leaseName: 'fast-path', leaseNamespace: 'default', identity: 'solo' } });
+  await m.start();
+  await eventually('leading', () => {
+    clock.step(0);
+    return m.isLeader;
+  });
+  const slowpath = async () => (await m.registry.getSingleMetric('leader_election_slowpath_total')!.get()).values.find((v) => v.labels.name === 'fast-path')?.value ?? 0;
+  const renewTime = async () => (await env.client.get<{ spec?: { renewTime?: string } } & ConfigMapObject>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' }, 'fast-path', { namespace: 'default' })).spec?.renewTime;
+  const first = await renewTime();
+  await eventually('renewed on the fast path', async () => {
+    clock.step(2_000);
+    return (await renewTime()) !== first;
+  });
+  assert.equal(await slowpath(), 0);
+  // someone else touches the Lease: the cached copy is stale, the update conflicts
+  await env.client.patch({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' }, 'fast-path', { metadata: { annotations: { touched: 'yes' } } }, { namespace: 'default', type: 'merge' });
+  await eventually('renewed through the slow path', async () => {
+    clock.step(2_000);
+    return (await slowpath()) >= 1;
+  });
+  assert.ok(m.isLeader, 'still leading after the slow path');
+  await m.stop();
+});
+
+const resynced: string[] = [];
+@Controller({ for: ConfigMap, name: 'resyncer', namespace: 'resync', resyncPeriodMs: 10 * 60_000, predicates: [{ generic: (o) => o.metadata.name!.startsWith('keep') }] })
+class Resyncer implements Reconciler<ConfigMapObject> {
+  reconcile(cm: ConfigMapObject) {
+    resynced.push(cm.metadata.name!);
+  }
+}
+
+test('resyncPeriodMs runs on the manager clock and resyncs are generic events for predicates', async () => {
+  await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'resync' } });
+  for (const name of ['keep-1', 'drop-1']) await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'resync' } });
+  const clock = new FakeClock();
+  const m = env.manager({ clock });
+  m.register(Resyncer);
+  await m.start();
+  await eventually('initial reconciles', () => resynced.includes('keep-1') && resynced.includes('drop-1'));
+  resynced.length = 0;
+  clock.step(10 * 60_000);
+  await eventually('the resync', () => resynced.includes('keep-1'));
+  // a later event queues behind anything the resync queued: once it is reconciled, drop-1 would have been too
+  await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'later', namespace: 'resync' } });
+  await eventually('the later event', () => resynced.includes('later'));
+  assert.ok(!resynced.includes('drop-1'), 'the generic predicate filtered drop-1 out of the resync');
+  await m.stop();
+});

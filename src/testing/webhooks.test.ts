@@ -4,13 +4,14 @@ import 'reflect-metadata';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeClient } from '../client/index.js';
-import { Conversion, Manager, Webhook, defineCustomResource, type KindRef, type KubeObject } from '../index.js';
+import { Conversion, Manager, Webhook, defineCustomResource, type KindRef, type ObjectOf } from '../index.js';
 import { silentLogger, createRegistry } from '../observability/index.js';
 import { installWebhooks } from './webhooks.js';
 
 const schema = { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } as const;
 const ThingV1 = defineCustomResource({ group: 'iw.kubeloop.io', version: 'v1', kind: 'Thing', plural: 'things', storage: false, schema });
 const ThingV2 = defineCustomResource({ group: 'iw.kubeloop.io', version: 'v2', kind: 'Thing', plural: 'things', schema });
+type Thing = ObjectOf<typeof ThingV2>;
 
 @Webhook({ for: ThingV2 })
 class ThingWebhook {
@@ -19,8 +20,8 @@ class ThingWebhook {
 
 @Conversion({ hub: ThingV2, spoke: ThingV1 })
 class ThingV1Conversion {
-  toHub(t: KubeObject) { return t; }
-  fromHub(t: KubeObject) { return t; }
+  toHub(t: Thing) { return t; }
+  fromHub(t: Thing) { return t; }
 }
 
 test('installWebhooks applies the configurations with the manager\'s URL and CA and sets the CRD\'s conversion webhook', async () => {

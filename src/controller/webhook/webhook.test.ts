@@ -10,10 +10,11 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fjp from 'fast-json-patch';
-import { newInvalid, type KubeObject } from '../../api/index.js';
+import { newInvalid } from '../../api/index.js';
 import { createRegistry } from '../../observability/index.js';
 import type { Logger } from '../context.js';
 import { defineCustomResource } from '../crd.js';
+import type { ObjectOf } from '../kinds.js';
 import { ContainerModule, inject } from 'inversify';
 import { Manager, type ManagerOptions } from '../manager.js';
 import { Controller } from '../metadata.js';
@@ -35,7 +36,7 @@ const schema = { type: 'object', properties: { spec: { type: 'object', 'x-kubern
 const GadgetV1 = defineCustomResource({ group: 'wh.kubeloop.io', version: 'v1', kind: 'Gadget', plural: 'gadgets', storage: false, schema });
 const GadgetV2 = defineCustomResource({ group: 'wh.kubeloop.io', version: 'v2', kind: 'Gadget', plural: 'gadgets', schema });
 const GadgetV3 = defineCustomResource({ group: 'wh.kubeloop.io', version: 'v3', kind: 'Gadget', plural: 'gadgets', storage: false, schema });
-type Gadget = KubeObject & { spec?: Record<string, unknown> };
+type Gadget = ObjectOf<typeof GadgetV2>;
 
 const ManagedBy = Symbol('greeting');
 
@@ -89,7 +90,7 @@ class GadgetV1Conversion implements SpokeConversion<Gadget, Gadget> {
 class GadgetV3Conversion implements SpokeConversion<Gadget, Gadget> {
   toHub(g: Gadget): Gadget {
     const { sizeMm, ...rest } = g.spec ?? {};
-    return { apiVersion: 'ignored', kind: 'ignored', metadata: g.metadata, spec: { ...rest, size: { value: Number(sizeMm) / 10, unit: 'cm' } } };
+    return { apiVersion: 'ignored', metadata: g.metadata, spec: { ...rest, size: { value: Number(sizeMm) / 10, unit: 'cm' } } };
   }
   async fromHub(g: Gadget): Promise<Gadget> {
     const { size, ...rest } = g.spec ?? {};
