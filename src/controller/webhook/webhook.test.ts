@@ -105,11 +105,16 @@ after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function startManager(webhook: ManagerOptions['webhook'], classes: Function[] = [GadgetWebhook, GadgetV1Validator, GadgetV1Conversion, GadgetV3Conversion]): Promise<Manager> {
+async function startManager(
+  webhook: ManagerOptions['webhook'],
+  classes: Function[] = [GadgetWebhook, GadgetV1Validator, GadgetV1Conversion, GadgetV3Conversion],
+  extra: ManagerOptions = {},
+): Promise<Manager> {
   const m = new Manager({
     kubeconfig: KUBECONFIG, logger: silent, registry: createRegistry(), metricsBindAddress: false, handleSignals: false,
     modules: [new ContainerModule(({ bind }) => void bind(ManagedBy).toConstantValue('kubeloop'))],
     webhook,
+    ...extra,
   });
   for (const c of classes) m.register(c);
   managers.push(m);
@@ -412,8 +417,10 @@ test('cert dir: the poll finds a change the watch cannot see', async () => {
   // the cert dir is a symlink; swapping its target changes nothing inside the watched folder
   const dir = join(root, 'certs');
   symlinkSync(a, dir);
-  const m = await startManager({ port: 0, host: '127.0.0.1', certDir: dir, certPollIntervalMs: 50 }, [GadgetV1Validator]);
+  const m = await startManager({ port: 0, host: '127.0.0.1', certDir: dir, certPollIntervalMs: 50 }, [GadgetV1Validator], { healthProbeBindAddress: 0 });
   assert.equal(m.webhookServer!.caBundle, undefined, 'no ca.crt: no bundle');
+  const readyz = await (await fetch(`${m.healthProbeUrl}/readyz?verbose`)).text();
+  assert.match(readyz, /\[\+\]webhook ok/, 'the webhook server is a readiness check');
   symlinkSync(b, join(root, 'tmp'));
   renameSync(join(root, 'tmp'), dir);
   const want = await fingerprintOf(second.certPem);
