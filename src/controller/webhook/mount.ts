@@ -19,11 +19,11 @@ export interface WebhookInstance {
 /** `log` logs conversions (admission requests log to their instance's logger). */
 export function mountWebhooks(server: WebhookServer, instances: readonly WebhookInstance[], log: Logger): void {
   const conversions = instances.filter((i) => isConversion(i.target));
-  for (const { target, instance, log } of instances) {
+  for (const { target, instance, log: instanceLog } of instances) {
     if (isConversion(target)) continue;
     const meta = webhookMetadata(target);
     const requestLog = (uid: string, r: { namespace?: string; name?: string; resource?: { resource?: string } }) =>
-      log.child({ requestID: uid, namespace: r.namespace, name: r.name, resource: r.resource?.resource });
+      instanceLog.child({ requestID: uid, namespace: r.namespace, name: r.name, resource: r.resource?.resource });
     if (meta.mutating) server.registerAdmission(meta.mutating.path, (req) => handleDefault(instance as Defaulter, req, requestLog(req.uid, req)));
     if (meta.validating) server.registerAdmission(meta.validating.path, (req) => handleValidate(instance as Validator, req, requestLog(req.uid, req)));
   }
