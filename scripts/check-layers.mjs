@@ -20,12 +20,14 @@ import { join, relative, resolve, dirname, sep } from 'node:path';
 // the other controllers/<name> folders together as "controllers", e2e, bench.
 const allowed = {
   api: [],
+  // certificates (CA, issued certs): used by the API server and the webhook server alike
+  pki: [],
   client: ['api'],
   queue: ['api', 'observability'],
   informer: ['api', 'client', 'observability'],
   observability: ['api'],
-  controller: ['api', 'client', 'informer', 'queue', 'observability'],
-  apiserver: ['api'],
+  controller: ['api', 'client', 'informer', 'queue', 'observability', 'pki'],
+  apiserver: ['api', 'pki'],
   simcluster: ['api', 'client', 'informer', 'queue', 'controller', 'observability'],
   testing: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'apiserver', 'simcluster'],
   // src/index.ts: the package's public surface re-exports the framework layers.

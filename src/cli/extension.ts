@@ -54,6 +54,8 @@ export interface ControllerPlugin<E extends PluginEnv = PluginEnv> {
   validateFlags(flags: Readonly<Record<string, unknown>>): void;
   /** The `@Controller` classes it registers (`kubeloop generate` reads them). */
   readonly controllers: readonly Function[];
+  /** The `@Webhook` and `@Conversion` classes it registers (`kubeloop generate` reads them). Default none. */
+  readonly webhooks?: readonly Function[];
   /**
    * Registers the controllers and their dependencies on `manager` (before `manager.start`).
    * May start extra work that needs no leader election, returned as a handle to stop.

@@ -8,13 +8,16 @@
  *   await mgr.start();          // caches synced, election running; stops on SIGTERM/SIGINT
  *   await mgr.wait();           // resolves on stop(), rejects when leadership is lost
  *
- * Start-up: probes served (healthz ok, readyz not yet) -> informers acquired for every kind
+ * Start-up: probes served (healthz ok, readyz not yet) -> the webhook server, when webhooks
+ * are registered (before any cache: a cache of a converted custom resource needs /convert) ->
+ * informers acquired for every kind
  * the controllers use -> caches synced (cacheSyncTimeoutMs) -> readyz ok -> leader election
  * (controllers that need it start only while leading; a standby stays healthy and ready) ->
  * controllers subscribe to their informers (getting the cache as adds) and start workers.
  *
  * Stop: controllers stop taking work and drain in-flight reconciles (gracefulShutdownTimeoutMs),
- * informers stop, the Lease is released, servers close.
+ * informers stop, the Lease is released, servers close (the webhook server last but one: it
+ * serves while the controllers drain).
  */
 import 'reflect-metadata';
 import { Container, ContainerModule, type Newable } from 'inversify';
@@ -35,6 +38,7 @@ import { controllerMetadata, registeredControllers, type ControllerMetadata } fr
 import { ControllerRunner, type WatchSource } from './runtime.js';
 import { TOKENS } from './tokens.js';
 import { defaultLogger, createEventRecording, serveProbes, type EventRecording, type ProbeHandle } from './wiring.js';
+import { WebhookServer, isConversion, isWebhook, mountWebhooks, type WebhookServerOptions } from './webhook/index.js';
 
 export interface ManagerOptions {
   /** Path of a kubeconfig file, its YAML content, or a loaded config. Ignored when `client` is given. Default: in-cluster or ~/.kube/config. */
@@ -89,6 +93,13 @@ export interface ManagerOptions {
   freezeCachedObjects?: boolean;
   /** Inversify modules loaded into the root container (shared by all controllers). */
   modules?: ContainerModule[];
+  /**
+   * The webhook server, started when @Webhook or @Conversion classes are registered (see
+   * WebhookServerOptions for each option's default: port 9443 on all interfaces, serving
+   * certificate from `<tmpdir>/k8s-webhook-server/serving-certs`, reloaded on change). Its
+   * readiness joins /readyz as the `webhook` check. Default: those defaults.
+   */
+  webhook?: WebhookServerOptions;
 }
 
 /** The key of Manager's crash hook (a registered symbol: kubeloop/testing reaches it without an export). */
@@ -96,6 +107,12 @@ const CRASH = Symbol.for('kubeloop.Manager.crash');
 
 export class LeaderElectionLostError extends Error {
   override readonly name = 'LeaderElectionLostError';
+}
+
+/** A registered @Webhook or @Conversion class. */
+interface WebhookRegistration {
+  target: Newable<unknown>;
+  module?: ContainerModule;
 }
 
 interface Registration {
@@ -131,6 +148,8 @@ export class Manager {
   readonly elector: LeaderElector | undefined;
   private readonly opts: ManagerOptions;
   private readonly registrations: Registration[] = [];
+  private readonly webhookRegistrations: WebhookRegistration[] = [];
+  private webhook: WebhookServer | undefined;
   /** Every informer the manager started, per kind, with its scope (ctx.cache picks among them per read). */
   private readonly cachesByKind = new Map<string, ScopedInformer[]>();
   private readonly releases: Array<() => void> = [];
@@ -205,9 +224,17 @@ export class Manager {
     if (opts.modules?.length) this.container.load(...opts.modules);
   }
 
-  /** Adds a @Controller class, with an optional module of bindings only it sees. */
+  /**
+   * Adds a @Controller, @Webhook or @Conversion class, with an optional module of bindings
+   * only it sees.
+   */
   register(target: Function, module?: ContainerModule): this {
-    if (this.state !== 'new') throw new Error('register controllers before start()');
+    if (this.state !== 'new') throw new Error('register controllers and webhooks before start()');
+    if (isWebhook(target) || isConversion(target)) {
+      if (this.webhookRegistrations.some((r) => r.target === target)) throw new Error(`${target.name} is already registered`);
+      this.webhookRegistrations.push({ target: target as Newable<unknown>, module });
+      return this;
+    }
     const meta = controllerMetadata(target);
     if (this.registrations.some((r) => r.meta.name === meta.name)) {
       throw new Error(`a controller named "${meta.name}" is already registered; set a unique name in @Controller`);
@@ -258,6 +285,16 @@ export class Manager {
     return this.probes.find((p) => p.serves.includes('healthz'))?.url;
   }
 
+  /** The registered @Webhook and @Conversion classes (what `kubeloop/testing`'s installWebhooks registers). */
+  get webhooks(): readonly Function[] {
+    return this.webhookRegistrations.map((r) => r.target);
+  }
+
+  /** The webhook server (its `url`, `port`, `caBundle`), once start() began serving registered webhooks. */
+  get webhookServer(): WebhookServer | undefined {
+    return this.webhook;
+  }
+
   /** The cache of a kind the manager watches. */
   cache<T extends KubeObject = KubeObject>(kind: KindLike<T>): CacheReader<T> {
     const caches = this.cachesByKind.get(kindKey(kind));
@@ -278,6 +315,7 @@ export class Manager {
     this.state = 'starting';
     try {
       await this.startServers();
+      await this.startWebhooks();
       this.installSignals(signal);
       const sources = this.prepareControllers();
       this.acquireInformers(sources);
@@ -303,6 +341,7 @@ export class Manager {
     const h = parseAddress(this.opts.healthProbeBindAddress);
     const readyChecks: Record<string, () => unknown> = { 'caches-synced': () => this.state === 'running' && this.synced };
     if ((this.opts.readyWhen ?? 'synced') === 'leader') readyChecks.leader = () => this.isLeader;
+    if (this.webhookRegistrations.length) readyChecks.webhook = () => this.webhook?.started ?? false;
     const checks = { healthChecks: { ping: () => this.healthy() }, readyChecks };
     if (m && h && m.host === h.host && m.port === h.port && m.port !== 0) {
       this.probes.push(await serveProbes({ ...m, registry: this.registry, ...checks, serves: ['metrics', 'healthz'] }));
@@ -310,6 +349,32 @@ export class Manager {
     }
     if (m) this.probes.push(await serveProbes({ ...m, registry: this.registry, serves: ['metrics'] }));
     if (h) this.probes.push(await serveProbes({ ...h, registry: null, ...checks, serves: ['healthz'] }));
+  }
+
+  /** Creates the webhook instances through the container and serves them. */
+  private async startWebhooks(): Promise<void> {
+    if (this.webhookRegistrations.length === 0) return;
+    const log = this.log.child({ component: 'webhook' });
+    const instances = this.webhookRegistrations.map(({ target, module }) => {
+      const child = this.childContainer({ webhook: target.name }, module);
+      child.bind(target).toSelf();
+      try {
+        return { target, instance: child.get(target), log: child.get<Logger>(TOKENS.Logger) };
+      } catch (err) {
+        throw new Error(`cannot create webhook ${target.name}: ${errorMessage(err)}`, { cause: err });
+      }
+    });
+    this.webhook = new WebhookServer(this.opts.webhook ?? {}, log, this.registry);
+    mountWebhooks(this.webhook, instances, log);
+    await this.webhook.start();
+  }
+
+  /** A container for one registered class: its own Logger (with `fields`) and module over the root container. */
+  private childContainer(fields: Record<string, unknown>, module?: ContainerModule): Container {
+    const child = new Container({ parent: this.container, defaultScope: 'Singleton' });
+    child.bind(TOKENS.Logger).toConstantValue(this.log.child(fields));
+    if (module) child.load(module);
+    return child;
   }
 
   private installSignals(signal?: AbortSignal): void {
@@ -335,14 +400,11 @@ export class Manager {
   private prepareControllers(): Array<{ reg: Registration; sources: WatchSource[] }> {
     const out = [];
     for (const reg of this.registrations) {
-      const child = new Container({ parent: this.container, defaultScope: 'Singleton' });
-      const log = this.log.child({ controller: reg.meta.name });
       const recorder = this.events.recorder(reg.meta.name);
-      child.bind(TOKENS.Logger).toConstantValue(log);
+      const child = this.childContainer({ controller: reg.meta.name }, reg.module);
       child.bind(TOKENS.EventRecorder).toConstantValue(recorder);
       child.bind(EventRecorder).toConstantValue(recorder);
       child.bind(TOKENS.ControllerName).toConstantValue(reg.meta.name);
-      if (reg.module) child.load(reg.module);
       child.bind(reg.target).toSelf();
       let instance: Reconciler;
       try {
@@ -512,6 +574,7 @@ export class Manager {
     ]);
     clearTimeout(flushTimer);
     if (graceful && this.elector) await this.elector.stop();
+    await this.webhook?.stop();
     for (const p of this.probes.splice(0)) await p.close();
     this.state = 'stopped';
     if (wasRunning) this.log.info({ error: this.exitError?.message }, 'manager stopped');

@@ -168,3 +168,47 @@ export function initControllerMetrics(controller: string, maxConcurrentReconcile
   m.activeWorkers.set({ controller }, 0);
   return m;
 }
+
+export interface WebhookMetrics {
+  /** controller_runtime_webhook_requests_total{webhook,code}: requests by path and HTTP status code. */
+  requestTotal: Counter<'webhook' | 'code'>;
+  /** controller_runtime_webhook_latency_seconds{webhook} */
+  requestLatency: Histogram<'webhook'>;
+  /** controller_runtime_webhook_requests_in_flight{webhook} */
+  requestInFlight: Gauge<'webhook'>;
+}
+
+const webhookMetricsByRegistry = new WeakMap<Registry, WebhookMetrics>();
+
+/**
+ * controller-runtime's webhook server metrics on `registry` (default: `metricsRegistry`), with
+ * its buckets (10 ns to 1000 s, x10). The `webhook` label is the path served.
+ */
+export function webhookMetrics(registry: Registry = metricsRegistry): WebhookMetrics {
+  let m = webhookMetricsByRegistry.get(registry);
+  if (m) return m;
+  const registers = [registry];
+  m = {
+    requestTotal: new Counter({
+      name: 'controller_runtime_webhook_requests_total',
+      help: 'Total number of admission requests by HTTP status code.',
+      labelNames: ['webhook', 'code'],
+      registers,
+    }),
+    requestLatency: new Histogram({
+      name: 'controller_runtime_webhook_latency_seconds',
+      help: 'Histogram of the latency of processing admission requests',
+      labelNames: ['webhook'],
+      buckets: Array.from({ length: 12 }, (_, i) => 1e-8 * 10 ** i),
+      registers,
+    }),
+    requestInFlight: new Gauge({
+      name: 'controller_runtime_webhook_requests_in_flight',
+      help: 'Current number of admission requests being served.',
+      labelNames: ['webhook'],
+      registers,
+    }),
+  };
+  webhookMetricsByRegistry.set(registry, m);
+  return m;
+}

@@ -21,6 +21,7 @@ import {
 import { createRegistry, silentLogger } from '../observability/index.js';
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '../simcluster/index.js';
 import { eventually } from './eventually.js';
+import { installWebhooks, type InstallWebhooksOptions } from './webhooks.js';
 
 export interface TestEnvOptions {
   /**
@@ -47,11 +48,17 @@ export interface TestEnv {
   /**
    * A Manager wired to the server with test settings (no metrics or probe listeners, no signal
    * handlers, its own metrics registry, 5 s graceful shutdown, cached objects deep-frozen so a
-   * reconciler that mutates the cache fails loudly); `stop()` stops it.
+   * reconciler that mutates the cache fails loudly, webhooks served on a free loopback port with
+   * a generated certificate); `stop()` stops it.
    */
   manager(opts?: ManagerOptions): Manager;
   /** Installs the CRDs of `crds` and waits until each is Established. */
   installCrds(crds: readonly CustomResourceRef[]): Promise<void>;
+  /**
+   * Points the server at a started manager's webhooks: its webhook configurations, and the
+   * conversion webhook of the CRDs its @Conversion classes cover, with its CA bundle.
+   */
+  installWebhooks(manager: Manager, opts?: InstallWebhooksOptions): Promise<void>;
   /** Stops the managers it made, the simulated cluster and the server. */
   stop(): Promise<void>;
 }
@@ -99,12 +106,14 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
         kubeconfig: server.kubeconfig, logger, registry: createRegistry(),
         metricsBindAddress: false, healthProbeBindAddress: false, handleSignals: false, gracefulShutdownTimeoutMs: 5_000,
         freezeCachedObjects: true,
+        webhook: { port: 0, host: '127.0.0.1', selfSigned: true },
         ...o,
       });
       managers.push(m);
       return m;
     },
     installCrds: (crds) => installCrds(client, crds),
+    installWebhooks: (manager, o) => installWebhooks(client, manager, o),
     stop,
   };
 }

@@ -3,19 +3,13 @@
  * (SANs 127.0.0.1, localhost, ::1 and the bind address) and an admin client certificate
  * (CN=kubernetes-admin, O=system:masters), plus the kubeconfig that embeds them.
  *
- * RSA key generation in node-forge is slow (seconds for 2048 bits), so keys come from
- * node:crypto (milliseconds) and forge only builds and signs the X.509 certificates.
+ * The certificates themselves are made by src/pki.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { join } from 'node:path';
-import forge from 'node-forge';
+import { caFromPem, certificateHosts, generateCa, issueCert, type KeyPairPem } from '../../pki/index.js';
 
-export interface KeyPairPem {
-  certPem: string;
-  keyPem: string;
-}
+export type { KeyPairPem };
 
 export interface Pki {
   ca: KeyPairPem;
@@ -23,68 +17,7 @@ export interface Pki {
   client: KeyPairPem;
 }
 
-const VALID_DAYS = 3650;
-
-function newRsaKey(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; keyPem: string } {
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  const priv = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
-  const pub = forge.pki.setRsaPublicKey(priv.n, priv.e);
-  return { privateKey: priv, publicKey: pub, keyPem: privateKey };
-}
-
-function baseCert(publicKey: forge.pki.PublicKey, subject: forge.pki.CertificateField[]): forge.pki.Certificate {
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = publicKey;
-  // Positive serial number (leading byte < 0x80), as RFC 5280 requires.
-  cert.serialNumber = '01' + randomBytes(15).toString('hex');
-  const now = new Date(Date.now() - 60_000);
-  cert.validity.notBefore = now;
-  cert.validity.notAfter = new Date(now.getTime() + VALID_DAYS * 86400_000);
-  cert.setSubject(subject);
-  return cert;
-}
-
-function generateCa(): KeyPairPem & { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey } {
-  const k = newRsaKey();
-  const cert = baseCert(k.publicKey, [{ name: 'commonName', value: 'kubeloop-ca' }]);
-  cert.setIssuer(cert.subject.attributes);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  cert.sign(k.privateKey, forge.md.sha256.create());
-  return { cert, key: k.privateKey, certPem: forge.pki.certificateToPem(cert), keyPem: k.keyPem };
-}
-
-function issue(
-  ca: { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey },
-  subject: forge.pki.CertificateField[],
-  usage: 'server' | 'client',
-  hosts: string[] = [],
-): KeyPairPem {
-  const k = newRsaKey();
-  const cert = baseCert(k.publicKey, subject);
-  cert.setIssuer(ca.cert.subject.attributes);
-  const ext: object[] = [
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: usage === 'server', clientAuth: usage === 'client' },
-  ];
-  if (hosts.length) {
-    ext.push({
-      name: 'subjectAltName',
-      altNames: hosts.map((h) => (isIP(h) ? { type: 7, ip: h } : { type: 2, value: h })),
-    });
-  }
-  cert.setExtensions(ext);
-  cert.sign(ca.key, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: k.keyPem };
-}
+const SERVER_SUBJECT = [{ name: 'commonName', value: 'kube-apiserver' }];
 
 /** The host names and addresses the serving certificate covers. */
 export function servingHosts(bind: string): string[] {
@@ -95,16 +28,15 @@ export function servingHosts(bind: string): string[] {
 
 /** Generates a fresh CA, serving and admin client certificates. */
 export function generatePki(bind = '127.0.0.1'): Pki {
-  const ca = generateCa();
-  const server = issue(ca, [{ name: 'commonName', value: 'kube-apiserver' }], 'server', servingHosts(bind));
-  const client = issue(
-    ca,
-    [
+  const ca = generateCa('kubeloop-ca');
+  const server = issueCert(ca, { subject: SERVER_SUBJECT, usage: 'server', hosts: servingHosts(bind) });
+  const client = issueCert(ca, {
+    subject: [
       { name: 'commonName', value: 'kubernetes-admin' },
       { name: 'organizationName', value: 'system:masters' },
     ],
-    'client',
-  );
+    usage: 'client',
+  });
   return { ca: { certPem: ca.certPem, keyPem: ca.keyPem }, server, client };
 }
 
@@ -116,13 +48,6 @@ const FILES = {
   'admin.crt': (p: Pki) => p.client.certPem,
   'admin.key': (p: Pki) => p.client.keyPem,
 } as const;
-
-/** The SANs a PEM certificate covers (to decide whether a kept serving cert still fits). */
-function certHosts(certPem: string): string[] {
-  const cert = forge.pki.certificateFromPem(certPem);
-  const san = cert.getExtension('subjectAltName') as { altNames?: { type: number; value?: string; ip?: string }[] } | null;
-  return (san?.altNames ?? []).map((a) => a.ip ?? a.value ?? '');
-}
 
 /**
  * Loads the PKI kept in `dir/pki` or creates (and keeps) it. Without a dir, generates a
@@ -140,10 +65,9 @@ export function loadOrCreatePki(dir: string | undefined, bind = '127.0.0.1'): Pk
       client: { certPem: read('admin.crt'), keyPem: read('admin.key') },
     };
     const want = servingHosts(bind);
-    const have = certHosts(pki.server.certPem);
+    const have = certificateHosts(pki.server.certPem);
     if (want.every((h) => have.includes(h))) return pki;
-    const ca = { cert: forge.pki.certificateFromPem(pki.ca.certPem), key: forge.pki.privateKeyFromPem(pki.ca.keyPem) as forge.pki.rsa.PrivateKey };
-    pki.server = issue(ca, [{ name: 'commonName', value: 'kube-apiserver' }], 'server', want);
+    pki.server = issueCert(caFromPem(pki.ca), { subject: SERVER_SUBJECT, usage: 'server', hosts: want });
     writeFileSync(path('server.crt'), pki.server.certPem, { mode: 0o600 });
     writeFileSync(path('server.key'), pki.server.keyPem, { mode: 0o600 });
     return pki;

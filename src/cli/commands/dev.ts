@@ -5,13 +5,33 @@
  * e.g. `@kubeloop/ack`'s cloud emulator, whose instances become nodes) and its controllers once
  * the cluster is up (`start`); an extension without a `dev` hook has its controller plugins run
  * on one Manager with their flags' defaults (a scaffolded operator in its own project). The
- * CRDs of every custom resource they define are applied before their controllers start. Writes
+ * CRDs of every custom resource they define are applied before their controllers start; their
+ * webhooks are served with a generated certificate and registered with the API server. Writes
  * `<state-dir or .kubeloop>/kubeconfig` and `dev.json`.
  */
 
+/**
+ * Points the built-in API server at the manager's webhooks. A server that does not serve
+ * webhook configurations is reported, not fatal: the controllers still run.
+ */
+async function registerWebhooks(env: DevEnvironment, manager: Manager): Promise<void> {
+  const client = new KubeClient(loadKubeConfig({ path: env.kubeconfigPath }));
+  try {
+    await installWebhooks(client, manager, { name: 'kubeloop-dev' });
+    env.logger.info({ url: manager.webhookServer?.url }, 'webhooks registered with the API server');
+  } catch (err) {
+    env.logger.warn({ err }, 'serving webhooks, but the API server did not take their configurations');
+  } finally {
+    client.close();
+  }
+}
+
 /** Runs the plugins of extensions without a dev hook on one Manager; returns how to stop it. */
 async function startPlugins(extensions: readonly CliExtension[], env: DevEnvironment): Promise<() => Promise<void>> {
-  const manager = new Manager({ kubeconfig: env.kubeconfigPath, logger: env.logger, metricsBindAddress: false, healthProbeBindAddress: false, handleSignals: false });
+  const manager = new Manager({
+    kubeconfig: env.kubeconfigPath, logger: env.logger, metricsBindAddress: false, healthProbeBindAddress: false, handleSignals: false,
+    webhook: { port: 0, host: '127.0.0.1', selfSigned: true },
+  });
   const handles: PluginHandle[] = [];
   for (const p of extensions.flatMap((e) => e.plugins ?? [])) {
     const flags = flagDefaults(p.flags());
@@ -20,6 +40,7 @@ async function startPlugins(extensions: readonly CliExtension[], env: DevEnviron
     if (h) handles.push(h);
   }
   await manager.start(env.signal);
+  if (manager.webhooks.length) await registerWebhooks(env, manager);
   return async () => {
     await manager.stop();
     for (const h of handles.reverse()) await h.stop();
@@ -32,6 +53,8 @@ import pino from 'pino';
 import { CustomResourceDefinition, Manager, crdManifest, definedCustomResources, groupByCrd, type Logger } from '../../controller/index.js';
 import { startApiServer } from '../../apiserver/index.js';
 import { startSimCluster } from '../../simcluster/index.js';
+import { KubeClient, loadKubeConfig } from '../../client/index.js';
+import { installWebhooks } from '../../testing/index.js';
 import { flagDefaults, type CliExtension, type DevEnvironment, type DevPrepared, type PluginHandle } from '../extension.js';
 
 /** Applies the CRDs of every custom resource defined so far and waits until they are served. */

@@ -18,6 +18,8 @@ interface CommonOptions {
   leaderElectionNamespace?: string;
   metricsBindAddress: string;
   healthProbeBindAddress: string;
+  webhookPort: string;
+  webhookCertDir?: string;
   logLevel?: string;
 }
 
@@ -30,6 +32,8 @@ function commonOptions(cmd: Command): Command {
     .option('--leader-election-namespace <ns>', 'Lease namespace (default: $POD_NAMESPACE, else kube-system)')
     .option('--metrics-bind-address <addr>', 'address of /metrics (":8080", "127.0.0.1:0", or "0" to disable)', ':8080')
     .option('--health-probe-bind-address <addr>', 'address of /healthz and /readyz ("0" to disable)', ':8081')
+    .option('--webhook-port <port>', 'port of the webhook server (served when a plugin registers webhooks)', '9443')
+    .option('--webhook-cert-dir <dir>', 'folder with the webhook serving tls.crt and tls.key, reloaded on change (default: <tmpdir>/k8s-webhook-server/serving-certs)')
     .option('--log-level <level>', 'trace|debug|info|warn|error (default: $KUBELOOP_LOG_LEVEL or info)');
 }
 
@@ -52,6 +56,8 @@ function serviceAccountDirConfig(): ClientConfig | undefined {
 export async function runPlugins(selected: readonly ControllerPlugin[], o: CommonOptions, flags: Record<string, unknown>): Promise<void> {
   // Flags first: a bad value is reported before any kubeconfig or cloud error can hide it.
   for (const p of selected) p.validateFlags(flags);
+  const webhookPort = Number(o.webhookPort);
+  if (!Number.isInteger(webhookPort) || webhookPort < 0 || webhookPort > 65535) throw new Error(`--webhook-port must be a port number, got ${o.webhookPort}`);
   const logger = createLogger({ name: 'kubeloop', level: o.logLevel });
   const id = selected.length === 1 ? selected[0].name : 'all';
   const manager = new Manager({
@@ -60,6 +66,7 @@ export async function runPlugins(selected: readonly ControllerPlugin[], o: Commo
     logger,
     metricsBindAddress: bindAddress(o.metricsBindAddress),
     healthProbeBindAddress: bindAddress(o.healthProbeBindAddress),
+    webhook: { port: webhookPort, certDir: o.webhookCertDir },
     leaderElection: o.leaderElect
       ? {
           leaseName: o.leaderElectionId ?? `kubeloop-${id}`,
@@ -73,7 +80,7 @@ export async function runPlugins(selected: readonly ControllerPlugin[], o: Commo
     if (h) handles.push(h);
   }
   await manager.start();
-  logger.info({ controllers: selected.map((p) => p.name), metrics: manager.metricsUrl, probes: manager.healthProbeUrl }, 'kubeloop controllers started');
+  logger.info({ controllers: selected.map((p) => p.name), metrics: manager.metricsUrl, probes: manager.healthProbeUrl, webhooks: manager.webhookServer?.url }, 'kubeloop controllers started');
   try {
     await manager.wait();
   } finally {

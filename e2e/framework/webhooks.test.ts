@@ -1,0 +1,139 @@
+// The webhook example of docs/framework.md: its generated manifests are committed and checked
+// (library and `kubeloop generate webhooks|crds`), and a test env's Manager serves it.
+import 'reflect-metadata';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:https';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import {
+  CustomResourceDefinition, MutatingWebhookConfiguration, defineCustomResource, generateCrdFiles, generateWebhookYaml, staleFiles, type WebhookManifestOptions,
+} from '../../src/index.js';
+import { startTestEnv } from '../../src/testing/index.js';
+import { PizzaV1, PizzaV2, webhooks } from './webhook-example.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const generated = join(root, 'e2e/framework/generated');
+const endpointFlags = ['--service', 'kubeloop-webhook-service', '--namespace', 'kubeloop-system', '--inject-ca-from', 'kubeloop-system/kubeloop-serving-cert'];
+const endpoint: WebhookManifestOptions = {
+  endpoint: { service: { name: 'kubeloop-webhook-service', namespace: 'kubeloop-system' } },
+  injectCaFrom: 'kubeloop-system/kubeloop-serving-cert',
+};
+const regenerate = `node dist/src/cli/main.js generate webhooks|crds --module e2e/framework/webhook-example.ts ${endpointFlags.join(' ')} --out e2e/framework/generated/webhooks|crds`;
+
+test('docs/framework.md shows e2e/framework/webhook-example.ts verbatim', () => {
+  const doc = readFileSync(join(root, 'docs/framework.md'), 'utf8');
+  const code = readFileSync(join(root, 'e2e/framework/webhook-example.ts'), 'utf8');
+  assert.ok(doc.includes('```ts\n' + code + '```'), 'copy e2e/framework/webhook-example.ts into docs/framework.md');
+});
+
+test('committed webhook configurations and the CRD with its conversion webhook are up to date', () => {
+  const yaml = generateWebhookYaml(webhooks, 'kubeloop-webhook', endpoint);
+  assert.equal(yaml, generateWebhookYaml([...webhooks].reverse(), 'kubeloop-webhook', endpoint), 'stable whatever the order');
+  assert.equal(yaml, readFileSync(join(generated, 'webhooks/manifests.yaml'), 'utf8'), `run: ${regenerate}`);
+  const crds = generateCrdFiles([PizzaV2, PizzaV1], { conversions: webhooks, webhook: endpoint });
+  assert.deepEqual(staleFiles(join(generated, 'crds'), crds), [], `run: ${regenerate}`);
+
+  const [mutating, validating] = yaml.split(/^---\n/m).slice(1).map((d) => parse(d));
+  for (const config of [mutating, validating]) {
+    assert.equal(config.metadata.annotations['cert-manager.io/inject-ca-from'], 'kubeloop-system/kubeloop-serving-cert');
+    for (const w of config.webhooks) {
+      assert.deepEqual(w.admissionReviewVersions, ['v1']);
+      assert.equal(w.sideEffects, 'None');
+      assert.equal(w.failurePolicy, 'Fail');
+      assert.equal(w.clientConfig.caBundle, undefined, 'left for cert-manager to inject');
+    }
+  }
+  assert.equal(mutating.webhooks[0].clientConfig.service.path, '/mutate-demo-kubeloop-io-v2-pizza');
+  assert.equal(validating.webhooks[0].clientConfig.service.path, '/validate-demo-kubeloop-io-v2-pizza');
+  // validateCreate and validateUpdate, no validateDelete
+  assert.deepEqual(validating.webhooks[0].rules, [{ apiGroups: ['demo.kubeloop.io'], apiVersions: ['v2'], operations: ['CREATE', 'UPDATE'], resources: ['pizzas'] }]);
+  const crd = parse(crds.get('demo.kubeloop.io_pizzas.yaml')!.replace(/^#.*\n---\n/, ''));
+  assert.deepEqual(crd.spec.conversion, {
+    strategy: 'Webhook',
+    webhook: { clientConfig: { service: { name: 'kubeloop-webhook-service', namespace: 'kubeloop-system', path: '/convert' } }, conversionReviewVersions: ['v1'] },
+  });
+  // a URL and a CA bundle instead of a Service and cert-manager
+  const byUrl = generateWebhookYaml(webhooks, 'dev', { endpoint: { url: 'https://10.0.0.1:9443/' }, caBundle: 'PEM' });
+  assert.match(byUrl, /url: https:\/\/10\.0\.0\.1:9443\/mutate-demo-kubeloop-io-v2-pizza\n\s+caBundle: UEVN\n/);
+  // a version without a conversion to the hub
+  const PizzaV3 = defineCustomResource({ ...PizzaV1.crd, version: 'v3' });
+  assert.throws(() => generateCrdFiles([PizzaV2, PizzaV1, PizzaV3], { conversions: webhooks, webhook: endpoint }), /CRD pizzas.demo.kubeloop.io: version\(s\) v3 have no @Conversion to the hub v2/);
+});
+
+test('kubeloop generate webhooks|crds write the same files and --check detects stale ones', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'kubeloop-gen-'));
+  const { Command } = await import('commander');
+  const { register } = await import('../../src/cli/commands/generate.js');
+  const run = async (...args: string[]) => {
+    const program = new Command().exitOverride();
+    register(program, []);
+    const cwd = process.cwd();
+    process.chdir(root);
+    const write = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      await program.parseAsync(['generate', ...args], { from: 'user' });
+    } finally {
+      process.stdout.write = write;
+      process.chdir(cwd);
+    }
+  };
+  const module = ['--module', 'e2e/framework/webhook-example.ts'];
+  try {
+    await run('webhooks', ...module, ...endpointFlags, '--out', join(generated, 'webhooks'), '--check');
+    await run('crds', ...module, ...endpointFlags, '--out', join(generated, 'crds'), '--check');
+    await run('webhooks', ...module, ...endpointFlags, '--out', out);
+    assert.equal(readFileSync(join(out, 'manifests.yaml'), 'utf8'), readFileSync(join(generated, 'webhooks/manifests.yaml'), 'utf8'));
+    await assert.rejects(run('webhooks', ...module, ...endpointFlags, '--name', 'other', '--out', join(generated, 'webhooks'), '--check'), /out of date/);
+    await assert.rejects(run('webhooks', ...module, '--out', out), /--service NAME --namespace NS, or --url/);
+    await assert.rejects(run('webhooks', ...module, '--service', 'x', '--out', out), /--service needs --namespace/);
+    await assert.rejects(run('webhooks', ...module, '--url', 'http://x', '--out', out), /must be an https:\/\/ URL/);
+    await assert.rejects(run('crds', ...module, '--out', out), /declares conversions: say where the conversion webhook is served/);
+    await assert.rejects(run('webhooks', '--module', 'e2e/framework/example.ts', '--url', 'https://x', '--out', out), /export no @Webhook classes/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('a test env manager serves the example; installWebhooks registers it with the server', async () => {
+  const env = await startTestEnv({ crds: [PizzaV1, PizzaV2] });
+  try {
+    const manager = env.manager();
+    for (const w of webhooks) manager.register(w);
+    await manager.start();
+    const server = manager.webhookServer!;
+    assert.match(server.url!, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const body = JSON.stringify({
+      apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
+      request: { uid: 'u', operation: 'CREATE', object: { apiVersion: PizzaV2.apiVersion, kind: 'Pizza', metadata: { name: 'p' }, spec: { toppings: ['pineapple'] } } },
+    });
+    const response = await new Promise<any>((resolve, reject) => {
+      const req = request(`${server.url}/mutate-demo-kubeloop-io-v2-pizza`, { method: 'POST', ca: server.caBundle, headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve(JSON.parse(text).response));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.equal(response.allowed, true);
+    assert.deepEqual(JSON.parse(Buffer.from(response.patch, 'base64').toString()), [{ op: 'add', path: '/spec/size', value: 'M' }]);
+
+    // Until the built-in server serves admissionregistration.k8s.io (calling webhooks is another
+    // branch's work), only what does not need it is checked here.
+    const served = await env.client.mapper.mappingFor({ group: 'admissionregistration.k8s.io', version: 'v1', kind: 'MutatingWebhookConfiguration' }).then(() => true, () => false);
+    if (!served) return;
+    await env.installWebhooks(manager, { name: 'pizza' });
+    const mutating = await env.client.get<any>(MutatingWebhookConfiguration, 'pizza');
+    assert.equal(mutating.webhooks[0].clientConfig.url, `${server.url}/mutate-demo-kubeloop-io-v2-pizza`);
+    assert.equal(Buffer.from(mutating.webhooks[0].clientConfig.caBundle, 'base64').toString(), server.caBundle);
+    const crd = await env.client.get<any>(CustomResourceDefinition, 'pizzas.demo.kubeloop.io');
+    assert.equal(crd.spec.conversion.webhook.clientConfig.url, `${server.url}/convert`);
+  } finally {
+    await env.stop();
+  }
+});
