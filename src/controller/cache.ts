@@ -13,8 +13,12 @@
  *   union of all informers, each object once (an unfiltered cluster-wide informer alone
  *   answers when there is one).
  */
-import { objectKey, type KubeObject, type LabelSelector } from '../api/index.js';
-import type { CacheReader, SharedInformer } from '../informer/index.js';
+import { gvkString, objectKey, type KubeObject, type LabelSelector } from '../api/index.js';
+import { toGVK } from '../client/index.js';
+import type { CacheReader, IndexFunc, SharedInformer, SharedInformerFactory } from '../informer/index.js';
+import type { Logger } from './context.js';
+import { errorMessage } from './errors.js';
+import { kindKey, kindRefOf, type KindLike, type KindRef } from './kinds.js';
 
 /** Where an informer looks: a namespace (or all) and optional label/field selectors. */
 export interface InformerScope {
@@ -95,4 +99,94 @@ export function scopedCacheReader<T extends KubeObject = KubeObject>(kind: strin
     },
   } as CacheReader<T>;
   return reader;
+}
+
+/** An @Index declared by a controller (the controller's name is for logs). */
+export interface DeclaredIndex {
+  controller: string;
+  kind: KindLike;
+  name: string;
+  extract: IndexFunc<KubeObject>;
+}
+
+/**
+ * The manager's caches: one shared informer per kind and scope (from the factory), the
+ * indexes controllers declared on them, and the readers over them (`cache(kind)`). Which
+ * informers exist is decided once, when the manager starts (`acquire` for each source).
+ */
+export class ManagerCaches {
+  private readonly byKind = new Map<string, ScopedInformer[]>();
+  private readonly releases: Array<() => void> = [];
+  private readonly acquired = new Set<SharedInformer<KubeObject>>();
+
+  constructor(
+    private readonly informers: SharedInformerFactory,
+    /** The manager's namespace: the default scope of every namespaced informer. */
+    private readonly namespace: string | undefined,
+    private readonly indexes: () => readonly DeclaredIndex[],
+    private readonly log: Logger,
+  ) {}
+
+  /** The scope of a source: its namespace (else the manager's) and selectors. */
+  scopeOf(namespace?: string, labelSelector?: string, fieldSelector?: string): InformerScope {
+    return { namespace: namespace ?? this.namespace, labelSelector, fieldSelector };
+  }
+
+  /** The shared informer of `kind` in `scope`, with every index declared on the kind. */
+  informerFor(kind: KindRef, scope: InformerScope): SharedInformer<KubeObject> {
+    const indexers: Record<string, IndexFunc<KubeObject>> = {};
+    for (const ix of this.indexes()) {
+      if (kindKey(ix.kind) === kindKey(kind)) indexers[ix.name] = this.guarded(ix, kind);
+    }
+    const ns = kind.namespaced ? scope.namespace : undefined;
+    return this.informers.informerFor(kind, { ...scope, namespace: ns, indexers });
+  }
+
+  /** Keeps the informer of `kind` in `scope` running until `releaseAll`, and makes it readable through `cache(kind)`. */
+  acquire(kind: KindRef, scope: InformerScope): void {
+    const inf = this.informerFor(kind, scope);
+    if (!this.acquired.has(inf)) {
+      this.acquired.add(inf);
+      this.releases.push(inf.acquire());
+    }
+    const k = kindKey(kind);
+    const list = this.byKind.get(k) ?? [];
+    if (!list.some((c) => c.inf === inf)) list.push({ inf, scope });
+    this.byKind.set(k, list);
+  }
+
+  /** True when some informer of `kind` was acquired. */
+  watches(kind: KindLike): boolean {
+    return this.byKind.has(kindKey(kind));
+  }
+
+  /** The cache of a kind the manager watches (see scopedCacheReader), or an Error saying how to watch it. */
+  cache<T extends KubeObject = KubeObject>(kind: KindLike<T>): CacheReader<T> {
+    const caches = this.byKind.get(kindKey(kind));
+    const k = kindRefOf(kind);
+    if (!caches || caches.length === 0) {
+      throw new Error(`${k.apiVersion} ${k.kind} is not watched by this manager: add it to a controller's for/owns/watches or declare an @Index on it`);
+    }
+    return scopedCacheReader<T>(`${k.apiVersion} ${k.kind}`, caches);
+  }
+
+  releaseAll(): void {
+    for (const rel of this.releases.splice(0)) rel();
+  }
+
+  /**
+   * An @Index extract function that cannot take the informer down: a throw is logged with the
+   * controller, kind, index and object, and the object is filed under no value of that index
+   * (the cache, the other indexes and every other controller go on).
+   */
+  private guarded(ix: DeclaredIndex, kind: KindRef): IndexFunc<KubeObject> {
+    return (obj) => {
+      try {
+        return ix.extract(obj);
+      } catch (err) {
+        this.log.error({ controller: ix.controller, kind: gvkString(toGVK(kind)), index: ix.name, object: objectKey(obj), err: errorMessage(err) }, 'index function threw; the object is left out of that index');
+        return [];
+      }
+    };
+  }
 }

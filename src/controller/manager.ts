@@ -22,15 +22,15 @@
 import 'reflect-metadata';
 import { Container, ContainerModule, type Newable } from 'inversify';
 import type { Subscription } from 'rxjs';
-import { gvkString, objectKey, type KubeObject } from '../api/index.js';
+import { gvkString, type KubeObject } from '../api/index.js';
 import { KubeClient, autoConfig, loadKubeConfig, toGVK, type ClientConfig } from '../client/index.js';
-import { SharedInformerFactory, dropManagedFields, type SharedInformer, type IndexFunc } from '../informer/index.js';
+import { SharedInformerFactory, dropManagedFields, type IndexFunc } from '../informer/index.js';
 import { metricsRegistry, type Registry } from '../observability/index.js';
 import type { Clock, RateLimiter } from '../queue/index.js';
 import { EventRecorder, type CacheReader, type Logger, type Reconciler } from './context.js';
 import { errorMessage } from './errors.js';
-import { kindKey, kindRefOf, type KindLike, type KindRef } from './kinds.js';
-import { scopedCacheReader, type ScopedInformer } from './cache.js';
+import { kindRefOf, type KindLike } from './kinds.js';
+import { ManagerCaches, type DeclaredIndex } from './cache.js';
 import { cachedReadClient } from './cached-client.js';
 import { QueueHandle, queueOf } from './handles.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader.js';
@@ -151,9 +151,8 @@ export class Manager {
   private readonly webhookRegistrations: WebhookRegistration[] = [];
   private webhook: WebhookServer | undefined;
   /** Every informer the manager started, per kind, with its scope (ctx.cache picks among them per read). */
-  private readonly cachesByKind = new Map<string, ScopedInformer[]>();
-  private readonly releases: Array<() => void> = [];
-  private readonly acquired = new Set<SharedInformer<KubeObject>>();
+  /** The shared informers and caches (cache.ts). */
+  private readonly caches: ManagerCaches;
   private readonly events: EventRecording;
   private state: State = 'new';
   private synced = false;
@@ -192,6 +191,7 @@ export class Manager {
           `failed to list/watch ${e.kind.kind}: ${e.message ?? e.reason ?? 'unknown error'}`,
         ),
     });
+    this.caches = new ManagerCaches(this.informers, opts.namespace, () => this.declaredIndexes(), this.log);
     this.events = createEventRecording(this.client, this.log);
     this.stoppedPromise = new Promise((r) => (this.stoppedResolve = r));
     const le = opts.leaderElection;
@@ -297,13 +297,7 @@ export class Manager {
 
   /** The cache of a kind the manager watches. */
   cache<T extends KubeObject = KubeObject>(kind: KindLike<T>): CacheReader<T> {
-    const caches = this.cachesByKind.get(kindKey(kind));
-    if (!caches || caches.length === 0) {
-      const k = kindRefOf(kind);
-      throw new Error(`${k.apiVersion} ${k.kind} is not watched by this manager: add it to a controller's for/owns/watches or declare an @Index on it`);
-    }
-    const k = kindRefOf(kind);
-    return scopedCacheReader<T>(`${k.apiVersion} ${k.kind}`, caches);
+    return this.caches.cache(kind);
   }
 
   /**
@@ -413,8 +407,8 @@ export class Manager {
         throw new Error(`cannot create controller ${reg.meta.name} (${reg.target.name}): ${errorMessage(err)}`, { cause: err });
       }
       if (typeof instance?.reconcile !== 'function') throw new TypeError(`controller ${reg.target.name} has no reconcile(obj, ctx) method`);
-      const forScope = this.scopeOf(reg.meta.namespace, reg.meta.labelSelector, reg.meta.fieldSelector);
-      const forInformer = reg.meta.for ? this.informerFor(reg.meta.for, forScope) : undefined;
+      const forScope = this.caches.scopeOf(reg.meta.namespace, reg.meta.labelSelector, reg.meta.fieldSelector);
+      const forInformer = reg.meta.for ? this.caches.informerFor(reg.meta.for, forScope) : undefined;
       reg.runner = new ControllerRunner(reg.meta, instance, {
         client: this.opts.cachedReads ? this.cachedClient() : this.client,
         cache: forInformer?.reader,
@@ -436,56 +430,17 @@ export class Manager {
 
   /** The client controllers get with `cachedReads`: get/list of watched kinds from the caches. */
   private cachedClient(): KubeClient {
-    return (this.cachedClientInstance ??= cachedReadClient(this.client, (kind) => (this.cachesByKind.has(kindKey(kind)) ? this.cache(kind) : undefined)));
+    return (this.cachedClientInstance ??= cachedReadClient(this.client, (kind) => (this.caches.watches(kind) ? this.caches.cache(kind) : undefined)));
   }
 
-  private scopeOf(namespace?: string, labelSelector?: string, fieldSelector?: string) {
-    return { namespace: namespace ?? this.opts.namespace, labelSelector, fieldSelector };
+  private declaredIndexes(): DeclaredIndex[] {
+    return this.registrations.flatMap((r) => r.meta.indexes.map((ix) => ({ controller: r.meta.name, kind: ix.kind, name: ix.name, extract: ix.extract as IndexFunc<KubeObject> })));
   }
 
-  private informerFor(kind: KindRef, scope: { namespace?: string; labelSelector?: string; fieldSelector?: string }): SharedInformer<KubeObject> {
-    const indexers: Record<string, IndexFunc<KubeObject>> = {};
-    for (const r of this.registrations) {
-      for (const ix of r.meta.indexes) {
-        if (kindKey(ix.kind) === kindKey(kind)) indexers[ix.name] = this.guardedIndex(r.meta.name, kind, ix.name, ix.extract as IndexFunc<KubeObject>);
-      }
-    }
-    const ns = kind.namespaced ? scope.namespace : undefined;
-    return this.informers.informerFor(kind, { ...scope, namespace: ns, indexers });
-  }
-
-  /**
-   * An @Index extract function that cannot take the informer down: a throw is logged with the
-   * controller, kind, index and object, and the object is filed under no value of that index
-   * (the cache, the other indexes and every other controller go on).
-   */
-  private guardedIndex(controller: string, kind: KindRef, index: string, extract: IndexFunc<KubeObject>): IndexFunc<KubeObject> {
-    return (obj) => {
-      try {
-        return extract(obj);
-      } catch (err) {
-        this.log.error({ controller, kind: gvkString(toGVK(kind)), index, object: objectKey(obj), err: errorMessage(err) }, 'index function threw; the object is left out of that index');
-        return [];
-      }
-    };
-  }
-
-  /** Starts (acquires) one informer per kind+scope; the first unscoped one backs ctx.cache(kind). */
+  /** Acquires one informer per kind+scope the controllers' sources and @Index declarations need. */
   private acquireInformers(all: Array<{ reg: Registration; sources: WatchSource[] }>): void {
-    const kinds: Array<{ kind: KindRef; scope: { namespace?: string; labelSelector?: string; fieldSelector?: string } }> = [];
-    for (const { sources } of all) for (const s of sources) kinds.push({ kind: s.kind, scope: this.scopeOf(s.namespace, s.labelSelector, s.fieldSelector) });
-    for (const r of this.registrations) for (const ix of r.meta.indexes) kinds.push({ kind: kindRefOf(ix.kind), scope: this.scopeOf() });
-    for (const { kind, scope } of kinds) {
-      const inf = this.informerFor(kind, scope);
-      if (!this.acquired.has(inf)) {
-        this.acquired.add(inf);
-        this.releases.push(inf.acquire());
-      }
-      const k = kindKey(kind);
-      const list = this.cachesByKind.get(k) ?? [];
-      if (!list.some((c) => c.inf === inf)) list.push({ inf, scope });
-      this.cachesByKind.set(k, list);
-    }
+    for (const { sources } of all) for (const s of sources) this.caches.acquire(s.kind, this.caches.scopeOf(s.namespace, s.labelSelector, s.fieldSelector));
+    for (const r of this.registrations) for (const ix of r.meta.indexes) this.caches.acquire(kindRefOf(ix.kind), this.caches.scopeOf());
   }
 
   private startLeaderControllers(): void {
@@ -497,7 +452,7 @@ export class Manager {
     if (reg.started || !reg.runner) return;
     reg.started = true;
     for (const s of reg.runner.sources()) {
-      const inf = this.informerFor(s.kind, this.scopeOf(s.namespace, s.labelSelector, s.fieldSelector));
+      const inf = this.caches.informerFor(s.kind, this.caches.scopeOf(s.namespace, s.labelSelector, s.fieldSelector));
       reg.subs.push(
         inf.events$().subscribe({
           next: (ev) => {
@@ -562,7 +517,7 @@ export class Manager {
     const timeout = graceful ? (this.opts.gracefulShutdownTimeoutMs ?? 30_000) : 0;
     for (const r of this.registrations) for (const s of r.subs.splice(0)) s.unsubscribe();
     await Promise.all(this.registrations.map((r) => (r.runner ? r.runner.stop(timeout) : true)));
-    for (const rel of this.releases.splice(0)) rel();
+    this.caches.releaseAll();
     this.informers.shutdown();
     // write queued Events, but never hang a shut-down on an unreachable API server
     let flushTimer: NodeJS.Timeout | undefined;
