@@ -123,6 +123,38 @@ describe('/_sim API', () => {
     await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
   });
 
+  test('hostile request targets are 4xx and the emulator stays up (//, //a:b@, /\\, absolute form)', async () => {
+    const { port } = new URL(sim.url);
+    const raw = (target: string) => new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: target, method: 'GET' }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+      req.on('error', reject);
+      req.end();
+    });
+    for (const target of ['//', '//a:b@', '/\\', '//x/..//_sim/state', 'http://evil.example/_sim/state']) {
+      const code = await raw(target);
+      assert.ok(code >= 400 && code < 500, `${target} -> ${code}`);
+    }
+    assert.equal((await fetch(`${sim.url}/_sim/healthz`)).status, 200, 'still serving');
+  });
+
+  test('fault rules with unknown fields or wrong types are refused', async () => {
+    for (const rule of [{ service: 'vpc', errorCount: 'x' }, { service: 'vpc', latencyMs: -1 }, { service: 'vpc', errorRat: 0.5 }, { action: 7 }, [1], { service: 'vpc', outageUntil: 'soon' }]) {
+      const r = await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify(rule) });
+      assert.equal(r.status, 400, JSON.stringify(rule));
+    }
+    assert.deepEqual(((await (await fetch(`${sim.url}/_sim/faults`)).json()) as { faults: unknown[] }).faults, [], 'nothing half-applied');
+  });
+
+  test('a partial state document is refused and the emulator keeps serving the API', async () => {
+    const r = await fetch(`${sim.url}/_sim/state`, { method: 'PUT', body: JSON.stringify({ routeTables: [], instances: [] }) });
+    assert.equal(r.status, 400);
+    assert.match(((await r.json()) as { Message: string }).Message, /"vpcs" is missing/);
+    const broken = await fetch(`${sim.url}/_sim/state`, { method: 'PATCH', body: JSON.stringify([{ op: 'replace', path: '/scalingGroups', value: 'x' }]) });
+    assert.equal(broken.status, 422);
+    assert.equal((await rpc(sim, '2016-04-28', 'DescribeVpcs', { RegionId: 'cn-hangzhou' })).status, 200);
+    assert.equal((await rpc(sim, '2014-08-28', 'DescribeScalingGroups', { RegionId: 'cn-hangzhou' })).status, 200);
+  });
+
   test('instance lifecycle: in-process events and the NDJSON stream', async () => {
     const seen: InstanceEvent[] = [];
     sim.events.on('instance', (e: InstanceEvent) => seen.push(e));

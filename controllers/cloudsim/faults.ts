@@ -26,6 +26,8 @@ export interface FaultRule {
   outageUntil?: number | string;
 }
 
+const RULE_FIELDS = new Set(['action', 'service', 'errorRate', 'throttleRate', 'errorCount', 'throttleCount', 'latencyMs', 'outageUntil']);
+
 export type FaultOutcome = { kind: 'ok' } | { kind: 'throttle' } | { kind: 'error' } | { kind: 'outage' };
 
 export class Faults {
@@ -39,8 +41,18 @@ export class Faults {
   /** Adds rules, replacing an existing rule with the same target. */
   set(input: FaultRule | FaultRule[]): void {
     for (const r of Array.isArray(input) ? input : [input]) {
-      if (!r || typeof r !== 'object') throw new SimError('InvalidParameter', 'a fault rule must be an object', 400);
+      if (!r || typeof r !== 'object' || Array.isArray(r)) throw new SimError('InvalidParameter', 'a fault rule must be an object', 400);
+      const unknown = Object.keys(r).filter((k) => !RULE_FIELDS.has(k));
+      if (unknown.length) throw new SimError('InvalidParameter', `unknown fault rule field(s) ${unknown.join(', ')} (known: ${[...RULE_FIELDS].join(', ')})`, 400);
+      if (r.action !== undefined && (typeof r.action !== 'string' || r.action === '')) throw new SimError('InvalidParameter', '"action" must be a non-empty string (an API action such as CreateRouteEntry)', 400);
       if (!r.action && !r.service) throw new SimError('InvalidParameter', 'a fault rule needs "action" or "service"', 400);
+      for (const k of ['errorCount', 'throttleCount', 'latencyMs'] as const) {
+        const v = r[k];
+        if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) throw new SimError('InvalidParameter', `${k} must be a non-negative integer`, 400);
+      }
+      if (r.outageUntil !== undefined && !(typeof r.outageUntil === 'number' ? Number.isFinite(r.outageUntil) : typeof r.outageUntil === 'string' && !Number.isNaN(Date.parse(r.outageUntil)))) {
+        throw new SimError('InvalidParameter', 'outageUntil must be epoch milliseconds or an ISO date', 400);
+      }
       if (r.service && !services.includes(r.service)) throw new SimError('InvalidParameter', `unknown service "${r.service}" (one of ${services.join(', ')})`, 400);
       for (const k of ['errorRate', 'throttleRate'] as const) {
         const v = r[k];

@@ -49,6 +49,20 @@ export interface CloudSimOptions {
   validateNextHop?: boolean;
 }
 
+/**
+ * The request target as a URL, taken as a path whatever it looks like: `//`, `//a:b@` and
+ * `/\\` are paths here (resolving them against a base would read a host out of them, or throw
+ * and take the process down). Anything unparsable is a 400.
+ */
+function requestUrl(target: string | undefined): URL {
+  const path = target && target.startsWith('/') ? target : `/${target ?? ''}`;
+  try {
+    return new URL(`http://cloudsim.invalid${path.replace(/\\/g, '%5C')}`);
+  } catch {
+    throw new SimError('InvalidRequest', `cannot parse the request target ${JSON.stringify(target)}`, 400);
+  }
+}
+
 export interface CloudSim {
   /** `http://127.0.0.1:PORT` */
   url: string;
@@ -113,9 +127,9 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
   const simApi = createSimApi({ cloud, faults, streams, issueStsToken });
 
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://cloudsim.invalid');
     const host = req.headers.host ?? '';
     const run = async () => {
+      const url = requestUrl(req.url);
       if (url.pathname.startsWith('/_sim/')) return simApi(req, res, url);
       const project = slsHostProject(host, slsSuffix);
       if (project !== undefined) return sls(req, res, url, project);

@@ -24,6 +24,28 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** The top-level fields of a state document and the JSON type each must have. */
+const STATE_FIELDS: Record<keyof CloudState, 'string' | 'number' | 'array'> = {
+  regionId: 'string', vpcs: 'array', routeTables: 'array', instanceTypes: 'array', scalingGroups: 'array',
+  scalingConfigurations: 'array', instances: 'array', registries: 'array', registryCredentials: 'array',
+  registryBearers: 'array', slsProjects: 'array', slsTags: 'array', stsCredentials: 'array', ipSeq: 'number',
+};
+
+/**
+ * What makes `doc` unusable as the whole emulated cloud (a field missing or of the wrong type,
+ * a list holding a non-object): a partial document would make later API calls fail with 500s.
+ */
+export function stateProblems(doc: unknown): string[] {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return ['the body must be a JSON object'];
+  const out: string[] = [];
+  for (const [field, type] of Object.entries(STATE_FIELDS)) {
+    const v = (doc as Record<string, unknown>)[field];
+    if (v === undefined) out.push(`"${field}" is missing`);
+    else if (type === 'array' ? !Array.isArray(v) || v.some((x) => !x || typeof x !== 'object') : typeof v !== type) out.push(`"${field}" must be ${type === 'array' ? 'a list of objects' : `a ${type}`}`);
+  }
+  return out;
+}
+
 export interface SimApiDeps {
   cloud: Cloud;
   faults: Faults;
@@ -42,9 +64,10 @@ export function createSimApi(deps: SimApiDeps): (req: IncomingMessage, res: Serv
     if (path === '/_sim/state') {
       if (method === 'GET') { cloud.tick(); return sendJson(res, 200, st); }
       if (method === 'PUT') {
-        const next = await readJson(req) as CloudState;
-        if (!next || !Array.isArray(next.routeTables) || !Array.isArray(next.instances)) throw new SimError('InvalidState', 'not a cloudsim state document', 400);
-        cloud.state = next;
+        const next = await readJson(req);
+        const problems = stateProblems(next);
+        if (problems.length) throw new SimError('InvalidState', `not a complete cloudsim state document (GET /_sim/state gives one): ${problems.join('; ')}`, 400);
+        cloud.state = next as CloudState;
         cloud.changed();
         cloud.tick();
         return sendJson(res, 200, cloud.state);
@@ -60,6 +83,8 @@ export function createSimApi(deps: SimApiDeps): (req: IncomingMessage, res: Serv
         } catch (err) {
           throw new SimError('InvalidPatch', (err as Error).message, 422);
         }
+        const problems = stateProblems(copy);
+        if (problems.length) throw new SimError('InvalidPatch', `the patched state would be broken: ${problems.join('; ')}`, 422);
         cloud.state = copy;
         cloud.changed();
         cloud.tick();
