@@ -24,9 +24,16 @@ export interface FaultRule {
   latencyMs?: number;
   /** the service answers 503 until this time (epoch ms or ISO date) */
   outageUntil?: number | string;
+  /**
+   * The caller's RAM policy denies the action (e.g. an `Effect: Deny` statement added to the
+   * controller's role): every call fails, after authentication, with the product's permission
+   * error — RPC 403 `Forbidden.RAM`, SLS 401 `Unauthorized` "denied by sts or ram", registry
+   * 403 `DENIED` — never with a throttling code. Lasts until the rule is cleared.
+   */
+  deny?: boolean;
 }
 
-export type FaultOutcome = { kind: 'ok' } | { kind: 'throttle' } | { kind: 'error' } | { kind: 'outage' };
+export type FaultOutcome = { kind: 'ok' } | { kind: 'throttle' } | { kind: 'error' } | { kind: 'outage' } | { kind: 'deny' };
 
 export class Faults {
   private rules: FaultRule[] = [];
@@ -71,6 +78,7 @@ export class Faults {
       const until = typeof r.outageUntil === 'number' ? r.outageUntil : Date.parse(r.outageUntil);
       if (until > now) return { kind: 'outage' };
     }
+    if (r.deny) return { kind: 'deny' };
     if (r.throttleCount && r.throttleCount > 0) { r.throttleCount--; return { kind: 'throttle' }; }
     if (r.errorCount && r.errorCount > 0) { r.errorCount--; return { kind: 'error' }; }
     if (r.throttleRate && Math.random() < r.throttleRate) return { kind: 'throttle' };

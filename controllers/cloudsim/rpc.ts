@@ -24,6 +24,8 @@ export interface RpcContext {
 export interface RpcOptions {
   /** refuse CreateRouteEntry to a next hop that is not an emulated instance (default false) */
   validateNextHop: boolean;
+  /** custom route entries one route table holds (VPC CreateRouteEntry docs: "up to 200 custom route entries") */
+  routeEntryQuota: number;
 }
 
 export type RpcHandler = (p: RpcParams, ctx: RpcContext) => Record<string, unknown>;
@@ -220,6 +222,9 @@ export function createRpcHandler(deps: RpcServerDeps): (req: IncomingMessage, re
       if (params.SignatureNonce && !nonces.check(`${caller.accessKeyId}/${params.SignatureNonce}`, now)) {
         throw new SimError('SignatureNonceUsed', 'Specified signature nonce was used already.', 400);
       }
+      // RAM is checked after authentication; the common permission error of the RPC products
+      // (Alibaba Cloud's common error codes: 403 Forbidden.RAM)
+      if (fate.kind === 'deny') throw new SimError('Forbidden.RAM', 'User not authorized to operate on the specified resource, or this API doesn\'t support RAM.', 403);
 
       deps.cloud.tick(now);
       const out = handler(params, { cloud: deps.cloud, caller, port: deps.port(), now, options: deps.options });

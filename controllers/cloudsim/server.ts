@@ -47,6 +47,8 @@ export interface CloudSimOptions {
   slsSuffix?: string;
   /** refuse route entries whose next hop is not an emulated instance (default false: simulated nodes may be static) */
   validateNextHop?: boolean;
+  /** custom route entries per route table (default 200, the VPC quota CreateRouteEntry documents) */
+  routeEntryQuota?: number;
 }
 
 export interface CloudSim {
@@ -96,7 +98,7 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
 
   const rpc = createRpcHandler({
     cloud, auth, faults, services: [vpcService, essService, ecsService, crService, stsService], port: () => port,
-    options: { validateNextHop: opts.validateNextHop ?? false },
+    options: { validateNextHop: opts.validateNextHop ?? false, routeEntryQuota: opts.routeEntryQuota ?? 200 },
   });
   const sls = createSlsHandler({ cloud, auth, faults, suffix: slsSuffix });
   const registry = createRegistryHandler({ cloud, faults, port: () => port, regionId: () => cloud.state.regionId });

@@ -364,6 +364,11 @@ export function createSlsHandler(deps: SlsDeps): (req: IncomingMessage, res: Ser
       } else {
         throw new SimError('Unauthorized', 'The Authorization header is missing or malformed.', 401);
       }
+      if (fate.kind === 'deny') {
+        // SLS's RAM refusal, as real SLS answers it: 401 Unauthorized "denied by sts or ram, action: log:<Api>, resource: acs:log:..."
+        const resource = `acs:log:${deps.cloud.state.regionId}:*:project/${projectName || '*'}`;
+        throw new SimError('Unauthorized', `denied by sts or ram, action: log:${r.action}, resource: ${resource}`, 401);
+      }
       let body: Record<string, unknown> = {};
       if (raw.length) {
         try { body = JSON.parse(raw.toString('utf8')); } catch { throw new SimError('PostBodyInvalid', 'The body is not valid JSON.', 400); }
