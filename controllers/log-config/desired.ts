@@ -50,6 +50,15 @@ function clone<T>(v: T): T {
  */
 export function desiredState(obj: AliyunLogConfig, defaults: ClusterDefaults, configMapRef: string): DesiredState {
   const spec = obj.spec!;
+  if (spec.productCode || spec.productLang) {
+    // In ACK these name a product logstore: the dashboards, indexes and reports ACK's log
+    // component sets up for its own products (e.g. Ingress access logs). This controller creates
+    // no product resources; syncing the object as if the fields were absent would silently give
+    // the user something else than asked, so it is refused.
+    const what = spec.productCode ? `spec.productCode "${spec.productCode}"` : `spec.productLang "${spec.productLang}"`;
+    throw new SpecError('ProductNotSupported', `${what}: product logstores (the dashboards ACK sets up for its own products) are not created by `
+      + 'this controller; remove spec.productCode and spec.productLang to collect into a plain logstore, or let ACK\'s log component manage this product');
+  }
   const project = spec.project || defaults.project;
   if (!project) {
     throw new SpecError('ProjectNotConfigured', `no SLS project: set spec.project, or key ${CONFIGMAP_PROJECT_KEY} of ConfigMap ${configMapRef}`);
