@@ -8,6 +8,7 @@ import { defaultRetryPolicy, type CloudCallHook, type RetryPolicy } from './retr
 import { RpcApi } from './rpc-client.js';
 import { AlibabaVpcRoutes } from './vpc.js';
 import { AlibabaScaling } from './scaling.js';
+import { RoaApi } from './roa-client.js';
 import { AlibabaRegistry } from './registry.js';
 import { AlibabaSls } from './sls.js';
 import { assumeRole } from './assume-role.js';
@@ -97,7 +98,7 @@ export function createAlibabaCloud(opts: AlibabaCloudOptions): AlibabaCloud {
     regionId: opts.regionId,
     vpc: new AlibabaVpcRoutes(rpc('vpc', '2016-04-28'), opts.regionId, policy),
     scaling: new AlibabaScaling(rpc('ess', '2014-08-28'), rpc('ecs', '2014-05-26'), rpc('vpc', '2016-04-28'), opts.regionId),
-    registry: new AlibabaRegistry(rpc('cr', '2018-12-01'), opts.regionId),
+    registry: new AlibabaRegistry(rpc('cr', '2018-12-01'), opts.regionId, new RoaApi('cr', ep.cr, '2016-06-07', credentials, policy, opts.onCall)),
     sls: new AlibabaSls({ endpoint: slsHost, protocol, regionId: opts.regionId, credentials, policy, signatureVersion: opts.slsSignatureVersion, onCall: opts.onCall }),
   };
 }
