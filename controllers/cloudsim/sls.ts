@@ -15,6 +15,7 @@ import { SimError, type Cloud } from './cloud.js';
 import type { Authenticator } from './auth.js';
 import type { Faults } from './faults.js';
 import type { LogStore, LogtailConfigState, MachineGroupState, SlsProject } from './state.js';
+import { storedInputDetail, storedOutputDetail } from './sls-config.js';
 
 export function slsStringToSign(method: string, path: string, query: Record<string, string>, headers: Record<string, string>): string {
   const resource = path + Object.keys(query).sort().map((k, i) => `${i === 0 ? '?' : '&'}${k}=${query[k]}`).join('');
@@ -122,7 +123,9 @@ function configFromBody(b: Record<string, unknown>, ctx: SlsCtx, existing?: Logt
   const inputDetail = b.inputDetail;
   if (!inputDetail || typeof inputDetail !== 'object' || Array.isArray(inputDetail)) throw bad('inputDetail must be an object');
   return {
-    configName, inputType, inputDetail: inputDetail as Record<string, unknown>, outputType, outputDetail: { ...outputDetail },
+    configName, inputType, outputType,
+    inputDetail: storedInputDetail(inputType, inputDetail as Record<string, unknown>),
+    outputDetail: storedOutputDetail(needProject(ctx).region, { logstoreName: outputDetail.logstoreName }),
     ...(typeof b.logSample === 'string' ? { logSample: b.logSample } : {}),
     createTime: existing?.createTime ?? secs(ctx.now), lastModifyTime: secs(ctx.now),
   };

@@ -96,8 +96,11 @@ export function defaultIndex(): IndexConfig {
 
 /**
  * Values SLS fills into `inputDetail` when a field is not given (what GetConfig returns for
- * a config created with only the required fields). A field missing on one side counts as
- * having this value, so a remote config that differs only by these is not drift.
+ * a config created with only the required fields; a real answer is quoted in ROS'
+ * ALIYUN::SLS::LogtailConfig `RawConfigData` documentation, with `acceptNoEnoughKeys`,
+ * `advanced.force_multiconfig` and `autoExtend` besides the long-known ones). A field missing
+ * on one side counts as having this value, so a remote config that differs only by these is
+ * not drift.
  */
 export const SERVICE_INPUT_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   common: {
@@ -108,6 +111,7 @@ export const SERVICE_INPUT_DEFAULTS: Readonly<Record<string, Readonly<Record<str
   file: {
     logType: 'common_reg_log', fileEncoding: 'utf8', maxDepth: 10, preserve: true, preserveDepth: 1, tailExisted: false,
     discardUnmatch: true, dockerFile: false, dockerExcludeEnv: {}, dockerExcludeLabel: {}, dockerIncludeEnv: {}, dockerIncludeLabel: {},
+    acceptNoEnoughKeys: false, advanced: { force_multiconfig: false }, autoExtend: true,
     key: ['content'], regex: '(.*)', logBeginRegex: '.*', timeFormat: '', timeKey: '',
   },
   plugin: {},
@@ -117,11 +121,14 @@ function withDefaults(detail: Record<string, unknown>, inputType: string): Recor
   return { ...SERVICE_INPUT_DEFAULTS.common, ...(SERVICE_INPUT_DEFAULTS[inputType] ?? {}), ...detail };
 }
 
-/** JSON equality ignoring object key order (array order counts: plugin processors run in order). */
+/**
+ * JSON equality ignoring object key order (array order counts: plugin processors run in order).
+ * A number or boolean equals its text: users quote them in YAML, SLS stores and returns them typed.
+ */
 export function semanticEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a === 'number' && typeof b === 'string') return String(a) === b;
-  if (typeof a === 'string' && typeof b === 'number') return a === String(b);
+  if ((typeof a === 'number' || typeof a === 'boolean') && typeof b === 'string') return String(a) === b;
+  if (typeof a === 'string' && (typeof b === 'number' || typeof b === 'boolean')) return a === String(b);
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) {
