@@ -15,7 +15,7 @@
  * The queue never hands one key to two workers, so writes to a table are serialized.
  */
 import {
-  Controller, EventRecorder, Manager, Node, inject, type NodeObject, type Predicate, type ReconcileContext, type Reconciler, type Request,
+  Controller, EventRecorder, Manager, Node, inject, type KubeObject, type NodeObject, type Predicate, type ReconcileContext, type Reconciler, type Request,
 } from 'kubeloop';
 import {
   isAlreadyExists, isConflict, isNotFound, isThrottled, isTimeout, isUnavailable, type RouteEntry, type VpcRouteApi,
@@ -47,7 +47,7 @@ export interface RouteDeps {
    * The kube-system Namespace: the object Events about the whole cluster are recorded on
    * (an entry taken over that concerns no node).
    */
-  clusterRef: { apiVersion: string; kind: string; metadata: { name: string; uid?: string } };
+  clusterRef: KubeObject;
   vpc: VpcRouteApi;
   tables: readonly string[];
   state: RouteState;
@@ -273,7 +273,7 @@ export class RouteController implements Reconciler<NodeObject> {
             log.info({ cidr: w.entry.destinationCidrBlock, nextHop: w.entry.nextHopId, reason: w.reason }, 'deleted route entry');
             if (w.reason === 'conflict') {
               const about = w.node ? nodeRef(w.node, byName.get(w.node)) : this.deps.clusterRef;
-              this.recorder.event(about as NodeObject, 'Normal', 'DeletedConflictingRoute',
+              this.recorder.event(about, 'Normal', 'DeletedConflictingRoute',
                 `Deleted route entry ${w.entry.routeEntryId} ${w.entry.destinationCidrBlock} -> ${w.entry.nextHopId} from route table ${tableId}, not marked by any kubeloop cluster: ${w.why}`);
             }
           } catch (err) {
