@@ -443,15 +443,15 @@ export class LogConfigController implements Reconciler<AliyunLogConfig> {
           await this.writeStatus(obj, ctx, { ok: false, code, reason: 'DeleteFailed', text: errText(err) }).catch(() => undefined);
           throw err;
         }
-        const left = `logtail config ${configName} in project ${project} is left in SLS`;
+        const config = `logtail config ${configName} in project ${project}`;
         if (await this.namespaceTerminating(obj, ctx)) {
           // the namespace's deletion must not wait for a cleanup that cannot succeed
-          ctx.recorder.event(obj, 'Warning', `${EVENT_PREFIX}.Cleanup.Abandoned`, `namespace ${obj.metadata.namespace} is being deleted and the cleanup cannot succeed (${errText(err)}): ${left}`);
+          ctx.recorder.event(obj, 'Warning', `${EVENT_PREFIX}.Cleanup.Abandoned`, `namespace ${obj.metadata.namespace} is being deleted and the cleanup cannot succeed (${errText(err)}): ${config} is left in SLS`);
           this.forget(ctx.key);
           return;
         }
         const text = `${errText(err)}; the object stays until the cleanup succeeds (fix the controller's RAM policy or the project), `
-          + `or annotate it ${SKIP_CLEANUP_ANNOTATION}=true to let it go (the ${left.replace(' is left in SLS', ' then stays in SLS')})`;
+          + `or annotate it ${SKIP_CLEANUP_ANNOTATION}=true to let it go (the ${config} then stays in SLS)`;
         const changed = await this.writeStatus(obj, ctx, { ok: false, code, reason: 'CleanupBlocked', text }).catch(() => false);
         if (changed) ctx.recorder.event(obj, 'Warning', `${EVENT_PREFIX}.Cleanup.Blocked`, text);
         throw err;
