@@ -29,7 +29,8 @@ export async function main(args: string[]): Promise<void> {
   if (n > 16384) throw new Error('--nodes: at most 16384 (/26 pod ranges in 172.16.0.0/12)');
   const silent = pino({ level: 'silent' }) as unknown as Logger;
   const server = await startApiServer({ port: 0 });
-  const sim = await startCloudSim({ port: 0, timings: { routeSettleMs: settle } });
+  // a route table holds 200 custom entries by default; the bench assumes a raised quota
+  const sim = await startCloudSim({ port: 0, timings: { routeSettleMs: settle }, routeEntryQuota: n });
   const client = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfig }));
   const manager = new Manager({ kubeconfig: server.kubeconfig, logger: silent, registry: createRegistry(), metricsBindAddress: false, healthProbeBindAddress: false, handleSignals: false });
   try {

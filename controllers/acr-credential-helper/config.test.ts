@@ -12,7 +12,7 @@ const bad = (data: Record<string, string>, key: string, re: RegExp) =>
   assert.throws(() => parseAcrConfig(data), (e: unknown) => e instanceof AcrConfigError && e.key === key && re.test(e.message));
 
 describe('acr config', () => {
-  it('defaults: namespace default, ServiceAccount default, 15m, region default instance', () => {
+  it('defaults: namespace default, ServiceAccount default, 15m, the region\'s Personal Edition', () => {
     const c = parseAcrConfig({});
     assert.deepEqual(c.namespaces, ['default']);
     assert.deepEqual(c.serviceAccounts, ['default']);
@@ -32,12 +32,25 @@ describe('acr config', () => {
     assert.equal(c.allServiceAccounts, true);
     assert.equal(c.expiringThresholdMs, 4500);
     assert.deepEqual(c.registries, [{ instanceId: 'cri-abc', regionId: 'cn-beijing', domains: ['a.cr.aliyuncs.com', 'b.cr.aliyuncs.com:5000'],
-      assumeRoleARN: 'acs:ram::123456:role/acr', expireDurationSeconds: 3600, customAccessKey: undefined, customAccessKeySecret: undefined }]);
+      assumeRoleARN: 'acs:ram::123456:role/acr', expireDurationSeconds: 3600, customAccessKey: undefined, customAccessKeySecret: undefined,
+      rrsaRoleARN: undefined, rrsaOIDCProviderRoleARN: undefined }]);
+    assert.deepEqual(c.unknownKeys, []);
     const l = parseAcrConfig({ 'watch-namespace': ' ns-a, ns-b ,ns-a', 'service-account': 'default,robot' });
     assert.deepEqual(l.namespaces, ['ns-a', 'ns-b']);
     assert.deepEqual(l.serviceAccounts, ['default', 'robot']);
     assert.equal(parseDuration('1h30m'), 90 * 60_000);
     assert.equal(parseDuration('500ms'), 500);
+  });
+
+  it('accepts ACK\'s documented keys (RRSA fields, notify-email); an unknown key or field is listed, never a rejection', () => {
+    const c = parseAcrConfig({
+      'notify-email': 'ops@example.com', 'future-key': 'x',
+      'acr-registry-info': '- instanceId: cri-b\n  assumeRoleARN: acs:ram::222:role/puller\n  rrsaRoleARN: acs:ram::111:role/cluster\n'
+        + '  rrsaOIDCProviderRoleARN: acs:ram::111:oidc-provider/ack-rrsa-c123\n  instanceID: typo\n',
+    });
+    assert.equal(c.registries[0].rrsaRoleARN, 'acs:ram::111:role/cluster');
+    assert.equal(c.registries[0].rrsaOIDCProviderRoleARN, 'acs:ram::111:oidc-provider/ack-rrsa-c123');
+    assert.deepEqual(c.unknownKeys, ['future-key', 'acr-registry-info item 0: instanceID']);
   });
 
   it('names the bad key and never echoes a secret', () => {
@@ -47,7 +60,8 @@ describe('acr config', () => {
     bad({ 'service-account': '*,robot' }, 'service-account', /cannot be combined/);
     bad({ 'acr-registry-info': 'instanceId: x' }, 'acr-registry-info', /YAML list/);
     bad({ 'acr-registry-info': '- [unclosed' }, 'acr-registry-info', /not valid YAML/);
-    bad({ 'acr-registry-info': '- instanceID: cri-x' }, 'acr-registry-info', /unknown field "instanceID"/);
+    bad({ 'acr-registry-info': '- rrsaRoleARN: acs:ram::1:role/a' }, 'acr-registry-info', /must be set together/);
+    bad({ 'acr-registry-info': '- rrsaRoleARN: acs:ram::1:role/a\n  rrsaOIDCProviderRoleARN: acs:ram::1:role/b' }, 'acr-registry-info', /not an OIDC provider ARN/);
     bad({ 'acr-registry-info': '- regionId: nowhere' }, 'acr-registry-info', /not a region id/);
     bad({ 'acr-registry-info': '- expireDuration: 60' }, 'acr-registry-info', /between 900 and 43200/);
     bad({ 'acr-registry-info': '- domains: ["https://x.io/path"]' }, 'acr-registry-info', /not a registry host name/);
@@ -104,7 +118,7 @@ describe('imagePullSecrets merging', () => {
 
 describe('credential store', () => {
   function fakeApi(lifetimeMs: number, clock: { now: number }, fail: { n: number } = { n: 0 }) {
-    const calls = { token: 0, list: 0, endpoints: 0 };
+    const calls = { token: 0, list: 0, endpoints: 0, personal: 0 };
     const api: RegistryApi = {
       async listInstances() { calls.list++; return [{ instanceId: 'cri-1', instanceName: 'x', regionId: 'cn-hangzhou', instanceStatus: 'RUNNING', instanceSpecification: 'Standard' }]; },
       async listInstanceEndpoints() {
@@ -117,6 +131,10 @@ describe('credential store', () => {
         if (fail.n > 0) { fail.n--; throw new Error('Throttling.User'); }
         return { tempUsername: 'cr_temp_user', authorizationToken: `tok-${calls.token}`, expireTime: clock.now + lifetimeMs };
       },
+      async getPersonalAuthorizationToken(): Promise<AuthorizationToken> {
+        calls.personal++;
+        return { tempUsername: 'cr_temp_user', authorizationToken: `personal-${calls.personal}`, expireTime: clock.now + lifetimeMs };
+      },
     };
     return { api, calls };
   }
@@ -126,10 +144,10 @@ describe('credential store', () => {
     const { api, calls } = fakeApi(60_000, clock);
     const reg = createRegistry();
     const store = new CredentialStore({ apiFor: () => api, defaultRegion: 'cn-hangzhou', metrics: acrMetrics(reg), now: () => clock.now });
-    const entry = { domains: [] };
+    const entry = { instanceId: 'cri-1', domains: [] };
     const all = await Promise.all([1, 2, 3, 4].map(() => store.credentials(entry, 45_000)));
     assert.equal(calls.token, 1);
-    assert.equal(calls.list, 1);
+    assert.equal(calls.endpoints, 1);
     assert.deepEqual(all[0].registry.domains, ['x-vpc.cr.io', 'x.cr.io']);
     assert.equal(all[0].refreshAt, clock.now + 15_000);
     clock.now += 14_000;
@@ -148,10 +166,23 @@ describe('credential store', () => {
     const clock = { now: 0 };
     const { api, calls } = fakeApi(10_000, clock);
     const store = new CredentialStore({ apiFor: () => api, defaultRegion: 'r', metrics: acrMetrics(createRegistry()), now: () => clock.now });
-    const c = await store.credentials({ domains: ['d'] }, 60_000);
+    const c = await store.credentials({ instanceId: 'cri-1', domains: ['d'] }, 60_000);
     assert.equal(c.refreshAt, 1_000);
-    await store.credentials({ domains: ['d'] }, 60_000);
+    await store.credentials({ instanceId: 'cri-1', domains: ['d'] }, 60_000);
     assert.equal(calls.token, 1);
+  });
+
+  it('no instanceId: the region\'s Personal Edition registry, its own token call, never an Enterprise instance', async () => {
+    const clock = { now: 0 };
+    const { api, calls } = fakeApi(60_000, clock);
+    const reg = createRegistry();
+    const store = new CredentialStore({ apiFor: () => api, defaultRegion: 'cn-hangzhou', metrics: acrMetrics(reg), now: () => clock.now });
+    const c = await store.credentials({ domains: [] }, 15_000);
+    assert.deepEqual(c.registry.domains, ['registry-vpc.cn-hangzhou.aliyuncs.com', 'registry.cn-hangzhou.aliyuncs.com']);
+    assert.equal(c.password, 'personal-1');
+    assert.deepEqual([calls.personal, calls.token, calls.list, calls.endpoints], [1, 0, 0, 0]);
+    assert.equal((await store.credentials({ regionId: 'cn-beijing', domains: [] }, 15_000)).registry.domains[0], 'registry-vpc.cn-beijing.aliyuncs.com');
+    assert.match(await reg.metrics(), /acr_credential_expiry_timestamp_seconds\{registry="registry.cn-hangzhou.aliyuncs.com",instance="personal\/cn-hangzhou"\} 60/);
   });
 
   it('a failed refresh keeps the valid token, backs off, and counts the failure', async () => {

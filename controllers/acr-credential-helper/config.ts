@@ -10,11 +10,11 @@ import { parseDuration as parseGoDuration } from '../shared/index.js';
 
 /** One registry instance to log in to (an entry of `acr-registry-info`). */
 export interface RegistryEntry {
-  /** ACR Enterprise instance id; empty = the default (first running) instance of `regionId` */
+  /** ACR Enterprise Edition instance id; empty = the region's Personal Edition registry (as ACK documents) */
   instanceId?: string;
   /** region of the instance; empty = the cluster's region (`--region-id`) */
   regionId?: string;
-  /** registry domains to write into the Secret; empty = the instance's enabled internet + intranet endpoints */
+  /** registry domains to write into the Secret; empty = the instance's enabled internet + intranet endpoints (Personal Edition: registry[-vpc].<region>.aliyuncs.com) */
   domains: string[];
   /** obtain the token as this RAM role (STS AssumeRole); the token then expires no later than the role session */
   assumeRoleARN?: string;
@@ -23,6 +23,14 @@ export interface RegistryEntry {
   /** AccessKey pair for this instance instead of the controller's own credentials */
   customAccessKey?: string;
   customAccessKeySecret?: string;
+  /**
+   * Cross-account pulls with RRSA (ACK's "Pull images across accounts"): the cluster's own RAM
+   * role (account A) assumed with the pod's OIDC token through the cluster's OIDC provider
+   * (STS AssumeRoleWithOIDC); `assumeRoleARN` (account B) is then assumed from that role.
+   */
+  rrsaRoleARN?: string;
+  /** the ARN of the cluster's RRSA OIDC provider (`acs:ram::<account>:oidc-provider/ack-rrsa-<cluster-id>`) */
+  rrsaOIDCProviderRoleARN?: string;
 }
 
 export interface WebhookConfig {
@@ -41,14 +49,28 @@ export interface AcrConfig {
   serviceAccounts: string[];
   /** `expiring-threshold` in ms */
   expiringThresholdMs: number;
-  /** `acr-registry-info`; `[{ domains: [] }]` (the region's default instance) when empty */
+  /** `acr-registry-info`; `[{ domains: [] }]` (the region's Personal Edition registry) when empty */
   registries: RegistryEntry[];
   apiVersion: string;
   webhook: WebhookConfig;
+  /**
+   * Keys (and acr-registry-info fields) this helper does not know: reported as a Warning Event,
+   * never a reason to reject the ConfigMap (ACK's component may grow keys before this one does).
+   */
+  unknownKeys: string[];
 }
 
 export const CONFIG_KEYS = ['watch-namespace', 'service-account', 'expiring-threshold', 'acr-registry-info', 'acr-api-version', 'webhook-configuration'] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
+/**
+ * Keys ACK documents that need nothing from this helper: `notify-email` ("No configuration is
+ * required"). Accepted without a warning.
+ */
+export const IGNORED_CONFIG_KEYS = ['notify-email'] as const;
+/** The fields of an `acr-registry-info` item, as ACK documents them (plus the AccessKey pair of the self-managed edition). */
+export const REGISTRY_FIELDS = [
+  'instanceId', 'regionId', 'domains', 'assumeRoleARN', 'expireDuration', 'rrsaRoleARN', 'rrsaOIDCProviderRoleARN', 'customAccessKey', 'customAccessKeySecret',
+] as const;
 
 export const CONFIG_DEFAULTS = {
   watchNamespace: 'default',
@@ -90,7 +112,7 @@ function str(v: unknown, field: string, i: number): string | undefined {
   return v.trim() || undefined;
 }
 
-function parseRegistryInfo(text: string): RegistryEntry[] {
+function parseRegistryInfo(text: string, unknown: string[]): RegistryEntry[] {
   if (!text.trim()) return [{ domains: [] }];
   let doc: unknown;
   try {
@@ -100,12 +122,12 @@ function parseRegistryInfo(text: string): RegistryEntry[] {
   }
   if (doc === null || doc === undefined) return [{ domains: [] }];
   if (!Array.isArray(doc)) throw new AcrConfigError('acr-registry-info', 'must be a YAML list of {instanceId, regionId, domains, ...}');
-  const known = new Set(['instanceId', 'regionId', 'domains', 'assumeRoleARN', 'expireDuration', 'customAccessKey', 'customAccessKeySecret']);
+  const known = new Set<string>(REGISTRY_FIELDS);
   const out: RegistryEntry[] = [];
   doc.forEach((item, i) => {
     if (!item || typeof item !== 'object' || Array.isArray(item)) throw new AcrConfigError('acr-registry-info', `item ${i} must be a map`);
     const o = item as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!known.has(k)) throw new AcrConfigError('acr-registry-info', `item ${i}: unknown field "${k}" (known: ${[...known].join(', ')})`);
+    for (const k of Object.keys(o)) if (!known.has(k)) unknown.push(`acr-registry-info item ${i}: ${k}`);
     let domains: string[] = [];
     if (Array.isArray(o.domains)) {
       domains = o.domains.map((d, j) => {
@@ -121,11 +143,24 @@ function parseRegistryInfo(text: string): RegistryEntry[] {
       instanceId: str(o.instanceId, 'instanceId', i), regionId: str(o.regionId, 'regionId', i), domains,
       assumeRoleARN: str(o.assumeRoleARN, 'assumeRoleARN', i),
       customAccessKey: str(o.customAccessKey, 'customAccessKey', i), customAccessKeySecret: str(o.customAccessKeySecret, 'customAccessKeySecret', i),
+      rrsaRoleARN: str(o.rrsaRoleARN, 'rrsaRoleARN', i), rrsaOIDCProviderRoleARN: str(o.rrsaOIDCProviderRoleARN, 'rrsaOIDCProviderRoleARN', i),
     };
     if (e.instanceId && !/^[A-Za-z0-9_-]+$/.test(e.instanceId)) throw new AcrConfigError('acr-registry-info', `item ${i}: instanceId "${e.instanceId}" is not an instance id (e.g. cri-xxxxxxxx)`);
     if (e.regionId && !/^[a-z]{2}(-[a-z0-9]+)+$/.test(e.regionId)) throw new AcrConfigError('acr-registry-info', `item ${i}: regionId "${e.regionId}" is not a region id (e.g. cn-hangzhou)`);
     if (e.assumeRoleARN && !/^acs:ram::\d+:role\/.+$/.test(e.assumeRoleARN)) {
       throw new AcrConfigError('acr-registry-info', `item ${i}: assumeRoleARN "${e.assumeRoleARN}" is not a role ARN (acs:ram::<account>:role/<name>)`);
+    }
+    if (e.rrsaRoleARN && !/^acs:ram::\d+:role\/.+$/.test(e.rrsaRoleARN)) {
+      throw new AcrConfigError('acr-registry-info', `item ${i}: rrsaRoleARN "${e.rrsaRoleARN}" is not a role ARN (acs:ram::<account>:role/<name>)`);
+    }
+    if (e.rrsaOIDCProviderRoleARN && !/^acs:ram::\d+:oidc-provider\/.+$/.test(e.rrsaOIDCProviderRoleARN)) {
+      throw new AcrConfigError('acr-registry-info', `item ${i}: rrsaOIDCProviderRoleARN "${e.rrsaOIDCProviderRoleARN}" is not an OIDC provider ARN (acs:ram::<account>:oidc-provider/<name>)`);
+    }
+    if (!!e.rrsaRoleARN !== !!e.rrsaOIDCProviderRoleARN) {
+      throw new AcrConfigError('acr-registry-info', `item ${i}: rrsaRoleARN and rrsaOIDCProviderRoleARN must be set together (the cluster's role and its RRSA OIDC provider)`);
+    }
+    if (e.rrsaRoleARN && e.customAccessKey) {
+      throw new AcrConfigError('acr-registry-info', `item ${i}: rrsaRoleARN and customAccessKey are two ways to authenticate; set one`);
     }
     if (!!e.customAccessKey !== !!e.customAccessKeySecret) {
       // never echo either value: one of them is a secret
@@ -203,13 +238,14 @@ export function parseAcrConfig(data: Readonly<Record<string, string>> | undefine
   }
   if (expiringThresholdMs < 0) throw new AcrConfigError('expiring-threshold', 'must not be negative');
 
-  const registries = parseRegistryInfo(get('acr-registry-info') ?? '');
+  const unknownKeys = Object.keys(d).filter((k) => !(CONFIG_KEYS as readonly string[]).includes(k) && !(IGNORED_CONFIG_KEYS as readonly string[]).includes(k));
+  const registries = parseRegistryInfo(get('acr-registry-info') ?? '', unknownKeys);
   const apiVersion = get('acr-api-version') || CONFIG_DEFAULTS.apiVersion;
   if (!SUPPORTED_API_VERSIONS.includes(apiVersion)) {
     throw new AcrConfigError('acr-api-version', `"${apiVersion}" is not supported (supported: ${SUPPORTED_API_VERSIONS.join(', ')}, the Enterprise Edition API)`);
   }
   const webhook = parseWebhook(get('webhook-configuration'));
-  return { allNamespaces, namespaces, allServiceAccounts, serviceAccounts, expiringThresholdMs, registries, apiVersion, webhook };
+  return { allNamespaces, namespaces, allServiceAccounts, serviceAccounts, expiringThresholdMs, registries, apiVersion, webhook, unknownKeys };
 }
 
 export function namespaceWatched(c: AcrConfig, ns: string): boolean {
@@ -222,7 +258,7 @@ export function serviceAccountSelected(c: AcrConfig, name: string): boolean {
 
 /** Stable identity of a registry entry's cloud access (region, role, key): entries sharing it share a client. */
 export function accessKey(e: RegistryEntry, defaultRegion: string): string {
-  return [e.regionId ?? defaultRegion, e.assumeRoleARN ?? '', e.expireDurationSeconds ?? '', e.customAccessKey ?? ''].join('|');
+  return [e.regionId ?? defaultRegion, e.assumeRoleARN ?? '', e.expireDurationSeconds ?? '', e.customAccessKey ?? '', e.rrsaRoleARN ?? '', e.rrsaOIDCProviderRoleARN ?? ''].join('|');
 }
 
 // ---------------- flags ----------------

@@ -189,6 +189,10 @@ export function acrControllerClass(configMap: { namespace: string; name: string 
       }
       if (view.kind === 'active' && !view.error) {
         if (this.reported.get(subject.key)?.startsWith('InvalidConfiguration|')) this.reported.delete(subject.key);
+        if (view.config.unknownKeys.length) {
+          this.reportOnce(ctx, { obj: cm!, key: `${subject.key}/unknown` }, 'Warning', 'UnknownConfigurationKey',
+            `ignored, not known to this helper: ${view.config.unknownKeys.join('; ')} (the rest of the configuration is applied)`);
+        } else this.reported.delete(`${subject.key}/unknown`);
         if (view.config.webhook.enable) {
           this.reportOnce(ctx, { obj: cm!, key: `${subject.key}/webhook` }, 'Warning', 'WebhookNotServed',
             'webhook-configuration.enable: kubeloop does not serve the admission webhook; pods created together with their ServiceAccount '
@@ -204,7 +208,7 @@ export function acrControllerClass(configMap: { namespace: string; name: string 
         configured: view.kind === 'active',
         watchNamespace: next ? (next.allNamespaces ? 'all' : next.namespaces.join(',')) : undefined,
         serviceAccount: next ? (next.allServiceAccounts ? '*' : next.serviceAccounts.join(',')) : undefined,
-        registries: next?.registries.map((r) => r.instanceId ?? '(region default)'),
+        registries: next?.registries.map((r) => r.instanceId ?? `(Personal Edition of ${r.regionId ?? 'the cluster region'})`),
       }, view.kind === 'active' ? 'configuration applied' : 'configuration absent: removing our Secrets and ServiceAccount references');
       for (const ns of ctx.cache<NamespaceObject>(Namespace).list()) ctx.enqueue({ name: ns.metadata.name! });
     }

@@ -15,7 +15,16 @@ import { accessKey, type RegistryEntry } from './config.js';
 import type { AcrMetrics } from './metrics.js';
 
 export interface ResolvedRegistry {
+  /** the Enterprise Edition instance; empty for the Personal Edition */
   instanceId: string;
+  /**
+   * `personal`: an entry without instanceId — the region's Personal Edition registry, as ACK
+   * documents ("leave instanceId empty for a Personal Edition ACR instance"), with its own token
+   * API; `enterprise`: an instance of the Enterprise Edition API (2018-12-01)
+   */
+  edition: 'personal' | 'enterprise';
+  /** the registry's name in metrics and messages: the instance id, or `personal/<region>` */
+  name: string;
   regionId: string;
   domains: string[];
   /** token cache key: instance + how it is accessed (role/key change the token's scope) */
@@ -75,35 +84,43 @@ export class CredentialStore {
     return JSON.stringify([accessKey(e, this.opts.defaultRegion), e.instanceId ?? '', e.domains]);
   }
 
-  /** Instance id and domains of an entry (ListInstance / ListInstanceEndpoint when not configured); memoized until `forgetResolutions`. */
+  /** The name of an entry's registry in metrics and messages (before it is resolved). */
+  registryName(entry: RegistryEntry): string {
+    return entry.instanceId || `personal/${entry.regionId ?? this.opts.defaultRegion}`;
+  }
+
+  /** Instance and domains of an entry (ListInstanceEndpoint when not configured); memoized until `forgetResolutions`. */
   resolve(entry: RegistryEntry): Promise<ResolvedRegistry> {
     const key = this.entryKey(entry);
     let p = this.resolved.get(key);
     if (!p) {
       p = this.doResolve(entry);
       this.resolved.set(key, p);
-      p.catch(() => { if (this.resolved.get(key) === p) this.resolved.delete(key); });
+      p.catch(() => {
+        if (this.resolved.get(key) === p) this.resolved.delete(key);
+        this.opts.metrics.refreshFailures.inc({ instance: this.registryName(entry) });
+      });
     }
     return p;
   }
 
   private async doResolve(entry: RegistryEntry): Promise<ResolvedRegistry> {
-    const api = this.opts.apiFor(entry);
     const regionId = entry.regionId ?? this.opts.defaultRegion;
-    let instanceId = entry.instanceId;
+    const name = this.registryName(entry);
+    const instanceId = entry.instanceId;
     if (!instanceId) {
-      const running = (await api.listInstances()).filter((i) => i.instanceStatus === 'RUNNING');
-      if (!running.length) throw new Error(`no running Container Registry instance in region ${regionId}; create one or set instanceId in acr-registry-info`);
-      // the region's default instance: the oldest listed (ListInstance lists in creation order)
-      instanceId = running[0].instanceId;
+      // the Personal Edition: the account's registry of the region, on its documented domains
+      const domains = entry.domains.length ? entry.domains : [`registry.${regionId}.aliyuncs.com`, `registry-vpc.${regionId}.aliyuncs.com`];
+      return { instanceId: '', edition: 'personal', name, regionId, domains: [...domains].sort(), tokenKey: `${accessKey(entry, this.opts.defaultRegion)}|personal` };
     }
+    const api = this.opts.apiFor(entry);
     let domains = entry.domains;
     if (!domains.length) {
       const eps = await api.listInstanceEndpoints(instanceId);
       domains = [...new Set(eps.filter((e) => e.enabled && (e.endpointType === 'internet' || e.endpointType === 'intranet')).flatMap((e) => e.domains))];
       if (!domains.length) throw new Error(`Container Registry instance ${instanceId} has no enabled internet or intranet endpoint; enable one or set domains in acr-registry-info`);
     }
-    return { instanceId, regionId, domains: [...domains].sort(), tokenKey: `${accessKey(entry, this.opts.defaultRegion)}|${instanceId}` };
+    return { instanceId, edition: 'enterprise', name, regionId, domains: [...domains].sort(), tokenKey: `${accessKey(entry, this.opts.defaultRegion)}|${instanceId}` };
   }
 
   /**
@@ -143,7 +160,7 @@ export class CredentialStore {
     if (now < slot.nextAttemptAt && !slot.inflight) {
       // backing off after a failure
       if (current && valid) return this.out(reg, current, thresholdMs, true, slot.nextAttemptAt);
-      throw slot.lastError ?? new Error(`no credentials for Container Registry instance ${reg.instanceId}`);
+      throw slot.lastError ?? new Error(`no credentials for ${describe(reg)}`);
     }
     try {
       const t = await (slot.inflight ??= this.fetch(api, reg, slot));
@@ -159,9 +176,9 @@ export class CredentialStore {
     const { metrics } = this.opts;
     try {
       const fetchedAt = this.now();
-      const t = await api.getAuthorizationToken(reg.instanceId);
+      const t = reg.edition === 'personal' ? await api.getPersonalAuthorizationToken() : await api.getAuthorizationToken(reg.instanceId);
       if (!t.authorizationToken || !t.tempUsername || !(t.expireTime > fetchedAt)) {
-        throw new Error(`GetAuthorizationToken for ${reg.instanceId} answered without a usable token (missing fields or ExpireTime in the past)`);
+        throw new Error(`GetAuthorizationToken for ${describe(reg)} answered without a usable token (missing fields or expiry in the past)`);
       }
       const token: TokenState = { username: t.tempUsername, password: t.authorizationToken, expireTime: t.expireTime, fetchedAt };
       slot.token = token;
@@ -170,7 +187,7 @@ export class CredentialStore {
       slot.lastError = undefined;
       metrics.refreshes.inc();
       for (const d of reg.domains) {
-        metrics.expiry.set({ registry: d, instance: reg.instanceId }, Math.floor(t.expireTime / 1000));
+        metrics.expiry.set({ registry: d, instance: reg.name }, Math.floor(t.expireTime / 1000));
         this.served.add(d);
       }
       return token;
@@ -179,8 +196,8 @@ export class CredentialStore {
       const base = this.opts.baseBackoffMs ?? 1000;
       slot.nextAttemptAt = this.now() + Math.min(this.opts.maxBackoffMs ?? 30_000, base * 2 ** (slot.failures - 1));
       const msg = err instanceof Error ? err.message : String(err);
-      slot.lastError = new Error(`GetAuthorizationToken for Container Registry instance ${reg.instanceId} failed: ${msg}`);
-      metrics.refreshFailures.inc({ instance: reg.instanceId });
+      slot.lastError = new Error(`GetAuthorizationToken for ${describe(reg)} failed: ${msg}`);
+      metrics.refreshFailures.inc({ instance: reg.name });
       throw slot.lastError;
     } finally {
       slot.inflight = undefined;
@@ -201,17 +218,22 @@ export class CredentialStore {
     for (const d of reg.domains) {
       if (this.served.has(d)) continue;
       this.served.add(d);
-      this.opts.metrics.expiry.set({ registry: d, instance: reg.instanceId }, Math.floor(t.expireTime / 1000));
+      this.opts.metrics.expiry.set({ registry: d, instance: reg.name }, Math.floor(t.expireTime / 1000));
     }
     const refreshAt = stale && retryAt ? Math.min(retryAt, t.expireTime) : this.refreshAt(t, thresholdMs);
     return { registry: reg, username: t.username, password: t.password, expireTime: t.expireTime, refreshAt, stale };
   }
 }
 
+/** A registry in messages: `Container Registry instance cri-...` or `the Personal Edition registry of <region>`. */
+export function describe(reg: Pick<ResolvedRegistry, 'edition' | 'instanceId' | 'regionId'>): string {
+  return reg.edition === 'personal' ? `the Container Registry Personal Edition registry of ${reg.regionId}` : `Container Registry instance ${reg.instanceId}`;
+}
+
 /** `.dockerconfigjson` content for credentials: one `auths` entry per registry domain. */
 export function dockerConfigJson(creds: readonly RegistryCredentials[]): string {
   const auths: Record<string, { username: string; password: string; auth: string }> = {};
-  const sorted = [...creds].sort((a, b) => a.registry.instanceId.localeCompare(b.registry.instanceId));
+  const sorted = [...creds].sort((a, b) => a.registry.name.localeCompare(b.registry.name));
   for (const c of sorted) {
     for (const d of c.registry.domains) {
       if (auths[d]) continue; // the first instance listing a domain wins

@@ -4,7 +4,9 @@
  * See docs/controllers/acr-credential-helper.md.
  */
 import { ContainerModule, type Manager } from 'kubeloop';
-import { alibabaCloudOptionsFromEnv, createAlibabaCloud, type AlibabaCloud, type RegistryApi } from '../cloud/index.js';
+import {
+  alibabaCloudOptionsFromEnv, assumeRoleWithOidc, createAlibabaCloud, defaultEndpoints, emulatorEndpoints, type AlibabaCloud, type RegistryApi,
+} from '../cloud/index.js';
 import { metricsRegistry, type Registry } from 'kubeloop';
 import { cloudFlags, cloudOf, validateCloudFlags, type AckPluginEnv, type ControllerPlugin } from '../shared/index.js';
 import { acrFlags, accessKey, parseAcrFlags, FLAG_DEFAULTS, type RegistryEntry } from './config.js';
@@ -31,7 +33,9 @@ export interface AcrSetupOptions {
    * The Container Registry API for a registry entry. Default: `env.cloud.registry` for entries
    * in the cluster's region without their own role or keys; otherwise a client for the entry's
    * region built from the same environment (emulator URL, credential chain), with the
-   * entry's `customAccessKey` pair and/or acting as its `assumeRoleARN`.
+   * entry's `customAccessKey` pair, or its `rrsaRoleARN` assumed with the pod's RRSA OIDC token
+   * (`ALIBABA_CLOUD_OIDC_TOKEN_FILE`, which ACK mounts when RRSA is on), and/or acting as its
+   * `assumeRoleARN`.
    */
   apiFor?: (entry: RegistryEntry) => RegistryApi;
   /** back-off after a failed token refresh (default 1 s doubling to 30 s) */
@@ -43,16 +47,22 @@ function defaultApiFor(cloud: AlibabaCloud, flags: Readonly<Record<string, unkno
   const clients = new Map<string, RegistryApi>();
   return (entry) => {
     const region = entry.regionId ?? cloud.regionId;
-    if (region === cloud.regionId && !entry.assumeRoleARN && !entry.customAccessKey) return cloud.registry;
+    if (region === cloud.regionId && !entry.assumeRoleARN && !entry.customAccessKey && !entry.rrsaRoleARN) return cloud.registry;
     const key = accessKey(entry, cloud.regionId);
     let api = clients.get(key);
     if (!api) {
       const emulator = typeof flags.cloudEmulator === 'string' && flags.cloudEmulator ? flags.cloudEmulator : undefined;
       const base = alibabaCloudOptionsFromEnv(process.env, { regionId: region, ...(emulator ? { emulator } : {}) });
+      const sts = base.endpoints?.sts || (base.emulator ? emulatorEndpoints(base.emulator) : defaultEndpoints(region)).sts;
       api = createAlibabaCloud({
         ...base,
         regionId: region,
-        credentials: entry.customAccessKey ? { accessKeyId: entry.customAccessKey, accessKeySecret: entry.customAccessKeySecret! } : base.credentials,
+        credentials: entry.customAccessKey ? { accessKeyId: entry.customAccessKey, accessKeySecret: entry.customAccessKeySecret! }
+          : entry.rrsaRoleARN ? assumeRoleWithOidc({
+            roleArn: entry.rrsaRoleARN, oidcProviderArn: entry.rrsaOIDCProviderRoleARN!, tokenFile: rrsaTokenFile(),
+            roleSessionName: 'kubeloop-acr-credential-helper', endpoint: sts, regionId: region,
+          })
+            : base.credentials,
         assumeRole: entry.assumeRoleARN
           ? { roleArn: entry.assumeRoleARN, roleSessionName: 'kubeloop-acr-credential-helper', durationSeconds: entry.expireDurationSeconds }
           : undefined,
@@ -61,6 +71,13 @@ function defaultApiFor(cloud: AlibabaCloud, flags: Readonly<Record<string, unkno
     }
     return api;
   };
+}
+
+/** The RRSA OIDC token ACK mounts into pods of clusters with RRSA enabled (the error says what is missing). */
+function rrsaTokenFile(): string {
+  const f = process.env.ALIBABA_CLOUD_OIDC_TOKEN_FILE;
+  if (!f) throw new Error('rrsaRoleARN needs RRSA: ALIBABA_CLOUD_OIDC_TOKEN_FILE is not set in this pod (enable RRSA for the cluster and the controller\'s ServiceAccount)');
+  return f;
 }
 
 /** `setup` with test seams (how registry APIs are made, back-off). */

@@ -23,9 +23,10 @@ export function register(program: Command): void {
     .option('--route-settle-ms <n>', 'how long written route entries stay Pending', '50')
     .option('--registry-token-lifetime-ms <n>', 'lifetime of GetAuthorizationToken credentials', '3600000')
     .option('--validate-next-hop', 'refuse routes to instances the emulator does not know', false)
+    .option('--route-entry-quota <n>', 'custom route entries per route table (the VPC default quota; raised quotas exist)', '200')
     .action(async (o: {
       port: string; host: string; state?: string; accessKeyId: string; accessKeySecret: string; region: string;
-      bootDelayMs: string; routeSettleMs: string; registryTokenLifetimeMs: string; validateNextHop: boolean;
+      bootDelayMs: string; routeSettleMs: string; registryTokenLifetimeMs: string; validateNextHop: boolean; routeEntryQuota: string;
     }) => {
       const sim = await startCloudSim({
         port: intOption('--port', o.port, 0, 65535),
@@ -35,6 +36,7 @@ export function register(program: Command): void {
         accessKeySecret: o.accessKeySecret,
         regionId: o.region,
         validateNextHop: o.validateNextHop,
+        routeEntryQuota: intOption('--route-entry-quota', o.routeEntryQuota, 1),
         timings: {
           bootDelayMs: intOption('--boot-delay-ms', o.bootDelayMs),
           routeSettleMs: intOption('--route-settle-ms', o.routeSettleMs),

@@ -24,9 +24,11 @@ import { plugins } from '../index.js';
  */
 async function installClusterDefaults(manager: Manager, cloud: CloudSim): Promise<void> {
   const project = cloud.state.slsProjects[0]?.projectName;
+  const registry = cloud.state.registries[0]?.instanceId;
   const configMaps = [
     ...(project ? [{ name: 'alibaba-log-configuration', data: { 'log-project': project, 'log-machine-group': 'k8s-group-kubeloop' } }] : []),
-    { name: 'acr-configuration', data: { 'watch-namespace': 'default', 'service-account': 'default', 'expiring-threshold': '15m' } },
+    // the emulator's Enterprise instance by id: an empty acr-registry-info means the Personal Edition, as on ACK
+    { name: 'acr-configuration', data: { 'watch-namespace': 'default', 'service-account': 'default', 'expiring-threshold': '15m', ...(registry ? { 'acr-registry-info': `- instanceId: ${registry}\n` } : {}) } },
   ];
   for (const cm of configMaps) {
     try {

@@ -8,6 +8,8 @@ export type CloudErrorKind =
   | 'Throttled'
   | 'Forbidden'
   | 'InvalidParameter'
+  /** a resource quota is used up (e.g. VPC `QuotaExceeded.VpcRouteEntryNum`): permanent until someone frees or raises it */
+  | 'QuotaExceeded'
   /** the resource is busy with another operation (e.g. a route table write in flight) */
   | 'Conflict'
   /** 5xx, connection failures */
@@ -41,6 +43,7 @@ export const isAlreadyExists = isKind('AlreadyExists');
 export const isThrottled = isKind('Throttled');
 export const isForbidden = isKind('Forbidden');
 export const isInvalidParameter = isKind('InvalidParameter');
+export const isQuotaExceeded = isKind('QuotaExceeded');
 export const isConflict = isKind('Conflict');
 export const isUnavailable = isKind('Unavailable');
 export const isTimeout = isKind('Timeout');
@@ -50,9 +53,13 @@ const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND'
 /** Classifies a cloud error code + HTTP status (RPC, CR and SLS codes alike). */
 export function classify(code: string, status: number | undefined): CloudErrorKind {
   const c = code.toLowerCase();
-  if (c.startsWith('throttling') || c === 'toomanyrequests' || c.includes('quotaexceed') || c === 'exceedquota' || c === 'requestthrottled' || status === 429) return 'Throttled';
+  // SLS's `ExceedQuota` (429) is its QPS limit, a throttle; `QuotaExceeded.*` (VPC, ECS: 400) is a used-up
+  // resource quota that no retry fixes
+  if (c.startsWith('throttling') || c === 'toomanyrequests' || c === 'exceedquota' || c === 'requestthrottled' || status === 429) return 'Throttled';
+  if (c.startsWith('quotaexceed')) return 'QuotaExceeded';
+  // RAM refusals: `Forbidden.RAM` (common, 403), VPC's documented `Forbbiden` (sic, 400), `NoPermission`, SLS `Unauthorized`
   if (c === 'invalidaccesskeyid.notfound' || c.startsWith('invalidaccesskeyid') || c.startsWith('signature') || c.startsWith('invalidsecuritytoken')
-    || c === 'unauthorized' || c === 'securitytokenexpired' || c.includes('forbidden') || c.startsWith('nopermission') || c === 'accessdenied'
+    || c === 'unauthorized' || c === 'securitytokenexpired' || c.includes('forbidden') || c === 'forbbiden' || c.startsWith('nopermission') || c === 'accessdenied'
     || status === 401 || status === 403) return 'Forbidden';
   if (c.includes('alreadyexist') || c.endsWith('.duplicate') || c.includes('already_exist') || c.includes('cidr_block_duplicate')) return 'AlreadyExists';
   if (c.endsWith('.notfound') || c.endsWith('notfound') || c.includes('notexist') || c.includes('not_exist') || status === 404) return 'NotFound';
@@ -61,7 +68,7 @@ export function classify(code: string, status: number | undefined): CloudErrorKi
     return 'Conflict';
   }
   if (status !== undefined && status >= 500) return 'Unavailable';
-  if (c === 'serverbusy' || c === 'serviceunavailable' || c === 'internalerror' || c === 'internalservererror') return 'Unavailable';
+  if (c === 'serverbusy' || c === 'systembusy' || c === 'serviceunavailable' || c === 'internalerror' || c === 'internalservererror') return 'Unavailable';
   if (networkCodes.has(code)) return 'Unavailable';
   if (c.startsWith('invalid') || c.startsWith('missing') || c.includes('parameter') || c.startsWith('incorrect') || c.endsWith('invalid') || c === 'param_invalid'
     || (status !== undefined && status >= 400)) return 'InvalidParameter';

@@ -8,6 +8,7 @@ import { defaultRetryPolicy, type CloudCallHook, type RetryPolicy } from './retr
 import { RpcApi } from './rpc-client.js';
 import { AlibabaVpcRoutes } from './vpc.js';
 import { AlibabaScaling } from './scaling.js';
+import { RoaApi } from './roa-client.js';
 import { AlibabaRegistry } from './registry.js';
 import { AlibabaSls } from './sls.js';
 import { assumeRole } from './assume-role.js';
@@ -97,22 +98,35 @@ export function createAlibabaCloud(opts: AlibabaCloudOptions): AlibabaCloud {
     regionId: opts.regionId,
     vpc: new AlibabaVpcRoutes(rpc('vpc', '2016-04-28'), opts.regionId, policy),
     scaling: new AlibabaScaling(rpc('ess', '2014-08-28'), rpc('ecs', '2014-05-26'), rpc('vpc', '2016-04-28'), opts.regionId),
-    registry: new AlibabaRegistry(rpc('cr', '2018-12-01'), opts.regionId),
+    registry: new AlibabaRegistry(rpc('cr', '2018-12-01'), opts.regionId, new RoaApi('cr', ep.cr, '2016-06-07', credentials, policy, opts.onCall)),
     sls: new AlibabaSls({ endpoint: slsHost, protocol, regionId: opts.regionId, credentials, policy, signatureVersion: opts.slsSignatureVersion, onCall: opts.onCall }),
   };
 }
 
 /**
+ * SLS's VPC-internal endpoint of a region. Inside ACK (an ECS instance of the VPC) it is the one
+ * to use — no public traffic, no Internet fees — as SLS's endpoint list and the ACK log
+ * components do ("for AlibabaCloud Kubernetes (or ECS), set {region-id}-intranet.log.aliyuncs.com").
+ */
+export function slsIntranetEndpoint(regionId: string): string {
+  return `${regionId}-intranet.log.aliyuncs.com`;
+}
+
+/**
  * Options from the environment, for controllers: `ALIBABA_CLOUD_REGION_ID` (required
  * unless given), `KUBELOOP_CLOUD_EMULATOR` (emulator URL), `ALIBABA_CLOUD_{VPC,ESS,ECS,CR,STS,SLS}_ENDPOINT`,
- * and the credential chain's own variables.
+ * and the credential chain's own variables. In a pod (`KUBERNETES_SERVICE_HOST` set: the
+ * controllers run inside the cluster, on ACK in the VPC) SLS defaults to the intranet endpoint;
+ * the public one only when `ALIBABA_CLOUD_SLS_ENDPOINT` names it (e.g. on kind).
  */
 export function alibabaCloudOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AlibabaCloudOptions> = {}): AlibabaCloudOptions {
   const regionId = overrides.regionId ?? env.ALIBABA_CLOUD_REGION_ID ?? env.ALICLOUD_REGION;
   if (!regionId) throw new Error('set ALIBABA_CLOUD_REGION_ID (e.g. cn-hangzhou)');
+  const emulator = overrides.emulator ?? (env.KUBELOOP_CLOUD_EMULATOR || undefined);
   const endpoints: Endpoints = {
     vpc: env.ALIBABA_CLOUD_VPC_ENDPOINT, ess: env.ALIBABA_CLOUD_ESS_ENDPOINT, ecs: env.ALIBABA_CLOUD_ECS_ENDPOINT,
-    cr: env.ALIBABA_CLOUD_CR_ENDPOINT, sts: env.ALIBABA_CLOUD_STS_ENDPOINT, sls: env.ALIBABA_CLOUD_SLS_ENDPOINT,
+    cr: env.ALIBABA_CLOUD_CR_ENDPOINT, sts: env.ALIBABA_CLOUD_STS_ENDPOINT,
+    sls: env.ALIBABA_CLOUD_SLS_ENDPOINT || (env.KUBERNETES_SERVICE_HOST && !emulator ? slsIntranetEndpoint(regionId) : undefined),
   };
   let credentials = overrides.credentials;
   // The emulator's keys are usually passed explicitly; fall back to the env pair so
@@ -120,5 +134,5 @@ export function alibabaCloudOptionsFromEnv(env: NodeJS.ProcessEnv = process.env,
   if (!credentials && env.KUBELOOP_CLOUD_EMULATOR && env.ALIBABA_CLOUD_ACCESS_KEY_ID && env.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
     credentials = { accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID, accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET, securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN };
   }
-  return { regionId, emulator: overrides.emulator ?? (env.KUBELOOP_CLOUD_EMULATOR || undefined), endpoints: { ...endpoints, ...overrides.endpoints }, credentials, retry: overrides.retry };
+  return { regionId, emulator, endpoints: { ...endpoints, ...overrides.endpoints }, credentials, retry: overrides.retry };
 }

@@ -2,15 +2,15 @@
 export type * from './types.js';
 export { CloudTokens } from './types.js';
 export {
-  CloudError, classify, isCloudError, isNotFound, isAlreadyExists, isThrottled, isForbidden, isInvalidParameter,
+  CloudError, classify, isCloudError, isNotFound, isAlreadyExists, isThrottled, isForbidden, isInvalidParameter, isQuotaExceeded,
   isConflict, isUnavailable, isTimeout,
 } from './errors.js';
 export type { CloudErrorKind, CloudService } from './errors.js';
 export { createAlibabaCloud, alibabaCloudOptionsFromEnv, defaultEndpoints, emulatorEndpoints } from './factory.js';
 export type { AlibabaCloud, AlibabaCloudOptions, Endpoints } from './factory.js';
 export { defaultCredentials, staticCredentials } from './credentials.js';
-export { assumeRole } from './assume-role.js';
-export type { AssumeRoleOptions, AssumedRoleProvider } from './assume-role.js';
+export { assumeRole, assumeRoleWithOidc } from './assume-role.js';
+export type { AssumeRoleOptions, AssumedRoleProvider, OidcRoleOptions } from './assume-role.js';
 export type { CredentialsProvider, StaticCredentials, ResolvedCredentials } from './credentials.js';
 export { defaultRetryPolicy } from './retry.js';
 export type { RetryPolicy, CloudCallEvent, CloudCallHook } from './retry.js';

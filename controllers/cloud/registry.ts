@@ -1,12 +1,14 @@
 /**
- * Container Registry 2018-12-01 adapter for the ACR credential helper. There is no npm
- * SDK for this API version, so it goes through pop-core like the other RPC APIs.
+ * Container Registry adapter for the ACR credential helper: the Enterprise Edition API
+ * (2018-12-01, RPC) and the Personal Edition's token call (2016-06-07, ROA `GET /tokens`).
+ * There is no npm SDK for these API versions, so they go through pop-core like the other APIs.
  */
 import { RpcApi, num, str, type RpcResponse } from './rpc-client.js';
+import type { RoaApi } from './roa-client.js';
 import type { AuthorizationToken, RegistryApi, RegistryEndpoint, RegistryInstance } from './types.js';
 
 export class AlibabaRegistry implements RegistryApi {
-  constructor(private readonly cr: RpcApi, private readonly regionId: string) {}
+  constructor(private readonly cr: RpcApi, private readonly regionId: string, private readonly personal: RoaApi) {}
 
   async listInstances(): Promise<RegistryInstance[]> {
     const out: RegistryInstance[] = [];
@@ -41,5 +43,11 @@ export class AlibabaRegistry implements RegistryApi {
   async getAuthorizationToken(instanceId: string): Promise<AuthorizationToken> {
     const r = await this.cr.call('GetAuthorizationToken', { RegionId: this.regionId, InstanceId: instanceId }, { idempotent: true });
     return { tempUsername: str(r.TempUsername), authorizationToken: str(r.AuthorizationToken), expireTime: num(r.ExpireTime) };
+  }
+
+  async getPersonalAuthorizationToken(): Promise<AuthorizationToken> {
+    // answers {data: {authorizationToken, tempUserName, expireDate (epoch ms)}}
+    const d = (await this.personal.get('GetAuthorizationToken', '/tokens')).data ?? {};
+    return { tempUsername: str(d.tempUserName), authorizationToken: str(d.authorizationToken), expireTime: num(d.expireDate) };
   }
 }

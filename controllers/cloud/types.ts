@@ -199,6 +199,11 @@ export interface RegistryApi {
   registryDomains(instanceId: string, endpointType?: string): Promise<string[]>;
   /** Temporary login for the registry; lives until `expireTime` (shorter when obtained with STS). */
   getAuthorizationToken(instanceId: string): Promise<AuthorizationToken>;
+  /**
+   * Temporary login for the region's Personal Edition registry (`registry[-vpc].<region>.aliyuncs.com`):
+   * CR 2016-06-07 `GetAuthorizationToken`, `GET /tokens` (the Personal Edition has no instance id).
+   */
+  getPersonalAuthorizationToken(): Promise<AuthorizationToken>;
 }
 
 // ---------------- SLS (log-config controller) ----------------

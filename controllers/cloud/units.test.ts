@@ -28,6 +28,10 @@ test('error codes map to kinds', () => {
     ['Throttling.User', 400, 'Throttled'],
     ['Throttling', 503, 'Throttled'],
     ['ExceedQuota', 429, 'Throttled'],
+    ['QuotaExceeded.VpcRouteEntryNum', 400, 'QuotaExceeded'],
+    ['Forbbiden', 400, 'Forbidden'],
+    ['Unauthorized', 401, 'Forbidden'],
+    ['SystemBusy', 400, 'Unavailable'],
     ['OperationConflict', 400, 'Conflict'],
     ['IncorrectRouteEntryStatus', 400, 'Conflict'],
     ['TaskConflict', 400, 'Conflict'],
@@ -119,6 +123,15 @@ test('options from the environment', () => {
   assert.equal(real.credentials, undefined, 'the real cloud uses the credential chain, which reads the same variables');
   assert.deepEqual(emulatorEndpoints('http://127.0.0.1:9000'), { vpc: 'http://127.0.0.1:9000', ess: 'http://127.0.0.1:9000', ecs: 'http://127.0.0.1:9000', cr: 'http://127.0.0.1:9000', sts: 'http://127.0.0.1:9000', sls: 'http://sls.kubeloop.local:9000' });
   assert.equal(defaultEndpoints('cn-shanghai').sls, 'cn-shanghai.log.aliyuncs.com');
+  assert.equal(real.endpoints?.sls, undefined, 'outside a cluster: the public endpoint');
+});
+
+test('inside the cluster SLS defaults to the intranet endpoint; the public one only when configured', () => {
+  const inPod = { ALIBABA_CLOUD_REGION_ID: 'cn-hangzhou', KUBERNETES_SERVICE_HOST: '172.21.0.1' };
+  assert.equal(alibabaCloudOptionsFromEnv(inPod).endpoints?.sls, 'cn-hangzhou-intranet.log.aliyuncs.com');
+  assert.equal(alibabaCloudOptionsFromEnv({ ...inPod, ALIBABA_CLOUD_SLS_ENDPOINT: 'cn-hangzhou.log.aliyuncs.com' }).endpoints?.sls, 'cn-hangzhou.log.aliyuncs.com');
+  // with the emulator (chart cloudsim.enabled) its own SLS endpoint stays
+  assert.equal(alibabaCloudOptionsFromEnv({ ...inPod, KUBELOOP_CLOUD_EMULATOR: 'http://cloudsim:8090' }).endpoints?.sls, undefined);
 });
 
 test('credentials: static keys must be complete; a provider passes through', async () => {

@@ -24,11 +24,18 @@ export interface FaultRule {
   latencyMs?: number;
   /** the service answers 503 until this time (epoch ms or ISO date) */
   outageUntil?: number | string;
+  /**
+   * The caller's RAM policy denies the action (e.g. an `Effect: Deny` statement added to the
+   * controller's role): every call fails, after authentication, with the product's permission
+   * error — RPC 403 `Forbidden.RAM`, SLS 401 `Unauthorized` "denied by sts or ram", registry
+   * 403 `DENIED` — never with a throttling code. Lasts until the rule is cleared.
+   */
+  deny?: boolean;
 }
 
-const RULE_FIELDS = new Set(['action', 'service', 'errorRate', 'throttleRate', 'errorCount', 'throttleCount', 'latencyMs', 'outageUntil']);
+const RULE_FIELDS = new Set(['action', 'service', 'errorRate', 'throttleRate', 'errorCount', 'throttleCount', 'latencyMs', 'outageUntil', 'deny']);
 
-export type FaultOutcome = { kind: 'ok' } | { kind: 'throttle' } | { kind: 'error' } | { kind: 'outage' };
+export type FaultOutcome = { kind: 'ok' } | { kind: 'throttle' } | { kind: 'error' } | { kind: 'outage' } | { kind: 'deny' };
 
 export class Faults {
   private rules: FaultRule[] = [];
@@ -50,6 +57,7 @@ export class Faults {
         const v = r[k];
         if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) throw new SimError('InvalidParameter', `${k} must be a non-negative integer`, 400);
       }
+      if (r.deny !== undefined && typeof r.deny !== 'boolean') throw new SimError('InvalidParameter', 'deny must be true or false', 400);
       if (r.outageUntil !== undefined && !(typeof r.outageUntil === 'number' ? Number.isFinite(r.outageUntil) : typeof r.outageUntil === 'string' && !Number.isNaN(Date.parse(r.outageUntil)))) {
         throw new SimError('InvalidParameter', 'outageUntil must be epoch milliseconds or an ISO date', 400);
       }
@@ -83,6 +91,7 @@ export class Faults {
       const until = typeof r.outageUntil === 'number' ? r.outageUntil : Date.parse(r.outageUntil);
       if (until > now) return { kind: 'outage' };
     }
+    if (r.deny) return { kind: 'deny' };
     if (r.throttleCount && r.throttleCount > 0) { r.throttleCount--; return { kind: 'throttle' }; }
     if (r.errorCount && r.errorCount > 0) { r.errorCount--; return { kind: 'error' }; }
     if (r.throttleRate && Math.random() < r.throttleRate) return { kind: 'throttle' };

@@ -110,6 +110,7 @@ export function createRegistryHandler(deps: RegistryDeps): (req: IncomingMessage
     const fate = await deps.faults.apply('registry', path === REGISTRY_TOKEN_PATH ? 'RegistryToken' : 'RegistryV2', now);
     if (fate.kind === 'outage' || fate.kind === 'error') return send(res, 503, { errors: [{ code: 'UNAVAILABLE', message: 'service unavailable' }] });
     if (fate.kind === 'throttle') return send(res, 429, { errors: [{ code: 'TOOMANYREQUESTS', message: 'too many requests' }] });
+    if (fate.kind === 'deny') return send(res, 403, { errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] });
     const inst = instanceFor(req);
     if (!inst) return send(res, 404, { errors: [{ code: 'NAME_UNKNOWN', message: 'no registry instance' }] });
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { errors: [{ code: 'UNSUPPORTED', message: 'the emulated registry is read-only' }] });

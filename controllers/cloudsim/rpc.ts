@@ -24,6 +24,8 @@ export interface RpcContext {
 export interface RpcOptions {
   /** refuse CreateRouteEntry to a next hop that is not an emulated instance (default false) */
   validateNextHop: boolean;
+  /** custom route entries one route table holds (VPC CreateRouteEntry docs: "up to 200 custom route entries") */
+  routeEntryQuota: number;
 }
 
 export type RpcHandler = (p: RpcParams, ctx: RpcContext) => Record<string, unknown>;
@@ -32,6 +34,8 @@ export interface RpcService {
   service: Service;
   version: string;
   handlers: Record<string, RpcHandler>;
+  /** actions called without an AccessKey (no signature), e.g. STS AssumeRoleWithOIDC, whose proof is in its parameters */
+  anonymous?: readonly string[];
 }
 
 /** RFC 3986 encoding as the RPC signature defines it (same as the SDK's). */
@@ -205,21 +209,10 @@ export function createRpcHandler(deps: RpcServerDeps): (req: IncomingMessage, re
       if (fate.kind === 'throttle') throw new SimError('Throttling.User', 'Request was denied due to user flow control.', 400);
       if (fate.kind === 'error') throw new SimError('InternalError', 'The request processing has failed due to some unknown error, exception or failure.', 500);
 
-      // authentication: signature over every parameter but Signature itself
-      const caller = deps.auth.resolve(params.AccessKeyId, params.SecurityToken, 'rpc', now);
-      if (params.SignatureMethod && params.SignatureMethod !== 'HMAC-SHA1') {
-        throw new SimError('InvalidSignatureMethod', `Specified signature method ${params.SignatureMethod} is not supported.`, 400);
-      }
-      const signature = required(params, 'Signature');
-      if (!sameString(rpcSign(method, params, caller.secret), signature)) {
-        throw new SimError('SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.', 400);
-      }
-      const ts = Date.parse(required(params, 'Timestamp'));
-      if (!Number.isFinite(ts)) throw new SimError('InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.', 400);
-      if (Math.abs(now - ts) > 15 * 60_000) throw new SimError('InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.', 400);
-      if (params.SignatureNonce && !nonces.check(`${caller.accessKeyId}/${params.SignatureNonce}`, now)) {
-        throw new SimError('SignatureNonceUsed', 'Specified signature nonce was used already.', 400);
-      }
+      const caller = svc.anonymous?.includes(action) ? { accessKeyId: '', secret: '' } : authenticate(params, method, now);
+      // RAM is checked after authentication; the common permission error of the RPC products
+      // (Alibaba Cloud's common error codes: 403 Forbidden.RAM)
+      if (fate.kind === 'deny') throw new SimError('Forbidden.RAM', 'User not authorized to operate on the specified resource, or this API doesn\'t support RAM.', 403);
 
       deps.cloud.tick(now);
       const out = handler(params, { cloud: deps.cloud, caller, port: deps.port(), now, options: deps.options });
@@ -229,4 +222,23 @@ export function createRpcHandler(deps: RpcServerDeps): (req: IncomingMessage, re
       send(res, e.status, errorBody(e, requestId, host), requestId);
     }
   };
+
+  /** The caller of a signed request: signature over every parameter but Signature itself, fresh timestamp, unused nonce. */
+  function authenticate(params: RpcParams, method: string, now: number): Caller {
+    const caller = deps.auth.resolve(params.AccessKeyId, params.SecurityToken, 'rpc', now);
+    if (params.SignatureMethod && params.SignatureMethod !== 'HMAC-SHA1') {
+      throw new SimError('InvalidSignatureMethod', `Specified signature method ${params.SignatureMethod} is not supported.`, 400);
+    }
+    const signature = required(params, 'Signature');
+    if (!sameString(rpcSign(method, params, caller.secret), signature)) {
+      throw new SimError('SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.', 400);
+    }
+    const ts = Date.parse(required(params, 'Timestamp'));
+    if (!Number.isFinite(ts)) throw new SimError('InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.', 400);
+    if (Math.abs(now - ts) > 15 * 60_000) throw new SimError('InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.', 400);
+    if (params.SignatureNonce && !nonces.check(`${caller.accessKeyId}/${params.SignatureNonce}`, now)) {
+      throw new SimError('SignatureNonceUsed', 'Specified signature nonce was used already.', 400);
+    }
+    return caller;
+  }
 }

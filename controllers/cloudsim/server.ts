@@ -17,6 +17,7 @@ import { StateWriter, loadState } from './persist.js';
 import { REGISTRY_TOKEN_PATH, createRegistryHandler } from './registry.js';
 import { createRpcHandler } from './rpc.js';
 import { createSlsHandler, slsHostProject } from './sls.js';
+import { createCrPersonalHandler, isCrPersonalRequest } from './cr-personal.js';
 import { stsService } from './sts.js';
 import { defaultCloud, newId, randomToken, type CloudState, type DefaultCloudOptions } from './state.js';
 import { createSimApi } from './simapi.js';
@@ -47,6 +48,8 @@ export interface CloudSimOptions {
   slsSuffix?: string;
   /** refuse route entries whose next hop is not an emulated instance (default false: simulated nodes may be static) */
   validateNextHop?: boolean;
+  /** custom route entries per route table (default 200, the VPC quota CreateRouteEntry documents) */
+  routeEntryQuota?: number;
 }
 
 /**
@@ -110,9 +113,10 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
 
   const rpc = createRpcHandler({
     cloud, auth, faults, services: [vpcService, essService, ecsService, crService, stsService], port: () => port,
-    options: { validateNextHop: opts.validateNextHop ?? false },
+    options: { validateNextHop: opts.validateNextHop ?? false, routeEntryQuota: opts.routeEntryQuota ?? 200 },
   });
   const sls = createSlsHandler({ cloud, auth, faults, suffix: slsSuffix });
+  const crPersonal = createCrPersonalHandler({ cloud, auth, faults });
   const registry = createRegistryHandler({ cloud, faults, port: () => port, regionId: () => cloud.state.regionId });
   const streams = new Set<ServerResponse>();
 
@@ -134,6 +138,7 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
       const project = slsHostProject(host, slsSuffix);
       if (project !== undefined) return sls(req, res, url, project);
       if (url.pathname === '/v2' || url.pathname.startsWith('/v2/') || url.pathname === REGISTRY_TOKEN_PATH) return registry(req, res, url);
+      if (isCrPersonalRequest(req, url)) return crPersonal(req, res, url);
       if (url.pathname === '/') return rpc(req, res, url);
       throw new SimError('NotFound', `nothing is served at ${url.pathname}`, 404);
     };

@@ -15,6 +15,7 @@ import { SimError, type Cloud } from './cloud.js';
 import type { Authenticator } from './auth.js';
 import type { Faults } from './faults.js';
 import type { LogStore, LogtailConfigState, MachineGroupState, SlsProject } from './state.js';
+import { storedInputDetail, storedOutputDetail } from './sls-config.js';
 
 export function slsStringToSign(method: string, path: string, query: Record<string, string>, headers: Record<string, string>): string {
   const resource = path + Object.keys(query).sort().map((k, i) => `${i === 0 ? '?' : '&'}${k}=${query[k]}`).join('');
@@ -122,7 +123,9 @@ function configFromBody(b: Record<string, unknown>, ctx: SlsCtx, existing?: Logt
   const inputDetail = b.inputDetail;
   if (!inputDetail || typeof inputDetail !== 'object' || Array.isArray(inputDetail)) throw bad('inputDetail must be an object');
   return {
-    configName, inputType, inputDetail: inputDetail as Record<string, unknown>, outputType, outputDetail: { ...outputDetail },
+    configName, inputType, outputType,
+    inputDetail: storedInputDetail(inputType, inputDetail as Record<string, unknown>),
+    outputDetail: storedOutputDetail(needProject(ctx).region, { logstoreName: outputDetail.logstoreName }),
     ...(typeof b.logSample === 'string' ? { logSample: b.logSample } : {}),
     createTime: existing?.createTime ?? secs(ctx.now), lastModifyTime: secs(ctx.now),
   };
@@ -363,6 +366,11 @@ export function createSlsHandler(deps: SlsDeps): (req: IncomingMessage, res: Ser
         if (!sameString(expected, v4[4])) throw new SimError('SignatureNotMatch', `signature ${v4[4]} not match`, 401);
       } else {
         throw new SimError('Unauthorized', 'The Authorization header is missing or malformed.', 401);
+      }
+      if (fate.kind === 'deny') {
+        // SLS's RAM refusal, as real SLS answers it: 401 Unauthorized "denied by sts or ram, action: log:<Api>, resource: acs:log:..."
+        const resource = `acs:log:${deps.cloud.state.regionId}:*:project/${projectName || '*'}`;
+        throw new SimError('Unauthorized', `denied by sts or ram, action: log:${r.action}, resource: ${resource}`, 401);
       }
       let body: Record<string, unknown> = {};
       if (raw.length) {

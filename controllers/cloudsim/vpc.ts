@@ -126,6 +126,12 @@ export const vpcService: RpcService = {
       if (t.entries.some((e) => e.destinationCidrBlock === dest)) {
         throw new SimError('InvalidCIDRBlock.Duplicate', 'Specified CIDR block is already exists.', 400);
       }
+      // the documented quota and error (VPC API reference, error codes of route entry writes:
+      // 400 QuotaExceeded.VpcRouteEntryNum "The quota of vpc route entry num is exceeded, usage %s/%s.")
+      const custom = t.entries.filter((e) => e.type === 'Custom').length;
+      if (custom >= ctx.options.routeEntryQuota) {
+        throw new SimError('QuotaExceeded.VpcRouteEntryNum', `The quota of vpc route entry num is exceeded, usage ${custom}/${ctx.options.routeEntryQuota}.`, 400);
+      }
       const entry: RouteEntry = {
         routeEntryId: newId('rte'), routeTableId: t.routeTableId, destinationCidrBlock: dest, nextHopType, nextHopId,
         routeEntryName: name, description: p.Description ?? '', type: 'Custom', status: 'Pending',

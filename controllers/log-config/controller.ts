@@ -16,10 +16,10 @@
  * owns it, the others get status `Conflict` and leave SLS alone.
  */
 import {
-  Controller, ConfigMap, Index, generationChanged, inject, patchWithRetry, setCondition, watch,
-  type ConfigMapObject, type ControllerOptions, type Logger, type Predicate, type ReconcileContext, type Reconciler, type Request, type Result,
+  Controller, ConfigMap, Index, Namespace, generationChanged, inject, or, patchWithRetry, setCondition, watch,
+  type ConfigMapObject, type NamespaceObject, type ControllerOptions, type Logger, type Predicate, type ReconcileContext, type Reconciler, type Request, type Result,
 } from 'kubeloop';
-import { isAlreadyExists, isCloudError, isNotFound, type SlsApi } from '../cloud/index.js';
+import { isAlreadyExists, isCloudError, isForbidden, isInvalidParameter, isNotFound, isQuotaExceeded, type SlsApi } from '../cloud/index.js';
 import { isNotFound as isApiNotFound } from 'kubeloop';
 import { AliyunLogConfig, type AliyunLogConfigStatus } from './types.js';
 import { DEFAULTS, backoffDelay, type LogConfigSettings } from './config.js';
@@ -41,6 +41,11 @@ export const EVENT_PREFIX = 'SLS.LogController';
 export const CONDITION_READY = 'Ready';
 /** statusCode of an object that lost a config-name claim. */
 export const CONFLICT_CODE = 'Conflict';
+/**
+ * Set to "true" on an AliyunLogConfig to let it go without removing its logtail config from
+ * SLS (when the cleanup cannot succeed, e.g. the controller's RAM policy no longer allows it).
+ */
+export const SKIP_CLEANUP_ANNOTATION = 'log.alibabacloud.com/skip-cloud-cleanup';
 
 /** Everything the controller needs, bound by the plugin's setup. */
 export interface LogConfigDeps {
@@ -63,6 +68,21 @@ export class StepError extends Error {
 
 const claim = (o: AliyunLogConfig) => o.spec?.logtailConfig?.configName;
 
+const skipsCleanup = (o: AliyunLogConfig) => o.metadata.annotations?.[SKIP_CLEANUP_ANNOTATION] === 'true';
+
+/** The release annotation was just set (an annotation does not change the generation). */
+export const cleanupSkipped: Predicate<AliyunLogConfig> = { update: (o, n) => !skipsCleanup(o) && skipsCleanup(n) };
+
+/**
+ * A cloud error that retrying cannot fix: a RAM refusal (SLS 401 `Unauthorized` "denied by sts
+ * or ram"), an invalid request, a used-up quota. Retried anyway (someone may fix the policy),
+ * but the user is told what blocks the object and how to let it go.
+ */
+function isPermanent(err: unknown): boolean {
+  const cause = err instanceof StepError ? err.cause : err;
+  return isForbidden(cause) || isInvalidParameter(cause) || isQuotaExceeded(cause);
+}
+
 /** Updates of the `for` kind that change who claims which config (status writes do not). */
 export const claimChanged: Predicate<AliyunLogConfig> = {
   create: () => true,
@@ -77,8 +97,10 @@ export function controllerOptions(s: Pick<LogConfigSettings, 'configMapName' | '
     for: AliyunLogConfig,
     name: CONTROLLER_NAME,
     finalizer: FINALIZER,
-    predicates: [generationChanged()],
+    predicates: [or(generationChanged(), cleanupSkipped)],
     maxConcurrentReconciles: s.maxConcurrentReconciles,
+    // namespaces get: a namespace being deleted is never held by a cleanup that cannot succeed
+    rbac: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get'] }],
     watches: [
       watch(AliyunLogConfig, (o) => (claim(o) ? { namespace: PEERS_NAMESPACE, name: claim(o)! } : undefined), { predicates: [claimChanged] }),
       watch(ConfigMap, (cm: ConfigMapObject) => (cm.metadata.name === s.configMapName ? DEFAULTS_REQUEST : undefined), { namespace: s.configMapNamespace }),
@@ -394,6 +416,12 @@ export class LogConfigController implements Reconciler<AliyunLogConfig> {
   // ---------------- deletion and pseudo-keys ----------------
 
   async finalize(obj: AliyunLogConfig, ctx: ReconcileContext<AliyunLogConfig>): Promise<void> {
+    if (skipsCleanup(obj)) {
+      const what = obj.status?.configName ? `logtail config ${obj.status.configName} in project ${obj.status.project} is left in SLS` : 'nothing in SLS was touched';
+      ctx.recorder.event(obj, 'Warning', `${EVENT_PREFIX}.Cleanup.Skipped`, `released without cloud cleanup (${SKIP_CLEANUP_ANNOTATION}=true): ${what}`);
+      this.forget(ctx.key);
+      return;
+    }
     const defaults = await this.clusterDefaults(ctx);
     let project = obj.status?.project;
     let configName = obj.status?.configName;
@@ -410,12 +438,41 @@ export class LogConfigController implements Reconciler<AliyunLogConfig> {
       try {
         await this.removeConfig(obj, ctx, project, configName);
       } catch (err) {
-        await this.writeStatus(obj, ctx, { ok: false, code: err instanceof StepError ? err.code : 'Error', reason: 'DeleteFailed', text: errText(err) }).catch(() => undefined);
+        const code = err instanceof StepError ? err.code : 'Error';
+        if (!isPermanent(err)) {
+          await this.writeStatus(obj, ctx, { ok: false, code, reason: 'DeleteFailed', text: errText(err) }).catch(() => undefined);
+          throw err;
+        }
+        const config = `logtail config ${configName} in project ${project}`;
+        if (await this.namespaceTerminating(obj, ctx)) {
+          // the namespace's deletion must not wait for a cleanup that cannot succeed
+          ctx.recorder.event(obj, 'Warning', `${EVENT_PREFIX}.Cleanup.Abandoned`, `namespace ${obj.metadata.namespace} is being deleted and the cleanup cannot succeed (${errText(err)}): ${config} is left in SLS`);
+          this.forget(ctx.key);
+          return;
+        }
+        const text = `${errText(err)}; the object stays until the cleanup succeeds (fix the controller's RAM policy or the project), `
+          + `or annotate it ${SKIP_CLEANUP_ANNOTATION}=true to let it go (the ${config} then stays in SLS)`;
+        const changed = await this.writeStatus(obj, ctx, { ok: false, code, reason: 'CleanupBlocked', text }).catch(() => false);
+        if (changed) ctx.recorder.event(obj, 'Warning', `${EVENT_PREFIX}.Cleanup.Blocked`, text);
         throw err;
       }
     }
-    this.failures.delete(ctx.key);
-    this.setState(ctx.key, undefined);
+    this.forget(ctx.key);
+  }
+
+  private forget(key: string): void {
+    this.failures.delete(key);
+    this.setState(key, undefined);
+  }
+
+  /** Whether the object's namespace is being deleted (read from the API server: no namespace cache here). */
+  private async namespaceTerminating(obj: AliyunLogConfig, ctx: ReconcileContext<AliyunLogConfig>): Promise<boolean> {
+    try {
+      const ns = await ctx.client.get<NamespaceObject>(Namespace, obj.metadata.namespace!, { signal: ctx.signal });
+      return !!ns.metadata.deletionTimestamp;
+    } catch (err) {
+      return isApiNotFound(err);
+    }
   }
 
   async reconcileDeleted(req: Request, ctx: ReconcileContext<AliyunLogConfig>): Promise<void> {

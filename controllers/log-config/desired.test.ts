@@ -63,8 +63,10 @@ test('configDrift reports every real difference', () => {
   assert.deepEqual(configDrift(cfg({}, { logSample: 'x' }), cfg({}, { logSample: 'y' })), ['logSample']);
 });
 
-test('semanticEqual: objects by keys, arrays by order, numbers as their strings', () => {
+test('semanticEqual: objects by keys, arrays by order, numbers and booleans as their strings', () => {
   assert.ok(semanticEqual({ a: 1, b: [1, 2] }, { b: [1, 2], a: 1 }));
+  assert.ok(semanticEqual({ a: true }, { a: 'true' }));
+  assert.ok(!semanticEqual({ a: false }, { a: 'true' }));
   assert.ok(!semanticEqual([1, 2], [2, 1]));
   assert.ok(semanticEqual({ a: 10 }, { a: '10' }));
   assert.ok(semanticEqual({ a: 1, b: undefined }, { a: 1 }));

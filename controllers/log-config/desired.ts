@@ -50,6 +50,15 @@ function clone<T>(v: T): T {
  */
 export function desiredState(obj: AliyunLogConfig, defaults: ClusterDefaults, configMapRef: string): DesiredState {
   const spec = obj.spec!;
+  if (spec.productCode || spec.productLang) {
+    // In ACK these name a product logstore: the dashboards, indexes and reports ACK's log
+    // component sets up for its own products (e.g. Ingress access logs). This controller creates
+    // no product resources; syncing the object as if the fields were absent would silently give
+    // the user something else than asked, so it is refused.
+    const what = spec.productCode ? `spec.productCode "${spec.productCode}"` : `spec.productLang "${spec.productLang}"`;
+    throw new SpecError('ProductNotSupported', `${what}: product logstores (the dashboards ACK sets up for its own products) are not created by `
+      + 'this controller; remove spec.productCode and spec.productLang to collect into a plain logstore, or let ACK\'s log component manage this product');
+  }
   const project = spec.project || defaults.project;
   if (!project) {
     throw new SpecError('ProjectNotConfigured', `no SLS project: set spec.project, or key ${CONFIGMAP_PROJECT_KEY} of ConfigMap ${configMapRef}`);
@@ -87,8 +96,11 @@ export function defaultIndex(): IndexConfig {
 
 /**
  * Values SLS fills into `inputDetail` when a field is not given (what GetConfig returns for
- * a config created with only the required fields). A field missing on one side counts as
- * having this value, so a remote config that differs only by these is not drift.
+ * a config created with only the required fields; a real answer is quoted in ROS'
+ * ALIYUN::SLS::LogtailConfig `RawConfigData` documentation, with `acceptNoEnoughKeys`,
+ * `advanced.force_multiconfig` and `autoExtend` besides the long-known ones). A field missing
+ * on one side counts as having this value, so a remote config that differs only by these is
+ * not drift.
  */
 export const SERVICE_INPUT_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   common: {
@@ -99,6 +111,7 @@ export const SERVICE_INPUT_DEFAULTS: Readonly<Record<string, Readonly<Record<str
   file: {
     logType: 'common_reg_log', fileEncoding: 'utf8', maxDepth: 10, preserve: true, preserveDepth: 1, tailExisted: false,
     discardUnmatch: true, dockerFile: false, dockerExcludeEnv: {}, dockerExcludeLabel: {}, dockerIncludeEnv: {}, dockerIncludeLabel: {},
+    acceptNoEnoughKeys: false, advanced: { force_multiconfig: false }, autoExtend: true,
     key: ['content'], regex: '(.*)', logBeginRegex: '.*', timeFormat: '', timeKey: '',
   },
   plugin: {},
@@ -108,11 +121,14 @@ function withDefaults(detail: Record<string, unknown>, inputType: string): Recor
   return { ...SERVICE_INPUT_DEFAULTS.common, ...(SERVICE_INPUT_DEFAULTS[inputType] ?? {}), ...detail };
 }
 
-/** JSON equality ignoring object key order (array order counts: plugin processors run in order). */
+/**
+ * JSON equality ignoring object key order (array order counts: plugin processors run in order).
+ * A number or boolean equals its text: users quote them in YAML, SLS stores and returns them typed.
+ */
 export function semanticEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a === 'number' && typeof b === 'string') return String(a) === b;
-  if (typeof a === 'string' && typeof b === 'number') return a === String(b);
+  if ((typeof a === 'number' || typeof a === 'boolean') && typeof b === 'string') return String(a) === b;
+  if (typeof a === 'string' && (typeof b === 'number' || typeof b === 'boolean')) return a === String(b);
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) {

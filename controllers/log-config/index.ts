@@ -15,6 +15,7 @@ export type { AliyunLogConfigSpec, AliyunLogConfigStatus } from './types.js';
 export {
   LogConfigController, controllerFor, controllerOptions, claimChanged, StepError, LOG_CONFIG_DEPS, CONTROLLER_NAME, FINALIZER,
   CONFIG_NAME_INDEX, PEERS_NAMESPACE, DEFAULTS_REQUEST, MANAGED_TAG, EVENT_PREFIX, CONDITION_READY, CONFLICT_CODE,
+  SKIP_CLEANUP_ANNOTATION,
 } from './controller.js';
 export type { LogConfigDeps } from './controller.js';
 export { logConfigFlags, parseLogConfigFlags, parseDuration, backoffDelay, DEFAULTS } from './config.js';

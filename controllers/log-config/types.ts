@@ -51,8 +51,8 @@ export const AliyunLogConfig = defineCustomResource({
             type: 'array', items: { type: 'string', pattern: SLS_NAME_PATTERN }, maxItems: 32,
             description: 'Machine groups the config is applied to. Default: key log-machine-group of the ConfigMap alibaba-log-configuration.',
           },
-          productCode: { type: 'string', description: 'Product code of a product logstore (optional).' },
-          productLang: { type: 'string', description: 'Language of a product logstore (optional).' },
+          productCode: { type: 'string', description: 'Product code of an ACK product logstore; kept for compatibility with the original CRD, an object that sets it is refused (status ProductNotSupported).' },
+          productLang: { type: 'string', description: 'Language of an ACK product logstore; refused like productCode.' },
           logtailConfig: {
             type: 'object',
             required: ['configName'],

@@ -18,7 +18,9 @@ describe('route flags', () => {
     assert.equal(c.batchSize, 50);
     assert.equal(c.aggregationWaitMs, 1000);
     assert.equal(c.dryRun, false);
-    assert.equal(c.clusterName, 'kubernetes');
+    assert.equal(c.clusterName, undefined, 'derived from the kube-system namespace at start-up');
+    assert.equal(c.deleteConflictingRoutes, true);
+    assert.equal(c.syncMaxAgeMs, 900_000);
     assert.deepEqual(c.routeTableIds, []);
     assert.equal(c.vpcId, undefined);
     assert.deepEqual(c.clusterCidrs.map((x) => x.text), ['172.20.0.0/16']);
@@ -29,7 +31,10 @@ describe('route flags', () => {
     const c = parseRouteConfig(parse([
       '--cluster-cidr', '172.20.0.0/16,fd00::/48', '--route-reconciliation-period', '1m30s', '--route-reconcile-batch-size', '10',
       '--node-event-aggregation-wait-seconds', '0.5', '--dry-run', '--cluster-name', 'prod-1', '--route-table-ids', 'vtb-a, vtb-b,vtb-a', '--vpc-id', 'vpc-x',
+      '--delete-conflicting-routes=false', '--route-sync-max-age', '10m',
     ]));
+    assert.equal(c.deleteConflictingRoutes, false);
+    assert.equal(c.syncMaxAgeMs, 600_000);
     assert.equal(c.reconciliationPeriodMs, 90_000);
     assert.equal(c.batchSize, 10);
     assert.equal(c.aggregationWaitMs, 500);
@@ -64,6 +69,7 @@ describe('route flags', () => {
       [['--cluster-cidr', '10.0.0.0/8', '--node-event-aggregation-wait-seconds', '-1'], /--node-event-aggregation-wait-seconds must be/],
       [['--cluster-cidr', '10.0.0.0/8', '--cluster-name', 'bad name'], /--cluster-name "bad name" must be/],
       [['--cluster-cidr', '10.0.0.0/8', '--route-table-ids', 'vtb-1,vtb 2'], /--route-table-ids: "vtb 2"/],
+      [['--cluster-cidr', '10.0.0.0/8', '--route-sync-max-age', '0s'], /--route-sync-max-age must be positive/],
     ];
     for (const [argv, re] of bad) assert.throws(() => parseRouteConfig(parse(argv)), re, argv.join(' '));
   });

@@ -21,8 +21,19 @@ export interface RouteConfig {
   aggregationWaitMs: number;
   /** `--dry-run` (default false): log the plan, write nothing (cloud or node conditions) */
   dryRun: boolean;
-  /** `--cluster-name` (default `kubernetes`): marks the route entries this cluster owns */
-  clusterName: string;
+  /**
+   * `--cluster-name`: marks the route entries this cluster owns. Unset = derived at start-up
+   * from the UID of the cluster's kube-system namespace, unique per cluster and per reinstall.
+   */
+  clusterName?: string;
+  /**
+   * `--delete-conflicting-routes` (default true): delete entries without a kubeloop mark inside
+   * `--cluster-cidr` that conflict with a node's pod CIDR or point at an instance that is no node
+   * of the cluster (upstream's `conflictWithNodes`); false = report them, never delete.
+   */
+  deleteConflictingRoutes: boolean;
+  /** `--route-sync-max-age` (default 3 x the reconciliation period): /readyz fails when a table's last full sync is older */
+  syncMaxAgeMs: number;
   /** `--route-table-ids` (comma list); empty = discover the VPC's single route table */
   routeTableIds: string[];
   /** `--vpc-id`: the VPC whose route table is discovered (default: the region's only VPC) */
@@ -36,8 +47,11 @@ export const DEFAULTS = {
   reconciliationPeriod: '5m',
   batchSize: 50,
   aggregationWaitSeconds: 1,
-  clusterName: 'kubernetes',
+  deleteConflictingRoutes: true,
 } as const;
+
+/** How many reconciliation periods a table may go without a full sync before /readyz fails (default of --route-sync-max-age). */
+export const SYNC_MAX_AGE_PERIODS = 3;
 
 /** The production floor of the resync period (the original refuses less; we only warn). */
 export const MIN_RECOMMENDED_PERIOD_MS = 60_000;
@@ -65,7 +79,10 @@ export function routeFlags(): Option[] {
     new Option('--route-reconcile-batch-size <n>', 'at most this many route writes per reconcile pass').default(String(DEFAULTS.batchSize)),
     new Option('--node-event-aggregation-wait-seconds <seconds>', 'collect node events this long before syncing routes (fractions allowed)').default(String(DEFAULTS.aggregationWaitSeconds)),
     new Option('--dry-run', 'log the route changes that would be made, write nothing').default(false),
-    new Option('--cluster-name <name>', 'cluster name marking the route entries this cluster owns').default(DEFAULTS.clusterName),
+    new Option('--cluster-name <name>', 'identity marking the route entries this cluster owns (default: the UID of the kube-system namespace, unique per cluster)'),
+    new Option('--delete-conflicting-routes [bool]', 'delete unmarked entries in --cluster-cidr that conflict with a node\'s pod CIDR or point at an instance that is no node (e.g. left by ACK\'s cloud-controller-manager); false only reports them')
+      .default(DEFAULTS.deleteConflictingRoutes).argParser(parseBool),
+    new Option('--route-sync-max-age <duration>', 'readiness fails when a route table has not been fully synced for this long (default: 3 x --route-reconciliation-period)'),
     new Option('--route-table-ids <ids>', 'comma list of route table ids (default: the single route table of the VPC)'),
     new Option('--vpc-id <id>', 'VPC whose route table is used when --route-table-ids is empty (default: the region\'s only VPC)'),
   ];
@@ -119,8 +136,8 @@ export function parseRouteConfig(flags: Readonly<Record<string, unknown>>): Rout
   const wait = Number(waitText);
   if (!Number.isFinite(wait) || wait < 0) throw new Error(`--node-event-aggregation-wait-seconds must be a number of seconds >= 0, got "${waitText}"`);
 
-  const clusterName = str('clusterName') ?? DEFAULTS.clusterName;
-  if (!CLUSTER_NAME.test(clusterName)) {
+  const clusterName = str('clusterName');
+  if (clusterName !== undefined && !CLUSTER_NAME.test(clusterName)) {
     throw new Error(`--cluster-name "${clusterName}" must be 1-63 letters, digits, '.', '_' or '-', starting and ending with a letter or digit`);
   }
 
@@ -129,6 +146,18 @@ export function parseRouteConfig(flags: Readonly<Record<string, unknown>>): Rout
     if (!/^[A-Za-z0-9-]+$/.test(id)) throw new Error(`--route-table-ids: "${id}" is not a route table id (e.g. vtb-bp1abc...)`);
   }
 
+  const del = flags.deleteConflictingRoutes;
+  const deleteConflictingRoutes = del === undefined ? DEFAULTS.deleteConflictingRoutes : typeof del === 'boolean' ? del : parseBool(String(del));
+  let syncMaxAgeMs = reconciliationPeriodMs * SYNC_MAX_AGE_PERIODS;
+  const maxAge = str('routeSyncMaxAge');
+  if (maxAge !== undefined) {
+    try {
+      syncMaxAgeMs = parseDuration(maxAge);
+    } catch (err) {
+      throw new Error(`--route-sync-max-age: ${(err as Error).message}`);
+    }
+    if (syncMaxAgeMs <= 0) throw new Error('--route-sync-max-age must be positive (default 3 x --route-reconciliation-period)');
+  }
   return {
     clusterCidrs,
     configureCloudRoutes,
@@ -137,6 +166,8 @@ export function parseRouteConfig(flags: Readonly<Record<string, unknown>>): Rout
     aggregationWaitMs: Math.round(wait * 1000),
     dryRun: flags.dryRun === true || flags.dryRun === 'true',
     clusterName,
+    deleteConflictingRoutes,
+    syncMaxAgeMs,
     routeTableIds,
     vpcId: str('vpcId'),
     warnings,

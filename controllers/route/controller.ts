@@ -15,7 +15,7 @@
  * The queue never hands one key to two workers, so writes to a table are serialized.
  */
 import {
-  Controller, EventRecorder, Manager, Node, inject, type NodeObject, type Predicate, type ReconcileContext, type Reconciler, type Request,
+  Controller, EventRecorder, Manager, Node, inject, type KubeObject, type NodeObject, type Predicate, type ReconcileContext, type Reconciler, type Request,
 } from 'kubeloop';
 import {
   isAlreadyExists, isConflict, isNotFound, isThrottled, isTimeout, isUnavailable, type RouteEntry, type VpcRouteApi,
@@ -25,8 +25,8 @@ import { isNotFound as isNotFoundApi } from 'kubeloop';
 import type { RouteConfig } from './config.js';
 import type { RouteMetrics } from './metrics.js';
 import {
-  CONDITION_TYPE, EXCLUDE_NODE_LABEL, desiredRoutes, isOwned, nodeCondition, nodeRoutes, ownerDescription, plan,
-  routeEntryName, type ConditionValue, type DesiredRoute, type NodeLike, type OwnerMark,
+  CONDITION_TYPE, desiredRoutes, exclusion, isOwned, nodeCondition, nodeRoutes, ownerDescription, plan,
+  routeEntryName, takeoverNode, type ConditionValue, type DesiredRoute, type NodeLike, type OwnerMark, type RoutePlan,
 } from './planner.js';
 import { RouteState, failureKey } from './state.js';
 
@@ -41,6 +41,13 @@ export const CONTROLLER_NAME = 'route';
 /** Everything the controller needs, bound by the plugin's setup (one per manager). */
 export interface RouteDeps {
   config: RouteConfig;
+  /** the identity marking this cluster's entries: --cluster-name, or the kube-system namespace's UID */
+  owner: OwnerMark;
+  /**
+   * The kube-system Namespace: the object Events about the whole cluster are recorded on
+   * (an entry taken over that concerns no node).
+   */
+  clusterRef: KubeObject;
   vpc: VpcRouteApi;
   tables: readonly string[];
   state: RouteState;
@@ -59,7 +66,7 @@ export const routeRelevantChange: Predicate<NodeObject> = {
     return JSON.stringify(o.spec?.podCIDRs ?? o.spec?.podCIDR ?? null) !== JSON.stringify(n.spec?.podCIDRs ?? n.spec?.podCIDR ?? null)
       || o.spec?.podCIDR !== n.spec?.podCIDR
       || o.spec?.providerID !== n.spec?.providerID
-      || (EXCLUDE_NODE_LABEL in (o.metadata.labels ?? {})) !== (EXCLUDE_NODE_LABEL in (n.metadata.labels ?? {}))
+      || exclusion(o as NodeLike) !== exclusion(n as NodeLike)
       || !!o.metadata.deletionTimestamp !== !!n.metadata.deletionTimestamp
       || ready(o) !== ready(n)
       || nu(o) !== nu(n);
@@ -82,7 +89,8 @@ function nodeRef(name: string, node?: NodeObject): NodeObject {
   name: CONTROLLER_NAME,
   predicates: [routeRelevantChange],
   maxConcurrentReconciles: 4,
-  rbac: [{ apiGroups: [''], resources: ['nodes/status'], verbs: ['patch'] }],
+  // namespaces get: the kube-system namespace's UID is the default identity of the cluster's route entries
+  rbac: [{ apiGroups: [''], resources: ['nodes/status'], verbs: ['patch'] }, { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] }],
 })
 export class RouteController implements Reconciler<NodeObject> {
   private readonly owner: OwnerMark;
@@ -96,7 +104,8 @@ export class RouteController implements Reconciler<NodeObject> {
     private readonly manager: Manager,
     private readonly recorder: EventRecorder,
   ) {
-    this.owner = { clusterName: deps.config.clusterName };
+    this.owner = deps.owner;
+    deps.state.started();
     // The runner is created right after this instance (same synchronous step): queue every
     // table once, so routes of nodes deleted while no controller ran are cleaned up even in
     // a cluster that has no nodes left.
@@ -195,16 +204,25 @@ export class RouteController implements Reconciler<NodeObject> {
         actual = await this.call('DescribeRouteEntryList', () => vpc.listRouteEntries(tableId));
       } catch (err) {
         if (!isTransient(err)) {
-          // e.g. the table was deleted or the RAM policy lacks vpc:DescribeRouteEntryList: tell the nodes waiting for a route
+          // e.g. the table was deleted or a RAM policy denies vpc:DescribeRouteEntryList (Forbidden.RAM): the nodes
+          // waiting for a route get NetworkUnavailable=True saying so and a Warning Event; retried with the per-key backoff
           const msg = `Could not list route table ${tableId}: ${errText(err)}`;
+          const failures = new Map<string, string>();
           for (const r of ds.routes) {
-            if (state.verdict(tableId, r.cidr, r.instanceId).state !== 'ready') this.reportOnce(nodeRef(r.node, byName.get(r.node)), 'SyncRouteFailed', msg, tableId);
+            if (state.verdict(tableId, r.cidr, r.instanceId).state === 'ready') continue;
+            failures.set(failureKey(r.cidr, r.instanceId), msg);
+            this.reportOnce(nodeRef(r.node, byName.get(r.node)), 'SyncRouteFailed', msg, tableId);
+          }
+          if (!config.dryRun) {
+            state.fail(tableId, failures);
+            this.enqueueNodesToUpdate(nodes);
           }
         }
         throw err;
       }
       this.clearReports('SyncRouteFailed', tableId, new Set());
-      const p = plan(ds.routes, actual, this.owner, ds.keep);
+      const takeover = config.deleteConflictingRoutes ? { clusterCidrs: config.clusterCidrs, nodes: nodes.map((n) => takeoverNode(n as NodeLike)) } : undefined;
+      const p = plan(ds.routes, actual, this.owner, ds.keep, takeover);
       metrics.desired.set({ route_table: tableId }, ds.routes.length);
       metrics.actual.set({ route_table: tableId }, actual.filter((e) => isOwned(e, this.owner)).length);
       metrics.conflicts.set({ route_table: tableId }, p.conflicts.length);
@@ -212,7 +230,7 @@ export class RouteController implements Reconciler<NodeObject> {
       const failures = new Map<string, string>();
       for (const c of p.conflicts) {
         const msg = `route table ${tableId} has entry ${c.entry.routeEntryId} for ${c.route.cidr} pointing at ${c.entry.nextHopId || c.entry.nextHopType || 'another target'}, `
-          + `not owned by cluster ${config.clusterName}: not overwriting it; remove it or move the node's pod CIDR`;
+          + `not owned by cluster ${this.owner.clusterName}: not overwriting it; remove it or move the node's pod CIDR`;
         failures.set(failureKey(c.route.cidr, c.route.instanceId), msg);
         this.reportOnce(nodeRef(c.route.node, byName.get(c.route.node)), 'RouteConflict', msg, tableId);
       }
@@ -223,7 +241,7 @@ export class RouteController implements Reconciler<NodeObject> {
       }
       this.clearReports('RouteConflict', tableId, new Set([...p.conflicts.map((c) => c.route.node), ...ds.duplicates.map((d) => d.route.node)]));
 
-      const writes: Array<{ verb: 'delete'; entry: RouteEntry; reason: 'stale' | 'replaced'; route?: DesiredRoute } | { verb: 'create'; route: DesiredRoute }> = [
+      const writes: Array<({ verb: 'delete' } & RoutePlan['delete'][number]) | { verb: 'create'; route: DesiredRoute }> = [
         ...p.delete.map((d) => ({ verb: 'delete' as const, ...d })),
         ...p.create.map((route) => ({ verb: 'create' as const, route })),
       ];
@@ -238,6 +256,7 @@ export class RouteController implements Reconciler<NodeObject> {
       }
       if (config.dryRun) {
         state.set(tableId, actual, failures);
+        this.fullySynced(tableId);
         return { requeueAfter: config.reconciliationPeriodMs };
       }
 
@@ -249,9 +268,14 @@ export class RouteController implements Reconciler<NodeObject> {
         if (w.verb === 'delete') {
           try {
             // a replaced entry must be gone before its CIDR can be created again
-            await this.call('DeleteRouteEntry', () => vpc.deleteRouteEntry({ routeTableId: tableId, routeEntryId: w.entry.routeEntryId }, { wait: w.reason === 'replaced' }));
+            await this.call('DeleteRouteEntry', () => vpc.deleteRouteEntry({ routeTableId: tableId, routeEntryId: w.entry.routeEntryId }, { wait: !!w.route }));
             metrics.operations.inc({ verb: 'delete', result: 'success' });
             log.info({ cidr: w.entry.destinationCidrBlock, nextHop: w.entry.nextHopId, reason: w.reason }, 'deleted route entry');
+            if (w.reason === 'conflict') {
+              const about = w.node ? nodeRef(w.node, byName.get(w.node)) : this.deps.clusterRef;
+              this.recorder.event(about, 'Normal', 'DeletedConflictingRoute',
+                `Deleted route entry ${w.entry.routeEntryId} ${w.entry.destinationCidrBlock} -> ${w.entry.nextHopId} from route table ${tableId}, not marked by any kubeloop cluster: ${w.why}`);
+            }
           } catch (err) {
             if (isNotFound(err)) { metrics.operations.inc({ verb: 'delete', result: 'success' }); continue; }
             metrics.operations.inc({ verb: 'delete', result: isThrottled(err) ? 'throttled' : 'error' });
@@ -301,6 +325,7 @@ export class RouteController implements Reconciler<NodeObject> {
         // back off (per key, exponential) before the next pass lists and retries
         throw new Error(`route table ${tableId}: ${failed} route write(s) failed${transient ? `, retrying after ${errText(transient)}` : ''}`);
       }
+      if (writes.length <= batch.length) this.fullySynced(tableId);
       if (batch.length) return { requeueAfter: 1 }; // list again at once: verifies the writes, takes the next batch
       const pending = p.satisfied.some((s) => s.entry.status !== 'Available') || p.waiting.length > 0;
       if (!pending) {
@@ -314,6 +339,13 @@ export class RouteController implements Reconciler<NodeObject> {
     } finally {
       end();
     }
+  }
+
+  /** A pass listed the table and did every write it planned (for the readiness check and its metric). */
+  private fullySynced(tableId: string): void {
+    const now = Date.now();
+    this.deps.state.fullySynced(tableId, now);
+    this.deps.metrics.lastFullSync.set({ route_table: tableId }, now / 1000);
   }
 
   /** Enqueues the nodes whose NetworkUnavailable condition should change after a table pass. */

@@ -17,6 +17,8 @@ export interface RouteMetrics {
   conflicts: Gauge<'route_table'>;
   /** route_controller_cloud_calls_total{action, result=success|error} */
   cloudCalls: Counter<'action' | 'result'>;
+  /** route_controller_last_full_sync_timestamp_seconds{route_table}: when the table was last listed with every planned write done (0 = never) */
+  lastFullSync: Gauge<'route_table'>;
 }
 
 function getOrCreate<M>(registry: Registry, name: string, make: () => M): M {
@@ -44,6 +46,10 @@ export function routeMetrics(registry: Registry): RouteMetrics {
     })),
     cloudCalls: getOrCreate(registry, 'route_controller_cloud_calls_total', () => new Counter({
       name: 'route_controller_cloud_calls_total', help: 'VPC API calls made by the route controller (after the adapter\'s own retries)', labelNames: ['action', 'result'] as const, registers,
+    })),
+    lastFullSync: getOrCreate(registry, 'route_controller_last_full_sync_timestamp_seconds', () => new Gauge({
+      name: 'route_controller_last_full_sync_timestamp_seconds', help: 'Unix time of the last full sync of a route table (listed, every planned write done); 0 = none yet',
+      labelNames: ['route_table'] as const, registers,
     })),
   };
 }

@@ -4,7 +4,7 @@ import type { RouteEntry } from '../cloud/index.js';
 import { parseIpv4Cidr, cidrContains } from './cidr.js';
 import {
   desiredRoutes, instanceIdFromProviderId, isOwned, nodeCondition, nodeRoutes, ownerDescription, plan, podCidrs, routeEntryName,
-  EXCLUDE_NODE_LABEL, type DesiredRoute, type NodeLike,
+  takeoverNode, EXCLUDE_NODE_LABEL, EXCLUDE_NODE_LABEL_DEPRECATED, EDGE_WORKER_LABEL, type DesiredRoute, type NodeLike,
 } from './planner.js';
 
 const owner = { clusterName: 'prod' };
@@ -98,6 +98,31 @@ describe('plan', () => {
   });
 });
 
+describe('plan taking over unmarked entries (upstream conflictWithNodes)', () => {
+  const takeover = { clusterCidrs: cluster, nodes: [takeoverNode(node('a', { cidr: '172.16.1.0/24' })), takeoverNode(node('b', { cidr: '172.16.2.0/24' }))] };
+  it('deletes an unmarked entry holding a node\'s CIDR with another next hop, then creates the node\'s route', () => {
+    const p = plan([want('172.16.1.0/24', 'i-a')], [entry('172.16.1.0/24', 'i-released')], owner, new Set(), takeover);
+    assert.deepEqual(summary(p), { create: ['172.16.1.0/24>i-a'], delete: ['172.16.1.0/24>i-released:conflict'], conflicts: [], satisfied: [], waiting: [] });
+    assert.equal(p.delete[0].node, 'a');
+    assert.equal(p.delete[0].route?.node, 'a');
+  });
+  it('deletes unmarked entries inside a node\'s CIDR or pointing at an instance that is no node; keeps the rest', () => {
+    const p = plan([want('172.16.1.0/24', 'i-a'), want('172.16.2.0/24', 'i-b')], [
+      entry('172.16.1.0/24', 'i-a'), entry('172.16.2.0/26', 'i-x'), entry('172.16.9.0/24', 'i-gone'), entry('172.16.2.0/24', 'i-b'),
+      entry('172.16.10.0/24', 'i-b'), entry('10.0.0.0/24', 'i-gone'), entry('172.16.11.0/24', 'i-gone', { desc: 'kubeloop:cluster=other' }),
+      entry('172.16.12.0/24', 'i-gone', { hopType: 'HaVip' }), entry('172.16.0.0/16', 'i-gone', { type: 'System' }),
+      entry('172.16.13.0/24', 'i-gone', { desc: 'hand-made' }),
+    ], owner, new Set(), takeover);
+    assert.deepEqual(summary(p).delete, ['172.16.2.0/26>i-x:conflict', '172.16.9.0/24>i-gone:conflict']);
+    assert.equal(p.delete[0].node, 'b');
+    assert.match(p.delete[1].why ?? '', /i-gone is no node of this cluster/);
+  });
+  it('without takeover, reports instead (the conservative behaviour)', () => {
+    const p = plan([want('172.16.1.0/24', 'i-a')], [entry('172.16.1.0/24', 'i-released'), entry('172.16.9.0/24', 'i-gone')], owner);
+    assert.deepEqual(summary(p), { create: [], delete: [], conflicts: ['172.16.1.0/24>i-released'], satisfied: [], waiting: [] });
+  });
+});
+
 describe('desiredRoutes', () => {
   it('gives a CIDR claimed by two nodes to the first by name and reports the other', () => {
     const d = desiredRoutes([
@@ -127,6 +152,9 @@ describe('nodeRoutes', () => {
   it('skips, and keeps the routes of, excluded, deleting and unreachable nodes', () => {
     for (const [n, reason] of [
       [node('a', { labels: { [EXCLUDE_NODE_LABEL]: '' } }), 'excluded'],
+      [node('a', { labels: { [EXCLUDE_NODE_LABEL_DEPRECATED]: 'true' } }), 'excluded'],
+      [node('a', { labels: { [EDGE_WORKER_LABEL]: 'true' } }), 'excluded'],
+      [node('a', { provider: 'ack-hybrid://cn-hangzhou.idc-1' }), 'excluded'],
       [node('a', { deleting: true }), 'deleting'],
       [node('a', { ready: 'Unknown' }), 'ready-unknown'],
     ] as const) {
@@ -138,6 +166,7 @@ describe('nodeRoutes', () => {
       }
     }
     assert.equal(nodeRoutes(node('a', { ready: 'False' }), cluster).eligible, true, 'NotReady (but reachable) nodes keep routing');
+    assert.equal(nodeRoutes(node('a', { labels: { [EDGE_WORKER_LABEL]: 'false' } }), cluster).eligible, true, 'cloud nodes of an edge cluster are routed');
   });
 
   it('skips nodes without pod CIDR, providerID, a usable providerID, or inside the cluster CIDR', () => {

@@ -13,6 +13,26 @@ import { cidrContains, isIpv6Cidr, parseIpv4Cidr, type Ipv4Cidr } from './cidr.j
 
 /** Nodes with this label are left alone (as in the Alibaba cloud-controller-manager). */
 export const EXCLUDE_NODE_LABEL = 'service.alibabacloud.com/exclude-node';
+/** The deprecated spelling upstream still honours (pkg/controller/helper `LabelNodeExcludeNodeDeprecated`). */
+export const EXCLUDE_NODE_LABEL_DEPRECATED = 'service.beta.kubernetes.io/exclude-node';
+/** Hybrid-cloud nodes (not ECS instances of the VPC) carry this providerID prefix; upstream's `IsExcludedNode` skips them. */
+export const HYBRID_PROVIDER_ID_PREFIX = 'ack-hybrid://';
+/**
+ * ACK Edge marks edge nodes `alibabacloud.com/is-edge-worker: "true"` (cloud nodes of an edge
+ * cluster carry "false"; ACK Edge help, "FAQ about edge nodes"): they are outside the VPC, so a
+ * VPC route to them is meaningless.
+ */
+export const EDGE_WORKER_LABEL = 'alibabacloud.com/is-edge-worker';
+
+/** Which of the exclusions applies to a node, if any (labels and providerID only). */
+export function exclusion(node: Pick<NodeLike, 'metadata' | 'spec'>): string | undefined {
+  const labels = node.metadata.labels ?? {};
+  if (EXCLUDE_NODE_LABEL in labels) return `the node is labelled ${EXCLUDE_NODE_LABEL}`;
+  if (EXCLUDE_NODE_LABEL_DEPRECATED in labels) return `the node is labelled ${EXCLUDE_NODE_LABEL_DEPRECATED}`;
+  if (labels[EDGE_WORKER_LABEL] === 'true') return `the node is an edge node (${EDGE_WORKER_LABEL}=true)`;
+  if (node.spec?.providerID?.startsWith(HYBRID_PROVIDER_ID_PREFIX)) return `the node is a hybrid-cloud node (providerID ${HYBRID_PROVIDER_ID_PREFIX}...)`;
+  return undefined;
+}
 
 /** A route the cluster wants: `cidr` -> the ECS instance of `node`. */
 export interface DesiredRoute {
@@ -40,6 +60,11 @@ export function routeEntryName(o: OwnerMark, node: string): string {
 
 export function isOwned(entry: Pick<RouteEntry, 'description'>, o: OwnerMark): boolean {
   return entry.description === ownerDescription(o);
+}
+
+/** Whether any kubeloop route controller (this cluster's or another's) marked the entry: never taken over. */
+export function isKubeloopMarked(entry: Pick<RouteEntry, 'description'>): boolean {
+  return entry.description.startsWith(ownerDescription({ clusterName: '' }));
 }
 
 /** `alicloud://<region>.<instanceId>` or `<region>.<instanceId>` -> the instance id. */
@@ -84,7 +109,8 @@ export function nodeRoutes(node: NodeLike, clusterCidrs: readonly Ipv4Cidr[]): N
   const cidrs = ipv4.map((c) => c.text);
   const skip = (reason: SkipReason, message: string, keep = cidrs): NodeRoutes => ({ node: name, eligible: false, reason, keep, message });
   if (node.metadata.deletionTimestamp) return skip('deleting', 'the node is being deleted');
-  if (node.metadata.labels && EXCLUDE_NODE_LABEL in node.metadata.labels) return skip('excluded', `the node is labelled ${EXCLUDE_NODE_LABEL}`);
+  const excluded = exclusion(node);
+  if (excluded) return skip('excluded', excluded);
   const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
   if (ready?.status === 'Unknown') return skip('ready-unknown', 'the node\'s Ready condition is Unknown');
   if (cidrs.length === 0) {
@@ -133,11 +159,53 @@ export function desiredRoutes(all: readonly NodeRoutes[]): DesiredSet {
   return { routes, keep, duplicates };
 }
 
+/**
+ * What taking over unmarked entries needs to know (upstream's `conflictWithNodes`, run on the
+ * entries inside the cluster CIDR): every node's IPv4 pod CIDRs and instance, eligible or not.
+ */
+export interface Takeover {
+  clusterCidrs: readonly Ipv4Cidr[];
+  nodes: ReadonlyArray<{ node: string; instanceId?: string; cidrs: readonly Ipv4Cidr[] }>;
+}
+
+/** The facts of one node the takeover rules read (any node, whether it wants a route or not). */
+export function takeoverNode(node: NodeLike): Takeover['nodes'][number] {
+  return { node: node.metadata.name ?? '', instanceId: instanceIdFromProviderId(node.spec?.providerID), cidrs: podCidrs(node).ipv4 };
+}
+
+/**
+ * Why an unmarked Custom entry pointing at an instance may be deleted, or undefined to leave
+ * it: only inside `--cluster-cidr`, when it lies strictly inside a node's pod CIDR, holds a
+ * node's pod CIDR with another next hop (both upstream's `conflictWithNodes`), or — written as
+ * ACK's CCM writes entries, with no name and no description — points at an instance that is no
+ * node of the cluster (the route of a node removed while no controller ran).
+ */
+export function takeoverReason(e: RouteEntry, t: Takeover): { node?: string; why: string } | undefined {
+  if (isKubeloopMarked(e) || e.type !== 'Custom' || e.nextHopType !== 'Instance') return undefined;
+  const cidr = parseIpv4Cidr(e.destinationCidrBlock);
+  if (!cidr || !t.clusterCidrs.some((c) => cidrContains(c, cidr))) return undefined;
+  for (const n of t.nodes) {
+    for (const c of n.cidrs) {
+      if (cidrContains(c, cidr) && cidr.bits > c.bits) return { node: n.node, why: `it lies inside the pod CIDR ${c.text} of node ${n.node}` };
+      if (c.text === cidr.text && n.instanceId !== e.nextHopId) return { node: n.node, why: `it holds the pod CIDR of node ${n.node} with another next hop` };
+    }
+  }
+  // only entries as ACK's CCM writes them (no name, no description): one a person named is theirs
+  if (!e.routeEntryName && !e.description && !t.nodes.some((n) => n.instanceId === e.nextHopId)) {
+    return { why: `its next hop ${e.nextHopId} is no node of this cluster` };
+  }
+  return undefined;
+}
+
 export interface RoutePlan {
   /** entries to create (after the deletes) */
   create: DesiredRoute[];
-  /** owned entries to delete: `stale` (no node wants the CIDR) or `replaced` (wrong next hop; re-created) */
-  delete: Array<{ entry: RouteEntry; reason: 'stale' | 'replaced'; route?: DesiredRoute }>;
+  /**
+   * entries to delete: owned ones `stale` (no node wants the CIDR) or `replaced` (wrong next
+   * hop; re-created); unmarked ones taken over, `conflict` (see takeoverReason; `node` is the
+   * node whose CIDR it conflicts with, `why` says it; re-created when `route` is set)
+   */
+  delete: Array<{ entry: RouteEntry; reason: 'stale' | 'replaced' | 'conflict'; route?: DesiredRoute; node?: string; why?: string }>;
   /** foreign entries holding a desired CIDR with another next hop: reported, never overwritten */
   conflicts: Array<{ route: DesiredRoute; entry: RouteEntry }>;
   /** desired routes already in place (owned, or foreign pointing at the right instance); may be Pending */
@@ -153,7 +221,7 @@ const settling = (e: RouteEntry) => e.status === 'Deleting';
  * desiredRoutes); `keep` lists CIDRs whose owned entries must stay although no route wants
  * them (nodes that exist but are skipped). System entries are never touched.
  */
-export function plan(desired: readonly DesiredRoute[], actual: readonly RouteEntry[], owner: OwnerMark, keep: ReadonlySet<string> = new Set()): RoutePlan {
+export function plan(desired: readonly DesiredRoute[], actual: readonly RouteEntry[], owner: OwnerMark, keep: ReadonlySet<string> = new Set(), takeover?: Takeover): RoutePlan {
   const out: RoutePlan = { create: [], delete: [], conflicts: [], satisfied: [], waiting: [] };
   const byCidr = new Map<string, RouteEntry[]>();
   for (const e of actual) {
@@ -164,17 +232,23 @@ export function plan(desired: readonly DesiredRoute[], actual: readonly RouteEnt
   }
   const wanted = new Set(desired.map((r) => r.cidr));
   const mutable = (e: RouteEntry) => isOwned(e, owner) && e.type !== 'System';
+  const taken = (e: RouteEntry) => (takeover && !isOwned(e, owner) ? takeoverReason(e, takeover) : undefined);
+  const removal = (e: RouteEntry, route?: DesiredRoute): RoutePlan['delete'][number] => {
+    const t = taken(e);
+    return t ? { entry: e, reason: 'conflict', route, ...t } : { entry: e, reason: route ? 'replaced' : 'stale', route };
+  };
 
   for (const route of desired) {
     const entries = byCidr.get(route.cidr) ?? [];
     const live = entries.filter((e) => !settling(e));
     const right = live.find((e) => e.nextHopId === route.instanceId && (e.nextHopType === 'Instance' || e.nextHopType === ''));
-    const foreignWrong = live.filter((e) => !mutable(e) && e !== right);
-    const ownedWrong = live.filter((e) => mutable(e) && e !== right);
+    const removable = (e: RouteEntry) => mutable(e) || !!taken(e);
+    const foreignWrong = live.filter((e) => !removable(e) && e !== right);
+    const ownedWrong = live.filter((e) => removable(e) && e !== right);
     if (right) {
       out.satisfied.push({ route, entry: right });
-      // a second owned entry for the CIDR cannot exist in one table; stay defensive
-      for (const e of ownedWrong) out.delete.push({ entry: e, reason: 'stale' });
+      // a second entry for the CIDR cannot exist in one table; stay defensive
+      for (const e of ownedWrong) out.delete.push(removal(e));
       continue;
     }
     if (foreignWrong.length) {
@@ -182,7 +256,7 @@ export function plan(desired: readonly DesiredRoute[], actual: readonly RouteEnt
       continue;
     }
     if (ownedWrong.length) {
-      for (const e of ownedWrong) out.delete.push({ entry: e, reason: 'replaced', route });
+      for (const e of ownedWrong) out.delete.push(removal(e, route));
       out.create.push(route);
       continue;
     }
@@ -194,8 +268,12 @@ export function plan(desired: readonly DesiredRoute[], actual: readonly RouteEnt
   }
 
   for (const [cidr, entries] of byCidr) {
-    if (wanted.has(cidr) || keep.has(cidr)) continue;
-    for (const e of entries) if (mutable(e) && !settling(e)) out.delete.push({ entry: e, reason: 'stale' });
+    if (wanted.has(cidr)) continue;
+    for (const e of entries) {
+      if (settling(e)) continue;
+      if (mutable(e) && !keep.has(cidr)) out.delete.push({ entry: e, reason: 'stale' });
+      else if (taken(e)) out.delete.push(removal(e));
+    }
   }
   return out;
 }

@@ -17,8 +17,40 @@ export const failureKey = (cidr: string, instanceId: string) => `${cidr}|${insta
 
 export class RouteState {
   private readonly views = new Map<string, TableView>();
+  /** epoch ms of each table's last full sync (listed, and every planned write done) */
+  private readonly syncedAt = new Map<string, number>();
+  /** epoch ms since which this process has been syncing (a controller started, e.g. on gaining leadership) */
+  private since: number | undefined;
 
   constructor(readonly tables: readonly string[]) {}
+
+  /** The controller started working (the grace period of `staleTables` starts here). */
+  started(now = Date.now()): void {
+    this.since ??= now;
+  }
+
+  fullySynced(tableId: string, now = Date.now()): void {
+    this.syncedAt.set(tableId, now);
+  }
+
+  /**
+   * Tables whose last full sync (or, before the first one, the start) is older than `maxAgeMs`;
+   * none while no controller runs here (a standby replica has nothing to sync).
+   */
+  staleTables(maxAgeMs: number, now = Date.now()): string[] {
+    const since = this.since;
+    if (since === undefined) return [];
+    return this.tables.filter((t) => now - (this.syncedAt.get(t) ?? since) > maxAgeMs);
+  }
+
+  /**
+   * Adds failures that concern a whole table (it cannot be listed) to its last view: routes
+   * that were not in place are reported as failed, the last listing stays as it was.
+   */
+  fail(tableId: string, failures: ReadonlyMap<string, string>): void {
+    const v = this.views.get(tableId);
+    this.views.set(tableId, { entries: v?.entries ?? new Map(), failures: new Map([...(v?.failures ?? []), ...failures]) });
+  }
 
   set(tableId: string, actual: readonly RouteEntry[], failures: Map<string, string>): void {
     const entries = new Map<string, RouteEntry[]>();

@@ -97,7 +97,13 @@ export function eventually<T>(what: string, cond: Condition<T>, timeoutMs: numbe
   return support.eventually(what, cond, timeoutMs, POLL[1]);
 }
 
-export async function setConfig(env: AcrEnv, data: Record<string, string>): Promise<void> {
+/**
+ * Writes `kube-system/acr-configuration`. Without `acr-registry-info` the suites' cluster names
+ * the emulator's Enterprise instance (the one pods pull from), as a real cluster's ConfigMap
+ * would: an empty list means the Personal Edition (personal.test.ts).
+ */
+export async function setConfig(env: AcrEnv, given: Record<string, string>): Promise<void> {
+  const data = { 'acr-registry-info': `- instanceId: ${env.cloud.state.registries[0].instanceId}\n`, ...given };
   const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'acr-configuration', namespace: 'kube-system' }, data };
   try {
     const cur = await env.client.get<Obj>(K.ConfigMap, 'acr-configuration', { namespace: 'kube-system' });

@@ -272,6 +272,27 @@ class SlowController implements Reconciler<ConfigMapObject> {
   }
 }
 
+test('addReadyCheck: an application check joins /readyz, before start and while running', async () => {
+  let fresh = true;
+  const mgr = new Manager({ kubeconfig: server.kubeconfig, metricsBindAddress: false, healthProbeBindAddress: 0, registry: createRegistry(), handleSignals: false });
+  mgr.addReadyCheck('cloud-sync', () => fresh);
+  try {
+    await mgr.start();
+    const readyz = () => fetch(`${mgr.healthProbeUrl}/readyz?verbose`);
+    assert.equal((await readyz()).status, 200);
+    fresh = false;
+    const r = await readyz();
+    assert.equal(r.status, 500);
+    assert.match(await r.text(), /\[-\]cloud-sync failed/);
+    mgr.addReadyCheck('late', () => { throw new Error('not yet'); });
+    fresh = true;
+    assert.match(await (await readyz()).text(), /\[-\]late failed/);
+    assert.equal((await fetch(`${mgr.healthProbeUrl}/healthz`)).status, 200, 'liveness is not affected');
+  } finally {
+    await mgr.stop();
+  }
+});
+
 test('SIGTERM stops the manager gracefully: intake stops, the in-flight reconcile finishes', async () => {
   const probe = new Probe();
   const mgr = new Manager({ kubeconfig: server.kubeconfig, namespace: 'fw', metricsBindAddress: false, registry: createRegistry() });

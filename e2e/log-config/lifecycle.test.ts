@@ -103,7 +103,8 @@ test('a remote edit of the config is undone; an inputDetail edit of the object r
   assert.equal(slsConfig(env, 'api-logs')!.inputDetail.logPath, '/tmp/elsewhere');
   await eventually('remote drift repaired', () => {
     const c = slsConfig(env, 'api-logs')!;
-    return c.inputDetail.logPath === '/var/log/app' && c.inputDetail.filterKey === undefined;
+    // SLS stores the default (no filter) as an empty list
+    return c.inputDetail.logPath === '/var/log/app' && JSON.stringify(c.inputDetail.filterKey) === '[]';
   });
   assert.ok((await eventsFor(env, 'api')).some((e) => e.reason === 'SLS.LogController.UpdateConfig.Success' && /inputDetail\.logPath/.test(e.message)));
 

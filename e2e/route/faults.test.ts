@@ -1,5 +1,5 @@
 // Throttling and foreign entries: half of all route writes throttled still converges with no
-// error surfacing to users; an entry we do not own holding a node's CIDR is reported (Warning
+// error surfacing to users; an entry another cluster owns holding a node's CIDR is reported (Warning
 // Event, NetworkUnavailable=True) and never overwritten.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,8 +60,9 @@ describe('route controller and entries it does not own', () => {
     await env?.stop();
   });
 
-  it('reports a foreign entry holding a node\'s CIDR (Warning, NetworkUnavailable=True) and does not overwrite it', async () => {
-    await env.api.vpc.createRouteEntry({ routeTableId: env.tableId, destinationCidrBlock: '172.16.100.0/24', nextHopId: 'i-other', routeEntryName: 'manual' });
+  it('reports another cluster\'s entry holding a node\'s CIDR (Warning, NetworkUnavailable=True) and does not overwrite it', async () => {
+    // marked by another kubeloop cluster sharing the VPC (unmarked entries conflicting with a node are taken over: takeover.test.ts)
+    await env.api.vpc.createRouteEntry({ routeTableId: env.tableId, destinationCidrBlock: '172.16.100.0/24', nextHopId: 'i-other', routeEntryName: 'manual', description: 'kubeloop:cluster=other' });
     await createNode(env, 'c1', '172.16.100.0/24');
     await createNode(env, 'c2', '172.16.101.0/24');
     const c1 = await eventually('c1 NetworkUnavailable=True', async () => {

@@ -9,7 +9,7 @@ import type { KubeClient } from '../../src/client/index.js';
 import type { CloudSim, CloudSimOptions } from '@kubeloop/ack/cloudsim';
 import type { AlibabaCloud, RouteEntry, VpcRouteApi } from '@kubeloop/ack/cloud';
 import type { SimCluster, SimComponents, StaticNodeSpec } from '../../src/simcluster/index.js';
-import type { Manager } from '../../src/controller/index.js';
+import { Manager } from '../../src/controller/index.js';
 import { createRegistry, type Registry } from '../../src/observability/index.js';
 import { plugin } from '@kubeloop/ack/route';
 import * as support from '../support/index.js';
@@ -71,10 +71,15 @@ export interface RunningController {
   stop(): Promise<void>;
 }
 
-/** Starts the route plugin on a fresh Manager with test-friendly durations (overridable by `flags`). */
-export async function startRouteController(env: RouteEnv, flags: Record<string, unknown> = {}, vpc: VpcRouteApi = env.api.vpc): Promise<RunningController> {
+/**
+ * Starts the route plugin on a fresh Manager with test-friendly durations (overridable by `flags`);
+ * `probes` serves /healthz and /readyz on a free port (`manager.healthProbeUrl`).
+ */
+export async function startRouteController(env: RouteEnv, flags: Record<string, unknown> = {}, vpc: VpcRouteApi = env.api.vpc, opts: { probes?: boolean } = {}): Promise<RunningController> {
   const registry = createRegistry();
-  const manager = testManager(env.server.kubeconfig, silent(), registry);
+  const manager = opts.probes
+    ? new Manager({ kubeconfig: env.server.kubeconfig, logger: silent(), registry, metricsBindAddress: false, healthProbeBindAddress: 0, handleSignals: false, gracefulShutdownTimeoutMs: 5_000 })
+    : testManager(env.server.kubeconfig, silent(), registry);
   await plugin.setup(manager, {
     flags: {
       clusterCidr: CLUSTER_CIDR, configureCloudRoutes: true, routeReconciliationPeriod: '2s', routeReconcileBatchSize: '50',

@@ -13,7 +13,8 @@ describe('route controller at scale', () => {
   let env: RouteEnv;
   let ctl: RunningController;
   before(async () => {
-    env = await startRouteEnv({ cloud: { timings: { routeSettleMs: 0 } }, components: { nodeLifecycle: false, ipam: false, nodes: false } });
+    // 500 routes need a raised route entry quota (the default is 200 custom entries per table)
+    env = await startRouteEnv({ cloud: { timings: { routeSettleMs: 0 }, routeEntryQuota: N }, components: { nodeLifecycle: false, ipam: false, nodes: false } });
   });
   after(async () => {
     await ctl?.stop();

@@ -157,6 +157,8 @@ export class Manager {
   private state: State = 'new';
   private synced = false;
   private probes: ProbeHandle[] = [];
+  /** /readyz checks added by controllers and plugins (addReadyCheck), beside the manager's own */
+  private readonly extraReadyChecks = new Map<string, () => unknown>();
   private exitError: Error | undefined;
   private stopPromise: Promise<void> | undefined;
   private stoppedResolve!: () => void;
@@ -277,6 +279,18 @@ export class Manager {
     return (this.opts.readyWhen ?? 'synced') === 'synced' || this.isLeader;
   }
 
+  /**
+   * Adds (or replaces) a named /readyz check: the probe fails while `check` throws, rejects or
+   * returns false (observability's probe rules). For state only the application knows — e.g. a
+   * controller whose last full sync with the cloud is too old is not doing its job although its
+   * caches are synced. Works before start() (typical: a plugin's setup) and while running.
+   * `ready()` does not run these checks (they may be asynchronous); /readyz does.
+   */
+  addReadyCheck(name: string, check: () => unknown): void {
+    this.extraReadyChecks.set(name, check);
+    for (const p of this.probes) if (p.serves.includes('healthz')) p.addReadyCheck(name, check);
+  }
+
   /** Addresses of the probe/metrics servers ("http://127.0.0.1:port"), once started. */
   get metricsUrl(): string | undefined {
     return this.probes.find((p) => p.serves.includes('metrics'))?.url;
@@ -336,6 +350,7 @@ export class Manager {
     const readyChecks: Record<string, () => unknown> = { 'caches-synced': () => this.state === 'running' && this.synced };
     if ((this.opts.readyWhen ?? 'synced') === 'leader') readyChecks.leader = () => this.isLeader;
     if (this.webhookRegistrations.length) readyChecks.webhook = () => this.webhook?.started ?? false;
+    for (const [name, check] of this.extraReadyChecks) readyChecks[name] = check;
     const checks = { healthChecks: { ping: () => this.healthy() }, readyChecks };
     if (m && h && m.host === h.host && m.port === h.port && m.port !== 0) {
       this.probes.push(await serveProbes({ ...m, registry: this.registry, ...checks, serves: ['metrics', 'healthz'] }));

@@ -69,6 +69,8 @@ export function createEventRecording(client: KubeClient, log: Logger): EventReco
 export interface ProbeHandle {
   url: string;
   serves: Array<'metrics' | 'healthz'>;
+  /** Adds (or replaces) a /readyz check of a running server. */
+  addReadyCheck(name: string, check: () => unknown): void;
   close(): Promise<void>;
 }
 
@@ -91,5 +93,5 @@ export async function serveProbes(o: ProbeOptions): Promise<ProbeHandle> {
     healthChecks: o.healthChecks,
     readyChecks: o.readyChecks,
   });
-  return { url: server.url, serves: o.serves, close: () => server.stop() };
+  return { url: server.url, serves: o.serves, addReadyCheck: (name, check) => server.addReadyCheck(name, check), close: () => server.stop() };
 }

@@ -1,0 +1,71 @@
+// Deletion never hangs forever. A permanent SLS error (a RAM policy that now denies the
+// controller: SLS answers 401 Unauthorized "denied by sts or ram, action: log:...") keeps the
+// object with a Warning Event and a condition saying why and how to let it go; the documented
+// annotation releases it without cloud cleanup; a namespace being deleted is never held by it;
+// a project deleted in SLS is nothing left to clean up.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  alc, apply, eventually, eventsFor, fileSpec, getAlc, ready, setFaults, slsConfig, slsProject, startController, startLogEnv,
+  type LogEnv, type Obj, type RunningController,
+} from './harness.js';
+import { SKIP_CLEANUP_ANNOTATION } from '@kubeloop/ack/log-config';
+
+const deny = [{ service: 'sls', deny: true }];
+
+describe('log-config deletion with permanent SLS errors', () => {
+  let env: LogEnv;
+  let ctl: RunningController;
+  before(async () => {
+    env = await startLogEnv();
+    ctl = await startController(env);
+  });
+  after(async () => {
+    await ctl?.stop();
+    await env?.stop();
+  });
+
+  it('a RAM deny keeps the object, says why and how to release it; the annotation releases it without cleanup', async () => {
+    assert.equal((await apply(env, alc('denied', fileSpec('denied-logs')))).code, 0);
+    await eventually('denied ready', async () => ready(await getAlc(env, 'denied')));
+    await setFaults(env, deny);
+    assert.equal((await env.kubectl(['delete', 'alc', 'denied', '--wait=false'])).code, 0);
+    const o = await eventually('denied terminating, cleanup blocked', async () => {
+      const x = await getAlc(env, 'denied');
+      const c = x?.status?.conditions?.find((k: any) => k.type === 'Ready');
+      return x?.metadata.deletionTimestamp && c?.reason === 'CleanupBlocked' ? x : undefined;
+    });
+    const c = o.status.conditions.find((k: any) => k.type === 'Ready');
+    assert.equal(c.status, 'False');
+    assert.match(c.message, /Unauthorized: denied by sts or ram/);
+    assert.match(c.message, new RegExp(SKIP_CLEANUP_ANNOTATION.replace(/\./g, '\\.')));
+    const ev = await eventually('a Warning Event', async () => (await eventsFor(env, 'denied')).find((e) => e.reason === 'SLS.LogController.Cleanup.Blocked'));
+    assert.equal(ev.type, 'Warning');
+    assert.equal((await env.kubectl(['annotate', 'alc', 'denied', `${SKIP_CLEANUP_ANNOTATION}=true`])).code, 0);
+    await eventually('denied released', async () => (await getAlc(env, 'denied')) === undefined, 10_000);
+    assert.ok(slsConfig(env, 'denied-logs'), 'left in SLS, as the annotation says');
+    await setFaults(env, null);
+  });
+
+  it('a namespace holding an AliyunLogConfig is deleted although SLS refuses the cleanup', async () => {
+    await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-x' } } as Obj);
+    assert.equal((await apply(env, alc('team-logs', fileSpec('team-x-logs'), 'team-x'))).code, 0);
+    await eventually('team-logs ready', async () => ready(await getAlc(env, 'team-logs', 'team-x')));
+    await setFaults(env, deny);
+    assert.equal((await env.kubectl(['delete', 'namespace', 'team-x', '--wait=false'])).code, 0);
+    await eventually('team-x gone', async () => {
+      try { await env.client.get({ apiVersion: 'v1', kind: 'Namespace' }, 'team-x'); return false; } catch { return true; }
+    }, 30_000);
+    await setFaults(env, null);
+  });
+
+  it('a project deleted in SLS leaves nothing to clean up: the object goes', async () => {
+    assert.equal((await apply(env, alc('orphan', fileSpec('orphan-logs', { project: 'k8s-log-gone' })))).code, 0);
+    await eventually('orphan ready', async () => ready(await getAlc(env, 'orphan')));
+    const projects = env.cloud.state.slsProjects;
+    projects.splice(projects.findIndex((p) => p.projectName === 'k8s-log-gone'), 1);
+    assert.equal(slsProject(env, 'k8s-log-gone'), undefined);
+    assert.equal((await env.kubectl(['delete', 'alc', 'orphan', '--wait=false'])).code, 0);
+    await eventually('orphan gone', async () => (await getAlc(env, 'orphan')) === undefined, 10_000);
+  });
+});
