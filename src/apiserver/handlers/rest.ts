@@ -10,6 +10,7 @@ import {
   newMethodNotSupported, newNotFound, newTimeout, OBJECT_MODIFIED, parseFieldSelector, parseLabelSelector, rfc3339, validateLabelKey, validateLabelValue,
 } from '../../api/index.js';
 import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '../admission/index.js';
+import { Converter } from '../conversion/index.js';
 import { applyPatch, updateManagedFields } from '../patch/index.js';
 import type { JSONSchemaProps } from '../schema/index.js';
 import { apiVersionOf, KEEP_STATUS_ON_CREATE, type ResourceRegistry, type ResourceType } from '../resources/index.js';
@@ -100,8 +101,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export class ResourceOps {
   /** Handlers for extra subresources, keyed `group/resource/subresource` ("/pods/binding"). */
   readonly subresourceHandlers = new Map<string, SubresourceHandler>();
+  /**
+   * Version conversion of stored objects. Reads return objects as stored (in-process callers
+   * read metadata); the HTTP layer converts what it answers, writes convert to the storage version.
+   */
+  readonly converter: Converter;
 
-  constructor(readonly store: Store, readonly registry: ResourceRegistry, readonly admission: AdmissionChain) {}
+  constructor(readonly store: Store, readonly registry: ResourceRegistry, readonly admission: AdmissionChain) {
+    this.converter = new Converter(store);
+  }
 
   // ---- reads ---------------------------------------------------------------------------
 
@@ -378,12 +386,14 @@ export class ResourceOps {
     const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user };
     await this.admission.run(req);
     this.validateCommon(t, req.object);
+    if (opts.fieldManager) this.trackFields(t, undefined, req.object, opts);
+    const stored = opts.dryRun ? req.object : await this.converter.toStorage(t, req.object);
+    // No await from here to the put: the existence checks hold when the object is stored.
     const key = storageKeyOf(t, namespace, req.object.metadata.name!);
     if (this.store.latest(t.storageKey, key)) throw newAlreadyExists(gr(t), req.object.metadata.name!);
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
-    if (opts.fieldManager) this.trackFields(t, undefined, req.object, opts);
     if (opts.dryRun) return { object: req.object };
-    const c = this.store.put(t.storageKey, key, req.object);
+    const c = this.store.put(t.storageKey, key, stored);
     await this.store.durable(c);
     return { object: c.object, json: c.json };
   }
@@ -413,8 +423,10 @@ export class ResourceOps {
   ): Promise<WriteResult> {
     const key = storageKeyOf(t, namespace, name);
     for (let attempt = 0; ; attempt++) {
-      const current = this.latest(t, namespace, name);
-      if (precondition && precondition !== String(current.rv)) throw newConflict(gr(t), name, OBJECT_MODIFIED);
+      const stored = this.latest(t, namespace, name);
+      if (precondition && precondition !== String(stored.rv)) throw newConflict(gr(t), name, OBJECT_MODIFIED);
+      // The update is built and admitted in the request's version; stored in the storage version.
+      const current = this.converter.needsWebhook(t, stored.obj) ? { ...stored, obj: (await this.converter.toVersion(t, [stored.obj]))[0] } : stored;
       const old = current.obj;
       let next = build(current);
       const status = opts.subresource === 'status';
@@ -455,27 +467,29 @@ export class ResourceOps {
       await this.admission.run(req);
       next = req.object;
       this.validateCommon(t, next, old);
+      this.trackFields(t, old, next, opts);
+      next.metadata.resourceVersion = String(current.rv);
+      const toStore = opts.dryRun ? next : await this.converter.toStorage(t, next);
+      // No await from here to the write: the version check holds when it is stored.
       const now = this.store.latest(t.storageKey, key);
       if (!now) throw newNotFound(gr(t), name);
       if (now.rv !== current.rv) {
         if (precondition || attempt >= 8) throw newConflict(gr(t), name, OBJECT_MODIFIED);
         continue; // someone wrote meanwhile: rebuild on the new state
       }
-      this.trackFields(t, old, next, opts);
-      next.metadata.resourceVersion = String(current.rv);
-      if (deepEqual(next, old)) {
-        await this.store.durable(current); // a no-op on a write still in flight answers once that is durable
-        return { object: old, json: current.json };
+      if (deepEqual(opts.dryRun ? next : toStore, opts.dryRun ? old : stored.obj)) {
+        await this.store.durable(stored); // a no-op on a write still in flight answers once that is durable
+        return { object: stored.obj, json: stored.json };
       }
       // The last finalizer removed from an object being deleted: the object goes away.
       if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && !(next.metadata.deletionGracePeriodSeconds ?? 0) && !t.strategy?.keepOnDelete?.(next)) {
         if (opts.dryRun) return { object: next };
-        const c = this.store.remove(t.storageKey, key, next)!;
+        const c = this.store.remove(t.storageKey, key, toStore)!;
         await this.store.durable(c);
         return { object: c.object, json: c.json };
       }
       if (opts.dryRun) return { object: next };
-      const c = this.store.put(t.storageKey, key, next);
+      const c = this.store.put(t.storageKey, key, toStore);
       await this.store.durable(c);
       return { object: c.object, json: c.json };
     }
@@ -522,7 +536,10 @@ export class ResourceOps {
   }
 
   /** DELETE: immediate removal, or a mark (deletionTimestamp) while finalizers or a grace period remain. */
-  async delete(t: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}, dryRun = false): Promise<DeleteResult> {
+  async delete(
+    t: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}, dryRun = false,
+    client: Pick<WriteOptions, 'user' | 'warn'> = {},
+  ): Promise<DeleteResult> {
     if (!t.verbs.includes('delete')) throw newMethodNotSupported(gr(t), 'delete');
     const key = storageKeyOf(t, namespace, name);
     const current = this.latest(t, namespace, name);
@@ -539,7 +556,7 @@ export class ResourceOps {
     const obj = clone(current.obj);
     const req: AdmissionRequest = {
       operation: 'DELETE', type: t, namespace, name, object: obj, oldObject: current.obj, deleteOptions: options,
-      gracePeriodSeconds: options.gracePeriodSeconds ?? 0, dryRun,
+      gracePeriodSeconds: options.gracePeriodSeconds ?? 0, dryRun, user: client.user, warn: client.warn,
     };
     await this.admission.run(req);
     const grace = Math.max(0, req.gracePeriodSeconds ?? 0);
@@ -571,13 +588,16 @@ export class ResourceOps {
   }
 
   /** DELETE on a collection: deletes every matching object; returns those handled. */
-  async deleteCollection(t: ResourceType, namespace: string | undefined, list: ListOptions, options: DeleteOptions = {}, dryRun = false): Promise<KubeObject[]> {
+  async deleteCollection(
+    t: ResourceType, namespace: string | undefined, list: ListOptions, options: DeleteOptions = {}, dryRun = false,
+    client: Pick<WriteOptions, 'user' | 'warn'> = {},
+  ): Promise<KubeObject[]> {
     if (!t.verbs.includes('deletecollection')) throw newMethodNotSupported(gr(t), 'deletecollection');
     const { items } = this.list(t, namespace, { labelSelector: list.labelSelector, fieldSelector: list.fieldSelector });
     const out: KubeObject[] = [];
     for (const s of items) {
       try {
-        out.push((await this.delete(t, s.obj.metadata.namespace, s.obj.metadata.name!, { ...options, preconditions: undefined }, dryRun)).object);
+        out.push((await this.delete(t, s.obj.metadata.namespace, s.obj.metadata.name!, { ...options, preconditions: undefined }, dryRun, client)).object);
       } catch (e) {
         if (e instanceof StatusError && e.code === 404) continue;
         throw e;
