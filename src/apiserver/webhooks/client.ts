@@ -62,26 +62,33 @@ function goError(e: NodeJS.ErrnoException, host: string, port: number): string {
  * exchange. The target is resolved at call time (a Service's endpoints may have changed).
  */
 export function postJson(store: Store, cc: WebhookClientConfig, body: unknown, timeoutSeconds: number): Promise<unknown> {
-  let url: URL;
+  // `where` is the URL as Go prints it in errors: a service's always with its port.
+  let origin: string;
+  let path: string;
   let dial: { host: string; port: number };
   let servername: string | undefined;
+  let unresolved: string | undefined;
   if (cc.service) {
     const s = cc.service;
     const port = s.port ?? 443;
     servername = `${s.name}.${s.namespace}.svc`;
-    url = new URL(`https://${servername}:${port}${s.path ?? ''}`);
+    origin = `https://${servername}:${port}`;
+    path = s.path ?? '';
+    dial = { host: '', port };
     try {
       dial = resolveServiceEndpoint(store, s.namespace ?? '', s.name ?? '', port);
     } catch (e) {
-      url.searchParams.set('timeout', `${timeoutSeconds}s`);
-      return Promise.reject(new WebhookCallError(`Post "${url}": ${(e as Error).message}`));
+      unresolved = (e as Error).message;
     }
   } else {
-    url = new URL(cc.url ?? '');
-    dial = { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 443) };
+    const u = new URL(cc.url ?? '');
+    origin = `${u.protocol}//${u.host}`;
+    path = u.pathname;
+    dial = { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 443) };
   }
-  url.searchParams.set('timeout', `${timeoutSeconds}s`);
-  const where = `Post "${url}"`;
+  path += `?timeout=${timeoutSeconds}s`;
+  const where = `Post "${origin}${path}"`;
+  if (unresolved) return Promise.reject(new WebhookCallError(`${where}: ${unresolved}`));
   const payload = JSON.stringify(body);
   const ca = cc.caBundle ? Buffer.from(cc.caBundle, 'base64').toString('utf8') : undefined;
   return new Promise((resolve, reject) => {
@@ -96,13 +103,13 @@ export function postJson(store: Store, cc: WebhookClientConfig, body: unknown, t
       {
         host: dial.host,
         port: dial.port,
-        path: url.pathname + url.search,
+        path,
         method: 'POST',
         ca,
         // A service is verified under its DNS name (upstream's ServerName), a URL under its host.
         servername,
         headers: {
-          Host: url.host,
+          Host: origin.slice('https://'.length),
           'Content-Type': 'application/json',
           Accept: 'application/json, */*',
           'Content-Length': Buffer.byteLength(payload),
