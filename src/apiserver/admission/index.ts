@@ -123,13 +123,28 @@ export class AdmissionChain {
     return this.plugins;
   }
 
+  /** Both phases, for writes without object validation in between (DELETE). */
   async run(req: AdmissionRequest): Promise<void> {
+    await this.admit(req);
+    await this.validate(req);
+  }
+
+  /** The mutating phase, with its reinvocation pass when a plugin asked for one. */
+  async admit(req: AdmissionRequest): Promise<void> {
     const reinvocation = (req.reinvocation = new ReinvocationContext());
     for (const p of this.plugins) if (p.admit) await p.admit(req);
     if (reinvocation.shouldReinvoke) {
       reinvocation.isReinvoke = true;
       for (const p of this.plugins) if (p.admit) await p.admit(req);
     }
+  }
+
+  /**
+   * The validating phase. Create and update run it after the object's own validation, as
+   * upstream runs validating admission after the strategy's: an invalid object is a 422
+   * before any validating webhook is asked.
+   */
+  async validate(req: AdmissionRequest): Promise<void> {
     for (const p of this.plugins) if (p.validate) await p.validate(req);
   }
 }

@@ -384,8 +384,9 @@ export class ResourceOps {
     t.strategy?.prepareForCreate?.(obj);
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
     const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user };
-    await this.admission.run(req);
+    await this.admission.admit(req);
     this.validateCommon(t, req.object);
+    await this.admission.validate(req);
     if (opts.fieldManager) this.trackFields(t, undefined, req.object, opts);
     const stored = opts.dryRun ? req.object : await this.converter.toStorage(t, req.object);
     // No await from here to the put: the existence checks hold when the object is stored.
@@ -464,9 +465,10 @@ export class ResourceOps {
         operation: 'UPDATE', type: t, subresource: opts.subresource, namespace, name, object: next, oldObject: old, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager,
         fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user,
       };
-      await this.admission.run(req);
+      await this.admission.admit(req);
       next = req.object;
       this.validateCommon(t, next, old);
+      await this.admission.validate(req);
       this.trackFields(t, old, next, opts);
       next.metadata.resourceVersion = String(current.rv);
       const toStore = opts.dryRun ? next : await this.converter.toStorage(t, next);
