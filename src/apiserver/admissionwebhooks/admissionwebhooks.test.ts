@@ -163,6 +163,11 @@ describe('admission webhooks', () => {
     assert.equal(r.status, 400);
     assert.equal(r.json.message, 'admission webhook "bare.example.com" denied the request without explanation');
     assert.equal((await call(s, 'GET', `${CMS()}/bare`)).status, 404);
+    // An invalid object is refused by its own validation before any validating webhook is asked.
+    const asked = wh.calls.length;
+    r = await call(s, 'POST', CMS(), cm('invalid', { labels: { 'bad key!': 'x' } }));
+    assert.equal(r.status, 422);
+    assert.equal(wh.calls.length, asked);
     // Validating webhooks see the object after mutation and may not patch.
     behave['/allow'] = (r2) => ({ ...(admissionResponse(r2) as Json), response: { ...(admissionResponse(r2) as Json).response, patchType: 'JSONPatch', patch: 'W10=' } });
     r = await call(s, 'POST', CMS(), cm('patching-validator'));
@@ -272,6 +277,15 @@ describe('admission webhooks', () => {
     assert.equal(wh.callsTo('/dry').length, 2);
   });
 
+  it('speaks admission.k8s.io/v1beta1 to webhooks that list only it', async () => {
+    behave['/beta'] = (r) => ({ apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', response: { allowed: true, patch: Buffer.from(JSON.stringify([{ op: 'add', path: '/data/beta', value: 'yes' }])).toString('base64') } });
+    await call(s, 'POST', MWC, config('beta', [hook('beta.example.com', url('/beta'), { admissionReviewVersions: ['v1beta1'] })]));
+    const r = await call(s, 'POST', CMS(), cm('beta'));
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.data.beta, 'yes');
+    assert.equal(wh.callsTo('/beta')[0].body.apiVersion, 'admission.k8s.io/v1beta1');
+  });
+
   it('calls a webhook behind a Service through its Endpoints, verifying the certificate for <name>.<namespace>.svc', async () => {
     const svcHook = await startWebhookServer((_p, body) => admissionResponse(body, { patch: [{ op: 'add', path: '/data/via', value: 'service' }] }), ['hooks.default.svc']);
     try {
@@ -285,6 +299,15 @@ describe('admission webhooks', () => {
       assert.equal(r.status, 201, r.text);
       assert.equal(r.json.data.via, 'service');
       assert.equal(svcHook.callsTo('/mutate').length, 1);
+      // Without Endpoints, a ready address of the Service's EndpointSlices.
+      await call(s, 'DELETE', '/api/v1/namespaces/default/endpoints/hooks');
+      await call(s, 'POST', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', {
+        metadata: { name: 'hooks-x1', labels: { 'kubernetes.io/service-name': 'hooks' } }, addressType: 'IPv4',
+        endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }], ports: [{ name: 'https', port: svcHook.port, protocol: 'TCP' }],
+      });
+      r = await call(s, 'POST', CMS(), cm('via-slice'));
+      assert.equal(r.status, 201, r.text);
+      assert.equal(svcHook.callsTo('/mutate').length, 2);
     } finally {
       await svcHook.close();
     }

@@ -8,8 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { KubeObject, Status } from '../../api/index.js';
 import type { AdmissionRequest } from '../admission/index.js';
 import type { UserInfo } from '../auth/index.js';
-import type { Invocation } from './matching.js';
-import { requestNamespace } from './matching.js';
+import { type Invocation, requestNamespace } from './matching.js';
 
 const SPOKEN = ['v1', 'v1beta1'];
 
