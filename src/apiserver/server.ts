@@ -134,7 +134,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     authorization: opts.authorization, tokens: opts.tokens, anonymous: opts.anonymous, apiAudiences: opts.apiAudiences, serviceAccountIssuer: opts.serviceAccountIssuer, dataDir: opts.dataDir,
   });
   const semantics = installSemantics({ registry, openapi, admission, ops, store, onChange: (fn) => store.subscribe(fn) });
-  installAdmissionWebhooks({ registry, store, admission, convert: (t, objs) => ops.converter.toVersion(t, objs) });
+  installAdmissionWebhooks({ registry, store, admission, convert: (t, objs) => ops.converter.toVersion(t, objs), scale: ops });
   const nsType = registry.get('', 'v1', 'namespaces')!;
   for (const ns of SYSTEM_NAMESPACES) {
     if (!store.get(nsType.storageKey, ns)) await ops.create(nsType, undefined, { metadata: { name: ns } });

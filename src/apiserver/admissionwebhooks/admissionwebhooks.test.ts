@@ -121,6 +121,20 @@ describe('admission webhooks', () => {
     assert.equal(upd.options.kind, 'UpdateOptions');
   });
 
+  it('a mutating webhook\'s spec change bumps the generation; its status change on a main-resource write is dropped', async () => {
+    behave['/deploy'] = (r) => admissionResponse(r, r.request.operation === 'UPDATE' ? { patch: [{ op: 'add', path: '/spec/paused', value: true }, { op: 'add', path: '/status', value: { replicas: 99 } }] } : {});
+    await call(s, 'POST', MWC, config('deploy', [{ ...hook('deploy.example.com', url('/deploy')), rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'] }] }]));
+    const d = (await call(s, 'POST', '/apis/apps/v1/namespaces/default/deployments', {
+      metadata: { name: 'd' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+    })).json;
+    assert.equal(d.metadata.generation, 1);
+    const r = await call(s, 'PUT', '/apis/apps/v1/namespaces/default/deployments/d', { ...d, metadata: { ...d.metadata, labels: { touched: 'yes' } } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.spec.paused, true);
+    assert.equal(r.json.metadata.generation, 2);
+    assert.equal(r.json.status?.replicas, undefined);
+  });
+
   it('runs mutating webhooks in configuration-name order and reinvokes IfNeeded ones once after a later change', async () => {
     const order: string[] = [];
     behave['/first'] = (r) => {
@@ -238,6 +252,28 @@ describe('admission webhooks', () => {
     assert.equal(c.body.request.subResource, 'status');
     assert.equal(c.body.request.requestSubResource, 'status');
     assert.deepEqual(c.body.request.kind, { group: '', version: 'v1', kind: 'Pod' });
+  });
+
+  it('admits /scale writes as subresource scale with autoscaling/v1 Scale objects; a Scale patch sets the replicas', async () => {
+    behave['/scale'] = (r) => admissionResponse(r, { patch: [{ op: 'replace', path: '/spec/replicas', value: r.request.object.spec.replicas + 1 }] });
+    await call(s, 'POST', MWC, config('scale', [
+      { ...hook('scale.example.com', url('/scale')), rules: [{ operations: ['UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments/scale'] }] },
+      { ...hook('main.example.com', url('/main')), rules: [{ operations: ['UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'] }] },
+    ]));
+    const path = '/apis/apps/v1/namespaces/default/deployments';
+    await call(s, 'POST', path, { metadata: { name: 'scaled' }, spec: { replicas: 1, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } });
+    const r = await call(s, 'PATCH', `${path}/scaled/scale`, { spec: { replicas: 3 } }, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.spec.replicas, 4);
+    assert.equal((await call(s, 'GET', `${path}/scaled`)).json.spec.replicas, 4);
+    assert.equal(wh.callsTo('/main').length, 0);
+    const q = wh.callsTo('/scale')[0].body.request;
+    assert.equal(q.subResource, 'scale');
+    assert.deepEqual(q.kind, { group: 'autoscaling', version: 'v1', kind: 'Scale' });
+    assert.deepEqual(q.resource, { group: 'apps', version: 'v1', resource: 'deployments' });
+    assert.equal(q.object.kind, 'Scale');
+    assert.equal(q.object.spec.replicas, 3);
+    assert.equal(q.oldObject.spec.replicas, 1);
   });
 
   it('sends DELETE with the old object only; a mutating patch on DELETE is refused', async () => {

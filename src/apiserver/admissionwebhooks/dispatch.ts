@@ -7,6 +7,8 @@
  *   due for the single reinvocation pass (as do in-tree plugins changing the object in that
  *   pass);
  * - validating webhooks all at once; the first failure to arrive decides;
+ * - writes through `/scale` show webhooks autoscaling/v1 Scale objects (a patched Scale's
+ *   replicas are written to the object);
  * - dry-run requests reach only webhooks declaring `sideEffects` None or NoneOnDryRun
  *   (others: 400 `admission webhook "x" does not support dry run`);
  * - a denial is the webhook's Status with `admission webhook "x" denied the request: <message>`
@@ -28,10 +30,19 @@ import { MUTATING, VALIDATING, type Webhook, type WebhookConfiguration } from '.
 /** Converts objects of a type's storage to one of its versions (CRD conversion; a no-op rename otherwise). */
 export type ConvertObjects = (t: ResourceType, objs: KubeObject[]) => Promise<KubeObject[]>;
 
+/** The autoscaling/v1 Scale view of objects, for writes through `/scale`. */
+export interface ScaleView {
+  /** The Scale of `obj` (in `t`'s version). */
+  scaleOf(t: ResourceType, obj: KubeObject): KubeObject;
+  /** `obj` with the replicas a (patched) Scale asks for. */
+  withReplicas(t: ResourceType, obj: KubeObject, replicas: unknown): KubeObject;
+}
+
 export interface WebhookDispatchHost {
   store: Store;
   registry: ResourceRegistry;
   convert: ConvertObjects;
+  scale: ScaleView;
 }
 
 /** Upstream's ErrCallingWebhook: subject to the failure policy. */
@@ -70,6 +81,11 @@ export function admissionWebhookPlugins(host: WebhookDispatchHost): AdmissionPlu
   const inVersion = async (obj: KubeObject | undefined, t: ResourceType): Promise<KubeObject | undefined> => {
     if (!obj || obj.apiVersion === apiVersionOf(t)) return obj;
     return (await host.convert(t, [obj]))[0];
+  };
+  /** What a webhook called in `t`'s version sees of `obj`: the object, or its Scale for `/scale` writes. */
+  const present = async (req: AdmissionRequest, obj: KubeObject | undefined, t: ResourceType): Promise<KubeObject | undefined> => {
+    const o = await inVersion(obj, t);
+    return o && req.subresource === 'scale' ? host.scale.scaleOf(t, o) : o;
   };
 
   /** Calls one webhook; returns its (normalized) answer. Errors subject to the failure policy are CallingErrors. */
@@ -131,8 +147,8 @@ export function admissionWebhookPlugins(host: WebhookDispatchHost): AdmissionPlu
           let changed = false;
           let failure: unknown;
           try {
-            const object = deleting ? undefined : await inVersion(req.object, inv.type);
-            const result = await call(inv, req, true, object, await inVersion(req.oldObject, inv.type));
+            const object = deleting ? undefined : await present(req, req.object, inv.type);
+            const result = await call(inv, req, true, object, await present(req, req.oldObject, inv.type));
             const ops = result.patch;
             if (Array.isArray(ops) && ops.length) {
               if (!object) throw newInternalError(`admission webhook "${webhook.name}" attempted to modify the object, which is not supported for this operation`);
@@ -144,7 +160,8 @@ export function admissionWebhookPlugins(host: WebhookDispatchHost): AdmissionPlu
                 throw newInternalError(e);
               }
               changed = !deepEqual(object, patched);
-              req.object = inv.type === req.type ? patched : (await inVersion(patched, req.type))!;
+              if (req.subresource === 'scale') req.object = host.scale.withReplicas(req.type, req.object, (patched.spec as { replicas?: unknown } | undefined)?.replicas);
+              else req.object = inv.type === req.type ? patched : (await inVersion(patched, req.type))!;
             }
           } catch (e) {
             failure = e;
@@ -175,7 +192,7 @@ export function admissionWebhookPlugins(host: WebhookDispatchHost): AdmissionPlu
       const versions = new Map<ResourceType, Promise<[KubeObject | undefined, KubeObject | undefined]>>();
       const objectsFor = (t: ResourceType) => {
         let p = versions.get(t);
-        if (!p) versions.set(t, (p = Promise.all([req.operation === 'DELETE' ? undefined : inVersion(req.object, t), inVersion(req.oldObject, t)])));
+        if (!p) versions.set(t, (p = Promise.all([req.operation === 'DELETE' ? undefined : present(req, req.object, t), present(req, req.oldObject, t)])));
         return p;
       };
       const errors: unknown[] = [];

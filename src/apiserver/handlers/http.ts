@@ -242,7 +242,7 @@ export class ResourceHttp {
       throw newMethodNotSupported(gr, method.toLowerCase());
     }
     if (sub === 'scale') {
-      if (method === 'GET') return sendText(res, 200, JSON.stringify(this.ops.getScale(t, ns, name)));
+      if (method === 'GET') return sendText(res, 200, JSON.stringify(await this.ops.getScale(t, ns, name)));
       if (method === 'PUT') {
         const body = decodeBody(await readBody(req), req.headers['content-type']) as KubeObject;
         const s = await this.ops.updateScale(t, ns, name, () => body, this.writeOpts(req, q, res));

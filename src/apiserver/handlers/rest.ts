@@ -45,6 +45,8 @@ export interface WriteOptions {
   warn?: (message: string) => void;
   /** Internal: managedFields were already computed (server-side apply). */
   managedFieldsDone?: boolean;
+  /** Internal: a write through `/scale` (admitted as subresource `scale`, the object itself written). */
+  scaleWrite?: boolean;
   /** The authenticated user of the HTTP request (admission sees it); unset for in-process writes. */
   user?: UserInfo;
 }
@@ -429,44 +431,52 @@ export class ResourceOps {
       // The update is built and admitted in the request's version; stored in the storage version.
       const current = this.converter.needsWebhook(t, stored.obj) ? { ...stored, obj: (await this.converter.toVersion(t, [stored.obj]))[0] } : stored;
       const old = current.obj;
-      let next = build(current);
       const status = opts.subresource === 'status';
-      if (status) {
-        // Status writes change only the status (metadata and spec stay as stored).
-        const merged = clone(old);
-        if (next.status === undefined) delete merged.status;
-        else merged.status = next.status;
-        next = merged;
-      } else {
-        if (t.hasStatus) {
-          if (old.status === undefined) delete next.status;
-          else next.status = clone(old.status);
+      /**
+       * What the write may change, applied to the built object and again to what admission
+       * made of it (upstream's strategies run after mutating admission, so a webhook cannot
+       * change the status on a main-resource write, nor more than the status on a status write).
+       */
+      const settle = (obj: KubeObject): KubeObject => {
+        let out = obj;
+        if (status) {
+          // Status writes change only the status (metadata and spec stay as stored).
+          out = clone(old);
+          if (obj.status === undefined) delete out.status;
+          else out.status = obj.status;
+        } else if (t.hasStatus) {
+          if (old.status === undefined) delete out.status;
+          else out.status = clone(old.status);
         }
-      }
-      const m = next.metadata;
-      const om = old.metadata;
-      m.name = om.name;
-      if (t.namespaced) m.namespace = om.namespace;
-      m.uid = om.uid;
-      m.creationTimestamp = om.creationTimestamp;
-      if (om.deletionTimestamp) {
-        m.deletionTimestamp = om.deletionTimestamp;
-        m.deletionGracePeriodSeconds = om.deletionGracePeriodSeconds;
-      } else {
-        delete m.deletionTimestamp;
-        delete m.deletionGracePeriodSeconds;
-      }
-      if (m.generateName === undefined && om.generateName !== undefined && status) m.generateName = om.generateName;
-      m.resourceVersion = String(current.rv);
-      m.generation = om.generation ?? 1;
-      if (!status && !deepEqual(specPart(next), specPart(old as Record<string, unknown>))) m.generation = (om.generation ?? 0) + 1;
+        const m = out.metadata;
+        const om = old.metadata;
+        m.name = om.name;
+        if (t.namespaced) m.namespace = om.namespace;
+        m.uid = om.uid;
+        m.creationTimestamp = om.creationTimestamp;
+        if (om.deletionTimestamp) {
+          m.deletionTimestamp = om.deletionTimestamp;
+          m.deletionGracePeriodSeconds = om.deletionGracePeriodSeconds;
+        } else {
+          delete m.deletionTimestamp;
+          delete m.deletionGracePeriodSeconds;
+        }
+        if (m.generateName === undefined && om.generateName !== undefined && status) m.generateName = om.generateName;
+        m.resourceVersion = String(current.rv);
+        m.generation = om.generation ?? 1;
+        return out;
+      };
+      let next = settle(build(current));
       if (!status) t.strategy?.prepareForUpdate?.(next, old);
       const req: AdmissionRequest = {
-        operation: 'UPDATE', type: t, subresource: opts.subresource, namespace, name, object: next, oldObject: old, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager,
+        operation: 'UPDATE', type: t, subresource: opts.scaleWrite ? 'scale' : opts.subresource, namespace, name, object: next, oldObject: old, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager,
         fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user,
       };
       await this.admission.admit(req);
-      next = req.object;
+      next = settle(req.object);
+      // The generation counts spec changes, whoever made them (the client or a mutating webhook).
+      if (!status && !deepEqual(specPart(next), specPart(old as Record<string, unknown>))) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+      req.object = next;
       this.validateCommon(t, next, old);
       await this.admission.validate(req);
       this.trackFields(t, old, next, opts);
@@ -629,16 +639,27 @@ export class ResourceOps {
     };
   }
 
-  getScale(t: ResourceType, namespace: string | undefined, name: string): KubeObject {
+  /** The Scale of an object; its replica paths are those of `t`'s version (converted first if need be). */
+  async getScale(t: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
     if (!t.scale) throw newNotFound(gr(t), name);
-    return this.scaleOf(t, this.get(t, namespace, name).obj);
+    const [obj] = await this.converter.toVersion(t, [this.get(t, namespace, name).obj]);
+    return this.scaleOf(t, obj);
+  }
+
+  /** A copy of `obj` with `replicas` at the type's spec replicas path (what a Scale write changes). */
+  withReplicas(t: ResourceType, obj: KubeObject, replicas: unknown): KubeObject {
+    const path = t.scale!.specReplicasPath.split('.').filter(Boolean);
+    const next = clone(obj);
+    let o = next as Record<string, unknown>;
+    for (const k of path.slice(0, -1)) o = (isObject(o[k]) ? o[k] : (o[k] = {})) as Record<string, unknown>;
+    o[path[path.length - 1]] = replicas;
+    return next;
   }
 
   /** Writes `spec.replicas` of a Scale back to the object (PUT or PATCH on /scale). */
   async updateScale(t: ResourceType, namespace: string | undefined, name: string, scale: (current: KubeObject) => KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
     if (!t.scale) throw newNotFound(gr(t), name);
-    const path = t.scale.specReplicasPath.split('.').filter(Boolean);
-    const r = await this.updateWith(t, namespace, name, { ...opts, subresource: undefined }, undefined, (current) => {
+    const r = await this.updateWith(t, namespace, name, { ...opts, subresource: undefined, scaleWrite: true }, undefined, (current) => {
       const s = scale(this.scaleOf(t, current.obj));
       if (!isObject(s) || !isObject(s.spec)) throw newBadRequest('the body must be an autoscaling/v1 Scale');
       const replicas = (s.spec as { replicas?: unknown }).replicas;
@@ -647,13 +668,9 @@ export class ResourceOps {
       }
       const rv = s.metadata?.resourceVersion;
       if (rv && rv !== String(current.rv)) throw newConflict({ group: 'autoscaling', resource: 'scale' }, name, OBJECT_MODIFIED);
-      const next = clone(current.obj);
-      let o = next as Record<string, unknown>;
-      for (const k of path.slice(0, -1)) o = (isObject(o[k]) ? o[k] : (o[k] = {})) as Record<string, unknown>;
-      o[path[path.length - 1]] = replicas;
-      return next;
+      return this.withReplicas(t, current.obj, replicas);
     });
-    return this.scaleOf(t, r.object);
+    return this.scaleOf(t, (await this.converter.toVersion(t, [r.object]))[0]);
   }
 }
 
