@@ -8,7 +8,7 @@
  * `…: context deadline exceeded`), because callers embed it in upstream's messages.
  */
 import { request } from 'node:https';
-import { type Status, isStatus } from '../../api/index.js';
+import { isStatus } from '../../api/index.js';
 import type { Store } from '../storage/index.js';
 import { resolveServiceEndpoint } from './service.js';
 
@@ -20,9 +20,9 @@ export interface WebhookClientConfig {
   caBundle?: string;
 }
 
-/** A failed call. `status`: the Status the webhook answered with a non-2xx code, if any. */
+/** A failed call (its message is the whole Go-style error text). */
 export class WebhookCallError extends Error {
-  constructor(message: string, readonly status?: Status) {
+  constructor(message: string) {
     super(message);
     this.name = 'WebhookCallError';
   }
@@ -93,11 +93,11 @@ export function postJson(store: Store, cc: WebhookClientConfig, body: unknown, t
   const ca = cc.caBundle ? Buffer.from(cc.caBundle, 'base64').toString('utf8') : undefined;
   return new Promise((resolve, reject) => {
     let settled = false;
-    const fail = (message: string, status?: Status) => {
+    const fail = (message: string) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      reject(new WebhookCallError(`${where}: ${message}`, status));
+      reject(new WebhookCallError(`${where}: ${message}`));
     };
     const req = request(
       {
@@ -140,7 +140,7 @@ export function postJson(store: Store, cc: WebhookClientConfig, body: unknown, t
             json = undefined;
           }
           if (code < 200 || code > 299) {
-            if (isStatus(json)) return fail(json.message ?? `the server responded with the status code ${code} but did not return more information`, json);
+            if (isStatus(json) && json.message) return fail(json.message);
             return fail(`the server responded with the status code ${code} but did not return more information`);
           }
           if (!text) return fail(`0-length response with status code: ${code} and content type: ${res.headers['content-type'] ?? ''}`);
