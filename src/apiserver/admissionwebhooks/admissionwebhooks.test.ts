@@ -108,6 +108,8 @@ describe('admission webhooks', () => {
     assert.equal(q.userInfo.username, 'kubernetes-admin');
     assert.ok(q.userInfo.groups.includes('system:masters'));
     assert.equal(q.object.data.a, '1');
+    assert.equal(q.object.metadata.uid, undefined);
+    assert.equal(q.object.metadata.creationTimestamp, undefined);
     assert.equal(q.oldObject, null);
     assert.equal(q.dryRun, false);
     assert.deepEqual(q.options, { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1', fieldManager: 'tester' });

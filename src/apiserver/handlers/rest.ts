@@ -374,19 +374,19 @@ export class ResourceOps {
     this.checkNamespace(t, namespace, obj);
     const m = obj.metadata;
     if (!m.name && m.generateName) m.name = `${m.generateName}${randomSuffix()}`;
-    // System-owned metadata.
-    delete m.resourceVersion;
-    delete m.deletionTimestamp;
-    delete m.deletionGracePeriodSeconds;
-    delete m.selfLink;
-    m.uid = randomUUID();
-    m.creationTimestamp = rfc3339();
-    m.generation = 1;
+    clearSystemFields(m);
     if (t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey)) delete obj.status;
     t.strategy?.prepareForCreate?.(obj);
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
     const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user };
     await this.admission.admit(req);
+    // System-owned metadata, filled after mutating admission as upstream's BeforeCreate does
+    // (mutating webhooks see no uid, creationTimestamp or generation, and cannot set them).
+    const sm = req.object.metadata;
+    clearSystemFields(sm);
+    sm.uid = randomUUID();
+    sm.creationTimestamp = rfc3339();
+    sm.generation = 1;
     this.validateCommon(t, req.object);
     await this.admission.validate(req);
     if (opts.fieldManager) this.trackFields(t, undefined, req.object, opts);
@@ -672,6 +672,17 @@ export class ResourceOps {
     });
     return this.scaleOf(t, (await this.converter.toVersion(t, [r.object]))[0]);
   }
+}
+
+/** Drops the metadata only the server sets, from a create's body. */
+function clearSystemFields(m: KubeObject['metadata']): void {
+  delete m.resourceVersion;
+  delete m.deletionTimestamp;
+  delete m.deletionGracePeriodSeconds;
+  delete m.selfLink;
+  delete m.uid;
+  delete m.creationTimestamp;
+  delete m.generation;
 }
 
 function parseLabelSelectorSpecString(sel: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] }): string {
