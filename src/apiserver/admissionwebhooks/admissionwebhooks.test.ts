@@ -261,14 +261,17 @@ describe('admission webhooks', () => {
     await call(s, 'POST', MWC, config('scale', [
       { ...hook('scale.example.com', url('/scale')), rules: [{ operations: ['UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments/scale'] }] },
       { ...hook('main.example.com', url('/main')), rules: [{ operations: ['UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'] }] },
+      // A Scale has no labels: an objectSelector on the deployment's labels does not match it.
+      { ...hook('labelled.example.com', url('/labelled'), { objectSelector: { matchLabels: { app: 'scaled' } } }), rules: [{ operations: ['UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments/scale'] }] },
     ]));
     const path = '/apis/apps/v1/namespaces/default/deployments';
-    await call(s, 'POST', path, { metadata: { name: 'scaled' }, spec: { replicas: 1, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } });
+    await call(s, 'POST', path, { metadata: { name: 'scaled', labels: { app: 'scaled' } }, spec: { replicas: 1, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } });
     const r = await call(s, 'PATCH', `${path}/scaled/scale`, { spec: { replicas: 3 } }, { 'Content-Type': 'application/merge-patch+json' });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.spec.replicas, 4);
     assert.equal((await call(s, 'GET', `${path}/scaled`)).json.spec.replicas, 4);
     assert.equal(wh.callsTo('/main').length, 0);
+    assert.equal(wh.callsTo('/labelled').length, 0);
     const q = wh.callsTo('/scale')[0].body.request;
     assert.equal(q.subResource, 'scale');
     assert.deepEqual(q.kind, { group: 'autoscaling', version: 'v1', kind: 'Scale' });

@@ -6,7 +6,7 @@
  * - namespaceSelector: requests for cluster-scoped objects other than namespaces always
  *   match; a namespace's own create/update is matched on its new labels, everything else on
  *   the labels of the stored namespace (a missing namespace is an error);
- * - objectSelector: the new or the old object's labels match;
+ * - objectSelector: the new or the old object's labels match (a Scale has none);
  * - rules: operation, API group, version, resource and subresource (`pods/status`, `*`
  *   matches only main resources, `* / *` everything), scope (a namespace is cluster-scoped);
  * - matchPolicy Equivalent: when no rule matches the requested version, a rule that matches
@@ -119,7 +119,8 @@ export class Matcher {
     const sel = h.objectSelector ?? {};
     if (isEmpty(sel)) return true;
     const selector = labelSelectorFromSpec(sel);
-    const objectOf = (o: KubeObject | undefined) => !!o && selector.matches(o.metadata?.labels ?? {});
+    // A `/scale` write is about Scale objects, whose metadata carries no labels.
+    const objectOf = (o: KubeObject | undefined) => !!o && selector.matches(req.subresource === 'scale' ? {} : o.metadata?.labels ?? {});
     // A DELETE has no new object for webhooks (the copy in `req.object` is for in-tree plugins).
     return (req.operation !== 'DELETE' && objectOf(req.object)) || objectOf(req.oldObject);
   }
