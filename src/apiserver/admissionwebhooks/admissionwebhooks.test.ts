@@ -123,6 +123,25 @@ describe('admission webhooks', () => {
     assert.equal(upd.options.kind, 'UpdateOptions');
   });
 
+  it('generateName: mutating webhooks see no name yet, validating webhooks the generated one', async () => {
+    await call(s, 'POST', MWC, config('gen', [hook('gen.example.com', url('/gen-m'))]));
+    await call(s, 'POST', VWC, config('gen', [hook('gen.example.com', url('/gen-v'))]));
+    const r = await call(s, 'POST', CMS(), { metadata: { generateName: 'gen-' }, data: {} });
+    assert.equal(r.status, 201, r.text);
+    assert.match(r.json.metadata.name, /^gen-[a-z0-9]{5}$/);
+    const m = wh.callsTo('/gen-m')[0].body.request;
+    assert.equal(m.name, undefined);
+    assert.equal(m.object.metadata.name, undefined);
+    assert.equal(m.object.metadata.generateName, 'gen-');
+    const v = wh.callsTo('/gen-v')[0].body.request;
+    assert.equal(v.name, r.json.metadata.name);
+    assert.equal(v.object.metadata.name, r.json.metadata.name);
+    // A namespace created with generateName still gets its name label.
+    const ns = await call(s, 'POST', '/api/v1/namespaces', { metadata: { generateName: 'genns-' } });
+    assert.equal(ns.status, 201, ns.text);
+    assert.equal(ns.json.metadata.labels['kubernetes.io/metadata.name'], ns.json.metadata.name);
+  });
+
   it('a mutating webhook\'s spec change bumps the generation; its status change on a main-resource write is dropped', async () => {
     behave['/deploy'] = (r) => admissionResponse(r, r.request.operation === 'UPDATE' ? { patch: [{ op: 'add', path: '/spec/paused', value: true }, { op: 'add', path: '/status', value: { replicas: 99 } }] } : {});
     await call(s, 'POST', MWC, config('deploy', [{ ...hook('deploy.example.com', url('/deploy')), rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'] }] }]));

@@ -373,20 +373,23 @@ export class ResourceOps {
     const obj = this.checkBody(t, body);
     this.checkNamespace(t, namespace, obj);
     const m = obj.metadata;
-    if (!m.name && m.generateName) m.name = `${m.generateName}${randomSuffix()}`;
     clearSystemFields(m);
     if (t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey)) delete obj.status;
     t.strategy?.prepareForCreate?.(obj);
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
     const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user };
     await this.admission.admit(req);
-    // System-owned metadata, filled after mutating admission as upstream's BeforeCreate does
-    // (mutating webhooks see no uid, creationTimestamp or generation, and cannot set them).
+    // The generated name and system-owned metadata, filled after mutating admission as upstream's
+    // BeforeCreate does (mutating webhooks see no generated name, uid, creationTimestamp or
+    // generation, and cannot set the latter); validating admission sees them.
     const sm = req.object.metadata;
+    if (!sm.name && sm.generateName) sm.name = `${sm.generateName}${randomSuffix()}`;
+    req.name = sm.name ?? '';
     clearSystemFields(sm);
     sm.uid = randomUUID();
     sm.creationTimestamp = rfc3339();
     sm.generation = 1;
+    t.strategy?.canonicalize?.(req.object);
     this.validateCommon(t, req.object);
     await this.admission.validate(req);
     if (opts.fieldManager) this.trackFields(t, undefined, req.object, opts);
@@ -474,6 +477,7 @@ export class ResourceOps {
       };
       await this.admission.admit(req);
       next = settle(req.object);
+      t.strategy?.canonicalize?.(next);
       // The generation counts spec changes, whoever made them (the client or a mutating webhook).
       if (!status && !deepEqual(specPart(next), specPart(old as Record<string, unknown>))) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
       req.object = next;

@@ -36,6 +36,11 @@ export interface Strategy {
   /** Field errors make a 422 Invalid. */
   validate?(obj: KubeObject, old?: KubeObject): FieldError[];
   /**
+   * Normalizes an object once its name is final, after mutating admission (upstream's
+   * Canonicalize: a namespace created with `generateName` gets its name label here). Mutates `obj`.
+   */
+  canonicalize?(obj: KubeObject): void;
+  /**
    * True while a type-specific condition keeps an object marked for deletion even without
    * `metadata.finalizers` (namespaces wait for `spec.finalizers`). Default: false.
    */
