@@ -25,6 +25,9 @@ const notSupported = (field: string, value: unknown, supported: string[]): Field
 const goStrings = (xs: unknown[]) => `[]string{${xs.map((x) => JSON.stringify(String(x))).join(', ')}}`;
 const invList = (field: string, xs: unknown[], msg: string): FieldError => ({ type: 'FieldValueInvalid', field, message: `${goStrings(xs)}: ${msg}` });
 
+/** A list field as a list (a value of another JSON type validates as empty rather than throwing). */
+const arr = <T>(v: T[] | undefined): T[] => (Array.isArray(v) ? v : []);
+
 const NO_SIDE_EFFECTS = ['None', 'NoneOnDryRun'];
 const ALL_SIDE_EFFECTS = ['None', 'NoneOnDryRun', 'Some', 'Unknown'];
 const REVIEW_VERSIONS = ['v1', 'v1beta1'];
@@ -48,7 +51,7 @@ function defaultWebhooks(o: WebhookConfiguration, mutating: boolean): void {
 
 function validateResources(field: string, resources: string[] | undefined): FieldError[] {
   const errs: FieldError[] = [];
-  const list = resources ?? [];
+  const list = arr(resources);
   if (!list.length) errs.push(req(field));
   const wildSub = new Set<string>();
   const wildRes = new Set<string>();
@@ -78,16 +81,16 @@ function validateResources(field: string, resources: string[] | undefined): Fiel
 
 function validateRule(field: string, r: RuleWithOperations): FieldError[] {
   const errs: FieldError[] = [];
-  const ops = r.operations ?? [];
+  const ops = arr(r.operations);
   if (!ops.length) errs.push(req(`${field}.operations`));
   if (ops.length > 1 && ops.includes('*')) errs.push(invList(`${field}.operations`, ops, "if '*' is present, must not specify other operations"));
   ops.forEach((op, i) => {
     if (!['*', 'CONNECT', 'CREATE', 'DELETE', 'UPDATE'].includes(op)) errs.push(notSupported(`${field}.operations[${i}]`, op, ['*', 'CONNECT', 'CREATE', 'DELETE', 'UPDATE']));
   });
-  const groups = r.apiGroups ?? [];
+  const groups = arr(r.apiGroups);
   if (!groups.length) errs.push(req(`${field}.apiGroups`));
   if (groups.length > 1 && groups.includes('*')) errs.push(invList(`${field}.apiGroups`, groups, "if '*' is present, must not specify other API groups"));
-  const versions = r.apiVersions ?? [];
+  const versions = arr(r.apiVersions);
   if (!versions.length) errs.push(req(`${field}.apiVersions`));
   if (versions.length > 1 && versions.includes('*')) errs.push(invList(`${field}.apiVersions`, versions, "if '*' is present, must not specify other API versions"));
   versions.forEach((v, i) => {
@@ -101,16 +104,16 @@ function validateRule(field: string, r: RuleWithOperations): FieldError[] {
 /** metav1validation.ValidateLabelSelector. */
 function validateSelector(field: string, sel: LabelSelectorSpec): FieldError[] {
   const errs: FieldError[] = [];
-  (sel.matchExpressions ?? []).forEach((e, i) => {
+  arr(sel.matchExpressions).forEach((e, i) => {
     const f = `${field}.matchExpressions[${i}]`;
-    const values = e.values ?? [];
-    if (e.operator === 'In' || e.operator === 'NotIn') {
+    const values = arr(e?.values);
+    if (e?.operator === 'In' || e?.operator === 'NotIn') {
       if (!values.length) errs.push(req(`${f}.values`, 'must be specified when `operator` is \'In\' or \'NotIn\''));
-    } else if (e.operator === 'Exists' || e.operator === 'DoesNotExist') {
+    } else if (e?.operator === 'Exists' || e?.operator === 'DoesNotExist') {
       if (values.length) errs.push({ type: 'FieldValueForbidden', field: `${f}.values`, message: 'may not be specified when `operator` is \'Exists\' or \'DoesNotExist\'' });
-    } else errs.push(inv(`${f}.operator`, e.operator, 'not a valid selector operator'));
-    const bad = validateLabelKey(e.key ?? '');
-    if (bad) errs.push(inv(`${f}.key`, e.key ?? '', bad));
+    } else errs.push(inv(`${f}.operator`, e?.operator, 'not a valid selector operator'));
+    const bad = validateLabelKey(e?.key ?? '');
+    if (bad) errs.push(inv(`${f}.key`, e?.key ?? '', bad));
     for (const v of values) {
       const badValue = validateLabelValue(v);
       if (badValue) errs.push(inv(`${f}.values`, v, badValue));
@@ -124,7 +127,7 @@ function validateSelector(field: string, sel: LabelSelectorSpec): FieldError[] {
 }
 
 function validateReviewVersions(field: string, versions: string[] | undefined, requireRecognized: boolean): FieldError[] {
-  const list = versions ?? [];
+  const list = arr(versions);
   if (!list.length) return [req(field, `must specify one of ${REVIEW_VERSIONS.join(', ')}`)];
   const errs: FieldError[] = [];
   const seen = new Set<string>();
@@ -142,7 +145,7 @@ function validateReviewVersions(field: string, versions: string[] | undefined, r
 /** IsFullyQualifiedName: a DNS subdomain with at least three segments. */
 function validateHookName(field: string, name: string | undefined): FieldError[] {
   if (!name) return [req(field)];
-  if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
+  if (typeof name !== 'string' || name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
     return [inv(field, name, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")];
   }
   if (name.split('.').length < 3) return [inv(field, name, 'should be a domain with at least three segments separated by dots')];
@@ -157,7 +160,7 @@ interface Options {
 
 function validateWebhook(field: string, h: Webhook, mutating: boolean, opts: Options): FieldError[] {
   const errs: FieldError[] = [...validateHookName(`${field}.name`, h.name)];
-  (h.rules ?? []).forEach((r, i) => errs.push(...validateRule(`${field}.rules[${i}]`, r ?? {})));
+  arr(h.rules).forEach((r, i) => errs.push(...validateRule(`${field}.rules[${i}]`, r ?? {})));
   if (h.failurePolicy !== undefined && !['Fail', 'Ignore'].includes(h.failurePolicy)) errs.push(notSupported(`${field}.failurePolicy`, h.failurePolicy, ['Fail', 'Ignore']));
   if (h.matchPolicy !== undefined && !['Equivalent', 'Exact'].includes(h.matchPolicy)) errs.push(notSupported(`${field}.matchPolicy`, h.matchPolicy, ['Equivalent', 'Exact']));
   const allowed = opts.requireNoSideEffects ? NO_SIDE_EFFECTS : ALL_SIDE_EFFECTS;
@@ -170,7 +173,7 @@ function validateWebhook(field: string, h: Webhook, mutating: boolean, opts: Opt
     errs.push(notSupported(`${field}.reinvocationPolicy`, h.reinvocationPolicy, ['IfNeeded', 'Never']));
   }
   errs.push(...validateClientConfig(`${field}.clientConfig`, h.clientConfig));
-  if (h.matchConditions?.length) errs.push({ type: 'FieldValueForbidden', field: `${field}.matchConditions`, message: 'matchConditions (CEL) are not supported by the built-in API server' });
+  if (arr(h.matchConditions).length) errs.push({ type: 'FieldValueForbidden', field: `${field}.matchConditions`, message: 'matchConditions (CEL) are not supported by the built-in API server' });
   return errs;
 }
 
@@ -192,7 +195,7 @@ function validateConfiguration(o: WebhookConfiguration, mutating: boolean, opts:
 
 /** The relaxations upstream grants an update from what the old webhooks already had. */
 function updateOptions(old: WebhookConfiguration): Options {
-  const hooks = old.webhooks ?? [];
+  const hooks = arr(old.webhooks);
   return {
     requireNoSideEffects: hooks.every((h) => !!h.sideEffects && NO_SIDE_EFFECTS.includes(h.sideEffects)),
     requireRecognizedVersion: hooks.every((h) => !(h.admissionReviewVersions?.length) || h.admissionReviewVersions.some((v) => REVIEW_VERSIONS.includes(v))),
