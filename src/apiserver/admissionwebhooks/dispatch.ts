@@ -20,6 +20,7 @@ import { type KubeObject, newBadRequest, newInternalError, type Status, StatusEr
 import type { AdmissionPlugin, AdmissionRequest } from '../admission/index.js';
 import { clone, deepEqual } from '../handlers/util.js';
 import { jsonPatch } from '../patch/index.js';
+import { type JSONSchemaProps, prune, pruneBuiltin } from '../schema/index.js';
 import { apiVersionOf, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Store } from '../storage/index.js';
 import { postJson, WebhookCallError } from '../webhooks/index.js';
@@ -61,6 +62,17 @@ function denial(hook: string, result: Partial<Status> | undefined): StatusError 
     kind: 'Status', apiVersion: 'v1', metadata: {}, ...r,
     status: 'Failure', code: typeof r.code === 'number' && r.code >= 400 ? r.code : 400, message,
   } as Status);
+}
+
+/**
+ * A webhook's patched object as upstream keeps it: unknown fields dropped silently (Go decoding
+ * of built-in kinds; the schema-coercing conversion of custom resources), so the in-tree pass
+ * that follows has nothing to warn about.
+ */
+function dropUnknownFields(t: ResourceType, obj: KubeObject): KubeObject {
+  if (t.custom) return t.structuralSchema ? (prune(t.structuralSchema as JSONSchemaProps, obj).object as KubeObject) : obj;
+  if (t.builtin) return (pruneBuiltin({ group: t.group, version: t.version, kind: t.kind }, obj)?.object as KubeObject | undefined) ?? obj;
+  return obj;
 }
 
 interface Hook {
@@ -159,6 +171,7 @@ export function admissionWebhookPlugins(host: WebhookDispatchHost): AdmissionPlu
               } catch (e) {
                 throw newInternalError(e);
               }
+              if (req.subresource !== 'scale') patched = dropUnknownFields(inv.type, patched);
               changed = !deepEqual(object, patched);
               if (req.subresource === 'scale') req.object = host.scale.withReplicas(req.type, req.object, (patched.spec as { replicas?: unknown } | undefined)?.replicas);
               else req.object = inv.type === req.type ? patched : (await inVersion(patched, req.type))!;
