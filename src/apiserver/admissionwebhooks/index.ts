@@ -10,8 +10,6 @@ import { configurationStrategy } from './configurations.js';
 import { admissionWebhookPlugins, type ConvertObjects, type ScaleView } from './dispatch.js';
 import { GROUP } from './types.js';
 
-export type { ConvertObjects, ScaleView } from './dispatch.js';
-export type { Webhook, WebhookConfiguration, RuleWithOperations } from './types.js';
 
 /** Gives the configuration types their strategy and adds the webhook plugins to `admission`. */
 export function installAdmissionWebhooks(host: { registry: ResourceRegistry; store: Store; admission: AdmissionChain; convert: ConvertObjects; scale: ScaleView }): void {

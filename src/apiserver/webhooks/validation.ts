@@ -29,11 +29,12 @@ function validateUrl(field: string, raw: string): FieldError[] {
   return errs;
 }
 
-function validateService(field: string, s: NonNullable<WebhookClientConfig['service']>, defaultPort: number): FieldError[] {
+function validateService(field: string, s: NonNullable<WebhookClientConfig['service']>): FieldError[] {
   const errs: FieldError[] = [];
   if (!s.name) errs.push({ type: 'FieldValueRequired', field: `${field}.name`, message: 'service name is required' });
   if (!s.namespace) errs.push({ type: 'FieldValueRequired', field: `${field}.namespace`, message: 'service namespace is required' });
-  const port = s.port ?? defaultPort;
+  // Both APIs default the port to 443 before validating.
+  const port = s.port ?? 443;
   if (!Number.isInteger(port) || port < 1 || port > 65535) errs.push(inv(`${field}.port`, port, 'port is not valid: must be between 1 and 65535, inclusive'));
   const path = s.path;
   if (path === undefined || path === '' || path === '/') return errs;
@@ -49,11 +50,11 @@ function validateService(field: string, s: NonNullable<WebhookClientConfig['serv
   return errs;
 }
 
-/** Field errors of the client config at `field` (a service without a port gets `defaultPort`). */
-export function validateClientConfig(field: string, cc: WebhookClientConfig | undefined, defaultPort = 443): FieldError[] {
+/** Field errors of the client config at `field`. */
+export function validateClientConfig(field: string, cc: WebhookClientConfig | undefined): FieldError[] {
   const hasUrl = typeof cc?.url === 'string';
   const hasService = !!cc?.service && typeof cc.service === 'object';
   if (hasUrl === hasService) return [{ type: 'FieldValueRequired', field, message: 'exactly one of url or service is required' }];
   if (hasUrl) return validateUrl(`${field}.url`, cc!.url!);
-  return validateService(`${field}.service`, cc!.service!, defaultPort);
+  return validateService(`${field}.service`, cc!.service!);
 }
