@@ -143,6 +143,16 @@ describe('CRD conversion webhooks', () => {
     ]);
   });
 
+  it('streams initial events converted, then the end-of-initial-events bookmark (watch-list)', async () => {
+    await call(s, 'POST', V1, { metadata: { name: 'i1', labels: { stream: 'yes' } }, spec: { size: '11cm' } });
+    const w = openWatch(s, `${V2}?watch=1&labelSelector=stream%3Dyes&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan`);
+    await waitFor(() => w.events.some((e: Json) => e.type === 'BOOKMARK'));
+    w.stop();
+    assert.deepEqual(w.events[0].object.spec, { sizeCm: 11 });
+    assert.equal(w.events[1].type, 'BOOKMARK');
+    assert.equal(w.events[1].object.metadata.annotations['k8s.io/initial-events-end'], 'true');
+  });
+
   it('fails with upstream\'s message when the webhook fails or answers wrongly; a watch ends with an ERROR event', async () => {
     await call(s, 'POST', V1, { metadata: { name: 'e' }, spec: { size: '4cm' } });
     behave = (r) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'ConversionReview', response: { uid: r.request.uid, result: { status: 'Failure', message: 'cannot convert e' } } });
