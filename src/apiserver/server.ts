@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { newInternalError, newNotFound, newMethodNotSupported, newTooManyRequests, type Status, StatusError } from '../api/index.js';
 import { AdmissionChain } from './admission/index.js';
+import { installAdmissionWebhooks } from './admissionwebhooks/index.js';
 import { AGGREGATED_V2_CONTENT_TYPE, AGGREGATED_V2BETA1_CONTENT_TYPE, Discovery, wantsAggregated } from './discovery/index.js';
 import { bindPod, evictPod } from './handlers/defaults.js';
 import { serviceAllocator } from './services/index.js';
@@ -133,12 +134,13 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     authorization: opts.authorization, tokens: opts.tokens, anonymous: opts.anonymous, apiAudiences: opts.apiAudiences, serviceAccountIssuer: opts.serviceAccountIssuer, dataDir: opts.dataDir,
   });
   const semantics = installSemantics({ registry, openapi, admission, ops, store, onChange: (fn) => store.subscribe(fn) });
+  installAdmissionWebhooks({ registry, store, admission, convert: (t, objs) => ops.converter.toVersion(t, objs), scale: ops });
   const nsType = registry.get('', 'v1', 'namespaces')!;
   for (const ns of SYSTEM_NAMESPACES) {
     if (!store.get(nsType.storageKey, ns)) await ops.create(nsType, undefined, { metadata: { name: ns } });
   }
   await security.bootstrap();
-  const watches = new WatchHub(store, opts.bookmarkIntervalMs);
+  const watches = new WatchHub(store, opts.bookmarkIntervalMs, ops.converter);
   const resources = new ResourceHttp(ops, watches, (req) => security.userOf(req));
   let url = '';
   const discovery = new Discovery(registry, () => url.replace(/^https:\/\//, ''));

@@ -1,9 +1,15 @@
 /**
  * Admission: the hook through which behaviour is added to the write path without touching
  * the handlers (garbage collection finalizers, namespace lifecycle, ServiceAccount defaults,
- * CRD validation, pod graceful deletion...). Plugins run in registration order: every
- * `admit` (may mutate `req.object`), then every `validate` (must not mutate). Throwing a
- * `StatusError` rejects the request with that Status; any other error becomes a 500.
+ * CRD validation, pod graceful deletion, admission webhooks...). Plugins run in registration
+ * order (`late` ones after all others): every `admit` (may mutate `req.object`), then every
+ * `validate` (must not mutate). Throwing a `StatusError` rejects the request with that
+ * Status; any other error becomes a 500.
+ *
+ * Reinvocation (upstream's admission.ReinvocationContext): a plugin that changed the object
+ * in a way earlier plugins may want to see calls `req.reinvocation.requestReinvocation()`;
+ * the whole mutating phase then runs once more with `isReinvoke` set (in-tree plugins are
+ * idempotent; admission webhooks re-call only those with `reinvocationPolicy: IfNeeded`).
  */
 import type { KubeObject } from '../../api/index.js';
 import type { ResourceType } from '../resources/index.js';
@@ -51,8 +57,33 @@ export interface AdmissionRequest {
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
   /** Sends a warning to the client (a `Warning: 299 - "..."` header over HTTP), if anyone listens. */
   warn?: (message: string) => void;
-  /** CREATE/UPDATE: the authenticated user of the HTTP request; unset for in-process writes. */
+  /** CREATE/UPDATE/DELETE: the authenticated user of the HTTP request; unset for in-process writes. */
   user?: UserInfo;
+  /** Set by the chain for the duration of `run`. */
+  reinvocation?: ReinvocationContext;
+}
+
+/** Per-request state of the mutating phase's single reinvocation. */
+export class ReinvocationContext {
+  /** True during the second pass of the mutating phase. */
+  isReinvoke = false;
+  private requested = false;
+  private readonly values = new Map<string, unknown>();
+
+  /** Asks for a second pass of the mutating phase (granted once per request). */
+  requestReinvocation(): void {
+    this.requested = true;
+  }
+
+  get shouldReinvoke(): boolean {
+    return this.requested;
+  }
+
+  /** Plugin-private state kept across both passes (created by `init` on first use). */
+  value<T>(key: string, init: () => T): T {
+    if (!this.values.has(key)) this.values.set(key, init());
+    return this.values.get(key) as T;
+  }
 }
 
 export interface AdmissionPlugin {
@@ -62,6 +93,11 @@ export interface AdmissionPlugin {
   admit?(req: AdmissionRequest): void | Promise<void>;
   /** Validating phase. */
   validate?(req: AdmissionRequest): void | Promise<void>;
+  /**
+   * Runs after every plugin without the flag, whenever it was added: the admission webhooks,
+   * which kube-apiserver orders after its in-tree plugins.
+   */
+  late?: boolean;
 }
 
 /** The ordered list of plugins the server runs on every create, update and delete. */
@@ -72,7 +108,11 @@ export class AdmissionChain {
   add(p: AdmissionPlugin): void {
     const i = this.plugins.findIndex((x) => x.name === p.name);
     if (i >= 0) this.plugins[i] = p;
-    else this.plugins.push(p);
+    else if (p.late) this.plugins.push(p);
+    else {
+      const firstLate = this.plugins.findIndex((x) => x.late);
+      this.plugins.splice(firstLate >= 0 ? firstLate : this.plugins.length, 0, p);
+    }
   }
 
   remove(name: string): void {
@@ -83,8 +123,28 @@ export class AdmissionChain {
     return this.plugins;
   }
 
+  /** Both phases, for writes without object validation in between (DELETE). */
   async run(req: AdmissionRequest): Promise<void> {
+    await this.admit(req);
+    await this.validate(req);
+  }
+
+  /** The mutating phase, with its reinvocation pass when a plugin asked for one. */
+  async admit(req: AdmissionRequest): Promise<void> {
+    const reinvocation = (req.reinvocation = new ReinvocationContext());
     for (const p of this.plugins) if (p.admit) await p.admit(req);
+    if (reinvocation.shouldReinvoke) {
+      reinvocation.isReinvoke = true;
+      for (const p of this.plugins) if (p.admit) await p.admit(req);
+    }
+  }
+
+  /**
+   * The validating phase. Create and update run it after the object's own validation, as
+   * upstream runs validating admission after the strategy's: an invalid object is a 422
+   * before any validating webhook is asked.
+   */
+  async validate(req: AdmissionRequest): Promise<void> {
     for (const p of this.plugins) if (p.validate) await p.validate(req);
   }
 }

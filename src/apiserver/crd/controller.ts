@@ -9,7 +9,8 @@
  * - status: `acceptedNames`, conditions `NamesAccepted`, `Established` (and `Terminating`),
  *   `storedVersions`;
  * - custom resources: pruning of unknown fields (`fieldValidation=Strict` refuses them with
- *   400), defaults, schema validation (422 with causes);
+ *   400), defaults, schema validation (422 with causes); with `conversion.strategy: Webhook`
+ *   their types carry the webhook and storage version (conversion/ converts);
  * - deletion: the CRD gets the `customresourcecleanup.apiextensions.k8s.io` finalizer, all
  *   its custom resources are deleted (their own finalizers respected), then the types leave
  *   discovery and OpenAPI and the CRD goes.
@@ -21,6 +22,7 @@ import { gvrKey, type ResourceType } from '../resources/index.js';
 import { applyDefaults, crdToOpenAPIv3, type CustomResourceDefinition, mergeOpenAPIDocs, prune, strictDecodingError, unknownFieldWarnings, validateCrd } from '../schema/index.js';
 import { type Controller, isStatus, type SemanticsHost, updateWithRetry, WorkQueue } from '../semantics-kit.js';
 import type { Change } from '../storage/index.js';
+import { defaultConversion, validateConversion } from './conversion.js';
 import { crdResourceTypes, defaultCrd, effectiveNames, versionSchema } from './types.js';
 
 export const CRD_STORAGE_KEY = 'apiextensions.k8s.io/customresourcedefinitions';
@@ -326,12 +328,13 @@ export function startCrdController(host: SemanticsHost): { controller: CrdContro
         return;
       }
       defaultCrd(crd);
+      defaultConversion(crd);
     },
     validate(req) {
       if (req.type.storageKey !== CRD_STORAGE_KEY || req.subresource || req.operation === 'DELETE') return;
       const crd = req.object as Crd;
-      const errs = validateCrd(crd);
       const old = req.oldObject as Crd | undefined;
+      const errs = [...validateCrd(crd), ...validateConversion(crd, old)];
       if (isProtectedGroup(crd.spec?.group) && !crd.metadata.annotations?.[APPROVAL_ANNOTATION] && (!old || old.metadata.annotations?.[APPROVAL_ANNOTATION])) {
         errs.push({ type: 'FieldValueRequired', field: `metadata.annotations[${APPROVAL_ANNOTATION}]`, message: APPROVAL_REQUIRED });
       }

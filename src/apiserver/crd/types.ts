@@ -8,6 +8,7 @@ import type { ResourceType, TableColumn, TablePrinter } from '../resources/index
 import {
   type CustomResourceDefinition, type CustomResourceDefinitionVersion, type JSONSchemaProps, printerColumns, printerColumnsTable, validate,
 } from '../schema/index.js';
+import { conversionWebhookOf } from './conversion.js';
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -68,6 +69,11 @@ export function crdResourceTypes(crd: CustomResourceDefinition): ResourceType[] 
   const { group, scope } = crd.spec;
   const names = effectiveNames(crd);
   const served = crd.spec.versions.filter((v) => v.served).sort((a, b) => compareVersions(a.name, b.name));
+  const webhook = crd.spec.conversion?.strategy === 'Webhook' ? conversionWebhookOf(crd) : undefined;
+  const storageVersion = crd.spec.versions.find((v) => v.storage)?.name;
+  const conversionWebhook = webhook?.clientConfig && storageVersion
+    ? { storageVersion, clientConfig: webhook.clientConfig, conversionReviewVersions: webhook.conversionReviewVersions ?? [] }
+    : undefined;
   return served.map((v) => {
     const schema: JSONSchemaProps = v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
     const sub = v.subresources ?? {};
@@ -93,6 +99,7 @@ export function crdResourceTypes(crd: CustomResourceDefinition): ResourceType[] 
       builtin: false,
       custom: true,
       structuralSchema: schema,
+      conversionWebhook,
     };
     const selectable = (v.selectableFields ?? []).map((f) => String(f?.jsonPath ?? '').replace(/^\./, '')).filter(Boolean);
     if (selectable.length) {

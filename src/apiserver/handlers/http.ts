@@ -60,41 +60,42 @@ export class ResourceHttp {
     const isWatch = p.watchPrefix || truthy(q.get('watch'));
     if (method === 'GET' && (isWatch || !p.name)) {
       if (isWatch) return this.watch(res, t, ns, p.name, q, accept);
-      return this.list(res, t, ns, q, accept);
+      return await this.list(res, t, ns, q, accept);
     }
     if (p.watchPrefix) throw newMethodNotSupported({ group: t.group, resource: t.resource }, method.toLowerCase());
     if (!p.name) {
       if (method === 'POST') {
         const body = decodeBody(await readBody(req), req.headers['content-type']);
         const r = await this.ops.create(t, ns, body, this.writeOpts(req, q, res));
-        return sendText(res, 201, objectJson(t, r.object, r.json));
+        return sendText(res, 201, await this.render(t, r.object, r.json));
       }
       if (method === 'DELETE') {
         const opts = await this.deleteOptions(req, q);
-        const items = await this.ops.deleteCollection(t, ns, this.listOpts(q), opts.options, opts.dryRun);
-        return sendText(res, 200, `{"kind":"${t.listKind}","apiVersion":"${apiVersionOf(t)}","metadata":{"resourceVersion":"${this.ops.store.resourceVersion}"},"items":[${items.map((o) => objectJson(t, o)).join(',')}]}`);
+        const items = await this.ops.deleteCollection(t, ns, this.listOpts(q), opts.options, opts.dryRun, this.clientOf(req, res));
+        const rendered = (await this.ops.converter.toVersion(t, items)).map((o) => objectJson(t, o));
+        return sendText(res, 200, `{"kind":"${t.listKind}","apiVersion":"${apiVersionOf(t)}","metadata":{"resourceVersion":"${this.ops.store.resourceVersion}"},"items":[${rendered.join(',')}]}`);
       }
       throw newMethodNotSupported({ group: t.group, resource: t.resource }, method.toLowerCase());
     }
     switch (method) {
       case 'GET': {
         const s = this.ops.get(t, ns, p.name);
-        return this.sendObject(res, t, s.obj, s.json, accept, q);
+        return await this.sendObject(res, t, s.obj, s.json, accept, q);
       }
       case 'PUT': {
         const body = decodeBody(await readBody(req), req.headers['content-type']);
         const r = await this.ops.update(t, ns, p.name, body, this.writeOpts(req, q, res));
-        return sendText(res, 200, objectJson(t, r.object, r.json));
+        return sendText(res, 200, await this.render(t, r.object, r.json));
       }
       case 'PATCH': {
         const buf = await readBody(req);
         const r = await this.ops.patch(t, ns, p.name, req.headers['content-type'], buf, { ...this.writeOpts(req, q, res), force: truthy(q.get('force')) });
-        return sendText(res, r.created ? 201 : 200, objectJson(t, r.object, r.json));
+        return sendText(res, r.created ? 201 : 200, await this.render(t, r.object, r.json));
       }
       case 'DELETE': {
         const opts = await this.deleteOptions(req, q);
-        const r = await this.ops.delete(t, ns, p.name, opts.options, opts.dryRun);
-        if (!r.deleted || t.returnDeletedObject) return sendText(res, 200, objectJson(t, r.object));
+        const r = await this.ops.delete(t, ns, p.name, opts.options, opts.dryRun, this.clientOf(req, res));
+        if (!r.deleted || t.returnDeletedObject) return sendText(res, 200, await this.render(t, r.object));
         const status: Status = {
           kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 200,
           details: { name: p.name, group: t.group || undefined, kind: t.resource, uid: r.object.metadata.uid },
@@ -111,9 +112,19 @@ export class ResourceHttp {
   private writeOpts(req: IncomingMessage, q: URLSearchParams, res?: ServerResponse): WriteOptions {
     const fv = q.get('fieldValidation');
     if (fv && !['Ignore', 'Warn', 'Strict'].includes(fv)) throw newBadRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Warn", "Strict"`);
-    // Warnings travel as `Warning: 299 - "text"` headers (kubectl prints "Warning: text").
+    return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined, fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined, ...this.clientOf(req, res) };
+  }
+
+  /** Who is writing, and where warnings for them go (`Warning: 299 - "text"` headers; kubectl prints "Warning: text"). */
+  private clientOf(req: IncomingMessage, res?: ServerResponse): Pick<WriteOptions, 'user' | 'warn'> {
     const warn = res ? (m: string) => void (res.headersSent || res.appendHeader('Warning', `299 - ${JSON.stringify(m)}`)) : undefined;
-    return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined, fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined, warn, user: this.userOf(req) };
+    return { warn, user: this.userOf(req) };
+  }
+
+  /** An object's JSON in the version of `t`, through the conversion webhook when it needs one. */
+  private async render(t: ResourceType, obj: KubeObject, json?: string): Promise<string> {
+    if (!this.ops.converter.needsWebhook(t, obj)) return objectJson(t, obj, json);
+    return JSON.stringify((await this.ops.converter.toVersion(t, [obj]))[0]);
   }
 
   private listOpts(q: URLSearchParams): ListOptions {
@@ -142,21 +153,26 @@ export class ResourceHttp {
     return { options, dryRun: dryRunOf(q, options as { dryRun?: unknown }) };
   }
 
-  private sendObject(res: ServerResponse, t: ResourceType, obj: KubeObject, json: string | undefined, accept: string | undefined, q: URLSearchParams): void {
+  private async sendObject(res: ServerResponse, t: ResourceType, stored: KubeObject, json: string | undefined, accept: string | undefined, q: URLSearchParams): Promise<void> {
+    if (wantsPartialMetadata(accept)) return sendText(res, 200, JSON.stringify(partialMetadata(stored)), 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io');
+    const converted = this.ops.converter.needsWebhook(t, stored);
+    const obj = converted ? (await this.ops.converter.toVersion(t, [stored]))[0] : stored;
     if (wantsTable(accept)) {
       const table = toTable(t, [obj], { includeObject: (q.get('includeObject') as 'Object') ?? undefined, resourceVersion: obj.metadata.resourceVersion });
       return sendText(res, 200, JSON.stringify(table), TABLE_CT);
     }
-    if (wantsPartialMetadata(accept)) return sendText(res, 200, JSON.stringify(partialMetadata(obj)), 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io');
-    sendText(res, 200, objectJson(t, obj, json));
+    sendText(res, 200, objectJson(t, obj, converted ? undefined : json));
   }
 
-  private list(res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams, accept: string | undefined): void {
+  private async list(res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams, accept: string | undefined): Promise<void> {
     if (q.get('sendInitialEvents') !== null) {
       throw newInvalid('meta.k8s.io', 'ListOptions', '', [{ type: 'FieldValueForbidden', field: 'sendInitialEvents', message: 'sendInitialEvents is forbidden for list' }]);
     }
     const r = this.ops.list(t, ns, this.listOpts(q));
-    const objs = r.items.map((s: Stored) => s.obj);
+    const partial = wantsPartialMetadata(accept);
+    // Items needing a conversion webhook go in one call; the others keep their stored JSON.
+    const converts = !partial && r.items.some((s) => this.ops.converter.needsWebhook(t, s.obj));
+    const objs = converts ? await this.ops.converter.toVersion(t, r.items.map((s: Stored) => s.obj)) : r.items.map((s: Stored) => s.obj);
     if (wantsTable(accept)) {
       const table = toTable(t, objs, {
         includeObject: (q.get('includeObject') as 'Object') ?? undefined, resourceVersion: r.resourceVersion, continue: r.continue, remainingItemCount: r.remainingItemCount,
@@ -166,12 +182,12 @@ export class ResourceHttp {
     const meta: Record<string, unknown> = { resourceVersion: r.resourceVersion };
     if (r.continue) meta.continue = r.continue;
     if (r.remainingItemCount !== undefined) meta.remainingItemCount = r.remainingItemCount;
-    if (wantsPartialMetadata(accept)) {
+    if (partial) {
       return sendText(res, 200, JSON.stringify({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: objs.map(partialMetadata) }),
         'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io');
     }
     const av = apiVersionOf(t);
-    const items = r.items.map((s) => objectJson(t, s.obj, s.json));
+    const items = r.items.map((s, i) => (objs[i] === s.obj ? objectJson(t, s.obj, s.json) : JSON.stringify(objs[i])));
     sendText(res, 200, `{"kind":"${t.listKind}","apiVersion":"${av}","metadata":${JSON.stringify(meta)},"items":[${items.join(',')}]}`);
   }
 
@@ -212,21 +228,21 @@ export class ResourceHttp {
     if (sub === 'status') {
       if (method === 'GET') {
         const s = this.ops.get(t, ns, name);
-        return sendText(res, 200, objectJson(t, s.obj, s.json));
+        return sendText(res, 200, await this.render(t, s.obj, s.json));
       }
       if (method === 'PUT') {
         const body = decodeBody(await readBody(req), req.headers['content-type']);
         const r = await this.ops.update(t, ns, name, body, { ...this.writeOpts(req, q, res), subresource: 'status' });
-        return sendText(res, 200, objectJson(t, r.object, r.json));
+        return sendText(res, 200, await this.render(t, r.object, r.json));
       }
       if (method === 'PATCH') {
         const r = await this.ops.patch(t, ns, name, req.headers['content-type'], await readBody(req), { ...this.writeOpts(req, q, res), subresource: 'status', force: truthy(q.get('force')) });
-        return sendText(res, 200, objectJson(t, r.object, r.json));
+        return sendText(res, 200, await this.render(t, r.object, r.json));
       }
       throw newMethodNotSupported(gr, method.toLowerCase());
     }
     if (sub === 'scale') {
-      if (method === 'GET') return sendText(res, 200, JSON.stringify(this.ops.getScale(t, ns, name)));
+      if (method === 'GET') return sendText(res, 200, JSON.stringify(await this.ops.getScale(t, ns, name)));
       if (method === 'PUT') {
         const body = decodeBody(await readBody(req), req.headers['content-type']) as KubeObject;
         const s = await this.ops.updateScale(t, ns, name, () => body, this.writeOpts(req, q, res));

@@ -10,6 +10,7 @@ import {
   newMethodNotSupported, newNotFound, newTimeout, OBJECT_MODIFIED, parseFieldSelector, parseLabelSelector, rfc3339, validateLabelKey, validateLabelValue,
 } from '../../api/index.js';
 import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '../admission/index.js';
+import { Converter } from '../conversion/index.js';
 import { applyPatch, updateManagedFields } from '../patch/index.js';
 import type { JSONSchemaProps } from '../schema/index.js';
 import { apiVersionOf, KEEP_STATUS_ON_CREATE, type ResourceRegistry, type ResourceType } from '../resources/index.js';
@@ -44,6 +45,8 @@ export interface WriteOptions {
   warn?: (message: string) => void;
   /** Internal: managedFields were already computed (server-side apply). */
   managedFieldsDone?: boolean;
+  /** Internal: a write through `/scale` (admitted as subresource `scale`, the object itself written). */
+  scaleWrite?: boolean;
   /** The authenticated user of the HTTP request (admission sees it); unset for in-process writes. */
   user?: UserInfo;
 }
@@ -100,8 +103,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export class ResourceOps {
   /** Handlers for extra subresources, keyed `group/resource/subresource` ("/pods/binding"). */
   readonly subresourceHandlers = new Map<string, SubresourceHandler>();
+  /**
+   * Version conversion of stored objects. Reads return objects as stored (in-process callers
+   * read metadata); the HTTP layer converts what it answers, writes convert to the storage version.
+   */
+  readonly converter: Converter;
 
-  constructor(readonly store: Store, readonly registry: ResourceRegistry, readonly admission: AdmissionChain) {}
+  constructor(readonly store: Store, readonly registry: ResourceRegistry, readonly admission: AdmissionChain) {
+    this.converter = new Converter(store);
+  }
 
   // ---- reads ---------------------------------------------------------------------------
 
@@ -363,27 +373,33 @@ export class ResourceOps {
     const obj = this.checkBody(t, body);
     this.checkNamespace(t, namespace, obj);
     const m = obj.metadata;
-    if (!m.name && m.generateName) m.name = `${m.generateName}${randomSuffix()}`;
-    // System-owned metadata.
-    delete m.resourceVersion;
-    delete m.deletionTimestamp;
-    delete m.deletionGracePeriodSeconds;
-    delete m.selfLink;
-    m.uid = randomUUID();
-    m.creationTimestamp = rfc3339();
-    m.generation = 1;
+    clearSystemFields(m);
     if (t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey)) delete obj.status;
     t.strategy?.prepareForCreate?.(obj);
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
     const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user };
-    await this.admission.run(req);
+    await this.admission.admit(req);
+    // The generated name and system-owned metadata, filled after mutating admission as upstream's
+    // BeforeCreate does (mutating webhooks see no generated name, uid, creationTimestamp or
+    // generation, and cannot set the latter); validating admission sees them.
+    const sm = req.object.metadata;
+    if (!sm.name && sm.generateName) sm.name = `${sm.generateName}${randomSuffix()}`;
+    req.name = sm.name ?? '';
+    clearSystemFields(sm);
+    sm.uid = randomUUID();
+    sm.creationTimestamp = rfc3339();
+    sm.generation = 1;
+    t.strategy?.canonicalize?.(req.object);
     this.validateCommon(t, req.object);
+    await this.admission.validate(req);
+    if (opts.fieldManager) this.trackFields(t, undefined, req.object, opts);
+    const stored = opts.dryRun ? req.object : await this.converter.toStorage(t, req.object);
+    // No await from here to the put: the existence checks hold when the object is stored.
     const key = storageKeyOf(t, namespace, req.object.metadata.name!);
     if (this.store.latest(t.storageKey, key)) throw newAlreadyExists(gr(t), req.object.metadata.name!);
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
-    if (opts.fieldManager) this.trackFields(t, undefined, req.object, opts);
     if (opts.dryRun) return { object: req.object };
-    const c = this.store.put(t.storageKey, key, req.object);
+    const c = this.store.put(t.storageKey, key, stored);
     await this.store.durable(c);
     return { object: c.object, json: c.json };
   }
@@ -413,69 +429,83 @@ export class ResourceOps {
   ): Promise<WriteResult> {
     const key = storageKeyOf(t, namespace, name);
     for (let attempt = 0; ; attempt++) {
-      const current = this.latest(t, namespace, name);
-      if (precondition && precondition !== String(current.rv)) throw newConflict(gr(t), name, OBJECT_MODIFIED);
+      const stored = this.latest(t, namespace, name);
+      if (precondition && precondition !== String(stored.rv)) throw newConflict(gr(t), name, OBJECT_MODIFIED);
+      // The update is built and admitted in the request's version; stored in the storage version.
+      const current = this.converter.needsWebhook(t, stored.obj) ? { ...stored, obj: (await this.converter.toVersion(t, [stored.obj]))[0] } : stored;
       const old = current.obj;
-      let next = build(current);
       const status = opts.subresource === 'status';
-      if (status) {
-        // Status writes change only the status (metadata and spec stay as stored).
-        const merged = clone(old);
-        if (next.status === undefined) delete merged.status;
-        else merged.status = next.status;
-        next = merged;
-      } else {
-        if (t.hasStatus) {
-          if (old.status === undefined) delete next.status;
-          else next.status = clone(old.status);
+      /**
+       * What the write may change, applied to the built object and again to what admission
+       * made of it (upstream's strategies run after mutating admission, so a webhook cannot
+       * change the status on a main-resource write, nor more than the status on a status write).
+       */
+      const settle = (obj: KubeObject): KubeObject => {
+        let out = obj;
+        if (status) {
+          // Status writes change only the status (metadata and spec stay as stored).
+          out = clone(old);
+          if (obj.status === undefined) delete out.status;
+          else out.status = obj.status;
+        } else if (t.hasStatus) {
+          if (old.status === undefined) delete out.status;
+          else out.status = clone(old.status);
         }
-      }
-      const m = next.metadata;
-      const om = old.metadata;
-      m.name = om.name;
-      if (t.namespaced) m.namespace = om.namespace;
-      m.uid = om.uid;
-      m.creationTimestamp = om.creationTimestamp;
-      if (om.deletionTimestamp) {
-        m.deletionTimestamp = om.deletionTimestamp;
-        m.deletionGracePeriodSeconds = om.deletionGracePeriodSeconds;
-      } else {
-        delete m.deletionTimestamp;
-        delete m.deletionGracePeriodSeconds;
-      }
-      if (m.generateName === undefined && om.generateName !== undefined && status) m.generateName = om.generateName;
-      m.resourceVersion = String(current.rv);
-      m.generation = om.generation ?? 1;
-      if (!status && !deepEqual(specPart(next), specPart(old as Record<string, unknown>))) m.generation = (om.generation ?? 0) + 1;
+        const m = out.metadata;
+        const om = old.metadata;
+        m.name = om.name;
+        if (t.namespaced) m.namespace = om.namespace;
+        m.uid = om.uid;
+        m.creationTimestamp = om.creationTimestamp;
+        if (om.deletionTimestamp) {
+          m.deletionTimestamp = om.deletionTimestamp;
+          m.deletionGracePeriodSeconds = om.deletionGracePeriodSeconds;
+        } else {
+          delete m.deletionTimestamp;
+          delete m.deletionGracePeriodSeconds;
+        }
+        if (m.generateName === undefined && om.generateName !== undefined && status) m.generateName = om.generateName;
+        m.resourceVersion = String(current.rv);
+        m.generation = om.generation ?? 1;
+        return out;
+      };
+      let next = settle(build(current));
       if (!status) t.strategy?.prepareForUpdate?.(next, old);
       const req: AdmissionRequest = {
-        operation: 'UPDATE', type: t, subresource: opts.subresource, namespace, name, object: next, oldObject: old, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager,
+        operation: 'UPDATE', type: t, subresource: opts.scaleWrite ? 'scale' : opts.subresource, namespace, name, object: next, oldObject: old, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager,
         fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user,
       };
-      await this.admission.run(req);
-      next = req.object;
+      await this.admission.admit(req);
+      next = settle(req.object);
+      t.strategy?.canonicalize?.(next);
+      // The generation counts spec changes, whoever made them (the client or a mutating webhook).
+      if (!status && !deepEqual(specPart(next), specPart(old as Record<string, unknown>))) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+      req.object = next;
       this.validateCommon(t, next, old);
+      await this.admission.validate(req);
+      this.trackFields(t, old, next, opts);
+      next.metadata.resourceVersion = String(current.rv);
+      const toStore = opts.dryRun ? next : await this.converter.toStorage(t, next);
+      // No await from here to the write: the version check holds when it is stored.
       const now = this.store.latest(t.storageKey, key);
       if (!now) throw newNotFound(gr(t), name);
       if (now.rv !== current.rv) {
         if (precondition || attempt >= 8) throw newConflict(gr(t), name, OBJECT_MODIFIED);
         continue; // someone wrote meanwhile: rebuild on the new state
       }
-      this.trackFields(t, old, next, opts);
-      next.metadata.resourceVersion = String(current.rv);
-      if (deepEqual(next, old)) {
-        await this.store.durable(current); // a no-op on a write still in flight answers once that is durable
-        return { object: old, json: current.json };
+      if (deepEqual(opts.dryRun ? next : toStore, opts.dryRun ? old : stored.obj)) {
+        await this.store.durable(stored); // a no-op on a write still in flight answers once that is durable
+        return { object: stored.obj, json: stored.json };
       }
       // The last finalizer removed from an object being deleted: the object goes away.
       if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && !(next.metadata.deletionGracePeriodSeconds ?? 0) && !t.strategy?.keepOnDelete?.(next)) {
         if (opts.dryRun) return { object: next };
-        const c = this.store.remove(t.storageKey, key, next)!;
+        const c = this.store.remove(t.storageKey, key, toStore)!;
         await this.store.durable(c);
         return { object: c.object, json: c.json };
       }
       if (opts.dryRun) return { object: next };
-      const c = this.store.put(t.storageKey, key, next);
+      const c = this.store.put(t.storageKey, key, toStore);
       await this.store.durable(c);
       return { object: c.object, json: c.json };
     }
@@ -522,7 +552,10 @@ export class ResourceOps {
   }
 
   /** DELETE: immediate removal, or a mark (deletionTimestamp) while finalizers or a grace period remain. */
-  async delete(t: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}, dryRun = false): Promise<DeleteResult> {
+  async delete(
+    t: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}, dryRun = false,
+    client: Pick<WriteOptions, 'user' | 'warn'> = {},
+  ): Promise<DeleteResult> {
     if (!t.verbs.includes('delete')) throw newMethodNotSupported(gr(t), 'delete');
     const key = storageKeyOf(t, namespace, name);
     const current = this.latest(t, namespace, name);
@@ -539,7 +572,7 @@ export class ResourceOps {
     const obj = clone(current.obj);
     const req: AdmissionRequest = {
       operation: 'DELETE', type: t, namespace, name, object: obj, oldObject: current.obj, deleteOptions: options,
-      gracePeriodSeconds: options.gracePeriodSeconds ?? 0, dryRun,
+      gracePeriodSeconds: options.gracePeriodSeconds ?? 0, dryRun, user: client.user, warn: client.warn,
     };
     await this.admission.run(req);
     const grace = Math.max(0, req.gracePeriodSeconds ?? 0);
@@ -571,13 +604,16 @@ export class ResourceOps {
   }
 
   /** DELETE on a collection: deletes every matching object; returns those handled. */
-  async deleteCollection(t: ResourceType, namespace: string | undefined, list: ListOptions, options: DeleteOptions = {}, dryRun = false): Promise<KubeObject[]> {
+  async deleteCollection(
+    t: ResourceType, namespace: string | undefined, list: ListOptions, options: DeleteOptions = {}, dryRun = false,
+    client: Pick<WriteOptions, 'user' | 'warn'> = {},
+  ): Promise<KubeObject[]> {
     if (!t.verbs.includes('deletecollection')) throw newMethodNotSupported(gr(t), 'deletecollection');
     const { items } = this.list(t, namespace, { labelSelector: list.labelSelector, fieldSelector: list.fieldSelector });
     const out: KubeObject[] = [];
     for (const s of items) {
       try {
-        out.push((await this.delete(t, s.obj.metadata.namespace, s.obj.metadata.name!, { ...options, preconditions: undefined }, dryRun)).object);
+        out.push((await this.delete(t, s.obj.metadata.namespace, s.obj.metadata.name!, { ...options, preconditions: undefined }, dryRun, client)).object);
       } catch (e) {
         if (e instanceof StatusError && e.code === 404) continue;
         throw e;
@@ -607,16 +643,27 @@ export class ResourceOps {
     };
   }
 
-  getScale(t: ResourceType, namespace: string | undefined, name: string): KubeObject {
+  /** The Scale of an object; its replica paths are those of `t`'s version (converted first if need be). */
+  async getScale(t: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject> {
     if (!t.scale) throw newNotFound(gr(t), name);
-    return this.scaleOf(t, this.get(t, namespace, name).obj);
+    const [obj] = await this.converter.toVersion(t, [this.get(t, namespace, name).obj]);
+    return this.scaleOf(t, obj);
+  }
+
+  /** A copy of `obj` with `replicas` at the type's spec replicas path (what a Scale write changes). */
+  withReplicas(t: ResourceType, obj: KubeObject, replicas: unknown): KubeObject {
+    const path = t.scale!.specReplicasPath.split('.').filter(Boolean);
+    const next = clone(obj);
+    let o = next as Record<string, unknown>;
+    for (const k of path.slice(0, -1)) o = (isObject(o[k]) ? o[k] : (o[k] = {})) as Record<string, unknown>;
+    o[path[path.length - 1]] = replicas;
+    return next;
   }
 
   /** Writes `spec.replicas` of a Scale back to the object (PUT or PATCH on /scale). */
   async updateScale(t: ResourceType, namespace: string | undefined, name: string, scale: (current: KubeObject) => KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
     if (!t.scale) throw newNotFound(gr(t), name);
-    const path = t.scale.specReplicasPath.split('.').filter(Boolean);
-    const r = await this.updateWith(t, namespace, name, { ...opts, subresource: undefined }, undefined, (current) => {
+    const r = await this.updateWith(t, namespace, name, { ...opts, subresource: undefined, scaleWrite: true }, undefined, (current) => {
       const s = scale(this.scaleOf(t, current.obj));
       if (!isObject(s) || !isObject(s.spec)) throw newBadRequest('the body must be an autoscaling/v1 Scale');
       const replicas = (s.spec as { replicas?: unknown }).replicas;
@@ -625,14 +672,21 @@ export class ResourceOps {
       }
       const rv = s.metadata?.resourceVersion;
       if (rv && rv !== String(current.rv)) throw newConflict({ group: 'autoscaling', resource: 'scale' }, name, OBJECT_MODIFIED);
-      const next = clone(current.obj);
-      let o = next as Record<string, unknown>;
-      for (const k of path.slice(0, -1)) o = (isObject(o[k]) ? o[k] : (o[k] = {})) as Record<string, unknown>;
-      o[path[path.length - 1]] = replicas;
-      return next;
+      return this.withReplicas(t, current.obj, replicas);
     });
-    return this.scaleOf(t, r.object);
+    return this.scaleOf(t, (await this.converter.toVersion(t, [r.object]))[0]);
   }
+}
+
+/** Drops the metadata only the server sets, from a create's body. */
+function clearSystemFields(m: KubeObject['metadata']): void {
+  delete m.resourceVersion;
+  delete m.deletionTimestamp;
+  delete m.deletionGracePeriodSeconds;
+  delete m.selfLink;
+  delete m.uid;
+  delete m.creationTimestamp;
+  delete m.generation;
 }
 
 function parseLabelSelectorSpecString(sel: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] }): string {

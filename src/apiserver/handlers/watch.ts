@@ -4,9 +4,13 @@
  * transitions turn into ADDED/DELETED as upstream does. Idle watchers that asked for
  * bookmarks get one every `bookmarkIntervalMs` (default 1 s here, ~1 min upstream: short
  * so that informers resume close to the head after a restart).
+ * Watches of a type with a conversion webhook convert each event (initial events one batch
+ * per call) before writing it; their events, bookmarks included, stay in order through a
+ * per-watch queue, and a failed conversion ends the watch with an ERROR event.
  */
 import type { ServerResponse } from 'node:http';
-import { INITIAL_EVENTS_END_ANNOTATION, type KubeObject, newExpired } from '../../api/index.js';
+import { INITIAL_EVENTS_END_ANNOTATION, type KubeObject, newExpired, newInternalError, StatusError } from '../../api/index.js';
+import type { Converter } from '../conversion/index.js';
 import { apiVersionOf, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import { toTable } from '../table/index.js';
@@ -36,6 +40,8 @@ interface Watcher {
   /** Lines held back while the initial events are still being written (then flushed in order). */
   backlog?: string[];
   backlogBytes: number;
+  /** Types with a conversion webhook: the tail of this watch's ordered event queue. */
+  queue?: Promise<void>;
 }
 
 /** Responses buffered beyond this many bytes mean a stuck client: its watch is closed. */
@@ -50,7 +56,7 @@ export class WatchHub {
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly store: Store, bookmarkIntervalMs = 1000) {
+  constructor(private readonly store: Store, bookmarkIntervalMs = 1000, private readonly converter?: Converter) {
     this.unsubscribe = store.subscribe((c) => this.dispatch(c));
     this.timer = setInterval(() => this.bookmarks(), bookmarkIntervalMs);
     this.timer.unref();
@@ -67,7 +73,7 @@ export class WatchHub {
   start(req: WatchRequest, res: ServerResponse, contentType = 'application/json'): void {
     res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
-    const w: Watcher = { req, res, idle: true, closed: false, backlogBytes: 0 };
+    const w: Watcher = { req, res, idle: true, closed: false, backlogBytes: 0, queue: req.type.conversionWebhook && this.converter ? Promise.resolve() : undefined };
     const t = req.type;
     const rv = req.resourceVersion;
     if (req.sendInitialEvents || !rv || rv === '0') {
@@ -83,7 +89,7 @@ export class WatchHub {
         if (req.name !== undefined && s.obj.metadata.name !== req.name) continue;
         if (req.match && !req.match(s.obj)) continue;
         snapshot.push(s);
-        if (snapshot.length === INITIAL_BATCH && sent === 0) sent = this.writeInitialBatch(w, snapshot, 0);
+        if (snapshot.length === INITIAL_BATCH && sent === 0 && !w.queue) sent = this.writeInitialBatch(w, snapshot, 0);
       }
       w.backlog = [];
       void this.sendInitial(w, snapshot, sent, this.store.resourceVersion);
@@ -122,7 +128,19 @@ export class WatchHub {
   private async sendInitial(w: Watcher, snapshot: Stored[], from: number, snapshotRv: number): Promise<void> {
     const res = w.res;
     for (let i = from; i < snapshot.length && !w.closed; ) {
-      i = this.writeInitialBatch(w, snapshot, i);
+      if (w.queue) {
+        const end = Math.min(snapshot.length, i + INITIAL_BATCH);
+        let objs: KubeObject[];
+        try {
+          objs = await this.converter!.toVersion(w.req.type, snapshot.slice(i, end).map((s) => s.obj));
+        } catch (e) {
+          return this.fail(w, e);
+        }
+        if (w.closed) return;
+        w.idle = false;
+        res.write(objs.map((o) => this.eventLine(w.req, 'ADDED', o, JSON.stringify(o))).join(''));
+        i = end;
+      } else i = this.writeInitialBatch(w, snapshot, i);
       if (res.writableLength > INITIAL_HIGH_WATER) await drained(res);
       else await new Promise<void>((r) => setImmediate(r));
     }
@@ -174,7 +192,12 @@ export class WatchHub {
         else if (!now) return;
       } else if (!now) return;
     }
-    if (cache && !r.table) {
+    if (w.queue) {
+      this.enqueue(w, async () => {
+        const [converted] = await this.converter!.toVersion(r.type, [obj]);
+        return this.eventLine(r, type, converted, converted === obj ? c.json : JSON.stringify(converted));
+      });
+    } else if (cache && !r.table) {
       let line = cache[type];
       if (line === undefined) line = cache[type] = this.line(r.type, type, obj, c.json);
       this.send(w, line);
@@ -229,7 +252,32 @@ export class WatchHub {
     const t = w.req.type;
     const metadata: Record<string, unknown> = { resourceVersion: String(rv) };
     if (initialEnd) metadata.annotations = { [INITIAL_EVENTS_END_ANNOTATION]: 'true' };
-    this.send(w, `{"type":"BOOKMARK","object":${JSON.stringify({ kind: t.kind, apiVersion: apiVersionOf(t), metadata })}}\n`);
+    const line = `{"type":"BOOKMARK","object":${JSON.stringify({ kind: t.kind, apiVersion: apiVersionOf(t), metadata })}}\n`;
+    // The end of the initial events goes out at once: ahead of the held changes, as their order requires.
+    if (w.queue && !initialEnd) this.enqueue(w, async () => line);
+    else this.send(w, line);
+  }
+
+  /** Queues an event whose line needs a conversion first; lines leave in queue order. */
+  private enqueue(w: Watcher, line: () => Promise<string>): void {
+    w.queue = w.queue!.then(async () => {
+      if (w.closed) return;
+      try {
+        this.send(w, await line());
+      } catch (e) {
+        this.fail(w, e);
+      }
+    });
+  }
+
+  /** Ends a watch with an ERROR event carrying the failure's Status (a failed conversion). */
+  private fail(w: Watcher, e: unknown): void {
+    if (w.closed) return;
+    const status = e instanceof StatusError ? e.status : newInternalError(e).status;
+    const line = `{"type":"ERROR","object":${JSON.stringify(status)}}\n`;
+    w.backlog = undefined;
+    if (!w.res.writableEnded) w.res.write(line);
+    this.stop(w);
   }
 
   private bookmarks(): void {

@@ -65,8 +65,9 @@ export function namespaceAdmission(host: SemanticsHost): AdmissionPlugin {
           }
           o.status = { ...(o.status ?? {}), phase: 'Terminating' };
         }
-        if (req.operation !== 'DELETE') {
-          o.metadata.labels = { ...(o.metadata.labels ?? {}), [NAME_LABEL]: o.metadata.name! };
+        // Without a name yet (generateName), the strategy's canonicalize sets the label.
+        if (req.operation !== 'DELETE' && o.metadata.name) {
+          o.metadata.labels = { ...(o.metadata.labels ?? {}), [NAME_LABEL]: o.metadata.name };
         }
         return;
       }
@@ -96,7 +97,12 @@ export const finalizeNamespace: SubresourceHandler = async (ops, t, _ns, name, b
 /** Prepares the Namespace type: keep-on-delete while spec.finalizers remain, `/finalize`. */
 export function setupNamespaceType(host: SemanticsHost): ResourceType {
   const t = host.registry.get('', 'v1', 'namespaces')!;
-  t.strategy = { ...(t.strategy ?? {}), keepOnDelete: (o) => ((o as Ns).spec?.finalizers?.length ?? 0) > 0 };
+  t.strategy = {
+    ...(t.strategy ?? {}),
+    keepOnDelete: (o) => ((o as Ns).spec?.finalizers?.length ?? 0) > 0,
+    // A name generated after mutating admission gets its label here.
+    canonicalize: (o) => void (o.metadata.labels = { ...(o.metadata.labels ?? {}), [NAME_LABEL]: o.metadata.name! }),
+  };
   if (!t.subresources.some((s) => s.name === 'finalize')) {
     t.subresources = [...t.subresources, { name: 'finalize', group: '', version: 'v1', kind: 'Namespace', verbs: ['update'] }];
   }

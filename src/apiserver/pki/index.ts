@@ -40,6 +40,16 @@ export function generatePki(bind = '127.0.0.1'): Pki {
   return { ca: { certPem: ca.certPem, keyPem: ca.keyPem }, server, client };
 }
 
+/**
+ * A fresh CA and a serving certificate for `hosts` (DNS names or IPs) signed by it: what a
+ * webhook server needs, its CA PEM going into the webhook's `caBundle`.
+ */
+export function generateServingCertificate(hosts: string[]): { ca: KeyPairPem; server: KeyPairPem } {
+  const ca = generateCa('kubeloop-webhook-ca');
+  const server = issueCert(ca, { subject: [{ name: 'commonName', value: hosts[0] ?? 'webhook' }], usage: 'server', hosts });
+  return { ca: { certPem: ca.certPem, keyPem: ca.keyPem }, server };
+}
+
 const FILES = {
   'ca.crt': (p: Pki) => p.ca.certPem,
   'ca.key': (p: Pki) => p.ca.keyPem,

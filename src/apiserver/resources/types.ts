@@ -1,5 +1,6 @@
 /** The description of one served resource type (what discovery, storage and handlers need). */
 import type { FieldError, KubeObject } from '../../api/index.js';
+import type { WebhookClientConfig } from '../webhooks/index.js';
 
 /** A column of a `meta.k8s.io/v1 Table` (priority > 0 columns show only with `-o wide`). */
 export interface TableColumn {
@@ -34,6 +35,11 @@ export interface Strategy {
   prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
   /** Field errors make a 422 Invalid. */
   validate?(obj: KubeObject, old?: KubeObject): FieldError[];
+  /**
+   * Normalizes an object once its name is final, after mutating admission (upstream's
+   * Canonicalize: a namespace created with `generateName` gets its name label here). Mutates `obj`.
+   */
+  canonicalize?(obj: KubeObject): void;
   /**
    * True while a type-specific condition keeps an object marked for deletion even without
    * `metadata.finalizers` (namespaces wait for `spec.finalizers`). Default: false.
@@ -85,6 +91,12 @@ export interface ResourceType {
    * apply and managedFields use for list types and map keys.
    */
   structuralSchema?: object;
+  /**
+   * Custom resources of a CRD with `spec.conversion.strategy: Webhook`: objects are stored in
+   * `storageVersion` and the webhook converts them between versions (see conversion/). Without
+   * it, versions of a storage differ only in `apiVersion`.
+   */
+  conversionWebhook?: { storageVersion: string; clientConfig: WebhookClientConfig; conversionReviewVersions: string[] };
 }
 
 /** `group/version/resource` */

@@ -71,6 +71,9 @@ function podStatus(p: Obj): { ready: string; status: string; restarts: string } 
   return { ready: `${ready}/${total}`, status: reason, restarts: String(restarts) };
 }
 
+/** NAME, WEBHOOKS (their count), AGE: upstream's printer of both webhook configuration kinds. */
+const webhookConfigurations = printer([NAME, col('Webhooks', 'Webhooks indicates the number of webhooks in the configuration.', 0, 'integer'), AGE], (c, now) => [c.metadata.name, (c.webhooks ?? []).length, age(c.metadata.creationTimestamp, now)]);
+
 const PRINTERS: Record<string, TablePrinter> = {
   '/pods': printer(
     [NAME, col('Ready', 'The aggregate readiness state of this pod for accepting traffic.'), col('Status', 'The aggregate status of the containers in this pod.'),
@@ -136,6 +139,8 @@ const PRINTERS: Record<string, TablePrinter> = {
       return [j.metadata.name, status, `${j.status?.succeeded ?? 0}/${j.spec?.completions ?? 1}`, start === undefined ? '' : humanDuration(end - start), age(j.metadata.creationTimestamp, now)];
     },
   ),
+  'admissionregistration.k8s.io/mutatingwebhookconfigurations': webhookConfigurations,
+  'admissionregistration.k8s.io/validatingwebhookconfigurations': webhookConfigurations,
   '/configmaps': printer([NAME, col('Data', 'Number of data in configmap', 0, 'integer'), AGE], (c, now) => [c.metadata.name, Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length, age(c.metadata.creationTimestamp, now)]),
   '/secrets': printer([NAME, col('Type', 'The type of the secret'), col('Data', 'The number of data in the secret', 0, 'integer'), AGE], (s, now) => [s.metadata.name, s.type ?? 'Opaque', Object.keys(s.data ?? {}).length, age(s.metadata.creationTimestamp, now)]),
   '/services': printer(
