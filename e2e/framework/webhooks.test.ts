@@ -14,6 +14,7 @@ import {
 } from '../../src/index.js';
 import { startTestEnv } from '../../src/testing/index.js';
 import { PizzaV1, PizzaV2, webhooks } from './webhook-example.js';
+import { kubectlFor } from '../support/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const generated = join(root, 'e2e/framework/generated');
@@ -123,10 +124,6 @@ test('a test env manager serves the example; installWebhooks registers it with t
     assert.equal(response.allowed, true);
     assert.deepEqual(JSON.parse(Buffer.from(response.patch, 'base64').toString()), [{ op: 'add', path: '/spec/size', value: 'M' }]);
 
-    // Until the built-in server serves admissionregistration.k8s.io (calling webhooks is another
-    // branch's work), only what does not need it is checked here.
-    const served = await env.client.mapper.mappingFor({ group: 'admissionregistration.k8s.io', version: 'v1', kind: 'MutatingWebhookConfiguration' }).then(() => true, () => false);
-    if (!served) return;
     await env.installWebhooks(manager, { name: 'pizza' });
     const mutating = await env.client.get<any>(MutatingWebhookConfiguration, 'pizza');
     assert.equal(mutating.webhooks[0].clientConfig.url, `${server.url}/mutate-demo-kubeloop-io-v2-pizza`);
@@ -135,5 +132,45 @@ test('a test env manager serves the example; installWebhooks registers it with t
     assert.equal(crd.spec.conversion.webhook.clientConfig.url, `${server.url}/convert`);
   } finally {
     await env.stop();
+  }
+});
+
+test('end to end through kubectl: the built-in server calls the Manager\'s defaulting, validating and conversion webhooks', async () => {
+  const env = await startTestEnv({ crds: [PizzaV1, PizzaV2] });
+  const dir = mkdtempSync(join(tmpdir(), 'kubeloop-webhooks-'));
+  try {
+    const manager = env.manager();
+    for (const w of webhooks) manager.register(w);
+    await manager.start();
+    await env.installWebhooks(manager, { name: 'pizza' });
+    const kubectl = kubectlFor(env.server.kubeconfigPath, dir);
+    const apply = (doc: object) => kubectl(['apply', '-f', '-'], JSON.stringify(doc));
+    const pizza = (name: string, spec: object, version = 'v2') => ({ apiVersion: `demo.kubeloop.io/${version}`, kind: 'Pizza', metadata: { name, namespace: 'default' }, spec });
+
+    // defaulting (mutating webhook) and a warning from the validating one
+    let r = await apply(pizza('margherita', { toppings: ['basil', 'pineapple'] }));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Warning: pineapple: are you sure\?/);
+    r = await kubectl(['get', 'pizzas.v2.demo.kubeloop.io', 'margherita', '-o', 'jsonpath={.spec.size}']);
+    assert.equal(r.stdout, 'M', 'defaulted by the mutating webhook');
+
+    // a denial, worded as kube-apiserver words it
+    r = await apply(pizza('too-much', { toppings: ['a', 'b', 'c', 'd', 'e', 'f'] }));
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /admission webhook "[^"]+" denied the request: at most 5 toppings/);
+    r = await kubectl(['patch', 'pizzas.v2.demo.kubeloop.io', 'margherita', '--type', 'merge', '-p', '{"spec":{"size":"L"}}']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /the size of a pizza cannot change/);
+
+    // conversion: written in v1 (toppings as one string), read in v2 (a list) and back
+    r = await apply(pizza('old-style', { size: 'S', toppings: 'ham,olives' }, 'v1'));
+    assert.equal(r.code, 0, r.stderr);
+    r = await kubectl(['get', 'pizzas.v2.demo.kubeloop.io', 'old-style', '-o', 'json']);
+    assert.deepEqual(JSON.parse(r.stdout).spec, { size: 'S', toppings: ['ham', 'olives'] });
+    r = await kubectl(['get', 'pizzas.v1.demo.kubeloop.io', 'margherita', '-o', 'jsonpath={.spec.toppings}']);
+    assert.equal(r.stdout, 'basil,pineapple');
+  } finally {
+    await env.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
