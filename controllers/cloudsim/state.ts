@@ -71,7 +71,26 @@ export interface ScalingGroup {
   /** overrides the emulator's boot delay for this group; a negative value: instances never boot
    * (to exercise an autoscaler's max-node-provision-time) */
   bootDelayMs?: number;
+  /**
+   * ESS removal policies, applied in order when ESS itself picks instances to remove (desired
+   * capacity lowered): `OldestScalingConfiguration`, `OldestInstance`, `NewestInstance`.
+   * Absent: ESS's default, OldestScalingConfiguration then OldestInstance
+   * (https://www.alibabacloud.com/help/ja/doc-detail/25910.htm,
+   * https://help.aliyun.com/en/auto-scaling/user-guide/scale-in-policy).
+   */
+  removalPolicies?: RemovalPolicy[];
+  /**
+   * The group's instances boot (ECS Running, ESS InService) but their node bootstrap fails, so
+   * no Node ever registers: the long-unregistered case an autoscaler's
+   * --max-node-provision-time is for.
+   */
+  bootstrapFails?: boolean;
 }
+
+export type RemovalPolicy = 'OldestScalingConfiguration' | 'OldestInstance' | 'NewestInstance';
+export const REMOVAL_POLICIES: readonly RemovalPolicy[] = ['OldestScalingConfiguration', 'OldestInstance', 'NewestInstance'];
+/** ESS's default removal policy (see {@link ScalingGroup.removalPolicies}). */
+export const DEFAULT_REMOVAL_POLICIES: readonly RemovalPolicy[] = ['OldestScalingConfiguration', 'OldestInstance'];
 
 export interface ScalingConfiguration {
   scalingConfigurationId: string;
@@ -108,6 +127,19 @@ export interface Instance {
   /** ESS lifecycle state. */
   lifecycleState?: 'Pending' | 'InService' | 'Removing';
   creationType?: 'AutoCreated' | 'Attached';
+  /**
+   * A worker outside any scaling group (the simulated cluster's static nodes: ACK's "add
+   * existing node"): the key it was created under, and the node labels/taints and the
+   * capacity (when no instance type describes it) its node registers with.
+   */
+  staticNode?: {
+    key: string;
+    nodeLabels: Record<string, string>;
+    nodeTaints: Array<{ key: string; value?: string; effect: string }>;
+    cpuCoreCount?: number;
+    memoryGiB?: number;
+    gpuAmount?: number;
+  };
 }
 
 export interface RegistryRepository {
