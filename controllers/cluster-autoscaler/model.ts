@@ -4,6 +4,7 @@
  * from Kubernetes objects by the pure functions here. Nothing in this file talks to a server.
  */
 import { labelSelectorFromSpec, type LabelSelector } from 'kubeloop';
+import { ackAllocatableCpuMillis, ackAllocatableMemory } from './ack-node.js';
 
 /** Schedulable resources: cpu in millicores, memory in bytes, pods as a count, GPUs. */
 export interface Res { cpu: number; memory: number; pods: number; gpu: number }
@@ -87,6 +88,8 @@ export interface GroupInfo {
   target: number;
   /** what a new node of this group looks like */
   template: NodeInfo;
+  /** requests of the DaemonSet pods that would run on a new node of this group (upstream adds them to the template) */
+  daemonSetUsage?: Res;
   /** the group is backed off until this time (ms) after a failed scale-up */
   backoffUntil?: number;
   /** the group could not be read this loop: no scale-up into it, no scale-down out of it */
@@ -185,10 +188,16 @@ export function podInfo(pod: Any): PodInfo {
   };
 }
 
-/** `alicloud://<region>.<instanceId>` -> instance id (undefined for other providers). */
+/**
+ * The ECS instance id of a node's `spec.providerID`: ACK sets `<region>.<instanceId>`
+ * ("REGION.NODEID"), kubernetes/cloud-provider-alibaba-cloud's NodeFromProviderID also
+ * accepts `alicloud://<region>.<instanceId>`, and kubernetes/autoscaler's alicloud provider
+ * (cluster-autoscaler/cloudprovider/alicloud) takes the part after the region's dot. Anything
+ * else (another provider's form) is undefined.
+ */
 export function instanceIdFromProviderId(providerID: unknown): string | undefined {
   if (typeof providerID !== 'string') return undefined;
-  const m = /^alicloud:\/\/(?:[^./]+\.)?([^./]+)$/.exec(providerID);
+  const m = /^alicloud:\/\/(?:[^./:]+\.)?([^./:]+)$/.exec(providerID) ?? /^[^./:]+\.([^./:]+)$/.exec(providerID);
   return m?.[1];
 }
 
@@ -236,7 +245,8 @@ export interface TemplateInput {
 }
 
 /**
- * The template node of a group: the instance type's capacity (110 pods), the labels a node
+ * The template node of a group: the instance type's capacity less ACK's reservation (110
+ * pods; see ack-node.ts), the labels a node
  * of the group registers with (well-known ones, the group id, the scaling configuration's
  * `--node-labels`) and its `--register-with-taints`. The zone label is set when the group
  * spans exactly one zone; a multi-zone group cannot promise a zone (ESS balances new
@@ -264,7 +274,7 @@ export function templateNode(t: TemplateInput): NodeInfo {
   Object.assign(labels, t.labels);
   return {
     name, labels, annotations: {}, taints: t.taints.map((x) => ({ ...x })),
-    allocatable: { cpu: Math.round(t.cpuCores * 1000), memory: t.memoryGiB * 2 ** 30, pods: 110, gpu: t.gpus },
+    allocatable: { cpu: ackAllocatableCpuMillis(t.cpuCores), memory: ackAllocatableMemory(t.memoryGiB * 2 ** 30), pods: 110, gpu: t.gpus },
     ready: true, unschedulable: false, groupId: t.groupId, toBeDeleted: false, createdMs: 0,
   };
 }

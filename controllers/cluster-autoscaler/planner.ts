@@ -133,11 +133,20 @@ export function upcomingCount(group: GroupInfo, registered: number): number {
   return Math.max(0, group.target - registered);
 }
 
+/** What a new node of the group has free once its DaemonSet pods run. */
+export function templateFree(g: Pick<GroupInfo, 'template' | 'daemonSetUsage'>): Res {
+  const free = { ...g.template.allocatable };
+  if (g.daemonSetUsage) subtract(free, g.daemonSetUsage);
+  return free;
+}
+
 /**
  * First-fit-decreasing binpacking of `pods` onto new nodes built from `template`, at most
- * `limit` of them. Pods sorted by their share of the template's cpu + memory, largest first.
+ * `limit` of them, each starting with `free` (default: the template's allocatable; the
+ * planner passes what its DaemonSet pods leave). Pods sorted by their share of the
+ * template's cpu + memory, largest first.
  */
-export function binpack(pods: readonly PodInfo[], template: NodeInfo, limit: number): { nodes: number; placed: PodInfo[]; free: Res[] } {
+export function binpack(pods: readonly PodInfo[], template: NodeInfo, limit: number, free: Res = template.allocatable): { nodes: number; placed: PodInfo[]; free: Res[] } {
   const a = template.allocatable;
   const score = (p: PodInfo) => (a.cpu ? p.requests.cpu / a.cpu : 0) + (a.memory ? p.requests.memory / a.memory : 0);
   const sorted = [...pods].sort((x, y) => score(y) - score(x));
@@ -162,7 +171,7 @@ export function binpack(pods: readonly PodInfo[], template: NodeInfo, limit: num
       if (fitsResources(p.requests, b)) { subtract(b, p.requests); placed.push(p); done = true; break; }
     }
     if (!done && bins.length < limit) {
-      const b = { ...a };
+      const b = { ...free };
       if (fitsResources(p.requests, b)) { subtract(b, p.requests); bins.push(b); placed.push(p); done = true; i = bins.length - 1; }
     }
     prev = p;
@@ -201,7 +210,7 @@ export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan 
   for (const g of s.groups) {
     if (g.unhealthy) continue;
     const up = upcomingCount(g, registered.get(g.id) ?? 0);
-    for (let i = 0; i < up; i++) bins.push(binOf(g.template));
+    for (let i = 0; i < up; i++) bins.push(binOf(g.template, g.daemonSetUsage));
   }
   const sortedPending = [...unschedulable].sort((a, b) => (b.requests.cpu - a.requests.cpu) || (b.requests.memory - a.requests.memory));
   const remaining = firstFit(sortedPending, bins, fit);
@@ -230,7 +239,7 @@ export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan 
     if (groupReason) { for (const p of remaining) addReason(plan.noScaleUp, p, groupReason); continue; }
     const fitting: PodInfo[] = [];
     for (const p of remaining) {
-      const why = fit.mismatch(p, g.template) || insufficient(p.requests, g.template.allocatable);
+      const why = fit.mismatch(p, g.template) || insufficient(p.requests, templateFree(g));
       if (why) addReason(plan.noScaleUp, p, why);
       else fitting.push(p);
     }
@@ -249,7 +258,7 @@ export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan 
       if (byMem < limit) { limit = Math.max(0, byMem); limitReason = 'max cluster memory limit reached'; }
     }
     if (limit <= 0) { for (const p of fitting) addReason(plan.noScaleUp, p, limitReason); continue; }
-    const packed = binpack(fitting, g.template, limit);
+    const packed = binpack(fitting, g.template, limit, templateFree(g));
     if (packed.nodes > 0) plan.options.push({ group: g, nodeCount: packed.nodes, pods: packed.placed });
     const placed = new Set(packed.placed);
     for (const p of fitting) if (!placed.has(p)) addReason(plan.noScaleUp, p, limitReason);
