@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  binpack, expand, noScaleUpMessage, parsePriorities, planScaleDown, planScaleUp, wasteScore, type PlannerOptions, type ScaleUpOption,
+  binpack, daemonSetUsage, expand, noScaleUpMessage, parsePriorities, planScaleDown, planScaleUp, templateFree, wasteScore, type PlannerOptions, type ScaleUpOption,
 } from './planner.js';
 import { drainability } from './drain.js';
 import {
@@ -62,6 +62,9 @@ describe('model', () => {
     assert.equal(parseQuantity('2e3'), 2000);
     assert.ok(Number.isNaN(parseQuantity('lots')));
     assert.equal(instanceIdFromProviderId('alicloud://cn-hangzhou.i-abc'), 'i-abc');
+    // ACK's own form, without the scheme
+    assert.equal(instanceIdFromProviderId('cn-hangzhou.i-abc'), 'i-abc');
+    assert.equal(instanceIdFromProviderId('kind://docker/kind/kind-worker'), undefined);
     assert.equal(instanceIdFromProviderId('aws:///us-east-1a/i-1'), undefined);
   });
   it('sums container requests, takes the larger init container, counts one pod slot', () => {
@@ -157,10 +160,26 @@ describe('scale-up', () => {
   });
 });
 
+describe('DaemonSet overhead on new nodes', () => {
+  it('counts the DaemonSet pods a new node would run; a pod that fits only without them triggers nothing', () => {
+    const ds = (name: string, cpu: string, nodeSelector?: Record<string, string>) => pod(name, { owner: 'DaemonSet', cpu, memory: '100Mi', nodeSelector, ns: 'kube-system' });
+    const g = group('g', { cpu: 2, mem: 8 });
+    const used = daemonSetUsage([ds('proxy', '100m'), ds('net', '200m'), ds('gpu-only', '1', { gpu: 'true' })], g.template);
+    assert.deepEqual([used.cpu, used.pods], [300, 2], 'the GPU-only DaemonSet does not run there');
+    g.daemonSetUsage = used;
+    assert.equal(templateFree(g).cpu, 1600, '2 cores - 100m ACK reservation - 300m of DaemonSet pods');
+    const p = planScaleUp(snap({ pods: [pod('big', { cpu: '1700m' })], groups: [g] }), opts());
+    assert.equal(p.chosen, undefined);
+    assert.match(noScaleUpMessage(p.noScaleUp.get('default/big')!.reasons), /Insufficient cpu/);
+    assert.equal(planScaleUp(snap({ pods: [pod('fits', { cpu: '1600m' })], groups: [g] }), opts()).chosen?.nodeCount, 1);
+  });
+});
+
 describe('expanders', () => {
   const small = group('small', { cpu: 2, mem: 8 });
   const big = group('big', { cpu: 8, mem: 32 });
-  const pods = Array.from({ length: 3 }, (_, i) => pod(`p${i}`, { cpu: '1500m', memory: '6Gi' }));
+  // 5Gi: an 8 GiB ACK node leaves 6049Mi allocatable (1843Mi reserved + 300Mi eviction threshold)
+  const pods = Array.from({ length: 3 }, (_, i) => pod(`p${i}`, { cpu: '1500m', memory: '5Gi' }));
   const s = snap({ pods, groups: [big, small] });
 
   it('least-waste picks the group whose new nodes are fullest', () => {

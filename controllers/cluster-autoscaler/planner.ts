@@ -133,6 +133,22 @@ export function upcomingCount(group: GroupInfo, registered: number): number {
   return Math.max(0, group.target - registered);
 }
 
+/**
+ * Requests of the DaemonSet pods that would run on `template` (their node selector, affinity
+ * and tolerations admit it), as upstream adds DaemonSet pods to a template node
+ * (cluster-autoscaler/utils/daemonset GetDaemonSetPodsForNode). `dsPods` are the DaemonSets'
+ * pod templates as pods.
+ */
+export function daemonSetUsage(dsPods: readonly PodInfo[], template: NodeInfo): Res {
+  const fit = new FitCache();
+  const used: Res = { cpu: 0, memory: 0, pods: 0, gpu: 0 };
+  for (const p of dsPods) {
+    if (fit.mismatch(p, template)) continue;
+    used.cpu += p.requests.cpu; used.memory += p.requests.memory; used.pods += p.requests.pods; used.gpu += p.requests.gpu;
+  }
+  return used;
+}
+
 /** What a new node of the group has free once its DaemonSet pods run. */
 export function templateFree(g: Pick<GroupInfo, 'template' | 'daemonSetUsage'>): Res {
   const free = { ...g.template.allocatable };
