@@ -49,7 +49,7 @@ describe('cluster autoscaler on real ACK: provisioning timeout in a group holdin
   let env: CaEnv;
   let ca: RunningAutoscaler;
   before(async () => {
-    env = await startCaEnv([{ name: 'pool', instanceType: 'ecs.g7.large', min: 0, max: 5, desired: 1 }]);
+    env = await startCaEnv([{ name: 'pool', instanceType: 'ecs.g7.xlarge', min: 0, max: 5, desired: 1 }]);
     await eventually('the old node Ready', async () => (await nodes(env.client)).filter(isReady).length === 1, 30_000);
   });
   after(async () => { await ca?.stop(); await env?.stop(); });
@@ -62,7 +62,8 @@ describe('cluster autoscaler on real ACK: provisioning timeout in a group holdin
     const oldInstance = cloud.state.instances.find((i) => i.scalingGroupId === id)!.instanceId;
     // from now on new instances boot but their node bootstrap fails
     group.bootstrapFails = true;
-    await client.create(deployment('big', 1, { cpu: '1500m' }));
+    // two pods of 2 cores: one fits on the old node (3600m left), the other needs a new one
+    await client.create(deployment('big', 2, { cpu: '2' }));
     ca = await startAutoscaler(env, { nodes: [`0:5:${id}`], maxNodeProvisionTime: '2s', initialNodeGroupBackoffDuration: '1m', scaleDownEnabled: false });
     const stuck = await eventually('a second instance launched', () => cloud.state.instances.find((i) => i.scalingGroupId === id && i.instanceId !== oldInstance)?.instanceId, 20_000);
     const timedOut = await eventually('ScaleUpTimedOut', async () => (await events(client, 'ScaleUpTimedOut', 'kube-system'))[0], 20_000);
