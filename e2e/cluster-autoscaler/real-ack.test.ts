@@ -45,11 +45,12 @@ describe('cluster autoscaler on real ACK: a node with the bare <region>.<instanc
   });
 });
 
-describe('cluster autoscaler on real ACK: provisioning timeout in a group holding an old healthy node', () => {
+// in both providerID forms: with alicloud:// even the old mapping worked, and only the removal went wrong
+for (const providerIdForm of ['ack', 'alicloud'] as const) describe(`cluster autoscaler on real ACK: provisioning timeout in a group holding an old healthy node (${providerIdForm} providerIDs)`, () => {
   let env: CaEnv;
   let ca: RunningAutoscaler;
   before(async () => {
-    env = await startCaEnv([{ name: 'pool', instanceType: 'ecs.g7.xlarge', min: 0, max: 5, desired: 1 }]);
+    env = await startCaEnv([{ name: 'pool', instanceType: 'ecs.g7.xlarge', min: 0, max: 5, desired: 1 }], { providerIdForm });
     await eventually('the old node Ready', async () => (await nodes(env.client)).filter(isReady).length === 1, 30_000);
   });
   after(async () => { await ca?.stop(); await env?.stop(); });
@@ -67,11 +68,12 @@ describe('cluster autoscaler on real ACK: provisioning timeout in a group holdin
     ca = await startAutoscaler(env, { nodes: [`0:5:${id}`], maxNodeProvisionTime: '2s', initialNodeGroupBackoffDuration: '1m', scaleDownEnabled: false });
     const stuck = await eventually('a second instance launched', () => cloud.state.instances.find((i) => i.scalingGroupId === id && i.instanceId !== oldInstance)?.instanceId, 20_000);
     const timedOut = await eventually('ScaleUpTimedOut', async () => (await events(client, 'ScaleUpTimedOut', 'kube-system'))[0], 20_000);
-    assert.match(timedOut.message, new RegExp(`instances ${stuck} never became nodes`));
+    await eventually('desired capacity back to 1', () => group.desiredCapacity === 1);
+    assert.ok(cloud.state.instances.some((i) => i.instanceId === oldInstance), 'the old instance stays');
     await eventually('the stuck instance removed', () => !cloud.state.instances.some((i) => i.instanceId === stuck));
-    assert.equal(group.desiredCapacity, 1);
-    assert.deepEqual(cloud.state.instances.filter((i) => i.scalingGroupId === id).map((i) => i.instanceId), [oldInstance], 'the old instance stays');
+    assert.deepEqual(cloud.state.instances.filter((i) => i.scalingGroupId === id).map((i) => i.instanceId), [oldInstance]);
     assert.deepEqual((await nodes(client)).map((n) => n.metadata.name), [oldNode.metadata.name], 'the old node stays');
+    assert.match(timedOut.message, new RegExp(`instances ${stuck} never became nodes`));
   });
 });
 
