@@ -28,7 +28,7 @@ import { PRIORITY_CONFIGMAP, type AutoscalerConfig } from './config.js';
 import { NodeGroupSource, type GroupState } from './groups.js';
 import type { AutoscalerMetrics } from './metrics.js';
 import { BLOCK_MESSAGES, drainability } from './drain.js';
-import { nodeInfo, pdbInfo, podInfo, TO_BE_DELETED_TAINT, type ClusterSnapshot, type GroupInfo, type NodeInfo, type PdbInfo, type PodInfo } from './model.js';
+import { nodeInfo, pdbInfo, podInfo, TO_BE_DELETED_TAINT, withRegisteredAllocatable, type ClusterSnapshot, type GroupInfo, type NodeInfo, type PdbInfo, type PodInfo } from './model.js';
 import {
   daemonSetUsage, noScaleUpMessage, parsePriorities, planScaleDown, planScaleUp, upcomingCount, type NodeToRemove, type PlannerOptions,
 } from './planner.js';
@@ -169,7 +169,10 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
       spec: ds.spec?.template?.spec,
     }));
     const infos = groups.map((g) => this.withBackoff(g.info, now));
-    for (const g of infos) g.daemonSetUsage = daemonSetUsage(dsPods, g.template);
+    for (const g of infos) {
+      g.template = withRegisteredAllocatable(g.template, nodes.filter((n) => n.groupId === g.id));
+      g.daemonSetUsage = daemonSetUsage(dsPods, g.template);
+    }
     const snapshot: ClusterSnapshot = { nodes, pods: podObjs.map(podInfo), pdbs: pdbObjs.map(pdbInfo), groups: infos };
     endState();
 

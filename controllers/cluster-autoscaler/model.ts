@@ -230,6 +230,17 @@ export function pdbInfo(pdb: Any): PdbInfo {
   };
 }
 
+/**
+ * The template with the allocatable of a Ready node of the group, when it has one: upstream
+ * builds node infos from a real node of the group before falling back to the cloud
+ * provider's template (MixedTemplateNodeInfoProvider), which catches what no formula knows —
+ * e.g. a node pool's custom kubelet reservation. Labels and taints stay the template's.
+ */
+export function withRegisteredAllocatable(template: NodeInfo, groupNodes: readonly NodeInfo[]): NodeInfo {
+  const real = groupNodes.find((n) => n.ready && !n.toBeDeleted && n.allocatable.cpu > 0);
+  return real ? { ...template, allocatable: { ...real.allocatable } } : template;
+}
+
 /** What the planner needs to know about a scaling group to imagine one more node of it. */
 export interface TemplateInput {
   groupId: string;

@@ -5,7 +5,7 @@ import {
 } from './planner.js';
 import { drainability } from './drain.js';
 import {
-  instanceIdFromProviderId, nodeInfo, parseQuantity, pdbInfo, podInfo, templateNode, type ClusterSnapshot, type GroupInfo, type NodeInfo, type PodInfo,
+  instanceIdFromProviderId, nodeInfo, parseQuantity, pdbInfo, podInfo, templateNode, withRegisteredAllocatable, type ClusterSnapshot, type GroupInfo, type NodeInfo, type PodInfo,
 } from './model.js';
 
 const GI = 2 ** 30;
@@ -79,6 +79,14 @@ describe('model', () => {
     assert.equal(t.labels.pool, 'x');
     assert.deepEqual(t.taints, [{ key: 'k', value: 'v', effect: 'NoSchedule' }]);
     assert.equal(templateNode({ groupId: 'g', instanceType: 't', cpuCores: 1, memoryGiB: 1, gpus: 0, region: 'r', zones: ['r-a', 'r-b'], labels: {}, taints: [] }).labels['topology.kubernetes.io/zone'], undefined);
+  });
+  it('template nodes take the allocatable of a Ready node of the group when there is one', () => {
+    const t = group('g', { cpu: 4 }).template;
+    assert.equal(t.allocatable.cpu, 3900, 'ACK\'s default reservation');
+    const custom = node('n1', 'g', { cpu: 3.5 });
+    assert.equal(withRegisteredAllocatable(t, [custom]).allocatable.cpu, 3500, 'a node pool with a larger reservation');
+    assert.equal(withRegisteredAllocatable(t, [{ ...custom, ready: false }]).allocatable.cpu, 3900);
+    assert.equal(withRegisteredAllocatable(t, [custom]).labels, t.labels);
   });
 });
 
