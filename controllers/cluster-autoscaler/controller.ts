@@ -9,7 +9,8 @@
  *     capacity), capacity ESS never launched is given back without touching any instance,
  *     and the group is backed off — never a plain desired-capacity cut, which would let ESS's
  *     removal policy (OldestScalingConfiguration, OldestInstance) pick healthy old nodes;
- *   - scale-up: the chosen group's desired capacity is raised;
+ *   - scale-up: the chosen group's desired capacity is raised (with
+ *     --balance-similar-node-groups, the new nodes spread over it and its similar groups);
  *   - scale-down: empty unneeded nodes are tainted and removed from their group in bulk;
  *     one non-empty node at a time is tainted, drained through the eviction API (PDBs
  *     respected, 429 retried) and removed — in the background, so the loop keeps scanning;
@@ -190,6 +191,7 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
       lastScaleUp: st.lastScaleUp, lastScaleDownFailure: st.lastScaleDownFailure, unneededSince: st.unneededSince,
       drainInProgress: [...st.deleting.keys()].length > 0, nodeStartupMs: config.maxNodeProvisionTimeMs,
       skipNodesWithSystemPods: config.skipNodesWithSystemPods, skipNodesWithLocalStorage: config.skipNodesWithLocalStorage,
+      balanceSimilarNodeGroups: config.balanceSimilarNodeGroups,
     };
     if (config.expander === 'priority') opts.priorities = await this.priorities(ctx);
 
@@ -200,30 +202,38 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
     metrics.unschedulablePodsCount.set(up.unschedulable.length);
     let scaledUp = false;
     if (up.chosen) {
-      const { group: g, nodeCount, newTarget, pods } = up.chosen;
-      try {
-        await this.deps.ess.setDesiredCapacity(g.id, newTarget);
-        scaledUp = true;
-        st.lastScaleUp = now;
-        const prev = st.scaleUps.get(g.id);
-        st.scaleUps.set(g.id, { since: prev?.since ?? now, from: prev?.from ?? g.target, to: newTarget });
-        const msg = `Scale-up: setting group ${g.id} size to ${newTarget} instead of ${g.target} (max: ${g.max})`;
-        ctx.log.info({ group: g.id, from: g.target, to: newTarget, pods: pods.length }, msg);
-        groupEvents.push({ type: 'Normal', reason: 'ScaledUpGroup', message: msg });
-        metrics.scaledUpNodes.inc(nodeCount);
-        metrics.lastActivity.set({ activity: 'scaleUp' }, now / 1000);
+      const { pods } = up.chosen;
+      // one group, or with --balance-similar-node-groups the chosen one and its similar groups
+      const increases = up.chosen.balanced ?? [{ group: up.chosen.group, newTarget: up.chosen.newTarget }];
+      const grown: string[] = [];
+      for (const { group: g, newTarget } of increases) {
+        try {
+          await this.deps.ess.setDesiredCapacity(g.id, newTarget);
+          scaledUp = true;
+          st.lastScaleUp = now;
+          const prev = st.scaleUps.get(g.id);
+          st.scaleUps.set(g.id, { since: prev?.since ?? now, from: prev?.from ?? g.target, to: newTarget });
+          const msg = `Scale-up: setting group ${g.id} size to ${newTarget} instead of ${g.target} (max: ${g.max})`;
+          ctx.log.info({ group: g.id, from: g.target, to: newTarget, pods: pods.length }, msg);
+          groupEvents.push({ type: 'Normal', reason: 'ScaledUpGroup', message: msg });
+          metrics.scaledUpNodes.inc(newTarget - g.target);
+          metrics.lastActivity.set({ activity: 'scaleUp' }, now / 1000);
+          grown.push(`{${g.id} ${g.target}->${newTarget} (max: ${g.max})}`);
+          g.target = newTarget;
+        } catch (err) {
+          const msg = `Scale-up: group ${g.id} could not grow to ${newTarget}: ${errText(err)}`;
+          ctx.log.error({ group: g.id, err: errText(err) }, msg);
+          metrics.errors.inc({ type: 'cloudProviderError' });
+          metrics.failedScaleUps.inc({ reason: 'cloudProviderError' });
+          groupEvents.push({ type: 'Warning', reason: 'FailedToScaleUpGroup', message: msg });
+          this.backOff(g.id, now);
+        }
+      }
+      if (grown.length) {
         for (const p of pods) {
           const obj = podByKey.get(p.key);
-          if (obj) this.recorder.event(obj, 'Normal', 'TriggeredScaleUp', `pod triggered scale-up: [{${g.id} ${g.target}->${newTarget} (max: ${g.max})}]`);
+          if (obj) this.recorder.event(obj, 'Normal', 'TriggeredScaleUp', `pod triggered scale-up: [${grown.join(' ')}]`);
         }
-        g.target = newTarget;
-      } catch (err) {
-        const msg = `Scale-up: group ${g.id} could not grow to ${newTarget}: ${errText(err)}`;
-        ctx.log.error({ group: g.id, err: errText(err) }, msg);
-        metrics.errors.inc({ type: 'cloudProviderError' });
-        metrics.failedScaleUps.inc({ reason: 'cloudProviderError' });
-        groupEvents.push({ type: 'Warning', reason: 'FailedToScaleUpGroup', message: msg });
-        this.backOff(g.id, now);
       }
     }
     // like upstream without --record-duplicated-events: the same message for the same pod at

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  binpack, daemonSetUsage, expand, noScaleUpMessage, parsePriorities, planScaleDown, planScaleUp, templateFree, wasteScore, type PlannerOptions, type ScaleUpOption,
+  balanceScaleUp, binpack, daemonSetUsage, expand, noScaleUpMessage, parsePriorities, planScaleDown, planScaleUp, similarGroups, templateFree, wasteScore, type PlannerOptions, type ScaleUpOption,
 } from './planner.js';
 import { drainability } from './drain.js';
 import {
@@ -118,6 +118,10 @@ describe('scale-up', () => {
     assert.equal(p.chosen, undefined);
     p = planScaleUp(s({ ...booting, createdMs: 1 }), opts({ nodeStartupMs: 60_000 }));
     assert.equal(p.chosen?.nodeCount, 1, 'a node NotReady for longer than the startup window is no room');
+    // registered a moment ago, no status posted yet (no allocatable): its group's template room
+    p = planScaleUp(s({ ...booting, allocatable: { cpu: 0, memory: 0, pods: 0, gpu: 0 } }), opts({ nodeStartupMs: 60_000 }));
+    assert.equal(p.waiting.length, 1);
+    assert.equal(p.chosen, undefined, 'no second node for pods the first one will take');
   });
 
   it('honours nodeSelector, required affinity, taints and zones per group; reasons for pods no group helps', () => {
@@ -180,6 +184,31 @@ describe('DaemonSet overhead on new nodes', () => {
     assert.equal(p.chosen, undefined);
     assert.match(noScaleUpMessage(p.noScaleUp.get('default/big')!.reasons), /Insufficient cpu/);
     assert.equal(planScaleUp(snap({ pods: [pod('fits', { cpu: '1600m' })], groups: [g] }), opts()).chosen?.nodeCount, 1);
+  });
+});
+
+describe('--balance-similar-node-groups', () => {
+  const pods = Array.from({ length: 5 }, (_, i) => pod(`p${i}`, { cpu: '1500m', memory: '1Gi' }));
+  it('spreads the new nodes over similar groups, smallest first, within their max', () => {
+    const a = group('a', { zones: ['z-a'], target: 2 });
+    const b = group('b', { zones: ['z-b'], target: 0, max: 3 });
+    const c = group('c', { zones: ['z-c'], target: 1 });
+    // the groups' registered nodes are full
+    const nodes = [node('a-1', 'a', { cpu: 0.1 }), node('a-2', 'a', { cpu: 0.1 }), node('c-1', 'c', { cpu: 0.1 })];
+    const p = planScaleUp(snap({ pods, groups: [a, b, c], nodes }), opts({ balanceSimilarNodeGroups: true }));
+    // 5 pods of 1.5 cores, 2 per 4-core node: 3 nodes, given to b, then b and c (sizes 2, 2, 2)
+    assert.equal(p.chosen?.nodeCount, 3);
+    assert.deepEqual(p.chosen?.balanced?.map((x) => [x.group.id, x.newTarget]), [['b', 2], ['c', 2]]);
+    assert.equal(planScaleUp(snap({ pods, groups: [a, b, c], nodes }), opts()).chosen?.balanced, undefined, 'off by default');
+    assert.deepEqual(balanceScaleUp([group('x', { target: 1, max: 2 }), group('y', { target: 0, max: 1 })], 5).map((x) => [x.group.id, x.newTarget]), [['x', 2], ['y', 1]]);
+  });
+  it('similar: same resources, labels but zone and group id, and taints', () => {
+    const a = group('a', { zones: ['z-a'] });
+    assert.ok(similarGroups(a, group('b', { zones: ['z-b'] })));
+    assert.ok(!similarGroups(a, group('big', { cpu: 8 })));
+    assert.ok(!similarGroups(a, group('lab', { labels: { pool: 'x' } })));
+    assert.ok(!similarGroups(a, group('t', { taints: [{ key: 'k', effect: 'NoSchedule' }] })));
+    assert.ok(!similarGroups(a, { ...group('ds'), daemonSetUsage: { cpu: 1000, memory: 0, pods: 1, gpu: 0 } }), 'much less free after DaemonSets');
   });
 });
 

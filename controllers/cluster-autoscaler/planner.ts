@@ -55,6 +55,8 @@ export interface PlannerOptions {
   skipNodesWithSystemPods?: boolean;
   /** --skip-nodes-with-local-storage (default true) */
   skipNodesWithLocalStorage?: boolean;
+  /** --balance-similar-node-groups (default false) */
+  balanceSimilarNodeGroups?: boolean;
 }
 
 // ---------------------------------------------------------------- scale-up
@@ -75,7 +77,11 @@ export interface ScaleUpPlan {
   /** every group's option that helps at least one pod */
   options: ScaleUpOption[];
   /** the expander's choice */
-  chosen?: ScaleUpOption & { newTarget: number };
+  chosen?: ScaleUpOption & {
+    newTarget: number;
+    /** with --balance-similar-node-groups: every group's new size, the chosen one's included */
+    balanced?: Array<{ group: GroupInfo; newTarget: number }>;
+  };
   /** pods no group can help, with reason -> number of groups */
   noScaleUp: Map<string, { pod: PodInfo; reasons: Map<string, number> }>;
 }
@@ -219,9 +225,16 @@ export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan 
   //    already asked for and booting do not need new nodes
   const usage = usageByNode(s.pods);
   const starting = (n: NodeInfo) => !n.ready && n.createdMs > 0 && o.now - n.createdMs < (o.nodeStartupMs ?? 0);
+  const groupById = new Map(s.groups.map((g) => [g.id, g]));
   const bins: Bin[] = s.nodes.filter((n) => (n.ready || starting(n)) && !n.unschedulable && !n.toBeDeleted)
-    // the not-ready taints go away with readiness (a just-Ready node may still carry one for a moment)
-    .map((n) => binOf(n.taints.some((t) => NOT_READY_TAINTS.includes(t.key)) ? { ...n, taints: n.taints.filter((t) => !NOT_READY_TAINTS.includes(t.key)) } : n, usage.get(n.name)));
+    .map((n) => {
+      // a node registered a moment ago has posted no status yet: until it does, its room is
+      // its group's template's, as for the upcoming nodes it was counted as
+      const g = n.groupId !== undefined ? groupById.get(n.groupId) : undefined;
+      if (!n.ready && n.allocatable.cpu === 0 && g && !g.unhealthy) return binOf({ ...g.template, name: n.name }, g.daemonSetUsage);
+      // the not-ready taints go away with readiness (a just-Ready node may still carry one for a moment)
+      return binOf(n.taints.some((t) => NOT_READY_TAINTS.includes(t.key)) ? { ...n, taints: n.taints.filter((t) => !NOT_READY_TAINTS.includes(t.key)) } : n, usage.get(n.name));
+    });
   const registered = registeredByGroup(s.nodes);
   for (const g of s.groups) {
     if (g.unhealthy) continue;
@@ -284,9 +297,72 @@ export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan 
   for (const opt of plan.options) for (const p of opt.pods) plan.noScaleUp.delete(p.key);
   if (plan.options.length) {
     const best = expand(plan.options, o);
-    if (best) plan.chosen = { ...best, newTarget: best.group.target + best.nodeCount };
+    if (best) {
+      plan.chosen = { ...best, newTarget: best.group.target + best.nodeCount };
+      if (o.balanceSimilarNodeGroups) {
+        const similar = s.groups.filter((g) => g !== best.group && !g.unhealthy && !(g.backoffUntil !== undefined && g.backoffUntil > o.now)
+          && g.target < g.max && similarGroups(best.group, g)
+          && best.pods.every((p) => !fit.mismatch(p, g.template) && !insufficient(p.requests, templateFree(g))));
+        if (similar.length) plan.chosen.balanced = balanceScaleUp([best.group, ...similar], best.nodeCount);
+      }
+    }
   }
   return plan;
+}
+
+// ---------------------------------------------------------------- similar groups
+
+/**
+ * Labels that may differ between similar groups: upstream's BasicIgnoredLabels (hostname,
+ * zone and region, stable and beta) plus the group's own id label, which differs by design
+ * (kubernetes/autoscaler cluster-autoscaler/processors/nodegroupset/compare_nodegroups.go).
+ */
+const IGNORED_LABELS = new Set([
+  'kubernetes.io/hostname', 'topology.kubernetes.io/zone', 'topology.kubernetes.io/region',
+  'failure-domain.beta.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/region', 'alibabacloud.com/scaling-group-id',
+]);
+/** upstream's default NodeGroupDifferenceRatios: memory capacity 1.5%, free 5% */
+const MAX_MEMORY_DIFF = 0.015;
+const MAX_FREE_DIFF = 0.05;
+
+const within = (a: number, b: number, ratio: number) => Math.max(a, b) - Math.min(a, b) <= Math.max(a, b) * ratio;
+
+/**
+ * Whether two groups' new nodes are alike enough to balance a scale-up between them, as
+ * upstream's IsCloudProviderNodeInfoSimilar judges it: same cpu, GPUs and pod slots, memory
+ * within 1.5% (upstream's capacity tolerance, applied to allocatable, the only size a template
+ * carries here), free resources after DaemonSet pods within 5%, the same labels but the
+ * ignored ones; and, since a template here carries them, the same taints.
+ */
+export function similarGroups(a: GroupInfo, b: GroupInfo): boolean {
+  const ta = a.template;
+  const tb = b.template;
+  if (ta.allocatable.cpu !== tb.allocatable.cpu || ta.allocatable.gpu !== tb.allocatable.gpu || ta.allocatable.pods !== tb.allocatable.pods) return false;
+  if (!within(ta.allocatable.memory, tb.allocatable.memory, MAX_MEMORY_DIFF)) return false;
+  const fa = templateFree(a);
+  const fb = templateFree(b);
+  if (!within(fa.cpu, fb.cpu, MAX_FREE_DIFF) || !within(fa.memory, fb.memory, MAX_FREE_DIFF)) return false;
+  const labels = (t: NodeInfo) => JSON.stringify(Object.entries(t.labels).filter(([k]) => !IGNORED_LABELS.has(k)).sort(([x], [y]) => x.localeCompare(y)));
+  if (labels(ta) !== labels(tb)) return false;
+  const taints = (t: NodeInfo) => JSON.stringify(t.taints.map((x) => [x.key, x.value ?? '', x.effect]).sort());
+  return taints(ta) === taints(tb);
+}
+
+/**
+ * Spreads `nodes` new nodes over `groups`, one at a time to the group with the smallest
+ * size that is below its max (ties: the earlier group), as upstream's
+ * BalanceScaleUpBetweenGroups makes sizes as even as possible; capped at what the groups can
+ * still take. Only groups that grow are returned.
+ */
+export function balanceScaleUp(groups: readonly GroupInfo[], nodes: number): Array<{ group: GroupInfo; newTarget: number }> {
+  const sizes = groups.map((g) => ({ group: g, newTarget: g.target }));
+  for (let left = nodes; left > 0; left--) {
+    let next: (typeof sizes)[number] | undefined;
+    for (const x of sizes) if (x.newTarget < x.group.max && (!next || x.newTarget < next.newTarget)) next = x;
+    if (!next) break;
+    next.newTarget++;
+  }
+  return sizes.filter((x) => x.newTarget > x.group.target);
 }
 
 // ---------------------------------------------------------------- expanders

@@ -127,8 +127,9 @@ describe('cluster autoscaler on real ACK: DaemonSet overhead and reserved resour
       const node = await client.get<Obj>(NodeKind, pod.spec.nodeName);
       assert.equal(node.metadata.labels?.['alibabacloud.com/scaling-group-id'], big);
       assert.equal(node.status.allocatable.cpu, '3900m', 'ACK reserves 100m of a 4-core node');
-      const system = (await pods(client, undefined, 'kube-system')).filter((p) => p.spec.nodeName === node.metadata.name);
-      assert.equal(system.length, 3, 'kube-proxy, the network plugin and the log agent run on the new node');
+      // kube-proxy, the network plugin and the log agent run on the new node
+      await eventually('the system pods on the new node', async () => (await pods(client, undefined, 'kube-system'))
+        .filter((p) => p.spec.nodeName === node.metadata.name && isRunning(p)).length === 3);
     } finally {
       watching = false;
       await watcher;
