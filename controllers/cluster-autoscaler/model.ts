@@ -24,6 +24,11 @@ export interface Toleration { key?: string; operator?: string; value?: string; e
 export interface NodeSelectorRequirement { key: string; operator: string; values?: string[] }
 export interface NodeSelectorTerm { matchExpressions?: NodeSelectorRequirement[]; matchFields?: NodeSelectorRequirement[] }
 
+/** A required pod (anti-)affinity term: pods matching `selector` in `namespaces`, per `topologyKey` domain. */
+export interface PodAffinityTerm { selector: LabelSelector; topologyKey: string; namespaces: string[] }
+/** A topologySpreadConstraint with whenUnsatisfiable DoNotSchedule (ScheduleAnyway ones never block). */
+export interface SpreadConstraint { maxSkew: number; topologyKey: string; selector: LabelSelector }
+
 export interface PodInfo {
   /** `namespace/name` */
   key: string;
@@ -51,6 +56,10 @@ export interface PodInfo {
   gone: boolean;
   /** scheduling constraints as a string: pods with equal shapes have equal static fit on every node */
   shape: string;
+  /** required inter-pod affinity / anti-affinity terms and hard topology spread constraints */
+  podAffinity?: PodAffinityTerm[];
+  podAntiAffinity?: PodAffinityTerm[];
+  spread?: SpreadConstraint[];
 }
 
 export interface NodeInfo {
@@ -154,6 +163,33 @@ export function podRequests(spec: Any | undefined): Res {
 
 // ---------------------------------------------------------------- objects -> infos
 
+function selectorOf(spec: unknown): LabelSelector | undefined {
+  try { return labelSelectorFromSpec(spec as never); } catch { return undefined; }
+}
+
+/** Required pod (anti-)affinity terms; namespaces default to the pod's own (namespaceSelector is not read). */
+function affinityTerms(list: unknown, namespace: string): PodAffinityTerm[] | undefined {
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const out: PodAffinityTerm[] = [];
+  for (const t of list as Any[]) {
+    const selector = selectorOf(t?.labelSelector);
+    if (!selector || !t?.topologyKey) continue;
+    out.push({ selector, topologyKey: String(t.topologyKey), namespaces: Array.isArray(t.namespaces) && t.namespaces.length ? t.namespaces.map(String) : [namespace] });
+  }
+  return out.length ? out : undefined;
+}
+
+function spreadConstraints(list: unknown): SpreadConstraint[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  const out: SpreadConstraint[] = [];
+  for (const c of list as Any[]) {
+    if (c?.whenUnsatisfiable === 'ScheduleAnyway' || !c?.topologyKey) continue;
+    const selector = selectorOf(c.labelSelector);
+    if (selector) out.push({ maxSkew: Math.max(1, Number(c.maxSkew ?? 1) || 1), topologyKey: String(c.topologyKey), selector });
+  }
+  return out.length ? out : undefined;
+}
+
 export function podInfo(pod: Any): PodInfo {
   const md = pod.metadata ?? {};
   const spec = pod.spec ?? {};
@@ -185,6 +221,9 @@ export function podInfo(pod: Any): PodInfo {
     localStorage,
     gone: phase === 'Succeeded' || phase === 'Failed' || !!md.deletionTimestamp,
     shape: JSON.stringify([nodeSelector, requiredTerms ?? null, tolerations]),
+    podAffinity: affinityTerms(spec.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution, md.namespace ?? ''),
+    podAntiAffinity: affinityTerms(spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution, md.namespace ?? ''),
+    spread: spreadConstraints(spec.topologySpreadConstraints),
   };
 }
 

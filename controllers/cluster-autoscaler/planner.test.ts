@@ -187,6 +187,46 @@ describe('DaemonSet overhead on new nodes', () => {
   });
 });
 
+describe('scale-up under inter-pod affinity, anti-affinity and topology spread', () => {
+  const anti = (key: string) => ({ podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: key }] } });
+  it('hostname anti-affinity: one pod per new node, and no room on a node that runs a matching pod', () => {
+    const pods = Array.from({ length: 4 }, (_, i) => pod(`w${i}`, { cpu: '500m', affinity: anti('kubernetes.io/hostname') }));
+    assert.equal(planScaleUp(snap({ pods, groups: [group('g')] }), opts()).chosen?.nodeCount, 4);
+    const busy = node('n1', 'g');
+    const running = pod('old', { node: 'n1', cpu: '100m' });
+    const p = planScaleUp(snap({ pods: [running, pod('new', { cpu: '500m', affinity: anti('kubernetes.io/hostname') })], nodes: [busy], groups: [group('g', { target: 1 })] }), opts());
+    assert.equal(p.chosen?.nodeCount, 1, 'the free room of n1 does not count');
+  });
+  it('the anti-affinity of a running pod keeps matching pods off its node', () => {
+    const running = pod('guard', { node: 'n1', cpu: '100m', labels: { app: 'guard' }, affinity: anti('kubernetes.io/hostname') });
+    const p = planScaleUp(snap({ pods: [running, pod('web', { cpu: '500m' })], nodes: [node('n1', 'g')], groups: [group('g', { target: 1 })] }), opts());
+    assert.equal(p.chosen?.nodeCount, 1);
+  });
+  it('zone anti-affinity and zone affinity choose the group of the right zone', () => {
+    const groups = [group('za', { zones: ['z-a'] }), group('zb', { zones: ['z-b'] })];
+    const inA = { ...node('a1', undefined, { labels: { 'topology.kubernetes.io/zone': 'z-a' }, cpu: 0.2 }) };
+    const web = pod('web-a', { node: 'a1', cpu: '100m' });
+    let p = planScaleUp(snap({ pods: [web, pod('w', { cpu: '1', affinity: anti('topology.kubernetes.io/zone') })], nodes: [inA], groups }), opts());
+    assert.equal(p.chosen?.group.id, 'zb');
+    const near = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'topology.kubernetes.io/zone' }] } };
+    p = planScaleUp(snap({ pods: [web, pod('near', { cpu: '1', labels: { app: 'near' }, affinity: near })], nodes: [inA], groups }), opts());
+    assert.equal(p.chosen?.group.id, 'za');
+    assert.equal(p.options.length, 1, "zone b has no web pod: its nodes don't match the affinity");
+  });
+  it('hostname topology spread (maxSkew 1) asks for a node per pod when an existing node is empty of them', () => {
+    const spread = (name: string, o: { node?: string } = {}) => podInfo({
+      metadata: { name, namespace: 'default', uid: `u-${name}`, labels: { app: 'web' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web', controller: true }] },
+      spec: { nodeName: o.node, topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } }],
+        containers: [{ resources: { requests: { cpu: '200m', memory: '64Mi' } } }] },
+      status: o.node ? { phase: 'Running' } : { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }] },
+    });
+    // n1 has 2 web pods and room; n2 has none and no room: every pod on n1 would make the skew 3
+    const nodes = [node('n1', 'g'), node('n2', 'g', { cpu: 0.1 })];
+    const p = planScaleUp(snap({ pods: [spread('a', { node: 'n1' }), spread('b', { node: 'n1' }), spread('p1'), spread('p2')], nodes, groups: [group('g', { target: 2 })] }), opts());
+    assert.equal(p.chosen?.nodeCount, 2);
+  });
+});
+
 describe('--balance-similar-node-groups', () => {
   const pods = Array.from({ length: 5 }, (_, i) => pod(`p${i}`, { cpu: '1500m', memory: '1Gi' }));
   it('spreads the new nodes over similar groups, smallest first, within their max', () => {

@@ -9,6 +9,7 @@ import { drainability, type BlockReason } from './drain.js';
 import {
   EXPENDABLE_PRIORITY_CUTOFF, NOT_READY_TAINTS, SCALE_DOWN_DISABLED_ANNOTATION, type ClusterSnapshot, type GroupInfo, type NodeInfo, type PdbInfo, type PodInfo, type Res,
 } from './model.js';
+import { hasInterPodConstraints, InterPodTracker } from './interpod.js';
 import { FitCache, fitsResources, insufficient, subtract } from './predicates.js';
 
 export type ExpanderName = 'least-waste' | 'most-pods' | 'random' | 'priority';
@@ -107,24 +108,40 @@ export function usageByNode(pods: readonly PodInfo[]): Map<string, Res> {
   return m;
 }
 
-/** Places pods first-fit onto `bins` (mutating their free space); returns the pods left over. */
-function firstFit(pods: readonly PodInfo[], bins: Bin[], fit: FitCache): PodInfo[] {
+/**
+ * Places pods first-fit onto `bins` (mutating their free space); returns the pods left over.
+ * With a tracker, inter-pod constraints are checked and placements recorded.
+ */
+function firstFit(pods: readonly PodInfo[], bins: Bin[], fit: FitCache, tracker?: InterPodTracker): PodInfo[] {
   const left: PodInfo[] = [];
   // bins only fill up, so a pod identical to an earlier one (same constraints and requests)
-  // cannot fit any bin before the one that took (or refused) the earlier one: start there
+  // cannot fit any bin before the one that took (or refused) the earlier one: start there —
+  // not so under inter-pod constraints (spread lets a refused bin take a later pod)
   const resume = new Map<string, number>();
   for (const p of pods) {
+    const constrained = tracker?.constrains(p) ?? false;
     const key = `${p.shape}|${p.requests.cpu}|${p.requests.memory}|${p.requests.gpu}`;
     let placed = false;
-    let i = resume.get(key) ?? 0;
+    let i = constrained ? 0 : resume.get(key) ?? 0;
     for (; i < bins.length; i++) {
       const b = bins[i];
-      if (fitsResources(p.requests, b.free) && fit.fits(p, b.node)) { subtract(b.free, p.requests); placed = true; break; }
+      if (fitsResources(p.requests, b.free) && fit.fits(p, b.node) && !(constrained && tracker!.violation(p, b.node))) {
+        subtract(b.free, p.requests);
+        tracker?.place(p, b.node.name);
+        placed = true;
+        break;
+      }
     }
-    resume.set(key, i);
+    if (!constrained) resume.set(key, i);
     if (!placed) left.push(p);
   }
   return left;
+}
+
+/** A new node of `template` with a name and hostname of its own (a topology domain of its own). */
+function newNodeOf(template: NodeInfo, suffix: string): NodeInfo {
+  const name = `${template.name}-${suffix}`;
+  return { ...template, name, labels: { ...template.labels, 'kubernetes.io/hostname': name } };
 }
 
 /** Node count of `group` registered in the cluster. */
@@ -168,7 +185,8 @@ export function templateFree(g: Pick<GroupInfo, 'template' | 'daemonSetUsage'>):
  * planner passes what its DaemonSet pods leave). Pods sorted by their share of the
  * template's cpu + memory, largest first.
  */
-export function binpack(pods: readonly PodInfo[], template: NodeInfo, limit: number, free: Res = template.allocatable): { nodes: number; placed: PodInfo[]; free: Res[] } {
+export function binpack(pods: readonly PodInfo[], template: NodeInfo, limit: number, free: Res = template.allocatable, tracker?: InterPodTracker): { nodes: number; placed: PodInfo[]; free: Res[] } {
+  if (tracker && pods.some((p) => tracker.constrains(p))) return binpackConstrained(pods, template, limit, free, tracker);
   const a = template.allocatable;
   const score = (p: PodInfo) => (a.cpu ? p.requests.cpu / a.cpu : 0) + (a.memory ? p.requests.memory / a.memory : 0);
   const sorted = [...pods].sort((x, y) => score(y) - score(x));
@@ -203,6 +221,33 @@ export function binpack(pods: readonly PodInfo[], template: NodeInfo, limit: num
   return { nodes: bins.length, placed, free: bins };
 }
 
+/**
+ * binpack under inter-pod constraints: first fit onto the new nodes so far, then a fresh one,
+ * each placement checked against (and recorded in) the tracker. Slower than binpack (no
+ * shortcuts), used only when some pod has constraints.
+ */
+function binpackConstrained(pods: readonly PodInfo[], template: NodeInfo, limit: number, free: Res, tracker: InterPodTracker): { nodes: number; placed: PodInfo[]; free: Res[] } {
+  const a = template.allocatable;
+  const score = (p: PodInfo) => (a.cpu ? p.requests.cpu / a.cpu : 0) + (a.memory ? p.requests.memory / a.memory : 0);
+  const sorted = [...pods].sort((x, y) => score(y) - score(x));
+  const bins: Array<{ node: NodeInfo; free: Res }> = [];
+  const placed: PodInfo[] = [];
+  for (const p of sorted) {
+    let bin = bins.find((b) => fitsResources(p.requests, b.free) && !tracker.violation(p, b.node));
+    if (!bin && bins.length < limit && fitsResources(p.requests, free)) {
+      const node = newNodeOf(template, `new-${bins.length}`);
+      tracker.addNode(node);
+      if (tracker.violation(p, node)) tracker.removeNode(node.name);
+      else bins.push((bin = { node, free: { ...free } }));
+    }
+    if (!bin) continue;
+    subtract(bin.free, p.requests);
+    tracker.place(p, bin.node.name);
+    placed.push(p);
+  }
+  return { nodes: bins.length, placed, free: bins.map((b) => b.free) };
+}
+
 function addReason(m: ScaleUpPlan['noScaleUp'], pod: PodInfo, reason: string): void {
   let e = m.get(pod.key);
   if (!e) m.set(pod.key, (e = { pod, reasons: new Map() }));
@@ -231,18 +276,27 @@ export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan 
       // a node registered a moment ago has posted no status yet: until it does, its room is
       // its group's template's, as for the upcoming nodes it was counted as
       const g = n.groupId !== undefined ? groupById.get(n.groupId) : undefined;
-      if (!n.ready && n.allocatable.cpu === 0 && g && !g.unhealthy) return binOf({ ...g.template, name: n.name }, g.daemonSetUsage);
+      if (!n.ready && n.allocatable.cpu === 0 && g && !g.unhealthy) {
+        return binOf({ ...g.template, name: n.name, labels: { ...g.template.labels, 'kubernetes.io/hostname': n.name } }, g.daemonSetUsage);
+      }
       // the not-ready taints go away with readiness (a just-Ready node may still carry one for a moment)
       return binOf(n.taints.some((t) => NOT_READY_TAINTS.includes(t.key)) ? { ...n, taints: n.taints.filter((t) => !NOT_READY_TAINTS.includes(t.key)) } : n, usage.get(n.name));
     });
   const registered = registeredByGroup(s.nodes);
+  // inter-pod constraints are simulated only when some pod has them (the common case stays fast)
+  const tracker = unschedulable.some(hasInterPodConstraints) || s.pods.some((p) => p.nodeName && p.podAntiAffinity)
+    ? new InterPodTracker(s.nodes, s.pods) : undefined;
   for (const g of s.groups) {
     if (g.unhealthy) continue;
     const up = upcomingCount(g, registered.get(g.id) ?? 0);
-    for (let i = 0; i < up; i++) bins.push(binOf(g.template, g.daemonSetUsage));
+    for (let i = 0; i < up; i++) {
+      const node = tracker ? newNodeOf(g.template, `upcoming-${i}`) : g.template;
+      tracker?.addNode(node);
+      bins.push(binOf(node, g.daemonSetUsage));
+    }
   }
   const sortedPending = [...unschedulable].sort((a, b) => (b.requests.cpu - a.requests.cpu) || (b.requests.memory - a.requests.memory));
-  const remaining = firstFit(sortedPending, bins, fit);
+  const remaining = firstFit(sortedPending, bins, fit, tracker);
   const remainingSet = new Set(remaining);
   plan.waiting = unschedulable.filter((p) => !remainingSet.has(p));
   if (remaining.length === 0) return plan;
@@ -287,10 +341,17 @@ export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan 
       if (byMem < limit) { limit = Math.max(0, byMem); limitReason = 'max cluster memory limit reached'; }
     }
     if (limit <= 0) { for (const p of fitting) addReason(plan.noScaleUp, p, limitReason); continue; }
-    const packed = binpack(fitting, g.template, limit, templateFree(g));
+    const groupTracker = tracker?.clone();
+    const packed = binpack(fitting, g.template, limit, templateFree(g), groupTracker);
     if (packed.nodes > 0) plan.options.push({ group: g, nodeCount: packed.nodes, pods: packed.placed });
     const placed = new Set(packed.placed);
-    for (const p of fitting) if (!placed.has(p)) addReason(plan.noScaleUp, p, limitReason);
+    for (const p of fitting) {
+      if (placed.has(p)) continue;
+      // a pod whose inter-pod constraints no new node of the group satisfies says so
+      const probe = groupTracker && hasInterPodConstraints(p) ? newNodeOf(g.template, 'probe') : undefined;
+      if (probe) groupTracker!.addNode(probe);
+      addReason(plan.noScaleUp, p, (probe && groupTracker!.violation(p, probe)) || limitReason);
+    }
   }
 
   // pods helped by some option are not "no scale-up" pods
