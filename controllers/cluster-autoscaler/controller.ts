@@ -386,6 +386,8 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
         } catch (err) {
           metrics.errors.inc({ type: 'cloudProviderError' });
           ctx.log.error({ group: g.id, instances: stuck, err: errText(err) }, 'could not remove instances that never registered');
+          // tried again after another --max-node-provision-time, not every loop
+          for (const id of stuck) st.unregisteredSince.set(id, now);
         }
       }
       if (unlaunchedTimedOut && g.target > members) {
@@ -474,18 +476,20 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
     for (const r of list) {
       try {
         await this.setDeletionTaint(ctx.client, r.node.name, true);
-        // a pod may have landed since the snapshot: then the node is not empty any more
-        const { pods } = await this.podsToEvict(ctx.client, r.node.name, pdbs);
-        if (pods.length) {
-          await this.untaintQuietly(ctx.client, r.node.name, ctx.log);
-          ctx.log.info({ node: r.node.name, pods: pods.map((p) => p.key) }, 'node is not empty any more; not removed');
-          continue;
-        }
-        tainted.push(r);
       } catch (err) {
         metrics.errors.inc({ type: 'apiCallError' });
         ctx.log.warn({ node: r.node.name, err: errText(err) }, 'could not taint an empty node');
+        continue;
       }
+      try {
+        // a pod may have landed since the snapshot: then the node is not empty any more
+        const { pods } = await this.podsToEvict(ctx.client, r.node.name, pdbs);
+        if (pods.length === 0) { tainted.push(r); continue; }
+        ctx.log.info({ node: r.node.name, pods: pods.map((p) => p.key) }, 'node is not empty any more; not removed');
+      } catch (err) {
+        ctx.log.info({ node: r.node.name, err: errText(err) }, 'node cannot be removed any more');
+      }
+      await this.untaintQuietly(ctx.client, r.node.name, ctx.log);
     }
     const byGroup = new Map<string, NodeToRemove[]>();
     for (const r of tainted) byGroup.set(r.node.groupId!, [...(byGroup.get(r.node.groupId!) ?? []), r]);
