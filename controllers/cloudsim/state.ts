@@ -373,6 +373,7 @@ export function defaultCloud(opts: DefaultCloudOptions = {}): CloudState {
   const scalingGroupId = newId('asg');
   const scalingConfigurationId = newId('asc');
   const min = opts.groupMinSize ?? 1;
+  const nodeLabels = opts.groupNodeLabels ?? { workload: 'general' };
   const zoneId = `${regionId}-k`;
   return {
     regionId,
@@ -388,8 +389,11 @@ export function defaultCloud(opts: DefaultCloudOptions = {}): CloudState {
     scalingConfigurations: [{
       scalingConfigurationId, scalingConfigurationName: 'kubeloop-workers', scalingGroupId,
       instanceType: opts.groupInstanceType ?? 'ecs.g7.xlarge', imageId: 'aliyun_3_x64_20G_alibase_20240819.vhd',
-      userData: encodeUserData(opts.groupNodeLabels ?? { 'workload': 'general' }, opts.groupNodeTaints ?? []),
-      tags: [{ key: 'cluster', value: 'kubeloop' }], lifecycleState: 'Active', creationTime: isoNow(now),
+      userData: encodeUserData(nodeLabels, opts.groupNodeTaints ?? []),
+      // an ACK node pool tags its scaling configuration with the pool's node labels (what
+      // kubernetes/autoscaler's alicloud provider reads as template labels) and passes them to
+      // the kubelet in the user data (what the nodes register with)
+      tags: Object.entries(nodeLabels).map(([key, value]) => ({ key, value })), lifecycleState: 'Active', creationTime: isoNow(now),
     }],
     instances: [],
     registries: [{

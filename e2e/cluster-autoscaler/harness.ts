@@ -68,6 +68,8 @@ function customize(state: CloudState, groups: GroupSpec[]): void {
     state.scalingConfigurations.push({
       ...baseConf, scalingConfigurationId: conf, scalingConfigurationName: g.name, scalingGroupId: id,
       instanceType: g.instanceType ?? 'ecs.g7.large', userData: encodeUserData({ pool: g.name, ...g.labels }, g.taints ?? []),
+      // as an ACK node pool: its node labels are also the scaling configuration's tags
+      tags: Object.entries({ pool: g.name, ...g.labels }).map(([key, value]) => ({ key, value })),
     });
   });
 }
