@@ -275,6 +275,9 @@ export function isoNow(now = Date.now()): string {
   return new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** The label ACK puts on every node of a node pool (one node pool = one scaling group here). */
+export const NODEPOOL_ID_LABEL = 'alibabacloud.com/nodepool-id';
+
 /** Options for the default small cloud; every field is optional. */
 export interface DefaultCloudOptions {
   regionId?: string;
@@ -373,7 +376,9 @@ export function defaultCloud(opts: DefaultCloudOptions = {}): CloudState {
   const scalingGroupId = newId('asg');
   const scalingConfigurationId = newId('asc');
   const min = opts.groupMinSize ?? 1;
-  const nodeLabels = opts.groupNodeLabels ?? { workload: 'general' };
+  // ACK gives every node pool a unique alibabacloud.com/nodepool-id label
+  // (https://help.aliyun.com/en/ack/ack-managed-and-ack-dedicated/user-guide/schedule-an-application-pod-to-a-specific-node-pool)
+  const nodeLabels = { [NODEPOOL_ID_LABEL]: newId('np'), ...(opts.groupNodeLabels ?? { workload: 'general' }) };
   const zoneId = `${regionId}-k`;
   return {
     regionId,

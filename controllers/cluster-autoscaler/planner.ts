@@ -375,12 +375,15 @@ export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan 
 
 /**
  * Labels that may differ between similar groups: upstream's BasicIgnoredLabels (hostname,
- * zone and region, stable and beta) plus the group's own id label, which differs by design
- * (kubernetes/autoscaler cluster-autoscaler/processors/nodegroupset/compare_nodegroups.go).
+ * zone and region, stable and beta; kubernetes/autoscaler
+ * cluster-autoscaler/processors/nodegroupset/compare_nodegroups.go) plus the two that name
+ * the group itself and differ by design: the scaling group id and ACK's
+ * `alibabacloud.com/nodepool-id` (upstream needs `--balancing-ignore-label` for that one).
  */
 const IGNORED_LABELS = new Set([
   'kubernetes.io/hostname', 'topology.kubernetes.io/zone', 'topology.kubernetes.io/region',
   'failure-domain.beta.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/region', 'alibabacloud.com/scaling-group-id',
+  'alibabacloud.com/nodepool-id',
 ]);
 /** upstream's default NodeGroupDifferenceRatios: memory capacity 1.5%, free 5% */
 const MAX_MEMORY_DIFF = 0.015;

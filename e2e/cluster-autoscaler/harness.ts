@@ -7,7 +7,7 @@
 import pino from 'pino';
 import { startApiServer, type ApiServer } from '../../src/apiserver/index.js';
 import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
-import { encodeUserData, startCloudSim, type CloudSim, type CloudState } from '@kubeloop/ack/cloudsim';
+import { encodeUserData, NODEPOOL_ID_LABEL, startCloudSim, type CloudSim, type CloudState } from '@kubeloop/ack/cloudsim';
 import { createAlibabaCloud, pullManifest, type AlibabaCloud } from '@kubeloop/ack/cloud';
 import { startSimCluster, type SimCluster, type StaticNodeSpec } from '../../src/simcluster/index.js';
 import { Manager, type Logger } from '../../src/controller/index.js';
@@ -60,6 +60,7 @@ function customize(state: CloudState, groups: GroupSpec[]): void {
   groups.forEach((g, i) => {
     const id = `asg-test${i}${g.name.replace(/[^a-z0-9]/g, '')}`;
     const conf = `asc-test${i}`;
+    const nodeLabels = { [NODEPOOL_ID_LABEL]: `np-test${i}`, pool: g.name, ...g.labels };
     state.scalingGroups.push({
       ...base, scalingGroupId: id, scalingGroupName: g.name, minSize: g.min ?? 0, maxSize: g.max ?? 10, desiredCapacity: g.desired ?? g.min ?? 0,
       activeScalingConfigurationId: conf, zoneIds: [g.zone ?? `${REGION}-k`], vSwitchIds: [`vsw-test${i}${(g.zone ?? `${REGION}-k`).replace(/[^a-z0-9]/g, '')}`], bootDelayMs: g.bootDelayMs, bootstrapFails: g.bootstrapFails,
@@ -67,9 +68,9 @@ function customize(state: CloudState, groups: GroupSpec[]): void {
     });
     state.scalingConfigurations.push({
       ...baseConf, scalingConfigurationId: conf, scalingConfigurationName: g.name, scalingGroupId: id,
-      instanceType: g.instanceType ?? 'ecs.g7.large', userData: encodeUserData({ pool: g.name, ...g.labels }, g.taints ?? []),
+      instanceType: g.instanceType ?? 'ecs.g7.large', userData: encodeUserData(nodeLabels, g.taints ?? []),
       // as an ACK node pool: its node labels are also the scaling configuration's tags
-      tags: Object.entries({ pool: g.name, ...g.labels }).map(([key, value]) => ({ key, value })),
+      tags: Object.entries(nodeLabels).map(([key, value]) => ({ key, value })),
     });
   });
 }
