@@ -2,7 +2,7 @@
 // chosen for removal either hosts nothing but DaemonSet/mirror/finished/expendable pods, or
 // is drained, and then every other pod on it is in the eviction list and none blocks; only
 // Ready, group, untainted, not-annotated nodes go; group minimums and maximums and
-// --max-nodes-total are never crossed. A failure prints its seed; SAFETY_SEED=<n> replays
+// --max-nodes-total are never crossed, also when a scale-up is balanced over similar groups. A failure prints its seed; SAFETY_SEED=<n> replays
 // that one scenario.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,17 +32,25 @@ function scenario(seed: number): Scenario {
   const nodes: NodeInfo[] = [];
   const pods: PodInfo[] = [];
   let uid = 0;
-  const pod = (name: string, o: { node?: string; ns?: string; owner?: string; cpu: number; mem: number; annotations?: Record<string, string>; labels?: Record<string, string>; priority?: number; hostPath?: boolean }) => podInfo({
+  const pod = (name: string, o: { node?: string; ns?: string; owner?: string; cpu: number; mem: number; annotations?: Record<string, string>; labels?: Record<string, string>; priority?: number; hostPath?: boolean; interPod?: boolean }) => podInfo({
     metadata: {
       name, namespace: o.ns ?? 'default', uid: `u${uid++}`, labels: o.labels ?? { app: 'web' }, annotations: o.annotations,
       ownerReferences: o.owner ? [{ kind: o.owner, name: `${o.owner.toLowerCase()}-x`, controller: true }] : undefined,
     },
     spec: {
       nodeName: o.node, priority: o.priority, volumes: o.hostPath ? [{ name: 'h', hostPath: { path: '/x' } }] : undefined,
+      ...(o.interPod ? interPod() : {}),
       containers: [{ resources: { requests: { cpu: `${o.cpu}m`, memory: `${o.mem}Mi` } } }],
     },
     status: o.node ? { phase: 'Running' } : { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }] },
   });
+  // some pods carry inter-pod constraints: hostname anti-affinity or a hostname/zone spread
+  const interPod = () => {
+    const selector = { matchLabels: { app: pick(['web', 'api']) } };
+    return r() < 0.5
+      ? { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: selector, topologyKey: 'kubernetes.io/hostname' }] } } }
+      : { topologySpreadConstraints: [{ maxSkew: int(1, 2), topologyKey: pick(['kubernetes.io/hostname', 'topology.kubernetes.io/zone']), whenUnsatisfiable: 'DoNotSchedule', labelSelector: selector }] };
+  };
   const ds = [pod('ds-proxy', { owner: 'DaemonSet', ns: 'kube-system', cpu: 100, mem: 100 }), pod('ds-net', { owner: 'DaemonSet', ns: 'kube-system', cpu: 200, mem: 128 })];
   for (let gi = 0; gi < int(1, 4); gi++) {
     const min = int(0, 2);
@@ -75,7 +83,7 @@ function scenario(seed: number): Scenario {
     }
     return n;
   }
-  for (let i = 0; i < int(0, 12); i++) pods.push(pod(`pending-${i}`, { owner: 'ReplicaSet', cpu: int(100, 9000), mem: int(64, 8192) }));
+  for (let i = 0; i < int(0, 12); i++) pods.push(pod(`pending-${i}`, { owner: 'ReplicaSet', cpu: int(100, 9000), mem: int(64, 8192), labels: { app: pick(['web', 'api', 'db']) }, interPod: r() < 0.3 }));
   const pdbs = ['web', 'api'].filter(() => r() < 0.5).map((app) => pdbInfo({
     metadata: { namespace: 'default', name: app }, spec: { selector: { matchLabels: { app } } }, status: { disruptionsAllowed: int(0, 2) },
   }));
@@ -85,6 +93,7 @@ function scenario(seed: number): Scenario {
     maxNodesTotal: r() < 0.5 ? 0 : nodes.length + upcoming + int(0, 4), coresTotal: { min: 0, max: Infinity }, memoryTotal: { min: 0, max: Infinity },
     scaleDownEnabled: true, utilizationThreshold: pick([0.5, 0.7, 1]), unneededTimeMs: 0, delayAfterAddMs: 0, delayAfterFailureMs: 0,
     maxEmptyBulkDelete: int(1, 10), lastScaleUp: 0, lastScaleDownFailure: 0, unneededSince: new Map(), drainInProgress: r() < 0.2,
+    balanceSimilarNodeGroups: r() < 0.5,
   };
   return { snapshot: { nodes, pods, pdbs, groups }, opts };
 }
@@ -111,12 +120,19 @@ function check(seed: number): void {
   }
   const up = planScaleUp(s, opts);
   if (up.chosen) {
-    const g = up.chosen.group;
-    assert.ok(!g.unhealthy && !(g.backoffUntil && g.backoffUntil > opts.now), `group ${g.id} is unhealthy or backed off`);
-    assert.ok(up.chosen.newTarget <= g.max, `group ${g.id}: max ${g.max} crossed (${up.chosen.newTarget})`);
+    // with --balance-similar-node-groups the nodes may go to several groups
+    const increases = up.chosen.balanced ?? [{ group: up.chosen.group, newTarget: up.chosen.newTarget }];
+    let added = 0;
+    for (const { group: g, newTarget } of increases) {
+      assert.ok(!g.unhealthy && !(g.backoffUntil && g.backoffUntil > opts.now), `group ${g.id} is unhealthy or backed off`);
+      assert.ok(newTarget <= g.max, `group ${g.id}: max ${g.max} crossed (${newTarget})`);
+      assert.ok(newTarget > g.target, `group ${g.id}: a scale-up never lowers a target`);
+      added += newTarget - g.target;
+    }
+    assert.ok(added <= up.chosen.nodeCount, `${added} nodes added for ${up.chosen.nodeCount} needed`);
     if (opts.maxNodesTotal > 0) {
       const upcoming = s.groups.reduce((n, x) => n + (x.unhealthy ? 0 : upcomingCount(x, s.nodes.filter((y) => y.groupId === x.id).length)), 0);
-      assert.ok(s.nodes.length + upcoming + up.chosen.nodeCount <= opts.maxNodesTotal, `--max-nodes-total ${opts.maxNodesTotal} crossed`);
+      assert.ok(s.nodes.length + upcoming + added <= opts.maxNodesTotal, `--max-nodes-total ${opts.maxNodesTotal} crossed`);
     }
   }
 }
