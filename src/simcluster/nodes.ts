@@ -30,7 +30,7 @@ export interface HostedNode {
   providerID?: string;
   /** instance id when the node is a cloud instance */
   instanceId?: string;
-  /** what the kubelet reserves nothing from is allocatable; with a reservation (ACK nodes), this */
+  /** allocatable after the node's reservation (ACK nodes: the emulator's events carry it); absent: the capacity */
   allocatable?: { cpuMillis: number; memoryBytes: number };
 }
 
