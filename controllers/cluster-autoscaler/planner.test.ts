@@ -227,6 +227,21 @@ describe('scale-up under inter-pod affinity, anti-affinity and topology spread',
   });
 });
 
+describe('scale-down under inter-pod anti-affinity', () => {
+  it('keeps a node whose pod could only move next to a pod it must avoid', () => {
+    const anti = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }] } };
+    const nodes = [node('n1', 'g'), node('n2', 'g')];
+    // one web replica per node, each avoiding the other: neither node can be emptied
+    const pods = [pod('w1', { node: 'n1', cpu: '100m', affinity: anti }), pod('w2', { node: 'n2', cpu: '100m', affinity: anti })];
+    const p = planScaleDown(snap({ nodes, pods, groups: [group('g', { target: 2 })] }), opts({ unneededTimeMs: 0 }));
+    assert.equal(p.unneeded.size, 0);
+    assert.equal(p.unremovable.get('n1')?.reason, 'NoPlaceToMovePods');
+    // without the constraint one of them goes
+    const plain = [pod('w1', { node: 'n1', cpu: '100m' }), pod('w2', { node: 'n2', cpu: '100m' })];
+    assert.equal(planScaleDown(snap({ nodes, pods: plain, groups: [group('g', { target: 2 })] }), opts({ unneededTimeMs: 0 })).unneeded.size, 1);
+  });
+});
+
 describe('--balance-similar-node-groups', () => {
   const pods = Array.from({ length: 5 }, (_, i) => pod(`p${i}`, { cpu: '1500m', memory: '1Gi' }));
   it('spreads the new nodes over similar groups, smallest first, within their max', () => {

@@ -581,6 +581,9 @@ export function planScaleDown(s: ClusterSnapshot, o: PlannerOptions, upcomingPen
   for (const n of s.nodes) if (n.toBeDeleted) removing.add(n.name);
   const dest: Bin[] = s.nodes.filter((n) => n.ready && !n.unschedulable && !n.toBeDeleted).map((n) => binOf(n, usage.get(n.name)));
   const found: NodeToRemove[] = [];
+  // pods moved in the simulation keep their inter-pod constraints (and those of the pods they
+  // join), checked only when some running pod has any
+  let tracker = s.pods.some((p) => p.nodeName && !p.gone && hasInterPodConstraints(p)) ? new InterPodTracker(s.nodes, s.pods) : undefined;
   // nodes that take moved pods in this pass are not emptied themselves
   const receiving = new Set<string>();
   for (const c of candidates) {
@@ -592,12 +595,16 @@ export function planScaleDown(s: ClusterSnapshot, o: PlannerOptions, upcomingPen
     }
     // try placing the pods elsewhere on a copy; commit the placement when all fit
     const trial = dest.filter((b) => b.node.name !== c.node.name && !removing.has(b.node.name)).map((b) => ({ node: b.node, free: { ...b.free }, orig: b }));
-    const left = firstFit([...v.movable].sort((a, b) => b.requests.cpu - a.requests.cpu), trial, fit);
+    // under inter-pod constraints the node's pods leave it before they are placed again
+    const trialTracker = tracker?.clone();
+    trialTracker?.removeNode(c.node.name);
+    const left = firstFit([...v.movable].sort((a, b) => b.requests.cpu - a.requests.cpu), trial, fit, trialTracker);
     if (left.length) { plan.unremovable.set(c.node.name, { reason: 'NoPlaceToMovePods', detail: `pod ${left[0].key}` }); continue; }
     for (const t of trial) {
       if (t.free.pods !== t.orig.free.pods) receiving.add(t.node.name);
       t.orig.free = t.free;
     }
+    tracker = trialTracker;
     removing.add(c.node.name);
     found.push({ node: c.node, pods: v.movable, utilization: c.util });
     plan.unneeded.set(c.node.name, o.unneededSince.get(c.node.name) ?? o.now);

@@ -78,7 +78,7 @@ function scenario(seed: number): Scenario {
         owner: kind < 0.8 ? 'ReplicaSet' : undefined,
         ns: kind > 0.9 ? 'kube-system' : 'default',
         annotations: r() < 0.1 ? { 'cluster-autoscaler.kubernetes.io/safe-to-evict': pick(['true', 'false']) } : undefined,
-        labels: { app: pick(['web', 'api', 'db']) }, priority: r() < 0.1 ? -100 : 0, hostPath: r() < 0.05,
+        labels: { app: pick(['web', 'api', 'db']) }, priority: r() < 0.1 ? -100 : 0, hostPath: r() < 0.05, interPod: r() < 0.1,
       }));
     }
     return n;
