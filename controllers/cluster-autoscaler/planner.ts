@@ -321,8 +321,9 @@ export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan 
         : g.target >= g.max ? 'max node group size reached' : undefined;
     if (groupReason) { for (const p of remaining) addReason(plan.noScaleUp, p, groupReason); continue; }
     const fitting: PodInfo[] = [];
+    const newNodeFree = templateFree(g);
     for (const p of remaining) {
-      const why = fit.mismatch(p, g.template) || insufficient(p.requests, templateFree(g));
+      const why = fit.mismatch(p, g.template) || insufficient(p.requests, newNodeFree);
       if (why) addReason(plan.noScaleUp, p, why);
       else fitting.push(p);
     }
@@ -342,7 +343,7 @@ export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan 
     }
     if (limit <= 0) { for (const p of fitting) addReason(plan.noScaleUp, p, limitReason); continue; }
     const groupTracker = tracker?.clone();
-    const packed = binpack(fitting, g.template, limit, templateFree(g), groupTracker);
+    const packed = binpack(fitting, g.template, limit, newNodeFree, groupTracker);
     if (packed.nodes > 0) plan.options.push({ group: g, nodeCount: packed.nodes, pods: packed.placed });
     const placed = new Set(packed.placed);
     for (const p of fitting) {
