@@ -13,6 +13,7 @@ import { flagDefaults, type DevEnvironment, type DevHook, type DevPrepared, type
 import { createAlibabaCloud, pullManifest } from '../cloud/index.js';
 import { startCloudSim, type CloudSim } from '../cloudsim/index.js';
 import { plugins } from '../index.js';
+import { installAckSystemDaemonSets } from './ack-system.js';
 
 /**
  * Cluster-wide settings an ACK cluster has and the controllers read: the log-config
@@ -81,6 +82,7 @@ export function ackDevHook(): DevHook {
         cacheSyncTimeoutMs: 30_000,
       });
       await installClusterDefaults(manager, cloud);
+      await installAckSystemDaemonSets(manager.client);
       const handles: PluginHandle[] = [];
       for (const p of plugins) {
         try {

@@ -21,3 +21,4 @@ const extension: CliExtension = {
 };
 
 export default extension;
+export { ACK_SYSTEM_DAEMONSETS, installAckSystemDaemonSets, systemDaemonSet } from './ack-system.js';

@@ -216,7 +216,10 @@ describe('ESS and ECS', () => {
     const [cfg] = await cloud.scaling.listScalingConfigurations(g.scalingGroupId);
     assert.equal(cfg.scalingConfigurationId, g.activeScalingConfigurationId);
     assert.equal(cfg.instanceType, 'ecs.gn7i-c8g1.2xlarge');
-    assert.deepEqual(cfg.nodeLabels, { workload: 'gpu', team: 'ml' });
+    const { 'alibabacloud.com/nodepool-id': pool, ...labels } = cfg.nodeLabels;
+    assert.deepEqual(labels, { workload: 'gpu', team: 'ml' });
+    assert.match(pool, /^np-/, 'ACK\'s node pool label');
+    assert.deepEqual(cfg.tags, cfg.nodeLabels, 'an ACK node pool also tags its configuration with its labels');
     assert.deepEqual(cfg.nodeTaints, [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }]);
     const [t] = await cloud.scaling.describeInstanceTypes([cfg.instanceType]);
     assert.deepEqual([t.cpuCoreCount, t.memoryGiB, t.gpuAmount], [8, 30, 1]);

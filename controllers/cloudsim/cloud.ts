@@ -5,8 +5,9 @@
  * through it.
  */
 import { EventEmitter } from 'node:events';
+import { ackAllocatable, ackNodeName, ackProviderId } from './ack-node.js';
 import {
-  decodeUserData, isoNow, newId, type CloudState, type Instance, type ScalingGroup,
+  DEFAULT_REMOVAL_POLICIES, decodeUserData, isoNow, newId, type CloudState, type Instance, type RemovalPolicy, type ScalingGroup,
 } from './state.js';
 
 /** Thrown by handlers; rendered in each protocol's own error shape. */
@@ -28,6 +29,8 @@ export interface InstanceEvent {
   /** `<region>.<instanceId>`, the form ACK nodes carry in `spec.providerID` */
   providerId: string;
   hostName: string;
+  /** the Node name ACK gives the instance: `<region>.<private-ip>` (a static node's own name if it has one) */
+  nodeName: string;
   instanceType: string;
   cpuCoreCount: number;
   memoryGiB: number;
@@ -38,6 +41,26 @@ export interface InstanceEvent {
   scalingGroupId?: string;
   nodeLabels: Record<string, string>;
   nodeTaints: Array<{ key: string; value?: string; effect: string }>;
+  /** what ACK's kubelet configuration leaves allocatable (see ack-node.ts) */
+  allocatable: { cpuMillis: number; memoryBytes: number };
+  /** false when the node bootstrap fails: the instance runs but no Node registers */
+  registers: boolean;
+}
+
+/** What `POST /_sim/instances` takes: a worker outside any scaling group (a static node). */
+export interface StaticInstanceRequest {
+  /** idempotency key: the same key returns the instance created before */
+  key: string;
+  /** Node name; default `<region>.<private-ip>` */
+  nodeName?: string;
+  /** a known instance type; default: one of the known types with this cpu/memory, else a custom size */
+  instanceType?: string;
+  cpuCoreCount?: number;
+  memoryGiB?: number;
+  gpuAmount?: number;
+  zoneId?: string;
+  nodeLabels?: Record<string, string>;
+  nodeTaints?: Array<{ key: string; value?: string; effect: string }>;
 }
 
 export interface CloudTimings {
@@ -114,12 +137,16 @@ export class Cloud {
   instanceEvent(type: InstanceEventType, inst: Instance, at = Date.now()): InstanceEvent {
     const it = this.state.instanceTypes.find((t) => t.instanceTypeId === inst.instanceType);
     const sc = this.state.scalingConfigurations.find((c) => c.scalingConfigurationId === inst.scalingConfigurationId);
-    const ud = sc ? decodeUserData(sc.userData) : { labels: {}, taints: [] };
+    const ud = sc ? decodeUserData(sc.userData) : { labels: inst.staticNode?.nodeLabels ?? {}, taints: inst.staticNode?.nodeTaints ?? [] };
+    const group = this.state.scalingGroups.find((g) => g.scalingGroupId === inst.scalingGroupId);
+    const cpuCoreCount = inst.staticNode?.cpuCoreCount ?? it?.cpuCoreCount ?? 0;
+    const memoryGiB = inst.staticNode?.memoryGiB ?? it?.memorySize ?? 0;
     return {
-      type, at, instanceId: inst.instanceId, providerId: `${inst.regionId}.${inst.instanceId}`, hostName: inst.hostName,
-      instanceType: inst.instanceType, cpuCoreCount: it?.cpuCoreCount ?? 0, memoryGiB: it?.memorySize ?? 0,
-      gpuAmount: it?.gpuAmount ?? 0, regionId: inst.regionId, zoneId: inst.zoneId, privateIpAddress: inst.privateIpAddress,
+      type, at, instanceId: inst.instanceId, providerId: ackProviderId(inst.regionId, inst.instanceId), hostName: inst.hostName,
+      nodeName: inst.hostName, instanceType: inst.instanceType, cpuCoreCount, memoryGiB,
+      gpuAmount: inst.staticNode?.gpuAmount ?? it?.gpuAmount ?? 0, regionId: inst.regionId, zoneId: inst.zoneId, privateIpAddress: inst.privateIpAddress,
       scalingGroupId: inst.scalingGroupId, nodeLabels: ud.labels, nodeTaints: ud.taints,
+      allocatable: ackAllocatable(cpuCoreCount, memoryGiB * 2 ** 30), registers: !group?.bootstrapFails,
     };
   }
 
@@ -139,13 +166,69 @@ export class Cloud {
     if (members.length < group.desiredCapacity) {
       for (let n = members.length; n < group.desiredCapacity; n++) this.launch(group, now);
     } else if (members.length > group.desiredCapacity) {
-      // newest first, as ESS's default removal policy (after the oldest configuration)
-      const victims = [...members].sort((a, b) => b.creationTime.localeCompare(a.creationTime) || b.instanceId.localeCompare(a.instanceId))
-        .slice(0, members.length - group.desiredCapacity);
+      const victims = this.byRemovalPolicy(group, members).slice(0, members.length - group.desiredCapacity);
       for (const v of victims) this.release(v, now);
     }
     this.changed();
     this.arm(now);
+  }
+
+  /**
+   * Members in the order ESS removes them when it picks (the group's removal policies, ESS's
+   * default OldestScalingConfiguration then OldestInstance). OldestScalingConfiguration first
+   * takes instances of the oldest configuration still in use; attached instances, which have
+   * no configuration, come last. ESS picks at random among equals; the emulator takes the
+   * lower instance id, so runs are reproducible.
+   */
+  byRemovalPolicy(group: ScalingGroup, members: Instance[]): Instance[] {
+    const policies: readonly RemovalPolicy[] = group.removalPolicies?.length ? group.removalPolicies : DEFAULT_REMOVAL_POLICIES;
+    const configTime = (i: Instance) => this.state.scalingConfigurations.find((c) => c.scalingConfigurationId === i.scalingConfigurationId)?.creationTime ?? '\uffff';
+    const cmp: Record<RemovalPolicy, (a: Instance, b: Instance) => number> = {
+      OldestScalingConfiguration: (a, b) => configTime(a).localeCompare(configTime(b)),
+      OldestInstance: (a, b) => a.creationTime.localeCompare(b.creationTime),
+      NewestInstance: (a, b) => b.creationTime.localeCompare(a.creationTime),
+    };
+    return [...members].sort((a, b) => {
+      for (const p of policies) { const c = cmp[p](a, b); if (c) return c; }
+      return a.instanceId.localeCompare(b.instanceId);
+    });
+  }
+
+  private nextPrivateIp(vpcId: string): string {
+    const seq = this.state.ipSeq++;
+    const vpc = this.state.vpcs.find((v) => v.vpcId === vpcId) ?? this.state.vpcs[0];
+    const base = (vpc?.cidrBlock ?? '192.168.0.0/16').split('/')[0].split('.').map(Number);
+    return `${base[0]}.${base[1]}.${Math.floor(seq / 250) % 250}.${(seq % 250) + 2}`;
+  }
+
+  /**
+   * A running worker outside any scaling group, for a static node of the simulated cluster
+   * (on ACK every node is an ECS instance). Idempotent by `key`, so a restart with kept state
+   * finds the same instance.
+   */
+  addStaticInstance(req: StaticInstanceRequest, now = Date.now()): Instance {
+    const found = this.state.instances.find((i) => i.staticNode?.key === req.key);
+    if (found) return found;
+    const known = req.instanceType ? this.state.instanceTypes.find((t) => t.instanceTypeId === req.instanceType)
+      : this.state.instanceTypes.find((t) => t.cpuCoreCount === req.cpuCoreCount && t.memorySize === req.memoryGiB && t.gpuAmount === (req.gpuAmount ?? 0));
+    const vpc = this.state.vpcs[0];
+    const group = this.state.scalingGroups.find((g) => g.vpcId === vpc?.vpcId);
+    const ip = this.nextPrivateIp(vpc?.vpcId ?? '');
+    const instanceId = newId('i');
+    const inst: Instance = {
+      instanceId, instanceName: req.nodeName ?? `worker-${instanceId.slice(2, 8)}`, hostName: req.nodeName ?? ackNodeName(this.state.regionId, ip),
+      instanceType: known?.instanceTypeId ?? req.instanceType ?? 'ecs.custom', regionId: this.state.regionId,
+      zoneId: req.zoneId ?? group?.zoneIds[0] ?? `${this.state.regionId}-k`, vpcId: vpc?.vpcId ?? '', vSwitchId: group?.vSwitchIds[0] ?? '',
+      privateIpAddress: ip, status: 'Running', creationTime: isoNow(now), tags: [{ key: 'kubeloop.io/static-node', value: req.key }],
+      staticNode: {
+        key: req.key, nodeLabels: req.nodeLabels ?? {}, nodeTaints: req.nodeTaints ?? [],
+        ...(known ? {} : { cpuCoreCount: req.cpuCoreCount ?? 4, memoryGiB: req.memoryGiB ?? 16, gpuAmount: req.gpuAmount ?? 0 }),
+      },
+    };
+    this.state.instances.push(inst);
+    this.emitInstance('Active', inst, now);
+    this.changed();
+    return inst;
   }
 
   private launch(group: ScalingGroup, now: number): Instance {
@@ -153,15 +236,12 @@ export class Cloud {
     if (!sc) throw new SimError('InvalidScalingConfigurationId.NotFound', 'The active scaling configuration of the group does not exist.', 404);
     const index = this.groupInstances(group.scalingGroupId).length;
     const z = group.vSwitchIds.length ? index % group.vSwitchIds.length : 0;
-    const seq = this.state.ipSeq++;
-    const vpc = this.state.vpcs.find((v) => v.vpcId === group.vpcId);
-    const base = (vpc?.cidrBlock ?? '192.168.0.0/16').split('/')[0].split('.').map(Number);
-    const ip = `${base[0]}.${base[1]}.${Math.floor(seq / 250) % 250}.${(seq % 250) + 2}`;
+    const ip = this.nextPrivateIp(group.vpcId);
     const instanceId = newId('i');
     const bootDelay = group.bootDelayMs ?? this.timings.bootDelayMs;
     const inst: Instance = {
       instanceId, instanceName: `${group.scalingGroupName}-${instanceId.slice(2, 8)}`,
-      hostName: `${this.state.regionId}.${ip}`, instanceType: sc.instanceType, regionId: group.regionId,
+      hostName: ackNodeName(this.state.regionId, ip), instanceType: sc.instanceType, regionId: group.regionId,
       zoneId: group.zoneIds[z] ?? `${group.regionId}-k`, vpcId: group.vpcId, vSwitchId: group.vSwitchIds[z] ?? '',
       privateIpAddress: ip, status: 'Pending', creationTime: isoNow(now),
       tags: [...sc.tags, { key: 'acs:autoscaling:scalingGroupId', value: group.scalingGroupId }],

@@ -178,7 +178,8 @@ describe('/_sim API', () => {
     assert.equal(active.providerId, `cn-hangzhou.${active.instanceId}`);
     assert.equal(active.cpuCoreCount, 4);
     assert.equal(active.memoryGiB, 16);
-    assert.deepEqual(active.nodeLabels, { workload: 'general' });
+    assert.equal(active.nodeLabels.workload, 'general');
+    assert.match(active.nodeLabels['alibabacloud.com/nodepool-id'], /^np-/, 'ACK\'s node pool label');
     assert.ok(seen.some((e) => e.type === 'Pending' && e.instanceId === active.instanceId));
 
     // an instance that dies is replaced to keep the desired capacity

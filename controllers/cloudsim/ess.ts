@@ -3,7 +3,7 @@
  * 2014-05-26 reads the autoscaler needs (instance types, instances).
  */
 import { SimError } from './cloud.js';
-import type { Instance, ScalingGroup } from './state.js';
+import { DEFAULT_REMOVAL_POLICIES, REMOVAL_POLICIES, type Instance, type RemovalPolicy, type ScalingGroup } from './state.js';
 import {
   boolParam, intParam, jsonListParam, listParam, paged, required, tagParams, tokenPaged,
   type RpcContext, type RpcParams, type RpcService,
@@ -29,7 +29,7 @@ function groupView(g: ScalingGroup, ctx: RpcContext): Record<string, unknown> {
     ActiveCapacity: count('InService'), PendingCapacity: count('Pending'), RemovingCapacity: count('Removing'),
     TotalCapacity: members.length, LifecycleState: g.lifecycleState, ActiveScalingConfigurationId: g.activeScalingConfigurationId,
     VpcId: g.vpcId, VSwitchId: g.vSwitchIds[0] ?? '', VSwitchIds: { VSwitchId: g.vSwitchIds },
-    CreationTime: g.creationTime, MultiAZPolicy: 'BALANCE', RemovalPolicies: { RemovalPolicy: ['OldestScalingConfiguration', 'NewestInstance'] },
+    CreationTime: g.creationTime, MultiAZPolicy: 'BALANCE', RemovalPolicies: { RemovalPolicy: [...(g.removalPolicies?.length ? g.removalPolicies : DEFAULT_REMOVAL_POLICIES)] },
     Tags: { Tag: g.tags.map((t) => ({ TagKey: t.key, TagValue: t.value, Key: t.key, Value: t.value })) },
   };
 }
@@ -107,6 +107,12 @@ export const essService: RpcService = {
       if (min < 0 || max < min || max > 2000) throw new SimError('InvalidParameter', `MinSize ${min} and MaxSize ${max} are not valid.`, 400);
       const desired = intParam(p, 'DesiredCapacity', Math.min(Math.max(g.desiredCapacity, min), max))!;
       if (p.ScalingGroupName) g.scalingGroupName = p.ScalingGroupName;
+      const policies = listParam(p, 'RemovalPolicy');
+      if (policies.length) {
+        const bad = policies.find((x) => !REMOVAL_POLICIES.includes(x as RemovalPolicy));
+        if (bad || policies.length > 2) throw new SimError('InvalidParameter', `RemovalPolicy ${bad ?? policies.join(',')} is not valid.`, 400);
+        g.removalPolicies = policies as RemovalPolicy[];
+      }
       if (p.ActiveScalingConfigurationId) {
         if (!ctx.cloud.state.scalingConfigurations.some((c) => c.scalingConfigurationId === p.ActiveScalingConfigurationId && c.scalingGroupId === g.scalingGroupId)) {
           throw new SimError('InvalidScalingConfigurationId.NotFound', 'The specified scaling configuration does not exist.', 404);

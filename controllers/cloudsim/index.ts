@@ -2,7 +2,8 @@
 // endpoint) and SLS behind one HTTP port, speaking the real wire protocols.
 export { startCloudSim, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET } from './server.js';
 export type { CloudSim, CloudSimOptions } from './server.js';
-export type { InstanceEvent, InstanceEventType, CloudTimings } from './cloud.js';
+export type { InstanceEvent, InstanceEventType, CloudTimings, StaticInstanceRequest } from './cloud.js';
+export { ackAllocatable, ackReservedCpuMillis, ackReservedMemoryBytes, ackProviderId, ackNodeName, ACK_EVICTION_MEMORY_BYTES, type ProviderIdForm } from './ack-node.js';
 export type { FaultRule, Service } from './faults.js';
-export { defaultCloud, encodeUserData, decodeUserData, defaultInstanceTypes } from './state.js';
+export { defaultCloud, encodeUserData, decodeUserData, defaultInstanceTypes, NODEPOOL_ID_LABEL } from './state.js';
 export type * from './state.js';

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import jsonpatch from 'fast-json-patch';
-import { SimError, type Cloud, type InstanceEvent } from './cloud.js';
+import { SimError, type Cloud, type InstanceEvent, type StaticInstanceRequest } from './cloud.js';
 import type { Faults, FaultRule } from './faults.js';
 import type { CloudState, RegistryRepository } from './state.js';
 
@@ -115,6 +115,12 @@ export function createSimApi(deps: SimApiDeps): (req: IncomingMessage, res: Serv
         if (t.entries.length !== before) { cloud.changed(); return sendJson(res, 200, { deleted: m[1] }); }
       }
       throw new SimError('NotFound', `route entry ${m[1]} not found`, 404);
+    }
+    if (path === '/_sim/instances' && method === 'POST') {
+      // a worker outside any scaling group: a static node of the simulated cluster
+      const body = await readJson(req) as StaticInstanceRequest;
+      if (!body || typeof body.key !== 'string' || !body.key) throw new SimError('InvalidParameter', 'a static instance needs a key', 400);
+      return sendJson(res, 200, cloud.addStaticInstance(body));
     }
     m = /^\/_sim\/instances\/([^/]+)$/.exec(path);
     if (m && method === 'DELETE') {

@@ -71,7 +71,26 @@ export interface ScalingGroup {
   /** overrides the emulator's boot delay for this group; a negative value: instances never boot
    * (to exercise an autoscaler's max-node-provision-time) */
   bootDelayMs?: number;
+  /**
+   * ESS removal policies, applied in order when ESS itself picks instances to remove (desired
+   * capacity lowered): `OldestScalingConfiguration`, `OldestInstance`, `NewestInstance`.
+   * Absent: ESS's default, OldestScalingConfiguration then OldestInstance
+   * (https://www.alibabacloud.com/help/ja/doc-detail/25910.htm,
+   * https://help.aliyun.com/en/auto-scaling/user-guide/scale-in-policy).
+   */
+  removalPolicies?: RemovalPolicy[];
+  /**
+   * The group's instances boot (ECS Running, ESS InService) but their node bootstrap fails, so
+   * no Node ever registers: the long-unregistered case an autoscaler's
+   * --max-node-provision-time is for.
+   */
+  bootstrapFails?: boolean;
 }
+
+export type RemovalPolicy = 'OldestScalingConfiguration' | 'OldestInstance' | 'NewestInstance';
+export const REMOVAL_POLICIES: readonly RemovalPolicy[] = ['OldestScalingConfiguration', 'OldestInstance', 'NewestInstance'];
+/** ESS's default removal policy (see {@link ScalingGroup.removalPolicies}). */
+export const DEFAULT_REMOVAL_POLICIES: readonly RemovalPolicy[] = ['OldestScalingConfiguration', 'OldestInstance'];
 
 export interface ScalingConfiguration {
   scalingConfigurationId: string;
@@ -108,6 +127,19 @@ export interface Instance {
   /** ESS lifecycle state. */
   lifecycleState?: 'Pending' | 'InService' | 'Removing';
   creationType?: 'AutoCreated' | 'Attached';
+  /**
+   * A worker outside any scaling group (the simulated cluster's static nodes: ACK's "add
+   * existing node"): the key it was created under, and the node labels/taints and the
+   * capacity (when no instance type describes it) its node registers with.
+   */
+  staticNode?: {
+    key: string;
+    nodeLabels: Record<string, string>;
+    nodeTaints: Array<{ key: string; value?: string; effect: string }>;
+    cpuCoreCount?: number;
+    memoryGiB?: number;
+    gpuAmount?: number;
+  };
 }
 
 export interface RegistryRepository {
@@ -243,6 +275,9 @@ export function isoNow(now = Date.now()): string {
   return new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** The label ACK puts on every node of a node pool (one node pool = one scaling group here). */
+export const NODEPOOL_ID_LABEL = 'alibabacloud.com/nodepool-id';
+
 /** Options for the default small cloud; every field is optional. */
 export interface DefaultCloudOptions {
   regionId?: string;
@@ -341,6 +376,9 @@ export function defaultCloud(opts: DefaultCloudOptions = {}): CloudState {
   const scalingGroupId = newId('asg');
   const scalingConfigurationId = newId('asc');
   const min = opts.groupMinSize ?? 1;
+  // ACK gives every node pool a unique alibabacloud.com/nodepool-id label
+  // (https://help.aliyun.com/en/ack/ack-managed-and-ack-dedicated/user-guide/schedule-an-application-pod-to-a-specific-node-pool)
+  const nodeLabels = { [NODEPOOL_ID_LABEL]: newId('np'), ...(opts.groupNodeLabels ?? { workload: 'general' }) };
   const zoneId = `${regionId}-k`;
   return {
     regionId,
@@ -356,8 +394,11 @@ export function defaultCloud(opts: DefaultCloudOptions = {}): CloudState {
     scalingConfigurations: [{
       scalingConfigurationId, scalingConfigurationName: 'kubeloop-workers', scalingGroupId,
       instanceType: opts.groupInstanceType ?? 'ecs.g7.xlarge', imageId: 'aliyun_3_x64_20G_alibase_20240819.vhd',
-      userData: encodeUserData(opts.groupNodeLabels ?? { 'workload': 'general' }, opts.groupNodeTaints ?? []),
-      tags: [{ key: 'cluster', value: 'kubeloop' }], lifecycleState: 'Active', creationTime: isoNow(now),
+      userData: encodeUserData(nodeLabels, opts.groupNodeTaints ?? []),
+      // an ACK node pool tags its scaling configuration with the pool's node labels (what
+      // kubernetes/autoscaler's alicloud provider reads as template labels) and passes them to
+      // the kubelet in the user data (what the nodes register with)
+      tags: Object.entries(nodeLabels).map(([key, value]) => ({ key, value })), lifecycleState: 'Active', creationTime: isoNow(now),
     }],
     instances: [],
     registries: [{

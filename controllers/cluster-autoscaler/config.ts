@@ -36,6 +36,8 @@ export interface AutoscalerConfig {
   skipNodesWithSystemPods: boolean;
   /** pods with hostPath or non-memory emptyDir volumes block the node's removal */
   skipNodesWithLocalStorage: boolean;
+  /** spread a scale-up over groups whose nodes are alike (upstream --balance-similar-node-groups) */
+  balanceSimilarNodeGroups: boolean;
   writeStatusConfigMap: boolean;
   statusConfigMapName: string;
   /** where the status and priority-expander ConfigMaps live */
@@ -146,6 +148,7 @@ export function autoscalerFlags(): Option[] {
     new Option('--max-pod-eviction-time <duration>', 'how long an eviction refused by a PodDisruptionBudget (429) is retried').default(DEFAULTS.maxPodEvictionTime),
     new Option('--skip-nodes-with-system-pods [bool]', 'never remove a node running a kube-system pod that has no PodDisruptionBudget').default(true),
     new Option('--skip-nodes-with-local-storage [bool]', 'never remove a node running a pod with hostPath or non-memory emptyDir volumes').default(true),
+    new Option('--balance-similar-node-groups [bool]', 'spread new nodes over groups whose nodes are alike (same resources, labels and taints but zone), smallest first').default(false),
     new Option('--write-status-configmap [bool]', 'write the status ConfigMap').default(true),
     new Option('--status-config-map-name <name>', 'name of the status ConfigMap').default(DEFAULTS.statusConfigMapName),
     new Option('--autoscaler-namespace <ns>', 'namespace of the status and priority-expander ConfigMaps').default(DEFAULTS.namespace),
@@ -192,6 +195,7 @@ export function parseAutoscalerConfig(f: Readonly<Record<string, unknown>>): Aut
     maxPodEvictionTimeMs: parseDuration(get('maxPodEvictionTime', DEFAULTS.maxPodEvictionTime), '--max-pod-eviction-time'),
     skipNodesWithSystemPods: bool(get('skipNodesWithSystemPods', true), '--skip-nodes-with-system-pods'),
     skipNodesWithLocalStorage: bool(get('skipNodesWithLocalStorage', true), '--skip-nodes-with-local-storage'),
+    balanceSimilarNodeGroups: bool(get('balanceSimilarNodeGroups', false), '--balance-similar-node-groups'),
     writeStatusConfigMap: bool(get('writeStatusConfigmap', true), '--write-status-configmap'),
     statusConfigMapName: String(get('statusConfigMapName', DEFAULTS.statusConfigMapName)),
     namespace: String(get('autoscalerNamespace', DEFAULTS.namespace)),

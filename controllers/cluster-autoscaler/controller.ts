@@ -1,10 +1,16 @@
 /**
  * The cluster autoscaler loop: one key on the queue, run once at start and then every
- * `--scan-interval`. Each run reads Pods, Nodes and PDBs from the shared caches and the node
- * groups from ESS, builds a {@link ClusterSnapshot}, asks the pure planner, then acts:
- *   - provisioning timeouts: a group whose new nodes did not register within
- *     `--max-node-provision-time` is shrunk back to what registered and backed off;
- *   - scale-up: the chosen group's desired capacity is raised;
+ * `--scan-interval`. Each run reads Pods, Nodes, PDBs and DaemonSets from the shared caches
+ * and the node groups from ESS, builds a {@link ClusterSnapshot}, asks the pure planner, then acts:
+ *   - at start, ToBeDeletedByClusterAutoscaler taints left by an earlier run (a crash
+ *     mid-drain) are removed, as upstream's static_autoscaler cleanUpIfRequired does;
+ *   - provisioning timeouts: instances of a group that did not become nodes within
+ *     `--max-node-provision-time` are removed by id (RemoveInstances, decreasing the desired
+ *     capacity), capacity ESS never launched is given back without touching any instance,
+ *     and the group is backed off — never a plain desired-capacity cut, which would let ESS's
+ *     removal policy (OldestScalingConfiguration, OldestInstance) pick healthy old nodes;
+ *   - scale-up: the chosen group's desired capacity is raised (with
+ *     --balance-similar-node-groups, the new nodes spread over it and its similar groups);
  *   - scale-down: empty unneeded nodes are tainted and removed from their group in bulk;
  *     one non-empty node at a time is tainted, drained through the eviction API (PDBs
  *     respected, 429 retried) and removed — in the background, so the loop keeps scanning;
@@ -12,7 +18,7 @@
  *   - Events, metrics and the status ConfigMap.
  */
 import {
-  ConfigMap, Controller, EventRecorder, Manager, Node, Pod, PodDisruptionBudget, inject, watch,
+  ConfigMap, Controller, DaemonSet, EventRecorder, Manager, Node, Pod, PodDisruptionBudget, inject, watch,
   type Logger, type NodeObject, type Predicate, type ReconcileContext, type Reconciler, type Request, type StartContext,
 } from 'kubeloop';
 import { isConflict, isNotFound, isTooManyRequests, type KubeObject } from 'kubeloop';
@@ -22,8 +28,11 @@ import { parse as parseYaml } from 'yaml';
 import { PRIORITY_CONFIGMAP, type AutoscalerConfig } from './config.js';
 import { NodeGroupSource, type GroupState } from './groups.js';
 import type { AutoscalerMetrics } from './metrics.js';
-import { nodeInfo, pdbInfo, podInfo, TO_BE_DELETED_TAINT, type ClusterSnapshot, type GroupInfo, type NodeInfo, type PodInfo } from './model.js';
-import { noScaleUpMessage, parsePriorities, planScaleDown, planScaleUp, upcomingCount, type NodeToRemove, type PlannerOptions } from './planner.js';
+import { BLOCK_MESSAGES, drainability } from './drain.js';
+import { nodeInfo, pdbInfo, podInfo, TO_BE_DELETED_TAINT, withRegisteredAllocatable, type ClusterSnapshot, type GroupInfo, type NodeInfo, type PdbInfo, type PodInfo } from './model.js';
+import {
+  daemonSetUsage, noScaleUpMessage, parsePriorities, planScaleDown, planScaleUp, upcomingCount, type NodeToRemove, type PlannerOptions,
+} from './planner.js';
 import { StatusTracker, type GroupStatus, type NodeCounts } from './status.js';
 
 export const CONTROLLER_NAME = 'cluster-autoscaler';
@@ -71,6 +80,10 @@ export class AutoscalerState {
   status = new StatusTracker();
   /** last NotTriggerScaleUp per pod uid */
   notTriggered = new Map<string, { message: string; at: number }>();
+  /** since when each group instance has been without a node (instance id -> ms) */
+  unregisteredSince = new Map<string, number>();
+  /** leftover deletion taints were cleaned (the first loop does it) */
+  initialized = false;
   statusConfigMap?: Obj;
 }
 
@@ -78,12 +91,16 @@ export class AutoscalerState {
   for: Node,
   name: CONTROLLER_NAME,
   predicates: [never as Predicate<NodeObject>],
-  watches: [watch(Pod, () => undefined, { predicates: [never] }), watch(PodDisruptionBudget, () => undefined, { predicates: [never] })],
+  watches: [
+    watch(Pod, () => undefined, { predicates: [never] }), watch(PodDisruptionBudget, () => undefined, { predicates: [never] }),
+    watch(DaemonSet, () => undefined, { predicates: [never] }),
+  ],
   rbac: [
     { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
     { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
     { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
     { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: ['apps'], resources: ['daemonsets'], verbs: ['get', 'list', 'watch'] },
     { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'update'] },
   ],
@@ -146,8 +163,17 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
     for (const p of podObjs) podByKey.set(`${p.metadata.namespace}/${p.metadata.name}`, p);
     const nodeByName = new Map<string, Obj>(nodeObjs.map((n) => [n.metadata.name!, n]));
     const nodes = nodeObjs.map((n) => nodeInfo(n, (id) => groupOfInstance.get(id)));
+    if (!st.initialized) await this.cleanLeftoverTaints(nodes, ctx);
     for (const n of nodes) if (st.deleting.has(n.name)) n.toBeDeleted = true;
+    const dsPods = (ctx.cache<Obj>(DaemonSet).list() as Obj[]).map((ds) => podInfo({
+      metadata: { namespace: ds.metadata.namespace, name: ds.metadata.name, ownerReferences: [{ controller: true, kind: 'DaemonSet', name: ds.metadata.name }] },
+      spec: ds.spec?.template?.spec,
+    }));
     const infos = groups.map((g) => this.withBackoff(g.info, now));
+    for (const g of infos) {
+      g.template = withRegisteredAllocatable(g.template, nodes.filter((n) => n.groupId === g.id));
+      g.daemonSetUsage = daemonSetUsage(dsPods, g.template);
+    }
     const snapshot: ClusterSnapshot = { nodes, pods: podObjs.map(podInfo), pdbs: pdbObjs.map(pdbInfo), groups: infos };
     endState();
 
@@ -156,33 +182,7 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
     const groupEvents: Array<{ type: 'Normal' | 'Warning'; reason: string; message: string }> = [];
 
     // ---- provisioning timeouts
-    for (const g of infos) {
-      if (g.unhealthy) continue;
-      const reg = registered.get(g.id)?.length ?? 0;
-      const up = upcomingCount(g, reg);
-      if (up === 0) { st.scaleUps.delete(g.id); continue; }
-      // nodes asked for by someone else (or before a restart) are timed from when we first saw them missing
-      if (!st.scaleUps.has(g.id)) st.scaleUps.set(g.id, { since: now, from: reg, to: g.target });
-      const req = st.scaleUps.get(g.id)!;
-      if (now - req.since < config.maxNodeProvisionTimeMs) continue;
-      // the new nodes never came: give the capacity back (ESS releases the newest, i.e. the
-      // stuck instances) and let other groups take the pods
-      st.scaleUps.delete(g.id);
-      const msg = `Nodes added to group ${g.id} failed to register within ${Math.round(config.maxNodeProvisionTimeMs / 1000)}s (${up} of ${req.to - req.from} missing)`;
-      ctx.log.warn({ group: g.id, missing: up }, msg);
-      groupEvents.push({ type: 'Warning', reason: 'ScaleUpTimedOut', message: msg });
-      metrics.failedScaleUps.inc({ reason: 'timeout' });
-      this.backOff(g.id, now);
-      g.backoffUntil = st.backoff.get(g.id)!.until;
-      try {
-        const target = Math.max(g.min, reg, g.target - up);
-        await this.deps.ess.setDesiredCapacity(g.id, target);
-        g.target = target;
-      } catch (err) {
-        metrics.errors.inc({ type: 'cloudProviderError' });
-        ctx.log.error({ group: g.id, err: errText(err) }, 'could not shrink a timed-out group');
-      }
-    }
+    await this.handleProvisioningTimeouts(groups, infos, nodes, nodeObjs, registered, groupEvents, now, ctx);
 
     const opts: PlannerOptions = {
       now, expander: config.expander, random: this.deps.random, maxNodesTotal: config.maxNodesTotal, coresTotal: config.coresTotal, memoryTotal: config.memoryTotal,
@@ -191,6 +191,7 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
       lastScaleUp: st.lastScaleUp, lastScaleDownFailure: st.lastScaleDownFailure, unneededSince: st.unneededSince,
       drainInProgress: [...st.deleting.keys()].length > 0, nodeStartupMs: config.maxNodeProvisionTimeMs,
       skipNodesWithSystemPods: config.skipNodesWithSystemPods, skipNodesWithLocalStorage: config.skipNodesWithLocalStorage,
+      balanceSimilarNodeGroups: config.balanceSimilarNodeGroups,
     };
     if (config.expander === 'priority') opts.priorities = await this.priorities(ctx);
 
@@ -201,30 +202,38 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
     metrics.unschedulablePodsCount.set(up.unschedulable.length);
     let scaledUp = false;
     if (up.chosen) {
-      const { group: g, nodeCount, newTarget, pods } = up.chosen;
-      try {
-        await this.deps.ess.setDesiredCapacity(g.id, newTarget);
-        scaledUp = true;
-        st.lastScaleUp = now;
-        const prev = st.scaleUps.get(g.id);
-        st.scaleUps.set(g.id, { since: prev?.since ?? now, from: prev?.from ?? g.target, to: newTarget });
-        const msg = `Scale-up: setting group ${g.id} size to ${newTarget} instead of ${g.target} (max: ${g.max})`;
-        ctx.log.info({ group: g.id, from: g.target, to: newTarget, pods: pods.length }, msg);
-        groupEvents.push({ type: 'Normal', reason: 'ScaledUpGroup', message: msg });
-        metrics.scaledUpNodes.inc(nodeCount);
-        metrics.lastActivity.set({ activity: 'scaleUp' }, now / 1000);
+      const { pods } = up.chosen;
+      // one group, or with --balance-similar-node-groups the chosen one and its similar groups
+      const increases = up.chosen.balanced ?? [{ group: up.chosen.group, newTarget: up.chosen.newTarget }];
+      const grown: string[] = [];
+      for (const { group: g, newTarget } of increases) {
+        try {
+          await this.deps.ess.setDesiredCapacity(g.id, newTarget);
+          scaledUp = true;
+          st.lastScaleUp = now;
+          const prev = st.scaleUps.get(g.id);
+          st.scaleUps.set(g.id, { since: prev?.since ?? now, from: prev?.from ?? g.target, to: newTarget });
+          const msg = `Scale-up: setting group ${g.id} size to ${newTarget} instead of ${g.target} (max: ${g.max})`;
+          ctx.log.info({ group: g.id, from: g.target, to: newTarget, pods: pods.length }, msg);
+          groupEvents.push({ type: 'Normal', reason: 'ScaledUpGroup', message: msg });
+          metrics.scaledUpNodes.inc(newTarget - g.target);
+          metrics.lastActivity.set({ activity: 'scaleUp' }, now / 1000);
+          grown.push(`{${g.id} ${g.target}->${newTarget} (max: ${g.max})}`);
+          g.target = newTarget;
+        } catch (err) {
+          const msg = `Scale-up: group ${g.id} could not grow to ${newTarget}: ${errText(err)}`;
+          ctx.log.error({ group: g.id, err: errText(err) }, msg);
+          metrics.errors.inc({ type: 'cloudProviderError' });
+          metrics.failedScaleUps.inc({ reason: 'cloudProviderError' });
+          groupEvents.push({ type: 'Warning', reason: 'FailedToScaleUpGroup', message: msg });
+          this.backOff(g.id, now);
+        }
+      }
+      if (grown.length) {
         for (const p of pods) {
           const obj = podByKey.get(p.key);
-          if (obj) this.recorder.event(obj, 'Normal', 'TriggeredScaleUp', `pod triggered scale-up: [{${g.id} ${g.target}->${newTarget} (max: ${g.max})}]`);
+          if (obj) this.recorder.event(obj, 'Normal', 'TriggeredScaleUp', `pod triggered scale-up: [${grown.join(' ')}]`);
         }
-        g.target = newTarget;
-      } catch (err) {
-        const msg = `Scale-up: group ${g.id} could not grow to ${newTarget}: ${errText(err)}`;
-        ctx.log.error({ group: g.id, err: errText(err) }, msg);
-        metrics.errors.inc({ type: 'cloudProviderError' });
-        metrics.failedScaleUps.inc({ reason: 'cloudProviderError' });
-        groupEvents.push({ type: 'Warning', reason: 'FailedToScaleUpGroup', message: msg });
-        this.backOff(g.id, now);
       }
     }
     // like upstream without --record-duplicated-events: the same message for the same pod at
@@ -248,8 +257,8 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
     endDown();
     st.unneededSince = down.unneeded;
     metrics.unneededNodesCount.set(down.unneeded.size);
-    if (down.empty.length) await this.removeEmpty(down.empty, nodeByName, ctx);
-    if (down.drain) this.startDrain(down.drain, nodeByName, podByKey, ctx);
+    if (down.empty.length) await this.removeEmpty(down.empty, nodeByName, snapshot.pdbs, ctx);
+    if (down.drain) this.startDrain(down.drain, nodeByName, snapshot.pdbs, ctx);
 
     // ---- metrics and status
     const counts = (list: NodeInfo[], upcoming: number, longUnregistered: number): NodeCounts => ({
@@ -288,6 +297,111 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
     }
     const cm = st.statusConfigMap ?? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: config.statusConfigMapName, namespace: config.namespace } } as Obj;
     for (const e of groupEvents) this.recorder.event(cm, e.type, e.reason, e.message);
+  }
+
+  /**
+   * Removes the ToBeDeletedByClusterAutoscaler taints an earlier run left (it crashed or was
+   * stopped mid-drain): upstream cleans them all when it starts (static_autoscaler.go
+   * cleanUpIfRequired -> utils/taints CleanAllToBeDeleted), else the nodes stay unschedulable
+   * forever. Nodes are marked untainted in `nodes` so this loop plans with them.
+   */
+  private async cleanLeftoverTaints(nodes: NodeInfo[], ctx: ReconcileContext<NodeObject>): Promise<void> {
+    let failed = false;
+    for (const n of nodes) {
+      if (!n.toBeDeleted || this.state.deleting.has(n.name)) continue;
+      try {
+        await this.setDeletionTaint(ctx.client, n.name, false);
+        n.toBeDeleted = false;
+        n.taints = n.taints.filter((t) => t.key !== TO_BE_DELETED_TAINT);
+        ctx.log.info({ node: n.name }, 'removed a ToBeDeletedByClusterAutoscaler taint left by an earlier run');
+      } catch (err) {
+        if (isNotFound(err)) continue;
+        failed = true;
+        this.deps.metrics.errors.inc({ type: 'apiCallError' });
+        ctx.log.warn({ node: n.name, err: errText(err) }, 'could not remove a leftover ToBeDeletedByClusterAutoscaler taint');
+      }
+    }
+    // retried next loop until every leftover taint is gone
+    this.state.initialized = !failed;
+  }
+
+  /**
+   * Instances that did not become nodes within --max-node-provision-time are removed by id,
+   * and only those (upstream: clusterstate's long-unregistered nodes, deleted through the
+   * node group's DeleteNodes, i.e. ESS RemoveInstances). An instance counts as registered when
+   * any Node's providerID names it, whatever the form, so a providerID this code cannot parse
+   * never makes a running node look unregistered. Desired capacity ESS has not launched
+   * instances for is given back by setting the desired capacity to the member count, which
+   * makes ESS remove nothing. The group is backed off either way.
+   */
+  private async handleProvisioningTimeouts(
+    groups: GroupState[], infos: GroupInfo[], nodes: NodeInfo[], nodeObjs: Obj[], registered: Map<string, NodeInfo[]>,
+    groupEvents: Array<{ type: 'Normal' | 'Warning'; reason: string; message: string }>, now: number, ctx: ReconcileContext<NodeObject>,
+  ): Promise<void> {
+    const { config, metrics, ess } = this.deps;
+    const st = this.state;
+    const nodeInstanceIds = new Set(nodes.map((n) => n.instanceId).filter((x): x is string => !!x));
+    const providerIds = nodeObjs.map((n) => String(n.spec?.providerID ?? '')).filter(Boolean);
+    const hasNode = (id: string) => nodeInstanceIds.has(id) || providerIds.some((p) => p.includes(id));
+    const stillUnregistered = new Set<string>();
+    for (const [i, gs] of groups.entries()) {
+      const g = infos[i];
+      if (g.unhealthy) continue;
+      const reg = registered.get(g.id)?.length ?? 0;
+      const live = gs.instances.filter((x) => !/^(Removing|Removed)$/.test(x.lifecycleState));
+      const unregistered = live.filter((x) => !hasNode(x.instanceId));
+      for (const x of unregistered) {
+        stillUnregistered.add(x.instanceId);
+        if (!st.unregisteredSince.has(x.instanceId)) st.unregisteredSince.set(x.instanceId, now);
+      }
+      const stuck = unregistered.filter((x) => now - st.unregisteredSince.get(x.instanceId)! >= config.maxNodeProvisionTimeMs).map((x) => x.instanceId);
+      const up = upcomingCount(g, reg);
+      if (up === 0) st.scaleUps.delete(g.id);
+      // nodes asked for by someone else (or before a restart) are timed from when we first saw them missing
+      else if (!st.scaleUps.has(g.id)) st.scaleUps.set(g.id, { since: now, from: reg, to: g.target });
+      const req = st.scaleUps.get(g.id);
+      const unlaunched = Math.max(0, g.target - live.length);
+      const unlaunchedTimedOut = unlaunched > 0 && req !== undefined && now - req.since >= config.maxNodeProvisionTimeMs;
+      if (stuck.length === 0 && !unlaunchedTimedOut) continue;
+
+      const parts = [
+        ...(stuck.length ? [`instances ${stuck.join(', ')} never became nodes`] : []),
+        ...(unlaunchedTimedOut ? [`${unlaunched} requested instance(s) never launched`] : []),
+      ];
+      const msg = `Nodes added to group ${g.id} failed to register within ${Math.round(config.maxNodeProvisionTimeMs / 1000)}s (${parts.join('; ')})`;
+      ctx.log.warn({ group: g.id, instances: stuck, unlaunched }, msg);
+      groupEvents.push({ type: 'Warning', reason: 'ScaleUpTimedOut', message: msg });
+      metrics.failedScaleUps.inc({ reason: 'timeout' });
+      st.scaleUps.delete(g.id);
+      this.backOff(g.id, now);
+      g.backoffUntil = st.backoff.get(g.id)!.until;
+      let members = live.length;
+      if (stuck.length) {
+        try {
+          await ess.removeInstances(g.id, stuck, { decreaseDesiredCapacity: true });
+          for (const id of stuck) { st.unregisteredSince.delete(id); stillUnregistered.delete(id); }
+          g.target = Math.max(g.min, g.target - stuck.length);
+          members -= stuck.length;
+          ctx.log.info({ group: g.id, instances: stuck }, 'removed instances that never registered');
+        } catch (err) {
+          metrics.errors.inc({ type: 'cloudProviderError' });
+          ctx.log.error({ group: g.id, instances: stuck, err: errText(err) }, 'could not remove instances that never registered');
+          // tried again after another --max-node-provision-time, not every loop
+          for (const id of stuck) st.unregisteredSince.set(id, now);
+        }
+      }
+      if (unlaunchedTimedOut && g.target > members) {
+        const target = Math.max(g.min, members);
+        try {
+          await ess.setDesiredCapacity(g.id, target);
+          g.target = target;
+        } catch (err) {
+          metrics.errors.inc({ type: 'cloudProviderError' });
+          ctx.log.error({ group: g.id, err: errText(err) }, 'could not give back capacity that never launched');
+        }
+      }
+    }
+    for (const id of [...st.unregisteredSince.keys()]) if (!stillUnregistered.has(id)) st.unregisteredSince.delete(id);
   }
 
   private withBackoff(g: GroupInfo, now: number): GroupInfo {
@@ -345,17 +459,37 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
     }
   }
 
-  private async removeEmpty(list: NodeToRemove[], nodeByName: Map<string, Obj>, ctx: ReconcileContext<NodeObject>): Promise<void> {
+  /**
+   * The pods on `node` now, read from the server after the deletion taint is on (nothing new
+   * lands there any more): what must be evicted before the instance goes, or why it cannot be.
+   */
+  private async podsToEvict(client: KubeClient, node: string, pdbs: readonly PdbInfo[]): Promise<{ pods: PodInfo[]; objs: Map<string, Obj> }> {
+    const list = (await client.list<Obj>(Pod, { fieldSelector: `spec.nodeName=${node}` })).items as Obj[];
+    const v = drainability(list.map(podInfo), pdbs, undefined, this.deps.config);
+    if (v.blocked) throw new Error(`pod ${v.blocked.pod.key} ${BLOCK_MESSAGES[v.blocked.reason]}`);
+    return { pods: v.movable, objs: new Map(list.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p])) };
+  }
+
+  private async removeEmpty(list: NodeToRemove[], nodeByName: Map<string, Obj>, pdbs: readonly PdbInfo[], ctx: ReconcileContext<NodeObject>): Promise<void> {
     const { ess, metrics } = this.deps;
     const tainted: NodeToRemove[] = [];
     for (const r of list) {
       try {
         await this.setDeletionTaint(ctx.client, r.node.name, true);
-        tainted.push(r);
       } catch (err) {
         metrics.errors.inc({ type: 'apiCallError' });
         ctx.log.warn({ node: r.node.name, err: errText(err) }, 'could not taint an empty node');
+        continue;
       }
+      try {
+        // a pod may have landed since the snapshot: then the node is not empty any more
+        const { pods } = await this.podsToEvict(ctx.client, r.node.name, pdbs);
+        if (pods.length === 0) { tainted.push(r); continue; }
+        ctx.log.info({ node: r.node.name, pods: pods.map((p) => p.key) }, 'node is not empty any more; not removed');
+      } catch (err) {
+        ctx.log.info({ node: r.node.name, err: errText(err) }, 'node cannot be removed any more');
+      }
+      await this.untaintQuietly(ctx.client, r.node.name, ctx.log);
     }
     const byGroup = new Map<string, NodeToRemove[]>();
     for (const r of tainted) byGroup.set(r.node.groupId!, [...(byGroup.get(r.node.groupId!) ?? []), r]);
@@ -369,8 +503,8 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
           for (const r of batch) {
             this.state.unneededSince.delete(r.node.name);
             const obj = nodeByName.get(r.node.name);
-            ctx.log.info({ node: r.node.name, group: groupId }, 'removed empty node');
-            if (obj) this.recorder.event(obj, 'Normal', 'ScaleDownEmpty', `removing empty node ${r.node.name}`);
+            ctx.log.info({ node: r.node.name, group: groupId, instance: r.node.instanceId }, 'removed empty node');
+            if (obj) this.recorder.event(obj, 'Normal', 'ScaleDownEmpty', `removing empty node ${r.node.name} (instance ${r.node.instanceId})`);
           }
         } catch (err) {
           this.state.lastScaleDownFailure = Date.now();
@@ -386,7 +520,7 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
   }
 
   /** Drains and removes one node in the background (the loop keeps scanning meanwhile). */
-  private startDrain(r: NodeToRemove, nodeByName: Map<string, Obj>, podByKey: Map<string, Obj>, ctx: ReconcileContext<NodeObject>): void {
+  private startDrain(r: NodeToRemove, nodeByName: Map<string, Obj>, pdbs: readonly PdbInfo[], ctx: ReconcileContext<NodeObject>): void {
     const name = r.node.name;
     const client = ctx.client;
     const log = ctx.log.child({ node: name });
@@ -395,14 +529,16 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
       try {
         await this.setDeletionTaint(client, name, true);
         if (nodeObj) this.recorder.event(nodeObj, 'Normal', 'ScaleDown', `marked the node ${name} as toBeDeleted/unschedulable (utilization ${r.utilization.toFixed(2)})`);
-        log.info({ pods: r.pods.map((p) => p.key) }, 'draining unneeded node');
-        await Promise.all(r.pods.map((p) => this.evict(client, p, podByKey.get(p.key), name)));
-        await this.waitPodsGone(client, r.pods, name);
+        // every pod on the node now, not only those the plan saw: none is left to die with the instance
+        const { pods, objs } = await this.podsToEvict(client, name, pdbs);
+        log.info({ pods: pods.map((p) => p.key), instance: r.node.instanceId }, 'draining unneeded node');
+        await Promise.all(pods.map((p) => this.evict(client, p, objs.get(p.key), name)));
+        await this.waitPodsGone(client, pods, name);
         await this.deps.ess.removeInstances(r.node.groupId!, [r.node.instanceId!], { decreaseDesiredCapacity: true });
         this.deps.metrics.scaledDownNodes.inc({ reason: 'underutilized' });
         this.deps.metrics.lastActivity.set({ activity: 'scaleDown' }, Date.now() / 1000);
         this.state.unneededSince.delete(name);
-        log.info({ group: r.node.groupId }, 'removed drained node');
+        log.info({ group: r.node.groupId, instance: r.node.instanceId }, 'removed drained node');
       } catch (err) {
         this.state.lastScaleDownFailure = Date.now();
         this.deps.metrics.errors.inc({ type: 'scaleDownError' });

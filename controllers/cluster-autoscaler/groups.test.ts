@@ -31,7 +31,7 @@ function fakeEss(groups: ScalingGroup[], opts: { failConfigsOf?: string; failBat
       if (id === opts.failConfigsOf) throw new Error('boom');
       return [{
         scalingConfigurationId: `asc-${id}`, scalingConfigurationName: id, scalingGroupId: id, instanceType: 'ecs.g7.xlarge', instanceTypes: [], imageId: 'img',
-        lifecycleState: 'Active', userData: '', nodeLabels: { pool: id }, nodeTaints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }], tags: {},
+        lifecycleState: 'Active', userData: '', nodeLabels: { pool: id }, nodeTaints: [{ key: 'k', value: 'v', effect: 'NoSchedule' }], tags: { tier: 'web', pool: 'from-tag' },
       }];
     },
     async listScalingInstances(id: string): Promise<ScalingInstance[]> {
@@ -54,9 +54,10 @@ describe('node groups from ESS', () => {
     const a = groups.find((g) => g.info.id === 'asg-a')!;
     assert.deepEqual([a.info.min, a.info.max, a.info.target], [1, 5, 2]);
     assert.equal(a.instances.length, 12, 'all instances, past 10');
-    assert.equal(a.info.template.allocatable.cpu, 4000);
+    assert.equal(a.info.template.allocatable.cpu, 3900, '4 cores less ACK\'s 100m reservation');
     assert.equal(a.info.template.labels['topology.kubernetes.io/zone'], 'cn-hangzhou-h');
-    assert.equal(a.info.template.labels.pool, 'asg-a');
+    assert.equal(a.info.template.labels.pool, 'asg-a', 'user data --node-labels win over a tag of the same key');
+    assert.equal(a.info.template.labels.tier, 'web', 'the configuration\'s tags are node labels, as upstream alicloud reads them');
     assert.deepEqual(a.info.template.taints, [{ key: 'k', value: 'v', effect: 'NoSchedule' }]);
     const b = groups.find((g) => g.info.id === 'asg-b')!;
     assert.deepEqual([b.info.min, b.info.max], [2, 4]);

@@ -1,7 +1,8 @@
 /**
  * Node groups on ESS: which scaling groups (`--nodes` or tag auto-discovery), their size
  * limits, members, and template node (instance type from the active scaling configuration,
- * zones of the group's vSwitches, labels and taints from the configuration's user data).
+ * zones of the group's vSwitches, labels from the configuration's tags and user data, taints
+ * from its user data).
  * Every group is read on its own: one that fails is reported unhealthy and the others go on.
  */
 import type { InstanceType, ScalingApi, ScalingGroup, ScalingInstance } from '../cloud/index.js';
@@ -83,7 +84,11 @@ export class NodeGroupSource {
       const type = await this.instanceType(sc.instanceType || sc.instanceTypes[0]);
       const template = templateNode({
         groupId: id, instanceType: type.instanceTypeId, cpuCores: type.cpuCoreCount, memoryGiB: type.memoryGiB, gpus: type.gpuAmount,
-        region: group.regionId || this.region, zones: group.zoneIds, labels: sc.nodeLabels ?? {}, taints: sc.nodeTaints ?? [],
+        // node labels: the configuration's tags, as upstream's alicloud provider reads them
+        // (cloudprovider/alicloud alicloud_manager.go buildGenericLabels appends the active
+        // configuration's Tags), and the kubelet's --node-labels from its user data, which is
+        // what the nodes really register with; taints: the user data's --register-with-taints
+        region: group.regionId || this.region, zones: group.zoneIds, labels: { ...sc.tags, ...sc.nodeLabels }, taints: sc.nodeTaints ?? [],
       });
       this.lastTemplate.set(id, template);
       // --nodes limits, kept inside what ESS itself accepts for the desired capacity

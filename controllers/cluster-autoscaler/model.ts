@@ -4,6 +4,7 @@
  * from Kubernetes objects by the pure functions here. Nothing in this file talks to a server.
  */
 import { labelSelectorFromSpec, type LabelSelector } from 'kubeloop';
+import { ackAllocatableCpuMillis, ackAllocatableMemory } from './ack-node.js';
 
 /** Schedulable resources: cpu in millicores, memory in bytes, pods as a count, GPUs. */
 export interface Res { cpu: number; memory: number; pods: number; gpu: number }
@@ -22,6 +23,11 @@ export interface Taint { key: string; value?: string; effect: string }
 export interface Toleration { key?: string; operator?: string; value?: string; effect?: string }
 export interface NodeSelectorRequirement { key: string; operator: string; values?: string[] }
 export interface NodeSelectorTerm { matchExpressions?: NodeSelectorRequirement[]; matchFields?: NodeSelectorRequirement[] }
+
+/** A required pod (anti-)affinity term: pods matching `selector` in `namespaces`, per `topologyKey` domain. */
+export interface PodAffinityTerm { selector: LabelSelector; topologyKey: string; namespaces: string[] }
+/** A topologySpreadConstraint with whenUnsatisfiable DoNotSchedule (ScheduleAnyway ones never block). */
+export interface SpreadConstraint { maxSkew: number; topologyKey: string; selector: LabelSelector }
 
 export interface PodInfo {
   /** `namespace/name` */
@@ -50,6 +56,10 @@ export interface PodInfo {
   gone: boolean;
   /** scheduling constraints as a string: pods with equal shapes have equal static fit on every node */
   shape: string;
+  /** required inter-pod affinity / anti-affinity terms and hard topology spread constraints */
+  podAffinity?: PodAffinityTerm[];
+  podAntiAffinity?: PodAffinityTerm[];
+  spread?: SpreadConstraint[];
 }
 
 export interface NodeInfo {
@@ -87,6 +97,8 @@ export interface GroupInfo {
   target: number;
   /** what a new node of this group looks like */
   template: NodeInfo;
+  /** requests of the DaemonSet pods that would run on a new node of this group (upstream adds them to the template) */
+  daemonSetUsage?: Res;
   /** the group is backed off until this time (ms) after a failed scale-up */
   backoffUntil?: number;
   /** the group could not be read this loop: no scale-up into it, no scale-down out of it */
@@ -151,6 +163,33 @@ export function podRequests(spec: Any | undefined): Res {
 
 // ---------------------------------------------------------------- objects -> infos
 
+function selectorOf(spec: unknown): LabelSelector | undefined {
+  try { return labelSelectorFromSpec(spec as never); } catch { return undefined; }
+}
+
+/** Required pod (anti-)affinity terms; namespaces default to the pod's own (namespaceSelector is not read). */
+function affinityTerms(list: unknown, namespace: string): PodAffinityTerm[] | undefined {
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const out: PodAffinityTerm[] = [];
+  for (const t of list as Any[]) {
+    const selector = selectorOf(t?.labelSelector);
+    if (!selector || !t?.topologyKey) continue;
+    out.push({ selector, topologyKey: String(t.topologyKey), namespaces: Array.isArray(t.namespaces) && t.namespaces.length ? t.namespaces.map(String) : [namespace] });
+  }
+  return out.length ? out : undefined;
+}
+
+function spreadConstraints(list: unknown): SpreadConstraint[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  const out: SpreadConstraint[] = [];
+  for (const c of list as Any[]) {
+    if (c?.whenUnsatisfiable === 'ScheduleAnyway' || !c?.topologyKey) continue;
+    const selector = selectorOf(c.labelSelector);
+    if (selector) out.push({ maxSkew: Math.max(1, Number(c.maxSkew ?? 1) || 1), topologyKey: String(c.topologyKey), selector });
+  }
+  return out.length ? out : undefined;
+}
+
 export function podInfo(pod: Any): PodInfo {
   const md = pod.metadata ?? {};
   const spec = pod.spec ?? {};
@@ -182,13 +221,22 @@ export function podInfo(pod: Any): PodInfo {
     localStorage,
     gone: phase === 'Succeeded' || phase === 'Failed' || !!md.deletionTimestamp,
     shape: JSON.stringify([nodeSelector, requiredTerms ?? null, tolerations]),
+    podAffinity: affinityTerms(spec.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution, md.namespace ?? ''),
+    podAntiAffinity: affinityTerms(spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution, md.namespace ?? ''),
+    spread: spreadConstraints(spec.topologySpreadConstraints),
   };
 }
 
-/** `alicloud://<region>.<instanceId>` -> instance id (undefined for other providers). */
+/**
+ * The ECS instance id of a node's `spec.providerID`: ACK sets `<region>.<instanceId>`
+ * ("REGION.NODEID"), kubernetes/cloud-provider-alibaba-cloud's NodeFromProviderID also
+ * accepts `alicloud://<region>.<instanceId>`, and kubernetes/autoscaler's alicloud provider
+ * (cluster-autoscaler/cloudprovider/alicloud) takes the part after the region's dot. Anything
+ * else (another provider's form) is undefined.
+ */
 export function instanceIdFromProviderId(providerID: unknown): string | undefined {
   if (typeof providerID !== 'string') return undefined;
-  const m = /^alicloud:\/\/(?:[^./]+\.)?([^./]+)$/.exec(providerID);
+  const m = /^alicloud:\/\/(?:[^./:]+\.)?([^./:]+)$/.exec(providerID) ?? /^[^./:]+\.([^./:]+)$/.exec(providerID);
   return m?.[1];
 }
 
@@ -221,6 +269,17 @@ export function pdbInfo(pdb: Any): PdbInfo {
   };
 }
 
+/**
+ * The template with the allocatable of a Ready node of the group, when it has one: upstream
+ * builds node infos from a real node of the group before falling back to the cloud
+ * provider's template (MixedTemplateNodeInfoProvider), which catches what no formula knows —
+ * e.g. a node pool's custom kubelet reservation. Labels and taints stay the template's.
+ */
+export function withRegisteredAllocatable(template: NodeInfo, groupNodes: readonly NodeInfo[]): NodeInfo {
+  const real = groupNodes.find((n) => n.ready && !n.toBeDeleted && n.allocatable.cpu > 0);
+  return real ? { ...template, allocatable: { ...real.allocatable } } : template;
+}
+
 /** What the planner needs to know about a scaling group to imagine one more node of it. */
 export interface TemplateInput {
   groupId: string;
@@ -236,7 +295,8 @@ export interface TemplateInput {
 }
 
 /**
- * The template node of a group: the instance type's capacity (110 pods), the labels a node
+ * The template node of a group: the instance type's capacity less ACK's reservation (110
+ * pods; see ack-node.ts), the labels a node
  * of the group registers with (well-known ones, the group id, the scaling configuration's
  * `--node-labels`) and its `--register-with-taints`. The zone label is set when the group
  * spans exactly one zone; a multi-zone group cannot promise a zone (ESS balances new
@@ -264,7 +324,7 @@ export function templateNode(t: TemplateInput): NodeInfo {
   Object.assign(labels, t.labels);
   return {
     name, labels, annotations: {}, taints: t.taints.map((x) => ({ ...x })),
-    allocatable: { cpu: Math.round(t.cpuCores * 1000), memory: t.memoryGiB * 2 ** 30, pods: 110, gpu: t.gpus },
+    allocatable: { cpu: ackAllocatableCpuMillis(t.cpuCores), memory: ackAllocatableMemory(t.memoryGiB * 2 ** 30), pods: 110, gpu: t.gpus },
     ready: true, unschedulable: false, groupId: t.groupId, toBeDeleted: false, createdMs: 0,
   };
 }

@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  binpack, expand, noScaleUpMessage, parsePriorities, planScaleDown, planScaleUp, wasteScore, type PlannerOptions, type ScaleUpOption,
+  balanceScaleUp, binpack, daemonSetUsage, expand, noScaleUpMessage, parsePriorities, planScaleDown, planScaleUp, similarGroups, templateFree, wasteScore, type PlannerOptions, type ScaleUpOption,
 } from './planner.js';
 import { drainability } from './drain.js';
 import {
-  instanceIdFromProviderId, nodeInfo, parseQuantity, pdbInfo, podInfo, templateNode, type ClusterSnapshot, type GroupInfo, type NodeInfo, type PodInfo,
+  instanceIdFromProviderId, nodeInfo, parseQuantity, pdbInfo, podInfo, templateNode, withRegisteredAllocatable, type ClusterSnapshot, type GroupInfo, type NodeInfo, type PodInfo,
 } from './model.js';
 
 const GI = 2 ** 30;
@@ -62,6 +62,9 @@ describe('model', () => {
     assert.equal(parseQuantity('2e3'), 2000);
     assert.ok(Number.isNaN(parseQuantity('lots')));
     assert.equal(instanceIdFromProviderId('alicloud://cn-hangzhou.i-abc'), 'i-abc');
+    // ACK's own form, without the scheme
+    assert.equal(instanceIdFromProviderId('cn-hangzhou.i-abc'), 'i-abc');
+    assert.equal(instanceIdFromProviderId('kind://docker/kind/kind-worker'), undefined);
     assert.equal(instanceIdFromProviderId('aws:///us-east-1a/i-1'), undefined);
   });
   it('sums container requests, takes the larger init container, counts one pod slot', () => {
@@ -76,6 +79,14 @@ describe('model', () => {
     assert.equal(t.labels.pool, 'x');
     assert.deepEqual(t.taints, [{ key: 'k', value: 'v', effect: 'NoSchedule' }]);
     assert.equal(templateNode({ groupId: 'g', instanceType: 't', cpuCores: 1, memoryGiB: 1, gpus: 0, region: 'r', zones: ['r-a', 'r-b'], labels: {}, taints: [] }).labels['topology.kubernetes.io/zone'], undefined);
+  });
+  it('template nodes take the allocatable of a Ready node of the group when there is one', () => {
+    const t = group('g', { cpu: 4 }).template;
+    assert.equal(t.allocatable.cpu, 3900, 'ACK\'s default reservation');
+    const custom = node('n1', 'g', { cpu: 3.5 });
+    assert.equal(withRegisteredAllocatable(t, [custom]).allocatable.cpu, 3500, 'a node pool with a larger reservation');
+    assert.equal(withRegisteredAllocatable(t, [{ ...custom, ready: false }]).allocatable.cpu, 3900);
+    assert.equal(withRegisteredAllocatable(t, [custom]).labels, t.labels);
   });
 });
 
@@ -107,6 +118,10 @@ describe('scale-up', () => {
     assert.equal(p.chosen, undefined);
     p = planScaleUp(s({ ...booting, createdMs: 1 }), opts({ nodeStartupMs: 60_000 }));
     assert.equal(p.chosen?.nodeCount, 1, 'a node NotReady for longer than the startup window is no room');
+    // registered a moment ago, no status posted yet (no allocatable): its group's template room
+    p = planScaleUp(s({ ...booting, allocatable: { cpu: 0, memory: 0, pods: 0, gpu: 0 } }), opts({ nodeStartupMs: 60_000 }));
+    assert.equal(p.waiting.length, 1);
+    assert.equal(p.chosen, undefined, 'no second node for pods the first one will take');
   });
 
   it('honours nodeSelector, required affinity, taints and zones per group; reasons for pods no group helps', () => {
@@ -157,10 +172,106 @@ describe('scale-up', () => {
   });
 });
 
+describe('DaemonSet overhead on new nodes', () => {
+  it('counts the DaemonSet pods a new node would run; a pod that fits only without them triggers nothing', () => {
+    const ds = (name: string, cpu: string, nodeSelector?: Record<string, string>) => pod(name, { owner: 'DaemonSet', cpu, memory: '100Mi', nodeSelector, ns: 'kube-system' });
+    const g = group('g', { cpu: 2, mem: 8 });
+    const used = daemonSetUsage([ds('proxy', '100m'), ds('net', '200m'), ds('gpu-only', '1', { gpu: 'true' })], g.template);
+    assert.deepEqual([used.cpu, used.pods], [300, 2], 'the GPU-only DaemonSet does not run there');
+    g.daemonSetUsage = used;
+    assert.equal(templateFree(g).cpu, 1600, '2 cores - 100m ACK reservation - 300m of DaemonSet pods');
+    const p = planScaleUp(snap({ pods: [pod('big', { cpu: '1700m' })], groups: [g] }), opts());
+    assert.equal(p.chosen, undefined);
+    assert.match(noScaleUpMessage(p.noScaleUp.get('default/big')!.reasons), /Insufficient cpu/);
+    assert.equal(planScaleUp(snap({ pods: [pod('fits', { cpu: '1600m' })], groups: [g] }), opts()).chosen?.nodeCount, 1);
+  });
+});
+
+describe('scale-up under inter-pod affinity, anti-affinity and topology spread', () => {
+  const anti = (key: string) => ({ podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: key }] } });
+  it('hostname anti-affinity: one pod per new node, and no room on a node that runs a matching pod', () => {
+    const pods = Array.from({ length: 4 }, (_, i) => pod(`w${i}`, { cpu: '500m', affinity: anti('kubernetes.io/hostname') }));
+    assert.equal(planScaleUp(snap({ pods, groups: [group('g')] }), opts()).chosen?.nodeCount, 4);
+    const busy = node('n1', 'g');
+    const running = pod('old', { node: 'n1', cpu: '100m' });
+    const p = planScaleUp(snap({ pods: [running, pod('new', { cpu: '500m', affinity: anti('kubernetes.io/hostname') })], nodes: [busy], groups: [group('g', { target: 1 })] }), opts());
+    assert.equal(p.chosen?.nodeCount, 1, 'the free room of n1 does not count');
+  });
+  it('the anti-affinity of a running pod keeps matching pods off its node', () => {
+    const running = pod('guard', { node: 'n1', cpu: '100m', labels: { app: 'guard' }, affinity: anti('kubernetes.io/hostname') });
+    const p = planScaleUp(snap({ pods: [running, pod('web', { cpu: '500m' })], nodes: [node('n1', 'g')], groups: [group('g', { target: 1 })] }), opts());
+    assert.equal(p.chosen?.nodeCount, 1);
+  });
+  it('zone anti-affinity and zone affinity choose the group of the right zone', () => {
+    const groups = [group('za', { zones: ['z-a'] }), group('zb', { zones: ['z-b'] })];
+    const inA = { ...node('a1', undefined, { labels: { 'topology.kubernetes.io/zone': 'z-a' }, cpu: 0.2 }) };
+    const web = pod('web-a', { node: 'a1', cpu: '100m' });
+    let p = planScaleUp(snap({ pods: [web, pod('w', { cpu: '1', affinity: anti('topology.kubernetes.io/zone') })], nodes: [inA], groups }), opts());
+    assert.equal(p.chosen?.group.id, 'zb');
+    const near = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'topology.kubernetes.io/zone' }] } };
+    p = planScaleUp(snap({ pods: [web, pod('near', { cpu: '1', labels: { app: 'near' }, affinity: near })], nodes: [inA], groups }), opts());
+    assert.equal(p.chosen?.group.id, 'za');
+    assert.equal(p.options.length, 1, "zone b has no web pod: its nodes don't match the affinity");
+  });
+  it('hostname topology spread (maxSkew 1) asks for a node per pod when an existing node is empty of them', () => {
+    const spread = (name: string, o: { node?: string } = {}) => podInfo({
+      metadata: { name, namespace: 'default', uid: `u-${name}`, labels: { app: 'web' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web', controller: true }] },
+      spec: { nodeName: o.node, topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } }],
+        containers: [{ resources: { requests: { cpu: '200m', memory: '64Mi' } } }] },
+      status: o.node ? { phase: 'Running' } : { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }] },
+    });
+    // n1 has 2 web pods and room; n2 has none and no room: every pod on n1 would make the skew 3
+    const nodes = [node('n1', 'g'), node('n2', 'g', { cpu: 0.1 })];
+    const p = planScaleUp(snap({ pods: [spread('a', { node: 'n1' }), spread('b', { node: 'n1' }), spread('p1'), spread('p2')], nodes, groups: [group('g', { target: 2 })] }), opts());
+    assert.equal(p.chosen?.nodeCount, 2);
+  });
+});
+
+describe('scale-down under inter-pod anti-affinity', () => {
+  it('keeps a node whose pod could only move next to a pod it must avoid', () => {
+    const anti = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }] } };
+    const nodes = [node('n1', 'g'), node('n2', 'g')];
+    // one web replica per node, each avoiding the other: neither node can be emptied
+    const pods = [pod('w1', { node: 'n1', cpu: '100m', affinity: anti }), pod('w2', { node: 'n2', cpu: '100m', affinity: anti })];
+    const p = planScaleDown(snap({ nodes, pods, groups: [group('g', { target: 2 })] }), opts({ unneededTimeMs: 0 }));
+    assert.equal(p.unneeded.size, 0);
+    assert.equal(p.unremovable.get('n1')?.reason, 'NoPlaceToMovePods');
+    // without the constraint one of them goes
+    const plain = [pod('w1', { node: 'n1', cpu: '100m' }), pod('w2', { node: 'n2', cpu: '100m' })];
+    assert.equal(planScaleDown(snap({ nodes, pods: plain, groups: [group('g', { target: 2 })] }), opts({ unneededTimeMs: 0 })).unneeded.size, 1);
+  });
+});
+
+describe('--balance-similar-node-groups', () => {
+  const pods = Array.from({ length: 5 }, (_, i) => pod(`p${i}`, { cpu: '1500m', memory: '1Gi' }));
+  it('spreads the new nodes over similar groups, smallest first, within their max', () => {
+    const a = group('a', { zones: ['z-a'], target: 2 });
+    const b = group('b', { zones: ['z-b'], target: 0, max: 3 });
+    const c = group('c', { zones: ['z-c'], target: 1 });
+    // the groups' registered nodes are full
+    const nodes = [node('a-1', 'a', { cpu: 0.1 }), node('a-2', 'a', { cpu: 0.1 }), node('c-1', 'c', { cpu: 0.1 })];
+    const p = planScaleUp(snap({ pods, groups: [a, b, c], nodes }), opts({ balanceSimilarNodeGroups: true }));
+    // 5 pods of 1.5 cores, 2 per 4-core node: 3 nodes, given to b, then b and c (sizes 2, 2, 2)
+    assert.equal(p.chosen?.nodeCount, 3);
+    assert.deepEqual(p.chosen?.balanced?.map((x) => [x.group.id, x.newTarget]), [['b', 2], ['c', 2]]);
+    assert.equal(planScaleUp(snap({ pods, groups: [a, b, c], nodes }), opts()).chosen?.balanced, undefined, 'off by default');
+    assert.deepEqual(balanceScaleUp([group('x', { target: 1, max: 2 }), group('y', { target: 0, max: 1 })], 5).map((x) => [x.group.id, x.newTarget]), [['x', 2], ['y', 1]]);
+  });
+  it('similar: same resources, labels but zone and group id, and taints', () => {
+    const a = group('a', { zones: ['z-a'] });
+    assert.ok(similarGroups(a, group('b', { zones: ['z-b'] })));
+    assert.ok(!similarGroups(a, group('big', { cpu: 8 })));
+    assert.ok(!similarGroups(a, group('lab', { labels: { pool: 'x' } })));
+    assert.ok(!similarGroups(a, group('t', { taints: [{ key: 'k', effect: 'NoSchedule' }] })));
+    assert.ok(!similarGroups(a, { ...group('ds'), daemonSetUsage: { cpu: 1000, memory: 0, pods: 1, gpu: 0 } }), 'much less free after DaemonSets');
+  });
+});
+
 describe('expanders', () => {
   const small = group('small', { cpu: 2, mem: 8 });
   const big = group('big', { cpu: 8, mem: 32 });
-  const pods = Array.from({ length: 3 }, (_, i) => pod(`p${i}`, { cpu: '1500m', memory: '6Gi' }));
+  // 5Gi: an 8 GiB ACK node leaves 6049Mi allocatable (1843Mi reserved + 300Mi eviction threshold)
+  const pods = Array.from({ length: 3 }, (_, i) => pod(`p${i}`, { cpu: '1500m', memory: '5Gi' }));
   const s = snap({ pods, groups: [big, small] });
 
   it('least-waste picks the group whose new nodes are fullest', () => {

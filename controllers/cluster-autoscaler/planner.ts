@@ -9,6 +9,7 @@ import { drainability, type BlockReason } from './drain.js';
 import {
   EXPENDABLE_PRIORITY_CUTOFF, NOT_READY_TAINTS, SCALE_DOWN_DISABLED_ANNOTATION, type ClusterSnapshot, type GroupInfo, type NodeInfo, type PdbInfo, type PodInfo, type Res,
 } from './model.js';
+import { hasInterPodConstraints, InterPodTracker } from './interpod.js';
 import { FitCache, fitsResources, insufficient, subtract } from './predicates.js';
 
 export type ExpanderName = 'least-waste' | 'most-pods' | 'random' | 'priority';
@@ -55,6 +56,8 @@ export interface PlannerOptions {
   skipNodesWithSystemPods?: boolean;
   /** --skip-nodes-with-local-storage (default true) */
   skipNodesWithLocalStorage?: boolean;
+  /** --balance-similar-node-groups (default false) */
+  balanceSimilarNodeGroups?: boolean;
 }
 
 // ---------------------------------------------------------------- scale-up
@@ -75,7 +78,11 @@ export interface ScaleUpPlan {
   /** every group's option that helps at least one pod */
   options: ScaleUpOption[];
   /** the expander's choice */
-  chosen?: ScaleUpOption & { newTarget: number };
+  chosen?: ScaleUpOption & {
+    newTarget: number;
+    /** with --balance-similar-node-groups: every group's new size, the chosen one's included */
+    balanced?: Array<{ group: GroupInfo; newTarget: number }>;
+  };
   /** pods no group can help, with reason -> number of groups */
   noScaleUp: Map<string, { pod: PodInfo; reasons: Map<string, number> }>;
 }
@@ -101,24 +108,40 @@ export function usageByNode(pods: readonly PodInfo[]): Map<string, Res> {
   return m;
 }
 
-/** Places pods first-fit onto `bins` (mutating their free space); returns the pods left over. */
-function firstFit(pods: readonly PodInfo[], bins: Bin[], fit: FitCache): PodInfo[] {
+/**
+ * Places pods first-fit onto `bins` (mutating their free space); returns the pods left over.
+ * With a tracker, inter-pod constraints are checked and placements recorded.
+ */
+function firstFit(pods: readonly PodInfo[], bins: Bin[], fit: FitCache, tracker?: InterPodTracker): PodInfo[] {
   const left: PodInfo[] = [];
   // bins only fill up, so a pod identical to an earlier one (same constraints and requests)
-  // cannot fit any bin before the one that took (or refused) the earlier one: start there
+  // cannot fit any bin before the one that took (or refused) the earlier one: start there —
+  // not so under inter-pod constraints (spread lets a refused bin take a later pod)
   const resume = new Map<string, number>();
   for (const p of pods) {
+    const constrained = tracker?.constrains(p) ?? false;
     const key = `${p.shape}|${p.requests.cpu}|${p.requests.memory}|${p.requests.gpu}`;
     let placed = false;
-    let i = resume.get(key) ?? 0;
+    let i = constrained ? 0 : resume.get(key) ?? 0;
     for (; i < bins.length; i++) {
       const b = bins[i];
-      if (fitsResources(p.requests, b.free) && fit.fits(p, b.node)) { subtract(b.free, p.requests); placed = true; break; }
+      if (fitsResources(p.requests, b.free) && fit.fits(p, b.node) && !(constrained && tracker!.violation(p, b.node))) {
+        subtract(b.free, p.requests);
+        tracker?.place(p, b.node.name);
+        placed = true;
+        break;
+      }
     }
-    resume.set(key, i);
+    if (!constrained) resume.set(key, i);
     if (!placed) left.push(p);
   }
   return left;
+}
+
+/** A new node of `template` with a name and hostname of its own (a topology domain of its own). */
+function newNodeOf(template: NodeInfo, suffix: string): NodeInfo {
+  const name = `${template.name}-${suffix}`;
+  return { ...template, name, labels: { ...template.labels, 'kubernetes.io/hostname': name } };
 }
 
 /** Node count of `group` registered in the cluster. */
@@ -134,10 +157,36 @@ export function upcomingCount(group: GroupInfo, registered: number): number {
 }
 
 /**
- * First-fit-decreasing binpacking of `pods` onto new nodes built from `template`, at most
- * `limit` of them. Pods sorted by their share of the template's cpu + memory, largest first.
+ * Requests of the DaemonSet pods that would run on `template` (their node selector, affinity
+ * and tolerations admit it), as upstream adds DaemonSet pods to a template node
+ * (cluster-autoscaler/utils/daemonset GetDaemonSetPodsForNode). `dsPods` are the DaemonSets'
+ * pod templates as pods.
  */
-export function binpack(pods: readonly PodInfo[], template: NodeInfo, limit: number): { nodes: number; placed: PodInfo[]; free: Res[] } {
+export function daemonSetUsage(dsPods: readonly PodInfo[], template: NodeInfo): Res {
+  const fit = new FitCache();
+  const used: Res = { cpu: 0, memory: 0, pods: 0, gpu: 0 };
+  for (const p of dsPods) {
+    if (fit.mismatch(p, template)) continue;
+    used.cpu += p.requests.cpu; used.memory += p.requests.memory; used.pods += p.requests.pods; used.gpu += p.requests.gpu;
+  }
+  return used;
+}
+
+/** What a new node of the group has free once its DaemonSet pods run. */
+export function templateFree(g: Pick<GroupInfo, 'template' | 'daemonSetUsage'>): Res {
+  const free = { ...g.template.allocatable };
+  if (g.daemonSetUsage) subtract(free, g.daemonSetUsage);
+  return free;
+}
+
+/**
+ * First-fit-decreasing binpacking of `pods` onto new nodes built from `template`, at most
+ * `limit` of them, each starting with `free` (default: the template's allocatable; the
+ * planner passes what its DaemonSet pods leave). Pods sorted by their share of the
+ * template's cpu + memory, largest first.
+ */
+export function binpack(pods: readonly PodInfo[], template: NodeInfo, limit: number, free: Res = template.allocatable, tracker?: InterPodTracker): { nodes: number; placed: PodInfo[]; free: Res[] } {
+  if (tracker && pods.some((p) => tracker.constrains(p))) return binpackConstrained(pods, template, limit, free, tracker);
   const a = template.allocatable;
   const score = (p: PodInfo) => (a.cpu ? p.requests.cpu / a.cpu : 0) + (a.memory ? p.requests.memory / a.memory : 0);
   const sorted = [...pods].sort((x, y) => score(y) - score(x));
@@ -162,7 +211,7 @@ export function binpack(pods: readonly PodInfo[], template: NodeInfo, limit: num
       if (fitsResources(p.requests, b)) { subtract(b, p.requests); placed.push(p); done = true; break; }
     }
     if (!done && bins.length < limit) {
-      const b = { ...a };
+      const b = { ...free };
       if (fitsResources(p.requests, b)) { subtract(b, p.requests); bins.push(b); placed.push(p); done = true; i = bins.length - 1; }
     }
     prev = p;
@@ -170,6 +219,33 @@ export function binpack(pods: readonly PodInfo[], template: NodeInfo, limit: num
     while (open < bins.length && (bins[open].cpu < minCpu || bins[open].memory < minMem || bins[open].pods < 1)) open++;
   }
   return { nodes: bins.length, placed, free: bins };
+}
+
+/**
+ * binpack under inter-pod constraints: first fit onto the new nodes so far, then a fresh one,
+ * each placement checked against (and recorded in) the tracker. Slower than binpack (no
+ * shortcuts), used only when some pod has constraints.
+ */
+function binpackConstrained(pods: readonly PodInfo[], template: NodeInfo, limit: number, free: Res, tracker: InterPodTracker): { nodes: number; placed: PodInfo[]; free: Res[] } {
+  const a = template.allocatable;
+  const score = (p: PodInfo) => (a.cpu ? p.requests.cpu / a.cpu : 0) + (a.memory ? p.requests.memory / a.memory : 0);
+  const sorted = [...pods].sort((x, y) => score(y) - score(x));
+  const bins: Array<{ node: NodeInfo; free: Res }> = [];
+  const placed: PodInfo[] = [];
+  for (const p of sorted) {
+    let bin = bins.find((b) => fitsResources(p.requests, b.free) && !tracker.violation(p, b.node));
+    if (!bin && bins.length < limit && fitsResources(p.requests, free)) {
+      const node = newNodeOf(template, `new-${bins.length}`);
+      tracker.addNode(node);
+      if (tracker.violation(p, node)) tracker.removeNode(node.name);
+      else bins.push((bin = { node, free: { ...free } }));
+    }
+    if (!bin) continue;
+    subtract(bin.free, p.requests);
+    tracker.place(p, bin.node.name);
+    placed.push(p);
+  }
+  return { nodes: bins.length, placed, free: bins.map((b) => b.free) };
 }
 
 function addReason(m: ScaleUpPlan['noScaleUp'], pod: PodInfo, reason: string): void {
@@ -194,17 +270,33 @@ export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan 
   //    already asked for and booting do not need new nodes
   const usage = usageByNode(s.pods);
   const starting = (n: NodeInfo) => !n.ready && n.createdMs > 0 && o.now - n.createdMs < (o.nodeStartupMs ?? 0);
+  const groupById = new Map(s.groups.map((g) => [g.id, g]));
   const bins: Bin[] = s.nodes.filter((n) => (n.ready || starting(n)) && !n.unschedulable && !n.toBeDeleted)
-    // the not-ready taints go away with readiness (a just-Ready node may still carry one for a moment)
-    .map((n) => binOf(n.taints.some((t) => NOT_READY_TAINTS.includes(t.key)) ? { ...n, taints: n.taints.filter((t) => !NOT_READY_TAINTS.includes(t.key)) } : n, usage.get(n.name)));
+    .map((n) => {
+      // a node registered a moment ago has posted no status yet: until it does, its room is
+      // its group's template's, as for the upcoming nodes it was counted as
+      const g = n.groupId !== undefined ? groupById.get(n.groupId) : undefined;
+      if (!n.ready && n.allocatable.cpu === 0 && g && !g.unhealthy) {
+        return binOf({ ...g.template, name: n.name, labels: { ...g.template.labels, 'kubernetes.io/hostname': n.name } }, g.daemonSetUsage);
+      }
+      // the not-ready taints go away with readiness (a just-Ready node may still carry one for a moment)
+      return binOf(n.taints.some((t) => NOT_READY_TAINTS.includes(t.key)) ? { ...n, taints: n.taints.filter((t) => !NOT_READY_TAINTS.includes(t.key)) } : n, usage.get(n.name));
+    });
   const registered = registeredByGroup(s.nodes);
+  // inter-pod constraints are simulated only when some pod has them (the common case stays fast)
+  const tracker = unschedulable.some(hasInterPodConstraints) || s.pods.some((p) => p.nodeName && p.podAntiAffinity)
+    ? new InterPodTracker(s.nodes, s.pods) : undefined;
   for (const g of s.groups) {
     if (g.unhealthy) continue;
     const up = upcomingCount(g, registered.get(g.id) ?? 0);
-    for (let i = 0; i < up; i++) bins.push(binOf(g.template));
+    for (let i = 0; i < up; i++) {
+      const node = tracker ? newNodeOf(g.template, `upcoming-${i}`) : g.template;
+      tracker?.addNode(node);
+      bins.push(binOf(node, g.daemonSetUsage));
+    }
   }
   const sortedPending = [...unschedulable].sort((a, b) => (b.requests.cpu - a.requests.cpu) || (b.requests.memory - a.requests.memory));
-  const remaining = firstFit(sortedPending, bins, fit);
+  const remaining = firstFit(sortedPending, bins, fit, tracker);
   const remainingSet = new Set(remaining);
   plan.waiting = unschedulable.filter((p) => !remainingSet.has(p));
   if (remaining.length === 0) return plan;
@@ -229,8 +321,9 @@ export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan 
         : g.target >= g.max ? 'max node group size reached' : undefined;
     if (groupReason) { for (const p of remaining) addReason(plan.noScaleUp, p, groupReason); continue; }
     const fitting: PodInfo[] = [];
+    const newNodeFree = templateFree(g);
     for (const p of remaining) {
-      const why = fit.mismatch(p, g.template) || insufficient(p.requests, g.template.allocatable);
+      const why = fit.mismatch(p, g.template) || insufficient(p.requests, newNodeFree);
       if (why) addReason(plan.noScaleUp, p, why);
       else fitting.push(p);
     }
@@ -249,19 +342,92 @@ export function planScaleUp(s: ClusterSnapshot, o: PlannerOptions): ScaleUpPlan 
       if (byMem < limit) { limit = Math.max(0, byMem); limitReason = 'max cluster memory limit reached'; }
     }
     if (limit <= 0) { for (const p of fitting) addReason(plan.noScaleUp, p, limitReason); continue; }
-    const packed = binpack(fitting, g.template, limit);
+    const groupTracker = tracker?.clone();
+    const packed = binpack(fitting, g.template, limit, newNodeFree, groupTracker);
     if (packed.nodes > 0) plan.options.push({ group: g, nodeCount: packed.nodes, pods: packed.placed });
     const placed = new Set(packed.placed);
-    for (const p of fitting) if (!placed.has(p)) addReason(plan.noScaleUp, p, limitReason);
+    for (const p of fitting) {
+      if (placed.has(p)) continue;
+      // a pod whose inter-pod constraints no new node of the group satisfies says so
+      const probe = groupTracker && hasInterPodConstraints(p) ? newNodeOf(g.template, 'probe') : undefined;
+      if (probe) groupTracker!.addNode(probe);
+      addReason(plan.noScaleUp, p, (probe && groupTracker!.violation(p, probe)) || limitReason);
+    }
   }
 
   // pods helped by some option are not "no scale-up" pods
   for (const opt of plan.options) for (const p of opt.pods) plan.noScaleUp.delete(p.key);
   if (plan.options.length) {
     const best = expand(plan.options, o);
-    if (best) plan.chosen = { ...best, newTarget: best.group.target + best.nodeCount };
+    if (best) {
+      plan.chosen = { ...best, newTarget: best.group.target + best.nodeCount };
+      if (o.balanceSimilarNodeGroups) {
+        const similar = s.groups.filter((g) => g !== best.group && !g.unhealthy && !(g.backoffUntil !== undefined && g.backoffUntil > o.now)
+          && g.target < g.max && similarGroups(best.group, g)
+          && best.pods.every((p) => !fit.mismatch(p, g.template) && !insufficient(p.requests, templateFree(g))));
+        if (similar.length) plan.chosen.balanced = balanceScaleUp([best.group, ...similar], best.nodeCount);
+      }
+    }
   }
   return plan;
+}
+
+// ---------------------------------------------------------------- similar groups
+
+/**
+ * Labels that may differ between similar groups: upstream's BasicIgnoredLabels (hostname,
+ * zone and region, stable and beta; kubernetes/autoscaler
+ * cluster-autoscaler/processors/nodegroupset/compare_nodegroups.go) plus the two that name
+ * the group itself and differ by design: the scaling group id and ACK's
+ * `alibabacloud.com/nodepool-id` (upstream needs `--balancing-ignore-label` for that one).
+ */
+const IGNORED_LABELS = new Set([
+  'kubernetes.io/hostname', 'topology.kubernetes.io/zone', 'topology.kubernetes.io/region',
+  'failure-domain.beta.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/region', 'alibabacloud.com/scaling-group-id',
+  'alibabacloud.com/nodepool-id',
+]);
+/** upstream's default NodeGroupDifferenceRatios: memory capacity 1.5%, free 5% */
+const MAX_MEMORY_DIFF = 0.015;
+const MAX_FREE_DIFF = 0.05;
+
+const within = (a: number, b: number, ratio: number) => Math.max(a, b) - Math.min(a, b) <= Math.max(a, b) * ratio;
+
+/**
+ * Whether two groups' new nodes are alike enough to balance a scale-up between them, as
+ * upstream's IsCloudProviderNodeInfoSimilar judges it: same cpu, GPUs and pod slots, memory
+ * within 1.5% (upstream's capacity tolerance, applied to allocatable, the only size a template
+ * carries here), free resources after DaemonSet pods within 5%, the same labels but the
+ * ignored ones; and, since a template here carries them, the same taints.
+ */
+export function similarGroups(a: GroupInfo, b: GroupInfo): boolean {
+  const ta = a.template;
+  const tb = b.template;
+  if (ta.allocatable.cpu !== tb.allocatable.cpu || ta.allocatable.gpu !== tb.allocatable.gpu || ta.allocatable.pods !== tb.allocatable.pods) return false;
+  if (!within(ta.allocatable.memory, tb.allocatable.memory, MAX_MEMORY_DIFF)) return false;
+  const fa = templateFree(a);
+  const fb = templateFree(b);
+  if (!within(fa.cpu, fb.cpu, MAX_FREE_DIFF) || !within(fa.memory, fb.memory, MAX_FREE_DIFF)) return false;
+  const labels = (t: NodeInfo) => JSON.stringify(Object.entries(t.labels).filter(([k]) => !IGNORED_LABELS.has(k)).sort(([x], [y]) => x.localeCompare(y)));
+  if (labels(ta) !== labels(tb)) return false;
+  const taints = (t: NodeInfo) => JSON.stringify(t.taints.map((x) => [x.key, x.value ?? '', x.effect]).sort());
+  return taints(ta) === taints(tb);
+}
+
+/**
+ * Spreads `nodes` new nodes over `groups`, one at a time to the group with the smallest
+ * size that is below its max (ties: the earlier group), as upstream's
+ * BalanceScaleUpBetweenGroups makes sizes as even as possible; capped at what the groups can
+ * still take. Only groups that grow are returned.
+ */
+export function balanceScaleUp(groups: readonly GroupInfo[], nodes: number): Array<{ group: GroupInfo; newTarget: number }> {
+  const sizes = groups.map((g) => ({ group: g, newTarget: g.target }));
+  for (let left = nodes; left > 0; left--) {
+    let next: (typeof sizes)[number] | undefined;
+    for (const x of sizes) if (x.newTarget < x.group.max && (!next || x.newTarget < next.newTarget)) next = x;
+    if (!next) break;
+    next.newTarget++;
+  }
+  return sizes.filter((x) => x.newTarget > x.group.target);
 }
 
 // ---------------------------------------------------------------- expanders
@@ -416,6 +582,9 @@ export function planScaleDown(s: ClusterSnapshot, o: PlannerOptions, upcomingPen
   for (const n of s.nodes) if (n.toBeDeleted) removing.add(n.name);
   const dest: Bin[] = s.nodes.filter((n) => n.ready && !n.unschedulable && !n.toBeDeleted).map((n) => binOf(n, usage.get(n.name)));
   const found: NodeToRemove[] = [];
+  // pods moved in the simulation keep their inter-pod constraints (and those of the pods they
+  // join), checked only when some running pod has any
+  let tracker = s.pods.some((p) => p.nodeName && !p.gone && hasInterPodConstraints(p)) ? new InterPodTracker(s.nodes, s.pods) : undefined;
   // nodes that take moved pods in this pass are not emptied themselves
   const receiving = new Set<string>();
   for (const c of candidates) {
@@ -427,12 +596,16 @@ export function planScaleDown(s: ClusterSnapshot, o: PlannerOptions, upcomingPen
     }
     // try placing the pods elsewhere on a copy; commit the placement when all fit
     const trial = dest.filter((b) => b.node.name !== c.node.name && !removing.has(b.node.name)).map((b) => ({ node: b.node, free: { ...b.free }, orig: b }));
-    const left = firstFit([...v.movable].sort((a, b) => b.requests.cpu - a.requests.cpu), trial, fit);
+    // under inter-pod constraints the node's pods leave it before they are placed again
+    const trialTracker = tracker?.clone();
+    trialTracker?.removeNode(c.node.name);
+    const left = firstFit([...v.movable].sort((a, b) => b.requests.cpu - a.requests.cpu), trial, fit, trialTracker);
     if (left.length) { plan.unremovable.set(c.node.name, { reason: 'NoPlaceToMovePods', detail: `pod ${left[0].key}` }); continue; }
     for (const t of trial) {
       if (t.free.pods !== t.orig.free.pods) receiving.add(t.node.name);
       t.orig.free = t.free;
     }
+    tracker = trialTracker;
     removing.add(c.node.name);
     found.push({ node: c.node, pods: v.movable, utilization: c.util });
     plan.unneeded.set(c.node.name, o.unneededSince.get(c.node.name) ?? o.now);

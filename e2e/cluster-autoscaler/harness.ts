@@ -7,12 +7,13 @@
 import pino from 'pino';
 import { startApiServer, type ApiServer } from '../../src/apiserver/index.js';
 import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
-import { encodeUserData, startCloudSim, type CloudSim, type CloudState } from '@kubeloop/ack/cloudsim';
+import { encodeUserData, NODEPOOL_ID_LABEL, startCloudSim, type CloudSim, type CloudState } from '@kubeloop/ack/cloudsim';
 import { createAlibabaCloud, pullManifest, type AlibabaCloud } from '@kubeloop/ack/cloud';
 import { startSimCluster, type SimCluster, type StaticNodeSpec } from '../../src/simcluster/index.js';
 import { Manager, type Logger } from '../../src/controller/index.js';
 import { createRegistry, type Registry } from '../../src/observability/index.js';
 import { plugin } from '@kubeloop/ack/cluster-autoscaler';
+import { installAckSystemDaemonSets } from '@kubeloop/ack/cli';
 import type { KubeObject } from '../../src/api/index.js';
 import { eventually } from '../support/index.js';
 
@@ -39,6 +40,8 @@ export interface GroupSpec {
   taints?: Array<{ key: string; value?: string; effect: string }>;
   /** emulator boot delay of this group's instances (negative: never boot) */
   bootDelayMs?: number;
+  /** the instances boot (InService) but their node bootstrap fails: no Node ever registers */
+  bootstrapFails?: boolean;
 }
 
 export interface CaEnv {
@@ -60,24 +63,33 @@ function customize(state: CloudState, groups: GroupSpec[]): void {
   groups.forEach((g, i) => {
     const id = `asg-test${i}${g.name.replace(/[^a-z0-9]/g, '')}`;
     const conf = `asc-test${i}`;
+    const nodeLabels = { [NODEPOOL_ID_LABEL]: `np-test${i}`, pool: g.name, ...g.labels };
     state.scalingGroups.push({
       ...base, scalingGroupId: id, scalingGroupName: g.name, minSize: g.min ?? 0, maxSize: g.max ?? 10, desiredCapacity: g.desired ?? g.min ?? 0,
-      activeScalingConfigurationId: conf, zoneIds: [g.zone ?? `${REGION}-k`], vSwitchIds: [`vsw-test${i}${(g.zone ?? `${REGION}-k`).replace(/[^a-z0-9]/g, '')}`], bootDelayMs: g.bootDelayMs,
+      activeScalingConfigurationId: conf, zoneIds: [g.zone ?? `${REGION}-k`], vSwitchIds: [`vsw-test${i}${(g.zone ?? `${REGION}-k`).replace(/[^a-z0-9]/g, '')}`], bootDelayMs: g.bootDelayMs, bootstrapFails: g.bootstrapFails,
       tags: [{ key: 'k8s.io/cluster-autoscaler/enabled', value: 'true' }, { key: 'pool', value: g.name }],
     });
     state.scalingConfigurations.push({
       ...baseConf, scalingConfigurationId: conf, scalingConfigurationName: g.name, scalingGroupId: id,
-      instanceType: g.instanceType ?? 'ecs.g7.large', userData: encodeUserData({ pool: g.name, ...g.labels }, g.taints ?? []),
+      instanceType: g.instanceType ?? 'ecs.g7.large', userData: encodeUserData(nodeLabels, g.taints ?? []),
+      // as an ACK node pool: its node labels are also the scaling configuration's tags
+      tags: Object.entries(nodeLabels).map(([key, value]) => ({ key, value })),
     });
   });
 }
 
-export async function startCaEnv(groups: GroupSpec[], opts: { staticNodes?: StaticNodeSpec[] } = {}): Promise<CaEnv> {
+/**
+ * The environment is ACK as it is: nodes named `<region>.<private-ip>` with providerID
+ * `<region>.<instance-id>` (or `alicloud://…` with `providerIdForm`), allocatable below
+ * capacity by ACK's reservation, and ACK's system DaemonSets on every node (unless
+ * `systemDaemonSets: false`).
+ */
+export async function startCaEnv(groups: GroupSpec[], opts: { staticNodes?: StaticNodeSpec[]; providerIdForm?: 'ack' | 'alicloud'; systemDaemonSets?: boolean } = {}): Promise<CaEnv> {
   const server = await startApiServer({ port: 0 });
   const cloud = await startCloudSim({ port: 0, regionId: REGION, timings: { bootDelayMs: 150 }, customize: (s) => customize(s, groups) });
   const client = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfig }));
   const sim = await startSimCluster({
-    logger: silent(), kubeconfig: server.kubeconfig, nodes: opts.staticNodes ?? [], region: REGION, cloud: { url: cloud.url, pullManifest },
+    logger: silent(), kubeconfig: server.kubeconfig, nodes: opts.staticNodes ?? [], region: REGION, cloud: { url: cloud.url, pullManifest, providerIdForm: opts.providerIdForm },
     timings: {
       leaseRenewIntervalMs: 200, leaseDurationSeconds: 2, nodeStatusReportMs: 2_000, nodeMonitorGracePeriodMs: 3_000, schedulerRetryMs: 300,
       imagePullBackoffMs: 300, imagePullBackoffMaxMs: 1_000,
@@ -88,6 +100,7 @@ export async function startCaEnv(groups: GroupSpec[], opts: { staticNodes?: Stat
     credentials: { accessKeyId: cloud.accessKeyId, accessKeySecret: cloud.accessKeySecret },
     retry: { baseDelayMs: 20, maxDelayMs: 200 },
   });
+  if (opts.systemDaemonSets !== false) await installAckSystemDaemonSets(client);
   await eventually('default ServiceAccount', async () => {
     try { await client.get({ apiVersion: 'v1', kind: 'ServiceAccount' }, 'default', { namespace: 'default' }); return true; } catch { return false; }
   });

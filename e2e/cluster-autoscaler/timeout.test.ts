@@ -1,4 +1,4 @@
-// Provisioning timeout: the preferred group's instances never boot, so after
+// Provisioning timeout: the preferred group's instances boot but never become nodes, so after
 // --max-node-provision-time the scale-up fails (ScaleUpTimedOut), the group is shrunk back
 // and backed off, and the pods get nodes from the other group.
 import { after, before, describe, it } from 'node:test';
@@ -10,7 +10,7 @@ describe('cluster autoscaler: provisioning timeout and backoff', () => {
   let ca: RunningAutoscaler;
   before(async () => {
     env = await startCaEnv([
-      { name: 'stuck', instanceType: 'ecs.g7.xlarge', min: 0, max: 5, bootDelayMs: -1 },
+      { name: 'stuck', instanceType: 'ecs.g7.xlarge', min: 0, max: 5, bootstrapFails: true },
       { name: 'backup', instanceType: 'ecs.g7.large', min: 0, max: 5 },
     ]);
     const stuck = env.groupId('stuck');

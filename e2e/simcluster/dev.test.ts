@@ -54,9 +54,22 @@ describe('kubeloop dev', () => {
     assert.match(info.apiServer, /^https:\/\/127\.0\.0\.1:\d+$/);
     assert.match(info.cloud.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.ok(info.cloud.accessKeyId && info.cloud.accessKeySecret);
-    // 2 static nodes + the scaling group's minimum instance, Ready within 10 s
+    // 2 static nodes + the scaling group's minimum instance, Ready within 10 s; every one an
+    // ECS instance named and identified as ACK does it
     const nodes = await readyNodes(kubeconfig, Date.now() + 10_000);
-    assert.ok(nodes.includes('node/sim-node-1') && nodes.includes('node/sim-node-2'), nodes.join(' '));
+    assert.equal(nodes.length, 3, nodes.join(' '));
+    assert.ok(nodes.every((n) => /^node\/cn-hangzhou\.\d+\.\d+\.\d+\.\d+$/.test(n)), nodes.join(' '));
+    const ids = await kubectl(['--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'jsonpath={range .items[*]}{.spec.providerID}{"\\n"}{end}']);
+    assert.ok(ids.trim().split('\n').every((id) => /^cn-hangzhou\.i-[a-z0-9]+$/.test(id)), ids);
+    // ACK's system DaemonSets (kube-proxy, network plugin, log agent) run on every node
+    for (const deadline = Date.now() + 15_000; ;) {
+      const phases = await kubectl(['--kubeconfig', kubeconfig, 'get', 'pods', '-n', 'kube-system', '-l', 'k8s-app in (kube-proxy-worker,terway-eniip,logtail-ds)',
+        '-o', 'jsonpath={range .items[*]}{.spec.nodeName}={.status.phase}{"\\n"}{end}']).catch(() => '');
+      const running = phases.trim().split('\n').filter((l) => l.endsWith('=Running'));
+      if (running.length === 9 && new Set(running).size === 3) break;
+      if (Date.now() > deadline) assert.fail(`system DaemonSet pods: ${phases}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const cidrs = await kubectl(['--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.podCIDR}{"\\n"}{end}']);
     dev.child.kill('SIGINT');
     assert.equal(await dev.exited, 0);

@@ -104,7 +104,8 @@ describe('simulated cluster: nodes', () => {
     const { client, cloud } = env;
     const ali = createAlibabaCloud({ regionId: cloud!.regionId, emulator: cloud!.url, credentials: { accessKeyId: cloud!.accessKeyId, accessKeySecret: cloud!.accessKeySecret } });
     const [group] = await ali.scaling.listScalingGroups();
-    const cloudNodes = async () => ((await client.list<Obj>(NodeKind)).items as Obj[]).filter((n) => n.spec.providerID?.startsWith('alicloud://'));
+    // ACK's providerID: <region>.<instance-id>, no alicloud:// prefix
+    const cloudNodes = async () => ((await client.list<Obj>(NodeKind)).items as Obj[]).filter((n) => n.metadata.labels?.['alibabacloud.com/scaling-group-id'] === group.scalingGroupId);
     const before = await eventually('the group minimum instance is a node', async () => { const ns = await cloudNodes(); return ns.length === group.minSize ? ns : undefined; });
     await ali.scaling.setDesiredCapacity(group.scalingGroupId, group.minSize + 1);
     const added = await eventually('a new Ready cloud node with a podCIDR', async () => {
@@ -113,13 +114,16 @@ describe('simulated cluster: nodes', () => {
       return n && ready(n) === 'True' && n.spec.podCIDR ? n : undefined;
     });
     const [instances] = [await ali.scaling.describeInstances()];
-    const inst = instances.find((i: any) => added.spec.providerID === `alicloud://${cloud!.regionId}.${i.instanceId}`);
+    const inst = instances.find((i: any) => added.spec.providerID === `${cloud!.regionId}.${i.instanceId}`);
     assert.ok(inst, `providerID ${added.spec.providerID} names an emulated instance`);
     assert.equal(added.metadata.name, `${cloud!.regionId}.${(inst as any).privateIpAddress}`);
     assert.equal(added.status.addresses.find((a: any) => a.type === 'InternalIP').address, (inst as any).privateIpAddress);
     assert.equal(added.metadata.labels!['node.kubernetes.io/instance-type'], 'ecs.g7.xlarge');
     assert.equal(added.status.capacity.cpu, '4');
     assert.equal(added.status.capacity.memory, '16Gi');
+    // ACK's reservation policy: 100m of the first 4 cores; 25%/20%/10% of 4/4/8 GiB (2662 MiB) + 300Mi eviction threshold
+    assert.equal(added.status.allocatable.cpu, '3900m');
+    assert.equal(added.status.allocatable.memory, `${(16 * 1024 - 2662 - 300) * 1024}Ki`);
     assert.equal(added.metadata.labels!.workload, 'general', 'labels from the scaling configuration');
     assert.ok(added.metadata.labels!['topology.kubernetes.io/zone']);
     // a pod running there is collected when the node goes, and its ReplicaSet replaces it

@@ -7,8 +7,11 @@ import { eventsFor, eventually, PodKind, startEnv, type Env, type Obj } from './
 describe('simulated cluster: image pulls from the emulated registry', () => {
   let env: Env;
   let image: string;
+  let node: string;
   before(async () => {
     env = await startEnv({ withCloud: true, nodes: 1 });
+    // the static node is an ECS worker, named as ACK names it (<region>.<private-ip>)
+    node = env.sim.pool.names()[0];
     const reg = env.cloud!.state.registries[0];
     image = `${reg.domains[0].replace('{port}', String(env.cloud!.port))}/kubeloop/app:v1`;
   });
@@ -17,7 +20,7 @@ describe('simulated cluster: image pulls from the emulated registry', () => {
   // the node keeps pulled images: `latest` makes the pull policy Always, so every pod pulls
   const pod = (name: string, secret?: string, tag = 'v1'): Obj => ({
     apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
-    spec: { nodeSelector: { 'kubernetes.io/hostname': 'sim-node-1' }, containers: [{ name: 'app', image: image.replace(/:v1$/, `:${tag}`) }], ...(secret ? { imagePullSecrets: [{ name: secret }] } : {}) },
+    spec: { nodeSelector: { 'kubernetes.io/hostname': node }, containers: [{ name: 'app', image: image.replace(/:v1$/, `:${tag}`) }], ...(secret ? { imagePullSecrets: [{ name: secret }] } : {}) },
   });
 
   it('pulls with credentials from GetAuthorizationToken in a dockerconfigjson Secret', async () => {

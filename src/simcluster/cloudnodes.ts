@@ -1,13 +1,17 @@
 /**
  * Cloud instances become nodes: follows the emulator's instance lifecycle stream
  * (`GET /_sim/events`, NDJSON) — an instance that turns Active (InService) registers a Node
- * named `<region>.<privateIP>` with `alicloud://<region>.<instanceId>`, its instance type's
- * capacity and its scaling configuration's labels and taints; a removed instance's Node is
- * deleted. On every (re)connection the instance list (`/_sim/state`) is reconciled first, so
- * nothing is missed while disconnected.
+ * as ACK registers it: named `<region>.<privateIP>`, `spec.providerID` `<region>.<instanceId>`
+ * (ACK's form; kubernetes/cloud-provider-alibaba-cloud's NodeFromProviderID also accepts
+ * `alicloud://<region>.<instanceId>`, selectable with {@link SimCloudOptions.providerIdForm}),
+ * its instance type's capacity, the allocatable the event carries (ACK's reservation) and its
+ * scaling configuration's labels and taints; an instance whose bootstrap fails registers
+ * nothing; a removed instance's Node is deleted. On every (re)connection the instance list
+ * (`/_sim/state`) is reconciled first, so nothing is missed while disconnected.
  */
 import { request, type ClientRequest } from 'node:http';
 import type { Logger } from '../controller/index.js';
+import type { SimCloudOptions } from './config.js';
 import { baseLabels, type HostedNode, type NodePool } from './nodes.js';
 
 /** The fields of the emulator's instance events this bridge reads. */
@@ -25,10 +29,16 @@ export interface InstanceEventView {
   scalingGroupId?: string;
   nodeLabels: Record<string, string>;
   nodeTaints: Array<{ key: string; value?: string; effect: string }>;
+  /** the Node name (default `<region>.<privateIP>`) */
+  nodeName?: string;
+  /** allocatable after the node's reservation (default: the capacity) */
+  allocatable?: { cpuMillis: number; memoryBytes: number };
+  /** false: the node bootstrap failed, no Node registers */
+  registers?: boolean;
 }
 
-export function nodeFromInstance(e: InstanceEventView): HostedNode {
-  const name = `${e.regionId}.${e.privateIpAddress}`;
+export function nodeFromInstance(e: InstanceEventView, form: SimCloudOptions['providerIdForm'] = 'ack'): HostedNode {
+  const name = e.nodeName || `${e.regionId}.${e.privateIpAddress}`;
   return {
     name,
     cpuCores: e.cpuCoreCount,
@@ -42,8 +52,9 @@ export function nodeFromInstance(e: InstanceEventView): HostedNode {
     },
     taints: e.nodeTaints,
     internalIP: e.privateIpAddress,
-    providerID: `alicloud://${e.providerId}`,
+    providerID: form === 'alicloud' ? `alicloud://${e.providerId}` : e.providerId,
     instanceId: e.instanceId,
+    allocatable: e.allocatable,
   };
 }
 
@@ -59,7 +70,17 @@ export class CloudNodeSource {
   private connected!: () => void;
   private readonly firstSync = new Promise<void>((r) => (this.connected = r));
 
-  constructor(private readonly url: string, private readonly pool: NodePool, private readonly log: Logger) {}
+  constructor(private readonly url: string, private readonly pool: NodePool, private readonly log: Logger, private readonly form: SimCloudOptions['providerIdForm'] = 'ack') {}
+
+  /** Asks the emulator for a worker instance outside any scaling group; resolves to its Node name once registered. */
+  async addStaticInstance(req: Record<string, unknown> & { key: string }): Promise<string> {
+    const res = await fetch(new URL('/_sim/instances', this.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(req) });
+    if (!res.ok) throw new Error(`cloud emulator: creating the instance of static node ${req.key}: HTTP ${res.status} ${await res.text()}`);
+    const inst = (await res.json()) as { hostName: string };
+    for (let i = 0; i < 200 && !this.pool.hosts(inst.hostName); i++) await new Promise((r) => setTimeout(r, 25));
+    if (!this.pool.hosts(inst.hostName)) throw new Error(`static node ${inst.hostName} did not register from the cloud emulator's event stream`);
+    return inst.hostName;
+  }
 
   /** Connects; resolves once the current instances were reconciled (or after 5 s of trying). */
   async start(): Promise<void> {
@@ -124,7 +145,7 @@ export class CloudNodeSource {
   private onLine(line: string): void {
     let e: InstanceEventView;
     try { e = JSON.parse(line) as InstanceEventView; } catch { return; }
-    if (e.type === 'Active') this.enqueue(() => this.pool.register(nodeFromInstance(e)));
+    if (e.type === 'Active') { if (e.registers !== false) this.enqueue(() => this.pool.register(nodeFromInstance(e, this.form))); }
     else if (e.type === 'Removing' || e.type === 'Removed') {
       this.enqueue(async () => {
         const n = this.pool.byInstanceId(e.instanceId);

@@ -8,8 +8,13 @@ import type { ManifestPuller } from './pull.js';
 
 export interface Taint { key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' | string; timeAdded?: string }
 
-/** A node declared at start-up (no cloud instance behind it). */
+/**
+ * A node declared at start-up. Without a cloud it has no instance behind it; with the cloud
+ * emulator it is an ECS worker outside any scaling group (on ACK every node is an instance):
+ * the emulator creates the instance, and the node registers from it.
+ */
 export interface StaticNodeSpec {
+  /** with a cloud and no name the node is named as ACK names it, `<region>.<private-ip>` */
   name: string;
   /** cores (default 4) */
   cpu?: number | string;
@@ -94,6 +99,12 @@ export interface SimCloudOptions {
    * flow); without one, every image pulls at once.
    */
   pullManifest?: ManifestPuller;
+  /**
+   * `spec.providerID` of instance nodes: `ack` (default) is `<region>.<instanceId>` as ACK sets
+   * it; `alicloud` is `alicloud://<region>.<instanceId>` (both accepted by
+   * kubernetes/cloud-provider-alibaba-cloud's NodeFromProviderID).
+   */
+  providerIdForm?: 'ack' | 'alicloud';
 }
 
 export interface ResolvedSimConfig {

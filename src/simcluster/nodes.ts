@@ -30,6 +30,8 @@ export interface HostedNode {
   providerID?: string;
   /** instance id when the node is a cloud instance */
   instanceId?: string;
+  /** allocatable after the node's reservation (ACK nodes: the emulator's events carry it); absent: the capacity */
+  allocatable?: { cpuMillis: number; memoryBytes: number };
 }
 
 interface HostedState {
@@ -142,6 +144,13 @@ export function nodeCapacity(n: HostedNode): Record<string, string> {
   return cap;
 }
 
+/** Allocatable as the kubelet reports it: the capacity minus the node's reservation, if any. */
+export function nodeAllocatable(n: HostedNode): Record<string, string> {
+  const cap = nodeCapacity(n);
+  if (!n.allocatable) return cap;
+  return { ...cap, cpu: `${n.allocatable.cpuMillis}m`, memory: `${Math.floor(n.allocatable.memoryBytes / 1024)}Ki` };
+}
+
 export function staticNode(spec: import('./config.js').StaticNodeSpec, index: number, region: string): HostedNode {
   if (!spec.name) throw new Error('a static node needs a name');
   const cpu = typeof spec.cpu === 'string' ? parseQuantity(spec.cpu) : spec.cpu ?? 4;
@@ -197,8 +206,9 @@ export class NodeHeartbeatController implements Reconciler<NodeObject> {
     await this.renewLease(st, node, ctx.client);
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
     const cap = nodeCapacity(st.node);
+    const alloc = nodeAllocatable(st.node);
     const stale = Date.now() - st.lastStatusPost >= t.nodeStatusReportMs;
-    const capChanged = JSON.stringify(node.status?.capacity ?? {}) !== JSON.stringify(cap);
+    const capChanged = JSON.stringify(node.status?.capacity ?? {}) !== JSON.stringify(cap) || JSON.stringify(node.status?.allocatable ?? {}) !== JSON.stringify(alloc);
     if (ready?.status !== 'True' || stale || capChanged) {
       await patchStatus(ctx.client, node, (o) => {
         const now = rfc3339();
@@ -214,7 +224,7 @@ export class NodeHeartbeatController implements Reconciler<NodeObject> {
           ...o.status,
           conditions: list,
           capacity: cap,
-          allocatable: cap,
+          allocatable: alloc,
           addresses: [{ type: 'InternalIP', address: st.node.internalIP }, { type: 'Hostname', address: name }],
           daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
           nodeInfo: {

@@ -22,7 +22,7 @@ import { NodeIpamController } from './ipam.js';
 import { JobController } from './job.js';
 import { KubeletController } from './kubelet.js';
 import { NodeLifecycleController } from './lifecycle.js';
-import { NodeHeartbeatController, NodePool, staticNode } from './nodes.js';
+import { NodeHeartbeatController, NodePool, staticNode, type HostedNode } from './nodes.js';
 import { PodGcController } from './podgc.js';
 import { ReplicaSetController } from './replicaset.js';
 import { SchedulerController } from './scheduler.js';
@@ -82,6 +82,18 @@ export function staticNodeSpecs(nodes: number | StaticNodeSpec[] | undefined): S
   return nodes;
 }
 
+/**
+ * What the emulator needs to create a static node's instance: its size, zone, labels and
+ * taints; its name unless the name was generated (then ACK's `<region>.<private-ip>`).
+ */
+function staticInstanceRequest(spec: StaticNodeSpec, node: HostedNode, generatedName: boolean) {
+  return {
+    key: spec.name, nodeName: generatedName ? undefined : spec.name, instanceType: spec.instanceType,
+    cpuCoreCount: node.cpuCores, memoryGiB: node.memoryBytes / 2 ** 30, gpuAmount: node.gpus, zoneId: spec.zone,
+    nodeLabels: spec.labels ?? {}, nodeTaints: spec.taints ?? [],
+  };
+}
+
 export async function startSimCluster(opts: SimClusterOptions = {}): Promise<SimCluster> {
   const log = opts.logger ?? (pino({ level: process.env.LOG_LEVEL ?? 'warn', base: undefined }, pino.destination(2)) as unknown as Logger);
   const client = opts.client ?? new KubeClient(
@@ -133,17 +145,25 @@ export async function startSimCluster(opts: SimClusterOptions = {}): Promise<Sim
   if (components.disruption) manager.register(DisruptionController);
   await manager.start();
 
-  for (const n of statics) await pool.register(n);
   let cloudNodes: CloudNodeSource | undefined;
   if (components.cloudNodes && config.cloud) {
-    cloudNodes = new CloudNodeSource(config.cloud.url, pool, log);
+    cloudNodes = new CloudNodeSource(config.cloud.url, pool, log, config.cloud.providerIdForm);
     await cloudNodes.start();
+    // on ACK every node is an ECS instance: static nodes become workers outside any scaling group
+    const generated = typeof opts.nodes === 'number';
+    for (const [i, spec] of specs.entries()) await cloudNodes.addStaticInstance(staticInstanceRequest(spec, statics[i], generated));
+  } else {
+    for (const n of statics) await pool.register(n);
   }
 
   let stopped: Promise<void> | undefined;
   return {
     manager, client, pool, config,
-    async addNode(spec) { await pool.register(staticNode(spec, pool.names().length, config.region)); },
+    async addNode(spec) {
+      const node = staticNode(spec, pool.names().length, config.region);
+      if (cloudNodes) await cloudNodes.addStaticInstance(staticInstanceRequest(spec, node, false));
+      else await pool.register(node);
+    },
     removeNode: (name) => pool.unregister(name),
     pauseNode: (name) => pool.pause(name),
     resumeNode: (name) => pool.resume(name),
