@@ -17,7 +17,8 @@
  * travel from the CredentialStore into Secret data.
  */
 import {
-  ConfigMap, Controller, Manager, Namespace, Pod, Secret, ServiceAccount, inject, patchWithRetry, watch,
+  ConfigMap, Controller, Namespace, Pod, Secret, ServiceAccount, inject, optional, patchWithRetry, queueOf, watch,
+  type ControllerQueue,
   type ConfigMapObject, type Logger, type NamespaceObject, type PodObject, type Predicate, type ReconcileContext,
   type Reconciler, type Request, type Result, type SecretObject, type ServiceAccountObject,
 } from 'kubeloop';
@@ -135,7 +136,7 @@ const secretChanged: Predicate<SecretObject> = {
 };
 
 /** The namespace controller's constructor type (its members are its own business). */
-export type AcrCredentialControllerClass = new (deps: AcrDeps, manager: Manager) => Reconciler<NamespaceObject>;
+export type AcrCredentialControllerClass = new (deps: AcrDeps, stuckPods?: ControllerQueue) => Reconciler<NamespaceObject>;
 
 /** The controller class for a ConfigMap location (decorators need the namespace to watch up front). */
 export function acrControllerClass(configMap: { namespace: string; name: string }): AcrCredentialControllerClass {
@@ -161,7 +162,11 @@ export function acrControllerClass(configMap: { namespace: string; name: string 
     private readonly reported = new Map<string, string>();
     private appliedConfig?: AcrConfig;
 
-    constructor(@inject(ACR_DEPS) readonly deps: AcrDeps, @inject(Manager) readonly manager: Manager) {}
+    constructor(
+      @inject(ACR_DEPS) readonly deps: AcrDeps,
+      // the stuck-pod controller's queue, when --recreate-stuck-pods registered it
+      @inject(queueOf(STUCK_POD_CONTROLLER_NAME)) @optional() private readonly stuckPods?: ControllerQueue,
+    ) {}
 
     private configMap(ctx: ReconcileContext<NamespaceObject>): ConfigMapObject | undefined {
       return ctx.cache<ConfigMapObject>(ConfigMap).get(configMap.namespace, configMap.name);
@@ -334,10 +339,9 @@ export function acrControllerClass(configMap: { namespace: string; name: string 
      * (the kubelet's back-off): hand them to the stuck-pod controller now.
      */
     private nudgeStuckPods(ns: string, ctx: ReconcileContext<NamespaceObject>): void {
-      const queue = this.deps.flags.recreateStuckPods ? this.manager.runner(STUCK_POD_CONTROLLER_NAME)?.queue : undefined;
-      if (!queue) return;
+      if (!this.stuckPods) return;
       for (const p of ctx.cache<PodObject>(Pod).list({ namespace: ns })) {
-        if (stuckImages(p).length) queue.addAfter(`${ns}/${p.metadata.name}`, 500);
+        if (stuckImages(p).length) this.stuckPods.enqueue({ namespace: ns, name: p.metadata.name! }, 500);
       }
     }
 

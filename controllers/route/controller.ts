@@ -1,21 +1,25 @@
 /**
  * The route controller: keeps every configured VPC route table equal to the routes the
  * nodes want (one entry per pod CIDR -> the node's ECS instance), and reports each node's
- * `NetworkUnavailable` condition.
- *
- * One controller, two kinds of keys on its queue:
- *   - a Node's name: cheap, in memory — if the node's routes are not (yet) in the last view
- *     of a table, the table is nudged with `addAfter(aggregation wait)` (the queue keeps the
- *     earliest time, so a burst of node events becomes one table pass); then the node's
- *     condition is patched when it should change;
- *   - `route-table/<id>` (never a Node key: node names contain no '/'): one pass over the
- *     table — list it once, plan, then at most `batchSize` writes, deletes first. A pass
- *     that wrote something is followed at once by another (which lists again, so writes
- *     are verified), and an idle table is resynced every `--route-reconciliation-period`.
- * The queue never hands one key to two workers, so writes to a table are serialized.
+ * `NetworkUnavailable` condition. Two controllers share one RouteDeps:
+ *   - `route` (for: Node): cheap, in memory — if the node's routes are not (yet) in the last
+ *     view of a table, the table is nudged through the `route-tables` queue handle with the
+ *     aggregation wait as delay (the queue keeps the earliest time, so a burst of node events
+ *     becomes one table pass); then the node's condition is patched when it should change;
+ *   - `route-tables` (a request controller: a request names a route table): one pass over the
+ *     table — list it once, plan, then at most `batchSize` writes, deletes first. A pass that
+ *     wrote something is followed at once by another (which lists again, so writes are
+ *     verified), and an idle table is resynced every `--route-reconciliation-period`. Every
+ *     table is queued once when it starts (its source), so routes of nodes deleted while no
+ *     controller ran are cleaned up even in a cluster with no nodes left. The nodes whose
+ *     condition should change after a pass are queued through the `route` handle.
+ * A queue never hands one key to two workers, so writes to a table are serialized.
  */
+import { of } from 'rxjs';
 import {
-  Controller, EventRecorder, Manager, Node, inject, type KubeObject, type NodeObject, type Predicate, type ReconcileContext, type Reconciler, type Request,
+  Controller, EventRecorder, Node, inject, queueOf,
+  type ControllerQueue, type KubeObject, type NodeObject, type Predicate, type ReconcileContext, type Reconciler, type Request,
+  type RequestContext, type RequestReconciler, type RequestSource,
 } from 'kubeloop';
 import {
   isAlreadyExists, isConflict, isNotFound, isThrottled, isTimeout, isUnavailable, type RouteEntry, type VpcRouteApi,
@@ -30,13 +34,12 @@ import {
 } from './planner.js';
 import { RouteState, failureKey } from './state.js';
 
-/** Pseudo-namespace of route table keys on the queue. */
-export const TABLE_KEY_NAMESPACE = 'route-table';
 /** How soon a table with Pending entries is listed again (doubling per pass up to PENDING_RECHECK_MAX_MS). */
 export const PENDING_RECHECK_MS = 250;
 export const PENDING_RECHECK_MAX_MS = 5_000;
-/** Controller name: metrics label, log field, Event source. */
+/** Controller names: metrics label, log field, Event source, queue handle. */
 export const CONTROLLER_NAME = 'route';
+export const TABLES_CONTROLLER_NAME = 'route-tables';
 
 /** Everything the controller needs, bound by the plugin's setup (one per manager). */
 export interface RouteDeps {
@@ -51,8 +54,41 @@ export interface RouteDeps {
   vpc: VpcRouteApi;
   tables: readonly string[];
   state: RouteState;
+  /** Warning Events already raised, shared by both controllers (see Reports) */
+  reports: Reports;
   metrics: RouteMetrics;
   log: Logger;
+}
+
+/**
+ * Warning Events raised once per node, reason and scope while the message stays the same, so
+ * resyncs do not repeat them; forgotten when the condition clears, so a recurrence is reported.
+ */
+export class Reports {
+  private readonly reported = new Map<string, string>();
+
+  constructor(private readonly log: Logger, private readonly dryRun: boolean) {}
+
+  once(recorder: EventRecorder, node: NodeObject, reason: string, message: string, scope = ''): void {
+    const key = `${node.metadata.name}|${reason}|${scope}`;
+    if (this.reported.get(key) === message) return;
+    this.reported.set(key, message);
+    this.log.warn({ node: node.metadata.name, reason }, message);
+    if (!this.dryRun) recorder.event(node, 'Warning', reason, message);
+  }
+
+  /** Forgets reports of `reason` and `scope` for nodes not in `still`. */
+  clear(reason: string, scope: string, still: ReadonlySet<string>): void {
+    for (const key of this.reported.keys()) {
+      const [node, r, s] = key.split('|');
+      if (r === reason && s === scope && !still.has(node)) this.reported.delete(key);
+    }
+  }
+
+  /** Forgets every report about `node` (it went away). */
+  forgetNode(node: string): void {
+    for (const key of this.reported.keys()) if (key.startsWith(`${node}|`)) this.reported.delete(key);
+  }
 }
 export const ROUTE_DEPS = Symbol.for('kubeloop.route.deps');
 
@@ -93,41 +129,24 @@ function nodeRef(name: string, node?: NodeObject): NodeObject {
   rbac: [{ apiGroups: [''], resources: ['nodes/status'], verbs: ['patch'] }, { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] }],
 })
 export class RouteController implements Reconciler<NodeObject> {
-  private readonly owner: OwnerMark;
-  /** consecutive passes per table that found entries still Pending (for the re-check backoff) */
-  private readonly pendingPasses = new Map<string, number>();
-  /** messages already reported per node (conflicts, unusable nodes), so resyncs do not repeat Events */
-  private readonly reported = new Map<string, string>();
-
   constructor(
     @inject(ROUTE_DEPS) private readonly deps: RouteDeps,
-    private readonly manager: Manager,
+    @inject(queueOf(TABLES_CONTROLLER_NAME)) private readonly tables: ControllerQueue,
     private readonly recorder: EventRecorder,
   ) {
-    this.owner = deps.owner;
     deps.state.started();
-    // The runner is created right after this instance (same synchronous step): queue every
-    // table once, so routes of nodes deleted while no controller ran are cleaned up even in
-    // a cluster that has no nodes left.
-    queueMicrotask(() => { for (const t of deps.tables) this.queue()?.add(tableKey(t)); });
-  }
-
-  private queue() {
-    return this.manager.runner(CONTROLLER_NAME)?.queue;
   }
 
   private nudgeTables(): void {
-    for (const t of this.deps.tables) this.queue()?.addAfter(tableKey(t), this.deps.config.aggregationWaitMs);
+    for (const t of this.deps.tables) this.tables.enqueue({ name: t }, this.deps.config.aggregationWaitMs);
   }
-
-  // ---------------- node keys ----------------
 
   async reconcile(node: NodeObject, ctx: ReconcileContext<NodeObject>) {
     const { config, state } = this.deps;
     const name = node.metadata.name!;
     const r = nodeRoutes(node as NodeLike, config.clusterCidrs);
     if (!r.eligible) {
-      if (r.reason === 'bad-provider-id' || r.reason === 'outside-cluster-cidr') this.reportOnce(node, 'SyncRouteFailed', r.message);
+      if (r.reason === 'bad-provider-id' || r.reason === 'outside-cluster-cidr') this.deps.reports.once(this.recorder, node, 'SyncRouteFailed', r.message);
       return;
     }
     const verdicts = state.verdicts(r.cidrs, r.instanceId);
@@ -136,29 +155,11 @@ export class RouteController implements Reconciler<NodeObject> {
     if (want && !config.dryRun) await this.patchCondition(node, want, ctx);
   }
 
-  async reconcileDeleted(req: Request, ctx: ReconcileContext<NodeObject>) {
-    if (req.namespace === TABLE_KEY_NAMESPACE) return this.reconcileTable(req.name, ctx);
+  reconcileDeleted(req: Request) {
     // a node went away: its owned routes are stale now
-    for (const key of this.reported.keys()) if (key.startsWith(`${req.name}|`)) this.reported.delete(key);
+    this.deps.reports.forgetNode(req.name);
     this.nudgeTables();
     return undefined;
-  }
-
-  /** A Warning Event, once per node, reason and scope while the message stays the same. */
-  private reportOnce(node: NodeObject, reason: string, message: string, scope = ''): void {
-    const key = `${node.metadata.name}|${reason}|${scope}`;
-    if (this.reported.get(key) === message) return;
-    this.reported.set(key, message);
-    this.deps.log.warn({ node: node.metadata.name, reason }, message);
-    if (!this.deps.config.dryRun) this.recorder.event(node, 'Warning', reason, message);
-  }
-
-  /** Forgets reports of `scope` for nodes not in `still`, so a recurrence is reported again. */
-  private clearReports(reason: string, scope: string, still: ReadonlySet<string>): void {
-    for (const key of this.reported.keys()) {
-      const [node, r, s] = key.split('|');
-      if (r === reason && s === scope && !still.has(node)) this.reported.delete(key);
-    }
   }
 
   /** Strategic merge patch of the one condition (merged by type: other writers keep theirs). */
@@ -178,7 +179,40 @@ export class RouteController implements Reconciler<NodeObject> {
     }
   }
 
-  // ---------------- route table keys ----------------
+}
+
+/** One pass over a route table per request (`{ name: <route table id> }`); see the module comment. */
+@Controller({ name: TABLES_CONTROLLER_NAME, maxConcurrentReconciles: 4 })
+export class RouteTableController implements RequestReconciler {
+  private readonly owner: OwnerMark;
+  /** consecutive passes per table that found entries still Pending (for the re-check backoff) */
+  private readonly pendingPasses = new Map<string, number>();
+
+  constructor(
+    @inject(ROUTE_DEPS) private readonly deps: RouteDeps,
+    @inject(queueOf(CONTROLLER_NAME)) private readonly nodes: ControllerQueue,
+    private readonly recorder: EventRecorder,
+  ) {
+    this.owner = deps.owner;
+    deps.state.started();
+  }
+
+  /** Every table once when the workers start. */
+  sources(): RequestSource[] {
+    return [of(this.deps.tables.map((t) => ({ name: t })))];
+  }
+
+  reconcile(table: Request, ctx: RequestContext) {
+    return this.reconcileTable(table.name, ctx);
+  }
+
+  private reportOnce(node: NodeObject, reason: string, message: string, scope = ''): void {
+    this.deps.reports.once(this.recorder, node, reason, message, scope);
+  }
+
+  private clearReports(reason: string, scope: string, still: ReadonlySet<string>): void {
+    this.deps.reports.clear(reason, scope, still);
+  }
 
   private async call<T>(action: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -191,7 +225,7 @@ export class RouteController implements Reconciler<NodeObject> {
     }
   }
 
-  private async reconcileTable(tableId: string, ctx: ReconcileContext<NodeObject>) {
+  private async reconcileTable(tableId: string, ctx: RequestContext) {
     const { config, vpc, state, metrics } = this.deps;
     const end = metrics.reconcileDuration.startTimer({ route_table: tableId });
     try {
@@ -357,12 +391,9 @@ export class RouteController implements Reconciler<NodeObject> {
       const want = nodeCondition(this.deps.state.verdicts(r.cidrs, r.instanceId));
       const have = cond(n as NodeLike);
       if (want && (!have || have.status !== want.status || have.reason !== want.reason || have.message !== want.message)) {
-        this.manager.runner(CONTROLLER_NAME)?.enqueue({ name: n.metadata.name! });
+        this.nodes.enqueue({ name: n.metadata.name! });
       }
     }
   }
 }
 
-export function tableKey(tableId: string): string {
-  return `${TABLE_KEY_NAMESPACE}/${tableId}`;
-}

@@ -7,12 +7,12 @@ import type { ScalingApi, VpcRouteApi } from '../cloud/index.js';
 import { metricsRegistry, type Registry } from 'kubeloop';
 import { cloudFlags, cloudOf, validateCloudFlags, type AckPluginEnv, type ControllerPlugin } from '../shared/index.js';
 import { parseRouteConfig, routeFlags, type RouteConfig } from './config.js';
-import { RouteController, ROUTE_DEPS, type RouteDeps } from './controller.js';
+import { Reports, RouteController, RouteTableController, ROUTE_DEPS, type RouteDeps } from './controller.js';
 import { routeMetrics } from './metrics.js';
 import { RouteState } from './state.js';
 import { instanceIdFromProviderId } from './planner.js';
 
-export { RouteController, ROUTE_DEPS, TABLE_KEY_NAMESPACE, CONTROLLER_NAME, routeRelevantChange, tableKey, isTransient } from './controller.js';
+export { RouteController, RouteTableController, Reports, ROUTE_DEPS, CONTROLLER_NAME, TABLES_CONTROLLER_NAME, routeRelevantChange, isTransient } from './controller.js';
 export type { RouteDeps } from './controller.js';
 export { parseRouteConfig, parseDuration, routeFlags, DEFAULTS, MIN_RECOMMENDED_PERIOD_MS } from './config.js';
 export type { RouteConfig } from './config.js';
@@ -94,10 +94,11 @@ async function setup(manager: Manager, env: AckPluginEnv): Promise<void> {
   const metrics = routeMetrics(registry);
   for (const t of tables) metrics.lastFullSync.set({ route_table: t }, 0);
   const deps: RouteDeps = {
-    config, owner: { clusterName: identity }, vpc: cloud.vpc, tables, state, metrics, log,
+    config, owner: { clusterName: identity }, vpc: cloud.vpc, tables, state, metrics, log, reports: new Reports(log, config.dryRun),
     clusterRef: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system', uid: kubeSystem.metadata.uid } },
   };
-  manager.register(RouteController, new ContainerModule(({ bind }) => { bind(ROUTE_DEPS).toConstantValue(deps); }));
+  const module = new ContainerModule(({ bind }) => { bind(ROUTE_DEPS).toConstantValue(deps); });
+  manager.register(RouteController, module).register(RouteTableController, module);
   manager.addReadyCheck('route-sync', () => {
     const stale = state.staleTables(config.syncMaxAgeMs);
     if (stale.length) throw new Error(`no full sync of route table(s) ${stale.join(', ')} within --route-sync-max-age`);
@@ -113,7 +114,7 @@ export const plugin: ControllerPlugin = {
     parseRouteConfig(flags);
     validateCloudFlags(flags);
   },
-  controllers: [RouteController],
+  controllers: [RouteController, RouteTableController],
   setup,
 };
 
