@@ -18,6 +18,11 @@ export interface SemanticsHost {
   ops: ResourceOps;
   store: Store;
   onChange(fn: (c: Change) => void): () => void;
+  /**
+   * Group-versions whose discovery fails (unavailable aggregated APIs): `gv` -> error text.
+   * The namespace controller does not finalize while any fails, as upstream.
+   */
+  discoveryFailures?(): Map<string, string>;
 }
 
 /** A started in-process controller. */

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { newInternalError, newNotFound, newMethodNotSupported, newTooManyRequests, type Status, StatusError } from '../api/index.js';
 import { AdmissionChain } from './admission/index.js';
+import { startAggregator } from './aggregator/index.js';
 import { AGGREGATED_V2_CONTENT_TYPE, AGGREGATED_V2BETA1_CONTENT_TYPE, Discovery, wantsAggregated } from './discovery/index.js';
 import { bindPod, evictPod } from './handlers/defaults.js';
 import { serviceAllocator } from './services/index.js';
@@ -64,6 +65,11 @@ export interface ApiServerOptions {
   apiAudiences?: string[];
   /** `iss` of ServiceAccount tokens (default `https://kubernetes.default.svc.cluster.local`). */
   serviceAccountIssuer?: string;
+  /**
+   * Delay between a namespace turning Terminating and the namespace controller deleting its
+   * content (default 5000 ms, kube-controller-manager's grace period).
+   */
+  namespaceDeletionGracePeriodMs?: number;
 }
 
 export interface ApiServer {
@@ -132,16 +138,19 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const security = new Security(ops, (fn) => store.subscribe(fn), {
     authorization: opts.authorization, tokens: opts.tokens, anonymous: opts.anonymous, apiAudiences: opts.apiAudiences, serviceAccountIssuer: opts.serviceAccountIssuer, dataDir: opts.dataDir,
   });
-  const semantics = installSemantics({ registry, openapi, admission, ops, store, onChange: (fn) => store.subscribe(fn) });
+  const semanticsHost = { registry, openapi, admission, ops, store, onChange: (fn: (c: Change) => void) => store.subscribe(fn) };
+  const aggregator = startAggregator(semanticsHost, { userOf: (req) => security.userOf(req) });
+  const semantics = installSemantics({ ...semanticsHost, discoveryFailures: () => aggregator.discoveryFailures() }, { namespaceDeletionGracePeriodMs: opts.namespaceDeletionGracePeriodMs });
   const nsType = registry.get('', 'v1', 'namespaces')!;
   for (const ns of SYSTEM_NAMESPACES) {
     if (!store.get(nsType.storageKey, ns)) await ops.create(nsType, undefined, { metadata: { name: ns } });
   }
   await security.bootstrap();
+  await aggregator.registerLocal();
   const watches = new WatchHub(store, opts.bookmarkIntervalMs);
   const resources = new ResourceHttp(ops, watches, (req) => security.userOf(req));
   let url = '';
-  const discovery = new Discovery(registry, () => url.replace(/^https:\/\//, ''));
+  const discovery = new Discovery(registry, () => url.replace(/^https:\/\//, ''), aggregator.discovery);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const { url: u, path, resource: p } = requestTarget(req);
@@ -213,6 +222,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       res.once('finish', release);
       res.once('close', release);
     }
+    // Aggregated APIs (`/apis/<group>/<version>` of a remote APIService) go to their server.
+    if (aggregator.handle(req, res)) return;
     handle(req, res).catch((err: unknown) => {
       // Body parse errors, StatusErrors and bugs all end as a Status; the server never crashes.
       if (!(err instanceof StatusError)) process.emitWarning(`apiserver: ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
@@ -272,6 +283,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     stop() {
       stopped ??= (async () => {
         semantics.stop();
+        aggregator.stop();
         security.stop();
         watches.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

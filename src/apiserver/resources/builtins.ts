@@ -22,6 +22,7 @@ export const BUILTIN_RESOURCES: Record<string, string[]> = {
   'events.k8s.io/v1': ['events'],
   'discovery.k8s.io/v1': ['endpointslices'],
   'scheduling.k8s.io/v1': ['priorityclasses'],
+  'apiregistration.k8s.io/v1': ['apiservices'],
 };
 
 /** Subresources handled by this server (others in the documents, like pods/exec, are not served). */

@@ -1,0 +1,63 @@
+/**
+ * The aggregation layer (kube-aggregator inside kube-apiserver): `apiregistration.k8s.io/v1`
+ * APIServices, local ones for the served group-versions, availability conditions, proxying of
+ * `/apis/<group>/<version>/...` to aggregated API servers and their discovery.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { UserInfo } from '../auth/index.js';
+import type { ExternalGroups } from '../discovery/index.js';
+import type { Controller, SemanticsHost } from '../semantics-kit.js';
+import { type ApiService, APISERVICES, isRemote, setupApiServiceType } from './apiservice.js';
+import { startAvailabilityController } from './availability.js';
+import { startRemoteDiscovery } from './discovery.js';
+import { proxyRequest } from './proxy.js';
+import { startLocalRegistration } from './registration.js';
+
+export { APISERVICES, type ApiService } from './apiservice.js';
+export { AUTOMANAGED_LABEL } from './registration.js';
+
+export interface AggregatorOptions {
+  /** The authenticated user of a request (forwarded to backends). */
+  userOf(req: IncomingMessage): UserInfo | undefined;
+  /** Re-check of remote APIServices' availability (default 30000 ms, upstream's resync). */
+  availabilityResyncMs?: number;
+}
+
+export interface Aggregator extends Controller {
+  /** Aggregated APIs for the discovery documents. */
+  discovery: ExternalGroups;
+  /** Group-versions whose discovery fails: `gv` -> client-go's error text (`stale GroupVersion discovery: gv`). */
+  discoveryFailures(): Map<string, string>;
+  /** Creates the local APIServices of the built-in group-versions (once, at start). */
+  registerLocal(): Promise<void>;
+  /** Serves the request when it belongs to a remote APIService; false otherwise. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+export function startAggregator(host: SemanticsHost, opts: AggregatorOptions): Aggregator {
+  const t = setupApiServiceType(host.registry);
+  const controllers: Controller[] = [];
+  const local = startLocalRegistration(host, t);
+  controllers.push(local);
+  controllers.push(startAvailabilityController(host, t, { resyncMs: opts.availabilityResyncMs }));
+  const discovery = startRemoteDiscovery(host);
+  controllers.push(discovery);
+  return {
+    discovery,
+    discoveryFailures: () => discovery.failures(),
+    registerLocal: () => local.syncOnStart(),
+    handle(req, res) {
+      const m = /^\/apis\/([^/?]+)\/([^/?]+)(?:[/?]|$)/.exec(req.url ?? '');
+      if (!m) return false;
+      const a = host.store.get(APISERVICES, `${m[2]}.${m[1]}`)?.obj as ApiService | undefined;
+      if (!a || !isRemote(a)) return false;
+      proxyRequest(host.store, a, opts.userOf(req), req, res);
+      return true;
+    },
+    idle: () => Promise.all(controllers.map((c) => c.idle())).then(() => undefined),
+    busy: () => controllers.some((c) => c.busy()),
+    stop() {
+      for (const c of controllers) c.stop();
+    },
+  };
+}
