@@ -157,17 +157,17 @@ spec: {ports: [{name: https, port: 443, targetPort: 10250}]}
     const r = await h.kubectl(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /Error from server \(ServiceUnavailable\): the server is currently unable to handle the request/);
-    const raw = await fetchRaw('/apis/metrics.k8s.io/v1beta1/namespaces/default/pods');
+    const raw = await h.request('GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods');
     assert.deepEqual([raw.status, raw.body, raw.type], [503, 'service unavailable\n', 'text/plain; charset=utf-8']);
 
     // Aggregated discovery keeps the group-version, stale and without resources; legacy /apis lists it.
     const agg = await eventually(async () => {
-      const d = await fetchRaw('/apis', 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+      const d = await h.request('GET', '/apis', { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' });
       const g = (JSON.parse(d.body) as { items: { metadata: { name: string }; versions: { version: string; freshness: string; resources?: unknown[] }[] }[] }).items.find((x) => x.metadata.name === 'metrics.k8s.io');
       return g?.versions[0].freshness === 'Stale' ? g : undefined;
     }, 10_000, 'stale discovery');
     assert.deepEqual(agg!.versions, [{ version: 'v1beta1', resources: [], freshness: 'Stale' }]);
-    assert.ok((JSON.parse((await fetchRaw('/apis')).body) as { groups: { name: string }[] }).groups.some((g) => g.name === 'metrics.k8s.io'));
+    assert.ok((JSON.parse((await h.request('GET', '/apis')).body) as { groups: { name: string }[] }).groups.some((g) => g.name === 'metrics.k8s.io'));
     // kubectl 1.32 (client-go's aggregated discovery) drops a stale group-version from what it
     // knows, silently for api-resources; its resources are unknown types. (With legacy discovery
     // it would print "couldn't get resource list for metrics.k8s.io/v1beta1: the server is
@@ -220,20 +220,4 @@ spec: {ports: [{name: https, port: 443, targetPort: 10250}]}
     await waitAvailable('Passed');
     await eventually(() => !ns(), 15_000, 'namespace gone');
   });
-
-  /** A GET with the admin credentials, status and body as sent (kubectl rewrites errors). */
-  async function fetchRaw(path: string, accept = 'application/json'): Promise<{ status: number; body: string; type: string }> {
-    const { request } = await import('node:https');
-    const kc = h.server.kubeconfig;
-    const field = (k: string) => Buffer.from(new RegExp(`${k}: (\\S+)`).exec(kc)![1], 'base64').toString();
-    return new Promise((resolve, reject) => {
-      const req = request(`${h.server.url}${path}`, { ca: h.server.caPem, cert: field('client-certificate-data'), key: field('client-key-data'), headers: { Accept: accept } }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, type: String(res.headers['content-type']) }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  }
 });
