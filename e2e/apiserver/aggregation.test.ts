@@ -49,7 +49,8 @@ describe('aggregated APIs (apiregistration.k8s.io/v1)', () => {
         res.writeHead(code, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify(body));
       };
-      if (req.url === '/apis/metrics.k8s.io/v1beta1') return json(200, RESOURCES);
+      const gv = /^\/apis\/metrics\.k8s\.io\/(v1alpha1|v1beta1)$/.exec(req.url ?? '');
+      if (gv) return json(200, { ...RESOURCES, groupVersion: `metrics.k8s.io/${gv[1]}` });
       if (req.url?.startsWith('/apis/metrics.k8s.io/v1beta1/namespaces/default/pods')) {
         return json(200, { kind: 'PodMetricsList', apiVersion: 'metrics.k8s.io/v1beta1', metadata: {}, items: [{ metadata: { name: 'web', namespace: 'default' }, containers: [] }] });
       }
@@ -219,5 +220,54 @@ spec: {ports: [{name: https, port: 443, targetPort: 10250}]}
     await apply(endpoints(backendPort));
     await waitAvailable('Passed');
     await eventually(() => !ns(), 15_000, 'namespace gone');
+  });
+
+  it('the proxy checks the backend certificate against caBundle (the availability check does not)', async () => {
+    await apply(`apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {name: v1alpha1.metrics.k8s.io}
+spec: {group: metrics.k8s.io, version: v1alpha1, groupPriorityMinimum: 100, versionPriority: 50, service: {namespace: kube-system, name: metrics-server}}
+`);
+    const t = h.server.registry.get('apiregistration.k8s.io', 'v1', 'apiservices')!;
+    const cond = () => (h.server.ops.get(t, undefined, 'v1alpha1.metrics.k8s.io').obj as { status?: { conditions?: Condition[] } }).status?.conditions?.[0];
+    await eventually(() => cond()?.reason === 'Passed', 10_000, 'v1alpha1 Passed');
+    const refused = await h.request('GET', '/apis/metrics.k8s.io/v1alpha1');
+    assert.deepEqual([refused.status, refused.body], [503, 'tls: failed to verify certificate: x509: certificate signed by unknown authority\n']);
+    await apply(`apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {name: v1alpha1.metrics.k8s.io}
+spec: {group: metrics.k8s.io, version: v1alpha1, groupPriorityMinimum: 100, versionPriority: 50, service: {namespace: kube-system, name: metrics-server}, insecureSkipTLSVerify: true}
+`);
+    const ok = await h.request('GET', '/apis/metrics.k8s.io/v1alpha1');
+    assert.equal(ok.status, 200, ok.body);
+    // Legacy discovery orders the group's versions by versionPriority.
+    const group = JSON.parse((await h.request('GET', '/apis/metrics.k8s.io')).body) as { versions: { version: string }[] };
+    assert.deepEqual(group.versions.map((v) => v.version), ['v1beta1', 'v1alpha1']);
+  });
+
+  it('CustomResourceDefinition group-versions get local APIServices, removed with the CRD', async () => {
+    await apply(`apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]
+`);
+    const t = h.server.registry.get('apiregistration.k8s.io', 'v1', 'apiservices')!;
+    const get = () => {
+      try {
+        return h.server.ops.get(t, undefined, 'v1.example.com').obj as KubeObject & { spec: Record<string, unknown>; status?: { conditions?: Condition[] } };
+      } catch {
+        return undefined;
+      }
+    };
+    const a = (await eventually(() => (get()?.status?.conditions?.[0]?.reason === 'Local' ? get() : undefined), 10_000, 'CRD APIService'))!;
+    assert.equal(a.metadata.labels?.['kube-aggregator.kubernetes.io/automanaged'], 'true');
+    assert.deepEqual(a.spec, { group: 'example.com', version: 'v1', groupPriorityMinimum: 1000, versionPriority: 100 });
+    const r = await h.kubectl(['delete', 'crd', 'widgets.example.com']);
+    assert.equal(r.code, 0, r.stderr);
+    await eventually(() => !get(), 10_000, 'CRD APIService removed');
   });
 });
