@@ -22,6 +22,13 @@ const RESOURCES = {
   ],
 };
 
+const WARDLE = {
+  kind: 'APIResourceList',
+  apiVersion: 'v1',
+  groupVersion: 'wardle.example.com/v1alpha1',
+  resources: [{ name: 'flunders', singularName: 'flunder', namespaced: true, kind: 'Flunder', verbs: ['create', 'delete', 'get', 'list'] }],
+};
+
 /** A free loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
   const s = createTcp();
@@ -37,6 +44,8 @@ describe('aggregated APIs (apiregistration.k8s.io/v1)', () => {
   let backendPort: number;
   let caBundle: string;
   const seen: IncomingHttpHeaders[] = [];
+  /** The backend's flunders: `namespace/name` -> finalizers (deleted ones with finalizers stay, marked). */
+  const flunders = new Map<string, { finalizers: string[]; deleting?: boolean }>();
 
   before(async () => {
     h = await startHarness({ namespaceDeletionGracePeriodMs: 0 });
@@ -49,6 +58,21 @@ describe('aggregated APIs (apiregistration.k8s.io/v1)', () => {
         res.writeHead(code, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify(body));
       };
+      const url = (req.url ?? '').split('?')[0];
+      if (url === '/apis/wardle.example.com/v1alpha1') return json(200, WARDLE);
+      const f = /^\/apis\/wardle\.example\.com\/v1alpha1\/namespaces\/([^/]+)\/flunders(?:\/([^/]+))?$/.exec(url);
+      if (f && req.method === 'GET' && !f[2]) {
+        const items = [...flunders].filter(([k]) => k.startsWith(`${f[1]}/`)).map(([k, v]) => ({ metadata: { name: k.split('/')[1], namespace: f[1], finalizers: v.finalizers } }));
+        return json(200, { kind: 'FlunderList', apiVersion: 'wardle.example.com/v1alpha1', metadata: {}, items });
+      }
+      if (f && req.method === 'DELETE' && f[2]) {
+        const key = `${f[1]}/${f[2]}`;
+        const o = flunders.get(key);
+        if (!o) return json(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
+        if (o.finalizers.length) o.deleting = true;
+        else flunders.delete(key);
+        return json(200, { kind: 'Status', apiVersion: 'v1', status: 'Success' });
+      }
       const gv = /^\/apis\/metrics\.k8s\.io\/(v1alpha1|v1beta1)$/.exec(req.url ?? '');
       if (gv) return json(200, { ...RESOURCES, groupVersion: `metrics.k8s.io/${gv[1]}` });
       if (req.url?.startsWith('/apis/metrics.k8s.io/v1beta1/namespaces/default/pods')) {
@@ -269,5 +293,39 @@ spec:
     const r = await h.kubectl(['delete', 'crd', 'widgets.example.com']);
     assert.equal(r.code, 0, r.stderr);
     await eventually(() => !get(), 10_000, 'CRD APIService removed');
+  });
+
+  it('the content of a terminating namespace in an aggregated API is deleted through it, finalizers respected', async () => {
+    await apply(`apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {name: v1alpha1.wardle.example.com}
+spec: {group: wardle.example.com, version: v1alpha1, groupPriorityMinimum: 1000, versionPriority: 15, service: {namespace: kube-system, name: metrics-server}, caBundle: ${caBundle}}
+`);
+    const t = h.server.registry.get('apiregistration.k8s.io', 'v1', 'apiservices')!;
+    await eventually(() => (h.server.ops.get(t, undefined, 'v1alpha1.wardle.example.com').obj as { status?: { conditions?: Condition[] } }).status?.conditions?.[0]?.reason === 'Passed', 10_000, 'wardle Passed');
+    await eventually(async () => (await h.kubectl(['api-resources', '--api-group=wardle.example.com'])).stdout.includes('Flunder'), 10_000, 'wardle discovered');
+    await apply('apiVersion: v1\nkind: Namespace\nmetadata: {name: wardle-ns}\n');
+    flunders.set('wardle-ns/plain', { finalizers: [] });
+    flunders.set('wardle-ns/held', { finalizers: ['example.com/hold'] });
+    seen.length = 0;
+    const del = await h.kubectl(['delete', 'namespace', 'wardle-ns', '--wait=false']);
+    assert.equal(del.code, 0, del.stderr);
+    const nsType = h.server.registry.get('', 'v1', 'namespaces')!;
+    const ns = () => {
+      try {
+        return h.server.ops.get(nsType, undefined, 'wardle-ns').obj as KubeObject & { status?: { conditions?: Condition[] } };
+      } catch {
+        return undefined;
+      }
+    };
+    const waiting = (await eventually(() => (ns()?.status?.conditions?.some((c) => c.type === 'NamespaceFinalizersRemaining' && c.status === 'True') ? ns() : undefined), 10_000, 'finalizers remaining'))!;
+    const cond = (type: string) => waiting.status!.conditions!.find((c) => c.type === type)!;
+    assert.equal(cond('NamespaceContentRemaining').message, 'Some resources are remaining: flunders.wardle.example.com has 1 resource instances');
+    assert.equal(cond('NamespaceFinalizersRemaining').message, 'Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances');
+    assert.deepEqual([...flunders.keys()], ['wardle-ns/held']);
+    assert.equal(seen.find((x) => x['x-remote-user']?.includes('namespace-controller'))?.['x-remote-user'], 'system:serviceaccount:kube-system:namespace-controller');
+    // Its finalizer done, the backend removes it; the controller's next retry finds nothing left.
+    flunders.delete('wardle-ns/held');
+    await eventually(() => !ns(), 15_000, 'namespace gone');
   });
 });

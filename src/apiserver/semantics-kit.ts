@@ -23,6 +23,11 @@ export interface SemanticsHost {
    * The namespace controller does not finalize while any fails, as upstream.
    */
   discoveryFailures?(): Map<string, string>;
+  /**
+   * Deletes a namespace's content in the available aggregated APIs and reports what remains
+   * there (per `resource.group`, finalizers holding it, failures).
+   */
+  deleteAggregatedContent?(namespace: string): Promise<{ remaining: Map<string, number>; finalizers: Map<string, number>; failures: string[] }>;
 }
 
 /** A started in-process controller. */

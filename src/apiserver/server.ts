@@ -140,7 +140,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   });
   const semanticsHost = { registry, openapi, admission, ops, store, onChange: (fn: (c: Change) => void) => store.subscribe(fn) };
   const aggregator = startAggregator(semanticsHost, { userOf: (req) => security.userOf(req) });
-  const semantics = installSemantics({ ...semanticsHost, discoveryFailures: () => aggregator.discoveryFailures() }, { namespaceDeletionGracePeriodMs: opts.namespaceDeletionGracePeriodMs });
+  const semantics = installSemantics({
+    ...semanticsHost,
+    discoveryFailures: () => aggregator.discoveryFailures(),
+    deleteAggregatedContent: (namespace) => aggregator.deleteNamespaceContent(namespace),
+  }, { namespaceDeletionGracePeriodMs: opts.namespaceDeletionGracePeriodMs });
   const nsType = registry.get('', 'v1', 'namespaces')!;
   for (const ns of SYSTEM_NAMESPACES) {
     if (!store.get(nsType.storageKey, ns)) await ops.create(nsType, undefined, { metadata: { name: ns } });

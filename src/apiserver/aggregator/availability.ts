@@ -14,7 +14,7 @@ import type { ResourceType } from '../resources/index.js';
 import { type Controller, isStatus, type SemanticsHost, WorkQueue } from '../semantics-kit.js';
 import type { Change } from '../storage/index.js';
 import { type ApiService, type ApiServiceCondition, APISERVICES, availableCondition, isRemote } from './apiservice.js';
-import { AGGREGATOR_USER, backendGet, endpointUrl, userHeaders } from './backend.js';
+import { AGGREGATOR_USER, backendRequest, endpointUrl, userHeaders } from './backend.js';
 import { ENDPOINTS, getEndpoints, getService, resolveEndpoint, SERVICES } from './resolver.js';
 
 type Verdict = Pick<ApiServiceCondition, 'status' | 'reason' | 'message'>;
@@ -48,7 +48,7 @@ async function discoveryCheck(host: SemanticsHost, a: ApiService): Promise<strin
   const path = a.metadata.name === 'v1.' ? `/api/${a.spec.version}` : `/apis/${a.spec.group}/${a.spec.version}`;
   const url = endpointUrl(ep) + path;
   try {
-    const r = await backendGet(a, ep, path, userHeaders({ ...AGGREGATOR_USER, groups: ['system:masters'] }), { insecure: true, timeoutMs: 5000 });
+    const r = await backendRequest(a, ep, 'GET', path, userHeaders({ ...AGGREGATOR_USER, groups: ['system:masters'] }), { insecure: true, timeoutMs: 5000 });
     if (r.status < 200 || r.status >= 300) return `failing or missing response from ${url}: bad status from ${url}: ${r.status}`;
     return undefined;
   } catch (e) {

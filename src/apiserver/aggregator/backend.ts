@@ -72,10 +72,13 @@ export interface BackendResponse {
   body: Buffer;
 }
 
-/** A buffered GET to a backend (discovery documents, availability checks); rejects with a transport error text. */
-export function backendGet(a: ApiService, ep: Endpoint, path: string, headers: OutgoingHttpHeaders, opts: { insecure?: boolean; timeoutMs?: number } = {}): Promise<BackendResponse> {
+/**
+ * A buffered request to a backend (discovery documents, availability checks, the namespace
+ * controller's deletions); rejects with a transport error text.
+ */
+export function backendRequest(a: ApiService, ep: Endpoint, method: string, path: string, headers: OutgoingHttpHeaders, opts: { insecure?: boolean; timeoutMs?: number } = {}): Promise<BackendResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ ...tlsOptions(a, ep, opts), method: 'GET', path, headers }, (res) => {
+    const req = request({ ...tlsOptions(a, ep, opts), method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));

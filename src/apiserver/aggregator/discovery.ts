@@ -15,10 +15,17 @@
 import { AGGREGATED_V2_CONTENT_TYPE, type ExternalGroups, sortVersions } from '../discovery/index.js';
 import { type Controller, type SemanticsHost, WorkQueue } from '../semantics-kit.js';
 import { type ApiService, APISERVICES, availableCondition, groupVersionOf, isRemote } from './apiservice.js';
-import { AGGREGATOR_USER, backendGet, userHeaders } from './backend.js';
+import { AGGREGATOR_USER, backendRequest, userHeaders } from './backend.js';
 import { resolveEndpoint } from './resolver.js';
 
-type VersionEntry = { version: string; resources: unknown[]; freshness: 'Current' | 'Stale' };
+/** A v2 `APIResourceDiscovery` (the fields read here). */
+export interface DiscoveredResource {
+  resource: string;
+  scope?: 'Namespaced' | 'Cluster';
+  verbs?: string[];
+}
+
+type VersionEntry = { version: string; resources: DiscoveredResource[]; freshness: 'Current' | 'Stale' };
 
 interface LegacyResource {
   name: string;
@@ -33,10 +40,10 @@ interface LegacyResource {
 }
 
 /** `endpoints.ConvertGroupVersionIntoToDiscovery`: a legacy APIResourceList as v2 resources. */
-function convertLegacy(list: LegacyResource[]): unknown[] {
-  const out = new Map<string, Record<string, unknown>>();
+function convertLegacy(list: LegacyResource[]): DiscoveredResource[] {
+  const out = new Map<string, DiscoveredResource & Record<string, unknown>>();
   for (const r of list.filter((x) => !x.name.includes('/'))) {
-    const d: Record<string, unknown> = {
+    const d: DiscoveredResource & Record<string, unknown> = {
       resource: r.name,
       responseKind: { group: r.group ?? '', version: r.version ?? '', kind: r.kind },
       scope: r.namespaced ? 'Namespaced' : 'Cluster',
@@ -61,6 +68,8 @@ function convertLegacy(list: LegacyResource[]): unknown[] {
 export interface RemoteDiscovery extends Controller, ExternalGroups {
   /** Group-versions whose discovery failed: `gv` -> client-go's error text. */
   failures(): Map<string, string>;
+  /** The discovered resources of each remote APIService whose discovery is current. */
+  served(): { apiService: ApiService; resources: DiscoveredResource[] }[];
 }
 
 export function startRemoteDiscovery(host: SemanticsHost): RemoteDiscovery {
@@ -81,7 +90,7 @@ export function startRemoteDiscovery(host: SemanticsHost): RemoteDiscovery {
     try {
       const ep = resolveEndpoint(store, svc.namespace!, svc.name!, svc.port ?? 443);
       const headers = userHeaders(AGGREGATOR_USER);
-      const agg = await backendGet(a, ep, '/apis', { ...headers, Accept: `${AGGREGATED_V2_CONTENT_TYPE},application/json` });
+      const agg = await backendRequest(a, ep, 'GET', '/apis', { ...headers, Accept: `${AGGREGATED_V2_CONTENT_TYPE},application/json` });
       if (agg.status === 200) {
         const doc = JSON.parse(agg.body.toString('utf8')) as { kind?: string; items?: { metadata?: { name?: string }; versions?: VersionEntry[] }[] };
         if (doc.kind === 'APIGroupDiscoveryList') {
@@ -89,7 +98,7 @@ export function startRemoteDiscovery(host: SemanticsHost): RemoteDiscovery {
           return { version: a.spec.version!, resources: v?.resources ?? [], freshness: 'Current' };
         }
       } else if (agg.status !== 404) return stale;
-      const legacy = await backendGet(a, ep, `/apis/${a.spec.group}/${a.spec.version}`, { ...headers, Accept: 'application/json' });
+      const legacy = await backendRequest(a, ep, 'GET', `/apis/${a.spec.group}/${a.spec.version}`, { ...headers, Accept: 'application/json' });
       if (legacy.status !== 200) return stale;
       const list = JSON.parse(legacy.body.toString('utf8')) as { resources?: LegacyResource[] };
       return { version: a.spec.version!, resources: convertLegacy(list.resources ?? []), freshness: 'Current' };
@@ -156,6 +165,14 @@ export function startRemoteDiscovery(host: SemanticsHost): RemoteDiscovery {
       for (const a of remoteServices()) {
         const e = entries.get(a.metadata.name!);
         if (e?.entry.freshness === 'Stale') out.set(groupVersionOf(a), `stale GroupVersion discovery: ${groupVersionOf(a)}`);
+      }
+      return out;
+    },
+    served() {
+      const out: { apiService: ApiService; resources: DiscoveredResource[] }[] = [];
+      for (const a of remoteServices()) {
+        const e = entries.get(a.metadata.name!);
+        if (e?.entry.freshness === 'Current') out.push({ apiService: a, resources: e.entry.resources });
       }
       return out;
     },

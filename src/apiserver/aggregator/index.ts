@@ -9,6 +9,7 @@ import type { ExternalGroups } from '../discovery/index.js';
 import type { Controller, SemanticsHost } from '../semantics-kit.js';
 import { type ApiService, APISERVICES, isRemote, setupApiServiceType } from './apiservice.js';
 import { startAvailabilityController } from './availability.js';
+import { deleteRemoteContent, type RemoteContent } from './content.js';
 import { startRemoteDiscovery } from './discovery.js';
 import { proxyRequest } from './proxy.js';
 import { startLocalRegistration } from './registration.js';
@@ -28,6 +29,8 @@ export interface Aggregator extends Controller {
   discovery: ExternalGroups;
   /** Group-versions whose discovery fails: `gv` -> client-go's error text (`stale GroupVersion discovery: gv`). */
   discoveryFailures(): Map<string, string>;
+  /** Deletes a namespace's content in the available aggregated APIs (the namespace controller's part). */
+  deleteNamespaceContent(namespace: string): Promise<RemoteContent>;
   /** Creates the local APIServices of the built-in group-versions (once, at start). */
   registerLocal(): Promise<void>;
   /** Serves the request when it belongs to a remote APIService; false otherwise. */
@@ -45,6 +48,7 @@ export function startAggregator(host: SemanticsHost, opts: AggregatorOptions): A
   return {
     discovery,
     discoveryFailures: () => discovery.failures(),
+    deleteNamespaceContent: (namespace) => deleteRemoteContent(host.store, discovery, namespace),
     registerLocal: () => local.syncOnStart(),
     handle(req, res) {
       const m = /^\/apis\/([^/?]+)\/([^/?]+)(?:[/?]|$)/.exec(req.url ?? '');

@@ -15,6 +15,7 @@
  * discovery fails (an unavailable aggregated API) blocks the finalization as upstream: its
  * content cannot be listed, so the `kubernetes` finalizer stays, the condition
  * `NamespaceDeletionDiscoveryFailure` names it, and the namespace is retried with backoff.
+ * The content of available aggregated APIs is deleted through them (`host.deleteAggregatedContent`).
  */
 import { type KubeObject, newBadRequest, newConflict, newForbidden, rfc3339 } from '../../api/index.js';
 import type { AdmissionPlugin } from '../admission/index.js';
@@ -183,6 +184,12 @@ export function startNamespaceController(host: SemanticsHost, nsType: ResourceTy
         for (const f of now.metadata.finalizers ?? []) finalizers.set(f, (finalizers.get(f) ?? 0) + 1);
       }
     }
+    // Content of available aggregated APIs: deleted through their servers; no change event
+    // tells when what remains there goes, so remaining remote content is retried with backoff.
+    const remote = await host.deleteAggregatedContent?.(name);
+    for (const [r, n] of remote?.remaining ?? []) remaining.set(r, (remaining.get(r) ?? 0) + n);
+    for (const [f, n] of remote?.finalizers ?? []) finalizers.set(f, (finalizers.get(f) ?? 0) + n);
+    failures.push(...(remote?.failures ?? []));
     const discoveryFailed = host.discoveryFailures?.() ?? new Map<string, string>();
     const base: Condition[] = [
       discoveryFailed.size
@@ -203,7 +210,7 @@ export function startNamespaceController(host: SemanticsHost, nsType: ResourceTy
           ? { type: 'NamespaceFinalizersRemaining', status: 'True', reason: 'SomeFinalizersRemain', message: `Some content in the namespace has finalizers remaining: ${fin}` }
           : { type: 'NamespaceFinalizersRemaining', status: 'False', reason: 'ContentHasNoFinalizers', message: 'All content-preserving finalizers finished' },
       ]);
-      if (failures.length || discoveryFailed.size) throw new Error(`namespace ${name}: ${[...failures, ...discoveryFailed.values()].join(', ')}`); // retried with backoff
+      if (failures.length || discoveryFailed.size || remote?.remaining.size) throw new Error(`namespace ${name}: ${[...failures, ...discoveryFailed.values()].join(', ')}`); // retried with backoff
       return; // changes of the remaining content bring the namespace back here
     }
     await setConditions(name, [
@@ -211,8 +218,8 @@ export function startNamespaceController(host: SemanticsHost, nsType: ResourceTy
       { type: 'NamespaceContentRemaining', status: 'False', reason: 'ContentRemoved', message: 'All content successfully removed' },
       { type: 'NamespaceFinalizersRemaining', status: 'False', reason: 'ContentHasNoFinalizers', message: 'All content-preserving finalizers finished' },
     ]);
-    // Content of an undiscoverable group-version may remain: never finalize past it.
-    if (discoveryFailed.size) throw new Error(`namespace ${name}: ${discoveryFailureMessage(discoveryFailed)}`);
+    // Content of an undiscoverable group-version (or one whose deletion failed) may remain: never finalize past it.
+    if (discoveryFailed.size || failures.length) throw new Error(`namespace ${name}: ${[...failures, ...discoveryFailed.values()].join(', ')}`);
     const current = store.get(NAMESPACES, name)?.obj as Ns | undefined;
     if (!current || current.metadata.uid !== uid || !current.spec?.finalizers?.includes(KUBERNETES_FINALIZER)) return;
     const body = JSON.parse(JSON.stringify(current)) as Ns;
