@@ -14,9 +14,6 @@ import { startRemoteDiscovery } from './discovery.js';
 import { proxyRequest } from './proxy.js';
 import { startLocalRegistration } from './registration.js';
 
-export { APISERVICES, type ApiService } from './apiservice.js';
-export { AUTOMANAGED_LABEL } from './registration.js';
-
 export interface AggregatorOptions {
   /** The authenticated user of a request (forwarded to backends). */
   userOf(req: IncomingMessage): UserInfo | undefined;
