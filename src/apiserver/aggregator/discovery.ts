@@ -25,7 +25,8 @@ export interface DiscoveredResource {
   verbs?: string[];
 }
 
-type VersionEntry = { version: string; resources: DiscoveredResource[]; freshness: 'Current' | 'Stale' };
+/** A v2 `APIVersionDiscovery` (`resources` is omitempty: a stale entry has none). */
+type VersionEntry = { version: string; resources?: DiscoveredResource[]; freshness: 'Current' | 'Stale' };
 
 interface LegacyResource {
   name: string;
@@ -84,7 +85,7 @@ export function startRemoteDiscovery(host: SemanticsHost): RemoteDiscovery {
   };
 
   const fetchEntry = async (a: ApiService): Promise<VersionEntry> => {
-    const stale: VersionEntry = { version: a.spec.version!, resources: [], freshness: 'Stale' };
+    const stale: VersionEntry = { version: a.spec.version!, freshness: 'Stale' };
     if (availableCondition(a)?.status !== 'True') return stale; // the proxy answers 503
     const svc = a.spec.service!;
     try {
@@ -172,7 +173,7 @@ export function startRemoteDiscovery(host: SemanticsHost): RemoteDiscovery {
       const out: { apiService: ApiService; resources: DiscoveredResource[] }[] = [];
       for (const a of remoteServices()) {
         const e = entries.get(a.metadata.name!);
-        if (e?.entry.freshness === 'Current') out.push({ apiService: a, resources: e.entry.resources });
+        if (e?.entry.freshness === 'Current') out.push({ apiService: a, resources: e.entry.resources ?? [] });
       }
       return out;
     },
