@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer as createHttps, type Server } from 'node:https';
 import { createServer as createTcp } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import type { KubeObject } from '../../src/api/index.js';
 import { generatePki } from '../../src/apiserver/pki/index.js';
@@ -44,6 +45,8 @@ describe('aggregated APIs (apiregistration.k8s.io/v1)', () => {
   let backendPort: number;
   let caBundle: string;
   const seen: IncomingHttpHeaders[] = [];
+  /** The client certificate of each request (CN, and whether it verifies against the request-header CA). */
+  const clients: { cn: string; authorized: boolean }[] = [];
   /** The backend's flunders: `namespace/name` -> finalizers (deleted ones with finalizers stay, marked). */
   const flunders = new Map<string, { finalizers: string[]; deleting?: boolean }>();
 
@@ -52,8 +55,13 @@ describe('aggregated APIs (apiregistration.k8s.io/v1)', () => {
     // The backend's certificate names metrics-server.kube-system.svc, as the aggregator checks.
     const pki = generatePki('metrics-server.kube-system.svc');
     caBundle = Buffer.from(pki.ca.certPem).toString('base64');
-    backend = createHttps({ key: pki.server.keyPem, cert: pki.server.certPem }, (req, res) => {
+    // As an aggregated server built on k8s.io/apiserver, the backend trusts the client CA that
+    // kube-system/extension-apiserver-authentication publishes for request-header authentication.
+    const trust = h.server.ops.get(h.server.registry.get('', 'v1', 'configmaps')!, 'kube-system', 'extension-apiserver-authentication').obj as KubeObject & { data: Record<string, string> };
+    backend = createHttps({ key: pki.server.keyPem, cert: pki.server.certPem, requestCert: true, rejectUnauthorized: false, ca: trust.data['requestheader-client-ca-file'] }, (req, res) => {
       seen.push(req.headers);
+      const socket = req.socket as TLSSocket;
+      clients.push({ cn: String(socket.getPeerCertificate().subject?.CN), authorized: socket.authorized });
       const json = (code: number, body: unknown) => {
         res.writeHead(code, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify(body));
@@ -101,6 +109,18 @@ subsets: ${port ? `[{addresses: [{ip: 127.0.0.1}], ports: [{name: https, port: $
     const r = await h.kubectl(['apply', '-f', '-'], yaml);
     assert.equal(r.code, 0, r.stderr);
   };
+
+  it('publishes extension-apiserver-authentication for request-header authentication', async () => {
+    const r = await h.kubectl(['get', 'configmap', 'extension-apiserver-authentication', '-n', 'kube-system', '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const data = (JSON.parse(r.stdout) as { data: Record<string, string> }).data;
+    assert.equal(data['client-ca-file'], h.server.caPem);
+    assert.match(data['requestheader-client-ca-file'], /^-----BEGIN CERTIFICATE-----/);
+    assert.deepEqual(
+      [data['requestheader-allowed-names'], data['requestheader-username-headers'], data['requestheader-group-headers'], data['requestheader-extra-headers-prefix']],
+      ['["front-proxy-client"]', '["X-Remote-User"]', '["X-Remote-Group"]', '["X-Remote-Extra-"]'],
+    );
+  });
 
   it('serves local APIServices for the built-in group-versions, Available as Local', async () => {
     const r = await h.kubectl(['get', 'apiservices']);
@@ -166,6 +186,7 @@ spec: {ports: [{name: https, port: 443, targetPort: 10250}]}
     assert.equal(hdr['x-remote-user'], 'kubernetes-admin');
     assert.match(String(hdr['x-remote-group']), /system:masters/);
     assert.equal(hdr.authorization, undefined);
+    assert.deepEqual(clients.at(-1), { cn: 'front-proxy-client', authorized: true });
 
     const res = await h.kubectl(['api-resources', '--api-group=metrics.k8s.io']);
     assert.equal(res.code, 0, res.stderr);

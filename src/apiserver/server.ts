@@ -21,7 +21,7 @@ import { ResourceOps } from './handlers/rest.js';
 import { WatchHub } from './handlers/watch.js';
 import { requestTarget, sendStatus, sendText } from './http/request.js';
 import { builtinOpenApiDoc, OpenApiRegistry } from './openapi/index.js';
-import { kubeconfigYaml, loadOrCreatePki } from './pki/index.js';
+import { kubeconfigYaml, loadOrCreateFrontProxyPki, loadOrCreatePki } from './pki/index.js';
 import { newBuiltinRegistry, type ResourceRegistry } from './resources/index.js';
 import { type Change, type OpenLogFile, Store, Wal } from './storage/index.js';
 import { installSemantics } from './semantics.js';
@@ -139,7 +139,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     authorization: opts.authorization, tokens: opts.tokens, anonymous: opts.anonymous, apiAudiences: opts.apiAudiences, serviceAccountIssuer: opts.serviceAccountIssuer, dataDir: opts.dataDir,
   });
   const semanticsHost = { registry, openapi, admission, ops, store, onChange: (fn: (c: Change) => void) => store.subscribe(fn) };
-  const aggregator = startAggregator(semanticsHost, { userOf: (req) => security.userOf(req) });
+  const aggregator = startAggregator(semanticsHost, {
+    userOf: (req) => security.userOf(req),
+    frontProxy: loadOrCreateFrontProxyPki(opts.dataDir),
+    clientCaPem: pki.ca.certPem,
+  });
   const semantics = installSemantics({
     ...semanticsHost,
     discoveryFailures: () => aggregator.discoveryFailures(),
@@ -150,7 +154,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     if (!store.get(nsType.storageKey, ns)) await ops.create(nsType, undefined, { metadata: { name: ns } });
   }
   await security.bootstrap();
-  await aggregator.registerLocal();
+  await aggregator.bootstrap();
   const watches = new WatchHub(store, opts.bookmarkIntervalMs);
   const resources = new ResourceHttp(ops, watches, (req) => security.userOf(req));
   let url = '';

@@ -14,7 +14,7 @@ import type { ResourceType } from '../resources/index.js';
 import { type Controller, isStatus, type SemanticsHost, WorkQueue } from '../semantics-kit.js';
 import type { Change } from '../storage/index.js';
 import { type ApiService, type ApiServiceCondition, APISERVICES, availableCondition, isRemote } from './apiservice.js';
-import { AGGREGATOR_USER, backendRequest, endpointUrl, userHeaders } from './backend.js';
+import { AGGREGATOR_USER, backendRequest, endpointUrl, type BackendOptions, userHeaders } from './backend.js';
 import { ENDPOINTS, getEndpoints, getService, resolveEndpoint, SERVICES } from './resolver.js';
 
 type Verdict = Pick<ApiServiceCondition, 'status' | 'reason' | 'message'>;
@@ -37,7 +37,7 @@ function endpointsVerdict(host: SemanticsHost, a: ApiService): Verdict | undefin
 }
 
 /** The discovery check: undefined when it passed, else the error text. */
-async function discoveryCheck(host: SemanticsHost, a: ApiService): Promise<string | undefined> {
+async function discoveryCheck(host: SemanticsHost, a: ApiService, backend: BackendOptions): Promise<string | undefined> {
   const { namespace = '', name = '', port = 443 } = a.spec.service!;
   let ep;
   try {
@@ -48,7 +48,7 @@ async function discoveryCheck(host: SemanticsHost, a: ApiService): Promise<strin
   const path = a.metadata.name === 'v1.' ? `/api/${a.spec.version}` : `/apis/${a.spec.group}/${a.spec.version}`;
   const url = endpointUrl(ep) + path;
   try {
-    const r = await backendRequest(a, ep, 'GET', path, userHeaders({ ...AGGREGATOR_USER, groups: ['system:masters'] }), { insecure: true, timeoutMs: 5000 });
+    const r = await backendRequest(a, ep, 'GET', path, userHeaders({ ...AGGREGATOR_USER, groups: ['system:masters'] }), { ...backend, insecure: true, timeoutMs: 5000 });
     if (r.status < 200 || r.status >= 300) return `failing or missing response from ${url}: bad status from ${url}: ${r.status}`;
     return undefined;
   } catch (e) {
@@ -59,6 +59,8 @@ async function discoveryCheck(host: SemanticsHost, a: ApiService): Promise<strin
 export interface AvailabilityOptions {
   /** Re-checks every remote APIService this often (default 30000 ms, upstream's resync). */
   resyncMs?: number;
+  /** The proxy client certificate. */
+  backend?: BackendOptions;
 }
 
 export function startAvailabilityController(host: SemanticsHost, t: ResourceType, opts: AvailabilityOptions = {}): Controller {
@@ -85,7 +87,7 @@ export function startAvailabilityController(host: SemanticsHost, t: ResourceType
     if (!isRemote(a)) return write(a, { status: 'True', reason: 'Local', message: 'Local APIServices are always available' });
     const v = endpointsVerdict(host, a);
     if (v) return write(a, v);
-    const failed = await discoveryCheck(host, a);
+    const failed = await discoveryCheck(host, a, opts.backend ?? {});
     // The check took time: judge against the APIService as it is now.
     const now = store.get(APISERVICES, name)?.obj as ApiService | undefined;
     if (!now || now.metadata.uid !== a.metadata.uid) return;

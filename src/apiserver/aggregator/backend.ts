@@ -4,21 +4,31 @@
  * name `<service>.<namespace>.svc` checked against `spec.caBundle` unless
  * `spec.insecureSkipTLSVerify`, and the user in the requestheader headers (`X-Remote-User`,
  * one `X-Remote-Group` per group, `X-Remote-Extra-<key>`; `X-Remote-Uid` is behind an alpha
- * feature gate in 1.32, so it is not sent). No proxy client certificate is presented: a backend
- * has to trust these headers without one (kube-apiserver authenticates with its
- * `--proxy-client-cert-file`, which this server does not have).
+ * feature gate in 1.32, so it is not sent), authenticated by the `front-proxy-client`
+ * certificate (kube-apiserver's `--proxy-client-cert-file`) that backends trust through
+ * `kube-system/extension-apiserver-authentication`.
  */
 import { request, type RequestOptions } from 'node:https';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { UserInfo } from '../auth/index.js';
+import type { KeyPairPem } from '../pki/index.js';
 import type { ApiService } from './apiservice.js';
 import type { Endpoint } from './resolver.js';
 
 /** The identity the aggregator itself uses towards backends (discovery, availability checks). */
 export const AGGREGATOR_USER: UserInfo = { name: 'system:kube-aggregator', groups: [] };
 
+/** How requests to backends are made: the proxy client certificate, TLS verification. */
+export interface BackendOptions {
+  /** The client certificate presented to backends (front-proxy-client). */
+  client?: KeyPairPem;
+  /** Skip the server certificate check (the availability check does). */
+  insecure?: boolean;
+  timeoutMs?: number;
+}
+
 /** TLS settings of an APIService's backend, per request. */
-export function tlsOptions(a: ApiService, ep: Endpoint, opts: { insecure?: boolean } = {}): RequestOptions {
+export function tlsOptions(a: ApiService, ep: Endpoint, opts: BackendOptions = {}): RequestOptions {
   const svc = a.spec.service!;
   const ca = a.spec.caBundle ? Buffer.from(a.spec.caBundle, 'base64').toString('utf8') : undefined;
   return {
@@ -27,6 +37,8 @@ export function tlsOptions(a: ApiService, ep: Endpoint, opts: { insecure?: boole
     servername: `${svc.name}.${svc.namespace}.svc`,
     ca,
     rejectUnauthorized: !(opts.insecure || a.spec.insecureSkipTLSVerify),
+    cert: opts.client?.certPem,
+    key: opts.client?.keyPem,
     agent: false,
   };
 }
@@ -76,7 +88,7 @@ export interface BackendResponse {
  * A buffered request to a backend (discovery documents, availability checks, the namespace
  * controller's deletions); rejects with a transport error text.
  */
-export function backendRequest(a: ApiService, ep: Endpoint, method: string, path: string, headers: OutgoingHttpHeaders, opts: { insecure?: boolean; timeoutMs?: number } = {}): Promise<BackendResponse> {
+export function backendRequest(a: ApiService, ep: Endpoint, method: string, path: string, headers: OutgoingHttpHeaders, opts: BackendOptions = {}): Promise<BackendResponse> {
   return new Promise((resolve, reject) => {
     const req = request({ ...tlsOptions(a, ep, opts), method, path, headers }, (res) => {
       const chunks: Buffer[] = [];

@@ -9,7 +9,7 @@
 import type { UserInfo } from '../auth/index.js';
 import type { Store } from '../storage/index.js';
 import type { ApiService } from './apiservice.js';
-import { backendRequest, userHeaders } from './backend.js';
+import { backendRequest, type BackendOptions, userHeaders } from './backend.js';
 import type { RemoteDiscovery } from './discovery.js';
 import { resolveEndpoint } from './resolver.js';
 
@@ -29,10 +29,10 @@ export interface RemoteContent {
 
 type Item = { metadata?: { name?: string; finalizers?: string[] } };
 
-async function call(store: Store, a: ApiService, method: string, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+async function call(store: Store, backend: BackendOptions, a: ApiService, method: string, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const svc = a.spec.service!;
   const ep = resolveEndpoint(store, svc.namespace!, svc.name!, svc.port ?? 443);
-  const r = await backendRequest(a, ep, method, path, { ...userHeaders(NAMESPACE_CONTROLLER), Accept: 'application/json' });
+  const r = await backendRequest(a, ep, method, path, { ...userHeaders(NAMESPACE_CONTROLLER), Accept: 'application/json' }, backend);
   let body: Record<string, unknown> = {};
   try {
     body = JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
@@ -43,7 +43,7 @@ async function call(store: Store, a: ApiService, method: string, path: string): 
 }
 
 /** Deletes the namespace's content in every available aggregated API and reports what remains. */
-export async function deleteRemoteContent(store: Store, discovery: RemoteDiscovery, namespace: string): Promise<RemoteContent> {
+export async function deleteRemoteContent(store: Store, backend: BackendOptions, discovery: RemoteDiscovery, namespace: string): Promise<RemoteContent> {
   const out: RemoteContent = { remaining: new Map(), finalizers: new Map(), failures: [] };
   for (const { apiService: a, resources } of discovery.served()) {
     for (const r of resources) {
@@ -52,17 +52,17 @@ export async function deleteRemoteContent(store: Store, discovery: RemoteDiscove
       const base = `/apis/${a.spec.group}/${a.spec.version}/namespaces/${encodeURIComponent(namespace)}/${r.resource}`;
       try {
         const list = async (): Promise<Item[]> => {
-          const l = await call(store, a, 'GET', base);
+          const l = await call(store, backend, a, 'GET', base);
           if (l.status !== 200) throw new Error(String(l.body.message ?? `status ${l.status}`));
           return (l.body.items as Item[] | undefined) ?? [];
         };
         if (r.verbs.includes('deletecollection')) {
-          const d = await call(store, a, 'DELETE', `${base}?propagationPolicy=Background`);
+          const d = await call(store, backend, a, 'DELETE', `${base}?propagationPolicy=Background`);
           if (d.status >= 300 && d.status !== 404) out.failures.push(`${label}: ${String(d.body.message ?? d.status)}`);
         } else {
           for (const item of await list()) {
             const name = item.metadata?.name ?? '';
-            const d = await call(store, a, 'DELETE', `${base}/${encodeURIComponent(name)}?propagationPolicy=Background`);
+            const d = await call(store, backend, a, 'DELETE', `${base}/${encodeURIComponent(name)}?propagationPolicy=Background`);
             if (d.status >= 300 && d.status !== 404) out.failures.push(`${label} "${name}": ${String(d.body.message ?? d.status)}`);
           }
         }

@@ -15,7 +15,7 @@
 import { AGGREGATED_V2_CONTENT_TYPE, type ExternalGroups, sortVersions } from '../discovery/index.js';
 import { type Controller, type SemanticsHost, WorkQueue } from '../semantics-kit.js';
 import { type ApiService, APISERVICES, availableCondition, groupVersionOf, isRemote } from './apiservice.js';
-import { AGGREGATOR_USER, backendRequest, userHeaders } from './backend.js';
+import { AGGREGATOR_USER, backendRequest, type BackendOptions, userHeaders } from './backend.js';
 import { resolveEndpoint } from './resolver.js';
 
 /** A v2 `APIResourceDiscovery` (the fields read here). */
@@ -73,7 +73,7 @@ export interface RemoteDiscovery extends Controller, ExternalGroups {
   served(): { apiService: ApiService; resources: DiscoveredResource[] }[];
 }
 
-export function startRemoteDiscovery(host: SemanticsHost): RemoteDiscovery {
+export function startRemoteDiscovery(host: SemanticsHost, backend: BackendOptions = {}): RemoteDiscovery {
   const { store } = host;
   /** By APIService name. */
   const entries = new Map<string, { group: string; entry: VersionEntry }>();
@@ -91,7 +91,7 @@ export function startRemoteDiscovery(host: SemanticsHost): RemoteDiscovery {
     try {
       const ep = resolveEndpoint(store, svc.namespace!, svc.name!, svc.port ?? 443);
       const headers = userHeaders(AGGREGATOR_USER);
-      const agg = await backendRequest(a, ep, 'GET', '/apis', { ...headers, Accept: `${AGGREGATED_V2_CONTENT_TYPE},application/json` });
+      const agg = await backendRequest(a, ep, 'GET', '/apis', { ...headers, Accept: `${AGGREGATED_V2_CONTENT_TYPE},application/json` }, backend);
       if (agg.status === 200) {
         const doc = JSON.parse(agg.body.toString('utf8')) as { kind?: string; items?: { metadata?: { name?: string }; versions?: VersionEntry[] }[] };
         if (doc.kind === 'APIGroupDiscoveryList') {
@@ -99,7 +99,7 @@ export function startRemoteDiscovery(host: SemanticsHost): RemoteDiscovery {
           return { version: a.spec.version!, resources: v?.resources ?? [], freshness: 'Current' };
         }
       } else if (agg.status !== 404) return stale;
-      const legacy = await backendRequest(a, ep, 'GET', `/apis/${a.spec.group}/${a.spec.version}`, { ...headers, Accept: 'application/json' });
+      const legacy = await backendRequest(a, ep, 'GET', `/apis/${a.spec.group}/${a.spec.version}`, { ...headers, Accept: 'application/json' }, backend);
       if (legacy.status !== 200) return stale;
       const list = JSON.parse(legacy.body.toString('utf8')) as { resources?: LegacyResource[] };
       return { version: a.spec.version!, resources: convertLegacy(list.resources ?? []), freshness: 'Current' };

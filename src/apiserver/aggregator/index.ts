@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UserInfo } from '../auth/index.js';
 import type { ExternalGroups } from '../discovery/index.js';
+import type { FrontProxyPki } from '../pki/index.js';
 import type { Controller, SemanticsHost } from '../semantics-kit.js';
 import { type ApiService, APISERVICES, isRemote, setupApiServiceType } from './apiservice.js';
 import { startAvailabilityController } from './availability.js';
@@ -13,12 +14,17 @@ import { deleteRemoteContent, type RemoteContent } from './content.js';
 import { startRemoteDiscovery } from './discovery.js';
 import { proxyRequest } from './proxy.js';
 import { startLocalRegistration } from './registration.js';
+import { publishAuthenticationTrust } from './trust.js';
 
 export interface AggregatorOptions {
   /** The authenticated user of a request (forwarded to backends). */
   userOf(req: IncomingMessage): UserInfo | undefined;
   /** Re-check of remote APIServices' availability (default 30000 ms, upstream's resync). */
   availabilityResyncMs?: number;
+  /** The front-proxy CA and the client certificate presented to backends. */
+  frontProxy: FrontProxyPki;
+  /** The CA of client certificates (published as `client-ca-file`). */
+  clientCaPem: string;
 }
 
 export interface Aggregator extends Controller {
@@ -28,8 +34,11 @@ export interface Aggregator extends Controller {
   discoveryFailures(): Map<string, string>;
   /** Deletes a namespace's content in the available aggregated APIs (the namespace controller's part). */
   deleteNamespaceContent(namespace: string): Promise<RemoteContent>;
-  /** Creates the local APIServices of the built-in group-versions (once, at start). */
-  registerLocal(): Promise<void>;
+  /**
+   * Creates the local APIServices of the built-in group-versions and publishes
+   * `extension-apiserver-authentication` (once, at start, after the system namespaces exist).
+   */
+  bootstrap(): Promise<void>;
   /** Serves the request when it belongs to a remote APIService; false otherwise. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
 }
@@ -39,20 +48,24 @@ export function startAggregator(host: SemanticsHost, opts: AggregatorOptions): A
   const controllers: Controller[] = [];
   const local = startLocalRegistration(host, t);
   controllers.push(local);
-  controllers.push(startAvailabilityController(host, t, { resyncMs: opts.availabilityResyncMs }));
-  const discovery = startRemoteDiscovery(host);
+  const backend = { client: opts.frontProxy.client };
+  controllers.push(startAvailabilityController(host, t, { resyncMs: opts.availabilityResyncMs, backend }));
+  const discovery = startRemoteDiscovery(host, backend);
   controllers.push(discovery);
   return {
     discovery,
     discoveryFailures: () => discovery.failures(),
-    deleteNamespaceContent: (namespace) => deleteRemoteContent(host.store, discovery, namespace),
-    registerLocal: () => local.syncOnStart(),
+    deleteNamespaceContent: (namespace) => deleteRemoteContent(host.store, backend, discovery, namespace),
+    async bootstrap() {
+      await publishAuthenticationTrust(host, { clientCa: opts.clientCaPem, frontProxyCa: opts.frontProxy.ca.certPem });
+      await local.syncOnStart();
+    },
     handle(req, res) {
       const m = /^\/apis\/([^/?]+)\/([^/?]+)(?:[/?]|$)/.exec(req.url ?? '');
       if (!m) return false;
       const a = host.store.get(APISERVICES, `${m[2]}.${m[1]}`)?.obj as ApiService | undefined;
       if (!a || !isRemote(a)) return false;
-      proxyRequest(host.store, a, opts.userOf(req), req, res);
+      proxyRequest(host.store, backend, a, opts.userOf(req), req, res);
       return true;
     },
     idle: () => Promise.all(controllers.map((c) => c.idle())).then(() => undefined),

@@ -14,7 +14,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { UserInfo } from '../auth/index.js';
 import type { Store } from '../storage/index.js';
 import { type ApiService, availableCondition } from './apiservice.js';
-import { tlsOptions, transportError, userHeaders } from './backend.js';
+import { type BackendOptions, tlsOptions, transportError, userHeaders } from './backend.js';
 import { resolveEndpoint } from './resolver.js';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'authorization']);
@@ -28,7 +28,7 @@ function proxyError(res: ServerResponse, text: string, code = 503): void {
   res.end(`${text}\n`);
 }
 
-export function proxyRequest(store: Store, a: ApiService, user: UserInfo | undefined, req: IncomingMessage, res: ServerResponse): void {
+export function proxyRequest(store: Store, backend: BackendOptions, a: ApiService, user: UserInfo | undefined, req: IncomingMessage, res: ServerResponse): void {
   if (availableCondition(a)?.status !== 'True') {
     req.resume();
     return proxyError(res, 'service unavailable');
@@ -52,7 +52,7 @@ export function proxyRequest(store: Store, a: ApiService, user: UserInfo | undef
     headers[k] = v;
   }
   Object.assign(headers, userHeaders(user));
-  const out = request({ ...tlsOptions(a, ep), method: req.method, path: req.url, headers }, (back) => {
+  const out = request({ ...tlsOptions(a, ep, backend), method: req.method, path: req.url, headers }, (back) => {
     const h: OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(back.headers)) if (!HOP_BY_HOP.has(k.toLowerCase()) && v !== undefined) h[k] = v;
     res.writeHead(back.statusCode ?? 502, h);
