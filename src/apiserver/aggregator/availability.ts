@@ -7,7 +7,7 @@
  *   `system:kube-aggregator` (group `system:masters`, TLS not verified, 5 s timeout), which must
  *   answer 2xx: else `FailedDiscoveryCheck` with the error, retried with backoff; else `Passed`.
  * An APIService is checked when it (its spec), its Service or its Endpoints change, and every
- * `resyncMs` (upstream's informer resync, 30 s), which catches a backend that stops answering.
+ * 30 s (upstream's informer resync), which catches a backend that stops answering.
  */
 import { rfc3339 } from '../../api/index.js';
 import type { ResourceType } from '../resources/index.js';
@@ -56,14 +56,10 @@ async function discoveryCheck(host: SemanticsHost, a: ApiService, backend: Backe
   }
 }
 
-export interface AvailabilityOptions {
-  /** Re-checks every remote APIService this often (default 30000 ms, upstream's resync). */
-  resyncMs?: number;
-  /** The proxy client certificate. */
-  backend?: BackendOptions;
-}
+/** Every remote APIService is re-checked this often (upstream's informer resync). */
+const RESYNC_MS = 30_000;
 
-export function startAvailabilityController(host: SemanticsHost, t: ResourceType, opts: AvailabilityOptions = {}): Controller {
+export function startAvailabilityController(host: SemanticsHost, t: ResourceType, backend: BackendOptions): Controller {
   const { store, ops } = host;
 
   const write = async (a: ApiService, v: Verdict): Promise<void> => {
@@ -87,7 +83,7 @@ export function startAvailabilityController(host: SemanticsHost, t: ResourceType
     if (!isRemote(a)) return write(a, { status: 'True', reason: 'Local', message: 'Local APIServices are always available' });
     const v = endpointsVerdict(host, a);
     if (v) return write(a, v);
-    const failed = await discoveryCheck(host, a, opts.backend ?? {});
+    const failed = await discoveryCheck(host, a, backend);
     // The check took time: judge against the APIService as it is now.
     const now = store.get(APISERVICES, name)?.obj as ApiService | undefined;
     if (!now || now.metadata.uid !== a.metadata.uid) return;
@@ -121,7 +117,7 @@ export function startAvailabilityController(host: SemanticsHost, t: ResourceType
   all();
   const resync = setInterval(() => {
     for (const [, s] of store.scan(APISERVICES)) if (isRemote(s.obj as ApiService)) queue.add(s.obj.metadata.name!);
-  }, opts.resyncMs ?? 30_000);
+  }, RESYNC_MS);
   resync.unref();
   return {
     idle: () => queue.idle(),

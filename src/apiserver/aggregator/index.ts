@@ -19,8 +19,6 @@ import { publishAuthenticationTrust } from './trust.js';
 export interface AggregatorOptions {
   /** The authenticated user of a request (forwarded to backends). */
   userOf(req: IncomingMessage): UserInfo | undefined;
-  /** Re-check of remote APIServices' availability (default 30000 ms, upstream's resync). */
-  availabilityResyncMs?: number;
   /** The front-proxy CA and the client certificate presented to backends. */
   frontProxy: FrontProxyPki;
   /** The CA of client certificates (published as `client-ca-file`). */
@@ -49,7 +47,7 @@ export function startAggregator(host: SemanticsHost, opts: AggregatorOptions): A
   const local = startLocalRegistration(host, t);
   controllers.push(local);
   const backend = { client: opts.frontProxy.client };
-  controllers.push(startAvailabilityController(host, t, { resyncMs: opts.availabilityResyncMs, backend }));
+  controllers.push(startAvailabilityController(host, t, backend));
   const discovery = startRemoteDiscovery(host, backend);
   controllers.push(discovery);
   return {

@@ -23,7 +23,6 @@ export function wantsAggregated(accept: string | undefined): 'v2' | 'v2beta1' | 
 
 /** Versions in Kubernetes priority order (GA > beta > alpha, higher numbers first). */
 export function sortVersions(vs: string[]): string[] {
-  // Kubernetes version priority: GA > beta > alpha, higher numbers first.
   const rank = (v: string) => {
     const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
     if (!m) return [0, 0, 0];
