@@ -1,5 +1,6 @@
 /** Test harness: an in-process API server plus a kubectl runner with its own kubeconfig and cache. */
 import { execFile, spawn } from 'node:child_process';
+import { request } from 'node:https';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,8 @@ export interface Harness {
   kubectlBg(args: string[]): { done: Promise<KubectlResult>; output: () => string; kill: () => void };
   /** Writes a file in the harness dir and returns its path. */
   file(name: string, content: string): string;
+  /** A request as the admin: status, content type and body as sent (kubectl rewrites errors). */
+  request(method: string, path: string, headers?: Record<string, string>): Promise<{ status: number; type: string; body: string }>;
   close(): Promise<void>;
 }
 
@@ -57,6 +60,18 @@ export async function startHarness(opts: ApiServerOptions = {}): Promise<Harness
       const p = join(dir, name);
       writeFileSync(p, content);
       return p;
+    },
+    request(method, path, headers = {}) {
+      const field = (k: string) => Buffer.from(new RegExp(`${k}: (\\S+)`).exec(server.kubeconfig)![1], 'base64').toString();
+      return new Promise((resolve, reject) => {
+        const req = request(`${server.url}${path}`, { method, ca: server.caPem, cert: field('client-certificate-data'), key: field('client-key-data'), headers }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
     },
     async close() {
       for (const c of children) c.kill('SIGKILL');

@@ -18,6 +18,16 @@ export interface SemanticsHost {
   ops: ResourceOps;
   store: Store;
   onChange(fn: (c: Change) => void): () => void;
+  /**
+   * Group-versions whose discovery fails (unavailable aggregated APIs): `gv` -> error text.
+   * The namespace controller does not finalize while any fails, as upstream.
+   */
+  discoveryFailures?(): Map<string, string>;
+  /**
+   * Deletes a namespace's content in the available aggregated APIs and reports what remains
+   * there (per `resource.group`, finalizers holding it, failures).
+   */
+  deleteAggregatedContent?(namespace: string): Promise<{ remaining: Map<string, number>; finalizers: Map<string, number>; failures: string[] }>;
 }
 
 /** A started in-process controller. */

@@ -21,6 +21,11 @@ import type { Controller, SemanticsHost } from './semantics-kit.js';
 
 export type { SemanticsHost } from './semantics-kit.js';
 
+export interface SemanticsOptions {
+  /** Delay before the namespace controller deletes a Terminating namespace's content (default 5000 ms, as upstream). */
+  namespaceDeletionGracePeriodMs?: number;
+}
+
 export interface Semantics {
   /** Stops the in-process controllers (their queues and retry timers). */
   stop(): void;
@@ -28,7 +33,7 @@ export interface Semantics {
   idle(): Promise<void>;
 }
 
-export function installSemantics(host: SemanticsHost): Semantics {
+export function installSemantics(host: SemanticsHost, opts: SemanticsOptions = {}): Semantics {
   const controllers: Controller[] = [];
   // Admission order as upstream: namespace lifecycle first, then the rest.
   const nsType = setupNamespaceType(host);
@@ -39,7 +44,7 @@ export function installSemantics(host: SemanticsHost): Semantics {
   for (const a of crds.admission) host.admission.add(a);
   host.admission.add(gcAdmission);
   controllers.push(startGarbageCollector(host));
-  controllers.push(startNamespaceController(host, nsType));
+  controllers.push(startNamespaceController(host, nsType, { gracePeriodMs: opts.namespaceDeletionGracePeriodMs }));
   const sa = startServiceAccountController(host);
   controllers.push(sa);
   host.admission.add(serviceAccountAdmission(host, sa));

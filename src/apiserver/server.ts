@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { newInternalError, newNotFound, newMethodNotSupported, newTooManyRequests, type Status, StatusError } from '../api/index.js';
 import { AdmissionChain } from './admission/index.js';
 import { installAdmissionWebhooks } from './admissionwebhooks/index.js';
+import { startAggregator } from './aggregator/index.js';
 import { AGGREGATED_V2_CONTENT_TYPE, AGGREGATED_V2BETA1_CONTENT_TYPE, Discovery, wantsAggregated } from './discovery/index.js';
 import { bindPod, evictPod } from './handlers/defaults.js';
 import { serviceAllocator } from './services/index.js';
@@ -21,7 +22,7 @@ import { ResourceOps } from './handlers/rest.js';
 import { WatchHub } from './handlers/watch.js';
 import { requestTarget, sendStatus, sendText } from './http/request.js';
 import { builtinOpenApiDoc, OpenApiRegistry } from './openapi/index.js';
-import { kubeconfigYaml, loadOrCreatePki } from './pki/index.js';
+import { kubeconfigYaml, loadOrCreateFrontProxyPki, loadOrCreatePki } from './pki/index.js';
 import { newBuiltinRegistry, type ResourceRegistry } from './resources/index.js';
 import { type Change, type OpenLogFile, Store, Wal } from './storage/index.js';
 import { installSemantics } from './semantics.js';
@@ -65,6 +66,11 @@ export interface ApiServerOptions {
   apiAudiences?: string[];
   /** `iss` of ServiceAccount tokens (default `https://kubernetes.default.svc.cluster.local`). */
   serviceAccountIssuer?: string;
+  /**
+   * Delay between a namespace turning Terminating and the namespace controller deleting its
+   * content (default 5000 ms, kube-controller-manager's grace period).
+   */
+  namespaceDeletionGracePeriodMs?: number;
 }
 
 export interface ApiServer {
@@ -133,17 +139,28 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const security = new Security(ops, (fn) => store.subscribe(fn), {
     authorization: opts.authorization, tokens: opts.tokens, anonymous: opts.anonymous, apiAudiences: opts.apiAudiences, serviceAccountIssuer: opts.serviceAccountIssuer, dataDir: opts.dataDir,
   });
-  const semantics = installSemantics({ registry, openapi, admission, ops, store, onChange: (fn) => store.subscribe(fn) });
+  const semanticsHost = { registry, openapi, admission, ops, store, onChange: (fn: (c: Change) => void) => store.subscribe(fn) };
+  const aggregator = startAggregator(semanticsHost, {
+    userOf: (req) => security.userOf(req),
+    frontProxy: loadOrCreateFrontProxyPki(opts.dataDir),
+    clientCaPem: pki.ca.certPem,
+  });
+  const semantics = installSemantics({
+    ...semanticsHost,
+    discoveryFailures: () => aggregator.discoveryFailures(),
+    deleteAggregatedContent: (namespace) => aggregator.deleteNamespaceContent(namespace),
+  }, { namespaceDeletionGracePeriodMs: opts.namespaceDeletionGracePeriodMs });
   installAdmissionWebhooks({ registry, store, admission, convert: (t, objs) => ops.converter.toVersion(t, objs), scale: ops });
   const nsType = registry.get('', 'v1', 'namespaces')!;
   for (const ns of SYSTEM_NAMESPACES) {
     if (!store.get(nsType.storageKey, ns)) await ops.create(nsType, undefined, { metadata: { name: ns } });
   }
   await security.bootstrap();
+  await aggregator.bootstrap();
   const watches = new WatchHub(store, opts.bookmarkIntervalMs, ops.converter);
   const resources = new ResourceHttp(ops, watches, (req) => security.userOf(req));
   let url = '';
-  const discovery = new Discovery(registry, () => url.replace(/^https:\/\//, ''));
+  const discovery = new Discovery(registry, () => url.replace(/^https:\/\//, ''), aggregator.discovery);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const { url: u, path, resource: p } = requestTarget(req);
@@ -215,6 +232,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       res.once('finish', release);
       res.once('close', release);
     }
+    // Aggregated APIs (`/apis/<group>/<version>` of a remote APIService) go to their server.
+    if (aggregator.handle(req, res)) return;
     handle(req, res).catch((err: unknown) => {
       // Body parse errors, StatusErrors and bugs all end as a Status; the server never crashes.
       if (!(err instanceof StatusError)) process.emitWarning(`apiserver: ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
@@ -274,6 +293,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     stop() {
       stopped ??= (async () => {
         semantics.stop();
+        aggregator.stop();
         security.stop();
         watches.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

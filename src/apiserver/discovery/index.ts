@@ -21,8 +21,8 @@ export function wantsAggregated(accept: string | undefined): 'v2' | 'v2beta1' | 
   return undefined;
 }
 
-function sortVersions(vs: string[]): string[] {
-  // Kubernetes version priority: GA > beta > alpha, higher numbers first.
+/** Versions in Kubernetes priority order (GA > beta > alpha, higher numbers first). */
+export function sortVersions(vs: string[]): string[] {
   const rank = (v: string) => {
     const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
     if (!m) return [0, 0, 0];
@@ -36,17 +36,31 @@ function sortVersions(vs: string[]): string[] {
   });
 }
 
-/** Builds (and caches per registry version) the discovery documents. */
+/**
+ * Groups served by other servers (aggregated APIs, `aggregator/`): listed after the local
+ * groups, with their own aggregated (v2) version entries.
+ */
+export interface ExternalGroups {
+  /** Changes whenever `groups()` or `versions()` would answer differently. */
+  readonly version: number;
+  /** Group -> versions, preferred first. */
+  groups(): Map<string, string[]>;
+  /** The `APIVersionDiscovery` entries of a group (v2 `versions`). */
+  versions(group: string): unknown[];
+}
+
+/** Builds (and caches per registry and external version) the discovery documents. */
 export class Discovery {
-  private cacheVersion = -1;
+  private cacheVersion = '';
   private cache = new Map<string, string>();
 
-  constructor(private readonly registry: ResourceRegistry, private readonly serverAddress: () => string) {}
+  constructor(private readonly registry: ResourceRegistry, private readonly serverAddress: () => string, private readonly external?: ExternalGroups) {}
 
   private cached(key: string, build: () => unknown): string {
-    if (this.cacheVersion !== this.registry.version) {
+    const version = `${this.registry.version}/${this.external?.version ?? 0}`;
+    if (this.cacheVersion !== version) {
       this.cache.clear();
-      this.cacheVersion = this.registry.version;
+      this.cacheVersion = version;
     }
     let v = this.cache.get(key);
     if (v === undefined) this.cache.set(key, (v = JSON.stringify(build())));
@@ -56,6 +70,7 @@ export class Discovery {
   private groupVersions(): Map<string, string[]> {
     const out = new Map<string, string[]>();
     for (const [g, vs] of this.registry.groups()) out.set(g, sortVersions(vs));
+    for (const [g, vs] of this.external?.groups() ?? []) if (!out.has(g)) out.set(g, vs);
     return out;
   }
 
@@ -137,6 +152,11 @@ export class Discovery {
       const items: Record<string, unknown>[] = [];
       for (const [g, vs] of this.groupVersions()) {
         if ((g === '') !== core) continue;
+        if (this.registry.inGroupVersion(g, vs[0]).length === 0 && this.external) {
+          const versions = this.external.versions(g);
+          if (versions.length) items.push({ metadata: { name: g, creationTimestamp: null }, versions });
+          continue;
+        }
         items.push({
           metadata: { name: g, creationTimestamp: null },
           versions: vs.map((v) => ({

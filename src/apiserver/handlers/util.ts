@@ -41,6 +41,8 @@ const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 export function validateName(resource: string, group: string, name: string): string[] {
   // RBAC names are path segment names (upstream's ValidateRBACName): `system:...` is fine.
   if (group === 'rbac.authorization.k8s.io') return pathSegmentProblems(name);
+  // APIService names are path segments too (`v1.` names the core group); the strategy checks `<version>.<group>`.
+  if (group === 'apiregistration.k8s.io') return pathSegmentProblems(name);
   if (resource === 'services' && group === '') {
     if (name.length > 63 || !DNS1035_LABEL.test(name)) {
       return ["a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"];

@@ -9,6 +9,13 @@
  *   its content (every namespaced type, custom resources included), waits for the content's
  *   own finalizers, reports progress in `status.conditions`, then removes the `kubernetes`
  *   finalizer and the namespace disappears.
+ * The controller starts on a namespace `gracePeriodMs` after it turned Terminating (upstream's
+ * `namespaceDeletionGracePeriod`, 5 s): meanwhile clients may still delete its content
+ * themselves (`kubectl delete -f` of a namespace and its objects). A group-version whose
+ * discovery fails (an unavailable aggregated API) blocks the finalization as upstream: its
+ * content cannot be listed, so the `kubernetes` finalizer stays, the condition
+ * `NamespaceDeletionDiscoveryFailure` names it, and the namespace is retried with backoff.
+ * The content of available aggregated APIs is deleted through them (`host.deleteAggregatedContent`).
  */
 import { type KubeObject, newBadRequest, newConflict, newForbidden, rfc3339 } from '../../api/index.js';
 import type { AdmissionPlugin } from '../admission/index.js';
@@ -115,10 +122,24 @@ function gr(t: ResourceType): string {
   return t.group ? `${t.resource}.${t.group}` : t.resource;
 }
 
+export interface NamespaceControllerOptions {
+  /** Delay between a namespace turning Terminating and its content deletion (default 5000 ms, as upstream). */
+  gracePeriodMs?: number;
+}
+
+/** `ErrGroupDiscoveryFailed.Error()` wrapped as `ProcessDiscoverResourcesErr` words it. */
+function discoveryFailureMessage(failed: Map<string, string>): string {
+  const groups = [...failed].map(([gv, err]) => `${gv}: ${err}`).sort();
+  return `Discovery failed for some groups, ${failed.size} failing: unable to retrieve the complete list of server APIs: ${groups.join(', ')}`;
+}
+
 /** The namespace controller: deletes the content of terminating namespaces, then finalizes them. */
-export function startNamespaceController(host: SemanticsHost, nsType: ResourceType): Controller {
+export function startNamespaceController(host: SemanticsHost, nsType: ResourceType, opts: NamespaceControllerOptions = {}): Controller {
   const { store, registry, ops } = host;
   const terminating = new Set<string>();
+  /** Namespaces in their grace period: the timer that queues them. */
+  const waiting = new Map<string, NodeJS.Timeout>();
+  const gracePeriodMs = opts.gracePeriodMs ?? 5000;
 
   const setConditions = async (name: string, conds: Condition[]): Promise<void> => {
     await updateWithRetry(ops, nsType, undefined, name, (o) => {
@@ -169,8 +190,17 @@ export function startNamespaceController(host: SemanticsHost, nsType: ResourceTy
         for (const f of now.metadata.finalizers ?? []) finalizers.set(f, (finalizers.get(f) ?? 0) + 1);
       }
     }
+    // Content of available aggregated APIs: deleted through their servers; no change event
+    // tells when what remains there goes, so remaining remote content is retried with backoff.
+    const remote = await host.deleteAggregatedContent?.(name);
+    for (const [r, n] of remote?.remaining ?? []) remaining.set(r, (remaining.get(r) ?? 0) + n);
+    for (const [f, n] of remote?.finalizers ?? []) finalizers.set(f, (finalizers.get(f) ?? 0) + n);
+    failures.push(...(remote?.failures ?? []));
+    const discoveryFailed = host.discoveryFailures?.() ?? new Map<string, string>();
     const base: Condition[] = [
-      { type: 'NamespaceDeletionDiscoveryFailure', status: 'False', reason: 'ResourcesDiscovered', message: 'All resources successfully discovered' },
+      discoveryFailed.size
+        ? { type: 'NamespaceDeletionDiscoveryFailure', status: 'True', reason: 'DiscoveryFailed', message: discoveryFailureMessage(discoveryFailed) }
+        : { type: 'NamespaceDeletionDiscoveryFailure', status: 'False', reason: 'ResourcesDiscovered', message: 'All resources successfully discovered' },
       { type: 'NamespaceDeletionGroupVersionParsingFailure', status: 'False', reason: 'ParsedGroupVersions', message: 'All legacy kube types successfully parsed' },
       failures.length
         ? { type: 'NamespaceDeletionContentFailure', status: 'True', reason: 'ContentDeletionFailed', message: `Failed to delete all resource types, ${failures.length} remaining: ${failures.join(', ')}` }
@@ -186,7 +216,7 @@ export function startNamespaceController(host: SemanticsHost, nsType: ResourceTy
           ? { type: 'NamespaceFinalizersRemaining', status: 'True', reason: 'SomeFinalizersRemain', message: `Some content in the namespace has finalizers remaining: ${fin}` }
           : { type: 'NamespaceFinalizersRemaining', status: 'False', reason: 'ContentHasNoFinalizers', message: 'All content-preserving finalizers finished' },
       ]);
-      if (failures.length) throw new Error(`namespace ${name}: ${failures.join(', ')}`); // retried with backoff
+      if (failures.length || discoveryFailed.size || remote?.remaining.size) throw new Error(`namespace ${name}: ${[...failures, ...discoveryFailed.values()].join(', ')}`); // retried with backoff
       return; // changes of the remaining content bring the namespace back here
     }
     await setConditions(name, [
@@ -194,6 +224,8 @@ export function startNamespaceController(host: SemanticsHost, nsType: ResourceTy
       { type: 'NamespaceContentRemaining', status: 'False', reason: 'ContentRemoved', message: 'All content successfully removed' },
       { type: 'NamespaceFinalizersRemaining', status: 'False', reason: 'ContentHasNoFinalizers', message: 'All content-preserving finalizers finished' },
     ]);
+    // Content of an undiscoverable group-version (or one whose deletion failed) may remain: never finalize past it.
+    if (discoveryFailed.size || failures.length) throw new Error(`namespace ${name}: ${[...failures, ...discoveryFailed.values()].join(', ')}`);
     const current = store.get(NAMESPACES, name)?.obj as Ns | undefined;
     if (!current || current.metadata.uid !== uid || !current.spec?.finalizers?.includes(KUBERNETES_FINALIZER)) return;
     const body = JSON.parse(JSON.stringify(current)) as Ns;
@@ -208,25 +240,37 @@ export function startNamespaceController(host: SemanticsHost, nsType: ResourceTy
   };
 
   const queue = new WorkQueue(process);
+  /** A namespace that just turned Terminating is processed once its grace period is over. */
+  const startTerminating = (name: string): void => {
+    terminating.add(name);
+    if (gracePeriodMs <= 0) return queue.add(name);
+    const timer = setTimeout(() => {
+      waiting.delete(name);
+      queue.add(name);
+    }, gracePeriodMs);
+    timer.unref();
+    waiting.set(name, timer);
+  };
   const onChange = (c: Change): void => {
     if (c.storageKey === NAMESPACES) {
+      const name = c.object.metadata.name!;
       if (c.type !== 'DELETED' && c.object.metadata.deletionTimestamp) {
-        const name = c.object.metadata.name!;
+        if (!terminating.has(name)) startTerminating(name);
         // The namespace's own status writes do not need another pass.
-        if (!terminating.has(name) || !c.old || JSON.stringify(c.old.spec) !== JSON.stringify(c.object.spec)) queue.add(name);
-        terminating.add(name);
-      } else if (c.type === 'DELETED') terminating.delete(c.object.metadata.name!);
+        else if (!waiting.has(name) && (!c.old || JSON.stringify(c.old.spec) !== JSON.stringify(c.object.spec))) queue.add(name);
+      } else if (c.type === 'DELETED') {
+        terminating.delete(name);
+        clearTimeout(waiting.get(name));
+        waiting.delete(name);
+      }
       return;
     }
     const ns = c.object.metadata.namespace;
-    if (ns && terminating.has(ns)) queue.add(ns);
+    if (ns && terminating.has(ns) && !waiting.has(ns)) queue.add(ns);
   };
   const unsubscribe = host.onChange(onChange);
   for (const [, s] of store.scan(NAMESPACES)) {
-    if (s.obj.metadata.deletionTimestamp) {
-      terminating.add(s.obj.metadata.name!);
-      queue.add(s.obj.metadata.name!);
-    }
+    if (s.obj.metadata.deletionTimestamp) startTerminating(s.obj.metadata.name!);
   }
   return {
     idle: () => queue.idle(),
@@ -234,6 +278,8 @@ export function startNamespaceController(host: SemanticsHost, nsType: ResourceTy
     stop() {
       unsubscribe();
       queue.stop();
+      for (const t of waiting.values()) clearTimeout(t);
+      waiting.clear();
     },
   };
 }

@@ -11,7 +11,8 @@ describe('namespace lifecycle', () => {
   let ns: ResourceType;
   let cm: ResourceType;
   before(async () => {
-    s = await startTestServer();
+    // No grace period before content deletion (upstream's 5 s is covered by e2e/apiserver/namespace-deletion).
+    s = await startTestServer({ namespaceDeletionGracePeriodMs: 0 });
     ns = s.type('', 'v1', 'namespaces');
     cm = s.type('', 'v1', 'configmaps');
   });

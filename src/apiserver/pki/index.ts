@@ -88,6 +88,35 @@ export function loadOrCreatePki(dir: string | undefined, bind = '127.0.0.1'): Pk
   return pki;
 }
 
+/** The front-proxy (request-header) CA and the client certificate the aggregator proxies with. */
+export interface FrontProxyPki {
+  ca: KeyPairPem;
+  client: KeyPairPem;
+}
+
+/**
+ * The front-proxy PKI, as kubeadm makes it (`front-proxy-ca`, client `front-proxy-client`):
+ * kube-apiserver presents the client certificate to aggregated API servers, which trust the
+ * user headers of requests authenticated by it. Kept in `dir/pki/front-proxy-*` (created when
+ * missing, so data dirs from before keep their other certificates); throw-away without a dir.
+ */
+export function loadOrCreateFrontProxyPki(dir: string | undefined): FrontProxyPki {
+  const files = ['front-proxy-ca.crt', 'front-proxy-ca.key', 'front-proxy-client.crt', 'front-proxy-client.key'];
+  const path = (f: string) => join(dir ?? '', 'pki', f);
+  if (dir && files.every((f) => existsSync(path(f)))) {
+    const read = (f: string) => readFileSync(path(f), 'utf8');
+    return { ca: { certPem: read(files[0]), keyPem: read(files[1]) }, client: { certPem: read(files[2]), keyPem: read(files[3]) } };
+  }
+  const ca = generateCa('front-proxy-ca');
+  const client = issueCert(ca, { subject: [{ name: 'commonName', value: 'front-proxy-client' }], usage: 'client' });
+  const pki = { ca: { certPem: ca.certPem, keyPem: ca.keyPem }, client };
+  if (dir) {
+    mkdirSync(join(dir, 'pki'), { recursive: true, mode: 0o700 });
+    [pki.ca.certPem, pki.ca.keyPem, client.certPem, client.keyPem].forEach((pem, i) => writeFileSync(path(files[i]), pem, { mode: 0o600 }));
+  }
+  return pki;
+}
+
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 /** A kubeconfig (YAML) with the CA and the admin client certificate embedded. */

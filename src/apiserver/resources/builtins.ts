@@ -23,6 +23,7 @@ export const BUILTIN_RESOURCES: Record<string, string[]> = {
   'discovery.k8s.io/v1': ['endpointslices'],
   'scheduling.k8s.io/v1': ['priorityclasses'],
   'admissionregistration.k8s.io/v1': ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'],
+  'apiregistration.k8s.io/v1': ['apiservices'],
 };
 
 /** Subresources handled by this server (others in the documents, like pods/exec, are not served). */
