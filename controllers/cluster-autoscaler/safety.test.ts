@@ -9,18 +9,9 @@ import assert from 'node:assert/strict';
 import { drainability } from './drain.js';
 import { nodeInfo, pdbInfo, podInfo, templateNode, type ClusterSnapshot, type GroupInfo, type NodeInfo, type PodInfo } from './model.js';
 import { daemonSetUsage, planScaleDown, planScaleUp, upcomingCount, type PlannerOptions } from './planner.js';
+import { seededRandom } from 'kubeloop/testing';
 
-/** mulberry32: a small seeded PRNG, so every scenario is reproducible from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 interface Scenario { snapshot: ClusterSnapshot; opts: PlannerOptions }
 

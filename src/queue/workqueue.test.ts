@@ -1,18 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock, WorkQueue, noopMetricsProvider } from './index.js';
+import { seededRandom } from '../testing/index.js';
 
-/** Deterministic PRNG (mulberry32) so a failing interleaving can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 

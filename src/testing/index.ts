@@ -9,3 +9,4 @@ export { installWebhooks, type InstallWebhooksOptions } from './webhooks.js';
 export { reconcileContext, type ReconcileContextOptions, type TestReconcileContext, type RecordedEvent } from './context.js';
 export { FakeClock, type Clock } from '../queue/index.js';
 export { crashManager } from './crash.js';
+export { seededRandom } from './random.js';
