@@ -22,7 +22,7 @@ import { ResourceOps } from './handlers/rest.js';
 import { WatchHub } from './handlers/watch.js';
 import { requestTarget, sendStatus, sendText } from './http/request.js';
 import { builtinOpenApiDoc, OpenApiRegistry } from './openapi/index.js';
-import { kubeconfigYaml, loadOrCreateFrontProxyPki, loadOrCreatePki } from './pki/index.js';
+import { kubeconfigYaml, loadOrCreateFrontProxyPki, loadOrCreatePki, missingPkiKeys, prepareKeys } from './pki/index.js';
 import { newBuiltinRegistry, type ResourceRegistry } from './resources/index.js';
 import { type Change, type OpenLogFile, Store, Wal } from './storage/index.js';
 import { installSemantics } from './semantics.js';
@@ -119,6 +119,8 @@ function statusFrom(err: unknown): Status {
 
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
   const bind = opts.bind ?? '127.0.0.1';
+  // the certificates this start must make, their keys made in parallel first
+  await prepareKeys(missingPkiKeys(opts.dataDir));
   const pki = loadOrCreatePki(opts.dataDir, bind);
   const registry = newBuiltinRegistry();
   const openapi = new OpenApiRegistry();

@@ -7,7 +7,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { caFromPem, certificateHosts, generateCa, issueCert, type KeyPairPem } from '../../pki/index.js';
+import { caFromPem, certificateHosts, generateCa, issueCert, prepareKeys, type KeyPairPem } from '../../pki/index.js';
+
+export { prepareKeys };
 
 export type { KeyPairPem };
 
@@ -115,6 +117,16 @@ export function loadOrCreateFrontProxyPki(dir: string | undefined): FrontProxyPk
     [pki.ca.certPem, pki.ca.keyPem, client.certPem, client.keyPem].forEach((pem, i) => writeFileSync(path(files[i]), pem, { mode: 0o600 }));
   }
   return pki;
+}
+
+/**
+ * How many keys a start with `dir` will make: 3 for the server PKI and 2 for the front-proxy
+ * one, each unless `dir` already keeps it (a kept serving certificate reissued for a new bind
+ * address takes one more, made on demand).
+ */
+export function missingPkiKeys(dir: string | undefined): number {
+  const kept = (files: string[]) => dir !== undefined && files.every((f) => existsSync(join(dir, 'pki', f)));
+  return (kept(Object.keys(FILES)) ? 0 : 3) + (kept(['front-proxy-ca.crt', 'front-proxy-ca.key', 'front-proxy-client.crt', 'front-proxy-client.key']) ? 0 : 2);
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
