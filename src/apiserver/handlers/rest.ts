@@ -11,7 +11,7 @@ import {
 } from '../../api/index.js';
 import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '../admission/index.js';
 import { applyPatch, updateManagedFields } from '../patch/index.js';
-import type { JSONSchemaProps } from '../schema/index.js';
+import { decodeErrorBuiltin, decodeErrorMetadata, type JSONSchemaProps } from '../schema/index.js';
 import { apiVersionOf, KEEP_STATUS_ON_CREATE, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import type { UserInfo } from '../auth/index.js';
@@ -95,6 +95,29 @@ const CONTINUE_EXPIRED = 'The provided continue parameter is too old to display 
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Upstream's TotalAnnotationSizeLimitB: keys and values of all annotations, in bytes. */
+const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
+
+/** The last instant RFC 3339 can write (a grace period of years must not make an invalid Date). */
+const LATEST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/**
+ * What Go's decoder checks before any of kube-apiserver's code sees an object: every field
+ * of a built-in kind has its JSON type (`"spec": "x"` on a Pod is a 400, not a crash in the
+ * defaults), and a custom resource's metadata is an ObjectMeta. Runs before defaults,
+ * admission and storage, so a malformed body has no effect.
+ */
+function checkTypes(t: ResourceType, obj: KubeObject): void {
+  const gvk = { group: t.group, version: t.version, kind: t.kind };
+  let err: StatusError | undefined;
+  try {
+    err = t.builtin ? decodeErrorBuiltin(gvk, obj) : decodeErrorMetadata(gvk, obj);
+  } catch {
+    return; // the OpenAPI documents are unavailable: no type checks rather than failed writes
+  }
+  if (err) throw err;
 }
 
 export class ResourceOps {
@@ -322,10 +345,13 @@ export class ResourceOps {
     }
     const annotations = obj.metadata.annotations;
     if (isObject(annotations)) {
-      for (const k of Object.keys(annotations)) {
+      let size = 0;
+      for (const [k, v] of Object.entries(annotations)) {
         const bad = validateLabelKey(k);
         if (bad) errs.push({ type: 'FieldValueInvalid', field: 'metadata.annotations', message: bad.replace('label key', 'annotation key') });
+        size += Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : 0);
       }
+      if (size > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push({ type: 'FieldValueTooLong', field: 'metadata.annotations', message: `may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes` });
     }
     if (old?.metadata.deletionTimestamp) {
       const before = new Set(old.metadata.finalizers ?? []);
@@ -355,6 +381,7 @@ export class ResourceOps {
   async create(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
     if (!t.verbs.includes('create')) throw newMethodNotSupported(gr(t), 'create');
     const obj = this.checkBody(t, body);
+    checkTypes(t, obj);
     this.checkNamespace(t, namespace, obj);
     const m = obj.metadata;
     if (!m.name && m.generateName) m.name = `${m.generateName}${randomSuffix()}`;
@@ -411,6 +438,7 @@ export class ResourceOps {
       if (precondition && precondition !== String(current.rv)) throw newConflict(gr(t), name, OBJECT_MODIFIED);
       const old = current.obj;
       let next = build(current);
+      checkTypes(t, next);
       const status = opts.subresource === 'status';
       if (status) {
         // Status writes change only the status (metadata and spec stay as stored).
@@ -543,7 +571,7 @@ export class ResourceOps {
       const m = target.metadata;
       const wasDeleting = !!current.obj.metadata.deletionTimestamp;
       if (!wasDeleting || grace < (current.obj.metadata.deletionGracePeriodSeconds ?? Infinity)) {
-        m.deletionTimestamp = rfc3339(new Date(Date.now() + grace * 1000));
+        m.deletionTimestamp = rfc3339(new Date(Math.min(Date.now() + grace * 1000, LATEST_TIME)));
         m.deletionGracePeriodSeconds = grace;
       }
       if (deepEqual(target, current.obj)) return { object: current.obj, deleted: false };

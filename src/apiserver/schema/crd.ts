@@ -199,7 +199,7 @@ function validateStructural(s: JSONSchemaProps, path: string, errs: FieldError[]
   if (isObject(s.additionalProperties)) validateStructural(s.additionalProperties as JSONSchemaProps, `${path}.additionalProperties`, errs, 'property');
   if (isObject(s.items)) validateStructural(s.items, `${path}.items`, errs, 'items');
   for (const key of ['allOf', 'anyOf', 'oneOf'] as const) {
-    (s[key] ?? []).forEach((sub, i) => {
+    (Array.isArray(s[key]) ? s[key] : []).forEach((sub, i) => {
       if (isObject(sub)) validateStructural(sub, `${path}.${key}[${i}]`, errs, 'value');
     });
   }
