@@ -9,6 +9,7 @@ import type { FieldError } from '../../api/index.js';
 import type { CustomResourceDefinition, CustomResourceDefinitionVersion, JSONSchemaProps } from './types.js';
 import { validate } from './validate.js';
 import { child, index, isObject, renderValue } from './values.js';
+import { compilePattern } from './pattern.js';
 
 /** The named version of a CRD, or undefined. */
 export function crdVersion(crd: CustomResourceDefinition, version: string): CustomResourceDefinitionVersion | undefined {
@@ -175,11 +176,8 @@ function validateStructural(s: JSONSchemaProps, path: string, errs: FieldError[]
   if (s['x-kubernetes-list-map-keys'] !== undefined && lt !== 'map')
     errs.push({ type: 'FieldValueForbidden', field: `${path}.x-kubernetes-list-map-keys`, message: 'must not be set if x-kubernetes-list-type is not map' });
   if (typeof s.pattern === 'string') {
-    try {
-      new RegExp(s.pattern, 'u');
-    } catch (e) {
-      errs.push(inv(`${path}.pattern`, s.pattern, `must be a valid regular expression: ${(e as Error).message}`));
-    }
+    const re = compilePattern(s.pattern);
+    if (!re.ok) errs.push(inv(`${path}.pattern`, s.pattern, `must be a valid regular expression, but isn't: ${re.error}`));
   }
   if (where === 'root' && isObject(s.properties?.metadata)) {
     const m = s.properties.metadata;
