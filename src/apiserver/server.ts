@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { newInternalError, newNotFound, newMethodNotSupported, newTooManyRequests, type Status, StatusError } from '../api/index.js';
+import { newNotFound, newMethodNotSupported, newTooManyRequests, type StatusError } from '../api/index.js';
 import { AdmissionChain } from './admission/index.js';
 import { AGGREGATED_V2_CONTENT_TYPE, AGGREGATED_V2BETA1_CONTENT_TYPE, Discovery, wantsAggregated } from './discovery/index.js';
 import { bindPod, evictPod } from './handlers/defaults.js';
@@ -18,6 +18,8 @@ import { builtinFieldValidation } from './validation/index.js';
 import { ResourceHttp } from './handlers/http.js';
 import { ResourceOps } from './handlers/rest.js';
 import { WatchHub } from './handlers/watch.js';
+import { enforceFirstRequestDeadline } from './http/deadlines.js';
+import { answerError } from './http/errors.js';
 import { requestTarget, sendStatus, sendText } from './http/request.js';
 import { builtinOpenApiDoc, OpenApiRegistry } from './openapi/index.js';
 import { kubeconfigYaml, loadOrCreatePki } from './pki/index.js';
@@ -54,6 +56,13 @@ export interface ApiServerOptions {
   apiAudiences?: string[];
   /** `iss` of ServiceAccount tokens (default `https://kubernetes.default.svc.cluster.local`). */
   serviceAccountIssuer?: string;
+  /** How long an idle keep-alive connection stays open (default 90 s, kube-apiserver's IdleTimeout). */
+  idleTimeoutMs?: number;
+  /**
+   * Time a connection gets to finish its TLS handshake, and then each request its headers
+   * (default 32 s, kube-apiserver's ReadHeaderTimeout, which Go also applies to the handshake).
+   */
+  headerTimeoutMs?: number;
 }
 
 export interface ApiServer {
@@ -94,11 +103,6 @@ const VERSION_INFO = {
 };
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-
-function statusFrom(err: unknown): Status {
-  if (err instanceof StatusError) return err.status;
-  return newInternalError(err).status;
-}
 
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
   const bind = opts.bind ?? '127.0.0.1';
@@ -182,7 +186,22 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
   const maxInFlight = opts.maxRequestsInFlight ?? 2000;
   let inFlight = 0;
-  const server: Server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+  const idleTimeout = opts.idleTimeoutMs ?? 90_000;
+  const headerTimeout = opts.headerTimeoutMs ?? 32_000;
+  const serverOptions = {
+    key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false,
+    handshakeTimeout: headerTimeout,
+    // Node checks header deadlines on this interval (default 30 s, which nearly doubles them).
+    connectionsCheckingInterval: Math.min(1000, headerTimeout),
+  };
+  const server: Server = createServer(serverOptions, (req, res) => {
+    try {
+      serve(req, res);
+    } catch (err) {
+      answerError(req, res, err);
+    }
+  });
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     // Authentication (401), impersonation and RBAC (403), and the review endpoints.
     if (security.intercept(req, res)) return;
     if (handleGroup(req, res)) return;
@@ -203,16 +222,15 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       res.once('finish', release);
       res.once('close', release);
     }
-    handle(req, res).catch((err: unknown) => {
-      // Body parse errors, StatusErrors and bugs all end as a Status; the server never crashes.
-      if (!(err instanceof StatusError)) process.emitWarning(`apiserver: ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
-      sendStatus(res, statusFrom(err));
-    });
-  });
-  // Idle keep-alive connections stay open longer than clients keep them (Go: 90 s), so a
-  // client never reuses a connection the server is closing (a POST would fail with EOF).
-  server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 130_000;
+    // Body parse errors, StatusErrors and bugs all end as a Status; the server never crashes.
+    handle(req, res).catch((err: unknown) => answerError(req, res, err));
+  };
+  // Idle and slow connections are closed as kube-apiserver closes them (IdleTimeout 90 s,
+  // ReadHeaderTimeout 32 s): a client holding connections open cannot exhaust descriptors.
+  // A watch is a response in progress, which neither deadline touches.
+  server.keepAliveTimeout = idleTimeout;
+  server.headersTimeout = headerTimeout;
+  enforceFirstRequestDeadline(server, headerTimeout);
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
