@@ -18,6 +18,7 @@ import { builtinFieldValidation } from './validation/index.js';
 import { ResourceHttp } from './handlers/http.js';
 import { ResourceOps } from './handlers/rest.js';
 import { WatchHub } from './handlers/watch.js';
+import { refuseConnect } from './http/connect.js';
 import { enforceFirstRequestDeadline } from './http/deadlines.js';
 import { answerError } from './http/errors.js';
 import { requestTarget, sendStatus, sendText } from './http/request.js';
@@ -231,6 +232,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   server.keepAliveTimeout = idleTimeout;
   server.headersTimeout = headerTimeout;
   enforceFirstRequestDeadline(server, headerTimeout);
+  refuseConnect(server);
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);

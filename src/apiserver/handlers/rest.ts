@@ -11,7 +11,7 @@ import {
 } from '../../api/index.js';
 import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '../admission/index.js';
 import { applyPatch, updateManagedFields } from '../patch/index.js';
-import { decodeErrorBuiltin, decodeErrorMetadata, type JSONSchemaProps } from '../schema/index.js';
+import { decodeErrorBuiltin, decodeErrorMetadata, type JSONSchemaProps, zeroNullsBuiltin } from '../schema/index.js';
 import { apiVersionOf, KEEP_STATUS_ON_CREATE, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import type { UserInfo } from '../auth/index.js';
@@ -104,16 +104,17 @@ const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 const LATEST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 /**
- * What Go's decoder checks before any of kube-apiserver's code sees an object: every field
- * of a built-in kind has its JSON type (`"spec": "x"` on a Pod is a 400, not a crash in the
- * defaults), and a custom resource's metadata is an ObjectMeta. Runs before defaults,
- * admission and storage, so a malformed body has no effect.
+ * What Go's decoder does before any of kube-apiserver's code sees an object: every field of
+ * a built-in kind has its JSON type (`"spec": "x"` on a Pod is a 400, not a crash in the
+ * defaults) and its `null`s become zero values; a custom resource's metadata is an
+ * ObjectMeta. Runs before defaults, admission and storage, so a malformed body has no effect.
  */
-function checkTypes(t: ResourceType, obj: KubeObject): void {
+function decodeAsGo(t: ResourceType, obj: KubeObject): void {
   const gvk = { group: t.group, version: t.version, kind: t.kind };
   let err: StatusError | undefined;
   try {
     err = t.builtin ? decodeErrorBuiltin(gvk, obj) : decodeErrorMetadata(gvk, obj);
+    if (!err && t.builtin) zeroNullsBuiltin(gvk, obj);
   } catch {
     return; // the OpenAPI documents are unavailable: no type checks rather than failed writes
   }
@@ -381,7 +382,7 @@ export class ResourceOps {
   async create(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
     if (!t.verbs.includes('create')) throw newMethodNotSupported(gr(t), 'create');
     const obj = this.checkBody(t, body);
-    checkTypes(t, obj);
+    decodeAsGo(t, obj);
     this.checkNamespace(t, namespace, obj);
     const m = obj.metadata;
     if (!m.name && m.generateName) m.name = `${m.generateName}${randomSuffix()}`;
@@ -438,7 +439,7 @@ export class ResourceOps {
       if (precondition && precondition !== String(current.rv)) throw newConflict(gr(t), name, OBJECT_MODIFIED);
       const old = current.obj;
       let next = build(current);
-      checkTypes(t, next);
+      decodeAsGo(t, next);
       const status = opts.subresource === 'status';
       if (status) {
         // Status writes change only the status (metadata and spec stay as stored).

@@ -140,6 +140,17 @@ export function validateCrd(crd: CustomResourceDefinition): FieldError[] {
 
 const TYPES = ['array', 'boolean', 'integer', 'number', 'object', 'string'];
 
+/** JSON-schema keywords CRD schemas may not use, with upstream's messages. */
+const UNSUPPORTED: [string, string][] = [
+  ['$ref', '$ref is not supported'],
+  ['$schema', '$schema is not supported'],
+  ['id', 'id is not supported'],
+  ['definitions', 'definitions is not supported'],
+  ['dependencies', 'dependencies is not supported'],
+  ['patternProperties', 'patternProperties is not supported'],
+  ['additionalItems', 'additionalItems is not supported'],
+];
+
 /**
  * The structural rules (KEP 2019-06-06 structural schemas), simplified: every node declares
  * a type unless it is int-or-string or preserves unknown fields; properties and
@@ -164,7 +175,13 @@ function validateStructural(s: JSONSchemaProps, path: string, errs: FieldError[]
     errs.push(inv(`${path}.x-kubernetes-preserve-unknown-fields`, false, 'must be true or undefined'));
   if (s.properties && s.additionalProperties !== undefined && s.additionalProperties !== false)
     errs.push({ type: 'FieldValueForbidden', field: `${path}.additionalProperties`, message: 'additionalProperties and properties are mutual exclusive' });
-  if (s.type === 'array' && !s.items && where !== 'value') errs.push(req(`${path}.items`, 'must be specified'));
+  // Go decodes an `items` that is neither an object nor a list as absent; a list of schemas is not structural.
+  if (Array.isArray(s.items)) errs.push({ type: 'FieldValueForbidden', field: `${path}.items`, message: 'items must be a schema object and not an array' });
+  else if (s.type === 'array' && !isObject(s.items) && where !== 'value') errs.push(req(`${path}.items`, 'must be specified'));
+  if (s.additionalProperties !== undefined && typeof s.additionalProperties !== 'boolean' && !isObject(s.additionalProperties))
+    errs.push(inv(`${path}.additionalProperties`, s.additionalProperties, 'boolean or JSON schema expected'));
+  for (const [key, why] of UNSUPPORTED) if ((s as Record<string, unknown>)[key] !== undefined) errs.push({ type: 'FieldValueForbidden', field: `${path}.${key}`, message: why });
+  if (s.uniqueItems === true) errs.push({ type: 'FieldValueForbidden', field: `${path}.uniqueItems`, message: 'uniqueItems cannot be set to true since the runtime complexity becomes quadratic' });
   const lt = s['x-kubernetes-list-type'];
   if (lt !== undefined) {
     if (!['atomic', 'set', 'map'].includes(lt as string))
@@ -192,7 +209,8 @@ function validateStructural(s: JSONSchemaProps, path: string, errs: FieldError[]
   }
   for (const [k, p] of Object.entries(s.properties ?? {})) {
     if (where === 'root' && k === 'metadata') continue;
-    if (isObject(p)) validateStructural(p, `${path}.properties[${k}]`, errs, 'property');
+    // A null property schema decodes as an empty one (which then lacks a type).
+    if (isObject(p) || p === null) validateStructural(p ?? {}, `${path}.properties[${k}]`, errs, 'property');
   }
   if (isObject(s.additionalProperties)) validateStructural(s.additionalProperties as JSONSchemaProps, `${path}.additionalProperties`, errs, 'property');
   if (isObject(s.items)) validateStructural(s.items, `${path}.items`, errs, 'items');

@@ -173,3 +173,45 @@ function decodeError(node: SchemaNode, gvk: GroupVersionKind, obj: unknown): Sta
     : `json: cannot unmarshal ${jsonKind(obj)} into Go value of type ${goType(node)}`;
   return detail ? badRequest(gvk, detail) : undefined;
 }
+
+/** The zero value Go's decoder leaves for a `null` list item or map value of this type. */
+function zeroOf(n: SchemaNode): unknown {
+  if (n.definitionName === QUANTITY) return '0';
+  if (n.definitionName === INT_OR_STRING) return 0;
+  if (n.type === 'object') return {};
+  if (n.type === 'array') return [];
+  if (n.type === 'scalar') return n.scalarType === 'string' ? '' : n.scalarType === 'boolean' ? false : n.scalarType === 'integer' || n.scalarType === 'number' ? 0 : null;
+  return null;
+}
+
+function zeroNulls(v: unknown, n: SchemaNode): void {
+  if (n.type === 'any' || n.definitionName === QUANTITY || n.definitionName === INT_OR_STRING) return;
+  if (Array.isArray(v)) {
+    const it = n.items();
+    if (!it) return;
+    v.forEach((x, i) => {
+      if (x === null) v[i] = zeroOf(it);
+      else zeroNulls(x, it);
+    });
+  } else if (isObject(v) && n.type === 'object') {
+    const isStruct = n.definitionName !== undefined;
+    for (const [k, x] of Object.entries(v)) {
+      const c = n.field(k);
+      if (!c) continue;
+      if (x !== null) zeroNulls(x, c);
+      else if (isStruct) delete v[k];
+      else v[k] = zeroOf(c);
+    }
+  }
+}
+
+/**
+ * Replaces `null`s in a built-in object as Go's decoder does: a null field is its zero value
+ * (omitted), a null list item or map value is the element type's zero (`ports: [null]` is a
+ * port `{}`, then refused by validation rather than crashing the code that reads ports).
+ * Mutates `obj`; run after {@link decodeErrorBuiltin} found no type errors.
+ */
+export function zeroNullsBuiltin(gvk: GroupVersionKind, obj: Record<string, unknown>): void {
+  const node = builtinSchemaNode(gvk);
+  if (node) zeroNulls(obj, node);
+}
