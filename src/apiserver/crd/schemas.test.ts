@@ -45,6 +45,26 @@ describe('CRD schemas', () => {
     }
   });
 
+  it('refuses schemas server-side apply and scale cannot use (found by fuzzing: they crashed later writes)', async () => {
+    const spec = (props: unknown) => ({ type: 'object', properties: { spec: { type: 'object', properties: props } } });
+    const cases: [string, unknown, string][] = [
+      ['itemsnums', spec({ l: { type: 'array', items: 5 } }), 'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[l].items'],
+      ['itemslists', spec({ l: { type: 'array', items: [{ type: 'string' }] } }), 'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[l].items'],
+      ['nullprops', spec({ a: null }), 'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[a].type'],
+      ['refs', spec({ a: { type: 'string', $ref: '#/x' } }), 'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[a].$ref'],
+    ];
+    for (const [plural, schema, field] of cases) {
+      const r = await call(s, 'POST', CRDS, crd(plural, schema));
+      assert.equal(r.status, 422, `${plural}: ${r.text}`);
+      assert.equal(r.json.details.causes[0].field, field);
+    }
+    const scaled = crd('scaleds', { type: 'object' }) as { spec: { versions: Record<string, unknown>[] } };
+    scaled.spec.versions[0].subresources = { scale: {} };
+    const r = await call(s, 'POST', CRDS, scaled);
+    assert.equal(r.status, 422, r.text);
+    assert.deepEqual(r.json.details.causes.map((c: { field: string }) => c.field), ['spec.versions[0].subresources.scale.specReplicasPath', 'spec.versions[0].subresources.scale.statusReplicasPath']);
+  });
+
   it('refuses patterns RE2 does not accept at CRD creation, with upstream wording', async () => {
     const r = await call(s, 'POST', CRDS, crd('lookaheads', { type: 'object', properties: { spec: { type: 'string', pattern: '(?=a)b' } } }));
     assert.equal(r.status, 422, r.text);

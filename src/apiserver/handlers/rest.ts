@@ -309,6 +309,7 @@ export class ResourceOps {
     if (!isObject(body)) throw newBadRequest('the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
     if (body.metadata !== undefined && !isObject(body.metadata)) throw newBadRequest('metadata must be an object');
     const obj = body as KubeObject;
+    decodeAsGo(t, obj);
     obj.metadata ??= {};
     if (obj.kind && obj.kind !== expectKind) {
       throw newBadRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${expectKind})`);
@@ -382,7 +383,6 @@ export class ResourceOps {
   async create(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
     if (!t.verbs.includes('create')) throw newMethodNotSupported(gr(t), 'create');
     const obj = this.checkBody(t, body);
-    decodeAsGo(t, obj);
     this.checkNamespace(t, namespace, obj);
     const m = obj.metadata;
     if (!m.name && m.generateName) m.name = `${m.generateName}${randomSuffix()}`;
@@ -439,7 +439,6 @@ export class ResourceOps {
       if (precondition && precondition !== String(current.rv)) throw newConflict(gr(t), name, OBJECT_MODIFIED);
       const old = current.obj;
       let next = build(current);
-      decodeAsGo(t, next);
       const status = opts.subresource === 'status';
       if (status) {
         // Status writes change only the status (metadata and spec stay as stored).
@@ -517,6 +516,7 @@ export class ResourceOps {
     if (!existing) {
       if (!isApply || opts.subresource) throw newNotFound(gr(t), name);
       const created = applyPatch(contentType, undefined, body, gvk, patchOpts) as KubeObject;
+      decodeAsGo(t, created);
       created.metadata ??= {};
       if (created.metadata.name && created.metadata.name !== name) {
         throw newBadRequest(`the name of the object (${created.metadata.name}) does not match the name on the URL (${name})`);
@@ -527,6 +527,7 @@ export class ResourceOps {
     }
     const result = await this.updateWith(t, namespace, name, { ...opts, managedFieldsDone: isApply }, undefined, (current) => {
       const patched = applyPatch(contentType, current.obj, body, gvk, patchOpts) as KubeObject;
+      decodeAsGo(t, patched);
       if (!isObject(patched.metadata)) throw newBadRequest('metadata must be an object');
       const rv = patched.metadata.resourceVersion;
       // A resourceVersion the patch sets acts as a precondition.

@@ -142,6 +142,36 @@ describe('apiserver request bodies', () => {
     assertStatus(await rawGet(s, '//x'), 404, 'NotFound');
   });
 
+  it('decodes null list items as Go zero values (a Service port null is an empty port, not a crash)', async () => {
+    // Upstream then refuses the empty port (422); per-field Service validation is not modelled here.
+    const r = await call(s, 'POST', '/api/v1/namespaces/default/services', { metadata: { name: 'nullport' }, spec: { type: 'NodePort', ports: [{ port: 80 }, null] } });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(typeof r.json.spec.ports[1], 'object');
+    const apply = await call(s, 'PATCH', '/api/v1/namespaces/default/services/nullport?fieldManager=t', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'nullport' }, spec: { ports: [null] } }, { 'Content-Type': 'application/apply-patch+yaml' });
+    assert.ok(apply.status < 500, apply.text);
+  });
+
+  it('type-checks a PUT body before reading its name (a name object that cannot be printed)', async () => {
+    const r = await call(s, 'PUT', `${CMS}/target`, { metadata: { name: { toString: 1 } } });
+    assertStatus(r, 400, 'BadRequest');
+    assert.match(r.json.message, /ObjectMeta\.metadata\.name of type string/);
+  });
+
+  it('answers CONNECT with 405 instead of resetting the connection', async () => {
+    const cert = Buffer.from(/client-certificate-data: (\S+)/.exec(s.kubeconfig)![1], 'base64').toString();
+    const key = Buffer.from(/client-key-data: (\S+)/.exec(s.kubeconfig)![1], 'base64').toString();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: s.port, path: CMS, method: 'CONNECT', ca: s.caPem, cert, key, servername: 'localhost' });
+      req.on('connect', (res, socket) => {
+        socket.destroy();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status, 405);
+  });
+
   it('refuses metadata.finalizers that is not a list, so no undeletable object is stored', async () => {
     const r = await call(s, 'POST', CMS, { metadata: { name: 'fin', finalizers: 'x' } });
     assertStatus(r, 400, 'BadRequest');

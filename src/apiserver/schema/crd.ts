@@ -120,6 +120,7 @@ export function validateCrd(crd: CustomResourceDefinition): FieldError[] {
     }
     if (typeof v.served !== 'boolean') errs.push(req(child(vp, 'served')));
     if (typeof v.storage !== 'boolean') errs.push(req(child(vp, 'storage')));
+    validateScale(v.subresources?.scale, `${vp}.subresources.scale`, errs);
     const schema = v.schema?.openAPIV3Schema;
     const sp = `${vp}.schema.openAPIV3Schema`;
     if (!isObject(schema)) errs.push(req(sp, 'schemas are required'));
@@ -136,6 +137,20 @@ export function validateCrd(crd: CustomResourceDefinition): FieldError[] {
     });
   });
   return errs;
+}
+
+/** The scale subresource's paths: required replica paths under .spec and .status (the server reads them). */
+function validateScale(scale: unknown, path: string, errs: FieldError[]): void {
+  if (!isObject(scale)) return;
+  const under = (field: string, prefixes: string[], why: string) => {
+    const p = scale[field];
+    if (p === undefined || p === '') {
+      if (field !== 'labelSelectorPath') errs.push(req(`${path}.${field}`));
+    } else if (typeof p !== 'string' || !prefixes.some((x) => p.startsWith(x))) errs.push(inv(`${path}.${field}`, p, why));
+  };
+  under('specReplicasPath', ['.spec.'], 'should be a json path under .spec');
+  under('statusReplicasPath', ['.status.'], 'should be a json path under .status');
+  under('labelSelectorPath', ['.spec.', '.status.'], 'should be a json path under either .spec or .status');
 }
 
 const TYPES = ['array', 'boolean', 'integer', 'number', 'object', 'string'];
