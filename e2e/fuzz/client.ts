@@ -59,6 +59,8 @@ export class FuzzClient {
       };
       const opts = {
         host: this.url.hostname, port: this.url.port, method: req.method, path: req.path, headers, agent: this.agent, servername: tls ? 'localhost' : undefined,
+        // Go clients read up to 10 MiB of response headers (many Warning headers); Node's default is 16 KiB.
+        maxHeaderSize: 1 << 20,
       };
       let r: ReturnType<typeof httpRequest>;
       try {

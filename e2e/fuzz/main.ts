@@ -28,7 +28,8 @@ const result = await runFuzz(make(), {
   requests,
   maxMs: Number(arg('minutes', '30')) * 60_000,
   concurrency: Number(arg('concurrency', '8')),
-  warmup: 2000,
+  // Long enough for caches, JIT and the allocator to reach their working size before the baseline.
+  warmup: Math.max(2000, Math.round(requests / 10)),
   progressEvery: 10_000,
   onProgress: (done, ms) => console.error(`  ${done} requests, ${(ms / 1000).toFixed(0)} s, RSS ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`),
 });

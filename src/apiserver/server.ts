@@ -192,6 +192,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const serverOptions = {
     key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false,
     handshakeTimeout: headerTimeout,
+    // kube-apiserver's MaxHeaderBytes (Node's default is 16 KiB: long paths got 431).
+    maxHeaderSize: 1 << 20,
     // Node checks header deadlines on this interval (default 30 s, which nearly doubles them).
     connectionsCheckingInterval: Math.min(1000, headerTimeout),
   };
