@@ -93,12 +93,14 @@ export async function runFuzz(target: FuzzTarget, opts: FuzzOptions): Promise<Fu
     const rssStartBytes = await settledRss();
     const start = performance.now();
     let sent = 0;
+    let answered = 0;
     await Promise.all(workers.map(async (rng) => {
       while (sent < opts.requests && performance.now() - start < opts.maxMs) {
         sent++;
         const req = target.generate(rng);
         judge(req, await client.send(req));
-        if (opts.onProgress && sent % (opts.progressEvery ?? 10_000) === 0) opts.onProgress(sent, performance.now() - start);
+        answered++;
+        if (opts.onProgress && answered % (opts.progressEvery ?? 10_000) === 0) opts.onProgress(answered, performance.now() - start);
       }
     }));
     const elapsedMs = performance.now() - start;
