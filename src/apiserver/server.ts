@@ -233,6 +233,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   // A watch is a response in progress, which neither deadline touches.
   server.keepAliveTimeout = idleTimeout;
   server.headersTimeout = headerTimeout;
+  // A request body trickled in byte by byte: kube-apiserver's 60 s request timeout (Node's default is 300 s).
+  server.requestTimeout = Math.max(60_000, headerTimeout);
   enforceFirstRequestDeadline(server, headerTimeout);
   refuseConnect(server);
   const sockets = new Set<Socket>();
