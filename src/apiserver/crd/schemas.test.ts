@@ -52,6 +52,8 @@ describe('CRD schemas', () => {
       ['itemslists', spec({ l: { type: 'array', items: [{ type: 'string' }] } }), 'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[l].items'],
       ['nullprops', spec({ a: null }), 'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[a].type'],
       ['refs', spec({ a: { type: 'string', $ref: '#/x' } }), 'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[a].$ref'],
+      ['itemprops', spec({ l: { type: 'array', items: { type: 'object', properties: { a: 5 } } } }), 'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[l].items.properties[a]'],
+      ['itemjunctors', spec({ l: { type: 'array', items: { type: 'string', allOf: [5], not: 'x' } } }), 'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[l].items.allOf[0]'],
     ];
     for (const [plural, schema, field] of cases) {
       const r = await call(s, 'POST', CRDS, crd(plural, schema));

@@ -155,6 +155,12 @@ function validateScale(scale: unknown, path: string, errs: FieldError[]): void {
 
 const TYPES = ['array', 'boolean', 'integer', 'number', 'object', 'string'];
 
+/**
+ * Where Go's decoder would have refused a non-object schema: under `items` (decoded by hand
+ * upstream, free-form to the swagger-based type check) such values reach this validation.
+ */
+const SCHEMA_OBJECT = 'must be a JSON schema object';
+
 /** JSON-schema keywords CRD schemas may not use, with upstream's messages. */
 const UNSUPPORTED: [string, string][] = [
   ['$ref', '$ref is not supported'],
@@ -226,13 +232,17 @@ function validateStructural(s: JSONSchemaProps, path: string, errs: FieldError[]
     if (where === 'root' && k === 'metadata') continue;
     // A null property schema decodes as an empty one (which then lacks a type).
     if (isObject(p) || p === null) validateStructural(p ?? {}, `${path}.properties[${k}]`, errs, 'property');
+    else errs.push(inv(`${path}.properties[${k}]`, p, SCHEMA_OBJECT));
   }
   if (isObject(s.additionalProperties)) validateStructural(s.additionalProperties as JSONSchemaProps, `${path}.additionalProperties`, errs, 'property');
   if (isObject(s.items)) validateStructural(s.items, `${path}.items`, errs, 'items');
   for (const key of ['allOf', 'anyOf', 'oneOf'] as const) {
+    if (s[key] !== undefined && !Array.isArray(s[key])) errs.push(inv(`${path}.${key}`, s[key], 'must be a list of JSON schema objects'));
     (Array.isArray(s[key]) ? s[key] : []).forEach((sub, i) => {
       if (isObject(sub)) validateStructural(sub, `${path}.${key}[${i}]`, errs, 'value');
+      else errs.push(inv(`${path}.${key}[${i}]`, sub, SCHEMA_OBJECT));
     });
   }
   if (isObject(s.not)) validateStructural(s.not, `${path}.not`, errs, 'value');
+  else if (s.not !== undefined) errs.push(inv(`${path}.not`, s.not, SCHEMA_OBJECT));
 }
