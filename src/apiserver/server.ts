@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { newInternalError, newNotFound, newMethodNotSupported, newTooManyRequests, type Status, StatusError } from '../api/index.js';
+import { newNotFound, newMethodNotSupported, newTooManyRequests, type StatusError } from '../api/index.js';
 import { AdmissionChain } from './admission/index.js';
 import { installAdmissionWebhooks } from './admissionwebhooks/index.js';
 import { startAggregator } from './aggregator/index.js';
@@ -20,6 +20,9 @@ import { builtinFieldValidation } from './validation/index.js';
 import { ResourceHttp } from './handlers/http.js';
 import { ResourceOps } from './handlers/rest.js';
 import { WatchHub } from './handlers/watch.js';
+import { refuseConnect } from './http/connect.js';
+import { enforceFirstRequestDeadline } from './http/deadlines.js';
+import { answerError } from './http/errors.js';
 import { requestTarget, sendStatus, sendText } from './http/request.js';
 import { builtinOpenApiDoc, OpenApiRegistry } from './openapi/index.js';
 import { kubeconfigYaml, loadOrCreateFrontProxyPki, loadOrCreatePki, missingPkiKeys, prepareKeys } from './pki/index.js';
@@ -71,6 +74,13 @@ export interface ApiServerOptions {
    * content (default 5000 ms, kube-controller-manager's grace period).
    */
   namespaceDeletionGracePeriodMs?: number;
+  /** How long an idle keep-alive connection stays open (default 90 s, kube-apiserver's IdleTimeout). */
+  idleTimeoutMs?: number;
+  /**
+   * Time a connection gets to finish its TLS handshake, and then each request its headers
+   * (default 32 s, kube-apiserver's ReadHeaderTimeout, which Go also applies to the handshake).
+   */
+  headerTimeoutMs?: number;
 }
 
 export interface ApiServer {
@@ -111,11 +121,6 @@ const VERSION_INFO = {
 };
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-
-function statusFrom(err: unknown): Status {
-  if (err instanceof StatusError) return err.status;
-  return newInternalError(err).status;
-}
 
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
   const bind = opts.bind ?? '127.0.0.1';
@@ -213,7 +218,24 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
   const maxInFlight = opts.maxRequestsInFlight ?? 2000;
   let inFlight = 0;
-  const server: Server = createServer({ key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+  const idleTimeout = opts.idleTimeoutMs ?? 90_000;
+  const headerTimeout = opts.headerTimeoutMs ?? 32_000;
+  const serverOptions = {
+    key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, requestCert: true, rejectUnauthorized: false,
+    handshakeTimeout: headerTimeout,
+    // kube-apiserver's MaxHeaderBytes (Node's default is 16 KiB: long paths got 431).
+    maxHeaderSize: 1 << 20,
+    // Node checks header deadlines on this interval (default 30 s, which nearly doubles them).
+    connectionsCheckingInterval: Math.min(1000, headerTimeout),
+  };
+  const server: Server = createServer(serverOptions, (req, res) => {
+    try {
+      serve(req, res);
+    } catch (err) {
+      answerError(req, res, err);
+    }
+  });
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     // Authentication (401), impersonation and RBAC (403), and the review endpoints.
     if (security.intercept(req, res)) return;
     if (handleGroup(req, res)) return;
@@ -236,16 +258,18 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     }
     // Aggregated APIs (`/apis/<group>/<version>` of a remote APIService) go to their server.
     if (aggregator.handle(req, res)) return;
-    handle(req, res).catch((err: unknown) => {
-      // Body parse errors, StatusErrors and bugs all end as a Status; the server never crashes.
-      if (!(err instanceof StatusError)) process.emitWarning(`apiserver: ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`);
-      sendStatus(res, statusFrom(err));
-    });
-  });
-  // Idle keep-alive connections stay open longer than clients keep them (Go: 90 s), so a
-  // client never reuses a connection the server is closing (a POST would fail with EOF).
-  server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 130_000;
+    // Body parse errors, StatusErrors and bugs all end as a Status; the server never crashes.
+    handle(req, res).catch((err: unknown) => answerError(req, res, err));
+  };
+  // Idle and slow connections are closed as kube-apiserver closes them (IdleTimeout 90 s,
+  // ReadHeaderTimeout 32 s): a client holding connections open cannot exhaust descriptors.
+  // A watch is a response in progress, which neither deadline touches.
+  server.keepAliveTimeout = idleTimeout;
+  server.headersTimeout = headerTimeout;
+  // A request body trickled in byte by byte: kube-apiserver's 60 s request timeout (Node's default is 300 s).
+  server.requestTimeout = Math.max(60_000, headerTimeout);
+  enforceFirstRequestDeadline(server, headerTimeout);
+  refuseConnect(server);
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);

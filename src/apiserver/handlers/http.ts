@@ -8,15 +8,32 @@ import {
 } from '../../api/index.js';
 import type { DeleteOptions } from '../admission/index.js';
 import type { UserInfo } from '../auth/index.js';
-import { apiVersionOf, type ResourceType } from '../resources/index.js';
+import { apiVersionOf, type ResourceType, type SubresourceInfo } from '../resources/index.js';
+import { decodeErrorBuiltin, decodeErrorDefinition } from '../schema/index.js';
 import type { Stored } from '../storage/index.js';
 import { partialMetadata, toTable } from '../table/index.js';
 import { checkPathSegments } from '../http/path-segment.js';
-import { decodeBody, readBody, type ResourcePath, sendText, wantsPartialMetadata, wantsTable } from '../http/request.js';
+import { warningsOf } from '../http/warnings.js';
+import { decodeBody, decodePatchBody, readBody, type ResourcePath, sendText, wantsPartialMetadata, wantsTable } from '../http/request.js';
 import type { ListOptions, ResourceOps, WriteOptions } from './rest.js';
 import type { WatchHub } from './watch.js';
 
 const TABLE_CT = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+
+const DELETE_OPTIONS = 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions';
+const DELETE_OPTIONS_GVK = { group: 'meta.k8s.io', version: 'v1', kind: 'DeleteOptions' };
+
+/**
+ * A subresource action's body (Binding, Eviction, Namespace for finalize, TokenRequest) must be
+ * an object of its kind's JSON types, as Go's decoder requires, before its handler runs.
+ */
+function checkSubresourceBody(info: SubresourceInfo, body: unknown): asserts body is KubeObject {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw newBadRequest(`Object 'Kind' is missing in '${body === undefined ? '' : JSON.stringify(body)}'`);
+  }
+  const err = decodeErrorBuiltin({ group: info.group, version: info.version, kind: info.kind }, body);
+  if (err) throw err;
+}
 
 function truthy(v: string | null): boolean {
   return v !== null && !['0', 'false', 'False', 'no', ''].includes(v);
@@ -88,8 +105,8 @@ export class ResourceHttp {
         return sendText(res, 200, await this.render(t, r.object, r.json));
       }
       case 'PATCH': {
-        const buf = await readBody(req);
-        const r = await this.ops.patch(t, ns, p.name, req.headers['content-type'], buf, { ...this.writeOpts(req, q, res), force: truthy(q.get('force')) });
+        const patch = decodePatchBody(await readBody(req), req.headers['content-type']);
+        const r = await this.ops.patch(t, ns, p.name, req.headers['content-type'], patch, { ...this.writeOpts(req, q, res), force: truthy(q.get('force')) });
         return sendText(res, r.created ? 201 : 200, await this.render(t, r.object, r.json));
       }
       case 'DELETE': {
@@ -115,9 +132,9 @@ export class ResourceHttp {
     return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined, fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined, ...this.clientOf(req, res) };
   }
 
-  /** Who is writing, and where warnings for them go (`Warning: 299 - "text"` headers; kubectl prints "Warning: text"). */
+  /** Who is writing, and where warnings for them go (`Warning: 299 - "text"` headers, capped as kube-apiserver caps them; kubectl prints "Warning: text"). */
   private clientOf(req: IncomingMessage, res?: ServerResponse): Pick<WriteOptions, 'user' | 'warn'> {
-    const warn = res ? (m: string) => void (res.headersSent || res.appendHeader('Warning', `299 - ${JSON.stringify(m)}`)) : undefined;
+    const warn = res ? (m: string) => warningsOf(res).add(m) : undefined;
     return { warn, user: this.userOf(req) };
   }
 
@@ -138,8 +155,13 @@ export class ResourceHttp {
     };
   }
 
+  /** The DeleteOptions of a DELETE: body and query, type-checked before anything is deleted. */
   private async deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<{ options: DeleteOptions; dryRun: boolean }> {
     const body = decodeBody(await readBody(req), req.headers['content-type']);
+    if (body !== undefined && body !== null) {
+      const err = decodeErrorDefinition(DELETE_OPTIONS, DELETE_OPTIONS_GVK, body);
+      if (err) throw err;
+    }
     const options: DeleteOptions = body && typeof body === 'object' ? { ...(body as DeleteOptions) } : {};
     const pp = q.get('propagationPolicy');
     if (pp) options.propagationPolicy = pp as DeleteOptions['propagationPolicy'];
@@ -236,7 +258,7 @@ export class ResourceHttp {
         return sendText(res, 200, await this.render(t, r.object, r.json));
       }
       if (method === 'PATCH') {
-        const r = await this.ops.patch(t, ns, name, req.headers['content-type'], await readBody(req), { ...this.writeOpts(req, q, res), subresource: 'status', force: truthy(q.get('force')) });
+        const r = await this.ops.patch(t, ns, name, req.headers['content-type'], decodePatchBody(await readBody(req), req.headers['content-type']), { ...this.writeOpts(req, q, res), subresource: 'status', force: truthy(q.get('force')) });
         return sendText(res, 200, await this.render(t, r.object, r.json));
       }
       throw newMethodNotSupported(gr, method.toLowerCase());
@@ -249,9 +271,9 @@ export class ResourceHttp {
         return sendText(res, 200, JSON.stringify(s));
       }
       if (method === 'PATCH') {
-        const buf = await readBody(req);
+        const patch = decodePatchBody(await readBody(req), req.headers['content-type']);
         const { applyPatch } = await import('../patch/index.js');
-        const s = await this.ops.updateScale(t, ns, name, (cur) => applyPatch(req.headers['content-type'], cur, buf, { group: 'autoscaling', version: 'v1', kind: 'Scale' }, { fieldManager: q.get('fieldManager') ?? undefined, force: truthy(q.get('force')) }) as KubeObject, this.writeOpts(req, q, res));
+        const s = await this.ops.updateScale(t, ns, name, (cur) => applyPatch(req.headers['content-type'], cur, patch, { group: 'autoscaling', version: 'v1', kind: 'Scale' }, { fieldManager: q.get('fieldManager') ?? undefined, force: truthy(q.get('force')) }) as KubeObject, this.writeOpts(req, q, res));
         return sendText(res, 200, JSON.stringify(s));
       }
       throw newMethodNotSupported(gr, method.toLowerCase());
@@ -260,7 +282,8 @@ export class ResourceHttp {
     // POST for actions (binding, eviction); PUT for replacing subresources (namespaces/finalize).
     const allowed = info.verbs.includes('update') ? 'PUT' : 'POST';
     if (!handler || method !== allowed) throw newMethodNotSupported(gr, method.toLowerCase());
-    const body = decodeBody(await readBody(req), req.headers['content-type']) as KubeObject;
+    const body = decodeBody(await readBody(req), req.headers['content-type']);
+    checkSubresourceBody(info, body);
     const out = await handler(this.ops, t, ns, name, body, this.writeOpts(req, q, res));
     const code = (out as Status).kind === 'Status' ? (out as Status).code || 201 : method === 'PUT' ? 200 : 201;
     return sendText(res, code, JSON.stringify(out));

@@ -12,7 +12,7 @@ import {
 import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '../admission/index.js';
 import { Converter } from '../conversion/index.js';
 import { applyPatch, updateManagedFields } from '../patch/index.js';
-import type { JSONSchemaProps } from '../schema/index.js';
+import { decodeErrorBuiltin, decodeErrorMetadata, type JSONSchemaProps, zeroNullsBuiltin } from '../schema/index.js';
 import { apiVersionOf, KEEP_STATUS_ON_CREATE, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import type { UserInfo } from '../auth/index.js';
@@ -98,6 +98,30 @@ const CONTINUE_EXPIRED = 'The provided continue parameter is too old to display 
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Upstream's TotalAnnotationSizeLimitB: keys and values of all annotations, in bytes. */
+const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
+
+/** The last instant RFC 3339 can write (a grace period of years must not make an invalid Date). */
+const LATEST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/**
+ * What Go's decoder does before any of kube-apiserver's code sees an object: every field of
+ * a built-in kind has its JSON type (`"spec": "x"` on a Pod is a 400, not a crash in the
+ * defaults) and its `null`s become zero values; a custom resource's metadata is an
+ * ObjectMeta. Runs before defaults, admission and storage, so a malformed body has no effect.
+ */
+function decodeAsGo(t: ResourceType, obj: KubeObject): void {
+  const gvk = { group: t.group, version: t.version, kind: t.kind };
+  let err: StatusError | undefined;
+  try {
+    err = t.builtin ? decodeErrorBuiltin(gvk, obj) : decodeErrorMetadata(gvk, obj);
+    if (!err && t.builtin) zeroNullsBuiltin(gvk, obj);
+  } catch {
+    return; // the OpenAPI documents are unavailable: no type checks rather than failed writes
+  }
+  if (err) throw err;
 }
 
 export class ResourceOps {
@@ -302,6 +326,7 @@ export class ResourceOps {
     if (!isObject(body)) throw newBadRequest('the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
     if (body.metadata !== undefined && !isObject(body.metadata)) throw newBadRequest('metadata must be an object');
     const obj = body as KubeObject;
+    decodeAsGo(t, obj);
     obj.metadata ??= {};
     if (obj.kind && obj.kind !== expectKind) {
       throw newBadRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${expectKind})`);
@@ -338,10 +363,13 @@ export class ResourceOps {
     }
     const annotations = obj.metadata.annotations;
     if (isObject(annotations)) {
-      for (const k of Object.keys(annotations)) {
+      let size = 0;
+      for (const [k, v] of Object.entries(annotations)) {
         const bad = validateLabelKey(k);
         if (bad) errs.push({ type: 'FieldValueInvalid', field: 'metadata.annotations', message: bad.replace('label key', 'annotation key') });
+        size += Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : 0);
       }
+      if (size > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push({ type: 'FieldValueTooLong', field: 'metadata.annotations', message: `may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes` });
     }
     if (old?.metadata.deletionTimestamp) {
       const before = new Set(old.metadata.finalizers ?? []);
@@ -527,6 +555,7 @@ export class ResourceOps {
     if (!existing) {
       if (!isApply || opts.subresource) throw newNotFound(gr(t), name);
       const created = applyPatch(contentType, undefined, body, gvk, patchOpts) as KubeObject;
+      decodeAsGo(t, created);
       created.metadata ??= {};
       if (created.metadata.name && created.metadata.name !== name) {
         throw newBadRequest(`the name of the object (${created.metadata.name}) does not match the name on the URL (${name})`);
@@ -537,6 +566,7 @@ export class ResourceOps {
     }
     const result = await this.updateWith(t, namespace, name, { ...opts, managedFieldsDone: isApply }, undefined, (current) => {
       const patched = applyPatch(contentType, current.obj, body, gvk, patchOpts) as KubeObject;
+      decodeAsGo(t, patched);
       if (!isObject(patched.metadata)) throw newBadRequest('metadata must be an object');
       const rv = patched.metadata.resourceVersion;
       // A resourceVersion the patch sets acts as a precondition.
@@ -585,7 +615,7 @@ export class ResourceOps {
       const m = target.metadata;
       const wasDeleting = !!current.obj.metadata.deletionTimestamp;
       if (!wasDeleting || grace < (current.obj.metadata.deletionGracePeriodSeconds ?? Infinity)) {
-        m.deletionTimestamp = rfc3339(new Date(Date.now() + grace * 1000));
+        m.deletionTimestamp = rfc3339(new Date(Math.min(Date.now() + grace * 1000, LATEST_TIME)));
         m.deletionGracePeriodSeconds = grace;
       }
       if (deepEqual(target, current.obj)) {

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { newBadRequest, newUnsupportedMediaType, StatusError, type Status } from '../../api/index.js';
 import { decodeProtobufObject } from '../protobuf/index.js';
+import { checkNesting } from './nesting.js';
 
 /** What a resource URL names (upstream's RequestInfo). */
 export interface ResourcePath {
@@ -92,10 +93,16 @@ function rawPathOf(rawUrl: string): string {
   return path.startsWith('/') ? path : `/${path}`;
 }
 
-/** Parses a request URL (`/api/v1/pods?watch=1`). */
+/**
+ * Parses a request URL (`/api/v1/pods?watch=1`). The path is the one sent (see rawPathOf);
+ * the query is read from a URL holding only the query, so no target resolves against a base
+ * (a bare `//` would otherwise not parse, and `//x` would name host `x`).
+ */
 export function parseTarget(rawUrl: string): RequestTarget {
-  const url = new URL(rawUrl || '/', 'https://localhost');
   const raw = rawPathOf(rawUrl);
+  // `url` carries the query only: callers read `url.searchParams`, the path is `path`
+  const q = rawUrl.indexOf('?');
+  const url = new URL(`https://localhost/${q >= 0 ? rawUrl.slice(q).split('#')[0] : ''}`);
   const path = raw.length > 1 ? raw.replace(/\/+$/, '') || '/' : raw;
   return { url, path, resource: parseResourcePath(path) };
 }
@@ -109,11 +116,31 @@ export function requestTarget(req: IncomingMessage): RequestTarget {
   return t;
 }
 
-/** Body size limit (upstream allows 3 MiB objects; bulk bodies may be larger). */
-const MAX_BODY = 32 * 1024 * 1024;
+/** kube-apiserver's `--max-request-body-bytes` default (3 MiB): larger bodies get 413. */
+export const MAX_BODY = 3 * 1024 * 1024;
 
-/** The whole request body (413 past MAX_BODY). Plain stream events: an async iterator per request costs more than the small bodies it reads. */
+/** Upstream's `NewRequestEntityTooLargeError(fmt.Sprintf("limit is %d", limit))`. */
+function entityTooLarge(): StatusError {
+  return new StatusError({
+    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `Request entity too large: limit is ${MAX_BODY}`, reason: 'RequestEntityTooLarge', code: 413,
+  });
+}
+
+/** Requests whose body was refused unread: their connection closes after the answer. */
+const unread = new WeakSet<IncomingMessage>();
+
+/**
+ * The whole request body (413 past {@link MAX_BODY}; at once when Content-Length announces
+ * more). Plain stream events: an async iterator per request costs more than the small bodies
+ * it reads.
+ */
 export function readBody(req: IncomingMessage): Promise<Buffer> {
+  if (Number(req.headers['content-length']) > MAX_BODY) {
+    // Nothing of it is wanted: answer at once, then close the connection instead of reading it.
+    unread.add(req);
+    req.resume();
+    return Promise.reject(entityTooLarge());
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -124,8 +151,9 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
       if (size > MAX_BODY) {
         failed = true;
         req.off('data', onData);
-        req.resume(); // drain the rest, keep the connection usable
-        reject(new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the request body is too large', reason: 'RequestEntityTooLarge', code: 413 }));
+        unread.add(req);
+        req.resume();
+        reject(entityTooLarge());
         return;
       }
       chunks.push(chunk);
@@ -155,25 +183,61 @@ export const UNKNOWN_FORMAT_MESSAGE =
   'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, ' +
   'application/vnd.kubernetes.protobuf (protobuf only for the kinds typed `kubectl create` subcommands send)';
 
-/** Decodes a JSON, YAML or (for some kinds) protobuf object body (400 on bad syntax, 415 on other media types). */
+/** YAML text to a JSON value (400 on bad syntax; nesting and alias expansion bounded by {@link checkNesting}). */
+export function parseYamlBody(text: string): unknown {
+  let v: unknown;
+  try {
+    v = parseYaml(text);
+  } catch (e) {
+    throw newBadRequest(`error converting YAML to JSON: ${(e as Error).message}`);
+  }
+  checkNesting(v, text.length);
+  return v;
+}
+
+/** Decodes a JSON, YAML or (for some kinds) protobuf object body (400 on bad syntax or shape, 415 on other media types). */
 export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
   const mt = mediaType(contentType);
-  if (mt === 'application/vnd.kubernetes.protobuf') return decodeProtobufObject(buf);
+  if (mt === 'application/vnd.kubernetes.protobuf') {
+    const v = decodeProtobufObject(buf);
+    checkNesting(v, buf.length);
+    return v;
+  }
   const text = buf.toString('utf8');
   if (text.trim() === '') return undefined;
-  if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml') {
-    try {
-      return parseYaml(text);
-    } catch (e) {
-      throw newBadRequest(`error converting YAML to JSON: ${(e as Error).message}`);
-    }
-  }
+  if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml') return parseYamlBody(text);
   if (mt && mt !== 'application/json' && mt !== '*/*' && !mt.endsWith('+json')) throw newUnsupportedMediaType(`${UNKNOWN_FORMAT_MESSAGE} (got ${mt})`);
+  let v: unknown;
   try {
-    return JSON.parse(text);
+    v = JSON.parse(text);
   } catch (e) {
     throw newBadRequest(`error decoding request body: ${(e as Error).message}`);
   }
+  checkNesting(v, text.length);
+  return v;
+}
+
+/**
+ * A PATCH body parsed once here so its shape can be bounded before any patch algorithm walks
+ * it. Returns the parsed value, or the raw buffer when it does not parse (the patch module
+ * then answers with its own decoding error) or parses to a string (which the patch module
+ * would take for text to parse).
+ */
+export function decodePatchBody(buf: Buffer, contentType: string | undefined): unknown {
+  const text = buf.toString('utf8');
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    if (mediaType(contentType) !== 'application/apply-patch+yaml') return buf;
+    try {
+      v = parseYaml(text);
+    } catch {
+      return buf;
+    }
+  }
+  checkNesting(v, text.length, 'patch');
+  return typeof v === 'string' ? buf : v;
 }
 
 /** The Accept asks for a server-side Table. */
@@ -201,7 +265,9 @@ export function sendText(res: ServerResponse, code: number, body: string, conten
     res.end();
     return;
   }
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private' });
+  res.writeHead(code, {
+    'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private', ...(unread.has(res.req) ? { Connection: 'close' } : {}),
+  });
   res.end(body);
 }
 

@@ -7,6 +7,10 @@ import { type KubeObject, newBadRequest, newUnsupportedMediaType, rfc3339 } from
 import { MESSAGES, TOP_LEVEL } from './schema.js';
 import { readFields, type WireField } from './wire.js';
 
+/** The range of google.protobuf.Timestamp: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z. */
+const MIN_TIMESTAMP_SECONDS = -62135596800;
+const MAX_TIMESTAMP_SECONDS = 253402300799;
+
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
@@ -81,7 +85,12 @@ function scalar(type: string, f: WireField, path: string): unknown {
     case 't': {
       let seconds = 0;
       for (const e of readFields(bytes(f, path))) if (e.field === 1) seconds = num(e, path);
-      return seconds ? rfc3339(new Date(seconds * 1000)) : undefined;
+      if (!seconds) return undefined;
+      // RFC 3339 (and so JSON) writes years 0001 to 9999 only, as protobuf's Timestamp allows.
+      if (seconds < MIN_TIMESTAMP_SECONDS || seconds > MAX_TIMESTAMP_SECONDS) {
+        throw newBadRequest(`error decoding protobuf body: ${path}: timestamp seconds:${seconds} is outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59Z`);
+      }
+      return rfc3339(new Date(seconds * 1000));
     }
     case 'ios': {
       let t = 0;

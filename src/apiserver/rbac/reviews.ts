@@ -14,6 +14,7 @@ import type { ResourceRegistry, ResourceType } from '../resources/index.js';
 import type { Attributes } from './attributes.js';
 import type { Authorizer } from './authorizer.js';
 import type { PolicyRule } from './rules.js';
+import { decodeErrorBuiltin } from '../schema/index.js';
 
 export const AUTHZ_GROUP = 'authorization.k8s.io';
 export const AUTHN_GROUP = 'authentication.k8s.io';
@@ -90,10 +91,13 @@ function compactRules(rules: PolicyRule[]) {
 
 /** Answers a review; returns the response object (code 201). */
 export function answerReview(kind: string, namespace: string | undefined, body: unknown, requester: UserInfo, authz: Authorizer, authn: Authenticator): KubeObject {
-  if (!body || typeof body !== 'object') throw newBadRequest(`a ${kind} body is required`);
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw newBadRequest(`a ${kind} body is required`);
+  const group = kind === 'SelfSubjectReview' || kind === 'TokenReview' ? AUTHN_GROUP : AUTHZ_GROUP;
+  // Go's decoder types every field first (a TokenReview's `spec.token` must be a string).
+  const decodeErr = decodeErrorBuiltin({ group, version: 'v1', kind }, body);
+  if (decodeErr) throw decodeErr;
   const obj = body as KubeObject & { spec?: ReviewSpec };
   const spec: ReviewSpec = obj.spec ?? {};
-  const group = kind === 'SelfSubjectReview' || kind === 'TokenReview' ? AUTHN_GROUP : AUTHZ_GROUP;
   const out = { ...obj, apiVersion: `${group}/v1`, kind, metadata: { ...(obj.metadata ?? {}), creationTimestamp: null } } as unknown as KubeObject & Record<string, unknown>;
   switch (kind) {
     case 'SelfSubjectAccessReview':

@@ -5,13 +5,14 @@
  * discovery and the bootstrap RBAC policy.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { newForbidden, newInternalError, newMethodNotSupported, type Status, StatusError } from '../../api/index.js';
+import { newForbidden, newMethodNotSupported } from '../../api/index.js';
 import {
   Authenticator, DEFAULT_AUDIENCE, DEFAULT_ISSUER, loadOrCreateSigningKey, registerAuthProtobufKinds, registerTokenSubresource, type StaticToken, tokenRequestHandler, type UserInfo,
 } from '../auth/index.js';
 import type { ResourceOps } from '../handlers/rest.js';
+import { answerError } from '../http/errors.js';
 import { checkPathSegments } from '../http/path-segment.js';
-import { decodeBody, readBody, requestTarget, sendStatus, sendText } from '../http/request.js';
+import { decodeBody, readBody, requestTarget, sendText } from '../http/request.js';
 import type { Change } from '../storage/index.js';
 import { type Attributes, forbiddenMessage, requestAttributes } from './attributes.js';
 import { AlwaysAllowAuthorizer, type Authorizer, RbacAuthorizer } from './authorizer.js';
@@ -37,9 +38,6 @@ export interface SecurityOptions {
   dataDir?: string;
 }
 
-function statusOf(err: unknown): Status {
-  return err instanceof StatusError ? err.status : newInternalError(err).status;
-}
 
 export class Security {
   readonly authenticator: Authenticator;
@@ -97,9 +95,7 @@ export class Security {
         throw e;
       }
     } catch (err) {
-      // Drain the body so keep-alive connections stay usable.
-      req.resume();
-      sendStatus(res, statusOf(err));
+      answerError(req, res, err);
       return true;
     }
     // The handlers hand the user to admission (escalation checks) through `userOf`.
@@ -113,7 +109,7 @@ export class Security {
       const body = decodeBody(await readBody(req), req.headers['content-type']);
       const out = answerReview(review.kind, review.namespace, body, user, this.authorizer, this.authenticator);
       sendText(res, 201, JSON.stringify(out));
-    })().catch((err: unknown) => sendStatus(res, statusOf(err)));
+    })().catch((err: unknown) => answerError(req, res, err));
     return true;
   }
 }

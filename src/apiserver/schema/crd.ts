@@ -9,6 +9,7 @@ import type { FieldError } from '../../api/index.js';
 import type { CustomResourceDefinition, CustomResourceDefinitionVersion, JSONSchemaProps } from './types.js';
 import { validate } from './validate.js';
 import { child, index, isObject, renderValue } from './values.js';
+import { compilePattern } from './pattern.js';
 
 /** The named version of a CRD, or undefined. */
 export function crdVersion(crd: CustomResourceDefinition, version: string): CustomResourceDefinitionVersion | undefined {
@@ -119,6 +120,7 @@ export function validateCrd(crd: CustomResourceDefinition): FieldError[] {
     }
     if (typeof v.served !== 'boolean') errs.push(req(child(vp, 'served')));
     if (typeof v.storage !== 'boolean') errs.push(req(child(vp, 'storage')));
+    validateScale(v.subresources?.scale, `${vp}.subresources.scale`, errs);
     const schema = v.schema?.openAPIV3Schema;
     const sp = `${vp}.schema.openAPIV3Schema`;
     if (!isObject(schema)) errs.push(req(sp, 'schemas are required'));
@@ -137,7 +139,38 @@ export function validateCrd(crd: CustomResourceDefinition): FieldError[] {
   return errs;
 }
 
+/** The scale subresource's paths: required replica paths under .spec and .status (the server reads them). */
+function validateScale(scale: unknown, path: string, errs: FieldError[]): void {
+  if (!isObject(scale)) return;
+  const under = (field: string, prefixes: string[], why: string) => {
+    const p = scale[field];
+    if (p === undefined || p === '') {
+      if (field !== 'labelSelectorPath') errs.push(req(`${path}.${field}`));
+    } else if (typeof p !== 'string' || !prefixes.some((x) => p.startsWith(x))) errs.push(inv(`${path}.${field}`, p, why));
+  };
+  under('specReplicasPath', ['.spec.'], 'should be a json path under .spec');
+  under('statusReplicasPath', ['.status.'], 'should be a json path under .status');
+  under('labelSelectorPath', ['.spec.', '.status.'], 'should be a json path under either .spec or .status');
+}
+
 const TYPES = ['array', 'boolean', 'integer', 'number', 'object', 'string'];
+
+/**
+ * Where Go's decoder would have refused a non-object schema: under `items` (decoded by hand
+ * upstream, free-form to the swagger-based type check) such values reach this validation.
+ */
+const SCHEMA_OBJECT = 'must be a JSON schema object';
+
+/** JSON-schema keywords CRD schemas may not use, with upstream's messages. */
+const UNSUPPORTED: [string, string][] = [
+  ['$ref', '$ref is not supported'],
+  ['$schema', '$schema is not supported'],
+  ['id', 'id is not supported'],
+  ['definitions', 'definitions is not supported'],
+  ['dependencies', 'dependencies is not supported'],
+  ['patternProperties', 'patternProperties is not supported'],
+  ['additionalItems', 'additionalItems is not supported'],
+];
 
 /**
  * The structural rules (KEP 2019-06-06 structural schemas), simplified: every node declares
@@ -163,7 +196,13 @@ function validateStructural(s: JSONSchemaProps, path: string, errs: FieldError[]
     errs.push(inv(`${path}.x-kubernetes-preserve-unknown-fields`, false, 'must be true or undefined'));
   if (s.properties && s.additionalProperties !== undefined && s.additionalProperties !== false)
     errs.push({ type: 'FieldValueForbidden', field: `${path}.additionalProperties`, message: 'additionalProperties and properties are mutual exclusive' });
-  if (s.type === 'array' && !s.items && where !== 'value') errs.push(req(`${path}.items`, 'must be specified'));
+  // Go decodes an `items` that is neither an object nor a list as absent; a list of schemas is not structural.
+  if (Array.isArray(s.items)) errs.push({ type: 'FieldValueForbidden', field: `${path}.items`, message: 'items must be a schema object and not an array' });
+  else if (s.type === 'array' && !isObject(s.items) && where !== 'value') errs.push(req(`${path}.items`, 'must be specified'));
+  if (s.additionalProperties !== undefined && typeof s.additionalProperties !== 'boolean' && !isObject(s.additionalProperties))
+    errs.push(inv(`${path}.additionalProperties`, s.additionalProperties, 'boolean or JSON schema expected'));
+  for (const [key, why] of UNSUPPORTED) if ((s as Record<string, unknown>)[key] !== undefined) errs.push({ type: 'FieldValueForbidden', field: `${path}.${key}`, message: why });
+  if (s.uniqueItems === true) errs.push({ type: 'FieldValueForbidden', field: `${path}.uniqueItems`, message: 'uniqueItems cannot be set to true since the runtime complexity becomes quadratic' });
   const lt = s['x-kubernetes-list-type'];
   if (lt !== undefined) {
     if (!['atomic', 'set', 'map'].includes(lt as string))
@@ -175,11 +214,8 @@ function validateStructural(s: JSONSchemaProps, path: string, errs: FieldError[]
   if (s['x-kubernetes-list-map-keys'] !== undefined && lt !== 'map')
     errs.push({ type: 'FieldValueForbidden', field: `${path}.x-kubernetes-list-map-keys`, message: 'must not be set if x-kubernetes-list-type is not map' });
   if (typeof s.pattern === 'string') {
-    try {
-      new RegExp(s.pattern, 'u');
-    } catch (e) {
-      errs.push(inv(`${path}.pattern`, s.pattern, `must be a valid regular expression: ${(e as Error).message}`));
-    }
+    const re = compilePattern(s.pattern);
+    if (!re.ok) errs.push(inv(`${path}.pattern`, s.pattern, `must be a valid regular expression, but isn't: ${re.error}`));
   }
   if (where === 'root' && isObject(s.properties?.metadata)) {
     const m = s.properties.metadata;
@@ -194,14 +230,19 @@ function validateStructural(s: JSONSchemaProps, path: string, errs: FieldError[]
   }
   for (const [k, p] of Object.entries(s.properties ?? {})) {
     if (where === 'root' && k === 'metadata') continue;
-    if (isObject(p)) validateStructural(p, `${path}.properties[${k}]`, errs, 'property');
+    // A null property schema decodes as an empty one (which then lacks a type).
+    if (isObject(p) || p === null) validateStructural(p ?? {}, `${path}.properties[${k}]`, errs, 'property');
+    else errs.push(inv(`${path}.properties[${k}]`, p, SCHEMA_OBJECT));
   }
   if (isObject(s.additionalProperties)) validateStructural(s.additionalProperties as JSONSchemaProps, `${path}.additionalProperties`, errs, 'property');
   if (isObject(s.items)) validateStructural(s.items, `${path}.items`, errs, 'items');
   for (const key of ['allOf', 'anyOf', 'oneOf'] as const) {
-    (s[key] ?? []).forEach((sub, i) => {
+    if (s[key] !== undefined && !Array.isArray(s[key])) errs.push(inv(`${path}.${key}`, s[key], 'must be a list of JSON schema objects'));
+    (Array.isArray(s[key]) ? s[key] : []).forEach((sub, i) => {
       if (isObject(sub)) validateStructural(sub, `${path}.${key}[${i}]`, errs, 'value');
+      else errs.push(inv(`${path}.${key}[${i}]`, sub, SCHEMA_OBJECT));
     });
   }
   if (isObject(s.not)) validateStructural(s.not, `${path}.not`, errs, 'value');
+  else if (s.not !== undefined) errs.push(inv(`${path}.not`, s.not, SCHEMA_OBJECT));
 }

@@ -8,7 +8,7 @@
  */
 import type { GroupVersionKind } from '../../api/index.js';
 import { StatusError } from '../../api/index.js';
-import { builtinSchemaNode, type SchemaNode } from './nodes.js';
+import { builtinSchemaNode, type SchemaNode, swaggerDefinitionNode } from './nodes.js';
 import { isObject } from './values.js';
 
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
@@ -122,14 +122,37 @@ function check(v: unknown, n: SchemaNode, struct: string, path: string): Problem
  */
 export function decodeErrorBuiltin(gvk: GroupVersionKind, obj: unknown): StatusError | undefined {
   const node = builtinSchemaNode(gvk);
-  if (!node) return undefined;
-  const detail = isObject(obj)
-    ? (() => {
-        const p = check(obj, node, gvk.kind, '');
-        return p && `json: cannot unmarshal ${p.got} into Go struct field ${p.struct}.${p.path} of type ${p.type}`;
-      })()
-    : `json: cannot unmarshal ${jsonKind(obj)} into Go value of type ${goType(node)}`;
-  if (!detail) return undefined;
+  return node && decodeError(node, gvk, obj);
+}
+
+/**
+ * The 400 for a custom resource whose `metadata` does not decode as an ObjectMeta (custom
+ * resources are schemaless to Go, but their metadata is not: `finalizers: "x"` is refused
+ * rather than stored as an object nobody can delete).
+ */
+export function decodeErrorMetadata(gvk: GroupVersionKind, obj: Record<string, unknown>): StatusError | undefined {
+  const meta = definitionNode(OBJECT_META);
+  if (!meta || obj.metadata === undefined || obj.metadata === null) return undefined;
+  const p = check(obj.metadata, meta, 'ObjectMeta', 'metadata');
+  return p && badRequest(gvk, `json: cannot unmarshal ${p.got} into Go struct field ${p.struct}.${p.path} of type ${p.type}`);
+}
+
+/** The 400 a body of the given swagger definition (e.g. DeleteOptions) would get from Go's decoder. */
+export function decodeErrorDefinition(definition: string, gvk: GroupVersionKind, obj: unknown): StatusError | undefined {
+  const node = definitionNode(definition);
+  return node && decodeError(node, gvk, obj);
+}
+
+const definitionNodes = new Map<string, SchemaNode | undefined>();
+
+function definitionNode(name: string): SchemaNode | undefined {
+  if (!definitionNodes.has(name)) definitionNodes.set(name, swaggerDefinitionNode(name));
+  return definitionNodes.get(name);
+}
+
+const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+function badRequest(gvk: GroupVersionKind, detail: string): StatusError {
   return new StatusError({
     kind: 'Status',
     apiVersion: 'v1',
@@ -139,4 +162,56 @@ export function decodeErrorBuiltin(gvk: GroupVersionKind, obj: unknown): StatusE
     reason: 'BadRequest',
     code: 400,
   });
+}
+
+function decodeError(node: SchemaNode, gvk: GroupVersionKind, obj: unknown): StatusError | undefined {
+  const detail = isObject(obj)
+    ? (() => {
+        const p = check(obj, node, gvk.kind, '');
+        return p && `json: cannot unmarshal ${p.got} into Go struct field ${p.struct}.${p.path} of type ${p.type}`;
+      })()
+    : `json: cannot unmarshal ${jsonKind(obj)} into Go value of type ${goType(node)}`;
+  return detail ? badRequest(gvk, detail) : undefined;
+}
+
+/** The zero value Go's decoder leaves for a `null` list item or map value of this type. */
+function zeroOf(n: SchemaNode): unknown {
+  if (n.definitionName === QUANTITY) return '0';
+  if (n.definitionName === INT_OR_STRING) return 0;
+  if (n.type === 'object') return {};
+  if (n.type === 'array') return [];
+  if (n.type === 'scalar') return n.scalarType === 'string' ? '' : n.scalarType === 'boolean' ? false : n.scalarType === 'integer' || n.scalarType === 'number' ? 0 : null;
+  return null;
+}
+
+function zeroNulls(v: unknown, n: SchemaNode): void {
+  if (n.type === 'any' || n.definitionName === QUANTITY || n.definitionName === INT_OR_STRING) return;
+  if (Array.isArray(v)) {
+    const it = n.items();
+    if (!it) return;
+    v.forEach((x, i) => {
+      if (x === null) v[i] = zeroOf(it);
+      else zeroNulls(x, it);
+    });
+  } else if (isObject(v) && n.type === 'object') {
+    const isStruct = n.definitionName !== undefined;
+    for (const [k, x] of Object.entries(v)) {
+      const c = n.field(k);
+      if (!c) continue;
+      if (x !== null) zeroNulls(x, c);
+      else if (isStruct) delete v[k];
+      else v[k] = zeroOf(c);
+    }
+  }
+}
+
+/**
+ * Replaces `null`s in a built-in object as Go's decoder does: a null field is its zero value
+ * (omitted), a null list item or map value is the element type's zero (`ports: [null]` is a
+ * port `{}`, then refused by validation rather than crashing the code that reads ports).
+ * Mutates `obj`; run after {@link decodeErrorBuiltin} found no type errors.
+ */
+export function zeroNullsBuiltin(gvk: GroupVersionKind, obj: Record<string, unknown>): void {
+  const node = builtinSchemaNode(gvk);
+  if (node) zeroNulls(obj, node);
 }

@@ -213,7 +213,7 @@ class StructuralNode implements SchemaNode {
     let node: SchemaNode | undefined;
     const p = this.s.properties && Object.hasOwn(this.s.properties, name) ? this.s.properties[name] : undefined;
     if (this.resourceRoot && name === 'metadata' && (!p || !p.properties)) node = objectMetaNode();
-    else if (p) node = structuralSchemaNode(p);
+    else if (p && typeof p === 'object') node = structuralSchemaNode(p);
     else if (this.s.additionalProperties && typeof this.s.additionalProperties === 'object') node = structuralSchemaNode(this.s.additionalProperties);
     else if (this.s['x-kubernetes-preserve-unknown-fields'] || this.s.additionalProperties === true || this.type === 'any') node = ANY_NODE;
     this.fields.set(name, node);
@@ -221,7 +221,7 @@ class StructuralNode implements SchemaNode {
   }
 
   items(): SchemaNode | undefined {
-    if (this.itemsNode === undefined && this.s.items) this.itemsNode = structuralSchemaNode(this.s.items);
+    if (this.itemsNode === undefined && this.s.items && typeof this.s.items === 'object' && !Array.isArray(this.s.items)) this.itemsNode = structuralSchemaNode(this.s.items);
     return this.itemsNode ?? (this.type === 'any' ? ANY_NODE : undefined);
   }
 }

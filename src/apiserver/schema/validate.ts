@@ -12,8 +12,9 @@
  */
 import type { FieldError } from '../../api/index.js';
 import { checkFormat } from './formats.js';
+import { compilePattern } from './pattern.js';
 import type { JSONSchemaProps } from './types.js';
-import { child, deepEqual, index, isObject, jsonType, propOf, renderValue } from './values.js';
+import { child, deepEqual, duplicateIndexes, index, isObject, jsonType, propOf, renderValue } from './values.js';
 
 /**
  * Validates `obj` against `schema`. `pathPrefix` is the field path of `obj` ('' for a whole
@@ -103,13 +104,9 @@ function checkString(s: JSONSchemaProps, v: string, path: string, errs: FieldErr
   if (typeof s.minLength === 'number' && len < s.minLength)
     errs.push(invalid(path, v, `${inBody(path)} should be at least ${s.minLength} chars long`));
   if (typeof s.pattern === 'string') {
-    let re: RegExp | undefined;
-    try {
-      re = new RegExp(s.pattern, 'u');
-    } catch {
-      re = undefined; // an invalid pattern is the CRD's problem (validateCrd reports it)
-    }
-    if (re && !re.test(v)) errs.push(invalid(path, v, `${inBody(path)} should match '${s.pattern}'`));
+    // An invalid pattern is the CRD's problem (validateCrd reports it).
+    const re = compilePattern(s.pattern);
+    if (re.ok && !re.matches(v)) errs.push(invalid(path, v, `${inBody(path)} should match '${s.pattern}'`));
   }
   if (s.format && !checkFormat(s.format, v)) errs.push(typeInvalid(path, v, `${inBody(path)} must be of type ${s.format}: ${JSON.stringify(v)}`));
 }
@@ -119,21 +116,15 @@ function checkArray(s: JSONSchemaProps, v: unknown[], path: string, errs: FieldE
     errs.push({ type: 'FieldValueTooMany', field: path, message: `${v.length}: must have at most ${s.maxItems} items` });
   if (typeof s.minItems === 'number' && v.length < s.minItems)
     errs.push(invalid(path, v, `${inBody(path)} should have at least ${s.minItems} items`));
-  if (s.uniqueItems && v.some((x, i) => v.findIndex((y) => deepEqual(x, y)) !== i))
-    errs.push(invalid(path, v, `${inBody(path)} shouldn't contain duplicates`));
+  if (s.uniqueItems && duplicateIndexes(v).length > 0) errs.push(invalid(path, v, `${inBody(path)} shouldn't contain duplicates`));
   if (isObject(s.items)) v.forEach((x, i) => walk(s.items!, x, index(path, i), errs, s.items!['x-kubernetes-embedded-resource'] === true));
   const lt = s['x-kubernetes-list-type'];
   if (lt === 'set') {
-    v.forEach((x, i) => {
-      if (v.findIndex((y) => deepEqual(x, y)) !== i) errs.push({ type: 'FieldValueDuplicate', field: index(path, i), message: renderValue(x) });
-    });
+    for (const i of duplicateIndexes(v)) errs.push({ type: 'FieldValueDuplicate', field: index(path, i), message: renderValue(v[i]) });
   } else if (lt === 'map') {
     const keys = s['x-kubernetes-list-map-keys'] ?? [];
     const keyOf = (x: unknown) => (isObject(x) ? Object.fromEntries(keys.map((k) => [k, x[k] ?? null])) : x);
-    v.forEach((x, i) => {
-      const k = keyOf(x);
-      if (v.findIndex((y) => deepEqual(keyOf(y), k)) !== i) errs.push({ type: 'FieldValueDuplicate', field: index(path, i), message: renderValue(k) });
-    });
+    for (const i of duplicateIndexes(v, keyOf)) errs.push({ type: 'FieldValueDuplicate', field: index(path, i), message: renderValue(keyOf(v[i])) });
   }
 }
 

@@ -69,3 +69,27 @@ export function propOf<T>(props: Record<string, T> | undefined, name: string): T
 export function has(v: object, name: string): boolean {
   return Object.hasOwn(v, name);
 }
+
+/**
+ * A string equal for deep-equal JSON values (object keys sorted), so duplicate checks over a
+ * list are one pass with a Map instead of comparing every pair (60 000 items took 5.7 s).
+ */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (isObject(v)) {
+    return `{${Object.keys(v).filter((k) => v[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** Indexes of the items whose canonical key (see {@link canonicalJson}) an earlier item already has. */
+export function duplicateIndexes<T>(items: T[], keyOf: (item: T) => unknown = (x) => x): number[] {
+  const seen = new Set<string>();
+  const out: number[] = [];
+  items.forEach((x, i) => {
+    const k = canonicalJson(keyOf(x));
+    if (seen.has(k)) out.push(i);
+    else seen.add(k);
+  });
+  return out;
+}

@@ -1,0 +1,41 @@
+/**
+ * Shape limits of decoded request bodies, checked before anything else looks at them.
+ *
+ * Go's JSON and YAML decoders refuse documents nested deeper than 10 000 levels ("exceeded max
+ * depth"), which kube-apiserver answers with 400. This server walks objects recursively in many
+ * places (validation, pruning, patches, field sets, JSON.stringify itself overflows V8's stack
+ * at about 4 000 levels), so it refuses nesting past {@link MAX_NESTING} levels: far beyond any
+ * real object (a Deployment is about 12 deep) and well inside the stack every path needs.
+ *
+ * The walk is iterative and also bounds the number of values: YAML aliases turn a small
+ * document into a shared graph (billion laughs) or a cycle (`&a [*a]`), whose expansion would
+ * otherwise exhaust memory or recurse forever. A tree decoded from `bytes` bytes has at most
+ * `bytes` values, so more than that means aliases are being expanded. Numbers must be finite
+ * (`1e400` or YAML's `.inf` have no JSON form; Go's decoder refuses them too).
+ */
+import { newBadRequest } from '../../api/index.js';
+
+/** Deepest nesting of objects and arrays accepted in a request body. */
+export const MAX_NESTING = 1000;
+
+/**
+ * Throws 400 BadRequest when `value` nests deeper than {@link MAX_NESTING} levels or holds more
+ * than `maxValues` values (counting a shared or cyclic value once per reference).
+ */
+export function checkNesting(value: unknown, maxValues: number, what = 'request body'): void {
+  if (typeof value === 'number' && !Number.isFinite(value)) throw newBadRequest(`error decoding ${what}: ${value} is not a finite number`);
+  if (value === null || typeof value !== 'object') return;
+  const stack: { v: object; depth: number }[] = [{ v: value, depth: 1 }];
+  let seen = 0;
+  while (stack.length > 0) {
+    const { v, depth } = stack.pop()!;
+    if (depth > MAX_NESTING) throw newBadRequest(`error decoding ${what}: exceeded max depth of ${MAX_NESTING}`);
+    const children = Array.isArray(v) ? v : Object.values(v);
+    seen += children.length;
+    if (seen > maxValues) throw newBadRequest(`error decoding ${what}: document expands to more values than its size allows (recursive or excessive aliases)`);
+    for (const c of children) {
+      if (c !== null && typeof c === 'object') stack.push({ v: c, depth: depth + 1 });
+      else if (typeof c === 'number' && !Number.isFinite(c)) throw newBadRequest(`error decoding ${what}: ${c} is not a finite number`);
+    }
+  }
+}
