@@ -84,9 +84,10 @@ describe('admission webhooks', () => {
       'webhooks[1].clientConfig.url: Invalid value: "q=1": query parameters are not permitted in the URL',
       'webhooks[1].admissionReviewVersions: Invalid value: []string{"v2"}: must include at least one of v1, v1beta1',
     ]) assert.ok(m.includes(want), `missing ${want} in ${m}`);
-    // Values of the wrong JSON type are invalid, not a server error.
+    // Values of the wrong JSON type are refused by decoding, as Go's decoder refuses them (400), not a server error.
     const odd = await call(s, 'POST', VWC, config('odd', [{ ...hook('odd.example.com', url('/odd')), rules: [{ operations: 'CREATE', apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }], namespaceSelector: { matchExpressions: [null] } }]));
-    assert.equal(odd.status, 422, odd.text);
+    assert.equal(odd.status, 400, odd.text);
+    assert.match(odd.text, /cannot unmarshal string into Go struct field RuleWithOperations\.webhooks\.rules\.operations of type \[\]string/);
   });
 
   it('calls mutating webhooks with an AdmissionReview v1 and applies their JSON patches; warnings reach the client', async () => {
