@@ -2,7 +2,8 @@
  * `npm run fuzz [-- --target apiserver --seed N --requests N --minutes N --concurrency N]`:
  * the long fuzz run (default 100 000 requests against the built-in API server, loopback
  * only). Prints the status histogram and RSS; exits 1 on an unexpected 5xx, a dropped or
- * stalled request, an escaped exception, or RSS not back within 20% of the start. Run with
+ * stalled request, an escaped exception, a process warning, or RSS not back within 20% of
+ * the start. Run with
  * `node --expose-gc` (the npm script does) so RSS is measured after full collections.
  */
 import { problems, summary } from './report.js';

@@ -25,7 +25,7 @@ export function randomString(rng: Rng): string {
   ])();
 }
 
-export function randomNumber(rng: Rng): number {
+function randomNumber(rng: Rng): number {
   return rng.chance(0.6) ? rng.pick(NUMBERS) : rng.chance(0.5) ? rng.int(100) : (rng.float() - 0.5) * 10 ** rng.int(20);
 }
 
@@ -57,7 +57,7 @@ export function randomKey(rng: Rng): string {
  * ~2000 levels because JSON.stringify itself overflows V8's stack at about 4000; deeper
  * documents are written as text ({@link deepJsonText}).
  */
-export function deepValue(rng: Rng, levels: number): Json {
+function deepValue(rng: Rng, levels: number): Json {
   let v: Json = rng.chance(0.5) ? 1 : 'x';
   for (let i = 0; i < levels; i++) v = rng.chance(0.5) ? [v] : { a: v };
   return v;

@@ -1,7 +1,7 @@
 /** Text report of a fuzz run and its verdict (RSS must come back within 20% of the start). */
 import type { FuzzResult } from './runner.js';
 
-export const RSS_TOLERANCE = 0.2;
+const RSS_TOLERANCE = 0.2;
 
 export function problems(r: FuzzResult): string[] {
   const out: string[] = [];
@@ -10,6 +10,7 @@ export function problems(r: FuzzResult): string[] {
     out.push(`${f.req.label}: ${f.req.method} ${f.req.path.slice(0, 200)} ${JSON.stringify(f.req.headers)}: ${f.what}${body}`);
   }
   for (const c of r.crashes) out.push(`escaped exception: ${c}`);
+  for (const w of r.warnings) out.push(`process warning: ${w}`);
   if (r.rssEndBytes > r.rssStartBytes * (1 + RSS_TOLERANCE)) {
     out.push(`RSS did not come back: ${mib(r.rssStartBytes)} at the start, ${mib(r.rssEndBytes)} after the load (limit +${RSS_TOLERANCE * 100}%)`);
   }

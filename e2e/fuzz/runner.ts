@@ -36,6 +36,12 @@ export interface FuzzResult {
   failures: Failure[];
   /** Exceptions that escaped into the process while the target ran. */
   crashes: string[];
+  /**
+   * Process warnings the target emitted, once per name and message start (a 500 logs an
+   * InternalError, counted in the histogram already): clients must not be able to write to
+   * the server's log, and listener-leak warnings are leaks.
+   */
+  warnings: string[];
   rssStartBytes: number;
   rssEndBytes: number;
 }
@@ -43,7 +49,7 @@ export interface FuzzResult {
 const MAX_FAILURES_KEPT = 50;
 
 /** Forces full collections (when run with --expose-gc) so RSS reflects live memory. */
-export async function settledRss(): Promise<number> {
+async function settledRss(): Promise<number> {
   const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 4; i++) {
     gc?.();
@@ -57,6 +63,11 @@ export async function runFuzz(target: FuzzTarget, opts: FuzzOptions): Promise<Fu
   const onCrash = (e: unknown) => crashes.push(e instanceof Error ? (e.stack ?? e.message) : String(e));
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
+  const warnings = new Set<string>();
+  const onWarning = (w: Error) => {
+    if (w.name !== 'InternalError' && warnings.size < MAX_FAILURES_KEPT) warnings.add(`${w.name}: ${w.message.slice(0, 200)}`);
+  };
+  process.on('warning', onWarning);
   const endpoint = await target.start();
   const concurrency = opts.concurrency ?? 8;
   const client = new FuzzClient(endpoint, concurrency);
@@ -116,11 +127,12 @@ export async function runFuzz(target: FuzzTarget, opts: FuzzOptions): Promise<Fu
       }
     });
     const rssEndBytes = await settledRss();
-    return { sent, elapsedMs, histogram, failures, crashes, rssStartBytes, rssEndBytes };
+    return { sent, elapsedMs, histogram, failures, crashes, warnings: [...warnings], rssStartBytes, rssEndBytes };
   } finally {
     client.close();
     await target.stop();
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
+    process.off('warning', onWarning);
   }
 }

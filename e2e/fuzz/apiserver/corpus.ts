@@ -19,7 +19,7 @@ export interface Kind {
 
 /** Namespaces the setup creates; fuzzed writes go there (and to a few others). */
 export const NAMESPACES = ['fuzz-a', 'fuzz-b'];
-export const CRD_GROUP = 'fuzz.example.com';
+const CRD_GROUP = 'fuzz.example.com';
 
 const labels = (rng: Rng): Record<string, Json> => (rng.chance(0.5) ? { app: rng.pick(['web', 'db', 'x']), tier: rng.pick(['a', 'b']) } : {});
 const meta = (rng: Rng, name: string): Record<string, Json> => ({

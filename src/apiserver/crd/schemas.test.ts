@@ -108,4 +108,12 @@ describe('CRD schemas', () => {
     assert.equal(dup.json.details.causes[0].field, 'spec.tags[60000]');
     assert.match(dup.json.details.causes[0].message, /^Duplicate value: 59999/);
   });
+
+  it('refuses a custom resource whose kind is not a string with 400 (found by fuzzing: it answered 500)', async () => {
+    const r = await call(s, 'POST', '/apis/schemas.example.com/v1/namespaces/default/redoses', {
+      apiVersion: 'schemas.example.com/v1', kind: [{ toString: true }], metadata: { name: 'badkind' }, spec: {},
+    });
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.json.message, /TypeMeta\.kind of type string/);
+  });
 });

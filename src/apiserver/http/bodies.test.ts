@@ -91,6 +91,22 @@ describe('apiserver request bodies', () => {
     assertStatus(await call(s, 'POST', CMS, `${laughs.join('\n')}\nmetadata: {name: lol}\n`, yaml), 400, 'BadRequest');
   });
 
+  it('does not let a YAML body write warnings to the server log (unknown directives and tags)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const r = await call(s, 'POST', CMS, '%FOO bar\n---\nmetadata: {name: directive}\ndata: {a: !weird x}\n', { 'Content-Type': 'application/yaml' });
+      assert.equal(r.status, 201, r.text);
+      const patch = await call(s, 'PATCH', `${CMS}/directive?fieldManager=t`, '%FOO bar\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: directive}\ndata: {b: !odd y}\n', { 'Content-Type': 'application/apply-patch+yaml' });
+      assert.equal(patch.status, 200, patch.text);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('answers wrong JSON types with the Go decoder 400, before defaults or admission run', async () => {
     for (const [path, name] of [['/api/v1/namespaces/default/pods', 'p'], ['/api/v1/namespaces/default/services', 's'], ['/api/v1/namespaces', 'n']]) {
       const r = await call(s, 'POST', path, { metadata: { name }, spec: 'x' });

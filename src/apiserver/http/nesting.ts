@@ -16,7 +16,7 @@
 import { newBadRequest } from '../../api/index.js';
 
 /** Deepest nesting of objects and arrays accepted in a request body. */
-export const MAX_NESTING = 1000;
+const MAX_NESTING = 1000;
 
 /**
  * Throws 400 BadRequest when `value` nests deeper than {@link MAX_NESTING} levels or holds more

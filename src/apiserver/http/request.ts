@@ -117,7 +117,7 @@ export function requestTarget(req: IncomingMessage): RequestTarget {
 }
 
 /** kube-apiserver's `--max-request-body-bytes` default (3 MiB): larger bodies get 413. */
-export const MAX_BODY = 3 * 1024 * 1024;
+const MAX_BODY = 3 * 1024 * 1024;
 
 /** Upstream's `NewRequestEntityTooLargeError(fmt.Sprintf("limit is %d", limit))`. */
 function entityTooLarge(): StatusError {
@@ -183,11 +183,18 @@ export const UNKNOWN_FORMAT_MESSAGE =
   'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, ' +
   'application/vnd.kubernetes.protobuf (protobuf only for the kinds typed `kubectl create` subcommands send)';
 
+/**
+ * The yaml package reports unknown directives and tags through process warnings by default:
+ * any client could then write to the server's log at will. Level `error`: errors still throw
+ * (`silent` would swallow them too), warnings are dropped.
+ */
+const YAML_OPTIONS = { logLevel: 'error' } as const;
+
 /** YAML text to a JSON value (400 on bad syntax; nesting and alias expansion bounded by {@link checkNesting}). */
-export function parseYamlBody(text: string): unknown {
+function parseYamlBody(text: string): unknown {
   let v: unknown;
   try {
-    v = parseYaml(text);
+    v = parseYaml(text, YAML_OPTIONS);
   } catch (e) {
     throw newBadRequest(`error converting YAML to JSON: ${(e as Error).message}`);
   }
@@ -231,7 +238,7 @@ export function decodePatchBody(buf: Buffer, contentType: string | undefined): u
   } catch {
     if (mediaType(contentType) !== 'application/apply-patch+yaml') return buf;
     try {
-      v = parseYaml(text);
+      v = parseYaml(text, YAML_OPTIONS);
     } catch {
       return buf;
     }

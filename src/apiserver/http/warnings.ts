@@ -30,7 +30,7 @@ function truncate(text: string): { text: string; runes: number } {
 }
 
 /** Collects one response's warnings into its `Warning` headers (until the headers are sent). */
-export class WarningRecorder {
+class WarningRecorder {
   private readonly recorded = new Set<string>();
   private readonly ordered: string[] = [];
   private written = 0;

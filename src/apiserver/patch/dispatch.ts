@@ -32,7 +32,8 @@ export function patchTypeOf(contentType: string | undefined): PatchType | undefi
 function parseApplyYaml(body: unknown): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
     const text = typeof body === 'string' ? body : Buffer.from(body as Uint8Array).toString('utf8');
-    return { ok: true, value: parseYaml(text) };
+    // Errors throw; warnings (which the yaml package would log) are dropped: clients must not write to the log.
+    return { ok: true, value: parseYaml(text, { logLevel: 'error' }) };
   } catch (e) {
     return { ok: false, error: `error converting YAML to JSON: ${(e as Error).message}` };
   }

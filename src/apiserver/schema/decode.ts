@@ -126,11 +126,16 @@ export function decodeErrorBuiltin(gvk: GroupVersionKind, obj: unknown): StatusE
 }
 
 /**
- * The 400 for a custom resource whose `metadata` does not decode as an ObjectMeta (custom
- * resources are schemaless to Go, but their metadata is not: `finalizers: "x"` is refused
- * rather than stored as an object nobody can delete).
+ * The 400 for a custom resource whose `apiVersion`/`kind` are not strings or whose `metadata`
+ * does not decode as an ObjectMeta (custom resources are schemaless to Go, but their type and
+ * object metadata are not: `finalizers: "x"` is refused rather than stored as an object
+ * nobody can delete).
  */
 export function decodeErrorMetadata(gvk: GroupVersionKind, obj: Record<string, unknown>): StatusError | undefined {
+  for (const f of ['apiVersion', 'kind']) {
+    const v = obj[f];
+    if (v !== undefined && v !== null && typeof v !== 'string') return badRequest(gvk, `json: cannot unmarshal ${jsonKind(v)} into Go struct field TypeMeta.${f} of type string`);
+  }
   const meta = definitionNode(OBJECT_META);
   if (!meta || obj.metadata === undefined || obj.metadata === null) return undefined;
   const p = check(obj.metadata, meta, 'ObjectMeta', 'metadata');

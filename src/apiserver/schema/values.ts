@@ -74,7 +74,7 @@ export function has(v: object, name: string): boolean {
  * A string equal for deep-equal JSON values (object keys sorted), so duplicate checks over a
  * list are one pass with a Map instead of comparing every pair (60 000 items took 5.7 s).
  */
-export function canonicalJson(v: unknown): string {
+function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (isObject(v)) {
     return `{${Object.keys(v).filter((k) => v[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
