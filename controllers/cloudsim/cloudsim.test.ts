@@ -155,6 +155,19 @@ describe('/_sim API', () => {
     assert.equal((await rpc(sim, '2014-08-28', 'DescribeScalingGroups', { RegionId: 'cn-hangzhou' })).status, 200);
   });
 
+  test('state documents of another shape deep inside are refused too (found by the emulator fuzz target)', async () => {
+    for (const op of [
+      { op: 'replace', path: '/registries/0/vpcDomains', value: 'x' },
+      { op: 'replace', path: '/vpcs/0/vSwitchIds', value: 7 },
+      { op: 'remove', path: '/scalingGroups/0/vSwitchIds' },
+    ]) {
+      const r = await fetch(`${sim.url}/_sim/state`, { method: 'PATCH', body: JSON.stringify([op]) });
+      assert.equal(r.status, 422, `${JSON.stringify(op)} -> ${r.status}`);
+    }
+    assert.equal((await fetch(`${sim.url}/v2/`)).status, 401, 'the registry still answers');
+    assert.equal((await rpc(sim, '2016-04-28', 'DescribeVSwitches', { RegionId: 'cn-hangzhou' })).status, 200);
+  });
+
   test('instance lifecycle: in-process events and the NDJSON stream', async () => {
     const seen: InstanceEvent[] = [];
     sim.events.on('instance', (e: InstanceEvent) => seen.push(e));

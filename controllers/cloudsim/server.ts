@@ -111,10 +111,38 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
   const writer = opts.stateFile ? new StateWriter(opts.stateFile, () => cloud.state, opts.persistDebounceMs ?? 200) : undefined;
   if (writer) cloud.events.on('changed', () => writer.schedule());
 
-  const rpc = createRpcHandler({
-    cloud, auth, faults, services: [vpcService, essService, ecsService, crService, stsService], port: () => port,
-    options: { validateNextHop: opts.validateNextHop ?? false, routeEntryQuota: opts.routeEntryQuota ?? 200 },
-  });
+  const services = [vpcService, essService, ecsService, crService, stsService];
+  const rpcOptions = { validateNextHop: opts.validateNextHop ?? false, routeEntryQuota: opts.routeEntryQuota ?? 200 };
+  const rpc = createRpcHandler({ cloud, auth, faults, services, port: () => port, options: rpcOptions });
+
+  /**
+   * Whether a state document the /_sim API is about to install works: every read-only RPC
+   * action (Describe*, List*) runs against it; one failing with anything but an API error
+   * (a field of the wrong type deep inside, say) names what the document breaks.
+   */
+  const probeState = (candidate: CloudState): string | undefined => {
+    const saved = cloud.state;
+    cloud.state = candidate;
+    try {
+      cloud.tick();
+      const ctx = { cloud, caller: { accessKeyId: accessKeyId, secret: accessKeySecret }, port, now: Date.now(), options: rpcOptions };
+      for (const svc of services) {
+        for (const [action, handler] of Object.entries(svc.handlers)) {
+          if (!/^(Describe|List)/.test(action)) continue;
+          try {
+            handler({ RegionId: candidate.regionId }, ctx as never);
+          } catch (err) {
+            if (!(err instanceof SimError)) return `${action} fails on it: ${(err as Error).message}`;
+          }
+        }
+      }
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    } finally {
+      cloud.state = saved;
+    }
+  };
   const sls = createSlsHandler({ cloud, auth, faults, suffix: slsSuffix });
   const crPersonal = createCrPersonalHandler({ cloud, auth, faults });
   const registry = createRegistryHandler({ cloud, faults, port: () => port, regionId: () => cloud.state.regionId });
@@ -128,7 +156,7 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
     return { accessKeyId: cred.accessKeyId, accessKeySecret: cred.accessKeySecret, securityToken: cred.securityToken, expiration: new Date(cred.expiresAt).toISOString() };
   };
 
-  const simApi = createSimApi({ cloud, faults, streams, issueStsToken });
+  const simApi = createSimApi({ cloud, faults, streams, issueStsToken, probeState, reference: structuredClone(cloud.state) });
 
   const server = createServer((req, res) => {
     const host = req.headers.host ?? '';

@@ -46,16 +46,74 @@ export function stateProblems(doc: unknown): string[] {
   return out;
 }
 
+type JsonType = 'array' | 'object' | 'string' | 'number' | 'boolean' | 'null';
+const jsonType = (v: unknown): JsonType => (v === null ? 'null' : Array.isArray(v) ? 'array' : (typeof v as JsonType));
+
+/**
+ * Where `doc` departs from the shape of `ref` (the emulator's own state): a field every
+ * reference entry has is missing, or holds another JSON type; lists hold items of the
+ * reference's item type. The handlers read these fields without checking them again, so a
+ * document of another shape would fail later calls with 500s.
+ */
+export function shapeProblems(doc: unknown, ref: unknown, path = '', depth = 0): string[] {
+  if (depth > 6 || ref === undefined || ref === null) return [];
+  const t = jsonType(ref);
+  if (jsonType(doc) !== t) return [`${path || '/'} must be ${t === 'array' || t === 'object' ? `an ${t}` : `a ${t}`}`];
+  if (t === 'array') {
+    const refs = ref as unknown[];
+    if (refs.length === 0) return [];
+    const items = doc as unknown[];
+    if (jsonType(refs[0]) !== 'object') return items.flatMap((item, i) => shapeProblems(item, refs[0], `${path}/${i}`, depth + 1)).slice(0, 10);
+    // entries are objects: the fields every reference entry has are required, each compared
+    // with a reference entry that has it
+    const objs = refs.filter((r): r is Record<string, unknown> => jsonType(r) === 'object');
+    const required = Object.keys(objs[0]).filter((k) => objs.every((o) => o[k] !== undefined && o[k] !== null));
+    const merged: Record<string, unknown> = {};
+    for (const o of objs) for (const [k, v] of Object.entries(o)) if (merged[k] === undefined && v !== null && v !== undefined) merged[k] = v;
+    const out: string[] = [];
+    items.forEach((item, i) => {
+      if (jsonType(item) !== 'object') return void out.push(`${path}/${i} must be an object`);
+      for (const k of required) if ((item as Record<string, unknown>)[k] === undefined) out.push(`${path}/${i}/${k} is missing`);
+      out.push(...shapeProblems(item, merged, `${path}/${i}`, depth + 1));
+    });
+    return out.slice(0, 10);
+  }
+  if (t !== 'object') return [];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(ref as Record<string, unknown>)) {
+    if (v === null || v === undefined) continue;
+    const d = (doc as Record<string, unknown>)[k];
+    if (d === undefined) {
+      // optional fields are absent from some entries: only those the reference entry has are compared
+      continue;
+    }
+    out.push(...shapeProblems(d, v, `${path}/${k}`, depth + 1));
+  }
+  return out;
+}
+
 export interface SimApiDeps {
   cloud: Cloud;
   faults: Faults;
   /** open event streams, ended by stop() */
   streams: Set<ServerResponse>;
   issueStsToken(durationMs: number): unknown;
+  /** What a candidate state document breaks (see server.ts), or undefined when it works. */
+  probeState(candidate: CloudState): string | undefined;
+  /** The state the emulator started with: the shape documents must have (see shapeProblems). */
+  reference: CloudState;
 }
 
 export function createSimApi(deps: SimApiDeps): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
-  const { cloud, faults, streams, issueStsToken } = deps;
+  const { cloud, faults, streams, issueStsToken, probeState, reference } = deps;
+  /** Refuses a document that is not a whole state, or that the API would fail on. */
+  const check = (doc: unknown, code: string, status: number, what: string): void => {
+    const problems = stateProblems(doc);
+    if (!problems.length) problems.push(...shapeProblems(doc, reference));
+    if (problems.length) throw new SimError(code, `${what}: ${problems.join('; ')}`, status);
+    const broken = probeState(structuredClone(doc) as CloudState);
+    if (broken) throw new SimError(code, `${what}: ${broken}`, status);
+  };
   return async function simApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
     const path = url.pathname.replace(/\/+$/, '');
@@ -65,8 +123,7 @@ export function createSimApi(deps: SimApiDeps): (req: IncomingMessage, res: Serv
       if (method === 'GET') { cloud.tick(); return sendJson(res, 200, st); }
       if (method === 'PUT') {
         const next = await readJson(req);
-        const problems = stateProblems(next);
-        if (problems.length) throw new SimError('InvalidState', `not a complete cloudsim state document (GET /_sim/state gives one): ${problems.join('; ')}`, 400);
+        check(next, 'InvalidState', 400, 'not a usable cloudsim state document (GET /_sim/state gives one)');
         cloud.state = next as CloudState;
         cloud.changed();
         cloud.tick();
@@ -83,8 +140,7 @@ export function createSimApi(deps: SimApiDeps): (req: IncomingMessage, res: Serv
         } catch (err) {
           throw new SimError('InvalidPatch', (err as Error).message, 422);
         }
-        const problems = stateProblems(copy);
-        if (problems.length) throw new SimError('InvalidPatch', `the patched state would be broken: ${problems.join('; ')}`, 422);
+        check(copy, 'InvalidPatch', 422, 'the patched state would be broken');
         cloud.state = copy;
         cloud.changed();
         cloud.tick();

@@ -15,4 +15,11 @@ describe('fuzz slice', () => {
     assert.deepEqual(found, [], found.join('\n'));
     assert.equal(r.sent, 3000, 'the slice finished within its time budget');
   });
+
+  it('cloudsim: 2000 seeded requests (signed RPC calls, SLS, registry, /_sim, hostile targets), no 5xx', async () => {
+    const r = await runFuzz(TARGETS.cloudsim(), { seed: 20261206, requests: 2000, maxMs: 20_000, concurrency: 4 });
+    const found = problems({ ...r, rssEndBytes: r.rssStartBytes });
+    assert.deepEqual(found, [], found.join('\n'));
+    assert.equal(r.sent, 2000, 'the slice finished within its time budget');
+  });
 });
