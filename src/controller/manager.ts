@@ -26,7 +26,7 @@ import { gvkString, type KubeObject } from '../api/index.js';
 import { KubeClient, autoConfig, loadKubeConfig, toGVK, type ClientConfig } from '../client/index.js';
 import { SharedInformerFactory, dropManagedFields, type IndexFunc } from '../informer/index.js';
 import { metricsRegistry, type Registry } from '../observability/index.js';
-import type { Clock, RateLimiter } from '../queue/index.js';
+import { clockScheduler, type Clock, type RateLimiter } from '../queue/index.js';
 import { EventRecorder, type CacheReader, type Logger, type Reconciler } from './context.js';
 import { errorMessage } from './errors.js';
 import { kindRefOf, type KindLike } from './kinds.js';
@@ -75,7 +75,8 @@ export interface ManagerOptions {
   rateLimiter?: () => RateLimiter;
   /**
    * Time source of the work queues (delays, `requeueAfter`, rate-limit back-off, the default
-   * rate limiter's token bucket) and of leader election. Default: the process clock. Tests pass a
+   * rate limiter's token bucket), resyncs and `ctx.every` sources, leader election and the
+   * informers' linger (as an RxJS scheduler). Default: the process clock. Tests pass a
    * `FakeClock` (kubeloop/testing) to drive them without sleeping.
    */
   clock?: Clock;
@@ -185,6 +186,7 @@ export class Manager {
     this.informers = new SharedInformerFactory(this.client, {
       transform: dropManagedFields,
       freeze: opts.freezeCachedObjects ?? false,
+      ...(opts.clock ? { scheduler: clockScheduler(opts.clock) } : {}),
       // A list/watch that keeps failing (typically 403: the ClusterRole lacks a rule) must be
       // visible: the informer retries with backoff forever, and the caches never sync.
       onListWatchError: (e) =>

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject, WatchEvent } from '../api/index.js';
 import type { KubeClient, ListOptions, WatchOptions } from '../client/index.js';
 import { CacheSyncTimeoutError, SharedInformerFactory } from './shared.js';
+import { FakeClock, clockScheduler } from '../queue/index.js';
 
 const CM = { apiVersion: 'v1', kind: 'ConfigMap' };
 const cm = (name: string, rv: string): KubeObject => ({ ...CM, metadata: { namespace: 'ns', name, resourceVersion: rv } });
@@ -56,6 +57,21 @@ test('reference counted: runs while held, lingers after the last release, restar
   assert.equal(calls.lists, 2);
   r4();
   await new Promise((r) => setTimeout(r, 60));
+  factory.shutdown();
+});
+
+test('the linger follows an injected scheduler: ten minutes pass when a FakeClock is stepped', async () => {
+  const { client } = fakeClient();
+  const clock = new FakeClock();
+  const factory = new SharedInformerFactory(client, { streamingList: 'never', lingerMs: 10 * 60_000, scheduler: clockScheduler(clock) });
+  const inf = factory.informerFor(CM, { namespace: 'ns' });
+  const release = inf.acquire();
+  await inf.waitForCacheSync(undefined, 1000);
+  release();
+  clock.step(10 * 60_000 - 1);
+  assert.equal(inf.running, true, 'still lingering a millisecond before the end');
+  clock.step(1);
+  assert.equal(inf.running, false, 'stopped when the linger ended on the injected clock');
   factory.shutdown();
 });
 

@@ -5,7 +5,7 @@
  * cache; the list-watch runs while anyone holds it and stops `lingerMs` after the last
  * release. Objects are shared, never cloned per consumer: READ-ONLY.
  */
-import { Observable, share, timer } from 'rxjs';
+import { Observable, asyncScheduler, share, timer, type SchedulerLike } from 'rxjs';
 import { formatApiVersion, type KubeObject } from '../api/index.js';
 import { toGVK, type KindRef, type KubeClient } from '../client/index.js';
 import { listWatch, type ListWatchOptions } from './listwatch.js';
@@ -24,6 +24,12 @@ export interface InformerFactoryOptions<T extends KubeObject = KubeObject>
     Omit<ReflectorOptions<T>, 'indexers'> {
   /** Keep the list-watch running this long after the last consumer leaves, ms. Default 0. */
   lingerMs?: number;
+  /**
+   * The time source of the linger: an RxJS scheduler (RxJS's own abstraction of a clock).
+   * Default: RxJS's asyncScheduler (real time). The Manager passes one built from its `clock`,
+   * so a FakeClock drives the linger in tests.
+   */
+  scheduler?: SchedulerLike;
   /**
    * Called each time a list or watch request of an informer fails (403 Forbidden from missing
    * RBAC, 5xx, network errors...); the informer itself retries with backoff and never stops.
@@ -93,7 +99,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     this.running$ = new Observable<never>(() => {
       this.start();
       return () => this.reflector.stop();
-    }).pipe(share({ resetOnRefCountZero: linger > 0 ? () => timer(linger) : true }));
+    }).pipe(share({ resetOnRefCountZero: linger > 0 ? () => timer(linger, opts.scheduler ?? asyncScheduler) : true }));
   }
 
   /** The cache (empty until the informer runs and syncs). */
@@ -143,7 +149,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
 
   private start(): void {
     if (!this.reflector.running) {
-      const { lingerMs: _l, transform: _t, resyncPeriodMs: _r, freeze: _f, indexers: _i, onListWatchError, ...lw } = this.opts;
+      const { lingerMs: _l, scheduler: _s, transform: _t, resyncPeriodMs: _r, freeze: _f, indexers: _i, onListWatchError, ...lw } = this.opts;
       const onStatus: ListWatchOptions['onStatus'] = onListWatchError
         ? (st) => {
             lw.onStatus?.(st);

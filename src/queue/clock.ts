@@ -1,3 +1,5 @@
+import { Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs';
+
 /**
  * Time source for queues and rate limiters. Injected so tests can drive delays
  * and durations deterministically instead of sleeping.
@@ -75,4 +77,36 @@ export class FakeClock implements Clock {
     }
     this.current = t;
   }
+}
+
+/**
+ * An RxJS scheduler on `clock`, for RxJS time operators (`timer`, `delay`, the informer's
+ * linger) to follow the same clock as the queues: with a FakeClock, RxJS time moves only when
+ * the test steps it.
+ */
+export function clockScheduler(clock: Clock): SchedulerLike {
+  const schedule = <T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription => {
+    const subscription = new Subscription();
+    const action = Object.assign(subscription, {
+      // what a recursive work function calls to run again (RxJS's SchedulerAction contract)
+      schedule: (next?: T, again = 0) => {
+        arm(next, again);
+        return action;
+      },
+    }) as unknown as SchedulerAction<T>;
+    let handle: TimerHandle | undefined;
+    const arm = (s: T | undefined, ms: number) => {
+      if (handle !== undefined) clock.clearTimer(handle);
+      handle = clock.setTimer(() => {
+        handle = undefined;
+        if (!subscription.closed) work.call(action, s);
+      }, ms);
+    };
+    subscription.add(() => {
+      if (handle !== undefined) clock.clearTimer(handle);
+    });
+    arm(state, delay);
+    return subscription;
+  };
+  return { now: () => clock.now(), schedule };
 }

@@ -22,4 +22,4 @@ export {
   prometheusMetricsProvider,
   WORKQUEUE_DURATION_BUCKETS,
 } from './metrics.js';
-export { type Clock, type TimerHandle, realClock, FakeClock } from './clock.js';
+export { type Clock, type TimerHandle, realClock, FakeClock, clockScheduler } from './clock.js';
