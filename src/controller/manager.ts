@@ -37,7 +37,8 @@ import { LeaderElector, type LeaderElectionOptions } from './leader.js';
 import { controllerMetadata, registeredControllers, type ControllerMetadata } from './metadata.js';
 import { ControllerRunner, type WatchSource } from './runtime.js';
 import { TOKENS } from './tokens.js';
-import { defaultLogger, createEventRecording, serveProbes, type EventRecording, type ProbeHandle } from './wiring.js';
+import { ManagerProbes } from './probes.js';
+import { defaultLogger, createEventRecording, type EventRecording } from './wiring.js';
 import { WebhookServer, isConversion, isWebhook, mountWebhooks, type WebhookServerOptions } from './webhook/index.js';
 
 export interface ManagerOptions {
@@ -129,17 +130,6 @@ interface Registration {
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
-function parseAddress(a: string | number | false | undefined): { host: string; port: number } | undefined {
-  if (a === false || a === undefined || a === '') return undefined;
-  if (typeof a === 'number') return { host: '127.0.0.1', port: a };
-  const i = a.lastIndexOf(':');
-  const host = i <= 0 ? '0.0.0.0' : a.slice(0, i);
-  const port = Number(i < 0 ? a : a.slice(i + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`invalid bind address "${a}"`);
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host; // "[::]:8080"
-  return { host: bare === '' ? '0.0.0.0' : bare, port };
-}
-
 export class Manager {
   readonly container: Container;
   readonly client: KubeClient;
@@ -157,9 +147,9 @@ export class Manager {
   private readonly events: EventRecording;
   private state: State = 'new';
   private synced = false;
-  private probes: ProbeHandle[] = [];
+  /** Metrics and probe servers, with their readiness checks (probes.ts). */
+  private readonly probes: ManagerProbes;
   /** /readyz checks added by controllers and plugins (addReadyCheck), beside the manager's own */
-  private readonly extraReadyChecks = new Map<string, () => unknown>();
   private exitError: Error | undefined;
   private stopPromise: Promise<void> | undefined;
   private stoppedResolve!: () => void;
@@ -171,6 +161,7 @@ export class Manager {
   constructor(opts: ManagerOptions = {}) {
     this.opts = opts;
     this.registry = opts.registry ?? metricsRegistry;
+    this.probes = new ManagerProbes(this.registry, opts.metricsBindAddress === undefined ? ':8080' : opts.metricsBindAddress, opts.healthProbeBindAddress);
     this.log = opts.logger ?? defaultLogger();
     this.client =
       opts.client ??
@@ -289,16 +280,15 @@ export class Manager {
    * `ready()` does not run these checks (they may be asynchronous); /readyz does.
    */
   addReadyCheck(name: string, check: () => unknown): void {
-    this.extraReadyChecks.set(name, check);
-    for (const p of this.probes) if (p.serves.includes('healthz')) p.addReadyCheck(name, check);
+    this.probes.addReadyCheck(name, check);
   }
 
   /** Addresses of the probe/metrics servers ("http://127.0.0.1:port"), once started. */
   get metricsUrl(): string | undefined {
-    return this.probes.find((p) => p.serves.includes('metrics'))?.url;
+    return this.probes.metricsUrl;
   }
   get healthProbeUrl(): string | undefined {
-    return this.probes.find((p) => p.serves.includes('healthz'))?.url;
+    return this.probes.healthProbeUrl;
   }
 
   /** The registered @Webhook and @Conversion classes (what `kubeloop/testing`'s installWebhooks registers). */
@@ -347,19 +337,10 @@ export class Manager {
   }
 
   private async startServers(): Promise<void> {
-    const m = parseAddress(this.opts.metricsBindAddress === undefined ? ':8080' : this.opts.metricsBindAddress);
-    const h = parseAddress(this.opts.healthProbeBindAddress);
-    const readyChecks: Record<string, () => unknown> = { 'caches-synced': () => this.state === 'running' && this.synced };
-    if ((this.opts.readyWhen ?? 'synced') === 'leader') readyChecks.leader = () => this.isLeader;
-    if (this.webhookRegistrations.length) readyChecks.webhook = () => this.webhook?.started ?? false;
-    for (const [name, check] of this.extraReadyChecks) readyChecks[name] = check;
-    const checks = { healthChecks: { ping: () => this.healthy() }, readyChecks };
-    if (m && h && m.host === h.host && m.port === h.port && m.port !== 0) {
-      this.probes.push(await serveProbes({ ...m, registry: this.registry, ...checks, serves: ['metrics', 'healthz'] }));
-      return;
-    }
-    if (m) this.probes.push(await serveProbes({ ...m, registry: this.registry, serves: ['metrics'] }));
-    if (h) this.probes.push(await serveProbes({ ...h, registry: null, ...checks, serves: ['healthz'] }));
+    this.probes.addReadyCheck('caches-synced', () => this.state === 'running' && this.synced);
+    if ((this.opts.readyWhen ?? 'synced') === 'leader') this.probes.addReadyCheck('leader', () => this.isLeader);
+    if (this.webhookRegistrations.length) this.probes.addReadyCheck('webhook', () => this.webhook?.started ?? false);
+    await this.probes.start(() => this.healthy());
   }
 
   /** Creates the webhook instances through the container and serves them. */
@@ -547,7 +528,7 @@ export class Manager {
     clearTimeout(flushTimer);
     if (graceful && this.elector) await this.elector.stop();
     await this.webhook?.stop();
-    for (const p of this.probes.splice(0)) await p.close();
+    await this.probes.close();
     this.state = 'stopped';
     if (wasRunning) this.log.info({ error: this.exitError?.message }, 'manager stopped');
     this.stoppedResolve();
