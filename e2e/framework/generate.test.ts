@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { generateCrdFiles, generateRbacYaml, staleFiles } from '../../src/index.js';
 import { Greeting, GreetingController } from './example.js';
 
+import { runGenerate } from './harness.js';
+
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const generated = join(root, 'e2e/framework/generated');
 const cli = join(root, 'dist/src/cli/main.js');
@@ -31,22 +33,7 @@ test('kubeloop generate writes the same files and --check detects stale ones', a
     assert.equal(r.status, 0, r.stderr);
     assert.equal(readFileSync(join(out, 'crds/demo.kubeloop.io_greetings.yaml'), 'utf8'), readFileSync(join(generated, 'crds/demo.kubeloop.io_greetings.yaml'), 'utf8'));
     // ... the other cases in-process, on the same command module
-    const { Command } = await import('commander');
-    const { register } = await import('../../src/cli/commands/generate.js');
-    const run = async (...args: string[]) => {
-      const program = new Command().exitOverride();
-      register(program, []);
-      const cwd = process.cwd();
-      process.chdir(root);
-      const write = process.stdout.write;
-      process.stdout.write = (() => true) as typeof process.stdout.write;
-      try {
-        await program.parseAsync(['generate', ...args], { from: 'user' });
-      } finally {
-        process.stdout.write = write;
-        process.chdir(cwd);
-      }
-    };
+    const run = (...args: string[]) => runGenerate(root, ...args);
     await run('rbac', '--module', 'e2e/framework/example.ts', '--name', 'kubeloop-example', '--out', join(out, 'role.yaml'));
     assert.equal(readFileSync(join(out, 'role.yaml'), 'utf8'), readFileSync(join(generated, 'clusterrole.yaml'), 'utf8'));
     await run('rbac', '--module', 'e2e/framework/example.ts', '--name', 'kubeloop-example', '--out', join(out, 'role.yaml'), '--check');

@@ -69,3 +69,24 @@ export async function ensure(client: KubeClient, obj: KubeObject): Promise<void>
     if (!isAlreadyExists(err)) throw err;
   }
 }
+
+/**
+ * Runs `kubeloop generate <args>` in-process on the real command module, in `cwd` (module
+ * paths are relative to it), with its stdout swallowed; rejects with the command's error.
+ */
+export async function runGenerate(cwd: string, ...args: string[]): Promise<void> {
+  const { Command } = await import('commander');
+  const { register } = await import('../../src/cli/commands/generate.js');
+  const program = new Command().exitOverride();
+  register(program, []);
+  const previous = process.cwd();
+  process.chdir(cwd);
+  const write = process.stdout.write;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  try {
+    await program.parseAsync(['generate', ...args], { from: 'user' });
+  } finally {
+    process.stdout.write = write;
+    process.chdir(previous);
+  }
+}

@@ -16,6 +16,8 @@ import { startTestEnv } from '../../src/testing/index.js';
 import { PizzaV1, PizzaV2, webhooks } from './webhook-example.js';
 import { kubectlFor } from '../support/index.js';
 
+import { runGenerate } from './harness.js';
+
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const generated = join(root, 'e2e/framework/generated');
 const endpointFlags = ['--service', 'kubeloop-webhook-service', '--namespace', 'kubeloop-system', '--inject-ca-from', 'kubeloop-system/kubeloop-serving-cert'];
@@ -67,22 +69,7 @@ test('committed webhook configurations and the CRD with its conversion webhook a
 
 test('kubeloop generate webhooks|crds write the same files and --check detects stale ones', async () => {
   const out = mkdtempSync(join(tmpdir(), 'kubeloop-gen-'));
-  const { Command } = await import('commander');
-  const { register } = await import('../../src/cli/commands/generate.js');
-  const run = async (...args: string[]) => {
-    const program = new Command().exitOverride();
-    register(program, []);
-    const cwd = process.cwd();
-    process.chdir(root);
-    const write = process.stdout.write;
-    process.stdout.write = (() => true) as typeof process.stdout.write;
-    try {
-      await program.parseAsync(['generate', ...args], { from: 'user' });
-    } finally {
-      process.stdout.write = write;
-      process.chdir(cwd);
-    }
-  };
+  const run = (...args: string[]) => runGenerate(root, ...args);
   const module = ['--module', 'e2e/framework/webhook-example.ts'];
   try {
     await run('webhooks', ...module, ...endpointFlags, '--out', join(generated, 'webhooks'), '--check');

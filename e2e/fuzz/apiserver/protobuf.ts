@@ -4,20 +4,8 @@
  * wrong wire types, huge varints and timestamps outside what RFC 3339 can write.
  */
 import type { Rng } from '../rng.js';
+import { lengthDelimited as ld, varintField as vi, stringField as str } from '../../../src/apiserver/protobuf/encode.js';
 
-function varint(n: bigint): number[] {
-  const out: number[] = [];
-  let v = BigInt.asUintN(64, n);
-  while (v > 0x7fn) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  out.push(Number(v));
-  return out;
-}
-const ld = (field: number, payload: Buffer) => Buffer.from([...varint(BigInt((field << 3) | 2)), ...varint(BigInt(payload.length)), ...payload]);
-const vi = (field: number, value: bigint) => Buffer.from([...varint(BigInt(field << 3)), ...varint(value)]);
-const str = (field: number, s: string) => ld(field, Buffer.from(s));
 
 const GV: Record<string, string> = { ConfigMap: 'v1', Secret: 'v1', Namespace: 'v1', ServiceAccount: 'v1', Service: 'v1', Deployment: 'apps/v1', Job: 'batch/v1', Role: 'rbac.authorization.k8s.io/v1', PodDisruptionBudget: 'policy/v1' };
 

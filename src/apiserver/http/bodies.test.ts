@@ -6,6 +6,7 @@ import { request } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { startApiServer, type ApiServer } from '../index.js';
 import { call, type RawResponse } from '../test-client.js';
+import { lengthDelimited as ld, varintField as vi } from '../protobuf/encode.js';
 
 const CMS = '/api/v1/namespaces/default/configmaps';
 const deepObject = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
@@ -39,18 +40,6 @@ function rawGet(s: ApiServer, path: string): Promise<RawResponse> {
   });
 }
 
-function varint(n: bigint): number[] {
-  const out: number[] = [];
-  let v = BigInt.asUintN(64, n);
-  while (v > 0x7fn) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  out.push(Number(v));
-  return out;
-}
-const ld = (field: number, payload: Buffer) => Buffer.from([...varint(BigInt((field << 3) | 2)), ...varint(BigInt(payload.length)), ...payload]);
-const vi = (field: number, value: bigint) => Buffer.from([...varint(BigInt(field << 3)), ...varint(value)]);
 
 /** A protobuf ConfigMap whose metadata.creationTimestamp is `seconds`. */
 function protobufConfigMap(name: string, seconds: bigint): Buffer {

@@ -9,6 +9,16 @@
  * webhooks are served with a generated certificate and registered with the API server. Writes
  * `<state-dir or .kubeloop>/kubeconfig` and `dev.json`.
  */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import pino from 'pino';
+import { KubeClient, loadKubeConfig } from '../../client/index.js';
+import { Manager, definedCustomResources, type Logger } from '../../controller/index.js';
+import { startApiServer } from '../../apiserver/index.js';
+import { startSimCluster } from '../../simcluster/index.js';
+import { flagDefaults, type CliExtension, type DevEnvironment, type DevPrepared, type PluginHandle } from '../extension.js';
+import { installCrds, installWebhooks } from '../../testing/index.js';
 
 /**
  * Points the built-in API server at the manager's webhooks. A server that does not serve
@@ -45,34 +55,6 @@ async function startPlugins(extensions: readonly CliExtension[], env: DevEnviron
     await manager.stop();
     for (const h of handles.reverse()) await h.stop();
   };
-}
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import type { Command } from 'commander';
-import pino from 'pino';
-import { CustomResourceDefinition, Manager, crdManifest, definedCustomResources, groupByCrd, type Logger } from '../../controller/index.js';
-import { startApiServer } from '../../apiserver/index.js';
-import { startSimCluster } from '../../simcluster/index.js';
-import { KubeClient, loadKubeConfig } from '../../client/index.js';
-import { installWebhooks } from '../../testing/index.js';
-import { flagDefaults, type CliExtension, type DevEnvironment, type DevPrepared, type PluginHandle } from '../extension.js';
-
-/** Applies the CRDs of every custom resource defined so far and waits until they are served. */
-async function installCrds(kubeconfigPath: string, logger: Logger): Promise<void> {
-  const crds = groupByCrd(definedCustomResources());
-  if (crds.size === 0) return;
-  const manager = new Manager({ kubeconfig: kubeconfigPath, logger, metricsBindAddress: false, healthProbeBindAddress: false, handleSignals: false });
-  const client = manager.client;
-  for (const [name, versions] of crds) {
-    await client.apply(crdManifest(...versions), { force: true, fieldManager: 'kubeloop-dev' });
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const crd = await client.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(CustomResourceDefinition, name);
-      if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${name} was not established within 15 s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 }
 
 interface DevOptions { stateDir?: string; kubeconfig?: string; port: string; nodes: string; bind: string; [extensionOption: string]: unknown }
@@ -133,7 +115,13 @@ export function register(program: Command, extensions: readonly CliExtension[]):
         const region = prepared.find((p) => p.simRegion)?.simRegion;
         const sim = await startSimCluster({ kubeconfig: apiServer.kubeconfig, nodes, cloud: simCloud, ...(region ? { region } : {}), logger });
         stops.push(() => sim.stop());
-        await installCrds(kubeconfigPath, logger);
+        // the CRDs of every custom resource the extensions define, applied and Established
+        const client = new KubeClient(loadKubeConfig({ kubeconfig: apiServer.kubeconfig }));
+        try {
+          await installCrds(client, definedCustomResources());
+        } finally {
+          client.close();
+        }
         const env: DevEnvironment = { ...pre, sim };
         const started: string[] = [];
         for (const { hook } of hooks) {
