@@ -11,3 +11,4 @@ export type {
 } from './extension.js';
 export { flagDefaults } from './extension.js';
 export { discoverExtensions, loadExtensions, findProjectDir } from './extensions.js';
+export { startDev, type DevStartOptions, type DevSession } from './commands/dev.js';
