@@ -102,6 +102,14 @@ describe('simulated metrics-server without a cloud', () => {
     await eventually('APIService Available', async () => /\bTrue\b/.test((await kubectl(['get', 'apiservice', 'v1beta1.metrics.k8s.io', '--no-headers'])).stdout), 30_000, 300);
     const ep = JSON.parse((await kubectl(['get', 'endpoints', 'metrics-server', '-n', 'kube-system', '-o', 'json'])).stdout) as { subsets: { ports: unknown[] }[] };
     assert.deepEqual(ep.subsets[0].ports, [{ name: 'https', port: 10250, protocol: 'TCP' }]);
+    const slices = JSON.parse((await kubectl(['get', 'endpointslices', '-n', 'kube-system', '-l', 'kubernetes.io/service-name=metrics-server', '-o', 'json'])).stdout) as { items: Record<string, any>[] };
+    assert.equal(slices.items.length, 1);
+    const slice = slices.items[0];
+    assert.match(slice.metadata.name, /^metrics-server-[a-z0-9]{5}$/);
+    assert.equal(slice.metadata.labels['endpointslice.kubernetes.io/managed-by'], 'endpointslice-controller.k8s.io');
+    assert.equal(slice.metadata.ownerReferences[0].kind, 'Service');
+    assert.deepEqual([slice.addressType, slice.ports], ['IPv4', [{ name: 'https', port: 10250, protocol: 'TCP' }]]);
+    assert.deepEqual(slice.endpoints.map((e: { addresses: string[]; conditions: unknown }) => [e.addresses[0], e.conditions]), [[(ep as unknown as { subsets: { addresses: { ip: string }[] }[] }).subsets[0].addresses[0].ip, { ready: true, serving: true, terminating: false }]]);
     const top = await eventually('kubectl top pods -l app=web', async () => {
       const r = await kubectl(['top', 'pods', '-l', 'app=web', '--no-headers']);
       const lines = r.stdout.trim().split('\n').filter(Boolean);

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { NodeObject, PodObject } from '../controller/index.js';
-import { endpointSubsets } from './endpoints.js';
+import { endpointSliceContents, endpointSubsets } from './endpoints.js';
 import { requestAttributes, serveMetricsApi, type MetricsSource } from './metrics-api.js';
 import { securePort } from './metrics-server.js';
 import { containerUsage, formatBinaryBytes, formatNanocores, goDuration, nodeUsage, parseUsageAnnotation } from './metrics-usage.js';
@@ -158,6 +158,13 @@ describe('endpoints', () => {
       addresses: [{ ip: '172.16.0.3', nodeName: 'n1', targetRef: { kind: 'Pod', namespace: 'default', name: 'a', uid: 'uid-a' } }],
       notReadyAddresses: [{ ip: '172.16.0.2', nodeName: 'n1', targetRef: { kind: 'Pod', namespace: 'default', name: 'b', uid: 'uid-b' } }],
     }]);
+    // slices keep a terminating pod, neither ready nor (once unready) serving
+    const going = { ...pod('g', { ip: '172.16.0.6', containers: named }), metadata: { ...pod('g').metadata, deletionTimestamp: '2026-12-01T00:00:00Z' } };
+    const slices = endpointSliceContents(svc([{ name: 'https', port: 443, targetPort: 'https' }]), [pod('a', { ip: '172.16.0.3', containers: named }), going]);
+    assert.deepEqual(slices.map((x) => [x.ports, x.endpoints.map((e) => [e.addresses[0], e.conditions])]), [[
+      [{ name: 'https', port: 10250, protocol: 'TCP' }],
+      [['172.16.0.3', { ready: true, serving: true, terminating: false }], ['172.16.0.6', { ready: false, serving: true, terminating: true }]],
+    ]]);
     const numeric = endpointSubsets(svc([{ port: 443, targetPort: 443 }], true), [pod('b', { ip: '172.16.0.2', ready: false })]);
     assert.deepEqual(numeric[0].ports, [{ port: 443, protocol: 'TCP' }]);
     assert.equal(numeric[0].addresses?.length, 1);
