@@ -173,6 +173,7 @@ describe('endpoints', () => {
 
 describe('the simulated pod network', () => {
   const nodes = [node('n1', '172.16.1.0/24'), node('n2', '172.16.2.0/24')];
+  nodes[0].status = { ...nodes[0].status, addresses: [{ type: 'InternalIP', address: '192.168.0.7' }] };
 
   it('routes pod addresses through their node, as the cloud says', async () => {
     const routed = new Set(['n1']);
@@ -181,6 +182,9 @@ describe('the simulated pod network', () => {
     assert.deepEqual(net.path('172.16.1.7'), { kind: 'pod', node: 'n1', reachable: true });
     assert.deepEqual(net.path('172.16.2.7'), { kind: 'pod', node: 'n2', reachable: false });
     assert.deepEqual(net.path('172.16.9.7'), { kind: 'pod', reachable: false });
+    // a node's own address is simulated too (hostNetwork pods): never the real network
+    assert.deepEqual(net.path('192.168.0.7'), { kind: 'node', node: 'n1' });
+    await assert.rejects(net.dial('192.168.0.7', 10250), { code: 'ECONNREFUSED' });
     // without a cloud every pod on a node is reachable
     assert.deepEqual(new SimNetwork('172.16.0.0/16', () => nodes).path('172.16.2.7'), { kind: 'pod', node: 'n2', reachable: true });
 

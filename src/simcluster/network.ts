@@ -3,7 +3,9 @@
  * runs): which pod addresses answer, and how a connection to one reaches the in-process server
  * that plays the pod.
  *
- * - An address outside the cluster CIDR is on the host network: dialed as it is.
+ * - A node's address (`InternalIP`, what hostNetwork pods listen on) is in the VPC's own subnet,
+ *   which its system route always reaches.
+ * - Any other address outside the cluster CIDR is on the host network: dialed as it is.
  * - An address in the cluster CIDR is a pod address, reached through the node whose podCIDR
  *   holds it. On a cloud such as ACK's VPC (flannel's `alicloud-vpc` backend, the route
  *   controller) a packet from the host network gets to a node's pods only through a VPC route
@@ -11,7 +13,7 @@
  *   are dropped, and the dial hangs until the caller's timeout. The cloud decides this through
  *   `SimCloudOptions.podReachable` (the emulator's route table is the truth); without a cloud,
  *   every pod with a node is reachable.
- * - A reachable pod address answers on the ports a simulated server registered for it
+ * - A reachable pod or node address answers on the ports a simulated server registered for it
  *   ({@link SimNetwork.serve}); on any other port the connection is refused, as by a pod that
  *   does not listen there.
  *
@@ -32,6 +34,7 @@ export type PodReachability = (target: { podIP: string; node: NodeObject }) => b
 /** Where an address leads, as the simulated network sees it. */
 export type NetworkPath =
   | { kind: 'host' }
+  | { kind: 'node'; node: string }
   | { kind: 'pod'; node?: string; reachable: boolean };
 
 function inCidr(ip: number, cidr: string): boolean {
@@ -71,10 +74,15 @@ export class SimNetwork {
     };
   }
 
-  /** Where `host` leads: the host network, or a pod address and whether it is reachable now. */
+  /** Where `host` leads: the host network, a node, or a pod address and whether it is reachable now. */
   path(host: string): NetworkPath {
     const ip = ipv4(host);
-    if (ip === undefined || !inCidr(ip, this.clusterCidr)) return { kind: 'host' };
+    if (ip === undefined) return { kind: 'host' };
+    if (!inCidr(ip, this.clusterCidr)) {
+      const addresses = (n: NodeObject) => ((n.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? []);
+      const owner = this.nodes().find((n) => addresses(n).some((a) => a.type === 'InternalIP' && a.address === host));
+      return owner ? { kind: 'node', node: owner.metadata.name! } : { kind: 'host' };
+    }
     const node = this.nodes().find((n) => {
       const spec = n.spec as { podCIDR?: string; podCIDRs?: string[] } | undefined;
       return [spec?.podCIDR, ...(spec?.podCIDRs ?? [])].some((c) => !!c && inCidr(ip, c));
@@ -90,7 +98,7 @@ export class SimNetwork {
   readonly dial = (host: string, port: number): Promise<Duplex> => {
     const p = this.path(host);
     if (p.kind === 'host') return tcp(host, port);
-    if (!p.reachable) return new Promise<Duplex>(() => { /* dropped: the caller's timeout ends it */ });
+    if (p.kind === 'pod' && !p.reachable) return new Promise<Duplex>(() => { /* dropped: the caller's timeout ends it */ });
     const target = this.served.get(`${host}:${port}`);
     if (!target) {
       return Promise.reject(Object.assign(new Error(`connect ECONNREFUSED ${host}:${port}`), { code: 'ECONNREFUSED', syscall: 'connect', address: host, port }));
