@@ -209,7 +209,7 @@ spec: {ports: [{name: https, port: 443, targetPort: 10250}]}
       // packets dropped: the dial hangs until kube-apiserver's dial timeout (300 ms here)
       h.server.setDialer(() => new Promise(() => undefined));
       const hung = await h.request('GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods');
-      assert.deepEqual([hung.status, hung.body], [503, `dial tcp 127.0.0.1:${backendPort}: i/o timeout\n`]);
+      assert.deepEqual([hung.status, hung.body], [503, `error trying to reach service: dial tcp 127.0.0.1:${backendPort}: i/o timeout\n`]);
     } finally {
       h.server.setDialer(undefined);
     }
@@ -296,7 +296,7 @@ spec: {group: metrics.k8s.io, version: v1alpha1, groupPriorityMinimum: 100, vers
     const cond = () => (h.server.ops.get(t, undefined, 'v1alpha1.metrics.k8s.io').obj as { status?: { conditions?: Condition[] } }).status?.conditions?.[0];
     await eventually(() => cond()?.reason === 'Passed', 10_000, 'v1alpha1 Passed');
     const refused = await h.request('GET', '/apis/metrics.k8s.io/v1alpha1');
-    assert.deepEqual([refused.status, refused.body], [503, 'tls: failed to verify certificate: x509: certificate signed by unknown authority\n']);
+    assert.deepEqual([refused.status, refused.body], [503, 'error trying to reach service: tls: failed to verify certificate: x509: certificate signed by unknown authority\n']);
     await apply(`apiVersion: apiregistration.k8s.io/v1
 kind: APIService
 metadata: {name: v1alpha1.metrics.k8s.io}
