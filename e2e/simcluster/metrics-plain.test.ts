@@ -121,6 +121,20 @@ describe('simulated metrics-server without a cloud', () => {
     assert.equal(nodes.stdout.trim().split('\n').length, 2);
   });
 
+  it('a node whose kubelet stops answering has no metrics: kubectl top nodes shows <unknown>', async () => {
+    const name = sim.pool.names()[0];
+    sim.pauseNode(name);
+    try {
+      const r = await eventually('<unknown> node', async () => {
+        const x = await kubectl(['top', 'nodes', '--no-headers']);
+        return x.code === 0 && new RegExp(`^${name}\\s+<unknown>`, 'm').test(x.stdout) ? x : undefined;
+      }, 15_000, 300);
+      assert.equal(r.stdout.trim().split('\n').length, 2);
+    } finally {
+      sim.resumeNode(name);
+    }
+  });
+
   it('another user needs RBAC for the metrics API; the metrics-server authorizes the asserted user too', async () => {
     const denied = await kubectl(['top', 'pods', '--as=bob']);
     assert.notEqual(denied.code, 0);
