@@ -36,7 +36,7 @@ COPY --from=build /src/dist/src ./dist/src
 COPY --from=build /src/src/apiserver/openapi/kubernetes-v1.32 ./src/apiserver/openapi/kubernetes-v1.32
 COPY --from=build /src/controllers/dist ./controllers/dist
 COPY controllers/package.json ./controllers/package.json
-COPY package.json LICENSE* ./
+COPY package.json LICENSE ./
 # the distroless "nonroot" uid/gid: no shell account, matches the chart's runAsUser
 USER 65532:65532
 EXPOSE 8080 8081 8090

@@ -75,6 +75,7 @@ test('the tarball holds the framework, its OpenAPI documents and templates, and 
   const offending = files.filter((f) => /\.test\.(js|d\.ts)$/.test(f) || /^(e2e|bench|controllers|dist\/e2e|dist\/bench|docs|charts|scripts)\//.test(f) || /alicloud|cloudsim/i.test(f));
   assert.deepEqual(offending, []);
   assert.ok(files.includes('src/apiserver/openapi/kubernetes-v1.32/swagger.json.gz'));
+  assert.ok(files.includes('LICENSE'), 'the Apache-2.0 licence text ships with the package');
   assert.ok(files.some((f) => f.startsWith('src/cli/init/templates/')));
   for (const [entry, target] of Object.entries(pkg.exports)) {
     const file = typeof target === 'string' ? target : (target as { default: string }).default;
