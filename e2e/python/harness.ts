@@ -87,7 +87,7 @@ export async function startDev(): Promise<Dev> {
       const nodes = await client.list<{ status?: { conditions?: { type: string; status: string }[] } }>({ apiVersion: 'v1', kind: 'Node' });
       const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
       return ready.length >= 3 && (await client.get({ apiVersion: 'v1', kind: 'ServiceAccount' }, 'default', { namespace: 'default' }));
-    }, 30_000, 200).finally(() => client.close());
+    }, 60_000, 200).finally(() => client.close());
     return {
       dir,
       kubeconfig,
