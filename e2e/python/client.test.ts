@@ -21,11 +21,12 @@ describe('the official Python client against kubeloop dev', () => {
     await dev?.stop();
   });
 
-  it('creates, conflicts, deletes, watches and runs workloads as against kube-apiserver', async () => {
+  it('creates, conflicts, deletes, watches and runs workloads as against kube-apiserver', async (t) => {
     const r = await run(PYTHON, ['-P', '-m', 'pytest', '-p', 'no:cacheprovider', '-q', '-rfE', `--rootdir=${dev.dir}`, CHECKS],
       { cwd: dev.dir, env: dev.env, timeoutMs: 300_000 });
     const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-80).join('\n');
     const s = pytestSummary(r.stdout);
+    t.diagnostic(`pytest: ${r.stdout.trim().split('\n').pop()}`);
     assert.deepEqual({ failed: s.failed, errors: s.errors }, { failed: 0, errors: 0 }, tail);
     assert.equal(s.passed, COUNT, tail);
     assert.equal(r.code, 0, tail);

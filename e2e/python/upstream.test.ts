@@ -72,7 +72,7 @@ describe('the Python client e2e suite v22.6.0 against kubeloop dev', { skip: SUI
     await dev?.stop();
   });
 
-  it(`passes but for exec and port-forward (${Object.keys(DESELECTED).length} deselected)`, async () => {
+  it(`passes but for exec and port-forward (${Object.keys(DESELECTED).length} deselected)`, async (t) => {
     const root = resolve(SUITE!);
     const args = ['-p', 'no:cacheprovider', '-q', '-rfE', `--rootdir=${root}`, '--pyargs', 'kubernetes.e2e_test',
       ...Object.keys(DESELECTED).flatMap((id) => ['--deselect', `kubernetes/e2e_test/${id}`])];
@@ -80,6 +80,7 @@ describe('the Python client e2e suite v22.6.0 against kubeloop dev', { skip: SUI
     const out = `${r.stdout}\n${r.stderr}`;
     const tail = out.trim().split('\n').slice(-60).join('\n');
     const s = pytestSummary(r.stdout);
+    t.diagnostic(`pytest: ${r.stdout.trim().split('\n').pop()}`);
     assert.equal(s.deselected, Object.keys(DESELECTED).length, `pytest deselected ${s.deselected}:\n${tail}`);
     assert.deepEqual({ failed: s.failed, errors: s.errors }, { failed: 0, errors: 0 }, tail);
     assert.equal(s.passed, TOTAL - Object.keys(DESELECTED).length, tail);
