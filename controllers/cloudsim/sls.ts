@@ -315,7 +315,10 @@ function slsResource(state: CloudState, projectName: string, parts: string[], bo
   }
   const [a, b] = parts;
   const kind = a === 'logstores' ? 'logstore' : a === 'configs' ? 'logtailconfig' : a === 'machinegroups' ? 'machinegroup' : undefined;
-  return arn(state, 'log', `project/${projectName}${kind ? `/${kind}/${b ?? '*'}` : ''}`);
+  // a create names its resource in the body (POST /logstores {logstoreName}, /configs {configName}, /machinegroups {groupName})
+  const created = body[a === 'logstores' ? 'logstoreName' : a === 'configs' ? 'configName' : 'groupName'];
+  const id = b ?? (parts.length === 1 && typeof created === 'string' && created ? created : '*');
+  return arn(state, 'log', `project/${projectName}${kind ? `/${kind}/${id}` : ''}`);
 }
 
 // ---- the protocol ----
