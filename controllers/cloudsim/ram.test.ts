@@ -165,6 +165,14 @@ describe('emulator: RAM policies', () => {
     assert.equal(s.code, 'Forbidden.RAM');
     const bad = await failure(cloudFor(sim, { assumeRole: { roleArn, roleSessionName: 'bad', policy: '{"Version":"1"}' } }).vpc.describeVpcs());
     assert.equal(bad.code, 'InvalidParameter.PolicyGrammar');
+    // RRSA: AssumeRoleWithOIDC is anonymous (no RAM check on the caller); its credentials act as the role
+    const jwt = ['{"alg":"RS256"}', JSON.stringify({ sub: 'system:serviceaccount:kube-system:route', exp: Math.floor(Date.now() / 1000) + 600 }), 'sig'].map((x, i) => (i < 2 ? Buffer.from(x).toString('base64url') : x)).join('.');
+    const oidc = await fetch(`${sim.url}/?${new URLSearchParams({ Action: 'AssumeRoleWithOIDC', Version: '2015-04-01', Format: 'JSON', RoleArn: roleArn, OIDCProviderArn: 'acs:ram::1234567890123456:oidc-provider/ack-rrsa-c1', OIDCToken: jwt, RoleSessionName: 'rrsa' })}`);
+    assert.equal(oidc.status, 200);
+    const rrsa = (await oidc.json() as { Credentials: { AccessKeyId: string; AccessKeySecret: string; SecurityToken: string } }).Credentials;
+    const asRrsa = cloudFor(sim, { credentials: { accessKeyId: rrsa.AccessKeyId, accessKeySecret: rrsa.AccessKeySecret, securityToken: rrsa.SecurityToken } });
+    assert.equal((await asRrsa.vpc.describeVpcs()).length, 1);
+    assert.equal((await failure(asRrsa.scaling.listScalingGroups())).code, 'Forbidden.Unauthorized');
     // credentials the metadata service hands an instance RAM role out (POST /_sim/sts {roleName})
     const minted = (await sim_(sim, 'POST', '/_sim/sts', { roleName: 'ack-route', durationSeconds: 900 })).json;
     const instanceRole = cloudFor(sim, { credentials: { accessKeyId: minted.accessKeyId, accessKeySecret: minted.accessKeySecret, securityToken: minted.securityToken } });
