@@ -17,6 +17,12 @@ export async function setRamPolicy(cloud: Pick<CloudSim, 'url'>, to: { user: str
   if (!res.ok) throw new Error(`/_sim/ram: ${res.status} ${await res.text()}`);
 }
 
+/** Deletes RAM policy `name`, detaching it everywhere (DELETE /_sim/ram/policies/{name}). */
+export async function deleteRamPolicy(cloud: Pick<CloudSim, 'url'>, name: string): Promise<void> {
+  const res = await fetch(`${cloud.url}/_sim/ram/policies/${encodeURIComponent(name)}`, { method: 'DELETE' });
+  if (!res.ok) throw new Error(`/_sim/ram: ${res.status} ${await res.text()}`);
+}
+
 /** Calls per action since the last reset (GET /_sim/calls); `reset` also resets them (DELETE). */
 export async function cloudCalls(cloud: Pick<CloudSim, 'url'>, reset = false): Promise<Record<string, number>> {
   const res = await fetch(`${cloud.url}/_sim/calls`, { method: reset ? 'DELETE' : 'GET' });
