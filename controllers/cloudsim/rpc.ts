@@ -37,8 +37,6 @@ export interface RpcService {
   handlers: Record<string, RpcHandler>;
   /** actions called without an AccessKey (no signature), e.g. STS AssumeRoleWithOIDC, whose proof is in its parameters */
   anonymous?: readonly string[];
-  /** the product's RAM code in policy actions and ARNs (default: `service`) */
-  ramCode?: string;
   /** which permission error the product answers (default `rpc`: 403 Forbidden.RAM; see ram.ts) */
   ramProduct?: RamProduct;
   /**
@@ -230,7 +228,7 @@ export function createRpcHandler(deps: RpcServerDeps): (req: IncomingMessage, re
       const caller = svc.anonymous?.includes(action) ? { accessKeyId: '', secret: '' } : authenticate(params, method, now);
       // RAM is checked after authentication, against the caller's policies (a `deny` fault: whoever calls)
       const state = deps.cloud.state;
-      const code = svc.ramCode ?? svc.service;
+      const code = svc.service; // the products' RAM codes are their service names (vpc, ess, ecs, cr, sts)
       const rel = svc.resource?.(action, params);
       const resource = rel === undefined ? arn(state, code, '*') : rel.startsWith('acs:') ? rel : arn(state, code, rel);
       checkRam(state, caller, svc.ramProduct ?? 'rpc', `${code}:${action}`, resource, fate.kind === 'deny');
