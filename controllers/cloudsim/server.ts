@@ -19,7 +19,7 @@ import { createRpcHandler } from './rpc.js';
 import { createSlsHandler, slsHostProject } from './sls.js';
 import { createCrPersonalHandler, isCrPersonalRequest } from './cr-personal.js';
 import { stsService } from './sts.js';
-import { defaultCloud, newId, randomToken, type CloudState, type DefaultCloudOptions, type StsCredential } from './state.js';
+import { defaultCloud, defaultRam, newId, randomToken, type CloudState, type DefaultCloudOptions, type StsCredential } from './state.js';
 import { createSimApi } from './simapi.js';
 import { vpcService } from './vpc.js';
 
@@ -101,6 +101,7 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
   const loaded = opts.stateFile ? loadState(opts.stateFile) : undefined;
   const initial = loaded ?? opts.state ?? defaultCloud({ regionId: opts.regionId, ...opts.cloud });
   if (!loaded) opts.customize?.(initial);
+  initial.ram ??= defaultRam(); // a hand-made `state` from before RAM: no policies
   const cloud = new Cloud(initial, {
     bootDelayMs: 500, routeSettleMs: 50, registryTokenLifetimeMs: 3_600_000, registryBearerLifetimeMs: 300_000,
     ...Object.fromEntries(Object.entries(opts.timings ?? {}).filter(([, v]) => v !== undefined)),
