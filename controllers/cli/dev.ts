@@ -84,7 +84,7 @@ export function ackDevHook(): DevHook {
       return {
         simCloud: { url: sim.url, pullManifest },
         simRegion: sim.regionId,
-        banner: [`cloud emulator   ${sim.url} (region ${sim.regionId}, AccessKey ${sim.accessKeyId})`],
+        banner: [`cloud emulator   ${sim.url} (region ${sim.regionId}, AccessKey ${sim.accessKeyId} = RAM user kubeloop, no policies: kubeloop cloudsim ram)`],
         devJson: { cloud: { url: sim.url, accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret, regionId: sim.regionId, slsEndpoint: sim.slsEndpoint } },
         // the console's cloud panels (controllers/console, bundled by scripts/build-console.mjs)
         // read the emulator's /_sim/ API and may flip its fault switches

@@ -156,6 +156,17 @@ export const eventsFor = (env: AcrEnv, namespace: string, name: string): Promise
 
 export const setFaults = (env: AcrEnv, rules: unknown): Promise<void> => support.setFaults(env.cloud, rules);
 
+/**
+ * Attaches to the controller's credential (the emulator's AccessKey, RAM user `kubeloop`) a
+ * policy allowing everything but `actions` (an `Effect: Deny` statement); {@link liftRamDeny} removes it.
+ */
+export const denyRam = (env: AcrEnv, ...actions: string[]): Promise<void> => support.setRamPolicy(env.cloud, { user: 'kubeloop' }, 'test-deny', {
+  Version: '1', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }, { Effect: 'Deny', Action: actions, Resource: '*' }],
+});
+
+/** Removes the policy {@link denyRam} attached. */
+export const liftRamDeny = (env: AcrEnv): Promise<void> => support.deleteRamPolicy(env.cloud, 'test-deny');
+
 export const cloudCalls = (env: AcrEnv, reset = false): Promise<Record<string, number>> => support.cloudCalls(env.cloud, reset);
 
 /**
