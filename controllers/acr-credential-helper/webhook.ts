@@ -38,6 +38,7 @@ import { namespaceWatched, serviceAccountSelected, type AcrConfig } from './conf
 import { ACR_DEPS, MANAGED_LABEL, mergePullSecrets, newPullSecret, type AcrDeps } from './controller.js';
 import type { RegistryCredentials } from './credentials.js';
 
+const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 /** How long admission waits for registry credentials before adding the reference without creating the Secret. */
 export const CREDENTIALS_WAIT_MS = 4_000;
 /** The API server's timeout for one call (ACK's `timeout-seconds` default). */
@@ -154,6 +155,8 @@ export class AcrPodWebhook implements Defaulter<PodObject> {
   }
 
   async default(pod: PodObject, req: AdmissionRequestInfo): Promise<void> {
+    // mirror pods (a kubelet's static pods) may reference no API objects; the ServiceAccount plugin skips them too
+    if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return;
     const namespace = req.namespace || pod.metadata.namespace;
     const config = this.admission.config();
     const secretName = this.deps.flags.secretName;
