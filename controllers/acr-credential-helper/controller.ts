@@ -211,7 +211,7 @@ export function acrControllerClass(configMap: { namespace: string; name: string 
           // ACK: the webhook is a component of its own (acr-credential-helper-webhook) besides the ConfigMap key
           this.reportOnce(ctx, { obj: cm!, key: `${subject.key}/webhook` }, 'Warning', 'WebhookNotServed',
             'webhook-configuration.enable: true, but this helper does not serve the admission webhook: start it with --acr-webhook '
-            + '(chart: acrCredentialHelper.webhook.enabled=true); until then pods created together with their ServiceAccount '
+            + '(chart: controllers.acrCredentialHelper.config.webhook.enable=true); until then pods created together with their ServiceAccount '
             + 'are covered only by --recreate-stuck-pods (see docs/controllers/acr-credential-helper.md)');
         } else this.reported.delete(`${subject.key}/webhook`);
       }

@@ -81,16 +81,26 @@ class PullSecretAdmission {
   }
 
   /**
-   * Whether our Secret may be referenced in `namespace`, creating it when missing: false only
-   * when a Secret of our name belongs to someone else.
+   * Whether our Secret may be referenced in `namespace`, creating it when missing: false when a
+   * Secret of our name belongs to someone else, or when the API server could not tell (then the
+   * object is admitted unchanged, as if the webhook were down: a thrown error would deny it).
    */
   async ensureSecret(namespace: string, config: AcrConfig, req: AdmissionRequestInfo): Promise<boolean> {
+    try {
+      return await this.makeSureOfSecret(namespace, config, req);
+    } catch (err) {
+      req.log.warn({ namespace, err: (err as Error).message }, 'could not check the pull secret at admission: admitted unchanged, the controller takes over');
+      return false;
+    }
+  }
+
+  private async makeSureOfSecret(namespace: string, config: AcrConfig, req: AdmissionRequestInfo): Promise<boolean> {
     const name = this.deps.flags.secretName;
     try {
       if (this.caches<SecretObject>(Secret).get(namespace, name)) return true; // the cache holds only ours (label selector)
     } catch { /* not watched: ask the server */ }
     const existing = await this.get(namespace, name);
-    if (existing) return existing.metadata.labels?.[MANAGED_LABEL] === 'true';
+    if (existing) return this.ours(existing, req);
     if (req.dryRun) return true;
     const creds = await this.credentials(config, req);
     if (!creds.length) {
@@ -108,7 +118,13 @@ class PullSecretAdmission {
       }
     }
     const raced = await this.get(namespace, name);
-    return !raced || raced.metadata.labels?.[MANAGED_LABEL] === 'true';
+    return !raced || this.ours(raced, req);
+  }
+
+  private ours(s: SecretObject, req: AdmissionRequestInfo): boolean {
+    if (s.metadata.labels?.[MANAGED_LABEL] === 'true') return true;
+    req.log.info({ namespace: s.metadata.namespace, secret: s.metadata.name }, `a Secret of our name without ${MANAGED_LABEL}=true exists: admitted unchanged`);
+    return false;
   }
 
   private async get(namespace: string, name: string): Promise<SecretObject | undefined> {
@@ -165,10 +181,7 @@ export class AcrPodWebhook implements Defaulter<PodObject> {
       config, namespace, serviceAccount: spec.serviceAccountName || spec.serviceAccount || 'default', current: spec.imagePullSecrets, secretName,
     });
     if (v.verdict !== 'add' || !config || !namespace) return;
-    if (!(await this.admission.ensureSecret(namespace, config, req))) {
-      req.log.info({ namespace }, `a Secret named ${secretName} not managed by the helper exists: pod left alone`);
-      return;
-    }
+    if (!(await this.admission.ensureSecret(namespace, config, req))) return;
     pod.spec = { ...spec, imagePullSecrets: mergePullSecrets(spec.imagePullSecrets, secretName, true) };
     req.log.debug({ namespace, pod: pod.metadata.name || pod.metadata.generateName }, 'added the pull secret to the pod');
   }

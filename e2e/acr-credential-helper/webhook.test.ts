@@ -134,6 +134,19 @@ describe('ACR credential helper: webhook mode', () => {
     const r = await kubectl(['run', 'dry', '-n', 'wh-own', '--image=registry.k8s.io/pause:3.9', '--dry-run=server', '-o', 'json']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(podSecrets(JSON.parse(r.stdout)), [SECRET]);
+
+    // a Secret of our name that is not ours: nothing there gets a reference to it
+    await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'wh-taken' } });
+    await env.client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: SECRET, namespace: 'wh-taken' }, type: 'Opaque', data: { k: 'dg==' } } as Obj);
+    await configure({ 'watch-namespace': 'wh-off,wh-on,wh-own,wh-taken', 'service-account': 'default,robot', 'webhook-configuration': 'enable: true\n' });
+    await env.client.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot', namespace: 'wh-taken' } });
+    assert.deepEqual(await pullSecretsOf(env, 'wh-taken', 'robot'), []);
+    const taken = await eventually('a pod in wh-taken', () => env.client.create<Obj>({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'wh-taken' },
+      spec: { serviceAccountName: 'robot', terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.9' }] },
+    } as Obj).catch(() => undefined));
+    assert.deepEqual(podSecrets(taken), []);
+    assert.equal((await env.client.get<Obj>(K.Secret, SECRET, { namespace: 'wh-taken' })).type, 'Opaque');
   });
 
   it('failurePolicy Ignore: with the helper down, pods are still created', async () => {
