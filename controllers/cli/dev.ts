@@ -87,11 +87,11 @@ export function ackDevHook(): DevHook {
         banner: [`cloud emulator   ${sim.url} (region ${sim.regionId}, AccessKey ${sim.accessKeyId} = RAM user kubeloop, no policies: kubeloop cloudsim ram)`],
         devJson: { cloud: { url: sim.url, accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret, regionId: sim.regionId, slsEndpoint: sim.slsEndpoint } },
         // the console's cloud panels (controllers/console, bundled by scripts/build-console.mjs)
-        // read the emulator's /_sim/ API and may flip its fault switches
+        // read the emulator's /_sim/ API and may flip its fault switches and RAM policies
         console: {
           name: 'ack',
           module: fileURLToPath(new URL('../console/panels.js', import.meta.url)),
-          upstreams: { cloud: { url: sim.url, writable: ['/_sim/faults'] } },
+          upstreams: { cloud: { url: sim.url, writable: ['/_sim/faults', '/_sim/ram'] } },
         },
         stop: () => sim.stop(),
       };

@@ -2,7 +2,8 @@
  * The console panels of @kubeloop/ack: the emulated cloud (the cloud emulator's `/_sim/state`,
  * read through the console's `cloud` upstream) beside what the controllers made of it —
  * the VPC route tables against the nodes, the ESS scaling groups, SLS against the
- * AliyunLogConfig objects, the registries and their tokens — and the emulator's fault switches.
+ * AliyunLogConfig objects, the registries and their tokens — and the emulator's fault and RAM
+ * policy switches.
  * Loaded by the console page as `/ext/ack.js`; `kubeloop-console` and `preact` are the page's.
  */
 import { useState } from 'preact/hooks';
@@ -267,10 +268,101 @@ function FaultsPanel() {
   );
 }
 
+interface PolicyStatement { Effect: 'Allow' | 'Deny'; Action?: string | string[]; NotAction?: string | string[]; Resource?: string | string[]; NotResource?: string | string[] }
+interface RamView {
+  accountId: string;
+  policies: Array<{ policyName: string; document: { Statement: PolicyStatement[] } }>;
+  attachments: Array<{ policyName: string; principalType: 'User' | 'Role'; principalName: string }>;
+}
+
+const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** The seeds' outage: the route controller's principal loses the right to write routes. */
+const DENY_ROUTES = {
+  Version: '1',
+  Statement: [
+    { Effect: 'Allow', Action: '*', Resource: '*' },
+    { Effect: 'Deny', Action: ['vpc:CreateRouteEntry', 'vpc:DeleteRouteEntry'], Resource: '*' },
+  ],
+};
+const OUTAGE_POLICY = 'console-deny-route-writes';
+
+/**
+ * RAM in the emulator (`/_sim/ram`): which policies are attached to which user or role, each
+ * statement shown as Allow/Deny of actions on resources; attach a document, detach one, or flip
+ * the seeds' outage (a Deny of the route writes for the controllers' user `kubeloop`) on and off.
+ */
+function RamPanel() {
+  const ram = usePoll<RamView>(`${CLOUD}/_sim/ram`, 2000);
+  const [form, setForm] = useState({ type: 'users', name: 'kubeloop', policy: 'my-policy', document: JSON.stringify(DENY_ROUTES, null, 2) });
+  const [error, setError] = useState('');
+  const act = async (method: 'PUT' | 'DELETE', path: string, body?: unknown) => {
+    setError('');
+    try {
+      await send(method, `${CLOUD}/_sim/ram${path}`, body);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+    ram.refresh();
+  };
+  if (!ram.data) return <Unavailable error={ram.error} />;
+  const policies = new Map(ram.data.policies.map((p) => [p.policyName, p]));
+  const outage = ram.data.attachments.some((a) => a.principalType === 'User' && a.principalName === 'kubeloop' && a.policyName === OUTAGE_POLICY);
+  const attach = (e: Event) => {
+    e.preventDefault();
+    let doc: unknown;
+    try {
+      doc = JSON.parse(form.document);
+    } catch (err) {
+      setError(`the policy document is not JSON: ${(err as Error).message}`);
+      return;
+    }
+    void act('PUT', `/${form.type}/${encodeURIComponent(form.name)}/policies/${encodeURIComponent(form.policy)}`, doc);
+  };
+  return (
+    <div>
+      <p>
+        {outage
+          ? <button type="button" data-action="ram-allow" onClick={() => void act('DELETE', `/users/kubeloop/policies/${OUTAGE_POLICY}`)}>Allow route writes again</button>
+          : <button type="button" class="danger" data-action="ram-deny" onClick={() => void act('PUT', `/users/kubeloop/policies/${OUTAGE_POLICY}`, DENY_ROUTES)}>Deny route writes (the seeds' outage)</button>}
+        <span class="muted"> for user kubeloop, whose AccessKey the controllers of kubeloop dev use</span>
+      </p>
+      {error ? <p class="error">{error}</p> : null}
+      <table>
+        <thead><tr><th>principal</th><th>policy</th><th>statements</th><th /></tr></thead>
+        <tbody>
+          {ram.data.attachments.length ? ram.data.attachments.map((a) => (
+            <tr key={`${a.principalType}/${a.principalName}/${a.policyName}`} data-attachment={`${a.principalType}/${a.principalName}/${a.policyName}`}>
+              <td>{a.principalType} {a.principalName}</td>
+              <td>{a.policyName}</td>
+              <td>{(policies.get(a.policyName)?.document.Statement ?? []).map((st, i) => (
+                <div key={i} class={st.Effect === 'Deny' ? 'bad' : ''}>
+                  {st.Effect} {list(st.Action).join(', ') || `all but ${list(st.NotAction).join(', ')}`} on {list(st.Resource).join(', ') || `all but ${list(st.NotResource).join(', ')}`}
+                </div>
+              ))}</td>
+              <td><button type="button" onClick={() => void act('DELETE', `/${a.principalType === 'User' ? 'users' : 'roles'}/${encodeURIComponent(a.principalName)}/policies/${encodeURIComponent(a.policyName)}`)}>detach</button></td>
+            </tr>
+          )) : <tr><td colSpan={4} class="muted">no policy attached: every user and role may do everything</td></tr>}
+        </tbody>
+      </table>
+      <form class="inline" onSubmit={attach} data-form="ram">
+        <select value={form.type} onChange={(e) => setForm({ ...form, type: (e.target as HTMLSelectElement).value })}>
+          <option value="users">user</option><option value="roles">role</option>
+        </select>
+        <input value={form.name} placeholder="user or role" onInput={(e) => setForm({ ...form, name: (e.target as HTMLInputElement).value })} />
+        <input value={form.policy} placeholder="policy name" onInput={(e) => setForm({ ...form, policy: (e.target as HTMLInputElement).value })} />
+        <button type="submit">attach</button>
+      </form>
+      <textarea class="policy" rows={8} value={form.document} onInput={(e) => setForm({ ...form, document: (e.target as HTMLTextAreaElement).value })} />
+    </div>
+  );
+}
+
 export default function register(console: ConsoleApi): void {
   console.registerPanel({ id: 'vpc-routes', title: 'VPC route tables vs nodes', order: 30, render: () => <RoutesPanel /> });
   console.registerPanel({ id: 'ess', title: 'ESS scaling groups', order: 31, render: () => <ScalingPanel /> });
   console.registerPanel({ id: 'sls', title: 'SLS vs AliyunLogConfig', order: 32, render: () => <LogPanel /> });
   console.registerPanel({ id: 'registries', title: 'Container registries', order: 33, render: () => <RegistryPanel /> });
   console.registerPanel({ id: 'faults', title: 'Cloud faults', order: 34, render: () => <FaultsPanel /> });
+  console.registerPanel({ id: 'ram', title: 'RAM policies', order: 35, render: () => <RamPanel /> });
 }

@@ -163,6 +163,26 @@ describe('the console of kubeloop dev, in Chromium', { timeout: 300_000 }, () =>
     await shoot('5-route-restored');
   });
 
+  it('the RAM switch denies the route writes: a deleted route stays missing and its node NetworkUnavailable until Allow heals it', async () => {
+    const cloudUrl = dev.info.cloud!.url;
+    await page.locator('[data-action=ram-deny]').click();
+    await eventually('the deny policy attached', async () => (await count('[data-panel=ram] tr[data-attachment="User/kubeloop/console-deny-route-writes"]')) === 1, 10_000, 200);
+    const verdict = await (await fetch(`${cloudUrl}/_sim/ram/evaluate`, { method: 'POST', body: JSON.stringify({ user: 'kubeloop', action: 'vpc:CreateRouteEntry' }) })).json() as { decision: string };
+    assert.equal(verdict.decision, 'ExplicitDeny', 'the emulator denies what the page switched off');
+    const state = await simState({ url: cloudUrl });
+    const table = state.routeTables[0];
+    const entry = table.entries.find((e: { description: string }) => e.description.startsWith('kubeloop:cluster='));
+    const node = (await page.locator(`[data-panel=vpc-routes] tr[data-route="${entry.destinationCidrBlock}"] td:nth-child(3)`).innerText()).trim();
+    assert.equal((await fetch(`${cloudUrl}/_sim/route-entries/${entry.routeEntryId}`, { method: 'DELETE' })).status, 200);
+    const row = `[data-panel=vpc-routes] [data-route-table="${table.routeTableId}"] tr[data-route="${entry.destinationCidrBlock}"]`;
+    await eventually('the route marked missing', async () => (await page.locator(row).getAttribute('data-mark')) === 'missing', 15_000, 200);
+    await eventually('the node reports NetworkUnavailable', async () => (await count(`[data-panel=cluster] [data-node="${node}"] [data-condition=NetworkUnavailable]`)) === 1, 60_000, 200);
+    await shoot('6-ram-denied');
+    await page.locator('[data-action=ram-allow]').click();
+    await eventually('the route marked ok again', async () => (await page.locator(row).getAttribute('data-mark')) === 'ok', 60_000, 200);
+    await eventually('the node\'s network available again', async () => (await count(`[data-panel=cluster] [data-node="${node}"] [data-condition=NetworkUnavailable]`)) === 0, 60_000, 200);
+  });
+
   it('the fault switches break and heal the cloud from the page', async () => {
     await page.locator('[data-form=fault] select').first().selectOption('vpc');
     await page.locator('[data-form=fault] input').fill('CreateRouteEntry');
