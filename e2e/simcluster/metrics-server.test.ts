@@ -43,7 +43,7 @@ describe('kubeloop dev: the simulated metrics-server', () => {
     dev = await startDev({
       stateDir: dir, nodes: 2, logger: silent(), options: { cloudPort: 0 },
       // checks every 300 ms with a 500 ms timeout instead of every 30 s with 5 s; scrapes every 1 s
-      apiServer: { aggregator: { availabilityResyncMs: 300, availabilityCheckTimeoutMs: 500, dialTimeoutMs: 1_000 } },
+      apiServer: { aggregator: { availabilityResyncMs: 300, availabilityCheckTimeoutMs: 500, dialTimeoutMs: 1_000 }, namespaceDeletionGracePeriodMs: 0 },
       sim: { timings: { metricResolutionMs: 1_000, leaseRenewIntervalMs: 500, nodeStatusReportMs: 2_000 } },
     }, [ack]);
     cloudUrl = (dev.prepared.find((p) => p.devJson?.cloud)!.devJson!.cloud as { url: string }).url;
@@ -112,10 +112,19 @@ describe('kubeloop dev: the simulated metrics-server', () => {
     assert.match(failed.stderr, /ServiceUnavailable|Metrics API not available/);
     const shown = await kubectl(['get', 'apiservices', 'v1beta1.metrics.k8s.io']);
     assert.match(shown.stdout, /^v1beta1\.metrics\.k8s\.io\s+kube-system\/metrics-server\s+False \(FailedDiscoveryCheck\)\s+\S+$/m);
+    // the namespace controller cannot discover metrics.k8s.io/v1beta1: a deleted namespace stays Terminating
+    assert.equal((await kubectl(['create', 'namespace', 'doomed'])).code, 0);
+    assert.equal((await kubectl(['delete', 'namespace', 'doomed', '--wait=false'])).code, 0);
+    await eventually('NamespaceDeletionDiscoveryFailure', async () => {
+      const r = await kubectl(['get', 'namespace', 'doomed', '-o', 'json']);
+      const ns = r.code === 0 ? JSON.parse(r.stdout) as { status: { phase: string; conditions?: Condition[] } } : undefined;
+      return ns?.status.phase === 'Terminating' && ns.status.conditions?.some((c) => c.type === 'NamespaceDeletionDiscoveryFailure' && c.status === 'True' && /metrics\.k8s\.io\/v1beta1/.test(c.message ?? ''));
+    }, 15_000, 300);
 
     // the route back (as the route controller would put it): reachable again
     await sim('PATCH', '/_sim/state', [{ op: 'add', path: '/routeTables/0/entries/-', value: route }]);
     await eventually('Available again', async () => (await apiService())?.status === 'True', 15_000, 300);
     await eventually('kubectl top nodes again', async () => (await kubectl(['top', 'nodes'])).code === 0, 15_000, 300);
+    await eventually('namespace gone', async () => /NotFound/.test((await kubectl(['get', 'namespace', 'doomed'])).stderr), 20_000, 300);
   });
 });
