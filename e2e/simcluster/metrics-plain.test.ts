@@ -119,6 +119,13 @@ describe('simulated metrics-server without a cloud', () => {
     const nodes = await kubectl(['top', 'nodes', '--no-headers']);
     assert.equal(nodes.code, 0, nodes.stderr);
     assert.equal(nodes.stdout.trim().split('\n').length, 2);
+    const containers = await kubectl(['top', 'pods', '-l', 'app=web', '--containers', '--no-headers']);
+    assert.ok(containers.stdout.trim().split('\n').every((l) => /^web-\S+\s+web\s+300m\s+200Mi$/.test(l.trim())), containers.stdout + containers.stderr);
+    // the server's Table (as metrics-server prints it: Name, cpu, memory, Window)
+    const table = await kubectl(['get', 'pods.metrics.k8s.io', '-l', 'app=web']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^NAME\s+CPU\s+MEMORY\s+WINDOW$/m);
+    assert.match(table.stdout, /^web-\S+\s+300m\s+200Mi\s+1s$/m);
   });
 
   it('a node whose kubelet stops answering has no metrics: kubectl top nodes shows <unknown>', async () => {
