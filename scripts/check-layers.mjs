@@ -28,7 +28,8 @@ const allowed = {
   observability: ['api'],
   controller: ['api', 'client', 'informer', 'queue', 'observability', 'pki'],
   apiserver: ['api', 'pki'],
-  simcluster: ['api', 'client', 'informer', 'queue', 'controller', 'observability'],
+  // pki: the simulated metrics-server's serving certificate
+  simcluster: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'pki'],
   testing: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'apiserver', 'simcluster'],
   // src/index.ts: the package's public surface re-exports the framework layers.
   'index.ts': ['api', 'client', 'informer', 'queue', 'controller', 'observability'],

@@ -13,9 +13,17 @@ import { Manager, isAlreadyExists } from 'kubeloop';
 import type { Option } from 'commander';
 import { flagDefaults, type DevEnvironment, type DevHook, type DevPrepared, type PluginHandle } from 'kubeloop/cli';
 import { createAlibabaCloud, pullManifest } from '../cloud/index.js';
-import { startCloudSim, type CloudSim } from '../cloudsim/index.js';
+import { podAddressReachable, startCloudSim, type CloudSim } from '../cloudsim/index.js';
 import { plugins } from '../index.js';
+import { installAckMetricsServer } from './ack-metrics-server.js';
 import { installAckSystemDaemonSets } from './ack-system.js';
+
+/** The ECS instance id in a node's providerID (`<region>.<id>` or `alicloud://<region>.<id>`). */
+function instanceIdOf(providerID: string | undefined): string | undefined {
+  const rest = (providerID ?? '').replace(/^alicloud:\/\//, '');
+  const dot = rest.indexOf('.');
+  return dot > 0 ? rest.slice(dot + 1) : undefined;
+}
 
 /**
  * Cluster-wide settings an ACK cluster has and the controllers read: the log-config
@@ -82,7 +90,15 @@ export function ackDevHook(): DevHook {
       const sim = await startCloudSim({ port, host: env.bind, stateFile: env.stateDir ? join(env.stateDir, 'cloud.json') : undefined });
       cloud = sim;
       return {
-        simCloud: { url: sim.url, pullManifest },
+        // The API server is on the host network: it reaches a pod only through the VPC route
+        // of the pod's node (the emulator's route table is the truth).
+        simCloud: {
+          url: sim.url, pullManifest,
+          podReachable: ({ podIP, node }) => {
+            const id = instanceIdOf((node.spec as { providerID?: string } | undefined)?.providerID);
+            return !!id && podAddressReachable(sim.state, id, podIP);
+          },
+        },
         simRegion: sim.regionId,
         banner: [`cloud emulator   ${sim.url} (region ${sim.regionId}, AccessKey ${sim.accessKeyId} = RAM user kubeloop, no policies: kubeloop cloudsim ram)`],
         devJson: { cloud: { url: sim.url, accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret, regionId: sim.regionId, slsEndpoint: sim.slsEndpoint } },
@@ -116,6 +132,7 @@ export function ackDevHook(): DevHook {
       });
       await installClusterDefaults(manager, cloud);
       await installAckSystemDaemonSets(manager.client);
+      await installAckMetricsServer(manager.client, cloud.regionId);
       const settings = (env.options.flag as string[] | undefined) ?? [];
       devFlagOverrides(settings, { flags: () => [] }, plugins); // an unknown name stops `kubeloop dev` here, once
       const handles: PluginHandle[] = [];

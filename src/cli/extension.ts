@@ -84,7 +84,12 @@ export interface DevEnvironment {
 
 /** What an extension's `dev.prepare` started before the simulated cluster. */
 export interface DevPrepared {
-  /** A cloud the simulated cluster follows (its instances become nodes, its registries serve images). */
+  /**
+   * A cloud the simulated cluster follows: its instances become nodes, its registries serve
+   * images, and its `podReachable` decides which pod addresses the API server (on the host
+   * network) reaches — e.g. only through a VPC route to the pod's node. `kubeloop dev` gives the
+   * API server the simulated pod network as its dialer for aggregated API servers.
+   */
   simCloud?: SimCloudOptions;
   /** The region the simulated nodes report (topology labels), e.g. the cloud's. */
   simRegion?: string;

@@ -13,3 +13,4 @@ export type {
 export type { ConsoleExtension, ConsoleUpstream, MetricsTarget } from '../console/index.js';
 export { flagDefaults } from './extension.js';
 export { discoverExtensions, loadExtensions, findProjectDir } from './extensions.js';
+export { startDev, type DevStartOptions, type DevSession } from './commands/dev.js';
