@@ -199,6 +199,12 @@ describe('emulator: ESS scaling activities', () => {
     assert.equal(status.status, 422);
     const list = await simCall(sim, 'PATCH', '/_sim/state', [{ op: 'replace', path: '/scalingActivities', value: {} }]);
     assert.equal(list.status, 422);
+    // a document from before scaling activities is whole: it has none
+    const { scalingActivities, ...older } = (await simCall(sim, 'GET', '/_sim/state')).json;
+    assert.ok(scalingActivities.length > 0);
+    const put = await simCall(sim, 'PUT', '/_sim/state', older);
+    assert.equal(put.status, 200, JSON.stringify(put.json));
+    assert.deepEqual(await cloud.scaling.listScalingActivities(groupId), []);
   });
 });
 
