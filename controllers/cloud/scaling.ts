@@ -6,7 +6,7 @@
 import { CloudError } from './errors.js';
 import { RpcApi, listOf, num, str, tagMap, type RpcParams, type RpcResponse } from './rpc-client.js';
 import { decodeUserDataText, parseKubeletFlags } from './userdata.js';
-import type { Instance, InstanceType, ScalingApi, ScalingConfiguration, ScalingGroup, ScalingInstance } from './types.js';
+import type { Instance, InstanceType, ScalingActivity, ScalingApi, ScalingConfiguration, ScalingGroup, ScalingInstance } from './types.js';
 
 function toGroup(g: RpcResponse): ScalingGroup {
   const vsw = listOf(g, 'VSwitchIds', 'VSwitchId').map(String);
@@ -113,12 +113,34 @@ export class AlibabaScaling implements ScalingApi {
     }, { idempotent: true });
   }
 
-  async removeInstances(scalingGroupId: string, instanceIds: string[], opts: { decreaseDesiredCapacity?: boolean } = {}): Promise<void> {
+  async removeInstances(scalingGroupId: string, instanceIds: string[], opts: { decreaseDesiredCapacity?: boolean } = {}): Promise<string[]> {
+    const activities: string[] = [];
     for (const batch of chunks(instanceIds, 20)) {
       const p: RpcParams = { RegionId: this.regionId, ScalingGroupId: scalingGroupId, DecreaseDesiredCapacity: opts.decreaseDesiredCapacity ?? true };
       batch.forEach((id, i) => { p[`InstanceId.${i + 1}`] = id; });
-      await this.ess.call('RemoveInstances', p);
+      const r = await this.ess.call('RemoveInstances', p);
+      activities.push(str(r.ScalingActivityId));
     }
+    return activities;
+  }
+
+  async listScalingActivities(scalingGroupId: string, filter: { scalingActivityIds?: string[]; statusCode?: string } = {}): Promise<ScalingActivity[]> {
+    const ids = filter.scalingActivityIds ?? [];
+    const batches = ids.length ? chunks(ids, 20) : [[]];
+    const out: ScalingActivity[] = [];
+    for (const batch of batches) {
+      const p: RpcParams = { ScalingGroupId: scalingGroupId, StatusCode: filter.statusCode };
+      batch.forEach((id, i) => { p[`ScalingActivityId.${i + 1}`] = id; });
+      for (const a of await this.allPages(this.ess, 'DescribeScalingActivities', p, 'ScalingActivities', 'ScalingActivity', 50)) {
+        out.push({
+          scalingActivityId: str(a.ScalingActivityId), scalingGroupId: str(a.ScalingGroupId), description: str(a.Description), cause: str(a.Cause),
+          statusCode: str(a.StatusCode), statusMessage: str(a.StatusMessage), progress: num(a.Progress), startTime: str(a.StartTime), endTime: str(a.EndTime),
+          totalCapacity: num(a.TotalCapacity), scalingInstanceNumber: num(a.ScalingInstanceNumber),
+          createdInstances: listOf(a, 'CreatedInstances', 'CreatedInstance').map(String), destroyedInstances: listOf(a, 'DestroyedInstances', 'DestroyedInstance').map(String),
+        });
+      }
+    }
+    return out;
   }
 
   async describeInstanceTypes(instanceTypeIds: string[] = []): Promise<InstanceType[]> {

@@ -127,6 +127,29 @@ export interface ScalingInstance {
   zoneId: string;
 }
 
+/** An ESS scaling activity (DescribeScalingActivities 2014-08-28). */
+export interface ScalingActivity {
+  scalingActivityId: string;
+  scalingGroupId: string;
+  /** `Add "2" ECS instance(s)` */
+  description: string;
+  cause: string;
+  /** `InProgress`, `Successful`, `Warning`, `Failed`, `Rejected` */
+  statusCode: string;
+  statusMessage: string;
+  /** 0-100 */
+  progress: number;
+  /** ESS's `2020-09-10T09:54Z`; endTime '' while in progress */
+  startTime: string;
+  endTime: string;
+  /** instances in the group after the activity */
+  totalCapacity: number;
+  /** instances created (scale-out) or removed (scale-in) */
+  scalingInstanceNumber: number;
+  createdInstances: string[];
+  destroyedInstances: string[];
+}
+
 export interface InstanceType {
   instanceTypeId: string;
   instanceTypeFamily: string;
@@ -161,8 +184,13 @@ export interface ScalingApi {
   /** ModifyScalingGroup(DesiredCapacity); InvalidParameter outside [min, max]. */
   setDesiredCapacity(scalingGroupId: string, desiredCapacity: number): Promise<void>;
   modifyScalingGroup(scalingGroupId: string, change: { minSize?: number; maxSize?: number; desiredCapacity?: number }): Promise<void>;
-  /** Removes (and releases) instances, in batches of 20; decreases desired capacity by default. */
-  removeInstances(scalingGroupId: string, instanceIds: string[], opts?: { decreaseDesiredCapacity?: boolean }): Promise<void>;
+  /**
+   * Removes (and releases) instances, in batches of 20; decreases desired capacity by default.
+   * Returns the scaling activity id of each batch.
+   */
+  removeInstances(scalingGroupId: string, instanceIds: string[], opts?: { decreaseDesiredCapacity?: boolean }): Promise<string[]>;
+  /** The group's scaling activities of the last 30 days, newest first (optionally only those ids, at most 20, or that status). */
+  listScalingActivities(scalingGroupId: string, filter?: { scalingActivityIds?: string[]; statusCode?: string }): Promise<ScalingActivity[]>;
   describeInstanceTypes(instanceTypeIds?: string[]): Promise<InstanceType[]>;
   describeInstances(filter?: { instanceIds?: string[]; vpcId?: string }): Promise<Instance[]>;
 }

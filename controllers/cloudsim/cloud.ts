@@ -6,8 +6,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { ackAllocatable, ackNodeName, ackProviderId } from './ack-node.js';
+import { recordScaleIn, recordScaleOut, settleActivities, type ActivityTrigger } from './activities.js';
 import {
-  DEFAULT_REMOVAL_POLICIES, decodeUserData, isoNow, newId, type CloudState, type Instance, type RemovalPolicy, type ScalingGroup,
+  DEFAULT_REMOVAL_POLICIES, decodeUserData, isoNow, newId, type CloudState, type Instance, type RemovalPolicy, type ScalingActivity, type ScalingGroup,
 } from './state.js';
 
 /** Thrown by handlers; rendered in each protocol's own error shape. */
@@ -113,6 +114,7 @@ export class Cloud {
         this.emitInstance('Active', inst, now);
       }
     }
+    if (settleActivities(this.state, now)) dirty = true;
     if (dirty) this.changed();
     this.arm(now);
   }
@@ -161,17 +163,25 @@ export class Cloud {
     return this.state.instances.filter((i) => i.scalingGroupId === groupId);
   }
 
-  /** Launches or releases instances until the group has `desiredCapacity` members. */
-  reconcileGroup(group: ScalingGroup, now = Date.now()): void {
+  /**
+   * Launches or releases instances until the group has `desiredCapacity` members, recording
+   * the scaling activity (activities.ts) with `trigger` as its cause; returns it, if any.
+   */
+  reconcileGroup(group: ScalingGroup, now = Date.now(), trigger: ActivityTrigger = { kind: 'expected-capacity' }): ScalingActivity | undefined {
     const members = this.groupInstances(group.scalingGroupId);
+    let activity: ScalingActivity | undefined;
     if (members.length < group.desiredCapacity) {
-      for (let n = members.length; n < group.desiredCapacity; n++) this.launch(group, now);
+      const created: Instance[] = [];
+      for (let n = members.length; n < group.desiredCapacity; n++) created.push(this.launch(group, now));
+      activity = recordScaleOut(this.state, group, created, trigger, members.length, now);
     } else if (members.length > group.desiredCapacity) {
       const victims = this.byRemovalPolicy(group, members).slice(0, members.length - group.desiredCapacity);
       for (const v of victims) this.release(v, now);
+      activity = recordScaleIn(this.state, group, victims, trigger, members.length, now);
     }
     this.changed();
     this.arm(now);
+    return activity;
   }
 
   /**

@@ -3,7 +3,11 @@
  * 2014-05-26 reads the autoscaler needs (instance types, instances).
  */
 import { SimError } from './cloud.js';
-import { DEFAULT_REMOVAL_POLICIES, REMOVAL_POLICIES, type Instance, type RemovalPolicy, type ScalingGroup } from './state.js';
+import { ACTIVITY_RETENTION_MS, recordScaleIn } from './activities.js';
+import {
+  DEFAULT_REMOVAL_POLICIES, REMOVAL_POLICIES, SCALING_ACTIVITY_STATUSES,
+  type Instance, type RemovalPolicy, type ScalingActivity, type ScalingActivityStatus, type ScalingGroup,
+} from './state.js';
 import {
   boolParam, intParam, jsonListParam, listParam, paged, required, tagParams, tokenPaged,
   type RpcContext, type RpcParams, type RpcService,
@@ -46,8 +50,25 @@ function setCapacity(g: ScalingGroup, desired: number, ctx: RpcContext): void {
   if (desired < g.minSize || desired > g.maxSize) {
     throw new SimError('InvalidParameter.DesiredCapacity', `DesiredCapacity ${desired} must be between MinSize ${g.minSize} and MaxSize ${g.maxSize}.`, 400);
   }
+  const from = g.desiredCapacity;
   g.desiredCapacity = desired;
-  ctx.cloud.reconcileGroup(g, ctx.now);
+  ctx.cloud.reconcileGroup(g, ctx.now, { kind: 'desired-capacity', from, to: desired });
+}
+
+/** ESS's times: `2020-09-10T09:54Z` (minutes, UTC). */
+const essTime = (iso: string) => new Date(iso).toISOString().slice(0, 16) + 'Z';
+
+/** A scaling activity as DescribeScalingActivities 2014-08-28 returns it (capacities as strings, as ESS sends them). */
+function activityView(a: ScalingActivity): Record<string, unknown> {
+  return {
+    ScalingActivityId: a.scalingActivityId, ScalingGroupId: a.scalingGroupId, Description: a.description, Cause: a.cause,
+    StartTime: essTime(a.startTime), ...(a.endTime ? { EndTime: essTime(a.endTime) } : {}), Progress: a.progress,
+    StatusCode: a.statusCode, StatusMessage: a.statusMessage, Detail: a.detail,
+    TotalCapacity: String(a.totalCapacity), AttachedCapacity: String(a.attachedCapacity), AutoCreatedCapacity: String(a.autoCreatedCapacity),
+    ScalingInstanceNumber: a.scalingInstanceNumber, CreatedCapacity: a.createdInstances.length, DestroyedCapacity: a.destroyedInstances.length,
+    CreatedInstances: { CreatedInstance: [...a.createdInstances] }, DestroyedInstances: { DestroyedInstance: [...a.destroyedInstances] },
+    TriggerSourceType: a.triggerSourceType, TriggerSourceId: a.triggerSourceId,
+  };
 }
 
 export const essService: RpcService = {
@@ -153,9 +174,41 @@ export const essService: RpcService = {
         throw new SimError('IncorrectCapacity.MinSize', 'To remove the instances, the total capacity will be lesser than the MinSize.', 400);
       }
       for (const v of victims) ctx.cloud.release(v, ctx.now);
+      const trigger = { kind: 'remove-instances', instanceIds: victims.map((v) => v.instanceId) } as const;
+      const activity = recordScaleIn(ctx.cloud.state, g, victims, trigger, members.length, ctx.now);
       if (decrease) g.desiredCapacity = Math.max(g.minSize, g.desiredCapacity - victims.length);
-      ctx.cloud.reconcileGroup(g, ctx.now);
-      return { ScalingActivityId: `asa-${ctx.now.toString(36)}` };
+      // without DecreaseDesiredCapacity ESS launches replacements: a scale-out activity of its own
+      ctx.cloud.reconcileGroup(g, ctx.now, trigger);
+      return { ScalingActivityId: activity.scalingActivityId };
+    },
+
+    /**
+     * The group's scaling activities of the last 30 days, newest first: all of the region's, or
+     * one group's (ScalingGroupId), or those named (ScalingActivityId.N, at most 20), filtered by
+     * StatusCode; PageSize at most 50, default 10.
+     */
+    DescribeScalingActivities(p, ctx) {
+      checkRegion(p, ctx);
+      if (p.ScalingGroupId) group(ctx, p.ScalingGroupId);
+      const ids = listParam(p, 'ScalingActivityId');
+      if (ids.length > 20) throw new SimError('InvalidParameter', 'At most 20 ScalingActivityId values can be specified.', 400);
+      if (p.StatusCode && !SCALING_ACTIVITY_STATUSES.includes(p.StatusCode as ScalingActivityStatus)) {
+        throw new SimError('InvalidParameter', `The specified parameter "StatusCode" ${p.StatusCode} is not valid (${SCALING_ACTIVITY_STATUSES.join(', ')}).`, 400);
+      }
+      const since = ctx.now - ACTIVITY_RETENTION_MS;
+      const list = ctx.cloud.state.scalingActivities
+        .map((a, n) => ({ a, n }))
+        .filter(({ a }) => (!p.ScalingGroupId || a.scalingGroupId === p.ScalingGroupId)
+          && (ids.length === 0 || ids.includes(a.scalingActivityId))
+          && (!p.StatusCode || a.statusCode === p.StatusCode)
+          && (a.statusCode === 'InProgress' || Date.parse(a.startTime) >= since))
+        .sort((x, y) => Date.parse(y.a.startTime) - Date.parse(x.a.startTime) || y.n - x.n)
+        .map(({ a }) => a);
+      const pg = paged(list, p, 50);
+      return {
+        TotalCount: pg.totalCount, PageNumber: pg.pageNumber, PageSize: pg.pageSize,
+        ScalingActivities: { ScalingActivity: pg.page.map(activityView) },
+      };
     },
   },
 };

@@ -34,6 +34,7 @@ export function loadState(file: string): CloudState | undefined {
   s.stsCredentials ??= [];
   s.ipSeq ??= 10;
   s.ram ??= defaultRam();
+  s.scalingActivities ??= [];
   return s;
 }
 

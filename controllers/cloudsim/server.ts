@@ -102,6 +102,7 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
   const initial = loaded ?? opts.state ?? defaultCloud({ regionId: opts.regionId, ...opts.cloud });
   if (!loaded) opts.customize?.(initial);
   initial.ram ??= defaultRam(); // a hand-made `state` from before RAM: no policies
+  initial.scalingActivities ??= []; // or from before scaling activities: none
   const cloud = new Cloud(initial, {
     bootDelayMs: 500, routeSettleMs: 50, registryTokenLifetimeMs: 3_600_000, registryBearerLifetimeMs: 300_000,
     ...Object.fromEntries(Object.entries(opts.timings ?? {}).filter(([, v]) => v !== undefined)),

@@ -12,9 +12,10 @@ import { defaultRam, type CloudState, type RegistryRepository } from './state.js
 import { readJson, sendJson } from './simhttp.js';
 import { isRamName, ramProblems } from './ram.js';
 import { createRamApi } from './ram-api.js';
+import { activityProblems, recordScaleIn } from './activities.js';
 
 /** The top-level fields of a state document and the JSON type each must have. */
-const STATE_FIELDS: Record<Exclude<keyof CloudState, 'ram'>, 'string' | 'number' | 'array'> = {
+const STATE_FIELDS: Record<Exclude<keyof CloudState, 'ram' | 'scalingActivities'>, 'string' | 'number' | 'array'> = {
   regionId: 'string', vpcs: 'array', routeTables: 'array', instanceTypes: 'array', scalingGroups: 'array',
   scalingConfigurations: 'array', instances: 'array', registries: 'array', registryCredentials: 'array',
   registryBearers: 'array', slsProjects: 'array', slsTags: 'array', stsCredentials: 'array', ipSeq: 'number',
@@ -35,6 +36,9 @@ export function stateProblems(doc: unknown): string[] {
   // RAM (optional: a document without it has no policies)
   const ram = (doc as Record<string, unknown>).ram;
   if (ram !== undefined) out.push(...ramProblems(ram));
+  // ESS scaling activities (optional: a document without them has none)
+  const activities = (doc as Record<string, unknown>).scalingActivities;
+  if (activities !== undefined) out.push(...activityProblems(activities));
   return out;
 }
 
@@ -104,7 +108,12 @@ export function createSimApi(deps: SimApiDeps): (req: IncomingMessage, res: Serv
   /** Refuses a document that is not a whole state, or that the API would fail on. */
   const check = (doc: unknown, code: string, status: number, what: string): void => {
     // a document without RAM has no policies (every credential unrestricted)
-    if (doc && typeof doc === 'object' && !Array.isArray(doc) && (doc as Record<string, unknown>).ram === undefined) (doc as Record<string, unknown>).ram = defaultRam();
+    // nor scaling activities
+    if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
+      const d = doc as Record<string, unknown>;
+      if (d.ram === undefined) d.ram = defaultRam();
+      if (d.scalingActivities === undefined) d.scalingActivities = [];
+    }
     const problems = stateProblems(doc);
     if (!problems.length) problems.push(...shapeProblems(doc, reference));
     if (problems.length) throw new SimError(code, `${what}: ${problems.join('; ')}`, status);
@@ -181,14 +190,20 @@ export function createSimApi(deps: SimApiDeps): (req: IncomingMessage, res: Serv
     }
     m = /^\/_sim\/instances\/([^/]+)$/.exec(path);
     if (m && method === 'DELETE') {
-      // The instance dies behind everyone's back; ESS notices and launches a replacement
-      // to keep the group at its desired capacity.
       const inst = st.instances.find((i) => i.instanceId === m![1]);
       if (!inst) throw new SimError('NotFound', `instance ${m[1]} not found`, 404);
+      // The instance dies behind everyone's back; ESS's health check removes it and launches a
+      // replacement to keep the group at its desired capacity: two scaling activities.
       const group = st.scalingGroups.find((g) => g.scalingGroupId === inst.scalingGroupId);
+      const before = group ? cloud.groupInstances(group.scalingGroupId).length : 0;
+      const now = Date.now();
       inst.creationType = 'AutoCreated';
-      cloud.release(inst);
-      if (group) cloud.reconcileGroup(group);
+      cloud.release(inst, now);
+      if (group) {
+        const trigger = { kind: 'health-check', instanceId: inst.instanceId } as const;
+        recordScaleIn(st, group, [inst], trigger, before, now);
+        cloud.reconcileGroup(group, now, trigger);
+      }
       return sendJson(res, 200, { deleted: m[1] });
     }
     m = /^\/_sim\/sls\/([^/]+)\/configs\/([^/]+)$/.exec(path);

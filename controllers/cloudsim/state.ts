@@ -143,6 +143,46 @@ export interface Instance {
   };
 }
 
+/** The status of an ESS scaling activity (DescribeScalingActivities `StatusCode`). */
+export type ScalingActivityStatus = 'InProgress' | 'Successful' | 'Warning' | 'Failed' | 'Rejected';
+export const SCALING_ACTIVITY_STATUSES: readonly ScalingActivityStatus[] = ['InProgress', 'Successful', 'Warning', 'Failed', 'Rejected'];
+
+/**
+ * One ESS scaling activity: a capacity change of a scaling group as ESS records it (see
+ * activities.ts; fields as DescribeScalingActivities 2014-08-28 names them,
+ * https://www.alibabacloud.com/help/en/auto-scaling/developer-reference/api-ess-2014-08-28-describescalingactivities).
+ */
+export interface ScalingActivity {
+  /** `asa-...` */
+  scalingActivityId: string;
+  scalingGroupId: string;
+  /** what it does: `Add "2" ECS instance(s)`, `Remove "1" ECS instance(s)` */
+  description: string;
+  /** why it began: who changed what, `changing the Total Capacity from "1" to "3".` */
+  cause: string;
+  /** ISO 8601 (the API renders ESS's `yyyy-MM-ddTHH:mmZ`) */
+  startTime: string;
+  /** when it ended; absent while InProgress */
+  endTime?: string;
+  /** 0-100 */
+  progress: number;
+  statusCode: ScalingActivityStatus;
+  statusMessage: string;
+  /** e.g. `new ECS instances "i-1, i-2" are created.` */
+  detail: string;
+  /** instances in the group after the activity: all, attached ones, ESS-created ones */
+  totalCapacity: number;
+  attachedCapacity: number;
+  autoCreatedCapacity: number;
+  /** instances created (scale-out) or removed (scale-in) */
+  scalingInstanceNumber: number;
+  createdInstances: string[];
+  destroyedInstances: string[];
+  /** `Api`: a caller's request (triggerSourceId: the account); `Ess`: ESS's own checks */
+  triggerSourceType: 'Api' | 'Ess';
+  triggerSourceId: string;
+}
+
 export interface RegistryRepository {
   namespace: string;
   name: string;
@@ -290,6 +330,8 @@ export interface CloudState {
   scalingGroups: ScalingGroup[];
   scalingConfigurations: ScalingConfiguration[];
   instances: Instance[];
+  /** ESS scaling activities, oldest first, the last 30 days (bounded; absent in older state files: none) */
+  scalingActivities: ScalingActivity[];
   registries: RegistryInstance[];
   registryCredentials: RegistryCredential[];
   registryBearers: RegistryBearer[];
@@ -445,6 +487,7 @@ export function defaultCloud(opts: DefaultCloudOptions = {}): CloudState {
       tags: Object.entries(nodeLabels).map(([key, value]) => ({ key, value })), lifecycleState: 'Active', creationTime: isoNow(now),
     }],
     instances: [],
+    scalingActivities: [],
     registries: [{
       instanceId: newId('cri'), instanceName: 'kubeloop', regionId, instanceStatus: 'RUNNING',
       instanceSpecification: 'Standard', domains: ['kubeloop-registry.cr.kubeloop.local:{port}'],

@@ -14,11 +14,17 @@ const CLOUD = '/api/up/ack/cloud';
 // The parts of the emulator's state document (controllers/cloudsim/state.ts) the panels read.
 interface RouteEntry { routeEntryId: string; destinationCidrBlock: string; nextHopType: string; nextHopId: string; routeEntryName: string; description: string; type: string; status: string }
 interface Instance { instanceId: string; instanceName: string; instanceType: string; status: string; scalingGroupId?: string; lifecycleState?: string; creationTime: string }
+interface ScalingActivity {
+  scalingActivityId: string; scalingGroupId: string; description: string; cause: string; startTime: string; endTime?: string;
+  progress: number; statusCode: string; statusMessage: string;
+}
 interface CloudState {
   regionId: string;
   routeTables: Array<{ routeTableId: string; routeTableName: string; vpcId: string; entries: RouteEntry[] }>;
   scalingGroups: Array<{ scalingGroupId: string; scalingGroupName: string; minSize: number; maxSize: number; desiredCapacity: number; lifecycleState: string }>;
   instances: Instance[];
+  /** absent from an emulator older than scaling activities */
+  scalingActivities?: ScalingActivity[];
   registries: Array<{ instanceId: string; instanceName: string; regionId: string; domains: string[]; repositories: unknown[] }>;
   registryCredentials: Array<{ instanceId: string; expiresAt: number }>;
   slsProjects: Array<{ projectName: string; logstores: Array<{ logstoreName: string; ttl: number; shardCount: number }>; configs: Array<{ configName: string; outputDetail: { logstoreName?: string } }>; machineGroups: Array<{ groupName: string; configs: string[] }> }>;
@@ -103,7 +109,36 @@ function RoutesPanel() {
   );
 }
 
-/** Each scaling group: min / desired / max against its instances by lifecycle state, and which joined as nodes. */
+/** How many of a group's scaling activities the panel lists. */
+const RECENT_ACTIVITIES = 6;
+const ACTIVITY_BADGE: Record<string, string> = { Successful: 'ok', InProgress: 'warn', Warning: 'warn', Failed: 'bad', Rejected: 'bad' };
+
+/** A group's recent ESS scaling activities, newest first: status, what, why, when, how far. */
+function Activities({ activities, now }: { activities: ScalingActivity[]; now: number }) {
+  return (
+    <table data-activities="">
+      <thead><tr><th>activity</th><th>status</th><th>cause</th><th>started</th><th>ended</th><th>progress</th></tr></thead>
+      <tbody>
+        {activities.length === 0 ? <tr><td colSpan={6} class="muted">no scaling activities</td></tr> : null}
+        {activities.map((a) => (
+          <tr key={a.scalingActivityId} data-activity={a.scalingActivityId} data-status={a.statusCode} data-description={a.description}>
+            <td title={a.scalingActivityId}>{a.description}</td>
+            <td><span class={`badge ${ACTIVITY_BADGE[a.statusCode] ?? ''}`} title={a.statusMessage}>{a.statusCode}</span></td>
+            <td class="muted" style={{ fontSize: '11px' }}>{a.cause}{a.statusCode !== 'Successful' && a.statusMessage ? <div class={a.statusCode === 'InProgress' ? '' : 'bad'}>{a.statusMessage}</div> : null}</td>
+            <td title={a.startTime}>{age(a.startTime, now)} ago</td>
+            <td title={a.endTime ?? ''}>{a.endTime ? `${age(a.endTime, now)} ago` : '—'}</td>
+            <td>{a.progress}%</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/**
+ * Each scaling group: min / desired / max against its instances by lifecycle state, which
+ * joined as nodes, and its recent scaling activities.
+ */
 function ScalingPanel() {
   const cloud = useCloud();
   const nodes = useKube<Node>('/api/v1/nodes');
@@ -119,6 +154,8 @@ function ScalingPanel() {
       {cloud.data.scalingGroups.map((g) => {
         const members = cloud.data!.instances.filter((i) => i.scalingGroupId === g.scalingGroupId);
         const inService = members.filter((i) => i.lifecycleState === 'InService').length;
+        // the emulator keeps them oldest first; the newest are the ones to see
+        const activities = (cloud.data!.scalingActivities ?? []).filter((a) => a.scalingGroupId === g.scalingGroupId).slice(-RECENT_ACTIVITIES).reverse();
         return (
           <div key={g.scalingGroupId} data-scaling-group={g.scalingGroupId} data-desired={g.desiredCapacity} data-in-service={inService}>
             <h3>{g.scalingGroupName} <span class="muted">{g.scalingGroupId}</span></h3>
@@ -138,6 +175,8 @@ function ScalingPanel() {
                 ))}
               </tbody>
             </table>
+            <h4>scaling activities</h4>
+            <Activities activities={activities} now={now} />
           </div>
         );
       })}

@@ -141,7 +141,16 @@ describe('the console of kubeloop dev, in Chromium', { timeout: 300_000 }, () =>
     await eventually('pending pods shown', async () => (await attr('[data-panel=cluster] [data-pending]', 'data-pending')) >= 1, 30_000, 200);
     await shoot('2-pending');
     await eventually('the scaling group\'s desired capacity raised', async () => (await attr('[data-panel=ess] [data-scaling-group]', 'data-desired')) > desiredBefore, 60_000, 200);
+    // the scale-out is the group's newest scaling activity: in progress while the instance boots, or done
+    const newestActivity = page.locator('[data-panel=ess] [data-scaling-group] tr[data-activity]').first();
+    const scaleOut = await eventually('the scale-out listed first among the group\'s scaling activities', async () => {
+      const description = await newestActivity.getAttribute('data-description') ?? '';
+      const status = await newestActivity.getAttribute('data-status') ?? '';
+      return /^Add "\d+" ECS instance\(s\)$/.test(description) && ['InProgress', 'Successful'].includes(status) && await newestActivity.getAttribute('data-activity');
+    }, 30_000, 200);
+    assert.match(await page.locator(`[data-panel=ess] tr[data-activity="${scaleOut}"]`).innerText(), /changing the Total Capacity from "\d+" to "\d+"/, 'its cause is shown');
     await eventually('the new node drawn Ready', async () => (await count('[data-panel=cluster] [data-node][data-state=ready]')) > nodesBefore, 90_000, 200);
+    await eventually('the scale-out Successful', async () => (await page.locator(`[data-panel=ess] tr[data-activity="${scaleOut}"]`).getAttribute('data-status')) === 'Successful', 30_000, 200);
     await eventually('no pod pending', async () => (await attr('[data-panel=cluster] [data-pending]', 'data-pending')) === 0, 60_000, 200);
     assert.equal(await count('[data-panel=cluster] [data-pod^="default/big-"][data-phase=Running]'), replicas, 'every replica runs, one on the new node');
     await shoot('3-scaled-up');

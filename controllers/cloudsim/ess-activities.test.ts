@@ -1,0 +1,272 @@
+// ESS scaling activities in the emulator, observed through the adapter the controllers use
+// (controllers/cloud's AlibabaScaling over the official RPC client): every capacity change is
+// an activity — scale-out InProgress while its instances are Pending, then Successful (or
+// Failed/Warning when they never become nodes), scale-in by desired capacity, RemoveInstances
+// with its real activity id, the health check's removal and replacement — served by
+// DescribeScalingActivities (RAM-checked) and kept in /_sim/state and the --state file.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually } from 'kubeloop/testing';
+import { startCloudSim, type CloudSim } from './index.js';
+import { Cloud } from './cloud.js';
+import { MAX_ACTIVITIES_PER_GROUP, ACTIVITY_RETENTION_MS } from './activities.js';
+import { defaultCloud } from './state.js';
+import { createAlibabaCloud, CloudError, defaultRetryPolicy, staticCredentials, type AlibabaCloud, type ScalingActivity } from '../cloud/index.js';
+import { RpcApi } from '../cloud/rpc-client.js';
+
+const fastRetry = { maxAttempts: 1, baseDelayMs: 2, maxDelayMs: 10, budgetMs: 5_000, timeoutMs: 5_000 };
+
+function cloudFor(sim: CloudSim): AlibabaCloud {
+  return createAlibabaCloud({
+    regionId: sim.regionId, emulator: sim.url, retry: fastRetry,
+    credentials: { accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret },
+  });
+}
+
+async function simCall(sim: CloudSim, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const r = await fetch(`${sim.url}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, json: await r.json() };
+}
+
+async function failure(p: Promise<unknown>): Promise<CloudError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof CloudError, `expected CloudError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected the call to fail');
+}
+
+/** Lets these Pending instances boot now (the test group's never boot by themselves). */
+async function boot(sim: CloudSim, instanceIds: string[]): Promise<void> {
+  const ops = instanceIds
+    .map((id) => sim.state.instances.findIndex((i) => i.instanceId === id && i.status === 'Pending'))
+    .filter((n) => n >= 0)
+    .map((n) => ({ op: 'add', path: `/instances/${n}/bootsAt`, value: 0 }));
+  const r = await simCall(sim, 'PATCH', '/_sim/state', ops);
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+}
+
+const ESS_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\dZ$/;
+
+describe('emulator: ESS scaling activities', () => {
+  let sim: CloudSim;
+  let cloud: AlibabaCloud;
+  let groupId: string;
+  before(async () => {
+    // min 0: no activity at startup; instances never boot unless a test lets them (deterministic InProgress)
+    sim = await startCloudSim({ cloud: { groupMinSize: 0, groupMaxSize: 10 }, customize: (s) => { s.scalingGroups[0].bootDelayMs = -1; } });
+    cloud = cloudFor(sim);
+    groupId = sim.state.scalingGroups[0].scalingGroupId;
+  });
+  after(() => sim.stop());
+
+  const newest = async (): Promise<ScalingActivity> => (await cloud.scaling.listScalingActivities(groupId))[0];
+  const members = () => sim.state.instances.filter((i) => i.scalingGroupId === groupId).map((i) => i.instanceId);
+
+  test('a scale-out by desired capacity is InProgress while its instances are Pending, then Successful', async () => {
+    await cloud.scaling.setDesiredCapacity(groupId, 2);
+    const a = await newest();
+    assert.equal(a.description, 'Add "2" ECS instance(s)');
+    assert.equal(a.statusCode, 'InProgress');
+    assert.equal(a.progress, 0);
+    assert.equal(a.endTime, '');
+    assert.match(a.startTime, ESS_TIME);
+    assert.match(a.cause, /^A user requests to change the Desired Capacity of scaling group "asg-[a-z0-9]+" from "0" to "2", changing the Total Capacity from "0" to "2"\.$/);
+    assert.deepEqual([...a.createdInstances].sort(), members().sort());
+    assert.equal(a.scalingInstanceNumber, 2);
+    assert.equal(a.totalCapacity, 2);
+
+    await boot(sim, [a.createdInstances[0]]);
+    const half = (await cloud.scaling.listScalingActivities(groupId, { scalingActivityIds: [a.scalingActivityId] }))[0];
+    assert.deepEqual([half.statusCode, half.progress], ['InProgress', 50]);
+    await boot(sim, [a.createdInstances[1]]);
+    const done = (await cloud.scaling.listScalingActivities(groupId, { scalingActivityIds: [a.scalingActivityId] }))[0];
+    assert.deepEqual([done.statusCode, done.progress, done.statusMessage], ['Successful', 100, '"2" ECS instances are added']);
+    assert.match(done.endTime, ESS_TIME);
+  });
+
+  test('a scale-in by desired capacity is a Successful removal naming the instance', async () => {
+    const before = members();
+    await cloud.scaling.setDesiredCapacity(groupId, 1);
+    const a = await newest();
+    assert.deepEqual([a.description, a.statusCode, a.progress], ['Remove "1" ECS instance(s)', 'Successful', 100]);
+    assert.equal(a.destroyedInstances.length, 1);
+    assert.ok(before.includes(a.destroyedInstances[0]) && !members().includes(a.destroyedInstances[0]));
+    assert.match(a.cause, /from "2" to "1", changing the Total Capacity from "2" to "1"\.$/);
+    assert.equal(a.totalCapacity, 1);
+  });
+
+  test('RemoveInstances returns the id of its activity; without decreasing, the replacement is an activity of its own', async () => {
+    await cloud.scaling.setDesiredCapacity(groupId, 2);
+    await boot(sim, members());
+    const [victim] = members();
+    const [activityId] = await cloud.scaling.removeInstances(groupId, [victim], { decreaseDesiredCapacity: false });
+    assert.match(activityId, /^asa-[a-z0-9]{20}$/);
+    const [removal] = await cloud.scaling.listScalingActivities(groupId, { scalingActivityIds: [activityId] });
+    assert.deepEqual([removal.description, removal.statusCode, removal.destroyedInstances], ['Remove "1" ECS instance(s)', 'Successful', [victim]]);
+    assert.match(removal.cause, new RegExp(`^A user requests to remove ECS instances "${victim}" from scaling group`));
+    const replacement = await newest();
+    assert.notEqual(replacement.scalingActivityId, activityId);
+    assert.deepEqual([replacement.description, replacement.statusCode], ['Add "1" ECS instance(s)', 'InProgress']);
+    assert.match(replacement.cause, new RegExp(`keeps its Desired Capacity of "2" after ECS instances "${victim}" were removed`));
+    await boot(sim, replacement.createdInstances);
+  });
+
+  test('an instance that dies is removed and replaced by the health check: two activities from ESS itself', async () => {
+    const [victim] = members();
+    assert.equal((await simCall(sim, 'DELETE', `/_sim/instances/${victim}`)).status, 200);
+    const [add, remove] = await cloud.scaling.listScalingActivities(groupId);
+    assert.deepEqual([remove.description, remove.destroyedInstances, remove.statusCode], ['Remove "1" ECS instance(s)', [victim], 'Successful']);
+    assert.match(remove.cause, new RegExp(`health check .* finds ECS instance "${victim}" unhealthy`));
+    assert.equal(add.description, 'Add "1" ECS instance(s)');
+    assert.match(add.cause, new RegExp(`health check .* replaces unhealthy ECS instance "${victim}"`));
+    const wire = (await simCall(sim, 'GET', '/_sim/state')).json.scalingActivities as Array<{ scalingActivityId: string; triggerSourceType: string }>;
+    assert.deepEqual(wire.filter((x) => [add.scalingActivityId, remove.scalingActivityId].includes(x.scalingActivityId)).map((x) => x.triggerSourceType), ['Ess', 'Ess']);
+    await boot(sim, add.createdInstances);
+  });
+
+  test('a group whose node bootstrap fails ends its scale-out Failed; one whose instance went before booting, Warning', async () => {
+    const patch = await simCall(sim, 'PATCH', '/_sim/state', [{ op: 'add', path: '/scalingGroups/0/bootstrapFails', value: true }]);
+    assert.equal(patch.status, 200);
+    await cloud.scaling.setDesiredCapacity(groupId, 3);
+    const failed = await newest();
+    await boot(sim, failed.createdInstances);
+    const [after] = await cloud.scaling.listScalingActivities(groupId, { scalingActivityIds: [failed.scalingActivityId] });
+    assert.equal(after.statusCode, 'Failed');
+    assert.match(after.statusMessage, /^"0" ECS instances are added; the node bootstrap \(user data\) failed on ECS instances "i-/);
+    assert.deepEqual(await cloud.scaling.listScalingActivities(groupId, { statusCode: 'Failed' }).then((l) => l.map((x) => x.scalingActivityId)), [failed.scalingActivityId]);
+
+    await simCall(sim, 'PATCH', '/_sim/state', [{ op: 'remove', path: '/scalingGroups/0/bootstrapFails' }]);
+    await cloud.scaling.setDesiredCapacity(groupId, 5);
+    const partly = await newest();
+    assert.equal(partly.createdInstances.length, 2);
+    const [gone, kept] = partly.createdInstances;
+    assert.equal((await simCall(sim, 'DELETE', `/_sim/instances/${gone}`)).status, 200);
+    await boot(sim, [kept]);
+    const [w] = await cloud.scaling.listScalingActivities(groupId, { scalingActivityIds: [partly.scalingActivityId] });
+    assert.equal(w.statusCode, 'Warning');
+    assert.equal(w.statusMessage, `"1" ECS instances are added; ECS instances "${gone}" were removed before they were in service`);
+    await boot(sim, members());
+  });
+
+  test('DescribeScalingActivities pages, filters and refuses bad input like ESS', async () => {
+    const all = await cloud.scaling.listScalingActivities(groupId);
+    assert.ok(all.length >= 8);
+    // newest first
+    const times = all.map((a) => a.startTime);
+    assert.deepEqual(times, [...times].sort().reverse());
+    assert.equal((await failure(cloud.scaling.listScalingActivities('asg-nosuchgroup'))).code, 'InvalidScalingGroupId.NotFound');
+    assert.equal((await failure(cloud.scaling.listScalingActivities(groupId, { statusCode: 'Done' }))).code, 'InvalidParameter');
+    // the adapter asks in batches of 20, so go around it for the wire's limits
+    const ess = new RpcApi('ess', sim.url, '2014-08-28', staticCredentials({ accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret }), { ...defaultRetryPolicy, ...fastRetry });
+    const ids: Record<string, string> = {};
+    for (let i = 1; i <= 21; i++) ids[`ScalingActivityId.${i}`] = `asa-${i}`;
+    assert.equal((await failure(ess.call('DescribeScalingActivities', { RegionId: sim.regionId, ...ids }))).code, 'InvalidParameter');
+    assert.equal((await failure(ess.call('DescribeScalingActivities', { RegionId: sim.regionId, PageSize: 51 }))).code, 'InvalidParameter');
+    const page = await ess.call('DescribeScalingActivities', { RegionId: sim.regionId, ScalingGroupId: groupId, PageSize: 2, PageNumber: 2 });
+    assert.equal(page.TotalCount, all.length);
+    const onPage = (page.ScalingActivities as { ScalingActivity: Array<Record<string, unknown>> }).ScalingActivity;
+    assert.deepEqual(onPage.map((a) => a.ScalingActivityId), all.slice(2, 4).map((a) => a.scalingActivityId));
+    // capacities are strings on the wire, as ESS sends them
+    assert.equal(typeof onPage[0].TotalCapacity, 'string');
+  });
+
+  test('RAM: DescribeScalingActivities is checked like every ESS action', async () => {
+    const put = await simCall(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/no-activities', {
+      Version: '1', Statement: [{ Effect: 'Allow', Action: ['*'], Resource: '*' }, { Effect: 'Deny', Action: ['ess:DescribeScalingActivities'], Resource: '*' }],
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.json));
+    try {
+      const err = await failure(cloud.scaling.listScalingActivities(groupId));
+      assert.equal(err.code, 'Forbidden.Unauthorized');
+      await cloud.scaling.listScalingInstances(groupId);
+    } finally {
+      await simCall(sim, 'DELETE', '/_sim/ram/policies/no-activities');
+    }
+    assert.ok((await cloud.scaling.listScalingActivities(groupId)).length > 0);
+  });
+
+  test('/_sim/state refuses activities of the wrong shape', async () => {
+    const bad = await simCall(sim, 'PATCH', '/_sim/state', [{ op: 'replace', path: '/scalingActivities/0/progress', value: 'half' }]);
+    assert.equal(bad.status, 422);
+    assert.match(bad.json.Message ?? bad.json.message ?? JSON.stringify(bad.json), /scalingActivities\/0\/progress must be a number/);
+    const status = await simCall(sim, 'PATCH', '/_sim/state', [{ op: 'replace', path: '/scalingActivities/0/statusCode', value: 'Done' }]);
+    assert.equal(status.status, 422);
+    const list = await simCall(sim, 'PATCH', '/_sim/state', [{ op: 'replace', path: '/scalingActivities', value: {} }]);
+    assert.equal(list.status, 422);
+    // a document from before scaling activities is whole: it has none
+    const { scalingActivities, ...older } = (await simCall(sim, 'GET', '/_sim/state')).json;
+    assert.ok(scalingActivities.length > 0);
+    const put = await simCall(sim, 'PUT', '/_sim/state', older);
+    assert.equal(put.status, 200, JSON.stringify(put.json));
+    assert.deepEqual(await cloud.scaling.listScalingActivities(groupId), []);
+  });
+});
+
+describe('emulator: scaling activities are kept in the --state file and bounded', () => {
+  test('a restart with kept state still answers for the activities; an older file without them loads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'essact-'));
+    try {
+      const file = join(dir, 'state.json');
+      const first = await startCloudSim({ stateFile: file, persistDebounceMs: 5, timings: { bootDelayMs: 1 } });
+      const groupId = first.state.scalingGroups[0].scalingGroupId;
+      let ids: string[];
+      try {
+        await cloudFor(first).scaling.setDesiredCapacity(groupId, 2);
+        ids = first.state.scalingActivities.map((a) => a.scalingActivityId);
+        assert.equal(ids.length, 2); // startup's scale-out to the minimum, then ours
+        await eventually('both scale-outs end', () => first.state.scalingActivities.every((a) => a.statusCode === 'Successful'));
+      } finally {
+        await first.stop();
+      }
+
+      const second = await startCloudSim({ stateFile: file });
+      try {
+        const listed = await cloudFor(second).scaling.listScalingActivities(groupId);
+        assert.deepEqual(listed.map((a) => a.scalingActivityId), [...ids].reverse());
+        assert.ok(listed.every((a) => a.statusCode === 'Successful'));
+      } finally {
+        await second.stop();
+      }
+
+      const old = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      delete old.scalingActivities;
+      writeFileSync(file, JSON.stringify(old));
+      const third = await startCloudSim({ stateFile: file });
+      try {
+        assert.deepEqual(await cloudFor(third).scaling.listScalingActivities(groupId), []);
+      } finally {
+        await third.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('activities older than 30 days go, and each group keeps a bounded number', () => {
+    const t0 = Date.parse('2026-01-01T00:00:00Z');
+    const cloud = new Cloud(defaultCloud({ groupMinSize: 0, groupMaxSize: 2 }), { bootDelayMs: 0, routeSettleMs: 0, registryTokenLifetimeMs: 1, registryBearerLifetimeMs: 1 });
+    cloud.stop();
+    const g = cloud.state.scalingGroups[0];
+    g.desiredCapacity = 1;
+    cloud.reconcileGroup(g, t0);
+    cloud.tick(t0 + 1);
+    cloud.stop();
+    const firstId = cloud.state.scalingActivities[0].scalingActivityId;
+    g.desiredCapacity = 0;
+    cloud.reconcileGroup(g, t0 + ACTIVITY_RETENTION_MS + 60_000);
+    assert.ok(!cloud.state.scalingActivities.some((a) => a.scalingActivityId === firstId), 'the 31-day-old activity is gone');
+    for (let n = 0; n < MAX_ACTIVITIES_PER_GROUP + 20; n++) {
+      g.desiredCapacity = n % 2 ? 0 : 1;
+      cloud.reconcileGroup(g, t0 + ACTIVITY_RETENTION_MS + 120_000 + n * 1000);
+      cloud.tick(t0 + ACTIVITY_RETENTION_MS + 120_000 + n * 1000 + 1);
+      cloud.stop();
+    }
+    assert.equal(cloud.state.scalingActivities.length, MAX_ACTIVITIES_PER_GROUP);
+  });
+});
