@@ -7,7 +7,7 @@
  * Loaded by the console page as `/ext/ack.js`; `kubeloop-console` and `preact` are the page's.
  */
 import { useState } from 'preact/hooks';
-import { age, send, useKube, useNow, usePoll, type ConsoleApi, type KubeObject } from 'kubeloop-console';
+import { age, useKube, useSend, useNow, usePoll, type ConsoleApi, type KubeObject } from 'kubeloop-console';
 
 const CLOUD = '/api/up/ack/cloud';
 
@@ -257,16 +257,8 @@ interface FaultRule { action?: string; service?: string; errorRate?: number; thr
 function FaultsPanel() {
   const faults = usePoll<{ faults: FaultRule[] }>(`${CLOUD}/_sim/faults`, 2000);
   const [rule, setRule] = useState<{ service: string; action: string; kind: string }>({ service: 'vpc', action: '', kind: 'deny' });
-  const [error, setError] = useState('');
-  const act = async (method: 'POST' | 'DELETE', body?: unknown) => {
-    setError('');
-    try {
-      await send(method, `${CLOUD}/_sim/faults`, body);
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
-    faults.refresh();
-  };
+  const { error, run } = useSend(faults.refresh);
+  const act = (method: 'POST' | 'DELETE', body?: unknown) => run(method, `${CLOUD}/_sim/faults`, body);
   const add = (e: Event) => {
     e.preventDefault();
     const r: FaultRule = { service: rule.service, ...(rule.action ? { action: rule.action } : {}) };
@@ -334,16 +326,8 @@ const OUTAGE_POLICY = 'console-deny-route-writes';
 function RamPanel() {
   const ram = usePoll<RamView>(`${CLOUD}/_sim/ram`, 2000);
   const [form, setForm] = useState({ type: 'users', name: 'kubeloop', policy: 'my-policy', document: JSON.stringify(DENY_ROUTES, null, 2) });
-  const [error, setError] = useState('');
-  const act = async (method: 'PUT' | 'DELETE', path: string, body?: unknown) => {
-    setError('');
-    try {
-      await send(method, `${CLOUD}/_sim/ram${path}`, body);
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
-    ram.refresh();
-  };
+  const { error, setError, run } = useSend(ram.refresh);
+  const act = (method: 'PUT' | 'DELETE', path: string, body?: unknown) => run(method, `${CLOUD}/_sim/ram${path}`, body);
   if (!ram.data) return <Unavailable error={ram.error} />;
   const policies = new Map(ram.data.policies.map((p) => [p.policyName, p]));
   const outage = ram.data.attachments.some((a) => a.principalType === 'User' && a.principalName === 'kubeloop' && a.policyName === OUTAGE_POLICY);

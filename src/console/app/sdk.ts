@@ -216,6 +216,24 @@ export async function send(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: str
   return text ? JSON.parse(text) : undefined;
 }
 
+/**
+ * A panel's writes: `run` sends one (see `send`), keeps its error message for the panel to show
+ * (cleared by the next write) and calls `after` either way (e.g. a poll's `refresh`).
+ */
+export function useSend(after?: () => void): { error: string; setError(message: string): void; run(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<void> } {
+  const [error, setError] = useState('');
+  const run = async (method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown) => {
+    setError('');
+    try {
+      await send(method, url, body);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+    after?.();
+  };
+  return { error, setError, run };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Prometheus text format
 
