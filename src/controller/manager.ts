@@ -106,6 +106,8 @@ export interface ManagerOptions {
 
 /** The key of Manager's crash hook (a registered symbol: kubeloop/testing reaches it without an export). */
 const CRASH = Symbol.for('kubeloop.Manager.crash');
+/** The key of Manager's "write the queued Events now" hook (kubeloop/testing's `drained`). */
+const FLUSH_EVENTS = Symbol.for('kubeloop.Manager.flushEvents');
 
 export class LeaderElectionLostError extends Error {
   override readonly name = 'LeaderElectionLostError';
@@ -505,6 +507,11 @@ export class Manager {
     this.elector?.crash();
     this.stopPromise = this.doStop(false);
     return this.stopPromise;
+  }
+
+  /** Resolves when every Event queued so far is written (or given up on). Not public API: kubeloop/testing's `drained` calls it. */
+  [FLUSH_EVENTS](): Promise<void> {
+    return this.events.flush();
   }
 
   private async doStop(graceful: boolean): Promise<void> {

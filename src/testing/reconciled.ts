@@ -1,4 +1,5 @@
 import type { Manager, ReconcileOutcome, Request } from '../controller/index.js';
+import { eventually } from './eventually.js';
 
 export interface ReconciledOptions {
   /** only reconciles of this request (or key, `namespace/name` or `name`); default: any */
@@ -52,4 +53,20 @@ export function reconciled(manager: Manager, controller: string, opts: Reconcile
       },
     });
   });
+}
+
+/**
+ * Resolves once controller `controller` of `manager` has nothing queued and nothing in flight,
+ * and the Events recorded so far are written: every key queued before the call has been
+ * reconciled and what those reconciles recorded is visible through the API. Keys waiting to be
+ * re-queued later (`requeueAfter`, error backoff) are not waited for. Use it after the
+ * controller's cache shows a change (its event handlers queue keys as the cache updates), to
+ * then assert what the controller did NOT do about it.
+ */
+export async function drained(manager: Manager, controller: string, timeoutMs = 20_000): Promise<void> {
+  const runner = manager.runner(controller);
+  if (!runner) throw new Error(`drained: no running controller named "${controller}" (not registered, not started, or not leading)`);
+  await eventually(`controller ${controller} has nothing queued or in flight`, () => runner.queue.len() === 0 && runner.queue.processingCount() === 0, timeoutMs, 10);
+  const flush = (manager as unknown as Record<symbol, (() => Promise<void>) | undefined>)[Symbol.for('kubeloop.Manager.flushEvents')];
+  if (flush) await flush.call(manager);
 }

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { firstValueFrom } from 'rxjs';
 import { ConfigMap, Controller, defineCustomResource, type ConfigMapObject, type ReconcileContext, type Reconciler, type Result } from '../index.js';
-import { FakeClock, eventually, reconcileContext, reconciled, startTestEnv, type TestEnv } from './index.js';
+import { FakeClock, drained, eventually, reconcileContext, reconciled, startTestEnv, type TestEnv } from './index.js';
 
 const Widget = defineCustomResource({
   group: 'testing.kubeloop.io', version: 'v1', kind: 'Widget', plural: 'widgets',
@@ -231,6 +231,17 @@ test('reconciled: waits for reconciles begun after the call (not one in flight),
   const [o] = await next;
   assert.deepEqual({ key: o.key, result: o.result, seq: o.seq }, { key: 'gated/b', result: 'success', seq: 1 });
   assert.equal((await ofB)[0].key, 'gated/b');
+  // drained: resolves only once what is queued or in flight at the call is done
+  gate.open = false;
+  await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'gated' } });
+  await eventually('c in flight', () => gate.waiting.length === 1);
+  let idle = false;
+  const quiet = drained(m, 'gated').then(() => (idle = true));
+  await eventually('c still in flight', () => m.runner('gated')!.queue.processingCount() === 1 && gate.seen.includes('c'));
+  assert.equal(idle, false, 'not drained while c is in flight');
+  gate.open = true;
+  gate.waiting.shift()!();
+  await quiet;
   const never = reconciled(m, 'gated', { key: 'gated/none' });
   await m.stop();
   await assert.rejects(never, /controller gated stopped before 1 reconcile\(s\) of gated key gated\/none/);
