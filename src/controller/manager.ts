@@ -76,8 +76,8 @@ export interface ManagerOptions {
   rateLimiter?: () => RateLimiter;
   /**
    * Time source of the work queues (delays, `requeueAfter`, rate-limit back-off, the default
-   * rate limiter's token bucket), resyncs and `ctx.every` sources, leader election and the
-   * informers' linger (as an RxJS scheduler). Default: the process clock. Tests pass a
+   * rate limiter's token bucket), resyncs and `ctx.every` sources, the graceful shutdown
+   * timeout, leader election and the informers' linger (as an RxJS scheduler). Default: the process clock. Tests pass a
    * `FakeClock` (kubeloop/testing) to drive them without sleeping.
    */
   clock?: Clock;

@@ -234,8 +234,8 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
 
   /**
    * Stops intake (no new events, queued keys are not started), waits up to `drainTimeoutMs`
-   * for the reconciles in flight, then aborts `ctx.signal`. Resolves true when everything
-   * finished in time.
+   * (on the runner's clock) for the reconciles in flight, then aborts `ctx.signal`. Resolves
+   * true when everything finished in time.
    */
   async stop(drainTimeoutMs = 30_000): Promise<boolean> {
     if (this.stopped) return true;
@@ -243,12 +243,13 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     for (const s of this.sourceSubs.splice(0)) s.unsubscribe();
     this.resyncSub?.unsubscribe();
     const drained = this.queue.shutDownWithDrain().then(() => Promise.all(this.workers)).then(() => true);
-    let timer: NodeJS.Timeout | undefined;
+    const clock = this.deps.clock ?? realClock;
+    let timer: TimerHandle | undefined;
     const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), drainTimeoutMs);
+      timer = clock.setTimer(() => resolve(false), drainTimeoutMs);
     });
     const ok = await Promise.race([drained, timeout]);
-    clearTimeout(timer);
+    clock.clearTimer(timer);
     this.abort.abort(new Error(`controller ${this.meta.name} stopped`));
     this.outcomes.complete();
     if (!ok) this.log.warn({}, 'in-flight reconciles did not finish within the graceful shutdown timeout');
