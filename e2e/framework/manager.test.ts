@@ -297,7 +297,7 @@ test('addReadyCheck: an application check joins /readyz, before start and while 
   }
 });
 
-test('SIGTERM stops the manager gracefully: intake stops, the in-flight reconcile finishes', async () => {
+test('SIGTERM stops the manager gracefully: intake stops, the in-flight reconcile finishes', { timeout: 30_000 }, async () => {
   const probe = new Probe();
   // the graceful shutdown timeout runs on this clock: the test moves it to just before the end
   const clock = new FakeClock();

@@ -224,7 +224,7 @@ test('runner: finalizer added on first sight, finalize then removal on deletion'
   await r.stop(1000);
 });
 
-test('runner: stop drains in-flight reconciles and aborts the signal', async () => {
+test('runner: stop drains in-flight reconciles and aborts the signal', { timeout: 10_000 }, async () => {
   @Controller({ for: ConfigMap, name: 'drain' })
   class C { reconcile() {} }
   const cache = new FakeCache();
@@ -253,7 +253,7 @@ test('runner: stop drains in-flight reconciles and aborts the signal', async () 
   assert.equal(signal!.aborted, true);
 });
 
-test('runner: stop gives up after the drain timeout (on the runner clock) and aborts the reconcile in flight', async () => {
+test('runner: stop gives up after the drain timeout (on the runner clock) and aborts the reconcile in flight', { timeout: 10_000 }, async () => {
   @Controller({ for: ConfigMap, name: 'drain-timeout' })
   class C { reconcile() {} }
   const cache = new FakeCache();
@@ -275,7 +275,7 @@ test('runner: stop gives up after the drain timeout (on the runner clock) and ab
   assert.equal(signal!.aborted, true);
 });
 
-test('runner: stop does not start queued keys, only finishes the ones in flight', async () => {
+test('runner: stop does not start queued keys, only finishes the ones in flight', { timeout: 10_000 }, async () => {
   @Controller({ for: ConfigMap, name: 'nostart' })
   class C { reconcile() {} }
   const cache = new FakeCache();

@@ -206,7 +206,7 @@ class Gated implements Reconciler<ConfigMapObject> {
   }
 }
 
-test('reconciled: waits for reconciles begun after the call (not one in flight), of one key when asked', async () => {
+test('reconciled: waits for reconciles begun after the call (not one in flight), of one key when asked', { timeout: 30_000 }, async () => {
   await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gated' } });
   const m = env.manager();
   m.register(Gated);
