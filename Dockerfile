@@ -17,6 +17,7 @@ COPY controllers/package.json ./controllers/package.json
 RUN npm ci --no-audit --no-fund
 COPY src ./src
 COPY controllers ./controllers
+COPY scripts/build-console.mjs ./scripts/build-console.mjs
 RUN npm run build:packages
 
 # ---- production dependencies only (node_modules/kubeloop and @kubeloop/ack are links into /app)
@@ -33,10 +34,11 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
+COPY --from=build /src/dist/console ./dist/console
 COPY --from=build /src/src/apiserver/openapi/kubernetes-v1.32 ./src/apiserver/openapi/kubernetes-v1.32
 COPY --from=build /src/controllers/dist ./controllers/dist
 COPY controllers/package.json ./controllers/package.json
-COPY package.json LICENSE* ./
+COPY package.json LICENSE ./
 # the distroless "nonroot" uid/gid: no shell account, matches the chart's runAsUser
 USER 65532:65532
 EXPOSE 8080 8081 8090

@@ -29,7 +29,7 @@ clean: ## remove build output
 # docker, kind and helm are not needed for `make test`: the chart is rendered and checked
 # without them (e2e/chart). Each target below stops at once, with where to get the tool, when
 # its tool is missing.
-.PHONY: image kind-up kind-down kind-load helm-install helm-uninstall helm-lint helm-template chart-crds chart-rbac chart-test e2e-kind
+.PHONY: image kind-up kind-down kind-load helm-install helm-uninstall helm-lint helm-template chart-crds chart-rbac chart-webhooks chart-test e2e-kind
 
 VERSION ?= $(shell node -p "require('./package.json').version" 2>/dev/null || echo latest)
 IMAGE ?= kubeloop:$(VERSION)
@@ -98,6 +98,10 @@ chart-crds: ## copy the generated crds/ into the chart (a test checks they are i
 chart-rbac: ## regenerate the chart's RBAC rules from the controllers' declarations
 	@npm run --silent build || echo "tsc reported errors (above); generating from what it emitted" >&2
 	node dist/src/cli/main.js generate rbac --out charts/kubeloop/files/rbac/clusterrole.yaml
+
+chart-webhooks: ## regenerate the chart's MutatingWebhookConfiguration (the ACR helper's webhook mode) from the declarations
+	@npm run --silent build || echo "tsc reported errors (above); generating from what it emitted" >&2
+	node dist/src/cli/main.js generate webhooks --out charts/kubeloop/files/webhook --name kubeloop-acr-webhook --service kubeloop-acr-webhook --namespace kubeloop-system
 
 chart-test: build ## render and check the chart without helm (Go text/template + sprig)
 	node scripts/run-tests.mjs e2e/chart

@@ -4,6 +4,7 @@ import { AcrConfigError, parseAcrConfig, parseAcrFlags, parseDuration } from './
 import { ConfigState, mergePullSecrets, stuckImages, stuckPodVerdict } from './controller.js';
 import { CredentialStore, dockerConfigJson } from './credentials.js';
 import { acrMetrics } from './metrics.js';
+import { webhookVerdict } from './webhook.js';
 import { createRegistry } from 'kubeloop';
 import type { AuthorizationToken, RegistryApi } from '../cloud/index.js';
 import type { ConfigMapObject, PodObject, ServiceAccountObject } from 'kubeloop';
@@ -80,6 +81,8 @@ describe('acr config', () => {
     assert.equal(f.configMapName, 'acr-configuration');
     assert.equal(f.configMapNamespace, 'kube-system');
     assert.equal(f.recreateStuckPods, false);
+    assert.equal(f.webhook, false);
+    assert.equal(parseAcrFlags({ acrWebhook: true }).webhook, true);
     assert.throws(() => parseAcrFlags({ acrConfigmapNamespace: 'Kube System' }), /--acr-configmap-namespace/);
   });
 
@@ -240,5 +243,23 @@ describe('stuck pods (--recreate-stuck-pods)', () => {
     assert.equal(verdict(pod({ image: 'docker.io/library/nginx:1' })), 'skip');
     assert.equal(verdict(pod({ ns: 'ns-b' })), 'skip');
     assert.equal(stuckPodVerdict({ pod: pod(), config: undefined, secretName: 'acr', served, serviceAccount: sa(['acr']), secretExists: true }).verdict, 'skip');
+  });
+});
+
+describe('acr webhook verdict', () => {
+  const config = (data: Record<string, string>) => parseAcrConfig({ 'watch-namespace': 'ns-a', 'service-account': 'default,robot', ...data });
+  const on = config({ 'webhook-configuration': 'enable: true' });
+  const v = (a: Partial<Parameters<typeof webhookVerdict>[0]>) => webhookVerdict({ config: on, namespace: 'ns-a', serviceAccount: 'robot', current: undefined, secretName: 's', ...a });
+
+  it('adds where the ServiceAccount path would, once the ConfigMap enables it', () => {
+    assert.deepEqual(v({}), { verdict: 'add' });
+    assert.deepEqual(v({ current: [{ name: 'mine' }] }), { verdict: 'add' });
+    assert.deepEqual(v({ config: config({}) }), { verdict: 'skip', reason: 'webhook-configuration.enable is false' });
+    assert.deepEqual(v({ config: undefined }), { verdict: 'skip', reason: 'no valid configuration' });
+    assert.deepEqual(v({ namespace: 'ns-b' }), { verdict: 'skip', reason: 'namespace not watched' });
+    assert.deepEqual(v({ namespace: undefined }), { verdict: 'skip', reason: 'namespace not watched' });
+    assert.deepEqual(v({ serviceAccount: 'other' }), { verdict: 'skip', reason: 'ServiceAccount not selected' });
+    assert.deepEqual(v({ current: [{ name: 'mine' }, { name: 's' }] }), { verdict: 'skip', reason: 'has our Secret already' });
+    assert.deepEqual(v({ config: config({ 'watch-namespace': 'all', 'service-account': '*', 'webhook-configuration': 'enable: true' }), namespace: 'x', serviceAccount: 'y' }), { verdict: 'add' });
   });
 });

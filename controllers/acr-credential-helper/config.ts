@@ -274,6 +274,8 @@ export interface AcrFlags {
   configMapNamespace: string;
   secretName: string;
   recreateStuckPods: boolean;
+  /** `--acr-webhook`: serve the mutating admission webhook (Pods, ServiceAccounts); it acts while the ConfigMap's `webhook-configuration` has `enable: true` */
+  webhook: boolean;
   regionId?: string;
 }
 
@@ -290,6 +292,8 @@ export function acrFlags(): Option[] {
     new Option('--acr-secret-name <name>', 'name of the kubernetes.io/dockerconfigjson Secret kept in every watched namespace').default(FLAG_DEFAULTS.secretName),
     new Option('--recreate-stuck-pods [bool]', 'delete pods (owned by a controller such as a ReplicaSet) stuck in ErrImagePull/ImagePullBackOff for a registry we serve because they were created before their ServiceAccount referenced our Secret; their owner recreates them with it')
       .default(false).argParser(parseBool),
+    new Option('--acr-webhook [bool]', 'serve the mutating admission webhook that gives pods and ServiceAccounts created in watched namespaces the pull Secret at creation (it acts while the ConfigMap\'s webhook-configuration has enable: true; register it with a MutatingWebhookConfiguration, as the chart does)')
+      .default(false).argParser(parseBool),
   ];
 }
 
@@ -304,6 +308,7 @@ export function parseAcrFlags(flags: Readonly<Record<string, unknown>>): AcrFlag
     configMapNamespace: s('acrConfigmapNamespace', FLAG_DEFAULTS.configMapNamespace),
     secretName: s('acrSecretName', FLAG_DEFAULTS.secretName),
     recreateStuckPods: flags.recreateStuckPods === true || flags.recreateStuckPods === 'true',
+    webhook: flags.acrWebhook === true || flags.acrWebhook === 'true',
     regionId: typeof flags.regionId === 'string' && flags.regionId ? flags.regionId : undefined,
   };
   if (!DNS_SUBDOMAIN.test(out.configMapName)) throw new Error(`--acr-configmap-name: "${out.configMapName}" is not a ConfigMap name`);

@@ -119,6 +119,15 @@ export function stuckImages(pod: PodObject): string[] {
     .map((s) => specs.find((c) => c.name === s.name)?.image ?? s.image ?? '').filter(Boolean);
 }
 
+/** Our `kubernetes.io/dockerconfigjson` Secret for `namespace` with these credentials (the controller's and the webhook's). */
+export function newPullSecret(namespace: string, name: string, creds: RegistryCredentials[]): SecretObject {
+  return {
+    apiVersion: 'v1', kind: 'Secret', type: SECRET_TYPE,
+    metadata: { name, namespace, labels: { [MANAGED_LABEL]: 'true', 'app.kubernetes.io/managed-by': 'kubeloop' } },
+    data: { [DOCKER_CONFIG_KEY]: Buffer.from(dockerConfigJson(creds)).toString('base64') },
+  };
+}
+
 export function registryHost(image: string): string | undefined {
   try { return parseImageReference(image).registry; } catch { return undefined; }
 }
@@ -198,11 +207,13 @@ export function acrControllerClass(configMap: { namespace: string; name: string 
           this.reportOnce(ctx, { obj: cm!, key: `${subject.key}/unknown` }, 'Warning', 'UnknownConfigurationKey',
             `ignored, not known to this helper: ${view.config.unknownKeys.join('; ')} (the rest of the configuration is applied)`);
         } else this.reported.delete(`${subject.key}/unknown`);
-        if (view.config.webhook.enable) {
+        if (view.config.webhook.enable && !this.deps.flags.webhook) {
+          // ACK: the webhook is a component of its own (acr-credential-helper-webhook) besides the ConfigMap key
           this.reportOnce(ctx, { obj: cm!, key: `${subject.key}/webhook` }, 'Warning', 'WebhookNotServed',
-            'webhook-configuration.enable: kubeloop does not serve the admission webhook; pods created together with their ServiceAccount '
-            + 'are covered by --recreate-stuck-pods instead (see docs/controllers/acr-credential-helper.md)');
-        }
+            'webhook-configuration.enable: true, but this helper does not serve the admission webhook: start it with --acr-webhook '
+            + '(chart: controllers.acrCredentialHelper.config.webhook.enable=true); until then pods created together with their ServiceAccount '
+            + 'are covered only by --recreate-stuck-pods (see docs/controllers/acr-credential-helper.md)');
+        } else this.reported.delete(`${subject.key}/webhook`);
       }
       const next = view.kind === 'active' ? view.config : undefined;
       if (view.kind === 'unknown') return;
@@ -278,18 +289,14 @@ export function acrControllerClass(configMap: { namespace: string; name: string 
     private async ensureSecret(ns: NamespaceObject, creds: RegistryCredentials[], ctx: ReconcileContext<NamespaceObject>): Promise<boolean> {
       const name = ns.metadata.name!;
       const secretName = this.deps.flags.secretName;
-      const data = { [DOCKER_CONFIG_KEY]: Buffer.from(dockerConfigJson(creds)).toString('base64') };
+      const secret = newPullSecret(name, secretName, creds);
+      const data = secret.data!;
       const cached = ctx.cache<SecretObject>(Secret).get(name, secretName);
       if (cached) {
         if (cached.data?.[DOCKER_CONFIG_KEY] === data[DOCKER_CONFIG_KEY]) return true;
         await ctx.client.patch(Secret, secretName, { data }, { namespace: name, signal: ctx.signal });
         return true;
       }
-      const secret: SecretObject = {
-        apiVersion: 'v1', kind: 'Secret', type: SECRET_TYPE,
-        metadata: { name: secretName, namespace: name, labels: { [MANAGED_LABEL]: 'true', 'app.kubernetes.io/managed-by': 'kubeloop' } },
-        data,
-      };
       try {
         await ctx.client.create(secret, { signal: ctx.signal });
         ctx.recorder.event(ns, 'Normal', 'SecretCreated', `created ${SECRET_TYPE} Secret ${name}/${secretName} for ${creds.flatMap((c) => c.registry.domains).join(', ')}`);

@@ -13,10 +13,11 @@ import { acrFlags, accessKey, parseAcrFlags, FLAG_DEFAULTS, type RegistryEntry }
 import { ACR_DEPS, AcrCredentialController, AcrStuckPodController, ConfigState, acrControllerClass, type AcrDeps } from './controller.js';
 import { CredentialStore } from './credentials.js';
 import { acrMetrics } from './metrics.js';
+import { ACR_WEBHOOKS } from './webhook.js';
 
 export {
   AcrCredentialController, AcrStuckPodController, ConfigState, ACR_DEPS, CONTROLLER_NAME, STUCK_POD_CONTROLLER_NAME, MANAGED_LABEL,
-  DOCKER_CONFIG_KEY, SECRET_TYPE, acrControllerClass, mergePullSecrets, stuckImages, stuckPodVerdict, registryHost,
+  DOCKER_CONFIG_KEY, SECRET_TYPE, acrControllerClass, mergePullSecrets, newPullSecret, stuckImages, stuckPodVerdict, registryHost,
 } from './controller.js';
 export type { AcrDeps, ConfigView, StuckPodVerdict, AcrCredentialControllerClass } from './controller.js';
 export {
@@ -27,6 +28,7 @@ export type { AcrConfig, AcrFlags, RegistryEntry, WebhookConfig, ConfigKey } fro
 export { CredentialStore, dockerConfigJson } from './credentials.js';
 export type { RegistryCredentials, ResolvedRegistry, CredentialStoreOptions } from './credentials.js';
 export { acrMetrics, type AcrMetrics } from './metrics.js';
+export { AcrPodWebhook, AcrServiceAccountWebhook, ACR_WEBHOOKS, CREDENTIALS_WAIT_MS, WEBHOOK_TIMEOUT_SECONDS, webhookVerdict, type WebhookVerdict } from './webhook.js';
 
 export interface AcrSetupOptions {
   /**
@@ -100,8 +102,9 @@ export async function setupAcrCredentialHelper(manager: Manager, env: AckPluginE
   const main = sameLocation ? AcrCredentialController : acrControllerClass({ namespace: flags.configMapNamespace, name: flags.configMapName });
   manager.register(main, module());
   if (flags.recreateStuckPods) manager.register(AcrStuckPodController, module());
+  if (flags.webhook) for (const w of ACR_WEBHOOKS) manager.register(w, module());
   log.info({
-    configMap: `${flags.configMapNamespace}/${flags.configMapName}`, secretName: flags.secretName, recreateStuckPods: flags.recreateStuckPods, region: defaultRegion,
+    configMap: `${flags.configMapNamespace}/${flags.configMapName}`, secretName: flags.secretName, recreateStuckPods: flags.recreateStuckPods, webhook: flags.webhook, region: defaultRegion,
   }, 'ACR credential helper configured');
 }
 
@@ -114,5 +117,6 @@ export const plugin: ControllerPlugin = {
     validateCloudFlags(flags);
   },
   controllers: [AcrCredentialController, AcrStuckPodController],
+  webhooks: [...ACR_WEBHOOKS],
   setup: (manager, env) => setupAcrCredentialHelper(manager, env),
 };

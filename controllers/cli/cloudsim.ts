@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startCloudSim, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET } from '../cloudsim/index.js';
+import { registerRam } from './cloudsim-ram.js';
 
 function intOption(name: string, v: string | undefined, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (v === undefined) return undefined;
@@ -8,9 +9,9 @@ function intOption(name: string, v: string | undefined, min = 0, max = Number.MA
   return n;
 }
 
-/** `kubeloop cloudsim`: runs the Alibaba Cloud emulator until SIGINT/SIGTERM. */
+/** `kubeloop cloudsim`: runs the Alibaba Cloud emulator until SIGINT/SIGTERM; `kubeloop cloudsim ram ...` edits a running one's RAM policies. */
 export function register(program: Command): void {
-  program
+  const cloudsim = program
     .command('cloudsim')
     .description('run the Alibaba Cloud emulator (VPC, ESS/ECS, Container Registry + registry v2, SLS) on one HTTP port')
     .option('--port <n>', 'port to listen on (0 = any free port)', '8090')
@@ -54,6 +55,7 @@ export function register(program: Command): void {
         `export ALIBABA_CLOUD_ACCESS_KEY_ID=${sim.accessKeyId}`,
         `export ALIBABA_CLOUD_ACCESS_KEY_SECRET=${sim.accessKeySecret}`,
         `# inspect: curl ${sim.url}/_sim/state   faults: curl -XPOST ${sim.url}/_sim/faults -d '{"service":"vpc","throttleRate":0.5}'`,
+        `# RAM policies: kubeloop cloudsim ram --url ${sim.url} show   (docs/cloud.md)`,
         '',
       ].join('\n'));
       let stopping = false;
@@ -68,4 +70,5 @@ export function register(program: Command): void {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+  registerRam(cloudsim);
 }

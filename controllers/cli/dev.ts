@@ -8,12 +8,22 @@
  * setup fails is reported and skipped.
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Manager, isAlreadyExists } from 'kubeloop';
+import type { Option } from 'commander';
 import { flagDefaults, type DevEnvironment, type DevHook, type DevPrepared, type PluginHandle } from 'kubeloop/cli';
 import { createAlibabaCloud, pullManifest } from '../cloud/index.js';
-import { startCloudSim, type CloudSim } from '../cloudsim/index.js';
+import { podAddressReachable, startCloudSim, type CloudSim } from '../cloudsim/index.js';
 import { plugins } from '../index.js';
+import { installAckMetricsServer } from './ack-metrics-server.js';
 import { installAckSystemDaemonSets } from './ack-system.js';
+
+/** The ECS instance id in a node's providerID (`<region>.<id>` or `alicloud://<region>.<id>`). */
+function instanceIdOf(providerID: string | undefined): string | undefined {
+  const rest = (providerID ?? '').replace(/^alicloud:\/\//, '');
+  const dot = rest.indexOf('.');
+  return dot > 0 ? rest.slice(dot + 1) : undefined;
+}
 
 /**
  * Cluster-wide settings an ACK cluster has and the controllers read: the log-config
@@ -47,6 +57,29 @@ async function installClusterDefaults(manager: Manager, cloud: CloudSim): Promis
 /** `kubeloop dev --cloud-port`, added to the built-in command by the extension's `register`. */
 export const CLOUD_PORT_OPTION = ['--cloud-port <n>', 'cloud emulator port (0 = any free port)', '0'] as const;
 
+/** `kubeloop dev --flag name=value` (repeatable): a controller flag instead of its default, e.g. `--flag route-reconciliation-period=10s`. */
+export const FLAG_OPTION = ['--flag <name=value>', 'set a controller flag (as `kubeloop run` takes it) instead of its default; repeatable', (v: string, all: string[] = []) => [...all, v]] as const;
+
+/**
+ * The `--flag name=value` settings as each plugin's parsed flags (commander attribute names,
+ * values through the option's own parser); a name no plugin defines is an error listing them.
+ */
+export function devFlagOverrides(settings: readonly string[], plugin: { flags(): Option[] }, all: ReadonlyArray<{ flags(): Option[] }>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const known = new Set(all.flatMap((p) => p.flags().map((o) => o.long?.replace(/^--/, '') ?? '')));
+  for (const s of settings) {
+    const eq = s.indexOf('=');
+    const name = (eq < 0 ? s : s.slice(0, eq)).replace(/^--/, '');
+    if (!known.has(name)) throw new Error(`--flag ${s}: no controller has a flag --${name} (known: ${[...known].sort().join(', ')})`);
+    const o = plugin.flags().find((x) => x.long === `--${name}`);
+    if (!o) continue;
+    const raw = eq < 0 ? 'true' : s.slice(eq + 1);
+    const parse = (o as unknown as { parseArg?: (v: string, prev: unknown) => unknown }).parseArg;
+    out[o.attributeName()] = parse ? parse(raw, o.defaultValue) : raw;
+  }
+  return out;
+}
+
 export function ackDevHook(): DevHook {
   let cloud: CloudSim | undefined;
   return {
@@ -57,10 +90,25 @@ export function ackDevHook(): DevHook {
       const sim = await startCloudSim({ port, host: env.bind, stateFile: env.stateDir ? join(env.stateDir, 'cloud.json') : undefined });
       cloud = sim;
       return {
-        simCloud: { url: sim.url, pullManifest },
+        // The API server is on the host network: it reaches a pod only through the VPC route
+        // of the pod's node (the emulator's route table is the truth).
+        simCloud: {
+          url: sim.url, pullManifest,
+          podReachable: ({ podIP, node }) => {
+            const id = instanceIdOf((node.spec as { providerID?: string } | undefined)?.providerID);
+            return !!id && podAddressReachable(sim.state, id, podIP);
+          },
+        },
         simRegion: sim.regionId,
-        banner: [`cloud emulator   ${sim.url} (region ${sim.regionId}, AccessKey ${sim.accessKeyId})`],
+        banner: [`cloud emulator   ${sim.url} (region ${sim.regionId}, AccessKey ${sim.accessKeyId} = RAM user kubeloop, no policies: kubeloop cloudsim ram)`],
         devJson: { cloud: { url: sim.url, accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret, regionId: sim.regionId, slsEndpoint: sim.slsEndpoint } },
+        // the console's cloud panels (controllers/console, bundled by scripts/build-console.mjs)
+        // read the emulator's /_sim/ API and may flip its fault switches and RAM policies
+        console: {
+          name: 'ack',
+          module: fileURLToPath(new URL('../console/panels.js', import.meta.url)),
+          upstreams: { cloud: { url: sim.url, writable: ['/_sim/faults', '/_sim/ram'] } },
+        },
         stop: () => sim.stop(),
       };
     },
@@ -78,11 +126,15 @@ export function ackDevHook(): DevHook {
         credentials: { accessKeyId: cloud.accessKeyId, accessKeySecret: cloud.accessKeySecret },
       });
       const manager = new Manager({
-        kubeconfig: env.kubeconfigPath, logger: env.logger, metricsBindAddress: false, healthProbeBindAddress: false, handleSignals: false,
+        // metrics (and /debug/controllers) on a free loopback port, for the console
+        kubeconfig: env.kubeconfigPath, logger: env.logger, metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: false, handleSignals: false,
         cacheSyncTimeoutMs: 30_000,
       });
       await installClusterDefaults(manager, cloud);
       await installAckSystemDaemonSets(manager.client);
+      await installAckMetricsServer(manager.client, cloud.regionId);
+      const settings = (env.options.flag as string[] | undefined) ?? [];
+      devFlagOverrides(settings, { flags: () => [] }, plugins); // an unknown name stops `kubeloop dev` here, once
       const handles: PluginHandle[] = [];
       for (const p of plugins) {
         try {
@@ -90,7 +142,9 @@ export function ackDevHook(): DevHook {
             clusterCidr: env.sim.config.clusterCidr,
             // the emulator's default scaling group carries this tag
             nodeGroupAutoDiscovery: ['tag:k8s.io/cluster-autoscaler/enabled=true'],
+            ...devFlagOverrides(settings, p, plugins),
           });
+          p.validateFlags(flags);
           const h = await p.setup(manager, { flags, cloud: api, logger: env.logger.child({ controller: p.name }) });
           if (h) handles.push(h);
         } catch (err) {
@@ -98,9 +152,12 @@ export function ackDevHook(): DevHook {
         }
       }
       await manager.start(env.signal);
-      return async () => {
-        await manager.stop();
-        for (const h of handles.reverse()) await h.stop();
+      return {
+        metrics: manager.metricsUrl ? [{ name: 'ack-controllers', url: manager.metricsUrl }] : [],
+        async stop() {
+          await manager.stop();
+          for (const h of handles.reverse()) await h.stop();
+        },
       };
     },
   };

@@ -8,14 +8,16 @@
 import type { CliExtension } from 'kubeloop/cli';
 import { plugins } from '../index.js';
 import { register as registerCloudsim } from './cloudsim.js';
-import { ackDevHook, CLOUD_PORT_OPTION } from './dev.js';
+import { ackDevHook, CLOUD_PORT_OPTION, FLAG_OPTION } from './dev.js';
 
 const extension: CliExtension = {
   name: '@kubeloop/ack',
   plugins,
   register(program) {
     registerCloudsim(program);
-    program.commands.find((c) => c.name() === 'dev')?.option(...CLOUD_PORT_OPTION);
+    const dev = program.commands.find((c) => c.name() === 'dev');
+    dev?.option(...CLOUD_PORT_OPTION);
+    dev?.option(...FLAG_OPTION);
   },
   dev: ackDevHook(),
 };

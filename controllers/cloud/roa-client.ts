@@ -49,6 +49,8 @@ export class RoaApi {
   }
 
   private toCloudError(action: string, err: unknown): CloudError {
+    // the credentials provider's own failure (STS AssumeRole refused) keeps its service, code and status
+    if (err instanceof CloudError) return err;
     const e = err as RoaError;
     const body = e.result ?? {};
     const code = String(body.code ?? body.Code ?? e.code ?? e.name ?? 'Error');

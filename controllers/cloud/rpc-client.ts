@@ -52,6 +52,8 @@ export class RpcApi {
   }
 
   private toCloudError(action: string, err: unknown): CloudError {
+    // the credentials provider's own failure (STS AssumeRole refused: 403 NoPermission) keeps its service, code and status
+    if (err instanceof CloudError) return err;
     const e = err as PopError;
     const status = e.entry?.response?.statusCode;
     if (e.data?.Code) {

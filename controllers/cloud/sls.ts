@@ -70,6 +70,8 @@ export class AlibabaSls implements SlsApi {
       try {
         return await fn(this.runtime() as never);
       } catch (err) {
+        // the credentials provider's own failure (STS AssumeRole refused) keeps its service, code and status
+        if (err instanceof CloudError) throw err;
         const e = err as TeaError;
         const status = e.data?.statusCode ?? e.data?.httpCode ?? e.statusCode;
         if (e.name === 'RequestTimeoutError' || /timeout/i.test(e.code ?? '')) {

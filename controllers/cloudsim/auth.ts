@@ -1,7 +1,8 @@
 /**
- * Who may call the emulator: one configured AccessKey pair plus STS credentials minted
- * through `POST /_sim/sts`. Both the RPC signature and the SLS signature resolve the
- * caller's secret here.
+ * Who may call the emulator: the configured AccessKey pair (RAM user `kubeloop`), the
+ * AccessKeys of RAM users added through `/_sim/ram/users`, and STS credentials (AssumeRole,
+ * AssumeRoleWithOIDC, `POST /_sim/sts`). The RPC, ROA and SLS signatures resolve the
+ * caller's secret here; ram.ts decides what the caller may do.
  */
 import type { CloudState, StsCredential } from './state.js';
 import { SimError } from './cloud.js';
@@ -13,6 +14,8 @@ export interface Caller {
   secret: string;
   /** set when the caller used STS credentials */
   sts?: StsCredential;
+  /** the RAM user owning the AccessKey (unset: the configured key's user) */
+  userName?: string;
 }
 
 export class Authenticator {
@@ -29,6 +32,10 @@ export class Authenticator {
         : new SimError('Unauthorized', 'The Authorization header is missing or malformed.', 401);
     }
     if (accessKeyId === this.key.accessKeyId) return { accessKeyId, secret: this.key.accessKeySecret };
+    for (const u of this.state().ram.users) {
+      const k = u.accessKeys.find((x) => x.accessKeyId === accessKeyId);
+      if (k) return { accessKeyId, secret: k.accessKeySecret, userName: u.userName };
+    }
     const sts = this.state().stsCredentials.find((c) => c.accessKeyId === accessKeyId);
     if (!sts) {
       throw flavour === 'rpc'

@@ -12,7 +12,8 @@ import {
 
 /** Thrown by handlers; rendered in each protocol's own error shape. */
 export class SimError extends Error {
-  constructor(readonly code: string, message: string, readonly status = 400) {
+  /** `extra`: more fields of the error body (e.g. RAM's `AccessDeniedDetail`) */
+  constructor(readonly code: string, message: string, readonly status = 400, readonly extra?: Record<string, unknown>) {
     super(message);
     this.name = 'SimError';
   }

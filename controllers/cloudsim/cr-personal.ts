@@ -17,6 +17,7 @@ import { SimError, type Cloud } from './cloud.js';
 import type { Authenticator } from './auth.js';
 import type { Faults } from './faults.js';
 import { randomToken } from './state.js';
+import { arn, checkRam } from './ram.js';
 
 export const CR_PERSONAL_VERSION = '2016-06-07';
 export const CR_PERSONAL_TOKEN_PATH = '/tokens';
@@ -64,7 +65,8 @@ export function createCrPersonalHandler(deps: CrPersonalDeps): (req: IncomingMes
       const a = Buffer.from(expected);
       const b = Buffer.from(m[2]);
       if (a.length !== b.length || !timingSafeEqual(a, b)) throw new SimError('SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.', 400);
-      if (fate.kind === 'deny') throw new SimError('Forbidden.RAM', 'User not authorized to operate on the specified resource, or this API doesn\'t support RAM.', 403);
+      // RAM: cr:GetAuthorizationToken on the account's registry of the region (403 Forbidden.RAM)
+      checkRam(deps.cloud.state, caller, 'rpc', 'cr:GetAuthorizationToken', arn(deps.cloud.state, 'cr', '*'), fate.kind === 'deny');
       // credentials obtained with an STS token never outlive that token
       let expiresAt = now + deps.cloud.timings.registryTokenLifetimeMs;
       if (caller.sts) expiresAt = Math.min(expiresAt, caller.sts.expiresAt);
@@ -76,7 +78,8 @@ export function createCrPersonalHandler(deps: CrPersonalDeps): (req: IncomingMes
       send(200, { data: { authorizationToken: password, tempUserName: 'cr_temp_user', expireDate: expiresAt }, requestId });
     } catch (err) {
       const e = err instanceof SimError ? err : new SimError('InternalError', (err as Error).message, 500);
-      send(e.status, { code: e.code, message: e.message, requestId });
+      // ROA error bodies are lower-camel: {code, message, requestId, accessDeniedDetail}
+      send(e.status, { code: e.code, message: e.message, requestId, ...(e.extra?.AccessDeniedDetail ? { accessDeniedDetail: e.extra.AccessDeniedDetail } : {}) });
     }
   };
 }

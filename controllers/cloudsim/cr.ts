@@ -22,6 +22,8 @@ const ok = { Code: 'success', IsSuccess: true };
 
 export const crService: RpcService = {
   service: 'cr',
+  // CR API reference, e.g. GetInstance: `acs:cr:{#regionId}:{#accountId}:instance/{#InstanceId}`
+  resource: (_action, p) => (p.InstanceId ? `instance/${p.InstanceId}` : undefined),
   version: '2018-12-01',
   handlers: {
     ListInstance(p, ctx) {

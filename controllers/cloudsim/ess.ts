@@ -52,6 +52,10 @@ function setCapacity(g: ScalingGroup, desired: number, ctx: RpcContext): void {
 
 export const essService: RpcService = {
   service: 'ess',
+  // ESS answers RAM refusals with 403 Forbidden.Unauthorized (see ram.ts); resources are
+  // scaling groups (`acs:ess:{#regionId}:{#accountId}:scalinggroup/{#ScalingGroupId}`)
+  ramProduct: 'ess',
+  resource: (_action, p) => (p.ScalingGroupId ? `scalinggroup/${p.ScalingGroupId}` : undefined),
   version: '2014-08-28',
   handlers: {
     DescribeScalingGroups(p, ctx) {
@@ -158,6 +162,8 @@ export const essService: RpcService = {
 
 export const ecsService: RpcService = {
   service: 'ecs',
+  // DescribeInstances: `acs:ecs:{#regionId}:{#accountId}:instance/*`
+  resource: (action) => (action === 'DescribeInstances' ? 'instance/*' : undefined),
   version: '2014-05-26',
   handlers: {
     DescribeInstanceTypes(p, ctx) {

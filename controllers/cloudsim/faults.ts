@@ -25,10 +25,11 @@ export interface FaultRule {
   /** the service answers 503 until this time (epoch ms or ISO date) */
   outageUntil?: number | string;
   /**
-   * The caller's RAM policy denies the action (e.g. an `Effect: Deny` statement added to the
-   * controller's role): every call fails, after authentication, with the product's permission
-   * error — RPC 403 `Forbidden.RAM`, SLS 401 `Unauthorized` "denied by sts or ram", registry
-   * 403 `DENIED` — never with a throttling code. Lasts until the rule is cleared.
+   * Shorthand for an explicit RAM Deny on the action whoever calls: every call fails, after
+   * authentication, with the product's permission error, exactly as a denying policy makes it
+   * (ram.ts: 403 `Forbidden.RAM`, ESS 403 `Forbidden.Unauthorized`, STS 403 `NoPermission`, SLS
+   * 401 `Unauthorized` "denied by sts or ram") — registry v2 pulls, which RAM does not check,
+   * 403 `DENIED`. Lasts until the rule is cleared. Real policies per user or role: `/_sim/ram`.
    */
   deny?: boolean;
 }

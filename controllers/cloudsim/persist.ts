@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import type { CloudState } from './state.js';
+import { defaultRam, type CloudState } from './state.js';
 
 export function loadState(file: string): CloudState | undefined {
   let text: string;
@@ -33,6 +33,7 @@ export function loadState(file: string): CloudState | undefined {
   s.slsTags ??= [];
   s.stsCredentials ??= [];
   s.ipSeq ??= 10;
+  s.ram ??= defaultRam();
   return s;
 }
 

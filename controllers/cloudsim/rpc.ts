@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimError, type Cloud } from './cloud.js';
 import type { Authenticator, Caller } from './auth.js';
 import type { Faults, Service } from './faults.js';
+import { arn, checkRam, type RamProduct } from './ram.js';
 
 export type RpcParams = Record<string, string>;
 
@@ -36,6 +37,14 @@ export interface RpcService {
   handlers: Record<string, RpcHandler>;
   /** actions called without an AccessKey (no signature), e.g. STS AssumeRoleWithOIDC, whose proof is in its parameters */
   anonymous?: readonly string[];
+  /** which permission error the product answers (default `rpc`: 403 Forbidden.RAM; see ram.ts) */
+  ramProduct?: RamProduct;
+  /**
+   * The ARN (or its relative part, `routetable/vtb-1`) an action works on, for RAM; undefined:
+   * the product's resources in the region as a whole (`acs:<code>:<region>:<account>:*`), what
+   * actions without resource-level authorization are checked against.
+   */
+  resource?: (action: string, p: RpcParams) => string | undefined;
 }
 
 /** RFC 3986 encoding as the RPC signature defines it (same as the SDK's). */
@@ -157,7 +166,7 @@ function send(res: ServerResponse, status: number, body: Record<string, unknown>
 }
 
 function errorBody(e: SimError, requestId: string, host: string): Record<string, unknown> {
-  return { RequestId: requestId, HostId: host, Code: e.code, Message: e.message, Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(e.code)}` };
+  return { RequestId: requestId, HostId: host, Code: e.code, Message: e.message, Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(e.code)}`, ...e.extra };
 }
 
 export interface RpcServerDeps {
@@ -217,9 +226,12 @@ export function createRpcHandler(deps: RpcServerDeps): (req: IncomingMessage, re
       if (fate.kind === 'error') throw new SimError('InternalError', 'The request processing has failed due to some unknown error, exception or failure.', 500);
 
       const caller = svc.anonymous?.includes(action) ? { accessKeyId: '', secret: '' } : authenticate(params, method, now);
-      // RAM is checked after authentication; the common permission error of the RPC products
-      // (Alibaba Cloud's common error codes: 403 Forbidden.RAM)
-      if (fate.kind === 'deny') throw new SimError('Forbidden.RAM', 'User not authorized to operate on the specified resource, or this API doesn\'t support RAM.', 403);
+      // RAM is checked after authentication, against the caller's policies (a `deny` fault: whoever calls)
+      const state = deps.cloud.state;
+      const code = svc.service; // the products' RAM codes are their service names (vpc, ess, ecs, cr, sts)
+      const rel = svc.resource?.(action, params);
+      const resource = rel === undefined ? arn(state, code, '*') : rel.startsWith('acs:') ? rel : arn(state, code, rel);
+      checkRam(state, caller, svc.ramProduct ?? 'rpc', `${code}:${action}`, resource, fate.kind === 'deny');
 
       deps.cloud.tick(now);
       const out = handler(params, { cloud: deps.cloud, caller, port: deps.port(), now, options: deps.options });

@@ -19,7 +19,7 @@ import { createRpcHandler } from './rpc.js';
 import { createSlsHandler, slsHostProject } from './sls.js';
 import { createCrPersonalHandler, isCrPersonalRequest } from './cr-personal.js';
 import { stsService } from './sts.js';
-import { defaultCloud, newId, randomToken, type CloudState, type DefaultCloudOptions } from './state.js';
+import { defaultCloud, defaultRam, newId, randomToken, type CloudState, type DefaultCloudOptions, type StsCredential } from './state.js';
 import { createSimApi } from './simapi.js';
 import { vpcService } from './vpc.js';
 
@@ -80,8 +80,8 @@ export interface CloudSim {
   /** 'instance' events ({@link InstanceEvent}) and 'changed' */
   events: EventEmitter;
   faults: Faults;
-  /** mints STS credentials accepted until `durationMs` from now */
-  issueStsToken(durationMs: number): { accessKeyId: string; accessKeySecret: string; securityToken: string; expiration: string };
+  /** mints STS credentials accepted until `durationMs` from now, acting as RAM role `roleName` when given */
+  issueStsToken(durationMs: number, roleName?: string): { accessKeyId: string; accessKeySecret: string; securityToken: string; expiration: string };
   stop(): Promise<void>;
 }
 
@@ -101,6 +101,7 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
   const loaded = opts.stateFile ? loadState(opts.stateFile) : undefined;
   const initial = loaded ?? opts.state ?? defaultCloud({ regionId: opts.regionId, ...opts.cloud });
   if (!loaded) opts.customize?.(initial);
+  initial.ram ??= defaultRam(); // a hand-made `state` from before RAM: no policies
   const cloud = new Cloud(initial, {
     bootDelayMs: 500, routeSettleMs: 50, registryTokenLifetimeMs: 3_600_000, registryBearerLifetimeMs: 300_000,
     ...Object.fromEntries(Object.entries(opts.timings ?? {}).filter(([, v]) => v !== undefined)),
@@ -148,15 +149,18 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
   const registry = createRegistryHandler({ cloud, faults, port: () => port, regionId: () => cloud.state.regionId });
   const streams = new Set<ServerResponse>();
 
-  const issueStsToken = (durationMs: number) => {
-    const cred = { accessKeyId: `STS.${newId('k').slice(2)}`, accessKeySecret: randomToken(24), securityToken: `CAIS${randomToken(48)}`, expiresAt: Date.now() + durationMs };
+  const issueStsToken = (durationMs: number, roleName?: string) => {
+    const cred: StsCredential = {
+      accessKeyId: `STS.${newId('k').slice(2)}`, accessKeySecret: randomToken(24), securityToken: `CAIS${randomToken(48)}`, expiresAt: Date.now() + durationMs,
+      ...(roleName ? { roleName, sessionName: 'kubeloop-sim' } : {}),
+    };
     cloud.state.stsCredentials = cloud.state.stsCredentials.filter((c) => c.expiresAt > Date.now());
     cloud.state.stsCredentials.push(cred);
     cloud.changed();
     return { accessKeyId: cred.accessKeyId, accessKeySecret: cred.accessKeySecret, securityToken: cred.securityToken, expiration: new Date(cred.expiresAt).toISOString() };
   };
 
-  const simApi = createSimApi({ cloud, faults, streams, issueStsToken, probeState, reference: structuredClone(cloud.state) });
+  const simApi = createSimApi({ cloud, faults, streams, issueStsToken, probeState, accessKeyId, reference: structuredClone(cloud.state) });
 
   const server = createServer((req, res) => {
     const host = req.headers.host ?? '';

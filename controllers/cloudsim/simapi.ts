@@ -8,24 +8,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import jsonpatch from 'fast-json-patch';
 import { SimError, type Cloud, type InstanceEvent, type StaticInstanceRequest } from './cloud.js';
 import type { Faults, FaultRule } from './faults.js';
-import type { CloudState, RegistryRepository } from './state.js';
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text) return undefined;
-  try { return JSON.parse(text); } catch { throw new SimError('InvalidJSON', 'the body is not valid JSON', 400); }
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body, null, 2);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
+import { defaultRam, type CloudState, type RegistryRepository } from './state.js';
+import { readJson, sendJson } from './simhttp.js';
+import { isRamName, ramProblems } from './ram.js';
+import { createRamApi } from './ram-api.js';
 
 /** The top-level fields of a state document and the JSON type each must have. */
-const STATE_FIELDS: Record<keyof CloudState, 'string' | 'number' | 'array'> = {
+const STATE_FIELDS: Record<Exclude<keyof CloudState, 'ram'>, 'string' | 'number' | 'array'> = {
   regionId: 'string', vpcs: 'array', routeTables: 'array', instanceTypes: 'array', scalingGroups: 'array',
   scalingConfigurations: 'array', instances: 'array', registries: 'array', registryCredentials: 'array',
   registryBearers: 'array', slsProjects: 'array', slsTags: 'array', stsCredentials: 'array', ipSeq: 'number',
@@ -43,6 +32,9 @@ export function stateProblems(doc: unknown): string[] {
     if (v === undefined) out.push(`"${field}" is missing`);
     else if (type === 'array' ? !Array.isArray(v) || v.some((x) => !x || typeof x !== 'object') : typeof v !== type) out.push(`"${field}" must be ${type === 'array' ? 'a list of objects' : `a ${type}`}`);
   }
+  // RAM (optional: a document without it has no policies)
+  const ram = (doc as Record<string, unknown>).ram;
+  if (ram !== undefined) out.push(...ramProblems(ram));
   return out;
 }
 
@@ -97,7 +89,9 @@ export interface SimApiDeps {
   faults: Faults;
   /** open event streams, ended by stop() */
   streams: Set<ServerResponse>;
-  issueStsToken(durationMs: number): unknown;
+  issueStsToken(durationMs: number, roleName?: string): unknown;
+  /** the configured AccessKeyId (user `kubeloop`'s), which RAM users' keys must not reuse */
+  accessKeyId: string;
   /** What a candidate state document breaks (see server.ts), or undefined when it works. */
   probeState(candidate: CloudState): string | undefined;
   /** The state the emulator started with: the shape documents must have (see shapeProblems). */
@@ -106,8 +100,11 @@ export interface SimApiDeps {
 
 export function createSimApi(deps: SimApiDeps): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
   const { cloud, faults, streams, issueStsToken, probeState, reference } = deps;
+  const ramApi = createRamApi({ cloud, accessKeyId: deps.accessKeyId });
   /** Refuses a document that is not a whole state, or that the API would fail on. */
   const check = (doc: unknown, code: string, status: number, what: string): void => {
+    // a document without RAM has no policies (every credential unrestricted)
+    if (doc && typeof doc === 'object' && !Array.isArray(doc) && (doc as Record<string, unknown>).ram === undefined) (doc as Record<string, unknown>).ram = defaultRam();
     const problems = stateProblems(doc);
     if (!problems.length) problems.push(...shapeProblems(doc, reference));
     if (problems.length) throw new SimError(code, `${what}: ${problems.join('; ')}`, status);
@@ -119,6 +116,7 @@ export function createSimApi(deps: SimApiDeps): (req: IncomingMessage, res: Serv
     const path = url.pathname.replace(/\/+$/, '');
     const st = cloud.state;
     if (path === '/_sim/healthz') return sendJson(res, 200, { ok: true });
+    if (path === '/_sim/ram' || path.startsWith('/_sim/ram/')) return ramApi(req, res, path, method);
     if (path === '/_sim/state') {
       if (method === 'GET') { cloud.tick(); return sendJson(res, 200, st); }
       if (method === 'PUT') {
@@ -157,10 +155,13 @@ export function createSimApi(deps: SimApiDeps): (req: IncomingMessage, res: Serv
       if (method === 'DELETE') { faults.resetCounts(); return sendJson(res, 200, { calls: {} }); }
     }
     if (path === '/_sim/sts' && method === 'POST') {
-      const body = (await readJson(req) ?? {}) as { durationSeconds?: number; durationMs?: number };
+      // what the metadata service hands an ECS instance RAM role out: `roleName` names the role the credentials act as
+      const body = (await readJson(req) ?? {}) as { durationSeconds?: number; durationMs?: number; roleName?: unknown };
+      if (typeof body !== 'object' || Array.isArray(body)) throw new SimError('InvalidParameter', 'the body must be an object {durationSeconds?, roleName?}', 400);
       const ms = body.durationMs ?? (body.durationSeconds ?? 3600) * 1000;
       if (!(ms > 0)) throw new SimError('InvalidParameter', 'durationSeconds must be positive', 400);
-      return sendJson(res, 200, issueStsToken(ms));
+      if (body.roleName !== undefined && (typeof body.roleName !== 'string' || !isRamName(body.roleName))) throw new SimError('InvalidParameter', 'roleName must be a RAM role name (letters, digits, ".", "_", "@", "-")', 400);
+      return sendJson(res, 200, issueStsToken(ms, body.roleName));
     }
     // Convenience mutations (the same can be done with PATCH /_sim/state).
     let m = /^\/_sim\/route-entries\/([^/]+)$/.exec(path);

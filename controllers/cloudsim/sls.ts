@@ -12,9 +12,10 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimError, type Cloud } from './cloud.js';
-import type { Authenticator } from './auth.js';
+import type { Authenticator, Caller } from './auth.js';
+import { arn, checkRam } from './ram.js';
 import type { Faults } from './faults.js';
-import type { LogStore, LogtailConfigState, MachineGroupState, SlsProject } from './state.js';
+import type { CloudState, LogStore, LogtailConfigState, MachineGroupState, SlsProject } from './state.js';
 import { storedInputDetail, storedOutputDetail } from './sls-config.js';
 
 export function slsStringToSign(method: string, path: string, query: Record<string, string>, headers: Record<string, string>): string {
@@ -294,6 +295,32 @@ function createLogstore(x: SlsCtx): void {
   x.cloud.changed();
 }
 
+// ---- RAM ----
+
+/** SLS's RAM action names where they differ from the API's (docs/cloud.md, log-config permissions). */
+const SLS_RAM_ACTIONS: Record<string, string> = {
+  ApplyConfigToMachineGroup: 'ApplyConfigToGroup',
+  RemoveConfigFromMachineGroup: 'RemoveConfigFromGroup',
+};
+
+/**
+ * The ARN a call works on, as SLS names it in its refusals and policies:
+ * `acs:log:<region>:<account>:project/<p>`, `.../project/<p>/logstore/<l>`,
+ * `.../project/<p>/logtailconfig/<c>`, `.../project/<p>/machinegroup/<g>`.
+ */
+function slsResource(state: CloudState, projectName: string, parts: string[], body: Record<string, unknown>): string {
+  if (!projectName) {
+    const named = typeof body.projectName === 'string' && parts.length === 0 ? body.projectName : '*';
+    return arn(state, 'log', `project/${named}`);
+  }
+  const [a, b] = parts;
+  const kind = a === 'logstores' ? 'logstore' : a === 'configs' ? 'logtailconfig' : a === 'machinegroups' ? 'machinegroup' : undefined;
+  // a create names its resource in the body (POST /logstores {logstoreName}, /configs {configName}, /machinegroups {groupName})
+  const created = body[a === 'logstores' ? 'logstoreName' : a === 'configs' ? 'configName' : 'groupName'];
+  const id = b ?? (parts.length === 1 && typeof created === 'string' && created ? created : '*');
+  return arn(state, 'log', `project/${projectName}${kind ? `/${kind}/${id}` : ''}`);
+}
+
 // ---- the protocol ----
 
 function sameString(a: string, b: string): boolean {
@@ -342,8 +369,9 @@ export function createSlsHandler(deps: SlsDeps): (req: IncomingMessage, res: Ser
       const authz = headers.authorization ?? '';
       const v1 = /^LOG\s+([^:]+):(.+)$/.exec(authz);
       const v4 = /^SLS4-HMAC-SHA256\s+Credential=([^/]+)\/(\d{8})\/([^/]+)\/sls\/aliyun_v4_request,\s*Signature=([0-9a-f]+)$/.exec(authz);
+      let caller: Caller;
       if (v1) {
-        const caller = deps.auth.resolve(v1[1], headers['x-acs-security-token'], 'sls', now);
+        caller = deps.auth.resolve(v1[1], headers['x-acs-security-token'], 'sls', now);
         const expected = slsSign(method, url.pathname, query, headers, caller.secret);
         if (!sameString(expected, v1[2])) throw new SimError('SignatureNotMatch', `signature ${v1[2]} not match`, 401);
         const date = Date.parse(headers.date ?? '');
@@ -353,7 +381,7 @@ export function createSlsHandler(deps: SlsDeps): (req: IncomingMessage, res: Ser
           throw new SimError('InvalidContentMD5', 'The Content-MD5 does not match the body.', 400);
         }
       } else if (v4) {
-        const caller = deps.auth.resolve(v4[1], headers['x-acs-security-token'], 'sls', now);
+        caller = deps.auth.resolve(v4[1], headers['x-acs-security-token'], 'sls', now);
         const date = headers['x-log-date'] ?? '';
         const dm = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date);
         if (!dm) throw new SimError('InvalidDateFormat', `x-log-date ${date} must be yyyyMMddTHHmmssZ.`, 400);
@@ -367,16 +395,15 @@ export function createSlsHandler(deps: SlsDeps): (req: IncomingMessage, res: Ser
       } else {
         throw new SimError('Unauthorized', 'The Authorization header is missing or malformed.', 401);
       }
-      if (fate.kind === 'deny') {
-        // SLS's RAM refusal, as real SLS answers it: 401 Unauthorized "denied by sts or ram, action: log:<Api>, resource: acs:log:..."
-        const resource = `acs:log:${deps.cloud.state.regionId}:*:project/${projectName || '*'}`;
-        throw new SimError('Unauthorized', `denied by sts or ram, action: log:${r.action}, resource: ${resource}`, 401);
-      }
       let body: Record<string, unknown> = {};
       if (raw.length) {
         try { body = JSON.parse(raw.toString('utf8')); } catch { throw new SimError('PostBodyInvalid', 'The body is not valid JSON.', 400); }
         if (!body || typeof body !== 'object' || Array.isArray(body)) throw new SimError('PostBodyInvalid', 'The body must be a JSON object.', 400);
       }
+      // RAM: log:<Action> on the project (or the logstore, config, machine group) the call names;
+      // refused as SLS does, 401 Unauthorized "denied by sts or ram, action: ..., resource: ..."
+      const state = deps.cloud.state;
+      checkRam(state, caller, 'sls', `log:${SLS_RAM_ACTIONS[r.action] ?? r.action}`, slsResource(state, projectName, parts, body), fate.kind === 'deny');
       const project = deps.cloud.state.slsProjects.find((p) => p.projectName === projectName);
       const out = r.run({ cloud: deps.cloud, project, projectName: projectName || undefined, parts, query, body, now });
       send(200, out === undefined ? undefined : out);

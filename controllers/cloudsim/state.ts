@@ -5,6 +5,7 @@
  * the console recognises them.
  */
 import { randomBytes } from 'node:crypto';
+import type { PolicyDocument } from './ram-policy.js';
 
 export interface Tag { key: string; value: string }
 
@@ -238,6 +239,47 @@ export interface StsCredential {
   accessKeySecret: string;
   securityToken: string;
   expiresAt: number;
+  /** the RAM role these credentials act as (AssumeRole, AssumeRoleWithOIDC, `POST /_sim/sts {roleName}`); none: unrestricted */
+  roleName?: string;
+  /** the role session name (`RoleSessionName`) */
+  sessionName?: string;
+  /** the session policy passed to AssumeRole (`Policy`): it can only narrow what the role may do */
+  policy?: PolicyDocument;
+}
+
+/** A RAM user: the configured AccessKey belongs to user `kubeloop`; others get their own keys (`PUT /_sim/ram/users/{name}`). */
+export interface RamUser {
+  userName: string;
+  accessKeys: Array<{ accessKeyId: string; accessKeySecret: string }>;
+}
+
+/** A custom policy (RAM `CreatePolicy`): a name and a policy document. */
+export interface RamPolicy {
+  policyName: string;
+  description: string;
+  document: PolicyDocument;
+  createDate: string;
+  updateDate: string;
+}
+
+/** A policy attached to a user or a role (RAM `AttachPolicyToUser` / `AttachPolicyToRole`). */
+export interface RamAttachment {
+  policyName: string;
+  principalType: 'User' | 'Role';
+  principalName: string;
+}
+
+/**
+ * Identity-based RAM policies (see ram.ts). A principal with no policy attached is
+ * unrestricted (the emulator's default, so everything works out of the box); one with
+ * policies attached may do only what they allow.
+ */
+export interface RamState {
+  /** the account id in ARNs (`acs:ram::<accountId>:role/...`) and in AccessDeniedDetail */
+  accountId: string;
+  users: RamUser[];
+  policies: RamPolicy[];
+  attachments: RamAttachment[];
 }
 
 export interface CloudState {
@@ -256,6 +298,8 @@ export interface CloudState {
   stsCredentials: StsCredential[];
   /** next host number for private IPs per vSwitch CIDR */
   ipSeq: number;
+  /** RAM users, custom policies and their attachments (absent in older state files: no policies) */
+  ram: RamState;
 }
 
 const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -418,5 +462,14 @@ export function defaultCloud(opts: DefaultCloudOptions = {}): CloudState {
     slsTags: [],
     stsCredentials: [],
     ipSeq: 10,
+    ram: defaultRam(),
   };
+}
+
+/** The user the configured AccessKey belongs to. */
+export const DEFAULT_RAM_USER = 'kubeloop';
+
+/** No policies: every credential is unrestricted. */
+export function defaultRam(): RamState {
+  return { accountId: '1234567890123456', users: [{ userName: DEFAULT_RAM_USER, accessKeys: [] }], policies: [], attachments: [] };
 }

@@ -4,15 +4,21 @@
  * the other services accept until they expire. `AssumeRoleWithOIDC` (RRSA) is anonymous —
  * no AccessKey, the OIDC token is the proof — and needs a well-formed OIDC provider ARN
  * (`acs:ram::<account>:oidc-provider/<name>`) and an unexpired JWT. Trust policies are not modelled.
+ * The credentials act as the role: the policies attached to it (`/_sim/ram`), narrowed by
+ * AssumeRole's session `Policy`, decide what they may do (ram.ts).
  */
 import { SimError } from './cloud.js';
-import { newId, randomToken } from './state.js';
+import { newId, randomToken, type StsCredential } from './state.js';
+import { sessionPolicy } from './ram.js';
 import { intParam, required, type RpcContext, type RpcParams, type RpcService } from './rpc.js';
 
 export const stsService: RpcService = {
   service: 'sts',
   version: '2015-04-01',
   anonymous: ['AssumeRoleWithOIDC'],
+  // the caller needs sts:AssumeRole on the role (`acs:ram:*:<account>:role/<name>`); refusals are 403 NoPermission
+  ramProduct: 'sts',
+  resource: (action, p) => (action === 'AssumeRole' && p.RoleArn ? p.RoleArn : undefined),
   handlers: {
     AssumeRole: (p, ctx) => issue(p, ctx),
 
@@ -49,11 +55,15 @@ function issue(p: RpcParams, ctx: RpcContext): Record<string, unknown> {
   const session = required(p, 'RoleSessionName');
   if (!/^[\w.@-]{2,64}$/.test(session)) throw new SimError('InvalidParameter.RoleSessionName', 'RoleSessionName must be 2-64 characters of letters, digits, ".", "@", "-", "_".', 400);
   const duration = intParam(p, 'DurationSeconds', 3600)!;
+  const policy = sessionPolicy(p.Policy);
   if (duration < 900 || duration > 43200) throw new SimError('InvalidParameter.DurationSeconds', 'DurationSeconds must be between 900 and 43200.', 400);
   // Role chaining: credentials never outlive the caller's own STS token.
   let expiresAt = ctx.now + duration * 1000;
   if (ctx.caller.sts) expiresAt = Math.min(expiresAt, ctx.caller.sts.expiresAt);
-  const cred = { accessKeyId: `STS.${newId('k').slice(2)}`, accessKeySecret: randomToken(24), securityToken: `CAIS${randomToken(48)}`, expiresAt };
+  const cred: StsCredential = {
+    accessKeyId: `STS.${newId('k').slice(2)}`, accessKeySecret: randomToken(24), securityToken: `CAIS${randomToken(48)}`, expiresAt,
+    roleName: m[2], sessionName: session, ...(policy ? { policy } : {}),
+  };
   const state = ctx.cloud.state;
   state.stsCredentials = state.stsCredentials.filter((c) => c.expiresAt > ctx.now);
   state.stsCredentials.push(cred);

@@ -47,6 +47,10 @@ function entryView(e: RouteEntry): Record<string, unknown> {
 
 export const vpcService: RpcService = {
   service: 'vpc',
+  // RAM resource of the route entry actions: the route table (VPC API reference, e.g.
+  // DeleteRouteEntry: `acs:vpc:{#regionId}:{#accountId}:routetable/{#RouteTableId}`); the
+  // Describe/List calls authorize on all resources
+  resource: (action, p) => (/RouteEntr/.test(action) && p.RouteTableId ? `routetable/${p.RouteTableId}` : undefined),
   version: '2016-04-28',
   handlers: {
     DescribeVpcs(p, ctx) {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  K, authsOf, cloudCalls, eventually, eventsFor, pullSecretsOf, SECRET, secretOf, setConfig, setFaults, startAcrEnv, startHelper,
+  K, authsOf, cloudCalls, eventually, eventsFor, pullSecretsOf, SECRET, secretOf, denyRam, liftRamDeny, setConfig, startAcrEnv, startHelper,
   type AcrEnv, type Obj, type RunningHelper,
 } from './harness.js';
 
@@ -62,7 +62,7 @@ describe('ACR credential helper: ACK\'s ConfigMap keys', () => {
 
   it('counts failures per registry, and no Event ever carries a token', async () => {
     const instanceId = env.cloud.state.registries[0].instanceId;
-    await setFaults(env, [{ action: 'GetAuthorizationToken', deny: true }]);
+    await denyRam(env, 'cr:GetAuthorizationToken');
     // an Enterprise instance and the region's Personal Edition
     await setConfig(env, { 'acr-registry-info': `- instanceId: ${instanceId}\n- regionId: ${env.cloud.regionId}\n` });
     const m = await eventually('failures of both registries counted', async () => {
@@ -71,7 +71,7 @@ describe('ACR credential helper: ACK\'s ConfigMap keys', () => {
         && new RegExp(`acr_credential_refresh_failures_total\\{instance="personal/${env.cloud.regionId}"\\} [1-9]`).test(text) && text;
     });
     assert.ok(m);
-    await setFaults(env, null);
+    await liftRamDeny(env);
     await eventually('credentials again', async () => { const s = await secretOf(env, 'default'); return s && Object.keys(authsOf(s)).length === 4; });
     const tokens = env.cloud.state.registryCredentials.map((c) => c.password);
     assert.ok(tokens.length > 0);

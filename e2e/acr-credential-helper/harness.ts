@@ -9,9 +9,10 @@ import type { KubeClient } from '../../src/client/index.js';
 import type { CloudSim, CloudTimings } from '@kubeloop/ack/cloudsim';
 import { pullManifest, type AlibabaCloud } from '@kubeloop/ack/cloud';
 import type { SimCluster } from '../../src/simcluster/index.js';
-import type { Manager, Logger } from '../../src/controller/index.js';
+import type { LeaderElectionOptions, Manager, Logger } from '../../src/controller/index.js';
 import { createLogger, createRegistry, type Registry } from '../../src/observability/index.js';
 import { setupAcrCredentialHelper } from '@kubeloop/ack/acr-credential-helper';
+import { installWebhooks } from '../../src/testing/index.js';
 import * as support from '../support/index.js';
 import { defaultServiceAccount, emulatorCloud, silent, startStack, testManager, type Condition, type Obj } from '../support/index.js';
 
@@ -25,6 +26,8 @@ export const K = {
   Namespace: { apiVersion: 'v1', kind: 'Namespace' },
   Event: { apiVersion: 'v1', kind: 'Event' },
   Deployment: { apiVersion: 'apps/v1', kind: 'Deployment' },
+  Lease: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' },
+  MutatingWebhookConfiguration: { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration' },
 };
 export const SECRET = 'acr-credential-kubeloop';
 
@@ -83,15 +86,33 @@ export interface RunningHelper {
   stop(): Promise<void>;
 }
 
-/** Starts the helper with observability's logger (debug level) writing into `logs`. */
-export async function startHelper(env: AcrEnv, flags: Record<string, unknown> = {}, logs: string[] = []): Promise<RunningHelper> {
+/**
+ * Starts the helper with observability's logger (debug level) writing into `logs`. With the
+ * `acrWebhook` flag its webhooks are served on a loopback port and registered with the API
+ * server (a MutatingWebhookConfiguration, as the chart installs), removed again on stop.
+ */
+export async function startHelper(
+  env: AcrEnv, flags: Record<string, unknown> = {}, logs: string[] = [], opts: { leaderElection?: LeaderElectionOptions } = {},
+): Promise<RunningHelper> {
   const logger = createLogger({ name: 'kubeloop', level: 'debug', destination: { write: (line: string) => logs.push(line) } }) as unknown as Logger;
   const registry = createRegistry();
-  const manager = testManager(env.server.kubeconfig, logger, registry);
+  const webhooks = flags.acrWebhook === true;
+  const manager = testManager(env.server.kubeconfig, logger, registry, { webhooks, leaderElection: opts.leaderElection });
   await setupAcrCredentialHelper(manager, { flags: { cloudEmulator: env.cloud.url, ...flags }, cloud: env.api, logger }, { baseBackoffMs: 200, maxBackoffMs: 1_000 });
   await manager.start();
-  return { manager, registry, logs, stop: () => manager.stop() };
+  if (!webhooks) return { manager, registry, logs, stop: () => manager.stop() };
+  await installWebhooks(env.client, manager, { name: WEBHOOK_CONFIGURATION });
+  return {
+    manager, registry, logs,
+    stop: async () => {
+      await env.client.delete(K.MutatingWebhookConfiguration, WEBHOOK_CONFIGURATION).catch(() => undefined);
+      await manager.stop();
+    },
+  };
 }
+
+/** The MutatingWebhookConfiguration the suites register the helper's webhooks under. */
+export const WEBHOOK_CONFIGURATION = 'acr-credential-helper';
 
 export function eventually<T>(what: string, cond: Condition<T>, timeoutMs: number = POLL[0]): Promise<T> {
   return support.eventually(what, cond, timeoutMs, POLL[1]);
@@ -155,6 +176,17 @@ export async function pullSecretsOf(env: AcrEnv, namespace: string, sa: string):
 export const eventsFor = (env: AcrEnv, namespace: string, name: string): Promise<Obj[]> => support.eventsFor(env.client, name, namespace);
 
 export const setFaults = (env: AcrEnv, rules: unknown): Promise<void> => support.setFaults(env.cloud, rules);
+
+/**
+ * Attaches to the controller's credential (the emulator's AccessKey, RAM user `kubeloop`) a
+ * policy allowing everything but `actions` (an `Effect: Deny` statement); {@link liftRamDeny} removes it.
+ */
+export const denyRam = (env: AcrEnv, ...actions: string[]): Promise<void> => support.setRamPolicy(env.cloud, { user: 'kubeloop' }, 'test-deny', {
+  Version: '1', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }, { Effect: 'Deny', Action: actions, Resource: '*' }],
+});
+
+/** Removes the policy {@link denyRam} attached. */
+export const liftRamDeny = (env: AcrEnv): Promise<void> => support.deleteRamPolicy(env.cloud, 'test-deny');
 
 export const cloudCalls = (env: AcrEnv, reset = false): Promise<Record<string, number>> => support.cloudCalls(env.cloud, reset);
 

@@ -3,7 +3,7 @@
 // discovery, and what an unavailable aggregated API does to clients and namespace deletion.
 import assert from 'node:assert/strict';
 import { createServer as createHttps, type Server } from 'node:https';
-import { createServer as createTcp } from 'node:net';
+import { connect, createServer as createTcp } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
@@ -51,7 +51,7 @@ describe('aggregated APIs (apiregistration.k8s.io/v1)', () => {
   const flunders = new Map<string, { finalizers: string[]; deleting?: boolean }>();
 
   before(async () => {
-    h = await startHarness({ namespaceDeletionGracePeriodMs: 0 });
+    h = await startHarness({ namespaceDeletionGracePeriodMs: 0, aggregator: { dialTimeoutMs: 300 } });
     // The backend's certificate names metrics-server.kube-system.svc, as the aggregator checks.
     const pki = generatePki('metrics-server.kube-system.svc');
     caBundle = Buffer.from(pki.ca.certPem).toString('base64');
@@ -196,6 +196,25 @@ spec: {ports: [{name: https, port: 443, targetPort: 10250}]}
     assert.equal(legacy.preferredVersion.groupVersion, 'metrics.k8s.io/v1beta1');
   });
 
+  it('reaches backends through the server\'s dialer: one that never connects ends in a 503 i/o timeout', async () => {
+    const dialed: string[] = [];
+    h.server.setDialer(async (host, port) => {
+      dialed.push(`${host}:${port}`);
+      return connect({ host, port });
+    });
+    try {
+      const ok = await h.request('GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods');
+      assert.equal(ok.status, 200, ok.body);
+      assert.deepEqual(dialed, [`127.0.0.1:${backendPort}`]);
+      // packets dropped: the dial hangs until kube-apiserver's dial timeout (300 ms here)
+      h.server.setDialer(() => new Promise(() => undefined));
+      const hung = await h.request('GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods');
+      assert.deepEqual([hung.status, hung.body], [503, `error trying to reach service: dial tcp 127.0.0.1:${backendPort}: i/o timeout\n`]);
+    } finally {
+      h.server.setDialer(undefined);
+    }
+  });
+
   it('an endpoint that goes away: MissingEndpoints, 503, stale discovery; a refused connection: FailedDiscoveryCheck', async () => {
     await apply(endpoints(undefined));
     let c = await waitAvailable('MissingEndpoints');
@@ -277,7 +296,7 @@ spec: {group: metrics.k8s.io, version: v1alpha1, groupPriorityMinimum: 100, vers
     const cond = () => (h.server.ops.get(t, undefined, 'v1alpha1.metrics.k8s.io').obj as { status?: { conditions?: Condition[] } }).status?.conditions?.[0];
     await eventually(() => cond()?.reason === 'Passed', 10_000, 'v1alpha1 Passed');
     const refused = await h.request('GET', '/apis/metrics.k8s.io/v1alpha1');
-    assert.deepEqual([refused.status, refused.body], [503, 'tls: failed to verify certificate: x509: certificate signed by unknown authority\n']);
+    assert.deepEqual([refused.status, refused.body], [503, 'error trying to reach service: tls: failed to verify certificate: x509: certificate signed by unknown authority\n']);
     await apply(`apiVersion: apiregistration.k8s.io/v1
 kind: APIService
 metadata: {name: v1alpha1.metrics.k8s.io}

@@ -78,6 +78,7 @@ const variants: Record<string, Values> = {
   cloudsim: { cloudsim: { enabled: true }, replicaCount: 2 },
   perController: { layout: 'perController', replicaCount: 2, controllers: { logConfig: { enabled: false } } },
   rrsa: { cloud: { credentials: { mode: 'rrsa', rrsa: { roleArn: 'acs:ram::1:role/r', oidcProviderArn: 'acs:ram::1:oidc-provider/p', roleName: 'r' } } } },
+  acrWebhook: { controllers: { acrCredentialHelper: { config: { webhook: { enable: true } } } } },
   tuned: {
     podDisruptionBudget: { enabled: true, minAvailable: '50%' },
     tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }],

@@ -2,6 +2,8 @@
 // every object against the Kubernetes 1.32 definitions, and what each values switch must do.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -23,6 +25,7 @@ export const variants: Record<string, Values> = {
   rrsa,
   replicas2: { replicaCount: 2 },
   serviceMonitor: { metrics: { serviceMonitor: { enabled: true, labels: { release: 'prom' } } } },
+  acrWebhook: { controllers: { acrCredentialHelper: { config: { webhook: { enable: true, timeoutSeconds: 5 } } } } },
   everything: {
     replicaCount: 3,
     podDisruptionBudget: { enabled: true, minAvailable: 2 },
@@ -352,6 +355,65 @@ test('layouts: single runs `run all` or `run <name>`; perController one Deployme
   assert.ok(other.find('Deployment', 'prod-kubeloop'));
   assert.equal((other.find('ClusterRoleBinding', 'prod-kubeloop') as any).subjects[0].namespace, 'ops');
   assert.ok(other.find('ConfigMap', 'acr-configuration'));
+});
+
+test('ACR webhook mode: the generated MutatingWebhookConfiguration pointed at a Service of the helper\'s pods, with a certificate it trusts', () => {
+  // off by default: nothing of it
+  const off = variant('default');
+  assert.equal(off.all('MutatingWebhookConfiguration').length, 0);
+  assert.ok(!manager(off).spec.template.spec.containers[0].args.includes('--acr-webhook'));
+
+  const generated = parseYaml(readFileSync(join(chartDir, 'files/webhook/manifests.yaml'), 'utf8').replace(/^#.*\n---\n/, ''));
+  for (const [r, ns, deployment, run] of [
+    [render({ values: variants.acrWebhook, namespace: 'ack' }), 'ack', 'kubeloop', 'all'],
+    [render({ values: { ...variants.acrWebhook, layout: 'perController' }, namespace: 'ack' }), 'ack', 'kubeloop-acr-credential-helper', 'acr-credential-helper'],
+  ] as const) {
+    const mwc = r.find('MutatingWebhookConfiguration', 'kubeloop-acr-webhook') as any;
+    assert.deepEqual(mwc.webhooks.map((w: any) => w.name), generated.webhooks.map((w: any) => w.name));
+    const svc = r.find('Service', 'kubeloop-acr-webhook') as any;
+    const secret = r.find('Secret', 'kubeloop-acr-webhook-tls') as any;
+    assert.equal(secret.type, 'kubernetes.io/tls');
+    for (const [i, w] of mwc.webhooks.entries()) {
+      const g = generated.webhooks[i];
+      // rules, paths, side effects and review versions as the declarations say; policy and timeout from values
+      assert.deepEqual(w.rules, g.rules);
+      assert.equal(w.sideEffects, 'NoneOnDryRun');
+      assert.deepEqual(w.admissionReviewVersions, ['v1']);
+      assert.equal(w.failurePolicy, 'Ignore');
+      assert.equal(w.timeoutSeconds, 5);
+      assert.deepEqual(w.clientConfig.service, { name: svc.metadata.name, namespace: ns, path: g.clientConfig.service.path, port: 443 });
+      assert.equal(w.clientConfig.caBundle, secret.data['ca.crt']);
+      assert.deepEqual(w.namespaceSelector, { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [ns] }] });
+    }
+    // the Service reaches the pods that run the helper, on their webhook port
+    const d = r.find('Deployment', deployment) as any;
+    const pod = d.spec.template;
+    for (const [k, v] of Object.entries(svc.spec.selector)) assert.equal(pod.metadata.labels[k], v, `selector ${k}`);
+    assert.equal(svc.spec.selector['kubeloop.io/run'], run);
+    const c = pod.spec.containers[0];
+    assert.ok(c.ports.some((p: any) => p.name === 'webhook' && p.containerPort === 9443));
+    assert.ok(c.args.includes('--acr-webhook'));
+    const certDir = c.args.find((a: string) => a.startsWith('--webhook-cert-dir=')).split('=')[1];
+    const mount = c.volumeMounts.find((m: any) => m.mountPath === certDir);
+    assert.equal(pod.spec.volumes.find((v: any) => v.name === mount.name).secret.secretName, secret.metadata.name);
+    // the serving certificate is for the Service's DNS name and signed by the caBundle's CA
+    const cert = new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));
+    const ca = new X509Certificate(Buffer.from(secret.data['ca.crt'], 'base64'));
+    assert.ok(cert.verify(ca.publicKey), 'tls.crt is signed by ca.crt');
+    assert.equal(cert.checkHost(`kubeloop-acr-webhook.${ns}.svc`), `kubeloop-acr-webhook.${ns}.svc`);
+    // the key matches the certificate
+    assert.ok(createPrivateKey(Buffer.from(secret.data['tls.key'], 'base64')).asymmetricKeyType);
+    // the other Deployments of perController do not serve it
+    for (const other of r.all('Deployment').filter((o) => o.metadata.name !== deployment && o.metadata.name !== 'kubeloop-cloudsim')) {
+      assert.ok(!(other as any).spec.template.spec.containers[0].args.includes('--acr-webhook'), other.metadata.name);
+    }
+  }
+});
+
+test('files/webhook/manifests.yaml is what `make chart-webhooks` (kubeloop generate webhooks) writes', () => {
+  const r = spawnSync(process.execPath, [join(root, 'dist/src/cli/main.js'), 'generate', 'webhooks', '--out', join(chartDir, 'files/webhook'),
+    '--name', 'kubeloop-acr-webhook', '--service', 'kubeloop-acr-webhook', '--namespace', 'kubeloop-system', '--check'], { cwd: root, encoding: 'utf8' });
+  assert.equal(r.status, 0, `kubeloop generate webhooks --check failed (when stale: run \`make chart-webhooks\`):\n${r.stderr}`);
 });
 
 test('the chart\'s crds/ are identical to the generated crds/ (make chart-crds)', () => {

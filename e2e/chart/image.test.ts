@@ -40,7 +40,7 @@ test('the Dockerfile: multi-stage node:20-slim, npm ci, --omit=dev runtime, uid 
   const runs = ins.filter(([i]) => i === 'RUN').map(([, a]) => a);
   assert.ok(runs.some((r) => r.startsWith('npm ci ') && !r.includes('--omit=dev')), 'the build stage installs dev dependencies');
   assert.ok(runs.includes('npm run build:packages'), 'builds both packages (the e2e suites are not in the context)');
-  assert.equal(pkg.scripts['build:packages'], 'tsc -b src controllers');
+  assert.equal(pkg.scripts['build:packages'], 'tsc -b src controllers && node scripts/build-console.mjs', 'both packages and the console page with its panels');
   assert.ok(runs.some((r) => r.startsWith('npm ci --omit=dev')), 'the runtime gets production dependencies only');
   const user = ins.filter(([i]) => i === 'USER').map(([, a]) => a);
   const values = chartDefaults() as { podSecurityContext: { runAsUser: number; runAsGroup: number } };
@@ -58,7 +58,7 @@ test('everything the Dockerfile copies from the build context is there and not e
     .flatMap(([, a]) => a.split(/\s+/).slice(0, -1)).filter((s) => !s.includes('*'));
   assert.deepEqual(sources.sort(), [
     'controllers', 'controllers/package.json', 'controllers/package.json', 'controllers/package.json', 'package-lock.json', 'package.json', 'package.json', 'package.json',
-    'package-lock.json', 'src', 'tsconfig.base.json', 'tsconfig.json',
+    'package-lock.json', 'src', 'tsconfig.base.json', 'tsconfig.json', 'LICENSE', 'scripts/build-console.mjs',
   ].sort());
   for (const s of new Set(sources)) {
     assert.ok(existsSync(join(root, s)), `${s} exists`);
@@ -67,6 +67,7 @@ test('everything the Dockerfile copies from the build context is there and not e
   assert.ok(isIgnored('dist/src/cli/main.js') && isIgnored('controllers/dist/index.js') && isIgnored('e2e/chart/harness.ts') && isIgnored('.git/HEAD'), 'build output, tests and history stay out of the context');
   assert.ok(!isIgnored('src/apiserver/openapi/kubernetes-v1.32/swagger.json.gz'), 'the OpenAPI documents are in the context');
   assert.match(dockerfile, /^COPY --from=build \/src\/src\/apiserver\/openapi\/kubernetes-v1\.32 \.\/src\/apiserver\/openapi\/kubernetes-v1\.32$/m, 'and in the image, where the server looks for them');
+  assert.match(dockerfile, /^COPY --from=build \/src\/dist\/console \.\/dist\/console$/m, 'the console page is in the image beside dist/src, where its server looks for it');
 });
 
 test('the program in the image needs only dist/src, controllers/dist and each package\'s production dependencies', () => {

@@ -6,12 +6,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  alc, apply, eventually, eventsFor, fileSpec, getAlc, ready, setFaults, slsConfig, slsProject, startController, startLogEnv,
+  alc, apply, denyRam, eventually, eventsFor, fileSpec, getAlc, liftRamDeny, ready, slsConfig, slsProject, startController, startLogEnv,
   type LogEnv, type Obj, type RunningController,
 } from './harness.js';
 import { SKIP_CLEANUP_ANNOTATION } from '@kubeloop/ack/log-config';
 
-const deny = [{ service: 'sls', deny: true }];
+// a RAM policy on the controller's credential now denies it every SLS action
+const deny = (env: LogEnv) => denyRam(env, 'log:*');
 
 describe('log-config deletion with permanent SLS errors', () => {
   let env: LogEnv;
@@ -28,7 +29,7 @@ describe('log-config deletion with permanent SLS errors', () => {
   it('a RAM deny keeps the object, says why and how to release it; the annotation releases it without cleanup', async () => {
     assert.equal((await apply(env, alc('denied', fileSpec('denied-logs')))).code, 0);
     await eventually('denied ready', async () => ready(await getAlc(env, 'denied')));
-    await setFaults(env, deny);
+    await deny(env);
     assert.equal((await env.kubectl(['delete', 'alc', 'denied', '--wait=false'])).code, 0);
     const o = await eventually('denied terminating, cleanup blocked', async () => {
       const x = await getAlc(env, 'denied');
@@ -44,19 +45,19 @@ describe('log-config deletion with permanent SLS errors', () => {
     assert.equal((await env.kubectl(['annotate', 'alc', 'denied', `${SKIP_CLEANUP_ANNOTATION}=true`])).code, 0);
     await eventually('denied released', async () => (await getAlc(env, 'denied')) === undefined, 10_000);
     assert.ok(slsConfig(env, 'denied-logs'), 'left in SLS, as the annotation says');
-    await setFaults(env, null);
+    await liftRamDeny(env);
   });
 
   it('a namespace holding an AliyunLogConfig is deleted although SLS refuses the cleanup', async () => {
     await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-x' } } as Obj);
     assert.equal((await apply(env, alc('team-logs', fileSpec('team-x-logs'), 'team-x'))).code, 0);
     await eventually('team-logs ready', async () => ready(await getAlc(env, 'team-logs', 'team-x')));
-    await setFaults(env, deny);
+    await deny(env);
     assert.equal((await env.kubectl(['delete', 'namespace', 'team-x', '--wait=false'])).code, 0);
     await eventually('team-x gone', async () => {
       try { await env.client.get({ apiVersion: 'v1', kind: 'Namespace' }, 'team-x'); return false; } catch { return true; }
     }, 30_000);
-    await setFaults(env, null);
+    await liftRamDeny(env);
   });
 
   it('a project deleted in SLS leaves nothing to clean up: the object goes', async () => {

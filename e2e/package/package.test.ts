@@ -75,13 +75,14 @@ test('the tarball holds the framework, its OpenAPI documents and templates, and 
   const offending = files.filter((f) => /\.test\.(js|d\.ts)$/.test(f) || /^(e2e|bench|controllers|dist\/e2e|dist\/bench|docs|charts|scripts)\//.test(f) || /alicloud|cloudsim/i.test(f));
   assert.deepEqual(offending, []);
   assert.ok(files.includes('src/apiserver/openapi/kubernetes-v1.32/swagger.json.gz'));
+  assert.ok(files.includes('LICENSE'), 'the Apache-2.0 licence text ships with the package');
   assert.ok(files.some((f) => f.startsWith('src/cli/init/templates/')));
   for (const [entry, target] of Object.entries(pkg.exports)) {
     const file = typeof target === 'string' ? target : (target as { default: string }).default;
     assert.ok(files.includes(file.replace(/^\.\//, '')), `export ${entry} -> ${file} is in the tarball`);
   }
   // only the framework's compiled modules, their declarations and the data: every path is one of these
-  const stray = files.filter((f) => !/^(dist\/src\/.+\.(js|d\.ts)|src\/apiserver\/openapi\/kubernetes-v1\.32\/.+|src\/cli\/init\/templates\/.+|package\.json|README\.md|LICENSE)$/.test(f));
+  const stray = files.filter((f) => !/^(dist\/src\/.+\.(js|d\.ts)|dist\/console\/.+|src\/apiserver\/openapi\/kubernetes-v1\.32\/.+|src\/cli\/init\/templates\/.+|package\.json|README\.md|LICENSE)$/.test(f));
   assert.deepEqual(stray, [], 'files outside the framework build, its data and templates');
 });
 

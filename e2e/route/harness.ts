@@ -127,6 +127,10 @@ export async function createNode(env: RouteEnv, name: string, podCIDR: string, e
 /** Emulator fault rules (POST /_sim/faults; null clears), as a user would set them. */
 export const setFaults = (env: RouteEnv, rules: unknown): Promise<void> => support.setFaults(env.cloud, rules);
 
+/** Creates or replaces a RAM policy and attaches it to `user` (PUT /_sim/ram/users/{user}/policies/{name}). */
+export const setRamPolicy = (env: RouteEnv, user: string, name: string, statements: unknown[]): Promise<void> =>
+  support.setRamPolicy(env.cloud, { user }, name, { Version: '1', Statement: statements });
+
 /** Calls per action since the last reset (GET /_sim/calls). */
 export const cloudCalls = (env: RouteEnv, reset = false): Promise<Record<string, number>> => support.cloudCalls(env.cloud, reset);
 

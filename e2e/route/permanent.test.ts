@@ -6,9 +6,15 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createNode, customEntries, eventually, eventsFor, networkCondition, setFaults, startRouteController, startRouteEnv,
+  createNode, customEntries, eventually, eventsFor, networkCondition, setRamPolicy, startRouteController, startRouteEnv,
   NodeKind, type Obj, type RouteEnv, type RunningController,
 } from './harness.js';
+
+/** The route controller's RAM permissions as docs/cloud.md lists them. */
+const ROUTE_CONTROLLER_ALLOW = {
+  Effect: 'Allow', Resource: '*',
+  Action: ['vpc:DescribeVpcs', 'vpc:DescribeRouteTableList', 'vpc:DescribeRouteEntryList', 'vpc:CreateRouteEntry', 'vpc:DeleteRouteEntry', 'ecs:DescribeInstances'],
+};
 
 const condition = async (env: RouteEnv, name: string) => networkCondition(await env.client.get<Obj>(NodeKind, name));
 
@@ -44,8 +50,10 @@ describe('route controller and permanent cloud errors', () => {
   it('a RAM policy denying the controller (Forbidden.RAM) sets NetworkUnavailable=True on the waiting nodes, fails readiness once the last full sync is too old, and heals when lifted', async () => {
     const env = await startRouteEnv({ components: { nodeLifecycle: false, ipam: false } });
     envs.push(env);
-    // an Effect: Deny statement on the route entry actions (the table itself can still be described at start-up)
-    await setFaults(env, [{ action: 'DescribeRouteEntryList', deny: true }, { action: 'CreateRouteEntry', deny: true }]);
+    // The controller's credential (the emulator's AccessKey, RAM user `kubeloop`) carries the
+    // documented route-controller policy (docs/cloud.md) with an `Effect: Deny` statement added on
+    // the route entry actions: the table itself can still be described at start-up.
+    await setRamPolicy(env, 'kubeloop', 'route-controller', [ROUTE_CONTROLLER_ALLOW, { Effect: 'Deny', Action: ['vpc:DescribeRouteEntryList', 'vpc:CreateRouteEntry'], Resource: '*' }]);
     await createNode(env, 'd1', '172.16.21.0/24');
     const ctl = await startRouteController(env, { routeSyncMaxAge: '2s' }, env.api.vpc, { probes: true });
     ctls.push(ctl);
@@ -59,7 +67,8 @@ describe('route controller and permanent cloud errors', () => {
     const readyz = async () => (await fetch(`${ctl.manager.healthProbeUrl}/readyz`)).status;
     await eventually('readyz fails: no full sync yet', async () => (await readyz()) === 500);
     assert.match(await ctl.registry.metrics(), /route_controller_last_full_sync_timestamp_seconds\{route_table="[^"]+"\} 0/);
-    await setFaults(env, null);
+    // the policy is `Allow` again
+    await setRamPolicy(env, 'kubeloop', 'route-controller', [ROUTE_CONTROLLER_ALLOW]);
     await eventually('d1 routed once the policy is lifted', async () => (await condition(env, 'd1'))?.reason === 'RouteCreated', 30_000);
     await eventually('readyz passes again', async () => (await readyz()) === 200);
     const m = /route_controller_last_full_sync_timestamp_seconds\{route_table="[^"]+"\} ([0-9.e+]+)/.exec(await ctl.registry.metrics());

@@ -1,5 +1,6 @@
 /** The `kubeloop` program as a child process, the way an operator runs it. */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CloudSim } from '@kubeloop/ack/cloudsim';
@@ -26,6 +27,25 @@ export function runKubeloop(args: string[], env: Record<string, string> = {}): K
   child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
   return { child, output: () => out, exited };
+}
+
+export interface DevProcess extends KubeloopProcess {
+  /** `<state-dir>/dev.json` as written once the banner printed: apiServer, kubeconfig, console, cloud… */
+  info: { apiServer: string; kubeconfig: string; console: string | null; cloud?: { url: string }; [field: string]: unknown };
+}
+
+/**
+ * `kubeloop dev --state-dir <stateDir> <args>` from the repository root (so the ACK extension
+ * joins), resolved once its banner is printed; rejects with its output if it exits first.
+ */
+export async function runDev(stateDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<DevProcess> {
+  const p = runKubeloop(['dev', '--state-dir', stateDir, ...args], { LOG_LEVEL: 'silent', ...env });
+  await new Promise<void>((res, rej) => {
+    const check = () => { if (p.output().includes('Ctrl-C stops everything')) res(); };
+    p.child.stdout!.on('data', check);
+    p.child.on('exit', (code) => rej(new Error(`kubeloop dev exited early (${code}):\n${p.output()}`)));
+  });
+  return { ...p, info: JSON.parse(readFileSync(join(stateDir, 'dev.json'), 'utf8')) };
 }
 
 export interface KubectlResult { code: number; stdout: string; stderr: string }

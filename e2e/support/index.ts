@@ -5,5 +5,5 @@
  */
 export { eventually, type Condition } from './eventually.js';
 export { startStack, emulatorCloud, testManager, defaultServiceAccount, eventsFor, silent, type Obj, type Stack, type StackOptions } from './stack.js';
-export { setFaults, cloudCalls, simState, credentialEnv } from './emulator.js';
-export { runKubeloop, runController, kubectlFor, root, MAIN, type KubeloopProcess, type RunControllerOptions, type KubectlResult } from './cli.js';
+export { setFaults, setRamPolicy, deleteRamPolicy, cloudCalls, simState, credentialEnv } from './emulator.js';
+export { runKubeloop, runController, runDev, kubectlFor, root, MAIN, type KubeloopProcess, type DevProcess, type RunControllerOptions, type KubectlResult } from './cli.js';

@@ -10,7 +10,7 @@ import { startTestEnv, type TestEnv } from '../../src/testing/index.js';
 import { startCloudSim, type CloudSim, type CloudSimOptions } from '@kubeloop/ack/cloudsim';
 import { createAlibabaCloud, type AlibabaCloud, type AlibabaCloudOptions } from '@kubeloop/ack/cloud';
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '../../src/simcluster/index.js';
-import { Manager, type Logger } from '../../src/controller/index.js';
+import { Manager, type LeaderElectionOptions, type Logger } from '../../src/controller/index.js';
 import type { Registry } from '../../src/observability/index.js';
 import type { KubeObject } from '../../src/api/index.js';
 import { eventually } from './eventually.js';
@@ -73,11 +73,18 @@ export function emulatorCloud(cloud: CloudSim, retry: AlibabaCloudOptions['retry
   });
 }
 
-/** A Manager for one test: no metrics or probe listeners, no signal handlers, 5 s graceful shutdown. */
-export function testManager(kubeconfig: ApiServer['kubeconfig'], logger: Logger, registry: Registry): Manager {
+/**
+ * A Manager for one test: no metrics or probe listeners, no signal handlers, 5 s graceful
+ * shutdown; `webhooks`: serve them on a free loopback port; `leaderElection` as given (default none).
+ */
+export function testManager(
+  kubeconfig: ApiServer['kubeconfig'], logger: Logger, registry: Registry, opts: { webhooks?: boolean; leaderElection?: LeaderElectionOptions } = {},
+): Manager {
   return new Manager({
-    kubeconfig, logger, registry,
+    kubeconfig, logger, registry, leaderElection: opts.leaderElection,
     metricsBindAddress: false, healthProbeBindAddress: false, handleSignals: false, gracefulShutdownTimeoutMs: 5_000,
+    // webhooks (when a test registers any): a free loopback port with a generated certificate
+    ...(opts.webhooks ? { webhook: { port: 0, host: '127.0.0.1', selfSigned: true } } : {}),
   });
 }
 

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { newNotFound, newMethodNotSupported, newTooManyRequests, type StatusError } from '../api/index.js';
 import { AdmissionChain } from './admission/index.js';
 import { installAdmissionWebhooks } from './admissionwebhooks/index.js';
-import { startAggregator } from './aggregator/index.js';
+import { type Dialer, startAggregator } from './aggregator/index.js';
 import { AGGREGATED_V2_CONTENT_TYPE, AGGREGATED_V2BETA1_CONTENT_TYPE, Discovery, wantsAggregated } from './discovery/index.js';
 import { bindPod, evictPod } from './handlers/defaults.js';
 import { serviceAllocator } from './services/index.js';
@@ -81,6 +81,21 @@ export interface ApiServerOptions {
    * (default 32 s, kube-apiserver's ReadHeaderTimeout, which Go also applies to the handshake).
    */
   headerTimeoutMs?: number;
+  /**
+   * How the server reaches aggregated API servers (APIService backends): a {@link Dialer}
+   * given the endpoint's address (a pod IP), e.g. a simulated cluster's network. Default: the
+   * host's network. `setDialer` replaces it at run time.
+   */
+  dial?: Dialer;
+  /** Aggregation layer timings; the defaults are kube-apiserver's (tests shorten them). */
+  aggregator?: {
+    /** Re-check of every remote APIService's availability (default 30 s). */
+    availabilityResyncMs?: number;
+    /** Timeout of an availability check (default 5 s). */
+    availabilityCheckTimeoutMs?: number;
+    /** Dial timeout towards backends (default 30 s). */
+    dialTimeoutMs?: number;
+  };
 }
 
 export interface ApiServer {
@@ -104,6 +119,8 @@ export interface ApiServer {
   onChange(fn: (c: Change) => void): () => void;
   /** Drops watch history: watches from older resourceVersions get 410 Expired. */
   compact(): void;
+  /** Replaces how aggregated API servers are reached (see `ApiServerOptions.dial`). */
+  setDialer(dial: Dialer | undefined): void;
   /** Closes watches and connections, flushes the log. */
   stop(): Promise<void>;
 }
@@ -151,6 +168,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     userOf: (req) => security.userOf(req),
     frontProxy: loadOrCreateFrontProxyPki(opts.dataDir),
     clientCaPem: pki.ca.certPem,
+    dial: opts.dial,
+    dialTimeoutMs: opts.aggregator?.dialTimeoutMs,
+    availability: { resyncMs: opts.aggregator?.availabilityResyncMs, checkTimeoutMs: opts.aggregator?.availabilityCheckTimeoutMs },
   });
   const semantics = installSemantics({
     ...semanticsHost,
@@ -316,6 +336,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     store,
     onChange: (fn) => store.subscribe(fn),
     compact: () => store.compact(),
+    setDialer: (dial) => aggregator.setDialer(dial),
     stop() {
       stopped ??= (async () => {
         semantics.stop();

@@ -14,6 +14,7 @@ import type { Command, Option } from 'commander';
 import type { Logger, Manager } from '../controller/index.js';
 import type { ApiServer } from '../apiserver/index.js';
 import type { SimCloudOptions, SimCluster } from '../simcluster/index.js';
+import type { ConsoleExtension, MetricsTarget } from '../console/index.js';
 
 /** What a plugin's `setup` receives from the program that runs it. */
 export interface PluginEnv {
@@ -83,7 +84,12 @@ export interface DevEnvironment {
 
 /** What an extension's `dev.prepare` started before the simulated cluster. */
 export interface DevPrepared {
-  /** A cloud the simulated cluster follows (its instances become nodes, its registries serve images). */
+  /**
+   * A cloud the simulated cluster follows: its instances become nodes, its registries serve
+   * images, and its `podReachable` decides which pod addresses the API server (on the host
+   * network) reaches — e.g. only through a VPC route to the pod's node. `kubeloop dev` gives the
+   * API server the simulated pod network as its dialer for aggregated API servers.
+   */
   simCloud?: SimCloudOptions;
   /** The region the simulated nodes report (topology labels), e.g. the cloud's. */
   simRegion?: string;
@@ -91,15 +97,27 @@ export interface DevPrepared {
   banner?: string[];
   /** Fields merged into `.kubeloop/dev.json`. */
   devJson?: Record<string, unknown>;
+  /**
+   * Panels for the console (`kubeloop dev`'s page): a browser module that registers them and
+   * the upstream APIs they read, e.g. the cloud emulator's `/_sim/` (see src/console).
+   */
+  console?: ConsoleExtension;
   stop(): Promise<void>;
 }
+
+/**
+ * What an extension's `dev.start` returns: how to stop what it started, and (optionally) the
+ * metrics servers of its controller processes, which the console shows. A bare stop function
+ * is accepted too.
+ */
+export type DevStarted = (() => Promise<void>) | { stop(): Promise<void>; metrics?: readonly MetricsTarget[] };
 
 /** How an extension joins `kubeloop dev`. */
 export interface DevHook {
   /** Starts what the simulated cluster needs first (e.g. a cloud emulator). */
   prepare?(env: Omit<DevEnvironment, 'sim'>): Promise<DevPrepared>;
   /** Starts the extension's controllers once the cluster is up; returns how to stop them. */
-  start?(env: DevEnvironment): Promise<() => Promise<void>>;
+  start?(env: DevEnvironment): Promise<DevStarted>;
   /** One line for the banner's "running" entry. */
   readonly description: string;
 }

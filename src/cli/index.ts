@@ -8,6 +8,9 @@ export type {
   DevHook,
   DevEnvironment,
   DevPrepared,
+  DevStarted,
 } from './extension.js';
+export type { ConsoleExtension, ConsoleUpstream, MetricsTarget } from '../console/index.js';
 export { flagDefaults } from './extension.js';
 export { discoverExtensions, loadExtensions, findProjectDir } from './extensions.js';
+export { startDev, type DevStartOptions, type DevSession } from './commands/dev.js';

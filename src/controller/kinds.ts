@@ -177,6 +177,7 @@ export const ServiceAccount = defineKind<ServiceAccountObject>({ apiVersion: 'v1
 export const Namespace = defineKind<NamespaceObject>({ apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false, hasStatus: true });
 export const Service = defineKind<TypedObject>({ apiVersion: 'v1', kind: 'Service', plural: 'services', hasStatus: true });
 export const Endpoints = defineKind<KubeObject>({ apiVersion: 'v1', kind: 'Endpoints', plural: 'endpoints' });
+export const EndpointSlice = defineKind<KubeObject>({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', plural: 'endpointslices' });
 export const PersistentVolumeClaim = defineKind<TypedObject>({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', hasStatus: true });
 export const Event = defineKind<EventObject>({ apiVersion: 'v1', kind: 'Event', plural: 'events' });
 export const Lease = defineKind<LeaseObject>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases' });

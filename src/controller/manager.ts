@@ -35,7 +35,7 @@ import { cachedReadClient } from './cached-client.js';
 import { QueueHandle, queueOf } from './handles.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader.js';
 import { controllerMetadata, registeredControllers, type ControllerMetadata } from './metadata.js';
-import { ControllerRunner, type WatchSource } from './runtime.js';
+import { ControllerRunner, type ControllerStatus, type WatchSource } from './runtime.js';
 import { TOKENS } from './tokens.js';
 import { ManagerProbes } from './probes.js';
 import { defaultLogger, createEventRecording, type EventRecording } from './wiring.js';
@@ -163,7 +163,8 @@ export class Manager {
   constructor(opts: ManagerOptions = {}) {
     this.opts = opts;
     this.registry = opts.registry ?? metricsRegistry;
-    this.probes = new ManagerProbes(this.registry, opts.metricsBindAddress === undefined ? ':8080' : opts.metricsBindAddress, opts.healthProbeBindAddress);
+    this.probes = new ManagerProbes(this.registry, opts.metricsBindAddress === undefined ? ':8080' : opts.metricsBindAddress, opts.healthProbeBindAddress,
+      () => this.controllerStatuses());
     this.log = opts.logger ?? defaultLogger();
     this.client =
       opts.client ??
@@ -251,6 +252,11 @@ export class Manager {
   /** The runner of a registered controller (after start), for tests and tooling. */
   runner(name: string): ControllerRunner | undefined {
     return this.registrations.find((r) => r.meta.name === name)?.runner;
+  }
+
+  /** Every registered controller's `status()` (those not started yet: name and depth 0). */
+  controllerStatuses(): ControllerStatus[] {
+    return this.registrations.map((r) => r.runner?.status() ?? { name: r.meta.name, queueDepth: 0, started: false });
   }
 
   /** True while leading (always true without leader election). */

@@ -2,7 +2,9 @@
  * The Manager's metrics and probe servers: where they listen (`metricsBindAddress`,
  * `healthProbeBindAddress`: one server when both name the same fixed address), the health check
  * (`ping`: the manager runs) and the readiness checks — the Manager's own (caches synced, leader,
- * webhook server) and the application's (`addReadyCheck`, before or after start).
+ * webhook server) and the application's (`addReadyCheck`, before or after start). The metrics
+ * server also serves `/debug/controllers`: each controller's queue depth, last error and last
+ * success as JSON (what `kubeloop dev`'s console shows beside the metrics).
  */
 import type { Registry } from '../observability/index.js';
 import { serveProbes, type ProbeHandle } from './wiring.js';
@@ -29,6 +31,8 @@ export class ManagerProbes {
     private readonly registry: Registry,
     private readonly metricsAddress: BindAddress,
     private readonly probeAddress: BindAddress,
+    /** Served beside /metrics: `/debug/controllers`, every controller's `ControllerRunner.status()`. */
+    private readonly controllerStatuses: () => unknown = () => [],
   ) {}
 
   /** Adds (or replaces) a named /readyz check; servers already listening get it at once. */
@@ -43,11 +47,15 @@ export class ManagerProbes {
     const h = parseAddress(this.probeAddress);
     const checks = { healthChecks: { ping: healthy }, readyChecks: Object.fromEntries(this.readyChecks) };
     if (m && h && m.host === h.host && m.port === h.port && m.port !== 0) {
-      this.servers.push(await serveProbes({ ...m, registry: this.registry, ...checks, serves: ['metrics', 'healthz'] }));
+      this.servers.push(await serveProbes({ ...m, registry: this.registry, ...checks, serves: ['metrics', 'healthz'], jsonRoutes: this.debugRoutes() }));
       return;
     }
-    if (m) this.servers.push(await serveProbes({ ...m, registry: this.registry, serves: ['metrics'] }));
+    if (m) this.servers.push(await serveProbes({ ...m, registry: this.registry, serves: ['metrics'], jsonRoutes: this.debugRoutes() }));
     if (h) this.servers.push(await serveProbes({ ...h, registry: null, ...checks, serves: ['healthz'] }));
+  }
+
+  private debugRoutes(): Record<string, () => unknown> {
+    return { '/debug/controllers': () => ({ controllers: this.controllerStatuses() }) };
   }
 
   /** `http://host:port` of /metrics, once started. */

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { controllerRef, objectKey, parseApiVersion, splitKey, isConflict, type KubeObject } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
 import { RateLimitingQueue, realClock, type Clock, type RateLimiter, type TimerHandle } from '../queue/index.js';
-import { controllerMetrics, initControllerMetrics, metricsRegistry, type Registry } from '../observability/index.js';
+import { controllerMetrics, initControllerMetrics, metricsRegistry, redactString, type Registry } from '../observability/index.js';
 import { Observable, Subject, type Subscription } from 'rxjs';
 import type { CacheReader, EventRecorder, Logger, ReconcileContext, Reconciler, RequestReconciler, Result, SourceContext } from './context.js';
 import { errorMessage, isPanic, isTerminalError } from './errors.js';
@@ -73,6 +73,21 @@ export interface WatchSource {
   fieldSelector?: string;
 }
 
+/** `ControllerRunner.status()`: one controller as `/debug/controllers` shows it. */
+export interface ControllerStatus {
+  name: string;
+  /** The `for` kind, when the controller has one. */
+  kind?: { group: string; version: string; kind: string };
+  /** Keys waiting in the work queue (not counting those being reconciled). */
+  queueDepth: number;
+  /** Workers running (started and not stopped). */
+  started: boolean;
+  /** The last reconcile that failed (conflicts are retries, not errors); the message has credentials redacted. */
+  lastError?: { message: string; key: string; at: string };
+  /** RFC 3339 time of the last reconcile that succeeded (requeues included). */
+  lastSuccessAt?: string;
+}
+
 export class ControllerRunner<T extends KubeObject = KubeObject> {
   readonly queue: RateLimitingQueue<string>;
   private readonly metrics;
@@ -91,6 +106,9 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
   private readonly registry: Registry;
   /** For messages outside a reconcile. */
   private readonly log: Logger;
+  /** What `status()` reports besides the queue: the last failed and last successful reconcile. */
+  private lastError: ControllerStatus['lastError'];
+  private lastSuccessAt: string | undefined;
   private readonly outcomes = new Subject<ReconcileOutcome>();
   private begun = 0;
 
@@ -200,6 +218,26 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
         if (pass('delete', obj)) enqueue(map(obj));
       },
     };
+  }
+
+  /**
+   * A snapshot of the controller for people and tools (the Manager serves every controller's on
+   * `/debug/controllers`): queue depth, workers busy, the last reconcile error (message redacted
+   * of credentials) and the time of the last successful reconcile.
+   */
+  status(): ControllerStatus {
+    return {
+      name: this.meta.name,
+      ...(this.meta.for ? { kind: { group: this.meta.for.group, version: this.meta.for.version, kind: this.meta.for.kind } } : {}),
+      queueDepth: this.queue.len(),
+      started: this.started && !this.stopped,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+      ...(this.lastSuccessAt ? { lastSuccessAt: this.lastSuccessAt } : {}),
+    };
+  }
+
+  private recordError(key: string, err: unknown): void {
+    this.lastError = { message: redactString(errorMessage(err)), key, at: new Date().toISOString() };
   }
 
   /** Enqueues a request by hand (now, or after `afterMs`). */
@@ -356,6 +394,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
         outcome = 'success';
       }
       this.metrics.reconcileTotal.inc({ controller: name, result: outcome });
+      this.lastSuccessAt = new Date().toISOString();
     } catch (err) {
       if (causedByConflict(err)) {
         // Optimistic concurrency at work (the object changed since the cache read it), not
@@ -368,6 +407,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
       }
       this.metrics.reconcileErrors.inc(labels);
       this.metrics.reconcileTotal.inc({ controller: name, result: 'error' });
+      this.recordError(key, err);
       if (isTerminalError(err)) {
         this.metrics.terminalReconcileErrors.inc(labels);
         this.queue.forget(key);

@@ -82,6 +82,8 @@ export interface ProbeOptions {
   serves: Array<'metrics' | 'healthz'>;
   healthChecks?: Record<string, () => unknown>;
   readyChecks?: Record<string, () => unknown>;
+  /** Read-only JSON documents by path (observability's `jsonRoutes`). */
+  jsonRoutes?: Record<string, () => unknown>;
 }
 
 /** One observability probe server (/metrics, /healthz, /readyz). */
@@ -92,6 +94,7 @@ export async function serveProbes(o: ProbeOptions): Promise<ProbeHandle> {
     registry: o.registry,
     healthChecks: o.healthChecks,
     readyChecks: o.readyChecks,
+    jsonRoutes: o.jsonRoutes,
   });
   return { url: server.url, serves: o.serves, addReadyCheck: (name, check) => server.addReadyCheck(name, check), close: () => server.stop() };
 }

@@ -31,6 +31,11 @@ export interface ProbeServerOptions {
   healthChecks?: Record<string, Checker>;
   /** A check still running after this many ms counts as failed. Default: 5000. */
   checkTimeoutMs?: number;
+  /**
+   * Read-only JSON documents served at fixed paths (e.g. the Manager's `/debug/controllers`),
+   * each computed per request. Default: none.
+   */
+  jsonRoutes?: Record<string, () => unknown>;
 }
 
 export interface ProbeServer {
@@ -120,6 +125,8 @@ export async function startProbeServer(options: ProbeServerOptions = {}): Promis
     if (path === '/metrics' && registry) {
       return send(res, 200, await registry.metrics(), registry.contentType);
     }
+    const json = options.jsonRoutes?.[path];
+    if (json) return send(res, 200, JSON.stringify(await json(), null, 2) + '\n', 'application/json');
     const group = groups[path];
     if (group) return serveChecks(group, url, res, timeoutMs);
     const slash = path.indexOf('/', 1);

@@ -3,6 +3,7 @@
  * component receives through inversify (token {@link SIM}).
  */
 import type { Logger } from '../controller/index.js';
+import type { PodReachability, SimNetwork } from './network.js';
 import type { NodePool } from './nodes.js';
 import type { ManifestPuller } from './pull.js';
 
@@ -57,6 +58,12 @@ export interface SimTimings {
   podRunMs: number;
   /** Disruption controller: how long an eviction's `disruptedPods` entry is honoured (default 120 000 ms). */
   disruptedPodTimeoutMs: number;
+  /**
+   * Simulated metrics-server: its scrape interval, which is also the metrics' window (default
+   * 15 000 ms, metrics-server's `--metric-resolution`); a pod has metrics once it ran a whole
+   * interval before the last scrape.
+   */
+  metricResolutionMs: number;
 }
 
 export const defaultTimings: SimTimings = {
@@ -71,6 +78,7 @@ export const defaultTimings: SimTimings = {
   disruptedPodTimeoutMs: 120_000,
   defaultTolerationSeconds: 300,
   podRunMs: 1_000,
+  metricResolutionMs: 15_000,
 };
 
 /** Components that can be switched off (all on by default). */
@@ -87,6 +95,10 @@ export interface SimComponents {
   statefulSet: boolean;
   job: boolean;
   disruption: boolean;
+  /** Endpoints of Services with selectors (kube-controller-manager's endpoints controller) */
+  endpoints: boolean;
+  /** pods annotated `sim.kubeloop.io/simulate: metrics-server` serve the metrics API */
+  metricsServer: boolean;
   cloudNodes: boolean;
 }
 
@@ -105,6 +117,12 @@ export interface SimCloudOptions {
    * kubernetes/cloud-provider-alibaba-cloud's NodeFromProviderID).
    */
   providerIdForm?: 'ack' | 'alicloud';
+  /**
+   * Whether the host network (the API server) reaches a pod address on a node: the cloud's
+   * routing, e.g. a VPC route entry for the node's podCIDR pointing at its instance. Asked at
+   * every connection. Without it every pod on a node is reachable. See ./network.ts.
+   */
+  podReachable?: PodReachability;
 }
 
 export interface ResolvedSimConfig {
@@ -122,6 +140,7 @@ export interface ResolvedSimConfig {
 export interface SimContext {
   config: ResolvedSimConfig;
   pool: NodePool;
+  network: SimNetwork;
 }
 
 export const SIM = Symbol.for('kubeloop:simcluster');

@@ -7,7 +7,7 @@
 import pino from 'pino';
 import { isAlreadyExists } from '../api/index.js';
 import { KubeClient, loadKubeConfig, type ClientConfig } from '../client/index.js';
-import { ContainerModule, Manager, type Logger } from '../controller/index.js';
+import { ContainerModule, Manager, Node, type Logger, type NodeObject } from '../controller/index.js';
 import { createRegistry, type Registry } from '../observability/index.js';
 import { CidrAllocator } from './cidr.js';
 import { CloudNodeSource } from './cloudnodes.js';
@@ -18,6 +18,9 @@ import {
 import { DaemonSetController } from './daemonset.js';
 import { DeploymentController } from './deployment.js';
 import { DisruptionController } from './disruption.js';
+import { EndpointsController } from './endpoints.js';
+import { MetricsServerController } from './metrics-server.js';
+import { SimNetwork } from './network.js';
 import { NodeIpamController } from './ipam.js';
 import { JobController } from './job.js';
 import { KubeletController } from './kubelet.js';
@@ -58,6 +61,11 @@ export interface SimCluster {
   readonly client: KubeClient;
   readonly pool: NodePool;
   readonly config: ResolvedSimConfig;
+  /**
+   * The pod network as the host sees it: give `network.dial` to the API server
+   * (`apiServer.setDialer`) so it reaches pods (aggregated API servers) through it.
+   */
+  readonly network: SimNetwork;
   /** Registers another static node (and hosts its kubelet). */
   addNode(spec: StaticNodeSpec): Promise<void>;
   /** Stops hosting a node and deletes its Node object. */
@@ -70,7 +78,8 @@ export interface SimCluster {
 
 const allComponents: SimComponents = {
   nodes: true, nodeLifecycle: true, ipam: true, scheduler: true, kubelet: true,
-  replicaSet: true, deployment: true, daemonSet: true, statefulSet: true, job: true, disruption: true, cloudNodes: true,
+  replicaSet: true, deployment: true, daemonSet: true, statefulSet: true, job: true, disruption: true,
+  endpoints: true, metricsServer: true, cloudNodes: true,
 };
 
 export function staticNodeSpecs(nodes: number | StaticNodeSpec[] | undefined): StaticNodeSpec[] {
@@ -119,7 +128,16 @@ export async function startSimCluster(opts: SimClusterOptions = {}): Promise<Sim
 
   const ctx = {} as SimContext;
   const pool = new NodePool(client, () => ctx);
-  Object.assign(ctx, { config, pool });
+  let manager: Manager | undefined;
+  const nodes = (): readonly NodeObject[] => {
+    try {
+      return manager?.cache(Node).list() ?? [];
+    } catch {
+      return []; // not started (or stopped): no node, no route
+    }
+  };
+  const network = new SimNetwork(config.clusterCidr, nodes, config.cloud?.podReachable);
+  Object.assign(ctx, { config, pool, network });
 
   try {
     await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NODE_LEASE_NAMESPACE } });
@@ -127,7 +145,7 @@ export async function startSimCluster(opts: SimClusterOptions = {}): Promise<Sim
     if (!isAlreadyExists(err)) throw err;
   }
 
-  const manager = new Manager({
+  manager = new Manager({
     client, logger: log, registry: opts.registry ?? createRegistry(), metricsBindAddress: false, healthProbeBindAddress: false,
     handleSignals: false, gracefulShutdownTimeoutMs: 5_000,
     modules: [new ContainerModule(({ bind }) => { bind(SIM).toConstantValue(ctx); })],
@@ -143,6 +161,8 @@ export async function startSimCluster(opts: SimClusterOptions = {}): Promise<Sim
   if (components.statefulSet) manager.register(StatefulSetController);
   if (components.job) manager.register(JobController);
   if (components.disruption) manager.register(DisruptionController);
+  if (components.endpoints) manager.register(EndpointsController);
+  if (components.metricsServer) manager.register(MetricsServerController);
   await manager.start();
 
   let cloudNodes: CloudNodeSource | undefined;
@@ -158,7 +178,7 @@ export async function startSimCluster(opts: SimClusterOptions = {}): Promise<Sim
 
   let stopped: Promise<void> | undefined;
   return {
-    manager, client, pool, config,
+    manager, client, pool, config, network,
     async addNode(spec) {
       const node = staticNode(spec, pool.names().length, config.region);
       if (cloudNodes) await cloudNodes.addStaticInstance(staticInstanceRequest(spec, node, false));

@@ -174,6 +174,10 @@ Call with (dict "root" $ "name" "<controller>").
 {{- if $c.acrCredentialHelper.recreateStuckPods }}
 - --recreate-stuck-pods=true
 {{- end }}
+{{- if $c.acrCredentialHelper.config.webhook.enable }}
+- --acr-webhook
+- --webhook-cert-dir={{ include "kubeloop.acrWebhook.certDir" .root }}
+{{- end }}
 {{- else if eq .name "route" }}
 {{- with $c.route }}
 - --cluster-cidr={{ required "controllers.route.clusterCIDR is required when the route controller is enabled" .clusterCIDR }}
@@ -269,4 +273,19 @@ reach the one emulator of the release.
   resources:
     requests: {cpu: 5m, memory: 32Mi}
     limits: {memory: 64Mi}
+{{- end -}}
+
+{{/* The ACR credential helper's webhook mode: names shared by acr-webhook.yaml and the Deployment. */}}
+{{- define "kubeloop.acrWebhook.name" -}}
+{{- printf "%s-acr-webhook" (include "kubeloop.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "kubeloop.acrWebhook.certDir" -}}
+/var/run/kubeloop/acr-webhook-certs
+{{- end -}}
+
+{{/* "true" when the chart serves the ACR helper's webhooks (the ConfigMap's webhook-configuration enable). */}}
+{{- define "kubeloop.acrWebhook.enabled" -}}
+{{- $acr := .Values.controllers.acrCredentialHelper -}}
+{{- if and $acr.enabled $acr.config.webhook.enable -}}true{{- end -}}
 {{- end -}}

@@ -95,6 +95,14 @@ function sim(rng: Rng, ctx: CloudFuzzContext): FuzzRequest {
     [1, () => ({ method: 'PUT', path: '/_sim/state', headers: { 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify(rng.chance(0.5) ? mutate(rng, ctx.state as never) : randomValue(rng))), label: 'sim put state' })],
     // never a valid injecting rule: the body is mutated away from one, or not JSON at all
     [1, () => ({ method: 'POST', path: '/_sim/faults', headers: { 'Content-Type': 'application/json' }, body: Buffer.from(rng.chance(0.5) ? JSON.stringify({ service: 'vpc', errorRate: rng.pick(['x', -1, 2, null]), [word(rng)]: 1 }) : word(rng)), label: 'sim bad fault' })],
+    // RAM edits on principals other than the configured key's user (a policy on it would turn the rest of the run into 403s)
+    [1, () => ({
+      method: rng.pick(['GET', 'PUT', 'PUT', 'DELETE', 'POST']),
+      path: rng.pick(['/_sim/ram', '/_sim/ram/evaluate', `/_sim/ram/policies/${word(rng)}`, `/_sim/ram/users/${word(rng)}`, `/_sim/ram/roles/${word(rng)}/policies/${word(rng)}`, `/_sim/ram/users/${word(rng)}/policies/${word(rng)}`, '/_sim/ram/policies/%zz', `/_sim/ram/${word(rng)}`]),
+      headers: { 'Content-Type': 'application/json' },
+      body: Buffer.from(JSON.stringify(rng.chance(0.6) ? mutate(rng, { Version: '1', Statement: [{ Effect: 'Deny', Action: ['vpc:Create*'], Resource: 'acs:vpc:*:*:routetable/*' }] } as never) : randomValue(rng))),
+      label: 'sim ram',
+    })],
     [1, () => ({ method: rng.pick(['DELETE', 'POST']), path: rng.pick([`/_sim/route-entries/${word(rng)}`, `/_sim/instances/${word(rng)}`, '/_sim/sts', `/_sim/registries/${word(rng)}/repositories`, `/_sim/sls/${word(rng)}/configs/${word(rng)}`]), headers: { 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify(randomValue(rng))), label: 'sim mutation' })],
   ])();
 }

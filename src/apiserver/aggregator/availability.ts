@@ -7,7 +7,8 @@
  *   `system:kube-aggregator` (group `system:masters`, TLS not verified, 5 s timeout), which must
  *   answer 2xx: else `FailedDiscoveryCheck` with the error, retried with backoff; else `Passed`.
  * An APIService is checked when it (its spec), its Service or its Endpoints change, and every
- * 30 s (upstream's informer resync), which catches a backend that stops answering.
+ * 30 s (upstream's informer resync), which catches a backend that stops answering. Tests may
+ * shorten the resync and the check's timeout ({@link AvailabilityTimings}).
  */
 import { rfc3339 } from '../../api/index.js';
 import type { ResourceType } from '../resources/index.js';
@@ -37,7 +38,7 @@ function endpointsVerdict(host: SemanticsHost, a: ApiService): Verdict | undefin
 }
 
 /** The discovery check: undefined when it passed, else the error text. */
-async function discoveryCheck(host: SemanticsHost, a: ApiService, backend: BackendOptions): Promise<string | undefined> {
+async function discoveryCheck(host: SemanticsHost, a: ApiService, backend: BackendOptions, timeoutMs: number): Promise<string | undefined> {
   const { namespace = '', name = '', port = 443 } = a.spec.service!;
   let ep;
   try {
@@ -48,7 +49,7 @@ async function discoveryCheck(host: SemanticsHost, a: ApiService, backend: Backe
   const path = a.metadata.name === 'v1.' ? `/api/${a.spec.version}` : `/apis/${a.spec.group}/${a.spec.version}`;
   const url = endpointUrl(ep) + path;
   try {
-    const r = await backendRequest(a, ep, 'GET', path, userHeaders({ ...AGGREGATOR_USER, groups: ['system:masters'] }), { ...backend, insecure: true, timeoutMs: 5000 });
+    const r = await backendRequest(a, ep, 'GET', path, userHeaders(AGGREGATOR_USER), { ...backend, insecure: true, timeoutMs });
     if (r.status < 200 || r.status >= 300) return `failing or missing response from ${url}: bad status from ${url}: ${r.status}`;
     return undefined;
   } catch (e) {
@@ -56,10 +57,17 @@ async function discoveryCheck(host: SemanticsHost, a: ApiService, backend: Backe
   }
 }
 
-/** Every remote APIService is re-checked this often (upstream's informer resync). */
-const RESYNC_MS = 30_000;
+/** How often and how patiently remote APIServices are checked. */
+export interface AvailabilityTimings {
+  /** Every remote APIService is re-checked this often (default 30 s, upstream's informer resync). */
+  resyncMs?: number;
+  /** The discovery check's timeout (default 5 s, upstream's `discoveryClient` Timeout). */
+  checkTimeoutMs?: number;
+}
 
-export function startAvailabilityController(host: SemanticsHost, t: ResourceType, backend: BackendOptions): Controller {
+export function startAvailabilityController(host: SemanticsHost, t: ResourceType, backend: BackendOptions, timings: AvailabilityTimings = {}): Controller {
+  const resyncMs = timings.resyncMs ?? 30_000;
+  const checkTimeoutMs = timings.checkTimeoutMs ?? 5000;
   const { store, ops } = host;
 
   const write = async (a: ApiService, v: Verdict): Promise<void> => {
@@ -83,7 +91,7 @@ export function startAvailabilityController(host: SemanticsHost, t: ResourceType
     if (!isRemote(a)) return write(a, { status: 'True', reason: 'Local', message: 'Local APIServices are always available' });
     const v = endpointsVerdict(host, a);
     if (v) return write(a, v);
-    const failed = await discoveryCheck(host, a, backend);
+    const failed = await discoveryCheck(host, a, backend, checkTimeoutMs);
     // The check took time: judge against the APIService as it is now.
     const now = store.get(APISERVICES, name)?.obj as ApiService | undefined;
     if (!now || now.metadata.uid !== a.metadata.uid) return;
@@ -92,7 +100,7 @@ export function startAvailabilityController(host: SemanticsHost, t: ResourceType
     throw new Error(failed); // retried with backoff, as upstream requeues
   };
 
-  const queue = new WorkQueue(process, { maxDelayMs: 30_000 });
+  const queue = new WorkQueue(process, { maxDelayMs: resyncMs });
   /** APIService names by the `namespace/name` of their Service. */
   const byService = (key: string): string[] => {
     const out: string[] = [];
@@ -117,7 +125,7 @@ export function startAvailabilityController(host: SemanticsHost, t: ResourceType
   all();
   const resync = setInterval(() => {
     for (const [, s] of store.scan(APISERVICES)) if (isRemote(s.obj as ApiService)) queue.add(s.obj.metadata.name!);
-  }, RESYNC_MS);
+  }, resyncMs);
   resync.unref();
   return {
     idle: () => queue.idle(),

@@ -9,12 +9,15 @@ import type { ExternalGroups } from '../discovery/index.js';
 import type { FrontProxyPki } from '../pki/index.js';
 import type { Controller, SemanticsHost } from '../semantics-kit.js';
 import { type ApiService, APISERVICES, isRemote, setupApiServiceType } from './apiservice.js';
-import { startAvailabilityController } from './availability.js';
+import { type AvailabilityTimings, startAvailabilityController } from './availability.js';
+import type { BackendOptions, Dialer } from './backend.js';
 import { deleteRemoteContent, type RemoteContent } from './content.js';
 import { startRemoteDiscovery } from './discovery.js';
 import { proxyRequest } from './proxy.js';
 import { startLocalRegistration } from './registration.js';
 import { publishAuthenticationTrust } from './trust.js';
+
+export type { Dialer } from './backend.js';
 
 export interface AggregatorOptions {
   /** The authenticated user of a request (forwarded to backends). */
@@ -23,6 +26,12 @@ export interface AggregatorOptions {
   frontProxy: FrontProxyPki;
   /** The CA of client certificates (published as `client-ca-file`). */
   clientCaPem: string;
+  /** Availability check resync and timeout (tests shorten them). */
+  availability?: AvailabilityTimings;
+  /** How connections to backends are opened (default: the host's network). */
+  dial?: Dialer;
+  /** Dial timeout of connections to backends (default 30 s). */
+  dialTimeoutMs?: number;
 }
 
 export interface Aggregator extends Controller {
@@ -39,6 +48,8 @@ export interface Aggregator extends Controller {
   bootstrap(): Promise<void>;
   /** Serves the request when it belongs to a remote APIService; false otherwise. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Replaces how connections to backends are opened (undefined: the host's network). */
+  setDialer(dial: Dialer | undefined): void;
 }
 
 export function startAggregator(host: SemanticsHost, opts: AggregatorOptions): Aggregator {
@@ -46,8 +57,9 @@ export function startAggregator(host: SemanticsHost, opts: AggregatorOptions): A
   const controllers: Controller[] = [];
   const local = startLocalRegistration(host, t);
   controllers.push(local);
-  const backend = { client: opts.frontProxy.client };
-  controllers.push(startAvailabilityController(host, t, backend));
+  // One object for every user: a dialer set later applies to all of them.
+  const backend: BackendOptions = { client: opts.frontProxy.client, dial: opts.dial, dialTimeoutMs: opts.dialTimeoutMs };
+  controllers.push(startAvailabilityController(host, t, backend, opts.availability));
   const discovery = startRemoteDiscovery(host, backend);
   controllers.push(discovery);
   return {
@@ -65,6 +77,9 @@ export function startAggregator(host: SemanticsHost, opts: AggregatorOptions): A
       if (!a || !isRemote(a)) return false;
       proxyRequest(host.store, backend, a, opts.userOf(req), req, res);
       return true;
+    },
+    setDialer(dial) {
+      backend.dial = dial;
     },
     idle: () => Promise.all(controllers.map((c) => c.idle())).then(() => undefined),
     busy: () => controllers.some((c) => c.busy()),

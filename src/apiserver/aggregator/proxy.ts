@@ -7,7 +7,9 @@
  *   with the caller's identity in `X-Remote-*` headers; the client's `Authorization`,
  *   impersonation and `X-Remote-*` headers are not forwarded; the response (status, headers,
  *   body, streamed: watches work) comes back as is;
- * - a transport failure answers 503 with the error text.
+ * - a transport failure answers 503 `error trying to reach service: <error>` (apimachinery's
+ *   `proxy.Transport`, which `NewUpgradeAwareHandler(..., wrapTransport=true, ...)` puts around
+ *   the round tripper).
  */
 import { request } from 'node:https';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
@@ -59,7 +61,10 @@ export function proxyRequest(store: Store, backend: BackendOptions, a: ApiServic
     back.pipe(res);
     back.on('error', () => res.destroy());
   });
-  out.on('error', (e) => proxyError(res, transportError(e, ep)));
+  // UpgradeAwareHandler wraps the round tripper in apimachinery's proxy.Transport, whose
+  // RoundTrip turns a failure into ServiceUnavailable "error trying to reach service: <err>";
+  // kube-aggregator's responder writes that message as plain text with 503.
+  out.on('error', (e) => proxyError(res, `error trying to reach service: ${transportError(e, ep)}`));
   // A client that goes away (a watch ending) ends the backend request too.
   res.on('close', () => out.destroy());
   req.pipe(out);

@@ -14,7 +14,7 @@ import type { Stored } from '../storage/index.js';
 import { partialMetadata, toTable } from '../table/index.js';
 import { checkPathSegments } from '../http/path-segment.js';
 import { warningsOf } from '../http/warnings.js';
-import { decodeBody, decodePatchBody, readBody, type ResourcePath, sendText, wantsPartialMetadata, wantsTable } from '../http/request.js';
+import { decodeBody, decodePatchBody, readBody, type ResourcePath, sendStatus, sendText, wantsPartialMetadata, wantsTable } from '../http/request.js';
 import type { ListOptions, ResourceOps, WriteOptions } from './rest.js';
 import type { WatchHub } from './watch.js';
 
@@ -113,11 +113,14 @@ export class ResourceHttp {
         const opts = await this.deleteOptions(req, q);
         const r = await this.ops.delete(t, ns, p.name, opts.options, opts.dryRun, this.clientOf(req, res));
         if (!r.deleted || t.returnDeletedObject) return sendText(res, 200, await this.render(t, r.object));
-        const status: Status = {
-          kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 200,
+        // The generic registry's finalizeDelete answers Status{Success, Details} and the delete
+        // handler leaves its code unset: the body has no code (kubernetes apiserver
+        // registry/generic/registry/store.go, endpoints/handlers/delete.go).
+        const status = {
+          kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
           details: { name: p.name, group: t.group || undefined, kind: t.resource, uid: r.object.metadata.uid },
-        };
-        return sendText(res, 200, JSON.stringify(status));
+        } as Status;
+        return sendStatus(res, status, 200);
       }
       case 'POST':
         throw newMethodNotSupported({ group: t.group, resource: t.resource }, 'create');
@@ -286,6 +289,6 @@ export class ResourceHttp {
     checkSubresourceBody(info, body);
     const out = await handler(this.ops, t, ns, name, body, this.writeOpts(req, q, res));
     const code = (out as Status).kind === 'Status' ? (out as Status).code || 201 : method === 'PUT' ? 200 : 201;
-    return sendText(res, code, JSON.stringify(out));
+    return (out as Status).kind === 'Status' ? sendStatus(res, out as Status, code) : sendText(res, code, JSON.stringify(out));
   }
 }

@@ -278,6 +278,16 @@ export function sendText(res: ServerResponse, code: number, body: string, conten
   res.end(body);
 }
 
-export function sendStatus(res: ServerResponse, status: Status): void {
-  sendText(res, status.code, JSON.stringify(status));
+/**
+ * A Status as kube-apiserver encodes it: Go's json.Encoder (apimachinery
+ * runtime/serializer/json, doEncode) ends the body with "\n", and clients that keep the body
+ * as text (the Python client's FailToCreateError) show it with that newline.
+ */
+export function statusJson(status: Status): string {
+  return `${JSON.stringify(status)}\n`;
+}
+
+/** A Status response; the HTTP code is the Status's unless given (a DELETE's body has none). */
+export function sendStatus(res: ServerResponse, status: Status, code = status.code): void {
+  sendText(res, code, statusJson(status));
 }

@@ -76,6 +76,12 @@ export interface WebhookOptions<T extends KubeObject = KubeObject> {
   /** Mutating webhook: 'IfNeeded' calls it again when a later webhook changed the object. Default: unset (the server's 'Never'). */
   reinvocationPolicy?: 'Never' | 'IfNeeded';
   /**
+   * Mutating webhook: the operations its rules list (kubebuilder's `verbs=` of a defaulting
+   * marker). Default `['CREATE', 'UPDATE']`; `['CREATE']` for kinds whose fields the webhook
+   * sets are immutable after creation (a Pod's `spec.imagePullSecrets`).
+   */
+  mutatingOperations?: ReadonlyArray<'CREATE' | 'UPDATE'>;
+  /**
    * The webhook names in the configurations (fully qualified, unique per configuration).
    * Default `m<kind>-<version>.<group>` and `v<kind>-<version>.<group>` (kubebuilder's
    * pattern; a group without a dot, like "" or "apps", gets `.kubeloop.io` appended).
@@ -173,12 +179,19 @@ function normalizeWebhook(target: Function, o: WebhookOptions): WebhookMetadata 
   if (o.timeoutSeconds !== undefined && (!Number.isInteger(o.timeoutSeconds) || o.timeoutSeconds < 1 || o.timeoutSeconds > 30)) {
     fail('@Webhook', target, `timeoutSeconds must be an integer from 1 to 30, got ${String(o.timeoutSeconds)}`);
   }
+  if (o.mutatingOperations !== undefined) {
+    const ops = o.mutatingOperations as unknown;
+    if (!Array.isArray(ops) || ops.length === 0 || ops.some((x) => x !== 'CREATE' && x !== 'UPDATE') || new Set(ops).size !== ops.length) {
+      fail('@Webhook', target, `mutatingOperations must be a non-empty list of CREATE and/or UPDATE, got ${JSON.stringify(ops)}`);
+    }
+    if (!hasDefault) fail('@Webhook', target, 'mutatingOperations is set but the class has no default()');
+  }
   for (const p of [o.mutatingPath, o.validatingPath]) if (p !== undefined && (typeof p !== 'string' || !p.startsWith('/'))) fail('@Webhook', target, `path "${String(p)}" must start with /`);
   return {
     target,
     for: kind,
     // kubebuilder's defaulting marker: verbs=create;update (DELETE has nothing to default)
-    mutating: hasDefault ? { name: o.mutatingName ?? defaultName('m', kind), path: o.mutatingPath ?? webhookPath('mutate', kind), operations: ['CREATE', 'UPDATE'] } : undefined,
+    mutating: hasDefault ? { name: o.mutatingName ?? defaultName('m', kind), path: o.mutatingPath ?? webhookPath('mutate', kind), operations: o.mutatingOperations ? [...o.mutatingOperations] : ['CREATE', 'UPDATE'] } : undefined,
     validating: validateOps.length
       ? { name: o.validatingName ?? defaultName('v', kind), path: o.validatingPath ?? webhookPath('validate', kind), operations: validateOps }
       : undefined,

@@ -170,6 +170,13 @@ test('declarations: paths, names and operations follow from the methods', () => 
   assert.equal(v1.mutating, undefined);
   assert.deepEqual(v1.validating?.operations, ['CREATE']);
   assert.throws(() => Webhook({ for: GadgetV2 })(class Empty {}), /neither default\(\) nor validateCreate/);
+  // kubebuilder's verbs=create: a defaulter of fields immutable after creation
+  class CreateOnly { default() {} }
+  Webhook({ for: GadgetV2, mutatingName: 'create-only.wh.kubeloop.io', mutatingOperations: ['CREATE'] })(CreateOnly);
+  assert.deepEqual(webhookMetadata(CreateOnly).mutating?.operations, ['CREATE']);
+  assert.throws(() => Webhook({ for: GadgetV2, mutatingOperations: ['DELETE' as 'CREATE'] })(class BadOps { default() {} }), /mutatingOperations must be a non-empty list of CREATE and\/or UPDATE/);
+  assert.throws(() => Webhook({ for: GadgetV2, mutatingOperations: [] })(class NoOps { default() {} }), /mutatingOperations must be/);
+  assert.throws(() => Webhook({ for: GadgetV2, mutatingOperations: ['CREATE'] })(class NoDefault { validateCreate() {} }), /mutatingOperations is set but the class has no default\(\)/);
   assert.throws(() => Conversion({ hub: GadgetV2, spoke: GadgetV2 })(class Same { toHub() {} fromHub() {} } as never), /both wh.kubeloop.io\/v2/);
 });
 
