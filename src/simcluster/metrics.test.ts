@@ -206,7 +206,7 @@ describe('the simulated pod network', () => {
       const backendAt = { host: '127.0.0.1', port: (backend.address() as { port: number }).port };
       const stopUnreachable = net.serve('172.16.2.7', 443, backendAt);
       let settled = false;
-      void net.dial('172.16.2.7', 443).then(() => (settled = true), () => (settled = true));
+      void net.dial('172.16.2.7', 443).then((sock) => { settled = true; sock.destroy(); }, () => (settled = true));
       const before = accepted;
       const after = await net.dial('172.16.1.7', 443);
       await new Promise<void>((r) => { after.resume(); after.on('end', () => r()); });
