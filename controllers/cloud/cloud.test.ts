@@ -2,6 +2,7 @@
 // (pop-core for VPC/ESS/ECS/CR, @alicloud/sls20201230 for SLS), failure paths included.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { eventually } from 'kubeloop/testing';
 import { startCloudSim, type CloudSim } from '../cloudsim/index.js';
 import {
   createAlibabaCloud, isAlreadyExists, isConflict, isForbidden, isInvalidParameter, isNotFound, isThrottled,
@@ -176,8 +177,7 @@ describe('auth, throttling, outages, timeouts', () => {
     const cloud = cloudFor(sim, { credentials: sts });
     assert.equal((await cloud.vpc.describeVpcs()).length, 1);
     assert.ok((await cloud.sls.listProjects()).length >= 1);
-    const expired = sim.issueStsToken(1);
-    await new Promise((r) => setTimeout(r, 20));
+    const expired = sim.issueStsToken(0); // expires the moment it is issued (the emulator refuses at expiresAt <= now)
     await expectKind(cloudFor(sim, { credentials: expired }).vpc.describeVpcs(), isForbidden, 'InvalidSecurityToken.Expired');
     await expectKind(cloudFor(sim, { credentials: { ...sts, securityToken: 'forged' } }).vpc.describeVpcs(), isForbidden);
   });
@@ -306,7 +306,7 @@ describe('Container Registry', () => {
     const auths = { [domain]: { username: tok.tempUsername, password: tok.authorizationToken } };
     const pulled = await pullManifest(`${domain}/kubeloop/app:latest`, auths);
     assert.match(pulled.digest, /^sha256:/);
-    while (Date.now() <= tok.expireTime) await new Promise((r) => setTimeout(r, 25));
+    await eventually('the STS token (and the registry token with it) expired', () => Date.now() > tok.expireTime, 10_000, 25);
     await assert.rejects(pullManifest(`${domain}/kubeloop/app:latest`, auths), (e: unknown) => e instanceof ImagePullError && e.reason === 'Unauthorized');
   });
 });

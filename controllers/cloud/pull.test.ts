@@ -2,6 +2,7 @@
 // against the emulated ACR registry; then the same through `pullManifest`.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { eventually } from 'kubeloop/testing';
 import http from 'node:http';
 import { startCloudSim, type CloudSim } from '../cloudsim/index.js';
 import { createAlibabaCloud, pullManifest, parseImageReference, credentialsFor, ImagePullError, type AlibabaCloud } from './index.js';
@@ -120,7 +121,7 @@ describe('registry token flow', () => {
       const tok = await c.registry.getAuthorizationToken(id);
       const auths = { [d]: { username: tok.tempUsername, password: tok.authorizationToken } };
       await pullManifest(`${d}/kubeloop/app:latest`, auths);
-      while (Date.now() <= tok.expireTime) await new Promise((res) => setTimeout(res, 20));
+      await eventually('the registry token expired', () => Date.now() > tok.expireTime, 10_000, 20);
       await assert.rejects(pullManifest(`${d}/kubeloop/app:latest`, auths), isPullError('Unauthorized'));
     } finally {
       await short.stop();

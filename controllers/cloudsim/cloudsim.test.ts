@@ -210,10 +210,13 @@ test('a group can be made to never boot its instances (provision-timeout scenari
     const g = sim.state.scalingGroups[0];
     const r = await rpc(sim, '2014-08-28', 'ModifyScalingGroup', { RegionId: 'cn-hangzhou', ScalingGroupId: g.scalingGroupId, DesiredCapacity: '3' });
     assert.equal(r.status, 200);
-    await new Promise((res) => setTimeout(res, 30));
     const members = await rpc(sim, '2014-08-28', 'DescribeScalingInstances', { RegionId: 'cn-hangzhou', ScalingGroupId: g.scalingGroupId });
     assert.equal(members.body.TotalCount, 3);
     assert.ok(members.body.ScalingInstances.ScalingInstance.every((i: { LifecycleState: string }) => i.LifecycleState === 'Pending'));
+    // and they never will boot: no boot time is scheduled for any of them
+    const launched = sim.state.instances.filter((i) => i.scalingGroupId === g.scalingGroupId);
+    assert.equal(launched.length, 3);
+    assert.ok(launched.every((i) => i.status === 'Pending' && i.bootsAt === undefined), JSON.stringify(launched.map((i) => [i.status, i.bootsAt])));
   } finally {
     await sim.stop();
   }

@@ -2,6 +2,8 @@
 // pull from the emulated registry with the pods' imagePullSecrets) and the cloud emulator.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { CONTROLLER_NAME } from '@kubeloop/ack/acr-credential-helper';
+import { drained } from '../../src/testing/index.js';
 import {
   K, SECRET, addRepository, authsOf, createNamespace, deployment, eventually, eventsFor, podsOf, pullSecretsOf, secretOf, setConfig, startAcrEnv, startHelper,
   waitingReason, type AcrEnv, type Obj, type RunningHelper,
@@ -122,8 +124,9 @@ describe('ACR credential helper: namespaces, ServiceAccounts, configuration', ()
       (await eventsFor(env, 'kube-system', 'acr-configuration')).find((e) => e.reason === 'InvalidConfiguration'));
     assert.equal(ev.type, 'Warning');
     assert.match(ev.message, /^acr-registry-info: .*keeping the last good configuration/);
-    // ns-c is still watched under the last good configuration
-    await new Promise((r) => setTimeout(r, 1_000));
+    // ns-c is still watched under the last good configuration: the reconcile that reported the
+    // bad one, and any namespace it queued, are done
+    await drained(helper!.manager, CONTROLLER_NAME);
     assert.ok(await secretOf(env, 'ns-c'));
     assert.ok((await pullSecretsOf(env, 'ns-c', 'default')).includes(SECRET));
     // fixed: applied

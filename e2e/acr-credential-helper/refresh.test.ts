@@ -1,16 +1,20 @@
 // Token refresh from the token's own ExpireTime, scaled down: the acceptance criterion is a
-// 60 s lifetime with a 45 s threshold for 3 minutes; here 6 s / 4.5 s for 20 s (same ratios),
-// with 30% of GetAuthorizationToken calls failing, pods pulling all along, and no credential
-// text in the helper's log.
+// 60 s lifetime with a 45 s threshold for 3 minutes; here 6 s / 4.5 s for 12 refreshes (about
+// 20 s, same ratios), with 30% of GetAuthorizationToken calls failing, pods pulling all along,
+// and no credential text in the helper's log. Every version of the Secrets is checked as a
+// watch delivers it (no sampling): each arrives while the token it replaces is still valid.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { MANAGED_LABEL } from '@kubeloop/ack/acr-credential-helper';
+import { SharedInformerFactory, type StoreEvent } from '../../src/informer/index.js';
 import {
   K, SECRET, authsOf, cloudCalls, createNamespace, eventually, podsOf, pullSecretsOf, secretOf, setConfig, setFaults, startAcrEnv, startHelper,
   type AcrEnv, type Obj, type RunningHelper,
 } from './harness.js';
 
 const LIFETIME_MS = 6_000;
-const RUN_MS = 20_000;
+/** refreshes to watch (at 1.5 s each, about 20 s) */
+const REFRESHES = 12;
 const NAMESPACES = ['default', 'r-1', 'r-2'];
 
 describe('ACR credential helper: refresh before expiry under API faults', () => {
@@ -34,34 +38,54 @@ describe('ACR credential helper: refresh before expiry under API faults', () => 
     for (const ns of NAMESPACES) await eventually(`SA default in ${ns} references the secret`, async () => (await pullSecretsOf(env, ns, 'default')).includes(SECRET));
     const issued = new Set<string>();
     const start = Date.now();
+    const problems: string[] = [];
+    const held = new Map<string, { password: string; expiresAt: number }>();
+    const expiryOf = (password?: string) => env.cloud.state.registryCredentials.find((c) => c.password === password)?.expiresAt ?? 0;
+    const pullers: Array<Promise<unknown>> = [];
     let n = 0;
-    let samples = 0;
-    let nextPod = start;
-    while (Date.now() - start < RUN_MS) {
+    let versions = 0;
+    const onSecret = (e: StoreEvent<Obj>) => {
+      const ns = e.obj.metadata.namespace!;
+      if (!NAMESPACES.includes(ns) || e.obj.metadata.name !== SECRET) return;
       const now = Date.now();
-      for (const ns of NAMESPACES) {
-        const auths = authsOf((await secretOf(env, ns))!);
-        const a = auths[env.registryHost];
-        issued.add(a.password);
-        const cred = env.cloud.state.registryCredentials.find((c) => c.password === a.password);
-        assert.ok(cred && cred.expiresAt > now, `${ns}: the Secret holds an expired token at +${now - start} ms`);
-        samples++;
-      }
-      if (now >= nextPod) {
-        // bare pods pulling with the pull policy Always, in turn in every namespace
-        const ns = NAMESPACES[n % NAMESPACES.length];
-        await env.client.create({
-          apiVersion: 'v1', kind: 'Pod', metadata: { name: `puller-${n++}`, namespace: ns },
+      if (e.type === 'delete') return void problems.push(`${ns}: the Secret was deleted at +${now - start} ms`);
+      const prev = held.get(ns);
+      if (prev && prev.expiresAt <= now) problems.push(`${ns}: its token was replaced ${now - prev.expiresAt} ms after it expired`);
+      const password = authsOf(e.obj)[env.registryHost]?.password;
+      const expiresAt = expiryOf(password);
+      if (expiresAt <= now) problems.push(`${ns}: a version of the Secret holds an expired or unknown token at +${now - start} ms`);
+      held.set(ns, { password, expiresAt });
+      issued.add(password);
+      versions++;
+      if (ns === NAMESPACES[0] && prev && prev.password !== password) {
+        // at each refresh a bare pod pulling with the pull policy Always, in turn in every namespace
+        const pns = NAMESPACES[n % NAMESPACES.length];
+        pullers.push(env.client.create({
+          apiVersion: 'v1', kind: 'Pod', metadata: { name: `puller-${n++}`, namespace: pns },
           spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'app', image: `${env.imageRepo}:latest` }] },
-        } as Obj);
-        nextPod = now + 1_000;
+        } as Obj));
       }
-      await new Promise((r) => setTimeout(r, 250));
+    };
+    const refreshTotal = async () => Number(/acr_credential_refresh_total (\d+)/.exec(await helper!.registry.metrics())?.[1] ?? 0);
+    const before = await refreshTotal();
+    const watch = new SharedInformerFactory(env.client);
+    const secrets = watch.informerFor<Obj>(K.Secret, { labelSelector: `${MANAGED_LABEL}=true` });
+    const sub = secrets.events$().subscribe(onSecret);
+    try {
+      // (a problem ends the watch early: it fails below with what went wrong)
+      await eventually(`${REFRESHES} refreshes`, async () => problems.length > 0 || (await refreshTotal()) >= before + REFRESHES, REFRESHES * 5_000);
+    } finally {
+      sub.unsubscribe();
+      watch.shutdown();
     }
-    assert.ok(samples > 100);
+    const elapsed = Date.now() - start;
+    await Promise.all(pullers);
+    assert.deepEqual(problems, []);
+    for (const [ns, h] of held) assert.ok(h.expiresAt > Date.now(), `${ns}: the Secret holds an expired token at the end`);
+    assert.ok(versions >= REFRESHES * NAMESPACES.length, `Secret versions seen: ${versions}`);
+    assert.ok(n >= REFRESHES - 1, `pullers: ${n}`);
     for (const c of env.cloud.state.registryCredentials) issued.add(c.password);
-    // 20 s of 6 s tokens refreshed 1.5 s after issue: several refreshes happened
-    assert.ok(issued.size >= 4, `tokens seen: ${issued.size}`);
+    assert.ok(issued.size >= REFRESHES, `tokens seen: ${issued.size}`);
 
     for (const ns of NAMESPACES) {
       await eventually(`pullers in ${ns} Running`, async () => {
@@ -76,7 +100,8 @@ describe('ACR credential helper: refresh before expiry under API faults', () => 
     // design would need about three times as many)
     const m = await helper!.registry.metrics();
     const refreshes = Number(/acr_credential_refresh_total (\d+)/.exec(m)?.[1]);
-    assert.ok(refreshes >= 4 && refreshes <= Math.ceil(RUN_MS / 1_500) + 6, `refreshes: ${refreshes}`);
+    // and not more often than the threshold says (one per 1.5 s of token life, plus retries)
+    assert.ok(refreshes >= REFRESHES && refreshes <= Math.ceil(elapsed / 1_500) + 6, `refreshes: ${refreshes} in ${elapsed} ms`);
     const calls = await cloudCalls(env);
     assert.ok((calls.GetAuthorizationToken ?? 0) >= refreshes, JSON.stringify(calls));
     assert.match(m, /acr_credential_expiry_timestamp_seconds\{registry="[^"]+",instance="cri-[^"]+"\} \d+/);

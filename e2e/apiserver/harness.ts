@@ -18,7 +18,8 @@ export interface Harness {
   /** Runs kubectl with the server's kubeconfig and a private discovery cache. */
   kubectl(args: string[], input?: string): Promise<KubectlResult>;
   /** Starts a long-running kubectl (get -w, wait) and returns it with its collected output. */
-  kubectlBg(args: string[]): { done: Promise<KubectlResult>; output: () => string; kill: () => void };
+  /** kubectl in the background: `output()` is its stdout so far, `errors()` its stderr (where `-v=6` logs each request) */
+  kubectlBg(args: string[]): { done: Promise<KubectlResult>; output: () => string; errors: () => string; kill: () => void };
   /** Writes a file in the harness dir and returns its path. */
   file(name: string, content: string): string;
   /** A request as the admin: status, content type and body as sent (kubectl rewrites errors). */
@@ -54,7 +55,7 @@ export async function startHarness(opts: ApiServerOptions = {}): Promise<Harness
         children.delete(child);
         resolve({ code: code ?? 1, stdout: out, stderr: err });
       }));
-      return { done, output: () => out, kill: () => child.kill('SIGTERM') };
+      return { done, output: () => out, errors: () => err, kill: () => child.kill('SIGTERM') };
     },
     file(name, content) {
       const p = join(dir, name);

@@ -220,8 +220,10 @@ spec:
 `);
     let r = await h.kubectl(['create', '-f', f]);
     assert.equal(r.code, 0, r.stderr);
-    const w = h.kubectlBg(['wait', '--for=condition=Complete', 'job/j', '--timeout=20s']);
-    await new Promise((res) => setTimeout(res, 300));
+    // -v=6 logs each request as its answer arrives: once the watch is answered, kubectl waits on it
+    const watching = (bg: { errors(): string }) => /GET https:\/\/\S+\/jobs\?\S*watch=true\S* 200 OK/.test(bg.errors());
+    const w = h.kubectlBg(['wait', '--for=condition=Complete', 'job/j', '--timeout=20s', '-v=6']);
+    await eventually(() => watching(w), 10_000, 'kubectl wait watching the Job');
     const jobs = h.server.registry.get('batch', 'v1', 'jobs')!;
     const cur = h.server.ops.get(jobs, 'default', 'j').obj;
     await h.server.ops.update(jobs, 'default', 'j', { ...cur, status: { conditions: [{ type: 'Complete', status: 'True' }], succeeded: 1 } }, { subresource: 'status' });
@@ -231,8 +233,8 @@ spec:
     // Already true: returns at once.
     r = await h.kubectl(['wait', '--for=condition=Complete', 'job/j', '--timeout=5s']);
     assert.equal(r.code, 0, r.stderr);
-    const del = h.kubectlBg(['wait', '--for=delete', 'job/j', '--timeout=20s']);
-    await new Promise((res) => setTimeout(res, 300));
+    const del = h.kubectlBg(['wait', '--for=delete', 'job/j', '--timeout=20s', '-v=6']);
+    await eventually(() => watching(del), 10_000, 'kubectl wait --for=delete watching the Job');
     r = await h.kubectl(['delete', 'job', 'j']);
     assert.equal(r.code, 0, r.stderr);
     r = await del.done;

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { startApiServer } from '../../src/apiserver/index.js';
 import { startCloudSim } from '@kubeloop/ack/cloudsim';
 import { chartDir, render, root } from './harness.js';
+import { eventually as pollUntil, type Condition } from '../support/index.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -37,15 +38,8 @@ async function get(url: string): Promise<{ status: number; body: string }> {
   }
 }
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** kubeloop/testing's `eventually`, polling a child process every 200 ms for up to 30 s by default. */
+const eventually = <T>(what: string, cond: Condition<T>, timeoutMs = 30_000) => pollUntil(what, cond, timeoutMs, 200);
 
 test('the rendered manager container, run as a pod with the chart\'s ServiceAccount token, gets all four controllers ready under the generated RBAC', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kubeloop-chart-manager-'));

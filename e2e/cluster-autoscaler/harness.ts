@@ -12,7 +12,8 @@ import { createAlibabaCloud, pullManifest, type AlibabaCloud } from '@kubeloop/a
 import { startSimCluster, type SimCluster, type StaticNodeSpec } from '../../src/simcluster/index.js';
 import { Manager, type Logger } from '../../src/controller/index.js';
 import { createRegistry, type Registry } from '../../src/observability/index.js';
-import { plugin } from '@kubeloop/ack/cluster-autoscaler';
+import { plugin, CONTROLLER_NAME, LOOP_KEY } from '@kubeloop/ack/cluster-autoscaler';
+import { reconciled } from '../../src/testing/index.js';
 import { installAckSystemDaemonSets } from '@kubeloop/ack/cli';
 import type { KubeObject } from '../../src/api/index.js';
 import { eventually } from '../support/index.js';
@@ -182,4 +183,22 @@ export function deployment(name: string, replicas: number, extra: { cpu?: string
       },
     },
   };
+}
+
+/**
+ * Resolves once `times` autoscaler loops that began after the call have finished, once the
+ * autoscaler's caches show what `seen` checks (default: nothing to check). What "nothing more
+ * happens" assertions wait on instead of a sleep: a loop that saw the state has planned from it.
+ */
+export async function loops(ca: RunningAutoscaler, times = 2, seen?: (cache: { nodes: Obj[]; pods: Obj[] }) => unknown): Promise<void> {
+  if (seen) await eventually('the autoscaler\'s caches show the change', () => seen({ nodes: ca.manager.cache<Obj>(NodeKind).list(), pods: ca.manager.cache<Obj>(PodKind).list() }));
+  await reconciled(ca.manager, CONTROLLER_NAME, { key: LOOP_KEY, times, timeoutMs: 30_000 });
+}
+
+/** A gauge or counter of the autoscaler's registry (labels must match exactly when given). */
+export async function metric(ca: RunningAutoscaler, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  const m = ca.registry.getSingleMetric(name);
+  if (!m) return undefined;
+  const v = (await m.get()).values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
+  return v?.value;
 }

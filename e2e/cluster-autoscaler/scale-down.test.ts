@@ -4,8 +4,9 @@
 // without a PDB, a safe-to-evict "false" pod, or the scale-down-disabled annotation stay.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { SharedInformerFactory } from '../../src/informer/index.js';
 import {
-  deployment, events, eventually, isReady, isRunning, nodes, NodeKind, PDB, pods, startAutoscaler, startCaEnv, type CaEnv, type Obj, type RunningAutoscaler,
+  deployment, events, eventually, isReady, isRunning, loops, metric, nodes, NodeKind, PDB, PodKind, pods, startAutoscaler, startCaEnv, type CaEnv, type Obj, type RunningAutoscaler,
 } from './harness.js';
 
 const DEPLOY = { apiVersion: 'apps/v1', kind: 'Deployment' };
@@ -49,19 +50,25 @@ describe('cluster autoscaler: scale-down', () => {
     await eventually('4 web pods, none terminating', async () => { const ps = await pods(client, 'app=web'); return ps.length === 4 && ps.every(isRunning); }, 30_000);
     await eventually('PDB allows 1', async () => (await client.get<Obj>(PDB, 'web', { namespace: 'default' })).status?.disruptionsAllowed === 1);
 
-    // the watcher: healthy web pods never below 4 - maxUnavailable
+    // the watcher: healthy web pods never below 4 - maxUnavailable, checked at every change of a
+    // web pod or a node the API server reports (a watch delivers every version, so none is missed)
     let minHealthy = Infinity;
     let tainted = false;
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        const ps = await pods(client, 'app=web');
-        const healthy = ps.filter((p) => isRunning(p) && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')).length;
-        minHealthy = Math.min(minHealthy, healthy);
-        if (!tainted) tainted = (await nodes(client)).some((n) => n.spec?.taints?.some((t: any) => t.key === 'ToBeDeletedByClusterAutoscaler' && t.effect === 'NoSchedule' && /^\d+$/.test(t.value)));
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
+    const watch = new SharedInformerFactory(client);
+    const webPods = watch.informerFor<Obj>(PodKind, { namespace: 'default', labelSelector: 'app=web' });
+    const allNodes = watch.informerFor<Obj>(NodeKind);
+    let live = false; // from the synced state on: the initial list arrives as one add per object
+    const check = () => {
+      if (!live) return;
+      const healthy = webPods.reader.list().filter((p) => isRunning(p) && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True')).length;
+      minHealthy = Math.min(minHealthy, healthy);
+      tainted ||= allNodes.reader.list().some((n) => n.spec?.taints?.some((t: any) => t.key === 'ToBeDeletedByClusterAutoscaler' && t.effect === 'NoSchedule' && /^\d+$/.test(t.value)));
+    };
+    const subs = [webPods.events$().subscribe(check), allNodes.events$().subscribe(check)];
+    await Promise.all([webPods.waitForCacheSync(undefined, 10_000), allNodes.waitForCacheSync(undefined, 10_000)]);
+    live = true;
+    check();
+    assert.equal(minHealthy, 4);
     // the ReplicaSet removed the newest pods, wherever they ran: the free nodes keep 4 web pods
     // between them (1.2 cores at most on a 2-core node), all under a 0.7 threshold
     ca = await startAutoscaler(env, { nodes: [`1:8:${gid}`], scaleDownUtilizationThreshold: '0.7' });
@@ -71,8 +78,8 @@ describe('cluster autoscaler: scale-down', () => {
         return free.every((n) => !left.includes(n)) ? left : undefined;
       }, 60_000);
     } finally {
-      watching = false;
-      await watcher;
+      for (const s of subs) s.unsubscribe();
+      watch.shutdown();
     }
     assert.ok(minHealthy >= 3, `PDB violated: only ${minHealthy} healthy web pods at some point`);
     assert.ok(tainted, 'nodes were tainted ToBeDeletedByClusterAutoscaler=<unix time>:NoSchedule before removal');
@@ -84,8 +91,9 @@ describe('cluster autoscaler: scale-down', () => {
     // the Deployment's scale-down leaves web pods on both free nodes: they were evicted, not just deleted
     assert.ok(downEvents.some((e) => e.involvedObject?.kind === 'Pod' && /deleting pod for node scale down/.test(e.message)), 'pods evicted for the scale-down');
     assert.ok(downEvents.some((e) => free.includes(e.involvedObject?.name)), 'ScaleDown / ScaleDownEmpty events on the removed nodes');
-    // a while later the blocked nodes are still there
-    await new Promise((r) => setTimeout(r, 1_500));
+    // loops that saw only the blocked nodes left find none of them unneeded: none will go later
+    await loops(ca, 2, (c) => c.nodes.length === 3);
+    assert.equal(await metric(ca, 'cluster_autoscaler_unneeded_nodes_count'), 0, 'the blocked nodes are not unneeded');
     assert.deepEqual((await nodes(client)).map((n) => n.metadata.name!).sort(), [kubeSystemNode, unsafeNode, disabledNode]);
     const m = await ca.registry.metrics();
     assert.match(m, /cluster_autoscaler_scaled_down_nodes_total\{reason="(empty|underutilized)"\} [12]/);

@@ -2,7 +2,7 @@
 // binpacking says, its pods learn why (TriggeredScaleUp), and they all run on the new nodes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { deployment, events, eventually, isReady, isRunning, nodes, pods, startAutoscaler, startCaEnv, type CaEnv, type Obj, type RunningAutoscaler } from './harness.js';
+import { deployment, events, eventually, isReady, isRunning, loops, metric, nodes, pods, startAutoscaler, startCaEnv, type CaEnv, type Obj, type RunningAutoscaler } from './harness.js';
 
 describe('cluster autoscaler: scale-up', () => {
   let env: CaEnv;
@@ -34,8 +34,9 @@ describe('cluster autoscaler: scale-up', () => {
     assert.equal(env.cloud.state.scalingGroups[0].desiredCapacity, 3);
     await eventually('3 ready nodes, 8 pods running', async () =>
       (await nodes(client)).filter(isReady).length === 3 && (await pods(client, 'app=web')).filter(isRunning).length === 8, 30_000);
-    // nothing more: the pods fit
-    await new Promise((r) => setTimeout(r, 1_000));
+    // nothing more: the pods fit (two loops that saw them all running planned no scale-up)
+    await loops(ca, 2, (c) => c.pods.filter((p) => p.metadata.labels?.app === 'web' && isRunning(p)).length === 8);
+    assert.equal(await metric(ca, 'cluster_autoscaler_unschedulable_pods_count'), 0);
     assert.equal(env.cloud.state.scalingGroups[0].desiredCapacity, 3);
 
     const status = await eventually('status ConfigMap', async () => {

@@ -39,8 +39,6 @@ export function clientFor(server: ServerHandle): KubeClient {
 
 export { eventually } from '../../src/testing/index.js';
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Value of one sample in Prometheus text format (undefined when absent). */
 export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
   for (const line of text.split('\n')) {

@@ -148,7 +148,7 @@ test('a leader process killed with SIGKILL is replaced once its lease expires', 
       child.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
     });
     await survivor.start();
-    await new Promise((r) => setTimeout(r, timing.retryPeriodMs * 2));
+    await eventually('the survivor tried and found the child holding the lease', () => survivor.leaderIdentity === 'mgr-child');
     assert.equal(survivor.isLeader, false, 'the child still leads');
     child.kill('SIGKILL');
     await exited;

@@ -8,6 +8,7 @@ import {
   isNotFound, type ConfigMapObject, type KubeClient, type Logger, type ReconcileContext, type Reconciler,
 } from '../../src/index.js';
 import { startServer, clientFor, eventually, sample, ensure, type ServerHandle } from './harness.js';
+import { FakeClock } from '../../src/testing/index.js';
 
 let server: ServerHandle;
 let client: KubeClient;
@@ -262,11 +263,14 @@ test('/readyz stays 500 (and /healthz 200) while caches cannot sync; start fails
 
 @Controller({ for: ConfigMap, name: 'fw-slow', namespace: 'fw' })
 class SlowController implements Reconciler<ConfigMapObject> {
+  /** the reconcile of 'slow' finishes when the test calls this */
+  static release: () => void = () => undefined;
   constructor(private readonly probe: Probe) {}
   async reconcile(cm: ConfigMapObject, ctx: ReconcileContext<ConfigMapObject>) {
     if (cm.metadata.name !== 'slow') return;
+    const released = new Promise<void>((r) => (SlowController.release = r));
     this.probe.active.add(ctx.key);
-    await new Promise((r) => setTimeout(r, 300));
+    await released;
     this.probe.counts.set(ctx.key, ctx.signal.aborted ? -1 : 1);
     this.probe.active.delete(ctx.key);
   }
@@ -293,14 +297,22 @@ test('addReadyCheck: an application check joins /readyz, before start and while 
   }
 });
 
-test('SIGTERM stops the manager gracefully: intake stops, the in-flight reconcile finishes', async () => {
+test('SIGTERM stops the manager gracefully: intake stops, the in-flight reconcile finishes', { timeout: 30_000 }, async () => {
   const probe = new Probe();
-  const mgr = new Manager({ kubeconfig: server.kubeconfig, namespace: 'fw', metricsBindAddress: false, registry: createRegistry() });
+  // the graceful shutdown timeout runs on this clock: the test moves it to just before the end
+  const clock = new FakeClock();
+  const mgr = new Manager({ kubeconfig: server.kubeconfig, namespace: 'fw', metricsBindAddress: false, registry: createRegistry(), clock, gracefulShutdownTimeoutMs: 10_000 });
   mgr.register(SlowController, new ContainerModule(({ bind }) => void bind(Probe).toConstantValue(probe)));
   await mgr.start();
   await client.create(cm('slow'));
   await eventually('slow reconcile in flight', () => probe.active.has('fw/slow'));
   process.emit('SIGTERM', 'SIGTERM');
+  // the manager is stopping with the reconcile still in flight; almost the whole graceful
+  // shutdown timeout passes (a drain that gave up would abort ctx.signal now), then it finishes
+  await eventually('stopping', () => !mgr.healthy());
+  clock.step(9_999);
+  await new Promise((r) => setImmediate(r));
+  SlowController.release();
   await mgr.wait();
   assert.equal(probe.count('fw/slow'), 1, 'the reconcile in flight completed before shut-down, without abort');
   assert.equal(mgr.healthy(), false);
@@ -310,7 +322,7 @@ test('stop() while caches are still syncing ends start() without an error', asyn
   const mgr = new Manager({ kubeconfig: server.kubeconfig, metricsBindAddress: false, registry: createRegistry(), handleSignals: false });
   mgr.register(GhostController);
   const started = mgr.start();
-  await new Promise((r) => setTimeout(r, 100));
+  await eventually('start() waiting for the Ghost cache to sync', () => mgr.informers.list().some((i) => i.kind.kind === 'Ghost' && i.running && !i.hasSynced));
   await mgr.stop();
   await started;
   await mgr.wait();

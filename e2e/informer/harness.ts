@@ -1,6 +1,6 @@
 /**
  * Test harness for the informer/client suites: starts the built-in API server (optionally
- * behind the fault proxy), builds clients for it, and small polling helpers.
+ * behind the fault proxy), builds clients for it, and a polling helper.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,6 +44,5 @@ export async function eventually(what: string, cond: () => boolean | Promise<boo
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export { startFaultProxy, type FaultProxy };

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { objectKey, type KubeObject } from '../../src/api/index.js';
 import type { KubeClient } from '../../src/client/index.js';
 import { SharedInformerFactory, type StoreEvent, type ListWatchOptions } from '../../src/informer/index.js';
-import { clientFor, eventually, portOf, sleep, startFaultProxy, startServer, tempDir } from './harness.js';
+import { clientFor, eventually, portOf, startFaultProxy, startServer, tempDir } from './harness.js';
 
 const CM = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 const NS = 'inf';
@@ -70,11 +70,16 @@ test('no event lost and no duplicate side effect across cuts, a stall, compactio
   let writer = clientFor(server);
   const watcher = clientFor(server, proxy, { requestTimeoutMs: 5000 });
   const statuses: string[] = [];
+  let requested = 0; // lists and watches the informer started
   const lwOpts: Partial<ListWatchOptions> = {
     idleTimeoutMs: 1500,
     backoff: { initialMs: 50, maxMs: 400 },
-    onStatus: ({ state, input }) => statuses.push(`${input.type}${'code' in input && input.code ? ':' + input.code : ''}->${state.phase}`),
+    onStatus: ({ state, input, effect }) => {
+      statuses.push(`${input.type}${'code' in input && input.code ? ':' + input.code : ''}->${state.phase}`);
+      if (effect.kind === 'watch' || effect.kind === 'list') requested++;
+    },
   };
+  const failures = () => statuses.filter((s) => s.startsWith('Failed')).length;
   const factory = new SharedInformerFactory(watcher, lwOpts);
   const ledger = new Ledger();
   try {
@@ -94,8 +99,9 @@ test('no event lost and no duplicate side effect across cuts, a stall, compactio
       const r = await churn(writer, `cut${round}`, names, 4);
       strict.push(...r.versions);
       strictDeletes.push(...r.deletions);
+      const before = requested;
       proxy.cutAll();
-      await sleep(150);
+      await eventually('the informer resumed after the cut', () => requested > before);
     }
     await eventually('all versions written under cuts delivered', () => seen(strict));
     // a deletion's event may still be on its way once the versions are in: wait for it, then count
@@ -103,9 +109,10 @@ test('no event lost and no duplicate side effect across cuts, a stall, compactio
     assert.ok(strictDeletes.every((d) => ledger.deleted.get(d) === 1), 'every deletion under cuts delivered once');
 
     // (d) the network path stalls for longer than the idle timeout: the dead stream is detected and replaced.
+    const failedBefore = failures();
     proxy.stall();
     const stalled = await churn(writer, 'stall', names, 4);
-    await sleep(3500);
+    await eventually('the idle timeout failed the stalled stream', () => statuses.slice(-20).some((s) => s.startsWith('Failed->Backoff')) && failures() > failedBefore, 10_000);
     proxy.resume();
     await eventually('versions written during the stall delivered', () => seen(stalled.versions));
     await eventually('deletions during the stall delivered', () => stalled.deletions.every((d) => (ledger.deleted.get(d) ?? 0) >= 1));
@@ -125,9 +132,10 @@ test('no event lost and no duplicate side effect across cuts, a stall, compactio
     assert.ok(compacted.deletions.every((d) => ledger.deleted.get(d) === 1), 'deleted while away: one delete each');
 
     // (b) the server restarts on the same data directory (new port; the proxy follows).
+    const failedBeforeStop = failures();
     await server.stop();
     writer.close();
-    await sleep(300);
+    await eventually('the informer saw the server go', () => failures() > failedBeforeStop);
     server = await startServer({ dataDir: data.path });
     proxy.retarget(portOf(server.url));
     writer = clientFor(server);
@@ -232,11 +240,13 @@ test('the server ends watches every second (timeoutSeconds=1): resumed from the 
     const sub = inf.events$().subscribe(ledger.handle);
     await inf.waitForCacheSync(undefined, 10_000);
     const versions: string[] = [];
-    const deadline = Date.now() + 3500;
-    for (let i = 0; Date.now() < deadline; i++) {
+    const watchCount = () => requests.filter((r) => r.startsWith('watch')).length;
+    // write across at least three ends of the watch, each write once the previous was delivered
+    for (let i = 0; watchCount() < 4; i++) {
       const o = await writer.create<KubeObject>({ ...CM, metadata: { name: `t${i}`, namespace: NS } });
-      versions.push(`${objectKey(o)}@${o.metadata.resourceVersion}`);
-      await sleep(20);
+      const v = `${objectKey(o)}@${o.metadata.resourceVersion}`;
+      versions.push(v);
+      await eventually(`${v} delivered`, () => ledger.applied.has(v), 10_000);
     }
     await eventually('every write delivered', () => versions.every((v) => ledger.applied.has(v)));
     const watches = requests.filter((r) => r.startsWith('watch'));

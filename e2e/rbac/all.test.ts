@@ -15,6 +15,7 @@ import { startCloudSim } from '@kubeloop/ack/cloudsim';
 import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
 import { chartDir, render } from '../chart/harness.js';
 import { requestToken, runAsPod, stopPod, writePodFiles, type PodProcess } from './harness.js';
+import { eventually as pollUntil, type Condition } from '../support/index.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,15 +28,8 @@ function freePort(): Promise<number> {
   });
 }
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** kubeloop/testing's `eventually`, polling a child process every 200 ms for up to 30 s. */
+const eventually = <T>(what: string, cond: Condition<T>) => pollUntil(what, cond, 30_000, 200);
 
 test('kubeloop run all as the chart pod, with only the chart RBAC, starts every controller and is never forbidden', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kubeloop-rbac-all-'));

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { startApiServer, type ApiServer } from '../../src/apiserver/index.js';
 import { Controller, Manager, Node, type NodeObject, type Reconciler } from '../../src/index.js';
 import { createLogger } from '../../src/observability/index.js';
+import { eventually } from '../support/index.js';
 
 let server: ApiServer;
 before(async () => {
@@ -31,13 +32,9 @@ test('a 403 on list/watch is logged with the kind and the reason while the infor
   manager.register(NodeWatcher);
   const started = manager.start().catch(() => undefined);
   try {
-    const deadline = Date.now() + 20_000;
-    let hit: Record<string, unknown> | undefined;
-    while (!hit && Date.now() < deadline) {
-      hit = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => String(r.msg).startsWith('failed to list/watch Node'));
-      if (!hit) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(hit, `no list/watch error logged; log was:\n${lines.join('')}`);
+    const hit = await eventually('the list/watch error logged', () =>
+      lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => String(r.msg).startsWith('failed to list/watch Node')), 20_000, 100)
+      .catch(() => assert.fail(`no list/watch error logged; log was:\n${lines.join('')}`));
     assert.equal(hit.code, 403);
     assert.equal(hit.reason, 'Forbidden');
     assert.match(String(hit.msg), /User "nobody" cannot (list|watch) resource "nodes" in API group "" at the cluster scope/);

@@ -6,7 +6,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createNode, customEntries, eventually, eventsFor, networkCondition, startRouteController, startRouteEnv,
+  createNode, customEntries, eventually, eventsFor, networkCondition, settled, startRouteController, startRouteEnv,
   NodeKind, type Obj, type RouteEnv, type RunningController,
 } from './harness.js';
 
@@ -26,7 +26,7 @@ describe('route controller exclusions', () => {
     await createNode(env, 'cloud', '172.16.34.0/24', { labels: { 'alibabacloud.com/is-edge-worker': 'false' } });
     ctl = await startRouteController(env);
     await eventually('the cloud node routed', async () => networkCondition(await env.client.get<Obj>(NodeKind, 'cloud'))?.reason === 'RouteCreated');
-    await new Promise((r) => setTimeout(r, 2_500)); // a resync passes
+    await settled(ctl, env); // a pass begun after the cloud node was routed
     assert.deepEqual(customEntries(env).map((e) => e.nextHopId), ['i-cloud']);
     for (const n of ['old-label', 'hybrid', 'edge']) {
       assert.equal(networkCondition(await env.client.get<Obj>(NodeKind, n)), undefined, n);

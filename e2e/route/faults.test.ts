@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CloudError, type VpcRouteApi } from '@kubeloop/ack/cloud';
 import {
-  createNode, customEntries, eventually, eventsFor, networkCondition, nodes, setFaults, startRouteController, startRouteEnv,
+  cachedNode, createNode, customEntries, eventually, eventsFor, networkCondition, nodes, setFaults, settled, startRouteController, startRouteEnv,
   NodeKind, type Obj, type RouteEnv, type RunningController,
 } from './harness.js';
 
@@ -76,7 +76,7 @@ describe('route controller and entries it does not own', () => {
     assert.equal(ev.type, 'Warning');
     await eventually('c2 routed', async () => networkCondition(await env.client.get<Obj>(NodeKind, 'c2'))?.reason === 'RouteCreated');
     // several resyncs later the foreign entry is untouched and there is still no route of ours for the CIDR
-    await new Promise((r) => setTimeout(r, 2_500));
+    await settled(ctl, env, { times: 2 });
     const held = customEntries(env).filter((e) => e.destinationCidrBlock === '172.16.100.0/24');
     assert.deepEqual(held.map((e) => [e.nextHopId, e.routeEntryName]), [['i-other', 'manual']]);
     const conflicts = (await eventsFor(env, 'c1')).filter((e) => e.reason === 'RouteConflict');
@@ -99,7 +99,7 @@ describe('route controller and entries it does not own', () => {
     assert.deepEqual(es.map((e) => e.routeEntryName), ['pre-existing']);
     // and when the node goes, the entry stays (not ours)
     await env.client.delete(NodeKind, 'c3');
-    await new Promise((r) => setTimeout(r, 2_500));
+    await settled(ctl, env, { seen: () => !cachedNode(ctl, 'c3') });
     assert.equal(customEntries(env).filter((e) => e.destinationCidrBlock === '172.16.102.0/24').length, 1);
   });
 });

@@ -11,7 +11,8 @@ import type { AlibabaCloud, RouteEntry, VpcRouteApi } from '@kubeloop/ack/cloud'
 import type { SimCluster, SimComponents, StaticNodeSpec } from '../../src/simcluster/index.js';
 import { Manager } from '../../src/controller/index.js';
 import { createRegistry, type Registry } from '../../src/observability/index.js';
-import { plugin } from '@kubeloop/ack/route';
+import { plugin, CONTROLLER_NAME, TABLES_CONTROLLER_NAME } from '@kubeloop/ack/route';
+import { drained, eventually, reconciled } from '../../src/testing/index.js';
 import * as support from '../support/index.js';
 import { emulatorCloud, silent, startStack, testManager, type Obj } from '../support/index.js';
 
@@ -132,3 +133,18 @@ export const setRamPolicy = (env: RouteEnv, user: string, name: string, statemen
 
 /** Calls per action since the last reset (GET /_sim/calls). */
 export const cloudCalls = (env: RouteEnv, reset = false): Promise<Record<string, number>> => support.cloudCalls(env.cloud, reset);
+
+/** The route controller's cached view of node `name` (what its passes plan from). */
+export const cachedNode = (ctl: RunningController, name: string): Obj | undefined => ctl.manager.cache<Obj>(NodeKind).get(name);
+
+/**
+ * The positive signal "nothing happens" checks wait on instead of a sleep: once the
+ * controller's cache shows what the test changed (`seen`), `times` passes over `tableId` that
+ * began afterwards have finished, and the node controller has no node left to update and its
+ * Events are written. Then whatever the controller would have done about the change is done.
+ */
+export async function settled(ctl: RunningController, env: RouteEnv, opts: { seen?: () => unknown; times?: number; tableId?: string } = {}): Promise<void> {
+  if (opts.seen) await eventually('the controller\'s cache shows the change', opts.seen);
+  await reconciled(ctl.manager, TABLES_CONTROLLER_NAME, { key: opts.tableId ?? env.tableId, times: opts.times ?? 1, timeoutMs: 30_000 });
+  await drained(ctl.manager, CONTROLLER_NAME);
+}

@@ -4,7 +4,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  converged, createNode, customEntries, eventually, eventsFor, networkCondition, nodeSpec, startRouteController, startRouteEnv,
+  cachedNode, converged, createNode, customEntries, eventually, eventsFor, networkCondition, nodeSpec, settled, startRouteController, startRouteEnv,
   NodeKind, type Obj, type RouteEnv, type RunningController,
 } from './harness.js';
 
@@ -45,7 +45,9 @@ describe('route controller lifecycle', () => {
     // an unreachable node (Ready=Unknown) keeps its route
     env.sim.pauseNode('b2');
     await eventually('b2 Ready=Unknown', async () => (await env.client.get<Obj>(NodeKind, 'b2')).status?.conditions?.find((c: any) => c.type === 'Ready')?.status === 'Unknown', 10_000);
-    await new Promise((r) => setTimeout(r, 2_500)); // a resync passes
+    // a table pass that planned from b2 Unknown and b3 (excluded, with a pod CIDR)
+    const ready = (n?: Obj) => n?.status?.conditions?.find((c: any) => c.type === 'Ready')?.status;
+    await settled(ctl, env, { seen: () => ready(cachedNode(ctl, 'b2')) === 'Unknown' && cachedNode(ctl, 'b3')?.spec?.podCIDR });
     const es = customEntries(env);
     assert.ok(es.some((e) => e.nextHopId === 'i-b2'), 'the unreachable node keeps its route');
     assert.ok(!es.some((e) => e.nextHopId === 'i-b3'), 'the excluded node gets none');
@@ -55,7 +57,7 @@ describe('route controller lifecycle', () => {
     await env.client.patch(NodeKind, 'b1', { metadata: { finalizers: ['test.kubeloop.io/hold'] } }, { type: 'merge' });
     await env.client.delete(NodeKind, 'b1');
     await eventually('b1 being deleted', async () => (await env.client.get<Obj>(NodeKind, 'b1')).metadata.deletionTimestamp);
-    await new Promise((r) => setTimeout(r, 2_500));
+    await settled(ctl, env, { seen: () => cachedNode(ctl, 'b1')?.metadata.deletionTimestamp });
     assert.ok(customEntries(env).some((e) => e.nextHopId === 'i-b1'), 'a deleting node keeps its route');
     await env.sim.removeNode('b1').catch(() => undefined);
     await env.client.patch(NodeKind, 'b1', { metadata: { finalizers: null } }, { type: 'merge' }).catch(() => undefined);
@@ -101,7 +103,7 @@ describe('route controller lifecycle', () => {
     const ctl = await startRouteController(env, { dryRun: true });
     ctls.push(ctl);
     await eventually('a pass listed the table', async () => /route_controller_desired_routes\{route_table="[^"]+"\} 1/.test(await ctl.registry.metrics()));
-    await new Promise((r) => setTimeout(r, 500));
+    await settled(ctl, env); // and one more, begun after that
     assert.deepEqual(customEntries(env).map((e) => e.destinationCidrBlock), ['172.16.99.0/24']);
     assert.equal(networkCondition(await env.client.get<Obj>(NodeKind, 'd1')), undefined);
     assert.equal(env.cloud.faults.counts().CreateRouteEntry ?? 0, 0);

@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack } from '../support/index.js';
 import {
-  cloudCalls, createNode, customEntries, eventually, eventsFor, networkCondition, startRouteController, startRouteEnv,
+  cloudCalls, createNode, customEntries, eventually, eventsFor, networkCondition, settled, startRouteController, startRouteEnv,
   NodeKind, type Obj, type RouteEnv, type RunningController,
 } from './harness.js';
 
@@ -15,8 +15,6 @@ import {
 async function ccmEntry(env: RouteEnv, cidr: string, instanceId: string): Promise<void> {
   await env.api.vpc.createRouteEntry({ routeTableId: env.tableId, destinationCidrBlock: cidr, nextHopId: instanceId });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('route controller taking over from ACK\'s cloud-controller-manager', () => {
   const envs: RouteEnv[] = [];
@@ -70,7 +68,7 @@ describe('route controller taking over from ACK\'s cloud-controller-manager', ()
       return networkCondition(n)?.status === 'True' ? n : undefined;
     });
     assert.match(networkCondition(n5).message, /pointing at i-released/);
-    await sleep(2_500);
+    await settled(ctl, env, { times: 2 });
     assert.deepEqual(customEntries(env).map((e) => e.nextHopId).sort(), ['i-gone', 'i-released']);
   });
 });
@@ -93,15 +91,17 @@ describe('route controller in a VPC shared by several clusters', () => {
     const envB: RouteEnv = { ...env, server: other.server, client: other.client };
     await createNode(env, 'a1', '172.16.1.0/24');
     await createNode(envB, 'b1', '172.17.1.0/24');
-    ctls.push(await startRouteController(env, { clusterName: undefined }));
-    ctls.push(await startRouteController(envB, { clusterName: undefined, clusterCidr: '172.17.0.0/16' }));
+    const ctlA = await startRouteController(env, { clusterName: undefined });
+    const ctlB = await startRouteController(envB, { clusterName: undefined, clusterCidr: '172.17.0.0/16' });
+    ctls.push(ctlA, ctlB);
     const routed = async (e: RouteEnv, name: string) => networkCondition(await e.client.get<Obj>(NodeKind, name))?.reason === 'RouteCreated';
     await eventually('a1 and b1 routed', async () => (await routed(env, 'a1')) && (await routed(envB, 'b1')));
     const before = customEntries(env).map((e) => e.routeEntryId).sort();
     assert.equal(before.length, 2);
     assert.notEqual(customEntries(env)[0].description, customEntries(env)[1].description, 'each cluster marks its entries with its own identity');
     await cloudCalls(env, true);
-    await sleep(4_500); // two resync periods of both controllers
+    // two full passes of each controller over the shared table
+    await Promise.all([settled(ctlA, env, { times: 2 }), settled(ctlB, envB, { times: 2 })]);
     assert.deepEqual(customEntries(env).map((e) => e.routeEntryId).sort(), before, 'no entry was deleted and re-created');
     assert.equal((await cloudCalls(env)).DeleteRouteEntry ?? 0, 0);
   });

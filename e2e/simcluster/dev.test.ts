@@ -5,6 +5,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { eventually } from '../support/index.js';
 
 const main = resolve('dist/src/cli/main.js');
 
@@ -24,13 +25,17 @@ function startDev(stateDir: string): { child: ChildProcess; output: () => string
   return { child, output: () => out, running, exited };
 }
 
-async function readyNodes(kubeconfig: string, deadline: number): Promise<string[]> {
-  for (;;) {
-    const out = await kubectl(['--kubeconfig', kubeconfig, 'get', 'nodes,pods', '-A']).catch(() => '');
-    const ready = out.split('\n').filter((l) => /^node\/\S+\s+Ready\s/.test(l)).map((l) => l.split(/\s+/)[0]);
-    if (ready.length >= 3) return ready.sort();
-    if (Date.now() > deadline) throw new Error(`no Ready nodes in time; kubectl said:\n${out}`);
-    await new Promise((r) => setTimeout(r, 200));
+/** The Ready nodes kubectl lists, once there are 3 (within `timeoutMs`). */
+async function readyNodes(kubeconfig: string, timeoutMs: number): Promise<string[]> {
+  let out = '';
+  try {
+    return await eventually('3 Ready nodes', async () => {
+      out = await kubectl(['--kubeconfig', kubeconfig, 'get', 'nodes,pods', '-A']).catch(() => '');
+      const ready = out.split('\n').filter((l) => /^node\/\S+\s+Ready\s/.test(l)).map((l) => l.split(/\s+/)[0]);
+      return ready.length >= 3 && ready.sort();
+    }, timeoutMs, 200);
+  } catch {
+    throw new Error(`no Ready nodes in time; kubectl said:\n${out}`);
   }
 }
 
@@ -56,20 +61,19 @@ describe('kubeloop dev', () => {
     assert.ok(info.cloud.accessKeyId && info.cloud.accessKeySecret);
     // 2 static nodes + the scaling group's minimum instance, Ready within 10 s; every one an
     // ECS instance named and identified as ACK does it
-    const nodes = await readyNodes(kubeconfig, Date.now() + 10_000);
+    const nodes = await readyNodes(kubeconfig, 10_000);
     assert.equal(nodes.length, 3, nodes.join(' '));
     assert.ok(nodes.every((n) => /^node\/cn-hangzhou\.\d+\.\d+\.\d+\.\d+$/.test(n)), nodes.join(' '));
     const ids = await kubectl(['--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'jsonpath={range .items[*]}{.spec.providerID}{"\\n"}{end}']);
     assert.ok(ids.trim().split('\n').every((id) => /^cn-hangzhou\.i-[a-z0-9]+$/.test(id)), ids);
     // ACK's system DaemonSets (kube-proxy, network plugin, log agent) run on every node
-    for (const deadline = Date.now() + 15_000; ;) {
-      const phases = await kubectl(['--kubeconfig', kubeconfig, 'get', 'pods', '-n', 'kube-system', '-l', 'k8s-app in (kube-proxy-worker,terway-eniip,logtail-ds)',
+    let phases = '';
+    await eventually('3 system DaemonSet pods Running on each node', async () => {
+      phases = await kubectl(['--kubeconfig', kubeconfig, 'get', 'pods', '-n', 'kube-system', '-l', 'k8s-app in (kube-proxy-worker,terway-eniip,logtail-ds)',
         '-o', 'jsonpath={range .items[*]}{.spec.nodeName}={.status.phase}{"\\n"}{end}']).catch(() => '');
       const running = phases.trim().split('\n').filter((l) => l.endsWith('=Running'));
-      if (running.length === 9 && new Set(running).size === 3) break;
-      if (Date.now() > deadline) assert.fail(`system DaemonSet pods: ${phases}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+      return running.length === 9 && new Set(running).size === 3;
+    }, 15_000, 200).catch(() => assert.fail(`system DaemonSet pods: ${phases}`));
     const cidrs = await kubectl(['--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.podCIDR}{"\\n"}{end}']);
     dev.child.kill('SIGINT');
     assert.equal(await dev.exited, 0);
@@ -78,7 +82,7 @@ describe('kubeloop dev', () => {
     const again = startDev(dir);
     children.push(again.child);
     await again.running;
-    await readyNodes(kubeconfig, Date.now() + 10_000);
+    await readyNodes(kubeconfig, 10_000);
     const cidrs2 = await kubectl(['--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.podCIDR}{"\\n"}{end}']);
     assert.equal(cidrs2, cidrs, 'same nodes and podCIDRs after a restart');
     again.child.kill('SIGTERM');

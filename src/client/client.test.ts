@@ -171,7 +171,7 @@ test('watch: events streamed line by line, ERROR events delivered, idle timeout,
   );
 });
 
-test('many open watches never starve other requests (no socket cap)', async () => {
+test('many open watches never starve other requests (no socket cap)', { timeout: 20_000 }, async () => {
   await withServer(
     (s, res) => {
       if (discovery(s, res)) return;
@@ -186,8 +186,11 @@ test('many open watches never starve other requests (no socket cap)', async () =
       const CM = { apiVersion: 'v1', kind: 'ConfigMap' };
       const ac = new AbortController();
       let opened = 0;
-      const watches = Array.from({ length: 80 }, () => client.watch(CM, { signal: ac.signal, onOpen: () => opened++ }, () => {}).catch(() => undefined));
-      while (opened < 80) await new Promise((r) => setTimeout(r, 10));
+      let allOpen!: () => void;
+      const open = new Promise<void>((r) => (allOpen = r));
+      const watches = Array.from({ length: 80 }, () => client.watch(CM, { signal: ac.signal, onOpen: () => ++opened === 80 && allOpen() }, () => {}).catch(() => undefined));
+      await open; // every watch is answered and held open
+      assert.equal(opened, 80);
       const got = await client.get<{ metadata: { name: string } }>(CM, 'x');
       assert.equal(got.metadata.name, 'x');
       ac.abort();

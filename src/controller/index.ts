@@ -37,7 +37,7 @@ export {
   type ControllerMetadata,
   type IndexSpec,
 } from './metadata.js';
-export { ControllerRunner, type ControllerStatus, type EventHandlers, type WatchSource, type RunnerDeps } from './runtime.js';
+export { ControllerRunner, type ControllerStatus, type EventHandlers, type WatchSource, type RunnerDeps, type ReconcileOutcome, type ReconcileResult } from './runtime.js';
 export { rbacRules, clusterRoleManifest, type RbacOptions } from './rbac.js';
 export { generateCrdFiles, generateRbacYaml, generateWebhookYaml, staleFiles, collectExports, GENERATED_HEADER, type ExportedDeclarations, type CrdFileOptions } from './generate.js';
 export { Manager, LeaderElectionLostError, type ManagerOptions } from './manager.js';

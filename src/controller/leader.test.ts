@@ -4,6 +4,7 @@ import { newNotFound, newAlreadyExists, newConflict, type KubeObject } from '../
 import type { KubeClient } from '../client/index.js';
 import { createRegistry } from '../observability/index.js';
 import { LeaderElector } from './leader.js';
+import { FakeClock } from '../queue/index.js';
 import type { Logger } from './context.js';
 
 const silent: Logger = { child: () => silent, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -57,26 +58,41 @@ function until(cond: () => boolean, what: string, ms = 8000): Promise<void> {
 
 const timing = { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 100 };
 
-function elector(client: KubeClient, identity: string, events: string[], registry = createRegistry()) {
+function elector(client: KubeClient, identity: string, events: string[], clock: FakeClock, registry = createRegistry()) {
   return new LeaderElector(
     client,
-    { leaseName: 'test-lock', leaseNamespace: 'kube-system', identity, ...timing },
+    { leaseName: 'test-lock', leaseNamespace: 'kube-system', identity, ...timing, clock },
     { onStartedLeading: () => events.push(`${identity}:start`), onStoppedLeading: () => events.push(`${identity}:stop`) },
     silent,
     registry,
   );
 }
 
+/**
+ * Moves the electors' shared FakeClock by `ms` and waits until the attempts that became due
+ * have finished: every running elector has its next attempt scheduled again (`running` timers).
+ */
+async function advance(clock: FakeClock, ms: number, running: number): Promise<void> {
+  clock.step(ms);
+  await until(() => clock.pendingTimers() === running, `${running} elector(s) waiting for their next attempt`);
+}
+
+/** A retry period with the standby's jitter (up to +20%): every elector makes one more attempt. */
+const PERIOD = timing.retryPeriodMs * 1.2;
+
 test('leader election: one leader; graceful stop releases; a standby takes over', async () => {
   const { client, leases } = fakeLeaseClient();
   const events: string[] = [];
+  const clock = new FakeClock();
   const ra = createRegistry();
-  const a = elector(client, 'a', events, ra);
-  const b = elector(client, 'b', events);
+  const a = elector(client, 'a', events, clock, ra);
+  const b = elector(client, 'b', events, clock);
   a.start();
-  await until(() => a.isLeader, 'a leads');
+  await advance(clock, 0, 1);
+  assert.equal(a.isLeader, true, 'a leads');
   b.start();
-  await new Promise((r) => setTimeout(r, 400));
+  // several attempts of b (and renewals of a), all well within the lease duration
+  for (let i = 0; i < 5; i++) await advance(clock, PERIOD, 2);
   assert.equal(b.isLeader, false);
   assert.equal(b.observedLeader, 'a');
   const lease = leases.get('kube-system/test-lock')!;
@@ -87,9 +103,10 @@ test('leader election: one leader; graceful stop releases; a standby takes over'
   assert.equal((await ra.getSingleMetric('leader_election_master_status')!.get()).values[0].value, 1);
   await a.stop();
   const released = leases.get('kube-system/test-lock')!.spec as Record<string, unknown>;
-  assert.equal(released.holderIdentity === 'b' || released.holderIdentity === '', true);
+  assert.equal(released.holderIdentity, '');
   assert.equal((await ra.getSingleMetric('leader_election_master_status')!.get()).values[0].value, 0);
-  await until(() => b.isLeader, 'b takes over at once after release', 1000);
+  await advance(clock, PERIOD, 1); // b's next attempt, not a lease duration later
+  assert.equal(b.isLeader, true, 'b takes over at once after release');
   assert.equal((leases.get('kube-system/test-lock')!.spec as Record<string, unknown>).leaseTransitions, 1);
   await b.stop();
   assert.deepEqual(events, ['a:start', 'b:start']);
@@ -98,27 +115,46 @@ test('leader election: one leader; graceful stop releases; a standby takes over'
 test('leader election: a crashed leader is replaced after the lease expires, not before', async () => {
   const { client } = fakeLeaseClient();
   const events: string[] = [];
-  const a = elector(client, 'a', events);
-  const b = elector(client, 'b', events);
+  const clock = new FakeClock();
+  const a = elector(client, 'a', events, clock);
+  const b = elector(client, 'b', events, clock);
   a.start();
-  await until(() => a.isLeader, 'a leads');
+  await advance(clock, 0, 1);
   b.start();
-  await new Promise((r) => setTimeout(r, 300));
+  for (let i = 0; i < 3; i++) await advance(clock, PERIOD, 2);
+  assert.equal(b.observedLeader, 'a');
   a.crash();
-  const crashedAt = Date.now();
-  await until(() => b.isLeader, 'b takes over', timing.leaseDurationMs + 2000);
-  assert.ok(Date.now() - crashedAt >= timing.leaseDurationMs - 400, 'not before the lease could expire');
+  const crashedAt = clock.now();
+  // a renewed at most one retry period before the crash and b saw it at most one of its
+  // periods later: the lease cannot look expired to b before crashedAt + 2000 - 100
+  while (clock.now() + PERIOD < crashedAt + timing.leaseDurationMs - timing.retryPeriodMs) {
+    await advance(clock, PERIOD, 1);
+    assert.equal(b.isLeader, false, `b took over at +${clock.now() - crashedAt} ms, before the lease could expire`);
+  }
+  while (!b.isLeader) {
+    assert.ok(clock.now() - crashedAt < timing.leaseDurationMs + 3 * PERIOD, `b has not taken over at +${clock.now() - crashedAt} ms`);
+    await advance(clock, PERIOD, 1);
+  }
   await b.stop();
 });
 
 test('leader election: a leader that cannot renew for renewDeadline steps down', async () => {
   const { client, setFailing } = fakeLeaseClient();
   const events: string[] = [];
-  const a = elector(client, 'a', events);
+  const clock = new FakeClock();
+  const a = elector(client, 'a', events, clock);
   a.start();
-  await until(() => a.isLeader, 'a leads');
+  await advance(clock, 0, 1);
+  assert.equal(a.isLeader, true);
   setFailing(true);
-  await until(() => events.includes('a:stop'), 'a steps down');
+  const failingSince = clock.now();
+  // it keeps trying until the renew deadline has passed on its clock, then steps down
+  while (!events.includes('a:stop')) {
+    assert.equal(a.isLeader, true, `stepped down early, at +${clock.now() - failingSince} ms`);
+    clock.step(timing.retryPeriodMs);
+    await until(() => clock.pendingTimers() === 1 || events.includes('a:stop'), 'the attempt finished');
+  }
+  assert.ok(clock.now() - failingSince >= timing.renewDeadlineMs, `stepped down at +${clock.now() - failingSince} ms`);
   assert.equal(a.isLeader, false);
   await a.stop();
   assert.throws(() => new LeaderElector(client, { leaseName: 'x', leaseNamespace: 'y', leaseDurationMs: 1000, renewDeadlineMs: 2000 }, { onStartedLeading() {}, onStoppedLeading() {} }, silent), /greater than renewDeadlineMs/);

@@ -76,8 +76,8 @@ export interface ManagerOptions {
   rateLimiter?: () => RateLimiter;
   /**
    * Time source of the work queues (delays, `requeueAfter`, rate-limit back-off, the default
-   * rate limiter's token bucket), resyncs and `ctx.every` sources, leader election and the
-   * informers' linger (as an RxJS scheduler). Default: the process clock. Tests pass a
+   * rate limiter's token bucket), resyncs and `ctx.every` sources, the graceful shutdown
+   * timeout, leader election and the informers' linger (as an RxJS scheduler). Default: the process clock. Tests pass a
    * `FakeClock` (kubeloop/testing) to drive them without sleeping.
    */
   clock?: Clock;
@@ -106,6 +106,8 @@ export interface ManagerOptions {
 
 /** The key of Manager's crash hook (a registered symbol: kubeloop/testing reaches it without an export). */
 const CRASH = Symbol.for('kubeloop.Manager.crash');
+/** The key of Manager's "write the queued Events now" hook (kubeloop/testing's `drained`). */
+const FLUSH_EVENTS = Symbol.for('kubeloop.Manager.flushEvents');
 
 export class LeaderElectionLostError extends Error {
   override readonly name = 'LeaderElectionLostError';
@@ -511,6 +513,11 @@ export class Manager {
     this.elector?.crash();
     this.stopPromise = this.doStop(false);
     return this.stopPromise;
+  }
+
+  /** Resolves when every Event queued so far is written (or given up on). Not public API: kubeloop/testing's `drained` calls it. */
+  [FLUSH_EVENTS](): Promise<void> {
+    return this.events.flush();
   }
 
   private async doStop(graceful: boolean): Promise<void> {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newConflict, objectKey, type KubeObject } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
-import { ItemExponentialFailureRateLimiter } from '../queue/index.js';
+import { FakeClock, ItemExponentialFailureRateLimiter, type Clock } from '../queue/index.js';
 import { createRegistry } from '../observability/index.js';
 import { ControllerRunner } from './runtime.js';
 import { Controller, controllerMetadata, watch } from './metadata.js';
@@ -48,7 +48,7 @@ function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
   });
 }
 
-function runner(target: Function, rec: Reconciler, cache: FakeCache, client: Partial<KubeClient> = {}, log: Logger = silent) {
+function runner(target: Function, rec: Reconciler, cache: FakeCache, client: Partial<KubeClient> = {}, log: Logger = silent, clock?: Clock) {
   const registry = createRegistry();
   const r = new ControllerRunner(controllerMetadata(target), rec, {
     client: client as KubeClient,
@@ -58,6 +58,7 @@ function runner(target: Function, rec: Reconciler, cache: FakeCache, client: Par
     recorder: { event() {}, record() {}, recordf() {}, recordAnnotated() {} },
     registry,
     rateLimiter: new ItemExponentialFailureRateLimiter(1, 20),
+    clock,
   });
   return { r, registry };
 }
@@ -127,7 +128,8 @@ test('runner: errors retry with backoff, terminal errors and panics are counted,
   r.start();
   for (const n of ['flaky', 'terminal', 'panic', 'later', 'gone']) r.enqueue({ namespace: 'ns', name: n });
   await until(() => calls.get('flaky') === 3 && calls.get('panic') === 2 && calls.get('later') === 2 && deleted.length === 1, 'outcomes');
-  await new Promise((res) => setTimeout(res, 50));
+  // nothing queued, in flight or waiting for a delay: no retry of 'terminal' can come any more
+  await until(() => r.queue.len() === 0 && r.queue.processingCount() === 0 && r.queue.delayedCount() === 0, 'nothing left to do');
   assert.equal(calls.get('terminal'), 1, 'terminal errors are not retried');
   assert.deepEqual(deleted, ['gone']);
   const l = { controller: 'outcomes' };
@@ -222,44 +224,76 @@ test('runner: finalizer added on first sight, finalize then removal on deletion'
   await r.stop(1000);
 });
 
-test('runner: stop drains in-flight reconciles and aborts the signal', async () => {
+test('runner: stop drains in-flight reconciles and aborts the signal', { timeout: 10_000 }, async () => {
   @Controller({ for: ConfigMap, name: 'drain' })
   class C { reconcile() {} }
   const cache = new FakeCache();
   cache.objects.set('ns/a', cm('a'));
   let finished = false;
   let signal: AbortSignal | undefined;
+  let release = () => {};
+  const clock = new FakeClock(); // the drain timeout's time
   const { r } = runner(C, {
     async reconcile(_o, ctx) {
       signal = ctx.signal;
-      await new Promise((res) => setTimeout(res, 30));
+      await new Promise<void>((res) => (release = res));
       finished = true;
     },
-  }, cache);
+  }, cache, {}, silent, clock);
   r.start();
   r.enqueue({ namespace: 'ns', name: 'a' });
   await until(() => signal !== undefined, 'started');
-  assert.equal(await r.stop(5000), true);
+  const stopped = r.stop(5000);
+  clock.step(4999); // the reconcile runs almost the whole drain timeout
+  await new Promise((res) => setImmediate(res));
+  assert.equal(signal!.aborted, false, 'not aborted while draining');
+  release();
+  assert.equal(await stopped, true);
   assert.equal(finished, true);
   assert.equal(signal!.aborted, true);
 });
 
-test('runner: stop does not start queued keys, only finishes the ones in flight', async () => {
+test('runner: stop gives up after the drain timeout (on the runner clock) and aborts the reconcile in flight', { timeout: 10_000 }, async () => {
+  @Controller({ for: ConfigMap, name: 'drain-timeout' })
+  class C { reconcile() {} }
+  const cache = new FakeCache();
+  cache.objects.set('ns/a', cm('a'));
+  let signal: AbortSignal | undefined;
+  const clock = new FakeClock();
+  const { r } = runner(C, {
+    async reconcile(_o, ctx) {
+      signal = ctx.signal;
+      await new Promise<void>((res) => ctx.signal.addEventListener('abort', () => res()));
+    },
+  }, cache, {}, silent, clock);
+  r.start();
+  r.enqueue({ namespace: 'ns', name: 'a' });
+  await until(() => signal !== undefined, 'started');
+  const stopped = r.stop(5000);
+  clock.step(5000);
+  assert.equal(await stopped, false, 'did not drain in time');
+  assert.equal(signal!.aborted, true);
+});
+
+test('runner: stop does not start queued keys, only finishes the ones in flight', { timeout: 10_000 }, async () => {
   @Controller({ for: ConfigMap, name: 'nostart' })
   class C { reconcile() {} }
   const cache = new FakeCache();
   for (const n of ['a', 'b', 'c']) cache.objects.set(`ns/${n}`, cm(n));
   const started: string[] = [];
+  let release = () => {};
   const { r } = runner(C, {
     async reconcile(o) {
       started.push(o.metadata.name!);
-      await new Promise((res) => setTimeout(res, 30));
+      await new Promise<void>((res) => (release = res));
     },
   }, cache);
   for (const n of ['a', 'b', 'c']) r.enqueue({ namespace: 'ns', name: n });
   r.start();
   await until(() => started.length === 1, 'first started');
-  assert.equal(await r.stop(5000), true);
+  const stopped = r.stop(5000);
+  release(); // 'a' finishes after stop() began: 'b' and 'c' must not start
+  assert.equal(await stopped, true);
   assert.deepEqual(started, ['a']);
 });
 

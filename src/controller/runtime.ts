@@ -17,7 +17,7 @@ import { controllerRef, objectKey, parseApiVersion, splitKey, isConflict, type K
 import type { KubeClient } from '../client/index.js';
 import { RateLimitingQueue, realClock, type Clock, type RateLimiter, type TimerHandle } from '../queue/index.js';
 import { controllerMetrics, initControllerMetrics, metricsRegistry, redactString, type Registry } from '../observability/index.js';
-import { Observable, type Subscription } from 'rxjs';
+import { Observable, Subject, type Subscription } from 'rxjs';
 import type { CacheReader, EventRecorder, Logger, ReconcileContext, Reconciler, RequestReconciler, Result, SourceContext } from './context.js';
 import { errorMessage, isPanic, isTerminalError } from './errors.js';
 import type { KindLike, KindRef } from './kinds.js';
@@ -47,6 +47,22 @@ export interface RunnerDeps {
   rateLimiter?: RateLimiter;
   /** Time source of the queue (default: the process clock). */
   clock?: Clock;
+}
+
+/** The `result` label of `controller_runtime_reconcile_total`: how one reconcile ended. */
+export type ReconcileResult = 'success' | 'requeue' | 'requeue_after' | 'error';
+
+/**
+ * One finished reconcile, as kube-rs's `Controller::run` stream yields them (see
+ * `ControllerRunner.outcomes$`).
+ */
+export interface ReconcileOutcome {
+  controller: string;
+  /** the request's key: `namespace/name`, or `name` */
+  key: string;
+  /** this reconcile's place among the controller's reconciles in the order they began (0, 1, ...) */
+  seq: number;
+  result: ReconcileResult;
 }
 
 export interface WatchSource {
@@ -93,6 +109,8 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
   /** What `status()` reports besides the queue: the last failed and last successful reconcile. */
   private lastError: ControllerStatus['lastError'];
   private lastSuccessAt: string | undefined;
+  private readonly outcomes = new Subject<ReconcileOutcome>();
+  private begun = 0;
 
   constructor(
     readonly meta: ControllerMetadata,
@@ -108,6 +126,20 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
 
   get signal(): AbortSignal {
     return this.abort.signal;
+  }
+
+  /**
+   * Every reconcile as it finishes (hot: only those finishing after subscribing; completes when
+   * the runner stops). What kubeloop/testing's `reconciled` waits on, so a test can say "the
+   * controller has looked at the world since I changed it" instead of sleeping.
+   */
+  get outcomes$(): Observable<ReconcileOutcome> {
+    return this.outcomes.asObservable();
+  }
+
+  /** Reconciles begun so far: the `seq` the next one gets. */
+  get reconcilesBegun(): number {
+    return this.begun;
   }
 
   /** What `watches` map functions can read: the shared caches. */
@@ -240,8 +272,8 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
 
   /**
    * Stops intake (no new events, queued keys are not started), waits up to `drainTimeoutMs`
-   * for the reconciles in flight, then aborts `ctx.signal`. Resolves true when everything
-   * finished in time.
+   * (on the runner's clock) for the reconciles in flight, then aborts `ctx.signal`. Resolves
+   * true when everything finished in time.
    */
   async stop(drainTimeoutMs = 30_000): Promise<boolean> {
     if (this.stopped) return true;
@@ -249,13 +281,15 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     for (const s of this.sourceSubs.splice(0)) s.unsubscribe();
     this.resyncSub?.unsubscribe();
     const drained = this.queue.shutDownWithDrain().then(() => Promise.all(this.workers)).then(() => true);
-    let timer: NodeJS.Timeout | undefined;
+    const clock = this.deps.clock ?? realClock;
+    let timer: TimerHandle | undefined;
     const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), drainTimeoutMs);
+      timer = clock.setTimer(() => resolve(false), drainTimeoutMs);
     });
     const ok = await Promise.race([drained, timeout]);
-    clearTimeout(timer);
+    clock.clearTimer(timer);
     this.abort.abort(new Error(`controller ${this.meta.name} stopped`));
+    this.outcomes.complete();
     if (!ok) this.log.warn({}, 'in-flight reconciles did not finish within the graceful shutdown timeout');
     return ok;
   }
@@ -344,26 +378,30 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     };
     this.metrics.activeWorkers.inc(labels);
     const end = this.metrics.reconcileTime.startTimer(labels);
+    const seq = this.begun++;
+    let outcome: ReconcileResult = 'error';
     try {
       const result = await this.invoke(object, ctx);
       if (result && typeof result.requeueAfter === 'number' && result.requeueAfter > 0) {
         this.queue.forget(key);
         this.queue.addAfter(key, result.requeueAfter);
-        this.metrics.reconcileTotal.inc({ controller: name, result: 'requeue_after' });
+        outcome = 'requeue_after';
       } else if (result && result.requeue) {
         this.queue.addRateLimited(key);
-        this.metrics.reconcileTotal.inc({ controller: name, result: 'requeue' });
+        outcome = 'requeue';
       } else {
         this.queue.forget(key);
-        this.metrics.reconcileTotal.inc({ controller: name, result: 'success' });
+        outcome = 'success';
       }
+      this.metrics.reconcileTotal.inc({ controller: name, result: outcome });
       this.lastSuccessAt = new Date().toISOString();
     } catch (err) {
       if (causedByConflict(err)) {
         // Optimistic concurrency at work (the object changed since the cache read it), not
         // a failure: retried like `{ requeue: true }`, logged at debug, not counted as an error.
         this.queue.addRateLimited(key);
-        this.metrics.reconcileTotal.inc({ controller: name, result: 'requeue' });
+        outcome = 'requeue';
+        this.metrics.reconcileTotal.inc({ controller: name, result: outcome });
         log.debug({ err: errorMessage(err) }, 'Reconciler conflict: the object changed since it was read; requeued');
         return;
       }
@@ -386,6 +424,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     } finally {
       end();
       this.metrics.activeWorkers.dec(labels);
+      this.outcomes.next({ controller: name, key, seq, result: outcome });
     }
   }
 

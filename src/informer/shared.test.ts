@@ -32,7 +32,8 @@ function fakeClient(opts: { listHangs?: boolean } = {}) {
 
 test('reference counted: runs while held, lingers after the last release, restarts cleanly', async () => {
   const { client, calls } = fakeClient();
-  const factory = new SharedInformerFactory(client, { streamingList: 'never', lingerMs: 30 });
+  const clock = new FakeClock(); // the linger's time
+  const factory = new SharedInformerFactory(client, { streamingList: 'never', lingerMs: 30, scheduler: clockScheduler(clock) });
   const inf = factory.informerFor(CM, { namespace: 'ns' });
   const r1 = inf.acquire();
   const r2 = inf.acquire();
@@ -43,11 +44,14 @@ test('reference counted: runs while held, lingers after the last release, restar
   r1(); // idempotent
   assert.equal(inf.refCount, 1);
   r2();
+  clock.step(29);
   assert.equal(inf.running, true, 'lingers');
   const r3 = inf.acquire(); // back within the linger period: no new list
+  clock.step(30);
+  assert.equal(inf.running, true, 'held again: the linger was cancelled');
   assert.equal(calls.lists, 1);
   r3();
-  await new Promise((r) => setTimeout(r, 60));
+  clock.step(30);
   assert.equal(inf.running, false);
   assert.equal(inf.reader.size, 0, 'a stopped informer forgets its cache');
   assert.equal(inf.hasSynced, false);
@@ -56,7 +60,8 @@ test('reference counted: runs while held, lingers after the last release, restar
   await inf.waitForCacheSync(undefined, 1000);
   assert.equal(calls.lists, 2);
   r4();
-  await new Promise((r) => setTimeout(r, 60));
+  clock.step(30);
+  assert.equal(inf.running, false);
   factory.shutdown();
 });
 

@@ -11,13 +11,16 @@
 import { isAlreadyExists, isConflict, isNotFound, rfc3339, microTime } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
 import {
-  Controller, Node, inject, patchStatus, setCondition,
+  Controller, Node, inject, setCondition,
   type LeaseObject, type NodeObject, type ReconcileContext, type Reconciler,
 } from '../controller/index.js';
 import { NODE_LEASE_NAMESPACE, SIM, type SimContext, type Taint } from './config.js';
 import { formatBytes, parseQuantity } from './quantity.js';
 
 /** What a hosted node looks like, whatever created it (static declaration or cloud instance). */
+/** The node conditions the kubelet owns (the rest belong to other controllers). */
+const KUBELET_CONDITIONS = new Set(['MemoryPressure', 'DiskPressure', 'PIDPressure', 'Ready']);
+
 export interface HostedNode {
   name: string;
   cpuCores: number;
@@ -210,19 +213,23 @@ export class NodeHeartbeatController implements Reconciler<NodeObject> {
     const stale = Date.now() - st.lastStatusPost >= t.nodeStatusReportMs;
     const capChanged = JSON.stringify(node.status?.capacity ?? {}) !== JSON.stringify(cap) || JSON.stringify(node.status?.allocatable ?? {}) !== JSON.stringify(alloc);
     if (ready?.status !== 'True' || stale || capChanged) {
-      await patchStatus(ctx.client, node, (o) => {
-        const now = rfc3339();
-        let list = o.status?.conditions;
-        for (const [type, reason, message] of [
-          ['MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'],
-          ['DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'],
-          ['PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
-        ] as const) list = setCondition(list, { type, status: 'False', reason, message }).list;
-        list = setCondition(list, { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }).list;
-        for (const c of list) c.lastHeartbeatTime = now;
-        o.status = {
-          ...o.status,
-          conditions: list,
+      const now = rfc3339();
+      let list = structuredClone(node.status?.conditions ?? []); // the cache's copy stays as it is
+      for (const [type, reason, message] of [
+        ['MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'],
+        ['DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'],
+        ['PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
+      ] as const) list = setCondition(list, { type, status: 'False', reason, message }).list;
+      list = setCondition(list, { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }).list;
+      const own = list.filter((c) => KUBELET_CONDITIONS.has(c.type));
+      for (const c of own) c.lastHeartbeatTime = now;
+      // As the kubelet's PatchNodeStatus (k8s.io/component-helpers/node/util): a strategic merge
+      // patch, so conditions merge by type and another writer's condition (the route
+      // controller's NetworkUnavailable) survives a heartbeat made from a cache that has not
+      // seen it yet; a merge patch would replace the whole list.
+      await ctx.client.patch(Node, name, {
+        status: {
+          conditions: own,
           capacity: cap,
           allocatable: alloc,
           addresses: [{ type: 'InternalIP', address: st.node.internalIP }, { type: 'Hostname', address: name }],
@@ -232,8 +239,8 @@ export class NodeHeartbeatController implements Reconciler<NodeObject> {
             containerRuntimeVersion: 'containerd://1.6.28', kubeletVersion: 'v1.32.0', kubeProxyVersion: 'v1.32.0',
             operatingSystem: 'linux', architecture: 'amd64',
           },
-        };
-      }, { optimisticLock: false });
+        },
+      }, { type: 'strategic', subresource: 'status', signal: ctx.signal });
       st.lastStatusPost = Date.now();
       if (ready?.status !== 'True') ctx.recorder.event(node, 'Normal', 'NodeReady', `Node ${name} status is now: NodeReady`);
     }

@@ -3,8 +3,9 @@
 import 'reflect-metadata';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { firstValueFrom } from 'rxjs';
 import { ConfigMap, Controller, defineCustomResource, type ConfigMapObject, type ReconcileContext, type Reconciler, type Result } from '../index.js';
-import { FakeClock, eventually, reconcileContext, startTestEnv, type TestEnv } from './index.js';
+import { FakeClock, drained, eventually, reconcileContext, reconciled, startTestEnv, type TestEnv } from './index.js';
 
 const Widget = defineCustomResource({
   group: 'testing.kubeloop.io', version: 'v1', kind: 'Widget', plural: 'widgets',
@@ -193,4 +194,56 @@ test('resyncPeriodMs runs on the manager clock and resyncs are generic events fo
   await eventually('the later event', () => resynced.includes('later'));
   assert.ok(!resynced.includes('drop-1'), 'the generic predicate filtered drop-1 out of the resync');
   await m.stop();
+});
+
+/** Reconciles of `gated` wait for the test to open the gate, so one can be in flight at a chosen moment. */
+const gate = { open: true, waiting: [] as Array<() => void>, seen: [] as string[] };
+@Controller({ for: ConfigMap, name: 'gated', namespace: 'gated' })
+class Gated implements Reconciler<ConfigMapObject> {
+  async reconcile(cm: ConfigMapObject) {
+    gate.seen.push(cm.metadata.name!);
+    if (!gate.open) await new Promise<void>((r) => gate.waiting.push(r));
+  }
+}
+
+test('reconciled: waits for reconciles begun after the call (not one in flight), of one key when asked', { timeout: 30_000 }, async () => {
+  await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gated' } });
+  const m = env.manager();
+  m.register(Gated);
+  await assert.rejects(reconciled(m, 'gated'), /no running controller named "gated"/);
+  await m.start();
+  await assert.rejects(reconciled(m, 'gated', { times: 0 }), /times must be a positive integer/);
+  gate.open = false;
+  await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'gated' } });
+  await eventually('a in flight', () => gate.waiting.length === 1);
+  const next = reconciled(m, 'gated');
+  let done = false;
+  void next.then(() => (done = true));
+  const finishedA = firstValueFrom(m.runner('gated')!.outcomes$);
+  gate.open = true;
+  gate.waiting.shift()!();
+  // a finishes, but began before the call: next must not resolve on it. b begins after it.
+  assert.equal((await finishedA).key, 'gated/a');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(done, false, 'the reconcile in flight at the call does not count');
+  const ofB = reconciled(m, 'gated', { key: { namespace: 'gated', name: 'b' } });
+  await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'gated' } });
+  const [o] = await next;
+  assert.deepEqual({ key: o.key, result: o.result, seq: o.seq }, { key: 'gated/b', result: 'success', seq: 1 });
+  assert.equal((await ofB)[0].key, 'gated/b');
+  // drained: resolves only once what is queued or in flight at the call is done
+  gate.open = false;
+  await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'gated' } });
+  await eventually('c in flight', () => gate.waiting.length === 1);
+  let idle = false;
+  const quiet = drained(m, 'gated').then(() => (idle = true));
+  await eventually('c still in flight', () => m.runner('gated')!.queue.processingCount() === 1 && gate.seen.includes('c'));
+  assert.equal(idle, false, 'not drained while c is in flight');
+  gate.open = true;
+  gate.waiting.shift()!();
+  await quiet;
+  const never = reconciled(m, 'gated', { key: 'gated/none' });
+  await m.stop();
+  await assert.rejects(never, /controller gated stopped before 1 reconcile\(s\) of gated key gated\/none/);
+  await assert.rejects(reconciled(m, 'gated', { timeoutMs: 10 }), /stopped before|timed out/);
 });
