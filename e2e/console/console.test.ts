@@ -143,7 +143,8 @@ describe('the console of kubeloop dev, in Chromium', { timeout: 300_000 }, () =>
     await eventually('the scaling group\'s desired capacity raised', async () => (await attr('[data-panel=ess] [data-scaling-group]', 'data-desired')) > desiredBefore, 60_000, 200);
     await eventually('the new node drawn Ready', async () => (await count('[data-panel=cluster] [data-node][data-state=ready]')) > nodesBefore, 90_000, 200);
     await eventually('no pod pending', async () => (await attr('[data-panel=cluster] [data-pending]', 'data-pending')) === 0, 60_000, 200);
-    assert.equal(await count('[data-panel=cluster] [data-pod^="default/big-"][data-phase=Running]'), replicas, 'every replica runs, one on the new node');
+    // bound is not yet Running: the kubelet starts the pod a moment later
+    await eventually('every replica runs, one on the new node', async () => (await count('[data-panel=cluster] [data-pod^="default/big-"][data-phase=Running]')) === replicas, 30_000, 200);
     await shoot('3-scaled-up');
   });
 
