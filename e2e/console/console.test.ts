@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { eventually, kubectlFor, root, runDev, simState, type DevProcess } from '../support/index.js';
+import { eventually, kubectlFor, root, runDev, setFaults, simState, type DevProcess } from '../support/index.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const GOLDEN = join(root, 'e2e/console/structure.json');
@@ -156,10 +156,14 @@ describe('the console of kubeloop dev, in Chromium', { timeout: 300_000 }, () =>
     assert.ok(entry, 'the route controller made entries');
     const row = `[data-panel=vpc-routes] [data-route-table="${table.routeTableId}"] tr[data-route="${entry.destinationCidrBlock}"]`;
     await eventually('the route marked ok', async () => (await page.locator(row).getAttribute('data-mark')) === 'ok', 15_000, 200);
+    // the route controller (3 s resync) could put the route back before the page's next poll
+    // (2 s): its CreateRouteEntry answers 3 s late meanwhile, so "missing" lasts long enough to see
+    await setFaults({ url: cloudUrl }, { action: 'CreateRouteEntry', latencyMs: 3000 });
     const res = await fetch(`${cloudUrl}/_sim/route-entries/${entry.routeEntryId}`, { method: 'DELETE' });
     assert.equal(res.status, 200, await res.text());
     await eventually('the route marked missing', async () => (await page.locator(row).getAttribute('data-mark')) === 'missing', 15_000, 200);
     await shoot('4-route-missing');
+    await setFaults({ url: cloudUrl }, null);
     await eventually('the route marked ok again', async () => (await page.locator(row).getAttribute('data-mark')) === 'ok', 60_000, 200);
     await shoot('5-route-restored');
   });
