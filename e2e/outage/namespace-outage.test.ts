@@ -22,7 +22,7 @@ function runScript(args: string[]): Promise<ScriptRun> {
     let output = '';
     // the script calls `node`: the one running this test
     const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
-    const child = execFile('bash', [SCRIPT, ...args], { env, cwd: root, timeout: 280_000, maxBuffer: 16 << 20 }, (err) => {
+    const child = execFile('bash', [SCRIPT, ...args], { env, cwd: root, timeout: 500_000, maxBuffer: 16 << 20 }, (err) => {
       resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, output });
     });
     child.stdout!.on('data', (b: Buffer) => { output += b.toString(); });
@@ -40,7 +40,7 @@ function steps(output: string): Map<string, string> {
   return out;
 }
 
-describe('the seeds\' namespace outage, as scripts/demo/namespace-outage.sh plays it against kubeloop dev', { timeout: 600_000 }, () => {
+describe('the seeds\' namespace outage, as scripts/demo/namespace-outage.sh plays it against kubeloop dev', { timeout: 1_000_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'kubeloop-outage-'));
   let dev: DevProcess;
   const kubectl = kubectlFor(join(dir, 'kubeconfig'), dir);
@@ -116,11 +116,11 @@ describe('the seeds\' namespace outage, as scripts/demo/namespace-outage.sh play
   });
 
   it('without the Allow nothing heals, and the script says what it waited for in vain', async () => {
-    const run = await runScript(['--state-dir', dir, '--timeout', '20', '--namespace', 'stuck', '--no-restore']);
+    const run = await runScript(['--state-dir', dir, '--timeout', '120', '--heal-timeout', '15', '--namespace', 'stuck', '--no-restore']);
     assert.notEqual(run.code, 0, run.output);
-    assert.match(run.output, /==> 7\. \(--no-restore\)/);
-    assert.match(run.output, /TIMEOUT after 20s waiting for: node \S+ NetworkUnavailable=False \(RouteCreated\)\nlast seen:\n\s+True NoRouteCreated .*Forbidden\.RAM/);
-    assert.doesNotMatch(run.output, /The outage is over/);
+    assert.match(run.output, /==> 7\. \(--no-restore\)/, run.output);
+    assert.match(run.output, /TIMEOUT after 15s waiting for: node \S+ NetworkUnavailable=False \(RouteCreated\)\nlast seen:\n\s+True NoRouteCreated .*Forbidden\.RAM/, run.output);
+    assert.doesNotMatch(run.output, /The outage is over/, run.output);
     const ns = await kubectl(['get', 'namespace', 'stuck', '-o', 'jsonpath={.status.phase}']);
     assert.equal(ns.stdout, 'Terminating');
   });

@@ -26,6 +26,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 STATE_DIR=.kubeloop
 TIMEOUT=120
+HEAL_TIMEOUT=
 NS=outage-demo
 RESTORE=1
 START=0
@@ -33,12 +34,14 @@ POLICY=route-controller
 
 usage() {
   cat <<EOF
-Usage: $0 [--state-dir DIR] [--start] [--timeout SECONDS] [--namespace NAME] [--no-restore]
+Usage: $0 [--state-dir DIR] [--start] [--timeout SECONDS] [--heal-timeout SECONDS] [--namespace NAME] [--no-restore]
 
   --state-dir DIR    the running kubeloop dev's state directory (its dev.json; default .kubeloop)
   --start            start kubeloop dev (with --flag route-reconciliation-period=10s) in a new
                      temporary state directory first, and stop it at the end
   --timeout SECONDS  how long to wait for each step (default $TIMEOUT)
+  --heal-timeout SECONDS
+                     how long to wait for each step of the recovery (default: --timeout)
   --namespace NAME   the namespace to delete (default $NS; must not exist)
   --no-restore       leave the Deny in place: the recovery never comes and the script fails
                      (shows that the waits do check something)
@@ -54,6 +57,8 @@ while [ $# -gt 0 ]; do
     --state-dir=*) STATE_DIR=${1#*=}; shift ;;
     --timeout) TIMEOUT=${2:?--timeout needs a number of seconds}; shift 2 ;;
     --timeout=*) TIMEOUT=${1#*=}; shift ;;
+    --heal-timeout) HEAL_TIMEOUT=${2:?--heal-timeout needs a number of seconds}; shift 2 ;;
+    --heal-timeout=*) HEAL_TIMEOUT=${1#*=}; shift ;;
     --namespace) NS=${2:?--namespace needs a name}; shift 2 ;;
     --namespace=*) NS=${1#*=}; shift ;;
     --no-restore) RESTORE=0; shift ;;
@@ -62,7 +67,10 @@ while [ $# -gt 0 ]; do
     *) echo "namespace-outage: unknown argument: $1" >&2; usage >&2; exit 2 ;;
   esac
 done
-case "$TIMEOUT" in ''|*[!0-9]*) echo "namespace-outage: --timeout must be a whole number of seconds, not '$TIMEOUT'" >&2; exit 2 ;; esac
+HEAL_TIMEOUT=${HEAL_TIMEOUT:-$TIMEOUT}
+for t in "--timeout $TIMEOUT" "--heal-timeout $HEAL_TIMEOUT"; do
+  case "${t#* }" in ''|*[!0-9]*) echo "namespace-outage: ${t%% *} must be a whole number of seconds, not '${t#* }'" >&2; exit 2 ;; esac
+done
 for tool in kubectl curl node; do
   command -v "$tool" >/dev/null || { echo "namespace-outage: $tool is not on the PATH" >&2; exit 2; }
 done
@@ -79,7 +87,7 @@ cleanup() {
 trap cleanup EXIT
 
 step() { printf '\n==> %s\n' "$*"; }
-ok() { printf 'ok: %s\n' "$*"; }
+ok() { printf 'ok (%ss): %s\n' "$SECONDS" "$*"; }
 fail() { printf 'FAILED: %s\n' "$*" >&2; exit 1; }
 indent() { sed 's/^/    /'; }
 # The arguments as one would type them: single-quoted where the shell would need it.
@@ -266,6 +274,7 @@ else
   step "7. (--no-restore) The Deny stays: nothing heals, the waits below time out"
 fi
 
+TIMEOUT=$HEAL_TIMEOUT
 step "8. The route returns, the APIService is Available, kubectl top works and the namespace is gone"
 wait_for "node $NODE NetworkUnavailable=False (RouteCreated)" network_is False RouteCreated
 show_conditions
