@@ -150,7 +150,12 @@ wait_for() {
 if [ "$START" = 1 ]; then
   STATE_DIR="$WORK/dev"
   step "Starting kubeloop dev (state in $STATE_DIR, route controller resync every 10s)"
-  kubeloop dev --state-dir "$STATE_DIR" --flag route-reconciliation-period=10s >"$WORK/dev.out" 2>&1 &
+  # exec: $! is then kubeloop dev itself, which the EXIT trap stops (SIGTERM) and waits for
+  if [ -n "${KUBELOOP:-}" ]; then
+    (cd "$ROOT" && exec $KUBELOOP dev --state-dir "$STATE_DIR" --flag route-reconciliation-period=10s) >"$WORK/dev.out" 2>&1 &
+  else
+    (cd "$ROOT" && exec node "$ROOT/dist/src/cli/main.js" dev --state-dir "$STATE_DIR" --flag route-reconciliation-period=10s) >"$WORK/dev.out" 2>&1 &
+  fi
   DEV_PID=$!
   dev_started() { grep -q 'Ctrl-C stops everything' "$WORK/dev.out" 2>/dev/null || { kill -0 "$DEV_PID" 2>/dev/null || { cat "$WORK/dev.out" >&2; fail "kubeloop dev exited"; }; return 1; }; }
   wait_for "kubeloop dev is running" dev_started
