@@ -101,7 +101,11 @@ export function ackDevHook(): DevHook {
         },
         simRegion: sim.regionId,
         banner: [`cloud emulator   ${sim.url} (region ${sim.regionId}, AccessKey ${sim.accessKeyId} = RAM user kubeloop, no policies: kubeloop cloudsim ram)`],
-        devJson: { cloud: { url: sim.url, accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret, regionId: sim.regionId, slsEndpoint: sim.slsEndpoint } },
+        devJson: {
+          cloud: { url: sim.url, accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret, regionId: sim.regionId, slsEndpoint: sim.slsEndpoint },
+          // the `--flag name=value` settings the controllers run with (scripts/demo reads them)
+          controllerFlags: (env.options.flag as string[] | undefined) ?? [],
+        },
         // the console's cloud panels (controllers/console, bundled by scripts/build-console.mjs)
         // read the emulator's /_sim/ API and may flip its fault switches and RAM policies
         console: {
@@ -126,8 +130,10 @@ export function ackDevHook(): DevHook {
         credentials: { accessKeyId: cloud.accessKeyId, accessKeySecret: cloud.accessKeySecret },
       });
       const manager = new Manager({
-        // metrics (and /debug/controllers) on a free loopback port, for the console
-        kubeconfig: env.kubeconfigPath, logger: env.logger, metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: false, handleSignals: false,
+        // metrics (and /debug/controllers) and probes on free loopback ports, for the console
+        // and dev.json (the route controller's readiness says when a route table has not been
+        // fully synced for --route-sync-max-age)
+        kubeconfig: env.kubeconfigPath, logger: env.logger, metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: '127.0.0.1:0', handleSignals: false,
         cacheSyncTimeoutMs: 30_000,
       });
       await installClusterDefaults(manager, cloud);
@@ -153,7 +159,7 @@ export function ackDevHook(): DevHook {
       }
       await manager.start(env.signal);
       return {
-        metrics: manager.metricsUrl ? [{ name: 'ack-controllers', url: manager.metricsUrl }] : [],
+        metrics: manager.metricsUrl ? [{ name: 'ack-controllers', url: manager.metricsUrl, health: manager.healthProbeUrl }] : [],
         async stop() {
           await manager.stop();
           for (const h of handles.reverse()) await h.stop();

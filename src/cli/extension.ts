@@ -107,8 +107,8 @@ export interface DevPrepared {
 
 /**
  * What an extension's `dev.start` returns: how to stop what it started, and (optionally) the
- * metrics servers of its controller processes, which the console shows. A bare stop function
- * is accepted too.
+ * metrics servers (and probe servers) of its controller processes, which the console shows and
+ * `dev.json` lists under `controllers`. A bare stop function is accepted too.
  */
 export type DevStarted = (() => Promise<void>) | { stop(): Promise<void>; metrics?: readonly MetricsTarget[] };
 

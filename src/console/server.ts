@@ -30,6 +30,8 @@ export interface MetricsTarget {
   name: string;
   /** e.g. `http://127.0.0.1:38123` */
   url: string;
+  /** Base URL of the process's `/healthz` and `/readyz`, when it serves them (not shown by the console; `kubeloop dev` lists it in dev.json). */
+  health?: string;
 }
 
 /** An upstream HTTP API an extension's panels read (and, where listed, write). */

@@ -42,8 +42,8 @@ async function registerWebhooks(env: DevEnvironment, manager: Manager): Promise<
 /** Runs the plugins of extensions without a dev hook on one Manager; returns how to stop it. */
 async function startPlugins(extensions: readonly CliExtension[], env: DevEnvironment): Promise<DevStarted> {
   const manager = new Manager({
-    // metrics on a free loopback port, for the console
-    kubeconfig: env.kubeconfigPath, logger: env.logger, metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: false, handleSignals: false,
+    // metrics and probes on free loopback ports, for the console and dev.json
+    kubeconfig: env.kubeconfigPath, logger: env.logger, metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: '127.0.0.1:0', handleSignals: false,
     webhook: { port: 0, host: '127.0.0.1', selfSigned: true },
   });
   const handles: PluginHandle[] = [];
@@ -56,7 +56,7 @@ async function startPlugins(extensions: readonly CliExtension[], env: DevEnviron
   await manager.start(env.signal);
   if (manager.webhooks.length) await registerWebhooks(env, manager);
   return {
-    metrics: manager.metricsUrl ? [{ name: 'controllers', url: manager.metricsUrl }] : [],
+    metrics: manager.metricsUrl ? [{ name: 'controllers', url: manager.metricsUrl, health: manager.healthProbeUrl }] : [],
     async stop() {
       await manager.stop();
       for (const h of handles.reverse()) await h.stop();
@@ -238,6 +238,8 @@ export function register(program: Command, extensions: readonly CliExtension[]):
         writeFileSync(devJson, JSON.stringify({
           apiServer: apiServer.url, kubeconfig: kubeconfigPath, console: consoleServer?.url ?? null,
           ...Object.assign({}, ...prepared.map((p) => p.devJson ?? {})),
+          // each controller process: its /metrics (and /debug/controllers) and its /healthz, /readyz
+          controllers: metrics.map((m) => ({ name: m.name, metrics: `${m.url}/metrics`, health: m.health ?? null })),
           stateDir: stateDir ?? null, pid: process.pid,
         }, null, 2) + '\n', { mode: 0o600 });
         const rel = (p: string) => (p.startsWith(process.cwd() + '/') ? p.slice(process.cwd().length + 1) : p);
@@ -247,6 +249,7 @@ export function register(program: Command, extensions: readonly CliExtension[]):
           `  kubeconfig       ${kubeconfigPath}`,
           ...(consoleServer ? [`  console          ${consoleServer.url}`] : []),
           ...prepared.flatMap((p) => (p.banner ?? []).map((l) => `  ${l}`)),
+          ...metrics.map((m) => `  ${'metrics, probes'.padEnd(16)} ${[`${m.url}/metrics`, ...(m.health ? [`${m.health}/readyz`] : [])].join(', ')} (${m.name})`),
           `  simulated nodes  ${nodes} static${simCloud ? ' + the cloud\'s instances' : ''}`,
           `  running          ${started.join('; ') || 'no controllers (run yours with --kubeconfig ' + rel(kubeconfigPath) + ')'}`,
           `  state            ${stateDir ?? 'in memory (use --state-dir to keep it)'}`,
