@@ -13,7 +13,7 @@ import { flagDefaults, type DevEnvironment, type DevHook, type DevPrepared, type
 import { createAlibabaCloud, pullManifest } from '../cloud/index.js';
 import { startCloudSim, type CloudSim } from '../cloudsim/index.js';
 import { plugins } from '../index.js';
-import { installAckSystemDaemonSets } from './ack-system.js';
+import { installAckSystemDaemonSets } from '../ack-system/index.js';
 
 /**
  * Cluster-wide settings an ACK cluster has and the controllers read: the log-config
@@ -43,9 +43,6 @@ async function installClusterDefaults(manager: Manager, cloud: CloudSim): Promis
     }
   }
 }
-
-/** `kubeloop dev --cloud-port`, added to the built-in command by the extension's `register`. */
-export const CLOUD_PORT_OPTION = ['--cloud-port <n>', 'cloud emulator port (0 = any free port)', '0'] as const;
 
 export function ackDevHook(): DevHook {
   let cloud: CloudSim | undefined;

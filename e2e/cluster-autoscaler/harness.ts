@@ -13,7 +13,7 @@ import { startSimCluster, type SimCluster, type StaticNodeSpec } from '../../src
 import { Manager, type Logger } from '../../src/controller/index.js';
 import { createRegistry, type Registry } from '../../src/observability/index.js';
 import { plugin } from '@kubeloop/ack/cluster-autoscaler';
-import { installAckSystemDaemonSets } from '@kubeloop/ack/cli';
+import { installAckSystemDaemonSets } from '@kubeloop/ack/ack-system';
 import type { KubeObject } from '../../src/api/index.js';
 import { eventually } from '../support/index.js';
 

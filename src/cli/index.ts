@@ -10,4 +10,4 @@ export type {
   DevPrepared,
 } from './extension.js';
 export { flagDefaults } from './extension.js';
-export { discoverExtensions, loadExtensions, findProjectDir } from './extensions.js';
+export { discoverExtensions, loadExtensions, loadExtensionParts, findProjectDir } from './extensions.js';
