@@ -194,6 +194,20 @@ export async function main(args: string[]): Promise<void> {
       await c.next((o) => o.stopped === true);
       c.proc.stdin!.end();
     }
+    // The table row: kubeloop against each peer measured in the same rounds, the speed-up
+    // (peer / kubeloop) round by round, min/median/max.
+    const spread = (xs: number[]) => {
+      const v = [...xs].sort((x, y) => x - y);
+      return { min: Math.round(v[0] * 100) / 100, median: Math.round(v[Math.floor(v.length / 2)] * 100) / 100, max: Math.round(v[v.length - 1] * 100) / 100 };
+    };
+    for (const peer of ['client-node', 'dot-i']) {
+      if (!syncs.kubeloop || !syncs[peer]) continue;
+      process.stdout.write(JSON.stringify({
+        bench: 'informer', metric: `initial_sync_speedup_vs_${peer}`, unit: 'ms', objects: n, rounds,
+        kubeloop: spread(syncs.kubeloop), peer: spread(syncs[peer]), ratio: spread(syncs[peer].map((p, i) => p / syncs.kubeloop[i])),
+        goal: peer === 'client-node' ? 'ratio >= 3 (median)' : 'ratio > 1',
+      }) + '\n');
+    }
     if (sync.kubeloop && sync['dot-i']) {
       emit('ratio', 'initial_sync_speedup_vs_dot-i', sync['dot-i'] / sync.kubeloop, 'x');
       // (no memory ratio: @dot-i/k8s-operator keeps no cache, it only forwards events)
