@@ -5,8 +5,8 @@
  * covers. Nothing here knows who uses it, so this folder imports nothing of kubeloop.
  *
  * Everything is node:crypto: keys are ECDSA P-256 (what kubeadm makes with
- * `encryptionAlgorithm: ECDSA-P256`; kube-apiserver, kubectl, client-go and Node's TLS all
- * take them), certificates are DER built here (./der.ts, ./x509.ts) and signed with
+ * `encryptionAlgorithm: ECDSA-P256`, kubeadm-config.v1beta4 on kubernetes.io and
+ * kubernetes/kubernetes#123054; kube-apiserver, kubectl, client-go and Node's TLS all take them), certificates are DER built here (./der.ts, ./x509.ts) and signed with
  * `crypto.sign`. A key and a certificate take well under a millisecond, where RSA-2048 keys
  * and node-forge's signing took about 0.1 s each. A CA kept from before (an RSA key in an
  * API server's --data-dir) still issues certificates: they are signed with its own algorithm.
