@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { generatePki, kubeconfigYaml, startApiServer, type ApiServer } from '../src/apiserver/index.js';
+import { spread } from './_spread.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -29,12 +30,6 @@ function emit(metric: string, value: number, unit: string, extra: Record<string,
   process.stdout.write(JSON.stringify({ bench: 'apiserver', metric, value: Math.round(value * 100) / 100, unit, ...extra }) + '\n');
 }
 
-interface Spread { min: number; median: number; max: number }
-function spread(xs: number[]): Spread {
-  const s = [...xs].sort((a, b) => a - b);
-  const r = (v: number) => Math.round(v * 100) / 100;
-  return { min: r(s[0]), median: r(s[Math.floor(s.length / 2)]), max: r(s[s.length - 1]) };
-}
 
 /** A figure against its floor: min/median/max of each and of the ratio, pair by pair. */
 function emitPair(metric: string, unit: string, kubeloop: number[], floor: number[], goal: string, extra: Record<string, unknown> = {}): void {

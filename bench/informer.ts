@@ -11,6 +11,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeClient, loadKubeConfig } from '../src/client/index.js';
+import { spread } from './_spread.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const childScript = join(here, '_informer-child.js');
@@ -196,10 +197,6 @@ export async function main(args: string[]): Promise<void> {
     }
     // The table row: kubeloop against each peer measured in the same rounds, the speed-up
     // (peer / kubeloop) round by round, min/median/max.
-    const spread = (xs: number[]) => {
-      const v = [...xs].sort((x, y) => x - y);
-      return { min: Math.round(v[0] * 100) / 100, median: Math.round(v[Math.floor(v.length / 2)] * 100) / 100, max: Math.round(v[v.length - 1] * 100) / 100 };
-    };
     for (const peer of ['client-node', 'dot-i']) {
       if (!syncs.kubeloop || !syncs[peer]) continue;
       process.stdout.write(JSON.stringify({

@@ -11,6 +11,7 @@ import { startApiServer, type ApiServer } from '../src/apiserver/index.js';
 import { KubeClient, loadKubeConfig } from '../src/client/index.js';
 import type { Logger } from '../src/controller/index.js';
 import { startSimCluster } from '../src/simcluster/index.js';
+import { spread } from './_spread.js';
 
 function flag(args: string[], name: string, dflt: number): number {
   const i = args.indexOf(name);
@@ -107,12 +108,6 @@ async function bindOnlyRound(podCount: number, nodeCount: number): Promise<numbe
     client.close();
     await server.stop();
   }
-}
-
-function spread(xs: number[]) {
-  const v = [...xs].sort((a, b) => a - b);
-  const r = (x: number) => Math.round(x * 100) / 100;
-  return { min: r(v[0]), median: r(v[Math.floor(v.length / 2)]), max: r(v[v.length - 1]) };
 }
 
 export async function main(args: string[]): Promise<void> {

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatePki } from '../src/apiserver/index.js';
+import { spread } from './_spread.js';
 import { kubeconfigCredentials, readyz, type Credentials } from './_startup-child.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,12 +29,6 @@ const repo = resolve(here, '..', '..');
 const cli = join(here, '..', 'src', 'cli', 'main.js');
 const child = join(here, '_startup-child.js');
 
-interface Spread { min: number; median: number; max: number }
-function spread(xs: number[]): Spread {
-  const s = [...xs].sort((a, b) => a - b);
-  const r = (v: number) => Math.round(v * 100) / 100;
-  return { min: r(s[0]), median: r(s[Math.floor(s.length / 2)]), max: r(s[s.length - 1]) };
-}
 
 function emit(metric: string, kubeloop: number[], floor: number[], goal: string, extra: Record<string, unknown> = {}): void {
   process.stdout.write(JSON.stringify({
