@@ -1,60 +1,163 @@
-// Built-in API server benchmark: create throughput over HTTPS (memory-only and with the
-// write-ahead log), list latency at 10k and 100k ConfigMaps, watch fan-out (100 watchers x
-// 10k events), memory per stored object. Server and load generator share this process.
-// Usage: npm run bench -- apiserver [--quick] [--only=write,list,watch,memory]
-import { mkdtempSync, rmSync } from 'node:fs';
+// Built-in API server benchmark. Each figure is measured against a floor in the same run,
+// round after round (kubeloop, floor, kubeloop, floor, ...), and printed with min/median/max
+// of both and of their ratio:
+//   create   creates/s and server CPU per create (memory store; also with the write-ahead log),
+//            floor: a bare Node https server echoing the parsed JSON body (same TLS set-up)
+//   update   merge patches/s and server CPU per patch, same floor
+//   list     latency of a full list of 10k and 100k ConfigMaps, floor: the bare server sending
+//            the same bytes
+// The server, the floor and the load generator are separate processes (bench/_apiserver-child.js);
+// the load generator uses kubeloop's Transport (one keep-alive agent, one TLS context).
+//   watch    watch fan-out (100 watchers x 10k events) and
+//   memory   heap per stored object run in this process, without a floor.
+// Usage: npm run bench -- apiserver [--quick] [--rounds=5] [--only=create,update,list,watch,memory]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createSecureContext } from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { startApiServer, type ApiServer } from '../src/apiserver/index.js';
+import { generatePki, kubeconfigYaml, startApiServer, type ApiServer } from '../src/apiserver/index.js';
+import { spread } from './_spread.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 function emit(metric: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
   process.stdout.write(JSON.stringify({ bench: 'apiserver', metric, value: Math.round(value * 100) / 100, unit, ...extra }) + '\n');
 }
 
-function creds(s: ApiServer) {
-  const cert = Buffer.from(/client-certificate-data: (\S+)/.exec(s.kubeconfig)![1], 'base64').toString();
-  const key = Buffer.from(/client-key-data: (\S+)/.exec(s.kubeconfig)![1], 'base64').toString();
-  return { ca: s.caPem, cert, key };
+
+/** A figure against its floor: min/median/max of each and of the ratio, pair by pair. */
+function emitPair(metric: string, unit: string, kubeloop: number[], floor: number[], goal: string, extra: Record<string, unknown> = {}): void {
+  process.stdout.write(JSON.stringify({
+    bench: 'apiserver', metric, unit, rounds: kubeloop.length,
+    kubeloop: spread(kubeloop), floor: spread(floor), ratio: spread(kubeloop.map((k, i) => k / floor[i])), goal, ...extra,
+  }) + '\n');
 }
 
-function client(s: ApiServer, maxSockets = 64) {
-  const agent = new Agent({ keepAlive: true, maxSockets, ...creds(s) });
+class Child {
+  private readonly lines: AsyncIterator<string>;
+  constructor(readonly proc: ChildProcess) {
+    this.lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+  }
+  static start(...args: string[]): Child {
+    return new Child(spawn(process.execPath, [join(here, '_apiserver-child.js'), ...args], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  }
+  async next<T>(): Promise<T> {
+    const r = await this.lines.next();
+    if (r.done) throw new Error('child process ended');
+    return JSON.parse(r.value) as T;
+  }
+  ask<T>(line: string): Promise<T> {
+    this.proc.stdin!.write(line + '\n');
+    return this.next<T>();
+  }
+  async cpuUs(): Promise<number> {
+    return (await this.ask<{ cpuUs: number }>('cpu')).cpuUs;
+  }
+  async end(): Promise<void> {
+    const exit = new Promise((r) => this.proc.once('exit', r));
+    this.proc.stdin!.end();
+    await exit;
+  }
+}
+
+/** Runs a load generator process to completion; its seconds. */
+async function runLoad(...args: string[]): Promise<number> {
+  const c = Child.start('load', ...args);
+  const r = await c.next<{ seconds: number }>();
+  await c.end();
+  return r.seconds;
+}
+
+/** The servers of a run: kubeloop's (own process) and the floor (own process), each with a kubeconfig. */
+interface Servers {
+  kubeloop: Child;
+  kubeloopConfig: string;
+  floor: Child;
+  floorConfig: string;
+  work: string;
+  stop(): Promise<void>;
+}
+
+async function startServers(dataDir?: string): Promise<Servers> {
+  const work = mkdtempSync(join(tmpdir(), 'kubeloop-bench-apiserver-'));
+  const pki = generatePki();
+  writeFileSync(join(work, 'tls.crt'), pki.server.certPem);
+  writeFileSync(join(work, 'tls.key'), pki.server.keyPem);
+  writeFileSync(join(work, 'ca.crt'), pki.ca.certPem);
+  const kubeloop = Child.start('server', ...(dataDir ? [dataDir] : []));
+  const floor = Child.start('floor', work);
+  const k = await kubeloop.next<{ url: string; kubeconfigPath: string }>();
+  const f = await floor.next<{ url: string }>();
+  const floorConfig = join(work, 'floor.kubeconfig');
+  writeFileSync(floorConfig, kubeconfigYaml(f.url, pki));
   return {
-    agent,
-    call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; text: string }> {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      return new Promise((resolve, reject) => {
-        const req = request(new URL(path, s.url), { method, agent, headers: payload ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) } : {} }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-        });
-        req.on('error', reject);
-        if (payload) req.write(payload);
-        req.end();
-      });
+    kubeloop, kubeloopConfig: k.kubeconfigPath, floor, floorConfig, work,
+    async stop() {
+      await Promise.all([kubeloop.end(), floor.end()]);
+      rmSync(work, { recursive: true, force: true });
     },
   };
 }
 
-async function createThroughput(s: ApiServer, label: string, n: number, concurrency = 64): Promise<void> {
-  const c = client(s, concurrency);
-  await c.call('POST', '/api/v1/namespaces', { metadata: { name: 'bench' } });
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) {
-      const i = next++;
-      const r = await c.call('POST', '/api/v1/namespaces/bench/configmaps', { metadata: { name: `cm-${i}`, labels: { app: 'bench' } }, data: { key: `value-${i}` } });
-      if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.text}`);
-    }
-  }));
-  const secs = (performance.now() - t0) / 1000;
-  emit('create_throughput', n / secs, 'objects/s', { storage: label, objects: n, concurrency });
-  c.agent.destroy();
+/**
+ * `rounds` of `n` requests (`method` `path`) at `concurrency` against kubeloop and the floor
+ * in turn: requests/s and server CPU per request (us).
+ */
+async function writeRounds(s: Servers, label: string, what: string, method: string, path: (round: number) => string, n: number, rounds: number, concurrency: number, contentType?: string, goal = ''): Promise<void> {
+  const rate = { k: [] as number[], f: [] as number[] };
+  const cpu = { k: [] as number[], f: [] as number[] };
+  for (let round = 0; round <= rounds; round++) {
+    const measure = async (server: Child, config: string) => {
+      const c0 = await server.cpuUs();
+      const secs = await runLoad(config, method, path(round), String(n), String(concurrency), ...(contentType ? [contentType] : []));
+      return { rate: n / secs, cpu: ((await server.cpuUs()) - c0) / n };
+    };
+    const k = await measure(s.kubeloop, s.kubeloopConfig);
+    const f = await measure(s.floor, s.floorConfig);
+    if (round === 0) continue; // warm-up
+    rate.k.push(k.rate); rate.f.push(f.rate);
+    cpu.k.push(k.cpu); cpu.f.push(f.cpu);
+  }
+  const extra = { storage: label, requests: n, concurrency };
+  emitPair(`${what}_throughput`, 'requests/s', rate.k, rate.f, what === 'create' && label === 'memory' ? '>= 10000/s on one core once the client is not the bottleneck' : '', extra);
+  emitPair(`${what}_server_cpu_per_request`, 'us', cpu.k, cpu.f, goal, extra);
+}
+
+async function listRounds(s: Servers, ns: string, n: number, rounds: number, goal: string): Promise<void> {
+  const filled = await s.kubeloop.ask<{ filled: number }>(`fill ${ns} ${n}`);
+  if (filled.filled !== n) throw new Error('fill failed');
+  const path = `/api/v1/namespaces/${ns}/configmaps`;
+  const bytesFile = join(s.work, `${ns}.json`);
+  const get = async (config: string, out?: string) => {
+    const c = Child.start('get', config, path, '3', ...(out ? [out] : []));
+    const r = await c.next<{ ms: number[]; bytes: number }>();
+    await c.end();
+    return r;
+  };
+  // the floor serves the very bytes kubeloop answered
+  const first = await get(s.kubeloopConfig, bytesFile);
+  await s.floor.ask(`serve ${bytesFile}`);
+  const k: number[] = [];
+  const f: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const median = (ms: number[]) => [...ms].sort((a, b) => a - b)[1];
+    k.push(median((await get(s.kubeloopConfig)).ms));
+    f.push(median((await get(s.floorConfig)).ms));
+  }
+  emitPair('list_latency', 'ms', k, f, goal, { objects: n, bytes: first.bytes, note: 'median of 3 lists, one after another, by a client process whose connection is open' });
+}
+
+/** An https Agent with ONE TLS context (not PEMs on the agent, which Node turns into a pool name per request). */
+function agentFor(s: ApiServer, maxSockets: number): Agent {
+  const field = (name: string) => Buffer.from(new RegExp(`${name}: (\\S+)`).exec(s.kubeconfig)![1], 'base64').toString();
+  const secureContext = createSecureContext({ ca: s.caPem, cert: field('client-certificate-data'), key: field('client-key-data') });
+  return new Agent({ keepAlive: true, maxSockets, secureContext });
 }
 
 async function fill(s: ApiServer, ns: string, n: number): Promise<void> {
@@ -66,36 +169,11 @@ async function fill(s: ApiServer, ns: string, n: number): Promise<void> {
   }
 }
 
-async function listLatency(s: ApiServer, ns: string, n: number): Promise<void> {
-  const c = client(s, 4);
-  const runs = 3;
-  let best = Infinity;
-  let bytes = 0;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    const r = await c.call('GET', `/api/v1/namespaces/${ns}/configmaps`);
-    best = Math.min(best, performance.now() - t0);
-    bytes = r.text.length;
-    if (r.status !== 200) throw new Error(`list failed ${r.status}`);
-  }
-  emit('list_latency', best, 'ms', { objects: n, bytes, best_of: runs });
-  const t0 = performance.now();
-  let cont = '';
-  let pages = 0;
-  do {
-    const r = await c.call('GET', `/api/v1/namespaces/${ns}/configmaps?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
-    cont = (JSON.parse(r.text) as { metadata: { continue?: string } }).metadata.continue ?? '';
-    pages++;
-  } while (cont);
-  emit('paged_list_latency', performance.now() - t0, 'ms', { objects: n, pages, limit: 500 });
-  c.agent.destroy();
-}
-
 async function watchFanout(s: ApiServer, watchers: number, events: number): Promise<void> {
   const t = s.registry.get('', 'v1', 'configmaps')!;
   const nsType = s.registry.get('', 'v1', 'namespaces')!;
   await s.ops.create(nsType, undefined, { metadata: { name: 'fan' } });
-  const agent = new Agent({ keepAlive: true, maxSockets: watchers + 4, ...creds(s) });
+  const agent = agentFor(s, watchers + 4);
   const rv = String(s.store.resourceVersion);
   let delivered = 0;
   const target = watchers * events;
@@ -150,48 +228,33 @@ async function memoryPerObject(n: number): Promise<void> {
   await s.stop();
 }
 
-async function updateThroughput(s: ApiServer, label: string, n: number, concurrency = 64): Promise<void> {
-  const c = client(s, concurrency);
-  await c.call('POST', '/api/v1/namespaces', { metadata: { name: 'upd' } });
-  const objects = 500;
-  for (let i = 0; i < objects; i++) await c.call('POST', '/api/v1/namespaces/upd/configmaps', { metadata: { name: `cm-${i}` }, data: { n: '0' } });
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) {
-      const i = next++;
-      // Merge patches: no read-modify-write round trip, no conflicts.
-      const r = await c.call('PATCH', `/api/v1/namespaces/upd/configmaps/cm-${i % objects}`, { data: { n: String(i) } }, 'application/merge-patch+json');
-      if (r.status !== 200) throw new Error(`patch failed: ${r.status} ${r.text}`);
-    }
-  }));
-  emit('update_throughput', n / ((performance.now() - t0) / 1000), 'updates/s', { storage: label, updates: n, objects, concurrency });
-  c.agent.destroy();
-}
-
 export async function main(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? (quick ? 3 : 5));
   const run = (section: string) => !only || only.split(',').includes(section);
   const scale = quick ? 10 : 1;
-  if (run('write')) {
-    const s = await startApiServer({ port: 0 });
-    await createThroughput(s, 'memory', 20_000 / scale);
-    await updateThroughput(s, 'memory', 20_000 / scale);
-    await s.stop();
-    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-bench-'));
-    const w = await startApiServer({ port: 0, dataDir: dir });
-    await createThroughput(w, 'wal', 20_000 / scale);
-    await updateThroughput(w, 'wal', 20_000 / scale);
-    await w.stop();
-    rmSync(dir, { recursive: true, force: true });
+  const n = 20_000 / scale;
+  if (run('create') || run('update')) {
+    for (const label of ['memory', 'wal'] as const) {
+      const dir = label === 'wal' ? mkdtempSync(join(tmpdir(), 'kubeloop-bench-')) : undefined;
+      const s = await startServers(dir);
+      // a namespace per round (bench-0 ...), as each round creates cm-0 ... again
+      await runLoad(s.kubeloopConfig, 'POST', '/api/v1/namespaces', String(rounds + 1), '1');
+      if (run('create')) {
+        await writeRounds(s, label, 'create', 'POST', (round) => `/api/v1/namespaces/bench-${round}/configmaps`, n, rounds, 64, undefined, label === 'memory' ? 'kubeloop <= 1.3x the floor' : '');
+      }
+      if (run('update')) {
+        await writeRounds(s, label, 'update', 'PATCH', () => '/api/v1/namespaces/bench-0/configmaps/cm-{i}', n, rounds, 64, 'application/merge-patch+json');
+      }
+      await s.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
   }
   if (run('list')) {
-    const s = await startApiServer({ port: 0 });
-    await fill(s, 'l10k', 10_000 / scale);
-    await listLatency(s, 'l10k', 10_000 / scale);
-    await fill(s, 'l100k', 100_000 / scale);
-    await listLatency(s, 'l100k', 100_000 / scale);
+    const s = await startServers();
+    await listRounds(s, 'l10k', 10_000 / scale, rounds, 'kubeloop <= 2x the floor');
+    await listRounds(s, 'l100k', 100_000 / scale, rounds, 'kubeloop <= 1.5x the floor');
     await s.stop();
   }
   if (run('watch')) {

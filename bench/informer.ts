@@ -11,6 +11,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeClient, loadKubeConfig } from '../src/client/index.js';
+import { spread } from './_spread.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const childScript = join(here, '_informer-child.js');
@@ -193,6 +194,16 @@ export async function main(args: string[]): Promise<void> {
       c.send('quit');
       await c.next((o) => o.stopped === true);
       c.proc.stdin!.end();
+    }
+    // The table row: kubeloop against each peer measured in the same rounds, the speed-up
+    // (peer / kubeloop) round by round, min/median/max.
+    for (const peer of ['client-node', 'dot-i']) {
+      if (!syncs.kubeloop || !syncs[peer]) continue;
+      process.stdout.write(JSON.stringify({
+        bench: 'informer', metric: `initial_sync_speedup_vs_${peer}`, unit: 'ms', objects: n, rounds,
+        kubeloop: spread(syncs.kubeloop), peer: spread(syncs[peer]), ratio: spread(syncs[peer].map((p, i) => p / syncs.kubeloop[i])),
+        goal: peer === 'client-node' ? 'ratio >= 3 (median)' : 'ratio > 1',
+      }) + '\n');
     }
     if (sync.kubeloop && sync['dot-i']) {
       emit('ratio', 'initial_sync_speedup_vs_dot-i', sync['dot-i'] / sync.kubeloop, 'x');

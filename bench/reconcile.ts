@@ -1,4 +1,4 @@
-// `npm run bench -- reconcile [--seconds 5] [--keys 500] [--objects 2000]`
+// `npm run bench -- reconcile [--seconds 5] [--keys 500] [--objects 2000] [--rounds 3] [--row-seconds 30]`
 //
 // 1. End-to-end latency from a write at the API server to the start of reconcile, at 100 and
 //    1000 writes/s: a writer process patches ConfigMaps (round-robin over --keys) stamping
@@ -9,13 +9,20 @@
 // 2. Max sustained reconciles/s of a no-op reconciler (1 and 8 workers): every cached object
 //    is enqueued repeatedly by hand; this measures the framework's own loop (queue, cache
 //    read, deep copy, metrics), not the API server.
-// Output: JSON lines {"bench":"reconcile","metric":...,"value":...,"unit":...}.
+// 3. The table row: write -> reconcile p99 at 1000 writes/s for --row-seconds, against the floor
+//    in the same rounds: the same writer (its own process, kubeloop's client) sending the same
+//    patches to a bare https relay (its own process) that answers each and forwards it as a
+//    watch event line to a stream this process reads; floor latency = now - stamp per line.
+// Output: JSON lines {"bench":"reconcile","metric":...,"value":...,"unit":...}, and the row with
+// min/median/max of both p99s and of their ratio.
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Controller, Manager, ConfigMap, createRegistry, type ConfigMapObject, type Logger, type Reconciler, type ReconcileContext } from '../src/index.js';
+import { LineSplitter, Transport, loadKubeConfig } from '../src/client/index.js';
+import { spread } from './_spread.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const stamp = () => performance.timeOrigin + performance.now();
@@ -73,6 +80,8 @@ export async function main(args: string[]): Promise<void> {
   const seconds = arg(args, 'seconds', 5);
   const keys = arg(args, 'keys', 500);
   const objects = Math.max(keys, arg(args, 'objects', 2000));
+  const rounds = arg(args, 'rounds', 3);
+  const rowSeconds = arg(args, 'row-seconds', 30);
   const server = Child.start('server');
   const { kubeconfigPath } = await server.next<{ kubeconfigPath: string }>();
   const writer = Child.start('writer', kubeconfigPath);
@@ -113,6 +122,52 @@ export async function main(args: string[]): Promise<void> {
       emit('write_to_informer_p50', pct(arrivals, 50), 'ms', extra);
       emit('write_to_informer_p99', pct(arrivals, 99), 'ms', extra);
     }
+
+    // the table row, against the relay floor
+    const relay = Child.start('relay');
+    const { kubeconfigPath: relayConfig } = await relay.next<{ kubeconfigPath: string }>();
+    const relayWriter = Child.start('writer', relayConfig);
+    const floorLatencies: number[] = [];
+    let floorMeasure = false;
+    const transport = new Transport(loadKubeConfig({ path: relayConfig }));
+    const { res } = await transport.open({ method: 'GET', path: '/watch' });
+    const lines = new LineSplitter((line) => {
+      const t = (JSON.parse(line) as { object: ConfigMapObject }).object.data?.t;
+      if (floorMeasure && t) floorLatencies.push(stamp() - Number(t));
+    });
+    res.on('data', (c: Buffer) => lines.push(c));
+    const k99: number[] = [];
+    const f99: number[] = [];
+    try {
+      for (let round = 0; round < rounds; round++) {
+        state.latencies = [];
+        state.measure = true;
+        writer.send(`churn ${keys} 1000 ${rowSeconds}`);
+        await writer.next();
+        await new Promise((r) => setTimeout(r, 500));
+        await idle();
+        state.measure = false;
+        k99.push(pct([...state.latencies].sort((a, b) => a - b), 99));
+        floorLatencies.length = 0;
+        floorMeasure = true;
+        relayWriter.send(`churn ${keys} 1000 ${rowSeconds}`);
+        await relayWriter.next();
+        await new Promise((r) => setTimeout(r, 500));
+        floorMeasure = false;
+        f99.push(pct([...floorLatencies].sort((a, b) => a - b), 99));
+      }
+    } finally {
+      res.destroy();
+      transport.close();
+      await relayWriter.end();
+      await relay.end();
+    }
+    process.stdout.write(JSON.stringify({
+      bench: 'reconcile', metric: 'write_to_reconcile_p99_at_1000_writes_per_s', unit: 'ms', rounds, seconds: rowSeconds, keys,
+      kubeloop: spread(k99), floor: spread(f99), ratio: spread(k99.map((k, i) => k / f99[i])),
+      goal: 'kubeloop < 5 ms', floor_is: 'the same writes through a bare https relay to a watch stream',
+    }) + '\n');
+
     sub.unsubscribe();
     await mgr.stop();
     mgr = undefined;

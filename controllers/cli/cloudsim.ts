@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startCloudSim, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET } from '../cloudsim/index.js';
+import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET } from '../cloudsim/defaults.js';
 import { registerRam } from './cloudsim-ram.js';
 
 function intOption(name: string, v: string | undefined, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined {
@@ -9,7 +9,7 @@ function intOption(name: string, v: string | undefined, min = 0, max = Number.MA
   return n;
 }
 
-/** `kubeloop cloudsim`: runs the Alibaba Cloud emulator until SIGINT/SIGTERM; `kubeloop cloudsim ram ...` edits a running one's RAM policies. */
+/** `kubeloop cloudsim`: runs the Alibaba Cloud emulator (imported by the action) until SIGINT/SIGTERM; `kubeloop cloudsim ram ...` edits a running one's RAM policies. */
 export function register(program: Command): void {
   const cloudsim = program
     .command('cloudsim')
@@ -29,6 +29,7 @@ export function register(program: Command): void {
       port: string; host: string; state?: string; accessKeyId: string; accessKeySecret: string; region: string;
       bootDelayMs: string; routeSettleMs: string; registryTokenLifetimeMs: string; validateNextHop: boolean; routeEntryQuota: string;
     }) => {
+      const { startCloudSim } = await import('../cloudsim/index.js');
       const sim = await startCloudSim({
         port: intOption('--port', o.port, 0, 65535),
         host: o.host,

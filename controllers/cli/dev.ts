@@ -16,7 +16,7 @@ import { createAlibabaCloud, pullManifest } from '../cloud/index.js';
 import { podAddressReachable, startCloudSim, type CloudSim } from '../cloudsim/index.js';
 import { plugins } from '../index.js';
 import { installAckMetricsServer } from './ack-metrics-server.js';
-import { installAckSystemDaemonSets } from './ack-system.js';
+import { installAckSystemDaemonSets } from '../ack-system/index.js';
 
 /** The ECS instance id in a node's providerID (`<region>.<id>` or `alicloud://<region>.<id>`). */
 function instanceIdOf(providerID: string | undefined): string | undefined {
@@ -53,12 +53,6 @@ async function installClusterDefaults(manager: Manager, cloud: CloudSim): Promis
     }
   }
 }
-
-/** `kubeloop dev --cloud-port`, added to the built-in command by the extension's `register`. */
-export const CLOUD_PORT_OPTION = ['--cloud-port <n>', 'cloud emulator port (0 = any free port)', '0'] as const;
-
-/** `kubeloop dev --flag name=value` (repeatable): a controller flag instead of its default, e.g. `--flag route-reconciliation-period=10s`. */
-export const FLAG_OPTION = ['--flag <name=value>', 'set a controller flag (as `kubeloop run` takes it) instead of its default; repeatable', (v: string, all: string[] = []) => [...all, v]] as const;
 
 /**
  * The `--flag name=value` settings as each plugin's parsed flags (commander attribute names,

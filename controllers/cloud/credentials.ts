@@ -8,9 +8,10 @@
  *   3. the CLI profile / `~/.alibabacloud/credentials`
  *   4. the ECS instance RAM role (metadata service; `ALIBABA_CLOUD_ECS_METADATA` names the role)
  *   5. `ALIBABA_CLOUD_CREDENTIALS_URI`
- * Temporary credentials are refreshed by the chain before they expire.
+ * Temporary credentials are refreshed by the chain before they expire. The chain's package is
+ * imported when credentials are first asked for.
  */
-import credentialsModule from '@alicloud/credentials';
+import type credentialsModule from '@alicloud/credentials';
 
 export interface StaticCredentials {
   accessKeyId: string;
@@ -38,10 +39,13 @@ export function staticCredentials(c: StaticCredentials): CredentialsProvider {
 
 /** The default chain described above. */
 export function defaultCredentials(): CredentialsProvider {
-  const Credential = credentialsModule.default;
-  const chain = new Credential();
+  let chain: InstanceType<typeof credentialsModule.default> | undefined;
   return {
     async getCredentials() {
+      if (!chain) {
+        const { default: mod } = await import('@alicloud/credentials');
+        chain ??= new mod.default();
+      }
       const m = await chain.getCredential();
       if (!m.accessKeyId || !m.accessKeySecret) throw new Error('no Alibaba Cloud credentials found (env, RRSA/OIDC, profile, ECS RAM role)');
       return { accessKeyId: m.accessKeyId, accessKeySecret: m.accessKeySecret, securityToken: m.securityToken || undefined };

@@ -2,9 +2,9 @@
  * One ROA-style API (requests addressed by path, signed over their headers) through
  * `@alicloud/pop-core`'s ROAClient, with the same typed errors, timeouts and retries as the
  * RPC APIs. Used for Container Registry Personal Edition's `GET /tokens` (CR 2016-06-07),
- * which has no RPC form.
+ * which has no RPC form. pop-core is imported on the first call.
  */
-import RPCClient from '@alicloud/pop-core';
+
 import { CloudError, classify, type CloudService } from './errors.js';
 import type { CredentialsProvider } from './credentials.js';
 import { callWithRetry, observed, type CallOptions, type CloudCallHook, type RetryPolicy } from './retry.js';
@@ -21,10 +21,10 @@ interface RoaError extends Error {
 interface RoaClient {
   request(method: string, path: string, query: object, body: string, headers: object, opts: { timeout: number }): Promise<unknown>;
 }
-const ROAClient = (RPCClient as unknown as { ROAClient: new (config: object) => RoaClient }).ROAClient;
 
 export class RoaApi {
-  private readonly client: RoaClient;
+  private client: RoaClient | undefined;
+  private readonly config: object;
 
   constructor(
     readonly service: CloudService,
@@ -34,14 +34,22 @@ export class RoaApi {
     private readonly policy: RetryPolicy,
     private readonly hook?: CloudCallHook,
   ) {
-    this.client = new ROAClient({ endpoint, apiVersion, credentialsProvider: { getCredentials: () => credentials.getCredentials() } });
+    this.config = { endpoint, apiVersion, credentialsProvider: { getCredentials: () => credentials.getCredentials() } };
+  }
+
+  private async roaClient(): Promise<RoaClient> {
+    if (this.client) return this.client;
+    const { default: pop } = await import('@alicloud/pop-core');
+    const ROAClient = (pop as unknown as { ROAClient: new (config: object) => RoaClient }).ROAClient;
+    return (this.client ??= new ROAClient(this.config));
   }
 
   /** `GET path`; `action` names the call in errors and metrics. Reads are retried on timeouts too. */
-  get(action: string, path: string, opts: CallOptions = {}): Promise<RpcResponse> {
+  async get(action: string, path: string, opts: CallOptions = {}): Promise<RpcResponse> {
+    const client = await this.roaClient();
     return observed(this.hook, this.service, action, (onRetry) => callWithRetry(this.policy, async (timeoutMs) => {
       try {
-        return await this.client.request('GET', path, {}, '', {}, { timeout: timeoutMs }) as RpcResponse;
+        return await client.request('GET', path, {}, '', {}, { timeout: timeoutMs }) as RpcResponse;
       } catch (err) {
         throw this.toCloudError(action, err);
       }

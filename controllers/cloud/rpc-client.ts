@@ -1,9 +1,10 @@
 /**
  * One RPC-style API (VPC, ESS, ECS, CR) through `@alicloud/pop-core`: signed requests,
  * typed errors, timeouts and retries. Parameters are sent as a POST form (no URL length
- * limit for long id lists); pop-core signs them with HMAC-SHA1.
+ * limit for long id lists); pop-core signs them with HMAC-SHA1. pop-core is imported on the
+ * first call (a few hundred ms of loading a process may never need).
  */
-import RPCClient from '@alicloud/pop-core';
+import type RPCClient from '@alicloud/pop-core';
 import { CloudError, classify, type CloudService } from './errors.js';
 import type { CredentialsProvider } from './credentials.js';
 import { callWithRetry, observed, type CallOptions, type CloudCallHook, type RetryPolicy } from './retry.js';
@@ -19,7 +20,8 @@ interface PopError extends Error {
 }
 
 export class RpcApi {
-  private readonly client: RPCClient;
+  private client: RPCClient | undefined;
+  private readonly config: RPCClient.Config;
 
   constructor(
     readonly service: CloudService,
@@ -29,22 +31,29 @@ export class RpcApi {
     private readonly policy: RetryPolicy,
     private readonly hook?: CloudCallHook,
   ) {
-    this.client = new RPCClient({
+    this.config = {
       endpoint,
       apiVersion,
       // pop-core asks for fresh credentials before every request, so rotating STS
       // credentials (RRSA, ECS RAM role) are picked up.
       credentialsProvider: { getCredentials: () => credentials.getCredentials() },
-    } as unknown as RPCClient.Config);
+    } as unknown as RPCClient.Config;
+  }
+
+  private async popClient(): Promise<RPCClient> {
+    if (this.client) return this.client;
+    const { default: Client } = await import('@alicloud/pop-core');
+    return (this.client ??= new Client(this.config));
   }
 
   async call(action: string, params: RpcParams, opts: CallOptions = {}): Promise<RpcResponse> {
     const clean: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(params)) if (v !== undefined) clean[k] = v;
     const idempotent = opts.idempotent ?? /^(Describe|List|Get)/.test(action);
+    const client = await this.popClient();
     return observed(this.hook, this.service, action, (onRetry) => callWithRetry(this.policy, async (timeoutMs) => {
       try {
-        return await this.client.request<RpcResponse>(action, clean, { method: 'POST', timeout: timeoutMs, formatParams: false });
+        return await client.request<RpcResponse>(action, clean, { method: 'POST', timeout: timeoutMs, formatParams: false });
       } catch (err) {
         throw this.toCloudError(action, err);
       }

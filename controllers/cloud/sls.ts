@@ -2,15 +2,29 @@
  * SLS adapter on the official client `@alicloud/sls20201230` (API 2020-12-30). The
  * client addresses `<project>.<endpoint>`; in emulator mode the endpoint is
  * `sls.kubeloop.local:PORT` and that suffix resolves to the emulator's host (see emulator-dns.ts).
+ *
+ * The SDK (hundreds of generated model classes) takes a few hundred ms to import, so it is
+ * imported on the first call: a process that never reaches SLS — `kubeloop dev` until the
+ * log-config controller's first reconcile, every other controller — does not wait for it.
  */
-import slsModule, * as sls from '@alicloud/sls20201230';
+import type * as SlsSdk from '@alicloud/sls20201230';
 import { CloudError, classify } from './errors.js';
 import type { CredentialsProvider } from './credentials.js';
 import { callWithRetry, observed, type CloudCallHook, type RetryPolicy } from './retry.js';
 import type { IndexConfig, LogStore, LogtailConfig, MachineGroup, SlsApi, SlsProject } from './types.js';
 
-const SlsClient = slsModule.default;
-type Client = InstanceType<typeof SlsClient>;
+type SlsClientClass = (typeof SlsSdk)['default']['default'];
+type Client = InstanceType<SlsClientClass>;
+
+/** The SDK's request and model classes, set by `loadSdk` before any call builds one. */
+let sls: typeof SlsSdk;
+let sdkLoaded: Promise<SlsClientClass> | undefined;
+function loadSdk(): Promise<SlsClientClass> {
+  return (sdkLoaded ??= import('@alicloud/sls20201230').then((m) => {
+    sls = m;
+    return m.default.default;
+  }));
+}
 
 export interface SlsClientOptions {
   /** `cn-hangzhou.log.aliyuncs.com` (default from region), or `sls.kubeloop.local:PORT` */
@@ -35,9 +49,15 @@ interface TeaError extends Error {
 type AnyBody = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export class AlibabaSls implements SlsApi {
-  private readonly client: Client;
+  private client: Client | undefined;
 
-  constructor(private readonly opts: SlsClientOptions) {
+  constructor(private readonly opts: SlsClientOptions) {}
+
+  /** The SDK client, made on the first call (see the module comment). */
+  private async sdkClient(): Promise<Client> {
+    if (this.client) return this.client;
+    const SlsClient = await loadSdk();
+    const opts = this.opts;
     // A plain object is enough for the client's config (it only reads fields), which
     // keeps @alicloud/openapi-core an indirect dependency.
     const config = {
@@ -56,7 +76,8 @@ export class AlibabaSls implements SlsApi {
         },
       },
     };
-    this.client = new SlsClient(config as unknown as ConstructorParameters<typeof SlsClient>[0]);
+    this.client ??= new SlsClient(config as unknown as ConstructorParameters<typeof SlsClient>[0]);
+    return this.client;
   }
 
   /** per-request runtime options (timeouts) */
@@ -64,11 +85,13 @@ export class AlibabaSls implements SlsApi {
     return { readTimeout: this.opts.policy.timeoutMs, connectTimeout: Math.min(this.opts.policy.timeoutMs, 5000) };
   }
 
-  private async call<T>(action: string, fn: (runtime: never) => Promise<T>): Promise<T> {
+  /** Runs `fn` with the SDK client (`client`) loaded, with the retry policy and error mapping. */
+  private async call<T>(action: string, fn: (runtime: never, client: Client) => Promise<T>): Promise<T> {
     const idempotent = /^(Get|List)/.test(action);
+    const client = await this.sdkClient();
     return observed(this.opts.onCall, 'sls', action, (onRetry) => callWithRetry(this.opts.policy, async () => {
       try {
-        return await fn(this.runtime() as never);
+        return await fn(this.runtime() as never, client);
       } catch (err) {
         // the credentials provider's own failure (STS AssumeRole refused) keeps its service, code and status
         if (err instanceof CloudError) throw err;
@@ -100,7 +123,7 @@ export class AlibabaSls implements SlsApi {
   async listProjects(): Promise<SlsProject[]> {
     const out: SlsProject[] = [];
     for (let offset = 0; ; offset += 500) {
-      const r = await this.call('ListProject', (rt) => this.client.listProjectWithOptions(new sls.ListProjectRequest({ offset, size: 500 }), {}, rt));
+      const r = await this.call('ListProject', (rt, client) => client.listProjectWithOptions(new sls.ListProjectRequest({ offset, size: 500 }), {}, rt));
       const items = (r.body?.projects ?? []).map((p: AnyBody) => ({ projectName: p.projectName ?? '', description: p.description ?? '', region: p.region ?? '', status: p.status ?? '' }));
       out.push(...items);
       if (items.length < 500 || out.length >= Number(r.body?.total ?? 0)) return out;
@@ -108,30 +131,30 @@ export class AlibabaSls implements SlsApi {
   }
 
   async getProject(project: string): Promise<SlsProject> {
-    const r = await this.call('GetProject', (rt) => this.client.getProjectWithOptions(project, {}, rt));
+    const r = await this.call('GetProject', (rt, client) => client.getProjectWithOptions(project, {}, rt));
     const p = (r.body ?? {}) as AnyBody;
     return { projectName: p.projectName ?? project, description: p.description ?? '', region: p.region ?? '', status: p.status ?? '' };
   }
 
   async createProject(project: string, description = ''): Promise<void> {
-    await this.call('CreateProject', (rt) => this.client.createProjectWithOptions(new sls.CreateProjectRequest({ projectName: project, description }), {}, rt));
+    await this.call('CreateProject', (rt, client) => client.createProjectWithOptions(new sls.CreateProjectRequest({ projectName: project, description }), {}, rt));
   }
 
   async deleteProject(project: string): Promise<void> {
-    await this.call('DeleteProject', (rt) => this.client.deleteProjectWithOptions(project, new sls.DeleteProjectRequest({}), {}, rt));
+    await this.call('DeleteProject', (rt, client) => client.deleteProjectWithOptions(project, new sls.DeleteProjectRequest({}), {}, rt));
   }
 
   // ---- logstores ----
 
   async listLogStores(project: string): Promise<string[]> {
     return this.pages(async (offset, size) => {
-      const r = await this.call('ListLogStores', (rt) => this.client.listLogStoresWithOptions(project, new sls.ListLogStoresRequest({ offset, size }), {}, rt));
+      const r = await this.call('ListLogStores', (rt, client) => client.listLogStoresWithOptions(project, new sls.ListLogStoresRequest({ offset, size }), {}, rt));
       return { items: r.body?.logstores ?? [], total: r.body?.total };
     });
   }
 
   async getLogStore(project: string, logstore: string): Promise<LogStore> {
-    const r = await this.call('GetLogStore', (rt) => this.client.getLogStoreWithOptions(project, logstore, {}, rt));
+    const r = await this.call('GetLogStore', (rt, client) => client.getLogStoreWithOptions(project, logstore, {}, rt));
     const l = (r.body ?? {}) as AnyBody;
     return {
       logstoreName: l.logstoreName ?? logstore, ttl: Number(l.ttl ?? 0), shardCount: Number(l.shardCount ?? 0), autoSplit: l.autoSplit,
@@ -147,15 +170,15 @@ export class AlibabaSls implements SlsApi {
   }
 
   async createLogStore(project: string, logstore: LogStore): Promise<void> {
-    await this.call('CreateLogStore', (rt) => this.client.createLogStoreWithOptions(project, new sls.CreateLogStoreRequest(this.logstoreFields(logstore)), {}, rt));
+    await this.call('CreateLogStore', (rt, client) => client.createLogStoreWithOptions(project, new sls.CreateLogStoreRequest(this.logstoreFields(logstore)), {}, rt));
   }
 
   async updateLogStore(project: string, logstore: LogStore): Promise<void> {
-    await this.call('UpdateLogStore', (rt) => this.client.updateLogStoreWithOptions(project, logstore.logstoreName, new sls.UpdateLogStoreRequest(this.logstoreFields(logstore)), {}, rt));
+    await this.call('UpdateLogStore', (rt, client) => client.updateLogStoreWithOptions(project, logstore.logstoreName, new sls.UpdateLogStoreRequest(this.logstoreFields(logstore)), {}, rt));
   }
 
   async deleteLogStore(project: string, logstore: string): Promise<void> {
-    await this.call('DeleteLogStore', (rt) => this.client.deleteLogStoreWithOptions(project, logstore, {}, rt));
+    await this.call('DeleteLogStore', (rt, client) => client.deleteLogStoreWithOptions(project, logstore, {}, rt));
   }
 
   // ---- indexes ----
@@ -170,7 +193,7 @@ export class AlibabaSls implements SlsApi {
   }
 
   async getIndex(project: string, logstore: string): Promise<IndexConfig> {
-    const r = await this.call('GetIndex', (rt) => this.client.getIndexWithOptions(project, logstore, {}, rt));
+    const r = await this.call('GetIndex', (rt, client) => client.getIndexWithOptions(project, logstore, {}, rt));
     const b = (r.body ?? {}) as AnyBody;
     const out: IndexConfig = {};
     if (b.line) out.line = { token: b.line.token ?? [], caseSensitive: b.line.caseSensitive, chn: b.line.chn, includeKeys: b.line.includeKeys, excludeKeys: b.line.excludeKeys };
@@ -186,15 +209,15 @@ export class AlibabaSls implements SlsApi {
   }
 
   async createIndex(project: string, logstore: string, index: IndexConfig): Promise<void> {
-    await this.call('CreateIndex', (rt) => this.client.createIndexWithOptions(project, logstore, new sls.CreateIndexRequest({ body: this.indexModel(index) }), {}, rt));
+    await this.call('CreateIndex', (rt, client) => client.createIndexWithOptions(project, logstore, new sls.CreateIndexRequest({ body: this.indexModel(index) }), {}, rt));
   }
 
   async updateIndex(project: string, logstore: string, index: IndexConfig): Promise<void> {
-    await this.call('UpdateIndex', (rt) => this.client.updateIndexWithOptions(project, logstore, new sls.UpdateIndexRequest({ body: this.indexModel(index) }), {}, rt));
+    await this.call('UpdateIndex', (rt, client) => client.updateIndexWithOptions(project, logstore, new sls.UpdateIndexRequest({ body: this.indexModel(index) }), {}, rt));
   }
 
   async deleteIndex(project: string, logstore: string): Promise<void> {
-    await this.call('DeleteIndex', (rt) => this.client.deleteIndexWithOptions(project, logstore, {}, rt));
+    await this.call('DeleteIndex', (rt, client) => client.deleteIndexWithOptions(project, logstore, {}, rt));
   }
 
   // ---- logtail configs ----
@@ -208,13 +231,13 @@ export class AlibabaSls implements SlsApi {
 
   async listConfigs(project: string, filter: { logstoreName?: string } = {}): Promise<string[]> {
     return this.pages(async (offset, size) => {
-      const r = await this.call('ListConfig', (rt) => this.client.listConfigWithOptions(project, new sls.ListConfigRequest({ offset, size, logstoreName: filter.logstoreName }), {}, rt));
+      const r = await this.call('ListConfig', (rt, client) => client.listConfigWithOptions(project, new sls.ListConfigRequest({ offset, size, logstoreName: filter.logstoreName }), {}, rt));
       return { items: r.body?.configs ?? [], total: r.body?.total };
     });
   }
 
   async getConfig(project: string, configName: string): Promise<LogtailConfig> {
-    const r = await this.call('GetConfig', (rt) => this.client.getConfigWithOptions(project, configName, {}, rt));
+    const r = await this.call('GetConfig', (rt, client) => client.getConfigWithOptions(project, configName, {}, rt));
     const b = (r.body ?? {}) as AnyBody;
     return {
       configName: b.configName ?? configName, inputType: b.inputType ?? '', inputDetail: b.inputDetail ?? {}, outputType: b.outputType ?? '',
@@ -224,15 +247,15 @@ export class AlibabaSls implements SlsApi {
   }
 
   async createConfig(project: string, config: LogtailConfig): Promise<void> {
-    await this.call('CreateConfig', (rt) => this.client.createConfigWithOptions(project, new sls.CreateConfigRequest({ body: this.configModel(config) }), {}, rt));
+    await this.call('CreateConfig', (rt, client) => client.createConfigWithOptions(project, new sls.CreateConfigRequest({ body: this.configModel(config) }), {}, rt));
   }
 
   async updateConfig(project: string, config: LogtailConfig): Promise<void> {
-    await this.call('UpdateConfig', (rt) => this.client.updateConfigWithOptions(project, config.configName, new sls.UpdateConfigRequest({ body: this.configModel(config) }), {}, rt));
+    await this.call('UpdateConfig', (rt, client) => client.updateConfigWithOptions(project, config.configName, new sls.UpdateConfigRequest({ body: this.configModel(config) }), {}, rt));
   }
 
   async deleteConfig(project: string, configName: string): Promise<void> {
-    await this.call('DeleteConfig', (rt) => this.client.deleteConfigWithOptions(project, configName, {}, rt));
+    await this.call('DeleteConfig', (rt, client) => client.deleteConfigWithOptions(project, configName, {}, rt));
   }
 
   // ---- machine groups ----
@@ -246,13 +269,13 @@ export class AlibabaSls implements SlsApi {
 
   async listMachineGroups(project: string): Promise<string[]> {
     return this.pages(async (offset, size) => {
-      const r = await this.call('ListMachineGroup', (rt) => this.client.listMachineGroupWithOptions(project, new sls.ListMachineGroupRequest({ offset, size }), {}, rt));
+      const r = await this.call('ListMachineGroup', (rt, client) => client.listMachineGroupWithOptions(project, new sls.ListMachineGroupRequest({ offset, size }), {}, rt));
       return { items: r.body?.machinegroups ?? [], total: r.body?.total };
     });
   }
 
   async getMachineGroup(project: string, groupName: string): Promise<MachineGroup> {
-    const r = await this.call('GetMachineGroup', (rt) => this.client.getMachineGroupWithOptions(project, groupName, {}, rt));
+    const r = await this.call('GetMachineGroup', (rt, client) => client.getMachineGroupWithOptions(project, groupName, {}, rt));
     const b = (r.body ?? {}) as AnyBody;
     return {
       groupName: b.groupName ?? groupName, machineIdentifyType: b.machineIdentifyType ?? '', machineList: b.machineList ?? [],
@@ -261,34 +284,35 @@ export class AlibabaSls implements SlsApi {
   }
 
   async createMachineGroup(project: string, group: MachineGroup): Promise<void> {
-    await this.call('CreateMachineGroup', (rt) => this.client.createMachineGroupWithOptions(project, new sls.CreateMachineGroupRequest(this.groupFields(group)), {}, rt));
+    await this.call('CreateMachineGroup', (rt, client) => client.createMachineGroupWithOptions(project, new sls.CreateMachineGroupRequest(this.groupFields(group)), {}, rt));
   }
 
   async updateMachineGroup(project: string, group: MachineGroup): Promise<void> {
-    const f = this.groupFields(group);
-    const req = new sls.UpdateMachineGroupRequest({ ...f, groupAttribute: group.groupAttribute ? new sls.UpdateMachineGroupRequestGroupAttribute({ ...group.groupAttribute }) : undefined });
-    await this.call('UpdateMachineGroup', (rt) => this.client.updateMachineGroupWithOptions(project, group.groupName, req, {}, rt));
+    await this.call('UpdateMachineGroup', (rt, client) => {
+      const req = new sls.UpdateMachineGroupRequest({ ...this.groupFields(group), groupAttribute: group.groupAttribute ? new sls.UpdateMachineGroupRequestGroupAttribute({ ...group.groupAttribute }) : undefined });
+      return client.updateMachineGroupWithOptions(project, group.groupName, req, {}, rt);
+    });
   }
 
   async deleteMachineGroup(project: string, groupName: string): Promise<void> {
-    await this.call('DeleteMachineGroup', (rt) => this.client.deleteMachineGroupWithOptions(project, groupName, {}, rt));
+    await this.call('DeleteMachineGroup', (rt, client) => client.deleteMachineGroupWithOptions(project, groupName, {}, rt));
   }
 
   async applyConfigToMachineGroup(project: string, groupName: string, configName: string): Promise<void> {
-    await this.call('ApplyConfigToMachineGroup', (rt) => this.client.applyConfigToMachineGroupWithOptions(project, groupName, configName, {}, rt));
+    await this.call('ApplyConfigToMachineGroup', (rt, client) => client.applyConfigToMachineGroupWithOptions(project, groupName, configName, {}, rt));
   }
 
   async removeConfigFromMachineGroup(project: string, groupName: string, configName: string): Promise<void> {
-    await this.call('RemoveConfigFromMachineGroup', (rt) => this.client.removeConfigFromMachineGroupWithOptions(project, groupName, configName, {}, rt));
+    await this.call('RemoveConfigFromMachineGroup', (rt, client) => client.removeConfigFromMachineGroupWithOptions(project, groupName, configName, {}, rt));
   }
 
   async getAppliedConfigs(project: string, groupName: string): Promise<string[]> {
-    const r = await this.call('GetAppliedConfigs', (rt) => this.client.getAppliedConfigsWithOptions(project, groupName, {}, rt));
+    const r = await this.call('GetAppliedConfigs', (rt, client) => client.getAppliedConfigsWithOptions(project, groupName, {}, rt));
     return r.body?.configs ?? [];
   }
 
   async getAppliedMachineGroups(project: string, configName: string): Promise<string[]> {
-    const r = await this.call('GetAppliedMachineGroups', (rt) => this.client.getAppliedMachineGroupsWithOptions(project, configName, {}, rt));
+    const r = await this.call('GetAppliedMachineGroups', (rt, client) => client.getAppliedMachineGroupsWithOptions(project, configName, {}, rt));
     return r.body?.machinegroups ?? [];
   }
 
@@ -296,19 +320,21 @@ export class AlibabaSls implements SlsApi {
 
   async listProjectTags(project: string): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
-    const r = await this.call('ListTagResources', (rt) => this.client.listTagResourcesWithOptions(new sls.ListTagResourcesRequest({ resourceType: 'project', resourceId: [project] }), {}, rt));
+    const r = await this.call('ListTagResources', (rt, client) => client.listTagResourcesWithOptions(new sls.ListTagResourcesRequest({ resourceType: 'project', resourceId: [project] }), {}, rt));
     for (const t of r.body?.tagResources ?? []) if (t.resourceId === project && t.tagKey) out[t.tagKey] = t.tagValue ?? '';
     return out;
   }
 
   async tagProject(project: string, tags: Record<string, string>): Promise<void> {
-    const list = Object.entries(tags).map(([key, value]) => new sls.TagResourcesRequestTags({ key, value }));
-    if (list.length === 0) return;
-    await this.call('TagResources', (rt) => this.client.tagResourcesWithOptions(new sls.TagResourcesRequest({ resourceType: 'project', resourceId: [project], tags: list }), {}, rt));
+    if (Object.keys(tags).length === 0) return;
+    await this.call('TagResources', (rt, client) => {
+      const list = Object.entries(tags).map(([key, value]) => new sls.TagResourcesRequestTags({ key, value }));
+      return client.tagResourcesWithOptions(new sls.TagResourcesRequest({ resourceType: 'project', resourceId: [project], tags: list }), {}, rt);
+    });
   }
 
   async untagProject(project: string, keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.call('UntagResources', (rt) => this.client.untagResourcesWithOptions(new sls.UntagResourcesRequest({ resourceType: 'project', resourceId: [project], tags: keys, all: false }), {}, rt));
+    await this.call('UntagResources', (rt, client) => client.untagResourcesWithOptions(new sls.UntagResourcesRequest({ resourceType: 'project', resourceId: [project], tags: keys, all: false }), {}, rt));
   }
 }

@@ -22,6 +22,7 @@ import { stsService } from './sts.js';
 import { defaultCloud, defaultRam, newId, randomToken, type CloudState, type DefaultCloudOptions, type StsCredential } from './state.js';
 import { createSimApi } from './simapi.js';
 import { vpcService } from './vpc.js';
+import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET } from './defaults.js';
 
 export interface CloudSimOptions {
   /** TCP port (default 0 = any free port) */
@@ -85,8 +86,7 @@ export interface CloudSim {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_ACCESS_KEY_ID = 'LTAI5tKubeloopSimulator';
-export const DEFAULT_ACCESS_KEY_SECRET = 'kubeloop-simulator-secret';
+export { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET };
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, null, 2);

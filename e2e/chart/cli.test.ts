@@ -7,11 +7,15 @@ import assert from 'node:assert/strict';
 import { Command, CommanderError } from 'commander';
 import { register } from '../../src/cli/commands/run.js';
 import { plugins } from '@kubeloop/ack';
-import ack from '@kubeloop/ack/cli';
+import lightAck from '@kubeloop/ack/cli';
+import { loadExtensionParts } from '../../src/cli/index.js';
 import { parse as parseYaml } from 'yaml';
 import { parseAcrConfig } from '@kubeloop/ack/acr-credential-helper';
 import { parsePriorities } from '@kubeloop/ack/cluster-autoscaler';
 import { render, type Values } from './harness.js';
+
+// the extension with its controllers loaded, as `kubeloop run` has it
+const [ack] = await loadExtensionParts([lightAck]);
 
 /** Chart controller keys by plugin name. */
 const CHART_KEYS: Record<string, string> = {

@@ -14,7 +14,7 @@ import { Manager, type Logger } from '../../src/controller/index.js';
 import { createRegistry, type Registry } from '../../src/observability/index.js';
 import { plugin, CONTROLLER_NAME, LOOP_KEY } from '@kubeloop/ack/cluster-autoscaler';
 import { reconciled } from '../../src/testing/index.js';
-import { installAckSystemDaemonSets } from '@kubeloop/ack/cli';
+import { installAckSystemDaemonSets } from '@kubeloop/ack/ack-system';
 import type { KubeObject } from '../../src/api/index.js';
 import { eventually } from '../support/index.js';
 

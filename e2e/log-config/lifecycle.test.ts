@@ -106,7 +106,9 @@ test('a remote edit of the config is undone; an inputDetail edit of the object r
     // SLS stores the default (no filter) as an empty list
     return c.inputDetail.logPath === '/var/log/app' && JSON.stringify(c.inputDetail.filterKey) === '[]';
   });
-  assert.ok((await eventsFor(env, 'api')).some((e) => e.reason === 'SLS.LogController.UpdateConfig.Success' && /inputDetail\.logPath/.test(e.message)));
+  // the Event is recorded after the call returns, so it may trail the change seen in SLS
+  await eventually('UpdateConfig event', async () =>
+    (await eventsFor(env, 'api')).some((e) => e.reason === 'SLS.LogController.UpdateConfig.Success' && /inputDetail\.logPath/.test(e.message)));
 
   // a binding removed behind the controller's back comes back
   const group = slsProject(env)!.machineGroups.find((g) => g.groupName === GROUP)!;

@@ -86,9 +86,18 @@ export function controllerRef(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller === true);
 }
 
+let lastSecond = NaN;
+let lastText = '';
+
 /** Kubernetes timestamps: RFC 3339 with second precision ("2026-01-01T00:00:00Z"). */
 export function rfc3339(date: Date = new Date()): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // every write stamps a time, mostly within the same second as the last: format once a second
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastText = date.toISOString().slice(0, -5) + 'Z'; // drop ".sssZ"
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 /** MicroTime, as Leases and events.k8s.io use ("2026-01-01T00:00:00.000000Z"). */

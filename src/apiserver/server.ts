@@ -190,7 +190,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const discovery = new Discovery(registry, () => url.replace(/^https:\/\//, ''), aggregator.discovery);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const { url: u, path, resource: p } = requestTarget(req);
+    const { query, path, resource: p } = requestTarget(req);
     const method = req.method ?? 'GET';
     switch (path) {
       case '/version':
@@ -212,7 +212,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       const doc = openapi.document(path.slice('/openapi/v3/'.length));
       if (!doc) throw newNotFound({ group: '', resource: '' }, path);
       res.setHeader('Etag', `"${doc.hash}"`);
-      res.setHeader('Cache-Control', u.searchParams.get('hash') ? 'public, immutable' : 'no-cache, private');
+      res.setHeader('Cache-Control', query.get('hash') ? 'public, immutable' : 'no-cache, private');
       return sendText(res, 200, doc.text);
     }
     if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return sendText(res, 200, 'ok', 'text/plain; charset=utf-8');
@@ -223,7 +223,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       if (!doc) throw notFoundPath();
       return sendText(res, 200, doc);
     }
-    return resources.handle(req, res, p, u.searchParams);
+    return resources.handle(req, res, p, query);
   };
 
   // `/apis/G` (the group document) has no resource part: route it before resource parsing.

@@ -122,7 +122,16 @@ export interface DevHook {
   readonly description: string;
 }
 
-/** The default export of a package's `kubeloop.cliExtension` module. */
+/**
+ * The default export of a package's `kubeloop.cliExtension` module.
+ *
+ * The CLI imports this module for every command but `apiserver` and `init`, `kubeloop --help`
+ * included, so it should be cheap to import. An extension whose controllers pull in large
+ * libraries (cloud SDKs) keeps them out of it with `load`: the module then holds only `name`,
+ * `register` (whose command actions `import()` what they run) and `devDescription`, and `load`
+ * imports `plugins` and `dev`, which the CLI calls only for the commands that use them
+ * (`run`, `dev`, `generate`). An extension without `load` gives everything directly, as before.
+ */
 export interface CliExtension {
   /** The extension's name (its package name), shown in `kubeloop --help`. */
   readonly name: string;
@@ -131,10 +140,22 @@ export interface CliExtension {
   /**
    * Adds commands of its own (e.g. `kubeloop cloudsim`), after the built-in ones; it may also
    * add options to a built-in command it joins (find it in `program.commands`, e.g. `dev`).
+   * Called for every command that loads extensions (only the command being run is defined
+   * then, besides for `--help`), so it should define commands without importing what they run.
    */
   register?(program: Command): void;
   /** Joins `kubeloop dev`. */
   readonly dev?: DevHook;
+  /**
+   * The expensive parts, imported on demand (see above): what it resolves to is merged over
+   * this object's `plugins` and `dev` before `run`, `dev` or `generate` use the extension.
+   */
+  load?(): Promise<Pick<CliExtension, 'plugins' | 'dev'>>;
+  /**
+   * What the dev hook adds, for `kubeloop dev`'s one-line description without calling `load`
+   * (default: `dev.description`).
+   */
+  readonly devDescription?: string;
 }
 
 /** Commander option defaults of a plugin's flags, keyed like parsed flags, with `overrides` on top. */

@@ -110,3 +110,29 @@ export async function loadExtensions(from: string = process.cwd(), warn: (messag
   }
   return out;
 }
+
+/**
+ * The extensions with their expensive parts loaded (`CliExtension.load`), for the commands
+ * that use their controllers or dev hooks. One whose `load` fails is reported through `warn`
+ * and skipped, as an extension that cannot be imported is.
+ */
+export async function loadExtensionParts(extensions: readonly CliExtension[], warn: (message: string) => void = () => undefined): Promise<CliExtension[]> {
+  const out: CliExtension[] = [];
+  for (const e of extensions) {
+    if (!e.load) {
+      out.push(e);
+      continue;
+    }
+    try {
+      const parts = await e.load();
+      // over the entry (its prototype), so methods of a class instance keep working
+      const full = Object.create(e) as { -readonly [K in keyof CliExtension]: CliExtension[K] };
+      if (parts.plugins) full.plugins = parts.plugins;
+      if (parts.dev) full.dev = parts.dev;
+      out.push(full);
+    } catch (err) {
+      warn(`extension ${e.name} not loaded: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}

@@ -12,5 +12,11 @@ export type {
 } from './extension.js';
 export type { ConsoleExtension, ConsoleUpstream, MetricsTarget } from '../console/index.js';
 export { flagDefaults } from './extension.js';
-export { discoverExtensions, loadExtensions, findProjectDir } from './extensions.js';
-export { startDev, type DevStartOptions, type DevSession } from './commands/dev.js';
+export { discoverExtensions, loadExtensions, loadExtensionParts, findProjectDir } from './extensions.js';
+// `kubeloop dev` without its console, in this process (tests). Imported when called: importing
+// `kubeloop/cli` (every extension does) stays cheap.
+export type { DevStartOptions, DevSession } from './commands/dev-start.js';
+export async function startDev(...args: Parameters<typeof import('./commands/dev-start.js').startDev>): ReturnType<typeof import('./commands/dev-start.js').startDev> {
+  const { startDev: start } = await import('./commands/dev-start.js');
+  return start(...args);
+}

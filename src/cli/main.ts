@@ -2,19 +2,33 @@
 // The `kubeloop` command. Each built-in subcommand lives in ./commands/<name>.ts and exports
 // `register(program, extensions)`; the project's CLI extensions (./extensions.ts) add
 // controllers, commands and `kubeloop dev` hooks. This file only assembles them.
+//
+// Start-up is what a user waits for on every call, so nothing is imported that the command
+// being run does not use: the command modules only define commands (their actions import what
+// they run), extensions are imported only for the commands that can use them, and their
+// expensive parts (`CliExtension.load`: controllers, cloud SDKs) only for `run`, `dev` and
+// `generate`.
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { commands } from './commands/index.js';
-import { loadExtensions } from './extensions.js';
+import { loadExtensionParts, loadExtensions } from './extensions.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-// Commands that never use extensions start without importing them (an extension may pull in
-// large SDKs: @kubeloop/ack's Alibaba Cloud clients take a few hundred ms to load).
+const warn = (m: string) => process.stderr.write(`kubeloop: warning: ${m}\n`);
+
+/** The subcommand the arguments name (`help <command>` names `<command>`), or undefined. */
+function commandOf(argv: readonly string[]): string | undefined {
+  const [first, second] = argv;
+  return first === 'help' && second && !second.startsWith('-') ? second : first;
+}
+const command = commandOf(process.argv.slice(2));
+// Commands that never use extensions start without importing them.
 const NO_EXTENSIONS = new Set(['apiserver', 'init']);
-const extensions = NO_EXTENSIONS.has(process.argv[2] ?? '')
-  ? []
-  : await loadExtensions(process.cwd(), (m) => process.stderr.write(`kubeloop: warning: ${m}\n`));
+// Commands that use the extensions' controllers or dev hooks.
+const USES_EXTENSION_PARTS = new Set(['run', 'dev', 'generate']);
+let extensions = NO_EXTENSIONS.has(command ?? '') ? [] : await loadExtensions(process.cwd(), warn);
+if (USES_EXTENSION_PARTS.has(command ?? '')) extensions = await loadExtensionParts(extensions, warn);
 
 const program = new Command();
 program

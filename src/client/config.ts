@@ -1,20 +1,41 @@
 /**
  * Where a client connects and how it authenticates: a kubeconfig (file, string or the
  * default `KUBECONFIG` / ~/.kube/config chain) or the in-cluster ServiceAccount mount.
- * Both are turned into a client-node `KubeConfig`, whose auth machinery (client certs,
- * bearer tokens, exec and auth-provider plugins, token files) we reuse unchanged.
+ * Both are a client-node `KubeConfig`, whose auth machinery (client certs, bearer tokens,
+ * exec and auth-provider plugins, token files) we reuse unchanged. A kubeconfig file or text
+ * is read without importing client-node (./kubeconfig.ts: it costs a few hundred ms of every
+ * start), which is then imported only when a plugin or proxy needs it or `kubeConfig` is read.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import type https from 'node:https';
 import net from 'node:net';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { KubeConfig, type User } from '@kubernetes/client-node';
+import { delimiter, join } from 'node:path';
+import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
+import { LightKubeConfig, clientNode } from './kubeconfig.js';
 
 /** A loaded configuration: the client-node `KubeConfig` plus the default namespace. */
 export interface ClientConfig {
+  /** client-node's `KubeConfig`; when the configuration was read without it, made on first access. */
   readonly kubeConfig: KubeConfig;
   /** Namespace of the current context (in-cluster: the pod's namespace); "default" if unset. */
   readonly namespace: string;
+  /**
+   * What the transport connects with, when it is not `kubeConfig` itself: the kubeconfig as
+   * read without client-node, which applies certificates and tokens the same way.
+   */
+  readonly connection?: Connection;
+}
+
+/** The part of a `KubeConfig` the transport uses. */
+export interface Connection {
+  getCurrentCluster(): Cluster | null;
+  applyToHTTPSOptions(opts: https.RequestOptions): Promise<void>;
+}
+
+/** What `config`'s transport connects with. */
+export function connectionOf(config: ClientConfig): Connection {
+  return config.connection ?? config.kubeConfig;
 }
 
 export interface LoadKubeConfigOptions {
@@ -36,22 +57,40 @@ export function expandHome(path: string): string {
   return path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
 }
 
-function namespaceOf(kc: KubeConfig): string {
+function namespaceOf(kc: KubeConfig | LightKubeConfig): string {
   const ctx = kc.getContextObject(kc.getCurrentContext());
   return ctx?.namespace || 'default';
 }
 
+/**
+ * The default kubeconfig file when client-node's `loadFromDefault` would read just that one
+ * file: `$KUBECONFIG` naming one file, else `$HOME/.kube/config`. Undefined when it would merge
+ * several files or look further (in-cluster, Windows): then client-node reads it.
+ */
+function defaultKubeconfigFile(): string | undefined {
+  const files = (process.env.KUBECONFIG ?? '').split(delimiter).filter((f) => f);
+  if (files.length === 1) return files[0];
+  if (files.length > 1 || process.platform === 'win32' || !process.env.HOME) return undefined;
+  const file = join(process.env.HOME, '.kube', 'config');
+  return existsSync(file) ? file : undefined;
+}
+
 /** Loads a kubeconfig. Throws a clear error when the file is missing or has no usable context. */
 export function loadKubeConfig(opts: LoadKubeConfigOptions = {}): ClientConfig {
-  const kc = new KubeConfig();
+  let kc: KubeConfig | LightKubeConfig;
   if (opts.kubeconfig !== undefined) {
-    kc.loadFromString(opts.kubeconfig);
+    kc = LightKubeConfig.fromString(opts.kubeconfig);
   } else if (opts.path !== undefined) {
     const path = expandHome(opts.path);
     if (!existsSync(path)) throw new Error(`kubeconfig file ${opts.path} does not exist`);
-    kc.loadFromFile(path);
+    kc = LightKubeConfig.fromFile(path);
   } else {
-    kc.loadFromDefault();
+    const file = defaultKubeconfigFile();
+    if (file) kc = LightKubeConfig.fromFile(file);
+    else {
+      kc = new (clientNode().KubeConfig)();
+      kc.loadFromDefault();
+    }
   }
   if (opts.context !== undefined) {
     if (!kc.getContextObject(opts.context)) throw new Error(`context "${opts.context}" not found in kubeconfig`);
@@ -60,7 +99,16 @@ export function loadKubeConfig(opts: LoadKubeConfigOptions = {}): ClientConfig {
   if (!kc.getCurrentCluster()) {
     throw new Error(`kubeconfig has no cluster for context "${kc.getCurrentContext() ?? ''}"`);
   }
-  return { kubeConfig: kc, namespace: namespaceOf(kc) };
+  const namespace = namespaceOf(kc);
+  if (!(kc instanceof LightKubeConfig)) return { kubeConfig: kc, namespace };
+  const light = kc;
+  return {
+    get kubeConfig() {
+      return light.toKubeConfig();
+    },
+    namespace,
+    connection: light,
+  };
 }
 
 /** Where the ServiceAccount volume is mounted in every pod. */
@@ -136,7 +184,7 @@ export function inClusterConfig(opts: InClusterOptions = {}): ClientConfig {
   const namespacePath = opts.namespacePath ?? `${SERVICE_ACCOUNT_DIR}/namespace`;
   if (!existsSync(tokenPath)) throw new Error(`in-cluster token file ${tokenPath} does not exist`);
   const server = `https://${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
-  const kc = new KubeConfig();
+  const kc = new (clientNode().KubeConfig)();
   kc.loadFromOptions({
     clusters: [{ name: 'in-cluster', server, caFile: existsSync(caPath) ? caPath : undefined, skipTLSVerify: false }],
     users: [{ name: 'in-cluster', authProvider: { name: TOKEN_FILE_PROVIDER, config: { path: tokenPath } } }],

@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createSecureContext } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
-import type { ClientConfig } from './config.js';
+import { connectionOf, type ClientConfig } from './config.js';
 import { statusErrorFromResponse } from './errors.js';
 
 export interface TransportOptions {
@@ -87,7 +87,7 @@ export class Transport {
   private agent?: http.Agent;
 
   constructor(readonly config: ClientConfig, opts: TransportOptions = {}) {
-    const cluster = config.kubeConfig.getCurrentCluster();
+    const cluster = connectionOf(config).getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
     if (this.server.protocol === 'http:' && !cluster.skipTLSVerify) {
@@ -105,9 +105,10 @@ export class Transport {
   private prepare(): Promise<Prepared> {
     this.prepared ??= (async () => {
       const opts: https.RequestOptions = {};
-      await this.config.kubeConfig.applyToHTTPSOptions(opts);
+      const connection = connectionOf(this.config);
+      await connection.applyToHTTPSOptions(opts);
       const isHttps = this.server.protocol === 'https:';
-      const cluster = this.config.kubeConfig.getCurrentCluster();
+      const cluster = connection.getCurrentCluster();
       if (cluster?.proxyUrl) {
         // client-node built a proxy agent for us; keep it (it is per transport anyway).
         this.agent = opts.agent as http.Agent;
@@ -146,7 +147,7 @@ export class Transport {
     const now = Date.now();
     if (this.authHeaders && now - this.authHeaders.at < this.authCacheMs) return this.authHeaders.headers;
     const opts: https.RequestOptions = { headers: {} };
-    await this.config.kubeConfig.applyToHTTPSOptions(opts);
+    await connectionOf(this.config).applyToHTTPSOptions(opts);
     (opts.agent as http.Agent | undefined)?.destroy?.();
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.headers ?? {})) {

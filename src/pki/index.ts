@@ -4,92 +4,98 @@
  * webhook server's generated serving certificate), and reading which hosts a certificate
  * covers. Nothing here knows who uses it, so this folder imports nothing of kubeloop.
  *
- * RSA key generation in node-forge is slow (seconds for 2048 bits), so keys come from
- * node:crypto (milliseconds) and forge only builds and signs the certificates.
+ * Everything is node:crypto: keys are ECDSA P-256 (what kubeadm makes with
+ * `encryptionAlgorithm: ECDSA-P256`, kubeadm-config.v1beta4 on kubernetes.io and
+ * kubernetes/kubernetes#123054; kube-apiserver, kubectl, client-go and Node's TLS all take them), certificates are DER built here (./der.ts, ./x509.ts) and signed with
+ * `crypto.sign`. A key and a certificate take well under a millisecond, where RSA-2048 keys
+ * and node-forge's signing took about 0.1 s each. A CA kept from before (an RSA key in an
+ * API server's --data-dir) still issues certificates: they are signed with its own algorithm.
  */
-import { generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
-import forge from 'node-forge';
+import { createPrivateKey, generateKeyPair, generateKeyPairSync, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { children, pem, read } from './der.js';
+import { buildCertificate, keyIdentifier, subjectOf, type SubjectField } from './x509.js';
+
+export type { SubjectField } from './x509.js';
 
 export interface KeyPairPem {
   certPem: string;
   keyPem: string;
 }
 
-/** A CA that can issue certificates: its PEMs plus the parsed certificate and key. */
+/** A CA that can issue certificates: its PEMs plus its private key and DER subject (the issuer of what it signs). */
 export interface CertificateAuthority extends KeyPairPem {
-  cert: forge.pki.Certificate;
-  key: forge.pki.rsa.PrivateKey;
+  key: KeyObject;
+  subject: Buffer;
+  /** Identifier of its key, the authorityKeyIdentifier of what it signs. */
+  keyId: Buffer;
 }
 
 /** Validity of every certificate made here: ten years (these are for development and tests, or renewed by rotation). */
 const VALID_DAYS = 3650;
 
-const RSA_OPTIONS = {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-} as const;
+const EC_OPTIONS = { namedCurve: 'P-256' } as const;
 
 /** Keys made ahead by `prepareKeys`, used (once each) by the next certificates made here. */
-const prepared: string[] = [];
+const prepared: KeyObject[] = [];
 
 /**
- * Makes `n` RSA keys ahead, in parallel: node:crypto's async generateKeyPair runs in libuv's
- * thread pool, so a server that needs five keys (CA, serving, admin, front-proxy CA and client)
- * waits for about five divided by the cores instead of five one after another (~0.1 s each).
- * The certificate functions stay synchronous and take prepared keys first.
+ * Makes `n` keys ahead, in libuv's thread pool, used by the next certificates made here. With
+ * P-256 keys (a fraction of a millisecond each) this hardly matters any more; it stays for
+ * callers that prepare a start's keys first.
  */
 export async function prepareKeys(n: number): Promise<void> {
   const need = n - prepared.length;
   if (need <= 0) return;
-  const keys = await Promise.all(Array.from({ length: need }, () => new Promise<string>((resolve, reject) => {
-    generateKeyPair('rsa', RSA_OPTIONS, (err, _publicKey, privateKey) => (err ? reject(err) : resolve(privateKey)));
+  const keys = await Promise.all(Array.from({ length: need }, () => new Promise<KeyObject>((resolve, reject) => {
+    generateKeyPair('ec', EC_OPTIONS, (err, _publicKey, privateKey) => (err ? reject(err) : resolve(privateKey)));
   })));
   prepared.push(...keys);
 }
 
-function newRsaKey(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; keyPem: string } {
-  const privateKey = prepared.pop() ?? generateKeyPairSync('rsa', RSA_OPTIONS).privateKey;
-  const priv = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
-  const pub = forge.pki.setRsaPublicKey(priv.n, priv.e);
-  return { privateKey: priv, publicKey: pub, keyPem: privateKey };
+function newKey(): KeyObject {
+  return prepared.pop() ?? generateKeyPairSync('ec', EC_OPTIONS).privateKey;
 }
 
-function baseCert(publicKey: forge.pki.PublicKey, subject: forge.pki.CertificateField[]): forge.pki.Certificate {
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = publicKey;
-  // Positive serial number (leading byte < 0x80), as RFC 5280 requires.
-  cert.serialNumber = '01' + randomBytes(15).toString('hex');
+/** The private key's PEM: SEC 1 `EC PRIVATE KEY`, as kubeadm and client-go's keyutil write it. */
+function keyPem(key: KeyObject): string {
+  return key.export({ type: 'sec1', format: 'pem' }) as string;
+}
+
+const pemCert = (der: Buffer): string => pem('CERTIFICATE', der);
+
+function validity(): { notBefore: Date; notAfter: Date } {
   // A minute in the past, so a peer whose clock is slightly behind accepts it at once.
-  const now = new Date(Date.now() - 60_000);
-  cert.validity.notBefore = now;
-  cert.validity.notAfter = new Date(now.getTime() + VALID_DAYS * 86400_000);
-  cert.setSubject(subject);
-  return cert;
+  const notBefore = new Date(Math.floor((Date.now() - 60_000) / 1000) * 1000);
+  return { notBefore, notAfter: new Date(notBefore.getTime() + VALID_DAYS * 86400_000) };
+}
+
+/** A positive 128-bit serial number (leading byte < 0x80, as RFC 5280 requires it positive). */
+function serial(): Buffer {
+  const b = randomBytes(16);
+  b[0] = 0x01;
+  return b;
 }
 
 /** A fresh self-signed CA named `commonName`. */
 export function generateCa(commonName: string): CertificateAuthority {
-  const k = newRsaKey();
-  const cert = baseCert(k.publicKey, [{ name: 'commonName', value: commonName }]);
-  cert.setIssuer(cert.subject.attributes);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  cert.sign(k.privateKey, forge.md.sha256.create());
-  return { cert, key: k.privateKey, certPem: forge.pki.certificateToPem(cert), keyPem: k.keyPem };
+  const key = newKey();
+  const subject = subjectOf([{ name: 'commonName', value: commonName }]);
+  const der = buildCertificate({
+    serial: serial(), issuer: subject, subject, ...validity(), publicKey: key, signer: key,
+    ca: true,
+  });
+  return { certPem: pemCert(der), keyPem: keyPem(key), key, subject, keyId: keyIdentifier(key) };
 }
 
-/** A CA from its PEMs (e.g. kept on disk), to issue more certificates with. */
+/** A CA from its PEMs (e.g. kept on disk, RSA or EC), to issue more certificates with. */
 export function caFromPem(ca: KeyPairPem): CertificateAuthority {
-  return { ...ca, cert: forge.pki.certificateFromPem(ca.certPem), key: forge.pki.privateKeyFromPem(ca.keyPem) as forge.pki.rsa.PrivateKey };
+  const cert = new X509Certificate(ca.certPem);
+  const key = createPrivateKey(ca.keyPem);
+  return { ...ca, key, subject: rawSubject(cert.raw), keyId: keyIdentifier(key) };
 }
 
 export interface IssueOptions {
-  subject: forge.pki.CertificateField[];
+  subject: SubjectField[];
   /** serverAuth or clientAuth extended key usage. */
   usage: 'server' | 'client';
   /** Subject alternative names: IP addresses and DNS names (default none). */
@@ -98,29 +104,40 @@ export interface IssueOptions {
 
 /** A certificate signed by `ca`, with a new key. */
 export function issueCert(ca: CertificateAuthority, o: IssueOptions): KeyPairPem {
-  const k = newRsaKey();
-  const cert = baseCert(k.publicKey, o.subject);
-  cert.setIssuer(ca.cert.subject.attributes);
-  const ext: object[] = [
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: o.usage === 'server', clientAuth: o.usage === 'client' },
-  ];
-  const hosts = o.hosts ?? [];
-  if (hosts.length) {
-    ext.push({
-      name: 'subjectAltName',
-      altNames: hosts.map((h) => (isIP(h) ? { type: 7, ip: h } : { type: 2, value: h })),
-    });
-  }
-  cert.setExtensions(ext);
-  cert.sign(ca.key, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: k.keyPem };
+  const key = newKey();
+  const der = buildCertificate({
+    serial: serial(), issuer: ca.subject, subject: subjectOf(o.subject), ...validity(), publicKey: key, signer: ca.key, issuerKeyId: ca.keyId,
+    ca: false, usage: o.usage, hosts: o.hosts ?? [],
+  });
+  return { certPem: pemCert(der), keyPem: keyPem(key) };
 }
 
-/** The SANs (IP addresses and DNS names) a PEM certificate covers. */
+/** The SANs (IP addresses and DNS names) a PEM certificate covers; IPv6 addresses in their short form (`::1`). */
 export function certificateHosts(certPem: string): string[] {
-  const cert = forge.pki.certificateFromPem(certPem);
-  const san = cert.getExtension('subjectAltName') as { altNames?: { type: number; value?: string; ip?: string }[] } | null;
-  return (san?.altNames ?? []).map((a) => a.ip ?? a.value ?? '');
+  const san = new X509Certificate(certPem).subjectAltName;
+  if (!san) return [];
+  return san.split(', ').flatMap((entry) => {
+    if (entry.startsWith('DNS:')) return [entry.slice(4)];
+    if (entry.startsWith('IP Address:')) return [canonicalIp(entry.slice(11))];
+    return [];
+  });
+}
+
+/** `0:0:0:0:0:0:0:1` -> `::1` (the WHATWG URL parser prints IPv6 in RFC 5952 form); IPv4 unchanged. */
+function canonicalIp(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  try {
+    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  } catch {
+    return ip;
+  }
+}
+
+/** The DER of a certificate's subject Name, byte for byte (chain building in Go matches issuer to subject by bytes). */
+function rawSubject(der: Buffer): Buffer {
+  const tbs = children(der, read(der, 0))[0];
+  const fields = children(der, tbs);
+  // [0] version (optional), serialNumber, signature, issuer, validity, subject
+  const at = fields[0].tag === 0xa0 ? 5 : 4;
+  return der.subarray(fields[at].offset, fields[at].end);
 }

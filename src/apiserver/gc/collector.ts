@@ -39,6 +39,15 @@ function groupOf(apiVersion: string | undefined): string {
 
 const hasFinalizer = (o: KubeObject, f: string): boolean => Array.isArray(o.metadata.finalizers) && o.metadata.finalizers.includes(f);
 
+/**
+ * Whether an object names any owner: most objects do not, and for them every change skips the
+ * dependents bookkeeping (no index key, no reference lists) instead of allocating it per write.
+ */
+function hasRefs(o: KubeObject | undefined): boolean {
+  const refs = o?.metadata.ownerReferences;
+  return Array.isArray(refs) && refs.length > 0;
+}
+
 /** The well-formed owner references of an object (stored data may predate validation). */
 function refsOf(o: KubeObject | undefined): OwnerReference[] {
   const refs = o?.metadata.ownerReferences;
@@ -113,6 +122,9 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
   const loc = (storageKey: string, key: string) => `${storageKey}|${key}`;
 
   const index = (storageKey: string, key: string, obj: KubeObject | undefined, old: KubeObject | undefined): void => {
+    if (old?.metadata.uid && (!obj || obj.metadata.uid !== old.metadata.uid)) byUid.delete(old.metadata.uid);
+    if (obj?.metadata.uid) byUid.set(obj.metadata.uid, { storageKey, key, obj });
+    if (!hasRefs(old) && !hasRefs(obj)) return;
     const id = loc(storageKey, key);
     for (const r of refsOf(old)) {
       const set = dependents.get(r.uid);
@@ -121,9 +133,6 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
         if (!set.size) dependents.delete(r.uid);
       }
     }
-    if (old?.metadata.uid && (!obj || obj.metadata.uid !== old.metadata.uid)) byUid.delete(old.metadata.uid);
-    if (!obj) return;
-    if (obj.metadata.uid) byUid.set(obj.metadata.uid, { storageKey, key, obj });
     for (const r of refsOf(obj)) {
       let set = dependents.get(r.uid);
       if (!set) dependents.set(r.uid, (set = new Set()));
@@ -268,8 +277,9 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
     } else {
       const o = c.object;
       if (o.metadata.deletionTimestamp && (hasFinalizer(o, FOREGROUND) || hasFinalizer(o, ORPHAN))) queue.add(`o:${o.metadata.uid}`);
-      else if (refsOf(o).some((r) => !ownerOf(o, r))) queue.add(`d:${c.storageKey}|${c.key}`);
+      else if (hasRefs(o) && refsOf(o).some((r) => !ownerOf(o, r))) queue.add(`d:${c.storageKey}|${c.key}`);
     }
+    if (!hasRefs(c.old) && (c.type === 'DELETED' || !hasRefs(c.object))) return;
     // Owners waiting in the foreground re-check when a dependent goes or changes its references.
     const seen = new Set<string>();
     for (const r of [...refsOf(c.old), ...(c.type === 'DELETED' ? [] : refsOf(c.object))]) {

@@ -71,8 +71,8 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
 
 /** A request's URL parsed once (the gate and the handlers both need it). */
 export interface RequestTarget {
-  /** The parsed URL, for its query only: its pathname has dot segments resolved. */
-  url: URL;
+  /** The query parameters. */
+  query: URLSearchParams;
   /** The path as sent, without trailing slashes (`/` stays `/`). */
   path: string;
   /** What the path names, for `/api/...` and `/apis/...` paths. */
@@ -95,25 +95,29 @@ function rawPathOf(rawUrl: string): string {
 
 /**
  * Parses a request URL (`/api/v1/pods?watch=1`). The path is the one sent (see rawPathOf);
- * the query is read from a URL holding only the query, so no target resolves against a base
- * (a bare `//` would otherwise not parse, and `//x` would name host `x`).
+ * the query is parsed on its own (form-urlencoded, as a URL's `searchParams` reads it), so no
+ * target resolves against a base and no WHATWG URL is built per request.
  */
 export function parseTarget(rawUrl: string): RequestTarget {
   const raw = rawPathOf(rawUrl);
-  // `url` carries the query only: callers read `url.searchParams`, the path is `path`
   const q = rawUrl.indexOf('?');
-  const url = new URL(`https://localhost/${q >= 0 ? rawUrl.slice(q).split('#')[0] : ''}`);
+  let search = q >= 0 ? rawUrl.slice(q + 1) : '';
+  const hash = search.indexOf('#');
+  if (hash >= 0) search = search.slice(0, hash);
   const path = raw.length > 1 ? raw.replace(/\/+$/, '') || '/' : raw;
-  return { url, path, resource: parseResourcePath(path) };
+  return { query: new URLSearchParams(search), path, resource: parseResourcePath(path) };
 }
 
-const targets = new WeakMap<IncomingMessage, RequestTarget>();
+/**
+ * A request's parsed target is kept on the request object under a symbol rather than in a
+ * WeakMap: a WeakMap entry per request is work for every garbage collection.
+ */
+const TARGET = Symbol('kubeloop.apiserver.target');
 
 /** The parsed URL of a request, computed on first use and shared for the rest of the request. */
 export function requestTarget(req: IncomingMessage): RequestTarget {
-  let t = targets.get(req);
-  if (!t) targets.set(req, (t = parseTarget(req.url ?? '/')));
-  return t;
+  const r = req as IncomingMessage & { [TARGET]?: RequestTarget };
+  return (r[TARGET] ??= parseTarget(req.url ?? '/'));
 }
 
 /** kube-apiserver's `--max-request-body-bytes` default (3 MiB): larger bodies get 413. */

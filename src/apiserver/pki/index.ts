@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { caFromPem, certificateHosts, generateCa, issueCert, prepareKeys, type KeyPairPem } from '../../pki/index.js';
+import { caFromPem, certificateHosts, generateCa, issueCert, prepareKeys, type KeyPairPem, type SubjectField } from '../../pki/index.js';
 
 export { prepareKeys };
 
@@ -19,7 +19,7 @@ export interface Pki {
   client: KeyPairPem;
 }
 
-const SERVER_SUBJECT = [{ name: 'commonName', value: 'kube-apiserver' }];
+const SERVER_SUBJECT: SubjectField[] = [{ name: 'commonName', value: 'kube-apiserver' }];
 
 /** The host names and addresses the serving certificate covers. */
 export function servingHosts(bind: string): string[] {

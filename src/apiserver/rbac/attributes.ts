@@ -28,13 +28,13 @@ function truthy(v: string | null): boolean {
 
 /** `target`: the request's parsed URL (`requestTarget(req)`), or a raw URL. */
 export function requestAttributes(user: UserInfo, method: string, target: RequestTarget | string): Attributes {
-  const { url: u, path, resource: p } = typeof target === 'string' ? parseTarget(target) : target;
+  const { query, path, resource: p } = typeof target === 'string' ? parseTarget(target) : target;
   if (!p || !p.resource) return { user, verb: method.toLowerCase(), resourceRequest: false, path };
   let verb: string;
   switch (method) {
     case 'GET':
     case 'HEAD':
-      verb = p.watchPrefix || truthy(u.searchParams.get('watch')) ? 'watch' : p.name ? 'get' : 'list';
+      verb = p.watchPrefix || truthy(query.get('watch')) ? 'watch' : p.name ? 'get' : 'list';
       break;
     case 'POST': verb = 'create'; break;
     case 'PUT': verb = 'update'; break;

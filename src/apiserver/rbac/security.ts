@@ -39,10 +39,13 @@ export interface SecurityOptions {
 }
 
 
+/** The user the gate authenticated, kept on the request (not in a WeakMap: an entry per request is work for every GC). */
+const USER = Symbol('kubeloop.apiserver.user');
+type WithUser = IncomingMessage & { [USER]?: UserInfo };
+
 export class Security {
   readonly authenticator: Authenticator;
   readonly authorizer: Authorizer;
-  private readonly users = new WeakMap<IncomingMessage, UserInfo>();
 
   constructor(private readonly ops: ResourceOps, onChange: (fn: (c: Change) => void) => () => void, opts: SecurityOptions = {}) {
     const signingKey = loadOrCreateSigningKey(opts.dataDir);
@@ -70,7 +73,7 @@ export class Security {
 
   /** The authenticated (possibly impersonated) user of a request that passed the gate. */
   userOf(req: IncomingMessage): UserInfo | undefined {
-    return this.users.get(req);
+    return (req as WithUser)[USER];
   }
 
   authorize(a: Attributes): boolean {
@@ -99,7 +102,7 @@ export class Security {
       return true;
     }
     // The handlers hand the user to admission (escalation checks) through `userOf`.
-    this.users.set(req, user);
+    (req as WithUser)[USER] = user;
     const target = requestTarget(req).resource;
     const review = target ? reviewOf(target) : undefined;
     if (!target || !review) return false;

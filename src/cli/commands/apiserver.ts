@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { startApiServer } from '../../apiserver/index.js';
-import { readTokenFile } from '../../apiserver/auth/index.js';
 
-/** `kubeloop apiserver`: runs the built-in API server until SIGINT/SIGTERM. */
+/**
+ * `kubeloop apiserver`: runs the built-in API server until SIGINT/SIGTERM. The server is
+ * imported by the action, so defining the command (`kubeloop --help`) does not load it.
+ */
 export function register(program: Command): void {
   program
     .command('apiserver')
@@ -19,6 +20,7 @@ export function register(program: Command): void {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port: ${o.port}`);
       if (o.authorizationMode !== 'RBAC' && o.authorizationMode !== 'AlwaysAllow') throw new Error(`invalid --authorization-mode: ${o.authorizationMode} (RBAC or AlwaysAllow)`);
+      const [{ startApiServer }, { readTokenFile }] = await Promise.all([import('../../apiserver/index.js'), import('../../apiserver/auth/index.js')]);
       const tokens = o.tokenAuthFile ? readTokenFile(o.tokenAuthFile) : undefined;
       const server = await startApiServer({
         port, bind: o.bind, kubeconfigPath: o.kubeconfig, dataDir: o.dataDir, walTruncateCorrupt: o.walTruncateCorrupt, authorization: o.authorizationMode, tokens, anonymous: o.anonymousAuth,

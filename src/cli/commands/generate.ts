@@ -4,16 +4,14 @@
  * resources are those the given modules EXPORT (directly or in exported arrays/objects; see collectExports): `--module`
  * paths (compiled .js, or .ts sources, which map to their compiled output through the nearest
  * tsconfig.json's rootDir/outDir), by default the controllers of the project's CLI extensions.
- * `--check` writes nothing and fails when a file is stale.
+ * `--check` writes nothing and fails when a file is stale. The generators are imported by the
+ * actions, so defining the command (`kubeloop --help`) does not load them.
  */
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve, basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import {
-  generateCrdFiles, generateRbacYaml, generateWebhookYaml, staleFiles, collectExports, isWebhook,
-  type ExportedDeclarations, type WebhookManifestOptions,
-} from '../../controller/index.js';
+import type { ExportedDeclarations, WebhookManifestOptions } from '../../controller/index.js';
 import type { CliExtension } from '../extension.js';
 import { compiledPathOf } from '../project.js';
 
@@ -24,7 +22,10 @@ export function resolveModule(p: string): string {
   return abs;
 }
 
+const generators = () => import('../../controller/index.js');
+
 async function loadModules(modules: string[] | undefined, extensions: readonly CliExtension[]): Promise<ExportedDeclarations> {
+  const { collectExports } = await generators();
   const list = modules ?? [];
   if (list.length === 0) {
     const plugins = extensions.flatMap((e) => e.plugins ?? []);
@@ -91,9 +92,10 @@ export function register(program: Command, extensions: readonly CliExtension[]):
       .option('--check', 'write nothing; fail when a generated file is missing or out of date'),
   ).action(async (opts: { out: string; module?: string[]; check?: boolean } & EndpointFlags) => {
     const found = await loadModules(opts.module, extensions);
+    const { generateCrdFiles, staleFiles } = await generators();
     const files = generateCrdFiles(found.customResources, { conversions: found.webhooks, webhook: endpointOptions(opts) });
     if (files.size === 0) throw new Error('the modules export no custom resources (defineCustomResource) nor controllers using them');
-    emit(opts.out, files, !!opts.check, 'crds');
+    emit(opts.out, files, !!opts.check, 'crds', staleFiles);
   });
 
   gen
@@ -106,9 +108,10 @@ export function register(program: Command, extensions: readonly CliExtension[]):
     .option('--check', 'write nothing; fail when the file is missing or out of date')
     .action(async (opts: { out: string; name: string; module?: string[]; check?: boolean; leaderElection: boolean }) => {
       const found = await loadModules(opts.module, extensions);
+      const { generateRbacYaml, staleFiles } = await generators();
       if (found.controllers.length === 0) throw new Error('the modules export no @Controller classes');
       const yaml = generateRbacYaml(found.controllers, opts.name, { leaderElection: opts.leaderElection });
-      emit(dirname(opts.out), new Map([[basename(opts.out), yaml]]), !!opts.check, 'rbac');
+      emit(dirname(opts.out), new Map([[basename(opts.out), yaml]]), !!opts.check, 'rbac', staleFiles);
     });
 
   endpointFlags(
@@ -121,15 +124,16 @@ export function register(program: Command, extensions: readonly CliExtension[]):
       .option('--check', 'write nothing; fail when the file is missing or out of date'),
   ).action(async (opts: { out: string; name: string; module?: string[]; check?: boolean } & EndpointFlags) => {
     const found = await loadModules(opts.module, extensions);
+    const { generateWebhookYaml, isWebhook, staleFiles } = await generators();
     const webhooks = found.webhooks.filter(isWebhook);
     if (webhooks.length === 0) throw new Error('the modules export no @Webhook classes');
     const endpoint = endpointOptions(opts);
     if (!endpoint) throw new Error('say where the API server reaches the webhooks: --service NAME --namespace NS, or --url https://host:port');
-    emit(opts.out, new Map([['manifests.yaml', generateWebhookYaml(webhooks, opts.name, endpoint)]]), !!opts.check, 'webhooks');
+    emit(opts.out, new Map([['manifests.yaml', generateWebhookYaml(webhooks, opts.name, endpoint)]]), !!opts.check, 'webhooks', staleFiles);
   });
 }
 
-function emit(dir: string, files: Map<string, string>, check: boolean, what: string): void {
+function emit(dir: string, files: Map<string, string>, check: boolean, what: string, staleFiles: (dir: string, files: Map<string, string>) => string[]): void {
   if (check) {
     const stale = staleFiles(dir, files);
     if (stale.length) throw new Error(`generated ${what} out of date (run \`kubeloop generate ${what}\`): ${stale.join(', ')}`);
