@@ -5,7 +5,8 @@
  * has and runs the four controllers on one Manager, with the cloud adapters pointed at the
  * emulator and flags at their defaults (the route controller's --cluster-cidr is the simulated
  * cluster's, the autoscaler discovers the emulator's tagged scaling group). A controller whose
- * setup fails is reported and skipped.
+ * setup fails is reported and skipped. With `kubeloop dev --no-controllers` only the cluster-wide
+ * settings and system DaemonSets are applied; the controllers run as `kubeloop run` processes.
  */
 import { join } from 'node:path';
 import { Manager, isAlreadyExists } from 'kubeloop';
@@ -83,6 +84,9 @@ export function ackDevHook(): DevHook {
       });
       await installClusterDefaults(manager, cloud);
       await installAckSystemDaemonSets(manager.client);
+      // --no-controllers: the cluster is set up as ACK's would be; the controllers run elsewhere
+      // (`kubeloop run`), pointed at this emulator
+      if (!env.controllers) return async () => { manager.client.close(); };
       const handles: PluginHandle[] = [];
       for (const p of plugins) {
         try {

@@ -7,3 +7,7 @@ export { eventually, type Condition } from './eventually.js';
 export { startStack, emulatorCloud, testManager, defaultServiceAccount, eventsFor, silent, type Obj, type Stack, type StackOptions } from './stack.js';
 export { setFaults, cloudCalls, simState, credentialEnv } from './emulator.js';
 export { runKubeloop, runController, kubectlFor, root, MAIN, type KubeloopProcess, type RunControllerOptions, type KubectlResult } from './cli.js';
+export {
+  EXTERNAL, targetMode, externalTarget, externalCloud, assertInProcess, recordSkip, inProcessOnly, describeInProcess, missing, itNeeds, describeNeeds, uniqueName,
+  type TargetMode, type ExternalTarget, type EmulatorEndpoint,
+} from './target.js';

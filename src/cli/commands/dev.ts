@@ -57,7 +57,7 @@ async function startPlugins(extensions: readonly CliExtension[], env: DevEnviron
   };
 }
 
-interface DevOptions { stateDir?: string; kubeconfig?: string; port: string; nodes: string; bind: string; [extensionOption: string]: unknown }
+interface DevOptions { stateDir?: string; kubeconfig?: string; port: string; nodes: string; bind: string; controllers: boolean; [extensionOption: string]: unknown }
 
 export function register(program: Command, extensions: readonly CliExtension[]): void {
   const hooks = extensions.flatMap((e) => (e.dev ? [{ name: e.name, hook: e.dev }] : []));
@@ -70,6 +70,7 @@ export function register(program: Command, extensions: readonly CliExtension[]):
     .option('--port <n>', 'API server port (0 = any free port)', '0')
     .option('--bind <addr>', 'address the servers listen on', '127.0.0.1')
     .option('--nodes <n>', 'static simulated nodes (besides any an extension\'s cloud adds)', '2')
+    .option('--no-controllers', 'run no controllers (the extensions still set the cluster up): run them yourself with `kubeloop run <name> --kubeconfig <path>`')
     .action(async (o: DevOptions) => {
       const port = intOption('--port', o.port, 65535);
       const nodes = intOption('--nodes', o.nodes, 5000);
@@ -103,7 +104,7 @@ export function register(program: Command, extensions: readonly CliExtension[]):
         stops.push(() => apiServer.stop());
         // the simulated components log to a file: routine reconcile retries (conflicts) would drown the terminal
         const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, pino.destination({ dest: logFile, mkdir: true, sync: false })) as unknown as Logger;
-        const pre = { apiServer, kubeconfigPath, stateDir, bind: o.bind, options: o, signal: abort.signal, logger };
+        const pre = { apiServer, kubeconfigPath, stateDir, bind: o.bind, options: o, signal: abort.signal, logger, controllers: o.controllers !== false };
         const prepared: DevPrepared[] = [];
         for (const { hook } of hooks) {
           if (!hook.prepare) continue;
@@ -127,16 +128,16 @@ export function register(program: Command, extensions: readonly CliExtension[]):
         for (const { hook } of hooks) {
           if (!hook.start) continue;
           stops.push(await hook.start(env));
-          started.push(hook.description);
+          if (env.controllers) started.push(hook.description);
         }
         const plain = extensions.filter((e) => !e.dev && e.plugins?.length);
-        if (plain.length) {
+        if (plain.length && env.controllers) {
           stops.push(await startPlugins(plain, env));
           started.push(plain.flatMap((e) => (e.plugins ?? []).map((p) => p.name)).join(', '));
         }
         mkdirSync(dirname(devJson), { recursive: true });
         writeFileSync(devJson, JSON.stringify({
-          apiServer: apiServer.url, kubeconfig: kubeconfigPath,
+          apiServer: apiServer.url, kubeconfig: kubeconfigPath, clusterCidr: sim.config.clusterCidr,
           ...Object.assign({}, ...prepared.map((p) => p.devJson ?? {})),
           stateDir: stateDir ?? null, pid: process.pid,
         }, null, 2) + '\n', { mode: 0o600 });
