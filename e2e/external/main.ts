@@ -189,9 +189,9 @@ async function main(): Promise<number> {
     for (const p of procs.slice(1).reverse()) await stop(p);
     if (procs[0]) await stop(procs[0], 'SIGINT');
     if (failed) {
-      for (const p of procs) console.log(`\n---- ${p.name} (last 60 lines) ----\n${p.log.join('').split('\n').slice(-60).join('\n')}`);
+      for (const p of procs) console.log(`\n---- ${p.name} (last 15 lines) ----\n${p.log.join('').split('\n').slice(-15).map((l) => l.slice(0, 400)).join('\n')}`);
       const devLog = join(dir, 'dev', 'dev.log');
-      if (existsSync(devLog)) console.log(`\n---- dev.log (last 40 lines) ----\n${readFileSync(devLog, 'utf8').split('\n').slice(-40).join('\n')}`);
+      if (existsSync(devLog)) console.log(`\n---- dev.log (last 15 lines) ----\n${readFileSync(devLog, 'utf8').split('\n').slice(-15).map((l) => l.slice(0, 400)).join('\n')}`);
     }
     if (process.env.E2E_KEEP_DIR) console.log(`# kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });

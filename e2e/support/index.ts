@@ -9,5 +9,6 @@ export { setFaults, cloudCalls, simState, credentialEnv } from './emulator.js';
 export { runKubeloop, runController, kubectlFor, root, MAIN, type KubeloopProcess, type RunControllerOptions, type KubectlResult } from './cli.js';
 export {
   EXTERNAL, targetMode, externalTarget, externalCloud, assertInProcess, recordSkip, inProcessOnly, describeInProcess, missing, itNeeds, describeNeeds, uniqueName,
+  withoutInProcess, emulatorState, emulatorPort, externalNamespace,
   type TargetMode, type ExternalTarget, type EmulatorEndpoint,
 } from './target.js';

@@ -167,3 +167,42 @@ export function describeNeeds(name: string, needs: { simulatedNodes?: boolean; c
 export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid.toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 }
+
+/**
+ * Replaces `fields` of `obj` with getters that throw: in external mode an environment has no
+ * in-process server, simulated cluster or emulator object, and a scenario reaching for one is
+ * a suite bug (it must use the APIs or be skipped), named as such.
+ */
+export function withoutInProcess<T extends object>(obj: T, fields: string[]): T {
+  for (const f of fields) {
+    Object.defineProperty(obj, f, {
+      get() { throw new Error(`env.${f} is the in-process stack's, but E2E_TARGET=external: use the cluster's and the emulator's APIs, or skip the scenario in external mode`); },
+      enumerable: false,
+    });
+  }
+  return obj;
+}
+
+/** The emulator's state document (GET /_sim/state): what a user sees of the emulated cloud. */
+export async function emulatorState(cloud: Pick<EmulatorEndpoint, 'url'>): Promise<any> {
+  const res = await fetch(`${cloud.url}/_sim/state`);
+  if (!res.ok) throw new Error(`GET /_sim/state: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** The emulator's port as its URL names it (registry domains carry `{port}`). */
+export const emulatorPort = (cloud: Pick<EmulatorEndpoint, 'url'>): number => Number(new URL(cloud.url).port || 80);
+
+/**
+ * A namespace of the external cluster for one test file (`<prefix>-<random>`), created with
+ * its default ServiceAccount waited for; `remove` deletes it (without waiting).
+ */
+export async function externalNamespace(client: KubeClient, prefix: string): Promise<{ name: string; remove(): Promise<void> }> {
+  const name = uniqueName(prefix);
+  await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'e2e.kubeloop.io/suite': prefix } } });
+  const { eventually } = await import('./eventually.js');
+  await eventually(`default ServiceAccount in ${name}`, async () => {
+    try { await client.get({ apiVersion: 'v1', kind: 'ServiceAccount' }, 'default', { namespace: name }); return true; } catch { return false; }
+  }, 30_000, 100);
+  return { name, remove: async () => { await client.delete({ apiVersion: 'v1', kind: 'Namespace' }, name).catch(() => undefined); } };
+}
