@@ -198,7 +198,10 @@ async function main(): Promise<number> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === '--list-suites') {
+  // for scripts/e2e-kind.sh: the suites' compiled folders
+  console.log(EXTERNAL_SUITES.map((s) => s.replace(/^e2e\//, 'dist/e2e/')).join(' '));
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   mkdirSync(tmpdir(), { recursive: true });
   main().then((code) => process.exit(code), (err) => { console.error(`e2e:external: ${err instanceof Error ? err.message : String(err)}`); process.exit(1); });
 }
