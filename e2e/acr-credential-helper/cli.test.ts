@@ -1,8 +1,9 @@
 // `kubeloop run acr-credential-helper` as an operator runs it: a child process with flags and
 // the emulator's credentials in the environment, a ConfigMap in a non-default place, a
 // registry reached through an assumed RAM role; its stdout never shows a token; SIGTERM stops it.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import type { ChildProcess } from 'node:child_process';
 import { K, addRepository, authsOf, createNamespace, eventually, podsOf, secretOf, startAcrEnv, type AcrEnv, type Obj } from './harness.js';
 import { runController, type KubeloopProcess } from '../support/index.js';
@@ -11,7 +12,7 @@ function run(env: AcrEnv, args: string[]): KubeloopProcess {
   return runController('acr-credential-helper', args, { kubeconfigPath: env.server.kubeconfigPath, cloud: env.cloud, logLevel: 'debug' });
 }
 
-describe('kubeloop run acr-credential-helper', () => {
+describeInProcess('kubeloop run acr-credential-helper', 'starts kubeloop run processes of its own', () => {
   let env: AcrEnv;
   const children: ChildProcess[] = [];
   before(async () => { env = await startAcrEnv(); });
@@ -22,7 +23,7 @@ describe('kubeloop run acr-credential-helper', () => {
 
   it('serves a registry through an assumed role from a ConfigMap in another namespace; no token on stdout; stops on SIGTERM', async () => {
     await createNamespace(env, 'acr-system');
-    const instanceId = env.cloud.state.registries[0].instanceId;
+    const instanceId = (await env.state()).registries[0].instanceId;
     await env.client.create({
       apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'acr', namespace: 'acr-system' },
       data: {
@@ -39,7 +40,7 @@ describe('kubeloop run acr-credential-helper', () => {
     const token = authsOf(secret)[env.registryHost];
     assert.ok(token, Object.keys(authsOf(secret)).join(','));
     // obtained with the role's STS credentials: it expires with the 900 s role session, not after 1 h
-    const cred = env.cloud.state.registryCredentials.find((c) => c.password === token.password);
+    const cred = (await env.state()).registryCredentials.find((c) => c.password === token.password);
     assert.ok(cred && cred.expiresAt <= Date.now() + 900_000, `expires at ${cred?.expiresAt}`);
 
     const image = await addRepository(env, 'cli');
@@ -53,7 +54,7 @@ describe('kubeloop run acr-credential-helper', () => {
     assert.match(p.output(), /ACR credential helper configured/);
     p.child.kill('SIGTERM');
     assert.equal(await p.exited, 0, p.output());
-    for (const c of env.cloud.state.registryCredentials) assert.ok(!p.output().includes(c.password), 'a token on stdout');
+    for (const c of (await env.state()).registryCredentials) assert.ok(!p.output().includes(c.password), 'a token on stdout');
   });
 
   it('exits with a clear message for a bad flag', async () => {

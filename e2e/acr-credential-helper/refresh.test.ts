@@ -2,8 +2,9 @@
 // 60 s lifetime with a 45 s threshold for 3 minutes; here 6 s / 4.5 s for 20 s (same ratios),
 // with 30% of GetAuthorizationToken calls failing, pods pulling all along, and no credential
 // text in the helper's log.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import {
   K, SECRET, authsOf, cloudCalls, createNamespace, eventually, podsOf, pullSecretsOf, secretOf, setConfig, setFaults, startAcrEnv, startHelper,
   type AcrEnv, type Obj, type RunningHelper,
@@ -13,7 +14,7 @@ const LIFETIME_MS = 6_000;
 const RUN_MS = 20_000;
 const NAMESPACES = ['default', 'r-1', 'r-2'];
 
-describe('ACR credential helper: refresh before expiry under API faults', () => {
+describeInProcess('ACR credential helper: refresh before expiry under API faults', 'shortens the emulator\'s token lifetime and reads the helper\'s logs', () => {
   let env: AcrEnv;
   let helper: RunningHelper | undefined;
 
@@ -43,7 +44,7 @@ describe('ACR credential helper: refresh before expiry under API faults', () => 
         const auths = authsOf((await secretOf(env, ns))!);
         const a = auths[env.registryHost];
         issued.add(a.password);
-        const cred = env.cloud.state.registryCredentials.find((c) => c.password === a.password);
+        const cred = (await env.state()).registryCredentials.find((c) => c.password === a.password);
         assert.ok(cred && cred.expiresAt > now, `${ns}: the Secret holds an expired token at +${now - start} ms`);
         samples++;
       }
@@ -59,7 +60,7 @@ describe('ACR credential helper: refresh before expiry under API faults', () => 
       await new Promise((r) => setTimeout(r, 250));
     }
     assert.ok(samples > 100);
-    for (const c of env.cloud.state.registryCredentials) issued.add(c.password);
+    for (const c of (await env.state()).registryCredentials) issued.add(c.password);
     // 20 s of 6 s tokens refreshed 1.5 s after issue: several refreshes happened
     assert.ok(issued.size >= 4, `tokens seen: ${issued.size}`);
 
