@@ -106,7 +106,8 @@ test('a remote edit of the config is undone; an inputDetail edit of the object r
     // SLS stores the default (no filter) as an empty list
     return c.inputDetail.logPath === '/var/log/app' && JSON.stringify(c.inputDetail.filterKey) === '[]';
   });
-  assert.ok((await eventsFor(env, 'api')).some((e) => e.reason === 'SLS.LogController.UpdateConfig.Success' && /inputDetail\.logPath/.test(e.message)));
+  // Events are recorded asynchronously, after the status
+  await eventually('the repair\'s Event', async () => (await eventsFor(env, 'api')).some((e) => e.reason === 'SLS.LogController.UpdateConfig.Success' && /inputDetail\.logPath/.test(e.message)));
 
   // a binding removed behind the controller's back comes back
   await patchState(env, async (st) => {

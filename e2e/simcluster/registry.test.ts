@@ -37,8 +37,8 @@ describeNeeds('simulated cluster: image pulls from the emulated registry', { sim
     await client.create(pod('with-secret', 'acr'));
     const p = await eventually('running', async () => { const p = await client.get<Obj>(PodKind, 'with-secret', { namespace: env.ns }); return p.status?.phase === 'Running' ? p : undefined; });
     assert.match(p.status.containerStatuses[0].imageID, new RegExp(`^${host.replace(/\./g, '\\.')}/kubeloop/app@sha256:[0-9a-f]{64}$`));
-    const reasons = (await eventsFor(client, 'with-secret', env.ns)).map((e) => e.reason);
-    assert.ok(reasons.includes('Pulled'), `${reasons}`);
+    // Events are recorded asynchronously, like client-go's broadcaster
+    await eventually('Pulled event', async () => (await eventsFor(client, 'with-secret', env.ns)).some((e) => e.reason === 'Pulled'));
   });
 
   it('fails with ErrImagePull, a Failed event and then ImagePullBackOff without credentials', async () => {
