@@ -29,7 +29,7 @@ import { isAlreadyExists } from '../../src/index.js';
 import { eventually } from '../support/eventually.js';
 
 /** The suites converted to run in external mode (each also runs in-process, the default). */
-export const EXTERNAL_SUITES = ['e2e/simcluster/', 'e2e/route/', 'e2e/log-config/', 'e2e/acr-credential-helper/', 'e2e/framework/', 'e2e/informer/', 'e2e/cluster-autoscaler/'];
+export const EXTERNAL_SUITES = ['e2e/simcluster/', 'e2e/route/', 'e2e/log-config/', 'e2e/acr-credential-helper/', 'e2e/framework/', 'e2e/informer/', 'e2e/cluster-autoscaler/', 'e2e/rbac/'];
 
 /** The controllers the chart runs (layout perController), by their `kubeloop run` names. */
 export const CONTROLLERS = ['acr-credential-helper', 'route', 'log-config', 'cluster-autoscaler'];
