@@ -28,15 +28,14 @@ test('during an SLS outage statuses show the failure; afterwards all objects rec
   assert.equal((await apply(env, ...names.map((n) => alc(n, fileSpec(`${n}-logs`))))).code, 0);
   for (const n of names) await eventually(`${n} ready`, async () => ready(await getAlc(env, n)));
 
-  const outageMs = 5_000;
+  // an external cluster's controller is another process, reached through kubectl applies on a
+  // busy machine: its outage lasts long enough for every object to meet it
+  const outageMs = EXTERNAL ? 10_000 : 5_000;
   await setFaults(env, { service: 'sls', outageUntil: Date.now() + outageMs });
   // every object is watched from now on, all at once: a failure is seen while it lasts, however
   // long the applies below take
   const failed = new Map<string, Obj>();
-  // External mode: only the writes that cannot reach SLS must show it; an unchanged object's
-  // drift check on the cluster's busier controller was seen to miss the window after other
-  // suites' objects (left for investigation, see the branch's report)
-  const mustFail = EXTERNAL ? ['svc-new', 'svc-a'] : [...names, 'svc-new'];
+  const mustFail = [...names, 'svc-new'];
   const watching = eventually('every object shows the failure', async () => {
     for (const n of [...names, 'svc-new']) {
       if (failed.has(n)) continue;

@@ -5,7 +5,7 @@
 // the route; a deleted Node loses it. Only the Kubernetes API and the emulator's APIs are used.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventsFor, uniqueName } from '../support/index.js';
+import { eventsFor, recordSkip, uniqueName } from '../support/index.js';
 import { eventually, networkCondition, startRouteTarget, topSubnet, NodeKind, type Obj, type RouteTarget } from './harness.js';
 
 describe('route controller (in-process or the cluster\'s)', () => {
@@ -69,7 +69,7 @@ describe('route controller (in-process or the cluster\'s)', () => {
 
   it('exports its metrics', async (ctx) => {
     const text = await t.metrics();
-    if (text === undefined) return ctx.skip('no metrics URL for the cluster\'s controller (E2E_METRICS_URL_ROUTE)');
+    if (text === undefined) return ctx.skip(recordSkip('exports its metrics', 'no metrics URL for the cluster\'s controller (E2E_METRICS_URL_ROUTE)'));
     assert.match(text, /route_controller_route_operations_total\{verb="create",result="success"\} \d+/);
     assert.match(text, /route_controller_cloud_calls_total\{action="DescribeRouteEntryList",result="success"\} \d+/);
   });
