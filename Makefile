@@ -29,7 +29,7 @@ clean: ## remove build output
 # docker, kind and helm are not needed for `make test`: the chart is rendered and checked
 # without them (e2e/chart). Each target below stops at once, with where to get the tool, when
 # its tool is missing.
-.PHONY: image kind-up kind-down kind-load helm-install helm-uninstall helm-lint helm-template chart-crds chart-rbac chart-webhooks chart-test e2e-kind
+.PHONY: image kind-up kind-down kind-load helm-install helm-uninstall helm-lint helm-template chart-crds chart-rbac chart-webhooks chart-test e2e-kind e2e-kind-install e2e-kind-test kind-logs e2e-external
 
 VERSION ?= $(shell node -p "require('./package.json').version" 2>/dev/null || echo latest)
 IMAGE ?= kubeloop:$(VERSION)
@@ -40,6 +40,10 @@ HELM_RELEASE ?= kubeloop
 HELM_NAMESPACE ?= kubeloop-system
 # extra `helm upgrade --install` arguments, e.g. HELM_ARGS="--set cloudsim.enabled=true"
 HELM_ARGS ?=
+# the chart values of the e2e install: the emulator in the cluster, short periods
+E2E_VALUES ?= e2e/external/values.yaml
+# where `make kind-logs` collects the cluster's and the pods' logs
+KIND_LOGS ?= $(CURDIR)/.kind-logs
 
 # $(call require,tool,where to get it): fail fast when `tool` is not on the PATH
 require = @command -v $(1) >/dev/null 2>&1 || { echo "$(1) not found: install it from $(2) — make $@ needs it" >&2; exit 127; }
@@ -106,9 +110,36 @@ chart-webhooks: ## regenerate the chart's MutatingWebhookConfiguration (the ACR 
 chart-test: build ## render and check the chart without helm (Go text/template + sprig)
 	node scripts/run-tests.mjs e2e/chart
 
-e2e-kind: ## run the e2e suites against the kind cluster (E2E_TARGET=kind; needs kind and kubectl)
+# The e2e sequence on kind, step by step exactly as .github/workflows/e2e-kind.yaml runs it
+# (e2e/external/workflow.test.ts checks that the two agree): cluster, image, load, chart with
+# the emulator, the suites in external mode. `make kind-logs` collects logs when it fails.
+e2e-kind: ## create kind, build and load the image, install the chart with the emulator, run the e2e suites against it (needs docker, kind, helm, kubectl)
+	$(call require,kind,https://kind.sigs.k8s.io/)
+	$(call require,docker,https://docs.docker.com/engine/install/)
+	$(call require,helm,https://helm.sh/docs/intro/install/)
+	$(call require,kubectl,https://kubernetes.io/docs/tasks/tools/)
+	$(MAKE) --no-print-directory kind-up
+	$(MAKE) --no-print-directory image
+	$(MAKE) --no-print-directory kind-load
+	$(MAKE) --no-print-directory e2e-kind-install
+	$(MAKE) --no-print-directory e2e-kind-test
+
+e2e-kind-install: ## helm install the chart with the emulator and the e2e values (E2E_VALUES) into the kind cluster
+	$(MAKE) --no-print-directory helm-install HELM_ARGS="-f $(E2E_VALUES) $(HELM_ARGS)"
+
+e2e-kind-test: build ## run the e2e suites in external mode against the kind cluster and its emulator (scripts/e2e-kind.sh)
+	$(call require,kubectl,https://kubernetes.io/docs/tasks/tools/)
+	KUBECONFIG=$(KIND_KUBECONFIG) HELM_RELEASE=$(HELM_RELEASE) HELM_NAMESPACE=$(HELM_NAMESPACE) bash scripts/e2e-kind.sh
+
+kind-logs: ## collect the kind cluster's logs, the release's pod logs and the Events into KIND_LOGS
 	$(call require,kind,https://kind.sigs.k8s.io/)
 	$(call require,kubectl,https://kubernetes.io/docs/tasks/tools/)
-	@test -f $(KIND_KUBECONFIG) || kind get kubeconfig --name $(KIND_CLUSTER) > $(KIND_KUBECONFIG)
-	npm run build
-	E2E_TARGET=kind KUBECONFIG=$(KIND_KUBECONFIG) node scripts/run-tests.mjs e2e
+	@mkdir -p $(KIND_LOGS)
+	-kind export logs $(KIND_LOGS)/kind --name $(KIND_CLUSTER)
+	-kubectl --kubeconfig $(KIND_KUBECONFIG) get pods,deployments,services -A -o wide > $(KIND_LOGS)/objects.txt
+	-kubectl --kubeconfig $(KIND_KUBECONFIG) get events -A --sort-by=.lastTimestamp > $(KIND_LOGS)/events.txt
+	-kubectl --kubeconfig $(KIND_KUBECONFIG) -n $(HELM_NAMESPACE) logs -l app.kubernetes.io/instance=$(HELM_RELEASE) --all-containers --prefix --tail=-1 > $(KIND_LOGS)/release.log
+	@echo "logs in $(KIND_LOGS)"
+
+e2e-external: build ## run the e2e suites in external mode against a separate `kubeloop dev` whose controllers are `kubeloop run` processes (no docker)
+	node dist/e2e/external/main.js

@@ -2,7 +2,11 @@
 // Runs every compiled test file with Node's built-in test runner: dist/**/*.test.js (the
 // framework, e2e suites) and controllers/dist/**/*.test.js (the @kubeloop/ack workspace).
 // Usage: node scripts/run-tests.mjs [substring ...]   (only files whose path contains one of them)
-import { readdirSync, statSync, existsSync } from 'node:fs';
+// With E2E_TARGET=external (e2e/support/target.ts) the scenarios the suites skip in external
+// mode are collected in $E2E_SKIP_LOG (a temporary file unless set) and counted and listed at
+// the end of the run.
+import { readdirSync, statSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -31,7 +35,21 @@ const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 // as a whole (and each test inside it), so the default leaves room for the slowest file
 // (e2e/package: npm installs, ~1-2 min); suites set tighter per-test timeouts of their own.
 const timeout = process.env.TEST_TIMEOUT_MS ?? '600000';
+const external = ['external', 'kind'].includes((process.env.E2E_TARGET ?? '').trim());
+let skipLog = process.env.E2E_SKIP_LOG;
+let skipDir;
+if (external && !skipLog) {
+  skipDir = mkdtempSync(join(tmpdir(), 'kubeloop-e2e-skips-'));
+  skipLog = join(skipDir, 'skips.ndjson');
+}
 const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeout}`, '--test-reporter=spec', ...selected], {
   stdio: 'inherit',
+  env: skipLog ? { ...process.env, E2E_SKIP_LOG: skipLog } : process.env,
 });
+if (external) {
+  const skips = existsSync(skipLog) ? readFileSync(skipLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  console.log(`\n${skips.length} scenario(s) skipped in external mode (E2E_TARGET=${process.env.E2E_TARGET}):`);
+  for (const s of skips.sort((a, b) => a.file.localeCompare(b.file))) console.log(`  ${s.file}: ${s.name} — ${s.reason}`);
+  if (skipDir) rmSync(skipDir, { recursive: true, force: true });
+}
 process.exit(r.status ?? 1);

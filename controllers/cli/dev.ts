@@ -5,7 +5,8 @@
  * has and runs the four controllers on one Manager, with the cloud adapters pointed at the
  * emulator and flags at their defaults (the route controller's --cluster-cidr is the simulated
  * cluster's, the autoscaler discovers the emulator's tagged scaling group). A controller whose
- * setup fails is reported and skipped.
+ * setup fails is reported and skipped. With `kubeloop dev --no-controllers` only the cluster-wide
+ * settings and system DaemonSets are applied; the controllers run as `kubeloop run` processes.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,6 +134,9 @@ export function ackDevHook(): DevHook {
       await installClusterDefaults(manager, cloud);
       await installAckSystemDaemonSets(manager.client);
       await installAckMetricsServer(manager.client, cloud.regionId);
+      // --no-controllers: the cluster is set up as ACK's would be; the controllers run elsewhere
+      // (`kubeloop run`), pointed at this emulator
+      if (!env.controllers) return async () => { manager.client.close(); };
       const settings = (env.options.flag as string[] | undefined) ?? [];
       devFlagOverrides(settings, { flags: () => [] }, plugins); // an unknown name stops `kubeloop dev` here, once
       const handles: PluginHandle[] = [];

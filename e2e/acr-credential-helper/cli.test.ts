@@ -4,6 +4,7 @@
 // --acr-webhook serves the webhooks with a mounted certificate.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ function run(env: AcrEnv, args: string[]): KubeloopProcess {
   return runController('acr-credential-helper', args, { kubeconfigPath: env.server.kubeconfigPath, cloud: env.cloud, logLevel: 'debug' });
 }
 
-describe('kubeloop run acr-credential-helper', () => {
+describeInProcess('kubeloop run acr-credential-helper', 'starts kubeloop run processes of its own', () => {
   let env: AcrEnv;
   const children: ChildProcess[] = [];
   before(async () => { env = await startAcrEnv(); });
@@ -29,7 +30,7 @@ describe('kubeloop run acr-credential-helper', () => {
 
   it('serves a registry through an assumed role from a ConfigMap in another namespace; no token on stdout; stops on SIGTERM', async () => {
     await createNamespace(env, 'acr-system');
-    const instanceId = env.cloud.state.registries[0].instanceId;
+    const instanceId = (await env.state()).registries[0].instanceId;
     await env.client.create({
       apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'acr', namespace: 'acr-system' },
       data: {
@@ -46,7 +47,7 @@ describe('kubeloop run acr-credential-helper', () => {
     const token = authsOf(secret)[env.registryHost];
     assert.ok(token, Object.keys(authsOf(secret)).join(','));
     // obtained with the role's STS credentials: it expires with the 900 s role session, not after 1 h
-    const cred = env.cloud.state.registryCredentials.find((c) => c.password === token.password);
+    const cred = (await env.state()).registryCredentials.find((c) => c.password === token.password);
     assert.ok(cred && cred.expiresAt <= Date.now() + 900_000, `expires at ${cred?.expiresAt}`);
 
     const image = await addRepository(env, 'cli');
@@ -60,7 +61,7 @@ describe('kubeloop run acr-credential-helper', () => {
     assert.match(p.output(), /ACR credential helper configured/);
     p.child.kill('SIGTERM');
     assert.equal(await p.exited, 0, p.output());
-    for (const c of env.cloud.state.registryCredentials) assert.ok(!p.output().includes(c.password), 'a token on stdout');
+    for (const c of (await env.state()).registryCredentials) assert.ok(!p.output().includes(c.password), 'a token on stdout');
   });
 
   it('--acr-webhook serves the webhooks with the certificate of --webhook-cert-dir', async () => {

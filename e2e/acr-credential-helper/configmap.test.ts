@@ -3,8 +3,9 @@
 // RRSA OIDC token through rrsaOIDCProviderRoleARN; then assumeRoleARN in the other account)
 // are accepted and used; notify-email needs nothing; an unknown key is a Warning Event, not a
 // rejected ConfigMap. Failures are counted per registry; no Event ever carries a token.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ function oidcToken(): string {
   return `${part({ alg: 'RS256' })}.${part({ iss: 'https://oidc-ack.cn-hangzhou.aliyuncs.com/c123', sub: 'system:serviceaccount:kube-system:kubeloop', exp: Math.floor(Date.now() / 1000) + 3600 })}.c2ln`;
 }
 
-describe('ACR credential helper: ACK\'s ConfigMap keys', () => {
+describeInProcess('ACR credential helper: ACK\'s ConfigMap keys', 'needs an OIDC token file in the helper\'s environment (RRSA)', () => {
   let env: AcrEnv;
   let helper: RunningHelper | undefined;
   let dir: string;
@@ -38,7 +39,7 @@ describe('ACR credential helper: ACK\'s ConfigMap keys', () => {
   });
 
   it('uses rrsaRoleARN/rrsaOIDCProviderRoleARN (AssumeRoleWithOIDC, then assumeRoleARN) and warns about an unknown key', async () => {
-    const instanceId = env.cloud.state.registries[0].instanceId;
+    const instanceId = (await env.state()).registries[0].instanceId;
     await cloudCalls(env, true);
     await setConfig(env, {
       'notify-email': 'ops@example.com',
@@ -61,19 +62,19 @@ describe('ACR credential helper: ACK\'s ConfigMap keys', () => {
   });
 
   it('counts failures per registry, and no Event ever carries a token', async () => {
-    const instanceId = env.cloud.state.registries[0].instanceId;
+    const instanceId = (await env.state()).registries[0].instanceId;
     await denyRam(env, 'cr:GetAuthorizationToken');
     // an Enterprise instance and the region's Personal Edition
-    await setConfig(env, { 'acr-registry-info': `- instanceId: ${instanceId}\n- regionId: ${env.cloud.regionId}\n` });
+    await setConfig(env, { 'acr-registry-info': `- instanceId: ${instanceId}\n- regionId: ${env.emulator.regionId}\n` });
     const m = await eventually('failures of both registries counted', async () => {
       const text = await helper!.registry.metrics();
       return new RegExp(`acr_credential_refresh_failures_total\\{instance="${instanceId}"\\} [1-9]`).test(text)
-        && new RegExp(`acr_credential_refresh_failures_total\\{instance="personal/${env.cloud.regionId}"\\} [1-9]`).test(text) && text;
+        && new RegExp(`acr_credential_refresh_failures_total\\{instance="personal/${env.emulator.regionId}"\\} [1-9]`).test(text) && text;
     });
     assert.ok(m);
     await liftRamDeny(env);
     await eventually('credentials again', async () => { const s = await secretOf(env, 'default'); return s && Object.keys(authsOf(s)).length === 4; });
-    const tokens = env.cloud.state.registryCredentials.map((c) => c.password);
+    const tokens = (await env.state()).registryCredentials.map((c) => c.password);
     assert.ok(tokens.length > 0);
     const events = (await Promise.all(['default', 'kube-system'].map((ns) => env.client.list<Obj>(K.Event, { namespace: ns })))).flatMap((l) => l.items as Obj[]);
     assert.ok(events.length > 0);

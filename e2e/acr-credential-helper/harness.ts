@@ -1,4 +1,9 @@
 /**
+ * External mode (e2e/support/target.ts): the cluster's helper (the chart's, watching the
+ * ConfigMap the suites edit; the original is put back at the end), the emulator at
+ * $E2E_CLOUD_URL, kubelets that pull from it (E2E_SIMULATED_NODES=1); the namespaces the suites
+ * create are deleted at the end.
+ *
  * The ACR credential helper suites' environment, in-process: the built-in API server, the
  * cloud emulator (its default registry instance serves `kubeloop/app`), a simulated cluster
  * whose kubelets pull from that registry with the pods' imagePullSecrets, and the helper on
@@ -6,7 +11,7 @@
  */
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeClient } from '../../src/client/index.js';
-import type { CloudSim, CloudTimings } from '@kubeloop/ack/cloudsim';
+import type { CloudSim, CloudState, CloudTimings } from '@kubeloop/ack/cloudsim';
 import { pullManifest, type AlibabaCloud } from '@kubeloop/ack/cloud';
 import type { SimCluster } from '../../src/simcluster/index.js';
 import type { LeaderElectionOptions, Manager, Logger } from '../../src/controller/index.js';
@@ -14,7 +19,10 @@ import { createLogger, createRegistry, type Registry } from '../../src/observabi
 import { setupAcrCredentialHelper } from '@kubeloop/ack/acr-credential-helper';
 import { installWebhooks } from '../../src/testing/index.js';
 import * as support from '../support/index.js';
-import { defaultServiceAccount, emulatorCloud, silent, startStack, testManager, type Condition, type Obj } from '../support/index.js';
+import {
+  defaultServiceAccount, emulatorCloud, silent, startStack, testManager, EXTERNAL, externalTarget, emulatorState, emulatorPort, withoutInProcess,
+  type Condition, type EmulatorEndpoint, type Obj,
+} from '../support/index.js';
 
 export { silent, type Obj } from '../support/index.js';
 
@@ -35,11 +43,21 @@ export const SECRET = 'acr-credential-kubeloop';
 const POLL = [30_000, 100] as const;
 
 export interface AcrEnv {
+  /** in-process only (a getter that throws in external mode) */
   server: ApiServer;
+  /** in-process only */
   cloud: CloudSim;
+  /** in-process only */
   sim: SimCluster;
   client: KubeClient;
+  /** in-process only */
   api: AlibabaCloud;
+  /** the emulator as a user reaches it */
+  emulator: EmulatorEndpoint;
+  /** the emulator's state document (GET /_sim/state) */
+  state(): Promise<CloudState>;
+  /** the emulator's port (registry domains carry `{port}`) */
+  emulatorPort(): number;
   /** `<registry domain>/kubeloop/app` */
   imageRepo: string;
   registryHost: string;
@@ -50,6 +68,10 @@ export interface AcrEnv {
 export const SECOND_INSTANCE = 'cri-second';
 
 export async function startAcrEnv(opts: { tokenLifetimeMs?: number; secondRegistry?: boolean } = {}): Promise<AcrEnv> {
+  if (EXTERNAL) {
+    if (opts.tokenLifetimeMs || opts.secondRegistry) throw new Error('startAcrEnv options configure an emulator of its own: skip the scenario in external mode');
+    return startExternalEnv();
+  }
   const timings: Partial<CloudTimings> = { bootDelayMs: 100 };
   if (opts.tokenLifetimeMs) { timings.registryTokenLifetimeMs = opts.tokenLifetimeMs; timings.registryBearerLifetimeMs = opts.tokenLifetimeMs; }
   const { server, cloud, sim, client, stop } = await startStack({
@@ -75,13 +97,50 @@ export async function startAcrEnv(opts: { tokenLifetimeMs?: number; secondRegist
   const api = emulatorCloud(cloud!, { baseDelayMs: 20, maxDelayMs: 200 });
   const registryHost = cloud!.state.registries[0].domains[0].replace('{port}', String(cloud!.port));
   await defaultServiceAccount(client, 'default', ...POLL);
-  return { server, cloud: cloud!, sim: sim!, client, api, registryHost, imageRepo: `${registryHost}/kubeloop/app`, stop };
+  const emulator = { url: cloud!.url, regionId: cloud!.regionId, accessKeyId: cloud!.accessKeyId, accessKeySecret: cloud!.accessKeySecret };
+  return {
+    server, cloud: cloud!, sim: sim!, client, api, emulator, state: async () => cloud!.state, emulatorPort: () => cloud!.port,
+    registryHost, imageRepo: `${registryHost}/kubeloop/app`, stop,
+  };
+}
+
+/** Namespaces `createNamespace` made in external mode, deleted by `stop`. */
+const createdNamespaces: string[] = [];
+
+async function startExternalEnv(): Promise<AcrEnv> {
+  const t = externalTarget();
+  if (!t.cloud) throw new Error('the ACR suites need the cloud emulator: set E2E_CLOUD_URL');
+  const emulator = t.cloud;
+  const client = t.client();
+  const state = await emulatorState(emulator);
+  const registryHost = state.registries[0].domains[0].replace('{port}', String(emulatorPort(emulator)));
+  let original: Obj | undefined;
+  try { original = await client.get<Obj>(K.ConfigMap, 'acr-configuration', { namespace: 'kube-system' }); } catch { original = undefined; }
+  const env = {
+    client, emulator, state: () => emulatorState(emulator), emulatorPort: () => emulatorPort(emulator),
+    registryHost, imageRepo: `${registryHost}/kubeloop/app`,
+    async stop() {
+      // the cluster's settings as they were, and none of the suite's namespaces
+      try {
+        const cur = await client.get<Obj>(K.ConfigMap, 'acr-configuration', { namespace: 'kube-system' });
+        if (original) await client.update({ ...cur, data: original.data });
+        else await client.delete(K.ConfigMap, 'acr-configuration', { namespace: 'kube-system' });
+      } catch {
+        if (original) await client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'acr-configuration', namespace: 'kube-system' }, data: original.data } as Obj).catch(() => undefined);
+      }
+      for (const ns of createdNamespaces.splice(0)) await client.delete(K.Namespace, ns).catch(() => undefined);
+      client.close();
+    },
+  } as AcrEnv;
+  return withoutInProcess(env, ['server', 'cloud', 'sim', 'api']);
 }
 
 export interface RunningHelper {
+  /** in-process only */
   manager: Manager;
-  registry: Registry;
-  /** everything the helper logged (JSON lines) */
+  /** `metrics()` works in both modes */
+  registry: Pick<Registry, 'metrics'>;
+  /** everything the helper logged (JSON lines); in-process only */
   logs: string[];
   stop(): Promise<void>;
 }
@@ -94,6 +153,17 @@ export interface RunningHelper {
 export async function startHelper(
   env: AcrEnv, flags: Record<string, unknown> = {}, logs: string[] = [], opts: { leaderElection?: LeaderElectionOptions } = {},
 ): Promise<RunningHelper> {
+  if (EXTERNAL) {
+    // the cluster's helper: the chart's e2e values (e2e/external/values.yaml) set recreateStuckPods
+    const other = Object.entries(flags).filter(([k, v]) => !(k === 'recreateStuckPods' && v === true));
+    if (other.length) throw new Error(`the cluster's helper runs with the chart's flags, not ${other.map(([k]) => k).join(', ')}: skip the scenario in external mode`);
+    const url = process.env.E2E_METRICS_URL_ACR_CREDENTIAL_HELPER;
+    const metrics = async () => {
+      if (!url) throw new Error('set E2E_METRICS_URL_ACR_CREDENTIAL_HELPER to the helper\'s metrics URL');
+      return (await fetch(`${url}/metrics`)).text();
+    };
+    return withoutInProcess({ registry: { metrics }, stop: async () => undefined } as RunningHelper, ['manager', 'logs']);
+  }
   const logger = createLogger({ name: 'kubeloop', level: 'debug', destination: { write: (line: string) => logs.push(line) } }) as unknown as Logger;
   const registry = createRegistry();
   const webhooks = flags.acrWebhook === true;
@@ -124,11 +194,11 @@ export function eventually<T>(what: string, cond: Condition<T>, timeoutMs: numbe
  * would: an empty list means the Personal Edition (personal.test.ts).
  */
 export async function setConfig(env: AcrEnv, given: Record<string, string>): Promise<void> {
-  const data = { 'acr-registry-info': `- instanceId: ${env.cloud.state.registries[0].instanceId}\n`, ...given };
+  const data = { 'acr-registry-info': `- instanceId: ${(await env.state()).registries[0].instanceId}\n`, ...given };
   const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'acr-configuration', namespace: 'kube-system' }, data };
   try {
     const cur = await env.client.get<Obj>(K.ConfigMap, 'acr-configuration', { namespace: 'kube-system' });
-    await env.client.update({ ...cm, metadata: { ...cm.metadata, resourceVersion: cur.metadata.resourceVersion } });
+    await env.client.update({ ...cm, metadata: { ...cm.metadata, labels: cur.metadata.labels, resourceVersion: cur.metadata.resourceVersion } });
   } catch (err) {
     if ((err as { code?: number }).code !== 404 && !/not found/i.test((err as Error).message)) throw err;
     await env.client.create(cm);
@@ -137,6 +207,7 @@ export async function setConfig(env: AcrEnv, given: Record<string, string>): Pro
 
 export async function createNamespace(env: AcrEnv, name: string): Promise<void> {
   await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  if (EXTERNAL) createdNamespaces.push(name);
   await defaultServiceAccount(env.client, name, ...POLL);
 }
 
@@ -175,20 +246,20 @@ export async function pullSecretsOf(env: AcrEnv, namespace: string, sa: string):
 
 export const eventsFor = (env: AcrEnv, namespace: string, name: string): Promise<Obj[]> => support.eventsFor(env.client, name, namespace);
 
-export const setFaults = (env: AcrEnv, rules: unknown): Promise<void> => support.setFaults(env.cloud, rules);
+export const setFaults = (env: AcrEnv, rules: unknown): Promise<void> => support.setFaults(env.emulator, rules);
 
 /**
  * Attaches to the controller's credential (the emulator's AccessKey, RAM user `kubeloop`) a
  * policy allowing everything but `actions` (an `Effect: Deny` statement); {@link liftRamDeny} removes it.
  */
-export const denyRam = (env: AcrEnv, ...actions: string[]): Promise<void> => support.setRamPolicy(env.cloud, { user: 'kubeloop' }, 'test-deny', {
+export const denyRam = (env: AcrEnv, ...actions: string[]): Promise<void> => support.setRamPolicy(env.emulator, { user: 'kubeloop' }, 'test-deny', {
   Version: '1', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }, { Effect: 'Deny', Action: actions, Resource: '*' }],
 });
 
 /** Removes the policy {@link denyRam} attached. */
-export const liftRamDeny = (env: AcrEnv): Promise<void> => support.deleteRamPolicy(env.cloud, 'test-deny');
+export const liftRamDeny = (env: AcrEnv): Promise<void> => support.deleteRamPolicy(env.emulator, 'test-deny');
 
-export const cloudCalls = (env: AcrEnv, reset = false): Promise<Record<string, number>> => support.cloudCalls(env.cloud, reset);
+export const cloudCalls = (env: AcrEnv, reset = false): Promise<Record<string, number>> => support.cloudCalls(env.emulator, reset);
 
 /**
  * A private repository of the emulated registry, returned as `<host>/kubeloop/<name>:v1`.
@@ -197,7 +268,7 @@ export const cloudCalls = (env: AcrEnv, reset = false): Promise<Record<string, n
  * that has a (waiting) status, so a shared image would "recover" without credentials.
  */
 export async function addRepository(env: AcrEnv, name: string): Promise<string> {
-  const res = await fetch(`${env.cloud.url}/_sim/registries/${env.cloud.state.registries[0].instanceId}/repositories`, {
+  const res = await fetch(`${env.emulator.url}/_sim/registries/${(await env.state()).registries[0].instanceId}/repositories`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ namespace: 'kubeloop', name, tags: { v1: {} } }),
   });
   if (!res.ok) throw new Error(`add repository: ${res.status} ${await res.text()}`);

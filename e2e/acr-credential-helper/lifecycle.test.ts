@@ -1,15 +1,16 @@
 // The ACR credential helper against the built-in API server, the simulated cluster (kubelets
 // pull from the emulated registry with the pods' imagePullSecrets) and the cloud emulator.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CONTROLLER_NAME } from '@kubeloop/ack/acr-credential-helper';
 import { drained } from '../../src/testing/index.js';
+import { describeNeeds, inProcessOnly } from '../support/index.js';
 import {
   K, SECRET, addRepository, authsOf, createNamespace, deployment, eventually, eventsFor, podsOf, pullSecretsOf, secretOf, setConfig, startAcrEnv, startHelper,
   waitingReason, type AcrEnv, type Obj, type RunningHelper,
 } from './harness.js';
 
-describe('ACR credential helper: namespaces, ServiceAccounts, configuration', () => {
+describeNeeds('ACR credential helper: namespaces, ServiceAccounts, configuration', { simulatedNodes: true, cloud: true }, () => {
   let env: AcrEnv;
   let helper: RunningHelper | undefined;
   let image: string;
@@ -81,7 +82,7 @@ describe('ACR credential helper: namespaces, ServiceAccounts, configuration', ()
     await eventually('own: user edit kept, ours re-added once', async () => JSON.stringify(await pullSecretsOf(env, 'ns-b', 'own')) === JSON.stringify(['mine', 'other', SECRET]));
   });
 
-  it('a restarted helper creates no duplicates', async () => {
+  inProcessOnly('a restarted helper creates no duplicates', 'restarts the helper', async () => {
     await helper!.stop();
     helper = await startHelper(env, { recreateStuckPods: true });
     await eventually('restarted helper reconciled every namespace', async () => {

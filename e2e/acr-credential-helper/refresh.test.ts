@@ -3,10 +3,11 @@
 // 20 s, same ratios), with 30% of GetAuthorizationToken calls failing, pods pulling all along,
 // and no credential text in the helper's log. Every version of the Secrets is checked as a
 // watch delivers it (no sampling): each arrives while the token it replaces is still valid.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MANAGED_LABEL } from '@kubeloop/ack/acr-credential-helper';
 import { SharedInformerFactory, type StoreEvent } from '../../src/informer/index.js';
+import { describeInProcess } from '../support/index.js';
 import {
   K, SECRET, authsOf, cloudCalls, createNamespace, eventually, podsOf, pullSecretsOf, secretOf, setConfig, setFaults, startAcrEnv, startHelper,
   type AcrEnv, type Obj, type RunningHelper,
@@ -17,7 +18,7 @@ const LIFETIME_MS = 6_000;
 const REFRESHES = 12;
 const NAMESPACES = ['default', 'r-1', 'r-2'];
 
-describe('ACR credential helper: refresh before expiry under API faults', () => {
+describeInProcess('ACR credential helper: refresh before expiry under API faults', 'shortens the emulator\'s token lifetime and reads the helper\'s logs', () => {
   let env: AcrEnv;
   let helper: RunningHelper | undefined;
 
@@ -84,7 +85,7 @@ describe('ACR credential helper: refresh before expiry under API faults', () => 
     for (const [ns, h] of held) assert.ok(h.expiresAt > Date.now(), `${ns}: the Secret holds an expired token at the end`);
     assert.ok(versions >= REFRESHES * NAMESPACES.length, `Secret versions seen: ${versions}`);
     assert.ok(n >= REFRESHES - 1, `pullers: ${n}`);
-    for (const c of env.cloud.state.registryCredentials) issued.add(c.password);
+    for (const c of (await env.state()).registryCredentials) issued.add(c.password);
     assert.ok(issued.size >= REFRESHES, `tokens seen: ${issued.size}`);
 
     for (const ns of NAMESPACES) {

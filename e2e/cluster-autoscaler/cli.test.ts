@@ -1,8 +1,9 @@
 // `kubeloop run cluster-autoscaler` as an operator runs it: a child process with upstream's
 // flags and the emulator's credentials in the environment; it scales a group up, writes
 // its status ConfigMap and stops cleanly on SIGTERM. Bad flags exit 1 with a clear message.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { deployment, eventually, isRunning, pods, startCaEnv, type CaEnv, type Obj } from './harness.js';
@@ -28,7 +29,7 @@ function run(env: CaEnv, args: string[]): { child: ChildProcess; output: () => s
   return { child, output: () => out, exited };
 }
 
-describe('kubeloop run cluster-autoscaler', () => {
+describeInProcess('kubeloop run cluster-autoscaler', 'starts kubeloop run cluster-autoscaler processes of its own, with its own flags', () => {
   let env: CaEnv;
   const children: ChildProcess[] = [];
   before(async () => { env = await startCaEnv([{ name: 'workers', instanceType: 'ecs.g7.large', min: 0, max: 4 }]); });

@@ -1,11 +1,12 @@
 // One failing node group never stalls the others: a configured group that cannot be read
 // (here: it does not exist) is reported Unhealthy in the status ConfigMap and counted in
 // errors_total, while the healthy group still scales up.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { deployment, eventually, isRunning, pods, startAutoscaler, startCaEnv, type CaEnv, type Obj, type RunningAutoscaler } from './harness.js';
 
-describe('cluster autoscaler: a failing group', () => {
+describeInProcess('cluster autoscaler: a failing group', 'needs scaling groups of its own, one whose instances never boot', () => {
   let env: CaEnv;
   let ca: RunningAutoscaler;
   before(async () => {

@@ -3,11 +3,12 @@
 // zone (from its vSwitches), so tolerating and zone-pinned pods scale the right group, the
 // rest never lands on the tainted pool, and pods no group can take get NotTriggerScaleUp.
 // A group with more than 10 instances (paged lookups) is fully recognised.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { deployment, events, eventually, isRunning, nodes, pods, startAutoscaler, startCaEnv, type CaEnv, type Obj, type RunningAutoscaler } from './harness.js';
 
-describe('cluster autoscaler: several node groups', () => {
+describeInProcess('cluster autoscaler: several node groups', 'needs several scaling groups of its own (labels, taints, priorities)', () => {
   let env: CaEnv;
   let ca: RunningAutoscaler;
   before(async () => {

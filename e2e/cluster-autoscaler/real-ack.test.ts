@@ -3,8 +3,9 @@
 // instances, nodes run system DaemonSets and reserve resources, and a crashed run leaves
 // ToBeDeletedByClusterAutoscaler taints behind. Each scenario once removed healthy nodes,
 // stranded pods or left nodes unschedulable.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import {
@@ -22,7 +23,7 @@ async function loopsRanUntil(env: CaEnv, since: number, ms: number): Promise<voi
   }, 20_000);
 }
 
-describe('cluster autoscaler on real ACK: a node with the bare <region>.<instance-id> providerID', () => {
+describeInProcess('cluster autoscaler on real ACK: a node with the bare <region>.<instance-id> providerID', 'needs groups, providerIDs and a crash of an autoscaler of its own', () => {
   let env: CaEnv;
   let ca: RunningAutoscaler;
   before(async () => {
@@ -48,7 +49,7 @@ describe('cluster autoscaler on real ACK: a node with the bare <region>.<instanc
 });
 
 // in both providerID forms: with alicloud:// even the old mapping worked, and only the removal went wrong
-for (const providerIdForm of ['ack', 'alicloud'] as const) describe(`cluster autoscaler on real ACK: provisioning timeout in a group holding an old healthy node (${providerIdForm} providerIDs)`, () => {
+for (const providerIdForm of ['ack', 'alicloud'] as const) describeInProcess(`cluster autoscaler on real ACK: provisioning timeout in a group holding an old healthy node (${providerIdForm} providerIDs)`, 'needs groups, providerIDs and a crash of an autoscaler of its own', () => {
   let env: CaEnv;
   let ca: RunningAutoscaler;
   before(async () => {
@@ -79,7 +80,7 @@ for (const providerIdForm of ['ack', 'alicloud'] as const) describe(`cluster aut
   });
 });
 
-describe('cluster autoscaler on real ACK: a crash mid-drain', () => {
+describeInProcess('cluster autoscaler on real ACK: a crash mid-drain', 'needs groups, providerIDs and a crash of an autoscaler of its own', () => {
   let env: CaEnv;
   let ca: RunningAutoscaler | undefined;
   let child: ChildProcess | undefined;
@@ -140,7 +141,7 @@ describe('cluster autoscaler on real ACK: a crash mid-drain', () => {
   });
 });
 
-describe('cluster autoscaler on real ACK: DaemonSet overhead and reserved resources', () => {
+describeInProcess('cluster autoscaler on real ACK: DaemonSet overhead and reserved resources', 'needs groups, providerIDs and a crash of an autoscaler of its own', () => {
   let env: CaEnv;
   let ca: RunningAutoscaler;
   before(async () => {

@@ -1,11 +1,12 @@
 // A failed removal: while ESS refuses RemoveInstances the empty node is tainted, the call
 // fails, the taint is removed again and ScaleDownFailed recorded; once ESS works again (after
 // --scale-down-delay-after-failure) the node goes.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { events, eventually, isReady, loops, nodes, startAutoscaler, startCaEnv, type CaEnv, type RunningAutoscaler } from './harness.js';
 
-describe('cluster autoscaler: failed scale-down', () => {
+describeInProcess('cluster autoscaler: failed scale-down', 'makes the emulator refuse the removal for an autoscaler of its own', () => {
   let env: CaEnv;
   let ca: RunningAutoscaler;
   before(async () => {

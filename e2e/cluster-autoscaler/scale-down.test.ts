@@ -2,8 +2,9 @@
 // the eviction API (a PDB with maxUnavailable 1 is never violated — a watcher checks all the
 // time), removed from the scaling group and from the cluster. Nodes with a kube-system pod
 // without a PDB, a safe-to-evict "false" pod, or the scale-down-disabled annotation stay.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { SharedInformerFactory } from '../../src/informer/index.js';
 import {
   deployment, events, eventually, isReady, isRunning, loops, metric, nodes, NodeKind, PDB, PodKind, pods, startAutoscaler, startCaEnv, type CaEnv, type Obj, type RunningAutoscaler,
@@ -11,7 +12,7 @@ import {
 
 const DEPLOY = { apiVersion: 'apps/v1', kind: 'Deployment' };
 
-describe('cluster autoscaler: scale-down', () => {
+describeInProcess('cluster autoscaler: scale-down', 'needs a group, static nodes and scale-down durations of its own', () => {
   let env: CaEnv;
   let ca: RunningAutoscaler | undefined;
   before(async () => {

@@ -1,10 +1,11 @@
 // Scale-up on one group: a Deployment beyond the cluster's capacity gets exactly the nodes
 // binpacking says, its pods learn why (TriggeredScaleUp), and they all run on the new nodes.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { deployment, events, eventually, isReady, isRunning, loops, metric, nodes, pods, startAutoscaler, startCaEnv, type CaEnv, type Obj, type RunningAutoscaler } from './harness.js';
 
-describe('cluster autoscaler: scale-up', () => {
+describeInProcess('cluster autoscaler: scale-up', 'needs a group of its own and exact binpacking counts; e2e/cluster-autoscaler/cluster.test.ts covers scale-up and -down on any cluster with simulated nodes', () => {
   let env: CaEnv;
   let ca: RunningAutoscaler;
   before(async () => {

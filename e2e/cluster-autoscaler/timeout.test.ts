@@ -1,11 +1,12 @@
 // Provisioning timeout: the preferred group's instances boot but never become nodes, so after
 // --max-node-provision-time the scale-up fails (ScaleUpTimedOut), the group is shrunk back
 // and backed off, and the pods get nodes from the other group.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { deployment, events, eventually, isRunning, nodes, pods, startAutoscaler, startCaEnv, type CaEnv, type Obj, type RunningAutoscaler } from './harness.js';
 
-describe('cluster autoscaler: provisioning timeout and backoff', () => {
+describeInProcess('cluster autoscaler: provisioning timeout and backoff', 'needs instances that never register and a provisioning timeout of its own', () => {
   let env: CaEnv;
   let ca: RunningAutoscaler;
   before(async () => {

@@ -1,12 +1,10 @@
 /**
- * Helpers for the framework suites: the built-in API server (or, with E2E_TARGET=kind, the
+ * Helpers for the framework suites: the built-in API server (or, in external mode, the
  * cluster of $KUBECONFIG), clients, a fault proxy, polling.
  */
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { KubeClient, loadKubeConfig, isAlreadyExists, type KubeObject } from '../../src/index.js';
 import { startFaultProxy, type FaultProxy } from '../informer/proxy.js';
+import { EXTERNAL, externalTarget } from '../support/target.js';
 
 export { startFaultProxy, type FaultProxy };
 
@@ -19,13 +17,14 @@ export interface ServerHandle {
 
 type StartFn = (o: { port: number }) => Promise<ServerHandle>;
 
-/** Starts the built-in API server on a free loopback port (E2E_TARGET=kind: uses $KUBECONFIG). */
+/**
+ * Starts the built-in API server on a free loopback port; in external mode (E2E_TARGET=external
+ * or kind, e2e/support/target.ts) the cluster of $KUBECONFIG instead, left running at `stop`.
+ */
 export async function startServer(): Promise<ServerHandle> {
-  if (process.env.E2E_TARGET === 'kind') {
-    const kubeconfigPath = process.env.KUBECONFIG || join(homedir(), '.kube', 'config');
-    const kubeconfig = readFileSync(kubeconfigPath, 'utf8');
-    const url = loadKubeConfig({ kubeconfig }).kubeConfig.getCurrentCluster()!.server;
-    return { url, kubeconfigPath, kubeconfig, stop: async () => {} };
+  if (EXTERNAL) {
+    const t = externalTarget();
+    return { url: t.url, kubeconfigPath: t.kubeconfigPath, kubeconfig: t.kubeconfig, stop: async () => {} };
   }
   // imported by path at run time so this suite compiles while the server is being built
   const spec = '../../src/apiserver/index.js';

@@ -11,9 +11,12 @@ import {
   type RequestReconciler, type RequestSource, type SourceContext,
 } from '../../src/index.js';
 import { FakeClock, eventually, startTestEnv, type TestEnv } from '../../src/testing/index.js';
+import { EXTERNAL, inProcessOnly } from '../support/index.js';
 
 let env: TestEnv;
+// the timer source runs on a FakeClock handed to kubeloop/testing's in-process test env
 before(async () => {
+  if (EXTERNAL) return;
   env = await startTestEnv({ crds: [] });
   await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'src' } });
 });
@@ -53,7 +56,7 @@ class Asker implements Reconciler<ConfigMapObject> {
   }
 }
 
-test('a request controller gets requests from watches, Observables, a timer and other controllers; a failing source is logged, the others go on', async () => {
+inProcessOnly('a request controller gets requests from watches, Observables, a timer and other controllers; a failing source is logged, the others go on', 'drives a timer source with a FakeClock in kubeloop/testing\'s in-process test env', async () => {
   const clock = new FakeClock();
   const errors: unknown[] = [];
   const log = { child: () => log, trace() {}, debug() {}, info() {}, warn() {}, error: (o: unknown) => void errors.push(o) };

@@ -13,6 +13,7 @@ import {
   CustomResourceDefinition, MutatingWebhookConfiguration, defineCustomResource, generateCrdFiles, generateWebhookYaml, staleFiles, type WebhookManifestOptions,
 } from '../../src/index.js';
 import { startTestEnv } from '../../src/testing/index.js';
+import { inProcessOnly } from '../support/index.js';
 import { PizzaV1, PizzaV2, webhooks } from './webhook-example.js';
 import { kubectlFor } from '../support/index.js';
 
@@ -87,7 +88,7 @@ test('kubeloop generate webhooks|crds write the same files and --check detects s
   }
 });
 
-test('a test env manager serves the example; installWebhooks registers it with the server', async () => {
+inProcessOnly('a test env manager serves the example; installWebhooks registers it with the server', 'serves webhooks from the test process, which only the in-process API server reaches (on loopback)', async () => {
   const env = await startTestEnv({ crds: [PizzaV1, PizzaV2] });
   try {
     const manager = env.manager();
@@ -122,7 +123,7 @@ test('a test env manager serves the example; installWebhooks registers it with t
   }
 });
 
-test('end to end through kubectl: the built-in server calls the Manager\'s defaulting, validating and conversion webhooks', async () => {
+inProcessOnly('end to end through kubectl: the built-in server calls the Manager\'s defaulting, validating and conversion webhooks', 'serves webhooks from the test process, which only the in-process API server reaches (on loopback)', async () => {
   const env = await startTestEnv({ crds: [PizzaV1, PizzaV2] });
   const dir = mkdtempSync(join(tmpdir(), 'kubeloop-webhooks-'));
   try {

@@ -6,6 +6,11 @@ import assert from 'node:assert/strict';
 import { isAlreadyExists, isConflict, isNotFound, type KubeObject } from '../../src/api/index.js';
 import { isNoKindMatch } from '../../src/client/index.js';
 import { clientFor, eventually, startServer } from './harness.js';
+import { EXTERNAL, uniqueName } from '../support/index.js';
+
+// the tests' namespaces: `c` on a server of their own, fresh ones on an external cluster
+const NS1 = EXTERNAL ? uniqueName('c') : 'c';
+const NS2 = EXTERNAL ? uniqueName('c') : 'c';
 
 const CM = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 
@@ -14,24 +19,24 @@ test('client CRUD, patches, apply, conflicts, deletes, pagination and selectors'
   const client = clientFor(server);
   try {
     assert.match((await client.version()).gitVersion, /^v1\./);
-    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'c' } });
-    const created = await client.create<KubeObject>({ ...CM, metadata: { name: 'a', namespace: 'c', labels: { app: 'x' } }, data: { k: 'v' } });
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS1 } });
+    const created = await client.create<KubeObject>({ ...CM, metadata: { name: 'a', namespace: NS1, labels: { app: 'x' } }, data: { k: 'v' } });
     assert.ok(created.metadata.uid && created.metadata.resourceVersion);
-    await assert.rejects(client.create({ ...CM, metadata: { name: 'a', namespace: 'c' } }), isAlreadyExists);
-    await assert.rejects(client.get(CM, 'nope', { namespace: 'c' }), isNotFound);
+    await assert.rejects(client.create({ ...CM, metadata: { name: 'a', namespace: NS1 } }), isAlreadyExists);
+    await assert.rejects(client.get(CM, 'nope', { namespace: NS1 }), isNotFound);
 
-    const got = await client.get<KubeObject & { data: Record<string, string> }>(CM, 'a', { namespace: 'c' });
+    const got = await client.get<KubeObject & { data: Record<string, string> }>(CM, 'a', { namespace: NS1 });
     assert.equal(got.data.k, 'v');
     const updated = await client.update({ ...got, data: { k: 'v2' } });
     await assert.rejects(client.update({ ...got, data: { k: 'stale' } }), isConflict, 'stale resourceVersion -> 409');
 
-    const merged = await client.patch<{ data: Record<string, string> }>(CM, 'a', { data: { m: '1' } }, { namespace: 'c' });
+    const merged = await client.patch<{ data: Record<string, string> }>(CM, 'a', { data: { m: '1' } }, { namespace: NS1 });
     assert.deepEqual(merged.data, { k: 'v2', m: '1' });
-    const jp = await client.patch<{ data: Record<string, string> }>(CM, 'a', [{ op: 'remove', path: '/data/m' }], { namespace: 'c', type: 'json' });
+    const jp = await client.patch<{ data: Record<string, string> }>(CM, 'a', [{ op: 'remove', path: '/data/m' }], { namespace: NS1, type: 'json' });
     assert.deepEqual(jp.data, { k: 'v2' });
-    const smp = await client.patch<{ data: Record<string, string> }>(CM, 'a', { data: { s: '1' } }, { namespace: 'c', type: 'strategic' });
+    const smp = await client.patch<{ data: Record<string, string> }>(CM, 'a', { data: { s: '1' } }, { namespace: NS1, type: 'strategic' });
     assert.equal(smp.data.s, '1');
-    const applied = await client.apply<KubeObject & { data?: Record<string, string> }>({ ...CM, metadata: { name: 'ssa', namespace: 'c' }, data: { owned: 'yes' } });
+    const applied = await client.apply<KubeObject & { data?: Record<string, string> }>({ ...CM, metadata: { name: 'ssa', namespace: NS1 }, data: { owned: 'yes' } });
     assert.equal(applied.data?.owned, 'yes');
     assert.ok(applied.metadata.managedFields?.some((m) => m.manager === 'kubeloop'), 'field manager kubeloop recorded');
     void updated;
@@ -40,32 +45,33 @@ test('client CRUD, patches, apply, conflicts, deletes, pagination and selectors'
     const pod = await client.create<KubeObject & { status?: { phase?: string } }>({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: 'p', namespace: 'c' },
-      spec: { containers: [{ name: 'c', image: 'busybox' }] },
+      metadata: { name: 'p', namespace: NS1 },
+      // no scheduler (and so no kubelet) of a real cluster takes it: its status is the test's alone
+      spec: { schedulerName: 'e2e-no-scheduler', containers: [{ name: 'c', image: 'busybox' }] },
     });
     const withStatus = await client.updateStatus({ ...pod, status: { ...pod.status, phase: 'Running' } });
     assert.equal(withStatus.status?.phase, 'Running');
     assert.equal(withStatus.metadata.generation, pod.metadata.generation, 'status writes do not bump generation');
 
     // Delete with a failing precondition, then for real.
-    await assert.rejects(client.delete(CM, 'a', { namespace: 'c', preconditions: { uid: 'not-the-uid' } }), isConflict);
-    await client.delete(CM, 'a', { namespace: 'c', preconditions: { uid: created.metadata.uid } });
-    await eventually('deleted', async () => client.get(CM, 'a', { namespace: 'c' }).then(() => false, isNotFound));
+    await assert.rejects(client.delete(CM, 'a', { namespace: NS1, preconditions: { uid: 'not-the-uid' } }), isConflict);
+    await client.delete(CM, 'a', { namespace: NS1, preconditions: { uid: created.metadata.uid } });
+    await eventually('deleted', async () => client.get(CM, 'a', { namespace: NS1 }).then(() => false, isNotFound));
 
     // Pagination and selectors.
-    for (let i = 0; i < 11; i++) await client.create({ ...CM, metadata: { name: `p${i}`, namespace: 'c', labels: { page: 'yes', odd: String(i % 2 === 1) } } });
-    const page1 = await client.list(CM, { namespace: 'c', labelSelector: 'page=yes', limit: 4 });
+    for (let i = 0; i < 11; i++) await client.create({ ...CM, metadata: { name: `p${i}`, namespace: NS1, labels: { page: 'yes', odd: String(i % 2 === 1) } } });
+    const page1 = await client.list(CM, { namespace: NS1, labelSelector: 'page=yes', limit: 4 });
     assert.equal(page1.items.length, 4);
     assert.ok(page1.metadata.continue && page1.metadata.resourceVersion);
-    const all = await client.listAll(CM, { namespace: 'c', labelSelector: { matchLabels: { page: 'yes' } }, limit: 4 });
+    const all = await client.listAll(CM, { namespace: NS1, labelSelector: { matchLabels: { page: 'yes' } }, limit: 4 });
     assert.equal(all.items.length, 11);
     assert.equal(new Set(all.items.map((o) => o.metadata.name)).size, 11);
-    const odd = await client.list(CM, { namespace: 'c', labelSelector: 'odd=true' });
+    const odd = await client.list(CM, { namespace: NS1, labelSelector: 'odd=true' });
     assert.equal(odd.items.length, 5);
     const byName = await client.list(CM, { fieldSelector: 'metadata.name=p3' });
-    assert.deepEqual(byName.items.map((o) => o.metadata.namespace + '/' + o.metadata.name), ['c/p3']);
-    await client.deleteCollection(CM, { namespace: 'c', labelSelector: 'odd=true' });
-    await eventually('collection deleted', async () => (await client.list(CM, { namespace: 'c', labelSelector: 'odd=true' })).items.length === 0);
+    assert.deepEqual(byName.items.map((o) => o.metadata.namespace + '/' + o.metadata.name), [`${NS1}/p3`]);
+    await client.deleteCollection(CM, { namespace: NS1, labelSelector: 'odd=true' });
+    await eventually('collection deleted', async () => (await client.list(CM, { namespace: NS1, labelSelector: 'odd=true' })).items.length === 0);
 
   } finally {
     client.close();
@@ -77,10 +83,10 @@ test('a CRD created after discovery was cached is found on the next miss', { tim
   const server = await startServer();
   const client = clientFor(server);
   try {
-    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'c' } });
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS2 } });
     await client.list({ apiVersion: 'v1', kind: 'ConfigMap' }); // discovery cached
     const Widget = { apiVersion: 'example.com/v1', kind: 'Widget' };
-    await assert.rejects(client.get(Widget, 'w', { namespace: 'c' }), isNoKindMatch);
+    await assert.rejects(client.get(Widget, 'w', { namespace: NS2 }), isNoKindMatch);
     await client.create({
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
@@ -92,8 +98,8 @@ test('a CRD created after discovery was cached is found on the next miss', { tim
         versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
       },
     });
-    await eventually('CRD served', async () => client.create({ ...Widget, metadata: { name: 'w', namespace: 'c' } }).then(() => true, (e) => !isNoKindMatch(e) && !isNotFound(e) && Promise.reject(e)));
-    assert.equal((await client.get<KubeObject>(Widget, 'w', { namespace: 'c' })).metadata.name, 'w');
+    await eventually('CRD served', async () => client.create({ ...Widget, metadata: { name: 'w', namespace: NS2 } }).then(() => true, (e) => !isNoKindMatch(e) && !isNotFound(e) && Promise.reject(e)));
+    assert.equal((await client.get<KubeObject>(Widget, 'w', { namespace: NS2 })).metadata.name, 'w');
   } finally {
     client.close();
     await server.stop();

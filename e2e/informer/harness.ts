@@ -1,6 +1,7 @@
 /**
- * Test harness for the informer/client suites: starts the built-in API server (optionally
- * behind the fault proxy), builds clients for it, and a polling helper.
+ * Test harness for the informer/client suites: starts the built-in API server (or takes the
+ * external cluster, e2e/support/target.ts; optionally behind the fault proxy), builds clients
+ * for it, and a polling helper.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,11 +9,30 @@ import { join } from 'node:path';
 import { KubeClient, loadKubeConfig, type ClientOptions } from '../../src/client/index.js';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../src/apiserver/index.js';
 import { startFaultProxy, type FaultProxy } from './proxy.js';
+import { EXTERNAL, assertInProcess, externalTarget } from '../support/target.js';
 
 export type ServerHandle = ApiServer;
 
-/** The built-in API server on a free loopback port. */
-export function startServer(opts: ApiServerOptions = {}): Promise<ServerHandle> {
+/** What the suites use of a server: its URL and kubeconfig, and stopping it. */
+export type ServerView = Pick<ApiServer, 'url' | 'kubeconfig' | 'stop'>;
+
+/**
+ * The built-in API server on a free loopback port; in external mode (e2e/support/target.ts)
+ * the cluster of $KUBECONFIG, which `stop` leaves running (scenarios that stop or restart
+ * the server, or give it options, are in-process only).
+ */
+export function startServer(opts: ApiServerOptions = {}): Promise<ServerView> {
+  if (EXTERNAL) {
+    if (Object.keys(opts).length) throw new Error('startServer options configure a server of its own: skip the scenario in external mode');
+    const t = externalTarget();
+    return Promise.resolve({ url: t.url, kubeconfig: t.kubeconfig, stop: async () => undefined });
+  }
+  return startApiServer({ port: 0, ...opts });
+}
+
+/** The built-in API server itself (compaction, restarts on its data directory): in-process only. */
+export function startInProcessServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
+  assertInProcess('startInProcessServer');
   return startApiServer({ port: 0, ...opts });
 }
 
@@ -21,7 +41,7 @@ export function portOf(url: string): number {
 }
 
 /** A client for `server`, optionally through `proxy`. */
-export function clientFor(server: ServerHandle, proxy?: FaultProxy, opts: ClientOptions = {}): KubeClient {
+export function clientFor(server: ServerView, proxy?: FaultProxy, opts: ClientOptions = {}): KubeClient {
   let text = server.kubeconfig;
   if (proxy) {
     const u = new URL(server.url);

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  alc, apply, denyRam, eventually, eventsFor, fileSpec, getAlc, liftRamDeny, ready, slsConfig, slsProject, startController, startLogEnv,
+  alc, apply, denyRam, eventually, eventsFor, fileSpec, getAlc, liftRamDeny, patchState, ready, slsConfig, slsProject, startController, startLogEnv,
   type LogEnv, type Obj, type RunningController,
 } from './harness.js';
 import { SKIP_CLEANUP_ANNOTATION } from '@kubeloop/ack/log-config';
@@ -44,7 +44,7 @@ describe('log-config deletion with permanent SLS errors', () => {
     assert.equal(ev.type, 'Warning');
     assert.equal((await env.kubectl(['annotate', 'alc', 'denied', `${SKIP_CLEANUP_ANNOTATION}=true`])).code, 0);
     await eventually('denied released', async () => (await getAlc(env, 'denied')) === undefined, 10_000);
-    assert.ok(slsConfig(env, 'denied-logs'), 'left in SLS, as the annotation says');
+    assert.ok((await slsConfig(env, 'denied-logs')), 'left in SLS, as the annotation says');
     await liftRamDeny(env);
   });
 
@@ -63,9 +63,9 @@ describe('log-config deletion with permanent SLS errors', () => {
   it('a project deleted in SLS leaves nothing to clean up: the object goes', async () => {
     assert.equal((await apply(env, alc('orphan', fileSpec('orphan-logs', { project: 'k8s-log-gone' })))).code, 0);
     await eventually('orphan ready', async () => ready(await getAlc(env, 'orphan')));
-    const projects = env.cloud.state.slsProjects;
-    projects.splice(projects.findIndex((p) => p.projectName === 'k8s-log-gone'), 1);
-    assert.equal(slsProject(env, 'k8s-log-gone'), undefined);
+    // the project deleted in the console, through the emulator's state API (JSON Patch)
+    await patchState(env, async (st) => [{ op: 'remove', path: `/slsProjects/${st.slsProjects.findIndex((p: any) => p.projectName === 'k8s-log-gone')}` }]);
+    assert.equal((await slsProject(env, 'k8s-log-gone')), undefined);
     assert.equal((await env.kubectl(['delete', 'alc', 'orphan', '--wait=false'])).code, 0);
     await eventually('orphan gone', async () => (await getAlc(env, 'orphan')) === undefined, 10_000);
   });

@@ -29,24 +29,24 @@ test('a config SLS returned with its defaults, types and key order is left alone
   Object.assign((spec.logtailConfig as any).inputDetail, { maxDepth: '5', tailExisted: 'true' });
   assert.equal((await apply(env, alc('typed', spec))).code, 0);
   await eventually('typed ready', async () => ready(await getAlc(env, 'typed')));
-  const stored = slsConfig(env, 'typed-logs')!;
+  const stored = (await slsConfig(env, 'typed-logs'))!;
   assert.equal(stored.inputDetail.maxDepth, 5, 'SLS stores numbers as numbers');
   assert.equal(stored.inputDetail.autoExtend, true, 'and fills in its defaults');
-  assert.equal(stored.outputDetail.endpoint, `${env.cloud.regionId}-intranet.log.aliyuncs.com`);
+  assert.equal(stored.outputDetail.endpoint, `${env.emulator.regionId}-intranet.log.aliyuncs.com`);
 
-  await cloudCalls(env.cloud, true);
+  await cloudCalls(env.emulator, true);
   const stamp = stored.lastModifyTime;
   const eventsBefore = await updates('typed');
-  await eventually('four drift checks', async () => ((await cloudCalls(env.cloud)).GetConfig ?? 0) >= 4, 15_000);
-  assert.equal((await cloudCalls(env.cloud)).UpdateConfig ?? 0, 0, 'no UpdateConfig');
-  assert.equal(slsConfig(env, 'typed-logs')!.lastModifyTime, stamp);
+  await eventually('four drift checks', async () => ((await cloudCalls(env.emulator)).GetConfig ?? 0) >= 4, 15_000);
+  assert.equal((await cloudCalls(env.emulator)).UpdateConfig ?? 0, 0, 'no UpdateConfig');
+  assert.equal((await slsConfig(env, 'typed-logs'))!.lastModifyTime, stamp);
   assert.equal(await updates('typed'), eventsBefore, 'no Event');
 
   // a change in the console is drift, and is undone
-  const res = await fetch(`${env.cloud.url}/_sim/sls/${PROJECT}/configs/typed-logs`, {
+  const res = await fetch(`${env.emulator.url}/_sim/sls/${PROJECT}/configs/typed-logs`, {
     method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputDetail: { logPath: '/var/log/other' } }),
   });
   assert.ok(res.ok);
-  await eventually('drift repaired', () => slsConfig(env, 'typed-logs')!.inputDetail.logPath === '/var/log/app');
+  await eventually('drift repaired', async () => (await slsConfig(env, 'typed-logs'))!.inputDetail.logPath === '/var/log/app');
   await eventually('the repair\'s Event', async () => (await eventsFor(env, 'typed')).some((e) => e.reason === 'SLS.LogController.UpdateConfig.Success' && /inputDetail\.logPath/.test(e.message)));
 });

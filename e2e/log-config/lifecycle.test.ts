@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  GROUP, PROJECT, alc, apply, eventually, eventsFor, fileSpec, getAlc, ready, simState, slsConfig, slsProject, startController, startLogEnv,
+  GROUP, PROJECT, alc, apply, eventually, eventsFor, fileSpec, getAlc, patchState, ready, simState, slsConfig, slsProject, startController, startLogEnv,
   type LogEnv, type RunningController,
 } from './harness.js';
 
@@ -92,17 +92,17 @@ test('a remote edit of the config is undone; an inputDetail edit of the object r
   assert.equal((await apply(env, alc('api', fileSpec('api-logs')))).code, 0);
   await eventually('api ready', async () => ready(await getAlc(env, 'api')));
   assert.equal((await getAlc(env, 'api'))!.status.project, PROJECT, 'project from log-project');
-  assert.ok(slsConfig(env, 'api-logs'));
+  assert.ok((await slsConfig(env, 'api-logs')));
 
   // someone edits the config in the console
-  const res = await fetch(`${env.cloud.url}/_sim/sls/${PROJECT}/configs/api-logs`, {
+  const res = await fetch(`${env.emulator.url}/_sim/sls/${PROJECT}/configs/api-logs`, {
     method: 'PATCH', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ inputDetail: { logPath: '/tmp/elsewhere', filterKey: ['level'], filterRegex: ['^ERROR$'] } }),
   });
   assert.equal(res.status, 200);
-  assert.equal(slsConfig(env, 'api-logs')!.inputDetail.logPath, '/tmp/elsewhere');
-  await eventually('remote drift repaired', () => {
-    const c = slsConfig(env, 'api-logs')!;
+  assert.equal((await slsConfig(env, 'api-logs'))!.inputDetail.logPath, '/tmp/elsewhere');
+  await eventually('remote drift repaired', async () => {
+    const c = (await slsConfig(env, 'api-logs'))!;
     // SLS stores the default (no filter) as an empty list
     return c.inputDetail.logPath === '/var/log/app' && JSON.stringify(c.inputDetail.filterKey) === '[]';
   });
@@ -111,29 +111,40 @@ test('a remote edit of the config is undone; an inputDetail edit of the object r
     (await eventsFor(env, 'api')).some((e) => e.reason === 'SLS.LogController.UpdateConfig.Success' && /inputDetail\.logPath/.test(e.message)));
 
   // a binding removed behind the controller's back comes back
-  const group = slsProject(env)!.machineGroups.find((g) => g.groupName === GROUP)!;
-  group.configs = group.configs.filter((c) => c !== 'api-logs');
-  await eventually('binding restored', () => slsProject(env)!.machineGroups.find((g) => g.groupName === GROUP)!.configs.includes('api-logs'));
+  await patchState(env, async (st) => {
+    const pi = st.slsProjects.findIndex((p: any) => p.projectName === PROJECT);
+    const gi = st.slsProjects[pi].machineGroups.findIndex((g: any) => g.groupName === GROUP);
+    const configs = st.slsProjects[pi].machineGroups[gi].configs.filter((c: string) => c !== 'api-logs');
+    return [{ op: 'replace', path: `/slsProjects/${pi}/machineGroups/${gi}/configs`, value: configs }];
+  });
+  await eventually('binding restored', async () => (await slsProject(env))!.machineGroups.find((g) => g.groupName === GROUP)!.configs.includes('api-logs'));
 
   // the user edits the object
   const edited = fileSpec('api-logs');
   (edited.logtailConfig as any).inputDetail.logPath = '/var/log/api';
   (edited.logtailConfig as any).inputDetail.filePattern = 'access.log';
   assert.equal((await apply(env, alc('api', edited))).code, 0);
-  await eventually('object edit pushed', () => {
-    const c = slsConfig(env, 'api-logs')!;
+  await eventually('object edit pushed', async () => {
+    const c = (await slsConfig(env, 'api-logs'))!;
     return c.inputDetail.logPath === '/var/log/api' && c.inputDetail.filePattern === 'access.log';
   });
   await eventually('api ready again', async () => ready(await getAlc(env, 'api')));
 
   // the retention: a spec change and a console change both end at the spec's value
-  const store = () => slsProject(env)!.logstores.find((l) => l.logstoreName === 'api-logs-store')!;
-  assert.equal(store().ttl, 90);
+  const store = async () => (await slsProject(env))!.logstores.find((l) => l.logstoreName === 'api-logs-store')!;
+  assert.equal((await store()).ttl, 90);
   assert.equal((await apply(env, alc('api', { ...edited, lifeCycle: 14 }))).code, 0);
-  await eventually('ttl from the spec', () => store().ttl === 14);
-  store().ttl = 3650;
-  store().autoSplit = false;
-  await eventually('ttl and auto split restored', () => store().ttl === 14 && store().autoSplit === true);
+  await eventually('ttl from the spec', async () => (await store()).ttl === 14);
+  // a console change of the logstore, through the emulator's state API (JSON Patch)
+  await patchState(env, async (st) => {
+    const pi = st.slsProjects.findIndex((p: any) => p.projectName === PROJECT);
+    const li = st.slsProjects[pi].logstores.findIndex((l: any) => l.logstoreName === 'api-logs-store');
+    return [
+      { op: 'replace', path: `/slsProjects/${pi}/logstores/${li}/ttl`, value: 3650 },
+      { op: 'replace', path: `/slsProjects/${pi}/logstores/${li}/autoSplit`, value: false },
+    ];
+  });
+  await eventually('ttl and auto split restored', async () => { const st = await store(); return st.ttl === 14 && st.autoSplit === true; });
   assert.ok((await eventsFor(env, 'api')).some((e) => e.reason === 'SLS.LogController.UpdateLogstore.Success'));
 });
 
@@ -141,31 +152,33 @@ test('a config that only differs by service defaults and key order is left alone
   assert.equal((await apply(env, alc('quiet', fileSpec('quiet-logs')))).code, 0);
   await eventually('quiet ready', async () => ready(await getAlc(env, 'quiet')));
   // the service fills in defaults and returns keys in its own order
-  const cfg = slsConfig(env, 'quiet-logs')!;
-  cfg.inputDetail = { tailExisted: false, maxDepth: 10, ...Object.fromEntries(Object.entries(cfg.inputDetail).reverse()), topicFormat: 'none', localStorage: true };
-  const stamp = cfg.lastModifyTime = 12345;
+  const cfg = (await slsConfig(env, 'quiet-logs'))!;
+  const inputDetail = { tailExisted: false, maxDepth: 10, ...Object.fromEntries(Object.entries(cfg.inputDetail).reverse()), topicFormat: 'none', localStorage: true };
+  const res = await fetch(`${env.emulator.url}/_sim/sls/${PROJECT}/configs/quiet-logs`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputDetail }) });
+  assert.ok(res.ok, `PUT /_sim/sls: ${res.status}`);
+  const stamp = ((await res.json()) as { lastModifyTime: number }).lastModifyTime;
   // two drift checks (period 1s) read the config and leave it alone
   const before = (await eventsFor(env, 'quiet')).filter((e) => e.reason === 'SLS.LogController.UpdateConfig.Success').length;
-  const calls = async () => ((await (await fetch(`${env.cloud.url}/_sim/calls`)).json()) as { calls: Record<string, number> }).calls;
+  const calls = async () => ((await (await fetch(`${env.emulator.url}/_sim/calls`)).json()) as { calls: Record<string, number> }).calls;
   const reads = (await calls()).GetConfig ?? 0;
   await eventually('two drift checks', async () => ((await calls()).GetConfig ?? 0) >= reads + 2 + 4 /* other objects' checks */);
-  assert.equal(slsConfig(env, 'quiet-logs')!.lastModifyTime, stamp, 'config was rewritten');
+  assert.equal((await slsConfig(env, 'quiet-logs'))!.lastModifyTime, stamp, 'config was rewritten');
   assert.equal((await eventsFor(env, 'quiet')).filter((e) => e.reason === 'SLS.LogController.UpdateConfig.Success').length, before);
 });
 
 test('deleting the object removes the remote config and its binding, then the object is gone', async () => {
   assert.equal((await apply(env, alc('gone', fileSpec('gone-logs')))).code, 0);
   await eventually('gone ready', async () => ready(await getAlc(env, 'gone')));
-  assert.ok(slsConfig(env, 'gone-logs'));
+  assert.ok((await slsConfig(env, 'gone-logs')));
   const r = await env.kubectl(['delete', 'alc', 'gone', '--wait=true', '--timeout=20s']);
   assert.equal(r.code, 0, r.stderr);
   await eventually('object gone', async () => (await getAlc(env, 'gone')) === undefined);
-  assert.equal(slsConfig(env, 'gone-logs'), undefined);
-  assert.ok(!slsProject(env)!.machineGroups.some((g) => g.configs.includes('gone-logs')));
+  assert.equal((await slsConfig(env, 'gone-logs')), undefined);
+  assert.ok(!(await slsProject(env))!.machineGroups.some((g) => g.configs.includes('gone-logs')));
   // the logstore (the data) stays
-  assert.ok(slsProject(env)!.logstores.some((l) => l.logstoreName === 'gone-logs-store'));
+  assert.ok((await slsProject(env))!.logstores.some((l) => l.logstoreName === 'gone-logs-store'));
   // other objects keep their configs
-  assert.ok(slsConfig(env, 'api-logs'));
+  assert.ok((await slsConfig(env, 'api-logs')));
 });
 
 test('a plugin (stdout) config reaches SLS as written, processors in order', async () => {
@@ -183,14 +196,18 @@ test('a plugin (stdout) config reaches SLS as written, processors in order', asy
   };
   assert.equal((await apply(env, alc('stdout', spec))).code, 0);
   await eventually('stdout ready', async () => ready(await getAlc(env, 'stdout')));
-  const c = slsConfig(env, 'stdout-logs')!;
+  const c = (await slsConfig(env, 'stdout-logs'))!;
   assert.equal(c.inputType, 'plugin');
   assert.deepEqual(c.inputDetail, spec.logtailConfig.inputDetail);
   for (const g of ['stdout-group-a', 'stdout-group-b']) {
-    assert.deepEqual(slsProject(env)!.machineGroups.find((x) => x.groupName === g)?.configs, ['stdout-logs'], g);
+    assert.deepEqual((await slsProject(env))!.machineGroups.find((x) => x.groupName === g)?.configs, ['stdout-logs'], g);
   }
   // swapping the processors in the console is drift (they run in order)
   const procs = (c.inputDetail as any).plugin.processors;
-  (c.inputDetail as any).plugin.processors = [procs[1], procs[0]];
-  await eventually('processor order restored', () => (slsConfig(env, 'stdout-logs')!.inputDetail as any).plugin.processors[0].type === 'processor_regex');
+  const res = await fetch(`${env.emulator.url}/_sim/sls/${PROJECT}/configs/stdout-logs`, {
+    method: 'PATCH', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ inputDetail: { plugin: { ...(c.inputDetail as any).plugin, processors: [procs[1], procs[0]] } } }),
+  });
+  assert.ok(res.ok, `PATCH /_sim/sls: ${res.status}`);
+  await eventually('processor order restored', async () => ((await slsConfig(env, 'stdout-logs'))!.inputDetail as any).plugin.processors[0].type === 'processor_regex');
 });

@@ -30,7 +30,7 @@ test('an object with productCode is refused with a clear message, never silently
   assert.match(o.status.message, /remove spec\.productCode/);
   assert.equal(o.status.conditions.find((c: any) => c.type === 'Ready').status, 'False');
   assert.ok((await eventsFor(env, 'ingress-logs')).some((e) => e.type === 'Warning' && e.reason === 'SLS.LogController.ResolveSpec.Fail'));
-  assert.equal(slsConfig(env, 'ingress-logs'), undefined, 'nothing created in SLS');
+  assert.equal((await slsConfig(env, 'ingress-logs')), undefined, 'nothing created in SLS');
   // without the product fields the same object syncs
   assert.equal((await apply(env, alc('ingress-logs', fileSpec('ingress-logs')))).code, 0);
   await eventually('synced', async () => ready(await getAlc(env, 'ingress-logs')));

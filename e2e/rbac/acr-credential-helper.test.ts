@@ -1,14 +1,15 @@
 // The ACR credential helper run as a pod under the chart's generated ClusterRole: it writes its
 // dockerconfigjson Secret and references it from the watched ServiceAccount; without the
 // serviceaccounts update/patch verbs it hits a 403 naming serviceaccounts and never does.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { SECRET, createNamespace, eventually, pullSecretsOf, secretOf, setConfig, startAcrEnv, type AcrEnv } from '../acr-credential-helper/harness.js';
 import { chartClusterRole, cloudPodEnv, rulesWithout, runUnderRole, type RolePod } from './harness.js';
 
 const ARGS = ['acr-credential-helper', '--metrics-bind-address', '0', '--health-probe-bind-address', '0'];
 
-describe('acr-credential-helper in-cluster under the generated RBAC', () => {
+describeInProcess('acr-credential-helper in-cluster under the generated RBAC', 'runs the helper as a pod of its own, also under a role without a rule (another helper of the cluster would compete)', () => {
   let env: AcrEnv;
   const pods: RolePod[] = [];
   before(async () => {

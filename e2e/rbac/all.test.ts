@@ -3,8 +3,9 @@
 // a TokenRequest token for the chart's ServiceAccount in the token file, no kubeconfig. Every
 // controller starts, the leader Lease is taken with the POD_NAME identity, the route controller
 // converges, and nothing is ever forbidden.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { inProcessOnly } from '../support/index.js';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ function freePort(): Promise<number> {
 /** kubeloop/testing's `eventually`, polling a child process every 200 ms for up to 30 s. */
 const eventually = <T>(what: string, cond: Condition<T>) => pollUntil(what, cond, 30_000, 200);
 
-test('kubeloop run all as the chart pod, with only the chart RBAC, starts every controller and is never forbidden', async () => {
+inProcessOnly('kubeloop run all as the chart pod, with only the chart RBAC, starts every controller and is never forbidden', 'runs every controller as a pod of its own against a server of its own; npm run e2e:external runs them under the chart\'s RBAC', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kubeloop-rbac-all-'));
   const server = await startApiServer({ port: 0, kubeconfigPath: join(dir, 'kubeconfig') });
   const admin = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfig }));

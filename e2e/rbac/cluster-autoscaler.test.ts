@@ -2,8 +2,9 @@
 // that need a node lead to a TriggeredScaleUp Event, a higher desired capacity of the scaling
 // group and a status ConfigMap; without create/update/patch on configmaps it hits a 403 naming
 // configmaps and never writes its status ConfigMap.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { deployment, eventually, events, startCaEnv, type CaEnv, type Obj } from '../cluster-autoscaler/harness.js';
 import { chartClusterRole, cloudPodEnv, rulesWithout, runUnderRole, type RolePod } from './harness.js';
 
@@ -20,7 +21,7 @@ async function statusConfigMap(env: CaEnv, name: string): Promise<Obj | undefine
   try { return await env.client.get<Obj>(ConfigMap, name, { namespace: 'kube-system' }); } catch { return undefined; }
 }
 
-describe('cluster-autoscaler in-cluster under the generated RBAC', () => {
+describeInProcess('cluster-autoscaler in-cluster under the generated RBAC', 'runs the autoscaler as a pod of its own, also under a role without a rule (another autoscaler of the cluster would compete)', () => {
   let env: CaEnv;
   const pods: RolePod[] = [];
   before(async () => { env = await startCaEnv([{ name: 'workers', instanceType: 'ecs.g7.large', min: 0, max: 4 }]); });

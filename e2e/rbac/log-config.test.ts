@@ -2,8 +2,9 @@
 // AliyunLogConfig becomes Ready (statusCode 200) and its Logtail config exists in the emulator;
 // without update/patch on aliyunlogconfigs/status it hits a 403 naming that subresource and
 // the status never becomes OK.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { PROJECT, alc, apply, eventually, fileSpec, getAlc, ready, simState, startLogEnv, type LogEnv } from '../log-config/harness.js';
 import { chartClusterRole, cloudPodEnv, rulesWithout, runUnderRole, type RolePod } from './harness.js';
 
@@ -17,7 +18,7 @@ async function emulatorHasConfig(env: LogEnv, name: string): Promise<boolean> {
   return (st.slsProjects ?? []).some((p: any) => p.projectName === PROJECT && (p.configs ?? []).some((c: any) => c.configName === name));
 }
 
-describe('log-config in-cluster under the generated RBAC', () => {
+describeInProcess('log-config in-cluster under the generated RBAC', 'runs the controller as a pod of its own, also under a role without a rule (another controller of the cluster would compete)', () => {
   let env: LogEnv;
   const pods: RolePod[] = [];
   before(async () => { env = await startLogEnv(); });

@@ -1,8 +1,9 @@
 // The route controller run as a pod under the chart's generated ClusterRole: it converges;
 // with one rule taken away it hits a 403 and does not; `kubectl auth can-i --as` agrees with
 // the role.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CLUSTER_CIDR, createNode, customEntries, eventually, networkCondition, nodes, startRouteEnv, type RouteEnv } from '../route/harness.js';
@@ -26,7 +27,7 @@ function cloudEnv(env: RouteEnv): Record<string, string> {
   };
 }
 
-describe('route controller in-cluster under the generated RBAC', () => {
+describeInProcess('route controller in-cluster under the generated RBAC', 'runs the route controller as a pod of its own, also under a role without a rule (another controller of the cluster would compete)', () => {
   let env: RouteEnv;
   const pods: PodProcess[] = [];
   const files: PodFiles[] = [];

@@ -2,8 +2,9 @@
 // token file): a good token works; expired, wrong-audience and tampered tokens get 401; the token
 // of a deleted (or deleted and recreated) ServiceAccount stops working. Also `kubectl create
 // token` (protobuf TokenRequest) and kubectl with that token.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { execFile } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { requestToken, serviceAccountWithRole, writePodFiles, type PodFiles } fr
 
 const exec = promisify(execFile);
 
-describe('ServiceAccount tokens against an in-cluster client', () => {
+describeInProcess('ServiceAccount tokens against an in-cluster client', 'signs and expires tokens of an API server of its own (data directory, audiences)', () => {
   let server: ApiServer;
   let dataDir: string;
   let admin: KubeClient;

@@ -1,7 +1,8 @@
 // `kubeloop run route` as an operator runs it: a child process with flags, the emulator's
 // credentials in the environment, against the built-in API server; SIGTERM stops it cleanly.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { CLUSTER_CIDR, createNode, customEntries, eventually, networkCondition, nodes, startRouteEnv, type RouteEnv } from './harness.js';
@@ -13,7 +14,7 @@ function run(env: RouteEnv, args: string[]): KubeloopProcess {
   return runController('route', args, { kubeconfigPath: env.server.kubeconfigPath, cloud: env.cloud, logLevel: 'info' });
 }
 
-describe('kubeloop run route', () => {
+describeInProcess('kubeloop run route', 'starts kubeloop run route processes of its own, with its own flags', () => {
   let env: RouteEnv;
   const children: ChildProcess[] = [];
   before(async () => { env = await startRouteEnv({ components: { nodeLifecycle: false, ipam: false, nodes: false } }); });

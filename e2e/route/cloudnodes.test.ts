@@ -1,12 +1,13 @@
 // Nodes that are real (emulated) ECS instances of a scaling group: the emulator checks that
 // every next hop is an existing instance, nodes come and go with the group, and their routes
 // follow.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { customEntries, eventually, networkCondition, nodes, startRouteController, startRouteEnv, type RouteEnv, type RunningController } from './harness.js';
 import { instanceIdFromProviderId } from '@kubeloop/ack/route';
 
-describe('route controller with cloud instances as nodes', () => {
+describeInProcess('route controller with cloud instances as nodes', 'sizes a scaling group of its own in an emulator that validates next hops', () => {
   let env: RouteEnv;
   let ctl: RunningController;
   before(async () => {

@@ -1,11 +1,12 @@
 // Route table discovery in a region with several VPCs and no --vpc-id / --route-table-ids:
 // the route table is the one of the VPC the nodes' ECS instances are in (DescribeInstances
 // VpcAttributes.VpcId); upstream reads the same VPC from the instance metadata of its node.
-import { after, describe, it } from 'node:test';
+import { after, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { customEntries, eventually, networkCondition, nodes, startRouteController, startRouteEnv, type RouteEnv, type RunningController } from './harness.js';
 
-describe('route table discovery', () => {
+describeInProcess('route table discovery', 'needs an emulator of its own with a second VPC, and a controller discovering the table', () => {
   let env: RouteEnv;
   let ctl: RunningController | undefined;
   after(async () => {

@@ -3,14 +3,15 @@
 // `ack-hybrid://...`), plus ACK Edge's edge nodes (`alibabacloud.com/is-edge-worker: "true"`,
 // outside the VPC). They get no route and no Warning; a cloud node of an edge cluster
 // (`is-edge-worker: "false"`) is routed.
-import { after, describe, it } from 'node:test';
+import { after, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import {
   createNode, customEntries, eventually, eventsFor, networkCondition, settled, startRouteController, startRouteEnv,
   NodeKind, type Obj, type RouteEnv, type RunningController,
 } from './harness.js';
 
-describe('route controller exclusions', () => {
+describeInProcess('route controller exclusions', 'starts its own controller after labelling nodes of its own (hybrid, edge, excluded)', () => {
   let env: RouteEnv;
   let ctl: RunningController;
   after(async () => {

@@ -1,15 +1,16 @@
 // Throttling and foreign entries: half of all route writes throttled still converges with no
 // error surfacing to users; an entry another cluster owns holding a node's CIDR is reported (Warning
 // Event, NetworkUnavailable=True) and never overwritten.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { CloudError, type VpcRouteApi } from '@kubeloop/ack/cloud';
 import {
   cachedNode, createNode, customEntries, eventually, eventsFor, networkCondition, nodes, setFaults, settled, startRouteController, startRouteEnv,
   NodeKind, type Obj, type RouteEnv, type RunningController,
 } from './harness.js';
 
-describe('route controller under throttling', () => {
+describeInProcess('route controller under throttling', 'throttles or refuses writes for a controller of its own (another controller of the cluster would see the faults too), or wraps its VPC client', () => {
   let env: RouteEnv;
   let ctl: RunningController;
   before(async () => {
@@ -48,7 +49,7 @@ describe('route controller under throttling', () => {
   });
 });
 
-describe('route controller and entries it does not own', () => {
+describeInProcess('route controller and entries it does not own', 'throttles or refuses writes for a controller of its own (another controller of the cluster would see the faults too), or wraps its VPC client', () => {
   let env: RouteEnv;
   let ctl: RunningController;
   before(async () => {
@@ -104,7 +105,7 @@ describe('route controller and entries it does not own', () => {
   });
 });
 
-describe('route controller and lost answers', () => {
+describeInProcess('route controller and lost answers', 'throttles or refuses writes for a controller of its own (another controller of the cluster would see the faults too), or wraps its VPC client', () => {
   let env: RouteEnv;
   let ctl: RunningController;
   after(async () => {
@@ -140,7 +141,7 @@ describe('route controller and lost answers', () => {
   });
 });
 
-describe('route controller and refused writes', () => {
+describeInProcess('route controller and refused writes', 'throttles or refuses writes for a controller of its own (another controller of the cluster would see the faults too), or wraps its VPC client', () => {
   let env: RouteEnv;
   let ctl: RunningController;
   after(async () => {

@@ -14,7 +14,10 @@ import { createRegistry, type Registry } from '../../src/observability/index.js'
 import { plugin, CONTROLLER_NAME, TABLES_CONTROLLER_NAME } from '@kubeloop/ack/route';
 import { drained, eventually, reconciled } from '../../src/testing/index.js';
 import * as support from '../support/index.js';
-import { emulatorCloud, silent, startStack, testManager, type Obj } from '../support/index.js';
+import {
+  emulatorCloud, silent, startStack, testManager, EXTERNAL, externalTarget, emulatorState, type EmulatorEndpoint, type Obj,
+} from '../support/index.js';
+import { createAlibabaCloud } from '@kubeloop/ack/cloud';
 
 export { eventually, silent, type Obj } from '../support/index.js';
 
@@ -147,4 +150,63 @@ export async function settled(ctl: RunningController, env: RouteEnv, opts: { see
   if (opts.seen) await eventually('the controller\'s cache shows the change', opts.seen);
   await reconciled(ctl.manager, TABLES_CONTROLLER_NAME, { key: opts.tableId ?? env.tableId, times: opts.times ?? 1, timeoutMs: 30_000 });
   await drained(ctl.manager, CONTROLLER_NAME);
+}
+
+/**
+ * The route controller as a user meets it, in either mode (e2e/support/target.ts): a client
+ * of the cluster, the emulator over HTTP (its VPC API through the SDK, its state through
+ * /_sim/state) and a controller that is running. In-process: the built-in server, the
+ * emulator and the route controller started here, with Node objects created by the test (no
+ * simulated kubelets). External: the cluster's own route controller (the chart's flags) and
+ * the emulator at $E2E_CLOUD_URL; the test's Node objects get pod CIDRs at the top of the
+ * cluster CIDR, away from the cluster's own nodes.
+ */
+export interface RouteTarget {
+  client: KubeClient;
+  emulator: EmulatorEndpoint;
+  /** the VPC API of the emulator, through the SDK */
+  api: AlibabaCloud;
+  /** the route table the controller writes (the region's only one) */
+  tableId: string;
+  /** the route controller's --cluster-cidr */
+  clusterCidr: string;
+  /** route entries of the table, read from GET /_sim/state */
+  entries(): Promise<RouteEntry[]>;
+  /** the text of the controller's /metrics (external mode: $E2E_METRICS_URL_ROUTE, else undefined) */
+  metrics(): Promise<string | undefined>;
+  stop(): Promise<void>;
+}
+
+export async function startRouteTarget(): Promise<RouteTarget> {
+  if (EXTERNAL) {
+    const t = externalTarget();
+    if (!t.cloud) throw new Error('the route suites need the cloud emulator: set E2E_CLOUD_URL');
+    const emulator = t.cloud;
+    const client = t.client();
+    const tableId = ((await emulatorState(emulator)).routeTables[0]?.routeTableId) as string;
+    const api = createAlibabaCloud({ regionId: emulator.regionId, emulator: emulator.url, credentials: { accessKeyId: emulator.accessKeyId, accessKeySecret: emulator.accessKeySecret } });
+    const url = process.env.E2E_METRICS_URL_ROUTE;
+    return {
+      client, emulator, api, tableId, clusterCidr: t.clusterCidr,
+      entries: async () => (((await emulatorState(emulator)).routeTables.find((x: any) => x.routeTableId === tableId)?.entries ?? []) as RouteEntry[]),
+      metrics: async () => (url ? (await fetch(`${url}/metrics`)).text() : undefined),
+      stop: async () => client.close(),
+    };
+  }
+  const env = await startRouteEnv({ components: { nodeLifecycle: false, ipam: false } });
+  const ctl = await startRouteController(env);
+  const emulator = { url: env.cloud.url, regionId: env.cloud.regionId, accessKeyId: env.cloud.accessKeyId, accessKeySecret: env.cloud.accessKeySecret };
+  return {
+    client: env.client, emulator, api: env.api, tableId: env.tableId, clusterCidr: CLUSTER_CIDR,
+    entries: async () => (((await emulatorState(emulator)).routeTables.find((x: any) => x.routeTableId === env.tableId)?.entries ?? []) as RouteEntry[]),
+    metrics: () => ctl.registry.metrics(),
+    async stop() { await ctl.stop(); await env.stop(); },
+  };
+}
+
+/** The `i`-th /24 from the top of `clusterCidr` (a /16 or wider): pod CIDRs no real node of a small cluster has. */
+export function topSubnet(clusterCidr: string, i: number): string {
+  const [base] = clusterCidr.split('/');
+  const [a, b] = base.split('.');
+  return `${a}.${b}.${250 - i}.0/24`;
 }

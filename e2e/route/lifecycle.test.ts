@@ -1,14 +1,15 @@
 // What happens around the controller's own lifecycle and the nodes' special states: nodes
 // deleted while it is stopped, excluded / unreachable / deleting nodes, several route tables,
 // and --dry-run.
-import { after, describe, it } from 'node:test';
+import { after, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import {
   cachedNode, converged, createNode, customEntries, eventually, eventsFor, networkCondition, nodeSpec, settled, startRouteController, startRouteEnv,
   NodeKind, type Obj, type RouteEnv, type RunningController,
 } from './harness.js';
 
-describe('route controller lifecycle', () => {
+describeInProcess('route controller lifecycle', 'stops and restarts the controller, or starts it with other tables, flags or --dry-run', () => {
   const envs: RouteEnv[] = [];
   const ctls: RunningController[] = [];
   after(async () => {

@@ -3,8 +3,9 @@
 // (403 Forbidden.RAM). Both must be visible on the nodes (NetworkUnavailable=True with the
 // reason, a Warning Event) instead of being retried quietly like throttling; and a controller
 // that cannot complete a full sync must stop reporting ready.
-import { after, describe, it } from 'node:test';
+import { after, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import {
   createNode, customEntries, eventually, eventsFor, networkCondition, setRamPolicy, startRouteController, startRouteEnv,
   NodeKind, type Obj, type RouteEnv, type RunningController,
@@ -18,7 +19,7 @@ const ROUTE_CONTROLLER_ALLOW = {
 
 const condition = async (env: RouteEnv, name: string) => networkCondition(await env.client.get<Obj>(NodeKind, name));
 
-describe('route controller and permanent cloud errors', () => {
+describeInProcess('route controller and permanent cloud errors', 'needs a route quota, a RAM deny and a readiness probe of a controller of its own', () => {
   const envs: RouteEnv[] = [];
   const ctls: RunningController[] = [];
   after(async () => {

@@ -1,8 +1,9 @@
 // The route controller against the built-in API server, simulated nodes and the cloud emulator:
 // routes appear for every node, are repaired after drift, follow pod CIDR changes, leave
 // foreign entries alone, and report NetworkUnavailable per node.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import {
   converged, customEntries, eventually, eventsFor, networkCondition, nodeSpec, nodes, settled, startRouteController, startRouteEnv,
   NodeKind, type Obj, type RouteEnv, type RunningController,
@@ -10,7 +11,7 @@ import {
 
 const names = ['n1', 'n2', 'n3', 'n4', 'n5'];
 
-describe('route controller', () => {
+describeInProcess('route controller', 'uses simulated nodes of its own (names, instances) and the controller\'s in-process metrics registry; e2e/route/cluster.test.ts covers these behaviours on any cluster', () => {
   let env: RouteEnv;
   let ctl: RunningController;
   before(async () => {

@@ -1,7 +1,8 @@
 // 500 nodes converge, with cloud calls near one write per route plus a few listings
 // (the emulator's /_sim/calls counts every API call, including the adapter's retries).
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import {
   cloudCalls, customEntries, eventually, networkCondition, nodes, startRouteController, startRouteEnv,
   type Obj, type RouteEnv, type RunningController,
@@ -9,7 +10,7 @@ import {
 
 const N = 500;
 
-describe('route controller at scale', () => {
+describeInProcess('route controller at scale', 'routes hundreds of nodes with batch sizes and a quota of its own', () => {
   let env: RouteEnv;
   let ctl: RunningController;
   before(async () => {

@@ -3,8 +3,9 @@
 // pkg/provider/alibaba/vpc CreateRoute sets only table, CIDR and next hop), so they carry no
 // kubeloop mark; upstream's syncTableRoutes deletes entries inside the cluster CIDR that
 // conflict with a node's pod CIDR (`conflictWithNodes`).
-import { after, describe, it } from 'node:test';
+import { after, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
 import { startStack } from '../support/index.js';
 import {
   cloudCalls, createNode, customEntries, eventually, eventsFor, networkCondition, settled, startRouteController, startRouteEnv,
@@ -16,7 +17,7 @@ async function ccmEntry(env: RouteEnv, cidr: string, instanceId: string): Promis
   await env.api.vpc.createRouteEntry({ routeTableId: env.tableId, destinationCidrBlock: cidr, nextHopId: instanceId });
 }
 
-describe('route controller taking over from ACK\'s cloud-controller-manager', () => {
+describeInProcess('route controller taking over from ACK\'s cloud-controller-manager', 'plays ACK\'s cloud-controller-manager against a controller of its own', () => {
   const envs: RouteEnv[] = [];
   const ctls: RunningController[] = [];
   after(async () => {
@@ -73,7 +74,7 @@ describe('route controller taking over from ACK\'s cloud-controller-manager', ()
   });
 });
 
-describe('route controller in a VPC shared by several clusters', () => {
+describeInProcess('route controller in a VPC shared by several clusters', 'plays ACK\'s cloud-controller-manager and a second cluster against controllers of its own', () => {
   let env: RouteEnv;
   const ctls: RunningController[] = [];
   const stops: Array<() => Promise<void>> = [];

@@ -1,5 +1,5 @@
 // `kubeloop dev` as a new user runs it: a child process, kubectl against its kubeconfig, Ctrl-C.
-import { after, describe, it } from 'node:test';
+import { after, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -7,14 +7,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { eventually } from '../support/index.js';
 
+import { describeInProcess } from '../support/index.js';
+
 const main = resolve('dist/src/cli/main.js');
 
 function kubectl(args: string[]): Promise<string> {
   return new Promise((res, rej) => execFile('kubectl', args, { timeout: 15_000 }, (err, stdout, stderr) => (err ? rej(new Error(`${err.message}\n${stderr}`)) : res(stdout))));
 }
 
-function startDev(stateDir: string): { child: ChildProcess; output: () => string; running: Promise<void>; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [main, 'dev', '--state-dir', stateDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'silent' } });
+function startDev(stateDir: string, extra: string[] = []): { child: ChildProcess; output: () => string; running: Promise<void>; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [main, 'dev', '--state-dir', stateDir, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'silent' } });
   let out = '';
   const running = new Promise<void>((res, rej) => {
     child.stdout!.on('data', (b: Buffer) => { out += b.toString(); if (out.includes('Ctrl-C stops everything')) res(); });
@@ -39,7 +41,7 @@ async function readyNodes(kubeconfig: string, timeoutMs: number): Promise<string
   }
 }
 
-describe('kubeloop dev', () => {
+describeInProcess('kubeloop dev', 'tests the kubeloop dev command itself, started here', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kubeloop-dev-'));
   const children: ChildProcess[] = [];
   after(() => {
@@ -87,5 +89,28 @@ describe('kubeloop dev', () => {
     assert.equal(cidrs2, cidrs, 'same nodes and podCIDRs after a restart');
     again.child.kill('SIGTERM');
     assert.equal(await again.exited, 0);
+  });
+
+  it('with --no-controllers sets the cluster up as ACK\'s but runs no controller', async () => {
+    const state = join(dir, 'no-controllers');
+    const dev = startDev(state, ['--no-controllers']);
+    children.push(dev.child);
+    await dev.running;
+    assert.match(dev.output(), /running {10}no controllers \(run yours with --kubeconfig /);
+    const kubeconfig = join(state, 'kubeconfig');
+    const info = JSON.parse(readFileSync(join(state, 'dev.json'), 'utf8'));
+    assert.equal(info.clusterCidr, '172.16.0.0/16');
+    // the cluster-wide settings the controllers read are there (ACK's ConfigMaps) ...
+    const cms = await kubectl(['--kubeconfig', kubeconfig, 'get', 'configmaps', '-n', 'kube-system', '-o', 'name']);
+    assert.match(cms, /configmap\/acr-configuration/);
+    assert.match(cms, /configmap\/alibaba-log-configuration/);
+    // ... but nothing routes the nodes: they stay without a route (no NetworkUnavailable=False/RouteCreated)
+    await readyNodes(kubeconfig, Date.now() + 10_000);
+    const conds = await kubectl(['--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="NetworkUnavailable")].reason}{"\\n"}{end}']);
+    assert.ok(!conds.includes('RouteCreated'), conds);
+    const routes = (await (await fetch(`${info.cloud.url}/_sim/state`)).json()) as { routeTables: Array<{ entries: Array<{ type: string }> }> };
+    assert.equal(routes.routeTables.flatMap((t) => t.entries).filter((e) => e.type === 'Custom').length, 0);
+    dev.child.kill('SIGINT');
+    assert.equal(await dev.exited, 0);
   });
 });

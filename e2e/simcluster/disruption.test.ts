@@ -1,4 +1,5 @@
-// PodDisruptionBudget status from the disruption controller, and draining through the eviction API.
+// PodDisruptionBudget status from the disruption controller, and draining through the eviction API
+// (any cluster: in external mode in a namespace of the suite's own).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isTooManyRequests } from '../../src/api/index.js';
@@ -15,19 +16,19 @@ describe('simulated cluster: disruption budgets and eviction', () => {
 
   // no client-side retries of 429 here (the client retries them like client-go does)
   let direct: KubeClient;
-  const evict = (name: string) => (direct ??= new KubeClient(loadKubeConfig({ kubeconfig: env.server.kubeconfig }), { maxRetries: 0 })).transport.requestJSON({
-    method: 'POST', path: `/api/v1/namespaces/default/pods/${name}/eviction`,
-    body: JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: 'default' } }),
+  const evict = (name: string) => (direct ??= new KubeClient(loadKubeConfig({ kubeconfig: env.kubeconfig }), { maxRetries: 0 })).transport.requestJSON({
+    method: 'POST', path: `/api/v1/namespaces/${env.ns}/pods/${name}/eviction`,
+    body: JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: env.ns } }),
   });
-  const pdb = (name: string) => env.client.get<Obj>(PDB, name, { namespace: 'default' });
+  const pdb = (name: string) => env.client.get<Obj>(PDB, name, { namespace: env.ns });
 
   it('computes PDB status for maxUnavailable, minAvailable and percentages', async () => {
     const { client } = env;
-    await client.create(deployment('calc', 4));
-    await eventually('4 ready', async () => (await pods(client, 'app=calc')).filter(isReady).length === 4);
-    await client.create({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'calc-max', namespace: 'default' }, spec: { maxUnavailable: '50%', selector: { matchLabels: { app: 'calc' } } } });
-    await client.create({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'calc-min', namespace: 'default' }, spec: { minAvailable: 3, selector: { matchLabels: { app: 'calc' } } } });
-    await client.create({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'calc-pct', namespace: 'default' }, spec: { minAvailable: '30%', selector: { matchLabels: { app: 'calc' } } } });
+    await client.create(deployment('calc', 4, { namespace: env.ns }));
+    await eventually('4 ready', async () => (await pods(client, 'app=calc', env.ns)).filter(isReady).length === 4);
+    await client.create({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'calc-max', namespace: env.ns }, spec: { maxUnavailable: '50%', selector: { matchLabels: { app: 'calc' } } } });
+    await client.create({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'calc-min', namespace: env.ns }, spec: { minAvailable: 3, selector: { matchLabels: { app: 'calc' } } } });
+    await client.create({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'calc-pct', namespace: env.ns }, spec: { minAvailable: '30%', selector: { matchLabels: { app: 'calc' } } } });
     const st = async (n: string) => eventually(`${n} status`, async () => { const p = await pdb(n); return p.status?.observedGeneration === p.metadata.generation && p.status?.currentHealthy === 4 ? p.status : undefined; });
     const max = await st('calc-max');
     assert.deepEqual([max.expectedPods, max.desiredHealthy, max.currentHealthy, max.disruptionsAllowed], [4, 2, 4, 2]);
@@ -37,17 +38,17 @@ describe('simulated cluster: disruption budgets and eviction', () => {
     const pct = await st('calc-pct');
     assert.deepEqual([pct.expectedPods, pct.desiredHealthy, pct.disruptionsAllowed], [4, 2, 2]);
     // scaling the deployment changes the expected count
-    await client.patch({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'calc', { spec: { replicas: 2 } }, { namespace: 'default' });
+    await client.patch({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'calc', { spec: { replicas: 2 } }, { namespace: env.ns });
     const after = await eventually('calc-max follows the scale', async () => { const p = await pdb('calc-max'); return p.status?.expectedPods === 2 && p.status?.currentHealthy === 2 ? p.status : undefined; });
     assert.deepEqual([after.desiredHealthy, after.disruptionsAllowed], [1, 1]);
   });
 
   it('drains a 3-replica deployment under maxUnavailable 1: the second eviction waits for the replacement', async () => {
     const { client } = env;
-    await client.create(deployment('drain', 3));
-    await client.create({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'drain', namespace: 'default' }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'drain' } } } });
+    await client.create(deployment('drain', 3, { namespace: env.ns }));
+    await client.create({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'drain', namespace: env.ns }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'drain' } } } });
     const original = await eventually('3 ready and 1 disruption allowed', async () => {
-      const ps = (await pods(client, 'app=drain')).filter(isReady);
+      const ps = (await pods(client, 'app=drain', env.ns)).filter(isReady);
       const p = await pdb('drain');
       return ps.length === 3 && p.status?.disruptionsAllowed === 1 && p.status?.currentHealthy === 3 ? ps.map((x) => x.metadata.name!) : undefined;
     });
@@ -67,7 +68,7 @@ describe('simulated cluster: disruption budgets and eviction', () => {
       evicted.add(name);
     }
     const final = await eventually('3 ready replacements', async () => {
-      const ps = (await pods(client, 'app=drain')).filter((p) => isReady(p) && !p.metadata.deletionTimestamp);
+      const ps = (await pods(client, 'app=drain', env.ns)).filter((p) => isReady(p) && !p.metadata.deletionTimestamp);
       return ps.length === 3 ? ps : undefined;
     });
     assert.ok(final.every((p) => !evicted.has(p.metadata.name!)), 'all original pods were replaced');

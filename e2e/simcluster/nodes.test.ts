@@ -1,12 +1,17 @@
 // Node registration, heartbeats, lifecycle, IPAM and cloud instances as nodes.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAlibabaCloud } from '@kubeloop/ack/cloud';
+import { describeInProcess } from '../support/index.js';
 import { eventually, NodeKind, startEnv, type Env, type Obj } from './harness.js';
 
 const ready = (n: Obj) => n.status?.conditions?.find((c: any) => c.type === 'Ready')?.status;
 
-describe('simulated cluster: nodes', () => {
+// Every scenario starts nodes of its own (names, sizes, CIDR range) or stops their kubelets:
+// the in-process simulated cluster's; skipped in external mode.
+const OWN = 'starts, stops or removes nodes of its own (static nodes with chosen names, CIDR range and kubelets)';
+
+describeInProcess('simulated cluster: nodes', OWN, () => {
   let env: Env;
   before(async () => { env = await startEnv({ withCloud: true, clusterCidr: '172.16.0.0/22', nodeCidrMaskSize: 24, nodes: [{ name: 'static-1', cpu: 8, memory: '32Gi', labels: { tier: 'edge' }, taints: [{ key: 'edge', effect: 'PreferNoSchedule' }] }, { name: 'static-2' }] }); });
   after(async () => { await env?.stop(); });

@@ -14,6 +14,7 @@ import { Manager, type LeaderElectionOptions, type Logger } from '../../src/cont
 import type { Registry } from '../../src/observability/index.js';
 import type { KubeObject } from '../../src/api/index.js';
 import { eventually } from './eventually.js';
+import { assertInProcess } from './target.js';
 
 /** An object as the suites read it (spec and status untyped). */
 export type Obj = KubeObject & { spec?: any; status?: any; [k: string]: any };
@@ -44,6 +45,7 @@ export interface Stack {
 
 /** Starts server, emulator, client and simulated cluster in that order; stops what started if a step fails. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  assertInProcess('startStack');
   let env: TestEnv | undefined;
   let cloud: CloudSim | undefined;
   let sim: SimCluster | undefined;

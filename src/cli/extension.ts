@@ -80,6 +80,12 @@ export interface DevEnvironment {
   signal: AbortSignal;
   /** logs to `<state-dir or .kubeloop>/dev.log` */
   logger: Logger;
+  /**
+   * false with `kubeloop dev --no-controllers`: the hook prepares the cluster as usual (its
+   * cluster-wide settings, system workloads) but runs no controller — they run as separate
+   * `kubeloop run` processes (the e2e suites' external mode does this).
+   */
+  controllers: boolean;
 }
 
 /** What an extension's `dev.prepare` started before the simulated cluster. */

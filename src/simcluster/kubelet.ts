@@ -111,7 +111,13 @@ export class KubeletController implements Reconciler<PodObject> {
       this.images.set(nodeName, nodeImages);
       const policy = c.imagePullPolicy ?? (/(:latest$)|(^[^:@]*(\/[^:@]*)*$)/.test(c.image.split('/').pop() ?? '') ? 'Always' : 'IfNotPresent');
       const present = nodeImages.get(c.image);
-      if (present && policy !== 'Always') { imageIDs.set(c.name, present); continue; }
+      if (present && policy !== 'Always') {
+        // the kubelet's image manager reports a cached image too (kubernetes/kubernetes
+        // pkg/kubelet/images/image_manager.go: event reason Pulled, "Container image %q already present on machine")
+        imageIDs.set(c.name, present);
+        ctx.recorder.event(pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
+        continue;
+      }
       // `Always` pulls once per container start with the pod's own credentials; a container
       // that is only waiting (ErrImagePull) has not pulled yet and must not borrow another
       // pod's pull from the node's image cache.

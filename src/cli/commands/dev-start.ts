@@ -65,7 +65,7 @@ function track(started: DevStarted, stops: Array<() => Promise<void>>, metrics: 
 }
 
 /** The parsed options of `kubeloop dev` (./dev.ts); extensions' options are in it too. */
-export interface DevOptions { stateDir?: string; kubeconfig?: string; port: string; nodes: string; bind: string; console: boolean; consolePort: string; [extensionOption: string]: unknown }
+export interface DevOptions { stateDir?: string; kubeconfig?: string; port: string; nodes: string; bind: string; console: boolean; consolePort: string; controllers: boolean; [extensionOption: string]: unknown }
 
 /** What `startDev` runs: the command's options, parsed. */
 export interface DevStartOptions {
@@ -80,6 +80,8 @@ export interface DevStartOptions {
   nodes?: number;
   /** every `kubeloop dev` option (extensions read theirs from here) */
   options?: Readonly<Record<string, unknown>>;
+  /** false: the extensions set the cluster up but start no controllers (`--no-controllers`; default true) */
+  controllers?: boolean;
   /** the components' logger (default: `<state-dir or .kubeloop>/dev.log`) */
   logger?: Logger;
   /** Overrides of the API server's options (tests shorten the aggregator's timings). */
@@ -137,7 +139,7 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
     stops.push(() => apiServer.stop());
     // the simulated components log to a file: routine reconcile retries (conflicts) would drown the terminal
     const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, pino.destination({ dest: logFile, mkdir: true, sync: false })) as unknown as Logger;
-    const pre = { apiServer, kubeconfigPath, stateDir, bind, options: o.options ?? {}, signal: abort.signal, logger };
+    const pre = { apiServer, kubeconfigPath, stateDir, bind, options: o.options ?? {}, signal: abort.signal, logger, controllers: o.controllers !== false };
     const prepared: DevPrepared[] = [];
     for (const { hook } of hooks) {
       if (!hook.prepare) continue;
@@ -168,10 +170,10 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
     for (const { hook } of hooks) {
       if (!hook.start) continue;
       track(await hook.start(env), stops, metrics);
-      started.push(hook.description);
+      if (env.controllers) started.push(hook.description);
     }
     const plain = extensions.filter((e) => !e.dev && e.plugins?.length);
-    if (plain.length) {
+    if (plain.length && env.controllers) {
       track(await startPlugins(plain, env), stops, metrics);
       started.push(plain.flatMap((e) => (e.plugins ?? []).map((p) => p.name)).join(', '));
     }
@@ -210,7 +212,7 @@ export async function runDevCommand(o: DevOptions, extensions: readonly CliExten
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    const session = await startDev({ stateDir, kubeconfigPath: o.kubeconfig, port, bind: o.bind, nodes, options: o }, extensions);
+    const session = await startDev({ stateDir, kubeconfigPath: o.kubeconfig, port, bind: o.bind, nodes, options: o, controllers: o.controllers !== false }, extensions);
     stops.push(() => session.stop());
     const { apiServer, kubeconfigPath, prepared, started, metrics, logFile } = session;
     const simCloud = prepared.find((p) => p.simCloud)?.simCloud;
@@ -224,7 +226,7 @@ export async function runDevCommand(o: DevOptions, extensions: readonly CliExten
     if (consoleServer) stops.push(() => consoleServer.stop());
     mkdirSync(dirname(devJson), { recursive: true });
     writeFileSync(devJson, JSON.stringify({
-      apiServer: apiServer.url, kubeconfig: kubeconfigPath, console: consoleServer?.url ?? null,
+      apiServer: apiServer.url, kubeconfig: kubeconfigPath, console: consoleServer?.url ?? null, clusterCidr: session.sim.config.clusterCidr,
       ...Object.assign({}, ...prepared.map((p) => p.devJson ?? {})),
       // each controller process: its /metrics (and /debug/controllers) and its /healthz, /readyz
       controllers: metrics.map((m) => ({ name: m.name, metrics: `${m.url}/metrics`, health: m.health ?? null })),

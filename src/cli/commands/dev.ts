@@ -28,6 +28,7 @@ export function register(program: Command, extensions: readonly CliExtension[]):
     .option('--nodes <n>', 'static simulated nodes (besides any an extension\'s cloud adds)', '2')
     .option('--console-port <n>', 'port of the live console on 127.0.0.1 (0 = any free port)', '0')
     .option('--no-console', 'do not serve the console')
+    .option('--no-controllers', 'run no controllers (the extensions still set the cluster up): run them yourself with `kubeloop run <name> --kubeconfig <path>`')
     .action(async (o: DevOptions) => {
       const { runDevCommand } = await import('./dev-start.js');
       await runDevCommand(o, extensions);
