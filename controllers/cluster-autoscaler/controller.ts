@@ -368,7 +368,21 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
         stillUnregistered.add(x.instanceId);
         if (!st.unregisteredSince.has(x.instanceId)) st.unregisteredSince.set(x.instanceId, now);
       }
-      const stuck = unregistered.filter((x) => now - st.unregisteredSince.get(x.instanceId)! >= config.maxNodeProvisionTimeMs).map((x) => x.instanceId);
+      let stuck = unregistered.filter((x) => now - st.unregisteredSince.get(x.instanceId)! >= config.maxNodeProvisionTimeMs).map((x) => x.instanceId);
+      if (stuck.length) {
+        // the caches may lag: a node that registered just now may already run pods, so the
+        // instances are looked up once more among the server's Nodes before they are given up
+        try {
+          const fresh = (await ctx.client.list<Obj>(Node)).items.map((n) => String(n.spec?.providerID ?? '')).filter(Boolean);
+          const registeredNow = stuck.filter((id) => fresh.some((p) => p.includes(id)));
+          for (const id of registeredNow) { st.unregisteredSince.delete(id); stillUnregistered.delete(id); }
+          stuck = stuck.filter((id) => !registeredNow.includes(id));
+        } catch (err) {
+          metrics.errors.inc({ type: 'apiCallError' });
+          ctx.log.warn({ group: g.id, err: errText(err) }, 'could not read the nodes; instances that never registered are kept for now');
+          continue;
+        }
+      }
       const up = upcomingCount(g, reg);
       if (up === 0) st.scaleUps.delete(g.id);
       // nodes asked for by someone else (or before a restart) are timed from when we first saw them missing
