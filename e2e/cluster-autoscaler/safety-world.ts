@@ -80,7 +80,7 @@ interface Life {
   dead: boolean;
 }
 
-/** Shared by every scenario of a run: the API server and its resource types. */
+/** What the scenarios of one lane share: an API server (with ACK's system DaemonSets) and a client of it. */
 export interface Shared {
   server: ApiServer;
   client: KubeClient;
@@ -652,4 +652,3 @@ function requests(p: Obj): { cpu: number; mem: number } {
   return { cpu, mem };
 }
 
-export { KubeClient, loadKubeConfig };

@@ -13,7 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { startApiServer } from '../../src/apiserver/index.js';
 import { seededRandom } from '../../src/testing/index.js';
 import { installAckSystemDaemonSets } from '@kubeloop/ack/cli';
-import { KubeClient, loadKubeConfig, World, type Provisioning, type Shared, type WorldGroup } from './safety-world.js';
+import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
+import { World, type Provisioning, type Shared, type WorldGroup } from './safety-world.js';
 
 const FIRST_SEED = 20_261_207;
 const envInt = (name: string, dflt: number) => {
@@ -94,6 +95,7 @@ describe('cluster autoscaler controller safety (randomized, seeded)', () => {
     const steps = envInt('CA_SAFETY_STEPS', 20);
     const seeds = replay ? [envInt('CA_SAFETY_SEED', 0)] : Array.from({ length: envInt('CA_SAFETY_SCENARIOS', 200) }, (_, i) => FIRST_SEED + i * 7919);
     let next = 0;
+    let done = 0;
     const failures: string[] = [];
     await Promise.all(lanes.map(async (lane) => {
       while (next < seeds.length && failures.length === 0) {
@@ -103,6 +105,8 @@ describe('cluster autoscaler controller safety (randomized, seeded)', () => {
         } catch (err) {
           failures.push((err as Error).message);
         }
+        // a long run says how far it got
+        if (++done % 250 === 0 && seeds.length > 250) console.log(`${done}/${seeds.length} scenarios`);
       }
     }));
     if (failures.length) throw new Error(failures.join('\n\n'));
