@@ -21,7 +21,8 @@
  * its node was evicted — the eviction API, which honours PDBs, put DisruptionTarget on it —
  * and the autoscaler named the instance: ESS's removal policy never picks one), on every pod
  * deletion (never bypassing the eviction API), and on every ESS call the autoscaler makes
- * (group min/max and --max-nodes-total).
+ * (group min/max, and --max-nodes-total counting the nodes outside the groups the loop's caches
+ * showed).
  */
 import type { ApiServer } from '../../src/apiserver/index.js';
 import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
@@ -116,6 +117,8 @@ export class World {
   private readonly terminating = new Map<string, number>();
   private readonly unready = new Map<string, number>();
   private lastObjects: Obj[] = [];
+  /** the Nodes outside every group in the caches of the running loop */
+  private outsideSeen: Obj[] = [];
   private unsubscribe: () => void = () => {};
   readonly apps: App[] = [];
   private podSeq = 0;
@@ -317,8 +320,9 @@ export class World {
     if (n < g.minSize || n > g.maxSize) this.violation(`desired capacity ${n} of ${groupId} outside [${g.minSize}, ${g.maxSize}]`);
     const limit = this.config.maxNodesTotal;
     if (limit > 0 && n > g.desiredCapacity) {
-      const groupIds = new Set(st.scalingGroups.map((x) => x.scalingGroupId));
-      const outside = this.nodes().filter((node) => !groupIds.has(node.metadata.labels?.['alibabacloud.com/scaling-group-id'] ?? '')).length;
+      // the nodes outside the groups as the loop's caches showed them: one that joined while the
+      // caches lagged is not the autoscaler's to count (upstream's limit has the same horizon)
+      const outside = this.outsideSeen.length;
       const total = outside + st.scalingGroups.reduce((sum, x) => sum + (x === g ? n : x.desiredCapacity), 0);
       if (total > limit) this.violation(`growing ${groupId} to ${n} makes ${total} nodes, over --max-nodes-total ${limit}`);
     }
@@ -402,6 +406,8 @@ export class World {
     const fresh = [...this.nodes(), ...this.pods(), ...this.stored('policy', 'poddisruptionbudgets'), ...this.stored('apps', 'daemonsets')];
     const objects = this.chance(0.15) && this.lastObjects.length ? this.lastObjects : fresh;
     this.lastObjects = fresh;
+    const groupIds = new Set(this.cloud.state.scalingGroups.map((x) => x.scalingGroupId));
+    this.outsideSeen = objects.filter((o) => o.kind === 'Node' && !groupIds.has(o.metadata.labels?.['alibabacloud.com/scaling-group-id'] ?? ''));
     const ctx = reconcileContext({ request: LOOP_KEY, objects, client: life.client, controller: 'cluster-autoscaler', signal: life.abort.signal, log: silent() });
     await life.ctl.reconcileDeleted(LOOP_KEY, ctx as never);
   }
