@@ -8,7 +8,8 @@
 //
 // CA_SAFETY_SEED=<n> replays one scenario (its seed is printed on failure, with the last steps);
 // CA_SAFETY_SCENARIOS=<n> runs more (`npm run test:ca-safety` runs 2000); CA_SAFETY_STEPS=<n>
-// makes each longer (default 20 scan intervals of 10 s); CA_SAFETY_LANES=<n> scenarios run side by side (4).
+// makes each longer (default 20 scan intervals of 10 s); CA_SAFETY_LANES=<n> scenarios run side by side (4);
+// CA_SAFETY_SKIP=<n> starts past the first n seeds (to split or resume a long run).
 import { after, before, describe, it } from 'node:test';
 import { startApiServer } from '../../src/apiserver/index.js';
 import { seededRandom } from '../../src/testing/index.js';
@@ -93,7 +94,7 @@ describe('cluster autoscaler controller safety (randomized, seeded)', () => {
 
   it('never removes an instance with unevicted pods, nor crosses group bounds or --max-nodes-total', async () => {
     const steps = envInt('CA_SAFETY_STEPS', 20);
-    const seeds = replay ? [envInt('CA_SAFETY_SEED', 0)] : Array.from({ length: envInt('CA_SAFETY_SCENARIOS', 200) }, (_, i) => FIRST_SEED + i * 7919);
+    const seeds = replay ? [envInt('CA_SAFETY_SEED', 0)] : Array.from({ length: envInt('CA_SAFETY_SCENARIOS', 200) }, (_, i) => FIRST_SEED + (i + envInt('CA_SAFETY_SKIP', 0)) * 7919);
     let next = 0;
     let done = 0;
     const failures: string[] = [];
