@@ -59,6 +59,8 @@ export {
   type WorkQueueOptions,
   type RateLimitingQueueOptions,
   type RateLimiter,
+  type Clock,
+  type TimerHandle,
 } from './queue/index.js';
 
 export {

@@ -5,7 +5,7 @@
  * through it.
  */
 import { EventEmitter } from 'node:events';
-import { ackAllocatable, ackNodeName, ackProviderId } from './ack-node.js';
+import { ACK_NODE_MAX_PODS, ackAllocatable, ackNodeName, ackProviderId } from './ack-node.js';
 import { recordScaleIn, recordScaleOut, settleActivities, type ActivityTrigger } from './activities.js';
 import {
   DEFAULT_REMOVAL_POLICIES, decodeUserData, isoNow, newId, type CloudState, type Instance, type RemovalPolicy, type ScalingActivity, type ScalingGroup,
@@ -45,6 +45,8 @@ export interface InstanceEvent {
   nodeTaints: Array<{ key: string; value?: string; effect: string }>;
   /** what ACK's kubelet configuration leaves allocatable (see ack-node.ts) */
   allocatable: { cpuMillis: number; memoryBytes: number };
+  /** the node's max pods, which ACK's memory reservation counts with (see ack-node.ts) */
+  maxPods: number;
   /** false when the node bootstrap fails: the instance runs but no Node registers */
   registers: boolean;
 }
@@ -149,7 +151,7 @@ export class Cloud {
       nodeName: inst.hostName, instanceType: inst.instanceType, cpuCoreCount, memoryGiB,
       gpuAmount: inst.staticNode?.gpuAmount ?? it?.gpuAmount ?? 0, regionId: inst.regionId, zoneId: inst.zoneId, privateIpAddress: inst.privateIpAddress,
       scalingGroupId: inst.scalingGroupId, nodeLabels: ud.labels, nodeTaints: ud.taints,
-      allocatable: ackAllocatable(cpuCoreCount, memoryGiB * 2 ** 30), registers: !group?.bootstrapFails,
+      allocatable: ackAllocatable(cpuCoreCount, memoryGiB * 2 ** 30, ACK_NODE_MAX_PODS), maxPods: ACK_NODE_MAX_PODS, registers: !group?.bootstrapFails,
     };
   }
 

@@ -19,7 +19,7 @@
  */
 import {
   ConfigMap, Controller, DaemonSet, EventRecorder, Manager, Node, Pod, PodDisruptionBudget, inject, watch,
-  type Logger, type NodeObject, type Predicate, type ReconcileContext, type Reconciler, type Request, type StartContext,
+  type Clock, type Logger, type NodeObject, type Predicate, type ReconcileContext, type Reconciler, type Request, type StartContext,
 } from 'kubeloop';
 import { isConflict, isNotFound, isTooManyRequests, type KubeObject } from 'kubeloop';
 import type { KubeClient } from 'kubeloop';
@@ -47,6 +47,11 @@ export interface AutoscalerDeps {
   log: Logger;
   /** test hook: the random source of the `random` and `priority` expanders */
   random?: () => number;
+  /**
+   * Wall-clock time (epoch ms) and the timers of the drain's waits; default the process's
+   * clock. Tests pass a FakeClock started at an epoch time to run hours of scans in a second.
+   */
+  clock?: Clock;
   /** the controller instance, once the manager created it (tests and the plugin's stop handle) */
   controller?: ClusterAutoscalerController;
 }
@@ -60,9 +65,16 @@ type Obj = KubeObject & { spec?: any; status?: any };
 const never: Predicate<KubeObject> = { create: () => false, update: () => false, delete: () => false, generic: () => false };
 
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
-const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
-  const t = setTimeout(resolve, ms);
-  signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+/** The process's wall clock (the framework's realClock is monotonic; taints and status carry epoch times). */
+export const wallClock: Clock = {
+  now: () => Date.now(),
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+const sleep = (clock: Clock, ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
+  if (signal?.aborted) { resolve(); return; }
+  const t = clock.setTimer(resolve, ms);
+  signal?.addEventListener('abort', () => { clock.clearTimer(t); resolve(); }, { once: true });
 });
 
 interface Backoff { failures: number; until: number; lastFailure: number }
@@ -119,6 +131,8 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
     deps.controller = this;
   }
 
+  private get clock(): Clock { return this.deps.clock ?? wallClock; }
+
   onStart(ctx: StartContext): void {
     this.stopSignal = ctx.signal;
     ctx.enqueue(LOOP_KEY);
@@ -139,7 +153,7 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
       ctx.log.error({ err: errText(err) }, 'autoscaler loop failed');
     } finally {
       end();
-      metrics.lastActivity.set({ activity: 'main' }, Date.now() / 1000);
+      metrics.lastActivity.set({ activity: 'main' }, this.clock.now() / 1000);
     }
     return { requeueAfter: config.scanIntervalMs };
   }
@@ -148,7 +162,7 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
   async runOnce(ctx: ReconcileContext<NodeObject>): Promise<void> {
     const { config, metrics } = this.deps;
     const st = this.state;
-    const now = Date.now();
+    const now = this.clock.now();
 
     // ---- state: groups from ESS, objects from the caches
     const endState = metrics.functionDuration.startTimer({ function: 'updateState' });
@@ -354,7 +368,21 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
         stillUnregistered.add(x.instanceId);
         if (!st.unregisteredSince.has(x.instanceId)) st.unregisteredSince.set(x.instanceId, now);
       }
-      const stuck = unregistered.filter((x) => now - st.unregisteredSince.get(x.instanceId)! >= config.maxNodeProvisionTimeMs).map((x) => x.instanceId);
+      let stuck = unregistered.filter((x) => now - st.unregisteredSince.get(x.instanceId)! >= config.maxNodeProvisionTimeMs).map((x) => x.instanceId);
+      if (stuck.length) {
+        // the caches may lag: a node that registered just now may already run pods, so the
+        // instances are looked up once more among the server's Nodes before they are given up
+        try {
+          const fresh = (await ctx.client.list<Obj>(Node)).items.map((n) => String(n.spec?.providerID ?? '')).filter(Boolean);
+          const registeredNow = stuck.filter((id) => fresh.some((p) => p.includes(id)));
+          for (const id of registeredNow) { st.unregisteredSince.delete(id); stillUnregistered.delete(id); }
+          stuck = stuck.filter((id) => !registeredNow.includes(id));
+        } catch (err) {
+          metrics.errors.inc({ type: 'apiCallError' });
+          ctx.log.warn({ group: g.id, err: errText(err) }, 'could not read the nodes; instances that never registered are kept for now');
+          continue;
+        }
+      }
       const up = upcomingCount(g, reg);
       if (up === 0) st.scaleUps.delete(g.id);
       // nodes asked for by someone else (or before a restart) are timed from when we first saw them missing
@@ -376,18 +404,29 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
       this.backOff(g.id, now);
       g.backoffUntil = st.backoff.get(g.id)!.until;
       let members = live.length;
-      if (stuck.length) {
+      // never below the group's minimum: upstream's removeOldUnregisteredNodes skips an
+      // unregistered node once MinSize >= TargetSize, and ESS refuses a RemoveInstances that
+      // leaves fewer members than MinSize (IncorrectCapacity.MinSize)
+      const budget = Math.max(0, Math.min(g.target, gs.instances.length) - g.min);
+      const removable = stuck.slice(0, budget);
+      const kept = stuck.slice(budget);
+      if (kept.length) {
+        ctx.log.warn({ group: g.id, instances: kept, min: g.min }, 'node group min size reached, skipping unregistered instance removal');
+        // looked at again after another --max-node-provision-time, not every loop
+        for (const id of kept) st.unregisteredSince.set(id, now);
+      }
+      if (removable.length) {
         try {
-          await ess.removeInstances(g.id, stuck, { decreaseDesiredCapacity: true });
-          for (const id of stuck) { st.unregisteredSince.delete(id); stillUnregistered.delete(id); }
-          g.target = Math.max(g.min, g.target - stuck.length);
-          members -= stuck.length;
-          ctx.log.info({ group: g.id, instances: stuck }, 'removed instances that never registered');
+          await ess.removeInstances(g.id, removable, { decreaseDesiredCapacity: true });
+          for (const id of removable) { st.unregisteredSince.delete(id); stillUnregistered.delete(id); }
+          g.target = Math.max(g.min, g.target - removable.length);
+          members -= removable.length;
+          ctx.log.info({ group: g.id, instances: removable }, 'removed instances that never registered');
         } catch (err) {
           metrics.errors.inc({ type: 'cloudProviderError' });
-          ctx.log.error({ group: g.id, instances: stuck, err: errText(err) }, 'could not remove instances that never registered');
+          ctx.log.error({ group: g.id, instances: removable, err: errText(err) }, 'could not remove instances that never registered');
           // tried again after another --max-node-provision-time, not every loop
-          for (const id of stuck) st.unregisteredSince.set(id, now);
+          for (const id of removable) st.unregisteredSince.set(id, now);
         }
       }
       if (unlaunchedTimedOut && g.target > members) {
@@ -442,7 +481,7 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
       const taints: any[] = node.spec?.taints ?? [];
       const has = taints.some((t) => t.key === TO_BE_DELETED_TAINT);
       if (has === on) return;
-      const next = on ? [...taints, { key: TO_BE_DELETED_TAINT, value: String(Math.floor(Date.now() / 1000)), effect: 'NoSchedule' }]
+      const next = on ? [...taints, { key: TO_BE_DELETED_TAINT, value: String(Math.floor(this.clock.now() / 1000)), effect: 'NoSchedule' }]
         : taints.filter((t) => t.key !== TO_BE_DELETED_TAINT);
       try {
         await client.patch(Node, name, { metadata: { resourceVersion: node.metadata.resourceVersion }, spec: { taints: next } }, { type: 'merge' });
@@ -499,7 +538,7 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
         try {
           await ess.removeInstances(groupId, batch.map((r) => r.node.instanceId!), { decreaseDesiredCapacity: true });
           metrics.scaledDownNodes.inc({ reason: 'empty' }, batch.length);
-          metrics.lastActivity.set({ activity: 'scaleDown' }, Date.now() / 1000);
+          metrics.lastActivity.set({ activity: 'scaleDown' }, this.clock.now() / 1000);
           for (const r of batch) {
             this.state.unneededSince.delete(r.node.name);
             const obj = nodeByName.get(r.node.name);
@@ -507,7 +546,7 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
             if (obj) this.recorder.event(obj, 'Normal', 'ScaleDownEmpty', `removing empty node ${r.node.name} (instance ${r.node.instanceId})`);
           }
         } catch (err) {
-          this.state.lastScaleDownFailure = Date.now();
+          this.state.lastScaleDownFailure = this.clock.now();
           metrics.errors.inc({ type: 'cloudProviderError' });
           for (const r of batch) {
             await this.untaintQuietly(ctx.client, r.node.name, ctx.log);
@@ -530,17 +569,26 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
         await this.setDeletionTaint(client, name, true);
         if (nodeObj) this.recorder.event(nodeObj, 'Normal', 'ScaleDown', `marked the node ${name} as toBeDeleted/unschedulable (utilization ${r.utilization.toFixed(2)})`);
         // every pod on the node now, not only those the plan saw: none is left to die with the instance
-        const { pods, objs } = await this.podsToEvict(client, name, pdbs);
+        let { pods, objs } = await this.podsToEvict(client, name, pdbs);
         log.info({ pods: pods.map((p) => p.key), instance: r.node.instanceId }, 'draining unneeded node');
-        await Promise.all(pods.map((p) => this.evict(client, p, objs.get(p.key), name)));
-        await this.waitPodsGone(client, pods, name);
+        const evicted = new Set<string>();
+        for (let round = 1; pods.length > 0; round++) {
+          // a scheduler whose cache had not seen the taint yet may bind a pod after the list:
+          // the node is read again after each round and only an empty one is removed
+          if (round > 3) throw new Error(`pods ${pods.map((p) => p.key).join(', ')} keep landing on the node`);
+          await Promise.all(pods.map((p) => this.evict(client, p, objs.get(p.key), name)));
+          await this.waitPodsGone(client, pods, name);
+          for (const p of pods) evicted.add(p.uid);
+          ({ pods, objs } = await this.podsToEvict(client, name, pdbs));
+          pods = pods.filter((p) => !evicted.has(p.uid));
+        }
         await this.deps.ess.removeInstances(r.node.groupId!, [r.node.instanceId!], { decreaseDesiredCapacity: true });
         this.deps.metrics.scaledDownNodes.inc({ reason: 'underutilized' });
-        this.deps.metrics.lastActivity.set({ activity: 'scaleDown' }, Date.now() / 1000);
+        this.deps.metrics.lastActivity.set({ activity: 'scaleDown' }, this.clock.now() / 1000);
         this.state.unneededSince.delete(name);
         log.info({ group: r.node.groupId, instance: r.node.instanceId }, 'removed drained node');
       } catch (err) {
-        this.state.lastScaleDownFailure = Date.now();
+        this.state.lastScaleDownFailure = this.clock.now();
         this.deps.metrics.errors.inc({ type: 'scaleDownError' });
         log.error({ err: errText(err) }, 'scale-down failed');
         await this.untaintQuietly(client, name, log);
@@ -554,7 +602,7 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
 
   /** POST pods/eviction; 429 (PDB) retried until --max-pod-eviction-time. */
   private async evict(client: KubeClient, p: PodInfo, obj: Obj | undefined, node: string): Promise<void> {
-    const deadline = Date.now() + this.deps.config.maxPodEvictionTimeMs;
+    const deadline = this.clock.now() + this.deps.config.maxPodEvictionTimeMs;
     const signal = this.stopSignal;
     // as upstream: the pod's own grace period, capped by --max-graceful-termination-sec
     const own = Number(obj?.spec?.terminationGracePeriodSeconds ?? 30);
@@ -573,29 +621,29 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
         return;
       } catch (err) {
         if (isNotFound(err)) return;
-        if (!isTooManyRequests(err) || Date.now() > deadline) throw new Error(`evicting pod ${p.key}: ${errText(err)}`);
-        await sleep(Math.min(1_000, Math.max(100, this.deps.config.scanIntervalMs / 10)), signal);
+        if (!isTooManyRequests(err) || this.clock.now() > deadline) throw new Error(`evicting pod ${p.key}: ${errText(err)}`);
+        await sleep(this.clock, Math.min(1_000, Math.max(100, this.deps.config.scanIntervalMs / 10)), signal);
       }
     }
   }
 
   /** Waits until the evicted pods are gone from the node (or --max-graceful-termination-sec + 30 s passed). */
   private async waitPodsGone(client: KubeClient, pods: PodInfo[], node: string): Promise<void> {
-    const deadline = Date.now() + this.deps.config.maxGracefulTerminationSec * 1000 + 30_000;
+    const deadline = this.clock.now() + this.deps.config.maxGracefulTerminationSec * 1000 + 30_000;
     const uids = new Set(pods.map((p) => p.uid));
     for (;;) {
       const list = await client.list<Obj>(Pod, { fieldSelector: `spec.nodeName=${node}` });
       const left = list.items.filter((p) => uids.has(p.metadata.uid!));
       if (left.length === 0) return;
-      if (Date.now() > deadline) throw new Error(`pods ${left.map((p) => p.metadata.name).join(', ')} did not terminate in time`);
+      if (this.clock.now() > deadline) throw new Error(`pods ${left.map((p) => p.metadata.name).join(', ')} did not terminate in time`);
       if (this.stopSignal?.aborted) throw new Error('the autoscaler is stopping');
-      await sleep(200, this.stopSignal);
+      await sleep(this.clock, 200, this.stopSignal);
     }
   }
 
   private async writeStatus(client: KubeClient, text: string, log: Logger): Promise<void> {
     const { statusConfigMapName: name, namespace } = this.deps.config;
-    const annotations = { 'cluster-autoscaler.kubernetes.io/last-updated': new Date().toISOString() };
+    const annotations = { 'cluster-autoscaler.kubernetes.io/last-updated': new Date(this.clock.now()).toISOString() };
     try {
       try {
         this.state.statusConfigMap = await client.patch<Obj>(ConfigMap, name, { metadata: { annotations }, data: { status: text } }, { type: 'merge', namespace });

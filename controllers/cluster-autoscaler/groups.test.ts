@@ -54,7 +54,7 @@ describe('node groups from ESS', () => {
     const a = groups.find((g) => g.info.id === 'asg-a')!;
     assert.deepEqual([a.info.min, a.info.max, a.info.target], [1, 5, 2]);
     assert.equal(a.instances.length, 12, 'all instances, past 10');
-    assert.equal(a.info.template.allocatable.cpu, 3900, '4 cores less ACK\'s 100m reservation');
+    assert.equal(a.info.template.allocatable.cpu, 3920, '4 cores less ACK\'s 80m reservation');
     assert.equal(a.info.template.labels['topology.kubernetes.io/zone'], 'cn-hangzhou-h');
     assert.equal(a.info.template.labels.pool, 'asg-a', 'user data --node-labels win over a tag of the same key');
     assert.equal(a.info.template.labels.tier, 'web', 'the configuration\'s tags are node labels, as upstream alicloud reads them');

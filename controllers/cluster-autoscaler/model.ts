@@ -4,7 +4,7 @@
  * from Kubernetes objects by the pure functions here. Nothing in this file talks to a server.
  */
 import { labelSelectorFromSpec, type LabelSelector } from 'kubeloop';
-import { ackAllocatableCpuMillis, ackAllocatableMemory } from './ack-node.js';
+import { ackAllocatableCpuMillis, ackAllocatableMemory, TEMPLATE_MAX_PODS } from './ack-node.js';
 
 /** Schedulable resources: cpu in millicores, memory in bytes, pods as a count, GPUs. */
 export interface Res { cpu: number; memory: number; pods: number; gpu: number }
@@ -324,7 +324,7 @@ export function templateNode(t: TemplateInput): NodeInfo {
   Object.assign(labels, t.labels);
   return {
     name, labels, annotations: {}, taints: t.taints.map((x) => ({ ...x })),
-    allocatable: { cpu: ackAllocatableCpuMillis(t.cpuCores), memory: ackAllocatableMemory(t.memoryGiB * 2 ** 30), pods: 110, gpu: t.gpus },
+    allocatable: { cpu: ackAllocatableCpuMillis(t.cpuCores), memory: ackAllocatableMemory(t.memoryGiB * 2 ** 30), pods: TEMPLATE_MAX_PODS, gpu: t.gpus },
     ready: true, unschedulable: false, groupId: t.groupId, toBeDeleted: false, createdMs: 0,
   };
 }

@@ -82,10 +82,10 @@ describe('model', () => {
   });
   it('template nodes take the allocatable of a Ready node of the group when there is one', () => {
     const t = group('g', { cpu: 4 }).template;
-    assert.equal(t.allocatable.cpu, 3900, 'ACK\'s default reservation');
+    assert.equal(t.allocatable.cpu, 3920, 'ACK\'s default reservation');
     const custom = node('n1', 'g', { cpu: 3.5 });
     assert.equal(withRegisteredAllocatable(t, [custom]).allocatable.cpu, 3500, 'a node pool with a larger reservation');
-    assert.equal(withRegisteredAllocatable(t, [{ ...custom, ready: false }]).allocatable.cpu, 3900);
+    assert.equal(withRegisteredAllocatable(t, [{ ...custom, ready: false }]).allocatable.cpu, 3920);
     assert.equal(withRegisteredAllocatable(t, [custom]).labels, t.labels);
   });
 });
@@ -179,7 +179,7 @@ describe('DaemonSet overhead on new nodes', () => {
     const used = daemonSetUsage([ds('proxy', '100m'), ds('net', '200m'), ds('gpu-only', '1', { gpu: 'true' })], g.template);
     assert.deepEqual([used.cpu, used.pods], [300, 2], 'the GPU-only DaemonSet does not run there');
     g.daemonSetUsage = used;
-    assert.equal(templateFree(g).cpu, 1600, '2 cores - 100m ACK reservation - 300m of DaemonSet pods');
+    assert.equal(templateFree(g).cpu, 1630, '2 cores - 70m ACK reservation - 300m of DaemonSet pods');
     const p = planScaleUp(snap({ pods: [pod('big', { cpu: '1700m' })], groups: [g] }), opts());
     assert.equal(p.chosen, undefined);
     assert.match(noScaleUpMessage(p.noScaleUp.get('default/big')!.reasons), /Insufficient cpu/);

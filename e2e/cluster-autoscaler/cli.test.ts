@@ -43,7 +43,7 @@ describeInProcess('kubeloop run cluster-autoscaler', 'starts kubeloop run cluste
     const p = run(env, ['--nodes', `0:4:${gid}`, '--scan-interval', '300ms', '--scale-down-enabled=false',
       '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '0']);
     children.push(p.child);
-    await env.client.create(deployment('cli', 2, { cpu: '1500m' }));
+    await env.client.create(deployment('cli', 2, { cpu: '1400m' }));
     await eventually('pods running on new nodes', async () => (await pods(env.client, 'app=cli')).filter(isRunning).length === 2, 40_000)
       .catch((err) => { throw new Error(`${(err as Error).message}\n${p.output()}`); });
     assert.equal(env.cloud.state.scalingGroups[0].desiredCapacity, 2);

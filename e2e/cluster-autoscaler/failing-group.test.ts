@@ -20,7 +20,7 @@ describeInProcess('cluster autoscaler: a failing group', 'needs scaling groups o
 
   it('scales the healthy group and reports the broken one', async () => {
     const { client } = env;
-    await client.create(deployment('app', 2, { cpu: '1500m' }));
+    await client.create(deployment('app', 2, { cpu: '1400m' }));
     await eventually('pods running', async () => (await pods(client, 'app=app')).filter(isRunning).length === 2, 30_000);
     assert.equal(env.cloud.state.scalingGroups[0].desiredCapacity, 2);
     const status = await eventually('status', async () => {

@@ -40,10 +40,10 @@ describeInProcess('cluster autoscaler: several node groups', 'needs several scal
 
   it('tolerating pods scale the tainted group, zone-pinned pods the zone\'s group, others never the tainted one', async () => {
     const { client } = env;
-    // plain pods of 1.5 cores and 4 GiB: one per node of either untainted pool (an 8 GiB ACK
-    // node leaves about 5.4 GiB after the reservation and the system DaemonSets); least-waste
-    // prefers the 2-core/8 GiB general nodes over the 4-core/8 GiB zone-b ones
-    await client.create(deployment('plain', 2, { cpu: '1500m', memory: '4Gi' }));
+    // plain pods of 1.4 cores and 4 GiB: one per node of either untainted pool (a 2-core ACK
+    // node leaves 1480m and an 8 GiB one about 5.8 GiB after the reservation and the system
+    // DaemonSets); least-waste prefers the 2-core/8 GiB general nodes over the 4-core/8 GiB zone-b ones
+    await client.create(deployment('plain', 2, { cpu: '1400m', memory: '4Gi' }));
     await eventually('plain pods running', async () => (await pods(client, 'app=plain')).filter(isRunning).length === 2, 40_000);
     assert.equal(group('general').desiredCapacity, 2);
     assert.equal(group('zoneb').desiredCapacity, 0);

@@ -56,7 +56,7 @@ export interface CaEnv {
 }
 
 /** Replaces the emulator's default group with `groups`. */
-function customize(state: CloudState, groups: GroupSpec[]): void {
+export function customize(state: CloudState, groups: GroupSpec[]): void {
   const base = state.scalingGroups[0];
   const baseConf = state.scalingConfigurations[0];
   state.scalingGroups = [];

@@ -11,6 +11,9 @@ describeInProcess('cluster autoscaler: scale-up', 'needs a group of its own and 
   before(async () => {
     env = await startCaEnv([{ name: 'workers', instanceType: 'ecs.g7.large', min: 1, max: 6, desired: 1 }]);
     await eventually('the first node is ready', async () => (await nodes(env.client)).filter(isReady).length === 1);
+    // and runs its system DaemonSet pods: the simulated scheduler neither orders by priority nor
+    // preempts, so app pods placed first could leave no room for them
+    await eventually('its system pods running', async () => (await pods(env.client, undefined, 'kube-system')).filter(isRunning).length === 3, 20_000);
   });
   after(async () => {
     await ca?.stop();
@@ -20,10 +23,11 @@ describeInProcess('cluster autoscaler: scale-up', 'needs a group of its own and 
   it('raises the desired capacity by what binpacking needs; new nodes come up and all pods run', async () => {
     const { client } = env;
     const gid = env.groupId('workers');
-    await client.create(deployment('web', 1, { cpu: '500m' }));
+    await client.create(deployment('web', 1, { cpu: '490m' }));
     await eventually('1 pod running', async () => (await pods(client, 'app=web')).filter(isRunning).length === 1);
-    // a 2-core ACK node leaves 1600m (1900m allocatable - 300m of system DaemonSet pods): it
-    // takes 3 pods of 500m, so 8 pods need 3 nodes, i.e. 2 more
+    // a 2-core ACK node leaves 1480m (1930m allocatable - 450m of system DaemonSet pods): it
+    // takes 3 pods of 490m, so 8 pods need 3 nodes, i.e. 2 more (and 4 never fit in 1930m, so
+    // pods bound to a new node before its DaemonSet pods cannot crowd them out)
     await client.patch({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'web', { spec: { replicas: 8 } }, { namespace: 'default', type: 'merge' });
     // the autoscaler starts once the scheduler gave up on the extra pods, so one loop sees them all
     await eventually('5 pods unschedulable', async () => (await pods(client, 'app=web')).filter((p) =>
@@ -52,6 +56,7 @@ describeInProcess('cluster autoscaler: scale-up', 'needs a group of its own and 
     const m = await ca.registry.metrics();
     assert.match(m, /cluster_autoscaler_scaled_up_nodes_total 2/);
     assert.match(m, new RegExp(`cluster_autoscaler_node_group_target_count\\{node_group="${gid}"\\} 3`));
-    assert.match(m, /cluster_autoscaler_unschedulable_pods_count 0/);
+    // the gauge is set by each loop: the one after the last pod was bound reports none
+    await eventually('no unschedulable pods reported', async () => /cluster_autoscaler_unschedulable_pods_count 0/.test(await ca.registry.metrics()));
   });
 });

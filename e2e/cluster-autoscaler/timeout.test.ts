@@ -34,15 +34,15 @@ describeInProcess('cluster autoscaler: provisioning timeout and backoff', 'needs
     const stuck = env.groupId('stuck');
     const backup = env.groupId('backup');
     const group = (id: string) => cloud.state.scalingGroups.find((g) => g.scalingGroupId === id)!;
-    await client.create(deployment('app', 2, { cpu: '1500m' }));
-    // the priority expander prefers the stuck group: 2 pods of 1.5 cores on 4-core nodes = 1 node
+    await client.create(deployment('app', 2, { cpu: '1400m' }));
+    // the priority expander prefers the stuck group: 2 pods of 1.4 cores on 4-core nodes = 1 node
     await eventually('stuck group asked for a node', () => group(stuck).desiredCapacity === 1, 20_000);
     const timedOut = await eventually('ScaleUpTimedOut', async () => (await events(client, 'ScaleUpTimedOut', 'kube-system'))[0], 20_000);
     assert.match(timedOut.message, new RegExp(`Nodes added to group ${stuck} failed to register within 2s`));
     assert.equal(timedOut.type, 'Warning');
     assert.equal(timedOut.involvedObject?.name, 'cluster-autoscaler-status');
     await eventually('stuck group shrunk back', () => group(stuck).desiredCapacity === 0);
-    // 1.5-core pods on 2-core nodes: one each
+    // 1.4-core pods on 2-core nodes (1480m left after reservation and system pods): one each
     await eventually('backup group grows instead', () => group(backup).desiredCapacity === 2, 20_000);
     await eventually('both pods running', async () => (await pods(client, 'app=app')).filter(isRunning).length === 2, 30_000);
     assert.equal((await nodes(client)).length, 2);

@@ -126,9 +126,10 @@ describeInProcess('simulated cluster: nodes', OWN, () => {
     assert.equal(added.metadata.labels!['node.kubernetes.io/instance-type'], 'ecs.g7.xlarge');
     assert.equal(added.status.capacity.cpu, '4');
     assert.equal(added.status.capacity.memory, '16Gi');
-    // ACK's reservation policy: 100m of the first 4 cores; 25%/20%/10% of 4/4/8 GiB (2662 MiB) + 300Mi eviction threshold
-    assert.equal(added.status.allocatable.cpu, '3900m');
-    assert.equal(added.status.allocatable.memory, `${(16 * 1024 - 2662 - 300) * 1024}Ki`);
+    // ACK's reservation policy (Kubernetes 1.28+): 6% + 1% + 2 x 0.5% of the first 4 cores (80m);
+    // min(11 x 110 pods + 255, 25%) = 1465 MiB + the 300Mi eviction threshold
+    assert.equal(added.status.allocatable.cpu, '3920m');
+    assert.equal(added.status.allocatable.memory, `${(16 * 1024 - 1465 - 300) * 1024}Ki`);
     assert.equal(added.metadata.labels!.workload, 'general', 'labels from the scaling configuration');
     assert.ok(added.metadata.labels!['topology.kubernetes.io/zone']);
     // a pod running there is collected when the node goes, and its ReplicaSet replaces it

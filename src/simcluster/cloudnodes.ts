@@ -35,6 +35,8 @@ export interface InstanceEventView {
   allocatable?: { cpuMillis: number; memoryBytes: number };
   /** false: the node bootstrap failed, no Node registers */
   registers?: boolean;
+  /** the node's pods capacity (default 110) */
+  maxPods?: number;
 }
 
 export function nodeFromInstance(e: InstanceEventView, form: SimCloudOptions['providerIdForm'] = 'ack'): HostedNode {
@@ -43,7 +45,7 @@ export function nodeFromInstance(e: InstanceEventView, form: SimCloudOptions['pr
     name,
     cpuCores: e.cpuCoreCount,
     memoryBytes: e.memoryGiB * 2 ** 30,
-    pods: 110,
+    pods: e.maxPods ?? 110,
     gpus: e.gpuAmount,
     labels: {
       ...baseLabels(name, e.instanceType, e.zoneId, e.regionId),
