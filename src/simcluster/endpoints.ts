@@ -18,7 +18,8 @@
  * from `<service>-` (generateName), labelled `kubernetes.io/service-name` and
  * `endpointslice.kubernetes.io/managed-by: endpointslice-controller.k8s.io`, owned by the
  * Service (so they go with it), `addressType: IPv4`, an endpoint per pod with its address,
- * `conditions` (`ready`, `serving`, `terminating`: a terminating pod stays listed, not ready),
+ * `conditions` (`ready`, `serving`, `terminating`: a terminating pod stays listed, not ready
+ * unless the Service has `publishNotReadyAddresses`, which makes every endpoint ready),
  * `nodeName` and `targetRef`.
  */
 import { isNotFound, labelSelectorFromSpec, type KubeObject } from '../api/index.js';
@@ -70,9 +71,12 @@ export function endpointSliceContents(svc: ServiceObject, pods: PodObject[]): { 
     byPorts.set(key, group);
     const terminating = !!pod.metadata.deletionTimestamp;
     const serving = isPodReady(pod);
+    // podToEndpoint (k8s.io/endpointslice): never ready while terminating, unless the Service
+    // publishes not-ready addresses, which makes every endpoint ready
+    const ready = !!svc.spec?.publishNotReadyAddresses || (serving && !terminating);
     group.endpoints.push({
       addresses: [ip],
-      conditions: { ready: serving && !terminating, serving, terminating },
+      conditions: { ready, serving, terminating },
       ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
       targetRef: { kind: 'Pod', namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid: pod.metadata.uid! },
     });

@@ -169,6 +169,15 @@ describe('endpoints', () => {
     assert.deepEqual(numeric[0].ports, [{ port: 443, protocol: 'TCP' }]);
     assert.equal(numeric[0].addresses?.length, 1);
   });
+
+  it('slices of a Service publishing not-ready addresses mark every endpoint ready, terminating ones too (endpointslice podToEndpoint)', () => {
+    const going = { ...pod('g', { ip: '172.16.0.6' }), metadata: { ...pod('g').metadata, deletionTimestamp: '2026-12-01T00:00:00Z' } };
+    const slices = endpointSliceContents(svc([{ port: 443, targetPort: 443 }], true), [pod('b', { ip: '172.16.0.2', ready: false }), going]);
+    assert.deepEqual(slices[0].endpoints.map((e) => [e.addresses[0], e.conditions]), [
+      ['172.16.0.2', { ready: true, serving: false, terminating: false }],
+      ['172.16.0.6', { ready: true, serving: true, terminating: true }],
+    ]);
+  });
 });
 
 describe('the simulated pod network', () => {
