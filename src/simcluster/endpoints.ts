@@ -10,7 +10,9 @@
  *   the pod's port: `targetPort` as a number, a container port looked up by name
  *   (`podutil.FindPort`; a pod without it is left out of that port), or `port` when unset;
  * - pods with the same ports share a subset (`endpoints.RepackSubsets`), addresses sorted.
- * Services without a selector are left alone: their Endpoints are written by hand (or by
+ * Services without a selector (absent or empty: "If empty or not present, the service is
+ * assumed to have an external process managing its endpoints", ServiceSpec.selector; a real API
+ * server drops an empty map) are left alone: their Endpoints are written by hand (or by
  * another controller). Endpoints go when their Service goes.
  *
  * The same pass keeps the Service's EndpointSlices as the endpointslice controller does
@@ -51,6 +53,12 @@ interface SliceEndpoint {
 }
 interface SlicePort { name: string; port: number; protocol: string; appProtocol?: string }
 type SliceObject = KubeObject & { addressType?: string; endpoints?: SliceEndpoint[] | null; ports?: SlicePort[] | null };
+
+/** The Service's pod selector, or undefined when it has none (absent, null or empty: not ours to keep). */
+export function servicePodSelector(svc: ServiceObject): Record<string, string> | undefined {
+  const selector = svc.spec?.selector;
+  return selector && Object.keys(selector).length ? selector : undefined;
+}
 
 /** The Service's slices' content: ports and endpoints per set of ports. */
 export function endpointSliceContents(svc: ServiceObject, pods: PodObject[]): { ports: SlicePort[]; endpoints: SliceEndpoint[] }[] {
@@ -154,7 +162,7 @@ export class EndpointsController implements Reconciler<ServiceObject> {
   constructor(@inject(SIM) private readonly sim: SimContext) {}
 
   async reconcile(svc: ServiceObject, ctx: ReconcileContext<ServiceObject>): Promise<void> {
-    const selector = svc.spec?.selector;
+    const selector = servicePodSelector(svc);
     if (!selector || svc.metadata.deletionTimestamp) return;
     const ns = svc.metadata.namespace!;
     const sel = labelSelectorFromSpec({ matchLabels: selector });
@@ -214,7 +222,7 @@ export class EndpointsController implements Reconciler<ServiceObject> {
   async reconcileDeleted(req: Request, ctx: ReconcileContext<ServiceObject>): Promise<void> {
     if (req.name === PODS) {
       for (const s of ctx.cache<ServiceObject>(Service).list({ namespace: req.namespace })) {
-        if (s.spec?.selector) ctx.enqueue({ namespace: s.metadata.namespace, name: s.metadata.name! });
+        if (servicePodSelector(s)) ctx.enqueue({ namespace: s.metadata.namespace, name: s.metadata.name! });
       }
       return;
     }

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { NodeObject, PodObject } from '../controller/index.js';
-import { endpointSliceContents, endpointSubsets } from './endpoints.js';
+import { endpointSliceContents, endpointSubsets, servicePodSelector } from './endpoints.js';
 import { requestAttributes, serveMetricsApi, type MetricsSource } from './metrics-api.js';
 import { securePort } from './metrics-server.js';
 import { containerUsage, formatBinaryBytes, formatNanocores, goDuration, nodeUsage, parseUsageAnnotation } from './metrics-usage.js';
@@ -168,6 +168,14 @@ describe('endpoints', () => {
     const numeric = endpointSubsets(svc([{ port: 443, targetPort: 443 }], true), [pod('b', { ip: '172.16.0.2', ready: false })]);
     assert.deepEqual(numeric[0].ports, [{ port: 443, protocol: 'TCP' }]);
     assert.equal(numeric[0].addresses?.length, 1);
+  });
+
+  it('a Service with an empty selector has none: its Endpoints are someone else\'s, not every pod of the namespace', () => {
+    const with_ = (selector: unknown) => ({ ...svc([]), spec: { selector } }) as Parameters<typeof servicePodSelector>[0];
+    assert.equal(servicePodSelector(with_({})), undefined);
+    assert.equal(servicePodSelector(with_(null)), undefined);
+    assert.equal(servicePodSelector(with_(undefined)), undefined);
+    assert.deepEqual(servicePodSelector(with_({ app: 'web' })), { app: 'web' });
   });
 
   it('slices of a Service publishing not-ready addresses mark every endpoint ready, terminating ones too (endpointslice podToEndpoint)', () => {
