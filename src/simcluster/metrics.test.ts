@@ -135,6 +135,17 @@ describe('the metrics API', () => {
     assert.deepEqual(requestAttributes('GET', '/apis/metrics.k8s.io/v1beta1', q), { kind: 'path', verb: 'get', path: '/apis/metrics.k8s.io/v1beta1' });
   });
 
+  it('answers a malformed percent-encoding in a name with 400, not an internal error', () => {
+    const q = new URLSearchParams();
+    for (const path of ['/apis/metrics.k8s.io/v1beta1/namespaces/%zz/pods', '/apis/metrics.k8s.io/v1beta1/nodes/%E0']) {
+      assert.doesNotThrow(() => requestAttributes('GET', path, q), path);
+      const r = get(path);
+      assert.equal(r.status, 400, path);
+      assert.equal(r.json.reason, 'BadRequest', path);
+      assert.match(r.json.message, /invalid URL escape/, path);
+    }
+  });
+
   it('serves on the container\'s --secure-port, else 443', () => {
     assert.equal(securePort(pod('a')), 443);
     assert.equal(securePort(pod('b', { containers: [{ name: 'm', args: ['--cert-dir=/tmp', '--secure-port=10250'] }] })), 10250);
