@@ -99,14 +99,26 @@ function authenticate(req: IncomingMessage, trust: RequestHeaderTrust | undefine
   const name = trust.usernameHeaders.map((h) => values(h)[0]).find((v) => !!v);
   if (!name) return ANONYMOUS;
   const groups = trust.groupHeaders.flatMap(values);
+  return { name, groups, extra: requestHeaderExtra(req.headersDistinct, trust.extraPrefixes) };
+}
+
+/**
+ * The user's extra values from the headers under `prefixes` (`X-Remote-Extra-<key>`): the key
+ * lower-cased and unescaped, kept as sent when its escapes are malformed, as
+ * k8s.io/apiserver's requestheader authenticator (`unescapeExtraKey`) does.
+ */
+export function requestHeaderExtra(headers: Record<string, string[] | undefined>, prefixes: readonly string[]): Record<string, string[]> {
   const extra: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(req.headersDistinct)) {
-    const prefix = trust.extraPrefixes.find((p) => k.startsWith(p.toLowerCase()));
-    if (!prefix || v === undefined) continue;
-    const key = decodeURIComponent(k.slice(prefix.length));
+  for (const [header, v] of Object.entries(headers)) {
+    const k = header.toLowerCase();
+    const prefix = prefixes.find((p) => k.startsWith(p.toLowerCase()));
+    if (!prefix || v === undefined || k.length === prefix.length) continue;
+    const encoded = k.slice(prefix.length);
+    let key: string;
+    try { key = decodeURIComponent(encoded); } catch { key = encoded; }
     extra[key] = [...(extra[key] ?? []), ...v];
   }
-  return { name, groups, extra };
+  return extra;
 }
 
 const ALWAYS_ALLOWED_PATHS = new Set(['/healthz', '/livez', '/readyz']);

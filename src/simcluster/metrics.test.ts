@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import type { NodeObject, PodObject } from '../controller/index.js';
 import { endpointSliceContents, endpointSubsets, servicePodSelector } from './endpoints.js';
 import { requestAttributes, serveMetricsApi, type MetricsSource } from './metrics-api.js';
-import { securePort } from './metrics-server.js';
+import { requestHeaderExtra, securePort } from './metrics-server.js';
 import { containerUsage, formatBinaryBytes, formatNanocores, goDuration, nodeUsage, parseUsageAnnotation } from './metrics-usage.js';
 import { SimNetwork } from './network.js';
 
@@ -144,6 +144,11 @@ describe('the metrics API', () => {
       assert.equal(r.json.reason, 'BadRequest', path);
       assert.match(r.json.message, /invalid URL escape/, path);
     }
+  });
+
+  it('reads the user\'s extra from X-Remote-Extra-* as requestheader does: unescaped, a malformed key kept as sent', () => {
+    const headers = { 'x-remote-extra-scopes': ['a', 'b'], 'x-remote-extra-acme.com%2fteam': ['x'], 'x-remote-extra-100%': ['y'], 'x-remote-extra-': ['z'], 'x-remote-user': ['bob'] };
+    assert.deepEqual(requestHeaderExtra(headers, ['X-Remote-Extra-']), { scopes: ['a', 'b'], 'acme.com/team': ['x'], '100%': ['y'] });
   });
 
   it('serves on the container\'s --secure-port, else 443', () => {
