@@ -155,7 +155,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
       const up = ext?.upstreams?.[m[2]];
       if (!up) throw new HttpError(404, `no upstream ${m[1]}/${m[2]}`);
       const sub = normalize(m[3]);
-      if (method !== 'GET' && !(up.writable ?? []).some((p) => sub === p || sub.startsWith(p.endsWith('/') ? p : p + '/'))) {
+      if (method !== 'GET' && method !== 'HEAD' && !(up.writable ?? []).some((p) => sub === p || sub.startsWith(p.endsWith('/') ? p : p + '/'))) {
         throw new HttpError(403, `${method} ${sub} is read-only in the console`);
       }
       const target = new URL(up.url);
