@@ -164,6 +164,11 @@ describe('/_sim API', () => {
       const r = await fetch(`${sim.url}/_sim/state`, { method: 'PATCH', body: JSON.stringify([op]) });
       assert.equal(r.status, 422, `${JSON.stringify(op)} -> ${r.status}`);
     }
+    // an STS credential's session policy is evaluated on each of its calls: a malformed one would fail them all with 500s
+    const sts = { accessKeyId: 'STS.handmade', accessKeySecret: 'secret', securityToken: 'token', expiresAt: Date.now() + 3_600_000, roleName: 'r', policy: { Statement: 'x' } };
+    const badPolicy = await fetch(`${sim.url}/_sim/state`, { method: 'PATCH', body: JSON.stringify([{ op: 'add', path: '/stsCredentials/-', value: sts }]) });
+    assert.equal(badPolicy.status, 422);
+    assert.match(((await badPolicy.json()) as { Message: string }).Message, /stsCredentials\[\d+\]\.policy: .*"Version" must be "1"/);
     assert.equal((await fetch(`${sim.url}/v2/`)).status, 401, 'the registry still answers');
     assert.equal((await rpc(sim, '2016-04-28', 'DescribeVSwitches', { RegionId: 'cn-hangzhou' })).status, 200);
   });
