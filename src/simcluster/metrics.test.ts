@@ -46,6 +46,8 @@ describe('simulated usage', () => {
     assert.throws(() => parseUsageAnnotation('gpu=1'), /"gpu=1" is not cpu=<quantity> or memory=<quantity>/);
     // a bad annotation: as if there were none
     assert.equal(containerUsage(pod('c', { annotations: { 'sim.kubeloop.io/usage': 'cpu=lots' } }))[0].usage.cpu, 250_000_000);
+    // an unreadable request (the built-in API server stores it unchecked): as if there were none
+    assert.deepEqual(containerUsage(pod('d', { containers: [{ name: 'app', resources: { requests: { cpu: 'lots', memory: '64Mi' } } }] }))[0].usage, { cpu: 1_000_000, memory: 64 * 2 ** 20 });
   });
 
   it('a node uses its pods\' usage plus its reservation', () => {
