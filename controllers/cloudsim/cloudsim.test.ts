@@ -227,6 +227,26 @@ test('a group can be made to never boot its instances (provision-timeout scenari
   }
 });
 
+test('checking a state document has no side effects: an instance due to boot in it boots once, when it is installed', async () => {
+  const sim = await startCloudSim({ timings: { bootDelayMs: 3_600_000 } });
+  try {
+    const g = sim.state.scalingGroups[0];
+    const desired = sim.state.instances.filter((i) => i.scalingGroupId === g.scalingGroupId).length + 1;
+    assert.equal((await rpc(sim, '2014-08-28', 'ModifyScalingGroup', { RegionId: 'cn-hangzhou', ScalingGroupId: g.scalingGroupId, DesiredCapacity: String(desired) })).status, 200);
+    const doc = await (await fetch(`${sim.url}/_sim/state`)).json() as { instances: Array<{ instanceId: string; status: string; bootsAt?: number }> };
+    const pending = doc.instances.find((i) => i.status === 'Pending' && i.bootsAt !== undefined)!;
+    pending.bootsAt = Date.now() - 1;
+    const active: string[] = [];
+    sim.events.on('instance', (e: InstanceEvent) => { if (e.type === 'Active') active.push(e.instanceId); });
+    const r = await fetch(`${sim.url}/_sim/state`, { method: 'PUT', body: JSON.stringify(doc) });
+    assert.equal(r.status, 200);
+    assert.deepEqual(active, [pending.instanceId], 'one Active event, from the installed state, none from the check of the candidate');
+    assert.equal(sim.state.instances.find((i) => i.instanceId === pending.instanceId)?.status, 'Running');
+  } finally {
+    await sim.stop();
+  }
+});
+
 describe('--state persistence', () => {
   let dir: string;
   before(() => { dir = mkdtempSync(join(tmpdir(), 'cloudsim-')); });
