@@ -224,12 +224,17 @@ export class MetricsServerController implements Reconciler<PodObject> {
   /** pod key -> its server and how to take its address off the network */
   private readonly running = new Map<string, { uid: string; ip: string; port: number; instance: MetricsServerInstance; unserve: () => void }>();
   private caches: Pick<SourceContext, 'cache'> | undefined;
+  /** Set once the controller stops: a server that finishes starting after that is stopped at once. */
+  private stopped = false;
 
   constructor(@inject(SIM) private readonly sim: SimContext) {}
 
   sources(ctx: SourceContext) {
     this.caches = ctx;
-    ctx.signal.addEventListener('abort', () => void this.stopAll(), { once: true });
+    ctx.signal.addEventListener('abort', () => {
+      this.stopped = true;
+      void this.stopAll();
+    }, { once: true });
     return [];
   }
 
@@ -256,6 +261,8 @@ export class MetricsServerController implements Reconciler<PodObject> {
     this.caches ??= ctx;
     const instance = new MetricsServerInstance(ctx.client, this.source(), this.sim.config.log);
     const address = await instance.start();
+    // the controller stopped while this server started (a reconcile outliving the drain): stopAll has run already
+    if (this.stopped || ctx.signal.aborted) return instance.stop();
     const unserve = this.sim.network.serve(ip, port, address);
     this.running.set(key, { uid: pod.metadata.uid!, ip, port, instance, unserve });
     ctx.log.info({ pod: key, address: `${ip}:${port}`, via: `${address.host}:${address.port}` }, 'simulated metrics-server serving');

@@ -6,7 +6,8 @@ import { createServer } from 'node:net';
 import type { NodeObject, PodObject } from '../controller/index.js';
 import { endpointSliceContents, endpointSubsets, servicePodSelector } from './endpoints.js';
 import { requestAttributes, serveMetricsApi, type MetricsSource } from './metrics-api.js';
-import { requestHeaderExtra, securePort } from './metrics-server.js';
+import { MetricsServerController, requestHeaderExtra, securePort } from './metrics-server.js';
+import { newNotFound } from '../api/index.js';
 import { containerUsage, formatBinaryBytes, formatNanocores, goDuration, nodeUsage, parseUsageAnnotation } from './metrics-usage.js';
 import { SimNetwork } from './network.js';
 
@@ -253,5 +254,28 @@ describe('the simulated pod network', () => {
     } finally {
       backend.close();
     }
+  });
+});
+
+describe('the simulated metrics-server controller', () => {
+  it('a server still starting when the controller stops is stopped too, not left listening', async () => {
+    const network = new SimNetwork('172.16.0.0/16', () => [node('n1', '172.16.0.0/24')]);
+    const log = { info() {}, warn() {}, debug() {}, error() {}, child() { return log; } };
+    const sim = { config: { log, timings: { metricResolutionMs: 15_000 } }, pool: { hosts: () => true, isAlive: () => true }, network };
+    const controller = new MetricsServerController(sim as never);
+    const abort = new AbortController();
+    controller.sources({ signal: abort.signal, cache: () => ({ list: () => [] }) } as never);
+    // the reconcile asks for extension-apiserver-authentication and waits for the answer
+    let answer!: (err: Error) => void;
+    let asked!: () => void;
+    const trustAsked = new Promise<void>((r) => { asked = r; });
+    const client = { get: () => { asked(); return new Promise((_, reject) => { answer = reject; }); } };
+    const ms = pod('metrics-server', { ns: 'kube-system', ip: '172.16.0.9', annotations: { 'sim.kubeloop.io/simulate': 'metrics-server' } });
+    const reconciled = controller.reconcile(ms, { client, log, signal: abort.signal } as never);
+    await trustAsked;
+    abort.abort(); // the controller stops meanwhile (its reconcile outlived the drain)
+    answer(newNotFound({ group: '', resource: 'configmaps' }, 'extension-apiserver-authentication'));
+    await reconciled;
+    await assert.rejects(network.dial('172.16.0.9', 443), /ECONNREFUSED/, 'nothing serves the pod address once the controller stopped');
   });
 });
