@@ -44,6 +44,7 @@ const PODS = '~pods';
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 const MANAGED_BY = 'endpointslice-controller.k8s.io';
+const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 
 interface SliceEndpoint {
   addresses: string[];
@@ -58,6 +59,20 @@ type SliceObject = KubeObject & { addressType?: string; endpoints?: SliceEndpoin
 export function servicePodSelector(svc: ServiceObject): Record<string, string> | undefined {
   const selector = svc.spec?.selector;
   return selector && Object.keys(selector).length ? selector : undefined;
+}
+
+/**
+ * A slice's labels (endpointslice's `setEndpointSliceLabels`): the Service's, but for the
+ * reserved service-name, managed-by and headless labels, which the controller sets itself
+ * (`service.kubernetes.io/headless` when the Service's clusterIP is None).
+ */
+export function endpointSliceLabels(svc: ServiceObject): Record<string, string> {
+  const reserved = new Set([SERVICE_NAME_LABEL, MANAGED_BY_LABEL, HEADLESS_LABEL]);
+  const own = Object.entries(svc.metadata.labels ?? {}).filter(([k]) => !reserved.has(k));
+  return {
+    ...Object.fromEntries(own), [SERVICE_NAME_LABEL]: svc.metadata.name!, [MANAGED_BY_LABEL]: MANAGED_BY,
+    ...(svc.spec?.clusterIP === 'None' ? { [HEADLESS_LABEL]: '' } : {}),
+  };
 }
 
 /** The Service's slices' content: ports and endpoints per set of ports. */
@@ -170,7 +185,7 @@ export class EndpointsController implements Reconciler<ServiceObject> {
     const subsets = endpointSubsets(svc, pods);
     await this.syncSlices(svc, pods, ctx);
     const cur = ctx.cache<EndpointsObject>(Endpoints).get(ns, svc.metadata.name!);
-    const labels = { ...(svc.metadata.labels ?? {}), ...(svc.spec?.clusterIP === 'None' ? { 'service.kubernetes.io/headless': '' } : {}) };
+    const labels = { ...(svc.metadata.labels ?? {}), ...(svc.spec?.clusterIP === 'None' ? { [HEADLESS_LABEL]: '' } : {}) };
     if (cur && JSON.stringify(cur.subsets ?? []) === JSON.stringify(subsets) && JSON.stringify(cur.metadata.labels ?? {}) === JSON.stringify(labels)) return;
     const obj = {
       apiVersion: 'v1', kind: 'Endpoints',
@@ -192,7 +207,7 @@ export class EndpointsController implements Reconciler<ServiceObject> {
     const have = ctx.cache<SliceObject>(EndpointSlice).list({ namespace: ns, labelSelector: `${SERVICE_NAME_LABEL}=${name},${MANAGED_BY_LABEL}=${MANAGED_BY}` })
       .filter((s) => s.metadata.ownerReferences?.some((r) => r.uid === svc.metadata.uid));
     const unused = new Set(have);
-    const labels = { ...(svc.metadata.labels ?? {}), [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY };
+    const labels = endpointSliceLabels(svc);
     for (const w of want) {
       const match = [...unused].find((s) => JSON.stringify(s.ports ?? []) === JSON.stringify(w.ports));
       if (match) {

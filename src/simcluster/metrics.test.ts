@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { NodeObject, PodObject } from '../controller/index.js';
-import { endpointSliceContents, endpointSubsets, servicePodSelector } from './endpoints.js';
+import { endpointSliceContents, endpointSliceLabels, endpointSubsets, servicePodSelector } from './endpoints.js';
 import { requestAttributes, serveMetricsApi, type MetricsSource } from './metrics-api.js';
 import { MetricsServerController, requestHeaderExtra, securePort } from './metrics-server.js';
 import { newNotFound } from '../api/index.js';
@@ -195,6 +195,17 @@ describe('endpoints', () => {
     assert.equal(servicePodSelector(with_(null)), undefined);
     assert.equal(servicePodSelector(with_(undefined)), undefined);
     assert.deepEqual(servicePodSelector(with_({ app: 'web' })), { app: 'web' });
+  });
+
+  it('slices carry the Service\'s labels, the reserved ones set by the controller (headless for clusterIP None)', () => {
+    const labelled = (clusterIP: string, labels: Record<string, string>) => ({ ...svc([]), metadata: { name: 's', namespace: 'default', labels }, spec: { selector: { app: 'web' }, clusterIP } }) as Parameters<typeof endpointSliceLabels>[0];
+    const reserved = { 'kubernetes.io/service-name': 'x', 'endpointslice.kubernetes.io/managed-by': 'me', 'service.kubernetes.io/headless': '' };
+    assert.deepEqual(endpointSliceLabels(labelled('None', { app: 'web', ...reserved })), {
+      app: 'web', 'kubernetes.io/service-name': 's', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io', 'service.kubernetes.io/headless': '',
+    });
+    assert.deepEqual(endpointSliceLabels(labelled('10.96.0.10', { app: 'web', ...reserved })), {
+      app: 'web', 'kubernetes.io/service-name': 's', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io',
+    });
   });
 
   it('slices of a Service publishing not-ready addresses mark every endpoint ready, terminating ones too (endpointslice podToEndpoint)', () => {
