@@ -70,7 +70,9 @@ export function devFlagOverrides(settings: readonly string[], plugin: { flags():
     if (!o) continue;
     const raw = eq < 0 ? 'true' : s.slice(eq + 1);
     const parse = (o as unknown as { parseArg?: (v: string, prev: unknown) => unknown }).parseArg;
-    out[o.attributeName()] = parse ? parse(raw, o.defaultValue) : raw;
+    // as commander does: the previous value is this flag's earlier setting, else its default (a repeatable flag accumulates)
+    const attr = o.attributeName();
+    out[attr] = parse ? parse(raw, attr in out ? out[attr] : o.defaultValue) : raw;
   }
   return out;
 }

@@ -82,13 +82,34 @@ export class Cloud {
   readonly events = new EventEmitter();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Set during {@link dryRun}: nothing leaves the Cloud (no events, no 'changed', no timer). */
+  private quiet = false;
 
   constructor(public state: CloudState, readonly timings: CloudTimings) {
     this.events.setMaxListeners(0);
   }
 
+  /**
+   * Runs `fn` against `state` in place of the live state, with no effect outside it (no
+   * instance events, no 'changed', the live state's timer left alone), then puts the live
+   * state back: how a candidate state document is tried before it is installed.
+   */
+  dryRun<T>(state: CloudState, fn: () => T): T {
+    const live = this.state;
+    const wasQuiet = this.quiet;
+    this.state = state;
+    this.quiet = true;
+    try {
+      return fn();
+    } finally {
+      this.state = live;
+      this.quiet = wasQuiet;
+    }
+  }
+
   /** Notes a state change (persistence listens to 'changed'). */
   changed(): void {
+    if (this.quiet) return;
     this.events.emit('changed');
   }
 
@@ -122,7 +143,7 @@ export class Cloud {
   }
 
   private arm(now: number): void {
-    if (this.stopped) return;
+    if (this.stopped || this.quiet) return;
     let next = Infinity;
     for (const t of this.state.routeTables) for (const e of t.entries) if (e.settlesAt !== undefined) next = Math.min(next, e.settlesAt);
     for (const i of this.state.instances) if (i.bootsAt !== undefined) next = Math.min(next, i.bootsAt);
@@ -156,7 +177,8 @@ export class Cloud {
   }
 
   emitInstance(type: InstanceEventType, inst: Instance, at = Date.now()): void {
-    this.events.emit('instance', this.instanceEvent(type, inst, at));
+    const event = this.instanceEvent(type, inst, at); // computed in a dry run too: a state it fails on is refused
+    if (!this.quiet) this.events.emit('instance', event);
   }
 
   // ---- ESS capacity management, shared by ModifyScalingGroup, RemoveInstances and /_sim ----

@@ -164,6 +164,11 @@ describe('/_sim API', () => {
       const r = await fetch(`${sim.url}/_sim/state`, { method: 'PATCH', body: JSON.stringify([op]) });
       assert.equal(r.status, 422, `${JSON.stringify(op)} -> ${r.status}`);
     }
+    // an STS credential's session policy is evaluated on each of its calls: a malformed one would fail them all with 500s
+    const sts = { accessKeyId: 'STS.handmade', accessKeySecret: 'secret', securityToken: 'token', expiresAt: Date.now() + 3_600_000, roleName: 'r', policy: { Statement: 'x' } };
+    const badPolicy = await fetch(`${sim.url}/_sim/state`, { method: 'PATCH', body: JSON.stringify([{ op: 'add', path: '/stsCredentials/-', value: sts }]) });
+    assert.equal(badPolicy.status, 422);
+    assert.match(((await badPolicy.json()) as { Message: string }).Message, /stsCredentials\[\d+\]\.policy: .*"Version" must be "1"/);
     assert.equal((await fetch(`${sim.url}/v2/`)).status, 401, 'the registry still answers');
     assert.equal((await rpc(sim, '2016-04-28', 'DescribeVSwitches', { RegionId: 'cn-hangzhou' })).status, 200);
   });
@@ -217,6 +222,26 @@ test('a group can be made to never boot its instances (provision-timeout scenari
     const launched = sim.state.instances.filter((i) => i.scalingGroupId === g.scalingGroupId);
     assert.equal(launched.length, 3);
     assert.ok(launched.every((i) => i.status === 'Pending' && i.bootsAt === undefined), JSON.stringify(launched.map((i) => [i.status, i.bootsAt])));
+  } finally {
+    await sim.stop();
+  }
+});
+
+test('checking a state document has no side effects: an instance due to boot in it boots once, when it is installed', async () => {
+  const sim = await startCloudSim({ timings: { bootDelayMs: 3_600_000 } });
+  try {
+    const g = sim.state.scalingGroups[0];
+    const desired = sim.state.instances.filter((i) => i.scalingGroupId === g.scalingGroupId).length + 1;
+    assert.equal((await rpc(sim, '2014-08-28', 'ModifyScalingGroup', { RegionId: 'cn-hangzhou', ScalingGroupId: g.scalingGroupId, DesiredCapacity: String(desired) })).status, 200);
+    const doc = await (await fetch(`${sim.url}/_sim/state`)).json() as { instances: Array<{ instanceId: string; status: string; bootsAt?: number }> };
+    const pending = doc.instances.find((i) => i.status === 'Pending' && i.bootsAt !== undefined)!;
+    pending.bootsAt = Date.now() - 1;
+    const active: string[] = [];
+    sim.events.on('instance', (e: InstanceEvent) => { if (e.type === 'Active') active.push(e.instanceId); });
+    const r = await fetch(`${sim.url}/_sim/state`, { method: 'PUT', body: JSON.stringify(doc) });
+    assert.equal(r.status, 200);
+    assert.deepEqual(active, [pending.instanceId], 'one Active event, from the installed state, none from the check of the candidate');
+    assert.equal(sim.state.instances.find((i) => i.instanceId === pending.instanceId)?.status, 'Running');
   } finally {
     await sim.stop();
   }

@@ -120,11 +120,10 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
   /**
    * Whether a state document the /_sim API is about to install works: every read-only RPC
    * action (Describe*, List*) runs against it; one failing with anything but an API error
-   * (a field of the wrong type deep inside, say) names what the document breaks.
+   * (a field of the wrong type deep inside, say) names what the document breaks. A dry run:
+   * the transitions it applies (an instance booting) send no events and arm no timer.
    */
-  const probeState = (candidate: CloudState): string | undefined => {
-    const saved = cloud.state;
-    cloud.state = candidate;
+  const probeState = (candidate: CloudState): string | undefined => cloud.dryRun(candidate, () => {
     try {
       cloud.tick();
       const ctx = { cloud, caller: { accessKeyId: accessKeyId, secret: accessKeySecret }, port, now: Date.now(), options: rpcOptions };
@@ -141,10 +140,8 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
       return undefined;
     } catch (err) {
       return (err as Error).message;
-    } finally {
-      cloud.state = saved;
     }
-  };
+  });
   const sls = createSlsHandler({ cloud, auth, faults, suffix: slsSuffix });
   const crPersonal = createCrPersonalHandler({ cloud, auth, faults });
   const registry = createRegistryHandler({ cloud, faults, port: () => port, regionId: () => cloud.state.regionId });

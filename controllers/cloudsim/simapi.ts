@@ -11,6 +11,7 @@ import type { Faults, FaultRule } from './faults.js';
 import { defaultRam, type CloudState, type RegistryRepository } from './state.js';
 import { readJson, sendJson } from './simhttp.js';
 import { isRamName, ramProblems } from './ram.js';
+import { policyProblems } from './ram-policy.js';
 import { createRamApi } from './ram-api.js';
 import { activityProblems, recordScaleIn } from './activities.js';
 
@@ -36,6 +37,17 @@ export function stateProblems(doc: unknown): string[] {
   // RAM (optional: a document without it has no policies)
   const ram = (doc as Record<string, unknown>).ram;
   if (ram !== undefined) out.push(...ramProblems(ram));
+  // STS credentials: their role and session policy are evaluated on every call they sign
+  const sts = (doc as Record<string, unknown>).stsCredentials;
+  if (Array.isArray(sts)) {
+    sts.forEach((c, i) => {
+      const x = (c ?? {}) as Record<string, unknown>;
+      if (x.roleName !== undefined && typeof x.roleName !== 'string') out.push(`stsCredentials[${i}].roleName must be a string`);
+      if (x.sessionName !== undefined && typeof x.sessionName !== 'string') out.push(`stsCredentials[${i}].sessionName must be a string`);
+      const problems = x.policy === undefined ? [] : policyProblems(x.policy);
+      if (problems.length) out.push(`stsCredentials[${i}].policy: ${problems.join('; ')}`);
+    });
+  }
   // ESS scaling activities (optional: a document without them has none)
   const activities = (doc as Record<string, unknown>).scalingActivities;
   if (activities !== undefined) out.push(...activityProblems(activities));

@@ -131,5 +131,15 @@ describe('console server', { timeout: 120_000 }, () => {
     assert.equal(ok.status, 200);
     assert.deepEqual(upstreamSeen, ['POST /_sim/faults?x=1']);
     assert.equal((await fetch(`${console_.url}api/up/demo/nope/x`)).status, 404);
+    // HEAD is a read, as GET: allowed on any upstream path
+    assert.equal((await raw(`${console_.url}api/up/demo/api/_sim/state`, { method: 'HEAD' })).status, 200);
+  });
+
+  it('answers a malformed percent-encoding with 400, not as a failing upstream', async () => {
+    for (const path of ['assets/%E0.js', 'api/metrics/%E0', 'api/metrics/%E0/controllers']) {
+      const r = await fetch(`${console_.url}${path}`);
+      assert.equal(r.status, 400, path);
+      assert.match((await r.json() as { error: string }).error, /malformed percent-encoding/, path);
+    }
   });
 });

@@ -88,6 +88,15 @@ class HttpError extends Error {
   constructor(readonly code: number, message: string) { super(message); }
 }
 
+/** A path segment decoded, or a 400 saying why not (a bare `%` or a broken UTF-8 sequence). */
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new HttpError(400, `malformed percent-encoding in ${JSON.stringify(s)}`);
+  }
+}
+
 function sendJson(res: ServerResponse, code: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
@@ -135,7 +144,8 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
     }
     let m = /^\/api\/metrics\/([^/]+)(\/controllers)?$/.exec(path);
     if (m) {
-      const target = (opts.metrics?.() ?? []).find((t) => t.name === decodeURIComponent(m![1]));
+      const name = decodeSegment(m[1]);
+      const target = (opts.metrics?.() ?? []).find((t) => t.name === name);
       if (!target) throw new HttpError(404, `no metrics target ${m[1]}`);
       return proxyHttp(req, res, new URL(m[2] ? '/debug/controllers' : '/metrics', target.url), 'GET');
     }
@@ -145,7 +155,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
       const up = ext?.upstreams?.[m[2]];
       if (!up) throw new HttpError(404, `no upstream ${m[1]}/${m[2]}`);
       const sub = normalize(m[3]);
-      if (method !== 'GET' && !(up.writable ?? []).some((p) => sub === p || sub.startsWith(p.endsWith('/') ? p : p + '/'))) {
+      if (method !== 'GET' && method !== 'HEAD' && !(up.writable ?? []).some((p) => sub === p || sub.startsWith(p.endsWith('/') ? p : p + '/'))) {
         throw new HttpError(403, `${method} ${sub} is read-only in the console`);
       }
       const target = new URL(up.url);
@@ -188,7 +198,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
 }
 
 async function serveFile(res: ServerResponse, dir: string, rel: string): Promise<void> {
-  const file = normalize(join(dir, decodeURIComponent(rel)));
+  const file = normalize(join(dir, decodeSegment(rel)));
   if (!file.startsWith(dir + sep)) throw new HttpError(404, 'not found');
   let body: Buffer;
   try {

@@ -10,7 +10,9 @@
  *   the pod's port: `targetPort` as a number, a container port looked up by name
  *   (`podutil.FindPort`; a pod without it is left out of that port), or `port` when unset;
  * - pods with the same ports share a subset (`endpoints.RepackSubsets`), addresses sorted.
- * Services without a selector are left alone: their Endpoints are written by hand (or by
+ * Services without a selector (absent or empty: "If empty or not present, the service is
+ * assumed to have an external process managing its endpoints", ServiceSpec.selector; a real API
+ * server drops an empty map) are left alone: their Endpoints are written by hand (or by
  * another controller). Endpoints go when their Service goes.
  *
  * The same pass keeps the Service's EndpointSlices as the endpointslice controller does
@@ -18,7 +20,8 @@
  * from `<service>-` (generateName), labelled `kubernetes.io/service-name` and
  * `endpointslice.kubernetes.io/managed-by: endpointslice-controller.k8s.io`, owned by the
  * Service (so they go with it), `addressType: IPv4`, an endpoint per pod with its address,
- * `conditions` (`ready`, `serving`, `terminating`: a terminating pod stays listed, not ready),
+ * `conditions` (`ready`, `serving`, `terminating`: a terminating pod stays listed, not ready
+ * unless the Service has `publishNotReadyAddresses`, which makes every endpoint ready),
  * `nodeName` and `targetRef`.
  */
 import { isNotFound, labelSelectorFromSpec, type KubeObject } from '../api/index.js';
@@ -41,6 +44,7 @@ const PODS = '~pods';
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 const MANAGED_BY = 'endpointslice-controller.k8s.io';
+const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 
 interface SliceEndpoint {
   addresses: string[];
@@ -50,6 +54,26 @@ interface SliceEndpoint {
 }
 interface SlicePort { name: string; port: number; protocol: string; appProtocol?: string }
 type SliceObject = KubeObject & { addressType?: string; endpoints?: SliceEndpoint[] | null; ports?: SlicePort[] | null };
+
+/** The Service's pod selector, or undefined when it has none (absent, null or empty: not ours to keep). */
+export function servicePodSelector(svc: ServiceObject): Record<string, string> | undefined {
+  const selector = svc.spec?.selector;
+  return selector && Object.keys(selector).length ? selector : undefined;
+}
+
+/**
+ * A slice's labels (endpointslice's `setEndpointSliceLabels`): the Service's, but for the
+ * reserved service-name, managed-by and headless labels, which the controller sets itself
+ * (`service.kubernetes.io/headless` when the Service's clusterIP is None).
+ */
+export function endpointSliceLabels(svc: ServiceObject): Record<string, string> {
+  const reserved = new Set([SERVICE_NAME_LABEL, MANAGED_BY_LABEL, HEADLESS_LABEL]);
+  const own = Object.entries(svc.metadata.labels ?? {}).filter(([k]) => !reserved.has(k));
+  return {
+    ...Object.fromEntries(own), [SERVICE_NAME_LABEL]: svc.metadata.name!, [MANAGED_BY_LABEL]: MANAGED_BY,
+    ...(svc.spec?.clusterIP === 'None' ? { [HEADLESS_LABEL]: '' } : {}),
+  };
+}
 
 /** The Service's slices' content: ports and endpoints per set of ports. */
 export function endpointSliceContents(svc: ServiceObject, pods: PodObject[]): { ports: SlicePort[]; endpoints: SliceEndpoint[] }[] {
@@ -70,9 +94,12 @@ export function endpointSliceContents(svc: ServiceObject, pods: PodObject[]): { 
     byPorts.set(key, group);
     const terminating = !!pod.metadata.deletionTimestamp;
     const serving = isPodReady(pod);
+    // podToEndpoint (k8s.io/endpointslice): never ready while terminating, unless the Service
+    // publishes not-ready addresses, which makes every endpoint ready
+    const ready = !!svc.spec?.publishNotReadyAddresses || (serving && !terminating);
     group.endpoints.push({
       addresses: [ip],
-      conditions: { ready: serving && !terminating, serving, terminating },
+      conditions: { ready, serving, terminating },
       ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
       targetRef: { kind: 'Pod', namespace: pod.metadata.namespace!, name: pod.metadata.name!, uid: pod.metadata.uid! },
     });
@@ -150,7 +177,7 @@ export class EndpointsController implements Reconciler<ServiceObject> {
   constructor(@inject(SIM) private readonly sim: SimContext) {}
 
   async reconcile(svc: ServiceObject, ctx: ReconcileContext<ServiceObject>): Promise<void> {
-    const selector = svc.spec?.selector;
+    const selector = servicePodSelector(svc);
     if (!selector || svc.metadata.deletionTimestamp) return;
     const ns = svc.metadata.namespace!;
     const sel = labelSelectorFromSpec({ matchLabels: selector });
@@ -158,7 +185,7 @@ export class EndpointsController implements Reconciler<ServiceObject> {
     const subsets = endpointSubsets(svc, pods);
     await this.syncSlices(svc, pods, ctx);
     const cur = ctx.cache<EndpointsObject>(Endpoints).get(ns, svc.metadata.name!);
-    const labels = { ...(svc.metadata.labels ?? {}), ...(svc.spec?.clusterIP === 'None' ? { 'service.kubernetes.io/headless': '' } : {}) };
+    const labels = { ...(svc.metadata.labels ?? {}), ...(svc.spec?.clusterIP === 'None' ? { [HEADLESS_LABEL]: '' } : {}) };
     if (cur && JSON.stringify(cur.subsets ?? []) === JSON.stringify(subsets) && JSON.stringify(cur.metadata.labels ?? {}) === JSON.stringify(labels)) return;
     const obj = {
       apiVersion: 'v1', kind: 'Endpoints',
@@ -180,7 +207,7 @@ export class EndpointsController implements Reconciler<ServiceObject> {
     const have = ctx.cache<SliceObject>(EndpointSlice).list({ namespace: ns, labelSelector: `${SERVICE_NAME_LABEL}=${name},${MANAGED_BY_LABEL}=${MANAGED_BY}` })
       .filter((s) => s.metadata.ownerReferences?.some((r) => r.uid === svc.metadata.uid));
     const unused = new Set(have);
-    const labels = { ...(svc.metadata.labels ?? {}), [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY };
+    const labels = endpointSliceLabels(svc);
     for (const w of want) {
       const match = [...unused].find((s) => JSON.stringify(s.ports ?? []) === JSON.stringify(w.ports));
       if (match) {
@@ -210,7 +237,7 @@ export class EndpointsController implements Reconciler<ServiceObject> {
   async reconcileDeleted(req: Request, ctx: ReconcileContext<ServiceObject>): Promise<void> {
     if (req.name === PODS) {
       for (const s of ctx.cache<ServiceObject>(Service).list({ namespace: req.namespace })) {
-        if (s.spec?.selector) ctx.enqueue({ namespace: s.metadata.namespace, name: s.metadata.name! });
+        if (servicePodSelector(s)) ctx.enqueue({ namespace: s.metadata.namespace, name: s.metadata.name! });
       }
       return;
     }

@@ -67,6 +67,15 @@ function watching(q: URLSearchParams): boolean {
   return w !== null && !['0', 'false', 'False', ''].includes(w);
 }
 
+/** A path segment unescaped, or undefined when its escapes are malformed (`%zz`, broken UTF-8). */
+function unescapeSegment(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The authorization attributes of a request (`verb` as the request-info resolver names it). */
 export function requestAttributes(method: string, path: string, query: URLSearchParams): RequestAttributes {
   const m = RESOURCE_PATH.exec(path);
@@ -76,7 +85,11 @@ export function requestAttributes(method: string, path: string, query: URLSearch
   let verb = verbs[method] ?? method.toLowerCase();
   if (verb === 'get' && !m[3]) verb = watching(query) ? 'watch' : 'list';
   if (verb === 'delete' && !m[3]) verb = 'deletecollection';
-  return { kind: 'resource', verb, resource: m[2] as 'nodes' | 'pods', namespace: m[1] ? decodeURIComponent(m[1]) : undefined, name: m[3] ? decodeURIComponent(m[3]) : undefined };
+  const namespace = m[1] ? unescapeSegment(m[1]) : undefined;
+  const name = m[3] ? unescapeSegment(m[3]) : undefined;
+  // a malformed name is authorized as the path it is (and answered 400 by serveMetricsApi)
+  if ((m[1] && namespace === undefined) || (m[3] && name === undefined)) return { kind: 'path', verb: method === 'HEAD' ? 'get' : method.toLowerCase(), path };
+  return { kind: 'resource', verb, resource: m[2] as 'nodes' | 'pods', namespace, name };
 }
 
 const NOT_FOUND_PATH: Status = {
@@ -232,8 +245,11 @@ function route(req: MetricsRequest, src: MetricsSource): MetricsResponse {
     return doc ?? failure(NOT_FOUND_PATH);
   }
   const [, nsRaw, resource, nameRaw] = m;
-  const namespace = nsRaw === undefined ? undefined : decodeURIComponent(nsRaw);
-  const name = nameRaw === undefined ? undefined : decodeURIComponent(nameRaw);
+  const namespace = nsRaw === undefined ? undefined : unescapeSegment(nsRaw);
+  const name = nameRaw === undefined ? undefined : unescapeSegment(nameRaw);
+  // Go's net/http refuses a request whose path has a bad escape before any handler sees it
+  const bad = [nsRaw, nameRaw].find((raw) => raw !== undefined && unescapeSegment(raw) === undefined);
+  if (bad !== undefined) throw newBadRequest(`invalid URL escape in ${JSON.stringify(bad)}`);
   const gr = { group: METRICS_GROUP, resource };
   if (req.method !== 'GET') {
     const verb = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: name ? 'delete' : 'deletecollection' }[req.method] ?? req.method.toLowerCase();

@@ -99,14 +99,26 @@ function authenticate(req: IncomingMessage, trust: RequestHeaderTrust | undefine
   const name = trust.usernameHeaders.map((h) => values(h)[0]).find((v) => !!v);
   if (!name) return ANONYMOUS;
   const groups = trust.groupHeaders.flatMap(values);
+  return { name, groups, extra: requestHeaderExtra(req.headersDistinct, trust.extraPrefixes) };
+}
+
+/**
+ * The user's extra values from the headers under `prefixes` (`X-Remote-Extra-<key>`): the key
+ * lower-cased and unescaped, kept as sent when its escapes are malformed, as
+ * k8s.io/apiserver's requestheader authenticator (`unescapeExtraKey`) does.
+ */
+export function requestHeaderExtra(headers: Record<string, string[] | undefined>, prefixes: readonly string[]): Record<string, string[]> {
   const extra: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(req.headersDistinct)) {
-    const prefix = trust.extraPrefixes.find((p) => k.startsWith(p.toLowerCase()));
-    if (!prefix || v === undefined) continue;
-    const key = decodeURIComponent(k.slice(prefix.length));
+  for (const [header, v] of Object.entries(headers)) {
+    const k = header.toLowerCase();
+    const prefix = prefixes.find((p) => k.startsWith(p.toLowerCase()));
+    if (!prefix || v === undefined || k.length === prefix.length) continue;
+    const encoded = k.slice(prefix.length);
+    let key: string;
+    try { key = decodeURIComponent(encoded); } catch { key = encoded; }
     extra[key] = [...(extra[key] ?? []), ...v];
   }
-  return { name, groups, extra };
+  return extra;
 }
 
 const ALWAYS_ALLOWED_PATHS = new Set(['/healthz', '/livez', '/readyz']);
@@ -212,12 +224,17 @@ export class MetricsServerController implements Reconciler<PodObject> {
   /** pod key -> its server and how to take its address off the network */
   private readonly running = new Map<string, { uid: string; ip: string; port: number; instance: MetricsServerInstance; unserve: () => void }>();
   private caches: Pick<SourceContext, 'cache'> | undefined;
+  /** Set once the controller stops: a server that finishes starting after that is stopped at once. */
+  private stopped = false;
 
   constructor(@inject(SIM) private readonly sim: SimContext) {}
 
   sources(ctx: SourceContext) {
     this.caches = ctx;
-    ctx.signal.addEventListener('abort', () => void this.stopAll(), { once: true });
+    ctx.signal.addEventListener('abort', () => {
+      this.stopped = true;
+      void this.stopAll();
+    }, { once: true });
     return [];
   }
 
@@ -244,6 +261,8 @@ export class MetricsServerController implements Reconciler<PodObject> {
     this.caches ??= ctx;
     const instance = new MetricsServerInstance(ctx.client, this.source(), this.sim.config.log);
     const address = await instance.start();
+    // the controller stopped while this server started (a reconcile outliving the drain): stopAll has run already
+    if (this.stopped || ctx.signal.aborted) return instance.stop();
     const unserve = this.sim.network.serve(ip, port, address);
     this.running.set(key, { uid: pod.metadata.uid!, ip, port, instance, unserve });
     ctx.log.info({ pod: key, address: `${ip}:${port}`, via: `${address.host}:${address.port}` }, 'simulated metrics-server serving');

@@ -56,7 +56,21 @@ export function parseUsageAnnotation(value: string | undefined): Map<string, Par
   return out;
 }
 
-/** Each container's usage; an unreadable annotation counts as absent. */
+/**
+ * A request in nanocores or bytes (`scale`); undefined when absent or unreadable (the built-in
+ * API server stores quantities unchecked: one bad pod must not fail the whole metrics API).
+ */
+function requested(q: string | number | undefined, scale: number): number | undefined {
+  if (q === undefined) return undefined;
+  try {
+    const n = parseQuantity(q);
+    return Number.isFinite(n) && n >= 0 ? Math.round(n * scale) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Each container's usage; an unreadable annotation (or request) counts as absent. */
 export function containerUsage(pod: PodObject): { name: string; usage: Usage }[] {
   let declared = new Map<string, Partial<Usage>>();
   try {
@@ -67,8 +81,8 @@ export function containerUsage(pod: PodObject): { name: string; usage: Usage }[]
   return ((pod.spec?.containers ?? []) as Container[]).map((c) => {
     const d = declared.get(c.name) ?? declared.get('') ?? {};
     const req = c.resources?.requests ?? {};
-    const cpu = d.cpu ?? (req.cpu !== undefined ? Math.round(parseQuantity(req.cpu) * 1e9) : IDLE.cpu);
-    const memory = d.memory ?? (req.memory !== undefined ? Math.round(parseQuantity(req.memory)) : IDLE.memory);
+    const cpu = d.cpu ?? requested(req.cpu, 1e9) ?? IDLE.cpu;
+    const memory = d.memory ?? requested(req.memory, 1) ?? IDLE.memory;
     return { name: c.name, usage: { cpu, memory } };
   });
 }

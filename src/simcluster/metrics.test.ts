@@ -4,9 +4,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { NodeObject, PodObject } from '../controller/index.js';
-import { endpointSliceContents, endpointSubsets } from './endpoints.js';
+import { endpointSliceContents, endpointSliceLabels, endpointSubsets, servicePodSelector } from './endpoints.js';
 import { requestAttributes, serveMetricsApi, type MetricsSource } from './metrics-api.js';
-import { securePort } from './metrics-server.js';
+import { MetricsServerController, requestHeaderExtra, securePort } from './metrics-server.js';
+import { newNotFound } from '../api/index.js';
 import { containerUsage, formatBinaryBytes, formatNanocores, goDuration, nodeUsage, parseUsageAnnotation } from './metrics-usage.js';
 import { SimNetwork } from './network.js';
 
@@ -46,6 +47,8 @@ describe('simulated usage', () => {
     assert.throws(() => parseUsageAnnotation('gpu=1'), /"gpu=1" is not cpu=<quantity> or memory=<quantity>/);
     // a bad annotation: as if there were none
     assert.equal(containerUsage(pod('c', { annotations: { 'sim.kubeloop.io/usage': 'cpu=lots' } }))[0].usage.cpu, 250_000_000);
+    // an unreadable request (the built-in API server stores it unchecked): as if there were none
+    assert.deepEqual(containerUsage(pod('d', { containers: [{ name: 'app', resources: { requests: { cpu: 'lots', memory: '64Mi' } } }] }))[0].usage, { cpu: 1_000_000, memory: 64 * 2 ** 20 });
   });
 
   it('a node uses its pods\' usage plus its reservation', () => {
@@ -135,6 +138,22 @@ describe('the metrics API', () => {
     assert.deepEqual(requestAttributes('GET', '/apis/metrics.k8s.io/v1beta1', q), { kind: 'path', verb: 'get', path: '/apis/metrics.k8s.io/v1beta1' });
   });
 
+  it('answers a malformed percent-encoding in a name with 400, not an internal error', () => {
+    const q = new URLSearchParams();
+    for (const path of ['/apis/metrics.k8s.io/v1beta1/namespaces/%zz/pods', '/apis/metrics.k8s.io/v1beta1/nodes/%E0']) {
+      assert.doesNotThrow(() => requestAttributes('GET', path, q), path);
+      const r = get(path);
+      assert.equal(r.status, 400, path);
+      assert.equal(r.json.reason, 'BadRequest', path);
+      assert.match(r.json.message, /invalid URL escape/, path);
+    }
+  });
+
+  it('reads the user\'s extra from X-Remote-Extra-* as requestheader does: unescaped, a malformed key kept as sent', () => {
+    const headers = { 'x-remote-extra-scopes': ['a', 'b'], 'x-remote-extra-acme.com%2fteam': ['x'], 'x-remote-extra-100%': ['y'], 'x-remote-extra-': ['z'], 'x-remote-user': ['bob'] };
+    assert.deepEqual(requestHeaderExtra(headers, ['X-Remote-Extra-']), { scopes: ['a', 'b'], 'acme.com/team': ['x'], '100%': ['y'] });
+  });
+
   it('serves on the container\'s --secure-port, else 443', () => {
     assert.equal(securePort(pod('a')), 443);
     assert.equal(securePort(pod('b', { containers: [{ name: 'm', args: ['--cert-dir=/tmp', '--secure-port=10250'] }] })), 10250);
@@ -168,6 +187,34 @@ describe('endpoints', () => {
     const numeric = endpointSubsets(svc([{ port: 443, targetPort: 443 }], true), [pod('b', { ip: '172.16.0.2', ready: false })]);
     assert.deepEqual(numeric[0].ports, [{ port: 443, protocol: 'TCP' }]);
     assert.equal(numeric[0].addresses?.length, 1);
+  });
+
+  it('a Service with an empty selector has none: its Endpoints are someone else\'s, not every pod of the namespace', () => {
+    const with_ = (selector: unknown) => ({ ...svc([]), spec: { selector } }) as Parameters<typeof servicePodSelector>[0];
+    assert.equal(servicePodSelector(with_({})), undefined);
+    assert.equal(servicePodSelector(with_(null)), undefined);
+    assert.equal(servicePodSelector(with_(undefined)), undefined);
+    assert.deepEqual(servicePodSelector(with_({ app: 'web' })), { app: 'web' });
+  });
+
+  it('slices carry the Service\'s labels, the reserved ones set by the controller (headless for clusterIP None)', () => {
+    const labelled = (clusterIP: string, labels: Record<string, string>) => ({ ...svc([]), metadata: { name: 's', namespace: 'default', labels }, spec: { selector: { app: 'web' }, clusterIP } }) as Parameters<typeof endpointSliceLabels>[0];
+    const reserved = { 'kubernetes.io/service-name': 'x', 'endpointslice.kubernetes.io/managed-by': 'me', 'service.kubernetes.io/headless': '' };
+    assert.deepEqual(endpointSliceLabels(labelled('None', { app: 'web', ...reserved })), {
+      app: 'web', 'kubernetes.io/service-name': 's', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io', 'service.kubernetes.io/headless': '',
+    });
+    assert.deepEqual(endpointSliceLabels(labelled('10.96.0.10', { app: 'web', ...reserved })), {
+      app: 'web', 'kubernetes.io/service-name': 's', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io',
+    });
+  });
+
+  it('slices of a Service publishing not-ready addresses mark every endpoint ready, terminating ones too (endpointslice podToEndpoint)', () => {
+    const going = { ...pod('g', { ip: '172.16.0.6' }), metadata: { ...pod('g').metadata, deletionTimestamp: '2026-12-01T00:00:00Z' } };
+    const slices = endpointSliceContents(svc([{ port: 443, targetPort: 443 }], true), [pod('b', { ip: '172.16.0.2', ready: false }), going]);
+    assert.deepEqual(slices[0].endpoints.map((e) => [e.addresses[0], e.conditions]), [
+      ['172.16.0.2', { ready: true, serving: false, terminating: false }],
+      ['172.16.0.6', { ready: true, serving: true, terminating: true }],
+    ]);
   });
 });
 
@@ -218,5 +265,28 @@ describe('the simulated pod network', () => {
     } finally {
       backend.close();
     }
+  });
+});
+
+describe('the simulated metrics-server controller', () => {
+  it('a server still starting when the controller stops is stopped too, not left listening', async () => {
+    const network = new SimNetwork('172.16.0.0/16', () => [node('n1', '172.16.0.0/24')]);
+    const log = { info() {}, warn() {}, debug() {}, error() {}, child() { return log; } };
+    const sim = { config: { log, timings: { metricResolutionMs: 15_000 } }, pool: { hosts: () => true, isAlive: () => true }, network };
+    const controller = new MetricsServerController(sim as never);
+    const abort = new AbortController();
+    controller.sources({ signal: abort.signal, cache: () => ({ list: () => [] }) } as never);
+    // the reconcile asks for extension-apiserver-authentication and waits for the answer
+    let answer!: (err: Error) => void;
+    let asked!: () => void;
+    const trustAsked = new Promise<void>((r) => { asked = r; });
+    const client = { get: () => { asked(); return new Promise((_, reject) => { answer = reject; }); } };
+    const ms = pod('metrics-server', { ns: 'kube-system', ip: '172.16.0.9', annotations: { 'sim.kubeloop.io/simulate': 'metrics-server' } });
+    const reconciled = controller.reconcile(ms, { client, log, signal: abort.signal } as never);
+    await trustAsked;
+    abort.abort(); // the controller stops meanwhile (its reconcile outlived the drain)
+    answer(newNotFound({ group: '', resource: 'configmaps' }, 'extension-apiserver-authentication'));
+    await reconciled;
+    await assert.rejects(network.dial('172.16.0.9', 443), /ECONNREFUSED/, 'nothing serves the pod address once the controller stopped');
   });
 });

@@ -285,10 +285,12 @@ export function sendText(res: ServerResponse, code: number, body: string, conten
 /**
  * A Status as kube-apiserver encodes it: Go's json.Encoder (apimachinery
  * runtime/serializer/json, doEncode) ends the body with "\n", and clients that keep the body
- * as text (the Python client's FailToCreateError) show it with that newline.
+ * as text (the Python client's FailToCreateError) show it with that newline. The encoder's
+ * EscapeHTML is on (encoding/json's default): `<`, `>`, `&`, U+2028 and U+2029 in strings are
+ * written as `\u003c`, `\u003e`, `\u0026`, `\u2028`, `\u2029`.
  */
 export function statusJson(status: Status): string {
-  return `${JSON.stringify(status)}\n`;
+  return `${JSON.stringify(status).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
 }
 
 /** A Status response; the HTTP code is the Status's unless given (a DELETE's body has none). */

@@ -59,6 +59,14 @@ describe('apiserver Status bytes', () => {
       + '"reason":"NotFound","details":{"name":"nope","kind":"configmaps"},"code":404}\n');
   });
 
+  it('escapes <, > and & as Go\'s json.Encoder does (SetEscapeHTML is on by default)', async () => {
+    const missing = await call(s, 'GET', `${CMS}/a%26b%3Cc%3E`);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.text,
+      '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"configmaps \\"a\\u0026b\\u003cc\\u003e\\" not found",'
+      + '"reason":"NotFound","details":{"name":"a\\u0026b\\u003cc\\u003e","kind":"configmaps"},"code":404}\n');
+  });
+
   it('a DELETE answered with a Status: Success with details, no code in the body', async () => {
     const uid = (await call(s, 'POST', CMS, { metadata: { name: 'gone' } })).json.metadata.uid;
     const del = await call(s, 'DELETE', `${CMS}/gone`);
