@@ -292,6 +292,7 @@ export class World {
       listScalingInstances: (id, f) => call(() => inner.listScalingInstances(id, f)),
       describeInstanceTypes: (ids) => call(() => inner.describeInstanceTypes(ids)),
       describeInstances: (f) => call(() => inner.describeInstances(f)),
+      listScalingActivities: (id, f) => call(() => inner.listScalingActivities(id, f)),
       setDesiredCapacity: (id, n) => call(() => { if (!life.dead) this.checkCapacity(id, n); return inner.setDesiredCapacity(id, n); }),
       modifyScalingGroup: (id, change) => call(() => {
         if (!life.dead && change.desiredCapacity !== undefined) this.checkCapacity(id, change.desiredCapacity);

@@ -13,7 +13,7 @@
 import { after, before, describe, it } from 'node:test';
 import { startApiServer } from '../../src/apiserver/index.js';
 import { seededRandom } from '../../src/testing/index.js';
-import { installAckSystemDaemonSets } from '@kubeloop/ack/cli';
+import { installAckSystemDaemonSets } from '@kubeloop/ack/ack-system';
 import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
 import { World, type Provisioning, type Shared, type WorldGroup } from './safety-world.js';
 
