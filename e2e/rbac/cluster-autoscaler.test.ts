@@ -34,7 +34,8 @@ describeInProcess('cluster-autoscaler in-cluster under the generated RBAC', 'run
     const p = await runUnderRole(env.server, env.client, 'kubeloop', chartClusterRole().rules, caArgs(env, 'ca-status'), cloudPodEnv(env.cloud));
     pods.push(p);
     const fail = (err: unknown) => { throw new Error(`${(err as Error).message}\n${p.pod.output()}`); };
-    await env.client.create(deployment('rbac', 2, { cpu: '1500m' }));
+    // a 2-core ACK node leaves 1480m after the reservation and the system DaemonSet pods: one pod per new node
+    await env.client.create(deployment('rbac', 2, { cpu: '1400m' }));
     await eventually('a TriggeredScaleUp Event', async () => (await events(env.client, 'TriggeredScaleUp')).length > 0, 30_000).catch(fail);
     await eventually('desired capacity risen', () => env.cloud.state.scalingGroups[0].desiredCapacity >= 1, 30_000).catch(fail);
     const cm = await eventually('status ConfigMap', () => statusConfigMap(env, 'ca-status'), 30_000).catch(fail);

@@ -74,15 +74,17 @@ describe('kubeloop dev: the simulated metrics-server', () => {
       return r.code === 0 && nodes.every((n) => new RegExp(`^${n.replace(/\./g, '\\.')}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%\\s*$`, 'm').test(r.stdout)) ? r : undefined;
     }, 30_000, 300).catch((err: Error) => assert.fail(`${err.message}\n${last?.stdout}${last?.stderr}`));
     assert.match(top!.stdout, /^NAME\s+CPU\(cores\)\s+CPU\(%\)\s+MEMORY\(bytes\)\s+MEMORY\(%\)/);
-    // every ACK system DaemonSet pod uses what it requests (kube-proxy 100m / 100Mi)
+    // every ACK system DaemonSet pod uses what it requests (terway-eniip 100m+250m / 100Mi+100Mi);
+    // kube-proxy-worker requests nothing, so it shows the simulated floor (1m / 4Mi), as metrics-server's does
     const pods = await eventually('kubectl top pods -A', async () => {
       const r = last = await kubectl(['top', 'pods', '-A']);
-      return r.code === 0 && /^kube-system\s+kube-proxy-worker-\S+\s+100m\s+100Mi\s*$/m.test(r.stdout) && /^kube-system\s+metrics-server-\S+\s+1m\s+4Mi\s*$/m.test(r.stdout) ? r : undefined;
+      return r.code === 0 && /^kube-system\s+terway-eniip-\S+\s+350m\s+200Mi\s*$/m.test(r.stdout) && /^kube-system\s+kube-proxy-worker-\S+\s+1m\s+4Mi\s*$/m.test(r.stdout)
+        && /^kube-system\s+metrics-server-\S+\s+1m\s+4Mi\s*$/m.test(r.stdout) ? r : undefined;
     }, 30_000, 300).catch((err: Error) => assert.fail(`${err.message}\n${last?.stdout}${last?.stderr}`));
     assert.match(pods!.stdout, /^NAMESPACE\s+NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
     const selected = await kubectl(['top', 'pods', '-n', 'kube-system', '-l', 'k8s-app=terway-eniip', '--no-headers']);
     assert.equal(selected.code, 0, selected.stderr);
-    assert.ok(selected.stdout.trim().split('\n').every((l) => /^terway-eniip-\S+\s+100m\s+128Mi$/.test(l.trim())), selected.stdout);
+    assert.ok(selected.stdout.trim().split('\n').every((l) => /^terway-eniip-\S+\s+350m\s+200Mi$/.test(l.trim())), selected.stdout);
     const raw = JSON.parse((await kubectl(['get', '--raw', `/apis/metrics.k8s.io/v1beta1/nodes/${nodes[0]}`])).stdout) as Record<string, any>;
     assert.equal(raw.kind, 'NodeMetrics');
     assert.equal(raw.window, '1s');
