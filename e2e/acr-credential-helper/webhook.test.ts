@@ -6,13 +6,13 @@
 // admitted without the Secret and never pulls, even after the controller catches up (a pod's
 // imagePullSecrets are fixed at admission; a bare pod is not recreated); with it the pod, the
 // ServiceAccount and the Secret are right at admission and the pod runs.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { kubectlFor } from '../support/index.js';
+import { describeInProcess, kubectlFor } from '../support/index.js';
 import {
   K, SECRET, WEBHOOK_CONFIGURATION, addRepository, authsOf, eventually, eventsFor, pullSecretsOf, secretOf, setConfig, startAcrEnv, startHelper,
   waitingReason, type AcrEnv, type Obj, type RunningHelper,
@@ -22,7 +22,7 @@ const LEASE = 'acr-credential-helper';
 const microTime = () => new Date().toISOString().replace(/Z$/, '000Z');
 const podSecrets = (p: Obj): string[] => (p.spec?.imagePullSecrets ?? []).map((r: { name: string }) => r.name);
 
-describe('ACR credential helper: webhook mode', () => {
+describeInProcess('ACR credential helper: webhook mode', 'starts helpers of its own with --acr-webhook (a standby replica) and registers their webhooks', () => {
   let env: AcrEnv;
   let helper: RunningHelper | undefined;
   let dir: string;

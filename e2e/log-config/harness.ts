@@ -202,12 +202,12 @@ export const setFaults = (env: LogEnv, rules: unknown): Promise<void> => support
  * Attaches to the controller's credential (the emulator's AccessKey, RAM user `kubeloop`) a
  * policy allowing everything but `actions` (an `Effect: Deny` statement); {@link liftRamDeny} removes it.
  */
-export const denyRam = (env: LogEnv, ...actions: string[]): Promise<void> => support.setRamPolicy(env.cloud, { user: 'kubeloop' }, 'test-deny', {
+export const denyRam = (env: LogEnv, ...actions: string[]): Promise<void> => support.setRamPolicy(env.emulator, { user: 'kubeloop' }, 'test-deny', {
   Version: '1', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }, { Effect: 'Deny', Action: actions, Resource: '*' }],
 });
 
 /** Removes the policy {@link denyRam} attached. */
-export const liftRamDeny = (env: LogEnv): Promise<void> => support.deleteRamPolicy(env.cloud, 'test-deny');
+export const liftRamDeny = (env: LogEnv): Promise<void> => support.deleteRamPolicy(env.emulator, 'test-deny');
 
 /** The /_sim/state document. */
 export const simState = (env: LogEnv): Promise<any> => support.simState(env.emulator);

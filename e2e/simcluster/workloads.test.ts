@@ -52,7 +52,9 @@ describeNeeds('simulated cluster: scheduling and workloads', { simulatedNodes: t
       });
     }
     assert.equal(ips.size, 3, 'pod IPs are unique');
-    assert.equal(new Set(running.map((p) => p.spec.nodeName)).size, 3, 'replicas spread over the nodes');
+    // on its own cluster the scheduler's spreading puts one replica per node; a shared cluster's
+    // nodes are as full as the other suites left them, so there only the pods' placement is checked
+    if (!EXTERNAL) assert.equal(new Set(running.map((p) => p.spec.nodeName)).size, 3, 'replicas spread over the nodes');
     const d = await eventually('deployment status', async () => {
       const d = await client.get<Obj>({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'web', { namespace: env.ns });
       return d.status?.availableReplicas === 3 && d.status?.updatedReplicas === 3 ? d : undefined;
