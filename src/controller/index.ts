@@ -43,44 +43,8 @@ export { generateCrdFiles, generateRbacYaml, generateWebhookYaml, staleFiles, co
 export { Manager, LeaderElectionLostError, type ManagerOptions } from './manager.js';
 export { LeaderElector, defaultIdentity, type LeaderElectionOptions, type LeaderCallbacks } from './leader.js';
 export { TOKENS } from './tokens.js';
-export {
-  Webhook,
-  Conversion,
-  AdmissionDenied,
-  WebhookServer,
-  isWebhook,
-  isConversion,
-  webhookMetadata,
-  conversionMetadata,
-  registeredWebhooks,
-  webhookPath,
-  webhookConfigurations,
-  withConversionWebhook,
-  CONVERSION_PATH,
-  type Defaulter,
-  type Validator,
-  type Warnings,
-  type SpokeConversion,
-  type WebhookOptions,
-  type WebhookMethods,
-  type WebhookMetadata,
-  type ConversionOptions,
-  type ConversionMetadata,
-  type FailurePolicy,
-  type SideEffects,
-  type AdmissionOperation,
-  type WebhookServerOptions,
-  type WebhookEndpoint,
-  type WebhookManifestOptions,
-  type AdmissionRequest,
-  type AdmissionRequestInfo,
-  type AdmissionResponse,
-  type AdmissionReview,
-  type AdmissionStatus,
-  type ConversionReview,
-  type ConversionContext,
-  type JsonPatchOperation,
-} from './webhook/index.js';
+// webhooks: declarations, the server and the manifests (./webhook/index.ts is the list)
+export * from './webhook/index.js';
 export { createEventRecording, ClientEventSink, type EventRecording } from './wiring.js';
 // inversify helpers users need to declare dependencies, re-exported so one import suffices
 export { inject, injectable, optional, ContainerModule, Container } from 'inversify';

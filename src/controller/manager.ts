@@ -39,7 +39,8 @@ import { ControllerRunner, type ControllerStatus, type WatchSource } from './run
 import { TOKENS } from './tokens.js';
 import { ManagerProbes } from './probes.js';
 import { defaultLogger, createEventRecording, type EventRecording } from './wiring.js';
-import { WebhookServer, isConversion, isWebhook, mountWebhooks, type WebhookServerOptions } from './webhook/index.js';
+import { WebhookServer, isConversion, isWebhook, type WebhookServerOptions } from './webhook/index.js';
+import { mountWebhooks } from './webhook/mount.js';
 
 export interface ManagerOptions {
   /** Path of a kubeconfig file, its YAML content, or a loaded config. Ignored when `client` is given. Default: in-cluster or ~/.kube/config. */

@@ -1,6 +1,7 @@
 // Webhooks: declarations (@Webhook, @Conversion), admission and conversion handling with
 // controller-runtime's semantics, the Manager's HTTPS webhook server with reloaded or
-// generated certificates, and the manifests that register them.
+// generated certificates, and the manifests that register them. This is the public surface
+// (src/controller/index.ts re-exports it whole); the Manager mounts handlers with ./mount.js.
 export {
   Webhook,
   Conversion,
@@ -26,7 +27,6 @@ export {
 } from './metadata.js';
 export { AdmissionDenied } from './admission.js';
 export { WebhookServer, type WebhookServerOptions } from './server.js';
-export { mountWebhooks } from './mount.js';
 export { webhookConfigurations, withConversionWebhook, type WebhookEndpoint, type WebhookManifestOptions } from './manifests.js';
 export type {
   AdmissionRequest,
