@@ -1,27 +1,20 @@
 // Two objects claiming one logtail config, the cluster-defaults ConfigMap, and a renamed
 // config: the first claimant keeps working, the second shows Conflict and takes over when
 // the first goes; ConfigMap changes re-reconcile the objects that use its defaults.
-import { it, before, after } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  GROUP, PROJECT, alc, apply, eventually, eventsFor, fileSpec, getAlc, ready, slsConfig, slsProject, startController, startLogEnv,
+  GROUP, PROJECT, alc, apply, eventually, eventsFor, fileSpec, getAlc, ready, slsConfig, slsProject,
   type LogEnv, type RunningController,
+  withLogController,
 } from './harness.js';
 import { describeInProcess } from '../support/index.js';
 
 describeInProcess('log-config conflicts and defaults', 'starts from a defaults ConfigMap without a project, which the cluster\'s controller shares', () => {
   let env: LogEnv;
   let ctl: RunningController;
-
-  before(async () => {
-    env = await startLogEnv({ configMap: { 'log-machine-group': GROUP } }); // no default project yet
-    ctl = await startController(env);
-  });
-
-  after(async () => {
-    await ctl?.stop();
-    await env?.stop();
-  });
+  // no default project yet
+  withLogController((e, c) => { env = e; ctl = c; }, { envOptions: { configMap: { 'log-machine-group': GROUP } } });
 
   it('without a project anywhere the object says what to set; adding log-project to the ConfigMap fixes it', async () => {
     assert.equal((await apply(env, alc('early', fileSpec('early-logs')))).code, 0);

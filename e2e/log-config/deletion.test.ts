@@ -3,11 +3,12 @@
 // object with a Warning Event and a condition saying why and how to let it go; the documented
 // annotation releases it without cloud cleanup; a namespace being deleted is never held by it;
 // a project deleted in SLS is nothing left to clean up.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  alc, apply, denyRam, eventually, eventsFor, fileSpec, getAlc, liftRamDeny, patchState, ready, slsConfig, slsProject, startController, startLogEnv,
+  alc, apply, denyRam, eventually, eventsFor, fileSpec, getAlc, liftRamDeny, patchState, ready, slsConfig, slsProject,
   type LogEnv, type Obj, type RunningController,
+  withLogController,
 } from './harness.js';
 import { SKIP_CLEANUP_ANNOTATION } from '@kubeloop/ack/log-config';
 
@@ -17,14 +18,7 @@ const deny = (env: LogEnv) => denyRam(env, 'log:*');
 describe('log-config deletion with permanent SLS errors', () => {
   let env: LogEnv;
   let ctl: RunningController;
-  before(async () => {
-    env = await startLogEnv();
-    ctl = await startController(env);
-  });
-  after(async () => {
-    await ctl?.stop();
-    await env?.stop();
-  });
+  withLogController((e, c) => { env = e; ctl = c; });
 
   it('a RAM deny keeps the object, says why and how to release it; the annotation releases it without cleanup', async () => {
     assert.equal((await apply(env, alc('denied', fileSpec('denied-logs')))).code, 0);

@@ -2,24 +2,18 @@
 // service: every default filled in, numbers and booleans typed, keys sorted, outputDetail with
 // endpoint and region). An object with no real change causes no UpdateConfig and no Event over
 // several check periods; a console edit is still repaired.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  PROJECT, alc, apply, eventually, eventsFor, fileSpec, getAlc, ready, slsConfig, startController, startLogEnv,
+  PROJECT, alc, apply, eventually, eventsFor, fileSpec, getAlc, ready, slsConfig,
   type LogEnv, type RunningController,
+  withLogController,
 } from './harness.js';
 import { cloudCalls } from '../support/index.js';
 
 let env: LogEnv;
 let ctl: RunningController;
-before(async () => {
-  env = await startLogEnv();
-  ctl = await startController(env, { logConfigDriftCheckPeriod: '500ms' });
-});
-after(async () => {
-  await ctl?.stop();
-  await env?.stop();
-});
+withLogController((e, c) => { env = e; ctl = c; }, { flags: { logConfigDriftCheckPeriod: '500ms' } });
 
 const updates = async (name: string) => (await eventsFor(env, name)).filter((e) => e.reason === 'SLS.LogController.UpdateConfig.Success').length;
 

@@ -10,6 +10,7 @@
  * controller (its metrics scraped from $E2E_METRICS_URL_LOG_CONFIG); asking it for other flags,
  * or to stop, is a suite bug.
  */
+import { after, before } from 'node:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,6 +147,27 @@ export async function startController(env: LogEnv, flags: Record<string, unknown
   });
   await manager.start();
   return { manager, registry, stop: () => manager.stop() };
+}
+
+/**
+ * The suites' usual shape: a `before` hook that starts the environment (`envOptions`) and the
+ * controller (`flags`) and hands both to `started`, and an `after` hook that stops them.
+ */
+export function withLogController(
+  started: (env: LogEnv, ctl: RunningController) => void,
+  o: { envOptions?: Parameters<typeof startLogEnv>[0]; flags?: Record<string, unknown> } = {},
+): void {
+  let env: LogEnv | undefined;
+  let ctl: RunningController | undefined;
+  before(async () => {
+    env = await startLogEnv(o.envOptions);
+    ctl = await startController(env, o.flags);
+    started(env, ctl);
+  });
+  after(async () => {
+    await ctl?.stop();
+    await env?.stop();
+  });
 }
 
 /** An AliyunLogConfig manifest. */

@@ -2,25 +2,17 @@
 // kubectl apply -> project, logstore, index, config and binding; printer columns; schema
 // validation refusing bad specs; drift of the remote config undone; spec edits pushed;
 // deletion removes the remote config (finalizer).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  GROUP, PROJECT, alc, apply, eventually, eventsFor, fileSpec, getAlc, patchState, ready, simState, slsConfig, slsProject, startController, startLogEnv,
+  GROUP, PROJECT, alc, apply, eventually, eventsFor, fileSpec, getAlc, patchState, ready, simState, slsConfig, slsProject,
   type LogEnv, type RunningController,
+  withLogController,
 } from './harness.js';
 
 let env: LogEnv;
 let ctl: RunningController;
-
-before(async () => {
-  env = await startLogEnv();
-  ctl = await startController(env);
-});
-
-after(async () => {
-  await ctl?.stop();
-  await env?.stop();
-});
+withLogController((e, c) => { env = e; ctl = c; });
 
 test('kubectl apply of a valid object creates project, logstore, index, config and binding; kubectl get alc shows it ready', async () => {
   const r = await apply(env, alc('web', fileSpec('web-logs', { project: 'k8s-log-web', lifeCycle: 30, logstoreMode: 'query' })));

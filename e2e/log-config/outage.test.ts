@@ -1,26 +1,18 @@
 // An SLS outage (emulator fault: every SLS call answers 503 for a while): statuses show the
 // failure, Events say which step failed, and every object recovers after the outage with no
 // manual action (per-object backoff, short here through the flags).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EXTERNAL, inProcessOnly } from '../support/index.js';
 import {
-  alc, apply, eventually, eventsFor, fileSpec, getAlc, ready, setFaults, slsConfig, startController, startLogEnv,
+  alc, apply, eventually, eventsFor, fileSpec, getAlc, ready, setFaults, slsConfig,
   type LogEnv, type Obj, type RunningController,
+  withLogController,
 } from './harness.js';
 
 let env: LogEnv;
 let ctl: RunningController;
-
-before(async () => {
-  env = await startLogEnv();
-  ctl = await startController(env, { logConfigDriftCheckPeriod: '500ms', logConfigBackoffBase: '200ms', logConfigBackoffMax: '1s' });
-});
-
-after(async () => {
-  await ctl?.stop();
-  await env?.stop();
-});
+withLogController((e, c) => { env = e; ctl = c; }, { flags: { logConfigDriftCheckPeriod: '500ms', logConfigBackoffBase: '200ms', logConfigBackoffMax: '1s' } });
 
 const names = ['svc-a', 'svc-b', 'svc-c'];
 

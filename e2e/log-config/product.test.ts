@@ -2,23 +2,17 @@
 // ACK sets up for its own products, e.g. the Ingress access logs). This controller creates no
 // product resources, so an object asking for one is refused with a clear message instead of
 // being synced as if the fields were absent.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  alc, apply, eventually, eventsFor, fileSpec, getAlc, ready, slsConfig, startController, startLogEnv,
+  alc, apply, eventually, eventsFor, fileSpec, getAlc, ready, slsConfig,
   type LogEnv, type RunningController,
+  withLogController,
 } from './harness.js';
 
 let env: LogEnv;
 let ctl: RunningController;
-before(async () => {
-  env = await startLogEnv();
-  ctl = await startController(env);
-});
-after(async () => {
-  await ctl?.stop();
-  await env?.stop();
-});
+withLogController((e, c) => { env = e; ctl = c; });
 
 test('an object with productCode is refused with a clear message, never silently synced without it', async () => {
   assert.equal((await apply(env, alc('ingress-logs', fileSpec('ingress-logs', { productCode: 'k8s-nginx-ingress', productLang: 'en' })))).code, 0);
