@@ -108,7 +108,8 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
   private readonly log: Logger;
   /** What `status()` reports besides the queue: the last failed and last successful reconcile. */
   private lastError: ControllerStatus['lastError'];
-  private lastSuccessAt: string | undefined;
+  /** epoch ms of the last successful reconcile (formatted only when `status()` is read: this is the hot path) */
+  private lastSuccessMs = 0;
   private readonly outcomes = new Subject<ReconcileOutcome>();
   private begun = 0;
 
@@ -232,7 +233,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
       queueDepth: this.queue.len(),
       started: this.started && !this.stopped,
       ...(this.lastError ? { lastError: this.lastError } : {}),
-      ...(this.lastSuccessAt ? { lastSuccessAt: this.lastSuccessAt } : {}),
+      ...(this.lastSuccessMs ? { lastSuccessAt: new Date(this.lastSuccessMs).toISOString() } : {}),
     };
   }
 
@@ -394,7 +395,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
         outcome = 'success';
       }
       this.metrics.reconcileTotal.inc({ controller: name, result: outcome });
-      this.lastSuccessAt = new Date().toISOString();
+      this.lastSuccessMs = Date.now();
     } catch (err) {
       if (causedByConflict(err)) {
         // Optimistic concurrency at work (the object changed since the cache read it), not
