@@ -231,6 +231,10 @@ describe('ESS and ECS', () => {
     const active = new Set<string>();
     const onEvent = (e: { type: string; instanceId: string }) => { if (e.type === 'Active') active.add(e.instanceId); };
     sim.events.on('instance', onEvent);
+    // an instance an earlier test left booting would turn InService between two pages of the
+    // Pending listing below and shift it (offset paging over a changing set, as ESS's): boot them now
+    for (const i of sim.state.instances) if (i.bootsAt) i.bootsAt = Date.now();
+    await fetch(`${sim.url}/_sim/state`); // any request advances the emulator's clock-driven transitions
     // hold the boots so the Pending phase is observable, then let them finish
     sim.state.scalingGroups[0].bootDelayMs = 3_600_000;
     const existing = new Set(sim.state.instances.map((i) => i.instanceId));
