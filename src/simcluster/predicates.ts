@@ -218,6 +218,28 @@ export function hasRequiredAntiAffinity(pod: PodObject): boolean {
 }
 
 /**
+ * A node no filter but resource fit can reject and no score term but least-allocated (and
+ * spreading) applies to, for a plain pod: schedulable, Ready, without taints.
+ */
+export function isPlainNode(node: NodeObject): boolean {
+  return !node.spec?.unschedulable && taintsOf(node).length === 0 && isNodeReady(node);
+}
+
+/**
+ * A pod whose placement on a plain node only depends on resources: it names no node, node
+ * selector or node affinity (required or preferred); the caller checks inter-pod terms. For
+ * such a pod on a plain node `filterNode` is `fitReasons` (tolerations then tolerate nothing
+ * that matters) and `scoreNode` is least-allocated minus spreading.
+ */
+export function isPlainPod(pod: PodObject): boolean {
+  const spec = specOf(pod);
+  if (spec.nodeName || spec.affinity?.nodeAffinity) return false;
+  const sel = spec.nodeSelector;
+  if (sel) for (const k in sel) if (Object.prototype.hasOwnProperty.call(sel, k)) return false;
+  return true;
+}
+
+/**
  * Filters in kube-scheduler's plugin order; the first failing plugin decides the node's
  * reasons (resource fit may report several).
  */
@@ -246,8 +268,6 @@ export function filterNode(pod: PodObject, req: ResourceList, info: NodeInfo, in
   return ip ? [ip] : NONE;
 }
 
-const SCORED = ['cpu', 'memory'] as const;
-
 /**
  * Higher is better: least allocated cpu/memory with non-zero defaults (0..100), preferred node
  * affinity weights, minus PreferNoSchedule taints and `sameOwner` pods of the pod's
@@ -255,13 +275,17 @@ const SCORED = ['cpu', 'memory'] as const;
  * PodTopologySpread constraints do).
  */
 export function scoreNode(pod: PodObject, nonZero: ResourceList, info: NodeInfo, sameOwner = 0): number {
+  // least allocated over cpu, then memory, spelled out: named property reads on the hot path
   let least = 0;
   let n = 0;
-  for (let i = 0; i < SCORED.length; i++) {
-    const r = SCORED[i];
-    const alloc = info.allocatable[r] ?? 0;
-    if (alloc <= 0) continue;
-    least += Math.max(0, (alloc - (info.nonZeroRequested[r] ?? 0) - (nonZero[r] ?? 0)) / alloc) * 100;
+  const cpu = info.allocatable.cpu ?? 0;
+  if (cpu > 0) {
+    least += Math.max(0, (cpu - (info.nonZeroRequested.cpu ?? 0) - (nonZero.cpu ?? 0)) / cpu) * 100;
+    n++;
+  }
+  const memory = info.allocatable.memory ?? 0;
+  if (memory > 0) {
+    least += Math.max(0, (memory - (info.nonZeroRequested.memory ?? 0) - (nonZero.memory ?? 0)) / memory) * 100;
     n++;
   }
   let score = n ? least / n : 0;

@@ -13,7 +13,7 @@
 import { controllerRef, objectKey } from '../api/index.js';
 import type { NodeObject, PodObject } from '../controller/index.js';
 import type { StoreEvent } from '../informer/index.js';
-import { allocatableOf, type NodeInfo } from './predicates.js';
+import { allocatableOf, isPlainNode, type NodeInfo } from './predicates.js';
 import { addTo, isTerminated, nonZeroRequests, podRequests, type ResourceList } from './quantity.js';
 
 function minus(acc: ResourceList, r: ResourceList): void {
@@ -22,6 +22,13 @@ function minus(acc: ResourceList, r: ResourceList): void {
     if (Math.abs(left) < 1e-9) delete acc[k];
     else acc[k] = left;
   }
+}
+
+/** A fresh copy (the sums lose keys with `delete`; a copy built key by key reads fast). */
+function copy(r: ResourceList): ResourceList {
+  const out: ResourceList = {};
+  for (const k in r) out[k] = r[k];
+  return out;
 }
 
 /** Bound pods hold node resources until they end. */
@@ -44,15 +51,23 @@ export interface Assumption {
 export interface CachedNodeInfo extends NodeInfo {
   /** pods on the node whose controller has this uid */
   ownerCount(uid: string): number;
+  /** the node is schedulable, Ready and untainted (see isPlainNode) */
+  readonly plain: boolean;
 }
 
-class NodeState {
+/** A pod placed on a node, with the requests it was counted with (subtracted exactly so). */
+interface Placed { pod: PodObject; requests: ResourceList; nonZero: ResourceList }
+
+const placed = (pod: PodObject): Placed => ({ pod, requests: podRequests(pod), nonZero: nonZeroRequests(pod) });
+
+/** What is placed on one node; one object per node name for as long as the node exists. */
+export class NodeState {
   /** bound pods by key, as the informer shows them */
-  readonly bound = new Map<string, PodObject>();
+  readonly bound = new Map<string, Placed>();
   readonly boundRequested: ResourceList = {};
   readonly boundNonZero: ResourceList = {};
   /** counted assumed pods by key */
-  readonly assumed = new Map<string, PodObject>();
+  readonly assumed = new Map<string, Placed>();
   /** pods (bound and counted assumed) per controller uid */
   readonly owners = new Map<string, number>();
   version = 0;
@@ -80,11 +95,18 @@ class Info implements CachedNodeInfo {
     readonly requested: ResourceList,
     readonly nonZeroRequested: ResourceList,
     readonly podCount: number,
+    readonly plain: boolean,
     private readonly state: NodeState,
   ) {}
   /** only inter-pod affinity needs the pods themselves */
   get pods(): PodObject[] {
-    return (this.list ??= [...this.state.bound.values(), ...this.state.assumed.values()]);
+    if (!this.list) {
+      const list: PodObject[] = [];
+      for (const p of this.state.bound.values()) list.push(p.pod);
+      for (const p of this.state.assumed.values()) list.push(p.pod);
+      this.list = list;
+    }
+    return this.list;
   }
   ownerCount(uid: string): number {
     return this.state.owners.get(uid) ?? 0;
@@ -98,23 +120,23 @@ export class SchedulerCache {
   private clock = 0;
 
   /** The NodeInfo of `node` with everything placed on it (built again only after a change). */
-  info(node: NodeObject): CachedNodeInfo {
-    const name = node.metadata.name!;
-    let st = this.nodes.get(name);
-    if (!st) {
-      st = new NodeState();
-      st.version = ++this.clock;
-      this.nodes.set(name, st);
-    }
+  info(node: NodeObject, st = this.state(node.metadata.name!)): CachedNodeInfo {
     const kept = st.info;
-    if (kept && kept.node === node && st.infoVersion === st.version) return kept;
-    const requested = { ...st.boundRequested };
-    const nonZero = { ...st.boundNonZero };
-    for (const p of st.assumed.values()) { addTo(requested, podRequests(p)); addTo(nonZero, nonZeroRequests(p)); }
-    const info = new Info(node, allocatableOf(node), requested, nonZero, st.bound.size + st.assumed.size, st);
+    if (kept !== undefined && kept.node === node && st.infoVersion === st.version) return kept;
+    const requested = copy(st.boundRequested);
+    const nonZero = copy(st.boundNonZero);
+    for (const p of st.assumed.values()) { addTo(requested, p.requests); addTo(nonZero, p.nonZero); }
+    const info = new Info(node, allocatableOf(node), requested, nonZero, st.bound.size + st.assumed.size, isPlainNode(node), st);
     st.info = info;
     st.infoVersion = st.version;
     return info;
+  }
+
+  /** The state of each node, in the same order (pass one back to `info`: no lookup by name). */
+  states(nodes: readonly NodeObject[]): NodeState[] {
+    const out = new Array<NodeState>(nodes.length);
+    for (let i = 0; i < nodes.length; i++) out[i] = this.state(nodes[i].metadata.name!);
+    return out;
   }
 
   /** Drops the state of nodes that are gone and hold no pods (call now and then with the live node names). */
@@ -185,7 +207,7 @@ export class SchedulerCache {
     if (a.counted === on) return;
     a.counted = on;
     const st = this.state(a.node);
-    if (on) st.assumed.set(a.key, a.pod);
+    if (on) st.assumed.set(a.key, placed(a.pod));
     else st.assumed.delete(a.key);
     st.own(a.pod, on ? 1 : -1);
     st.version = ++this.clock;
@@ -195,6 +217,7 @@ export class SchedulerCache {
     let st = this.nodes.get(node);
     if (!st) {
       st = new NodeState();
+      st.version = ++this.clock;
       this.nodes.set(node, st);
     }
     return st;
@@ -205,9 +228,10 @@ export class SchedulerCache {
     const key = objectKey(p);
     const prev = st.bound.get(key);
     if (prev) this.subtract(st, prev);
-    st.bound.set(key, p);
-    addTo(st.boundRequested, podRequests(p));
-    addTo(st.boundNonZero, nonZeroRequests(p));
+    const entry = placed(p);
+    st.bound.set(key, entry);
+    addTo(st.boundRequested, entry.requests);
+    addTo(st.boundNonZero, entry.nonZero);
     st.own(p, 1);
     st.version = ++this.clock;
   }
@@ -222,9 +246,9 @@ export class SchedulerCache {
     st.version = ++this.clock;
   }
 
-  private subtract(st: NodeState, p: PodObject): void {
-    minus(st.boundRequested, podRequests(p));
-    minus(st.boundNonZero, nonZeroRequests(p));
-    st.own(p, -1);
+  private subtract(st: NodeState, p: Placed): void {
+    minus(st.boundRequested, p.requests);
+    minus(st.boundNonZero, p.nonZero);
+    st.own(p.pod, -1);
   }
 }

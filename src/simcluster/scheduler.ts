@@ -19,11 +19,11 @@ import { toGVK } from '../client/index.js';
 import { SharedInformerFactory } from '../informer/index.js';
 import { SIM, type SimContext } from './config.js';
 import {
-  filterNode, hasRequiredAntiAffinity, hasRequiredPodAffinity, interPodReasons, isNodeReady, podMatchesTerm, scoreNode,
+  filterNode, fitReasons, hasRequiredAntiAffinity, isPlainPod, hasRequiredPodAffinity, interPodReasons, isNodeReady, podMatchesTerm, scoreNode,
   taintsOf, unschedulableMessage, type PodAffinityTerm,
 } from './predicates.js';
 import { isTerminated, nonZeroRequests, podRequests } from './quantity.js';
-import { SchedulerCache } from './schedcache.js';
+import { SchedulerCache, type NodeState } from './schedcache.js';
 
 async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
   try { return await p; } catch (err) { if (isNotFound(err)) return undefined; throw err; }
@@ -81,8 +81,8 @@ export class SchedulerController implements Reconciler<PodObject> {
   /** what is placed on each node: bound pods (from the informer) and the pods we assumed */
   private readonly cache = new SchedulerCache();
   private cacheSub: Subscription | undefined;
-  /** the Node cache's list, taken again after any change of a node */
-  private nodeList: NodeObject[] | undefined;
+  /** the Node cache's list and the scheduler cache's state of each, taken again after any change of a node */
+  private nodeList: { nodes: NodeObject[]; states: NodeState[] } | undefined;
 
   constructor(
     @inject(SIM) private readonly sim: SimContext,
@@ -175,11 +175,12 @@ export class SchedulerController implements Reconciler<PodObject> {
     const cache = this.cache;
     const podCache = ctx.cache<PodObject>(Pod);
     const nodeCache = ctx.cache<NodeObject>(Node);
-    let nodes = this.nodeList;
-    if (!nodes) {
-      nodes = this.nodeList = nodeCache.list();
-      cache.prune((name) => nodeCache.get(name) !== undefined, nodes.length);
+    if (!this.nodeList) {
+      const list = nodeCache.list();
+      cache.prune((name) => nodeCache.get(name) !== undefined, list.length);
+      this.nodeList = { nodes: list, states: cache.states(list) };
     }
+    const { nodes, states } = this.nodeList;
     let byName: Map<string, NodeObject> | undefined;
     const req = podRequests(pod);
     const needsInterPod = hasRequiredPodAffinity(pod);
@@ -196,6 +197,8 @@ export class SchedulerController implements Reconciler<PodObject> {
     const interPod = (node: NodeObject) => () =>
       interPodReasons(pod, node, domainPods, withAnti, (p) => (byName ??= new Map(nodes.map((n) => [n.metadata.name!, n] as const))).get(p.spec?.nodeName ?? ''), anyMatch);
     const checkInterPod = needsInterPod || withAnti.length > 0;
+    // on a plain node only resources can reject a plain pod (isPlainPod)
+    const plain = !checkInterPod && isPlainPod(pod);
 
     // like percentageOfNodesToScore: stop once enough feasible nodes were found
     const adaptive = Math.max(5, 50 - Math.floor(nodes.length / 125));
@@ -215,8 +218,8 @@ export class SchedulerController implements Reconciler<PodObject> {
       if (at >= count) at -= count;
       const node = nodes[at];
       visited++;
-      const info = cache.info(node);
-      const why = filterNode(pod, req, info, checkInterPod ? interPod(node) : undefined);
+      const info = cache.info(node, states[at]);
+      const why = plain && info.plain ? fitReasons(req, info) : filterNode(pod, req, info, checkInterPod ? interPod(node) : undefined);
       if (why.length) { reasons.set(node.metadata.name!, why); continue; }
       feasible++;
       const score = scoreNode(pod, nonZero, info, owner ? info.ownerCount(owner) : 0);
