@@ -7,10 +7,23 @@ import type { PodObject } from '../controller/index.js';
 const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
 const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
 
+/** Parsed quantities by their text: a cluster's pods spell the same few ("100m", "128Mi") over and over. */
+const parsed = new Map<string, number>();
+
 /** Parses a Kubernetes quantity into a number of base units; throws on malformed input. */
 export function parseQuantity(q: string | number | undefined): number {
   if (q === undefined || q === null) return 0;
   if (typeof q === 'number') return q;
+  let n = parsed.get(q);
+  if (n === undefined) {
+    n = parseText(q);
+    if (parsed.size >= 4096) parsed.clear();
+    parsed.set(q, n);
+  }
+  return n;
+}
+
+function parseText(q: string): number {
   const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$/.exec(q.trim());
   if (!m) throw new Error(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': "${q}"`);
   const n = Number(m[1]);
