@@ -72,6 +72,13 @@ const requestCache = new WeakMap<object, ResourceList>();
 export function podRequests(pod: PodObject): ResourceList {
   const hit = requestCache.get(pod);
   if (hit) return hit;
+  const sum = sumRequests(pod);
+  requestCache.set(pod, sum);
+  return sum;
+}
+
+/** `podRequests` without the memo, for a caller that keeps the result itself. */
+export function sumRequests(pod: PodObject): ResourceList {
   const spec = (pod.spec ?? {}) as { containers?: ContainerLike[]; initContainers?: ContainerLike[]; overhead?: Record<string, string> };
   const sum: ResourceList = {};
   for (const c of spec.containers ?? []) addTo(sum, containerRequests(c));
@@ -79,7 +86,6 @@ export function podRequests(pod: PodObject): ResourceList {
   for (const c of spec.initContainers ?? []) maxInto(init, containerRequests(c));
   maxInto(sum, init);
   addTo(sum, toResourceList(spec.overhead));
-  requestCache.set(pod, sum);
   return sum;
 }
 
@@ -92,11 +98,15 @@ const nonZeroCache = new WeakMap<object, ResourceList>();
 export function nonZeroRequests(pod: PodObject): ResourceList {
   let r = nonZeroCache.get(pod);
   if (!r) {
-    const req = podRequests(pod);
-    r = { cpu: req.cpu || 100, memory: req.memory || 200 * 2 ** 20 };
+    r = nonZeroOf(podRequests(pod));
     nonZeroCache.set(pod, r);
   }
   return r;
+}
+
+/** `nonZeroRequests` from a pod's requests. */
+export function nonZeroOf(req: ResourceList): ResourceList {
+  return { cpu: req.cpu || 100, memory: req.memory || 200 * 2 ** 20 };
 }
 
 /** Formats bytes as a Kubernetes quantity with a binary suffix when exact ("16Gi"). */

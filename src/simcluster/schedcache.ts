@@ -14,7 +14,7 @@ import { controllerRef, objectKey } from '../api/index.js';
 import type { NodeObject, PodObject } from '../controller/index.js';
 import type { StoreEvent } from '../informer/index.js';
 import { allocatableOf, isPlainNode, type NodeInfo } from './predicates.js';
-import { addTo, isTerminated, nonZeroRequests, podRequests, type ResourceList } from './quantity.js';
+import { addTo, isTerminated, nonZeroOf, nonZeroRequests, podRequests, sumRequests, type ResourceList } from './quantity.js';
 
 function minus(acc: ResourceList, r: ResourceList): void {
   for (const k in r) {
@@ -58,7 +58,14 @@ export interface CachedNodeInfo extends NodeInfo {
 /** A pod placed on a node, with the requests it was counted with (subtracted exactly so). */
 interface Placed { pod: PodObject; requests: ResourceList; nonZero: ResourceList }
 
-const placed = (pod: PodObject): Placed => ({ pod, requests: podRequests(pod), nonZero: nonZeroRequests(pod) });
+/** An assumed pod: the scheduler just computed (and memoised) its requests. */
+const assumedPod = (pod: PodObject): Placed => ({ pod, requests: podRequests(pod), nonZero: nonZeroRequests(pod) });
+
+/** A pod from the informer, seen once: its requests are kept here, not memoised per object. */
+function boundPod(pod: PodObject): Placed {
+  const requests = sumRequests(pod);
+  return { pod, requests, nonZero: nonZeroOf(requests) };
+}
 
 /** What is placed on one node; one object per node name for as long as the node exists. */
 export class NodeState {
@@ -207,7 +214,7 @@ export class SchedulerCache {
     if (a.counted === on) return;
     a.counted = on;
     const st = this.state(a.node);
-    if (on) st.assumed.set(a.key, placed(a.pod));
+    if (on) st.assumed.set(a.key, assumedPod(a.pod));
     else st.assumed.delete(a.key);
     st.own(a.pod, on ? 1 : -1);
     st.version = ++this.clock;
@@ -228,7 +235,7 @@ export class SchedulerCache {
     const key = objectKey(p);
     const prev = st.bound.get(key);
     if (prev) this.subtract(st, prev);
-    const entry = placed(p);
+    const entry = boundPod(p);
     st.bound.set(key, entry);
     addTo(st.boundRequested, entry.requests);
     addTo(st.boundNonZero, entry.nonZero);
