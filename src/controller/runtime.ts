@@ -13,7 +13,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { controllerRef, objectKey, parseApiVersion, splitKey, isConflict, type KubeObject } from '../api/index.js';
+import { controllerRef, deepCopy, objectKey, parseApiVersion, splitKey, isConflict, type KubeObject } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
 import { RateLimitingQueue, realClock, type Clock, type RateLimiter, type TimerHandle } from '../queue/index.js';
 import { controllerMetrics, initControllerMetrics, metricsRegistry, redactString, type Registry } from '../observability/index.js';
@@ -376,7 +376,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     const labels = this.labels;
     const req = splitKey(key);
     const cached = this.deps.cache?.get(key) as T | undefined;
-    const object = cached ? structuredClone(cached) : undefined;
+    const object = cached ? deepCopy(cached) : undefined;
     // The logger is made when the reconcile first logs: a child logger (bindings redacted and
     // serialized) costs more than many a reconcile, and most reconciles log nothing.
     let log: Logger | undefined;
