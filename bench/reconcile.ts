@@ -1,4 +1,4 @@
-// `npm run bench -- reconcile [--seconds 5] [--keys 500] [--objects 2000] [--rounds 3] [--row-seconds 30] [--parts latency,row,noop]`
+// `npm run bench -- reconcile [--seconds 5] [--rates 100,1000] [--keys 500] [--objects 2000] [--rounds 3] [--row-seconds 30] [--parts latency,row,noop]`
 //
 // The writer (its own process, kubeloop's client) writes OPEN-LOOP: write i is due at
 // start + i/rate whatever became of the earlier ones; it patches ConfigMaps round-robin over
@@ -10,7 +10,7 @@
 // CPU time and GC pauses (perf_hooks 'gc' entries: count, over 2 ms, longest) are reported for
 // the API server process, the controller process (this one) and the relay, per measured window.
 //
-// 1. (latency) End-to-end latency from a write to the start of reconcile, at 100 and 1000
+// 1. (latency) End-to-end latency from a write to the start of reconcile, at each of --rates
 //    writes/s: the controller measures now - data.t when it first sees each stamp. The API
 //    server runs in its own process too.
 //    write_to_informer_* is the same measure at the moment the shared informer delivers the
@@ -117,6 +117,8 @@ export async function main(args: string[]): Promise<void> {
   const rowSeconds = arg(args, 'row-seconds', 30);
   const partsAt = args.indexOf('--parts');
   const parts = new Set((partsAt >= 0 ? args[partsAt + 1] : 'latency,row,noop').split(','));
+  const ratesAt = args.indexOf('--rates');
+  const rates = (ratesAt >= 0 ? args[ratesAt + 1] : '100,1000').split(',').map(Number);
   const server = Child.start('server');
   const { kubeconfigPath } = await server.next<{ kubeconfigPath: string }>();
   const writer = Child.start('writer', kubeconfigPath);
@@ -166,7 +168,7 @@ export async function main(args: string[]): Promise<void> {
     };
 
     if (parts.has('latency')) {
-      for (const rate of [100, 1000]) {
+      for (const rate of rates) {
         const m = await measureKubeloop(rate, seconds);
         const extra = { target_rate: rate, keys };
         emit('write_rate_achieved', m.writer.achieved_rate, 'writes/s', { ...extra, failed: m.writer.failed, writer_behind: m.writer.writer_behind, why: m.writer.writer_behind_why });
