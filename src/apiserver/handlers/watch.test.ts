@@ -1,5 +1,5 @@
-// Watch fan-out: a burst of changes committed in one turn of the event loop reaches every
-// watcher whole and in order, and a watch that ends in that same turn still gets them first.
+// Watch fan-out: a burst of changes committed in one piece of work (one flush) reaches every
+// watcher whole and in order, and a watch that ends in that same work still gets them first.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { KubeObject } from '../../api/index.js';
@@ -29,7 +29,7 @@ describe('watch fan-out', () => {
     await s.stop();
   });
 
-  it('a burst of one turn reaches every watcher in order, selector transitions included', async () => {
+  it('a burst of one piece of work reaches every watcher in order, selector transitions included', async () => {
     const rv = s.store.resourceVersion;
     const all = openWatch(s, `${CMS}?watch=1&resourceVersion=${rv}`);
     const picked = openWatch(s, `${CMS}?watch=1&resourceVersion=${rv}&labelSelector=pick%3Dyes`);
@@ -52,13 +52,13 @@ describe('watch fan-out', () => {
     picked.stop();
   });
 
-  it('a watch that ends in the same turn as a burst gets the burst first', async () => {
+  it('a watch that ends in the same piece of work as a burst gets the burst first', async () => {
     const other = await startApiServer({ port: 0 });
     try {
       const w = openWatch(other, `${CMS}?watch=1&resourceVersion=${other.store.resourceVersion}`);
       assert.equal(await w.status, 200);
       for (let i = 0; i < 20; i++) other.store.put(CONFIGMAPS, `default/last-${i}`, cm(`last-${i}`, {}, String(i)));
-      const stopped = other.stop(); // ends every watch, in this same turn
+      const stopped = other.stop(); // ends every watch, before the flush
       await w.ended;
       await stopped;
       assert.deepEqual(w.events.map((e) => e.object.metadata.name), Array.from({ length: 20 }, (_, i) => `last-${i}`));

@@ -2,8 +2,8 @@
  * Watch streams: newline-delimited JSON events over a chunked response. Each committed
  * change is encoded once, as the bytes of its event line, and those bytes are written to
  * every interested watcher; label/field selector transitions turn into ADDED/DELETED as
- * upstream does. The events a watcher gets during one turn of the event loop leave as one
- * write (one TLS record, one syscall) when the turn ends. Idle watchers that asked for
+ * upstream does. The events a watcher gets while the server runs one piece of work leave
+ * together, as one write (one TLS record, one syscall), as soon as that work is done. Idle watchers that asked for
  * bookmarks get one every `bookmarkIntervalMs` (default 1 s here, ~1 min upstream: short
  * so that informers resume close to the head after a restart).
  * Watches of a type with a conversion webhook convert each event (initial events one batch
@@ -38,7 +38,7 @@ interface Watcher {
   idle: boolean;
   timer?: NodeJS.Timeout;
   closed: boolean;
-  /** Lines of this turn of the event loop, written together when it ends (`flush`). */
+  /** Lines not written yet, written together when the current work is done (`flush`). */
   pending?: Buffer | Buffer[];
   pendingBytes: number;
   /** Lines held back while the initial events are still being written (then flushed in order). */
@@ -57,7 +57,7 @@ const INITIAL_HIGH_WATER = 4 * 1024 * 1024;
 
 export class WatchHub {
   private readonly byStorage = new Map<string, Set<Watcher>>();
-  /** Watchers with pending lines, flushed once the current turn of the event loop is done. */
+  /** Watchers with pending lines, flushed once the current work is done. */
   private flushing: Watcher[] = [];
   private flushScheduled = false;
   private readonly timer: NodeJS.Timeout;
@@ -233,11 +233,14 @@ export class WatchHub {
   }
 
   /**
-   * Queues a line for `w`. Bursts of events go out as one TLS record and one syscall: the
-   * lines of one turn of the event loop wait until its current phase is done (setImmediate,
-   * not nextTick), so the events of every request handled in one loop iteration share a
-   * write — under churn that is several writes fewer per watcher per iteration, for well
-   * under a millisecond of delay. One immediate serves every watcher.
+   * Queues a line for `w`. The lines queued while the server runs one piece of work (a
+   * request's handler with the promises it chains, a commit of the log) go out as one TLS
+   * record and one syscall once it is done (process.nextTick), and no later: not after the
+   * other requests of the same loop iteration (setImmediate), which under churn would hold
+   * an event back behind every one of them. Upstream flushes a watch's stream when its
+   * result channel is empty (`if len(ch) == 0 { flusher.Flush() }` in
+   * staging/src/k8s.io/apiserver/pkg/endpoints/handlers/watch.go): the same "write what is
+   * ready, then flush". One tick serves every watcher.
    */
   private send(w: Watcher, line: Buffer): void {
     if (w.closed) return;
@@ -254,7 +257,7 @@ export class WatchHub {
       this.flushing.push(w);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(this.flush);
+        process.nextTick(this.flush);
       }
     } else if (Array.isArray(p)) p.push(line);
     else w.pending = [p, line];
