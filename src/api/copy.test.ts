@@ -27,6 +27,12 @@ test('deepCopy: undefined values, an own __proto__ key and null-prototype object
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
   assert.deepStrictEqual(c, structuredClone(parsed));
   assert.deepStrictEqual(deepCopy({ a: undefined, b: [undefined] }), { a: undefined, b: [undefined] });
+  Object.defineProperty(Object.prototype, 'inheritedKey', { value: 1, enumerable: true, configurable: true });
+  try {
+    assert.deepStrictEqual(Object.keys(deepCopy({ a: { b: 1 } }).a), ['b'], 'only own keys are copied');
+  } finally {
+    delete (Object.prototype as Record<string, unknown>).inheritedKey;
+  }
   const bare = Object.assign(Object.create(null), { a: { b: 1 } });
   const cb = deepCopy(bare);
   assert.equal(Object.getPrototypeOf(cb), Object.prototype, 'as structuredClone: a plain object');

@@ -47,7 +47,9 @@ function copy(v: unknown, depth: number): unknown {
   const proto = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) throw notJson;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) {
+  // for-in, not Object.keys: no array of keys per object (own keys, in Object.keys' order)
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
     const c = copy((v as Record<string, unknown>)[k], depth + 1);
     if (k === '__proto__') Object.defineProperty(out, k, { value: c, writable: true, enumerable: true, configurable: true });
     else out[k] = c;
