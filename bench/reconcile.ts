@@ -216,12 +216,24 @@ export async function main(args: string[]): Promise<void> {
           relay.send('window');
           const relayGc = await relay.next<WindowSummary>();
           const f = summary(floorLatencies);
+          const reader = (await settled(), self.summary());
+          const perWrite = (w: WindowSummary, ok: number) => Math.round((w.cpu_ms * 1000) / ok);
           k99.push(k.reconcile.p99);
           f99.push(f.p99);
           process.stdout.write(JSON.stringify({
             bench: 'reconcile', metric: 'write_to_reconcile_round', round, seconds: rowSeconds, target_rate: 1000, unit: 'ms',
-            kubeloop: { ...k.reconcile, p99_from_scheduled: k.fromScheduled.p99, informer_p99: k.informer.p99, achieved_rate: k.writer.achieved_rate, writer_behind: k.writer.writer_behind, writer: k.writer, processes: k.processes },
-            floor: { ...f, achieved_rate: fw.achieved_rate, writer_behind: fw.writer_behind, writer: fw, processes: { relay: relayGc, reader: (await settled(), self.summary()) } },
+            kubeloop: {
+              ...k.reconcile, p99_from_scheduled: k.fromScheduled.p99, informer_p99: k.informer.p99, achieved_rate: k.writer.achieved_rate, writer_behind: k.writer.writer_behind,
+              cpu_us_per_write: { server: perWrite(k.processes.server, k.writer.ok), controller: perWrite(k.processes.controller, k.writer.ok), writer: perWrite(k.writer.process, k.writer.ok) },
+              gc_pauses_over_2ms: { server: k.processes.server.gc.over_2ms, controller: k.processes.controller.gc.over_2ms, writer: k.writer.process.gc.over_2ms },
+              writer: k.writer, processes: k.processes,
+            },
+            floor: {
+              ...f, achieved_rate: fw.achieved_rate, writer_behind: fw.writer_behind,
+              cpu_us_per_write: { relay: perWrite(relayGc, fw.ok), reader: perWrite(reader, fw.ok), writer: perWrite(fw.process, fw.ok) },
+              gc_pauses_over_2ms: { relay: relayGc.gc.over_2ms, reader: reader.gc.over_2ms, writer: fw.process.gc.over_2ms },
+              writer: fw, processes: { relay: relayGc, reader },
+            },
           }) + '\n');
           self.reset();
         }
