@@ -417,7 +417,7 @@ test('runner: a reconcile logs with controller-runtime fields and a reconcileID 
       },
       trace() {},
       debug() {},
-      info: (obj) => void lines.push({ ...bindings, ...(obj as object) }),
+      info: (...args: unknown[]) => void lines.push({ ...bindings, ...(args[0] as object), args: args.slice(1) }),
       warn() {},
       error() {},
     };
@@ -429,7 +429,7 @@ test('runner: a reconcile logs with controller-runtime fields and a reconcileID 
       if (obj.metadata.name !== 'quiet') {
         const { log } = { ...ctx }; // a copy of the context carries the logger too
         log.info({ step: 1 });
-        ctx.log.info({ step: 2 }); // the same logger: the same reconcileID
+        (ctx.log.info as (...a: unknown[]) => void)({ step: 2 }, 'format %s', 'argument'); // the same logger: the same reconcileID
       }
       done.push(obj.metadata.name!);
     },
@@ -450,6 +450,7 @@ test('runner: a reconcile logs with controller-runtime fields and a reconcileID 
   const byName = (n: string) => lines.filter((l) => l.name === n);
   assert.deepEqual(byName('a')[0].ConfigMap, { name: 'a', namespace: 'ns' });
   assert.equal(byName('a')[0].reconcileID, byName('a')[1].reconcileID);
+  assert.deepEqual(byName('a')[1].args, ['format %s', 'argument'], 'message and format arguments reach the logger as given');
   assert.notEqual(byName('a')[0].reconcileID, byName('b')[0].reconcileID);
   await r.stop(1000);
 });

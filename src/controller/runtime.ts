@@ -377,10 +377,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     const req = splitKey(key);
     const cached = this.deps.cache?.get(key) as T | undefined;
     const object = cached ? deepCopy(cached) : undefined;
-    // The logger is made when the reconcile first logs: a child logger (bindings redacted and
-    // serialized) costs more than many a reconcile, and most reconciles log nothing.
-    let log: Logger | undefined;
-    const logOf = () => (log ??= this.reconcileLog(req));
+    const log = new ReconcileLogger(() => this.reconcileLog(req));
     const ctx: ReconcileContext<T> = {
       controller: name,
       request: req,
@@ -388,9 +385,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
       object,
       client: this.deps.client,
       cache: this.cacheOf,
-      get log() {
-        return logOf();
-      },
+      log,
       recorder: this.deps.recorder,
       signal: this.abort.signal,
       retries: this.queue.numRequeues(key),
@@ -422,7 +417,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
         this.queue.addRateLimited(key);
         outcome = 'requeue';
         this.metrics.reconcileTotal.inc(this.resultLabels[outcome]);
-        logOf().debug({ err: errorMessage(err) }, 'Reconciler conflict: the object changed since it was read; requeued');
+        log.debug({ err: errorMessage(err) }, 'Reconciler conflict: the object changed since it was read; requeued');
         return;
       }
       this.metrics.reconcileErrors.inc(labels);
@@ -431,13 +426,13 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
       if (isTerminalError(err)) {
         this.metrics.terminalReconcileErrors.inc(labels);
         this.queue.forget(key);
-        logOf().error({ err: errorMessage(err) }, 'Reconciler error (terminal, not requeued)');
+        log.error({ err: errorMessage(err) }, 'Reconciler error (terminal, not requeued)');
       } else {
         if (isPanic(err)) {
           this.metrics.reconcilePanics.inc(labels);
-          logOf().error({ err: errorMessage(err), stack: err instanceof Error ? err.stack : undefined }, 'Observed a panic in reconciler');
+          log.error({ err: errorMessage(err), stack: err instanceof Error ? err.stack : undefined }, 'Observed a panic in reconciler');
         } else {
-          logOf().error({ err: errorMessage(err) }, 'Reconciler error');
+          log.error({ err: errorMessage(err) }, 'Reconciler error');
         }
         this.queue.addRateLimited(key);
       }
@@ -502,6 +497,41 @@ function every(clock: Clock, periodMs: number, immediately: boolean): Observable
       if (handle !== undefined) clock.clearTimer(handle);
     };
   });
+}
+
+/**
+ * The logger of one reconcile, made when the reconcile first logs: a child logger (bindings
+ * redacted and serialized by pino, a random reconcileID) costs more than many a reconcile, and
+ * most reconciles log nothing. A plain object passed on to the real logger, not a getter on
+ * the context (an accessor in an object literal costs ~1 KB per context).
+ */
+class ReconcileLogger implements Logger {
+  private made?: Logger;
+  constructor(private readonly make: () => Logger) {}
+
+  private get real(): Logger {
+    return (this.made ??= this.make());
+  }
+
+  // every argument passed on as given (pino takes format arguments after the message)
+  child(...args: Parameters<Logger['child']>): Logger {
+    return this.real.child(...args);
+  }
+  trace(...args: unknown[]): void {
+    (this.real.trace as (...a: unknown[]) => void)(...args);
+  }
+  debug(...args: unknown[]): void {
+    (this.real.debug as (...a: unknown[]) => void)(...args);
+  }
+  info(...args: unknown[]): void {
+    (this.real.info as (...a: unknown[]) => void)(...args);
+  }
+  warn(...args: unknown[]): void {
+    (this.real.warn as (...a: unknown[]) => void)(...args);
+  }
+  error(...args: unknown[]): void {
+    (this.real.error as (...a: unknown[]) => void)(...args);
+  }
 }
 
 /**
