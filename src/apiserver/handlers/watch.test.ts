@@ -17,8 +17,8 @@ async function until(fn: () => boolean, ms = 10_000): Promise<void> {
   }
 }
 
-const cm = (name: string, labels: Record<string, string>, v: string): KubeObject =>
-  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', labels }, data: { v: 'é-' + v } }) as KubeObject;
+const cm = (name: string, labels: Record<string, string>, v: string, pad = ''): KubeObject =>
+  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', labels }, data: { v: 'é-' + v, pad } }) as KubeObject;
 
 describe('watch fan-out', () => {
   let s: ApiServer;
@@ -35,11 +35,14 @@ describe('watch fan-out', () => {
     const picked = openWatch(s, `${CMS}?watch=1&resourceVersion=${rv}&labelSelector=pick%3Dyes`);
     assert.equal(await all.status, 200);
     assert.equal(await picked.status, 200);
-    // one synchronous burst: every event of it is queued for the same flush
-    for (let i = 0; i < 50; i++) s.store.put(CONFIGMAPS, `default/burst-${i}`, cm(`burst-${i}`, { pick: i % 2 ? 'yes' : 'no' }, String(i)));
+    // one synchronous burst: every event of it is queued for the same flush (~150 KB: more
+    // than one joined chunk takes)
+    const pad = 'x'.repeat(3000);
+    for (let i = 0; i < 50; i++) s.store.put(CONFIGMAPS, `default/burst-${i}`, cm(`burst-${i}`, { pick: i % 2 ? 'yes' : 'no' }, String(i), pad));
     s.store.put(CONFIGMAPS, 'default/burst-0', cm('burst-0', { pick: 'yes' }, 'again')); // no -> yes: ADDED for `picked`
     s.store.put(CONFIGMAPS, 'default/burst-1', cm('burst-1', { pick: 'no' }, 'again')); // yes -> no: DELETED for `picked`
     await until(() => all.events.length === 52 && picked.events.length === 27);
+    assert.ok(all.events.slice(0, 50).every((e) => e.object.data.pad === pad));
     assert.deepEqual(all.events.slice(0, 50).map((e) => [e.type, e.object.metadata.name, e.object.data.v]), Array.from({ length: 50 }, (_, i) => ['ADDED', `burst-${i}`, `é-${i}`]));
     assert.deepEqual(all.events.slice(50).map((e) => [e.type, e.object.metadata.name]), [['MODIFIED', 'burst-0'], ['MODIFIED', 'burst-1']]);
     const rvs = all.events.map((e) => Number(e.object.metadata.resourceVersion));

@@ -52,6 +52,8 @@ interface Watcher {
 const MAX_BUFFERED = 64 * 1024 * 1024;
 /** Initial events (current state) per write: one HTTP chunk per batch, not per object. */
 const INITIAL_BATCH = 500;
+/** Pending lines up to this many bytes are joined into one chunk; more are written one by one under a cork. */
+const CONCAT_MAX = 64 * 1024;
 /** While writing the initial events, wait for 'drain' once this much is buffered. */
 const INITIAL_HIGH_WATER = 4 * 1024 * 1024;
 
@@ -283,8 +285,16 @@ export class WatchHub {
     w.pending = undefined;
     const bytes = w.pendingBytes;
     w.pendingBytes = 0;
-    if (w.closed || w.res.writableEnded || w.res.destroyed) return;
-    w.res.write(Array.isArray(p) ? Buffer.concat(p, bytes) : p);
+    const res = w.res;
+    if (w.closed || res.writableEnded || res.destroyed) return;
+    if (!Array.isArray(p)) res.write(p);
+    else if (bytes <= CONCAT_MAX) res.write(Buffer.concat(p, bytes));
+    else {
+      // a long backlog (changes held while the initial events went out): no copy of it all
+      res.cork();
+      for (const line of p) res.write(line);
+      res.uncork();
+    }
   }
 
   private writeBookmark(w: Watcher, initialEnd = false, rv = this.store.resourceVersion): void {
