@@ -98,7 +98,13 @@ export class WatchHub {
         if (req.name !== undefined && s.obj.metadata.name !== req.name) continue;
         if (req.match && !req.match(s.obj)) continue;
         snapshot.push(s);
-        if (snapshot.length === INITIAL_BATCH && sent === 0 && !w.queue) sent = this.writeInitialBatch(w, snapshot, 0);
+        if (snapshot.length === INITIAL_BATCH && sent === 0 && !w.queue) {
+          sent = this.writeInitialBatch(w, snapshot, 0);
+          // Node's http corks the socket on a response's first write until the next tick,
+          // which would hold this batch back until the scan below ends: let it leave now.
+          const socket = res.socket;
+          while (socket && socket.writableCorked > 0) socket.uncork();
+        }
       }
       w.backlog = [];
       void this.sendInitial(w, snapshot, sent, this.store.resourceVersion);
