@@ -133,7 +133,9 @@ export class SchedulerCache {
     const requested = copy(st.boundRequested);
     const nonZero = copy(st.boundNonZero);
     for (const p of st.assumed.values()) { addTo(requested, p.requests); addTo(nonZero, p.nonZero); }
-    const info = new Info(node, allocatableOf(node), requested, nonZero, st.bound.size + st.assumed.size, isPlainNode(node), st);
+    // the same node object: what comes from it alone is unchanged
+    const same = kept !== undefined && kept.node === node;
+    const info = new Info(node, same ? kept.allocatable : allocatableOf(node), requested, nonZero, st.bound.size + st.assumed.size, same ? kept.plain : isPlainNode(node), st);
     st.info = info;
     st.infoVersion = st.version;
     return info;
@@ -187,16 +189,18 @@ export class SchedulerCache {
   /** Applies one change of the shared Pod informer. */
   apply(ev: StoreEvent<PodObject>): void {
     const obj = ev.obj;
+    // one key for both sides of an update (the same namespace and name)
+    const key = objectKey(obj);
     if (ev.type === 'update') {
-      if (counts(ev.oldObj)) this.removeBound(ev.oldObj);
-      if (counts(obj)) this.addBound(obj);
+      if (counts(ev.oldObj)) this.removeBound(ev.oldObj, key);
+      if (counts(obj)) this.addBound(obj, key);
     } else if (ev.type === 'add') {
-      if (counts(obj)) this.addBound(obj);
+      if (counts(obj)) this.addBound(obj, key);
     } else if (counts(obj)) {
-      this.removeBound(obj);
+      this.removeBound(obj, key);
     }
     if (this.assumptions.size === 0) return;
-    const a = this.assumptions.get(objectKey(obj));
+    const a = this.assumptions.get(key);
     if (!a) return;
     // an assumed pod counts while the informer shows it, unbound; once it shows it bound, the
     // bound pod counts instead (deleted or replaced: nothing)
@@ -230,9 +234,8 @@ export class SchedulerCache {
     return st;
   }
 
-  private addBound(p: PodObject): void {
+  private addBound(p: PodObject, key: string): void {
     const st = this.state(p.spec!.nodeName!);
-    const key = objectKey(p);
     const prev = st.bound.get(key);
     if (prev) this.subtract(st, prev);
     const entry = boundPod(p);
@@ -243,9 +246,8 @@ export class SchedulerCache {
     st.version = ++this.clock;
   }
 
-  private removeBound(p: PodObject): void {
+  private removeBound(p: PodObject, key: string): void {
     const st = this.nodes.get(p.spec!.nodeName!);
-    const key = objectKey(p);
     const cur = st?.bound.get(key);
     if (!st || !cur) return;
     st.bound.delete(key);
