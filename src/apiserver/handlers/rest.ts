@@ -12,7 +12,7 @@ import {
 import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '../admission/index.js';
 import { Converter } from '../conversion/index.js';
 import { applyPatch, updateManagedFields } from '../patch/index.js';
-import { decodeErrorBuiltin, decodeErrorMetadata, type JSONSchemaProps, zeroNullsBuiltin } from '../schema/index.js';
+import { builtinDecoder, decodeErrorMetadata, type JSONSchemaProps } from '../schema/index.js';
 import { apiVersionOf, KEEP_STATUS_ON_CREATE, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import type { UserInfo } from '../auth/index.js';
@@ -113,15 +113,34 @@ const LATEST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
  * ObjectMeta. Runs before defaults, admission and storage, so a malformed body has no effect.
  */
 function decodeAsGo(t: ResourceType, obj: KubeObject): void {
-  const gvk = { group: t.group, version: t.version, kind: t.kind };
   let err: StatusError | undefined;
   try {
-    err = t.builtin ? decodeErrorBuiltin(gvk, obj) : decodeErrorMetadata(gvk, obj);
-    if (!err && t.builtin) zeroNullsBuiltin(gvk, obj);
+    if (t.builtin) err = builtinDecoderOf(t)?.(obj);
+    else err = decodeErrorMetadata({ group: t.group, version: t.version, kind: t.kind }, obj);
   } catch {
     return; // the OpenAPI documents are unavailable: no type checks rather than failed writes
   }
   if (err) throw err;
+}
+
+/**
+ * The Go decoding of each built-in type, its schema looked up on the type's first write (a
+ * schema lookup per write cost more than the checks themselves). null: no schema, or the
+ * documents were unavailable (no type checks, as before, rather than failed writes).
+ */
+const builtinDecoders = new WeakMap<ResourceType, ReturnType<typeof builtinDecoder> | null>();
+
+function builtinDecoderOf(t: ResourceType): ReturnType<typeof builtinDecoder> {
+  let d = builtinDecoders.get(t);
+  if (d === undefined) {
+    try {
+      d = builtinDecoder({ group: t.group, version: t.version, kind: t.kind }) ?? null;
+    } catch {
+      d = null;
+    }
+    builtinDecoders.set(t, d);
+  }
+  return d ?? undefined;
 }
 
 export class ResourceOps {

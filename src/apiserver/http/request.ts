@@ -36,9 +36,14 @@ function decodeSegment(s: string): string {
  * path with an empty segment (`namespaces//configmaps`) is no resource path at all.
  */
 export function parseResourcePath(pathname: string): ResourcePath | undefined {
-  const raw = pathname.replace(/^\/+|\/+$/g, '').split('/');
+  // Leading and trailing slashes dropped by index (no regular expression per request).
+  let from = 0;
+  let to = pathname.length;
+  while (from < to && pathname.charCodeAt(from) === 47) from++;
+  while (to > from && pathname.charCodeAt(to - 1) === 47) to--;
+  const raw = pathname.slice(from, to).split('/');
   if (raw.includes('')) return undefined;
-  const segs = raw.map(decodeSegment);
+  const segs = pathname.includes('%') ? raw.map(decodeSegment) : raw;
   let rest: string[];
   let group: string;
   let version: string;
@@ -86,6 +91,11 @@ export interface RequestTarget {
  * the namespace; the request gate and the handlers must both see the segments sent.
  */
 function rawPathOf(rawUrl: string): string {
+  if (rawUrl.charCodeAt(0) === 47) {
+    // origin form (`/api/...`), what every client sends
+    const end = rawUrl.search(/[?#]/);
+    return end < 0 ? rawUrl : rawUrl.slice(0, end);
+  }
   const origin = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/.exec(rawUrl);
   const rest = origin ? rawUrl.slice(origin[0].length) : rawUrl;
   const end = rest.search(/[?#]/);
@@ -104,7 +114,7 @@ export function parseTarget(rawUrl: string): RequestTarget {
   let search = q >= 0 ? rawUrl.slice(q + 1) : '';
   const hash = search.indexOf('#');
   if (hash >= 0) search = search.slice(0, hash);
-  const path = raw.length > 1 ? raw.replace(/\/+$/, '') || '/' : raw;
+  const path = raw.length > 1 && raw.charCodeAt(raw.length - 1) === 47 ? raw.replace(/\/+$/, '') || '/' : raw;
   return { query: new URLSearchParams(search), path, resource: parseResourcePath(path) };
 }
 

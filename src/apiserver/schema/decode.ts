@@ -91,29 +91,53 @@ interface Problem {
   type: string;
 }
 
-function check(v: unknown, n: SchemaNode, struct: string, path: string): Problem | undefined {
+/** The Go struct name of a definition (`io.k8s.api.core.v1.PodSpec` -> `PodSpec`), computed once per definition. */
+const structNames = new Map<string, string>();
+function structName(definitionName: string): string {
+  let s = structNames.get(definitionName);
+  if (s === undefined) structNames.set(definitionName, (s = definitionName.split('.').pop()!));
+  return s;
+}
+
+/**
+ * The first value of `v` its schema does not accept. The problem's path is built while
+ * unwinding (each object level prepends its key), so a body that decodes builds no strings.
+ */
+function check(v: unknown, n: SchemaNode, struct: string): Problem | undefined {
   if (v === null || v === undefined || n.type === 'any') return undefined;
   const bad = accepts(n, v);
-  if (bad) return { got: bad, struct, path, type: goType(n) };
+  if (bad) return { got: bad, struct, path: '', type: goType(n) };
   if (n.definitionName === QUANTITY || n.definitionName === INT_OR_STRING) return undefined;
   if (n.type === 'object' && isObject(v)) {
-    const here = n.definitionName ? n.definitionName.split('.').pop()! : struct;
-    for (const [k, x] of Object.entries(v)) {
+    const here = n.definitionName ? structName(n.definitionName) : struct;
+    const keys = Object.keys(v);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
       const c = n.field(k);
       if (!c) continue; // unknown fields are pruning's business
-      const p = check(x, c, here, path ? `${path}.${k}` : k);
-      if (p) return p;
+      const p = check(v[k], c, here);
+      if (p) {
+        p.path = p.path ? `${k}.${p.path}` : k;
+        return p;
+      }
     }
   } else if (n.type === 'array' && Array.isArray(v)) {
     const it = n.items();
     if (it) {
-      for (const x of v) {
-        const p = check(x, it, struct, path);
+      for (let i = 0; i < v.length; i++) {
+        const p = check(v[i], it, struct);
         if (p) return p;
       }
     }
   }
   return undefined;
+}
+
+/** {@link check} of a value found at `path`. */
+function checkAt(v: unknown, n: SchemaNode, struct: string, path: string): Problem | undefined {
+  const p = check(v, n, struct);
+  if (p && path) p.path = p.path ? `${path}.${p.path}` : path;
+  return p;
 }
 
 /**
@@ -138,7 +162,7 @@ export function decodeErrorMetadata(gvk: GroupVersionKind, obj: Record<string, u
   }
   const meta = definitionNode(OBJECT_META);
   if (!meta || obj.metadata === undefined || obj.metadata === null) return undefined;
-  const p = check(obj.metadata, meta, 'ObjectMeta', 'metadata');
+  const p = checkAt(obj.metadata, meta, 'ObjectMeta', 'metadata');
   return p && badRequest(gvk, `json: cannot unmarshal ${p.got} into Go struct field ${p.struct}.${p.path} of type ${p.type}`);
 }
 
@@ -172,7 +196,7 @@ function badRequest(gvk: GroupVersionKind, detail: string): StatusError {
 function decodeError(node: SchemaNode, gvk: GroupVersionKind, obj: unknown): StatusError | undefined {
   const detail = isObject(obj)
     ? (() => {
-        const p = check(obj, node, gvk.kind, '');
+        const p = check(obj, node, gvk.kind);
         return p && `json: cannot unmarshal ${p.got} into Go struct field ${p.struct}.${p.path} of type ${p.type}`;
       })()
     : `json: cannot unmarshal ${jsonKind(obj)} into Go value of type ${goType(node)}`;
@@ -194,15 +218,19 @@ function zeroNulls(v: unknown, n: SchemaNode): void {
   if (Array.isArray(v)) {
     const it = n.items();
     if (!it) return;
-    v.forEach((x, i) => {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
       if (x === null) v[i] = zeroOf(it);
       else zeroNulls(x, it);
-    });
+    }
   } else if (isObject(v) && n.type === 'object') {
     const isStruct = n.definitionName !== undefined;
-    for (const [k, x] of Object.entries(v)) {
+    const keys = Object.keys(v);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
       const c = n.field(k);
       if (!c) continue;
+      const x = v[k];
       if (x !== null) zeroNulls(x, c);
       else if (isStruct) delete v[k];
       else v[k] = zeroOf(c);
@@ -219,4 +247,20 @@ function zeroNulls(v: unknown, n: SchemaNode): void {
 export function zeroNullsBuiltin(gvk: GroupVersionKind, obj: Record<string, unknown>): void {
   const node = builtinSchemaNode(gvk);
   if (node) zeroNulls(obj, node);
+}
+
+/**
+ * What Go's decoder does to a body of a built-in kind, with the kind's schema looked up once:
+ * the 400 of {@link decodeErrorBuiltin} if any, else `null`s replaced as
+ * {@link zeroNullsBuiltin} does. Undefined for kinds that are not built in. Callers keep the
+ * result per resource type (the lookup reads the documents directory from the environment).
+ */
+export function builtinDecoder(gvk: GroupVersionKind): ((obj: unknown) => StatusError | undefined) | undefined {
+  const node = builtinSchemaNode(gvk);
+  if (!node) return undefined;
+  return (obj) => {
+    const err = decodeError(node, gvk, obj);
+    if (!err) zeroNulls(obj, node);
+    return err;
+  };
 }
