@@ -269,12 +269,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       }
       inFlight++;
       let counted = true;
-      const release = () => {
+      // A response emits 'close' once, when it finished or its connection went away.
+      res.on('close', () => {
         if (counted) inFlight--;
         counted = false;
-      };
-      res.once('finish', release);
-      res.once('close', release);
+      });
     }
     // Aggregated APIs (`/apis/<group>/<version>` of a remote APIService) go to their server.
     if (aggregator.handle(req, res)) return;
