@@ -228,7 +228,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
   // `/apis/G` (the group document) has no resource part: route it before resource parsing.
   const handleGroup = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const m = /^\/apis\/([^/]+)\/?$/.exec((req.url ?? '').split('?')[0]);
+    const url = req.url ?? '';
+    if (!url.startsWith('/apis/')) return false;
+    const m = /^\/apis\/([^/]+)\/?$/.exec(url.split('?')[0]);
     if (!m) return false;
     const doc = discovery.apiGroup(m[1]);
     if (!doc) sendStatus(res, notFoundPath().status);

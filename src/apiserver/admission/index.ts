@@ -68,7 +68,8 @@ export class ReinvocationContext {
   /** True during the second pass of the mutating phase. */
   isReinvoke = false;
   private requested = false;
-  private readonly values = new Map<string, unknown>();
+  /** Made on first use: most requests never keep plugin state. */
+  private values?: Map<string, unknown>;
 
   /** Asks for a second pass of the mutating phase (granted once per request). */
   requestReinvocation(): void {
@@ -81,8 +82,9 @@ export class ReinvocationContext {
 
   /** Plugin-private state kept across both passes (created by `init` on first use). */
   value<T>(key: string, init: () => T): T {
-    if (!this.values.has(key)) this.values.set(key, init());
-    return this.values.get(key) as T;
+    const values = (this.values ??= new Map());
+    if (!values.has(key)) values.set(key, init());
+    return values.get(key) as T;
   }
 }
 

@@ -35,8 +35,10 @@ function checkSubresourceBody(info: SubresourceInfo, body: unknown): asserts bod
   if (err) throw err;
 }
 
+const FALSY = new Set(['0', 'false', 'False', 'no', '']);
+
 function truthy(v: string | null): boolean {
-  return v !== null && !['0', 'false', 'False', 'no', ''].includes(v);
+  return v !== null && !FALSY.has(v);
 }
 
 function intParam(q: URLSearchParams, name: string): number | undefined {

@@ -367,23 +367,22 @@ export class ResourceOps {
         for (const why of validateName(t.resource, t.group, name)) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `${JSON.stringify(name)}: ${why}` });
       }
     }
-    for (const [field, v] of [['metadata.labels', obj.metadata.labels], ['metadata.annotations', obj.metadata.annotations]] as const) {
-      if (v === undefined || v === null) continue;
-      if (!isObject(v)) errs.push({ type: 'FieldValueTypeInvalid', field, message: 'must be a map of strings' });
-      else for (const [k, val] of Object.entries(v)) if (typeof val !== 'string') errs.push({ type: 'FieldValueTypeInvalid', field: `${field}.${k}`, message: `${JSON.stringify(val)}: must be a string` });
-    }
+    const labels = obj.metadata.labels as unknown;
+    const annotations = obj.metadata.annotations as unknown;
+    stringMapErrors('metadata.labels', labels, errs);
+    stringMapErrors('metadata.annotations', annotations, errs);
     // Label keys and values follow the selector grammar (annotation keys the same key rules).
-    const labels = obj.metadata.labels;
     if (isObject(labels)) {
-      for (const [k, val] of Object.entries(labels)) {
+      for (const k of Object.keys(labels)) {
+        const val = labels[k];
         const bad = validateLabelKey(k) ?? (typeof val === 'string' ? validateLabelValue(val) : undefined);
         if (bad) errs.push({ type: 'FieldValueInvalid', field: 'metadata.labels', message: bad });
       }
     }
-    const annotations = obj.metadata.annotations;
     if (isObject(annotations)) {
       let size = 0;
-      for (const [k, v] of Object.entries(annotations)) {
+      for (const k of Object.keys(annotations)) {
+        const v = annotations[k];
         const bad = validateLabelKey(k);
         if (bad) errs.push({ type: 'FieldValueInvalid', field: 'metadata.annotations', message: bad.replace('label key', 'annotation key') });
         size += Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : 0);
@@ -443,10 +442,11 @@ export class ResourceOps {
     const stored = opts.dryRun ? req.object : await this.converter.toStorage(t, req.object);
     // No await from here to the put: the existence checks hold when the object is stored.
     const key = storageKeyOf(t, namespace, req.object.metadata.name!);
-    if (this.store.latest(t.storageKey, key)) throw newAlreadyExists(gr(t), req.object.metadata.name!);
+    const existing = this.store.latest(t.storageKey, key);
+    if (existing) throw newAlreadyExists(gr(t), req.object.metadata.name!);
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
     if (opts.dryRun) return { object: req.object };
-    const c = this.store.put(t.storageKey, key, stored);
+    const c = this.store.put(t.storageKey, key, stored, null); // `existing` is absent: no await since
     await this.store.durable(c);
     return { object: c.object, json: c.json };
   }
@@ -552,7 +552,7 @@ export class ResourceOps {
         return { object: c.object, json: c.json };
       }
       if (opts.dryRun) return { object: next };
-      const c = this.store.put(t.storageKey, key, toStore);
+      const c = this.store.put(t.storageKey, key, toStore, now); // `now` is the latest: no await since
       await this.store.durable(c);
       return { object: c.object, json: c.json };
     }
@@ -727,15 +727,29 @@ export class ResourceOps {
   }
 }
 
+/** Labels and annotations must be maps of strings. */
+function stringMapErrors(field: string, v: unknown, errs: FieldError[]): void {
+  if (v === undefined || v === null) return;
+  if (!isObject(v)) {
+    errs.push({ type: 'FieldValueTypeInvalid', field, message: 'must be a map of strings' });
+    return;
+  }
+  for (const k of Object.keys(v)) {
+    const val = v[k];
+    if (typeof val !== 'string') errs.push({ type: 'FieldValueTypeInvalid', field: `${field}.${k}`, message: `${JSON.stringify(val)}: must be a string` });
+  }
+}
+
 /** Drops the metadata only the server sets, from a create's body. */
 function clearSystemFields(m: KubeObject['metadata']): void {
-  delete m.resourceVersion;
-  delete m.deletionTimestamp;
-  delete m.deletionGracePeriodSeconds;
-  delete m.selfLink;
-  delete m.uid;
-  delete m.creationTimestamp;
-  delete m.generation;
+  // `in` first: a delete of an absent property still costs a runtime call, and bodies rarely carry these
+  if ('resourceVersion' in m) delete m.resourceVersion;
+  if ('deletionTimestamp' in m) delete m.deletionTimestamp;
+  if ('deletionGracePeriodSeconds' in m) delete m.deletionGracePeriodSeconds;
+  if ('selfLink' in m) delete m.selfLink;
+  if ('uid' in m) delete m.uid;
+  if ('creationTimestamp' in m) delete m.creationTimestamp;
+  if ('generation' in m) delete m.generation;
 }
 
 function parseLabelSelectorSpecString(sel: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] }): string {

@@ -25,17 +25,23 @@ const MAX_NESTING = 1000;
 export function checkNesting(value: unknown, maxValues: number, what = 'request body'): void {
   if (typeof value === 'number' && !Number.isFinite(value)) throw newBadRequest(`error decoding ${what}: ${value} is not a finite number`);
   if (value === null || typeof value !== 'object') return;
-  const stack: { v: object; depth: number }[] = [{ v: value, depth: 1 }];
+  // Two parallel stacks (values, depths): no object allocated per value walked.
+  const values: object[] = [value];
+  const depths: number[] = [1];
   let seen = 0;
-  while (stack.length > 0) {
-    const { v, depth } = stack.pop()!;
+  while (values.length > 0) {
+    const v = values.pop()!;
+    const depth = depths.pop()!;
     if (depth > MAX_NESTING) throw newBadRequest(`error decoding ${what}: exceeded max depth of ${MAX_NESTING}`);
-    const children = Array.isArray(v) ? v : Object.values(v);
+    const children: unknown[] = Array.isArray(v) ? v : Object.values(v);
     seen += children.length;
     if (seen > maxValues) throw newBadRequest(`error decoding ${what}: document expands to more values than its size allows (recursive or excessive aliases)`);
-    for (const c of children) {
-      if (c !== null && typeof c === 'object') stack.push({ v: c, depth: depth + 1 });
-      else if (typeof c === 'number' && !Number.isFinite(c)) throw newBadRequest(`error decoding ${what}: ${c} is not a finite number`);
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
+      if (c !== null && typeof c === 'object') {
+        values.push(c);
+        depths.push(depth + 1);
+      } else if (typeof c === 'number' && !Number.isFinite(c)) throw newBadRequest(`error decoding ${what}: ${c} is not a finite number`);
     }
   }
 }

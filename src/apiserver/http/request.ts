@@ -69,8 +69,9 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
       out.namespace = undefined;
     }
   }
-  [out.resource, out.name, out.subresource] = rest;
-  if (rest.length > 3) out.subresource = rest.slice(2).join('/');
+  out.resource = rest[0];
+  out.name = rest[1];
+  out.subresource = rest.length > 3 ? rest.slice(2).join('/') : rest[2];
   return out;
 }
 
@@ -172,15 +173,16 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
       }
       chunks.push(chunk);
     };
+    // Plain listeners (not `once`: a wrapper each): a settled promise ignores later calls.
     req.on('data', onData);
-    req.once('end', () => {
+    req.on('end', () => {
       if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     });
-    req.once('error', (err) => {
+    req.on('error', (err) => {
       failed = true;
       reject(err);
     });
-    req.once('close', () => {
+    req.on('close', () => {
       if (!failed && !req.complete) {
         failed = true;
         reject(new Error('request aborted'));
@@ -286,9 +288,9 @@ export function sendText(res: ServerResponse, code: number, body: string, conten
     res.end();
     return;
   }
-  res.writeHead(code, {
-    'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private', ...(unread.has(res.req) ? { Connection: 'close' } : {}),
-  });
+  const headers: Record<string, string | number> = { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private' };
+  if (unread.has(res.req)) headers.Connection = 'close';
+  res.writeHead(code, headers);
   res.end(body);
 }
 

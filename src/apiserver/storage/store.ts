@@ -269,11 +269,13 @@ export class Store {
 
   /**
    * Writes `obj` (sets metadata.resourceVersion) on top of the latest version. Returns the
-   * change; `durable(change)` resolves once it is committed.
+   * change; `durable(change)` resolves once it is committed. `latest`: what the caller's
+   * `latest(storageKey, key)` just returned (null for nothing), with no await since, so the
+   * store need not look the key up again.
    */
-  put(storageKey: string, key: string, obj: KubeObject): Change {
+  put(storageKey: string, key: string, obj: KubeObject, latest?: Stored | null): Change {
     const t = this.table(storageKey);
-    const prev = this.latest(storageKey, key);
+    const prev = latest === undefined ? this.latest(storageKey, key) : (latest ?? undefined);
     const rv = this.nextRv();
     obj.metadata.resourceVersion = String(rv);
     const json = JSON.stringify(obj);
@@ -311,8 +313,9 @@ export class Store {
   /** Makes `c` visible: the committed table, the watch history and the listeners. */
   private apply(t: Table, c: Change, stored: Stored | undefined): void {
     if (stored) {
-      if (!t.items.has(c.key)) t.sorted = null;
+      const size = t.items.size;
       t.items.set(c.key, stored);
+      if (t.items.size !== size) t.sorted = null; // a new key
     } else {
       t.items.delete(c.key);
       t.sorted = null;
