@@ -133,13 +133,22 @@ export class AdmissionChain {
 
   /** The mutating phase, with its reinvocation pass when a plugin asked for one. */
   admit(req: AdmissionRequest): Promise<void> {
+    return promised(() => this.admitNow(req));
+  }
+
+  /**
+   * {@link admit}, answering undefined instead of a promise when every plugin ran synchronously
+   * (the write path then takes no promise turn; a synchronous plugin error is thrown).
+   */
+  admitNow(req: AdmissionRequest): Promise<void> | undefined {
     const reinvocation = (req.reinvocation = new ReinvocationContext());
     const second = (): Promise<void> | undefined => {
       if (!reinvocation.shouldReinvoke) return undefined;
       reinvocation.isReinvoke = true;
       return runPhase(this.plugins, 'admit', req);
     };
-    return settle(runPhase(this.plugins, 'admit', req), second);
+    const first = runPhase(this.plugins, 'admit', req);
+    return first ? first.then(second) : second();
   }
 
   /**
@@ -148,17 +157,21 @@ export class AdmissionChain {
    * before any validating webhook is asked.
    */
   validate(req: AdmissionRequest): Promise<void> {
-    return settle(runPhase(this.plugins, 'validate', req));
+    return promised(() => this.validateNow(req));
+  }
+
+  /** {@link validate}, answering undefined when every plugin ran synchronously (see {@link admitNow}). */
+  validateNow(req: AdmissionRequest): Promise<void> | undefined {
+    return runPhase(this.plugins, 'validate', req);
   }
 }
 
 const DONE = Promise.resolve();
 
-/** `then()` after `first` (at once when `first` is undefined), as one promise. */
-function settle(first: Promise<void> | undefined, then?: () => Promise<void> | undefined): Promise<void> {
+/** A phase as a promise: its own, a resolved one, or a rejected one for a synchronous throw. */
+function promised(phase: () => Promise<void> | undefined): Promise<void> {
   try {
-    if (!first) return then?.() ?? DONE;
-    return then ? first.then(then) : first;
+    return phase() ?? DONE;
   } catch (e) {
     return Promise.reject(e);
   }

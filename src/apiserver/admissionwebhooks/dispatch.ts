@@ -81,9 +81,11 @@ interface Hook {
   webhook: Webhook;
 }
 
-function hooksOf(store: Store, storageKey: string): Hook[] {
+const NO_HOOKS: readonly Hook[] = [];
+
+function hooksOf(store: Store, storageKey: string): readonly Hook[] {
   // asked twice per write (mutating, validating); most clusters have no configurations at all
-  if (store.count(storageKey) === 0) return [];
+  if (store.count(storageKey) === 0) return NO_HOOKS;
   const configs = [...store.scan(storageKey)].map(([, s]) => s.obj as WebhookConfiguration);
   configs.sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : a.metadata.name! > b.metadata.name! ? 1 : 0));
   return configs.flatMap((c) => (c.webhooks ?? []).map((webhook, i) => ({ uid: `${c.metadata.name}/${webhook.name}/${i}`, webhook })));
@@ -148,7 +150,7 @@ export function admissionWebhookPlugins(host: WebhookDispatchHost): AdmissionPlu
     },
   };
 
-  const mutate = async (req: AdmissionRequest, hooks: Hook[]): Promise<void> => {
+  const mutate = async (req: AdmissionRequest, hooks: readonly Hook[]): Promise<void> => {
     const rc = req.reinvocation;
     const state = rc?.value('MutatingAdmissionWebhook', () => ({ lastOutput: undefined as KubeObject | undefined, invoked: new Set<string>(), reinvoke: new Set<string>() }));
     const requireReinvokingInvoked = () => {

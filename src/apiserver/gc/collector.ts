@@ -63,7 +63,9 @@ export const gcAdmission: AdmissionPlugin = {
   name: 'GarbageCollectorFinalizers',
   validate(req) {
     if (req.operation === 'DELETE' || req.subresource) return;
-    const errs = validateOwnerReferences(req.object.metadata.ownerReferences);
+    const refs: unknown = req.object.metadata.ownerReferences;
+    if (refs === undefined || refs === null) return; // nothing to validate (most objects)
+    const errs = validateOwnerReferences(refs);
     if (errs.length) throw newInvalid(req.type.group, req.type.kind, req.name, errs);
   },
   admit(req) {

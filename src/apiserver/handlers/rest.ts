@@ -424,7 +424,8 @@ export class ResourceOps {
     t.strategy?.prepareForCreate?.(obj);
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
     const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user };
-    await this.admission.admit(req);
+    const admitted = this.admission.admitNow(req);
+    if (admitted) await admitted;
     // The generated name and system-owned metadata, filled after mutating admission as upstream's
     // BeforeCreate does (mutating webhooks see no generated name, uid, creationTimestamp or
     // generation, and cannot set the latter); validating admission sees them.
@@ -437,9 +438,11 @@ export class ResourceOps {
     sm.generation = 1;
     t.strategy?.canonicalize?.(req.object);
     this.validateCommon(t, req.object);
-    await this.admission.validate(req);
+    const validated = this.admission.validateNow(req);
+    if (validated) await validated;
     if (opts.fieldManager) this.trackFields(t, undefined, req.object, opts);
-    const stored = opts.dryRun ? req.object : await this.converter.toStorage(t, req.object);
+    // (no promise turn for types without a conversion webhook)
+    const stored = opts.dryRun || !t.conversionWebhook ? req.object : await this.converter.toStorage(t, req.object);
     // No await from here to the put: the existence checks hold when the object is stored.
     const key = storageKeyOf(t, namespace, req.object.metadata.name!);
     const existing = this.store.latest(t.storageKey, key);
@@ -447,7 +450,8 @@ export class ResourceOps {
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
     if (opts.dryRun) return { object: req.object };
     const c = this.store.put(t.storageKey, key, stored, null); // `existing` is absent: no await since
-    await this.store.durable(c);
+    const durable = this.store.notYetDurable(c);
+    if (durable) await durable;
     return { object: c.object, json: c.json };
   }
 
@@ -522,17 +526,19 @@ export class ResourceOps {
         operation: 'UPDATE', type: t, subresource: opts.scaleWrite ? 'scale' : opts.subresource, namespace, name, object: next, oldObject: old, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager,
         fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user,
       };
-      await this.admission.admit(req);
+      const admitted = this.admission.admitNow(req);
+      if (admitted) await admitted;
       next = settle(req.object);
       t.strategy?.canonicalize?.(next);
       // The generation counts spec changes, whoever made them (the client or a mutating webhook).
       if (!status && !deepEqual(specPart(next), specPart(old as Record<string, unknown>))) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
       req.object = next;
       this.validateCommon(t, next, old);
-      await this.admission.validate(req);
+      const validated = this.admission.validateNow(req);
+      if (validated) await validated;
       this.trackFields(t, old, next, opts);
       next.metadata.resourceVersion = String(current.rv);
-      const toStore = opts.dryRun ? next : await this.converter.toStorage(t, next);
+      const toStore = opts.dryRun || !t.conversionWebhook ? next : await this.converter.toStorage(t, next);
       // No await from here to the write: the version check holds when it is stored.
       const now = this.store.latest(t.storageKey, key);
       if (!now) throw newNotFound(gr(t), name);
@@ -553,7 +559,8 @@ export class ResourceOps {
       }
       if (opts.dryRun) return { object: next };
       const c = this.store.put(t.storageKey, key, toStore, now); // `now` is the latest: no await since
-      await this.store.durable(c);
+      const durable = this.store.notYetDurable(c);
+      if (durable) await durable;
       return { object: c.object, json: c.json };
     }
   }

@@ -33,15 +33,27 @@ export function checkNesting(value: unknown, maxValues: number, what = 'request 
     const v = values.pop()!;
     const depth = depths.pop()!;
     if (depth > MAX_NESTING) throw newBadRequest(`error decoding ${what}: exceeded max depth of ${MAX_NESTING}`);
-    const children: unknown[] = Array.isArray(v) ? v : Object.values(v);
-    seen += children.length;
-    if (seen > maxValues) throw newBadRequest(`error decoding ${what}: document expands to more values than its size allows (recursive or excessive aliases)`);
-    for (let i = 0; i < children.length; i++) {
-      const c = children[i];
-      if (c !== null && typeof c === 'object') {
-        values.push(c);
-        depths.push(depth + 1);
-      } else if (typeof c === 'number' && !Number.isFinite(c)) throw newBadRequest(`error decoding ${what}: ${c} is not a finite number`);
+    if (Array.isArray(v)) {
+      seen += v.length;
+      if (seen > maxValues) throw tooMany(what);
+      for (let i = 0; i < v.length; i++) visit(v[i], depth, values, depths, what);
+    } else {
+      // for-in: an object's own values without an array of them (counted first, then visited)
+      for (const k in v) if (Object.hasOwn(v, k)) seen++;
+      if (seen > maxValues) throw tooMany(what);
+      for (const k in v) if (Object.hasOwn(v, k)) visit((v as Record<string, unknown>)[k], depth, values, depths, what);
     }
   }
+}
+
+function tooMany(what: string): Error {
+  return newBadRequest(`error decoding ${what}: document expands to more values than its size allows (recursive or excessive aliases)`);
+}
+
+/** A child of a value at `depth`: objects and arrays go on the stacks, numbers must be finite. */
+function visit(c: unknown, depth: number, values: object[], depths: number[], what: string): void {
+  if (c !== null && typeof c === 'object') {
+    values.push(c);
+    depths.push(depth + 1);
+  } else if (typeof c === 'number' && !Number.isFinite(c)) throw newBadRequest(`error decoding ${what}: ${c} is not a finite number`);
 }

@@ -110,9 +110,9 @@ function check(v: unknown, n: SchemaNode, struct: string): Problem | undefined {
   if (n.definitionName === QUANTITY || n.definitionName === INT_OR_STRING) return undefined;
   if (n.type === 'object' && isObject(v)) {
     const here = n.definitionName ? structName(n.definitionName) : struct;
-    const keys = Object.keys(v);
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
+    // for-in over a decoded body's plain object walks its own keys without a key array
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
       const c = n.field(k);
       if (!c) continue; // unknown fields are pruning's business
       const p = check(v[k], c, here);
@@ -225,9 +225,8 @@ function zeroNulls(v: unknown, n: SchemaNode): void {
     }
   } else if (isObject(v) && n.type === 'object') {
     const isStruct = n.definitionName !== undefined;
-    const keys = Object.keys(v);
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
       const c = n.field(k);
       if (!c) continue;
       const x = v[k];

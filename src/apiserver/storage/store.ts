@@ -364,6 +364,14 @@ export class Store {
   }
 
   /**
+   * {@link durable} for callers on the hot path: undefined without a log (every change is
+   * committed when it is made), so they need not wait a promise turn for nothing.
+   */
+  notYetDurable(c: Change | Stored): Promise<void> | undefined {
+    return this.wal ? this.waits.get(c) : undefined;
+  }
+
+  /**
    * History of a type after `rv` for resuming a watch, or `undefined` when `rv` is older than
    * the kept history (410 Expired).
    */

@@ -35,9 +35,9 @@ function walk(node: SchemaNode, value: unknown, at: (string | number)[], out: Un
   }
   if (node.type !== 'object') return;
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
+  // for-in: own keys without a key array per object
+  for (const key in obj) {
+    if (!Object.hasOwn(obj, key)) continue;
     const f = node.field(key);
     at.push(key);
     if (!f) out.push({ path: pathText(at), parent: obj, key });
