@@ -44,34 +44,32 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
   const raw = pathname.slice(from, to).split('/');
   if (raw.includes('')) return undefined;
   const segs = pathname.includes('%') ? raw.map(decodeSegment) : raw;
-  let rest: string[];
+  // segments read by index from `i` on (no array per step)
+  let i: number;
   let group: string;
-  let version: string;
   if (segs[0] === 'api' && segs.length >= 2) {
     group = '';
-    version = segs[1];
-    rest = segs.slice(2);
+    i = 1;
   } else if (segs[0] === 'apis' && segs.length >= 3) {
     group = segs[1];
-    version = segs[2];
-    rest = segs.slice(3);
+    i = 2;
   } else return undefined;
-  const out: ResourcePath = { group, version, watchPrefix: false };
-  if (rest[0] === 'watch') {
+  const out: ResourcePath = { group, version: segs[i++], watchPrefix: false };
+  if (segs[i] === 'watch') {
     out.watchPrefix = true;
-    rest = rest.slice(1);
+    i++;
   }
-  if (rest[0] === 'namespaces' && rest.length > 1) {
-    out.namespace = rest[1];
-    if (rest.length > 2 && !NAMESPACE_SUBRESOURCES.has(rest[2])) rest = rest.slice(2);
+  if (segs[i] === 'namespaces' && segs.length - i > 1) {
+    out.namespace = segs[i + 1];
+    if (segs.length - i > 2 && !NAMESPACE_SUBRESOURCES.has(segs[i + 2])) i += 2;
     else {
       // `/namespaces/{name}[/status]`: the namespace object itself.
       out.namespace = undefined;
     }
   }
-  out.resource = rest[0];
-  out.name = rest[1];
-  out.subresource = rest.length > 3 ? rest.slice(2).join('/') : rest[2];
+  out.resource = segs[i];
+  out.name = segs[i + 1];
+  out.subresource = segs.length - i > 3 ? segs.slice(i + 2).join('/') : segs[i + 2];
   return out;
 }
 
