@@ -190,6 +190,7 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 export function mediaType(contentType: string | undefined): string {
+  if (contentType === 'application/json') return contentType; // what clients send nearly always
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
 }
 
@@ -225,7 +226,9 @@ export function decodeBody(buf: Buffer, contentType: string | undefined): unknow
     return v;
   }
   const text = buf.toString('utf8');
-  if (text.trim() === '') return undefined;
+  const first = text.charCodeAt(0);
+  // a JSON object or list starts with its bracket: only other bodies need the whitespace check
+  if (first !== 123 && first !== 91 && text.trim() === '') return undefined;
   if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml') return parseYamlBody(text);
   if (mt && mt !== 'application/json' && mt !== '*/*' && !mt.endsWith('+json')) throw newUnsupportedMediaType(`${UNKNOWN_FORMAT_MESSAGE} (got ${mt})`);
   let v: unknown;
