@@ -17,19 +17,18 @@ interface Unknown {
 }
 
 /**
- * Collects the fields of `value` that `node` does not declare. `at` is the path walked so far,
- * as segments (`spec`, `[0]`): the path text is only built for an unknown field, so an object
- * without any builds no strings.
+ * Collects the fields of `value` that `node` does not declare. `at[0..depth)` is the path
+ * walked so far, as segments (`spec`, `[0]`): the path text is only built for an unknown
+ * field, so an object without any builds no strings.
  */
-function walk(node: SchemaNode, value: unknown, at: (string | number)[], out: Unknown[]): void {
+function walk(node: SchemaNode, value: unknown, at: (string | number)[], depth: number, out: Unknown[]): void {
   if (node.type === 'any' || value === null || typeof value !== 'object') return;
   if (Array.isArray(value)) {
     const items = node.items();
     if (!items) return;
     for (let i = 0; i < value.length; i++) {
-      at.push(i);
-      walk(items, value[i], at, out);
-      at.pop();
+      at[depth] = i;
+      walk(items, value[i], at, depth + 1, out);
     }
     return;
   }
@@ -39,17 +38,29 @@ function walk(node: SchemaNode, value: unknown, at: (string | number)[], out: Un
   for (const key in obj) {
     if (!Object.hasOwn(obj, key)) continue;
     const f = node.field(key);
-    at.push(key);
-    if (!f) out.push({ path: pathText(at), parent: obj, key });
-    else walk(f, obj[key], at, out);
-    at.pop();
+    at[depth] = key;
+    if (!f) out.push({ path: pathText(at, depth + 1), parent: obj, key });
+    else walk(f, obj[key], at, depth + 1, out);
   }
 }
 
-/** `spec.containers[0].foo` from its segments. */
-function pathText(at: (string | number)[]): string {
+/**
+ * The segments of the walk in progress: one array for every walk (they are synchronous), so
+ * a write allocates none; its slots are overwritten, never shrunk.
+ */
+const AT: (string | number)[] = [];
+
+function walkFrom(node: SchemaNode, value: unknown, out: Unknown[]): void {
+  walk(node, value, AT, 0, out);
+}
+
+/** `spec.containers[0].foo` from its first `n` segments. */
+function pathText(at: (string | number)[], n: number): string {
   let s = '';
-  for (const seg of at) s += typeof seg === 'number' ? `[${seg}]` : s ? `.${seg}` : seg;
+  for (let i = 0; i < n; i++) {
+    const seg = at[i];
+    s += typeof seg === 'number' ? `[${seg}]` : s ? `.${seg}` : seg;
+  }
   return s;
 }
 
@@ -58,7 +69,7 @@ export function unknownBuiltinFields(gvk: { group: string; version: string; kind
   const node = builtinSchemaNode(gvk);
   if (!node) return [];
   const out: Unknown[] = [];
-  walk(node, obj, [], out);
+  walkFrom(node, obj, out);
   return out.map((u) => u.path);
 }
 
@@ -84,7 +95,7 @@ export function builtinFieldValidation(): AdmissionPlugin {
       const node = nodeFor(req.type);
       if (!node) return;
       const found: Unknown[] = [];
-      walk(node, req.object, [], found);
+      walkFrom(node, req.object, found);
       if (found.length === 0) return;
       if (req.fieldValidation === 'Strict') {
         const { kind, version } = req.type;
