@@ -190,7 +190,7 @@ function runPhase(plugins: readonly AdmissionPlugin[], phase: 'admit' | 'validat
     const hook = p[phase];
     if (!hook) continue;
     const r = hook.call(p, req);
-    if (r && typeof (r as Promise<void>).then === 'function') return (r as Promise<void>).then(() => runPhase(plugins, phase, req, i + 1));
+    if (r && typeof (r as Promise<void>).then === 'function') return Promise.resolve(r).then(() => runPhase(plugins, phase, req, i + 1));
   }
   return undefined;
 }
