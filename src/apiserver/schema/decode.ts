@@ -4,11 +4,13 @@
  *   Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal
  *   string into Go struct field DeploymentSpec.spec.replicas of type int32
  * Only the first problem is reported, as Go does. `null` is always accepted (zero value).
- * Not covered: base64 validity of `format: byte` strings, Quantity/Time syntax.
+ * A quantity that does not parse is refused with ParseQuantity's error (see quantity.ts).
+ * Not covered: base64 validity of `format: byte` strings, Time syntax.
  */
 import type { GroupVersionKind } from '../../api/index.js';
 import { StatusError } from '../../api/index.js';
 import { builtinSchemaNode, type SchemaNode, swaggerDefinitionNode } from './nodes.js';
+import { quantityError } from './quantity.js';
 import { isObject } from './values.js';
 
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
@@ -91,6 +93,15 @@ interface Problem {
   type: string;
 }
 
+/**
+ * What decoding `v` finds: Go's decoder saves the first type error and goes on (so a later value
+ * can still fail), while a quantity that does not parse stops it at once and is what it returns.
+ */
+interface Found {
+  typeError?: Problem;
+  quantity?: string;
+}
+
 /** The Go struct name of a definition (`io.k8s.api.core.v1.PodSpec` -> `PodSpec`), computed once per definition. */
 const structNames = new Map<string, string>();
 function structName(definitionName: string): string {
@@ -100,44 +111,60 @@ function structName(definitionName: string): string {
 }
 
 /**
- * The first value of `v` its schema does not accept. The problem's path is built while
- * unwinding (each object level prepends its key), so a body that decodes builds no strings.
+ * `at[0..depth)` is the path walked so far (field names; list items add none): its text is
+ * only built for the type error kept, so a body that decodes builds no path strings.
  */
-function check(v: unknown, n: SchemaNode, struct: string): Problem | undefined {
-  if (v === null || v === undefined || n.type === 'any') return undefined;
+function check(v: unknown, n: SchemaNode, struct: string, at: string[], depth: number, found: Found): void {
+  if (v === null || v === undefined || n.type === 'any') return;
   const bad = accepts(n, v);
-  if (bad) return { got: bad, struct, path: '', type: goType(n) };
-  if (n.definitionName === QUANTITY || n.definitionName === INT_OR_STRING) return undefined;
+  if (bad) {
+    found.typeError ??= { got: bad, struct, path: pathText(at, depth), type: goType(n) };
+    return;
+  }
+  if (n.definitionName === QUANTITY) {
+    found.quantity = quantityError(String(v));
+    return;
+  }
+  if (n.definitionName === INT_OR_STRING) return;
   if (n.type === 'object' && isObject(v)) {
     const here = n.definitionName ? structName(n.definitionName) : struct;
-    // for-in over a decoded body's plain object walks its own keys without a key array
     for (const k in v) {
-      if (!Object.hasOwn(v, k)) continue;
       const c = n.field(k);
       if (!c) continue; // unknown fields are pruning's business
-      const p = check(v[k], c, here);
-      if (p) {
-        p.path = p.path ? `${k}.${p.path}` : k;
-        return p;
-      }
+      at[depth] = k;
+      check(v[k], c, here, at, depth + 1, found);
+      if (found.quantity) return;
     }
   } else if (n.type === 'array' && Array.isArray(v)) {
     const it = n.items();
     if (it) {
       for (let i = 0; i < v.length; i++) {
-        const p = check(v[i], it, struct);
-        if (p) return p;
+        check(v[i], it, struct, at, depth, found);
+        if (found.quantity) return;
       }
     }
   }
-  return undefined;
 }
 
-/** {@link check} of a value found at `path`. */
-function checkAt(v: unknown, n: SchemaNode, struct: string, path: string): Problem | undefined {
-  const p = check(v, n, struct);
-  if (p && path) p.path = p.path ? `${path}.${p.path}` : path;
+/** `a.b.c` from the first `depth` segments (an empty segment at the start adds no dot). */
+function pathText(at: string[], depth: number): string {
+  let p = '';
+  for (let i = 0; i < depth; i++) p = p ? `${p}.${at[i]}` : at[i];
   return p;
+}
+
+/** The path segments of the check in progress: one array for every check (they are synchronous). */
+const AT: string[] = [];
+
+/** The decoder's error text for what `check` found, or undefined when `v` decodes. */
+function problemText(v: unknown, n: SchemaNode, struct: string, path: string): string | undefined {
+  const found: Found = {};
+  let depth = 0;
+  if (path) AT[depth++] = path;
+  check(v, n, struct, AT, depth, found);
+  if (found.quantity) return found.quantity;
+  const p = found.typeError;
+  return p && `json: cannot unmarshal ${p.got} into Go struct field ${p.struct}.${p.path} of type ${p.type}`;
 }
 
 /**
@@ -162,8 +189,8 @@ export function decodeErrorMetadata(gvk: GroupVersionKind, obj: Record<string, u
   }
   const meta = definitionNode(OBJECT_META);
   if (!meta || obj.metadata === undefined || obj.metadata === null) return undefined;
-  const p = checkAt(obj.metadata, meta, 'ObjectMeta', 'metadata');
-  return p && badRequest(gvk, `json: cannot unmarshal ${p.got} into Go struct field ${p.struct}.${p.path} of type ${p.type}`);
+  const detail = problemText(obj.metadata, meta, 'ObjectMeta', 'metadata');
+  return detail ? badRequest(gvk, detail) : undefined;
 }
 
 /** The 400 a body of the given swagger definition (e.g. DeleteOptions) would get from Go's decoder. */
@@ -195,10 +222,7 @@ function badRequest(gvk: GroupVersionKind, detail: string): StatusError {
 
 function decodeError(node: SchemaNode, gvk: GroupVersionKind, obj: unknown): StatusError | undefined {
   const detail = isObject(obj)
-    ? (() => {
-        const p = check(obj, node, gvk.kind);
-        return p && `json: cannot unmarshal ${p.got} into Go struct field ${p.struct}.${p.path} of type ${p.type}`;
-      })()
+    ? problemText(obj, node, gvk.kind, '')
     : `json: cannot unmarshal ${jsonKind(obj)} into Go value of type ${goType(node)}`;
   return detail ? badRequest(gvk, detail) : undefined;
 }
