@@ -115,7 +115,11 @@ function structName(definitionName: string): string {
  * only built for the type error kept, so a body that decodes builds no path strings.
  */
 function check(v: unknown, n: SchemaNode, struct: string, at: string[], depth: number, found: Found): void {
-  if (v === null || v === undefined || n.type === 'any') return;
+  if (v === null) {
+    sawNull = true;
+    return;
+  }
+  if (v === undefined || n.type === 'any') return;
   const bad = accepts(n, v);
   if (bad) {
     found.typeError ??= { got: bad, struct, path: pathText(at, depth), type: goType(n) };
@@ -152,6 +156,12 @@ function pathText(at: string[], depth: number): string {
   for (let i = 0; i < depth; i++) p = p ? `${p}.${at[i]}` : at[i];
   return p;
 }
+
+/**
+ * Whether the last check met a `null` where {@link zeroNulls} would replace one: it visits the
+ * same values, so a body without any needs no second walk.
+ */
+let sawNull = false;
 
 /** The path segments of the check in progress: one array for every check (they are synchronous). */
 const AT: string[] = [];
@@ -282,8 +292,9 @@ export function builtinDecoder(gvk: GroupVersionKind): ((obj: unknown) => Status
   const node = builtinSchemaNode(gvk);
   if (!node) return undefined;
   return (obj) => {
+    sawNull = false;
     const err = decodeError(node, gvk, obj);
-    if (!err) zeroNulls(obj, node);
+    if (!err && sawNull) zeroNulls(obj, node);
     return err;
   };
 }
