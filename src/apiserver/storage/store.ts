@@ -211,6 +211,7 @@ export class Store {
    */
   latest(storageKey: string, key: string): Stored | undefined {
     const t = this.tables.get(storageKey);
+    if (!this.wal) return t?.items.get(key); // nothing is ever staged without a log
     const staged = t?.staged.get(key);
     return staged ? staged.stored : t?.items.get(key);
   }
