@@ -2,7 +2,10 @@
 // round after round (kubeloop, floor, kubeloop, floor, ...), and printed with min/median/max
 // of both and of their ratio:
 //   create   creates/s and server CPU per create (memory store; also with the write-ahead log),
-//            floor: a bare Node https server echoing the parsed JSON body (same TLS set-up)
+//            floor: a bare Node https server echoing the parsed JSON body (same TLS set-up);
+//            client_busy says how busy the one load generator was (near 1: it sets the rate),
+//            and create_capacity_one_core is the server's rate on one core derived from its
+//            CPU per create (1e6 us / us per create), for when the client is the bottleneck
 //   update   merge patches/s and server CPU per patch, same floor
 //   list     latency of a full list of 10k and 100k ConfigMaps, floor: the bare server sending
 //            the same bytes
