@@ -133,12 +133,18 @@ export function ackDevHook(): DevHook {
         kubeconfig: env.kubeconfigPath, logger: env.logger, metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: '127.0.0.1:0', handleSignals: false,
         cacheSyncTimeoutMs: 30_000,
       });
+      // the controllers read the cluster defaults: they are there before the controllers start;
+      // the add-ons (system DaemonSets, metrics-server) are created while the controllers'
+      // caches sync, and both are done before this resolves
       await installClusterDefaults(manager, cloud);
-      await installAckSystemDaemonSets(manager.client);
-      await installAckMetricsServer(manager.client, cloud.regionId);
+      const addOns = Promise.all([installAckSystemDaemonSets(manager.client), installAckMetricsServer(manager.client, cloud.regionId)]);
+      addOns.catch(() => undefined); // awaited below: not an unhandled rejection meanwhile
       // --no-controllers: the cluster is set up as ACK's would be; the controllers run elsewhere
       // (`kubeloop run`), pointed at this emulator
-      if (!env.controllers) return async () => { manager.client.close(); };
+      if (!env.controllers) {
+        await addOns;
+        return async () => { manager.client.close(); };
+      }
       const settings = (env.options.flag as string[] | undefined) ?? [];
       devFlagOverrides(settings, { flags: () => [] }, plugins); // an unknown name stops `kubeloop dev` here, once
       const handles: PluginHandle[] = [];
@@ -157,13 +163,22 @@ export function ackDevHook(): DevHook {
           process.stderr.write(`kubeloop dev: controller ${p.name} not started: ${(err as Error).message}\n`);
         }
       }
-      await manager.start(env.signal);
+      const stopAll = async () => {
+        await manager.stop();
+        for (const h of handles.reverse()) await h.stop();
+      };
+      const [added, managerStarted] = await Promise.allSettled([addOns, manager.start(env.signal)]);
+      if (managerStarted.status === 'rejected') {
+        for (const h of handles.reverse()) await h.stop().catch(() => undefined);
+        throw managerStarted.reason;
+      }
+      if (added.status === 'rejected') {
+        await stopAll().catch(() => undefined);
+        throw added.reason;
+      }
       return {
         metrics: manager.metricsUrl ? [{ name: 'ack-controllers', url: manager.metricsUrl, health: manager.healthProbeUrl }] : [],
-        async stop() {
-          await manager.stop();
-          for (const h of handles.reverse()) await h.stop();
-        },
+        stop: stopAll,
       };
     },
   };

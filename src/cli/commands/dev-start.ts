@@ -149,21 +149,26 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
     }
     const simCloud = prepared.find((p) => p.simCloud)?.simCloud;
     const region = prepared.find((p) => p.simRegion)?.simRegion;
-    const sim = await startSimCluster({
-      kubeconfig: apiServer.kubeconfig, nodes: o.nodes ?? 2, cloud: simCloud, ...(region ? { region } : {}), logger, ...o.sim,
-    });
+    // the CRDs of every custom resource the extensions define, applied and Established while
+    // the simulated cluster starts (neither needs the other; both are done before any start hook)
+    const client = new KubeClient(loadKubeConfig({ kubeconfig: apiServer.kubeconfig }));
+    const crds = installCrds(client, definedCustomResources()).finally(() => client.close());
+    crds.catch(() => undefined); // awaited below, after the simulated cluster: not an unhandled rejection meanwhile
+    let sim: SimCluster;
+    try {
+      sim = await startSimCluster({
+        kubeconfig: apiServer.kubeconfig, nodes: o.nodes ?? 2, cloud: simCloud, ...(region ? { region } : {}), logger, ...o.sim,
+      });
+    } catch (err) {
+      await crds.catch(() => undefined);
+      throw err;
+    }
     stops.push(() => sim.stop());
     // the API server is on the host network: it reaches pods (aggregated API servers such as
     // the simulated metrics-server) through the simulated pod network, as the cloud routes it
     apiServer.setDialer(sim.network.dial);
     stops.push(async () => apiServer.setDialer(undefined));
-    // the CRDs of every custom resource the extensions define, applied and Established
-    const client = new KubeClient(loadKubeConfig({ kubeconfig: apiServer.kubeconfig }));
-    try {
-      await installCrds(client, definedCustomResources());
-    } finally {
-      client.close();
-    }
+    await crds;
     const env: DevEnvironment = { ...pre, sim };
     const started: string[] = [];
     const metrics: MetricsTarget[] = [];
