@@ -20,7 +20,7 @@
  * serves while the controllers drain).
  */
 import 'reflect-metadata';
-import { Container, ContainerModule, type Newable } from 'inversify';
+import { Container, ContainerModule, type Newable } from './inversify.js';
 import type { Subscription } from 'rxjs';
 import { gvkString, type KubeObject } from '../api/index.js';
 import { KubeClient, autoConfig, loadKubeConfig, toGVK, type ClientConfig } from '../client/index.js';
