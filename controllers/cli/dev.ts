@@ -133,16 +133,17 @@ export function ackDevHook(): DevHook {
         kubeconfig: env.kubeconfigPath, logger: env.logger, metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: '127.0.0.1:0', handleSignals: false,
         cacheSyncTimeoutMs: 30_000,
       });
-      // the controllers read the cluster defaults: they are there before the controllers start;
-      // the add-ons (system DaemonSets, metrics-server) are created while the controllers'
-      // caches sync, and both are done before this resolves
+      // the controllers read the cluster defaults: they are there before the controllers start
       await installClusterDefaults(manager, cloud);
-      const addOns = Promise.all([installAckSystemDaemonSets(manager.client), installAckMetricsServer(manager.client, cloud.regionId)]);
-      addOns.catch(() => undefined); // awaited below: not an unhandled rejection meanwhile
+      // The add-ons (system DaemonSets, metrics-server; the two side by side) are created once
+      // the controllers' caches synced, before this resolves: their pods (scheduling, pulls,
+      // status) then start while the rest of `kubeloop dev` comes up, not in the way of the
+      // controllers' initial lists.
+      const installAddOns = () => Promise.all([installAckSystemDaemonSets(manager.client), installAckMetricsServer(manager.client, cloud!.regionId)]);
       // --no-controllers: the cluster is set up as ACK's would be; the controllers run elsewhere
       // (`kubeloop run`), pointed at this emulator
       if (!env.controllers) {
-        await addOns;
+        await installAddOns();
         return async () => { manager.client.close(); };
       }
       const settings = (env.options.flag as string[] | undefined) ?? [];
@@ -167,14 +168,12 @@ export function ackDevHook(): DevHook {
         await manager.stop();
         for (const h of handles.reverse()) await h.stop();
       };
-      const [added, managerStarted] = await Promise.allSettled([addOns, manager.start(env.signal)]);
-      if (managerStarted.status === 'rejected') {
-        for (const h of handles.reverse()) await h.stop().catch(() => undefined);
-        throw managerStarted.reason;
-      }
-      if (added.status === 'rejected') {
+      await manager.start(env.signal);
+      try {
+        await installAddOns();
+      } catch (err) {
         await stopAll().catch(() => undefined);
-        throw added.reason;
+        throw err;
       }
       return {
         metrics: manager.metricsUrl ? [{ name: 'ack-controllers', url: manager.metricsUrl, health: manager.healthProbeUrl }] : [],
