@@ -151,13 +151,14 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
     const region = prepared.find((p) => p.simRegion)?.simRegion;
     // the CRDs of every custom resource the extensions define, applied and Established while
     // the simulated cluster starts (neither needs the other; both are done before any start hook)
-    const client = new KubeClient(loadKubeConfig({ kubeconfig: apiServer.kubeconfig }));
+    const admin = loadKubeConfig({ kubeconfig: apiServer.kubeconfig }); // parsed once, for both
+    const client = new KubeClient(admin);
     const crds = installCrds(client, definedCustomResources()).finally(() => client.close());
     crds.catch(() => undefined); // awaited below, after the simulated cluster: not an unhandled rejection meanwhile
     let sim: SimCluster;
     try {
       sim = await startSimCluster({
-        kubeconfig: apiServer.kubeconfig, nodes: o.nodes ?? 2, cloud: simCloud, ...(region ? { region } : {}), logger, ...o.sim,
+        kubeconfig: admin, nodes: o.nodes ?? 2, cloud: simCloud, ...(region ? { region } : {}), logger, ...o.sim,
       });
     } catch (err) {
       await crds.catch(() => undefined);
