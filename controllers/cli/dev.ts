@@ -32,7 +32,7 @@ function instanceIdOf(providerID: string | undefined): string | undefined {
  * pointing at the emulator's default SLS project, and the ACR credential helper's settings
  * (CONTROLLERS.md defaults: the default namespace's default ServiceAccount gets pull credentials
  * for the emulator's registry instance). Created only when absent, so a user's edits (kept with
- * --state-dir) win.
+ * --state-dir) win. Both are created side by side.
  */
 async function installClusterDefaults(manager: Manager, cloud: CloudSim): Promise<void> {
   const project = cloud.state.slsProjects[0]?.projectName;
@@ -42,7 +42,7 @@ async function installClusterDefaults(manager: Manager, cloud: CloudSim): Promis
     // the emulator's Enterprise instance by id: an empty acr-registry-info means the Personal Edition, as on ACK
     { name: 'acr-configuration', data: { 'watch-namespace': 'default', 'service-account': 'default', 'expiring-threshold': '15m', ...(registry ? { 'acr-registry-info': `- instanceId: ${registry}\n` } : {}) } },
   ];
-  for (const cm of configMaps) {
+  await Promise.all(configMaps.map(async (cm) => {
     try {
       await manager.client.create({
         apiVersion: 'v1', kind: 'ConfigMap',
@@ -52,7 +52,7 @@ async function installClusterDefaults(manager: Manager, cloud: CloudSim): Promis
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }
-  }
+  }));
 }
 
 /**
