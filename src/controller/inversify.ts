@@ -1,7 +1,7 @@
 /**
  * The inversify API the framework uses, from one module. inversify ships as ~250 small ES
  * modules, and Node's ES module loader costs about half a millisecond of CPU per module: the
- * build (scripts/bundle-inversify.mjs, part of `npm run build` and `npm pack`) replaces this
+ * build (scripts/bundle-deps.mjs, part of `npm run build` and `npm pack`) replaces this
  * module's JavaScript with one esbuild bundle of the same exports, which every process
  * importing the framework loads in ~15 ms instead of ~150 ms. Without that step (a bare
  * `tsc -b`) this file's plain re-export works the same, only slower.
