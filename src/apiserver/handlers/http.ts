@@ -12,6 +12,7 @@ import { apiVersionOf, type ResourceType, type SubresourceInfo } from '../resour
 import { decodeErrorBuiltin, decodeErrorDefinition } from '../schema/index.js';
 import type { Stored } from '../storage/index.js';
 import { partialMetadata, toTable } from '../table/index.js';
+import { sendJoined } from '../http/joined-body.js';
 import { checkPathSegments } from '../http/path-segment.js';
 import { warningsOf } from '../http/warnings.js';
 import { decodeBody, decodePatchBody, readBody, type ResourcePath, sendStatus, sendText, wantsPartialMetadata, wantsTable } from '../http/request.js';
@@ -212,8 +213,13 @@ export class ResourceHttp {
         'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io');
     }
     const av = apiVersionOf(t);
-    const items = r.items.map((s, i) => (objs[i] === s.obj ? objectJson(t, s.obj, s.json) : JSON.stringify(objs[i])));
-    sendText(res, 200, `{"kind":"${t.listKind}","apiVersion":"${av}","metadata":${JSON.stringify(meta)},"items":[${items.join(',')}]}`);
+    const items = new Array<string>(r.items.length);
+    for (let i = 0; i < items.length; i++) {
+      const s = r.items[i];
+      const o = objs[i];
+      items[i] = o !== s.obj ? JSON.stringify(o) : o.apiVersion === av ? s.json : objectJson(t, o);
+    }
+    sendJoined(res, 200, 'application/json', `{"kind":"${t.listKind}","apiVersion":"${av}","metadata":${JSON.stringify(meta)},"items":[`, items, ']}');
   }
 
   private watch(res: ServerResponse, t: ResourceType, ns: string | undefined, name: string | undefined, q: URLSearchParams, accept: string | undefined): void {

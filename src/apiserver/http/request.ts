@@ -271,6 +271,11 @@ export function wantsPartialMetadata(accept: string | undefined): boolean {
   return false;
 }
 
+/** The headers of a complete answer of `length` bytes (the connection closes after it when the request body was refused unread). */
+export function answerHeaders(res: ServerResponse, contentType: string, length: number): Record<string, string | number> {
+  return { 'Content-Type': contentType, 'Content-Length': length, 'Cache-Control': 'no-cache, private', ...(unread.has(res.req) ? { Connection: 'close' } : {}) };
+}
+
 export function sendText(res: ServerResponse, code: number, body: string, contentType = 'application/json'): void {
   if (res.headersSent) {
     res.end();
