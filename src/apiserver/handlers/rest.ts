@@ -214,15 +214,16 @@ export class ResourceOps {
     let lastKey = '';
     let more = false;
     let remaining = 0;
-    for (const [key, s] of this.store.scan(t.storageKey, prefix, after)) {
-      if (match && !match(s.obj)) continue;
+    this.store.forEach(t.storageKey, prefix, after, (key, s) => {
+      if (match && !match(s.obj)) return true;
       if (items.length >= limit) {
         more = true;
-        break;
+        return false;
       }
       items.push(s);
       lastKey = key;
-    }
+      return true;
+    });
     if (more && !match) remaining = this.store.countAfter(t.storageKey, prefix, lastKey);
     const out: ListResult = { items, resourceVersion: rv };
     if (more) {

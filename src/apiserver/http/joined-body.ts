@@ -1,20 +1,26 @@
 /**
  * A big answer made of many strings, `head`, the `items` joined by commas, and `tail` (a list's
- * envelope around the stored JSON text of each object), sent as Buffers of about {@link CHUNK}
- * bytes, each written once the connection took the ones before (backpressure).
+ * envelope around the stored JSON text of each object), sent as Buffers of {@link CHUNK} bytes,
+ * each written once the connection took the ones before (backpressure).
  *
  * Joining the strings first made one string as big as the body (36 MB for 100k ConfigMaps),
  * flattened it again to measure it, and Node then encoded it to a third copy, all before the
  * first byte left: the client waited for all of it, and the heap briefly held the body three
  * times. In chunks, the client decrypts and parses the first items while the server still
- * copies the last ones, and the heap holds about one chunk per waiting connection. The bytes
- * are exactly those of the joined string, with a Content-Length as before.
+ * copies the last ones, and the heap holds about one chunk per waiting connection.
+ *
+ * An answer that fits in one chunk goes with a Content-Length; a bigger one goes with
+ * `Transfer-Encoding: chunked`, as kube-apiserver's: Go's net/http adds Content-Length only
+ * when the handler wrote less than a few KB in all (net/http ResponseWriter.Write), and the
+ * API server writes an encoded list in one Write, or item by item since the streaming list
+ * encoders (KEP-5116). Measuring every item first to announce a length cost as much CPU as
+ * copying it.
  */
 import type { ServerResponse } from 'node:http';
 import { answerHeaders } from './request.js';
 
-/** Bytes per write: a few TLS records (16 KiB each), few enough writes for 36 MB. */
-const CHUNK = 64 * 1024;
+/** Bytes per write: a few TLS records (16 KiB each), and few writes for 36 MB. */
+const CHUNK = Number(process.env.KL_CHUNK ?? 65536);
 
 const COMMA = 0x2c;
 
@@ -24,37 +30,46 @@ export function sendJoined(res: ServerResponse, code: number, contentType: strin
     return;
   }
   const n = items.length;
-  let length = Buffer.byteLength(head) + Buffer.byteLength(tail) + (n > 0 ? n - 1 : 0);
-  for (let i = 0; i < n; i++) length += Buffer.byteLength(items[i]);
-  res.writeHead(code, answerHeaders(res, contentType, length));
   /** The next piece: -1 the head, 0..n-1 an item (after a comma unless the first), n the tail. */
   let next = -1;
+  /** The next chunk: as many whole pieces as fit, or one piece bigger than a chunk. */
+  const fill = (): Buffer => {
+    let buf = Buffer.allocUnsafe(CHUNK);
+    let off = 0;
+    while (next <= n) {
+      const s = next < 0 ? head : next < n ? items[next] : tail;
+      const comma = next > 0 && next < n ? 1 : 0;
+      // At most 3 bytes per UTF-16 unit: most pieces are known to fit without measuring them.
+      if (off + comma + 3 * s.length > CHUNK && off + comma + Buffer.byteLength(s) > CHUNK) {
+        if (off > 0) break;
+        buf = Buffer.from(comma ? `,${s}` : s);
+        off = buf.length;
+        next++;
+        break;
+      }
+      if (comma) buf[off++] = COMMA;
+      off += buf.write(s, off);
+      next++;
+    }
+    return off === buf.length ? buf : buf.subarray(0, off);
+  };
+  const first = fill();
+  if (next > n) {
+    res.writeHead(code, answerHeaders(res, contentType, first.length));
+    res.end(first);
+    return;
+  }
+  res.writeHead(code, answerHeaders(res, contentType));
+  let data = first;
   const pump = (): void => {
     while (!res.destroyed) {
-      let buf = Buffer.allocUnsafe(CHUNK);
-      let off = 0;
-      while (next <= n) {
-        const s = next < 0 ? head : next < n ? items[next] : tail;
-        const comma = next > 0 && next < n ? 1 : 0;
-        // At most 3 bytes per UTF-16 unit: most pieces are known to fit without measuring them.
-        if (off + comma + 3 * s.length > CHUNK && off + comma + Buffer.byteLength(s) > CHUNK) {
-          if (off > 0) break;
-          // A piece bigger than a chunk goes alone.
-          buf = Buffer.from(comma ? `,${s}` : s);
-          off = buf.length;
-          next++;
-          break;
-        }
-        if (comma) buf[off++] = COMMA;
-        off += buf.write(s, off);
-        next++;
-      }
-      const data = off === buf.length ? buf : buf.subarray(0, off);
       if (next > n) {
         res.end(data);
         return;
       }
-      if (!res.write(data)) {
+      const more = res.write(data);
+      data = fill();
+      if (!more) {
         res.once('drain', pump);
         return;
       }
