@@ -20,7 +20,7 @@ import type { ServerResponse } from 'node:http';
 import { answerHeaders } from './request.js';
 
 /** Bytes per write: a few TLS records (16 KiB each), and few writes for 36 MB. */
-const CHUNK = Number(process.env.KL_CHUNK ?? 65536);
+const CHUNK = 64 * 1024;
 
 const COMMA = 0x2c;
 
