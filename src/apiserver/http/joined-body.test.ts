@@ -102,6 +102,26 @@ describe('sendJoined', () => {
     await check('/one-huge', { head: '[', items: [huge('z')], tail: ']' });
   });
 
+  it('answers sent at the same time, one to a client that stops reading, keep their own bytes (chunk buffers are reused only once written)', async () => {
+    const body = (tag: string, count: number): Body => ({ head: `{"${tag}":[`, items: Array.from({ length: count }, (_, i) => JSON.stringify({ tag, i, pad: tag.repeat(10_000 + (i % 50)) })), tail: ']}' });
+    const want = new Map<string, string>();
+    for (const [tag, count] of [['a', 200], ['b', 900], ['c', 500]] as const) {
+      const b = body(tag, count);
+      bodies.set(`/same-time-${tag}`, b);
+      want.set(tag, b.head + b.items.join(',') + b.tail);
+    }
+    const slow = get('/same-time-b', true);
+    const resume = await slow.response;
+    const [a, c] = await Promise.all([get('/same-time-a').done, get('/same-time-c').done, (async () => {
+      await until('the paused answer to wait for its client', () => sent.get('/same-time-b')?.res.writableNeedDrain === true);
+    })()]);
+    // A second round reuses the buffers the first one gave back.
+    const [a2, c2] = await Promise.all([get('/same-time-a').done, get('/same-time-c').done]);
+    resume();
+    assert.equal((await slow.done).body.toString(), want.get('b'));
+    for (const [r, tag] of [[a, 'a'], [c, 'c'], [a2, 'a'], [c2, 'c']] as const) assert.equal(r.body.toString(), want.get(tag));
+  });
+
   it('a client that stops reading holds the writes back; the rest follows when it reads again', async () => {
     const items = Array.from({ length: 200 }, (_, i) => JSON.stringify({ i, data: 'y'.repeat(256 * 1024) }));
     const b = { head: '[', items, tail: ']' };
