@@ -120,6 +120,8 @@ interface Pending {
 interface Slot {
   readonly key: string;
   stored: Stored;
+  /** Deleted: skipped by a scan of an order taken before. */
+  gone?: boolean;
 }
 
 const byKey = (a: Slot, b: Slot) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
@@ -129,8 +131,12 @@ class Table {
   readonly items = new Map<string, Slot>();
   /** The newest staged write per key (writers build on it). */
   readonly staged = new Map<string, Staged>();
-  /** The slots in key order; rebuilt lazily after creates/deletes (updates keep it valid). */
-  sorted: Slot[] | null = [];
+  /** The slots in key order as of the last scan (a scan walking it skips the slots gone since). */
+  private order: Slot[] = [];
+  /** Slots created since, in no order. */
+  private added: Slot[] = [];
+  /** Slots of `order` deleted since. */
+  private removed = 0;
   readonly history: Ring;
   /** Every change with rv > floor is in history; a watch from an older rv gets 410. */
   floor: number;
@@ -138,9 +144,33 @@ class Table {
     this.history = new Ring(capacity, maxBytes);
     this.floor = floor;
   }
+
+  /**
+   * The slots in key order. Keys created or deleted since the last call are merged in: only
+   * they are sorted, not the whole table again (sorting 100k keys of generated names took
+   * 100-200 ms, paid by the first list after any create).
+   */
   sortedSlots(): Slot[] {
-    if (!this.sorted) this.sorted = [...this.items.values()].sort(byKey);
-    return this.sorted;
+    if (this.added.length === 0 && this.removed === 0) return this.order;
+    const add = this.added.filter((slot) => !slot.gone).sort(byKey);
+    const old = this.order;
+    const out: Slot[] = new Array(this.items.size);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < old.length || j < add.length) {
+      if (i < old.length && old[i].gone) {
+        i++;
+        continue;
+      }
+      if (j >= add.length || (i < old.length && old[i].key < add[j].key)) out[k++] = old[i++];
+      else out[k++] = add[j++];
+    }
+    out.length = k;
+    this.order = out;
+    this.added = [];
+    this.removed = 0;
+    return out;
   }
 
   /** Sets the committed version of `key` (a new slot for a new key). */
@@ -148,9 +178,18 @@ class Table {
     const slot = this.items.get(key);
     if (slot) slot.stored = stored;
     else {
-      this.items.set(key, { key, stored });
-      this.sorted = null;
+      const created: Slot = { key, stored };
+      this.items.set(key, created);
+      this.added.push(created);
     }
+  }
+
+  delete(key: string): void {
+    const slot = this.items.get(key);
+    if (!slot) return;
+    this.items.delete(key);
+    slot.gone = true;
+    this.removed++;
   }
 }
 
@@ -267,7 +306,8 @@ export class Store {
     for (let i = firstIndex(slots, prefix, after); i < slots.length; i++) {
       const slot = slots[i];
       if (prefix && !slot.key.startsWith(prefix)) return;
-      yield [slot.key, slot.stored];
+      // Deleted while the caller walked the keys (updates show: the slot holds the newest version).
+      if (!slot.gone) yield [slot.key, slot.stored];
     }
   }
 
@@ -282,7 +322,7 @@ export class Store {
     for (let i = firstIndex(slots, prefix, after); i < slots.length; i++) {
       const slot = slots[i];
       if (prefix && !slot.key.startsWith(prefix)) return;
-      if (!visit(slot.key, slot.stored)) return;
+      if (!slot.gone && !visit(slot.key, slot.stored)) return;
     }
   }
 
@@ -342,8 +382,7 @@ export class Store {
   private apply(t: Table, c: Change, stored: Stored | undefined): void {
     if (stored) t.set(c.key, stored);
     else {
-      t.items.delete(c.key);
-      t.sorted = null;
+      t.delete(c.key);
     }
     this.rv = c.rv;
     const evicted = t.history.push(c);
