@@ -54,6 +54,33 @@ describe('list bodies', () => {
     assert.equal(rest.json.metadata.continue, undefined);
   });
 
+  it('a field selector naming one object answers as the scan did: continue, limit, other selectors, other namespaces', async () => {
+    const names = async (path: string) => {
+      const r = await call(s, 'GET', path);
+      assert.equal(r.status, 200, r.text);
+      return { names: r.json.items.map((o: { metadata: { namespace?: string; name: string } }) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`), meta: r.json.metadata };
+    };
+    assert.deepEqual((await names(`${base('big')}?fieldSelector=metadata.name%3Dcm-0007`)).names, ['big/cm-0007']);
+    assert.deepEqual((await names(`${base('big')}?fieldSelector=metadata.name%3Dcm-9999`)).names, []);
+    assert.deepEqual((await names(`${base('big')}?fieldSelector=metadata.name%3Dcm-0007&labelSelector=shard%3D1`)).names, ['big/cm-0007']);
+    assert.deepEqual((await names(`${base('big')}?fieldSelector=metadata.name%3Dcm-0007&labelSelector=shard%3D2`)).names, []);
+    assert.deepEqual((await names(`${base('big')}?fieldSelector=metadata.name%3Dcm-0007,metadata.namespace%3Dother`)).names, []);
+    const one = await names(`${base('big')}?fieldSelector=metadata.name%3Dcm-0007&limit=1`);
+    assert.deepEqual(one.names, ['big/cm-0007']);
+    assert.equal(one.meta.continue, undefined);
+    // A continue token past the key (from a page of the whole namespace) and one before it.
+    const pastPage = await names(`${base('big')}?limit=10`);
+    const past = encodeURIComponent(pastPage.meta.continue);
+    assert.deepEqual((await names(`${base('big')}?fieldSelector=metadata.name%3Dcm-0007&continue=${past}`)).names, []);
+    const beforePage = await names(`${base('big')}?limit=5`);
+    assert.deepEqual((await names(`${base('big')}?fieldSelector=metadata.name%3Dcm-0007&continue=${encodeURIComponent(beforePage.meta.continue)}`)).names, ['big/cm-0007']);
+    // Across namespaces (no namespace in the request: the scan) and of a cluster-scoped type.
+    await fill('other', 10, 24);
+    assert.deepEqual((await names('/api/v1/configmaps?fieldSelector=metadata.name%3Dcm-0007')).names, ['big/cm-0007', 'other/cm-0007']);
+    assert.deepEqual((await names('/api/v1/namespaces?fieldSelector=metadata.name%3Dother')).names, ['/other']);
+    assert.deepEqual((await names('/api/v1/namespaces?fieldSelector=metadata.name%3Dother,status.phase%3DTerminating')).names, []);
+  });
+
   it('a small list keeps its Content-Length', async () => {
     await fill('small', 3, 24);
     const r = await call(s, 'GET', base('small'));
