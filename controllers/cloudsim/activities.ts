@@ -23,7 +23,7 @@
  * Causes follow the documented shape — who asked for what, then `changing the Total Capacity
  * from "1" to "2".` (the reference's example: `A user requests to execute scaling rule "asr-…",
  * changing the Total Capacity from "1" to "2".`); the exact text ESS writes for desired-capacity
- * changes, RemoveInstances and health checks is not documented, so those are written in that shape.
+ * changes, ScaleWithAdjustment, RemoveInstances and health checks is not documented, so those are written in that shape.
  * ESS keeps 30 days of activities; the emulator also keeps at most {@link MAX_ACTIVITIES_PER_GROUP}
  * per group.
  */
@@ -38,6 +38,8 @@ export const MAX_ACTIVITIES_PER_GROUP = 100;
 export type ActivityTrigger =
   /** a caller set the desired capacity (ModifyScalingGroup, SetGroupDesiredCapacity) */
   | { kind: 'desired-capacity'; from: number; to: number }
+  /** ScaleWithAdjustment (what upstream's alicloud cluster-autoscaler calls, as TotalCapacity) */
+  | { kind: 'adjustment'; adjustmentType: string; value: number }
   /** RemoveInstances */
   | { kind: 'remove-instances'; instanceIds: string[] }
   /** an instance died (released behind ESS's back); ESS's health check removes it and replaces it */
@@ -52,6 +54,8 @@ function causeOf(trigger: ActivityTrigger, group: ScalingGroup, direction: 'out'
   switch (trigger.kind) {
     case 'desired-capacity':
       return `A user requests to change the Desired Capacity of scaling group "${group.scalingGroupId}" from "${trigger.from}" to "${trigger.to}", ${change}`;
+    case 'adjustment':
+      return `A user requests to scale scaling group "${group.scalingGroupId}" with adjustment "${trigger.adjustmentType}" of "${trigger.value}", ${change}`;
     case 'remove-instances':
       return direction === 'in'
         ? `A user requests to remove ECS instances ${quoted(trigger.instanceIds)} from scaling group "${group.scalingGroupId}", ${change}`
@@ -84,7 +88,7 @@ function record(state: CloudState, activity: ScalingActivity, now: number): Scal
 export function recordScaleOut(state: CloudState, group: ScalingGroup, created: Instance[], trigger: ActivityTrigger, fromTotal: number, now: number): ScalingActivity {
   const caps = capacities(state, group.scalingGroupId);
   const ids = created.map((i) => i.instanceId);
-  const api = trigger.kind === 'desired-capacity';
+  const api = trigger.kind === 'desired-capacity' || trigger.kind === 'adjustment';
   const activity = record(state, {
     scalingActivityId: newId('asa'), scalingGroupId: group.scalingGroupId,
     description: `Add "${ids.length}" ECS instance(s)`, cause: causeOf(trigger, group, 'out', fromTotal, caps.totalCapacity),
@@ -101,7 +105,7 @@ export function recordScaleOut(state: CloudState, group: ScalingGroup, created: 
 export function recordScaleIn(state: CloudState, group: ScalingGroup, removed: Instance[], trigger: ActivityTrigger, fromTotal: number, now: number): ScalingActivity {
   const caps = capacities(state, group.scalingGroupId);
   const ids = removed.map((i) => i.instanceId);
-  const api = trigger.kind === 'desired-capacity' || trigger.kind === 'remove-instances';
+  const api = trigger.kind === 'desired-capacity' || trigger.kind === 'adjustment' || trigger.kind === 'remove-instances';
   return record(state, {
     scalingActivityId: newId('asa'), scalingGroupId: group.scalingGroupId,
     description: `Remove "${ids.length}" ECS instance(s)`, cause: causeOf(trigger, group, 'in', fromTotal, caps.totalCapacity),

@@ -270,3 +270,60 @@ describe('emulator: scaling activities are kept in the --state file and bounded'
     assert.equal(cloud.state.scalingActivities.length, MAX_ACTIVITIES_PER_GROUP);
   });
 });
+
+describe('emulator: ESS ScaleWithAdjustment (what upstream alicloud cluster-autoscaler calls)', () => {
+  let sim: CloudSim;
+  let ess: RpcApi;
+  let groupId: string;
+  before(async () => {
+    sim = await startCloudSim({ cloud: { groupMinSize: 1, groupMaxSize: 6 }, customize: (s) => { s.scalingGroups[0].bootDelayMs = -1; } });
+    ess = new RpcApi('ess', sim.url, '2014-08-28', staticCredentials({ accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret }), { ...defaultRetryPolicy, ...fastRetry });
+    groupId = sim.state.scalingGroups[0].scalingGroupId;
+  });
+  after(() => sim.stop());
+  const members = () => sim.state.instances.filter((i) => i.scalingGroupId === groupId).length;
+  const desired = () => sim.state.scalingGroups[0].desiredCapacity;
+  const scale = (AdjustmentType: string, AdjustmentValue: number, extra: Record<string, unknown> = {}) =>
+    ess.call('ScaleWithAdjustment', { ScalingGroupId: groupId, AdjustmentType, AdjustmentValue, ...extra });
+
+  test('TotalCapacity with SyncActivity=true (as upstream sends it) scales to the total and returns the scale-out activity', async () => {
+    const r = await scale('TotalCapacity', 3, { SyncActivity: true, ActivityMetadata: '{"cluster-autoscaler/alicloud/managed":"true"}' });
+    assert.match(r.ScalingActivityId as string, /^asa-/);
+    assert.equal(r.ActivityType, undefined);
+    assert.deepEqual([members(), desired()], [3, 3]);
+    const activity = sim.state.scalingActivities.find((x) => x.scalingActivityId === r.ScalingActivityId)!;
+    assert.equal(activity.description, 'Add "2" ECS instance(s)');
+    assert.match(activity.cause, /with adjustment "TotalCapacity" of "3", changing the Total Capacity from "1" to "3"\.$/);
+    assert.equal(activity.triggerSourceType, 'Api');
+  });
+
+  test('without SyncActivity the answer says only the desired capacity changed (CapacityChange)', async () => {
+    const r = await scale('QuantityChangeInCapacity', -1);
+    assert.equal(r.ActivityType, 'CapacityChange');
+    assert.deepEqual([members(), desired()], [2, 2]);
+  });
+
+  test('the target is clamped to MinSize..MaxSize instead of refused; a percentage honours MinAdjustmentMagnitude', async () => {
+    await scale('QuantityChangeInCapacity', 100, { SyncActivity: true });
+    assert.deepEqual([members(), desired()], [6, 6]);
+    await scale('TotalCapacity', 0, { SyncActivity: true });
+    assert.deepEqual([members(), desired()], [1, 1]);
+    await scale('PercentChangeInCapacity', 10, { SyncActivity: true, MinAdjustmentMagnitude: 2 });
+    assert.deepEqual([members(), desired()], [3, 3], '10% of 1 is under the magnitude of 2');
+    await scale('PercentChangeInCapacity', 100, { SyncActivity: true });
+    assert.deepEqual([members(), desired()], [6, 6]);
+    const same = await scale('TotalCapacity', 6, { SyncActivity: true });
+    assert.equal(same.ScalingActivityId, '', 'nothing to do: no activity');
+  });
+
+  test('refuses a bad type, an out-of-range value, a missing value and an inactive group like ESS', async () => {
+    assert.equal((await failure(scale('ExactCapacity', 2))).code, 'InvalidParameter');
+    assert.equal((await failure(scale('TotalCapacity', 2001))).code, 'InvalidParameter');
+    assert.equal((await failure(scale('QuantityChangeInCapacity', -1001))).code, 'InvalidParameter');
+    assert.equal((await failure(ess.call('ScaleWithAdjustment', { ScalingGroupId: groupId, AdjustmentType: 'TotalCapacity' }))).code, 'MissingParameter');
+    assert.equal((await failure(ess.call('ScaleWithAdjustment', { ScalingGroupId: 'asg-nosuchgroup', AdjustmentType: 'TotalCapacity', AdjustmentValue: 1 }))).code, 'InvalidScalingGroupId.NotFound');
+    const off = await simCall(sim, 'PATCH', '/_sim/state', [{ op: 'replace', path: '/scalingGroups/0/lifecycleState', value: 'Inactive' }]);
+    assert.equal(off.status, 200, JSON.stringify(off.json));
+    assert.equal((await failure(scale('TotalCapacity', 2))).code, 'IncorrectScalingGroupStatus');
+  });
+});

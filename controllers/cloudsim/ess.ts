@@ -55,6 +55,32 @@ function setCapacity(g: ScalingGroup, desired: number, ctx: RpcContext): void {
   ctx.cloud.reconcileGroup(g, ctx.now, { kind: 'desired-capacity', from, to: desired });
 }
 
+/** ScaleWithAdjustment's AdjustmentType values and the AdjustmentValue range of each (ESS 2014-08-28). */
+const ADJUSTMENT_RANGES: Record<string, [number, number]> = {
+  QuantityChangeInCapacity: [-1000, 1000],
+  PercentChangeInCapacity: [-100, 10000],
+  TotalCapacity: [0, 2000],
+};
+
+/**
+ * The total capacity ScaleWithAdjustment aims at from `total` members, before the MinSize/MaxSize
+ * clamp. For PercentChangeInCapacity ESS does not document its rounding; the emulator drops the
+ * fraction (toward zero) and then applies MinAdjustmentMagnitude to the size of the change.
+ */
+function adjustedTotal(type: string, value: number, total: number, minMagnitude: number | undefined): number {
+  switch (type) {
+    case 'TotalCapacity':
+      return value;
+    case 'QuantityChangeInCapacity':
+      return total + value;
+    default: {
+      let change = Math.trunc((total * value) / 100);
+      if (value !== 0 && minMagnitude !== undefined && Math.abs(change) < minMagnitude) change = Math.sign(value) * minMagnitude;
+      return total + change;
+    }
+  }
+}
+
 /** ESS's times: `2020-09-10T09:54Z` (minutes, UTC). */
 const essTime = (iso: string) => new Date(iso).toISOString().slice(0, 16) + 'Z';
 
@@ -155,6 +181,37 @@ export const essService: RpcService = {
       const g = group(ctx, required(p, 'ScalingGroupId'));
       setCapacity(g, intParam(p, 'DesiredCapacity')!, ctx);
       return {};
+    },
+
+    /**
+     * Scales a group without a scaling rule: to a total (TotalCapacity, what upstream's alicloud
+     * cluster-autoscaler sends, with SyncActivity=true), by a number or by a percentage of its
+     * instances; the target is clamped to MinSize..MaxSize rather than refused (the API reference's
+     * usage notes). The group must be Active. Groups here have a desired capacity, which the call
+     * sets: with SyncActivity=false (the default) ESS answers ActivityType "CapacityChange" (only
+     * the expected number changed; ESS starts the scaling when it next compares); the emulator's
+     * ESS compares at once, so both modes end with the same instances, and the id returned is the
+     * activity that the change started (empty when the group already had that many instances).
+     * https://www.alibabacloud.com/help/en/auto-scaling/developer-reference/api-ess-2014-08-28-scalewithadjustment
+     */
+    ScaleWithAdjustment(p, ctx) {
+      const g = group(ctx, required(p, 'ScalingGroupId'));
+      const type = required(p, 'AdjustmentType');
+      const range = ADJUSTMENT_RANGES[type];
+      if (!range) throw new SimError('InvalidParameter', `The specified parameter "AdjustmentType" is not valid: ${type}; valid values are ${Object.keys(ADJUSTMENT_RANGES).join(', ')}.`, 400);
+      required(p, 'AdjustmentValue');
+      const value = intParam(p, 'AdjustmentValue')!;
+      if (value < range[0] || value > range[1]) {
+        throw new SimError('InvalidParameter', `The specified parameter "AdjustmentValue" ${value} is out of range [${range[0]}, ${range[1]}] for AdjustmentType ${type}.`, 400);
+      }
+      const minMagnitude = intParam(p, 'MinAdjustmentMagnitude');
+      if (g.lifecycleState !== 'Active') throw new SimError('IncorrectScalingGroupStatus', 'The current status of the specified scaling group does not support this action.', 400);
+      const total = ctx.cloud.groupInstances(g.scalingGroupId).length;
+      const target = Math.min(g.maxSize, Math.max(g.minSize, adjustedTotal(type, value, total, minMagnitude)));
+      g.desiredCapacity = target;
+      const activity = ctx.cloud.reconcileGroup(g, ctx.now, { kind: 'adjustment', adjustmentType: type, value });
+      const sync = boolParam(p, 'SyncActivity', false);
+      return { ScalingActivityId: activity?.scalingActivityId ?? '', ...(sync ? {} : { ActivityType: 'CapacityChange' }) };
     },
 
     RemoveInstances(p, ctx) {

@@ -104,6 +104,25 @@ describe('apiserver request bodies', () => {
     }
   });
 
+  it('refuses a quantity that does not parse with ParseQuantity\'s 400, on create and on update', async () => {
+    const pod = (cpu: unknown) => ({ metadata: { name: 'q' }, spec: { containers: [{ name: 'c', image: 'i', resources: { requests: { cpu, memory: '64Mi' } } }] } });
+    const r = await call(s, 'POST', '/api/v1/namespaces/default/pods', pod('lots'));
+    assertStatus(r, 400, 'BadRequest');
+    assert.equal(r.json.message, `Pod in version "v1" cannot be handled as a Pod: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
+    const bad = await call(s, 'POST', '/api/v1/namespaces/default/pods', { ...pod('1Qi'), spec: { ...pod('1Qi').spec, nodeName: 7 } });
+    assertStatus(bad, 400, 'BadRequest');
+    assert.match(bad.json.message, /quantities must match/, 'the quantity error stops decoding and wins over a saved type error');
+    const suffix = await call(s, 'POST', '/api/v1/namespaces/default/pods', pod('1e'));
+    assertStatus(suffix, 400, 'BadRequest');
+    assert.match(suffix.json.message, /: unable to parse quantity's suffix$/);
+    const ok = await call(s, 'POST', '/api/v1/namespaces/default/pods', pod(0.5));
+    assert.equal(ok.status, 201, 'a JSON number is a quantity');
+    const stored = (await call(s, 'GET', '/api/v1/namespaces/default/pods/q')).json;
+    stored.spec.containers[0].resources.requests.cpu = 'lots';
+    assertStatus(await call(s, 'PUT', '/api/v1/namespaces/default/pods/q', stored), 400, 'BadRequest');
+    await call(s, 'DELETE', '/api/v1/namespaces/default/pods/q');
+  });
+
   it('refuses null bodies of pods/binding, pods/eviction and namespaces/finalize with 400', async () => {
     await call(s, 'POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'pod1' }, spec: { containers: [{ name: 'c', image: 'i' }] } });
     assertStatus(await call(s, 'POST', '/api/v1/namespaces/default/pods/pod1/binding', 'null'), 400, 'BadRequest');

@@ -4,11 +4,13 @@
  *   Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal
  *   string into Go struct field DeploymentSpec.spec.replicas of type int32
  * Only the first problem is reported, as Go does. `null` is always accepted (zero value).
- * Not covered: base64 validity of `format: byte` strings, Quantity/Time syntax.
+ * A quantity that does not parse is refused with ParseQuantity's error (see quantity.ts).
+ * Not covered: base64 validity of `format: byte` strings, Time syntax.
  */
 import type { GroupVersionKind } from '../../api/index.js';
 import { StatusError } from '../../api/index.js';
 import { builtinSchemaNode, type SchemaNode, swaggerDefinitionNode } from './nodes.js';
+import { quantityError } from './quantity.js';
 import { isObject } from './values.js';
 
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
@@ -91,29 +93,53 @@ interface Problem {
   type: string;
 }
 
-function check(v: unknown, n: SchemaNode, struct: string, path: string): Problem | undefined {
-  if (v === null || v === undefined || n.type === 'any') return undefined;
+/**
+ * What decoding `v` finds: Go's decoder saves the first type error and goes on (so a later value
+ * can still fail), while a quantity that does not parse stops it at once and is what it returns.
+ */
+interface Found {
+  typeError?: Problem;
+  quantity?: string;
+}
+
+function check(v: unknown, n: SchemaNode, struct: string, path: string, found: Found): void {
+  if (v === null || v === undefined || n.type === 'any') return;
   const bad = accepts(n, v);
-  if (bad) return { got: bad, struct, path, type: goType(n) };
-  if (n.definitionName === QUANTITY || n.definitionName === INT_OR_STRING) return undefined;
+  if (bad) {
+    found.typeError ??= { got: bad, struct, path, type: goType(n) };
+    return;
+  }
+  if (n.definitionName === QUANTITY) {
+    found.quantity = quantityError(String(v));
+    return;
+  }
+  if (n.definitionName === INT_OR_STRING) return;
   if (n.type === 'object' && isObject(v)) {
     const here = n.definitionName ? n.definitionName.split('.').pop()! : struct;
-    for (const [k, x] of Object.entries(v)) {
+    for (const k in v) {
       const c = n.field(k);
       if (!c) continue; // unknown fields are pruning's business
-      const p = check(x, c, here, path ? `${path}.${k}` : k);
-      if (p) return p;
+      check(v[k], c, here, path ? `${path}.${k}` : k, found);
+      if (found.quantity) return;
     }
   } else if (n.type === 'array' && Array.isArray(v)) {
     const it = n.items();
     if (it) {
       for (const x of v) {
-        const p = check(x, it, struct, path);
-        if (p) return p;
+        check(x, it, struct, path, found);
+        if (found.quantity) return;
       }
     }
   }
-  return undefined;
+}
+
+/** The decoder's error text for what `check` found, or undefined when `v` decodes. */
+function problemText(v: unknown, n: SchemaNode, struct: string, path: string): string | undefined {
+  const found: Found = {};
+  check(v, n, struct, path, found);
+  if (found.quantity) return found.quantity;
+  const p = found.typeError;
+  return p && `json: cannot unmarshal ${p.got} into Go struct field ${p.struct}.${p.path} of type ${p.type}`;
 }
 
 /**
@@ -138,8 +164,8 @@ export function decodeErrorMetadata(gvk: GroupVersionKind, obj: Record<string, u
   }
   const meta = definitionNode(OBJECT_META);
   if (!meta || obj.metadata === undefined || obj.metadata === null) return undefined;
-  const p = check(obj.metadata, meta, 'ObjectMeta', 'metadata');
-  return p && badRequest(gvk, `json: cannot unmarshal ${p.got} into Go struct field ${p.struct}.${p.path} of type ${p.type}`);
+  const detail = problemText(obj.metadata, meta, 'ObjectMeta', 'metadata');
+  return detail ? badRequest(gvk, detail) : undefined;
 }
 
 /** The 400 a body of the given swagger definition (e.g. DeleteOptions) would get from Go's decoder. */
@@ -171,10 +197,7 @@ function badRequest(gvk: GroupVersionKind, detail: string): StatusError {
 
 function decodeError(node: SchemaNode, gvk: GroupVersionKind, obj: unknown): StatusError | undefined {
   const detail = isObject(obj)
-    ? (() => {
-        const p = check(obj, node, gvk.kind, '');
-        return p && `json: cannot unmarshal ${p.got} into Go struct field ${p.struct}.${p.path} of type ${p.type}`;
-      })()
+    ? problemText(obj, node, gvk.kind, '')
     : `json: cannot unmarshal ${jsonKind(obj)} into Go value of type ${goType(node)}`;
   return detail ? badRequest(gvk, detail) : undefined;
 }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fieldErrorText, newInvalid } from '../../api/index.js';
 import { aliyunLogConfigCrd } from './testdata.js';
+import { QUANTITY_ERRORS, quantityError } from './quantity.js';
 import {
   decodeErrorBuiltin,
   pruneBuiltin,
@@ -266,4 +267,17 @@ test('decodeErrorBuiltin reports what Go decoding of a built-in kind rejects', (
   d6.spec.replicas = null;
   assert.equal(decodeErrorBuiltin(gvk, d6), undefined, 'int-or-string, nulls');
   assert.equal(decodeErrorBuiltin({ group: 'x.io', version: 'v1', kind: 'Y' }, { spec: 1 }), undefined);
+});
+
+test('quantityError gives ParseQuantity\'s error for the strings Go refuses, and none for those it takes', () => {
+  for (const ok of ['0', '1', '100m', '1.5Gi', '+1', '-1', '1e3', '1E3', '1e-3', '1E', '.5', '1.', '.', '5n', '12Ki', '0.0001', ' 2 ', '1Ei', '-0']) {
+    assert.equal(quantityError(ok), undefined, ok);
+  }
+  for (const [bad, error] of [
+    ['', 'format'], ['lots', 'format'], ['1 Gi', 'format'], ['1.2.3', 'format'], ['1Gi1x', 'format'], ['--1', 'suffix'],
+    ['1Qi', 'format'], ['1e', 'suffix'], ['1ki', 'suffix'], ['1KiB', 'format'], ['1mi', 'suffix'], ['1e99999999999999999999', 'suffix'],
+    ['.Ei', 'numeric'], ['-.e-10', 'numeric'],
+  ] as const) {
+    assert.equal(quantityError(bad), QUANTITY_ERRORS[error], bad);
+  }
 });

@@ -1,0 +1,79 @@
+/**
+ * The syntax check Go's decoder applies to a `resource.Quantity` (k8s.io/apimachinery
+ * pkg/api/resource/quantity.go: `UnmarshalJSON` -> `ParseQuantity` -> `parseQuantityString`
+ * and the suffixer's `interpret`). kube-apiserver refuses a body whose quantity does not parse
+ * with a 400 carrying one of the three error texts below, and the error aborts decoding at once
+ * (it is not one of encoding/json's saved type errors), so it wins over any type error.
+ *
+ * Only the syntax is checked here; the value is stored as written (kube-apiserver would also
+ * re-encode it in canonical form, e.g. "1000m" -> "1").
+ */
+
+const REGEX = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
+
+/** The three errors ParseQuantity returns, with Go's texts. */
+export const QUANTITY_ERRORS = {
+  format: `quantities must match the regular expression '${REGEX}'`,
+  numeric: 'unable to parse numeric part of quantity',
+  suffix: "unable to parse quantity's suffix",
+} as const;
+
+const SUFFIX_LETTERS = 'eEinumkKMGTP';
+const DECIMAL_EXPONENTS = new Map([['n', -9], ['u', -6], ['m', -3], ['', 0], ['k', 3], ['M', 6], ['G', 9], ['T', 12], ['P', 15], ['E', 18]]);
+const BINARY_EXPONENTS = new Map([['Ki', 10], ['Mi', 20], ['Gi', 30], ['Ti', 40], ['Pi', 50], ['Ei', 60]]);
+const INT64_MAX = 9223372036854775807n;
+
+function isDigit(c: string | undefined): boolean {
+  return c !== undefined && c >= '0' && c <= '9';
+}
+
+/**
+ * The base-10 exponent (or, for binary suffixes, the power of two) the suffixer gives `s`, or
+ * undefined when it does not know it: a decimal or binary SI suffix, or `e`/`E` and an int64.
+ */
+function suffixExponent(s: string): { binary: boolean; exponent: number } | undefined {
+  const decimal = DECIMAL_EXPONENTS.get(s);
+  if (decimal !== undefined) return { binary: false, exponent: decimal };
+  const binary = BINARY_EXPONENTS.get(s);
+  if (binary !== undefined) return { binary: true, exponent: binary };
+  if (s.length > 1 && (s[0] === 'e' || s[0] === 'E') && /^[+-]?[0-9]+$/.test(s.slice(1))) {
+    const n = BigInt(s.slice(1));
+    if (n <= INT64_MAX && n >= -INT64_MAX - 1n) return { binary: false, exponent: Number(n) };
+  }
+  return undefined;
+}
+
+/**
+ * The error text ParseQuantity gives `text` (the JSON string's content, or a JSON number's
+ * text), or undefined when it parses. Go trims surrounding white space first.
+ */
+export function quantityError(text: string): string | undefined {
+  const str = text.trim();
+  if (str.length === 0) return QUANTITY_ERRORS.format;
+  let pos = 0;
+  if (str[0] === '-' || str[0] === '+') pos++;
+  while (pos < str.length && str[pos] === '0') pos++;
+  if (pos >= str.length) return undefined; // all zeros (and an optional sign)
+  let digits = 0;
+  while (isDigit(str[pos])) (pos++, digits++);
+  if (str[pos] === '.') {
+    pos++;
+    while (isDigit(str[pos])) (pos++, digits++);
+  }
+  if (pos >= str.length) return undefined;
+  const suffixStart = pos;
+  while (pos < str.length && SUFFIX_LETTERS.includes(str[pos]!)) pos++;
+  if (str[pos] === '-' || str[pos] === '+') pos++;
+  while (isDigit(str[pos])) pos++;
+  if (pos < str.length) return QUANTITY_ERRORS.format;
+  const suffix = suffixExponent(str.slice(suffixStart));
+  if (!suffix) return QUANTITY_ERRORS.suffix;
+  // A number part with no digit at all (".", "-.") parses to zero on ParseQuantity's int64 fast
+  // path, but fails inf.Dec's SetString on the slow path, taken for a decimal exponent below -9
+  // or for the Pi/Ei suffixes (their precision estimate is negative).
+  if (digits === 0 && !/0/.test(str.slice(0, suffixStart))) {
+    const slow = suffix.binary ? 15 - 1 - Math.trunc((suffix.exponent * 3) / 10) - 1 < 0 : suffix.exponent < -9;
+    if (slow) return QUANTITY_ERRORS.numeric;
+  }
+  return undefined;
+}
