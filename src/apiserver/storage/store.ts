@@ -193,6 +193,9 @@ class Table {
   }
 }
 
+/** Keys with a prefix end before the first key >= prefix + U+FFFF (keys are names: no U+FFFF in them). */
+const PREFIX_END = '\uffff';
+
 /** The first index of `slots` (in key order) with a key after `after`, or at or after `prefix` when that sorts later. */
 function firstIndex(slots: readonly Slot[], prefix: string, after: string): number {
   const exclusive = after > prefix;
@@ -319,9 +322,10 @@ export class Store {
     const t = this.tables.get(storageKey);
     if (!t) return;
     const slots = t.sortedSlots();
-    for (let i = firstIndex(slots, prefix, after); i < slots.length; i++) {
+    // The range's end by binary search, so the walk reads no key (each one a cache miss at 100k).
+    const end = prefix ? firstIndex(slots, prefix + PREFIX_END, '') : slots.length;
+    for (let i = firstIndex(slots, prefix, after); i < end; i++) {
       const slot = slots[i];
-      if (prefix && !slot.key.startsWith(prefix)) return;
       if (!slot.gone && !visit(slot.key, slot.stored)) return;
     }
   }
@@ -332,8 +336,7 @@ export class Store {
     if (!t) return 0;
     const slots = t.sortedSlots();
     const start = firstIndex(slots, prefix, after);
-    // Keys with the prefix end before the first key >= prefix + U+FFFF.
-    const end = prefix ? firstIndex(slots, prefix + '\uffff', '') : slots.length;
+    const end = prefix ? firstIndex(slots, prefix + PREFIX_END, '') : slots.length;
     return Math.max(0, end - start);
   }
 
