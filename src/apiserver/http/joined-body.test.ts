@@ -2,7 +2,7 @@
 // across chunk boundaries, items bigger than a chunk, no items. A small body keeps its
 // Content-Length; a big one goes chunked (as kube-apiserver's, whose Go server adds
 // Content-Length only to bodies of a few KB). A client that stops reading holds the server's
-// writes back instead of the whole body piling up in the server.
+// writes back instead of the whole body piling up in the server; one that goes away ends it.
 import assert from 'node:assert/strict';
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -136,5 +136,23 @@ describe('sendJoined', () => {
     const got = await r.done;
     assert.equal(got.body.length, total);
     assert.ok(got.body.equals(Buffer.from(b.head + items.join(',') + b.tail)));
+  });
+
+  it('a client that goes away mid-answer ends it; the server keeps answering', async () => {
+    const items = Array.from({ length: 400 }, (_, i) => JSON.stringify({ i, data: 'z'.repeat(64 * 1024) }));
+    bodies.set('/gone', { head: '[', items, tail: ']' });
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/gone' }, (res) => {
+        res.once('data', () => req.destroy());
+        res.on('error', () => undefined);
+      });
+      req.on('error', () => undefined);
+      req.on('close', resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    await until('the server to see the answer closed', () => sent.get('/gone')?.res.destroyed === true);
+    assert.ok(sent.get('/gone')!.handed < 400 * 64 * 1024);
+    await check('/after-gone', { head: '[', items: ['1', '2'], tail: ']' });
   });
 });
