@@ -94,6 +94,8 @@ describe('list bodies', () => {
     assert.equal(table.headers['content-type'], TABLE);
     assert.equal(table.headers['transfer-encoding'], 'chunked');
     assert.equal(table.json.kind, 'Table');
+    // The bytes JSON.stringify wrote for the whole Table before (it round-trips its own output).
+    assert.equal(table.text, JSON.stringify(table.json));
     assert.deepEqual(table.json.columnDefinitions.map((c: { name: string }) => c.name), ['Name', 'Data', 'Age']);
     assert.equal(table.json.rows.length, 300);
     assert.deepEqual(table.json.rows[0].cells.slice(0, 2), ['cm-0000', 2]);
@@ -104,6 +106,7 @@ describe('list bodies', () => {
     const meta = await call(s, 'GET', base('big'), undefined, { Accept: METADATA });
     assert.equal(meta.headers['content-type'], METADATA);
     assert.equal(meta.json.kind, 'PartialObjectMetadataList');
+    assert.equal(meta.text, JSON.stringify(meta.json));
     assert.equal(meta.json.items.length, 300);
     assert.equal(meta.json.items[7].metadata.name, 'cm-0007');
     assert.equal(meta.json.items[7].data, undefined);
