@@ -1,19 +1,29 @@
-// `npm run bench -- reconcile [--seconds 5] [--keys 500] [--objects 2000] [--rounds 3] [--row-seconds 30]`
+// `npm run bench -- reconcile [--seconds 5] [--rates 100,1000] [--keys 500] [--objects 2000] [--rounds 3] [--row-seconds 30] [--parts latency,row,noop]`
 //
-// 1. End-to-end latency from a write at the API server to the start of reconcile, at 100 and
-//    1000 writes/s: a writer process patches ConfigMaps (round-robin over --keys) stamping
-//    the wall-clock time; the controller measures now - stamp when it first sees each stamp.
-//    The API server runs in its own process too.
+// The writer (its own process, kubeloop's client) writes OPEN-LOOP: write i is due at
+// start + i/rate whatever became of the earlier ones; it patches ConfigMaps round-robin over
+// --keys, stamping data.s = the scheduled send time and data.t = the actual send time
+// (wall clock, comparable across processes). Latencies are measured FROM THE ACTUAL SEND
+// (data.t): what kubeloop adds. `*_from_scheduled` measures from data.s and so also counts the
+// writer's own lateness. Each churn reports the achieved rate, the writer's send lag and
+// `writer_behind` (true when it could not keep the schedule: then the figures say little).
+// CPU time and GC pauses (perf_hooks 'gc' entries: count, over 2 ms, longest) are reported for
+// the API server process, the controller process (this one) and the relay, per measured window.
+//
+// 1. (latency) End-to-end latency from a write to the start of reconcile, at each of --rates
+//    writes/s: the controller measures now - data.t when it first sees each stamp. The API
+//    server runs in its own process too.
 //    write_to_informer_* is the same measure at the moment the shared informer delivers the
 //    change (the part of the latency that is not the framework's queue and workers).
-// 2. Max sustained reconciles/s of a no-op reconciler (1 and 8 workers): every cached object
+// 2. (noop) Max sustained reconciles/s of a no-op reconciler (1 and 8 workers): every cached object
 //    is enqueued repeatedly by hand; this measures the framework's own loop (queue, cache
 //    read, deep copy, metrics), not the API server.
-// 3. The table row: write -> reconcile p99 at 1000 writes/s for --row-seconds, against the floor
+// 3. (row) The table row: write -> reconcile p99 at 1000 writes/s for --row-seconds, against the floor
 //    in the same rounds: the same writer (its own process, kubeloop's client) sending the same
 //    patches to a bare https relay (its own process) that answers each and forwards it as a
-//    watch event line to a stream this process reads; floor latency = now - stamp per line.
-// Output: JSON lines {"bench":"reconcile","metric":...,"value":...,"unit":...}, and the row with
+//    watch event line to a stream this process reads; floor latency = now - data.t per line.
+// Output: JSON lines {"bench":"reconcile","metric":...,"value":...,"unit":...}, one line per
+// round of the row with both sides' p50/p99/max, writer and GC figures, and the row with
 // min/median/max of both p99s and of their ratio.
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +33,8 @@ import { fileURLToPath } from 'node:url';
 import { Controller, Manager, ConfigMap, createRegistry, type ConfigMapObject, type Logger, type Reconciler, type ReconcileContext } from '../src/index.js';
 import { LineSplitter, Transport, loadKubeConfig } from '../src/client/index.js';
 import { spread } from './_spread.js';
+import { ProcessWindow, settled, type WindowSummary } from './_gc.js';
+import type { ChurnReport } from './_reconcile-child.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const stamp = () => performance.timeOrigin + performance.now();
@@ -37,15 +49,19 @@ class Child {
     proc.stderr!.on('data', (d) => process.stderr.write(d));
   }
   static start(...args: string[]): Child {
-    return new Child(spawn(process.execPath, [join(here, '_reconcile-child.js'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
+    // node's flags carry over, so `node --cpu-prof dist/bench/run.js reconcile` profiles every process
+    return new Child(spawn(process.execPath, [...process.execArgv, join(here, '_reconcile-child.js'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
   }
   send(line: string): void {
     this.proc.stdin!.write(line + '\n');
   }
   async next<T>(): Promise<T> {
-    const r = await this.lines.next();
-    if (r.done) throw new Error('child process ended');
-    return JSON.parse(r.value) as T;
+    for (;;) {
+      const r = await this.lines.next();
+      if (r.done) throw new Error('child process ended');
+      if (r.value.startsWith('{')) return JSON.parse(r.value) as T;
+      process.stderr.write(r.value + '\n'); // node's own output (--trace-gc and the like)
+    }
   }
   async end(): Promise<void> {
     this.proc.stdin!.end();
@@ -53,7 +69,14 @@ class Child {
   }
 }
 
-const state = { arrivals: [] as number[], latencies: [] as number[], lastStamp: new Map<string, string>(), reconciles: 0, measure: false };
+const state = {
+  arrivals: [] as number[],
+  latencies: [] as number[],
+  fromScheduled: [] as number[],
+  lastStamp: new Map<string, string>(),
+  reconciles: 0,
+  measure: false,
+};
 
 @Controller({ for: ConfigMap, namespace: 'bench', name: 'bench-latency', maxConcurrentReconciles: 8 })
 class LatencyController implements Reconciler<ConfigMapObject> {
@@ -61,7 +84,10 @@ class LatencyController implements Reconciler<ConfigMapObject> {
     const now = stamp();
     state.reconciles++;
     const t = cm.data?.t;
-    if (state.measure && t && t !== '0' && state.lastStamp.get(ctx.key) !== t) state.latencies.push(now - Number(t));
+    if (state.measure && t && t !== '0' && state.lastStamp.get(ctx.key) !== t) {
+      state.latencies.push(now - Number(t));
+      state.fromScheduled.push(now - Number(cm.data?.s));
+    }
     if (t) state.lastStamp.set(ctx.key, t);
   }
 }
@@ -69,6 +95,13 @@ class LatencyController implements Reconciler<ConfigMapObject> {
 function pct(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** p50/p99/max of a latency sample, ms (rounded to 0.001). */
+function summary(xs: number[]): { p50: number; p99: number; max: number; samples: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const r = (v: number) => Math.round(v * 1000) / 1000;
+  return { p50: r(pct(s, 50)), p99: r(pct(s, 99)), max: r(s[s.length - 1] ?? NaN), samples: s.length };
 }
 
 function arg(args: string[], name: string, def: number): number {
@@ -82,9 +115,27 @@ export async function main(args: string[]): Promise<void> {
   const objects = Math.max(keys, arg(args, 'objects', 2000));
   const rounds = arg(args, 'rounds', 3);
   const rowSeconds = arg(args, 'row-seconds', 30);
+  const partsAt = args.indexOf('--parts');
+  const parts = new Set((partsAt >= 0 ? args[partsAt + 1] : 'latency,row,noop').split(','));
+  const ratesAt = args.indexOf('--rates');
+  const rates = (ratesAt >= 0 ? args[ratesAt + 1] : '100,1000').split(',').map(Number);
   const server = Child.start('server');
   const { kubeconfigPath } = await server.next<{ kubeconfigPath: string }>();
   const writer = Child.start('writer', kubeconfigPath);
+  const self = new ProcessWindow();
+  /** CPU time and GC pauses of the API server and of this (the controller's) process since the last call. */
+  const window = async (): Promise<{ server: WindowSummary; controller: WindowSummary }> => {
+    server.send('window');
+    const s = await server.next<WindowSummary>();
+    await settled();
+    const c = self.summary();
+    self.reset();
+    return { server: s, controller: c };
+  };
+  const settle = async (idle: () => Promise<void>) => {
+    await new Promise((r) => setTimeout(r, 500));
+    await idle();
+  };
   let mgr: Manager | undefined;
   try {
     writer.send(`populate ${objects}`);
@@ -102,78 +153,109 @@ export async function main(args: string[]): Promise<void> {
       const t = (ev.obj as ConfigMapObject).data?.t;
       if (state.measure && ev.type === 'update' && t && t !== (ev.oldObj as ConfigMapObject).data?.t) state.arrivals.push(stamp() - Number(t));
     });
-
-    for (const rate of [100, 1000]) {
+    /** One measured churn against the API server: latencies from the actual send, writer and GC figures. */
+    const measureKubeloop = async (rate: number, secs: number) => {
       state.latencies = [];
+      state.fromScheduled = [];
       state.arrivals = [];
+      await window();
       state.measure = true;
-      writer.send(`churn ${keys} ${rate} ${seconds}`);
-      const done = await writer.next<{ churned: number; failed: number; seconds: number }>();
-      await new Promise((r) => setTimeout(r, 500));
-      await idle();
+      writer.send(`churn ${keys} ${rate} ${secs}`);
+      const w = await writer.next<ChurnReport>();
+      await settle(idle);
       state.measure = false;
-      const sorted = [...state.latencies].sort((a, b) => a - b);
-      const extra = { target_rate: rate, keys };
-      emit('write_rate_achieved', done.churned / done.seconds, 'writes/s', { ...extra, failed: done.failed });
-      emit('write_to_reconcile_p50', pct(sorted, 50), 'ms', extra);
-      emit('write_to_reconcile_p99', pct(sorted, 99), 'ms', extra);
-      emit('write_to_reconcile_samples', sorted.length, 'count', extra);
-      const arrivals = [...state.arrivals].sort((a, b) => a - b);
-      emit('write_to_informer_p50', pct(arrivals, 50), 'ms', extra);
-      emit('write_to_informer_p99', pct(arrivals, 99), 'ms', extra);
+      return { reconcile: summary(state.latencies), fromScheduled: summary(state.fromScheduled), informer: summary(state.arrivals), writer: w, processes: await window() };
+    };
+
+    if (parts.has('latency')) {
+      for (const rate of rates) {
+        const m = await measureKubeloop(rate, seconds);
+        const extra = { target_rate: rate, keys };
+        emit('write_rate_achieved', m.writer.achieved_rate, 'writes/s', { ...extra, failed: m.writer.failed, writer_behind: m.writer.writer_behind, why: m.writer.writer_behind_why });
+        emit('write_to_reconcile_p50', m.reconcile.p50, 'ms', extra);
+        emit('write_to_reconcile_p99', m.reconcile.p99, 'ms', extra);
+        emit('write_to_reconcile_max', m.reconcile.max, 'ms', extra);
+        emit('write_to_reconcile_samples', m.reconcile.samples, 'count', extra);
+        emit('write_to_reconcile_p99_from_scheduled', m.fromScheduled.p99, 'ms', extra);
+        emit('write_to_informer_p50', m.informer.p50, 'ms', extra);
+        emit('write_to_informer_p99', m.informer.p99, 'ms', extra);
+        emit('gc_pauses_over_2ms_server', m.processes.server.gc.over_2ms, 'count', { ...extra, ...m.processes.server });
+        emit('gc_pauses_over_2ms_controller', m.processes.controller.gc.over_2ms, 'count', { ...extra, ...m.processes.controller });
+        emit('cpu_us_per_write_server', (m.processes.server.cpu_ms * 1000) / m.writer.ok, 'us', extra);
+        emit('cpu_us_per_write_controller', (m.processes.controller.cpu_ms * 1000) / m.writer.ok, 'us', extra);
+      }
     }
 
-    // the table row, against the relay floor
-    const relay = Child.start('relay');
-    const { kubeconfigPath: relayConfig } = await relay.next<{ kubeconfigPath: string }>();
-    const relayWriter = Child.start('writer', relayConfig);
-    const floorLatencies: number[] = [];
-    let floorMeasure = false;
-    const transport = new Transport(loadKubeConfig({ path: relayConfig }));
-    const { res } = await transport.open({ method: 'GET', path: '/watch' });
-    const lines = new LineSplitter((line) => {
-      const t = (JSON.parse(line) as { object: ConfigMapObject }).object.data?.t;
-      if (floorMeasure && t) floorLatencies.push(stamp() - Number(t));
-    });
-    res.on('data', (c: Buffer) => lines.push(c));
-    const k99: number[] = [];
-    const f99: number[] = [];
-    try {
-      for (let round = 0; round < rounds; round++) {
-        state.latencies = [];
-        state.measure = true;
-        writer.send(`churn ${keys} 1000 ${rowSeconds}`);
-        await writer.next();
-        await new Promise((r) => setTimeout(r, 500));
-        await idle();
-        state.measure = false;
-        k99.push(pct([...state.latencies].sort((a, b) => a - b), 99));
-        floorLatencies.length = 0;
-        floorMeasure = true;
-        relayWriter.send(`churn ${keys} 1000 ${rowSeconds}`);
-        await relayWriter.next();
-        await new Promise((r) => setTimeout(r, 500));
-        floorMeasure = false;
-        f99.push(pct([...floorLatencies].sort((a, b) => a - b), 99));
+    if (parts.has('row')) {
+      // the table row, against the relay floor
+      const relay = Child.start('relay');
+      const { kubeconfigPath: relayConfig } = await relay.next<{ kubeconfigPath: string }>();
+      const relayWriter = Child.start('writer', relayConfig);
+      const floorLatencies: number[] = [];
+      let floorMeasure = false;
+      const transport = new Transport(loadKubeConfig({ path: relayConfig }));
+      const { res } = await transport.open({ method: 'GET', path: '/watch' });
+      const lines = new LineSplitter((line) => {
+        const t = (JSON.parse(line) as { object: ConfigMapObject }).object.data?.t;
+        if (floorMeasure && t) floorLatencies.push(stamp() - Number(t));
+      });
+      res.on('data', (c: Buffer) => lines.push(c));
+      const k99: number[] = [];
+      const f99: number[] = [];
+      try {
+        for (let round = 0; round < rounds; round++) {
+          const k = await measureKubeloop(1000, rowSeconds);
+          floorLatencies.length = 0;
+          relay.send('window');
+          await relay.next();
+          floorMeasure = true;
+          relayWriter.send(`churn ${keys} 1000 ${rowSeconds}`);
+          const fw = await relayWriter.next<ChurnReport>();
+          await new Promise((r) => setTimeout(r, 500));
+          floorMeasure = false;
+          relay.send('window');
+          const relayGc = await relay.next<WindowSummary>();
+          const f = summary(floorLatencies);
+          const reader = (await settled(), self.summary());
+          const perWrite = (w: WindowSummary, ok: number) => Math.round((w.cpu_ms * 1000) / ok);
+          k99.push(k.reconcile.p99);
+          f99.push(f.p99);
+          process.stdout.write(JSON.stringify({
+            bench: 'reconcile', metric: 'write_to_reconcile_round', round, seconds: rowSeconds, target_rate: 1000, unit: 'ms',
+            kubeloop: {
+              ...k.reconcile, p99_from_scheduled: k.fromScheduled.p99, informer_p99: k.informer.p99, achieved_rate: k.writer.achieved_rate, writer_behind: k.writer.writer_behind,
+              cpu_us_per_write: { server: perWrite(k.processes.server, k.writer.ok), controller: perWrite(k.processes.controller, k.writer.ok), writer: perWrite(k.writer.process, k.writer.ok) },
+              gc_pauses_over_2ms: { server: k.processes.server.gc.over_2ms, controller: k.processes.controller.gc.over_2ms, writer: k.writer.process.gc.over_2ms },
+              writer: k.writer, processes: k.processes,
+            },
+            floor: {
+              ...f, achieved_rate: fw.achieved_rate, writer_behind: fw.writer_behind,
+              cpu_us_per_write: { relay: perWrite(relayGc, fw.ok), reader: perWrite(reader, fw.ok), writer: perWrite(fw.process, fw.ok) },
+              gc_pauses_over_2ms: { relay: relayGc.gc.over_2ms, reader: reader.gc.over_2ms, writer: fw.process.gc.over_2ms },
+              writer: fw, processes: { relay: relayGc, reader },
+            },
+          }) + '\n');
+          self.reset();
+        }
+      } finally {
+        res.destroy();
+        transport.close();
+        await relayWriter.end();
+        await relay.end();
       }
-    } finally {
-      res.destroy();
-      transport.close();
-      await relayWriter.end();
-      await relay.end();
+      process.stdout.write(JSON.stringify({
+        bench: 'reconcile', metric: 'write_to_reconcile_p99_at_1000_writes_per_s', unit: 'ms', rounds, seconds: rowSeconds, keys,
+        kubeloop: spread(k99), floor: spread(f99), ratio: spread(k99.map((k, i) => k / f99[i])),
+        goal: 'kubeloop < 5 ms', floor_is: 'the same writes through a bare https relay to a watch stream', measured_from: 'the actual send of each write (data.t)',
+      }) + '\n');
     }
-    process.stdout.write(JSON.stringify({
-      bench: 'reconcile', metric: 'write_to_reconcile_p99_at_1000_writes_per_s', unit: 'ms', rounds, seconds: rowSeconds, keys,
-      kubeloop: spread(k99), floor: spread(f99), ratio: spread(k99.map((k, i) => k / f99[i])),
-      goal: 'kubeloop < 5 ms', floor_is: 'the same writes through a bare https relay to a watch stream',
-    }) + '\n');
 
     sub.unsubscribe();
     await mgr.stop();
     mgr = undefined;
 
     // framework loop throughput with a no-op reconciler
-    for (const workers of [1, 8]) {
+    for (const workers of parts.has('noop') ? [1, 8] : []) {
       @Controller({ for: ConfigMap, namespace: 'bench', name: `bench-noop-${workers}`, maxConcurrentReconciles: workers })
       class Noop implements Reconciler<ConfigMapObject> {
         reconcile() {
@@ -201,6 +283,7 @@ export async function main(args: string[]): Promise<void> {
       await m.stop();
     }
   } finally {
+    self.stop();
     await mgr?.stop();
     await writer.end();
     await server.end();

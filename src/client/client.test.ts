@@ -226,3 +226,55 @@ test('429 (and 503 with Retry-After) are retried after the delay the server asks
     },
   );
 });
+
+test('transport: auth headers are reused for authCacheMs, then asked for again (a rotated token); requests work again after close()', async () => {
+  const { Transport } = await import('./transport.js');
+  const auths: string[] = [];
+  const server = http.createServer((req, res) => {
+    auths.push(req.headers.authorization ?? '');
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end('{}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  let token = 'first';
+  const loaded = loadKubeConfig({
+    kubeconfig: `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {}}]
+contexts: [{name: ctx, context: {cluster: c, user: u}}]
+current-context: ctx
+`,
+  });
+  // a credential source that rotates its token, as exec plugins and projected tokens do
+  const base = loaded.connection ?? loaded.kubeConfig;
+  const config = {
+    kubeConfig: loaded.kubeConfig,
+    namespace: loaded.namespace,
+    connection: {
+      getCurrentCluster: () => base.getCurrentCluster(),
+      applyToHTTPSOptions: async (opts: import('node:https').RequestOptions) => {
+        await base.applyToHTTPSOptions(opts);
+        opts.headers = { ...(opts.headers as Record<string, string>), Authorization: `Bearer ${token}` };
+      },
+    },
+  };
+  const cached = new Transport(config);
+  const fresh = new Transport(config, { authCacheMs: 0 });
+  try {
+    await cached.requestJSON({ method: 'GET', path: '/a' });
+    await fresh.requestJSON({ method: 'GET', path: '/a' });
+    token = 'second';
+    await cached.requestJSON({ method: 'GET', path: '/b' });
+    await fresh.requestJSON({ method: 'GET', path: '/b' });
+    cached.close();
+    await cached.requestJSON({ method: 'GET', path: '/c' });
+    assert.deepEqual(auths, ['Bearer first', 'Bearer first', 'Bearer first', 'Bearer second', 'Bearer first']);
+  } finally {
+    cached.close();
+    fresh.close();
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

@@ -11,7 +11,7 @@
  * yet): write with the object's resourceVersion (patchObject/patchStatus do) and a stale read
  * ends in a 409 Conflict, which the controller retries.
  */
-import { labelSelectorSpecToString, newNotFound, type KubeList, type KubeObject } from '../api/index.js';
+import { deepCopy, labelSelectorSpecToString, newNotFound, type KubeList, type KubeObject } from '../api/index.js';
 import type { KubeClient, ListOptions } from '../client/index.js';
 import type { CacheReader } from '../informer/index.js';
 import { kindRefOf, type KindLike } from './kinds.js';
@@ -36,7 +36,7 @@ export function cachedReadClient(client: KubeClient, cacheOf: CacheLookup): Kube
       try {
         const hit = namespace === undefined ? reader.get(name) : reader.get(namespace, name);
         if (!hit) throw newNotFound({ group: ref.group, resource: ref.plural }, name);
-        return structuredClone(hit) as T;
+        return deepCopy(hit) as T;
       } catch (err) {
         if ((err as { name?: string }).name === 'StatusError') throw err;
         // the cache does not hold that namespace: fall through to the server
@@ -53,7 +53,7 @@ export function cachedReadClient(client: KubeClient, cacheOf: CacheLookup): Kube
         const sel = opts.labelSelector;
         const labelSelector = sel === undefined || typeof sel === 'string' ? sel : labelSelectorSpecToString(sel);
         const items = reader.list({ namespace: ref.namespaced ? opts.namespace : undefined, labelSelector });
-        return { apiVersion: ref.apiVersion, kind: `${ref.kind}List`, metadata: {}, items: items.map((o) => structuredClone(o) as T & KubeObject) };
+        return { apiVersion: ref.apiVersion, kind: `${ref.kind}List`, metadata: {}, items: items.map((o) => deepCopy(o) as T & KubeObject) };
       } catch {
         // the cache does not hold that namespace
       }

@@ -401,3 +401,85 @@ test('runner: a watches map function reads other kinds from the shared caches', 
   assert.ok(asked.includes('Pod'));
   await r.stop(1000);
 });
+
+test('runner: a reconcile logs with controller-runtime fields and a reconcileID of its own; one that does not log makes no logger', async () => {
+  @Controller({ for: ConfigMap, name: 'logging' })
+  class C { reconcile() {} }
+  const cache = new FakeCache();
+  for (const n of ['a', 'b', 'quiet']) cache.objects.set(`ns/${n}`, cm(n));
+  const lines: Record<string, unknown>[] = [];
+  const children: Record<string, unknown>[] = [];
+  const make = (bindings: Record<string, unknown>): Logger => {
+    const l: Logger = {
+      child: (b) => {
+        children.push(b);
+        return make({ ...bindings, ...b });
+      },
+      trace() {},
+      debug() {},
+      info: (...args: unknown[]) => void lines.push({ ...bindings, ...(args[0] as object), args: args.slice(1) }),
+      warn() {},
+      error() {},
+    };
+    return l;
+  };
+  const done: string[] = [];
+  const rec: Reconciler = {
+    reconcile(obj, ctx) {
+      if (obj.metadata.name !== 'quiet') {
+        const { log } = { ...ctx }; // a copy of the context carries the logger too
+        log.info({ step: 1 });
+        (ctx.log.info as (...a: unknown[]) => void)({ step: 2 }, 'format %s', 'argument'); // the same logger: the same reconcileID
+      }
+      done.push(obj.metadata.name!);
+    },
+  };
+  const { r } = runner(C, rec, cache, {}, make({}));
+  const before = children.length; // the runner's own child ({controller})
+  r.start();
+  for (const n of ['a', 'b', 'quiet']) r.enqueue({ namespace: 'ns', name: n });
+  await until(() => done.length === 3, 'reconciles');
+  assert.equal(children.length - before, 2, 'one logger per reconcile that logs, none for the quiet one');
+  assert.equal(lines.length, 4);
+  for (const l of lines) {
+    assert.equal(l.controller, 'logging');
+    assert.equal(l.controllerKind, 'ConfigMap');
+    assert.equal(l.namespace, 'ns');
+    assert.match(String(l.reconcileID), /^[0-9a-f-]{36}$/);
+  }
+  const byName = (n: string) => lines.filter((l) => l.name === n);
+  assert.deepEqual(byName('a')[0].ConfigMap, { name: 'a', namespace: 'ns' });
+  assert.equal(byName('a')[0].reconcileID, byName('a')[1].reconcileID);
+  assert.deepEqual(byName('a')[1].args, ['format %s', 'argument'], 'message and format arguments reach the logger as given');
+  assert.notEqual(byName('a')[0].reconcileID, byName('b')[0].reconcileID);
+  await r.stop(1000);
+});
+
+test('runner: an update enqueues the keys of the new object, then those only the old one mapped to', async () => {
+  @Controller({ for: ConfigMap, owns: [Pod], name: 'moves' })
+  class C { reconcile() {} }
+  const { r } = runner(C, { reconcile() {} }, new FakeCache());
+  const [forSrc, podSrc] = r.sources();
+  const pod = (owner: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'ns', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner, uid: 'u-' + owner, controller: true }] },
+  });
+  const drain = async () => {
+    const keys: string[] = [];
+    while (r.queue.len() > 0) {
+      const g = await r.queue.get();
+      if (!g.shutdown) {
+        keys.push(g.item);
+        r.queue.done(g.item);
+      }
+    }
+    return keys;
+  };
+  podSrc.handlers.onUpdate(pod('old-owner'), pod('new-owner'));
+  assert.deepEqual(await drain(), ['ns/new-owner', 'ns/old-owner']);
+  podSrc.handlers.onUpdate(pod('same'), pod('same'));
+  forSrc.handlers.onUpdate(cm('x'), cm('x', { resourceVersion: '2' }));
+  assert.deepEqual(await drain(), ['ns/same', 'ns/x']);
+  await r.stop(100);
+});

@@ -13,7 +13,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { controllerRef, objectKey, parseApiVersion, splitKey, isConflict, type KubeObject } from '../api/index.js';
+import { controllerRef, deepCopy, objectKey, parseApiVersion, splitKey, isConflict, type KubeObject } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
 import { RateLimitingQueue, realClock, type Clock, type RateLimiter, type TimerHandle } from '../queue/index.js';
 import { controllerMetrics, initControllerMetrics, metricsRegistry, redactString, type Registry } from '../observability/index.js';
@@ -112,6 +112,11 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
   private lastSuccessMs = 0;
   private readonly outcomes = new Subject<ReconcileOutcome>();
   private begun = 0;
+  // Made once, not per reconcile: the metrics' label sets and the context's functions.
+  private readonly labels: { controller: string };
+  private readonly resultLabels: Record<ReconcileResult, { controller: string; result: ReconcileResult }>;
+  private readonly cacheOf = <K extends KubeObject>(kind: KindLike<K>) => this.deps.cacheFor(kind) as CacheReader<K>;
+  private readonly enqueueFromContext = (r: Request, ms?: number) => this.enqueue(r, ms);
 
   constructor(
     readonly meta: ControllerMetadata,
@@ -123,6 +128,14 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     this.metrics = controllerMetrics(registry);
     this.queue = new RateLimitingQueue<string>({ name: meta.name, registry, rateLimiter: deps.rateLimiter, clock: deps.clock });
     this.log = deps.log.child({ controller: meta.name });
+    const controller = meta.name;
+    this.labels = { controller };
+    this.resultLabels = {
+      success: { controller, result: 'success' },
+      requeue: { controller, result: 'requeue' },
+      requeue_after: { controller, result: 'requeue_after' },
+      error: { controller, result: 'error' },
+    };
   }
 
   get signal(): AbortSignal {
@@ -144,9 +157,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
   }
 
   /** What `watches` map functions can read: the shared caches. */
-  private readonly mapContext: MapContext = {
-    cache: <K extends KubeObject>(kind: KindLike<K>) => this.deps.cacheFor(kind) as CacheReader<K>,
-  };
+  private readonly mapContext: MapContext = { cache: this.cacheOf };
 
   /** The sources this controller needs watched, with the handlers that feed its queue. */
   sources(): WatchSource[] {
@@ -158,11 +169,11 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
         namespace: m.namespace,
         labelSelector: m.labelSelector,
         fieldSelector: m.fieldSelector,
-        handlers: this.handlersFor(m.predicates, (o) => [keyRequest(objectKey(o))]),
+        handlers: this.handlersFor(m.predicates, (o) => [objectKey(o)]),
       });
     }
     for (const own of m.owns) {
-      out.push({ kind: own.kind, handlers: this.handlersFor(own.predicates, (o) => this.ownerRequests(o)) });
+      out.push({ kind: own.kind, handlers: this.handlersFor(own.predicates, (o) => this.ownerRequests(o).map(requestKey)) });
     }
     for (const w of m.watches) {
       out.push({
@@ -171,7 +182,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
         labelSelector: w.labelSelector,
         handlers: this.handlersFor(w.predicates, (o) => {
           try {
-            return toRequests(w.map(o, this.mapContext));
+            return toRequests(w.map(o, this.mapContext)).map(requestKey);
           } catch (err) {
             this.log.error({ err: errorMessage(err), kind: w.kind.kind, object: objectKey(o) }, 'watch map function threw');
             return [];
@@ -192,9 +203,10 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     return [f.namespaced ? { namespace: obj.metadata.namespace, name: ref.name } : { name: ref.name }];
   }
 
-  private handlersFor(predicates: Predicate[], map: (obj: KubeObject) => Request[]): EventHandlers {
-    const enqueue = (reqs: Request[]) => {
-      for (const r of reqs) this.queue.add(requestKey(r));
+  /** Event handlers that enqueue the keys `keysOf` maps an object to, when the predicates admit the event. */
+  private handlersFor(predicates: Predicate[], keysOf: (obj: KubeObject) => string[]): EventHandlers {
+    const enqueue = (keys: string[]) => {
+      for (const k of keys) this.queue.add(k);
     };
     const pass = (kind: EventKind, obj: KubeObject, old?: KubeObject) => {
       try {
@@ -206,17 +218,15 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     };
     return {
       onAdd: (obj) => {
-        if (pass('create', obj)) enqueue(map(obj));
+        if (pass('create', obj)) enqueue(keysOf(obj));
       },
       onUpdate: (oldObj, newObj) => {
         if (!pass('update', newObj, oldObj)) return;
-        const reqs = map(newObj);
-        const seen = new Set(reqs.map(requestKey));
-        for (const r of map(oldObj)) if (!seen.has(requestKey(r))) reqs.push(r);
-        enqueue(reqs);
+        // the new object's keys, then those only the old one mapped to (an owner or a label moved)
+        enqueue(withStaleKeys(keysOf(newObj), keysOf(oldObj)));
       },
       onDelete: (obj) => {
-        if (pass('delete', obj)) enqueue(map(obj));
+        if (pass('delete', obj)) enqueue(keysOf(obj));
       },
     };
   }
@@ -349,36 +359,40 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     }
   }
 
-  private async process(key: string): Promise<void> {
-    const name = this.meta.name;
-    const labels = { controller: name };
-    const req = splitKey(key);
-    // the fields controller-runtime puts on a reconcile's log lines
+  /** The logger of one reconcile: the fields controller-runtime puts on its lines, and a new reconcileID. */
+  private reconcileLog(req: Request): Logger {
     const kind = this.meta.for?.kind;
-    const log = this.deps.log.child({
-      controller: name,
+    return this.deps.log.child({
+      controller: this.meta.name,
       ...(kind ? { controllerGroup: this.meta.for!.group, controllerKind: kind, [kind]: req.namespace ? { name: req.name, namespace: req.namespace } : { name: req.name } } : {}),
       ...(req.namespace ? { namespace: req.namespace } : {}),
       name: req.name,
       reconcileID: randomUUID(),
     });
+  }
+
+  private async process(key: string): Promise<void> {
+    const name = this.meta.name;
+    const labels = this.labels;
+    const req = splitKey(key);
     const cached = this.deps.cache?.get(key) as T | undefined;
-    const object = cached ? structuredClone(cached) : undefined;
+    const object = cached ? deepCopy(cached) : undefined;
+    const log = new ReconcileLogger(() => this.reconcileLog(req));
     const ctx: ReconcileContext<T> = {
       controller: name,
       request: req,
       key,
       object,
       client: this.deps.client,
-      cache: <K extends KubeObject>(kind: KindLike<K>) => this.deps.cacheFor(kind) as CacheReader<K>,
+      cache: this.cacheOf,
       log,
       recorder: this.deps.recorder,
       signal: this.abort.signal,
       retries: this.queue.numRequeues(key),
-      enqueue: (r, ms) => this.enqueue(r, ms),
+      enqueue: this.enqueueFromContext,
     };
     this.metrics.activeWorkers.inc(labels);
-    const end = this.metrics.reconcileTime.startTimer(labels);
+    const started = performance.now();
     const seq = this.begun++;
     let outcome: ReconcileResult = 'error';
     try {
@@ -394,7 +408,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
         this.queue.forget(key);
         outcome = 'success';
       }
-      this.metrics.reconcileTotal.inc({ controller: name, result: outcome });
+      this.metrics.reconcileTotal.inc(this.resultLabels[outcome]);
       this.lastSuccessMs = Date.now();
     } catch (err) {
       if (causedByConflict(err)) {
@@ -402,12 +416,12 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
         // a failure: retried like `{ requeue: true }`, logged at debug, not counted as an error.
         this.queue.addRateLimited(key);
         outcome = 'requeue';
-        this.metrics.reconcileTotal.inc({ controller: name, result: outcome });
+        this.metrics.reconcileTotal.inc(this.resultLabels[outcome]);
         log.debug({ err: errorMessage(err) }, 'Reconciler conflict: the object changed since it was read; requeued');
         return;
       }
       this.metrics.reconcileErrors.inc(labels);
-      this.metrics.reconcileTotal.inc({ controller: name, result: 'error' });
+      this.metrics.reconcileTotal.inc(this.resultLabels.error);
       this.recordError(key, err);
       if (isTerminalError(err)) {
         this.metrics.terminalReconcileErrors.inc(labels);
@@ -423,9 +437,9 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
         this.queue.addRateLimited(key);
       }
     } finally {
-      end();
+      this.metrics.reconcileTime.observe(labels, (performance.now() - started) / 1000);
       this.metrics.activeWorkers.dec(labels);
-      this.outcomes.next({ controller: name, key, seq, result: outcome });
+      if (this.outcomes.observed) this.outcomes.next({ controller: name, key, seq, result: outcome });
     }
   }
 
@@ -485,8 +499,53 @@ function every(clock: Clock, periodMs: number, immediately: boolean): Observable
   });
 }
 
-function keyRequest(key: string): Request {
-  return splitKey(key);
+/**
+ * The logger of one reconcile, made when the reconcile first logs: a child logger (bindings
+ * redacted and serialized by pino, a random reconcileID) costs more than many a reconcile, and
+ * most reconciles log nothing. A plain object passed on to the real logger, not a getter on
+ * the context (an accessor in an object literal costs ~1 KB per context).
+ */
+class ReconcileLogger implements Logger {
+  private made?: Logger;
+  constructor(private readonly make: () => Logger) {}
+
+  private get real(): Logger {
+    return (this.made ??= this.make());
+  }
+
+  // every argument passed on as given (pino takes format arguments after the message)
+  child(...args: Parameters<Logger['child']>): Logger {
+    return this.real.child(...args);
+  }
+  trace(...args: unknown[]): void {
+    (this.real.trace as (...a: unknown[]) => void)(...args);
+  }
+  debug(...args: unknown[]): void {
+    (this.real.debug as (...a: unknown[]) => void)(...args);
+  }
+  info(...args: unknown[]): void {
+    (this.real.info as (...a: unknown[]) => void)(...args);
+  }
+  warn(...args: unknown[]): void {
+    (this.real.warn as (...a: unknown[]) => void)(...args);
+  }
+  error(...args: unknown[]): void {
+    (this.real.error as (...a: unknown[]) => void)(...args);
+  }
+}
+
+/**
+ * `fresh` followed by the keys of `stale` that are not among them (`fresh` is extended in
+ * place). Keys repeated within `stale` stay repeated, as each list is taken as the map made it.
+ */
+function withStaleKeys(fresh: string[], stale: string[]): string[] {
+  const n = fresh.length;
+  const seen = n > 8 ? new Set(fresh) : undefined;
+  for (const k of stale) {
+    const at = seen ? (seen.has(k) ? 0 : -1) : fresh.indexOf(k); // -1, or >= n (added here): not fresh
+    if (at < 0 || at >= n) fresh.push(k);
+  }
+  return fresh;
 }
 
 function unlimitedAbortController(): AbortController {

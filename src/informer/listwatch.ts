@@ -14,6 +14,7 @@ import {
   transition,
   type BackoffConfig,
   type Effect,
+  type Env,
   type Input,
   type MachineConfig,
   type State,
@@ -76,6 +77,8 @@ class Driver<T extends KubeObject> {
   private timer?: NodeJS.Timeout;
   private readonly now: () => number;
   private readonly random: () => number;
+  /** What the machine sees of time and chance; the clock is read only when a transition asks. */
+  private readonly env: Env;
 
   constructor(
     private readonly client: KubeClient,
@@ -89,6 +92,13 @@ class Driver<T extends KubeObject> {
     };
     this.now = opts.env?.now ?? Date.now;
     this.random = opts.env?.random ?? Math.random;
+    const now = this.now;
+    this.env = {
+      get now() {
+        return now();
+      },
+      random: this.random,
+    };
     this.state = initialState(this.cfg);
   }
 
@@ -124,7 +134,7 @@ class Driver<T extends KubeObject> {
 
   private dispatch(input: Input): void {
     if (this.stopped) return;
-    const step = transition(this.state, input, this.cfg, { now: this.now(), random: this.random });
+    const step = transition(this.state, input, this.cfg, this.env);
     this.state = step.state;
     this.opts.onStatus?.({ state: step.state, input, effect: step.effect });
     if (step.effect.kind !== 'none') this.perform(step.effect);
@@ -244,7 +254,7 @@ class Driver<T extends KubeObject> {
             return;
           }
           this.dispatch({ type: 'Event', resourceVersion: obj?.metadata?.resourceVersion ?? '' });
-          this.out.next({ type: ev.type, object: obj });
+          this.out.next(ev as ListWatchEvent<T>); // the decoded event is the list-watch event: { type, object }
           return;
         }
         case 'BOOKMARK': {

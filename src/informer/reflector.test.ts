@@ -98,6 +98,7 @@ test('reflector: transform before storing, freeze, resync, stop clears the cache
   src.next({ type: 'LIST', items: [withMf], resourceVersion: '1' });
   const stored = r.store.get('a/x')!;
   assert.equal(stored.metadata.managedFields, undefined);
+  assert.deepEqual(Object.keys(stored.metadata), ['namespace', 'name', 'resourceVersion', 'uid', 'labels'], 'the other fields stay, in their order');
   assert.throws(() => {
     (stored.metadata as { name: string }).name = 'mutated';
   }, TypeError);

@@ -29,9 +29,18 @@ export interface ReflectorOptions<T extends KubeObject> {
   freeze?: boolean;
 }
 
-/** Removes `metadata.managedFields`: a transform that usually halves the memory of a cache. */
+/**
+ * Removes `metadata.managedFields`: a transform that usually halves the memory of a cache.
+ * `obj.metadata` is replaced by a copy without the field rather than deleted from: deleting a
+ * property from the middle of an object turns it into a slow dictionary (~470 bytes more per
+ * object and slower reads of name and namespace afterwards, against ~100 bytes for the copy).
+ */
 export function dropManagedFields<T extends KubeObject>(obj: T): T {
-  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  const metadata = obj.metadata;
+  if (metadata?.managedFields) {
+    const { managedFields: _dropped, ...rest } = metadata;
+    obj.metadata = rest;
+  }
   return obj;
 }
 

@@ -1,7 +1,9 @@
 /**
  * Watch streams: newline-delimited JSON events over a chunked response. Each committed
- * change is serialized once and written to every interested watcher; label/field selector
- * transitions turn into ADDED/DELETED as upstream does. Idle watchers that asked for
+ * change is encoded once, as the bytes of its event line, and those bytes are written to
+ * every interested watcher; label/field selector transitions turn into ADDED/DELETED as
+ * upstream does. The events a watcher gets while the server runs one piece of work leave
+ * together, as one write (one TLS record, one syscall), as soon as that work is done. Idle watchers that asked for
  * bookmarks get one every `bookmarkIntervalMs` (default 1 s here, ~1 min upstream: short
  * so that informers resume close to the head after a restart).
  * Watches of a type with a conversion webhook convert each event (initial events one batch
@@ -36,9 +38,11 @@ interface Watcher {
   idle: boolean;
   timer?: NodeJS.Timeout;
   closed: boolean;
-  corked?: boolean;
+  /** Lines not written yet, written together when the current work is done (`flush`). */
+  pending?: Buffer | Buffer[];
+  pendingBytes: number;
   /** Lines held back while the initial events are still being written (then flushed in order). */
-  backlog?: string[];
+  backlog?: Buffer[];
   backlogBytes: number;
   /** Types with a conversion webhook: the tail of this watch's ordered event queue. */
   queue?: Promise<void>;
@@ -48,11 +52,16 @@ interface Watcher {
 const MAX_BUFFERED = 64 * 1024 * 1024;
 /** Initial events (current state) per write: one HTTP chunk per batch, not per object. */
 const INITIAL_BATCH = 500;
+/** Pending lines up to this many bytes are joined into one chunk; more are written one by one under a cork. */
+const CONCAT_MAX = 64 * 1024;
 /** While writing the initial events, wait for 'drain' once this much is buffered. */
 const INITIAL_HIGH_WATER = 4 * 1024 * 1024;
 
 export class WatchHub {
   private readonly byStorage = new Map<string, Set<Watcher>>();
+  /** Watchers with pending lines, flushed once the current work is done. */
+  private flushing: Watcher[] = [];
+  private flushScheduled = false;
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
 
@@ -73,7 +82,7 @@ export class WatchHub {
   start(req: WatchRequest, res: ServerResponse, contentType = 'application/json'): void {
     res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
-    const w: Watcher = { req, res, idle: true, closed: false, backlogBytes: 0, queue: req.type.conversionWebhook && this.converter ? Promise.resolve() : undefined };
+    const w: Watcher = { req, res, idle: true, closed: false, pendingBytes: 0, backlogBytes: 0, queue: req.type.conversionWebhook && this.converter ? Promise.resolve() : undefined };
     const t = req.type;
     const rv = req.resourceVersion;
     if (req.sendInitialEvents || !rv || rv === '0') {
@@ -89,7 +98,13 @@ export class WatchHub {
         if (req.name !== undefined && s.obj.metadata.name !== req.name) continue;
         if (req.match && !req.match(s.obj)) continue;
         snapshot.push(s);
-        if (snapshot.length === INITIAL_BATCH && sent === 0 && !w.queue) sent = this.writeInitialBatch(w, snapshot, 0);
+        if (snapshot.length === INITIAL_BATCH && sent === 0 && !w.queue) {
+          sent = this.writeInitialBatch(w, snapshot, 0);
+          // Node's http corks the socket on a response's first write until the next tick,
+          // which would hold this batch back until the scan below ends: let it leave now.
+          const socket = res.socket;
+          while (socket && socket.writableCorked > 0) socket.uncork();
+        }
       }
       w.backlog = [];
       void this.sendInitial(w, snapshot, sent, this.store.resourceVersion);
@@ -138,7 +153,7 @@ export class WatchHub {
         }
         if (w.closed) return;
         w.idle = false;
-        res.write(objs.map((o) => this.eventLine(w.req, 'ADDED', o, JSON.stringify(o))).join(''));
+        res.write(objs.map((o) => this.eventText(w.req, 'ADDED', o, JSON.stringify(o))).join(''));
         i = end;
       } else i = this.writeInitialBatch(w, snapshot, i);
       if (res.writableLength > INITIAL_HIGH_WATER) await drained(res);
@@ -156,7 +171,7 @@ export class WatchHub {
   private writeInitialBatch(w: Watcher, snapshot: Stored[], from: number): number {
     const end = Math.min(snapshot.length, from + INITIAL_BATCH);
     let chunk = '';
-    for (let j = from; j < end; j++) chunk += this.eventLine(w.req, 'ADDED', snapshot[j].obj, snapshot[j].json);
+    for (let j = from; j < end; j++) chunk += this.eventText(w.req, 'ADDED', snapshot[j].obj, snapshot[j].json);
     w.idle = false;
     w.res.write(chunk);
     return end;
@@ -164,6 +179,7 @@ export class WatchHub {
 
   private stop(w: Watcher): void {
     if (w.closed) return;
+    this.writePending(w); // events already sent to this watch leave before its end
     w.closed = true;
     if (w.timer) clearTimeout(w.timer);
     this.byStorage.get(w.req.type.storageKey)?.delete(w);
@@ -173,11 +189,12 @@ export class WatchHub {
   private dispatch(c: Change): void {
     const set = this.byStorage.get(c.storageKey);
     if (!set || set.size === 0) return;
-    const lines: Partial<Record<string, string>> = {};
+    const lines: EncodedLines = {};
     for (const w of set) this.deliver(w, c, lines);
   }
 
-  private deliver(w: Watcher, c: Change, cache?: Partial<Record<string, string>>): void {
+  /** Sends change `c` to watcher `w` if it wants it; `cache` shares the encoded lines between the watchers of one change. */
+  private deliver(w: Watcher, c: Change, cache?: EncodedLines): void {
     const r = w.req;
     const obj = c.object;
     if (r.namespace && r.type.namespaced && obj.metadata.namespace !== r.namespace) return;
@@ -198,32 +215,42 @@ export class WatchHub {
         return this.eventLine(r, type, converted, converted === obj ? c.json : JSON.stringify(converted));
       });
     } else if (cache && !r.table) {
-      let line = cache[type];
-      if (line === undefined) line = cache[type] = this.line(r.type, type, obj, c.json);
+      const line = (cache[type as keyof EncodedLines] ??= encodeLine(type, this.objectJson(r.type, obj, c.json)));
       this.send(w, line);
-    } else this.write(w, type, obj, c.json);
+    } else this.send(w, this.eventLine(r, type, obj, c.json));
   }
 
-  private line(t: ResourceType, type: string, obj: KubeObject, json: string): string {
+  /** The object's JSON as this watch serves it (its apiVersion is the resource's). */
+  private objectJson(t: ResourceType, obj: KubeObject, json: string): string {
     const av = apiVersionOf(t);
-    if (obj.apiVersion !== av) json = JSON.stringify({ ...obj, apiVersion: av });
-    return `{"type":"${type}","object":${json}}\n`;
+    return obj.apiVersion === av ? json : JSON.stringify({ ...obj, apiVersion: av });
   }
 
-  private write(w: Watcher, type: string, obj: KubeObject, json: string): void {
-    this.send(w, this.eventLine(w.req, type, obj, json));
-  }
-
-  /** One event line for this watch: the object itself, or a one-row Table in table mode. */
-  private eventLine(r: WatchRequest, type: string, obj: KubeObject, json: string): string {
+  /** One event line for this watch, as text: the object itself, or a one-row Table in table mode. */
+  private eventText(r: WatchRequest, type: string, obj: KubeObject, json: string): string {
     if (r.table) {
       const table = toTable(r.type, [obj], { includeObject: r.table.includeObject, resourceVersion: obj.metadata.resourceVersion });
       return `{"type":"${type}","object":${JSON.stringify(table)}}\n`;
     }
-    return this.line(r.type, type, obj, json);
+    return `{"type":"${type}","object":${this.objectJson(r.type, obj, json)}}\n`;
   }
 
-  private send(w: Watcher, line: string): void {
+  /** The same line, encoded. */
+  private eventLine(r: WatchRequest, type: string, obj: KubeObject, json: string): Buffer {
+    return r.table ? Buffer.from(this.eventText(r, type, obj, json)) : encodeLine(type, this.objectJson(r.type, obj, json));
+  }
+
+  /**
+   * Queues a line for `w`. The lines queued while the server runs one piece of work (a
+   * request's handler with the promises it chains, a commit of the log) go out as one TLS
+   * record and one syscall once it is done (process.nextTick), and no later: not after the
+   * other requests of the same loop iteration (setImmediate), which under churn would hold
+   * an event back behind every one of them. Upstream flushes a watch's stream when its
+   * result channel is empty (`if len(ch) == 0 { flusher.Flush() }` in
+   * staging/src/k8s.io/apiserver/pkg/endpoints/handlers/watch.go): the same "write what is
+   * ready, then flush". One tick serves every watcher.
+   */
+  private send(w: Watcher, line: Buffer): void {
     if (w.closed) return;
     if (w.backlog) {
       w.backlog.push(line);
@@ -232,34 +259,62 @@ export class WatchHub {
       return;
     }
     w.idle = false;
-    // Bursts of events go out as one TLS record and one syscall: cork until the event
-    // loop's current phase is done (setImmediate, not nextTick), so the events of every
-    // request handled in one loop iteration share a write — under churn that is several
-    // writes fewer per watcher per iteration, for well under a millisecond of delay.
-    if (!w.corked) {
-      w.corked = true;
-      w.res.cork();
-      setImmediate(() => {
-        w.corked = false;
-        w.res.uncork();
-      });
+    const p = w.pending;
+    if (p === undefined) {
+      w.pending = line;
+      this.flushing.push(w);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        process.nextTick(this.flush);
+      }
+    } else if (Array.isArray(p)) p.push(line);
+    else w.pending = [p, line];
+    w.pendingBytes += line.length;
+    if (w.pendingBytes + w.res.writableLength > MAX_BUFFERED) this.stop(w);
+  }
+
+  // Bound once: no closure per flush.
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const ws = this.flushing;
+    this.flushing = [];
+    for (const w of ws) {
+      this.writePending(w);
+      if (w.res.writableLength > MAX_BUFFERED) this.stop(w);
     }
-    w.res.write(line);
-    if (w.res.writableLength > MAX_BUFFERED) this.stop(w);
+  };
+
+  /** Writes `w`'s pending lines as one chunk. */
+  private writePending(w: Watcher): void {
+    const p = w.pending;
+    if (p === undefined) return;
+    w.pending = undefined;
+    const bytes = w.pendingBytes;
+    w.pendingBytes = 0;
+    const res = w.res;
+    if (w.closed || res.writableEnded || res.destroyed) return;
+    if (!Array.isArray(p)) res.write(p);
+    else if (bytes <= CONCAT_MAX) res.write(Buffer.concat(p, bytes));
+    else {
+      // a long backlog (changes held while the initial events went out): no copy of it all
+      res.cork();
+      for (const line of p) res.write(line);
+      res.uncork();
+    }
   }
 
   private writeBookmark(w: Watcher, initialEnd = false, rv = this.store.resourceVersion): void {
     const t = w.req.type;
     const metadata: Record<string, unknown> = { resourceVersion: String(rv) };
     if (initialEnd) metadata.annotations = { [INITIAL_EVENTS_END_ANNOTATION]: 'true' };
-    const line = `{"type":"BOOKMARK","object":${JSON.stringify({ kind: t.kind, apiVersion: apiVersionOf(t), metadata })}}\n`;
+    const line = encodeLine('BOOKMARK', JSON.stringify({ kind: t.kind, apiVersion: apiVersionOf(t), metadata }));
     // The end of the initial events goes out at once: ahead of the held changes, as their order requires.
     if (w.queue && !initialEnd) this.enqueue(w, async () => line);
     else this.send(w, line);
   }
 
   /** Queues an event whose line needs a conversion first; lines leave in queue order. */
-  private enqueue(w: Watcher, line: () => Promise<string>): void {
+  private enqueue(w: Watcher, line: () => Promise<Buffer>): void {
     w.queue = w.queue!.then(async () => {
       if (w.closed) return;
       try {
@@ -276,6 +331,7 @@ export class WatchHub {
     const status = e instanceof StatusError ? e.status : newInternalError(e).status;
     const line = `{"type":"ERROR","object":${JSON.stringify(status)}}\n`;
     w.backlog = undefined;
+    this.writePending(w);
     if (!w.res.writableEnded) w.res.write(line);
     this.stop(w);
   }
@@ -295,6 +351,29 @@ export class WatchHub {
     this.unsubscribe();
     for (const set of this.byStorage.values()) for (const w of [...set]) this.stop(w);
   }
+}
+
+/** A change's event lines by event type, encoded once for all the watchers that get the same line. */
+type EncodedLines = { ADDED?: Buffer; MODIFIED?: Buffer; DELETED?: Buffer };
+
+const LINE_START = Buffer.from('{"type":"');
+const LINE_OBJECT = Buffer.from('","object":');
+const LINE_END = Buffer.from('}\n');
+
+/**
+ * `{"type":"<type>","object":<json>}\n` as bytes, written straight into one buffer (no
+ * intermediate string of the whole line).
+ */
+function encodeLine(type: string, json: string): Buffer {
+  const typeLen = type.length; // event types are ASCII
+  const jsonLen = Buffer.byteLength(json);
+  const buf = Buffer.allocUnsafe(LINE_START.length + typeLen + LINE_OBJECT.length + jsonLen + LINE_END.length);
+  let at = LINE_START.copy(buf, 0);
+  at += buf.write(type, at, typeLen, 'latin1');
+  at += LINE_OBJECT.copy(buf, at);
+  at += buf.write(json, at, jsonLen, 'utf8');
+  LINE_END.copy(buf, at);
+  return buf;
 }
 
 /** Resolves on 'drain', or when the response closes or fails (the caller checks `closed`). */
