@@ -91,7 +91,7 @@ export class ResourceHttp {
         const opts = await this.deleteOptions(req, q);
         const items = await this.ops.deleteCollection(t, ns, this.listOpts(q), opts.options, opts.dryRun, this.clientOf(req, res));
         const rendered = (await this.ops.converter.toVersion(t, items)).map((o) => objectJson(t, o));
-        return sendJoined(res, 200, 'application/json', `{"kind":"${t.listKind}","apiVersion":"${apiVersionOf(t)}","metadata":{"resourceVersion":"${this.ops.store.resourceVersion}"},"items":[`, rendered, ']}');
+        return sendText(res, 200, `{"kind":"${t.listKind}","apiVersion":"${apiVersionOf(t)}","metadata":{"resourceVersion":"${this.ops.store.resourceVersion}"},"items":[${rendered.join(',')}]}`);
       }
       throw newMethodNotSupported({ group: t.group, resource: t.resource }, method.toLowerCase());
     }
