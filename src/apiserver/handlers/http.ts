@@ -12,6 +12,7 @@ import { apiVersionOf, type ResourceType, type SubresourceInfo } from '../resour
 import { decodeErrorBuiltin, decodeErrorDefinition } from '../schema/index.js';
 import type { Stored } from '../storage/index.js';
 import { partialMetadata, toTable } from '../table/index.js';
+import { sendJoined } from '../http/joined-body.js';
 import { checkPathSegments } from '../http/path-segment.js';
 import { warningsOf } from '../http/warnings.js';
 import { decodeBody, decodePatchBody, readBody, type ResourcePath, sendStatus, sendText, wantsPartialMetadata, wantsTable } from '../http/request.js';
@@ -220,24 +221,31 @@ export class ResourceHttp {
     const r = this.ops.list(t, ns, this.listOpts(q));
     const partial = wantsPartialMetadata(accept);
     // Items needing a conversion webhook go in one call; the others keep their stored JSON.
-    const converts = !partial && r.items.some((s) => this.ops.converter.needsWebhook(t, s.obj));
-    const objs = converts ? await this.ops.converter.toVersion(t, r.items.map((s: Stored) => s.obj)) : r.items.map((s: Stored) => s.obj);
+    const converts = !partial && !!t.conversionWebhook && r.items.some((s) => this.ops.converter.needsWebhook(t, s.obj));
+    const converted = converts ? await this.ops.converter.toVersion(t, r.items.map((s: Stored) => s.obj)) : undefined;
+    const objs = () => converted ?? r.items.map((s: Stored) => s.obj);
     if (wantsTable(accept)) {
-      const table = toTable(t, objs, {
+      const table = toTable(t, objs(), {
         includeObject: (q.get('includeObject') as 'Object') ?? undefined, resourceVersion: r.resourceVersion, continue: r.continue, remainingItemCount: r.remainingItemCount,
       });
-      return sendText(res, 200, JSON.stringify(table), TABLE_CT);
+      const { rows, ...rest } = table;
+      return sendJoined(res, 200, TABLE_CT, `${JSON.stringify(rest).slice(0, -1)},"rows":[`, (rows as unknown[]).map((row) => JSON.stringify(row)), ']}');
     }
     const meta: Record<string, unknown> = { resourceVersion: r.resourceVersion };
     if (r.continue) meta.continue = r.continue;
     if (r.remainingItemCount !== undefined) meta.remainingItemCount = r.remainingItemCount;
     if (partial) {
-      return sendText(res, 200, JSON.stringify({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: objs.map(partialMetadata) }),
-        'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io');
+      return sendJoined(res, 200, 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io',
+        `{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":${JSON.stringify(meta)},"items":[`, r.items.map((s) => JSON.stringify(partialMetadata(s.obj))), ']}');
     }
     const av = apiVersionOf(t);
-    const items = r.items.map((s, i) => (objs[i] === s.obj ? objectJson(t, s.obj, s.json) : JSON.stringify(objs[i])));
-    sendText(res, 200, `{"kind":"${t.listKind}","apiVersion":"${av}","metadata":${JSON.stringify(meta)},"items":[${items.join(',')}]}`);
+    const items = new Array<string>(r.items.length);
+    for (let i = 0; i < items.length; i++) {
+      const s = r.items[i];
+      const o = converted ? converted[i] : s.obj;
+      items[i] = o !== s.obj ? JSON.stringify(o) : o.apiVersion === av ? s.json : objectJson(t, o);
+    }
+    sendJoined(res, 200, 'application/json', `{"kind":"${t.listKind}","apiVersion":"${av}","metadata":${JSON.stringify(meta)},"items":[`, items, ']}');
   }
 
   private watch(res: ServerResponse, t: ResourceType, ns: string | undefined, name: string | undefined, q: URLSearchParams, accept: string | undefined): void {

@@ -230,18 +230,30 @@ export class ResourceOps {
       if (changes.length) return this.listAt(t, prefix, after, limit, match, rv, changes);
     }
     const items: Stored[] = [];
+    // A field selector naming one object in the request's namespace (or of a cluster-scoped
+    // type) reads that key instead of scanning the type, as upstream's generic registry does
+    // (registry/generic/registry/store.go ListPredicate: MatchesSingle, then GetList of the one
+    // key); the answer is the scan's (the key is in range, the selector matches, limit >= 1).
+    const name = opts.fieldSelector ? parseFieldSelector(opts.fieldSelector).requiresExactMatch('metadata.name') : undefined;
+    if (name !== undefined && (!t.namespaced || namespace)) {
+      const key = storageKeyOf(t, namespace, name);
+      const s = after > prefix && key <= after ? undefined : this.store.get(t.storageKey, key);
+      if (s && (!match || match(s.obj))) items.push(s);
+      return { items, resourceVersion: rv };
+    }
     let lastKey = '';
     let more = false;
     let remaining = 0;
-    for (const [key, s] of this.store.scan(t.storageKey, prefix, after)) {
-      if (match && !match(s.obj)) continue;
+    this.store.forEach(t.storageKey, prefix, after, (key, s) => {
+      if (match && !match(s.obj)) return true;
       if (items.length >= limit) {
         more = true;
-        break;
+        return false;
       }
       items.push(s);
       lastKey = key;
-    }
+      return true;
+    });
     if (more && !match) remaining = this.store.countAfter(t.storageKey, prefix, lastKey);
     const out: ListResult = { items, resourceVersion: rv };
     if (more) {

@@ -284,6 +284,18 @@ export function wantsPartialMetadata(accept: string | undefined): boolean {
   return false;
 }
 
+/**
+ * The headers of an answer of `length` bytes, or of unknown length (sent chunked). The
+ * connection closes after it when the request body was refused unread.
+ */
+export function answerHeaders(res: ServerResponse, contentType: string, length?: number): Record<string, string | number> {
+  const h: Record<string, string | number> = { 'Content-Type': contentType };
+  if (length !== undefined) h['Content-Length'] = length;
+  h['Cache-Control'] = 'no-cache, private';
+  if (unread.has(res.req)) h.Connection = 'close';
+  return h;
+}
+
 export function sendText(res: ServerResponse, code: number, body: string, contentType = 'application/json'): void {
   if (res.headersSent) {
     res.end();
