@@ -17,7 +17,7 @@ COPY controllers/package.json ./controllers/package.json
 RUN npm ci --no-audit --no-fund
 COPY src ./src
 COPY controllers ./controllers
-COPY scripts/build-console.mjs ./scripts/build-console.mjs
+COPY scripts/build-console.mjs scripts/bundle-deps.mjs ./scripts/
 RUN npm run build:packages
 
 # ---- production dependencies only (node_modules/kubeloop and @kubeloop/ack are links into /app)

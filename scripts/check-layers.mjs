@@ -20,16 +20,18 @@ import { join, relative, resolve, dirname, sep } from 'node:path';
 // the other controllers/<name> folders together as "controllers", e2e, bench.
 const allowed = {
   api: [],
+  // the RxJS the framework uses, as one module (bundled by scripts/bundle-deps.mjs)
+  rx: [],
   // certificates (CA, issued certs): used by the API server and the webhook server alike
   pki: [],
   client: ['api'],
-  queue: ['api', 'observability'],
-  informer: ['api', 'client', 'observability'],
+  queue: ['api', 'observability', 'rx'],
+  informer: ['api', 'client', 'observability', 'rx'],
   observability: ['api'],
-  controller: ['api', 'client', 'informer', 'queue', 'observability', 'pki'],
+  controller: ['api', 'client', 'informer', 'queue', 'observability', 'pki', 'rx'],
   apiserver: ['api', 'pki'],
   // pki: the simulated metrics-server's serving certificate
-  simcluster: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'pki'],
+  simcluster: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'pki', 'rx'],
   testing: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'apiserver', 'simcluster'],
   // src/index.ts: the package's public surface re-exports the framework layers.
   'index.ts': ['api', 'client', 'informer', 'queue', 'controller', 'observability'],

@@ -56,13 +56,13 @@ export function systemDaemonSet(d: SystemDaemonSet): Record<string, any> {
   };
 }
 
-/** Creates the system DaemonSets that are missing (a user's edits, kept with --state-dir, win). */
+/** Creates the system DaemonSets that are missing, side by side (a user's edits, kept with --state-dir, win). */
 export async function installAckSystemDaemonSets(client: KubeClient): Promise<void> {
-  for (const d of ACK_SYSTEM_DAEMONSETS) {
+  await Promise.all(ACK_SYSTEM_DAEMONSETS.map(async (d) => {
     try {
       await client.create(systemDaemonSet(d) as never);
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }
-  }
+  }));
 }

@@ -70,13 +70,21 @@ export function ackMetricsServerObjects(regionId: string): Record<string, unknow
   ];
 }
 
-/** Creates the add-on's objects that are missing. */
+/**
+ * Creates the add-on's objects that are missing: what the Deployment's pods use (the
+ * ServiceAccount, its binding, the Service) side by side, then the Deployment and the
+ * APIService side by side.
+ */
 export async function installAckMetricsServer(client: KubeClient, regionId: string): Promise<void> {
-  for (const o of ackMetricsServerObjects(regionId)) {
+  const create = async (o: Record<string, unknown>) => {
     try {
       await client.create(o as never);
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }
-  }
+  };
+  const objects = ackMetricsServerObjects(regionId);
+  const late = new Set(['Deployment', 'APIService']);
+  await Promise.all(objects.filter((o) => !late.has(o.kind as string)).map(create));
+  await Promise.all(objects.filter((o) => late.has(o.kind as string)).map(create));
 }

@@ -32,7 +32,7 @@ function instanceIdOf(providerID: string | undefined): string | undefined {
  * pointing at the emulator's default SLS project, and the ACR credential helper's settings
  * (CONTROLLERS.md defaults: the default namespace's default ServiceAccount gets pull credentials
  * for the emulator's registry instance). Created only when absent, so a user's edits (kept with
- * --state-dir) win.
+ * --state-dir) win. Both are created side by side.
  */
 async function installClusterDefaults(manager: Manager, cloud: CloudSim): Promise<void> {
   const project = cloud.state.slsProjects[0]?.projectName;
@@ -42,7 +42,7 @@ async function installClusterDefaults(manager: Manager, cloud: CloudSim): Promis
     // the emulator's Enterprise instance by id: an empty acr-registry-info means the Personal Edition, as on ACK
     { name: 'acr-configuration', data: { 'watch-namespace': 'default', 'service-account': 'default', 'expiring-threshold': '15m', ...(registry ? { 'acr-registry-info': `- instanceId: ${registry}\n` } : {}) } },
   ];
-  for (const cm of configMaps) {
+  await Promise.all(configMaps.map(async (cm) => {
     try {
       await manager.client.create({
         apiVersion: 'v1', kind: 'ConfigMap',
@@ -52,7 +52,7 @@ async function installClusterDefaults(manager: Manager, cloud: CloudSim): Promis
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
     }
-  }
+  }));
 }
 
 /**
@@ -133,12 +133,19 @@ export function ackDevHook(): DevHook {
         kubeconfig: env.kubeconfigPath, logger: env.logger, metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: '127.0.0.1:0', handleSignals: false,
         cacheSyncTimeoutMs: 30_000,
       });
+      // the controllers read the cluster defaults: they are there before the controllers start
       await installClusterDefaults(manager, cloud);
-      await installAckSystemDaemonSets(manager.client);
-      await installAckMetricsServer(manager.client, cloud.regionId);
+      // The add-ons (system DaemonSets, metrics-server; the two side by side) are created once
+      // the controllers' caches synced, before this resolves: their pods (scheduling, pulls,
+      // status) then start while the rest of `kubeloop dev` comes up, not in the way of the
+      // controllers' initial lists.
+      const installAddOns = () => Promise.all([installAckSystemDaemonSets(manager.client), installAckMetricsServer(manager.client, cloud!.regionId)]);
       // --no-controllers: the cluster is set up as ACK's would be; the controllers run elsewhere
       // (`kubeloop run`), pointed at this emulator
-      if (!env.controllers) return async () => { manager.client.close(); };
+      if (!env.controllers) {
+        await installAddOns();
+        return async () => { manager.client.close(); };
+      }
       const settings = (env.options.flag as string[] | undefined) ?? [];
       devFlagOverrides(settings, { flags: () => [] }, plugins); // an unknown name stops `kubeloop dev` here, once
       const handles: PluginHandle[] = [];
@@ -157,13 +164,20 @@ export function ackDevHook(): DevHook {
           process.stderr.write(`kubeloop dev: controller ${p.name} not started: ${(err as Error).message}\n`);
         }
       }
+      const stopAll = async () => {
+        await manager.stop();
+        for (const h of handles.reverse()) await h.stop();
+      };
       await manager.start(env.signal);
+      try {
+        await installAddOns();
+      } catch (err) {
+        await stopAll().catch(() => undefined);
+        throw err;
+      }
       return {
         metrics: manager.metricsUrl ? [{ name: 'ack-controllers', url: manager.metricsUrl, health: manager.healthProbeUrl }] : [],
-        async stop() {
-          await manager.stop();
-          for (const h of handles.reverse()) await h.stop();
-        },
+        stop: stopAll,
       };
     },
   };

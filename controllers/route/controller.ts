@@ -15,11 +15,10 @@
  *     condition should change after a pass are queued through the `route` handle.
  * A queue never hands one key to two workers, so writes to a table are serialized.
  */
-import { of } from 'rxjs';
 import {
   Controller, EventRecorder, Node, inject, queueOf,
   type ControllerQueue, type KubeObject, type NodeObject, type Predicate, type ReconcileContext, type Reconciler, type Request,
-  type RequestContext, type RequestReconciler, type RequestSource,
+  type RequestContext, type RequestReconciler, type RequestSource, type SourceContext,
 } from 'kubeloop';
 import {
   isAlreadyExists, isConflict, isNotFound, isThrottled, isTimeout, isUnavailable, type RouteEntry, type VpcRouteApi,
@@ -198,8 +197,8 @@ export class RouteTableController implements RequestReconciler {
   }
 
   /** Every table once when the workers start. */
-  sources(): RequestSource[] {
-    return [of(this.deps.tables.map((t) => ({ name: t })))];
+  sources(ctx: SourceContext): RequestSource[] {
+    return [ctx.once(this.deps.tables.map((t) => ({ name: t })))];
   }
 
   reconcile(table: Request, ctx: RequestContext) {

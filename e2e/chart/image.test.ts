@@ -40,7 +40,7 @@ test('the Dockerfile: multi-stage node:20-slim, npm ci, --omit=dev runtime, uid 
   const runs = ins.filter(([i]) => i === 'RUN').map(([, a]) => a);
   assert.ok(runs.some((r) => r.startsWith('npm ci ') && !r.includes('--omit=dev')), 'the build stage installs dev dependencies');
   assert.ok(runs.includes('npm run build:packages'), 'builds both packages (the e2e suites are not in the context)');
-  assert.equal(pkg.scripts['build:packages'], 'tsc -b src controllers && node scripts/build-console.mjs', 'both packages and the console page with its panels');
+  assert.equal(pkg.scripts['build:packages'], 'tsc -b src controllers && node scripts/bundle-deps.mjs && node scripts/build-console.mjs', 'both packages, the one-module bundles of inversify and rxjs, and the console page with its panels');
   assert.ok(runs.some((r) => r.startsWith('npm ci --omit=dev')), 'the runtime gets production dependencies only');
   const user = ins.filter(([i]) => i === 'USER').map(([, a]) => a);
   const values = chartDefaults() as { podSecurityContext: { runAsUser: number; runAsGroup: number } };
@@ -58,7 +58,7 @@ test('everything the Dockerfile copies from the build context is there and not e
     .flatMap(([, a]) => a.split(/\s+/).slice(0, -1)).filter((s) => !s.includes('*'));
   assert.deepEqual(sources.sort(), [
     'controllers', 'controllers/package.json', 'controllers/package.json', 'controllers/package.json', 'package-lock.json', 'package.json', 'package.json', 'package.json',
-    'package-lock.json', 'src', 'tsconfig.base.json', 'tsconfig.json', 'LICENSE', 'scripts/build-console.mjs',
+    'package-lock.json', 'src', 'tsconfig.base.json', 'tsconfig.json', 'LICENSE', 'scripts/build-console.mjs', 'scripts/bundle-deps.mjs',
   ].sort());
   for (const s of new Set(sources)) {
     assert.ok(existsSync(join(root, s)), `${s} exists`);

@@ -1,5 +1,6 @@
 // Sources beyond Kubernetes kinds: a request controller (no `for` kind) fed by watches of a
-// kind, by any RxJS Observable and by a timer on the manager's clock; one controller enqueues
+// kind, by any RxJS Observable (the test's own rxjs), by a timer on the manager's clock and by
+// requests given once (ctx.once); one controller enqueues
 // into another through a typed queue handle injected by name.
 import 'reflect-metadata';
 import { test, before, after } from 'node:test';
@@ -36,6 +37,7 @@ class Tables implements RequestReconciler {
       pushed,
       throwError(() => new Error('this source is broken')),
       ctx.every(60_000).pipe(map((n) => ({ name: `tick-${n}` }))),
+      ctx.once([{ name: 'once-a' }, { name: 'once-b' }]),
     ];
   }
   reconcile(request: Request, ctx: RequestContext) {
@@ -56,7 +58,7 @@ class Asker implements Reconciler<ConfigMapObject> {
   }
 }
 
-inProcessOnly('a request controller gets requests from watches, Observables, a timer and other controllers; a failing source is logged, the others go on', 'drives a timer source with a FakeClock in kubeloop/testing\'s in-process test env', async () => {
+inProcessOnly('a request controller gets requests from watches, Observables, a timer, ctx.once and other controllers; a failing source is logged, the others go on', 'drives a timer source with a FakeClock in kubeloop/testing\'s in-process test env', async () => {
   const clock = new FakeClock();
   const errors: unknown[] = [];
   const log = { child: () => log, trace() {}, debug() {}, info() {}, warn() {}, error: (o: unknown) => void errors.push(o) };
@@ -64,6 +66,7 @@ inProcessOnly('a request controller gets requests from watches, Observables, a t
   m.register(Tables).register(Asker);
   await m.start();
   await eventually('the constructor request', () => seen.includes('from-constructor'));
+  await eventually('the requests of ctx.once, when the workers start', () => seen.includes('once-a') && seen.includes('once-b'));
   pushed.next({ name: 'pushed-1' });
   await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'src', labels: { table: 'vtb-1' } }, data: { ask: 'asked-by-a' } });
   await eventually('watch, Observable and handle requests', () => ['pushed-1', 'vtb-1', 'asked-by-a'].every((n) => seen.includes(n)));

@@ -90,11 +90,13 @@ let lastSecond = NaN;
 let lastText = '';
 
 /** Kubernetes timestamps: RFC 3339 with second precision ("2026-01-01T00:00:00Z"). */
-export function rfc3339(date: Date = new Date()): string {
+export function rfc3339(date?: Date): string {
   // every write stamps a time, mostly within the same second as the last: format once a second
-  const second = Math.floor(date.getTime() / 1000);
+  // (and no Date made for "now" unless the second changed)
+  const ms = date ? date.getTime() : Date.now();
+  const second = Math.floor(ms / 1000);
   if (second !== lastSecond) {
-    lastText = date.toISOString().slice(0, -5) + 'Z'; // drop ".sssZ"
+    lastText = (date ?? new Date(ms)).toISOString().slice(0, -5) + 'Z'; // drop ".sssZ"
     lastSecond = second;
   }
   return lastText;

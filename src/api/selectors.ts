@@ -97,6 +97,21 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Validates a label key (`[prefix/]name`); returns an error message or undefined. */
 export function validateLabelKey(key: string): string | undefined {
+  // Every write checks its label and annotation keys, and a cluster uses few distinct ones:
+  // the verdicts are remembered (bounded: the memory restarts when full).
+  const known = labelKeyVerdicts.get(key);
+  if (known !== undefined) return known || undefined;
+  const verdict = labelKeyProblem(key);
+  if (labelKeyVerdicts.size >= MAX_LABEL_KEY_VERDICTS) labelKeyVerdicts.clear();
+  labelKeyVerdicts.set(key, verdict ?? '');
+  return verdict;
+}
+
+/** Label key -> its problem ('' for none). */
+const labelKeyVerdicts = new Map<string, string>();
+const MAX_LABEL_KEY_VERDICTS = 4096;
+
+function labelKeyProblem(key: string): string | undefined {
   const parts = key.split('/');
   if (parts.length > 2) return `invalid label key "${key}": a qualified name must consist of alphanumeric characters, '-', '_' or '.', with an optional DNS subdomain prefix and '/'`;
   const name = parts[parts.length - 1];

@@ -189,7 +189,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   let url = '';
   const discovery = new Discovery(registry, () => url.replace(/^https:\/\//, ''), aggregator.discovery);
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /** Synchronous routing: a promise only from handlers with asynchronous work (errors may also be thrown). */
+  const handle = (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
     const { query, path, resource: p } = requestTarget(req);
     const method = req.method ?? 'GET';
     switch (path) {
@@ -228,7 +229,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
   // `/apis/G` (the group document) has no resource part: route it before resource parsing.
   const handleGroup = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const m = /^\/apis\/([^/]+)\/?$/.exec((req.url ?? '').split('?')[0]);
+    const url = req.url ?? '';
+    if (!url.startsWith('/apis/')) return false;
+    const m = /^\/apis\/([^/]+)\/?$/.exec(url.split('?')[0]);
     if (!m) return false;
     const doc = discovery.apiGroup(m[1]);
     if (!doc) sendStatus(res, notFoundPath().status);
@@ -269,17 +272,23 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       }
       inFlight++;
       let counted = true;
-      const release = () => {
+      // A response emits 'close' once, when it finished or its connection went away.
+      res.on('close', () => {
         if (counted) inFlight--;
         counted = false;
-      };
-      res.once('finish', release);
-      res.once('close', release);
+      });
     }
     // Aggregated APIs (`/apis/<group>/<version>` of a remote APIService) go to their server.
     if (aggregator.handle(req, res)) return;
     // Body parse errors, StatusErrors and bugs all end as a Status; the server never crashes.
-    handle(req, res).catch((err: unknown) => answerError(req, res, err));
+    let served: Promise<void> | void;
+    try {
+      served = handle(req, res);
+    } catch (err) {
+      answerError(req, res, err);
+      return;
+    }
+    if (served) served.catch((err: unknown) => answerError(req, res, err));
   };
   // Idle and slow connections are closed as kube-apiserver closes them (IdleTimeout 90 s,
   // ReadHeaderTimeout 32 s): a client holding connections open cannot exhaust descriptors.

@@ -128,3 +128,37 @@ export function openWatch(
     },
   };
 }
+
+/**
+ * A GET as the admin whose answer is not read until `resume()` (a slow client: the server's
+ * writes back up); `started` resolves once the status line and headers arrived.
+ */
+export function pausedGet(server: Pick<ApiServer, 'url' | 'kubeconfig' | 'caPem'>, path: string, headers: Record<string, string> = {}): { started: Promise<void>; resume(): void; done: Promise<RawResponse> } {
+  const creds = parseKubeconfigCreds(server.kubeconfig);
+  let res: { resume(): void } | undefined;
+  let started!: () => void;
+  const startedP = new Promise<void>((r) => (started = r));
+  const done = new Promise<RawResponse>((resolve, reject) => {
+    const req = httpsRequest(new URL(path, server.url), { method: 'GET', ca: server.caPem, ...creds, headers }, (r) => {
+      r.pause();
+      res = r;
+      started();
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: r.statusCode ?? 0, headers: r.headers, text, json });
+      });
+      r.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  return { started: startedP, resume: () => res?.resume(), done };
+}

@@ -20,7 +20,7 @@ import type { KubeObject } from '../api/index.js';
 import type { KubeClient } from '../client/index.js';
 import type { CacheReader } from '../informer/index.js';
 import type { KindLike } from './kinds.js';
-import type { Observable } from 'rxjs';
+import type { Observable } from '../rx/index.js';
 import { EventRecorder } from '../observability/index.js';
 import type { Request } from './metadata.js';
 
@@ -96,6 +96,11 @@ export interface SourceContext {
    * time after one period — or at once with `{ immediately: true }`.
    */
   every(periodMs: number, opts?: { immediately?: boolean }): Observable<number>;
+  /**
+   * Emits `requests` once, when the workers start, e.g. every route table to sync at start-up
+   * (rxjs `of`, without importing `rxjs` in the controller's module).
+   */
+  once(requests: Request | readonly Request[]): RequestSource;
   /** The shared cache of a watched kind (as in reconcile). */
   cache<K extends KubeObject = KubeObject>(kind: KindLike<K>): CacheReader<K>;
 }

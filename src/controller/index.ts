@@ -47,4 +47,4 @@ export { TOKENS } from './tokens.js';
 export * from './webhook/index.js';
 export { createEventRecording, ClientEventSink, type EventRecording } from './wiring.js';
 // inversify helpers users need to declare dependencies, re-exported so one import suffices
-export { inject, injectable, optional, ContainerModule, Container } from 'inversify';
+export { inject, injectable, optional, ContainerModule, Container } from './inversify.js';

@@ -20,8 +20,8 @@
  * serves while the controllers drain).
  */
 import 'reflect-metadata';
-import { Container, ContainerModule, type Newable } from 'inversify';
-import type { Subscription } from 'rxjs';
+import { Container, ContainerModule, type Newable } from './inversify.js';
+import type { Subscription } from '../rx/index.js';
 import { gvkString, type KubeObject } from '../api/index.js';
 import { KubeClient, autoConfig, loadKubeConfig, toGVK, type ClientConfig } from '../client/index.js';
 import { SharedInformerFactory, dropManagedFields, type IndexFunc } from '../informer/index.js';

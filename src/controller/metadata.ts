@@ -9,7 +9,7 @@
  * list that `kubeloop generate` and `Manager.registerAll()` read.
  */
 import 'reflect-metadata';
-import { injectable } from 'inversify';
+import { injectable } from './inversify.js';
 import type { KubeObject } from '../api/index.js';
 import { kindRefOf, type KindLike, type KindRef } from './kinds.js';
 import type { Predicate } from './predicates.js';

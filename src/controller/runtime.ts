@@ -17,7 +17,7 @@ import { controllerRef, deepCopy, objectKey, parseApiVersion, splitKey, isConfli
 import type { KubeClient } from '../client/index.js';
 import { RateLimitingQueue, realClock, type Clock, type RateLimiter, type TimerHandle } from '../queue/index.js';
 import { controllerMetrics, initControllerMetrics, metricsRegistry, redactString, type Registry } from '../observability/index.js';
-import { Observable, Subject, type Subscription } from 'rxjs';
+import { Observable, Subject, of, type Subscription } from '../rx/index.js';
 import type { CacheReader, EventRecorder, Logger, ReconcileContext, Reconciler, RequestReconciler, Result, SourceContext } from './context.js';
 import { errorMessage, isPanic, isTerminalError } from './errors.js';
 import type { KindLike, KindRef } from './kinds.js';
@@ -313,6 +313,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
       controller: this.meta.name,
       signal: this.abort.signal,
       every: (periodMs, opts) => every(clock, periodMs, opts?.immediately ?? false),
+      once: (requests) => of(requests),
       cache: <K extends KubeObject>(kind: KindLike<K>) => this.deps.cacheFor(kind) as CacheReader<K>,
     };
     let sources;

@@ -4,7 +4,7 @@
  * errors because of the server (errors are retried with backoff and reported through
  * `onStatus`), and unsubscribing aborts the open request and clears every timer.
  */
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable, type Subscriber } from '../rx/index.js';
 import { INITIAL_EVENTS_END_ANNOTATION, objectKey, statusOf, type GroupVersionKind, type KubeList, type KubeObject, type WatchEvent } from '../api/index.js';
 import type { KindRef, KubeClient } from '../client/index.js';
 import {

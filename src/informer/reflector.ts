@@ -6,7 +6,7 @@
  * (`finalStateUnknown`, client-go's DeletedFinalStateUnknown), and nothing else is
  * emitted — no spurious updates.
  */
-import { BehaviorSubject, Observable, filter, firstValueFrom, type Subscriber, type Subscription } from 'rxjs';
+import { BehaviorSubject, Observable, filter, firstValueFrom, type Subscriber, type Subscription } from '../rx/index.js';
 import { objectKey, type KubeObject } from '../api/index.js';
 import type { ListWatchEvent } from './listwatch.js';
 import { Store, type IndexFunc } from './store.js';

@@ -5,7 +5,7 @@
  * cache; the list-watch runs while anyone holds it and stops `lingerMs` after the last
  * release. Objects are shared, never cloned per consumer: READ-ONLY.
  */
-import { Observable, asyncScheduler, share, timer, type SchedulerLike } from 'rxjs';
+import { Observable, asyncScheduler, share, timer, type SchedulerLike } from '../rx/index.js';
 import { formatApiVersion, type KubeObject } from '../api/index.js';
 import { toGVK, type KindRef, type KubeClient } from '../client/index.js';
 import { listWatch, type ListWatchOptions } from './listwatch.js';

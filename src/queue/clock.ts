@@ -1,4 +1,4 @@
-import { Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs';
+import { Subscription, type SchedulerAction, type SchedulerLike } from '../rx/index.js';
 
 /**
  * Time source for queues and rate limiters. Injected so tests can drive delays

@@ -12,6 +12,7 @@
 import { request, type ClientRequest } from 'node:http';
 import type { Logger } from '../controller/index.js';
 import type { SimCloudOptions } from './config.js';
+import { emulatorJson } from './emulator-http.js';
 import { baseLabels, type HostedNode, type NodePool } from './nodes.js';
 
 /** The fields of the emulator's instance events this bridge reads. */
@@ -76,11 +77,8 @@ export class CloudNodeSource {
 
   /** Asks the emulator for a worker instance outside any scaling group; resolves to its Node name once registered. */
   async addStaticInstance(req: Record<string, unknown> & { key: string }): Promise<string> {
-    const res = await fetch(new URL('/_sim/instances', this.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(req) });
-    if (!res.ok) throw new Error(`cloud emulator: creating the instance of static node ${req.key}: HTTP ${res.status} ${await res.text()}`);
-    const inst = (await res.json()) as { hostName: string };
-    for (let i = 0; i < 200 && !this.pool.hosts(inst.hostName); i++) await new Promise((r) => setTimeout(r, 25));
-    if (!this.pool.hosts(inst.hostName)) throw new Error(`static node ${inst.hostName} did not register from the cloud emulator's event stream`);
+    const inst = await emulatorJson<{ hostName: string }>(`cloud emulator: creating the instance of static node ${req.key}`, new URL('/_sim/instances', this.url), 'POST', req);
+    if (!(await this.pool.whenHosted(inst.hostName, 5_000))) throw new Error(`static node ${inst.hostName} did not register from the cloud emulator's event stream`);
     return inst.hostName;
   }
 
@@ -103,9 +101,7 @@ export class CloudNodeSource {
   }
 
   private async resync(): Promise<void> {
-    const res = await fetch(new URL('/_sim/state', this.url));
-    if (!res.ok) throw new Error(`cloud emulator state: HTTP ${res.status}`);
-    const st = (await res.json()) as StateView;
+    const st = await emulatorJson<StateView>('cloud emulator state', new URL('/_sim/state', this.url));
     const live = new Set(st.instances.filter((i) => i.status === 'Running' && i.lifecycleState !== 'Removing').map((i) => i.instanceId));
     for (const name of this.pool.names()) {
       const n = this.pool.get(name);

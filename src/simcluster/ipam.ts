@@ -16,6 +16,13 @@ export class NodeIpamController implements Reconciler<NodeObject> {
   private allocator: CidrAllocator | undefined;
   /** node name -> the range it holds (to release it once the node is gone) */
   private readonly owners = new Map<string, string>();
+  /**
+   * node name -> the uid of the Node this controller patched a range into. A reconcile may
+   * run again before the cache has the patched Node (another event of the node came first):
+   * that Node has its range, so none is allocated twice (handing it a second one would leak
+   * the first: the patch overwrites it).
+   */
+  private readonly assigned = new Map<string, string | undefined>();
 
   constructor(@inject(SIM) private readonly sim: SimContext) {}
 
@@ -45,6 +52,14 @@ export class NodeIpamController implements Reconciler<NodeObject> {
       return;
     }
     if (node.metadata.deletionTimestamp) return;
+    const held = this.owners.get(name);
+    if (held !== undefined) {
+      if (this.assigned.get(name) === node.metadata.uid) return; // patched; the cache is behind
+      // a Node of the same name, re-created before the old one's deletion was reconciled
+      this.owners.delete(name);
+      this.assigned.delete(name);
+      if (![...this.owners.values()].includes(held)) a.release(held);
+    }
     let cidr: string;
     try {
       cidr = a.allocate();
@@ -61,11 +76,13 @@ export class NodeIpamController implements Reconciler<NodeObject> {
       throw err;
     }
     this.owners.set(name, cidr);
+    this.assigned.set(name, node.metadata.uid);
     ctx.recorder.event(node, 'Normal', 'CIDRAssignmentSucceeded', `Node ${name} was assigned podCIDR ${cidr}`);
   }
 
   reconcileDeleted(req: Request) {
     const cidr = this.owners.get(req.name);
+    this.assigned.delete(req.name);
     if (cidr === undefined) return;
     this.owners.delete(req.name);
     if (![...this.owners.values()].includes(cidr)) this.allocator?.release(cidr);

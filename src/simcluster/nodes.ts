@@ -47,6 +47,8 @@ interface HostedState {
 /** The nodes whose kubelet runs in this process. */
 export class NodePool {
   private readonly nodes = new Map<string, HostedState>();
+  /** Who waits for a name to be hosted (whenHosted). */
+  private readonly waiters = new Map<string, Array<() => void>>();
   /** Called when a node is paused/resumed so controllers can react at once. */
   onChange: (name: string) => void = () => {};
 
@@ -71,6 +73,21 @@ export class NodePool {
     return s !== undefined && !s.paused;
   }
 
+  /** Resolves true once `name` is hosted (at once when it is), false after `timeoutMs`. */
+  whenHosted(name: string, timeoutMs: number): Promise<boolean> {
+    if (this.nodes.has(name)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => { clearTimeout(timer); resolve(true); };
+      const timer = setTimeout(() => {
+        const left = (this.waiters.get(name) ?? []).filter((w) => w !== done);
+        if (left.length) this.waiters.set(name, left);
+        else this.waiters.delete(name);
+        resolve(false);
+      }, timeoutMs);
+      this.waiters.set(name, [...(this.waiters.get(name) ?? []), done]);
+    });
+  }
+
   names(): string[] {
     return [...this.nodes.keys()];
   }
@@ -83,6 +100,9 @@ export class NodePool {
   /** Starts hosting a node and registers it with the API server (idempotent). */
   async register(node: HostedNode): Promise<void> {
     if (!this.nodes.has(node.name)) this.nodes.set(node.name, { node, paused: false, lastStatusPost: 0 });
+    const waiting = this.waiters.get(node.name);
+    this.waiters.delete(node.name);
+    for (const w of waiting ?? []) w();
     const obj: NodeObject = {
       apiVersion: 'v1', kind: 'Node',
       metadata: { name: node.name, labels: { ...node.labels } },

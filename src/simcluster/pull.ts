@@ -6,6 +6,7 @@
  * reachable from a simulated node.
  */
 import { createHash } from 'node:crypto';
+import { emulatorJson } from './emulator-http.js';
 
 /** `auths` of a `kubernetes.io/dockerconfigjson` Secret. */
 export type DockerConfigAuths = Record<string, { username?: string; password?: string; auth?: string }>;
@@ -109,9 +110,7 @@ export function emulatorRegistries(cloudUrl: string, ttlMs = 5_000): () => Promi
   const port = new URL(cloudUrl).port || '80';
   return async () => {
     if (cached && Date.now() - cached.at < ttlMs) return cached.hosts;
-    const res = await fetch(new URL('/_sim/state', cloudUrl));
-    if (!res.ok) throw new Error(`cloud emulator state: HTTP ${res.status}`);
-    const st = (await res.json()) as { registries?: Array<{ domains?: string[]; vpcDomains?: string[] }> };
+    const st = await emulatorJson<{ registries?: Array<{ domains?: string[]; vpcDomains?: string[] }> }>('cloud emulator state', new URL('/_sim/state', cloudUrl));
     const hosts = new Set<string>();
     for (const r of st.registries ?? []) for (const d of [...(r.domains ?? []), ...(r.vpcDomains ?? [])]) hosts.add(d.replace('{port}', port).toLowerCase());
     cached = { at: Date.now(), hosts };

@@ -14,7 +14,7 @@ import {
   Controller, Index, Node, Pod, inject, patchStatus, setCondition,
   type NodeObject, type PodObject, type Predicate, type ReconcileContext, type Reconciler, type Request,
 } from '../controller/index.js';
-import type { Subscription } from 'rxjs';
+import type { Subscription } from '../rx/index.js';
 import { toGVK } from '../client/index.js';
 import { SharedInformerFactory } from '../informer/index.js';
 import { SIM, type SimContext } from './config.js';

@@ -63,15 +63,15 @@ export interface TestEnv {
   stop(): Promise<void>;
 }
 
-/** Applies each CRD and waits (up to 15 s) until the server serves it. */
+/** Applies each CRD and waits (up to 15 s) until the server serves it; the CRDs side by side. */
 export async function installCrds(client: KubeClient, crds: readonly CustomResourceRef[]): Promise<void> {
-  for (const [name, versions] of groupByCrd(crds)) {
+  await Promise.all([...groupByCrd(crds)].map(async ([name, versions]) => {
     await client.apply(crdManifest(...versions), { force: true, fieldManager: 'kubeloop-testing' });
     await eventually(`CRD ${name} Established`, async () => {
       const crd = await client.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(CustomResourceDefinition, name);
       return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
     }, 15_000, 20);
-  }
+  }));
 }
 
 export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> {

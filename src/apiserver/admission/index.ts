@@ -68,7 +68,8 @@ export class ReinvocationContext {
   /** True during the second pass of the mutating phase. */
   isReinvoke = false;
   private requested = false;
-  private readonly values = new Map<string, unknown>();
+  /** Made on first use: most requests never keep plugin state. */
+  private values?: Map<string, unknown>;
 
   /** Asks for a second pass of the mutating phase (granted once per request). */
   requestReinvocation(): void {
@@ -81,8 +82,9 @@ export class ReinvocationContext {
 
   /** Plugin-private state kept across both passes (created by `init` on first use). */
   value<T>(key: string, init: () => T): T {
-    if (!this.values.has(key)) this.values.set(key, init());
-    return this.values.get(key) as T;
+    const values = (this.values ??= new Map());
+    if (!values.has(key)) values.set(key, init());
+    return values.get(key) as T;
   }
 }
 
@@ -130,13 +132,23 @@ export class AdmissionChain {
   }
 
   /** The mutating phase, with its reinvocation pass when a plugin asked for one. */
-  async admit(req: AdmissionRequest): Promise<void> {
+  admit(req: AdmissionRequest): Promise<void> {
+    return promised(() => this.admitNow(req));
+  }
+
+  /**
+   * {@link admit}, answering undefined instead of a promise when every plugin ran synchronously
+   * (the write path then takes no promise turn; a synchronous plugin error is thrown).
+   */
+  admitNow(req: AdmissionRequest): Promise<void> | undefined {
     const reinvocation = (req.reinvocation = new ReinvocationContext());
-    for (const p of this.plugins) if (p.admit) await p.admit(req);
-    if (reinvocation.shouldReinvoke) {
+    const second = (): Promise<void> | undefined => {
+      if (!reinvocation.shouldReinvoke) return undefined;
       reinvocation.isReinvoke = true;
-      for (const p of this.plugins) if (p.admit) await p.admit(req);
-    }
+      return runPhase(this.plugins, 'admit', req);
+    };
+    const first = runPhase(this.plugins, 'admit', req);
+    return first ? first.then(second) : second();
   }
 
   /**
@@ -144,7 +156,41 @@ export class AdmissionChain {
    * upstream runs validating admission after the strategy's: an invalid object is a 422
    * before any validating webhook is asked.
    */
-  async validate(req: AdmissionRequest): Promise<void> {
-    for (const p of this.plugins) if (p.validate) await p.validate(req);
+  validate(req: AdmissionRequest): Promise<void> {
+    return promised(() => this.validateNow(req));
   }
+
+  /** {@link validate}, answering undefined when every plugin ran synchronously (see {@link admitNow}). */
+  validateNow(req: AdmissionRequest): Promise<void> | undefined {
+    return runPhase(this.plugins, 'validate', req);
+  }
+}
+
+const DONE = Promise.resolve();
+
+/** A phase as a promise: its own, a resolved one, or a rejected one for a synchronous throw. */
+function promised(phase: () => Promise<void> | undefined): Promise<void> {
+  try {
+    return phase() ?? DONE;
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/**
+ * Runs one phase's hooks in order. Most plugins answer synchronously (nothing to do for the
+ * type at hand): those run back to back, and only a plugin that returns a promise makes the
+ * rest wait for it, so a write through a chain of synchronous plugins costs no promise turn
+ * per plugin. Order and error behaviour are those of awaiting each hook in turn. Returns
+ * undefined when every hook finished synchronously (a synchronous throw propagates).
+ */
+function runPhase(plugins: readonly AdmissionPlugin[], phase: 'admit' | 'validate', req: AdmissionRequest, from = 0): Promise<void> | undefined {
+  for (let i = from; i < plugins.length; i++) {
+    const p = plugins[i];
+    const hook = p[phase];
+    if (!hook) continue;
+    const r = hook.call(p, req);
+    if (r && typeof (r as Promise<void>).then === 'function') return Promise.resolve(r).then(() => runPhase(plugins, phase, req, i + 1));
+  }
+  return undefined;
 }

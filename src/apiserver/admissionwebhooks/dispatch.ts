@@ -81,9 +81,11 @@ interface Hook {
   webhook: Webhook;
 }
 
-function hooksOf(store: Store, storageKey: string): Hook[] {
+const NO_HOOKS: readonly Hook[] = [];
+
+function hooksOf(store: Store, storageKey: string): readonly Hook[] {
   // asked twice per write (mutating, validating); most clusters have no configurations at all
-  if (store.count(storageKey) === 0) return [];
+  if (store.count(storageKey) === 0) return NO_HOOKS;
   const configs = [...store.scan(storageKey)].map(([, s]) => s.obj as WebhookConfiguration);
   configs.sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : a.metadata.name! > b.metadata.name! ? 1 : 0));
   return configs.flatMap((c) => (c.webhooks ?? []).map((webhook, i) => ({ uid: `${c.metadata.name}/${webhook.name}/${i}`, webhook })));
@@ -139,92 +141,102 @@ export function admissionWebhookPlugins(host: WebhookDispatchHost): AdmissionPlu
   const mutating: AdmissionPlugin = {
     name: 'MutatingAdmissionWebhook',
     late: true,
-    async admit(req) {
+    // Synchronous when no webhook is configured (the common case: no promise turn per write).
+    admit(req) {
       if (isExempt(req)) return;
       const hooks = hooksOf(host.store, MUTATING);
       if (!hooks.length) return;
-      const rc = req.reinvocation;
-      const state = rc?.value('MutatingAdmissionWebhook', () => ({ lastOutput: undefined as KubeObject | undefined, invoked: new Set<string>(), reinvoke: new Set<string>() }));
-      const requireReinvokingInvoked = () => {
-        if (!state) return;
-        for (const uid of state.invoked) state.reinvoke.add(uid);
-        state.invoked.clear();
-      };
-      // In-tree plugins changed the object after the webhooks' last word: they get another look.
-      if (rc?.isReinvoke && !deepEqual(state!.lastOutput, req.object)) requireReinvokingInvoked();
-      try {
-        for (const { uid, webhook } of hooks) {
-          const inv = matcher.invocation(webhook, req);
-          if (!inv) continue;
-          if (rc?.isReinvoke && !state!.reinvoke.has(uid)) continue;
-          const deleting = req.operation === 'DELETE';
-          let changed = false;
-          let failure: unknown;
-          try {
-            const object = deleting ? undefined : await present(req, req.object, inv.type);
-            const result = await call(inv, req, true, object, await present(req, req.oldObject, inv.type));
-            const ops = result.patch;
-            if (Array.isArray(ops) && ops.length) {
-              if (!object) throw newInternalError(`admission webhook "${webhook.name}" attempted to modify the object, which is not supported for this operation`);
-              if (result.patchType !== 'JSONPatch') throw new CallingError(webhook.name, `unsupported patch type "${result.patchType}"`);
-              let patched: KubeObject;
-              try {
-                patched = jsonPatch(object, ops);
-              } catch (e) {
-                throw newInternalError(e);
-              }
-              if (req.subresource !== 'scale') patched = dropUnknownFields(inv.type, patched);
-              changed = !deepEqual(object, patched);
-              if (req.subresource === 'scale') req.object = host.scale.withReplicas(req.type, req.object, (patched.spec as { replicas?: unknown } | undefined)?.replicas);
-              else req.object = inv.type === req.type ? patched : (await inVersion(patched, req.type))!;
-            }
-          } catch (e) {
-            failure = e;
-          }
-          if (changed) {
-            requireReinvokingInvoked();
-            rc?.requestReinvocation();
-          }
-          if (webhook.reinvocationPolicy === 'IfNeeded') state?.invoked.add(uid);
-          if (failure !== undefined) failurePolicy(webhook, failure);
-        }
-      } finally {
-        if (state) state.lastOutput = clone(req.object);
-      }
+      return mutate(req, hooks);
     },
+  };
+
+  const mutate = async (req: AdmissionRequest, hooks: readonly Hook[]): Promise<void> => {
+    const rc = req.reinvocation;
+    const state = rc?.value('MutatingAdmissionWebhook', () => ({ lastOutput: undefined as KubeObject | undefined, invoked: new Set<string>(), reinvoke: new Set<string>() }));
+    const requireReinvokingInvoked = () => {
+      if (!state) return;
+      for (const uid of state.invoked) state.reinvoke.add(uid);
+      state.invoked.clear();
+    };
+    // In-tree plugins changed the object after the webhooks' last word: they get another look.
+    if (rc?.isReinvoke && !deepEqual(state!.lastOutput, req.object)) requireReinvokingInvoked();
+    try {
+      for (const { uid, webhook } of hooks) {
+        const inv = matcher.invocation(webhook, req);
+        if (!inv) continue;
+        if (rc?.isReinvoke && !state!.reinvoke.has(uid)) continue;
+        const deleting = req.operation === 'DELETE';
+        let changed = false;
+        let failure: unknown;
+        try {
+          const object = deleting ? undefined : await present(req, req.object, inv.type);
+          const result = await call(inv, req, true, object, await present(req, req.oldObject, inv.type));
+          const ops = result.patch;
+          if (Array.isArray(ops) && ops.length) {
+            if (!object) throw newInternalError(`admission webhook "${webhook.name}" attempted to modify the object, which is not supported for this operation`);
+            if (result.patchType !== 'JSONPatch') throw new CallingError(webhook.name, `unsupported patch type "${result.patchType}"`);
+            let patched: KubeObject;
+            try {
+              patched = jsonPatch(object, ops);
+            } catch (e) {
+              throw newInternalError(e);
+            }
+            if (req.subresource !== 'scale') patched = dropUnknownFields(inv.type, patched);
+            changed = !deepEqual(object, patched);
+            if (req.subresource === 'scale') req.object = host.scale.withReplicas(req.type, req.object, (patched.spec as { replicas?: unknown } | undefined)?.replicas);
+            else req.object = inv.type === req.type ? patched : (await inVersion(patched, req.type))!;
+          }
+        } catch (e) {
+          failure = e;
+        }
+        if (changed) {
+          requireReinvokingInvoked();
+          rc?.requestReinvocation();
+        }
+        if (webhook.reinvocationPolicy === 'IfNeeded') state?.invoked.add(uid);
+        if (failure !== undefined) failurePolicy(webhook, failure);
+      }
+    } finally {
+      if (state) state.lastOutput = clone(req.object);
+    }
   };
 
   const validating: AdmissionPlugin = {
     name: 'ValidatingAdmissionWebhook',
     late: true,
-    async validate(req) {
+    // Synchronous when no webhook is configured or none matches.
+    validate(req) {
       if (isExempt(req)) return;
       const hooks = hooksOf(host.store, VALIDATING);
       if (!hooks.length) return;
       const invocations = hooks.map((h) => matcher.invocation(h.webhook, req)).filter((x): x is Invocation => !!x);
       if (!invocations.length) return;
-      // One conversion per version, shared by the webhooks called in it.
-      const versions = new Map<ResourceType, Promise<[KubeObject | undefined, KubeObject | undefined]>>();
-      const objectsFor = (t: ResourceType) => {
-        let p = versions.get(t);
-        if (!p) versions.set(t, (p = Promise.all([req.operation === 'DELETE' ? undefined : present(req, req.object, t), present(req, req.oldObject, t)])));
-        return p;
-      };
-      const errors: unknown[] = [];
-      await Promise.all(invocations.map(async (inv) => {
-        try {
-          const [object, old] = await objectsFor(inv.type);
-          await call(inv, req, false, object, old);
-        } catch (e) {
-          try {
-            failurePolicy(inv.webhook, e);
-          } catch (err) {
-            errors.push(err);
-          }
-        }
-      }));
-      if (errors.length) throw errors[0];
+      return validateWith(req, invocations);
     },
+  };
+
+  const validateWith = async (req: AdmissionRequest, invocations: Invocation[]): Promise<void> => {
+    // One conversion per version, shared by the webhooks called in it.
+    const versions = new Map<ResourceType, Promise<[KubeObject | undefined, KubeObject | undefined]>>();
+    const objectsFor = (t: ResourceType) => {
+      let p = versions.get(t);
+      if (!p) versions.set(t, (p = Promise.all([req.operation === 'DELETE' ? undefined : present(req, req.object, t), present(req, req.oldObject, t)])));
+      return p;
+    };
+    const errors: unknown[] = [];
+    await Promise.all(invocations.map(async (inv) => {
+      try {
+        const [object, old] = await objectsFor(inv.type);
+        await call(inv, req, false, object, old);
+      } catch (e) {
+        try {
+          failurePolicy(inv.webhook, e);
+        } catch (err) {
+          errors.push(err);
+        }
+      }
+    }));
+    if (errors.length) throw errors[0];
   };
 
   return [mutating, validating];

@@ -82,7 +82,9 @@ export class Authenticator {
     if (!sock || typeof sock.getPeerCertificate !== 'function' || !sock.authorized) return undefined;
     let known = this.certUsers.get(sock);
     if (known === undefined) {
-      known = certificateUser(sock);
+      // kept with `system:authenticated` already added: `authenticate` then copies it once
+      const u = certificateUser(sock);
+      known = u && withAuthenticatedGroup(u);
       this.certUsers.set(sock, known);
     }
     return known ? { name: known.name, groups: [...known.groups] } : undefined;

@@ -31,6 +31,18 @@ interface Located {
   obj: KubeObject;
 }
 
+/**
+ * Where an object with a uid lives, as the uid index keeps it: the ADDED change that created
+ * it (kept by the watch history anyway, and holding nothing but the object: indexing a create
+ * allocates nothing), else an entry of its own (a MODIFIED change would keep the previous
+ * version alive).
+ */
+interface Indexed {
+  readonly storageKey: string;
+  readonly key: string;
+  readonly object: KubeObject;
+}
+
 function groupOf(apiVersion: string | undefined): string {
   const v = apiVersion ?? '';
   const i = v.indexOf('/');
@@ -63,7 +75,9 @@ export const gcAdmission: AdmissionPlugin = {
   name: 'GarbageCollectorFinalizers',
   validate(req) {
     if (req.operation === 'DELETE' || req.subresource) return;
-    const errs = validateOwnerReferences(req.object.metadata.ownerReferences);
+    const refs: unknown = req.object.metadata.ownerReferences;
+    if (refs === undefined || refs === null) return; // nothing to validate (most objects)
+    const errs = validateOwnerReferences(refs);
     if (errs.length) throw newInvalid(req.type.group, req.type.kind, req.name, errs);
   },
   admit(req) {
@@ -116,14 +130,16 @@ export interface GarbageCollector extends Controller {
 export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
   const { store, registry, ops } = host;
   /** uid -> where the object lives. */
-  const byUid = new Map<string, Located>();
+  const byUid = new Map<string, Indexed>();
   /** owner uid -> `storageKey|key` of its dependents. */
   const dependents = new Map<string, Set<string>>();
   const loc = (storageKey: string, key: string) => `${storageKey}|${key}`;
 
-  const index = (storageKey: string, key: string, obj: KubeObject | undefined, old: KubeObject | undefined): void => {
+  /** `at`: where `obj` (undefined: deleted) lives now; `old` its previous version. */
+  const index = (at: Indexed, obj: KubeObject | undefined, old: KubeObject | undefined): void => {
+    const { storageKey, key } = at;
     if (old?.metadata.uid && (!obj || obj.metadata.uid !== old.metadata.uid)) byUid.delete(old.metadata.uid);
-    if (obj?.metadata.uid) byUid.set(obj.metadata.uid, { storageKey, key, obj });
+    if (obj?.metadata.uid) byUid.set(obj.metadata.uid, at);
     if (!hasRefs(old) && !hasRefs(obj)) return;
     const id = loc(storageKey, key);
     for (const r of refsOf(old)) {
@@ -154,7 +170,7 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
 
   /** The live owner a reference of `dependent` points to, or undefined when absent/invalid. */
   const ownerOf = (dependent: KubeObject, ref: OwnerReference): KubeObject | undefined => {
-    const o = byUid.get(ref.uid)?.obj;
+    const o = byUid.get(ref.uid)?.object;
     if (!o) return undefined;
     if (o.metadata.name !== ref.name || o.kind !== ref.kind || groupOf(o.apiVersion) !== groupOf(ref.apiVersion)) return undefined;
     const ownerNs = o.metadata.namespace;
@@ -270,7 +286,7 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
 
   const onChange = (c: Change): void => {
     const obj = c.type === 'DELETED' ? undefined : c.object;
-    index(c.storageKey, c.key, obj, c.old);
+    index(c.type === 'MODIFIED' ? { storageKey: c.storageKey, key: c.key, object: c.object } : c, obj, c.old);
     if (c.type === 'DELETED') {
       const uid = c.old?.metadata.uid ?? c.object.metadata.uid;
       if (uid) for (const d of dependentsOf(uid)) queue.add(`d:${d.storageKey}|${d.key}`);
@@ -285,7 +301,7 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
     for (const r of [...refsOf(c.old), ...(c.type === 'DELETED' ? [] : refsOf(c.object))]) {
       if (seen.has(r.uid)) continue;
       seen.add(r.uid);
-      const owner = byUid.get(r.uid)?.obj;
+      const owner = byUid.get(r.uid)?.object;
       if (owner && deletingDependents(owner)) queue.add(`o:${r.uid}`);
     }
   };
@@ -293,7 +309,7 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
   const unsubscribe = host.onChange(onChange);
   // Startup (or restart with a data dir): index everything, then check every dependent and
   // every owner that was mid-deletion, so owners that vanished while down are noticed.
-  for (const [storageKey, key, s] of store.entries()) index(storageKey, key, s.obj, undefined);
+  for (const [storageKey, key, s] of store.entries()) index({ storageKey, key, object: s.obj }, s.obj, undefined);
   for (const [storageKey, key, s] of store.entries()) {
     const o = s.obj;
     if (o.metadata.deletionTimestamp && (hasFinalizer(o, FOREGROUND) || hasFinalizer(o, ORPHAN))) queue.add(`o:${o.metadata.uid}`);

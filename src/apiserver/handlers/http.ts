@@ -12,6 +12,7 @@ import { apiVersionOf, type ResourceType, type SubresourceInfo } from '../resour
 import { decodeErrorBuiltin, decodeErrorDefinition } from '../schema/index.js';
 import type { Stored } from '../storage/index.js';
 import { partialMetadata, toTable } from '../table/index.js';
+import { sendJoined } from '../http/joined-body.js';
 import { checkPathSegments } from '../http/path-segment.js';
 import { warningsOf } from '../http/warnings.js';
 import { decodeBody, decodePatchBody, readBody, type ResourcePath, sendStatus, sendText, wantsPartialMetadata, wantsTable } from '../http/request.js';
@@ -35,8 +36,10 @@ function checkSubresourceBody(info: SubresourceInfo, body: unknown): asserts bod
   if (err) throw err;
 }
 
+const FALSY = new Set(['0', 'false', 'False', 'no', '']);
+
 function truthy(v: string | null): boolean {
-  return v !== null && !['0', 'false', 'False', 'no', ''].includes(v);
+  return v !== null && !FALSY.has(v);
 }
 
 function intParam(q: URLSearchParams, name: string): number | undefined {
@@ -47,7 +50,9 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
 }
 
 function dryRunOf(q: URLSearchParams, body?: { dryRun?: unknown }): boolean {
-  const vals = [...q.getAll('dryRun'), ...(Array.isArray(body?.dryRun) ? (body!.dryRun as string[]) : [])];
+  const fromQuery = q.getAll('dryRun');
+  if (!fromQuery.length && !Array.isArray(body?.dryRun)) return false;
+  const vals = [...fromQuery, ...(Array.isArray(body?.dryRun) ? (body!.dryRun as string[]) : [])];
   for (const v of vals) if (v !== 'All') throw newBadRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
   return vals.length > 0;
 }
@@ -63,7 +68,12 @@ export class ResourceHttp {
   /** `userOf` names the authenticated user of a request (admission plugins see it on writes). */
   constructor(private readonly ops: ResourceOps, private readonly watches: WatchHub, private readonly userOf: (req: IncomingMessage) => UserInfo | undefined = () => undefined) {}
 
-  async handle(req: IncomingMessage, res: ServerResponse, p: ResourcePath, q: URLSearchParams): Promise<void> {
+  /**
+   * Serves a resource request. Synchronous up to the verb (a bad request throws at once);
+   * each verb's asynchronous part is its own small method, so a request allocates the frame
+   * of the verb it runs rather than one sized for all of them.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, p: ResourcePath, q: URLSearchParams): Promise<void> | void {
     const t = this.ops.registry.get(p.group, p.version, p.resource!);
     if (!t) throw newNotFound({ group: p.group, resource: p.resource! }, p.name ?? '');
     if (p.namespace !== undefined && !t.namespaced) throw newNotFound({ group: p.group, resource: p.resource! }, p.name ?? '');
@@ -77,51 +87,25 @@ export class ResourceHttp {
     const isWatch = p.watchPrefix || truthy(q.get('watch'));
     if (method === 'GET' && (isWatch || !p.name)) {
       if (isWatch) return this.watch(res, t, ns, p.name, q, accept);
-      return await this.list(res, t, ns, q, accept);
+      return this.list(res, t, ns, q, accept);
     }
     if (p.watchPrefix) throw newMethodNotSupported({ group: t.group, resource: t.resource }, method.toLowerCase());
     if (!p.name) {
-      if (method === 'POST') {
-        const body = decodeBody(await readBody(req), req.headers['content-type']);
-        const r = await this.ops.create(t, ns, body, this.writeOpts(req, q, res));
-        return sendText(res, 201, await this.render(t, r.object, r.json));
-      }
-      if (method === 'DELETE') {
-        const opts = await this.deleteOptions(req, q);
-        const items = await this.ops.deleteCollection(t, ns, this.listOpts(q), opts.options, opts.dryRun, this.clientOf(req, res));
-        const rendered = (await this.ops.converter.toVersion(t, items)).map((o) => objectJson(t, o));
-        return sendText(res, 200, `{"kind":"${t.listKind}","apiVersion":"${apiVersionOf(t)}","metadata":{"resourceVersion":"${this.ops.store.resourceVersion}"},"items":[${rendered.join(',')}]}`);
-      }
+      if (method === 'POST') return this.createOne(req, res, t, ns, q);
+      if (method === 'DELETE') return this.deleteMany(req, res, t, ns, q);
       throw newMethodNotSupported({ group: t.group, resource: t.resource }, method.toLowerCase());
     }
     switch (method) {
       case 'GET': {
         const s = this.ops.get(t, ns, p.name);
-        return await this.sendObject(res, t, s.obj, s.json, accept, q);
+        return this.sendObject(res, t, s.obj, s.json, accept, q);
       }
-      case 'PUT': {
-        const body = decodeBody(await readBody(req), req.headers['content-type']);
-        const r = await this.ops.update(t, ns, p.name, body, this.writeOpts(req, q, res));
-        return sendText(res, 200, await this.render(t, r.object, r.json));
-      }
-      case 'PATCH': {
-        const patch = decodePatchBody(await readBody(req), req.headers['content-type']);
-        const r = await this.ops.patch(t, ns, p.name, req.headers['content-type'], patch, { ...this.writeOpts(req, q, res), force: truthy(q.get('force')) });
-        return sendText(res, r.created ? 201 : 200, await this.render(t, r.object, r.json));
-      }
-      case 'DELETE': {
-        const opts = await this.deleteOptions(req, q);
-        const r = await this.ops.delete(t, ns, p.name, opts.options, opts.dryRun, this.clientOf(req, res));
-        if (!r.deleted || t.returnDeletedObject) return sendText(res, 200, await this.render(t, r.object));
-        // The generic registry's finalizeDelete answers Status{Success, Details} and the delete
-        // handler leaves its code unset: the body has no code (kubernetes apiserver
-        // registry/generic/registry/store.go, endpoints/handlers/delete.go).
-        const status = {
-          kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
-          details: { name: p.name, group: t.group || undefined, kind: t.resource, uid: r.object.metadata.uid },
-        } as Status;
-        return sendStatus(res, status, 200);
-      }
+      case 'PUT':
+        return this.updateOne(req, res, t, ns, p.name, q);
+      case 'PATCH':
+        return this.patchOne(req, res, t, ns, p.name, q);
+      case 'DELETE':
+        return this.deleteOne(req, res, t, ns, p.name, q);
       case 'POST':
         throw newMethodNotSupported({ group: t.group, resource: t.resource }, 'create');
       default:
@@ -129,10 +113,51 @@ export class ResourceHttp {
     }
   }
 
+  private async createOne(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams): Promise<void> {
+    const body = decodeBody(await readBody(req), req.headers['content-type']);
+    const r = await this.ops.create(t, ns, body, this.writeOpts(req, q, res));
+    // (no promise turn to render unless a conversion webhook is involved)
+    sendText(res, 201, this.ops.converter.needsWebhook(t, r.object) ? await this.render(t, r.object, r.json) : objectJson(t, r.object, r.json));
+  }
+
+  private async deleteMany(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams): Promise<void> {
+    const opts = await this.deleteOptions(req, q);
+    const items = await this.ops.deleteCollection(t, ns, this.listOpts(q), opts.options, opts.dryRun, this.clientOf(req, res));
+    const rendered = (await this.ops.converter.toVersion(t, items)).map((o) => objectJson(t, o));
+    sendText(res, 200, `{"kind":"${t.listKind}","apiVersion":"${apiVersionOf(t)}","metadata":{"resourceVersion":"${this.ops.store.resourceVersion}"},"items":[${rendered.join(',')}]}`);
+  }
+
+  private async updateOne(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, name: string, q: URLSearchParams): Promise<void> {
+    const body = decodeBody(await readBody(req), req.headers['content-type']);
+    const r = await this.ops.update(t, ns, name, body, this.writeOpts(req, q, res));
+    sendText(res, 200, await this.render(t, r.object, r.json));
+  }
+
+  private async patchOne(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, name: string, q: URLSearchParams): Promise<void> {
+    const patch = decodePatchBody(await readBody(req), req.headers['content-type']);
+    const r = await this.ops.patch(t, ns, name, req.headers['content-type'], patch, { ...this.writeOpts(req, q, res), force: truthy(q.get('force')) });
+    sendText(res, r.created ? 201 : 200, await this.render(t, r.object, r.json));
+  }
+
+  private async deleteOne(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, name: string, q: URLSearchParams): Promise<void> {
+    const opts = await this.deleteOptions(req, q);
+    const r = await this.ops.delete(t, ns, name, opts.options, opts.dryRun, this.clientOf(req, res));
+    if (!r.deleted || t.returnDeletedObject) return sendText(res, 200, await this.render(t, r.object));
+    // The generic registry's finalizeDelete answers Status{Success, Details} and the delete
+    // handler leaves its code unset: the body has no code (kubernetes apiserver
+    // registry/generic/registry/store.go, endpoints/handlers/delete.go).
+    const status = {
+      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
+      details: { name, group: t.group || undefined, kind: t.resource, uid: r.object.metadata.uid },
+    } as Status;
+    sendStatus(res, status, 200);
+  }
+
   private writeOpts(req: IncomingMessage, q: URLSearchParams, res?: ServerResponse): WriteOptions {
     const fv = q.get('fieldValidation');
     if (fv && !['Ignore', 'Warn', 'Strict'].includes(fv)) throw newBadRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Warn", "Strict"`);
-    return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined, fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined, ...this.clientOf(req, res) };
+    const client = this.clientOf(req, res);
+    return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined, fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined, warn: client.warn, user: client.user };
   }
 
   /** Who is writing, and where warnings for them go (`Warning: 299 - "text"` headers, capped as kube-apiserver caps them; kubectl prints "Warning: text"). */
@@ -196,24 +221,31 @@ export class ResourceHttp {
     const r = this.ops.list(t, ns, this.listOpts(q));
     const partial = wantsPartialMetadata(accept);
     // Items needing a conversion webhook go in one call; the others keep their stored JSON.
-    const converts = !partial && r.items.some((s) => this.ops.converter.needsWebhook(t, s.obj));
-    const objs = converts ? await this.ops.converter.toVersion(t, r.items.map((s: Stored) => s.obj)) : r.items.map((s: Stored) => s.obj);
+    const converts = !partial && !!t.conversionWebhook && r.items.some((s) => this.ops.converter.needsWebhook(t, s.obj));
+    const converted = converts ? await this.ops.converter.toVersion(t, r.items.map((s: Stored) => s.obj)) : undefined;
+    const objs = () => converted ?? r.items.map((s: Stored) => s.obj);
     if (wantsTable(accept)) {
-      const table = toTable(t, objs, {
+      const table = toTable(t, objs(), {
         includeObject: (q.get('includeObject') as 'Object') ?? undefined, resourceVersion: r.resourceVersion, continue: r.continue, remainingItemCount: r.remainingItemCount,
       });
-      return sendText(res, 200, JSON.stringify(table), TABLE_CT);
+      const { rows, ...rest } = table;
+      return sendJoined(res, 200, TABLE_CT, `${JSON.stringify(rest).slice(0, -1)},"rows":[`, (rows as unknown[]).map((row) => JSON.stringify(row)), ']}');
     }
     const meta: Record<string, unknown> = { resourceVersion: r.resourceVersion };
     if (r.continue) meta.continue = r.continue;
     if (r.remainingItemCount !== undefined) meta.remainingItemCount = r.remainingItemCount;
     if (partial) {
-      return sendText(res, 200, JSON.stringify({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: objs.map(partialMetadata) }),
-        'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io');
+      return sendJoined(res, 200, 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io',
+        `{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":${JSON.stringify(meta)},"items":[`, r.items.map((s) => JSON.stringify(partialMetadata(s.obj))), ']}');
     }
     const av = apiVersionOf(t);
-    const items = r.items.map((s, i) => (objs[i] === s.obj ? objectJson(t, s.obj, s.json) : JSON.stringify(objs[i])));
-    sendText(res, 200, `{"kind":"${t.listKind}","apiVersion":"${av}","metadata":${JSON.stringify(meta)},"items":[${items.join(',')}]}`);
+    const items = new Array<string>(r.items.length);
+    for (let i = 0; i < items.length; i++) {
+      const s = r.items[i];
+      const o = converted ? converted[i] : s.obj;
+      items[i] = o !== s.obj ? JSON.stringify(o) : o.apiVersion === av ? s.json : objectJson(t, o);
+    }
+    sendJoined(res, 200, 'application/json', `{"kind":"${t.listKind}","apiVersion":"${av}","metadata":${JSON.stringify(meta)},"items":[`, items, ']}');
   }
 
   private watch(res: ServerResponse, t: ResourceType, ns: string | undefined, name: string | undefined, q: URLSearchParams, accept: string | undefined): void {

@@ -12,7 +12,7 @@ import {
 import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '../admission/index.js';
 import { Converter } from '../conversion/index.js';
 import { applyPatch, updateManagedFields } from '../patch/index.js';
-import { decodeErrorBuiltin, decodeErrorMetadata, type JSONSchemaProps, zeroNullsBuiltin } from '../schema/index.js';
+import { builtinDecoder, decodeErrorMetadata, type JSONSchemaProps } from '../schema/index.js';
 import { apiVersionOf, KEEP_STATUS_ON_CREATE, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import type { UserInfo } from '../auth/index.js';
@@ -113,15 +113,34 @@ const LATEST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
  * ObjectMeta. Runs before defaults, admission and storage, so a malformed body has no effect.
  */
 function decodeAsGo(t: ResourceType, obj: KubeObject): void {
-  const gvk = { group: t.group, version: t.version, kind: t.kind };
   let err: StatusError | undefined;
   try {
-    err = t.builtin ? decodeErrorBuiltin(gvk, obj) : decodeErrorMetadata(gvk, obj);
-    if (!err && t.builtin) zeroNullsBuiltin(gvk, obj);
+    if (t.builtin) err = builtinDecoderOf(t)?.(obj);
+    else err = decodeErrorMetadata({ group: t.group, version: t.version, kind: t.kind }, obj);
   } catch {
     return; // the OpenAPI documents are unavailable: no type checks rather than failed writes
   }
   if (err) throw err;
+}
+
+/**
+ * The Go decoding of each built-in type, its schema looked up on the type's first write (a
+ * schema lookup per write cost more than the checks themselves). null: no schema, or the
+ * documents were unavailable (no type checks, as before, rather than failed writes).
+ */
+const builtinDecoders = new WeakMap<ResourceType, ReturnType<typeof builtinDecoder> | null>();
+
+function builtinDecoderOf(t: ResourceType): ReturnType<typeof builtinDecoder> {
+  let d = builtinDecoders.get(t);
+  if (d === undefined) {
+    try {
+      d = builtinDecoder({ group: t.group, version: t.version, kind: t.kind }) ?? null;
+    } catch {
+      d = null;
+    }
+    builtinDecoders.set(t, d);
+  }
+  return d ?? undefined;
 }
 
 export class ResourceOps {
@@ -211,18 +230,30 @@ export class ResourceOps {
       if (changes.length) return this.listAt(t, prefix, after, limit, match, rv, changes);
     }
     const items: Stored[] = [];
+    // A field selector naming one object in the request's namespace (or of a cluster-scoped
+    // type) reads that key instead of scanning the type, as upstream's generic registry does
+    // (registry/generic/registry/store.go ListPredicate: MatchesSingle, then GetList of the one
+    // key); the answer is the scan's (the key is in range, the selector matches, limit >= 1).
+    const name = opts.fieldSelector ? parseFieldSelector(opts.fieldSelector).requiresExactMatch('metadata.name') : undefined;
+    if (name !== undefined && (!t.namespaced || namespace)) {
+      const key = storageKeyOf(t, namespace, name);
+      const s = after > prefix && key <= after ? undefined : this.store.get(t.storageKey, key);
+      if (s && (!match || match(s.obj))) items.push(s);
+      return { items, resourceVersion: rv };
+    }
     let lastKey = '';
     let more = false;
     let remaining = 0;
-    for (const [key, s] of this.store.scan(t.storageKey, prefix, after)) {
-      if (match && !match(s.obj)) continue;
+    this.store.forEach(t.storageKey, prefix, after, (key, s) => {
+      if (match && !match(s.obj)) return true;
       if (items.length >= limit) {
         more = true;
-        break;
+        return false;
       }
       items.push(s);
       lastKey = key;
-    }
+      return true;
+    });
     if (more && !match) remaining = this.store.countAfter(t.storageKey, prefix, lastKey);
     const out: ListResult = { items, resourceVersion: rv };
     if (more) {
@@ -348,23 +379,22 @@ export class ResourceOps {
         for (const why of validateName(t.resource, t.group, name)) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `${JSON.stringify(name)}: ${why}` });
       }
     }
-    for (const [field, v] of [['metadata.labels', obj.metadata.labels], ['metadata.annotations', obj.metadata.annotations]] as const) {
-      if (v === undefined || v === null) continue;
-      if (!isObject(v)) errs.push({ type: 'FieldValueTypeInvalid', field, message: 'must be a map of strings' });
-      else for (const [k, val] of Object.entries(v)) if (typeof val !== 'string') errs.push({ type: 'FieldValueTypeInvalid', field: `${field}.${k}`, message: `${JSON.stringify(val)}: must be a string` });
-    }
+    const labels = obj.metadata.labels as unknown;
+    const annotations = obj.metadata.annotations as unknown;
+    stringMapErrors('metadata.labels', labels, errs);
+    stringMapErrors('metadata.annotations', annotations, errs);
     // Label keys and values follow the selector grammar (annotation keys the same key rules).
-    const labels = obj.metadata.labels;
     if (isObject(labels)) {
-      for (const [k, val] of Object.entries(labels)) {
+      for (const k of Object.keys(labels)) {
+        const val = labels[k];
         const bad = validateLabelKey(k) ?? (typeof val === 'string' ? validateLabelValue(val) : undefined);
         if (bad) errs.push({ type: 'FieldValueInvalid', field: 'metadata.labels', message: bad });
       }
     }
-    const annotations = obj.metadata.annotations;
     if (isObject(annotations)) {
       let size = 0;
-      for (const [k, v] of Object.entries(annotations)) {
+      for (const k of Object.keys(annotations)) {
+        const v = annotations[k];
         const bad = validateLabelKey(k);
         if (bad) errs.push({ type: 'FieldValueInvalid', field: 'metadata.annotations', message: bad.replace('label key', 'annotation key') });
         size += Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : 0);
@@ -406,7 +436,8 @@ export class ResourceOps {
     t.strategy?.prepareForCreate?.(obj);
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
     const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user };
-    await this.admission.admit(req);
+    const admitted = this.admission.admitNow(req);
+    if (admitted) await admitted;
     // The generated name and system-owned metadata, filled after mutating admission as upstream's
     // BeforeCreate does (mutating webhooks see no generated name, uid, creationTimestamp or
     // generation, and cannot set the latter); validating admission sees them.
@@ -419,16 +450,20 @@ export class ResourceOps {
     sm.generation = 1;
     t.strategy?.canonicalize?.(req.object);
     this.validateCommon(t, req.object);
-    await this.admission.validate(req);
+    const validated = this.admission.validateNow(req);
+    if (validated) await validated;
     if (opts.fieldManager) this.trackFields(t, undefined, req.object, opts);
-    const stored = opts.dryRun ? req.object : await this.converter.toStorage(t, req.object);
+    // (no promise turn for types without a conversion webhook)
+    const stored = opts.dryRun || !t.conversionWebhook ? req.object : await this.converter.toStorage(t, req.object);
     // No await from here to the put: the existence checks hold when the object is stored.
     const key = storageKeyOf(t, namespace, req.object.metadata.name!);
-    if (this.store.latest(t.storageKey, key)) throw newAlreadyExists(gr(t), req.object.metadata.name!);
+    const existing = this.store.latest(t.storageKey, key);
+    if (existing) throw newAlreadyExists(gr(t), req.object.metadata.name!);
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
     if (opts.dryRun) return { object: req.object };
-    const c = this.store.put(t.storageKey, key, stored);
-    await this.store.durable(c);
+    const c = this.store.put(t.storageKey, key, stored, null); // `existing` is absent: no await since
+    const durable = this.store.notYetDurable(c);
+    if (durable) await durable;
     return { object: c.object, json: c.json };
   }
 
@@ -503,17 +538,19 @@ export class ResourceOps {
         operation: 'UPDATE', type: t, subresource: opts.scaleWrite ? 'scale' : opts.subresource, namespace, name, object: next, oldObject: old, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager,
         fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user,
       };
-      await this.admission.admit(req);
+      const admitted = this.admission.admitNow(req);
+      if (admitted) await admitted;
       next = settle(req.object);
       t.strategy?.canonicalize?.(next);
       // The generation counts spec changes, whoever made them (the client or a mutating webhook).
       if (!status && !deepEqual(specPart(next), specPart(old as Record<string, unknown>))) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
       req.object = next;
       this.validateCommon(t, next, old);
-      await this.admission.validate(req);
+      const validated = this.admission.validateNow(req);
+      if (validated) await validated;
       this.trackFields(t, old, next, opts);
       next.metadata.resourceVersion = String(current.rv);
-      const toStore = opts.dryRun ? next : await this.converter.toStorage(t, next);
+      const toStore = opts.dryRun || !t.conversionWebhook ? next : await this.converter.toStorage(t, next);
       // No await from here to the write: the version check holds when it is stored.
       const now = this.store.latest(t.storageKey, key);
       if (!now) throw newNotFound(gr(t), name);
@@ -533,8 +570,9 @@ export class ResourceOps {
         return { object: c.object, json: c.json };
       }
       if (opts.dryRun) return { object: next };
-      const c = this.store.put(t.storageKey, key, toStore);
-      await this.store.durable(c);
+      const c = this.store.put(t.storageKey, key, toStore, now); // `now` is the latest: no await since
+      const durable = this.store.notYetDurable(c);
+      if (durable) await durable;
       return { object: c.object, json: c.json };
     }
   }
@@ -708,15 +746,29 @@ export class ResourceOps {
   }
 }
 
+/** Labels and annotations must be maps of strings. */
+function stringMapErrors(field: string, v: unknown, errs: FieldError[]): void {
+  if (v === undefined || v === null) return;
+  if (!isObject(v)) {
+    errs.push({ type: 'FieldValueTypeInvalid', field, message: 'must be a map of strings' });
+    return;
+  }
+  for (const k of Object.keys(v)) {
+    const val = v[k];
+    if (typeof val !== 'string') errs.push({ type: 'FieldValueTypeInvalid', field: `${field}.${k}`, message: `${JSON.stringify(val)}: must be a string` });
+  }
+}
+
 /** Drops the metadata only the server sets, from a create's body. */
 function clearSystemFields(m: KubeObject['metadata']): void {
-  delete m.resourceVersion;
-  delete m.deletionTimestamp;
-  delete m.deletionGracePeriodSeconds;
-  delete m.selfLink;
-  delete m.uid;
-  delete m.creationTimestamp;
-  delete m.generation;
+  // `in` first: a delete of an absent property still costs a runtime call, and bodies rarely carry these
+  if ('resourceVersion' in m) delete m.resourceVersion;
+  if ('deletionTimestamp' in m) delete m.deletionTimestamp;
+  if ('deletionGracePeriodSeconds' in m) delete m.deletionGracePeriodSeconds;
+  if ('selfLink' in m) delete m.selfLink;
+  if ('uid' in m) delete m.uid;
+  if ('creationTimestamp' in m) delete m.creationTimestamp;
+  if ('generation' in m) delete m.generation;
 }
 
 function parseLabelSelectorSpecString(sel: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] }): string {

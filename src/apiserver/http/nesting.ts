@@ -25,17 +25,51 @@ const MAX_NESTING = 1000;
 export function checkNesting(value: unknown, maxValues: number, what = 'request body'): void {
   if (typeof value === 'number' && !Number.isFinite(value)) throw newBadRequest(`error decoding ${what}: ${value} is not a finite number`);
   if (value === null || typeof value !== 'object') return;
-  const stack: { v: object; depth: number }[] = [{ v: value, depth: 1 }];
-  let seen = 0;
-  while (stack.length > 0) {
-    const { v, depth } = stack.pop()!;
-    if (depth > MAX_NESTING) throw newBadRequest(`error decoding ${what}: exceeded max depth of ${MAX_NESTING}`);
-    const children = Array.isArray(v) ? v : Object.values(v);
-    seen += children.length;
-    if (seen > maxValues) throw newBadRequest(`error decoding ${what}: document expands to more values than its size allows (recursive or excessive aliases)`);
-    for (const c of children) {
-      if (c !== null && typeof c === 'object') stack.push({ v: c, depth: depth + 1 });
-      else if (typeof c === 'number' && !Number.isFinite(c)) throw newBadRequest(`error decoding ${what}: ${c} is not a finite number`);
+  let top = 0;
+  let high = 0;
+  const push = (v: object, depth: number) => {
+    STACK_VALUES[top] = v;
+    STACK_DEPTHS[top] = depth;
+    if (++top > high) high = top;
+  };
+  try {
+    push(value, 1);
+    let seen = 0;
+    while (top > 0) {
+      top--;
+      const v = STACK_VALUES[top]!;
+      const depth = STACK_DEPTHS[top];
+      if (depth > MAX_NESTING) throw newBadRequest(`error decoding ${what}: exceeded max depth of ${MAX_NESTING}`);
+      if (Array.isArray(v)) {
+        seen += v.length;
+        if (seen > maxValues) throw tooMany(what);
+        for (let i = 0; i < v.length; i++) visit(v[i], depth, push, what);
+      } else {
+        // for-in: an object's own values without an array of them (counted first, then visited)
+        for (const k in v) if (Object.hasOwn(v, k)) seen++;
+        if (seen > maxValues) throw tooMany(what);
+        for (const k in v) if (Object.hasOwn(v, k)) visit((v as Record<string, unknown>)[k], depth, push, what);
+      }
     }
+  } finally {
+    // the body's objects are not kept past the check
+    for (let i = 0; i < high; i++) STACK_VALUES[i] = undefined;
   }
+}
+
+/**
+ * The walk's stack (values and their depths), shared by every check (they are synchronous)
+ * and never shrunk, so checking a body allocates nothing per value.
+ */
+const STACK_VALUES: (object | undefined)[] = [];
+const STACK_DEPTHS: number[] = [];
+
+function tooMany(what: string): Error {
+  return newBadRequest(`error decoding ${what}: document expands to more values than its size allows (recursive or excessive aliases)`);
+}
+
+/** A child of a value at `depth`: objects and arrays go on the stack, numbers must be finite. */
+function visit(c: unknown, depth: number, push: (v: object, depth: number) => void, what: string): void {
+  if (c !== null && typeof c === 'object') push(c, depth + 1);
+  else if (typeof c === 'number' && !Number.isFinite(c)) throw newBadRequest(`error decoding ${what}: ${c} is not a finite number`);
 }

@@ -36,36 +36,40 @@ function decodeSegment(s: string): string {
  * path with an empty segment (`namespaces//configmaps`) is no resource path at all.
  */
 export function parseResourcePath(pathname: string): ResourcePath | undefined {
-  const raw = pathname.replace(/^\/+|\/+$/g, '').split('/');
+  // Leading and trailing slashes dropped by index (no regular expression per request).
+  let from = 0;
+  let to = pathname.length;
+  while (from < to && pathname.charCodeAt(from) === 47) from++;
+  while (to > from && pathname.charCodeAt(to - 1) === 47) to--;
+  const raw = pathname.slice(from, to).split('/');
   if (raw.includes('')) return undefined;
-  const segs = raw.map(decodeSegment);
-  let rest: string[];
+  const segs = pathname.includes('%') ? raw.map(decodeSegment) : raw;
+  // segments read by index from `i` on (no array per step)
+  let i: number;
   let group: string;
-  let version: string;
   if (segs[0] === 'api' && segs.length >= 2) {
     group = '';
-    version = segs[1];
-    rest = segs.slice(2);
+    i = 1;
   } else if (segs[0] === 'apis' && segs.length >= 3) {
     group = segs[1];
-    version = segs[2];
-    rest = segs.slice(3);
+    i = 2;
   } else return undefined;
-  const out: ResourcePath = { group, version, watchPrefix: false };
-  if (rest[0] === 'watch') {
+  const out: ResourcePath = { group, version: segs[i++], watchPrefix: false };
+  if (segs[i] === 'watch') {
     out.watchPrefix = true;
-    rest = rest.slice(1);
+    i++;
   }
-  if (rest[0] === 'namespaces' && rest.length > 1) {
-    out.namespace = rest[1];
-    if (rest.length > 2 && !NAMESPACE_SUBRESOURCES.has(rest[2])) rest = rest.slice(2);
+  if (segs[i] === 'namespaces' && segs.length - i > 1) {
+    out.namespace = segs[i + 1];
+    if (segs.length - i > 2 && !NAMESPACE_SUBRESOURCES.has(segs[i + 2])) i += 2;
     else {
       // `/namespaces/{name}[/status]`: the namespace object itself.
       out.namespace = undefined;
     }
   }
-  [out.resource, out.name, out.subresource] = rest;
-  if (rest.length > 3) out.subresource = rest.slice(2).join('/');
+  out.resource = segs[i];
+  out.name = segs[i + 1];
+  out.subresource = segs.length - i > 3 ? segs.slice(i + 2).join('/') : segs[i + 2];
   return out;
 }
 
@@ -86,6 +90,11 @@ export interface RequestTarget {
  * the namespace; the request gate and the handlers must both see the segments sent.
  */
 function rawPathOf(rawUrl: string): string {
+  if (rawUrl.charCodeAt(0) === 47) {
+    // origin form (`/api/...`), what every client sends
+    const end = rawUrl.search(/[?#]/);
+    return end < 0 ? rawUrl : rawUrl.slice(0, end);
+  }
   const origin = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/.exec(rawUrl);
   const rest = origin ? rawUrl.slice(origin[0].length) : rawUrl;
   const end = rest.search(/[?#]/);
@@ -104,7 +113,7 @@ export function parseTarget(rawUrl: string): RequestTarget {
   let search = q >= 0 ? rawUrl.slice(q + 1) : '';
   const hash = search.indexOf('#');
   if (hash >= 0) search = search.slice(0, hash);
-  const path = raw.length > 1 ? raw.replace(/\/+$/, '') || '/' : raw;
+  const path = raw.length > 1 && raw.charCodeAt(raw.length - 1) === 47 ? raw.replace(/\/+$/, '') || '/' : raw;
   return { query: new URLSearchParams(search), path, resource: parseResourcePath(path) };
 }
 
@@ -162,15 +171,16 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
       }
       chunks.push(chunk);
     };
+    // Plain listeners (not `once`: a wrapper each): a settled promise ignores later calls.
     req.on('data', onData);
-    req.once('end', () => {
+    req.on('end', () => {
       if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     });
-    req.once('error', (err) => {
+    req.on('error', (err) => {
       failed = true;
       reject(err);
     });
-    req.once('close', () => {
+    req.on('close', () => {
       if (!failed && !req.complete) {
         failed = true;
         reject(new Error('request aborted'));
@@ -180,6 +190,7 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 export function mediaType(contentType: string | undefined): string {
+  if (contentType === 'application/json') return contentType; // what clients send nearly always
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
 }
 
@@ -215,7 +226,9 @@ export function decodeBody(buf: Buffer, contentType: string | undefined): unknow
     return v;
   }
   const text = buf.toString('utf8');
-  if (text.trim() === '') return undefined;
+  const first = text.charCodeAt(0);
+  // a JSON object or list starts with its bracket: only other bodies need the whitespace check
+  if (first !== 123 && first !== 91 && text.trim() === '') return undefined;
   if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml') return parseYamlBody(text);
   if (mt && mt !== 'application/json' && mt !== '*/*' && !mt.endsWith('+json')) throw newUnsupportedMediaType(`${UNKNOWN_FORMAT_MESSAGE} (got ${mt})`);
   let v: unknown;
@@ -271,14 +284,26 @@ export function wantsPartialMetadata(accept: string | undefined): boolean {
   return false;
 }
 
+/**
+ * The headers of an answer of `length` bytes, or of unknown length (sent chunked). The
+ * connection closes after it when the request body was refused unread.
+ */
+export function answerHeaders(res: ServerResponse, contentType: string, length?: number): Record<string, string | number> {
+  const h: Record<string, string | number> = { 'Content-Type': contentType };
+  if (length !== undefined) h['Content-Length'] = length;
+  h['Cache-Control'] = 'no-cache, private';
+  if (unread.has(res.req)) h.Connection = 'close';
+  return h;
+}
+
 export function sendText(res: ServerResponse, code: number, body: string, contentType = 'application/json'): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  res.writeHead(code, {
-    'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private', ...(unread.has(res.req) ? { Connection: 'close' } : {}),
-  });
+  const headers: Record<string, string | number> = { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private' };
+  if (unread.has(res.req)) headers.Connection = 'close';
+  res.writeHead(code, headers);
   res.end(body);
 }
 

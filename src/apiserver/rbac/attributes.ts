@@ -22,8 +22,10 @@ export interface Attributes {
   name?: string;
 }
 
+const FALSY = new Set(['0', 'false', 'False', 'no', '']);
+
 function truthy(v: string | null): boolean {
-  return v !== null && !['0', 'false', 'False', 'no', ''].includes(v);
+  return v !== null && !FALSY.has(v);
 }
 
 /** `target`: the request's parsed URL (`requestTarget(req)`), or a raw URL. */

@@ -23,6 +23,8 @@ const POLICY_KINDS = new Set([ROLES, CLUSTER_ROLES, ROLE_BINDINGS, CLUSTER_ROLE_
 /** Cached decisions kept at most (per-name requests make many keys; the cache restarts when full). */
 const MAX_CACHED_DECISIONS = 10_000;
 
+const MASTERS_REASON = `RBAC: allowed for group "${MASTERS}"`;
+
 /** Everything an RBAC decision depends on (uid and extra play no part in it). */
 function decisionKey(a: Attributes): string {
   return JSON.stringify([a.user.name, a.user.groups, a.verb, a.resourceRequest, a.path, a.apiGroup, a.namespace, a.resource, a.subresource, a.name]);
@@ -127,7 +129,7 @@ export class RbacAuthorizer implements Authorizer {
   }
 
   authorize(a: Attributes): Decision {
-    if (a.user.groups.includes(MASTERS)) return { allowed: true, reason: `RBAC: allowed for group "${MASTERS}"` };
+    if (a.user.groups.includes(MASTERS)) return { allowed: true, reason: MASTERS_REASON };
     const key = decisionKey(a);
     const known = this.decisions.get(key);
     if (known) return { ...known };

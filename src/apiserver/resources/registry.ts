@@ -6,23 +6,37 @@ import { gvrKey, type ResourceType } from './types.js';
 
 export class ResourceRegistry {
   private readonly byGvr = new Map<string, ResourceType>();
+  /** group -> version -> resource: `get` on every request builds no key string. */
+  private readonly nested = new Map<string, Map<string, Map<string, ResourceType>>>();
   private readonly listeners = new Set<() => void>();
   private generation = 0;
 
   /** Adds or replaces a type. */
   add(t: ResourceType): void {
     this.byGvr.set(gvrKey(t.group, t.version, t.resource), t);
+    let versions = this.nested.get(t.group);
+    if (!versions) this.nested.set(t.group, (versions = new Map()));
+    let resources = versions.get(t.version);
+    if (!resources) versions.set(t.version, (resources = new Map()));
+    resources.set(t.resource, t);
     this.changed();
   }
 
   remove(group: string, version: string, resource: string): boolean {
     const ok = this.byGvr.delete(gvrKey(group, version, resource));
-    if (ok) this.changed();
+    if (ok) {
+      const versions = this.nested.get(group)!;
+      const resources = versions.get(version)!;
+      resources.delete(resource);
+      if (!resources.size) versions.delete(version);
+      if (!versions.size) this.nested.delete(group);
+      this.changed();
+    }
     return ok;
   }
 
   get(group: string, version: string, resource: string): ResourceType | undefined {
-    return this.byGvr.get(gvrKey(group, version, resource));
+    return this.nested.get(group)?.get(version)?.get(resource);
   }
 
   /** The type for an apiVersion + kind, if served. */

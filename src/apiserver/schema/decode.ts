@@ -102,11 +102,27 @@ interface Found {
   quantity?: string;
 }
 
-function check(v: unknown, n: SchemaNode, struct: string, path: string, found: Found): void {
-  if (v === null || v === undefined || n.type === 'any') return;
+/** The Go struct name of a definition (`io.k8s.api.core.v1.PodSpec` -> `PodSpec`), computed once per definition. */
+const structNames = new Map<string, string>();
+function structName(definitionName: string): string {
+  let s = structNames.get(definitionName);
+  if (s === undefined) structNames.set(definitionName, (s = definitionName.split('.').pop()!));
+  return s;
+}
+
+/**
+ * `at[0..depth)` is the path walked so far (field names; list items add none): its text is
+ * only built for the type error kept, so a body that decodes builds no path strings.
+ */
+function check(v: unknown, n: SchemaNode, struct: string, at: string[], depth: number, found: Found): void {
+  if (v === null) {
+    sawNull = true;
+    return;
+  }
+  if (v === undefined || n.type === 'any') return;
   const bad = accepts(n, v);
   if (bad) {
-    found.typeError ??= { got: bad, struct, path, type: goType(n) };
+    found.typeError ??= { got: bad, struct, path: pathText(at, depth), type: goType(n) };
     return;
   }
   if (n.definitionName === QUANTITY) {
@@ -115,28 +131,47 @@ function check(v: unknown, n: SchemaNode, struct: string, path: string, found: F
   }
   if (n.definitionName === INT_OR_STRING) return;
   if (n.type === 'object' && isObject(v)) {
-    const here = n.definitionName ? n.definitionName.split('.').pop()! : struct;
+    const here = n.definitionName ? structName(n.definitionName) : struct;
     for (const k in v) {
       const c = n.field(k);
       if (!c) continue; // unknown fields are pruning's business
-      check(v[k], c, here, path ? `${path}.${k}` : k, found);
+      at[depth] = k;
+      check(v[k], c, here, at, depth + 1, found);
       if (found.quantity) return;
     }
   } else if (n.type === 'array' && Array.isArray(v)) {
     const it = n.items();
     if (it) {
-      for (const x of v) {
-        check(x, it, struct, path, found);
+      for (let i = 0; i < v.length; i++) {
+        check(v[i], it, struct, at, depth, found);
         if (found.quantity) return;
       }
     }
   }
 }
 
+/** `a.b.c` from the first `depth` segments (an empty segment at the start adds no dot). */
+function pathText(at: string[], depth: number): string {
+  let p = '';
+  for (let i = 0; i < depth; i++) p = p ? `${p}.${at[i]}` : at[i];
+  return p;
+}
+
+/**
+ * Whether the last check met a `null` where {@link zeroNulls} would replace one: it visits the
+ * same values, so a body without any needs no second walk.
+ */
+let sawNull = false;
+
+/** The path segments of the check in progress: one array for every check (they are synchronous). */
+const AT: string[] = [];
+
 /** The decoder's error text for what `check` found, or undefined when `v` decodes. */
 function problemText(v: unknown, n: SchemaNode, struct: string, path: string): string | undefined {
   const found: Found = {};
-  check(v, n, struct, path, found);
+  let depth = 0;
+  if (path) AT[depth++] = path;
+  check(v, n, struct, AT, depth, found);
   if (found.quantity) return found.quantity;
   const p = found.typeError;
   return p && `json: cannot unmarshal ${p.got} into Go struct field ${p.struct}.${p.path} of type ${p.type}`;
@@ -217,15 +252,18 @@ function zeroNulls(v: unknown, n: SchemaNode): void {
   if (Array.isArray(v)) {
     const it = n.items();
     if (!it) return;
-    v.forEach((x, i) => {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
       if (x === null) v[i] = zeroOf(it);
       else zeroNulls(x, it);
-    });
+    }
   } else if (isObject(v) && n.type === 'object') {
     const isStruct = n.definitionName !== undefined;
-    for (const [k, x] of Object.entries(v)) {
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
       const c = n.field(k);
       if (!c) continue;
+      const x = v[k];
       if (x !== null) zeroNulls(x, c);
       else if (isStruct) delete v[k];
       else v[k] = zeroOf(c);
@@ -242,4 +280,21 @@ function zeroNulls(v: unknown, n: SchemaNode): void {
 export function zeroNullsBuiltin(gvk: GroupVersionKind, obj: Record<string, unknown>): void {
   const node = builtinSchemaNode(gvk);
   if (node) zeroNulls(obj, node);
+}
+
+/**
+ * What Go's decoder does to a body of a built-in kind, with the kind's schema looked up once:
+ * the 400 of {@link decodeErrorBuiltin} if any, else `null`s replaced as
+ * {@link zeroNullsBuiltin} does. Undefined for kinds that are not built in. Callers keep the
+ * result per resource type (the lookup reads the documents directory from the environment).
+ */
+export function builtinDecoder(gvk: GroupVersionKind): ((obj: unknown) => StatusError | undefined) | undefined {
+  const node = builtinSchemaNode(gvk);
+  if (!node) return undefined;
+  return (obj) => {
+    sawNull = false;
+    const err = decodeError(node, gvk, obj);
+    if (!err && sawNull) zeroNulls(obj, node);
+    return err;
+  };
 }

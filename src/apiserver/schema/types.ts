@@ -107,6 +107,8 @@ export interface OpenAPIV3Document {
 export interface SwaggerDocument {
   swagger?: string;
   definitions: Record<string, SwaggerSchema>;
+  /** path -> method (or `parameters`) -> operation (`x-kubernetes-action`, `x-kubernetes-group-version-kind`) */
+  paths?: Record<string, Record<string, unknown>>;
   [key: string]: unknown;
 }
 

@@ -11,7 +11,7 @@
  * Not done: the projected token volume (`kube-api-access-*`) upstream mounts into pods.
  */
 import { type KubeObject, newForbidden } from '../../api/index.js';
-import type { AdmissionPlugin } from '../admission/index.js';
+import type { AdmissionPlugin, AdmissionRequest } from '../admission/index.js';
 import { type Controller, isStatus, type SemanticsHost, WorkQueue } from '../semantics-kit.js';
 import type { Change } from '../storage/index.js';
 
@@ -61,26 +61,31 @@ export function startServiceAccountController(host: SemanticsHost): Controller {
 export function serviceAccountAdmission(host: SemanticsHost, controller: Controller): AdmissionPlugin {
   return {
     name: 'ServiceAccount',
-    async admit(req) {
+    // Synchronous for everything but pod creates (no promise turn on other writes).
+    admit(req) {
       if (req.operation !== 'CREATE' || req.type.storageKey !== PODS || req.subresource || !req.namespace) return;
-      const pod = req.object as Pod;
-      if (pod.metadata.annotations?.[MIRROR_ANNOTATION] !== undefined) return;
-      pod.spec ??= {};
-      const name = pod.spec.serviceAccountName || pod.spec.serviceAccount || DEFAULT_SERVICE_ACCOUNT;
-      pod.spec.serviceAccountName = name;
-      pod.spec.serviceAccount = name;
-      let sa = host.store.get(SERVICE_ACCOUNTS, `${req.namespace}/${name}`)?.obj as ServiceAccount | undefined;
-      if (!sa && name === DEFAULT_SERVICE_ACCOUNT) {
-        // The controller creates it right after the namespace; let it finish first.
-        await controller.idle();
-        sa = host.store.get(SERVICE_ACCOUNTS, `${req.namespace}/${name}`)?.obj as ServiceAccount | undefined;
-      }
-      if (!sa) {
-        throw newForbidden({ group: '', resource: 'pods' }, pod.metadata.name ?? '', `error looking up service account ${req.namespace}/${name}: serviceaccount "${name}" not found`);
-      }
-      if (!pod.spec.imagePullSecrets?.length && sa.imagePullSecrets?.length) {
-        pod.spec.imagePullSecrets = sa.imagePullSecrets.filter((s) => s?.name).map((s) => ({ name: s.name }));
-      }
+      return admitPod(req);
     },
   };
+
+  async function admitPod(req: AdmissionRequest): Promise<void> {
+    const pod = req.object as Pod;
+    if (pod.metadata.annotations?.[MIRROR_ANNOTATION] !== undefined) return;
+    pod.spec ??= {};
+    const name = pod.spec.serviceAccountName || pod.spec.serviceAccount || DEFAULT_SERVICE_ACCOUNT;
+    pod.spec.serviceAccountName = name;
+    pod.spec.serviceAccount = name;
+    let sa = host.store.get(SERVICE_ACCOUNTS, `${req.namespace}/${name}`)?.obj as ServiceAccount | undefined;
+    if (!sa && name === DEFAULT_SERVICE_ACCOUNT) {
+      // The controller creates it right after the namespace; let it finish first.
+      await controller.idle();
+      sa = host.store.get(SERVICE_ACCOUNTS, `${req.namespace}/${name}`)?.obj as ServiceAccount | undefined;
+    }
+    if (!sa) {
+      throw newForbidden({ group: '', resource: 'pods' }, pod.metadata.name ?? '', `error looking up service account ${req.namespace}/${name}: serviceaccount "${name}" not found`);
+    }
+    if (!pod.spec.imagePullSecrets?.length && sa.imagePullSecrets?.length) {
+      pod.spec.imagePullSecrets = sa.imagePullSecrets.filter((s) => s?.name).map((s) => ({ name: s.name }));
+    }
+  }
 }

@@ -7,6 +7,7 @@
  */
 import { newBadRequest } from '../../api/index.js';
 import type { AdmissionPlugin } from '../admission/index.js';
+import type { ResourceType } from '../resources/index.js';
 import { builtinSchemaNode, type SchemaNode } from '../schema/index.js';
 
 interface Unknown {
@@ -15,21 +16,52 @@ interface Unknown {
   key: string;
 }
 
-function walk(node: SchemaNode, value: unknown, path: string, out: Unknown[]): void {
+/**
+ * Collects the fields of `value` that `node` does not declare. `at[0..depth)` is the path
+ * walked so far, as segments (`spec`, `[0]`): the path text is only built for an unknown
+ * field, so an object without any builds no strings.
+ */
+function walk(node: SchemaNode, value: unknown, at: (string | number)[], depth: number, out: Unknown[]): void {
   if (node.type === 'any' || value === null || typeof value !== 'object') return;
   if (Array.isArray(value)) {
     const items = node.items();
-    if (items) value.forEach((v, i) => walk(items, v, `${path}[${i}]`, out));
+    if (!items) return;
+    for (let i = 0; i < value.length; i++) {
+      at[depth] = i;
+      walk(items, value[i], at, depth + 1, out);
+    }
     return;
   }
   if (node.type !== 'object') return;
   const obj = value as Record<string, unknown>;
-  for (const key of Object.keys(obj)) {
-    const p = path ? `${path}.${key}` : key;
+  // for-in: own keys without a key array per object
+  for (const key in obj) {
+    if (!Object.hasOwn(obj, key)) continue;
     const f = node.field(key);
-    if (!f) out.push({ path: p, parent: obj, key });
-    else walk(f, obj[key], p, out);
+    at[depth] = key;
+    if (!f) out.push({ path: pathText(at, depth + 1), parent: obj, key });
+    else walk(f, obj[key], at, depth + 1, out);
   }
+}
+
+/**
+ * The segments of the walk in progress: one array for every walk (they are synchronous), so
+ * a write allocates none; its slots are overwritten, never shrunk.
+ */
+const AT: (string | number)[] = [];
+
+function walkFrom(node: SchemaNode, value: unknown, out: Unknown[]): void {
+  walk(node, value, AT, 0, out);
+}
+
+/** `spec.containers[0].foo` from its first `n` segments. */
+function pathText(at: (string | number)[], n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const seg = at[i];
+    s += typeof seg === 'number' ? `[${seg}]` : s ? `.${seg}` : seg;
+  }
+  return s;
 }
 
 /** Paths of fields the built-in kind does not declare (`spec.template.spec.containers[0].foo`). */
@@ -37,22 +69,22 @@ export function unknownBuiltinFields(gvk: { group: string; version: string; kind
   const node = builtinSchemaNode(gvk);
   if (!node) return [];
   const out: Unknown[] = [];
-  walk(node, obj, '', out);
+  walkFrom(node, obj, out);
   return out.map((u) => u.path);
 }
 
 export function builtinFieldValidation(): AdmissionPlugin {
-  const nodes = new Map<string, SchemaNode | null>();
-  const nodeFor = (group: string, version: string, kind: string): SchemaNode | null => {
-    const key = `${group}/${version}/${kind}`;
-    let n = nodes.get(key);
+  // per type: one lookup on its first write (a key string per write cost more than the lookup)
+  const nodes = new WeakMap<ResourceType, SchemaNode | null>();
+  const nodeFor = (t: ResourceType): SchemaNode | null => {
+    let n = nodes.get(t);
     if (n === undefined) {
       try {
-        n = builtinSchemaNode({ group, version, kind }) ?? null;
+        n = builtinSchemaNode({ group: t.group, version: t.version, kind: t.kind }) ?? null;
       } catch {
         n = null; // documents unavailable: no validation rather than failed writes
       }
-      nodes.set(key, n);
+      nodes.set(t, n);
     }
     return n;
   };
@@ -60,10 +92,10 @@ export function builtinFieldValidation(): AdmissionPlugin {
     name: 'BuiltinFieldValidation',
     admit(req) {
       if (!req.type.builtin || (req.operation !== 'CREATE' && req.operation !== 'UPDATE')) return;
-      const node = nodeFor(req.type.group, req.type.version, req.type.kind);
+      const node = nodeFor(req.type);
       if (!node) return;
       const found: Unknown[] = [];
-      walk(node, req.object, '', found);
+      walkFrom(node, req.object, found);
       if (found.length === 0) return;
       if (req.fieldValidation === 'Strict') {
         const { kind, version } = req.type;

@@ -13,7 +13,7 @@ import { startApiServer, type ApiServer, type ApiServerOptions } from '../../api
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '../../simcluster/index.js';
 import { loadExtensionParts } from '../extensions.js';
 import { flagDefaults, type CliExtension, type DevEnvironment, type DevPrepared, type DevStarted, type PluginHandle } from '../extension.js';
-import { startConsole, type MetricsTarget } from '../../console/index.js';
+import { startConsole, type ConsoleServer, type MetricsTarget } from '../../console/index.js';
 import { installCrds, installWebhooks } from '../../testing/index.js';
 
 /**
@@ -88,6 +88,12 @@ export interface DevStartOptions {
   apiServer?: Partial<ApiServerOptions>;
   /** Overrides of the simulated cluster's options (tests shorten its timings). */
   sim?: Partial<SimClusterOptions>;
+  /**
+   * Called once the API server serves and the extensions' `prepare` ran, before the simulated
+   * cluster starts, with what they prepared and the kubeconfig (written by then): what needs
+   * no more than that (`kubeloop dev`'s console) starts there, beside the rest.
+   */
+  onPrepared?(prepared: readonly DevPrepared[], kubeconfigPath: string): void;
 }
 
 /** A running `kubeloop dev` (without its console). */
@@ -147,23 +153,30 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
       stops.push(() => p.stop());
       prepared.push(p);
     }
+    o.onPrepared?.(prepared, kubeconfigPath);
     const simCloud = prepared.find((p) => p.simCloud)?.simCloud;
     const region = prepared.find((p) => p.simRegion)?.simRegion;
-    const sim = await startSimCluster({
-      kubeconfig: apiServer.kubeconfig, nodes: o.nodes ?? 2, cloud: simCloud, ...(region ? { region } : {}), logger, ...o.sim,
-    });
+    // the CRDs of every custom resource the extensions define, applied and Established while
+    // the simulated cluster starts (neither needs the other; both are done before any start hook)
+    const admin = loadKubeConfig({ kubeconfig: apiServer.kubeconfig }); // parsed once, for both
+    const client = new KubeClient(admin);
+    const crds = installCrds(client, definedCustomResources()).finally(() => client.close());
+    crds.catch(() => undefined); // awaited below, after the simulated cluster: not an unhandled rejection meanwhile
+    let sim: SimCluster;
+    try {
+      sim = await startSimCluster({
+        kubeconfig: admin, nodes: o.nodes ?? 2, cloud: simCloud, ...(region ? { region } : {}), logger, ...o.sim,
+      });
+    } catch (err) {
+      await crds.catch(() => undefined);
+      throw err;
+    }
     stops.push(() => sim.stop());
     // the API server is on the host network: it reaches pods (aggregated API servers such as
     // the simulated metrics-server) through the simulated pod network, as the cloud routes it
     apiServer.setDialer(sim.network.dial);
     stops.push(async () => apiServer.setDialer(undefined));
-    // the CRDs of every custom resource the extensions define, applied and Established
-    const client = new KubeClient(loadKubeConfig({ kubeconfig: apiServer.kubeconfig }));
-    try {
-      await installCrds(client, definedCustomResources());
-    } finally {
-      client.close();
-    }
+    await crds;
     const env: DevEnvironment = { ...pre, sim };
     const started: string[] = [];
     const metrics: MetricsTarget[] = [];
@@ -211,19 +224,32 @@ export async function runDevCommand(o: DevOptions, extensions: readonly CliExten
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
 
+  // the console starts as soon as the API server and the extensions' prepare are there, beside
+  // the simulated cluster and the controllers; it shows the controllers' metrics once they run
+  let metrics: readonly MetricsTarget[] = [];
+  let consoleStart: Promise<ConsoleServer> | undefined;
+  const onPrepared = (prepared: readonly DevPrepared[], kubeconfig: string) => {
+    if (!o.console) return;
+    // it listens on loopback whatever --bind says: it acts with the cluster-admin kubeconfig
+    consoleStart = startConsole({
+      kubeconfig, port: consolePort, metrics: () => metrics,
+      extensions: prepared.flatMap((p) => (p.console ? [p.console] : [])),
+    });
+    consoleStart.then((c) => void stops.push(() => c.stop()), () => undefined); // stopped with the rest; a failure is reported below
+  };
   try {
-    const session = await startDev({ stateDir, kubeconfigPath: o.kubeconfig, port, bind: o.bind, nodes, options: o, controllers: o.controllers !== false }, extensions);
-    stops.push(() => session.stop());
-    const { apiServer, kubeconfigPath, prepared, started, metrics, logFile } = session;
+    let session: DevSession;
+    try {
+      session = await startDev({ stateDir, kubeconfigPath: o.kubeconfig, port, bind: o.bind, nodes, options: o, controllers: o.controllers !== false, onPrepared }, extensions);
+    } catch (err) {
+      await consoleStart?.catch(() => undefined); // so stop() finds it
+      throw err;
+    }
+    stops.unshift(() => session.stop()); // stopped after the console (stops run last first)
+    const { apiServer, kubeconfigPath, prepared, started, logFile } = session;
+    metrics = session.metrics;
     const simCloud = prepared.find((p) => p.simCloud)?.simCloud;
-    // the console listens on loopback whatever --bind says: it acts with the cluster-admin kubeconfig
-    const consoleServer = o.console
-      ? await startConsole({
-        kubeconfig: kubeconfigPath, port: consolePort, metrics: () => metrics,
-        extensions: prepared.flatMap((p) => (p.console ? [p.console] : [])),
-      })
-      : undefined;
-    if (consoleServer) stops.push(() => consoleServer.stop());
+    const consoleServer = await consoleStart;
     mkdirSync(dirname(devJson), { recursive: true });
     writeFileSync(devJson, JSON.stringify({
       apiServer: apiServer.url, kubeconfig: kubeconfigPath, console: consoleServer?.url ?? null, clusterCidr: session.sim.config.clusterCidr,

@@ -21,7 +21,7 @@
  * `kubeloop generate` reads from modules' exports.
  */
 import 'reflect-metadata';
-import { injectable } from 'inversify';
+import { injectable } from '../inversify.js';
 import type { KubeObject, LabelSelectorSpec } from '../../api/index.js';
 import { kindRefOf, type KindLike, type KindRef } from '../kinds.js';
 import { isController } from '../metadata.js';

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// Replaces tsc's re-export modules of two dependencies with one esbuild bundle each, of the same
+// exports, so that every process importing the framework loads them fast (Node 20 has no
+// compile cache, and its ES module loader costs ~0.5 ms of CPU per module):
+//   dist/src/controller/inversify.js  inversify: ~250 ES modules, ~150 ms -> ~15 ms
+//                                     (src/controller/inversify.ts)
+//   dist/src/rx/index.js              rxjs: its Node entry is CommonJS requiring all of RxJS,
+//                                     ~220 modules, ~90 ms -> ~25 ms, from RxJS's ES module
+//                                     build (tree-shaken) (src/rx/index.ts)
+// reflect-metadata stays external: one metadata store per process. Run after tsc (npm run build,
+// build:packages, prepack); a module tsc did not re-emit is left as bundled before.
+// Usage: node scripts/bundle-deps.mjs
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+const MARK = 'bundled by scripts/bundle-deps.mjs';
+const bundles = [
+  { out: 'dist/src/controller/inversify.js', pkg: 'inversify', source: 'src/controller/inversify.ts' },
+  // RxJS's ES2015 module build (what its `es2015` export condition names), which esbuild can
+  // tree-shake: Node's `node` condition would give the CommonJS build
+  { out: 'dist/src/rx/index.js', pkg: 'rxjs', source: 'src/rx/index.ts', entry: (require) => join(dirname(require.resolve('rxjs/package.json')), 'dist', 'esm', 'index.js') },
+];
+
+for (const b of bundles) {
+  const out = join(root, b.out);
+  // the names tsc's output re-exports (types vanish), so the bundle exports exactly those
+  const tscOutput = readFileSync(out, 'utf8');
+  const m = new RegExp(`export\\s*{([^}]*)}\\s*from\\s*['"]${b.pkg}['"]`).exec(tscOutput);
+  if (!m) {
+    if (tscOutput.includes(MARK)) continue; // bundled before; tsc did not re-emit it
+    throw new Error(`${b.out}: not tsc's re-export of '${b.pkg}'`);
+  }
+  const names = m[1].split(',').map((s) => s.trim()).filter(Boolean);
+  await build({
+    stdin: { contents: `export { ${names.join(', ')} } from '${b.pkg}';`, resolveDir: root, sourcefile: `${b.pkg}-entry.js` },
+    bundle: true, format: 'esm', platform: 'node', target: 'node20', outfile: out, logLevel: 'warning',
+    ...(b.entry ? { alias: { [b.pkg]: b.entry(require) } } : {}),
+    external: ['reflect-metadata', 'reflect-metadata/*'],
+    minifyWhitespace: true, minifySyntax: true, legalComments: 'inline',
+    banner: { js: `// ${b.pkg} (see its license in node_modules/${b.pkg}), ${MARK} from the installed package: see ${b.source}` },
+  });
+}

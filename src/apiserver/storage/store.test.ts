@@ -1,0 +1,72 @@
+// The store's key order (what lists, pages and remainingItemCount walk) against a plain model:
+// creates, updates, deletes and re-creates in random order between scans, with and without a
+// namespace prefix and a continue key; and a scan that is being walked while keys change.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { KubeObject } from '../../api/index.js';
+import { Store } from './store.js';
+
+const SK = '/configmaps';
+
+/** A small deterministic PRNG (mulberry32), so a failure repeats. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const obj = (key: string, v: number): KubeObject => {
+  const [namespace, name] = key.split('/');
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace, name }, data: { v: String(v) } } as KubeObject;
+};
+
+describe('store key order', () => {
+  it('scans, forEach and countAfter match a sorted model through random creates, updates and deletes', () => {
+    const rnd = random(21);
+    const store = new Store();
+    const model = new Map<string, number>();
+    const keys = Array.from({ length: 300 }, (_, i) => `ns-${i % 4}/cm-${Math.floor(rnd() * 1e6).toString(36)}-${i}`);
+    for (let step = 0; step < 3000; step++) {
+      const key = keys[Math.floor(rnd() * keys.length)];
+      const r = rnd();
+      if (r < 0.55) {
+        store.put(SK, key, obj(key, step));
+        model.set(key, step);
+      } else if (r < 0.75) {
+        if (model.has(key)) {
+          store.remove(SK, key, obj(key, step));
+          model.delete(key);
+        }
+      } else {
+        // A read: a whole scan, a namespace, or a page after a key.
+        const prefix = rnd() < 0.5 ? '' : `ns-${Math.floor(rnd() * 4)}/`;
+        const after = rnd() < 0.5 ? '' : keys[Math.floor(rnd() * keys.length)];
+        const want = [...model.keys()].filter((k) => k.startsWith(prefix) && (after <= prefix || k > after)).sort();
+        const got = [...store.scan(SK, prefix, after)];
+        assert.deepEqual(got.map(([k]) => k), want, `step ${step}`);
+        assert.deepEqual(got.map(([, s]) => (s.obj.data as Record<string, string>).v), want.map((k) => String(model.get(k))));
+        const limited: string[] = [];
+        store.forEach(SK, prefix, after, (k) => limited.push(k) < 7);
+        assert.deepEqual(limited, want.slice(0, 7));
+        assert.equal(store.countAfter(SK, prefix, after), want.length);
+      }
+    }
+  });
+
+  it('a scan being walked skips keys deleted meanwhile, shows the newest version of updated ones, and not keys created after it began', () => {
+    const store = new Store();
+    for (const k of ['a/1', 'a/2', 'a/3', 'a/4']) store.put(SK, k, obj(k, 0));
+    const it = store.scan(SK, 'a/');
+    assert.equal(it.next().value![0], 'a/1');
+    store.remove(SK, 'a/2', obj('a/2', 1));
+    store.put(SK, 'a/3', obj('a/3', 7));
+    store.put(SK, 'a/35', obj('a/35', 0));
+    const rest = [...it];
+    assert.deepEqual(rest.map(([k, s]) => `${k}=${(s.obj.data as Record<string, string>).v}`), ['a/3=7', 'a/4=0']);
+    assert.deepEqual([...store.scan(SK, 'a/')].map(([k]) => k), ['a/1', 'a/3', 'a/35', 'a/4']);
+  });
+});
