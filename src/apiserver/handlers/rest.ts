@@ -47,6 +47,11 @@ export interface WriteOptions {
   managedFieldsDone?: boolean;
   /** Internal: a write through `/scale` (admitted as subresource `scale`, the object itself written). */
   scaleWrite?: boolean;
+  /**
+   * Internal: a main-resource write that sets the status too (pods/binding: upstream's
+   * BindingREST sets `spec.nodeName` and the PodScheduled condition in one update).
+   */
+  withStatus?: boolean;
   /** The authenticated user of the HTTP request (admission sees it); unset for in-process writes. */
   user?: UserInfo;
 }
@@ -510,7 +515,7 @@ export class ResourceOps {
           out = clone(old);
           if (obj.status === undefined) delete out.status;
           else out.status = obj.status;
-        } else if (t.hasStatus) {
+        } else if (t.hasStatus && !opts.withStatus) {
           if (old.status === undefined) delete out.status;
           else out.status = clone(old.status);
         }

@@ -27,24 +27,19 @@ export const bindPod: SubresourceHandler = async (ops, t, namespace, name, body,
     check(ops.get(t, namespace, name).obj as Pod);
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } satisfies Status;
   }
-  let uid: string | undefined;
+  // One update, as upstream's setPodNodeAndMetadata: the node, the Binding's annotations and
+  // PodScheduled=True together (so watchers see one MODIFIED event with all three).
   const bound = await updateWithRetry(ops, t, namespace, name, (o) => {
     const p = o as Pod;
     check(p);
-    uid = p.metadata.uid;
     p.spec = { ...(p.spec ?? {}), nodeName: target.name };
     if (b.metadata?.annotations && Object.keys(b.metadata.annotations).length) p.metadata.annotations = { ...(p.metadata.annotations ?? {}), ...b.metadata.annotations };
-    return true;
-  });
-  if (!bound) throw newConflict(gr, name, 'pod disappeared while binding');
-  await updateWithRetry(ops, t, namespace, name, (o) => {
-    const p = o as Pod;
-    if (p.metadata.uid !== uid) return false;
     const conds = p.status?.conditions ?? [];
-    const prev = conds.find((c) => c.type === 'PodScheduled');
-    if (prev?.status === 'True') return false;
-    p.status = { ...(p.status ?? {}), conditions: [...conds.filter((c) => c.type !== 'PodScheduled'), { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339() }] };
+    if (conds.find((c) => c.type === 'PodScheduled')?.status !== 'True') {
+      p.status = { ...(p.status ?? {}), conditions: [...conds.filter((c) => c.type !== 'PodScheduled'), { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339() }] };
+    }
     return true;
-  }, { subresource: 'status' });
+  }, { withStatus: true });
+  if (!bound) throw newConflict(gr, name, 'pod disappeared while binding');
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } satisfies Status;
 };

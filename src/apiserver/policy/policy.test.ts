@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type KubeObject, type Status, StatusError } from '../../api/index.js';
 import type { ResourceType } from '../resources/index.js';
-import { startTestServer, type TestServer } from '../semantics-testkit.js';
+import { eventually, startTestServer, type TestServer } from '../semantics-testkit.js';
+import { openWatch } from '../test-client.js';
+
 
 type Obj = KubeObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -167,8 +169,17 @@ describe('pods/eviction and pods/binding', () => {
     await s.server.ops.create(pods, 'default', { metadata: { name: 'bind-me' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
     const bind = s.server.ops.subresourceHandlers.get('/pods/binding')!;
     const body = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bind-me', annotations: { 'example.com/by': 'test' } }, target: { kind: 'Node', name: 'node-x' } } as KubeObject;
+    const watch = openWatch(s.server, '/api/v1/namespaces/default/pods?watch=1&fieldSelector=metadata.name%3Dbind-me&resourceVersion=' + s.get(pods, 'default', 'bind-me')!.metadata.resourceVersion);
     const out = (await bind(s.server.ops, pods, 'default', 'bind-me', body, {})) as Status;
     assert.equal(out.code, 201);
+    // a later write to the same pod: once its event is in, every event of the binding is too
+    const latest = s.get(pods, 'default', 'bind-me') as Obj;
+    await s.server.ops.update(pods, 'default', 'bind-me', { ...latest, metadata: { ...latest.metadata, labels: { marker: 'after-bind' } } });
+    await eventually(() => watch.events.some((e) => e.object.metadata.labels?.marker === 'after-bind'), 'the marker write is watched');
+    watch.stop();
+    assert.equal(watch.events.length, 2, 'one update, as upstream: nodeName, annotations and PodScheduled in one MODIFIED event (then the marker)');
+    assert.equal(watch.events[0].object.spec.nodeName, 'node-x');
+    assert.equal(watch.events[0].object.status.conditions.find((x: { type: string }) => x.type === 'PodScheduled')?.status, 'True');
     const p = s.get(pods, 'default', 'bind-me') as Obj;
     assert.equal(p.spec.nodeName, 'node-x');
     assert.equal(p.metadata.annotations?.['example.com/by'], 'test');
