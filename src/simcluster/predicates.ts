@@ -31,8 +31,11 @@ export function specOf(pod: PodObject): PodSpecView {
   return (pod.spec ?? {}) as PodSpecView;
 }
 
+/** An empty list shared by the hot paths below (never mutated). */
+const EMPTY: never[] = Object.freeze([]) as unknown as never[];
+
 export function taintsOf(node: NodeObject): Taint[] {
-  return ((node.spec as { taints?: Taint[] } | undefined)?.taints) ?? [];
+  return ((node.spec as { taints?: Taint[] } | undefined)?.taints) ?? EMPTY;
 }
 
 /** What a node offers and what is already placed on it. */
@@ -65,7 +68,8 @@ export function isUnresolvable(reason: string): boolean {
 }
 
 export function tolerates(tols: readonly Toleration[] | undefined, taint: Taint): boolean {
-  for (const t of tols ?? []) {
+  if (!tols) return false;
+  for (const t of tols) {
     if (t.effect && t.effect !== taint.effect) continue;
     if (!t.key) {
       if (t.operator === 'Exists') return true;
@@ -109,7 +113,8 @@ export function termMatches(term: NodeSelectorTerm, node: NodeObject): boolean {
 
 export function matchesNodeSelectorAndAffinity(pod: PodSpecView, node: NodeObject): boolean {
   const labels = node.metadata.labels ?? {};
-  for (const [k, v] of Object.entries(pod.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  const sel = pod.nodeSelector;
+  if (sel) for (const k in sel) if (Object.prototype.hasOwnProperty.call(sel, k) && labels[k] !== sel[k]) return false;
   const req = pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (req) {
     const terms = req.nodeSelectorTerms ?? [];
@@ -119,7 +124,9 @@ export function matchesNodeSelectorAndAffinity(pod: PodSpecView, node: NodeObjec
 }
 
 export function isNodeReady(node: NodeObject): boolean {
-  return node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+  const conds = node.status?.conditions;
+  if (conds) for (const c of conds) if (c.type === 'Ready') return c.status === 'True';
+  return false;
 }
 
 const allocatableCache = new WeakMap<object, ResourceList>();
@@ -135,16 +142,19 @@ export function allocatableOf(node: NodeObject): ResourceList {
   return r;
 }
 
+/** No reasons: shared by every node that passes (never mutated). */
+const NONE: string[] = EMPTY;
+
 /** Resource fit: every reason that applies (a node may be short of several resources). */
 export function fitReasons(req: ResourceList, info: NodeInfo): string[] {
-  const out: string[] = [];
+  let out = NONE;
   const maxPods = info.allocatable.pods ?? 110;
-  if (info.podCount + 1 > maxPods) out.push(REASON.tooManyPods);
+  if (info.podCount + 1 > maxPods) out = [REASON.tooManyPods];
   for (const r in req) {
     const want = req[r];
     if (want <= 0 || r === 'pods') continue;
     const free = (info.allocatable[r] ?? 0) - (info.requested[r] ?? 0);
-    if (want > free) out.push(REASON.insufficient(r));
+    if (want > free) (out === NONE ? (out = []) : out).push(REASON.insufficient(r));
   }
   return out;
 }
@@ -208,6 +218,28 @@ export function hasRequiredAntiAffinity(pod: PodObject): boolean {
 }
 
 /**
+ * A node no filter but resource fit can reject and no score term but least-allocated (and
+ * spreading) applies to, for a plain pod: schedulable, Ready, without taints.
+ */
+export function isPlainNode(node: NodeObject): boolean {
+  return !node.spec?.unschedulable && taintsOf(node).length === 0 && isNodeReady(node);
+}
+
+/**
+ * A pod whose placement on a plain node only depends on resources: it names no node, node
+ * selector or node affinity (required or preferred); the caller checks inter-pod terms. For
+ * such a pod on a plain node `filterNode` is `fitReasons` (tolerations then tolerate nothing
+ * that matters) and `scoreNode` is least-allocated minus spreading.
+ */
+export function isPlainPod(pod: PodObject): boolean {
+  const spec = specOf(pod);
+  if (spec.nodeName || spec.affinity?.nodeAffinity) return false;
+  const sel = spec.nodeSelector;
+  if (sel) for (const k in sel) if (Object.prototype.hasOwnProperty.call(sel, k)) return false;
+  return true;
+}
+
+/**
  * Filters in kube-scheduler's plugin order; the first failing plugin decides the node's
  * reasons (resource fit may report several).
  */
@@ -216,13 +248,16 @@ export function filterNode(pod: PodObject, req: ResourceList, info: NodeInfo, in
   const node = info.node;
   if (node.spec?.unschedulable && !tolerates(spec.tolerations, { key: TAINT_UNSCHEDULABLE, effect: 'NoSchedule' })) return [REASON.unschedulable];
   if (spec.nodeName && spec.nodeName !== node.metadata.name) return [REASON.nodeName];
-  for (const t of taintsOf(node)) {
+  const taints = taintsOf(node);
+  let tainted = false;
+  for (const t of taints) {
     if (t.effect !== 'NoSchedule' && t.effect !== 'NoExecute') continue;
+    tainted = true;
     if (!tolerates(spec.tolerations, t)) return [REASON.untolerated(t)];
   }
   // a node that is not Ready and not (yet) tainted for it is treated like upstream's
   // registration-time not-ready taint
-  if (!isNodeReady(node) && !taintsOf(node).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')) {
+  if (!tainted && !isNodeReady(node)) {
     const t = { key: TAINT_NOT_READY, effect: 'NoSchedule' };
     if (!tolerates(spec.tolerations, t)) return [REASON.untolerated(t)];
   }
@@ -230,10 +265,8 @@ export function filterNode(pod: PodObject, req: ResourceList, info: NodeInfo, in
   const fit = fitReasons(req, info);
   if (fit.length) return fit;
   const ip = interPod?.();
-  return ip ? [ip] : [];
+  return ip ? [ip] : NONE;
 }
-
-const SCORED = ['cpu', 'memory'] as const;
 
 /**
  * Higher is better: least allocated cpu/memory with non-zero defaults (0..100), preferred node
@@ -242,19 +275,23 @@ const SCORED = ['cpu', 'memory'] as const;
  * PodTopologySpread constraints do).
  */
 export function scoreNode(pod: PodObject, nonZero: ResourceList, info: NodeInfo, sameOwner = 0): number {
+  // least allocated over cpu, then memory, spelled out: named property reads on the hot path
   let least = 0;
   let n = 0;
-  for (const r of SCORED) {
-    const alloc = info.allocatable[r] ?? 0;
-    if (alloc <= 0) continue;
-    least += Math.max(0, (alloc - (info.nonZeroRequested[r] ?? 0) - (nonZero[r] ?? 0)) / alloc) * 100;
+  const cpu = info.allocatable.cpu ?? 0;
+  if (cpu > 0) {
+    least += Math.max(0, (cpu - (info.nonZeroRequested.cpu ?? 0) - (nonZero.cpu ?? 0)) / cpu) * 100;
+    n++;
+  }
+  const memory = info.allocatable.memory ?? 0;
+  if (memory > 0) {
+    least += Math.max(0, (memory - (info.nonZeroRequested.memory ?? 0) - (nonZero.memory ?? 0)) / memory) * 100;
     n++;
   }
   let score = n ? least / n : 0;
   const spec = specOf(pod);
-  for (const p of spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
-    if (termMatches(p.preference, info.node)) score += p.weight;
-  }
+  const preferred = spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution;
+  if (preferred) for (const p of preferred) if (termMatches(p.preference, info.node)) score += p.weight;
   for (const t of taintsOf(info.node)) {
     if (t.effect === 'PreferNoSchedule' && !tolerates(spec.tolerations, t)) score -= 50;
   }

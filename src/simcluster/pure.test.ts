@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { CidrAllocator, hostInCidr } from './cidr.js';
 import { resolveIntOrPercent, templateHash } from './deployment.js';
 import {
-  filterNode, matchesNodeSelectorAndAffinity, scoreNode, tolerates, unschedulableMessage, REASON, type NodeInfo,
+  filterNode, fitReasons, isPlainNode, isPlainPod, matchesNodeSelectorAndAffinity, scoreNode, tolerates, unschedulableMessage, REASON, type NodeInfo,
 } from './predicates.js';
 import { parseDockerConfig, parseImageRef } from './pull.js';
 import { qosClass } from './kubelet.js';
@@ -105,6 +105,31 @@ describe('scheduling filters', () => {
     assert.ok(scoreNode(p, {}, info(node('a', { ssd: '' }), { cpu: 3000 })) > scoreNode(p, {}, info(node('b'))));
     assert.ok(scoreNode(p, {}, info(node('a', {}, { taints: [{ key: 'x', effect: 'PreferNoSchedule' }] }))) < scoreNode(p, {}, info(node('b'))));
     assert.ok(scoreNode(p, {}, info(node('a')), 1) < scoreNode(p, {}, info(node('b'), { cpu: 500 })), 'a replica of the same owner weighs more than some load');
+  });
+
+  it('checks a plain pod on a plain node for resources only, as filterNode would', () => {
+    const nodes = [
+      node('plain'), node('tainted', {}, { taints: [{ key: 'a', effect: 'NoSchedule' }] }), node('soft', {}, { taints: [{ key: 'a', effect: 'PreferNoSchedule' }] }),
+      node('cordoned', {}, { unschedulable: true }), node('notready', {}, {}, false), node('zoned', { zone: 'a' }),
+    ];
+    const pods = [
+      pod(), pod({ nodeSelector: {} }), pod({ nodeSelector: { zone: 'b' } }), pod({ nodeName: 'other' }),
+      pod({ tolerations: [{ operator: 'Exists' }] }), pod({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } }),
+      pod({ affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: 'zone', operator: 'Exists' }] } }] } } }),
+    ];
+    let plain = 0;
+    for (const n of nodes) {
+      for (const p of pods) {
+        if (!isPlainNode(n) || !isPlainPod(p)) continue;
+        plain++;
+        for (const [req, used, count] of [[{ cpu: 100 }, {}, 0], [{ cpu: 5000, memory: 2 ** 40 }, {}, 0], [{}, {}, 110], [{ cpu: 100 }, { cpu: 3950 }, 3]] as const) {
+          const i = info(n, { ...used }, count);
+          assert.deepEqual(fitReasons(req, i), filterNode(p, req, i), `${p.spec?.nodeName ?? JSON.stringify(p.spec)} on ${n.metadata.name}`);
+          assert.equal(scoreNode(p, {}, i), scoreNode(pod(), {}, i), 'no score term but least-allocated applies');
+        }
+      }
+    }
+    assert.deepEqual([nodes.filter(isPlainNode).map((n) => n.metadata.name), pods.filter(isPlainPod).length, plain], [['plain', 'zoned'], 3, 6]);
   });
 
   it("words the unschedulable message like kube-scheduler's FitError", () => {

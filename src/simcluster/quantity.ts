@@ -7,10 +7,23 @@ import type { PodObject } from '../controller/index.js';
 const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
 const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
 
+/** Parsed quantities by their text: a cluster's pods spell the same few ("100m", "128Mi") over and over. */
+const parsed = new Map<string, number>();
+
 /** Parses a Kubernetes quantity into a number of base units; throws on malformed input. */
 export function parseQuantity(q: string | number | undefined): number {
   if (q === undefined || q === null) return 0;
   if (typeof q === 'number') return q;
+  let n = parsed.get(q);
+  if (n === undefined) {
+    n = parseText(q);
+    if (parsed.size >= 4096) parsed.clear();
+    parsed.set(q, n);
+  }
+  return n;
+}
+
+function parseText(q: string): number {
   const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$/.exec(q.trim());
   if (!m) throw new Error(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': "${q}"`);
   const n = Number(m[1]);
@@ -59,6 +72,13 @@ const requestCache = new WeakMap<object, ResourceList>();
 export function podRequests(pod: PodObject): ResourceList {
   const hit = requestCache.get(pod);
   if (hit) return hit;
+  const sum = sumRequests(pod);
+  requestCache.set(pod, sum);
+  return sum;
+}
+
+/** `podRequests` without the memo, for a caller that keeps the result itself. */
+export function sumRequests(pod: PodObject): ResourceList {
   const spec = (pod.spec ?? {}) as { containers?: ContainerLike[]; initContainers?: ContainerLike[]; overhead?: Record<string, string> };
   const sum: ResourceList = {};
   for (const c of spec.containers ?? []) addTo(sum, containerRequests(c));
@@ -66,7 +86,6 @@ export function podRequests(pod: PodObject): ResourceList {
   for (const c of spec.initContainers ?? []) maxInto(init, containerRequests(c));
   maxInto(sum, init);
   addTo(sum, toResourceList(spec.overhead));
-  requestCache.set(pod, sum);
   return sum;
 }
 
@@ -79,11 +98,15 @@ const nonZeroCache = new WeakMap<object, ResourceList>();
 export function nonZeroRequests(pod: PodObject): ResourceList {
   let r = nonZeroCache.get(pod);
   if (!r) {
-    const req = podRequests(pod);
-    r = { cpu: req.cpu || 100, memory: req.memory || 200 * 2 ** 20 };
+    r = nonZeroOf(podRequests(pod));
     nonZeroCache.set(pod, r);
   }
   return r;
+}
+
+/** `nonZeroRequests` from a pod's requests. */
+export function nonZeroOf(req: ResourceList): ResourceList {
+  return { cpu: req.cpu || 100, memory: req.memory || 200 * 2 ** 20 };
 }
 
 /** Formats bytes as a Kubernetes quantity with a binary suffix when exact ("16Gi"). */

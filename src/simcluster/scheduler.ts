@@ -19,11 +19,11 @@ import { toGVK } from '../client/index.js';
 import { SharedInformerFactory } from '../informer/index.js';
 import { SIM, type SimContext } from './config.js';
 import {
-  allocatableOf, filterNode, hasRequiredAntiAffinity, hasRequiredPodAffinity, interPodReasons, isNodeReady, podMatchesTerm, scoreNode, specOf,
-  taintsOf, unschedulableMessage, type NodeInfo, type PodAffinityTerm,
+  filterNode, fitReasons, hasRequiredAntiAffinity, isPlainPod, hasRequiredPodAffinity, interPodReasons, isNodeReady, podMatchesTerm, scoreNode,
+  taintsOf, unschedulableMessage, type PodAffinityTerm,
 } from './predicates.js';
-import { addTo, isTerminated, nonZeroRequests, podRequests, type ResourceList } from './quantity.js';
-import { NodeUsage } from './usage.js';
+import { isTerminated, nonZeroRequests, podRequests } from './quantity.js';
+import { SchedulerCache, type NodeState } from './schedcache.js';
 
 async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
   try { return await p; } catch (err) { if (isNotFound(err)) return undefined; throw err; }
@@ -57,8 +57,6 @@ const podFreed: Predicate<PodObject> = {
   update: (o, n) => !!n.spec?.nodeName && ((isTerminated(n) && !isTerminated(o)) || (!!n.metadata.deletionTimestamp && !o.metadata.deletionTimestamp)),
 };
 
-interface Assumed { node: string; requests: ResourceList; pod: PodObject }
-
 @Controller({
   for: Pod,
   name: 'default-scheduler', // also the event source, as kube-scheduler's
@@ -74,29 +72,30 @@ interface Assumed { node: string; requests: ResourceList; pod: PodObject }
 @Index({ kind: Pod, name: POD_NODE_INDEX, extract: podNodeIndex })
 @Index({ kind: Pod, name: ANTI_AFFINITY_INDEX, extract: (p: PodObject) => (hasRequiredAntiAffinity(p) && p.spec?.nodeName ? ['true'] : []) })
 export class SchedulerController implements Reconciler<PodObject> {
-  /** pods bound by us that the cache does not show bound yet */
-  private readonly assumed = new Map<string, Assumed>();
+  /** pods whose binding call is in flight */
   private readonly inFlight = new Set<string>();
   /** last Unschedulable message per pod, so periodic retries do not repeat events */
   private readonly lastMessage = new Map<string, { message: string; at: number }>();
   private rotate = 0;
 
-  private readonly usage = new NodeUsage();
-  /** NodeInfo per node, valid while the node object and its usage version are unchanged */
-  private readonly infos = new Map<string, { info: NodeInfo; version: number }>();
-  private usageSub: Subscription | undefined;
+  /** what is placed on each node: bound pods (from the informer) and the pods we assumed */
+  private readonly cache = new SchedulerCache();
+  private cacheSub: Subscription | undefined;
+  /** the Node cache's list and the scheduler cache's state of each, taken again after any change of a node */
+  private nodeList: { nodes: NodeObject[]; states: NodeState[] } | undefined;
 
   constructor(
     @inject(SIM) private readonly sim: SimContext,
     @inject(SharedInformerFactory) private readonly informers: SharedInformerFactory,
   ) {}
 
-  /** Subscribes the usage cache to the (already running) shared Pod informer once. */
-  private ensureUsage(ctx: ReconcileContext<PodObject>): void {
-    if (this.usageSub) return;
+  /** Subscribes the scheduler cache to the (already running) shared Pod informer once. */
+  private ensureCache(ctx: ReconcileContext<PodObject>): void {
+    if (this.cacheSub) return;
     const informer = this.informers.informerFor<PodObject>(toGVK(Pod));
-    this.usageSub = informer.events$().subscribe((ev) => this.usage.apply(ev));
-    ctx.signal.addEventListener('abort', () => this.usageSub?.unsubscribe(), { once: true });
+    this.cacheSub = informer.events$().subscribe((ev) => this.cache.apply(ev));
+    this.cacheSub.add(this.informers.informerFor<NodeObject>(toGVK(Node)).events$().subscribe(() => { this.nodeList = undefined; }));
+    ctx.signal.addEventListener('abort', () => this.cacheSub?.unsubscribe(), { once: true });
   }
 
   async reconcile(pod: PodObject, ctx: ReconcileContext<PodObject>) {
@@ -106,7 +105,7 @@ export class SchedulerController implements Reconciler<PodObject> {
   async reconcileDeleted(req: Request, ctx: ReconcileContext<PodObject>) {
     if (req.name !== RETRY_REQUEST.name || req.namespace) {
       const key = req.namespace ? `${req.namespace}/${req.name}` : req.name;
-      this.assumed.delete(key);
+      this.cache.forget(key);
       this.lastMessage.delete(key);
       return;
     }
@@ -121,10 +120,12 @@ export class SchedulerController implements Reconciler<PodObject> {
     if (!pending(pod)) return undefined;
     if (((pod.spec as { schedulerName?: string }).schedulerName ?? 'default-scheduler') !== this.sim.config.schedulerName) return undefined;
     const key = objectKey(pod);
-    if (this.assumed.has(key) || this.inFlight.has(key)) return undefined;
+    if (this.cache.assumption(key) || this.inFlight.has(key)) return undefined;
     const decision = this.decide(pod, ctx);
     if ('node' in decision) {
-      this.assumed.set(key, { node: decision.node, requests: podRequests(pod), pod });
+      // counts on the node at once, while the informer shows this pod unbound
+      const cached = ctx.cache<PodObject>(Pod).get(key);
+      const assumed = this.cache.assume(pod, decision.node, !!cached && cached.metadata.uid === pod.metadata.uid && !cached.spec?.nodeName);
       this.inFlight.add(key);
       try {
         await ctx.client.transport.requestJSON({
@@ -137,13 +138,14 @@ export class SchedulerController implements Reconciler<PodObject> {
           }),
         });
       } catch (err) {
-        this.assumed.delete(key);
+        this.cache.finishBinding(assumed, false);
         // bound by someone else meanwhile, or deleted: nothing left to do for this pod
         if (isConflict(err) || isNotFound(err)) return undefined;
         throw err;
       } finally {
         this.inFlight.delete(key);
       }
+      this.cache.finishBinding(assumed, true);
       this.lastMessage.delete(key);
       ctx.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${decision.node}`);
       return true;
@@ -167,101 +169,66 @@ export class SchedulerController implements Reconciler<PodObject> {
     return false;
   }
 
-  /** Builds node infos (cache + assumed pods), filters, scores; pure apart from reading caches. */
+  /** Filters and scores the nodes (cache + assumed pods); pure apart from reading caches. */
   private decide(pod: PodObject, ctx: ReconcileContext<PodObject>): { node: string } | { message: string } {
-    this.ensureUsage(ctx);
+    this.ensureCache(ctx);
+    const cache = this.cache;
     const podCache = ctx.cache<PodObject>(Pod);
-    const nodes = ctx.cache<NodeObject>(Node).list();
-    // drop assumptions the cache has caught up with
-    const extra = new Map<string, Assumed[]>();
-    for (const [k, a] of this.assumed) {
-      const cached = podCache.get(k);
-      // deleted, replaced, or bound in the cache (then the usage cache counts it)
-      if (!cached || cached.metadata.uid !== a.pod.metadata.uid || cached.spec?.nodeName) {
-        if (!this.inFlight.has(k)) this.assumed.delete(k);
-        continue;
-      }
-      const list = extra.get(a.node) ?? [];
-      list.push(a);
-      extra.set(a.node, list);
+    const nodeCache = ctx.cache<NodeObject>(Node);
+    if (!this.nodeList) {
+      const list = nodeCache.list();
+      cache.prune((name) => nodeCache.get(name) !== undefined, list.length);
+      this.nodeList = { nodes: list, states: cache.states(list) };
     }
-    if (this.infos.size > nodes.length + 64) {
-      const live = new Set(nodes.map((n) => n.metadata.name!));
-      for (const k of this.infos.keys()) if (!live.has(k)) this.infos.delete(k);
-    }
+    const { nodes, states } = this.nodeList;
     let byName: Map<string, NodeObject> | undefined;
-    const infoCache = new Map<string, NodeInfo>();
-    const infoOf = (node: NodeObject): NodeInfo => {
-      const name = node.metadata.name!;
-      let info = infoCache.get(name);
-      if (info) return info;
-      const used = this.usage.get(name);
-      const assumed = extra.get(name);
-      if (!assumed) {
-        // nothing assumed here: reuse the info built from the same node object and usage
-        const kept = this.infos.get(name);
-        if (kept && kept.info.node === node && kept.version === (used?.version ?? -1)) { infoCache.set(name, kept.info); return kept.info; }
-      }
-      let requested = used?.requested ?? {};
-      let nonZeroRequested = used?.nonZeroRequested ?? {};
-      if (assumed) {
-        requested = { ...requested };
-        nonZeroRequested = { ...nonZeroRequested };
-        for (const a of assumed) { addTo(requested, a.requests); addTo(nonZeroRequested, nonZeroRequests(a.pod)); }
-      }
-      let pods: PodObject[] | undefined;
-      info = {
-        node, allocatable: allocatableOf(node), requested, nonZeroRequested, podCount: (used?.pods.size ?? 0) + (assumed?.length ?? 0),
-        // only inter-pod affinity needs the pods themselves
-        get pods() { return (pods ??= [...(used?.pods.values() ?? []), ...(assumed ?? []).map((a) => a.pod)]); },
-      };
-      if (!assumed) this.infos.set(name, { info, version: used?.version ?? -1 });
-      infoCache.set(name, info);
-      return info;
-    };
     const req = podRequests(pod);
     const needsInterPod = hasRequiredPodAffinity(pod);
     const withAnti = podCache.byIndex(ANTI_AFFINITY_INDEX, 'true');
     const domainPods = (key: string, value: string) => {
       const out: PodObject[] = [];
-      for (const n of nodes) if (n.metadata.labels?.[key] === value) out.push(...infoOf(n).pods);
+      for (const n of nodes) if (n.metadata.labels?.[key] === value) out.push(...cache.info(n).pods);
       return out;
     };
     const anyMatch = (term: PodAffinityTerm) => {
-      for (const n of nodes) if (infoOf(n).pods.some((p) => p.metadata.uid !== pod.metadata.uid && podMatchesTerm(term, pod.metadata.namespace ?? '', p))) return true;
+      for (const n of nodes) if (cache.info(n).pods.some((p) => p.metadata.uid !== pod.metadata.uid && podMatchesTerm(term, pod.metadata.namespace ?? '', p))) return true;
       return false;
     };
-    const interPod = (node: NodeObject) => (needsInterPod || withAnti.length)
-      ? () => interPodReasons(pod, node, domainPods, withAnti, (p) => (byName ??= new Map(nodes.map((n) => [n.metadata.name!, n] as const))).get(p.spec?.nodeName ?? ''), anyMatch)
-      : undefined;
+    const interPod = (node: NodeObject) => () =>
+      interPodReasons(pod, node, domainPods, withAnti, (p) => (byName ??= new Map(nodes.map((n) => [n.metadata.name!, n] as const))).get(p.spec?.nodeName ?? ''), anyMatch);
+    const checkInterPod = needsInterPod || withAnti.length > 0;
+    // on a plain node only resources can reject a plain pod (isPlainPod)
+    const plain = !checkInterPod && isPlainPod(pod);
 
     // like percentageOfNodesToScore: stop once enough feasible nodes were found
     const adaptive = Math.max(5, 50 - Math.floor(nodes.length / 125));
     const enough = Math.max(100, Math.floor((nodes.length * adaptive) / 100));
     const reasons = new Map<string, string[]>();
-    let best: { name: string; score: number } | undefined;
+    let best: NodeObject | undefined;
+    let bestScore = 0;
     let ties = 0;
     const nonZero = nonZeroRequests(pod);
     const owner = controllerRef(pod)?.uid;
     let feasible = 0;
-    const start = nodes.length ? this.rotate % nodes.length : 0;
+    const count = nodes.length;
+    const start = count ? this.rotate % count : 0;
     let visited = 0;
-    for (let i = 0; i < nodes.length && feasible < enough; i++) {
-      const node = nodes[(start + i) % nodes.length];
+    for (let i = 0; i < count && feasible < enough; i++) {
+      let at = start + i;
+      if (at >= count) at -= count;
+      const node = nodes[at];
       visited++;
-      const info = infoOf(node);
-      const why = filterNode(pod, req, info, interPod(node));
+      const info = cache.info(node, states[at]);
+      const why = plain && info.plain ? fitReasons(req, info) : filterNode(pod, req, info, checkInterPod ? interPod(node) : undefined);
       if (why.length) { reasons.set(node.metadata.name!, why); continue; }
       feasible++;
-      let sameOwner = 0;
-      if (owner) for (const p of info.pods) if (controllerRef(p)?.uid === owner) sameOwner++;
-      const score = scoreNode(pod, nonZero, info, sameOwner);
+      const score = scoreNode(pod, nonZero, info, owner ? info.ownerCount(owner) : 0);
       // equal scores: a uniformly random one among them (reservoir sampling, like upstream)
-      if (!best || score > best.score) { best = { name: node.metadata.name!, score }; ties = 1; }
-      else if (score === best.score && Math.random() * ++ties < 1) best = { name: node.metadata.name!, score };
+      if (!best || score > bestScore) { best = node; bestScore = score; ties = 1; }
+      else if (score === bestScore && Math.random() * ++ties < 1) best = node;
     }
-    this.rotate = (start + visited) % Math.max(1, nodes.length);
-    if (best) return { node: best.name };
-    return { message: unschedulableMessage(nodes.length, reasons) };
+    this.rotate = (start + visited) % Math.max(1, count);
+    if (best) return { node: best.metadata.name! };
+    return { message: unschedulableMessage(count, reasons) };
   }
 }
