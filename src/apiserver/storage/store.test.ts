@@ -69,4 +69,17 @@ describe('store key order', () => {
     assert.deepEqual(rest.map(([k, s]) => `${k}=${(s.obj.data as Record<string, string>).v}`), ['a/3=7', 'a/4=0']);
     assert.deepEqual([...store.scan(SK, 'a/')].map(([k]) => k), ['a/1', 'a/3', 'a/35', 'a/4']);
   });
+
+  it('a create told the key is new when it is not (a caller breaking put\'s contract) still leaves the key once, with its newest version', () => {
+    const store = new Store();
+    store.put(SK, 'a/1', obj('a/1', 0));
+    store.put(SK, 'a/2', obj('a/2', 0));
+    assert.equal([...store.scan(SK)].length, 2); // a/1, a/2 now in the key order
+    store.put(SK, 'a/3', obj('a/3', 0)); // a/3 only among the keys added since
+    store.put(SK, 'a/1', obj('a/1', 1), null);
+    store.put(SK, 'a/3', obj('a/3', 1), null);
+    assert.deepEqual([...store.scan(SK)].map(([k, s]) => `${k}=${(s.obj.data as Record<string, string>).v}`), ['a/1=1', 'a/2=0', 'a/3=1']);
+    assert.equal(store.count(SK), 3);
+    assert.equal(store.countAfter(SK, '', ''), 3);
+  });
 });

@@ -184,6 +184,36 @@ class Table {
     }
   }
 
+  /**
+   * {@link set} for a key the caller knows has no committed version (an ADDED change): one
+   * map operation instead of a lookup and an insert. Should the key exist after all, its
+   * slot is kept and updated, as `set` does, so the key order never holds a key twice.
+   */
+  insert(key: string, stored: Stored): void {
+    const size = this.items.size;
+    const created: Slot = { key, stored };
+    this.items.set(key, created);
+    if (this.items.size !== size) {
+      this.added.push(created);
+      return;
+    }
+    const slot = this.liveSlot(key, created);
+    if (!slot) {
+      this.added.push(created); // not in the key order: cannot happen, but keep the table whole
+      return;
+    }
+    slot.stored = stored;
+    this.items.set(key, slot);
+  }
+
+  /** The slot of `key` in the key order or among the added ones, other than `not` (a linear search: for {@link insert}'s impossible case only). */
+  private liveSlot(key: string, not: Slot): Slot | undefined {
+    for (const list of [this.added, this.order]) {
+      for (const slot of list) if (slot.key === key && !slot.gone && slot !== not) return slot;
+    }
+    return undefined;
+  }
+
   delete(key: string): void {
     const slot = this.items.get(key);
     if (!slot) return;
@@ -386,10 +416,11 @@ export class Store {
 
   /** Makes `c` visible: the committed table, the watch history and the listeners. */
   private apply(t: Table, c: Change, stored: Stored | undefined): void {
-    if (stored) t.set(c.key, stored);
-    else {
-      t.delete(c.key);
-    }
+    // ADDED: the write found no version of the key (committed or staged), and changes are
+    // applied in resourceVersion order, so the key has no committed version now either.
+    if (!stored) t.delete(c.key);
+    else if (c.type === 'ADDED') t.insert(c.key, stored);
+    else t.set(c.key, stored);
     this.rv = c.rv;
     const evicted = t.history.push(c);
     if (evicted !== undefined) t.floor = evicted;
