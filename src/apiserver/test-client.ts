@@ -1,4 +1,5 @@
 /** A tiny HTTPS client for the server's own tests (raw requests, no client library). */
+import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { ApiServer } from './server.js';
 
@@ -34,26 +35,29 @@ function send(server: Pick<ApiServer, 'url' | 'caPem'>, method: string, path: st
         ...creds,
         headers: { ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) } : {}), ...headers },
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-        res.on('error', reject);
-      },
+      (res) => collect(res, resolve, reject),
     );
     req.on('error', reject);
     if (payload !== undefined) req.write(payload);
     req.end();
   });
+}
+
+/** Reads a response to its end into a RawResponse (`json` when the body parses). */
+function collect(res: IncomingMessage, resolve: (r: RawResponse) => void, reject: (e: Error) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => {
+    const text = Buffer.concat(chunks).toString();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+  });
+  res.on('error', reject);
 }
 
 /** A request as the admin (the kubeconfig's `system:masters` client certificate). */
@@ -143,19 +147,7 @@ export function pausedGet(server: Pick<ApiServer, 'url' | 'kubeconfig' | 'caPem'
       r.pause();
       res = r;
       started();
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: r.statusCode ?? 0, headers: r.headers, text, json });
-      });
-      r.on('error', reject);
+      collect(r, resolve, reject);
     });
     req.on('error', reject);
     req.end();
