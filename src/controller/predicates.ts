@@ -58,6 +58,12 @@ function sameRecord(a: Record<string, string> | undefined, b: Record<string, str
  * and metadata-only updates. Unlike controller-runtime's GenerationChangedPredicate it also
  * passes the update that sets `deletionTimestamp`, so finalizers run even on servers that
  * do not bump the generation on deletion.
+ *
+ * Only for kinds that have a generation: custom resources and the built-in workloads
+ * (Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, CronJobs, ...). ConfigMaps,
+ * Secrets, Pods, Nodes, Services, Namespaces and most other core kinds have none on a real
+ * kube-apiserver, so this predicate drops every update of them (the built-in server behaves
+ * the same; see src/apiserver/resources/generation.ts).
  */
 export function generationChanged<T extends KubeObject = KubeObject>(): Predicate<T> {
   return onUpdate<T>(

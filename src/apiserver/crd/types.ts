@@ -98,6 +98,8 @@ export function crdResourceTypes(crd: CustomResourceDefinition): ResourceType[] 
       storageKey: `${group}/${names.plural}`,
       builtin: false,
       custom: true,
+      // Custom resources always have a generation (upstream's customresource/strategy.go).
+      generation: sub.status ? 'allButMetadataAndStatus' : 'allButMetadata',
       structuralSchema: schema,
       conversionWebhook,
     };

@@ -13,10 +13,10 @@ import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '
 import { Converter } from '../conversion/index.js';
 import { applyPatch, updateManagedFields } from '../patch/index.js';
 import { builtinDecoder, decodeErrorMetadata, type JSONSchemaProps } from '../schema/index.js';
-import { apiVersionOf, KEEP_STATUS_ON_CREATE, type ResourceRegistry, type ResourceType } from '../resources/index.js';
+import { apiVersionOf, generationBumps, KEEP_STATUS_ON_CREATE, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import type { UserInfo } from '../auth/index.js';
-import { clone, deepEqual, randomSuffix, specPart, validateName } from './util.js';
+import { clone, deepEqual, randomSuffix, validateName } from './util.js';
 
 export interface ListOptions {
   labelSelector?: string;
@@ -406,6 +406,11 @@ export class ResourceOps {
       }
       if (size > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push({ type: 'FieldValueTooLong', field: 'metadata.annotations', message: `may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes` });
     }
+    // ValidateObjectMeta: a generation (sent on create for a kind without one) is a non-negative integer.
+    const gen = obj.metadata.generation as unknown;
+    if (gen !== undefined && !(typeof gen === 'number' && Number.isInteger(gen) && gen >= 0)) {
+      errs.push({ type: 'FieldValueInvalid', field: 'metadata.generation', message: `${JSON.stringify(gen)}: must be greater than or equal to 0` });
+    }
     if (old?.metadata.deletionTimestamp) {
       const before = new Set(old.metadata.finalizers ?? []);
       for (const f of obj.metadata.finalizers ?? []) {
@@ -436,7 +441,7 @@ export class ResourceOps {
     const obj = this.checkBody(t, body);
     this.checkNamespace(t, namespace, obj);
     const m = obj.metadata;
-    clearSystemFields(m);
+    clearSystemFields(m, !!t.generation);
     if (t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey)) delete obj.status;
     t.strategy?.prepareForCreate?.(obj);
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
@@ -445,14 +450,16 @@ export class ResourceOps {
     if (admitted) await admitted;
     // The generated name and system-owned metadata, filled after mutating admission as upstream's
     // BeforeCreate does (mutating webhooks see no generated name, uid, creationTimestamp or
-    // generation, and cannot set the latter); validating admission sees them.
+    // generation, and cannot set the latter); validating admission sees them. Only kinds whose
+    // strategy keeps a generation get one (1); others keep what the client sent, as upstream's
+    // generic code leaves it alone (see resources/generation.ts).
     const sm = req.object.metadata;
     if (!sm.name && sm.generateName) sm.name = `${sm.generateName}${randomSuffix()}`;
     req.name = sm.name ?? '';
-    clearSystemFields(sm);
+    clearSystemFields(sm, !!t.generation);
     sm.uid = randomUUID();
     sm.creationTimestamp = rfc3339();
-    sm.generation = 1;
+    if (t.generation) sm.generation = 1;
     t.strategy?.canonicalize?.(req.object);
     this.validateCommon(t, req.object);
     const validated = this.admission.validateNow(req);
@@ -534,7 +541,9 @@ export class ResourceOps {
         }
         if (m.generateName === undefined && om.generateName !== undefined && status) m.generateName = om.generateName;
         m.resourceVersion = String(current.rv);
-        m.generation = om.generation ?? 1;
+        // Requests cannot change the generation (upstream's BeforeUpdate); the strategy bumps it below.
+        if (om.generation === undefined) delete m.generation;
+        else m.generation = om.generation;
         return out;
       };
       let next = settle(build(current));
@@ -547,8 +556,9 @@ export class ResourceOps {
       if (admitted) await admitted;
       next = settle(req.object);
       t.strategy?.canonicalize?.(next);
-      // The generation counts spec changes, whoever made them (the client or a mutating webhook).
-      if (!status && !deepEqual(specPart(next), specPart(old as Record<string, unknown>))) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+      // The generation counts desired-state changes, whoever made them (the client or a mutating
+      // webhook), on the kinds that have one, by their strategy's rule (resources/generation.ts).
+      if (!status && t.generation && generationBumps(t.generation, next, old, deepEqual)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
       req.object = next;
       this.validateCommon(t, next, old);
       const validated = this.admission.validateNow(req);
@@ -764,8 +774,11 @@ function stringMapErrors(field: string, v: unknown, errs: FieldError[]): void {
   }
 }
 
-/** Drops the metadata only the server sets, from a create's body. */
-function clearSystemFields(m: KubeObject['metadata']): void {
+/**
+ * Drops the metadata only the server sets, from a create's body. `generation` only for kinds
+ * that have one: upstream's generic create leaves a client's generation alone.
+ */
+function clearSystemFields(m: KubeObject['metadata'], generation: boolean): void {
   // `in` first: a delete of an absent property still costs a runtime call, and bodies rarely carry these
   if ('resourceVersion' in m) delete m.resourceVersion;
   if ('deletionTimestamp' in m) delete m.deletionTimestamp;
@@ -773,7 +786,7 @@ function clearSystemFields(m: KubeObject['metadata']): void {
   if ('selfLink' in m) delete m.selfLink;
   if ('uid' in m) delete m.uid;
   if ('creationTimestamp' in m) delete m.creationTimestamp;
-  if ('generation' in m) delete m.generation;
+  if (generation && 'generation' in m) delete m.generation;
 }
 
 function parseLabelSelectorSpecString(sel: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] }): string {

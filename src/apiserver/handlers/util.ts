@@ -61,8 +61,3 @@ export function validateName(resource: string, group: string, name: string): str
   return [];
 }
 
-/** The object without metadata and status: a change here bumps metadata.generation. */
-export function specPart(obj: Record<string, unknown>): Record<string, unknown> {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
-  return rest;
-}

@@ -3,6 +3,7 @@
 import { builtinPrinter } from '../table/index.js';
 import { BUILTIN_RESOURCES, typesFromOpenApi } from './builtins.js';
 import { ResourceRegistry } from './registry.js';
+import { BUILTIN_GENERATION } from './generation.js';
 import { BUILTIN_STRATEGIES } from './strategies.js';
 import type { ResourceType } from './types.js';
 
@@ -10,6 +11,7 @@ export * from './types.js';
 export { ResourceRegistry } from './registry.js';
 export { BUILTIN_RESOURCES } from './builtins.js';
 export { KEEP_STATUS_ON_CREATE } from './strategies.js';
+export { BUILTIN_GENERATION, generationBumps, type GenerationRule } from './generation.js';
 
 let cached: ResourceType[] | undefined;
 
@@ -20,7 +22,8 @@ export function builtinTypes(): ResourceType[] {
     for (const [gv, resources] of Object.entries(BUILTIN_RESOURCES)) {
       const [group, version] = gv.includes('/') ? gv.split('/') : ['', gv];
       for (const t of typesFromOpenApi(group, version, resources)) {
-        cached.push({ ...t, table: builtinPrinter(group, t.resource), strategy: BUILTIN_STRATEGIES[`${group}/${t.resource}`] });
+        const key = `${group}/${t.resource}`;
+        cached.push({ ...t, table: builtinPrinter(group, t.resource), strategy: BUILTIN_STRATEGIES[key], generation: BUILTIN_GENERATION[key] });
       }
     }
   }

@@ -1,6 +1,7 @@
 /** The description of one served resource type (what discovery, storage and handlers need). */
 import type { FieldError, KubeObject } from '../../api/index.js';
 import type { WebhookClientConfig } from '../webhooks/index.js';
+import type { GenerationRule } from './generation.js';
 
 /** A column of a `meta.k8s.io/v1 Table` (priority > 0 columns show only with `-o wide`). */
 export interface TableColumn {
@@ -77,6 +78,12 @@ export interface ResourceType {
   fieldNames?: string[];
   table?: TablePrinter;
   strategy?: Strategy;
+  /**
+   * What bumps `metadata.generation`; absent when the kind has none (upstream's strategies set
+   * it only for some kinds: see generation.ts). Without one, a generation sent on create is
+   * kept as sent and updates cannot change it.
+   */
+  generation?: GenerationRule;
   /**
    * Storage identity: objects of types sharing it share storage (several versions of one
    * CRD). Defaults to `group/resource`.
