@@ -24,7 +24,7 @@ import { refuseConnect } from './http/connect.js';
 import { enforceFirstRequestDeadline } from './http/deadlines.js';
 import { answerError } from './http/errors.js';
 import { requestTarget, sendStatus, sendText } from './http/request.js';
-import { builtinOpenApiDoc, OpenApiRegistry } from './openapi/index.js';
+import { OpenApiRegistry } from './openapi/index.js';
 import { kubeconfigYaml, loadOrCreateFrontProxyPki, loadOrCreatePki, missingPkiKeys, prepareKeys } from './pki/index.js';
 import { newBuiltinRegistry, type ResourceRegistry } from './resources/index.js';
 import { type Change, type OpenLogFile, Store, Wal } from './storage/index.js';
@@ -146,12 +146,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const pki = loadOrCreatePki(opts.dataDir, bind);
   const registry = newBuiltinRegistry();
   const openapi = new OpenApiRegistry();
-  for (const [g, vs] of registry.groups()) {
-    for (const v of vs) {
-      const d = builtinOpenApiDoc(g, v);
-      if (d) openapi.set(g, v, d.doc, d.text);
-    }
-  }
+  // the official documents are read when a client first asks for /openapi/v3 (kubectl's
+  // validation, explain), not on every start
+  for (const [g, vs] of registry.groups()) for (const v of vs) openapi.setBuiltin(g, v);
   const wal = opts.dataDir ? new Wal(join(opts.dataDir, 'data'), { snapshotEvery: opts.snapshotEvery, truncateCorrupt: opts.walTruncateCorrupt, openLogFile: opts.walFile }) : undefined;
   const store = new Store({ historySize: opts.historySize, historyBytes: opts.historyBytes, wal });
   const admission = new AdmissionChain();

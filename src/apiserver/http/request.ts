@@ -1,6 +1,6 @@
 /** Request parsing for the API server: paths, bodies, content negotiation, responses. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from './yaml.js';
 import { newBadRequest, newUnsupportedMediaType, StatusError, type Status } from '../../api/index.js';
 import { decodeProtobufObject } from '../protobuf/index.js';
 import { checkNesting } from './nesting.js';

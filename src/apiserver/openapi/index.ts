@@ -27,8 +27,11 @@ export function builtinOpenApiDoc(group: string, version: string): { text: strin
 interface Entry {
   /** The serialized document, produced lazily for registered objects. */
   text?: string;
-  doc: OpenApiDoc;
+  /** The document; absent until `load` ran. */
+  doc?: OpenApiDoc;
   hash?: string;
+  /** Reads the document on first use (built-in documents: a server start need not parse them). */
+  load?: () => { text?: string; doc: OpenApiDoc } | undefined;
 }
 
 /** The per-group-version documents served under `/openapi/v3`. Changes show at once. */
@@ -42,17 +45,41 @@ export class OpenApiRegistry {
     this.rootText = undefined;
   }
 
+  /**
+   * Serves the official document of a built-in group-version, read when first asked for (the
+   * group-version is left out if it has none).
+   */
+  setBuiltin(group: string, version: string): void {
+    this.docs.set(gvPath(group, version), { load: () => builtinOpenApiDoc(group, version) });
+    this.rootText = undefined;
+  }
+
   remove(group: string, version: string): void {
     this.docs.delete(gvPath(group, version));
     this.rootText = undefined;
   }
 
   get(group: string, version: string): OpenApiDoc | undefined {
-    return this.docs.get(gvPath(group, version))?.doc;
+    return this.loaded(gvPath(group, version))?.doc;
+  }
+
+  /** The entry at `path` with its document read, or undefined (a built-in without a document is dropped). */
+  private loaded(path: string): Entry | undefined {
+    const e = this.docs.get(path);
+    if (!e?.load) return e;
+    const d = e.load();
+    e.load = undefined;
+    if (!d) {
+      this.docs.delete(path);
+      return undefined;
+    }
+    e.doc = d.doc;
+    e.text = d.text;
+    return e;
   }
 
   private entry(path: string): Entry | undefined {
-    const e = this.docs.get(path);
+    const e = this.loaded(path);
     if (e && e.text === undefined) e.text = JSON.stringify(e.doc);
     if (e && e.hash === undefined) e.hash = createHash('sha512').update(e.text!).digest('hex').slice(0, 128).toUpperCase();
     return e;
@@ -63,7 +90,8 @@ export class OpenApiRegistry {
     if (this.rootText === undefined) {
       const paths: Record<string, { serverRelativeURL: string }> = {};
       for (const key of [...this.docs.keys()].sort()) {
-        paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${this.entry(key)!.hash}` };
+        const e = this.entry(key);
+        if (e) paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${e.hash}` };
       }
       this.rootText = JSON.stringify({ paths });
     }

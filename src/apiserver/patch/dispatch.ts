@@ -8,7 +8,7 @@ import { jsonPatch } from './json-patch.js';
 import { mergePatch } from './merge-patch.js';
 import { serverSideApply } from './ssa.js';
 import { strategicMergePatch, UNKNOWN_FORMAT_MESSAGE } from './strategic.js';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../http/yaml.js';
 import { isObject, parseBody } from './util.js';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
