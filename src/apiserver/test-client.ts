@@ -44,7 +44,7 @@ function send(server: Pick<ApiServer, 'url' | 'caPem'>, method: string, path: st
 }
 
 /** Reads a response to its end into a RawResponse (`json` when the body parses). */
-function collect(res: IncomingMessage, resolve: (r: RawResponse) => void, reject: (e: Error) => void): void {
+export function collect(res: IncomingMessage, resolve: (r: RawResponse) => void, reject: (e: Error) => void): void {
   const chunks: Buffer[] = [];
   res.on('data', (c: Buffer) => chunks.push(c));
   res.on('end', () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { startApiServer, type ApiServer } from '../index.js';
-import { call, type RawResponse } from '../test-client.js';
+import { call, collect, type RawResponse } from '../test-client.js';
 import { lengthDelimited as ld, varintField as vi } from '../protobuf/encode.js';
 
 const CMS = '/api/v1/namespaces/default/configmaps';
@@ -22,19 +22,7 @@ function rawGet(s: ApiServer, path: string): Promise<RawResponse> {
   const cert = Buffer.from(/client-certificate-data: (\S+)/.exec(s.kubeconfig)![1], 'base64').toString();
   const key = Buffer.from(/client-key-data: (\S+)/.exec(s.kubeconfig)![1], 'base64').toString();
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: s.port, path, method: 'GET', ca: s.caPem, cert, key, servername: 'localhost' }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => {
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
+    const req = request({ host: '127.0.0.1', port: s.port, path, method: 'GET', ca: s.caPem, cert, key, servername: 'localhost' }, (res) => collect(res, resolve, reject));
     req.on('error', reject);
     req.end();
   });
