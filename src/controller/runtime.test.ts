@@ -48,6 +48,19 @@ function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
   });
 }
 
+/** Takes every key waiting in the runner's queue (marking each done), in queue order. */
+async function queuedKeys(r: ControllerRunner): Promise<string[]> {
+  const keys: string[] = [];
+  while (r.queue.len() > 0) {
+    const g = await r.queue.get();
+    if (!g.shutdown) {
+      keys.push(g.item);
+      r.queue.done(g.item);
+    }
+  }
+  return keys;
+}
+
 function runner(target: Function, rec: Reconciler, cache: FakeCache, client: Partial<KubeClient> = {}, log: Logger = silent, clock?: Clock) {
   const registry = createRegistry();
   const r = new ControllerRunner(controllerMetadata(target), rec, {
@@ -167,14 +180,7 @@ test('runner: owned objects map to their controller owner; watches map through t
   nodeSrc.handlers.onAdd({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n2' } });
   const a = cm('same');
   forSrc.handlers.onUpdate(a, a); // filtered: same resourceVersion
-  const keys: string[] = [];
-  while (r.queue.len() > 0) {
-    const g = await r.queue.get();
-    if (!g.shutdown) {
-      keys.push(g.item);
-      r.queue.done(g.item);
-    }
-  }
+  const keys = await queuedKeys(r);
   assert.deepEqual(keys.sort(), ['ns/fromnode', 'ns/owner']);
   assert.equal(objectKey(a), 'ns/same');
   await r.stop(100);
@@ -465,17 +471,7 @@ test('runner: an update enqueues the keys of the new object, then those only the
     kind: 'Pod',
     metadata: { name: 'p', namespace: 'ns', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner, uid: 'u-' + owner, controller: true }] },
   });
-  const drain = async () => {
-    const keys: string[] = [];
-    while (r.queue.len() > 0) {
-      const g = await r.queue.get();
-      if (!g.shutdown) {
-        keys.push(g.item);
-        r.queue.done(g.item);
-      }
-    }
-    return keys;
-  };
+  const drain = () => queuedKeys(r);
   podSrc.handlers.onUpdate(pod('old-owner'), pod('new-owner'));
   assert.deepEqual(await drain(), ['ns/new-owner', 'ns/old-owner']);
   podSrc.handlers.onUpdate(pod('same'), pod('same'));
