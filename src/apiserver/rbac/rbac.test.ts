@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { request as httpsRequest } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { generatePki, startApiServer, type ApiServer } from '../index.js';
-import { call } from '../test-client.js';
+import { call, collect } from '../test-client.js';
 
 /** A request with a bearer token (or no credentials), no client certificate. */
 function raw(s: ApiServer, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
@@ -16,20 +16,7 @@ function raw(s: ApiServer, method: string, path: string, opts: { token?: string;
         ...(payload ? { 'Content-Type': 'application/json' } : {}),
         ...opts.headers,
       },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = text;
-        }
-        resolve({ status: res.statusCode ?? 0, json });
-      });
-    });
+    }, (res) => collect(res, (r) => resolve({ status: r.status, json: r.json === undefined ? r.text : r.json }), reject));
     req.on('error', reject);
     if (payload) req.write(payload);
     req.end();
