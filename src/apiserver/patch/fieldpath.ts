@@ -225,6 +225,12 @@ export class FieldSet {
 
 const TOKEN_PREFIX = /^[fkvi]:/;
 
+/** Whether `o` has an own enumerable key (without an array of its keys). */
+function hasOwnKeys(o: JsonObject): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return true;
+  return false;
+}
+
 /** Fields server-side apply never tracks (as upstream's strip-meta step). */
 const STRIPPED_META = new Set(['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion']);
 
@@ -256,12 +262,12 @@ export function fieldSetFromObject(obj: unknown, root: SchemaNode | undefined): 
   // Walks `v` into `into`; `into` is the set node of v's own path.
   const walk = (v: unknown, node: SchemaNode, into: FieldSet, depth: number, inMetadata: boolean): void => {
     if (isObject(v)) {
-      const keys = Object.keys(v);
-      if (node.mapType === 'atomic' || node.type === 'scalar' || keys.length === 0) {
+      if (node.mapType === 'atomic' || node.type === 'scalar' || !hasOwnKeys(v)) {
         into.member = true;
         return;
       }
-      for (const k of keys) {
+      for (const k in v) {
+        if (!Object.hasOwn(v, k)) continue;
         if (depth === 0 && (k === 'apiVersion' || k === 'kind')) continue;
         if (inMetadata && STRIPPED_META.has(k)) continue;
         const token = `f:${k}`;

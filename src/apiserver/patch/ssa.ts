@@ -228,11 +228,18 @@ function interleave(liveOnly: unknown[], applied: unknown[], live: unknown[], ke
  * fields are compared one by one. Walks the set tree and both values together.
  */
 function changedPaths(set: FieldSet, before: unknown, after: unknown): FieldSet {
-  return changedBelow(set, before, after, false, new WeakMap()) ?? new FieldSet();
+  try {
+    return changedBelow(set, before, after, false) ?? new FieldSet();
+  } finally {
+    itemIndex = undefined;
+  }
 }
 
+/** The list-item index of the running {@link changedPaths} call, made on its first list item (most objects' walks meet none). */
+let itemIndex: ItemIndex | undefined;
+
 /** {@link changedPaths} of one node; undefined when nothing changed (no empty set per unchanged node). */
-function changedBelow(set: FieldSet, before: unknown, after: unknown, isItem: boolean, index: ItemIndex): FieldSet | undefined {
+function changedBelow(set: FieldSet, before: unknown, after: unknown, isItem: boolean): FieldSet | undefined {
   if (before === after && before !== undefined) return undefined; // same reference: nothing changed below
   let out: FieldSet | undefined;
   if (set.member && (isItem ? (before === undefined) !== (after === undefined) : !deepEqual(before, after))) {
@@ -241,7 +248,8 @@ function changedBelow(set: FieldSet, before: unknown, after: unknown, isItem: bo
   }
   for (const [token, sub] of set.children) {
     const item = token.startsWith('k:') || token.startsWith('v:');
-    const c = changedBelow(sub, childForToken(before, token, index), childForToken(after, token, index), item, index);
+    const index = token.startsWith('f:') ? undefined : (itemIndex ??= new WeakMap());
+    const c = changedBelow(sub, childForToken(before, token, index), childForToken(after, token, index), item);
     if (c) (out ??= new FieldSet()).setChild(token, c);
   }
   return out;
