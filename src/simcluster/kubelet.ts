@@ -14,7 +14,7 @@ import {
 import { hostInCidr, parseCidr } from './cidr.js';
 import { SIM, type SimContext } from './config.js';
 import { ImagePuller, emulatorRegistries, parseDockerConfig, type DockerConfigAuths } from './pull.js';
-import { isTerminated, parseQuantity } from './quantity.js';
+import { isTerminated } from './quantity.js';
 import { POD_NODE_INDEX, podNodeIndex } from './scheduler.js';
 
 interface Container { name: string; image?: string; imagePullPolicy?: string }
