@@ -1,4 +1,7 @@
-/** Built-in create/update defaults (a small part of upstream's per-type strategies). */
+/**
+ * Built-in create/update strategies (a small part of upstream's per-type strategies): status
+ * on create, write-only fields, validation. Defaults are applied on decode (../defaults/).
+ */
 import { type FieldError, type KubeObject, labelSelectorFromSpec, type LabelSelectorSpec } from '../../api/index.js';
 import type { Strategy } from './types.js';
 
@@ -41,14 +44,8 @@ function canonical(v: unknown): unknown {
   return v;
 }
 
-function workload(kind: string, replicas: boolean): Strategy {
-  return {
-    prepareForCreate(o: Obj) {
-      o.spec ??= {};
-      if (replicas && o.spec.replicas === undefined) o.spec.replicas = 1;
-    },
-    validate: validateSelector(kind),
-  };
+function workload(kind: string): Strategy {
+  return { validate: validateSelector(kind) };
 }
 
 function sameMap(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
@@ -102,9 +99,7 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   '/configmaps': immutableData(['data', 'binaryData']),
   '/services': {
     prepareForCreate(o: Obj) {
-      o.spec ??= {};
-      o.spec.type ??= 'ClusterIP';
-      o.spec.sessionAffinity ??= 'None';
+      // upstream's PrepareForCreate: a zero ServiceStatus (its LoadBalancer struct encodes as `{}`)
       o.status = { loadBalancer: {} };
     },
   },
@@ -119,17 +114,11 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   },
   '/pods': {
     prepareForCreate(o: Obj) {
-      o.spec ??= {};
-      o.spec.restartPolicy ??= 'Always';
-      o.spec.dnsPolicy ??= 'ClusterFirst';
-      o.spec.schedulerName ??= 'default-scheduler';
-      o.spec.terminationGracePeriodSeconds ??= 30;
       o.status = { phase: 'Pending' };
     },
   },
   '/secrets': {
     prepareForCreate(o: Obj) {
-      o.type ??= 'Opaque';
       foldStringData(o);
     },
     prepareForUpdate(o: Obj) {
@@ -137,10 +126,10 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
     },
     ...immutableData(['data']),
   },
-  'apps/deployments': workload('deployment', true),
-  'apps/replicasets': workload('replicaset', true),
-  'apps/statefulsets': workload('statefulset', true),
-  'apps/daemonsets': workload('daemonset', false),
+  'apps/deployments': workload('deployment'),
+  'apps/replicasets': workload('replicaset'),
+  'apps/statefulsets': workload('statefulset'),
+  'apps/daemonsets': workload('daemonset'),
   'rbac.authorization.k8s.io/rolebindings': immutableRoleRef,
   'rbac.authorization.k8s.io/clusterrolebindings': immutableRoleRef,
 };
