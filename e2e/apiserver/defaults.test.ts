@@ -54,7 +54,10 @@ describe('built-in defaults through kubectl', () => {
       assert.equal(p.spec[k], v, k);
     }
     assert.deepEqual(p.spec.securityContext, {});
-    assert.equal(p.status.phase, 'Pending');
+    assert.deepEqual(p.status, { phase: 'Pending', qosClass: 'BestEffort' });
+    const g = await json(['run', 'two', '--image=busybox', '--overrides={"spec":{"containers":[{"name":"two","image":"busybox","resources":{"limits":{"cpu":"1","memory":"64Mi"}}}]}}']);
+    assert.deepEqual(g.spec.containers[0].resources.requests, { cpu: '1', memory: '64Mi' }, 'requests default to limits');
+    assert.equal(g.status.qosClass, 'Guaranteed');
   });
 
   it('kubectl create service / job / cronjob', async () => {

@@ -2,7 +2,8 @@
  * Built-in create/update strategies (a small part of upstream's per-type strategies): status
  * on create, write-only fields, validation. Defaults are applied on decode (../defaults/).
  */
-import { type FieldError, type KubeObject, labelSelectorFromSpec, type LabelSelectorSpec } from '../../api/index.js';
+import { type FieldError, type KubeObject, labelSelectorFromSpec, type LabelSelectorSpec, rfc3339 } from '../../api/index.js';
+import { podQOSClass } from './qos.js';
 import type { Strategy } from './types.js';
 
 type Obj = KubeObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -114,7 +115,12 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   },
   '/pods': {
     prepareForCreate(o: Obj) {
-      o.status = { phase: 'Pending' };
+      // upstream's PrepareForCreate: Pending with the QoS class, and the PodScheduled=False
+      // condition of a pod that waits for scheduling gates (applySchedulingGatedCondition)
+      o.status = { phase: 'Pending', qosClass: podQOSClass(o.spec) };
+      if (Array.isArray(o.spec?.schedulingGates) && o.spec.schedulingGates.length) {
+        o.status.conditions = [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: rfc3339(), reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }];
+      }
     },
   },
   '/secrets': {
