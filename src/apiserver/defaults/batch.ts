@@ -25,7 +25,7 @@ function job(o: Obj): void {
   const template = child(spec, 'template');
   const labels = template && isObj(template.metadata) && isObj(template.metadata.labels) ? template.metadata.labels : undefined;
   const m = child(o, 'metadata');
-  if (labels && m && (!isObj(m.labels) || !Object.keys(m.labels).length)) m.labels = { ...labels };
+  if (labels && Object.keys(labels).length && m && (!isObj(m.labels) || !Object.keys(m.labels).length)) m.labels = { ...labels };
   ptr(spec, 'completionMode', 'NonIndexed');
   ptr(spec, 'suspend', false);
   const pfp = isObj(spec.podFailurePolicy) ? spec.podFailurePolicy : undefined;

@@ -183,7 +183,7 @@ function replicationController(o: Obj): void {
   const spec = child(o, 'spec');
   if (!spec) return;
   const labels = isObj(spec.template) && isObj(spec.template.metadata) && isObj(spec.template.metadata.labels) ? spec.template.metadata.labels : undefined;
-  if (labels) {
+  if (labels && Object.keys(labels).length) { // (an empty map would encode as nothing)
     if (!isObj(spec.selector) || !Object.keys(spec.selector).length) spec.selector = { ...labels };
     const m = child(o, 'metadata');
     if (m && (!isObj(m.labels) || !Object.keys(m.labels).length)) m.labels = { ...labels };

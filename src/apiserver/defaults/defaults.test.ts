@@ -112,6 +112,8 @@ test('other groups and new statuses', () => {
   assert.equal(defaulted('scheduling.k8s.io/priorityclasses', { value: 1 }).preemptionPolicy, 'PreemptLowerPriority');
   assert.deepEqual(defaulted('discovery.k8s.io/endpointslices', { ports: [{ port: 80 }] }).ports, [{ port: 80, name: '', protocol: 'TCP' }]);
   assert.deepEqual(defaulted('/namespaces', { metadata: { name: 'ns' } }), { metadata: { name: 'ns', labels: { 'kubernetes.io/metadata.name': 'ns' } }, status: { phase: 'Active' } });
+  const rc = defaulted('/replicationcontrollers', { metadata: {}, spec: { template: { metadata: { labels: { app: 'r' } }, spec: {} } } });
+  assert.deepEqual([rc.metadata.labels, rc.spec.selector, rc.spec.replicas], [{ app: 'r' }, { app: 'r' }, 1]);
   assert.equal(BUILTIN_DEFAULTS['/configmaps'], undefined, 'no entry for a type without visible defaults');
   assert.deepEqual(newStatus('apps/deployments'), {});
   assert.deepEqual(newStatus('apps/daemonsets'), { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0 });
