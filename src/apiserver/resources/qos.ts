@@ -1,56 +1,52 @@
 /**
- * A pod's QoS class as the pod strategy's PrepareForCreate records it in `status.qosClass`
- * (kubernetes/kubernetes pkg/apis/core/helper/qos ComputePodQOS, v1.32): requests and limits
- * of cpu and memory summed over containers and init containers (after defaulting, so limits
- * imply requests); none -> BestEffort; every container limiting both and the sums equal ->
- * Guaranteed; else Burstable. Zero quantities count as unset.
+ * A pod's QoS class, which kube-apiserver sets in `status.qosClass` when the pod is created
+ * (pkg/registry/core/pod/strategy.go podStrategy.PrepareForCreate: `QOSClass:
+ * qos.GetPodQOS(pod)`) and which nothing changes afterwards.
+ *
+ * As pkg/apis/core/helper/qos/qos.go computes it (v1.32, PodLevelResources off): over all
+ * containers and init containers, only cpu and memory count, and only quantities above zero;
+ * requests and limits are summed per resource. No such request or limit: BestEffort. Every
+ * container limiting both cpu and memory, and the summed requests equal to the summed limits
+ * for every resource: Guaranteed. Otherwise Burstable. The server runs after defaulting, where
+ * a request left out takes its limit's value (SetDefaults_Pod, pkg/apis/core/v1/defaults.go);
+ * a missing request is read as its limit here for the same reason.
  */
+import { quantityNanos } from '../schema/quantity.js';
+
 type Resources = { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+type PodLike = { spec?: { containers?: Array<{ resources?: Resources }>; initContainers?: Array<{ resources?: Resources }> } };
 
-const SCALE: Record<string, number> = {
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-};
+const QOS_RESOURCES = ['cpu', 'memory'] as const;
 
-/** The value of a quantity (decoding already refused malformed ones; NaN counts as zero). */
-function value(q: unknown): number {
-  if (typeof q === 'number') return q;
-  if (typeof q !== 'string') return 0;
-  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$/.exec(q.trim());
-  if (!m) return 0;
-  return Number(m[1]) * (m[2] !== undefined ? 10 ** Number(m[2]) : SCALE[m[3] ?? '']);
+function positive(v: unknown): bigint | undefined {
+  const n = typeof v === 'string' ? quantityNanos(v) : typeof v === 'number' ? quantityNanos(String(v)) : undefined;
+  return n !== undefined && n > 0n ? n : undefined;
 }
 
-const QOS_RESOURCES = ['cpu', 'memory'];
-
-export function podQOSClass(spec: { containers?: unknown; initContainers?: unknown } | undefined): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const requests = new Map<string, number>();
-  const limits = new Map<string, number>();
+/** The QoS class of `pod` (a Pod object, after defaulting). */
+export function podQOSClass(obj: object): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const pod = obj as PodLike;
+  const requests = new Map<string, bigint>();
+  const limits = new Map<string, bigint>();
   let guaranteed = true;
-  const all = [...(Array.isArray(spec?.containers) ? spec.containers : []), ...(Array.isArray(spec?.initContainers) ? spec.initContainers : [])];
-  for (const c of all as Array<{ resources?: Resources } | null>) {
+  for (const c of [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])]) {
     const r = c?.resources ?? {};
+    let limited = 0;
     for (const name of QOS_RESOURCES) {
-      const q = value(r.requests?.[name]);
-      if (q > 0) requests.set(name, (requests.get(name) ?? 0) + q);
-    }
-    let found = 0;
-    for (const name of QOS_RESOURCES) {
-      const q = value(r.limits?.[name]);
-      if (q > 0) {
-        found++;
-        limits.set(name, (limits.get(name) ?? 0) + q);
+      const limit = positive(r.limits?.[name]);
+      const request = r.requests?.[name] !== undefined ? positive(r.requests[name]) : limit;
+      if (request !== undefined) requests.set(name, (requests.get(name) ?? 0n) + request);
+      if (limit !== undefined) {
+        limits.set(name, (limits.get(name) ?? 0n) + limit);
+        limited++;
       }
     }
-    if (found < QOS_RESOURCES.length) guaranteed = false;
+    if (limited < QOS_RESOURCES.length) guaranteed = false;
   }
-  if (!requests.size && !limits.size) return 'BestEffort';
+  if (requests.size === 0 && limits.size === 0) return 'BestEffort';
   if (guaranteed) {
-    for (const [name, q] of requests) {
-      if (limits.get(name) !== q) {
-        guaranteed = false;
-        break;
-      }
+    for (const [name, req] of requests) {
+      if (limits.get(name) !== req) { guaranteed = false; break; }
     }
   }
   return guaranteed && requests.size === limits.size ? 'Guaranteed' : 'Burstable';

@@ -117,7 +117,7 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
     prepareForCreate(o: Obj) {
       // upstream's PrepareForCreate: Pending with the QoS class, and the PodScheduled=False
       // condition of a pod that waits for scheduling gates (applySchedulingGatedCondition)
-      o.status = { phase: 'Pending', qosClass: podQOSClass(o.spec) };
+      o.status = { phase: 'Pending', qosClass: podQOSClass(o) };
       if (Array.isArray(o.spec?.schedulingGates) && o.spec.schedulingGates.length) {
         o.status.conditions = [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: rfc3339(), reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }];
       }
