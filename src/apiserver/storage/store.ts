@@ -281,6 +281,12 @@ export interface StoreOptions {
   historyBytes?: number;
   /** Durable log; without it the store is memory-only. */
   wal?: Wal;
+  /**
+   * Applied to each object recovered from the log before it is served, as upstream decodes
+   * what it reads from etcd (the API server passes the built-in types' defaults, so objects
+   * written before a default existed read back with it). Mutates `obj`.
+   */
+  decode?: (storageKey: string, obj: KubeObject) => void;
 }
 
 export type ChangeListener = (c: Change) => void;
@@ -318,7 +324,10 @@ export class Store {
       this.rv = this.issued = state.rv;
       for (const [storageKey, objects] of state.objects) {
         const t = this.table(storageKey);
-        for (const [key, obj] of objects) t.set(key, { obj, json: JSON.stringify(obj), rv: Number(obj.metadata.resourceVersion) || 0 });
+        for (const [key, obj] of objects) {
+          opts.decode?.(storageKey, obj);
+          t.set(key, { obj, json: JSON.stringify(obj), rv: Number(obj.metadata.resourceVersion) || 0 });
+        }
       }
       for (const t of this.tables.values()) t.floor = this.rv;
       this.baseFloor = this.rv;
