@@ -132,6 +132,17 @@ describe('built-in defaults through kubectl', () => {
     }
     assert.deepEqual(j.spec.template.spec, { ...templateSpec('once', 'busybox', 'Always'), restartPolicy: 'Never' });
     assert.deepEqual(j.status, {});
+    // the Job strategy's generated selector and template labels (and the Job's labels, copied from them)
+    const uid = j.metadata.uid;
+    const jobLabels = { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': 'once', 'controller-uid': uid, 'job-name': 'once' };
+    assert.deepEqual(j.spec.selector, { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } });
+    assert.deepEqual(j.spec.template.metadata, { creationTimestamp: null, labels: jobLabels });
+    assert.deepEqual(j.metadata.labels, jobLabels);
+    const manual = await h.kubectl(['apply', '-o', 'json', '-f', '-'], 'apiVersion: batch/v1\nkind: Job\nmetadata: {name: manual}\nspec:\n  manualSelector: true\n  selector: {matchLabels: {app: m}}\n  template:\n    metadata: {labels: {app: m}}\n    spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}\n');
+    assert.equal(manual.code, 0, manual.stderr);
+    const mj = JSON.parse(manual.stdout);
+    assert.deepEqual(mj.spec.selector, { matchLabels: { app: 'm' } }, 'manualSelector: true keeps the selector as sent');
+    assert.deepEqual(mj.spec.template.metadata.labels, { app: 'm' });
 
     const cj = await json(['create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/5 * * * *']);
     for (const [k, v] of Object.entries({ concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 })) {
