@@ -7,7 +7,8 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deriveOpenAPIFiles, derivedDir } from './openapi-derived.js';
-import { builtinPathOperations, crdToOpenAPIv3, loadBuiltinDefinitions, loadBuiltinOpenAPIv3, loadBuiltinSwagger, openAPIDir, pathOperations, type CustomResourceDefinition } from './index.js';
+import { kindDefinitions } from './openapi-files.js';
+import { builtinDefinitionName, builtinPathOperations, crdToOpenAPIv3, loadBuiltinDefinitions, loadBuiltinOpenAPIv3, loadBuiltinSwagger, openAPIDir, pathOperations, type CustomResourceDefinition } from './index.js';
 import { aliyunLogConfigCrd } from './testdata.js';
 
 test('the derived files are what the documents give now (npm run build && node scripts/derive-openapi.mjs rewrites them)', () => {
@@ -24,8 +25,18 @@ test('the definitions and path operations a server reads are the derived ones, e
   assert.notEqual(defs, full, 'read from derived/swagger-definitions.json');
   assert.equal(defs.paths, undefined);
   const { paths, ...rest } = full;
-  assert.deepEqual(defs, rest);
-  assert.equal(loadBuiltinDefinitions(), defs, 'parsed once');
+  assert.deepEqual({ ...defs, definitions: Object.fromEntries(Object.entries(defs.definitions)) }, rest);
+  assert.deepEqual(Object.keys(defs.definitions), Object.keys(full.definitions), 'in the same order');
+  assert.equal(loadBuiltinDefinitions(), defs, 'read once');
+  const meta = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+  assert.equal(defs.definitions[meta], defs.definitions[meta], 'a definition is parsed once');
+  assert.ok(meta in defs.definitions && !('nope' in defs.definitions));
+  assert.throws(() => { (defs.definitions as Record<string, unknown>).x = {}; }, TypeError, 'read-only');
+  for (const [kind, name] of kindDefinitions(full)) {
+    const [group, version, k] = kind.split('/');
+    assert.equal(builtinDefinitionName({ group, version, kind: k }), name, kind);
+  }
+  assert.equal(builtinDefinitionName({ group: '', version: 'v1', kind: 'DeleteOptions' }), undefined);
   assert.deepEqual(builtinPathOperations(), pathOperations(paths ?? {}));
   const ops = builtinPathOperations()['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale'];
   assert.deepEqual(ops.patch, { 'x-kubernetes-action': 'patch', 'x-kubernetes-group-version-kind': { group: 'autoscaling', kind: 'Scale', version: 'v1' } });

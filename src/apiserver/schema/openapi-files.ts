@@ -13,8 +13,8 @@
  *
  * What a server's start needs of them is read from smaller files derived from them, in
  * `derived/` beside them (./openapi-derived.ts writes and checks them): the swagger.json
- * definitions without its paths (1 MB of JSON instead of 2.4, not gzipped) and the operations of
- * its paths (what the resource types are read from). A derived file names the documents it
+ * definitions, one per line, parsed as they are first needed (a start needs a few dozen of
+ * 638), and the operations of its paths (what the resource types are read from). A derived file names the documents it
  * came from by their sha256 in MANIFEST.json; when they differ (the documents were updated, or
  * the folder has no MANIFEST.json) it is not used and the full documents are read.
  */
@@ -98,6 +98,13 @@ export interface DerivedFile<T> {
 
 const derivedCache = new Map<string, { data: unknown } | null>();
 
+/** Whether the documents a derived file names are those MANIFEST.json lists now. */
+function isCurrent(derivedFrom: Record<string, string> | undefined, root: string): boolean {
+  const digests = manifestDigests(root);
+  const sources = Object.entries(derivedFrom ?? {});
+  return sources.length > 0 && sources.every(([f, sha]) => digests.get(f) === sha);
+}
+
 /** The folder of the derived files. */
 export function derivedDir(dir?: string): string {
   return join(openAPIDir(dir), 'derived');
@@ -116,9 +123,7 @@ export function readDerived<T>(name: string, dir?: string): T | undefined {
     if (existsSync(file)) {
       try {
         const d = JSON.parse(readFileSync(file, 'utf8')) as DerivedFile<unknown>;
-        const digests = manifestDigests(root);
-        const sources = Object.entries(d.derivedFrom ?? {});
-        if (sources.length && sources.every(([f, sha]) => digests.get(f) === sha)) hit = { data: d.data };
+        if (isCurrent(d.derivedFrom, root)) hit = { data: d.data };
       } catch {
         // unreadable: the full documents are read
       }
@@ -148,12 +153,94 @@ export function loadBuiltinSwagger(dir?: string): SwaggerDocument {
 }
 
 /**
+ * The first line of `derived/swagger-definitions.ndjson`: what it was derived from, swagger.json's
+ * fields but `paths` and `definitions`, and the definition name of each built-in kind
+ * (`group/version/Kind`, as {@link builtinDefinitionName} finds them). Each further line is one
+ * definition, `["<name>",<definition>]`.
+ */
+export interface DefinitionsHeader {
+  derivedFrom: Record<string, string>;
+  rest: Record<string, unknown>;
+  kinds: Record<string, string>;
+}
+
+interface LazyDefinitions { doc: SwaggerDocument; kinds: Map<string, string> }
+
+const lazyCache = new Map<string, LazyDefinitions | null>();
+
+/**
+ * swagger.json's definitions from `derived/swagger-definitions.ndjson` when it is current: the
+ * file is read at once but a definition is parsed when first asked for (a start needs a few
+ * dozen of the 638), so `definitions` is a read-only view that parses on access.
+ */
+function lazyDefinitions(root: string): LazyDefinitions | undefined {
+  let hit = lazyCache.get(root);
+  if (hit !== undefined) return hit ?? undefined;
+  hit = null;
+  const file = join(root, 'derived', 'swagger-definitions.ndjson');
+  try {
+    // the bytes, decoded a definition at a time (decoding all of the 1 MB costs more than the few read)
+    const bytes = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
+    const NL = 0x0a;
+    const QUOTE = 0x22;
+    const nl = bytes.indexOf(NL);
+    const header = nl > 0 ? JSON.parse(bytes.toString('utf8', 0, nl)) as DefinitionsHeader : undefined;
+    if (header && isCurrent(header.derivedFrom, root)) {
+      // line: ["<name>",<definition>] (names are ASCII without a quote or backslash)
+      const where = new Map<string, { from: number; to: number }>();
+      for (let at = nl + 1; at < bytes.length;) {
+        let end = bytes.indexOf(NL, at);
+        if (end < 0) end = bytes.length;
+        const q = bytes.indexOf(QUOTE, at + 2);
+        where.set(bytes.toString('latin1', at + 2, q), { from: q + 2, to: end - 1 });
+        at = end + 1;
+      }
+      const parsed = new Map<string, SwaggerSchema>();
+      const get = (name: string): SwaggerSchema | undefined => {
+        let v = parsed.get(name);
+        if (v === undefined) {
+          const w = where.get(name);
+          if (!w) return undefined;
+          parsed.set(name, (v = JSON.parse(bytes.toString('utf8', w.from, w.to)) as SwaggerSchema));
+        }
+        return v;
+      };
+      const readOnly = () => false;
+      const definitions = new Proxy({} as Record<string, SwaggerSchema>, {
+        get: (_t, name) => (typeof name === 'string' ? get(name) : undefined),
+        has: (_t, name) => typeof name === 'string' && where.has(name),
+        ownKeys: () => [...where.keys()],
+        getOwnPropertyDescriptor: (_t, name) => (typeof name === 'string' && where.has(name) ? { value: get(name), enumerable: true, configurable: true, writable: false } : undefined),
+        set: readOnly, defineProperty: readOnly, deleteProperty: readOnly,
+      });
+      hit = { doc: { ...header.rest, definitions } as SwaggerDocument, kinds: new Map(Object.entries(header.kinds)) };
+    }
+  } catch {
+    // unreadable: the full document is read
+  }
+  lazyCache.set(root, hit);
+  return hit ?? undefined;
+}
+
+/**
  * swagger.json without its paths: its definitions (the schemas of the built-in kinds) and the
- * rest but the paths (parsed once, shared: do not mutate). From `derived/swagger-definitions.json`
- * when it is current, else the full document.
+ * rest but the paths (shared: do not mutate). From `derived/swagger-definitions.ndjson` when it
+ * is current (definitions parsed as they are first read), else the full document.
  */
 export function loadBuiltinDefinitions(dir?: string): SwaggerDocument {
-  return readDerived<SwaggerDocument>('swagger-definitions', dir) ?? loadBuiltinSwagger(dir);
+  return lazyDefinitions(openAPIDir(dir))?.doc ?? loadBuiltinSwagger(dir);
+}
+
+/** The definition name of each built-in kind (`group/version/Kind`) of a swagger document, as {@link builtinDefinitionName} reads it. */
+export function kindDefinitions(doc: SwaggerDocument): Map<string, string> {
+  const index = new Map<string, string>();
+  for (const [name, def] of Object.entries(doc.definitions)) {
+    const gvks = def['x-kubernetes-group-version-kind'];
+    // meta/v1 types such as DeleteOptions and WatchEvent list every group: they are not resources.
+    if (!gvks || gvks.length !== 1) continue;
+    index.set(gvkKey(gvks[0]), name);
+  }
+  return index;
 }
 
 /** The operations of OpenAPI paths: per path and method, only `x-kubernetes-action` and `x-kubernetes-group-version-kind`. */
@@ -229,16 +316,7 @@ function gvkKey(gvk: GroupVersionKind): string {
 export function builtinDefinitionName(gvk: GroupVersionKind, dir?: string): string | undefined {
   const root = openAPIDir(dir);
   let index = gvkIndexCache.get(root);
-  if (!index) {
-    index = new Map();
-    for (const [name, def] of Object.entries(loadBuiltinDefinitions(root).definitions)) {
-      const gvks = def['x-kubernetes-group-version-kind'];
-      // meta/v1 types such as DeleteOptions and WatchEvent list every group: they are not resources.
-      if (!gvks || gvks.length !== 1) continue;
-      index.set(gvkKey(gvks[0]), name);
-    }
-    gvkIndexCache.set(root, index);
-  }
+  if (!index) gvkIndexCache.set(root, (index = lazyDefinitions(root)?.kinds ?? kindDefinitions(loadBuiltinSwagger(root))));
   return index.get(gvkKey(gvk));
 }
 
