@@ -86,6 +86,21 @@ test('a derived file whose documents changed is not used: the full documents are
       m.files.find((f) => f.file === 'swagger.json.gz')!.jsonSha256 = '0'.repeat(64);
       writeFileSync(join(stale, 'MANIFEST.json'), JSON.stringify(m));
       assert.equal(loadBuiltinDefinitions(stale), loadBuiltinSwagger(stale), 'stale: the full document');
+      // a damaged line of a current file: that definition from the full document
+      const file = join(dir, 'derived', 'swagger-definitions.ndjson');
+      const meta = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+      writeFileSync(file, readFileSync(file, 'utf8').replace(`["${meta}",{`, `["${meta}",{{`));
+      const damaged = mkdtempSync(join(tmpdir(), 'kubeloop-openapi-'));
+      try {
+        symlinkSync(join(src, 'swagger.json.gz'), join(damaged, 'swagger.json.gz'));
+        cpSync(join(dir, 'derived'), join(damaged, 'derived'), { recursive: true });
+        writeFileSync(join(damaged, 'MANIFEST.json'), manifest);
+        const defs = loadBuiltinDefinitions(damaged);
+        assert.notEqual(defs, loadBuiltinSwagger(damaged));
+        assert.deepEqual(defs.definitions[meta], loadBuiltinSwagger(damaged).definitions[meta]);
+      } finally {
+        rmSync(damaged, { recursive: true, force: true });
+      }
       assert.deepEqual(builtinPathOperations(stale), pathOperations(loadBuiltinSwagger(stale).paths ?? {}));
     } finally {
       rmSync(stale, { recursive: true, force: true });

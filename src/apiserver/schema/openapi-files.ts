@@ -201,7 +201,14 @@ function lazyDefinitions(root: string): LazyDefinitions | undefined {
         if (v === undefined) {
           const w = where.get(name);
           if (!w) return undefined;
-          parsed.set(name, (v = JSON.parse(bytes.toString('utf8', w.from, w.to)) as SwaggerSchema));
+          try {
+            v = JSON.parse(bytes.toString('utf8', w.from, w.to)) as SwaggerSchema;
+          } catch {
+            // a damaged line: the full document's definition
+            v = loadBuiltinSwagger(root).definitions[name];
+            if (v === undefined) return undefined;
+          }
+          parsed.set(name, v);
         }
         return v;
       };
