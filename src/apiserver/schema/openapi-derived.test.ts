@@ -31,6 +31,9 @@ test('the definitions and path operations a server reads are the derived ones, e
   const meta = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
   assert.equal(defs.definitions[meta], defs.definitions[meta], 'a definition is parsed once');
   assert.ok(meta in defs.definitions && !('nope' in defs.definitions));
+  assert.equal(defs.definitions.nope, undefined);
+  assert.equal(Object.hasOwn(defs.definitions, 'toString'), Object.hasOwn(full.definitions, 'toString'));
+  assert.equal('toString' in defs.definitions, 'toString' in full.definitions, 'a plain object\'s prototype, as the full document\'s');
   assert.throws(() => { (defs.definitions as Record<string, unknown>).x = {}; }, TypeError, 'read-only');
   for (const [kind, name] of kindDefinitions(full)) {
     const [group, version, k] = kind.split('/');

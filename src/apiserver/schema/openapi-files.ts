@@ -14,9 +14,10 @@
  * What a server's start needs of them is read from smaller files derived from them, in
  * `derived/` beside them (./openapi-derived.ts writes and checks them): the swagger.json
  * definitions, one per line, parsed as they are first needed (a start needs a few dozen of
- * 638), and the operations of its paths (what the resource types are read from). A derived file names the documents it
- * came from by their sha256 in MANIFEST.json; when they differ (the documents were updated, or
- * the folder has no MANIFEST.json) it is not used and the full documents are read.
+ * 638), and the operations of its paths (what the resource types are read from). A derived
+ * file names the documents it came from by their sha256 in MANIFEST.json; when they differ (the
+ * documents were updated, or the folder has no MANIFEST.json) it is not used and the full
+ * documents are read.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -214,8 +215,9 @@ function lazyDefinitions(root: string): LazyDefinitions | undefined {
       };
       const readOnly = () => false;
       const definitions = new Proxy({} as Record<string, SwaggerSchema>, {
-        get: (_t, name) => (typeof name === 'string' ? get(name) : undefined),
-        has: (_t, name) => typeof name === 'string' && where.has(name),
+        // names not defined read as on a plain object (its prototype), as the full document's do
+        get: (t, name, receiver) => (typeof name === 'string' && where.has(name) ? get(name) : Reflect.get(t, name, receiver)),
+        has: (t, name) => (typeof name === 'string' && where.has(name)) || Reflect.has(t, name),
         ownKeys: () => [...where.keys()],
         getOwnPropertyDescriptor: (_t, name) => (typeof name === 'string' && where.has(name) ? { value: get(name), enumerable: true, configurable: true, writable: false } : undefined),
         set: readOnly, defineProperty: readOnly, deleteProperty: readOnly,
