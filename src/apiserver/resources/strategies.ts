@@ -1,6 +1,7 @@
 /** Built-in create/update defaults (a small part of upstream's per-type strategies). */
 import { type FieldError, type KubeObject, labelSelectorFromSpec, type LabelSelectorSpec } from '../../api/index.js';
 import type { Strategy } from './types.js';
+import { podQOSClass } from './qos.js';
 
 type Obj = KubeObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -124,7 +125,7 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
       o.spec.dnsPolicy ??= 'ClusterFirst';
       o.spec.schedulerName ??= 'default-scheduler';
       o.spec.terminationGracePeriodSeconds ??= 30;
-      o.status = { phase: 'Pending' };
+      o.status = { phase: 'Pending', qosClass: podQOSClass(o) };
     },
   },
   '/secrets': {

@@ -77,3 +77,31 @@ export function quantityError(text: string): string | undefined {
   }
   return undefined;
 }
+
+const TEN = 10n;
+const NANOS = 10n ** 9n;
+
+/**
+ * The value of a quantity that parses (quantityError is undefined), in billionths of its unit
+ * as a BigInt, so sums and comparisons are exact as Go's inf.Dec arithmetic is (a value finer
+ * than a billionth is rounded up, as Go's scaled values are). Undefined for malformed text and
+ * for exponents beyond ±64 (valid, but no resource is measured so; the arithmetic would not end).
+ */
+export function quantityNanos(text: string): bigint | undefined {
+  if (quantityError(text) !== undefined) return undefined;
+  const m = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(.*)$/.exec(text.trim());
+  if (!m) return undefined;
+  const frac = m[3] ?? '';
+  let mantissa = BigInt((m[2] ?? '') + frac || '0');
+  if (m[1] === '-') mantissa = -mantissa;
+  const suffix = suffixExponent(m[4] ?? '') ?? { binary: false, exponent: 0 };
+  if (Math.abs(suffix.exponent) > 64 || frac.length > 64) return undefined;
+  // value = mantissa / 10^frac * base^exponent, in nanos
+  let num = mantissa * NANOS;
+  let den = TEN ** BigInt(frac.length);
+  if (suffix.binary) num *= 2n ** BigInt(suffix.exponent);
+  else if (suffix.exponent >= 0) num *= TEN ** BigInt(suffix.exponent);
+  else den *= TEN ** BigInt(-suffix.exponent);
+  const q = num / den;
+  return num % den === 0n || num < 0n ? q : q + 1n;
+}
