@@ -11,8 +11,9 @@ import { describe, it } from 'node:test';
 import { startApiServer } from '../../src/apiserver/index.js';
 import { call } from '../../src/apiserver/test-client.js';
 import { runDurability } from './durability.js';
+import { KUBELOOP_BIN } from '../support/bin.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
+const cli = KUBELOOP_BIN;
 
 /** Runs `kubeloop apiserver` on `dataDir`: its kubeconfig connection once ready, or its exit code and stderr. */
 function startCli(dataDir: string, extra: string[] = []) {

@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 import type { CloudSim } from '@kubeloop/ack/cloudsim';
 import { credentialEnv } from './emulator.js';
 
-/** The repository root (this file runs from dist/e2e/support). */
-export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-/** The built CLI entry point. */
-export const MAIN = join(root, 'dist/src/cli/main.js');
+import { KUBELOOP_BIN, root } from './bin.js';
+
+export { root };
+/** The built CLI entry point: the package's bin (./bin.ts). */
+export const MAIN = KUBELOOP_BIN;
 
 export interface KubeloopProcess {
   child: ChildProcess;
@@ -19,7 +20,7 @@ export interface KubeloopProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs `node dist/src/cli/main.js <args>` with `env` added to this process's environment. */
+/** Runs `node <the package's bin> <args>` with `env` added to this process's environment. */
 export function runKubeloop(args: string[], env: Record<string, string> = {}): KubeloopProcess {
   const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
