@@ -33,7 +33,6 @@
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CONDITION = 'kubeloop-unbundled';
@@ -139,6 +138,8 @@ async function bundle(p) {
   const outdir = join(dir, p.out);
   const entries = entriesOf(p);
   rmSync(outdir, { recursive: true, force: true }); // no chunk of an earlier build stays behind
+  // imported here: --check (run before every test run and benchmark) needs no bundler
+  const { build } = await import('esbuild');
   await build({
     absWorkingDir: dir,
     entryPoints: entries.map((e) => ({ in: e.in, out: relative(p.out, e.out).replace(/\.js$/, '') })),
