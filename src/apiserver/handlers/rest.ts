@@ -13,7 +13,7 @@ import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '
 import { Converter } from '../conversion/index.js';
 import { applyPatch, updateManagedFields } from '../patch/index.js';
 import { builtinDecoder, decodeErrorMetadata, type JSONSchemaProps } from '../schema/index.js';
-import { apiVersionOf, generationBumps, KEEP_STATUS_ON_CREATE, type ResourceRegistry, type ResourceType } from '../resources/index.js';
+import { apiVersionOf, generationBumps, KEEP_STATUS_ON_CREATE, statusWriteResult, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import type { UserInfo } from '../auth/index.js';
 import { clone, deepEqual, randomSuffix, validateName } from './util.js';
@@ -518,10 +518,9 @@ export class ResourceOps {
       const settle = (obj: KubeObject): KubeObject => {
         let out = obj;
         if (status) {
-          // Status writes change only the status (metadata and spec stay as stored).
-          out = clone(old);
-          if (obj.status === undefined) delete out.status;
-          else out.status = obj.status;
+          // Status writes change the status and, by the kind's status strategy, metadata
+          // (resources/status-writes.ts); never the spec.
+          out = statusWriteResult(t.statusWrites, obj, old, clone);
         } else if (t.hasStatus && !opts.withStatus) {
           if (old.status === undefined) delete out.status;
           else out.status = clone(old.status);

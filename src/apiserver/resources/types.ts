@@ -2,6 +2,7 @@
 import type { FieldError, KubeObject } from '../../api/index.js';
 import type { WebhookClientConfig } from '../webhooks/index.js';
 import type { GenerationRule } from './generation.js';
+import type { StatusWriteRule } from './status-writes.js';
 
 /** A column of a `meta.k8s.io/v1 Table` (priority > 0 columns show only with `-o wide`). */
 export interface TableColumn {
@@ -84,6 +85,11 @@ export interface ResourceType {
    * kept as sent and updates cannot change it.
    */
   generation?: GenerationRule;
+  /**
+   * What a status subresource write may change besides the status (the kind's upstream status
+   * strategy: status-writes.ts); absent: the status only, as for custom resources.
+   */
+  statusWrites?: StatusWriteRule;
   /**
    * Storage identity: objects of types sharing it share storage (several versions of one
    * CRD). Defaults to `group/resource`.
