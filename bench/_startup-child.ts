@@ -7,10 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer, get, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 
-const here = dirname(fileURLToPath(import.meta.url));
 
 function listen(cert: string, key: string, port: number): Promise<Server> {
   const s = createServer({ cert, key }, (_req, res) => res.end('ok'));

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiServer } from '../../src/apiserver/index.js';
 import { startCloudSim } from '@kubeloop/ack/cloudsim';
-import { chartDir, render, root } from './harness.js';
+import { chartDir, render } from './harness.js';
 import { eventually as pollUntil, type Condition } from '../support/index.js';
 import { KUBELOOP_BIN } from '../support/bin.js';
 

@@ -5,7 +5,6 @@ import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeInProcess } from '../support/index.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
 import { deployment, eventually, isRunning, pods, startCaEnv, type CaEnv, type Obj } from './harness.js';
 import { KUBELOOP_BIN } from '../support/bin.js';
 

@@ -7,7 +7,6 @@ import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeInProcess } from '../support/index.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
 import { KUBELOOP_BIN } from '../support/bin.js';
 import {
   deployment, events, eventually, isReady, isRunning, nodes, NodeKind, pods, startAutoscaler, startCaEnv, type CaEnv, type Obj, type RunningAutoscaler,

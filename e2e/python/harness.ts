@@ -7,7 +7,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
 import { eventually } from '../../src/testing/index.js';
 import { KUBELOOP_BIN } from '../support/bin.js';

@@ -1,11 +1,9 @@
 /** The `kubeloop` program as a child process, the way an operator runs it. */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { CloudSim } from '@kubeloop/ack/cloudsim';
 import { credentialEnv } from './emulator.js';
-
 import { KUBELOOP_BIN, root } from './bin.js';
 
 export { root };
