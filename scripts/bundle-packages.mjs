@@ -14,6 +14,11 @@
 // chunk (`kubeloop dev` loads dev-start.ts only when it runs). npm dependencies stay imports
 // (packages: 'external'), except the one-module bundles of inversify and rxjs that
 // scripts/bundle-deps.mjs already put in dist/src. Source maps follow tsc's maps back to src/*.ts.
+// Classes keep their names (`.name`: error messages, logs, util.inspect): esbuild turns top-level
+// classes into `var X = class _X` (a class that names itself) or `class X2` (tsc's decorated
+// `let X = class X`), so each top-level class of tsc's output gets a static block that sets its
+// name — what esbuild's keepNames does for classes, without keepNames' defineProperty on every
+// closure a function creates (~1 us per call on hot paths).
 //
 // package.json names both outputs: `"default"` is the bundle (what `import 'kubeloop'`, the bin
 // and the image load), `"kubeloop-unbundled"` is tsc's file of the same entry. The repository's
@@ -30,8 +35,8 @@
 // bundle, the CLI would run the old code.
 // Usage: node scripts/bundle-packages.mjs [--framework] [--check]
 //   --framework: `kubeloop` only (npm pack)    --check: exit 1 saying what to run when stale
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -87,6 +92,58 @@ export function entriesOf(p) {
   return [...entries].map(([out, input]) => ({ in: input, out }));
 }
 
+// Names esbuild changes. It renames a top-level declaration that another module of the same chunk
+// (or a global another module uses) also names (`parseDuration2`), and turns a top-level class
+// into `var X = class _X` when the class names itself, or `class X2` for tsc's decorated
+// `let X = class X`: their `.name` (error messages, logs, util.inspect) would differ from the
+// source's. A first build finds them; the real build gives each such class a static block and
+// each such function a statement that set the name as written — what esbuild's keepNames does,
+// for these only (keepNames names every closure a function creates: ~1 us per call on hot paths).
+// tsc's top-level classes: `export class X extends Y {`, or `let X = class X {` (decorated); its functions
+const CLASS_IN = /^(?:export (?:default )?)?class ([A-Za-z_$][\w$]*)\b[^\n{]*\{|^(?:export )?(?:let|var|const) ([A-Za-z_$][\w$]*) = class \2\b[^\n{]*\{/gm;
+const FUNCTION_IN = /^(?:export (?:default )?)?(?:async )?function\*? ?([A-Za-z_$][\w$]*)\(/gm;
+// esbuild's: `var X = class _X` (the runtime name is the class's own, else the variable's), `class X`
+const CLASS_OUT = /^var ([A-Za-z_$][\w$]*) = class(?: ([A-Za-z_$][\w$]*))?\b|^class ([A-Za-z_$][\w$]*)\b/gm;
+const FUNCTION_OUT = /^(?:async )?function\*? ?([A-Za-z_$][\w$]*)\(/gm;
+const classNameIn = (m) => m[1] ?? m[2];
+const classNameOut = (m) => m[2] ?? m[1] ?? m[3];
+
+/** The runtime names of the top-level classes and functions these texts declare: { classes, functions }. */
+function declaredNames(texts, out) {
+  const classes = new Set();
+  const functions = new Set();
+  for (const text of texts) {
+    for (const m of text.matchAll(out ? CLASS_OUT : CLASS_IN)) classes.add((out ? classNameOut : classNameIn)(m));
+    for (const m of text.matchAll(out ? FUNCTION_OUT : FUNCTION_IN)) functions.add(m[1]);
+  }
+  return { classes, functions };
+}
+
+/** The source names whose declarations the bundle `outputs` (texts) renamed, given the source's names. */
+function renamed(outputs, source) {
+  const out = declaredNames(outputs, true);
+  const original = (name, names) => [name.replace(/^_/, ''), name.replace(/\d+$/, '')].find((n) => n !== name && names.has(n));
+  const pick = (names, known) => new Set([...names].filter((n) => !known.has(n)).map((n) => original(n, known)).filter(Boolean));
+  return { classes: pick(out.classes, source.classes), functions: pick(out.functions, source.functions) };
+}
+
+/** The esbuild plugin that gives the classes and functions named in `names` their source names, in tsc's files under `dir`. */
+const keepNames = (dir, names) => ({
+  name: 'keep-names',
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, (args) => {
+      if (!args.path.startsWith(dir + sep)) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      const setName = (target, name) => `Object.defineProperty(${target}, "name", { value: ${JSON.stringify(name)}, configurable: true });`;
+      let named = text.replace(CLASS_IN, (header, a, b) => (names.classes.has(a ?? b) ? `${header} static { ${setName('this', a ?? b)} }` : header));
+      const functions = [...text.matchAll(FUNCTION_IN)].map((m) => m[1]).filter((n) => names.functions.has(n));
+      // after the module's statements (declarations are hoisted), before its sourceMappingURL comment
+      if (functions.length) named = named.replace(/(\n\/\/# sourceMappingURL=[^\n]*\n?)?$/, (tail) => `\n${functions.map((n) => setName(n, n)).join('\n')}${tail || '\n'}`);
+      return { contents: named, loader: 'js' };
+    });
+  },
+});
+
 const describe = (entries) => `${entries.map((e) => `${e.in} -> ${e.out}`).join('\n')}\n`;
 
 /** The newest compiled module under `dir` (tests and the folders in `skip` aside): [mtimeMs, path]. */
@@ -140,7 +197,8 @@ async function bundle(p) {
   rmSync(outdir, { recursive: true, force: true }); // no chunk of an earlier build stays behind
   // imported here: --check (run before every test run and benchmark) needs no bundler
   const { build } = await import('esbuild');
-  await build({
+  const tscDir = join(dir, p.tsc);
+  const options = {
     absWorkingDir: dir,
     entryPoints: entries.map((e) => ({ in: e.in, out: relative(p.out, e.out).replace(/\.js$/, '') })),
     outdir,
@@ -157,7 +215,21 @@ async function bundle(p) {
     legalComments: 'inline',
     logLevel: 'warning',
     banner: { js: `// ${p.name}: bundled by scripts/bundle-packages.mjs from tsc's output (${posix(join(p.dir, p.tsc))})` },
-  });
+  };
+  const texts = (result) => result.outputFiles.filter((f) => f.path.endsWith('.js')).map((f) => f.text);
+  const inputs = [];
+  const collect = { name: 'collect', setup(b) { b.onLoad({ filter: /\.js$/ }, (args) => { if (args.path.startsWith(tscDir + sep)) inputs.push(readFileSync(args.path, 'utf8')); return undefined; }); } };
+  const first = await build({ ...options, write: false, plugins: [collect] });
+  const names = renamed(texts(first), declaredNames(inputs, false));
+  const result = await build({ ...options, write: false, plugins: [keepNames(tscDir, names)] });
+  // the names set here are the source's; whatever is still renamed would be a declaration the patterns miss
+  const left = renamed(texts(result), declaredNames(inputs, false));
+  left.classes.forEach((n) => { if (!names.classes.has(n)) throw new Error(`${p.name}: esbuild renamed class ${n}, which ${CLASS_IN} does not find`); });
+  left.functions.forEach((n) => { if (!names.functions.has(n)) throw new Error(`${p.name}: esbuild renamed function ${n}, which ${FUNCTION_IN} does not find`); });
+  for (const f of result.outputFiles) {
+    mkdirSync(dirname(f.path), { recursive: true });
+    writeFileSync(f.path, f.contents);
+  }
   writeFileSync(join(outdir, STAMP), describe(entries));
 }
 

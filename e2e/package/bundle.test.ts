@@ -60,6 +60,23 @@ test('imported by name without the tests\' condition, and as the `kubeloop` comm
   }
 });
 
+test('exported classes and functions keep their names in the bundle (esbuild renames top-level classes)', async () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+  const ack = JSON.parse(readFileSync(join(root, 'controllers/package.json'), 'utf8')) as { name: string };
+  const ackEntries = readdirSync(join(root, 'controllers/dist/bundle'), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'chunks').map((d) => `${ack.name}/${d.name}`);
+  const names = [...Object.keys(pkg.exports).filter((k) => k !== './package.json').map((k) => k.replace(/^\./, 'kubeloop')), ack.name, ...ackEntries];
+  // `.name` of every exported function and class, by `<entry>:<export>`
+  const script = `const out = {}; for (const n of ${JSON.stringify(names)}) for (const [k, v] of Object.entries(await import(n))) if (typeof v === 'function') out[n + ':' + k] = v.name; console.log(JSON.stringify(out));`;
+  const bundled = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  assert.equal(bundled.status, 0, bundled.stderr);
+  // this process runs with the tests' condition: the same names mean tsc's files
+  const unbundled = spawnSync(process.execPath, ['--conditions=kubeloop-unbundled', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  assert.equal(unbundled.status, 0, unbundled.stderr);
+  const want = JSON.parse(unbundled.stdout) as Record<string, string>;
+  assert.ok(Object.keys(want).length > 200, `${Object.keys(want).length} exported functions and classes`);
+  assert.deepEqual(JSON.parse(bundled.stdout), want);
+});
+
 test('scripts/bundle-packages.mjs: builds from package.json\'s entries, refuses a stale bundle and a mismatched export', () => {
   const work = mkdtempSync(join(tmpdir(), 'kubeloop-bundle-'));
   const write = (file: string, text: string) => {
