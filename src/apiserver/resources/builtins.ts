@@ -103,7 +103,7 @@ const VERB_ORDER = ['create', 'delete', 'deletecollection', 'get', 'list', 'patc
  * by default those of the built-in v2 document (swagger.json); `paths` of a group-version's
  * v3 document give the same.
  */
-export function typesFromOpenApi(group: string, version: string, wanted: string[], paths: Record<string, Record<string, unknown>> = loadBuiltinSwagger().paths ?? {}): Omit<ResourceType, 'table' | 'strategy'>[] {
+export function typesFromOpenApi(group: string, version: string, wanted: string[], paths: Record<string, Record<string, unknown>> = loadBuiltinSwagger().paths ?? {}): Omit<ResourceType, 'table' | 'strategy' | 'defaults'>[] {
   const prefix = group ? `/apis/${group}/${version}/` : `/api/${version}/`;
   const found = new Map<string, Found>();
   const entry = (r: string) => {
@@ -142,7 +142,7 @@ export function typesFromOpenApi(group: string, version: string, wanted: string[
       }
     }
   }
-  const out: Omit<ResourceType, 'table' | 'strategy'>[] = [];
+  const out: Omit<ResourceType, 'table' | 'strategy' | 'defaults'>[] = [];
   for (const resource of wanted) {
     const f = found.get(resource);
     if (!f?.kind) throw new Error(`resource ${resource} not found in the OpenAPI document of ${group || 'core'}/${version}`);

@@ -1,6 +1,7 @@
 /** The description of one served resource type (what discovery, storage and handlers need). */
 import type { FieldError, KubeObject } from '../../api/index.js';
 import type { WebhookClientConfig } from '../webhooks/index.js';
+import type { Defaulter } from '../defaults/index.js';
 import type { GenerationRule } from './generation.js';
 import type { StatusWriteRule } from './status-writes.js';
 
@@ -78,6 +79,11 @@ export interface ResourceType {
   fields?: (obj: KubeObject) => Record<string, string>;
   fieldNames?: string[];
   table?: TablePrinter;
+  /**
+   * Built-in types: upstream's defaulting on decode (defaults/), run on every write's body
+   * (after a patch is applied) before admission and validation. Absent for types without.
+   */
+  defaults?: Defaulter;
   strategy?: Strategy;
   /**
    * What bumps `metadata.generation`; absent when the kind has none (upstream's strategies set
