@@ -98,11 +98,18 @@ function sameIdentity(a: ManagedFieldsEntry, manager: string, operation: 'Apply'
   );
 }
 
-/** Apply entries first, then updates by time, as upstream keeps them. */
+/** Go's `<` on strings: by code unit (not localeCompare, which also initialises ICU's collator). */
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Apply entries first, then by time, then by manager, as upstream keeps them
+ * (k8s.io/apiserver fieldmanager/internal/managedfields.go `sortEncodedManagedFields`: operation,
+ * time, then `p.Manager < q.Manager`). Times are RFC 3339 in seconds, so their text orders them.
+ */
 function encode(entries: DecodedEntry[]): ManagedFieldsEntry[] {
   const live = entries.filter((d) => !d.set.isEmpty());
   const rank = (e: ManagedFieldsEntry) => (e.operation === 'Apply' ? 0 : 1);
-  live.sort((a, b) => rank(a.entry) - rank(b.entry) || (a.entry.time ?? '').localeCompare(b.entry.time ?? '') || (a.entry.manager ?? '').localeCompare(b.entry.manager ?? ''));
+  live.sort((a, b) => rank(a.entry) - rank(b.entry) || byCodeUnit(a.entry.time ?? '', b.entry.time ?? '') || byCodeUnit(a.entry.manager ?? '', b.entry.manager ?? ''));
   return live.map((d) => {
     const out: ManagedFieldsEntry = {
       manager: d.entry.manager,
