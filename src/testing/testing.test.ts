@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { firstValueFrom } from 'rxjs';
-import { ConfigMap, Controller, defineCustomResource, type ConfigMapObject, type ReconcileContext, type Reconciler, type Result } from '../index.js';
+import { ConfigMap, Controller, defineCustomResource, newPredicate, type ConfigMapObject, type ReconcileContext, type Reconciler, type Result } from '../index.js';
 import { FakeClock, drained, eventually, reconcileContext, reconciled, startTestEnv, type TestEnv } from './index.js';
 
 const Widget = defineCustomResource({
@@ -30,8 +30,11 @@ test('startTestEnv installs the CRDs of defined custom resources and starts simu
   });
 });
 
+/** Every namespace holds the root CA publisher's kube-root-ca.crt (as on a real cluster): the test controllers count only their own ConfigMaps. */
+const notRootCA = newPredicate<ConfigMapObject>((o) => o.metadata.name !== 'kube-root-ca.crt');
+
 let ticks = 0;
-@Controller({ for: ConfigMap, name: 'ticker', namespace: 'clock' })
+@Controller({ for: ConfigMap, name: 'ticker', namespace: 'clock', predicates: [notRootCA] })
 class Ticker implements Reconciler<ConfigMapObject> {
   async reconcile(): Promise<Result> {
     ticks++;
@@ -198,7 +201,7 @@ test('resyncPeriodMs runs on the manager clock and resyncs are generic events fo
 
 /** Reconciles of `gated` wait for the test to open the gate, so one can be in flight at a chosen moment. */
 const gate = { open: true, waiting: [] as Array<() => void>, seen: [] as string[] };
-@Controller({ for: ConfigMap, name: 'gated', namespace: 'gated' })
+@Controller({ for: ConfigMap, name: 'gated', namespace: 'gated', predicates: [notRootCA] })
 class Gated implements Reconciler<ConfigMapObject> {
   async reconcile(cm: ConfigMapObject) {
     gate.seen.push(cm.metadata.name!);
