@@ -142,13 +142,16 @@ export class AdmissionChain {
    */
   admitNow(req: AdmissionRequest): Promise<void> | undefined {
     const reinvocation = (req.reinvocation = new ReinvocationContext());
-    const second = (): Promise<void> | undefined => {
-      if (!reinvocation.shouldReinvoke) return undefined;
-      reinvocation.isReinvoke = true;
-      return runPhase(this.plugins, 'admit', req);
-    };
     const first = runPhase(this.plugins, 'admit', req);
-    return first ? first.then(second) : second();
+    // (a closure for the second pass only when the first one went asynchronous)
+    return first ? first.then(() => this.reinvoke(req, reinvocation)) : this.reinvoke(req, reinvocation);
+  }
+
+  /** The mutating phase's second pass, when a plugin asked for one. */
+  private reinvoke(req: AdmissionRequest, reinvocation: ReinvocationContext): Promise<void> | undefined {
+    if (!reinvocation.shouldReinvoke) return undefined;
+    reinvocation.isReinvoke = true;
+    return runPhase(this.plugins, 'admit', req);
   }
 
   /**
