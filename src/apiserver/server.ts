@@ -265,7 +265,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     if (security.intercept(req, res)) return;
     if (handleGroup(req, res)) return;
     // Long-running watches do not count against the in-flight limit (as upstream).
-    const isWatch = /[?&]watch=(?!0|false|False|no)[^&]*/.test(req.url ?? '') || (req.url ?? '').includes('/watch/');
+    const rawUrl = req.url ?? '';
+    // (both forms contain "watch": most requests are told apart without the regular expression)
+    const isWatch = rawUrl.includes('watch') && (/[?&]watch=(?!0|false|False|no)[^&]*/.test(rawUrl) || rawUrl.includes('/watch/'));
     if (!isWatch) {
       if (inFlight >= maxInFlight) {
         res.setHeader('Retry-After', '1');
