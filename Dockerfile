@@ -9,7 +9,8 @@
 
 ARG NODE_IMAGE=node:20-slim
 
-# ---- build: full dependency tree, TypeScript -> dist/src and controllers/dist
+# ---- build: full dependency tree, TypeScript -> dist/src and controllers/dist, bundled into
+#      dist/bundle and controllers/dist/bundle (scripts/bundle-packages.mjs)
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
@@ -17,7 +18,7 @@ COPY controllers/package.json ./controllers/package.json
 RUN npm ci --no-audit --no-fund
 COPY src ./src
 COPY controllers ./controllers
-COPY scripts/build-console.mjs scripts/bundle-deps.mjs ./scripts/
+COPY scripts/build-console.mjs scripts/bundle-deps.mjs scripts/bundle-packages.mjs ./scripts/
 RUN npm run build:packages
 
 # ---- production dependencies only (node_modules/kubeloop and @kubeloop/ack are links into /app)
@@ -33,14 +34,15 @@ ENV NODE_ENV=production \
     HOME=/tmp
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY --from=build /src/dist/src ./dist/src
+COPY --from=build /src/dist/bundle ./dist/bundle
 COPY --from=build /src/dist/console ./dist/console
 COPY --from=build /src/src/apiserver/openapi/kubernetes-v1.32 ./src/apiserver/openapi/kubernetes-v1.32
-COPY --from=build /src/controllers/dist ./controllers/dist
+COPY --from=build /src/controllers/dist/bundle ./controllers/dist/bundle
+COPY --from=build /src/controllers/dist/console ./controllers/dist/console
 COPY controllers/package.json ./controllers/package.json
 COPY package.json LICENSE ./
 # the distroless "nonroot" uid/gid: no shell account, matches the chart's runAsUser
 USER 65532:65532
 EXPOSE 8080 8081 8090
-ENTRYPOINT ["node","dist/src/cli/main.js"]
+ENTRYPOINT ["node","dist/bundle/cli/main.js"]
 CMD ["run","all"]

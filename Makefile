@@ -20,7 +20,7 @@ bench: build ## run all benchmarks (or: npm run bench -- <name>)
 	@for b in $$(ls dist/bench/*.js | xargs -n1 basename | sed 's/\.js$$//' | grep -v '^run$$' | grep -v '^_'); do npm run --silent bench -- $$b; done
 
 dev: build ## run the built-in API server, simulated cluster, cloud emulator and controllers
-	node dist/src/cli/main.js dev
+	node dist/bundle/cli/main.js dev
 
 clean: ## remove build output
 	rm -rf dist
@@ -101,11 +101,11 @@ chart-crds: ## copy the generated crds/ into the chart (a test checks they are i
 
 chart-rbac: ## regenerate the chart's RBAC rules from the controllers' declarations
 	@npm run --silent build || echo "tsc reported errors (above); generating from what it emitted" >&2
-	node dist/src/cli/main.js generate rbac --out charts/kubeloop/files/rbac/clusterrole.yaml
+	node dist/bundle/cli/main.js generate rbac --out charts/kubeloop/files/rbac/clusterrole.yaml
 
 chart-webhooks: ## regenerate the chart's MutatingWebhookConfiguration (the ACR helper's webhook mode) from the declarations
 	@npm run --silent build || echo "tsc reported errors (above); generating from what it emitted" >&2
-	node dist/src/cli/main.js generate webhooks --out charts/kubeloop/files/webhook --name kubeloop-acr-webhook --service kubeloop-acr-webhook --namespace kubeloop-system
+	node dist/bundle/cli/main.js generate webhooks --out charts/kubeloop/files/webhook --name kubeloop-acr-webhook --service kubeloop-acr-webhook --namespace kubeloop-system
 
 chart-test: build ## render and check the chart without helm (Go text/template + sprig)
 	node scripts/run-tests.mjs e2e/chart

@@ -7,10 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer, get, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 
-const here = dirname(fileURLToPath(import.meta.url));
 
 function listen(cert: string, key: string, port: number): Promise<Server> {
   const s = createServer({ cert, key }, (_req, res) => res.end('ok'));
@@ -47,7 +45,8 @@ async function floor(port: number, certFile: string, keyFile: string): Promise<v
 
 async function testenv(): Promise<void> {
   const t0 = performance.now();
-  const testing = (await import(pathToFileURL(join(here, '..', 'src', 'testing', 'index.js')).href)) as typeof import('../src/testing/index.js');
+  // by the package's name, as an operator's tests import it: its bundle (scripts/bundle-packages.mjs)
+  const testing = await import('kubeloop/testing');
   const t1 = performance.now();
   const first = await testing.startTestEnv();
   if ((await readyz(first.server.url, kubeconfigCredentials(first.kubeconfig))) !== 200) throw new Error('not ready');
@@ -59,7 +58,7 @@ async function testenv(): Promise<void> {
   const t4 = performance.now();
   await second.stop();
   // the floor: a bare https server with the same kind of certificate, started and asked once
-  const { generatePki } = await import(pathToFileURL(join(here, '..', 'src', 'apiserver', 'index.js')).href) as typeof import('../src/apiserver/index.js');
+  const { generatePki } = await import('kubeloop/apiserver');
   const pki = generatePki();
   const t5 = performance.now();
   const bare = await listen(pki.server.certPem, pki.server.keyPem, 0);

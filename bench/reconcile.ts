@@ -7,8 +7,10 @@
 // (data.t): what kubeloop adds. `*_from_scheduled` measures from data.s and so also counts the
 // writer's own lateness. Each churn reports the achieved rate, the writer's send lag and
 // `writer_behind` (true when it could not keep the schedule: then the figures say little).
-// CPU time and GC pauses (perf_hooks 'gc' entries: count, over 2 ms, longest) are reported for
-// the API server process, the controller process (this one) and the relay, per measured window.
+// CPU time, GC pauses (perf_hooks 'gc' entries: count, over 2 ms, longest) and the heap bytes
+// allocated and promoted (per write: what the load of a shared machine does not change) are
+// reported for the API server process, the controller process (this one) and the relay, per
+// measured window.
 //
 // 1. (latency) End-to-end latency from a write to the start of reconcile, at each of --rates
 //    writes/s: the controller measures now - data.t when it first sees each stamp. The API
@@ -183,6 +185,10 @@ export async function main(args: string[]): Promise<void> {
         emit('gc_pauses_over_2ms_controller', m.processes.controller.gc.over_2ms, 'count', { ...extra, ...m.processes.controller });
         emit('cpu_us_per_write_server', (m.processes.server.cpu_ms * 1000) / m.writer.ok, 'us', extra);
         emit('cpu_us_per_write_controller', (m.processes.controller.cpu_ms * 1000) / m.writer.ok, 'us', extra);
+        for (const [who, w] of [['server', m.processes.server], ['controller', m.processes.controller], ['writer', m.writer.process]] as const) {
+          emit(`heap_kb_allocated_per_write_${who}`, (w.gc.allocated_mb * 1000) / m.writer.ok, 'KB', extra);
+          emit(`heap_kb_promoted_per_write_${who}`, (w.gc.promoted_mb * 1000) / m.writer.ok, 'KB', extra);
+        }
       }
     }
 
@@ -218,6 +224,8 @@ export async function main(args: string[]): Promise<void> {
           const f = summary(floorLatencies);
           const reader = (await settled(), self.summary());
           const perWrite = (w: WindowSummary, ok: number) => Math.round((w.cpu_ms * 1000) / ok);
+          /** KB allocated and promoted per write (the machine's load does not change these) */
+          const heapPerWrite = (w: WindowSummary, ok: number) => ({ allocated: Math.round((w.gc.allocated_mb * 1e4) / ok) / 10, promoted: Math.round((w.gc.promoted_mb * 1e4) / ok) / 10 });
           k99.push(k.reconcile.p99);
           f99.push(f.p99);
           process.stdout.write(JSON.stringify({
@@ -226,12 +234,14 @@ export async function main(args: string[]): Promise<void> {
               ...k.reconcile, p99_from_scheduled: k.fromScheduled.p99, informer_p99: k.informer.p99, achieved_rate: k.writer.achieved_rate, writer_behind: k.writer.writer_behind,
               cpu_us_per_write: { server: perWrite(k.processes.server, k.writer.ok), controller: perWrite(k.processes.controller, k.writer.ok), writer: perWrite(k.writer.process, k.writer.ok) },
               gc_pauses_over_2ms: { server: k.processes.server.gc.over_2ms, controller: k.processes.controller.gc.over_2ms, writer: k.writer.process.gc.over_2ms },
+              heap_kb_per_write: { server: heapPerWrite(k.processes.server, k.writer.ok), controller: heapPerWrite(k.processes.controller, k.writer.ok), writer: heapPerWrite(k.writer.process, k.writer.ok) },
               writer: k.writer, processes: k.processes,
             },
             floor: {
               ...f, achieved_rate: fw.achieved_rate, writer_behind: fw.writer_behind,
               cpu_us_per_write: { relay: perWrite(relayGc, fw.ok), reader: perWrite(reader, fw.ok), writer: perWrite(fw.process, fw.ok) },
               gc_pauses_over_2ms: { relay: relayGc.gc.over_2ms, reader: reader.gc.over_2ms, writer: fw.process.gc.over_2ms },
+              heap_kb_per_write: { relay: heapPerWrite(relayGc, fw.ok), reader: heapPerWrite(reader, fw.ok), writer: heapPerWrite(fw.process, fw.ok) },
               writer: fw, processes: { relay: relayGc, reader },
             },
           }) + '\n');

@@ -5,11 +5,16 @@
 // The floor, measured in the same run, round after round: the same pods bound to nodes
 // round-robin by POST pods/binding with the same client and concurrency (16, the scheduler's
 // workers) on the same kind of server, without any scheduling (no informer, no decisions).
-// `npm run bench -- scheduler [--pods 10000] [--nodes 500] [--rounds 3] [--quick]` (--quick: 1000 pods, 50 nodes).
+// The floor opens no watch, while any scheduler must watch pods (kube-scheduler through its
+// informer), so the server encodes and the scheduler decodes every pod event the bindings
+// cause; `--watch-floor` also measures the floor with kubeloop's pod informer open in the
+// same process (an extra line, not the goal's ratio), to show what that watch alone costs.
+// `npm run bench -- scheduler [--pods 10000] [--nodes 500] [--rounds 3] [--quick] [--watch-floor]` (--quick: 1000 pods, 50 nodes).
 import pino from 'pino';
 import { startApiServer, type ApiServer } from '../src/apiserver/index.js';
 import { KubeClient, loadKubeConfig } from '../src/client/index.js';
 import type { Logger } from '../src/controller/index.js';
+import { SharedInformerFactory } from '../src/informer/index.js';
 import { startSimCluster } from '../src/simcluster/index.js';
 import { spread } from './_spread.js';
 
@@ -91,10 +96,21 @@ async function schedulerRound(podCount: number, nodeCount: number): Promise<{ ra
   }
 }
 
-/** The floor: the same pods bound round-robin by the same client at the scheduler's concurrency. */
-async function bindOnlyRound(podCount: number, nodeCount: number): Promise<number> {
+/**
+ * The floor: the same pods bound round-robin by the same client at the scheduler's concurrency;
+ * with `podWatch`, while a pod informer of that client watches all pods.
+ */
+async function bindOnlyRound(podCount: number, nodeCount: number, podWatch = false): Promise<number> {
   const { server, client } = await cluster(podCount, nodeCount);
+  let informers: SharedInformerFactory | undefined;
   try {
+    if (podWatch) {
+      // the binding client watches too, as the scheduler's one client does
+      informers = new SharedInformerFactory(client);
+      const pods = informers.informerFor({ apiVersion: 'v1', kind: 'Pod' });
+      pods.events$().subscribe(() => undefined);
+      await pods.waitForCacheSync();
+    }
     const b = watchBindings(server, podCount);
     const t0 = performance.now();
     await inBatches(podCount, 16, (i) => client.transport.requestJSON({
@@ -105,6 +121,7 @@ async function bindOnlyRound(podCount: number, nodeCount: number): Promise<numbe
     await within(b.all, () => `only ${b.count()}/${podCount} pods bound`);
     return podCount / ((b.last() - t0) / 1000);
   } finally {
+    informers?.shutdown();
     client.close();
     await server.stop();
   }
@@ -118,16 +135,26 @@ export async function main(args: string[]): Promise<void> {
   const k: number[] = [];
   const f: number[] = [];
   const syncs: number[] = [];
+  const watchFloor = args.includes('--watch-floor');
+  const fw: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const r = await schedulerRound(podCount, nodeCount);
     k.push(r.rate);
     syncs.push(r.syncSeconds);
     f.push(await bindOnlyRound(podCount, nodeCount));
+    if (watchFloor) fw.push(await bindOnlyRound(podCount, nodeCount, true));
   }
   const base = { bench: 'scheduler', pods: podCount, nodes: nodeCount, rounds };
   console.log(JSON.stringify({
     ...base, metric: 'pods_scheduled_per_sec', unit: 'pods/s', kubeloop: spread(k), floor: spread(f), ratio: spread(k.map((x, i) => x / f[i])),
     goal: 'ratio >= 0.8 (median)', floor_is: 'bind-only: the same bindings by the same client, 16 at a time, no scheduling',
   }));
+  if (watchFloor) {
+    console.log(JSON.stringify({
+      ...base, metric: 'pods_bound_per_sec_with_pod_watch', unit: 'pods/s', kubeloop: spread(k), floor_with_pod_watch: spread(fw), floor: spread(f),
+      ratio: spread(k.map((x, i) => x / fw[i])), floor_with_pod_watch_over_floor: spread(fw.map((x, i) => x / f[i])),
+      floor_is: 'bind-only as above, with a kubeloop pod informer watching in the same process (not the goal)',
+    }));
+  }
   console.log(JSON.stringify({ ...base, metric: 'cache_sync_time', unit: 's', kubeloop: spread(syncs) }));
 }

@@ -8,7 +8,7 @@
 //   dev-plain   the same in a project without extensions (API server and simulated cluster)
 //   floor       a bare Node https server process (bench/_startup-child.js floor) -> /readyz 200,
 //               polled the same way (a new TLS connection every 5 ms from the spawn)
-//   testenv     in one process: import kubeloop/testing, startTestEnv() -> /readyz 200 (first
+//   testenv     in one process: import('kubeloop/testing') (the package's bundle), startTestEnv() -> /readyz 200 (first
 //               and second start), against a bare https server started in the same process
 //
 // Prints a JSON line per figure: min/median/max of kubeloop's and the floor's milliseconds and
@@ -26,7 +26,8 @@ import { kubeconfigCredentials, readyz, type Credentials } from './_startup-chil
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
-const cli = join(here, '..', 'src', 'cli', 'main.js');
+// the `kubeloop` command as installed: package.json's bin (the bundle, scripts/bundle-packages.mjs)
+const cli = join(repo, (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { bin: { kubeloop: string } }).bin.kubeloop);
 const child = join(here, '_startup-child.js');
 
 

@@ -2,6 +2,11 @@
 // Runs every compiled test file with Node's built-in test runner: dist/**/*.test.js (the
 // framework, e2e suites) and controllers/dist/**/*.test.js (the @kubeloop/ack workspace).
 // Usage: node scripts/run-tests.mjs [substring ...]   (only files whose path contains one of them)
+// Test files run with `--conditions=kubeloop-unbundled`: they import framework files by relative
+// path (dist/src/...), so `kubeloop` and `@kubeloop/ack` by name resolve to tsc's files too (see
+// scripts/bundle-packages.mjs) and each test process holds one copy of each package. Processes
+// they start (the `kubeloop` command: package.json's bin) run without it, on the bundles, which
+// must therefore be current: a stale bundle stops the run (scripts/bundle-packages.mjs --check).
 // With E2E_TARGET=external (e2e/support/target.ts) the scenarios the suites skip in external
 // mode are collected in $E2E_SKIP_LOG (a temporary file unless set) and counted and listed at
 // the end of the run.
@@ -9,10 +14,16 @@ import { readdirSync, statSync, existsSync, mkdtempSync, readFileSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { CONDITION, STALE_HINT, staleBundles } from './bundle-packages.mjs';
 
 const roots = ['dist', 'controllers/dist'];
 if (!roots.every((r) => existsSync(r))) {
   console.error(`${roots.join(' or ')} is missing: run \`npm run build\` first.`);
+  process.exit(2);
+}
+const stale = staleBundles();
+if (stale.length) {
+  console.error(`${stale.join('\n')}\n${STALE_HINT}`);
   process.exit(2);
 }
 const files = [];
@@ -42,7 +53,7 @@ if (external && !skipLog) {
   skipDir = mkdtempSync(join(tmpdir(), 'kubeloop-e2e-skips-'));
   skipLog = join(skipDir, 'skips.ndjson');
 }
-const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeout}`, '--test-reporter=spec', ...selected], {
+const r = spawnSync(process.execPath, ['--test', `--conditions=${CONDITION}`, `--test-concurrency=${concurrency}`, `--test-timeout=${timeout}`, '--test-reporter=spec', ...selected], {
   stdio: 'inherit',
   env: skipLog ? { ...process.env, E2E_SKIP_LOG: skipLog } : process.env,
 });

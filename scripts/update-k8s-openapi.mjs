@@ -71,3 +71,4 @@ const manifest = {
 };
 writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
 process.stdout.write(`wrote ${entries.length} documents (${entries.reduce((n, e) => n + e.gz.length, 0)} bytes gzipped) to ${out}\n`);
+process.stdout.write('now rewrite the files derived from them: npm run build && node scripts/derive-openapi.mjs\n');

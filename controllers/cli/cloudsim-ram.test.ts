@@ -3,14 +3,17 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCloudSim, type CloudSim } from '../cloudsim/index.js';
 import { emulatorUrl } from './cloudsim-ram.js';
 
-const main = fileURLToPath(new URL('dist/src/cli/main.js', import.meta.resolve('kubeloop/package.json')));
+// the `kubeloop` command as installed (package.json's bin, the bundle): it loads this package's
+// extension, whose `kubeloop` import means the bundle in a child process
+const kubeloopPkg = import.meta.resolve('kubeloop/package.json');
+const main = fileURLToPath(new URL((JSON.parse(readFileSync(new URL(kubeloopPkg), 'utf8')) as { bin: { kubeloop: string } }).bin.kubeloop, kubeloopPkg));
 const repo = fileURLToPath(new URL('.', import.meta.resolve('kubeloop/package.json')));
 
 function kubeloop(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {

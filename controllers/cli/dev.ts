@@ -103,11 +103,12 @@ export function ackDevHook(): DevHook {
           // the `--flag name=value` settings the controllers run with (scripts/demo reads them)
           controllerFlags: (env.options.flag as string[] | undefined) ?? [],
         },
-        // the console's cloud panels (controllers/console, bundled by scripts/build-console.mjs)
-        // read the emulator's /_sim/ API and may flip its fault switches and RAM policies
+        // the console's cloud panels (controllers/console, bundled by scripts/build-console.mjs
+        // into dist/console/ of this package, found by its package.json whether this module is
+        // tsc's or the bundle's) read the emulator's /_sim/ API and may flip its fault switches and RAM policies
         console: {
           name: 'ack',
-          module: fileURLToPath(new URL('../console/panels.js', import.meta.url)),
+          module: fileURLToPath(new URL('dist/console/panels.js', import.meta.resolve('@kubeloop/ack/package.json'))),
           upstreams: { cloud: { url: sim.url, writable: ['/_sim/faults', '/_sim/ram'] } },
         },
         stop: () => sim.stop(),

@@ -8,15 +8,11 @@ import {
   createAlibabaCloud, isAlreadyExists, isConflict, isForbidden, isInvalidParameter, isNotFound, isThrottled,
   isTimeout, isUnavailable, pullManifest, ImagePullError, CloudError, type AlibabaCloud, type RetryPolicy,
 } from './index.js';
+import { emulatorCloud } from './emulator-testkit.js';
 
 const fastRetry: Partial<RetryPolicy> = { maxAttempts: 4, baseDelayMs: 2, maxDelayMs: 10, budgetMs: 10_000, timeoutMs: 5_000 };
 
-function cloudFor(sim: CloudSim, over: Partial<Parameters<typeof createAlibabaCloud>[0]> = {}): AlibabaCloud {
-  return createAlibabaCloud({
-    regionId: sim.regionId, emulator: sim.url, retry: fastRetry,
-    credentials: { accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret }, ...over,
-  });
-}
+const cloudFor = (sim: CloudSim, over: Partial<Parameters<typeof createAlibabaCloud>[0]> = {}): AlibabaCloud => emulatorCloud(sim, fastRetry, over);
 
 async function calls(sim: CloudSim): Promise<Record<string, number>> {
   const r = await fetch(`${sim.url}/_sim/calls`);

@@ -1,8 +1,11 @@
 /**
  * One RPC-style API (VPC, ESS, ECS, CR) through `@alicloud/pop-core`: signed requests,
  * typed errors, timeouts and retries. Parameters are sent as a POST form (no URL length
- * limit for long id lists); pop-core signs them with HMAC-SHA1. pop-core is imported on the
- * first call (a few hundred ms of loading a process may never need).
+ * limit for long id lists); pop-core signs them with HMAC-SHA1. pop-core's RPC client is
+ * imported on the first call (a few hundred ms of loading a process may never need), and only
+ * it: the package's index (`module.exports = require('./lib/rpc')`, plus `.ROAClient`) also
+ * loads the ROA client and with it xml2js, xmlbuilder and debug (~25 ms of CommonJS loading in
+ * `kubeloop dev`'s start) that RPC calls never use; ./roa-client.ts loads those when it is used.
  */
 import type RPCClient from '@alicloud/pop-core';
 import { CloudError, classify, type CloudService } from './errors.js';
@@ -18,6 +21,9 @@ interface PopError extends Error {
   data?: { Code?: string; Message?: string; RequestId?: string };
   entry?: { response?: { statusCode?: number } };
 }
+
+/** The module `@alicloud/pop-core` exports as itself (its `RPCClient`); a variable, as it has no type declarations of its own. */
+const POP_CORE_RPC: string = '@alicloud/pop-core/lib/rpc.js';
 
 export class RpcApi {
   private client: RPCClient | undefined;
@@ -42,7 +48,7 @@ export class RpcApi {
 
   private async popClient(): Promise<RPCClient> {
     if (this.client) return this.client;
-    const { default: Client } = await import('@alicloud/pop-core');
+    const { default: Client } = (await import(POP_CORE_RPC)) as { default: typeof RPCClient };
     return (this.client ??= new Client(this.config));
   }
 

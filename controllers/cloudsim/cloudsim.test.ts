@@ -3,7 +3,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,15 @@ import { startCloudSim, type CloudSim, type InstanceEvent } from './index.js';
 import { rpcSign, percentEncode } from './rpc.js';
 import { slsStringToSign } from './sls.js';
 import { createAlibabaCloud, alibabaCloudOptionsFromEnv } from '../cloud/index.js';
+
+/**
+ * The `kubeloop` command as installed (package.json's bin, the bundle): it loads this package's
+ * extension, whose `kubeloop` import means the bundle in a child process.
+ */
+function kubeloopBin(): string {
+  const pkg = import.meta.resolve('kubeloop/package.json');
+  return fileURLToPath(new URL((JSON.parse(readFileSync(new URL(pkg), 'utf8')) as { bin: { kubeloop: string } }).bin.kubeloop, pkg));
+}
 
 /** A hand-signed RPC GET, independent of the SDK, to check the emulator's verification. */
 async function rpc(sim: CloudSim, version: string, action: string, params: Record<string, string>, secret = sim.accessKeySecret, method = 'GET') {
@@ -274,7 +283,7 @@ describe('--state persistence', () => {
   test('state survives a restart of `kubeloop cloudsim --state`', async () => {
     const file = join(dir, 'cli.json');
     const run = async (): Promise<{ url: string; env: Record<string, string>; stop: () => Promise<void> }> => {
-      const child = spawn(process.execPath, [fileURLToPath(new URL('dist/src/cli/main.js', import.meta.resolve('kubeloop/package.json'))), 'cloudsim', '--port', '0', '--state', file, '--access-key-id', 'AK', '--access-key-secret', 'SK'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [kubeloopBin(), 'cloudsim', '--port', '0', '--state', file, '--access-key-id', 'AK', '--access-key-secret', 'SK'], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       const url = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (c: Buffer) => {

@@ -16,30 +16,11 @@ import { MAX_ACTIVITIES_PER_GROUP, ACTIVITY_RETENTION_MS } from './activities.js
 import { defaultCloud } from './state.js';
 import { createAlibabaCloud, CloudError, defaultRetryPolicy, staticCredentials, type AlibabaCloud, type ScalingActivity } from '../cloud/index.js';
 import { RpcApi } from '../cloud/rpc-client.js';
+import { cloudFailure as failure, emulatorCloud, simCall } from '../cloud/emulator-testkit.js';
 
 const fastRetry = { maxAttempts: 1, baseDelayMs: 2, maxDelayMs: 10, budgetMs: 5_000, timeoutMs: 5_000 };
 
-function cloudFor(sim: CloudSim): AlibabaCloud {
-  return createAlibabaCloud({
-    regionId: sim.regionId, emulator: sim.url, retry: fastRetry,
-    credentials: { accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret },
-  });
-}
-
-async function simCall(sim: CloudSim, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const r = await fetch(`${sim.url}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: r.status, json: await r.json() };
-}
-
-async function failure(p: Promise<unknown>): Promise<CloudError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof CloudError, `expected CloudError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the call to fail');
-}
+const cloudFor = (sim: CloudSim): AlibabaCloud => emulatorCloud(sim, fastRetry);
 
 /** Lets these Pending instances boot now (the test group's never boot by themselves). */
 async function boot(sim: CloudSim, instanceIds: string[]): Promise<void> {

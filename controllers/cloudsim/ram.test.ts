@@ -9,31 +9,11 @@ import { join } from 'node:path';
 import { startCloudSim, type CloudSim } from './index.js';
 import { rpcSign, percentEncode } from './rpc.js';
 import { createAlibabaCloud, CloudError, isForbidden, type AlibabaCloud } from '../cloud/index.js';
+import { cloudFailure as failure, emulatorCloud, simCall } from '../cloud/emulator-testkit.js';
 
 const fastRetry = { maxAttempts: 2, baseDelayMs: 2, maxDelayMs: 10, budgetMs: 5_000, timeoutMs: 5_000 };
 
-function cloudFor(sim: CloudSim, over: Partial<Parameters<typeof createAlibabaCloud>[0]> = {}): AlibabaCloud {
-  return createAlibabaCloud({
-    regionId: sim.regionId, emulator: sim.url, retry: fastRetry,
-    credentials: { accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret }, ...over,
-  });
-}
-
-async function sim_(sim: CloudSim, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const r = await fetch(`${sim.url}${path}`, { method, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
-  return { status: r.status, json: await r.json() };
-}
-
-/** The CloudError a call fails with (the call must fail). */
-async function failure(p: Promise<unknown>): Promise<CloudError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof CloudError, `expected CloudError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the call to be refused');
-}
+const cloudFor = (sim: CloudSim, over: Partial<Parameters<typeof createAlibabaCloud>[0]> = {}): AlibabaCloud => emulatorCloud(sim, fastRetry, over);
 
 const deny = (...Action: string[]) => ({ Version: '1', Statement: [{ Effect: 'Deny', Action, Resource: '*' }] });
 const allow = (Action: string[], Resource: string | string[] = '*') => ({ Version: '1', Statement: [{ Effect: 'Allow', Action, Resource }] });
@@ -47,11 +27,11 @@ describe('emulator: RAM policies', () => {
   });
   after(() => sim.stop());
   beforeEach(async () => {
-    for (const p of (await sim_(sim, 'GET', '/_sim/ram/policies')).json.policies) await sim_(sim, 'DELETE', `/_sim/ram/policies/${p.policyName}`);
+    for (const p of (await simCall(sim, 'GET', '/_sim/ram/policies')).json.policies) await simCall(sim, 'DELETE', `/_sim/ram/policies/${p.policyName}`);
   });
 
   test('without policies every credential may do everything (the default)', async () => {
-    const ram = (await sim_(sim, 'GET', '/_sim/ram')).json;
+    const ram = (await simCall(sim, 'GET', '/_sim/ram')).json;
     assert.equal(ram.defaultUser.userName, 'kubeloop');
     assert.equal(ram.defaultUser.accessKeyId, sim.accessKeyId);
     assert.deepEqual(ram.attachments, []);
@@ -61,7 +41,7 @@ describe('emulator: RAM policies', () => {
 
   test('VPC: a Deny on vpc:CreateRouteEntry is 403 Forbidden.RAM through the SDK, with AccessDeniedDetail on the wire; the rest still works', async () => {
     const [table] = await cloud.vpc.listRouteTables();
-    const put = await sim_(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/no-routes', deny('vpc:CreateRouteEntry'));
+    const put = await simCall(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/no-routes', deny('vpc:CreateRouteEntry'));
     assert.equal(put.status, 200, JSON.stringify(put.json));
     const err = await failure(cloud.vpc.createRouteEntry({ routeTableId: table.routeTableId, destinationCidrBlock: '10.91.0.0/24', nextHopId: 'i-b' }));
     assert.ok(isForbidden(err), err.kind);
@@ -79,20 +59,20 @@ describe('emulator: RAM policies', () => {
     // once a policy is attached, what it does not allow is implicitly denied
     const implicit = await failure(cloud.vpc.describeVpcs());
     assert.equal(implicit.code, 'Forbidden.RAM');
-    const eval_ = await sim_(sim, 'POST', '/_sim/ram/evaluate', { user: 'kubeloop', action: 'vpc:DescribeVpcs' });
+    const eval_ = await simCall(sim, 'POST', '/_sim/ram/evaluate', { user: 'kubeloop', action: 'vpc:DescribeVpcs' });
     assert.equal(eval_.json.decision, 'ImplicitDeny');
-    await sim_(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/everything', allow(['*']));
+    await simCall(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/everything', allow(['*']));
     assert.equal((await cloud.vpc.describeVpcs()).length, 1, 'an Allow grants what the Deny leaves');
     await failure(cloud.vpc.createRouteEntry({ routeTableId: table.routeTableId, destinationCidrBlock: '10.93.0.0/24', nextHopId: 'i-d' }));
     // detaching lifts it
-    assert.equal((await sim_(sim, 'DELETE', '/_sim/ram/users/kubeloop/policies/no-routes')).status, 200);
+    assert.equal((await simCall(sim, 'DELETE', '/_sim/ram/users/kubeloop/policies/no-routes')).status, 200);
     await cloud.vpc.createRouteEntry({ routeTableId: table.routeTableId, destinationCidrBlock: '10.93.0.0/24', nextHopId: 'i-d' });
   });
 
   test('resource-level policies: a route table ARN with wildcards', async () => {
     const [table, other] = sim.state.routeTables;
     assert.ok(other, 'the default cloud has two route tables');
-    await sim_(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/one-table', {
+    await simCall(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/one-table', {
       Version: '1', Statement: [
         { Effect: 'Allow', Action: 'vpc:*RouteEntr*', Resource: `acs:vpc:*:*:routetable/${table.routeTableId}` },
         { Effect: 'Allow', Action: ['vpc:Describe*', 'ecs:Describe*'], Resource: '*' },
@@ -103,7 +83,7 @@ describe('emulator: RAM policies', () => {
   });
 
   test('ESS answers 403 Forbidden.Unauthorized; ECS and CR Forbidden.RAM; SLS 401 Unauthorized naming action and resource', async () => {
-    await sim_(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/no-writes', {
+    await simCall(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/no-writes', {
       Version: '1', Statement: [
         { Effect: 'Allow', Action: '*', Resource: '*' },
         { Effect: 'Deny', Action: ['ess:ModifyScalingGroup', 'ecs:DescribeInstances', 'cr:GetAuthorizationToken', 'log:CreateLogStore', 'log:applyconfigtogroup'], Resource: '*' },
@@ -129,12 +109,12 @@ describe('emulator: RAM policies', () => {
   });
 
   test('a RAM user with its own AccessKey: its policies do not touch the configured key', async () => {
-    const created = await sim_(sim, 'PUT', '/_sim/ram/users/ci');
+    const created = await simCall(sim, 'PUT', '/_sim/ram/users/ci');
     assert.equal(created.status, 201);
     const [key] = created.json.accessKeys;
     const ci = cloudFor(sim, { credentials: { accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret } });
     assert.equal((await ci.vpc.describeVpcs()).length, 1, 'a new user is unrestricted until a policy is attached');
-    await sim_(sim, 'PUT', '/_sim/ram/users/ci/policies/read-vpc', allow(['vpc:Describe*']));
+    await simCall(sim, 'PUT', '/_sim/ram/users/ci/policies/read-vpc', allow(['vpc:Describe*']));
     assert.equal((await ci.vpc.describeVpcs()).length, 1);
     const e = await failure(ci.scaling.listScalingGroups());
     assert.equal(e.code, 'Forbidden.Unauthorized');
@@ -142,19 +122,19 @@ describe('emulator: RAM policies', () => {
     const wire = await signed(sim, '2014-08-28', 'DescribeScalingGroups', { RegionId: sim.regionId }, key);
     assert.equal(wire.body.AccessDeniedDetail.AuthPrincipalDisplayName, 'ci');
     assert.equal(wire.body.AccessDeniedDetail.NoPermissionType, 'ImplicitDeny');
-    assert.equal((await sim_(sim, 'DELETE', '/_sim/ram/users/ci')).status, 200);
+    assert.equal((await simCall(sim, 'DELETE', '/_sim/ram/users/ci')).status, 200);
     assert.equal((await failure(ci.vpc.describeVpcs())).code, 'InvalidAccessKeyId.NotFound', 'a deleted user\'s key is gone');
-    assert.equal((await sim_(sim, 'DELETE', '/_sim/ram/users/kubeloop')).status, 409);
+    assert.equal((await simCall(sim, 'DELETE', '/_sim/ram/users/kubeloop')).status, 409);
   });
 
   test('roles: sts:AssumeRole needs permission (403 NoPermission); the session acts as the role, narrowed by its session policy', async () => {
     const roleArn = 'acs:ram::1234567890123456:role/ack-route';
-    await sim_(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/assume-other', allow(['sts:AssumeRole'], 'acs:ram:*:*:role/other'));
+    await simCall(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/assume-other', allow(['sts:AssumeRole'], 'acs:ram:*:*:role/other'));
     const refused = await failure(cloudFor(sim, { assumeRole: { roleArn } }).vpc.describeVpcs());
     assert.deepEqual([refused.kind, refused.service, refused.action, refused.code, refused.httpStatus], ['Forbidden', 'sts', 'AssumeRole', 'NoPermission', 403]);
     assert.match(refused.message, /You are not authorized to do this action\. You should be authorized by RAM\./);
-    await sim_(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/assume-other', allow(['sts:AssumeRole'], 'acs:ram:*:*:role/ack-*'));
-    await sim_(sim, 'PUT', '/_sim/ram/roles/ack-route/policies/route-only', allow(['vpc:*']));
+    await simCall(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/assume-other', allow(['sts:AssumeRole'], 'acs:ram:*:*:role/ack-*'));
+    await simCall(sim, 'PUT', '/_sim/ram/roles/ack-route/policies/route-only', allow(['vpc:*']));
     const asRole = cloudFor(sim, { assumeRole: { roleArn } });
     assert.equal((await asRole.vpc.describeVpcs()).length, 1);
     assert.equal((await failure(asRole.scaling.describeInstances())).code, 'Forbidden.RAM', 'the role, not the user, decides');
@@ -174,42 +154,42 @@ describe('emulator: RAM policies', () => {
     assert.equal((await asRrsa.vpc.describeVpcs()).length, 1);
     assert.equal((await failure(asRrsa.scaling.listScalingGroups())).code, 'Forbidden.Unauthorized');
     // credentials the metadata service hands an instance RAM role out (POST /_sim/sts {roleName})
-    const minted = (await sim_(sim, 'POST', '/_sim/sts', { roleName: 'ack-route', durationSeconds: 900 })).json;
+    const minted = (await simCall(sim, 'POST', '/_sim/sts', { roleName: 'ack-route', durationSeconds: 900 })).json;
     const instanceRole = cloudFor(sim, { credentials: { accessKeyId: minted.accessKeyId, accessKeySecret: minted.accessKeySecret, securityToken: minted.securityToken } });
     assert.equal((await instanceRole.vpc.describeVpcs()).length, 1);
     assert.equal((await failure(instanceRole.scaling.listScalingGroups())).code, 'Forbidden.Unauthorized');
-    const ev = await sim_(sim, 'POST', '/_sim/ram/evaluate', { accessKeyId: minted.accessKeyId, action: 'ess:DescribeScalingGroups' });
+    const ev = await simCall(sim, 'POST', '/_sim/ram/evaluate', { accessKeyId: minted.accessKeyId, action: 'ess:DescribeScalingGroups' });
     assert.deepEqual([ev.json.principal, ev.json.decision], [{ type: 'Role', name: 'ack-route' }, 'ImplicitDeny']);
   });
 
   test('the /_sim/ram API refuses bad documents and names with a 400 that says why, unknown things with 404', async () => {
-    let r = await sim_(sim, 'PUT', '/_sim/ram/policies/p1', { Version: '1', Statement: [{ Effect: 'Deny', Action: 'CreateRouteEntry', Resource: '*' }] });
+    let r = await simCall(sim, 'PUT', '/_sim/ram/policies/p1', { Version: '1', Statement: [{ Effect: 'Deny', Action: 'CreateRouteEntry', Resource: '*' }] });
     assert.equal(r.status, 400);
     assert.equal(r.json.Code, 'MalformedPolicyDocument');
     assert.match(r.json.Message, /malformed action\(s\) "CreateRouteEntry"/);
-    r = await sim_(sim, 'PUT', '/_sim/ram/policies/p1', { Version: '1', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { Bool: { 'acs:MFAPresent': 'true' } } }] });
+    r = await simCall(sim, 'PUT', '/_sim/ram/policies/p1', { Version: '1', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { Bool: { 'acs:MFAPresent': 'true' } } }] });
     assert.match(r.json.Message, /Condition is not modelled/);
-    r = await sim_(sim, 'PUT', '/_sim/ram/policies/p1', '{oops');
+    r = await simCall(sim, 'PUT', '/_sim/ram/policies/p1', '{oops');
     assert.deepEqual([r.status, r.json.Code], [400, 'InvalidJSON']);
-    r = await sim_(sim, 'PUT', '/_sim/ram/policies/p1');
+    r = await simCall(sim, 'PUT', '/_sim/ram/policies/p1');
     assert.equal(r.status, 400);
-    r = await sim_(sim, 'PUT', '/_sim/ram/policies/bad%20name', deny('vpc:*'));
+    r = await simCall(sim, 'PUT', '/_sim/ram/policies/bad%20name', deny('vpc:*'));
     assert.match(r.json.Message, /not a valid policy name/);
-    r = await sim_(sim, 'PUT', '/_sim/ram/policies/p1', { document: JSON.stringify(deny('vpc:*')), description: 'as a string, as RAM takes it' });
+    r = await simCall(sim, 'PUT', '/_sim/ram/policies/p1', { document: JSON.stringify(deny('vpc:*')), description: 'as a string, as RAM takes it' });
     assert.equal(r.status, 201);
     assert.equal(r.json.description, 'as a string, as RAM takes it');
-    assert.equal((await sim_(sim, 'PUT', '/_sim/ram/users/nobody/policies/p1')).status, 404);
-    assert.equal((await sim_(sim, 'PUT', '/_sim/ram/roles/r/policies/missing')).status, 404);
-    assert.equal((await sim_(sim, 'DELETE', '/_sim/ram/roles/r/policies/p1')).status, 404);
-    assert.equal((await sim_(sim, 'PUT', '/_sim/ram/roles/r/policies/p1')).status, 200);
-    assert.deepEqual((await sim_(sim, 'GET', '/_sim/ram/policies/p1')).json.attachedTo, [{ principalType: 'Role', principalName: 'r' }]);
-    r = await sim_(sim, 'DELETE', '/_sim/ram/policies/p1');
+    assert.equal((await simCall(sim, 'PUT', '/_sim/ram/users/nobody/policies/p1')).status, 404);
+    assert.equal((await simCall(sim, 'PUT', '/_sim/ram/roles/r/policies/missing')).status, 404);
+    assert.equal((await simCall(sim, 'DELETE', '/_sim/ram/roles/r/policies/p1')).status, 404);
+    assert.equal((await simCall(sim, 'PUT', '/_sim/ram/roles/r/policies/p1')).status, 200);
+    assert.deepEqual((await simCall(sim, 'GET', '/_sim/ram/policies/p1')).json.attachedTo, [{ principalType: 'Role', principalName: 'r' }]);
+    r = await simCall(sim, 'DELETE', '/_sim/ram/policies/p1');
     assert.deepEqual(r.json.detached.map((x: { principalName: string }) => x.principalName), ['r'], 'deleting a policy detaches it');
-    assert.equal((await sim_(sim, 'GET', '/_sim/ram/nope')).status, 404);
-    r = await sim_(sim, 'PUT', '/_sim/ram/users/u2', { accessKeys: [{ accessKeyId: sim.accessKeyId, accessKeySecret: 'whatever-secret' }] });
+    assert.equal((await simCall(sim, 'GET', '/_sim/ram/nope')).status, 404);
+    r = await simCall(sim, 'PUT', '/_sim/ram/users/u2', { accessKeys: [{ accessKeyId: sim.accessKeyId, accessKeySecret: 'whatever-secret' }] });
     assert.match(r.json.Message, /already in use/);
     // a state document with a broken policy is refused as a whole
-    r = await sim_(sim, 'PATCH', '/_sim/state', [{ op: 'add', path: '/ram/policies/-', value: { policyName: 'x', description: '', createDate: '', updateDate: '', document: { Version: '1', Statement: 'nope' } } }]);
+    r = await simCall(sim, 'PATCH', '/_sim/state', [{ op: 'add', path: '/ram/policies/-', value: { policyName: 'x', description: '', createDate: '', updateDate: '', document: { Version: '1', Statement: 'nope' } } }]);
     assert.equal(r.status, 422);
     assert.match(r.json.Message, /ram\.policies\[0\]\.document/);
   });
@@ -230,12 +210,12 @@ test('emulator: RAM policies persist with --state, and a state file without RAM 
   try {
     const stateFile = join(dir, 'cloud.json');
     const a = await startCloudSim({ stateFile, persistDebounceMs: 1 });
-    await sim_(a, 'PUT', '/_sim/ram/users/kubeloop/policies/no-vpc', deny('vpc:*'));
+    await simCall(a, 'PUT', '/_sim/ram/users/kubeloop/policies/no-vpc', deny('vpc:*'));
     await a.stop();
     const b = await startCloudSim({ stateFile });
     try {
       assert.equal((await failure(cloudFor(b).vpc.describeVpcs())).code, 'Forbidden.RAM');
-      const r = await sim_(b, 'PUT', '/_sim/state', { ...b.state, ram: undefined });
+      const r = await simCall(b, 'PUT', '/_sim/state', { ...b.state, ram: undefined });
       assert.equal(r.status, 200, JSON.stringify(r.json));
       assert.equal((await cloudFor(b).vpc.describeVpcs()).length, 1);
     } finally {

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { startApiServer } from '../../src/apiserver/index.js';
+import { KUBELOOP_BIN } from '../support/bin.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
+const cli = KUBELOOP_BIN;
 
 /** Resolves with the ready line of `kubeloop apiserver` (rejects with its stderr if it exits). */
 function readyLine(child: ChildProcessWithoutNullStreams | ReturnType<typeof spawn>): Promise<string> {

@@ -5,14 +5,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startApiServer } from '../../src/apiserver/index.js';
 import { call } from '../../src/apiserver/test-client.js';
 import { runDurability } from './durability.js';
+import { KUBELOOP_BIN } from '../support/bin.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
+const cli = KUBELOOP_BIN;
 
 /** Runs `kubeloop apiserver` on `dataDir`: its kubeconfig connection once ready, or its exit code and stderr. */
 function startCli(dataDir: string, extra: string[] = []) {

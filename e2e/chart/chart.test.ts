@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { builtinValidator, chartDefaults, chartDir, render, renderNotes, root, validateValues, coalesce, type Rendered, type RenderedObject, type Values } from './harness.js';
+import { KUBELOOP_BIN } from '../support/bin.js';
 
 const rrsa: Values = {
   cloud: {
@@ -411,7 +412,7 @@ test('ACR webhook mode: the generated MutatingWebhookConfiguration pointed at a 
 });
 
 test('files/webhook/manifests.yaml is what `make chart-webhooks` (kubeloop generate webhooks) writes', () => {
-  const r = spawnSync(process.execPath, [join(root, 'dist/src/cli/main.js'), 'generate', 'webhooks', '--out', join(chartDir, 'files/webhook'),
+  const r = spawnSync(process.execPath, [KUBELOOP_BIN, 'generate', 'webhooks', '--out', join(chartDir, 'files/webhook'),
     '--name', 'kubeloop-acr-webhook', '--service', 'kubeloop-acr-webhook', '--namespace', 'kubeloop-system', '--check'], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 0, `kubeloop generate webhooks --check failed (when stale: run \`make chart-webhooks\`):\n${r.stderr}`);
 });

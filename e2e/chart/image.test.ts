@@ -1,7 +1,8 @@
 // What can be checked of the container image without docker: the Dockerfile agrees with the
 // package and the chart, its build context holds what it copies, and the program it runs
-// (dist/src/cli/main.js and the @kubeloop/ack CLI extension it loads, controllers/dist/cli/index.js)
-// needs nothing outside the copied folders and each package's production dependencies.
+// (the bundles of scripts/bundle-packages.mjs: dist/bundle/cli/main.js and the @kubeloop/ack CLI
+// extension it loads, controllers/dist/bundle/cli/index.js) needs nothing outside the copied
+// folders and each package's production dependencies.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -40,7 +41,7 @@ test('the Dockerfile: multi-stage node:20-slim, npm ci, --omit=dev runtime, uid 
   const runs = ins.filter(([i]) => i === 'RUN').map(([, a]) => a);
   assert.ok(runs.some((r) => r.startsWith('npm ci ') && !r.includes('--omit=dev')), 'the build stage installs dev dependencies');
   assert.ok(runs.includes('npm run build:packages'), 'builds both packages (the e2e suites are not in the context)');
-  assert.equal(pkg.scripts['build:packages'], 'tsc -b src controllers && node scripts/bundle-deps.mjs && node scripts/build-console.mjs', 'both packages, the one-module bundles of inversify and rxjs, and the console page with its panels');
+  assert.equal(pkg.scripts['build:packages'], 'tsc -b src controllers && node scripts/bundle-deps.mjs && node scripts/bundle-packages.mjs && node scripts/build-console.mjs', 'both packages, the one-module bundles of inversify and rxjs, the packages\' bundles, and the console page with its panels');
   assert.ok(runs.some((r) => r.startsWith('npm ci --omit=dev')), 'the runtime gets production dependencies only');
   const user = ins.filter(([i]) => i === 'USER').map(([, a]) => a);
   const values = chartDefaults() as { podSecurityContext: { runAsUser: number; runAsGroup: number } };
@@ -58,7 +59,7 @@ test('everything the Dockerfile copies from the build context is there and not e
     .flatMap(([, a]) => a.split(/\s+/).slice(0, -1)).filter((s) => !s.includes('*'));
   assert.deepEqual(sources.sort(), [
     'controllers', 'controllers/package.json', 'controllers/package.json', 'controllers/package.json', 'package-lock.json', 'package.json', 'package.json', 'package.json',
-    'package-lock.json', 'src', 'tsconfig.base.json', 'tsconfig.json', 'LICENSE', 'scripts/build-console.mjs', 'scripts/bundle-deps.mjs',
+    'package-lock.json', 'src', 'tsconfig.base.json', 'tsconfig.json', 'LICENSE', 'scripts/build-console.mjs', 'scripts/bundle-deps.mjs', 'scripts/bundle-packages.mjs',
   ].sort());
   for (const s of new Set(sources)) {
     assert.ok(existsSync(join(root, s)), `${s} exists`);
@@ -67,12 +68,14 @@ test('everything the Dockerfile copies from the build context is there and not e
   assert.ok(isIgnored('dist/src/cli/main.js') && isIgnored('controllers/dist/index.js') && isIgnored('e2e/chart/harness.ts') && isIgnored('.git/HEAD'), 'build output, tests and history stay out of the context');
   assert.ok(!isIgnored('src/apiserver/openapi/kubernetes-v1.32/swagger.json.gz'), 'the OpenAPI documents are in the context');
   assert.match(dockerfile, /^COPY --from=build \/src\/src\/apiserver\/openapi\/kubernetes-v1\.32 \.\/src\/apiserver\/openapi\/kubernetes-v1\.32$/m, 'and in the image, where the server looks for them');
-  assert.match(dockerfile, /^COPY --from=build \/src\/dist\/console \.\/dist\/console$/m, 'the console page is in the image beside dist/src, where its server looks for it');
+  assert.match(dockerfile, /^COPY --from=build \/src\/dist\/console \.\/dist\/console$/m, 'the console page is in the image beside dist/bundle, where its server looks for it');
+  assert.match(dockerfile, /^COPY --from=build \/src\/controllers\/dist\/console \.\/controllers\/dist\/console$/m, 'and the ACK extension\'s console panels beside its bundle');
 });
 
-test('the program in the image needs only dist/src, controllers/dist and each package\'s production dependencies', () => {
+test('the program in the image needs only the bundles, dist/bundle and controllers/dist/bundle, and each package\'s production dependencies', () => {
   const entries = [join(root, pkg.bin.kubeloop), join(root, 'controllers', ackPkg.kubeloop.cliExtension)];
-  const copied = [join(root, 'dist/src'), join(root, 'controllers/dist')];
+  const copied = [join(root, 'dist/bundle'), join(root, 'controllers/dist/bundle')];
+  for (const c of copied) assert.match(dockerfile, new RegExp(`^COPY --from=build /src/${relative(root, c)} \\./${relative(root, c)}$`, 'm'), `the image has ${relative(root, c)}`);
   const seen = new Set<string>();
   const bare = { src: new Set<string>(), controllers: new Set<string>() };
   const outside: string[] = [];

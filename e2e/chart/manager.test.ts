@@ -15,8 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiServer } from '../../src/apiserver/index.js';
 import { startCloudSim } from '@kubeloop/ack/cloudsim';
-import { chartDir, render, root } from './harness.js';
+import { chartDir, render } from './harness.js';
 import { eventually as pollUntil, type Condition } from '../support/index.js';
+import { KUBELOOP_BIN } from '../support/bin.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -100,7 +101,7 @@ test('the rendered manager container, run as a pod with the chart\'s ServiceAcco
       delete base.KUBECONFIG;
       return { ...base, ...env, HOME: saDir, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(server.port), KUBELOOP_SERVICE_ACCOUNT_DIR: saDir };
     };
-    child = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), ...args], { env: await podEnv(sa), stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [KUBELOOP_BIN, ...args], { env: await podEnv(sa), stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
@@ -136,7 +137,7 @@ test('the rendered manager container, run as a pod with the chart\'s ServiceAcco
     }
     // and the same container as that unbound account is refused and says so
     let denied = '';
-    child = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), ...args], { env: await podEnv('unbound'), stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [KUBELOOP_BIN, ...args], { env: await podEnv('unbound'), stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => (denied += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (denied += d.toString()));
     await eventually('a forbidden list/watch in the log', async () => (/forbidden/i.test(denied) ? true : undefined), 20_000)

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { GENERATED_HEADER } from '../../src/controller/index.js';
 import { chartDir, render, root, type Values } from './harness.js';
+import { KUBELOOP_BIN } from '../support/bin.js';
 
 const rulesFile = join(chartDir, 'files/rbac/clusterrole.yaml');
 
@@ -34,7 +35,7 @@ test('files/rbac/clusterrole.yaml is what `make chart-rbac` (kubeloop generate r
   const role = generatedRole();
   assert.ok(Array.isArray(role.rules) && role.rules.length > 0);
   // exactly what the Makefile target runs, in check mode: fails when the committed file is stale
-  const r = spawnSync(process.execPath, [join(root, 'dist/src/cli/main.js'), 'generate', 'rbac', '--out', rulesFile, '--check'], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [KUBELOOP_BIN, 'generate', 'rbac', '--out', rulesFile, '--check'], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 0, `kubeloop generate rbac --check failed (when stale: run \`make chart-rbac\`):\n${r.stderr}`);
   assert.match(r.stdout, /rbac: 1 file\(s\) up to date/);
 });

@@ -5,10 +5,10 @@ import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeInProcess } from '../support/index.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
 import { deployment, eventually, isRunning, pods, startCaEnv, type CaEnv, type Obj } from './harness.js';
+import { KUBELOOP_BIN } from '../support/bin.js';
 
-const main = resolve('dist/src/cli/main.js');
+const main = KUBELOOP_BIN;
 
 function run(env: CaEnv, args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [main, 'run', 'cluster-autoscaler', '--kubeconfig', env.server.kubeconfigPath, ...args], {

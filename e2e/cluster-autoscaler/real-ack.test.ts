@@ -7,7 +7,7 @@ import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeInProcess } from '../support/index.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { KUBELOOP_BIN } from '../support/bin.js';
 import {
   deployment, events, eventually, isReady, isRunning, nodes, NodeKind, pods, startAutoscaler, startCaEnv, type CaEnv, type Obj, type RunningAutoscaler,
 } from './harness.js';
@@ -112,7 +112,7 @@ describeInProcess('cluster autoscaler on real ACK: a crash mid-drain', 'needs gr
     for (const n of [empty, busy]) await cordon(n, false);
     await eventually('keep runs', async () => (await pods(client, 'app=keep')).some(isRunning), 20_000);
 
-    child = spawn(process.execPath, [resolve('dist/src/cli/main.js'), 'run', 'cluster-autoscaler', '--kubeconfig', env.server.kubeconfigPath,
+    child = spawn(process.execPath, [KUBELOOP_BIN, 'run', 'cluster-autoscaler', '--kubeconfig', env.server.kubeconfigPath,
       '--nodes', `0:5:${gid}`, '--scan-interval', '300ms', '--scale-down-unneeded-time', '1s', '--scale-down-delay-after-add', '0s',
       '--max-graceful-termination-sec', '30', '--metrics-bind-address', '0', '--health-probe-bind-address', '0'], {
       stdio: 'ignore',

@@ -27,6 +27,7 @@ import { render, root, type RenderedObject } from '../chart/harness.js';
 import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
 import { isAlreadyExists } from '../../src/index.js';
 import { eventually } from '../support/eventually.js';
+import { KUBELOOP_BIN } from '../support/bin.js';
 
 /** The suites converted to run in external mode (each also runs in-process, the default). */
 export const EXTERNAL_SUITES = ['e2e/simcluster/', 'e2e/route/', 'e2e/log-config/', 'e2e/acr-credential-helper/', 'e2e/framework/', 'e2e/informer/', 'e2e/cluster-autoscaler/', 'e2e/rbac/'];
@@ -35,7 +36,7 @@ export const EXTERNAL_SUITES = ['e2e/simcluster/', 'e2e/route/', 'e2e/log-config
 export const CONTROLLERS = ['acr-credential-helper', 'route', 'log-config', 'cluster-autoscaler'];
 
 export const NAMESPACE = 'kubeloop-system';
-const MAIN = join(root, 'dist/src/cli/main.js');
+const MAIN = KUBELOOP_BIN;
 export const VALUES_FILE = join(root, 'e2e/external/values.yaml');
 
 interface Proc { name: string; child: ChildProcess; log: string[]; exited: Promise<number | null> }

@@ -12,15 +12,16 @@ import { generateCrdFiles, generateRbacYaml, staleFiles } from '../../src/index.
 import { Greeting, GreetingController } from './example.js';
 
 import { runGenerate } from './harness.js';
+import { KUBELOOP_BIN } from '../support/bin.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const generated = join(root, 'e2e/framework/generated');
-const cli = join(root, 'dist/src/cli/main.js');
+const cli = KUBELOOP_BIN;
 
 test('committed CRDs and ClusterRole of the example are up to date', () => {
   const crds = generateCrdFiles([Greeting]);
   assert.deepEqual([...crds.keys()], ['demo.kubeloop.io_greetings.yaml']);
-  assert.deepEqual(staleFiles(join(generated, 'crds'), crds), [], 'run: node dist/src/cli/main.js generate crds --module e2e/framework/example.ts --out e2e/framework/generated/crds');
+  assert.deepEqual(staleFiles(join(generated, 'crds'), crds), [], 'run: node dist/bundle/cli/main.js generate crds --module e2e/framework/example.ts --out e2e/framework/generated/crds');
   const rbac = generateRbacYaml([GreetingController], 'kubeloop-example');
   assert.equal(rbac, readFileSync(join(generated, 'clusterrole.yaml'), 'utf8'));
 });

@@ -26,7 +26,7 @@ const endpoint: WebhookManifestOptions = {
   endpoint: { service: { name: 'kubeloop-webhook-service', namespace: 'kubeloop-system' } },
   injectCaFrom: 'kubeloop-system/kubeloop-serving-cert',
 };
-const regenerate = `node dist/src/cli/main.js generate webhooks|crds --module e2e/framework/webhook-example.ts ${endpointFlags.join(' ')} --out e2e/framework/generated/webhooks|crds`;
+const regenerate = `node dist/bundle/cli/main.js generate webhooks|crds --module e2e/framework/webhook-example.ts ${endpointFlags.join(' ')} --out e2e/framework/generated/webhooks|crds`;
 
 test('docs/framework.md shows e2e/framework/webhook-example.ts verbatim', () => {
   const doc = readFileSync(join(root, 'docs/framework.md'), 'utf8');

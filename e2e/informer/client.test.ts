@@ -49,9 +49,16 @@ test('client CRUD, patches, apply, conflicts, deletes, pagination and selectors'
       // no scheduler (and so no kubelet) of a real cluster takes it: its status is the test's alone
       spec: { schedulerName: 'e2e-no-scheduler', containers: [{ name: 'c', image: 'busybox' }] },
     });
-    const withStatus = await client.updateStatus({ ...pod, status: { ...pod.status, phase: 'Running' } });
+    // a spec change sent to the status subresource is dropped (upstream's podStatusStrategy keeps the old spec)
+    const withStatus = await client.updateStatus<KubeObject & { spec: { activeDeadlineSeconds?: number }; status?: { phase?: string } }>(
+      { ...pod, spec: { ...(pod as { spec?: object }).spec, activeDeadlineSeconds: 60 }, status: { ...pod.status, phase: 'Running' } });
     assert.equal(withStatus.status?.phase, 'Running');
-    assert.equal(withStatus.metadata.generation, pod.metadata.generation, 'status writes do not bump generation');
+    assert.equal(withStatus.spec.activeDeadlineSeconds, undefined, 'a status write leaves the spec alone');
+    // and a status change sent to the main resource is dropped (podStrategy keeps the old status)
+    const mainWrite = await client.update<KubeObject & { spec: { activeDeadlineSeconds?: number }; status?: { phase?: string } }>(
+      { ...withStatus, spec: { ...withStatus.spec, activeDeadlineSeconds: 60 }, status: { ...withStatus.status, phase: 'Failed' } });
+    assert.equal(mainWrite.spec.activeDeadlineSeconds, 60);
+    assert.equal(mainWrite.status?.phase, 'Running', 'an update of the main resource leaves the status alone');
 
     // Delete with a failing precondition, then for real.
     await assert.rejects(client.delete(CM, 'a', { namespace: NS1, preconditions: { uid: 'not-the-uid' } }), isConflict);

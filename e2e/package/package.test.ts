@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { root, kubectlFor } from '../support/index.js';
 import { eventually } from '../../src/testing/index.js';
 
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; exports: Record<string, unknown> };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; bin: Record<string, string>; exports: Record<string, unknown> };
 let work: string;
 let tarball: string;
 
@@ -81,9 +81,11 @@ test('the tarball holds the framework, its OpenAPI documents and templates, and 
     const file = typeof target === 'string' ? target : (target as { default: string }).default;
     assert.ok(files.includes(file.replace(/^\.\//, '')), `export ${entry} -> ${file} is in the tarball`);
   }
-  // only the framework's compiled modules, their declarations and the data: every path is one of these
-  const stray = files.filter((f) => !/^(dist\/src\/.+\.(js|d\.ts)|dist\/console\/.+|src\/apiserver\/openapi\/kubernetes-v1\.32\/.+|src\/cli\/init\/templates\/.+|package\.json|README\.md|LICENSE)$/.test(f));
+  // only the framework's bundle (scripts/bundle-packages.mjs), tsc's declarations and the data:
+  // every path is one of these (tsc's per-file modules stay home: the bin and every export are the bundle)
+  const stray = files.filter((f) => !/^(dist\/bundle\/.+\.js|dist\/src\/.+\.d\.ts|dist\/console\/.+|src\/apiserver\/openapi\/kubernetes-v1\.32\/.+|src\/cli\/init\/templates\/.+|package\.json|README\.md|LICENSE)$/.test(f));
   assert.deepEqual(stray, [], 'files outside the framework build, its data and templates');
+  assert.ok(files.includes(pkg.bin.kubeloop), `the bin ${pkg.bin.kubeloop} is in the tarball`);
 });
 
 test('installed into an empty project: no @alicloud/*, node_modules at most 1.2x the framework\'s four core libraries, `kubeloop apiserver` serves its OpenAPI', { timeout: 300_000 }, async () => {

@@ -7,9 +7,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
 import { eventually } from '../../src/testing/index.js';
+import { KUBELOOP_BIN } from '../support/bin.js';
 
 /** Debian's interpreter: the python3-kubernetes and python3-pytest packages install for it. */
 export const PYTHON = '/usr/bin/python3';
@@ -59,7 +60,7 @@ export interface Dev {
  */
 export async function startDev(): Promise<Dev> {
   const dir = mkdtempSync(join(tmpdir(), 'kubeloop-pyclient-'));
-  const child: ChildProcess = spawn(process.execPath, [resolve('dist/src/cli/main.js'), 'dev', '--state-dir', dir], {
+  const child: ChildProcess = spawn(process.execPath, [KUBELOOP_BIN, 'dev', '--state-dir', dir], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'silent' },
   });
   let out = '';

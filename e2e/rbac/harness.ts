@@ -10,8 +10,9 @@ import { parseAllDocuments } from 'yaml';
 import type { ApiServer } from '../../src/apiserver/index.js';
 import type { KubeClient } from '../../src/client/index.js';
 import { call } from '../../src/apiserver/test-client.js';
+import { KUBELOOP_BIN } from '../support/bin.js';
 
-export const MAIN = resolve('dist/src/cli/main.js');
+export const MAIN = KUBELOOP_BIN;
 export const CHART_CLUSTER_ROLE = resolve('charts/kubeloop/files/rbac/clusterrole.yaml');
 
 export interface PolicyRule {

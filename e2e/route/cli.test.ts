@@ -4,11 +4,11 @@ import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeInProcess } from '../support/index.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
 import { CLUSTER_CIDR, createNode, customEntries, eventually, networkCondition, nodes, startRouteEnv, type RouteEnv } from './harness.js';
 import { runController, runKubeloop, type KubeloopProcess } from '../support/index.js';
+import { KUBELOOP_BIN } from '../support/bin.js';
 
-const main = resolve('dist/src/cli/main.js');
+const main = KUBELOOP_BIN;
 
 function run(env: RouteEnv, args: string[]): KubeloopProcess {
   return runController('route', args, { kubeconfigPath: env.server.kubeconfigPath, cloud: env.cloud, logLevel: 'info' });

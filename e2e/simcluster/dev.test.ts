@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { eventually } from '../support/index.js';
 
 import { describeInProcess } from '../support/index.js';
+import { KUBELOOP_BIN } from '../support/bin.js';
 
-const main = resolve('dist/src/cli/main.js');
+const main = KUBELOOP_BIN;
 
 function kubectl(args: string[]): Promise<string> {
   return new Promise((res, rej) => execFile('kubectl', args, { timeout: 15_000 }, (err, stdout, stderr) => (err ? rej(new Error(`${err.message}\n${stderr}`)) : res(stdout))));

@@ -129,7 +129,9 @@ describeInProcess('simulated cluster: nodes', OWN, () => {
     // ACK's reservation policy (Kubernetes 1.28+): 6% + 1% + 2 x 0.5% of the first 4 cores (80m);
     // min(11 x 110 pods + 255, 25%) = 1465 MiB + the 300Mi eviction threshold
     assert.equal(added.status.allocatable.cpu, '3920m');
-    assert.equal(added.status.allocatable.memory, `${(16 * 1024 - 1465 - 300) * 1024}Ki`);
+    // the kubelet reports Ki; the API server stores quantities in canonical form, a whole
+    // number of MiB as Mi (apimachinery Quantity.String)
+    assert.equal(added.status.allocatable.memory, `${16 * 1024 - 1465 - 300}Mi`);
     assert.equal(added.metadata.labels!.workload, 'general', 'labels from the scaling configuration');
     assert.ok(added.metadata.labels!['topology.kubernetes.io/zone']);
     // a pod running there is collected when the node goes, and its ReplicaSet replaces it

@@ -60,6 +60,10 @@ describeNeeds('simulated cluster: scheduling and workloads', { simulatedNodes: t
       return d.status?.availableReplicas === 3 && d.status?.updatedReplicas === 3 ? d : undefined;
     });
     assert.equal(d.metadata.annotations!['deployment.kubernetes.io/revision'], '1');
+    // the controller sets the revision through the status subresource (as upstream's does), so
+    // the Deployment stays at the generation of its one spec
+    assert.equal(d.metadata.generation, 1);
+    assert.equal(d.status.observedGeneration, 1);
     assert.equal(d.status.conditions.find((c: any) => c.type === 'Available').status, 'True');
     assert.equal(d.status.conditions.find((c: any) => c.type === 'Progressing').reason, 'NewReplicaSetAvailable');
     const rsList = (await client.list<Obj>({ apiVersion: 'apps/v1', kind: 'ReplicaSet' }, { namespace: env.ns, labelSelector: 'app=web' })).items as Obj[];

@@ -1,15 +1,14 @@
 /** The `kubeloop` program as a child process, the way an operator runs it. */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { CloudSim } from '@kubeloop/ack/cloudsim';
 import { credentialEnv } from './emulator.js';
+import { KUBELOOP_BIN, root } from './bin.js';
 
-/** The repository root (this file runs from dist/e2e/support). */
-export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-/** The built CLI entry point. */
-export const MAIN = join(root, 'dist/src/cli/main.js');
+export { root };
+/** The built CLI entry point: the package's bin (./bin.ts). */
+export const MAIN = KUBELOOP_BIN;
 
 export interface KubeloopProcess {
   child: ChildProcess;
@@ -19,7 +18,7 @@ export interface KubeloopProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs `node dist/src/cli/main.js <args>` with `env` added to this process's environment. */
+/** Runs `node <the package's bin> <args>` with `env` added to this process's environment. */
 export function runKubeloop(args: string[], env: Record<string, string> = {}): KubeloopProcess {
   const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';

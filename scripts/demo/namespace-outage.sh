@@ -117,7 +117,7 @@ show() {
 }
 kubeloop() {
   # from the repository, so the @kubeloop/ack extension (cloudsim) is loaded
-  if [ -n "${KUBELOOP:-}" ]; then (cd "$ROOT" && exec $KUBELOOP "$@"); else (cd "$ROOT" && exec node "$ROOT/dist/src/cli/main.js" "$@"); fi
+  if [ -n "${KUBELOOP:-}" ]; then (cd "$ROOT" && exec $KUBELOOP "$@"); else (cd "$ROOT" && exec node "$ROOT/dist/bundle/cli/main.js" "$@"); fi
 }
 # `kubectl describe node`, its conditions only
 show_conditions() {
@@ -154,7 +154,7 @@ if [ "$START" = 1 ]; then
   if [ -n "${KUBELOOP:-}" ]; then
     (cd "$ROOT" && exec $KUBELOOP dev --state-dir "$STATE_DIR" --flag route-reconciliation-period=10s) >"$WORK/dev.out" 2>&1 &
   else
-    (cd "$ROOT" && exec node "$ROOT/dist/src/cli/main.js" dev --state-dir "$STATE_DIR" --flag route-reconciliation-period=10s) >"$WORK/dev.out" 2>&1 &
+    (cd "$ROOT" && exec node "$ROOT/dist/bundle/cli/main.js" dev --state-dir "$STATE_DIR" --flag route-reconciliation-period=10s) >"$WORK/dev.out" 2>&1 &
   fi
   DEV_PID=$!
   dev_started() { grep -q 'Ctrl-C stops everything' "$WORK/dev.out" 2>/dev/null || { kill -0 "$DEV_PID" 2>/dev/null || { cat "$WORK/dev.out" >&2; fail "kubeloop dev exited"; }; return 1; }; }

@@ -27,6 +27,7 @@ import { requestTarget, sendStatus, sendText } from './http/request.js';
 import { OpenApiRegistry } from './openapi/index.js';
 import { kubeconfigYaml, loadOrCreateFrontProxyPki, loadOrCreatePki, missingPkiKeys, prepareKeys } from './pki/index.js';
 import { newBuiltinRegistry, type ResourceRegistry } from './resources/index.js';
+import { BUILTIN_DEFAULTS } from './defaults/index.js';
 import { type Change, type OpenLogFile, Store, Wal } from './storage/index.js';
 import { installSemantics } from './semantics.js';
 import { type AuthorizationMode, Security } from './rbac/index.js';
@@ -150,7 +151,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   // validation, explain), not on every start
   for (const [g, vs] of registry.groups()) for (const v of vs) openapi.setBuiltin(g, v);
   const wal = opts.dataDir ? new Wal(join(opts.dataDir, 'data'), { snapshotEvery: opts.snapshotEvery, truncateCorrupt: opts.walTruncateCorrupt, openLogFile: opts.walFile }) : undefined;
-  const store = new Store({ historySize: opts.historySize, historyBytes: opts.historyBytes, wal });
+  // objects read back from the data dir get the built-in defaults, as upstream's reads from etcd do
+  const store = new Store({ historySize: opts.historySize, historyBytes: opts.historyBytes, wal, decode: (key, obj) => BUILTIN_DEFAULTS[key]?.(obj) });
   const admission = new AdmissionChain();
   const ops = new ResourceOps(store, registry, admission);
   ops.subresourceHandlers.set('/pods/binding', bindPod);

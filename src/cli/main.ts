@@ -14,7 +14,9 @@ import { Command } from 'commander';
 import { commands } from './commands/index.js';
 import { loadExtensionParts, loadExtensions } from './extensions.js';
 
-const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+// the package's own package.json by its name (a self-reference), wherever this module is: tsc's
+// dist/src/cli/main.js or the bundle's dist/bundle/cli/main.js (scripts/bundle-packages.mjs)
+const version = (JSON.parse(readFileSync(new URL(import.meta.resolve('kubeloop/package.json')), 'utf8')) as { version: string }).version;
 const warn = (m: string) => process.stderr.write(`kubeloop: warning: ${m}\n`);
 
 /** The subcommand the arguments name (`help <command>` names `<command>`), or undefined. */

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newForbidden, newNotFound } from '../api/index.js';
 import { EventBroadcaster, EventCorrelator, makeEvent, objectReference, type CoreEvent, type EventPatch, type EventSink } from './index.js';
+import type { Logger } from './logging.js';
 
 /** An in-memory Event store behaving like the API server (resourceVersion, NotFound). */
 class MemorySink implements EventSink {
@@ -184,6 +185,52 @@ test('record returns at once; the queue is bounded and drops beyond it', async (
   await b.shutdown();
   rec.record(pod, 'Normal', 'After', 'x');
   assert.equal(b.dropped, 16, 'events after shutdown are dropped');
+});
+
+test('a full queue drops an event with client-go\'s error, before building it; bad input is still reported', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const inner = new MemorySink();
+  const slow: EventSink = { create: async (ns, e) => (await gate, inner.create(ns, e)), patch: (ns, n, p) => inner.patch(ns, n, p) };
+  const lines: { level: string; fields: Record<string, unknown>; msg: string }[] = [];
+  const log = (level: string) => (fields: Record<string, unknown>, msg: string) => void lines.push({ level, fields, msg });
+  const logger = { debug: () => undefined, info: log('info'), warn: log('warn'), error: log('error') } as unknown as Logger;
+  let clock = 0;
+  const now = () => (clock++, new Date(Date.UTC(2026, 0, 1)));
+  const b = new EventBroadcaster({ sink: slow, now, logger, maxQueued: 2, spamFilter: false });
+  const rec = b.recorder('default-scheduler');
+  for (let i = 0; i < 5; i++) rec.record({ ...pod, metadata: { ...pod.metadata, name: `p-${i}` } }, 'Normal', 'Scheduled', `assigned p-${i}`);
+  assert.equal(b.pending(), 2);
+  assert.equal(b.dropped, 3);
+  assert.equal(clock, 2, 'the clock is read for the queued events only: dropped ones are never built');
+  const errors = lines.filter((l) => l.level === 'error');
+  assert.deepEqual(errors.map((l) => l.msg), Array(3).fill('Unable to record event: too many queued events, dropped event'));
+  assert.deepEqual(errors.map((l) => (l.fields.object as { name: string }).name), ['p-2', 'p-3', 'p-4']);
+  assert.equal(errors[0].fields.reason, 'Scheduled');
+  // bad input is reported as such even when the queue is full (and not counted as a drop)
+  rec.record({ metadata: { name: 'no-kind' } }, 'Normal', 'X', 'y');
+  assert.equal(b.dropped, 3);
+  assert.equal(lines.at(-1)?.msg, 'dropping event');
+  release();
+  await b.flush();
+  assert.deepEqual([...inner.events.values()].map((e) => e.involvedObject.name), ['p-0', 'p-1']);
+  await b.shutdown();
+  rec.record(pod, 'Normal', 'After', 'x');
+  assert.equal(b.dropped, 4);
+  assert.equal(lines.at(-1)?.level, 'warn', 'after shutdown: a warning, not the queue-full error');
+});
+
+test('object references carry the fields that are set, in ObjectReference order', () => {
+  const full = objectReference({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'ns', uid: 'u', resourceVersion: '3' } });
+  assert.deepEqual(Object.entries(full), [['kind', 'Pod'], ['namespace', 'ns'], ['name', 'a'], ['uid', 'u'], ['apiVersion', 'v1'], ['resourceVersion', '3']]);
+  const bare = objectReference({ kind: 'Node', metadata: { name: 'n', namespace: '', uid: '' } });
+  assert.deepEqual(Object.entries(bare), [['kind', 'Node'], ['name', 'n']], 'empty and missing fields are left out');
+  const ref = objectReference({ kind: 'Pod', name: 'p', namespace: 'ns', apiVersion: 'v1', fieldPath: 'spec.containers{c}', resourceVersion: '' });
+  assert.deepEqual(Object.entries(ref), [['kind', 'Pod'], ['namespace', 'ns'], ['name', 'p'], ['apiVersion', 'v1'], ['fieldPath', 'spec.containers{c}']]);
+  const fromObject = objectReference({ kind: 'Pod', metadata: { name: 'p' }, fieldPath: 'ignored' } as never);
+  assert.equal(fromObject.fieldPath, undefined, 'an object (with metadata) has no field path');
+  assert.throws(() => objectReference({ metadata: { name: 'x' } }), /without kind/);
+  assert.throws(() => objectReference({ kind: 'Pod', metadata: { name: '' } }), /Pod without a name/);
 });
 
 test('cluster-scoped objects get events in the default namespace; references work as objects', async () => {

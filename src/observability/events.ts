@@ -304,19 +304,22 @@ export function objectReference(object: RecordableObject, resolveKind?: KindReso
     const gvk = resolveKind(object);
     if (gvk) o = { ...o, kind: o.kind || gvk.kind, apiVersion: o.apiVersion || gvk.apiVersion };
   }
-  const ref: ObjectReference = o.metadata
-    ? {
-        kind: o.kind,
-        namespace: o.metadata.namespace as string | undefined,
-        name: o.metadata.name as string | undefined,
-        uid: o.metadata.uid as string | undefined,
-        apiVersion: o.apiVersion,
-        resourceVersion: o.metadata.resourceVersion as string | undefined,
-      }
-    : { kind: o.kind, namespace: o.namespace, name: o.name, uid: o.uid, apiVersion: o.apiVersion, resourceVersion: o.resourceVersion, fieldPath: o.fieldPath };
-  if (!ref.kind) throw new Error('cannot record an event about an object without kind');
-  if (!ref.name) throw new Error(`cannot record an event about a ${ref.kind} without a name`);
-  for (const k of Object.keys(ref) as (keyof ObjectReference)[]) if (ref[k] === undefined || ref[k] === '') delete ref[k];
+  const m = o.metadata;
+  const kind = o.kind;
+  const name = (m ? m.name : o.name) as string | undefined;
+  if (!kind) throw new Error('cannot record an event about an object without kind');
+  if (!name) throw new Error(`cannot record an event about a ${kind} without a name`);
+  // only the fields that are set, in this order (no `delete`: it would turn the object into a dictionary)
+  const ref: ObjectReference = { kind };
+  const namespace = (m ? m.namespace : o.namespace) as string | undefined;
+  if (namespace) ref.namespace = namespace;
+  ref.name = name;
+  const uid = (m ? m.uid : o.uid) as string | undefined;
+  if (uid) ref.uid = uid;
+  if (o.apiVersion) ref.apiVersion = o.apiVersion;
+  const resourceVersion = (m ? m.resourceVersion : o.resourceVersion) as string | undefined;
+  if (resourceVersion) ref.resourceVersion = resourceVersion;
+  if (!m && o.fieldPath) ref.fieldPath = o.fieldPath;
   return ref;
 }
 
@@ -412,9 +415,11 @@ export class EventBroadcaster {
     const record = (object: RecordableObject, type: EventType, reason: string, message: string, annotations?: Record<string, string>) => {
       try {
         if (type !== 'Normal' && type !== 'Warning') throw new Error(`unsupported event type "${String(type)}" (use Normal or Warning)`);
-        const event = makeEvent(objectReference(object, this.resolveKind), type, reason, message, src, this.now(), annotations);
-        this.logger.debug({ object: event.involvedObject, type, reason }, message);
-        this.enqueue(event);
+        const ref = objectReference(object, this.resolveKind);
+        this.logger.debug({ object: ref, type, reason }, message);
+        // a full queue drops the event before it is built (a burst may drop thousands)
+        if (this.refuses(reason, ref)) return;
+        this.enqueue(makeEvent(ref, type, reason, message, src, this.now(), annotations));
       } catch (err) {
         this.logger.error({ err, reason }, 'dropping event');
       }
@@ -447,12 +452,25 @@ export class EventBroadcaster {
     return this.queue.length - this.head;
   }
 
+  /**
+   * Counts and logs an event that cannot be queued: the broadcaster stopped, or `maxQueued`
+   * events wait already. client-go bounds its queues at 1000 events and drops beyond, too:
+   * tools/record (core/v1 Events, what controller-runtime records through) drops at its
+   * watcher's channel of 1000 (watch.NewLongQueueBroadcaster(maxQueuedEvents,
+   * DropIfChannelFull)), without a log; tools/events (events.k8s.io, kube-scheduler's) drops
+   * at its eventQueue of 1000 with the error "Unable to record event: too many queued events,
+   * dropped event" (event_broadcaster.go recordToSink), as its recorder does when its incoming
+   * channel is full (event_recorder.go, ActionOrDrop). This logs that error, once per event.
+   */
+  private refuses(reason: string, object: ObjectReference): boolean {
+    if (!this.stopped && this.pending() < this.maxQueued) return false;
+    this.dropped++;
+    if (this.stopped) this.logger.warn({ reason, object }, 'event broadcaster stopped; dropping event');
+    else this.logger.error({ reason, object }, 'Unable to record event: too many queued events, dropped event');
+    return true;
+  }
+
   private enqueue(event: CoreEvent): void {
-    if (this.stopped || this.pending() >= this.maxQueued) {
-      this.dropped++;
-      this.logger.warn({ reason: event.reason, object: event.involvedObject }, 'event queue full or stopped; dropping event');
-      return;
-    }
     this.queue.push({ event });
     if (!this.running) {
       this.running = true;

@@ -3,8 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { isIPv6Address } from './x509.js';
 import { createServer, request } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { isIPv6, type AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { caFromPem, certificateHosts, generateCa, issueCert, prepareKeys } from './index.js';
 import { oid, pem, sequence, set, time, tlv } from './der.js';
@@ -97,4 +98,39 @@ test('IP address bytes: IPv4, IPv6 with ::, and IPv4-mapped IPv6', () => {
 test('validity times: UTCTime before 2050, GeneralizedTime from 2050', () => {
   assert.equal(time(new Date('2036-01-02T03:04:05.678Z')).toString('latin1'), '\x17\x0d360102030405Z');
   assert.equal(time(new Date('2050-01-02T03:04:05Z')).toString('latin1'), '\x18\x0f20500102030405Z');
+});
+
+test('isIPv6Address says what net.isIPv6 says, on generated addresses and near misses', () => {
+  let seed = 0x9e3779b9;
+  const rand = (n: number) => {
+    // xorshift32, seeded: the same addresses on every run
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const pick = <T>(xs: readonly T[]) => xs[rand(xs.length)];
+  const hex = () => Array.from({ length: 1 + rand(4) }, () => pick([...'0123456789abcdefABCDEF'])).join('') + (rand(30) === 0 ? pick(['g', '0', ' ']) : '');
+  const v4 = () => Array.from({ length: 4 }, () => pick(['0', '1', '9', '10', '99', '100', '199', '200', '249', '250', '255', '01', '256'])).join(pick(['.', '.', '.', '.', ':']));
+  const zone = () => (rand(3) ? '' : pick(['%eth0', '%1', '%', '%a-b.c:d', '%a%b', '%a b']));
+  const address = () => {
+    const n = rand(3) ? 6 + rand(3) : rand(10);
+    const groups = Array.from({ length: n }, hex);
+    if (rand(3) === 0 && n > 0) groups[n - 1] = v4();
+    let text = groups.join(':');
+    if (rand(2) === 0) {
+      const at = rand(n + 1);
+      text = [groups.slice(0, at).join(':'), groups.slice(at).join(':')].join(pick(['::', '::', ':::', ':']));
+    }
+    if (rand(8) === 0) text = pick([':', '::', ' ']) + text;
+    if (rand(8) === 0) text += pick([':', '::', ' ']);
+    return text + zone();
+  };
+  const fixed = ['', '::', '::1', '1::', ':::', '::ffff:1.2.3.4', '1:2:3:4:5:6:1.2.3.4', '1:2:3:4:5:6::1.2.3.4', '1:2:3:4:5::1.2.3.4', '1:2:3:4:5:6:7::', '::1:2:3:4:5:6:7', '::1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', 'fe80::1%eth0', '127.0.0.1', 'localhost', '1:2:3:4:5:6:7:'];
+  let valid = 0;
+  for (const s of [...fixed, ...Array.from({ length: 100_000 }, address)]) {
+    assert.equal(isIPv6Address(s), isIPv6(s), JSON.stringify(s));
+    if (isIPv6(s)) valid++;
+  }
+  assert.ok(valid > 10_000, `enough valid addresses generated (${valid})`);
 });

@@ -121,7 +121,10 @@ export class DeploymentController implements Reconciler<Deploy> {
     }
     const rev = newRS!.metadata.annotations?.[REVISION];
     if (rev && d.metadata.annotations?.[REVISION] !== rev) {
-      await patchObject(ctx.client, d, (o) => { o.metadata.annotations = { ...o.metadata.annotations, [REVISION]: rev }; }, { optimisticLock: false });
+      // through the status subresource, as upstream's getNewReplicaSet does (UpdateStatus): its
+      // status strategy lets annotations through and bumps no generation, where a write of the
+      // main resource would (a Deployment's generation counts annotation changes)
+      await ctx.client.patch(Deployment, d.metadata.name!, { metadata: { annotations: { [REVISION]: rev } } }, { namespace: d.metadata.namespace, subresource: 'status', type: 'merge', signal: ctx.signal });
     }
 
     const scale = async (rs: RS, to: number) => {

@@ -14,7 +14,7 @@ import {
 import { hostInCidr, parseCidr } from './cidr.js';
 import { SIM, type SimContext } from './config.js';
 import { ImagePuller, emulatorRegistries, parseDockerConfig, type DockerConfigAuths } from './pull.js';
-import { isTerminated, parseQuantity } from './quantity.js';
+import { isTerminated } from './quantity.js';
 import { POD_NODE_INDEX, podNodeIndex } from './scheduler.js';
 
 interface Container { name: string; image?: string; imagePullPolicy?: string }
@@ -24,19 +24,6 @@ const bound = (p: PodObject) => !!p.spec?.nodeName;
 /** Annotations steering a simulated container's run: how long it runs and how it exits. */
 export const RUN_SECONDS = 'sim.kubeloop.io/run-seconds';
 export const EXIT_CODE = 'sim.kubeloop.io/exit-code';
-
-/** The pod's QoS class, as the API server computes it. */
-export function qosClass(pod: PodObject): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const cs = [...(pod.spec?.containers ?? []), ...((pod.spec as { initContainers?: Container[] }).initContainers ?? [])] as Array<{ resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }>;
-  const any = cs.some((c) => Object.keys(c.resources?.requests ?? {}).length || Object.keys(c.resources?.limits ?? {}).length);
-  if (!any) return 'BestEffort';
-  const guaranteed = cs.every((c) => {
-    const l = c.resources?.limits ?? {};
-    const r = { ...l, ...(c.resources?.requests ?? {}) };
-    return ['cpu', 'memory'].every((k) => l[k] !== undefined && parseQuantity(l[k]) === parseQuantity(r[k]));
-  });
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
 
 @Controller({
   for: Pod,
@@ -332,7 +319,8 @@ export class KubeletController implements Reconciler<PodObject> {
       hostIP, hostIPs: hostIP ? [{ ip: hostIP }] : undefined,
       podIP, podIPs: podIP ? [{ ip: podIP }] : undefined,
       startTime: pod.status?.startTime ?? now,
-      qosClass: (pod.status as { qosClass?: string } | undefined)?.qosClass ?? qosClass(pod),
+      // set by the API server when the pod was created (podStrategy.PrepareForCreate)
+      qosClass: (pod.status as { qosClass?: string } | undefined)?.qosClass,
       conditions: [
         cond('PodReadyToStartContainers', 'True'), cond('Initialized', 'True'), cond('Ready', ready, unready),
         cond('ContainersReady', ready, unready), cond('PodScheduled', 'True'),

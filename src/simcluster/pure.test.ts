@@ -7,7 +7,6 @@ import {
   filterNode, fitReasons, isPlainNode, isPlainPod, matchesNodeSelectorAndAffinity, scoreNode, tolerates, unschedulableMessage, REASON, type NodeInfo,
 } from './predicates.js';
 import { parseDockerConfig, parseImageRef } from './pull.js';
-import { qosClass } from './kubelet.js';
 import { nonZeroRequests, parseQuantity, podRequests, toResourceList } from './quantity.js';
 import type { NodeObject, PodObject } from '../controller/index.js';
 
@@ -174,11 +173,3 @@ describe('image references and pull secrets', () => {
   });
 });
 
-describe('QoS class', () => {
-  it('is BestEffort without resources, Guaranteed when limits equal requests for cpu and memory, else Burstable', () => {
-    assert.equal(qosClass(pod()), 'BestEffort');
-    assert.equal(qosClass(pod({ containers: [{ name: 'c', resources: { requests: { cpu: '1' } } }] })), 'Burstable');
-    assert.equal(qosClass(pod({ containers: [{ name: 'c', resources: { limits: { cpu: '1', memory: '1Gi' } } }] })), 'Guaranteed');
-    assert.equal(qosClass(pod({ containers: [{ name: 'c', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m' } } }] })), 'Burstable');
-  });
-});

@@ -125,6 +125,8 @@ export class SchedulerCache {
   private readonly assumptions = new Map<string, Assumption>();
   /** versions come from one counter, so a removed and re-created node state never repeats one */
   private clock = 0;
+  /** node states whose version moved since the last `takeChanged` */
+  private changed = new Set<NodeState>();
 
   /** The NodeInfo of `node` with everything placed on it (built again only after a change). */
   info(node: NodeObject, st = this.state(node.metadata.name!)): CachedNodeInfo {
@@ -139,6 +141,13 @@ export class SchedulerCache {
     st.info = info;
     st.infoVersion = st.version;
     return info;
+  }
+
+  /** The node states changed (pods placed or removed, or new) since the last call; empties the set. */
+  takeChanged(): Set<NodeState> {
+    const out = this.changed;
+    if (out.size) this.changed = new Set();
+    return out;
   }
 
   /** The state of each node, in the same order (pass one back to `info`: no lookup by name). */
@@ -221,14 +230,20 @@ export class SchedulerCache {
     if (on) st.assumed.set(a.key, assumedPod(a.pod));
     else st.assumed.delete(a.key);
     st.own(a.pod, on ? 1 : -1);
+    this.touch(st);
+  }
+
+  /** A change of what is placed on a node: its NodeInfo is built again when read. */
+  private touch(st: NodeState): void {
     st.version = ++this.clock;
+    this.changed.add(st);
   }
 
   private state(node: string): NodeState {
     let st = this.nodes.get(node);
     if (!st) {
       st = new NodeState();
-      st.version = ++this.clock;
+      this.touch(st);
       this.nodes.set(node, st);
     }
     return st;
@@ -243,7 +258,7 @@ export class SchedulerCache {
     addTo(st.boundRequested, entry.requests);
     addTo(st.boundNonZero, entry.nonZero);
     st.own(p, 1);
-    st.version = ++this.clock;
+    this.touch(st);
   }
 
   private removeBound(p: PodObject, key: string): void {
@@ -252,7 +267,7 @@ export class SchedulerCache {
     if (!st || !cur) return;
     st.bound.delete(key);
     this.subtract(st, cur);
-    st.version = ++this.clock;
+    this.touch(st);
   }
 
   private subtract(st: NodeState, p: Placed): void {

@@ -23,6 +23,7 @@ import {
   taintsOf, unschedulableMessage, type PodAffinityTerm,
 } from './predicates.js';
 import { isTerminated, nonZeroRequests, podRequests } from './quantity.js';
+import { NodeTable, tableCovers } from './nodetable.js';
 import { SchedulerCache, type NodeState } from './schedcache.js';
 
 async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
@@ -81,8 +82,11 @@ export class SchedulerController implements Reconciler<PodObject> {
   /** what is placed on each node: bound pods (from the informer) and the pods we assumed */
   private readonly cache = new SchedulerCache();
   private cacheSub: Subscription | undefined;
-  /** the Node cache's list and the scheduler cache's state of each, taken again after any change of a node */
-  private nodeList: { nodes: NodeObject[]; states: NodeState[] } | undefined;
+  /**
+   * The Node cache's list, the scheduler cache's state of each and their rows for plain pods,
+   * taken again after any change of a node (rows of changed states are rewritten per decision)
+   */
+  private nodeList: { nodes: NodeObject[]; states: NodeState[]; table: NodeTable } | undefined;
 
   constructor(
     @inject(SIM) private readonly sim: SimContext,
@@ -178,9 +182,17 @@ export class SchedulerController implements Reconciler<PodObject> {
     if (!this.nodeList) {
       const list = nodeCache.list();
       cache.prune((name) => nodeCache.get(name) !== undefined, list.length);
-      this.nodeList = { nodes: list, states: cache.states(list) };
+      const states = cache.states(list);
+      cache.takeChanged(); // every row is written now
+      this.nodeList = { nodes: list, states, table: new NodeTable(list, states, (n, st) => cache.info(n, st)) };
+    } else {
+      const { nodes: listed, table: rows } = this.nodeList;
+      for (const st of cache.takeChanged()) {
+        const i = rows.row(st);
+        if (i !== undefined) rows.write(i, cache.info(listed[i], st));
+      }
     }
-    const { nodes, states } = this.nodeList;
+    const { nodes, states, table } = this.nodeList;
     let byName: Map<string, NodeObject> | undefined;
     const req = podRequests(pod);
     const needsInterPod = hasRequiredPodAffinity(pod);
@@ -213,16 +225,27 @@ export class SchedulerController implements Reconciler<PodObject> {
     const count = nodes.length;
     const start = count ? this.rotate % count : 0;
     let visited = 0;
+    // a plain pod asking for cpu/memory only is checked and scored on plain nodes from their rows
+    const fromRows = plain && tableCovers(req);
+    const cpu = req.cpu;
+    const memory = req.memory;
     for (let i = 0; i < count && feasible < enough; i++) {
       let at = start + i;
       if (at >= count) at -= count;
       const node = nodes[at];
       visited++;
-      const info = cache.info(node, states[at]);
-      const why = plain && info.plain ? fitReasons(req, info) : filterNode(pod, req, info, checkInterPod ? interPod(node) : undefined);
-      if (why.length) { reasons.set(node.metadata.name!, why); continue; }
-      feasible++;
-      const score = scoreNode(pod, nonZero, info, owner ? info.ownerCount(owner) : 0);
+      let score: number;
+      if (fromRows && table.isPlain(at)) {
+        if (!table.fits(at, cpu, memory)) { reasons.set(node.metadata.name!, fitReasons(req, cache.info(node, states[at]))); continue; }
+        feasible++;
+        score = table.score(at, nonZero, owner ? (states[at].owners.get(owner) ?? 0) : 0);
+      } else {
+        const info = cache.info(node, states[at]);
+        const why = plain && info.plain ? fitReasons(req, info) : filterNode(pod, req, info, checkInterPod ? interPod(node) : undefined);
+        if (why.length) { reasons.set(node.metadata.name!, why); continue; }
+        feasible++;
+        score = scoreNode(pod, nonZero, info, owner ? info.ownerCount(owner) : 0);
+      }
       // equal scores: a uniformly random one among them (reservoir sampling, like upstream)
       if (!best || score > bestScore) { best = node; bestScore = score; ties = 1; }
       else if (score === bestScore && Math.random() * ++ties < 1) best = node;

@@ -32,8 +32,18 @@ export function sortVersions(vs: string[]): string[] {
     const ra = rank(a);
     const rb = rank(b);
     for (let i = 0; i < 3; i++) if (ra[i] !== rb[i]) return rb[i] - ra[i];
-    return a.localeCompare(b);
+    return byCodeUnit(a, b);
   });
+}
+
+/**
+ * String order as Go's `<` and sort.Strings (upstream's installer sorts a group-version's
+ * resource paths so): by code unit, not by locale. The same order as localeCompare for resource
+ * names and versions (lower-case DNS labels), without initialising ICU's collator (~7-20 ms of
+ * a server's start).
+ */
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
@@ -110,7 +120,7 @@ export class Discovery {
     if (types.length === 0) return undefined;
     return this.cached(`rl:${group}/${version}`, () => {
       const resources: Record<string, unknown>[] = [];
-      for (const t of [...types].sort((a, b) => a.resource.localeCompare(b.resource))) {
+      for (const t of [...types].sort((a, b) => byCodeUnit(a.resource, b.resource))) {
         const r: Record<string, unknown> = {
           name: t.resource, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: t.verbs,
         };
@@ -161,7 +171,7 @@ export class Discovery {
           metadata: { name: g, creationTimestamp: null },
           versions: vs.map((v) => ({
             version: v,
-            resources: this.registry.inGroupVersion(g, v).sort((a, b) => a.resource.localeCompare(b.resource)).map((t) => this.discoveryResource(t)),
+            resources: this.registry.inGroupVersion(g, v).sort((a, b) => byCodeUnit(a.resource, b.resource)).map((t) => this.discoveryResource(t)),
             freshness: 'Current',
           })),
         });

@@ -33,9 +33,9 @@ interface Located {
 
 /**
  * Where an object with a uid lives, as the uid index keeps it: the ADDED change that created
- * it (kept by the watch history anyway, and holding nothing but the object: indexing a create
- * allocates nothing), else an entry of its own (a MODIFIED change would keep the previous
- * version alive).
+ * it (holding nothing but the object and its text, which the store keeps anyway: indexing a
+ * create allocates nothing), else an entry of its own (a MODIFIED change would keep the
+ * previous version alive).
  */
 interface Indexed {
   readonly storageKey: string;

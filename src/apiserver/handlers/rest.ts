@@ -11,8 +11,9 @@ import {
 import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '../admission/index.js';
 import { Converter } from '../conversion/index.js';
 import { applyPatch, updateManagedFields } from '../patch/index.js';
+import { newStatus } from '../defaults/index.js';
 import { builtinDecoder, decodeErrorMetadata, type JSONSchemaProps } from '../schema/index.js';
-import { apiVersionOf, generationBumps, KEEP_STATUS_ON_CREATE, type ResourceRegistry, type ResourceType } from '../resources/index.js';
+import { apiVersionOf, generationBumps, KEEP_STATUS_ON_CREATE, statusWriteResult, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import type { UserInfo } from '../auth/index.js';
 import { newUid } from './uid.js';
@@ -115,7 +116,8 @@ const LATEST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
  * What Go's decoder does before any of kube-apiserver's code sees an object: every field of
  * a built-in kind has its JSON type (`"spec": "x"` on a Pod is a 400, not a crash in the
  * defaults) and its `null`s become zero values; a custom resource's metadata is an
- * ObjectMeta. Runs before defaults, admission and storage, so a malformed body has no effect.
+ * ObjectMeta. Then, as the scheme's decoding does, a built-in type's defaults (defaults/).
+ * Runs before admission and storage, so a malformed body has no effect.
  */
 function decodeAsGo(t: ResourceType, obj: KubeObject): void {
   let err: StatusError | undefined;
@@ -123,9 +125,10 @@ function decodeAsGo(t: ResourceType, obj: KubeObject): void {
     if (t.builtin) err = builtinDecoderOf(t)?.(obj);
     else err = decodeErrorMetadata({ group: t.group, version: t.version, kind: t.kind }, obj);
   } catch {
-    return; // the OpenAPI documents are unavailable: no type checks rather than failed writes
+    // the OpenAPI documents are unavailable: no type checks rather than failed writes
   }
   if (err) throw err;
+  t.defaults?.(obj);
 }
 
 /**
@@ -442,7 +445,12 @@ export class ResourceOps {
     this.checkNamespace(t, namespace, obj);
     const m = obj.metadata;
     clearSystemFields(m, !!t.generation);
-    if (t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey)) delete obj.status;
+    // Strategies start a new object's status afresh: a built-in type's zero status struct
+    // (encoded `{}` plus its non-omitempty fields), a custom resource's none.
+    if (t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey)) {
+      if (t.builtin) (obj as { status?: unknown }).status = newStatus(t.storageKey);
+      else delete obj.status;
+    }
     t.strategy?.prepareForCreate?.(obj);
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
     const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user };
@@ -518,10 +526,9 @@ export class ResourceOps {
       const settle = (obj: KubeObject): KubeObject => {
         let out = obj;
         if (status) {
-          // Status writes change only the status (metadata and spec stay as stored).
-          out = clone(old);
-          if (obj.status === undefined) delete out.status;
-          else out.status = obj.status;
+          // Status writes change the status and, by the kind's status strategy, metadata
+          // (resources/status-writes.ts); never the spec.
+          out = statusWriteResult(t.statusWrites, obj, old, clone);
         } else if (t.hasStatus && !opts.withStatus) {
           if (old.status === undefined) delete out.status;
           else out.status = clone(old.status);

@@ -2,6 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import { pathSegmentProblems } from '../http/path-segment.js';
 
+/**
+ * Structural equality of JSON-like values; a key whose value is undefined counts as absent.
+ * Allocates nothing (every update compares the new object with the stored one).
+ */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
@@ -11,11 +15,17 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     return true;
   }
   if (Array.isArray(b)) return false;
-  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  if (ka.length !== kb.length) return false;
-  for (const k of ka) if (!deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  return true;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  // every defined own key of a has an equal value in b, and b has as many defined own keys
+  let left = 0;
+  for (const k in x) {
+    if (!Object.hasOwn(x, k) || x[k] === undefined) continue;
+    if (!deepEqual(x[k], y[k])) return false;
+    left++;
+  }
+  for (const k in y) if (Object.hasOwn(y, k) && y[k] !== undefined) left--;
+  return left === 0;
 }
 
 /** A deep copy of a JSON value. */

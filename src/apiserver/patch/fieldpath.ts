@@ -64,48 +64,81 @@ export function pathString(path: FieldPath): string {
   return s;
 }
 
+/** The children of every node without any (never written: nodes get their own map on their first child). */
+const NO_CHILDREN: ReadonlyMap<string, FieldSet> = new Map();
+
 /**
  * A set of field paths, stored as a tree keyed by element tokens. Invariant: no child is
  * empty (every child is a member or has a member below it), so emptiness checks are O(1).
+ * Leaves (most nodes) have no map of their own: every write's managedFields bookkeeping
+ * builds and combines several of these trees, and a Map per leaf was most of what it allocated.
  */
 export class FieldSet {
   /** whether the path leading here is itself a member */
   member = false;
-  readonly children = new Map<string, FieldSet>();
+  private kids: Map<string, FieldSet> | undefined = undefined;
+
+  /** The children by token (read-only: change them with {@link setChild}, {@link childFor}, {@link deleteChild}). */
+  get children(): ReadonlyMap<string, FieldSet> {
+    return this.kids ?? NO_CHILDREN;
+  }
+
+  setChild(token: string, child: FieldSet): void {
+    (this.kids ??= new Map()).set(token, child);
+  }
+
+  deleteChild(token: string): void {
+    this.kids?.delete(token);
+  }
 
   static fromFieldsV1(v: unknown): FieldSet {
     const set = new FieldSet();
     if (!isObject(v)) return set;
-    for (const [token, sub] of Object.entries(v)) {
+    for (const token in v) {
+      if (!Object.hasOwn(v, token)) continue;
       if (token === '.') {
         set.member = true;
         continue;
       }
       // Tokens are trusted to be well-formed past their prefix (they are parsed on use).
-      if (!/^[fkvi]:/.test(token)) continue;
-      const child = FieldSet.fromFieldsV1(sub);
+      if (!TOKEN_PREFIX.test(token)) continue;
+      const child = FieldSet.fromFieldsV1(v[token]);
       // `{}` under a token: a leaf member.
-      if (child.children.size === 0) child.member = true;
-      set.children.set(token, child);
+      if (child.kids === undefined || child.kids.size === 0) child.member = true;
+      set.setChild(token, child);
     }
     return set;
   }
 
   toFieldsV1(): JsonObject {
     const out: JsonObject = {};
-    if (this.member && this.children.size > 0) out['.'] = {};
-    for (const token of [...this.children.keys()].sort()) out[token] = this.children.get(token)!.toFieldsV1();
+    const kids = this.kids;
+    if (kids === undefined || kids.size === 0) return out;
+    if (this.member) out['.'] = {};
+    // Tokens in order; a set decoded from FieldsV1 (every entry but the write's own) already is.
+    let sorted = true;
+    let prev = '';
+    for (const token of kids.keys()) {
+      if (token < prev) {
+        sorted = false;
+        break;
+      }
+      prev = token;
+    }
+    if (sorted) for (const [token, c] of kids) out[token] = c.toFieldsV1();
+    else for (const token of [...kids.keys()].sort()) out[token] = kids.get(token)!.toFieldsV1();
     return out;
   }
 
   isEmpty(): boolean {
-    return !this.member && this.children.size === 0;
+    return !this.member && (this.kids === undefined || this.kids.size === 0);
   }
 
   /** The child for `token`, created when missing (callers must not leave it empty). */
   childFor(token: string): FieldSet {
-    let c = this.children.get(token);
-    if (!c) this.children.set(token, (c = new FieldSet()));
+    const kids = (this.kids ??= new Map());
+    let c = kids.get(token);
+    if (!c) kids.set(token, (c = new FieldSet()));
     return c;
   }
 
@@ -129,7 +162,7 @@ export class FieldSet {
   private node(path: FieldPath): FieldSet | undefined {
     let n: FieldSet | undefined = this;
     for (const e of path) {
-      n = n.children.get(elementToken(e));
+      n = n.kids?.get(elementToken(e));
       if (!n) return undefined;
     }
     return n;
@@ -147,22 +180,24 @@ export class FieldSet {
   }
 
   union(other: FieldSet): FieldSet {
-    const out = this.clone();
-    const merge = (into: FieldSet, from: FieldSet) => {
-      if (from.member) into.member = true;
-      for (const [t, c] of from.children) merge(into.childFor(t), c);
-    };
-    merge(out, other);
-    return out;
+    return this.clone().add(other);
+  }
+
+  /** Adds every member of `other` to this set, in place (what {@link union} does to a copy); returns this set. */
+  add(other: FieldSet): this {
+    if (other.member) this.member = true;
+    if (other.kids) for (const [t, c] of other.kids) this.childFor(t).add(c);
+    return this;
   }
 
   difference(other: FieldSet): FieldSet {
     const out = new FieldSet();
     out.member = this.member && !other.member;
-    for (const [t, c] of this.children) {
-      const o = other.children.get(t);
+    if (this.kids === undefined) return out;
+    for (const [t, c] of this.kids) {
+      const o = other.kids?.get(t);
       const d = o ? c.difference(o) : c.clone();
-      if (!d.isEmpty()) out.children.set(t, d);
+      if (!d.isEmpty()) out.setChild(t, d);
     }
     return out;
   }
@@ -170,11 +205,12 @@ export class FieldSet {
   intersection(other: FieldSet): FieldSet {
     const out = new FieldSet();
     out.member = this.member && other.member;
-    for (const [t, c] of this.children) {
-      const o = other.children.get(t);
+    if (this.kids === undefined) return out;
+    for (const [t, c] of this.kids) {
+      const o = other.kids?.get(t);
       if (!o) continue;
       const d = c.intersection(o);
-      if (!d.isEmpty()) out.children.set(t, d);
+      if (!d.isEmpty()) out.setChild(t, d);
     }
     return out;
   }
@@ -182,9 +218,17 @@ export class FieldSet {
   clone(): FieldSet {
     const out = new FieldSet();
     out.member = this.member;
-    for (const [t, c] of this.children) out.children.set(t, c.clone());
+    if (this.kids) for (const [t, c] of this.kids) out.setChild(t, c.clone());
     return out;
   }
+}
+
+const TOKEN_PREFIX = /^[fkvi]:/;
+
+/** Whether `o` has an own enumerable key (without an array of its keys). */
+function hasOwnKeys(o: JsonObject): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return true;
+  return false;
 }
 
 /** Fields server-side apply never tracks (as upstream's strip-meta step). */
@@ -218,18 +262,19 @@ export function fieldSetFromObject(obj: unknown, root: SchemaNode | undefined): 
   // Walks `v` into `into`; `into` is the set node of v's own path.
   const walk = (v: unknown, node: SchemaNode, into: FieldSet, depth: number, inMetadata: boolean): void => {
     if (isObject(v)) {
-      const keys = Object.keys(v);
-      if (node.mapType === 'atomic' || node.type === 'scalar' || keys.length === 0) {
+      if (node.mapType === 'atomic' || node.type === 'scalar' || !hasOwnKeys(v)) {
         into.member = true;
         return;
       }
-      for (const k of keys) {
+      for (const k in v) {
+        if (!Object.hasOwn(v, k)) continue;
         if (depth === 0 && (k === 'apiVersion' || k === 'kind')) continue;
         if (inMetadata && STRIPPED_META.has(k)) continue;
         const token = `f:${k}`;
-        const c = into.childFor(token);
+        // (a child already there: a second list item with the same key, whose fields merge in)
+        const c = into.children.get(token) ?? new FieldSet();
         walk(v[k], node.field(k) ?? ANY_NODE, c, depth + 1, depth === 0 && k === 'metadata');
-        if (c.isEmpty()) into.children.delete(token);
+        if (!c.isEmpty()) into.setChild(token, c);
       }
       return;
     }
@@ -246,7 +291,7 @@ export function fieldSetFromObject(obj: unknown, root: SchemaNode | undefined): 
           for (const [k, x] of Object.entries(item as JsonObject)) {
             const fc = c.childFor(`f:${k}`);
             walk(x, items.field(k) ?? ANY_NODE, fc, depth + 2, false);
-            if (fc.isEmpty()) c.children.delete(`f:${k}`);
+            if (fc.isEmpty()) c.deleteChild(`f:${k}`);
           }
         }
         return;

@@ -207,3 +207,14 @@ test('a repeated identical apply changes nothing, not even the entry time', () =
   const changed = serverSideApply({ current: first, applied: manifest(3), manager: 'ctrl', gvk, now: T1 });
   assert.equal(changed.managedFields[0].time, T1);
 });
+
+test('entries of one time are ordered by manager as Go compares strings (upper case first), as upstream sortEncodedManagedFields', () => {
+  // k8s.io/apiserver fieldmanager/internal/managedfields.go: operation, time, then p.Manager < q.Manager
+  const obj = manifest(1);
+  const first = updateManagedFields(undefined, obj, 'alpha', 'Update', gvk, { now: T0 });
+  const relabeled = { ...obj, metadata: { ...obj.metadata, labels: { app: 'web', tier: 'front' }, managedFields: first } };
+  const second = updateManagedFields({ ...obj, metadata: { ...obj.metadata, managedFields: first } }, relabeled, 'Zeta', 'Update', gvk, { now: T0 });
+  assert.deepEqual(second.map((e) => e.manager), ['Zeta', 'alpha'], 'same operation and time: "Zeta" < "alpha" in Go');
+  const later = updateManagedFields({ ...obj, metadata: { ...obj.metadata, managedFields: first } }, relabeled, 'Zeta', 'Update', gvk, { now: T1 });
+  assert.deepEqual(later.map((e) => e.manager), ['alpha', 'Zeta'], 'older first');
+});

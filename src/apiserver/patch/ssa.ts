@@ -98,11 +98,18 @@ function sameIdentity(a: ManagedFieldsEntry, manager: string, operation: 'Apply'
   );
 }
 
-/** Apply entries first, then updates by time, as upstream keeps them. */
+/** Go's `<` on strings: by code unit (not localeCompare, which also initialises ICU's collator). */
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Apply entries first, then by time, then by manager, as upstream keeps them
+ * (k8s.io/apiserver fieldmanager/internal/managedfields.go `sortEncodedManagedFields`: operation,
+ * time, then `p.Manager < q.Manager`). Times are RFC 3339 in seconds, so their text orders them.
+ */
 function encode(entries: DecodedEntry[]): ManagedFieldsEntry[] {
   const live = entries.filter((d) => !d.set.isEmpty());
   const rank = (e: ManagedFieldsEntry) => (e.operation === 'Apply' ? 0 : 1);
-  live.sort((a, b) => rank(a.entry) - rank(b.entry) || (a.entry.time ?? '').localeCompare(b.entry.time ?? '') || (a.entry.manager ?? '').localeCompare(b.entry.manager ?? ''));
+  live.sort((a, b) => rank(a.entry) - rank(b.entry) || byCodeUnit(a.entry.time ?? '', b.entry.time ?? '') || byCodeUnit(a.entry.manager ?? '', b.entry.manager ?? ''));
   return live.map((d) => {
     const out: ManagedFieldsEntry = {
       manager: d.entry.manager,
@@ -227,14 +234,30 @@ function interleave(liveOnly: unknown[], applied: unknown[], live: unknown[], ke
  * `after` only). List items count as changed only when they appear or disappear; their
  * fields are compared one by one. Walks the set tree and both values together.
  */
-function changedPaths(set: FieldSet, before: unknown, after: unknown, isItem = false, index: ItemIndex = new WeakMap()): FieldSet {
-  const out = new FieldSet();
-  if (before === after && before !== undefined) return out; // same reference: nothing changed below
-  if (set.member) out.member = isItem ? (before === undefined) !== (after === undefined) : !deepEqual(before, after);
+function changedPaths(set: FieldSet, before: unknown, after: unknown): FieldSet {
+  try {
+    return changedBelow(set, before, after, false) ?? new FieldSet();
+  } finally {
+    itemIndex = undefined;
+  }
+}
+
+/** The list-item index of the running {@link changedPaths} call, made on its first list item (most objects' walks meet none). */
+let itemIndex: ItemIndex | undefined;
+
+/** {@link changedPaths} of one node; undefined when nothing changed (no empty set per unchanged node). */
+function changedBelow(set: FieldSet, before: unknown, after: unknown, isItem: boolean): FieldSet | undefined {
+  if (before === after && before !== undefined) return undefined; // same reference: nothing changed below
+  let out: FieldSet | undefined;
+  if (set.member && (isItem ? (before === undefined) !== (after === undefined) : !deepEqual(before, after))) {
+    out = new FieldSet();
+    out.member = true;
+  }
   for (const [token, sub] of set.children) {
     const item = token.startsWith('k:') || token.startsWith('v:');
-    const c = changedPaths(sub, childForToken(before, token, index), childForToken(after, token, index), item, index);
-    if (!c.isEmpty()) out.children.set(token, c);
+    const index = token.startsWith('f:') ? undefined : (itemIndex ??= new WeakMap());
+    const c = changedBelow(sub, childForToken(before, token, index), childForToken(after, token, index), item);
+    if (c) (out ??= new FieldSet()).setChild(token, c);
   }
   return out;
 }
@@ -361,15 +384,16 @@ export function updateManagedFields(
     return reset ? [] : Array.isArray(stored) ? (clone(stored) as ManagedFieldsEntry[]) : encode(entries);
   }
   let mine = entries.find((d) => sameIdentity(d.entry, manager || 'unknown', 'Update', opts.subresource, apiVersion));
+  // (the entries' sets are this call's own, decoded above: changed in place where that is the same)
   for (const d of entries) {
-    d.set = d.set.difference(removed);
+    if (!removed.isEmpty()) d.set = d.set.difference(removed);
     if (d !== mine) d.set = d.set.difference(changed);
   }
   const entry: ManagedFieldsEntry = { manager: manager || 'unknown', operation: 'Update', apiVersion, time: timestamp(opts.now), fieldsType: 'FieldsV1' };
   if (opts.subresource) entry.subresource = opts.subresource;
   if (mine) {
     mine.entry = entry;
-    mine.set = mine.set.union(changed);
+    mine.set.add(changed);
   } else {
     mine = { entry, set: changed };
     entries.push(mine);

@@ -5,6 +5,8 @@ import { BUILTIN_RESOURCES, typesFromOpenApi } from './builtins.js';
 import { ResourceRegistry } from './registry.js';
 import { BUILTIN_GENERATION } from './generation.js';
 import { BUILTIN_STRATEGIES } from './strategies.js';
+import { BUILTIN_STATUS_WRITES } from './status-writes.js';
+import { BUILTIN_DEFAULTS } from '../defaults/index.js';
 import type { ResourceType } from './types.js';
 
 export * from './types.js';
@@ -12,6 +14,7 @@ export { ResourceRegistry } from './registry.js';
 export { BUILTIN_RESOURCES } from './builtins.js';
 export { KEEP_STATUS_ON_CREATE } from './strategies.js';
 export { BUILTIN_GENERATION, generationBumps, type GenerationRule } from './generation.js';
+export { BUILTIN_STATUS_WRITES, statusWriteResult, type StatusWriteRule, type StatusKeptField } from './status-writes.js';
 
 let cached: ResourceType[] | undefined;
 
@@ -23,7 +26,7 @@ export function builtinTypes(): ResourceType[] {
       const [group, version] = gv.includes('/') ? gv.split('/') : ['', gv];
       for (const t of typesFromOpenApi(group, version, resources)) {
         const key = `${group}/${t.resource}`;
-        cached.push({ ...t, table: builtinPrinter(group, t.resource), strategy: BUILTIN_STRATEGIES[key], generation: BUILTIN_GENERATION[key] });
+        cached.push({ ...t, table: builtinPrinter(group, t.resource), defaults: BUILTIN_DEFAULTS[key], strategy: BUILTIN_STRATEGIES[key], generation: BUILTIN_GENERATION[key], statusWrites: BUILTIN_STATUS_WRITES[key] });
       }
     }
   }

@@ -1,5 +1,9 @@
-/** Built-in create/update defaults (a small part of upstream's per-type strategies). */
-import { type FieldError, type KubeObject, labelSelectorFromSpec, type LabelSelectorSpec } from '../../api/index.js';
+/**
+ * Built-in create/update strategies (a small part of upstream's per-type strategies): status
+ * on create, write-only fields, validation. Defaults are applied on decode (../defaults/).
+ */
+import { type FieldError, type KubeObject, labelSelectorFromSpec, type LabelSelectorSpec, rfc3339 } from '../../api/index.js';
+import { podQOSClass } from './qos.js';
 import type { Strategy } from './types.js';
 
 type Obj = KubeObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -41,14 +45,8 @@ function canonical(v: unknown): unknown {
   return v;
 }
 
-function workload(kind: string, replicas: boolean): Strategy {
-  return {
-    prepareForCreate(o: Obj) {
-      o.spec ??= {};
-      if (replicas && o.spec.replicas === undefined) o.spec.replicas = 1;
-    },
-    validate: validateSelector(kind),
-  };
+function workload(kind: string): Strategy {
+  return { validate: validateSelector(kind) };
 }
 
 function sameMap(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
@@ -102,9 +100,7 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   '/configmaps': immutableData(['data', 'binaryData']),
   '/services': {
     prepareForCreate(o: Obj) {
-      o.spec ??= {};
-      o.spec.type ??= 'ClusterIP';
-      o.spec.sessionAffinity ??= 'None';
+      // upstream's PrepareForCreate: a zero ServiceStatus (its LoadBalancer struct encodes as `{}`)
       o.status = { loadBalancer: {} };
     },
   },
@@ -119,17 +115,16 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   },
   '/pods': {
     prepareForCreate(o: Obj) {
-      o.spec ??= {};
-      o.spec.restartPolicy ??= 'Always';
-      o.spec.dnsPolicy ??= 'ClusterFirst';
-      o.spec.schedulerName ??= 'default-scheduler';
-      o.spec.terminationGracePeriodSeconds ??= 30;
-      o.status = { phase: 'Pending' };
+      // upstream's PrepareForCreate: Pending with the QoS class, and the PodScheduled=False
+      // condition of a pod that waits for scheduling gates (applySchedulingGatedCondition)
+      o.status = { phase: 'Pending', qosClass: podQOSClass(o) };
+      if (Array.isArray(o.spec?.schedulingGates) && o.spec.schedulingGates.length) {
+        o.status.conditions = [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: rfc3339(), reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }];
+      }
     },
   },
   '/secrets': {
     prepareForCreate(o: Obj) {
-      o.type ??= 'Opaque';
       foldStringData(o);
     },
     prepareForUpdate(o: Obj) {
@@ -137,10 +132,10 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
     },
     ...immutableData(['data']),
   },
-  'apps/deployments': workload('deployment', true),
-  'apps/replicasets': workload('replicaset', true),
-  'apps/statefulsets': workload('statefulset', true),
-  'apps/daemonsets': workload('daemonset', false),
+  'apps/deployments': workload('deployment'),
+  'apps/replicasets': workload('replicaset'),
+  'apps/statefulsets': workload('statefulset'),
+  'apps/daemonsets': workload('daemonset'),
   'rbac.authorization.k8s.io/rolebindings': immutableRoleRef,
   'rbac.authorization.k8s.io/clusterrolebindings': immutableRoleRef,
 };

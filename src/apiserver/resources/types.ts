@@ -1,7 +1,9 @@
 /** The description of one served resource type (what discovery, storage and handlers need). */
 import type { FieldError, KubeObject } from '../../api/index.js';
 import type { WebhookClientConfig } from '../webhooks/index.js';
+import type { Defaulter } from '../defaults/index.js';
 import type { GenerationRule } from './generation.js';
+import type { StatusWriteRule } from './status-writes.js';
 
 /** A column of a `meta.k8s.io/v1 Table` (priority > 0 columns show only with `-o wide`). */
 export interface TableColumn {
@@ -77,6 +79,11 @@ export interface ResourceType {
   fields?: (obj: KubeObject) => Record<string, string>;
   fieldNames?: string[];
   table?: TablePrinter;
+  /**
+   * Built-in types: upstream's defaulting on decode (defaults/), run on every write's body
+   * (after a patch is applied) before admission and validation. Absent for types without.
+   */
+  defaults?: Defaulter;
   strategy?: Strategy;
   /**
    * What bumps `metadata.generation`; absent when the kind has none (upstream's strategies set
@@ -84,6 +91,11 @@ export interface ResourceType {
    * kept as sent and updates cannot change it.
    */
   generation?: GenerationRule;
+  /**
+   * What a status subresource write may change besides the status (the kind's upstream status
+   * strategy: status-writes.ts); absent: the status only, as for custom resources.
+   */
+  statusWrites?: StatusWriteRule;
   /**
    * Storage identity: objects of types sharing it share storage (several versions of one
    * CRD). Defaults to `group/resource`.

@@ -12,7 +12,7 @@
  * schemas they reference (ObjectMeta, ListMeta, Status, DeleteOptions, Patch, ...) are copied
  * from the built-in documents too.
  */
-import { loadBuiltinOpenAPIv3 } from './openapi-files.js';
+import { loadBuiltinOpenAPIv3, openAPIDir, readDerived } from './openapi-files.js';
 import type { CustomResourceDefinition, JSONSchemaProps, OpenAPIV3Document } from './types.js';
 import { clone, isObject, type JsonObject } from './values.js';
 
@@ -58,13 +58,92 @@ function groupToken(group: string): string {
 }
 
 /** The built-in documents that hold the meta/v1 and autoscaling/v1 schemas referenced here. */
+const SCHEMA_SOURCES = [['', 'v1'], ['autoscaling', 'v1'], ['apiextensions.k8s.io', 'v1']] as const;
+
+/** The schemas of the built-in documents of {@link SCHEMA_SOURCES}, later ones winning on a name. */
 function builtinSchemas(): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
-  for (const [g, v] of [['', 'v1'], ['autoscaling', 'v1'], ['apiextensions.k8s.io', 'v1']] as const) {
+  for (const [g, v] of SCHEMA_SOURCES) {
     const doc = loadBuiltinOpenAPIv3(g, v);
     if (doc) Object.assign(out, doc.components.schemas);
   }
   return out;
+}
+
+/**
+ * What {@link crdToOpenAPIv3} takes from the built-in v3 documents, small enough to read at a
+ * server's start (the documents it comes from are 0.2-2 MB of JSON each):
+ * - per template group-version, the document cut to what the CRD's paths and schemas are made
+ *   from (the paths of the template's resource but its watch paths, the template kind's and
+ *   list's schemas, the security schemes);
+ * - the built-in schemas those reference, transitively ({@link builtinSchemas}' values).
+ * `derived/crd-openapi-kit.json` holds it (./openapi-derived.ts); a schema a CRD document
+ * references that the kit lacks is looked up in the full documents.
+ */
+export interface CrdOpenAPIKit {
+  templates: Record<string, OpenAPIV3Document>;
+  schemas: Record<string, Record<string, unknown>>;
+}
+
+/** The documents {@link CrdOpenAPIKit} is derived from (upstream file names), for its `derivedFrom`. */
+export function crdOpenAPIKitSources(): Array<{ group: string; version: string }> {
+  const all = [...SCHEMA_SOURCES.map(([group, version]) => ({ group, version })), ...[NAMESPACED, CLUSTER].map((t) => ({ group: t.group, version: t.version }))];
+  return all.filter((x, i) => all.findIndex((y) => y.group === x.group && y.version === x.version) === i);
+}
+
+function templatePathKept(tpl: Template, p: string): boolean {
+  const tplPrefix = `/apis/${tpl.group}/${tpl.version}/`;
+  return p.startsWith(tplPrefix) && !p.includes('/watch/') && p.slice(tplPrefix.length).split('/').includes(tpl.plural);
+}
+
+/** Derives {@link CrdOpenAPIKit} from the full built-in documents. */
+export function deriveCrdOpenAPIKit(): CrdOpenAPIKit {
+  const templates: Record<string, OpenAPIV3Document> = {};
+  for (const tpl of [NAMESPACED, CLUSTER]) {
+    const full = loadBuiltinOpenAPIv3(tpl.group, tpl.version);
+    if (!full) continue;
+    const paths = Object.fromEntries(Object.entries(full.paths).filter(([p]) => templatePathKept(tpl, p)));
+    const schemas = Object.fromEntries([tpl.schema, tpl.schema + 'List'].filter((n) => full.components.schemas[n]).map((n) => [n, full.components.schemas[n]]));
+    const components: OpenAPIV3Document['components'] = { schemas };
+    if (full.components.securitySchemes) components.securitySchemes = full.components.securitySchemes;
+    templates[`${tpl.group}/${tpl.version}`] = { openapi: full.openapi, info: full.info, paths, components };
+  }
+  const lib = builtinSchemas();
+  const pending = new Set<string>();
+  collectRefs(Object.values(templates), pending);
+  const schemas: Record<string, Record<string, unknown>> = {};
+  const done = new Set<string>();
+  while (pending.size > 0) {
+    const [name] = pending;
+    pending.delete(name);
+    if (done.has(name)) continue;
+    done.add(name);
+    if (!lib[name]) continue;
+    schemas[name] = lib[name];
+    collectRefs(lib[name], pending);
+  }
+  return { templates, schemas: Object.fromEntries(Object.keys(schemas).sort().map((k) => [k, schemas[k]])) };
+}
+
+/** Per documents dir: the kit, and the full documents' schemas once one was needed. */
+const kitCache = new Map<string, { kit: CrdOpenAPIKit; lib?: Record<string, Record<string, unknown>> }>();
+
+function kitEntry(): { kit: CrdOpenAPIKit; lib?: Record<string, Record<string, unknown>> } {
+  const root = openAPIDir();
+  let e = kitCache.get(root);
+  if (!e) kitCache.set(root, (e = { kit: readDerived<CrdOpenAPIKit>('crd-openapi-kit', root) ?? deriveCrdOpenAPIKit() }));
+  return e;
+}
+
+/** The kit: derived/crd-openapi-kit.json when current, else derived from the full documents. */
+function crdOpenAPIKit(): CrdOpenAPIKit {
+  return kitEntry().kit;
+}
+
+/** A built-in schema by name: the kit's, else the full documents' (read then, once). */
+function builtinSchema(name: string): Record<string, unknown> | undefined {
+  const e = kitEntry();
+  return e.kit.schemas[name] ?? (e.lib ??= builtinSchemas())[name];
 }
 
 function collectRefs(v: unknown, into: Set<string>): void {
@@ -79,7 +158,6 @@ function collectRefs(v: unknown, into: Set<string>): void {
 
 /** Adds every schema referenced (transitively) from `doc` that `doc` lacks, from the built-ins. */
 function addReferencedSchemas(doc: OpenAPIV3Document): void {
-  const lib = builtinSchemas();
   const pending = new Set<string>();
   collectRefs(doc, pending);
   const done = new Set<string>();
@@ -88,7 +166,10 @@ function addReferencedSchemas(doc: OpenAPIV3Document): void {
     pending.delete(name);
     if (done.has(name)) continue;
     done.add(name);
-    if (!doc.components.schemas[name] && lib[name]) doc.components.schemas[name] = clone(lib[name]);
+    if (!doc.components.schemas[name]) {
+      const lib = builtinSchema(name);
+      if (lib) doc.components.schemas[name] = clone(lib);
+    }
     const refs = new Set<string>();
     collectRefs(doc.components.schemas[name], refs);
     for (const r of refs) if (!done.has(r)) pending.add(r);
@@ -132,7 +213,7 @@ export function crdToOpenAPIv3(crd: CustomResourceDefinition, version: string): 
   const listKind = spec.names.listKind || `${kind}List`;
   const namespaced = spec.scope !== 'Cluster';
   const tpl = namespaced ? NAMESPACED : CLUSTER;
-  const tplDoc = loadBuiltinOpenAPIv3(tpl.group, tpl.version);
+  const tplDoc = crdOpenAPIKit().templates[`${tpl.group}/${tpl.version}`];
   if (!tplDoc) throw new Error(`built-in OpenAPI document ${tpl.group}/${tpl.version} not found`);
 
   const schema = crdSchemaName(group, version, kind);

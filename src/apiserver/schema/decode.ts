@@ -10,7 +10,7 @@
 import type { GroupVersionKind } from '../../api/index.js';
 import { StatusError } from '../../api/index.js';
 import { builtinSchemaNode, type SchemaNode, swaggerDefinitionNode } from './nodes.js';
-import { quantityError } from './quantity.js';
+import { canonicalQuantity, quantityError } from './quantity.js';
 import { isObject } from './values.js';
 
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
@@ -126,7 +126,9 @@ function check(v: unknown, n: SchemaNode, struct: string, at: string[], depth: n
     return;
   }
   if (n.definitionName === QUANTITY) {
-    found.quantity = quantityError(String(v));
+    const text = String(v);
+    found.quantity = quantityError(text);
+    if (!found.quantity && (typeof v !== 'string' || canonicalQuantity(text) !== text)) sawNonCanonical = true;
     return;
   }
   if (n.definitionName === INT_OR_STRING) return;
@@ -162,6 +164,12 @@ function pathText(at: string[], depth: number): string {
  * same values, so a body without any needs no second walk.
  */
 let sawNull = false;
+
+/**
+ * Whether the last check met a quantity not in canonical form (or a JSON number): Go re-encodes
+ * every quantity it decoded (see canonicalQuantity), so {@link canonicalizeQuantities} must.
+ */
+let sawNonCanonical = false;
 
 /** The path segments of the check in progress: one array for every check (they are synchronous). */
 const AT: string[] = [];
@@ -272,6 +280,35 @@ function zeroNulls(v: unknown, n: SchemaNode): void {
 }
 
 /**
+ * Writes every quantity of `v` (of schema `n`) in its canonical form, as Go's decoding and
+ * re-encoding of a built-in object does ("1000m" -> "1", a JSON number 2 -> "2"). Run only
+ * after a check found no problem, so every quantity parses.
+ */
+function canonicalizeQuantities(v: unknown, n: SchemaNode): void {
+  if (n.type === 'any' || n.definitionName === INT_OR_STRING) return;
+  if (Array.isArray(v)) {
+    const it = n.items();
+    if (!it) return;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (it.definitionName === QUANTITY) {
+        if (typeof x === 'string' || typeof x === 'number') v[i] = canonicalQuantity(String(x)) ?? x;
+      } else if (x !== null && typeof x === 'object') canonicalizeQuantities(x, it);
+    }
+  } else if (isObject(v) && n.type === 'object') {
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      const c = n.field(k);
+      if (!c) continue;
+      const x = v[k];
+      if (c.definitionName === QUANTITY) {
+        if (typeof x === 'string' || typeof x === 'number') v[k] = canonicalQuantity(String(x)) ?? x;
+      } else if (x !== null && typeof x === 'object') canonicalizeQuantities(x, c);
+    }
+  }
+}
+
+/**
  * Replaces `null`s in a built-in object as Go's decoder does: a null field is its zero value
  * (omitted), a null list item or map value is the element type's zero (`ports: [null]` is a
  * port `{}`, then refused by validation rather than crashing the code that reads ports).
@@ -285,7 +322,8 @@ export function zeroNullsBuiltin(gvk: GroupVersionKind, obj: Record<string, unkn
 /**
  * What Go's decoder does to a body of a built-in kind, with the kind's schema looked up once:
  * the 400 of {@link decodeErrorBuiltin} if any, else `null`s replaced as
- * {@link zeroNullsBuiltin} does. Undefined for kinds that are not built in. Callers keep the
+ * {@link zeroNullsBuiltin} does and quantities in canonical form. Undefined for kinds that are
+ * not built in. Callers keep the
  * result per resource type (the lookup reads the documents directory from the environment).
  */
 export function builtinDecoder(gvk: GroupVersionKind): ((obj: unknown) => StatusError | undefined) | undefined {
@@ -293,8 +331,10 @@ export function builtinDecoder(gvk: GroupVersionKind): ((obj: unknown) => Status
   if (!node) return undefined;
   return (obj) => {
     sawNull = false;
+    sawNonCanonical = false;
     const err = decodeError(node, gvk, obj);
     if (!err && sawNull) zeroNulls(obj, node);
+    if (!err && sawNonCanonical) canonicalizeQuantities(obj, node);
     return err;
   };
 }

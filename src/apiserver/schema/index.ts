@@ -24,6 +24,9 @@ export type {
 export {
   openAPIDir,
   loadBuiltinSwagger,
+  loadBuiltinDefinitions,
+  builtinPathOperations,
+  pathOperations,
   loadBuiltinOpenAPIv3,
   builtinOpenAPIv3Text,
   loadBuiltinOpenAPI,
@@ -33,7 +36,7 @@ export {
   builtinDefinition,
   isBuiltinKind,
 } from './openapi-files.js';
-export type { BuiltinOpenAPI } from './openapi-files.js';
+export type { BuiltinOpenAPI, PathOperations } from './openapi-files.js';
 
 // Navigable schema nodes used by strategic merge patch and server-side apply.
 export { builtinSchemaNode, structuralSchemaNode, swaggerDefinitionNode, ANY_NODE } from './nodes.js';

@@ -4,7 +4,7 @@
  * CRD's structural schema for custom resources. Nodes are created lazily and memoised.
  */
 import type { GroupVersionKind } from '../../api/index.js';
-import { builtinDefinitionName, loadBuiltinSwagger, openAPIDir } from './openapi-files.js';
+import { builtinDefinitionName, loadBuiltinDefinitions, openAPIDir } from './openapi-files.js';
 import type { JSONSchemaProps, SwaggerDocument, SwaggerSchema } from './types.js';
 
 export type ListType = 'atomic' | 'set' | 'map';
@@ -147,7 +147,7 @@ export function builtinSchemaNode(gvk: GroupVersionKind, dir?: string): SchemaNo
   if (node === undefined) {
     const name = builtinDefinitionName(gvk, root);
     if (name) {
-      const doc = loadBuiltinSwagger(root);
+      const doc = loadBuiltinDefinitions(root);
       node = swaggerNode(doc, doc.definitions[name], name);
     } else node = null;
     byGvk.set(key, node);
@@ -159,7 +159,7 @@ const builtinNodeCache = new Map<string, Map<string, SchemaNode | null>>();
 
 /** The node of a swagger definition by name (`io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`). */
 export function swaggerDefinitionNode(name: string, dir?: string): SchemaNode | undefined {
-  const doc = loadBuiltinSwagger(dir);
+  const doc = loadBuiltinDefinitions(dir);
   const def = doc.definitions[name];
   return def ? swaggerNode(doc, def, name) : undefined;
 }

@@ -6,7 +6,7 @@
  * dates shown as a human duration ("5m", "3d4h") relative to `now`. JSONPath subset: see
  * jsonpath.ts.
  */
-import { loadBuiltinSwagger } from './openapi-files.js';
+import { loadBuiltinDefinitions } from './openapi-files.js';
 import { evaluateJSONPath } from './jsonpath.js';
 import type { CustomResourceColumnDefinition, CustomResourceDefinitionVersion, Table, TableColumnDefinition, TableRow } from './types.js';
 
@@ -21,7 +21,7 @@ const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 
 function metaDescription(field: string): string {
   try {
-    const d = loadBuiltinSwagger().definitions[OBJECT_META]?.properties?.[field]?.description;
+    const d = loadBuiltinDefinitions().definitions[OBJECT_META]?.properties?.[field]?.description;
     return typeof d === 'string' ? d : '';
   } catch {
     return '';

@@ -5,8 +5,9 @@
  * with a 400 carrying one of the three error texts below, and the error aborts decoding at once
  * (it is not one of encoding/json's saved type errors), so it wins over any type error.
  *
- * Only the syntax is checked here; the value is stored as written (kube-apiserver would also
- * re-encode it in canonical form, e.g. "1000m" -> "1").
+ * A quantity that parses is stored in the canonical form Go re-encodes it in ("1000m" -> "1":
+ * canonicalQuantity below, applied by decode.ts to built-in kinds; custom resources are
+ * schemaless to Go and keep what was sent).
  */
 
 const REGEX = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
@@ -76,4 +77,93 @@ export function quantityError(text: string): string | undefined {
     if (slow) return QUANTITY_ERRORS.numeric;
   }
   return undefined;
+}
+
+const TEN = 10n;
+const NANOS = 10n ** 9n;
+
+/**
+ * The value of a quantity that parses (quantityError is undefined), in billionths of its unit
+ * as a BigInt, so sums and comparisons are exact as Go's inf.Dec arithmetic is (a value finer
+ * than a billionth is rounded up, as Go's scaled values are). Undefined for malformed text and
+ * for exponents beyond ±64 (valid, but no resource is measured so; the arithmetic would not end).
+ */
+export function quantityNanos(text: string): bigint | undefined {
+  if (quantityError(text) !== undefined) return undefined;
+  const m = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(.*)$/.exec(text.trim());
+  if (!m) return undefined;
+  const frac = m[3] ?? '';
+  let mantissa = BigInt((m[2] ?? '') + frac || '0');
+  if (m[1] === '-') mantissa = -mantissa;
+  const suffix = suffixExponent(m[4] ?? '') ?? { binary: false, exponent: 0 };
+  if (Math.abs(suffix.exponent) > 64 || frac.length > 64) return undefined;
+  // value = mantissa / 10^frac * base^exponent, in nanos
+  let num = mantissa * NANOS;
+  let den = TEN ** BigInt(frac.length);
+  if (suffix.binary) num *= 2n ** BigInt(suffix.exponent);
+  else if (suffix.exponent >= 0) num *= TEN ** BigInt(suffix.exponent);
+  else den *= TEN ** BigInt(-suffix.exponent);
+  const q = num / den; // truncated toward zero: a remainder rounds the magnitude up
+  return num % den === 0n ? q : num < 0n ? q - 1n : q + 1n;
+}
+
+/** Decimal SI suffixes by their power of ten. */
+const DECIMAL_SUFFIXES = new Map([...DECIMAL_EXPONENTS].map(([s, e]) => [e, s]));
+const BINARY_SUFFIXES = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
+/** The largest BinarySI magnitude (2^63-1), in nanos: ParseQuantity caps there. */
+const MAX_BINARY_NANOS = (2n ** 63n - 1n) * NANOS;
+
+/**
+ * The canonical text Go gives a quantity it parsed (Quantity.String -> CanonicalizeBytes in
+ * k8s.io/apimachinery/pkg/api/resource/quantity.go), which kube-apiserver stores and returns
+ * for every quantity of a built-in kind: the suffix family of the input (decimal SI, binary SI,
+ * or an `e` exponent) kept, the exponent as large as it can be with an integer number
+ * ("1000m" -> "1", "1.5" -> "1500m", "1000" -> "1k", "1024Mi" -> "1Gi", "1.5Gi" -> "1536Mi"),
+ * a binary quantity below 1024 or not whole in decimal SI ("0.5Ki" -> "512", "1.1Ki" ->
+ * "1126400m"), values rounded up to a billionth, a binary magnitude capped at 2^63-1, the sign
+ * only when negative. Undefined for text that does not parse (see quantityError) or whose
+ * exponent quantityNanos refuses. Checked against apimachinery's quantity_test.go tables.
+ */
+export function canonicalQuantity(text: string): string | undefined {
+  let c = canonical.get(text);
+  if (c === undefined) {
+    c = canonicalOf(text);
+    if (c === undefined) return undefined;
+    if (canonical.size >= 4096) canonical.clear();
+    canonical.set(text, c);
+  }
+  return c;
+}
+
+/** Canonical texts by input text: objects spell the same few quantities over and over. */
+const canonical = new Map<string, string>();
+
+function canonicalOf(text: string): string | undefined {
+  let nanos = quantityNanos(text);
+  if (nanos === undefined) return undefined;
+  if (nanos === 0n) return '0';
+  const suffixText = /^[+-]?[0-9]*(?:\.[0-9]*)?(.*)$/.exec(text.trim())![1];
+  const s = suffixExponent(suffixText)!;
+  let format: 'DecimalSI' | 'BinarySI' | 'DecimalExponent' = s.binary ? 'BinarySI' : DECIMAL_EXPONENTS.has(suffixText) ? 'DecimalSI' : 'DecimalExponent';
+  const negative = nanos < 0n;
+  let magnitude = negative ? -nanos : nanos;
+  if (format === 'BinarySI') {
+    if (magnitude > MAX_BINARY_NANOS) magnitude = MAX_BINARY_NANOS;
+    if (magnitude < 1024n * NANOS || magnitude % NANOS !== 0n) format = 'DecimalSI';
+  }
+  const sign = negative ? '-' : '';
+  if (format === 'BinarySI') {
+    let whole = magnitude / NANOS;
+    let k = 0;
+    while (k < BINARY_SUFFIXES.length - 1 && whole % 1024n === 0n) (whole /= 1024n, k++);
+    return `${sign}${whole}${BINARY_SUFFIXES[k]}`;
+  }
+  let mantissa = magnitude;
+  let exponent = -9;
+  while (mantissa % 1000n === 0n) (mantissa /= 1000n, exponent += 3);
+  if (format === 'DecimalExponent') return `${sign}${mantissa}${exponent === 0 ? '' : `e${exponent}`}`;
+  // decimal SI has no suffix past E (10^18): apimachinery falls back to exponent notation
+  // ("1000E" -> "1e21"; TestQuantityString) rather than dropping the magnitude
+  if (exponent > 18) return `${sign}${mantissa}e${exponent}`;
+  return `${sign}${mantissa}${DECIMAL_SUFFIXES.get(exponent)}`;
 }

@@ -146,14 +146,9 @@ export function serviceAllocator(store: Store, opts: ServiceAllocatorOptions = {
           spec.ipFamilies ??= ['IPv4'];
           spec.ipFamilyPolicy ??= 'SingleStack';
         }
-        spec.internalTrafficPolicy ??= 'Cluster';
       } else {
         delete spec.clusterIP;
         delete spec.clusterIPs;
-      }
-      if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') {
-        spec.externalTrafficPolicy ??= 'Cluster';
-        if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
       }
       if (usesNodePorts(spec)) {
         (spec.ports ?? []).forEach((p, i) => {

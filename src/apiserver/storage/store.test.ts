@@ -83,3 +83,24 @@ describe('store key order', () => {
     assert.equal(store.countAfter(SK, '', ''), 3);
   });
 });
+
+describe('store watch history', () => {
+  it('replays each change with its object, its text and the version before it (as committed)', () => {
+    const store = new Store();
+    const seen: { type: string; key: string; object: unknown; json: string; old: unknown }[] = [];
+    store.subscribe((c) => seen.push({ type: c.type, key: c.key, object: structuredClone(c.object), json: c.json, old: c.old && structuredClone(c.old) }));
+    const from = store.resourceVersion;
+    store.put(SK, 'a/x', obj('a/x', 1));
+    store.put(SK, 'a/y', { ...obj('a/y', 2), metadata: { namespace: 'a', name: 'y', labels: { k: 'v' } } } as KubeObject);
+    store.put(SK, 'a/x', obj('a/x', 3));
+    store.remove(SK, 'a/y', { ...obj('a/y', 2), metadata: { namespace: 'a', name: 'y' } } as KubeObject);
+    const replay = store.since(SK, from)!;
+    assert.deepEqual(
+      replay.map((c) => ({ type: c.type, key: c.key, object: c.object, json: c.json, old: c.old })),
+      seen,
+    );
+    assert.equal(replay[0].old, undefined, 'an ADDED change has no previous version');
+    assert.deepEqual(replay[2].old, seen[0].object, 'the previous version of a MODIFIED change');
+    assert.deepEqual(store.since(SK, replay[1].rv)!.map((c) => c.rv), [replay[2].rv, replay[3].rv]);
+  });
+});

@@ -35,7 +35,40 @@ export interface Change {
   readonly json: string;
   /** The previous object for MODIFIED and DELETED. */
   readonly old?: KubeObject;
+  /** The previous object's JSON text (with `old`). */
+  readonly oldJson?: string;
 }
+
+/**
+ * A change as the watch history keeps it: its text, not its objects. The history holds every
+ * change of the last minute or so (all of them promoted to the old generation); the parsed
+ * object of each was most of that, and copying its many small objects most of the cost of the
+ * young-generation GCs under churn. Replays (a watch resuming, a list at an older version) are
+ * rare: they parse an entry's object, and its previous one, when first asked for them. The
+ * strings are shared with the stored versions, so keeping them costs nothing more.
+ */
+class KeptChange implements Change {
+  private parsed?: KubeObject;
+  private oldParsed?: KubeObject;
+  constructor(
+    readonly type: ChangeType,
+    readonly storageKey: string,
+    readonly key: string,
+    readonly rv: number,
+    readonly json: string,
+    readonly oldJson: string | undefined,
+  ) {}
+  get object(): KubeObject {
+    return (this.parsed ??= JSON.parse(this.json) as KubeObject);
+  }
+  get old(): KubeObject | undefined {
+    if (this.oldJson === undefined) return undefined;
+    return (this.oldParsed ??= JSON.parse(this.oldJson) as KubeObject);
+  }
+}
+
+/** What the history keeps of `c`. */
+const kept = (c: Change): KeptChange => (c instanceof KeptChange ? c : new KeptChange(c.type, c.storageKey, c.key, c.rv, c.json, c.oldJson));
 
 /**
  * The watch history of one type: the latest changes, at most `capacity` of them and at most
@@ -43,7 +76,7 @@ export interface Change {
  * objects alive), but always the newest one.
  */
 class Ring {
-  private buf: (Change | undefined)[];
+  private buf: (KeptChange | undefined)[];
   private start = 0;
   private count = 0;
   private bytes = 0;
@@ -51,7 +84,7 @@ class Ring {
     this.buf = new Array(Math.min(capacity, 1024));
   }
   /** Appends; returns the resourceVersion of the newest evicted change, if any. */
-  push(c: Change): number | undefined {
+  push(c: KeptChange): number | undefined {
     if (this.count < this.capacity && this.count === this.buf.length) {
       // Grow lazily up to capacity so idle resource types cost little memory.
       const grown = new Array(Math.min(this.capacity, this.buf.length * 2));
@@ -248,6 +281,12 @@ export interface StoreOptions {
   historyBytes?: number;
   /** Durable log; without it the store is memory-only. */
   wal?: Wal;
+  /**
+   * Applied to each object recovered from the log before it is served, as upstream decodes
+   * what it reads from etcd (the API server passes the built-in types' defaults, so objects
+   * written before a default existed read back with it). Mutates `obj`.
+   */
+  decode?: (storageKey: string, obj: KubeObject) => void;
 }
 
 export type ChangeListener = (c: Change) => void;
@@ -285,7 +324,10 @@ export class Store {
       this.rv = this.issued = state.rv;
       for (const [storageKey, objects] of state.objects) {
         const t = this.table(storageKey);
-        for (const [key, obj] of objects) t.set(key, { obj, json: JSON.stringify(obj), rv: Number(obj.metadata.resourceVersion) || 0 });
+        for (const [key, obj] of objects) {
+          opts.decode?.(storageKey, obj);
+          t.set(key, { obj, json: JSON.stringify(obj), rv: Number(obj.metadata.resourceVersion) || 0 });
+        }
       }
       for (const t of this.tables.values()) t.floor = this.rv;
       this.baseFloor = this.rv;
@@ -384,7 +426,7 @@ export class Store {
     obj.metadata.resourceVersion = String(rv);
     const json = JSON.stringify(obj);
     const stored = { obj, json, rv };
-    return this.stage(t, { type: prev ? 'MODIFIED' : 'ADDED', storageKey, key, rv, object: obj, json, old: prev?.obj }, stored);
+    return this.stage(t, { type: prev ? 'MODIFIED' : 'ADDED', storageKey, key, rv, object: obj, json, old: prev?.obj, oldJson: prev?.json }, stored);
   }
 
   /** Removes an object; the DELETED event carries `final` with a new resourceVersion. */
@@ -393,7 +435,7 @@ export class Store {
     if (!prev) return undefined;
     const rv = this.nextRv();
     final.metadata.resourceVersion = String(rv);
-    return this.stage(this.table(storageKey), { type: 'DELETED', storageKey, key, rv, object: final, json: JSON.stringify(final), old: prev.obj }, undefined);
+    return this.stage(this.table(storageKey), { type: 'DELETED', storageKey, key, rv, object: final, json: JSON.stringify(final), old: prev.obj, oldJson: prev.json }, undefined);
   }
 
   /** Commits at once without a log; else stages the change and hands it to the log. */
@@ -422,7 +464,7 @@ export class Store {
     else if (c.type === 'ADDED') t.insert(c.key, stored);
     else t.set(c.key, stored);
     this.rv = c.rv;
-    const evicted = t.history.push(c);
+    const evicted = t.history.push(kept(c));
     if (evicted !== undefined) t.floor = evicted;
     for (const l of this.listeners) {
       try {

@@ -1,0 +1,149 @@
+// kubectl 1.32 against the built-in API server: objects come back with kube-apiserver's
+// built-in defaults (src/apiserver/defaults/), on create, update, patch and dry run alike.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startHarness, type Harness } from './harness.js';
+
+/** What kube-apiserver v1.32 stores for a template of one container `image` (PodSpec defaults). */
+const templateSpec = (name: string, image: string, pullPolicy: string) => ({
+  containers: [{ image, imagePullPolicy: pullPolicy, name, resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' }],
+  dnsPolicy: 'ClusterFirst',
+  restartPolicy: 'Always',
+  schedulerName: 'default-scheduler',
+  securityContext: {},
+  terminationGracePeriodSeconds: 30,
+});
+
+describe('built-in defaults through kubectl', () => {
+  let h: Harness;
+  const json = async (args: string[]) => {
+    const r = await h.kubectl([...args, '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it('kubectl create deployment: spec and status as kube-apiserver returns them', async () => {
+    const d = await json(['create', 'deployment', 'web', '--image=nginx']);
+    assert.deepEqual(d.spec, {
+      progressDeadlineSeconds: 600,
+      replicas: 1,
+      revisionHistoryLimit: 10,
+      selector: { matchLabels: { app: 'web' } },
+      strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' }, type: 'RollingUpdate' },
+      template: { metadata: { creationTimestamp: null, labels: { app: 'web' } }, spec: templateSpec('nginx', 'nginx', 'Always') },
+    });
+    assert.deepEqual(d.status, {});
+    assert.deepEqual((await json(['get', 'deploy', 'web'])).spec, d.spec);
+  });
+
+  it('kubectl run: a pod with PodSpec, Pod and Container defaults', async () => {
+    const p = await json(['run', 'one', '--image=busybox:1.36', '--port=8080']);
+    const c = p.spec.containers[0];
+    assert.equal(c.imagePullPolicy, 'IfNotPresent');
+    assert.equal(c.terminationMessagePath, '/dev/termination-log');
+    assert.equal(c.terminationMessagePolicy, 'File');
+    assert.deepEqual(c.resources, {});
+    assert.deepEqual(c.ports, [{ containerPort: 8080, protocol: 'TCP' }]);
+    for (const [k, v] of Object.entries({ dnsPolicy: 'ClusterFirst', restartPolicy: 'Always', schedulerName: 'default-scheduler', terminationGracePeriodSeconds: 30, enableServiceLinks: true })) {
+      assert.equal(p.spec[k], v, k);
+    }
+    assert.deepEqual(p.spec.securityContext, {});
+    assert.deepEqual(p.status, { phase: 'Pending', qosClass: 'BestEffort' });
+    const g = await json(['run', 'two', '--image=busybox', '--overrides={"spec":{"containers":[{"name":"two","image":"busybox","resources":{"limits":{"cpu":"1","memory":"64Mi"}}}]}}']);
+    assert.deepEqual(g.spec.containers[0].resources.requests, { cpu: '1', memory: '64Mi' }, 'requests default to limits');
+    assert.equal(g.status.qosClass, 'Guaranteed');
+  });
+
+  it('kubectl create service / job / cronjob', async () => {
+    const s = await json(['create', 'service', 'clusterip', 'api', '--tcp=80:8080']);
+    assert.equal(s.spec.type, 'ClusterIP');
+    assert.equal(s.spec.sessionAffinity, 'None');
+    assert.equal(s.spec.internalTrafficPolicy, 'Cluster');
+    assert.deepEqual(s.spec.ports, [{ name: '80-8080', port: 80, protocol: 'TCP', targetPort: 8080 }]);
+    assert.deepEqual(s.status, { loadBalancer: {} });
+
+    const lb = await json(['create', 'service', 'loadbalancer', 'edge', '--tcp=443']);
+    assert.equal(lb.spec.externalTrafficPolicy, 'Cluster');
+    assert.equal(lb.spec.allocateLoadBalancerNodePorts, true);
+    assert.equal(lb.spec.ports[0].targetPort, 443, 'targetPort defaults to port');
+
+    const j = await json(['create', 'job', 'once', '--image=busybox']);
+    for (const [k, v] of Object.entries({ backoffLimit: 6, completionMode: 'NonIndexed', completions: 1, parallelism: 1, podReplacementPolicy: 'TerminatingOrFailed', suspend: false })) {
+      assert.equal(j.spec[k], v, k);
+    }
+    assert.deepEqual(j.spec.template.spec, { ...templateSpec('once', 'busybox', 'Always'), restartPolicy: 'Never' });
+    assert.deepEqual(j.status, {});
+
+    const cj = await json(['create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/5 * * * *']);
+    for (const [k, v] of Object.entries({ concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 })) {
+      assert.equal(cj.spec[k], v, k);
+    }
+    assert.deepEqual(cj.spec.jobTemplate.metadata, { creationTimestamp: null, name: 'tick' });
+    assert.equal(cj.spec.jobTemplate.spec.template.spec.terminationGracePeriodSeconds, 30);
+    assert.equal(cj.spec.jobTemplate.spec.backoffLimit, undefined, 'a job template gets no Job defaults');
+  });
+
+  it('keeps what the client sent', async () => {
+    const f = h.file('sent.yaml', `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: sent}
+spec:
+  replicas: 0
+  revisionHistoryLimit: 2
+  progressDeadlineSeconds: 60
+  strategy: {type: Recreate}
+  selector: {matchLabels: {app: sent}}
+  template:
+    metadata: {labels: {app: sent}}
+    spec:
+      restartPolicy: Always
+      dnsPolicy: Default
+      terminationGracePeriodSeconds: 0
+      containers: [{name: c, image: "nginx:latest", imagePullPolicy: Never}]
+`);
+    const r = await h.kubectl(['apply', '-f', f]);
+    assert.equal(r.code, 0, r.stderr);
+    const d = await json(['get', 'deploy', 'sent']);
+    assert.equal(d.spec.replicas, 0);
+    assert.equal(d.spec.revisionHistoryLimit, 2);
+    assert.equal(d.spec.progressDeadlineSeconds, 60);
+    assert.deepEqual(d.spec.strategy, { type: 'Recreate' }, 'no rollingUpdate for Recreate');
+    assert.equal(d.spec.template.spec.dnsPolicy, 'Default');
+    assert.equal(d.spec.template.spec.terminationGracePeriodSeconds, 0);
+    assert.equal(d.spec.template.spec.containers[0].imagePullPolicy, 'Never');
+  });
+
+  it('an update or patch that removes a defaulted field gets it back', async () => {
+    await json(['create', 'deployment', 'back', '--image=nginx:1.27']);
+    let r = await h.kubectl(['patch', 'deploy', 'back', '--type=json', '-p',
+      '[{"op":"remove","path":"/spec/revisionHistoryLimit"},{"op":"remove","path":"/spec/strategy"},{"op":"remove","path":"/spec/template/spec/containers/0/imagePullPolicy"}]']);
+    assert.equal(r.code, 0, r.stderr);
+    let d = await json(['get', 'deploy', 'back']);
+    assert.equal(d.spec.revisionHistoryLimit, 10);
+    assert.deepEqual(d.spec.strategy, { rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' }, type: 'RollingUpdate' });
+    assert.equal(d.spec.template.spec.containers[0].imagePullPolicy, 'IfNotPresent');
+    assert.equal(d.metadata.generation, 1, 'the patch changed nothing once defaulted');
+
+    delete d.spec.progressDeadlineSeconds;
+    delete d.spec.template.spec.schedulerName;
+    r = await h.kubectl(['replace', '-f', '-'], JSON.stringify(d));
+    assert.equal(r.code, 0, r.stderr);
+    d = await json(['get', 'deploy', 'back']);
+    assert.equal(d.spec.progressDeadlineSeconds, 600);
+    assert.equal(d.spec.template.spec.schedulerName, 'default-scheduler');
+  });
+
+  it('dry run answers with the defaults too', async () => {
+    const d = await json(['create', 'deployment', 'dry', '--image=nginx', '--dry-run=server']);
+    assert.equal(d.spec.progressDeadlineSeconds, 600);
+    assert.equal(d.spec.template.spec.containers[0].terminationMessagePolicy, 'File');
+    const r = await h.kubectl(['get', 'deploy', 'dry']);
+    assert.notEqual(r.code, 0, 'nothing stored');
+  });
+});
