@@ -45,7 +45,8 @@ describe('client-node against the built-in API server', () => {
     // Stale resourceVersion -> 409 Conflict.
     await assert.rejects(core.replaceNamespacedConfigMap({ name: 'typed', namespace: 'default', body: read }), (e: unknown) => codeOf(e) === 409);
     const list = await core.listNamespacedConfigMap({ namespace: 'default' });
-    assert.deepEqual(list.items.map((i) => i.metadata?.name), ['typed']);
+    // kube-root-ca.crt is kube-controller-manager's (root CA publisher), in every namespace
+    assert.deepEqual(list.items.map((i) => i.metadata?.name), ['kube-root-ca.crt', 'typed']);
     await core.deleteNamespacedConfigMap({ name: 'typed', namespace: 'default' });
     await assert.rejects(core.readNamespacedConfigMap({ name: 'typed', namespace: 'default' }), (e: unknown) => codeOf(e) === 404);
     // A namespace that does not exist -> 404.
@@ -154,7 +155,7 @@ describe('client-node informer across a server restart', () => {
       await after.replaceNamespacedConfigMap({ name: 'before', namespace: 'default', body: b });
       await after.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'afterwards' } } });
       await eventually(() => informer.get('before', 'default')?.data?.v === '2' && informer.get('afterwards', 'default'), 15_000, 'informer resync after restart');
-      assert.deepEqual(informer.list('default').map((c) => c.metadata?.name).sort(), ['afterwards', 'before']);
+      assert.deepEqual(informer.list('default').map((c) => c.metadata?.name).sort(), ['afterwards', 'before', 'kube-root-ca.crt']);
     } finally {
       stopped = true;
       await informer.stop();
@@ -176,14 +177,15 @@ describe('client-node informer across a server restart', () => {
     });
     try {
       await informer.start();
-      await eventually(() => informer.list('default').length === 5, 5000, 'initial sync');
+      // the 5 and kube-root-ca.crt (the root CA publisher's)
+      await eventually(() => informer.list('default').length === 6, 5000, 'initial sync');
       await server.stop();
       server = await startApiServer({ port }); // empty again, same certificates are not kept: new kubeconfig
       const kc2 = clientFor(server);
       // The informer keeps its own client (old CA): point it at the new CA by reloading the same object.
       kc.loadFromString(server.kubeconfig);
       await kc2.makeApiClient(k8s.CoreV1Api).createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'fresh' } } });
-      await eventually(() => informer.list('default').map((c) => c.metadata?.name).join(',') === 'fresh', 15_000, 'relist after restart');
+      await eventually(() => informer.list('default').map((c) => c.metadata?.name).sort().join(',') === 'fresh,kube-root-ca.crt', 15_000, 'relist after restart');
     } finally {
       stopped = true;
       await informer.stop();

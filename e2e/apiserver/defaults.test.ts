@@ -60,6 +60,59 @@ describe('built-in defaults through kubectl', () => {
     assert.equal(g.status.qosClass, 'Guaranteed');
   });
 
+  it('kubectl run: the whole pod spec kube-apiserver v1.32 stores, admission plugins included', async () => {
+    const p = await json(['run', 'whole', '--image=nginx:1.27']);
+    const vol = p.spec.volumes?.[0]?.name as string;
+    assert.match(vol, /^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    assert.deepEqual(p.spec, {
+      containers: [{
+        image: 'nginx:1.27', imagePullPolicy: 'IfNotPresent', name: 'whole', resources: {},
+        terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File',
+        // ServiceAccount admission: the projected token volume's mount
+        volumeMounts: [{ mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', name: vol, readOnly: true }],
+      }],
+      dnsPolicy: 'ClusterFirst',
+      enableServiceLinks: true,
+      // Priority admission (no globalDefault class)
+      preemptionPolicy: 'PreemptLowerPriority',
+      priority: 0,
+      restartPolicy: 'Always',
+      schedulerName: 'default-scheduler',
+      securityContext: {},
+      serviceAccount: 'default',
+      serviceAccountName: 'default',
+      terminationGracePeriodSeconds: 30,
+      // DefaultTolerationSeconds admission
+      tolerations: [
+        { effect: 'NoExecute', key: 'node.kubernetes.io/not-ready', operator: 'Exists', tolerationSeconds: 300 },
+        { effect: 'NoExecute', key: 'node.kubernetes.io/unreachable', operator: 'Exists', tolerationSeconds: 300 },
+      ],
+      volumes: [{
+        name: vol,
+        projected: {
+          defaultMode: 420,
+          sources: [
+            { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+            { configMap: { items: [{ key: 'ca.crt', path: 'ca.crt' }], name: 'kube-root-ca.crt' } },
+            { downwardAPI: { items: [{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' }, path: 'namespace' }] } },
+          ],
+        },
+      }],
+    });
+    const ca = await json(['get', 'configmap', 'kube-root-ca.crt']);
+    assert.match(ca.data['ca.crt'], /^-----BEGIN CERTIFICATE-----/);
+  });
+
+  it('requests and limits are rounded up to milli scale (SetDefaults_ResourceList)', async () => {
+    const p = await json(['run', 'tiny', '--image=busybox', '--overrides={"spec":{"containers":[{"name":"tiny","image":"busybox","resources":{"limits":{"cpu":"1500u","memory":"1.0001Ki"},"requests":{"cpu":"1n"}}}]}}']);
+    assert.deepEqual(p.spec.containers[0].resources, { limits: { cpu: '2m', memory: '1024103m' }, requests: { cpu: '1m', memory: '1024103m' } });
+    const d = await json(['create', 'deployment', 'tiny', '--image=busybox', '--dry-run=server']);
+    assert.deepEqual(d.spec.template.spec.containers[0].resources, {});
+    const r = await h.kubectl(['apply', '-o', 'json', '-f', '-'], 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: tinyd}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec: {containers: [{name: c, image: busybox, resources: {requests: {cpu: 0.0001}}}]}\n');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).spec.template.spec.containers[0].resources, { requests: { cpu: '1m' } });
+  });
+
   it('kubectl create service / job / cronjob', async () => {
     const s = await json(['create', 'service', 'clusterip', 'api', '--tcp=80:8080']);
     assert.equal(s.spec.type, 'ClusterIP');
@@ -79,6 +132,17 @@ describe('built-in defaults through kubectl', () => {
     }
     assert.deepEqual(j.spec.template.spec, { ...templateSpec('once', 'busybox', 'Always'), restartPolicy: 'Never' });
     assert.deepEqual(j.status, {});
+    // the Job strategy's generated selector and template labels (and the Job's labels, copied from them)
+    const uid = j.metadata.uid;
+    const jobLabels = { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': 'once', 'controller-uid': uid, 'job-name': 'once' };
+    assert.deepEqual(j.spec.selector, { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } });
+    assert.deepEqual(j.spec.template.metadata, { creationTimestamp: null, labels: jobLabels });
+    assert.deepEqual(j.metadata.labels, jobLabels);
+    const manual = await h.kubectl(['apply', '-o', 'json', '-f', '-'], 'apiVersion: batch/v1\nkind: Job\nmetadata: {name: manual}\nspec:\n  manualSelector: true\n  selector: {matchLabels: {app: m}}\n  template:\n    metadata: {labels: {app: m}}\n    spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}\n');
+    assert.equal(manual.code, 0, manual.stderr);
+    const mj = JSON.parse(manual.stdout);
+    assert.deepEqual(mj.spec.selector, { matchLabels: { app: 'm' } }, 'manualSelector: true keeps the selector as sent');
+    assert.deepEqual(mj.spec.template.metadata.labels, { app: 'm' });
 
     const cj = await json(['create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/5 * * * *']);
     for (const [k, v] of Object.entries({ concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 })) {

@@ -83,8 +83,9 @@ describe('kubectl against the built-in API server', () => {
     assert.match(r.stdout, /resourceVersion: "\d+"/);
     r = await h.kubectl(['get', 'cm', '-l', 'tier=conf', '-o', 'name']);
     assert.equal(r.stdout.trim().split('\n').sort().join(','), 'configmap/cfg,configmap/ssa');
+    // only the root CA publisher's kube-root-ca.crt has no tier label
     r = await h.kubectl(['get', 'cm', '-l', 'tier!=conf', '-o', 'name']);
-    assert.equal(r.stdout.trim(), '');
+    assert.equal(r.stdout.trim(), 'configmap/kube-root-ca.crt');
     r = await h.kubectl(['get', 'cm', '--field-selector', 'metadata.name=cfg', '-o', 'name']);
     assert.equal(r.stdout.trim(), 'configmap/cfg');
     r = await h.kubectl(['get', 'ns']);

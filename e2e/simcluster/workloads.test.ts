@@ -92,6 +92,20 @@ describeNeeds('simulated cluster: scheduling and workloads', { simulatedNodes: t
     assert.equal(ev.message, want);
   });
 
+  it('leaves a pod with scheduling gates alone until they are removed', async () => {
+    const { client } = env;
+    await client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'gated', namespace: env.ns },
+      spec: { schedulingGates: [{ name: 'example.com/wait' }], containers: [{ name: 'c', image: 'busybox' }] } });
+    // a pod created after it is scheduled; the gated one is still waiting, as the API server marked it
+    await client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'after-gated', namespace: env.ns }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    await eventually('the later pod bound', async () => (await client.get<Obj>(PodKind, 'after-gated', { namespace: env.ns })).spec.nodeName);
+    const waiting = await client.get<Obj>(PodKind, 'gated', { namespace: env.ns });
+    assert.equal(waiting.spec.nodeName, undefined);
+    assert.equal(waiting.status.conditions.find((c: any) => c.type === 'PodScheduled')?.reason, 'SchedulingGated');
+    await client.patch(PodKind, 'gated', { spec: { schedulingGates: null } }, { namespace: env.ns, type: 'merge' });
+    await eventually('bound once ungated', async () => (await client.get<Obj>(PodKind, 'gated', { namespace: env.ns })).spec.nodeName);
+  });
+
   inProcessOnly('counts and sorts mixed reasons like kube-scheduler', OWN_NODES, async () => {
     const { client } = env;
     await client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'picky', namespace: env.ns },

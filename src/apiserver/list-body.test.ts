@@ -14,7 +14,7 @@ const METADATA = 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.
 describe('list bodies', () => {
   let s: ApiServer;
   before(async () => {
-    s = await startApiServer({ port: 0 });
+    s = await startApiServer({ port: 0, rootCaPublisher: false });
   });
   after(async () => {
     await s.stop();

@@ -21,7 +21,7 @@ function pad(i: number): string {
 describe('paged lists are snapshots', () => {
   let s: ApiServer;
   before(async () => {
-    s = await startApiServer({ port: 0 });
+    s = await startApiServer({ port: 0, rootCaPublisher: false });
   });
   after(async () => {
     await s.stop();

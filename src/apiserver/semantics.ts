@@ -6,7 +6,9 @@
  * - gc/              garbage collection by ownerReferences (Background, Foreground, Orphan)
  * - namespaces/      namespace lifecycle (system namespaces, Terminating, content deletion, /finalize)
  * - crd/             CustomResourceDefinitions: validation, types in discovery/OpenAPI, custom resource strategy
- * - serviceaccounts/ the `default` ServiceAccount per namespace and the ServiceAccount pod admission
+ * - serviceaccounts/ the `default` ServiceAccount per namespace, the ServiceAccount pod admission
+ *                    (projected token volume), the `kube-root-ca.crt` ConfigMap per namespace
+ * - podadmission/    the Priority and DefaultTolerationSeconds pod admission plugins
  * - policy/          pods/eviction with PodDisruptionBudgets, pods/binding with PodScheduled
  *
  * `installSemantics` must run before the server serves (and before it creates the system
@@ -16,7 +18,8 @@ import { startCrdController } from './crd/index.js';
 import { gcAdmission, startGarbageCollector } from './gc/index.js';
 import { namespaceAdmission, setupNamespaceType, startNamespaceController } from './namespaces/index.js';
 import { bindPod, evictPod } from './policy/index.js';
-import { serviceAccountAdmission, startServiceAccountController } from './serviceaccounts/index.js';
+import { defaultTolerationSecondsAdmission, priorityAdmission } from './podadmission/index.js';
+import { serviceAccountAdmission, startRootCaPublisher, startServiceAccountController } from './serviceaccounts/index.js';
 import type { Controller, SemanticsHost } from './semantics-kit.js';
 
 export type { SemanticsHost } from './semantics-kit.js';
@@ -24,6 +27,8 @@ export type { SemanticsHost } from './semantics-kit.js';
 export interface SemanticsOptions {
   /** Delay before the namespace controller deletes a Terminating namespace's content (default 5000 ms, as upstream). */
   namespaceDeletionGracePeriodMs?: number;
+  /** The cluster CA (PEM) published as `kube-root-ca.crt` in every namespace; none published when unset. */
+  rootCaPem?: string;
 }
 
 export interface Semantics {
@@ -31,6 +36,8 @@ export interface Semantics {
   stop(): void;
   /** Resolves when every controller has no queued work (tests). */
   idle(): Promise<void>;
+  /** Resolves when the existing namespaces have their `default` ServiceAccount and `kube-root-ca.crt` (server start). */
+  namespacesSeeded(): Promise<void>;
 }
 
 export function installSemantics(host: SemanticsHost, opts: SemanticsOptions = {}): Semantics {
@@ -48,11 +55,24 @@ export function installSemantics(host: SemanticsHost, opts: SemanticsOptions = {
   const sa = startServiceAccountController(host);
   controllers.push(sa);
   host.admission.add(serviceAccountAdmission(host, sa));
+  const seeders: Controller[] = [sa];
+  if (opts.rootCaPem) {
+    const publisher = startRootCaPublisher(host, opts.rootCaPem);
+    controllers.push(publisher);
+    seeders.push(publisher);
+  }
+  // kube-apiserver's plugin order (pkg/kubeapiserver/options/plugins.go AllOrderedPlugins):
+  // ... ServiceAccount, ..., Priority, DefaultTolerationSeconds, ...
+  host.admission.add(priorityAdmission(host));
+  host.admission.add(defaultTolerationSecondsAdmission());
   host.ops.subresourceHandlers.set('/pods/eviction', evictPod);
   host.ops.subresourceHandlers.set('/pods/binding', bindPod);
   return {
     stop() {
       for (const c of controllers) c.stop();
+    },
+    async namespacesSeeded() {
+      await Promise.all(seeders.map((c) => c.idle()));
     },
     async idle() {
       // Controllers feed each other (a namespace deletion feeds the GC...): settle until a

@@ -25,7 +25,7 @@ const deployment = (name: string, replicas = 1) => ({
 describe('apiserver semantics', () => {
   let s: ApiServer;
   before(async () => {
-    s = await startApiServer({ port: 0, bookmarkIntervalMs: 100 });
+    s = await startApiServer({ port: 0, bookmarkIntervalMs: 100, rootCaPublisher: false });
   });
   after(async () => {
     await s.stop();

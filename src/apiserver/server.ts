@@ -30,6 +30,7 @@ import { newBuiltinRegistry, type ResourceRegistry } from './resources/index.js'
 import { BUILTIN_DEFAULTS } from './defaults/index.js';
 import { type Change, type OpenLogFile, Store, Wal } from './storage/index.js';
 import { installSemantics } from './semantics.js';
+import { ensureSystemPriorityClasses } from './podadmission/index.js';
 import { type AuthorizationMode, Security } from './rbac/index.js';
 import type { StaticToken } from './auth/index.js';
 
@@ -75,6 +76,11 @@ export interface ApiServerOptions {
    * content (default 5000 ms, kube-controller-manager's grace period).
    */
   namespaceDeletionGracePeriodMs?: number;
+  /**
+   * Publish the `kube-root-ca.crt` ConfigMap in every namespace, as kube-controller-manager's
+   * root CA publisher does (default true). Tests that count a namespace's ConfigMaps turn it off.
+   */
+  rootCaPublisher?: boolean;
   /** How long an idle keep-alive connection stays open (default 90 s, kube-apiserver's IdleTimeout). */
   idleTimeoutMs?: number;
   /**
@@ -175,12 +181,16 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     ...semanticsHost,
     discoveryFailures: () => aggregator.discoveryFailures(),
     deleteAggregatedContent: (namespace) => aggregator.deleteNamespaceContent(namespace),
-  }, { namespaceDeletionGracePeriodMs: opts.namespaceDeletionGracePeriodMs });
+  }, { namespaceDeletionGracePeriodMs: opts.namespaceDeletionGracePeriodMs, rootCaPem: opts.rootCaPublisher === false ? undefined : pki.ca.certPem });
   installAdmissionWebhooks({ registry, store, admission, convert: (t, objs) => ops.converter.toVersion(t, objs), scale: ops });
   const nsType = registry.get('', 'v1', 'namespaces')!;
   for (const ns of SYSTEM_NAMESPACES) {
     if (!store.get(nsType.storageKey, ns)) await ops.create(nsType, undefined, { metadata: { name: ns } });
   }
+  // kube-apiserver's post-start hook creates the system PriorityClasses (podadmission/priority.ts)
+  await ensureSystemPriorityClasses(semanticsHost);
+  // The system namespaces' default ServiceAccounts and kube-root-ca.crt exist before the first request.
+  await semantics.namespacesSeeded();
   await security.bootstrap();
   await aggregator.bootstrap();
   const watches = new WatchHub(store, opts.bookmarkIntervalMs, ops.converter);

@@ -1,8 +1,12 @@
 /**
  * The Job controller: runs pods from the template until `completions` succeeded
  * (`parallelism` at a time), or fails the Job once more than `backoffLimit` pods failed
- * (remaining pods are deleted). Pods carry the `batch.kubernetes.io/job-name` and
- * `batch.kubernetes.io/controller-uid` labels (and the legacy `job-name`/`controller-uid`).
+ * (remaining pods are deleted). Pods are made from the template as they are: the
+ * `batch.kubernetes.io/job-name`/`controller-uid` labels (and the legacy `job-name`/
+ * `controller-uid`) come from the selector the API server's Job strategy generated
+ * (pkg/registry/batch/job/strategy.go generateSelector), and the Job's pods are those it
+ * controls that match `spec.selector`, as upstream's controller (pkg/controller/job/
+ * job_controller.go getPodsForJob claims pods by the selector).
  * Status: active, ready, succeeded, failed, startTime, completionTime, Complete/Failed
  * conditions. The simulated kubelet lets such pods exit (see kubelet.ts annotations).
  */
@@ -11,7 +15,7 @@ import {
   Controller, Job, Pod, patchStatus, setCondition,
   type PodObject, type ReconcileContext, type Reconciler, type TypedObject,
 } from '../controller/index.js';
-import { Expectations, isPodReady, ownedBy, podFromTemplate, slowStart } from './workload.js';
+import { Expectations, isPodReady, ownedBy, podFromTemplate, selectorOf, slowStart } from './workload.js';
 
 type JobObject = TypedObject<{
   completions?: number; parallelism?: number; backoffLimit?: number; suspend?: boolean;
@@ -27,7 +31,8 @@ export class JobController implements Reconciler<JobObject> {
   async reconcile(job: JobObject, ctx: ReconcileContext<JobObject>) {
     if (job.metadata.deletionTimestamp) return;
     const key = `${job.metadata.namespace}/${job.metadata.name}`;
-    const pods = ctx.cache<PodObject>(Pod).list({ namespace: job.metadata.namespace }).filter((p) => ownedBy(job, p));
+    const sel = selectorOf(job);
+    const pods = ctx.cache<PodObject>(Pod).list({ namespace: job.metadata.namespace }).filter((p) => ownedBy(job, p) && !sel.isEmpty() && sel.matches(p.metadata.labels));
     const active = pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
     const succeeded = pods.filter((p) => p.status?.phase === 'Succeeded').length;
     const failed = pods.filter((p) => p.status?.phase === 'Failed').length;
@@ -46,11 +51,6 @@ export class JobController implements Reconciler<JobObject> {
         if (want > 0) {
           const r = await slowStart(Array.from({ length: want }, (_, i) => i), async () => {
             const pod = podFromTemplate(job, job.spec?.template);
-            const uid = job.metadata.uid!;
-            pod.metadata.labels = {
-              ...pod.metadata.labels, 'batch.kubernetes.io/job-name': job.metadata.name!, 'job-name': job.metadata.name!,
-              'batch.kubernetes.io/controller-uid': uid, 'controller-uid': uid,
-            };
             const created = await ctx.client.create(pod);
             this.expectations.expectCreations(key, [created.metadata.name!]);
             ctx.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);

@@ -38,7 +38,13 @@ const ANTI_AFFINITY_INDEX = 'sim/required-anti-affinity';
 /** Key of the request that re-tries every pending pod (never an object's key: '~' is not a valid name). */
 export const RETRY_REQUEST: Request = { name: '~retry-pending' };
 
-const pending = (p: PodObject) => !p.spec?.nodeName && !p.metadata.deletionTimestamp && !isTerminated(p);
+/**
+ * Waiting for a node: unbound, alive, and without scheduling gates (kube-scheduler's
+ * SchedulingGates PreEnqueue plugin keeps a gated pod out of the queue until its gates are
+ * removed; pkg/scheduler/framework/plugins/schedulinggates).
+ */
+const pending = (p: PodObject) => !p.spec?.nodeName && !p.metadata.deletionTimestamp && !isTerminated(p)
+  && !((p.spec as { schedulingGates?: unknown[] } | undefined)?.schedulingGates?.length);
 
 const nodeChanged: Predicate<NodeObject> = {
   create: () => true,

@@ -5,9 +5,31 @@
  * values of the volume sources included). Feature gates as v1.32 ships them: PodLevelResources
  * and ImageVolume are alpha (off), LoadBalancerIPMode is GA (on).
  *
- * Not done: rounding quantities up to milli scale (SetDefaults_ResourceList).
+ * SetDefaults_ResourceList rounds every quantity of the resource lists the generated code
+ * walks up to milli scale ({@link resourceList}).
  */
+import { roundUpToMilli } from '../schema/quantity.js';
 import { child, each, isObj, num, type Obj, ptr, str } from './types.js';
+
+/**
+ * SetDefaults_ResourceList (pkg/apis/core/v1/defaults.go): each quantity `RoundUp(-3)`, its
+ * format kept (schema/quantity.ts roundUpToMilli). zz_generated.defaults.go calls it on
+ * container requests/limits (containers, init and ephemeral containers, of pods and every pod
+ * template), pod `overhead` and `resources`, container statuses' `allocatedResources` and
+ * `resources`, LimitRange items, ResourceQuota hard/used, node capacity/allocatable, PV
+ * capacity, PVC requests/limits/capacity/allocatedResources.
+ */
+export function resourceList(l: unknown): void {
+  if (!isObj(l)) return;
+  for (const [k, v] of Object.entries(l)) if (typeof v === 'string' || typeof v === 'number') l[k] = roundUpToMilli(String(v));
+}
+
+/** A ResourceRequirements' limits and requests. */
+function requirements(r: unknown): void {
+  if (!isObj(r)) return;
+  resourceList(r.limits);
+  resourceList(r.requests);
+}
 
 /**
  * A pod template's `metadata`: upstream encodes ObjectMeta.CreationTimestamp (a non-pointer
@@ -39,6 +61,7 @@ function container(c: Obj): void {
   str(c, 'terminationMessagePolicy', 'File');
   // ResourceRequirements is a non-pointer struct: Go always encodes it (`resources: {}`).
   if (c.resources === undefined || c.resources === null) c.resources = {};
+  requirements(c.resources);
   for (const p of each(c, 'ports')) str(p, 'protocol', 'TCP');
   for (const e of each(c, 'env')) if (isObj(e.valueFrom) && isObj(e.valueFrom.fieldRef)) str(e.valueFrom.fieldRef, 'apiVersion', 'v1');
   for (const k of ['livenessProbe', 'readinessProbe', 'startupProbe']) if (isObj(c[k])) probe(c[k]);
@@ -109,7 +132,9 @@ function scaleIO(s: Obj): void {
 
 /** SetDefaults_PersistentVolumeClaimSpec. */
 function claimSpec(spec: Obj | undefined): void {
-  if (spec) ptr(spec, 'volumeMode', 'Filesystem');
+  if (!spec) return;
+  ptr(spec, 'volumeMode', 'Filesystem');
+  requirements(spec.resources);
 }
 
 /** SetDefaults_PodSpec and what generated code walks below it: a pod's spec or a template's. */
@@ -121,6 +146,8 @@ export function podSpec(spec: Obj): void {
   str(spec, 'schedulerName', 'default-scheduler');
   for (const v of each(spec, 'volumes')) volume(v);
   for (const k of ['initContainers', 'containers', 'ephemeralContainers']) for (const c of each(spec, k)) container(c);
+  resourceList(spec.overhead);
+  requirements(spec.resources);
 }
 
 /** A PodTemplateSpec (`spec.template` of workloads): the spec's defaults, not SetDefaults_Pod's. */
@@ -133,6 +160,14 @@ export function podTemplate(template: unknown): void {
 
 /** SetDefaults_Pod: requests from limits, service links, host ports on the host network. */
 function pod(o: Obj): void {
+  if (isObj(o.status)) {
+    for (const k of ['initContainerStatuses', 'containerStatuses', 'ephemeralContainerStatuses']) {
+      for (const cs of each(o.status, k)) {
+        resourceList(cs.allocatedResources);
+        requirements(cs.resources);
+      }
+    }
+  }
   const spec = child(o, 'spec');
   if (!spec) return;
   for (const k of ['containers', 'initContainers']) {
@@ -204,18 +239,24 @@ function persistentVolume(o: Obj): void {
   if (isObj(spec.iscsi)) str(spec.iscsi, 'iscsiInterface', 'default');
   if (isObj(spec.azureDisk)) azureDisk(spec.azureDisk);
   if (isObj(spec.scaleIO)) scaleIO(spec.scaleIO);
+  resourceList(spec.capacity);
 }
 
 /** SetDefaults_PersistentVolumeClaim + its spec (also StatefulSet volumeClaimTemplates). */
 export function persistentVolumeClaim(o: Obj): void {
   const status = child(o, 'status');
-  if (status) str(status, 'phase', 'Pending');
+  if (status) {
+    str(status, 'phase', 'Pending');
+    resourceList(status.capacity);
+    resourceList(status.allocatedResources);
+  }
   claimSpec(child(o, 'spec'));
 }
 
 /** SetDefaults_LimitRangeItem: a container item's default from max, defaultRequest from default then min. */
 function limitRange(o: Obj): void {
   for (const item of each(isObj(o.spec) ? o.spec : undefined, 'limits')) {
+    for (const k of ['max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio']) resourceList(item[k]);
     if (item.type !== 'Container') continue;
     const d = isObj(item.default) ? item.default : (item.default = {});
     const dr = isObj(item.defaultRequest) ? item.defaultRequest : (item.defaultRequest = {});
@@ -248,6 +289,17 @@ export const CORE_DEFAULTS: Record<string, (o: Obj) => void> = {
     // SetDefaults_NodeStatus: allocatable defaults to capacity.
     const s = o.status;
     if (isObj(s) && isObj(s.capacity) && ABSENT(s.allocatable)) s.allocatable = { ...s.capacity };
+    if (isObj(s)) {
+      resourceList(s.capacity);
+      resourceList(s.allocatable);
+    }
+  },
+  '/resourcequotas': (o) => {
+    if (isObj(o.spec)) resourceList(o.spec.hard);
+    if (isObj(o.status)) {
+      resourceList(o.status.hard);
+      resourceList(o.status.used);
+    }
   },
   '/limitranges': limitRange,
 };

@@ -118,3 +118,26 @@ test('other groups and new statuses', () => {
   assert.deepEqual(newStatus('apps/deployments'), {});
   assert.deepEqual(newStatus('apps/daemonsets'), { currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0 });
 });
+
+test('SetDefaults_ResourceList: quantities of every resource list rounded up to milli scale, format kept', () => {
+  const pod = defaulted('/pods', {
+    spec: {
+      containers: [{ name: 'c', image: 'x:1', resources: { limits: { cpu: '1500u', memory: '1n' }, requests: { cpu: '0.0001', 'example.com/dev': '2' } } }],
+      initContainers: [{ name: 'i', image: 'x:1', resources: { requests: { cpu: '1.0001Ki' } } }],
+      overhead: { cpu: '250u' },
+    },
+    status: { containerStatuses: [{ name: 'c', allocatedResources: { cpu: '1u' }, resources: { requests: { cpu: '2u' } } }] },
+  });
+  assert.deepEqual(pod.spec.containers[0].resources, { limits: { cpu: '2m', memory: '1m' }, requests: { cpu: '1m', 'example.com/dev': '2', memory: '1m' } }, 'requests from limits, rounded too');
+  assert.deepEqual(pod.spec.initContainers[0].resources.requests, { cpu: '1024103m' }, 'a binary quantity no longer whole goes decimal');
+  assert.deepEqual(pod.spec.overhead, { cpu: '1m' });
+  assert.deepEqual(pod.status.containerStatuses[0].allocatedResources, { cpu: '1m' });
+  assert.deepEqual(pod.status.containerStatuses[0].resources.requests, { cpu: '1m' });
+  const d = defaulted('apps/deployments', { spec: { template: { spec: { containers: [{ name: 'c', image: 'x:1', resources: { requests: { cpu: '-1u', memory: '1e-7' } } }] } } } });
+  assert.deepEqual(d.spec.template.spec.containers[0].resources.requests, { cpu: '-1m', memory: '1e-3' }, 'away from zero; the exponent form stays');
+  const nodeObj = defaulted('/nodes', { status: { capacity: { cpu: '1n', memory: '1Gi' } } });
+  assert.deepEqual(nodeObj.status.allocatable, { cpu: '1m', memory: '1Gi' });
+  assert.deepEqual(defaulted('/resourcequotas', { spec: { hard: { cpu: '1n' } } }).spec.hard, { cpu: '1m' });
+  assert.deepEqual(defaulted('/persistentvolumeclaims', { spec: { resources: { requests: { storage: '1n' } } } }).spec.resources.requests, { storage: '1m' });
+  assert.deepEqual(defaulted('/limitranges', { spec: { limits: [{ type: 'Pod', max: { cpu: '1n' } }] } }).spec.limits[0].max, { cpu: '1m' });
+});

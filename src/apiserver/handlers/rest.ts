@@ -468,6 +468,7 @@ export class ResourceOps {
     sm.uid = newUid();
     sm.creationTimestamp = rfc3339();
     if (t.generation) sm.generation = 1;
+    t.strategy?.prepareForCreateWithUid?.(req.object);
     t.strategy?.canonicalize?.(req.object);
     this.validateCommon(t, req.object);
     const validated = this.admission.validateNow(req);

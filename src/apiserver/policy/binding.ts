@@ -39,7 +39,8 @@ export const bindPod: SubresourceHandler = async (ops, t, namespace, name, body,
       p.status = { ...(p.status ?? {}), conditions: [...conds.filter((c) => c.type !== 'PodScheduled'), { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339() }] };
     }
     return true;
-  }, { withStatus: true });
+    // upstream writes the storage directly (r.store.Storage.GuaranteedUpdate): managedFields stay as stored
+  }, { withStatus: true, managedFieldsDone: true });
   if (!bound) throw newConflict(gr, name, 'pod disappeared while binding');
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } satisfies Status;
 };

@@ -165,8 +165,10 @@ describe('pods/eviction and pods/binding', () => {
     assert.equal(s.get(pods, 'default', 'on-a'), undefined);
   });
 
-  it('binding sets nodeName once, copies annotations and adds PodScheduled=True', async () => {
-    await s.server.ops.create(pods, 'default', { metadata: { name: 'bind-me' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+  it('binding sets nodeName once, copies annotations and adds PodScheduled=True, leaving managedFields alone', async () => {
+    await s.server.ops.create(pods, 'default', { metadata: { name: 'bind-me' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } }, { fieldManager: 'kubectl-create' });
+    const managed = structuredClone(s.get(pods, 'default', 'bind-me')!.metadata.managedFields);
+    assert.equal(managed?.length, 1);
     const bind = s.server.ops.subresourceHandlers.get('/pods/binding')!;
     const body = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bind-me', annotations: { 'example.com/by': 'test' } }, target: { kind: 'Node', name: 'node-x' } } as KubeObject;
     const watch = openWatch(s.server, '/api/v1/namespaces/default/pods?watch=1&fieldSelector=metadata.name%3Dbind-me&resourceVersion=' + s.get(pods, 'default', 'bind-me')!.metadata.resourceVersion);
@@ -183,6 +185,8 @@ describe('pods/eviction and pods/binding', () => {
     const p = s.get(pods, 'default', 'bind-me') as Obj;
     assert.equal(p.spec.nodeName, 'node-x');
     assert.equal(p.metadata.annotations?.['example.com/by'], 'test');
+    // upstream's BindingREST writes the storage directly: no managedFields entry for the binding
+    assert.deepEqual(watch.events[0].object.metadata.managedFields, managed);
     const c = p.status.conditions.find((x: { type: string }) => x.type === 'PodScheduled');
     assert.equal(c.status, 'True');
     assert.ok(c.lastTransitionTime);

@@ -96,7 +96,36 @@ const immutableRoleRef: Strategy = {
   },
 };
 
+/**
+ * The Job strategy's generated selector (pkg/registry/batch/job/strategy.go v1.32,
+ * PrepareForCreate -> generateSelectorIfNeeded -> generateSelector), unless
+ * `spec.manualSelector` is true: the template gets the labels `job-name` and
+ * `batch.kubernetes.io/job-name` (the Job's name) and `controller-uid` and
+ * `batch.kubernetes.io/controller-uid` (its uid), each unless already set; the selector gets
+ * `matchLabels[batch.kubernetes.io/controller-uid] = uid` unless already set. A Job without
+ * labels then shows the template's (SetDefaults_Job copies them when the stored object is
+ * decoded, which upstream's create answer and every read go through).
+ * Not emulated: ValidateGeneratedSelector's errors for a selector or labels that disagree.
+ */
+export function generateJobSelector(o: Obj): void {
+  const spec = o.spec;
+  if (!spec || typeof spec !== 'object' || spec.manualSelector === true) return;
+  const name = o.metadata?.name ?? '';
+  const uid = o.metadata?.uid ?? '';
+  const template = (spec.template && typeof spec.template === 'object' ? spec.template : (spec.template = {})) as Obj;
+  const tm = (template.metadata && typeof template.metadata === 'object' ? template.metadata : (template.metadata = {})) as Obj;
+  const labels: Record<string, string> = (tm.labels && typeof tm.labels === 'object' ? tm.labels : (tm.labels = {}));
+  for (const k of ['job-name', 'batch.kubernetes.io/job-name']) if (!(k in labels)) labels[k] = name;
+  for (const k of ['controller-uid', 'batch.kubernetes.io/controller-uid']) if (!(k in labels)) labels[k] = uid;
+  const sel = (spec.selector && typeof spec.selector === 'object' ? spec.selector : (spec.selector = {})) as Obj;
+  const ml: Record<string, string> = (sel.matchLabels && typeof sel.matchLabels === 'object' ? sel.matchLabels : (sel.matchLabels = {}));
+  if (!('batch.kubernetes.io/controller-uid' in ml)) ml['batch.kubernetes.io/controller-uid'] = uid;
+  const m = o.metadata;
+  if (m && (!m.labels || typeof m.labels !== 'object' || !Object.keys(m.labels).length)) m.labels = { ...labels };
+}
+
 export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
+  'batch/jobs': { prepareForCreateWithUid: generateJobSelector },
   '/configmaps': immutableData(['data', 'binaryData']),
   '/services': {
     prepareForCreate(o: Obj) {

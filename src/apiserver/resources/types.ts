@@ -44,6 +44,12 @@ export interface Strategy {
    */
   canonicalize?(obj: KubeObject): void;
   /**
+   * Create-only preparation that needs the final name and uid, run right before
+   * {@link canonicalize} on create: upstream's PrepareForCreate runs inside BeforeCreate, after
+   * mutating admission and once the uid is set (a Job's generated selector). Mutates `obj`.
+   */
+  prepareForCreateWithUid?(obj: KubeObject): void;
+  /**
    * True while a type-specific condition keeps an object marked for deletion even without
    * `metadata.finalizers` (namespaces wait for `spec.finalizers`). Default: false.
    */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startApiServer, type ApiServer } from '../index.js';
 import { call } from '../test-client.js';
-import { canonicalQuantity } from './quantity.js';
+import { canonicalQuantity, roundUpToMilli } from './quantity.js';
 
 // TestQuantityParseEmit, the alternates of TestQuantityString and the rounding rows of TestQuantityParse
 const CANONICAL: Record<string, string> = {
@@ -47,5 +47,15 @@ describe('canonical quantities', () => {
       assert.equal(rq.status, 201, rq.text);
       assert.deepEqual(rq.json.spec.hard, { 'requests.cpu': '2', pods: '10' });
     });
+  });
+});
+
+describe('rounding up to milli scale (Quantity.RoundUp(-3), SetDefaults_ResourceList)', () => {
+  it('rounds a finer value away from zero to the next thousandth, keeping the format', () => {
+    const cases: Record<string, string> = {
+      '1n': '1m', '999999n': '1m', '999999999n': '1', '1000001n': '2m', '0.0001': '1m', '1.0001': '1001m', '-1u': '-1m', '-1.0001': '-1001m',
+      '1500u': '2m', '1e-7': '1e-3', '1.5': '1500m', '100m': '100m', '1Gi': '1Gi', '0.5Ki': '512', '1.0001Ki': '1024103m', '0': '0', '1n0': '1n0',
+    };
+    for (const [text, want] of Object.entries(cases)) assert.equal(roundUpToMilli(text), want, text);
   });
 });

@@ -138,13 +138,44 @@ export function canonicalQuantity(text: string): string | undefined {
 /** Canonical texts by input text: objects spell the same few quantities over and over. */
 const canonical = new Map<string, string>();
 
-function canonicalOf(text: string): string | undefined {
-  let nanos = quantityNanos(text);
+type QuantityFormat = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
+
+/** The format Go's parser gives a quantity (from its suffix), with its value in nanos. */
+function parsed(text: string): { nanos: bigint; format: QuantityFormat } | undefined {
+  const nanos = quantityNanos(text);
   if (nanos === undefined) return undefined;
-  if (nanos === 0n) return '0';
   const suffixText = /^[+-]?[0-9]*(?:\.[0-9]*)?(.*)$/.exec(text.trim())![1];
   const s = suffixExponent(suffixText)!;
-  let format: 'DecimalSI' | 'BinarySI' | 'DecimalExponent' = s.binary ? 'BinarySI' : DECIMAL_EXPONENTS.has(suffixText) ? 'DecimalSI' : 'DecimalExponent';
+  return { nanos, format: s.binary ? 'BinarySI' : DECIMAL_EXPONENTS.has(suffixText) ? 'DecimalSI' : 'DecimalExponent' };
+}
+
+function canonicalOf(text: string): string | undefined {
+  const q = parsed(text);
+  return q && formatNanos(q.nanos, q.format);
+}
+
+const MILLI_NANOS = 1_000_000n;
+
+/**
+ * A quantity rounded up to milli scale, as SetDefaults_ResourceList (pkg/apis/core/v1/defaults.go)
+ * does to every resource list of a built-in object with `Quantity.RoundUp(-3)`
+ * (k8s.io/apimachinery/pkg/api/resource/quantity.go): a value finer than a thousandth goes to the
+ * next thousandth away from zero ("1n" -> "1m", "0.0001" -> "1m", "-1u" -> "-1m", "1.0001Ki" ->
+ * "1024103m"), keeping its format; the canonical text of the result. Text that does not parse is
+ * answered unchanged (the decoder has refused it already).
+ */
+export function roundUpToMilli(text: string): string {
+  const q = parsed(text);
+  if (!q) return text;
+  const rem = q.nanos % MILLI_NANOS;
+  if (rem === 0n) return formatNanos(q.nanos, q.format);
+  const rounded = q.nanos - rem + (q.nanos < 0n ? -MILLI_NANOS : MILLI_NANOS);
+  return formatNanos(rounded, q.format);
+}
+
+/** Quantity.String for a value in nanos and a format (see canonicalQuantity). */
+function formatNanos(nanos: bigint, format: QuantityFormat): string {
+  if (nanos === 0n) return '0';
   const negative = nanos < 0n;
   let magnitude = negative ? -nanos : nanos;
   if (format === 'BinarySI') {

@@ -4,7 +4,7 @@ import { type KubeObject, StatusError } from '../../api/index.js';
 import type { ResourceType } from '../resources/index.js';
 import { eventually, startTestServer, type TestServer } from '../semantics-testkit.js';
 
-type Pod = KubeObject & { spec: { serviceAccountName?: string; serviceAccount?: string; imagePullSecrets?: { name: string }[]; containers: unknown[] } };
+type Pod = KubeObject & { spec: { serviceAccountName?: string; serviceAccount?: string; imagePullSecrets?: { name: string }[]; containers: unknown[]; automountServiceAccountToken?: boolean } };
 const pod = (name: string, spec: Partial<Pod['spec']> = {}): Pod => ({ metadata: { name }, spec: { containers: [{ name: 'c', image: 'nginx' }], ...spec } });
 
 describe('ServiceAccounts', () => {
@@ -70,5 +70,64 @@ describe('ServiceAccounts', () => {
   it('leaves mirror pods alone', async () => {
     const p = (await s.server.ops.create(pods, 'default', { ...pod('mirror'), metadata: { name: 'mirror', annotations: { 'kubernetes.io/config.mirror': 'x' } } })).object as Pod;
     assert.equal(p.spec.serviceAccountName, undefined);
+  });
+
+  it('mounts the projected token volume kube-api-access-* into every container and init container', async () => {
+    const r = await s.kubectl(['apply', '-o', 'json', '-f', '-'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: tok}\nspec:\n  initContainers: [{name: i, image: busybox}]\n  containers: [{name: a, image: nginx}, {name: b, image: nginx, volumeMounts: [{name: own, mountPath: /data}]}]\n  volumes: [{name: own, emptyDir: {}}]\n');
+    assert.equal(r.code, 0, r.stderr);
+    const p = JSON.parse(r.stdout) as KubeObject & { spec: { volumes: { name: string }[]; containers: { volumeMounts: unknown[] }[]; initContainers: { volumeMounts: unknown[] }[] } };
+    assert.equal(p.spec.volumes.length, 2);
+    const vol = p.spec.volumes[1];
+    assert.match(vol.name, /^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    assert.deepEqual(vol, {
+      name: vol.name,
+      projected: {
+        defaultMode: 420,
+        sources: [
+          { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+        ],
+      },
+    });
+    const mount = { name: vol.name, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' };
+    assert.deepEqual(p.spec.initContainers[0].volumeMounts, [mount]);
+    assert.deepEqual(p.spec.containers[0].volumeMounts, [mount]);
+    assert.deepEqual(p.spec.containers[1].volumeMounts, [{ name: 'own', mountPath: '/data' }, mount]);
+  });
+
+  it('no token volume when automountServiceAccountToken is false (pod first, then ServiceAccount) or the path is mounted', async () => {
+    type P = KubeObject & { spec: { volumes?: { name: string }[]; containers: { volumeMounts?: { name: string; mountPath: string }[] }[] } };
+    const create = async (p: Pod) => (await s.server.ops.create(pods, 'default', p)).object as P;
+    assert.equal((await create({ ...pod('off'), spec: { ...pod('off').spec, automountServiceAccountToken: false } as Pod['spec'] })).spec.volumes, undefined);
+    await s.create(sas, { metadata: { name: 'quiet', namespace: 'default' }, automountServiceAccountToken: false } as KubeObject);
+    assert.equal((await create(pod('quiet', { serviceAccountName: 'quiet' }))).spec.volumes, undefined);
+    const on = await create({ ...pod('on'), spec: { ...pod('on', { serviceAccountName: 'quiet' }).spec, automountServiceAccountToken: true } as Pod['spec'] });
+    assert.match(on.spec.volumes?.[0]?.name ?? '', /^kube-api-access-/);
+    const own = { name: 'mine', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' };
+    const mine = await create({ metadata: { name: 'mine' }, spec: { containers: [{ name: 'c', image: 'nginx', volumeMounts: [own] }], volumes: [{ name: 'mine', emptyDir: {} }] } as unknown as Pod['spec'] });
+    assert.deepEqual(mine.spec.volumes?.map((v) => v.name), ['mine']);
+    assert.deepEqual(mine.spec.containers[0].volumeMounts, [own]);
+  });
+
+  it('every namespace has kube-root-ca.crt with the cluster CA, kept as kube-controller-manager keeps it', async () => {
+    const cms = s.type('', 'v1', 'configmaps');
+    type CM = KubeObject & { data?: Record<string, string> };
+    for (const n of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      const cm = await eventually(() => s.get(cms, n, 'kube-root-ca.crt') as CM | undefined, `kube-root-ca.crt in ${n}`);
+      assert.deepEqual(cm.data, { 'ca.crt': s.server.caPem });
+      assert.match(cm.metadata.annotations?.['kubernetes.io/description'] ?? '', /^Contains a CA bundle that can be used to verify the kube-apiserver/);
+    }
+    await s.create(ns, { metadata: { name: 'rootca' } });
+    await eventually(() => s.get(cms, 'rootca', 'kube-root-ca.crt'), 'published in a new namespace');
+    const g = await s.kubectl(['get', 'configmap', 'kube-root-ca.crt', '-n', 'rootca', '-o', 'jsonpath={.data.ca\\.crt}']);
+    assert.equal(g.code, 0, g.stderr);
+    assert.equal(g.stdout, s.server.caPem);
+    const before = s.get(cms, 'rootca', 'kube-root-ca.crt')!.metadata.uid;
+    await s.server.ops.delete(cms, 'rootca', 'kube-root-ca.crt');
+    await eventually(() => { const c = s.get(cms, 'rootca', 'kube-root-ca.crt'); return c && c.metadata.uid !== before; }, 're-created');
+    const e = await s.kubectl(['patch', 'configmap', 'kube-root-ca.crt', '-n', 'rootca', '--type=merge', '-p', '{"data":{"ca.crt":"tampered","x":"y"}}']);
+    assert.equal(e.code, 0, e.stderr);
+    await eventually(() => { const c = s.get(cms, 'rootca', 'kube-root-ca.crt') as CM | undefined; return c?.data?.['ca.crt'] === s.server.caPem && c.data.x === undefined; }, 'data put back');
   });
 });

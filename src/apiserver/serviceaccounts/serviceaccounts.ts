@@ -6,14 +6,19 @@
  * - a new pod without `spec.serviceAccountName` gets `default` (both `serviceAccountName`
  *   and the deprecated `serviceAccount` are set); the ServiceAccount must exist (403
  *   `error looking up service account ns/name: serviceaccount "name" not found`);
+ * - a new pod gets the projected token volume `kube-api-access-<5 random>` mounted read-only at
+ *   /var/run/secrets/kubernetes.io/serviceaccount in every container and init container (see
+ *   tokenvolume.ts), unless `automountServiceAccountToken` is false on the pod or (when the pod
+ *   does not say) on its ServiceAccount;
  * - a new pod without `imagePullSecrets` gets those of its ServiceAccount.
- * Mirror pods (annotation `kubernetes.io/config.mirror`) are left alone, as upstream.
- * Not done: the projected token volume (`kube-api-access-*`) upstream mounts into pods.
+ * Mirror pods (annotation `kubernetes.io/config.mirror`) are left alone, as upstream
+ * (plugin/pkg/admission/serviceaccount/admission.go, v1.32).
  */
 import { type KubeObject, newForbidden } from '../../api/index.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../admission/index.js';
 import { type Controller, isStatus, type SemanticsHost, WorkQueue } from '../semantics-kit.js';
 import type { Change } from '../storage/index.js';
+import { mountServiceAccountToken, type TokenPod } from './tokenvolume.js';
 
 const NAMESPACES = '/namespaces';
 const SERVICE_ACCOUNTS = '/serviceaccounts';
@@ -21,8 +26,8 @@ const PODS = '/pods';
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
 const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
-type Pod = KubeObject & { spec?: { serviceAccountName?: string; serviceAccount?: string; imagePullSecrets?: { name?: string }[] } };
-type ServiceAccount = KubeObject & { imagePullSecrets?: { name?: string }[] };
+type Pod = TokenPod & { spec?: { serviceAccountName?: string; serviceAccount?: string; imagePullSecrets?: { name?: string }[]; automountServiceAccountToken?: boolean } };
+type ServiceAccount = KubeObject & { imagePullSecrets?: { name?: string }[]; automountServiceAccountToken?: boolean };
 
 /** The controller keeping a `default` ServiceAccount in every active namespace. */
 export function startServiceAccountController(host: SemanticsHost): Controller {
@@ -84,6 +89,8 @@ export function serviceAccountAdmission(host: SemanticsHost, controller: Control
     if (!sa) {
       throw newForbidden({ group: '', resource: 'pods' }, pod.metadata.name ?? '', `error looking up service account ${req.namespace}/${name}: serviceaccount "${name}" not found`);
     }
+    // shouldAutomount: the pod's preference wins, then the ServiceAccount's, else true.
+    if (typeof pod.spec.automountServiceAccountToken === 'boolean' ? pod.spec.automountServiceAccountToken : sa.automountServiceAccountToken !== false) mountServiceAccountToken(pod);
     if (!pod.spec.imagePullSecrets?.length && sa.imagePullSecrets?.length) {
       pod.spec.imagePullSecrets = sa.imagePullSecrets.filter((s) => s?.name).map((s) => ({ name: s.name }));
     }
