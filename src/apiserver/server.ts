@@ -250,6 +250,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
   const maxInFlight = opts.maxRequestsInFlight ?? 2000;
   let inFlight = 0;
+  /** The 'close' listener of every counted response (one function, not a closure per request). */
+  function uncount(this: Counted): void {
+    if (this[COUNTED]) inFlight--;
+    this[COUNTED] = false;
+  }
   const idleTimeout = opts.idleTimeoutMs ?? 90_000;
   const headerTimeout = opts.headerTimeoutMs ?? 32_000;
   const serverOptions = {
@@ -272,7 +277,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     if (security.intercept(req, res)) return;
     if (handleGroup(req, res)) return;
     // Long-running watches do not count against the in-flight limit (as upstream).
-    const isWatch = /[?&]watch=(?!0|false|False|no)[^&]*/.test(req.url ?? '') || (req.url ?? '').includes('/watch/');
+    const rawUrl = req.url ?? '';
+    // (both forms contain "watch": most requests are told apart without the regular expression)
+    const isWatch = rawUrl.includes('watch') && (/[?&]watch=(?!0|false|False|no)[^&]*/.test(rawUrl) || rawUrl.includes('/watch/'));
     if (!isWatch) {
       if (inFlight >= maxInFlight) {
         res.setHeader('Retry-After', '1');
@@ -280,12 +287,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         return;
       }
       inFlight++;
-      let counted = true;
       // A response emits 'close' once, when it finished or its connection went away.
-      res.on('close', () => {
-        if (counted) inFlight--;
-        counted = false;
-      });
+      (res as Counted)[COUNTED] = true;
+      res.on('close', uncount);
     }
     // Aggregated APIs (`/apis/<group>/<version>` of a remote APIService) go to their server.
     if (aggregator.handle(req, res)) return;
@@ -371,6 +375,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     },
   };
 }
+
+/** Marks a response counted against the in-flight limit until its 'close'. */
+const COUNTED = Symbol('kubeloop.apiserver.inFlight');
+type Counted = ServerResponse & { [COUNTED]?: boolean };
 
 function notFoundPath(): StatusError {
   const e = newNotFound({ group: '', resource: '' }, '');

@@ -209,10 +209,18 @@ export function admissionWebhookPlugins(host: WebhookDispatchHost): AdmissionPlu
       if (isExempt(req)) return;
       const hooks = hooksOf(host.store, VALIDATING);
       if (!hooks.length) return;
-      const invocations = hooks.map((h) => matcher.invocation(h.webhook, req)).filter((x): x is Invocation => !!x);
-      if (!invocations.length) return;
-      return validateWith(req, invocations);
+      return validateMatching(req, hooks);
     },
+  };
+
+  /**
+   * The matching webhooks called (synchronous when none matches). A function of its own: its
+   * closure over `req` would make `validate` allocate a context on every write, webhooks or not.
+   */
+  const validateMatching = (req: AdmissionRequest, hooks: readonly Hook[]): Promise<void> | undefined => {
+    const invocations = hooks.map((h) => matcher.invocation(h.webhook, req)).filter((x): x is Invocation => !!x);
+    if (!invocations.length) return undefined;
+    return validateWith(req, invocations);
   };
 
   const validateWith = async (req: AdmissionRequest, invocations: Invocation[]): Promise<void> => {

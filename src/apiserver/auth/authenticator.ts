@@ -87,7 +87,7 @@ export class Authenticator {
       known = u && withAuthenticatedGroup(u);
       this.certUsers.set(sock, known);
     }
-    return known ? { name: known.name, groups: [...known.groups] } : undefined;
+    return known ? { name: known.name, groups: known.groups.slice() } : undefined;
   }
 
   /** The user a bearer token stands for, or undefined (see `lastRejection`). */

@@ -293,10 +293,20 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
     } else {
       const o = c.object;
       if (o.metadata.deletionTimestamp && (hasFinalizer(o, FOREGROUND) || hasFinalizer(o, ORPHAN))) queue.add(`o:${o.metadata.uid}`);
-      else if (hasRefs(o) && refsOf(o).some((r) => !ownerOf(o, r))) queue.add(`d:${c.storageKey}|${c.key}`);
+      else if (hasRefs(o) && hasDanglingRef(o)) queue.add(`d:${c.storageKey}|${c.key}`);
     }
     if (!hasRefs(c.old) && (c.type === 'DELETED' || !hasRefs(c.object))) return;
-    // Owners waiting in the foreground re-check when a dependent goes or changes its references.
+    recheckOwners(c);
+  };
+
+  /**
+   * Whether a reference of `o` names no live owner. (This and {@link recheckOwners} are functions
+   * of their own: closures in `onChange` would make V8 allocate a context on every change.)
+   */
+  const hasDanglingRef = (o: KubeObject): boolean => refsOf(o).some((r) => !ownerOf(o, r));
+
+  /** Owners waiting in the foreground re-check when a dependent goes or changes its references. */
+  const recheckOwners = (c: Change): void => {
     const seen = new Set<string>();
     for (const r of [...refsOf(c.old), ...(c.type === 'DELETED' ? [] : refsOf(c.object))]) {
       if (seen.has(r.uid)) continue;

@@ -4,7 +4,6 @@
  * namespace controller, tests) use the very same path: defaults, admission, optimistic
  * concurrency, generation, status split, finalizers, dry run and durability.
  */
-import { randomUUID } from 'node:crypto';
 import {
   type FieldError, type KubeObject, type Status, StatusError, newAlreadyExists, newBadRequest, newConflict, newExpired, newInvalid,
   newMethodNotSupported, newNotFound, newTimeout, OBJECT_MODIFIED, parseFieldSelector, parseLabelSelector, rfc3339, validateLabelKey, validateLabelValue,
@@ -17,6 +16,7 @@ import { builtinDecoder, decodeErrorMetadata, type JSONSchemaProps } from '../sc
 import { apiVersionOf, generationBumps, KEEP_STATUS_ON_CREATE, statusWriteResult, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import type { UserInfo } from '../auth/index.js';
+import { newUid } from './uid.js';
 import { clone, deepEqual, randomSuffix, validateName } from './util.js';
 
 export interface ListOptions {
@@ -465,7 +465,7 @@ export class ResourceOps {
     if (!sm.name && sm.generateName) sm.name = `${sm.generateName}${randomSuffix()}`;
     req.name = sm.name ?? '';
     clearSystemFields(sm, !!t.generation);
-    sm.uid = randomUUID();
+    sm.uid = newUid();
     sm.creationTimestamp = rfc3339();
     if (t.generation) sm.generation = 1;
     t.strategy?.prepareForCreateWithUid?.(req.object);

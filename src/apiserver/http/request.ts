@@ -155,38 +155,87 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
     return Promise.reject(entityTooLarge());
   }
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    const onData = (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        failed = true;
-        req.off('data', onData);
-        unread.add(req);
-        req.resume();
-        reject(entityTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    // Plain listeners (not `once`: a wrapper each): a settled promise ignores later calls.
-    req.on('data', onData);
-    req.on('end', () => {
-      if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-    });
-    req.on('error', (err) => {
-      failed = true;
-      reject(err);
-    });
-    req.on('close', () => {
-      if (!failed && !req.complete) {
-        failed = true;
-        reject(new Error('request aborted'));
-      }
-    });
+    const r: BodyRead = { chunks: [], size: 0, failed: false, resolve, reject };
+    if ((req as Reading)[READING]) {
+      // a second reader of the same request (no handler does this) gets listeners of its own
+      readWith(req, r);
+      return;
+    }
+    (req as Reading)[READING] = r;
+    // Plain listeners (not `once`: a wrapper each), shared by every request (their state is
+    // the request's READING, found through `this`): a settled promise ignores later calls.
+    req.on('data', onBodyData);
+    req.on('end', onBodyEnd);
+    req.on('error', onBodyError);
+    req.on('close', onBodyClose);
   });
+}
+
+/** The state of a body being read, kept on its request (no closures per request). */
+interface BodyRead {
+  chunks: Buffer[];
+  size: number;
+  failed: boolean;
+  resolve(body: Buffer): void;
+  reject(err: unknown): void;
+}
+
+const READING = Symbol('kubeloop.apiserver.body');
+type Reading = IncomingMessage & { [READING]: BodyRead };
+
+/** {@link readBody}'s listeners for a second reader: closures over its own state. */
+function readWith(req: IncomingMessage, r: BodyRead): void {
+  const onData = (chunk: Buffer) => bodyData(req, r, chunk, onData);
+  req.on('data', onData);
+  req.on('end', () => bodyEnd(r));
+  req.on('error', (err) => bodyError(r, err));
+  req.on('close', () => bodyClose(req, r));
+}
+
+function onBodyData(this: Reading, chunk: Buffer): void {
+  bodyData(this, this[READING], chunk, onBodyData);
+}
+
+function onBodyEnd(this: Reading): void {
+  bodyEnd(this[READING]);
+}
+
+function onBodyError(this: Reading, err: Error): void {
+  bodyError(this[READING], err);
+}
+
+function onBodyClose(this: Reading): void {
+  bodyClose(this, this[READING]);
+}
+
+function bodyData(req: IncomingMessage, r: BodyRead, chunk: Buffer, listener: (chunk: Buffer) => void): void {
+  if (r.failed) return;
+  r.size += chunk.length;
+  if (r.size > MAX_BODY) {
+    r.failed = true;
+    req.off('data', listener);
+    unread.add(req);
+    req.resume();
+    r.reject(entityTooLarge());
+    return;
+  }
+  r.chunks.push(chunk);
+}
+
+function bodyEnd(r: BodyRead): void {
+  if (!r.failed) r.resolve(r.chunks.length === 1 ? r.chunks[0] : Buffer.concat(r.chunks, r.size));
+}
+
+function bodyError(r: BodyRead, err: unknown): void {
+  r.failed = true;
+  r.reject(err);
+}
+
+function bodyClose(req: IncomingMessage, r: BodyRead): void {
+  if (!r.failed && !req.complete) {
+    r.failed = true;
+    r.reject(new Error('request aborted'));
+  }
 }
 
 export function mediaType(contentType: string | undefined): string {

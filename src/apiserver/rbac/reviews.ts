@@ -48,8 +48,11 @@ export function registerReviewTypes(registry: ResourceRegistry): void {
  */
 export function reviewOf(p: ResourcePath): { kind: string; namespace?: string } | undefined {
   if (p.version !== 'v1' || p.watchPrefix || p.name !== undefined) return undefined;
-  const r = REVIEWS.find((x) => x.group === p.group && x.resource === p.resource && x.namespaced === (p.namespace !== undefined));
-  return r ? { kind: r.kind, namespace: p.namespace } : undefined;
+  // a loop, not find() with a closure: every request asks
+  for (const r of REVIEWS) {
+    if (r.group === p.group && r.resource === p.resource && r.namespaced === (p.namespace !== undefined)) return { kind: r.kind, namespace: p.namespace };
+  }
+  return undefined;
 }
 
 interface ResourceAttributes {

@@ -444,6 +444,14 @@ export class Store {
       this.apply(t, c, stored);
       return c;
     }
+    return this.stageInLog(this.wal, t, c, stored);
+  }
+
+  /**
+   * {@link stage} with a log. A method of its own: its promise executor's closure would make
+   * V8 allocate a context on every `stage`, also for the memory store that never gets here.
+   */
+  private stageInLog(wal: Wal, t: Table, c: Change, stored: Stored | undefined): Change {
     const staged: Staged = { stored };
     t.staged.set(c.key, staged);
     let settle!: Pick<Pending, 'resolve' | 'reject'>;
@@ -452,7 +460,7 @@ export class Store {
     this.waits.set(c, done);
     if (stored) this.waits.set(stored, done);
     this.pending.push({ table: t, change: c, staged, ...settle });
-    this.wal.append(c);
+    wal.append(c);
     return c;
   }
 

@@ -50,6 +50,9 @@ function walk(node: SchemaNode, value: unknown, at: (string | number)[], depth: 
  */
 const AT: (string | number)[] = [];
 
+/** The unknown fields of the check in progress (emptied as soon as they are taken). */
+const FOUND: Unknown[] = [];
+
 function walkFrom(node: SchemaNode, value: unknown, out: Unknown[]): void {
   walk(node, value, AT, 0, out);
 }
@@ -94,9 +97,15 @@ export function builtinFieldValidation(): AdmissionPlugin {
       if (!req.type.builtin || (req.operation !== 'CREATE' && req.operation !== 'UPDATE')) return;
       const node = nodeFor(req.type);
       if (!node) return;
-      const found: Unknown[] = [];
-      walkFrom(node, req.object, found);
-      if (found.length === 0) return;
+      // the walk collects into a shared array (writes are synchronous here): one of its own only when it found something
+      try {
+        walkFrom(node, req.object, FOUND);
+      } catch (e) {
+        FOUND.length = 0;
+        throw e;
+      }
+      if (FOUND.length === 0) return;
+      const found = FOUND.splice(0);
       if (req.fieldValidation === 'Strict') {
         const { kind, version } = req.type;
         throw newBadRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${found.map((u) => `unknown field "${u.path}"`).join(', ')}`);
