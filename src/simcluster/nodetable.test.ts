@@ -6,18 +6,10 @@ import { NodeTable, tableCovers } from './nodetable.js';
 import { fitReasons, scoreNode } from './predicates.js';
 import { nonZeroRequests, podRequests } from './quantity.js';
 import { SchedulerCache } from './schedcache.js';
+import { seededRandom } from '../testing/index.js';
 
-/** A seeded PRNG (mulberry32): the same cases on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG: the same cases on every run. */
+const rng = seededRandom;
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 

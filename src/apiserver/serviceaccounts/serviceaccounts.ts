@@ -16,11 +16,10 @@
  */
 import { type KubeObject, newForbidden } from '../../api/index.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../admission/index.js';
-import { type Controller, isStatus, type SemanticsHost, WorkQueue } from '../semantics-kit.js';
-import type { Change } from '../storage/index.js';
+import type { Controller, SemanticsHost } from '../semantics-kit.js';
+import { startPerNamespace } from './per-namespace.js';
 import { mountServiceAccountToken, type TokenPod } from './tokenvolume.js';
 
-const NAMESPACES = '/namespaces';
 const SERVICE_ACCOUNTS = '/serviceaccounts';
 const PODS = '/pods';
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
@@ -29,37 +28,14 @@ const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 type Pod = TokenPod & { spec?: { serviceAccountName?: string; serviceAccount?: string; imagePullSecrets?: { name?: string }[]; automountServiceAccountToken?: boolean } };
 type ServiceAccount = KubeObject & { imagePullSecrets?: { name?: string }[]; automountServiceAccountToken?: boolean };
 
-/** The controller keeping a `default` ServiceAccount in every active namespace. */
+/** The controller keeping a `default` ServiceAccount in every active namespace (re-created when deleted). */
 export function startServiceAccountController(host: SemanticsHost): Controller {
   const { store, registry, ops } = host;
-  const ensure = async (ns: string): Promise<void> => {
-    const n = store.get(NAMESPACES, ns);
-    if (!n || n.obj.metadata.deletionTimestamp) return;
+  const t = registry.get('', 'v1', 'serviceaccounts')!;
+  return startPerNamespace(host, async (ns) => {
     if (store.get(SERVICE_ACCOUNTS, `${ns}/${DEFAULT_SERVICE_ACCOUNT}`)) return;
-    const t = registry.get('', 'v1', 'serviceaccounts')!;
-    try {
-      await ops.create(t, ns, { metadata: { name: DEFAULT_SERVICE_ACCOUNT } });
-    } catch (e) {
-      // Created meanwhile, or the namespace started terminating / went away.
-      if (isStatus(e, 409) || isStatus(e, 403) || isStatus(e, 404)) return;
-      throw e;
-    }
-  };
-  const queue = new WorkQueue(ensure);
-  const onChange = (c: Change): void => {
-    if (c.storageKey === NAMESPACES && c.type === 'ADDED') queue.add(c.object.metadata.name!);
-    else if (c.storageKey === SERVICE_ACCOUNTS && c.type === 'DELETED' && c.object.metadata.name === DEFAULT_SERVICE_ACCOUNT) queue.add(c.object.metadata.namespace!);
-  };
-  const unsubscribe = host.onChange(onChange);
-  for (const [, s] of store.scan(NAMESPACES)) queue.add(s.obj.metadata.name!);
-  return {
-    idle: () => queue.idle(),
-    busy: () => queue.busy(),
-    stop() {
-      unsubscribe();
-      queue.stop();
-    },
-  };
+    await ops.create(t, ns, { metadata: { name: DEFAULT_SERVICE_ACCOUNT } });
+  }, (c) => (c.storageKey === SERVICE_ACCOUNTS && c.type === 'DELETED' && c.object.metadata.name === DEFAULT_SERVICE_ACCOUNT ? c.object.metadata.namespace : undefined));
 }
 
 /** The ServiceAccount admission plugin for pods. `controller` is awaited before a `default` is declared missing. */
