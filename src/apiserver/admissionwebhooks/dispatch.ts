@@ -69,9 +69,11 @@ function denial(hook: string, result: Partial<Status> | undefined): StatusError 
  * of built-in kinds; the schema-coercing conversion of custom resources), so the in-tree pass
  * that follows has nothing to warn about.
  */
-function dropUnknownFields(t: ResourceType, obj: KubeObject): KubeObject {
+function dropUnknownFields(inv: Invocation, obj: KubeObject): KubeObject {
+  const t = inv.type;
   if (t.custom) return t.structuralSchema ? (prune(t.structuralSchema as JSONSchemaProps, obj).object as KubeObject) : obj;
-  if (t.builtin) return (pruneBuiltin({ group: t.group, version: t.version, kind: t.kind }, obj)?.object as KubeObject | undefined) ?? obj;
+  // the kind the webhook was sent: the type's, or its subresource's (a Binding for pods/binding)
+  if (t.builtin) return (pruneBuiltin(inv.kind, obj)?.object as KubeObject | undefined) ?? obj;
   return obj;
 }
 
@@ -181,7 +183,7 @@ export function admissionWebhookPlugins(host: WebhookDispatchHost): AdmissionPlu
             } catch (e) {
               throw newInternalError(e);
             }
-            if (req.subresource !== 'scale') patched = dropUnknownFields(inv.type, patched);
+            if (req.subresource !== 'scale') patched = dropUnknownFields(inv, patched);
             changed = !deepEqual(object, patched);
             if (req.subresource === 'scale') req.object = host.scale.withReplicas(req.type, req.object, (patched.spec as { replicas?: unknown } | undefined)?.replicas);
             else req.object = inv.type === req.type ? patched : (await inVersion(patched, req.type))!;

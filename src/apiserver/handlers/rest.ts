@@ -48,11 +48,6 @@ export interface WriteOptions {
   managedFieldsDone?: boolean;
   /** Internal: a write through `/scale` (admitted as subresource `scale`, the object itself written). */
   scaleWrite?: boolean;
-  /**
-   * Internal: a main-resource write that sets the status too (pods/binding: upstream's
-   * BindingREST sets `spec.nodeName` and the PodScheduled condition in one update).
-   */
-  withStatus?: boolean;
   /** The authenticated user of the HTTP request (admission sees it); unset for in-process writes. */
   user?: UserInfo;
 }
@@ -530,7 +525,7 @@ export class ResourceOps {
           // Status writes change the status and, by the kind's status strategy, metadata
           // (resources/status-writes.ts); never the spec.
           out = statusWriteResult(t.statusWrites, obj, old, clone);
-        } else if (t.hasStatus && !opts.withStatus) {
+        } else if (t.hasStatus) {
           if (old.status === undefined) delete out.status;
           else out.status = clone(old.status);
         }
@@ -598,6 +593,39 @@ export class ResourceOps {
       if (durable) await durable;
       return { object: c.object, json: c.json };
     }
+  }
+
+  /**
+   * Writes the newest version of an object as `mutate` changes it, and nothing else: no
+   * decoding, defaults, admission, strategy, validation, generation, managedFields or
+   * conversion. Upstream's `Storage.GuaranteedUpdate`, which subresource handlers call
+   * directly after admitting their own object (BindingREST.setPodNodeAndMetadata in
+   * pkg/registry/core/pod/storage/storage.go: the Binding is admitted, the pod is not); not for
+   * anything a client sends as the object itself, which takes {@link update}.
+   *
+   * `mutate` gets a copy of the stored object (in its storage version) to change in place; it
+   * may throw (the request fails, nothing written) or return false (nothing to write: the
+   * stored object is returned). A missing object is a 404. The read and the write happen with
+   * no await between, so the precondition `mutate` checks holds when the write lands
+   * (GuaranteedUpdate's conflict retry never has a conflict to retry). The write is a store
+   * change like any other (one watch event, resourceVersion) and durable (`--data-dir`'s
+   * fsync) before this resolves; `dryRun` runs `mutate` and writes nothing.
+   */
+  async guaranteedUpdate(
+    t: ResourceType, namespace: string | undefined, name: string, mutate: (obj: KubeObject) => boolean, opts: { dryRun?: boolean } = {},
+  ): Promise<WriteResult> {
+    const key = storageKeyOf(t, namespace, name);
+    const current = this.latest(t, namespace, name);
+    const next = JSON.parse(current.json) as KubeObject; // a copy: the stored JSON is the object's
+    if (!mutate(next)) {
+      await this.store.durable(current); // as a no-op update: answered once what it read is durable
+      return { object: current.obj, json: current.json };
+    }
+    if (opts.dryRun) return { object: next };
+    const c = this.store.put(t.storageKey, key, next, current); // `current` is the latest: no await since
+    const durable = this.store.notYetDurable(c);
+    if (durable) await durable;
+    return { object: c.object, json: c.json };
   }
 
   /**

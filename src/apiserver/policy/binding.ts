@@ -1,46 +1,60 @@
 /**
- * `pods/binding` (POST a v1 Binding), as the scheduler's bind call does upstream: sets
- * `spec.nodeName` once (409 `pod x is already assigned to node "y"`, or when the pod is being
- * deleted), copies the Binding's annotations to the pod and sets the `PodScheduled=True`
- * condition. Answers 201 Success.
+ * `pods/binding` (POST a v1 Binding), as upstream's BindingREST.Create
+ * (pkg/registry/core/pod/storage/storage.go): admission sees the Binding (CREATE of subresource
+ * `binding` of pods: webhooks on `pods/binding` get it, may change or refuse it), then the
+ * stored pod is written directly (setPodNodeAndMetadata inside Storage.GuaranteedUpdate): no
+ * pod defaults, pod admission (webhooks on pods UPDATE do not see a bind), strategy, validation
+ * or managedFields entry. Sets `spec.nodeName` once (409 `pod x is already assigned to node
+ * "y"`, or when the pod is being deleted, or on a UID precondition), copies the Binding's
+ * annotations to the pod and sets the `PodScheduled=True` condition, in one write (one
+ * MODIFIED event). Answers 201 Success.
  */
 import { type KubeObject, newBadRequest, newConflict, rfc3339, type Status } from '../../api/index.js';
+import type { AdmissionRequest } from '../admission/index.js';
 import type { SubresourceHandler } from '../handlers/rest.js';
-import { updateWithRetry } from '../semantics-kit.js';
+import { isStatus } from '../semantics-kit.js';
 
 type Pod = KubeObject & { spec?: { nodeName?: string }; status?: { conditions?: { type: string; status: string; lastTransitionTime?: string; lastProbeTime?: string | null }[] } };
 type Binding = KubeObject & { target?: { name?: string; kind?: string; apiVersion?: string } };
 
 export const bindPod: SubresourceHandler = async (ops, t, namespace, name, body, opts) => {
-  const b = body as Binding;
+  // The decoded Binding (what admission sees), as the request's own object: kind and apiVersion set.
+  const binding = { ...(body as Binding), kind: 'Binding', apiVersion: 'v1' } as Binding;
+  binding.metadata = { ...(binding.metadata ?? {}) };
+  if (t.namespaced && namespace) binding.metadata.namespace ??= namespace;
+  const req: AdmissionRequest = {
+    operation: 'CREATE', type: t, subresource: 'binding', namespace, name, object: binding, dryRun: !!opts.dryRun,
+    fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user,
+  };
+  const admitted = ops.admission.admitNow(req);
+  if (admitted) await admitted;
+  // After mutating admission, as upstream's Create: the name and ValidatePodBinding, then validating admission.
+  const b = req.object as Binding;
   if (b.metadata?.name && b.metadata.name !== name) throw newBadRequest('name in URL does not match name in Binding object');
   const target = b.target;
   if (!target?.name) throw newBadRequest('Binding target name is required');
   if (target.kind && target.kind !== 'Node') throw newBadRequest(`Binding target kind must be Node, got ${target.kind}`);
+  const validated = ops.admission.validateNow(req);
+  if (validated) await validated;
   const gr = { group: '', resource: 'pods/binding' };
-  const check = (p: Pod): void => {
-    if (b.metadata?.uid && b.metadata.uid !== p.metadata.uid) throw newConflict(gr, name, `Precondition failed: UID in precondition: ${b.metadata.uid}, UID in object meta: ${p.metadata.uid}`);
-    if (p.metadata.deletionTimestamp) throw newConflict(gr, name, `pod ${name} is being deleted, cannot be assigned to a host`);
-    if (p.spec?.nodeName) throw newConflict(gr, name, `pod ${name} is already assigned to node "${p.spec.nodeName}"`);
-  };
-  if (opts.dryRun) {
-    check(ops.get(t, namespace, name).obj as Pod);
-    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } satisfies Status;
+  const annotations = b.metadata?.annotations;
+  try {
+    await ops.guaranteedUpdate(t, namespace, name, (o) => {
+      const p = o as Pod;
+      if (b.metadata?.uid && b.metadata.uid !== p.metadata.uid) throw newConflict(gr, name, `Precondition failed: UID in precondition: ${b.metadata.uid}, UID in object meta: ${p.metadata.uid}`);
+      if (p.metadata.deletionTimestamp) throw newConflict(gr, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+      if (p.spec?.nodeName) throw newConflict(gr, name, `pod ${name} is already assigned to node "${p.spec.nodeName}"`);
+      p.spec = { ...(p.spec ?? {}), nodeName: target.name };
+      if (annotations && Object.keys(annotations).length) p.metadata.annotations = { ...(p.metadata.annotations ?? {}), ...annotations };
+      const conds = p.status?.conditions ?? [];
+      if (conds.find((c) => c.type === 'PodScheduled')?.status !== 'True') {
+        p.status = { ...(p.status ?? {}), conditions: [...conds.filter((c) => c.type !== 'PodScheduled'), { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339() }] };
+      }
+      return true;
+    }, { dryRun: opts.dryRun });
+  } catch (e) {
+    if (isStatus(e, 404)) throw newConflict(gr, name, 'pod disappeared while binding');
+    throw e;
   }
-  // One update, as upstream's setPodNodeAndMetadata: the node, the Binding's annotations and
-  // PodScheduled=True together (so watchers see one MODIFIED event with all three).
-  const bound = await updateWithRetry(ops, t, namespace, name, (o) => {
-    const p = o as Pod;
-    check(p);
-    p.spec = { ...(p.spec ?? {}), nodeName: target.name };
-    if (b.metadata?.annotations && Object.keys(b.metadata.annotations).length) p.metadata.annotations = { ...(p.metadata.annotations ?? {}), ...b.metadata.annotations };
-    const conds = p.status?.conditions ?? [];
-    if (conds.find((c) => c.type === 'PodScheduled')?.status !== 'True') {
-      p.status = { ...(p.status ?? {}), conditions: [...conds.filter((c) => c.type !== 'PodScheduled'), { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339() }] };
-    }
-    return true;
-    // upstream writes the storage directly (r.store.Storage.GuaranteedUpdate): managedFields stay as stored
-  }, { withStatus: true, managedFieldsDone: true });
-  if (!bound) throw newConflict(gr, name, 'pod disappeared while binding');
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } satisfies Status;
 };

@@ -95,6 +95,8 @@ export function builtinFieldValidation(): AdmissionPlugin {
     name: 'BuiltinFieldValidation',
     admit(req) {
       if (!req.type.builtin || (req.operation !== 'CREATE' && req.operation !== 'UPDATE')) return;
+      // A subresource's own object (a Binding for pods/binding) is not the type's kind: its body was decoded as its kind already.
+      if (req.object.kind !== undefined && req.object.kind !== req.type.kind) return;
       const node = nodeFor(req.type);
       if (!node) return;
       // the walk collects into a shared array (writes are synchronous here): one of its own only when it found something
