@@ -306,6 +306,38 @@ describe('admission webhooks', () => {
     assert.equal(q.oldObject.spec.replicas, 1);
   });
 
+  it('admits pods/binding as CREATE of the Binding (may change or refuse it); webhooks on pods UPDATE do not see the bind', async () => {
+    // upstream's BindingREST (pkg/registry/core/pod/storage/storage.go): admission of the Binding, then the pod written in storage
+    behave['/bind'] = (r) => admissionResponse(r, { patch: [{ op: 'replace', path: '/target/name', value: `${r.request.object.target.name}-patched` }] });
+    behave['/deny'] = (r) => admissionResponse(r, r.request.object.target.name === 'no-patched' ? { allowed: false, status: { message: 'not there' } } : {});
+    await call(s, 'POST', MWC, config('binding', [
+      { ...hook('bind.example.com', url('/bind')), rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/binding'] }] },
+      { ...hook('podupdate.example.com', url('/podupdate')), rules: [{ operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }] },
+    ]));
+    await call(s, 'POST', VWC, config('binding', [{ ...hook('deny.example.com', url('/deny')), rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/binding'] }] }]));
+    const pods = '/api/v1/namespaces/default/pods';
+    for (const n of ['b1', 'b2']) assert.equal((await call(s, 'POST', pods, { metadata: { name: n }, spec: { containers: [{ name: 'c', image: 'x' }] } })).status, 201);
+    const r = await call(s, 'POST', `${pods}/b1/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'b1', annotations: { x: 'y' } }, target: { kind: 'Node', name: 'n1' } });
+    assert.equal(r.status, 201, r.text);
+    const p = (await call(s, 'GET', `${pods}/b1`)).json;
+    assert.equal(p.spec.nodeName, 'n1-patched');
+    assert.equal(p.metadata.annotations.x, 'y');
+    const [m] = wh.callsTo('/bind');
+    assert.equal(m.body.request.operation, 'CREATE');
+    assert.deepEqual(m.body.request.resource, { group: '', version: 'v1', resource: 'pods' });
+    assert.equal(m.body.request.subResource, 'binding');
+    assert.deepEqual(m.body.request.kind, { group: '', version: 'v1', kind: 'Binding' });
+    assert.equal(m.body.request.name, 'b1');
+    assert.equal(m.body.request.object.kind, 'Binding');
+    assert.equal(m.body.request.oldObject, null);
+    assert.equal(wh.callsTo('/deny')[0].body.request.object.target.name, 'n1-patched', 'validating webhooks see the mutated Binding');
+    assert.equal(wh.callsTo('/podupdate').length, 0, 'the bind writes the pod in storage: no pod UPDATE admission');
+    const denied = await call(s, 'POST', `${pods}/b2/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'b2' }, target: { kind: 'Node', name: 'no' } });
+    assert.equal(denied.status, 400, denied.text);
+    assert.match(denied.json.message, /admission webhook "deny.example.com" denied the request: not there/);
+    assert.equal((await call(s, 'GET', `${pods}/b2`)).json.spec.nodeName, undefined);
+  });
+
   it('sends DELETE with the old object only; a mutating patch on DELETE is refused', async () => {
     await call(s, 'POST', CMS(), cm('gone'));
     await call(s, 'POST', VWC, config('del', [{ ...hook('del.example.com', url('/del')), rules: [{ operations: ['DELETE'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }] }]));
