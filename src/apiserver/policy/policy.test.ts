@@ -4,6 +4,7 @@ import { type KubeObject, type Status, StatusError } from '../../api/index.js';
 import type { ResourceType } from '../resources/index.js';
 import { eventually, startTestServer, type TestServer } from '../semantics-testkit.js';
 import { openWatch } from '../test-client.js';
+import { updateWithRetry } from '../semantics-kit.js';
 
 
 type Obj = KubeObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -200,5 +201,22 @@ describe('pods/eviction and pods/binding', () => {
     const r = await s.kubectl(['create', '--raw', '/api/v1/namespaces/default/pods/bind-me/binding', '-f', f]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /Conflict|already assigned/);
+  });
+
+  it('binding is admitted as a CREATE of pods/binding: refused in a terminating namespace, as upstream\'s NamespaceLifecycle', async () => {
+    const nss = s.type('', 'v1', 'namespaces');
+    await s.server.ops.create(nss, undefined, { metadata: { name: 'going' } });
+    await s.server.ops.create(pods, 'going', { metadata: { name: 'late', finalizers: ['example.com/hold'] }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+    await s.server.ops.delete(nss, undefined, 'going');
+    const bind = s.server.ops.subresourceHandlers.get('/pods/binding')!;
+    await assert.rejects(bind(s.server.ops, pods, 'going', 'late', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'late' }, target: { kind: 'Node', name: 'node-x' } } as KubeObject, {}), (e: unknown) => {
+      const st = (e as StatusError).status;
+      assert.equal(st.code, 403);
+      assert.match(st.message!, /unable to create new content in namespace going because it is being terminated/);
+      return true;
+    });
+    assert.equal((s.get(pods, 'going', 'late') as Obj).spec.nodeName, undefined);
+    // (the namespace controller may be marking the pod meanwhile: a retried write)
+    await updateWithRetry(s.server.ops, pods, 'going', 'late', (o) => ((o.metadata.finalizers = []), true));
   });
 });
