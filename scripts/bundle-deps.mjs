@@ -7,6 +7,9 @@
 //   dist/src/rx/index.js              rxjs: its Node entry is CommonJS requiring all of RxJS,
 //                                     ~220 modules, ~90 ms -> ~25 ms, from RxJS's ES module
 //                                     build (tree-shaken) (src/rx/index.ts)
+//   controllers/dist/vendor/yaml.cjs  yaml, for @kubeloop/ack's ConfigMap settings: its Node build
+//                                     (CommonJS, 44 files, ~38 ms) as one CommonJS file, ~8 ms
+//                                     (controllers/shared/yaml.ts loads it on first use)
 // reflect-metadata stays external: one metadata store per process. Run after tsc (npm run build,
 // build:packages, prepack); a module tsc did not re-emit is left as bundled before.
 // Usage: node scripts/bundle-deps.mjs
@@ -45,3 +48,11 @@ for (const b of bundles) {
     banner: { js: `// ${b.pkg} (see its license in node_modules/${b.pkg}), ${MARK} from the installed package: see ${b.source}` },
   });
 }
+
+// yaml: the same Node build in one CommonJS file (its `require('process')` stays a require), for
+// controllers/shared/yaml.ts; rebuilt every run, so it is the installed version's
+await build({
+  entryPoints: [require.resolve('yaml')], bundle: true, format: 'cjs', platform: 'node', target: 'node20',
+  outfile: join(root, 'controllers', 'dist', 'vendor', 'yaml.cjs'), logLevel: 'warning', legalComments: 'inline',
+  banner: { js: `// yaml (see its license in node_modules/yaml), ${MARK} from the installed package: see controllers/shared/yaml.ts` },
+});
