@@ -16,6 +16,11 @@ export function vendoredPath(file: string): string {
 
 /** The bundle's exports, or undefined when there is none (tsc's output alone): the caller then loads the package. */
 export function requireVendored<T>(file: string): T | undefined {
-  const path = vendoredPath(file);
+  let path: string;
+  try {
+    path = vendoredPath(file);
+  } catch {
+    return undefined; // this package's package.json does not resolve (a copy of its modules alone)
+  }
   return existsSync(path) ? (createRequire(import.meta.url)(path) as T) : undefined;
 }
