@@ -39,6 +39,7 @@ COPY --from=build /src/dist/console ./dist/console
 COPY --from=build /src/src/apiserver/openapi/kubernetes-v1.32 ./src/apiserver/openapi/kubernetes-v1.32
 COPY --from=build /src/controllers/dist/bundle ./controllers/dist/bundle
 COPY --from=build /src/controllers/dist/console ./controllers/dist/console
+COPY --from=build /src/controllers/dist/vendor ./controllers/dist/vendor
 COPY controllers/package.json ./controllers/package.json
 COPY package.json LICENSE ./
 # the distroless "nonroot" uid/gid: no shell account, matches the chart's runAsUser

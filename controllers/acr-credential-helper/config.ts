@@ -5,7 +5,7 @@
  * can keep the last good configuration and say why in an Event.
  */
 import { Option } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../shared/index.js';
 import { parseDuration as parseGoDuration } from '../shared/index.js';
 
 /** One registry instance to log in to (an entry of `acr-registry-info`). */

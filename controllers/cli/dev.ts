@@ -135,7 +135,9 @@ export function ackDevHook(): DevHook {
         cacheSyncTimeoutMs: 30_000,
       });
       // the controllers read the cluster defaults: they are there before the controllers start
-      await installClusterDefaults(manager, cloud);
+      // (manager.start below); the plugins' setup does not read them, so they are created meanwhile
+      const defaults = installClusterDefaults(manager, cloud);
+      defaults.catch(() => undefined); // awaited below: not an unhandled rejection meanwhile
       // The add-ons (system DaemonSets, metrics-server; the two side by side) are created once
       // the controllers' caches synced, before this resolves: their pods (scheduling, pulls,
       // status) then start while the rest of `kubeloop dev` comes up, not in the way of the
@@ -144,11 +146,17 @@ export function ackDevHook(): DevHook {
       // --no-controllers: the cluster is set up as ACK's would be; the controllers run elsewhere
       // (`kubeloop run`), pointed at this emulator
       if (!env.controllers) {
+        await defaults;
         await installAddOns();
         return async () => { manager.client.close(); };
       }
       const settings = (env.options.flag as string[] | undefined) ?? [];
-      devFlagOverrides(settings, { flags: () => [] }, plugins); // an unknown name stops `kubeloop dev` here, once
+      try {
+        devFlagOverrides(settings, { flags: () => [] }, plugins); // an unknown name stops `kubeloop dev` here, once
+      } catch (err) {
+        await defaults; // a failure of the defaults is reported first, as when they were created before
+        throw err;
+      }
       const handles: PluginHandle[] = [];
       for (const p of plugins) {
         try {
@@ -169,6 +177,12 @@ export function ackDevHook(): DevHook {
         await manager.stop();
         for (const h of handles.reverse()) await h.stop();
       };
+      try {
+        await defaults;
+      } catch (err) {
+        for (const h of handles.reverse()) await h.stop().catch(() => undefined);
+        throw err;
+      }
       await manager.start(env.signal);
       try {
         await installAddOns();

@@ -18,3 +18,4 @@ export { pullManifest, parseImageReference, credentialsFor, ImagePullError } fro
 export type { DockerConfigAuths, PulledManifest, ImageReference, PullFailure } from './pull.js';
 export { resolveSuffixTo, resolveSuffixToLoopback, EMULATOR_DNS_SUFFIX } from './emulator-dns.js';
 export { parseKubeletFlags, buildUserData, decodeUserDataText } from './userdata.js';
+export { requireVendored, vendoredPath } from './vendor.js';

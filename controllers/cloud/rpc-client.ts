@@ -10,6 +10,7 @@
 import type RPCClient from '@alicloud/pop-core';
 import { CloudError, classify, type CloudService } from './errors.js';
 import type { CredentialsProvider } from './credentials.js';
+import { requireVendored } from './vendor.js';
 import { callWithRetry, observed, type CallOptions, type CloudCallHook, type RetryPolicy } from './retry.js';
 
 export type RpcParams = Record<string, string | number | boolean | undefined | Array<string | number | Record<string, string>>>;
@@ -48,7 +49,8 @@ export class RpcApi {
 
   private async popClient(): Promise<RPCClient> {
     if (this.client) return this.client;
-    const { default: Client } = (await import(POP_CORE_RPC)) as { default: typeof RPCClient };
+    // its one-file bundle when the build made one (./vendor.ts), else the package's module
+    const Client = requireVendored<typeof RPCClient>('pop-core-rpc.cjs') ?? ((await import(POP_CORE_RPC)) as { default: typeof RPCClient }).default;
     return (this.client ??= new Client(this.config));
   }
 

@@ -24,7 +24,7 @@ import {
 import { isConflict, isNotFound, isTooManyRequests, type KubeObject } from 'kubeloop';
 import type { KubeClient } from 'kubeloop';
 import type { ScalingApi } from '../cloud/index.js';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../shared/index.js';
 import { PRIORITY_CONFIGMAP, type AutoscalerConfig } from './config.js';
 import { NodeGroupSource, type GroupState } from './groups.js';
 import type { AutoscalerMetrics } from './metrics.js';

@@ -13,3 +13,4 @@ export { cloudFlags, cloudOf, validateCloudFlags, type AckPluginEnv } from './cl
 /** An ACK controller plugin: `setup` accepts ready-made cloud clients (`env.cloud`). */
 export type ControllerPlugin = FrameworkPlugin<AckPluginEnv>;
 export { parseDuration, type ParseDurationOptions } from './duration.js';
+export { parseYaml } from './yaml.js';
