@@ -12,7 +12,6 @@
 import { type KubeObject, newBadRequest, newConflict, rfc3339, type Status } from '../../api/index.js';
 import type { AdmissionRequest } from '../admission/index.js';
 import type { SubresourceHandler } from '../handlers/rest.js';
-import { isStatus } from '../semantics-kit.js';
 
 type Pod = KubeObject & { spec?: { nodeName?: string }; status?: { conditions?: { type: string; status: string; lastTransitionTime?: string; lastProbeTime?: string | null }[] } };
 type Binding = KubeObject & { target?: { name?: string; kind?: string; apiVersion?: string } };
@@ -38,23 +37,19 @@ export const bindPod: SubresourceHandler = async (ops, t, namespace, name, body,
   if (validated) await validated;
   const gr = { group: '', resource: 'pods/binding' };
   const annotations = b.metadata?.annotations;
-  try {
-    await ops.guaranteedUpdate(t, namespace, name, (o) => {
-      const p = o as Pod;
-      if (b.metadata?.uid && b.metadata.uid !== p.metadata.uid) throw newConflict(gr, name, `Precondition failed: UID in precondition: ${b.metadata.uid}, UID in object meta: ${p.metadata.uid}`);
-      if (p.metadata.deletionTimestamp) throw newConflict(gr, name, `pod ${name} is being deleted, cannot be assigned to a host`);
-      if (p.spec?.nodeName) throw newConflict(gr, name, `pod ${name} is already assigned to node "${p.spec.nodeName}"`);
-      p.spec = { ...(p.spec ?? {}), nodeName: target.name };
-      if (annotations && Object.keys(annotations).length) p.metadata.annotations = { ...(p.metadata.annotations ?? {}), ...annotations };
-      const conds = p.status?.conditions ?? [];
-      if (conds.find((c) => c.type === 'PodScheduled')?.status !== 'True') {
-        p.status = { ...(p.status ?? {}), conditions: [...conds.filter((c) => c.type !== 'PodScheduled'), { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339() }] };
-      }
-      return true;
-    }, { dryRun: opts.dryRun });
-  } catch (e) {
-    if (isStatus(e, 404)) throw newConflict(gr, name, 'pod disappeared while binding');
-    throw e;
-  }
+  // a pod that is not there is upstream's 404 (assignPod: storeerr.InterpretGetError -> pods "x" not found)
+  await ops.guaranteedUpdate(t, namespace, name, (o) => {
+    const p = o as Pod;
+    if (b.metadata?.uid && b.metadata.uid !== p.metadata.uid) throw newConflict(gr, name, `Precondition failed: UID in precondition: ${b.metadata.uid}, UID in object meta: ${p.metadata.uid}`);
+    if (p.metadata.deletionTimestamp) throw newConflict(gr, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+    if (p.spec?.nodeName) throw newConflict(gr, name, `pod ${name} is already assigned to node "${p.spec.nodeName}"`);
+    p.spec = { ...(p.spec ?? {}), nodeName: target.name };
+    if (annotations && Object.keys(annotations).length) p.metadata.annotations = { ...(p.metadata.annotations ?? {}), ...annotations };
+    const conds = p.status?.conditions ?? [];
+    if (conds.find((c) => c.type === 'PodScheduled')?.status !== 'True') {
+      p.status = { ...(p.status ?? {}), conditions: [...conds.filter((c) => c.type !== 'PodScheduled'), { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339() }] };
+    }
+    return true;
+  }, { dryRun: opts.dryRun });
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } satisfies Status;
 };

@@ -197,6 +197,13 @@ describe('pods/eviction and pods/binding', () => {
       assert.match(st.message!, /pod bind-me is already assigned to node "node-x"/);
       return true;
     });
+    // a pod that is not there: upstream's 404 (assignPod interprets the storage's not-found)
+    await assert.rejects(bind(s.server.ops, pods, 'default', 'no-such-pod', { ...body, metadata: { name: 'no-such-pod' } } as KubeObject, {}), (e: unknown) => {
+      const st = (e as StatusError).status;
+      assert.equal(st.code, 404);
+      assert.equal(st.message, 'pods "no-such-pod" not found');
+      return true;
+    });
     const f = s.file('binding.json', JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bind-me' }, target: { name: 'node-z' } }));
     const r = await s.kubectl(['create', '--raw', '/api/v1/namespaces/default/pods/bind-me/binding', '-f', f]);
     assert.notEqual(r.code, 0);
