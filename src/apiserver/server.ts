@@ -14,7 +14,6 @@ import { AdmissionChain } from './admission/index.js';
 import { installAdmissionWebhooks } from './admissionwebhooks/index.js';
 import { type Dialer, startAggregator } from './aggregator/index.js';
 import { AGGREGATED_V2_CONTENT_TYPE, AGGREGATED_V2BETA1_CONTENT_TYPE, Discovery, wantsAggregated } from './discovery/index.js';
-import { bindPod, evictPod } from './handlers/defaults.js';
 import { serviceAllocator } from './services/index.js';
 import { builtinFieldValidation } from './validation/index.js';
 import { ResourceHttp } from './handlers/http.js';
@@ -161,8 +160,6 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const store = new Store({ historySize: opts.historySize, historyBytes: opts.historyBytes, wal, decode: (key, obj) => BUILTIN_DEFAULTS[key]?.(obj) });
   const admission = new AdmissionChain();
   const ops = new ResourceOps(store, registry, admission);
-  ops.subresourceHandlers.set('/pods/binding', bindPod);
-  ops.subresourceHandlers.set('/pods/eviction', evictPod);
   admission.add(builtinFieldValidation());
   admission.add(serviceAllocator(store));
   const security = new Security(ops, (fn) => store.subscribe(fn), {
