@@ -109,19 +109,8 @@ export function deriveCrdOpenAPIKit(): CrdOpenAPIKit {
     templates[`${tpl.group}/${tpl.version}`] = { openapi: full.openapi, info: full.info, paths, components };
   }
   const lib = builtinSchemas();
-  const pending = new Set<string>();
-  collectRefs(Object.values(templates), pending);
   const schemas: Record<string, Record<string, unknown>> = {};
-  const done = new Set<string>();
-  while (pending.size > 0) {
-    const [name] = pending;
-    pending.delete(name);
-    if (done.has(name)) continue;
-    done.add(name);
-    if (!lib[name]) continue;
-    schemas[name] = lib[name];
-    collectRefs(lib[name], pending);
-  }
+  walkReferences(Object.values(templates), (name) => (lib[name] ? (schemas[name] = lib[name]) : undefined));
   return { templates, schemas: Object.fromEntries(Object.keys(schemas).sort().map((k) => [k, schemas[k]])) };
 }
 
@@ -156,24 +145,25 @@ function collectRefs(v: unknown, into: Set<string>): void {
   }
 }
 
+/**
+ * Visits the schema names referenced from `from`, transitively, each once, breadth first:
+ * `visit(name)` returns the schema whose own references are followed (undefined: none).
+ */
+function walkReferences(from: unknown, visit: (name: string) => unknown): void {
+  const names = new Set<string>();
+  collectRefs(from, names);
+  for (const name of names) collectRefs(visit(name), names); // a Set's iteration reaches names added meanwhile
+}
+
 /** Adds every schema referenced (transitively) from `doc` that `doc` lacks, from the built-ins. */
 function addReferencedSchemas(doc: OpenAPIV3Document): void {
-  const pending = new Set<string>();
-  collectRefs(doc, pending);
-  const done = new Set<string>();
-  while (pending.size > 0) {
-    const [name] = pending;
-    pending.delete(name);
-    if (done.has(name)) continue;
-    done.add(name);
+  walkReferences(doc, (name) => {
     if (!doc.components.schemas[name]) {
       const lib = builtinSchema(name);
       if (lib) doc.components.schemas[name] = clone(lib);
     }
-    const refs = new Set<string>();
-    collectRefs(doc.components.schemas[name], refs);
-    for (const r of refs) if (!done.has(r)) pending.add(r);
-  }
+    return doc.components.schemas[name];
+  });
 }
 
 /** Rewrites a template operation/path item for the custom resource. */
