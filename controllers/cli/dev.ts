@@ -131,8 +131,12 @@ export function ackDevHook(): DevHook {
         // metrics (and /debug/controllers) and probes on free loopback ports, for the console
         // and dev.json (the route controller's readiness says when a route table has not been
         // fully synced for --route-sync-max-age)
-        kubeconfig: env.kubeconfigPath, logger: env.logger, metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: '127.0.0.1:0', handleSignals: false,
+        logger: env.logger, metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: '127.0.0.1:0', handleSignals: false,
         cacheSyncTimeoutMs: 30_000,
+        // the simulated cluster's informers and client (the same admin credentials as
+        // env.kubeconfigPath): the nodes, pods, DaemonSets and PodDisruptionBudgets both watch
+        // are listed and watched once, and the controllers' requests reuse its connections
+        informers: env.sim.manager.informers,
       });
       // the controllers read the cluster defaults: they are there before the controllers start
       // (manager.start below); the plugins' setup does not read them, so they are created meanwhile
@@ -148,7 +152,7 @@ export function ackDevHook(): DevHook {
       if (!env.controllers) {
         await defaults;
         await installAddOns();
-        return async () => { manager.client.close(); };
+        return async () => undefined; // the client is the simulated cluster's
       }
       const settings = (env.options.flag as string[] | undefined) ?? [];
       try {
