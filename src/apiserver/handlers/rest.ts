@@ -440,31 +440,36 @@ export class ResourceOps {
     this.checkNamespace(t, namespace, obj);
     const m = obj.metadata;
     clearSystemFields(m, !!t.generation);
-    // Strategies start a new object's status afresh: a built-in type's zero status struct
-    // (encoded `{}` plus its non-omitempty fields), a custom resource's none.
-    if (t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey)) {
-      if (t.builtin) (obj as { status?: unknown }).status = newStatus(t.storageKey);
-      else delete obj.status;
-    }
-    t.strategy?.prepareForCreate?.(obj);
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
     const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user };
     const admitted = this.admission.admitNow(req);
     if (admitted) await admitted;
-    // The generated name and system-owned metadata, filled after mutating admission as upstream's
-    // BeforeCreate does (mutating webhooks see no generated name, uid, creationTimestamp or
-    // generation, and cannot set the latter); validating admission sees them. Only kinds whose
-    // strategy keeps a generation get one (1); others keep what the client sent, as upstream's
-    // generic code leaves it alone (see resources/generation.ts).
-    const sm = req.object.metadata;
+    // Upstream's order (endpoints/handlers/create.go: mutating admission, then the storage's
+    // Create; registry/generic/registry/store.go Store.create: FillObjectMetaSystemFields and
+    // the generated name, then rest.BeforeCreate: the strategy's PrepareForCreate, Validate,
+    // ValidateObjectMeta, Canonicalize; then validating admission). So mutating admission sees
+    // no generated name, uid, creationTimestamp, generation or reset status, and what it sets
+    // there the strategy overrides (a webhook cannot give a new pod a status, and a pod's QoS
+    // class is computed from the resources the webhooks left); validating admission sees it all.
+    // Only kinds whose strategy keeps a generation get one (1); others keep what the client
+    // sent, as upstream's generic code leaves it alone (see resources/generation.ts).
+    const made = req.object;
+    const sm = made.metadata;
     if (!sm.name && sm.generateName) sm.name = `${sm.generateName}${randomSuffix()}`;
     req.name = sm.name ?? '';
     clearSystemFields(sm, !!t.generation);
     sm.uid = newUid();
     sm.creationTimestamp = rfc3339();
     if (t.generation) sm.generation = 1;
-    t.strategy?.prepareForCreateWithUid?.(req.object);
-    t.strategy?.canonicalize?.(req.object);
+    // PrepareForCreate: strategies start a new object's status afresh (a built-in type's zero
+    // status struct, encoded `{}` plus its non-omitempty fields; a custom resource's none),
+    // then the type's own preparation.
+    if (t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey)) {
+      if (t.builtin) (made as { status?: unknown }).status = newStatus(t.storageKey);
+      else delete made.status;
+    }
+    t.strategy?.prepareForCreate?.(made);
+    t.strategy?.canonicalize?.(made);
     this.validateCommon(t, req.object);
     const validated = this.admission.validateNow(req);
     if (validated) await validated;
@@ -550,7 +555,6 @@ export class ResourceOps {
         return out;
       };
       let next = settle(build(current));
-      if (!status) t.strategy?.prepareForUpdate?.(next, old);
       const req: AdmissionRequest = {
         operation: 'UPDATE', type: t, subresource: opts.scaleWrite ? 'scale' : opts.subresource, namespace, name, object: next, oldObject: old, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager,
         fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user,
@@ -558,6 +562,10 @@ export class ResourceOps {
       const admitted = this.admission.admitNow(req);
       if (admitted) await admitted;
       next = settle(req.object);
+      // PrepareForUpdate after mutating admission, as upstream's rest.BeforeUpdate runs inside the
+      // storage's Update once the admission transformers built the object (rest/update.go,
+      // registry/generic/registry/store.go Store.Update).
+      if (!status) t.strategy?.prepareForUpdate?.(next, old);
       t.strategy?.canonicalize?.(next);
       // The generation counts desired-state changes, whoever made them (the client or a mutating
       // webhook), on the kinds that have one, by their strategy's rule (resources/generation.ts).

@@ -125,7 +125,7 @@ export function generateJobSelector(o: Obj): void {
 }
 
 export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
-  'batch/jobs': { prepareForCreateWithUid: generateJobSelector },
+  'batch/jobs': { prepareForCreate: generateJobSelector },
   '/configmaps': immutableData(['data', 'binaryData']),
   '/services': {
     prepareForCreate(o: Obj) {
