@@ -3,6 +3,7 @@
  * on create, write-only fields, validation. Defaults are applied on decode (../defaults/).
  */
 import { type FieldError, type KubeObject, labelSelectorFromSpec, type LabelSelectorSpec, rfc3339 } from '../../api/index.js';
+import { priorityClassStrategy } from './priorityclass.js';
 import { podQOSClass } from './qos.js';
 import type { Strategy } from './types.js';
 
@@ -165,6 +166,7 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   'apps/replicasets': workload('replicaset'),
   'apps/statefulsets': workload('statefulset'),
   'apps/daemonsets': workload('daemonset'),
+  'scheduling.k8s.io/priorityclasses': priorityClassStrategy,
   'rbac.authorization.k8s.io/rolebindings': immutableRoleRef,
   'rbac.authorization.k8s.io/clusterrolebindings': immutableRoleRef,
 };
