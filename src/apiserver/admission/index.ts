@@ -131,6 +131,20 @@ export class AdmissionChain {
     await this.validate(req);
   }
 
+  /**
+   * Both phases of the in-tree plugins only (no `late` ones: no admission webhooks), for a
+   * write a handler makes on its own behalf after admitting its own object, as upstream's
+   * storage calls with rest.ValidateAllObjectFunc (the pod delete of an eviction): the
+   * in-tree plugins here also emulate what upstream's storage does on its own (deletion
+   * finalizers, graceful deletion), so they still run.
+   */
+  async runInTree(req: AdmissionRequest): Promise<void> {
+    const inTree = this.plugins.filter((p) => !p.late);
+    req.reinvocation = new ReinvocationContext();
+    await runPhase(inTree, 'admit', req);
+    await runPhase(inTree, 'validate', req);
+  }
+
   /** The mutating phase, with its reinvocation pass when a plugin asked for one. */
   admit(req: AdmissionRequest): Promise<void> {
     return promised(() => this.admitNow(req));

@@ -681,7 +681,13 @@ export class ResourceOps {
   /** DELETE: immediate removal, or a mark (deletionTimestamp) while finalizers or a grace period remain. */
   async delete(
     t: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}, dryRun = false,
-    client: Pick<WriteOptions, 'user' | 'warn'> = {},
+    client: Pick<WriteOptions, 'user' | 'warn'> & {
+      /**
+       * Upstream's rest.ValidateAllObjectFunc: a delete a subresource handler makes after
+       * admitting its own object (an eviction's pod delete): no admission webhooks.
+       */
+      withoutWebhooks?: boolean;
+    } = {},
   ): Promise<DeleteResult> {
     if (!t.verbs.includes('delete')) throw newMethodNotSupported(gr(t), 'delete');
     const key = storageKeyOf(t, namespace, name);
@@ -701,7 +707,8 @@ export class ResourceOps {
       operation: 'DELETE', type: t, namespace, name, object: obj, oldObject: current.obj, deleteOptions: options,
       gracePeriodSeconds: options.gracePeriodSeconds ?? 0, dryRun, user: client.user, warn: client.warn,
     };
-    await this.admission.run(req);
+    if (client.withoutWebhooks) await this.admission.runInTree(req);
+    else await this.admission.run(req);
     const grace = Math.max(0, req.gracePeriodSeconds ?? 0);
     const target = req.object;
     const now = this.store.latest(t.storageKey, key);
