@@ -213,6 +213,36 @@ describe('pods/eviction and pods/binding', () => {
     assert.match(r.stderr, /Conflict|already assigned/);
   });
 
+  it('binding: the Binding\'s resourceVersion and uid are preconditions on the pod (409 on pods, the storage\'s message), as BindingREST.assignPod', async () => {
+    const p = (await s.server.ops.create(pods, 'default', { metadata: { name: 'pre' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } })).object as Obj;
+    const bind = s.server.ops.subresourceHandlers.get('/pods/binding')!;
+    const binding = (meta: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'pre', ...meta }, target: { kind: 'Node', name: 'node-p' } }) as KubeObject;
+    const conflict = (message: string) => (e: unknown) => {
+      const st = (e as StatusError).status;
+      assert.equal(st.code, 409);
+      assert.equal(st.reason, 'Conflict');
+      assert.equal(st.message, message);
+      assert.equal(st.details?.kind, 'pods');
+      return true;
+    };
+    const key = 'Key: /registry/pods/default/pre, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed:';
+    await assert.rejects(bind(s.server.ops, pods, 'default', 'pre', binding({ resourceVersion: '1' }), {}), conflict(
+      `Operation cannot be fulfilled on pods "pre": StorageError: invalid object, Code: 4, ${key} ResourceVersion in precondition: 1, ResourceVersion in object meta: ${p.metadata.resourceVersion}`));
+    await assert.rejects(bind(s.server.ops, pods, 'default', 'pre', binding({ uid: 'other', resourceVersion: '1' }), {}), conflict(
+      `Operation cannot be fulfilled on pods "pre": StorageError: invalid object, Code: 4, ${key} UID in precondition: other, UID in object meta: ${p.metadata.uid}`));
+    assert.equal((s.get(pods, 'default', 'pre') as Obj).spec.nodeName, undefined);
+    // over HTTP, as the scheduler sends it
+    const stale = await call(s.server, 'POST', '/api/v1/namespaces/default/pods/pre/binding', binding({ resourceVersion: '1' }));
+    assert.equal(stale.status, 409, stale.text);
+    // the current resourceVersion and uid pass
+    const out = (await bind(s.server.ops, pods, 'default', 'pre', binding({ uid: p.metadata.uid, resourceVersion: p.metadata.resourceVersion }), {})) as Status;
+    assert.equal(out.code, 201);
+    assert.equal((s.get(pods, 'default', 'pre') as Obj).spec.nodeName, 'node-p');
+    // a Binding without a name is not the URL's (upstream's name != binding.Name)
+    await assert.rejects(bind(s.server.ops, pods, 'default', 'pre', { apiVersion: 'v1', kind: 'Binding', metadata: {}, target: { name: 'n' } } as KubeObject, {}),
+      (e: unknown) => (e as StatusError).status.code === 400 && (e as StatusError).status.message === 'name in URL does not match name in Binding object');
+  });
+
   it('binding is admitted as a CREATE of pods/binding: refused in a terminating namespace, as upstream\'s NamespaceLifecycle', async () => {
     const nss = s.type('', 'v1', 'namespaces');
     await s.server.ops.create(nss, undefined, { metadata: { name: 'going' } });
