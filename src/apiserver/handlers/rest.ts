@@ -520,9 +520,12 @@ export class ResourceOps {
       const old = current.obj;
       const status = opts.subresource === 'status';
       /**
-       * What the write may change, applied to the built object and again to what admission
-       * made of it (upstream's strategies run after mutating admission, so a webhook cannot
-       * change the status on a main-resource write, nor more than the status on a status write).
+       * What the write may change, applied to what mutating admission made of the built object,
+       * as upstream's rest.BeforeUpdate and the strategy's PrepareForUpdate run after the
+       * admission transformers (registry/rest/update.go, registry/generic/registry/store.go): a
+       * webhook sees the object as the request made it (the client's status, uid, generation...)
+       * and cannot change the status on a main-resource write, nor more than the status on a
+       * status write.
        */
       const settle = (obj: KubeObject): KubeObject => {
         let out = obj;
@@ -554,7 +557,7 @@ export class ResourceOps {
         else m.generation = om.generation;
         return out;
       };
-      let next = settle(build(current));
+      let next = build(current);
       const req: AdmissionRequest = {
         operation: 'UPDATE', type: t, subresource: opts.scaleWrite ? 'scale' : opts.subresource, namespace, name, object: next, oldObject: old, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager,
         fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user,

@@ -106,6 +106,25 @@ describe('create and update: strategy after mutating admission', () => {
     assert.deepEqual(r.json.data, { a: 'MQ==', b: Buffer.from('two').toString('base64') });
   });
 
+  it('an update: mutating webhooks see the object as the client sent it; the status split and generation come after', async () => {
+    behave['/m'] = (r) => admissionResponse(r, { patch: [{ op: 'add', path: '/status/readyReplicas', value: 3 }] });
+    const labels = { app: 'u' };
+    const c = await call(s, 'POST', '/apis/apps/v1/namespaces/default/deployments', {
+      metadata: { name: 'u' }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+    });
+    assert.equal(c.status, 201, c.text);
+    assert.equal((await call(s, 'POST', MWC, { metadata: { name: 'm' }, webhooks: [hook('m.example.com', '/m', ['deployments'], ['apps'], ['UPDATE'])] })).status, 201);
+    const body = { ...c.json, metadata: { ...c.json.metadata, labels: { x: 'y' }, generation: 9 }, status: { replicas: 5 } };
+    const r = await call(s, 'PUT', '/apis/apps/v1/namespaces/default/deployments/u', body);
+    assert.equal(r.status, 200, r.text);
+    const [m] = wh.callsTo('/m');
+    assert.deepEqual(m.body.request.object.status, { replicas: 5 }, 'the client\'s status, as upstream (BeforeUpdate runs after the admission transformers)');
+    assert.equal(m.body.request.object.metadata.generation, 9);
+    assert.deepEqual(r.json.status, {}, 'the stored status: a main-resource write changes none of it, the webhook\'s patch included');
+    assert.equal(r.json.metadata.generation, 1);
+    assert.deepEqual(r.json.metadata.labels, { x: 'y' });
+  });
+
   it('webhook configurations and APIServices are defaulted on decode, before admission and on every write', async () => {
     const r = await call(s, 'POST', '/apis/apiregistration.k8s.io/v1/apiservices', {
       metadata: { name: 'v1.x.example.com' },
