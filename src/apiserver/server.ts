@@ -180,6 +180,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     deleteAggregatedContent: (namespace) => aggregator.deleteNamespaceContent(namespace),
   }, { namespaceDeletionGracePeriodMs: opts.namespaceDeletionGracePeriodMs, rootCaPem: opts.rootCaPublisher === false ? undefined : pki.ca.certPem });
   installAdmissionWebhooks({ registry, store, admission, convert: (t, objs) => ops.converter.toVersion(t, objs), scale: ops });
+  // ResourceQuota is the last validating plugin, after the webhooks (quota/admission.ts)
+  admission.add(semantics.resourceQuotaAdmission);
   const nsType = registry.get('', 'v1', 'namespaces')!;
   for (const ns of SYSTEM_NAMESPACES) {
     if (!store.get(nsType.storageKey, ns)) await ops.create(nsType, undefined, { metadata: { name: ns } });

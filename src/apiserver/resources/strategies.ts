@@ -3,6 +3,7 @@
  * on create, write-only fields, validation. Defaults are applied on decode (../defaults/).
  */
 import { type FieldError, type KubeObject, labelSelectorFromSpec, type LabelSelectorSpec, rfc3339 } from '../../api/index.js';
+import { validateLimitRange } from '../limitranger/index.js';
 import { podQOSClass } from './qos.js';
 import type { Strategy } from './types.js';
 
@@ -133,6 +134,8 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
       o.status = { loadBalancer: {} };
     },
   },
+  // ValidateLimitRange (limitranger/validation.ts), on create and update
+  '/limitranges': { validate: (o: Obj) => validateLimitRange(o) },
   '/namespaces': {
     prepareForCreate(o: Obj) {
       o.status = { phase: 'Active' };
