@@ -144,4 +144,25 @@ describe('ResourceQuota admission and the quota controller', () => {
     assert.deepEqual(status('objects', 'objects'), { hard: { configmaps: '3', 'requests.storage': '10Gi' }, used: { configmaps: '1', 'requests.storage': '0' } });
     assert.equal((await s.kubectl(['create', 'configmap', 'two', '-n', 'objects'])).code, 0);
   });
+
+  it('validation refuses bad hard resources and scopes (422, upstream texts)', async () => {
+    const invalid = (message: string) => (e: unknown) => {
+      const st = (e as StatusError).status;
+      assert.equal(st.code, 422, st.message);
+      assert.equal(st.message, message);
+      return true;
+    };
+    await assert.rejects(s.server.ops.create(quotas, 'default', { metadata: { name: 'neg' }, spec: { hard: { pods: '-1', gpus: '1', configmaps: '1500m' } } }),
+      invalid('ResourceQuota "neg" is invalid: [spec.hard[pods]: Invalid value: "-1": must be greater than or equal to 0, spec.hard[gpus]: Invalid value: "gpus": must be a standard resource type or fully qualified, '
+        + 'spec.hard[gpus]: Invalid value: "gpus": must be a standard resource for quota, spec.hard[configmaps]: Invalid value: resource.Quantity{i:resource.int64Amount{value:1500, scale:-3}, d:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"1500m", Format:"DecimalSI"}: must be an integer]'));
+    await assert.rejects(s.server.ops.create(quotas, 'default', { metadata: { name: 'sc' }, spec: { hard: { pods: '1', 'requests.cpu': '1' }, scopes: ['BestEffort', 'NotBestEffort'] } }),
+      invalid('ResourceQuota "sc" is invalid: [spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort", "NotBestEffort"}: unsupported scope applied to resource, spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort", "NotBestEffort"}: conflicting scopes]'));
+    const r = await s.kubectl(['create', 'quota', 'bad', '--hard=pods=1', '--scopes=Forever']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /ResourceQuota "bad" is invalid: spec.scopes: Invalid value: \[\]core.ResourceQuotaScope\{"Forever"\}: unsupported scope/);
+    await s.create(quotas, { metadata: { name: 'ok', namespace: 'default' }, spec: { hard: { pods: '1' }, scopes: ['NotTerminating'] } } as KubeObject);
+    const ok = s.get(quotas, 'default', 'ok') as Quota;
+    await assert.rejects(s.server.ops.update(quotas, 'default', 'ok', { ...ok, spec: { hard: { pods: '1' }, scopes: ['Terminating'] } }),
+      invalid('ResourceQuota "ok" is invalid: spec.scopes: Invalid value: []core.ResourceQuotaScope{"Terminating"}: field is immutable'));
+  });
 });

@@ -4,6 +4,7 @@
  */
 import { type FieldError, type KubeObject, labelSelectorFromSpec, type LabelSelectorSpec, rfc3339 } from '../../api/index.js';
 import { validateLimitRange } from '../limitranger/index.js';
+import { validateResourceQuota } from '../quota/index.js';
 import { podQOSClass } from './qos.js';
 import type { Strategy } from './types.js';
 
@@ -136,6 +137,8 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   },
   // ValidateLimitRange (limitranger/validation.ts), on create and update
   '/limitranges': { validate: (o: Obj) => validateLimitRange(o) },
+  // ValidateResourceQuota(Update) (quota/validation.ts)
+  '/resourcequotas': { validate: (o: Obj, old?: Obj) => validateResourceQuota(o, old) },
   '/namespaces': {
     prepareForCreate(o: Obj) {
       o.status = { phase: 'Active' };
