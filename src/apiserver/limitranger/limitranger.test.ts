@@ -53,6 +53,8 @@ describe('LimitRanger admission and LimitRange validation', () => {
     const web = JSON.parse(r.stdout) as Pod;
     assert.deepEqual(web.spec.containers[0]!.resources, { limits: { cpu: '500m', memory: '256Mi' }, requests: { cpu: '250m', memory: '128Mi' } });
     assert.equal(web.metadata.annotations?.['kubernetes.io/limit-ranger'], 'LimitRanger plugin set: cpu, memory request for container web; cpu, memory limit for container web');
+    // the QoS class is the defaulted pod's (upstream's PrepareForCreate runs after admission)
+    assert.equal((web as Pod & { status?: { qosClass?: string } }).status?.qosClass, 'Burstable');
     // a container with a limit already has that request (pod defaulting ran first); init containers are "init container"
     const p = await create('defaults', pod('mixed', [{ resources: { limits: { cpu: '1' } } }], [{}]));
     assert.deepEqual(p.spec.containers[0]!.resources, { limits: { cpu: '1', memory: '256Mi' }, requests: { cpu: '1', memory: '128Mi' } });
