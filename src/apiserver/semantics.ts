@@ -12,7 +12,7 @@
  * - limitranger/     the LimitRanger admission plugin (LimitRange defaults and min/max)
  * - quota/           the ResourceQuota admission plugin and kube-controller-manager's quota
  *                    controller (status.hard/used), like the ServiceAccount controller in process:
- *                    the plugin refuses writes against a quota whose status it has not filled
+ *                    a quota limits nothing until the controller has synced its status
  * - policy/          pods/eviction with PodDisruptionBudgets, pods/binding with PodScheduled
  *
  * `installSemantics` must run before the server serves (and before it creates the system

@@ -7,7 +7,8 @@
  * `status.hard` and whose scopes all match the object applies:
  * - its constraints must hold (403 `failed quota: NAME: must specify limits.cpu for: c`);
  * - it must have usage for the resources it restricts (403 `status unknown for quota: NAME,
- *   resources: ...`, until the quota controller (controller.ts) filled `status`);
+ *   resources: ...`); a quota the controller (controller.ts) has not synced has no
+ *   `status.hard` yet and so tracks nothing;
  * - the object's usage (on UPDATE less the stored version's, floored at zero) must not be
  *   negative (`quota usage is negative for resource(s): ...`), and `used + requested` must
  *   stay within `hard` for each requested resource (403 `exceeded quota: NAME, requested:

@@ -2,8 +2,8 @@
  * kube-controller-manager's resource quota controller (pkg/controller/resourcequota,
  * resource_quota_controller.go syncResourceQuota and staging/.../quota/v1/resources.go
  * CalculateUsage, v1.32), in process like the other kube-controller-manager controllers the
- * built-in server runs (ServiceAccounts, the root CA publisher): the quota admission plugin
- * refuses writes against a quota until this controller has filled its status.
+ * built-in server runs (ServiceAccounts, the root CA publisher): a quota limits nothing until
+ * this controller has copied its `spec.hard` into `status.hard`.
  * A quota is synced when it is created, when its `spec.hard` differs from `status.hard` or its
  * `status.used` lacks a resource (the controller's "missing usage" queue), when an object it
  * counts goes away or changes its usage (the replenishment controller: deletions, pods turning

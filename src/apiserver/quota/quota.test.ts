@@ -145,6 +145,31 @@ describe('ResourceQuota admission and the quota controller', () => {
     assert.equal((await s.kubectl(['create', 'configmap', 'two', '-n', 'objects'])).code, 0);
   });
 
+  it('a quota applies by its status.hard: none yet, it tracks nothing; hard without used refuses (status unknown)', async () => {
+    await namespace('fresh');
+    await quota('fresh', 'fresh', { hard: { pods: '3', 'count/pods': '3' } });
+    const plugin = s.server.admission.list().find((p) => p.name === 'ResourceQuota')!;
+    const admit = (name: string) => plugin.validate!({ operation: 'CREATE', type: pods, namespace: 'fresh', name, object: pod(name), dryRun: true });
+    // before the controller's next pass (a later turn): without status.hard the quota matches nothing...
+    const cleared = s.server.ops.guaranteedUpdate(quotas, 'fresh', 'fresh', (o) => {
+      delete (o as Quota).status;
+      return true;
+    });
+    assert.equal(admit('early'), undefined);
+    await cleared;
+    await eventually(() => status('fresh', 'fresh')?.used, 'synced');
+    // ...with hard but no usage for what it tracks, it refuses
+    const halved = s.server.ops.guaranteedUpdate(quotas, 'fresh', 'fresh', (o) => {
+      (o as Quota).status = { hard: { pods: '3', 'count/pods': '3' }, used: {} };
+      return true;
+    });
+    assert.throws(() => admit('early'), forbidden('pods "early" is forbidden: status unknown for quota: fresh, resources: count/pods,pods'));
+    await halved;
+    await eventually(() => status('fresh', 'fresh')?.used?.pods, 'synced again');
+    await create('fresh', pod('later'));
+    assert.deepEqual(status('fresh', 'fresh')?.used, { 'count/pods': '1', pods: '1' });
+  });
+
   it('validation refuses bad hard resources and scopes (422, upstream texts)', async () => {
     const invalid = (message: string) => (e: unknown) => {
       const st = (e as StatusError).status;
