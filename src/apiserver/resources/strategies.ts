@@ -3,6 +3,8 @@
  * on create, write-only fields, validation. Defaults are applied on decode (../defaults/).
  */
 import { type FieldError, type KubeObject, labelSelectorFromSpec, type LabelSelectorSpec, rfc3339 } from '../../api/index.js';
+import { validateLimitRange } from '../limitranger/index.js';
+import { validateResourceQuota } from '../quota/index.js';
 import { priorityClassStrategy } from './priorityclass.js';
 import { podQOSClass } from './qos.js';
 import type { Strategy } from './types.js';
@@ -194,6 +196,10 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
       o.status = { loadBalancer: {} };
     },
   },
+  // ValidateLimitRange (limitranger/validation.ts), on create and update
+  '/limitranges': { validate: (o: Obj) => validateLimitRange(o) },
+  // ValidateResourceQuota(Update) (quota/validation.ts)
+  '/resourcequotas': { validate: (o: Obj, old?: Obj) => validateResourceQuota(o, old) },
   '/namespaces': {
     prepareForCreate(o: Obj) {
       o.status = { phase: 'Active' };
