@@ -132,11 +132,11 @@ export class AdmissionChain {
   }
 
   /**
-   * Both phases of the in-tree plugins only (no `late` ones: no admission webhooks), for a
-   * write a handler makes on its own behalf after admitting its own object, as upstream's
-   * storage calls with rest.ValidateAllObjectFunc (the pod delete of an eviction): the
-   * in-tree plugins here also emulate what upstream's storage does on its own (deletion
-   * finalizers, graceful deletion), so they still run.
+   * Both phases without the `late` plugins (the admission webhooks, ResourceQuota), for a write
+   * a handler makes on its own behalf after admitting its own object, as upstream's storage
+   * calls with rest.ValidateAllObjectFunc (the pod delete of an eviction): the other plugins
+   * here also emulate what upstream's storage does on its own (deletion finalizers by
+   * propagationPolicy, graceful deletion), so they still run.
    */
   async runInTree(req: AdmissionRequest): Promise<void> {
     const inTree = this.plugins.filter((p) => !p.late);

@@ -687,7 +687,8 @@ export class ResourceOps {
     client: Pick<WriteOptions, 'user' | 'warn'> & {
       /**
        * Upstream's rest.ValidateAllObjectFunc: a delete a subresource handler makes after
-       * admitting its own object (an eviction's pod delete): no admission webhooks.
+       * admitting its own object (an eviction's pod delete): no `late` plugins (admission
+       * webhooks, ResourceQuota); see AdmissionChain.runInTree.
        */
       withoutWebhooks?: boolean;
     } = {},
