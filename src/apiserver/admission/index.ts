@@ -138,7 +138,7 @@ export class AdmissionChain {
    * here also emulate what upstream's storage does on its own (deletion finalizers by
    * propagationPolicy, graceful deletion), so they still run.
    */
-  async runInTree(req: AdmissionRequest): Promise<void> {
+  async runWithoutLate(req: AdmissionRequest): Promise<void> {
     const inTree = this.plugins.filter((p) => !p.late);
     req.reinvocation = new ReinvocationContext();
     await runPhase(inTree, 'admit', req);

@@ -688,7 +688,7 @@ export class ResourceOps {
       /**
        * Upstream's rest.ValidateAllObjectFunc: a delete a subresource handler makes after
        * admitting its own object (an eviction's pod delete): no `late` plugins (admission
-       * webhooks, ResourceQuota); see AdmissionChain.runInTree.
+       * webhooks, ResourceQuota); see AdmissionChain.runWithoutLate.
        */
       withoutWebhooks?: boolean;
     } = {},
@@ -711,7 +711,7 @@ export class ResourceOps {
       operation: 'DELETE', type: t, namespace, name, object: obj, oldObject: current.obj, deleteOptions: options,
       gracePeriodSeconds: options.gracePeriodSeconds ?? 0, dryRun, user: client.user, warn: client.warn,
     };
-    if (client.withoutWebhooks) await this.admission.runInTree(req);
+    if (client.withoutWebhooks) await this.admission.runWithoutLate(req);
     else await this.admission.run(req);
     const grace = Math.max(0, req.gracePeriodSeconds ?? 0);
     const target = req.object;
