@@ -58,7 +58,7 @@ function isReady(p: Pod): boolean {
 }
 
 function budgetError(message: string, retryAfterSeconds?: number) {
-  return newTooManyRequests(VIOLATION, [{ type: 'DisruptionBudget', message }], retryAfterSeconds);
+  return newTooManyRequests(VIOLATION, [{ reason: 'DisruptionBudget', message }], retryAfterSeconds);
 }
 
 /** PDBs of the pod's namespace whose selector matches it. */

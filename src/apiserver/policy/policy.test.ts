@@ -58,7 +58,7 @@ describe('pods/eviction and pods/binding', () => {
       assert.equal(st.code, 429);
       assert.equal(st.reason, 'TooManyRequests');
       assert.equal(st.message, "Cannot evict pod as it would violate the pod's disruption budget.");
-      assert.deepEqual(st.details?.causes, [{ type: 'DisruptionBudget', message: 'The disruption budget web-pdb needs 1 healthy pods and has 1 currently' }]);
+      assert.deepEqual(st.details?.causes, [{ reason: 'DisruptionBudget', message: 'The disruption budget web-pdb needs 1 healthy pods and has 1 currently' }]);
       return true;
     });
     const r = await s.kubectl(['create', '--raw', '/api/v1/namespaces/default/pods/web-1/eviction', '-f', evictionFile('web-1')]);
