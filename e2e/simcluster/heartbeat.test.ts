@@ -60,3 +60,37 @@ describeInProcess('simulated cluster: kubelet heartbeat timers', 'starts a simul
     assert.equal(writes.filter((w) => w === 'POST leases').length, 2, writes.join(', '));
   });
 });
+
+describeInProcess('simulated cluster: kubelet status ticks', 'starts a simulated cluster of its own and counts its requests', () => {
+  let server: ApiServer;
+  let sim: SimCluster;
+  let simClient: KubeClient;
+  const writes: string[] = [];
+
+  before(async () => {
+    server = await startApiServer({ port: 0 });
+    simClient = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfig }), {
+      onRequest: (r) => {
+        const m = /\/(nodes|leases)\/([^/]+)(\/status)?$/.exec(r.path);
+        if (r.method !== 'GET' && m) writes.push(`${r.method} ${m[1]}/${m[2]}${m[3] ?? ''}`);
+      },
+    });
+    // a status tick every 100 ms, a report due only after 10 minutes; the kubelet posts memory
+    // 1G as 1000000000 (bytes), which the API server stores canonical: 1G
+    sim = await startSimCluster({
+      client: simClient, nodes: [{ name: 'n1', cpu: 4, memory: '1G' }], logger: pino({ level: 'silent' }) as never,
+      timings: { leaseRenewIntervalMs: 100, nodeStatusReportMs: 600_000 },
+    });
+  });
+  after(async () => {
+    await sim?.stop();
+    simClient?.close();
+    await server?.stop();
+  });
+
+  it('posts an unchanged status no more than its report interval asks, though the API server stores it canonical and in its own key order', async () => {
+    // (the API server returns the capacity's keys sorted, and quantities in their canonical spelling)
+    await eventually('five Lease renewals: five status ticks went by', () => writes.filter((w) => w === 'PUT leases/n1').length >= 5);
+    assert.equal(writes.filter((w) => w === 'PATCH nodes/n1/status').length, 1, writes.join(', '));
+  });
+});

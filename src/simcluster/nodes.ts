@@ -161,6 +161,22 @@ export class NodePool {
   }
 }
 
+/**
+ * True when two resource lists hold the same quantities: the API server stores them canonical
+ * (`14970880Ki` comes back `14619Mi`) and in its own key order, so their text is no test.
+ */
+export function sameResources(stored: unknown, posted: Record<string, string>): boolean {
+  const keys = Object.keys(posted);
+  if (!stored || typeof stored !== 'object') return false;
+  const have = stored as Record<string, unknown>;
+  if (Object.keys(have).length !== keys.length) return false;
+  try {
+    return keys.every((k) => typeof have[k] === 'string' && parseQuantity(have[k]) === parseQuantity(posted[k]));
+  } catch {
+    return false; // not a quantity: not what the kubelet posts
+  }
+}
+
 /** Capacity as the kubelet reports it. */
 export function nodeCapacity(n: HostedNode): Record<string, string> {
   const cap: Record<string, string> = {
@@ -255,7 +271,7 @@ export class NodeHeartbeatController implements Reconciler<NodeObject> {
     const resized = capacity !== st.postedCapacity;
     // the Node differs from what the kubelet posts (not Ready, another capacity): at its next status tick
     const notReady = ready?.status !== 'True';
-    const differs = notReady || JSON.stringify(node.status?.capacity ?? {}) !== JSON.stringify(cap) || JSON.stringify(node.status?.allocatable ?? {}) !== JSON.stringify(alloc);
+    const differs = notReady || !sameResources(node.status?.capacity, cap) || !sameResources(node.status?.allocatable, alloc);
     const tick = Date.now() - st.lastStatusPost >= t.leaseRenewIntervalMs;
     if (resized || stale || (differs && tick)) {
       const now = rfc3339();
