@@ -163,7 +163,7 @@ export class NodePool {
 
 /**
  * True when two resource lists hold the same quantities: the API server stores them canonical
- * (`14970880Ki` comes back `14619Mi`) and in its own key order, so their text is no test.
+ * (`14970880Ki` comes back `14620Mi`, `1000000000` as `1G`) and in its own key order, so their text is no test.
  */
 export function sameResources(stored: unknown, posted: Record<string, string>): boolean {
   const keys = Object.keys(posted);
