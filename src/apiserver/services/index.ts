@@ -176,7 +176,10 @@ export function serviceAllocator(store: Store, opts: ServiceAllocatorOptions = {
           else p.nodePort = np;
         }
       });
-    } else {
+    } else if (old && usesNodePorts(old) && spec.type !== 'LoadBalancer') {
+      // upstream's update strategy (dropTypeDependentFields) clears the node ports of a Service
+      // that stops needing them; on create a ClusterIP Service with one is invalid
+      // (ValidateService: "may not be used when `type` is 'ClusterIP'")
       for (const p of spec.ports ?? []) delete p.nodePort;
     }
     if (errs.length) throw newInvalid('', 'Service', name, errs);
