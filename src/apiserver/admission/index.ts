@@ -131,6 +131,20 @@ export class AdmissionChain {
     await this.validate(req);
   }
 
+  /**
+   * Both phases without the `late` plugins (the admission webhooks, ResourceQuota), for a write
+   * a handler makes on its own behalf after admitting its own object, as upstream's storage
+   * calls with rest.ValidateAllObjectFunc (the pod delete of an eviction): the other plugins
+   * here also emulate what upstream's storage does on its own (deletion finalizers by
+   * propagationPolicy, graceful deletion), so they still run.
+   */
+  async runWithoutLate(req: AdmissionRequest): Promise<void> {
+    const inTree = this.plugins.filter((p) => !p.late);
+    req.reinvocation = new ReinvocationContext();
+    await runPhase(inTree, 'admit', req);
+    await runPhase(inTree, 'validate', req);
+  }
+
   /** The mutating phase, with its reinvocation pass when a plugin asked for one. */
   admit(req: AdmissionRequest): Promise<void> {
     return promised(() => this.admitNow(req));

@@ -23,7 +23,6 @@
 import type { KubeObject } from '../../api/index.js';
 import { type AdmissionPlugin, type AdmissionRequest, admissionForbidden, aggregateErrors } from '../admission/index.js';
 import { addLists, cmp, MAX_MILLI_VALUE, milliValue, q, type Q, str, type Usage, usageOf, value } from '../quota/index.js';
-import { podQOSClass } from '../resources/index.js';
 import type { SemanticsHost } from '../semantics-kit.js';
 import { goFloat } from './validation.js';
 
@@ -108,12 +107,8 @@ function mutatePod(lr: LimitRange, pod: Pod): void {
   };
   for (const c of pod.spec?.containers ?? []) if (c && typeof c === 'object') merge(c, 'container');
   for (const c of pod.spec?.initContainers ?? []) if (c && typeof c === 'object') merge(c, 'init container');
-  if (!notes.length) return;
-  pod.metadata.annotations = { ...pod.metadata.annotations, [ANNOTATION]: `LimitRanger plugin set: ${notes.join('; ')}` };
-  // Upstream computes status.qosClass in PrepareForCreate, after mutating admission; this
-  // server computed it before admission, so it is redone when defaults changed the resources.
-  const status = (pod as { status?: { qosClass?: string } }).status;
-  if (status && typeof status === 'object') status.qosClass = podQOSClass(pod);
+  // (status.qosClass follows from the defaulted resources: the pod strategy's PrepareForCreate runs after mutating admission)
+  if (notes.length) pod.metadata.annotations = { ...pod.metadata.annotations, [ANNOTATION]: `LimitRanger plugin set: ${notes.join('; ')}` };
 }
 
 /** requestLimitEnforcedValues: the three values in milli units when none overflows, else in units. */

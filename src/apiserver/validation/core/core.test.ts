@@ -82,7 +82,7 @@ spec:
     await assert.rejects(s.create(pods, { metadata: { name: 'empty', namespace: 'default' }, spec: {} } as never), (e: unknown) => {
       invalid(e);
       assert.equal((e as StatusError).status.message, 'Pod "empty" is invalid: spec.containers: Required value');
-      assert.deepEqual((e as StatusError).status.details?.causes, [{ type: 'FieldValueRequired', message: 'Required value', field: 'spec.containers' }]);
+      assert.deepEqual((e as StatusError).status.details?.causes, [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers' }]);
       return true;
     });
   });
