@@ -16,7 +16,6 @@ const ENV_RESOURCE_FIELDS = ['limits.cpu', 'limits.ephemeral-storage', 'limits.m
 export interface SpecContext {
   volumes: Map<string, Record<string, unknown>>;
   gracePeriod: number | undefined;
-  restartPolicy: string;
 }
 
 /** validateContainerPorts. */

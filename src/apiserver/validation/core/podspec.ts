@@ -80,7 +80,6 @@ export function validatePodSpec(errs: Errs, at: string, spec: unknown, opts: Pod
   const ctx: SpecContext = {
     volumes: validateVolumes(errs, `${at}.volumes`, s.volumes),
     gracePeriod: typeof s.terminationGracePeriodSeconds === 'number' ? s.terminationGracePeriodSeconds : undefined,
-    restartPolicy: str(s.restartPolicy),
   };
   validateContainers(errs, `${at}.containers`, s.containers, ctx);
   validateInitContainers(errs, `${at}.initContainers`, s.initContainers, s.containers, ctx);
