@@ -57,7 +57,7 @@ export class NodePool {
   /** Called when a node is paused/resumed so controllers can react at once. */
   onChange: (name: string) => void = () => {};
 
-  constructor(private readonly client: KubeClient, private readonly sim: () => SimContext) {}
+  constructor(private readonly client: KubeClient) {}
 
   hosts(name: string): boolean {
     return this.nodes.has(name);
