@@ -146,6 +146,14 @@ function builtinDecoderOf(t: ResourceType): ReturnType<typeof builtinDecoder> {
   return d ?? undefined;
 }
 
+/**
+ * The object operations behind the HTTP handlers, for in-process callers too. Ownership, as
+ * with an informer's cache: `get`/`list` return the stored objects themselves (read them, never
+ * modify them: a change would bypass validation, resourceVersions and watches); `create`,
+ * `update` and `patch` take ownership of the body they are given (defaults, admission and the
+ * strategy write into it, and it may become the stored object), so pass a copy of anything you
+ * keep (`structuredClone`). Over HTTP each request decodes its own body, so neither applies.
+ */
 export class ResourceOps {
   /** Handlers for extra subresources, keyed `group/resource/subresource` ("/pods/binding"). */
   readonly subresourceHandlers = new Map<string, SubresourceHandler>();
