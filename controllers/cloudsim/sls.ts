@@ -55,7 +55,10 @@ interface Route { action: string; run: (ctx: SlsCtx) => unknown }
 interface SlsCtx { cloud: Cloud; project?: SlsProject; projectName?: string; parts: string[]; query: Record<string, string>; body: Record<string, unknown>; now: number }
 
 const secs = (ms: number) => Math.floor(ms / 1000);
+/** Logtail config and machine group names: 3-128 of a-z 0-9 _ - , starting and ending with a letter or digit (SLS "Logtail configurations", "Machine groups"). */
 const nameRe = /^[a-z0-9][a-z0-9_-]{1,126}[a-z0-9]$/;
+/** Logstore names: the same characters, but 3-63 long (SLS "Logstores" naming rules; ROS ALIYUN::SLS::Logstore). */
+const logstoreNameRe = /^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/;
 
 function bad(msg: string): SimError { return new SimError('ParameterInvalid', msg, 400); }
 
@@ -101,7 +104,8 @@ function logstoreView(l: LogStore): Record<string, unknown> {
 function applyLogstoreFields(l: LogStore, b: Record<string, unknown>): void {
   l.ttl = int(b.ttl, 'ttl', 1, 3650, l.ttl);
   if (b.autoSplit !== undefined) l.autoSplit = Boolean(b.autoSplit);
-  l.maxSplitShard = int(b.maxSplitShard, 'maxSplitShard', 1, 256, l.maxSplitShard);
+  // maxSplitShard: 1-64, and required when autoSplit is on (SLS "Logstores" resource description)
+  l.maxSplitShard = int(b.maxSplitShard, 'maxSplitShard', 1, 64, l.maxSplitShard);
   if (b.mode !== undefined) {
     if (b.mode !== 'standard' && b.mode !== 'query') throw bad('mode must be "standard" or "query"');
     l.mode = b.mode;
@@ -174,7 +178,22 @@ function route(method: string, hasProject: boolean, parts: string[]): Route | un
     if (n === 1 && method === 'POST') return { action: 'CreateLogStore', run: createLogstore };
     if (n === 1 && method === 'GET') return { action: 'ListLogStores', run: (x) => { const all = needProject(x).logstores.filter((l) => !x.query.logstoreName || l.logstoreName.includes(x.query.logstoreName)).map((l) => l.logstoreName); const page = window(all, x.query); return { count: page.length, total: all.length, logstores: page }; } };
     if (n === 2 && method === 'GET') return { action: 'GetLogStore', run: (x) => logstoreView(logstore(x, b)) };
-    if (n === 2 && method === 'PUT') return { action: 'UpdateLogStore', run: (x) => { const l = logstore(x, b); applyLogstoreFields(l, x.body); l.lastModifyTime = secs(x.now); x.cloud.changed(); } };
+    // UpdateLogStore: logstoreName, ttl and shardCount are required; shardCount does not change the shards (SplitShard
+    // and MergeShards do); maxSplitShard is required with autoSplit (UpdateLogStore API reference)
+    if (n === 2 && method === 'PUT') {
+      return {
+        action: 'UpdateLogStore',
+        run: (x) => {
+          const l = logstore(x, b);
+          for (const k of ['logstoreName', 'ttl', 'shardCount']) if (x.body[k] === undefined) throw bad(`${k} is required`);
+          if (x.body.logstoreName !== b) throw bad('logstoreName in the body must match the path');
+          if (x.body.autoSplit === true && x.body.maxSplitShard === undefined) throw bad('maxSplitShard is required when autoSplit is true');
+          applyLogstoreFields(l, x.body);
+          l.lastModifyTime = secs(x.now);
+          x.cloud.changed();
+        },
+      };
+    }
     if (n === 2 && method === 'DELETE') return { action: 'DeleteLogStore', run: (x) => { logstore(x, b); const p = needProject(x); p.logstores = p.logstores.filter((l) => l.logstoreName !== b); x.cloud.changed(); } };
     if (n === 3 && c === 'index') {
       if (method === 'POST') return { action: 'CreateIndex', run: (x) => { const l = logstore(x, b); if (l.index) throw new SimError('IndexAlreadyExist', `log store index ${b} already exists`, 400); l.index = checkIndex(x.body); x.cloud.changed(); } };
@@ -282,14 +301,17 @@ function createLogstore(x: SlsCtx): void {
   const p = needProject(x);
   const b = x.body;
   const name = String(b.logstoreName ?? '');
-  if (!nameRe.test(name)) throw new SimError('LogStoreInvalid', `logstore name "${name}" is invalid`, 400);
+  if (!logstoreNameRe.test(name)) throw bad(`logstore name "${name}" is invalid: 3-63 lowercase letters, digits, "_" and "-", starting and ending with a letter or digit`);
   if (p.logstores.some((l) => l.logstoreName === name)) throw new SimError('LogStoreAlreadyExist', `logstore ${name} already exists`, 400);
   const l: LogStore = {
-    logstoreName: name, ttl: 30, shardCount: int(b.shardCount, 'shardCount', 1, 256, 2), autoSplit: false, maxSplitShard: 64,
+    logstoreName: name, ttl: 30, shardCount: int(b.shardCount, 'shardCount', 1, 100, 2), autoSplit: false, maxSplitShard: 64,
     mode: 'standard', appendMeta: false, enableTracking: false, telemetryType: String(b.telemetryType ?? 'None'),
     createTime: secs(x.now), lastModifyTime: secs(x.now),
   };
+  // ttl and shardCount are required (CreateLogStore API 2020-12-30); shards 1-100 (ROS ALIYUN::SLS::Logstore)
   if (b.ttl === undefined) throw bad('ttl is required');
+  if (b.shardCount === undefined) throw bad('shardCount is required');
+  if (b.autoSplit === true && b.maxSplitShard === undefined) throw bad('maxSplitShard is required when autoSplit is true');
   applyLogstoreFields(l, b);
   p.logstores.push(l);
   x.cloud.changed();
@@ -358,7 +380,13 @@ export function createSlsHandler(deps: SlsDeps): (req: IncomingMessage, res: Ser
       const now = Date.now();
       const fate = await deps.faults.apply('sls', r.action, now);
       if (fate.kind === 'outage') throw new SimError('ServerBusy', 'The server is busy, please try again later.', 503);
-      if (fate.kind === 'throttle') throw new SimError('ExceedQuota', 'Request was denied: the project QPS quota is exceeded.', 429);
+      // SLS throttles with 403, not 429: the project's write/read QPS limit is `WriteQuotaExceed` / `ReadQuotaExceed`
+      // "Project write quota exceed: qps: ..." (SLS "Limits on data read and write": 403 "Write QPS Exceed";
+      // "Handle resource throttling errors"; aliyun-log-go-sdk error_code.go WRITE_QUOTA_EXCEED / READ_QUOTA_EXCEED)
+      if (fate.kind === 'throttle') {
+        const kind = method === 'GET' ? 'read' : 'write';
+        throw new SimError(kind === 'read' ? 'ReadQuotaExceed' : 'WriteQuotaExceed', `Project ${kind} quota exceed: qps: ${projectName || '-'}`, 403);
+      }
       if (fate.kind === 'error') throw new SimError('InternalServerError', 'Internal server error.', 500);
 
       // authentication
