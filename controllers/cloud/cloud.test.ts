@@ -404,6 +404,9 @@ describe('SLS', () => {
     };
     await cloud.sls.createConfig(project, cfg);
     await expectKind(cloud.sls.createConfig(project, cfg), isAlreadyExists, 'ConfigAlreadyExist');
+    // config names may be 2 characters (logstores and machine groups need 3)
+    await cloud.sls.createConfig(project, { ...cfg, configName: 'c2' });
+    await cloud.sls.deleteConfig(project, 'c2');
     await expectKind(cloud.sls.createConfig(project, { ...cfg, configName: 'other', outputDetail: { logstoreName: 'missing' } }), isNotFound, 'LogStoreNotExist');
     const got = await cloud.sls.getConfig(project, 'app-stdout');
     assert.deepEqual(got.inputDetail, cfg.inputDetail);

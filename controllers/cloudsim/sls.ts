@@ -55,15 +55,17 @@ interface Route { action: string; run: (ctx: SlsCtx) => unknown }
 interface SlsCtx { cloud: Cloud; project?: SlsProject; projectName?: string; parts: string[]; query: Record<string, string>; body: Record<string, unknown>; now: number }
 
 const secs = (ms: number) => Math.floor(ms / 1000);
-/** Logtail config and machine group names: 3-128 of a-z 0-9 _ - , starting and ending with a letter or digit (SLS "Logtail configurations", "Machine groups"). */
+/** Machine group names: 3-128 of a-z 0-9 _ - , starting and ending with a letter or digit (SLS "Machine groups"). */
 const nameRe = /^[a-z0-9][a-z0-9_-]{1,126}[a-z0-9]$/;
+/** Logtail config names: the same characters, 2-128 long (SLS "Logtail configurations (Legacy)"; LogtailConfig struct, API 2020-12-30). */
+const configNameRe = /^[a-z0-9][a-z0-9_-]{0,126}[a-z0-9]$/;
 /** Logstore names: the same characters, but 3-63 long (SLS "Logstores" naming rules; ROS ALIYUN::SLS::Logstore). */
 const logstoreNameRe = /^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/;
 
 function bad(msg: string): SimError { return new SimError('ParameterInvalid', msg, 400); }
 
 function needProject(ctx: SlsCtx): SlsProject {
-  if (!ctx.project) throw new SimError('ProjectNotExist', `The Project does not exist : ${ctx.projectName ?? ''}`, 404);
+  if (!ctx.project) throw new SimError('ProjectNotExist', `Project ${ctx.projectName ?? ''} does not exist`, 404);
   return ctx.project;
 }
 function logstore(ctx: SlsCtx, name: string): LogStore {
@@ -117,7 +119,7 @@ function applyLogstoreFields(l: LogStore, b: Record<string, unknown>): void {
 
 function configFromBody(b: Record<string, unknown>, ctx: SlsCtx, existing?: LogtailConfigState): LogtailConfigState {
   const configName = String(b.configName ?? existing?.configName ?? '');
-  if (!nameRe.test(configName)) throw bad(`invalid configName "${configName}"`);
+  if (!configNameRe.test(configName)) throw bad(`invalid configName "${configName}"`);
   const inputType = String(b.inputType ?? '');
   if (!['file', 'plugin', 'syslog', 'streamlog'].includes(inputType)) throw bad(`inputType must be one of file, plugin, syslog, streamlog (got "${inputType}")`);
   const outputType = String(b.outputType ?? '');
@@ -262,7 +264,7 @@ function resourceIds(x: SlsCtx, raw: unknown): string[] {
   if (!Array.isArray(raw) || raw.length === 0 || raw.some((r) => typeof r !== 'string')) throw bad('resourceId must be a non-empty list of strings');
   const type = String(x.body.resourceType ?? x.query.resourceType ?? '');
   if (type !== 'project') throw bad(`resourceType "${type}" is not supported by the emulator (only "project")`);
-  for (const id of raw as string[]) if (!x.cloud.state.slsProjects.some((p) => p.projectName === id)) throw new SimError('ProjectNotExist', `The Project does not exist : ${id}`, 404);
+  for (const id of raw as string[]) if (!x.cloud.state.slsProjects.some((p) => p.projectName === id)) throw new SimError('ProjectNotExist', `Project ${id} does not exist`, 404);
   return raw as string[];
 }
 

@@ -10,10 +10,12 @@ import { defineCustomResource, type ObjectOf } from 'kubeloop';
 /** SLS project names: 3-63 lower-case letters, digits and hyphens. */
 export const PROJECT_NAME_PATTERN = '^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$';
 /**
- * Logtail config and machine group names: 3-128 lower-case letters, digits, '_' and '-', starting and
- * ending with a letter or digit (SLS "Logtail configurations", "Machine groups").
+ * Machine group names: 3-128 lower-case letters, digits, '_' and '-', starting and
+ * ending with a letter or digit (SLS "Machine groups").
  */
 export const SLS_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{1,126}[a-z0-9]$';
+/** Logtail config names: the same characters, 2-128 long (SLS "Logtail configurations (Legacy)", LogtailConfig struct of API 2020-12-30). */
+export const CONFIG_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,126}[a-z0-9]$';
 /** Logstore names: the same characters, but 3-63 long (SLS "Logstores" naming rules). */
 export const LOGSTORE_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$';
 
@@ -62,7 +64,7 @@ export const AliyunLogConfig = defineCustomResource({
             type: 'object',
             required: ['configName'],
             properties: {
-              configName: { type: 'string', pattern: SLS_NAME_PATTERN, description: 'Logtail config name; unique in the project.' },
+              configName: { type: 'string', pattern: CONFIG_NAME_PATTERN, description: 'Logtail config name; unique in the project.' },
               inputType: { type: 'string', enum: ['file', 'plugin'], default: SPEC_DEFAULTS.inputType, description: 'file (log files) or plugin (stdout, plugin inputs).' },
               inputDetail: {
                 type: 'object', 'x-kubernetes-preserve-unknown-fields': true,
