@@ -26,7 +26,7 @@ export class Authenticator {
    * `flavour` picks the error codes of the protocol asking. SLS answers every credential
    * problem with 401 `Unauthorized` and says which in the message ("AccessKeyId not found: <id>",
    * "The security token you provided is invalid.", "... has expired.": SLS "Error codes", common
-   * error codes table).
+   * error codes table; aliyun-log-go-sdk logstore_e2e_test.go checks "AccessKeyId not found: <id>" against SLS).
    */
   resolve(accessKeyId: string | undefined, securityToken: string | undefined, flavour: 'rpc' | 'sls', now = Date.now()): Caller {
     if (!accessKeyId) {

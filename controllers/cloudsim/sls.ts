@@ -64,8 +64,10 @@ const logstoreNameRe = /^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/;
 
 function bad(msg: string): SimError { return new SimError('ParameterInvalid', msg, 400); }
 
+// ProjectNotExist 404 "The Project does not exist: <name>" and Unauthorized 401 "AccessKeyId not found: <id>" are what the
+// real service answers (aliyun-log-go-sdk logstore_e2e_test.go, run against SLS)
 function needProject(ctx: SlsCtx): SlsProject {
-  if (!ctx.project) throw new SimError('ProjectNotExist', `Project ${ctx.projectName ?? ''} does not exist`, 404);
+  if (!ctx.project) throw new SimError('ProjectNotExist', `The Project does not exist: ${ctx.projectName ?? ''}`, 404);
   return ctx.project;
 }
 function logstore(ctx: SlsCtx, name: string): LogStore {
@@ -264,7 +266,7 @@ function resourceIds(x: SlsCtx, raw: unknown): string[] {
   if (!Array.isArray(raw) || raw.length === 0 || raw.some((r) => typeof r !== 'string')) throw bad('resourceId must be a non-empty list of strings');
   const type = String(x.body.resourceType ?? x.query.resourceType ?? '');
   if (type !== 'project') throw bad(`resourceType "${type}" is not supported by the emulator (only "project")`);
-  for (const id of raw as string[]) if (!x.cloud.state.slsProjects.some((p) => p.projectName === id)) throw new SimError('ProjectNotExist', `Project ${id} does not exist`, 404);
+  for (const id of raw as string[]) if (!x.cloud.state.slsProjects.some((p) => p.projectName === id)) throw new SimError('ProjectNotExist', `The Project does not exist: ${id}`, 404);
   return raw as string[];
 }
 
