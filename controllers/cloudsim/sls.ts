@@ -13,7 +13,7 @@ import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimError, type Cloud } from './cloud.js';
 import type { Authenticator, Caller } from './auth.js';
-import { arn, checkRam } from './ram.js';
+import { accessDeniedDetail, arn, authorize, checkRam, principalOf, ramDenied } from './ram.js';
 import type { Faults } from './faults.js';
 import type { CloudState, LogStore, LogtailConfigState, MachineGroupState, SlsProject } from './state.js';
 import { storedInputDetail, storedOutputDetail } from './sls-config.js';
@@ -330,6 +330,26 @@ const SLS_RAM_ACTIONS: Record<string, string> = {
 };
 
 /**
+ * Other RAM names a policy may grant an action by. ACK's own log roles grant the config removal as
+ * `log:RemoveConfigFromMachineGroup` (RAM system policies AliyunCSKubernetesAuditRolePolicy,
+ * AliyunCCKubernetesAuditRolePolicy), newer ones both names (AliyunAdcpManagedLogRolePolicy), and the
+ * API reference names none: either name allows the call (an explicit Deny of either refuses it).
+ */
+const SLS_RAM_ALIASES: Record<string, string[]> = {
+  RemoveConfigFromMachineGroup: ['log:RemoveConfigFromMachineGroup'],
+};
+
+function checkSlsRam(state: CloudState, caller: Caller, api: string, resource: string, forceDeny: boolean): void {
+  const action = `log:${SLS_RAM_ACTIONS[api] ?? api}`;
+  const aliases = SLS_RAM_ALIASES[api] ?? [];
+  if (forceDeny || aliases.length === 0) return checkRam(state, caller, 'sls', action, resource, forceDeny);
+  const principal = principalOf(caller);
+  const verdicts = [action, ...aliases].map((a) => authorize(state.ram, principal, a, resource));
+  const denied = verdicts.find((v) => v.decision === 'ExplicitDeny') ?? (verdicts.some((v) => v.decision === 'Allow') ? undefined : verdicts[0]);
+  if (denied) throw ramDenied('sls', action, resource, accessDeniedDetail(state.ram, principal, action, denied));
+}
+
+/**
  * The ARN a call works on, as SLS names it in its refusals and policies:
  * `acs:log:<region>:<account>:project/<p>`, `.../project/<p>/logstore/<l>`,
  * `.../project/<p>/logtailconfig/<c>`, `.../project/<p>/machinegroup/<g>`.
@@ -435,7 +455,7 @@ export function createSlsHandler(deps: SlsDeps): (req: IncomingMessage, res: Ser
       // RAM: log:<Action> on the project (or the logstore, config, machine group) the call names;
       // refused as SLS does, 401 Unauthorized "denied by sts or ram, action: ..., resource: ..."
       const state = deps.cloud.state;
-      checkRam(state, caller, 'sls', `log:${SLS_RAM_ACTIONS[r.action] ?? r.action}`, slsResource(state, projectName, parts, body), fate.kind === 'deny');
+      checkSlsRam(state, caller, r.action, slsResource(state, projectName, parts, body), fate.kind === 'deny');
       const project = deps.cloud.state.slsProjects.find((p) => p.projectName === projectName);
       const out = r.run({ cloud: deps.cloud, project, projectName: projectName || undefined, parts, query, body, now });
       send(200, out === undefined ? undefined : out);
