@@ -357,6 +357,9 @@ describe('SLS', () => {
     assert.equal(p.description, 'for tests');
     assert.equal(p.region, 'cn-hangzhou');
     await expectKind(cloud.sls.createProject(project), isAlreadyExists, 'ProjectAlreadyExist');
+    // a project's description is at most 64 characters, without < > ' " or backslash
+    await expectKind(cloud.sls.createProject('k8s-log-described', 'x'.repeat(65)), isInvalidParameter, 'ParameterInvalid');
+    await expectKind(cloud.sls.createProject('k8s-log-described', 'a "quoted" text'), isInvalidParameter, 'ParameterInvalid');
     await expectKind(cloud.sls.getProject('no-such-project'), isNotFound, 'ProjectNotExist');
     assert.ok((await cloud.sls.listProjects()).some((x) => x.projectName === project));
     await cloud.sls.tagProject(project, { 'cluster-id': 'c1', owner: 'kubeloop' });

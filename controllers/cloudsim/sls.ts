@@ -240,9 +240,13 @@ function projectView(p: SlsProject): Record<string, unknown> {
 function createProject(x: SlsCtx): void {
   const name = String(x.body.projectName ?? '');
   if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(name)) throw new SimError('ProjectNameInvalid', `project name "${name}" is invalid: 3-63 lowercase letters, digits and hyphens`, 400);
+  // description is required: at most 64 characters, none of < > ' " \ (CreateProject; SDK for Python "Create a project")
+  const description = x.body.description;
+  if (typeof description !== 'string') throw bad('description is required');
+  if (description.length > 64 || /[<>'"\\]/.test(description)) throw bad('description must be at most 64 characters, without < > \' " or \\');
   if (x.cloud.state.slsProjects.some((p) => p.projectName === name)) throw new SimError('ProjectAlreadyExist', `Project ${name} already exist`, 400);
   x.cloud.state.slsProjects.push({
-    projectName: name, description: String(x.body.description ?? ''), region: x.cloud.state.regionId, status: 'Normal',
+    projectName: name, description, region: x.cloud.state.regionId, status: 'Normal',
     createTime: secs(x.now), lastModifyTime: secs(x.now), logstores: [], configs: [], machineGroups: [],
   });
   x.cloud.changed();
