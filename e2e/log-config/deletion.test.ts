@@ -54,6 +54,20 @@ describe('log-config deletion with permanent SLS errors', () => {
     await liftRamDeny(env);
   });
 
+  it('a role without the tag actions (like ACK\'s own log roles) still gets its logs collected; the refusal is a Warning', async () => {
+    await denyRam(env, 'log:ListTagResources', 'log:TagResources');
+    try {
+      assert.equal((await apply(env, alc('untagged', fileSpec('untagged-logs', { project: 'k8s-log-untagged' })))).code, 0);
+      await eventually('untagged ready although RAM refuses the tag calls', async () => ready(await getAlc(env, 'untagged')));
+      assert.ok((await slsConfig(env, 'untagged-logs', 'k8s-log-untagged')), 'the config is in SLS');
+      const ev = await eventually('a Warning Event', async () => (await eventsFor(env, 'untagged')).find((e) => e.reason === 'SLS.LogController.ListTagResources.Fail'));
+      assert.equal(ev.type, 'Warning');
+      assert.match(ev.message, /denied by sts or ram, action: log:ListTagResources/);
+    } finally {
+      await liftRamDeny(env);
+    }
+  });
+
   it('a project deleted in SLS leaves nothing to clean up: the object goes', async () => {
     assert.equal((await apply(env, alc('orphan', fileSpec('orphan-logs', { project: 'k8s-log-gone' })))).code, 0);
     await eventually('orphan ready', async () => ready(await getAlc(env, 'orphan')));

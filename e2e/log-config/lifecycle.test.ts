@@ -69,6 +69,8 @@ test('invalid objects are refused by kubectl apply, naming the field', async () 
     ['long-life', fileSpec('bad-e', { lifeCycle: 5000 }), /spec\.lifeCycle/],
     ['bad-mode', fileSpec('bad-f', { logstoreMode: 'fast' }), /spec\.logstoreMode/],
     ['bad-output', { logstore: 'bad-g-store', logtailConfig: { configName: 'bad-g', outputType: 'Kafka' } }, /spec\.logtailConfig\.outputType/],
+    // SLS logstore names are 3-63 characters (config and machine group names may be 128): refused here, not by SLS forever
+    ['long-logstore', { logstore: `bad-h-${'s'.repeat(58)}`, logtailConfig: { configName: 'bad-h' } }, /spec\.logstore/],
   ];
   for (const [name, spec, field] of cases) {
     const r = await apply(env, alc(name, spec));
