@@ -94,7 +94,7 @@ export function validatePodSpec(errs: Errs, at: string, spec: unknown, opts: Pod
   if (!dp) required(errs, `${at}.dnsPolicy`);
   else if (!DNS_POLICIES.includes(dp)) notSupported(errs, `${at}.dnsPolicy`, dp, DNS_POLICIES);
   if (s.nodeSelector) validateLabels(errs, `${at}.nodeSelector`, s.nodeSelector);
-  if (s.securityContext) validatePodSecurityContext(errs, `${at}.securityContext`, s);
+  if (s.securityContext || s.shareProcessNamespace) validatePodSecurityContext(errs, `${at}.securityContext`, s);
   if (s.affinity) validateAffinity(errs, `${at}.affinity`, s.affinity);
   // validatePodDNSConfig: `None` needs a config with a nameserver
   if (dp === 'None') {

@@ -98,7 +98,8 @@ kind: Pod
 metadata: {name: sc}
 spec:
   hostPID: true
-  securityContext: {runAsUser: -1, fsGroup: 2147483648, supplementalGroups: [1, -2], shareProcessNamespace: true}
+  shareProcessNamespace: true
+  securityContext: {runAsUser: -1, fsGroup: 2147483648, supplementalGroups: [1, -2]}
   containers:
   - name: c
     image: busybox

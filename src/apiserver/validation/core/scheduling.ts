@@ -149,13 +149,13 @@ function id(errs: Errs, field: string, v: unknown): void {
 
 /** validatePodSpecSecurityContext's id and process-namespace rules. */
 export function validatePodSecurityContext(errs: Errs, at: string, spec: Record<string, any>): void { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const sc = obj(spec.securityContext);
-  if (!sc) return;
+  const sc = obj(spec.securityContext) ?? {};
   id(errs, `${at}.fsGroup`, sc.fsGroup);
   id(errs, `${at}.runAsUser`, sc.runAsUser);
   id(errs, `${at}.runAsGroup`, sc.runAsGroup);
   arr(sc.supplementalGroups).forEach((g, i) => id(errs, `${at}.supplementalGroups[${i}]`, g));
-  if (sc.shareProcessNamespace === true && spec.hostPID === true) invalid(errs, `${at}.shareProcessNamespace`, true, 'ShareProcessNamespace and HostPID cannot both be enabled');
+  // v1 keeps these two in the spec; the internal type (and so the error path) has them in the security context
+  if (spec.shareProcessNamespace === true && spec.hostPID === true) invalid(errs, `${at}.shareProcessNamespace`, true, 'ShareProcessNamespace and HostPID cannot both be enabled');
 }
 
 /** ValidateSecurityContext's id and privilege-escalation rules (a container's). */
