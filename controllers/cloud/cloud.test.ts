@@ -80,7 +80,10 @@ describe('VPC routes', () => {
     };
     t.entries.push(inflight);
     const noRetry = createAlibabaCloud({ regionId: sim.regionId, emulator: sim.url, retry: { ...fastRetry, maxAttempts: 1 }, credentials: { accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret } });
-    await expectKind(noRetry.vpc.createRouteEntry({ routeTableId: table.routeTableId, destinationCidrBlock: '10.20.1.0/24', nextHopId: 'i-y' }), isConflict, 'OperationConflict');
+    await expectKind(noRetry.vpc.createRouteEntry({ routeTableId: table.routeTableId, destinationCidrBlock: '10.20.1.0/24', nextHopId: 'i-y' }), isConflict, 'IncorrectRouteEntryStatus');
+    // the lock is the VPC's: another route table of the same VPC is busy too (VPC API reference)
+    const other = (await cloud.vpc.listRouteTables()).find((x) => x.routeTableId !== table.routeTableId)!;
+    await expectKind(noRetry.vpc.createRouteEntry({ routeTableId: other.routeTableId, destinationCidrBlock: '10.20.3.0/24', nextHopId: 'i-y' }), isConflict, 'IncorrectRouteEntryStatus');
     await expectKind(noRetry.vpc.deleteRouteEntry({ routeTableId: table.routeTableId, routeEntryId: 'rte-inflight' }), isConflict, 'IncorrectRouteEntryStatus');
     // the other write settles shortly; the retrying adapter gets through
     inflight.settlesAt = Date.now() + 100;

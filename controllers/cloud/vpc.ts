@@ -1,9 +1,10 @@
 /**
- * VPC 2016-04-28 adapter for the route controller. The cloud refuses concurrent writes
- * to one route table (`OperationConflict`, `IncorrectRouteEntryStatus`, `TaskConflict`)
- * and a written entry is `Pending` for a while; so writes are queued per table in this
- * process, conflicts are retried with backoff, and by default a write returns only
- * once the entry is Available (or gone).
+ * VPC 2016-04-28 adapter for the route controller. The cloud refuses a route write while
+ * another is in flight anywhere in the VPC (`IncorrectRouteEntryStatus`, also
+ * `OperationConflict`, `TaskConflict`) and a written entry is `Pending` for a while; so writes
+ * are queued per table in this process, conflicts (from other tables of the VPC or other
+ * writers) are retried with backoff, and by default a write returns only once the entry is
+ * Available (or gone).
  */
 import { CloudError } from './errors.js';
 import { RpcApi, listOf, str, type RpcResponse } from './rpc-client.js';
@@ -134,11 +135,15 @@ export class AlibabaVpcRoutes implements VpcRouteApi {
       return Promise.reject(new CloudError('InvalidParameter', 'MissingParameter', 'routeEntryId or destinationCidrBlock is required', 'vpc', 'DeleteRouteEntry'));
     }
     return this.serialize(input.routeTableId, async () => {
-      await this.whileBusy('DeleteRouteEntry', () => this.api.call('DeleteRouteEntry', {
-        RegionId: this.regionId, RouteTableId: input.routeTableId, RouteEntryId: input.routeEntryId,
-        DestinationCidrBlock: input.routeEntryId ? undefined : input.destinationCidrBlock,
-        NextHopId: input.routeEntryId ? undefined : input.nextHopId,
-      }));
+      // DeleteRouteEntry takes RouteEntryId alone, or RouteTableId + DestinationCidrBlock (+ NextHopId):
+      // RouteEntryId with either of the others is refused (400
+      // ParamExclusive.RouteEntryIdAndRouteTableIdOrDestCidrBlock, the API reference's error list).
+      // The destination form is upstream's (cloud-provider-alibaba-cloud pkg/provider/alibaba/vpc
+      // DeleteRoute) and names the route table, which RAM policies on `routetable/<id>` check.
+      const byDestination = !!input.destinationCidrBlock;
+      await this.whileBusy('DeleteRouteEntry', () => this.api.call('DeleteRouteEntry', byDestination
+        ? { RegionId: this.regionId, RouteTableId: input.routeTableId, DestinationCidrBlock: input.destinationCidrBlock, NextHopId: input.nextHopId }
+        : { RegionId: this.regionId, RouteEntryId: input.routeEntryId }));
       if (opts.wait === false) return;
       const filter = input.routeEntryId ? { routeEntryId: input.routeEntryId } : { destinationCidrBlock: input.destinationCidrBlock };
       await this.waitFor(input.routeTableId, 'DeleteRouteEntry', (entries) =>
