@@ -262,7 +262,10 @@ describe('ESS and ECS', () => {
     await cloud.scaling.removeInstances(g.scalingGroupId, victims);
     const after = await cloud.scaling.getScalingGroup(g.scalingGroupId);
     assert.equal(after.desiredCapacity, 95);
-    assert.equal(after.totalCapacity, 95);
+    // ESS removes asynchronously: the victims are Removing for a while, then gone
+    const removing = new Set((await cloud.scaling.listScalingInstances(g.scalingGroupId, { lifecycleState: 'Removing' })).map((m) => m.instanceId));
+    assert.ok(victims.every((v) => removing.has(v)), 'the named instances are Removing');
+    await eventually('the removed instances leave the group', async () => (await cloud.scaling.getScalingGroup(g.scalingGroupId)).totalCapacity === 95);
     const remaining = new Set((await cloud.scaling.listScalingInstances(g.scalingGroupId)).map((m) => m.instanceId));
     assert.ok(victims.every((v) => !remaining.has(v)));
     assert.equal((await cloud.scaling.describeInstances({ instanceIds: victims })).length, 0, 'removed AutoCreated instances are released');
@@ -275,7 +278,10 @@ describe('ESS and ECS', () => {
     await expectKind(cloud.scaling.setDesiredCapacity(g.scalingGroupId, -1), isInvalidParameter);
     await expectKind(cloud.scaling.removeInstances(g.scalingGroupId, ['i-unknown']), isNotFound);
     await cloud.scaling.modifyScalingGroup(g.scalingGroupId, { minSize: 2, maxSize: 50, desiredCapacity: 2 });
-    const after = await cloud.scaling.getScalingGroup(g.scalingGroupId);
+    const after = await eventually('the scale-in ends', async () => {
+      const x = await cloud.scaling.getScalingGroup(g.scalingGroupId);
+      return x.totalCapacity === 2 && x;
+    });
     assert.deepEqual([after.minSize, after.maxSize, after.desiredCapacity, after.totalCapacity], [2, 50, 2, 2]);
   });
 });

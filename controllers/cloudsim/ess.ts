@@ -206,7 +206,7 @@ export const essService: RpcService = {
       }
       const minMagnitude = intParam(p, 'MinAdjustmentMagnitude');
       if (g.lifecycleState !== 'Active') throw new SimError('IncorrectScalingGroupStatus', 'The current status of the specified scaling group does not support this action.', 400);
-      const total = ctx.cloud.groupInstances(g.scalingGroupId).length;
+      const total = ctx.cloud.stayingInstances(g.scalingGroupId).length;
       const target = Math.min(g.maxSize, Math.max(g.minSize, adjustedTotal(type, value, total, minMagnitude)));
       g.desiredCapacity = target;
       const activity = ctx.cloud.reconcileGroup(g, ctx.now, { kind: 'adjustment', adjustmentType: type, value });
@@ -227,12 +227,14 @@ export const essService: RpcService = {
         return i;
       });
       const decrease = boolParam(p, 'DecreaseDesiredCapacity', true);
-      if (members.length - victims.length < g.minSize) {
+      // instances already on their way out do not count (they are Removing, see cloud.release)
+      const staying = ctx.cloud.stayingInstances(g.scalingGroupId).length;
+      if (staying - victims.length < g.minSize) {
         throw new SimError('IncorrectCapacity.MinSize', 'To remove the instances, the total capacity will be lesser than the MinSize.', 400);
       }
       for (const v of victims) ctx.cloud.release(v, ctx.now);
       const trigger = { kind: 'remove-instances', instanceIds: victims.map((v) => v.instanceId) } as const;
-      const activity = recordScaleIn(ctx.cloud.state, g, victims, trigger, members.length, ctx.now);
+      const activity = recordScaleIn(ctx.cloud.state, g, victims, trigger, staying, ctx.now);
       if (decrease) g.desiredCapacity = Math.max(g.minSize, g.desiredCapacity - victims.length);
       // without DecreaseDesiredCapacity ESS launches replacements: a scale-out activity of its own
       ctx.cloud.reconcileGroup(g, ctx.now, trigger);
