@@ -324,5 +324,8 @@ describe('emulator: ESS ScaleWithAdjustment (what upstream alicloud cluster-auto
     const off = await simCall(sim, 'PATCH', '/_sim/state', [{ op: 'replace', path: '/scalingGroups/0/lifecycleState', value: 'Inactive' }]);
     assert.equal(off.status, 200, JSON.stringify(off.json));
     assert.equal((await failure(scale('TotalCapacity', 2))).code, 'IncorrectScalingGroupStatus');
+    // RemoveInstances too: "The scaling group is in the Active state" (ESS API reference)
+    const [member] = sim.state.instances.filter((i) => i.scalingGroupId === groupId).map((i) => i.instanceId);
+    assert.equal((await failure(ess.call('RemoveInstances', { ScalingGroupId: groupId, 'InstanceId.1': member }))).code, 'IncorrectScalingGroupStatus');
   });
 });

@@ -219,6 +219,8 @@ export const essService: RpcService = {
       const ids = listParam(p, 'InstanceId');
       if (ids.length === 0) throw new SimError('MissingParameter', 'The input parameter "InstanceId" that is mandatory for processing this request is not supplied.', 400);
       if (ids.length > 20) throw new SimError('InvalidParameter', 'At most 20 instances can be removed in one call.', 400);
+      // "Before you call this operation ... The scaling group is in the Active state" (API reference)
+      if (g.lifecycleState !== 'Active') throw new SimError('IncorrectScalingGroupStatus', 'The current status of the specified scaling group does not support this action.', 400);
       const members = ctx.cloud.groupInstances(g.scalingGroupId);
       const victims = ids.map((id) => {
         const i = members.find((m) => m.instanceId === id);
