@@ -152,6 +152,17 @@ describe('emulator: ESS scaling activities', () => {
     await boot(sim, members());
   });
 
+  test('ESS and ECS times are minutes in UTC, as the API references show them (2014-08-14T10:58Z)', async () => {
+    const [inst] = await cloud.scaling.listScalingInstances(groupId);
+    assert.match(inst.creationTime, ESS_TIME);
+    const [ecs] = await cloud.scaling.describeInstances({ instanceIds: [inst.instanceId] });
+    assert.ok(ecs, 'the member is an ECS instance');
+    const raw = await new RpcApi('ess', sim.url, '2014-08-28', staticCredentials({ accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret }), { ...defaultRetryPolicy, ...fastRetry })
+      .call('DescribeScalingGroups', { RegionId: sim.regionId, 'ScalingGroupId.1': groupId });
+    const g = (raw.ScalingGroups as { ScalingGroup: Array<{ CreationTime: string }> }).ScalingGroup[0];
+    assert.match(g.CreationTime, ESS_TIME);
+  });
+
   test('DescribeScalingActivities pages, filters and refuses bad input like ESS', async () => {
     const all = await cloud.scaling.listScalingActivities(groupId);
     assert.ok(all.length >= 8);

@@ -13,6 +13,13 @@ import {
   type RpcContext, type RpcParams, type RpcService,
 } from './rpc.js';
 
+/**
+ * ESS's (and ECS's) times: `2020-09-10T09:54Z` (minutes, UTC), as the API references' examples
+ * show them (DescribeScalingGroups/Instances/Configurations `CreationTime` "2014-08-14T10:58Z",
+ * ECS DescribeInstances "2017-12-10T04:04Z").
+ */
+const essTime = (iso: string) => { const t = Date.parse(iso); return Number.isFinite(t) ? new Date(t).toISOString().slice(0, 16) + 'Z' : iso; };
+
 function checkRegion(p: RpcParams, ctx: RpcContext): void {
   const r = required(p, 'RegionId');
   if (r !== ctx.cloud.state.regionId) throw new SimError('InvalidRegionId.NotFound', `The specified RegionId ${r} does not exist.`, 404);
@@ -33,7 +40,7 @@ function groupView(g: ScalingGroup, ctx: RpcContext): Record<string, unknown> {
     ActiveCapacity: count('InService'), PendingCapacity: count('Pending'), RemovingCapacity: count('Removing'),
     TotalCapacity: members.length, LifecycleState: g.lifecycleState, ActiveScalingConfigurationId: g.activeScalingConfigurationId,
     VpcId: g.vpcId, VSwitchId: g.vSwitchIds[0] ?? '', VSwitchIds: { VSwitchId: g.vSwitchIds },
-    CreationTime: g.creationTime, MultiAZPolicy: 'BALANCE', RemovalPolicies: { RemovalPolicy: [...(g.removalPolicies?.length ? g.removalPolicies : DEFAULT_REMOVAL_POLICIES)] },
+    CreationTime: essTime(g.creationTime), MultiAZPolicy: 'BALANCE', RemovalPolicies: { RemovalPolicy: [...(g.removalPolicies?.length ? g.removalPolicies : DEFAULT_REMOVAL_POLICIES)] },
     Tags: { Tag: g.tags.map((t) => ({ TagKey: t.key, TagValue: t.value, Key: t.key, Value: t.value })) },
   };
 }
@@ -41,7 +48,7 @@ function groupView(g: ScalingGroup, ctx: RpcContext): Record<string, unknown> {
 function scalingInstanceView(i: Instance): Record<string, unknown> {
   return {
     InstanceId: i.instanceId, ScalingGroupId: i.scalingGroupId, ScalingConfigurationId: i.scalingConfigurationId,
-    HealthStatus: 'Healthy', LifecycleState: i.lifecycleState, CreationType: i.creationType, CreationTime: i.creationTime,
+    HealthStatus: 'Healthy', LifecycleState: i.lifecycleState, CreationType: i.creationType, CreationTime: essTime(i.creationTime),
     ZoneId: i.zoneId, LaunchTemplateId: '', WeightedCapacity: 1, Entrusted: false,
   };
 }
@@ -81,8 +88,6 @@ function adjustedTotal(type: string, value: number, total: number, minMagnitude:
   }
 }
 
-/** ESS's times: `2020-09-10T09:54Z` (minutes, UTC). */
-const essTime = (iso: string) => new Date(iso).toISOString().slice(0, 16) + 'Z';
 
 /** A scaling activity as DescribeScalingActivities 2014-08-28 returns it (capacities as strings, as ESS sends them). */
 function activityView(a: ScalingActivity): Record<string, unknown> {
@@ -129,7 +134,7 @@ export const essService: RpcService = {
         ScalingConfigurations: { ScalingConfiguration: pg.page.map((c) => ({
           ScalingConfigurationId: c.scalingConfigurationId, ScalingConfigurationName: c.scalingConfigurationName,
           ScalingGroupId: c.scalingGroupId, InstanceType: c.instanceType, InstanceTypes: { InstanceType: [c.instanceType] },
-          ImageId: c.imageId, UserData: c.userData, LifecycleState: c.lifecycleState, CreationTime: c.creationTime,
+          ImageId: c.imageId, UserData: c.userData, LifecycleState: c.lifecycleState, CreationTime: essTime(c.creationTime),
           Tags: { Tag: c.tags.map((t) => ({ Key: t.key, Value: t.value })) },
         })) },
       };
@@ -305,7 +310,7 @@ export const ecsService: RpcService = {
         && tags.every((t) => i.tags.some((x) => x.key === t.key && (!t.value || x.value === t.value))));
       const view = (i: Instance) => ({
         InstanceId: i.instanceId, InstanceName: i.instanceName, HostName: i.hostName, InstanceType: i.instanceType,
-        RegionId: i.regionId, ZoneId: i.zoneId, Status: i.status, CreationTime: i.creationTime,
+        RegionId: i.regionId, ZoneId: i.zoneId, Status: i.status, CreationTime: essTime(i.creationTime),
         VpcAttributes: { VpcId: i.vpcId, VSwitchId: i.vSwitchId, PrivateIpAddress: { IpAddress: [i.privateIpAddress] } },
         Tags: { Tag: i.tags.map((t) => ({ TagKey: t.key, TagValue: t.value })) },
       });
