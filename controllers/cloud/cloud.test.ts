@@ -70,6 +70,21 @@ describe('VPC routes', () => {
     assert.deepEqual(left.map((e) => e.destinationCidrBlock), ['10.10.1.0/24']);
   });
 
+  test('writes to two route tables of one VPC wait for each other in the adapter instead of colliding in the cloud', async () => {
+    const tables = await cloud.vpc.listRouteTables();
+    assert.equal(new Set(tables.map((t) => t.vpcId)).size, 1, 'both tables are in one VPC');
+    const before = (await calls(sim)).CreateRouteEntry ?? 0;
+    const created = await Promise.all(tables.flatMap((t, i) => [1, 2, 3].map((n) => cloud.vpc.createRouteEntry({
+      routeTableId: t.routeTableId, destinationCidrBlock: `10.40.${i * 10 + n}.0/24`, nextHopId: `i-vpc${i}${n}`,
+    }))));
+    assert.ok(created.every((e) => e.status === 'Available'));
+    // one CreateRouteEntry per entry: none was refused with IncorrectRouteEntryStatus and retried
+    assert.equal((await calls(sim)).CreateRouteEntry - before, 6);
+    for (const [i, t] of tables.entries()) {
+      await Promise.all([1, 2, 3].map((n) => cloud.vpc.deleteRouteEntry({ routeTableId: t.routeTableId, destinationCidrBlock: `10.40.${i * 10 + n}.0/24`, nextHopId: `i-vpc${i}${n}` })));
+    }
+  });
+
   test('the cloud refuses a second write while one is pending; the adapter waits it out', async () => {
     const [table] = await cloud.vpc.listRouteTables();
     // another writer (e.g. a second process) has a write in flight on this table
