@@ -7,7 +7,8 @@
 //   server <pods> <nodes>     kubeloop's API server with <nodes> Ready nodes and <pods> pending
 //                             pods (created through a client of its own, before anything is
 //                             measured); prints {url, kubeconfigPath}, then, once every pod got a
-//                             node, {bound, firstBindAt, lastBindAt, cpuUs}; commands: `cpu`
+//                             node, {bound, firstBindAt, lastBindAt, cpuUs}; commands: `cpu`,
+//                             `profile` (with BENCH_CPU_PROF, see profiler(); prints {profiling})
 //   scheduler <kubeconfig>    the simulated cluster's scheduler alone (startSimCluster with every
 //                             other component off); prints {startedAt, syncedAt, cpuUs} once its
 //                             caches synced (startedAt: its modules loaded); commands: `cpu`, `stop` (prints {stopped})
@@ -30,10 +31,37 @@ const cpuUs = () => {
 const wallMs = () => performance.timeOrigin + performance.now();
 const src = (p: string) => pathToFileURL(join(here, '..', 'src', p)).href;
 
+/**
+ * With BENCH_CPU_PROF=<dir>: a V8 CPU profile of this process from `start()` to `stop()`,
+ * written to <dir>/<mode>-<pid>.cpuprofile (only the measured window, not the set-up).
+ */
+async function profiler(): Promise<{ start(): Promise<void>; stop(): Promise<void> }> {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return { async start() {}, async stop() {} };
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  let running = false;
+  return {
+    async start() {
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+      running = true;
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(join(dir, `${process.argv[2]}-${process.pid}.cpuprofile`), JSON.stringify(profile));
+    },
+  };
+}
+
 async function commands(handle: (cmd: string, args: string[]) => Promise<boolean | void> | boolean | void): Promise<void> {
   for await (const line of createInterface({ input: process.stdin })) {
     const [cmd, ...args] = line.trim().split(/\s+/);
-    if (cmd === 'cpu') say({ cpuUs: cpuUs() });
+    if (cmd === 'cpu') say({ cpuUs: cpuUs(), userUs: process.cpuUsage().user });
     else if ((await handle(cmd, args)) === true) return;
   }
 }
@@ -65,6 +93,7 @@ async function server(podCount: number, nodeCount: number): Promise<void> {
     spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] },
   }));
   client.close();
+  const prof = await profiler();
   // every pod's first binding: MODIFIED with a node name it did not have
   let bound = 0;
   let firstBindAt = 0;
@@ -74,10 +103,18 @@ async function server(podCount: number, nodeCount: number): Promise<void> {
     const old = c.old as { spec?: { nodeName?: string } } | undefined;
     if (!obj?.spec?.nodeName || old?.spec?.nodeName) return;
     if (bound++ === 0) firstBindAt = wallMs();
-    if (bound === podCount) say({ bound, firstBindAt, lastBindAt: wallMs(), cpuUs: cpuUs() });
+    if (bound === podCount) {
+      say({ bound, firstBindAt, lastBindAt: wallMs(), cpuUs: cpuUs() });
+      void prof.stop();
+    }
   });
   say({ url: s.url, kubeconfigPath: s.kubeconfigPath });
-  await commands(() => undefined);
+  await commands(async (cmd) => {
+    if (cmd === 'profile') {
+      await prof.start();
+      say({ profiling: true });
+    }
+  });
   await s.stop();
 }
 
@@ -85,6 +122,8 @@ async function scheduler(kubeconfigPath: string): Promise<void> {
   const { default: pino } = await import('pino');
   const { startSimCluster } = (await import(src('simcluster/index.js'))) as typeof import('../src/simcluster/index.js');
   type Logger = Parameters<typeof startSimCluster>[0] extends infer O ? (O extends { logger?: infer L } ? L : never) : never;
+  const prof = await profiler();
+  await prof.start();
   const startedAt = wallMs();
   const sim = await startSimCluster({
     kubeconfig: kubeconfigPath,
@@ -94,9 +133,10 @@ async function scheduler(kubeconfigPath: string): Promise<void> {
       statefulSet: false, job: false, disruption: false, endpoints: false, metricsServer: false, cloudNodes: false,
     },
   });
-  say({ startedAt, syncedAt: wallMs(), cpuUs: cpuUs() });
+  say({ startedAt, syncedAt: wallMs(), cpuUs: cpuUs(), userUs: process.cpuUsage().user });
   await commands(async (cmd) => {
     if (cmd !== 'stop') return;
+    await prof.stop();
     await sim.stop();
     say({ stopped: true });
     return true;
@@ -118,6 +158,8 @@ async function bind(kubeconfigPath: string, podCount: number, nodeCount: number,
     pods.events$().subscribe(() => undefined);
     await pods.waitForCacheSync();
   }
+  const prof = await profiler();
+  await prof.start();
   const c0 = cpuUs();
   const startedAt = wallMs();
   await inBatches(podCount, concurrency, (i) => t.requestJSON({
@@ -125,7 +167,10 @@ async function bind(kubeconfigPath: string, podCount: number, nodeCount: number,
     path: `/api/v1/namespaces/default/pods/bench-pod-${i}/binding`,
     body: JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: `bench-pod-${i}`, namespace: 'default' }, target: { apiVersion: 'v1', kind: 'Node', name: `bench-node-${i % nodeCount}` } }),
   }));
-  say({ startedAt, endedAt: wallMs(), cpuUs: cpuUs() - c0 });
+  const endedAt = wallMs();
+  const used = cpuUs() - c0;
+  await prof.stop();
+  say({ startedAt, endedAt, cpuUs: used });
   informers?.shutdown();
   client.close();
 }

@@ -23,7 +23,8 @@
 //
 // Each process's CPU time per pod is printed too (server, and scheduler or load generator):
 // the steadier figure on a shared machine. `--cpu-prof DIR` writes V8 CPU profiles of the
-// server and scheduler processes of the scheduler rounds to DIR; `--no-one-process` skips the
+// server (from the scheduler's or load generator's start to the last binding), the scheduler
+// (from its start to its stop) and the floor's load generator (its bindings) to DIR; `--no-one-process` skips the
 // one-process line.
 // `npm run bench -- scheduler [--pods 10000] [--nodes 500] [--rounds 3] [--quick] [--watch-floor] [--no-one-process] [--cpu-prof DIR]`
 // (--quick: 1000 pods, 50 nodes).
@@ -155,8 +156,9 @@ class Child {
     this.lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
     this.exited = new Promise((r) => proc.once('exit', r));
   }
-  static start(nodeFlags: string[], ...args: string[]): Child {
-    return new Child(spawn(process.execPath, [...nodeFlags, join(here, '_scheduler-child.js'), ...args], { stdio: ['pipe', 'pipe', 'inherit'] }), args[0]);
+  static start(profileDir: string | undefined, ...args: string[]): Child {
+    const env = profileDir ? { ...process.env, BENCH_CPU_PROF: profileDir } : process.env;
+    return new Child(spawn(process.execPath, [join(here, '_scheduler-child.js'), ...args], { stdio: ['pipe', 'pipe', 'inherit'], env }), args[0]);
   }
   async next<T>(): Promise<T> {
     const r = await this.lines.next();
@@ -176,11 +178,10 @@ class Child {
 interface Bound { bound: number; firstBindAt: number; lastBindAt: number; cpuUs: number }
 interface Round { rate: number; serverCpuUsPerPod: number; clientCpuUsPerPod: number }
 
-const profileFlags = (dir: string | undefined, name: string) => (dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []);
 
 /** A server process with the round's nodes and pending pods. */
 async function serverProcess(podCount: number, nodeCount: number, profileDir?: string): Promise<{ server: Child; kubeconfigPath: string }> {
-  const server = Child.start(profileFlags(profileDir, 'server'), 'server', String(podCount), String(nodeCount));
+  const server = Child.start(profileDir, 'server', String(podCount), String(nodeCount));
   const { kubeconfigPath } = await server.next<{ kubeconfigPath: string }>();
   return { server, kubeconfigPath };
 }
@@ -195,7 +196,8 @@ async function schedulerRound(podCount: number, nodeCount: number, profileDir?: 
   let sched: Child | undefined;
   try {
     const s0 = (await server.ask<{ cpuUs: number }>('cpu')).cpuUs;
-    sched = Child.start(profileFlags(profileDir, 'scheduler'), 'scheduler', kubeconfigPath);
+    if (profileDir) await server.ask('profile');
+    sched = Child.start(profileDir, 'scheduler', kubeconfigPath);
     const bound = server.next<Bound>();
     const synced = await sched.next<{ startedAt: number; syncedAt: number; cpuUs: number }>();
     const b = await within(bound, () => `not every one of ${podCount} pods bound after 10 minutes`);
@@ -218,12 +220,13 @@ async function schedulerRound(podCount: number, nodeCount: number, profileDir?: 
  * round-robin through kubeloop's Transport at the scheduler's concurrency; with `podWatch`,
  * while a pod informer of that client watches all pods.
  */
-async function bindOnlyRound(podCount: number, nodeCount: number, podWatch = false): Promise<Round> {
-  const { server, kubeconfigPath } = await serverProcess(podCount, nodeCount);
+async function bindOnlyRound(podCount: number, nodeCount: number, podWatch = false, profileDir?: string): Promise<Round> {
+  const { server, kubeconfigPath } = await serverProcess(podCount, nodeCount, profileDir);
   try {
     const s0 = (await server.ask<{ cpuUs: number }>('cpu')).cpuUs;
+    if (profileDir) await server.ask('profile');
     const bound = server.next<Bound>();
-    const load = Child.start([], 'bind', kubeconfigPath, String(podCount), String(nodeCount), '16', ...(podWatch ? ['watch'] : []));
+    const load = Child.start(profileDir, 'bind', kubeconfigPath, String(podCount), String(nodeCount), '16', ...(podWatch ? ['watch'] : []));
     const r = await load.next<{ startedAt: number; endedAt: number; cpuUs: number }>();
     await load.end();
     const b = await within(bound, () => `not every one of ${podCount} pods bound`);
@@ -253,7 +256,7 @@ export async function main(args: string[]): Promise<void> {
     const r = await schedulerRound(podCount, nodeCount, profileDir);
     k.push(r);
     syncs.push(r.syncSeconds);
-    f.push(await bindOnlyRound(podCount, nodeCount));
+    f.push(await bindOnlyRound(podCount, nodeCount, false, profileDir));
     if (watchFloor) fw.push(await bindOnlyRound(podCount, nodeCount, true));
     if (oneProcess) {
       k1.push((await oneProcessSchedulerRound(podCount, nodeCount)).rate);

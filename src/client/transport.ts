@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import { connectionOf, type ClientConfig } from './config.js';
@@ -72,6 +73,8 @@ export function buildQuery(query: RequestSpec['query']): string {
 interface Prepared {
   mod: typeof http | typeof https;
   base: https.RequestOptions;
+  /** The Host header Node would set from `base` (host, and the port unless the default). */
+  host: string;
 }
 
 export class Transport {
@@ -85,8 +88,10 @@ export class Transport {
   private prepared?: Promise<Prepared>;
   /** `prepared`, once it resolved: requests then start without waiting for a promise. */
   private ready?: Prepared;
-  private authHeaders?: { at: number; headers: Record<string, string> };
+  private authHeaders?: { at: number; headers: Record<string, string>; pairs: string[] };
   private agent?: http.Agent;
+  /** The server URL's path, without a trailing slash ('' for `/`): put before every request path. */
+  private readonly prefix: string;
 
   constructor(readonly config: ClientConfig, opts: TransportOptions = {}) {
     const cluster = connectionOf(config).getCurrentCluster();
@@ -101,6 +106,8 @@ export class Transport {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
     this.onRequest = opts.onRequest;
     this.maxRetries = opts.maxRetries ?? 5;
+    const p = this.server.pathname;
+    this.prefix = p === '/' ? '' : p.replace(/\/$/, '');
   }
 
   /** TLS options and the keep-alive agent, computed once from the KubeConfig. */
@@ -119,10 +126,14 @@ export class Transport {
         // https agent names its socket pool by concatenating those PEMs (Buffers decoded to
         // strings), ~5 KB built and hashed several times per request, and it would build a new
         // context per connection.
+        const hostname = this.server.hostname.replace(/^\[|\]$/g, '');
         const agentOpts: https.AgentOptions = {
           keepAlive: true,
           maxSockets: this.maxSockets,
-          servername: (opts as { servername?: string }).servername,
+          // the kubeconfig's tls-server-name, else the SNI name Node's agent works out per
+          // request when none is given (calculateServerName in lib/_http_agent.js: the host,
+          // none for an IP address), worked out once
+          servername: (opts as { servername?: string }).servername ?? (isIP(hostname) ? '' : hostname),
         };
         if (isHttps) {
           agentOpts.secureContext = createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key, pfx: opts.pfx, passphrase: opts.passphrase });
@@ -136,6 +147,10 @@ export class Transport {
         port: this.server.port || (isHttps ? 443 : 80),
         agent: this.agent,
       };
+      // the Host header as Node's ClientRequest builds it (IPv6 in brackets, the port unless
+      // the scheme's default): requests pass their headers as one flat array, which Node writes
+      // as given (no setHeader and header map per request) and so without a Host of its own
+      const host = this.server.host;
       if (!cluster?.proxyUrl) {
         // This agent serves one server with one TLS context, so every request has the same
         // socket pool name: compute it once instead of concatenating ~20 options per request.
@@ -144,7 +159,7 @@ export class Transport {
         const name = agent.getName({ ...base, host: base.hostname, ...(agent as unknown as { options: object }).options } as http.ClientRequestArgs);
         agent.getName = () => name;
       }
-      return { mod: isHttps ? https : http, base };
+      return { mod: isHttps ? https : http, base, host };
     })();
     const prepared = this.prepared;
     prepared.then(
@@ -156,10 +171,10 @@ export class Transport {
     return prepared;
   }
 
-  /** The cached auth headers while they are fresh. */
-  private freshAuth(): Record<string, string> | undefined {
+  /** The cached auth headers, as name/value pairs, while they are fresh. */
+  private freshAuth(): string[] | undefined {
     const a = this.authHeaders;
-    return a && Date.now() - a.at < this.authCacheMs ? a.headers : undefined;
+    return a && Date.now() - a.at < this.authCacheMs ? a.pairs : undefined;
   }
 
   /** Authorization (and impersonation) headers, refreshed every `authCacheMs` so rotating tokens are seen. */
@@ -174,13 +189,10 @@ export class Transport {
       if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
     }
     if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-    this.authHeaders = { at: now, headers };
+    const pairs: string[] = [];
+    for (const k in headers) pairs.push(k, headers[k]);
+    this.authHeaders = { at: now, headers, pairs };
     return headers;
-  }
-
-  private pathPrefix(): string {
-    const p = this.server.pathname;
-    return p === '/' ? '' : p.replace(/\/$/, '');
   }
 
   /** Opens a request and resolves with the response once headers arrive. Non-2xx becomes a StatusError. */
@@ -200,24 +212,22 @@ export class Transport {
     // After the first request both are at hand: no promise to wait for on the hot path.
     let prepared = this.ready;
     let auth = prepared && this.freshAuth();
-    if (!prepared || !auth) [prepared, auth] = await Promise.all([this.prepare(), this.headersFor()]);
+    if (!prepared || !auth) {
+      [prepared] = await Promise.all([this.prepare(), this.headersFor()]);
+      auth = this.authHeaders!.pairs;
+    }
     const { mod, base } = prepared;
     spec.signal?.throwIfAborted();
     this.onRequest?.({ method: spec.method, path: spec.path, query: spec.query });
-    const headers: Record<string, string | number> = {
-      ...auth,
-      'User-Agent': this.userAgent,
-      Accept: spec.accept ?? 'application/json',
-    };
-    if (spec.body !== undefined) {
-      headers['Content-Type'] = spec.contentType ?? 'application/json';
-      headers['Content-Length'] = Buffer.byteLength(spec.body);
-    }
+    const headers: string[] = ['Host', prepared.host];
+    for (let i = 0; i < auth.length; i++) headers.push(auth[i]);
+    headers.push('User-Agent', this.userAgent, 'Accept', spec.accept ?? 'application/json');
+    if (spec.body !== undefined) headers.push('Content-Type', spec.contentType ?? 'application/json', 'Content-Length', String(Buffer.byteLength(spec.body)));
     return new Promise((resolve, reject) => {
       const req = mod.request({
         ...base,
         method: spec.method,
-        path: this.pathPrefix() + spec.path + buildQuery(spec.query),
+        path: this.prefix + spec.path + buildQuery(spec.query),
         headers,
       });
       const onAbort = () => destroyWith(req, spec.signal?.reason ?? new Error('aborted'));

@@ -138,7 +138,8 @@ export class SchedulerController implements Reconciler<PodObject> {
       const assumed = this.cache.assume(pod, decision.node, !!cached && cached.metadata.uid === pod.metadata.uid && !cached.spec?.nodeName);
       this.inFlight.add(key);
       try {
-        await ctx.client.transport.requestJSON({
+        // the answer is a Status (failures throw): read, not parsed
+        await ctx.client.transport.request({
           method: 'POST',
           path: `/api/v1/namespaces/${encodeURIComponent(pod.metadata.namespace!)}/pods/${encodeURIComponent(pod.metadata.name!)}/binding`,
           body: JSON.stringify({
