@@ -123,7 +123,6 @@ async function scheduler(kubeconfigPath: string): Promise<void> {
   const { startSimCluster } = (await import(src('simcluster/index.js'))) as typeof import('../src/simcluster/index.js');
   type Logger = Parameters<typeof startSimCluster>[0] extends infer O ? (O extends { logger?: infer L } ? L : never) : never;
   const prof = await profiler();
-  await prof.start();
   const startedAt = wallMs();
   const sim = await startSimCluster({
     kubeconfig: kubeconfigPath,
@@ -133,6 +132,7 @@ async function scheduler(kubeconfigPath: string): Promise<void> {
       statefulSet: false, job: false, disruption: false, endpoints: false, metricsServer: false, cloudNodes: false,
     },
   });
+  await prof.start(); // the scheduling, not the start and sync
   say({ startedAt, syncedAt: wallMs(), cpuUs: cpuUs(), userUs: process.cpuUsage().user });
   await commands(async (cmd) => {
     if (cmd !== 'stop') return;

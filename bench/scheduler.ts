@@ -24,7 +24,7 @@
 // Each process's CPU time per pod is printed too (server, and scheduler or load generator):
 // the steadier figure on a shared machine. `--cpu-prof DIR` writes V8 CPU profiles of the
 // server (from the scheduler's or load generator's start to the last binding), the scheduler
-// (from its start to its stop) and the floor's load generator (its bindings) to DIR; `--no-one-process` skips the
+// (from its caches synced to the last binding) and the floor's load generator (its bindings) to DIR; `--no-one-process` skips the
 // one-process line.
 // `npm run bench -- scheduler [--pods 10000] [--nodes 500] [--rounds 3] [--quick] [--watch-floor] [--no-one-process] [--cpu-prof DIR]`
 // (--quick: 1000 pods, 50 nodes).

@@ -196,49 +196,63 @@ export class Transport {
   }
 
   /** Opens a request and resolves with the response once headers arrive. Non-2xx becomes a StatusError. */
-  async open(spec: RequestSpec, idleTimeoutMs = 0): Promise<{ res: IncomingMessage; req: http.ClientRequest }> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.openOnce(spec, idleTimeoutMs);
-      } catch (err) {
-        const wait = (err as { retryAfterMs?: number }).retryAfterMs;
-        if (wait === undefined || attempt >= this.maxRetries || spec.signal?.aborted) throw err;
-        await sleep(wait, spec.signal);
-      }
-    }
+  open(spec: RequestSpec, idleTimeoutMs = 0): Promise<{ res: IncomingMessage; req: http.ClientRequest }> {
+    return this.retrying(spec, () => this.openOnce(spec, idleTimeoutMs, headersArrived));
   }
 
-  private async openOnce(spec: RequestSpec, idleTimeoutMs: number): Promise<{ res: IncomingMessage; req: http.ClientRequest }> {
-    // After the first request both are at hand: no promise to wait for on the hot path.
-    let prepared = this.ready;
-    let auth = prepared && this.freshAuth();
+  /**
+   * `once()`, and again after the delay a turned-away request asks for (429, or 503 with
+   * Retry-After: see retryAfterMs), up to `maxRetries` more times. Promise callbacks, not an
+   * async loop: this wraps every request.
+   */
+  private retrying<R>(spec: RequestSpec, once: () => Promise<R>, attempt = 0): Promise<R> {
+    return once().catch((err: unknown) => {
+      const wait = (err as { retryAfterMs?: number } | undefined)?.retryAfterMs;
+      if (wait === undefined || attempt >= this.maxRetries || spec.signal?.aborted) throw err;
+      return sleep(wait, spec.signal).then(() => this.retrying(spec, once, attempt + 1));
+    });
+  }
+
+  /**
+   * Sends one request; a 2xx response goes to `ok` (which settles the promise), any other
+   * becomes a StatusError. After the first request the TLS set-up and auth headers are at
+   * hand: the request starts at once, without a promise turn.
+   */
+  private openOnce<R>(spec: RequestSpec, idleTimeoutMs: number, ok: OnResponse<R>): Promise<R> {
+    const prepared = this.ready;
+    const auth = prepared && this.freshAuth();
     if (!prepared || !auth) {
-      [prepared] = await Promise.all([this.prepare(), this.headersFor()]);
-      auth = this.authHeaders!.pairs;
+      return Promise.all([this.prepare(), this.headersFor()]).then(([p]) => this.send(p, this.authHeaders!.pairs, spec, idleTimeoutMs, ok));
     }
-    const { mod, base } = prepared;
-    spec.signal?.throwIfAborted();
-    this.onRequest?.({ method: spec.method, path: spec.path, query: spec.query });
-    const headers: string[] = ['Host', prepared.host];
-    for (let i = 0; i < auth.length; i++) headers.push(auth[i]);
-    headers.push('User-Agent', this.userAgent, 'Accept', spec.accept ?? 'application/json');
-    if (spec.body !== undefined) headers.push('Content-Type', spec.contentType ?? 'application/json', 'Content-Length', String(Buffer.byteLength(spec.body)));
-    return new Promise((resolve, reject) => {
-      const req = mod.request({
-        ...base,
+    return this.send(prepared, auth, spec, idleTimeoutMs, ok);
+  }
+
+  private send<R>(prepared: Prepared, auth: string[], spec: RequestSpec, idleTimeoutMs: number, ok: OnResponse<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      spec.signal?.throwIfAborted();
+      this.onRequest?.({ method: spec.method, path: spec.path, query: spec.query });
+      const headers: string[] = ['Host', prepared.host];
+      for (let i = 0; i < auth.length; i++) headers.push(auth[i]);
+      headers.push('User-Agent', this.userAgent, 'Accept', spec.accept ?? 'application/json');
+      if (spec.body !== undefined) headers.push('Content-Type', spec.contentType ?? 'application/json', 'Content-Length', String(Buffer.byteLength(spec.body)));
+      const req = prepared.mod.request({
+        ...prepared.base,
         method: spec.method,
         path: this.prefix + spec.path + buildQuery(spec.query),
         headers,
       });
-      const onAbort = () => destroyWith(req, spec.signal?.reason ?? new Error('aborted'));
-      spec.signal?.addEventListener('abort', onAbort, { once: true });
-      req.once('close', () => spec.signal?.removeEventListener('abort', onAbort));
+      const signal = spec.signal;
+      if (signal) {
+        const onAbort = () => destroyWith(req, signal.reason ?? new Error('aborted'));
+        signal.addEventListener('abort', onAbort, { once: true });
+        req.once('close', () => signal.removeEventListener('abort', onAbort));
+      }
       if (idleTimeoutMs > 0) req.setTimeout(idleTimeoutMs, () => destroyWith(req, new IdleTimeoutError(idleTimeoutMs)));
       req.on('error', reject); // `on`: a destroyed request can report more than one error
       req.once('response', (res) => {
         const code = res.statusCode ?? 0;
         if (code >= 200 && code < 300) {
-          resolve({ res, req });
+          ok(res, req, resolve, reject);
           return;
         }
         readAll(res).then((buf) => {
@@ -253,15 +267,8 @@ export class Transport {
   }
 
   /** A complete request: the whole body as bytes. */
-  async request(spec: RequestSpec): Promise<RawResponse> {
-    const { res, req } = await this.open(spec, this.requestTimeoutMs);
-    try {
-      const body = await readAll(res);
-      return { status: res.statusCode ?? 0, headers: res.headers, body };
-    } catch (err) {
-      req.destroy();
-      throw err;
-    }
+  request(spec: RequestSpec): Promise<RawResponse> {
+    return this.retrying(spec, () => this.openOnce(spec, this.requestTimeoutMs, wholeBody));
   }
 
   /**
@@ -338,19 +345,45 @@ export function reasonOf(req: http.ClientRequest): unknown {
 }
 
 export function readAll(res: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let len = 0;
-    res.on('data', (c: Buffer) => {
-      chunks.push(c);
-      len += c.length;
-    });
-    res.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, len)));
-    res.on('error', reject);
-    res.once('aborted', () => reject(new Error('response aborted')));
-    // 'close' without 'end' means the connection died mid-body.
-    res.once('close', () => {
-      if (!res.complete) reject(new Error('connection closed before the response was complete'));
-    });
+  return new Promise((resolve, reject) => collect(res, resolve, reject));
+}
+
+/** Gathers a response's body: `done` with all of it, or `fail` once if the body breaks off first. */
+function collect(res: IncomingMessage, done: (body: Buffer) => void, fail: (err: Error) => void): void {
+  const chunks: Buffer[] = [];
+  let len = 0;
+  let settled = false;
+  const failOnce = (err: Error) => {
+    if (settled) return;
+    settled = true;
+    fail(err);
+  };
+  res.on('data', (c: Buffer) => {
+    chunks.push(c);
+    len += c.length;
+  });
+  res.once('end', () => {
+    if (settled) return;
+    settled = true;
+    done(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, len));
+  });
+  res.on('error', failOnce);
+  res.once('aborted', () => failOnce(new Error('response aborted')));
+  // 'close' without 'end' means the connection died mid-body.
+  res.once('close', () => {
+    if (!res.complete) failOnce(new Error('connection closed before the response was complete'));
   });
 }
+
+/** What a request does with a 2xx response: settle its promise. */
+type OnResponse<R> = (res: IncomingMessage, req: http.ClientRequest, resolve: (r: R) => void, reject: (err: unknown) => void) => void;
+
+/** `open`: the response itself, once its headers arrived. */
+const headersArrived: OnResponse<{ res: IncomingMessage; req: http.ClientRequest }> = (res, req, resolve) => resolve({ res, req });
+
+/** `request`: the whole body; a body that breaks off destroys the request. */
+const wholeBody: OnResponse<RawResponse> = (res, req, resolve, reject) =>
+  collect(res, (body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }), (err) => {
+    req.destroy();
+    reject(err);
+  });
