@@ -23,8 +23,8 @@
 //
 // Each process's CPU time per pod is printed too (server, and scheduler or load generator):
 // the steadier figure on a shared machine. `--cpu-prof DIR` writes V8 CPU profiles of the
-// server (from the scheduler's or load generator's start to the last binding), the scheduler
-// (from its caches synced to the last binding) and the floor's load generator (its bindings) to DIR; `--no-one-process` skips the
+// server and the scheduler (from the scheduler's caches synced to the last binding), the floor's
+// server (from its load generator's start) and the floor's load generator (its bindings) to DIR; `--no-one-process` skips the
 // one-process line.
 // `npm run bench -- scheduler [--pods 10000] [--nodes 500] [--rounds 3] [--quick] [--watch-floor] [--no-one-process] [--cpu-prof DIR]`
 // (--quick: 1000 pods, 50 nodes).
@@ -148,26 +148,50 @@ async function oneProcessBindOnlyRound(podCount: number, nodeCount: number): Pro
 }
 
 
-/** A process of bench/_scheduler-child.js: JSON lines out, command lines in. */
+/**
+ * A process of bench/_scheduler-child.js: JSON lines out, command lines in. `next(field)`
+ * takes the first line not taken yet that has that field (a server's "all bound" line may
+ * come before or after the answer to a `cpu` asked meanwhile).
+ */
 class Child {
-  private readonly lines: AsyncIterator<string>;
+  private readonly got: Record<string, unknown>[] = [];
+  private waiting: (() => void)[] = [];
+  private ended = false;
   private readonly exited: Promise<unknown>;
   constructor(readonly proc: ChildProcess, readonly what: string) {
-    this.lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+    const lines = createInterface({ input: proc.stdout! });
+    lines.on('line', (l) => {
+      try {
+        this.got.push(JSON.parse(l) as Record<string, unknown>);
+      } catch {
+        return; // not one of ours
+      }
+      for (const w of this.waiting.splice(0)) w();
+    });
+    lines.on('close', () => {
+      this.ended = true;
+      for (const w of this.waiting.splice(0)) w();
+    });
     this.exited = new Promise((r) => proc.once('exit', r));
   }
   static start(profileDir: string | undefined, ...args: string[]): Child {
     const env = profileDir ? { ...process.env, BENCH_CPU_PROF: profileDir } : process.env;
     return new Child(spawn(process.execPath, [join(here, '_scheduler-child.js'), ...args], { stdio: ['pipe', 'pipe', 'inherit'], env }), args[0]);
   }
-  async next<T>(): Promise<T> {
-    const r = await this.lines.next();
-    if (r.done) throw new Error(`${this.what} process ended`);
-    return JSON.parse(r.value) as T;
+  async next<T>(field: string): Promise<T> {
+    for (;;) {
+      const i = this.got.findIndex((o) => field in o);
+      if (i >= 0) return this.got.splice(i, 1)[0] as T;
+      if (this.ended) throw new Error(`${this.what} process ended`);
+      await new Promise<void>((r) => this.waiting.push(r));
+    }
   }
-  ask<T>(line: string): Promise<T> {
+  ask<T>(line: string, field: string): Promise<T> {
     this.proc.stdin!.write(line + '\n');
-    return this.next<T>();
+    return this.next<T>(field);
+  }
+  async cpuUs(): Promise<number> {
+    return (await this.ask<{ cpuUs: number }>('cpu', 'cpuUs')).cpuUs;
   }
   async end(): Promise<void> {
     this.proc.stdin!.end();
@@ -182,7 +206,7 @@ interface Round { rate: number; serverCpuUsPerPod: number; clientCpuUsPerPod: nu
 /** A server process with the round's nodes and pending pods. */
 async function serverProcess(podCount: number, nodeCount: number, profileDir?: string): Promise<{ server: Child; kubeconfigPath: string }> {
   const server = Child.start(profileDir, 'server', String(podCount), String(nodeCount));
-  const { kubeconfigPath } = await server.next<{ kubeconfigPath: string }>();
+  const { kubeconfigPath } = await server.next<{ kubeconfigPath: string }>('kubeconfigPath');
   return { server, kubeconfigPath };
 }
 
@@ -195,18 +219,19 @@ async function schedulerRound(podCount: number, nodeCount: number, profileDir?: 
   const { server, kubeconfigPath } = await serverProcess(podCount, nodeCount, profileDir);
   let sched: Child | undefined;
   try {
-    const s0 = (await server.ask<{ cpuUs: number }>('cpu')).cpuUs;
-    if (profileDir) await server.ask('profile');
     sched = Child.start(profileDir, 'scheduler', kubeconfigPath);
-    const bound = server.next<Bound>();
-    const synced = await sched.next<{ startedAt: number; syncedAt: number; cpuUs: number }>();
+    const synced = await sched.next<{ startedAt: number; syncedAt: number; cpuUs: number }>('syncedAt');
+    // the server's CPU from the scheduler's caches synced (its list and watch of every pod
+    // are its start, not its work per pod), as the scheduler's
+    const s0 = await server.cpuUs();
+    if (profileDir) await server.ask('profile', 'profiling');
+    const bound = server.next<Bound>('lastBindAt');
     const b = await within(bound, () => `not every one of ${podCount} pods bound after 10 minutes`);
-    const schedCpu = (await sched.ask<{ cpuUs: number }>('cpu')).cpuUs - synced.cpuUs;
+    const schedCpu = (await sched.cpuUs()) - synced.cpuUs;
     const serverCpu = b.cpuUs - s0;
-    await sched.ask('stop');
+    await sched.ask('stop', 'stopped');
     return {
       rate: (podCount - 1) / ((b.lastBindAt - b.firstBindAt) / 1000), syncSeconds: (synced.syncedAt - synced.startedAt) / 1000,
-      // the server's CPU from before the scheduler started (its list and watches included)
       serverCpuUsPerPod: serverCpu / podCount, clientCpuUsPerPod: schedCpu / podCount,
     };
   } finally {
@@ -223,11 +248,11 @@ async function schedulerRound(podCount: number, nodeCount: number, profileDir?: 
 async function bindOnlyRound(podCount: number, nodeCount: number, podWatch = false, profileDir?: string): Promise<Round> {
   const { server, kubeconfigPath } = await serverProcess(podCount, nodeCount, profileDir);
   try {
-    const s0 = (await server.ask<{ cpuUs: number }>('cpu')).cpuUs;
-    if (profileDir) await server.ask('profile');
-    const bound = server.next<Bound>();
+    const s0 = await server.cpuUs();
+    if (profileDir) await server.ask('profile', 'profiling');
+    const bound = server.next<Bound>('lastBindAt');
     const load = Child.start(profileDir, 'bind', kubeconfigPath, String(podCount), String(nodeCount), '16', ...(podWatch ? ['watch'] : []));
-    const r = await load.next<{ startedAt: number; endedAt: number; cpuUs: number }>();
+    const r = await load.next<{ startedAt: number; endedAt: number; cpuUs: number }>('endedAt');
     await load.end();
     const b = await within(bound, () => `not every one of ${podCount} pods bound`);
     return { rate: (podCount - 1) / ((b.lastBindAt - b.firstBindAt) / 1000), serverCpuUsPerPod: (b.cpuUs - s0) / podCount, clientCpuUsPerPod: r.cpuUs / podCount };
@@ -272,7 +297,7 @@ export async function main(args: string[]): Promise<void> {
     floor_is: 'bind-only: the same bindings through kubeloop\'s Transport from a process of its own, 16 at a time, no scheduling, no watch',
     processes: 'API server, scheduler (or load generator) and this bench: one process each',
     cpu_us_per_pod: { kubeloop: cpu(k, 'scheduler'), floor: cpu(f, 'load_generator') },
-    cpu_is: 'process CPU time per pod: the server\'s over the whole round, the scheduler\'s from its caches synced to the last binding, the load generator\'s over its bindings',
+    cpu_is: 'process CPU time per pod: the scheduler\'s and its server\'s from its caches synced to the last binding, the load generator\'s over its bindings and its server\'s from before its start to the last binding',
   }));
   if (watchFloor) {
     console.log(JSON.stringify({
