@@ -22,10 +22,13 @@
 // the goal's ratio), to show what that watch alone costs.
 //
 // Each process's CPU time per pod is printed too (server, and scheduler or load generator):
-// the steadier figure on a shared machine. `--cpu-prof DIR` writes V8 CPU profiles of the
-// server and the scheduler (from the scheduler's caches synced to the last binding), the floor's
-// server (from its load generator's start) and the floor's load generator (its bindings) to DIR; `--no-one-process` skips the
-// one-process line.
+// the steadier figure on a shared machine. Both sides are CPU-bound, so on a quiet machine with
+// a core per busy process the ratio is about the floor server's CPU per pod over the larger of
+// the scheduler's and its server's. `--cpu-prof DIR` writes V8 CPU profiles (100 us sampling) of
+// the server and the scheduler (from the scheduler's caches synced to the last binding), the
+// floor's server (from its load generator's start) and the floor's load generator (its
+// bindings) to DIR; `--no-one-process` skips the one-process line. The one-process rounds run the
+// same scheduler alone (until session 7 the endpoints and metrics-server components ran too).
 // `npm run bench -- scheduler [--pods 10000] [--nodes 500] [--rounds 3] [--quick] [--watch-floor] [--no-one-process] [--cpu-prof DIR]`
 // (--quick: 1000 pods, 50 nodes).
 import { spawn, type ChildProcess } from 'node:child_process';
