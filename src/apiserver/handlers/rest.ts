@@ -12,7 +12,7 @@ import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '
 import { Converter } from '../conversion/index.js';
 import { applyPatch, updateManagedFields } from '../patch/index.js';
 import { newStatus } from '../defaults/index.js';
-import { builtinDecoder, decodeErrorMetadata, type JSONSchemaProps } from '../schema/index.js';
+import { builtinDecoder, type UnknownField, decodeErrorMetadata, type JSONSchemaProps } from '../schema/index.js';
 import { apiVersionOf, generationBumps, KEEP_STATUS_ON_CREATE, statusWriteResult, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import type { UserInfo } from '../auth/index.js';
@@ -114,16 +114,42 @@ const LATEST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
  * ObjectMeta. Then, as the scheme's decoding does, a built-in type's defaults (defaults/).
  * Runs before admission and storage, so a malformed body has no effect.
  */
-function decodeAsGo(t: ResourceType, obj: KubeObject): void {
+function decodeAsGo(t: ResourceType, obj: KubeObject, unknown?: UnknownField[]): boolean {
   let err: StatusError | undefined;
+  let walked = false;
   try {
-    if (t.builtin) err = builtinDecoderOf(t)?.(obj);
-    else err = decodeErrorMetadata({ group: t.group, version: t.version, kind: t.kind }, obj);
+    if (t.builtin) {
+      const decode = builtinDecoderOf(t);
+      if (decode) {
+        err = decode(obj, unknown);
+        walked = true;
+      }
+    } else err = decodeErrorMetadata({ group: t.group, version: t.version, kind: t.kind }, obj);
   } catch {
     // the OpenAPI documents are unavailable: no type checks rather than failed writes
   }
   if (err) throw err;
   t.defaults?.(obj);
+  return walked;
+}
+
+/**
+ * The undeclared fields of the create being decoded (the walks are synchronous: one array for
+ * all), and the shared answer for none.
+ */
+const UNKNOWN: UnknownField[] = [];
+/** Whether the last {@link decodeAsGo} walked the object (a built-in kind whose schema was at hand). */
+let decodedWalk = false;
+const NO_UNKNOWN_FIELDS: readonly UnknownField[] = Object.freeze([]);
+
+/**
+ * Whether a create of `t` changes nothing between decoding and admission that could add or
+ * remove an undeclared field: no defaults, no create preparation, no status reset (what create
+ * does besides is setting kind, apiVersion and metadata's system fields, all declared). Then
+ * the decoding walk's undeclared fields are the ones BuiltinFieldValidation would walk for.
+ */
+function unknownFieldsHold(t: ResourceType): boolean {
+  return t.builtin && !t.defaults && !t.strategy?.prepareForCreate && !(t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey));
 }
 
 /**
@@ -356,11 +382,11 @@ export class ResourceOps {
   }
 
   /** Validates and fills `kind`/`apiVersion` from the URL. */
-  private checkBody(t: ResourceType, body: unknown, expectKind = t.kind, expectApiVersion = apiVersionOf(t)): KubeObject {
+  private checkBody(t: ResourceType, body: unknown, expectKind = t.kind, expectApiVersion = apiVersionOf(t), unknown?: UnknownField[]): KubeObject {
     if (!isObject(body)) throw newBadRequest('the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
     if (body.metadata !== undefined && !isObject(body.metadata)) throw newBadRequest('metadata must be an object');
     const obj = body as KubeObject;
-    decodeAsGo(t, obj);
+    decodedWalk = decodeAsGo(t, obj, unknown);
     obj.metadata ??= {};
     if (obj.kind && obj.kind !== expectKind) {
       throw newBadRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${expectKind})`);
@@ -436,7 +462,11 @@ export class ResourceOps {
 
   async create(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
     if (!t.verbs.includes('create')) throw newMethodNotSupported(gr(t), 'create');
-    const obj = this.checkBody(t, body);
+    // one schema walk for the Go decoding and the undeclared fields, where create keeps them as decoded
+    const collect = unknownFieldsHold(t);
+    UNKNOWN.length = 0;
+    const obj = this.checkBody(t, body, undefined, undefined, collect ? UNKNOWN : undefined);
+    const unknownFields = collect && decodedWalk ? (UNKNOWN.length ? UNKNOWN.splice(0) : NO_UNKNOWN_FIELDS) : undefined;
     this.checkNamespace(t, namespace, obj);
     const m = obj.metadata;
     clearSystemFields(m, !!t.generation);
@@ -448,7 +478,10 @@ export class ResourceOps {
     }
     t.strategy?.prepareForCreate?.(obj);
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
-    const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user };
+    const req: AdmissionRequest = {
+      operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user,
+      unknownFields,
+    };
     const admitted = this.admission.admitNow(req);
     if (admitted) await admitted;
     // The generated name and system-owned metadata, filled after mutating admission as upstream's
