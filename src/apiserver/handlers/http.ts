@@ -50,8 +50,8 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
 }
 
 function dryRunOf(q: URLSearchParams, body?: { dryRun?: unknown }): boolean {
+  if (!Array.isArray(body?.dryRun) && !q.has('dryRun')) return false; // (no array per write)
   const fromQuery = q.getAll('dryRun');
-  if (!fromQuery.length && !Array.isArray(body?.dryRun)) return false;
   const vals = [...fromQuery, ...(Array.isArray(body?.dryRun) ? (body!.dryRun as string[]) : [])];
   for (const v of vals) if (v !== 'All') throw newBadRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
   return vals.length > 0;
@@ -62,6 +62,11 @@ function objectJson(t: ResourceType, obj: KubeObject, json?: string): string {
   const av = apiVersionOf(t);
   if (obj.apiVersion !== av) return JSON.stringify({ ...obj, apiVersion: av });
   return json ?? JSON.stringify(obj);
+}
+
+/** What a write's warnings go through: the response's Warning headers. */
+function warnerOf(res: ServerResponse): (m: string) => void {
+  return (m: string) => warningsOf(res).add(m);
 }
 
 export class ResourceHttp {
@@ -115,8 +120,9 @@ export class ResourceHttp {
 
   private async createOne(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams): Promise<void> {
     const body = decodeBody(await readBody(req), req.headers['content-type']);
-    const r = await this.ops.create(t, ns, body, this.writeOpts(req, q, res));
-    // (no promise turn to render unless a conversion webhook is involved)
+    // (no promise turn for a create that waits for nothing, nor to render unless a conversion webhook is involved)
+    const now = this.ops.createNow(t, ns, body, this.writeOpts(req, q, res));
+    const r = now instanceof Promise ? await now : now;
     sendText(res, 201, this.ops.converter.needsWebhook(t, r.object) ? await this.render(t, r.object, r.json) : objectJson(t, r.object, r.json));
   }
 
@@ -156,14 +162,13 @@ export class ResourceHttp {
   private writeOpts(req: IncomingMessage, q: URLSearchParams, res?: ServerResponse): WriteOptions {
     const fv = q.get('fieldValidation');
     if (fv && !['Ignore', 'Warn', 'Strict'].includes(fv)) throw newBadRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Warn", "Strict"`);
-    const client = this.clientOf(req, res);
-    return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined, fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined, warn: client.warn, user: client.user };
+    // (what clientOf gives, without its object per write)
+    return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined, fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined, warn: res ? warnerOf(res) : undefined, user: this.userOf(req) };
   }
 
   /** Who is writing, and where warnings for them go (`Warning: 299 - "text"` headers, capped as kube-apiserver caps them; kubectl prints "Warning: text"). */
   private clientOf(req: IncomingMessage, res?: ServerResponse): Pick<WriteOptions, 'user' | 'warn'> {
-    const warn = res ? (m: string) => warningsOf(res).add(m) : undefined;
-    return { warn, user: this.userOf(req) };
+    return { warn: res ? warnerOf(res) : undefined, user: this.userOf(req) };
   }
 
   /** An object's JSON in the version of `t`, through the conversion webhook when it needs one. */

@@ -414,7 +414,9 @@ export class ResourceOps {
     stringMapErrors('metadata.annotations', annotations, errs);
     // Label keys and values follow the selector grammar (annotation keys the same key rules).
     if (isObject(labels)) {
-      for (const k of Object.keys(labels)) {
+      // for-in over own keys: no key array per write
+      for (const k in labels) {
+        if (!Object.hasOwn(labels, k)) continue;
         const val = labels[k];
         const bad = validateLabelKey(k) ?? (typeof val === 'string' ? validateLabelValue(val) : undefined);
         if (bad) errs.push({ type: 'FieldValueInvalid', field: 'metadata.labels', message: bad });
@@ -441,7 +443,10 @@ export class ResourceOps {
         if (!before.has(f)) errs.push({ type: 'FieldValueForbidden', field: 'metadata.finalizers', message: `no new finalizers can be added if the object is being deleted, found new finalizers []string{"${f}"}` });
       }
     }
-    if (t.strategy?.validate) errs.push(...t.strategy.validate(obj, old));
+    if (t.strategy?.validate) {
+      const found = t.strategy.validate(obj, old);
+      for (let i = 0; i < found.length; i++) errs.push(found[i]); // (no spread iterator per write)
+    }
     if (errs.length) throw newInvalid(t.group, t.kind, name, errs);
   }
 
@@ -461,6 +466,17 @@ export class ResourceOps {
   }
 
   async create(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
+    return this.createNow(t, namespace, body, opts);
+  }
+
+  /**
+   * {@link create}, synchronous for as long as nothing must be awaited: the written object, or a
+   * promise of it once an admission plugin, a conversion webhook or the log had to be waited
+   * for (a bad request throws). The create path of most writes then allocates no async frame
+   * and takes no promise turn; each step after a possible wait is a method of its own, so the
+   * order of the steps and what they see are those of one async function awaiting each wait.
+   */
+  createNow(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): WriteResult | Promise<WriteResult> {
     if (!t.verbs.includes('create')) throw newMethodNotSupported(gr(t), 'create');
     // one schema walk for the Go decoding and the undeclared fields, where create keeps them as decoded
     const collect = unknownFieldsHold(t);
@@ -483,7 +499,13 @@ export class ResourceOps {
       unknownFields,
     };
     const admitted = this.admission.admitNow(req);
-    if (admitted) await admitted;
+    if (admitted) return admitted.then(() => this.createAdmitted(req, opts));
+    return this.createAdmitted(req, opts);
+  }
+
+  /** {@link createNow} after mutating admission: system metadata, validation, validating admission. */
+  private createAdmitted(req: AdmissionRequest, opts: WriteOptions): WriteResult | Promise<WriteResult> {
+    const t = req.type;
     // The generated name and system-owned metadata, filled after mutating admission as upstream's
     // BeforeCreate does (mutating webhooks see no generated name, uid, creationTimestamp or
     // generation, and cannot set the latter); validating admission sees them. Only kinds whose
@@ -500,20 +522,32 @@ export class ResourceOps {
     t.strategy?.canonicalize?.(req.object);
     this.validateCommon(t, req.object);
     const validated = this.admission.validateNow(req);
-    if (validated) await validated;
+    if (validated) return validated.then(() => this.createValidated(req, opts));
+    return this.createValidated(req, opts);
+  }
+
+  /** {@link createNow} after validating admission: managed fields, the storage version. */
+  private createValidated(req: AdmissionRequest, opts: WriteOptions): WriteResult | Promise<WriteResult> {
+    const t = req.type;
     if (opts.fieldManager) this.trackFields(t, undefined, req.object, opts);
     // (no promise turn for types without a conversion webhook)
-    const stored = opts.dryRun || !t.conversionWebhook ? req.object : await this.converter.toStorage(t, req.object);
-    // No await from here to the put: the existence checks hold when the object is stored.
+    if (opts.dryRun || !t.conversionWebhook) return this.createStored(req, opts, req.object);
+    return this.converter.toStorage(t, req.object).then((stored) => this.createStored(req, opts, stored));
+  }
+
+  /** {@link createNow}'s last step: no wait from its checks to the put, so they hold when the object is stored. */
+  private createStored(req: AdmissionRequest, opts: WriteOptions, stored: KubeObject): WriteResult | Promise<WriteResult> {
+    const t = req.type;
+    const namespace = req.namespace;
     const key = storageKeyOf(t, namespace, req.object.metadata.name!);
     const existing = this.store.latest(t.storageKey, key);
     if (existing) throw newAlreadyExists(gr(t), req.object.metadata.name!);
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
     if (opts.dryRun) return { object: req.object };
-    const c = this.store.put(t.storageKey, key, stored, null); // `existing` is absent: no await since
+    const c = this.store.put(t.storageKey, key, stored, null); // `existing` is absent: no wait since
+    const result: WriteResult = { object: c.object, json: c.json };
     const durable = this.store.notYetDurable(c);
-    if (durable) await durable;
-    return { object: c.object, json: c.json };
+    return durable ? durable.then(() => result) : result;
   }
 
   /**
@@ -837,7 +871,8 @@ function stringMapErrors(field: string, v: unknown, errs: FieldError[]): void {
     errs.push({ type: 'FieldValueTypeInvalid', field, message: 'must be a map of strings' });
     return;
   }
-  for (const k of Object.keys(v)) {
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
     const val = v[k];
     if (typeof val !== 'string') errs.push({ type: 'FieldValueTypeInvalid', field: `${field}.${k}`, message: `${JSON.stringify(val)}: must be a string` });
   }

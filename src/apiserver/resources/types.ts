@@ -37,7 +37,7 @@ export interface Strategy {
   /** Adjust an update (e.g. keep immutable fields). Mutates `obj`. */
   prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
   /** Field errors make a 422 Invalid. */
-  validate?(obj: KubeObject, old?: KubeObject): FieldError[];
+  validate?(obj: KubeObject, old?: KubeObject): readonly FieldError[];
   /**
    * Normalizes an object once its name is final, after mutating admission (upstream's
    * Canonicalize: a namespace created with `generateName` gets its name label here). Mutates `obj`.
