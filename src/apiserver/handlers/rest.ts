@@ -493,7 +493,13 @@ export class ResourceOps {
       else delete obj.status;
     }
     t.strategy?.prepareForCreate?.(obj);
-    if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
+    if (t.namespaced) {
+      const ns = this.store.latest(NAMESPACES, namespace!);
+      if (!ns) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
+      // The same text, kept once: the stored namespace's name rather than each request's copy
+      // of it (an object stored per create, for as long as the object is).
+      if (ns.obj.metadata.name === m.namespace) m.namespace = ns.obj.metadata.name;
+    }
     const req: AdmissionRequest = {
       operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user,
       unknownFields,
