@@ -15,6 +15,7 @@ import { partialMetadata, toTable } from '../table/index.js';
 import { sendJoined } from '../http/joined-body.js';
 import { checkPathSegments } from '../http/path-segment.js';
 import { warningsOf } from '../http/warnings.js';
+import { answerError } from '../http/errors.js';
 import { decodeBody, decodePatchBody, readBody, type ResourcePath, sendStatus, sendText, wantsPartialMetadata, wantsTable } from '../http/request.js';
 import type { ListOptions, ResourceOps, WriteOptions } from './rest.js';
 import type { WatchHub } from './watch.js';
@@ -96,7 +97,11 @@ export class ResourceHttp {
     }
     if (p.watchPrefix) throw newMethodNotSupported({ group: t.group, resource: t.resource }, method.toLowerCase());
     if (!p.name) {
-      if (method === 'POST') return this.createOne(req, res, t, ns, q);
+      if (method === 'POST') {
+        // answers its own errors: no promise for the caller to catch (a closure and a promise per create)
+        void this.createOne(req, res, t, ns, q);
+        return;
+      }
       if (method === 'DELETE') return this.deleteMany(req, res, t, ns, q);
       throw newMethodNotSupported({ group: t.group, resource: t.resource }, method.toLowerCase());
     }
@@ -118,12 +123,17 @@ export class ResourceHttp {
     }
   }
 
+  /** POST of a collection. Never rejects: its errors are answered here, as the server answers a handler's. */
   private async createOne(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams): Promise<void> {
-    const body = decodeBody(await readBody(req), req.headers['content-type']);
-    // (no promise turn for a create that waits for nothing, nor to render unless a conversion webhook is involved)
-    const now = this.ops.createNow(t, ns, body, this.writeOpts(req, q, res));
-    const r = now instanceof Promise ? await now : now;
-    sendText(res, 201, this.ops.converter.needsWebhook(t, r.object) ? await this.render(t, r.object, r.json) : objectJson(t, r.object, r.json));
+    try {
+      const body = decodeBody(await readBody(req), req.headers['content-type']);
+      // (no promise turn for a create that waits for nothing, nor to render unless a conversion webhook is involved)
+      const now = this.ops.createNow(t, ns, body, this.writeOpts(req, q, res));
+      const r = now instanceof Promise ? await now : now;
+      sendText(res, 201, this.ops.converter.needsWebhook(t, r.object) ? await this.render(t, r.object, r.json) : objectJson(t, r.object, r.json));
+    } catch (err) {
+      answerError(req, res, err);
+    }
   }
 
   private async deleteMany(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams): Promise<void> {
@@ -160,6 +170,8 @@ export class ResourceHttp {
   }
 
   private writeOpts(req: IncomingMessage, q: URLSearchParams, res?: ServerResponse): WriteOptions {
+    // no query (most writes): none of its lookups
+    if (q.size === 0) return { dryRun: false, fieldManager: undefined, fieldValidation: undefined, warn: res ? warnerOf(res) : undefined, user: this.userOf(req) };
     const fv = q.get('fieldValidation');
     if (fv && !['Ignore', 'Warn', 'Strict'].includes(fv)) throw newBadRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Warn", "Strict"`);
     // (what clientOf gives, without its object per write)
