@@ -2,6 +2,7 @@
 // informer under test get their own CPU: `server`, `writer`, `consumer <impl>`.
 // They talk to the parent with JSON lines (stdout) and commands (stdin lines).
 import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { pathToFileURL } from 'node:url';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -153,6 +154,43 @@ async function consumer(impl: string, kubeconfigPath: string, expected: number):
     const op = new (dotI(onEvent))(quiet);
     await op.start();
     stop = () => op.stop();
+  } else if (impl === 'floor-stream') {
+    // The floor of a streaming list on Node: the same request as kubeloop's informer (watch
+    // with sendInitialEvents), its bytes received through node:https, cut into lines and each
+    // line JSON.parse'd, the objects kept in an array; no informer, no cache, no events.
+    const client = new KubeClient(loadKubeConfig({ path: kubeconfigPath }));
+    const ac = new AbortController();
+    const items: unknown[] = [];
+    synced = client.transport
+      .open({
+        method: 'GET',
+        path: '/api/v1/namespaces/bench/configmaps',
+        query: { watch: 'true', sendInitialEvents: 'true', resourceVersionMatch: 'NotOlderThan', allowWatchBookmarks: 'true', timeoutSeconds: 600 },
+        signal: ac.signal,
+      })
+      .then(({ res }) => new Promise<void>((resolve, reject) => {
+        const decoder = new StringDecoder('utf8');
+        let pending = '';
+        res.on('data', (chunk: Buffer) => {
+          const text = pending + decoder.write(chunk);
+          let start = 0;
+          let nl: number;
+          while ((nl = text.indexOf('\n', start)) >= 0) {
+            const ev = JSON.parse(text.slice(start, nl)) as { type: string; object: { metadata?: { annotations?: Record<string, string> } } };
+            start = nl + 1;
+            if (ev.type === 'ADDED') adds = items.push(ev.object);
+            else if (ev.type === 'BOOKMARK' && ev.object.metadata?.annotations?.['k8s.io/initial-events-end'] === 'true') resolve();
+          }
+          pending = text.slice(start);
+        });
+        res.on('error', reject);
+        res.on('end', () => reject(new Error('stream ended before the initial-events-end bookmark')));
+      }));
+    stop = () => {
+      ac.abort();
+      client.close();
+      items.length = 0;
+    };
   } else if (impl.startsWith('kubeloop')) {
     // kubeloop = defaults (streaming list when the server has it); kubeloop-paged = paged lists of 500.
     const client = new KubeClient(loadKubeConfig({ path: kubeconfigPath }));

@@ -4,8 +4,9 @@
 // The server, the load writer and each informer run in separate child processes, so the
 // informer being measured does not share its CPU with the server's event loop.
 // Metrics: initial sync time of N ConfigMaps, heap per cached object, events received
-// during sustained churn (R updates/s for S s) vs updates acknowledged, plus the floor:
-// one JSON.parse of the same list bytes.
+// during sustained churn (R updates/s for S s) vs updates acknowledged, plus the floors:
+// one JSON.parse of the same list bytes, and (`floor-stream`, one process per round like the
+// informers) a bare client reading the same streaming list: receive, split, JSON.parse per line.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
 import { dirname, join } from 'node:path';
@@ -85,8 +86,10 @@ export async function main(args: string[]): Promise<void> {
   // kubeloop = defaults (streaming list when the server supports it), kubeloop-paged =
   // paged lists of 500 with prefetch; churn runs for kubeloop and client-node only.
   // dot-i = @dot-i/k8s-operator's watchResource (a watch without resourceVersion, no cache).
-  const impls = implsArg >= 0 ? args[implsArg + 1].split(',') : ['kubeloop', 'kubeloop-paged', 'client-node', 'dot-i'];
-  const churnImpls = impls.filter((i) => i !== 'kubeloop-paged');
+  // floor-stream = the same streaming list read by a bare client (receive, split, JSON.parse
+  // per line, objects kept in an array): what any informer on Node pays at least.
+  const impls = implsArg >= 0 ? args[implsArg + 1].split(',') : ['kubeloop', 'kubeloop-paged', 'client-node', 'dot-i', 'floor-stream'];
+  const churnImpls = impls.filter((i) => i !== 'kubeloop-paged' && i !== 'floor-stream');
 
   const server = child(['server']);
   const children: Child[] = [server];
@@ -201,6 +204,14 @@ export async function main(args: string[]): Promise<void> {
     }
     // The table row: kubeloop against each peer measured in the same rounds, the speed-up
     // (peer / kubeloop) round by round, min/median/max.
+    if (syncs.kubeloop && syncs['floor-stream']) {
+      // kubeloop over the bare streaming client, round by round (1 = no cost of its own)
+      process.stdout.write(JSON.stringify({
+        bench: 'informer', metric: 'initial_sync_over_stream_floor', unit: 'ms', objects: n, rounds,
+        kubeloop: spread(syncs.kubeloop), floor: spread(syncs['floor-stream']), ratio: spread(syncs.kubeloop.map((k, i) => k / syncs['floor-stream'][i])),
+        cpu_kubeloop: spread(cpus.kubeloop), cpu_floor: spread(cpus['floor-stream']),
+      }) + '\n');
+    }
     for (const peer of ['client-node', 'dot-i']) {
       if (!syncs.kubeloop || !syncs[peer]) continue;
       process.stdout.write(JSON.stringify({

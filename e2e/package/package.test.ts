@@ -1,5 +1,5 @@
-// kubeloop as a new user meets it: `npm pack` at the repository root is the framework package;
-// installed into an empty project it brings no @alicloud/* package and little beyond what the
+// kubeloop as a new user meets it: `npm pack` at the repository root is the framework package,
+// whose package.json names only files the tarball holds (publint finds nothing); installed into an empty project it brings no @alicloud/* package and little beyond what the
 // framework's four core libraries bring; `kubeloop apiserver` runs from it (its OpenAPI
 // documents inside); `kubeloop init` scaffolds a project whose tests pass as generated and
 // whose `npm run build` + `npx kubeloop generate crds` writes its CRD. Needs the npm registry
@@ -7,9 +7,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, lstatSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { root, kubectlFor } from '../support/index.js';
 import { eventually } from '../../src/testing/index.js';
 
@@ -60,10 +60,27 @@ function emptyProject(name: string): string {
   return dir;
 }
 
+/**
+ * `npm pack` of the built checkout, done on a copy of what npm would pack (`npm pack --dry-run`'s
+ * file list) with the package.json that prepack's last step writes (scripts/pack-manifest.mjs
+ * strip): a real `npm pack` at the root rewrites the root package.json for the moment it packs,
+ * and test files running meanwhile resolve `kubeloop` through it.
+ */
+function packStaged(dest: string): string {
+  const listed = JSON.parse(run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], root).stdout) as { files: { path: string }[] }[];
+  const stage = join(dest, 'stage');
+  for (const { path } of listed[0].files) {
+    mkdirSync(dirname(join(stage, path)), { recursive: true });
+    copyFileSync(join(root, path), join(stage, path));
+  }
+  run(process.execPath, [join(root, 'scripts/pack-manifest.mjs'), 'strip'], stage);
+  const r = run('npm', ['pack', '--ignore-scripts', '--pack-destination', dest], stage);
+  return join(dest, r.stdout.trim().split('\n').pop()!);
+}
+
 before(() => {
   work = mkdtempSync(join(tmpdir(), 'kubeloop-package-'));
-  const r = run('npm', ['pack', '--pack-destination', work], root);
-  tarball = join(work, r.stdout.trim().split('\n').pop()!);
+  tarball = packStaged(work);
   assert.ok(existsSync(tarball), `npm pack wrote ${tarball}`);
 });
 after(() => {
@@ -86,6 +103,46 @@ test('the tarball holds the framework, its OpenAPI documents and templates, and 
   const stray = files.filter((f) => !/^(dist\/bundle\/.+\.js|dist\/src\/.+\.d\.ts|dist\/console\/.+|src\/apiserver\/openapi\/kubernetes-v1\.32\/.+|src\/cli\/init\/templates\/.+|package\.json|README\.md|LICENSE)$/.test(f));
   assert.deepEqual(stray, [], 'files outside the framework build, its data and templates');
   assert.ok(files.includes(pkg.bin.kubeloop), `the bin ${pkg.bin.kubeloop} is in the tarball`);
+});
+
+test('the packed package.json names only what the tarball holds: no kubeloop-unbundled condition (publint finds nothing)', { timeout: 300_000 }, () => {
+  const files = new Set(run('tar', ['tzf', tarball], work).stdout.trim().split('\n').map((f) => f.replace(/^package\//, '')));
+  const packed = JSON.parse(run('tar', ['xzf', tarball, '-O', 'package/package.json'], work).stdout) as { exports: unknown };
+  const targets: string[] = [];
+  const walk = (v: unknown, path: string): void => {
+    if (typeof v === 'string') targets.push(v);
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        assert.notEqual(k, 'kubeloop-unbundled', `exports${path} keeps the tests' condition`);
+        walk(x, `${path}[${k}]`);
+      }
+    }
+  };
+  walk(packed.exports, '');
+  for (const t of targets) assert.ok(files.has(t.replace(/^\.\//, '')), `export target ${t} is in the tarball`);
+  // the repository's own package.json keeps it (the tests' --conditions), and prepack/postpack strip and restore it
+  assert.match(JSON.stringify(pkg.exports), /kubeloop-unbundled/);
+  const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  assert.match(scripts.prepack, /&& node scripts\/pack-manifest\.mjs strip$/);
+  assert.equal(scripts.postpack, 'node scripts/pack-manifest.mjs restore');
+  // publint (from the npm registry, as the rest of this suite's installs) on the tarball
+  const lint = run('npx', ['--yes', 'publint@0.3.25', 'run', tarball, '--strict'], work);
+  assert.match(lint.stdout, /All good!/, lint.stdout);
+});
+
+test('pack-manifest: strip keeps the file as it was and restore puts it back, also after a pack that stopped half-way', () => {
+  const dir = mkdtempSync(join(work, 'manifest-'));
+  const original = `${JSON.stringify({ name: 'x', exports: { '.': { types: './a.d.ts', 'kubeloop-unbundled': './src/a.js', default: './b/a.js' }, './p': './p.js' } }, null, 2)}\n`;
+  writeFileSync(join(dir, 'package.json'), original);
+  const script = join(root, 'scripts/pack-manifest.mjs');
+  run(process.execPath, [script, 'strip'], dir);
+  const stripped = readFileSync(join(dir, 'package.json'), 'utf8');
+  assert.deepEqual(JSON.parse(stripped).exports, { '.': { types: './a.d.ts', default: './b/a.js' }, './p': './p.js' });
+  run(process.execPath, [script, 'strip'], dir); // no postpack ran: the kept original is restored first
+  assert.equal(readFileSync(join(dir, 'package.json'), 'utf8'), stripped);
+  run(process.execPath, [script, 'restore'], dir);
+  assert.equal(readFileSync(join(dir, 'package.json'), 'utf8'), original);
+  assert.ok(!existsSync(join(dir, '.package.json.unpacked')));
 });
 
 test('installed into an empty project: no @alicloud/*, node_modules at most 1.2x the framework\'s four core libraries, `kubeloop apiserver` serves its OpenAPI', { timeout: 300_000 }, async () => {

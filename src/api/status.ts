@@ -26,7 +26,8 @@ export type StatusReason =
   | '';
 
 export interface StatusCause {
-  type?: string;
+  /** the cause's type (Go's `StatusCause.Type`, whose JSON name is `reason`) */
+  reason?: string;
   message?: string;
   field?: string;
 }
@@ -137,7 +138,7 @@ export function newInvalid(group: string, kind: string, name: string, errors: Fi
     name,
     group: group || undefined,
     kind,
-    causes: errors.map((e) => ({ type: e.type, message: e.message ? `${causeLabel[e.type]}: ${e.message}` : causeLabel[e.type], field: e.field })),
+    causes: errors.map((e) => ({ reason: e.type, message: e.message ? `${causeLabel[e.type]}: ${e.message}` : causeLabel[e.type], field: e.field })),
   });
 }
 

@@ -9,6 +9,10 @@
  * - serviceaccounts/ the `default` ServiceAccount per namespace, the ServiceAccount pod admission
  *                    (projected token volume), the `kube-root-ca.crt` ConfigMap per namespace
  * - podadmission/    the Priority and DefaultTolerationSeconds pod admission plugins
+ * - limitranger/     the LimitRanger admission plugin (LimitRange defaults and min/max)
+ * - quota/           the ResourceQuota admission plugin and kube-controller-manager's quota
+ *                    controller (status.hard/used), like the ServiceAccount controller in process:
+ *                    a quota limits nothing until the controller has synced its status
  * - policy/          pods/eviction with PodDisruptionBudgets, pods/binding with PodScheduled
  *
  * `installSemantics` must run before the server serves (and before it creates the system
@@ -18,7 +22,10 @@ import { startCrdController } from './crd/index.js';
 import { gcAdmission, startGarbageCollector } from './gc/index.js';
 import { namespaceAdmission, setupNamespaceType, startNamespaceController } from './namespaces/index.js';
 import { bindPod, evictPod } from './policy/index.js';
+import { limitRangerAdmission } from './limitranger/index.js';
 import { defaultTolerationSecondsAdmission, priorityAdmission } from './podadmission/index.js';
+import { QuotaIndex, resourceQuotaAdmission, startQuotaController } from './quota/index.js';
+import type { AdmissionPlugin } from './admission/index.js';
 import { serviceAccountAdmission, startRootCaPublisher, startServiceAccountController } from './serviceaccounts/index.js';
 import type { Controller, SemanticsHost } from './semantics-kit.js';
 
@@ -29,6 +36,8 @@ export interface SemanticsOptions {
   namespaceDeletionGracePeriodMs?: number;
   /** The cluster CA (PEM) published as `kube-root-ca.crt` in every namespace; none published when unset. */
   rootCaPem?: string;
+  /** The quota controller's full resync period (default 5 minutes). */
+  quotaResyncMs?: number;
 }
 
 export interface Semantics {
@@ -38,6 +47,11 @@ export interface Semantics {
   idle(): Promise<void>;
   /** Resolves when the existing namespaces have their `default` ServiceAccount and `kube-root-ca.crt` (server start). */
   namespacesSeeded(): Promise<void>;
+  /**
+   * The ResourceQuota admission plugin, which upstream runs after the validating webhooks:
+   * the server adds it once they are installed.
+   */
+  resourceQuotaAdmission: AdmissionPlugin;
 }
 
 export function installSemantics(host: SemanticsHost, opts: SemanticsOptions = {}): Semantics {
@@ -52,6 +66,8 @@ export function installSemantics(host: SemanticsHost, opts: SemanticsOptions = {
   host.admission.add(gcAdmission);
   controllers.push(startGarbageCollector(host));
   controllers.push(startNamespaceController(host, nsType, { gracePeriodMs: opts.namespaceDeletionGracePeriodMs }));
+  // ... LimitRanger, ServiceAccount, ... (AllOrderedPlugins)
+  host.admission.add(limitRangerAdmission(host));
   const sa = startServiceAccountController(host);
   controllers.push(sa);
   host.admission.add(serviceAccountAdmission(host, sa));
@@ -65,11 +81,15 @@ export function installSemantics(host: SemanticsHost, opts: SemanticsOptions = {
   // ... ServiceAccount, ..., Priority, DefaultTolerationSeconds, ...
   host.admission.add(priorityAdmission(host));
   host.admission.add(defaultTolerationSecondsAdmission());
+  const quotas = new QuotaIndex(host);
+  controllers.push(startQuotaController(host, quotas, { resyncMs: opts.quotaResyncMs }));
   host.ops.subresourceHandlers.set('/pods/eviction', evictPod);
   host.ops.subresourceHandlers.set('/pods/binding', bindPod);
   return {
+    resourceQuotaAdmission: resourceQuotaAdmission(host, quotas),
     stop() {
       for (const c of controllers) c.stop();
+      quotas.stop();
     },
     async namespacesSeeded() {
       await Promise.all(seeders.map((c) => c.idle()));

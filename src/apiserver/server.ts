@@ -75,6 +75,8 @@ export interface ApiServerOptions {
    * content (default 5000 ms, kube-controller-manager's grace period).
    */
   namespaceDeletionGracePeriodMs?: number;
+  /** The quota controller's full recount period (default 5 minutes, `--resource-quota-sync-period`). */
+  quotaResyncMs?: number;
   /**
    * Publish the `kube-root-ca.crt` ConfigMap in every namespace, as kube-controller-manager's
    * root CA publisher does (default true). Tests that count a namespace's ConfigMaps turn it off.
@@ -178,8 +180,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     ...semanticsHost,
     discoveryFailures: () => aggregator.discoveryFailures(),
     deleteAggregatedContent: (namespace) => aggregator.deleteNamespaceContent(namespace),
-  }, { namespaceDeletionGracePeriodMs: opts.namespaceDeletionGracePeriodMs, rootCaPem: opts.rootCaPublisher === false ? undefined : pki.ca.certPem });
+  }, { namespaceDeletionGracePeriodMs: opts.namespaceDeletionGracePeriodMs, quotaResyncMs: opts.quotaResyncMs, rootCaPem: opts.rootCaPublisher === false ? undefined : pki.ca.certPem });
   installAdmissionWebhooks({ registry, store, admission, convert: (t, objs) => ops.converter.toVersion(t, objs), scale: ops });
+  // ResourceQuota is the last validating plugin, after the webhooks (quota/admission.ts)
+  admission.add(semantics.resourceQuotaAdmission);
   const nsType = registry.get('', 'v1', 'namespaces')!;
   for (const ns of SYSTEM_NAMESPACES) {
     if (!store.get(nsType.storageKey, ns)) await ops.create(nsType, undefined, { metadata: { name: ns } });

@@ -1,6 +1,7 @@
 /** A tiny HTTPS client for the server's own tests (raw requests, no client library). */
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { StringDecoder } from 'node:string_decoder';
 import type { ApiServer } from './server.js';
 
 export interface RawResponse {
@@ -103,8 +104,9 @@ export function openWatch(
       pausedRes = res;
     }
     let buf = '';
+    const decoder = new StringDecoder('utf8'); // a character may span two reads
     res.on('data', (c: Buffer) => {
-      buf += c.toString();
+      buf += decoder.write(c);
       let i: number;
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i);

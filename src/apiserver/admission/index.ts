@@ -11,7 +11,7 @@
  * the whole mutating phase then runs once more with `isReinvoke` set (in-tree plugins are
  * idempotent; admission webhooks re-call only those with `reinvocationPolicy: IfNeeded`).
  */
-import type { KubeObject } from '../../api/index.js';
+import { type KubeObject, newForbidden, type StatusError } from '../../api/index.js';
 import type { ResourceType } from '../resources/index.js';
 import type { UserInfo } from '../auth/index.js';
 import type { UnknownField } from '../schema/index.js';
@@ -65,7 +65,7 @@ export interface AdmissionRequest {
   /**
    * CREATE of a built-in kind: the fields its decoding found undeclared (schema/decode.ts), set
    * by the create path when nothing between decoding and admission could add or remove any
-   * (the kind has no defaults, no create preparation and no status reset). The first hook of
+   * (the kind has no defaults). The first hook of
    * the mutating phase may take it (BuiltinFieldValidation, added first, instead of walking
    * the object again); the chain drops it once that hook ran, as later hooks may change the object.
    */
@@ -138,6 +138,20 @@ export class AdmissionChain {
   async run(req: AdmissionRequest): Promise<void> {
     await this.admit(req);
     await this.validate(req);
+  }
+
+  /**
+   * Both phases without the `late` plugins (the admission webhooks, ResourceQuota), for a write
+   * a handler makes on its own behalf after admitting its own object, as upstream's storage
+   * calls with rest.ValidateAllObjectFunc (the pod delete of an eviction): the other plugins
+   * here also emulate what upstream's storage does on its own (deletion finalizers by
+   * propagationPolicy, graceful deletion), so they still run.
+   */
+  async runWithoutLate(req: AdmissionRequest): Promise<void> {
+    const inTree = this.plugins.filter((p) => !p.late);
+    req.reinvocation = new ReinvocationContext();
+    await runPhase(inTree, 'admit', req);
+    await runPhase(inTree, 'validate', req);
   }
 
   /** The mutating phase, with its reinvocation pass when a plugin asked for one. */
@@ -217,4 +231,21 @@ function runPhase(plugins: readonly AdmissionPlugin[], phase: 'admit' | 'validat
  */
 function resumePhase(r: Promise<void> | void, plugins: readonly AdmissionPlugin[], phase: 'admit' | 'validate', req: AdmissionRequest, next: number): Promise<void> {
   return Promise.resolve(r).then(() => runPhase(plugins, phase, req, next));
+}
+
+/**
+ * admission.NewForbidden (k8s.io/apiserver/pkg/admission/errors.go): 403 on the request's
+ * resource, named by the request's name, else the object's name or generateName, else
+ * `Unknown` (extractResourceName).
+ */
+export function admissionForbidden(req: AdmissionRequest, why: string): StatusError {
+  const m = req.object?.metadata;
+  const name = req.name || m?.name || m?.generateName || 'Unknown';
+  return newForbidden({ group: req.type.group, resource: req.type.resource }, name, why);
+}
+
+/** utilerrors.NewAggregate(errs).Error(): one message as is, several (each once) as `[a, b]`. */
+export function aggregateErrors(errs: string[]): string {
+  const unique = [...new Set(errs)];
+  return unique.length === 1 ? unique[0]! : `[${unique.join(', ')}]`;
 }

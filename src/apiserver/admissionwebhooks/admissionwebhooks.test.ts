@@ -338,6 +338,52 @@ describe('admission webhooks', () => {
     assert.equal((await call(s, 'GET', `${pods}/b2`)).json.spec.nodeName, undefined);
   });
 
+  it('admits pods/eviction as CREATE of the Eviction (may change or refuse it); the pod writes that follow are not admitted', async () => {
+    // upstream's EvictionREST (pkg/registry/core/pod/storage/eviction.go): the Eviction is admitted, then the
+    // DisruptionTarget condition and the delete go to the storage with rest.ValidateAllObjectFunc
+    behave['/evict'] = (r) => admissionResponse(r, { patch: [{ op: 'add', path: '/deleteOptions', value: { gracePeriodSeconds: 0, preconditions: { uid: 'not-the-uid' } } }] });
+    behave['/deny'] = (r) => admissionResponse(r, r.request.name === 'e2' ? { allowed: false, status: { message: 'keep e2' } } : {});
+    const rules = (resources: string[], operations: string[]) => [{ operations, apiGroups: [''], apiVersions: ['v1'], resources }];
+    await call(s, 'POST', MWC, config('eviction', [
+      { ...hook('evict.example.com', url('/evict')), rules: rules(['pods/eviction'], ['CREATE']) },
+      { ...hook('podwrites.example.com', url('/podwrites')), rules: rules(['pods', 'pods/status'], ['UPDATE', 'DELETE']) },
+    ]));
+    await call(s, 'POST', VWC, config('eviction', [{ ...hook('deny.example.com', url('/deny')), rules: rules(['pods/eviction'], ['CREATE']) }]));
+    const pods = '/api/v1/namespaces/default/pods';
+    for (const n of ['e1', 'e2']) assert.equal((await call(s, 'POST', pods, { metadata: { name: n }, spec: { containers: [{ name: 'c', image: 'x' }] } })).status, 201);
+    const ev = (n: string) => ({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: n } });
+    // the mutating webhook's uid precondition reaches the pod writes: a conflict, the pod kept
+    const conflict = await call(s, 'POST', `${pods}/e1/eviction`, ev('e1'));
+    assert.equal(conflict.status, 409, conflict.text);
+    assert.match(conflict.json.message, /^Operation cannot be fulfilled on Pod "e1": the UID in the precondition \(not-the-uid\) does not match the UID in record/);
+    const [m] = wh.callsTo('/evict');
+    assert.equal(m.body.request.operation, 'CREATE');
+    assert.deepEqual(m.body.request.resource, { group: '', version: 'v1', resource: 'pods' });
+    assert.equal(m.body.request.subResource, 'eviction');
+    assert.deepEqual(m.body.request.kind, { group: 'policy', version: 'v1', kind: 'Eviction' });
+    assert.equal(m.body.request.name, 'e1');
+    assert.equal(m.body.request.namespace, 'default');
+    assert.equal(m.body.request.object.kind, 'Eviction');
+    assert.equal(m.body.request.object.metadata.namespace, 'default');
+    assert.equal(m.body.request.oldObject, null);
+    assert.equal(wh.callsTo('/deny')[0].body.request.object.deleteOptions.preconditions.uid, 'not-the-uid', 'validating webhooks see the mutated Eviction');
+    // without the patch the eviction goes through; no webhook sees the DisruptionTarget write or the delete
+    behave['/evict'] = (r) => admissionResponse(r);
+    const ok = await call(s, 'POST', `${pods}/e1/eviction`, ev('e1'));
+    assert.equal(ok.status, 201, ok.text);
+    assert.equal((await call(s, 'GET', `${pods}/e1`)).status, 404);
+    assert.equal(wh.callsTo('/podwrites').length, 0, 'the eviction writes the pod in storage: no pods UPDATE/DELETE admission');
+    const denied = await call(s, 'POST', `${pods}/e2/eviction`, ev('e2'));
+    assert.equal(denied.status, 400, denied.text);
+    assert.match(denied.json.message, /admission webhook "deny.example.com" denied the request: keep e2/);
+    assert.equal((await call(s, 'GET', `${pods}/e2`)).status, 200);
+    // the name in the Eviction must be the URL's (checked after mutating admission, as upstream)
+    const named = await call(s, 'POST', `${pods}/e2/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: {} });
+    assert.equal(named.status, 400, named.text);
+    assert.equal(named.json.message, 'name in URL does not match name in Eviction object');
+    await call(s, 'DELETE', `${pods}/e2`);
+  });
+
   it('sends DELETE with the old object only; a mutating patch on DELETE is refused', async () => {
     await call(s, 'POST', CMS(), cm('gone'));
     await call(s, 'POST', VWC, config('del', [{ ...hook('del.example.com', url('/del')), rules: [{ operations: ['DELETE'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }] }]));

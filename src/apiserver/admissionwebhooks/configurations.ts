@@ -11,6 +11,7 @@
  * webhook regardless would change who it admits.
  */
 import { type FieldError, type LabelSelectorSpec, validateLabelKey, validateLabelValue } from '../../api/index.js';
+import type { Defaulter } from '../defaults/index.js';
 import type { Strategy } from '../resources/index.js';
 import { renderValue } from '../schema/values.js';
 import { validateClientConfig } from '../webhooks/index.js';
@@ -205,11 +206,18 @@ function updateOptions(old: WebhookConfiguration): Options {
 
 const CREATE_OPTIONS: Options = { requireNoSideEffects: true, requireRecognizedVersion: true, requireUniqueNames: true };
 
+/**
+ * The defaults of MutatingWebhookConfiguration (`mutating`) or ValidatingWebhookConfiguration:
+ * upstream's SetDefaults_* (pkg/apis/admissionregistration/v1/defaults.go), run on decode like
+ * every built-in type's defaults, before admission.
+ */
+export function configurationDefaults(mutating: boolean): Defaulter {
+  return (o) => defaultWebhooks(o as WebhookConfiguration, mutating);
+}
+
 /** The strategy of MutatingWebhookConfiguration (`mutating`) or ValidatingWebhookConfiguration. */
 export function configurationStrategy(mutating: boolean): Strategy {
   return {
-    prepareForCreate: (o) => defaultWebhooks(o as WebhookConfiguration, mutating),
-    prepareForUpdate: (o) => defaultWebhooks(o as WebhookConfiguration, mutating),
     validate: (o, old) => validateConfiguration(o as WebhookConfiguration, mutating, old ? updateOptions(old as WebhookConfiguration) : CREATE_OPTIONS),
   };
 }

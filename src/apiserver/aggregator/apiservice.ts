@@ -99,14 +99,14 @@ function validate(a: ApiService): FieldError[] {
 export function setupApiServiceType(registry: ResourceRegistry): ResourceType {
   const t = registry.get('apiregistration.k8s.io', 'v1', 'apiservices');
   if (!t) throw new Error('apiregistration.k8s.io/v1 apiservices is not a built-in type');
-  const defaults = (o: KubeObject): void => {
+  // SetDefaults_ServiceReference (kube-aggregator pkg/apis/apiregistration/v1/defaults.go), on
+  // decode as every built-in type's defaults, so admission sees the defaulted port.
+  t.defaults = (o): void => {
     const svc = (o as ApiService).spec?.service;
-    if (svc && svc.port === undefined) svc.port = 443; // SetDefaults_ServiceReference
+    if (svc && typeof svc === 'object' && svc.port === undefined) svc.port = 443;
   };
   t.strategy = {
     ...(t.strategy ?? {}),
-    prepareForCreate: defaults,
-    prepareForUpdate: (o) => defaults(o),
     validate: (o) => validate(o as ApiService),
   };
   t.table = {

@@ -147,13 +147,13 @@ describe('CustomResourceDefinitions', () => {
     await assert.rejects(s.server.ops.create(t, 'default', { metadata: { name: 'bad' }, spec: { logstore: 'x', shardCount: 50 } }), (e: unknown) => {
       const st = (e as StatusError).status;
       assert.equal(st.message, 'AliyunLogConfig.log.alibabacloud.com "bad" is invalid: spec.shardCount: Invalid value: 50: spec.shardCount in body should be less than or equal to 10');
-      assert.deepEqual(st.details?.causes, [{ type: 'FieldValueInvalid', message: 'Invalid value: 50: spec.shardCount in body should be less than or equal to 10', field: 'spec.shardCount' }]);
+      assert.deepEqual(st.details?.causes, [{ reason: 'FieldValueInvalid', message: 'Invalid value: 50: spec.shardCount in body should be less than or equal to 10', field: 'spec.shardCount' }]);
       return true;
     });
     await assert.rejects(s.server.ops.create(t, 'default', { metadata: { name: 'bad2' }, spec: {} }), (e: unknown) => {
       const st = (e as StatusError).status;
       assert.equal(st.code, 422);
-      assert.deepEqual(st.details?.causes, [{ type: 'FieldValueRequired', message: 'Required value', field: 'spec.logstore' }]);
+      assert.deepEqual(st.details?.causes, [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.logstore' }]);
       return true;
     });
     // Defaults and pruning (fieldValidation unset: unknown fields are dropped).

@@ -3,8 +3,9 @@
  * pkg/apis/rbac/v1/defaults.go (roleRef and subject API groups),
  * pkg/apis/discovery/v1/defaults.go (EndpointSlice port name "" and protocol TCP),
  * pkg/apis/scheduling/v1/defaults.go (PriorityClass preemptionPolicy).
- * policy/v1, coordination, events, apiregistration have none; the webhook configurations'
- * defaults live with their strategy (admissionwebhooks/configurations.ts), CRDs' in schema/crd.ts.
+ * policy/v1, coordination and events have none; the webhook configurations' defaults live with
+ * their type (admissionwebhooks/configurations.ts), the APIServices' in aggregator/apiservice.ts,
+ * CRDs' in schema/crd.ts.
  */
 import { child, each, type Obj, ptr, str } from './types.js';
 

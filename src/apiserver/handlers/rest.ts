@@ -143,13 +143,14 @@ let decodedWalk = false;
 const NO_UNKNOWN_FIELDS: readonly UnknownField[] = Object.freeze([]);
 
 /**
- * Whether a create of `t` changes nothing between decoding and admission that could add or
- * remove an undeclared field: no defaults, no create preparation, no status reset (what create
- * does besides is setting kind, apiVersion and metadata's system fields, all declared). Then
- * the decoding walk's undeclared fields are the ones BuiltinFieldValidation would walk for.
+ * Whether a create of `t` changes nothing between decoding and mutating admission that could
+ * add or remove an undeclared field: a built-in kind without defaults (what create does there
+ * besides is setting kind, apiVersion and metadata's system fields, all declared; the status
+ * reset and the strategy's preparation come after mutating admission). Then the decoding
+ * walk's undeclared fields are the ones BuiltinFieldValidation would walk for.
  */
 function unknownFieldsHold(t: ResourceType): boolean {
-  return t.builtin && !t.defaults && !t.strategy?.prepareForCreate && !(t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey));
+  return t.builtin && !t.defaults;
 }
 
 /**
@@ -486,13 +487,6 @@ export class ResourceOps {
     this.checkNamespace(t, namespace, obj);
     const m = obj.metadata;
     clearSystemFields(m, !!t.generation);
-    // Strategies start a new object's status afresh: a built-in type's zero status struct
-    // (encoded `{}` plus its non-omitempty fields), a custom resource's none.
-    if (t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey)) {
-      if (t.builtin) (obj as { status?: unknown }).status = newStatus(t.storageKey);
-      else delete obj.status;
-    }
-    t.strategy?.prepareForCreate?.(obj);
     if (t.namespaced) {
       const ns = this.store.latest(NAMESPACES, namespace!);
       if (!ns) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
@@ -509,23 +503,35 @@ export class ResourceOps {
     return this.createAdmitted(req, opts);
   }
 
-  /** {@link createNow} after mutating admission: system metadata, validation, validating admission. */
+  /** {@link createNow} after mutating admission: system metadata, the strategy, validation, validating admission. */
   private createAdmitted(req: AdmissionRequest, opts: WriteOptions): WriteResult | Promise<WriteResult> {
     const t = req.type;
-    // The generated name and system-owned metadata, filled after mutating admission as upstream's
-    // BeforeCreate does (mutating webhooks see no generated name, uid, creationTimestamp or
-    // generation, and cannot set the latter); validating admission sees them. Only kinds whose
-    // strategy keeps a generation get one (1); others keep what the client sent, as upstream's
-    // generic code leaves it alone (see resources/generation.ts).
-    const sm = req.object.metadata;
+    // Upstream's order (endpoints/handlers/create.go: mutating admission, then the storage's
+    // Create; registry/generic/registry/store.go Store.create: FillObjectMetaSystemFields and
+    // the generated name, then rest.BeforeCreate: the strategy's PrepareForCreate, Validate,
+    // ValidateObjectMeta, Canonicalize; then validating admission). So mutating admission sees
+    // no generated name, uid, creationTimestamp, generation or reset status, and what it sets
+    // there the strategy overrides (a webhook cannot give a new pod a status, and a pod's QoS
+    // class is computed from the resources the webhooks left); validating admission sees it all.
+    // Only kinds whose strategy keeps a generation get one (1); others keep what the client
+    // sent, as upstream's generic code leaves it alone (see resources/generation.ts).
+    const made = req.object;
+    const sm = made.metadata;
     if (!sm.name && sm.generateName) sm.name = `${sm.generateName}${randomSuffix()}`;
     req.name = sm.name ?? '';
     clearSystemFields(sm, !!t.generation);
     sm.uid = newUid();
     sm.creationTimestamp = rfc3339();
     if (t.generation) sm.generation = 1;
-    t.strategy?.prepareForCreateWithUid?.(req.object);
-    t.strategy?.canonicalize?.(req.object);
+    // PrepareForCreate: strategies start a new object's status afresh (a built-in type's zero
+    // status struct, encoded `{}` plus its non-omitempty fields; a custom resource's none),
+    // then the type's own preparation.
+    if (t.hasStatus && !KEEP_STATUS_ON_CREATE.has(t.storageKey)) {
+      if (t.builtin) (made as { status?: unknown }).status = newStatus(t.storageKey);
+      else delete made.status;
+    }
+    t.strategy?.prepareForCreate?.(made);
+    t.strategy?.canonicalize?.(made);
     this.validateCommon(t, req.object);
     const validated = this.admission.validateNow(req);
     if (validated) return validated.then(() => this.createValidated(req, opts));
@@ -588,9 +594,12 @@ export class ResourceOps {
       const old = current.obj;
       const status = opts.subresource === 'status';
       /**
-       * What the write may change, applied to the built object and again to what admission
-       * made of it (upstream's strategies run after mutating admission, so a webhook cannot
-       * change the status on a main-resource write, nor more than the status on a status write).
+       * What the write may change, applied to what mutating admission made of the built object,
+       * as upstream's rest.BeforeUpdate and the strategy's PrepareForUpdate run after the
+       * admission transformers (registry/rest/update.go, registry/generic/registry/store.go): a
+       * webhook sees the object as the request made it (the client's status, uid, generation...)
+       * and cannot change the status on a main-resource write, nor more than the status on a
+       * status write.
        */
       const settle = (obj: KubeObject): KubeObject => {
         let out = obj;
@@ -622,8 +631,7 @@ export class ResourceOps {
         else m.generation = om.generation;
         return out;
       };
-      let next = settle(build(current));
-      if (!status) t.strategy?.prepareForUpdate?.(next, old);
+      let next = build(current);
       const req: AdmissionRequest = {
         operation: 'UPDATE', type: t, subresource: opts.scaleWrite ? 'scale' : opts.subresource, namespace, name, object: next, oldObject: old, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager,
         fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user,
@@ -631,6 +639,10 @@ export class ResourceOps {
       const admitted = this.admission.admitNow(req);
       if (admitted) await admitted;
       next = settle(req.object);
+      // PrepareForUpdate after mutating admission, as upstream's rest.BeforeUpdate runs inside the
+      // storage's Update once the admission transformers built the object (rest/update.go,
+      // registry/generic/registry/store.go Store.Update).
+      if (!status) t.strategy?.prepareForUpdate?.(next, old);
       t.strategy?.canonicalize?.(next);
       // The generation counts desired-state changes, whoever made them (the client or a mutating
       // webhook), on the kinds that have one, by their strategy's rule (resources/generation.ts).
@@ -746,7 +758,14 @@ export class ResourceOps {
   /** DELETE: immediate removal, or a mark (deletionTimestamp) while finalizers or a grace period remain. */
   async delete(
     t: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}, dryRun = false,
-    client: Pick<WriteOptions, 'user' | 'warn'> = {},
+    client: Pick<WriteOptions, 'user' | 'warn'> & {
+      /**
+       * Upstream's rest.ValidateAllObjectFunc: a delete a subresource handler makes after
+       * admitting its own object (an eviction's pod delete): no `late` plugins (admission
+       * webhooks, ResourceQuota); see AdmissionChain.runWithoutLate.
+       */
+      withoutWebhooks?: boolean;
+    } = {},
   ): Promise<DeleteResult> {
     if (!t.verbs.includes('delete')) throw newMethodNotSupported(gr(t), 'delete');
     const key = storageKeyOf(t, namespace, name);
@@ -766,7 +785,8 @@ export class ResourceOps {
       operation: 'DELETE', type: t, namespace, name, object: obj, oldObject: current.obj, deleteOptions: options,
       gracePeriodSeconds: options.gracePeriodSeconds ?? 0, dryRun, user: client.user, warn: client.warn,
     };
-    await this.admission.run(req);
+    if (client.withoutWebhooks) await this.admission.runWithoutLate(req);
+    else await this.admission.run(req);
     const grace = Math.max(0, req.gracePeriodSeconds ?? 0);
     const target = req.object;
     const now = this.store.latest(t.storageKey, key);

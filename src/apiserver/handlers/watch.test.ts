@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { KubeObject } from '../../api/index.js';
 import { startApiServer, type ApiServer } from '../index.js';
-import { openWatch } from '../test-client.js';
+import { call, openWatch } from '../test-client.js';
 
 const CMS = '/api/v1/namespaces/default/configmaps';
 const CONFIGMAPS = '/configmaps'; // the store's key of core configmaps: `${group}/${resource}`
@@ -53,6 +53,43 @@ describe('watch fan-out', () => {
     );
     all.stop();
     picked.stop();
+  });
+
+  it('initial events arrive whole and in key order across write chunks, for a fast and a slow client', async () => {
+    const other = await startApiServer({ port: 0 });
+    try {
+      // ~300 KB of small objects, one bigger than a write chunk (64 KiB), one whose UTF-8 is
+      // twice its length (measured, not assumed to fit), and multi-byte text everywhere
+      const want = new Map<string, KubeObject>();
+      for (let i = 0; i < 300; i++) {
+        const name = `init-${String(i).padStart(3, '0')}`;
+        const pad = i === 7 ? 'x'.repeat(70_000) : i === 8 ? 'é'.repeat(30_000) : 'ü'.repeat(i % 50) + 'y'.repeat(900);
+        const o = cm(name, {}, String(i), pad);
+        other.store.put(CONFIGMAPS, `default/${name}`, o);
+        want.set(name, o);
+      }
+      const names = [...want.keys()].sort();
+      for (const paused of [false, true]) {
+        const w = openWatch(other, `${CMS}?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`, {}, { paused });
+        assert.equal(await w.status, 200);
+        if (paused) {
+          assert.equal((await call(other, 'GET', `${CMS}/init-000`)).status, 200); // the server wrote meanwhile: its writes back up
+          w.resume();
+        }
+        await until(() => w.events.some((e) => e.type === 'BOOKMARK'));
+        const end = w.events.findIndex((e) => e.type === 'BOOKMARK');
+        assert.equal(w.events[end].object.metadata.annotations['k8s.io/initial-events-end'], 'true');
+        assert.ok(w.events.slice(0, end).every((e) => e.type === 'ADDED'));
+        // the namespace also holds the root CA publisher's kube-root-ca.crt
+        const added = w.events.slice(0, end).filter((e) => e.object.metadata.name !== 'kube-root-ca.crt');
+        assert.equal(added.length, end - 1);
+        assert.deepEqual(added.map((e) => e.object.metadata.name), names);
+        for (const e of added) assert.deepEqual(e.object.data, want.get(e.object.metadata.name)!.data);
+        w.stop();
+      }
+    } finally {
+      await other.stop();
+    }
   });
 
   it('a watch that ends in the same piece of work as a burst gets the burst first', async () => {

@@ -50,8 +50,12 @@ interface Watcher {
 
 /** Responses buffered beyond this many bytes mean a stuck client: its watch is closed. */
 const MAX_BUFFERED = 64 * 1024 * 1024;
-/** Initial events (current state) per write: one HTTP chunk per batch, not per object. */
+/** Initial events (current state) written per turn of the event loop. */
 const INITIAL_BATCH = 500;
+/** The first initial events, written while the snapshot is still being taken (the client starts on them). */
+const FIRST_BATCH = 100;
+/** Bytes per write of initial events: a few TLS records (16 KiB each). */
+const CHUNK = 64 * 1024;
 /** Pending lines up to this many bytes are joined into one chunk; more are written one by one under a cork. */
 const CONCAT_MAX = 64 * 1024;
 /** While writing the initial events, wait for 'drain' once this much is buffered. */
@@ -94,18 +98,19 @@ export class WatchHub {
       // so the client starts parsing while the snapshot is still being taken.
       const snapshot: Stored[] = [];
       let sent = 0;
-      for (const [, s] of this.store.scan(t.storageKey, prefix)) {
-        if (req.name !== undefined && s.obj.metadata.name !== req.name) continue;
-        if (req.match && !req.match(s.obj)) continue;
+      this.store.forEach(t.storageKey, prefix, '', (_key, s) => {
+        if (req.name !== undefined && s.obj.metadata.name !== req.name) return true;
+        if (req.match && !req.match(s.obj)) return true;
         snapshot.push(s);
-        if (snapshot.length === INITIAL_BATCH && sent === 0 && !w.queue) {
+        if (snapshot.length === FIRST_BATCH && sent === 0 && !w.queue) {
           sent = this.writeInitialBatch(w, snapshot, 0);
           // Node's http corks the socket on a response's first write until the next tick,
           // which would hold this batch back until the scan below ends: let it leave now.
           const socket = res.socket;
           while (socket && socket.writableCorked > 0) socket.uncork();
         }
-      }
+        return true;
+      });
       w.backlog = [];
       void this.sendInitial(w, snapshot, sent, this.store.resourceVersion);
     } else {
@@ -167,13 +172,46 @@ export class WatchHub {
     for (const line of backlog) this.send(w, line);
   }
 
-  /** Writes up to INITIAL_BATCH initial events from `snapshot[from]` as one chunk; returns the next index. */
+  /**
+   * Writes up to INITIAL_BATCH initial events from `snapshot[from]`; returns the next index.
+   * The lines are encoded straight into buffers of up to {@link CHUNK} bytes (reused once
+   * written), each written as soon as it is full: no string of the whole batch, which Node
+   * would flatten to measure it for the chunk header and then encode again.
+   */
   private writeInitialBatch(w: Watcher, snapshot: Stored[], from: number): number {
     const end = Math.min(snapshot.length, from + INITIAL_BATCH);
-    let chunk = '';
-    for (let j = from; j < end; j++) chunk += this.eventText(w.req, 'ADDED', snapshot[j].obj, snapshot[j].json);
+    const r = w.req;
+    const res = w.res;
     w.idle = false;
-    w.res.write(chunk);
+    if (r.table) {
+      let chunk = '';
+      for (let j = from; j < end; j++) chunk += this.eventText(r, 'ADDED', snapshot[j].obj, snapshot[j].json);
+      res.write(chunk);
+      return end;
+    }
+    let buf = chunkBuffer();
+    let off = 0;
+    for (let j = from; j < end; j++) {
+      const json = this.objectJson(r.type, snapshot[j].obj, snapshot[j].json);
+      // At most 3 bytes per UTF-16 unit: most lines are known to fit without measuring them.
+      const most = ADDED_START.length + 3 * json.length + LINE_END.length;
+      if (off + most > CHUNK && off + ADDED_START.length + Buffer.byteLength(json) + LINE_END.length > CHUNK) {
+        if (off > 0) {
+          writeChunk(res, buf, off);
+          buf = chunkBuffer();
+          off = 0;
+        }
+        if (most > CHUNK && ADDED_START.length + Buffer.byteLength(json) + LINE_END.length > CHUNK) {
+          res.write(encodeLine('ADDED', json)); // bigger than a chunk: a buffer of its own
+          continue;
+        }
+      }
+      off += ADDED_START.copy(buf, off);
+      off += buf.write(json, off);
+      off += LINE_END.copy(buf, off);
+    }
+    if (off > 0) writeChunk(res, buf, off);
+    else spare.push(buf);
     return end;
   }
 
@@ -374,6 +412,26 @@ function encodeLine(type: string, json: string): Buffer {
   at += buf.write(json, at, jsonLen, 'utf8');
   LINE_END.copy(buf, at);
   return buf;
+}
+
+const ADDED_START = Buffer.from('{"type":"ADDED","object":');
+
+/**
+ * Chunk buffers whose write completed, for the next chunks: a fresh 64 KiB buffer per chunk is
+ * external memory V8 answers with young-generation GCs (as in http/joined-body.ts).
+ */
+const spare: Buffer[] = [];
+const SPARE_MAX = 16;
+
+function chunkBuffer(): Buffer {
+  return spare.pop() ?? Buffer.allocUnsafe(CHUNK);
+}
+
+/** Writes the first `len` bytes of `buf`; the buffer is reused once the write completed (never after a failed one). */
+function writeChunk(res: ServerResponse, buf: Buffer, len: number): void {
+  res.write(len === buf.length ? buf : buf.subarray(0, len), (err) => {
+    if (!err && spare.length < SPARE_MAX) spare.push(buf);
+  });
 }
 
 /** Resolves on 'drain', or when the response closes or fails (the caller checks `closed`). */

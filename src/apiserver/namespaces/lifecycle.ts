@@ -42,7 +42,7 @@ interface Condition {
 function terminatingError(resource: { group: string; resource: string }, name: string, namespace: string) {
   const why = `unable to create new content in namespace ${namespace} because it is being terminated`;
   const e = newForbidden(resource, name, why);
-  e.status.details = { ...(e.status.details ?? {}), causes: [{ type: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }] };
+  e.status.details = { ...(e.status.details ?? {}), causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }] };
   return e;
 }
 

@@ -91,7 +91,7 @@ describe('namespace lifecycle', () => {
       const st = (e as StatusError).status;
       assert.equal(st.code, 403);
       assert.equal(st.reason, 'Forbidden');
-      assert.deepEqual(st.details?.causes?.[0], { type: 'NamespaceTerminating', message: 'namespace term is being terminated', field: 'metadata.namespace' });
+      assert.deepEqual(st.details?.causes?.[0], { reason: 'NamespaceTerminating', message: 'namespace term is being terminated', field: 'metadata.namespace' });
       return true;
     });
 

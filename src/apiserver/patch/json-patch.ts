@@ -33,7 +33,7 @@ function unprocessable(detail: string): StatusError {
     status: 'Failure',
     message: 'the server rejected our request due to an error in our request',
     reason: 'Invalid',
-    details: { causes: [{ type: 'UnexpectedServerResponse', message: detail }] },
+    details: { causes: [{ reason: 'UnexpectedServerResponse', message: detail }] },
     code: 422,
   });
 }

@@ -66,7 +66,7 @@ test('apply conflicts with a field an update manager changed, and force moves ow
   assert.equal(err.code, 409);
   assert.equal(err.reason, 'Conflict');
   assert.equal(err.message, 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas');
-  assert.deepEqual(err.status.details!.causes, [{ type: 'FieldManagerConflict', message: 'conflict with "kubectl-client-side-apply" using apps/v1', field: '.spec.replicas' }]);
+  assert.deepEqual(err.status.details!.causes, [{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl-client-side-apply" using apps/v1', field: '.spec.replicas' }]);
 
   // The same value is not a conflict: ownership is shared.
   const shared = serverSideApply({ current: scaled, applied: manifest(5), manager: 'kubectl', gvk, now: T1 });

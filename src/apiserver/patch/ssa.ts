@@ -163,7 +163,7 @@ function conflictError(conflicts: Conflict[]): StatusError {
     message,
     reason: 'Conflict',
     details: {
-      causes: conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with ${describeManager(c.entry)}`, field: pathString(c.path) })),
+      causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describeManager(c.entry)}`, field: pathString(c.path) })),
     },
     code: 409,
   });

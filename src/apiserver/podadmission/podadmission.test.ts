@@ -85,6 +85,39 @@ describe('pod admission: Priority, DefaultTolerationSeconds', () => {
     await s.server.ops.delete(pcs, undefined, 'everyone');
   });
 
+  it('PriorityClass validation: the system- prefix, the 1e9 ceiling, immutable value and preemptionPolicy (422, upstream messages)', async () => {
+    const invalid = (message: string) => (e: unknown) => {
+      const st = (e as StatusError).status;
+      assert.equal(st.code, 422);
+      assert.equal(st.reason, 'Invalid');
+      assert.equal(st.message, message);
+      return true;
+    };
+    await assert.rejects(s.create(pcs, { metadata: { name: 'system-mine' }, value: 5 } as KubeObject), invalid(
+      `PriorityClass.scheduling.k8s.io "system-mine" is invalid: metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-mine is not a known system priority class`));
+    await assert.rejects(s.create(pcs, { metadata: { name: 'too-high' }, value: 1_000_000_001 } as KubeObject), invalid(
+      'PriorityClass.scheduling.k8s.io "too-high" is invalid: value: Forbidden: maximum allowed value of a user defined priority is 1000000000'));
+    await assert.rejects(s.create(pcs, { metadata: { name: 'odd-policy' }, value: 1, preemptionPolicy: 'Sometimes' } as KubeObject), invalid(
+      'PriorityClass.scheduling.k8s.io "odd-policy" is invalid: preemptionPolicy: Unsupported value: "Sometimes": supported values: "PreemptLowerPriority", "Never"'));
+    // The ceiling itself is allowed; a system class is known only with its own value and globalDefault false.
+    await s.create(pcs, { metadata: { name: 'ceiling' }, value: 1_000_000_000 } as KubeObject);
+    const pc = s.get(pcs, undefined, 'ceiling') as KubeObject & { value: number };
+    await assert.rejects(s.server.ops.update(pcs, undefined, 'ceiling', { ...pc, value: 3 }), invalid(
+      'PriorityClass.scheduling.k8s.io "ceiling" is invalid: value: Forbidden: may not be changed in an update.'));
+    await assert.rejects(s.server.ops.update(pcs, undefined, 'ceiling', { ...pc, preemptionPolicy: 'Never' }), invalid(
+      'PriorityClass.scheduling.k8s.io "ceiling" is invalid: preemptionPolicy: Invalid value: "Never": field is immutable'));
+    // Other fields may change.
+    assert.equal(((await s.server.ops.update(pcs, undefined, 'ceiling', { ...pc, description: 'top' })).object as { description?: string }).description, 'top');
+    await s.server.ops.delete(pcs, undefined, 'system-node-critical').catch(() => undefined); // refused (403): it stays
+    const sys = s.get(pcs, undefined, 'system-node-critical') as KubeObject & { value: number };
+    assert.equal(sys.value, 2_000_001_000);
+    // kubectl shows the 422 as the API sent it.
+    const r = await s.kubectl(['create', 'priorityclass', 'system-x', '--value=2000000000']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /failed to create priorityclass: PriorityClass.scheduling.k8s.io "system-x" is invalid: metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-x is not a known system priority class/);
+    await s.server.ops.delete(pcs, undefined, 'ceiling');
+  });
+
   it('an update keeps the stored priority when the body drops it', async () => {
     const p = await create(pod('upd', { priorityClassName: 'batch-low' }));
     const body = structuredClone(p);

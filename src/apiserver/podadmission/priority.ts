@@ -15,25 +15,19 @@
  *   (2000001000) and `system-cluster-critical` (2000000000); deleting them is refused (403
  *   `this is a system priority class and cannot be deleted`,
  *   pkg/registry/scheduling/priorityclass/storage/storage.go).
- * Not emulated: ValidatePriorityClass's reserved `system-` prefix and the 1e9 ceiling for user
- * classes (pkg/apis/scheduling/validation).
+ * The PriorityClass validation (`system-` prefix, 1e9 ceiling, immutable value) is the type's
+ * strategy: resources/priorityclass.ts.
  */
 import { type KubeObject, newForbidden } from '../../api/index.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../admission/index.js';
+import { SYSTEM_CRITICAL_PRIORITY, SYSTEM_PRIORITY_CLASSES } from '../resources/index.js';
 import { isStatus, type SemanticsHost } from '../semantics-kit.js';
 
 const PODS = '/pods';
 const PRIORITY_CLASSES = 'scheduling.k8s.io/priorityclasses';
 const PC_RESOURCE = { group: 'scheduling.k8s.io', resource: 'priorityclasses' };
 
-/** pkg/apis/scheduling/types.go: HighestUserDefinablePriority = 1e9, SystemCriticalPriority = 2 * that. */
-export const SYSTEM_CRITICAL_PRIORITY = 2 * 1_000_000_000;
-
-/** pkg/apis/scheduling/helpers.go systemPriorityClasses (names, values, descriptions). */
-export const SYSTEM_PRIORITY_CLASSES: readonly { name: string; value: number; description: string }[] = [
-  { name: 'system-node-critical', value: SYSTEM_CRITICAL_PRIORITY + 1000, description: 'Used for system critical pods that must not be moved from their current node.' },
-  { name: 'system-cluster-critical', value: SYSTEM_CRITICAL_PRIORITY, description: 'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.' },
-];
+export { SYSTEM_CRITICAL_PRIORITY, SYSTEM_PRIORITY_CLASSES };
 
 type PriorityClass = KubeObject & { value?: number; globalDefault?: boolean; preemptionPolicy?: string };
 type Pod = KubeObject & { spec?: { priorityClassName?: string; priority?: number; preemptionPolicy?: string } };

@@ -5,7 +5,9 @@
  * stored pod is written directly (setPodNodeAndMetadata inside Storage.GuaranteedUpdate): no
  * pod defaults, pod admission (webhooks on pods UPDATE do not see a bind), strategy, validation
  * or managedFields entry. Sets `spec.nodeName` once (409 `pod x is already assigned to node
- * "y"`, or when the pod is being deleted, or on a UID precondition), copies the Binding's
+ * "y"`, or when the pod is being deleted; the Binding's `metadata.uid` and
+ * `metadata.resourceVersion`, when set, are preconditions on the pod: 409 on `pods` with the
+ * storage's `Precondition failed: ...` message otherwise), copies the Binding's
  * annotations to the pod and sets the `PodScheduled=True` condition, in one write (one
  * MODIFIED event). Answers 201 Success.
  */
@@ -29,7 +31,7 @@ export const bindPod: SubresourceHandler = async (ops, t, namespace, name, body,
   if (admitted) await admitted;
   // After mutating admission, as upstream's Create: the name and ValidatePodBinding, then validating admission.
   const b = req.object as Binding;
-  if (b.metadata?.name && b.metadata.name !== name) throw newBadRequest('name in URL does not match name in Binding object');
+  if ((b.metadata?.name ?? '') !== name) throw newBadRequest('name in URL does not match name in Binding object'); // a Binding without a name too, as upstream's `name != binding.Name`
   const target = b.target;
   if (!target?.name) throw newBadRequest('Binding target name is required');
   if (target.kind && target.kind !== 'Node') throw newBadRequest(`Binding target kind must be Node, got ${target.kind}`);
@@ -37,10 +39,18 @@ export const bindPod: SubresourceHandler = async (ops, t, namespace, name, body,
   if (validated) await validated;
   const gr = { group: '', resource: 'pods/binding' };
   const annotations = b.metadata?.annotations;
+  // assignPod(binding.UID, binding.ResourceVersion, ...): the Binding's uid and resourceVersion
+  // are storage preconditions on the pod (storage.Preconditions.Check, uid first), a failure
+  // being the storage's invalid-object error that InterpretUpdateError makes a 409 on pods.
+  const uid = b.metadata?.uid;
+  const rv = b.metadata?.resourceVersion;
+  const precondition = (why: string) => newConflict({ group: '', resource: 'pods' }, name,
+    `StorageError: invalid object, Code: 4, Key: /registry/pods/${namespace}/${name}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: ${why}`);
   // a pod that is not there is upstream's 404 (assignPod: storeerr.InterpretGetError -> pods "x" not found)
   await ops.guaranteedUpdate(t, namespace, name, (o) => {
     const p = o as Pod;
-    if (b.metadata?.uid && b.metadata.uid !== p.metadata.uid) throw newConflict(gr, name, `Precondition failed: UID in precondition: ${b.metadata.uid}, UID in object meta: ${p.metadata.uid}`);
+    if (uid && uid !== p.metadata.uid) throw precondition(`UID in precondition: ${uid}, UID in object meta: ${p.metadata.uid ?? ''}`);
+    if (rv && rv !== p.metadata.resourceVersion) throw precondition(`ResourceVersion in precondition: ${rv}, ResourceVersion in object meta: ${p.metadata.resourceVersion ?? ''}`);
     if (p.metadata.deletionTimestamp) throw newConflict(gr, name, `pod ${name} is being deleted, cannot be assigned to a host`);
     if (p.spec?.nodeName) throw newConflict(gr, name, `pod ${name} is already assigned to node "${p.spec.nodeName}"`);
     p.spec = { ...(p.spec ?? {}), nodeName: target.name };

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { type KubeObject, type Status, StatusError } from '../../api/index.js';
 import type { ResourceType } from '../resources/index.js';
 import { eventually, startTestServer, type TestServer } from '../semantics-testkit.js';
-import { openWatch } from '../test-client.js';
+import { call, openWatch } from '../test-client.js';
 import { updateWithRetry } from '../semantics-kit.js';
 
 
@@ -58,7 +58,7 @@ describe('pods/eviction and pods/binding', () => {
       assert.equal(st.code, 429);
       assert.equal(st.reason, 'TooManyRequests');
       assert.equal(st.message, "Cannot evict pod as it would violate the pod's disruption budget.");
-      assert.deepEqual(st.details?.causes, [{ type: 'DisruptionBudget', message: 'The disruption budget web-pdb needs 1 healthy pods and has 1 currently' }]);
+      assert.deepEqual(st.details?.causes, [{ reason: 'DisruptionBudget', message: 'The disruption budget web-pdb needs 1 healthy pods and has 1 currently' }]);
       return true;
     });
     const r = await s.kubectl(['create', '--raw', '/api/v1/namespaces/default/pods/web-1/eviction', '-f', evictionFile('web-1')]);
@@ -82,7 +82,7 @@ describe('pods/eviction and pods/binding', () => {
     await assert.rejects(evict('api-2'), (e: unknown) => (e as StatusError).code === 429);
   });
 
-  it('an empty selector covers every labelled pod of the namespace, but not unlabelled ones', async () => {
+  it('an empty selector covers every pod of the namespace, unlabelled ones too (v1.32 getPodDisruptionBudgets)', async () => {
     await runningPod('lab', { any: 'x' });
     const bare = (await s.server.ops.create(pods, 'default', { metadata: { name: 'bare' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } })).object as Obj;
     await s.server.ops.update(pods, 'default', 'bare', { ...bare, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }, { subresource: 'status' });
@@ -90,8 +90,8 @@ describe('pods/eviction and pods/binding', () => {
     await s.server.ops.update(pdbs, 'default', 'all-pdb', { ...o, status: { observedGeneration: 1, disruptionsAllowed: 0, currentHealthy: 9, desiredHealthy: 9 } }, { subresource: 'status' });
     try {
       await assert.rejects(evict('lab'), (e: unknown) => (e as StatusError).code === 429);
-      await evict('bare');
-      assert.equal(s.get(pods, 'default', 'bare'), undefined);
+      await assert.rejects(evict('bare'), (e: unknown) => (e as StatusError).code === 429);
+      assert.ok(s.get(pods, 'default', 'bare'));
     } finally {
       await s.server.ops.delete(pdbs, 'default', 'all-pdb');
     }
@@ -105,16 +105,19 @@ describe('pods/eviction and pods/binding', () => {
     assert.equal((s.get(pdbs, 'default', 'dry-pdb') as Obj).status.disruptionsAllowed, 1);
   });
 
-  it('more than one matching budget is a 500', async () => {
+  it('more than one matching budget is a 500 Status of the handler (no reason), the pod kept', async () => {
     await runningPod('multi', { app: 'multi', tier: 'x' });
     await pdb('multi-a', { app: 'multi' }, { disruptionsAllowed: 1 });
     await pdb('multi-b', { tier: 'x' }, { disruptionsAllowed: 1 });
-    await assert.rejects(evict('multi'), (e: unknown) => {
-      const st = (e as StatusError).status;
-      assert.equal(st.code, 500);
-      assert.match(st.message!, /This pod has more than one PodDisruptionBudget, which the eviction subresource does not support/);
-      return true;
+    // EvictionREST returns the Status (rtStatus), it does not fail: the create handler answers its code
+    assert.deepEqual(await evict('multi'), {
+      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+      message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.', code: 500,
     });
+    const r = await call(s.server, 'POST', '/api/v1/namespaces/default/pods/multi/eviction', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'multi' } });
+    assert.equal(r.status, 500);
+    assert.equal(r.json.reason, undefined);
+    assert.ok(s.get(pods, 'default', 'multi'));
   });
 
   it('a budget not yet observed by the controller answers 429 "still being processed"', async () => {
@@ -208,6 +211,36 @@ describe('pods/eviction and pods/binding', () => {
     const r = await s.kubectl(['create', '--raw', '/api/v1/namespaces/default/pods/bind-me/binding', '-f', f]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /Conflict|already assigned/);
+  });
+
+  it('binding: the Binding\'s resourceVersion and uid are preconditions on the pod (409 on pods, the storage\'s message), as BindingREST.assignPod', async () => {
+    const p = (await s.server.ops.create(pods, 'default', { metadata: { name: 'pre' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } })).object as Obj;
+    const bind = s.server.ops.subresourceHandlers.get('/pods/binding')!;
+    const binding = (meta: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'pre', ...meta }, target: { kind: 'Node', name: 'node-p' } }) as KubeObject;
+    const conflict = (message: string) => (e: unknown) => {
+      const st = (e as StatusError).status;
+      assert.equal(st.code, 409);
+      assert.equal(st.reason, 'Conflict');
+      assert.equal(st.message, message);
+      assert.equal(st.details?.kind, 'pods');
+      return true;
+    };
+    const key = 'Key: /registry/pods/default/pre, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed:';
+    await assert.rejects(bind(s.server.ops, pods, 'default', 'pre', binding({ resourceVersion: '1' }), {}), conflict(
+      `Operation cannot be fulfilled on pods "pre": StorageError: invalid object, Code: 4, ${key} ResourceVersion in precondition: 1, ResourceVersion in object meta: ${p.metadata.resourceVersion}`));
+    await assert.rejects(bind(s.server.ops, pods, 'default', 'pre', binding({ uid: 'other', resourceVersion: '1' }), {}), conflict(
+      `Operation cannot be fulfilled on pods "pre": StorageError: invalid object, Code: 4, ${key} UID in precondition: other, UID in object meta: ${p.metadata.uid}`));
+    assert.equal((s.get(pods, 'default', 'pre') as Obj).spec.nodeName, undefined);
+    // over HTTP, as the scheduler sends it
+    const stale = await call(s.server, 'POST', '/api/v1/namespaces/default/pods/pre/binding', binding({ resourceVersion: '1' }));
+    assert.equal(stale.status, 409, stale.text);
+    // the current resourceVersion and uid pass
+    const out = (await bind(s.server.ops, pods, 'default', 'pre', binding({ uid: p.metadata.uid, resourceVersion: p.metadata.resourceVersion }), {})) as Status;
+    assert.equal(out.code, 201);
+    assert.equal((s.get(pods, 'default', 'pre') as Obj).spec.nodeName, 'node-p');
+    // a Binding without a name is not the URL's (upstream's name != binding.Name)
+    await assert.rejects(bind(s.server.ops, pods, 'default', 'pre', { apiVersion: 'v1', kind: 'Binding', metadata: {}, target: { name: 'n' } } as KubeObject, {}),
+      (e: unknown) => (e as StatusError).status.code === 400 && (e as StatusError).status.message === 'name in URL does not match name in Binding object');
   });
 
   it('binding is admitted as a CREATE of pods/binding: refused in a terminating namespace, as upstream\'s NamespaceLifecycle', async () => {

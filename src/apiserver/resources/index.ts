@@ -13,6 +13,8 @@ export * from './types.js';
 export { ResourceRegistry } from './registry.js';
 export { BUILTIN_RESOURCES } from './builtins.js';
 export { KEEP_STATUS_ON_CREATE } from './strategies.js';
+export { HIGHEST_USER_DEFINABLE_PRIORITY, SYSTEM_CRITICAL_PRIORITY, SYSTEM_PRIORITY_CLASSES } from './priorityclass.js';
+export { podQOSClass } from './qos.js';
 export { BUILTIN_GENERATION, generationBumps, type GenerationRule } from './generation.js';
 export { BUILTIN_STATUS_WRITES, statusWriteResult, type StatusWriteRule, type StatusKeptField } from './status-writes.js';
 

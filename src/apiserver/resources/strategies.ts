@@ -3,6 +3,9 @@
  * on create, write-only fields, validation. Defaults are applied on decode (../defaults/).
  */
 import { type FieldError, type KubeObject, labelSelectorFromSpec, type LabelSelectorSpec, rfc3339 } from '../../api/index.js';
+import { validateLimitRange } from '../limitranger/index.js';
+import { validateResourceQuota } from '../quota/index.js';
+import { priorityClassStrategy } from './priorityclass.js';
 import { podQOSClass } from './qos.js';
 import type { Strategy } from './types.js';
 
@@ -108,7 +111,6 @@ const immutableRoleRef: Strategy = {
  * `matchLabels[batch.kubernetes.io/controller-uid] = uid` unless already set. A Job without
  * labels then shows the template's (SetDefaults_Job copies them when the stored object is
  * decoded, which upstream's create answer and every read go through).
- * Not emulated: ValidateGeneratedSelector's errors for a selector or labels that disagree.
  */
 export function generateJobSelector(o: Obj): void {
   const spec = o.spec;
@@ -127,8 +129,69 @@ export function generateJobSelector(o: Obj): void {
   if (m && (!m.labels || typeof m.labels !== 'object' || !Object.keys(m.labels).length)) m.labels = { ...labels };
 }
 
+/** Go's `%#v` of a map[string]string (keys sorted, as fmt prints maps). */
+function goStringMap(m: unknown): string {
+  if (!m || typeof m !== 'object') return 'map[string]string(nil)';
+  const r = m as Record<string, unknown>;
+  return `map[string]string{${Object.keys(r).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(String(r[k]))}`).join(', ')}}`;
+}
+
+/** Go's `%#v` of a metav1.LabelSelector, as field.Invalid prints a selector value. */
+function goLabelSelector(sel: LabelSelectorSpec): string {
+  const exprs = sel.matchExpressions;
+  const reqs = exprs
+    ? `[]v1.LabelSelectorRequirement{${exprs.map((e) => `v1.LabelSelectorRequirement{Key:${JSON.stringify(e.key ?? '')}, Operator:${JSON.stringify(e.operator ?? '')}, Values:${e.values ? `[]string{${e.values.map((v) => JSON.stringify(v)).join(', ')}}` : '[]string(nil)'}}`).join(', ')}}`
+    : '[]v1.LabelSelectorRequirement(nil)';
+  return `v1.LabelSelector{MatchLabels:${goStringMap(sel.matchLabels)}, MatchExpressions:${reqs}}`;
+}
+
+function selectorMatches(sel: LabelSelectorSpec, labels: Record<string, string> | undefined): boolean | undefined {
+  try {
+    return labelSelectorFromSpec(sel).matches(labels);
+  } catch {
+    return undefined; // an invalid selector: upstream's LabelSelectorAsSelector fails and the check is skipped
+  }
+}
+
+/**
+ * Job validation (pkg/apis/batch/validation/validation.go v1.32): on create, ValidateJob's
+ * validateGeneratedSelector with RequirePrefixedLabels (pkg/registry/batch/job/strategy.go
+ * validationOptionsForJob): unless `manualSelector` is true, the template must carry the
+ * generated labels with the Job's uid and name (ValidateHasLabel: `Required value: must be
+ * '<v>'` when absent, `Invalid value: map[...]: must be '<v>'` when different), and the selector
+ * must select them (`spec.selector: Invalid value: v1.LabelSelector{...}: \`selector\` not
+ * auto-generated`); on create and update, ValidateJobSpec's selector (required) matching the
+ * template labels.
+ */
+function validateJob(o: Obj, old?: Obj): FieldError[] {
+  const errs: FieldError[] = [];
+  const spec = o.spec && typeof o.spec === 'object' ? o.spec : {};
+  const sel = spec.selector as LabelSelectorSpec | undefined;
+  const tmplLabels = spec.template?.metadata?.labels as Record<string, string> | undefined;
+  if (!old && spec.manualSelector !== true && sel) {
+    const uid = o.metadata?.uid ?? '';
+    const name = o.metadata?.name ?? '';
+    if (!uid) errs.push({ type: 'FieldValueRequired', field: 'metadata.uid', message: '' });
+    const expected: Record<string, string> = {};
+    for (const [key, value] of [['controller-uid', uid], ['job-name', name], ['batch.kubernetes.io/controller-uid', uid], ['batch.kubernetes.io/job-name', name]]) {
+      const field = `spec.template.metadata.labels[${key}]`;
+      if (!tmplLabels || !Object.hasOwn(tmplLabels, key)) errs.push({ type: 'FieldValueRequired', field, message: `must be '${value}'` });
+      else if (tmplLabels[key] !== value) errs.push({ type: 'FieldValueInvalid', field, message: `${goStringMap(tmplLabels)}: must be '${value}'` });
+      expected[key] = value;
+    }
+    if (selectorMatches(sel, expected) === false) {
+      errs.push({ type: 'FieldValueInvalid', field: 'spec.selector', message: `${goLabelSelector(sel)}: \`selector\` not auto-generated` });
+    }
+  }
+  if (!sel) errs.push({ type: 'FieldValueRequired', field: 'spec.selector', message: '' });
+  else if (selectorMatches(sel, tmplLabels) === false) {
+    errs.push({ type: 'FieldValueInvalid', field: 'spec.template.metadata.labels', message: `${goStringMap(tmplLabels)}: \`selector\` does not match template \`labels\`` });
+  }
+  return errs;
+}
+
 export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
-  'batch/jobs': { prepareForCreateWithUid: generateJobSelector },
+  'batch/jobs': { prepareForCreate: generateJobSelector, validate: validateJob },
   '/configmaps': immutableData(['data', 'binaryData']),
   '/services': {
     prepareForCreate(o: Obj) {
@@ -136,6 +199,10 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
       o.status = { loadBalancer: {} };
     },
   },
+  // ValidateLimitRange (limitranger/validation.ts), on create and update
+  '/limitranges': { validate: (o: Obj) => validateLimitRange(o) },
+  // ValidateResourceQuota(Update) (quota/validation.ts)
+  '/resourcequotas': { validate: (o: Obj, old?: Obj) => validateResourceQuota(o, old) },
   '/namespaces': {
     prepareForCreate(o: Obj) {
       o.status = { phase: 'Active' };
@@ -168,6 +235,7 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   'apps/replicasets': workload('replicaset'),
   'apps/statefulsets': workload('statefulset'),
   'apps/daemonsets': workload('daemonset'),
+  'scheduling.k8s.io/priorityclasses': priorityClassStrategy,
   'rbac.authorization.k8s.io/rolebindings': immutableRoleRef,
   'rbac.authorization.k8s.io/clusterrolebindings': immutableRoleRef,
 };

@@ -32,9 +32,14 @@ export interface SubresourceInfo {
 
 /** Per-type create/update behaviour (defaults and validation), like a Go RESTStrategy. */
 export interface Strategy {
-  /** Fill defaults on create (e.g. a Service's `status.loadBalancer`). Mutates `obj`. */
+  /**
+   * Upstream's PrepareForCreate (e.g. a Service's `status.loadBalancer`, a Job's generated
+   * selector): runs after mutating admission, once the name, uid and creationTimestamp are set
+   * and the status is reset, before validation. Not for defaults (those are `defaults`, run
+   * on decode, which admission sees). Mutates `obj`.
+   */
   prepareForCreate?(obj: KubeObject): void;
-  /** Adjust an update (e.g. keep immutable fields). Mutates `obj`. */
+  /** Upstream's PrepareForUpdate (e.g. keep immutable fields): after mutating admission, before validation. Mutates `obj`. */
   prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
   /** Field errors make a 422 Invalid. */
   validate?(obj: KubeObject, old?: KubeObject): readonly FieldError[];
@@ -43,12 +48,6 @@ export interface Strategy {
    * Canonicalize: a namespace created with `generateName` gets its name label here). Mutates `obj`.
    */
   canonicalize?(obj: KubeObject): void;
-  /**
-   * Create-only preparation that needs the final name and uid, run right before
-   * {@link canonicalize} on create: upstream's PrepareForCreate runs inside BeforeCreate, after
-   * mutating admission and once the uid is set (a Job's generated selector). Mutates `obj`.
-   */
-  prepareForCreateWithUid?(obj: KubeObject): void;
   /**
    * True while a type-specific condition keeps an object marked for deletion even without
    * `metadata.finalizers` (namespaces wait for `spec.finalizers`). Default: false.

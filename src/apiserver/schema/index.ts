@@ -61,3 +61,7 @@ export { crdToOpenAPIv3, mergeOpenAPIDocs, crdSchemaName } from './crd-openapi.j
 export { printerColumnsTable, printerColumns, humanDuration } from './printer.js';
 export type { PrinterOptions } from './printer.js';
 export { evaluateJSONPath, parseJSONPath } from './jsonpath.js';
+
+// Exact quantity arithmetic (resource.Quantity's value and format; quota and limit ranges).
+export { quantityValue, formatQuantity, canonicalQuantity, quantityNanos } from './quantity.js';
+export type { QuantityFormat } from './quantity.js';

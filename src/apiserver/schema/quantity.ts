@@ -198,3 +198,19 @@ function formatNanos(nanos: bigint, format: QuantityFormat): string {
   if (exponent > 18) return `${sign}${mantissa}e${exponent}`;
   return `${sign}${mantissa}${DECIMAL_SUFFIXES.get(exponent)}`;
 }
+
+/**
+ * A quantity as Go's `resource.Quantity` holds it for arithmetic: its exact value in nanos and
+ * the format its text gave it (the format a sum keeps, see addQuantities). Undefined for text
+ * that does not parse.
+ */
+export function quantityValue(text: string | number): { nanos: bigint; format: QuantityFormat } | undefined {
+  return parsed(String(text));
+}
+
+/** The canonical text of a value in nanos in a format (Quantity.String). */
+export function formatQuantity(nanos: bigint, format: QuantityFormat): string {
+  return formatNanos(nanos, format);
+}
+
+export type { QuantityFormat };

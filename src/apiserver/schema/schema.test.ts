@@ -62,7 +62,7 @@ test('messages match the API server', () => {
     err.message,
     'AliyunLogConfig.log.alibabacloud.com "app" is invalid: [spec.logstore: Required value, spec.shardCount: Invalid value: 50: spec.shardCount in body should be less than or equal to 10]',
   );
-  assert.deepEqual(err.status.details!.causes![0], { type: 'FieldValueRequired', message: 'Required value', field: 'spec.logstore' });
+  assert.deepEqual(err.status.details!.causes![0], { reason: 'FieldValueRequired', message: 'Required value', field: 'spec.logstore' });
 });
 
 test('numeric, size and combinator keywords', () => {

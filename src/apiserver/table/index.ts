@@ -155,6 +155,25 @@ const PRINTERS: Record<string, TablePrinter> = {
         ports || '<none>', age(s.metadata.creationTimestamp, now), labelsString(s.spec?.selector)];
     },
   ),
+  // pkg/printers/internalversion/printers.go printResourceQuota: `resource: used/hard` of each
+  // status.hard resource, sorted, `limits.*` in LIMIT and the rest in REQUEST
+  '/resourcequotas': printer(
+    [NAME, AGE, col('Request', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
+      col('Limit', 'Limits control the maximum amount of cpu/memory that a container can use independent of contention on the node.')],
+    (r, now) => {
+      const hard: Record<string, string> = r.status?.hard ?? {};
+      const used: Record<string, string> = r.status?.used ?? {};
+      const request: string[] = [];
+      const limit: string[] = [];
+      for (const k of Object.keys(hard).sort()) {
+        const pieces = k.split('.');
+        (pieces.length > 1 && pieces[0] === 'limits' ? limit : request).push(`${k}: ${used[k] ?? '0'}/${hard[k]}`);
+      }
+      return [r.metadata.name, age(r.metadata.creationTimestamp, now), request.join(', '), limit.join(', ')];
+    },
+  ),
+  // printLimitRange: the name and the creation time
+  '/limitranges': printer([NAME, col('Created At', 'CreationTimestamp is a timestamp representing the server time when this object was created.', 0, 'date')], (l) => [l.metadata.name, l.metadata.creationTimestamp ?? '']),
   '/namespaces': printer([NAME, col('Status', 'The status of the namespace'), AGE], (n, now) => [n.metadata.name, n.status?.phase ?? 'Active', age(n.metadata.creationTimestamp, now)]),
   '/serviceaccounts': printer([NAME, col('Secrets', 'The number of secrets', 0, 'integer'), AGE], (s, now) => [s.metadata.name, (s.secrets ?? []).length, age(s.metadata.creationTimestamp, now)]),
   '/endpoints': printer([NAME, col('Endpoints', 'The endpoints'), AGE], (e, now) => {

@@ -234,7 +234,7 @@ test('validating: warnings, denials with 403 or the thrown Status, per operation
   assert.equal(st.code, 422);
   assert.equal(st.reason, 'Invalid');
   assert.equal(st.message, 'Gadget.wh.kubeloop.io "g1" is invalid: spec.name: Forbidden: is immutable');
-  assert.deepEqual(st.details.causes, [{ type: 'FieldValueForbidden', message: 'Forbidden: is immutable', field: 'spec.name' }]);
+  assert.deepEqual(st.details.causes, [{ reason: 'FieldValueForbidden', message: 'Forbidden: is immutable', field: 'spec.name' }]);
   assert.equal(st.kind, undefined, 'the status is a Status without kind/apiVersion');
   const update = await post(m, VALIDATE, review({ operation: 'UPDATE', oldObject: gadget({ name: 'a' }), object: gadget({ name: 'a', replicas: 2 }) }));
   assert.equal(update.body.response.allowed, true);
