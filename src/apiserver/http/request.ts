@@ -135,10 +135,17 @@ export interface RequestTarget {
  * into `/`, so `DELETE .../configmaps/.` would reach the collection and `.../secrets/%2e%2e`
  * the namespace; the request gate and the handlers must both see the segments sent.
  */
+/** The first `?` or `#` of `s` (-1 for none): `s.search(/[?#]/)` without a regular expression per request. */
+function queryOrFragment(s: string): number {
+  const q = s.indexOf('?');
+  const h = s.indexOf('#');
+  return q < 0 ? h : h < 0 || h > q ? q : h;
+}
+
 function rawPathOf(rawUrl: string): string {
   if (rawUrl.charCodeAt(0) === 47) {
     // origin form (`/api/...`), what every client sends
-    const end = rawUrl.search(/[?#]/);
+    const end = queryOrFragment(rawUrl);
     return end < 0 ? rawUrl : rawUrl.slice(0, end);
   }
   const origin = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/.exec(rawUrl);

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseResourcePath, type ResourcePath } from './request.js';
+import { parseResourcePath, parseTarget, type ResourcePath } from './request.js';
 
 /** The parser as it was: split into segments, decode each when the path has `%`, then read them. */
 function reference(pathname: string): ResourcePath | undefined {
@@ -94,5 +94,19 @@ describe('parseResourcePath', () => {
     assert.deepStrictEqual(parseResourcePath('/api/v1/namespaces/x/pods/p/a/b'), { group: '', version: 'v1', watchPrefix: false, namespace: 'x', resource: 'pods', name: 'p', subresource: 'a/b' });
     assert.equal(parseResourcePath('/api/v1/namespaces//configmaps'), undefined);
     assert.equal(parseResourcePath('/'), undefined);
+  });
+
+  it('cuts the path of a request target at its first ? or #, as the regular expression did', () => {
+    const chars = ['/', 'a', '?', '#'];
+    for (let len = 1; len <= 7; len++) {
+      for (let k = 0; k < 4 ** len; k++) {
+        let rest = '';
+        for (let i = 0, x = k; i < len; i++, x = Math.floor(x / 4)) rest += chars[x % 4];
+        const url = `/${rest}`;
+        const end = url.search(/[?#]/);
+        const path = end < 0 ? url : url.slice(0, end);
+        assert.equal(parseTarget(url).path, path.length > 1 ? path.replace(/\/+$/, '') || '/' : path, url);
+      }
+    }
   });
 });
