@@ -2,7 +2,7 @@
  * The ACR credential helper's Prometheus metrics, created once per registry (tests that
  * restart the controller in one process share a registry).
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'kubeloop';
 
 export interface AcrMetrics {
   /** acr_credential_expiry_timestamp_seconds{registry,instance}: when the credentials in our Secrets expire */

@@ -73,9 +73,10 @@ export function ackMetricsServerObjects(regionId: string): Record<string, unknow
 /**
  * Creates the add-on's objects that are missing: what the Deployment's pods use (the
  * ServiceAccount, its binding, the Service) side by side, then the Deployment and the
- * APIService side by side.
+ * APIService side by side. `part` creates only the first group (`prerequisites`) or only the
+ * second (`workload`, once the first is there): `kubeloop dev` creates them at different times.
  */
-export async function installAckMetricsServer(client: KubeClient, regionId: string): Promise<void> {
+export async function installAckMetricsServer(client: KubeClient, regionId: string, part: 'all' | 'prerequisites' | 'workload' = 'all'): Promise<void> {
   const create = async (o: Record<string, unknown>) => {
     try {
       await client.create(o as never);
@@ -85,6 +86,6 @@ export async function installAckMetricsServer(client: KubeClient, regionId: stri
   };
   const objects = ackMetricsServerObjects(regionId);
   const late = new Set(['Deployment', 'APIService']);
-  await Promise.all(objects.filter((o) => !late.has(o.kind as string)).map(create));
-  await Promise.all(objects.filter((o) => late.has(o.kind as string)).map(create));
+  if (part !== 'workload') await Promise.all(objects.filter((o) => !late.has(o.kind as string)).map(create));
+  if (part !== 'prerequisites') await Promise.all(objects.filter((o) => late.has(o.kind as string)).map(create));
 }

@@ -152,10 +152,14 @@ describe('auth, throttling, outages, timeouts', () => {
     const cloud = cloudFor(sim, { onCall: (e) => events.push(e) });
     await expectKind(cloud.scaling.listScalingGroups(), isThrottled, 'Throttling.User');
     assert.deepEqual(events.map((e) => [e.action, e.attempts, e.error, e.code]), [['DescribeScalingGroups', fastRetry.maxAttempts, 'Throttled', 'Throttling.User']]);
-    await expectKind(cloud.sls.listLogStores('k8s-log-kubeloop'), isThrottled);
+    // SLS throttles with 403 `ReadQuotaExceed` / `WriteQuotaExceed` (not 429, and not a RAM refusal): retried like any throttle
+    const read = await expectKind(cloud.sls.listLogStores('k8s-log-kubeloop'), isThrottled, 'ReadQuotaExceed');
+    assert.equal(read.httpStatus, 403);
+    await expectKind(cloud.sls.tagProject('k8s-log-kubeloop', { a: 'b' }), isThrottled, 'WriteQuotaExceed');
     const c = await calls(sim);
     assert.equal(c.DescribeScalingGroups, fastRetry.maxAttempts);
     assert.equal(c.ListLogStores, fastRetry.maxAttempts);
+    assert.equal(c.TagResources, fastRetry.maxAttempts);
     await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
   });
 
@@ -176,6 +180,12 @@ describe('auth, throttling, outages, timeouts', () => {
     const expired = sim.issueStsToken(0); // expires the moment it is issued (the emulator refuses at expiresAt <= now)
     await expectKind(cloudFor(sim, { credentials: expired }).vpc.describeVpcs(), isForbidden, 'InvalidSecurityToken.Expired');
     await expectKind(cloudFor(sim, { credentials: { ...sts, securityToken: 'forged' } }).vpc.describeVpcs(), isForbidden);
+    // SLS answers every credential problem with 401 Unauthorized and says which in the message
+    const slsExpired = await expectKind(cloudFor(sim, { credentials: expired }).sls.listProjects(), isForbidden, 'Unauthorized');
+    assert.match(slsExpired.message, /The security token you provided has expired/);
+    assert.equal(slsExpired.httpStatus, 401);
+    const slsForged = await expectKind(cloudFor(sim, { credentials: { ...sts, securityToken: 'forged' } }).sls.listProjects(), isForbidden, 'Unauthorized');
+    assert.match(slsForged.message, /The security token you provided is invalid/);
   });
 });
 
@@ -347,6 +357,9 @@ describe('SLS', () => {
     assert.equal(p.description, 'for tests');
     assert.equal(p.region, 'cn-hangzhou');
     await expectKind(cloud.sls.createProject(project), isAlreadyExists, 'ProjectAlreadyExist');
+    // a project's description is at most 64 characters, without < > ' " or backslash
+    await expectKind(cloud.sls.createProject('k8s-log-described', 'x'.repeat(65)), isInvalidParameter, 'ParameterInvalid');
+    await expectKind(cloud.sls.createProject('k8s-log-described', 'a "quoted" text'), isInvalidParameter, 'ParameterInvalid');
     await expectKind(cloud.sls.getProject('no-such-project'), isNotFound, 'ProjectNotExist');
     assert.ok((await cloud.sls.listProjects()).some((x) => x.projectName === project));
     await cloud.sls.tagProject(project, { 'cluster-id': 'c1', owner: 'kubeloop' });
@@ -362,6 +375,12 @@ describe('SLS', () => {
     await cloud.sls.createLogStore(project, { logstoreName: 'app', ttl: 90, shardCount: 2, autoSplit: true, maxSplitShard: 64, mode: 'standard' });
     await expectKind(cloud.sls.createLogStore(project, { logstoreName: 'app', ttl: 90, shardCount: 2 }), isAlreadyExists, 'LogStoreAlreadyExist');
     await expectKind(cloud.sls.createLogStore(project, { logstoreName: 'bad', ttl: 0, shardCount: 2 }), isInvalidParameter);
+    // logstore names are 3-63 characters (config and machine group names may be 128); maxSplitShard 1-64, required with autoSplit
+    await expectKind(cloud.sls.createLogStore(project, { logstoreName: 'l'.repeat(64), ttl: 1, shardCount: 1 }), isInvalidParameter, 'ParameterInvalid');
+    await cloud.sls.createLogStore(project, { logstoreName: 'l'.repeat(63), ttl: 1, shardCount: 1 });
+    await cloud.sls.deleteLogStore(project, 'l'.repeat(63));
+    await expectKind(cloud.sls.createLogStore(project, { logstoreName: 'split', ttl: 1, shardCount: 1, autoSplit: true, maxSplitShard: 65 }), isInvalidParameter);
+    await expectKind(cloud.sls.createLogStore(project, { logstoreName: 'split', ttl: 1, shardCount: 1, autoSplit: true }), isInvalidParameter);
     const ls = await cloud.sls.getLogStore(project, 'app');
     assert.deepEqual([ls.ttl, ls.shardCount, ls.autoSplit, ls.maxSplitShard, ls.mode], [90, 2, true, 64, 'standard']);
     await cloud.sls.updateLogStore(project, { ...ls, ttl: 30, mode: 'query' });
@@ -388,6 +407,9 @@ describe('SLS', () => {
     };
     await cloud.sls.createConfig(project, cfg);
     await expectKind(cloud.sls.createConfig(project, cfg), isAlreadyExists, 'ConfigAlreadyExist');
+    // config names may be 2 characters (logstores and machine groups need 3)
+    await cloud.sls.createConfig(project, { ...cfg, configName: 'c2' });
+    await cloud.sls.deleteConfig(project, 'c2');
     await expectKind(cloud.sls.createConfig(project, { ...cfg, configName: 'other', outputDetail: { logstoreName: 'missing' } }), isNotFound, 'LogStoreNotExist');
     const got = await cloud.sls.getConfig(project, 'app-stdout');
     assert.deepEqual(got.inputDetail, cfg.inputDetail);

@@ -53,10 +53,15 @@ const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND'
 /** Classifies a cloud error code + HTTP status (RPC, CR and SLS codes alike). */
 export function classify(code: string, status: number | undefined): CloudErrorKind {
   const c = code.toLowerCase();
-  // SLS's `ExceedQuota` (429) is its QPS limit, a throttle; `QuotaExceeded.*` (VPC, ECS: 400) is a used-up
-  // resource quota that no retry fixes
+  // SLS answers its QPS and traffic limits with HTTP 403 `WriteQuotaExceed` / `ReadQuotaExceed` (project) and
+  // `ShardWriteQuotaExceed` / `ShardReadQuotaExceed` (shard): throttles, checked before the 403 = Forbidden rule
+  // (SLS "Limits on data read and write": 403 "Write QPS Exceed"; aliyun-log-go-sdk error_code.go, whose producer
+  // retries 403 and whose consumer backs off on 403). `QuotaExceeded.*` (VPC, ECS: 400) and SLS `ProjectQuotaExceed`
+  // / `QuotaExceed` (too many projects, logstores, configs: SLS "Handle resource throttling errors") are used-up
+  // resource quotas that no retry fixes.
   if (c.startsWith('throttling') || c === 'toomanyrequests' || c === 'exceedquota' || c === 'requestthrottled' || status === 429) return 'Throttled';
-  if (c.startsWith('quotaexceed')) return 'QuotaExceeded';
+  if (/^(shard)?(write|read)quotaexceed$/.test(c)) return 'Throttled';
+  if (c.startsWith('quotaexceed') || c === 'projectquotaexceed') return 'QuotaExceeded';
   // RAM refusals: `Forbidden.RAM` (common, 403), VPC's documented `Forbbiden` (sic, 400), `NoPermission`, SLS `Unauthorized`
   if (c === 'invalidaccesskeyid.notfound' || c.startsWith('invalidaccesskeyid') || c.startsWith('signature') || c.startsWith('invalidsecuritytoken')
     || c === 'unauthorized' || c === 'securitytokenexpired' || c.includes('forbidden') || c === 'forbbiden' || c.startsWith('nopermission') || c === 'accessdenied'

@@ -28,6 +28,13 @@ test('error codes map to kinds', () => {
     ['Throttling.User', 400, 'Throttled'],
     ['Throttling', 503, 'Throttled'],
     ['ExceedQuota', 429, 'Throttled'],
+    // SLS throttles with 403 (not a RAM refusal): project QPS/traffic and shard limits
+    ['WriteQuotaExceed', 403, 'Throttled'],
+    ['ReadQuotaExceed', 403, 'Throttled'],
+    ['ShardWriteQuotaExceed', 403, 'Throttled'],
+    ['ShardReadQuotaExceed', 403, 'Throttled'],
+    ['ProjectQuotaExceed', 403, 'QuotaExceeded'],
+    ['QuotaExceed', 400, 'QuotaExceeded'],
     ['QuotaExceeded.VpcRouteEntryNum', 400, 'QuotaExceeded'],
     ['Forbbiden', 400, 'Forbidden'],
     ['Unauthorized', 401, 'Forbidden'],

@@ -23,7 +23,10 @@ export class Authenticator {
 
   /**
    * Resolves an AccessKeyId (and the security token that must accompany STS keys).
-   * `flavour` picks the error codes of the protocol asking.
+   * `flavour` picks the error codes of the protocol asking. SLS answers every credential
+   * problem with 401 `Unauthorized` and says which in the message ("AccessKeyId not found: <id>",
+   * "The security token you provided is invalid.", "... has expired.": SLS "Error codes", common
+   * error codes table; aliyun-log-go-sdk logstore_e2e_test.go checks "AccessKeyId not found: <id>" against SLS).
    */
   resolve(accessKeyId: string | undefined, securityToken: string | undefined, flavour: 'rpc' | 'sls', now = Date.now()): Caller {
     if (!accessKeyId) {
@@ -40,17 +43,17 @@ export class Authenticator {
     if (!sts) {
       throw flavour === 'rpc'
         ? new SimError('InvalidAccessKeyId.NotFound', 'Specified access key is not found.', 404)
-        : new SimError('Unauthorized', `AccessKeyId ${accessKeyId} is not found.`, 401);
+        : new SimError('Unauthorized', `AccessKeyId not found: ${accessKeyId}`, 401);
     }
     if (securityToken !== sts.securityToken) {
       throw flavour === 'rpc'
         ? new SimError('InvalidSecurityToken.MismatchWithAccessKey', 'Specified SecurityToken mismatch with the AccessKey.', 400)
-        : new SimError('Unauthorized', 'The security token does not match the AccessKeyId.', 401);
+        : new SimError('Unauthorized', 'The security token you provided is invalid.', 401);
     }
     if (sts.expiresAt <= now) {
       throw flavour === 'rpc'
         ? new SimError('InvalidSecurityToken.Expired', 'Specified SecurityToken is expired.', 403)
-        : new SimError('SecurityTokenExpired', 'The security token has expired.', 401);
+        : new SimError('Unauthorized', 'The security token you provided has expired.', 401);
     }
     return { accessKeyId, secret: sts.accessKeySecret, sts };
   }

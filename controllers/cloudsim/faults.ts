@@ -14,7 +14,7 @@ export interface FaultRule {
   service?: Service;
   /** probability of an internal error (RPC 500 `InternalError`, SLS 500 `InternalServerError`) */
   errorRate?: number;
-  /** probability of throttling (RPC 400 `Throttling.User`, SLS 429 `ExceedQuota`) */
+  /** probability of throttling (RPC 400 `Throttling.User`, SLS 403 `WriteQuotaExceed` / `ReadQuotaExceed`) */
   throttleRate?: number;
   /** fail the next N calls with an internal error */
   errorCount?: number;

@@ -108,6 +108,24 @@ describe('emulator: RAM policies', () => {
     assert.ok((await cloud.sls.listProjects()).length >= 1, 'what is not denied works');
   });
 
+  test('SLS config removal is allowed by either RAM name (ACK\'s log roles grant log:RemoveConfigFromMachineGroup); a Deny of either refuses it', async () => {
+    const project = sim.state.slsProjects[0].projectName;
+    // past RAM, removing an unknown config from an unknown group is NotFound; refused by RAM, Forbidden
+    const remove = () => failure(cloud.sls.removeConfigFromMachineGroup(project, 'g', 'c'));
+    await simCall(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/ack-log-role', allow(['log:RemoveConfigFromMachineGroup', 'log:GetProject']));
+    assert.equal((await remove()).kind, 'NotFound');
+    await simCall(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/ack-log-role', allow(['log:RemoveConfigFromGroup']));
+    assert.equal((await remove()).kind, 'NotFound');
+    await simCall(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/ack-log-role', allow(['log:GetProject']));
+    const refused = await remove();
+    assert.deepEqual([refused.kind, refused.code], ['Forbidden', 'Unauthorized']);
+    assert.match(refused.message, /action: log:RemoveConfigFromGroup, resource: .*machinegroup\/g$/);
+    await simCall(sim, 'PUT', '/_sim/ram/users/kubeloop/policies/ack-log-role', {
+      Version: '1', Statement: [{ Effect: 'Allow', Action: ['log:RemoveConfigFromGroup'], Resource: '*' }, { Effect: 'Deny', Action: ['log:RemoveConfigFromMachineGroup'], Resource: '*' }],
+    });
+    assert.equal((await remove()).kind, 'Forbidden');
+  });
+
   test('a RAM user with its own AccessKey: its policies do not touch the configured key', async () => {
     const created = await simCall(sim, 'PUT', '/_sim/ram/users/ci');
     assert.equal(created.status, 201);

@@ -13,7 +13,7 @@ import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimError, type Cloud } from './cloud.js';
 import type { Authenticator, Caller } from './auth.js';
-import { arn, checkRam } from './ram.js';
+import { accessDeniedDetail, arn, authorize, checkRam, principalOf, ramDenied } from './ram.js';
 import type { Faults } from './faults.js';
 import type { CloudState, LogStore, LogtailConfigState, MachineGroupState, SlsProject } from './state.js';
 import { storedInputDetail, storedOutputDetail } from './sls-config.js';
@@ -55,12 +55,19 @@ interface Route { action: string; run: (ctx: SlsCtx) => unknown }
 interface SlsCtx { cloud: Cloud; project?: SlsProject; projectName?: string; parts: string[]; query: Record<string, string>; body: Record<string, unknown>; now: number }
 
 const secs = (ms: number) => Math.floor(ms / 1000);
+/** Machine group names: 3-128 of a-z 0-9 _ - , starting and ending with a letter or digit (SLS "Machine groups"). */
 const nameRe = /^[a-z0-9][a-z0-9_-]{1,126}[a-z0-9]$/;
+/** Logtail config names: the same characters, 2-128 long (SLS "Logtail configurations (Legacy)"; LogtailConfig struct, API 2020-12-30). */
+const configNameRe = /^[a-z0-9][a-z0-9_-]{0,126}[a-z0-9]$/;
+/** Logstore names: the same characters, but 3-63 long (SLS "Logstores" naming rules; ROS ALIYUN::SLS::Logstore). */
+const logstoreNameRe = /^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/;
 
 function bad(msg: string): SimError { return new SimError('ParameterInvalid', msg, 400); }
 
+// ProjectNotExist 404 "The Project does not exist: <name>" and Unauthorized 401 "AccessKeyId not found: <id>" are what the
+// real service answers (aliyun-log-go-sdk logstore_e2e_test.go, run against SLS)
 function needProject(ctx: SlsCtx): SlsProject {
-  if (!ctx.project) throw new SimError('ProjectNotExist', `The Project does not exist : ${ctx.projectName ?? ''}`, 404);
+  if (!ctx.project) throw new SimError('ProjectNotExist', `The Project does not exist: ${ctx.projectName ?? ''}`, 404);
   return ctx.project;
 }
 function logstore(ctx: SlsCtx, name: string): LogStore {
@@ -101,7 +108,8 @@ function logstoreView(l: LogStore): Record<string, unknown> {
 function applyLogstoreFields(l: LogStore, b: Record<string, unknown>): void {
   l.ttl = int(b.ttl, 'ttl', 1, 3650, l.ttl);
   if (b.autoSplit !== undefined) l.autoSplit = Boolean(b.autoSplit);
-  l.maxSplitShard = int(b.maxSplitShard, 'maxSplitShard', 1, 256, l.maxSplitShard);
+  // maxSplitShard: 1-64, and required when autoSplit is on (SLS "Logstores" resource description)
+  l.maxSplitShard = int(b.maxSplitShard, 'maxSplitShard', 1, 64, l.maxSplitShard);
   if (b.mode !== undefined) {
     if (b.mode !== 'standard' && b.mode !== 'query') throw bad('mode must be "standard" or "query"');
     l.mode = b.mode;
@@ -113,7 +121,7 @@ function applyLogstoreFields(l: LogStore, b: Record<string, unknown>): void {
 
 function configFromBody(b: Record<string, unknown>, ctx: SlsCtx, existing?: LogtailConfigState): LogtailConfigState {
   const configName = String(b.configName ?? existing?.configName ?? '');
-  if (!nameRe.test(configName)) throw bad(`invalid configName "${configName}"`);
+  if (!configNameRe.test(configName)) throw bad(`invalid configName "${configName}"`);
   const inputType = String(b.inputType ?? '');
   if (!['file', 'plugin', 'syslog', 'streamlog'].includes(inputType)) throw bad(`inputType must be one of file, plugin, syslog, streamlog (got "${inputType}")`);
   const outputType = String(b.outputType ?? '');
@@ -174,7 +182,22 @@ function route(method: string, hasProject: boolean, parts: string[]): Route | un
     if (n === 1 && method === 'POST') return { action: 'CreateLogStore', run: createLogstore };
     if (n === 1 && method === 'GET') return { action: 'ListLogStores', run: (x) => { const all = needProject(x).logstores.filter((l) => !x.query.logstoreName || l.logstoreName.includes(x.query.logstoreName)).map((l) => l.logstoreName); const page = window(all, x.query); return { count: page.length, total: all.length, logstores: page }; } };
     if (n === 2 && method === 'GET') return { action: 'GetLogStore', run: (x) => logstoreView(logstore(x, b)) };
-    if (n === 2 && method === 'PUT') return { action: 'UpdateLogStore', run: (x) => { const l = logstore(x, b); applyLogstoreFields(l, x.body); l.lastModifyTime = secs(x.now); x.cloud.changed(); } };
+    // UpdateLogStore: logstoreName, ttl and shardCount are required; shardCount does not change the shards (SplitShard
+    // and MergeShards do); maxSplitShard is required with autoSplit (UpdateLogStore API reference)
+    if (n === 2 && method === 'PUT') {
+      return {
+        action: 'UpdateLogStore',
+        run: (x) => {
+          const l = logstore(x, b);
+          for (const k of ['logstoreName', 'ttl', 'shardCount']) if (x.body[k] === undefined) throw bad(`${k} is required`);
+          if (x.body.logstoreName !== b) throw bad('logstoreName in the body must match the path');
+          if (x.body.autoSplit === true && x.body.maxSplitShard === undefined) throw bad('maxSplitShard is required when autoSplit is true');
+          applyLogstoreFields(l, x.body);
+          l.lastModifyTime = secs(x.now);
+          x.cloud.changed();
+        },
+      };
+    }
     if (n === 2 && method === 'DELETE') return { action: 'DeleteLogStore', run: (x) => { logstore(x, b); const p = needProject(x); p.logstores = p.logstores.filter((l) => l.logstoreName !== b); x.cloud.changed(); } };
     if (n === 3 && c === 'index') {
       if (method === 'POST') return { action: 'CreateIndex', run: (x) => { const l = logstore(x, b); if (l.index) throw new SimError('IndexAlreadyExist', `log store index ${b} already exists`, 400); l.index = checkIndex(x.body); x.cloud.changed(); } };
@@ -217,9 +240,13 @@ function projectView(p: SlsProject): Record<string, unknown> {
 function createProject(x: SlsCtx): void {
   const name = String(x.body.projectName ?? '');
   if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(name)) throw new SimError('ProjectNameInvalid', `project name "${name}" is invalid: 3-63 lowercase letters, digits and hyphens`, 400);
+  // description is required: at most 64 characters, none of < > ' " \ (CreateProject; SDK for Python "Create a project")
+  const description = x.body.description;
+  if (typeof description !== 'string') throw bad('description is required');
+  if (description.length > 64 || /[<>'"\\]/.test(description)) throw bad('description must be at most 64 characters, without < > \' " or \\');
   if (x.cloud.state.slsProjects.some((p) => p.projectName === name)) throw new SimError('ProjectAlreadyExist', `Project ${name} already exist`, 400);
   x.cloud.state.slsProjects.push({
-    projectName: name, description: String(x.body.description ?? ''), region: x.cloud.state.regionId, status: 'Normal',
+    projectName: name, description, region: x.cloud.state.regionId, status: 'Normal',
     createTime: secs(x.now), lastModifyTime: secs(x.now), logstores: [], configs: [], machineGroups: [],
   });
   x.cloud.changed();
@@ -243,7 +270,7 @@ function resourceIds(x: SlsCtx, raw: unknown): string[] {
   if (!Array.isArray(raw) || raw.length === 0 || raw.some((r) => typeof r !== 'string')) throw bad('resourceId must be a non-empty list of strings');
   const type = String(x.body.resourceType ?? x.query.resourceType ?? '');
   if (type !== 'project') throw bad(`resourceType "${type}" is not supported by the emulator (only "project")`);
-  for (const id of raw as string[]) if (!x.cloud.state.slsProjects.some((p) => p.projectName === id)) throw new SimError('ProjectNotExist', `The Project does not exist : ${id}`, 404);
+  for (const id of raw as string[]) if (!x.cloud.state.slsProjects.some((p) => p.projectName === id)) throw new SimError('ProjectNotExist', `The Project does not exist: ${id}`, 404);
   return raw as string[];
 }
 
@@ -282,14 +309,17 @@ function createLogstore(x: SlsCtx): void {
   const p = needProject(x);
   const b = x.body;
   const name = String(b.logstoreName ?? '');
-  if (!nameRe.test(name)) throw new SimError('LogStoreInvalid', `logstore name "${name}" is invalid`, 400);
+  if (!logstoreNameRe.test(name)) throw bad(`logstore name "${name}" is invalid: 3-63 lowercase letters, digits, "_" and "-", starting and ending with a letter or digit`);
   if (p.logstores.some((l) => l.logstoreName === name)) throw new SimError('LogStoreAlreadyExist', `logstore ${name} already exists`, 400);
   const l: LogStore = {
-    logstoreName: name, ttl: 30, shardCount: int(b.shardCount, 'shardCount', 1, 256, 2), autoSplit: false, maxSplitShard: 64,
+    logstoreName: name, ttl: 30, shardCount: int(b.shardCount, 'shardCount', 1, 100, 2), autoSplit: false, maxSplitShard: 64,
     mode: 'standard', appendMeta: false, enableTracking: false, telemetryType: String(b.telemetryType ?? 'None'),
     createTime: secs(x.now), lastModifyTime: secs(x.now),
   };
+  // ttl and shardCount are required (CreateLogStore API 2020-12-30); shards 1-100 (ROS ALIYUN::SLS::Logstore)
   if (b.ttl === undefined) throw bad('ttl is required');
+  if (b.shardCount === undefined) throw bad('shardCount is required');
+  if (b.autoSplit === true && b.maxSplitShard === undefined) throw bad('maxSplitShard is required when autoSplit is true');
   applyLogstoreFields(l, b);
   p.logstores.push(l);
   x.cloud.changed();
@@ -302,6 +332,26 @@ const SLS_RAM_ACTIONS: Record<string, string> = {
   ApplyConfigToMachineGroup: 'ApplyConfigToGroup',
   RemoveConfigFromMachineGroup: 'RemoveConfigFromGroup',
 };
+
+/**
+ * Other RAM names a policy may grant an action by. ACK's own log roles grant the config removal as
+ * `log:RemoveConfigFromMachineGroup` (RAM system policies AliyunCSKubernetesAuditRolePolicy,
+ * AliyunCCKubernetesAuditRolePolicy), newer ones both names (AliyunAdcpManagedLogRolePolicy), and the
+ * API reference names none: either name allows the call (an explicit Deny of either refuses it).
+ */
+const SLS_RAM_ALIASES: Record<string, string[]> = {
+  RemoveConfigFromMachineGroup: ['log:RemoveConfigFromMachineGroup'],
+};
+
+function checkSlsRam(state: CloudState, caller: Caller, api: string, resource: string, forceDeny: boolean): void {
+  const action = `log:${SLS_RAM_ACTIONS[api] ?? api}`;
+  const aliases = SLS_RAM_ALIASES[api] ?? [];
+  if (forceDeny || aliases.length === 0) return checkRam(state, caller, 'sls', action, resource, forceDeny);
+  const principal = principalOf(caller);
+  const verdicts = [action, ...aliases].map((a) => authorize(state.ram, principal, a, resource));
+  const denied = verdicts.find((v) => v.decision === 'ExplicitDeny') ?? (verdicts.some((v) => v.decision === 'Allow') ? undefined : verdicts[0]);
+  if (denied) throw ramDenied('sls', action, resource, accessDeniedDetail(state.ram, principal, action, denied));
+}
 
 /**
  * The ARN a call works on, as SLS names it in its refusals and policies:
@@ -358,7 +408,13 @@ export function createSlsHandler(deps: SlsDeps): (req: IncomingMessage, res: Ser
       const now = Date.now();
       const fate = await deps.faults.apply('sls', r.action, now);
       if (fate.kind === 'outage') throw new SimError('ServerBusy', 'The server is busy, please try again later.', 503);
-      if (fate.kind === 'throttle') throw new SimError('ExceedQuota', 'Request was denied: the project QPS quota is exceeded.', 429);
+      // SLS throttles with 403, not 429: the project's write/read QPS limit is `WriteQuotaExceed` / `ReadQuotaExceed`
+      // "Project write quota exceed: qps: ..." (SLS "Limits on data read and write": 403 "Write QPS Exceed";
+      // "Handle resource throttling errors"; aliyun-log-go-sdk error_code.go WRITE_QUOTA_EXCEED / READ_QUOTA_EXCEED)
+      if (fate.kind === 'throttle') {
+        const kind = method === 'GET' ? 'read' : 'write';
+        throw new SimError(kind === 'read' ? 'ReadQuotaExceed' : 'WriteQuotaExceed', `Project ${kind} quota exceed: qps: ${projectName || '-'}`, 403);
+      }
       if (fate.kind === 'error') throw new SimError('InternalServerError', 'Internal server error.', 500);
 
       // authentication
@@ -403,7 +459,7 @@ export function createSlsHandler(deps: SlsDeps): (req: IncomingMessage, res: Ser
       // RAM: log:<Action> on the project (or the logstore, config, machine group) the call names;
       // refused as SLS does, 401 Unauthorized "denied by sts or ram, action: ..., resource: ..."
       const state = deps.cloud.state;
-      checkRam(state, caller, 'sls', `log:${SLS_RAM_ACTIONS[r.action] ?? r.action}`, slsResource(state, projectName, parts, body), fate.kind === 'deny');
+      checkSlsRam(state, caller, r.action, slsResource(state, projectName, parts, body), fate.kind === 'deny');
       const project = deps.cloud.state.slsProjects.find((p) => p.projectName === projectName);
       const out = r.run({ cloud: deps.cloud, project, projectName: projectName || undefined, parts, query, body, now });
       send(200, out === undefined ? undefined : out);

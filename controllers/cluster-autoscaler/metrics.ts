@@ -2,7 +2,7 @@
  * The upstream autoscaler's Prometheus metrics (`cluster_autoscaler_*`), created once per
  * registry so several managers in one process (tests) share them.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'kubeloop';
 
 export interface AutoscalerMetrics {
   /** cluster_autoscaler_nodes_count{state=ready|unready|notStarted|longUnregistered} */

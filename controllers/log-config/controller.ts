@@ -272,9 +272,18 @@ export class LogConfigController implements Reconciler<AliyunLogConfig> {
       await this.step(obj, ctx, 'CreateProject', () => ignoreExists(() => sls.createProject(p, `log collection of Kubernetes (kubeloop log-config)`)),
         `created project ${p}`);
     }
-    const tags = await this.step(obj, ctx, 'ListTagResources', () => sls.listProjectTags(p));
-    if (tags[MANAGED_TAG.key] !== MANAGED_TAG.value) {
-      await this.step(obj, ctx, 'TagProject', () => sls.tagProject(p, { [MANAGED_TAG.key]: MANAGED_TAG.value }), `tagged project ${p} ${MANAGED_TAG.key}=${MANAGED_TAG.value}`);
+    // The managed-by tag is a courtesy, not part of log collection: ACK's own log roles grant no
+    // log:ListTagResources / log:TagResources (e.g. RAM system policy AliyunCCKubernetesAuditRolePolicy
+    // lists the project, logstore, config and machine-group actions only), so a RAM refusal of the tag
+    // calls is reported (the step's Warning Event) and the sync goes on.
+    try {
+      const tags = await this.step(obj, ctx, 'ListTagResources', () => sls.listProjectTags(p));
+      if (tags[MANAGED_TAG.key] !== MANAGED_TAG.value) {
+        await this.step(obj, ctx, 'TagProject', () => sls.tagProject(p, { [MANAGED_TAG.key]: MANAGED_TAG.value }), `tagged project ${p} ${MANAGED_TAG.key}=${MANAGED_TAG.value}`);
+      }
+    } catch (err) {
+      if (!(err instanceof StepError && isForbidden(err.cause))) throw err;
+      ctx.log.warn({ project: p, err: err.message }, 'project not tagged: RAM refuses the tag calls; continuing');
     }
 
     // logstore

@@ -2,7 +2,7 @@
  * The log-config controller's Prometheus metrics, created once per registry (several
  * managers in one process share the default registry).
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'kubeloop';
 
 export interface LogConfigMetrics {
   /** log_config_sls_operations_total{action, result=success|error}: SLS writes (Create*, Update*, Apply*, Remove*, Delete*, Tag*) */

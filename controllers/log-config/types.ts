@@ -9,8 +9,15 @@ import { defineCustomResource, type ObjectOf } from 'kubeloop';
 
 /** SLS project names: 3-63 lower-case letters, digits and hyphens. */
 export const PROJECT_NAME_PATTERN = '^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$';
-/** Logstore, logtail config and machine group names: 3-128 lower-case letters, digits, '_' and '-'. */
+/**
+ * Machine group names: 3-128 lower-case letters, digits, '_' and '-', starting and
+ * ending with a letter or digit (SLS "Machine groups").
+ */
 export const SLS_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{1,126}[a-z0-9]$';
+/** Logtail config names: the same characters, 2-128 long (SLS "Logtail configurations (Legacy)", LogtailConfig struct of API 2020-12-30). */
+export const CONFIG_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,126}[a-z0-9]$';
+/** Logstore names: the same characters, but 3-63 long (SLS "Logstores" naming rules). */
+export const LOGSTORE_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$';
 
 export const SPEC_DEFAULTS = { shardCount: 2, lifeCycle: 90, inputType: 'file', outputType: 'LogService' } as const;
 
@@ -43,7 +50,7 @@ export const AliyunLogConfig = defineCustomResource({
             type: 'string', pattern: PROJECT_NAME_PATTERN,
             description: 'SLS project (created when absent). Default: key log-project of the ConfigMap alibaba-log-configuration.',
           },
-          logstore: { type: 'string', pattern: SLS_NAME_PATTERN, description: 'Logstore the logs go to (created when absent).' },
+          logstore: { type: 'string', pattern: LOGSTORE_NAME_PATTERN, description: 'Logstore the logs go to (created when absent).' },
           shardCount: { type: 'integer', minimum: 1, maximum: 10, default: SPEC_DEFAULTS.shardCount, description: 'Shards of a new logstore (auto split on).' },
           lifeCycle: { type: 'integer', minimum: 1, maximum: 3650, default: SPEC_DEFAULTS.lifeCycle, description: 'Days the logs are kept.' },
           logstoreMode: { type: 'string', enum: ['standard', 'query'], description: 'Logstore mode; unset leaves the service default (standard).' },
@@ -57,7 +64,7 @@ export const AliyunLogConfig = defineCustomResource({
             type: 'object',
             required: ['configName'],
             properties: {
-              configName: { type: 'string', pattern: SLS_NAME_PATTERN, description: 'Logtail config name; unique in the project.' },
+              configName: { type: 'string', pattern: CONFIG_NAME_PATTERN, description: 'Logtail config name; unique in the project.' },
               inputType: { type: 'string', enum: ['file', 'plugin'], default: SPEC_DEFAULTS.inputType, description: 'file (log files) or plugin (stdout, plugin inputs).' },
               inputDetail: {
                 type: 'object', 'x-kubernetes-preserve-unknown-fields': true,

@@ -2,7 +2,7 @@
  * The route controller's Prometheus metrics, created once per registry (several managers
  * in one process, e.g. tests restarting the controller, share the default registry).
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'kubeloop';
 
 export interface RouteMetrics {
   /** route_controller_route_operations_total{verb=create|delete, result=success|error|throttled} */

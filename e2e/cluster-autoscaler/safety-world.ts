@@ -559,7 +559,9 @@ export class World {
           name: `${ds.metadata.name}-${++this.podSeq}`, namespace: 'kube-system', labels: ds.spec.template.metadata.labels,
           ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: ds.metadata.name, uid: ds.metadata.uid, controller: true }],
         },
-        spec: { ...ds.spec.template.spec, nodeName: h.name },
+        // a copy: the server's in-process create mutates the object it is given (defaults,
+        // ServiceAccount admission's token mount), and this one is the stored DaemonSet's
+        spec: { ...structuredClone(ds.spec.template.spec), nodeName: h.name },
       } as Obj);
       await this.running(pod);
     }

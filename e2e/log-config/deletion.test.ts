@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   alc, apply, denyRam, eventually, eventsFor, fileSpec, getAlc, liftRamDeny, patchState, ready, slsConfig, slsProject,
-  type LogEnv, type Obj, type RunningController,
+  type LogEnv, type Obj,
   withLogController,
 } from './harness.js';
 import { SKIP_CLEANUP_ANNOTATION } from '@kubeloop/ack/log-config';
@@ -17,8 +17,7 @@ const deny = (env: LogEnv) => denyRam(env, 'log:*');
 
 describe('log-config deletion with permanent SLS errors', () => {
   let env: LogEnv;
-  let ctl: RunningController;
-  withLogController((e, c) => { env = e; ctl = c; });
+  withLogController((e) => { env = e; });
 
   it('a RAM deny keeps the object, says why and how to release it; the annotation releases it without cleanup', async () => {
     assert.equal((await apply(env, alc('denied', fileSpec('denied-logs')))).code, 0);
@@ -52,6 +51,20 @@ describe('log-config deletion with permanent SLS errors', () => {
       try { await env.client.get({ apiVersion: 'v1', kind: 'Namespace' }, 'team-x'); return false; } catch { return true; }
     }, 30_000);
     await liftRamDeny(env);
+  });
+
+  it('a role without the tag actions (like ACK\'s own log roles) still gets its logs collected; the refusal is a Warning', async () => {
+    await denyRam(env, 'log:ListTagResources', 'log:TagResources');
+    try {
+      assert.equal((await apply(env, alc('untagged', fileSpec('untagged-logs', { project: 'k8s-log-untagged' })))).code, 0);
+      await eventually('untagged ready although RAM refuses the tag calls', async () => ready(await getAlc(env, 'untagged')));
+      assert.ok((await slsConfig(env, 'untagged-logs', 'k8s-log-untagged')), 'the config is in SLS');
+      const ev = await eventually('a Warning Event', async () => (await eventsFor(env, 'untagged')).find((e) => e.reason === 'SLS.LogController.ListTagResources.Fail'));
+      assert.equal(ev.type, 'Warning');
+      assert.match(ev.message, /denied by sts or ram, action: log:ListTagResources/);
+    } finally {
+      await liftRamDeny(env);
+    }
   });
 
   it('a project deleted in SLS leaves nothing to clean up: the object goes', async () => {

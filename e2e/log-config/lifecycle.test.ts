@@ -6,13 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   GROUP, PROJECT, alc, apply, eventually, eventsFor, fileSpec, getAlc, patchState, ready, simState, slsConfig, slsProject,
-  type LogEnv, type RunningController,
+  type LogEnv,
   withLogController,
 } from './harness.js';
 
 let env: LogEnv;
-let ctl: RunningController;
-withLogController((e, c) => { env = e; ctl = c; });
+withLogController((e) => { env = e; });
 
 test('kubectl apply of a valid object creates project, logstore, index, config and binding; kubectl get alc shows it ready', async () => {
   const r = await apply(env, alc('web', fileSpec('web-logs', { project: 'k8s-log-web', lifeCycle: 30, logstoreMode: 'query' })));
@@ -69,6 +68,8 @@ test('invalid objects are refused by kubectl apply, naming the field', async () 
     ['long-life', fileSpec('bad-e', { lifeCycle: 5000 }), /spec\.lifeCycle/],
     ['bad-mode', fileSpec('bad-f', { logstoreMode: 'fast' }), /spec\.logstoreMode/],
     ['bad-output', { logstore: 'bad-g-store', logtailConfig: { configName: 'bad-g', outputType: 'Kafka' } }, /spec\.logtailConfig\.outputType/],
+    // SLS logstore names are 3-63 characters (config and machine group names may be 128): refused here, not by SLS forever
+    ['long-logstore', { logstore: `bad-h-${'s'.repeat(58)}`, logtailConfig: { configName: 'bad-h' } }, /spec\.logstore/],
   ];
   for (const [name, spec, field] of cases) {
     const r = await apply(env, alc(name, spec));

@@ -108,7 +108,7 @@ export const OBJECT_MODIFIED = 'the object has been modified; please apply your 
 
 /** A field-level problem, rendered like field.Error in Go: `spec.x: Invalid value: 5: must be <= 3`. */
 export interface FieldError {
-  type: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueNotSupported' | 'FieldValueForbidden' | 'FieldValueDuplicate' | 'FieldValueTooLong' | 'FieldValueTypeInvalid' | 'FieldValueTooMany';
+  type: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueNotSupported' | 'FieldValueForbidden' | 'FieldValueDuplicate' | 'FieldValueTooLong' | 'FieldValueTypeInvalid' | 'FieldValueTooMany' | 'FieldValueNotFound';
   field: string;
   message: string;
 }
@@ -122,6 +122,7 @@ const causeLabel: Record<FieldError['type'], string> = {
   FieldValueTooLong: 'Too long',
   FieldValueTypeInvalid: 'Invalid value',
   FieldValueTooMany: 'Too many',
+  FieldValueNotFound: 'Not found',
 };
 
 /** Formats a field error as Go's `field.Error.Error()` does. */

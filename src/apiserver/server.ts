@@ -120,7 +120,10 @@ export interface ApiServer {
   openapi: OpenApiRegistry;
   /** Admission plugins run on every create/update/delete. */
   admission: AdmissionChain;
-  /** The object operations (same path as HTTP), for in-process callers. */
+  /**
+   * The object operations (same path as HTTP), for in-process callers. Reads return the stored
+   * objects (never modify them) and writes take ownership of the body: see `ResourceOps`.
+   */
   ops: ResourceOps;
   store: Store;
   /** Calls `fn` after every committed change (the in-process event bus). */

@@ -45,8 +45,21 @@ import { mountWebhooks } from './webhook/mount.js';
 export interface ManagerOptions {
   /** Path of a kubeconfig file, its YAML content, or a loaded config. Ignored when `client` is given. Default: in-cluster or ~/.kube/config. */
   kubeconfig?: string | ClientConfig;
-  /** A ready client (tests, custom transports). */
+  /** A ready client (tests, custom transports). Default with `informers`: theirs. */
   client?: KubeClient;
+  /**
+   * The informers (and so the caches) of another manager in this process (`other.informers`),
+   * shared instead of this manager making its own: a kind both watch in the same scope is
+   * listed and watched once, as controller-runtime's managers can share one cache. `kubeloop
+   * dev` runs the extensions' controllers this way beside the simulated cluster. The factory
+   * keeps the options its maker gave it (the client its informers list and watch through,
+   * `freezeCachedObjects`, `clock`, where list and watch failures are logged); this manager
+   * also writes through that client unless `client` is given, waits at start for every
+   * informer the factory runs, and on stop
+   * releases what it acquired instead of shutting the factory down (its maker does). @Index
+   * names are shared too: an index name means one function on a kind.
+   */
+  informers?: SharedInformerFactory;
   /** Watch only this namespace (default: all namespaces). */
   namespace?: string;
   /** Leader election; off when omitted or `enabled: false`. */
@@ -169,6 +182,7 @@ export class Manager {
     this.log = opts.logger ?? defaultLogger();
     this.client =
       opts.client ??
+      opts.informers?.client ??
       new KubeClient(
         typeof opts.kubeconfig === 'object'
           ? opts.kubeconfig
@@ -178,7 +192,7 @@ export class Manager {
               ? loadKubeConfig({ kubeconfig: opts.kubeconfig })
               : loadKubeConfig({ path: opts.kubeconfig }),
       );
-    this.informers = new SharedInformerFactory(this.client, {
+    this.informers = opts.informers ?? new SharedInformerFactory(this.client, {
       transform: dropManagedFields,
       freeze: opts.freezeCachedObjects ?? false,
       ...(opts.clock ? { scheduler: clockScheduler(opts.clock) } : {}),
@@ -530,7 +544,7 @@ export class Manager {
     for (const r of this.registrations) for (const s of r.subs.splice(0)) s.unsubscribe();
     await Promise.all(this.registrations.map((r) => (r.runner ? r.runner.stop(timeout) : true)));
     this.caches.releaseAll();
-    this.informers.shutdown();
+    if (!this.opts.informers) this.informers.shutdown(); // a shared factory is its maker's to shut down
     // write queued Events, but never hang a shut-down on an unreachable API server
     let flushTimer: NodeJS.Timeout | undefined;
     await Promise.race([

@@ -17,7 +17,6 @@ import {
   type Logger as PinoLogger,
 } from '../observability/index.js';
 import { EventRecorder, type Logger } from './context.js';
-import type { KubeObject } from '../api/index.js';
 
 /** JSON logs on stdout; level from KUBELOOP_LOG_LEVEL (default info), secrets redacted. */
 export function defaultLogger(): Logger {

@@ -209,7 +209,8 @@ export class SharedInformerFactory {
   private readonly informers = new Map<string, SharedInformer<KubeObject>>();
 
   constructor(
-    private readonly client: KubeClient,
+    /** What the informers list and watch through. */
+    readonly client: KubeClient,
     private readonly defaults: InformerFactoryOptions = {},
   ) {}
 

@@ -5,7 +5,7 @@
  * child binding (see redact.ts).
  */
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import { REDACTED, redactSecrets, redactString } from './redact.js';
+import { redactSecrets, redactString } from './redact.js';
 
 export type { Logger } from 'pino';
 

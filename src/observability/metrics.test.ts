@@ -65,3 +65,17 @@ test('initControllerMetrics creates every series of a controller at zero', async
     assert.ok(text.includes(line), `missing: ${line}`);
   }
 });
+
+test('the metric classes are prom-client\'s own (loaded without its index): they mix with code importing the package', async () => {
+  const prom = await import('prom-client');
+  const ours = await import('./index.js');
+  assert.equal(ours.Registry, prom.Registry);
+  assert.equal(ours.Counter, prom.Counter);
+  assert.equal(ours.Gauge, prom.Gauge);
+  assert.equal(ours.Histogram, prom.Histogram);
+  // a metric made with the package's class registers on a kubeloop registry and shows on its /metrics text
+  const registry = createRegistry();
+  new prom.Counter({ name: 'mixed_total', help: 'h', registers: [registry] }).inc();
+  assert.match(await registry.metrics(), /^mixed_total 1$/m);
+  assert.ok(registry instanceof prom.Registry);
+});

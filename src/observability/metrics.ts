@@ -4,9 +4,11 @@
  * defined here once so their names, labels and buckets live in one place and
  * match upstream (existing Grafana dashboards keep working).
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from './prom.js';
 
-export { Registry } from 'prom-client';
+// prom-client's classes (./prom.ts: loaded without the rest of the package), for code that
+// defines its own metrics on these registries
+export { Registry, Counter, Gauge, Histogram } from './prom.js';
 
 export interface RegistryOptions {
   /**

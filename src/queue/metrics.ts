@@ -6,8 +6,7 @@
  * controller-runtime sets them); `workqueue_depth` also carries controller-runtime's
  * `priority` label, empty for these queues.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
-import { metricsRegistry } from '../observability/index.js';
+import { Counter, Gauge, metricsRegistry, type Registry } from '../observability/index.js';
 import type { Clock } from './clock.js';
 
 export interface CounterSink {

@@ -37,7 +37,7 @@ export interface StaticNodeSpec {
 }
 
 export interface SimTimings {
-  /** Lease renew interval of each simulated kubelet (default 10 000 ms, upstream 10 s). */
+  /** Lease renew interval of each simulated kubelet, also its node status tick (default 10 000 ms, upstream 10 s for both). */
   leaseRenewIntervalMs: number;
   /** Lease `leaseDurationSeconds` (default 40). */
   leaseDurationSeconds: number;

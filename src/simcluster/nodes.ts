@@ -41,7 +41,12 @@ interface HostedState {
   node: HostedNode;
   paused: boolean;
   leaseRV?: string;
+  /** when the kubelet last posted node status (0: post at its next heartbeat) */
   lastStatusPost: number;
+  /** when the kubelet last wrote its Lease (0: write at its next heartbeat) */
+  lastLeaseRenew: number;
+  /** the capacity and allocatable of its last status post */
+  postedCapacity?: string;
 }
 
 /** The nodes whose kubelet runs in this process. */
@@ -52,7 +57,7 @@ export class NodePool {
   /** Called when a node is paused/resumed so controllers can react at once. */
   onChange: (name: string) => void = () => {};
 
-  constructor(private readonly client: KubeClient, private readonly sim: () => SimContext) {}
+  constructor(private readonly client: KubeClient) {}
 
   hosts(name: string): boolean {
     return this.nodes.has(name);
@@ -99,7 +104,7 @@ export class NodePool {
 
   /** Starts hosting a node and registers it with the API server (idempotent). */
   async register(node: HostedNode): Promise<void> {
-    if (!this.nodes.has(node.name)) this.nodes.set(node.name, { node, paused: false, lastStatusPost: 0 });
+    if (!this.nodes.has(node.name)) this.nodes.set(node.name, { node, paused: false, lastStatusPost: 0, lastLeaseRenew: 0 });
     const waiting = this.waiters.get(node.name);
     this.waiters.delete(node.name);
     for (const w of waiting ?? []) w();
@@ -151,7 +156,24 @@ export class NodePool {
     if (!s) throw new Error(`node ${name} is not hosted by this simulated cluster`);
     s.paused = false;
     s.lastStatusPost = 0;
+    s.lastLeaseRenew = 0;
     this.onChange(name);
+  }
+}
+
+/**
+ * True when two resource lists hold the same quantities: the API server stores them canonical
+ * (`14970880Ki` comes back `14620Mi`, `1000000000` as `1G`) and in its own key order, so their text is no test.
+ */
+export function sameResources(stored: unknown, posted: Record<string, string>): boolean {
+  const keys = Object.keys(posted);
+  if (!stored || typeof stored !== 'object') return false;
+  const have = stored as Record<string, unknown>;
+  if (Object.keys(have).length !== keys.length) return false;
+  try {
+    return keys.every((k) => typeof have[k] === 'string' && parseQuantity(have[k]) === parseQuantity(posted[k]));
+  } catch {
+    return false; // not a quantity: not what the kubelet posts
   }
 }
 
@@ -214,6 +236,16 @@ export function baseLabels(name: string, instanceType: string, zone: string, reg
  * The kubelet's node heartbeat, one reconcile per hosted node every renew interval: renews
  * the node's Lease and posts node status (Ready, capacity, addresses) when it changed or
  * went stale.
+ *
+ * Both run on the kubelet's own timers, as upstream's: the lease controller renews every
+ * renew interval (k8s.io/component-helpers/apimachinery/lease, `wait.JitterUntil(sync,
+ * renewInterval)`), and the kubelet checks its status every nodeStatusUpdateFrequency
+ * (`wait.Until(kl.syncNodeStatus, ...)` in pkg/kubelet/kubelet.go; 10 s, this renew interval
+ * here), patching when it differs and at least every nodeStatusReportFrequency. A Node event
+ * (another writer's labels, podCIDR, condition) does not renew the Lease nor post the status
+ * again before the tick: a reconcile of a cached Node that does not yet show the status just
+ * posted would otherwise post it twice. A node never posted (registered, or a kubelet resumed)
+ * and a changed capacity post at once.
  */
 @Controller({ for: Node, name: 'node-heartbeat', needLeaderElection: false, maxConcurrentReconciles: 4 })
 export class NodeHeartbeatController implements Reconciler<NodeObject> {
@@ -226,13 +258,22 @@ export class NodeHeartbeatController implements Reconciler<NodeObject> {
     if (!st) return;
     // a paused kubelet posts nothing, but keeps its timer so it resumes on its own
     if (st.paused) return { requeueAfter: t.leaseRenewIntervalMs };
-    await this.renewLease(st, node, ctx.client);
+    if (Date.now() - st.lastLeaseRenew >= t.leaseRenewIntervalMs) {
+      await this.renewLease(st, node, ctx.client);
+      st.lastLeaseRenew = Date.now();
+    }
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
     const cap = nodeCapacity(st.node);
     const alloc = nodeAllocatable(st.node);
     const stale = Date.now() - st.lastStatusPost >= t.nodeStatusReportMs;
-    const capChanged = JSON.stringify(node.status?.capacity ?? {}) !== JSON.stringify(cap) || JSON.stringify(node.status?.allocatable ?? {}) !== JSON.stringify(alloc);
-    if (ready?.status !== 'True' || stale || capChanged) {
+    // the kubelet's own capacity changed since it last posted (or it never posted): at once
+    const capacity = JSON.stringify([cap, alloc]);
+    const resized = capacity !== st.postedCapacity;
+    // the Node differs from what the kubelet posts (not Ready, another capacity): at its next status tick
+    const notReady = ready?.status !== 'True';
+    const differs = notReady || !sameResources(node.status?.capacity, cap) || !sameResources(node.status?.allocatable, alloc);
+    const tick = Date.now() - st.lastStatusPost >= t.leaseRenewIntervalMs;
+    if (resized || stale || (differs && tick)) {
       const now = rfc3339();
       let list = structuredClone(node.status?.conditions ?? []); // the cache's copy stays as it is
       for (const [type, reason, message] of [
@@ -262,9 +303,13 @@ export class NodeHeartbeatController implements Reconciler<NodeObject> {
         },
       }, { type: 'strategic', subresource: 'status', signal: ctx.signal });
       st.lastStatusPost = Date.now();
-      if (ready?.status !== 'True') ctx.recorder.event(node, 'Normal', 'NodeReady', `Node ${name} status is now: NodeReady`);
+      st.postedCapacity = capacity;
+      if (notReady) ctx.recorder.event(node, 'Normal', 'NodeReady', `Node ${name} status is now: NodeReady`);
     }
-    return { requeueAfter: t.leaseRenewIntervalMs };
+    // the next tick: the Lease's, the status report's, or the status tick while the Node differs
+    const next = Math.min(st.lastLeaseRenew + t.leaseRenewIntervalMs, st.lastStatusPost + t.nodeStatusReportMs,
+      differs ? st.lastStatusPost + t.leaseRenewIntervalMs : Infinity);
+    return { requeueAfter: Math.max(1, next - Date.now()) };
   }
 
   private async renewLease(st: HostedState, node: NodeObject, client: KubeClient): Promise<void> {

@@ -127,7 +127,7 @@ export async function startSimCluster(opts: SimClusterOptions = {}): Promise<Sim
   const statics = specs.map((s, i) => staticNode(s, i, config.region));
 
   const ctx = {} as SimContext;
-  const pool = new NodePool(client, () => ctx);
+  const pool = new NodePool(client);
   let manager: Manager | undefined;
   const nodes = (): readonly NodeObject[] => {
     try {

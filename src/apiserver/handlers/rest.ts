@@ -173,6 +173,14 @@ function builtinDecoderOf(t: ResourceType): ReturnType<typeof builtinDecoder> {
   return d ?? undefined;
 }
 
+/**
+ * The object operations behind the HTTP handlers, for in-process callers too. Ownership, as
+ * with an informer's cache: `get`/`list` return the stored objects themselves (read them, never
+ * modify them: a change would bypass validation, resourceVersions and watches); `create`,
+ * `update` and `patch` take ownership of the body they are given (defaults, admission and the
+ * strategy write into it, and it may become the stored object), so pass a copy of anything you
+ * keep (`structuredClone`). Over HTTP each request decodes its own body, so neither applies.
+ */
 export class ResourceOps {
   /** Handlers for extra subresources, keyed `group/resource/subresource` ("/pods/binding"). */
   readonly subresourceHandlers = new Map<string, SubresourceHandler>();
@@ -400,7 +408,7 @@ export class ResourceOps {
     return obj;
   }
 
-  private validateCommon(t: ResourceType, obj: KubeObject, old?: KubeObject): void {
+  private validateCommon(t: ResourceType, obj: KubeObject, old?: KubeObject, subresource?: string): void {
     const errs: FieldError[] = [];
     const name = obj.metadata.name ?? '';
     if (!old) {
@@ -445,7 +453,7 @@ export class ResourceOps {
       }
     }
     if (t.strategy?.validate) {
-      const found = t.strategy.validate(obj, old);
+      const found = t.strategy.validate(obj, old, subresource);
       for (let i = 0; i < found.length; i++) errs.push(found[i]); // (no spread iterator per write)
     }
     if (errs.length) throw newInvalid(t.group, t.kind, name, errs);
@@ -648,7 +656,7 @@ export class ResourceOps {
       // webhook), on the kinds that have one, by their strategy's rule (resources/generation.ts).
       if (!status && t.generation && generationBumps(t.generation, next, old, deepEqual)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
       req.object = next;
-      this.validateCommon(t, next, old);
+      this.validateCommon(t, next, old, status ? 'status' : undefined);
       const validated = this.admission.validateNow(req);
       if (validated) await validated;
       this.trackFields(t, old, next, opts);

@@ -22,7 +22,7 @@
  */
 import type { KubeObject } from '../../api/index.js';
 import { type AdmissionPlugin, type AdmissionRequest, admissionForbidden, aggregateErrors } from '../admission/index.js';
-import { addLists, cmp, MAX_MILLI_VALUE, milliValue, q, type Q, str, type Usage, usageOf, value } from '../quota/index.js';
+import { MAX_MILLI_VALUE, milliValue, podContainerTotals, q, type Q, str, type Usage, usageOf, value } from '../quota/index.js';
 import type { SemanticsHost } from '../semantics-kit.js';
 import { goFloat } from './validation.js';
 
@@ -185,40 +185,6 @@ function checkItem(item: Item, type: string, requests: Usage, limits: Usage, err
   }
 }
 
-/** maxResourceList: list[k] = max(list[k], other[k]) for every key of other. */
-function maxInto(list: Usage, other: Usage): void {
-  for (const [k, v] of other) {
-    const cur = list.get(k);
-    if (!cur || cmp(v, cur) > 0) list.set(k, v);
-  }
-}
-
-/**
- * podRequests / podLimits of the admission plugin (a simplified pkg/api/v1/resource PodRequests):
- * containers summed, restartable (sidecar) init containers added, and the larger of that and
- * each init container (plus the sidecars before it). No overhead (the plugin's copy has none).
- */
-export function podTotals(pod: Pod, which: 'requests' | 'limits'): Usage {
-  let total: Usage = new Map();
-  for (const c of pod.spec?.containers ?? []) total = addLists(total, usageOf(c?.resources?.[which]));
-  let sidecars: Usage = new Map();
-  const inits: Usage = new Map();
-  for (const c of pod.spec?.initContainers ?? []) {
-    const own = usageOf(c?.resources?.[which]);
-    let effective: Usage;
-    if (c?.restartPolicy === 'Always') {
-      total = addLists(total, own);
-      sidecars = addLists(sidecars, own);
-      effective = sidecars;
-    } else {
-      effective = addLists(own, sidecars);
-    }
-    maxInto(inits, effective);
-  }
-  maxInto(total, inits);
-  return total;
-}
-
 function validatePod(lr: LimitRange, pod: Pod): string[] {
   const errs: string[] = [];
   for (const item of lr.spec?.limits ?? []) {
@@ -227,7 +193,7 @@ function validatePod(lr: LimitRange, pod: Pod): string[] {
         checkItem(item, 'Container', usageOf(c?.resources?.requests), usageOf(c?.resources?.limits), errs);
       }
     }
-    if (item?.type === 'Pod') checkItem(item, 'Pod', podTotals(pod, 'requests'), podTotals(pod, 'limits'), errs);
+    if (item?.type === 'Pod') checkItem(item, 'Pod', podContainerTotals(pod.spec, 'requests'), podContainerTotals(pod.spec, 'limits'), errs);
   }
   return errs;
 }

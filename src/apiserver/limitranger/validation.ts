@@ -18,7 +18,7 @@
  * order is random).
  */
 import type { FieldError, KubeObject } from '../../api/index.js';
-import { cmp, MAX_MILLI_VALUE, milliValue, q, type Q, str, value } from '../quota/index.js';
+import { cmp, MAX_MILLI_VALUE, milliValue, q, str, value } from '../quota/index.js';
 
 type Item = { type?: unknown; max?: unknown; min?: unknown; default?: unknown; defaultRequest?: unknown; maxLimitRequestRatio?: unknown };
 type LimitRange = KubeObject & { spec?: { limits?: Item[] } };

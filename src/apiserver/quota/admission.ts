@@ -20,7 +20,6 @@
  * fails afterwards stays until the quota controller recomputes it, as upstream.
  * Namespaces without a ResourceQuota cost one map lookup.
  */
-import type { KubeObject } from '../../api/index.js';
 import { type AdmissionPlugin, type AdmissionRequest, admissionForbidden } from '../admission/index.js';
 import type { SemanticsHost } from '../semantics-kit.js';
 import { evaluatorFor, quotaMatches, scopeSelectors } from './evaluators.js';

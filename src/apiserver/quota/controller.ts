@@ -13,7 +13,6 @@
  * namespace's objects that match the quota's scopes, zero when none), keeping past
  * observations of resources nothing tracks, and writes the status only when it changed.
  */
-import type { KubeObject } from '../../api/index.js';
 import type { ResourceType } from '../resources/index.js';
 import { type Controller, isStatus, type SemanticsHost, storageTypes, typeForStorageKey, WorkQueue } from '../semantics-kit.js';
 import type { Change } from '../storage/index.js';

@@ -26,7 +26,7 @@
  */
 import type { KubeObject } from '../../api/index.js';
 import { podQOSClass, type ResourceType } from '../resources/index.js';
-import { add, addLists, count, q, type Q, type Usage, usageOf } from './resourcelist.js';
+import { add, addLists, count, podContainerTotals, q, type Q, type Usage, usageOf } from './resourcelist.js';
 import type { ResourceQuota, ScopeRequirement } from './shared.js';
 
 export type { ScopeRequirement };
@@ -119,33 +119,10 @@ function computeUsage(requests: Usage, limits: Usage): Usage {
 
 type Container = { name?: string; resources?: { requests?: unknown; limits?: unknown }; restartPolicy?: string };
 
-/** maxResourceList. */
-function maxInto(list: Usage, other: Usage): void {
-  for (const [k, v] of other) {
-    const cur = list.get(k);
-    if (!cur || v.nanos > cur.nanos) list.set(k, v);
-  }
-}
-
-/** resourcehelper.PodRequests / PodLimits (v1.32, pod-level resources off). */
+/** resourcehelper.PodRequests / PodLimits (v1.32, pod-level resources off): with the pod's overhead. */
 function podResources(pod: Obj, which: 'requests' | 'limits'): Usage {
-  let total: Usage = new Map();
-  const spec = pod.spec ?? {};
-  for (const c of (spec.containers ?? []) as Container[]) total = addLists(total, usageOf(c?.resources?.[which]));
-  let sidecars: Usage = new Map();
-  const inits: Usage = new Map();
-  for (const c of (spec.initContainers ?? []) as Container[]) {
-    const own = usageOf(c?.resources?.[which]);
-    let effective: Usage;
-    if (c?.restartPolicy === 'Always') {
-      total = addLists(total, own);
-      sidecars = addLists(sidecars, own);
-      effective = sidecars;
-    } else effective = addLists(own, sidecars);
-    maxInto(inits, effective);
-  }
-  maxInto(total, inits);
-  const overhead = usageOf(spec.overhead);
+  let total = podContainerTotals(pod.spec, which);
+  const overhead = usageOf(pod.spec?.overhead);
   if (which === 'requests') total = addLists(total, overhead);
   else for (const [k, v] of overhead) if (total.has(k)) total.set(k, add(total.get(k)!, v));
   return total;

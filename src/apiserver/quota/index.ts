@@ -6,5 +6,5 @@ export { evaluatorFor, objectCountName, type Evaluator } from './evaluators.js';
 export { QuotaIndex } from './shared.js';
 export { validateResourceQuota } from './validation.js';
 export {
-  type Q, type Usage, q, str, add, sub, cmp, count, usageOf, toList, addLists, mask, value, milliValue, MAX_MILLI_VALUE, ZERO,
+  type Q, type Usage, q, str, add, sub, cmp, count, usageOf, toList, addLists, mask, value, milliValue, MAX_MILLI_VALUE, ZERO, podContainerTotals,
 } from './resourcelist.js';

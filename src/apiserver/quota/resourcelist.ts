@@ -148,3 +148,43 @@ export function milliValue(x: Q): bigint {
 
 /** resource.MaxMilliValue: the largest value whose milli value fits an int64. */
 export const MAX_MILLI_VALUE = (2n ** 63n - 1n) / 1000n;
+
+/** maxResourceList: list[k] = max(list[k], other[k]) for every key of other. */
+export function maxInto(list: Usage, other: Usage): void {
+  for (const [k, v] of other) {
+    const cur = list.get(k);
+    if (!cur || cmp(v, cur) > 0) list.set(k, v);
+  }
+}
+
+interface PodSpecResources {
+  containers?: { resources?: { requests?: unknown; limits?: unknown } }[];
+  initContainers?: { resources?: { requests?: unknown; limits?: unknown }; restartPolicy?: string }[];
+}
+
+/**
+ * A pod's effective requests or limits before overhead (pkg/api/v1/resource PodRequests /
+ * PodLimits v1.32, pod-level resources off): the containers summed, restartable (sidecar) init
+ * containers added, and the larger of that and each init container plus the sidecars started
+ * before it. LimitRanger's Pod limits use it as is; the quota's pod evaluator adds the overhead.
+ */
+export function podContainerTotals(spec: PodSpecResources | undefined, which: 'requests' | 'limits'): Usage {
+  let total: Usage = new Map();
+  for (const c of spec?.containers ?? []) total = addLists(total, usageOf(c?.resources?.[which]));
+  let sidecars: Usage = new Map();
+  const inits: Usage = new Map();
+  for (const c of spec?.initContainers ?? []) {
+    const own = usageOf(c?.resources?.[which]);
+    let effective: Usage;
+    if (c?.restartPolicy === 'Always') {
+      total = addLists(total, own);
+      sidecars = addLists(sidecars, own);
+      effective = sidecars;
+    } else {
+      effective = addLists(own, sidecars);
+    }
+    maxInto(inits, effective);
+  }
+  maxInto(total, inits);
+  return total;
+}

@@ -99,6 +99,33 @@ const ACTION_VERB: Record<string, string> = {
 };
 const VERB_ORDER = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
+/** The paths of a document by their group-version prefix (`/api/v1/`, `/apis/apps/v1/`), built once per document. */
+const pathsByPrefix = new WeakMap<object, Map<string, Array<[string, Record<string, unknown>]>>>();
+
+/** The paths under `prefix`: one pass over the document for all its group-versions, not one per group-version. */
+function pathsUnder(paths: Record<string, Record<string, unknown>>, prefix: string): Array<[string, Record<string, unknown>]> {
+  let index = pathsByPrefix.get(paths);
+  if (!index) {
+    index = new Map();
+    for (const entry of Object.entries(paths)) {
+      const path = entry[0];
+      // `/api/<version>/` or `/apis/<group>/<version>/`: the third or fourth slash ends the prefix
+      let end = -1;
+      for (let n = path.startsWith('/apis/') ? 4 : path.startsWith('/api/') ? 3 : 0; n > 0; n--) {
+        end = path.indexOf('/', end + 1);
+        if (end < 0) break;
+      }
+      if (end < 0) continue;
+      const key = path.slice(0, end + 1);
+      const list = index.get(key);
+      if (list) list.push(entry);
+      else index.set(key, [entry]);
+    }
+    pathsByPrefix.set(paths, index);
+  }
+  return index.get(prefix) ?? [];
+}
+
 /**
  * Reads resources, scopes, verbs and subresources of one group-version from OpenAPI paths:
  * by default those of the built-in v2 document (swagger.json); `paths` of a group-version's
@@ -112,8 +139,7 @@ export function typesFromOpenApi(group: string, version: string, wanted: string[
     if (!f) found.set(r, (f = { namespaced: false, verbs: new Set(), subs: new Map() }));
     return f;
   };
-  for (const [path, item] of Object.entries(paths)) {
-    if (!path.startsWith(prefix)) continue;
+  for (const [path, item] of pathsUnder(paths, prefix)) {
     let parts = path.slice(prefix.length).split('/').filter(Boolean);
     if (parts[0] === 'watch') parts = parts.slice(1);
     let namespaced = false;

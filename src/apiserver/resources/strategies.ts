@@ -5,6 +5,8 @@
 import { type FieldError, type KubeObject, labelSelectorFromSpec, type LabelSelectorSpec, rfc3339 } from '../../api/index.js';
 import { validateLimitRange } from '../limitranger/index.js';
 import { validateResourceQuota } from '../quota/index.js';
+import { validateDaemonSet, validateDeployment, validateReplicaSet, validateStatefulSet } from '../validation/apps/index.js';
+import { validatePodCreate, validatePodStatusUpdate, validatePodTemplateSpec, validatePodUpdate, validateService } from '../validation/core/index.js';
 import { priorityClassStrategy } from './priorityclass.js';
 import { podQOSClass } from './qos.js';
 import type { Strategy } from './types.js';
@@ -48,8 +50,10 @@ function canonical(v: unknown): unknown {
   return v;
 }
 
-function workload(kind: string): Strategy {
-  return { validate: validateSelector(kind) };
+/** The selector rules, then the kind's own (validation/apps, not on status writes). */
+function workload(kind: string, own: (o: Obj, old?: Obj) => FieldError[]): Strategy {
+  const selector = validateSelector(kind);
+  return { validate: (o: Obj, old?: Obj, sub?: string) => (sub ? selector(o, old) : [...selector(o, old), ...own(o, old)]) };
 }
 
 function sameMap(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
@@ -194,6 +198,8 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   'batch/jobs': { prepareForCreate: generateJobSelector, validate: validateJob },
   '/configmaps': immutableData(['data', 'binaryData']),
   '/services': {
+    // ValidateService(Update) (validation/core/service.ts); status writes: the status only
+    validate: (o: Obj, old?: Obj, sub?: string) => (sub ? [] : validateService(o, old)),
     prepareForCreate(o: Obj) {
       // upstream's PrepareForCreate: a zero ServiceStatus (its LoadBalancer struct encodes as `{}`)
       o.status = { loadBalancer: {} };
@@ -213,6 +219,8 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
     },
   },
   '/pods': {
+    // ValidatePodCreate / ValidatePodUpdate / ValidatePodStatusUpdate (validation/core/pod.ts)
+    validate: (o: Obj, old?: Obj, sub?: string) => (!old ? validatePodCreate(o) : sub ? validatePodStatusUpdate(o, old) : validatePodUpdate(o, old)),
     prepareForCreate(o: Obj) {
       // upstream's PrepareForCreate: Pending with the QoS class, and the PodScheduled=False
       // condition of a pod that waits for scheduling gates (applySchedulingGatedCondition)
@@ -231,10 +239,11 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
     },
     ...immutableData(['data']),
   },
-  'apps/deployments': workload('deployment'),
-  'apps/replicasets': workload('replicaset'),
-  'apps/statefulsets': workload('statefulset'),
-  'apps/daemonsets': workload('daemonset'),
+  '/podtemplates': { validate: (o: Obj) => { const errs: FieldError[] = []; validatePodTemplateSpec(errs, 'template', o.template); return errs; } },
+  'apps/deployments': workload('deployment', validateDeployment),
+  'apps/replicasets': workload('replicaset', validateReplicaSet),
+  'apps/statefulsets': workload('statefulset', validateStatefulSet),
+  'apps/daemonsets': workload('daemonset', validateDaemonSet),
   'scheduling.k8s.io/priorityclasses': priorityClassStrategy,
   'rbac.authorization.k8s.io/rolebindings': immutableRoleRef,
   'rbac.authorization.k8s.io/clusterrolebindings': immutableRoleRef,

@@ -41,8 +41,11 @@ export interface Strategy {
   prepareForCreate?(obj: KubeObject): void;
   /** Upstream's PrepareForUpdate (e.g. keep immutable fields): after mutating admission, before validation. Mutates `obj`. */
   prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
-  /** Field errors make a 422 Invalid. */
-  validate?(obj: KubeObject, old?: KubeObject): readonly FieldError[];
+  /**
+   * Field errors make a 422 Invalid. `subresource` is `status` for a status write (upstream's
+   * status strategy validates the status, not the spec the write cannot change).
+   */
+  validate?(obj: KubeObject, old?: KubeObject, subresource?: string): readonly FieldError[];
   /**
    * Normalizes an object once its name is final, after mutating admission (upstream's
    * Canonicalize: a namespace created with `generateName` gets its name label here). Mutates `obj`.

@@ -68,7 +68,7 @@ describe('ServiceAccounts', () => {
   });
 
   it('leaves mirror pods alone', async () => {
-    const p = (await s.server.ops.create(pods, 'default', { ...pod('mirror'), metadata: { name: 'mirror', annotations: { 'kubernetes.io/config.mirror': 'x' } } })).object as Pod;
+    const p = (await s.server.ops.create(pods, 'default', { ...pod('mirror'), metadata: { name: 'mirror', annotations: { 'kubernetes.io/config.mirror': 'x' } }, spec: { ...pod('mirror').spec, nodeName: 'node-1' } })).object as Pod;
     assert.equal(p.spec.serviceAccountName, undefined);
   });
 

@@ -130,7 +130,7 @@ export function serviceAllocator(store: Store, opts: ServiceAllocatorOptions = {
       if (!spec.clusterIP && spec.clusterIPs?.length) spec.clusterIP = spec.clusterIPs[0];
       if (!spec.clusterIP && old?.clusterIP && usesClusterIP(old)) spec.clusterIP = old.clusterIP;
       if (old?.clusterIP && usesClusterIP(old) && spec.clusterIP !== old.clusterIP) {
-        errs.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', message: `${JSON.stringify(spec.clusterIP)}: may not change once set` });
+        errs.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', message: `[]string{${JSON.stringify(spec.clusterIP)}}: may not change once set` }); // the value is the new spec.clusterIPs (ValidateServiceUpdate -> validateUpgradeDowngradeClusterIPs)
       } else if (spec.clusterIP === 'None') {
         spec.clusterIPs = ['None'];
       } else if (spec.clusterIP) {
@@ -176,7 +176,10 @@ export function serviceAllocator(store: Store, opts: ServiceAllocatorOptions = {
           else p.nodePort = np;
         }
       });
-    } else {
+    } else if (old && usesNodePorts(old) && spec.type !== 'LoadBalancer') {
+      // upstream's update strategy (dropTypeDependentFields) clears the node ports of a Service
+      // that stops needing them; on create a ClusterIP Service with one is invalid
+      // (ValidateService: "may not be used when `type` is 'ClusterIP'")
       for (const p of spec.ports ?? []) delete p.nodePort;
     }
     if (errs.length) throw newInvalid('', 'Service', name, errs);

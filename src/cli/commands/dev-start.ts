@@ -35,8 +35,10 @@ async function registerWebhooks(env: DevEnvironment, manager: Manager): Promise<
 /** Runs the plugins of extensions without a dev hook on one Manager; returns how to stop it. */
 async function startPlugins(extensions: readonly CliExtension[], env: DevEnvironment): Promise<DevStarted> {
   const manager = new Manager({
-    // metrics and probes on free loopback ports, for the console and dev.json
-    kubeconfig: env.kubeconfigPath, logger: env.logger, metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: '127.0.0.1:0', handleSignals: false,
+    // metrics and probes on free loopback ports, for the console and dev.json; the simulated
+    // cluster's informers and client (admin, as env.kubeconfigPath): a kind both watch is
+    // listed and watched once
+    informers: env.sim.manager.informers, logger: env.logger, metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: '127.0.0.1:0', handleSignals: false,
     webhook: { port: 0, host: '127.0.0.1', selfSigned: true },
   });
   const handles: PluginHandle[] = [];

@@ -21,7 +21,7 @@ import { Controller } from '../metadata.js';
 import { AdmissionDenied } from './admission.js';
 import { selfSignedCert } from './certs.js';
 import { Conversion, Webhook, webhookMetadata, type SpokeConversion } from './metadata.js';
-import type { AdmissionRequestInfo, AdmissionReview, ConversionReview, JsonPatchOperation } from './types.js';
+import type { AdmissionRequestInfo, AdmissionReview, JsonPatchOperation } from './types.js';
 
 const silent: Logger = { child: () => silent, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 const KUBECONFIG = `apiVersion: v1
