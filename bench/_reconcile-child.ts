@@ -20,7 +20,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const say = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
 const CM = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
-const stamp = () => performance.timeOrigin + performance.now();
 
 /** Answers `window` lines on stdin with this process's CPU time and GC pauses since the last one. */
 async function serveCommands(gc: ProcessWindow): Promise<void> {

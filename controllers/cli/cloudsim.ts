@@ -22,12 +22,13 @@ export function register(program: Command): void {
     .option('--region <id>', 'region of the default cloud', 'cn-hangzhou')
     .option('--boot-delay-ms <n>', 'how long new instances stay Pending', '500')
     .option('--route-settle-ms <n>', 'how long written route entries stay Pending', '50')
+    .option('--remove-delay-ms <n>', 'how long instances ESS removes stay Removing', '200')
     .option('--registry-token-lifetime-ms <n>', 'lifetime of GetAuthorizationToken credentials', '3600000')
     .option('--validate-next-hop', 'refuse routes to instances the emulator does not know', false)
     .option('--route-entry-quota <n>', 'custom route entries per route table (the VPC default quota; raised quotas exist)', '200')
     .action(async (o: {
       port: string; host: string; state?: string; accessKeyId: string; accessKeySecret: string; region: string;
-      bootDelayMs: string; routeSettleMs: string; registryTokenLifetimeMs: string; validateNextHop: boolean; routeEntryQuota: string;
+      bootDelayMs: string; routeSettleMs: string; removeDelayMs: string; registryTokenLifetimeMs: string; validateNextHop: boolean; routeEntryQuota: string;
     }) => {
       const { startCloudSim } = await import('../cloudsim/index.js');
       const sim = await startCloudSim({
@@ -42,6 +43,7 @@ export function register(program: Command): void {
         timings: {
           bootDelayMs: intOption('--boot-delay-ms', o.bootDelayMs),
           routeSettleMs: intOption('--route-settle-ms', o.routeSettleMs),
+          removeDelayMs: intOption('--remove-delay-ms', o.removeDelayMs),
           registryTokenLifetimeMs: intOption('--registry-token-lifetime-ms', o.registryTokenLifetimeMs, 1),
         },
       });

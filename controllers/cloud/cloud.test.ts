@@ -70,6 +70,21 @@ describe('VPC routes', () => {
     assert.deepEqual(left.map((e) => e.destinationCidrBlock), ['10.10.1.0/24']);
   });
 
+  test('writes to two route tables of one VPC wait for each other in the adapter instead of colliding in the cloud', async () => {
+    const tables = await cloud.vpc.listRouteTables();
+    assert.equal(new Set(tables.map((t) => t.vpcId)).size, 1, 'both tables are in one VPC');
+    const before = (await calls(sim)).CreateRouteEntry ?? 0;
+    const created = await Promise.all(tables.flatMap((t, i) => [1, 2, 3].map((n) => cloud.vpc.createRouteEntry({
+      routeTableId: t.routeTableId, destinationCidrBlock: `10.40.${i * 10 + n}.0/24`, nextHopId: `i-vpc${i}${n}`,
+    }))));
+    assert.ok(created.every((e) => e.status === 'Available'));
+    // one CreateRouteEntry per entry: none was refused with IncorrectRouteEntryStatus and retried
+    assert.equal((await calls(sim)).CreateRouteEntry - before, 6);
+    for (const [i, t] of tables.entries()) {
+      await Promise.all([1, 2, 3].map((n) => cloud.vpc.deleteRouteEntry({ routeTableId: t.routeTableId, destinationCidrBlock: `10.40.${i * 10 + n}.0/24`, nextHopId: `i-vpc${i}${n}` })));
+    }
+  });
+
   test('the cloud refuses a second write while one is pending; the adapter waits it out', async () => {
     const [table] = await cloud.vpc.listRouteTables();
     // another writer (e.g. a second process) has a write in flight on this table
@@ -80,7 +95,10 @@ describe('VPC routes', () => {
     };
     t.entries.push(inflight);
     const noRetry = createAlibabaCloud({ regionId: sim.regionId, emulator: sim.url, retry: { ...fastRetry, maxAttempts: 1 }, credentials: { accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret } });
-    await expectKind(noRetry.vpc.createRouteEntry({ routeTableId: table.routeTableId, destinationCidrBlock: '10.20.1.0/24', nextHopId: 'i-y' }), isConflict, 'OperationConflict');
+    await expectKind(noRetry.vpc.createRouteEntry({ routeTableId: table.routeTableId, destinationCidrBlock: '10.20.1.0/24', nextHopId: 'i-y' }), isConflict, 'IncorrectRouteEntryStatus');
+    // the lock is the VPC's: another route table of the same VPC is busy too (VPC API reference)
+    const other = (await cloud.vpc.listRouteTables()).find((x) => x.routeTableId !== table.routeTableId)!;
+    await expectKind(noRetry.vpc.createRouteEntry({ routeTableId: other.routeTableId, destinationCidrBlock: '10.20.3.0/24', nextHopId: 'i-y' }), isConflict, 'IncorrectRouteEntryStatus');
     await expectKind(noRetry.vpc.deleteRouteEntry({ routeTableId: table.routeTableId, routeEntryId: 'rte-inflight' }), isConflict, 'IncorrectRouteEntryStatus');
     // the other write settles shortly; the retrying adapter gets through
     inflight.settlesAt = Date.now() + 100;
@@ -269,7 +287,10 @@ describe('ESS and ECS', () => {
     await cloud.scaling.removeInstances(g.scalingGroupId, victims);
     const after = await cloud.scaling.getScalingGroup(g.scalingGroupId);
     assert.equal(after.desiredCapacity, 95);
-    assert.equal(after.totalCapacity, 95);
+    // ESS removes asynchronously: the victims are Removing for a while, then gone
+    const removing = new Set((await cloud.scaling.listScalingInstances(g.scalingGroupId, { lifecycleState: 'Removing' })).map((m) => m.instanceId));
+    assert.ok(victims.every((v) => removing.has(v)), 'the named instances are Removing');
+    await eventually('the removed instances leave the group', async () => (await cloud.scaling.getScalingGroup(g.scalingGroupId)).totalCapacity === 95);
     const remaining = new Set((await cloud.scaling.listScalingInstances(g.scalingGroupId)).map((m) => m.instanceId));
     assert.ok(victims.every((v) => !remaining.has(v)));
     assert.equal((await cloud.scaling.describeInstances({ instanceIds: victims })).length, 0, 'removed AutoCreated instances are released');
@@ -282,7 +303,10 @@ describe('ESS and ECS', () => {
     await expectKind(cloud.scaling.setDesiredCapacity(g.scalingGroupId, -1), isInvalidParameter);
     await expectKind(cloud.scaling.removeInstances(g.scalingGroupId, ['i-unknown']), isNotFound);
     await cloud.scaling.modifyScalingGroup(g.scalingGroupId, { minSize: 2, maxSize: 50, desiredCapacity: 2 });
-    const after = await cloud.scaling.getScalingGroup(g.scalingGroupId);
+    const after = await eventually('the scale-in ends', async () => {
+      const x = await cloud.scaling.getScalingGroup(g.scalingGroupId);
+      return x.totalCapacity === 2 && x;
+    });
     assert.deepEqual([after.minSize, after.maxSize, after.desiredCapacity, after.totalCapacity], [2, 50, 2, 2]);
   });
 });

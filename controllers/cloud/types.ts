@@ -50,7 +50,10 @@ export interface CreateRouteEntryInput {
 
 export interface DeleteRouteEntryInput {
   routeTableId: string;
-  /** either the id, or the destination (+ next hop) */
+  /**
+   * the id, or the destination (+ next hop); with both, the destination is what is sent: the API
+   * refuses RouteEntryId together with RouteTableId or DestinationCidrBlock (see AlibabaVpcRoutes.deleteRouteEntry)
+   */
   routeEntryId?: string;
   destinationCidrBlock?: string;
   nextHopId?: string;

@@ -1,11 +1,12 @@
 /**
- * VPC 2016-04-28 adapter for the route controller. The cloud refuses concurrent writes
- * to one route table (`OperationConflict`, `IncorrectRouteEntryStatus`, `TaskConflict`)
- * and a written entry is `Pending` for a while; so writes are queued per table in this
- * process, conflicts are retried with backoff, and by default a write returns only
- * once the entry is Available (or gone).
+ * VPC 2016-04-28 adapter for the route controller. The cloud refuses a route write while
+ * another is in flight anywhere in the VPC (`IncorrectRouteEntryStatus`: "The vpc has NotStable
+ * routeEntry status", also `OperationConflict`, `TaskConflict`) and a written entry is `Pending`
+ * for a while; so writes are queued per VPC in this process (a table's VPC is looked up once;
+ * per table when it cannot be), conflicts with other writers are retried with backoff, and by
+ * default a write returns only once the entry is Available (or gone).
  */
-import { CloudError } from './errors.js';
+import { CloudError, isForbidden, isNotFound } from './errors.js';
 import { RpcApi, listOf, str, type RpcResponse } from './rpc-client.js';
 import { callWithRetry, type RetryPolicy } from './retry.js';
 import type {
@@ -23,6 +24,8 @@ function toEntry(e: RpcResponse): RouteEntry {
 
 export class AlibabaVpcRoutes implements VpcRouteApi {
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** the write queue of each route table: its VPC's (see lockKey) */
+  private readonly lockKeys = new Map<string, string>();
 
   constructor(private readonly api: RpcApi, private readonly regionId: string, private readonly policy: RetryPolicy) {}
 
@@ -72,13 +75,35 @@ export class AlibabaVpcRoutes implements VpcRouteApi {
     return out;
   }
 
-  /** Runs `fn` after every earlier write to the same table settled. */
-  private serialize<T>(routeTableId: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(routeTableId) ?? Promise.resolve();
+  /**
+   * The queue a table's writes wait in: its VPC's, since the VPC takes one route write at a time
+   * across all its tables (VPC API reference, CreateRouteEntry/DeleteRouteEntry). Looked up once
+   * per table; a table whose VPC cannot be read (no permission for DescribeRouteTableList, not
+   * found) queues on its own and lets the retries absorb the conflicts; a transient failure is
+   * looked up again next time.
+   */
+  private async lockKey(routeTableId: string): Promise<string> {
+    const known = this.lockKeys.get(routeTableId);
+    if (known) return known;
+    try {
+      const [t] = await this.listRouteTables({ routeTableId });
+      const key = t?.vpcId ? `vpc/${t.vpcId}` : `table/${routeTableId}`;
+      this.lockKeys.set(routeTableId, key);
+      return key;
+    } catch (err) {
+      const key = `table/${routeTableId}`;
+      if (isForbidden(err) || isNotFound(err)) this.lockKeys.set(routeTableId, key);
+      return key;
+    }
+  }
+
+  /** Runs `fn` after every earlier write queued under `key` settled. */
+  private serialize<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(key) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(fn);
     const tail = next.catch(() => undefined);
-    this.queues.set(routeTableId, tail);
-    void tail.then(() => { if (this.queues.get(routeTableId) === tail) this.queues.delete(routeTableId); });
+    this.queues.set(key, tail);
+    void tail.then(() => { if (this.queues.get(key) === tail) this.queues.delete(key); });
     return next;
   }
 
@@ -107,8 +132,8 @@ export class AlibabaVpcRoutes implements VpcRouteApi {
     }
   }
 
-  createRouteEntry(input: CreateRouteEntryInput, opts: RouteWriteOptions = {}): Promise<RouteEntry> {
-    return this.serialize(input.routeTableId, async () => {
+  async createRouteEntry(input: CreateRouteEntryInput, opts: RouteWriteOptions = {}): Promise<RouteEntry> {
+    return this.serialize(await this.lockKey(input.routeTableId), async () => {
       const r = await this.whileBusy('CreateRouteEntry', () => this.api.call('CreateRouteEntry', {
         RegionId: this.regionId, RouteTableId: input.routeTableId, DestinationCidrBlock: input.destinationCidrBlock,
         NextHopType: input.nextHopType ?? 'Instance', NextHopId: input.nextHopId,
@@ -129,16 +154,20 @@ export class AlibabaVpcRoutes implements VpcRouteApi {
     });
   }
 
-  deleteRouteEntry(input: DeleteRouteEntryInput, opts: RouteWriteOptions = {}): Promise<void> {
+  async deleteRouteEntry(input: DeleteRouteEntryInput, opts: RouteWriteOptions = {}): Promise<void> {
     if (!input.routeEntryId && !input.destinationCidrBlock) {
-      return Promise.reject(new CloudError('InvalidParameter', 'MissingParameter', 'routeEntryId or destinationCidrBlock is required', 'vpc', 'DeleteRouteEntry'));
+      throw new CloudError('InvalidParameter', 'MissingParameter', 'routeEntryId or destinationCidrBlock is required', 'vpc', 'DeleteRouteEntry');
     }
-    return this.serialize(input.routeTableId, async () => {
-      await this.whileBusy('DeleteRouteEntry', () => this.api.call('DeleteRouteEntry', {
-        RegionId: this.regionId, RouteTableId: input.routeTableId, RouteEntryId: input.routeEntryId,
-        DestinationCidrBlock: input.routeEntryId ? undefined : input.destinationCidrBlock,
-        NextHopId: input.routeEntryId ? undefined : input.nextHopId,
-      }));
+    return this.serialize(await this.lockKey(input.routeTableId), async () => {
+      // DeleteRouteEntry takes RouteEntryId alone, or RouteTableId + DestinationCidrBlock (+ NextHopId):
+      // RouteEntryId with either of the others is refused (400
+      // ParamExclusive.RouteEntryIdAndRouteTableIdOrDestCidrBlock, the API reference's error list).
+      // The destination form is upstream's (cloud-provider-alibaba-cloud pkg/provider/alibaba/vpc
+      // DeleteRoute) and names the route table, which RAM policies on `routetable/<id>` check.
+      const byDestination = !!input.destinationCidrBlock;
+      await this.whileBusy('DeleteRouteEntry', () => this.api.call('DeleteRouteEntry', byDestination
+        ? { RegionId: this.regionId, RouteTableId: input.routeTableId, DestinationCidrBlock: input.destinationCidrBlock, NextHopId: input.nextHopId }
+        : { RegionId: this.regionId, RouteEntryId: input.routeEntryId }));
       if (opts.wait === false) return;
       const filter = input.routeEntryId ? { routeEntryId: input.routeEntryId } : { destinationCidrBlock: input.destinationCidrBlock };
       await this.waitFor(input.routeTableId, 'DeleteRouteEntry', (entries) =>

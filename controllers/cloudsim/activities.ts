@@ -6,8 +6,10 @@
  *
  * - a scale-out is `InProgress` while its instances are Pending and `Successful` once all are
  *   InService (`Add "N" ECS instance(s)`, status message `"N" ECS instances are added`);
- * - a scale-in (desired capacity lowered, RemoveInstances, an instance the health check found
- *   gone) releases at once in the emulator, so it is `Successful` when recorded;
+ * - a scale-in (desired capacity lowered, RemoveInstances) is `InProgress` while its instances
+ *   are `Removing` (RemoveInstances: "A successful call only indicates that Auto Scaling has
+ *   accepted the request ... the scaling activity may still fail") and `Successful` once they
+ *   left the group; one for an instance the health check found gone is done when recorded;
  * - `Warning` (partly successful) and `Failed`: some or all of a scale-out's instances did not
  *   become nodes. On ACK the node join runs inside the scale-out (a lifecycle hook through OOS,
  *   https://www.alibabacloud.com/help/en/container-service-for-kubernetes/latest/scale-up-and-down-node-pools),
@@ -101,21 +103,31 @@ export function recordScaleOut(state: CloudState, group: ScalingGroup, created: 
   return activity;
 }
 
-/** Records a scale-in that released `removed` (no longer in the group) from `fromTotal` members; done when recorded. */
+/** The members of `groupId` that are not `Removing`: those a scale-in's Total Capacity ends at. */
+const stayingCount = (state: CloudState, groupId: string) => state.instances.filter((i) => i.scalingGroupId === groupId && i.lifecycleState !== 'Removing').length;
+
+/**
+ * Records a scale-in of `removed` (Removing, or already gone) from `fromTotal` members:
+ * InProgress until they all left the group (see {@link settleActivities}).
+ */
 export function recordScaleIn(state: CloudState, group: ScalingGroup, removed: Instance[], trigger: ActivityTrigger, fromTotal: number, now: number): ScalingActivity {
   const caps = capacities(state, group.scalingGroupId);
   const ids = removed.map((i) => i.instanceId);
   const api = trigger.kind === 'desired-capacity' || trigger.kind === 'adjustment' || trigger.kind === 'remove-instances';
-  return record(state, {
+  const activity = record(state, {
     scalingActivityId: newId('asa'), scalingGroupId: group.scalingGroupId,
-    description: `Remove "${ids.length}" ECS instance(s)`, cause: causeOf(trigger, group, 'in', fromTotal, caps.totalCapacity),
-    startTime: isoNow(now), endTime: isoNow(now), progress: 100, statusCode: 'Successful',
-    statusMessage: `"${ids.length}" ECS instances are removed`,
+    description: `Remove "${ids.length}" ECS instance(s)`, cause: causeOf(trigger, group, 'in', fromTotal, stayingCount(state, group.scalingGroupId)),
+    startTime: isoNow(now), progress: 0, statusCode: 'InProgress', statusMessage: `Removing "${ids.length}" ECS instance(s)`,
     detail: `ECS instances ${quoted(ids)} are removed.`, ...caps, scalingInstanceNumber: ids.length,
     createdInstances: [], destroyedInstances: ids,
     triggerSourceType: api ? 'Api' : 'Ess', triggerSourceId: api ? state.ram.accountId : '',
   }, now);
+  settleActivities(state, now);
+  return activity;
 }
+
+/** Whether the instance `id` still is a member of `groupId` (Removing, for a scale-in). */
+const stillIn = (state: CloudState, groupId: string, id: string) => state.instances.some((i) => i.instanceId === id && i.scalingGroupId === groupId);
 
 /**
  * Advances the scale-outs in progress: the share of their instances that finished (InService,
@@ -125,7 +137,24 @@ export function recordScaleIn(state: CloudState, group: ScalingGroup, removed: I
 export function settleActivities(state: CloudState, now: number): boolean {
   let changed = false;
   for (const a of state.scalingActivities) {
-    if (a.statusCode !== 'InProgress' || a.createdInstances.length === 0) continue;
+    if (a.statusCode !== 'InProgress') continue;
+    if (a.createdInstances.length === 0) {
+      // a scale-in: done when every destroyed instance left the group
+      if (a.destroyedInstances.length === 0) continue;
+      const left = a.destroyedInstances.filter((id) => !stillIn(state, a.scalingGroupId, id)).length;
+      if (left < a.destroyedInstances.length) {
+        const progress = Math.floor((left / a.destroyedInstances.length) * 100);
+        if (progress !== a.progress) { a.progress = progress; changed = true; }
+        continue;
+      }
+      a.statusCode = 'Successful';
+      a.statusMessage = `"${left}" ECS instances are removed`;
+      a.progress = 100;
+      a.endTime = isoNow(now);
+      Object.assign(a, capacities(state, a.scalingGroupId));
+      changed = true;
+      continue;
+    }
     const insts = a.createdInstances.map((id) => state.instances.find((i) => i.instanceId === id && i.scalingGroupId === a.scalingGroupId));
     const done = insts.filter((i) => !i || i.lifecycleState === 'InService').length;
     const total = insts.length;

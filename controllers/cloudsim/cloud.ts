@@ -72,6 +72,13 @@ export interface CloudTimings {
   bootDelayMs: number;
   /** how long a written route entry stays Pending (default 50 ms); writes to the table conflict meanwhile */
   routeSettleMs: number;
+  /**
+   * how long an instance ESS removes (RemoveInstances, a lowered desired capacity) stays
+   * `Removing` before it leaves the group (default 200 ms; 0: at once). RemoveInstances is
+   * asynchronous: "A successful call only indicates that Auto Scaling has accepted the request"
+   * (https://www.alibabacloud.com/help/en/auto-scaling/developer-reference/api-ess-2014-08-28-removeinstances)
+   */
+  removeDelayMs?: number;
   /** lifetime of ACR temporary credentials (default 1 h) */
   registryTokenLifetimeMs: number;
   /** lifetime of registry bearer tokens (default 5 min, never beyond the credentials) */
@@ -128,6 +135,10 @@ export class Cloud {
         }
       }
     }
+    for (const inst of this.state.instances.filter((i) => i.removesAt !== undefined && i.removesAt <= now)) {
+      this.finishRemoval(inst, now);
+      dirty = true;
+    }
     for (const inst of this.state.instances) {
       if (inst.status === 'Pending' && inst.bootsAt !== undefined && inst.bootsAt <= now) {
         inst.status = 'Running';
@@ -147,6 +158,7 @@ export class Cloud {
     let next = Infinity;
     for (const t of this.state.routeTables) for (const e of t.entries) if (e.settlesAt !== undefined) next = Math.min(next, e.settlesAt);
     for (const i of this.state.instances) if (i.bootsAt !== undefined) next = Math.min(next, i.bootsAt);
+    for (const i of this.state.instances) if (i.removesAt !== undefined) next = Math.min(next, i.removesAt);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (next === Infinity) return;
@@ -188,11 +200,19 @@ export class Cloud {
   }
 
   /**
+   * The members that count toward the desired capacity: all but those being removed (ESS's
+   * "Expected number of instances" compares the instances that stay, Pending ones included).
+   */
+  stayingInstances(groupId: string): Instance[] {
+    return this.groupInstances(groupId).filter((i) => i.lifecycleState !== 'Removing');
+  }
+
+  /**
    * Launches or releases instances until the group has `desiredCapacity` members, recording
    * the scaling activity (activities.ts) with `trigger` as its cause; returns it, if any.
    */
   reconcileGroup(group: ScalingGroup, now = Date.now(), trigger: ActivityTrigger = { kind: 'expected-capacity' }): ScalingActivity | undefined {
-    const members = this.groupInstances(group.scalingGroupId);
+    const members = this.stayingInstances(group.scalingGroupId);
     let activity: ScalingActivity | undefined;
     if (members.length < group.desiredCapacity) {
       const created: Instance[] = [];
@@ -288,10 +308,26 @@ export class Cloud {
     return inst;
   }
 
-  /** Removes an instance from its group and releases it (AutoCreated instances are deleted by ESS). */
-  release(inst: Instance, now = Date.now()): void {
+  /**
+   * Removes an instance from its group and releases it (AutoCreated instances are deleted by
+   * ESS, attached ones only leave the group): `Removing` for `removeDelayMs`, then gone. An
+   * instance that already died (`immediate`) leaves at once.
+   */
+  release(inst: Instance, now = Date.now(), immediate = false): void {
     inst.lifecycleState = 'Removing';
     this.emitInstance('Removing', inst, now);
+    const delay = this.timings.removeDelayMs ?? 0;
+    if (!immediate && delay > 0) {
+      inst.removesAt = now + delay;
+      this.changed();
+      this.arm(now);
+      return;
+    }
+    this.finishRemoval(inst, now);
+  }
+
+  private finishRemoval(inst: Instance, now: number): void {
+    delete inst.removesAt;
     if (inst.creationType === 'Attached') {
       delete inst.scalingGroupId;
       delete inst.scalingConfigurationId;

@@ -64,6 +64,32 @@ describe('wire protocol', () => {
     assert.deepEqual([missing.status, missing.body.Code], [400, 'MissingParameter']);
   });
 
+  test('DeleteRouteEntry: RouteEntryId alone, or table + destination; never both (VPC API error list)', async () => {
+    const tables = await rpc(sim, '2016-04-28', 'DescribeRouteTableList', { RegionId: 'cn-hangzhou' });
+    const tableId = tables.body.RouterTableList.RouterTableListType[0].RouteTableId;
+    const settle = () => { for (const t of sim.state.routeTables) for (const e of t.entries) if (e.status === 'Pending') e.settlesAt = 0; };
+    const created = await rpc(sim, '2016-04-28', 'CreateRouteEntry', { RegionId: 'cn-hangzhou', RouteTableId: tableId, DestinationCidrBlock: '10.66.0.0/24', NextHopId: 'i-a' });
+    assert.equal(created.status, 200);
+    const id = created.body.RouteEntryId;
+    settle();
+    const both = await rpc(sim, '2016-04-28', 'DeleteRouteEntry', { RegionId: 'cn-hangzhou', RouteTableId: tableId, RouteEntryId: id });
+    assert.deepEqual([both.status, both.body.Code], [400, 'ParamExclusive.RouteEntryIdAndRouteTableIdOrDestCidrBlock']);
+    const bad = await rpc(sim, '2016-04-28', 'CreateRouteEntry', { RegionId: 'cn-hangzhou', RouteTableId: tableId, DestinationCidrBlock: '10.66.1.1/24', NextHopId: 'i-a' });
+    assert.deepEqual([bad.status, bad.body.Code], [400, 'InvalidCidrBlock.Malformed']);
+    const system = await rpc(sim, '2016-04-28', 'DeleteRouteEntry', { RegionId: 'cn-hangzhou', RouteTableId: tableId, DestinationCidrBlock: '192.168.0.0/16' });
+    assert.deepEqual([system.status, system.body.Code], [400, 'OperationDenied']);
+    const alone = await rpc(sim, '2016-04-28', 'DeleteRouteEntry', { RegionId: 'cn-hangzhou', RouteEntryId: id });
+    assert.equal(alone.status, 200);
+    // the deletion is in flight: the VPC's next route write is refused until it settles
+    const busy = await rpc(sim, '2016-04-28', 'CreateRouteEntry', { RegionId: 'cn-hangzhou', RouteTableId: tableId, DestinationCidrBlock: '10.66.2.0/24', NextHopId: 'i-b' });
+    assert.deepEqual([busy.status, busy.body.Code], [400, 'IncorrectRouteEntryStatus']);
+    for (const t of sim.state.routeTables) for (const e of t.entries) if (e.status === 'Deleting') e.settlesAt = 0;
+    const gone = await rpc(sim, '2016-04-28', 'DeleteRouteEntry', { RegionId: 'cn-hangzhou', RouteTableId: tableId, DestinationCidrBlock: '10.66.0.0/24', NextHopId: 'i-a' });
+    assert.deepEqual([gone.status, gone.body.Code], [400, 'InvalidRouteEntry.NotFound']);
+    const unknownId = await rpc(sim, '2016-04-28', 'DeleteRouteEntry', { RegionId: 'cn-hangzhou', RouteEntryId: 'rte-nope' });
+    assert.deepEqual([unknownId.status, unknownId.body.Code], [400, 'InvalidRouteEntryId.NotFound']);
+  });
+
   test('a replayed signature nonce is refused', async () => {
     const all: Record<string, string> = {
       Action: 'DescribeVpcs', Version: '2016-04-28', Format: 'JSON', AccessKeyId: sim.accessKeyId, SignatureMethod: 'HMAC-SHA1', RegionId: 'cn-hangzhou',

@@ -71,15 +71,25 @@ describe('emulator: ESS scaling activities', () => {
     assert.match(done.endTime, ESS_TIME);
   });
 
-  test('a scale-in by desired capacity is a Successful removal naming the instance', async () => {
+  test('a scale-in by desired capacity is InProgress while its instance is Removing, then a Successful removal naming it', async () => {
     const before = members();
     await cloud.scaling.setDesiredCapacity(groupId, 1);
     const a = await newest();
-    assert.deepEqual([a.description, a.statusCode, a.progress], ['Remove "1" ECS instance(s)', 'Successful', 100]);
+    // ESS accepts the request and removes asynchronously: the instance is Removing meanwhile
+    assert.deepEqual([a.description, a.statusCode, a.progress, a.endTime], ['Remove "1" ECS instance(s)', 'InProgress', 0, '']);
     assert.equal(a.destroyedInstances.length, 1);
-    assert.ok(before.includes(a.destroyedInstances[0]) && !members().includes(a.destroyedInstances[0]));
+    const [removing] = await cloud.scaling.listScalingInstances(groupId, { lifecycleState: 'Removing' });
+    assert.equal(removing?.instanceId, a.destroyedInstances[0]);
     assert.match(a.cause, /from "2" to "1", changing the Total Capacity from "2" to "1"\.$/);
-    assert.equal(a.totalCapacity, 1);
+    const done = await eventually('the removal ends Successful', async () => {
+      const x = (await cloud.scaling.listScalingActivities(groupId, { scalingActivityIds: [a.scalingActivityId] }))[0];
+      assert.equal(x.statusCode, 'Successful');
+      return x;
+    });
+    assert.deepEqual([done.progress, done.statusMessage], [100, '"1" ECS instances are removed']);
+    assert.match(done.endTime, ESS_TIME);
+    assert.ok(before.includes(a.destroyedInstances[0]) && !members().includes(a.destroyedInstances[0]));
+    assert.equal(done.totalCapacity, 1);
   });
 
   test('RemoveInstances returns the id of its activity; without decreasing, the replacement is an activity of its own', async () => {
@@ -88,8 +98,15 @@ describe('emulator: ESS scaling activities', () => {
     const [victim] = members();
     const [activityId] = await cloud.scaling.removeInstances(groupId, [victim], { decreaseDesiredCapacity: false });
     assert.match(activityId, /^asa-[a-z0-9]{20}$/);
-    const [removal] = await cloud.scaling.listScalingActivities(groupId, { scalingActivityIds: [activityId] });
-    assert.deepEqual([removal.description, removal.statusCode, removal.destroyedInstances], ['Remove "1" ECS instance(s)', 'Successful', [victim]]);
+    // a Removing instance is not InService: naming it again is refused, as ESS refuses it
+    const again = await failure(cloud.scaling.removeInstances(groupId, [victim], { decreaseDesiredCapacity: false }));
+    assert.equal(again.code, 'IncorrectInstanceStatus');
+    const removal = await eventually('the removal ends Successful', async () => {
+      const [x] = await cloud.scaling.listScalingActivities(groupId, { scalingActivityIds: [activityId] });
+      assert.equal(x.statusCode, 'Successful');
+      return x;
+    });
+    assert.deepEqual([removal.description, removal.destroyedInstances], ['Remove "1" ECS instance(s)', [victim]]);
     assert.match(removal.cause, new RegExp(`^A user requests to remove ECS instances "${victim}" from scaling group`));
     const replacement = await newest();
     assert.notEqual(replacement.scalingActivityId, activityId);
@@ -133,6 +150,17 @@ describe('emulator: ESS scaling activities', () => {
     assert.equal(w.statusCode, 'Warning');
     assert.equal(w.statusMessage, `"1" ECS instances are added; ECS instances "${gone}" were removed before they were in service`);
     await boot(sim, members());
+  });
+
+  test('ESS and ECS times are minutes in UTC, as the API references show them (2014-08-14T10:58Z)', async () => {
+    const [inst] = await cloud.scaling.listScalingInstances(groupId);
+    assert.match(inst.creationTime, ESS_TIME);
+    const [ecs] = await cloud.scaling.describeInstances({ instanceIds: [inst.instanceId] });
+    assert.ok(ecs, 'the member is an ECS instance');
+    const raw = await new RpcApi('ess', sim.url, '2014-08-28', staticCredentials({ accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret }), { ...defaultRetryPolicy, ...fastRetry })
+      .call('DescribeScalingGroups', { RegionId: sim.regionId, 'ScalingGroupId.1': groupId });
+    const g = (raw.ScalingGroups as { ScalingGroup: Array<{ CreationTime: string }> }).ScalingGroup[0];
+    assert.match(g.CreationTime, ESS_TIME);
   });
 
   test('DescribeScalingActivities pages, filters and refuses bad input like ESS', async () => {
@@ -262,7 +290,8 @@ describe('emulator: ESS ScaleWithAdjustment (what upstream alicloud cluster-auto
     groupId = sim.state.scalingGroups[0].scalingGroupId;
   });
   after(() => sim.stop());
-  const members = () => sim.state.instances.filter((i) => i.scalingGroupId === groupId).length;
+  // the members that stay (those being removed leave asynchronously)
+  const members = () => sim.state.instances.filter((i) => i.scalingGroupId === groupId && i.lifecycleState !== 'Removing').length;
   const desired = () => sim.state.scalingGroups[0].desiredCapacity;
   const scale = (AdjustmentType: string, AdjustmentValue: number, extra: Record<string, unknown> = {}) =>
     ess.call('ScaleWithAdjustment', { ScalingGroupId: groupId, AdjustmentType, AdjustmentValue, ...extra });
@@ -306,5 +335,8 @@ describe('emulator: ESS ScaleWithAdjustment (what upstream alicloud cluster-auto
     const off = await simCall(sim, 'PATCH', '/_sim/state', [{ op: 'replace', path: '/scalingGroups/0/lifecycleState', value: 'Inactive' }]);
     assert.equal(off.status, 200, JSON.stringify(off.json));
     assert.equal((await failure(scale('TotalCapacity', 2))).code, 'IncorrectScalingGroupStatus');
+    // RemoveInstances too: "The scaling group is in the Active state" (ESS API reference)
+    const [member] = sim.state.instances.filter((i) => i.scalingGroupId === groupId).map((i) => i.instanceId);
+    assert.equal((await failure(ess.call('RemoveInstances', { ScalingGroupId: groupId, 'InstanceId.1': member }))).code, 'IncorrectScalingGroupStatus');
   });
 });

@@ -13,6 +13,13 @@ import {
   type RpcContext, type RpcParams, type RpcService,
 } from './rpc.js';
 
+/**
+ * ESS's (and ECS's) times: `2020-09-10T09:54Z` (minutes, UTC), as the API references' examples
+ * show them (DescribeScalingGroups/Instances/Configurations `CreationTime` "2014-08-14T10:58Z",
+ * ECS DescribeInstances "2017-12-10T04:04Z").
+ */
+const essTime = (iso: string) => { const t = Date.parse(iso); return Number.isFinite(t) ? new Date(t).toISOString().slice(0, 16) + 'Z' : iso; };
+
 function checkRegion(p: RpcParams, ctx: RpcContext): void {
   const r = required(p, 'RegionId');
   if (r !== ctx.cloud.state.regionId) throw new SimError('InvalidRegionId.NotFound', `The specified RegionId ${r} does not exist.`, 404);
@@ -33,7 +40,7 @@ function groupView(g: ScalingGroup, ctx: RpcContext): Record<string, unknown> {
     ActiveCapacity: count('InService'), PendingCapacity: count('Pending'), RemovingCapacity: count('Removing'),
     TotalCapacity: members.length, LifecycleState: g.lifecycleState, ActiveScalingConfigurationId: g.activeScalingConfigurationId,
     VpcId: g.vpcId, VSwitchId: g.vSwitchIds[0] ?? '', VSwitchIds: { VSwitchId: g.vSwitchIds },
-    CreationTime: g.creationTime, MultiAZPolicy: 'BALANCE', RemovalPolicies: { RemovalPolicy: [...(g.removalPolicies?.length ? g.removalPolicies : DEFAULT_REMOVAL_POLICIES)] },
+    CreationTime: essTime(g.creationTime), MultiAZPolicy: 'BALANCE', RemovalPolicies: { RemovalPolicy: [...(g.removalPolicies?.length ? g.removalPolicies : DEFAULT_REMOVAL_POLICIES)] },
     Tags: { Tag: g.tags.map((t) => ({ TagKey: t.key, TagValue: t.value, Key: t.key, Value: t.value })) },
   };
 }
@@ -41,7 +48,7 @@ function groupView(g: ScalingGroup, ctx: RpcContext): Record<string, unknown> {
 function scalingInstanceView(i: Instance): Record<string, unknown> {
   return {
     InstanceId: i.instanceId, ScalingGroupId: i.scalingGroupId, ScalingConfigurationId: i.scalingConfigurationId,
-    HealthStatus: 'Healthy', LifecycleState: i.lifecycleState, CreationType: i.creationType, CreationTime: i.creationTime,
+    HealthStatus: 'Healthy', LifecycleState: i.lifecycleState, CreationType: i.creationType, CreationTime: essTime(i.creationTime),
     ZoneId: i.zoneId, LaunchTemplateId: '', WeightedCapacity: 1, Entrusted: false,
   };
 }
@@ -81,8 +88,6 @@ function adjustedTotal(type: string, value: number, total: number, minMagnitude:
   }
 }
 
-/** ESS's times: `2020-09-10T09:54Z` (minutes, UTC). */
-const essTime = (iso: string) => new Date(iso).toISOString().slice(0, 16) + 'Z';
 
 /** A scaling activity as DescribeScalingActivities 2014-08-28 returns it (capacities as strings, as ESS sends them). */
 function activityView(a: ScalingActivity): Record<string, unknown> {
@@ -129,7 +134,7 @@ export const essService: RpcService = {
         ScalingConfigurations: { ScalingConfiguration: pg.page.map((c) => ({
           ScalingConfigurationId: c.scalingConfigurationId, ScalingConfigurationName: c.scalingConfigurationName,
           ScalingGroupId: c.scalingGroupId, InstanceType: c.instanceType, InstanceTypes: { InstanceType: [c.instanceType] },
-          ImageId: c.imageId, UserData: c.userData, LifecycleState: c.lifecycleState, CreationTime: c.creationTime,
+          ImageId: c.imageId, UserData: c.userData, LifecycleState: c.lifecycleState, CreationTime: essTime(c.creationTime),
           Tags: { Tag: c.tags.map((t) => ({ Key: t.key, Value: t.value })) },
         })) },
       };
@@ -206,7 +211,7 @@ export const essService: RpcService = {
       }
       const minMagnitude = intParam(p, 'MinAdjustmentMagnitude');
       if (g.lifecycleState !== 'Active') throw new SimError('IncorrectScalingGroupStatus', 'The current status of the specified scaling group does not support this action.', 400);
-      const total = ctx.cloud.groupInstances(g.scalingGroupId).length;
+      const total = ctx.cloud.stayingInstances(g.scalingGroupId).length;
       const target = Math.min(g.maxSize, Math.max(g.minSize, adjustedTotal(type, value, total, minMagnitude)));
       g.desiredCapacity = target;
       const activity = ctx.cloud.reconcileGroup(g, ctx.now, { kind: 'adjustment', adjustmentType: type, value });
@@ -219,6 +224,8 @@ export const essService: RpcService = {
       const ids = listParam(p, 'InstanceId');
       if (ids.length === 0) throw new SimError('MissingParameter', 'The input parameter "InstanceId" that is mandatory for processing this request is not supplied.', 400);
       if (ids.length > 20) throw new SimError('InvalidParameter', 'At most 20 instances can be removed in one call.', 400);
+      // "Before you call this operation ... The scaling group is in the Active state" (API reference)
+      if (g.lifecycleState !== 'Active') throw new SimError('IncorrectScalingGroupStatus', 'The current status of the specified scaling group does not support this action.', 400);
       const members = ctx.cloud.groupInstances(g.scalingGroupId);
       const victims = ids.map((id) => {
         const i = members.find((m) => m.instanceId === id);
@@ -227,12 +234,14 @@ export const essService: RpcService = {
         return i;
       });
       const decrease = boolParam(p, 'DecreaseDesiredCapacity', true);
-      if (members.length - victims.length < g.minSize) {
+      // instances already on their way out do not count (they are Removing, see cloud.release)
+      const staying = ctx.cloud.stayingInstances(g.scalingGroupId).length;
+      if (staying - victims.length < g.minSize) {
         throw new SimError('IncorrectCapacity.MinSize', 'To remove the instances, the total capacity will be lesser than the MinSize.', 400);
       }
       for (const v of victims) ctx.cloud.release(v, ctx.now);
       const trigger = { kind: 'remove-instances', instanceIds: victims.map((v) => v.instanceId) } as const;
-      const activity = recordScaleIn(ctx.cloud.state, g, victims, trigger, members.length, ctx.now);
+      const activity = recordScaleIn(ctx.cloud.state, g, victims, trigger, staying, ctx.now);
       if (decrease) g.desiredCapacity = Math.max(g.minSize, g.desiredCapacity - victims.length);
       // without DecreaseDesiredCapacity ESS launches replacements: a scale-out activity of its own
       ctx.cloud.reconcileGroup(g, ctx.now, trigger);
@@ -301,7 +310,7 @@ export const ecsService: RpcService = {
         && tags.every((t) => i.tags.some((x) => x.key === t.key && (!t.value || x.value === t.value))));
       const view = (i: Instance) => ({
         InstanceId: i.instanceId, InstanceName: i.instanceName, HostName: i.hostName, InstanceType: i.instanceType,
-        RegionId: i.regionId, ZoneId: i.zoneId, Status: i.status, CreationTime: i.creationTime,
+        RegionId: i.regionId, ZoneId: i.zoneId, Status: i.status, CreationTime: essTime(i.creationTime),
         VpcAttributes: { VpcId: i.vpcId, VSwitchId: i.vSwitchId, PrivateIpAddress: { IpAddress: [i.privateIpAddress] } },
         Tags: { Tag: i.tags.map((t) => ({ TagKey: t.key, TagValue: t.value })) },
       });

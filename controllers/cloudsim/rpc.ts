@@ -10,6 +10,7 @@ import { SimError, type Cloud } from './cloud.js';
 import type { Authenticator, Caller } from './auth.js';
 import type { Faults, Service } from './faults.js';
 import { arn, checkRam, type RamProduct } from './ram.js';
+import type { CloudState } from './state.js';
 
 export type RpcParams = Record<string, string>;
 
@@ -44,7 +45,7 @@ export interface RpcService {
    * the product's resources in the region as a whole (`acs:<code>:<region>:<account>:*`), what
    * actions without resource-level authorization are checked against.
    */
-  resource?: (action: string, p: RpcParams) => string | undefined;
+  resource?: (action: string, p: RpcParams, state: CloudState) => string | undefined;
 }
 
 /** RFC 3986 encoding as the RPC signature defines it (same as the SDK's). */
@@ -229,7 +230,7 @@ export function createRpcHandler(deps: RpcServerDeps): (req: IncomingMessage, re
       // RAM is checked after authentication, against the caller's policies (a `deny` fault: whoever calls)
       const state = deps.cloud.state;
       const code = svc.service; // the products' RAM codes are their service names (vpc, ess, ecs, cr, sts)
-      const rel = svc.resource?.(action, params);
+      const rel = svc.resource?.(action, params, state);
       const resource = rel === undefined ? arn(state, code, '*') : rel.startsWith('acs:') ? rel : arn(state, code, rel);
       checkRam(state, caller, svc.ramProduct ?? 'rpc', `${code}:${action}`, resource, fate.kind === 'deny');
 

@@ -104,7 +104,7 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
   initial.ram ??= defaultRam(); // a hand-made `state` from before RAM: no policies
   initial.scalingActivities ??= []; // or from before scaling activities: none
   const cloud = new Cloud(initial, {
-    bootDelayMs: 500, routeSettleMs: 50, registryTokenLifetimeMs: 3_600_000, registryBearerLifetimeMs: 300_000,
+    bootDelayMs: 500, routeSettleMs: 50, removeDelayMs: 200, registryTokenLifetimeMs: 3_600_000, registryBearerLifetimeMs: 300_000,
     ...Object.fromEntries(Object.entries(opts.timings ?? {}).filter(([, v]) => v !== undefined)),
   });
   const faults = new Faults();

@@ -210,7 +210,7 @@ export function createSimApi(deps: SimApiDeps): (req: IncomingMessage, res: Serv
       const before = group ? cloud.groupInstances(group.scalingGroupId).length : 0;
       const now = Date.now();
       inst.creationType = 'AutoCreated';
-      cloud.release(inst, now);
+      cloud.release(inst, now, true);
       if (group) {
         const trigger = { kind: 'health-check', instanceId: inst.instanceId } as const;
         recordScaleIn(st, group, [inst], trigger, before, now);

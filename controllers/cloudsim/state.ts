@@ -122,6 +122,8 @@ export interface Instance {
   tags: Tag[];
   /** epoch ms at which a Pending instance finishes booting. */
   bootsAt?: number;
+  /** epoch ms at which a Removing instance leaves its group (released; an attached one is only detached). */
+  removesAt?: number;
   // ESS membership (absent for instances outside any group)
   scalingGroupId?: string;
   scalingConfigurationId?: string;

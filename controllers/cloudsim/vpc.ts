@@ -1,10 +1,14 @@
 /**
- * VPC 2016-04-28: VPCs, route tables and route entries. Route writes are serialized per
- * table as in the real cloud: while an entry of the table is Pending (or Deleting), any
- * other write to the same table is refused with `OperationConflict`.
+ * VPC 2016-04-28: VPCs, route tables and route entries. Route writes are serialized per VPC
+ * as in the real cloud: while an entry of any route table of the VPC is Pending (or
+ * Deleting), any other route write in that VPC is refused with 400 `IncorrectRouteEntryStatus`
+ * (CreateRouteEntry's error list: "The vpc has NotStable routeEntry status."; DeleteRouteEntry:
+ * "You cannot delete a route entry of a VPC in which a vSwitch or another route entry is
+ * being created or deleted", https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-deleterouteentry).
+ * Error codes, messages and HTTP statuses below are those of the two API pages' error lists.
  */
 import { SimError } from './cloud.js';
-import { isoNow, newId, type RouteEntry, type RouteTable } from './state.js';
+import { isoNow, newId, type CloudState, type RouteEntry, type RouteTable } from './state.js';
 import { paged, required, tokenPaged, type RpcContext, type RpcParams, type RpcService } from './rpc.js';
 
 function parseCidr(cidr: string): { base: number; bits: number } | undefined {
@@ -30,10 +34,10 @@ function table(ctx: RpcContext, id: string): RouteTable {
   return t;
 }
 
-function assertNoWriteInFlight(t: RouteTable): void {
-  if (t.entries.some((e) => e.status !== 'Available')) {
-    throw new SimError('OperationConflict', 'Request was denied due to conflict with a previous request: the route table has a route entry in progress.', 400);
-  }
+/** Any route entry write in flight in the table's VPC (all its route tables) refuses the next one. */
+function assertNoWriteInFlight(state: CloudState, t: RouteTable): void {
+  const busy = state.routeTables.some((x) => x.vpcId === t.vpcId && x.entries.some((e) => e.status !== 'Available'));
+  if (busy) throw new SimError('IncorrectRouteEntryStatus', 'Some route entry status blocked this operation.', 400);
 }
 
 function entryView(e: RouteEntry): Record<string, unknown> {
@@ -50,7 +54,12 @@ export const vpcService: RpcService = {
   // RAM resource of the route entry actions: the route table (VPC API reference, e.g.
   // DeleteRouteEntry: `acs:vpc:{#regionId}:{#accountId}:routetable/{#RouteTableId}`); the
   // Describe/List calls authorize on all resources
-  resource: (action, p) => (/RouteEntr/.test(action) && p.RouteTableId ? `routetable/${p.RouteTableId}` : undefined),
+  // DeleteRouteEntry by RouteEntryId alone names no table: the entry's own table is the resource
+  resource: (action, p, state) => {
+    if (!/RouteEntr/.test(action)) return undefined;
+    const tableId = p.RouteTableId || (p.RouteEntryId ? state.routeTables.find((t) => t.entries.some((e) => e.routeEntryId === p.RouteEntryId))?.routeTableId : undefined);
+    return tableId ? `routetable/${tableId}` : undefined;
+  },
   version: '2016-04-28',
   handlers: {
     DescribeVpcs(p, ctx) {
@@ -115,7 +124,7 @@ export const vpcService: RpcService = {
       checkRegion(p, ctx);
       const t = table(ctx, required(p, 'RouteTableId'));
       const dest = required(p, 'DestinationCidrBlock');
-      if (!parseCidr(dest)) throw new SimError('InvalidDestinationCidrBlock.Malformed', `The specified DestinationCidrBlock ${dest} is not a valid IPv4 network.`, 400);
+      if (!parseCidr(dest)) throw new SimError('InvalidCidrBlock.Malformed', 'Specified CIDR block is not valid.', 400);
       const nextHopType = p.NextHopType || 'Instance';
       const nextHopId = required(p, 'NextHopId');
       if (nextHopType === 'Instance' && ctx.options.validateNextHop && !ctx.cloud.state.instances.some((i) => i.instanceId === nextHopId)) {
@@ -125,8 +134,8 @@ export const vpcService: RpcService = {
       if (name.startsWith('http://') || name.startsWith('https://') || name.length > 128) {
         throw new SimError('InvalidRouteEntryName.Malformed', 'The name must be 1 to 128 characters long and cannot start with http:// or https://.', 400);
       }
-      // a write in flight (even one deleting this very destination) is a conflict to retry
-      assertNoWriteInFlight(t);
+      // a write in flight in the VPC (even one deleting this very destination) is a conflict to retry
+      assertNoWriteInFlight(ctx.cloud.state, t);
       if (t.entries.some((e) => e.destinationCidrBlock === dest)) {
         throw new SimError('InvalidCIDRBlock.Duplicate', 'Specified CIDR block is already exists.', 400);
       }
@@ -147,20 +156,36 @@ export const vpcService: RpcService = {
       return { RouteEntryId: entry.routeEntryId };
     },
 
+    /**
+     * By RouteEntryId alone, or by RouteTableId + DestinationCidrBlock (+ NextHopId): RouteEntryId
+     * is mutually exclusive with RouteTableId and DestinationCidrBlock (400
+     * ParamExclusive.RouteEntryIdAndRouteTableIdOrDestCidrBlock in the API's error list; the
+     * transit-router twin of the code says "RouteEntryId and ...RouteTableIdOrDestCidrBlock is
+     * mutually exclusive"). Upstream's cloud-controller-manager deletes by table + CIDR + next hop
+     * (kubernetes/cloud-provider-alibaba-cloud pkg/provider/alibaba/vpc/vpc.go DeleteRoute).
+     */
     DeleteRouteEntry(p, ctx) {
       checkRegion(p, ctx);
-      const t = table(ctx, required(p, 'RouteTableId'));
+      let t: RouteTable;
       let e: RouteEntry | undefined;
-      if (p.RouteEntryId) e = t.entries.find((x) => x.routeEntryId === p.RouteEntryId);
-      else {
+      if (p.RouteEntryId) {
+        if (p.RouteTableId || p.DestinationCidrBlock) {
+          throw new SimError('ParamExclusive.RouteEntryIdAndRouteTableIdOrDestCidrBlock', 'RouteEntryId and RouteTableIdOrDestCidrBlock is mutually exclusive.', 400);
+        }
+        const owner = ctx.cloud.state.routeTables.find((x) => x.entries.some((y) => y.routeEntryId === p.RouteEntryId));
+        if (!owner) throw new SimError('InvalidRouteEntryId.NotFound', 'Specified RouteEntryId does not exist.', 400);
+        t = owner;
+        e = t.entries.find((x) => x.routeEntryId === p.RouteEntryId);
+      } else {
+        if (!p.RouteTableId || !p.DestinationCidrBlock) throw new SimError('MissingParameter', 'Miss mandatory parameter.', 400);
+        t = table(ctx, p.RouteTableId);
         const dest = p.DestinationCidrBlock;
-        if (!dest) throw new SimError('MissingParameter', 'Either RouteEntryId or DestinationCidrBlock must be supplied.', 400);
         e = t.entries.find((x) => x.destinationCidrBlock === dest && (!p.NextHopId || x.nextHopId === p.NextHopId));
       }
-      if (!e) throw new SimError('InvalidRouteEntry.NotFound', 'The specified route entry does not exist.', 404);
-      if (e.type === 'System') throw new SimError('OperationUnsupported.SystemRouteEntry', 'A system route entry cannot be deleted.', 400);
-      if (e.status !== 'Available') throw new SimError('IncorrectRouteEntryStatus', `The route entry is ${e.status}; try again when it is Available.`, 400);
-      assertNoWriteInFlight(t);
+      if (!e) throw new SimError('InvalidRouteEntry.NotFound', 'Route entry not exists.', 400);
+      if (e.type === 'System') throw new SimError('OperationDenied', 'Specified operation is denied as route entry type is system.', 400);
+      if (e.status !== 'Available') throw new SimError('IncorrectRouteEntryStatus', 'Specified routeEntry status error.', 400);
+      assertNoWriteInFlight(ctx.cloud.state, t);
       e.status = 'Deleting';
       e.settlesAt = ctx.now + ctx.cloud.timings.routeSettleMs;
       ctx.cloud.tick(ctx.now);

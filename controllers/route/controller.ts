@@ -301,7 +301,9 @@ export class RouteTableController implements RequestReconciler {
         if (w.verb === 'delete') {
           try {
             // a replaced entry must be gone before its CIDR can be created again
-            await this.call('DeleteRouteEntry', () => vpc.deleteRouteEntry({ routeTableId: tableId, routeEntryId: w.entry.routeEntryId }, { wait: !!w.route }));
+            await this.call('DeleteRouteEntry', () => vpc.deleteRouteEntry({
+              routeTableId: tableId, routeEntryId: w.entry.routeEntryId, destinationCidrBlock: w.entry.destinationCidrBlock, nextHopId: w.entry.nextHopId || undefined,
+            }, { wait: !!w.route }));
             metrics.operations.inc({ verb: 'delete', result: 'success' });
             log.info({ cidr: w.entry.destinationCidrBlock, nextHop: w.entry.nextHopId, reason: w.reason }, 'deleted route entry');
             if (w.reason === 'conflict') {

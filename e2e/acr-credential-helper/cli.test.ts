@@ -2,7 +2,7 @@
 // the emulator's credentials in the environment, a ConfigMap in a non-default place, a
 // registry reached through an assumed RAM role; its stdout never shows a token; SIGTERM stops it;
 // --acr-webhook serves the webhooks with a mounted certificate.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeInProcess } from '../support/index.js';
 import type { ChildProcess } from 'node:child_process';

@@ -9,7 +9,7 @@ import { MANAGED_LABEL } from '@kubeloop/ack/acr-credential-helper';
 import { SharedInformerFactory, type StoreEvent } from '../../src/informer/index.js';
 import { describeInProcess } from '../support/index.js';
 import {
-  K, SECRET, authsOf, cloudCalls, createNamespace, eventually, podsOf, pullSecretsOf, secretOf, setConfig, setFaults, startAcrEnv, startHelper,
+  K, SECRET, authsOf, cloudCalls, createNamespace, eventually, podsOf, pullSecretsOf, setConfig, setFaults, startAcrEnv, startHelper,
   type AcrEnv, type Obj, type RunningHelper,
 } from './harness.js';
 

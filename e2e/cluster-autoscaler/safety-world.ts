@@ -181,7 +181,9 @@ export class World {
   async start(): Promise<void> {
     this.config = parseAutoscalerConfig(this.flags);
     // the groups start empty and are brought to their desired capacity once the world listens
-    this.cloud = await startCloudSim({ port: 0, regionId: REGION, timings: { bootDelayMs: 0 }, customize: (s) => customize(s, this.groups.map((g) => ({ ...g, desired: 0 }))) });
+    // boots and ESS removals at once: the world's steps run on a fake clock, and a replayed seed
+    // must not depend on the emulator's wall-clock timers
+    this.cloud = await startCloudSim({ port: 0, regionId: REGION, timings: { bootDelayMs: 0, removeDelayMs: 0 }, customize: (s) => customize(s, this.groups.map((g) => ({ ...g, desired: 0 }))) });
     const api = createAlibabaCloud({
       regionId: this.cloud.regionId, emulator: this.cloud.url,
       credentials: { accessKeyId: this.cloud.accessKeyId, accessKeySecret: this.cloud.accessKeySecret },
@@ -478,7 +480,7 @@ export class World {
 
   /** An instance dies behind everyone's back (ESS then launches a replacement). */
   private async instanceDies(): Promise<void> {
-    const candidates = this.cloud.state.instances.filter((i) => i.scalingGroupId && !this.removed.has(i.instanceId));
+    const candidates = this.cloud.state.instances.filter((i) => i.scalingGroupId && i.lifecycleState !== 'Removing' && !this.removed.has(i.instanceId));
     if (!candidates.length) return;
     const inst = this.pick(candidates);
     this.external.add(inst.instanceId);

@@ -5,7 +5,7 @@ import 'reflect-metadata';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Controller, Manager, ContainerModule, ConfigMap, Lease, TOKENS, createRegistry, inject,
+  Controller, Manager, ContainerModule, ConfigMap, Lease, createRegistry, inject,
   type ConfigMapObject, type KubeClient, type LeaseObject, type ReconcileContext, type Reconciler,
 } from '../../src/index.js';
 import { startServer, clientFor, eventually, sample, proxied, ensure, type ServerHandle } from './harness.js';

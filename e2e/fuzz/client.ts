@@ -22,7 +22,7 @@ export class FuzzClient {
   private readonly agent: HttpAgent;
   private readonly url: URL;
 
-  constructor(private readonly endpoint: Endpoint, maxSockets: number, private readonly timeoutMs = 30_000) {
+  constructor(endpoint: Endpoint, maxSockets: number, private readonly timeoutMs = 30_000) {
     this.url = new URL(endpoint.url);
     const tls = this.url.protocol === 'https:';
     this.agent = tls

@@ -3,8 +3,12 @@
 // CRD created after start, and Status errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { isAlreadyExists, isConflict, isNotFound, type KubeObject } from '../../src/api/index.js';
-import { isNoKindMatch } from '../../src/client/index.js';
+import { KubeClient, isNoKindMatch, loadKubeConfig } from '../../src/client/index.js';
+import { generateCa, issueCert } from '../../src/pki/index.js';
 import { clientFor, eventually, startServer } from './harness.js';
 import { EXTERNAL, uniqueName } from '../support/index.js';
 
@@ -110,5 +114,49 @@ test('a CRD created after discovery was cached is found on the next miss', { tim
   } finally {
     client.close();
     await server.stop();
+  }
+});
+
+test('the transport names the server as Node would: Host header, and TLS server name (the host name, none for an IP address, the kubeconfig\'s tls-server-name first)', { timeout: 30_000 }, async () => {
+  // its own https server (no cluster needed): what each request said
+  const ca = generateCa('transport-test-ca');
+  const serving = issueCert(ca, { subject: [{ name: 'commonName', value: 'srv' }], usage: 'server', hosts: ['localhost', '127.0.0.1', 'api.internal'] });
+  const seen: { sni: string | false | null; host?: string; path?: string }[] = [];
+  const server = https.createServer({ cert: serving.certPem, key: serving.keyPem }, (req, res) => {
+    seen.push({ sni: (req.socket as TLSSocket).servername, host: req.headers.host, path: req.url });
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end('{}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const kubeconfig = (url: string, extra = '') => `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "${url}", certificate-authority-data: ${Buffer.from(ca.certPem).toString('base64')}${extra}}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`;
+  try {
+    for (const [url, extra, sni, host] of [
+      [`https://localhost:${port}`, '', 'localhost', `localhost:${port}`],
+      [`https://127.0.0.1:${port}/`, '', false, `127.0.0.1:${port}`],
+      [`https://127.0.0.1:${port}/prefix/`, ', tls-server-name: api.internal', 'api.internal', `127.0.0.1:${port}`],
+    ] as const) {
+      const client = new KubeClient(loadKubeConfig({ kubeconfig: kubeconfig(url, extra) }));
+      try {
+        seen.length = 0;
+        await client.transport.request({ method: 'GET', path: '/version' });
+        await client.transport.request({ method: 'POST', path: '/api/v1/namespaces/a/pods/b/binding', body: '{}' });
+        assert.deepEqual(seen, [
+          { sni, host, path: `${url.endsWith('/prefix/') ? '/prefix' : ''}/version` },
+          { sni, host, path: `${url.endsWith('/prefix/') ? '/prefix' : ''}/api/v1/namespaces/a/pods/b/binding` },
+        ], url);
+      } finally {
+        client.close();
+      }
+    }
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
   }
 });

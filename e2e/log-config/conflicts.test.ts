@@ -5,16 +5,15 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   GROUP, PROJECT, alc, apply, eventually, eventsFor, fileSpec, getAlc, ready, slsConfig, slsProject,
-  type LogEnv, type RunningController,
+  type LogEnv,
   withLogController,
 } from './harness.js';
 import { describeInProcess } from '../support/index.js';
 
 describeInProcess('log-config conflicts and defaults', 'starts from a defaults ConfigMap without a project, which the cluster\'s controller shares', () => {
   let env: LogEnv;
-  let ctl: RunningController;
   // no default project yet
-  withLogController((e, c) => { env = e; ctl = c; }, { envOptions: { configMap: { 'log-machine-group': GROUP } } });
+  withLogController((e) => { env = e; }, { envOptions: { configMap: { 'log-machine-group': GROUP } } });
 
   it('without a project anywhere the object says what to set; adding log-project to the ConfigMap fixes it', async () => {
     assert.equal((await apply(env, alc('early', fileSpec('early-logs')))).code, 0);

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   alc, apply, denyRam, eventually, eventsFor, fileSpec, getAlc, liftRamDeny, patchState, ready, slsConfig, slsProject,
-  type LogEnv, type Obj, type RunningController,
+  type LogEnv, type Obj,
   withLogController,
 } from './harness.js';
 import { SKIP_CLEANUP_ANNOTATION } from '@kubeloop/ack/log-config';
@@ -17,8 +17,7 @@ const deny = (env: LogEnv) => denyRam(env, 'log:*');
 
 describe('log-config deletion with permanent SLS errors', () => {
   let env: LogEnv;
-  let ctl: RunningController;
-  withLogController((e, c) => { env = e; ctl = c; });
+  withLogController((e) => { env = e; });
 
   it('a RAM deny keeps the object, says why and how to release it; the annotation releases it without cleanup', async () => {
     assert.equal((await apply(env, alc('denied', fileSpec('denied-logs')))).code, 0);

@@ -6,14 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   PROJECT, alc, apply, eventually, eventsFor, fileSpec, getAlc, ready, slsConfig,
-  type LogEnv, type RunningController,
+  type LogEnv,
   withLogController,
 } from './harness.js';
 import { cloudCalls } from '../support/index.js';
 
 let env: LogEnv;
-let ctl: RunningController;
-withLogController((e, c) => { env = e; ctl = c; }, { flags: { logConfigDriftCheckPeriod: '500ms' } });
+withLogController((e) => { env = e; }, { flags: { logConfigDriftCheckPeriod: '500ms' } });
 
 const updates = async (name: string) => (await eventsFor(env, name)).filter((e) => e.reason === 'SLS.LogController.UpdateConfig.Success').length;
 

@@ -6,13 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   GROUP, PROJECT, alc, apply, eventually, eventsFor, fileSpec, getAlc, patchState, ready, simState, slsConfig, slsProject,
-  type LogEnv, type RunningController,
+  type LogEnv,
   withLogController,
 } from './harness.js';
 
 let env: LogEnv;
-let ctl: RunningController;
-withLogController((e, c) => { env = e; ctl = c; });
+withLogController((e) => { env = e; });
 
 test('kubectl apply of a valid object creates project, logstore, index, config and binding; kubectl get alc shows it ready', async () => {
   const r = await apply(env, alc('web', fileSpec('web-logs', { project: 'k8s-log-web', lifeCycle: 30, logstoreMode: 'query' })));

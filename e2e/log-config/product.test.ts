@@ -6,13 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   alc, apply, eventually, eventsFor, fileSpec, getAlc, ready, slsConfig,
-  type LogEnv, type RunningController,
+  type LogEnv,
   withLogController,
 } from './harness.js';
 
 let env: LogEnv;
-let ctl: RunningController;
-withLogController((e, c) => { env = e; ctl = c; });
+withLogController((e) => { env = e; });
 
 test('an object with productCode is refused with a clear message, never silently synced without it', async () => {
   assert.equal((await apply(env, alc('ingress-logs', fileSpec('ingress-logs', { productCode: 'k8s-nginx-ingress', productLang: 'en' })))).code, 0);

@@ -270,6 +270,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     connectionsCheckingInterval: Math.min(1000, headerTimeout),
   };
   const server: Server = createServer(serverOptions, (req, res) => {
+    firstRequest(req);
     try {
       serve(req, res);
     } catch (err) {
@@ -314,7 +315,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   server.headersTimeout = headerTimeout;
   // A request body trickled in byte by byte: kube-apiserver's 60 s request timeout (Node's default is 300 s).
   server.requestTimeout = Math.max(60_000, headerTimeout);
-  enforceFirstRequestDeadline(server, headerTimeout);
+  const firstRequest = enforceFirstRequestDeadline(server, headerTimeout);
   refuseConnect(server);
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {

@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import { connectionOf, type ClientConfig } from './config.js';
@@ -72,6 +73,8 @@ export function buildQuery(query: RequestSpec['query']): string {
 interface Prepared {
   mod: typeof http | typeof https;
   base: https.RequestOptions;
+  /** The Host header Node would set from `base` (host, and the port unless the default). */
+  host: string;
 }
 
 export class Transport {
@@ -85,8 +88,10 @@ export class Transport {
   private prepared?: Promise<Prepared>;
   /** `prepared`, once it resolved: requests then start without waiting for a promise. */
   private ready?: Prepared;
-  private authHeaders?: { at: number; headers: Record<string, string> };
+  private authHeaders?: { at: number; headers: Record<string, string>; pairs: string[] };
   private agent?: http.Agent;
+  /** The server URL's path, without a trailing slash ('' for `/`): put before every request path. */
+  private readonly prefix: string;
 
   constructor(readonly config: ClientConfig, opts: TransportOptions = {}) {
     const cluster = connectionOf(config).getCurrentCluster();
@@ -101,6 +106,8 @@ export class Transport {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
     this.onRequest = opts.onRequest;
     this.maxRetries = opts.maxRetries ?? 5;
+    const p = this.server.pathname;
+    this.prefix = p === '/' ? '' : p.replace(/\/$/, '');
   }
 
   /** TLS options and the keep-alive agent, computed once from the KubeConfig. */
@@ -119,10 +126,14 @@ export class Transport {
         // https agent names its socket pool by concatenating those PEMs (Buffers decoded to
         // strings), ~5 KB built and hashed several times per request, and it would build a new
         // context per connection.
+        const hostname = this.server.hostname.replace(/^\[|\]$/g, '');
         const agentOpts: https.AgentOptions = {
           keepAlive: true,
           maxSockets: this.maxSockets,
-          servername: (opts as { servername?: string }).servername,
+          // the kubeconfig's tls-server-name, else the SNI name Node's agent works out per
+          // request when none is given (calculateServerName in lib/_http_agent.js: the host,
+          // none for an IP address), worked out once
+          servername: (opts as { servername?: string }).servername ?? (isIP(hostname) ? '' : hostname),
         };
         if (isHttps) {
           agentOpts.secureContext = createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key, pfx: opts.pfx, passphrase: opts.passphrase });
@@ -130,12 +141,17 @@ export class Transport {
         if (opts.rejectUnauthorized !== undefined) agentOpts.rejectUnauthorized = opts.rejectUnauthorized;
         this.agent = isHttps ? new https.Agent(agentOpts) : new http.Agent({ keepAlive: true, maxSockets: this.maxSockets });
       }
+      // (send() passes these on one by one: a field added here must be added there)
       const base: https.RequestOptions = {
         protocol: this.server.protocol,
         hostname: this.server.hostname.replace(/^\[|\]$/g, ''),
         port: this.server.port || (isHttps ? 443 : 80),
         agent: this.agent,
       };
+      // the Host header as Node's ClientRequest builds it (IPv6 in brackets, the port unless
+      // the scheme's default): requests pass their headers as one flat array, which Node writes
+      // as given (no setHeader and header map per request) and so without a Host of its own
+      const host = this.server.host;
       if (!cluster?.proxyUrl) {
         // This agent serves one server with one TLS context, so every request has the same
         // socket pool name: compute it once instead of concatenating ~20 options per request.
@@ -144,7 +160,7 @@ export class Transport {
         const name = agent.getName({ ...base, host: base.hostname, ...(agent as unknown as { options: object }).options } as http.ClientRequestArgs);
         agent.getName = () => name;
       }
-      return { mod: isHttps ? https : http, base };
+      return { mod: isHttps ? https : http, base, host };
     })();
     const prepared = this.prepared;
     prepared.then(
@@ -156,10 +172,10 @@ export class Transport {
     return prepared;
   }
 
-  /** The cached auth headers while they are fresh. */
-  private freshAuth(): Record<string, string> | undefined {
+  /** The cached auth headers, as name/value pairs, while they are fresh. */
+  private freshAuth(): string[] | undefined {
     const a = this.authHeaders;
-    return a && Date.now() - a.at < this.authCacheMs ? a.headers : undefined;
+    return a && Date.now() - a.at < this.authCacheMs ? a.pairs : undefined;
   }
 
   /** Authorization (and impersonation) headers, refreshed every `authCacheMs` so rotating tokens are seen. */
@@ -174,61 +190,75 @@ export class Transport {
       if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
     }
     if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-    this.authHeaders = { at: now, headers };
+    const pairs: string[] = [];
+    for (const k in headers) pairs.push(k, headers[k]);
+    this.authHeaders = { at: now, headers, pairs };
     return headers;
   }
 
-  private pathPrefix(): string {
-    const p = this.server.pathname;
-    return p === '/' ? '' : p.replace(/\/$/, '');
-  }
-
   /** Opens a request and resolves with the response once headers arrive. Non-2xx becomes a StatusError. */
-  async open(spec: RequestSpec, idleTimeoutMs = 0): Promise<{ res: IncomingMessage; req: http.ClientRequest }> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.openOnce(spec, idleTimeoutMs);
-      } catch (err) {
-        const wait = (err as { retryAfterMs?: number }).retryAfterMs;
-        if (wait === undefined || attempt >= this.maxRetries || spec.signal?.aborted) throw err;
-        await sleep(wait, spec.signal);
-      }
-    }
+  open(spec: RequestSpec, idleTimeoutMs = 0): Promise<{ res: IncomingMessage; req: http.ClientRequest }> {
+    return this.retrying(spec, () => this.openOnce(spec, idleTimeoutMs, headersArrived));
   }
 
-  private async openOnce(spec: RequestSpec, idleTimeoutMs: number): Promise<{ res: IncomingMessage; req: http.ClientRequest }> {
-    // After the first request both are at hand: no promise to wait for on the hot path.
-    let prepared = this.ready;
-    let auth = prepared && this.freshAuth();
-    if (!prepared || !auth) [prepared, auth] = await Promise.all([this.prepare(), this.headersFor()]);
-    const { mod, base } = prepared;
-    spec.signal?.throwIfAborted();
-    this.onRequest?.({ method: spec.method, path: spec.path, query: spec.query });
-    const headers: Record<string, string | number> = {
-      ...auth,
-      'User-Agent': this.userAgent,
-      Accept: spec.accept ?? 'application/json',
-    };
-    if (spec.body !== undefined) {
-      headers['Content-Type'] = spec.contentType ?? 'application/json';
-      headers['Content-Length'] = Buffer.byteLength(spec.body);
+  /**
+   * `once()`, and again after the delay a turned-away request asks for (429, or 503 with
+   * Retry-After: see retryAfterMs), up to `maxRetries` more times. Promise callbacks, not an
+   * async loop: this wraps every request.
+   */
+  private retrying<R>(spec: RequestSpec, once: () => Promise<R>, attempt = 0): Promise<R> {
+    return once().catch((err: unknown) => {
+      const wait = (err as { retryAfterMs?: number } | undefined)?.retryAfterMs;
+      if (wait === undefined || attempt >= this.maxRetries || spec.signal?.aborted) throw err;
+      return sleep(wait, spec.signal).then(() => this.retrying(spec, once, attempt + 1));
+    });
+  }
+
+  /**
+   * Sends one request; a 2xx response goes to `ok` (which settles the promise), any other
+   * becomes a StatusError. After the first request the TLS set-up and auth headers are at
+   * hand: the request starts at once, without a promise turn.
+   */
+  private openOnce<R>(spec: RequestSpec, idleTimeoutMs: number, ok: OnResponse<R>): Promise<R> {
+    const prepared = this.ready;
+    const auth = prepared && this.freshAuth();
+    if (!prepared || !auth) {
+      return Promise.all([this.prepare(), this.headersFor()]).then(([p]) => this.send(p, this.authHeaders!.pairs, spec, idleTimeoutMs, ok));
     }
-    return new Promise((resolve, reject) => {
-      const req = mod.request({
-        ...base,
+    return this.send(prepared, auth, spec, idleTimeoutMs, ok);
+  }
+
+  private send<R>(prepared: Prepared, auth: string[], spec: RequestSpec, idleTimeoutMs: number, ok: OnResponse<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      spec.signal?.throwIfAborted();
+      this.onRequest?.({ method: spec.method, path: spec.path, query: spec.query });
+      const headers: string[] = ['Host', prepared.host];
+      for (let i = 0; i < auth.length; i++) headers.push(auth[i]);
+      headers.push('User-Agent', this.userAgent, 'Accept', spec.accept ?? 'application/json');
+      if (spec.body !== undefined) headers.push('Content-Type', spec.contentType ?? 'application/json', 'Content-Length', String(Buffer.byteLength(spec.body)));
+      const base = prepared.base;
+      // one object literal of one shape (a spread of `base` made a slower, changing one)
+      const req = prepared.mod.request({
+        protocol: base.protocol,
+        hostname: base.hostname,
+        port: base.port,
+        agent: base.agent,
         method: spec.method,
-        path: this.pathPrefix() + spec.path + buildQuery(spec.query),
+        path: this.prefix + spec.path + buildQuery(spec.query),
         headers,
       });
-      const onAbort = () => destroyWith(req, spec.signal?.reason ?? new Error('aborted'));
-      spec.signal?.addEventListener('abort', onAbort, { once: true });
-      req.once('close', () => spec.signal?.removeEventListener('abort', onAbort));
+      const signal = spec.signal;
+      if (signal) {
+        const onAbort = () => destroyWith(req, signal.reason ?? new Error('aborted'));
+        signal.addEventListener('abort', onAbort, { once: true });
+        req.once('close', () => signal.removeEventListener('abort', onAbort));
+      }
       if (idleTimeoutMs > 0) req.setTimeout(idleTimeoutMs, () => destroyWith(req, new IdleTimeoutError(idleTimeoutMs)));
       req.on('error', reject); // `on`: a destroyed request can report more than one error
       req.once('response', (res) => {
         const code = res.statusCode ?? 0;
         if (code >= 200 && code < 300) {
-          resolve({ res, req });
+          ok(res, req, resolve, reject);
           return;
         }
         readAll(res).then((buf) => {
@@ -243,15 +273,8 @@ export class Transport {
   }
 
   /** A complete request: the whole body as bytes. */
-  async request(spec: RequestSpec): Promise<RawResponse> {
-    const { res, req } = await this.open(spec, this.requestTimeoutMs);
-    try {
-      const body = await readAll(res);
-      return { status: res.statusCode ?? 0, headers: res.headers, body };
-    } catch (err) {
-      req.destroy();
-      throw err;
-    }
+  request(spec: RequestSpec): Promise<RawResponse> {
+    return this.retrying(spec, () => this.openOnce(spec, this.requestTimeoutMs, wholeBody));
   }
 
   /**
@@ -328,19 +351,45 @@ export function reasonOf(req: http.ClientRequest): unknown {
 }
 
 export function readAll(res: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let len = 0;
-    res.on('data', (c: Buffer) => {
-      chunks.push(c);
-      len += c.length;
-    });
-    res.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, len)));
-    res.on('error', reject);
-    res.once('aborted', () => reject(new Error('response aborted')));
-    // 'close' without 'end' means the connection died mid-body.
-    res.once('close', () => {
-      if (!res.complete) reject(new Error('connection closed before the response was complete'));
-    });
+  return new Promise((resolve, reject) => collect(res, resolve, reject));
+}
+
+/** Gathers a response's body: `done` with all of it, or `fail` once if the body breaks off first. */
+function collect(res: IncomingMessage, done: (body: Buffer) => void, fail: (err: Error) => void): void {
+  const chunks: Buffer[] = [];
+  let len = 0;
+  let settled = false;
+  const failOnce = (err: Error) => {
+    if (settled) return;
+    settled = true;
+    fail(err);
+  };
+  res.on('data', (c: Buffer) => {
+    chunks.push(c);
+    len += c.length;
+  });
+  res.once('end', () => {
+    if (settled) return;
+    settled = true;
+    done(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, len));
+  });
+  res.on('error', failOnce);
+  res.once('aborted', () => failOnce(new Error('response aborted')));
+  // 'close' without 'end' means the connection died mid-body.
+  res.once('close', () => {
+    if (!res.complete) failOnce(new Error('connection closed before the response was complete'));
   });
 }
+
+/** What a request does with a 2xx response: settle its promise. */
+type OnResponse<R> = (res: IncomingMessage, req: http.ClientRequest, resolve: (r: R) => void, reject: (err: unknown) => void) => void;
+
+/** `open`: the response itself, once its headers arrived. */
+const headersArrived: OnResponse<{ res: IncomingMessage; req: http.ClientRequest }> = (res, req, resolve) => resolve({ res, req });
+
+/** `request`: the whole body; a body that breaks off destroys the request. */
+const wholeBody: OnResponse<RawResponse> = (res, req, resolve, reject) =>
+  collect(res, (body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }), (err) => {
+    req.destroy();
+    reject(err);
+  });

@@ -3,7 +3,8 @@
  *
  * Contract (decided here, documented in docs/framework.md):
  * - `reconcile(obj, ctx)` is called with a deep copy of the cached object whenever one
- *   exists for the request's key; mutate it freely. `ctx.request` is the key, `ctx.object`
+ *   exists for the request's key; mutate it freely (with `unsafeDisableDeepCopy`: the cached
+ *   object itself, never to be changed). `ctx.request` is the key, `ctx.object`
  *   the same object.
  * - When the object is gone from the cache (deleted, or never existed), the optional
  *   `reconcileDeleted(request, ctx)` is called instead (ctx.object is undefined). Without it
@@ -57,7 +58,7 @@ export interface ReconcileContext<T extends KubeObject = KubeObject> {
   readonly request: Request;
   /** "namespace/name" or "name". */
   readonly key: string;
-  /** The object being reconciled (a deep copy of the cached one), or undefined when gone. */
+  /** The object being reconciled (a deep copy of the cached one, or with `unsafeDisableDeepCopy` the cached one itself), or undefined when gone. */
   readonly object: T | undefined;
   readonly client: KubeClient;
   /** The cache of any kind this manager watches (for, owns, watches, or declared by @Index). */

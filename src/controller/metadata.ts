@@ -89,6 +89,14 @@ export interface ControllerOptions<T extends KubeObject = KubeObject> {
   needLeaderElection?: boolean;
   /** Reconcile every object again after this long without an event (default off). */
   resyncPeriodMs?: number;
+  /**
+   * `reconcile` gets the cached object itself instead of a deep copy: it is shared with the
+   * cache and every other reader, so the reconciler must never change it (the framework's
+   * patch helpers copy before they mutate). Saves a copy of the object per reconcile, as
+   * controller-runtime's cache option `UnsafeDisableDeepCopy`. Not with `finalizer` (the
+   * framework then writes the object's metadata). Default false.
+   */
+  unsafeDisableDeepCopy?: boolean;
 }
 
 /**
@@ -126,6 +134,8 @@ export interface ControllerMetadata {
   rbac: PolicyRule[];
   needLeaderElection: boolean;
   resyncPeriodMs?: number;
+  /** Reconcile the cached object itself (see ControllerOptions). */
+  unsafeDisableDeepCopy: boolean;
   indexes: IndexSpec[];
 }
 
@@ -151,7 +161,7 @@ function normalize(target: Function, o: ControllerOptions & Partial<RequestContr
   let forKind: KindRef | undefined;
   if (o.for === undefined) {
     if (typeof o.name !== 'string' || o.name === '') fail(target, 'a controller without "for" (a request controller) needs a name');
-    for (const k of ['owns', 'predicates', 'finalizer', 'namespace', 'labelSelector', 'fieldSelector', 'resyncPeriodMs'] as const) {
+    for (const k of ['owns', 'predicates', 'finalizer', 'namespace', 'labelSelector', 'fieldSelector', 'resyncPeriodMs', 'unsafeDisableDeepCopy'] as const) {
       if (o[k] !== undefined) fail(target, `"${k}" needs a "for" kind`);
     }
   } else {
@@ -166,6 +176,8 @@ function normalize(target: Function, o: ControllerOptions & Partial<RequestContr
   if (o.finalizer !== undefined && (typeof o.finalizer !== 'string' || !/^[a-z0-9.-]+\/[A-Za-z0-9._-]+$|^[a-z0-9.-]+$/.test(o.finalizer))) {
     fail(target, `finalizer "${String(o.finalizer)}" must be a qualified name like "example.com/cleanup"`);
   }
+  if (o.unsafeDisableDeepCopy !== undefined && typeof o.unsafeDisableDeepCopy !== 'boolean') fail(target, `unsafeDisableDeepCopy must be true or false, got ${String(o.unsafeDisableDeepCopy)}`);
+  if (o.unsafeDisableDeepCopy && o.finalizer !== undefined) fail(target, 'unsafeDisableDeepCopy cannot be combined with a finalizer (the framework writes the reconciled object\'s metadata)');
   const owns = (o.owns ?? []).map((x, i) => {
     const spec = typeof x === 'object' && x !== null && 'kind' in x && typeof (x as OwnsSpec).kind === 'object' ? (x as OwnsSpec) : ({ kind: x } as OwnsSpec);
     try {
@@ -200,6 +212,7 @@ function normalize(target: Function, o: ControllerOptions & Partial<RequestContr
     rbac: o.rbac ?? [],
     needLeaderElection: o.needLeaderElection ?? true,
     resyncPeriodMs: o.resyncPeriodMs,
+    unsafeDisableDeepCopy: o.unsafeDisableDeepCopy ?? false,
     indexes: [],
   };
 }

@@ -114,6 +114,31 @@ test('runner: never reconciles one key concurrently with 8 workers; all keys get
   await r.stop(1000);
 });
 
+test('runner: reconcile gets a deep copy of the cached object, or with unsafeDisableDeepCopy the cached object itself; that option needs a for kind and no finalizer', async () => {
+  const cache = new FakeCache();
+  cache.objects.set('ns/a', cm('a', { labels: { k: 'v' } }));
+  const got = new Map<string, KubeObject>();
+  const rec: Reconciler = { reconcile(obj, ctx) { got.set(ctx.controller, obj); } };
+  @Controller({ for: ConfigMap, name: 'copying' })
+  class Copying { reconcile() {} }
+  @Controller({ for: ConfigMap, name: 'sharing', unsafeDisableDeepCopy: true })
+  class Sharing { reconcile() {} }
+  for (const target of [Copying, Sharing]) {
+    const { r } = runner(target, rec, cache);
+    r.enqueue({ namespace: 'ns', name: 'a' });
+    r.start();
+    await until(() => got.size === (target === Copying ? 1 : 2), 'reconciled');
+    await r.stop(1000);
+  }
+  const cached = cache.objects.get('ns/a')!;
+  assert.notEqual(got.get('copying'), cached);
+  assert.deepEqual(got.get('copying'), cached);
+  assert.equal(got.get('sharing'), cached);
+  assert.throws(() => { @Controller({ for: ConfigMap, unsafeDisableDeepCopy: true, finalizer: 'example.com/x' }) class F { reconcile() {} } void F; }, /cannot be combined with a finalizer/);
+  assert.throws(() => { @Controller({ name: 'req', unsafeDisableDeepCopy: true } as never) class R { reconcile() {} } void R; }, /"unsafeDisableDeepCopy" needs a "for" kind/);
+  assert.throws(() => { @Controller({ for: ConfigMap, unsafeDisableDeepCopy: 'yes' } as never) class Y { reconcile() {} } void Y; }, /must be true or false/);
+});
+
 test('runner: errors retry with backoff, terminal errors and panics are counted, requeueAfter honoured', async () => {
   @Controller({ for: ConfigMap, name: 'outcomes' })
   class C { reconcile() {} }

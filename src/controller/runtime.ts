@@ -377,7 +377,7 @@ export class ControllerRunner<T extends KubeObject = KubeObject> {
     const labels = this.labels;
     const req = splitKey(key);
     const cached = this.deps.cache?.get(key) as T | undefined;
-    const object = cached ? deepCopy(cached) : undefined;
+    const object = cached ? (this.meta.unsafeDisableDeepCopy ? cached : deepCopy(cached)) : undefined;
     const log = new ReconcileLogger(() => this.reconcileLog(req));
     const ctx: ReconcileContext<T> = {
       controller: name,

@@ -70,6 +70,11 @@ const podFreed: Predicate<PodObject> = {
   needLeaderElection: false,
   // decisions are synchronous (assume, then bind); workers only overlap the binding calls
   maxConcurrentReconciles: 16,
+  // the pod is read, never changed (the assumed pod is kept as it is, the status patch copies
+  // it): no copy per reconcile. Upstream copies a pod once, to assume it with its node name
+  // (schedule_one.go: assumedPodInfo := podInfo.DeepCopy()); the cache here keeps the node
+  // beside the pod instead.
+  unsafeDisableDeepCopy: true,
   predicates: [{ create: pending, update: (_o: PodObject, n: PodObject) => pending(n), delete: () => true, generic: pending }],
   watches: [
     { kind: Node, map: () => RETRY_REQUEST, predicates: [nodeChanged] },
@@ -138,7 +143,8 @@ export class SchedulerController implements Reconciler<PodObject> {
       const assumed = this.cache.assume(pod, decision.node, !!cached && cached.metadata.uid === pod.metadata.uid && !cached.spec?.nodeName);
       this.inFlight.add(key);
       try {
-        await ctx.client.transport.requestJSON({
+        // the answer is a Status (failures throw): read, not parsed
+        await ctx.client.transport.request({
           method: 'POST',
           path: `/api/v1/namespaces/${encodeURIComponent(pod.metadata.namespace!)}/pods/${encodeURIComponent(pod.metadata.name!)}/binding`,
           body: JSON.stringify({

@@ -14,6 +14,7 @@
 import { type KubeObject, newForbidden, type StatusError } from '../../api/index.js';
 import type { ResourceType } from '../resources/index.js';
 import type { UserInfo } from '../auth/index.js';
+import type { UnknownField } from '../schema/index.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
 
@@ -61,6 +62,14 @@ export interface AdmissionRequest {
   user?: UserInfo;
   /** Set by the chain for the duration of `run`. */
   reinvocation?: ReinvocationContext;
+  /**
+   * CREATE of a built-in kind: the fields its decoding found undeclared (schema/decode.ts), set
+   * by the create path when nothing between decoding and admission could add or remove any
+   * (the kind has no defaults). The first hook of
+   * the mutating phase may take it (BuiltinFieldValidation, added first, instead of walking
+   * the object again); the chain drops it once that hook ran, as later hooks may change the object.
+   */
+  unknownFields?: readonly UnknownField[];
 }
 
 /** Per-request state of the mutating phase's single reinvocation. */
@@ -207,6 +216,8 @@ function runPhase(plugins: readonly AdmissionPlugin[], phase: 'admit' | 'validat
     const hook = p[phase];
     if (!hook) continue;
     const r = hook.call(p, req);
+    // what the decoding found holds only until a hook may have changed the object
+    if (req.unknownFields) req.unknownFields = undefined;
     if (r && typeof (r as Promise<void>).then === 'function') return resumePhase(r, plugins, phase, req, i + 1);
   }
   return undefined;

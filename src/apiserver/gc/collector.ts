@@ -10,7 +10,11 @@
  * Background (the default) deletes the owner at once; its dependents follow here.
  *
  * An index from owner uid to dependents is kept from the change bus, so work is
- * proportional to the objects involved. A reference is valid only when an object with that
+ * proportional to the objects involved. The index from uid to object is built on its first
+ * use (the first object with owner references, or a deletion waiting for dependents) from the
+ * store and kept from then on: a server whose objects name no owners (a plain API server
+ * taking creates) keeps no entry per object. Listeners run synchronously on every committed
+ * change, so the index built from the store at any moment is the one kept from the start. A reference is valid only when an object with that
  * uid, name, kind and group exists in a compatible scope: a namespaced dependent may be
  * owned by objects of its own namespace or cluster-scoped ones; a cluster-scoped dependent
  * only by cluster-scoped ones. Invalid references count as absent owners (like upstream).
@@ -129,8 +133,22 @@ export interface GarbageCollector extends Controller {
 
 export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
   const { store, registry, ops } = host;
-  /** uid -> where the object lives. */
-  const byUid = new Map<string, Indexed>();
+  /**
+   * uid -> where the object lives; undefined until first asked (see {@link uidIndex}). An entry
+   * per object costs every write an insert into a map as big as the store (a cache miss or
+   * more at 100k objects) and keeps each created object's change alive.
+   */
+  let byUid: Map<string, Indexed> | undefined;
+  /** The uid index, built from the committed objects on first use and kept from the change bus after. */
+  const uidIndex = (): Map<string, Indexed> => {
+    if (byUid) return byUid;
+    const built = new Map<string, Indexed>();
+    for (const [storageKey, key, s] of store.entries()) {
+      const uid = s.obj.metadata.uid;
+      if (uid) built.set(uid, { storageKey, key, object: s.obj });
+    }
+    return (byUid = built);
+  };
   /** owner uid -> `storageKey|key` of its dependents. */
   const dependents = new Map<string, Set<string>>();
   const loc = (storageKey: string, key: string) => `${storageKey}|${key}`;
@@ -138,8 +156,10 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
   /** `at`: where `obj` (undefined: deleted) lives now; `old` its previous version. */
   const index = (at: Indexed, obj: KubeObject | undefined, old: KubeObject | undefined): void => {
     const { storageKey, key } = at;
-    if (old?.metadata.uid && (!obj || obj.metadata.uid !== old.metadata.uid)) byUid.delete(old.metadata.uid);
-    if (obj?.metadata.uid) byUid.set(obj.metadata.uid, at);
+    if (byUid) {
+      if (old?.metadata.uid && (!obj || obj.metadata.uid !== old.metadata.uid)) byUid.delete(old.metadata.uid);
+      if (obj?.metadata.uid) byUid.set(obj.metadata.uid, at);
+    }
     if (!hasRefs(old) && !hasRefs(obj)) return;
     const id = loc(storageKey, key);
     for (const r of refsOf(old)) {
@@ -170,7 +190,7 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
 
   /** The live owner a reference of `dependent` points to, or undefined when absent/invalid. */
   const ownerOf = (dependent: KubeObject, ref: OwnerReference): KubeObject | undefined => {
-    const o = byUid.get(ref.uid)?.object;
+    const o = uidIndex().get(ref.uid)?.object;
     if (!o) return undefined;
     if (o.metadata.name !== ref.name || o.kind !== ref.kind || groupOf(o.apiVersion) !== groupOf(ref.apiVersion)) return undefined;
     const ownerNs = o.metadata.namespace;
@@ -245,7 +265,7 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
   };
 
   const processOwner = async (uid: string): Promise<void> => {
-    const l = byUid.get(uid);
+    const l = uidIndex().get(uid);
     if (!l) return;
     const s = store.get(l.storageKey, l.key);
     if (!s || s.obj.metadata.uid !== uid || !s.obj.metadata.deletionTimestamp) return;
@@ -311,7 +331,7 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
     for (const r of [...refsOf(c.old), ...(c.type === 'DELETED' ? [] : refsOf(c.object))]) {
       if (seen.has(r.uid)) continue;
       seen.add(r.uid);
-      const owner = byUid.get(r.uid)?.object;
+      const owner = uidIndex().get(r.uid)?.object;
       if (owner && deletingDependents(owner)) queue.add(`o:${r.uid}`);
     }
   };

@@ -155,3 +155,33 @@ describe('garbage collector at startup', () => {
     }
   });
 });
+
+describe('garbage collector uid index', () => {
+  // The index from uid to object is built on its first use, from the store: it must know every
+  // object written before then (created, updated, deleted), as the one kept from the start did.
+  it('built late, judges owners written before it as the index kept from the start', async () => {
+    const s = await startTestServer();
+    try {
+      const cm = s.type('', 'v1', 'configmaps');
+      const cmObj = (name: string, extra: Partial<KubeObject['metadata']> = {}): KubeObject => ({ metadata: { name, namespace: 'default', ...extra }, data: { a: '1' } } as KubeObject);
+      const kept = await s.create(cm, cmObj('late-owner'));
+      await s.server.ops.update(cm, 'default', 'late-owner', { ...kept, data: { a: '2' } });
+      const gone = await s.create(cm, cmObj('late-gone'));
+      await s.server.ops.delete(cm, 'default', 'late-gone');
+      // The first use: a foreground deletion of an object no one depends on.
+      const fg = await s.create(cm, cmObj('late-fg'));
+      await s.server.ops.delete(cm, 'default', 'late-fg', { propagationPolicy: 'Foreground' });
+      await eventually(() => !s.get(cm, 'default', 'late-fg'), 'foreground deletion without dependents finished');
+      assert.notEqual(fg.metadata.uid, kept.metadata.uid);
+      // Then dependents of an owner updated before, and of one deleted before.
+      await s.create(cm, cmObj('late-dep', { ownerReferences: [ownerRef(kept)] }));
+      await s.create(cm, cmObj('late-orphan', { ownerReferences: [ownerRef(gone)] }));
+      await eventually(() => !s.get(cm, 'default', 'late-orphan'), 'dependent of the owner deleted before is deleted');
+      assert.ok(s.get(cm, 'default', 'late-dep'), 'dependent of the live owner kept');
+      await s.server.ops.delete(cm, 'default', 'late-owner');
+      await eventually(() => !s.get(cm, 'default', 'late-dep'), 'dependent deleted with its owner');
+    } finally {
+      await s.close();
+    }
+  });
+});

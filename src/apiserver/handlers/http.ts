@@ -15,6 +15,7 @@ import { partialMetadata, toTable } from '../table/index.js';
 import { sendJoined } from '../http/joined-body.js';
 import { checkPathSegments } from '../http/path-segment.js';
 import { warningsOf } from '../http/warnings.js';
+import { answerError } from '../http/errors.js';
 import { decodeBody, decodePatchBody, readBody, type ResourcePath, sendStatus, sendText, wantsPartialMetadata, wantsTable } from '../http/request.js';
 import type { ListOptions, ResourceOps, WriteOptions } from './rest.js';
 import type { WatchHub } from './watch.js';
@@ -50,8 +51,8 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
 }
 
 function dryRunOf(q: URLSearchParams, body?: { dryRun?: unknown }): boolean {
+  if (!Array.isArray(body?.dryRun) && !q.has('dryRun')) return false; // (no array per write)
   const fromQuery = q.getAll('dryRun');
-  if (!fromQuery.length && !Array.isArray(body?.dryRun)) return false;
   const vals = [...fromQuery, ...(Array.isArray(body?.dryRun) ? (body!.dryRun as string[]) : [])];
   for (const v of vals) if (v !== 'All') throw newBadRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
   return vals.length > 0;
@@ -62,6 +63,11 @@ function objectJson(t: ResourceType, obj: KubeObject, json?: string): string {
   const av = apiVersionOf(t);
   if (obj.apiVersion !== av) return JSON.stringify({ ...obj, apiVersion: av });
   return json ?? JSON.stringify(obj);
+}
+
+/** What a write's warnings go through: the response's Warning headers. */
+function warnerOf(res: ServerResponse): (m: string) => void {
+  return (m: string) => warningsOf(res).add(m);
 }
 
 export class ResourceHttp {
@@ -91,7 +97,11 @@ export class ResourceHttp {
     }
     if (p.watchPrefix) throw newMethodNotSupported({ group: t.group, resource: t.resource }, method.toLowerCase());
     if (!p.name) {
-      if (method === 'POST') return this.createOne(req, res, t, ns, q);
+      if (method === 'POST') {
+        // answers its own errors: no promise for the caller to catch (a closure and a promise per create)
+        void this.createOne(req, res, t, ns, q);
+        return;
+      }
       if (method === 'DELETE') return this.deleteMany(req, res, t, ns, q);
       throw newMethodNotSupported({ group: t.group, resource: t.resource }, method.toLowerCase());
     }
@@ -113,11 +123,17 @@ export class ResourceHttp {
     }
   }
 
+  /** POST of a collection. Never rejects: its errors are answered here, as the server answers a handler's. */
   private async createOne(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams): Promise<void> {
-    const body = decodeBody(await readBody(req), req.headers['content-type']);
-    const r = await this.ops.create(t, ns, body, this.writeOpts(req, q, res));
-    // (no promise turn to render unless a conversion webhook is involved)
-    sendText(res, 201, this.ops.converter.needsWebhook(t, r.object) ? await this.render(t, r.object, r.json) : objectJson(t, r.object, r.json));
+    try {
+      const body = decodeBody(await readBody(req), req.headers['content-type']);
+      // (no promise turn for a create that waits for nothing, nor to render unless a conversion webhook is involved)
+      const now = this.ops.createNow(t, ns, body, this.writeOpts(req, q, res));
+      const r = now instanceof Promise ? await now : now;
+      sendText(res, 201, this.ops.converter.needsWebhook(t, r.object) ? await this.render(t, r.object, r.json) : objectJson(t, r.object, r.json));
+    } catch (err) {
+      answerError(req, res, err);
+    }
   }
 
   private async deleteMany(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams): Promise<void> {
@@ -154,16 +170,17 @@ export class ResourceHttp {
   }
 
   private writeOpts(req: IncomingMessage, q: URLSearchParams, res?: ServerResponse): WriteOptions {
+    // no query (most writes): none of its lookups
+    if (q.size === 0) return { dryRun: false, fieldManager: undefined, fieldValidation: undefined, warn: res ? warnerOf(res) : undefined, user: this.userOf(req) };
     const fv = q.get('fieldValidation');
     if (fv && !['Ignore', 'Warn', 'Strict'].includes(fv)) throw newBadRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Warn", "Strict"`);
-    const client = this.clientOf(req, res);
-    return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined, fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined, warn: client.warn, user: client.user };
+    // (what clientOf gives, without its object per write)
+    return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined, fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined, warn: res ? warnerOf(res) : undefined, user: this.userOf(req) };
   }
 
   /** Who is writing, and where warnings for them go (`Warning: 299 - "text"` headers, capped as kube-apiserver caps them; kubectl prints "Warning: text"). */
   private clientOf(req: IncomingMessage, res?: ServerResponse): Pick<WriteOptions, 'user' | 'warn'> {
-    const warn = res ? (m: string) => warningsOf(res).add(m) : undefined;
-    return { warn, user: this.userOf(req) };
+    return { warn: res ? warnerOf(res) : undefined, user: this.userOf(req) };
   }
 
   /** An object's JSON in the version of `t`, through the conversion webhook when it needs one. */

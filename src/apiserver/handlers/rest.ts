@@ -12,7 +12,7 @@ import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '
 import { Converter } from '../conversion/index.js';
 import { applyPatch, updateManagedFields } from '../patch/index.js';
 import { newStatus } from '../defaults/index.js';
-import { builtinDecoder, decodeErrorMetadata, type JSONSchemaProps } from '../schema/index.js';
+import { builtinDecoder, type UnknownField, decodeErrorMetadata, type JSONSchemaProps } from '../schema/index.js';
 import { apiVersionOf, generationBumps, KEEP_STATUS_ON_CREATE, statusWriteResult, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import type { UserInfo } from '../auth/index.js';
@@ -114,16 +114,43 @@ const LATEST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
  * ObjectMeta. Then, as the scheme's decoding does, a built-in type's defaults (defaults/).
  * Runs before admission and storage, so a malformed body has no effect.
  */
-function decodeAsGo(t: ResourceType, obj: KubeObject): void {
+function decodeAsGo(t: ResourceType, obj: KubeObject, unknown?: UnknownField[]): boolean {
   let err: StatusError | undefined;
+  let walked = false;
   try {
-    if (t.builtin) err = builtinDecoderOf(t)?.(obj);
-    else err = decodeErrorMetadata({ group: t.group, version: t.version, kind: t.kind }, obj);
+    if (t.builtin) {
+      const decode = builtinDecoderOf(t);
+      if (decode) {
+        err = decode(obj, unknown);
+        walked = true;
+      }
+    } else err = decodeErrorMetadata({ group: t.group, version: t.version, kind: t.kind }, obj);
   } catch {
     // the OpenAPI documents are unavailable: no type checks rather than failed writes
   }
   if (err) throw err;
   t.defaults?.(obj);
+  return walked;
+}
+
+/**
+ * The undeclared fields of the create being decoded (the walks are synchronous: one array for
+ * all), and the shared answer for none.
+ */
+const UNKNOWN: UnknownField[] = [];
+/** Whether the last {@link decodeAsGo} walked the object (a built-in kind whose schema was at hand). */
+let decodedWalk = false;
+const NO_UNKNOWN_FIELDS: readonly UnknownField[] = Object.freeze([]);
+
+/**
+ * Whether a create of `t` changes nothing between decoding and mutating admission that could
+ * add or remove an undeclared field: a built-in kind without defaults (what create does there
+ * besides is setting kind, apiVersion and metadata's system fields, all declared; the status
+ * reset and the strategy's preparation come after mutating admission). Then the decoding
+ * walk's undeclared fields are the ones BuiltinFieldValidation would walk for.
+ */
+function unknownFieldsHold(t: ResourceType): boolean {
+  return t.builtin && !t.defaults;
 }
 
 /**
@@ -364,11 +391,11 @@ export class ResourceOps {
   }
 
   /** Validates and fills `kind`/`apiVersion` from the URL. */
-  private checkBody(t: ResourceType, body: unknown, expectKind = t.kind, expectApiVersion = apiVersionOf(t)): KubeObject {
+  private checkBody(t: ResourceType, body: unknown, expectKind = t.kind, expectApiVersion = apiVersionOf(t), unknown?: UnknownField[]): KubeObject {
     if (!isObject(body)) throw newBadRequest('the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
     if (body.metadata !== undefined && !isObject(body.metadata)) throw newBadRequest('metadata must be an object');
     const obj = body as KubeObject;
-    decodeAsGo(t, obj);
+    decodedWalk = decodeAsGo(t, obj, unknown);
     obj.metadata ??= {};
     if (obj.kind && obj.kind !== expectKind) {
       throw newBadRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${expectKind})`);
@@ -396,7 +423,9 @@ export class ResourceOps {
     stringMapErrors('metadata.annotations', annotations, errs);
     // Label keys and values follow the selector grammar (annotation keys the same key rules).
     if (isObject(labels)) {
-      for (const k of Object.keys(labels)) {
+      // for-in over own keys: no key array per write
+      for (const k in labels) {
+        if (!Object.hasOwn(labels, k)) continue;
         const val = labels[k];
         const bad = validateLabelKey(k) ?? (typeof val === 'string' ? validateLabelValue(val) : undefined);
         if (bad) errs.push({ type: 'FieldValueInvalid', field: 'metadata.labels', message: bad });
@@ -423,7 +452,10 @@ export class ResourceOps {
         if (!before.has(f)) errs.push({ type: 'FieldValueForbidden', field: 'metadata.finalizers', message: `no new finalizers can be added if the object is being deleted, found new finalizers []string{"${f}"}` });
       }
     }
-    if (t.strategy?.validate) errs.push(...t.strategy.validate(obj, old, subresource));
+    if (t.strategy?.validate) {
+      const found = t.strategy.validate(obj, old, subresource);
+      for (let i = 0; i < found.length; i++) errs.push(found[i]); // (no spread iterator per write)
+    }
     if (errs.length) throw newInvalid(t.group, t.kind, name, errs);
   }
 
@@ -443,15 +475,45 @@ export class ResourceOps {
   }
 
   async create(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
+    return this.createNow(t, namespace, body, opts);
+  }
+
+  /**
+   * {@link create}, synchronous for as long as nothing must be awaited: the written object, or a
+   * promise of it once an admission plugin, a conversion webhook or the log had to be waited
+   * for (a bad request throws). The create path of most writes then allocates no async frame
+   * and takes no promise turn; each step after a possible wait is a method of its own, so the
+   * order of the steps and what they see are those of one async function awaiting each wait.
+   */
+  createNow(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): WriteResult | Promise<WriteResult> {
     if (!t.verbs.includes('create')) throw newMethodNotSupported(gr(t), 'create');
-    const obj = this.checkBody(t, body);
+    // one schema walk for the Go decoding and the undeclared fields, where create keeps them as decoded
+    const collect = unknownFieldsHold(t);
+    UNKNOWN.length = 0;
+    const obj = this.checkBody(t, body, undefined, undefined, collect ? UNKNOWN : undefined);
+    const unknownFields = collect && decodedWalk ? (UNKNOWN.length ? UNKNOWN.splice(0) : NO_UNKNOWN_FIELDS) : undefined;
     this.checkNamespace(t, namespace, obj);
     const m = obj.metadata;
     clearSystemFields(m, !!t.generation);
-    if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
-    const req: AdmissionRequest = { operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user };
+    if (t.namespaced) {
+      const ns = this.store.latest(NAMESPACES, namespace!);
+      if (!ns) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
+      // The same text, kept once: the stored namespace's name rather than each request's copy
+      // of it (an object stored per create, for as long as the object is).
+      if (ns.obj.metadata.name === m.namespace) m.namespace = ns.obj.metadata.name;
+    }
+    const req: AdmissionRequest = {
+      operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user,
+      unknownFields,
+    };
     const admitted = this.admission.admitNow(req);
-    if (admitted) await admitted;
+    if (admitted) return admitted.then(() => this.createAdmitted(req, opts));
+    return this.createAdmitted(req, opts);
+  }
+
+  /** {@link createNow} after mutating admission: system metadata, the strategy, validation, validating admission. */
+  private createAdmitted(req: AdmissionRequest, opts: WriteOptions): WriteResult | Promise<WriteResult> {
+    const t = req.type;
     // Upstream's order (endpoints/handlers/create.go: mutating admission, then the storage's
     // Create; registry/generic/registry/store.go Store.create: FillObjectMetaSystemFields and
     // the generated name, then rest.BeforeCreate: the strategy's PrepareForCreate, Validate,
@@ -480,20 +542,32 @@ export class ResourceOps {
     t.strategy?.canonicalize?.(made);
     this.validateCommon(t, req.object);
     const validated = this.admission.validateNow(req);
-    if (validated) await validated;
+    if (validated) return validated.then(() => this.createValidated(req, opts));
+    return this.createValidated(req, opts);
+  }
+
+  /** {@link createNow} after validating admission: managed fields, the storage version. */
+  private createValidated(req: AdmissionRequest, opts: WriteOptions): WriteResult | Promise<WriteResult> {
+    const t = req.type;
     if (opts.fieldManager) this.trackFields(t, undefined, req.object, opts);
     // (no promise turn for types without a conversion webhook)
-    const stored = opts.dryRun || !t.conversionWebhook ? req.object : await this.converter.toStorage(t, req.object);
-    // No await from here to the put: the existence checks hold when the object is stored.
+    if (opts.dryRun || !t.conversionWebhook) return this.createStored(req, opts, req.object);
+    return this.converter.toStorage(t, req.object).then((stored) => this.createStored(req, opts, stored));
+  }
+
+  /** {@link createNow}'s last step: no wait from its checks to the put, so they hold when the object is stored. */
+  private createStored(req: AdmissionRequest, opts: WriteOptions, stored: KubeObject): WriteResult | Promise<WriteResult> {
+    const t = req.type;
+    const namespace = req.namespace;
     const key = storageKeyOf(t, namespace, req.object.metadata.name!);
     const existing = this.store.latest(t.storageKey, key);
     if (existing) throw newAlreadyExists(gr(t), req.object.metadata.name!);
     if (t.namespaced && !this.store.latest(NAMESPACES, namespace!)) throw newNotFound({ group: '', resource: 'namespaces' }, namespace!);
     if (opts.dryRun) return { object: req.object };
-    const c = this.store.put(t.storageKey, key, stored, null); // `existing` is absent: no await since
+    const c = this.store.put(t.storageKey, key, stored, null); // `existing` is absent: no wait since
+    const result: WriteResult = { object: c.object, json: c.json };
     const durable = this.store.notYetDurable(c);
-    if (durable) await durable;
-    return { object: c.object, json: c.json };
+    return durable ? durable.then(() => result) : result;
   }
 
   /**
@@ -831,7 +905,8 @@ function stringMapErrors(field: string, v: unknown, errs: FieldError[]): void {
     errs.push({ type: 'FieldValueTypeInvalid', field, message: 'must be a map of strings' });
     return;
   }
-  for (const k of Object.keys(v)) {
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
     const val = v[k];
     if (typeof val !== 'string') errs.push({ type: 'FieldValueTypeInvalid', field: `${field}.${k}`, message: `${JSON.stringify(val)}: must be a string` });
   }

@@ -47,8 +47,11 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
+/** No problems (shared: a valid name allocates nothing). */
+const VALID: readonly string[] = Object.freeze([]);
+
 /** Name rules per type, with upstream's messages (one per problem; empty when the name is valid). */
-export function validateName(resource: string, group: string, name: string): string[] {
+export function validateName(resource: string, group: string, name: string): readonly string[] {
   // RBAC names are path segment names (upstream's ValidateRBACName): `system:...` is fine.
   if (group === 'rbac.authorization.k8s.io') return pathSegmentProblems(name);
   // APIService names are path segments too (`v1.` names the core group); the strategy checks `<version>.<group>`.
@@ -57,17 +60,17 @@ export function validateName(resource: string, group: string, name: string): str
     if (name.length > 63 || !DNS1035_LABEL.test(name)) {
       return ["a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"];
     }
-    return [];
+    return VALID;
   }
   if (resource === 'namespaces' && group === '') {
     if (name.length > 63 || !DNS1123_LABEL.test(name)) {
       return ["a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"];
     }
-    return [];
+    return VALID;
   }
   if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
     return ["a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"];
   }
-  return [];
+  return VALID;
 }
 

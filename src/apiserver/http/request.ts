@@ -17,7 +17,6 @@ export interface ResourcePath {
   subresource?: string;
 }
 
-const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 /** A path segment as its name: percent-decoded (kept as sent when it does not decode). */
 function decodeSegment(s: string): string {
@@ -41,35 +40,82 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
   let to = pathname.length;
   while (from < to && pathname.charCodeAt(from) === 47) from++;
   while (to > from && pathname.charCodeAt(to - 1) === 47) to--;
-  const raw = pathname.slice(from, to).split('/');
-  if (raw.includes('')) return undefined;
-  const segs = pathname.includes('%') ? raw.map(decodeSegment) : raw;
+  // The segments' bounds (no array of substrings: only the segments returned are cut out).
+  let n = 0;
+  let start = from;
+  for (;;) {
+    const slash = pathname.indexOf('/', start);
+    const end = slash < 0 || slash > to ? to : slash;
+    if (end === start) return undefined; // an empty segment
+    BOUNDS[2 * n] = start;
+    BOUNDS[2 * n + 1] = end;
+    n++;
+    if (end === to) break;
+    start = end + 1;
+  }
+  path = pathname;
+  decoded = pathname.includes('%') ? segmentTexts(n).map(decodeSegment) : undefined;
+  try {
+    return resourcePathOf(n);
+  } finally {
+    decoded = undefined;
+  }
+}
+
+/** The path being parsed, its segments' bounds (start, end pairs) and, with `%` in it, its decoded segments: parsing is synchronous, one state for all. */
+let path = '';
+const BOUNDS: number[] = [];
+let decoded: string[] | undefined;
+
+/** Segment `k` of the path being parsed (undefined past the last). */
+function seg(k: number, n: number): string | undefined {
+  if (k >= n) return undefined;
+  return decoded ? decoded[k] : path.slice(BOUNDS[2 * k], BOUNDS[2 * k + 1]);
+}
+
+/** Whether segment `k` is `word`, without cutting it out. */
+function segIs(k: number, n: number, word: string): boolean {
+  if (k >= n) return false;
+  if (decoded) return decoded[k] === word;
+  const s = BOUNDS[2 * k];
+  return BOUNDS[2 * k + 1] - s === word.length && path.startsWith(word, s);
+}
+
+function segmentTexts(n: number): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < n; k++) out.push(path.slice(BOUNDS[2 * k], BOUNDS[2 * k + 1]));
+  return out;
+}
+
+/** What the `n` segments of the path being parsed name (see parseResourcePath). */
+function resourcePathOf(n: number): ResourcePath | undefined {
   // segments read by index from `i` on (no array per step)
   let i: number;
   let group: string;
-  if (segs[0] === 'api' && segs.length >= 2) {
+  if (segIs(0, n, 'api') && n >= 2) {
     group = '';
     i = 1;
-  } else if (segs[0] === 'apis' && segs.length >= 3) {
-    group = segs[1];
+  } else if (segIs(0, n, 'apis') && n >= 3) {
+    group = seg(1, n)!;
     i = 2;
   } else return undefined;
-  const out: ResourcePath = { group, version: segs[i++], watchPrefix: false };
-  if (segs[i] === 'watch') {
+  const out: ResourcePath = { group, version: seg(i++, n)!, watchPrefix: false };
+  if (segIs(i, n, 'watch')) {
     out.watchPrefix = true;
     i++;
   }
-  if (segs[i] === 'namespaces' && segs.length - i > 1) {
-    out.namespace = segs[i + 1];
-    if (segs.length - i > 2 && !NAMESPACE_SUBRESOURCES.has(segs[i + 2])) i += 2;
+  if (segIs(i, n, 'namespaces') && n - i > 1) {
+    out.namespace = seg(i + 1, n);
+    if (n - i > 2 && !segIs(i + 2, n, 'status') && !segIs(i + 2, n, 'finalize')) i += 2;
     else {
       // `/namespaces/{name}[/status]`: the namespace object itself.
       out.namespace = undefined;
     }
   }
-  out.resource = segs[i];
-  out.name = segs[i + 1];
-  out.subresource = segs.length - i > 3 ? segs.slice(i + 2).join('/') : segs[i + 2];
+  out.resource = seg(i, n);
+  out.name = seg(i + 1, n);
+  if (n - i > 3) out.subresource = decoded ? decoded.slice(i + 2).join('/') : path.slice(BOUNDS[2 * (i + 2)], BOUNDS[2 * (n - 1) + 1]);
+  else out.subresource = seg(i + 2, n);
   return out;
 }
 
@@ -89,10 +135,17 @@ export interface RequestTarget {
  * into `/`, so `DELETE .../configmaps/.` would reach the collection and `.../secrets/%2e%2e`
  * the namespace; the request gate and the handlers must both see the segments sent.
  */
+/** The first `?` or `#` of `s` (-1 for none): `s.search(/[?#]/)` without a regular expression per request. */
+function queryOrFragment(s: string): number {
+  const q = s.indexOf('?');
+  const h = s.indexOf('#');
+  return q < 0 ? h : h < 0 || h > q ? q : h;
+}
+
 function rawPathOf(rawUrl: string): string {
   if (rawUrl.charCodeAt(0) === 47) {
     // origin form (`/api/...`), what every client sends
-    const end = rawUrl.search(/[?#]/);
+    const end = queryOrFragment(rawUrl);
     return end < 0 ? rawUrl : rawUrl.slice(0, end);
   }
   const origin = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/.exec(rawUrl);

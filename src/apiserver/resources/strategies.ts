@@ -74,10 +74,13 @@ function foldStringData(o: Obj): void {
 }
 
 /** ConfigMaps and Secrets marked `immutable: true` keep their data and the mark forever. */
+/** No field errors (shared: a create of a ConfigMap or Secret allocates none). */
+const NO_ERRORS: readonly FieldError[] = Object.freeze([]);
+
 function immutableData(fields: string[]): Strategy {
   return {
-    validate(o: Obj, old?: Obj): FieldError[] {
-      if (!old || old.immutable !== true) return [];
+    validate(o: Obj, old?: Obj): readonly FieldError[] {
+      if (!old || old.immutable !== true) return NO_ERRORS;
       const errs: FieldError[] = [];
       if (o.immutable !== true) errs.push({ type: 'FieldValueForbidden', field: 'immutable', message: 'field is immutable when `immutable` is set' });
       for (const f of fields) {

@@ -45,7 +45,7 @@ export interface Strategy {
    * Field errors make a 422 Invalid. `subresource` is `status` for a status write (upstream's
    * status strategy validates the status, not the spec the write cannot change).
    */
-  validate?(obj: KubeObject, old?: KubeObject, subresource?: string): FieldError[];
+  validate?(obj: KubeObject, old?: KubeObject, subresource?: string): readonly FieldError[];
   /**
    * Normalizes an object once its name is final, after mutating admission (upstream's
    * Canonicalize: a namespace created with `generateName` gets its name label here). Mutates `obj`.

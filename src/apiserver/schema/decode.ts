@@ -111,10 +111,28 @@ function structName(definitionName: string): string {
 }
 
 /**
- * `at[0..depth)` is the path walked so far (field names; list items add none): its text is
- * only built for the type error kept, so a body that decodes builds no path strings.
+ * A field the schema does not declare, as the decoding walk met it: `parent[key]`, at `path`
+ * (`spec.containers[0].foo`). Go's strict decoding reports these (`fieldValidation=Strict`);
+ * otherwise they are dropped (validation/index.ts).
  */
-function check(v: unknown, n: SchemaNode, struct: string, at: string[], depth: number, found: Found): void {
+export interface UnknownField {
+  path: string;
+  parent: Record<string, unknown>;
+  key: string;
+}
+
+/**
+ * Where the walk in progress collects the undeclared fields it meets; undefined: it does not
+ * (checks of a custom resource's metadata or of DeleteOptions, and decoders not asked to).
+ */
+let unknownSink: UnknownField[] | undefined;
+
+/**
+ * `at[0..depth)` is the path walked so far (field names, and list indices as numbers, which
+ * Go's error text leaves out): its text is only built for the type error kept or an undeclared
+ * field, so a body that decodes without either builds no path strings.
+ */
+function check(v: unknown, n: SchemaNode, struct: string, at: (string | number)[], depth: number, found: Found): void {
   if (v === null) {
     sawNull = true;
     return;
@@ -136,8 +154,12 @@ function check(v: unknown, n: SchemaNode, struct: string, at: string[], depth: n
     const here = n.definitionName ? structName(n.definitionName) : struct;
     for (const k in v) {
       const c = n.field(k);
-      if (!c) continue; // unknown fields are pruning's business
       at[depth] = k;
+      if (!c) {
+        // not declared: the strict decoding's business (collected when asked), not a type error
+        if (unknownSink) unknownSink.push({ path: fieldPathText(at, depth + 1), parent: v, key: k });
+        continue;
+      }
       check(v[k], c, here, at, depth + 1, found);
       if (found.quantity) return;
     }
@@ -145,18 +167,33 @@ function check(v: unknown, n: SchemaNode, struct: string, at: string[], depth: n
     const it = n.items();
     if (it) {
       for (let i = 0; i < v.length; i++) {
-        check(v[i], it, struct, at, depth, found);
+        at[depth] = i;
+        check(v[i], it, struct, at, depth + 1, found);
         if (found.quantity) return;
       }
     }
   }
 }
 
-/** `a.b.c` from the first `depth` segments (an empty segment at the start adds no dot). */
-function pathText(at: string[], depth: number): string {
+/** Go's `a.b.c` from the first `depth` segments: list indices left out (an empty segment at the start adds no dot). */
+function pathText(at: (string | number)[], depth: number): string {
   let p = '';
-  for (let i = 0; i < depth; i++) p = p ? `${p}.${at[i]}` : at[i];
+  for (let i = 0; i < depth; i++) {
+    const seg = at[i];
+    if (typeof seg === 'number') continue;
+    p = p ? `${p}.${seg}` : seg;
+  }
   return p;
+}
+
+/** A field's path as the strict decoding reports it: `spec.containers[0].foo`. */
+export function fieldPathText(at: readonly (string | number)[], n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const seg = at[i];
+    s += typeof seg === 'number' ? `[${seg}]` : s ? `.${seg}` : seg;
+  }
+  return s;
 }
 
 /**
@@ -172,7 +209,7 @@ let sawNull = false;
 let sawNonCanonical = false;
 
 /** The path segments of the check in progress: one array for every check (they are synchronous). */
-const AT: string[] = [];
+const AT: (string | number)[] = [];
 
 /** The decoder's error text for what `check` found, or undefined when `v` decodes. */
 function problemText(v: unknown, n: SchemaNode, struct: string, path: string): string | undefined {
@@ -326,15 +363,29 @@ export function zeroNullsBuiltin(gvk: GroupVersionKind, obj: Record<string, unkn
  * not built in. Callers keep the
  * result per resource type (the lookup reads the documents directory from the environment).
  */
-export function builtinDecoder(gvk: GroupVersionKind): ((obj: unknown) => StatusError | undefined) | undefined {
+export function builtinDecoder(gvk: GroupVersionKind): BuiltinDecoder | undefined {
   const node = builtinSchemaNode(gvk);
   if (!node) return undefined;
-  return (obj) => {
+  return (obj, unknown) => {
     sawNull = false;
     sawNonCanonical = false;
-    const err = decodeError(node, gvk, obj);
+    unknownSink = unknown;
+    let err: StatusError | undefined;
+    try {
+      err = decodeError(node, gvk, obj);
+    } finally {
+      unknownSink = undefined;
+    }
     if (!err && sawNull) zeroNulls(obj, node);
     if (!err && sawNonCanonical) canonicalizeQuantities(obj, node);
     return err;
   };
 }
+
+/**
+ * A built-in kind's decoding (see {@link builtinDecoder}). Given `unknown`, the same walk also
+ * appends the fields the kind does not declare, in the order and with the paths that
+ * validation/index.ts's walk of the decoded object finds them (the `null`s it zeroes and the
+ * quantities it rewrites add or remove none). Meaningless when an error is returned.
+ */
+export type BuiltinDecoder = (obj: unknown, unknown?: UnknownField[]) => StatusError | undefined;

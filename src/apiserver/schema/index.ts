@@ -50,7 +50,7 @@ export { validate } from './validate.js';
 export { prune, pruneBuiltin, strictDecodingError, unknownFieldWarnings } from './prune.js';
 export type { PruneResult } from './prune.js';
 export { applyDefaults } from './defaults.js';
-export { builtinDecoder, decodeErrorBuiltin, decodeErrorDefinition, decodeErrorMetadata, zeroNullsBuiltin } from './decode.js';
+export { builtinDecoder, type BuiltinDecoder, decodeErrorBuiltin, decodeErrorDefinition, decodeErrorMetadata, fieldPathText, type UnknownField, zeroNullsBuiltin } from './decode.js';
 export { prepareCustomResource } from './prepare.js';
 export type { PrepareOptions, PrepareResult, FieldValidation } from './prepare.js';
 

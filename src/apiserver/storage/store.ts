@@ -67,8 +67,41 @@ class KeptChange implements Change {
   }
 }
 
+/**
+ * What the history keeps of a creation: no previous version, so four fields and the parse
+ * cache (a KeptChange has eight: 24 bytes more for every object created, while it is kept).
+ */
+class KeptAdded implements Change {
+  private parsed?: KubeObject;
+  constructor(
+    readonly storageKey: string,
+    readonly key: string,
+    readonly rv: number,
+    readonly json: string,
+  ) {}
+  get type(): ChangeType {
+    return 'ADDED';
+  }
+  get object(): KubeObject {
+    return (this.parsed ??= JSON.parse(this.json) as KubeObject);
+  }
+  get old(): undefined {
+    return undefined;
+  }
+  get oldJson(): undefined {
+    return undefined;
+  }
+}
+
+type Kept = KeptChange | KeptAdded;
+
 /** What the history keeps of `c`. */
-const kept = (c: Change): KeptChange => (c instanceof KeptChange ? c : new KeptChange(c.type, c.storageKey, c.key, c.rv, c.json, c.oldJson));
+const kept = (c: Change): Kept =>
+  c instanceof KeptChange || c instanceof KeptAdded
+    ? c
+    : c.type === 'ADDED' && c.oldJson === undefined
+      ? new KeptAdded(c.storageKey, c.key, c.rv, c.json)
+      : new KeptChange(c.type, c.storageKey, c.key, c.rv, c.json, c.oldJson);
 
 /**
  * The watch history of one type: the latest changes, at most `capacity` of them and at most
@@ -76,7 +109,7 @@ const kept = (c: Change): KeptChange => (c instanceof KeptChange ? c : new KeptC
  * objects alive), but always the newest one.
  */
 class Ring {
-  private buf: (KeptChange | undefined)[];
+  private buf: (Kept | undefined)[];
   private start = 0;
   private count = 0;
   private bytes = 0;
@@ -84,7 +117,7 @@ class Ring {
     this.buf = new Array(Math.min(capacity, 1024));
   }
   /** Appends; returns the resourceVersion of the newest evicted change, if any. */
-  push(c: KeptChange): number | undefined {
+  push(c: Kept): number | undefined {
     if (this.count < this.capacity && this.count === this.buf.length) {
       // Grow lazily up to capacity so idle resource types cost little memory.
       const grown = new Array(Math.min(this.capacity, this.buf.length * 2));

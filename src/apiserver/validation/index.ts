@@ -8,13 +8,9 @@
 import { newBadRequest } from '../../api/index.js';
 import type { AdmissionPlugin } from '../admission/index.js';
 import type { ResourceType } from '../resources/index.js';
-import { builtinSchemaNode, type SchemaNode } from '../schema/index.js';
+import { builtinSchemaNode, fieldPathText, type SchemaNode, type UnknownField } from '../schema/index.js';
 
-interface Unknown {
-  path: string;
-  parent: Record<string, unknown>;
-  key: string;
-}
+type Unknown = UnknownField;
 
 /**
  * Collects the fields of `value` that `node` does not declare. `at[0..depth)` is the path
@@ -57,15 +53,8 @@ function walkFrom(node: SchemaNode, value: unknown, out: Unknown[]): void {
   walk(node, value, AT, 0, out);
 }
 
-/** `spec.containers[0].foo` from its first `n` segments. */
-function pathText(at: (string | number)[], n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) {
-    const seg = at[i];
-    s += typeof seg === 'number' ? `[${seg}]` : s ? `.${seg}` : seg;
-  }
-  return s;
-}
+/** `spec.containers[0].foo` from its first `n` segments (the decoding walk's text, schema/decode.ts). */
+const pathText = fieldPathText;
 
 /** Paths of fields the built-in kind does not declare (`spec.template.spec.containers[0].foo`). */
 export function unknownBuiltinFields(gvk: { group: string; version: string; kind: string }, obj: unknown): string[] {
@@ -99,15 +88,23 @@ export function builtinFieldValidation(): AdmissionPlugin {
       if (req.object.kind !== undefined && req.object.kind !== req.type.kind) return;
       const node = nodeFor(req.type);
       if (!node) return;
-      // the walk collects into a shared array (writes are synchronous here): one of its own only when it found something
-      try {
-        walkFrom(node, req.object, FOUND);
-      } catch (e) {
-        FOUND.length = 0;
-        throw e;
+      // What the create's decoding walk found, when it handed it on (the same fields this walk
+      // would find: see AdmissionRequest.unknownFields); else the walk, collecting into a shared
+      // array (writes are synchronous here): one of its own only when it found something.
+      let found: readonly Unknown[] | undefined = req.unknownFields;
+      if (found) {
+        req.unknownFields = undefined;
+        if (found.length === 0) return;
+      } else {
+        try {
+          walkFrom(node, req.object, FOUND);
+        } catch (e) {
+          FOUND.length = 0;
+          throw e;
+        }
+        if (FOUND.length === 0) return;
+        found = FOUND.splice(0);
       }
-      if (FOUND.length === 0) return;
-      const found = FOUND.splice(0);
       if (req.fieldValidation === 'Strict') {
         const { kind, version } = req.type;
         throw newBadRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${found.map((u) => `unknown field "${u.path}"`).join(', ')}`);
