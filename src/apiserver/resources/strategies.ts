@@ -207,6 +207,7 @@ function validateJob(o: Obj, old?: Obj, sub?: string): FieldError[] {
 function secretValidate(immutable: Strategy): Strategy['validate'] {
   return (o: Obj, old?: Obj) => {
     const own = validateSecret(o, old);
+    if (!old) return own;
     const imm = immutable.validate!(o, old);
     if (!imm.length) return own;
     const typeErrs = own.length && own[0].field === 'type' ? 1 : 0;
@@ -219,7 +220,14 @@ const configMapImmutable = immutableData(['data', 'binaryData']);
 export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   'batch/jobs': { prepareForCreate: generateJobSelector, validate: validateJob },
   // ValidateConfigMap(Update) (validation/core/configdata.ts): the `immutable` rules, then keys and size
-  '/configmaps': { validate: (o: Obj, old?: Obj) => (old ? [...configMapImmutable.validate!(o, old), ...validateConfigMap(o)] : validateConfigMap(o)) },
+  '/configmaps': {
+    validate(o: Obj, old?: Obj) {
+      const own = validateConfigMap(o); // a shared empty list when valid: nothing allocated
+      if (!old) return own;
+      const imm = configMapImmutable.validate!(o, old);
+      return imm.length ? [...imm, ...own] : own;
+    },
+  },
   // ValidateCronJobCreate/Update (validation/batch); status writes: the status only
   'batch/cronjobs': { validate: (o: Obj, old?: Obj, sub?: string) => (sub ? [] : validateCronJob(o, old)) },
   // ValidateLease (validation/coordination), on create and update

@@ -8,6 +8,7 @@
  * ConfigMaps are the hot create path: a valid key costs one loop over its characters and
  * nothing is allocated unless something is wrong (the messages come from names.ts only then).
  */
+import type { FieldError } from '../../../api/index.js';
 import { type Errs, invalid, obj, required } from './errors.js';
 import { goJsonMapError } from './gojson.js';
 import { configMapKey, each } from './names.js';
@@ -38,25 +39,29 @@ function base64Bytes(v: unknown): number {
 
 const keyError = (errs: Errs, field: string, key: string) => each(errs, `${field}[${key}]`, key, configMapKey(key));
 
-/** ValidateConfigMap (the ObjectMeta part is the server's). */
-export function validateConfigMap(cm: Record<string, any>): Errs { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const errs: Errs = [];
+/** No errors: shared, so a valid ConfigMap's create allocates nothing here. */
+const NONE: readonly FieldError[] = Object.freeze([]);
+
+/**
+ * ValidateConfigMap (the ObjectMeta part is the server's). One pass of cheap checks; only when
+ * something is wrong does a second pass build upstream's errors.
+ */
+export function validateConfigMap(cm: Record<string, any>): readonly FieldError[] { // eslint-disable-line @typescript-eslint/no-explicit-any
   const data = obj(cm.data);
   const binary = obj(cm.binaryData);
+  let ok = true;
   let units = 0; // UTF-16 units of `data`: 1 to 3 UTF-8 bytes each
   let bytes = 0; // decoded bytes of `binaryData`
   if (data) {
     for (const k in data) {
-      if (!validConfigKey(k)) keyError(errs, 'data', k);
-      if (binary && Object.hasOwn(binary, k)) invalid(errs, `data[${k}]`, k, 'duplicate of key present in binaryData');
+      if (!validConfigKey(k) || (binary && Object.hasOwn(binary, k))) ok = false;
       const v = data[k];
       if (typeof v === 'string') units += v.length;
     }
   }
   if (binary) {
     for (const k in binary) {
-      if (!validConfigKey(k)) keyError(errs, 'binaryData', k);
-      if (data && Object.hasOwn(data, k)) invalid(errs, `binaryData[${k}]`, k, 'duplicate of key present in data');
+      if (!validConfigKey(k)) ok = false;
       bytes += base64Bytes(binary[k]);
     }
   }
@@ -66,6 +71,20 @@ export function validateConfigMap(cm: Record<string, any>): Errs { // eslint-dis
     let exact = bytes;
     for (const k in data) if (typeof data![k] === 'string') exact += Buffer.byteLength(data![k]);
     tooLong = exact > MAX_SECRET_SIZE;
+  }
+  if (ok && !tooLong) return NONE;
+  const errs: Errs = [];
+  if (data) {
+    for (const k in data) {
+      if (!validConfigKey(k)) keyError(errs, 'data', k);
+      if (binary && Object.hasOwn(binary, k)) invalid(errs, `data[${k}]`, k, 'duplicate of key present in binaryData');
+    }
+  }
+  if (binary) {
+    for (const k in binary) {
+      if (!validConfigKey(k)) keyError(errs, 'binaryData', k);
+      if (data && Object.hasOwn(data, k)) invalid(errs, `binaryData[${k}]`, k, 'duplicate of key present in data');
+    }
   }
   if (tooLong) {
     // `field.TooLong(field.NewPath(""), cfg, core.MaxSecretSize)`: the whole object, at the empty path
@@ -78,6 +97,8 @@ export function validateConfigMap(cm: Record<string, any>): Errs { // eslint-dis
 const SA_NAME_KEY = 'kubernetes.io/service-account.name';
 const DOCKERCFG_KEY = '.dockercfg';
 const DOCKERCONFIGJSON_KEY = '.dockerconfigjson';
+/** The types ValidateSecret has rules for. */
+const TYPED_RULES = new Set(['kubernetes.io/service-account-token', 'kubernetes.io/dockercfg', 'kubernetes.io/dockerconfigjson', 'kubernetes.io/basic-auth', 'kubernetes.io/ssh-auth', 'kubernetes.io/tls']);
 
 /** The well-formed-JSON check of the docker config types (the contents are never echoed). */
 function dockerJson(errs: Errs, data: Record<string, unknown> | undefined, key: string): void {
@@ -91,7 +112,20 @@ function dockerJson(errs: Errs, data: Record<string, unknown> | undefined, key: 
 }
 
 /** ValidateSecret and, with `old`, ValidateSecretUpdate's type rule (the `immutable` rules are the strategy's). */
-export function validateSecret(s: Record<string, any>, old?: Record<string, any>): Errs { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function validateSecret(s: Record<string, any>, old?: Record<string, any>): readonly FieldError[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // the common case first, without allocating: an untyped-rule Secret with valid keys and size
+  if (!TYPED_RULES.has(s.type) && (!old || (s.type ?? '') === (old.type ?? ''))) {
+    const d = obj(s.data);
+    let ok = true;
+    let size = 0;
+    if (d) {
+      for (const k in d) {
+        if (!validConfigKey(k)) ok = false;
+        size += base64Bytes(d[k]);
+      }
+    }
+    if (ok && size <= MAX_SECRET_SIZE) return NONE;
+  }
   const errs: Errs = [];
   // ValidateSecretUpdate: ValidateImmutableField(newSecret.Type, oldSecret.Type)
   if (old && (s.type ?? '') !== (old.type ?? '')) invalid(errs, 'type', s.type ?? '', 'field is immutable');
