@@ -22,6 +22,7 @@ const PRIORITIES: Record<string, [number, number]> = {
   'apps/v1': [17800, 15],
   'events.k8s.io/v1': [17750, 15],
   'batch/v1': [17400, 15],
+  'networking.k8s.io/v1': [17200, 15],
   'policy/v1': [17100, 15],
   'rbac.authorization.k8s.io/v1': [17000, 15],
   'apiextensions.k8s.io/v1': [16700, 15],

@@ -29,6 +29,7 @@ export const BUILTIN_RESOURCES: Record<string, string[]> = {
   'events.k8s.io/v1': ['events'],
   'discovery.k8s.io/v1': ['endpointslices'],
   'scheduling.k8s.io/v1': ['priorityclasses'],
+  'networking.k8s.io/v1': ['ingresses', 'ingressclasses', 'networkpolicies'],
   'admissionregistration.k8s.io/v1': ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'],
   'apiregistration.k8s.io/v1': ['apiservices'],
 };
@@ -43,6 +44,8 @@ const SHORT_NAMES: Record<string, string[]> = {
   customresourcedefinitions: ['crd', 'crds'], persistentvolumes: ['pv'], persistentvolumeclaims: ['pvc'],
   limitranges: ['limits'], resourcequotas: ['quota'], replicationcontrollers: ['rc'], cronjobs: ['cj'],
   priorityclasses: ['pc'],
+  // pkg/registry/networking/{ingress,networkpolicy}/storage/storage.go ShortNames
+  ingresses: ['ing'], networkpolicies: ['netpol'],
 };
 
 const ALL_CATEGORY = new Set(['pods', 'services', 'deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs', 'cronjobs', 'replicationcontrollers']);

@@ -8,6 +8,7 @@ import { validateResourceQuota } from '../quota/index.js';
 import { validateDaemonSet, validateDeployment, validateReplicaSet, validateStatefulSet } from '../validation/apps/index.js';
 import { validateCronJob, validateJobRules } from '../validation/batch/index.js';
 import { validateLease } from '../validation/coordination/index.js';
+import { validateIngress, validateIngressClass, validateIngressStatus, validateNetworkPolicy } from '../validation/networking/index.js';
 import { validateConfigMap, validatePodCreate, validatePodStatusUpdate, validatePodTemplateSpec, validatePodUpdate, validateSecret, validateService } from '../validation/core/index.js';
 import { priorityClassStrategy } from './priorityclass.js';
 import { podQOSClass } from './qos.js';
@@ -281,6 +282,12 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   'apps/statefulsets': workload('statefulset', validateStatefulSet),
   'apps/daemonsets': workload('daemonset', validateDaemonSet),
   'scheduling.k8s.io/priorityclasses': priorityClassStrategy,
+  // ValidateIngressCreate/Update, ValidateIngressStatusUpdate (validation/networking)
+  'networking.k8s.io/ingresses': { validate: (o: Obj, old?: Obj, sub?: string) => (sub ? validateIngressStatus(o) : validateIngress(o, old)) },
+  // ValidateIngressClass(Update)
+  'networking.k8s.io/ingressclasses': { validate: (o: Obj, old?: Obj) => validateIngressClass(o, old) },
+  // ValidateNetworkPolicy(Update)
+  'networking.k8s.io/networkpolicies': { validate: (o: Obj) => validateNetworkPolicy(o) },
   'rbac.authorization.k8s.io/rolebindings': immutableRoleRef,
   'rbac.authorization.k8s.io/clusterrolebindings': immutableRoleRef,
 };

@@ -196,6 +196,42 @@ const PRINTERS: Record<string, TablePrinter> = {
     [NAME, col('Min Available', ''), col('Max Unavailable', ''), col('Allowed Disruptions', '', 0, 'integer'), AGE],
     (p, now) => [p.metadata.name, p.spec?.minAvailable ?? 'N/A', p.spec?.maxUnavailable ?? 'N/A', p.status?.disruptionsAllowed ?? 0, age(p.metadata.creationTimestamp, now)],
   ),
+  // pkg/printers/internalversion/printers.go printIngress: CLASS (<none> without
+  // ingressClassName), HOSTS (formatHosts: three, then "+ N more...", "*" when none), ADDRESS
+  // (ingressLoadBalancerStatusStringer: IPs or hostnames; the server's table convertor prints
+  // wide, so never cut),
+  // PORTS ("80", "80, 443" with TLS)
+  'networking.k8s.io/ingresses': printer(
+    [NAME, col('Class', 'The name of the IngressClass resource that should be used for ingress.'), col('Hosts', 'Hosts that incoming requests are matched against before the ingress rule'),
+      col('Address', 'Address is a list containing ingress points for the load-balancer'), col('Ports', 'Ports of TLS configurations that open'), AGE],
+    (i, now) => {
+      const rules: any[] = i.spec?.rules ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const hosts: string[] = [];
+      let more = false;
+      for (const r of rules) {
+        if (hosts.length === 3) more = true;
+        if (!more && r?.host) hosts.push(r.host);
+      }
+      const hostText = hosts.length === 0 ? '*' : more ? `${hosts.join(',')} + ${rules.length - 3} more...` : hosts.join(',');
+      const lb: any[] = i.status?.loadBalancer?.ingress ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const address = lb.map((e) => e?.ip || e?.hostname).filter(Boolean).join(',');
+      return [i.metadata.name, i.spec?.ingressClassName ?? '<none>', hostText, address, (i.spec?.tls ?? []).length ? '80, 443' : '80', age(i.metadata.creationTimestamp, now)];
+    },
+  ),
+  // printIngressClass: PARAMETERS as <kind>[.<apiGroup>]/<name>
+  'networking.k8s.io/ingressclasses': printer(
+    [NAME, col('Controller', 'Controller that is responsible for handling this class'), col('Parameters', 'A reference to a resource with additional parameters'), AGE],
+    (c, now) => {
+      const p = c.spec?.parameters;
+      const params = p ? `${p.kind ?? ''}${p.apiGroup ? '.' + p.apiGroup : ''}/${p.name ?? ''}` : '<none>';
+      return [c.metadata.name, c.spec?.controller ?? '', params, age(c.metadata.creationTimestamp, now)];
+    },
+  ),
+  // printNetworkPolicy: POD-SELECTOR (metav1.FormatLabelSelector)
+  'networking.k8s.io/networkpolicies': printer(
+    [NAME, col('Pod-Selector', 'Selects the pods to which this NetworkPolicy object applies.'), AGE],
+    (n, now) => [n.metadata.name, selectorString(n.spec?.podSelector), age(n.metadata.creationTimestamp, now)],
+  ),
   'apiextensions.k8s.io/customresourcedefinitions': printer([NAME, col('Created At', '', 0, 'date')], (c) => [c.metadata.name, c.metadata.creationTimestamp ?? '']),
 };
 
