@@ -30,6 +30,7 @@ export const BUILTIN_RESOURCES: Record<string, string[]> = {
   'discovery.k8s.io/v1': ['endpointslices'],
   'scheduling.k8s.io/v1': ['priorityclasses'],
   'networking.k8s.io/v1': ['ingresses', 'ingressclasses', 'networkpolicies'],
+  'storage.k8s.io/v1': ['storageclasses', 'csidrivers', 'csinodes', 'volumeattachments'],
   'admissionregistration.k8s.io/v1': ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'],
   'apiregistration.k8s.io/v1': ['apiservices'],
 };
@@ -46,6 +47,8 @@ const SHORT_NAMES: Record<string, string[]> = {
   priorityclasses: ['pc'],
   // pkg/registry/networking/{ingress,networkpolicy}/storage/storage.go ShortNames
   ingresses: ['ing'], networkpolicies: ['netpol'],
+  // pkg/registry/storage/storageclass/storage/storage.go
+  storageclasses: ['sc'],
 };
 
 const ALL_CATEGORY = new Set(['pods', 'services', 'deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs', 'cronjobs', 'replicationcontrollers']);

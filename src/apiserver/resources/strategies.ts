@@ -8,6 +8,7 @@ import { validateResourceQuota } from '../quota/index.js';
 import { validateDaemonSet, validateDeployment, validateReplicaSet, validateStatefulSet } from '../validation/apps/index.js';
 import { validateCronJob, validateJobRules } from '../validation/batch/index.js';
 import { validateLease } from '../validation/coordination/index.js';
+import { validateStorageClass, validateVolumeAttachment } from '../validation/storage/index.js';
 import { validateIngress, validateIngressClass, validateIngressStatus, validateNetworkPolicy } from '../validation/networking/index.js';
 import { validateConfigMap, validatePodCreate, validatePodStatusUpdate, validatePodTemplateSpec, validatePodUpdate, validateSecret, validateService } from '../validation/core/index.js';
 import { priorityClassStrategy } from './priorityclass.js';
@@ -286,6 +287,10 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   'networking.k8s.io/ingresses': { validate: (o: Obj, old?: Obj, sub?: string) => (sub ? validateIngressStatus(o) : validateIngress(o, old)) },
   // ValidateIngressClass(Update)
   'networking.k8s.io/ingressclasses': { validate: (o: Obj, old?: Obj) => validateIngressClass(o, old) },
+  // ValidateStorageClass, + ValidateStorageClassUpdate on update (validation/storage)
+  'storage.k8s.io/storageclasses': { validate: (o: Obj, old?: Obj) => validateStorageClass(o, old) },
+  // ValidateVolumeAttachment; status writes: the status only
+  'storage.k8s.io/volumeattachments': { validate: (o: Obj, _old?: Obj, sub?: string) => (sub ? [] : validateVolumeAttachment(o)) },
   // ValidateNetworkPolicy(Update)
   'networking.k8s.io/networkpolicies': { validate: (o: Obj) => validateNetworkPolicy(o) },
   'rbac.authorization.k8s.io/rolebindings': immutableRoleRef,

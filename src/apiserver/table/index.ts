@@ -232,6 +232,41 @@ const PRINTERS: Record<string, TablePrinter> = {
     [NAME, col('Pod-Selector', 'Selects the pods to which this NetworkPolicy object applies.'), AGE],
     (n, now) => [n.metadata.name, selectorString(n.spec?.podSelector), age(n.metadata.creationTimestamp, now)],
   ),
+  // printStorageClass: NAME with " (default)" for the default class (the GA or beta annotation),
+  // RECLAIMPOLICY Delete and VOLUMEBINDINGMODE Immediate when unset
+  'storage.k8s.io/storageclasses': printer(
+    [NAME, col('Provisioner', 'Indicates the type of the provisioner.'), col('ReclaimPolicy', 'Dynamically provisioned PersistentVolumes of this storage class are created with this reclaimPolicy. Defaults to Delete.'),
+      col('VolumeBindingMode', 'VolumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound. When unset, VolumeBindingImmediate is used.'),
+      col('AllowVolumeExpansion', 'AllowVolumeExpansion shows whether the storage class allow volume expand.'), AGE],
+    (c, now) => {
+      const ann = c.metadata.annotations ?? {};
+      const isDefault = ann['storageclass.kubernetes.io/is-default-class'] === 'true' || ann['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
+      return [isDefault ? `${c.metadata.name} (default)` : c.metadata.name, c.provisioner ?? '', c.reclaimPolicy ?? 'Delete', c.volumeBindingMode ?? 'Immediate', c.allowVolumeExpansion === true, age(c.metadata.creationTimestamp, now)];
+    },
+  ),
+  // printCSIDriver: MODES the lifecycle modes joined with ",", <none> when none
+  'storage.k8s.io/csidrivers': printer(
+    [NAME, col('AttachRequired', 'Indicates this CSI volume driver requires an attach operation, and that Kubernetes should call attach and wait for any attach operation to complete before proceeding to mount.', 0, 'boolean'),
+      col('PodInfoOnMount', 'Indicates this CSI volume driver requires additional pod information (like podName, podUID, etc.) during mount operations.', 0, 'boolean'),
+      col('StorageCapacity', 'Indicates that the CSI volume driver wants pod scheduling to consider the storage capacity that the driver deployment will report by creating CSIStorageCapacity objects with capacity information.', 0, 'boolean'),
+      col('TokenRequests', 'Indicates the CSI volume driver requires pod service account tokens for mounting.'), col('RequiresRepublish', 'Indicates the CSI volume driver wants `NodePublishVolume` being periodically called to reflect any possible change in the mounted volume.', 0, 'boolean'),
+      col('Modes', 'Defines what kind of volumes this CSI volume driver supports.'), AGE],
+    (d, now) => {
+      const s = d.spec ?? {};
+      const tokens: any[] = s.tokenRequests ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const modes: string[] = s.volumeLifecycleModes ?? [];
+      return [d.metadata.name, s.attachRequired ?? true, s.podInfoOnMount ?? false, s.storageCapacity ?? false, tokens.length ? tokens.map((t) => t.audience || '<api-server-audience>').join(',') : '<unset>',
+        s.requiresRepublish ?? false, modes.length ? modes.join(',') : '<none>', age(d.metadata.creationTimestamp, now)];
+    },
+  ),
+  // printCSINode: DRIVERS the number of drivers
+  'storage.k8s.io/csinodes': printer([NAME, col('Drivers', 'Drivers indicates the number of CSI drivers registered on the node', 0, 'integer'), AGE], (n, now) => [n.metadata.name, (n.spec?.drivers ?? []).length, age(n.metadata.creationTimestamp, now)]),
+  // printVolumeAttachment: PV the persistent volume name, ATTACHED the status
+  'storage.k8s.io/volumeattachments': printer(
+    [NAME, col('Attacher', 'Attacher indicates the name of the volume driver that MUST handle this request.'), col('PV', 'Name of the persistent volume to be attached.'),
+      col('Node', 'The node that the volume should be attached to.'), col('Attached', 'Indicates the volume is successfully attached.', 0, 'boolean'), AGE],
+    (v, now) => [v.metadata.name, v.spec?.attacher ?? '', v.spec?.source?.persistentVolumeName ?? '', v.spec?.nodeName ?? '', v.status?.attached === true, age(v.metadata.creationTimestamp, now)],
+  ),
   'apiextensions.k8s.io/customresourcedefinitions': printer([NAME, col('Created At', '', 0, 'date')], (c) => [c.metadata.name, c.metadata.creationTimestamp ?? '']),
 };
 
