@@ -21,6 +21,7 @@ const PRIORITIES: Record<string, [number, number]> = {
   'v1': [18000, 1],
   'apps/v1': [17800, 15],
   'events.k8s.io/v1': [17750, 15],
+  'autoscaling/v2': [17500, 30],
   'batch/v1': [17400, 15],
   'networking.k8s.io/v1': [17200, 15],
   'policy/v1': [17100, 15],

@@ -8,6 +8,7 @@
  * status struct, which Go encodes as `{}` plus its non-omitempty fields (`replicas: 0`...).
  */
 import { APPS_DEFAULTS } from './apps.js';
+import { AUTOSCALING_DEFAULTS } from './autoscaling.js';
 import { BATCH_DEFAULTS } from './batch.js';
 import { CORE_DEFAULTS } from './core.js';
 import { NETWORKING_DEFAULTS } from './networking.js';
@@ -19,7 +20,7 @@ export type { Defaulter } from './types.js';
 export { imageTag } from './core.js';
 
 /** Defaulters of built-in types by `group/resource` ("/pods", "apps/deployments"). */
-export const BUILTIN_DEFAULTS: Record<string, Defaulter> = { ...CORE_DEFAULTS, ...APPS_DEFAULTS, ...BATCH_DEFAULTS, ...NETWORKING_DEFAULTS, ...STORAGE_DEFAULTS, ...OTHER_DEFAULTS };
+export const BUILTIN_DEFAULTS: Record<string, Defaulter> = { ...CORE_DEFAULTS, ...APPS_DEFAULTS, ...BATCH_DEFAULTS, ...AUTOSCALING_DEFAULTS, ...NETWORKING_DEFAULTS, ...STORAGE_DEFAULTS, ...OTHER_DEFAULTS };
 
 /**
  * Non-omitempty fields of status structs (their OpenAPI `required`), as a new object encodes
@@ -36,6 +37,8 @@ const NEW_STATUS: Record<string, () => Record<string, unknown>> = {
   'networking.k8s.io/ingresses': () => ({ loadBalancer: {} }),
   // pkg/registry/storage/volumeattachment/strategy.go PrepareForCreate: a zero status (`attached` is not omitempty)
   'storage.k8s.io/volumeattachments': () => ({ attached: false }),
+  // pkg/registry/autoscaling/horizontalpodautoscaler/strategy.go PrepareForCreate: a zero status (`desiredReplicas` is not omitempty)
+  'autoscaling/horizontalpodautoscalers': () => ({ desiredReplicas: 0 }),
 };
 
 /** The status a new object of a built-in type (`group/resource`) is created with. */

@@ -22,6 +22,7 @@ export const BUILTIN_RESOURCES: Record<string, string[]> = {
   ],
   'apps/v1': ['deployments', 'replicasets', 'daemonsets', 'statefulsets', 'controllerrevisions'],
   'batch/v1': ['jobs', 'cronjobs'],
+  'autoscaling/v2': ['horizontalpodautoscalers'],
   'coordination.k8s.io/v1': ['leases'],
   'policy/v1': ['poddisruptionbudgets'],
   'rbac.authorization.k8s.io/v1': ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'],
@@ -49,9 +50,11 @@ const SHORT_NAMES: Record<string, string[]> = {
   ingresses: ['ing'], networkpolicies: ['netpol'],
   // pkg/registry/storage/storageclass/storage/storage.go
   storageclasses: ['sc'],
+  // pkg/registry/autoscaling/horizontalpodautoscaler/storage/storage.go: short name and the "all" category
+  horizontalpodautoscalers: ['hpa'],
 };
 
-const ALL_CATEGORY = new Set(['pods', 'services', 'deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs', 'cronjobs', 'replicationcontrollers']);
+const ALL_CATEGORY = new Set(['pods', 'services', 'deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs', 'cronjobs', 'replicationcontrollers', 'horizontalpodautoscalers']);
 
 const RETURNS_DELETED = new Set(['pods', 'serviceaccounts', 'namespaces']);
 

@@ -8,6 +8,7 @@ import { validateResourceQuota } from '../quota/index.js';
 import { validateDaemonSet, validateDeployment, validateReplicaSet, validateStatefulSet } from '../validation/apps/index.js';
 import { validateCronJob, validateJobRules } from '../validation/batch/index.js';
 import { validateLease } from '../validation/coordination/index.js';
+import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerStatus } from '../validation/autoscaling/index.js';
 import { validateStorageClass, validateVolumeAttachment } from '../validation/storage/index.js';
 import { validateIngress, validateIngressClass, validateIngressStatus, validateNetworkPolicy } from '../validation/networking/index.js';
 import { validateConfigMap, validatePodCreate, validatePodStatusUpdate, validatePodTemplateSpec, validatePodUpdate, validateSecret, validateService } from '../validation/core/index.js';
@@ -287,6 +288,8 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   'networking.k8s.io/ingresses': { validate: (o: Obj, old?: Obj, sub?: string) => (sub ? validateIngressStatus(o) : validateIngress(o, old)) },
   // ValidateIngressClass(Update)
   'networking.k8s.io/ingressclasses': { validate: (o: Obj, old?: Obj) => validateIngressClass(o, old) },
+  // ValidateHorizontalPodAutoscaler(Update), ValidateHorizontalPodAutoscalerStatusUpdate (validation/autoscaling)
+  'autoscaling/horizontalpodautoscalers': { validate: (o: Obj, _old?: Obj, sub?: string) => (sub ? validateHorizontalPodAutoscalerStatus(o) : validateHorizontalPodAutoscaler(o)) },
   // ValidateStorageClass, + ValidateStorageClassUpdate on update (validation/storage)
   'storage.k8s.io/storageclasses': { validate: (o: Obj, old?: Obj) => validateStorageClass(o, old) },
   // ValidateVolumeAttachment; status writes: the status only

@@ -267,8 +267,43 @@ const PRINTERS: Record<string, TablePrinter> = {
       col('Node', 'The node that the volume should be attached to.'), col('Attached', 'Indicates the volume is successfully attached.', 0, 'boolean'), AGE],
     (v, now) => [v.metadata.name, v.spec?.attacher ?? '', v.spec?.source?.persistentVolumeName ?? '', v.spec?.nodeName ?? '', v.status?.attached === true, age(v.metadata.creationTimestamp, now)],
   ),
+  // printHorizontalPodAutoscaler: REFERENCE kind/name, TARGETS formatHPAMetrics (current/target
+  // per metric, two at most then "+ N more..."), MINPODS (<unset>), MAXPODS, REPLICAS (current)
+  'autoscaling/horizontalpodautoscalers': printer(
+    [NAME, col('Reference', 'Reference to the target object being scaled'), col('Targets', 'Target metrics and current values'), col('MinPods', 'Lower limit for the number of pods that can be set by the autoscaler', 0, 'integer'),
+      col('MaxPods', 'Upper limit for the number of pods that can be set by the autoscaler', 0, 'integer'), col('Replicas', 'Current number of replicas of pods managed by this autoscaler', 0, 'integer'), AGE],
+    (h, now) => [h.metadata.name, `${h.spec?.scaleTargetRef?.kind ?? ''}/${h.spec?.scaleTargetRef?.name ?? ''}`, hpaMetrics(h.spec?.metrics ?? [], h.status?.currentMetrics ?? []),
+      h.spec?.minReplicas ?? '<unset>', h.spec?.maxReplicas ?? 0, h.status?.currentReplicas ?? 0, age(h.metadata.creationTimestamp, now)],
+  ),
   'apiextensions.k8s.io/customresourcedefinitions': printer([NAME, col('Created At', '', 0, 'date')], (c) => [c.metadata.name, c.metadata.creationTimestamp ?? '']),
 };
+
+/** formatHPAMetrics (pkg/printers/internalversion/printers.go). */
+function hpaMetrics(specs: any[], statuses: any[]): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (!specs.length) return '<none>';
+  const list = specs.map((spec, i) => {
+    const st = statuses[i];
+    const valueOrAvg = (src: any, cur: any): string => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      if (src?.target?.averageValue !== undefined) return `${cur?.current?.averageValue ?? '<unknown>'}/${src.target.averageValue} (avg)`;
+      return `${cur?.current?.value ?? '<unknown>'}/${src?.target?.value ?? ''}`;
+    };
+    const resource = (src: any, cur: any): string => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      if (src?.target?.averageValue !== undefined) return `${src.name}: ${cur?.current?.averageValue ?? '<unknown>'}/${src.target.averageValue}`;
+      const current = typeof cur?.current?.averageUtilization === 'number' ? `${cur.current.averageUtilization}%` : '<unknown>';
+      const target = typeof src?.target?.averageUtilization === 'number' ? `${src.target.averageUtilization}%` : '<auto>';
+      return `${src?.name ?? ''}: ${current}/${target}`;
+    };
+    switch (spec?.type) {
+      case 'External': return valueOrAvg(spec.external, st?.external);
+      case 'Object': return valueOrAvg(spec.object, st?.object);
+      case 'Pods': return `${st?.pods?.current?.averageValue ?? '<unknown>'}/${spec.pods?.target?.averageValue ?? ''}`;
+      case 'Resource': return resource(spec.resource, st?.resource);
+      case 'ContainerResource': return resource(spec.containerResource, st?.containerResource);
+      default: return '<unknown type>';
+    }
+  });
+  return list.length > 2 ? `${list.slice(0, 2).join(', ')} + ${list.length - 2} more...` : list.join(', ');
+}
 
 function containers(o: Obj): [string, string] {
   const cs: any[] = o.spec?.template?.spec?.containers ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
