@@ -30,6 +30,7 @@ const PRIORITIES: Record<string, [number, number]> = {
   'apiextensions.k8s.io/v1': [16700, 15],
   'scheduling.k8s.io/v1': [16600, 15],
   'coordination.k8s.io/v1': [16500, 15],
+  'node.k8s.io/v1': [16300, 15],
   'discovery.k8s.io/v1': [16200, 15],
   'apiregistration.k8s.io/v1': [18000, 15],
 };

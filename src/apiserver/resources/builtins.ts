@@ -31,6 +31,7 @@ export const BUILTIN_RESOURCES: Record<string, string[]> = {
   'discovery.k8s.io/v1': ['endpointslices'],
   'scheduling.k8s.io/v1': ['priorityclasses'],
   'networking.k8s.io/v1': ['ingresses', 'ingressclasses', 'networkpolicies'],
+  'node.k8s.io/v1': ['runtimeclasses'],
   'storage.k8s.io/v1': ['storageclasses', 'csidrivers', 'csinodes', 'volumeattachments'],
   'admissionregistration.k8s.io/v1': ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'],
   'apiregistration.k8s.io/v1': ['apiservices'],

@@ -9,6 +9,7 @@ import { validateDaemonSet, validateDeployment, validateReplicaSet, validateStat
 import { validateCronJob, validateJobRules } from '../validation/batch/index.js';
 import { validateLease } from '../validation/coordination/index.js';
 import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerStatus } from '../validation/autoscaling/index.js';
+import { validateRuntimeClass } from '../validation/node/index.js';
 import { validateStorageClass, validateVolumeAttachment } from '../validation/storage/index.js';
 import { validateIngress, validateIngressClass, validateIngressStatus, validateNetworkPolicy } from '../validation/networking/index.js';
 import { validateConfigMap, validatePodCreate, validatePodStatusUpdate, validatePodTemplateSpec, validatePodUpdate, validateSecret, validateService } from '../validation/core/index.js';
@@ -290,6 +291,8 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   'networking.k8s.io/ingressclasses': { validate: (o: Obj, old?: Obj) => validateIngressClass(o, old) },
   // ValidateHorizontalPodAutoscaler(Update), ValidateHorizontalPodAutoscalerStatusUpdate (validation/autoscaling)
   'autoscaling/horizontalpodautoscalers': { validate: (o: Obj, _old?: Obj, sub?: string) => (sub ? validateHorizontalPodAutoscalerStatus(o) : validateHorizontalPodAutoscaler(o)) },
+  // ValidateRuntimeClass, + ValidateRuntimeClassUpdate on update (validation/node)
+  'node.k8s.io/runtimeclasses': { validate: (o: Obj, old?: Obj) => validateRuntimeClass(o, old) },
   // ValidateStorageClass, + ValidateStorageClassUpdate on update (validation/storage)
   'storage.k8s.io/storageclasses': { validate: (o: Obj, old?: Obj) => validateStorageClass(o, old) },
   // ValidateVolumeAttachment; status writes: the status only

@@ -275,6 +275,9 @@ const PRINTERS: Record<string, TablePrinter> = {
     (h, now) => [h.metadata.name, `${h.spec?.scaleTargetRef?.kind ?? ''}/${h.spec?.scaleTargetRef?.name ?? ''}`, hpaMetrics(h.spec?.metrics ?? [], h.status?.currentMetrics ?? []),
       h.spec?.minReplicas ?? '<unset>', h.spec?.maxReplicas ?? 0, h.status?.currentReplicas ?? 0, age(h.metadata.creationTimestamp, now)],
   ),
+  // printRuntimeClass
+  'node.k8s.io/runtimeclasses': printer([NAME, col('Handler', 'Handler specifies the underlying runtime and configuration that the CRI implementation will use to handle pods of this class.'), AGE],
+    (r, now) => [r.metadata.name, r.handler ?? '', age(r.metadata.creationTimestamp, now)]),
   'apiextensions.k8s.io/customresourcedefinitions': printer([NAME, col('Created At', '', 0, 'date')], (c) => [c.metadata.name, c.metadata.creationTimestamp ?? '']),
 };
 
