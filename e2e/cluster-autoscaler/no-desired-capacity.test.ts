@@ -1,0 +1,90 @@
+// A scaling group created without ESS's "Expected number of instances" (no desired capacity;
+// ESS cannot enable it later): the autoscaler grows it with a temporary TotalCapacity scaling
+// rule, as upstream's alicloud provider did, reads its size from its instances, and retries the
+// calls ESS refuses while another scaling activity runs (ScalingActivityInProgress) instead of
+// failing the scale-up or scale-down.
+import { after, before, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeInProcess } from '../support/index.js';
+import { deployment, events, eventually, isReady, isRunning, metric, nodes, pods, startAutoscaler, startCaEnv, type CaEnv, type Obj, type RunningAutoscaler } from './harness.js';
+
+const members = (env: CaEnv, gid: string) => env.cloud.state.instances.filter((i) => i.scalingGroupId === gid && i.lifecycleState !== 'Removing');
+
+describeInProcess('cluster autoscaler: a group without desired capacity scales up', 'needs a group of its own', () => {
+  let env: CaEnv;
+  let ca: RunningAutoscaler;
+  before(async () => {
+    env = await startCaEnv([{ name: 'workers', instanceType: 'ecs.g7.large', min: 1, max: 6, desiredCapacity: false }]);
+    await eventually('the first node is ready', async () => (await nodes(env.client)).filter(isReady).length === 1, 20_000);
+    await eventually('its system pods running', async () => (await pods(env.client, undefined, 'kube-system')).filter(isRunning).length === 3, 20_000);
+  });
+  after(async () => {
+    await ca?.stop();
+    await env?.stop();
+  });
+
+  it('grows the group with a scaling rule; the pods run; no rule is left behind', async () => {
+    const { client } = env;
+    const gid = env.groupId('workers');
+    assert.equal(env.cloud.state.scalingGroups[0].desiredCapacity, undefined);
+    // as in scale-up.test.ts: 8 pods of 490m need 3 nodes
+    await client.create(deployment('web', 8, { cpu: '490m' }));
+    await eventually('5 pods unschedulable', async () => (await pods(client, 'app=web')).filter((p) =>
+      p.status?.conditions?.some((c: any) => c.type === 'PodScheduled' && c.reason === 'Unschedulable')).length === 5, 20_000);
+    ca = await startAutoscaler(env, { nodes: [`1:6:${gid}`], scaleDownEnabled: false });
+    const ev = await eventually('TriggeredScaleUp on a pending pod', async () => (await events(client, 'TriggeredScaleUp'))[0], 30_000);
+    assert.match(ev.message, new RegExp(`pod triggered scale-up: \\[\\{${gid} 1->3 \\(max: 6\\)\\}\\]`));
+    await eventually('3 ready nodes, 8 pods running', async () =>
+      (await nodes(client)).filter(isReady).length === 3 && (await pods(client, 'app=web')).filter(isRunning).length === 8, 30_000);
+    assert.equal(members(env, gid).length, 3);
+    assert.equal(env.cloud.state.scalingGroups[0].desiredCapacity, undefined, 'still a group without desired capacity');
+    assert.deepEqual(env.cloud.state.scalingRules ?? [], [], 'the temporary rule was deleted');
+    const scaleOut = env.cloud.state.scalingActivities.find((a) => /execute scaling rule "asr-/.test(a.cause));
+    assert.ok(scaleOut, 'a scale-out by a scaling rule');
+    assert.equal(scaleOut.scalingInstanceNumber, 2);
+    const scaled = (await events(client, 'ScaledUpGroup', 'kube-system'))[0];
+    assert.match(scaled.message, new RegExp(`Scale-up: setting group ${gid} size to 3 instead of 1 \\(max: 6\\)`));
+    assert.deepEqual(await events(client, 'FailedToScaleUpGroup', 'kube-system'), []);
+    const m = await ca.registry.metrics();
+    assert.match(m, /cluster_autoscaler_scaled_up_nodes_total 2/);
+    assert.doesNotMatch(m, /cluster_autoscaler_failed_scale_ups_total\{reason="cloudProviderError"\} [1-9]/);
+    // the group's target is its instances (upstream's GetAsgSize without EnableDesiredCapacity)
+    await eventually('target gauge at 3', async () => await metric(ca, 'cluster_autoscaler_node_group_target_count', { node_group: gid }) === 3);
+  });
+});
+
+describeInProcess('cluster autoscaler: a group without desired capacity scales down during a scaling activity', 'needs a group of its own with slow boots', () => {
+  let env: CaEnv;
+  let ca: RunningAutoscaler | undefined;
+  before(async () => {
+    // slow boots: a scale-out activity stays in progress long enough to meet the scale-down
+    env = await startCaEnv([{ name: 'workers', instanceType: 'ecs.g7.large', min: 0, max: 6, desired: 2, desiredCapacity: false, bootDelayMs: 4_000 }]);
+    await eventually('2 ready nodes', async () => (await nodes(env.client)).filter(isReady).length === 2, 30_000);
+  });
+  after(async () => {
+    await ca?.stop();
+    await env?.stop();
+  });
+
+  it('removes the empty nodes once the scale-out in progress ended, without a failed scale-down', async () => {
+    const { client } = env;
+    const gid = env.groupId('workers');
+    const empty = (await nodes(client)).map((n) => n.metadata.name!);
+    // someone else scales the group out: its activity runs until the new instance booted
+    await env.api.scaling.scaleToTotalCapacity(gid, 3);
+    assert.ok(env.cloud.state.scalingActivities.some((a) => a.scalingGroupId === gid && a.statusCode === 'InProgress'));
+    ca = await startAutoscaler(env, { nodes: [`0:6:${gid}`], scaleDownUnneededTime: '1s' });
+    await eventually('the two empty nodes removed', async () => {
+      const left = (await nodes(client)).map((n) => n.metadata.name!);
+      return empty.every((n) => !left.includes(n));
+    }, 60_000);
+    // RemoveInstances met the scale-out at least once (ScalingActivityInProgress) and was retried
+    const scaleIns = env.cloud.state.scalingActivities.filter((a) => a.scalingGroupId === gid && /remove ECS instances/.test(a.cause));
+    assert.ok(scaleIns.length >= 1);
+    const scaleOutEnd = env.cloud.state.scalingActivities.find((a) => a.scalingGroupId === gid && /execute scaling rule/.test(a.cause))!.endTime!;
+    assert.ok(scaleIns.every((a) => a.startTime >= scaleOutEnd), 'removals only after the scale-out ended');
+    const failed: Obj[] = await events(client, 'ScaleDownFailed');
+    assert.deepEqual(failed.map((e) => e.message), [], 'no failed scale-down');
+    assert.equal(await metric(ca, 'cluster_autoscaler_errors_total', { type: 'cloudProviderError' }) ?? 0, 0);
+  });
+});
