@@ -98,9 +98,9 @@ export function customize(state: CloudState, groups: GroupSpec[]): void {
  * capacity by ACK's reservation, and ACK's system DaemonSets on every node (unless
  * `systemDaemonSets: false`).
  */
-export async function startCaEnv(groups: GroupSpec[], opts: { staticNodes?: StaticNodeSpec[]; providerIdForm?: 'ack' | 'alicloud'; systemDaemonSets?: boolean } = {}): Promise<CaEnv> {
+export async function startCaEnv(groups: GroupSpec[], opts: { staticNodes?: StaticNodeSpec[]; providerIdForm?: 'ack' | 'alicloud'; systemDaemonSets?: boolean; removeDelayMs?: number } = {}): Promise<CaEnv> {
   const server = await startApiServer({ port: 0 });
-  const cloud = await startCloudSim({ port: 0, regionId: REGION, timings: { bootDelayMs: 150 }, customize: (s) => customize(s, groups) });
+  const cloud = await startCloudSim({ port: 0, regionId: REGION, timings: { bootDelayMs: 150, removeDelayMs: opts.removeDelayMs }, customize: (s) => customize(s, groups) });
   groups.forEach((g, i) => { if (g.desiredCapacity === false) cloud.state.scalingGroups[i].minSize = g.min ?? 0; });
   const client = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfig }));
   const sim = await startSimCluster({

@@ -53,38 +53,41 @@ describeInProcess('cluster autoscaler: a group without desired capacity scales u
   });
 });
 
-describeInProcess('cluster autoscaler: a group without desired capacity scales down during a scaling activity', 'needs a group of its own with slow boots', () => {
+describeInProcess('cluster autoscaler: a group without desired capacity scales down during a scaling activity', 'needs a group of its own with slow removals', () => {
   let env: CaEnv;
   let ca: RunningAutoscaler | undefined;
   before(async () => {
-    // slow boots: a scale-out activity stays in progress long enough to meet the scale-down
-    env = await startCaEnv([{ name: 'workers', instanceType: 'ecs.g7.large', min: 0, max: 6, desired: 2, desiredCapacity: false, bootDelayMs: 4_000 }]);
-    await eventually('2 ready nodes', async () => (await nodes(env.client)).filter(isReady).length === 2, 30_000);
+    // slow removals: a scale-in activity stays in progress (its instances Removing) for 3 s
+    env = await startCaEnv([{ name: 'workers', instanceType: 'ecs.g7.large', min: 0, max: 6, desired: 3, desiredCapacity: false }], { removeDelayMs: 3_000 });
+    await eventually('3 ready nodes', async () => (await nodes(env.client)).filter(isReady).length === 3, 30_000);
   });
   after(async () => {
     await ca?.stop();
     await env?.stop();
   });
 
-  it('removes the empty nodes once the scale-out in progress ended, without a failed scale-down', async () => {
+  it('removes a node that became empty while an earlier removal runs, without a failed scale-down', async () => {
     const { client } = env;
     const gid = env.groupId('workers');
-    const empty = (await nodes(client)).map((n) => n.metadata.name!);
-    // someone else scales the group out: its activity runs until the new instance booted
-    await env.api.scaling.scaleToTotalCapacity(gid, 3);
-    assert.ok(env.cloud.state.scalingActivities.some((a) => a.scalingGroupId === gid && a.statusCode === 'InProgress'));
+    const [busy, ...free] = (await nodes(client)).map((n) => n.metadata.name!).sort();
+    // a pod that cannot move keeps one node while the two others are removed
+    await client.create(deployment('pinned', 1, { cpu: '100m', nodeSelector: { 'kubernetes.io/hostname': busy } }));
+    await eventually('the pinned pod running', async () => (await pods(client, 'app=pinned')).filter(isRunning).length === 1, 20_000);
     ca = await startAutoscaler(env, { nodes: [`0:6:${gid}`], scaleDownUnneededTime: '1s' });
-    await eventually('the two empty nodes removed', async () => {
-      const left = (await nodes(client)).map((n) => n.metadata.name!);
-      return empty.every((n) => !left.includes(n));
-    }, 60_000);
-    // RemoveInstances met the scale-out at least once (ScalingActivityInProgress) and was retried
+    const first = await eventually('the two free nodes being removed', () => {
+      const a = env.cloud.state.scalingActivities.find((x) => x.scalingGroupId === gid && /remove ECS instances/.test(x.cause));
+      return a?.statusCode === 'InProgress' ? a : undefined;
+    }, 30_000);
+    assert.equal(first.scalingInstanceNumber, 2);
+    // the last node empties while that scale-in still runs: ESS refuses a second one meanwhile
+    await client.delete({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'pinned', { namespace: 'default' });
+    await eventually('all nodes removed', async () => (await nodes(client)).length === 0 && members(env, gid).length === 0, 60_000);
     const scaleIns = env.cloud.state.scalingActivities.filter((a) => a.scalingGroupId === gid && /remove ECS instances/.test(a.cause));
-    assert.ok(scaleIns.length >= 1);
-    const scaleOutEnd = env.cloud.state.scalingActivities.find((a) => a.scalingGroupId === gid && /execute scaling rule/.test(a.cause))!.endTime!;
-    assert.ok(scaleIns.every((a) => a.startTime >= scaleOutEnd), 'removals only after the scale-out ended');
+    assert.equal(scaleIns.length, 2);
+    assert.ok(scaleIns[1].startTime >= scaleIns[0].endTime!, 'the second removal only after the first ended');
     const failed: Obj[] = await events(client, 'ScaleDownFailed');
     assert.deepEqual(failed.map((e) => e.message), [], 'no failed scale-down');
     assert.equal(await metric(ca, 'cluster_autoscaler_errors_total', { type: 'cloudProviderError' }) ?? 0, 0);
+    assert.equal(free.length, 2);
   });
 });
