@@ -107,7 +107,7 @@ describe('client-node against the built-in API server', () => {
 
   it('label and field selectors, pagination', async () => {
     for (let i = 0; i < 7; i++) {
-      await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `s${i}`, labels: { idx: String(i), even: String(i % 2 === 0) } }, type: i < 2 ? 'kubernetes.io/tls' : 'Opaque' } });
+      await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `s${i}`, labels: { idx: String(i), even: String(i % 2 === 0) } }, type: i < 2 ? 'kubernetes.io/tls' : 'Opaque', ...(i < 2 ? { data: { 'tls.crt': '', 'tls.key': '' } } : {}) } });
     }
     const even = await core.listNamespacedSecret({ namespace: 'default', labelSelector: 'even=true,idx notin (0)' });
     assert.deepEqual(even.items.map((s) => s.metadata?.name), ['s2', 's4', 's6']);

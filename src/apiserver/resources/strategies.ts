@@ -6,7 +6,9 @@ import { type FieldError, type KubeObject, labelSelectorFromSpec, type LabelSele
 import { validateLimitRange } from '../limitranger/index.js';
 import { validateResourceQuota } from '../quota/index.js';
 import { validateDaemonSet, validateDeployment, validateReplicaSet, validateStatefulSet } from '../validation/apps/index.js';
-import { validatePodCreate, validatePodStatusUpdate, validatePodTemplateSpec, validatePodUpdate, validateService } from '../validation/core/index.js';
+import { validateCronJob, validateJobRules } from '../validation/batch/index.js';
+import { validateLease } from '../validation/coordination/index.js';
+import { validateConfigMap, validatePodCreate, validatePodStatusUpdate, validatePodTemplateSpec, validatePodUpdate, validateSecret, validateService } from '../validation/core/index.js';
 import { priorityClassStrategy } from './priorityclass.js';
 import { podQOSClass } from './qos.js';
 import type { Strategy } from './types.js';
@@ -167,7 +169,7 @@ function selectorMatches(sel: LabelSelectorSpec, labels: Record<string, string> 
  * auto-generated`); on create and update, ValidateJobSpec's selector (required) matching the
  * template labels.
  */
-function validateJob(o: Obj, old?: Obj): FieldError[] {
+function validateJob(o: Obj, old?: Obj, sub?: string): FieldError[] {
   const errs: FieldError[] = [];
   const spec = o.spec && typeof o.spec === 'object' ? o.spec : {};
   const sel = spec.selector as LabelSelectorSpec | undefined;
@@ -187,16 +189,49 @@ function validateJob(o: Obj, old?: Obj): FieldError[] {
       errs.push({ type: 'FieldValueInvalid', field: 'spec.selector', message: `${goLabelSelector(sel)}: \`selector\` not auto-generated` });
     }
   }
+  // ValidateJobSpec's validateJobSpec (validation/batch), then its selector rules; not on status writes
+  if (!sub) errs.push(...validateJobRules(o, old));
   if (!sel) errs.push({ type: 'FieldValueRequired', field: 'spec.selector', message: '' });
   else if (selectorMatches(sel, tmplLabels) === false) {
     errs.push({ type: 'FieldValueInvalid', field: 'spec.template.metadata.labels', message: `${goStringMap(tmplLabels)}: \`selector\` does not match template \`labels\`` });
   }
+  // ValidateJobSpecUpdate: ValidateImmutableField(spec.Selector)
+  const oldSel = old?.spec?.selector as LabelSelectorSpec | undefined;
+  if (!sub && old && JSON.stringify(canonical(oldSel ?? null)) !== JSON.stringify(canonical(sel ?? null))) {
+    errs.push({ type: 'FieldValueInvalid', field: 'spec.selector', message: `${sel ? goLabelSelector(sel) : 'null'}: field is immutable` });
+  }
   return errs;
 }
 
+/** ValidateSecret(Update): the type first, then the `immutable` rules, then the data (upstream's order). */
+function secretValidate(immutable: Strategy): Strategy['validate'] {
+  return (o: Obj, old?: Obj) => {
+    const own = validateSecret(o, old);
+    if (!old) return own;
+    const imm = immutable.validate!(o, old);
+    if (!imm.length) return own;
+    const typeErrs = own.length && own[0].field === 'type' ? 1 : 0;
+    return [...own.slice(0, typeErrs), ...imm, ...own.slice(typeErrs)];
+  };
+}
+
+const configMapImmutable = immutableData(['data', 'binaryData']);
+
 export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   'batch/jobs': { prepareForCreate: generateJobSelector, validate: validateJob },
-  '/configmaps': immutableData(['data', 'binaryData']),
+  // ValidateConfigMap(Update) (validation/core/configdata.ts): the `immutable` rules, then keys and size
+  '/configmaps': {
+    validate(o: Obj, old?: Obj) {
+      const own = validateConfigMap(o); // a shared empty list when valid: nothing allocated
+      if (!old) return own;
+      const imm = configMapImmutable.validate!(o, old);
+      return imm.length ? [...imm, ...own] : own;
+    },
+  },
+  // ValidateCronJobCreate/Update (validation/batch); status writes: the status only
+  'batch/cronjobs': { validate: (o: Obj, old?: Obj, sub?: string) => (sub ? [] : validateCronJob(o, old)) },
+  // ValidateLease (validation/coordination), on create and update
+  'coordination.k8s.io/leases': { validate: (o: Obj) => validateLease(o) },
   '/services': {
     // ValidateService(Update) (validation/core/service.ts); status writes: the status only
     validate: (o: Obj, old?: Obj, sub?: string) => (sub ? [] : validateService(o, old)),
@@ -237,7 +272,8 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
     prepareForUpdate(o: Obj) {
       foldStringData(o);
     },
-    ...immutableData(['data']),
+    // ValidateSecret / ValidateSecretUpdate (validation/core/configdata.ts)
+    validate: secretValidate(immutableData(['data'])),
   },
   '/podtemplates': { validate: (o: Obj) => { const errs: FieldError[] = []; validatePodTemplateSpec(errs, 'template', o.template); return errs; } },
   'apps/deployments': workload('deployment', validateDeployment),

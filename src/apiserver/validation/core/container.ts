@@ -5,6 +5,7 @@
 import { type Errs, arr, duplicate, forbidden, invalid, nonNegative, notFound, notSupported, obj, required, str } from './errors.js';
 import { configMapKey, dns1123Label, dns1123Subdomain, each, PORT_RANGE_MSG, portName, qualifiedName, relaxedEnvVarName, validPortNum } from './names.js';
 import { validateResources } from './resources.js';
+import { validateSecurityContext } from './scheduling.js';
 
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP']; // sets.List(supportedPortProtocols): sorted
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
@@ -227,6 +228,7 @@ function containerCommon(errs: Errs, at: string, c: Record<string, any>, ctx: Sp
   if (!pull) required(errs, `${at}.imagePullPolicy`);
   else if (!PULL_POLICIES.includes(pull)) notSupported(errs, `${at}.imagePullPolicy`, pull, PULL_POLICIES);
   if (c.resources) validateResources(errs, `${at}.resources`, c.resources);
+  if (c.securityContext) validateSecurityContext(errs, `${at}.securityContext`, c.securityContext);
 }
 
 function probesAndLifecycle(errs: Errs, at: string, c: Record<string, any>, ctx: SpecContext): void { // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -6,3 +6,4 @@ export { validateService } from './service.js';
 export { semanticEqual, goSpecDiff } from './diff.js';
 export { type Errs, invalid, invalidRendered, required, forbidden, notSupported, nonNegative, obj, str, arr } from './errors.js';
 export { percent } from './names.js';
+export { validateConfigMap, validateSecret, MAX_SECRET_SIZE } from './configdata.js';

@@ -3,13 +3,15 @@
  * on the defaulted object: volumes, containers, init and ephemeral containers, the host
  * network's host ports, restartPolicy, dnsPolicy, nodeSelector, dnsConfig (for `None`),
  * readiness and scheduling gates, serviceAccountName, nodeName, activeDeadlineSeconds,
- * hostname, subdomain, tolerations, priorityClassName, preemptionPolicy.
- * Not emulated: security contexts, affinity and topology spread terms, host aliases' IPs,
- * overhead, OS-specific rules, resource claims (their errors pass here and fail upstream).
+ * hostname, subdomain, tolerations, priorityClassName, preemptionPolicy; securityContext,
+ * affinity and topologySpreadConstraints (scheduling.ts).
+ * Not emulated: host aliases' IPs, overhead, OS-specific rules, resource claims (their errors
+ * pass here and fail upstream).
  */
 import { type Errs, arr, duplicate, forbidden, invalid, notSupported, obj, required, str } from './errors.js';
 import { type SpecContext, validateContainers, validateEphemeralContainers, validateInitContainers } from './container.js';
 import { dns1123Label, dns1123Subdomain, each, labelValue, qualifiedName, validateLabels } from './names.js';
+import { validateAffinity, validatePodSecurityContext, validateTopologySpreadConstraints } from './scheduling.js';
 import { validateVolumes } from './volumes.js';
 
 const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
@@ -92,6 +94,8 @@ export function validatePodSpec(errs: Errs, at: string, spec: unknown, opts: Pod
   if (!dp) required(errs, `${at}.dnsPolicy`);
   else if (!DNS_POLICIES.includes(dp)) notSupported(errs, `${at}.dnsPolicy`, dp, DNS_POLICIES);
   if (s.nodeSelector) validateLabels(errs, `${at}.nodeSelector`, s.nodeSelector);
+  if (s.securityContext || s.shareProcessNamespace) validatePodSecurityContext(errs, `${at}.securityContext`, s);
+  if (s.affinity) validateAffinity(errs, `${at}.affinity`, s.affinity);
   // validatePodDNSConfig: `None` needs a config with a nameserver
   if (dp === 'None') {
     const dc = obj(s.dnsConfig);
@@ -105,6 +109,7 @@ export function validatePodSpec(errs: Errs, at: string, spec: unknown, opts: Pod
     each(errs, `${at}.readinessGates[${i}].conditionType`, ct, qualifiedName(ct));
   }
   schedulingGates(errs, `${at}.schedulingGates`, s.schedulingGates);
+  if (s.topologySpreadConstraints) validateTopologySpreadConstraints(errs, `${at}.topologySpreadConstraints`, s.topologySpreadConstraints);
   const sa = str(s.serviceAccountName);
   if (sa) each(errs, `${at}.serviceAccountName`, sa, dns1123Subdomain(sa));
   const node = str(s.nodeName);
