@@ -98,7 +98,7 @@ export function customize(state: CloudState, groups: GroupSpec[]): void {
  * capacity by ACK's reservation, and ACK's system DaemonSets on every node (unless
  * `systemDaemonSets: false`).
  */
-export async function startCaEnv(groups: GroupSpec[], opts: { staticNodes?: StaticNodeSpec[]; providerIdForm?: 'ack' | 'alicloud'; systemDaemonSets?: boolean; removeDelayMs?: number } = {}): Promise<CaEnv> {
+export async function startCaEnv(groups: GroupSpec[], opts: { staticNodes?: StaticNodeSpec[]; providerIdForm?: 'ack' | 'alicloud'; systemDaemonSets?: boolean; removeDelayMs?: number; activityRetry?: { budgetMs?: number } } = {}): Promise<CaEnv> {
   const server = await startApiServer({ port: 0 });
   const cloud = await startCloudSim({ port: 0, regionId: REGION, timings: { bootDelayMs: 150, removeDelayMs: opts.removeDelayMs }, customize: (s) => customize(s, groups) });
   groups.forEach((g, i) => { if (g.desiredCapacity === false) cloud.state.scalingGroups[i].minSize = g.min ?? 0; });
@@ -114,6 +114,7 @@ export async function startCaEnv(groups: GroupSpec[], opts: { staticNodes?: Stat
     regionId: cloud.regionId, emulator: cloud.url,
     credentials: { accessKeyId: cloud.accessKeyId, accessKeySecret: cloud.accessKeySecret },
     retry: { baseDelayMs: 20, maxDelayMs: 200 },
+    activityRetry: opts.activityRetry,
   });
   if (opts.systemDaemonSets !== false) await installAckSystemDaemonSets(client);
   await eventually('default ServiceAccount', async () => {

@@ -91,3 +91,31 @@ describeInProcess('cluster autoscaler: a group without desired capacity scales d
     assert.equal(free.length, 2);
   });
 });
+
+describeInProcess('cluster autoscaler: a group without desired capacity busy when a scale-up is due', 'needs a group of its own with slow removals', () => {
+  let env: CaEnv;
+  let ca: RunningAutoscaler | undefined;
+  before(async () => {
+    // the ScalingActivityInProgress retries give up after 100 ms, well before the removal ends
+    env = await startCaEnv([{ name: 'workers', instanceType: 'ecs.g7.large', min: 0, max: 6, desired: 2, desiredCapacity: false }], { removeDelayMs: 3_000, activityRetry: { budgetMs: 100 } });
+    await eventually('2 ready nodes', async () => (await nodes(env.client)).filter(isReady).length === 2, 30_000);
+  });
+  after(async () => {
+    await ca?.stop();
+    await env?.stop();
+  });
+
+  it('defers the scale-up while a removal runs (no failure, no backoff) and grows the group once it ended', async () => {
+    const { client } = env;
+    const gid = env.groupId('workers');
+    ca = await startAutoscaler(env, { nodes: [`0:6:${gid}`], scaleDownUnneededTime: '1s' });
+    await eventually('the two empty nodes being removed', () =>
+      env.cloud.state.scalingActivities.some((x) => x.scalingGroupId === gid && /remove ECS instances/.test(x.cause) && x.statusCode === 'InProgress'), 30_000);
+    await client.create(deployment('web', 1, { cpu: '490m' }));
+    const deferred = await eventually('ScaleUpDeferred', async () => (await events(client, 'ScaleUpDeferred', 'kube-system'))[0], 30_000);
+    assert.match(deferred.message, new RegExp(`group ${gid} is busy with another scaling activity; growing it to 1 is retried`));
+    await eventually('the pod running on a new node', async () => (await pods(client, 'app=web')).filter(isRunning).length === 1, 30_000);
+    assert.deepEqual(await events(client, 'FailedToScaleUpGroup', 'kube-system'), []);
+    assert.ok(env.cloud.state.scalingActivities.some((a) => a.scalingGroupId === gid && /execute scaling rule/.test(a.cause)));
+  });
+});
