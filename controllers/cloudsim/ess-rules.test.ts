@@ -28,8 +28,8 @@ describe('emulator: ESS group without desired capacity, scaling rules', () => {
   let groupId: string;
   before(async () => {
     sim = await startCloudSim({
-      cloud: { groupMinSize: 1, groupMaxSize: 6 },
-      customize: (s) => { s.scalingGroups[0].bootDelayMs = -1; delete s.scalingGroups[0].desiredCapacity; },
+      cloud: { groupMinSize: 1, groupMaxSize: 6, groupDesiredCapacity: false },
+      customize: (s) => { s.scalingGroups[0].bootDelayMs = -1; },
     });
     ess = new RpcApi('ess', sim.url, '2014-08-28', staticCredentials({ accessKeyId: sim.accessKeyId, accessKeySecret: sim.accessKeySecret }), { ...defaultRetryPolicy, ...fastRetry });
     groupId = sim.state.scalingGroups[0].scalingGroupId;

@@ -401,6 +401,8 @@ export interface DefaultCloudOptions {
   /** default ESS group bounds (default min 1 / max 10, desired = min) */
   groupMinSize?: number;
   groupMaxSize?: number;
+  /** false: the default group is created without a desired capacity (see {@link ScalingGroup.desiredCapacity}) */
+  groupDesiredCapacity?: false;
   /** instance type of the default scaling configuration (default ecs.g7.xlarge) */
   groupInstanceType?: string;
   /** node labels and taints written into the default scaling configuration's user data */
@@ -500,7 +502,7 @@ export function defaultCloud(opts: DefaultCloudOptions = {}): CloudState {
     instanceTypes: defaultInstanceTypes.map((t) => ({ ...t })),
     scalingGroups: [{
       scalingGroupId, scalingGroupName: 'kubeloop-workers', regionId, minSize: min, maxSize: opts.groupMaxSize ?? 10,
-      desiredCapacity: min, activeScalingConfigurationId: scalingConfigurationId, vpcId, vSwitchIds: [vSwitchId],
+      ...(opts.groupDesiredCapacity === false ? {} : { desiredCapacity: min }), activeScalingConfigurationId: scalingConfigurationId, vpcId, vSwitchIds: [vSwitchId],
       zoneIds: [zoneId], tags: [{ key: 'k8s.io/cluster-autoscaler/enabled', value: 'true' }],
       lifecycleState: 'Active', creationTime: isoNow(now),
     }],
