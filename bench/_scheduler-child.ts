@@ -21,6 +21,7 @@
 import { join, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { inBatches, seedWorld } from './_scheduler-world.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const say = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
@@ -68,32 +69,12 @@ async function commands(handle: (cmd: string, args: string[]) => Promise<boolean
   }
 }
 
-async function inBatches(n: number, parallel: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: parallel }, async () => { while (next < n) await fn(next++); }));
-}
-
 async function server(podCount: number, nodeCount: number): Promise<void> {
   const { startApiServer } = (await import(src('apiserver/index.js'))) as typeof import('../src/apiserver/index.js');
   const { KubeClient, loadKubeConfig } = (await import(src('client/index.js'))) as typeof import('../src/client/index.js');
   const s = await startApiServer({ port: 0, historySize: Math.max(10_000, podCount * 4) });
   const client = new KubeClient(loadKubeConfig({ kubeconfig: s.kubeconfig }));
-  for (let i = 0; i < 200; i++) {
-    try { await client.get({ apiVersion: 'v1', kind: 'ServiceAccount' }, 'default', { namespace: 'default' }); break; } catch { await new Promise((r) => setTimeout(r, 50)); }
-  }
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  await inBatches(nodeCount, 32, async (i) => {
-    const name = `bench-node-${i}`;
-    await client.create({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, 'topology.kubernetes.io/zone': `zone-${i % 3}` } } });
-    const cap = { cpu: '32', memory: '128Gi', pods: '110' };
-    await client.patch({ apiVersion: 'v1', kind: 'Node' }, name, {
-      status: { capacity: cap, allocatable: cap, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: now, lastTransitionTime: now }] },
-    }, { subresource: 'status' });
-  });
-  await inBatches(podCount, 64, (i) => client.create({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: `bench-pod-${i}`, namespace: 'default', labels: { app: `app-${i % 20}` } },
-    spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] },
-  }));
+  await seedWorld(client, podCount, nodeCount);
   client.close();
   const prof = await profiler();
   // every pod's first binding: MODIFIED with a node name it did not have

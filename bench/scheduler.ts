@@ -40,6 +40,7 @@ import { startApiServer, type ApiServer } from '../src/apiserver/index.js';
 import { KubeClient, loadKubeConfig } from '../src/client/index.js';
 import type { Logger } from '../src/controller/index.js';
 import { startSimCluster } from '../src/simcluster/index.js';
+import { inBatches, seedWorld } from './_scheduler-world.js';
 import { spread } from './_spread.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -58,31 +59,11 @@ function flag(args: string[], name: string, dflt: number): number {
   return v;
 }
 
-async function inBatches(n: number, parallel: number, fn: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: parallel }, async () => { while (next < n) await fn(next++); }));
-}
-
 /** A server with `nodeCount` Ready nodes and `podCount` pending pods, and a client to it. */
 async function cluster(podCount: number, nodeCount: number): Promise<{ server: ApiServer; client: KubeClient }> {
   const server = await startApiServer({ port: 0, historySize: Math.max(10_000, podCount * 4) });
   const client = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfig }));
-  for (let i = 0; i < 200; i++) {
-    try { await client.get({ apiVersion: 'v1', kind: 'ServiceAccount' }, 'default', { namespace: 'default' }); break; } catch { await new Promise((r) => setTimeout(r, 50)); }
-  }
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  await inBatches(nodeCount, 32, async (i) => {
-    const name = `bench-node-${i}`;
-    await client.create({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, 'topology.kubernetes.io/zone': `zone-${i % 3}` } } });
-    const cap = { cpu: '32', memory: '128Gi', pods: '110' };
-    await client.patch({ apiVersion: 'v1', kind: 'Node' }, name, {
-      status: { capacity: cap, allocatable: cap, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: now, lastTransitionTime: now }] },
-    }, { subresource: 'status' });
-  });
-  await inBatches(podCount, 64, (i) => client.create({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: `bench-pod-${i}`, namespace: 'default', labels: { app: `app-${i % 20}` } },
-    spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] },
-  }));
+  await seedWorld(client, podCount, nodeCount);
   return { server, client };
 }
 

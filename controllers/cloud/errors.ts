@@ -47,6 +47,12 @@ export const isQuotaExceeded = isKind('QuotaExceeded');
 export const isConflict = isKind('Conflict');
 export const isUnavailable = isKind('Unavailable');
 export const isTimeout = isKind('Timeout');
+/**
+ * ESS `ScalingActivityInProgress` (a Conflict): a group without a desired capacity runs one
+ * scaling activity at a time and refuses calls that would start another (ExecuteScalingRule,
+ * RemoveInstances); worth retrying once that activity ended, unlike other Conflicts.
+ */
+export const isScalingActivityInProgress = (e: unknown): boolean => e instanceof CloudError && e.code === 'ScalingActivityInProgress';
 
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ESOCKETTIMEDOUT']);
 
@@ -68,7 +74,8 @@ export function classify(code: string, status: number | undefined): CloudErrorKi
     || status === 401 || status === 403) return 'Forbidden';
   if (c.includes('alreadyexist') || c.endsWith('.duplicate') || c.includes('already_exist') || c.includes('cidr_block_duplicate')) return 'AlreadyExists';
   if (c.endsWith('.notfound') || c.endsWith('notfound') || c.includes('notexist') || c.includes('not_exist') || status === 404) return 'NotFound';
-  if (c === 'operationconflict' || c === 'taskconflict' || c.startsWith('incorrect') && c.includes('status') || c.includes('conflict')
+  // ESS `ScalingActivityInProgress`: a group without a desired capacity is busy with another scaling activity
+  if (c === 'operationconflict' || c === 'taskconflict' || c === 'scalingactivityinprogress' || c.startsWith('incorrect') && c.includes('status') || c.includes('conflict')
     || c === 'lasttokenprocessing' || c.startsWith('operationfailed.') || status === 409) {
     return 'Conflict';
   }

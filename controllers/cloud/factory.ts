@@ -7,7 +7,7 @@ import { toProvider, type CredentialsProvider, type StaticCredentials } from './
 import { defaultRetryPolicy, type CloudCallHook, type RetryPolicy } from './retry.js';
 import { RpcApi } from './rpc-client.js';
 import { AlibabaVpcRoutes } from './vpc.js';
-import { AlibabaScaling } from './scaling.js';
+import { AlibabaScaling, type ActivityRetry } from './scaling.js';
 import { RoaApi } from './roa-client.js';
 import { AlibabaRegistry } from './registry.js';
 import { AlibabaSls } from './sls.js';
@@ -41,6 +41,8 @@ export interface AlibabaCloudOptions {
   emulator?: string;
   /** retry/timeout policy; defaults in retry.ts (6 attempts, 30 s budget, 10 s per call) */
   retry?: Partial<RetryPolicy>;
+  /** how long ESS calls refused with ScalingActivityInProgress are retried (defaults in scaling.ts: 0.5 s .. 5 s, 30 s budget) */
+  activityRetry?: Partial<ActivityRetry>;
   /** hears about every finished cloud call (service, action, duration, attempts, error kind) — wire metrics here */
   onCall?: CloudCallHook;
   /** SLS request signature version (default v1, the SDK's default) */
@@ -97,7 +99,7 @@ export function createAlibabaCloud(opts: AlibabaCloudOptions): AlibabaCloud {
   return {
     regionId: opts.regionId,
     vpc: new AlibabaVpcRoutes(rpc('vpc', '2016-04-28'), opts.regionId, policy),
-    scaling: new AlibabaScaling(rpc('ess', '2014-08-28'), rpc('ecs', '2014-05-26'), rpc('vpc', '2016-04-28'), opts.regionId),
+    scaling: new AlibabaScaling(rpc('ess', '2014-08-28'), rpc('ecs', '2014-05-26'), rpc('vpc', '2016-04-28'), opts.regionId, opts.activityRetry),
     registry: new AlibabaRegistry(rpc('cr', '2018-12-01'), opts.regionId, new RoaApi('cr', ep.cr, '2016-06-07', credentials, policy, opts.onCall)),
     sls: new AlibabaSls({ endpoint: slsHost, protocol, regionId: opts.regionId, credentials, policy, signatureVersion: opts.slsSignatureVersion, onCall: opts.onCall }),
   };

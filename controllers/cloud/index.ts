@@ -2,7 +2,7 @@
 export type * from './types.js';
 export { CloudTokens } from './types.js';
 export {
-  CloudError, classify, isCloudError, isNotFound, isAlreadyExists, isThrottled, isForbidden, isInvalidParameter, isQuotaExceeded,
+  CloudError, classify, isCloudError, isScalingActivityInProgress, isNotFound, isAlreadyExists, isThrottled, isForbidden, isInvalidParameter, isQuotaExceeded,
   isConflict, isUnavailable, isTimeout,
 } from './errors.js';
 export type { CloudErrorKind, CloudService } from './errors.js';

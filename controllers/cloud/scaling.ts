@@ -3,16 +3,27 @@
  * through to the end (PageSize 50 for ESS, 100 for ECS) — the original autoscaler's
  * lookups broke past 10 instances because they read only the first page.
  */
-import { CloudError } from './errors.js';
+import { CloudError, isScalingActivityInProgress } from './errors.js';
 import { RpcApi, listOf, num, str, tagMap, type RpcParams, type RpcResponse } from './rpc-client.js';
 import { decodeUserDataText, parseKubeletFlags } from './userdata.js';
 import type { Instance, InstanceType, ScalingActivity, ScalingApi, ScalingConfiguration, ScalingGroup, ScalingInstance } from './types.js';
+
+/**
+ * Whether the group has an expected number of instances: DescribeScalingGroups'
+ * EnableDesiredCapacity (what kubernetes/autoscaler's alicloud GetAsgSize branches on, reading
+ * DesiredCapacity only then and ActiveCapacity+PendingCapacity+InitCapacity otherwise); from
+ * an answer without that field, whether it carries a DesiredCapacity.
+ */
+function hasDesiredCapacity(g: RpcResponse): boolean {
+  if (g.EnableDesiredCapacity !== undefined && g.EnableDesiredCapacity !== null) return g.EnableDesiredCapacity === true || g.EnableDesiredCapacity === 'true';
+  return g.DesiredCapacity !== undefined && g.DesiredCapacity !== null && g.DesiredCapacity !== '';
+}
 
 function toGroup(g: RpcResponse): ScalingGroup {
   const vsw = listOf(g, 'VSwitchIds', 'VSwitchId').map(String);
   return {
     scalingGroupId: str(g.ScalingGroupId), scalingGroupName: str(g.ScalingGroupName), regionId: str(g.RegionId),
-    minSize: num(g.MinSize), maxSize: num(g.MaxSize), desiredCapacity: num(g.DesiredCapacity, num(g.TotalCapacity)),
+    minSize: num(g.MinSize), maxSize: num(g.MaxSize), desiredCapacity: hasDesiredCapacity(g) ? num(g.DesiredCapacity, num(g.TotalCapacity)) : undefined,
     activeCapacity: num(g.ActiveCapacity), pendingCapacity: num(g.PendingCapacity), totalCapacity: num(g.TotalCapacity),
     activeScalingConfigurationId: str(g.ActiveScalingConfigurationId), vpcId: str(g.VpcId),
     vSwitchIds: vsw.length ? vsw : (g.VSwitchId ? [str(g.VSwitchId)] : []), zoneIds: [], lifecycleState: str(g.LifecycleState), tags: tagMap(g),
@@ -25,8 +36,45 @@ const chunks = <T>(xs: T[], n: number): T[][] => {
   return out;
 };
 
+/** How long calls refused with ScalingActivityInProgress are retried (full-jitter exponential backoff). */
+export interface ActivityRetry {
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** give up (the error surfaces) once this much time has passed since the first attempt */
+  budgetMs: number;
+}
+
+export const defaultActivityRetry: ActivityRetry = { baseDelayMs: 500, maxDelayMs: 5_000, budgetMs: 30_000 };
+
+
 export class AlibabaScaling implements ScalingApi {
-  constructor(private readonly ess: RpcApi, private readonly ecs: RpcApi, private readonly vpc: RpcApi, private readonly regionId: string) {}
+  private readonly activityRetry: ActivityRetry;
+  constructor(
+    private readonly ess: RpcApi, private readonly ecs: RpcApi, private readonly vpc: RpcApi, private readonly regionId: string,
+    activityRetry: Partial<ActivityRetry> = {},
+  ) {
+    this.activityRetry = { ...defaultActivityRetry, ...activityRetry };
+  }
+
+  /**
+   * Runs `call` again while ESS answers ScalingActivityInProgress — a group without a desired
+   * capacity runs one scaling activity at a time (ExecuteScalingRule / RemoveInstances usage
+   * notes); Terraform's alicloud provider retries that code the same way — within the budget.
+   */
+  private async whileActivityInProgress<T>(call: () => Promise<T>): Promise<T> {
+    const { baseDelayMs, maxDelayMs, budgetMs } = this.activityRetry;
+    const started = Date.now();
+    for (let n = 0; ; n++) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!isScalingActivityInProgress(err)) throw err;
+        const delay = baseDelayMs / 2 + Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** n) / 2;
+        if (Date.now() - started + delay > budgetMs) throw err;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
 
   /** Fills `zoneIds` from the groups' vSwitches (ESS does not report zones; template nodes need them). */
   private async withZones(groups: ScalingGroup[]): Promise<ScalingGroup[]> {
@@ -113,12 +161,32 @@ export class AlibabaScaling implements ScalingApi {
     }, { idempotent: true });
   }
 
+  async scaleToTotalCapacity(scalingGroupId: string, total: number): Promise<string> {
+    if (!Number.isInteger(total) || total < 0) {
+      throw new CloudError('InvalidParameter', 'InvalidParameter', `the total capacity must be a non-negative integer, got ${total}`, 'ess', 'CreateScalingRule');
+    }
+    // upstream (kubernetes/autoscaler cluster-autoscaler/cloudprovider/alicloud
+    // alicloud_auto_scaling.go setCapcityInstanceSize, before it moved to ScaleWithAdjustment in
+    // 2024): a TotalCapacity simple rule, executed by its ScalingRuleAri, deleted afterwards
+    const rule = await this.ess.call('CreateScalingRule', {
+      RegionId: this.regionId, ScalingGroupId: scalingGroupId, ScalingRuleType: 'SimpleScalingRule',
+      ScalingRuleName: `kubeloop-autoscaler-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+      AdjustmentType: 'TotalCapacity', AdjustmentValue: total,
+    });
+    try {
+      const r = await this.whileActivityInProgress(() => this.ess.call('ExecuteScalingRule', { RegionId: this.regionId, ScalingRuleAri: str(rule.ScalingRuleAri) }));
+      return str(r.ScalingActivityId);
+    } finally {
+      await this.ess.call('DeleteScalingRule', { RegionId: this.regionId, ScalingRuleId: str(rule.ScalingRuleId) }, { idempotent: true }).catch(() => undefined);
+    }
+  }
+
   async removeInstances(scalingGroupId: string, instanceIds: string[], opts: { decreaseDesiredCapacity?: boolean } = {}): Promise<string[]> {
     const activities: string[] = [];
     for (const batch of chunks(instanceIds, 20)) {
       const p: RpcParams = { RegionId: this.regionId, ScalingGroupId: scalingGroupId, DecreaseDesiredCapacity: opts.decreaseDesiredCapacity ?? true };
       batch.forEach((id, i) => { p[`InstanceId.${i + 1}`] = id; });
-      const r = await this.ess.call('RemoveInstances', p);
+      const r = await this.whileActivityInProgress(() => this.ess.call('RemoveInstances', p));
       activities.push(str(r.ScalingActivityId));
     }
     return activities;

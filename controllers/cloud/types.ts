@@ -88,7 +88,12 @@ export interface ScalingGroup {
   regionId: string;
   minSize: number;
   maxSize: number;
-  desiredCapacity: number;
+  /**
+   * The expected number of instances; undefined for a group created without that feature
+   * (DescribeScalingGroups EnableDesiredCapacity false), which ESS cannot enable later: such a
+   * group is sized with {@link ScalingApi.scaleToTotalCapacity}, and its size is its instances.
+   */
+  desiredCapacity?: number;
   activeCapacity: number;
   pendingCapacity: number;
   totalCapacity: number;
@@ -184,11 +189,21 @@ export interface ScalingApi {
   getScalingGroup(scalingGroupId: string): Promise<ScalingGroup>;
   listScalingConfigurations(scalingGroupId: string): Promise<ScalingConfiguration[]>;
   listScalingInstances(scalingGroupId: string, filter?: { lifecycleState?: string }): Promise<ScalingInstance[]>;
-  /** ModifyScalingGroup(DesiredCapacity); InvalidParameter outside [min, max]. */
+  /** ModifyScalingGroup(DesiredCapacity); InvalidParameter outside [min, max] and on a group without a desired capacity. */
   setDesiredCapacity(scalingGroupId: string, desiredCapacity: number): Promise<void>;
+  /**
+   * Brings a group without a desired capacity to `total` instances as upstream's alicloud
+   * cluster-autoscaler did: a temporary scaling rule (CreateScalingRule TotalCapacity),
+   * ExecuteScalingRule, DeleteScalingRule. ESS refuses the execution while a scaling activity
+   * is in progress (ScalingActivityInProgress): retried with backoff within a budget, then that
+   * error surfaces (kind Conflict). Returns the scaling activity id ('' when none).
+   */
+  scaleToTotalCapacity(scalingGroupId: string, total: number): Promise<string>;
   modifyScalingGroup(scalingGroupId: string, change: { minSize?: number; maxSize?: number; desiredCapacity?: number }): Promise<void>;
   /**
    * Removes (and releases) instances, in batches of 20; decreases desired capacity by default.
+   * A batch refused with ScalingActivityInProgress (a group without a desired capacity runs one
+   * scaling activity at a time) is retried with backoff within a budget.
    * Returns the scaling activity id of each batch.
    */
   removeInstances(scalingGroupId: string, instanceIds: string[], opts?: { decreaseDesiredCapacity?: boolean }): Promise<string[]>;

@@ -17,10 +17,13 @@
  *   would roll such instances back; the emulator keeps them (InService, never a node), which is
  *   what an autoscaler's --max-node-provision-time must clean up.
  *
- * Groups here have a desired capacity ("expected number of instances"), with which ESS runs
- * scaling activities in parallel instead of rejecting one while another is in progress
- * (https://www.alibabacloud.com/help/en/auto-scaling/user-guide/expected-number-of-instances),
- * so the emulator never records `Rejected`.
+ * A group with a desired capacity ("expected number of instances") runs scaling activities in
+ * parallel instead of rejecting one while another is in progress
+ * (https://www.alibabacloud.com/help/en/auto-scaling/user-guide/expected-number-of-instances).
+ * A group without one refuses the calls that would start a second activity (ExecuteScalingRule,
+ * ScaleWithAdjustment, RemoveInstances) with ScalingActivityInProgress (their API references'
+ * usage notes and error codes, ess.ts); the emulator answers the caller and records no
+ * `Rejected` activity.
  *
  * Causes follow the documented shape — who asked for what, then `changing the Total Capacity
  * from "1" to "2".` (the reference's example: `A user requests to execute scaling rule "asr-…",
@@ -42,6 +45,8 @@ export type ActivityTrigger =
   | { kind: 'desired-capacity'; from: number; to: number }
   /** ScaleWithAdjustment (what upstream's alicloud cluster-autoscaler calls, as TotalCapacity) */
   | { kind: 'adjustment'; adjustmentType: string; value: number }
+  /** ExecuteScalingRule (what upstream's alicloud cluster-autoscaler called before ScaleWithAdjustment) */
+  | { kind: 'scaling-rule'; scalingRuleId: string }
   /** RemoveInstances */
   | { kind: 'remove-instances'; instanceIds: string[] }
   /** an instance died (released behind ESS's back); ESS's health check removes it and replaces it */
@@ -56,6 +61,9 @@ function causeOf(trigger: ActivityTrigger, group: ScalingGroup, direction: 'out'
   switch (trigger.kind) {
     case 'desired-capacity':
       return `A user requests to change the Desired Capacity of scaling group "${group.scalingGroupId}" from "${trigger.from}" to "${trigger.to}", ${change}`;
+    case 'scaling-rule':
+      // the API reference's own example (DescribeScalingActivities Cause)
+      return `A user requests to execute scaling rule "${trigger.scalingRuleId}", ${change}`;
     case 'adjustment':
       return `A user requests to scale scaling group "${group.scalingGroupId}" with adjustment "${trigger.adjustmentType}" of "${trigger.value}", ${change}`;
     case 'remove-instances':
@@ -67,6 +75,7 @@ function causeOf(trigger: ActivityTrigger, group: ScalingGroup, direction: 'out'
         ? `The health check of scaling group "${group.scalingGroupId}" finds ECS instance "${trigger.instanceId}" unhealthy and removes it, ${change}`
         : `The health check of scaling group "${group.scalingGroupId}" replaces unhealthy ECS instance "${trigger.instanceId}", ${change}`;
     case 'expected-capacity':
+      if (group.desiredCapacity === undefined) return `The scaling group "${group.scalingGroupId}" has "${fromTotal}" instance(s), outside its MinSize "${group.minSize}" and MaxSize "${group.maxSize}", ${change}`;
       return `The scaling group "${group.scalingGroupId}" has "${fromTotal}" instance(s) and a Desired Capacity of "${group.desiredCapacity}", ${change}`;
   }
 }
@@ -90,7 +99,7 @@ function record(state: CloudState, activity: ScalingActivity, now: number): Scal
 export function recordScaleOut(state: CloudState, group: ScalingGroup, created: Instance[], trigger: ActivityTrigger, fromTotal: number, now: number): ScalingActivity {
   const caps = capacities(state, group.scalingGroupId);
   const ids = created.map((i) => i.instanceId);
-  const api = trigger.kind === 'desired-capacity' || trigger.kind === 'adjustment';
+  const api = trigger.kind === 'desired-capacity' || trigger.kind === 'adjustment' || trigger.kind === 'scaling-rule';
   const activity = record(state, {
     scalingActivityId: newId('asa'), scalingGroupId: group.scalingGroupId,
     description: `Add "${ids.length}" ECS instance(s)`, cause: causeOf(trigger, group, 'out', fromTotal, caps.totalCapacity),
@@ -113,7 +122,7 @@ const stayingCount = (state: CloudState, groupId: string) => state.instances.fil
 export function recordScaleIn(state: CloudState, group: ScalingGroup, removed: Instance[], trigger: ActivityTrigger, fromTotal: number, now: number): ScalingActivity {
   const caps = capacities(state, group.scalingGroupId);
   const ids = removed.map((i) => i.instanceId);
-  const api = trigger.kind === 'desired-capacity' || trigger.kind === 'adjustment' || trigger.kind === 'remove-instances';
+  const api = trigger.kind === 'desired-capacity' || trigger.kind === 'adjustment' || trigger.kind === 'scaling-rule' || trigger.kind === 'remove-instances';
   const activity = record(state, {
     scalingActivityId: newId('asa'), scalingGroupId: group.scalingGroupId,
     description: `Remove "${ids.length}" ECS instance(s)`, cause: causeOf(trigger, group, 'in', fromTotal, stayingCount(state, group.scalingGroupId)),

@@ -208,18 +208,29 @@ export class Cloud {
   }
 
   /**
-   * Launches or releases instances until the group has `desiredCapacity` members, recording
-   * the scaling activity (activities.ts) with `trigger` as its cause; returns it, if any.
+   * The number of members ESS brings the group to on its own: the desired capacity, or for a
+   * group without one, its members kept within MinSize..MaxSize (ESS's minimum and maximum
+   * checks, https://www.alibabacloud.com/help/doc-detail/146231.htm).
    */
-  reconcileGroup(group: ScalingGroup, now = Date.now(), trigger: ActivityTrigger = { kind: 'expected-capacity' }): ScalingActivity | undefined {
+  targetOf(group: ScalingGroup): number {
+    if (group.desiredCapacity !== undefined) return group.desiredCapacity;
+    return Math.min(group.maxSize, Math.max(group.minSize, this.stayingInstances(group.scalingGroupId).length));
+  }
+
+  /**
+   * Launches or releases instances until the group has `total` members (default
+   * {@link targetOf}: its desired capacity), recording the scaling activity (activities.ts)
+   * with `trigger` as its cause; returns it, if any.
+   */
+  reconcileGroup(group: ScalingGroup, now = Date.now(), trigger: ActivityTrigger = { kind: 'expected-capacity' }, total = this.targetOf(group)): ScalingActivity | undefined {
     const members = this.stayingInstances(group.scalingGroupId);
     let activity: ScalingActivity | undefined;
-    if (members.length < group.desiredCapacity) {
+    if (members.length < total) {
       const created: Instance[] = [];
-      for (let n = members.length; n < group.desiredCapacity; n++) created.push(this.launch(group, now));
+      for (let n = members.length; n < total; n++) created.push(this.launch(group, now));
       activity = recordScaleOut(this.state, group, created, trigger, members.length, now);
-    } else if (members.length > group.desiredCapacity) {
-      const victims = this.byRemovalPolicy(group, members).slice(0, members.length - group.desiredCapacity);
+    } else if (members.length > total) {
+      const victims = this.byRemovalPolicy(group, members).slice(0, members.length - total);
       for (const v of victims) this.release(v, now);
       activity = recordScaleIn(this.state, group, victims, trigger, members.length, now);
     }

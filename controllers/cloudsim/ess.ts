@@ -6,7 +6,7 @@ import { SimError } from './cloud.js';
 import { ACTIVITY_RETENTION_MS, recordScaleIn } from './activities.js';
 import {
   DEFAULT_REMOVAL_POLICIES, REMOVAL_POLICIES, SCALING_ACTIVITY_STATUSES,
-  type Instance, type RemovalPolicy, type ScalingActivity, type ScalingActivityStatus, type ScalingGroup,
+  newId, type Instance, type RemovalPolicy, type ScalingActivity, type ScalingActivityStatus, type ScalingGroup, type ScalingRule,
 } from './state.js';
 import {
   boolParam, intParam, jsonListParam, listParam, paged, required, tagParams, tokenPaged,
@@ -36,7 +36,13 @@ function groupView(g: ScalingGroup, ctx: RpcContext): Record<string, unknown> {
   const count = (s: string) => members.filter((i) => i.lifecycleState === s).length;
   return {
     ScalingGroupId: g.scalingGroupId, ScalingGroupName: g.scalingGroupName, RegionId: g.regionId,
-    MinSize: g.minSize, MaxSize: g.maxSize, DesiredCapacity: g.desiredCapacity,
+    MinSize: g.minSize, MaxSize: g.maxSize,
+    // EnableDesiredCapacity: whether the group was created with an expected number of instances
+    // (the field of DescribeScalingGroups' ScalingGroup that kubernetes/autoscaler's alicloud
+    // provider reads, alibaba-cloud-sdk-go services/ess struct_scaling_group.go; its GetAsgSize
+    // uses DesiredCapacity only when it is true). Without the feature the emulator leaves
+    // DesiredCapacity out (an SDK reads 0); what ESS sends then is not documented.
+    EnableDesiredCapacity: g.desiredCapacity !== undefined, ...(g.desiredCapacity !== undefined ? { DesiredCapacity: g.desiredCapacity } : {}),
     ActiveCapacity: count('InService'), PendingCapacity: count('Pending'), RemovingCapacity: count('Removing'),
     TotalCapacity: members.length, LifecycleState: g.lifecycleState, ActiveScalingConfigurationId: g.activeScalingConfigurationId,
     VpcId: g.vpcId, VSwitchId: g.vSwitchIds[0] ?? '', VSwitchIds: { VSwitchId: g.vSwitchIds },
@@ -53,7 +59,36 @@ function scalingInstanceView(i: Instance): Record<string, unknown> {
   };
 }
 
+/**
+ * A group created without the expected-number-of-instances feature cannot be given a desired
+ * capacity: ESS cannot enable the feature on an existing group
+ * (https://www.alibabacloud.com/help/en/auto-scaling/latest/expected-number-of-instances).
+ * The error ESS answers ModifyScalingGroup/SetGroupDesiredCapacity with then is not in the API
+ * references (nor in any public SDK, Terraform provider or issue we could find); the emulator
+ * answers the generic documented 400 `InvalidParameter` (NOT a confirmed ESS code).
+ */
+function noDesiredCapacity(g: ScalingGroup): SimError {
+  return new SimError('InvalidParameter', `The specified parameter "DesiredCapacity" is not valid: scaling group ${g.scalingGroupId} was created without the expected number of instances feature, which cannot be enabled later.`, 400);
+}
+
+/**
+ * ScalingActivityInProgress, with the message of ExecuteScalingRule's API reference: a group
+ * without a desired capacity runs one scaling activity at a time and refuses calls that would
+ * start another (ExecuteScalingRule and RemoveInstances usage notes: "The scaling group has no
+ * ongoing scaling activities"; ESS 2014-08-28 references, AlibabaCloudDocs/ess
+ * cn.zh-CN/API参考/触发任务/ExecuteScalingRule.md and RemoveInstances.md). A group with one runs
+ * them in parallel (expected-number-of-instances, "parallel scaling activity": executing
+ * scaling rules, manually adding or removing instances).
+ */
+function checkNoActivity(g: ScalingGroup, ctx: RpcContext): void {
+  if (g.desiredCapacity !== undefined) return;
+  if (ctx.cloud.state.scalingActivities.some((a) => a.scalingGroupId === g.scalingGroupId && a.statusCode === 'InProgress')) {
+    throw new SimError('ScalingActivityInProgress', 'You cannot delete a scaling group or launch a new scaling activity while there is a scaling activity in progress for the specified scaling group.', 400);
+  }
+}
+
 function setCapacity(g: ScalingGroup, desired: number, ctx: RpcContext): void {
+  if (g.desiredCapacity === undefined) throw noDesiredCapacity(g);
   if (desired < g.minSize || desired > g.maxSize) {
     throw new SimError('InvalidParameter.DesiredCapacity', `DesiredCapacity ${desired} must be between MinSize ${g.minSize} and MaxSize ${g.maxSize}.`, 400);
   }
@@ -161,7 +196,7 @@ export const essService: RpcService = {
       const min = intParam(p, 'MinSize', g.minSize)!;
       const max = intParam(p, 'MaxSize', g.maxSize)!;
       if (min < 0 || max < min || max > 2000) throw new SimError('InvalidParameter', `MinSize ${min} and MaxSize ${max} are not valid.`, 400);
-      const desired = intParam(p, 'DesiredCapacity', Math.min(Math.max(g.desiredCapacity, min), max))!;
+      if (p.DesiredCapacity !== undefined && g.desiredCapacity === undefined) throw noDesiredCapacity(g);
       if (p.ScalingGroupName) g.scalingGroupName = p.ScalingGroupName;
       const policies = listParam(p, 'RemovalPolicy');
       if (policies.length) {
@@ -177,7 +212,9 @@ export const essService: RpcService = {
       }
       g.minSize = min;
       g.maxSize = max;
-      setCapacity(g, desired, ctx);
+      // without a desired capacity ESS only keeps the instances within the new MinSize..MaxSize
+      if (g.desiredCapacity === undefined) ctx.cloud.reconcileGroup(g, ctx.now);
+      else setCapacity(g, intParam(p, 'DesiredCapacity', Math.min(Math.max(g.desiredCapacity, min), max))!, ctx);
       return {};
     },
 
@@ -192,8 +229,9 @@ export const essService: RpcService = {
      * Scales a group without a scaling rule: to a total (TotalCapacity, what upstream's alicloud
      * cluster-autoscaler sends, with SyncActivity=true), by a number or by a percentage of its
      * instances; the target is clamped to MinSize..MaxSize rather than refused (the API reference's
-     * usage notes). The group must be Active. Groups here have a desired capacity, which the call
-     * sets: with SyncActivity=false (the default) ESS answers ActivityType "CapacityChange" (only
+     * usage notes). The group must be Active. On a group with a desired capacity the call
+     * sets it; a group without one is scaled directly and refuses the call while a scaling
+     * activity is in progress (ScalingActivityInProgress, see checkNoActivity). With SyncActivity=false (the default) ESS answers ActivityType "CapacityChange" (only
      * the expected number changed; ESS starts the scaling when it next compares); the emulator's
      * ESS compares at once, so both modes end with the same instances, and the id returned is the
      * activity that the change started (empty when the group already had that many instances).
@@ -211,12 +249,99 @@ export const essService: RpcService = {
       }
       const minMagnitude = intParam(p, 'MinAdjustmentMagnitude');
       if (g.lifecycleState !== 'Active') throw new SimError('IncorrectScalingGroupStatus', 'The current status of the specified scaling group does not support this action.', 400);
+      checkNoActivity(g, ctx);
       const total = ctx.cloud.stayingInstances(g.scalingGroupId).length;
       const target = Math.min(g.maxSize, Math.max(g.minSize, adjustedTotal(type, value, total, minMagnitude)));
-      g.desiredCapacity = target;
-      const activity = ctx.cloud.reconcileGroup(g, ctx.now, { kind: 'adjustment', adjustmentType: type, value });
+      if (g.desiredCapacity !== undefined) g.desiredCapacity = target;
+      const activity = ctx.cloud.reconcileGroup(g, ctx.now, { kind: 'adjustment', adjustmentType: type, value }, target);
       const sync = boolParam(p, 'SyncActivity', false);
       return { ScalingActivityId: activity?.scalingActivityId ?? '', ...(sync ? {} : { ActivityType: 'CapacityChange' }) };
+    },
+
+    /**
+     * A simple scaling rule (ScalingRuleType SimpleScalingRule, the default; the other types
+     * are not emulated and refused). AdjustmentType/AdjustmentValue as ScaleWithAdjustment's;
+     * ScalingRuleName unique in its group (InvalidScalingRuleName.Duplicate), default the id;
+     * Cooldown 0..86400 s. Answers ScalingRuleId and ScalingRuleAri
+     * (`ari:acs:ess:{region}:{account}:scalingrule/{id}`), which ExecuteScalingRule takes.
+     * https://www.alibabacloud.com/help/en/auto-scaling/developer-reference/api-ess-2014-08-28-createscalingrule
+     * (AlibabaCloudDocs/ess cn.zh-CN/API参考/伸缩规则/CreateScalingRule.md)
+     */
+    CreateScalingRule(p, ctx) {
+      const g = group(ctx, required(p, 'ScalingGroupId'));
+      const ruleType = p.ScalingRuleType ?? 'SimpleScalingRule';
+      if (ruleType !== 'SimpleScalingRule') throw new SimError('InvalidParameter', `The specified parameter "ScalingRuleType" ${ruleType} is not supported by the emulator; only SimpleScalingRule is.`, 400);
+      const type = required(p, 'AdjustmentType');
+      const range = ADJUSTMENT_RANGES[type];
+      if (!range) throw new SimError('InvalidParameter', `The specified parameter "AdjustmentType" is not valid: ${type}; valid values are ${Object.keys(ADJUSTMENT_RANGES).join(', ')}.`, 400);
+      required(p, 'AdjustmentValue');
+      const value = intParam(p, 'AdjustmentValue')!;
+      if (value < range[0] || value > range[1]) {
+        throw new SimError('InvalidParameter', `The specified parameter "AdjustmentValue" ${value} is out of range [${range[0]}, ${range[1]}] for AdjustmentType ${type}.`, 400);
+      }
+      const minAdjustmentMagnitude = intParam(p, 'MinAdjustmentMagnitude');
+      if (minAdjustmentMagnitude !== undefined && type !== 'PercentChangeInCapacity') {
+        throw new SimError('InvalidMinAdjustmentMagnitudeMismatchAdjustmentType', 'MinAdjustmentMagnitude is not supported by the specified adjustment type.', 400);
+      }
+      const cooldown = intParam(p, 'Cooldown');
+      if (cooldown !== undefined && (cooldown < 0 || cooldown > 86400)) throw new SimError('InvalidParameter', `The specified parameter "Cooldown" ${cooldown} is out of range [0, 86400].`, 400);
+      const rules = (ctx.cloud.state.scalingRules ??= []);
+      const id = newId('asr');
+      const name = p.ScalingRuleName || id;
+      if (rules.some((r) => r.scalingGroupId === g.scalingGroupId && r.scalingRuleName === name)) {
+        throw new SimError('InvalidScalingRuleName.Duplicate', 'The specified value of parameter "ScalingRuleName" is duplicated.', 400);
+      }
+      const rule: ScalingRule = {
+        scalingRuleId: id, scalingRuleAri: `ari:acs:ess:${ctx.cloud.state.regionId}:${ctx.cloud.state.ram.accountId}:scalingrule/${id}`,
+        scalingRuleName: name, scalingGroupId: g.scalingGroupId, adjustmentType: type as ScalingRule['adjustmentType'], adjustmentValue: value,
+        ...(minAdjustmentMagnitude !== undefined ? { minAdjustmentMagnitude } : {}), ...(cooldown !== undefined ? { cooldown } : {}),
+      };
+      rules.push(rule);
+      ctx.cloud.changed();
+      return { ScalingRuleId: rule.scalingRuleId, ScalingRuleAri: rule.scalingRuleAri };
+    },
+
+    /**
+     * Runs a scaling rule (named by its ScalingRuleAri): the group must be Active
+     * (IncorrectScalingGroupStatus) and, without a desired capacity, have no scaling activity in
+     * progress (ScalingActivityInProgress); a call that would not change the total capacity is
+     * refused (IncorrectCapacity.NoChange); the target is clamped to MinSize..MaxSize. With no
+     * activity in progress the call bypasses the cool-down (the emulator has no cool-down).
+     * PercentChangeInCapacity rounds half up (CreateScalingRule: 四舍五入).
+     * https://www.alibabacloud.com/help/en/auto-scaling/developer-reference/api-ess-2014-08-28-executescalingrule
+     * (usage notes and error codes; AlibabaCloudDocs/ess cn.zh-CN/API参考/触发任务/ExecuteScalingRule.md)
+     */
+    ExecuteScalingRule(p, ctx) {
+      const ari = required(p, 'ScalingRuleAri');
+      const rule = ctx.cloud.state.scalingRules?.find((r) => r.scalingRuleAri === ari);
+      if (!rule) throw new SimError('InvalidScalingRuleAri.NotFound', 'The specified scaling rule Ari does not exist.', 404);
+      const g = group(ctx, rule.scalingGroupId);
+      if (g.lifecycleState !== 'Active') throw new SimError('IncorrectScalingGroupStatus', 'The current status of the specified scaling group does not support this action.', 400);
+      checkNoActivity(g, ctx);
+      const total = ctx.cloud.stayingInstances(g.scalingGroupId).length;
+      const wanted = rule.adjustmentType === 'PercentChangeInCapacity'
+        ? (() => {
+          let change = Math.round((total * rule.adjustmentValue) / 100);
+          if (rule.adjustmentValue !== 0 && rule.minAdjustmentMagnitude !== undefined && Math.abs(change) < rule.minAdjustmentMagnitude) change = Math.sign(rule.adjustmentValue) * rule.minAdjustmentMagnitude;
+          return total + change;
+        })()
+        : adjustedTotal(rule.adjustmentType, rule.adjustmentValue, total, undefined);
+      const target = Math.min(g.maxSize, Math.max(g.minSize, wanted));
+      if (target === (g.desiredCapacity ?? total)) throw new SimError('IncorrectCapacity.NoChange', 'To execute the specified scaling rule, the total capacity will not change.', 400);
+      if (g.desiredCapacity !== undefined) g.desiredCapacity = target;
+      const activity = ctx.cloud.reconcileGroup(g, ctx.now, { kind: 'scaling-rule', scalingRuleId: rule.scalingRuleId }, target);
+      return { ScalingActivityId: activity?.scalingActivityId ?? '' };
+    },
+
+    /** https://www.alibabacloud.com/help/en/auto-scaling/developer-reference/api-ess-2014-08-28-deletescalingrule */
+    DeleteScalingRule(p, ctx) {
+      const id = required(p, 'ScalingRuleId');
+      const rules = ctx.cloud.state.scalingRules ?? [];
+      const n = rules.findIndex((r) => r.scalingRuleId === id);
+      if (n < 0) throw new SimError('InvalidScalingRuleId.NotFound', 'The specified scaling rule does not exist.', 404);
+      rules.splice(n, 1);
+      ctx.cloud.changed();
+      return {};
     },
 
     RemoveInstances(p, ctx) {
@@ -226,6 +351,7 @@ export const essService: RpcService = {
       if (ids.length > 20) throw new SimError('InvalidParameter', 'At most 20 instances can be removed in one call.', 400);
       // "Before you call this operation ... The scaling group is in the Active state" (API reference)
       if (g.lifecycleState !== 'Active') throw new SimError('IncorrectScalingGroupStatus', 'The current status of the specified scaling group does not support this action.', 400);
+      checkNoActivity(g, ctx);
       const members = ctx.cloud.groupInstances(g.scalingGroupId);
       const victims = ids.map((id) => {
         const i = members.find((m) => m.instanceId === id);
@@ -242,7 +368,8 @@ export const essService: RpcService = {
       for (const v of victims) ctx.cloud.release(v, ctx.now);
       const trigger = { kind: 'remove-instances', instanceIds: victims.map((v) => v.instanceId) } as const;
       const activity = recordScaleIn(ctx.cloud.state, g, victims, trigger, staying, ctx.now);
-      if (decrease) g.desiredCapacity = Math.max(g.minSize, g.desiredCapacity - victims.length);
+      // a group without a desired capacity has none to decrease (nor to keep: no replacements)
+      if (decrease && g.desiredCapacity !== undefined) g.desiredCapacity = Math.max(g.minSize, g.desiredCapacity - victims.length);
       // without DecreaseDesiredCapacity ESS launches replacements: a scale-out activity of its own
       ctx.cloud.reconcileGroup(g, ctx.now, trigger);
       return { ScalingActivityId: activity.scalingActivityId };

@@ -90,7 +90,7 @@ describe('emulator: RAM policies', () => {
       ],
     });
     const [group] = await cloud.scaling.listScalingGroups();
-    const ess = await failure(cloud.scaling.setDesiredCapacity(group.scalingGroupId, group.desiredCapacity + 1));
+    const ess = await failure(cloud.scaling.setDesiredCapacity(group.scalingGroupId, group.desiredCapacity! + 1));
     assert.deepEqual([ess.kind, ess.code, ess.httpStatus], ['Forbidden', 'Forbidden.Unauthorized', 403]);
     assert.match(ess.message, /A required authorization for the specified action is not supplied\./);
     const ecs = await failure(cloud.scaling.describeInstances());

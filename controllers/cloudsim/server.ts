@@ -188,7 +188,7 @@ export async function startCloudSim(opts: CloudSimOptions = {}): Promise<CloudSi
 
   // Bring groups to their desired capacity and resume transitions of a loaded state.
   for (const g of cloud.state.scalingGroups) {
-    if (cloud.groupInstances(g.scalingGroupId).length !== g.desiredCapacity) cloud.reconcileGroup(g);
+    if (cloud.groupInstances(g.scalingGroupId).length !== cloud.targetOf(g)) cloud.reconcileGroup(g);
   }
   cloud.tick();
   writer?.schedule();

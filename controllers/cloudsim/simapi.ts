@@ -16,7 +16,7 @@ import { createRamApi } from './ram-api.js';
 import { activityProblems, recordScaleIn } from './activities.js';
 
 /** The top-level fields of a state document and the JSON type each must have. */
-const STATE_FIELDS: Record<Exclude<keyof CloudState, 'ram' | 'scalingActivities'>, 'string' | 'number' | 'array'> = {
+const STATE_FIELDS: Record<Exclude<keyof CloudState, 'ram' | 'scalingActivities' | 'scalingRules'>, 'string' | 'number' | 'array'> = {
   regionId: 'string', vpcs: 'array', routeTables: 'array', instanceTypes: 'array', scalingGroups: 'array',
   scalingConfigurations: 'array', instances: 'array', registries: 'array', registryCredentials: 'array',
   registryBearers: 'array', slsProjects: 'array', slsTags: 'array', stsCredentials: 'array', ipSeq: 'number',

@@ -60,7 +60,16 @@ export interface ScalingGroup {
   regionId: string;
   minSize: number;
   maxSize: number;
-  desiredCapacity: number;
+  /**
+   * The "Expected number of instances". Absent: a group created without that feature, which
+   * ESS cannot turn on later ("You can enable the Expected Number of Instances feature only
+   * when you create a scaling group",
+   * https://www.alibabacloud.com/help/en/auto-scaling/latest/expected-number-of-instances).
+   * Such a group is sized by scaling rules (ExecuteScalingRule) or ScaleWithAdjustment, keeps
+   * its instances within MinSize..MaxSize only, and refuses a new scaling activity while one is
+   * in progress (ScalingActivityInProgress) instead of running them in parallel.
+   */
+  desiredCapacity?: number;
   activeScalingConfigurationId: string;
   vpcId: string;
   vSwitchIds: string[];
@@ -92,6 +101,20 @@ export type RemovalPolicy = 'OldestScalingConfiguration' | 'OldestInstance' | 'N
 export const REMOVAL_POLICIES: readonly RemovalPolicy[] = ['OldestScalingConfiguration', 'OldestInstance', 'NewestInstance'];
 /** ESS's default removal policy (see {@link ScalingGroup.removalPolicies}). */
 export const DEFAULT_REMOVAL_POLICIES: readonly RemovalPolicy[] = ['OldestScalingConfiguration', 'OldestInstance'];
+
+/** A simple scaling rule (ESS 2014-08-28 CreateScalingRule, ScalingRuleType SimpleScalingRule). */
+export interface ScalingRule {
+  scalingRuleId: string;
+  /** `ari:acs:ess:{region}:{account}:scalingrule/{id}`: what ExecuteScalingRule names it by */
+  scalingRuleAri: string;
+  scalingRuleName: string;
+  scalingGroupId: string;
+  adjustmentType: 'QuantityChangeInCapacity' | 'PercentChangeInCapacity' | 'TotalCapacity';
+  adjustmentValue: number;
+  minAdjustmentMagnitude?: number;
+  /** seconds; absent: the group's default cool-down */
+  cooldown?: number;
+}
 
 export interface ScalingConfiguration {
   scalingConfigurationId: string;
@@ -334,6 +357,8 @@ export interface CloudState {
   instances: Instance[];
   /** ESS scaling activities, oldest first, the last 30 days (bounded; absent in older state files: none) */
   scalingActivities: ScalingActivity[];
+  /** ESS scaling rules (CreateScalingRule; absent in older state files: none) */
+  scalingRules?: ScalingRule[];
   registries: RegistryInstance[];
   registryCredentials: RegistryCredential[];
   registryBearers: RegistryBearer[];
@@ -376,6 +401,8 @@ export interface DefaultCloudOptions {
   /** default ESS group bounds (default min 1 / max 10, desired = min) */
   groupMinSize?: number;
   groupMaxSize?: number;
+  /** false: the default group is created without a desired capacity (see {@link ScalingGroup.desiredCapacity}) */
+  groupDesiredCapacity?: false;
   /** instance type of the default scaling configuration (default ecs.g7.xlarge) */
   groupInstanceType?: string;
   /** node labels and taints written into the default scaling configuration's user data */
@@ -475,7 +502,7 @@ export function defaultCloud(opts: DefaultCloudOptions = {}): CloudState {
     instanceTypes: defaultInstanceTypes.map((t) => ({ ...t })),
     scalingGroups: [{
       scalingGroupId, scalingGroupName: 'kubeloop-workers', regionId, minSize: min, maxSize: opts.groupMaxSize ?? 10,
-      desiredCapacity: min, activeScalingConfigurationId: scalingConfigurationId, vpcId, vSwitchIds: [vSwitchId],
+      ...(opts.groupDesiredCapacity === false ? {} : { desiredCapacity: min }), activeScalingConfigurationId: scalingConfigurationId, vpcId, vSwitchIds: [vSwitchId],
       zoneIds: [zoneId], tags: [{ key: 'k8s.io/cluster-autoscaler/enabled', value: 'true' }],
       lifecycleState: 'Active', creationTime: isoNow(now),
     }],

@@ -23,7 +23,7 @@ import {
 } from 'kubeloop';
 import { isConflict, isNotFound, isTooManyRequests, type KubeObject } from 'kubeloop';
 import type { KubeClient } from 'kubeloop';
-import type { ScalingApi } from '../cloud/index.js';
+import { isScalingActivityInProgress, type ScalingApi } from '../cloud/index.js';
 import { parseYaml } from '../shared/index.js';
 import { PRIORITY_CONFIGMAP, type AutoscalerConfig } from './config.js';
 import { NodeGroupSource, type GroupState } from './groups.js';
@@ -220,9 +220,10 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
       // one group, or with --balance-similar-node-groups the chosen one and its similar groups
       const increases = up.chosen.balanced ?? [{ group: up.chosen.group, newTarget: up.chosen.newTarget }];
       const grown: string[] = [];
+      const stateOf = new Map(groups.map((x) => [x.info.id, x]));
       for (const { group: g, newTarget } of increases) {
         try {
-          await this.deps.ess.setDesiredCapacity(g.id, newTarget);
+          await this.resize(stateOf.get(g.id), g.id, newTarget);
           scaledUp = true;
           st.lastScaleUp = now;
           const prev = st.scaleUps.get(g.id);
@@ -235,6 +236,14 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
           grown.push(`{${g.id} ${g.target}->${newTarget} (max: ${g.max})}`);
           g.target = newTarget;
         } catch (err) {
+          if (isScalingActivityInProgress(err)) {
+            // a group without a desired capacity still busy after the retries: not a failure of
+            // the group (no backoff), the next loop plans and tries again
+            const msg = `Scale-up: group ${g.id} is busy with another scaling activity; growing it to ${newTarget} is retried`;
+            ctx.log.info({ group: g.id, to: newTarget }, msg);
+            groupEvents.push({ type: 'Normal', reason: 'ScaleUpDeferred', message: msg });
+            continue;
+          }
           const msg = `Scale-up: group ${g.id} could not grow to ${newTarget}: ${errText(err)}`;
           ctx.log.error({ group: g.id, err: errText(err) }, msg);
           metrics.errors.inc({ type: 'cloudProviderError' });
@@ -432,7 +441,7 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
       if (unlaunchedTimedOut && g.target > members) {
         const target = Math.max(g.min, members);
         try {
-          await ess.setDesiredCapacity(g.id, target);
+          await this.resize(gs, g.id, target);
           g.target = target;
         } catch (err) {
           metrics.errors.inc({ type: 'cloudProviderError' });
@@ -451,6 +460,17 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
   }
 
   /** Exponential back-off of a group: initial, doubled per failure in a row, capped. */
+  /**
+   * Sets a group's size. A group with an expected number of instances gets a new desired
+   * capacity (ModifyScalingGroup); one created without (ESS cannot enable it later, and refuses
+   * DesiredCapacity) is brought to a total capacity with a temporary scaling rule, as
+   * kubernetes/autoscaler's alicloud provider did (alicloud_auto_scaling.go setCapcityInstanceSize).
+   */
+  private async resize(gs: GroupState | undefined, groupId: string, target: number): Promise<void> {
+    if (gs?.group && gs.group.desiredCapacity === undefined) await this.deps.ess.scaleToTotalCapacity(groupId, target);
+    else await this.deps.ess.setDesiredCapacity(groupId, target);
+  }
+
   private backOff(groupId: string, now: number): void {
     const { initialBackoffMs, maxBackoffMs } = this.deps.config;
     const prev = this.state.backoff.get(groupId);

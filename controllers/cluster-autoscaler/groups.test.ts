@@ -76,6 +76,13 @@ describe('node groups from ESS', () => {
     assert.equal(errors.length, 2);
   });
 
+  it('a group without a desired capacity is as big as its instances (upstream GetAsgSize without EnableDesiredCapacity)', async () => {
+    const ess = fakeEss([group('asg-a', { desiredCapacity: undefined })]);
+    const src = new NodeGroupSource(ess, { nodes: [{ min: 0, max: 20, id: 'asg-a' }], autoDiscovery: [] }, 'cn-hangzhou');
+    const { groups } = await src.load();
+    assert.equal(groups[0].info.target, 12);
+  });
+
   it('auto-discovers groups by tag, min/max from the group, static --nodes win', async () => {
     const ess = fakeEss([group('asg-a', { tags: { team: 'x' }, minSize: 1, maxSize: 7 }), group('asg-b', { tags: { team: 'y' } }), group('asg-c', { tags: { team: 'x' } })]);
     const src = new NodeGroupSource(ess, { nodes: [{ min: 0, max: 2, id: 'asg-c' }], autoDiscovery: [{ team: 'x' }] }, 'cn-hangzhou');

@@ -21,7 +21,7 @@ interface ScalingActivity {
 interface CloudState {
   regionId: string;
   routeTables: Array<{ routeTableId: string; routeTableName: string; vpcId: string; entries: RouteEntry[] }>;
-  scalingGroups: Array<{ scalingGroupId: string; scalingGroupName: string; minSize: number; maxSize: number; desiredCapacity: number; lifecycleState: string }>;
+  scalingGroups: Array<{ scalingGroupId: string; scalingGroupName: string; minSize: number; maxSize: number; desiredCapacity?: number; lifecycleState: string }>;
   instances: Instance[];
   /** absent from an emulator older than scaling activities */
   scalingActivities?: ScalingActivity[];
@@ -160,7 +160,7 @@ function ScalingPanel() {
           <div key={g.scalingGroupId} data-scaling-group={g.scalingGroupId} data-desired={g.desiredCapacity} data-in-service={inService}>
             <h3>{g.scalingGroupName} <span class="muted">{g.scalingGroupId}</span></h3>
             <p>
-              min {g.minSize} · <strong>desired {g.desiredCapacity}</strong> · max {g.maxSize} — {inService} in service
+              min {g.minSize} · <strong>desired {g.desiredCapacity ?? 'none'}</strong> · max {g.maxSize} — {inService} in service
               {members.length !== inService ? `, ${members.length - inService} pending or removing` : ''}
             </p>
             <table>

@@ -43,6 +43,12 @@ export interface GroupSpec {
   bootDelayMs?: number;
   /** the instances boot (InService) but their node bootstrap fails: no Node ever registers */
   bootstrapFails?: boolean;
+  /**
+   * false: a group created without the "Expected number of instances" feature (no desired
+   * capacity; ESS refuses DesiredCapacity and runs one scaling activity at a time); it starts
+   * with `desired` instances (default min)
+   */
+  desiredCapacity?: false;
 }
 
 export interface CaEnv {
@@ -70,6 +76,13 @@ export function customize(state: CloudState, groups: GroupSpec[]): void {
       activeScalingConfigurationId: conf, zoneIds: [g.zone ?? `${REGION}-k`], vSwitchIds: [`vsw-test${i}${(g.zone ?? `${REGION}-k`).replace(/[^a-z0-9]/g, '')}`], bootDelayMs: g.bootDelayMs, bootstrapFails: g.bootstrapFails,
       tags: [{ key: 'k8s.io/cluster-autoscaler/enabled', value: 'true' }, { key: 'pool', value: g.name }],
     });
+    if (g.desiredCapacity === false) {
+      // ESS keeps such a group within MinSize..MaxSize only: it starts at `desired` as its
+      // MinSize, which startCaEnv sets back once the emulator launched them
+      const group = state.scalingGroups[state.scalingGroups.length - 1];
+      delete group.desiredCapacity;
+      group.minSize = Math.max(g.min ?? 0, g.desired ?? 0);
+    }
     state.scalingConfigurations.push({
       ...baseConf, scalingConfigurationId: conf, scalingConfigurationName: g.name, scalingGroupId: id,
       instanceType: g.instanceType ?? 'ecs.g7.large', userData: encodeUserData(nodeLabels, g.taints ?? []),
@@ -85,9 +98,10 @@ export function customize(state: CloudState, groups: GroupSpec[]): void {
  * capacity by ACK's reservation, and ACK's system DaemonSets on every node (unless
  * `systemDaemonSets: false`).
  */
-export async function startCaEnv(groups: GroupSpec[], opts: { staticNodes?: StaticNodeSpec[]; providerIdForm?: 'ack' | 'alicloud'; systemDaemonSets?: boolean } = {}): Promise<CaEnv> {
+export async function startCaEnv(groups: GroupSpec[], opts: { staticNodes?: StaticNodeSpec[]; providerIdForm?: 'ack' | 'alicloud'; systemDaemonSets?: boolean; removeDelayMs?: number; activityRetry?: { budgetMs?: number } } = {}): Promise<CaEnv> {
   const server = await startApiServer({ port: 0 });
-  const cloud = await startCloudSim({ port: 0, regionId: REGION, timings: { bootDelayMs: 150 }, customize: (s) => customize(s, groups) });
+  const cloud = await startCloudSim({ port: 0, regionId: REGION, timings: { bootDelayMs: 150, removeDelayMs: opts.removeDelayMs }, customize: (s) => customize(s, groups) });
+  groups.forEach((g, i) => { if (g.desiredCapacity === false) cloud.state.scalingGroups[i].minSize = g.min ?? 0; });
   const client = new KubeClient(loadKubeConfig({ kubeconfig: server.kubeconfig }));
   const sim = await startSimCluster({
     logger: silent(), kubeconfig: server.kubeconfig, nodes: opts.staticNodes ?? [], region: REGION, cloud: { url: cloud.url, pullManifest, providerIdForm: opts.providerIdForm },
@@ -100,6 +114,7 @@ export async function startCaEnv(groups: GroupSpec[], opts: { staticNodes?: Stat
     regionId: cloud.regionId, emulator: cloud.url,
     credentials: { accessKeyId: cloud.accessKeyId, accessKeySecret: cloud.accessKeySecret },
     retry: { baseDelayMs: 20, maxDelayMs: 200 },
+    activityRetry: opts.activityRetry,
   });
   if (opts.systemDaemonSets !== false) await installAckSystemDaemonSets(client);
   await eventually('default ServiceAccount', async () => {

@@ -159,7 +159,7 @@ describeInProcess('cluster autoscaler on real ACK: DaemonSet overhead and reserv
     const group = (id: string) => cloud.state.scalingGroups.find((g) => g.scalingGroupId === id)!;
     // the emulator reports every state change ('changed' follows every capacity change at once)
     let smallGrew = false;
-    const watcher = () => { smallGrew ||= group(small).desiredCapacity > 0; };
+    const watcher = () => { smallGrew ||= group(small).desiredCapacity! > 0; };
     cloud.events.on('changed', watcher);
     // 1700m: below a 2-core node's capacity, above what it leaves (1930m allocatable - 450m of system pods)
     await client.create(deployment('app', 1, { cpu: '1700m' }));

@@ -33,7 +33,7 @@ import { reconcileContext } from '../../src/testing/index.js';
 import { nodeFromInstance } from '../../src/simcluster/cloudnodes.js';
 import { nodeAllocatable, nodeCapacity } from '../../src/simcluster/nodes.js';
 import type { KubeObject } from '../../src/api/index.js';
-import { startCloudSim, type CloudSim, type InstanceEvent } from '@kubeloop/ack/cloudsim';
+import { startCloudSim, type CloudSim, type CloudState, type InstanceEvent } from '@kubeloop/ack/cloudsim';
 import { createAlibabaCloud, type ScalingApi } from '@kubeloop/ack/cloud';
 import {
   autoscalerMetrics, ClusterAutoscalerController, LOOP_KEY, parseAutoscalerConfig, type AutoscalerConfig,
@@ -296,6 +296,7 @@ export class World {
       describeInstances: (f) => call(() => inner.describeInstances(f)),
       listScalingActivities: (id, f) => call(() => inner.listScalingActivities(id, f)),
       setDesiredCapacity: (id, n) => call(() => { if (!life.dead) this.checkCapacity(id, n); return inner.setDesiredCapacity(id, n); }),
+      scaleToTotalCapacity: (id, n) => call(() => { if (!life.dead) this.checkCapacity(id, n); return inner.scaleToTotalCapacity(id, n); }),
       modifyScalingGroup: (id, change) => call(() => {
         if (!life.dead && change.desiredCapacity !== undefined) this.checkCapacity(id, change.desiredCapacity);
         if (!life.dead && (change.minSize !== undefined || change.maxSize !== undefined)) this.violation(`the autoscaler changed the bounds of ${id}`);
@@ -322,11 +323,11 @@ export class World {
     this.note(`autoscaler: desired capacity of ${groupId} ${g.desiredCapacity} -> ${n}`);
     if (n < g.minSize || n > g.maxSize) this.violation(`desired capacity ${n} of ${groupId} outside [${g.minSize}, ${g.maxSize}]`);
     const limit = this.config.maxNodesTotal;
-    if (limit > 0 && n > g.desiredCapacity) {
+    if (limit > 0 && n > this.sizeOf(g)) {
       // the nodes outside the groups as the loop's caches showed them: one that joined while the
       // caches lagged is not the autoscaler's to count (upstream's limit has the same horizon)
       const outside = this.outsideSeen.length;
-      const total = outside + st.scalingGroups.reduce((sum, x) => sum + (x === g ? n : x.desiredCapacity), 0);
+      const total = outside + st.scalingGroups.reduce((sum, x) => sum + (x === g ? n : this.sizeOf(x)), 0);
       if (total > limit) this.violation(`growing ${groupId} to ${n} makes ${total} nodes, over --max-nodes-total ${limit}`);
     }
   }
@@ -371,9 +372,15 @@ export class World {
     if (id && !this.external.has(id)) this.checkEmptied(id, `node ${n.metadata.name} deleted`);
   }
 
+  /** A group's desired capacity, or for one without, its instances that stay. */
+  private sizeOf(g: CloudState['scalingGroups'][number]): number {
+    return g.desiredCapacity ?? this.cloud.state.instances.filter((i) => i.scalingGroupId === g.scalingGroupId && i.lifecycleState !== 'Removing').length;
+  }
+
   private checkGroups(): void {
     for (const g of this.cloud.state.scalingGroups) {
-      if (g.desiredCapacity < g.minSize || g.desiredCapacity > g.maxSize) this.violation(`group ${g.scalingGroupId} at ${g.desiredCapacity}, outside [${g.minSize}, ${g.maxSize}]`);
+      const size = this.sizeOf(g);
+      if (size < g.minSize || size > g.maxSize) this.violation(`group ${g.scalingGroupId} at ${size}, outside [${g.minSize}, ${g.maxSize}]`);
     }
   }
 

@@ -37,7 +37,7 @@ describeInProcess('cluster-autoscaler in-cluster under the generated RBAC', 'run
     // a 2-core ACK node leaves 1480m after the reservation and the system DaemonSet pods: one pod per new node
     await env.client.create(deployment('rbac', 2, { cpu: '1400m' }));
     await eventually('a TriggeredScaleUp Event', async () => (await events(env.client, 'TriggeredScaleUp')).length > 0, 30_000).catch(fail);
-    await eventually('desired capacity risen', () => env.cloud.state.scalingGroups[0].desiredCapacity >= 1, 30_000).catch(fail);
+    await eventually('desired capacity risen', () => env.cloud.state.scalingGroups[0].desiredCapacity! >= 1, 30_000).catch(fail);
     const cm = await eventually('status ConfigMap', () => statusConfigMap(env, 'ca-status'), 30_000).catch(fail);
     assert.match(cm.data.status, /Cluster-autoscaler status at/);
     assert.doesNotMatch(p.pod.output(), /forbidden/i);

@@ -16,18 +16,10 @@ import { builtinDecoder, type BuiltinDecoder, builtinSchemaNode, type UnknownFie
 import { kindDefinitions, loadBuiltinDefinitions } from '../schema/openapi-files.js';
 import { call } from '../test-client.js';
 import { unknownBuiltinFields } from './index.js';
+import { seededRandom } from '../../testing/index.js';
 
-/** mulberry32: the same cases on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (kubeloop/testing): the same cases on every run. */
+const rng = seededRandom;
 
 type Schema = { $ref?: string; type?: string; format?: string; properties?: Record<string, Schema>; additionalProperties?: Schema | boolean; items?: Schema };
 
