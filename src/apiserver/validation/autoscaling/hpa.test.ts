@@ -33,6 +33,10 @@ describe('autoscaling/v2 HorizontalPodAutoscaler (upstream v1.32 defaults and va
     const st = await s.kubectl(['patch', 'hpa', 'web', '--subresource=status', '--type=merge', '-p', '{"status":{"currentReplicas":2,"desiredReplicas":2,"currentMetrics":[{"type":"Resource","resource":{"name":"cpu","current":{"averageUtilization":45}}}]}}']);
     assert.equal(st.code, 0, st.stderr);
     assert.match((await s.kubectl(['get', 'hpa', 'web'])).stdout, /web\s+Deployment\/web\s+cpu: 45%\/80%\s+1\s+5\s+2\s+\d+s/);
+    const d = await s.kubectl(['describe', 'hpa', 'web']);
+    assert.equal(d.code, 0, d.stderr);
+    assert.match(d.stdout, /Reference:\s+Deployment\/web/);
+    assert.match(d.stdout, /Min replicas:\s+1\nMax replicas:\s+5/);
   });
 
   it('validates replicas, the target reference, metrics and behavior (validateHorizontalPodAutoscalerSpec)', async () => {

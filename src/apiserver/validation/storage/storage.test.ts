@@ -36,6 +36,10 @@ describe('storage.k8s.io/v1 (upstream v1.32 types, defaults and validation)', ()
     assert.match(upd.stderr, /\* parameters: Forbidden: updates to parameters are forbidden\.\n\* provisioner: Forbidden: updates to provisioner are forbidden\.\n\* reclaimPolicy: Forbidden: updates to reclaimPolicy are forbidden\.\n\* volumeBindingMode: Invalid value: "WaitForFirstConsumer": field is immutable/);
     const expand = await s.kubectl(['patch', 'sc', 'disk', '--type=merge', '-p', '{"allowVolumeExpansion":true}']);
     assert.equal(expand.code, 0, expand.stderr);
+    const d = await s.kubectl(['describe', 'sc', 'disk']);
+    assert.equal(d.code, 0, d.stderr);
+    assert.match(d.stdout, /IsDefaultClass:\s+Yes/);
+    assert.match(d.stdout, /Provisioner:\s+diskplugin.csi.alibabacloud.com/);
   });
 
   it('CSIDriver defaults; CSINode printed with its driver count', async () => {
