@@ -8,7 +8,7 @@ import {
 } from '../../api/index.js';
 import type { DeleteOptions } from '../admission/index.js';
 import type { UserInfo } from '../auth/index.js';
-import { apiVersionOf, type ResourceType, type SubresourceInfo } from '../resources/index.js';
+import { apiVersionOf, convertsVersions, type ResourceType, type SubresourceInfo } from '../resources/index.js';
 import { decodeErrorBuiltin, decodeErrorDefinition } from '../schema/index.js';
 import type { Stored } from '../storage/index.js';
 import { partialMetadata, toTable } from '../table/index.js';
@@ -238,7 +238,7 @@ export class ResourceHttp {
     const r = this.ops.list(t, ns, this.listOpts(q));
     const partial = wantsPartialMetadata(accept);
     // Items needing a conversion webhook go in one call; the others keep their stored JSON.
-    const converts = !partial && !!t.conversionWebhook && r.items.some((s) => this.ops.converter.needsWebhook(t, s.obj));
+    const converts = !partial && convertsVersions(t) && r.items.some((s) => this.ops.converter.needsWebhook(t, s.obj));
     const converted = converts ? await this.ops.converter.toVersion(t, r.items.map((s: Stored) => s.obj)) : undefined;
     const objs = () => converted ?? r.items.map((s: Stored) => s.obj);
     if (wantsTable(accept)) {

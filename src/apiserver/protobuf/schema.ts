@@ -82,6 +82,12 @@ export const MESSAGES: Record<string, MessageSpec> = {
   PodDisruptionBudget: { 1: 'metadata:ObjectMeta', 2: 'spec:PodDisruptionBudgetSpec', 3: 'status:Empty' },
   PodDisruptionBudgetSpec: { 1: 'minAvailable:ios', 2: 'selector:LabelSelector', 3: 'maxUnavailable:ios', 4: 'unhealthyPodEvictionPolicy:s!' },
   PriorityClass: { 1: 'metadata:ObjectMeta', 2: 'value:i', 3: 'globalDefault:B', 4: 'description:s', 5: 'preemptionPolicy:s!' },
+
+  // autoscaling/v1 (`kubectl autoscale`)
+  HorizontalPodAutoscaler: { 1: 'metadata:ObjectMeta', 2: 'spec:HorizontalPodAutoscalerSpec', 3: 'status:HorizontalPodAutoscalerStatus' },
+  HorizontalPodAutoscalerSpec: { 1: 'scaleTargetRef:CrossVersionObjectReference', 2: 'minReplicas:i!', 3: 'maxReplicas:i', 4: 'targetCPUUtilizationPercentage:i!' },
+  CrossVersionObjectReference: { 1: 'kind:s', 2: 'name:s', 3: 'apiVersion:s' },
+  HorizontalPodAutoscalerStatus: { 1: 'observedGeneration:i!', 2: 'lastScaleTime:t', 3: 'currentReplicas:i', 4: 'desiredReplicas:i', 5: 'currentCPUUtilizationPercentage:i!' },
 };
 
 /** apiVersion + kind -> message name of the decodable top-level kinds. */
@@ -101,4 +107,5 @@ export const TOP_LEVEL: Record<string, string> = {
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'ClusterRoleBinding',
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
   'scheduling.k8s.io/v1/PriorityClass': 'PriorityClass',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscaler',
 };

@@ -22,7 +22,9 @@ export const BUILTIN_RESOURCES: Record<string, string[]> = {
   ],
   'apps/v1': ['deployments', 'replicasets', 'daemonsets', 'statefulsets', 'controllerrevisions'],
   'batch/v1': ['jobs', 'cronjobs'],
+  // v2 first: the preferred version, as upstream's discovery lists it (v1 is converted: hpa-versions.ts)
   'autoscaling/v2': ['horizontalpodautoscalers'],
+  'autoscaling/v1': ['horizontalpodautoscalers'],
   'coordination.k8s.io/v1': ['leases'],
   'policy/v1': ['poddisruptionbudgets'],
   'rbac.authorization.k8s.io/v1': ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'],
