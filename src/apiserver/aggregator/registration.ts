@@ -22,6 +22,7 @@ const PRIORITIES: Record<string, [number, number]> = {
   'apps/v1': [17800, 15],
   'events.k8s.io/v1': [17750, 15],
   'autoscaling/v2': [17500, 30],
+  'autoscaling/v1': [17500, 15],
   'batch/v1': [17400, 15],
   'networking.k8s.io/v1': [17200, 15],
   'policy/v1': [17100, 15],
