@@ -1,6 +1,6 @@
 /**
  * Field numbers of the Kubernetes protobuf messages that typed `kubectl create <kind>`
- * subcommands send (from the upstream generated.proto files). Only these kinds decode; a
+ * subcommands (and `kubectl autoscale`) send (from the upstream generated.proto files). Only these kinds decode; a
  * non-empty field missing from these tables is refused (415) rather than dropped.
  *
  * Field spec: `name:type`, where type is `s` string, `b` bytes (base64 in JSON), `i` integer,

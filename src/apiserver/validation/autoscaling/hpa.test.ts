@@ -1,6 +1,6 @@
 // autoscaling/v2 HorizontalPodAutoscalers as kube-apiserver v1.32 serves them, driven through
-// kubectl: discovery, printing, defaults, status and 422s. (`kubectl autoscale` of kubectl 1.32
-// writes autoscaling/v1, which is not served: see the README.)
+// kubectl: discovery, printing, defaults, status and 422s. (autoscaling/v1, which `kubectl
+// autoscale` writes, is converted to and from this storage: conversion/hpa.test.ts.)
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer } from '../../semantics-testkit.js';
