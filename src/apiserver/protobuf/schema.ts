@@ -6,7 +6,8 @@
  * Field spec: `name:type`, where type is `s` string, `b` bytes (base64 in JSON), `i` integer,
  * `B` bool, `t` Time, `q` Quantity, `ios` IntOrString, `m:s`/`m:b`/`m:q` maps with string keys,
  * or a message name. A leading `[]` marks a repeated field; a trailing `!` a pointer field whose
- * zero value is kept (`replicas: 0`).
+ * zero value is kept (`replicas: 0`). The name `*` marks an embedded struct whose JSON fields are
+ * inlined into the parent (Go's `json:",inline"`, e.g. IngressRule's IngressRuleValue).
  */
 export type MessageSpec = Record<number, string>;
 
@@ -81,6 +82,19 @@ export const MESSAGES: Record<string, MessageSpec> = {
   // policy/v1, scheduling.k8s.io/v1
   PodDisruptionBudget: { 1: 'metadata:ObjectMeta', 2: 'spec:PodDisruptionBudgetSpec', 3: 'status:Empty' },
   PodDisruptionBudgetSpec: { 1: 'minAvailable:ios', 2: 'selector:LabelSelector', 3: 'maxUnavailable:ios', 4: 'unhealthyPodEvictionPolicy:s!' },
+
+  // networking.k8s.io/v1 (k8s.io/api networking/v1/generated.proto): `kubectl create ingress`
+  Ingress: { 1: 'metadata:ObjectMeta', 2: 'spec:IngressSpec', 3: 'status:Empty' },
+  IngressSpec: { 1: 'defaultBackend:IngressBackend', 2: 'tls:[]IngressTLS', 3: 'rules:[]IngressRule', 4: 'ingressClassName:s!' },
+  IngressBackend: { 3: 'resource:TypedLocalObjectReference', 4: 'service:IngressServiceBackend' },
+  IngressServiceBackend: { 1: 'name:s', 2: 'port:ServiceBackendPort' },
+  ServiceBackendPort: { 1: 'name:s', 2: 'number:i' },
+  TypedLocalObjectReference: { 1: 'apiGroup:s!', 2: 'kind:s', 3: 'name:s' },
+  IngressTLS: { 1: 'hosts:[]s', 2: 'secretName:s' },
+  IngressRule: { 1: 'host:s', 2: '*:IngressRuleValue' },
+  IngressRuleValue: { 1: 'http:HTTPIngressRuleValue' },
+  HTTPIngressRuleValue: { 1: 'paths:[]HTTPIngressPath' },
+  HTTPIngressPath: { 1: 'path:s', 2: 'backend:IngressBackend', 3: 'pathType:s!' },
   PriorityClass: { 1: 'metadata:ObjectMeta', 2: 'value:i', 3: 'globalDefault:B', 4: 'description:s', 5: 'preemptionPolicy:s!' },
 
   // autoscaling/v1 (`kubectl autoscale`)
@@ -106,6 +120,7 @@ export const TOP_LEVEL: Record<string, string> = {
   'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'ClusterRoleBinding',
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
+  'networking.k8s.io/v1/Ingress': 'Ingress',
   'scheduling.k8s.io/v1/PriorityClass': 'PriorityClass',
   'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscaler',
 };
