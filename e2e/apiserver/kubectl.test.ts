@@ -98,6 +98,24 @@ describe('kubectl against the built-in API server', () => {
     assert.match(r.stderr, /field label not supported: spec.bogus/);
   });
 
+  it('get svc/endpoints/endpointslices kubernetes: the API server Service, re-created when deleted', async () => {
+    const port = h.server.port;
+    let r = await h.kubectl(['get', 'svc', 'kubernetes']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /kubernetes\s+ClusterIP\s+10\.96\.0\.1\s+<none>\s+443\/TCP/);
+    r = await h.kubectl(['get', 'svc', 'kubernetes', '-o', 'yaml']);
+    assert.match(r.stdout, /component: apiserver/);
+    assert.match(r.stdout, /provider: kubernetes/);
+    assert.match(r.stdout, new RegExp(`name: https\\n\\s+port: 443\\n\\s+protocol: TCP\\n\\s+targetPort: ${port}`));
+    r = await h.kubectl(['get', 'endpoints', 'kubernetes']);
+    assert.match(r.stdout, new RegExp(`kubernetes\\s+127\\.0\\.0\\.1:${port}`));
+    r = await h.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=kubernetes', '-o', 'jsonpath={.items[*].metadata.name} {.items[0].addressType} {.items[0].endpoints[0].addresses[0]}:{.items[0].ports[0].port}']);
+    assert.equal(r.stdout, `kubernetes IPv4 127.0.0.1:${port}`);
+    r = await h.kubectl(['delete', 'svc', 'kubernetes']);
+    assert.equal(r.code, 0, r.stderr);
+    await eventually(async () => (await h.kubectl(['get', 'svc', 'kubernetes', '-o', 'name'])).stdout.trim() === 'service/kubernetes', 10_000, 'service re-created');
+  });
+
   it('get -w receives a live change', async () => {
     const w = h.kubectlBg(['get', 'cm', 'cfg', '-w', '-o', 'jsonpath={.data.a}{"\\n"}']);
     await eventually(() => w.output().includes('2'), 10_000, 'initial watch output');

@@ -14,7 +14,7 @@ import { AdmissionChain } from './admission/index.js';
 import { installAdmissionWebhooks } from './admissionwebhooks/index.js';
 import { type Dialer, startAggregator } from './aggregator/index.js';
 import { AGGREGATED_V2_CONTENT_TYPE, AGGREGATED_V2BETA1_CONTENT_TYPE, Discovery, wantsAggregated } from './discovery/index.js';
-import { serviceAllocator } from './services/index.js';
+import { firstServiceIp, serviceAllocator, startKubernetesService } from './services/index.js';
 import { builtinFieldValidation } from './validation/index.js';
 import { ResourceHttp } from './handlers/http.js';
 import { ResourceOps } from './handlers/rest.js';
@@ -340,6 +340,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
   url = `https://${host}:${port}`;
+  // kube-apiserver's kubernetesservice controller: `default/kubernetes` and its endpoints exist
+  // before the first request (the advertised address is the bind address, loopback for a wildcard)
+  const kubernetesService = startKubernetesService(semanticsHost, { clusterIP: firstServiceIp(), address: bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind, port });
+  await kubernetesService.ready;
   const kubeconfig = kubeconfigYaml(url, pki);
   let tmpDir: string | undefined;
   let kubeconfigPath = opts.kubeconfigPath ?? (opts.dataDir ? join(opts.dataDir, 'kubeconfig') : undefined);
@@ -367,6 +371,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     setDialer: (dial) => aggregator.setDialer(dial),
     stop() {
       stopped ??= (async () => {
+        kubernetesService.stop();
         semantics.stop();
         aggregator.stop();
         security.stop();

@@ -9,6 +9,8 @@ import { type FieldError, type KubeObject, newInvalid } from '../../api/index.js
 import type { AdmissionPlugin, AdmissionRequest } from '../admission/index.js';
 import type { Store } from '../storage/index.js';
 
+export { KUBERNETES_SERVICE, type KubernetesServiceOptions, startKubernetesService } from './kubernetes.js';
+
 export interface ServiceAllocatorOptions {
   /** Service CIDR (IPv4), default 10.96.0.0/12. */
   serviceCidr?: string;
@@ -36,6 +38,9 @@ interface ServiceSpec {
 }
 
 const SERVICES = '/services';
+const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
+/** The Service that owns the first IP of the range (services/kubernetes.ts). */
+const KUBERNETES_KEY = 'default/kubernetes';
 
 function ipToInt(ip: string): number | undefined {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
@@ -58,6 +63,11 @@ function parseCidr(cidr: string): { base: number; size: number } {
   return { base: base - (base % size), size };
 }
 
+/** The first address of the service CIDR: the `kubernetes` Service's cluster IP (kube-apiserver's `ServiceIPRange` first IP). */
+export function firstServiceIp(serviceCidr = DEFAULT_SERVICE_CIDR): string {
+  return intToIp(parseCidr(serviceCidr).base + 1);
+}
+
 function specOf(o: KubeObject): ServiceSpec {
   return ((o as { spec?: ServiceSpec }).spec ??= {});
 }
@@ -66,7 +76,7 @@ const usesClusterIP = (s: ServiceSpec) => (s.type ?? 'ClusterIP') !== 'ExternalN
 const usesNodePorts = (s: ServiceSpec) => s.type === 'NodePort' || (s.type === 'LoadBalancer' && s.allocateLoadBalancerNodePorts !== false);
 
 export function serviceAllocator(store: Store, opts: ServiceAllocatorOptions = {}): AdmissionPlugin {
-  const cidr = parseCidr(opts.serviceCidr ?? '10.96.0.0/12');
+  const cidr = parseCidr(opts.serviceCidr ?? DEFAULT_SERVICE_CIDR);
   const [minPort, maxPort] = opts.nodePortRange ?? [30000, 32767];
   let nextIp = 2; // offset inside the CIDR: .0 is the network, .1 the `kubernetes` Service
   let nextPort = minPort;
@@ -137,7 +147,8 @@ export function serviceAllocator(store: Store, opts: ServiceAllocatorOptions = {
         const n = ipToInt(spec.clusterIP);
         if (n === undefined || n < cidr.base || n >= cidr.base + cidr.size) {
           errs.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `[]string{"${spec.clusterIP}"}: failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${intToIp(cidr.base)}/${32 - Math.log2(cidr.size)}` });
-        } else if (ips.has(n) && !(old?.clusterIP === spec.clusterIP)) {
+        } else if ((ips.has(n) || (n === cidr.base + 1 && `${req.namespace}/${name}` !== KUBERNETES_KEY)) && !(old?.clusterIP === spec.clusterIP)) {
+          // (the first IP is reserved for `default/kubernetes` even while that Service is deleted)
           errs.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `[]string{"${spec.clusterIP}"}: failed to allocate IP ${spec.clusterIP}: provided IP is already allocated` });
         }
         spec.clusterIPs = [spec.clusterIP];
