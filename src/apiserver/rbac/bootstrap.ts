@@ -1,18 +1,23 @@
 /**
- * The default ClusterRoles and ClusterRoleBindings kube-apiserver creates at start (the ones
- * that matter here): `cluster-admin` (bound to `system:masters`), `system:discovery`,
- * `system:basic-user` and `system:public-info-viewer` (discovery, `/version`, `/healthz` and
- * self reviews for every authenticated user), and the user-facing `admin`/`edit`/`view`,
- * built by aggregation from `system:aggregate-to-*` as upstream (rules rougher than upstream's).
+ * The default RBAC objects kube-apiserver creates at start (its rbac/bootstrap-roles post-start
+ * hook): `cluster-admin` (bound to `system:masters`), `system:discovery`, `system:basic-user`
+ * and `system:public-info-viewer` (discovery, `/version`, `/healthz` and self reviews for every
+ * authenticated user), the user-facing `admin`/`edit`/`view`, built by aggregation from
+ * `system:aggregate-to-*` as upstream (rules rougher than upstream's), and the `system:*` roles
+ * and bindings of the components (system-policy.ts), with the Roles/RoleBindings of
+ * `kube-system` and `kube-public`. All carry `kubernetes.io/bootstrapping: rbac-defaults` and
+ * `rbac.authorization.kubernetes.io/autoupdate: "true"`.
  * Missing objects are created; existing ones are left as the user changed them.
  */
 import type { KubeObject } from '../../api/index.js';
 import type { ResourceOps } from '../handlers/rest.js';
 import type { PolicyRule } from './rules.js';
+import { SYSTEM_CLUSTER_ROLE_BINDINGS, SYSTEM_CLUSTER_ROLES, SYSTEM_ROLE_BINDINGS, SYSTEM_ROLES, type Subject } from './system-policy.js';
 
 const BOOTSTRAP_LABELS = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
 const AUTOUPDATE = { 'rbac.authorization.kubernetes.io/autoupdate': 'true' };
 const READ = ['get', 'list', 'watch'];
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
 
 const rule = (verbs: string[], apiGroups: string[], resources: string[]): PolicyRule => ({ verbs, apiGroups, resources });
@@ -28,13 +33,35 @@ function clusterRole(name: string, rules: PolicyRule[], extra: { labels?: Record
   return o;
 }
 
-function clusterRoleBinding(name: string, role: string, groups: string[]): KubeObject {
-  return {
+/** A subject as upstream writes it: User and Group with the RBAC apiGroup, ServiceAccount with its namespace. */
+const subject = (s: Subject) => (s.kind === 'ServiceAccount' ? { kind: s.kind, name: s.name, namespace: s.namespace } : { apiGroup: RBAC_GROUP, kind: s.kind, name: s.name });
+
+function clusterRoleBinding(name: string, role: string, subjects: (string | Subject)[]): KubeObject {
+  const o: KubeObject & { subjects?: object[] } = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
     metadata: { name, labels: { ...BOOTSTRAP_LABELS }, annotations: { ...AUTOUPDATE } },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-    subjects: groups.map((g) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: g })),
+    roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: role },
+  } as KubeObject;
+  // (upstream's system:node binding has no subjects at all)
+  if (subjects.length) o.subjects = subjects.map((g) => subject(typeof g === 'string' ? { kind: 'Group', name: g } : g));
+  return o;
+}
+
+function role(namespace: string, name: string, rules: PolicyRule[]): KubeObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role',
+    metadata: { name, namespace, labels: { ...BOOTSTRAP_LABELS }, annotations: { ...AUTOUPDATE } },
+    rules,
+  } as KubeObject;
+}
+
+function roleBinding(namespace: string, name: string, roleName: string, subjects: Subject[]): KubeObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
+    metadata: { name, namespace, labels: { ...BOOTSTRAP_LABELS }, annotations: { ...AUTOUPDATE } },
+    roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: roleName },
+    subjects: subjects.map(subject),
   } as KubeObject;
 }
 
@@ -78,8 +105,8 @@ const ADMIN_RULES: PolicyRule[] = [
 const DISCOVERY_URLS = ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'];
 const PUBLIC_INFO_URLS = ['/healthz', '/livez', '/readyz', '/version', '/version/'];
 
-/** The bootstrap ClusterRoles and ClusterRoleBindings. */
-export function bootstrapPolicy(): { clusterRoles: KubeObject[]; clusterRoleBindings: KubeObject[] } {
+/** The bootstrap ClusterRoles, ClusterRoleBindings and the namespaced Roles and RoleBindings. */
+export function bootstrapPolicy(): { clusterRoles: KubeObject[]; clusterRoleBindings: KubeObject[]; roles: KubeObject[]; roleBindings: KubeObject[] } {
   return {
     clusterRoles: [
       clusterRole('cluster-admin', [rule(['*'], ['*'], ['*']), { verbs: ['*'], nonResourceURLs: ['*'] }]),
@@ -95,13 +122,17 @@ export function bootstrapPolicy(): { clusterRoles: KubeObject[]; clusterRoleBind
       clusterRole('system:aggregate-to-admin', ADMIN_RULES, { labels: { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' } }),
       clusterRole('system:aggregate-to-edit', EDIT_RULES, { labels: { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' } }),
       clusterRole('system:aggregate-to-view', VIEW_RULES, { labels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } }),
+      ...SYSTEM_CLUSTER_ROLES.map(([name, rules]) => clusterRole(name, rules)),
     ],
     clusterRoleBindings: [
       clusterRoleBinding('cluster-admin', 'cluster-admin', ['system:masters']),
       clusterRoleBinding('system:discovery', 'system:discovery', ['system:authenticated']),
       clusterRoleBinding('system:basic-user', 'system:basic-user', ['system:authenticated']),
       clusterRoleBinding('system:public-info-viewer', 'system:public-info-viewer', ['system:authenticated', 'system:unauthenticated']),
+      ...SYSTEM_CLUSTER_ROLE_BINDINGS.map(([name, subjects]) => clusterRoleBinding(name, name, subjects)),
     ],
+    roles: SYSTEM_ROLES.map(([ns, name, rules]) => role(ns, name, rules)),
+    roleBindings: SYSTEM_ROLE_BINDINGS.map(([ns, name, roleName, subjects]) => roleBinding(ns, name, roleName, subjects)),
   };
 }
 
@@ -109,12 +140,15 @@ export function bootstrapPolicy(): { clusterRoles: KubeObject[]; clusterRoleBind
 export async function ensureBootstrapPolicy(ops: ResourceOps): Promise<void> {
   const crT = ops.registry.get('rbac.authorization.k8s.io', 'v1', 'clusterroles');
   const crbT = ops.registry.get('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings');
-  if (!crT || !crbT) return;
+  const rT = ops.registry.get('rbac.authorization.k8s.io', 'v1', 'roles');
+  const rbT = ops.registry.get('rbac.authorization.k8s.io', 'v1', 'rolebindings');
+  if (!crT || !crbT || !rT || !rbT) return;
   const p = bootstrapPolicy();
-  for (const [t, objs] of [[crT, p.clusterRoles], [crbT, p.clusterRoleBindings]] as const) {
+  for (const [t, objs] of [[crT, p.clusterRoles], [crbT, p.clusterRoleBindings], [rT, p.roles], [rbT, p.roleBindings]] as const) {
     for (const o of objs) {
-      if (ops.store.get(t.storageKey, o.metadata.name!)) continue;
-      await ops.create(t, undefined, o);
+      const ns = o.metadata.namespace;
+      if (ops.store.get(t.storageKey, ns ? `${ns}/${o.metadata.name}` : o.metadata.name!)) continue;
+      await ops.create(t, ns, o);
     }
   }
 }
