@@ -116,6 +116,27 @@ describe('kubectl against the built-in API server', () => {
     await eventually(async () => (await h.kubectl(['get', 'svc', 'kubernetes', '-o', 'name'])).stdout.trim() === 'service/kubernetes', 10_000, 'service re-created');
   });
 
+  it('auth can-i for a ServiceAccount bound to the bootstrap roles (metrics-server style)', async () => {
+    const as = '--as=system:serviceaccount:default:aggregated';
+    const canI = async (...args: string[]) => (await h.kubectl(['auth', 'can-i', ...args, as])).stdout.trim();
+    assert.equal((await h.kubectl(['create', 'serviceaccount', 'aggregated'])).code, 0);
+    assert.equal(await canI('create', 'tokenreviews.authentication.k8s.io'), 'no');
+    assert.equal(await canI('get', 'configmap/extension-apiserver-authentication', '-n', 'kube-system'), 'no');
+    let r = await h.kubectl(['create', 'clusterrolebinding', 'aggregated:auth-delegator', '--clusterrole=system:auth-delegator', '--serviceaccount=default:aggregated']);
+    assert.equal(r.code, 0, r.stderr);
+    r = await h.kubectl(['create', 'rolebinding', 'aggregated-auth-reader', '-n', 'kube-system', '--role=extension-apiserver-authentication-reader', '--serviceaccount=default:aggregated']);
+    assert.equal(r.code, 0, r.stderr);
+    r = await h.kubectl(['create', 'rolebinding', 'aggregated-view', '--clusterrole=view', '--serviceaccount=default:aggregated']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await canI('create', 'tokenreviews.authentication.k8s.io'), 'yes');
+    assert.equal(await canI('create', 'subjectaccessreviews.authorization.k8s.io'), 'yes');
+    assert.equal(await canI('get', 'configmap/extension-apiserver-authentication', '-n', 'kube-system'), 'yes');
+    assert.equal(await canI('get', 'configmap/other', '-n', 'kube-system'), 'no');
+    assert.equal(await canI('list', 'pods'), 'yes');
+    assert.equal(await canI('list', 'secrets'), 'no');
+    assert.equal(await canI('list', 'pods', '-n', 'kube-system'), 'no');
+  });
+
   it('get -w receives a live change', async () => {
     const w = h.kubectlBg(['get', 'cm', 'cfg', '-w', '-o', 'jsonpath={.data.a}{"\\n"}']);
     await eventually(() => w.output().includes('2'), 10_000, 'initial watch output');
