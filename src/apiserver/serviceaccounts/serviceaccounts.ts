@@ -42,6 +42,7 @@ export function startServiceAccountController(host: SemanticsHost): Controller {
 export function serviceAccountAdmission(host: SemanticsHost, controller: Controller): AdmissionPlugin {
   return {
     name: 'ServiceAccount',
+    appliesTo: (t) => t.storageKey === PODS,
     // Synchronous for everything but pod creates (no promise turn on other writes).
     admit(req) {
       if (req.operation !== 'CREATE' || req.type.storageKey !== PODS || req.subresource || !req.namespace) return;
