@@ -145,6 +145,42 @@ describe('ResourceQuota admission and the quota controller', () => {
     assert.equal((await s.kubectl(['create', 'configmap', 'two', '-n', 'objects'])).code, 0);
   });
 
+  it('a resource the write does not use is not checked, even where the quota is already over (RemoveZeros)', async () => {
+    // checkRequest drops zero usage before masking with hard (plugin/pkg/admission/resourcequota/controller.go
+    // `deltaUsage = quota.RemoveZeros(deltaUsage)`): a ClusterIP service uses no node port, so a
+    // quota whose node ports are over its (lowered) hard does not refuse it; an update that only
+    // adds node ports is not held to the service count either.
+    const svcs = s.type('', 'v1', 'services');
+    await namespace('zeros');
+    await quota('zeros', 'zeros', { hard: { services: '5', 'services.nodeports': '2' } });
+    const np = (name: string) => ({ metadata: { name, namespace: 'zeros' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } }) as KubeObject;
+    await s.server.ops.create(svcs, 'zeros', np('a'));
+    await s.server.ops.create(svcs, 'zeros', np('b'));
+    const q = s.get(quotas, 'zeros', 'zeros') as Quota;
+    await s.server.ops.update(quotas, 'zeros', 'zeros', { ...q, spec: { hard: { services: '2', 'services.nodeports': '1' } } });
+    await eventually(() => status('zeros', 'zeros')?.hard?.services === '2', 'status.hard');
+    // services: 2 used of 2, node ports 2 of 1: a ClusterIP service asks for a service and no node port
+    await assert.rejects(s.server.ops.create(svcs, 'zeros', { metadata: { name: 'c' }, spec: { ports: [{ port: 80 }] } } as KubeObject),
+      forbidden('services "c" is forbidden: exceeded quota: zeros, requested: services=1, used: services=2, limited: services=2'));
+    await s.server.ops.update(quotas, 'zeros', 'zeros', { ...(s.get(quotas, 'zeros', 'zeros') as Quota), spec: { hard: { services: '3', 'services.nodeports': '1' } } });
+    await eventually(() => status('zeros', 'zeros')?.hard?.services === '3', 'status.hard');
+    await s.server.ops.create(svcs, 'zeros', { metadata: { name: 'c' }, spec: { ports: [{ port: 80 }] } } as KubeObject);
+    assert.deepEqual(status('zeros', 'zeros')?.used, { services: '3', 'services.nodeports': '2' });
+    // services lowered below use: a relabel changes no usage; turning a service into a NodePort asks
+    // for a node port only, so it is refused for that one, not for the service count
+    await s.server.ops.update(quotas, 'zeros', 'zeros', { ...(s.get(quotas, 'zeros', 'zeros') as Quota), spec: { hard: { services: '1', 'services.nodeports': '1' } } });
+    await eventually(() => status('zeros', 'zeros')?.hard?.services === '1', 'status.hard');
+    const c = s.get(svcs, 'zeros', 'c') as KubeObject & { spec: Record<string, unknown> };
+    await s.server.ops.update(svcs, 'zeros', 'c', { ...c, metadata: { ...c.metadata, labels: { a: 'b' } } });
+    const c2 = s.get(svcs, 'zeros', 'c') as KubeObject & { spec: Record<string, unknown> };
+    await assert.rejects(s.server.ops.update(svcs, 'zeros', 'c', { ...c2, spec: { ...c2.spec, type: 'NodePort' } }),
+      forbidden('services "c" is forbidden: exceeded quota: zeros, requested: services.nodeports=1, used: services.nodeports=2, limited: services.nodeports=1'));
+    await s.server.ops.update(quotas, 'zeros', 'zeros', { ...(s.get(quotas, 'zeros', 'zeros') as Quota), spec: { hard: { services: '1', 'services.nodeports': '3' } } });
+    await eventually(() => status('zeros', 'zeros')?.hard?.['services.nodeports'] === '3', 'status.hard');
+    await s.server.ops.update(svcs, 'zeros', 'c', { ...c2, spec: { ...c2.spec, type: 'NodePort' } });
+    assert.deepEqual(status('zeros', 'zeros')?.used, { services: '3', 'services.nodeports': '3' });
+  });
+
   it('a quota applies by its status.hard: none yet, it tracks nothing; hard without used refuses (status unknown)', async () => {
     await namespace('fresh');
     await quota('fresh', 'fresh', { hard: { pods: '3', 'count/pods': '3' } });
