@@ -206,6 +206,27 @@ describe('ResourceQuota admission and the quota controller', () => {
     assert.deepEqual(status('fresh', 'fresh')?.used, { 'count/pods': '1', pods: '1' });
   });
 
+  it('the CrossNamespacePodAffinity scope (GA since 1.24): accepted, Exists only, pod resources only; counts pods with cross-namespace terms', async () => {
+    // helper.IsStandardResourceQuotaScope and IsResourceQuotaScopeValidForResource (pkg/apis/core/helper),
+    // validateScopedResourceSelectorRequirement (pkg/apis/core/validation): the scope kube-apiserver
+    // offers to cap pods whose (anti-)affinity reaches other namespaces
+    const invalid = (message: string) => (e: unknown) => {
+      const st = (e as StatusError).status;
+      assert.equal(st.code, 422, st.message);
+      assert.equal(st.message, message);
+      return true;
+    };
+    await namespace('xns');
+    await quota('xns', 'xns', { hard: { pods: '0' }, scopes: ['CrossNamespacePodAffinity'] });
+    const affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', labelSelector: { matchLabels: { a: 'b' } }, namespaces: ['other'] }] } };
+    await assert.rejects(create('xns', pod('cross', undefined, { affinity })), forbidden('pods "cross" is forbidden: exceeded quota: xns, requested: pods=1, used: pods=0, limited: pods=0'));
+    await create('xns', pod('local'));
+    await assert.rejects(s.server.ops.create(quotas, 'xns', { metadata: { name: 'op' }, spec: { hard: { pods: '1' }, scopeSelector: { matchExpressions: [{ scopeName: 'CrossNamespacePodAffinity', operator: 'In', values: ['x'] }] } } }),
+      invalid('ResourceQuota "op" is invalid: spec.scopeSelector.matchExpressions.operator: Invalid value: "In": must be \'Exist\' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity'));
+    await assert.rejects(s.server.ops.create(quotas, 'xns', { metadata: { name: 'cm' }, spec: { hard: { configmaps: '1' }, scopes: ['CrossNamespacePodAffinity'] } }),
+      invalid('ResourceQuota "cm" is invalid: spec.scopes: Invalid value: []core.ResourceQuotaScope{"CrossNamespacePodAffinity"}: unsupported scope applied to resource'));
+  });
+
   it('validation refuses bad hard resources and scopes (422, upstream texts)', async () => {
     const invalid = (message: string) => (e: unknown) => {
       const st = (e as StatusError).status;
