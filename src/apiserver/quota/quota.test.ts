@@ -227,6 +227,22 @@ describe('ResourceQuota admission and the quota controller', () => {
       invalid('ResourceQuota "cm" is invalid: spec.scopes: Invalid value: []core.ResourceQuotaScope{"CrossNamespacePodAffinity"}: unsupported scope applied to resource'));
   });
 
+  it('huge quantities are exact (inf.Dec): 1e100 pods is no limit at all, -1e100 is negative', async () => {
+    // resource.ParseQuantity keeps a decimal exponent beyond int64 as an exact inf.Dec (only a
+    // BinarySI magnitude is capped), so such a hard limit is never reached, and a negative one is
+    // refused (printed canonical, as Quantity.String: -10e99)
+    await namespace('huge');
+    await quota('huge', 'huge', { hard: { pods: '1e100', 'limits.cpu': '1e100' } });
+    await create('huge', pod('p', { limits: { cpu: '2' } }));
+    assert.equal(status('huge', 'huge')?.used?.pods, '1');
+    await assert.rejects(s.server.ops.create(quotas, 'huge', { metadata: { name: 'neg' }, spec: { hard: { pods: '-1e100' } } }), (e: unknown) => {
+      const st = (e as StatusError).status;
+      assert.equal(st.code, 422, st.message);
+      assert.match(st.message ?? '', /spec\.hard\[pods\]: Invalid value: "-10e99": must be greater than or equal to 0/);
+      return true;
+    });
+  });
+
   it('validation refuses bad hard resources and scopes (422, upstream texts)', async () => {
     const invalid = (message: string) => (e: unknown) => {
       const st = (e as StatusError).status;
