@@ -208,6 +208,19 @@ describe('/_sim API', () => {
     assert.equal((await rpc(sim, '2016-04-28', 'DescribeVSwitches', { RegionId: 'cn-hangzhou' })).status, 200);
   });
 
+  test('a /_sim body nested thousands of levels deep is a 400, not a stack overflow (found by the emulator fuzz target)', async () => {
+    // a state document with a deep value inside an instance passed the shape checks and then
+    // overflowed the stack when copied (structuredClone): a 500 on PUT, and on every PATCH after
+    const st = await (await fetch(`${sim.url}/_sim/state`)).text();
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const r = await fetch(`${sim.url}/_sim/state`, { method: 'PUT', body: st.replace('"instanceId":', `"extra":${deep},"instanceId":`) });
+    assert.equal(r.status, 400);
+    assert.match(((await r.json()) as { Message: string }).Message, /nested more than 100 levels deep/);
+    const patch = await fetch(`${sim.url}/_sim/state`, { method: 'PATCH', body: `[{"op":"add","path":"/instances/0/extra","value":${deep}}]` });
+    assert.equal(patch.status, 400);
+    assert.equal((await fetch(`${sim.url}/_sim/state`)).status, 200);
+  });
+
   test('instance lifecycle: in-process events and the NDJSON stream', async () => {
     const seen: InstanceEvent[] = [];
     sim.events.on('instance', (e: InstanceEvent) => seen.push(e));
