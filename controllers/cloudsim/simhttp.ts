@@ -3,11 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimError } from './cloud.js';
 
 /** The request body as JSON; undefined when empty; 400 InvalidJSON when unparsable. */
-/** How deep a /_sim body may nest: a state document is a dozen levels; thousands overflow the copies and walks made of it. */
-const MAX_JSON_DEPTH = 100;
+/**
+ * How deep a request body may nest (the /_sim API's, SLS's): a state document or an SLS index
+ * is a dozen levels; thousands overflow the copies and walks made of it.
+ */
+export const MAX_JSON_DEPTH = 100;
 
 /** The deepest nesting of arrays and objects in JSON text (brackets inside strings skipped). */
-function jsonDepth(text: string): number {
+export function jsonDepth(text: string): number {
   let depth = 0;
   let max = 0;
   let inString = false;
