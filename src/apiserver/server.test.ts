@@ -62,9 +62,14 @@ describe('apiserver semantics', () => {
     r = await call(s, 'POST', CMS, Buffer.from([0xa0]), { 'Content-Type': 'application/cbor' });
     assert.equal(r.status, 415);
     assert.equal(r.json.reason, 'UnsupportedMediaType');
-    r = await call(s, 'GET', '/api/v1/namespaces/default/widgets');
-    assert.equal(r.status, 404);
-    assert.equal(r.json.kind, 'Status');
+    // paths nothing serves end in upstream's notfoundhandler: client-go's and kubectl's "could not find the requested resource"
+    for (const path of ['/api/v1/namespaces/default/widgets', '/apis/nope.example.com/v1/widgets', '/api/v1/namespaces/default/nodes', '/api/v1/namespaces/default/configmaps/x/nothing']) {
+      r = await call(s, 'GET', path);
+      assert.equal(r.status, 404, path);
+      assert.equal(r.json.kind, 'Status');
+      assert.equal(r.json.reason, 'NotFound');
+      assert.equal(r.json.message, 'the server could not find the requested resource', path);
+    }
     r = await call(s, 'GET', '/nothing/here');
     assert.equal(r.status, 404);
     r = await call(s, 'PUT', CMS, {});

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { newNotFound, newMethodNotSupported, newTooManyRequests, type StatusError } from '../api/index.js';
+import { newNotFound, newMethodNotSupported, newTooManyRequests } from '../api/index.js';
 import { AdmissionChain } from './admission/index.js';
 import { installAdmissionWebhooks } from './admissionwebhooks/index.js';
 import { type Dialer, startAggregator } from './aggregator/index.js';
@@ -19,6 +19,7 @@ import { builtinFieldValidation } from './validation/index.js';
 import { ResourceHttp } from './handlers/http.js';
 import { ResourceOps } from './handlers/rest.js';
 import { WatchHub } from './handlers/watch.js';
+import { notFoundPath } from './handlers/util.js';
 import { refuseConnect } from './http/connect.js';
 import { enforceFirstRequestDeadline } from './http/deadlines.js';
 import { answerError } from './http/errors.js';
@@ -385,9 +386,3 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 const COUNTED = Symbol('kubeloop.apiserver.inFlight');
 type Counted = ServerResponse & { [COUNTED]?: boolean };
 
-function notFoundPath(): StatusError {
-  const e = newNotFound({ group: '', resource: '' }, '');
-  e.status.message = 'the server could not find the requested resource';
-  e.status.details = {};
-  return e;
-}

@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type KubeObject, StatusError, validateLabelKey, validateLabelValue } from '../../api/index.js';
-import { apiVersionOf, type ResourceType } from '../resources/index.js';
+import { apiVersionOf, convertsVersions, type ResourceType } from '../resources/index.js';
 import type { Store } from '../storage/index.js';
 import { postJson, WebhookCallError } from '../webhooks/index.js';
 
@@ -66,7 +66,7 @@ export class Converter {
 
   /** True when `obj` needs a webhook call to be shown as `t`'s version. */
   needsWebhook(t: ResourceType, obj: KubeObject): boolean {
-    return !!t.conversionWebhook && obj.apiVersion !== apiVersionOf(t);
+    return convertsVersions(t) && obj.apiVersion !== apiVersionOf(t);
   }
 
   /** `objs` (of `t`'s storage, in any version) in `t`'s version. */
@@ -76,6 +76,7 @@ export class Converter {
 
   /** `obj` in the version it is stored in (itself when the type has no conversion webhook). */
   async toStorage(t: ResourceType, obj: KubeObject): Promise<KubeObject> {
+    if (t.builtinConversion) return t.builtinConversion.convert(obj, apiVersionOf({ group: t.group, version: t.builtinConversion.storageVersion }));
     if (!t.conversionWebhook) return obj;
     return (await this.convert(t, [obj], apiVersionOf({ group: t.group, version: t.conversionWebhook.storageVersion })))[0];
   }
@@ -83,6 +84,8 @@ export class Converter {
   private async convert(t: ResourceType, objs: KubeObject[], desired: string): Promise<KubeObject[]> {
     const todo = objs.filter((o) => o.apiVersion !== desired);
     if (!todo.length) return objs;
+    const builtin = t.builtinConversion;
+    if (builtin) return objs.map((o) => builtin.convert(o, desired));
     const hook = t.conversionWebhook;
     if (!hook) return objs.map((o) => (o.apiVersion === desired ? o : { ...o, apiVersion: desired }));
     const version = hook.conversionReviewVersions.find((v) => SPOKEN.includes(v));

@@ -8,16 +8,19 @@
  * status struct, which Go encodes as `{}` plus its non-omitempty fields (`replicas: 0`...).
  */
 import { APPS_DEFAULTS } from './apps.js';
+import { AUTOSCALING_DEFAULTS } from './autoscaling.js';
 import { BATCH_DEFAULTS } from './batch.js';
 import { CORE_DEFAULTS } from './core.js';
+import { NETWORKING_DEFAULTS } from './networking.js';
 import { OTHER_DEFAULTS } from './other.js';
+import { STORAGE_DEFAULTS } from './storage.js';
 import type { Defaulter } from './types.js';
 
 export type { Defaulter } from './types.js';
 export { imageTag } from './core.js';
 
 /** Defaulters of built-in types by `group/resource` ("/pods", "apps/deployments"). */
-export const BUILTIN_DEFAULTS: Record<string, Defaulter> = { ...CORE_DEFAULTS, ...APPS_DEFAULTS, ...BATCH_DEFAULTS, ...OTHER_DEFAULTS };
+export const BUILTIN_DEFAULTS: Record<string, Defaulter> = { ...CORE_DEFAULTS, ...APPS_DEFAULTS, ...BATCH_DEFAULTS, ...AUTOSCALING_DEFAULTS, ...NETWORKING_DEFAULTS, ...STORAGE_DEFAULTS, ...OTHER_DEFAULTS };
 
 /**
  * Non-omitempty fields of status structs (their OpenAPI `required`), as a new object encodes
@@ -30,6 +33,12 @@ const NEW_STATUS: Record<string, () => Record<string, unknown>> = {
   'apps/daemonsets': () => ({ currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0 }),
   'policy/poddisruptionbudgets': () => ({ currentHealthy: 0, desiredHealthy: 0, disruptionsAllowed: 0, expectedPods: 0 }),
   '/persistentvolumeclaims': () => ({ phase: 'Pending' }),
+  // pkg/registry/networking/ingress/strategy.go PrepareForCreate: a zero IngressStatus
+  'networking.k8s.io/ingresses': () => ({ loadBalancer: {} }),
+  // pkg/registry/storage/volumeattachment/strategy.go PrepareForCreate: a zero status (`attached` is not omitempty)
+  'storage.k8s.io/volumeattachments': () => ({ attached: false }),
+  // pkg/registry/autoscaling/horizontalpodautoscaler/strategy.go PrepareForCreate: a zero status (`desiredReplicas` is not omitempty)
+  'autoscaling/horizontalpodautoscalers': () => ({ desiredReplicas: 0 }),
 };
 
 /** The status a new object of a built-in type (`group/resource`) is created with. */

@@ -8,7 +8,7 @@ import {
 } from '../../api/index.js';
 import type { DeleteOptions } from '../admission/index.js';
 import type { UserInfo } from '../auth/index.js';
-import { apiVersionOf, type ResourceType, type SubresourceInfo } from '../resources/index.js';
+import { apiVersionOf, convertsVersions, type ResourceType, type SubresourceInfo } from '../resources/index.js';
 import { decodeErrorBuiltin, decodeErrorDefinition } from '../schema/index.js';
 import type { Stored } from '../storage/index.js';
 import { partialMetadata, toTable } from '../table/index.js';
@@ -19,6 +19,7 @@ import { answerError } from '../http/errors.js';
 import { decodeBody, decodePatchBody, readBody, type ResourcePath, sendStatus, sendText, wantsPartialMetadata, wantsTable } from '../http/request.js';
 import type { ListOptions, ResourceOps, WriteOptions } from './rest.js';
 import type { WatchHub } from './watch.js';
+import { notFoundPath } from './util.js';
 
 const TABLE_CT = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 
@@ -81,8 +82,7 @@ export class ResourceHttp {
    */
   handle(req: IncomingMessage, res: ServerResponse, p: ResourcePath, q: URLSearchParams): Promise<void> | void {
     const t = this.ops.registry.get(p.group, p.version, p.resource!);
-    if (!t) throw newNotFound({ group: p.group, resource: p.resource! }, p.name ?? '');
-    if (p.namespace !== undefined && !t.namespaced) throw newNotFound({ group: p.group, resource: p.resource! }, p.name ?? '');
+    if (!t || (p.namespace !== undefined && !t.namespaced)) throw notFoundPath();
     checkPathSegments(p);
     const method = req.method ?? 'GET';
     const ns = t.namespaced ? p.namespace : undefined;
@@ -238,7 +238,7 @@ export class ResourceHttp {
     const r = this.ops.list(t, ns, this.listOpts(q));
     const partial = wantsPartialMetadata(accept);
     // Items needing a conversion webhook go in one call; the others keep their stored JSON.
-    const converts = !partial && !!t.conversionWebhook && r.items.some((s) => this.ops.converter.needsWebhook(t, s.obj));
+    const converts = !partial && convertsVersions(t) && r.items.some((s) => this.ops.converter.needsWebhook(t, s.obj));
     const converted = converts ? await this.ops.converter.toVersion(t, r.items.map((s: Stored) => s.obj)) : undefined;
     const objs = () => converted ?? r.items.map((s: Stored) => s.obj);
     if (wantsTable(accept)) {
@@ -297,7 +297,7 @@ export class ResourceHttp {
     const sub = p.subresource!;
     const method = req.method ?? 'GET';
     const info = t.subresources.find((s) => s.name === sub);
-    if (!info) throw newNotFound({ group: t.group, resource: `${t.resource}/${sub}` }, name);
+    if (!info) throw notFoundPath(); // no route for it, as upstream (pods/exec and the like are not served)
     const gr = { group: t.group, resource: `${t.resource}/${sub}` };
     if (sub === 'status') {
       if (method === 'GET') {

@@ -13,7 +13,7 @@ import { Converter } from '../conversion/index.js';
 import { applyPatch, updateManagedFields } from '../patch/index.js';
 import { newStatus } from '../defaults/index.js';
 import { builtinDecoder, type UnknownField, decodeErrorMetadata, type JSONSchemaProps } from '../schema/index.js';
-import { apiVersionOf, generationBumps, KEEP_STATUS_ON_CREATE, statusWriteResult, type ResourceRegistry, type ResourceType } from '../resources/index.js';
+import { apiVersionOf, convertsVersions, generationBumps, KEEP_STATUS_ON_CREATE, statusWriteResult, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import type { UserInfo } from '../auth/index.js';
 import { newUid } from './uid.js';
@@ -551,7 +551,7 @@ export class ResourceOps {
     const t = req.type;
     if (opts.fieldManager) this.trackFields(t, undefined, req.object, opts);
     // (no promise turn for types without a conversion webhook)
-    if (opts.dryRun || !t.conversionWebhook) return this.createStored(req, opts, req.object);
+    if (opts.dryRun || !convertsVersions(t)) return this.createStored(req, opts, req.object);
     return this.converter.toStorage(t, req.object).then((stored) => this.createStored(req, opts, stored));
   }
 
@@ -661,7 +661,7 @@ export class ResourceOps {
       if (validated) await validated;
       this.trackFields(t, old, next, opts);
       next.metadata.resourceVersion = String(current.rv);
-      const toStore = opts.dryRun || !t.conversionWebhook ? next : await this.converter.toStorage(t, next);
+      const toStore = opts.dryRun || !convertsVersions(t) ? next : await this.converter.toStorage(t, next);
       // No await from here to the write: the version check holds when it is stored.
       const now = this.store.latest(t.storageKey, key);
       if (!now) throw newNotFound(gr(t), name);

@@ -1,6 +1,7 @@
 /** Small helpers for the write path. */
 import { randomBytes } from 'node:crypto';
 import { pathSegmentProblems } from '../http/path-segment.js';
+import { newNotFound, type StatusError } from '../../api/index.js';
 
 /**
  * Structural equality of JSON-like values; a key whose value is undefined counts as absent.
@@ -74,3 +75,17 @@ export function validateName(resource: string, group: string, name: string): rea
   return VALID;
 }
 
+
+/**
+ * The answer for a path no handler serves (an unknown group, version or resource, or a
+ * namespaced path to a cluster-scoped resource): kube-apiserver's delegation chain ends in
+ * notfoundhandler (k8s.io/apiserver/pkg/util/notfoundhandler), Go's plain `404 page not found`,
+ * which client-go turns into NotFound "the server could not find the requested resource"
+ * (NewGenericServerResponse) and kubectl prints as such. Answered here as that Status directly.
+ */
+export function notFoundPath(): StatusError {
+  const e = newNotFound({ group: '', resource: '' }, '');
+  e.status.message = 'the server could not find the requested resource';
+  e.status.details = {};
+  return e;
+}

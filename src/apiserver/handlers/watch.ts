@@ -13,7 +13,7 @@
 import type { ServerResponse } from 'node:http';
 import { INITIAL_EVENTS_END_ANNOTATION, type KubeObject, newExpired, newInternalError, StatusError } from '../../api/index.js';
 import type { Converter } from '../conversion/index.js';
-import { apiVersionOf, type ResourceType } from '../resources/index.js';
+import { apiVersionOf, convertsVersions, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import { toTable } from '../table/index.js';
 
@@ -86,7 +86,7 @@ export class WatchHub {
   start(req: WatchRequest, res: ServerResponse, contentType = 'application/json'): void {
     res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
-    const w: Watcher = { req, res, idle: true, closed: false, pendingBytes: 0, backlogBytes: 0, queue: req.type.conversionWebhook && this.converter ? Promise.resolve() : undefined };
+    const w: Watcher = { req, res, idle: true, closed: false, pendingBytes: 0, backlogBytes: 0, queue: convertsVersions(req.type) && this.converter ? Promise.resolve() : undefined };
     const t = req.type;
     const rv = req.resourceVersion;
     if (req.sendInitialEvents || !rv || rv === '0') {

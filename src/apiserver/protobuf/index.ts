@@ -131,6 +131,10 @@ function decodeMessage(name: string, buf: Buffer, path: string): Record<string, 
       continue;
     }
     if (!s.keepZero && isZero(f) && (s.type === 's' || s.type === 'i' || s.type === 'B' || s.type === 'b' || s.type === 't')) continue;
+    if (s.name === '*') {
+      Object.assign(out, decodeMessage(s.type, bytes(f, path), path)); // an inlined embedded struct
+      continue;
+    }
     const v = scalar(s.type, f, p);
     if (v !== undefined) out[s.name] = v;
   }

@@ -14,6 +14,8 @@ const DOCKER_SECRET = fixture('azhzAAoMCgJ2MRIGU2VjcmV0EpoBChgKCHJlZ2NyZWQyEgAaA
 const ROLEBINDING = fixture('azhzAAorChxyYmFjLmF1dGhvcml6YXRpb24uazhzLmlvL3YxEgtSb2xlQmluZGluZxJoChMKA3JiMhIAGgAiACoAMgA4AEIAEioKBFVzZXISGXJiYWMuYXV0aG9yaXphdGlvbi5rOHMuaW8aBWFsaWNlIgAaJQoZcmJhYy5hdXRob3JpemF0aW9uLms4cy5pbxIEUm9sZRoCcjEaACIA');
 // kubectl create poddisruptionbudget pdb2 --selector=app=web --min-available=1
 const PDB = fixture('azhzAAogCglwb2xpY3kvdjESE1BvZERpc3J1cHRpb25CdWRnZXQSOgoUCgRwZGIyEgAaACIAKgAyADgAQgASFgoGCAAQARoAEgwKCgoDYXBwEgN3ZWIaCggAGAAgACgAMAAaACIA');
+// kubectl create ingress web2 --class=nginx --rule="foo.com/bar*=svc1:8080,tls=my-cert" --default-backend=defsvc:http
+const INGRESS = fixture('azhzAAofChRuZXR3b3JraW5nLms4cy5pby92MRIHSW5ncmVzcxJ9ChQKBHdlYjISABoAIgAqADIAOABCABJhChQiEgoGZGVmc3ZjEggKBGh0dHAQABISCgdmb28uY29tEgdteS1jZXJ0Gi4KB2Zvby5jb20SIwohCh8KBC9iYXISDyINCgRzdmMxEgUKABCQPxoGUHJlZml4IgVuZ2lueBoCCgAaACIA');
 
 function varint(n: number): number[] {
   const out: number[] = [];
@@ -48,6 +50,18 @@ describe('protobuf bodies of typed kubectl create', () => {
     const pdb = decodeProtobufObject(PDB) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     assert.equal(pdb.spec.minAvailable, 1);
     assert.deepEqual(pdb.spec.selector, { matchLabels: { app: 'web' } });
+  });
+
+  it('decodes an Ingress (IngressRuleValue inlined into its rule, as Go\'s json inline)', () => {
+    const ing = decodeProtobufObject(INGRESS) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.equal(ing.apiVersion, 'networking.k8s.io/v1');
+    assert.deepEqual(ing.metadata, { name: 'web2' });
+    assert.deepEqual(ing.spec, {
+      defaultBackend: { service: { name: 'defsvc', port: { name: 'http' } } },
+      tls: [{ hosts: ['foo.com'], secretName: 'my-cert' }],
+      rules: [{ host: 'foo.com', http: { paths: [{ path: '/bar', backend: { service: { name: 'svc1', port: { number: 8080 } } }, pathType: 'Prefix' }] } }],
+      ingressClassName: 'nginx',
+    });
   });
 
   it('refuses other kinds and unknown non-empty fields with 415, garbage with 400', () => {

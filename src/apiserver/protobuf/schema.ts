@@ -1,12 +1,13 @@
 /**
  * Field numbers of the Kubernetes protobuf messages that typed `kubectl create <kind>`
- * subcommands send (from the upstream generated.proto files). Only these kinds decode; a
+ * subcommands (and `kubectl autoscale`) send (from the upstream generated.proto files). Only these kinds decode; a
  * non-empty field missing from these tables is refused (415) rather than dropped.
  *
  * Field spec: `name:type`, where type is `s` string, `b` bytes (base64 in JSON), `i` integer,
  * `B` bool, `t` Time, `q` Quantity, `ios` IntOrString, `m:s`/`m:b`/`m:q` maps with string keys,
  * or a message name. A leading `[]` marks a repeated field; a trailing `!` a pointer field whose
- * zero value is kept (`replicas: 0`).
+ * zero value is kept (`replicas: 0`). The name `*` marks an embedded struct whose JSON fields are
+ * inlined into the parent (Go's `json:",inline"`, e.g. IngressRule's IngressRuleValue).
  */
 export type MessageSpec = Record<number, string>;
 
@@ -81,7 +82,26 @@ export const MESSAGES: Record<string, MessageSpec> = {
   // policy/v1, scheduling.k8s.io/v1
   PodDisruptionBudget: { 1: 'metadata:ObjectMeta', 2: 'spec:PodDisruptionBudgetSpec', 3: 'status:Empty' },
   PodDisruptionBudgetSpec: { 1: 'minAvailable:ios', 2: 'selector:LabelSelector', 3: 'maxUnavailable:ios', 4: 'unhealthyPodEvictionPolicy:s!' },
+
+  // networking.k8s.io/v1 (k8s.io/api networking/v1/generated.proto): `kubectl create ingress`
+  Ingress: { 1: 'metadata:ObjectMeta', 2: 'spec:IngressSpec', 3: 'status:Empty' },
+  IngressSpec: { 1: 'defaultBackend:IngressBackend', 2: 'tls:[]IngressTLS', 3: 'rules:[]IngressRule', 4: 'ingressClassName:s!' },
+  IngressBackend: { 3: 'resource:TypedLocalObjectReference', 4: 'service:IngressServiceBackend' },
+  IngressServiceBackend: { 1: 'name:s', 2: 'port:ServiceBackendPort' },
+  ServiceBackendPort: { 1: 'name:s', 2: 'number:i' },
+  TypedLocalObjectReference: { 1: 'apiGroup:s!', 2: 'kind:s', 3: 'name:s' },
+  IngressTLS: { 1: 'hosts:[]s', 2: 'secretName:s' },
+  IngressRule: { 1: 'host:s', 2: '*:IngressRuleValue' },
+  IngressRuleValue: { 1: 'http:HTTPIngressRuleValue' },
+  HTTPIngressRuleValue: { 1: 'paths:[]HTTPIngressPath' },
+  HTTPIngressPath: { 1: 'path:s', 2: 'backend:IngressBackend', 3: 'pathType:s!' },
   PriorityClass: { 1: 'metadata:ObjectMeta', 2: 'value:i', 3: 'globalDefault:B', 4: 'description:s', 5: 'preemptionPolicy:s!' },
+
+  // autoscaling/v1 (`kubectl autoscale`)
+  HorizontalPodAutoscaler: { 1: 'metadata:ObjectMeta', 2: 'spec:HorizontalPodAutoscalerSpec', 3: 'status:HorizontalPodAutoscalerStatus' },
+  HorizontalPodAutoscalerSpec: { 1: 'scaleTargetRef:CrossVersionObjectReference', 2: 'minReplicas:i!', 3: 'maxReplicas:i', 4: 'targetCPUUtilizationPercentage:i!' },
+  CrossVersionObjectReference: { 1: 'kind:s', 2: 'name:s', 3: 'apiVersion:s' },
+  HorizontalPodAutoscalerStatus: { 1: 'observedGeneration:i!', 2: 'lastScaleTime:t', 3: 'currentReplicas:i', 4: 'desiredReplicas:i', 5: 'currentCPUUtilizationPercentage:i!' },
 };
 
 /** apiVersion + kind -> message name of the decodable top-level kinds. */
@@ -100,5 +120,7 @@ export const TOP_LEVEL: Record<string, string> = {
   'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'ClusterRoleBinding',
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
+  'networking.k8s.io/v1/Ingress': 'Ingress',
   'scheduling.k8s.io/v1/PriorityClass': 'PriorityClass',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscaler',
 };

@@ -22,6 +22,9 @@ export const BUILTIN_RESOURCES: Record<string, string[]> = {
   ],
   'apps/v1': ['deployments', 'replicasets', 'daemonsets', 'statefulsets', 'controllerrevisions'],
   'batch/v1': ['jobs', 'cronjobs'],
+  // v2 first: the preferred version, as upstream's discovery lists it (v1 is converted: hpa-versions.ts)
+  'autoscaling/v2': ['horizontalpodautoscalers'],
+  'autoscaling/v1': ['horizontalpodautoscalers'],
   'coordination.k8s.io/v1': ['leases'],
   'policy/v1': ['poddisruptionbudgets'],
   'rbac.authorization.k8s.io/v1': ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'],
@@ -29,6 +32,9 @@ export const BUILTIN_RESOURCES: Record<string, string[]> = {
   'events.k8s.io/v1': ['events'],
   'discovery.k8s.io/v1': ['endpointslices'],
   'scheduling.k8s.io/v1': ['priorityclasses'],
+  'networking.k8s.io/v1': ['ingresses', 'ingressclasses', 'networkpolicies'],
+  'node.k8s.io/v1': ['runtimeclasses'],
+  'storage.k8s.io/v1': ['storageclasses', 'csidrivers', 'csinodes', 'volumeattachments'],
   'admissionregistration.k8s.io/v1': ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'],
   'apiregistration.k8s.io/v1': ['apiservices'],
 };
@@ -43,9 +49,15 @@ const SHORT_NAMES: Record<string, string[]> = {
   customresourcedefinitions: ['crd', 'crds'], persistentvolumes: ['pv'], persistentvolumeclaims: ['pvc'],
   limitranges: ['limits'], resourcequotas: ['quota'], replicationcontrollers: ['rc'], cronjobs: ['cj'],
   priorityclasses: ['pc'],
+  // pkg/registry/networking/{ingress,networkpolicy}/storage/storage.go ShortNames
+  ingresses: ['ing'], networkpolicies: ['netpol'],
+  // pkg/registry/storage/storageclass/storage/storage.go
+  storageclasses: ['sc'],
+  // pkg/registry/autoscaling/horizontalpodautoscaler/storage/storage.go: short name and the "all" category
+  horizontalpodautoscalers: ['hpa'],
 };
 
-const ALL_CATEGORY = new Set(['pods', 'services', 'deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs', 'cronjobs', 'replicationcontrollers']);
+const ALL_CATEGORY = new Set(['pods', 'services', 'deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs', 'cronjobs', 'replicationcontrollers', 'horizontalpodautoscalers']);
 
 const RETURNS_DELETED = new Set(['pods', 'serviceaccounts', 'namespaces']);
 

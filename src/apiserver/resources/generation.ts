@@ -23,6 +23,8 @@
  * - pkg/registry/discovery/endpointslice/strategy.go: create 1; bump when anything but
  *   metadata changes, or the labels.
  * - pkg/registry/scheduling/priorityclass/strategy.go: create 1; PrepareForUpdate never bumps.
+ * - pkg/registry/networking/{ingress,ingressclass,networkpolicy}/strategy.go: create 1; bump
+ *   when spec changes.
  * - staging/src/k8s.io/apiextensions-apiserver/pkg/registry/customresource/strategy.go (custom
  *   resources): create 1; bump when anything but metadata changes (with a status subresource
  *   the status is first reset to the stored one, so status writes through the main resource
@@ -68,6 +70,9 @@ export const BUILTIN_GENERATION: Record<string, GenerationRule> = {
   'admissionregistration.k8s.io/validatingwebhookconfigurations': 'webhooks',
   'discovery.k8s.io/endpointslices': 'allButMetadataOrLabels',
   'scheduling.k8s.io/priorityclasses': 'createOnly',
+  'networking.k8s.io/ingresses': 'spec',
+  'networking.k8s.io/ingressclasses': 'spec',
+  'networking.k8s.io/networkpolicies': 'spec',
 };
 
 type Obj = Record<string, unknown>;

@@ -8,6 +8,7 @@ import { BUILTIN_STRATEGIES } from './strategies.js';
 import { BUILTIN_STATUS_WRITES } from './status-writes.js';
 import { BUILTIN_DEFAULTS } from '../defaults/index.js';
 import type { ResourceType } from './types.js';
+import { hpaV1Type } from './hpa-versions.js';
 
 export * from './types.js';
 export { ResourceRegistry } from './registry.js';
@@ -28,7 +29,9 @@ export function builtinTypes(): ResourceType[] {
       const [group, version] = gv.includes('/') ? gv.split('/') : ['', gv];
       for (const t of typesFromOpenApi(group, version, resources)) {
         const key = `${group}/${t.resource}`;
-        cached.push({ ...t, table: builtinPrinter(group, t.resource), defaults: BUILTIN_DEFAULTS[key], strategy: BUILTIN_STRATEGIES[key], generation: BUILTIN_GENERATION[key], statusWrites: BUILTIN_STATUS_WRITES[key] });
+        const type: ResourceType = { ...t, table: builtinPrinter(group, t.resource), defaults: BUILTIN_DEFAULTS[key], strategy: BUILTIN_STRATEGIES[key], generation: BUILTIN_GENERATION[key], statusWrites: BUILTIN_STATUS_WRITES[key] };
+        const v2 = gv === 'autoscaling/v1' && t.resource === 'horizontalpodautoscalers' ? cached.find((x) => x.group === group && x.version === 'v2' && x.resource === t.resource) : undefined;
+        cached.push(v2 ? hpaV1Type(type, v2) : type);
       }
     }
   }

@@ -28,7 +28,8 @@ describe('status subresource writes', () => {
   });
 
   it('has a rule for exactly the built-in kinds with a status subresource', () => {
-    const withStatus = builtinTypes().filter((t) => t.hasStatus).map((t) => `${t.group}/${t.resource}`).sort();
+    // one rule per group/resource: the versions of one storage (autoscaling/v1 and v2 HPAs) share it
+    const withStatus = [...new Set(builtinTypes().filter((t) => t.hasStatus).map((t) => `${t.group}/${t.resource}`))].sort();
     assert.deepEqual(Object.keys(BUILTIN_STATUS_WRITES).sort(), withStatus);
   });
 

@@ -11,7 +11,9 @@
  * - spec only: pkg/registry/core/{node,namespace,service,persistentvolume,
  *   persistentvolumeclaim,resourcequota,replicationcontroller}/strategy.go,
  *   pkg/registry/apps/{replicaset,statefulset,daemonset}/strategy.go,
- *   pkg/registry/batch/{job,cronjob}/strategy.go, pkg/registry/policy/poddisruptionbudget/strategy.go.
+ *   pkg/registry/batch/{job,cronjob}/strategy.go, pkg/registry/policy/poddisruptionbudget/strategy.go,
+ *   pkg/registry/networking/ingress/strategy.go, pkg/registry/storage/volumeattachment/strategy.go,
+ *   pkg/registry/autoscaling/horizontalpodautoscaler/strategy.go.
  * - staging/src/k8s.io/apiextensions-apiserver/pkg/registry/customresourcedefinition/strategy.go:
  *   spec, then `metav1.ResetObjectMetaForStatus(&newObj.ObjectMeta, &newObj.ObjectMeta)` —
  *   the new object's metadata onto itself, so its metadata goes through as sent.
@@ -56,6 +58,9 @@ export const BUILTIN_STATUS_WRITES: Record<string, StatusWriteRule> = {
   'batch/jobs': SPEC_ONLY,
   'batch/cronjobs': SPEC_ONLY,
   'policy/poddisruptionbudgets': SPEC_ONLY,
+  'networking.k8s.io/ingresses': SPEC_ONLY,
+  'storage.k8s.io/volumeattachments': SPEC_ONLY,
+  'autoscaling/horizontalpodautoscalers': SPEC_ONLY,
   'apiextensions.k8s.io/customresourcedefinitions': SPEC_ONLY,
   'apiregistration.k8s.io/apiservices': { keep: ['labels', 'annotations', 'finalizers', 'ownerReferences'] },
 };

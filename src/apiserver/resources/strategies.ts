@@ -8,6 +8,10 @@ import { validateResourceQuota } from '../quota/index.js';
 import { validateDaemonSet, validateDeployment, validateReplicaSet, validateStatefulSet } from '../validation/apps/index.js';
 import { validateCronJob, validateJobRules } from '../validation/batch/index.js';
 import { validateLease } from '../validation/coordination/index.js';
+import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerStatus } from '../validation/autoscaling/index.js';
+import { validateRuntimeClass } from '../validation/node/index.js';
+import { validateStorageClass, validateVolumeAttachment } from '../validation/storage/index.js';
+import { validateIngress, validateIngressClass, validateIngressStatus, validateNetworkPolicy } from '../validation/networking/index.js';
 import { validateConfigMap, validatePodCreate, validatePodStatusUpdate, validatePodTemplateSpec, validatePodUpdate, validateSecret, validateService } from '../validation/core/index.js';
 import { priorityClassStrategy } from './priorityclass.js';
 import { podQOSClass } from './qos.js';
@@ -281,6 +285,20 @@ export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
   'apps/statefulsets': workload('statefulset', validateStatefulSet),
   'apps/daemonsets': workload('daemonset', validateDaemonSet),
   'scheduling.k8s.io/priorityclasses': priorityClassStrategy,
+  // ValidateIngressCreate/Update, ValidateIngressStatusUpdate (validation/networking)
+  'networking.k8s.io/ingresses': { validate: (o: Obj, old?: Obj, sub?: string) => (sub ? validateIngressStatus(o) : validateIngress(o, old)) },
+  // ValidateIngressClass(Update)
+  'networking.k8s.io/ingressclasses': { validate: (o: Obj, old?: Obj) => validateIngressClass(o, old) },
+  // ValidateHorizontalPodAutoscaler(Update), ValidateHorizontalPodAutoscalerStatusUpdate (validation/autoscaling)
+  'autoscaling/horizontalpodautoscalers': { validate: (o: Obj, _old?: Obj, sub?: string) => (sub ? validateHorizontalPodAutoscalerStatus(o) : validateHorizontalPodAutoscaler(o)) },
+  // ValidateRuntimeClass, + ValidateRuntimeClassUpdate on update (validation/node)
+  'node.k8s.io/runtimeclasses': { validate: (o: Obj, old?: Obj) => validateRuntimeClass(o, old) },
+  // ValidateStorageClass, + ValidateStorageClassUpdate on update (validation/storage)
+  'storage.k8s.io/storageclasses': { validate: (o: Obj, old?: Obj) => validateStorageClass(o, old) },
+  // ValidateVolumeAttachment; status writes: the status only
+  'storage.k8s.io/volumeattachments': { validate: (o: Obj, _old?: Obj, sub?: string) => (sub ? [] : validateVolumeAttachment(o)) },
+  // ValidateNetworkPolicy(Update)
+  'networking.k8s.io/networkpolicies': { validate: (o: Obj) => validateNetworkPolicy(o) },
   'rbac.authorization.k8s.io/rolebindings': immutableRoleRef,
   'rbac.authorization.k8s.io/clusterrolebindings': immutableRoleRef,
 };

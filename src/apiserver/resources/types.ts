@@ -124,6 +124,17 @@ export interface ResourceType {
    * it, versions of a storage differ only in `apiVersion`.
    */
   conversionWebhook?: { storageVersion: string; clientConfig: WebhookClientConfig; conversionReviewVersions: string[] };
+  /**
+   * Built-in types served in several versions of one storage (HorizontalPodAutoscalers in
+   * autoscaling/v1 and v2): objects are stored in `storageVersion` and converted in-process by
+   * `convert` (to the apiVersion `desired`) wherever a conversion webhook would be called.
+   */
+  builtinConversion?: { storageVersion: string; convert(obj: KubeObject, desired: string): KubeObject };
+}
+
+/** True when objects of `t` are stored in one version and converted for others (webhook or built-in). */
+export function convertsVersions(t: ResourceType): boolean {
+  return !!t.conversionWebhook || !!t.builtinConversion;
 }
 
 /** `group/version/resource` */

@@ -196,8 +196,117 @@ const PRINTERS: Record<string, TablePrinter> = {
     [NAME, col('Min Available', ''), col('Max Unavailable', ''), col('Allowed Disruptions', '', 0, 'integer'), AGE],
     (p, now) => [p.metadata.name, p.spec?.minAvailable ?? 'N/A', p.spec?.maxUnavailable ?? 'N/A', p.status?.disruptionsAllowed ?? 0, age(p.metadata.creationTimestamp, now)],
   ),
+  // pkg/printers/internalversion/printers.go printIngress: CLASS (<none> without
+  // ingressClassName), HOSTS (formatHosts: three, then "+ N more...", "*" when none), ADDRESS
+  // (ingressLoadBalancerStatusStringer: IPs or hostnames; the server's table convertor prints
+  // wide, so never cut),
+  // PORTS ("80", "80, 443" with TLS)
+  'networking.k8s.io/ingresses': printer(
+    [NAME, col('Class', 'The name of the IngressClass resource that should be used for ingress.'), col('Hosts', 'Hosts that incoming requests are matched against before the ingress rule'),
+      col('Address', 'Address is a list containing ingress points for the load-balancer'), col('Ports', 'Ports of TLS configurations that open'), AGE],
+    (i, now) => {
+      const rules: any[] = i.spec?.rules ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const hosts: string[] = [];
+      let more = false;
+      for (const r of rules) {
+        if (hosts.length === 3) more = true;
+        if (!more && r?.host) hosts.push(r.host);
+      }
+      const hostText = hosts.length === 0 ? '*' : more ? `${hosts.join(',')} + ${rules.length - 3} more...` : hosts.join(',');
+      const lb: any[] = i.status?.loadBalancer?.ingress ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const address = lb.map((e) => e?.ip || e?.hostname).filter(Boolean).join(',');
+      return [i.metadata.name, i.spec?.ingressClassName ?? '<none>', hostText, address, (i.spec?.tls ?? []).length ? '80, 443' : '80', age(i.metadata.creationTimestamp, now)];
+    },
+  ),
+  // printIngressClass: PARAMETERS as <kind>[.<apiGroup>]/<name>
+  'networking.k8s.io/ingressclasses': printer(
+    [NAME, col('Controller', 'Controller that is responsible for handling this class'), col('Parameters', 'A reference to a resource with additional parameters'), AGE],
+    (c, now) => {
+      const p = c.spec?.parameters;
+      const params = p ? `${p.kind ?? ''}${p.apiGroup ? '.' + p.apiGroup : ''}/${p.name ?? ''}` : '<none>';
+      return [c.metadata.name, c.spec?.controller ?? '', params, age(c.metadata.creationTimestamp, now)];
+    },
+  ),
+  // printNetworkPolicy: POD-SELECTOR (metav1.FormatLabelSelector)
+  'networking.k8s.io/networkpolicies': printer(
+    [NAME, col('Pod-Selector', 'Selects the pods to which this NetworkPolicy object applies.'), AGE],
+    (n, now) => [n.metadata.name, selectorString(n.spec?.podSelector), age(n.metadata.creationTimestamp, now)],
+  ),
+  // printStorageClass: NAME with " (default)" for the default class (the GA or beta annotation),
+  // RECLAIMPOLICY Delete and VOLUMEBINDINGMODE Immediate when unset
+  'storage.k8s.io/storageclasses': printer(
+    [NAME, col('Provisioner', 'Indicates the type of the provisioner.'), col('ReclaimPolicy', 'Dynamically provisioned PersistentVolumes of this storage class are created with this reclaimPolicy. Defaults to Delete.'),
+      col('VolumeBindingMode', 'VolumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound. When unset, VolumeBindingImmediate is used.'),
+      col('AllowVolumeExpansion', 'AllowVolumeExpansion shows whether the storage class allow volume expand.'), AGE],
+    (c, now) => {
+      const ann = c.metadata.annotations ?? {};
+      const isDefault = ann['storageclass.kubernetes.io/is-default-class'] === 'true' || ann['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
+      return [isDefault ? `${c.metadata.name} (default)` : c.metadata.name, c.provisioner ?? '', c.reclaimPolicy ?? 'Delete', c.volumeBindingMode ?? 'Immediate', c.allowVolumeExpansion === true, age(c.metadata.creationTimestamp, now)];
+    },
+  ),
+  // printCSIDriver: MODES the lifecycle modes joined with ",", <none> when none
+  'storage.k8s.io/csidrivers': printer(
+    [NAME, col('AttachRequired', 'Indicates this CSI volume driver requires an attach operation, and that Kubernetes should call attach and wait for any attach operation to complete before proceeding to mount.', 0, 'boolean'),
+      col('PodInfoOnMount', 'Indicates this CSI volume driver requires additional pod information (like podName, podUID, etc.) during mount operations.', 0, 'boolean'),
+      col('StorageCapacity', 'Indicates that the CSI volume driver wants pod scheduling to consider the storage capacity that the driver deployment will report by creating CSIStorageCapacity objects with capacity information.', 0, 'boolean'),
+      col('TokenRequests', 'Indicates the CSI volume driver requires pod service account tokens for mounting.'), col('RequiresRepublish', 'Indicates the CSI volume driver wants `NodePublishVolume` being periodically called to reflect any possible change in the mounted volume.', 0, 'boolean'),
+      col('Modes', 'Defines what kind of volumes this CSI volume driver supports.'), AGE],
+    (d, now) => {
+      const s = d.spec ?? {};
+      const tokens: any[] = s.tokenRequests ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const modes: string[] = s.volumeLifecycleModes ?? [];
+      return [d.metadata.name, s.attachRequired ?? true, s.podInfoOnMount ?? false, s.storageCapacity ?? false, tokens.length ? tokens.map((t) => t.audience || '<api-server-audience>').join(',') : '<unset>',
+        s.requiresRepublish ?? false, modes.length ? modes.join(',') : '<none>', age(d.metadata.creationTimestamp, now)];
+    },
+  ),
+  // printCSINode: DRIVERS the number of drivers
+  'storage.k8s.io/csinodes': printer([NAME, col('Drivers', 'Drivers indicates the number of CSI drivers registered on the node', 0, 'integer'), AGE], (n, now) => [n.metadata.name, (n.spec?.drivers ?? []).length, age(n.metadata.creationTimestamp, now)]),
+  // printVolumeAttachment: PV the persistent volume name, ATTACHED the status
+  'storage.k8s.io/volumeattachments': printer(
+    [NAME, col('Attacher', 'Attacher indicates the name of the volume driver that MUST handle this request.'), col('PV', 'Name of the persistent volume to be attached.'),
+      col('Node', 'The node that the volume should be attached to.'), col('Attached', 'Indicates the volume is successfully attached.', 0, 'boolean'), AGE],
+    (v, now) => [v.metadata.name, v.spec?.attacher ?? '', v.spec?.source?.persistentVolumeName ?? '', v.spec?.nodeName ?? '', v.status?.attached === true, age(v.metadata.creationTimestamp, now)],
+  ),
+  // printHorizontalPodAutoscaler: REFERENCE kind/name, TARGETS formatHPAMetrics (current/target
+  // per metric, two at most then "+ N more..."), MINPODS (<unset>), MAXPODS, REPLICAS (current)
+  'autoscaling/horizontalpodautoscalers': printer(
+    [NAME, col('Reference', 'Reference to the target object being scaled'), col('Targets', 'Target metrics and current values'), col('MinPods', 'Lower limit for the number of pods that can be set by the autoscaler', 0, 'integer'),
+      col('MaxPods', 'Upper limit for the number of pods that can be set by the autoscaler', 0, 'integer'), col('Replicas', 'Current number of replicas of pods managed by this autoscaler', 0, 'integer'), AGE],
+    (h, now) => [h.metadata.name, `${h.spec?.scaleTargetRef?.kind ?? ''}/${h.spec?.scaleTargetRef?.name ?? ''}`, hpaMetrics(h.spec?.metrics ?? [], h.status?.currentMetrics ?? []),
+      h.spec?.minReplicas ?? '<unset>', h.spec?.maxReplicas ?? 0, h.status?.currentReplicas ?? 0, age(h.metadata.creationTimestamp, now)],
+  ),
+  // printRuntimeClass
+  'node.k8s.io/runtimeclasses': printer([NAME, col('Handler', 'Handler specifies the underlying runtime and configuration that the CRI implementation will use to handle pods of this class.'), AGE],
+    (r, now) => [r.metadata.name, r.handler ?? '', age(r.metadata.creationTimestamp, now)]),
   'apiextensions.k8s.io/customresourcedefinitions': printer([NAME, col('Created At', '', 0, 'date')], (c) => [c.metadata.name, c.metadata.creationTimestamp ?? '']),
 };
+
+/** formatHPAMetrics (pkg/printers/internalversion/printers.go). */
+function hpaMetrics(specs: any[], statuses: any[]): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (!specs.length) return '<none>';
+  const list = specs.map((spec, i) => {
+    const st = statuses[i];
+    const valueOrAvg = (src: any, cur: any): string => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      if (src?.target?.averageValue !== undefined) return `${cur?.current?.averageValue ?? '<unknown>'}/${src.target.averageValue} (avg)`;
+      return `${cur?.current?.value ?? '<unknown>'}/${src?.target?.value ?? ''}`;
+    };
+    const resource = (src: any, cur: any): string => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      if (src?.target?.averageValue !== undefined) return `${src.name}: ${cur?.current?.averageValue ?? '<unknown>'}/${src.target.averageValue}`;
+      const current = typeof cur?.current?.averageUtilization === 'number' ? `${cur.current.averageUtilization}%` : '<unknown>';
+      const target = typeof src?.target?.averageUtilization === 'number' ? `${src.target.averageUtilization}%` : '<auto>';
+      return `${src?.name ?? ''}: ${current}/${target}`;
+    };
+    switch (spec?.type) {
+      case 'External': return valueOrAvg(spec.external, st?.external);
+      case 'Object': return valueOrAvg(spec.object, st?.object);
+      case 'Pods': return `${st?.pods?.current?.averageValue ?? '<unknown>'}/${spec.pods?.target?.averageValue ?? ''}`;
+      case 'Resource': return resource(spec.resource, st?.resource);
+      case 'ContainerResource': return resource(spec.containerResource, st?.containerResource);
+      default: return '<unknown type>';
+    }
+  });
+  return list.length > 2 ? `${list.slice(0, 2).join(', ')} + ${list.length - 2} more...` : list.join(', ');
+}
 
 function containers(o: Obj): [string, string] {
   const cs: any[] = o.spec?.template?.spec?.containers ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
