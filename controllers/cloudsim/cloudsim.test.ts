@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import { startCloudSim, type CloudSim, type InstanceEvent } from './index.js';
 import { rpcSign, percentEncode } from './rpc.js';
@@ -126,6 +126,38 @@ describe('wire protocol', () => {
   });
 });
 
+describe('SLS bodies', () => {
+  let sim: CloudSim;
+  before(async () => { sim = await startCloudSim(); });
+  after(() => sim.stop());
+
+  /** A signed SLS call with a JSON body (the LOG signature over Content-MD5 and the x-log headers). */
+  const slsPost = (path: string, body: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const headers: Record<string, string> = {
+      date: new Date().toUTCString(), 'content-type': 'application/json', 'content-md5': createHash('md5').update(body).digest('hex').toUpperCase(),
+      'x-log-apiversion': '0.6.0', 'x-log-signaturemethod': 'hmac-sha256', 'x-log-bodyrawsize': String(Buffer.byteLength(body)),
+    };
+    const sig = createHmac('sha256', sim.accessKeySecret).update(slsStringToSign('POST', path, {}, headers)).digest('base64');
+    const req = http.request({ method: 'POST', host: '127.0.0.1', port: sim.port, path, headers: { ...headers, host: `k8s-log-kubeloop.${sim.slsEndpoint}`, authorization: `LOG ${sim.accessKeyId}:${sig}` } }, (res) => {
+      let b = '';
+      res.on('data', (c) => { b += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+
+  test('a body nested thousands of levels deep is a 400 PostBodyInvalid, not a stack overflow', async () => {
+    // an index whose keys nest deeply overflowed the stack when copied: 500 InternalServerError
+    assert.equal((await slsPost('/logstores', '{"logstoreName":"deep","ttl":30,"shardCount":2}')).status, 200);
+    const deep = '['.repeat(20000) + ']'.repeat(20000);
+    const r = await slsPost('/logstores/deep/index', `{"line":{"token":[","]},"keys":{"a":${deep}}}`);
+    assert.equal(r.status, 400, r.body);
+    assert.equal((JSON.parse(r.body) as { errorCode: string }).errorCode, 'PostBodyInvalid');
+    assert.equal((await slsPost('/logstores/deep/index', '{"line":{"token":[","]}}')).status, 200, 'a plain index still goes in');
+  });
+});
+
 describe('/_sim API', () => {
   let sim: CloudSim;
   before(async () => { sim = await startCloudSim({ timings: { bootDelayMs: 20 } }); });
@@ -206,6 +238,19 @@ describe('/_sim API', () => {
     assert.match(((await badPolicy.json()) as { Message: string }).Message, /stsCredentials\[\d+\]\.policy: .*"Version" must be "1"/);
     assert.equal((await fetch(`${sim.url}/v2/`)).status, 401, 'the registry still answers');
     assert.equal((await rpc(sim, '2016-04-28', 'DescribeVSwitches', { RegionId: 'cn-hangzhou' })).status, 200);
+  });
+
+  test('a /_sim body nested thousands of levels deep is a 400, not a stack overflow (found by the emulator fuzz target)', async () => {
+    // a state document with a deep value inside an instance passed the shape checks and then
+    // overflowed the stack when copied (structuredClone): a 500 on PUT, and on every PATCH after
+    const st = await (await fetch(`${sim.url}/_sim/state`)).text();
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const r = await fetch(`${sim.url}/_sim/state`, { method: 'PUT', body: st.replace('"instanceId":', `"extra":${deep},"instanceId":`) });
+    assert.equal(r.status, 400);
+    assert.match(((await r.json()) as { Message: string }).Message, /nested more than 100 levels deep/);
+    const patch = await fetch(`${sim.url}/_sim/state`, { method: 'PATCH', body: `[{"op":"add","path":"/instances/0/extra","value":${deep}}]` });
+    assert.equal(patch.status, 400);
+    assert.equal((await fetch(`${sim.url}/_sim/state`)).status, 200);
   });
 
   test('instance lifecycle: in-process events and the NDJSON stream', async () => {

@@ -32,6 +32,16 @@ async function boot(sim: CloudSim, instanceIds: string[]): Promise<void> {
   assert.equal(r.status, 200, JSON.stringify(r.json));
 }
 
+/** Lets these Removing instances leave now (the test's removals wait for it: deterministic InProgress). */
+async function finishRemovals(sim: CloudSim, instanceIds: string[]): Promise<void> {
+  const ops = instanceIds
+    .map((id) => sim.state.instances.findIndex((i) => i.instanceId === id && i.removesAt !== undefined))
+    .filter((n) => n >= 0)
+    .map((n) => ({ op: 'add', path: `/instances/${n}/removesAt`, value: 0 }));
+  const r = await simCall(sim, 'PATCH', '/_sim/state', ops);
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+}
+
 const ESS_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\dZ$/;
 
 describe('emulator: ESS scaling activities', () => {
@@ -40,7 +50,8 @@ describe('emulator: ESS scaling activities', () => {
   let groupId: string;
   before(async () => {
     // min 0: no activity at startup; instances never boot unless a test lets them (deterministic InProgress)
-    sim = await startCloudSim({ cloud: { groupMinSize: 0, groupMaxSize: 10 }, customize: (s) => { s.scalingGroups[0].bootDelayMs = -1; } });
+    // removals last an hour unless a test lets them finish (finishRemovals): InProgress never races the clock
+    sim = await startCloudSim({ cloud: { groupMinSize: 0, groupMaxSize: 10 }, timings: { removeDelayMs: 3_600_000 }, customize: (s) => { s.scalingGroups[0].bootDelayMs = -1; } });
     cloud = cloudFor(sim);
     groupId = sim.state.scalingGroups[0].scalingGroupId;
   });
@@ -81,6 +92,7 @@ describe('emulator: ESS scaling activities', () => {
     const [removing] = await cloud.scaling.listScalingInstances(groupId, { lifecycleState: 'Removing' });
     assert.equal(removing?.instanceId, a.destroyedInstances[0]);
     assert.match(a.cause, /from "2" to "1", changing the Total Capacity from "2" to "1"\.$/);
+    await finishRemovals(sim, a.destroyedInstances);
     const done = await eventually('the removal ends Successful', async () => {
       const x = (await cloud.scaling.listScalingActivities(groupId, { scalingActivityIds: [a.scalingActivityId] }))[0];
       assert.equal(x.statusCode, 'Successful');
@@ -101,6 +113,7 @@ describe('emulator: ESS scaling activities', () => {
     // a Removing instance is not InService: naming it again is refused, as ESS refuses it
     const again = await failure(cloud.scaling.removeInstances(groupId, [victim], { decreaseDesiredCapacity: false }));
     assert.equal(again.code, 'IncorrectInstanceStatus');
+    await finishRemovals(sim, [victim]);
     const removal = await eventually('the removal ends Successful', async () => {
       const [x] = await cloud.scaling.listScalingActivities(groupId, { scalingActivityIds: [activityId] });
       assert.equal(x.statusCode, 'Successful');

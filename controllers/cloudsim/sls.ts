@@ -17,6 +17,7 @@ import { accessDeniedDetail, arn, authorize, checkRam, principalOf, ramDenied } 
 import type { Faults } from './faults.js';
 import type { CloudState, LogStore, LogtailConfigState, MachineGroupState, SlsProject } from './state.js';
 import { storedInputDetail, storedOutputDetail } from './sls-config.js';
+import { jsonDepth, MAX_JSON_DEPTH } from './simhttp.js';
 
 export function slsStringToSign(method: string, path: string, query: Record<string, string>, headers: Record<string, string>): string {
   const resource = path + Object.keys(query).sort().map((k, i) => `${i === 0 ? '?' : '&'}${k}=${query[k]}`).join('');
@@ -453,7 +454,9 @@ export function createSlsHandler(deps: SlsDeps): (req: IncomingMessage, res: Ser
       }
       let body: Record<string, unknown> = {};
       if (raw.length) {
-        try { body = JSON.parse(raw.toString('utf8')); } catch { throw new SimError('PostBodyInvalid', 'The body is not valid JSON.', 400); }
+        const text = raw.toString('utf8');
+        try { body = JSON.parse(text); } catch { throw new SimError('PostBodyInvalid', 'The body is not valid JSON.', 400); }
+        if (jsonDepth(text) > MAX_JSON_DEPTH) throw new SimError('PostBodyInvalid', `The body is nested more than ${MAX_JSON_DEPTH} levels deep.`, 400);
         if (!body || typeof body !== 'object' || Array.isArray(body)) throw new SimError('PostBodyInvalid', 'The body must be a JSON object.', 400);
       }
       // RAM: log:<Action> on the project (or the logstore, config, machine group) the call names;

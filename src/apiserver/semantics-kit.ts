@@ -17,7 +17,8 @@ export interface SemanticsHost {
   admission: AdmissionChain;
   ops: ResourceOps;
   store: Store;
-  onChange(fn: (c: Change) => void): () => void;
+  /** `storageKeys`: only changes of those types (see Store.subscribe). */
+  onChange(fn: (c: Change) => void, storageKeys?: readonly string[]): () => void;
   /**
    * Group-versions whose discovery fails (unavailable aggregated APIs): `gv` -> error text.
    * The namespace controller does not finalize while any fails, as upstream.

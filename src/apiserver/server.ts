@@ -127,8 +127,8 @@ export interface ApiServer {
    */
   ops: ResourceOps;
   store: Store;
-  /** Calls `fn` after every committed change (the in-process event bus). */
-  onChange(fn: (c: Change) => void): () => void;
+  /** Calls `fn` after every committed change (the in-process event bus), or with `storageKeys` after changes of those types only (see Store.subscribe). */
+  onChange(fn: (c: Change) => void, storageKeys?: readonly string[]): () => void;
   /** Drops watch history: watches from older resourceVersions get 410 Expired. */
   compact(): void;
   /** Replaces how aggregated API servers are reached (see `ApiServerOptions.dial`). */
@@ -168,10 +168,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const ops = new ResourceOps(store, registry, admission);
   admission.add(builtinFieldValidation());
   admission.add(serviceAllocator(store));
-  const security = new Security(ops, (fn) => store.subscribe(fn), {
+  const security = new Security(ops, (fn, storageKeys) => store.subscribe(fn, storageKeys), {
     authorization: opts.authorization, tokens: opts.tokens, anonymous: opts.anonymous, apiAudiences: opts.apiAudiences, serviceAccountIssuer: opts.serviceAccountIssuer, dataDir: opts.dataDir,
   });
-  const semanticsHost = { registry, openapi, admission, ops, store, onChange: (fn: (c: Change) => void) => store.subscribe(fn) };
+  const semanticsHost = { registry, openapi, admission, ops, store, onChange: (fn: (c: Change) => void, storageKeys?: readonly string[]) => store.subscribe(fn, storageKeys) };
   const aggregator = startAggregator(semanticsHost, {
     userOf: (req) => security.userOf(req),
     frontProxy: loadOrCreateFrontProxyPki(opts.dataDir),
@@ -366,7 +366,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     admission,
     ops,
     store,
-    onChange: (fn) => store.subscribe(fn),
+    onChange: (fn, storageKeys) => store.subscribe(fn, storageKeys),
     compact: () => store.compact(),
     setDialer: (dial) => aggregator.setDialer(dial),
     stop() {

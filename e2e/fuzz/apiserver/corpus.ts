@@ -56,6 +56,29 @@ export const KINDS: Kind[] = [
   grouped('rbac.authorization.k8s.io/v1', 'clusterroles', 'ClusterRole', false, [], () => ({ rules: [{ nonResourceURLs: ['/healthz'], verbs: ['get'] }] })),
   grouped('policy/v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, ['status'], () => ({ spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } } })),
   grouped('coordination.k8s.io/v1', 'leases', 'Lease', true, [], () => ({ spec: { holderIdentity: 'h', leaseDurationSeconds: 15 } })),
+  // Kinds whose admission and validation came with LimitRanger/ResourceQuota, apps/batch validation and PriorityClass.
+  core('limitranges', 'LimitRange', true, [], (rng) => ({
+    spec: { limits: [{ type: rng.pick(['Container', 'Pod']), max: { cpu: '2', memory: '1Gi' }, min: { cpu: '10m' }, ...(rng.chance(0.5) ? { default: { cpu: '200m' }, defaultRequest: { cpu: '100m' } } : {}) }] },
+  })),
+  core('resourcequotas', 'ResourceQuota', true, ['status'], (rng) => ({
+    spec: { hard: { pods: String(rng.int(20)), 'requests.cpu': '4', 'limits.memory': '8Gi', configmaps: '50', 'count/jobs.batch': '10' }, ...(rng.chance(0.3) ? { scopes: ['NotTerminating'] } : {}) },
+  })),
+  core('replicationcontrollers', 'ReplicationController', true, ['status', 'scale'], (rng) => ({
+    spec: { replicas: rng.int(3), selector: { app: 'web' }, template: { metadata: { labels: { app: 'web' } }, spec: podSpec(rng) } },
+  })),
+  grouped('apps/v1', 'statefulsets', 'StatefulSet', true, ['status', 'scale'], (rng) => ({
+    spec: { replicas: rng.int(3), serviceName: 's', selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: podSpec(rng) } },
+  })),
+  grouped('apps/v1', 'daemonsets', 'DaemonSet', true, ['status'], (rng) => ({
+    spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { ...(podSpec(rng) as object), restartPolicy: 'Always' } } },
+  })),
+  grouped('apps/v1', 'replicasets', 'ReplicaSet', true, ['status', 'scale'], (rng) => ({
+    spec: { replicas: rng.int(3), selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { ...(podSpec(rng) as object), restartPolicy: 'Always' } } },
+  })),
+  grouped('batch/v1', 'cronjobs', 'CronJob', true, ['status'], (rng) => ({
+    spec: { schedule: rng.pick(['*/5 * * * *', '@hourly']), jobTemplate: { spec: { template: { spec: { ...(podSpec(rng) as object), restartPolicy: 'OnFailure' } } } } },
+  })),
+  grouped('scheduling.k8s.io/v1', 'priorityclasses', 'PriorityClass', false, [], (rng) => ({ value: rng.int(1000), description: 'd', ...(rng.chance(0.2) ? { preemptionPolicy: 'Never' } : {}) })),
   grouped(`${CRD_GROUP}/v1`, 'widgets', 'Widget', true, ['status', 'scale'], (rng) => ({
     spec: { size: rng.int(10), color: rng.pick(['red', 'blue']), word: rng.pick(['aaa', 'abc']), tags: ['a', 'b'], ports: [{ name: 'http', port: 80 }], extra: { free: [1, 'x'] } },
   })),

@@ -22,12 +22,14 @@ export interface CloudFuzzContext {
 
 const APIS: Record<string, { version: string; actions: string[] }> = {
   vpc: { version: '2016-04-28', actions: ['DescribeVpcs', 'DescribeVSwitches', 'DescribeRouteTableList', 'DescribeRouteEntryList', 'CreateRouteEntry', 'DeleteRouteEntry'] },
-  ess: { version: '2014-08-28', actions: ['DescribeScalingGroups', 'DescribeScalingInstances', 'DescribeScalingConfigurations', 'ModifyScalingGroup', 'RemoveInstances', 'ExecuteScalingRule', 'SetDesiredCapacity'] },
+  ess: { version: '2014-08-28', actions: ['DescribeScalingGroups', 'DescribeScalingInstances', 'DescribeScalingConfigurations', 'ModifyScalingGroup', 'RemoveInstances', 'ExecuteScalingRule', 'SetDesiredCapacity',
+    'SetGroupDesiredCapacity', 'ScaleWithAdjustment', 'CreateScalingRule', 'DeleteScalingRule', 'DescribeScalingActivities'] },
   ecs: { version: '2014-05-26', actions: ['DescribeInstanceTypes', 'DescribeInstances'] },
   cr: { version: '2018-12-01', actions: ['GetAuthorizationToken', 'ListInstance', 'ListInstanceEndpoint'] },
 };
 const PARAMS = ['RouteTableId', 'VpcId', 'DestinationCidrBlock', 'NextHopId', 'NextHopType', 'RouteEntryId', 'ScalingGroupId', 'ScalingGroupId.1', 'InstanceId.1', 'InstanceIds',
-  'MinSize', 'MaxSize', 'DesiredCapacity', 'PageNumber', 'PageSize', 'NextToken', 'MaxResults', 'InstanceTypes', 'InstanceId', 'RemovePolicy', 'DecreaseDesiredCapacity', 'Tag.1.Key', 'Tag.1.Value'];
+  'MinSize', 'MaxSize', 'DesiredCapacity', 'PageNumber', 'PageSize', 'NextToken', 'MaxResults', 'InstanceTypes', 'InstanceId', 'RemovePolicy', 'DecreaseDesiredCapacity', 'Tag.1.Key', 'Tag.1.Value',
+  'AdjustmentType', 'AdjustmentValue', 'ScalingRuleAri', 'ScalingRuleId', 'ScalingRuleName', 'ScalingRuleType', 'MinAdjustmentMagnitude', 'Cooldown', 'ScalingActivityId.1', 'StatusCode'];
 
 /** A short ASCII word (safe in a header, a Host name and a path). */
 function word(rng: Rng): string {
@@ -44,8 +46,23 @@ function paramValue(rng: Rng, ctx: CloudFuzzContext): string {
     [1, () => randomString(rng)],
     [1, () => 'x'.repeat(rng.int(20_000))],
     [1, () => ctx.regionId],
-    [1, () => rng.pick(['true', 'false', 'Instance', 'RouterInterface'])],
+    [1, () => rng.pick(['true', 'false', 'Instance', 'RouterInterface', 'QuantityChangeInCapacity', 'PercentChangeInCapacity', 'TotalCapacity', 'SimpleScalingRule', 'InProgress'])],
+    // ids of the starting state (a scaling group, its instances), so calls get past the lookups
+    [2, () => rng.pick(stateIds(ctx))],
   ])();
+}
+
+const idsOf = new WeakMap<object, string[]>();
+/** The `asg-`, `i-`, `vtb-`, `vpc-` ids in the starting state document. */
+function stateIds(ctx: CloudFuzzContext): string[] {
+  const key = ctx as object;
+  let ids = idsOf.get(key);
+  if (!ids) {
+    ids = [...new Set(JSON.stringify(ctx.state ?? {}).match(/"(?:asg|i|vtb|vpc|vsw)-[a-z0-9]+"/g) ?? [])].map((q) => q.slice(1, -1));
+    if (!ids.length) ids = ['asg-none'];
+    idsOf.set(key, ids);
+  }
+  return ids;
 }
 
 function rpc(rng: Rng, ctx: CloudFuzzContext): FuzzRequest {

@@ -81,4 +81,38 @@ describe('admission chain', () => {
     await chain.admit(request());
     assert.deepEqual(seen, [['asks', false], ['later', false], ['asks', true], ['later', true]]);
   });
+
+  it('skips a plugin for the types it does not apply to, asking once per type until the chain changes', async () => {
+    const log: string[] = [];
+    const asked: string[] = [];
+    const chain = new AdmissionChain();
+    chain.add(plugin('all', log));
+    chain.add({ ...plugin('pods', log), appliesTo: (t) => (asked.push(t.resource), t.resource === 'pods') });
+    chain.add(plugin('late', log, { late: true }));
+    const cm = request();
+    const pod: AdmissionRequest = { ...request(), type: { group: '', version: 'v1', resource: 'pods', kind: 'Pod' } as ResourceType };
+    chain.admitNow(cm);
+    chain.validateNow(cm);
+    chain.admitNow(pod);
+    chain.validateNow(pod);
+    await chain.runWithoutLate(pod);
+    await chain.runWithoutLate(cm);
+    assert.deepEqual(log, [
+      'admit:all', 'admit:late', 'validate:all', 'validate:late',
+      'admit:all', 'admit:pods', 'admit:late', 'validate:all', 'validate:pods', 'validate:late',
+      'admit:all', 'admit:pods', 'validate:all', 'validate:pods',
+      'admit:all', 'validate:all',
+    ]);
+    assert.deepEqual(asked, ['configmaps', 'pods']);
+    // a plugin added (or removed) later: the types' plugins are worked out again
+    chain.add(plugin('b', log));
+    log.length = 0;
+    chain.admitNow(pod);
+    assert.deepEqual(log, ['admit:all', 'admit:pods', 'admit:b', 'admit:late']);
+    chain.remove('pods');
+    log.length = 0;
+    chain.admitNow(pod);
+    assert.deepEqual(log, ['admit:all', 'admit:b', 'admit:late']);
+    assert.deepEqual(asked, ['configmaps', 'pods', 'pods']);
+  });
 });

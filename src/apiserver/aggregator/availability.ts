@@ -118,7 +118,7 @@ export function startAvailabilityController(host: SemanticsHost, t: ResourceType
       for (const n of byService(c.key)) queue.add(n);
     }
   };
-  const unsubscribe = host.onChange(onChange);
+  const unsubscribe = host.onChange(onChange, [APISERVICES, SERVICES, ENDPOINTS]);
   const all = (): void => {
     for (const [, s] of store.scan(APISERVICES)) queue.add(s.obj.metadata.name!);
   };

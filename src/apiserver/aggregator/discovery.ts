@@ -129,7 +129,7 @@ export function startRemoteDiscovery(host: SemanticsHost, backend: BackendOption
     if (c.storageKey !== APISERVICES) return;
     bump(); // the legacy group list follows the APIServices at once
     queue.add(c.object.metadata.name!);
-  });
+  }, [APISERVICES]);
   for (const [, s] of store.scan(APISERVICES)) if (isRemote(s.obj as ApiService)) queue.add(s.obj.metadata.name!);
 
   const remoteServices = (): ApiService[] => [...store.scan(APISERVICES)].map(([, s]) => s.obj as ApiService).filter(isRemote);

@@ -110,7 +110,7 @@ export function startLocalRegistration(host: SemanticsHost, t: ResourceType): Co
   // The CRD controller registers and removes types synchronously on CRD changes.
   const unsubscribe = host.onChange((c) => {
     if (c.storageKey === CRD_STORAGE_KEY) queue.add('crds');
-  });
+  }, [CRD_STORAGE_KEY]);
   return {
     async syncOnStart() {
       for (const a of groupVersions(true)) await ensure(a);

@@ -314,6 +314,7 @@ export function startCrdController(host: SemanticsHost): { controller: CrdContro
 
   const crdAdmission: AdmissionPlugin = {
     name: 'CustomResourceDefinitions',
+    appliesTo: (t) => t.storageKey === CRD_STORAGE_KEY,
     admit(req) {
       if (req.type.storageKey !== CRD_STORAGE_KEY || req.subresource) return;
       const crd = req.object as Crd;
@@ -347,6 +348,7 @@ export function startCrdController(host: SemanticsHost): { controller: CrdContro
 
   const customResourceAdmission: AdmissionPlugin = {
     name: 'CustomResourceSchema',
+    appliesTo: (t) => !!t.custom,
     admit(req) {
       if (!req.type.custom || req.operation === 'DELETE' || req.subresource === 'scale') return;
       const crd = crdOf(req.type);

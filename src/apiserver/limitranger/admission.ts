@@ -62,6 +62,7 @@ export function limitRangerAdmission(host: SemanticsHost): AdmissionPlugin {
   };
   return {
     name: 'LimitRanger',
+    appliesTo: (t) => t.storageKey === PODS || t.storageKey === PVCS,
     admit(req) {
       const lrs = applies(req);
       if (!lrs || req.type.storageKey !== PODS) return;

@@ -45,6 +45,7 @@ function defaultClass(host: SemanticsHost): PriorityClass | undefined {
 export function priorityAdmission(host: SemanticsHost): AdmissionPlugin {
   return {
     name: 'Priority',
+    appliesTo: (t) => t.storageKey === PODS || t.storageKey === PRIORITY_CLASSES,
     admit(req) {
       if (req.subresource || req.type.storageKey !== PODS) return;
       if (req.operation === 'CREATE') admitNewPod(req);

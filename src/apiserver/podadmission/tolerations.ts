@@ -26,6 +26,7 @@ function tolerates(tolerations: readonly Toleration[], key: string): boolean {
 export function defaultTolerationSecondsAdmission(): AdmissionPlugin {
   return {
     name: 'DefaultTolerationSeconds',
+    appliesTo: (t) => t.storageKey === PODS,
     admit(req) {
       if ((req.operation !== 'CREATE' && req.operation !== 'UPDATE') || req.type.storageKey !== PODS || req.subresource) return;
       const pod = req.object as Pod;

@@ -10,7 +10,8 @@
  *   resources: ...`); a quota the controller (controller.ts) has not synced has no
  *   `status.hard` yet and so tracks nothing;
  * - the object's usage (on UPDATE less the stored version's, floored at zero) must not be
- *   negative (`quota usage is negative for resource(s): ...`), and `used + requested` must
+ *   negative (`quota usage is negative for resource(s): ...`); resources it uses none of are
+ *   dropped (RemoveZeros: neither checked nor charged), and `used + requested` must
  *   stay within `hard` for each requested resource (403 `exceeded quota: NAME, requested:
  *   pods=1, used: pods=2, limited: pods=2`, resources sorted, canonical quantities).
  * Then the new usage is written into each quota's `status.used` before the object is stored
@@ -23,7 +24,7 @@
 import { type AdmissionPlugin, type AdmissionRequest, admissionForbidden } from '../admission/index.js';
 import type { SemanticsHost } from '../semantics-kit.js';
 import { evaluatorFor, quotaMatches, scopeSelectors } from './evaluators.js';
-import { addLists, isZero, lessThanOrEqual, mask, negativeKeys, prettyPrint, subtractNonNegative, type Usage, usageOf } from './resourcelist.js';
+import { addLists, isZero, lessThanOrEqual, mask, negativeKeys, prettyPrint, removeZeros, subtractNonNegative, type Usage, usageOf } from './resourcelist.js';
 import { type QuotaIndex, RESOURCE_QUOTAS, type ResourceQuota, sortedList } from './shared.js';
 
 type Quota = ResourceQuota;
@@ -67,7 +68,10 @@ export function resourceQuotaAdmission(host: SemanticsHost, index: QuotaIndex): 
       // a stored previous version (it has a resourceVersion): charge only the growth
       if (req.oldObject?.metadata.resourceVersion) delta = subtractNonNegative(delta, e.usage(req.oldObject));
     }
-    if (isZero(delta)) return undefined;
+    // RemoveZeros: a resource the write does not use is neither checked nor charged, so a quota
+    // already over on it (its hard lowered) does not refuse the write
+    delta = removeZeros(delta);
+    if (!delta.size) return undefined;
     const charges: [Quota, Usage][] = [];
     for (const quota of interesting) {
       const hard = usageOf(quota.status?.hard);

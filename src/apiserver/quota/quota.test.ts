@@ -145,6 +145,42 @@ describe('ResourceQuota admission and the quota controller', () => {
     assert.equal((await s.kubectl(['create', 'configmap', 'two', '-n', 'objects'])).code, 0);
   });
 
+  it('a resource the write does not use is not checked, even where the quota is already over (RemoveZeros)', async () => {
+    // checkRequest drops zero usage before masking with hard (plugin/pkg/admission/resourcequota/controller.go
+    // `deltaUsage = quota.RemoveZeros(deltaUsage)`): a ClusterIP service uses no node port, so a
+    // quota whose node ports are over its (lowered) hard does not refuse it; an update that only
+    // adds node ports is not held to the service count either.
+    const svcs = s.type('', 'v1', 'services');
+    await namespace('zeros');
+    await quota('zeros', 'zeros', { hard: { services: '5', 'services.nodeports': '2' } });
+    const np = (name: string) => ({ metadata: { name, namespace: 'zeros' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } }) as KubeObject;
+    await s.server.ops.create(svcs, 'zeros', np('a'));
+    await s.server.ops.create(svcs, 'zeros', np('b'));
+    const q = s.get(quotas, 'zeros', 'zeros') as Quota;
+    await s.server.ops.update(quotas, 'zeros', 'zeros', { ...q, spec: { hard: { services: '2', 'services.nodeports': '1' } } });
+    await eventually(() => status('zeros', 'zeros')?.hard?.services === '2', 'status.hard');
+    // services: 2 used of 2, node ports 2 of 1: a ClusterIP service asks for a service and no node port
+    await assert.rejects(s.server.ops.create(svcs, 'zeros', { metadata: { name: 'c' }, spec: { ports: [{ port: 80 }] } } as KubeObject),
+      forbidden('services "c" is forbidden: exceeded quota: zeros, requested: services=1, used: services=2, limited: services=2'));
+    await s.server.ops.update(quotas, 'zeros', 'zeros', { ...(s.get(quotas, 'zeros', 'zeros') as Quota), spec: { hard: { services: '3', 'services.nodeports': '1' } } });
+    await eventually(() => status('zeros', 'zeros')?.hard?.services === '3', 'status.hard');
+    await s.server.ops.create(svcs, 'zeros', { metadata: { name: 'c' }, spec: { ports: [{ port: 80 }] } } as KubeObject);
+    assert.deepEqual(status('zeros', 'zeros')?.used, { services: '3', 'services.nodeports': '2' });
+    // services lowered below use: a relabel changes no usage; turning a service into a NodePort asks
+    // for a node port only, so it is refused for that one, not for the service count
+    await s.server.ops.update(quotas, 'zeros', 'zeros', { ...(s.get(quotas, 'zeros', 'zeros') as Quota), spec: { hard: { services: '1', 'services.nodeports': '1' } } });
+    await eventually(() => status('zeros', 'zeros')?.hard?.services === '1', 'status.hard');
+    const c = s.get(svcs, 'zeros', 'c') as KubeObject & { spec: Record<string, unknown> };
+    await s.server.ops.update(svcs, 'zeros', 'c', { ...c, metadata: { ...c.metadata, labels: { a: 'b' } } });
+    const c2 = s.get(svcs, 'zeros', 'c') as KubeObject & { spec: Record<string, unknown> };
+    await assert.rejects(s.server.ops.update(svcs, 'zeros', 'c', { ...c2, spec: { ...c2.spec, type: 'NodePort' } }),
+      forbidden('services "c" is forbidden: exceeded quota: zeros, requested: services.nodeports=1, used: services.nodeports=2, limited: services.nodeports=1'));
+    await s.server.ops.update(quotas, 'zeros', 'zeros', { ...(s.get(quotas, 'zeros', 'zeros') as Quota), spec: { hard: { services: '1', 'services.nodeports': '3' } } });
+    await eventually(() => status('zeros', 'zeros')?.hard?.['services.nodeports'] === '3', 'status.hard');
+    await s.server.ops.update(svcs, 'zeros', 'c', { ...c2, spec: { ...c2.spec, type: 'NodePort' } });
+    assert.deepEqual(status('zeros', 'zeros')?.used, { services: '3', 'services.nodeports': '3' });
+  });
+
   it('a quota applies by its status.hard: none yet, it tracks nothing; hard without used refuses (status unknown)', async () => {
     await namespace('fresh');
     await quota('fresh', 'fresh', { hard: { pods: '3', 'count/pods': '3' } });
@@ -168,6 +204,43 @@ describe('ResourceQuota admission and the quota controller', () => {
     await eventually(() => status('fresh', 'fresh')?.used?.pods, 'synced again');
     await create('fresh', pod('later'));
     assert.deepEqual(status('fresh', 'fresh')?.used, { 'count/pods': '1', pods: '1' });
+  });
+
+  it('the CrossNamespacePodAffinity scope (GA since 1.24): accepted, Exists only, pod resources only; counts pods with cross-namespace terms', async () => {
+    // helper.IsStandardResourceQuotaScope and IsResourceQuotaScopeValidForResource (pkg/apis/core/helper),
+    // validateScopedResourceSelectorRequirement (pkg/apis/core/validation): the scope kube-apiserver
+    // offers to cap pods whose (anti-)affinity reaches other namespaces
+    const invalid = (message: string) => (e: unknown) => {
+      const st = (e as StatusError).status;
+      assert.equal(st.code, 422, st.message);
+      assert.equal(st.message, message);
+      return true;
+    };
+    await namespace('xns');
+    await quota('xns', 'xns', { hard: { pods: '0' }, scopes: ['CrossNamespacePodAffinity'] });
+    const affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', labelSelector: { matchLabels: { a: 'b' } }, namespaces: ['other'] }] } };
+    await assert.rejects(create('xns', pod('cross', undefined, { affinity })), forbidden('pods "cross" is forbidden: exceeded quota: xns, requested: pods=1, used: pods=0, limited: pods=0'));
+    await create('xns', pod('local'));
+    await assert.rejects(s.server.ops.create(quotas, 'xns', { metadata: { name: 'op' }, spec: { hard: { pods: '1' }, scopeSelector: { matchExpressions: [{ scopeName: 'CrossNamespacePodAffinity', operator: 'In', values: ['x'] }] } } }),
+      invalid('ResourceQuota "op" is invalid: spec.scopeSelector.matchExpressions.operator: Invalid value: "In": must be \'Exist\' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity'));
+    await assert.rejects(s.server.ops.create(quotas, 'xns', { metadata: { name: 'cm' }, spec: { hard: { configmaps: '1' }, scopes: ['CrossNamespacePodAffinity'] } }),
+      invalid('ResourceQuota "cm" is invalid: spec.scopes: Invalid value: []core.ResourceQuotaScope{"CrossNamespacePodAffinity"}: unsupported scope applied to resource'));
+  });
+
+  it('huge quantities are exact (inf.Dec): 1e100 pods is no limit at all, -1e100 is negative', async () => {
+    // resource.ParseQuantity keeps a decimal exponent beyond int64 as an exact inf.Dec (only a
+    // BinarySI magnitude is capped), so such a hard limit is never reached, and a negative one is
+    // refused (printed canonical, as Quantity.String: -10e99)
+    await namespace('huge');
+    await quota('huge', 'huge', { hard: { pods: '1e100', 'limits.cpu': '1e100' } });
+    await create('huge', pod('p', { limits: { cpu: '2' } }));
+    assert.equal(status('huge', 'huge')?.used?.pods, '1');
+    await assert.rejects(s.server.ops.create(quotas, 'huge', { metadata: { name: 'neg' }, spec: { hard: { pods: '-1e100' } } }), (e: unknown) => {
+      const st = (e as StatusError).status;
+      assert.equal(st.code, 422, st.message);
+      assert.match(st.message ?? '', /spec\.hard\[pods\]: Invalid value: "-10e99": must be greater than or equal to 0/);
+      return true;
+    });
   });
 
   it('validation refuses bad hard resources and scopes (422, upstream texts)', async () => {

@@ -109,6 +109,13 @@ export function isZero(u: Usage): boolean {
   return true;
 }
 
+/** quota.RemoveZeros: the non-zero entries. */
+export function removeZeros(u: Usage): Usage {
+  const out: Usage = new Map();
+  for (const [k, v] of u) if (v.nanos !== 0n) out.set(k, v);
+  return out;
+}
+
 export function negativeKeys(u: Usage): string[] {
   return [...u].filter(([, v]) => v.nanos < 0n).map(([k]) => k);
 }

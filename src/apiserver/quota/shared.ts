@@ -32,7 +32,7 @@ export class QuotaIndex {
       if (c.storageKey !== RESOURCE_QUOTAS) return;
       if (c.type === 'ADDED') this.bump(c.object.metadata.namespace!, 1);
       else if (c.type === 'DELETED') this.bump(c.object.metadata.namespace!, -1);
-    });
+    }, [RESOURCE_QUOTAS]);
   }
 
   private bump(ns: string, by: number): void {

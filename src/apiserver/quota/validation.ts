@@ -6,9 +6,10 @@
  *   resource for quota"); its value not negative ("must be greater than or equal to 0") and
  *   whole for counted resources (pods, services, ... : "must be an integer");
  * - `scopes`: standard ones (Terminating, NotTerminating, BestEffort, NotBestEffort,
- *   PriorityClass), valid for every standard hard resource (BestEffort: pods only; the others:
- *   pods, cpu, memory and their requests./limits.), not both of a pair ("conflicting scopes");
- *   the same rules for `scopeSelector.matchExpressions`, whose Terminating/BestEffort
+ *   PriorityClass, CrossNamespacePodAffinity: GA since 1.24), valid for every standard hard
+ *   resource (BestEffort: pods only; the others: pods, cpu, memory and their
+ *   requests./limits.), not both of a pair ("conflicting scopes"); the same rules for
+ *   `scopeSelector.matchExpressions`, whose Terminating/BestEffort/CrossNamespacePodAffinity
  *   requirements take `Exists` only, In/NotIn need values and Exists/DoesNotExist none;
  * - on update, `scopes` are immutable.
  * Bad values are printed as Go's field.Error does (`%#v` for slices and Quantities, quoted
@@ -25,9 +26,9 @@ const STANDARD_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage', 'reque
   'services.nodeports', 'services.loadbalancers']);
 const STANDARD_QUOTA_RESOURCES = new Set([...STANDARD_RESOURCES].filter((r) => r !== 'storage'));
 const INTEGER_RESOURCES = new Set(['pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'configmaps', 'persistentvolumeclaims', 'services.nodeports', 'services.loadbalancers']);
-const SCOPES = new Set(['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass']);
+const SCOPES = new Set(['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass', 'CrossNamespacePodAffinity']);
 const POD_COMPUTE = new Set(['pods', 'cpu', 'memory', 'limits.cpu', 'limits.memory', 'requests.cpu', 'requests.memory']);
-const EXISTS_ONLY = new Set(['BestEffort', 'NotBestEffort', 'Terminating', 'NotTerminating']);
+const EXISTS_ONLY = new Set(['BestEffort', 'NotBestEffort', 'Terminating', 'NotTerminating', 'CrossNamespacePodAffinity']);
 
 const hugePages = (n: string) => n.startsWith('hugepages-') || n.startsWith('requests.hugepages-');
 const standardQuota = (n: string) => STANDARD_QUOTA_RESOURCES.has(n) || hugePages(n);
@@ -35,7 +36,7 @@ const standardQuota = (n: string) => STANDARD_QUOTA_RESOURCES.has(n) || hugePage
 /** IsResourceQuotaScopeValidForResource. */
 function scopeValidFor(scope: string, resource: string): boolean {
   if (scope === 'BestEffort') return resource === 'pods';
-  if (scope === 'Terminating' || scope === 'NotTerminating' || scope === 'NotBestEffort' || scope === 'PriorityClass') return POD_COMPUTE.has(resource);
+  if (scope === 'Terminating' || scope === 'NotTerminating' || scope === 'NotBestEffort' || scope === 'PriorityClass' || scope === 'CrossNamespacePodAffinity') return POD_COMPUTE.has(resource);
   return true;
 }
 
@@ -84,7 +85,7 @@ export function validateResourceQuota(rq: ResourceQuota, old?: ResourceQuota): F
       for (const k of sortedHard) if (standardQuota(k) && !scopeValidFor(scope, k)) invalid(at, 'core.ScopeSelector{...}', 'unsupported scope applied to resource');
       const op = String(req?.operator ?? '');
       if (EXISTS_ONLY.has(scope) && op !== 'Exists') {
-        invalid(`${at}.operator`, JSON.stringify(op), "must be 'Exist' only operator when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort and ResourceQuotaScopeNotBestEffort");
+        invalid(`${at}.operator`, JSON.stringify(op), "must be 'Exist' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity");
       }
       const values = Array.isArray(req?.values) ? req.values : [];
       if (op === 'In' || op === 'NotIn') {

@@ -90,12 +90,12 @@ export class RbacAuthorizer implements Authorizer {
   private readonly decisions = new Map<string, Decision>();
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly store: Store, onChange: (fn: (c: Change) => void) => () => void) {
+  constructor(private readonly store: Store, onChange: (fn: (c: Change) => void, storageKeys?: readonly string[]) => () => void) {
     this.unsubscribe = onChange((c) => {
       if (!POLICY_KINDS.has(c.storageKey)) return;
       this.decisions.clear();
       if (c.storageKey === ROLE_BINDINGS || c.storageKey === CLUSTER_ROLE_BINDINGS) this.index = undefined;
-    });
+    }, [...POLICY_KINDS]);
   }
 
   stop(): void {

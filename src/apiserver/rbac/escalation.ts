@@ -120,6 +120,7 @@ export function escalationCheck(store: Store, authz: Authorizer): AdmissionPlugi
 
   return {
     name: 'RBACEscalation',
+    appliesTo: (t) => t.group === RBAC_GROUP && (ROLE_RESOURCES.has(t.resource) || BINDING_RESOURCES.has(t.resource)),
     validate(req) {
       if (req.type.group !== RBAC_GROUP || (req.operation !== 'CREATE' && req.operation !== 'UPDATE')) return;
       const user = req.user;

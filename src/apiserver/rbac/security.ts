@@ -47,7 +47,7 @@ export class Security {
   readonly authenticator: Authenticator;
   readonly authorizer: Authorizer;
 
-  constructor(private readonly ops: ResourceOps, onChange: (fn: (c: Change) => void) => () => void, opts: SecurityOptions = {}) {
+  constructor(private readonly ops: ResourceOps, onChange: (fn: (c: Change) => void, storageKeys?: readonly string[]) => () => void, opts: SecurityOptions = {}) {
     const signingKey = loadOrCreateSigningKey(opts.dataDir);
     const issuer = opts.serviceAccountIssuer ?? DEFAULT_ISSUER;
     const audiences = opts.apiAudiences ?? [DEFAULT_AUDIENCE];

@@ -74,7 +74,11 @@ function accepts(n: SchemaNode, v: unknown): string | undefined {
       switch (n.scalarType) {
         case 'integer':
           if (typeof v !== 'number') return jsonKind(v);
-          return Number.isInteger(v) ? undefined : `number ${v}`;
+          if (!Number.isInteger(v)) return `number ${v}`;
+          // out of the Go type's range: the same UnmarshalTypeError. (An int64 near 2^63 is a
+          // double here: 9223372036854775807 and ...808 read the same, so only beyond is refused.)
+          if (n.format === 'int32' ? v > 2147483647 || v < -2147483648 : v > 2 ** 63 || v < -(2 ** 63)) return `number ${v}`;
+          return undefined;
         case 'number':
           return typeof v === 'number' ? undefined : jsonKind(v);
         case 'boolean':

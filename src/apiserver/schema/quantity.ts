@@ -86,8 +86,14 @@ const NANOS = 10n ** 9n;
  * The value of a quantity that parses (quantityError is undefined), in billionths of its unit
  * as a BigInt, so sums and comparisons are exact as Go's inf.Dec arithmetic is (a value finer
  * than a billionth is rounded up, as Go's scaled values are). Undefined for malformed text and
- * for exponents beyond ±64 (valid, but no resource is measured so; the arithmetic would not end).
+ * for exponents (and fraction digits) beyond {@link MAX_EXACT_EXPONENT}: valid, and exact in Go's
+ * inf.Dec, but the arithmetic would not end for an exponent near int64's. Up to there the value
+ * is exact (a ResourceQuota's `pods: 1e100` is a limit never reached, not a zero; `-1e100` is
+ * negative), at the cost of a BigInt of a few thousand bits.
  */
+/** The largest decimal exponent (or number of fraction digits) {@link quantityNanos} computes exactly. */
+const MAX_EXACT_EXPONENT = 1024;
+
 export function quantityNanos(text: string): bigint | undefined {
   if (quantityError(text) !== undefined) return undefined;
   const m = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(.*)$/.exec(text.trim());
@@ -96,7 +102,7 @@ export function quantityNanos(text: string): bigint | undefined {
   let mantissa = BigInt((m[2] ?? '') + frac || '0');
   if (m[1] === '-') mantissa = -mantissa;
   const suffix = suffixExponent(m[4] ?? '') ?? { binary: false, exponent: 0 };
-  if (Math.abs(suffix.exponent) > 64 || frac.length > 64) return undefined;
+  if (Math.abs(suffix.exponent) > MAX_EXACT_EXPONENT || frac.length > MAX_EXACT_EXPONENT) return undefined;
   // value = mantissa / 10^frac * base^exponent, in nanos
   let num = mantissa * NANOS;
   let den = TEN ** BigInt(frac.length);

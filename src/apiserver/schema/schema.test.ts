@@ -267,6 +267,19 @@ test('decodeErrorBuiltin reports what Go decoding of a built-in kind rejects', (
   d6.spec.replicas = null;
   assert.equal(decodeErrorBuiltin(gvk, d6), undefined, 'int-or-string, nulls');
   assert.equal(decodeErrorBuiltin({ group: 'x.io', version: 'v1', kind: 'Y' }, { spec: 1 }), undefined);
+  // a number out of the Go type's range is refused as Go's decoder does (UnmarshalTypeError)
+  const d7 = base();
+  d7.spec.replicas = 2147483648;
+  assert.match(decodeErrorBuiltin(gvk, d7)!.message, /cannot unmarshal number 2147483648 into Go struct field DeploymentSpec.spec.replicas of type int32$/);
+  const d8 = base();
+  d8.spec.replicas = -2147483649;
+  assert.match(decodeErrorBuiltin(gvk, d8)!.message, /cannot unmarshal number -2147483649 into Go struct field DeploymentSpec.spec.replicas of type int32$/);
+  const d9 = base();
+  d9.spec.replicas = 2147483647;
+  d9.spec.template.spec.terminationGracePeriodSeconds = 2 ** 63; // 9223372036854775807 parses to this double: kept
+  assert.equal(decodeErrorBuiltin(gvk, d9), undefined);
+  d9.spec.template.spec.terminationGracePeriodSeconds = 1e19;
+  assert.match(decodeErrorBuiltin(gvk, d9)!.message, /into Go struct field PodSpec.spec.template.spec.terminationGracePeriodSeconds of type int64$/);
 });
 
 test('quantityError gives ParseQuantity\'s error for the strings Go refuses, and none for those it takes', () => {

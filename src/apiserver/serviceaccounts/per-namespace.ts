@@ -13,9 +13,10 @@ const NAMESPACES = '/namespaces';
  * Runs `sync(namespace)` as described above, through a work queue (one namespace at a time, no
  * duplicates). A namespace that is gone or terminating is skipped; a write refused with 409
  * (made meanwhile), 403 (the namespace started terminating) or 404 (it went away) ends the sync
- * quietly. `affects(change)` names the namespace a change of the kept object concerns, if any.
+ * quietly. `affects(change)` names the namespace a change of the kept object concerns, if any;
+ * it is asked only about changes of `keptStorageKey`, the kept object's type.
  */
-export function startPerNamespace(host: SemanticsHost, sync: (namespace: string) => Promise<void>, affects: (c: Change) => string | undefined): Controller {
+export function startPerNamespace(host: SemanticsHost, sync: (namespace: string) => Promise<void>, keptStorageKey: string, affects: (c: Change) => string | undefined): Controller {
   const { store } = host;
   const queue = new WorkQueue(async (ns: string) => {
     const n = store.get(NAMESPACES, ns);
@@ -30,7 +31,7 @@ export function startPerNamespace(host: SemanticsHost, sync: (namespace: string)
   const unsubscribe = host.onChange((c: Change) => {
     const ns = c.storageKey === NAMESPACES ? (c.type === 'ADDED' ? c.object.metadata.name : undefined) : affects(c);
     if (ns) queue.add(ns);
-  });
+  }, [NAMESPACES, keptStorageKey]);
   for (const [, s] of store.scan(NAMESPACES)) queue.add(s.obj.metadata.name!);
   return {
     idle: () => queue.idle(),

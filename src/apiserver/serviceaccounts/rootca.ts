@@ -37,5 +37,5 @@ export function startRootCaPublisher(host: SemanticsHost, caPem: string): Contro
     next.data = { 'ca.crt': caPem };
     next.metadata.annotations = { ...next.metadata.annotations, [DESCRIPTION_ANNOTATION]: DESCRIPTION };
     await ops.update(t, ns, ROOT_CA_CONFIGMAP, next);
-  }, (c) => (c.storageKey === CONFIGMAPS && c.type !== 'ADDED' && c.object.metadata.name === ROOT_CA_CONFIGMAP ? c.object.metadata.namespace : undefined));
+  }, CONFIGMAPS, (c) => (c.storageKey === CONFIGMAPS && c.type !== 'ADDED' && c.object.metadata.name === ROOT_CA_CONFIGMAP ? c.object.metadata.namespace : undefined));
 }

@@ -35,13 +35,14 @@ export function startServiceAccountController(host: SemanticsHost): Controller {
   return startPerNamespace(host, async (ns) => {
     if (store.get(SERVICE_ACCOUNTS, `${ns}/${DEFAULT_SERVICE_ACCOUNT}`)) return;
     await ops.create(t, ns, { metadata: { name: DEFAULT_SERVICE_ACCOUNT } });
-  }, (c) => (c.storageKey === SERVICE_ACCOUNTS && c.type === 'DELETED' && c.object.metadata.name === DEFAULT_SERVICE_ACCOUNT ? c.object.metadata.namespace : undefined));
+  }, SERVICE_ACCOUNTS, (c) => (c.storageKey === SERVICE_ACCOUNTS && c.type === 'DELETED' && c.object.metadata.name === DEFAULT_SERVICE_ACCOUNT ? c.object.metadata.namespace : undefined));
 }
 
 /** The ServiceAccount admission plugin for pods. `controller` is awaited before a `default` is declared missing. */
 export function serviceAccountAdmission(host: SemanticsHost, controller: Controller): AdmissionPlugin {
   return {
     name: 'ServiceAccount',
+    appliesTo: (t) => t.storageKey === PODS,
     // Synchronous for everything but pod creates (no promise turn on other writes).
     admit(req) {
       if (req.operation !== 'CREATE' || req.type.storageKey !== PODS || req.subresource || !req.namespace) return;

@@ -122,6 +122,7 @@ export function serviceAllocator(store: Store, opts: ServiceAllocatorOptions = {
 
   return {
     name: 'ServiceAllocation',
+    appliesTo: (t) => t.storageKey === SERVICES,
     admit(req) {
       // (the work in a function of its own: its closures make V8 allocate a context on entry,
       // which every other write would pay for nothing)

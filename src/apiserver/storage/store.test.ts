@@ -104,3 +104,28 @@ describe('store watch history', () => {
     assert.deepEqual(store.since(SK, replay[1].rv)!.map((c) => c.rv), [replay[2].rv, replay[3].rv]);
   });
 });
+
+describe('store listeners', () => {
+  it('calls a listener of some types only for changes of those types, after the listeners of every type', () => {
+    const store = new Store();
+    const seen: string[] = [];
+    const stopKeyed = store.subscribe((c) => seen.push(`keyed ${c.storageKey} ${c.key}`), ['/secrets', SK]);
+    const stopAll = store.subscribe((c) => seen.push(`all ${c.storageKey} ${c.key}`));
+    store.put(SK, 'a/x', obj('a/x', 1));
+    store.put('/pods', 'a/p', obj('a/p', 1));
+    store.put('/secrets', 'a/s', obj('a/s', 1));
+    store.remove(SK, 'a/x', obj('a/x', 1));
+    assert.deepEqual(seen, [
+      'all /configmaps a/x', 'keyed /configmaps a/x',
+      'all /pods a/p',
+      'all /secrets a/s', 'keyed /secrets a/s',
+      'all /configmaps a/x', 'keyed /configmaps a/x',
+    ]);
+    stopKeyed();
+    stopAll();
+    seen.length = 0;
+    store.put(SK, 'a/y', obj('a/y', 1));
+    store.put('/secrets', 'a/t', obj('a/t', 1));
+    assert.deepEqual(seen, [], 'unsubscribed from every type');
+  });
+});

@@ -324,9 +324,22 @@ export interface StoreOptions {
 
 export type ChangeListener = (c: Change) => void;
 
+/** Calls each listener with `c`; a listener's error must not break the write path (listeners report their own). */
+function notify(listeners: Set<ChangeListener>, c: Change): void {
+  for (const l of listeners) {
+    try {
+      l(c);
+    } catch {
+      // (see above)
+    }
+  }
+}
+
 export class Store {
   private readonly tables = new Map<string, Table>();
   private readonly listeners = new Set<ChangeListener>();
+  /** Listeners of some storage keys only, by key (see {@link subscribe}). */
+  private readonly keyedListeners = new Map<string, Set<ChangeListener>>();
   private readonly historySize: number;
   private readonly historyBytes: number;
   private readonly wal?: Wal;
@@ -507,13 +520,9 @@ export class Store {
     this.rv = c.rv;
     const evicted = t.history.push(kept(c));
     if (evicted !== undefined) t.floor = evicted;
-    for (const l of this.listeners) {
-      try {
-        l(c);
-      } catch {
-        // A listener must not break the write path; listeners report their own errors.
-      }
-    }
+    notify(this.listeners, c);
+    const keyed = this.keyedListeners.get(c.storageKey);
+    if (keyed) notify(keyed, c);
   }
 
   /** The log made every change up to `rv` durable: commit them in order. */
@@ -574,10 +583,28 @@ export class Store {
     }
   }
 
-  /** Calls `fn` synchronously after every committed change; returns an unsubscribe function. */
-  subscribe(fn: ChangeListener): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+  /**
+   * Calls `fn` synchronously after every committed change, or with `storageKeys` only after
+   * changes of those types (a change of any other type costs such a listener nothing: a write
+   * calls only the listeners that care about its type). Listeners of every type are called
+   * first, then those of the change's type, each in subscription order. Returns an
+   * unsubscribe function.
+   */
+  subscribe(fn: ChangeListener, storageKeys?: readonly string[]): () => void {
+    if (!storageKeys) {
+      this.listeners.add(fn);
+      return () => this.listeners.delete(fn);
+    }
+    // (a listener given the same function twice, as with `listeners`, is called once)
+    const sets = storageKeys.map((k) => {
+      let set = this.keyedListeners.get(k);
+      if (!set) this.keyedListeners.set(k, (set = new Set()));
+      set.add(fn);
+      return set;
+    });
+    return () => {
+      for (const set of sets) set.delete(fn);
+    };
   }
 
   /** All objects (for snapshots). */
