@@ -48,3 +48,29 @@ export async function simCall(sim: Pick<EmulatorEndpoint, 'url'>, method: string
   const r = await fetch(`${sim.url}${path}`, { method, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
   return { status: r.status, json: await r.json() };
 }
+
+/** What the instance helpers need of a running emulator: its URL and its live state. */
+export interface EmulatorWithInstances {
+  url: string;
+  state: { instances: Array<{ instanceId: string; status?: string; removesAt?: number }> };
+}
+
+/** Sets `field` to 0 (now) on the instances of `ids` that `pick` accepts, through `/_sim/state`. */
+async function nowFor(sim: EmulatorWithInstances, ids: string[], pick: (i: EmulatorWithInstances['state']['instances'][number]) => boolean, field: string): Promise<void> {
+  const ops = ids
+    .map((id) => sim.state.instances.findIndex((i) => i.instanceId === id && pick(i)))
+    .filter((n) => n >= 0)
+    .map((n) => ({ op: 'add', path: `/instances/${n}/${field}`, value: 0 }));
+  const r = await simCall(sim, 'PATCH', '/_sim/state', ops);
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+}
+
+/** Lets these Pending instances boot now (for groups whose instances never boot by themselves). */
+export function bootInstances(sim: EmulatorWithInstances, ids: string[]): Promise<void> {
+  return nowFor(sim, ids, (i) => i.status === 'Pending', 'bootsAt');
+}
+
+/** Lets these Removing instances leave now (for emulators whose removals wait: a long removeDelayMs). */
+export function finishRemovals(sim: EmulatorWithInstances, ids: string[]): Promise<void> {
+  return nowFor(sim, ids, (i) => i.removesAt !== undefined, 'removesAt');
+}

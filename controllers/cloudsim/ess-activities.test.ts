@@ -14,33 +14,15 @@ import { startCloudSim, type CloudSim } from './index.js';
 import { Cloud } from './cloud.js';
 import { MAX_ACTIVITIES_PER_GROUP, ACTIVITY_RETENTION_MS } from './activities.js';
 import { defaultCloud } from './state.js';
-import { createAlibabaCloud, CloudError, defaultRetryPolicy, staticCredentials, type AlibabaCloud, type ScalingActivity } from '../cloud/index.js';
+import { defaultRetryPolicy, staticCredentials, type AlibabaCloud, type ScalingActivity } from '../cloud/index.js';
 import { RpcApi } from '../cloud/rpc-client.js';
-import { cloudFailure as failure, emulatorCloud, simCall } from '../cloud/emulator-testkit.js';
+import { bootInstances, cloudFailure as failure, emulatorCloud, finishRemovals, simCall } from '../cloud/emulator-testkit.js';
 
 const fastRetry = { maxAttempts: 1, baseDelayMs: 2, maxDelayMs: 10, budgetMs: 5_000, timeoutMs: 5_000 };
 
 const cloudFor = (sim: CloudSim): AlibabaCloud => emulatorCloud(sim, fastRetry);
 
-/** Lets these Pending instances boot now (the test group's never boot by themselves). */
-async function boot(sim: CloudSim, instanceIds: string[]): Promise<void> {
-  const ops = instanceIds
-    .map((id) => sim.state.instances.findIndex((i) => i.instanceId === id && i.status === 'Pending'))
-    .filter((n) => n >= 0)
-    .map((n) => ({ op: 'add', path: `/instances/${n}/bootsAt`, value: 0 }));
-  const r = await simCall(sim, 'PATCH', '/_sim/state', ops);
-  assert.equal(r.status, 200, JSON.stringify(r.json));
-}
-
-/** Lets these Removing instances leave now (the test's removals wait for it: deterministic InProgress). */
-async function finishRemovals(sim: CloudSim, instanceIds: string[]): Promise<void> {
-  const ops = instanceIds
-    .map((id) => sim.state.instances.findIndex((i) => i.instanceId === id && i.removesAt !== undefined))
-    .filter((n) => n >= 0)
-    .map((n) => ({ op: 'add', path: `/instances/${n}/removesAt`, value: 0 }));
-  const r = await simCall(sim, 'PATCH', '/_sim/state', ops);
-  assert.equal(r.status, 200, JSON.stringify(r.json));
-}
+const boot = bootInstances;
 
 const ESS_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\dZ$/;
 

@@ -8,19 +8,11 @@ import { eventually } from 'kubeloop/testing';
 import { startCloudSim, type CloudSim } from './index.js';
 import { defaultRetryPolicy, staticCredentials } from '../cloud/index.js';
 import { RpcApi } from '../cloud/rpc-client.js';
-import { cloudFailure as failure, emulatorCloud, simCall } from '../cloud/emulator-testkit.js';
+import { bootInstances, cloudFailure as failure, emulatorCloud } from '../cloud/emulator-testkit.js';
 
 const fastRetry = { maxAttempts: 1, baseDelayMs: 2, maxDelayMs: 10, budgetMs: 5_000, timeoutMs: 5_000 };
 
-/** Lets these Pending instances boot now (the test group's never boot by themselves). */
-async function boot(sim: CloudSim, instanceIds: string[]): Promise<void> {
-  const ops = instanceIds
-    .map((id) => sim.state.instances.findIndex((i) => i.instanceId === id && i.status === 'Pending'))
-    .filter((n) => n >= 0)
-    .map((n) => ({ op: 'add', path: `/instances/${n}/bootsAt`, value: 0 }));
-  const r = await simCall(sim, 'PATCH', '/_sim/state', ops);
-  assert.equal(r.status, 200, JSON.stringify(r.json));
-}
+const boot = bootInstances;
 
 describe('emulator: ESS group without desired capacity, scaling rules', () => {
   let sim: CloudSim;

@@ -104,6 +104,19 @@ const ADJUSTMENT_RANGES: Record<string, [number, number]> = {
   TotalCapacity: [0, 2000],
 };
 
+/** AdjustmentType and AdjustmentValue, both required, the value within its type's range (ScaleWithAdjustment, CreateScalingRule). */
+function adjustmentOf(p: RpcParams): { type: string; value: number } {
+  const type = required(p, 'AdjustmentType');
+  const range = ADJUSTMENT_RANGES[type];
+  if (!range) throw new SimError('InvalidParameter', `The specified parameter "AdjustmentType" is not valid: ${type}; valid values are ${Object.keys(ADJUSTMENT_RANGES).join(', ')}.`, 400);
+  required(p, 'AdjustmentValue');
+  const value = intParam(p, 'AdjustmentValue')!;
+  if (value < range[0] || value > range[1]) {
+    throw new SimError('InvalidParameter', `The specified parameter "AdjustmentValue" ${value} is out of range [${range[0]}, ${range[1]}] for AdjustmentType ${type}.`, 400);
+  }
+  return { type, value };
+}
+
 /**
  * The total capacity ScaleWithAdjustment aims at from `total` members, before the MinSize/MaxSize
  * clamp. For PercentChangeInCapacity ESS does not document its rounding; the emulator drops the
@@ -239,14 +252,7 @@ export const essService: RpcService = {
      */
     ScaleWithAdjustment(p, ctx) {
       const g = group(ctx, required(p, 'ScalingGroupId'));
-      const type = required(p, 'AdjustmentType');
-      const range = ADJUSTMENT_RANGES[type];
-      if (!range) throw new SimError('InvalidParameter', `The specified parameter "AdjustmentType" is not valid: ${type}; valid values are ${Object.keys(ADJUSTMENT_RANGES).join(', ')}.`, 400);
-      required(p, 'AdjustmentValue');
-      const value = intParam(p, 'AdjustmentValue')!;
-      if (value < range[0] || value > range[1]) {
-        throw new SimError('InvalidParameter', `The specified parameter "AdjustmentValue" ${value} is out of range [${range[0]}, ${range[1]}] for AdjustmentType ${type}.`, 400);
-      }
+      const { type, value } = adjustmentOf(p);
       const minMagnitude = intParam(p, 'MinAdjustmentMagnitude');
       if (g.lifecycleState !== 'Active') throw new SimError('IncorrectScalingGroupStatus', 'The current status of the specified scaling group does not support this action.', 400);
       checkNoActivity(g, ctx);
@@ -271,14 +277,7 @@ export const essService: RpcService = {
       const g = group(ctx, required(p, 'ScalingGroupId'));
       const ruleType = p.ScalingRuleType ?? 'SimpleScalingRule';
       if (ruleType !== 'SimpleScalingRule') throw new SimError('InvalidParameter', `The specified parameter "ScalingRuleType" ${ruleType} is not supported by the emulator; only SimpleScalingRule is.`, 400);
-      const type = required(p, 'AdjustmentType');
-      const range = ADJUSTMENT_RANGES[type];
-      if (!range) throw new SimError('InvalidParameter', `The specified parameter "AdjustmentType" is not valid: ${type}; valid values are ${Object.keys(ADJUSTMENT_RANGES).join(', ')}.`, 400);
-      required(p, 'AdjustmentValue');
-      const value = intParam(p, 'AdjustmentValue')!;
-      if (value < range[0] || value > range[1]) {
-        throw new SimError('InvalidParameter', `The specified parameter "AdjustmentValue" ${value} is out of range [${range[0]}, ${range[1]}] for AdjustmentType ${type}.`, 400);
-      }
+      const { type, value } = adjustmentOf(p);
       const minAdjustmentMagnitude = intParam(p, 'MinAdjustmentMagnitude');
       if (minAdjustmentMagnitude !== undefined && type !== 'PercentChangeInCapacity') {
         throw new SimError('InvalidMinAdjustmentMagnitudeMismatchAdjustmentType', 'MinAdjustmentMagnitude is not supported by the specified adjustment type.', 400);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCloudSim, type CloudSim } from './index.js';
 import { rpcSign, percentEncode } from './rpc.js';
-import { createAlibabaCloud, CloudError, isForbidden, type AlibabaCloud } from '../cloud/index.js';
+import { createAlibabaCloud, isForbidden, type AlibabaCloud } from '../cloud/index.js';
 import { cloudFailure as failure, emulatorCloud, simCall } from '../cloud/emulator-testkit.js';
 
 const fastRetry = { maxAttempts: 2, baseDelayMs: 2, maxDelayMs: 10, budgetMs: 5_000, timeoutMs: 5_000 };

@@ -5,7 +5,7 @@
  *   /v2/..., /auth                    Docker Registry v2 + its token endpoint
  *   / with Action & Version           RPC APIs (VPC, ESS, ECS, CR, STS AssumeRole)
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventEmitter } from 'node:events';
 import { Authenticator } from './auth.js';

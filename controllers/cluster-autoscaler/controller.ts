@@ -18,7 +18,7 @@
  *   - Events, metrics and the status ConfigMap.
  */
 import {
-  ConfigMap, Controller, DaemonSet, EventRecorder, Manager, Node, Pod, PodDisruptionBudget, inject, watch,
+  ConfigMap, Controller, DaemonSet, EventRecorder, Node, Pod, PodDisruptionBudget, inject, watch,
   type Clock, type Logger, type NodeObject, type Predicate, type ReconcileContext, type Reconciler, type Request, type StartContext,
 } from 'kubeloop';
 import { isConflict, isNotFound, isTooManyRequests, type KubeObject } from 'kubeloop';
@@ -124,7 +124,6 @@ export class ClusterAutoscalerController implements Reconciler<NodeObject> {
 
   constructor(
     @inject(AUTOSCALER_DEPS) private readonly deps: AutoscalerDeps,
-    private readonly manager: Manager,
     private readonly recorder: EventRecorder,
   ) {
     this.groups = new NodeGroupSource(deps.ess, deps.config, deps.region);

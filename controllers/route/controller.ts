@@ -142,7 +142,6 @@ export class RouteController implements Reconciler<NodeObject> {
 
   async reconcile(node: NodeObject, ctx: ReconcileContext<NodeObject>) {
     const { config, state } = this.deps;
-    const name = node.metadata.name!;
     const r = nodeRoutes(node as NodeLike, config.clusterCidrs);
     if (!r.eligible) {
       if (r.reason === 'bad-provider-id' || r.reason === 'outside-cluster-cidr') this.deps.reports.once(this.recorder, node, 'SyncRouteFailed', r.message);

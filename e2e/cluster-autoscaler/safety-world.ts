@@ -253,7 +253,7 @@ export class World {
       config: this.config, ess, region: REGION, metrics: autoscalerMetrics(createRegistry()), log: silent() as Logger,
       random: this.random, clock: this.clock,
     };
-    life.ctl = new ClusterAutoscalerController(deps, undefined as never, recorder);
+    life.ctl = new ClusterAutoscalerController(deps, recorder);
     life.ctl.onStart({ controller: 'cluster-autoscaler', enqueue: () => {}, signal: life.abort.signal });
     this.life = life;
     this.note(`autoscaler #${id} starts`);

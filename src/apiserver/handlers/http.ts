@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  type KubeObject, newBadRequest, newInvalid, newMethodNotSupported, newNotFound, type Status,
+  type KubeObject, newBadRequest, newInvalid, newMethodNotSupported, type Status,
 } from '../../api/index.js';
 import type { DeleteOptions } from '../admission/index.js';
 import type { UserInfo } from '../auth/index.js';
