@@ -111,6 +111,9 @@ describe('kubectl against the built-in API server', () => {
     assert.match(r.stdout, new RegExp(`kubernetes\\s+127\\.0\\.0\\.1:${port}`));
     r = await h.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=kubernetes', '-o', 'jsonpath={.items[*].metadata.name} {.items[0].addressType} {.items[0].endpoints[0].addresses[0]}:{.items[0].ports[0].port}']);
     assert.equal(r.stdout, `kubernetes IPv4 127.0.0.1:${port}`);
+    // printEndpointSlice's columns
+    r = await h.kubectl(['get', 'endpointslices', 'kubernetes']);
+    assert.match(r.stdout, new RegExp(`^NAME\\s+ADDRESSTYPE\\s+PORTS\\s+ENDPOINTS\\s+AGE\\nkubernetes\\s+IPv4\\s+${port}\\s+127\\.0\\.0\\.1\\s+\\d+s\\n$`));
     r = await h.kubectl(['delete', 'svc', 'kubernetes']);
     assert.equal(r.code, 0, r.stderr);
     await eventually(async () => (await h.kubectl(['get', 'svc', 'kubernetes', '-o', 'name'])).stdout.trim() === 'service/kubernetes', 10_000, 'service re-created');

@@ -44,6 +44,12 @@ type Obj = KubeObject & Record<string, any>; // eslint-disable-line @typescript-
 
 const printer = (columns: TableColumn[], cells: (o: Obj, now: number) => unknown[]): TablePrinter => ({ columns, cells: cells as TablePrinter['cells'] });
 
+/** listWithMoreString: the first three joined by ",", then " + N more..."; "<unset>" for none. */
+function threeAndMore(list: string[]): string {
+  if (list.length > 3) return `${list.slice(0, 3).join(',')} + ${list.length - 3} more...`;
+  return list.length ? list.join(',') : '<unset>';
+}
+
 /** NAME, AGE: the printer for types without a specific one. */
 export const defaultPrinter: TablePrinter = printer([NAME, AGE], (o, now) => [o.metadata.name, age(o.metadata.creationTimestamp, now)]);
 
@@ -189,6 +195,18 @@ const PRINTERS: Record<string, TablePrinter> = {
       const io = e.involvedObject ?? {};
       return [age(last, now), e.type ?? '', e.reason ?? '', `${String(io.kind ?? '').toLowerCase()}/${io.name ?? ''}`, e.message ?? '', io.fieldPath ?? '',
         [e.source?.component, e.source?.host].filter(Boolean).join(', '), age(e.firstTimestamp ?? e.eventTime, now), e.count ?? 1, e.metadata.name];
+    },
+  ),
+  // printEndpointSlice (pkg/printers/internalversion/printers.go): ADDRESSTYPE, PORTS (a port's number,
+  // else its name, else "*"), ENDPOINTS (the addresses); three of each, then "+ N more...", "<unset>" when none
+  'discovery.k8s.io/endpointslices': printer(
+    [NAME, col('AddressType', 'The address type of the endpoints'), col('Ports', 'The ports of the endpoints'), col('Endpoints', 'The addresses of the endpoints'), AGE],
+    (e, now) => {
+      const ports: string[] = [];
+      for (const p of e.ports ?? []) ports.push(p?.port != null ? String(p.port) : p?.name != null ? String(p.name) : '*');
+      const addresses: string[] = [];
+      for (const ep of e.endpoints ?? []) for (const a of ep?.addresses ?? []) addresses.push(String(a));
+      return [e.metadata.name, e.addressType ?? '', threeAndMore(ports), threeAndMore(addresses), age(e.metadata.creationTimestamp, now)];
     },
   ),
   'coordination.k8s.io/leases': printer([NAME, col('Holder', 'The holder of the lease'), AGE], (l, now) => [l.metadata.name, l.spec?.holderIdentity ?? '', age(l.metadata.creationTimestamp, now)]),
