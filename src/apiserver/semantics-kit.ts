@@ -134,6 +134,21 @@ export class WorkQueue {
   }
 }
 
+/**
+ * The Controller of a queue-driven controller: idle/busy are the queue's; stop runs `release`
+ * (unsubscribe from the store, clear its timers) and stops the queue.
+ */
+export function queueController(queue: WorkQueue, release: () => void): Controller {
+  return {
+    idle: () => queue.idle(),
+    busy: () => queue.busy(),
+    stop() {
+      release();
+      queue.stop();
+    },
+  };
+}
+
 /** The served type whose storage key is `storageKey` (the preferred version when several share it). */
 export function typeForStorageKey(registry: ResourceRegistry, storageKey: string): ResourceType | undefined {
   let cache = typeCache.get(registry);

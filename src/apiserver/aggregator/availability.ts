@@ -12,7 +12,7 @@
  */
 import { rfc3339 } from '../../api/index.js';
 import type { ResourceType } from '../resources/index.js';
-import { type Controller, isStatus, type SemanticsHost, WorkQueue } from '../semantics-kit.js';
+import { type Controller, isStatus, type SemanticsHost, queueController, WorkQueue } from '../semantics-kit.js';
 import type { Change } from '../storage/index.js';
 import { type ApiService, type ApiServiceCondition, APISERVICES, availableCondition, isRemote } from './apiservice.js';
 import { AGGREGATOR_USER, backendRequest, endpointUrl, type BackendOptions, userHeaders } from './backend.js';
@@ -127,13 +127,8 @@ export function startAvailabilityController(host: SemanticsHost, t: ResourceType
     for (const [, s] of store.scan(APISERVICES)) if (isRemote(s.obj as ApiService)) queue.add(s.obj.metadata.name!);
   }, resyncMs);
   resync.unref();
-  return {
-    idle: () => queue.idle(),
-    busy: () => queue.busy(),
-    stop() {
-      clearInterval(resync);
-      unsubscribe();
-      queue.stop();
-    },
-  };
+  return queueController(queue, () => {
+    clearInterval(resync);
+    unsubscribe();
+  });
 }

@@ -13,7 +13,7 @@
  *   (its availability included).
  */
 import { AGGREGATED_V2_CONTENT_TYPE, type ExternalGroups, sortVersions } from '../discovery/index.js';
-import { type Controller, type SemanticsHost, WorkQueue } from '../semantics-kit.js';
+import { type Controller, type SemanticsHost, queueController, WorkQueue } from '../semantics-kit.js';
 import { type ApiService, APISERVICES, availableCondition, groupVersionOf, isRemote } from './apiservice.js';
 import { AGGREGATOR_USER, backendRequest, type BackendOptions, userHeaders } from './backend.js';
 import { resolveEndpoint } from './resolver.js';
@@ -177,11 +177,6 @@ export function startRemoteDiscovery(host: SemanticsHost, backend: BackendOption
       }
       return out;
     },
-    idle: () => queue.idle(),
-    busy: () => queue.busy(),
-    stop() {
-      unsubscribe();
-      queue.stop();
-    },
+    ...queueController(queue, unsubscribe),
   };
 }

@@ -9,7 +9,7 @@
  *   deleted when none does.
  */
 import type { ResourceType } from '../resources/index.js';
-import { type Controller, isStatus, type SemanticsHost, WorkQueue } from '../semantics-kit.js';
+import { type Controller, isStatus, type SemanticsHost, queueController, WorkQueue } from '../semantics-kit.js';
 import type { ApiService } from './apiservice.js';
 import { APISERVICES } from './apiservice.js';
 
@@ -116,11 +116,6 @@ export function startLocalRegistration(host: SemanticsHost, t: ResourceType): Co
       for (const a of groupVersions(true)) await ensure(a);
       queue.add('crds');
     },
-    idle: () => queue.idle(),
-    busy: () => queue.busy(),
-    stop() {
-      unsubscribe();
-      queue.stop();
-    },
+    ...queueController(queue, unsubscribe),
   };
 }

@@ -20,7 +20,7 @@ import { type KubeObject, newInvalid, newMethodNotSupported, rfc3339, StatusErro
 import type { AdmissionPlugin } from '../admission/index.js';
 import { gvrKey, type ResourceType } from '../resources/index.js';
 import { applyDefaults, crdToOpenAPIv3, type CustomResourceDefinition, mergeOpenAPIDocs, prune, strictDecodingError, unknownFieldWarnings, validateCrd } from '../schema/index.js';
-import { type Controller, isStatus, type SemanticsHost, updateWithRetry, WorkQueue } from '../semantics-kit.js';
+import { type Controller, isStatus, type SemanticsHost, updateWithRetry, queueController, WorkQueue } from '../semantics-kit.js';
 import type { Change } from '../storage/index.js';
 import { defaultConversion, validateConversion } from './conversion.js';
 import { crdResourceTypes, defaultCrd, effectiveNames, versionSchema } from './types.js';
@@ -376,12 +376,7 @@ export function startCrdController(host: SemanticsHost): { controller: CrdContro
         const n = byGvr.get(gvrKey(g, v, r));
         return n ? served.get(n)?.crd : undefined;
       },
-      idle: () => queue.idle(),
-    busy: () => queue.busy(),
-      stop() {
-        unsubscribe();
-        queue.stop();
-      },
+      ...queueController(queue, unsubscribe),
     },
     admission: [crdAdmission, customResourceAdmission],
   };

@@ -24,7 +24,7 @@
 import type { DeleteOptions, AdmissionPlugin } from '../admission/index.js';
 import { type FieldError, type KubeObject, newInvalid, type OwnerReference } from '../../api/index.js';
 import type { Change } from '../storage/index.js';
-import { type Controller, isStatus, type SemanticsHost, splitKey, typeForStorageKey, updateWithRetry, WorkQueue } from '../semantics-kit.js';
+import { type Controller, isStatus, type SemanticsHost, splitKey, typeForStorageKey, updateWithRetry, queueController, WorkQueue } from '../semantics-kit.js';
 
 export const FOREGROUND = 'foregroundDeletion';
 export const ORPHAN = 'orphan';
@@ -348,11 +348,6 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
 
   return {
     dependentsOf,
-    idle: () => queue.idle(),
-    busy: () => queue.busy(),
-    stop() {
-      unsubscribe();
-      queue.stop();
-    },
+    ...queueController(queue, unsubscribe),
   };
 }

@@ -21,7 +21,7 @@ import { type KubeObject, newBadRequest, newConflict, newForbidden, rfc3339 } fr
 import type { AdmissionPlugin } from '../admission/index.js';
 import type { SubresourceHandler } from '../handlers/rest.js';
 import type { ResourceType } from '../resources/index.js';
-import { type Controller, isStatus, type SemanticsHost, storageTypes, updateWithRetry, WorkQueue } from '../semantics-kit.js';
+import { type Controller, isStatus, type SemanticsHost, storageTypes, updateWithRetry, queueController, WorkQueue } from '../semantics-kit.js';
 import type { Change } from '../storage/index.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -272,14 +272,9 @@ export function startNamespaceController(host: SemanticsHost, nsType: ResourceTy
   for (const [, s] of store.scan(NAMESPACES)) {
     if (s.obj.metadata.deletionTimestamp) startTerminating(s.obj.metadata.name!);
   }
-  return {
-    idle: () => queue.idle(),
-    busy: () => queue.busy(),
-    stop() {
-      unsubscribe();
-      queue.stop();
-      for (const t of waiting.values()) clearTimeout(t);
-      waiting.clear();
-    },
-  };
+  return queueController(queue, () => {
+    unsubscribe();
+    for (const t of waiting.values()) clearTimeout(t);
+    waiting.clear();
+  });
 }

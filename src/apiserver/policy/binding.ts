@@ -12,8 +12,8 @@
  * MODIFIED event). Answers 201 Success.
  */
 import { type KubeObject, newBadRequest, newConflict, rfc3339, type Status } from '../../api/index.js';
-import type { AdmissionRequest } from '../admission/index.js';
 import type { SubresourceHandler } from '../handlers/rest.js';
+import { admitSubresourceCreate } from './subresource-create.js';
 
 type Pod = KubeObject & { spec?: { nodeName?: string }; status?: { conditions?: { type: string; status: string; lastTransitionTime?: string; lastProbeTime?: string | null }[] } };
 type Binding = KubeObject & { target?: { name?: string; kind?: string; apiVersion?: string } };
@@ -23,15 +23,9 @@ export const bindPod: SubresourceHandler = async (ops, t, namespace, name, body,
   const binding = { ...(body as Binding), kind: 'Binding', apiVersion: 'v1' } as Binding;
   binding.metadata = { ...(binding.metadata ?? {}) };
   if (t.namespaced && namespace) binding.metadata.namespace ??= namespace;
-  const req: AdmissionRequest = {
-    operation: 'CREATE', type: t, subresource: 'binding', namespace, name, object: binding, dryRun: !!opts.dryRun,
-    fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user,
-  };
-  const admitted = ops.admission.admitNow(req);
-  if (admitted) await admitted;
-  // After mutating admission, as upstream's Create: the name and ValidatePodBinding, then validating admission.
+  // After mutating admission, as upstream's Create: the name, ValidatePodBinding, then validating admission.
+  const req = await admitSubresourceCreate(ops, t, 'binding', namespace, name, binding, opts);
   const b = req.object as Binding;
-  if ((b.metadata?.name ?? '') !== name) throw newBadRequest('name in URL does not match name in Binding object'); // a Binding without a name too, as upstream's `name != binding.Name`
   const target = b.target;
   if (!target?.name) throw newBadRequest('Binding target name is required');
   if (target.kind && target.kind !== 'Node') throw newBadRequest(`Binding target kind must be Node, got ${target.kind}`);

@@ -25,10 +25,11 @@
 import {
   type KubeObject, labelSelectorFromSpec, type LabelSelectorSpec, newBadRequest, newConflict, newForbidden, newInternalError, newTooManyRequests, rfc3339, type Status,
 } from '../../api/index.js';
-import type { AdmissionRequest, DeleteOptions } from '../admission/index.js';
+import type { DeleteOptions } from '../admission/index.js';
 import type { ResourceOps, SubresourceHandler } from '../handlers/rest.js';
 import type { ResourceType } from '../resources/index.js';
 import { isStatus, updateWithRetry } from '../semantics-kit.js';
+import { admitSubresourceCreate } from './subresource-create.js';
 
 /** Upstream's cap on not-yet-confirmed evictions recorded in a PDB. */
 export const MAX_DISRUPTED_POD_SIZE = 2000;
@@ -182,14 +183,8 @@ export const evictPod: SubresourceHandler = async (ops, t, namespace, name, body
   ev.metadata = { ...(ev.metadata ?? {}) };
   if (ev.metadata.namespace && namespace && ev.metadata.namespace !== namespace) throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
   if (namespace) ev.metadata.namespace = namespace;
-  const req: AdmissionRequest = {
-    operation: 'CREATE', type: t, subresource: 'eviction', namespace, name, object: ev, dryRun: !!opts.dryRun,
-    fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user,
-  };
-  const admitted = ops.admission.admitNow(req);
-  if (admitted) await admitted;
+  const req = await admitSubresourceCreate(ops, t, 'eviction', namespace, name, ev, opts);
   const eviction = req.object as Eviction;
-  if ((eviction.metadata?.name ?? '') !== name) throw newBadRequest('name in URL does not match name in Eviction object');
   // propagateDryRun: the request's dry run goes into the DeleteOptions, unless they have their own
   const options: DeleteOptions = { ...(eviction.deleteOptions ?? {}) };
   const requestDryRun = opts.dryRun ? ['All'] : [];

@@ -14,7 +14,7 @@
  * observations of resources nothing tracks, and writes the status only when it changed.
  */
 import type { ResourceType } from '../resources/index.js';
-import { type Controller, isStatus, type SemanticsHost, storageTypes, typeForStorageKey, WorkQueue } from '../semantics-kit.js';
+import { type Controller, isStatus, type SemanticsHost, storageTypes, typeForStorageKey, queueController, WorkQueue } from '../semantics-kit.js';
 import type { Change } from '../storage/index.js';
 import { type Evaluator, evaluatorFor, type ScopeRequirement, scopeSelectors } from './evaluators.js';
 import { addLists, equalLists, mask, type Usage, usageOf, ZERO } from './resourcelist.js';
@@ -119,14 +119,9 @@ export function startQuotaController(host: SemanticsHost, index: QuotaIndex, opt
     for (const ns of index.namespaces()) enqueueNamespace(ns);
   }, opts.resyncMs ?? 5 * 60_000);
   resync.unref();
-  return {
-    idle: () => queue.idle(),
-    busy: () => queue.busy(),
-    stop() {
-      clearInterval(resync);
-      unsubscribe();
-      queue.stop();
-    },
-  };
+  return queueController(queue, () => {
+    clearInterval(resync);
+    unsubscribe();
+  });
 }
 

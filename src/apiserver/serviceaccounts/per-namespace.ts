@@ -4,7 +4,7 @@
  * in every active namespace, synced for each namespace at start, when a namespace is added, and
  * when a change to the object itself names its namespace.
  */
-import { type Controller, isStatus, type SemanticsHost, WorkQueue } from '../semantics-kit.js';
+import { type Controller, isStatus, type SemanticsHost, queueController, WorkQueue } from '../semantics-kit.js';
 import type { Change } from '../storage/index.js';
 
 const NAMESPACES = '/namespaces';
@@ -33,12 +33,5 @@ export function startPerNamespace(host: SemanticsHost, sync: (namespace: string)
     if (ns) queue.add(ns);
   }, [NAMESPACES, keptStorageKey]);
   for (const [, s] of store.scan(NAMESPACES)) queue.add(s.obj.metadata.name!);
-  return {
-    idle: () => queue.idle(),
-    busy: () => queue.busy(),
-    stop() {
-      unsubscribe();
-      queue.stop();
-    },
-  };
+  return queueController(queue, unsubscribe);
 }

@@ -15,7 +15,7 @@
  * objects (a deletion brings it back, a changed subset or label is put back).
  */
 import type { KubeObject } from '../../api/index.js';
-import { type Controller, type SemanticsHost, WorkQueue } from '../semantics-kit.js';
+import { type Controller, type SemanticsHost, queueController, WorkQueue } from '../semantics-kit.js';
 
 export const KUBERNETES_SERVICE = 'kubernetes';
 const NAMESPACE = 'default';
@@ -86,17 +86,10 @@ export function startKubernetesService(host: SemanticsHost, opts: KubernetesServ
   };
 
   const queue = new WorkQueue(sync);
+  // only the three kinds it writes: no call for every other write
   const unsubscribe = host.onChange((c) => {
-    if (c.type !== 'ADDED' && c.key === KEY && (c.storageKey === SERVICES || c.storageKey === ENDPOINTS || c.storageKey === SLICES)) queue.add(KEY);
-  });
+    if (c.type !== 'ADDED' && c.key === KEY) queue.add(KEY);
+  }, [SERVICES, ENDPOINTS, SLICES]);
   queue.add(KEY);
-  return {
-    ready: queue.idle(),
-    stop() {
-      unsubscribe();
-      queue.stop();
-    },
-    idle: () => queue.idle(),
-    busy: () => queue.busy(),
-  };
+  return { ready: queue.idle(), ...queueController(queue, unsubscribe) };
 }
