@@ -88,7 +88,7 @@ export class Transport {
   private prepared?: Promise<Prepared>;
   /** `prepared`, once it resolved: requests then start without waiting for a promise. */
   private ready?: Prepared;
-  private authHeaders?: { at: number; headers: Record<string, string>; pairs: string[] };
+  private authHeaders?: { at: number; pairs: string[] };
   private agent?: http.Agent;
   /** The server URL's path, without a trailing slash ('' for `/`): put before every request path. */
   private readonly prefix: string;
@@ -117,6 +117,7 @@ export class Transport {
       const connection = connectionOf(this.config);
       await connection.applyToHTTPSOptions(opts);
       const isHttps = this.server.protocol === 'https:';
+      const hostname = this.server.hostname.replace(/^\[|\]$/g, ''); // IPv6 without brackets
       const cluster = connection.getCurrentCluster();
       if (cluster?.proxyUrl) {
         // client-node built a proxy agent for us; keep it (it is per transport anyway).
@@ -126,7 +127,6 @@ export class Transport {
         // https agent names its socket pool by concatenating those PEMs (Buffers decoded to
         // strings), ~5 KB built and hashed several times per request, and it would build a new
         // context per connection.
-        const hostname = this.server.hostname.replace(/^\[|\]$/g, '');
         const agentOpts: https.AgentOptions = {
           keepAlive: true,
           maxSockets: this.maxSockets,
@@ -144,7 +144,7 @@ export class Transport {
       // (send() passes these on one by one: a field added here must be added there)
       const base: https.RequestOptions = {
         protocol: this.server.protocol,
-        hostname: this.server.hostname.replace(/^\[|\]$/g, ''),
+        hostname,
         port: this.server.port || (isHttps ? 443 : 80),
         agent: this.agent,
       };
@@ -178,10 +178,13 @@ export class Transport {
     return a && Date.now() - a.at < this.authCacheMs ? a.pairs : undefined;
   }
 
-  /** Authorization (and impersonation) headers, refreshed every `authCacheMs` so rotating tokens are seen. */
-  private async headersFor(): Promise<Record<string, string>> {
+  /**
+   * Authorization (and impersonation) headers as name/value pairs, refreshed every
+   * `authCacheMs` so rotating tokens are seen.
+   */
+  private async headersFor(): Promise<string[]> {
     const now = Date.now();
-    if (this.authHeaders && now - this.authHeaders.at < this.authCacheMs) return this.authHeaders.headers;
+    if (this.authHeaders && now - this.authHeaders.at < this.authCacheMs) return this.authHeaders.pairs;
     const opts: https.RequestOptions = { headers: {} };
     await connectionOf(this.config).applyToHTTPSOptions(opts);
     (opts.agent as http.Agent | undefined)?.destroy?.();
@@ -192,8 +195,8 @@ export class Transport {
     if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
     const pairs: string[] = [];
     for (const k in headers) pairs.push(k, headers[k]);
-    this.authHeaders = { at: now, headers, pairs };
-    return headers;
+    this.authHeaders = { at: now, pairs };
+    return pairs;
   }
 
   /** Opens a request and resolves with the response once headers arrive. Non-2xx becomes a StatusError. */
@@ -223,7 +226,7 @@ export class Transport {
     const prepared = this.ready;
     const auth = prepared && this.freshAuth();
     if (!prepared || !auth) {
-      return Promise.all([this.prepare(), this.headersFor()]).then(([p]) => this.send(p, this.authHeaders!.pairs, spec, idleTimeoutMs, ok));
+      return Promise.all([this.prepare(), this.headersFor()]).then(([p, pairs]) => this.send(p, pairs, spec, idleTimeoutMs, ok));
     }
     return this.send(prepared, auth, spec, idleTimeoutMs, ok);
   }
