@@ -1,0 +1,462 @@
+/**
+ * Complete HTTP/1.1 requests (whole body in, whole body out) on a pool of keep-alive
+ * connections: what `Transport.request` does for every non-streaming call (get, create,
+ * update, patch, delete, a binding), without Node's ClientRequest, agent queue, HTTP parser
+ * object and IncomingMessage stream per request, which were half of a scheduler's CPU per
+ * binding (src/simcluster/README.md "Performance").
+ *
+ * The wire is Node's http client's, byte for byte (`http1.test.ts` compares them): the request
+ * head as `ClientRequest._storeHeader` writes it for a header array (the same validation of the
+ * method, path and headers, `Connection: keep-alive`, an empty chunked body for a body-less
+ * POST/PUT/PATCH), in the same encoding; connections as the keep-alive `https.Agent` makes them
+ * (`noDelay`, TCP keep-alive after 1 s, the TLS session of the last connection offered for
+ * resumption), reused last-in-first-out, unreferenced while idle, and kept only when the
+ * response allows it (`Connection: close`, HTTP/1.0 without keep-alive, a body delimited by the
+ * connection's end, or a `Keep-Alive: timeout=` of 1 s or less end it, as Node's agent does). The
+ * response is parsed here: status line, headers (named and joined as `IncomingMessage.headers`),
+ * a body by Content-Length, chunked or to the connection's end, 1xx answers skipped.
+ * Streaming requests (watches, logs, paged lists) stay on Node's client.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** Thrown when a stream received no bytes for longer than its idle timeout. */
+export class IdleTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no data received for ${ms} ms`);
+    this.name = 'IdleTimeoutError';
+  }
+}
+
+export interface Http1Response {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface Http1Request {
+  /** Validated and upper-cased by {@link requestHead}. */
+  method: string;
+  /** The request head, from {@link requestHead}. */
+  head: string;
+  body?: string | Buffer;
+  /** Idle time on the connection that fails the request (0: none), as `ClientRequest.setTimeout`. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+const tokenRegExp = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/; // _http_common.js checkIsHttpToken
+const headerCharRegex = /[^\t\x20-\x7e\x80-\xff]/; // _http_common.js checkInvalidHeaderChar
+const INVALID_PATH_REGEX = /[^\u0021-\u00ff]/; // _http_client.js
+/** Methods Node sends without a body framing header when they have no body (useChunkedEncodingByDefault false). */
+const NO_DEFAULT_BODY = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+
+function codeError(message: string, code: string, ctor: new (m: string) => Error = Error): Error {
+  return Object.assign(new ctor(message), { code });
+}
+
+/** The request's method as ClientRequest sends it: an HTTP token, upper-cased (GET when empty). */
+export function requestMethod(method: string | undefined): string {
+  if (!method) return 'GET';
+  if (!tokenRegExp.test(method)) throw codeError(`Method must be a valid HTTP token ["${method}"]`, 'ERR_INVALID_HTTP_TOKEN', TypeError);
+  return method.toUpperCase();
+}
+
+/**
+ * The request head as Node's `ClientRequest` writes it for `headers` given as a flat
+ * [name, value, ...] array on a keep-alive agent (lib/_http_outgoing.js `_storeHeader`): the
+ * request line, the headers in order, `Connection: keep-alive`, the blank line; a POST, PUT,
+ * PATCH... without a body or a length of its own gets Node's empty chunked body (`req.end()`
+ * there sends `Transfer-Encoding: chunked` and the last chunk). Throws Node's errors
+ * for a path with unescaped characters and for invalid header names or values.
+ */
+export function requestHead(method: string, path: string, headers: readonly string[], hasBody: boolean): string {
+  if (INVALID_PATH_REGEX.test(path)) throw codeError('Request path contains unescaped characters', 'ERR_UNESCAPED_CHARACTERS', TypeError);
+  let head = `${method} ${path} HTTP/1.1\r\n`;
+  let connection = false;
+  let length = false;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i];
+    const value = headers[i + 1];
+    if (typeof name !== 'string' || !name || !tokenRegExp.test(name)) throw codeError(`Header name must be a valid HTTP token ["${name}"]`, 'ERR_INVALID_HTTP_TOKEN', TypeError);
+    if (value === undefined) throw codeError(`Invalid value "undefined" for header "${name}"`, 'ERR_HTTP_INVALID_HEADER_VALUE', TypeError);
+    if (headerCharRegex.test(value)) throw codeError(`Invalid character in header content ["${name}"]`, 'ERR_INVALID_CHAR', TypeError);
+    head += `${name}: ${value}\r\n`;
+    const n = name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '';
+    if (n === 'connection') connection = true;
+    else if (n === 'content-length' || n === 'transfer-encoding') length = true;
+  }
+  if (!connection) head += 'Connection: keep-alive\r\n';
+  // `req.end()` without a body on a method that has one by default: a chunked, empty body
+  if (!length && !hasBody && !NO_DEFAULT_BODY.has(method)) return head + 'Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n';
+  return head + '\r\n';
+}
+
+/** Header fields `IncomingMessage` keeps the first of (lib/_http_incoming.js matchKnownFields). */
+const FIRST_WINS = new Set([
+  'age', 'host', 'from', 'etag', 'server', 'referer', 'expires', 'location', 'user-agent', 'retry-after', 'content-type',
+  'max-forwards', 'authorization', 'last-modified', 'content-length', 'if-modified-since', 'proxy-authorization', 'if-unmodified-since',
+]);
+
+function addHeader(dest: IncomingHttpHeaders, name: string, value: string): void {
+  const field = name.toLowerCase();
+  const d = dest as Record<string, string | string[] | undefined>;
+  if (field === 'set-cookie') {
+    const had = d[field] as string[] | undefined;
+    if (had) had.push(value);
+    else d[field] = [value];
+  } else if (FIRST_WINS.has(field)) {
+    if (d[field] === undefined) d[field] = value;
+  } else {
+    const had = d[field];
+    d[field] = had === undefined ? value : `${had as string}${field === 'cookie' ? '; ' : ', '}${value}`;
+  }
+}
+
+const enum Body { None, Length, Chunked, UntilClose }
+const enum Chunk { Size, Data, DataEnd, Trailer }
+
+/** The parse error Node reports for a malformed response (llhttp's HPE_* codes). */
+function parseError(reason: string, code = 'HPE_INVALID_CONSTANT'): Error {
+  return Object.assign(new Error(`Parse Error: ${reason}`), { code });
+}
+
+/** Longest response head accepted: Node's default --max-http-header-size. */
+const MAX_HEAD = 16 * 1024;
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+/**
+ * One response read from a connection's bytes, as they arrive. `push` returns true once the
+ * response is complete; `rest` then says whether bytes beyond it arrived (the connection can
+ * not be reused).
+ */
+export class ResponseReader {
+  status = 0;
+  headers: IncomingHttpHeaders = {};
+  /** HTTP/1.1 without `Connection: close` (or 1.0 with keep-alive): the connection may be reused. */
+  keepAlive = false;
+  /** Bytes after the response's end. */
+  rest = false;
+  private pending: Buffer | undefined;
+  private inHead = true;
+  private body = Body.None;
+  private left = 0;
+  private chunkState = Chunk.Size;
+  private readonly chunks: Buffer[] = [];
+  private len = 0;
+  done = false;
+
+  constructor(private readonly method: string) {}
+
+  /** The body read so far (all of it once done). */
+  bodyBytes(): Buffer {
+    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.len);
+  }
+
+  /** Feeds bytes; true when the response is complete. Throws a parse error. */
+  push(chunk: Buffer): boolean {
+    let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = undefined;
+    let at = 0;
+    while (this.inHead) {
+      const end = buf.indexOf(CRLFCRLF, at);
+      if (end < 0) {
+        if (buf.length - at > MAX_HEAD) throw parseError('Header overflow', 'HPE_HEADER_OVERFLOW');
+        this.pending = buf.subarray(at);
+        return false;
+      }
+      if (end - at > MAX_HEAD) throw parseError('Header overflow', 'HPE_HEADER_OVERFLOW');
+      const interim = this.head(buf.toString('latin1', at, end));
+      at = end + 4;
+      if (!interim) this.inHead = false;
+    }
+    if (at > 0) buf = buf.subarray(at);
+    if (this.done) {
+      if (buf.length) this.rest = true;
+      return true;
+    }
+    return this.take(buf);
+  }
+
+  /** The connection ended: true when that completes the response (a body read to the end). */
+  end(): boolean {
+    if (!this.done && !this.inHead && this.body === Body.UntilClose) this.done = true;
+    return this.done;
+  }
+
+  /** Parses a head; true for a 1xx answer (another head follows). */
+  private head(text: string): boolean {
+    const lines = text.split('\r\n');
+    const m = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/.exec(lines[0]);
+    if (!m) throw parseError('Expected HTTP/');
+    const status = Number(m[2]);
+    const headers: IncomingHttpHeaders = {};
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i];
+      const colon = line.indexOf(':');
+      if (colon <= 0 || !tokenRegExp.test(line.slice(0, colon))) throw parseError('Invalid header token', 'HPE_INVALID_HEADER_TOKEN');
+      addHeader(headers, line.slice(0, colon), line.slice(colon + 1).trim());
+    }
+    if (status < 200) return true; // 100 Continue, 102, 103: informational, the answer follows
+    this.status = status;
+    this.headers = headers;
+    const connection = (headers.connection ?? '').toLowerCase();
+    this.keepAlive = m[1] === '1' ? !/(^|,)\s*close\s*(,|$)/.test(connection) : /(^|,)\s*keep-alive\s*(,|$)/.test(connection);
+    const te = headers['transfer-encoding'];
+    if (this.method === 'HEAD' || status === 204 || status === 304) {
+      this.body = Body.None;
+    } else if (te !== undefined && /(^|,)\s*chunked\s*$/i.test(te)) {
+      this.body = Body.Chunked;
+    } else if (te !== undefined) {
+      this.body = Body.UntilClose;
+    } else if (headers['content-length'] !== undefined) {
+      const v = headers['content-length'];
+      if (!/^\d+$/.test(v)) throw parseError('Invalid character in Content-Length', 'HPE_INVALID_CONTENT_LENGTH');
+      this.left = Number(v);
+      this.body = this.left > 0 ? Body.Length : Body.None;
+    } else {
+      this.body = Body.UntilClose;
+    }
+    if (this.body === Body.UntilClose) this.keepAlive = false;
+    if (this.body === Body.None) this.done = true;
+    return false;
+  }
+
+  private add(b: Buffer): void {
+    if (b.length === 0) return;
+    this.chunks.push(b);
+    this.len += b.length;
+  }
+
+  private take(buf: Buffer): boolean {
+    if (this.body === Body.UntilClose) {
+      this.add(buf);
+      return false;
+    }
+    if (this.body === Body.Length) {
+      if (buf.length <= this.left) {
+        this.add(buf);
+        this.left -= buf.length;
+      } else {
+        this.add(buf.subarray(0, this.left));
+        this.left = 0;
+        this.rest = true;
+      }
+      if (this.left === 0) this.done = true;
+      return this.done;
+    }
+    return this.chunked(buf);
+  }
+
+  /** Transfer-Encoding: chunked; trailers are read and dropped (Node keeps them apart from the headers). */
+  private chunked(buf: Buffer): boolean {
+    let at = 0;
+    while (at < buf.length && !this.done) {
+      if (this.chunkState === Chunk.Data) {
+        const n = Math.min(this.left, buf.length - at);
+        this.add(buf.subarray(at, at + n));
+        at += n;
+        this.left -= n;
+        if (this.left === 0) this.chunkState = Chunk.DataEnd;
+        continue;
+      }
+      const eol = buf.indexOf('\r\n', at, 'latin1');
+      if (eol < 0) {
+        if (buf.length - at > MAX_HEAD) throw parseError('Chunk line too long', 'HPE_INVALID_CHUNK_SIZE');
+        this.pending = buf.subarray(at);
+        return false;
+      }
+      const line = buf.toString('latin1', at, eol);
+      at = eol + 2;
+      if (this.chunkState === Chunk.DataEnd) {
+        if (line !== '') throw parseError('Expected LF after chunk data', 'HPE_STRICT');
+        this.chunkState = Chunk.Size;
+      } else if (this.chunkState === Chunk.Size) {
+        const m = /^([0-9a-fA-F]{1,15})[ \t]*(;.*)?$/.exec(line);
+        if (!m) throw parseError('Invalid character in chunk size', 'HPE_INVALID_CHUNK_SIZE');
+        this.left = parseInt(m[1], 16);
+        this.chunkState = this.left === 0 ? Chunk.Trailer : Chunk.Data;
+      } else if (line === '') {
+        this.done = true; // Chunk.Trailer: the blank line after the trailers
+      }
+    }
+    if (at < buf.length) this.rest = true;
+    return this.done;
+  }
+}
+
+/** One keep-alive connection and the exchange it carries, if any. */
+class Connection {
+  exchange: Exchange | undefined;
+  /** the idle timeout currently set on the socket */
+  timeoutMs = 0;
+  constructor(readonly socket: Socket, readonly pool: Http1Pool) {
+    socket.on('data', (b: Buffer) => {
+      const x = this.exchange;
+      if (x) x.data(b);
+      else socket.destroy(); // bytes nobody asked for: the connection's state is unknown
+    });
+    socket.on('end', () => this.exchange?.ended());
+    socket.on('close', () => {
+      pool.removeIdle(this);
+      this.exchange?.closed();
+    });
+    // a free connection's error only ends it (Node's agent: freeSocketErrorListener)
+    socket.on('error', (err) => {
+      if (this.exchange) this.exchange.fail(err);
+      else socket.destroy();
+    });
+    // the timeout is left set between requests and heeded only during one: writing the next
+    // request restarts it, as setting it again per request would
+    socket.on('timeout', () => this.exchange?.timedOut());
+  }
+}
+
+/** One request/response on a connection. */
+class Exchange {
+  private readonly reader: ResponseReader;
+  private onAbort: (() => void) | undefined;
+  private settled = false;
+  private gotBytes = false;
+  constructor(
+    private readonly conn: Connection,
+    private readonly req: Http1Request,
+    private readonly resolve: (r: Http1Response) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    this.reader = new ResponseReader(req.method);
+    const signal = req.signal;
+    if (signal) {
+      this.onAbort = () => this.fail(signal.reason ?? new Error('aborted'));
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  data(b: Buffer): void {
+    if (this.settled) return;
+    this.gotBytes = true;
+    let complete: boolean;
+    try {
+      complete = this.reader.push(b);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    if (complete) this.finish();
+  }
+
+  ended(): void {
+    if (!this.settled && this.reader.end()) this.finish();
+  }
+
+  closed(): void {
+    if (this.settled) return;
+    if (this.reader.end()) {
+      this.finish();
+      return;
+    }
+    // Node's errors: no response at all is a hang-up; a response cut short is aborted
+    this.fail(this.gotBytes ? new Error('response aborted') : codeError('socket hang up', 'ECONNRESET'));
+  }
+
+  timedOut(): void {
+    this.fail(new IdleTimeoutError(this.req.timeoutMs));
+  }
+
+  fail(err: unknown): void {
+    if (this.settled) return;
+    this.settle();
+    this.conn.socket.destroy();
+    this.reject(err);
+  }
+
+  private settle(): void {
+    this.settled = true;
+    this.conn.exchange = undefined;
+    if (this.onAbort) this.req.signal!.removeEventListener('abort', this.onAbort);
+  }
+
+  private finish(): void {
+    const r = this.reader;
+    this.settle();
+    this.conn.pool.release(this.conn, r.keepAlive && !r.rest && keepAliveHintAllows(r.headers['keep-alive'] as string | undefined));
+    this.resolve({ status: r.status, headers: r.headers, body: r.bodyBytes() });
+  }
+}
+
+/**
+ * Node's agent keeps a connection only when the server's `Keep-Alive: timeout=N` hint leaves
+ * it more than its 1 s margin (lib/_http_agent.js keepSocketAlive).
+ */
+function keepAliveHintAllows(hint: string | undefined): boolean {
+  if (!hint) return true;
+  const m = /^timeout=(\d+)/.exec(hint);
+  return !m || Number(m[1]) * 1000 - 1000 > 0;
+}
+
+/** Keep-alive connections to one server, made by `connect`, and complete requests on them. */
+export class Http1Pool {
+  private readonly idle: Connection[] = [];
+  private readonly all = new Set<Connection>();
+  private closed = false;
+
+  /** `connect` makes a connection as the agent would (TLS options, session resumption, noDelay). */
+  constructor(private readonly connect: () => Socket, private readonly maxIdle = 256) {}
+
+  /** Sends one request and reads its whole response (any status). Rejects on connection errors, timeouts and aborts. */
+  request(req: Http1Request): Promise<Http1Response> {
+    return new Promise<Http1Response>((resolve, reject) => {
+      if (this.closed) throw new Error('transport closed');
+      req.signal?.throwIfAborted();
+      let conn: Connection | undefined;
+      while ((conn = this.idle.pop()) && conn.socket.destroyed);
+      if (!conn) {
+        conn = new Connection(this.connect(), this);
+        this.all.add(conn);
+      } else {
+        conn.socket.ref();
+      }
+      const socket = conn.socket;
+      if (conn.timeoutMs !== req.timeoutMs) {
+        socket.setTimeout(req.timeoutMs);
+        conn.timeoutMs = req.timeoutMs;
+      }
+      conn.exchange = new Exchange(conn, req, resolve, reject);
+      const body = req.body;
+      if (body === undefined) socket.write(req.head, 'latin1');
+      else if (typeof body === 'string') socket.write(req.head + body, 'utf8');
+      else {
+        // as Node writes a Buffer body: the head in latin1, then the bytes, in one writev
+        socket.cork();
+        socket.write(req.head, 'latin1');
+        socket.write(body);
+        socket.uncork();
+      }
+    });
+  }
+
+  /** After a complete exchange: back to the idle list (most recent first out), or closed. */
+  release(conn: Connection, reusable: boolean): void {
+    const socket = conn.socket;
+    if (!reusable || this.closed || socket.destroyed || !socket.writable || this.idle.length >= this.maxIdle) {
+      socket.destroy();
+      return;
+    }
+    socket.unref();
+    this.idle.push(conn);
+  }
+
+  removeIdle(conn: Connection): void {
+    this.all.delete(conn);
+    const i = this.idle.indexOf(conn);
+    if (i >= 0) this.idle.splice(i, 1);
+  }
+
+  /** Closes every connection (requests in flight fail). */
+  destroy(): void {
+    this.closed = true;
+    for (const c of this.all) c.socket.destroy();
+    this.all.clear();
+    this.idle.length = 0;
+  }
+}
