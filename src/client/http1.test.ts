@@ -212,6 +212,21 @@ test('connections are kept or closed as the answer allows, as Node\'s agent does
   }
 });
 
+test('a streaming request takes an idle connection of the complete ones (one set of connections, as with one agent)', async () => {
+  const s = await rawServer((raw) => (raw.startsWith('GET /watch') ? 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' : ok()));
+  try {
+    await s.lean.request({ method: 'GET', path: '/api/v1' });
+    const { req } = await s.lean.open({ method: 'GET', path: '/watch' });
+    await s.lean.request({ method: 'GET', path: '/api/v1' }); // the watch holds the first: a new one
+    assert.deepEqual(s.got.map((g) => g.conn), [0, 0, 1]);
+    req.destroy();
+  } finally {
+    s.lean.close();
+    s.node.close();
+    await s.close();
+  }
+});
+
 test('Node\'s errors: hang-up, idle timeout, abort, invalid headers and paths', async () => {
   const s = await rawServer((raw) => (raw.startsWith('GET /hangup') ? 'hangup' : raw.startsWith('GET /silent') ? undefined : ok()));
   const lean = new Transport(s.config, { requestTimeoutMs: 100 });

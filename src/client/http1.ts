@@ -290,25 +290,44 @@ class Connection {
   exchange: Exchange | undefined;
   /** the idle timeout currently set on the socket */
   timeoutMs = 0;
+  private readonly onData = (b: Buffer) => {
+    const x = this.exchange;
+    if (x) x.data(b);
+    else this.socket.destroy(); // bytes nobody asked for: the connection's state is unknown
+  };
+  private readonly onEnd = () => this.exchange?.ended();
+  private readonly onClose = () => {
+    this.pool.removeIdle(this);
+    this.exchange?.closed();
+  };
+  // a free connection's error only ends it (Node's agent: freeSocketErrorListener)
+  private readonly onError = (err: Error) => {
+    if (this.exchange) this.exchange.fail(err);
+    else this.socket.destroy();
+  };
+  // the timeout is left set between requests and heeded only during one: writing the next
+  // request restarts it, as setting it again per request would
+  private readonly onTimeout = () => this.exchange?.timedOut();
+
   constructor(readonly socket: Socket, readonly pool: Http1Pool) {
-    socket.on('data', (b: Buffer) => {
-      const x = this.exchange;
-      if (x) x.data(b);
-      else socket.destroy(); // bytes nobody asked for: the connection's state is unknown
-    });
-    socket.on('end', () => this.exchange?.ended());
-    socket.on('close', () => {
-      pool.removeIdle(this);
-      this.exchange?.closed();
-    });
-    // a free connection's error only ends it (Node's agent: freeSocketErrorListener)
-    socket.on('error', (err) => {
-      if (this.exchange) this.exchange.fail(err);
-      else socket.destroy();
-    });
-    // the timeout is left set between requests and heeded only during one: writing the next
-    // request restarts it, as setting it again per request would
-    socket.on('timeout', () => this.exchange?.timedOut());
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onClose);
+    socket.on('error', this.onError);
+    socket.on('timeout', this.onTimeout);
+  }
+
+  /** Hands the (idle) socket over: none of this connection's listeners or its timeout left on it. */
+  detach(): Socket {
+    const s = this.socket;
+    s.removeListener('data', this.onData);
+    s.removeListener('end', this.onEnd);
+    s.removeListener('close', this.onClose);
+    s.removeListener('error', this.onError);
+    s.removeListener('timeout', this.onTimeout);
+    if (this.timeoutMs) s.setTimeout(0);
+    s.ref();
+    return s;
   }
 }
 
@@ -444,6 +463,18 @@ export class Http1Pool {
     }
     socket.unref();
     this.idle.push(conn);
+  }
+
+  /**
+   * An idle connection's socket, taken out of the pool (for the agent's streaming requests: one
+   * set of connections for both, as one agent had), or undefined when none is idle.
+   */
+  takeIdle(): Socket | undefined {
+    let conn: Connection | undefined;
+    while ((conn = this.idle.pop()) && conn.socket.destroyed);
+    if (!conn) return undefined;
+    this.all.delete(conn);
+    return conn.detach();
   }
 
   removeIdle(conn: Connection): void {

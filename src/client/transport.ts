@@ -142,7 +142,18 @@ export class Transport {
         }
         if (opts.rejectUnauthorized !== undefined) agentOpts.rejectUnauthorized = opts.rejectUnauthorized;
         this.agent = isHttps ? new https.Agent(agentOpts) : new http.Agent({ keepAlive: true, maxSockets: this.maxSockets });
-        if (this.maxSockets === Infinity) pool = new Http1Pool(connector(isHttps, hostname, Number(this.server.port || (isHttps ? 443 : 80)), agentOpts));
+        if (this.maxSockets === Infinity) {
+          const p = new Http1Pool(connector(isHttps, hostname, Number(this.server.port || (isHttps ? 443 : 80)), agentOpts));
+          pool = p;
+          // the agent's requests (watches, streamed lists) take an idle connection of the pool
+          // before making one, as they took a free socket of the agent's when it sent every request
+          // (http.Agent#createConnection, documented as the method an agent may override)
+          const agent = this.agent as unknown as { createConnection: (...a: unknown[]) => unknown };
+          const create = agent.createConnection;
+          agent.createConnection = function (this: unknown, ...args: unknown[]) {
+            return p.takeIdle() ?? create.apply(this, args);
+          };
+        }
       }
       // (send() passes these on one by one: a field added here must be added there)
       const base: https.RequestOptions = {
