@@ -5,8 +5,10 @@
 // against a raw TCP server that records every request's bytes and its connection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { loadKubeConfig } from './index.js';
+import { fileURLToPath } from 'node:url';
 import { ResponseReader } from './http1.js';
 import { IdleTimeoutError, Transport, type RequestSpec } from './transport.js';
 
@@ -250,6 +252,45 @@ test('Node\'s errors: hang-up, idle timeout, abort, invalid headers and paths', 
   } finally {
     lean.close();
     node.close();
+    s.lean.close();
+    s.node.close();
+    await s.close();
+  }
+});
+
+test('a request in flight keeps the process alive; idle connections do not', { timeout: 30_000 }, async () => {
+  // the answer comes only once the child said it sent the request: it must wait for it, then exit on its own
+  let answer!: () => void;
+  const asked = new Promise<void>((r) => (answer = r));
+  const s = await rawServer(() => undefined);
+  const sockets: Socket[] = [];
+  const late = createServer((sock) => {
+    sockets.push(sock);
+    sock.once('data', () => void asked.then(() => sock.write(ok('{"late":true}'))));
+  });
+  await new Promise<void>((r) => late.listen(0, '127.0.0.1', r));
+  const port = (late.address() as AddressInfo).port;
+  const transport = fileURLToPath(new URL('./transport.js', import.meta.url));
+  const index = fileURLToPath(new URL('./index.js', import.meta.url));
+  const script = `
+    const { Transport } = await import(${JSON.stringify(transport)});
+    const { loadKubeConfig } = await import(${JSON.stringify(index)});
+    const t = new Transport(loadKubeConfig({ kubeconfig: 'apiVersion: v1\\nkind: Config\\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\\nusers: [{name: u, user: {}}]\\ncontexts: [{name: x, context: {cluster: c, user: u}}]\\ncurrent-context: x\\n' }));
+    const r = await t.request({ method: 'GET', path: '/late' });
+    process.stdout.write(r.body.toString() + '\\n');
+  `;
+  try {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b));
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    // the request is answered once it arrived (so only if the child waited for it)
+    answer();
+    assert.equal(await exited, 0); // exited by itself with its connection idle and open
+    assert.equal(out.trim(), '{"late":true}');
+  } finally {
+    for (const sock of sockets) sock.destroy();
+    await new Promise<void>((r) => late.close(() => r()));
     s.lean.close();
     s.node.close();
     await s.close();

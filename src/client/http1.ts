@@ -392,6 +392,7 @@ class Exchange {
   private settle(): void {
     this.settled = true;
     this.conn.exchange = undefined;
+    this.conn.pool.settled();
     if (this.onAbort) this.req.signal!.removeEventListener('abort', this.onAbort);
   }
 
@@ -413,11 +414,16 @@ function keepAliveHintAllows(hint: string | undefined): boolean {
   return !m || Number(m[1]) * 1000 - 1000 > 0;
 }
 
+const noop = () => {};
+
 /** Keep-alive connections to one server, made by `connect`, and complete requests on them. */
 export class Http1Pool {
   private readonly idle: Connection[] = [];
   private readonly all = new Set<Connection>();
   private closed = false;
+  /** Exchanges not settled yet. */
+  private inFlight = 0;
+  private hold: NodeJS.Timeout | undefined;
 
   /** `connect` makes a connection as the agent would (TLS options, session resumption, noDelay). */
   constructor(private readonly connect: () => Socket, private readonly maxIdle = 256) {}
@@ -431,11 +437,11 @@ export class Http1Pool {
       while ((conn = this.idle.pop()) && conn.socket.destroyed);
       if (!conn) {
         conn = new Connection(this.connect(), this);
+        conn.socket.unref(); // the process is held by `hold` while requests are in flight
         this.all.add(conn);
-      } else {
-        conn.socket.ref();
       }
       const socket = conn.socket;
+      if (this.inFlight++ === 0) this.holdLoop(true);
       if (conn.timeoutMs !== req.timeoutMs) {
         socket.setTimeout(req.timeoutMs);
         conn.timeoutMs = req.timeoutMs;
@@ -461,8 +467,22 @@ export class Http1Pool {
       socket.destroy();
       return;
     }
-    socket.unref();
     this.idle.push(conn);
+  }
+
+  /** An exchange ended (answered or failed). */
+  settled(): void {
+    if (--this.inFlight === 0) this.holdLoop(false);
+  }
+
+  /**
+   * Keeps the process alive while requests are in flight, as the agent does by ref'ing a socket
+   * while it carries a request and unref'ing it when it is idle: one timer's ref count, not two
+   * handle calls per request (the connections stay unreferenced).
+   */
+  private holdLoop(on: boolean): void {
+    if (on) (this.hold ??= setInterval(noop, 2 ** 31 - 1)).ref();
+    else this.hold?.unref();
   }
 
   /**
@@ -486,6 +506,8 @@ export class Http1Pool {
   /** Closes every connection (requests in flight fail). */
   destroy(): void {
     this.closed = true;
+    if (this.hold) clearInterval(this.hold);
+    this.hold = undefined;
     for (const c of this.all) c.socket.destroy();
     this.all.clear();
     this.idle.length = 0;
