@@ -38,9 +38,16 @@ interface Watcher {
   idle: boolean;
   timer?: NodeJS.Timeout;
   closed: boolean;
-  /** Lines not written yet, written together when the current work is done (`flush`). */
+  /**
+   * Lines not written yet, written together when the current work is done (`flush`), or, while
+   * a write of this watch is still on its way to the socket, once that write completed.
+   */
   pending?: Buffer | Buffer[];
   pendingBytes: number;
+  /** A write of this watch has not reached the socket yet (its callback has not run). */
+  writing: boolean;
+  /** The callback of this watch's writes (made once). */
+  written: () => void;
   /** Lines held back while the initial events are still being written (then flushed in order). */
   backlog?: Buffer[];
   backlogBytes: number;
@@ -86,7 +93,10 @@ export class WatchHub {
   start(req: WatchRequest, res: ServerResponse, contentType = 'application/json'): void {
     res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
-    const w: Watcher = { req, res, idle: true, closed: false, pendingBytes: 0, backlogBytes: 0, queue: convertsVersions(req.type) && this.converter ? Promise.resolve() : undefined };
+    const w: Watcher = {
+      req, res, idle: true, closed: false, pendingBytes: 0, backlogBytes: 0, writing: false, written: () => this.written(w),
+      queue: convertsVersions(req.type) && this.converter ? Promise.resolve() : undefined,
+    };
     const t = req.type;
     const rv = req.resourceVersion;
     if (req.sendInitialEvents || !rv || rv === '0') {
@@ -300,10 +310,13 @@ export class WatchHub {
     const p = w.pending;
     if (p === undefined) {
       w.pending = line;
-      this.flushing.push(w);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        process.nextTick(this.flush);
+      // (while a write is on its way, `written` writes the line when it arrived)
+      if (!w.writing) {
+        this.flushing.push(w);
+        if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          process.nextTick(this.flush);
+        }
       }
     } else if (Array.isArray(p)) p.push(line);
     else w.pending = [p, line];
@@ -322,7 +335,14 @@ export class WatchHub {
     }
   };
 
-  /** Writes `w`'s pending lines as one chunk. */
+  /**
+   * Writes `w`'s pending lines as one chunk. Lines that come while it is on its way to the
+   * socket (a TLS write completes on a later turn of the event loop; under a stream of changes
+   * nearly every line found the previous one still going) wait in `pending` and follow it
+   * together once it arrived, instead of each being queued behind it as a chunk of its own:
+   * they leave at the same moment either way, as upstream's watch writes what is ready and then
+   * flushes (one chunk per flush).
+   */
   private writePending(w: Watcher): void {
     const p = w.pending;
     if (p === undefined) return;
@@ -331,14 +351,23 @@ export class WatchHub {
     w.pendingBytes = 0;
     const res = w.res;
     if (w.closed || res.writableEnded || res.destroyed) return;
-    if (!Array.isArray(p)) res.write(p);
-    else if (bytes <= CONCAT_MAX) res.write(Buffer.concat(p, bytes));
+    w.writing = true;
+    if (!Array.isArray(p)) res.write(p, w.written);
+    else if (bytes <= CONCAT_MAX) res.write(Buffer.concat(p, bytes), w.written);
     else {
       // a long backlog (changes held while the initial events went out): no copy of it all
       res.cork();
-      for (const line of p) res.write(line);
+      for (let i = 0; i < p.length; i++) res.write(p[i], i === p.length - 1 ? w.written : undefined);
       res.uncork();
     }
+  }
+
+  /** `w`'s last write reached the socket: what came meanwhile follows it. */
+  private written(w: Watcher): void {
+    w.writing = false;
+    if (w.pending === undefined || w.closed) return;
+    this.writePending(w);
+    if (w.res.writableLength > MAX_BUFFERED) this.stop(w);
   }
 
   private writeBookmark(w: Watcher, initialEnd = false, rv = this.store.resourceVersion): void {
