@@ -46,6 +46,19 @@ export interface Http1Request {
 }
 
 const tokenRegExp = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/; // _http_common.js checkIsHttpToken
+/** tokenRegExp's characters, by code. */
+const TOKEN = new Uint8Array(128);
+for (const c of "^_`abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789!#$%&'*+.|~") TOKEN[c.charCodeAt(0)] = 1;
+
+/** `s.slice(from, to)` is a non-empty HTTP token (no slice made). */
+function isToken(s: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || TOKEN[c] === 0) return false;
+  }
+  return true;
+}
 const headerCharRegex = /[^\t\x20-\x7e\x80-\xff]/; // _http_common.js checkInvalidHeaderChar
 const INVALID_PATH_REGEX = /[^\u0021-\u00ff]/; // _http_client.js
 /** Methods Node sends without a body framing header when they have no body (useChunkedEncodingByDefault false). */
@@ -62,17 +75,20 @@ export function requestMethod(method: string | undefined): string {
   return method.toUpperCase();
 }
 
+/** Header lines (`Name: value\r\n` each) and whether they frame the body or name the connection themselves. */
+export interface HeaderLines {
+  text: string;
+  connection: boolean;
+  length: boolean;
+}
+
 /**
- * The request head as Node's `ClientRequest` writes it for `headers` given as a flat
- * [name, value, ...] array on a keep-alive agent (lib/_http_outgoing.js `_storeHeader`): the
- * request line, the headers in order, `Connection: keep-alive`, the blank line; a POST, PUT,
- * PATCH... without a body or a length of its own gets Node's empty chunked body (`req.end()`
- * there sends `Transfer-Encoding: chunked` and the last chunk). Throws Node's errors
- * for a path with unescaped characters and for invalid header names or values.
+ * Header lines of a flat [name, value, ...] array, validated as Node validates a request's
+ * headers (lib/_http_outgoing.js: the name an HTTP token, the value without control characters);
+ * Node's errors otherwise. Lines of headers that do not change between requests are made once.
  */
-export function requestHead(method: string, path: string, headers: readonly string[], hasBody: boolean): string {
-  if (INVALID_PATH_REGEX.test(path)) throw codeError('Request path contains unescaped characters', 'ERR_UNESCAPED_CHARACTERS', TypeError);
-  let head = `${method} ${path} HTTP/1.1\r\n`;
+export function headerLines(headers: readonly string[]): HeaderLines {
+  let text = '';
   let connection = false;
   let length = false;
   for (let i = 0; i < headers.length; i += 2) {
@@ -81,11 +97,26 @@ export function requestHead(method: string, path: string, headers: readonly stri
     if (typeof name !== 'string' || !name || !tokenRegExp.test(name)) throw codeError(`Header name must be a valid HTTP token ["${name}"]`, 'ERR_INVALID_HTTP_TOKEN', TypeError);
     if (value === undefined) throw codeError(`Invalid value "undefined" for header "${name}"`, 'ERR_HTTP_INVALID_HEADER_VALUE', TypeError);
     if (headerCharRegex.test(value)) throw codeError(`Invalid character in header content ["${name}"]`, 'ERR_INVALID_CHAR', TypeError);
-    head += `${name}: ${value}\r\n`;
+    text += `${name}: ${value}\r\n`;
     const n = name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '';
     if (n === 'connection') connection = true;
     else if (n === 'content-length' || n === 'transfer-encoding') length = true;
   }
+  return { text, connection, length };
+}
+
+/**
+ * The request head as Node's `ClientRequest` writes it for `headers` given as a flat
+ * [name, value, ...] array on a keep-alive agent (lib/_http_outgoing.js `_storeHeader`): the
+ * request line, the header lines in order, `Connection: keep-alive`, the blank line; a POST, PUT,
+ * PATCH... without a body or a length of its own gets Node's empty chunked body (`req.end()`
+ * there sends `Transfer-Encoding: chunked` and the last chunk). Throws Node's error for a path
+ * with unescaped characters. `lines` come from {@link headerLines}, whose flags say whether they
+ * hold a Connection header (`connection`) or frame the body (`length`).
+ */
+export function requestHead(method: string, path: string, lines: string, connection: boolean, length: boolean, hasBody: boolean): string {
+  if (INVALID_PATH_REGEX.test(path)) throw codeError('Request path contains unescaped characters', 'ERR_UNESCAPED_CHARACTERS', TypeError);
+  let head = `${method} ${path} HTTP/1.1\r\n${lines}`;
   if (!connection) head += 'Connection: keep-alive\r\n';
   // `req.end()` without a body on a method that has one by default: a chunked, empty body
   if (!length && !hasBody && !NO_DEFAULT_BODY.has(method)) return head + 'Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n';
@@ -132,9 +163,13 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
  */
 export class ResponseReader {
   status = 0;
-  headers: IncomingHttpHeaders = {};
   /** HTTP/1.1 without `Connection: close` (or 1.0 with keep-alive): the connection may be reused. */
   keepAlive = false;
+  /** No `Keep-Alive: timeout=` too short to reuse the connection (see keepAliveHintAllows). */
+  hintAllowsReuse = true;
+  /** The header lines of the final answer (after its status line). */
+  private headText = '';
+  private parsed: IncomingHttpHeaders | undefined;
   /** Bytes after the response's end. */
   rest = false;
   private pending: Buffer | undefined;
@@ -184,35 +219,62 @@ export class ResponseReader {
     return this.done;
   }
 
-  /** Parses a head; true for a 1xx answer (another head follows). */
+  /**
+   * Parses a head; true for a 1xx answer (another head follows). Only what frames the body and
+   * decides the connection's reuse is read here (every header name is checked); the headers
+   * object is made when asked for (`headers`), which most callers never do.
+   */
   private head(text: string): boolean {
-    const lines = text.split('\r\n');
-    const m = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/.exec(lines[0]);
-    if (!m) throw parseError('Expected HTTP/');
-    const status = Number(m[2]);
-    const headers: IncomingHttpHeaders = {};
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i];
-      const colon = line.indexOf(':');
-      if (colon <= 0 || !tokenRegExp.test(line.slice(0, colon))) throw parseError('Invalid header token', 'HPE_INVALID_HEADER_TOKEN');
-      addHeader(headers, line.slice(0, colon), line.slice(colon + 1).trim());
+    let eol = text.indexOf('\r\n');
+    if (eol < 0) eol = text.length;
+    const minor = text.charCodeAt(7);
+    if (eol < 12 || !text.startsWith('HTTP/1.') || (minor !== 48 && minor !== 49) || text.charCodeAt(8) !== 32 || (eol > 12 && text.charCodeAt(12) !== 32)) {
+      throw parseError('Expected HTTP/');
+    }
+    let status = 0;
+    for (let i = 9; i < 12; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) throw parseError('Invalid status code', 'HPE_INVALID_STATUS');
+      status = status * 10 + d;
+    }
+    // the framing headers, as IncomingMessage would hold them (Content-Length: the first; others joined)
+    let connection: string | undefined;
+    let te: string | undefined;
+    let length: string | undefined;
+    let hint: string | undefined;
+    for (let at = eol + 2; at < text.length; ) {
+      let end = text.indexOf('\r\n', at);
+      if (end < 0) end = text.length;
+      const colon = text.indexOf(':', at);
+      if (colon <= at || colon > end || !isToken(text, at, colon)) throw parseError('Invalid header token', 'HPE_INVALID_HEADER_TOKEN');
+      const n = colon - at;
+      if (n === 10 || n === 14 || n === 17) {
+        const name = text.slice(at, colon).toLowerCase();
+        if (name === 'connection' || name === 'keep-alive' || name === 'content-length' || name === 'transfer-encoding') {
+          const value = text.slice(colon + 1, end).trim();
+          if (name === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
+          else if (name === 'keep-alive') hint = hint === undefined ? value : `${hint}, ${value}`;
+          else if (name === 'content-length') length ??= value;
+          else te = te === undefined ? value : `${te}, ${value}`;
+        }
+      }
+      at = end + 2;
     }
     if (status < 200) return true; // 100 Continue, 102, 103: informational, the answer follows
     this.status = status;
-    this.headers = headers;
-    const connection = (headers.connection ?? '').toLowerCase();
-    this.keepAlive = m[1] === '1' ? !/(^|,)\s*close\s*(,|$)/.test(connection) : /(^|,)\s*keep-alive\s*(,|$)/.test(connection);
-    const te = headers['transfer-encoding'];
+    this.headText = eol < text.length ? text.slice(eol + 2) : '';
+    const conn = (connection ?? '').toLowerCase();
+    this.keepAlive = minor === 49 ? !/(^|,)\s*close\s*(,|$)/.test(conn) : /(^|,)\s*keep-alive\s*(,|$)/.test(conn);
+    this.hintAllowsReuse = keepAliveHintAllows(hint);
     if (this.method === 'HEAD' || status === 204 || status === 304) {
       this.body = Body.None;
     } else if (te !== undefined && /(^|,)\s*chunked\s*$/i.test(te)) {
       this.body = Body.Chunked;
     } else if (te !== undefined) {
       this.body = Body.UntilClose;
-    } else if (headers['content-length'] !== undefined) {
-      const v = headers['content-length'];
-      if (!/^\d+$/.test(v)) throw parseError('Invalid character in Content-Length', 'HPE_INVALID_CONTENT_LENGTH');
-      this.left = Number(v);
+    } else if (length !== undefined) {
+      if (!/^\d+$/.test(length)) throw parseError('Invalid character in Content-Length', 'HPE_INVALID_CONTENT_LENGTH');
+      this.left = Number(length);
       this.body = this.left > 0 ? Body.Length : Body.None;
     } else {
       this.body = Body.UntilClose;
@@ -220,6 +282,21 @@ export class ResponseReader {
     if (this.body === Body.UntilClose) this.keepAlive = false;
     if (this.body === Body.None) this.done = true;
     return false;
+  }
+
+  /** The response's headers as `IncomingMessage.headers` holds them (names lower-cased, repeats joined or dropped as there). */
+  get headers(): IncomingHttpHeaders {
+    if (this.parsed) return this.parsed;
+    const headers: IncomingHttpHeaders = {};
+    const text = this.headText;
+    for (let at = 0; at < text.length; ) {
+      let end = text.indexOf('\r\n', at);
+      if (end < 0) end = text.length;
+      const colon = text.indexOf(':', at);
+      addHeader(headers, text.slice(at, colon), text.slice(colon + 1, end).trim());
+      at = end + 2;
+    }
+    return (this.parsed = headers);
   }
 
   private add(b: Buffer): void {
@@ -399,8 +476,19 @@ class Exchange {
   private finish(): void {
     const r = this.reader;
     this.settle();
-    this.conn.pool.release(this.conn, r.keepAlive && !r.rest && keepAliveHintAllows(r.headers['keep-alive'] as string | undefined));
-    this.resolve({ status: r.status, headers: r.headers, body: r.bodyBytes() });
+    this.conn.pool.release(this.conn, r.keepAlive && !r.rest && r.hintAllowsReuse);
+    this.resolve(new Answer(r, r.bodyBytes()));
+  }
+}
+
+/** A complete response; its headers object is made on first use. */
+class Answer implements Http1Response {
+  readonly status: number;
+  constructor(private readonly reader: ResponseReader, readonly body: Buffer) {
+    this.status = reader.status;
+  }
+  get headers(): IncomingHttpHeaders {
+    return this.reader.headers;
   }
 }
 

@@ -12,7 +12,7 @@ import { connect as tlsConnect, createSecureContext, type ConnectionOptions } fr
 import type { IncomingMessage } from 'node:http';
 import { connectionOf, type ClientConfig } from './config.js';
 import { statusErrorFromResponse } from './errors.js';
-import { Http1Pool, IdleTimeoutError, requestHead, requestMethod } from './http1.js';
+import { Http1Pool, IdleTimeoutError, headerLines, requestHead, requestMethod, type HeaderLines } from './http1.js';
 
 export interface TransportOptions {
   /** `User-Agent` header. Default `kubeloop/0.1.0`. */
@@ -91,6 +91,8 @@ export class Transport {
   private authHeaders?: { at: number; pairs: string[] };
   private agent?: http.Agent;
   private pool?: Http1Pool;
+  /** The header lines every request on the pool starts with, for these auth headers. */
+  private fixed?: { auth: string[]; prepared: Prepared; lines: HeaderLines };
   /** The server URL's path, without a trailing slash ('' for `/`): put before every request path. */
   private readonly prefix: string;
 
@@ -314,7 +316,21 @@ export class Transport {
       spec.signal?.throwIfAborted();
       this.onRequest?.({ method: spec.method, path: spec.path, query: spec.query });
       const method = requestMethod(spec.method);
-      const head = requestHead(method, this.prefix + spec.path + buildQuery(spec.query), this.headerPairs(prepared, auth, spec), spec.body !== undefined && spec.body !== '');
+      // the lines headerPairs() gives, in its order: the fixed ones made once per auth refresh
+      let fixed = this.fixed;
+      if (fixed?.auth !== auth || fixed.prepared !== prepared) {
+        fixed = this.fixed = { auth, prepared, lines: headerLines(['Host', prepared.host, ...auth, 'User-Agent', this.userAgent]) };
+      }
+      let lines = fixed.lines.text;
+      const accept = spec.accept ?? JSON_TYPE;
+      lines += accept === JSON_TYPE ? ACCEPT_JSON : headerLines(['Accept', accept]).text;
+      let length = fixed.lines.length;
+      if (spec.body !== undefined) {
+        const type = spec.contentType ?? JSON_TYPE;
+        lines += `${type === JSON_TYPE ? CONTENT_TYPE_JSON : headerLines(['Content-Type', type]).text}Content-Length: ${Buffer.byteLength(spec.body)}\r\n`;
+        length = true;
+      }
+      const head = requestHead(method, this.prefix + spec.path + buildQuery(spec.query), lines, fixed.lines.connection, length, spec.body !== undefined && spec.body !== '');
       sent = pool.request({ method, head, body: spec.body === '' ? undefined : spec.body, timeoutMs: this.requestTimeoutMs, signal: spec.signal });
     } catch (err) {
       return Promise.reject(err);
@@ -364,6 +380,10 @@ export class Transport {
     this.ready = undefined;
   }
 }
+
+const JSON_TYPE = 'application/json';
+const ACCEPT_JSON = 'Accept: application/json\r\n';
+const CONTENT_TYPE_JSON = 'Content-Type: application/json\r\n';
 
 /** The StatusError of a non-2xx answer, with the delay a turned-away request asks for (`retryAfterMs`). */
 function statusFailure(spec: RequestSpec, code: number, body: Buffer, headers: http.IncomingHttpHeaders): Error {
