@@ -213,6 +213,11 @@ export class ResponseReader {
     return this.take(buf);
   }
 
+  /** The final answer's head has been read. */
+  get answered(): boolean {
+    return !this.inHead;
+  }
+
   /** The connection ended: true when that completes the response (a body read to the end). */
   end(): boolean {
     if (!this.done && !this.inHead && this.body === Body.UntilClose) this.done = true;
@@ -413,7 +418,6 @@ class Exchange {
   private readonly reader: ResponseReader;
   private onAbort: (() => void) | undefined;
   private settled = false;
-  private gotBytes = false;
   constructor(
     private readonly conn: Connection,
     private readonly req: Http1Request,
@@ -430,7 +434,6 @@ class Exchange {
 
   data(b: Buffer): void {
     if (this.settled) return;
-    this.gotBytes = true;
     let complete: boolean;
     try {
       complete = this.reader.push(b);
@@ -451,8 +454,8 @@ class Exchange {
       this.finish();
       return;
     }
-    // Node's errors: no response at all is a hang-up; a response cut short is aborted
-    this.fail(this.gotBytes ? new Error('response aborted') : codeError('socket hang up', 'ECONNRESET'));
+    // Node's errors: no answer (or part of its head) is a hang-up; an answer cut short is aborted
+    this.fail(this.reader.answered ? new Error('response aborted') : codeError('socket hang up', 'ECONNRESET'));
   }
 
   timedOut(): void {
