@@ -9,8 +9,8 @@
  * head as `ClientRequest._storeHeader` writes it for a header array (the same validation of the
  * method, path and headers, `Connection: keep-alive`, an empty chunked body for a body-less
  * POST/PUT/PATCH), in the same encoding; connections as the keep-alive `https.Agent` makes them
- * (`noDelay`, TCP keep-alive after 1 s, the TLS session of the last connection offered for
- * resumption), reused last-in-first-out, unreferenced while idle, and kept only when the
+ * (its options, TCP keep-alive after 1 s once idle, the TLS session of the last connection
+ * offered for resumption), reused last-in-first-out, unreferenced while idle, and kept only when the
  * response allows it (`Connection: close`, HTTP/1.0 without keep-alive, a body delimited by the
  * connection's end, or a `Keep-Alive: timeout=` of 1 s or less end it, as Node's agent does). The
  * response is parsed here: status line, headers (named and joined as `IncomingMessage.headers`),
@@ -372,6 +372,8 @@ class Connection {
   exchange: Exchange | undefined;
   /** the idle timeout currently set on the socket */
   timeoutMs = 0;
+  /** TCP keep-alive set (on its first return to the idle list) */
+  keptAlive = false;
   private readonly onData = (b: Buffer) => {
     const x = this.exchange;
     if (x) x.data(b);
@@ -516,7 +518,7 @@ export class Http1Pool {
   private inFlight = 0;
   private hold: NodeJS.Timeout | undefined;
 
-  /** `connect` makes a connection as the agent would (TLS options, session resumption, noDelay). */
+  /** `connect` makes a connection as the agent would (its options, the last TLS session offered for resumption). */
   constructor(private readonly connect: () => Socket, private readonly maxIdle = 256) {}
 
   /** Sends one request and reads its whole response (any status). Rejects on connection errors, timeouts and aborts. */
@@ -557,6 +559,12 @@ export class Http1Pool {
     if (!reusable || this.closed || socket.destroyed || !socket.writable || this.idle.length >= this.maxIdle) {
       socket.destroy();
       return;
+    }
+    if (!conn.keptAlive) {
+      // as the agent's keepSocketAlive on every free socket (TCP keep-alive after its
+      // keepAliveMsecs; tls.connect ignores the keepAlive option the agent also passes)
+      socket.setKeepAlive(true, 1000);
+      conn.keptAlive = true;
     }
     this.idle.push(conn);
   }

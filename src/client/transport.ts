@@ -395,9 +395,10 @@ function statusFailure(spec: RequestSpec, code: number, body: Buffer, headers: h
 
 /**
  * How the keep-alive agent connects (lib/_http_agent.js createSocket, lib/https.js
- * createConnection): its options (TLS context, server name, `rejectUnauthorized`), `noDelay`,
- * TCP keep-alive after its `keepAliveMsecs` (1 s), and the last connection's TLS session
- * offered for resumption (dropped when a connection closes with an error).
+ * createConnection): its options (TLS context, server name, `rejectUnauthorized`, and `noDelay`
+ * and TCP keep-alive after its `keepAliveMsecs`, which `tls.connect` ignores and `net.connect`
+ * applies), and the last connection's TLS session offered for resumption (dropped when a
+ * connection closes with an error).
  */
 function connector(isHttps: boolean, host: string, port: number, agentOpts: https.AgentOptions): () => Socket {
   const base = { host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 1000 };
