@@ -14,7 +14,7 @@ import { Manager, isAlreadyExists } from 'kubeloop';
 import type { Option } from 'commander';
 import { flagDefaults, type DevEnvironment, type DevHook, type DevPrepared, type PluginHandle } from 'kubeloop/cli';
 import { createAlibabaCloud, pullManifest } from '../cloud/index.js';
-import { podAddressReachable, startCloudSim, type CloudSim } from '../cloudsim/index.js';
+import { CloudSimThread, type RemoteCloudSim } from '../cloudsim/thread.js';
 import { plugins } from '../index.js';
 import { installAckMetricsServer } from './ack-metrics-server.js';
 import { installAckSystemDaemonSets } from '../ack-system/index.js';
@@ -34,9 +34,8 @@ function instanceIdOf(providerID: string | undefined): string | undefined {
  * for the emulator's registry instance). Created only when absent, so a user's edits (kept with
  * --state-dir) win. Both are created side by side.
  */
-async function installClusterDefaults(manager: Manager, cloud: CloudSim): Promise<void> {
-  const project = cloud.state.slsProjects[0]?.projectName;
-  const registry = cloud.state.registries[0]?.instanceId;
+async function installClusterDefaults(manager: Manager, cloud: RemoteCloudSim): Promise<void> {
+  const { slsProject: project, registry } = cloud.view;
   const configMaps = [
     ...(project ? [{ name: 'alibaba-log-configuration', data: { 'log-project': project, 'log-machine-group': 'k8s-group-kubeloop' } }] : []),
     // the emulator's Enterprise instance by id: an empty acr-registry-info means the Personal Edition, as on ACK
@@ -78,13 +77,26 @@ export function devFlagOverrides(settings: readonly string[], plugin: { flags():
 }
 
 export function ackDevHook(): DevHook {
-  let cloud: CloudSim | undefined;
+  let cloud: RemoteCloudSim | undefined;
+  // The emulator runs on a thread of its own (as the cloud is a service of its own): spawned by
+  // `preload`, it loads its modules on the second core while the API server starts on the first,
+  // and answers the kubelets' and controllers' calls there.
+  let thread: CloudSimThread | undefined;
   return {
     description: `the Alibaba Cloud emulator and the ACK controllers (${plugins.map((p) => p.name).join(', ')})`,
+    preload() {
+      thread ??= CloudSimThread.spawn();
+    },
     async prepare(env): Promise<DevPrepared> {
+      // this start's thread (a later start of the same hook preloads or spawns its own)
+      const own = thread ?? CloudSimThread.spawn();
+      thread = undefined;
       const port = Number(env.options.cloudPort ?? 0);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --cloud-port: ${String(env.options.cloudPort)} (expected an integer between 0 and 65535)`);
-      const sim = await startCloudSim({ port, host: env.bind, stateFile: env.stateDir ? join(env.stateDir, 'cloud.json') : undefined });
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        await own.stop();
+        throw new Error(`invalid --cloud-port: ${String(env.options.cloudPort)} (expected an integer between 0 and 65535)`);
+      }
+      const sim = await own.start({ port, host: env.bind, stateFile: env.stateDir ? join(env.stateDir, 'cloud.json') : undefined });
       cloud = sim;
       return {
         // The API server is on the host network: it reaches a pod only through the VPC route
@@ -93,7 +105,7 @@ export function ackDevHook(): DevHook {
           url: sim.url, pullManifest,
           podReachable: ({ podIP, node }) => {
             const id = instanceIdOf((node.spec as { providerID?: string } | undefined)?.providerID);
-            return !!id && podAddressReachable(sim.state, id, podIP);
+            return !!id && sim.podReachable(id, podIP);
           },
         },
         simRegion: sim.regionId,
@@ -111,6 +123,7 @@ export function ackDevHook(): DevHook {
           module: fileURLToPath(new URL('dist/console/panels.js', import.meta.resolve('@kubeloop/ack/package.json'))),
           upstreams: { cloud: { url: sim.url, writable: ['/_sim/faults', '/_sim/ram'] } },
         },
+        failure: sim.failure,
         stop: () => sim.stop(),
       };
     },

@@ -108,6 +108,11 @@ export interface DevPrepared {
    * the upstream APIs they read, e.g. the cloud emulator's `/_sim/` (see src/console).
    */
   console?: ConsoleExtension;
+  /**
+   * Settles with an error when what `prepare` started fails later on its own (e.g. a worker
+   * thread it runs dies): `kubeloop dev` then reports the error and stops (exit code 1).
+   */
+  failure?: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -120,6 +125,15 @@ export type DevStarted = (() => Promise<void>) | { stop(): Promise<void>; metric
 
 /** How an extension joins `kubeloop dev`. */
 export interface DevHook {
+  /**
+   * Called as `kubeloop dev` begins, before the API server starts (and before `startDev` loads
+   * its own modules): the hook may begin what `prepare` will need and takes time without
+   * options, e.g. a worker thread loading a cloud emulator's modules, so that it runs beside the
+   * API server's start. May be called more than once (the first call counts). `prepare` must work
+   * whether or not it was called, and what it began must not keep the process alive when
+   * `prepare` never comes (the API server failed to start).
+   */
+  preload?(): void;
   /** Starts what the simulated cluster needs first (e.g. a cloud emulator). */
   prepare?(env: Omit<DevEnvironment, 'sim'>): Promise<DevPrepared>;
   /** Starts the extension's controllers once the cluster is up; returns how to stop them. */

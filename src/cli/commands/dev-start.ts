@@ -125,6 +125,7 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
   // the command hands over loaded ones
   const extensions = (await Promise.all(given.map((e) => (e.load && !e.dev && !e.plugins ? loadExtensionParts([e], (m) => { throw new Error(m); }) : [e])))).flat();
   const hooks = extensions.flatMap((e) => (e.dev ? [{ name: e.name, hook: e.dev }] : []));
+  for (const { hook } of hooks) hook.preload?.(); // `kubeloop dev` called them already: the first call counts
   const stateDir = o.stateDir;
   const base = stateDir ?? resolve('.kubeloop');
   const kubeconfigPath = resolve(o.kubeconfigPath ?? join(base, 'kubeconfig'));
@@ -231,6 +232,14 @@ export async function runDevCommand(o: DevOptions, extensions: readonly CliExten
   let metrics: readonly MetricsTarget[] = [];
   let consoleStart: Promise<ConsoleServer> | undefined;
   const onPrepared = (prepared: readonly DevPrepared[], kubeconfig: string) => {
+    // what an extension prepared failing later (its thread died) stops `kubeloop dev` with its error
+    for (const p of prepared) {
+      void p.failure?.then((err) => {
+        if (stopping) return;
+        process.stderr.write(`kubeloop dev: ${err.message}\n`);
+        void stop(1);
+      });
+    }
     if (!o.console) return;
     // it listens on loopback whatever --bind says: it acts with the cluster-admin kubeconfig
     consoleStart = startConsole({
