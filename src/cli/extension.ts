@@ -12,7 +12,7 @@
  */
 import type { Command, Option } from 'commander';
 import type { Logger, Manager } from '../controller/index.js';
-import type { ApiServer } from '../apiserver/index.js';
+import type { RemoteApiServer } from '../apiserver/index.js';
 import type { SimCloudOptions, SimCluster } from '../simcluster/index.js';
 import type { ConsoleExtension, MetricsTarget } from '../console/index.js';
 
@@ -66,7 +66,11 @@ export interface ControllerPlugin<E extends PluginEnv = PluginEnv> {
 
 /** What `kubeloop dev` has running when an extension's `dev.start` is called. */
 export interface DevEnvironment {
-  apiServer: ApiServer;
+  /**
+   * The built-in API server, which runs on a thread of its own (as kube-apiserver is a process
+   * of its own): its URL and kubeconfig; reach it over HTTP, as the cluster's components do.
+   */
+  apiServer: RemoteApiServer;
   sim: SimCluster;
   /** kubeconfig (file path) of the built-in API server */
   kubeconfigPath: string;

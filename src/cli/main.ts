@@ -12,6 +12,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { commands } from './commands/index.js';
+import { preloadApiServer } from './commands/dev-preload.js';
 import { loadExtensionParts, loadExtensions } from './extensions.js';
 
 // the package's own package.json by its name (a self-reference), wherever this module is: tsc's
@@ -25,6 +26,9 @@ function commandOf(argv: readonly string[]): string | undefined {
   return first === 'help' && second && !second.startsWith('-') ? second : first;
 }
 const command = commandOf(process.argv.slice(2));
+// `kubeloop dev` runs the API server on a thread of its own: spawned first, it loads the server
+// beside what follows (./commands/dev-preload.ts)
+if (process.argv[2] === 'dev' && !process.argv.includes('--help') && !process.argv.includes('-h')) preloadApiServer();
 // Commands that never use extensions start without importing them.
 const NO_EXTENSIONS = new Set(['apiserver', 'init']);
 // Commands that use the extensions' controllers or dev hooks.

@@ -9,12 +9,15 @@ import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
 import { KubeClient, loadKubeConfig } from '../../client/index.js';
 import { Manager, definedCustomResources, type Logger } from '../../controller/index.js';
-import { startApiServer, type ApiServer, type ApiServerOptions } from '../../apiserver/index.js';
+// the API server runs on a thread of its own: only its thread's handle loads here
+import { ApiServerThread, type ApiServerThreadOptions, type RemoteApiServer } from '../../apiserver/thread.js';
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '../../simcluster/index.js';
 import { loadExtensionParts } from '../extensions.js';
 import { flagDefaults, type CliExtension, type DevEnvironment, type DevPrepared, type DevStarted, type PluginHandle } from '../extension.js';
 import { startConsole, type ConsoleServer, type MetricsTarget } from '../../console/index.js';
-import { installCrds, installWebhooks } from '../../testing/index.js';
+// (not the testing index, which loads the API server with startTestEnv)
+import { installCrds } from '../../testing/crds.js';
+import { installWebhooks } from '../../testing/webhooks.js';
 
 /**
  * Points the built-in API server at the manager's webhooks. A server that does not serve
@@ -86,8 +89,15 @@ export interface DevStartOptions {
   controllers?: boolean;
   /** the components' logger (default: `<state-dir or .kubeloop>/dev.log`) */
   logger?: Logger;
-  /** Overrides of the API server's options (tests shorten the aggregator's timings). */
-  apiServer?: Partial<ApiServerOptions>;
+  /** Overrides of the API server's options (tests shorten the aggregator's timings); data only, as the server runs on a thread of its own. */
+  apiServer?: Partial<ApiServerThreadOptions>;
+  /** The API server's thread, spawned before (`kubeloop dev` spawns it as it begins, so its modules load beside the CLI's); default: spawned here. */
+  apiServerThread?: ApiServerThread;
+  /**
+   * Called when something started fails later on its own: the API server's thread, or what an
+   * extension's `prepare` started (`DevPrepared.failure`). Default: logged.
+   */
+  onFailure?(err: Error): void;
   /** Overrides of the simulated cluster's options (tests shorten its timings). */
   sim?: Partial<SimClusterOptions>;
   /**
@@ -100,7 +110,8 @@ export interface DevStartOptions {
 
 /** A running `kubeloop dev` (without its console). */
 export interface DevSession {
-  apiServer: ApiServer;
+  /** the API server, on a thread of its own */
+  apiServer: RemoteApiServer;
   sim: SimCluster;
   kubeconfigPath: string;
   /** what each extension's `prepare` started (banner lines, dev.json fields, console panels) */
@@ -143,9 +154,18 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
     }
     if (errors.length) throw errors[0];
   };
+  const thread = o.apiServerThread ?? ApiServerThread.spawn();
+  stops.push(() => thread.stop()); // the server's, once it started
+  let failed = false;
+  const onFailure = (err: Error) => {
+    if (failed) return;
+    failed = true;
+    if (o.onFailure) o.onFailure(err);
+    else process.stderr.write(`kubeloop dev: ${err.message}\n`);
+  };
   try {
-    const apiServer = await startApiServer({ port: o.port ?? 0, bind, dataDir: stateDir ? join(stateDir, 'apiserver') : undefined, kubeconfigPath, ...o.apiServer });
-    stops.push(() => apiServer.stop());
+    const apiServer = await thread.start({ port: o.port ?? 0, bind, dataDir: stateDir ? join(stateDir, 'apiserver') : undefined, kubeconfigPath, ...o.apiServer });
+    void apiServer.failure.then(onFailure);
     // the simulated components log to a file: routine reconcile retries (conflicts) would drown the terminal
     const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, pino.destination({ dest: logFile, mkdir: true, sync: false })) as unknown as Logger;
     const pre = { apiServer, kubeconfigPath, stateDir, bind, options: o.options ?? {}, signal: abort.signal, logger, controllers: o.controllers !== false };
@@ -155,6 +175,7 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
       const p = await hook.prepare(pre);
       stops.push(() => p.stop());
       prepared.push(p);
+      void p.failure?.then(onFailure);
     }
     o.onPrepared?.(prepared, kubeconfigPath);
     const simCloud = prepared.find((p) => p.simCloud)?.simCloud;
@@ -177,8 +198,8 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
     stops.push(() => sim.stop());
     // the API server is on the host network: it reaches pods (aggregated API servers such as
     // the simulated metrics-server) through the simulated pod network, as the cloud routes it
-    apiServer.setDialer(sim.network.dial);
-    stops.push(async () => apiServer.setDialer(undefined));
+    apiServer.setRouter(sim.network.route);
+    stops.push(async () => apiServer.setRouter(undefined));
     await crds;
     const env: DevEnvironment = { ...pre, sim };
     const started: string[] = [];
@@ -204,7 +225,7 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
  * `kubeloop dev` itself: `startDev`, then the console, dev.json and the banner; runs until
  * SIGINT/SIGTERM, then stops everything and removes dev.json.
  */
-export async function runDevCommand(o: DevOptions, extensions: readonly CliExtension[]): Promise<void> {
+export async function runDevCommand(o: DevOptions, extensions: readonly CliExtension[], apiServerThread?: ApiServerThread): Promise<void> {
   const port = intOption('--port', o.port, 65535);
   const consolePort = intOption('--console-port', o.consolePort, 65535);
   const nodes = intOption('--nodes', o.nodes, 5000);
@@ -232,14 +253,6 @@ export async function runDevCommand(o: DevOptions, extensions: readonly CliExten
   let metrics: readonly MetricsTarget[] = [];
   let consoleStart: Promise<ConsoleServer> | undefined;
   const onPrepared = (prepared: readonly DevPrepared[], kubeconfig: string) => {
-    // what an extension prepared failing later (its thread died) stops `kubeloop dev` with its error
-    for (const p of prepared) {
-      void p.failure?.then((err) => {
-        if (stopping) return;
-        process.stderr.write(`kubeloop dev: ${err.message}\n`);
-        void stop(1);
-      });
-    }
     if (!o.console) return;
     // it listens on loopback whatever --bind says: it acts with the cluster-admin kubeconfig
     consoleStart = startConsole({
@@ -251,7 +264,15 @@ export async function runDevCommand(o: DevOptions, extensions: readonly CliExten
   try {
     let session: DevSession;
     try {
-      session = await startDev({ stateDir, kubeconfigPath: o.kubeconfig, port, bind: o.bind, nodes, options: o, controllers: o.controllers !== false, onPrepared }, extensions);
+      session = await startDev({
+        stateDir, kubeconfigPath: o.kubeconfig, port, bind: o.bind, nodes, options: o, controllers: o.controllers !== false, onPrepared, apiServerThread,
+        // the API server's thread or an extension's service failing later stops `kubeloop dev` with its error
+        onFailure: (err) => {
+          if (stopping) return;
+          process.stderr.write(`kubeloop dev: ${err.message}\n`);
+          void stop(1);
+        },
+      }, extensions);
     } catch (err) {
       await consoleStart?.catch(() => undefined); // so stop() finds it
       throw err;

@@ -14,6 +14,7 @@
 import type { Command } from 'commander';
 import type { CliExtension } from '../extension.js';
 import type { DevOptions } from './dev-start.js';
+import { takePreloadedApiServer } from './dev-preload.js';
 
 export function register(program: Command, extensions: readonly CliExtension[]): void {
   const adds = extensions.flatMap((e) => e.devDescription ?? e.dev?.description ?? []);
@@ -34,6 +35,6 @@ export function register(program: Command, extensions: readonly CliExtension[]):
       // the loading of what follows and the API server's start
       for (const e of extensions) e.dev?.preload?.();
       const { runDevCommand } = await import('./dev-start.js');
-      await runDevCommand(o, extensions);
+      await runDevCommand(o, extensions, takePreloadedApiServer());
     });
 }
