@@ -78,25 +78,41 @@ export function devFlagOverrides(settings: readonly string[], plugin: { flags():
 
 export function ackDevHook(): DevHook {
   let cloud: RemoteCloudSim | undefined;
-  // The emulator runs on a thread of its own (as the cloud is a service of its own): spawned by
-  // `preload`, it loads its modules on the second core while the API server starts on the first,
-  // and answers the kubelets' and controllers' calls there.
-  let thread: CloudSimThread | undefined;
+  // The emulator runs on a thread of its own (as the cloud is a service of its own): `preload`
+  // spawns it and starts it there as soon as its modules loaded, beside the API server's start
+  // (on the server's own thread); it answers the kubelets' and controllers' calls there.
+  let starting: { thread: CloudSimThread; sim: Promise<RemoteCloudSim> } | undefined;
+  const cloudOptions = (env: Pick<DevEnvironment, 'options' | 'stateDir' | 'bind'>) => {
+    const port = Number(env.options.cloudPort ?? 0);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --cloud-port: ${String(env.options.cloudPort)} (expected an integer between 0 and 65535)`);
+    return { port, host: env.bind, stateFile: env.stateDir ? join(env.stateDir, 'cloud.json') : undefined };
+  };
+  const startThread = (options: ReturnType<typeof cloudOptions>) => {
+    const thread = CloudSimThread.spawn();
+    const sim = thread.start(options);
+    sim.catch(() => undefined); // awaited by prepare: not an unhandled rejection meanwhile
+    return { thread, sim };
+  };
   return {
     description: `the Alibaba Cloud emulator and the ACK controllers (${plugins.map((p) => p.name).join(', ')})`,
-    preload() {
-      thread ??= CloudSimThread.spawn();
+    preload(env) {
+      let options;
+      try {
+        options = cloudOptions(env);
+      } catch {
+        return; // prepare says what is wrong
+      }
+      const own = starting = startThread(options);
+      return async () => {
+        if (starting === own) starting = undefined;
+        await own.thread.stop().catch(() => undefined);
+      };
     },
     async prepare(env): Promise<DevPrepared> {
-      // this start's thread (a later start of the same hook preloads or spawns its own)
-      const own = thread ?? CloudSimThread.spawn();
-      thread = undefined;
-      const port = Number(env.options.cloudPort ?? 0);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        await own.stop();
-        throw new Error(`invalid --cloud-port: ${String(env.options.cloudPort)} (expected an integer between 0 and 65535)`);
-      }
-      const sim = await own.start({ port, host: env.bind, stateFile: env.stateDir ? join(env.stateDir, 'cloud.json') : undefined });
+      // this start's emulator (a later start of the same hook preloads or starts its own)
+      const own = starting ?? startThread(cloudOptions(env));
+      starting = undefined;
+      const sim = await own.sim;
       cloud = sim;
       return {
         // The API server is on the host network: it reaches a pod only through the VPC route

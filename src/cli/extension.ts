@@ -130,14 +130,13 @@ export type DevStarted = (() => Promise<void>) | { stop(): Promise<void>; metric
 /** How an extension joins `kubeloop dev`. */
 export interface DevHook {
   /**
-   * Called as `kubeloop dev` begins, before the API server starts (and before `startDev` loads
-   * its own modules): the hook may begin what `prepare` will need and takes time without
-   * options, e.g. a worker thread loading a cloud emulator's modules, so that it runs beside the
-   * API server's start. May be called more than once (the first call counts). `prepare` must work
-   * whether or not it was called, and what it began must not keep the process alive when
-   * `prepare` never comes (the API server failed to start).
+   * Called as `kubeloop dev` begins, before the API server starts: the hook may begin what
+   * `prepare` will need and takes time, e.g. a cloud emulator on a thread of its own loading its
+   * modules and starting, beside the API server's start (which runs on its own thread). `prepare`
+   * takes over what it began (and must work when `preload` was not called). Returns how to stop
+   * what it began when `prepare` never comes (the API server failed to start).
    */
-  preload?(): void;
+  preload?(env: Pick<DevEnvironment, 'options' | 'stateDir' | 'bind'>): (() => Promise<void>) | void;
   /** Starts what the simulated cluster needs first (e.g. a cloud emulator). */
   prepare?(env: Omit<DevEnvironment, 'sim'>): Promise<DevPrepared>;
   /** Starts the extension's controllers once the cluster is up; returns how to stop them. */

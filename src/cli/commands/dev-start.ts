@@ -13,7 +13,7 @@ import { Manager, definedCustomResources, type Logger } from '../../controller/i
 import { ApiServerThread, type ApiServerThreadOptions, type RemoteApiServer } from '../../apiserver/thread.js';
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '../../simcluster/index.js';
 import { loadExtensionParts } from '../extensions.js';
-import { flagDefaults, type CliExtension, type DevEnvironment, type DevPrepared, type DevStarted, type PluginHandle } from '../extension.js';
+import { flagDefaults, type CliExtension, type DevEnvironment, type DevHook, type DevPrepared, type DevStarted, type PluginHandle } from '../extension.js';
 import { startConsole, type ConsoleServer, type MetricsTarget } from '../../console/index.js';
 // (not the testing index, which loads the API server with startTestEnv)
 import { installCrds } from '../../testing/crds.js';
@@ -136,7 +136,6 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
   // the command hands over loaded ones
   const extensions = (await Promise.all(given.map((e) => (e.load && !e.dev && !e.plugins ? loadExtensionParts([e], (m) => { throw new Error(m); }) : [e])))).flat();
   const hooks = extensions.flatMap((e) => (e.dev ? [{ name: e.name, hook: e.dev }] : []));
-  for (const { hook } of hooks) hook.preload?.(); // `kubeloop dev` called them already: the first call counts
   const stateDir = o.stateDir;
   const base = stateDir ?? resolve('.kubeloop');
   const kubeconfigPath = resolve(o.kubeconfigPath ?? join(base, 'kubeconfig'));
@@ -156,6 +155,16 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
   };
   const thread = o.apiServerThread ?? ApiServerThread.spawn();
   stops.push(() => thread.stop()); // the server's, once it started
+  // what the extensions begin beside the API server's start (e.g. a cloud emulator's thread),
+  // stopped here only when their `prepare` never came to take it over
+  const preloaded = new Map<DevHook, () => Promise<void>>();
+  for (const { hook } of hooks) {
+    const cancel = hook.preload?.({ options: o.options ?? {}, stateDir, bind });
+    if (cancel) preloaded.set(hook, cancel);
+  }
+  stops.push(async () => {
+    for (const cancel of preloaded.values()) await cancel();
+  });
   let failed = false;
   const onFailure = (err: Error) => {
     if (failed) return;
@@ -172,6 +181,7 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
     const prepared: DevPrepared[] = [];
     for (const { hook } of hooks) {
       if (!hook.prepare) continue;
+      preloaded.delete(hook); // its prepare takes over what its preload began
       const p = await hook.prepare(pre);
       stops.push(() => p.stop());
       prepared.push(p);

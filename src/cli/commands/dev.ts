@@ -31,9 +31,6 @@ export function register(program: Command, extensions: readonly CliExtension[]):
     .option('--no-console', 'do not serve the console')
     .option('--no-controllers', 'run no controllers (the extensions still set the cluster up): run them yourself with `kubeloop run <name> --kubeconfig <path>`')
     .action(async (o: DevOptions) => {
-      // the extensions' preloads (e.g. a cloud emulator's thread loading its modules) run beside
-      // the loading of what follows and the API server's start
-      for (const e of extensions) e.dev?.preload?.();
       const { runDevCommand } = await import('./dev-start.js');
       await runDevCommand(o, extensions, takePreloadedApiServer());
     });
