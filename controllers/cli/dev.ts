@@ -8,13 +8,13 @@
  * setup fails is reported and skipped. With `kubeloop dev --no-controllers` only the cluster-wide
  * settings and system DaemonSets are applied; the controllers run as `kubeloop run` processes.
  */
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Manager, isAlreadyExists } from 'kubeloop';
 import type { Option } from 'commander';
 import { flagDefaults, type DevEnvironment, type DevHook, type DevPrepared, type PluginHandle } from 'kubeloop/cli';
-import { createAlibabaCloud, pullManifest, requireVendored } from '../cloud/index.js';
-import { CloudSimThread, type RemoteCloudSim } from '../cloudsim/thread.js';
+import { createAlibabaCloud, pullManifest } from '../cloud/index.js';
+import type { RemoteCloudSim } from '../cloudsim/thread.js';
+import { cloudOptions, startCloud, takePreloadedCloud } from './dev-cloud.js';
 import { plugins } from '../index.js';
 import { installAckMetricsServer } from './ack-metrics-server.js';
 import { installAckSystemDaemonSets } from '../ack-system/index.js';
@@ -78,47 +78,12 @@ export function devFlagOverrides(settings: readonly string[], plugin: { flags():
 
 export function ackDevHook(): DevHook {
   let cloud: RemoteCloudSim | undefined;
-  // The emulator runs on a thread of its own (as the cloud is a service of its own): `preload`
-  // spawns it and starts it there as soon as its modules loaded, beside the API server's start
-  // (on the server's own thread); it answers the kubelets' and controllers' calls there.
-  let starting: { thread: CloudSimThread; sim: Promise<RemoteCloudSim> } | undefined;
-  const cloudOptions = (env: Pick<DevEnvironment, 'options' | 'stateDir' | 'bind'>) => {
-    const port = Number(env.options.cloudPort ?? 0);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --cloud-port: ${String(env.options.cloudPort)} (expected an integer between 0 and 65535)`);
-    return { port, host: env.bind, stateFile: env.stateDir ? join(env.stateDir, 'cloud.json') : undefined };
-  };
-  const startThread = (options: ReturnType<typeof cloudOptions>) => {
-    const thread = CloudSimThread.spawn();
-    const sim = thread.start(options);
-    sim.catch(() => undefined); // awaited by prepare: not an unhandled rejection meanwhile
-    return { thread, sim };
-  };
   return {
     description: `the Alibaba Cloud emulator and the ACK controllers (${plugins.map((p) => p.name).join(', ')})`,
-    preload(env) {
-      let options;
-      try {
-        options = cloudOptions(env);
-      } catch {
-        return; // prepare says what is wrong
-      }
-      const own = starting = startThread(options);
-      // What the controllers' first calls load on this thread — pop-core's RPC client (the route
-      // controller's and the autoscaler's cloud calls) and yaml (the ACR helper's and the
-      // autoscaler's ConfigMaps), ~20-30 ms of compiling before dev.json — loaded while this
-      // thread waits for the API server's to start instead of in the controllers' start.
-      setImmediate(() => {
-        for (const file of ['pop-core-rpc.cjs', 'yaml.cjs']) requireVendored(file);
-      });
-      return async () => {
-        if (starting === own) starting = undefined;
-        await own.thread.stop().catch(() => undefined);
-      };
-    },
     async prepare(env): Promise<DevPrepared> {
-      // this start's emulator (a later start of the same hook preloads or starts its own)
-      const own = starting ?? startThread(cloudOptions(env));
-      starting = undefined;
+      // the emulator on its thread, started by the extension's preloadDev as `kubeloop dev`
+      // began (./dev-cloud.ts), else here
+      const own = takePreloadedCloud() ?? startCloud(cloudOptions(env));
       const sim = await own.sim;
       cloud = sim;
       return {

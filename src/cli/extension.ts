@@ -129,14 +129,6 @@ export type DevStarted = (() => Promise<void>) | { stop(): Promise<void>; metric
 
 /** How an extension joins `kubeloop dev`. */
 export interface DevHook {
-  /**
-   * Called as `kubeloop dev` begins, before the API server starts: the hook may begin what
-   * `prepare` will need and takes time, e.g. a cloud emulator on a thread of its own loading its
-   * modules and starting, beside the API server's start (which runs on its own thread). `prepare`
-   * takes over what it began (and must work when `preload` was not called). Returns how to stop
-   * what it began when `prepare` never comes (the API server failed to start).
-   */
-  preload?(env: Pick<DevEnvironment, 'options' | 'stateDir' | 'bind'>): (() => Promise<void>) | void;
   /** Starts what the simulated cluster needs first (e.g. a cloud emulator). */
   prepare?(env: Omit<DevEnvironment, 'sim'>): Promise<DevPrepared>;
   /** Starts the extension's controllers once the cluster is up; returns how to stop them. */
@@ -179,6 +171,17 @@ export interface CliExtension {
    * (default: `dev.description`).
    */
   readonly devDescription?: string;
+  /**
+   * Called as `kubeloop dev` begins, with its parsed options, before `load` and the API
+   * server's start (which runs on its own thread): the extension may begin what its dev hook's
+   * `prepare` will need and takes time, so that it runs beside this thread's loading of the
+   * extensions' parts — `@kubeloop/ack` spawns its cloud emulator's thread here, which loads
+   * the emulator and starts it. Keep what it imports small (it is the light entry's). `prepare`
+   * takes over what it began (and must work when it was not called). Returns how to stop what
+   * it began when `prepare` never comes (the API server failed to start, the extension's parts
+   * did not load).
+   */
+  preloadDev?(env: Pick<DevEnvironment, 'options' | 'stateDir' | 'bind'>): (() => Promise<void>) | void;
 }
 
 /** Commander option defaults of a plugin's flags, keyed like parsed flags, with `overrides` on top. */

@@ -6,8 +6,8 @@
 // Start-up is what a user waits for on every call, so nothing is imported that the command
 // being run does not use: the command modules only define commands (their actions import what
 // they run), extensions are imported only for the commands that can use them, and their
-// expensive parts (`CliExtension.load`: controllers, cloud SDKs) only for `run`, `dev` and
-// `generate`.
+// expensive parts (`CliExtension.load`: controllers, cloud SDKs) only for `run`, `dev` (in its
+// action) and `generate`.
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
@@ -27,8 +27,9 @@ function commandOf(argv: readonly string[]): string | undefined {
 const command = commandOf(process.argv.slice(2));
 // Commands that never use extensions start without importing them.
 const NO_EXTENSIONS = new Set(['apiserver', 'init']);
-// Commands that use the extensions' controllers or dev hooks.
-const USES_EXTENSION_PARTS = new Set(['run', 'dev', 'generate']);
+// Commands that use the extensions' controllers. (`kubeloop dev` loads them in its action, after
+// the extensions' preloads began: ./commands/dev-start.ts.)
+const USES_EXTENSION_PARTS = new Set(['run', 'generate']);
 let extensions = NO_EXTENSIONS.has(command ?? '') ? [] : await loadExtensions(process.cwd(), warn);
 if (USES_EXTENSION_PARTS.has(command ?? '')) extensions = await loadExtensionParts(extensions, warn);
 

@@ -13,7 +13,7 @@ import { Manager, definedCustomResources, type Logger } from '../../controller/i
 import { ApiServerThread, type ApiServerThreadOptions, type RemoteApiServer } from '../../apiserver/thread.js';
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '../../simcluster/index.js';
 import { loadExtensionParts } from '../extensions.js';
-import { flagDefaults, type CliExtension, type DevEnvironment, type DevHook, type DevPrepared, type DevStarted, type PluginHandle } from '../extension.js';
+import { flagDefaults, type CliExtension, type DevEnvironment, type DevPrepared, type DevStarted, type PluginHandle } from '../extension.js';
 import { startConsole, type ConsoleServer, type MetricsTarget } from '../../console/index.js';
 // (not the testing index, which loads the API server with startTestEnv)
 import { installCrds } from '../../testing/crds.js';
@@ -93,6 +93,8 @@ export interface DevStartOptions {
   apiServer?: Partial<ApiServerThreadOptions>;
   /** The API server's thread, spawned before (`kubeloop dev` spawns it as it begins, so its modules load beside the CLI's); default: spawned here. */
   apiServerThread?: ApiServerThread;
+  /** How an extension whose parts do not load is reported (the CLI warns and goes on without it); default: `startDev` rejects. */
+  warn?(message: string): void;
   /**
    * Called when something started fails later on its own: the API server's thread, or what an
    * extension's `prepare` started (`DevPrepared.failure`). Default: logged.
@@ -132,10 +134,6 @@ export interface DevSession {
  * On a failure what started is stopped and the error thrown.
  */
 export async function startDev(o: DevStartOptions, given: readonly CliExtension[]): Promise<DevSession> {
-  // an extension module as imported (its controllers and dev hook behind `load`) is loaded here;
-  // the command hands over loaded ones
-  const extensions = (await Promise.all(given.map((e) => (e.load && !e.dev && !e.plugins ? loadExtensionParts([e], (m) => { throw new Error(m); }) : [e])))).flat();
-  const hooks = extensions.flatMap((e) => (e.dev ? [{ name: e.name, hook: e.dev }] : []));
   const stateDir = o.stateDir;
   const base = stateDir ?? resolve('.kubeloop');
   const kubeconfigPath = resolve(o.kubeconfigPath ?? join(base, 'kubeconfig'));
@@ -153,14 +151,18 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
     }
     if (errors.length) throw errors[0];
   };
+  // The API server starts on its thread as soon as that thread loaded it, beside what follows
+  // here: the extensions' preloads (e.g. a cloud emulator's thread), which begin before their
+  // parts load, and the loading of those parts (their controllers and dev hooks, behind `load`).
   const thread = o.apiServerThread ?? ApiServerThread.spawn();
   stops.push(() => thread.stop()); // the server's, once it started
-  // what the extensions begin beside the API server's start (e.g. a cloud emulator's thread),
-  // stopped here only when their `prepare` never came to take it over
-  const preloaded = new Map<DevHook, () => Promise<void>>();
-  for (const { hook } of hooks) {
-    const cancel = hook.preload?.({ options: o.options ?? {}, stateDir, bind });
-    if (cancel) preloaded.set(hook, cancel);
+  const apiServerStart = thread.start({ port: o.port ?? 0, bind, dataDir: stateDir ? join(stateDir, 'apiserver') : undefined, kubeconfigPath, ...o.apiServer });
+  apiServerStart.catch(() => undefined); // awaited below: not an unhandled rejection meanwhile
+  // what an extension's preload began is stopped here only when its hook's `prepare` never came to take it over
+  const preloaded = new Map<string, () => Promise<void>>();
+  for (const e of given) {
+    const cancel = e.preloadDev?.({ options: o.options ?? {}, stateDir, bind });
+    if (cancel) preloaded.set(e.name, cancel);
   }
   stops.push(async () => {
     for (const cancel of preloaded.values()) await cancel();
@@ -173,15 +175,20 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
     else process.stderr.write(`kubeloop dev: ${err.message}\n`);
   };
   try {
-    const apiServer = await thread.start({ port: o.port ?? 0, bind, dataDir: stateDir ? join(stateDir, 'apiserver') : undefined, kubeconfigPath, ...o.apiServer });
+    // an extension module as imported (its controllers and dev hook behind `load`) is loaded here
+    const extensions = (await Promise.all(given.map((e) => (e.load && !e.dev && !e.plugins
+      ? loadExtensionParts([e], o.warn ?? ((m) => { throw new Error(m); }))
+      : [e])))).flat();
+    const hooks = extensions.flatMap((e) => (e.dev ? [{ name: e.name, hook: e.dev }] : []));
+    const apiServer = await apiServerStart;
     void apiServer.failure.then(onFailure);
     // the simulated components log to a file: routine reconcile retries (conflicts) would drown the terminal
     const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, pino.destination({ dest: logFile, mkdir: true, sync: false })) as unknown as Logger;
     const pre = { apiServer, kubeconfigPath, stateDir, bind, options: o.options ?? {}, signal: abort.signal, logger, controllers: o.controllers !== false };
     const prepared: DevPrepared[] = [];
-    for (const { hook } of hooks) {
+    for (const { name, hook } of hooks) {
       if (!hook.prepare) continue;
-      preloaded.delete(hook); // its prepare takes over what its preload began
+      preloaded.delete(name); // its prepare takes over what the extension's preload began
       const p = await hook.prepare(pre);
       stops.push(() => p.stop());
       prepared.push(p);
@@ -276,6 +283,7 @@ export async function runDevCommand(o: DevOptions, extensions: readonly CliExten
     try {
       session = await startDev({
         stateDir, kubeconfigPath: o.kubeconfig, port, bind: o.bind, nodes, options: o, controllers: o.controllers !== false, onPrepared, apiServerThread,
+        warn: (m) => process.stderr.write(`kubeloop: warning: ${m}\n`),
         // the API server's thread or an extension's service failing later stops `kubeloop dev` with its error
         onFailure: (err) => {
           if (stopping) return;
