@@ -8,13 +8,13 @@
  * setup fails is reported and skipped. With `kubeloop dev --no-controllers` only the cluster-wide
  * settings and system DaemonSets are applied; the controllers run as `kubeloop run` processes.
  */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Manager, isAlreadyExists } from 'kubeloop';
 import type { Option } from 'commander';
 import { flagDefaults, type DevEnvironment, type DevHook, type DevPrepared, type PluginHandle } from 'kubeloop/cli';
 import { createAlibabaCloud, pullManifest } from '../cloud/index.js';
-import type { RemoteCloudSim } from '../cloudsim/thread.js';
-import { cloudOptions, startCloud, takePreloadedCloud } from './dev-cloud.js';
+import { podAddressReachable, startCloudSim, type CloudSim } from '../cloudsim/index.js';
 import { plugins } from '../index.js';
 import { installAckMetricsServer } from './ack-metrics-server.js';
 import { installAckSystemDaemonSets } from '../ack-system/index.js';
@@ -34,8 +34,9 @@ function instanceIdOf(providerID: string | undefined): string | undefined {
  * for the emulator's registry instance). Created only when absent, so a user's edits (kept with
  * --state-dir) win. Both are created side by side.
  */
-async function installClusterDefaults(manager: Manager, cloud: RemoteCloudSim): Promise<void> {
-  const { slsProject: project, registry } = cloud.view;
+async function installClusterDefaults(manager: Manager, cloud: CloudSim): Promise<void> {
+  const project = cloud.state.slsProjects[0]?.projectName;
+  const registry = cloud.state.registries[0]?.instanceId;
   const configMaps = [
     ...(project ? [{ name: 'alibaba-log-configuration', data: { 'log-project': project, 'log-machine-group': 'k8s-group-kubeloop' } }] : []),
     // the emulator's Enterprise instance by id: an empty acr-registry-info means the Personal Edition, as on ACK
@@ -77,14 +78,13 @@ export function devFlagOverrides(settings: readonly string[], plugin: { flags():
 }
 
 export function ackDevHook(): DevHook {
-  let cloud: RemoteCloudSim | undefined;
+  let cloud: CloudSim | undefined;
   return {
     description: `the Alibaba Cloud emulator and the ACK controllers (${plugins.map((p) => p.name).join(', ')})`,
     async prepare(env): Promise<DevPrepared> {
-      // the emulator on its thread, started by the extension's preloadDev as `kubeloop dev`
-      // began (./dev-cloud.ts), else here
-      const own = takePreloadedCloud() ?? startCloud(cloudOptions(env));
-      const sim = await own.sim;
+      const port = Number(env.options.cloudPort ?? 0);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --cloud-port: ${String(env.options.cloudPort)} (expected an integer between 0 and 65535)`);
+      const sim = await startCloudSim({ port, host: env.bind, stateFile: env.stateDir ? join(env.stateDir, 'cloud.json') : undefined });
       cloud = sim;
       return {
         // The API server is on the host network: it reaches a pod only through the VPC route
@@ -93,7 +93,7 @@ export function ackDevHook(): DevHook {
           url: sim.url, pullManifest,
           podReachable: ({ podIP, node }) => {
             const id = instanceIdOf((node.spec as { providerID?: string } | undefined)?.providerID);
-            return !!id && sim.podReachable(id, podIP);
+            return !!id && podAddressReachable(sim.state, id, podIP);
           },
         },
         simRegion: sim.regionId,
@@ -111,7 +111,6 @@ export function ackDevHook(): DevHook {
           module: fileURLToPath(new URL('dist/console/panels.js', import.meta.resolve('@kubeloop/ack/package.json'))),
           upstreams: { cloud: { url: sim.url, writable: ['/_sim/faults', '/_sim/ram'] } },
         },
-        failure: sim.failure,
         stop: () => sim.stop(),
       };
     },

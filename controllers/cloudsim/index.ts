@@ -6,7 +6,7 @@ export type { CloudSim, CloudSimOptions } from './server.js';
 export type { InstanceEvent, InstanceEventType, CloudTimings, StaticInstanceRequest } from './cloud.js';
 export { ackAllocatable, ackReservedCpuMillis, ackReservedMemoryBytes, ackProviderId, ackNodeName, ACK_EVICTION_MEMORY_BYTES, ACK_NODE_MAX_PODS, type AckReservationPolicy, type ProviderIdForm } from './ack-node.js';
 export type { FaultRule, Service } from './faults.js';
-export { vpcRouteFor, podAddressReachable, routingState, type RoutingState, type RoutingEntry } from './routing.js';
+export { vpcRouteFor, podAddressReachable } from './routing.js';
 export { defaultCloud, encodeUserData, decodeUserData, defaultInstanceTypes, NODEPOOL_ID_LABEL } from './state.js';
 export type * from './state.js';
 export { parsePolicy, evaluate, type PolicyDocument, type PolicyStatement, type Decision } from './ram-policy.js';

@@ -7,31 +7,7 @@
  * network included) only through a custom entry `podCIDR -> Instance <node's ECS>`, which the
  * route controller keeps (kubernetes/cloud-provider-alibaba-cloud, pkg/controller/route).
  */
-import type { CloudState, Instance, RouteEntry, RouteTable } from './state.js';
-
-/** A route entry as forwarding reads it. */
-export type RoutingEntry = Pick<RouteEntry, 'destinationCidrBlock' | 'status' | 'nextHopType' | 'nextHopId'>;
-
-/**
- * What forwarding reads of a cloud's state: each instance's VPC and the VPCs' route tables. A
- * {@link CloudState} is one; {@link routingState} is the least of one, e.g. a copy another thread
- * keeps (./thread.ts).
- */
-export interface RoutingState<E extends RoutingEntry = RoutingEntry> {
-  instances: ReadonlyArray<Pick<Instance, 'instanceId' | 'vpcId'>>;
-  routeTables: ReadonlyArray<Pick<RouteTable, 'vpcId'> & { entries: readonly E[] }>;
-}
-
-/** The parts of `state` forwarding reads, copied. */
-export function routingState(state: CloudState): RoutingState {
-  return {
-    instances: state.instances.map((i) => ({ instanceId: i.instanceId, vpcId: i.vpcId })),
-    routeTables: state.routeTables.map((t) => ({
-      vpcId: t.vpcId,
-      entries: t.entries.map((e) => ({ destinationCidrBlock: e.destinationCidrBlock, status: e.status, nextHopType: e.nextHopType, nextHopId: e.nextHopId })),
-    })),
-  };
-}
+import type { CloudState, RouteEntry } from './state.js';
 
 function ipv4(ip: string): number | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
@@ -51,10 +27,10 @@ function contains(cidr: string, ip: number): number | undefined {
 }
 
 /** The entry a packet to `ip` inside VPC `vpcId` follows, or undefined (no route: dropped). */
-export function vpcRouteFor<E extends RoutingEntry>(state: Pick<RoutingState<E>, 'routeTables'>, vpcId: string, ip: string): E | undefined {
+export function vpcRouteFor(state: CloudState, vpcId: string, ip: string): RouteEntry | undefined {
   const addr = ipv4(ip);
   if (addr === undefined) return undefined;
-  let best: { e: E; bits: number } | undefined;
+  let best: { e: RouteEntry; bits: number } | undefined;
   for (const t of state.routeTables) {
     if (t.vpcId !== vpcId) continue;
     for (const e of t.entries) {
@@ -70,7 +46,7 @@ export function vpcRouteFor<E extends RoutingEntry>(state: Pick<RoutingState<E>,
  * Whether a pod address on the ECS instance `instanceId` is reachable from the host network of
  * its VPC: the instance exists and the route the address follows leads to it.
  */
-export function podAddressReachable(state: RoutingState, instanceId: string, podIP: string): boolean {
+export function podAddressReachable(state: CloudState, instanceId: string, podIP: string): boolean {
   const inst = state.instances.find((i) => i.instanceId === instanceId);
   if (!inst) return false;
   const route = vpcRouteFor(state, inst.vpcId, podIP);

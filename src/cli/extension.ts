@@ -112,11 +112,6 @@ export interface DevPrepared {
    * the upstream APIs they read, e.g. the cloud emulator's `/_sim/` (see src/console).
    */
   console?: ConsoleExtension;
-  /**
-   * Settles with an error when what `prepare` started fails later on its own (e.g. a worker
-   * thread it runs dies): `kubeloop dev` then reports the error and stops (exit code 1).
-   */
-  failure?: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -172,14 +167,14 @@ export interface CliExtension {
    */
   readonly devDescription?: string;
   /**
-   * Called as `kubeloop dev` begins, with its parsed options, before `load` and the API
-   * server's start (which runs on its own thread): the extension may begin what its dev hook's
-   * `prepare` will need and takes time, so that it runs beside this thread's loading of the
-   * extensions' parts — `@kubeloop/ack` spawns its cloud emulator's thread here, which loads
-   * the emulator and starts it. Keep what it imports small (it is the light entry's). `prepare`
-   * takes over what it began (and must work when it was not called). Returns how to stop what
-   * it began when `prepare` never comes (the API server failed to start, the extension's parts
-   * did not load).
+   * Called as `kubeloop dev` begins, with its parsed options, before `load` and while the API
+   * server starts on its own thread: the extension may begin what its dev hook will need and
+   * takes time, so that it runs beside the server's start (a thread of its own, or this thread
+   * while it waits for the server) — `@kubeloop/ack` schedules the loading of the modules its
+   * controllers' first calls load. Keep what it imports small (it is the light entry's). The
+   * hook's `prepare` takes over what it began (and must work when it was not called). Returns
+   * how to stop what it began when `prepare` never comes (the API server failed to start, the
+   * extension's parts did not load).
    */
   preloadDev?(env: Pick<DevEnvironment, 'options' | 'stateDir' | 'bind'>): (() => Promise<void>) | void;
 }

@@ -96,8 +96,8 @@ export interface DevStartOptions {
   /** How an extension whose parts do not load is reported (the CLI warns and goes on without it); default: `startDev` rejects. */
   warn?(message: string): void;
   /**
-   * Called when something started fails later on its own: the API server's thread, or what an
-   * extension's `prepare` started (`DevPrepared.failure`). Default: logged.
+   * Called when the API server's thread fails after the start (`kubeloop dev` then stops with the
+   * error). Default: logged.
    */
   onFailure?(err: Error): void;
   /** Overrides of the simulated cluster's options (tests shorten its timings). */
@@ -192,7 +192,6 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
       const p = await hook.prepare(pre);
       stops.push(() => p.stop());
       prepared.push(p);
-      void p.failure?.then(onFailure);
     }
     o.onPrepared?.(prepared, kubeconfigPath);
     const simCloud = prepared.find((p) => p.simCloud)?.simCloud;
@@ -284,7 +283,7 @@ export async function runDevCommand(o: DevOptions, extensions: readonly CliExten
       session = await startDev({
         stateDir, kubeconfigPath: o.kubeconfig, port, bind: o.bind, nodes, options: o, controllers: o.controllers !== false, onPrepared, apiServerThread,
         warn: (m) => process.stderr.write(`kubeloop: warning: ${m}\n`),
-        // the API server's thread or an extension's service failing later stops `kubeloop dev` with its error
+        // the API server's thread failing later stops `kubeloop dev` with its error
         onFailure: (err) => {
           if (stopping) return;
           process.stderr.write(`kubeloop dev: ${err.message}\n`);
