@@ -6,6 +6,7 @@
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
+import { loadPatternEngine } from './schema/index.js';
 import { startApiServer, type ApiServer } from './server.js';
 import type { DialRoute, FromApiServerThread, ToApiServerThread } from './thread.js';
 
@@ -48,6 +49,9 @@ port?.on('message', (m: ToApiServerThread) => {
     startApiServer(m.options).then((s) => {
       server = s;
       post({ type: 'started', url: s.url, port: s.port, kubeconfigPath: s.kubeconfigPath, kubeconfig: s.kubeconfig, caPem: s.caPem });
+      // the CRDs `kubeloop dev` applies next have patterns: their engine loads while this
+      // thread waits for the first requests
+      setImmediate(loadPatternEngine);
     }, (err: unknown) => {
       post({ type: 'failed', message: err instanceof Error ? err.message : String(err), code: (err as { code?: string }).code });
       port.close();

@@ -18,6 +18,11 @@ let re2js: Re2js['RE2JS'] | undefined;
  */
 const RE2JS = (): Re2js['RE2JS'] => (re2js ??= (createRequire(import.meta.url)('re2js') as Re2js).RE2JS);
 
+/** Loads re2js now, e.g. while a server is idle after its start, before its first CRD arrives. */
+export function loadPatternEngine(): void {
+  RE2JS();
+}
+
 export type CompiledPattern = { ok: true; matches(value: string): boolean } | { ok: false; error: string };
 
 const MAX_CACHED = 1000;

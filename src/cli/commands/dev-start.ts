@@ -10,7 +10,8 @@ import pino from 'pino';
 import { KubeClient, loadKubeConfig } from '../../client/index.js';
 import { Manager, definedCustomResources, type Logger } from '../../controller/index.js';
 // the API server runs on a thread of its own: only its thread's handle loads here
-import { ApiServerThread, type ApiServerThreadOptions, type RemoteApiServer } from '../../apiserver/thread.js';
+import type { ApiServerThreadOptions, RemoteApiServer } from '../../apiserver/thread.js';
+import { devApiServerOptions, startApiServerOn, type StartingApiServer } from './dev-preload.js';
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '../../simcluster/index.js';
 import { loadExtensionParts } from '../extensions.js';
 import { flagDefaults, type CliExtension, type DevEnvironment, type DevPrepared, type DevStarted, type PluginHandle } from '../extension.js';
@@ -91,8 +92,12 @@ export interface DevStartOptions {
   logger?: Logger;
   /** Overrides of the API server's options (tests shorten the aggregator's timings); data only, as the server runs on a thread of its own. */
   apiServer?: Partial<ApiServerThreadOptions>;
-  /** The API server's thread, spawned before (`kubeloop dev` spawns it as it begins, so its modules load beside the CLI's); default: spawned here. */
-  apiServerThread?: ApiServerThread;
+  /**
+   * The API server already starting on its thread with the options this would give it
+   * (`devApiServerOptions` of these options and `apiServer`: `kubeloop dev` starts it before it
+   * loads this module); default: started here.
+   */
+  apiServerStarting?: StartingApiServer;
   /** How an extension whose parts do not load is reported (the CLI warns and goes on without it); default: `startDev` rejects. */
   warn?(message: string): void;
   /**
@@ -136,11 +141,10 @@ export interface DevSession {
 export async function startDev(o: DevStartOptions, given: readonly CliExtension[]): Promise<DevSession> {
   const stateDir = o.stateDir;
   const base = stateDir ?? resolve('.kubeloop');
-  const kubeconfigPath = resolve(o.kubeconfigPath ?? join(base, 'kubeconfig'));
   const logFile = join(base, 'dev.log');
   const bind = o.bind ?? '127.0.0.1';
-  mkdirSync(base, { recursive: true });
-  if (stateDir) mkdirSync(join(stateDir, 'apiserver'), { recursive: true });
+  const serverOptions = devApiServerOptions({ stateDir, kubeconfigPath: o.kubeconfigPath, port: o.port, bind });
+  const kubeconfigPath = serverOptions.kubeconfigPath;
   const abort = new AbortController();
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -154,10 +158,8 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
   // The API server starts on its thread as soon as that thread loaded it, beside what follows
   // here: the extensions' preloads (e.g. a cloud emulator's thread), which begin before their
   // parts load, and the loading of those parts (their controllers and dev hooks, behind `load`).
-  const thread = o.apiServerThread ?? ApiServerThread.spawn();
+  const { thread, server: apiServerStart } = o.apiServerStarting ?? startApiServerOn({ ...serverOptions, ...o.apiServer });
   stops.push(() => thread.stop()); // the server's, once it started
-  const apiServerStart = thread.start({ port: o.port ?? 0, bind, dataDir: stateDir ? join(stateDir, 'apiserver') : undefined, kubeconfigPath, ...o.apiServer });
-  apiServerStart.catch(() => undefined); // awaited below: not an unhandled rejection meanwhile
   // what an extension's preload began is stopped here only when its hook's `prepare` never came to take it over
   const preloaded = new Map<string, () => Promise<void>>();
   for (const e of given) {
@@ -241,7 +243,7 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
  * `kubeloop dev` itself: `startDev`, then the console, dev.json and the banner; runs until
  * SIGINT/SIGTERM, then stops everything and removes dev.json.
  */
-export async function runDevCommand(o: DevOptions, extensions: readonly CliExtension[], apiServerThread?: ApiServerThread): Promise<void> {
+export async function runDevCommand(o: DevOptions, extensions: readonly CliExtension[], apiServerStarting?: StartingApiServer): Promise<void> {
   const port = intOption('--port', o.port, 65535);
   const consolePort = intOption('--console-port', o.consolePort, 65535);
   const nodes = intOption('--nodes', o.nodes, 5000);
@@ -281,7 +283,7 @@ export async function runDevCommand(o: DevOptions, extensions: readonly CliExten
     let session: DevSession;
     try {
       session = await startDev({
-        stateDir, kubeconfigPath: o.kubeconfig, port, bind: o.bind, nodes, options: o, controllers: o.controllers !== false, onPrepared, apiServerThread,
+        stateDir, kubeconfigPath: o.kubeconfig, port, bind: o.bind, nodes, options: o, controllers: o.controllers !== false, onPrepared, apiServerStarting,
         warn: (m) => process.stderr.write(`kubeloop: warning: ${m}\n`),
         // the API server's thread failing later stops `kubeloop dev` with its error
         onFailure: (err) => {
