@@ -23,7 +23,7 @@ export interface Harness {
   /** Writes a file in the harness dir and returns its path. */
   file(name: string, content: string): string;
   /** A request as the admin: status, content type and body as sent (kubectl rewrites errors). */
-  request(method: string, path: string, headers?: Record<string, string>): Promise<{ status: number; type: string; body: string }>;
+  request(method: string, path: string, headers?: Record<string, string>, body?: string): Promise<{ status: number; type: string; body: string }>;
   close(): Promise<void>;
 }
 
@@ -62,7 +62,7 @@ export async function startHarness(opts: ApiServerOptions = {}): Promise<Harness
       writeFileSync(p, content);
       return p;
     },
-    request(method, path, headers = {}) {
+    request(method, path, headers = {}, sent?: string) {
       const field = (k: string) => Buffer.from(new RegExp(`${k}: (\\S+)`).exec(server.kubeconfig)![1], 'base64').toString();
       return new Promise((resolve, reject) => {
         const req = request(`${server.url}${path}`, { method, ca: server.caPem, cert: field('client-certificate-data'), key: field('client-key-data'), headers }, (res) => {
@@ -71,7 +71,7 @@ export async function startHarness(opts: ApiServerOptions = {}): Promise<Harness
           res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
         });
         req.on('error', reject);
-        req.end();
+        req.end(sent);
       });
     },
     async close() {

@@ -171,11 +171,12 @@ export class ResourceHttp {
 
   private writeOpts(req: IncomingMessage, q: URLSearchParams, res?: ServerResponse): WriteOptions {
     // no query (most writes): none of its lookups
-    if (q.size === 0) return { dryRun: false, fieldManager: undefined, fieldValidation: undefined, warn: res ? warnerOf(res) : undefined, user: this.userOf(req) };
+    // (the User-Agent names the managedFields entry of a write without a fieldManager: rest.ts trackFields)
+    if (q.size === 0) return { dryRun: false, fieldManager: undefined, userAgent: req.headers['user-agent'] ?? '', fieldValidation: undefined, warn: res ? warnerOf(res) : undefined, user: this.userOf(req) };
     const fv = q.get('fieldValidation');
     if (fv && !['Ignore', 'Warn', 'Strict'].includes(fv)) throw newBadRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Warn", "Strict"`);
     // (what clientOf gives, without its object per write)
-    return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined, fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined, warn: res ? warnerOf(res) : undefined, user: this.userOf(req) };
+    return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined, userAgent: req.headers['user-agent'] ?? '', fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined, warn: res ? warnerOf(res) : undefined, user: this.userOf(req) };
   }
 
   /** Who is writing, and where warnings for them go (`Warning: 299 - "text"` headers, capped as kube-apiserver caps them; kubectl prints "Warning: text"). */

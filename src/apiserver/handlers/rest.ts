@@ -10,9 +10,9 @@ import {
 } from '../../api/index.js';
 import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '../admission/index.js';
 import { Converter } from '../conversion/index.js';
-import { applyPatch, updateManagedFields } from '../patch/index.js';
+import { applyPatch, managerOrUserAgent, rootNode, updateManagedFields } from '../patch/index.js';
 import { newStatus } from '../defaults/index.js';
-import { builtinDecoder, type UnknownField, decodeErrorMetadata, type JSONSchemaProps } from '../schema/index.js';
+import { builtinDecoder, type UnknownField, decodeErrorMetadata, type JSONSchemaProps, type SchemaNode } from '../schema/index.js';
 import { apiVersionOf, convertsVersions, generationBumps, KEEP_STATUS_ON_CREATE, statusWriteResult, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import type { UserInfo } from '../auth/index.js';
@@ -38,6 +38,12 @@ export interface ListResult {
 export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
+  /**
+   * The request's User-Agent, which names the write's managedFields entry when it has no
+   * `fieldManager` ('' for a request without one); unset for in-process writes, which the
+   * server makes as itself ({@link IN_PROCESS_MANAGER}).
+   */
+  userAgent?: string;
   /** "status" to write only the status. */
   subresource?: string;
   /** `fieldValidation` query parameter: Strict, Warn or Ignore (unset means Warn). */
@@ -70,6 +76,27 @@ export interface DeleteResult {
 export type SubresourceHandler = (ops: ResourceOps, t: ResourceType, namespace: string | undefined, name: string, body: KubeObject, opts: WriteOptions) => Promise<KubeObject | Status>;
 
 const NAMESPACES = '/namespaces';
+
+/**
+ * The manager of the server's own writes (bootstrap RBAC, default namespaces, the kubernetes
+ * service...): kube-apiserver makes them through its loopback client, whose User-Agent is
+ * `kube-apiserver/<version> ...`, so a real cluster lists them under `kube-apiserver`.
+ */
+export const IN_PROCESS_MANAGER = 'kube-apiserver';
+
+const RESET_ON_MAIN_WRITE = ['status'] as const;
+
+/** Each type's schema node for managedFields, made once (a CRD's changes give it a new type). */
+const schemaNodes = new WeakMap<ResourceType, { schema: unknown; node: SchemaNode }>();
+
+function schemaNodeOf(t: ResourceType): SchemaNode {
+  let c = schemaNodes.get(t);
+  if (!c || c.schema !== t.structuralSchema) {
+    c = { schema: t.structuralSchema, node: rootNode({ group: t.group, version: t.version, kind: t.kind }, t.structuralSchema as JSONSchemaProps | undefined) };
+    schemaNodes.set(t, c);
+  }
+  return c.node;
+}
 
 function gr(t: ResourceType) {
   return { group: t.group, resource: t.resource };
@@ -459,18 +486,29 @@ export class ResourceOps {
     if (errs.length) throw newInvalid(t.group, t.kind, name, errs);
   }
 
+  /**
+   * Records the write in metadata.managedFields, as kube-apiserver does on every create, update
+   * and non-apply patch (and their status/scale subresources): the fields it changed go to an
+   * `Update` entry of the request's manager — its `fieldManager`, else its User-Agent's product
+   * (upstream's managerOrUserAgent, patch/manager.ts). Server-side apply keeps its own
+   * bookkeeping (`managedFieldsDone`).
+   */
   private trackFields(t: ResourceType, old: KubeObject | undefined, obj: KubeObject, opts: WriteOptions): void {
     if (opts.managedFieldsDone) return;
-    // managedFields cost a field-set walk per write: tracked when the client names a field
-    // manager or the object is already server-side applied.
-    if (!opts.fieldManager && !(old?.metadata.managedFields?.length)) {
-      if (old) obj.metadata.managedFields = old.metadata.managedFields;
-      return;
-    }
+    const manager = opts.userAgent === undefined && !opts.fieldManager ? IN_PROCESS_MANAGER : managerOrUserAgent(opts.fieldManager, opts.userAgent);
+    const subresource = opts.scaleWrite ? 'scale' : opts.subresource;
     try {
-      obj.metadata.managedFields = updateManagedFields(old, obj, opts.fieldManager ?? 'unknown', 'Update', { group: t.group, version: t.version, kind: t.kind }, { subresource: opts.subresource, schema: t.structuralSchema as JSONSchemaProps | undefined });
+      const mf = updateManagedFields(old, obj, manager, 'Update', { group: t.group, version: t.version, kind: t.kind }, {
+        subresource, node: schemaNodeOf(t),
+        // The status a main-resource write cannot change is no one's by it (the strategies' GetResetFields).
+        ignore: t.hasStatus && subresource !== 'status' ? RESET_ON_MAIN_WRITE : undefined,
+      });
+      if (mf.length) obj.metadata.managedFields = mf;
+      else delete obj.metadata.managedFields;
     } catch {
-      if (old) obj.metadata.managedFields = old.metadata.managedFields;
+      // upstream's UpdateNoErrors: a bookkeeping failure never fails the write
+      if (old?.metadata.managedFields) obj.metadata.managedFields = old.metadata.managedFields;
+      else delete obj.metadata.managedFields;
     }
   }
 
@@ -549,7 +587,7 @@ export class ResourceOps {
   /** {@link createNow} after validating admission: managed fields, the storage version. */
   private createValidated(req: AdmissionRequest, opts: WriteOptions): WriteResult | Promise<WriteResult> {
     const t = req.type;
-    if (opts.fieldManager) this.trackFields(t, undefined, req.object, opts);
+    this.trackFields(t, undefined, req.object, opts);
     // (no promise turn for types without a conversion webhook)
     if (opts.dryRun || !convertsVersions(t)) return this.createStored(req, opts, req.object);
     return this.converter.toStorage(t, req.object).then((stored) => this.createStored(req, opts, stored));

@@ -97,7 +97,7 @@ export const finalizeNamespace: SubresourceHandler = async (ops, t, _ns, name, b
   else delete next.spec.finalizers;
   const rv = body.metadata?.resourceVersion;
   next.metadata.resourceVersion = rv || current.metadata.resourceVersion;
-  const r = await ops.update(t, undefined, name, next, { dryRun: opts.dryRun, fieldManager: opts.fieldManager, subresource: 'finalize' });
+  const r = await ops.update(t, undefined, name, next, { dryRun: opts.dryRun, fieldManager: opts.fieldManager, userAgent: opts.userAgent, subresource: 'finalize' });
   return r.object;
 };
 

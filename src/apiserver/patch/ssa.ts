@@ -47,11 +47,19 @@ export interface UpdateManagedFieldsOptions {
   now?: Date | string;
   /** the CRD version schema for custom resources */
   schema?: JSONSchemaProps;
+  /** the type's schema node, when the caller keeps it (else made from `gvk` and `schema`: see {@link rootNode}) */
+  node?: SchemaNode;
   subresource?: string;
+  /**
+   * Top-level fields the write's strategy resets, which no manager takes by this write
+   * (upstream's ResetFieldsStrategy, given to the field manager as its ignore filter): `status`
+   * for a main-resource write of a kind with a status subresource.
+   */
+  ignore?: readonly string[];
 }
 
 /** The schema node for an object of `gvk`: swagger for built-ins, the CRD schema, or free-form. */
-function rootNode(gvk: GroupVersionKind, schema?: JSONSchemaProps): SchemaNode {
+export function rootNode(gvk: GroupVersionKind, schema?: JSONSchemaProps): SchemaNode {
   let node: SchemaNode | undefined;
   try {
     node = builtinSchemaNode(gvk);
@@ -90,7 +98,7 @@ function decode(entries: unknown): DecodedEntry[] {
 
 function sameIdentity(a: ManagedFieldsEntry, manager: string, operation: 'Apply' | 'Update', subresource?: string, apiVersion?: string): boolean {
   return (
-    a.manager === manager &&
+    (a.manager ?? '') === manager &&
     a.operation === operation &&
     (a.subresource ?? '') === (subresource ?? '') &&
     // Update entries are per apiVersion upstream; Apply entries are not.
@@ -112,7 +120,7 @@ function encode(entries: DecodedEntry[]): ManagedFieldsEntry[] {
   live.sort((a, b) => rank(a.entry) - rank(b.entry) || byCodeUnit(a.entry.time ?? '', b.entry.time ?? '') || byCodeUnit(a.entry.manager ?? '', b.entry.manager ?? ''));
   return live.map((d) => {
     const out: ManagedFieldsEntry = {
-      manager: d.entry.manager,
+      ...(d.entry.manager ? { manager: d.entry.manager } : {}),
       operation: d.entry.operation,
       apiVersion: d.entry.apiVersion,
       time: d.entry.time,
@@ -367,30 +375,34 @@ export function updateManagedFields(
   opts: UpdateManagedFieldsOptions = {},
 ): ManagedFieldsEntry[] {
   void operation;
-  const node = rootNode(gvk, opts.schema);
+  const node = opts.node ?? rootNode(gvk, opts.schema);
   const apiVersion = formatApiVersion(gvk.group, gvk.version);
+  const newSet = trackedSet(newObj, node, opts.ignore);
+  if (oldObj === undefined) {
+    // A create: there is no old object, so every field of the new one changed and is this
+    // manager's; whatever managedFields the body carried lose them all (upstream decodes them,
+    // then the write takes every field from them) — one walk, no diff.
+    return newSet.isEmpty() ? [] : [newEntry(manager, apiVersion, opts, newSet.toFieldsV1())];
+  }
   const newMeta = metaOf(newObj);
   const mf = newMeta.managedFields;
   const reset = Array.isArray(mf) && mf.length === 1 && isObject(mf[0]) && Object.keys(mf[0]).length === 0;
   const entries = reset ? [] : decode(metaOf(oldObj).managedFields);
-  const before = oldObj ?? {};
-  const newSet = fieldSetFromObject(newObj, node);
-  const oldSet = fieldSetFromObject(before, node);
-  const changed = changedPaths(newSet, before, newObj);
+  const oldSet = trackedSet(oldObj, node, opts.ignore);
+  const changed = changedPaths(newSet, oldObj, newObj);
   const removed = oldSet.difference(newSet);
   if (changed.isEmpty() && removed.isEmpty()) {
     // Nothing to record: hand back the stored entries untouched, so a no-op write stays a no-op.
     const stored = metaOf(oldObj).managedFields;
     return reset ? [] : Array.isArray(stored) ? (clone(stored) as ManagedFieldsEntry[]) : encode(entries);
   }
-  let mine = entries.find((d) => sameIdentity(d.entry, manager || 'unknown', 'Update', opts.subresource, apiVersion));
+  let mine = entries.find((d) => sameIdentity(d.entry, manager, 'Update', opts.subresource, apiVersion));
   // (the entries' sets are this call's own, decoded above: changed in place where that is the same)
   for (const d of entries) {
     if (!removed.isEmpty()) d.set = d.set.difference(removed);
     if (d !== mine) d.set = d.set.difference(changed);
   }
-  const entry: ManagedFieldsEntry = { manager: manager || 'unknown', operation: 'Update', apiVersion, time: timestamp(opts.now), fieldsType: 'FieldsV1' };
-  if (opts.subresource) entry.subresource = opts.subresource;
+  const entry = newEntry(manager, apiVersion, opts);
   if (mine) {
     mine.entry = entry;
     mine.set.add(changed);
@@ -399,4 +411,25 @@ export function updateManagedFields(
     entries.push(mine);
   }
   return encode(entries);
+}
+
+/** The fields of `obj` a write records, less the fields the write's strategy resets. */
+function trackedSet(obj: object, node: SchemaNode, ignore: readonly string[] | undefined): FieldSet {
+  const set = fieldSetFromObject(obj, node);
+  if (ignore) for (const f of ignore) set.deleteChild(`f:${f}`);
+  return set;
+}
+
+/**
+ * An `Update` entry of `manager`, stamped now. An empty manager (a request with neither a
+ * fieldManager nor a User-Agent: upstream's managerOrUserAgent gives "") is an entry without
+ * one, as upstream encodes it (`manager` is omitempty).
+ */
+function newEntry(manager: string, apiVersion: string, opts: UpdateManagedFieldsOptions, fieldsV1?: JsonObject): ManagedFieldsEntry {
+  const entry: ManagedFieldsEntry = manager
+    ? { manager, operation: 'Update', apiVersion, time: timestamp(opts.now), fieldsType: 'FieldsV1' }
+    : { operation: 'Update', apiVersion, time: timestamp(opts.now), fieldsType: 'FieldsV1' };
+  if (fieldsV1) entry.fieldsV1 = fieldsV1;
+  if (opts.subresource) entry.subresource = opts.subresource;
+  return entry;
 }

@@ -1,0 +1,114 @@
+// metadata.managedFields on every write, as kube-apiserver records them: the manager is the
+// request's fieldManager, else its User-Agent's product (create.go managerOrUserAgent).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startHarness, type Harness } from './harness.js';
+
+/** FieldsV1 without the `.` members of maps (which upstream sets on a map the write added; see patch/README.md). */
+function withoutDots(f: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(f)) if (k !== '.') out[k] = withoutDots(v as Record<string, unknown>);
+  return out;
+}
+
+interface Entry { manager?: string; operation: string; apiVersion: string; time: string; fieldsType: string; fieldsV1: Record<string, unknown>; subresource?: string }
+
+describe('managedFields on writes without server-side apply', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  const managed = async (args: string[]): Promise<Entry[]> => {
+    const r = await h.kubectl(['get', ...args, '-o', 'json', '--show-managed-fields']);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout).metadata.managedFields ?? [];
+  };
+
+  it('kubectl create records an Update entry of kubectl-create owning what it set', async () => {
+    const r = await h.kubectl(['create', 'configmap', 'made', '--from-literal=a=1']);
+    assert.equal(r.code, 0, r.stderr);
+    const yaml = await h.kubectl(['get', 'cm', 'made', '-o', 'yaml', '--show-managed-fields']);
+    assert.match(yaml.stdout, /manager: kubectl-create/);
+    const [e, ...rest] = await managed(['cm', 'made']);
+    assert.deepEqual(rest, []);
+    assert.equal(e.manager, 'kubectl-create');
+    assert.equal(e.operation, 'Update');
+    assert.equal(e.apiVersion, 'v1');
+    assert.equal(e.fieldsType, 'FieldsV1');
+    assert.deepEqual(withoutDots(e.fieldsV1), { 'f:data': { 'f:a': {} } });
+    assert.match(e.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+
+  it('a deployment created by kubectl owns its defaulted fields but not the status, and kubectl scale adds a scale entry', async () => {
+    let r = await h.kubectl(['create', 'deployment', 'web', '--image=nginx:1.25']);
+    assert.equal(r.code, 0, r.stderr);
+    let entries = await managed(['deploy', 'web']);
+    assert.deepEqual(entries.map((e) => e.manager), ['kubectl-create']);
+    const f = entries[0].fieldsV1 as Record<string, Record<string, unknown>>;
+    assert.ok(f['f:spec']['f:replicas'], 'the defaulted replicas are the creator\'s, as upstream decodes defaults before the field manager');
+    assert.equal(f['f:status'], undefined, 'status is reset by the strategy: nobody\'s');
+    r = await h.kubectl(['scale', 'deploy', 'web', '--replicas=3']);
+    assert.equal(r.code, 0, r.stderr);
+    entries = await managed(['deploy', 'web']);
+    const scale = entries.find((e) => e.subresource === 'scale');
+    assert.ok(scale, JSON.stringify(entries));
+    assert.equal(scale.manager, 'kubectl');
+    assert.deepEqual(scale.fieldsV1, { 'f:spec': { 'f:replicas': {} } });
+    const creator = entries.find((e) => e.manager === 'kubectl-create')!;
+    assert.equal((creator.fieldsV1 as Record<string, Record<string, unknown>>)['f:spec']['f:replicas'], undefined, 'replicas moved to the scale entry');
+  });
+
+  it('a client without a fieldManager is named by its User-Agent (foo/1.0 -> foo); none at all, an entry without a manager', async () => {
+    const body = (name: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } });
+    let r = await h.request('POST', '/api/v1/namespaces/default/configmaps', { 'Content-Type': 'application/json', 'User-Agent': 'foo/1.0 (linux/amd64) x/y' }, body('ua'));
+    assert.equal(r.status, 201, r.body);
+    let e = JSON.parse(r.body).metadata.managedFields as Entry[];
+    assert.deepEqual(e.map((x) => [x.manager, x.operation]), [['foo', 'Update']]);
+    // an update by a controller's client-go agent: the changed field moves to it
+    r = await h.request('PUT', '/api/v1/namespaces/default/configmaps/ua', { 'Content-Type': 'application/json', 'User-Agent': 'kube-controller-manager/v1.32.0 (linux/amd64) kubernetes/abc/system:serviceaccount:kube-system:x' },
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ua' }, data: { k: 'v', j: 'w' } }));
+    assert.equal(r.status, 200, r.body);
+    e = JSON.parse(r.body).metadata.managedFields as Entry[];
+    assert.deepEqual(e.map((x) => [x.manager, withoutDots(x.fieldsV1)]), [
+      ['foo', { 'f:data': { 'f:k': {} } }],
+      ['kube-controller-manager', { 'f:data': { 'f:j': {} } }],
+    ]);
+    // a request with no User-Agent header at all
+    r = await h.request('POST', '/api/v1/namespaces/default/configmaps', { 'Content-Type': 'application/json' }, body('noua'));
+    assert.equal(r.status, 201, r.body);
+    e = JSON.parse(r.body).metadata.managedFields as Entry[];
+    assert.equal(e.length, 1);
+    assert.equal('manager' in e[0], false, JSON.stringify(e));
+    assert.equal(e[0].operation, 'Update');
+  });
+
+  it('server-side apply conflicts with the fields kubectl create set (409 naming kubectl-create)', async () => {
+    let r = await h.kubectl(['create', 'cm', 'x', '--from-literal=a=1']);
+    assert.equal(r.code, 0, r.stderr);
+    const f = h.file('x.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: "2"}\n');
+    r = await h.kubectl(['apply', '--server-side', '--field-manager=other', '-f', f]);
+    assert.notEqual(r.code, 0, r.stdout);
+    assert.match(r.stderr, /conflict with "kubectl-create"/);
+    assert.match(r.stderr, /\.data\.a/);
+    const raw = await h.request('PATCH', '/api/v1/namespaces/default/configmaps/x?fieldManager=other', { 'Content-Type': 'application/apply-patch+yaml' },
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: "2"}\n');
+    assert.equal(raw.status, 409, raw.body);
+    assert.match(JSON.parse(raw.body).message, /conflict with "kubectl-create" using v1: \.data\.a/);
+    r = await h.kubectl(['apply', '--server-side', '--field-manager=other', '--force-conflicts', '-f', f]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  it('server-side apply conflicts with the fields a controller set without a fieldManager (named by its User-Agent)', async () => {
+    const made = await h.request('POST', '/api/v1/namespaces/default/configmaps', { 'Content-Type': 'application/json', 'User-Agent': 'kube-controller-manager/v1.32.0 (linux/amd64) kubernetes/abc' },
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'byctl' }, data: { a: '1' } }));
+    assert.equal(made.status, 201, made.body);
+    const f = h.file('byctl.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: byctl}\ndata: {a: "2"}\n');
+    const r = await h.kubectl(['apply', '--server-side', '-f', f]);
+    assert.notEqual(r.code, 0, r.stdout);
+    assert.match(r.stderr, /conflict with "kube-controller-manager" using v1/);
+  });
+});
