@@ -310,6 +310,130 @@ export function fieldSetFromObject(obj: unknown, root: SchemaNode | undefined): 
   return set;
 }
 
+/** Thrown by {@link fieldsV1FromObject} when two list items share a token (their fields merge: the general walk does that). */
+const DUPLICATE_ITEM = Symbol('duplicate list item');
+
+/**
+ * `fieldSetFromObject(obj, root).toFieldsV1()` less `ignore`d top-level fields, in one walk that
+ * writes the FieldsV1 directly (no FieldSet tree): what a create records, where every field of
+ * the new object is the creator's. `undefined` when the object sets no tracked field.
+ */
+export function fieldsV1FromObject(obj: unknown, root: SchemaNode | undefined, ignore?: readonly string[]): JsonObject | undefined {
+  try {
+    const out = fieldsBelow(obj, root ?? ANY_NODE, 0, false, ignore);
+    return out === LEAF ? undefined : out;
+  } catch (e) {
+    if (e !== DUPLICATE_ITEM) throw e;
+    const set = fieldSetFromObject(obj, root);
+    if (ignore) for (const f of ignore) set.deleteChild(`f:${f}`);
+    return set.isEmpty() ? undefined : set.toFieldsV1();
+  }
+}
+
+/**
+ * `f:<name>`, the same string for the same name: most names recur on every write of a kind,
+ * and a property key V8 has seen is cheaper to set than a fresh string (bounded: label keys and
+ * data keys are the client's).
+ */
+function fieldToken(name: string): string {
+  let t = FIELD_TOKENS.get(name);
+  if (t === undefined) {
+    if (FIELD_TOKENS.size >= 4096) FIELD_TOKENS.clear();
+    FIELD_TOKENS.set(name, (t = `f:${name}`));
+  }
+  return t;
+}
+
+const FIELD_TOKENS = new Map<string, string>();
+
+/** A member with nothing below (`{}` in FieldsV1); never handed out, each use gets its own `{}`. */
+const LEAF: JsonObject = Object.freeze({}) as JsonObject;
+
+/** The FieldsV1 of `v` at a node (LEAF for a leaf member; undefined when nothing below is tracked). */
+function fieldsBelow(v: unknown, node: SchemaNode, depth: number, inMetadata: boolean, ignore: readonly string[] | undefined): JsonObject | undefined {
+  if (isObject(v)) {
+    if (node.mapType === 'atomic' || node.type === 'scalar' || !hasOwnKeys(v)) return LEAF;
+    let tokens: string[] | undefined;
+    let kids: JsonObject[] | undefined;
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      if (depth === 0 && (k === 'apiVersion' || k === 'kind' || (ignore !== undefined && ignore.includes(k)))) continue;
+      if (inMetadata && STRIPPED_META.has(k)) continue;
+      const c = fieldsBelow(v[k], node.field(k) ?? ANY_NODE, depth + 1, depth === 0 && k === 'metadata', undefined);
+      if (c === undefined) continue;
+      (tokens ??= []).push(fieldToken(k));
+      (kids ??= []).push(c === LEAF ? {} : c);
+    }
+    return tokens === undefined ? undefined : sortedObject(tokens, kids!);
+  }
+  if (Array.isArray(v)) {
+    if (v.length === 0 || node.type !== 'array') return LEAF;
+    const items = node.items() ?? ANY_NODE;
+    if (isAssociative(node) && v.every((x) => listItemKey(x, node.listMapKeys))) {
+      const tokens: string[] = [];
+      const kids: JsonObject[] = [];
+      for (const item of v) {
+        const token = elementToken({ key: listItemKey(item, node.listMapKeys)! });
+        // an item is a member itself (`.`), then its fields, each walked (as fieldSetFromObject
+        // does, whatever the item's own map type)
+        const c = itemFields(item as JsonObject, items, depth + 2);
+        tokens.push(token);
+        kids.push(c);
+      }
+      return sortedObject(tokens, kids);
+    }
+    if (node.listType === 'set' && v.every((x) => !isObject(x) && !Array.isArray(x))) {
+      const tokens: string[] = [];
+      const kids: JsonObject[] = [];
+      for (const item of v) {
+        tokens.push(elementToken({ value: item }));
+        kids.push({});
+      }
+      return sortedObject(tokens, kids);
+    }
+    return LEAF;
+  }
+  return depth > 0 ? LEAF : undefined;
+}
+
+/** The FieldsV1 of an associative-list item: `.` then its fields in token order. */
+function itemFields(item: JsonObject, items: SchemaNode, depth: number): JsonObject {
+  const tokens: string[] = [];
+  const kids: JsonObject[] = [];
+  for (const k in item) {
+    if (!Object.hasOwn(item, k)) continue;
+    const c = fieldsBelow(item[k], items.field(k) ?? ANY_NODE, depth, false, undefined);
+    if (c === undefined) continue;
+    tokens.push(fieldToken(k));
+    kids.push(c === LEAF ? {} : c);
+  }
+  const out: JsonObject = { '.': {} };
+  return tokens.length ? Object.assign(out, sortedObject(tokens, kids)) : out;
+}
+
+/** `{token: kid}` in token order; two equal tokens (list items with one key) leave it to the general walk. */
+function sortedObject(tokens: string[], kids: JsonObject[]): JsonObject {
+  const out: JsonObject = {};
+  let sorted = true;
+  for (let i = 1; i < tokens.length; i++) {
+    if (tokens[i] <= tokens[i - 1]) {
+      if (tokens[i] === tokens[i - 1]) throw DUPLICATE_ITEM;
+      sorted = false;
+    }
+  }
+  if (sorted) {
+    for (let i = 0; i < tokens.length; i++) out[tokens[i]] = kids[i];
+    return out;
+  }
+  const order = tokens.map((_, i) => i).sort((a, b) => (tokens[a] < tokens[b] ? -1 : tokens[a] > tokens[b] ? 1 : 0));
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j];
+    if (j > 0 && tokens[i] === tokens[order[j - 1]]) throw DUPLICATE_ITEM;
+    out[tokens[i]] = kids[i];
+  }
+  return out;
+}
+
 /** Per-walk index of list items by token; never kept across calls (lists may be mutated later). */
 export type ItemIndex = WeakMap<unknown[], Map<string, Map<string, unknown>>>;
 

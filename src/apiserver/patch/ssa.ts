@@ -15,7 +15,7 @@
 import type { GroupVersionKind, ManagedFieldsEntry } from '../../api/index.js';
 import { StatusError, formatApiVersion, newBadRequest } from '../../api/index.js';
 import { builtinSchemaNode, structuralSchemaNode, ANY_NODE, type JSONSchemaProps, type SchemaNode } from '../schema/index.js';
-import { FieldSet, childForToken, type ItemIndex, fieldSetFromObject, listItemKey, pathString, removeAt, type FieldPath } from './fieldpath.js';
+import { FieldSet, childForToken, type ItemIndex, fieldSetFromObject, fieldsV1FromObject, listItemKey, pathString, removeAt, type FieldPath } from './fieldpath.js';
 import { clone, deepEqual, isObject, type JsonObject } from './util.js';
 
 export interface ServerSideApplyInput {
@@ -377,13 +377,14 @@ export function updateManagedFields(
   void operation;
   const node = opts.node ?? rootNode(gvk, opts.schema);
   const apiVersion = formatApiVersion(gvk.group, gvk.version);
-  const newSet = trackedSet(newObj, node, opts.ignore);
   if (oldObj === undefined) {
     // A create: there is no old object, so every field of the new one changed and is this
     // manager's; whatever managedFields the body carried lose them all (upstream decodes them,
-    // then the write takes every field from them) — one walk, no diff.
-    return newSet.isEmpty() ? [] : [newEntry(manager, apiVersion, opts, newSet.toFieldsV1())];
+    // then the write takes every field from them) — one walk writing the FieldsV1, no diff.
+    const fields = fieldsV1FromObject(newObj, node, opts.ignore);
+    return fields ? [newEntry(manager, apiVersion, opts, fields)] : [];
   }
+  const newSet = trackedSet(newObj, node, opts.ignore);
   const newMeta = metaOf(newObj);
   const mf = newMeta.managedFields;
   const reset = Array.isArray(mf) && mf.length === 1 && isObject(mf[0]) && Object.keys(mf[0]).length === 0;

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fieldsV1FromObject, fieldSetFromObject } from './fieldpath.js';
+import { managerOrUserAgent, prefixFromUserAgent, rootNode, updateManagedFields } from './index.js';
+
+test('managerOrUserAgent: fieldManager first, else the User-Agent before its first "/" (upstream create.go cases)', () => {
+  assert.equal(managerOrUserAgent('manager', 'userAgent'), 'manager');
+  assert.equal(managerOrUserAgent(undefined, 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36'), 'Mozilla');
+  assert.equal(managerOrUserAgent('', 'kube-controller-manager/v1.32.0 (linux/amd64) kubernetes/abc/system:serviceaccount:kube-system:x'), 'kube-controller-manager');
+  assert.equal(managerOrUserAgent(undefined, 'no-slash'), 'no-slash');
+  assert.equal(managerOrUserAgent(undefined, ''), '');
+  assert.equal(managerOrUserAgent(undefined, undefined), '');
+  // cut at 128 bytes, never inside a character; non-printable characters dropped
+  assert.equal(prefixFromUserAgent(`${'f'.repeat(130)}/Something`), 'f'.repeat(128));
+  assert.equal(prefixFromUserAgent('🍔'.repeat(60)), '🍔'.repeat(32));
+  assert.equal(prefixFromUserAgent('a\u0000b\tc d/1'), 'abc d');
+});
+
+const pod = {
+  apiVersion: 'v1', kind: 'Pod',
+  metadata: { name: 'p', namespace: 'default', uid: 'u', labels: { z: '1', a: '2' }, finalizers: ['x/y', 'a/b'], ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'o', uid: 'o1' }] },
+  spec: {
+    containers: [
+      { name: 'web', image: 'nginx', ports: [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 443, protocol: 'TCP' }], env: [{ name: 'B', value: '1' }, { name: 'A', value: '2' }], resources: {} },
+      { name: 'side', image: 'busybox', command: ['sh', '-c'] },
+    ],
+    nodeSelector: { 'kubernetes.io/os': 'linux' },
+    tolerations: [{ key: 'k', operator: 'Exists' }],
+  },
+  status: { phase: 'Pending' },
+};
+
+test('fieldsV1FromObject writes what fieldSetFromObject(...).toFieldsV1() does, in one walk', () => {
+  const gvk = { group: '', version: 'v1', kind: 'Pod' };
+  const node = rootNode(gvk);
+  assert.deepEqual(fieldsV1FromObject(pod, node), fieldSetFromObject(pod, node).toFieldsV1());
+  assert.deepEqual(JSON.stringify(fieldsV1FromObject(pod, node)), JSON.stringify(fieldSetFromObject(pod, node).toFieldsV1()), 'same key order');
+  const noStatus = fieldSetFromObject(pod, node);
+  noStatus.deleteChild('f:status');
+  assert.deepEqual(fieldsV1FromObject(pod, node, ['status']), noStatus.toFieldsV1());
+  // two items with one key merge (the general walk's answer)
+  const dup = structuredClone(pod);
+  dup.spec.containers.push({ name: 'web', image: 'other', command: ['x', 'y'] });
+  assert.deepEqual(fieldsV1FromObject(dup, node), fieldSetFromObject(dup, node).toFieldsV1());
+  // free-form (a custom resource without a schema), and an object with nothing tracked
+  const cr = { apiVersion: 'x.io/v1', kind: 'Thing', metadata: { name: 't' }, spec: { b: [1, 2], a: { y: 1, x: {} } } };
+  assert.deepEqual(fieldsV1FromObject(cr, rootNode({ group: 'x.io', version: 'v1', kind: 'Thing' })), fieldSetFromObject(cr, undefined).toFieldsV1());
+  assert.equal(fieldsV1FromObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'n', uid: 'u' } }, undefined), undefined);
+});
+
+test('updateManagedFields on a create: one Update entry owning every tracked field; the empty manager has no manager key', () => {
+  const gvk = { group: '', version: 'v1', kind: 'Pod' };
+  const [e, ...rest] = updateManagedFields(undefined, { ...pod, metadata: { ...pod.metadata, managedFields: [{ manager: 'forged', operation: 'Apply' }] } }, '', 'Update', gvk, { now: '2026-01-01T00:00:00Z', ignore: ['status'] });
+  assert.deepEqual(rest, []);
+  assert.equal('manager' in e, false);
+  assert.deepEqual(Object.keys(e), ['operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1']);
+  assert.equal((e.fieldsV1 as Record<string, unknown>)['f:status'], undefined);
+  assert.ok((e.fieldsV1 as Record<string, Record<string, unknown>>)['f:spec']['f:containers']);
+  assert.deepEqual(updateManagedFields(undefined, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'n' } }, 'm', 'Update', { group: '', version: 'v1', kind: 'ConfigMap' }), []);
+});
