@@ -62,6 +62,21 @@ describe('managedFields on writes without server-side apply', () => {
     assert.equal((creator.fieldsV1 as Record<string, Record<string, unknown>>)['f:spec']['f:replicas'], undefined, 'replicas moved to the scale entry');
   });
 
+  it('a create is recorded before admission: kubectl run\'s entry has the pod\'s defaults but not the service-account volume or tolerations admission adds', async () => {
+    const r = await h.kubectl(['run', 'runpod', '--image=nginx']);
+    assert.equal(r.code, 0, r.stderr);
+    const pod = JSON.parse((await h.kubectl(['get', 'pod', 'runpod', '-o', 'json', '--show-managed-fields'])).stdout);
+    assert.ok(pod.spec.volumes?.length, 'admission added the service-account volume (else this proves nothing)');
+    const entries = pod.metadata.managedFields as Entry[];
+    const run = entries.find((e) => e.manager === 'kubectl-run');
+    assert.ok(run, JSON.stringify(entries));
+    const spec = (run.fieldsV1 as Record<string, Record<string, unknown>>)['f:spec'];
+    assert.ok(spec['f:containers'] && spec['f:dnsPolicy'] && spec['f:restartPolicy'], JSON.stringify(spec));
+    assert.equal(spec['f:volumes'], undefined);
+    assert.equal(spec['f:tolerations'], undefined);
+    assert.equal((run.fieldsV1 as Record<string, unknown>)['f:status'], undefined);
+  });
+
   it('a client without a fieldManager is named by its User-Agent (foo/1.0 -> foo); none at all, an entry without a manager', async () => {
     const body = (name: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } });
     let r = await h.request('POST', '/api/v1/namespaces/default/configmaps', { 'Content-Type': 'application/json', 'User-Agent': 'foo/1.0 (linux/amd64) x/y' }, body('ua'));

@@ -540,6 +540,10 @@ export class ResourceOps {
       // of it (an object stored per create, for as long as the object is).
       if (ns.obj.metadata.name === m.namespace) m.namespace = ns.obj.metadata.name;
     }
+    // managedFields before mutating admission, as upstream's create handler records the request's
+    // object (endpoints/handlers/create.go: UpdateNoErrors, then the admission): what the
+    // webhooks, the in-tree plugins (a pod's service-account volume) and the strategy add is no one's.
+    this.trackFields(t, undefined, obj, opts);
     const req: AdmissionRequest = {
       operation: 'CREATE', type: t, namespace, name: m.name ?? '', object: obj, dryRun: !!opts.dryRun, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation, warn: opts.warn, user: opts.user,
       unknownFields,
@@ -584,10 +588,9 @@ export class ResourceOps {
     return this.createValidated(req, opts);
   }
 
-  /** {@link createNow} after validating admission: managed fields, the storage version. */
+  /** {@link createNow} after validating admission: the storage version. */
   private createValidated(req: AdmissionRequest, opts: WriteOptions): WriteResult | Promise<WriteResult> {
     const t = req.type;
-    this.trackFields(t, undefined, req.object, opts);
     // (no promise turn for types without a conversion webhook)
     if (opts.dryRun || !convertsVersions(t)) return this.createStored(req, opts, req.object);
     return this.converter.toStorage(t, req.object).then((stored) => this.createStored(req, opts, stored));
