@@ -77,6 +77,11 @@ describe('managedFields on writes without server-side apply', () => {
     assert.equal((run.fieldsV1 as Record<string, unknown>)['f:status'], undefined);
   });
 
+  it('the server\'s own objects are kube-apiserver\'s, the controller-manager stand-ins\' kube-controller-manager\'s', async () => {
+    assert.deepEqual((await managed(['clusterrole', 'cluster-admin'])).map((e) => [e.manager, e.operation]), [['kube-apiserver', 'Update']]);
+    assert.deepEqual((await managed(['cm', 'kube-root-ca.crt'])).map((e) => [e.manager, e.operation]), [['kube-controller-manager', 'Update']]);
+  });
+
   it('a client without a fieldManager is named by its User-Agent (foo/1.0 -> foo); none at all, an entry without a manager', async () => {
     const body = (name: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } });
     let r = await h.request('POST', '/api/v1/namespaces/default/configmaps', { 'Content-Type': 'application/json', 'User-Agent': 'foo/1.0 (linux/amd64) x/y' }, body('ua'));

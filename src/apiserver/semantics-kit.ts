@@ -32,6 +32,14 @@ export interface SemanticsHost {
 }
 
 /** A started in-process controller. */
+/**
+ * The User-Agent of the writes the in-process stand-ins for kube-controller-manager's controllers
+ * make (the root CA publisher, the quota controller): upstream's client-go agent
+ * `kube-controller-manager/<version> (<os>/<arch>) kubernetes/<commit>/<service account>`, which
+ * names their managedFields entries `kube-controller-manager` (patch/manager.ts).
+ */
+export const CONTROLLER_MANAGER_AGENT = 'kube-controller-manager/v1.32.0 (linux/amd64) kubernetes';
+
 export interface Controller {
   /** Stops processing: pending work and retry timers are dropped. */
   stop(): void;

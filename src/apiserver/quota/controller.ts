@@ -14,7 +14,7 @@
  * observations of resources nothing tracks, and writes the status only when it changed.
  */
 import type { ResourceType } from '../resources/index.js';
-import { type Controller, isStatus, type SemanticsHost, storageTypes, typeForStorageKey, queueController, WorkQueue } from '../semantics-kit.js';
+import { CONTROLLER_MANAGER_AGENT, type Controller, isStatus, type SemanticsHost, storageTypes, typeForStorageKey, queueController, WorkQueue } from '../semantics-kit.js';
 import type { Change } from '../storage/index.js';
 import { type Evaluator, evaluatorFor, type ScopeRequirement, scopeSelectors } from './evaluators.js';
 import { addLists, equalLists, mask, type Usage, usageOf, ZERO } from './resourcelist.js';
@@ -81,7 +81,7 @@ export function startQuotaController(host: SemanticsHost, index: QuotaIndex, opt
     const next = structuredClone(quota);
     next.status = { hard: sortedList(hard), used: sortedList(used) };
     try {
-      await ops.update(t, ns, quota.metadata.name!, next, { subresource: 'status' });
+      await ops.update(t, ns, quota.metadata.name!, next, { subresource: 'status', userAgent: CONTROLLER_MANAGER_AGENT });
     } catch (e) {
       if (isStatus(e, 404)) return;
       if (isStatus(e, 409)) {

@@ -7,7 +7,7 @@
  * volume (tokenvolume.ts) reads `ca.crt` from it.
  */
 import type { KubeObject } from '../../api/index.js';
-import type { Controller, SemanticsHost } from '../semantics-kit.js';
+import { CONTROLLER_MANAGER_AGENT, type Controller, type SemanticsHost } from '../semantics-kit.js';
 import { startPerNamespace } from './per-namespace.js';
 import { ROOT_CA_CONFIGMAP } from './tokenvolume.js';
 
@@ -28,7 +28,7 @@ export function startRootCaPublisher(host: SemanticsHost, caPem: string): Contro
   return startPerNamespace(host, async (ns) => {
     const cm = store.get(CONFIGMAPS, `${ns}/${ROOT_CA_CONFIGMAP}`)?.obj as ConfigMap | undefined;
     if (!cm) {
-      await ops.create(t, ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: ROOT_CA_CONFIGMAP, annotations: { [DESCRIPTION_ANNOTATION]: DESCRIPTION } }, data: { 'ca.crt': caPem } });
+      await ops.create(t, ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: ROOT_CA_CONFIGMAP, annotations: { [DESCRIPTION_ANNOTATION]: DESCRIPTION } }, data: { 'ca.crt': caPem } }, { userAgent: CONTROLLER_MANAGER_AGENT });
       return;
     }
     const data = cm.data ?? {};
@@ -36,6 +36,6 @@ export function startRootCaPublisher(host: SemanticsHost, caPem: string): Contro
     const next = structuredClone(cm);
     next.data = { 'ca.crt': caPem };
     next.metadata.annotations = { ...next.metadata.annotations, [DESCRIPTION_ANNOTATION]: DESCRIPTION };
-    await ops.update(t, ns, ROOT_CA_CONFIGMAP, next);
+    await ops.update(t, ns, ROOT_CA_CONFIGMAP, next, { userAgent: CONTROLLER_MANAGER_AGENT });
   }, CONFIGMAPS, (c) => (c.storageKey === CONFIGMAPS && c.type !== 'ADDED' && c.object.metadata.name === ROOT_CA_CONFIGMAP ? c.object.metadata.namespace : undefined));
 }
