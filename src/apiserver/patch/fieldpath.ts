@@ -434,6 +434,48 @@ function sortedObject(tokens: string[], kids: JsonObject[]): JsonObject {
   return out;
 }
 
+/**
+ * Whether `obj` writes exactly `fields` (what {@link fieldsV1FromObject} would build), checked in
+ * a walk that allocates nothing; `false` also when it cannot tell without building (lists with
+ * items). Lets a create reuse the FieldsV1 the type's last create built: objects of one kind from
+ * one client mostly set the same fields.
+ */
+export function writesFieldsV1(obj: unknown, root: SchemaNode | undefined, fields: JsonObject, ignore?: readonly string[]): boolean {
+  return matches(obj, root ?? ANY_NODE, fields, 0, false, ignore);
+}
+
+function matches(v: unknown, node: SchemaNode, f: JsonObject | undefined, depth: number, inMetadata: boolean, ignore: readonly string[] | undefined): boolean {
+  if (isObject(v)) {
+    if (node.mapType === 'atomic' || node.type === 'scalar' || !hasOwnKeys(v)) return f !== undefined && !hasOwnKeys(f);
+    let n = 0;
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      if (depth === 0 && (k === 'apiVersion' || k === 'kind' || (ignore !== undefined && ignore.includes(k)))) continue;
+      if (inMetadata && STRIPPED_META.has(k)) continue;
+      const token = fieldToken(k);
+      const c = f !== undefined && Object.hasOwn(f, token) ? (f[token] as JsonObject) : undefined;
+      if (!matches(v[k], node.field(k) ?? ANY_NODE, c, depth + 1, depth === 0 && k === 'metadata', undefined)) return false;
+      if (c !== undefined) n++;
+    }
+    if (f === undefined) return true; // (every child wrote nothing, as checked)
+    let m = 0;
+    for (const k in f) if (Object.hasOwn(f, k)) m++;
+    return n > 0 && m === n;
+  }
+  if (Array.isArray(v)) {
+    if (v.length === 0 || node.type !== 'array') return f !== undefined && !hasOwnKeys(f);
+    if (isAssociative(node) || node.listType === 'set') return false; // items' tokens: build instead
+    return f !== undefined && !hasOwnKeys(f);
+  }
+  return depth > 0 ? f !== undefined && !hasOwnKeys(f) : f === undefined;
+}
+
+/** Freezes a FieldsV1 and everything in it (one object shared by many stored objects). */
+export function freezeFieldsV1(f: JsonObject): JsonObject {
+  for (const k in f) if (Object.hasOwn(f, k)) freezeFieldsV1(f[k] as JsonObject);
+  return Object.freeze(f);
+}
+
 /** Per-walk index of list items by token; never kept across calls (lists may be mutated later). */
 export type ItemIndex = WeakMap<unknown[], Map<string, Map<string, unknown>>>;
 

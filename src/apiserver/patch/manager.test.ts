@@ -58,3 +58,30 @@ test('updateManagedFields on a create: one Update entry owning every tracked fie
   assert.ok((e.fieldsV1 as Record<string, Record<string, unknown>>)['f:spec']['f:containers']);
   assert.deepEqual(updateManagedFields(undefined, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'n' } }, 'm', 'Update', { group: '', version: 'v1', kind: 'ConfigMap' }), []);
 });
+
+test('a create reuses the last FieldsV1 of its type only when the object writes exactly those fields', async () => {
+  const { writesFieldsV1 } = await import('./fieldpath.js');
+  const gvk = { group: '', version: 'v1', kind: 'ConfigMap' };
+  const node = rootNode(gvk);
+  const cm = (data: Record<string, string>, labels?: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', uid: 'u', ...(labels ? { labels } : {}) }, data });
+  const shapes = [cm({ a: '1' }), cm({ a: '2' }), cm({ a: '1', b: '2' }), cm({ b: '1' }), cm({ a: '1' }, { x: 'y' }), cm({ a: '1' }, {}), cm({}), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }, cm({ a: '1' })];
+  for (const obj of shapes) {
+    const built = fieldSetFromObject(obj, node);
+    const got = updateManagedFields(undefined, obj, 'm', 'Update', gvk, { now: 'T' });
+    assert.deepEqual(got.map((e) => e.fieldsV1), built.isEmpty() ? [] : [built.toFieldsV1()], JSON.stringify(obj));
+  }
+  const f = fieldsV1FromObject(cm({ a: '1' }, { x: 'y' }), node)!;
+  assert.equal(writesFieldsV1(cm({ a: '9' }, { x: 'z' }), node, f), true);
+  assert.equal(writesFieldsV1(cm({ a: '9' }), node, f), false);
+  assert.equal(writesFieldsV1(cm({ a: '9', b: '1' }, { x: 'z' }), node, f), false);
+  assert.equal(writesFieldsV1(cm({ b: '9' }, { x: 'z' }), node, f), false);
+  // lists with items are built, never matched
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'x' }] } };
+  const podNode = rootNode({ group: '', version: 'v1', kind: 'Pod' });
+  assert.equal(writesFieldsV1(pod, podNode, fieldsV1FromObject(pod, podNode)!), false);
+  // the shared FieldsV1 cannot be changed in place
+  const [e] = updateManagedFields(undefined, cm({ q: '1' }), 'm', 'Update', gvk);
+  const [e2] = updateManagedFields(undefined, cm({ q: '2' }), 'n', 'Update', gvk);
+  assert.equal(e.fieldsV1, e2.fieldsV1);
+  assert.ok(Object.isFrozen(e.fieldsV1) && Object.isFrozen((e.fieldsV1 as Record<string, unknown>)['f:data']));
+});

@@ -15,7 +15,7 @@
 import type { GroupVersionKind, ManagedFieldsEntry } from '../../api/index.js';
 import { StatusError, formatApiVersion, newBadRequest } from '../../api/index.js';
 import { builtinSchemaNode, structuralSchemaNode, ANY_NODE, type JSONSchemaProps, type SchemaNode } from '../schema/index.js';
-import { FieldSet, childForToken, type ItemIndex, fieldSetFromObject, fieldsV1FromObject, listItemKey, pathString, removeAt, type FieldPath } from './fieldpath.js';
+import { FieldSet, childForToken, type ItemIndex, fieldSetFromObject, fieldsV1FromObject, freezeFieldsV1, writesFieldsV1, listItemKey, pathString, removeAt, type FieldPath } from './fieldpath.js';
 import { clone, deepEqual, isObject, type JsonObject } from './util.js';
 
 export interface ServerSideApplyInput {
@@ -381,7 +381,14 @@ export function updateManagedFields(
     // A create: there is no old object, so every field of the new one changed and is this
     // manager's; whatever managedFields the body carried lose them all (upstream decodes them,
     // then the write takes every field from them) — one walk writing the FieldsV1, no diff.
-    const fields = fieldsV1FromObject(newObj, node, opts.ignore);
+    // (the type's last create's FieldsV1 when this object writes the same: one walk, no objects)
+    const last = lastCreate.get(node);
+    let fields: JsonObject | undefined;
+    if (last && last.ignore === opts.ignore && writesFieldsV1(newObj, node, last.fields, opts.ignore)) fields = last.fields;
+    else {
+      fields = fieldsV1FromObject(newObj, node, opts.ignore);
+      if (fields) lastCreate.set(node, { ignore: opts.ignore, fields: freezeFieldsV1(fields) });
+    }
     return fields ? [newEntry(manager, apiVersion, opts, fields)] : [];
   }
   const newSet = trackedSet(newObj, node, opts.ignore);
@@ -413,6 +420,12 @@ export function updateManagedFields(
   }
   return encode(entries);
 }
+
+/**
+ * Per schema node, the FieldsV1 its last create built (frozen: stored objects share it, as
+ * they share nothing else, so nothing may change it in place).
+ */
+const lastCreate = new WeakMap<SchemaNode, { ignore: readonly string[] | undefined; fields: JsonObject }>();
 
 /** The fields of `obj` a write records, less the fields the write's strategy resets. */
 function trackedSet(obj: object, node: SchemaNode, ignore: readonly string[] | undefined): FieldSet {
