@@ -13,6 +13,7 @@
  */
 import type { KubeObject } from '../../api/index.js';
 import type { Wal } from './wal.js';
+import { KeyIndex } from './key-index.js';
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -193,8 +194,8 @@ interface Slot {
 const byKey = (a: Slot, b: Slot) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 class Table {
-  /** Committed (durable) objects: what reads see. */
-  readonly items = new Map<string, Slot>();
+  /** Committed (durable) objects by key: what reads see (see key-index.ts for why not a Map). */
+  readonly items = new KeyIndex<Slot>();
   /** The newest staged write per key (writers build on it). */
   readonly staged = new Map<string, Staged>();
   /** The slots in key order as of the last scan (a scan walking it skips the slots gone since). */
@@ -245,45 +246,26 @@ class Table {
     if (slot) slot.stored = stored;
     else {
       const created: Slot = { key, stored };
-      this.items.set(key, created);
+      this.items.add(created);
       this.added.push(created);
     }
   }
 
   /**
    * {@link set} for a key the caller knows has no committed version (an ADDED change): one
-   * map operation instead of a lookup and an insert. Should the key exist after all, its
+   * probe of the index for the check and the insert. Should the key exist after all, its
    * slot is kept and updated, as `set` does, so the key order never holds a key twice.
    */
   insert(key: string, stored: Stored): void {
-    const size = this.items.size;
     const created: Slot = { key, stored };
-    this.items.set(key, created);
-    if (this.items.size !== size) {
-      this.added.push(created);
-      return;
-    }
-    const slot = this.liveSlot(key, created);
-    if (!slot) {
-      this.added.push(created); // not in the key order: cannot happen, but keep the table whole
-      return;
-    }
-    slot.stored = stored;
-    this.items.set(key, slot);
-  }
-
-  /** The slot of `key` in the key order or among the added ones, other than `not` (a linear search: for {@link insert}'s impossible case only). */
-  private liveSlot(key: string, not: Slot): Slot | undefined {
-    for (const list of [this.added, this.order]) {
-      for (const slot of list) if (slot.key === key && !slot.gone && slot !== not) return slot;
-    }
-    return undefined;
+    const slot = this.items.add(created);
+    if (!slot) this.added.push(created);
+    else slot.stored = stored;
   }
 
   delete(key: string): void {
-    const slot = this.items.get(key);
+    const slot = this.items.delete(key);
     if (!slot) return;
-    this.items.delete(key);
     slot.gone = true;
     this.removed++;
   }
@@ -607,9 +589,9 @@ export class Store {
     };
   }
 
-  /** All objects (for snapshots). */
+  /** All objects (for snapshots), each type's in the order they were created (but for deletions: see KeyIndex.values). */
   *entries(): Generator<[string, string, Stored]> {
-    for (const [sk, t] of this.tables) for (const [k, slot] of t.items) yield [sk, k, slot.stored];
+    for (const [sk, t] of this.tables) for (const slot of t.items.values()) yield [sk, slot.key, slot.stored];
   }
 
   async close(): Promise<void> {
