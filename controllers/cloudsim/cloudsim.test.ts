@@ -156,6 +156,48 @@ describe('SLS bodies', () => {
     assert.equal((JSON.parse(r.body) as { errorCode: string }).errorCode, 'PostBodyInvalid');
     assert.equal((await slsPost('/logstores/deep/index', '{"line":{"token":[","]}}')).status, 200, 'a plain index still goes in');
   });
+
+  /** A signed SLS call with any method, path, query and signature method (v1; `body` JSON when given). */
+  const slsCall = (method: string, path: string, query: Record<string, string>, opts: { body?: string; signatureMethod?: string; host?: string } = {}) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const body = opts.body;
+    const headers: Record<string, string> = {
+      date: new Date().toUTCString(), 'x-log-apiversion': '0.6.0', 'x-log-signaturemethod': opts.signatureMethod ?? 'hmac-sha256', 'x-log-bodyrawsize': String(body ? Buffer.byteLength(body) : 0),
+      ...(body ? { 'content-type': 'application/json', 'content-md5': createHash('md5').update(body).digest('hex').toUpperCase() } : {}),
+    };
+    const algorithm = opts.signatureMethod === 'hmac-sha1' ? 'sha1' : 'sha256';
+    const sig = createHmac(algorithm, sim.accessKeySecret).update(slsStringToSign(method, path, query, headers)).digest('base64');
+    const qs = new URLSearchParams(query).toString();
+    const req = http.request({ method, host: '127.0.0.1', port: sim.port, path: qs ? `${path}?${qs}` : path, headers: { ...headers, host: opts.host ?? `k8s-log-kubeloop.${sim.slsEndpoint}`, authorization: `LOG ${sim.accessKeyId}:${sig}` } }, (res) => {
+      let b = '';
+      res.on('data', (c) => { b += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const errorCode = (r: { body: string }) => (JSON.parse(r.body) as { errorCode: string }).errorCode;
+
+  test('v1 signs with the HMAC x-log-signaturemethod names: hmac-sha1 (the API reference) and hmac-sha256 (the SDK)', async () => {
+    assert.equal((await slsCall('GET', '/logstores', {}, { signatureMethod: 'hmac-sha1' })).status, 200);
+    assert.equal((await slsCall('GET', '/logstores', {}, { signatureMethod: 'hmac-sha256' })).status, 200);
+    const other = await slsCall('GET', '/logstores', {}, { signatureMethod: 'hmac-md5' });
+    assert.deepEqual([other.status, errorCode(other)], [400, 'InvalidSignatureMethod']);
+  });
+
+  test('malformed paths, queries and body fields found by the fuzz are 400 ParameterInvalid, not 500', async () => {
+    // `%zz` made decodeURIComponent throw ("URI malformed")
+    const path = await slsCall('GET', '/logstores/%zz', {});
+    assert.deepEqual([path.status, errorCode(path)], [400, 'ParameterInvalid'], path.body);
+    // ListTagResources' tags as a JSON number reached `.some`
+    const tags = await slsCall('GET', '/tags', { resourceType: 'project', tags: '500' }, { host: sim.slsEndpoint });
+    assert.deepEqual([tags.status, errorCode(tags)], [400, 'ParameterInvalid'], tags.body);
+    // a string field holding an object whose `toString` is not a function made String() throw
+    const store = await slsCall('POST', '/logstores', {}, { body: '{"logstoreName":"fuzzed","ttl":30,"shardCount":2,"telemetryType":{"toString":[0]}}' });
+    assert.deepEqual([store.status, errorCode(store)], [400, 'ParameterInvalid'], store.body);
+    const untag = await slsCall('POST', '/untag', {}, { host: sim.slsEndpoint, body: '{"resourceType":{"toString":59},"resourceId":["k8s-log-kubeloop"],"tags":["k"]}' });
+    assert.deepEqual([untag.status, errorCode(untag)], [400, 'ParameterInvalid'], untag.body);
+    assert.equal((await slsCall('GET', '/tags', { resourceType: 'project', tags: '[{"key":"k"}]' }, { host: sim.slsEndpoint })).status, 200, 'a well-formed filter still answers');
+  });
 });
 
 describe('/_sim API', () => {

@@ -6,7 +6,8 @@
  *   Authorization: LOG <AccessKeyId>:base64(HMAC-SHA256(secret,
  *     VERB \n Content-MD5 \n Content-Type \n Date \n
  *     sorted `x-log-*`/`x-acs-*` headers as `name:value\n` + path[?sorted k=v&...]))
- * with `x-log-signaturemethod: hmac-sha256` and Content-MD5 the upper-case hex MD5 of the body.
+ * with `x-log-signaturemethod: hmac-sha256` (or HMAC-SHA1 with `hmac-sha1`, as SLS' reference
+ * signs) and Content-MD5 the upper-case hex MD5 of the body.
  * Signature v4 (`SLS4-HMAC-SHA256`) is verified too.
  */
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
@@ -48,8 +49,34 @@ export function slsV4Signature(method: string, path: string, query: Record<strin
   return createHmac('sha256', key).update(toSign).digest('hex');
 }
 
+/**
+ * The v1 signature: the HMAC `x-log-signaturemethod` names over {@link slsStringToSign}. SLS'
+ * "Request signatures" reference signs with `hmac-sha1`; the SDK the controllers use
+ * (@alicloud/gateway-sls getSignature) sends `hmac-sha256`, and the emulator takes a request
+ * without the header as that. Any other method is refused as SLS' common error table has it:
+ * 400 `InvalidSignatureMethod` "signature method {method} is unsupported".
+ */
 export function slsSign(method: string, path: string, query: Record<string, string>, headers: Record<string, string>, secret: string): string {
-  return createHmac('sha256', secret).update(slsStringToSign(method, path, query, headers)).digest('base64');
+  const signatureMethod = headers['x-log-signaturemethod'] ?? 'hmac-sha256';
+  if (signatureMethod !== 'hmac-sha1' && signatureMethod !== 'hmac-sha256') {
+    throw new SimError('InvalidSignatureMethod', `signature method ${signatureMethod} is unsupported`, 400);
+  }
+  return createHmac(signatureMethod === 'hmac-sha1' ? 'sha1' : 'sha256', secret).update(slsStringToSign(method, path, query, headers)).digest('base64');
+}
+
+/**
+ * The decoded segments of a request path. A segment that is not valid percent-encoding
+ * (`%zz`, `%ff`) names no resource: 400 `ParameterInvalid`, SLS' common error for a request
+ * parameter it cannot accept (SLS "Error codes", common error codes table), not a crash.
+ */
+function pathSegments(pathname: string): string[] {
+  return pathname.split('/').filter(Boolean).map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      throw new SimError('ParameterInvalid', `the request path segment ${JSON.stringify(s)} is not valid percent-encoding`, 400);
+    }
+  });
 }
 
 interface Route { action: string; run: (ctx: SlsCtx) => unknown }
@@ -64,6 +91,18 @@ const configNameRe = /^[a-z0-9][a-z0-9_-]{0,126}[a-z0-9]$/;
 const logstoreNameRe = /^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/;
 
 function bad(msg: string): SimError { return new SimError('ParameterInvalid', msg, 400); }
+
+/**
+ * A string field of a request body: a string as sent, a number or boolean in its text form,
+ * `def` when absent; any other JSON value is a 400 ParameterInvalid (converting an object to a
+ * string runs whatever `toString` the body put there, and answered a 500).
+ */
+function text(v: unknown, name: string, def: string): string {
+  if (v === undefined || v === null) return def;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw bad(`${name} must be a string`);
+}
 
 // ProjectNotExist 404 "The Project does not exist: <name>" and Unauthorized 401 "AccessKeyId not found: <id>" are what the
 // real service answers (aliyun-log-go-sdk logstore_e2e_test.go, run against SLS)
@@ -121,14 +160,15 @@ function applyLogstoreFields(l: LogStore, b: Record<string, unknown>): void {
 }
 
 function configFromBody(b: Record<string, unknown>, ctx: SlsCtx, existing?: LogtailConfigState): LogtailConfigState {
-  const configName = String(b.configName ?? existing?.configName ?? '');
+  const configName = text(b.configName, 'configName', existing?.configName ?? '');
   if (!configNameRe.test(configName)) throw bad(`invalid configName "${configName}"`);
-  const inputType = String(b.inputType ?? '');
+  const inputType = text(b.inputType, 'inputType', '');
   if (!['file', 'plugin', 'syslog', 'streamlog'].includes(inputType)) throw bad(`inputType must be one of file, plugin, syslog, streamlog (got "${inputType}")`);
-  const outputType = String(b.outputType ?? '');
+  const outputType = text(b.outputType, 'outputType', '');
   if (outputType !== 'LogService') throw bad('outputType must be "LogService"');
   const outputDetail = (b.outputDetail ?? {}) as LogtailConfigState['outputDetail'];
-  if (typeof outputDetail !== 'object' || !outputDetail.logstoreName) throw bad('outputDetail.logstoreName is required');
+  if (!outputDetail || typeof outputDetail !== 'object' || !outputDetail.logstoreName) throw bad('outputDetail.logstoreName is required');
+  if (typeof outputDetail.logstoreName !== 'string') throw bad('outputDetail.logstoreName must be a string');
   logstore(ctx, outputDetail.logstoreName);
   const inputDetail = b.inputDetail;
   if (!inputDetail || typeof inputDetail !== 'object' || Array.isArray(inputDetail)) throw bad('inputDetail must be an object');
@@ -142,14 +182,14 @@ function configFromBody(b: Record<string, unknown>, ctx: SlsCtx, existing?: Logt
 }
 
 function groupFromBody(b: Record<string, unknown>, ctx: SlsCtx, existing?: MachineGroupState): MachineGroupState {
-  const groupName = String(b.groupName ?? existing?.groupName ?? '');
+  const groupName = text(b.groupName, 'groupName', existing?.groupName ?? '');
   if (!nameRe.test(groupName)) throw bad(`invalid groupName "${groupName}"`);
-  const machineIdentifyType = String(b.machineIdentifyType ?? 'ip');
+  const machineIdentifyType = text(b.machineIdentifyType, 'machineIdentifyType', 'ip');
   if (machineIdentifyType !== 'ip' && machineIdentifyType !== 'userdefined') throw bad('machineIdentifyType must be "ip" or "userdefined"');
   const machineList = b.machineList ?? [];
   if (!Array.isArray(machineList) || machineList.some((x) => typeof x !== 'string')) throw bad('machineList must be a list of strings');
   return {
-    groupName, groupType: String(b.groupType ?? ''), machineIdentifyType, machineList: machineList as string[],
+    groupName, groupType: text(b.groupType, 'groupType', ''), machineIdentifyType, machineList: machineList as string[],
     groupAttribute: (b.groupAttribute ?? {}) as MachineGroupState['groupAttribute'],
     createTime: existing?.createTime ?? secs(ctx.now), lastModifyTime: secs(ctx.now), configs: existing?.configs ?? [],
   };
@@ -239,7 +279,7 @@ function projectView(p: SlsProject): Record<string, unknown> {
 }
 
 function createProject(x: SlsCtx): void {
-  const name = String(x.body.projectName ?? '');
+  const name = text(x.body.projectName, 'projectName', '');
   if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(name)) throw new SimError('ProjectNameInvalid', `project name "${name}" is invalid: 3-63 lowercase letters, digits and hyphens`, 400);
   // description is required: at most 64 characters, none of < > ' " \ (CreateProject; SDK for Python "Create a project")
   const description = x.body.description;
@@ -269,7 +309,7 @@ function deleteProject(x: SlsCtx): void {
 
 function resourceIds(x: SlsCtx, raw: unknown): string[] {
   if (!Array.isArray(raw) || raw.length === 0 || raw.some((r) => typeof r !== 'string')) throw bad('resourceId must be a non-empty list of strings');
-  const type = String(x.body.resourceType ?? x.query.resourceType ?? '');
+  const type = text(x.body.resourceType, 'resourceType', x.query.resourceType ?? '');
   if (type !== 'project') throw bad(`resourceType "${type}" is not supported by the emulator (only "project")`);
   for (const id of raw as string[]) if (!x.cloud.state.slsProjects.some((p) => p.projectName === id)) throw new SimError('ProjectNotExist', `The Project does not exist: ${id}`, 404);
   return raw as string[];
@@ -278,7 +318,7 @@ function resourceIds(x: SlsCtx, raw: unknown): string[] {
 function tagResources(x: SlsCtx): void {
   const ids = resourceIds(x, x.body.resourceId);
   const tags = x.body.tags;
-  if (!Array.isArray(tags) || tags.some((t) => !t || typeof t.key !== 'string')) throw bad('tags must be a list of {key, value}');
+  if (!Array.isArray(tags) || tags.some((t) => !t || typeof t.key !== 'string' || (t.value !== undefined && typeof t.value !== 'string'))) throw bad('tags must be a list of {key, value}');
   for (const id of ids) for (const t of tags as Array<{ key: string; value?: string }>) {
     const st = x.cloud.state;
     st.slsTags = st.slsTags.filter((e) => !(e.resourceType === 'project' && e.resourceId === id && e.key === t.key));
@@ -295,13 +335,24 @@ function untagResources(x: SlsCtx): void {
   x.cloud.changed();
 }
 
+/** A query parameter carrying JSON (ListTagResources' `resourceId` and `tags`), checked by `ok`; absent: undefined. */
+function jsonQuery<T>(x: SlsCtx, name: string, ok: (v: unknown) => v is T, what: string): T | undefined {
+  const raw = x.query[name];
+  if (!raw) return undefined;
+  let v: unknown;
+  try { v = JSON.parse(raw); } catch { throw bad(`${name} must be ${what}`); }
+  if (!ok(v)) throw bad(`${name} must be ${what}`);
+  return v;
+}
+
+// ListTagResources (API 2020-12-30): `resourceId` is a list of resource ids, `tags` a list of {key, value} to filter by;
+// anything else is a 400 ParameterInvalid (a JSON number or object there used to reach `.some` and answer a 500)
 function listTags(x: SlsCtx): unknown {
-  let ids: unknown;
-  try { ids = x.query.resourceId ? JSON.parse(x.query.resourceId) : undefined; } catch { throw bad('resourceId must be a JSON list'); }
-  let filter: Array<{ key: string; value?: string }> = [];
-  try { filter = x.query.tags ? JSON.parse(x.query.tags) : []; } catch { throw bad('tags must be a JSON list'); }
+  const ids = jsonQuery(x, 'resourceId', (v): v is string[] => Array.isArray(v) && v.every((i) => typeof i === 'string'), 'a JSON list of strings');
+  const filter = jsonQuery(x, 'tags', (v): v is Array<{ key: string; value?: string }> => Array.isArray(v)
+    && v.every((t) => !!t && typeof t === 'object' && typeof t.key === 'string' && (t.value === undefined || typeof t.value === 'string')), 'a JSON list of {"key", "value"}') ?? [];
   const list = x.cloud.state.slsTags.filter((t) => t.resourceType === (x.query.resourceType || 'project')
-    && (!Array.isArray(ids) || ids.includes(t.resourceId))
+    && (!ids || ids.includes(t.resourceId))
     && (filter.length === 0 || filter.some((f) => f.key === t.key && (f.value === undefined || f.value === '' || f.value === t.value))));
   return { nextToken: '', tagResources: list.map((t) => ({ resourceId: t.resourceId, resourceType: t.resourceType, tagKey: t.key, tagValue: t.value })) };
 }
@@ -309,12 +360,12 @@ function listTags(x: SlsCtx): unknown {
 function createLogstore(x: SlsCtx): void {
   const p = needProject(x);
   const b = x.body;
-  const name = String(b.logstoreName ?? '');
+  const name = text(b.logstoreName, 'logstoreName', '');
   if (!logstoreNameRe.test(name)) throw bad(`logstore name "${name}" is invalid: 3-63 lowercase letters, digits, "_" and "-", starting and ending with a letter or digit`);
   if (p.logstores.some((l) => l.logstoreName === name)) throw new SimError('LogStoreAlreadyExist', `logstore ${name} already exists`, 400);
   const l: LogStore = {
     logstoreName: name, ttl: 30, shardCount: int(b.shardCount, 'shardCount', 1, 100, 2), autoSplit: false, maxSplitShard: 64,
-    mode: 'standard', appendMeta: false, enableTracking: false, telemetryType: String(b.telemetryType ?? 'None'),
+    mode: 'standard', appendMeta: false, enableTracking: false, telemetryType: text(b.telemetryType, 'telemetryType', 'None'),
     createTime: secs(x.now), lastModifyTime: secs(x.now),
   };
   // ttl and shardCount are required (CreateLogStore API 2020-12-30); shards 1-100 (ROS ALIYUN::SLS::Logstore)
@@ -403,7 +454,7 @@ export function createSlsHandler(deps: SlsDeps): (req: IncomingMessage, res: Ser
       for await (const c of req) chunks.push(c as Buffer);
       const raw = Buffer.concat(chunks);
       const method = (req.method ?? 'GET').toUpperCase();
-      const parts = url.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+      const parts = pathSegments(url.pathname);
       const r = route(method, projectName !== '', parts);
       if (!r) throw new SimError('InvalidRequestURI', `${method} ${url.pathname} is not a supported Log Service API`, 404);
       const now = Date.now();

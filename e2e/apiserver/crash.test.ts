@@ -1,9 +1,10 @@
-// Acknowledged writes survive SIGKILL of `kubeloop apiserver --data-dir`.
+// Acknowledged writes survive SIGKILL of `kubeloop apiserver --data-dir`; the kubeconfig temp
+// directory of an in-memory `kubeloop apiserver` killed with SIGKILL is removed by the next one.
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { startApiServer } from '../../src/apiserver/index.js';
@@ -97,6 +98,44 @@ describe('write-ahead log crash survival', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('the next in-memory server removes the kubeconfig directory of one killed with SIGKILL, and keeps a live one\'s', async () => {
+    // TMPDIR: the servers make their kubeconfig directories in a root of this test's own
+    const root = mkdtempSync(join(tmpdir(), 'kubeloop-kcdirs-'));
+    const env = { ...process.env, TMPDIR: root };
+    const start = async () => {
+      const child = spawn(process.execPath, [cli, 'apiserver', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+      const line = (await readyLine(child)).split('\n')[0];
+      const kubeconfig = /kubeconfig=(\S+)/.exec(line)?.[1];
+      assert.ok(kubeconfig, `unexpected ready line: ${line}`);
+      return { child, dir: dirname(kubeconfig) };
+    };
+    const children: ReturnType<typeof spawn>[] = [];
+    try {
+      const first = await start();
+      children.push(first.child);
+      assert.equal(dirname(first.dir), root);
+      first.child.kill('SIGKILL');
+      await new Promise((r) => first.child.once('exit', r));
+      assert.ok(existsSync(first.dir), 'SIGKILL left the directory behind');
+      // a directory of a live process (this one)
+      const live = join(root, 'kubeloop-apiserver-live');
+      mkdirSync(live);
+      writeFileSync(join(live, 'pid'), String(process.pid));
+
+      const second = await start();
+      children.push(second.child);
+      assert.equal(existsSync(first.dir), false, 'the dead server\'s directory is gone');
+      assert.ok(existsSync(live), 'the live process\'s directory is kept');
+      assert.ok(existsSync(join(second.dir, 'kubeconfig')));
+      second.child.kill('SIGTERM');
+      assert.deepEqual(await new Promise((r) => second.child.once('exit', (c, sig) => r([c, sig]))), [0, null]);
+      assert.equal(existsSync(second.dir), false, 'a server stopped cleanly removes its own');
+    } finally {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

@@ -24,7 +24,8 @@ if (!make) {
 if (!(globalThis as { gc?: unknown }).gc) console.error('warning: run with node --expose-gc for a meaningful RSS check');
 const seed = Number(arg('seed', String(Date.now() % 2 ** 31)));
 const requests = Number(arg('requests', '100000'));
-const result = await runFuzz(make(), {
+const target = make();
+const result = await runFuzz(target, {
   seed,
   requests,
   maxMs: Number(arg('minutes', '30')) * 60_000,
@@ -35,6 +36,9 @@ const result = await runFuzz(make(), {
   onProgress: (done, ms) => console.error(`  ${done} requests, ${(ms / 1000).toFixed(0)} s, RSS ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`),
 });
 console.log(summary(targetName, seed, result));
+// what the answers reached, per API, where the target tallies it (the cloud emulator's)
+const coverage = (target as { coverage?: () => Record<string, unknown> }).coverage?.();
+if (coverage) console.log(`reached (per API: ok / handler errors / refused at the gate):\n${Object.entries(coverage).map(([api, c]) => `  ${api.padEnd(14)} ${Object.values(c as object).join(' / ')}`).join('\n')}`);
 const found = problems(result);
 if (result.sent < requests) found.push(`only ${result.sent} of ${requests} requests were sent within the time budget`);
 for (const p of found) console.log(`FAIL ${p}`);

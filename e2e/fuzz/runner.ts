@@ -80,6 +80,7 @@ export async function runFuzz(target: FuzzTarget, opts: FuzzOptions): Promise<Fu
   };
   const judge = (req: FuzzRequest, o: Outcome) => {
     const key = o.kind === 'response' ? String(o.res.status) : o.kind;
+    if (o.kind === 'response') target.observe?.(req, o.res);
     histogram[key] = (histogram[key] ?? 0) + 1;
     let what: string | undefined;
     if (o.kind === 'timeout') what = 'no answer within the client timeout';

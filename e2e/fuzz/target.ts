@@ -47,6 +47,8 @@ export interface FuzzTarget {
    * kube-apiserver's 504 for a list at a future resourceVersion); any other 5xx fails the run.
    */
   expected5xx(req: FuzzRequest, res: FuzzResponse): boolean;
+  /** Sees every answer of the load (not of setup, warm-up or settle), e.g. to tally what the requests reached. */
+  observe?(req: FuzzRequest, res: FuzzResponse): void;
   /** After the load: release what the fuzzing created, so memory can be compared with the start. */
   settle?(send: (req: FuzzRequest) => Promise<FuzzResponse>): Promise<void>;
   stop(): Promise<void>;

@@ -2,12 +2,11 @@
  * The built-in API server: HTTPS with a generated PKI, the type registry, storage (with
  * optional write-ahead log), discovery, OpenAPI, CRUD, watch and Tables.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { newNotFound, newMethodNotSupported, newTooManyRequests } from '../api/index.js';
 import { AdmissionChain } from './admission/index.js';
@@ -29,6 +28,7 @@ import { kubeconfigYaml, loadOrCreateFrontProxyPki, loadOrCreatePki, missingPkiK
 import { newBuiltinRegistry, type ResourceRegistry } from './resources/index.js';
 import { BUILTIN_DEFAULTS } from './defaults/index.js';
 import { type Change, type OpenLogFile, Store, Wal } from './storage/index.js';
+import { makeKubeconfigDir } from './kubeconfig-dir.js';
 import { installSemantics } from './semantics.js';
 import { ensureSystemPriorityClasses } from './podadmission/index.js';
 import { type AuthorizationMode, Security } from './rbac/index.js';
@@ -41,7 +41,10 @@ export interface ApiServerOptions {
   bind?: string;
   /** Keeps PKI, snapshot and write-ahead log here; without it everything is in memory. */
   dataDir?: string;
-  /** Where to write the kubeconfig (default `<dataDir>/kubeconfig`, else a temp file removed on stop). */
+  /**
+   * Where to write the kubeconfig (default `<dataDir>/kubeconfig`, else a temp directory removed on
+   * stop, and by a later server if this process is killed: kubeconfig-dir.ts).
+   */
   kubeconfigPath?: string;
   /** Watch events kept per resource type for resuming watches (default 50000). */
   historySize?: number;
@@ -348,7 +351,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   let tmpDir: string | undefined;
   let kubeconfigPath = opts.kubeconfigPath ?? (opts.dataDir ? join(opts.dataDir, 'kubeconfig') : undefined);
   if (!kubeconfigPath) {
-    tmpDir = mkdtempSync(join(tmpdir(), 'kubeloop-apiserver-'));
+    tmpDir = makeKubeconfigDir();
     kubeconfigPath = join(tmpDir, 'kubeconfig');
   }
   mkdirSync(dirname(kubeconfigPath), { recursive: true });

@@ -53,7 +53,11 @@ export interface ManagerOptions {
    * listed and watched once, as controller-runtime's managers can share one cache. `kubeloop
    * dev` runs the extensions' controllers this way beside the simulated cluster. The factory
    * keeps the options its maker gave it (the client its informers list and watch through,
-   * `freezeCachedObjects`, `clock`, where list and watch failures are logged); this manager
+   * its transform, `freezeCachedObjects`, `clock`, where list and watch failures are logged):
+   * they win over this manager's. A manager's own factory drops `metadata.managedFields`, and
+   * the simulated cluster's factory is its Manager's own, so controllers on it in `kubeloop dev`
+   * see the objects they see under `kubeloop run` (e2e/simcluster/managed-fields.test.ts); a
+   * factory made by hand should pass `transform: dropManagedFields` for the same. This manager
    * also writes through that client unless `client` is given, waits at start for every
    * informer the factory runs, and on stop
    * releases what it acquired instead of shutting the factory down (its maker does). @Index

@@ -25,7 +25,6 @@ export function register(program: Command): void {
       const server = await startApiServer({
         port, bind: o.bind, kubeconfigPath: o.kubeconfig, dataDir: o.dataDir, walTruncateCorrupt: o.walTruncateCorrupt, authorization: o.authorizationMode, tokens, anonymous: o.anonymousAuth,
       });
-      process.stdout.write(`kubeloop apiserver listening on ${server.url} kubeconfig=${server.kubeconfigPath}\n`);
       let stopping = false;
       const stop = () => {
         if (stopping) return;
@@ -40,5 +39,8 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      // Ready only once the handlers are in: a SIGTERM sent on reading this line used to find none
+      // yet, now and then, and take the default action (killed, the temp kubeconfig left behind).
+      process.stdout.write(`kubeloop apiserver listening on ${server.url} kubeconfig=${server.kubeconfigPath}\n`);
     });
 }
