@@ -12,6 +12,7 @@
  */
 import type { CliExtension } from 'kubeloop/cli';
 import { register as registerCloudsim } from './cloudsim.js';
+import { preloadDev } from './dev-preload.js';
 
 /** `kubeloop dev --cloud-port`, added to the built-in command by the extension's `register`. */
 export const CLOUD_PORT_OPTION = ['--cloud-port <n>', 'cloud emulator port (0 = any free port)', '0'] as const;
@@ -31,6 +32,8 @@ const extension: CliExtension = {
     dev?.option(...FLAG_OPTION);
   },
   devDescription: `the Alibaba Cloud emulator and the ACK controllers (${CONTROLLER_NAMES.join(', ')})`,
+  // what the controllers' first calls load, loaded while `kubeloop dev` waits for its API server (./dev-preload.ts)
+  preloadDev,
   async load() {
     const [{ plugins }, { ackDevHook }] = await Promise.all([import('../index.js'), import('./dev.js')]);
     return { plugins, dev: ackDevHook() };

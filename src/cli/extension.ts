@@ -12,7 +12,7 @@
  */
 import type { Command, Option } from 'commander';
 import type { Logger, Manager } from '../controller/index.js';
-import type { ApiServer } from '../apiserver/index.js';
+import type { RemoteApiServer } from '../apiserver/index.js';
 import type { SimCloudOptions, SimCluster } from '../simcluster/index.js';
 import type { ConsoleExtension, MetricsTarget } from '../console/index.js';
 
@@ -66,7 +66,11 @@ export interface ControllerPlugin<E extends PluginEnv = PluginEnv> {
 
 /** What `kubeloop dev` has running when an extension's `dev.start` is called. */
 export interface DevEnvironment {
-  apiServer: ApiServer;
+  /**
+   * The built-in API server, which runs on a thread of its own (as kube-apiserver is a process
+   * of its own): its URL and kubeconfig; reach it over HTTP, as the cluster's components do.
+   */
+  apiServer: RemoteApiServer;
   sim: SimCluster;
   /** kubeconfig (file path) of the built-in API server */
   kubeconfigPath: string;
@@ -162,6 +166,17 @@ export interface CliExtension {
    * (default: `dev.description`).
    */
   readonly devDescription?: string;
+  /**
+   * Called as `kubeloop dev` begins, with its parsed options, before `load` and while the API
+   * server starts on its own thread: the extension may begin what its dev hook will need and
+   * takes time, so that it runs beside the server's start (a thread of its own, or this thread
+   * while it waits for the server) — `@kubeloop/ack` schedules the loading of the modules its
+   * controllers' first calls load. Keep what it imports small (it is the light entry's). The
+   * hook's `prepare` takes over what it began (and must work when it was not called). Returns
+   * how to stop what it began when `prepare` never comes (the API server failed to start, the
+   * extension's parts did not load).
+   */
+  preloadDev?(env: Pick<DevEnvironment, 'options' | 'stateDir' | 'bind'>): (() => Promise<void>) | void;
 }
 
 /** Commander option defaults of a plugin's flags, keyed like parsed flags, with `overrides` on top. */

@@ -27,7 +27,7 @@ export { DaemonSetController } from './daemonset.js';
 export { StatefulSetController } from './statefulset.js';
 export { DisruptionController } from './disruption.js';
 export { EndpointsController, endpointSubsets } from './endpoints.js';
-export { SimNetwork, type PodReachability, type NetworkPath } from './network.js';
+export { SimNetwork, dialRoute, type PodReachability, type NetworkPath, type NetworkRoute } from './network.js';
 export { MetricsServerController, SIMULATE_ANNOTATION, METRICS_SERVER, securePort } from './metrics-server.js';
 export { serveMetricsApi, requestAttributes, METRICS_GROUP, METRICS_VERSION, type MetricsSource, type MetricsRequest, type MetricsResponse } from './metrics-api.js';
 export { USAGE_ANNOTATION, containerUsage, nodeUsage, parseUsageAnnotation, formatNanocores, formatBinaryBytes, goDuration, type Usage } from './metrics-usage.js';

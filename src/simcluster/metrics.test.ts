@@ -266,6 +266,20 @@ describe('the simulated pod network', () => {
       backend.close();
     }
   });
+
+  it('says where a dial goes, for a dialer on another thread (kubeloop dev\'s API server)', () => {
+    const routed = new Set(['n1']);
+    const net = new SimNetwork('172.16.0.0/16', () => nodes, ({ node: n }) => routed.has(n.metadata.name!));
+    net.serve('172.16.1.7', 443, { host: '127.0.0.1', port: 40443 });
+    net.serve('172.16.2.7', 443, { host: '127.0.0.1', port: 40444 });
+    assert.deepEqual(net.route('127.0.0.1', 6443), { host: '127.0.0.1', port: 6443 }); // the host network: itself
+    assert.deepEqual(net.route('172.16.1.7', 443), { host: '127.0.0.1', port: 40443 }); // a served pod port
+    assert.deepEqual(net.route('172.16.1.7', 80), { refused: true }); // nothing listens there
+    assert.deepEqual(net.route('172.16.2.7', 443), { dropped: true }); // no route to n2's pods
+    assert.deepEqual(net.route('192.168.0.7', 10250), { refused: true }); // a node's address, not served
+    routed.add('n2'); // asked at every dial: the route table's change counts at once
+    assert.deepEqual(net.route('172.16.2.7', 443), { host: '127.0.0.1', port: 40444 });
+  });
 });
 
 describe('the simulated metrics-server controller', () => {

@@ -31,6 +31,12 @@ import { parseCidr, parseIPv4 } from './cidr.js';
  */
 export type PodReachability = (target: { podIP: string; node: NodeObject }) => boolean;
 
+/**
+ * Where a connection to `host:port` goes ({@link SimNetwork.route}): a TCP address to connect
+ * to, refused (nothing listens there), or dropped (no route: the packets go nowhere).
+ */
+export type NetworkRoute = { host: string; port: number } | { refused: true } | { dropped: true };
+
 /** Where an address leads, as the simulated network sees it. */
 export type NetworkPath =
   | { kind: 'host' }
@@ -95,16 +101,33 @@ export class SimNetwork {
    * Opens a TCP connection to `host:port` as a process on the host network would: rejects
    * with ECONNREFUSED when nothing answers there, never settles when packets are dropped.
    */
-  readonly dial = (host: string, port: number): Promise<Duplex> => {
+  readonly dial = (host: string, port: number): Promise<Duplex> => dialRoute(this.route(host, port), host, port);
+
+  /**
+   * Where a connection to `host:port` from the host network goes now: what {@link dial} connects
+   * to, for a dialer on another thread (`kubeloop dev`'s API server) that opens the connection
+   * itself ({@link dialRoute}).
+   */
+  readonly route = (host: string, port: number): NetworkRoute => {
     const p = this.path(host);
-    if (p.kind === 'host') return tcp(host, port);
-    if (p.kind === 'pod' && !p.reachable) return new Promise<Duplex>(() => { /* dropped: the caller's timeout ends it */ });
+    if (p.kind === 'host') return { host, port };
+    if (p.kind === 'pod' && !p.reachable) return { dropped: true };
     const target = this.served.get(`${host}:${port}`);
-    if (!target) {
-      return Promise.reject(Object.assign(new Error(`connect ECONNREFUSED ${host}:${port}`), { code: 'ECONNREFUSED', syscall: 'connect', address: host, port }));
-    }
-    return tcp(target.host, target.port);
+    return target ? { host: target.host, port: target.port } : { refused: true };
   };
+}
+
+/**
+ * Opens the connection `route` (of `host:port`) says: a TCP connection, or the rejection of a
+ * refused one (ECONNREFUSED), or for a dropped one a promise that never settles (the caller's
+ * timeout ends it), as a process on the host network would see it.
+ */
+export function dialRoute(route: NetworkRoute, host: string, port: number): Promise<Duplex> {
+  if ('dropped' in route) return new Promise<Duplex>(() => { /* dropped: the caller's timeout ends it */ });
+  if ('refused' in route) {
+    return Promise.reject(Object.assign(new Error(`connect ECONNREFUSED ${host}:${port}`), { code: 'ECONNREFUSED', syscall: 'connect', address: host, port }));
+  }
+  return tcp(route.host, route.port);
 }
 
 function tcp(host: string, port: number): Promise<Socket> {

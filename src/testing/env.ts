@@ -15,12 +15,12 @@
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../apiserver/index.js';
 import { KubeClient, loadKubeConfig } from '../client/index.js';
 import {
-  CustomResourceDefinition, Manager, crdManifest, definedCustomResources, groupByCrd,
+  Manager, definedCustomResources,
   type CustomResourceRef, type Logger, type ManagerOptions,
 } from '../controller/index.js';
 import { createRegistry, silentLogger } from '../observability/index.js';
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '../simcluster/index.js';
-import { eventually } from './eventually.js';
+import { installCrds } from './crds.js';
 import { installWebhooks, type InstallWebhooksOptions } from './webhooks.js';
 
 export interface TestEnvOptions {
@@ -61,17 +61,6 @@ export interface TestEnv {
   installWebhooks(manager: Manager, opts?: InstallWebhooksOptions): Promise<void>;
   /** Stops the managers it made, the simulated cluster and the server. */
   stop(): Promise<void>;
-}
-
-/** Applies each CRD and waits (up to 15 s) until the server serves it; the CRDs side by side. */
-export async function installCrds(client: KubeClient, crds: readonly CustomResourceRef[]): Promise<void> {
-  await Promise.all([...groupByCrd(crds)].map(async ([name, versions]) => {
-    await client.apply(crdManifest(...versions), { force: true, fieldManager: 'kubeloop-testing' });
-    await eventually(`CRD ${name} Established`, async () => {
-      const crd = await client.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(CustomResourceDefinition, name);
-      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
-    }, 15_000, 20);
-  }));
 }
 
 export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> {

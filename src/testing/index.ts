@@ -5,7 +5,8 @@
 // `ManagerOptions.clock`), `reconciled` and `drained` — waits for a controller to have run since
 // a change, so "nothing happens" checks need no sleep (./reconciled.ts) — and a ReconcileContext for
 // unit-testing one reconciler (./context.ts).
-export { startTestEnv, installCrds, type TestEnv, type TestEnvOptions } from './env.js';
+export { startTestEnv, type TestEnv, type TestEnvOptions } from './env.js';
+export { installCrds } from './crds.js';
 export { eventually, type Condition } from './eventually.js';
 export { reconciled, drained, type ReconciledOptions } from './reconciled.js';
 export { installWebhooks, type InstallWebhooksOptions } from './webhooks.js';

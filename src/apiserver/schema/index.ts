@@ -47,6 +47,7 @@ export { validateCrd, defaultCrd, crdVersion, crdVersionSchema, crdStorageVersio
 
 // Custom resources against a structural schema.
 export { validate } from './validate.js';
+export { loadPatternEngine } from './pattern.js';
 export { prune, pruneBuiltin, strictDecodingError, unknownFieldWarnings } from './prune.js';
 export type { PruneResult } from './prune.js';
 export { applyDefaults } from './defaults.js';

@@ -7,7 +7,21 @@
  * syntax differs (it accepts `(?=a)`, which upstream refuses at CRD creation). Compiled
  * patterns are cached: a CRD's few patterns are matched on every write of its objects.
  */
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+
+type Re2js = typeof import('re2js');
+let re2js: Re2js['RE2JS'] | undefined;
+/**
+ * re2js (~260 KB), loaded at the first pattern rather than with the server: most starts
+ * (`kubeloop apiserver`, `kubeloop dev` before its CRDs) match none, and a server on its own
+ * thread is ready sooner. Its CommonJS build, so that compiling stays synchronous.
+ */
+const RE2JS = (): Re2js['RE2JS'] => (re2js ??= (createRequire(import.meta.url)('re2js') as Re2js).RE2JS);
+
+/** Loads re2js now, e.g. while a server is idle after its start, before its first CRD arrives. */
+export function loadPatternEngine(): void {
+  RE2JS();
+}
 
 export type CompiledPattern = { ok: true; matches(value: string): boolean } | { ok: false; error: string };
 
@@ -19,7 +33,7 @@ export function compilePattern(pattern: string): CompiledPattern {
   let c = cache.get(pattern);
   if (c) return c;
   try {
-    const re = RE2JS.compile(pattern);
+    const re = RE2JS().compile(pattern);
     c = { ok: true, matches: (value) => re.matcher(value).find() };
   } catch (e) {
     c = { ok: false, error: (e as Error).message };

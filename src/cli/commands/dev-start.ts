@@ -9,12 +9,16 @@ import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
 import { KubeClient, loadKubeConfig } from '../../client/index.js';
 import { Manager, definedCustomResources, type Logger } from '../../controller/index.js';
-import { startApiServer, type ApiServer, type ApiServerOptions } from '../../apiserver/index.js';
+// the API server runs on a thread of its own: only its thread's handle loads here
+import type { ApiServerThreadOptions, RemoteApiServer } from '../../apiserver/thread.js';
+import { devApiServerOptions, startApiServerOn, type StartingApiServer } from './dev-preload.js';
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '../../simcluster/index.js';
 import { loadExtensionParts } from '../extensions.js';
 import { flagDefaults, type CliExtension, type DevEnvironment, type DevPrepared, type DevStarted, type PluginHandle } from '../extension.js';
 import { startConsole, type ConsoleServer, type MetricsTarget } from '../../console/index.js';
-import { installCrds, installWebhooks } from '../../testing/index.js';
+// (not the testing index, which loads the API server with startTestEnv)
+import { installCrds } from '../../testing/crds.js';
+import { installWebhooks } from '../../testing/webhooks.js';
 
 /**
  * Points the built-in API server at the manager's webhooks. A server that does not serve
@@ -86,8 +90,21 @@ export interface DevStartOptions {
   controllers?: boolean;
   /** the components' logger (default: `<state-dir or .kubeloop>/dev.log`) */
   logger?: Logger;
-  /** Overrides of the API server's options (tests shorten the aggregator's timings). */
-  apiServer?: Partial<ApiServerOptions>;
+  /** Overrides of the API server's options (tests shorten the aggregator's timings); data only, as the server runs on a thread of its own. */
+  apiServer?: Partial<ApiServerThreadOptions>;
+  /**
+   * The API server already starting on its thread with the options this would give it
+   * (`devApiServerOptions` of these options and `apiServer`: `kubeloop dev` starts it before it
+   * loads this module); default: started here.
+   */
+  apiServerStarting?: StartingApiServer;
+  /** How an extension whose parts do not load is reported (the CLI warns and goes on without it); default: `startDev` rejects. */
+  warn?(message: string): void;
+  /**
+   * Called when the API server's thread fails after the start (`kubeloop dev` then stops with the
+   * error). Default: logged.
+   */
+  onFailure?(err: Error): void;
   /** Overrides of the simulated cluster's options (tests shorten its timings). */
   sim?: Partial<SimClusterOptions>;
   /**
@@ -100,7 +117,8 @@ export interface DevStartOptions {
 
 /** A running `kubeloop dev` (without its console). */
 export interface DevSession {
-  apiServer: ApiServer;
+  /** the API server, on a thread of its own */
+  apiServer: RemoteApiServer;
   sim: SimCluster;
   kubeconfigPath: string;
   /** what each extension's `prepare` started (banner lines, dev.json fields, console panels) */
@@ -121,17 +139,12 @@ export interface DevSession {
  * On a failure what started is stopped and the error thrown.
  */
 export async function startDev(o: DevStartOptions, given: readonly CliExtension[]): Promise<DevSession> {
-  // an extension module as imported (its controllers and dev hook behind `load`) is loaded here;
-  // the command hands over loaded ones
-  const extensions = (await Promise.all(given.map((e) => (e.load && !e.dev && !e.plugins ? loadExtensionParts([e], (m) => { throw new Error(m); }) : [e])))).flat();
-  const hooks = extensions.flatMap((e) => (e.dev ? [{ name: e.name, hook: e.dev }] : []));
   const stateDir = o.stateDir;
   const base = stateDir ?? resolve('.kubeloop');
-  const kubeconfigPath = resolve(o.kubeconfigPath ?? join(base, 'kubeconfig'));
   const logFile = join(base, 'dev.log');
   const bind = o.bind ?? '127.0.0.1';
-  mkdirSync(base, { recursive: true });
-  if (stateDir) mkdirSync(join(stateDir, 'apiserver'), { recursive: true });
+  const serverOptions = devApiServerOptions({ stateDir, kubeconfigPath: o.kubeconfigPath, port: o.port, bind });
+  const kubeconfigPath = serverOptions.kubeconfigPath;
   const abort = new AbortController();
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -142,15 +155,42 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
     }
     if (errors.length) throw errors[0];
   };
+  // The API server starts on its thread as soon as that thread loaded it, beside what follows
+  // here: the extensions' preloads (e.g. a cloud emulator's thread), which begin before their
+  // parts load, and the loading of those parts (their controllers and dev hooks, behind `load`).
+  const { thread, server: apiServerStart } = o.apiServerStarting ?? startApiServerOn({ ...serverOptions, ...o.apiServer });
+  stops.push(() => thread.stop()); // the server's, once it started
+  // what an extension's preload began is stopped here only when its hook's `prepare` never came to take it over
+  const preloaded = new Map<string, () => Promise<void>>();
+  for (const e of given) {
+    const cancel = e.preloadDev?.({ options: o.options ?? {}, stateDir, bind });
+    if (cancel) preloaded.set(e.name, cancel);
+  }
+  stops.push(async () => {
+    for (const cancel of preloaded.values()) await cancel();
+  });
+  let failed = false;
+  const onFailure = (err: Error) => {
+    if (failed) return;
+    failed = true;
+    if (o.onFailure) o.onFailure(err);
+    else process.stderr.write(`kubeloop dev: ${err.message}\n`);
+  };
   try {
-    const apiServer = await startApiServer({ port: o.port ?? 0, bind, dataDir: stateDir ? join(stateDir, 'apiserver') : undefined, kubeconfigPath, ...o.apiServer });
-    stops.push(() => apiServer.stop());
+    // an extension module as imported (its controllers and dev hook behind `load`) is loaded here
+    const extensions = (await Promise.all(given.map((e) => (e.load && !e.dev && !e.plugins
+      ? loadExtensionParts([e], o.warn ?? ((m) => { throw new Error(m); }))
+      : [e])))).flat();
+    const hooks = extensions.flatMap((e) => (e.dev ? [{ name: e.name, hook: e.dev }] : []));
+    const apiServer = await apiServerStart;
+    void apiServer.failure.then(onFailure);
     // the simulated components log to a file: routine reconcile retries (conflicts) would drown the terminal
     const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, pino.destination({ dest: logFile, mkdir: true, sync: false })) as unknown as Logger;
     const pre = { apiServer, kubeconfigPath, stateDir, bind, options: o.options ?? {}, signal: abort.signal, logger, controllers: o.controllers !== false };
     const prepared: DevPrepared[] = [];
-    for (const { hook } of hooks) {
+    for (const { name, hook } of hooks) {
       if (!hook.prepare) continue;
+      preloaded.delete(name); // its prepare takes over what the extension's preload began
       const p = await hook.prepare(pre);
       stops.push(() => p.stop());
       prepared.push(p);
@@ -176,8 +216,8 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
     stops.push(() => sim.stop());
     // the API server is on the host network: it reaches pods (aggregated API servers such as
     // the simulated metrics-server) through the simulated pod network, as the cloud routes it
-    apiServer.setDialer(sim.network.dial);
-    stops.push(async () => apiServer.setDialer(undefined));
+    apiServer.setRouter(sim.network.route);
+    stops.push(async () => apiServer.setRouter(undefined));
     await crds;
     const env: DevEnvironment = { ...pre, sim };
     const started: string[] = [];
@@ -203,7 +243,7 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
  * `kubeloop dev` itself: `startDev`, then the console, dev.json and the banner; runs until
  * SIGINT/SIGTERM, then stops everything and removes dev.json.
  */
-export async function runDevCommand(o: DevOptions, extensions: readonly CliExtension[]): Promise<void> {
+export async function runDevCommand(o: DevOptions, extensions: readonly CliExtension[], apiServerStarting?: StartingApiServer): Promise<void> {
   const port = intOption('--port', o.port, 65535);
   const consolePort = intOption('--console-port', o.consolePort, 65535);
   const nodes = intOption('--nodes', o.nodes, 5000);
@@ -242,7 +282,16 @@ export async function runDevCommand(o: DevOptions, extensions: readonly CliExten
   try {
     let session: DevSession;
     try {
-      session = await startDev({ stateDir, kubeconfigPath: o.kubeconfig, port, bind: o.bind, nodes, options: o, controllers: o.controllers !== false, onPrepared }, extensions);
+      session = await startDev({
+        stateDir, kubeconfigPath: o.kubeconfig, port, bind: o.bind, nodes, options: o, controllers: o.controllers !== false, onPrepared, apiServerStarting,
+        warn: (m) => process.stderr.write(`kubeloop: warning: ${m}\n`),
+        // the API server's thread failing later stops `kubeloop dev` with its error
+        onFailure: (err) => {
+          if (stopping) return;
+          process.stderr.write(`kubeloop dev: ${err.message}\n`);
+          void stop(1);
+        },
+      }, extensions);
     } catch (err) {
       await consoleStart?.catch(() => undefined); // so stop() finds it
       throw err;

@@ -14,6 +14,7 @@
 import type { Command } from 'commander';
 import type { CliExtension } from '../extension.js';
 import type { DevOptions } from './dev-start.js';
+import { startPreloadedApiServer } from './dev-preload.js';
 
 export function register(program: Command, extensions: readonly CliExtension[]): void {
   const adds = extensions.flatMap((e) => e.devDescription ?? e.dev?.description ?? []);
@@ -30,7 +31,10 @@ export function register(program: Command, extensions: readonly CliExtension[]):
     .option('--no-console', 'do not serve the console')
     .option('--no-controllers', 'run no controllers (the extensions still set the cluster up): run them yourself with `kubeloop run <name> --kubeconfig <path>`')
     .action(async (o: DevOptions) => {
+      // the API server starts on its thread (spawned as the CLI began) before this thread
+      // compiles what runs the command
+      const apiServer = startPreloadedApiServer(o);
       const { runDevCommand } = await import('./dev-start.js');
-      await runDevCommand(o, extensions);
+      await runDevCommand(o, extensions, apiServer);
     });
 }
