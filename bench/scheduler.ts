@@ -27,7 +27,7 @@
 // the scheduler's and its server's. `--cpu-prof DIR` writes V8 CPU profiles (100 us sampling) of
 // the server and the scheduler (from the scheduler's caches synced to the last binding), the
 // floor's server (from its load generator's start) and the floor's load generator (its
-// bindings) to DIR; `--no-one-process` skips the one-process line. The one-process rounds run the
+// bindings), and with `--watch-floor` that floor's too, to DIR (`<process>-<pid>.cpuprofile`); `--no-one-process` skips the one-process line. The one-process rounds run the
 // same scheduler alone (until session 7 the endpoints and metrics-server components ran too).
 // `npm run bench -- scheduler [--pods 10000] [--nodes 500] [--rounds 3] [--quick] [--watch-floor] [--no-one-process] [--cpu-prof DIR]`
 // (--quick: 1000 pods, 50 nodes).
@@ -266,7 +266,7 @@ export async function main(args: string[]): Promise<void> {
     k.push(r);
     syncs.push(r.syncSeconds);
     f.push(await bindOnlyRound(podCount, nodeCount, false, profileDir));
-    if (watchFloor) fw.push(await bindOnlyRound(podCount, nodeCount, true));
+    if (watchFloor) fw.push(await bindOnlyRound(podCount, nodeCount, true, profileDir));
     if (oneProcess) {
       k1.push((await oneProcessSchedulerRound(podCount, nodeCount)).rate);
       f1.push(await oneProcessBindOnlyRound(podCount, nodeCount));

@@ -7,11 +7,12 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { isIP } from 'node:net';
-import { createSecureContext } from 'node:tls';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, createSecureContext, type ConnectionOptions } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import { connectionOf, type ClientConfig } from './config.js';
 import { statusErrorFromResponse } from './errors.js';
+import { Http1Pool, IdleTimeoutError, headerLines, requestHead, requestMethod, type HeaderLines } from './http1.js';
 
 export interface TransportOptions {
   /** `User-Agent` header. Default `kubeloop/0.1.0`. */
@@ -52,13 +53,7 @@ export interface RawResponse {
   body: Buffer;
 }
 
-/** Thrown when a stream received no bytes for longer than its idle timeout. */
-export class IdleTimeoutError extends Error {
-  constructor(ms: number) {
-    super(`no data received for ${ms} ms`);
-    this.name = 'IdleTimeoutError';
-  }
-}
+export { IdleTimeoutError };
 
 export function buildQuery(query: RequestSpec['query']): string {
   if (!query) return '';
@@ -75,6 +70,11 @@ interface Prepared {
   base: https.RequestOptions;
   /** The Host header Node would set from `base` (host, and the port unless the default). */
   host: string;
+  /**
+   * Complete requests' connections (http1.ts), made as the agent makes its own; none through a
+   * proxy or with a `maxSockets` cap (the agent's queue enforces it), where they take the agent.
+   */
+  pool?: Http1Pool;
 }
 
 export class Transport {
@@ -90,6 +90,9 @@ export class Transport {
   private ready?: Prepared;
   private authHeaders?: { at: number; pairs: string[] };
   private agent?: http.Agent;
+  private pool?: Http1Pool;
+  /** The header lines every request on the pool starts with, for these auth headers. */
+  private fixed?: { auth: string[]; prepared: Prepared; lines: HeaderLines };
   /** The server URL's path, without a trailing slash ('' for `/`): put before every request path. */
   private readonly prefix: string;
 
@@ -114,6 +117,7 @@ export class Transport {
   private prepare(): Promise<Prepared> {
     this.prepared ??= (async () => {
       const opts: https.RequestOptions = {};
+      let pool: Http1Pool | undefined;
       const connection = connectionOf(this.config);
       await connection.applyToHTTPSOptions(opts);
       const isHttps = this.server.protocol === 'https:';
@@ -140,6 +144,18 @@ export class Transport {
         }
         if (opts.rejectUnauthorized !== undefined) agentOpts.rejectUnauthorized = opts.rejectUnauthorized;
         this.agent = isHttps ? new https.Agent(agentOpts) : new http.Agent({ keepAlive: true, maxSockets: this.maxSockets });
+        if (this.maxSockets === Infinity) {
+          const p = new Http1Pool(connector(isHttps, hostname, Number(this.server.port || (isHttps ? 443 : 80)), agentOpts));
+          pool = p;
+          // the agent's requests (watches, streamed lists) take an idle connection of the pool
+          // before making one, as they took a free socket of the agent's when it sent every request
+          // (http.Agent#createConnection, documented as the method an agent may override)
+          const agent = this.agent as unknown as { createConnection: (...a: unknown[]) => unknown };
+          const create = agent.createConnection;
+          agent.createConnection = function (this: unknown, ...args: unknown[]) {
+            return p.takeIdle() ?? create.apply(this, args);
+          };
+        }
       }
       // (send() passes these on one by one: a field added here must be added there)
       const base: https.RequestOptions = {
@@ -160,7 +176,8 @@ export class Transport {
         const name = agent.getName({ ...base, host: base.hostname, ...(agent as unknown as { options: object }).options } as http.ClientRequestArgs);
         agent.getName = () => name;
       }
-      return { mod: isHttps ? https : http, base, host };
+      this.pool = pool;
+      return { mod: isHttps ? https : http, base, host, pool };
     })();
     const prepared = this.prepared;
     prepared.then(
@@ -231,14 +248,20 @@ export class Transport {
     return this.send(prepared, auth, spec, idleTimeoutMs, ok);
   }
 
+  /** A request's headers, as one flat name/value array in the order they are sent. */
+  private headerPairs(prepared: Prepared, auth: string[], spec: RequestSpec): string[] {
+    const headers: string[] = ['Host', prepared.host];
+    for (let i = 0; i < auth.length; i++) headers.push(auth[i]);
+    headers.push('User-Agent', this.userAgent, 'Accept', spec.accept ?? 'application/json');
+    if (spec.body !== undefined) headers.push('Content-Type', spec.contentType ?? 'application/json', 'Content-Length', String(Buffer.byteLength(spec.body)));
+    return headers;
+  }
+
   private send<R>(prepared: Prepared, auth: string[], spec: RequestSpec, idleTimeoutMs: number, ok: OnResponse<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       spec.signal?.throwIfAborted();
       this.onRequest?.({ method: spec.method, path: spec.path, query: spec.query });
-      const headers: string[] = ['Host', prepared.host];
-      for (let i = 0; i < auth.length; i++) headers.push(auth[i]);
-      headers.push('User-Agent', this.userAgent, 'Accept', spec.accept ?? 'application/json');
-      if (spec.body !== undefined) headers.push('Content-Type', spec.contentType ?? 'application/json', 'Content-Length', String(Buffer.byteLength(spec.body)));
+      const headers = this.headerPairs(prepared, auth, spec);
       const base = prepared.base;
       // one object literal of one shape (a spread of `base` made a slower, changing one)
       const req = prepared.mod.request({
@@ -264,12 +287,7 @@ export class Transport {
           ok(res, req, resolve, reject);
           return;
         }
-        readAll(res).then((buf) => {
-          const err = statusErrorFromResponse(code, buf.toString('utf8'), `${spec.method} ${spec.path}`);
-          const after = retryAfterMs(code, res.headers['retry-after'], err.status.details?.retryAfterSeconds);
-          if (after !== undefined) Object.assign(err, { retryAfterMs: after });
-          reject(err);
-        }, reject);
+        readAll(res).then((buf) => reject(statusFailure(spec, code, buf, res.headers)), reject);
       });
       req.end(spec.body);
     });
@@ -277,7 +295,50 @@ export class Transport {
 
   /** A complete request: the whole body as bytes. */
   request(spec: RequestSpec): Promise<RawResponse> {
-    return this.retrying(spec, () => this.openOnce(spec, this.requestTimeoutMs, wholeBody));
+    return this.retrying(spec, () => this.requestOnce(spec));
+  }
+
+  /** One complete request: on the pool's connections (http1.ts) when there is one, else through the agent. */
+  private requestOnce(spec: RequestSpec): Promise<RawResponse> {
+    const prepared = this.ready;
+    const auth = prepared && this.freshAuth();
+    if (!prepared || !auth) {
+      return Promise.all([this.prepare(), this.headersFor()]).then(([p, pairs]) => this.sendWhole(p, pairs, spec));
+    }
+    return this.sendWhole(prepared, auth, spec);
+  }
+
+  private sendWhole(prepared: Prepared, auth: string[], spec: RequestSpec): Promise<RawResponse> {
+    const pool = prepared.pool;
+    if (!pool) return this.send(prepared, auth, spec, this.requestTimeoutMs, wholeBody);
+    let sent: Promise<RawResponse>;
+    try {
+      spec.signal?.throwIfAborted();
+      this.onRequest?.({ method: spec.method, path: spec.path, query: spec.query });
+      const method = requestMethod(spec.method);
+      // the lines headerPairs() gives, in its order: the fixed ones made once per auth refresh
+      let fixed = this.fixed;
+      if (fixed?.auth !== auth || fixed.prepared !== prepared) {
+        fixed = this.fixed = { auth, prepared, lines: headerLines(['Host', prepared.host, ...auth, 'User-Agent', this.userAgent]) };
+      }
+      let lines = fixed.lines.text;
+      const accept = spec.accept ?? JSON_TYPE;
+      lines += accept === JSON_TYPE ? ACCEPT_JSON : headerLines(['Accept', accept]).text;
+      let length = fixed.lines.length;
+      if (spec.body !== undefined) {
+        const type = spec.contentType ?? JSON_TYPE;
+        lines += `${type === JSON_TYPE ? CONTENT_TYPE_JSON : headerLines(['Content-Type', type]).text}Content-Length: ${Buffer.byteLength(spec.body)}\r\n`;
+        length = true;
+      }
+      const head = requestHead(method, this.prefix + spec.path + buildQuery(spec.query), lines, fixed.lines.connection, length, spec.body !== undefined && spec.body !== '');
+      sent = pool.request({ method, head, body: spec.body === '' ? undefined : spec.body, timeoutMs: this.requestTimeoutMs, signal: spec.signal });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return sent.then((r) => {
+      if (r.status >= 200 && r.status < 300) return r;
+      throw statusFailure(spec, r.status, r.body, r.headers);
+    });
   }
 
   /**
@@ -313,9 +374,46 @@ export class Transport {
   /** Closes idle keep-alive sockets (open watches end when their requests are aborted). */
   close(): void {
     this.agent?.destroy();
+    this.pool?.destroy();
+    this.pool = undefined;
     this.prepared = undefined;
     this.ready = undefined;
   }
+}
+
+const JSON_TYPE = 'application/json';
+const ACCEPT_JSON = 'Accept: application/json\r\n';
+const CONTENT_TYPE_JSON = 'Content-Type: application/json\r\n';
+
+/** The StatusError of a non-2xx answer, with the delay a turned-away request asks for (`retryAfterMs`). */
+function statusFailure(spec: RequestSpec, code: number, body: Buffer, headers: http.IncomingHttpHeaders): Error {
+  const err = statusErrorFromResponse(code, body.toString('utf8'), `${spec.method} ${spec.path}`);
+  const after = retryAfterMs(code, headers['retry-after'], err.status.details?.retryAfterSeconds);
+  if (after !== undefined) Object.assign(err, { retryAfterMs: after });
+  return err;
+}
+
+/**
+ * How the keep-alive agent connects (lib/_http_agent.js createSocket, lib/https.js
+ * createConnection): its options (TLS context, server name, `rejectUnauthorized`, and `noDelay`
+ * and TCP keep-alive after its `keepAliveMsecs`, which `tls.connect` ignores and `net.connect`
+ * applies), and the last connection's TLS session offered for resumption (dropped when a
+ * connection closes with an error).
+ */
+function connector(isHttps: boolean, host: string, port: number, agentOpts: https.AgentOptions): () => Socket {
+  const base = { host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 1000 };
+  if (!isHttps) return () => netConnect(base);
+  const opts: ConnectionOptions = { ...base, servername: agentOpts.servername, secureContext: agentOpts.secureContext };
+  if (agentOpts.rejectUnauthorized !== undefined) opts.rejectUnauthorized = agentOpts.rejectUnauthorized;
+  let session: Buffer | undefined;
+  return () => {
+    const s = tlsConnect(session ? { ...opts, session } : opts);
+    s.on('session', (b: Buffer) => (session = b));
+    s.once('close', (hadError) => {
+      if (hadError) session = undefined;
+    });
+    return s;
+  };
 }
 
 /** How long to wait before retrying a turned-away request, or undefined when it must not be retried. */

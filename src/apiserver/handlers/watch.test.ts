@@ -92,6 +92,31 @@ describe('watch fan-out', () => {
     }
   });
 
+  it('changes that come while a write is on its way follow it whole and in order, to a fast and a stalled client', async () => {
+    const other = await startApiServer({ port: 0 });
+    try {
+      for (const paused of [false, true]) {
+        const w = openWatch(other, `${CMS}?watch=1&resourceVersion=${other.store.resourceVersion}`, {}, { paused });
+        assert.equal(await w.status, 200);
+        // one change per turn of the event loop (each its own piece of work), ~6 MB in all: a
+        // stalled client's socket fills, so later lines wait for the write before them; some
+        // lines bigger than a write chunk (64 KiB), some whose UTF-8 is twice their length
+        const padOf = (i: number) => (i % 50 === 7 ? 'é'.repeat(40_000) : i % 50 === 8 ? 'x'.repeat(70_000) : 'z'.repeat(30_000));
+        for (let i = 0; i < 200; i++) {
+          other.store.put(CONFIGMAPS, `default/turn-${paused}-${i}`, cm(`turn-${paused}-${i}`, {}, String(i), padOf(i)));
+          await new Promise((r) => setImmediate(r));
+        }
+        if (paused) w.resume();
+        await until(() => w.events.length >= 200);
+        assert.deepEqual(w.events.map((e) => e.object.metadata.name), Array.from({ length: 200 }, (_, i) => `turn-${paused}-${i}`));
+        assert.ok(w.events.every((e, i) => e.type === 'ADDED' && e.object.data.pad === padOf(i) && e.object.data.v === `é-${i}`));
+        w.stop();
+      }
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('a watch that ends in the same piece of work as a burst gets the burst first', async () => {
     const other = await startApiServer({ port: 0 });
     try {

@@ -1,9 +1,10 @@
 /**
  * Watch streams: newline-delimited JSON events over a chunked response. Each committed
- * change is encoded once, as the bytes of its event line, and those bytes are written to
- * every interested watcher; label/field selector transitions turn into ADDED/DELETED as
- * upstream does. The events a watcher gets while the server runs one piece of work leave
- * together, as one write (one TLS record, one syscall), as soon as that work is done. Idle watchers that asked for
+ * change's event line is made once, from the JSON text the store kept, for every interested
+ * watcher, and encoded straight into the watcher's reused chunk buffers; label/field selector
+ * transitions turn into ADDED/DELETED as upstream does. The events a watcher gets while the
+ * server runs one piece of work leave together, as one write (one TLS record, one syscall), as
+ * soon as that work is done, or once the watcher's previous write completed. Idle watchers that asked for
  * bookmarks get one every `bookmarkIntervalMs` (default 1 s here, ~1 min upstream: short
  * so that informers resume close to the head after a restart).
  * Watches of a type with a conversion webhook convert each event (initial events one batch
@@ -38,11 +39,19 @@ interface Watcher {
   idle: boolean;
   timer?: NodeJS.Timeout;
   closed: boolean;
-  /** Lines not written yet, written together when the current work is done (`flush`). */
-  pending?: Buffer | Buffer[];
+  /**
+   * Lines not written yet, written together when the current work is done (`flush`), or, while
+   * a write of this watch is still on its way to the socket, once that write completed.
+   */
+  pending?: string | string[];
+  /** Their length in UTF-16 units (at most 3 bytes each). */
   pendingBytes: number;
+  /** A write of this watch has not reached the socket yet (its callback has not run). */
+  writing: boolean;
+  /** The callback of this watch's writes (made once). */
+  written: () => void;
   /** Lines held back while the initial events are still being written (then flushed in order). */
-  backlog?: Buffer[];
+  backlog?: string[];
   backlogBytes: number;
   /** Types with a conversion webhook: the tail of this watch's ordered event queue. */
   queue?: Promise<void>;
@@ -56,8 +65,6 @@ const INITIAL_BATCH = 500;
 const FIRST_BATCH = 100;
 /** Bytes per write of initial events: a few TLS records (16 KiB each). */
 const CHUNK = 64 * 1024;
-/** Pending lines up to this many bytes are joined into one chunk; more are written one by one under a cork. */
-const CONCAT_MAX = 64 * 1024;
 /** While writing the initial events, wait for 'drain' once this much is buffered. */
 const INITIAL_HIGH_WATER = 4 * 1024 * 1024;
 
@@ -86,7 +93,10 @@ export class WatchHub {
   start(req: WatchRequest, res: ServerResponse, contentType = 'application/json'): void {
     res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
-    const w: Watcher = { req, res, idle: true, closed: false, pendingBytes: 0, backlogBytes: 0, queue: convertsVersions(req.type) && this.converter ? Promise.resolve() : undefined };
+    const w: Watcher = {
+      req, res, idle: true, closed: false, pendingBytes: 0, backlogBytes: 0, writing: false, written: () => this.written(w),
+      queue: convertsVersions(req.type) && this.converter ? Promise.resolve() : undefined,
+    };
     const t = req.type;
     const rv = req.resourceVersion;
     if (req.sendInitialEvents || !rv || rv === '0') {
@@ -202,7 +212,7 @@ export class WatchHub {
           off = 0;
         }
         if (most > CHUNK && ADDED_START.length + Buffer.byteLength(json) + LINE_END.length > CHUNK) {
-          res.write(encodeLine('ADDED', json)); // bigger than a chunk: a buffer of its own
+          res.write(eventLine('ADDED', json)); // bigger than a chunk: written on its own
           continue;
         }
       }
@@ -250,12 +260,12 @@ export class WatchHub {
     if (w.queue) {
       this.enqueue(w, async () => {
         const [converted] = await this.converter!.toVersion(r.type, [obj]);
-        return this.eventLine(r, type, converted, converted === obj ? c.json : JSON.stringify(converted));
+        return this.eventText(r, type, converted, converted === obj ? c.json : JSON.stringify(converted));
       });
     } else if (cache && !r.table) {
-      const line = (cache[type as keyof EncodedLines] ??= encodeLine(type, this.objectJson(r.type, obj, c.json)));
+      const line = (cache[type as keyof EncodedLines] ??= eventLine(type, this.objectJson(r.type, obj, c.json)));
       this.send(w, line);
-    } else this.send(w, this.eventLine(r, type, obj, c.json));
+    } else this.send(w, this.eventText(r, type, obj, c.json));
   }
 
   /** The object's JSON as this watch serves it (its apiVersion is the resource's). */
@@ -273,11 +283,6 @@ export class WatchHub {
     return `{"type":"${type}","object":${this.objectJson(r.type, obj, json)}}\n`;
   }
 
-  /** The same line, encoded. */
-  private eventLine(r: WatchRequest, type: string, obj: KubeObject, json: string): Buffer {
-    return r.table ? Buffer.from(this.eventText(r, type, obj, json)) : encodeLine(type, this.objectJson(r.type, obj, json));
-  }
-
   /**
    * Queues a line for `w`. The lines queued while the server runs one piece of work (a
    * request's handler with the promises it chains, a commit of the log) go out as one TLS
@@ -288,7 +293,7 @@ export class WatchHub {
    * staging/src/k8s.io/apiserver/pkg/endpoints/handlers/watch.go): the same "write what is
    * ready, then flush". One tick serves every watcher.
    */
-  private send(w: Watcher, line: Buffer): void {
+  private send(w: Watcher, line: string): void {
     if (w.closed) return;
     if (w.backlog) {
       w.backlog.push(line);
@@ -300,10 +305,13 @@ export class WatchHub {
     const p = w.pending;
     if (p === undefined) {
       w.pending = line;
-      this.flushing.push(w);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        process.nextTick(this.flush);
+      // (while a write is on its way, `written` writes the line when it arrived)
+      if (!w.writing) {
+        this.flushing.push(w);
+        if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          process.nextTick(this.flush);
+        }
       }
     } else if (Array.isArray(p)) p.push(line);
     else w.pending = [p, line];
@@ -322,37 +330,45 @@ export class WatchHub {
     }
   };
 
-  /** Writes `w`'s pending lines as one chunk. */
+  /**
+   * Writes `w`'s pending lines as one chunk. Lines that come while it is on its way to the
+   * socket (a TLS write completes on a later turn of the event loop; under a stream of changes
+   * nearly every line found the previous one still going) wait in `pending` and follow it
+   * together once it arrived, instead of each being queued behind it as a chunk of its own:
+   * they leave at the same moment either way, as upstream's watch writes what is ready and then
+   * flushes (one chunk per flush).
+   */
   private writePending(w: Watcher): void {
     const p = w.pending;
     if (p === undefined) return;
     w.pending = undefined;
-    const bytes = w.pendingBytes;
     w.pendingBytes = 0;
     const res = w.res;
     if (w.closed || res.writableEnded || res.destroyed) return;
-    if (!Array.isArray(p)) res.write(p);
-    else if (bytes <= CONCAT_MAX) res.write(Buffer.concat(p, bytes));
-    else {
-      // a long backlog (changes held while the initial events went out): no copy of it all
-      res.cork();
-      for (const line of p) res.write(line);
-      res.uncork();
-    }
+    w.writing = true;
+    writeLines(res, typeof p === 'string' ? [p] : p, w.written);
+  }
+
+  /** `w`'s last write reached the socket: what came meanwhile follows it. */
+  private written(w: Watcher): void {
+    w.writing = false;
+    if (w.pending === undefined || w.closed) return;
+    this.writePending(w);
+    if (w.res.writableLength > MAX_BUFFERED) this.stop(w);
   }
 
   private writeBookmark(w: Watcher, initialEnd = false, rv = this.store.resourceVersion): void {
     const t = w.req.type;
     const metadata: Record<string, unknown> = { resourceVersion: String(rv) };
     if (initialEnd) metadata.annotations = { [INITIAL_EVENTS_END_ANNOTATION]: 'true' };
-    const line = encodeLine('BOOKMARK', JSON.stringify({ kind: t.kind, apiVersion: apiVersionOf(t), metadata }));
+    const line = eventLine('BOOKMARK', JSON.stringify({ kind: t.kind, apiVersion: apiVersionOf(t), metadata }));
     // The end of the initial events goes out at once: ahead of the held changes, as their order requires.
     if (w.queue && !initialEnd) this.enqueue(w, async () => line);
     else this.send(w, line);
   }
 
   /** Queues an event whose line needs a conversion first; lines leave in queue order. */
-  private enqueue(w: Watcher, line: () => Promise<Buffer>): void {
+  private enqueue(w: Watcher, line: () => Promise<string>): void {
     w.queue = w.queue!.then(async () => {
       if (w.closed) return;
       try {
@@ -391,29 +407,56 @@ export class WatchHub {
   }
 }
 
-/** A change's event lines by event type, encoded once for all the watchers that get the same line. */
-type EncodedLines = { ADDED?: Buffer; MODIFIED?: Buffer; DELETED?: Buffer };
-
-const LINE_START = Buffer.from('{"type":"');
-const LINE_OBJECT = Buffer.from('","object":');
-const LINE_END = Buffer.from('}\n');
+/** A change's event lines by event type, made once for all the watchers that get the same line. */
+type EncodedLines = { ADDED?: string; MODIFIED?: string; DELETED?: string };
 
 /**
- * `{"type":"<type>","object":<json>}\n` as bytes, written straight into one buffer (no
- * intermediate string of the whole line).
+ * `{"type":"<type>","object":<json>}\n`. Kept as text until it is written: lines are encoded
+ * straight into the watch's chunk buffers (writeLines), no buffer per line or per batch.
  */
-function encodeLine(type: string, json: string): Buffer {
-  const typeLen = type.length; // event types are ASCII
-  const jsonLen = Buffer.byteLength(json);
-  const buf = Buffer.allocUnsafe(LINE_START.length + typeLen + LINE_OBJECT.length + jsonLen + LINE_END.length);
-  let at = LINE_START.copy(buf, 0);
-  at += buf.write(type, at, typeLen, 'latin1');
-  at += LINE_OBJECT.copy(buf, at);
-  at += buf.write(json, at, jsonLen, 'utf8');
-  LINE_END.copy(buf, at);
-  return buf;
+function eventLine(type: string, json: string): string {
+  return `{"type":"${type}","object":${json}}\n`;
 }
 
+/**
+ * Writes event lines encoded into reused chunk buffers of up to {@link CHUNK} bytes (a line
+ * bigger than that on its own); `done` once the last write reached the socket. A Buffer per
+ * line and one joining them were external memory, which V8 answers with extra GCs.
+ */
+function writeLines(res: ServerResponse, lines: readonly string[], done: () => void): void {
+  let buf = chunkBuffer();
+  let off = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    // at most 3 bytes per UTF-16 unit: most lines are known to fit without measuring them
+    if (off + 3 * line.length > CHUNK) {
+      const len = Buffer.byteLength(line);
+      if (off + len > CHUNK) {
+        if (off > 0) {
+          writeChunk(res, buf, off);
+          buf = chunkBuffer();
+          off = 0;
+        }
+        if (len > CHUNK) {
+          res.write(line, i === lines.length - 1 ? done : undefined);
+          continue;
+        }
+      }
+    }
+    off += buf.write(line, off);
+  }
+  if (off === 0) {
+    if (spare.length < SPARE_MAX) spare.push(buf);
+    return;
+  }
+  const chunk = buf;
+  res.write(off === chunk.length ? chunk : chunk.subarray(0, off), (err) => {
+    if (!err && spare.length < SPARE_MAX) spare.push(chunk);
+    done();
+  });
+}
+
+const LINE_END = Buffer.from('}\n');
 const ADDED_START = Buffer.from('{"type":"ADDED","object":');
 
 /**
