@@ -397,7 +397,8 @@ function statusFailure(spec: RequestSpec, code: number, body: Buffer, headers: h
  * How the keep-alive agent connects (lib/_http_agent.js createSocket, lib/https.js
  * createConnection): its options (TLS context, server name, `rejectUnauthorized`, and `noDelay`
  * and TCP keep-alive after its `keepAliveMsecs`, which `tls.connect` ignores and `net.connect`
- * applies), and the last connection's TLS session offered for resumption (dropped when a
+ * applies: `noDelay` is set on TLS connections here, keep-alive when a connection first goes
+ * idle), and the last connection's TLS session offered for resumption (dropped when a
  * connection closes with an error).
  */
 function connector(isHttps: boolean, host: string, port: number, agentOpts: https.AgentOptions): () => Socket {
@@ -408,6 +409,10 @@ function connector(isHttps: boolean, host: string, port: number, agentOpts: http
   let session: Buffer | undefined;
   return () => {
     const s = tlsConnect(session ? { ...opts, session } : opts);
+    // Nagle off, as the agent asks (http.Agent's noDelay defaults to true) and as client-go's
+    // connections have it (Go's net sets TCP_NODELAY on every TCP connection); tls.connect drops
+    // the option, so it is set here on the socket underneath
+    s.setNoDelay(true);
     s.on('session', (b: Buffer) => (session = b));
     s.once('close', (hadError) => {
       if (hadError) session = undefined;

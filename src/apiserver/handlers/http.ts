@@ -16,8 +16,8 @@ import { sendJoined } from '../http/joined-body.js';
 import { checkPathSegments } from '../http/path-segment.js';
 import { warningsOf } from '../http/warnings.js';
 import { answerError } from '../http/errors.js';
-import { decodeBody, decodePatchBody, readBody, type ResourcePath, sendStatus, sendText, wantsPartialMetadata, wantsTable } from '../http/request.js';
-import type { ListOptions, ResourceOps, WriteOptions } from './rest.js';
+import { type BodySink, decodeBody, decodePatchBody, readBody, readBodyInto, type ResourcePath, sendStatus, sendText, wantsPartialMetadata, wantsTable } from '../http/request.js';
+import type { ListOptions, ResourceOps, WriteOptions, WriteResult } from './rest.js';
 import type { WatchHub } from './watch.js';
 import { notFoundPath } from './util.js';
 
@@ -71,6 +71,28 @@ function warnerOf(res: ServerResponse): (m: string) => void {
   return (m: string) => warningsOf(res).add(m);
 }
 
+/**
+ * A create whose body is being read: what its handler needs once the body is complete, and
+ * the sink the body is read into (one object per create, where an async function made a
+ * promise for the body, one for itself, and their closures).
+ */
+class CreateRequest implements BodySink {
+  constructor(
+    private readonly http: ResourceHttp,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly type: ResourceType,
+    readonly namespace: string | undefined,
+    readonly query: URLSearchParams,
+  ) {}
+  body(buf: Buffer): void {
+    this.http.createFrom(this, buf);
+  }
+  failed(err: unknown): void {
+    answerError(this.req, this.res, err);
+  }
+}
+
 export class ResourceHttp {
   /** `userOf` names the authenticated user of a request (admission plugins see it on writes). */
   constructor(private readonly ops: ResourceOps, private readonly watches: WatchHub, private readonly userOf: (req: IncomingMessage) => UserInfo | undefined = () => undefined) {}
@@ -98,8 +120,8 @@ export class ResourceHttp {
     if (p.watchPrefix) throw newMethodNotSupported({ group: t.group, resource: t.resource }, method.toLowerCase());
     if (!p.name) {
       if (method === 'POST') {
-        // answers its own errors: no promise for the caller to catch (a closure and a promise per create)
-        void this.createOne(req, res, t, ns, q);
+        // answers its own errors: no promise for the caller to catch, none for the body either
+        readBodyInto(req, new CreateRequest(this, req, res, t, ns, q));
         return;
       }
       if (method === 'DELETE') return this.deleteMany(req, res, t, ns, q);
@@ -123,17 +145,38 @@ export class ResourceHttp {
     }
   }
 
-  /** POST of a collection. Never rejects: its errors are answered here, as the server answers a handler's. */
-  private async createOne(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams): Promise<void> {
+  /**
+   * POST of a collection, once its body is read (see {@link CreateRequest}): as an async
+   * function reading the body would, without its promises. Never throws: its errors are
+   * answered here, as the server answers a handler's.
+   */
+  createFrom(c: CreateRequest, buf: Buffer): void {
+    const { req, res } = c;
     try {
-      const body = decodeBody(await readBody(req), req.headers['content-type']);
+      const body = decodeBody(buf, req.headers['content-type']);
       // (no promise turn for a create that waits for nothing, nor to render unless a conversion webhook is involved)
-      const now = this.ops.createNow(t, ns, body, this.writeOpts(req, q, res));
-      const r = now instanceof Promise ? await now : now;
-      sendText(res, 201, this.ops.converter.needsWebhook(t, r.object) ? await this.render(t, r.object, r.json) : objectJson(t, r.object, r.json));
+      const now = this.ops.createNow(c.type, c.namespace, body, this.writeOpts(req, c.query, res));
+      if (now instanceof Promise) {
+        this.createLater(c, now);
+        return;
+      }
+      this.createAnswer(c, now);
     } catch (err) {
       answerError(req, res, err);
     }
+  }
+
+  /** {@link createFrom} for a create that waits (a webhook, the log): a method of its own, so the path that does not allocates no closure context. */
+  private createLater(c: CreateRequest, now: Promise<WriteResult>): void {
+    now.then((r) => this.createAnswer(c, r)).catch((err: unknown) => answerError(c.req, c.res, err));
+  }
+
+  private createAnswer(c: CreateRequest, r: WriteResult): void {
+    if (this.ops.converter.needsWebhook(c.type, r.object)) {
+      void this.render(c.type, r.object, r.json).then((text) => sendText(c.res, 201, text)).catch((err: unknown) => answerError(c.req, c.res, err));
+      return;
+    }
+    sendText(c.res, 201, objectJson(c.type, r.object, r.json));
   }
 
   private async deleteMany(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams): Promise<void> {

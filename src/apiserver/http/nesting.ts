@@ -25,13 +25,8 @@ const MAX_NESTING = 1000;
 export function checkNesting(value: unknown, maxValues: number, what = 'request body'): void {
   if (typeof value === 'number' && !Number.isFinite(value)) throw newBadRequest(`error decoding ${what}: ${value} is not a finite number`);
   if (value === null || typeof value !== 'object') return;
-  let top = 0;
-  let high = 0;
-  const push = (v: object, depth: number) => {
-    STACK_VALUES[top] = v;
-    STACK_DEPTHS[top] = depth;
-    if (++top > high) high = top;
-  };
+  top = 0;
+  high = 0;
   try {
     push(value, 1);
     let seen = 0;
@@ -43,18 +38,28 @@ export function checkNesting(value: unknown, maxValues: number, what = 'request 
       if (Array.isArray(v)) {
         seen += v.length;
         if (seen > maxValues) throw tooMany(what);
-        for (let i = 0; i < v.length; i++) visit(v[i], depth, push, what);
+        for (let i = 0; i < v.length; i++) visit(v[i], depth, what);
       } else {
         // for-in: an object's own values without an array of them (counted first, then visited)
         for (const k in v) if (Object.hasOwn(v, k)) seen++;
         if (seen > maxValues) throw tooMany(what);
-        for (const k in v) if (Object.hasOwn(v, k)) visit((v as Record<string, unknown>)[k], depth, push, what);
+        for (const k in v) if (Object.hasOwn(v, k)) visit((v as Record<string, unknown>)[k], depth, what);
       }
     }
   } finally {
     // the body's objects are not kept past the check
     for (let i = 0; i < high; i++) STACK_VALUES[i] = undefined;
   }
+}
+
+/** The walk's top of stack and the highest it reached (module state: checks are synchronous, and no closure is made per check). */
+let top = 0;
+let high = 0;
+
+function push(v: object, depth: number): void {
+  STACK_VALUES[top] = v;
+  STACK_DEPTHS[top] = depth;
+  if (++top > high) high = top;
 }
 
 /**
@@ -69,7 +74,7 @@ function tooMany(what: string): Error {
 }
 
 /** A child of a value at `depth`: objects and arrays go on the stack, numbers must be finite. */
-function visit(c: unknown, depth: number, push: (v: object, depth: number) => void, what: string): void {
+function visit(c: unknown, depth: number, what: string): void {
   if (c !== null && typeof c === 'object') push(c, depth + 1);
   else if (typeof c === 'number' && !Number.isFinite(c)) throw newBadRequest(`error decoding ${what}: ${c} is not a finite number`);
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StatusError } from '../../api/index.js';
-import { readBody } from './request.js';
+import { type BodySink, readBody, readBodyInto } from './request.js';
 
 /** A server handing each request to the test's `onRequest`. */
 describe('readBody', () => {
@@ -82,5 +82,35 @@ describe('readBody', () => {
     void send(['{"partial":'], arrived);
     const [r] = await got;
     assert.equal(r.status, 'rejected');
+  });
+
+  /** The next request read into a sink that records every call, until the request is closed. */
+  const nextCalls = (): Promise<string[]> =>
+    new Promise((resolve) => {
+      onRequest = (req) => {
+        const calls: string[] = [];
+        const sink: BodySink = { body: (b) => calls.push(`body ${b.length}`), failed: (e) => calls.push(`failed ${e instanceof StatusError ? e.status.code : 'error'}`) };
+        readBodyInto(req, sink);
+        req.once('data', () => seenData());
+        req.on('close', () => setImmediate(() => resolve(calls)));
+      };
+    });
+  let seenData: () => void = () => undefined;
+
+  it('tells a sink once: the body, or why there is none, whatever events follow', async () => {
+    let got = nextCalls();
+    await send(['{"a":', '1}']);
+    assert.deepEqual(await got, ['body 7']);
+
+    got = nextCalls();
+    const mib = Buffer.alloc(1024 * 1024, 'x');
+    const arrivedData = new Promise<void>((r) => (seenData = r));
+    await send([mib, mib, mib, mib], arrivedData);
+    assert.deepEqual(await got, ['failed 413']);
+
+    got = nextCalls();
+    const partial = new Promise<void>((r) => (seenData = r));
+    void send(['{"partial":'], partial);
+    assert.deepEqual(await got, ['failed error']);
   });
 });

@@ -196,47 +196,66 @@ function entityTooLarge(): StatusError {
 const unread = new WeakSet<IncomingMessage>();
 
 /**
+ * What a request body is read into: told the whole body, or why there is none. A handler that
+ * reads its body through an object of its own (see {@link readBodyInto}) has no promise, no
+ * await and no closures per request.
+ */
+export interface BodySink {
+  /** The whole body; called at most once, and never after `failed`. */
+  body(buf: Buffer): void;
+  /** The body could not be read (413, aborted, a stream error); called at most once. */
+  failed(err: unknown): void;
+}
+
+/**
  * The whole request body (413 past {@link MAX_BODY}; at once when Content-Length announces
  * more). Plain stream events: an async iterator per request costs more than the small bodies
  * it reads.
  */
 export function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => readBodyInto(req, { body: resolve, failed: reject }));
+}
+
+/**
+ * {@link readBody} told to `sink`: `sink.body(buf)` once the body is complete, from the
+ * request's 'end' event, or `sink.failed(err)` (at once for a body announced too large).
+ */
+export function readBodyInto(req: IncomingMessage, sink: BodySink): void {
   if (Number(req.headers['content-length']) > MAX_BODY) {
     // Nothing of it is wanted: answer at once, then close the connection instead of reading it.
     unread.add(req);
     req.resume();
-    return Promise.reject(entityTooLarge());
+    sink.failed(entityTooLarge());
+    return;
   }
-  return new Promise((resolve, reject) => {
-    const r: BodyRead = { chunks: [], size: 0, failed: false, resolve, reject };
-    if ((req as Reading)[READING]) {
-      // a second reader of the same request (no handler does this) gets listeners of its own
-      readWith(req, r);
-      return;
-    }
-    (req as Reading)[READING] = r;
-    // Plain listeners (not `once`: a wrapper each), shared by every request (their state is
-    // the request's READING, found through `this`): a settled promise ignores later calls.
-    req.on('data', onBodyData);
-    req.on('end', onBodyEnd);
-    req.on('error', onBodyError);
-    req.on('close', onBodyClose);
-  });
+  const r: BodyRead = { chunks: [], size: 0, failed: false, sink };
+  if ((req as Reading)[READING]) {
+    // a second reader of the same request (no handler does this) gets listeners of its own
+    readWith(req, r);
+    return;
+  }
+  (req as Reading)[READING] = r;
+  // Plain listeners (not `once`: a wrapper each), shared by every request (their state is
+  // the request's READING, found through `this`): the state ignores calls after it settled.
+  req.on('data', onBodyData);
+  req.on('end', onBodyEnd);
+  req.on('error', onBodyError);
+  req.on('close', onBodyClose);
 }
 
 /** The state of a body being read, kept on its request (no closures per request). */
 interface BodyRead {
   chunks: Buffer[];
   size: number;
+  /** Settled: the sink was told the body or the error (later events are ignored). */
   failed: boolean;
-  resolve(body: Buffer): void;
-  reject(err: unknown): void;
+  sink: BodySink;
 }
 
 const READING = Symbol('kubeloop.apiserver.body');
 type Reading = IncomingMessage & { [READING]: BodyRead };
 
-/** {@link readBody}'s listeners for a second reader: closures over its own state. */
+/** {@link readBodyInto}'s listeners for a second reader: closures over its own state. */
 function readWith(req: IncomingMessage, r: BodyRead): void {
   const onData = (chunk: Buffer) => bodyData(req, r, chunk, onData);
   req.on('data', onData);
@@ -269,25 +288,29 @@ function bodyData(req: IncomingMessage, r: BodyRead, chunk: Buffer, listener: (c
     req.off('data', listener);
     unread.add(req);
     req.resume();
-    r.reject(entityTooLarge());
+    r.sink.failed(entityTooLarge());
     return;
   }
   r.chunks.push(chunk);
 }
 
 function bodyEnd(r: BodyRead): void {
-  if (!r.failed) r.resolve(r.chunks.length === 1 ? r.chunks[0] : Buffer.concat(r.chunks, r.size));
+  if (r.failed) return;
+  // settled before the sink runs: whatever it does, no later event reaches it
+  r.failed = true;
+  r.sink.body(r.chunks.length === 1 ? r.chunks[0] : Buffer.concat(r.chunks, r.size));
 }
 
 function bodyError(r: BodyRead, err: unknown): void {
+  if (r.failed) return;
   r.failed = true;
-  r.reject(err);
+  r.sink.failed(err);
 }
 
 function bodyClose(req: IncomingMessage, r: BodyRead): void {
   if (!r.failed && !req.complete) {
     r.failed = true;
-    r.reject(new Error('request aborted'));
+    r.sink.failed(new Error('request aborted'));
   }
 }
 

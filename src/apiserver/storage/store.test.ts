@@ -103,6 +103,40 @@ describe('store watch history', () => {
     assert.deepEqual(replay[2].old, seen[0].object, 'the previous version of a MODIFIED change');
     assert.deepEqual(store.since(SK, replay[1].rv)!.map((c) => c.rv), [replay[2].rv, replay[3].rv]);
   });
+
+  it('keeps the newest changes within its count and bytes, through growth and wrap-around (against a list)', () => {
+    for (const [size, bytes] of [[5, 1 << 20], [1500, 1 << 20], [3000, 40_000]] as const) {
+      const rnd = random(size);
+      const store = new Store({ historySize: size, historyBytes: bytes });
+      const model: { type: string; key: string; rv: number; json: string; oldJson?: string }[] = [];
+      let floor = store.resourceVersion;
+      store.subscribe((c) => {
+        model.push({ type: c.type, key: c.key, rv: c.rv, json: c.json, oldJson: c.oldJson });
+        // what the history must keep: at most `size` changes and `bytes` of text, the newest always
+        let total = model.reduce((n, m) => n + m.json.length, 0);
+        while (model.length > size || (total > bytes && model.length > 1)) {
+          const dropped = model.shift()!;
+          total -= dropped.json.length;
+          floor = dropped.rv;
+        }
+      });
+      for (let i = 0; i < 4000; i++) {
+        const key = `a/${Math.floor(rnd() * 50)}`;
+        if (rnd() < 0.2 && store.latest(SK, key)) store.remove(SK, key, obj(key, i));
+        else store.put(SK, key, { ...obj(key, i), data: { v: 'x'.repeat(Math.floor(rnd() * 30)) } } as KubeObject);
+        if (i % 173 === 0 || i === 3999) {
+          const from = model[0].rv - 1;
+          if (from >= floor) {
+            const got = store.since(SK, from)!;
+            assert.deepEqual(got.map((c) => ({ type: c.type, key: c.key, rv: c.rv, json: c.json, oldJson: c.oldJson })), model, `history after ${i} writes (size ${size})`);
+          }
+          assert.equal(store.since(SK, floor - 1), undefined, 'older than what is kept: expired');
+          const mid = model[Math.floor(model.length / 2)].rv;
+          assert.deepEqual(store.since(SK, mid)!.map((c) => c.rv), model.filter((m) => m.rv > mid).map((m) => m.rv));
+        }
+      }
+    }
+  });
 });
 
 describe('store listeners', () => {
