@@ -186,7 +186,7 @@ export function isStatus(err: unknown, code: number): boolean {
  */
 export async function updateWithRetry(
   ops: ResourceOps, t: ResourceType, namespace: string | undefined, name: string, mutate: (o: KubeObject) => boolean,
-  opts: { subresource?: string; managedFieldsDone?: boolean } = {},
+  opts: { subresource?: string; managedFieldsDone?: boolean; userAgent?: string } = {},
 ): Promise<KubeObject | undefined> {
   for (let attempt = 0; ; attempt++) {
     let current: KubeObject;
@@ -199,7 +199,7 @@ export async function updateWithRetry(
     const next = JSON.parse(JSON.stringify(current)) as KubeObject;
     if (!mutate(next)) return current;
     try {
-      return (await ops.update(t, namespace, name, next, { subresource: opts.subresource, managedFieldsDone: opts.managedFieldsDone })).object;
+      return (await ops.update(t, namespace, name, next, { subresource: opts.subresource, managedFieldsDone: opts.managedFieldsDone, userAgent: opts.userAgent })).object;
     } catch (e) {
       if (isStatus(e, 404)) return undefined;
       if (isStatus(e, 409) && attempt < 20) continue;

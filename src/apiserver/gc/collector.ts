@@ -24,7 +24,7 @@
 import type { DeleteOptions, AdmissionPlugin } from '../admission/index.js';
 import { type FieldError, type KubeObject, newInvalid, type OwnerReference } from '../../api/index.js';
 import type { Change } from '../storage/index.js';
-import { type Controller, isStatus, type SemanticsHost, splitKey, typeForStorageKey, updateWithRetry, queueController, WorkQueue } from '../semantics-kit.js';
+import { CONTROLLER_MANAGER_AGENT, type Controller, isStatus, type SemanticsHost, splitKey, typeForStorageKey, updateWithRetry, queueController, WorkQueue } from '../semantics-kit.js';
 
 export const FOREGROUND = 'foregroundDeletion';
 export const ORPHAN = 'orphan';
@@ -235,7 +235,7 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
         if (after.length === before.length || !after.length) return false;
         o.metadata.ownerReferences = after;
         return true;
-      });
+      }, { userAgent: CONTROLLER_MANAGER_AGENT });
       return;
     }
     let policy: DeleteOptions['propagationPolicy'] = 'Background';
@@ -261,7 +261,7 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
       if (o.metadata.uid !== l.obj.metadata.uid || !hasFinalizer(o, finalizer)) return false;
       o.metadata.finalizers = o.metadata.finalizers!.filter((f) => f !== finalizer);
       return true;
-    });
+    }, { userAgent: CONTROLLER_MANAGER_AGENT });
   };
 
   const processOwner = async (uid: string): Promise<void> => {
@@ -282,7 +282,7 @@ export function startGarbageCollector(host: SemanticsHost): GarbageCollector {
           if (after.length) o.metadata.ownerReferences = after;
           else delete o.metadata.ownerReferences;
           return true;
-        });
+        }, { userAgent: CONTROLLER_MANAGER_AGENT });
       }
       await removeFinalizer({ ...l, obj: owner }, ORPHAN);
       return;

@@ -21,7 +21,7 @@ import { type KubeObject, newBadRequest, newConflict, newForbidden, rfc3339 } fr
 import type { AdmissionPlugin } from '../admission/index.js';
 import type { SubresourceHandler } from '../handlers/rest.js';
 import type { ResourceType } from '../resources/index.js';
-import { type Controller, isStatus, type SemanticsHost, storageTypes, updateWithRetry, queueController, WorkQueue } from '../semantics-kit.js';
+import { CONTROLLER_MANAGER_AGENT, type Controller, isStatus, type SemanticsHost, storageTypes, updateWithRetry, queueController, WorkQueue } from '../semantics-kit.js';
 import type { Change } from '../storage/index.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -157,7 +157,7 @@ export function startNamespaceController(host: SemanticsHost, nsType: ResourceTy
       if (same) return false;
       ns.status = { ...(ns.status ?? {}), phase: 'Terminating', conditions: next };
       return true;
-    }, { subresource: 'status' });
+    }, { subresource: 'status', userAgent: CONTROLLER_MANAGER_AGENT });
   };
 
   const process = async (name: string): Promise<void> => {
