@@ -97,6 +97,15 @@ describe('managedFields on writes without server-side apply', () => {
       ['foo', { 'f:data': { 'f:k': {} } }],
       ['kube-controller-manager', { 'f:data': { 'f:j': {} } }],
     ]);
+    // a merge patch is recorded as an update: foo's only field moves to bar, and foo's entry goes
+    r = await h.request('PATCH', '/api/v1/namespaces/default/configmaps/ua', { 'Content-Type': 'application/merge-patch+json', 'User-Agent': 'bar/2' }, JSON.stringify({ data: { k: 'v2' } }));
+    assert.equal(r.status, 200, r.body);
+    e = JSON.parse(r.body).metadata.managedFields as Entry[];
+    // (entries by time, then manager: the order of two in one second is by name)
+    assert.deepEqual(e.map((x) => [x.manager, x.operation, withoutDots(x.fieldsV1)]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))), [
+      ['bar', 'Update', { 'f:data': { 'f:k': {} } }],
+      ['kube-controller-manager', 'Update', { 'f:data': { 'f:j': {} } }],
+    ]);
     // a request with no User-Agent header at all
     r = await h.request('POST', '/api/v1/namespaces/default/configmaps', { 'Content-Type': 'application/json' }, body('noua'));
     assert.equal(r.status, 201, r.body);
