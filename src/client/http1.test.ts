@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { loadKubeConfig } from './index.js';
 import { fileURLToPath } from 'node:url';
-import { ResponseReader } from './http1.js';
+import { Http1Pool, ResponseReader, requestHead } from './http1.js';
+import { connect } from 'node:net';
 import { IdleTimeoutError, Transport, type RequestSpec } from './transport.js';
 
 interface Got {
@@ -67,6 +68,7 @@ current-context: ctx
   });
   return {
     got,
+    port,
     /** on its own connections (http1.ts) */
     lean: new Transport(config),
     /** through Node's http client and agent (a socket cap takes that path) */
@@ -291,6 +293,63 @@ test('a request in flight keeps the process alive; idle connections do not', { t
   } finally {
     for (const sock of sockets) sock.destroy();
     await new Promise<void>((r) => late.close(() => r()));
+    s.lean.close();
+    s.node.close();
+    await s.close();
+  }
+});
+
+test('an idle connection the server ended takes no more requests: the next one goes on a new connection', async () => {
+  // the server answers, then closes the connection (a keep-alive answer: the client keeps it idle)
+  const s = await rawServer(() => ({ thenClose: ok() }));
+  const port = s.port;
+  const sockets: Socket[] = [];
+  const pool = new Http1Pool(() => {
+    const sock = connect({ host: '127.0.0.1', port });
+    sockets.push(sock);
+    return sock;
+  });
+  const get = () => pool.request({ method: 'GET', head: requestHead('GET', '/x', 'Host: x\r\n', false, false, false), timeoutMs: 5000 });
+  try {
+    assert.equal((await get()).status, 200);
+    // a request made as soon as the server's end arrives (before the connection's close)
+    const next = await new Promise<Promise<unknown>>((r) => sockets[0].once('end', () => r(get())));
+    assert.equal(((await next) as { status: number }).status, 200);
+    assert.equal(sockets.length, 2);
+  } finally {
+    pool.destroy();
+    s.lean.close();
+    s.node.close();
+    await s.close();
+  }
+});
+
+test('a second Content-Length is a parse error, as Node reads it', async () => {
+  const answer = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n{}abc';
+  assert.throws(() => new ResponseReader('GET').push(Buffer.from(answer)), { code: 'HPE_UNEXPECTED_CONTENT_LENGTH' });
+  const s = await rawServer(() => answer);
+  try {
+    for (const t of [s.lean, s.node]) await assert.rejects(t.request({ method: 'GET', path: '/twice' }), { code: 'HPE_UNEXPECTED_CONTENT_LENGTH' });
+  } finally {
+    s.lean.close();
+    s.node.close();
+    await s.close();
+  }
+});
+
+test('a negative request timeout is no timeout, as on Node\'s client, and holds nothing once answered', async () => {
+  const s = await rawServer(() => ok());
+  const lean = new Transport(s.config, { requestTimeoutMs: -1 });
+  const node = new Transport(s.config, { requestTimeoutMs: -1, maxSockets: 1000 });
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  try {
+    const before = timers();
+    for (const t of [lean, node]) assert.equal((await t.request({ method: 'GET', path: '/x' })).status, 200);
+    assert.equal(timers(), before); // nothing keeps the process alive
+    assert.equal(s.got.length, 2);
+  } finally {
+    lean.close();
+    node.close();
     s.lean.close();
     s.node.close();
     await s.close();

@@ -259,7 +259,11 @@ export class ResponseReader {
           const value = text.slice(colon + 1, end).trim();
           if (name === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
           else if (name === 'keep-alive') hint = hint === undefined ? value : `${hint}, ${value}`;
-          else if (name === 'content-length') length ??= value;
+          else if (name === 'content-length') {
+            // llhttp refuses a second Content-Length (two framings of one body)
+            if (length !== undefined) throw parseError('Duplicate Content-Length', 'HPE_UNEXPECTED_CONTENT_LENGTH');
+            length = value;
+          }
           else te = te === undefined ? value : `${te}, ${value}`;
         }
       }
@@ -379,7 +383,12 @@ class Connection {
     if (x) x.data(b);
     else this.socket.destroy(); // bytes nobody asked for: the connection's state is unknown
   };
-  private readonly onEnd = () => this.exchange?.ended();
+  // a free connection the server ended (its FIN while idle) takes no more requests: writing one
+  // would fail (EPIPE, "This socket has been ended by the other party") where a new connection works
+  private readonly onEnd = () => {
+    if (this.exchange) this.exchange.ended();
+    else this.socket.destroy();
+  };
   private readonly onClose = () => {
     this.pool.removeIdle(this);
     this.exchange?.closed();
@@ -509,6 +518,11 @@ function keepAliveHintAllows(hint: string | undefined): boolean {
 
 const noop = () => {};
 
+/** An idle socket that can carry another request: not destroyed, not ended by either side. */
+function usable(socket: Socket): boolean {
+  return !socket.destroyed && socket.writable && !socket.readableEnded;
+}
+
 /** Keep-alive connections to one server, made by `connect`, and complete requests on them. */
 export class Http1Pool {
   private readonly idle: Connection[] = [];
@@ -526,8 +540,12 @@ export class Http1Pool {
     return new Promise<Http1Response>((resolve, reject) => {
       if (this.closed) throw new Error('transport closed');
       req.signal?.throwIfAborted();
+      // no idle timeout unless a positive, finite one, as the agent's path reads it (`> 0`);
+      // socket.setTimeout would throw on a negative one after a connection was taken and the
+      // process held (never released: a process that does not exit)
+      const timeoutMs = req.timeoutMs > 0 && Number.isFinite(req.timeoutMs) ? req.timeoutMs : 0;
       let conn: Connection | undefined;
-      while ((conn = this.idle.pop()) && conn.socket.destroyed);
+      while ((conn = this.idle.pop()) && !usable(conn.socket));
       if (!conn) {
         conn = new Connection(this.connect(), this);
         conn.socket.unref(); // the process is held by `hold` while requests are in flight
@@ -535,9 +553,9 @@ export class Http1Pool {
       }
       const socket = conn.socket;
       if (this.inFlight++ === 0) this.holdLoop(true);
-      if (conn.timeoutMs !== req.timeoutMs) {
-        socket.setTimeout(req.timeoutMs);
-        conn.timeoutMs = req.timeoutMs;
+      if (conn.timeoutMs !== timeoutMs) {
+        socket.setTimeout(timeoutMs);
+        conn.timeoutMs = timeoutMs;
       }
       conn.exchange = new Exchange(conn, req, resolve, reject);
       const body = req.body;
@@ -590,7 +608,7 @@ export class Http1Pool {
    */
   takeIdle(): Socket | undefined {
     let conn: Connection | undefined;
-    while ((conn = this.idle.pop()) && conn.socket.destroyed);
+    while ((conn = this.idle.pop()) && !usable(conn.socket));
     if (!conn) return undefined;
     this.all.delete(conn);
     return conn.detach();
