@@ -355,3 +355,31 @@ test('a negative request timeout is no timeout, as on Node\'s client, and holds 
     await s.close();
   }
 });
+
+test('a transport closed while it prepares its first request leaves no connection open', async () => {
+  let open = 0;
+  const server = await new Promise<import('node:net').Server>((r) => {
+    const srv = createServer((sock) => {
+      open++;
+      sock.on('close', () => open--);
+      sock.on('data', () => sock.write(ok()));
+    });
+    srv.listen(0, '127.0.0.1', () => r(srv));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const t = new Transport(loadKubeConfig({
+    kubeconfig: `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+  }));
+  try {
+    const p = t.request({ method: 'GET', path: '/x' }).catch((e: unknown) => e);
+    t.close();
+    const r = await p;
+    assert.ok(r instanceof Error, 'the request fails as one in flight at close() does');
+    assert.match(r.message, /transport closed/);
+    await new Promise((res) => setImmediate(res));
+    assert.equal(open, 0);
+  } finally {
+    t.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

@@ -176,13 +176,19 @@ export class Transport {
         const name = agent.getName({ ...base, host: base.hostname, ...(agent as unknown as { options: object }).options } as http.ClientRequestArgs);
         agent.getName = () => name;
       }
-      this.pool = pool;
       return { mod: isHttps ? https : http, base, host, pool };
     })();
     const prepared = this.prepared;
     prepared.then(
       (p) => {
-        if (this.prepared === prepared) this.ready = p; // not if closed meanwhile
+        if (this.prepared === prepared) {
+          this.ready = p;
+          this.pool = p.pool;
+        } else {
+          // closed meanwhile: its requests fail as those in flight at close() do, and no
+          // connection is left open behind a closed transport
+          p.pool?.destroy();
+        }
       },
       () => (this.prepared = undefined),
     );
