@@ -3,7 +3,7 @@
 // fails: at the start with the server's own error, later through `failure`.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -76,6 +76,22 @@ describe('the API server on a thread of its own', () => {
       assert.match(message, /dial tcp 10\.1\.2\.3:8443: connect: connection refused/);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('a stop asked while the server starts stops it once started (its port closed, the thread ended)', { timeout: 12_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeloop-apiserver-thread-'));
+    try {
+      const thread = ApiServerThread.spawn();
+      const starting = thread.start({ port: 0, dataDir: join(dir, 'data'), kubeconfigPath: join(dir, 'kubeconfig') });
+      await thread.stop(); // (the thread's stop timeout, 15 s, is past this test's)
+      const server = await starting; // it started, then stopped
+      await assert.rejects(new Promise((resolve, reject) => {
+        const s = connect({ host: '127.0.0.1', port: server.port }, () => resolve(s.destroy()));
+        s.once('error', reject);
+      }), { code: 'ECONNREFUSED' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

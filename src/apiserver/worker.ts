@@ -44,9 +44,11 @@ function routedDial(host: string, dialPort: number): Promise<Duplex> {
 }
 
 let server: ApiServer | undefined;
+/** The server's start, settled (either way) once it started or failed: a stop waits for it. */
+let starting: Promise<void> = Promise.resolve();
 port?.on('message', (m: ToApiServerThread) => {
   if (m.type === 'start') {
-    startApiServer(m.options).then((s) => {
+    starting = startApiServer(m.options).then((s) => {
       server = s;
       post({ type: 'started', url: s.url, port: s.port, kubeconfigPath: s.kubeconfigPath, kubeconfig: s.kubeconfig, caPem: s.caPem });
       // the CRDs `kubeloop dev` applies next have patterns: their engine loads while this
@@ -63,9 +65,13 @@ port?.on('message', (m: ToApiServerThread) => {
     routing.delete(m.id);
     resolve?.(m.route);
   } else if (m.type === 'stop') {
-    const s = server;
-    server = undefined;
-    (s ? s.stop() : Promise.resolve()).then(() => post({ type: 'stopped' }), (err: unknown) => post({ type: 'stopped', error: err instanceof Error ? err.message : String(err) }))
+    // a stop asked while the server starts (a Ctrl-C during `kubeloop dev`'s start) stops it once
+    // started: before, the server started after the stop and held the thread until it was terminated
+    starting.then(() => {
+      const s = server;
+      server = undefined;
+      return s?.stop();
+    }).then(() => post({ type: 'stopped' }), (err: unknown) => post({ type: 'stopped', error: err instanceof Error ? err.message : String(err) }))
       .finally(() => port.close());
   }
 });
