@@ -12,7 +12,7 @@ import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '
 import { Converter } from '../conversion/index.js';
 import { applyPatch, managerOrUserAgent, rootNode, updateManagedFields } from '../patch/index.js';
 import { newStatus } from '../defaults/index.js';
-import { builtinDecoder, type UnknownField, decodeErrorMetadata, type JSONSchemaProps, type SchemaNode } from '../schema/index.js';
+import { applyDefaults, builtinDecoder, prune, type UnknownField, decodeErrorMetadata, type JSONSchemaProps, type SchemaNode } from '../schema/index.js';
 import { apiVersionOf, convertsVersions, generationBumps, KEEP_STATUS_ON_CREATE, statusWriteResult, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import type { UserInfo } from '../auth/index.js';
@@ -85,6 +85,19 @@ const NAMESPACES = '/namespaces';
 export const IN_PROCESS_MANAGER = 'kube-apiserver';
 
 const RESET_ON_MAIN_WRITE = ['status'] as const;
+
+/**
+ * A created custom resource as upstream's create handler records it: decoded, which for a custom
+ * resource prunes its undeclared fields and applies its schema's defaults
+ * (apiextensions-apiserver's schemaCoercingDecoder and unstructuredDefaulter, both before the
+ * field manager), where this server prunes and defaults in the CustomResourceSchema admission
+ * plugin, after the create's managedFields are recorded. A copy: the object itself goes through
+ * admission as the client sent it (the plugin's warnings and strict errors are its own).
+ */
+function asDecoded(t: ResourceType, obj: KubeObject): KubeObject {
+  const schema = t.custom ? (t.structuralSchema as JSONSchemaProps | undefined) : undefined;
+  return schema ? applyDefaults(schema, prune(schema, obj).object as KubeObject) : obj;
+}
 
 /** Each type's schema node for managedFields, made once (a CRD's changes give it a new type). */
 const schemaNodes = new WeakMap<ResourceType, { schema: unknown; node: SchemaNode }>();
@@ -498,7 +511,7 @@ export class ResourceOps {
     const manager = opts.userAgent === undefined && !opts.fieldManager ? IN_PROCESS_MANAGER : managerOrUserAgent(opts.fieldManager, opts.userAgent);
     const subresource = opts.scaleWrite ? 'scale' : opts.subresource;
     try {
-      const mf = updateManagedFields(old, obj, manager, 'Update', { group: t.group, version: t.version, kind: t.kind }, {
+      const mf = updateManagedFields(old, old ? obj : asDecoded(t, obj), manager, 'Update', { group: t.group, version: t.version, kind: t.kind }, {
         subresource, node: schemaNodeOf(t),
         // The status a main-resource write cannot change is no one's by it (the strategies' GetResetFields).
         ignore: t.hasStatus && subresource !== 'status' ? RESET_ON_MAIN_WRITE : undefined,
