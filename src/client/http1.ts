@@ -155,6 +155,7 @@ function parseError(reason: string, code = 'HPE_INVALID_CONSTANT'): Error {
 /** Longest response head accepted: Node's default --max-http-header-size. */
 const MAX_HEAD = 16 * 1024;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+const MAX_UINT64 = 2n ** 64n - 1n;
 
 /**
  * One response read from a connection's bytes, as they arrive. `push` returns true once the
@@ -260,11 +261,14 @@ export class ResponseReader {
           if (name === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
           else if (name === 'keep-alive') hint = hint === undefined ? value : `${hint}, ${value}`;
           else if (name === 'content-length') {
-            // llhttp refuses a second Content-Length (two framings of one body)
+            // llhttp refuses a second Content-Length, or one beside Transfer-Encoding (two framings of one body)
             if (length !== undefined) throw parseError('Duplicate Content-Length', 'HPE_UNEXPECTED_CONTENT_LENGTH');
+            if (te !== undefined) throw parseError('Content-Length can\'t be present with Transfer-Encoding', 'HPE_INVALID_CONTENT_LENGTH');
             length = value;
+          } else {
+            if (length !== undefined) throw parseError('Transfer-Encoding can\'t be present with Content-Length', 'HPE_INVALID_TRANSFER_ENCODING');
+            te = te === undefined ? value : `${te}, ${value}`;
           }
-          else te = te === undefined ? value : `${te}, ${value}`;
         }
       }
       at = end + 2;
@@ -283,6 +287,8 @@ export class ResponseReader {
       this.body = Body.UntilClose;
     } else if (length !== undefined) {
       if (!/^\d+$/.test(length)) throw parseError('Invalid character in Content-Length', 'HPE_INVALID_CONTENT_LENGTH');
+      // llhttp's length is a uint64: more is an overflow (not a body waited for until the end)
+      if (length.length > 19 && BigInt(length) > MAX_UINT64) throw parseError('Content-Length overflow', 'HPE_INVALID_CONTENT_LENGTH');
       this.left = Number(length);
       this.body = this.left > 0 ? Body.Length : Body.None;
     } else {
@@ -358,8 +364,10 @@ export class ResponseReader {
         if (line !== '') throw parseError('Expected LF after chunk data', 'HPE_STRICT');
         this.chunkState = Chunk.Size;
       } else if (this.chunkState === Chunk.Size) {
-        const m = /^([0-9a-fA-F]{1,15})[ \t]*(;.*)?$/.exec(line);
+        // as llhttp reads it: hex digits (any number of leading zeros), then at once an extension or the end
+        const m = /^0*([0-9a-fA-F]+)(;.*)?$/.exec(line);
         if (!m) throw parseError('Invalid character in chunk size', 'HPE_INVALID_CHUNK_SIZE');
+        if (m[1].length > 16) throw parseError('Chunk size overflow', 'HPE_INVALID_CHUNK_SIZE');
         this.left = parseInt(m[1], 16);
         this.chunkState = this.left === 0 ? Chunk.Trailer : Chunk.Data;
       } else if (line === '') {
