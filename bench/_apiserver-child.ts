@@ -2,7 +2,9 @@
 // generator each have their own event loop. JSON lines on stdout, commands as lines on stdin.
 //
 //   server [dataDir]          kubeloop's API server (memory store, or the write-ahead log in
-//                             dataDir); commands: `cpu` -> {cpuUs}, `fill <ns> <n>` -> {filled}
+//                             dataDir); commands: `cpu` -> {cpuUs, sleeps} (sleeps: the
+//                             process's voluntary context switches so far, i.e. how often it
+//                             waited for work), `fill <ns> <n>` -> {filled}
 //   floor <certDir>           a bare Node https server with the same TLS set-up (client
 //                             certificates of the same CA requested): POST/PUT/PATCH echo the
 //                             parsed JSON body with 201/200, GET answers the bytes last given
@@ -33,7 +35,7 @@ const cpuUs = () => {
 async function commands(handle: (cmd: string, args: string[]) => Promise<void> | void): Promise<void> {
   for await (const line of createInterface({ input: process.stdin })) {
     const [cmd, ...args] = line.trim().split(/\s+/);
-    if (cmd === 'cpu') say({ cpuUs: cpuUs() });
+    if (cmd === 'cpu') say({ cpuUs: cpuUs(), sleeps: process.resourceUsage().voluntaryContextSwitches });
     else await handle(cmd, args);
   }
 }

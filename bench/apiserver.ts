@@ -60,7 +60,11 @@ class Child {
     return this.next<T>();
   }
   async cpuUs(): Promise<number> {
-    return (await this.ask<{ cpuUs: number }>('cpu')).cpuUs;
+    return (await this.usage()).cpuUs;
+  }
+  /** Its CPU time (us) and how often it has slept waiting for work (voluntary context switches). */
+  usage(): Promise<{ cpuUs: number; sleeps: number }> {
+    return this.ask<{ cpuUs: number; sleeps: number }>('cpu');
   }
   async end(): Promise<void> {
     const exit = new Promise((r) => this.proc.once('exit', r));
@@ -115,18 +119,21 @@ async function startServers(dataDir?: string): Promise<Servers> {
 async function writeRounds(s: Servers, label: string, what: string, method: string, path: (round: number) => string, n: number, rounds: number, concurrency: number, contentType?: string, goal = ''): Promise<void> {
   const rate = { k: [] as number[], f: [] as number[] };
   const cpu = { k: [] as number[], f: [] as number[] };
+  const sleeps = { k: [] as number[], f: [] as number[] };
   const clientBusy: number[] = [];
   for (let round = 0; round <= rounds; round++) {
     const measure = async (server: Child, config: string) => {
-      const c0 = await server.cpuUs();
+      const u0 = await server.usage();
       const load = await runLoad(config, method, path(round), String(n), String(concurrency), ...(contentType ? [contentType] : []));
-      return { rate: n / load.seconds, cpu: ((await server.cpuUs()) - c0) / n, busy: load.busy };
+      const u1 = await server.usage();
+      return { rate: n / load.seconds, cpu: (u1.cpuUs - u0.cpuUs) / n, sleeps: (u1.sleeps - u0.sleeps) / n, busy: load.busy };
     };
     const k = await measure(s.kubeloop, s.kubeloopConfig);
     const f = await measure(s.floor, s.floorConfig);
     if (round === 0) continue; // warm-up
     rate.k.push(k.rate); rate.f.push(f.rate);
     cpu.k.push(k.cpu); cpu.f.push(f.cpu);
+    sleeps.k.push(k.sleeps); sleeps.f.push(f.sleeps);
     clientBusy.push(k.busy);
   }
   const extra = { storage: label, requests: n, concurrency };
@@ -135,7 +142,11 @@ async function writeRounds(s: Servers, label: string, what: string, method: stri
     ...extra, client_busy: spread(clientBusy),
     note: 'measured end to end with one load-generator process; client_busy is its CPU time / wall time against kubeloop (near 1: the client, not the server, sets the rate)',
   });
-  emitPair(`${what}_server_cpu_per_request`, 'us', cpu.k, cpu.f, goal, extra);
+  // How often each server slept waiting for work, per request: a server woken for every
+  // request or two pays the wake-up (epoll, scheduler, cold caches: ~10-15 us for the echo)
+  // each time, one that finds many requests per wake-up does not; when the two differ, so do
+  // their CPU figures, for that reason alone (docs/performance.md, Session 8: server CPU per create).
+  emitPair(`${what}_server_cpu_per_request`, 'us', cpu.k, cpu.f, goal, { ...extra, sleeps_per_request: { kubeloop: spread(sleeps.k), floor: spread(sleeps.f) } });
   if (createGoal) {
     // The load generator is one Node process on a 2-core machine shared with the server: when it
     // is busy all the time, the rate it reaches says nothing about the server. The server's own
