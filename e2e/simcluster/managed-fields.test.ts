@@ -10,7 +10,7 @@ import pino from 'pino';
 import { startApiServer, type ApiServer } from '../../src/apiserver/index.js';
 import { KubeClient, loadKubeConfig } from '../../src/client/index.js';
 import { startSimCluster, type SimCluster } from '../../src/simcluster/index.js';
-import { ConfigMap, Controller, Manager, Node, type ConfigMapObject, type NodeObject, type Reconciler } from '../../src/index.js';
+import { ConfigMap, Controller, Manager, Node, Pod, type ConfigMapObject, type NodeObject, type Reconciler } from '../../src/index.js';
 import { describeInProcess } from '../support/index.js';
 import { eventually } from './harness.js';
 
@@ -61,5 +61,23 @@ describeInProcess('simulated cluster: the shared informers drop managedFields as
       await dev.stop();
       await run.stop();
     }
+  });
+
+  it('the simulated components write under their upstream field managers (kubelet, kube-controller-manager), not the client\'s default', async () => {
+    const managers = (o: { metadata: { managedFields?: Array<{ manager?: string; subresource?: string }> } }) =>
+      (o.metadata.managedFields ?? []).map((e) => `${e.manager ?? ''}${e.subresource ? `/${e.subresource}` : ''}`).sort();
+    const node = await client.get<NodeObject>(Node, 'n1');
+    assert.ok(managers(node).includes('kubelet'), `the Node registered by its kubelet: ${managers(node).join(', ')}`);
+    assert.ok(managers(node).includes('kubelet/status'), `its status posted by its kubelet: ${managers(node).join(', ')}`);
+    assert.ok(!managers(node).some((m) => m.startsWith('kubeloop')), `no write under the client's default: ${managers(node).join(', ')}`);
+    await client.create({
+      apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'mf-rs', namespace: 'default' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'mf' } }, template: { metadata: { labels: { app: 'mf' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+    });
+    const pod = await eventually('the ReplicaSet\'s pod runs', async () => {
+      const pods = await client.list<{ metadata: { managedFields?: Array<{ manager?: string; subresource?: string }> }; status?: { phase?: string } }>(Pod, { namespace: 'default', labelSelector: 'app=mf' });
+      return pods.items.find((p) => p.status?.phase === 'Running');
+    });
+    assert.deepEqual(managers(pod), ['kube-controller-manager', 'kubelet/status']);
   });
 });

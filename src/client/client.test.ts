@@ -278,3 +278,30 @@ current-context: ctx
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+test('withFieldManager: a view of the client whose writes default to another field manager, over the same connections', async () => {
+  await withServer(
+    (s, res) => {
+      if (discovery(s, res)) return;
+      json(res, 200, { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'a', namespace: 'team' } });
+    },
+    async (client, seen) => {
+      const CM = { apiVersion: 'v1', kind: 'ConfigMap' };
+      const kcm = client.withFieldManager('kube-controller-manager');
+      assert.ok(kcm instanceof KubeClient);
+      assert.equal(kcm.transport, client.transport);
+      assert.equal(kcm.namespace, 'team');
+      assert.equal(client.fieldManager, 'kubeloop', 'the client itself is unchanged');
+      assert.equal(client.withFieldManager('kubeloop'), client);
+      await kcm.patch(CM, 'a', { data: { k: 'v' } });
+      await kcm.create({ ...CM, metadata: { name: 'b' } }, { fieldManager: 'explicit' });
+      await client.patch(CM, 'a', { data: { k: 'w' } });
+      assert.deepEqual(seen.filter((s) => s.method !== 'GET').map((s) => `${s.method} ${s.url}`), [
+        'PATCH /api/v1/namespaces/team/configmaps/a?fieldManager=kube-controller-manager',
+        'POST /api/v1/namespaces/team/configmaps?fieldManager=explicit',
+        'PATCH /api/v1/namespaces/team/configmaps/a?fieldManager=kubeloop',
+      ]);
+      for (const bad of ['', 'x'.repeat(129), 'a\nb']) assert.throws(() => client.withFieldManager(bad), /1-128 printable characters/);
+    },
+  );
+});

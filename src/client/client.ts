@@ -156,6 +156,23 @@ export class KubeClient {
     this.fieldManager = opts.fieldManager ?? 'kubeloop';
   }
 
+  /**
+   * This client with another default field manager: the same connections, mapper and default
+   * namespace (closing either closes both); writes that name no `fieldManager` of their own are
+   * recorded under `name` in the objects' managedFields, as controller-runtime's
+   * `client.WithFieldOwner`. The API server takes 1-128 printable characters
+   * (apimachinery ValidateFieldManager); an invalid name throws here.
+   */
+  withFieldManager(name: string): KubeClient {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 128 || /[\x00-\x1f\x7f]/.test(name)) {
+      throw new TypeError(`a field manager is 1-128 printable characters, got ${JSON.stringify(name)}`);
+    }
+    if (name === this.fieldManager) return this;
+    const view = Object.create(this) as KubeClient; // everything else read through the prototype: shared
+    Object.defineProperty(view, 'fieldManager', { value: name, enumerable: true });
+    return view;
+  }
+
   /** In-cluster config when in a pod, else the default kubeconfig. */
   static fromDefault(opts: ClientOptions = {}): KubeClient {
     return new KubeClient(autoConfig(), opts);

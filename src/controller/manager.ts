@@ -435,7 +435,7 @@ export class Manager {
       const forScope = this.caches.scopeOf(reg.meta.namespace, reg.meta.labelSelector, reg.meta.fieldSelector);
       const forInformer = reg.meta.for ? this.caches.informerFor(reg.meta.for, forScope) : undefined;
       reg.runner = new ControllerRunner(reg.meta, instance, {
-        client: this.opts.cachedReads ? this.cachedClient() : this.client,
+        client: this.controllerClient(reg.meta.fieldManager),
         cache: forInformer?.reader,
         cacheFor: (k) => this.cache(k),
         log: this.log,
@@ -452,6 +452,13 @@ export class Manager {
   }
 
   private cachedClientInstance: KubeClient | undefined;
+
+  /** What a controller's `ctx.client` is: the Manager's client, with cached reads and the controller's field manager if asked. */
+  private controllerClient(fieldManager: string | undefined): KubeClient {
+    if (fieldManager === undefined || fieldManager === this.client.fieldManager) return this.opts.cachedReads ? this.cachedClient() : this.client;
+    const own = this.client.withFieldManager(fieldManager);
+    return this.opts.cachedReads ? cachedReadClient(own, (kind) => (this.caches.watches(kind) ? this.caches.cache(kind) : undefined)) : own;
+  }
 
   /** The client controllers get with `cachedReads`: get/list of watched kinds from the caches. */
   private cachedClient(): KubeClient {

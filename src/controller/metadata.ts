@@ -97,6 +97,13 @@ export interface ControllerOptions<T extends KubeObject = KubeObject> {
    * framework then writes the object's metadata). Default false.
    */
   unsafeDisableDeepCopy?: boolean;
+  /**
+   * The field manager this controller's writes are recorded under (its `ctx.client` is the
+   * Manager's client with this default, `KubeClient.withFieldManager`), e.g. to tell two
+   * controllers of one process apart in `kubectl get -o yaml --show-managed-fields` and in
+   * server-side apply conflicts. Default: the Manager client's (`kubeloop` unless set there).
+   */
+  fieldManager?: string;
 }
 
 /**
@@ -115,6 +122,8 @@ export interface RequestControllerOptions {
   rbac?: PolicyRule[];
   /** Run only while this manager is the leader. Default true. */
   needLeaderElection?: boolean;
+  /** As {@link ControllerOptions.fieldManager}. */
+  fieldManager?: string;
 }
 
 /** Options after validation and normalization. */
@@ -133,6 +142,7 @@ export interface ControllerMetadata {
   fieldSelector?: string;
   rbac: PolicyRule[];
   needLeaderElection: boolean;
+  fieldManager?: string;
   resyncPeriodMs?: number;
   /** Reconcile the cached object itself (see ControllerOptions). */
   unsafeDisableDeepCopy: boolean;
@@ -178,6 +188,9 @@ function normalize(target: Function, o: ControllerOptions & Partial<RequestContr
   }
   if (o.unsafeDisableDeepCopy !== undefined && typeof o.unsafeDisableDeepCopy !== 'boolean') fail(target, `unsafeDisableDeepCopy must be true or false, got ${String(o.unsafeDisableDeepCopy)}`);
   if (o.unsafeDisableDeepCopy && o.finalizer !== undefined) fail(target, 'unsafeDisableDeepCopy cannot be combined with a finalizer (the framework writes the reconciled object\'s metadata)');
+  if (o.fieldManager !== undefined && (typeof o.fieldManager !== 'string' || o.fieldManager.length === 0 || o.fieldManager.length > 128 || /[\x00-\x1f\x7f]/.test(o.fieldManager))) {
+    fail(target, `fieldManager must be 1-128 printable characters, got ${JSON.stringify(o.fieldManager)}`);
+  }
   const owns = (o.owns ?? []).map((x, i) => {
     const spec = typeof x === 'object' && x !== null && 'kind' in x && typeof (x as OwnsSpec).kind === 'object' ? (x as OwnsSpec) : ({ kind: x } as OwnsSpec);
     try {
@@ -211,6 +224,7 @@ function normalize(target: Function, o: ControllerOptions & Partial<RequestContr
     fieldSelector: o.fieldSelector,
     rbac: o.rbac ?? [],
     needLeaderElection: o.needLeaderElection ?? true,
+    fieldManager: o.fieldManager,
     resyncPeriodMs: o.resyncPeriodMs,
     unsafeDisableDeepCopy: o.unsafeDisableDeepCopy ?? false,
     indexes: [],

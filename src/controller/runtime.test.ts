@@ -137,6 +137,7 @@ test('runner: reconcile gets a deep copy of the cached object, or with unsafeDis
   assert.throws(() => { @Controller({ for: ConfigMap, unsafeDisableDeepCopy: true, finalizer: 'example.com/x' }) class F { reconcile() {} } void F; }, /cannot be combined with a finalizer/);
   assert.throws(() => { @Controller({ name: 'req', unsafeDisableDeepCopy: true } as never) class R { reconcile() {} } void R; }, /"unsafeDisableDeepCopy" needs a "for" kind/);
   assert.throws(() => { @Controller({ for: ConfigMap, unsafeDisableDeepCopy: 'yes' } as never) class Y { reconcile() {} } void Y; }, /must be true or false/);
+  assert.throws(() => { @Controller({ for: ConfigMap, fieldManager: '' }) class M { reconcile() {} } void M; }, /fieldManager must be 1-128 printable characters/);
 });
 
 test('runner: errors retry with backoff, terminal errors and panics are counted, requeueAfter honoured', async () => {

@@ -42,6 +42,7 @@ export function targetNode(p: PodObject): string | undefined {
 @Controller({
   for: DaemonSet,
   name: 'daemonset',
+  fieldManager: 'kube-controller-manager',
   needLeaderElection: false,
   owns: [Pod],
   watches: [{

@@ -60,7 +60,7 @@ export function resolveIntOrPercent(v: number | string | undefined, total: numbe
 
 const revisionOf = (rs: RS) => Number(rs.metadata.annotations?.[REVISION] ?? '0') || 0;
 
-@Controller({ for: Deployment, name: 'deployment', needLeaderElection: false, maxConcurrentReconciles: 4, owns: [ReplicaSet] })
+@Controller({ for: Deployment, name: 'deployment', fieldManager: 'kube-controller-manager', needLeaderElection: false, maxConcurrentReconciles: 4, owns: [ReplicaSet] })
 export class DeploymentController implements Reconciler<Deploy> {
   async reconcile(d: Deploy, ctx: ReconcileContext<Deploy>) {
     if (d.metadata.deletionTimestamp) return;

@@ -23,6 +23,7 @@ const toNamespace = (o: { metadata: { namespace?: string } }) => ({ namespace: o
 @Controller({
   for: PodDisruptionBudget,
   name: 'disruption',
+  fieldManager: 'kube-controller-manager',
   needLeaderElection: false,
   watches: [
     { kind: Pod, map: toNamespace },

@@ -163,6 +163,7 @@ export function endpointSubsets(svc: ServiceObject, pods: PodObject[]): Endpoint
 @Controller({
   for: Service,
   name: 'endpoints',
+  fieldManager: 'kube-controller-manager',
   needLeaderElection: false,
   // Endpoints are cached (what is there) but their events start nothing, as upstream (a lister
   // only): so a request that is not `~pods` and finds no Service is always a Service deletion,

@@ -11,7 +11,7 @@ import {
 import { CidrAllocator } from './cidr.js';
 import { SIM, type SimContext } from './config.js';
 
-@Controller({ for: Node, name: 'node-ipam', needLeaderElection: false })
+@Controller({ for: Node, name: 'node-ipam', fieldManager: 'kube-controller-manager', needLeaderElection: false })
 export class NodeIpamController implements Reconciler<NodeObject> {
   private allocator: CidrAllocator | undefined;
   /** node name -> the range it holds (to release it once the node is gone) */

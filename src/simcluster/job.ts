@@ -24,7 +24,7 @@ type JobObject = TypedObject<{
 
 const finished = (j: JobObject) => (j.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
 
-@Controller({ for: Job, name: 'job', needLeaderElection: false, owns: [Pod] })
+@Controller({ for: Job, name: 'job', fieldManager: 'kube-controller-manager', needLeaderElection: false, owns: [Pod] })
 export class JobController implements Reconciler<JobObject> {
   private readonly expectations = new Expectations();
 

@@ -28,6 +28,7 @@ export const EXIT_CODE = 'sim.kubeloop.io/exit-code';
 @Controller({
   for: Pod,
   name: 'kubelet',
+  fieldManager: 'kubelet',
   needLeaderElection: false,
   maxConcurrentReconciles: 8,
   predicates: [{ create: bound, update: (_o: PodObject, n: PodObject) => bound(n), delete: () => true, generic: bound }],

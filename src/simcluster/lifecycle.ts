@@ -26,6 +26,7 @@ function time(s: string | undefined): number {
 @Controller({
   for: Node,
   name: 'node-lifecycle',
+  fieldManager: 'kube-controller-manager',
   needLeaderElection: false,
   watches: [{ kind: Lease, namespace: NODE_LEASE_NAMESPACE, map: (l: LeaseObject) => ({ name: l.metadata.name! }) }],
 })

@@ -215,6 +215,7 @@ class MetricsServerInstance {
 @Controller({
   for: Pod,
   name: 'metrics-server',
+  fieldManager: 'metrics-server',
   needLeaderElection: false,
   predicates: [{ create: simulated, update: (_o: PodObject, n: PodObject) => simulated(n), delete: simulated, generic: simulated }],
   // read from the cache only: node changes need no reconcile here

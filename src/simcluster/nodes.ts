@@ -247,7 +247,7 @@ export function baseLabels(name: string, instanceType: string, zone: string, reg
  * posted would otherwise post it twice. A node never posted (registered, or a kubelet resumed)
  * and a changed capacity post at once.
  */
-@Controller({ for: Node, name: 'node-heartbeat', needLeaderElection: false, maxConcurrentReconciles: 4 })
+@Controller({ for: Node, name: 'node-heartbeat', fieldManager: 'kubelet', needLeaderElection: false, maxConcurrentReconciles: 4 })
 export class NodeHeartbeatController implements Reconciler<NodeObject> {
   constructor(@inject(SIM) private readonly sim: SimContext) {}
 

@@ -19,6 +19,7 @@ export const ORPHAN_QUARANTINE_MS = 40_000;
 @Controller({
   for: Pod,
   name: 'pod-gc',
+  fieldManager: 'kube-controller-manager',
   needLeaderElection: false,
   predicates: [{ create: (p: PodObject) => !!p.spec?.nodeName, update: (o: PodObject, n: PodObject) => !o.spec?.nodeName && !!n.spec?.nodeName, delete: () => false, generic: () => false }],
   watches: [{ kind: Node, map: (n: NodeObject) => ({ name: GONE + n.metadata.name }), predicates: [{ create: () => false, update: () => false, delete: () => true }] }],

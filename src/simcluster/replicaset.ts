@@ -20,6 +20,7 @@ const ADOPT = '~adopt';
 @Controller({
   for: ReplicaSet,
   name: 'replicaset',
+  fieldManager: 'kube-controller-manager',
   needLeaderElection: false,
   maxConcurrentReconciles: 4,
   owns: [Pod],

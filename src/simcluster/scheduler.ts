@@ -67,6 +67,7 @@ const podFreed: Predicate<PodObject> = {
 @Controller({
   for: Pod,
   name: 'default-scheduler', // also the event source, as kube-scheduler's
+  fieldManager: 'kube-scheduler',
   needLeaderElection: false,
   // decisions are synchronous (assume, then bind); workers only overlap the binding calls
   maxConcurrentReconciles: 16,

@@ -127,7 +127,7 @@ export async function startSimCluster(opts: SimClusterOptions = {}): Promise<Sim
   const statics = specs.map((s, i) => staticNode(s, i, config.region));
 
   const ctx = {} as SimContext;
-  const pool = new NodePool(client);
+  const pool = new NodePool(client.withFieldManager('kubelet')); // node registration, Leases: the kubelet's writes
   let manager: Manager | undefined;
   const nodes = (): readonly NodeObject[] => {
     try {

@@ -32,7 +32,7 @@ function ordinalOf(sts: STS, p: PodObject): number {
 
 const healthy = (p: PodObject) => p.status?.phase === 'Running' && isPodReady(p) && !p.metadata.deletionTimestamp;
 
-@Controller({ for: StatefulSet, name: 'statefulset', needLeaderElection: false, owns: [Pod] })
+@Controller({ for: StatefulSet, name: 'statefulset', fieldManager: 'kube-controller-manager', needLeaderElection: false, owns: [Pod] })
 export class StatefulSetController implements Reconciler<STS> {
   async reconcile(sts: STS, ctx: ReconcileContext<STS>) {
     if (sts.metadata.deletionTimestamp) return;
