@@ -64,6 +64,8 @@ export function cachedReadClient(client: KubeClient, cacheOf: CacheLookup): Kube
     get(target, prop) {
       if (prop === 'get') return get;
       if (prop === 'list') return list;
+      // a view with another field manager reads from the same caches
+      if (prop === 'withFieldManager') return (name: string) => cachedReadClient(target.withFieldManager(name), cacheOf);
       const v = Reflect.get(target, prop, target) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },

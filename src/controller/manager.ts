@@ -455,9 +455,8 @@ export class Manager {
 
   /** What a controller's `ctx.client` is: the Manager's client, with cached reads and the controller's field manager if asked. */
   private controllerClient(fieldManager: string | undefined): KubeClient {
-    if (fieldManager === undefined || fieldManager === this.client.fieldManager) return this.opts.cachedReads ? this.cachedClient() : this.client;
-    const own = this.client.withFieldManager(fieldManager);
-    return this.opts.cachedReads ? cachedReadClient(own, (kind) => (this.caches.watches(kind) ? this.caches.cache(kind) : undefined)) : own;
+    const client = this.opts.cachedReads ? this.cachedClient() : this.client;
+    return fieldManager === undefined ? client : client.withFieldManager(fieldManager);
   }
 
   /** The client controllers get with `cachedReads`: get/list of watched kinds from the caches. */

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { firstValueFrom } from 'rxjs';
 import { ConfigMap, Controller, defineCustomResource, newPredicate, type ConfigMapObject, type ReconcileContext, type Reconciler, type Result } from '../index.js';
+import { KubeClient } from '../client/index.js';
 import { FakeClock, drained, eventually, reconcileContext, reconciled, startTestEnv, type TestEnv } from './index.js';
 
 const Widget = defineCustomResource({
@@ -145,6 +146,41 @@ test('cachedReads: ctx.client.get/list of watched kinds come from the cache (cop
   assert.deepEqual(serverGets, [], 'no get reached the API server');
   assert.ok(mutationError instanceof TypeError, `mutating a cached object throws: ${String(mutationError)}`);
   await m.stop();
+});
+
+let ownedRead: string | undefined;
+@Controller({ for: ConfigMap, name: 'owned-writer', namespace: 'owned', fieldManager: 'owned-writer' })
+class OwnedWriter implements Reconciler<ConfigMapObject> {
+  async reconcile(cm: ConfigMapObject, ctx: ReconcileContext<ConfigMapObject>): Promise<Result> {
+    if (cm.metadata.name !== 'trigger') return {};
+    ownedRead = (await ctx.client.get<ConfigMapObject>(ConfigMap, 'source', { namespace: 'owned' })).data?.v;
+    await ctx.client.patch(ConfigMap, 'source', { metadata: { annotations: { seen: 'yes' } } }, { namespace: 'owned', type: 'merge' });
+    return {};
+  }
+}
+
+test('fieldManager: a controller writes under its own field manager, and with cachedReads its ctx.client still reads from the cache', async () => {
+  await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'owned' } });
+  await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'source', namespace: 'owned' }, data: { v: 'one' } });
+  const requests: string[] = [];
+  const client = new KubeClient(env.client.transport.config, { onRequest: (r) => requests.push(`${r.method} ${r.path}`) });
+  const m = env.manager({ client, cachedReads: true });
+  m.register(OwnedWriter);
+  try {
+    await m.start();
+    await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'trigger', namespace: 'owned' } });
+    const managers = await eventually('the annotation written', async () => {
+      const cm = await env.client.get<ConfigMapObject>(ConfigMap, 'source', { namespace: 'owned' });
+      return cm.metadata.annotations?.seen === 'yes' && (cm.metadata.managedFields ?? []).map((e) => e.manager);
+    });
+    assert.ok(managers.includes('owned-writer'), `the patch recorded under the controller's field manager: ${managers.join(', ')}`);
+    assert.equal(ownedRead, 'one');
+    assert.deepEqual(requests.filter((r) => r.startsWith('GET') && r.endsWith('/configmaps/source')), [], 'the get came from the cache');
+    assert.ok(requests.some((r) => r.startsWith('PATCH') && r.endsWith('/configmaps/source')), 'the patch went through the Manager\'s client');
+  } finally {
+    await m.stop();
+    client.close();
+  }
 });
 
 test('a leader renews with one update of the Lease it wrote; a Lease changed behind it takes the slow path (leader_election_slowpath_total)', async () => {
