@@ -142,6 +142,14 @@ function metaOf(obj: object): { name?: string; namespace?: string } {
   return ((obj as { metadata?: { name?: string; namespace?: string } }).metadata ?? {});
 }
 
+/**
+ * Whether `name` is a field manager the API server takes (apimachinery ValidateFieldManager):
+ * 1-128 characters, no control characters.
+ */
+export function isValidFieldManager(name: unknown): name is string {
+  return typeof name === 'string' && name.length > 0 && name.length <= 128 && !/[\x00-\x1f\x7f]/.test(name);
+}
+
 export class KubeClient {
   readonly transport: Transport;
   readonly mapper: RESTMapper;
@@ -164,9 +172,7 @@ export class KubeClient {
    * (apimachinery ValidateFieldManager); an invalid name throws here.
    */
   withFieldManager(name: string): KubeClient {
-    if (typeof name !== 'string' || name.length === 0 || name.length > 128 || /[\x00-\x1f\x7f]/.test(name)) {
-      throw new TypeError(`a field manager is 1-128 printable characters, got ${JSON.stringify(name)}`);
-    }
+    if (!isValidFieldManager(name)) throw new TypeError(`a field manager is 1-128 printable characters, got ${JSON.stringify(name)}`);
     if (name === this.fieldManager) return this;
     const view = Object.create(this) as KubeClient; // everything else read through the prototype: shared
     Object.defineProperty(view, 'fieldManager', { value: name, enumerable: true });

@@ -3,7 +3,7 @@
 // error normalisation. Only `api` is imported from here.
 export { loadKubeConfig, inClusterConfig, autoConfig, isInCluster, SERVICE_ACCOUNT_DIR, TokenFileAuthenticator } from './config.js';
 export type { ClientConfig, LoadKubeConfigOptions, InClusterOptions } from './config.js';
-export { KubeClient, toGVK } from './client.js';
+export { KubeClient, isValidFieldManager, toGVK } from './client.js';
 export type {
   KindRef,
   ClientOptions,

@@ -11,6 +11,7 @@
 import 'reflect-metadata';
 import { injectable } from './inversify.js';
 import type { KubeObject } from '../api/index.js';
+import { isValidFieldManager } from '../client/index.js';
 import { kindRefOf, type KindLike, type KindRef } from './kinds.js';
 import type { Predicate } from './predicates.js';
 import type { CacheReader } from '../informer/index.js';
@@ -188,7 +189,7 @@ function normalize(target: Function, o: ControllerOptions & Partial<RequestContr
   }
   if (o.unsafeDisableDeepCopy !== undefined && typeof o.unsafeDisableDeepCopy !== 'boolean') fail(target, `unsafeDisableDeepCopy must be true or false, got ${String(o.unsafeDisableDeepCopy)}`);
   if (o.unsafeDisableDeepCopy && o.finalizer !== undefined) fail(target, 'unsafeDisableDeepCopy cannot be combined with a finalizer (the framework writes the reconciled object\'s metadata)');
-  if (o.fieldManager !== undefined && (typeof o.fieldManager !== 'string' || o.fieldManager.length === 0 || o.fieldManager.length > 128 || /[\x00-\x1f\x7f]/.test(o.fieldManager))) {
+  if (o.fieldManager !== undefined && !isValidFieldManager(o.fieldManager)) {
     fail(target, `fieldManager must be 1-128 printable characters, got ${JSON.stringify(o.fieldManager)}`);
   }
   const owns = (o.owns ?? []).map((x, i) => {
