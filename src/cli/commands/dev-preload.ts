@@ -35,6 +35,13 @@ export function devApiServerOptions(o: { stateDir?: string; kubeconfigPath?: str
   return { port: o.port ?? 0, bind: o.bind ?? '127.0.0.1', dataDir: o.stateDir ? join(o.stateDir, 'apiserver') : undefined, kubeconfigPath: resolve(o.kubeconfigPath ?? join(base, 'kubeconfig')) };
 }
 
+/** An integer option of `kubeloop dev` between 0 and `max`, else an error naming it. */
+export function intOption(name: string, v: string, max: number): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > max) throw new Error(`invalid ${name}: ${v} (expected an integer between 0 and ${max})`);
+  return n;
+}
+
 /** Starts the server on `thread` (the spawned one by default) with `options`. */
 export function startApiServerOn(options: ApiServerThreadOptions, thread: ApiServerThread = ApiServerThread.spawn()): StartingApiServer {
   const server = thread.start(options);
@@ -50,8 +57,10 @@ export function startPreloadedApiServer(o: { stateDir?: string; kubeconfig?: str
   const thread = preloaded;
   preloaded = undefined;
   if (!thread) return undefined;
-  const port = Number(o.port);
-  if (!/^\d+$/.test(o.port) || port > 65535) {
+  let port: number;
+  try {
+    port = intOption('--port', o.port, 65535);
+  } catch {
     void thread.stop();
     return undefined;
   }

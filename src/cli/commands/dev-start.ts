@@ -11,7 +11,7 @@ import { KubeClient, loadKubeConfig } from '../../client/index.js';
 import { Manager, definedCustomResources, type Logger } from '../../controller/index.js';
 // the API server runs on a thread of its own: only its thread's handle loads here
 import type { ApiServerThreadOptions, RemoteApiServer } from '../../apiserver/thread.js';
-import { devApiServerOptions, startApiServerOn, type StartingApiServer } from './dev-preload.js';
+import { devApiServerOptions, intOption, startApiServerOn, type StartingApiServer } from './dev-preload.js';
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '../../simcluster/index.js';
 import { loadExtensionParts } from '../extensions.js';
 import { flagDefaults, type CliExtension, type DevEnvironment, type DevPrepared, type DevStarted, type PluginHandle } from '../extension.js';
@@ -335,8 +335,3 @@ export async function runDevCommand(o: DevOptions, extensions: readonly CliExten
   }
 }
 
-function intOption(name: string, v: string, max: number): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n > max) throw new Error(`invalid ${name}: ${v} (expected an integer between 0 and ${max})`);
-  return n;
-}
