@@ -27,15 +27,22 @@ const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
 
 const isCpuUtilization = (m: Obj): boolean => m?.type === 'Resource' && m.resource?.name === 'cpu' && typeof m.resource?.target?.averageUtilization === 'number';
 
-/** Convert_autoscaling_MetricSpec_To_v1_MetricSpec (v2 target/metric -> flat v1 fields). */
-function specToV1(m: Obj): Obj {
-  const t = m.resource?.target ?? m.containerResource?.target ?? m.pods?.target ?? m.object?.target ?? m.external?.target ?? {};
+/**
+ * Convert_autoscaling_MetricSpec_To_v1_MetricSpec (`side` 'target') and
+ * Convert_autoscaling_MetricStatus_To_v1_MetricStatus (`side` 'current'): the v2 target or
+ * current value and metric identifier flattened into v1's `<side>...` fields.
+ */
+function metricToV1(m: Obj, side: 'target' | 'current'): Obj {
+  const v = m.resource?.[side] ?? m.containerResource?.[side] ?? m.pods?.[side] ?? m.object?.[side] ?? m.external?.[side] ?? {};
   const out: Obj = { type: m.type };
-  if (m.resource) out.resource = clean({ name: m.resource.name, targetAverageUtilization: t.averageUtilization, targetAverageValue: t.averageValue });
-  if (m.containerResource) out.containerResource = clean({ name: m.containerResource.name, container: m.containerResource.container, targetAverageUtilization: t.averageUtilization, targetAverageValue: t.averageValue });
-  if (m.pods) out.pods = clean({ metricName: m.pods.metric?.name, selector: m.pods.metric?.selector, targetAverageValue: t.averageValue });
-  if (m.object) out.object = clean({ target: m.object.describedObject, metricName: m.object.metric?.name, selector: m.object.metric?.selector, targetValue: t.value, averageValue: t.averageValue });
-  if (m.external) out.external = clean({ metricName: m.external.metric?.name, metricSelector: m.external.metric?.selector, targetValue: t.value, targetAverageValue: t.averageValue });
+  const avgUtil = `${side}AverageUtilization`;
+  const avgValue = `${side}AverageValue`;
+  const value = `${side}Value`;
+  if (m.resource) out.resource = clean({ name: m.resource.name, [avgUtil]: v.averageUtilization, [avgValue]: v.averageValue });
+  if (m.containerResource) out.containerResource = clean({ name: m.containerResource.name, container: m.containerResource.container, [avgUtil]: v.averageUtilization, [avgValue]: v.averageValue });
+  if (m.pods) out.pods = clean({ metricName: m.pods.metric?.name, selector: m.pods.metric?.selector, [avgValue]: v.averageValue });
+  if (m.object) out.object = clean({ target: m.object.describedObject, metricName: m.object.metric?.name, selector: m.object.metric?.selector, [value]: v.value, averageValue: v.averageValue });
+  if (m.external) out.external = clean({ metricName: m.external.metric?.name, metricSelector: m.external.metric?.selector, [value]: v.value, [avgValue]: v.averageValue });
   return out;
 }
 
@@ -59,18 +66,6 @@ function specFromV1(m: Obj): Obj {
       target: clean({ type: m.external.targetValue === undefined ? 'AverageValue' : 'Value', value: m.external.targetValue, averageValue: m.external.targetAverageValue }),
     };
   }
-  return out;
-}
-
-/** Convert_autoscaling_MetricStatus_To_v1_MetricStatus. */
-function statusToV1(m: Obj): Obj {
-  const c = m.resource?.current ?? m.containerResource?.current ?? m.pods?.current ?? m.object?.current ?? m.external?.current ?? {};
-  const out: Obj = { type: m.type };
-  if (m.resource) out.resource = clean({ name: m.resource.name, currentAverageUtilization: c.averageUtilization, currentAverageValue: c.averageValue });
-  if (m.containerResource) out.containerResource = clean({ name: m.containerResource.name, container: m.containerResource.container, currentAverageUtilization: c.averageUtilization, currentAverageValue: c.averageValue });
-  if (m.pods) out.pods = clean({ metricName: m.pods.metric?.name, selector: m.pods.metric?.selector, currentAverageValue: c.averageValue });
-  if (m.object) out.object = clean({ target: m.object.describedObject, metricName: m.object.metric?.name, selector: m.object.metric?.selector, currentValue: c.value, averageValue: c.averageValue });
-  if (m.external) out.external = clean({ metricName: m.external.metric?.name, metricSelector: m.external.metric?.selector, currentValue: c.value, currentAverageValue: c.averageValue });
   return out;
 }
 
@@ -108,10 +103,10 @@ export function hpaV2ToV1(o: KubeObject): KubeObject {
   const metrics: Obj[] = Array.isArray(spec.metrics) ? spec.metrics.filter(isObj) : [];
   const currentMetrics: Obj[] = Array.isArray(status.currentMetrics) ? status.currentMetrics.filter(isObj) : [];
   const conditions: Obj[] = Array.isArray(status.conditions) ? status.conditions : [];
-  const others = metrics.filter((m) => !isCpuUtilization(m)).map(specToV1);
+  const others = metrics.filter((m) => !isCpuUtilization(m)).map((m) => metricToV1(m, 'target'));
   const annotations: Record<string, string> = { ...(metadata.annotations ?? {}) };
   if (others.length) annotations[METRICS_ANNOTATION] = JSON.stringify(others);
-  if (currentMetrics.length) annotations[CURRENT_METRICS_ANNOTATION] = JSON.stringify(currentMetrics.map(statusToV1));
+  if (currentMetrics.length) annotations[CURRENT_METRICS_ANNOTATION] = JSON.stringify(currentMetrics.map((m) => metricToV1(m, 'current')));
   if (conditions.length) annotations[CONDITIONS_ANNOTATION] = JSON.stringify(conditions);
   if (isObj(spec.behavior)) annotations[BEHAVIOR_ANNOTATION] = JSON.stringify(spec.behavior);
   if (Object.keys(annotations).length) metadata.annotations = annotations;
