@@ -35,8 +35,12 @@ export class ClientEventSink implements EventSink {
 }
 
 export interface EventRecording {
-  /** A recorder reporting as `component` (host: $POD_NAME / $NODE_NAME / the host name). */
-  recorder(component: string): EventRecorder;
+  /**
+   * A recorder reporting as `component` (host: $POD_NAME / $NODE_NAME / the host name), writing
+   * `concurrentWrites` events at once (EventBroadcasterOptions.concurrency; default 1, one
+   * after the other).
+   */
+  recorder(component: string, concurrentWrites?: number): EventRecorder;
   /** Waits until queued events are written. */
   flush(): Promise<void>;
   /** Writes what is queued (or drops it) and stops. */
@@ -45,23 +49,36 @@ export interface EventRecording {
 
 /**
  * Event recording for one client: one broadcaster (exact repeats patch `count`, similar
- * messages are combined, spam is filtered) shared by every recorder it hands out.
+ * messages are combined, spam is filtered) shared by every recorder it hands out that writes
+ * one event at a time, and one per other number of concurrent writes (as client-go's
+ * tools/record and tools/events broadcasters are two, each with its own queue and cache).
  */
 export function createEventRecording(client: KubeClient, log: Logger): EventRecording {
-  const broadcaster = new EventBroadcaster({ sink: new ClientEventSink(client), logger: log as unknown as PinoLogger });
+  const sink = new ClientEventSink(client);
+  const broadcasters = new Map<number, EventBroadcaster>();
+  const broadcaster = (concurrency: number) => {
+    let b = broadcasters.get(concurrency);
+    if (!b) broadcasters.set(concurrency, (b = new EventBroadcaster({ sink, logger: log as unknown as PinoLogger, concurrency })));
+    return b;
+  };
   const host = process.env.POD_NAME || process.env.NODE_NAME || hostname();
   const recorders = new Map<string, EventRecorder>();
   return {
-    recorder(component: string): EventRecorder {
-      let r = recorders.get(component);
+    recorder(component: string, concurrentWrites = 1): EventRecorder {
+      const key = `${concurrentWrites}\u0000${component}`;
+      let r = recorders.get(key);
       if (!r) {
-        r = broadcaster.recorder({ component, host });
-        recorders.set(component, r);
+        r = broadcaster(concurrentWrites).recorder({ component, host });
+        recorders.set(key, r);
       }
       return r;
     },
-    flush: () => broadcaster.flush(),
-    shutdown: (drop = false) => broadcaster.shutdown({ drop }),
+    flush: async () => {
+      await Promise.all([...broadcasters.values()].map((b) => b.flush()));
+    },
+    shutdown: async (drop = false) => {
+      await Promise.all([...broadcasters.values()].map((b) => b.shutdown({ drop })));
+    },
   };
 }
 

@@ -291,3 +291,73 @@ test('kind resolver fills in objects decoded without kind; annotations are kept'
   assert.deepEqual(e.metadata.annotations, { 'kubeloop.io/project': 'k8s-log' });
   await b.shutdown();
 });
+
+test('concurrency: up to that many events are written at once, in the order recorded; flush waits for all', async () => {
+  const inner = new MemorySink();
+  let inFlight = 0;
+  let most = 0;
+  const gates: (() => void)[] = [];
+  const slow: EventSink = {
+    create: async (ns, e) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise<void>((r) => gates.push(r));
+      inFlight--;
+      return inner.create(ns, e);
+    },
+    patch: (ns, n, p) => inner.patch(ns, n, p),
+  };
+  const b = new EventBroadcaster({ sink: slow, now: fakeTime().now, spamFilter: false, concurrency: 3 });
+  const rec = b.recorder('ctl');
+  for (let i = 0; i < 10; i++) rec.record({ ...pod, metadata: { ...pod.metadata, name: `web-${i}` } }, 'Normal', 'Scheduled', `pod ${i}`);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(inFlight, 3, 'three writes started at once');
+  assert.equal(b.pending(), 7);
+  let flushed = false;
+  const f = b.flush().then(() => (flushed = true));
+  // release writes one by one: each frees a writer for the next queued event
+  while (inner.events.size < 10) {
+    gates.shift()?.();
+    await new Promise((r) => setImmediate(r));
+    if (inner.events.size < 10) assert.equal(flushed, false, 'flush waits for every write');
+  }
+  await f;
+  assert.equal(most, 3, 'never more than three at once');
+  assert.deepEqual([...inner.events.values()].map((e) => e.message), Array.from({ length: 10 }, (_, i) => `pod ${i}`), 'written in the order recorded');
+  assert.equal(b.dropped, 0);
+  await b.shutdown();
+});
+
+test('concurrency: a burst beyond what one writer keeps up with is written, not dropped; repeats still count up', async () => {
+  const sink = new MemorySink();
+  const slow: EventSink = {
+    create: async (ns, e) => {
+      await new Promise((r) => setTimeout(r, 1));
+      return sink.create(ns, e);
+    },
+    patch: (ns, n, p) => sink.patch(ns, n, p),
+  };
+  const b = new EventBroadcaster({ sink: slow, now: fakeTime().now, spamFilter: false, maxQueued: 20, concurrency: 16 });
+  const rec = b.recorder('ctl');
+  // 40 events, 20 queued at most: 16 writers take them off the queue as they come
+  for (let i = 0; i < 40; i++) {
+    rec.record({ ...pod, metadata: { ...pod.metadata, name: `web-${i}` } }, 'Normal', 'Scheduled', `pod ${i}`);
+    if (i % 10 === 9) await new Promise((r) => setImmediate(r));
+  }
+  await b.flush();
+  assert.equal(b.dropped, 0);
+  assert.equal(sink.events.size, 40);
+  // an exact repeat, once the first is written, patches its count as with one writer
+  rec.record({ ...pod, metadata: { ...pod.metadata, name: 'web-0' } }, 'Normal', 'Scheduled', 'pod 0');
+  await b.flush();
+  assert.equal(sink.events.size, 40);
+  assert.deepEqual([...sink.events.values()].filter((e) => e.message === 'pod 0').map((e) => e.count), [2]);
+  await b.shutdown();
+});
+
+test('concurrency must be a positive integer', () => {
+  const sink = new MemorySink();
+  for (const c of [0, -1, 1.5, Number.NaN]) {
+    assert.throws(() => new EventBroadcaster({ sink, concurrency: c }), /concurrency must be a positive integer/);
+  }
+});

@@ -371,6 +371,17 @@ export interface EventBroadcasterOptions extends CorrelatorOptions {
   retryDelayMs?: number;
   /** Fills in apiVersion/kind for objects recorded without them. Default: none (such events are dropped with an error log). */
   resolveKind?: KindResolver;
+  /**
+   * Events written at once. Default 1: one after the other, as client-go's tools/record (core/v1
+   * Events, what controller-runtime records through: its sink watcher calls recordToSink for one
+   * event at a time, staging/src/k8s.io/client-go/tools/record/event.go StartRecordingToSink).
+   * client-go's tools/events (events.k8s.io/v1, kube-scheduler's recorder since 1.19) writes each
+   * event from a goroutine of its own as soon as it is recorded (tools/events/event_broadcaster.go
+   * recordToSink: `go func() { ... e.attemptRecording(ctx, evToRecord) }()`), bounded only by the
+   * client's rate limiter; over HTTP/1.1 a write in flight holds a connection, so this bounds it.
+   * Events are still correlated in the order they were recorded.
+   */
+  concurrency?: number;
 }
 
 interface Pending {
@@ -386,9 +397,11 @@ export class EventBroadcaster {
   private readonly retryDelayMs: number;
   private readonly now: () => Date;
   private readonly resolveKind: KindResolver | undefined;
+  private readonly concurrency: number;
   private queue: Pending[] = [];
   private head = 0;
-  private running = false;
+  /** Writers draining the queue (at most `concurrency`). */
+  private active = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private sleepTimer: ReturnType<typeof setTimeout> | undefined;
@@ -406,6 +419,9 @@ export class EventBroadcaster {
     this.retryDelayMs = options.retryDelayMs ?? 10_000;
     this.now = options.now ?? (() => new Date());
     this.resolveKind = options.resolveKind;
+    const c = options.concurrency ?? 1;
+    if (!Number.isInteger(c) || c < 1) throw new Error(`EventBroadcaster concurrency must be a positive integer, got ${String(options.concurrency)}`);
+    this.concurrency = c;
   }
 
   /** A recorder that reports as `source` (component = controller name, host = pod name). */
@@ -429,7 +445,7 @@ export class EventBroadcaster {
 
   /** Resolves when every queued event has been written (or given up on). */
   flush(): Promise<void> {
-    if (!this.running && this.head >= this.queue.length) return Promise.resolve();
+    if (this.active === 0 && this.head >= this.queue.length) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -472,14 +488,16 @@ export class EventBroadcaster {
 
   private enqueue(event: CoreEvent): void {
     this.queue.push({ event });
-    if (!this.running) {
-      this.running = true;
+    // one more writer while fewer than `concurrency` run (each takes the next queued event)
+    if (this.active < this.concurrency) {
+      this.active++;
       // Start writing on a later microtask: nothing of the sink runs on the caller's stack.
-      queueMicrotask(() => void this.pump());
+      queueMicrotask(this.pump);
     }
   }
 
-  private async pump(): Promise<void> {
+  // Bound once: no closure per writer started.
+  private readonly pump = async (): Promise<void> => {
     try {
       while (this.head < this.queue.length) {
         const p = this.queue[this.head];
@@ -491,12 +509,14 @@ export class EventBroadcaster {
         await this.write(p.event);
       }
     } finally {
-      this.running = false;
-      const ws = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of ws) w();
+      // the last writer to finish wakes flush(): every event written or given up on
+      if (--this.active === 0) {
+        const ws = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of ws) w();
+      }
     }
-  }
+  };
 
   private async write(input: CoreEvent): Promise<void> {
     let result: CorrelateResult;
