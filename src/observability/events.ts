@@ -107,22 +107,65 @@ export type RecordableObject =
 // ---------------------------------------------------------------------------
 // Correlation (pure, synchronous, clock-driven)
 
-/** A small LRU map: the least recently used key is evicted beyond `size`. */
+/** An entry of {@link Lru}: its place in the recency list. */
+interface LruEntry<V> {
+  key: string;
+  value: V;
+  /** Less recently used neighbour (toward the oldest). */
+  older: LruEntry<V> | undefined;
+  /** More recently used neighbour (toward the newest). */
+  newer: LruEntry<V> | undefined;
+}
+
+/**
+ * A small LRU map: the least recently used key is evicted beyond `size`. The entries are a
+ * doubly linked list from oldest to newest beside the Map: using an entry moves it to the newest
+ * end and an eviction takes the oldest, without touching the Map. (Deleting and re-inserting a
+ * key to mark it used left a deleted slot in the Map each time, which the eviction's
+ * `keys().next()` walked over until the next rehash: with a new key per event, as a scheduler's
+ * `Scheduled` events are, most of a correlation's time.)
+ */
 class Lru<V> {
-  private readonly map = new Map<string, V>();
+  private readonly map = new Map<string, LruEntry<V>>();
+  private oldest: LruEntry<V> | undefined;
+  private newest: LruEntry<V> | undefined;
   constructor(private readonly size: number) {}
   get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
+    const e = this.map.get(key);
+    if (e === undefined) return undefined;
+    this.touch(e);
+    return e.value;
   }
-  set(key: string, v: V): void {
-    this.map.delete(key);
-    this.map.set(key, v);
-    if (this.map.size > this.size) this.map.delete(this.map.keys().next().value as string);
+  set(key: string, value: V): void {
+    const e = this.map.get(key);
+    if (e !== undefined) {
+      e.value = value;
+      this.touch(e);
+      return;
+    }
+    const added: LruEntry<V> = { key, value, older: this.newest, newer: undefined };
+    if (this.newest) this.newest.newer = added;
+    else this.oldest = added;
+    this.newest = added;
+    this.map.set(key, added);
+    if (this.map.size > this.size) {
+      const gone = this.oldest!;
+      this.oldest = gone.newer;
+      this.oldest!.older = undefined;
+      this.map.delete(gone.key);
+    }
+  }
+  /** Moves `e` to the newest end. */
+  private touch(e: LruEntry<V>): void {
+    if (e === this.newest) return;
+    // unlink (e has a newer neighbour: it is not the newest)
+    e.newer!.older = e.older;
+    if (e.older) e.older.newer = e.newer;
+    else this.oldest = e.newer;
+    e.older = this.newest;
+    e.newer = undefined;
+    this.newest!.newer = e;
+    this.newest = e;
   }
 }
 
