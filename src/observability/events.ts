@@ -171,21 +171,30 @@ class Lru<V> {
 
 const SEP = '\u0000';
 
-/** Identity of an exact repeat: source, object, type, reason and message. */
-export function eventKey(e: CoreEvent): string {
+/**
+ * The source and object part of the keys below: `[component, host, kind, namespace, name, uid,
+ * apiVersion].join(SEP)` (a missing field as the empty string), built by concatenation: no
+ * array per key, and one prefix for the three keys of an event.
+ */
+function objectPart(e: CoreEvent): string {
   const o = e.involvedObject;
-  return [e.source.component, e.source.host ?? '', o.kind, o.namespace, o.name, o.fieldPath, o.uid, o.apiVersion, e.type, e.reason, e.message].join(SEP);
+  return `${e.source.component}${SEP}${e.source.host ?? ''}${SEP}${o.kind ?? ''}${SEP}${o.namespace ?? ''}${SEP}${o.name ?? ''}`;
 }
 
-function spamKey(e: CoreEvent): string {
+/** Identity of an exact repeat: source, object, type, reason and message. */
+export function eventKey(e: CoreEvent, part = objectPart(e)): string {
   const o = e.involvedObject;
-  return [e.source.component, e.source.host ?? '', o.kind, o.namespace, o.name, o.uid, o.apiVersion].join(SEP);
+  return `${part}${SEP}${o.fieldPath ?? ''}${SEP}${o.uid ?? ''}${SEP}${o.apiVersion ?? ''}${SEP}${e.type}${SEP}${e.reason}${SEP}${e.message}`;
+}
+
+function spamKey(e: CoreEvent, part = objectPart(e)): string {
+  const o = e.involvedObject;
+  return `${part}${SEP}${o.uid ?? ''}${SEP}${o.apiVersion ?? ''}`;
 }
 
 /** Events that differ only by message aggregate together. */
-function aggregateKey(e: CoreEvent): string {
-  const o = e.involvedObject;
-  return [e.source.component, e.source.host ?? '', o.kind, o.namespace, o.name, o.uid, o.apiVersion, e.type, e.reason, e.reportingComponent, e.reportingInstance].join(SEP);
+function aggregateKey(e: CoreEvent, part = objectPart(e)): string {
+  return `${spamKey(e, part)}${SEP}${e.type}${SEP}${e.reason}${SEP}${e.reportingComponent}${SEP}${e.reportingInstance}`;
 }
 
 export interface CorrelatorOptions {
@@ -249,9 +258,11 @@ export class EventCorrelator {
   }
 
   correlate(input: CoreEvent): CorrelateResult {
-    const { event: aggregated, key } = this.aggregate(input);
+    // (an aggregate keeps the input's source and object: one object part for all three keys)
+    const part = objectPart(input);
+    const { event: aggregated, key } = this.aggregate(input, part);
     const { event, patch } = this.observe(aggregated, key);
-    if (this.spamFilter && !this.tryAccept(spamKey(event))) return { event, key, skip: true };
+    if (this.spamFilter && !this.tryAccept(spamKey(event, part))) return { event, key, skip: true };
     return { event, patch, key, skip: false };
   }
 
@@ -265,16 +276,16 @@ export class EventCorrelator {
     });
   }
 
-  private aggregate(e: CoreEvent): { event: CoreEvent; key: string } {
+  private aggregate(e: CoreEvent, part: string): { event: CoreEvent; key: string } {
     const nowDate = this.now();
     const now = nowDate.getTime();
-    const aKey = aggregateKey(e);
+    const aKey = aggregateKey(e, part);
     let rec = this.aggregates.get(aKey);
     if (!rec || now - rec.last > this.maxIntervalMs) rec = { localKeys: new Set(), last: 0 };
     rec.localKeys.add(e.message);
     rec.last = now;
     this.aggregates.set(aKey, rec);
-    if (rec.localKeys.size < this.maxEvents) return { event: e, key: eventKey(e) };
+    if (rec.localKeys.size < this.maxEvents) return { event: e, key: eventKey(e, part) };
     // Do not let the set grow past the threshold.
     rec.localKeys.delete(rec.localKeys.values().next().value as string);
     const ts = rfc3339(nowDate);
