@@ -330,27 +330,32 @@ test('concurrency: up to that many events are written at once, in the order reco
 
 test('concurrency: a burst beyond what one writer keeps up with is written, not dropped; repeats still count up', async () => {
   const sink = new MemorySink();
-  const slow: EventSink = {
+  let open = false;
+  const waiting: (() => void)[] = [];
+  const gated: EventSink = {
     create: async (ns, e) => {
-      await new Promise((r) => setTimeout(r, 1));
+      if (!open) await new Promise<void>((r) => waiting.push(r));
       return sink.create(ns, e);
     },
     patch: (ns, n, p) => sink.patch(ns, n, p),
   };
-  const b = new EventBroadcaster({ sink: slow, now: fakeTime().now, spamFilter: false, maxQueued: 20, concurrency: 16 });
+  const b = new EventBroadcaster({ sink: gated, now: fakeTime().now, spamFilter: false, maxQueued: 20, concurrency: 16 });
   const rec = b.recorder('ctl');
-  // 40 events, 20 queued at most: 16 writers take them off the queue as they come
-  for (let i = 0; i < 40; i++) {
+  // 36 events while no write completes: 16 being written and 20 queued (one writer: 1 and 20, 15 dropped)
+  for (let i = 0; i < 36; i++) {
     rec.record({ ...pod, metadata: { ...pod.metadata, name: `web-${i}` } }, 'Normal', 'Scheduled', `pod ${i}`);
-    if (i % 10 === 9) await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r)); // each writer takes its event off the queue
   }
-  await b.flush();
   assert.equal(b.dropped, 0);
-  assert.equal(sink.events.size, 40);
+  assert.equal(waiting.length, 16);
+  open = true;
+  for (const w of waiting.splice(0)) w();
+  await b.flush();
+  assert.equal(sink.events.size, 36);
   // an exact repeat, once the first is written, patches its count as with one writer
   rec.record({ ...pod, metadata: { ...pod.metadata, name: 'web-0' } }, 'Normal', 'Scheduled', 'pod 0');
   await b.flush();
-  assert.equal(sink.events.size, 40);
+  assert.equal(sink.events.size, 36);
   assert.deepEqual([...sink.events.values()].filter((e) => e.message === 'pod 0').map((e) => e.count), [2]);
   await b.shutdown();
 });
@@ -360,4 +365,17 @@ test('concurrency must be a positive integer', () => {
   for (const c of [0, -1, 1.5, Number.NaN]) {
     assert.throws(() => new EventBroadcaster({ sink, concurrency: c }), /concurrency must be a positive integer/);
   }
+});
+
+// (without the fix the two other writers sleep their 10 minutes: the test's timeout fails it)
+test('concurrency: shutdown cuts every writer\'s retry pause short', { timeout: 60_000 }, async () => {
+  const sink = new MemorySink();
+  sink.failNext = Array.from({ length: 100 }, () => new Error('connection refused'));
+  const b = new EventBroadcaster({ sink, now: fakeTime().now, retryDelayMs: 600_000, spamFilter: false, concurrency: 3 });
+  const rec = b.recorder('ctl');
+  for (let i = 0; i < 3; i++) rec.record({ ...pod, metadata: { ...pod.metadata, name: `web-${i}` } }, 'Normal', 'A', `x${i}`);
+  while (sink.calls.length < 3) await new Promise((r) => setImmediate(r));
+  // three writers pause for 10 minutes each; shutdown must wake all of them, not just the last
+  await b.shutdown();
+  assert.equal(sink.events.size, 0);
 });

@@ -458,8 +458,8 @@ export class EventBroadcaster {
   private active = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
-  private sleepTimer: ReturnType<typeof setTimeout> | undefined;
-  private wakeSleep: (() => void) | undefined;
+  /** The retry pauses under way (one per writer at most), each cut short by shutdown(). */
+  private readonly sleeping = new Set<{ timer: ReturnType<typeof setTimeout>; wake: () => void }>();
   /** Events dropped because the queue was full or the broadcaster stopped. */
   dropped = 0;
 
@@ -511,9 +511,12 @@ export class EventBroadcaster {
       this.queue = [];
       this.head = 0;
     }
-    // Cut any retry pause short: no more waiting once stopped.
-    if (this.sleepTimer) clearTimeout(this.sleepTimer);
-    this.wakeSleep?.();
+    // Cut every retry pause short: no more waiting once stopped.
+    for (const s of this.sleeping) {
+      clearTimeout(s.timer);
+      s.wake();
+    }
+    this.sleeping.clear();
     await this.flush();
   }
 
@@ -628,12 +631,14 @@ export class EventBroadcaster {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      this.wakeSleep = resolve;
-      this.sleepTimer = setTimeout(() => {
-        this.sleepTimer = undefined;
-        this.wakeSleep = undefined;
-        resolve();
-      }, ms);
+      const s = {
+        wake: resolve,
+        timer: setTimeout(() => {
+          this.sleeping.delete(s);
+          resolve();
+        }, ms),
+      };
+      this.sleeping.add(s);
     });
   }
 }
