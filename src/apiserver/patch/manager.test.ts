@@ -85,3 +85,37 @@ test('a create reuses the last FieldsV1 of its type only when the object writes 
   assert.equal(e.fieldsV1, e2.fieldsV1);
   assert.ok(Object.isFrozen(e.fieldsV1) && Object.isFrozen((e.fieldsV1 as Record<string, unknown>)['f:data']));
 });
+
+test('creates that would record the same entry share one frozen managedFields list; each later write records its own', () => {
+  const gvk = { group: '', version: 'v1', kind: 'ConfigMap' };
+  const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, uid: name }, data });
+  const a = updateManagedFields(undefined, cm('a', { k: '1' }), 'm', 'Update', gvk, { now: 'T1' });
+  const b = updateManagedFields(undefined, cm('b', { k: '2' }), 'm', 'Update', gvk, { now: 'T1' });
+  assert.equal(a, b, 'the same manager, version, fields and second: one list');
+  assert.ok(Object.isFrozen(a) && Object.isFrozen(a[0]));
+  assert.deepEqual(a, [{ manager: 'm', operation: 'Update', apiVersion: 'v1', time: 'T1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:k': {} } } }]);
+  assert.deepEqual(Object.keys(a[0]), ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1'], 'upstream\'s key order');
+  // anything that differs gets an entry of its own
+  const other = [
+    updateManagedFields(undefined, cm('c', { k: '3' }), 'n', 'Update', gvk, { now: 'T1' }),
+    updateManagedFields(undefined, cm('d', { k: '4' }), 'm', 'Update', gvk, { now: 'T2' }),
+    updateManagedFields(undefined, cm('e', { k: '5' }), 'm', 'Update', gvk, { now: 'T2', subresource: 'status' }),
+    updateManagedFields(undefined, cm('f', { j: '6' }), 'm', 'Update', gvk, { now: 'T2' }),
+    updateManagedFields(undefined, cm('g', { k: '7' }), '', 'Update', gvk, { now: 'T2' }),
+  ];
+  assert.deepEqual(other.map(([e]) => [e.manager, e.time, e.subresource, e.fieldsV1]), [
+    ['n', 'T1', undefined, { 'f:data': { 'f:k': {} } }],
+    ['m', 'T2', undefined, { 'f:data': { 'f:k': {} } }],
+    ['m', 'T2', 'status', { 'f:data': { 'f:k': {} } }],
+    ['m', 'T2', undefined, { 'f:data': { 'f:j': {} } }],
+    [undefined, 'T2', undefined, { 'f:data': { 'f:k': {} } }],
+  ]);
+  assert.ok(!('manager' in other[4][0]), 'the empty manager: an entry without one');
+  // an update of an object holding the shared list records into a list of its own, leaving the shared one as it was
+  const stored = { ...cm('a', { k: '1' }), metadata: { name: 'a', uid: 'a', managedFields: a } };
+  const next = { ...cm('a', { k: '1', l: '2' }), metadata: { name: 'a', uid: 'a', managedFields: a } };
+  const updated = updateManagedFields(stored, next, 'other', 'Update', gvk, { now: 'T3' });
+  assert.notEqual(updated, a);
+  assert.deepEqual(updated.map((e) => [e.manager, e.time, e.fieldsV1]), [['m', 'T1', { 'f:data': { 'f:k': {} } }], ['other', 'T3', { 'f:data': { 'f:l': {} } }]]);
+  assert.deepEqual(b, [{ manager: 'm', operation: 'Update', apiVersion: 'v1', time: 'T1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:k': {} } } }]);
+});

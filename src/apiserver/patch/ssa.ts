@@ -382,14 +382,24 @@ export function updateManagedFields(
     // manager's; whatever managedFields the body carried lose them all (upstream decodes them,
     // then the write takes every field from them) — one walk writing the FieldsV1, no diff.
     // (the type's last create's FieldsV1 when this object writes the same: one walk, no objects)
-    const last = lastCreate.get(node);
-    let fields: JsonObject | undefined;
-    if (last && last.ignore === opts.ignore && writesFieldsV1(newObj, node, last.fields, opts.ignore)) fields = last.fields;
-    else {
-      fields = fieldsV1FromObject(newObj, node, opts.ignore);
-      if (fields) lastCreate.set(node, { ignore: opts.ignore, fields: freezeFieldsV1(fields) });
+    let last = lastCreate.get(node);
+    if (!last || last.ignore !== opts.ignore || !writesFieldsV1(newObj, node, last.fields, opts.ignore)) {
+      const fields = fieldsV1FromObject(newObj, node, opts.ignore);
+      if (!fields) return [];
+      lastCreate.set(node, (last = { ignore: opts.ignore, fields: freezeFieldsV1(fields), entries: undefined }));
     }
-    return fields ? [newEntry(manager, apiVersion, opts, fields)] : [];
+    // The entry itself is the last create's too when it would read the same (same manager,
+    // version, second and subresource): the creates of one client within a second then keep
+    // one frozen list between them instead of a list, an entry and its property store each.
+    const time = timestamp(opts.now);
+    const prev = last.entries;
+    if (prev !== undefined) {
+      const e = prev[0];
+      if (e.time === time && (e.manager ?? '') === manager && e.apiVersion === apiVersion && e.subresource === opts.subresource) return prev;
+    }
+    const entries = Object.freeze([Object.freeze(newEntry(manager, apiVersion, { ...opts, now: time }, last.fields))]) as ManagedFieldsEntry[];
+    last.entries = entries;
+    return entries;
   }
   const newSet = trackedSet(newObj, node, opts.ignore);
   const newMeta = metaOf(newObj);
@@ -422,10 +432,11 @@ export function updateManagedFields(
 }
 
 /**
- * Per schema node, the FieldsV1 its last create built (frozen: stored objects share it, as
- * they share nothing else, so nothing may change it in place).
+ * Per schema node, the FieldsV1 its last create built and the managedFields list it recorded
+ * (both frozen: stored objects share them, so nothing may change them in place; every path
+ * that edits managedFields works on a copy: `decode`, the patches' clones).
  */
-const lastCreate = new WeakMap<SchemaNode, { ignore: readonly string[] | undefined; fields: JsonObject }>();
+const lastCreate = new WeakMap<SchemaNode, { ignore: readonly string[] | undefined; fields: JsonObject; entries: ManagedFieldsEntry[] | undefined }>();
 
 /** The fields of `obj` a write records, less the fields the write's strategy resets. */
 function trackedSet(obj: object, node: SchemaNode, ignore: readonly string[] | undefined): FieldSet {
@@ -440,10 +451,14 @@ function trackedSet(obj: object, node: SchemaNode, ignore: readonly string[] | u
  * one, as upstream encodes it (`manager` is omitempty).
  */
 function newEntry(manager: string, apiVersion: string, opts: UpdateManagedFieldsOptions, fieldsV1?: JsonObject): ManagedFieldsEntry {
-  const entry: ManagedFieldsEntry = manager
-    ? { manager, operation: 'Update', apiVersion, time: timestamp(opts.now), fieldsType: 'FieldsV1' }
-    : { operation: 'Update', apiVersion, time: timestamp(opts.now), fieldsType: 'FieldsV1' };
-  if (fieldsV1) entry.fieldsV1 = fieldsV1;
+  // (fieldsV1 in the literal: added after, it would take the entry a property store of its own)
+  const time = timestamp(opts.now);
+  let entry: ManagedFieldsEntry;
+  if (fieldsV1 === undefined) {
+    entry = manager ? { manager, operation: 'Update', apiVersion, time, fieldsType: 'FieldsV1' } : { operation: 'Update', apiVersion, time, fieldsType: 'FieldsV1' };
+  } else {
+    entry = manager ? { manager, operation: 'Update', apiVersion, time, fieldsType: 'FieldsV1', fieldsV1 } : { operation: 'Update', apiVersion, time, fieldsType: 'FieldsV1', fieldsV1 };
+  }
   if (opts.subresource) entry.subresource = opts.subresource;
   return entry;
 }
