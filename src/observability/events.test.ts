@@ -379,3 +379,22 @@ test('concurrency: shutdown cuts every writer\'s retry pause short', { timeout: 
   await b.shutdown();
   assert.equal(sink.events.size, 0);
 });
+
+test('the correlation caches forget the least recently used entry beyond cacheSize', () => {
+  const time = fakeTime();
+  const c = new EventCorrelator({ cacheSize: 2, spamFilter: false, now: time.now });
+  const src = { component: 'ctl' };
+  const ev = (name: string) => makeEvent(objectReference({ ...pod, metadata: { ...pod.metadata, name } }), 'Normal', 'R', `about ${name}`, src, time.now());
+  const seen = (name: string) => {
+    const r = c.correlate(ev(name));
+    c.updateState(r.key, { ...r.event, metadata: { ...r.event.metadata, resourceVersion: '1' } });
+    return r.patch ? `patch ${r.event.count}` : 'create';
+  };
+  assert.equal(seen('a'), 'create');
+  assert.equal(seen('b'), 'create');
+  assert.equal(seen('a'), 'patch 2', 'a is still cached (and now the most recently used)');
+  assert.equal(seen('c'), 'create'); // evicts b, the least recently used, not a
+  assert.equal(seen('a'), 'patch 3');
+  assert.equal(seen('b'), 'create', 'b was forgotten');
+  assert.equal(seen('c'), 'create', 'c was evicted when b came back (a had been used since)');
+});
