@@ -102,7 +102,8 @@ export interface ControllerOptions<T extends KubeObject = KubeObject> {
    * The field manager this controller's writes are recorded under (its `ctx.client` is the
    * Manager's client with this default, `KubeClient.withFieldManager`), e.g. to tell two
    * controllers of one process apart in `kubectl get -o yaml --show-managed-fields` and in
-   * server-side apply conflicts. Default: the Manager client's (`kubeloop` unless set there).
+   * server-side apply conflicts. Its Events are written under it too. Default: the Manager
+   * client's (`kubeloop` unless set there).
    */
   fieldManager?: string;
   /**
