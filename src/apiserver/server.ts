@@ -52,6 +52,16 @@ export interface ApiServerOptions {
   historyBytes?: number;
   /** Interval of bookmarks to idle watchers that allow them (default 1000 ms). */
   bookmarkIntervalMs?: number;
+  /**
+   * Bytes a watch may hold for a client that does not read them (events not yet taken by its
+   * connection); beyond that the watch is closed as unresponsive, its buffered events dropped
+   * and its connection destroyed, as kube-apiserver closes a watcher whose buffer stays full
+   * (default 16 MiB, ~upstream's 2 x 1000 buffered events: handlers/watch.ts). Keep it above
+   * the largest object's size.
+   */
+  watchBufferBytes?: number;
+  /** Where the server's notices go (a watch closed as unresponsive; default stderr). */
+  warn?: (message: string) => void;
   /** Logged changes between snapshots of the write-ahead log (default 100000). */
   snapshotEvery?: number;
   /**
@@ -156,6 +166,8 @@ const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-l
 
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
   const bind = opts.bind ?? '127.0.0.1';
+  const wb = opts.watchBufferBytes;
+  if (wb !== undefined && !(Number.isFinite(wb) && wb > 0)) throw new Error(`watchBufferBytes must be a positive number of bytes, got ${String(wb)}`);
   // the certificates this start must make, their keys made in parallel first
   await prepareKeys(missingPkiKeys(opts.dataDir));
   const pki = loadOrCreatePki(opts.dataDir, bind);
@@ -201,7 +213,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   await semantics.namespacesSeeded();
   await security.bootstrap();
   await aggregator.bootstrap();
-  const watches = new WatchHub(store, opts.bookmarkIntervalMs, ops.converter);
+  const watches = new WatchHub(store, { bookmarkIntervalMs: opts.bookmarkIntervalMs, converter: ops.converter, bufferBytes: opts.watchBufferBytes, warn: opts.warn });
   const resources = new ResourceHttp(ops, watches, (req) => security.userOf(req));
   let url = '';
   const discovery = new Discovery(registry, () => url.replace(/^https:\/\//, ''), aggregator.discovery);

@@ -12,7 +12,7 @@ export interface RawResponse {
   json: any;
 }
 
-function parseKubeconfigCreds(kubeconfig: string): { cert: string; key: string } {
+export function parseKubeconfigCreds(kubeconfig: string): { cert: string; key: string } {
   const cert = /client-certificate-data: (\S+)/.exec(kubeconfig)![1];
   const key = /client-key-data: (\S+)/.exec(kubeconfig)![1];
   return { cert: Buffer.from(cert, 'base64').toString(), key: Buffer.from(key, 'base64').toString() };

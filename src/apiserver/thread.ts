@@ -28,7 +28,7 @@ export type DialRoute = { host: string; port: number } | { refused: true } | { d
 export type DialRouter = (host: string, port: number) => DialRoute;
 
 /** The options of a server on a thread: {@link ApiServerOptions} but the functions. */
-export type ApiServerThreadOptions = Omit<ApiServerOptions, 'dial' | 'walFile'>;
+export type ApiServerThreadOptions = Omit<ApiServerOptions, 'dial' | 'walFile' | 'warn'>;
 
 /** The API server on its thread, as the thread that started it sees it. */
 export interface RemoteApiServer {

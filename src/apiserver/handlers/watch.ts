@@ -10,6 +10,10 @@
  * Watches of a type with a conversion webhook convert each event (initial events one batch
  * per call) before writing it; their events, bookmarks included, stay in order through a
  * per-watch queue, and a failed conversion ends the watch with an ERROR event.
+ *
+ * A client that stops reading cannot pin memory: a watch holding more than its buffer bound
+ * (`bufferBytes`) in lines not yet taken by its connection is closed as unresponsive, its
+ * buffered lines dropped and its connection destroyed (see {@link WatchHub.terminate}).
  */
 import type { ServerResponse } from 'node:http';
 import { INITIAL_EVENTS_END_ANNOTATION, type KubeObject, newExpired, newInternalError, StatusError } from '../../api/index.js';
@@ -55,10 +59,36 @@ interface Watcher {
   backlogBytes: number;
   /** Types with a conversion webhook: the tail of this watch's ordered event queue. */
   queue?: Promise<void>;
+  /** While the initial events wait for 'drain': ends that wait (the watch stopped). */
+  wake?: () => void;
+  /** Armed once the watch holds more than its bound: it is closed unless back under it by then. */
+  overTimer?: NodeJS.Timeout;
 }
 
-/** Responses buffered beyond this many bytes mean a stuck client: its watch is closed. */
-const MAX_BUFFERED = 64 * 1024 * 1024;
+/**
+ * Default bound of what a watch may hold for a client that does not take it (lines pending
+ * and bytes in its response and socket buffers, beyond what the kernel took): 16 MiB.
+ *
+ * kube-apiserver bounds a watcher in events: its cacheWatcher's input and result channels hold
+ * `chanSize` events each (staging/src/k8s.io/apiserver/pkg/storage/cacher/cache_watcher.go
+ * newCacheWatcher), `chanSize` being watch_cache.go's suggestedWatchChannelSize: ~one second of
+ * history, clamped to 10..100 events, up to 1000 for a type with an index watched without its
+ * trigger (pods cluster-wide). So at most ~2 x 1000 events wait for a stuck client there; when
+ * the input channel is full the dispatcher waits out its time budget (time_budget.go: at most
+ * 100 ms, refilled 50 ms per second) and then closes the watcher (cacher.go dispatchEvent).
+ * Here a watch's events wait as encoded text, so the bound is in bytes, the memory it is
+ * about: 2000 events of ~8 KiB (a Pod with status and managedFields) = 16 MiB.
+ */
+export const DEFAULT_WATCH_BUFFER_BYTES = 16 * 1024 * 1024;
+/**
+ * A watch over its bound gets this long to get back under it before it is closed: upstream's
+ * dispatch time budget (time_budget.go maxBudget, 100 ms), the time the cacher waits for a
+ * watcher whose input channel is full before closing it. Dispatch never blocks here, so the
+ * wait is a timer; meanwhile the watch's events keep being queued, up to {@link HARD_FACTOR}
+ * times the bound, where it is closed at once (a burst bigger than that in 100 ms).
+ */
+const GRACE_MS = 100;
+const HARD_FACTOR = 4;
 /** Initial events (current state) written per turn of the event loop. */
 const INITIAL_BATCH = 500;
 /** The first initial events, written while the snapshot is still being taken (the client starts on them). */
@@ -68,6 +98,16 @@ const CHUNK = 64 * 1024;
 /** While writing the initial events, wait for 'drain' once this much is buffered. */
 const INITIAL_HIGH_WATER = 4 * 1024 * 1024;
 
+export interface WatchHubOptions {
+  /** Interval of bookmarks to idle watchers that allow them (default 1000 ms). */
+  bookmarkIntervalMs?: number;
+  converter?: Converter;
+  /** Bytes a watch may hold for a client that does not read them (default {@link DEFAULT_WATCH_BUFFER_BYTES}). */
+  bufferBytes?: number;
+  /** Where the notice of a watch closed as unresponsive goes (default stderr). */
+  warn?: (message: string) => void;
+}
+
 export class WatchHub {
   private readonly byStorage = new Map<string, Set<Watcher>>();
   /** Watchers with pending lines, flushed once the current work is done. */
@@ -75,10 +115,28 @@ export class WatchHub {
   private flushScheduled = false;
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
+  private readonly converter?: Converter;
+  /** A watch holding more than this many bytes for its client is closed as unresponsive. */
+  private readonly maxBuffered: number;
+  /** The initial events wait for 'drain' once this much is buffered (below the bound: they alone never trip it). */
+  private readonly initialHighWater: number;
+  private readonly warn: (message: string) => void;
+  /**
+   * Watches closed as unresponsive, by `group/resource`: upstream's counter
+   * `apiserver_terminated_watchers_total{group,resource}` (cacher/metrics/metrics.go,
+   * incremented in cache_watcher.go add). This server has no /metrics endpoint: read here.
+   */
+  readonly terminated = new Map<string, number>();
 
-  constructor(private readonly store: Store, bookmarkIntervalMs = 1000, private readonly converter?: Converter) {
+  constructor(private readonly store: Store, opts: WatchHubOptions = {}) {
+    this.converter = opts.converter;
+    const bound = opts.bufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES;
+    if (!Number.isFinite(bound) || bound <= 0) throw new Error(`watch buffer bound must be a positive number of bytes, got ${String(opts.bufferBytes)}`);
+    this.maxBuffered = bound;
+    this.initialHighWater = Math.min(INITIAL_HIGH_WATER, Math.floor(bound / 4));
+    this.warn = opts.warn ?? ((m) => process.stderr.write(`kubeloop apiserver: ${m}\n`));
     this.unsubscribe = store.subscribe((c) => this.dispatch(c));
-    this.timer = setInterval(() => this.bookmarks(), bookmarkIntervalMs);
+    this.timer = setInterval(() => this.bookmarks(), opts.bookmarkIntervalMs ?? 1000);
     this.timer.unref();
   }
 
@@ -171,7 +229,7 @@ export class WatchHub {
         res.write(objs.map((o) => this.eventText(w.req, 'ADDED', o, JSON.stringify(o))).join(''));
         i = end;
       } else i = this.writeInitialBatch(w, snapshot, i);
-      if (res.writableLength > INITIAL_HIGH_WATER) await drained(res);
+      if (res.writableLength > this.initialHighWater) await drained(w);
       else await new Promise<void>((r) => setImmediate(r));
     }
     if (w.closed) return;
@@ -186,7 +244,10 @@ export class WatchHub {
    * Writes up to INITIAL_BATCH initial events from `snapshot[from]`; returns the next index.
    * The lines are encoded straight into buffers of up to {@link CHUNK} bytes (reused once
    * written), each written as soon as it is full: no string of the whole batch, which Node
-   * would flatten to measure it for the chunk header and then encode again.
+   * would flatten to measure it for the chunk header and then encode again. The batch stops
+   * early once the response holds more than the initial high-water mark, so a client that
+   * does not read holds at most that plus one chunk (or one bigger line), whatever the
+   * objects' size (as upstream's processInterval hands the client one event at a time).
    */
   private writeInitialBatch(w: Watcher, snapshot: Stored[], from: number): number {
     const end = Math.min(snapshot.length, from + INITIAL_BATCH);
@@ -208,11 +269,16 @@ export class WatchHub {
       if (off + most > CHUNK && off + ADDED_START.length + Buffer.byteLength(json) + LINE_END.length > CHUNK) {
         if (off > 0) {
           writeChunk(res, buf, off);
-          buf = chunkBuffer();
           off = 0;
+          if (res.writableLength > this.initialHighWater) return j; // the client is slower: wait for 'drain'
+          buf = chunkBuffer();
         }
         if (most > CHUNK && ADDED_START.length + Buffer.byteLength(json) + LINE_END.length > CHUNK) {
           res.write(eventLine('ADDED', json)); // bigger than a chunk: written on its own
+          if (res.writableLength > this.initialHighWater) {
+            if (spare.length < SPARE_MAX) spare.push(buf);
+            return j + 1;
+          }
           continue;
         }
       }
@@ -221,17 +287,65 @@ export class WatchHub {
       off += LINE_END.copy(buf, off);
     }
     if (off > 0) writeChunk(res, buf, off);
-    else spare.push(buf);
+    else if (spare.length < SPARE_MAX) spare.push(buf);
     return end;
   }
 
   private stop(w: Watcher): void {
     if (w.closed) return;
     this.writePending(w); // events already sent to this watch leave before its end
+    this.forget(w);
+    if (!w.res.writableEnded) w.res.end();
+  }
+
+  /** Marks `w` closed and drops it from the hub (nothing more is written to it). */
+  private forget(w: Watcher): void {
     w.closed = true;
     if (w.timer) clearTimeout(w.timer);
+    if (w.overTimer) clearTimeout(w.overTimer);
     this.byStorage.get(w.req.type.storageKey)?.delete(w);
-    if (!w.res.writableEnded) w.res.end();
+    // the initial events' wait for 'drain' ends: their snapshot is no longer held
+    w.wake?.();
+  }
+
+  /**
+   * Closes a watch whose client does not take its events (it holds more than the bound), as
+   * kube-apiserver closes a watcher whose input channel stays full (cacher.go dispatchEvent ->
+   * cache_watcher.go add: "Forcing <resource> watcher close due to unresponsiveness", logged
+   * once per watcher, and `apiserver_terminated_watchers_total` incremented). Its lines are
+   * dropped and its connection destroyed, not ended: an end would queue behind the buffered
+   * bytes, which a client that never reads keeps in memory as long as its socket lives. The
+   * client sees its watch break, and relists or resumes from its last resourceVersion.
+   */
+  private terminate(w: Watcher): void {
+    if (w.closed) return;
+    const res = w.res;
+    const t = w.req.type;
+    const gr = t.group ? `${t.resource}.${t.group}` : t.resource; // as schema.GroupResource prints
+    const key = `${t.group}/${t.resource}`;
+    this.terminated.set(key, (this.terminated.get(key) ?? 0) + 1);
+    const scope = `namespace: ${JSON.stringify(w.req.namespace ?? '')}, name: ${JSON.stringify(w.req.name ?? '')}`;
+    this.warn(`Forcing ${gr} watcher close due to unresponsiveness: ${scope}. buffered = ${held(w)} bytes (bound ${this.maxBuffered})`);
+    w.pending = undefined;
+    w.pendingBytes = 0;
+    w.backlog = undefined;
+    w.backlogBytes = 0;
+    this.forget(w);
+    res.destroy();
+  }
+
+  /**
+   * `w` holds more than its bound: closed at once beyond {@link HARD_FACTOR} times the bound,
+   * else unless it is back under the bound after {@link GRACE_MS} (the client took enough).
+   */
+  private over(w: Watcher): void {
+    if (w.closed) return;
+    if (held(w) > HARD_FACTOR * this.maxBuffered) return this.terminate(w);
+    if (w.overTimer) return;
+    w.overTimer = setTimeout(() => {
+      w.overTimer = undefined;
+      if (!w.closed && held(w) > this.maxBuffered) this.terminate(w);
+    }, GRACE_MS);
   }
 
   private dispatch(c: Change): void {
@@ -298,7 +412,7 @@ export class WatchHub {
     if (w.backlog) {
       w.backlog.push(line);
       w.backlogBytes += line.length;
-      if (w.backlogBytes > MAX_BUFFERED) this.stop(w);
+      if (w.backlogBytes + w.res.writableLength > this.maxBuffered) this.over(w);
       return;
     }
     w.idle = false;
@@ -316,7 +430,7 @@ export class WatchHub {
     } else if (Array.isArray(p)) p.push(line);
     else w.pending = [p, line];
     w.pendingBytes += line.length;
-    if (w.pendingBytes + w.res.writableLength > MAX_BUFFERED) this.stop(w);
+    if (w.pendingBytes + w.res.writableLength > this.maxBuffered) this.over(w);
   }
 
   // Bound once: no closure per flush.
@@ -326,7 +440,7 @@ export class WatchHub {
     this.flushing = [];
     for (const w of ws) {
       this.writePending(w);
-      if (w.res.writableLength > MAX_BUFFERED) this.stop(w);
+      if (w.res.writableLength > this.maxBuffered) this.over(w);
     }
   };
 
@@ -354,7 +468,7 @@ export class WatchHub {
     w.writing = false;
     if (w.pending === undefined || w.closed) return;
     this.writePending(w);
-    if (w.res.writableLength > MAX_BUFFERED) this.stop(w);
+    if (w.res.writableLength > this.maxBuffered) this.over(w);
   }
 
   private writeBookmark(w: Watcher, initialEnd = false, rv = this.store.resourceVersion): void {
@@ -405,6 +519,11 @@ export class WatchHub {
     this.unsubscribe();
     for (const set of this.byStorage.values()) for (const w of [...set]) this.stop(w);
   }
+}
+
+/** What `w` holds for its client: lines not written yet, and bytes its response and socket did not hand to the kernel. */
+function held(w: Watcher): number {
+  return w.res.writableLength + w.pendingBytes + w.backlogBytes;
 }
 
 /** A change's event lines by event type, made once for all the watchers that get the same line. */
@@ -477,15 +596,21 @@ function writeChunk(res: ServerResponse, buf: Buffer, len: number): void {
   });
 }
 
-/** Resolves on 'drain', or when the response closes or fails (the caller checks `closed`). */
-function drained(res: ServerResponse): Promise<void> {
+/**
+ * Resolves on 'drain', when the response closes or fails, or when the watch stops (the caller
+ * checks `closed`): a watch that ended while its client was not reading holds no snapshot.
+ */
+function drained(w: Watcher): Promise<void> {
+  const res = w.res;
   return new Promise((resolve) => {
     const done = () => {
+      w.wake = undefined;
       res.off('drain', done);
       res.off('close', done);
       res.off('error', done);
       resolve();
     };
+    w.wake = done;
     res.on('drain', done);
     res.on('close', done);
     res.on('error', done);
