@@ -163,3 +163,11 @@ describe('unresponsive watchers', () => {
     w.socket.destroy();
   });
 });
+
+describe('watchBufferBytes', () => {
+  it('a bound that is not a positive number is refused with a clear error', async () => {
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await assert.rejects(startApiServer({ port: 0, watchBufferBytes: bad }), /watchBufferBytes must be a positive number of bytes/);
+    }
+  });
+});
