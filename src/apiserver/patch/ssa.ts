@@ -428,7 +428,59 @@ export function updateManagedFields(
     mine = { entry, set: changed };
     entries.push(mine);
   }
-  return encode(entries);
+  return encode(capUpdateManagers(entries));
+}
+
+/** k8s.io/apiserver fieldmanager DefaultMaxUpdateManagers: Update entries an object keeps. */
+export const MAX_UPDATE_MANAGERS = 10;
+/** The manager the oldest Update entries are merged into beyond that (capmanagers.go). */
+export const ANCIENT_CHANGES = 'ancient-changes';
+
+/**
+ * The manager identifier upstream keys entries by and breaks time ties with
+ * (fieldmanager/internal `BuildManagerIdentifier`): the entry's JSON without time, fieldsType and
+ * fields, in ManagedFieldsEntry's field order (Update entries keep their apiVersion).
+ */
+function managerIdentifier(e: ManagedFieldsEntry): string {
+  return JSON.stringify({ manager: e.manager || undefined, operation: e.operation || undefined, apiVersion: e.apiVersion || undefined, subresource: e.subresource || undefined });
+}
+
+/**
+ * After an Update, at most {@link MAX_UPDATE_MANAGERS} Update entries stay: beyond that the
+ * oldest are merged, per apiVersion, into an `ancient-changes` entry of that version, which takes
+ * the time of the newest entry merged into it (k8s.io/apiserver fieldmanager capmanagers.go
+ * `capUpdateManagers`, run on Updates only; applies are never merged). As upstream: updaters
+ * sorted by time (none = oldest), ties by identifier; the oldest of each version stays as it is
+ * until a second of that version is merged, when it becomes the bucket.
+ */
+function capUpdateManagers(entries: DecodedEntry[]): DecodedEntry[] {
+  const updaters = entries.filter((d) => d.entry.operation !== 'Apply' && !d.set.isEmpty());
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return entries;
+  updaters.sort((a, b) => byCodeUnit(a.entry.time ?? '', b.entry.time ?? '') || byCodeUnit(managerIdentifier(a.entry), managerIdentifier(b.entry)));
+  const isBucket = (d: DecodedEntry, version: string) => d.entry.manager === ANCIENT_CHANGES && d.entry.operation === 'Update' && !d.entry.subresource && (d.entry.apiVersion ?? '') === version;
+  const merged = new Set<DecodedEntry>();
+  const firstOfVersion = new Map<string, DecodedEntry>();
+  for (let i = 0, length = updaters.length; i < updaters.length && length > MAX_UPDATE_MANAGERS; i++) {
+    const d = updaters[i];
+    const version = d.entry.apiVersion ?? '';
+    const first = firstOfVersion.get(version);
+    if (first === undefined) {
+      firstOfVersion.set(version, d);
+      continue;
+    }
+    let bucket = entries.find((e) => !merged.has(e) && isBucket(e, version));
+    if (bucket === undefined) {
+      // the version's first entry becomes its bucket
+      first.entry = { manager: ANCIENT_CHANGES, operation: 'Update', apiVersion: first.entry.apiVersion, time: first.entry.time, fieldsType: 'FieldsV1' };
+      bucket = first;
+    }
+    if (d === bucket) continue; // (never merged into itself)
+    bucket.set = d.set.union(bucket.set);
+    bucket.entry = { ...bucket.entry, time: d.entry.time };
+    merged.add(d);
+    length--;
+  }
+  return entries.filter((d) => !merged.has(d));
 }
 
 /**
