@@ -232,6 +232,8 @@ export async function startDev(o: DevStartOptions, given: readonly CliExtension[
       track(await startPlugins(plain, env), stops, metrics);
       started.push(plain.flatMap((e) => (e.plugins ?? []).map((p) => p.name)).join(', '));
     }
+    // the start is done: the server's thread keeps what it compiled for the next (Node 20)
+    thread.saveCodeCache();
     return { apiServer, sim, kubeconfigPath, prepared, started, metrics, logFile, stop };
   } catch (err) {
     await stop().catch(() => undefined);
