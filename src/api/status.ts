@@ -136,7 +136,7 @@ export function newInvalid(group: string, kind: string, name: string, errors: Fi
   const texts = errors.map(fieldErrorText);
   const summary = texts.length === 1 ? texts[0] : `[${texts.join(', ')}]`;
   return failure(422, 'Invalid', `${kind}${group ? '.' + group : ''} "${name}" is invalid: ${summary}`, {
-    name,
+    name: name || undefined, // (StatusDetails.name is omitempty)
     group: group || undefined,
     kind,
     causes: errors.map((e) => ({ reason: e.type, message: e.message ? `${causeLabel[e.type]}: ${e.message}` : causeLabel[e.type], field: e.field })),

@@ -19,6 +19,7 @@ import { answerError } from '../http/errors.js';
 import { type BodySink, decodeBody, decodePatchBody, readBody, readBodyInto, type ResourcePath, sendStatus, sendText, wantsPartialMetadata, wantsTable } from '../http/request.js';
 import type { ListOptions, ResourceOps, WriteOptions, WriteResult } from './rest.js';
 import type { WatchHub } from './watch.js';
+import { checkDeleteOptions, checkWriteOptions, type WriteOptionsKind } from './options.js';
 import { notFoundPath } from './util.js';
 
 const TABLE_CT = 'application/json;as=Table;v=v1;g=meta.k8s.io';
@@ -51,12 +52,9 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   return Number(v);
 }
 
+/** Whether a write is a dry run: its `dryRun` values, already checked (./options.ts), are all "All". */
 function dryRunOf(q: URLSearchParams, body?: { dryRun?: unknown }): boolean {
-  if (!Array.isArray(body?.dryRun) && !q.has('dryRun')) return false; // (no array per write)
-  const fromQuery = q.getAll('dryRun');
-  const vals = [...fromQuery, ...(Array.isArray(body?.dryRun) ? (body!.dryRun as string[]) : [])];
-  for (const v of vals) if (v !== 'All') throw newBadRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
-  return vals.length > 0;
+  return (Array.isArray(body?.dryRun) && body.dryRun.length > 0) || q.getAll('dryRun').length > 0;
 }
 
 /** An object's JSON in the version of `t` (types sharing storage may store another version). */
@@ -153,9 +151,10 @@ export class ResourceHttp {
   createFrom(c: CreateRequest, buf: Buffer): void {
     const { req, res } = c;
     try {
+      const opts = this.writeOpts(req, c.query, res, 'CreateOptions'); // (the options before the body, as upstream)
       const body = decodeBody(buf, req.headers['content-type']);
       // (no promise turn for a create that waits for nothing, nor to render unless a conversion webhook is involved)
-      const now = this.ops.createNow(c.type, c.namespace, body, this.writeOpts(req, c.query, res));
+      const now = this.ops.createNow(c.type, c.namespace, body, opts);
       if (now instanceof Promise) {
         this.createLater(c, now);
         return;
@@ -187,14 +186,16 @@ export class ResourceHttp {
   }
 
   private async updateOne(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, name: string, q: URLSearchParams): Promise<void> {
-    const body = decodeBody(await readBody(req), req.headers['content-type']);
-    const r = await this.ops.update(t, ns, name, body, this.writeOpts(req, q, res));
+    const buf = await readBody(req);
+    const opts = this.writeOpts(req, q, res, 'UpdateOptions');
+    const r = await this.ops.update(t, ns, name, decodeBody(buf, req.headers['content-type']), opts);
     sendText(res, 200, await this.render(t, r.object, r.json));
   }
 
   private async patchOne(req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, name: string, q: URLSearchParams): Promise<void> {
-    const patch = decodePatchBody(await readBody(req), req.headers['content-type']);
-    const r = await this.ops.patch(t, ns, name, req.headers['content-type'], patch, { ...this.writeOpts(req, q, res), force: truthy(q.get('force')) });
+    const buf = await readBody(req);
+    const opts = this.writeOpts(req, q, res, 'PatchOptions');
+    const r = await this.ops.patch(t, ns, name, req.headers['content-type'], decodePatchBody(buf, req.headers['content-type']), { ...opts, force: truthy(q.get('force')) });
     sendText(res, r.created ? 201 : 200, await this.render(t, r.object, r.json));
   }
 
@@ -212,12 +213,13 @@ export class ResourceHttp {
     sendStatus(res, status, 200);
   }
 
-  private writeOpts(req: IncomingMessage, q: URLSearchParams, res?: ServerResponse): WriteOptions {
-    // no query (most writes): none of its lookups
+  /** A write's options from its query, checked as upstream checks its {@link WriteOptionsKind} (./options.ts). */
+  private writeOpts(req: IncomingMessage, q: URLSearchParams, res: ServerResponse | undefined, kind: WriteOptionsKind): WriteOptions {
+    // no query (most writes): none of its lookups (an apply without one lacks its fieldManager)
     // (the User-Agent names the managedFields entry of a write without a fieldManager: rest.ts trackFields)
-    if (q.size === 0) return { dryRun: false, fieldManager: undefined, userAgent: req.headers['user-agent'] ?? '', fieldValidation: undefined, warn: res ? warnerOf(res) : undefined, user: this.userOf(req) };
+    if (q.size === 0 && kind !== 'PatchOptions') return { dryRun: false, fieldManager: undefined, userAgent: req.headers['user-agent'] ?? '', fieldValidation: undefined, warn: res ? warnerOf(res) : undefined, user: this.userOf(req) };
+    checkWriteOptions(kind, q, req.headers['content-type']);
     const fv = q.get('fieldValidation');
-    if (fv && !['Ignore', 'Warn', 'Strict'].includes(fv)) throw newBadRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Warn", "Strict"`);
     // (what clientOf gives, without its object per write)
     return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined, userAgent: req.headers['user-agent'] ?? '', fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined, warn: res ? warnerOf(res) : undefined, user: this.userOf(req) };
   }
@@ -257,9 +259,8 @@ export class ResourceHttp {
     const grace = intParam(q, 'gracePeriodSeconds');
     if (grace !== undefined) options.gracePeriodSeconds = grace;
     if (q.get('orphanDependents') !== null) options.orphanDependents = truthy(q.get('orphanDependents'));
-    if (options.orphanDependents !== undefined && options.propagationPolicy) {
-      throw newInvalid('', 'DeleteOptions', '', [{ type: 'FieldValueForbidden', field: 'propagationPolicy', message: 'orphanDependents and deletionPropagation cannot be both set' }]);
-    }
+    const dryRun = q.getAll('dryRun');
+    checkDeleteOptions(dryRun.length > 0 ? { ...options, dryRun: [...dryRun, ...(Array.isArray(options.dryRun) ? options.dryRun : [])] } : options);
     if (options.orphanDependents !== undefined) options.propagationPolicy = options.orphanDependents ? 'Orphan' : 'Background';
     return { options, dryRun: dryRunOf(q, options as { dryRun?: unknown }) };
   }
@@ -349,12 +350,15 @@ export class ResourceHttp {
         return sendText(res, 200, await this.render(t, s.obj, s.json));
       }
       if (method === 'PUT') {
-        const body = decodeBody(await readBody(req), req.headers['content-type']);
-        const r = await this.ops.update(t, ns, name, body, { ...this.writeOpts(req, q, res), subresource: 'status' });
+        const buf = await readBody(req);
+        const opts = this.writeOpts(req, q, res, 'UpdateOptions');
+        const r = await this.ops.update(t, ns, name, decodeBody(buf, req.headers['content-type']), { ...opts, subresource: 'status' });
         return sendText(res, 200, await this.render(t, r.object, r.json));
       }
       if (method === 'PATCH') {
-        const r = await this.ops.patch(t, ns, name, req.headers['content-type'], decodePatchBody(await readBody(req), req.headers['content-type']), { ...this.writeOpts(req, q, res), subresource: 'status', force: truthy(q.get('force')) });
+        const buf = await readBody(req);
+        const opts = this.writeOpts(req, q, res, 'PatchOptions');
+        const r = await this.ops.patch(t, ns, name, req.headers['content-type'], decodePatchBody(buf, req.headers['content-type']), { ...opts, subresource: 'status', force: truthy(q.get('force')) });
         return sendText(res, 200, await this.render(t, r.object, r.json));
       }
       throw newMethodNotSupported(gr, method.toLowerCase());
@@ -362,14 +366,18 @@ export class ResourceHttp {
     if (sub === 'scale') {
       if (method === 'GET') return sendText(res, 200, JSON.stringify(await this.ops.getScale(t, ns, name)));
       if (method === 'PUT') {
-        const body = decodeBody(await readBody(req), req.headers['content-type']) as KubeObject;
-        const s = await this.ops.updateScale(t, ns, name, () => body, this.writeOpts(req, q, res));
+        const buf = await readBody(req);
+        const opts = this.writeOpts(req, q, res, 'UpdateOptions');
+        const body = decodeBody(buf, req.headers['content-type']) as KubeObject;
+        const s = await this.ops.updateScale(t, ns, name, () => body, opts);
         return sendText(res, 200, JSON.stringify(s));
       }
       if (method === 'PATCH') {
-        const patch = decodePatchBody(await readBody(req), req.headers['content-type']);
+        const buf = await readBody(req);
+        const opts = this.writeOpts(req, q, res, 'PatchOptions');
+        const patch = decodePatchBody(buf, req.headers['content-type']);
         const { applyPatch } = await import('../patch/index.js');
-        const s = await this.ops.updateScale(t, ns, name, (cur) => applyPatch(req.headers['content-type'], cur, patch, { group: 'autoscaling', version: 'v1', kind: 'Scale' }, { fieldManager: q.get('fieldManager') ?? undefined, force: truthy(q.get('force')) }) as KubeObject, this.writeOpts(req, q, res));
+        const s = await this.ops.updateScale(t, ns, name, (cur) => applyPatch(req.headers['content-type'], cur, patch, { group: 'autoscaling', version: 'v1', kind: 'Scale' }, { fieldManager: q.get('fieldManager') ?? undefined, force: truthy(q.get('force')) }) as KubeObject, opts);
         return sendText(res, 200, JSON.stringify(s));
       }
       throw newMethodNotSupported(gr, method.toLowerCase());
@@ -378,9 +386,11 @@ export class ResourceHttp {
     // POST for actions (binding, eviction); PUT for replacing subresources (namespaces/finalize).
     const allowed = info.verbs.includes('update') ? 'PUT' : 'POST';
     if (!handler || method !== allowed) throw newMethodNotSupported(gr, method.toLowerCase());
-    const body = decodeBody(await readBody(req), req.headers['content-type']);
+    const buf = await readBody(req);
+    const opts = this.writeOpts(req, q, res, method === 'PUT' ? 'UpdateOptions' : 'CreateOptions');
+    const body = decodeBody(buf, req.headers['content-type']);
     checkSubresourceBody(info, body);
-    const out = await handler(this.ops, t, ns, name, body, this.writeOpts(req, q, res));
+    const out = await handler(this.ops, t, ns, name, body, opts);
     const code = (out as Status).kind === 'Status' ? (out as Status).code || 201 : method === 'PUT' ? 200 : 201;
     return (out as Status).kind === 'Status' ? sendStatus(res, out as Status, code) : sendText(res, code, JSON.stringify(out));
   }

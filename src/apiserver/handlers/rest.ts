@@ -840,7 +840,7 @@ export class ResourceOps {
       throw newConflict(gr(t), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.rv}`);
     }
     if (options.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(options.propagationPolicy)) {
-      throw newInvalid('', 'DeleteOptions', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', message: `"${options.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"` }]);
+      throw newInvalid('meta.k8s.io', 'DeleteOptions', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', message: `"${options.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"` }]);
     }
     const obj = clone(current.obj);
     const req: AdmissionRequest = {

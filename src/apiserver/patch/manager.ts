@@ -7,6 +7,8 @@
  * neither gets the empty manager (an entry without `manager`).
  */
 
+import type { FieldError } from '../../api/index.js';
+
 /** apimachinery validation.FieldManagerMaxLength: bytes of UTF-8. */
 export const FIELD_MANAGER_MAX_LENGTH = 128;
 
@@ -35,4 +37,42 @@ export function prefixFromUserAgent(userAgent: string): string {
     bytes += n;
   }
   return out;
+}
+
+/** Go's `%#U` of a rune: `U+0007`, followed by the character in quotes when it is printable. */
+function goRune(ch: string): string {
+  const hex = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  return PRINTABLE.test(ch) ? `U+${hex} '${ch}'` : `U+${hex}`;
+}
+
+const GO_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
+
+/** Go's `%q` of a string (strconv.Quote): printable characters as they are, the rest escaped. */
+function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (GO_ESCAPES[ch]) out += GO_ESCAPES[ch];
+    else if (PRINTABLE.test(ch)) out += ch;
+    else if (cp < 0x80) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += `\\U${cp.toString(16).padStart(8, '0')}`;
+  }
+  return out + '"';
+}
+
+/**
+ * apimachinery's ValidateFieldManager: at most 128 bytes, every character printable (the empty
+ * name is "not set" and passes). Positions are byte offsets, as Go ranges over a string.
+ */
+export function fieldManagerErrors(name: string, field: string): FieldError[] {
+  if (name.length <= FIELD_MANAGER_MAX_LENGTH && /^[\x20-\x7e]*$/.test(name)) return []; // (the common case)
+  const errs: FieldError[] = [];
+  if (Buffer.byteLength(name) > FIELD_MANAGER_MAX_LENGTH) errs.push({ type: 'FieldValueTooLong', field, message: `may not be more than ${FIELD_MANAGER_MAX_LENGTH} bytes` });
+  let at = 0;
+  for (const ch of name) {
+    if (!PRINTABLE.test(ch)) errs.push({ type: 'FieldValueInvalid', field, message: `${goQuote(name)}: invalid character ${goRune(ch)} (at position ${at})` });
+    at += Buffer.byteLength(ch);
+  }
+  return errs;
 }
