@@ -12,12 +12,16 @@
 //   scheduler <kubeconfig>    the simulated cluster's scheduler alone (startSimCluster with every
 //                             other component off); prints {startedAt, syncedAt, cpuUs} once its
 //                             caches synced (startedAt: its modules loaded); commands: `cpu`, `stop` (prints {stopped})
-//   bind <kubeconfig> <pods> <nodes> <concurrency> [watch]
+//   bind <kubeconfig> <pods> <nodes> <concurrency> [watch] [events]
 //                             the floor: POST pods/binding of bench-pod-{i} to bench-node-{i % nodes}
 //                             through kubeloop's Transport (src/client/transport.ts: one keep-alive
 //                             agent, one TLS context), <concurrency> at a time; with `watch`, while
 //                             kubeloop's pod informer of the same client watches all pods (as a
-//                             scheduler's does); prints {startedAt, endedAt, cpuUs}
+//                             scheduler's does); with `events`, each binding done is followed by
+//                             the core/v1 `Scheduled` Event a scheduler writes for it (the
+//                             scheduler's fields and sizes), <concurrency> Events at a time beside
+//                             the bindings, as the scheduler's recorder writes them; prints
+//                             {startedAt, endedAt, cpuUs}
 import { join, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -126,7 +130,7 @@ async function scheduler(kubeconfigPath: string): Promise<void> {
   });
 }
 
-async function bind(kubeconfigPath: string, podCount: number, nodeCount: number, concurrency: number, watch: boolean): Promise<void> {
+async function bind(kubeconfigPath: string, podCount: number, nodeCount: number, concurrency: number, watch: boolean, events: boolean): Promise<void> {
   const { KubeClient, loadKubeConfig } = (await import(src('client/index.js'))) as typeof import('../src/client/index.js');
   const { SharedInformerFactory } = (await import(src('informer/index.js'))) as typeof import('../src/informer/index.js');
   const client = new KubeClient(loadKubeConfig({ path: kubeconfigPath }));
@@ -145,12 +149,47 @@ async function bind(kubeconfigPath: string, podCount: number, nodeCount: number,
   await prof.start();
   const c0 = cpuUs();
   const startedAt = wallMs();
+  // the bound pods' Events, written by `concurrency` writers of their own as the bindings finish
+  const bound: number[] = [];
+  let boundHead = 0;
+  let bindingsDone = false;
+  const waiting: (() => void)[] = [];
+  const writeEvents = async () => {
+    for (;;) {
+      if (boundHead < bound.length) {
+        const i = bound[boundHead++];
+        const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+        // read, not parsed (a scheduler's recorder reads the name and count back; the floor does not)
+        await t.request({
+          method: 'POST',
+          path: '/api/v1/namespaces/default/events',
+          body: JSON.stringify({
+            apiVersion: 'v1', kind: 'Event', metadata: { name: `bench-pod-${i}.${(BigInt(Date.now()) * 1_000_000n + BigInt(i)).toString(16)}`, namespace: 'default' },
+            involvedObject: { kind: 'Pod', namespace: 'default', name: `bench-pod-${i}`, uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, apiVersion: 'v1', resourceVersion: String(1000 + i) },
+            reason: 'Scheduled', message: `Successfully assigned default/bench-pod-${i} to bench-node-${i % nodeCount}`, type: 'Normal',
+            source: { component: 'default-scheduler', host: 'bench' }, firstTimestamp: now, lastTimestamp: now, count: 1,
+            reportingComponent: 'default-scheduler', reportingInstance: 'bench',
+          }),
+        });
+      } else if (bindingsDone) return;
+      else await new Promise<void>((r) => waiting.push(r));
+    }
+  };
+  const writers = events ? Array.from({ length: concurrency }, writeEvents) : [];
   // read, not parsed: the answer is a Status, as the scheduler reads it (failures throw)
-  await inBatches(podCount, concurrency, (i) => t.request({
-    method: 'POST',
-    path: `/api/v1/namespaces/default/pods/bench-pod-${i}/binding`,
-    body: JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: `bench-pod-${i}`, namespace: 'default' }, target: { apiVersion: 'v1', kind: 'Node', name: `bench-node-${i % nodeCount}` } }),
-  }));
+  await inBatches(podCount, concurrency, async (i) => {
+    await t.request({
+      method: 'POST',
+      path: `/api/v1/namespaces/default/pods/bench-pod-${i}/binding`,
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: `bench-pod-${i}`, namespace: 'default' }, target: { apiVersion: 'v1', kind: 'Node', name: `bench-node-${i % nodeCount}` } }),
+    });
+    if (!events) return;
+    bound.push(i);
+    waiting.shift()?.();
+  });
+  bindingsDone = true;
+  for (const w of waiting.splice(0)) w();
+  await Promise.all(writers);
   const endedAt = wallMs();
   const used = cpuUs() - c0;
   await prof.stop();
@@ -163,9 +202,9 @@ const [mode, ...args] = process.argv.slice(2);
 switch (mode) {
   case 'server': await server(Number(args[0]), Number(args[1])); break;
   case 'scheduler': await scheduler(args[0]); break;
-  case 'bind': await bind(args[0], Number(args[1]), Number(args[2]), Number(args[3]), args[4] === 'watch'); break;
+  case 'bind': await bind(args[0], Number(args[1]), Number(args[2]), Number(args[3]), args.slice(4).includes('watch'), args.slice(4).includes('events')); break;
   default:
-    process.stderr.write('usage: _scheduler-child.js server <pods> <nodes> | scheduler <kubeconfig> | bind <kubeconfig> <pods> <nodes> <concurrency> [watch]\n');
+    process.stderr.write('usage: _scheduler-child.js server <pods> <nodes> | scheduler <kubeconfig> | bind <kubeconfig> <pods> <nodes> <concurrency> [watch] [events]\n');
     process.exit(2);
 }
 process.exit(0);

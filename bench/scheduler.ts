@@ -19,7 +19,12 @@
 // scheduler must watch pods (kube-scheduler through its informer), so the server encodes and
 // the scheduler decodes every pod event the bindings cause; `--watch-floor` also measures the
 // floor with kubeloop's pod informer open in the load generator's process (an extra line, not
-// the goal's ratio), to show what that watch alone costs.
+// the goal's ratio), to show what that watch alone costs. Nor does the floor write Events, while
+// the scheduler writes each bound pod's `Scheduled` Event as kube-scheduler does (its
+// tools/events broadcaster writes every event as it is recorded; until session 9 the scheduler
+// wrote them one at a time and dropped 8 in 10 beyond 1000 queued): `--events-floor` measures
+// the floor with that Event written after each binding, 16 at a time beside the bindings (an
+// extra line, not the goal's ratio), what any scheduler writes per pod.
 //
 // Each process's CPU time per pod is printed too (server, and scheduler or load generator):
 // the steadier figure on a shared machine. Both sides are CPU-bound, so on a quiet machine with
@@ -29,7 +34,7 @@
 // floor's server (from its load generator's start) and the floor's load generator (its
 // bindings), and with `--watch-floor` that floor's too, to DIR (`<process>-<pid>.cpuprofile`); `--no-one-process` skips the one-process line. The one-process rounds run the
 // same scheduler alone (until session 7 the endpoints and metrics-server components ran too).
-// `npm run bench -- scheduler [--pods 10000] [--nodes 500] [--rounds 3] [--quick] [--watch-floor] [--no-one-process] [--cpu-prof DIR]`
+// `npm run bench -- scheduler [--pods 10000] [--nodes 500] [--rounds 3] [--quick] [--watch-floor] [--events-floor] [--no-one-process] [--cpu-prof DIR]`
 // (--quick: 1000 pods, 50 nodes).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -229,13 +234,13 @@ async function schedulerRound(podCount: number, nodeCount: number, profileDir?: 
  * round-robin through kubeloop's Transport at the scheduler's concurrency; with `podWatch`,
  * while a pod informer of that client watches all pods.
  */
-async function bindOnlyRound(podCount: number, nodeCount: number, podWatch = false, profileDir?: string): Promise<Round> {
+async function bindOnlyRound(podCount: number, nodeCount: number, podWatch = false, profileDir?: string, events = false): Promise<Round> {
   const { server, kubeconfigPath } = await serverProcess(podCount, nodeCount, profileDir);
   try {
     const s0 = await server.cpuUs();
     if (profileDir) await server.ask('profile', 'profiling');
     const bound = server.next<Bound>('lastBindAt');
-    const load = Child.start(profileDir, 'bind', kubeconfigPath, String(podCount), String(nodeCount), '16', ...(podWatch ? ['watch'] : []));
+    const load = Child.start(profileDir, 'bind', kubeconfigPath, String(podCount), String(nodeCount), '16', ...(podWatch ? ['watch'] : []), ...(events ? ['events'] : []));
     const r = await load.next<{ startedAt: number; endedAt: number; cpuUs: number }>('endedAt');
     await load.end();
     const b = await within(bound, () => `not every one of ${podCount} pods bound`);
@@ -251,6 +256,7 @@ export async function main(args: string[]): Promise<void> {
   const nodeCount = flag(args, '--nodes', quick ? 50 : 500);
   const rounds = flag(args, '--rounds', quick ? 2 : 3);
   const watchFloor = args.includes('--watch-floor');
+  const eventsFloor = args.includes('--events-floor');
   const oneProcess = !args.includes('--no-one-process');
   const profAt = args.indexOf('--cpu-prof');
   const profileDir = profAt >= 0 ? args[profAt + 1] : undefined;
@@ -258,6 +264,7 @@ export async function main(args: string[]): Promise<void> {
   const k: Round[] = [];
   const f: Round[] = [];
   const fw: Round[] = [];
+  const fe: Round[] = [];
   const syncs: number[] = [];
   const k1: number[] = [];
   const f1: number[] = [];
@@ -267,6 +274,7 @@ export async function main(args: string[]): Promise<void> {
     syncs.push(r.syncSeconds);
     f.push(await bindOnlyRound(podCount, nodeCount, false, profileDir));
     if (watchFloor) fw.push(await bindOnlyRound(podCount, nodeCount, true, profileDir));
+    if (eventsFloor) fe.push(await bindOnlyRound(podCount, nodeCount, false, profileDir, true));
     if (oneProcess) {
       k1.push((await oneProcessSchedulerRound(podCount, nodeCount)).rate);
       f1.push(await oneProcessBindOnlyRound(podCount, nodeCount));
@@ -289,6 +297,14 @@ export async function main(args: string[]): Promise<void> {
       ratio: spread(k.map((x, i) => x.rate / fw[i].rate)), floor_with_pod_watch_over_floor: spread(fw.map((x, i) => x.rate / f[i].rate)),
       cpu_us_per_pod: { floor_with_pod_watch: cpu(fw, 'load_generator') },
       floor_is: 'bind-only as above, with a kubeloop pod informer watching in the load generator\'s process (not the goal)',
+    }));
+  }
+  if (eventsFloor) {
+    console.log(JSON.stringify({
+      ...base, metric: 'pods_bound_per_sec_with_events', unit: 'pods/s', kubeloop: spread(rate(k)), floor_with_events: spread(rate(fe)), floor: spread(rate(f)),
+      ratio: spread(k.map((x, i) => x.rate / fe[i].rate)), floor_with_events_over_floor: spread(fe.map((x, i) => x.rate / f[i].rate)),
+      cpu_us_per_pod: { floor_with_events: cpu(fe, 'load_generator') },
+      floor_is: 'bind-only as above, each binding followed by the core/v1 Scheduled Event a scheduler writes for it, 16 Events at a time beside the bindings (not the goal)',
     }));
   }
   if (oneProcess) {

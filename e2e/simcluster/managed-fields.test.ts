@@ -79,5 +79,12 @@ describeInProcess('simulated cluster: the shared informers drop managedFields as
       return pods.items.find((p) => p.status?.phase === 'Running');
     });
     assert.deepEqual(managers(pod), ['kube-controller-manager', 'kubelet/status']);
+    // the scheduler's Scheduled Event is written as its binding is: by kube-scheduler (its
+    // recorder writes through the controller's field manager, as upstream's through its client)
+    const scheduled = await eventually('the pod\'s Scheduled Event', async () => {
+      const events = await client.list<{ reason?: string; involvedObject?: { name?: string }; metadata: { managedFields?: Array<{ manager?: string; subresource?: string }> } }>({ apiVersion: 'v1', kind: 'Event' }, { namespace: 'default' });
+      return events.items.find((e) => e.reason === 'Scheduled' && e.involvedObject?.name === (pod as { metadata: { name?: string } }).metadata.name);
+    });
+    assert.deepEqual(managers(scheduled), ['kube-scheduler']);
   });
 });

@@ -419,7 +419,7 @@ export class Manager {
   private prepareControllers(): Array<{ reg: Registration; sources: WatchSource[] }> {
     const out = [];
     for (const reg of this.registrations) {
-      const recorder = this.events.recorder(reg.meta.name);
+      const recorder = this.events.recorder(reg.meta.name, reg.meta.concurrentEventWrites, reg.meta.fieldManager);
       const child = this.childContainer({ controller: reg.meta.name }, reg.module);
       child.bind(TOKENS.EventRecorder).toConstantValue(recorder);
       child.bind(EventRecorder).toConstantValue(recorder);

@@ -102,9 +102,19 @@ export interface ControllerOptions<T extends KubeObject = KubeObject> {
    * The field manager this controller's writes are recorded under (its `ctx.client` is the
    * Manager's client with this default, `KubeClient.withFieldManager`), e.g. to tell two
    * controllers of one process apart in `kubectl get -o yaml --show-managed-fields` and in
-   * server-side apply conflicts. Default: the Manager client's (`kubeloop` unless set there).
+   * server-side apply conflicts. Its Events are written under it too. Default: the Manager
+   * client's (`kubeloop` unless set there).
    */
   fieldManager?: string;
+  /**
+   * Events this controller's recorder writes at once. Default 1: one after the other, as
+   * controller-runtime's recorder (client-go tools/record). A controller standing in for one
+   * that records through client-go's tools/events (kube-scheduler), which writes every event
+   * from a goroutine of its own as it is recorded, sets more, so a burst of events is written
+   * as it happens instead of queueing (and beyond 1000 queued, being dropped). Its events go
+   * through a broadcaster (queue, correlation cache) of their own.
+   */
+  concurrentEventWrites?: number;
 }
 
 /**
@@ -125,6 +135,8 @@ export interface RequestControllerOptions {
   needLeaderElection?: boolean;
   /** As {@link ControllerOptions.fieldManager}. */
   fieldManager?: string;
+  /** As {@link ControllerOptions.concurrentEventWrites}. */
+  concurrentEventWrites?: number;
 }
 
 /** Options after validation and normalization. */
@@ -144,6 +156,8 @@ export interface ControllerMetadata {
   rbac: PolicyRule[];
   needLeaderElection: boolean;
   fieldManager?: string;
+  /** Events its recorder writes at once (ControllerOptions.concurrentEventWrites). */
+  concurrentEventWrites: number;
   resyncPeriodMs?: number;
   /** Reconcile the cached object itself (see ControllerOptions). */
   unsafeDisableDeepCopy: boolean;
@@ -192,6 +206,8 @@ function normalize(target: Function, o: ControllerOptions & Partial<RequestContr
   if (o.fieldManager !== undefined && !isValidFieldManager(o.fieldManager)) {
     fail(target, `fieldManager must be 1-128 printable characters, got ${JSON.stringify(o.fieldManager)}`);
   }
+  const cew = o.concurrentEventWrites ?? 1;
+  if (!Number.isInteger(cew) || cew < 1) fail(target, `concurrentEventWrites must be a positive integer, got ${String(o.concurrentEventWrites)}`);
   const owns = (o.owns ?? []).map((x, i) => {
     const spec = typeof x === 'object' && x !== null && 'kind' in x && typeof (x as OwnsSpec).kind === 'object' ? (x as OwnsSpec) : ({ kind: x } as OwnsSpec);
     try {
@@ -226,6 +242,7 @@ function normalize(target: Function, o: ControllerOptions & Partial<RequestContr
     rbac: o.rbac ?? [],
     needLeaderElection: o.needLeaderElection ?? true,
     fieldManager: o.fieldManager,
+    concurrentEventWrites: cew,
     resyncPeriodMs: o.resyncPeriodMs,
     unsafeDisableDeepCopy: o.unsafeDisableDeepCopy ?? false,
     indexes: [],

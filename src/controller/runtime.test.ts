@@ -8,6 +8,7 @@ import { createRegistry } from '../observability/index.js';
 import { ControllerRunner } from './runtime.js';
 import { Controller, controllerMetadata, watch } from './metadata.js';
 import { ConfigMap, Pod, Node } from './kinds.js';
+import { createEventRecording } from './wiring.js';
 import { TerminalError } from './errors.js';
 import type { CacheReader, Logger, Reconciler } from './context.js';
 
@@ -138,6 +139,45 @@ test('runner: reconcile gets a deep copy of the cached object, or with unsafeDis
   assert.throws(() => { @Controller({ name: 'req', unsafeDisableDeepCopy: true } as never) class R { reconcile() {} } void R; }, /"unsafeDisableDeepCopy" needs a "for" kind/);
   assert.throws(() => { @Controller({ for: ConfigMap, unsafeDisableDeepCopy: 'yes' } as never) class Y { reconcile() {} } void Y; }, /must be true or false/);
   assert.throws(() => { @Controller({ for: ConfigMap, fieldManager: '' }) class M { reconcile() {} } void M; }, /fieldManager must be 1-128 printable characters/);
+});
+
+test('concurrentEventWrites: validated; a recorder of the event recording writes that many events at once', async () => {
+  @Controller({ for: ConfigMap, name: 'one-writer' }) class One { reconcile() {} }
+  @Controller({ for: ConfigMap, name: 'four-writers', concurrentEventWrites: 4 }) class Four { reconcile() {} }
+  assert.equal(controllerMetadata(One)!.concurrentEventWrites, 1);
+  assert.equal(controllerMetadata(Four)!.concurrentEventWrites, 4);
+  for (const bad of [0, 2.5, -1]) {
+    assert.throws(() => { @Controller({ for: ConfigMap, concurrentEventWrites: bad }) class B { reconcile() {} } void B; }, /concurrentEventWrites must be a positive integer/);
+  }
+  // a client whose creates wait until released: how many are in flight per recorder
+  let inFlight = 0;
+  let most = 0;
+  const release: (() => void)[] = [];
+  const client = {
+    async create(e: { metadata: Record<string, unknown> }) {
+      most = Math.max(most, ++inFlight);
+      await new Promise<void>((r) => release.push(r));
+      inFlight--;
+      return { ...e, metadata: { ...e.metadata, resourceVersion: '1' } };
+    },
+  } as unknown as KubeClient;
+  const log = { debug() {}, info() {}, warn() {}, error() {}, child() { return log; } } as unknown as Logger;
+  const events = createEventRecording(client, log);
+  const record = async (r: ReturnType<typeof events.recorder>, expected: number) => {
+    most = 0;
+    for (let i = 0; i < 8; i++) r.record(cm(`c${i}`), 'Normal', 'Synced', `c${i}`);
+    await until(() => inFlight === expected, `${expected} writes in flight`);
+    const done = events.flush();
+    while (inFlight > 0 || release.length > 0) {
+      release.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    await done;
+    assert.equal(most, expected);
+  };
+  await record(events.recorder('one-writer'), 1);
+  await record(events.recorder('four-writers', 4), 4);
+  await events.shutdown();
 });
 
 test('runner: errors retry with backoff, terminal errors and panics are counted, requeueAfter honoured', async () => {

@@ -35,8 +35,14 @@ export class ClientEventSink implements EventSink {
 }
 
 export interface EventRecording {
-  /** A recorder reporting as `component` (host: $POD_NAME / $NODE_NAME / the host name). */
-  recorder(component: string): EventRecorder;
+  /**
+   * A recorder reporting as `component` (host: $POD_NAME / $NODE_NAME / the host name), writing
+   * `concurrentWrites` events at once (EventBroadcasterOptions.concurrency; default 1, one
+   * after the other), through the client's field manager or `fieldManager` (a controller's
+   * events are written as its other writes are: kube-scheduler's Events name `kube-scheduler`
+   * in their managedFields, as its client's User-Agent does upstream).
+   */
+  recorder(component: string, concurrentWrites?: number, fieldManager?: string): EventRecorder;
   /** Waits until queued events are written. */
   flush(): Promise<void>;
   /** Writes what is queued (or drops it) and stops. */
@@ -45,23 +51,40 @@ export interface EventRecording {
 
 /**
  * Event recording for one client: one broadcaster (exact repeats patch `count`, similar
- * messages are combined, spam is filtered) shared by every recorder it hands out.
+ * messages are combined, spam is filtered) shared by every recorder it hands out that writes
+ * one event at a time through the client's field manager, and one per other number of
+ * concurrent writes and per other field manager (as client-go's
+ * tools/record and tools/events broadcasters are two, each with its own queue and cache).
  */
 export function createEventRecording(client: KubeClient, log: Logger): EventRecording {
-  const broadcaster = new EventBroadcaster({ sink: new ClientEventSink(client), logger: log as unknown as PinoLogger });
+  const broadcasters = new Map<string, EventBroadcaster>();
+  const broadcaster = (concurrency: number, fieldManager: string | undefined) => {
+    const key = `${concurrency}\u0000${fieldManager ?? ''}`;
+    let b = broadcasters.get(key);
+    if (!b) {
+      const sink = new ClientEventSink(fieldManager === undefined ? client : client.withFieldManager(fieldManager));
+      broadcasters.set(key, (b = new EventBroadcaster({ sink, logger: log as unknown as PinoLogger, concurrency })));
+    }
+    return b;
+  };
   const host = process.env.POD_NAME || process.env.NODE_NAME || hostname();
   const recorders = new Map<string, EventRecorder>();
   return {
-    recorder(component: string): EventRecorder {
-      let r = recorders.get(component);
+    recorder(component: string, concurrentWrites = 1, fieldManager?: string): EventRecorder {
+      const key = `${concurrentWrites}\u0000${fieldManager ?? ''}\u0000${component}`;
+      let r = recorders.get(key);
       if (!r) {
-        r = broadcaster.recorder({ component, host });
-        recorders.set(component, r);
+        r = broadcaster(concurrentWrites, fieldManager).recorder({ component, host });
+        recorders.set(key, r);
       }
       return r;
     },
-    flush: () => broadcaster.flush(),
-    shutdown: (drop = false) => broadcaster.shutdown({ drop }),
+    flush: async () => {
+      await Promise.all([...broadcasters.values()].map((b) => b.flush()));
+    },
+    shutdown: async (drop = false) => {
+      await Promise.all([...broadcasters.values()].map((b) => b.shutdown({ drop })));
+    },
   };
 }
 

@@ -291,3 +291,110 @@ test('kind resolver fills in objects decoded without kind; annotations are kept'
   assert.deepEqual(e.metadata.annotations, { 'kubeloop.io/project': 'k8s-log' });
   await b.shutdown();
 });
+
+test('concurrency: up to that many events are written at once, in the order recorded; flush waits for all', async () => {
+  const inner = new MemorySink();
+  let inFlight = 0;
+  let most = 0;
+  const gates: (() => void)[] = [];
+  const slow: EventSink = {
+    create: async (ns, e) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise<void>((r) => gates.push(r));
+      inFlight--;
+      return inner.create(ns, e);
+    },
+    patch: (ns, n, p) => inner.patch(ns, n, p),
+  };
+  const b = new EventBroadcaster({ sink: slow, now: fakeTime().now, spamFilter: false, concurrency: 3 });
+  const rec = b.recorder('ctl');
+  for (let i = 0; i < 10; i++) rec.record({ ...pod, metadata: { ...pod.metadata, name: `web-${i}` } }, 'Normal', 'Scheduled', `pod ${i}`);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(inFlight, 3, 'three writes started at once');
+  assert.equal(b.pending(), 7);
+  let flushed = false;
+  const f = b.flush().then(() => (flushed = true));
+  // release writes one by one: each frees a writer for the next queued event
+  while (inner.events.size < 10) {
+    gates.shift()?.();
+    await new Promise((r) => setImmediate(r));
+    if (inner.events.size < 10) assert.equal(flushed, false, 'flush waits for every write');
+  }
+  await f;
+  assert.equal(most, 3, 'never more than three at once');
+  assert.deepEqual([...inner.events.values()].map((e) => e.message), Array.from({ length: 10 }, (_, i) => `pod ${i}`), 'written in the order recorded');
+  assert.equal(b.dropped, 0);
+  await b.shutdown();
+});
+
+test('concurrency: a burst beyond what one writer keeps up with is written, not dropped; repeats still count up', async () => {
+  const sink = new MemorySink();
+  let open = false;
+  const waiting: (() => void)[] = [];
+  const gated: EventSink = {
+    create: async (ns, e) => {
+      if (!open) await new Promise<void>((r) => waiting.push(r));
+      return sink.create(ns, e);
+    },
+    patch: (ns, n, p) => sink.patch(ns, n, p),
+  };
+  const b = new EventBroadcaster({ sink: gated, now: fakeTime().now, spamFilter: false, maxQueued: 20, concurrency: 16 });
+  const rec = b.recorder('ctl');
+  // 36 events while no write completes: 16 being written and 20 queued (one writer: 1 and 20, 15 dropped)
+  for (let i = 0; i < 36; i++) {
+    rec.record({ ...pod, metadata: { ...pod.metadata, name: `web-${i}` } }, 'Normal', 'Scheduled', `pod ${i}`);
+    await new Promise((r) => setImmediate(r)); // each writer takes its event off the queue
+  }
+  assert.equal(b.dropped, 0);
+  assert.equal(waiting.length, 16);
+  open = true;
+  for (const w of waiting.splice(0)) w();
+  await b.flush();
+  assert.equal(sink.events.size, 36);
+  // an exact repeat, once the first is written, patches its count as with one writer
+  rec.record({ ...pod, metadata: { ...pod.metadata, name: 'web-0' } }, 'Normal', 'Scheduled', 'pod 0');
+  await b.flush();
+  assert.equal(sink.events.size, 36);
+  assert.deepEqual([...sink.events.values()].filter((e) => e.message === 'pod 0').map((e) => e.count), [2]);
+  await b.shutdown();
+});
+
+test('concurrency must be a positive integer', () => {
+  const sink = new MemorySink();
+  for (const c of [0, -1, 1.5, Number.NaN]) {
+    assert.throws(() => new EventBroadcaster({ sink, concurrency: c }), /concurrency must be a positive integer/);
+  }
+});
+
+// (without the fix the two other writers sleep their 10 minutes: the test's timeout fails it)
+test('concurrency: shutdown cuts every writer\'s retry pause short', { timeout: 60_000 }, async () => {
+  const sink = new MemorySink();
+  sink.failNext = Array.from({ length: 100 }, () => new Error('connection refused'));
+  const b = new EventBroadcaster({ sink, now: fakeTime().now, retryDelayMs: 600_000, spamFilter: false, concurrency: 3 });
+  const rec = b.recorder('ctl');
+  for (let i = 0; i < 3; i++) rec.record({ ...pod, metadata: { ...pod.metadata, name: `web-${i}` } }, 'Normal', 'A', `x${i}`);
+  while (sink.calls.length < 3) await new Promise((r) => setImmediate(r));
+  // three writers pause for 10 minutes each; shutdown must wake all of them, not just the last
+  await b.shutdown();
+  assert.equal(sink.events.size, 0);
+});
+
+test('the correlation caches forget the least recently used entry beyond cacheSize', () => {
+  const time = fakeTime();
+  const c = new EventCorrelator({ cacheSize: 2, spamFilter: false, now: time.now });
+  const src = { component: 'ctl' };
+  const ev = (name: string) => makeEvent(objectReference({ ...pod, metadata: { ...pod.metadata, name } }), 'Normal', 'R', `about ${name}`, src, time.now());
+  const seen = (name: string) => {
+    const r = c.correlate(ev(name));
+    c.updateState(r.key, { ...r.event, metadata: { ...r.event.metadata, resourceVersion: '1' } });
+    return r.patch ? `patch ${r.event.count}` : 'create';
+  };
+  assert.equal(seen('a'), 'create');
+  assert.equal(seen('b'), 'create');
+  assert.equal(seen('a'), 'patch 2', 'a is still cached (and now the most recently used)');
+  assert.equal(seen('c'), 'create'); // evicts b, the least recently used, not a
+  assert.equal(seen('a'), 'patch 3');
+  assert.equal(seen('b'), 'create', 'b was forgotten');
+  assert.equal(seen('c'), 'create', 'c was evicted when b came back (a had been used since)');
+});

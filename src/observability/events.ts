@@ -107,42 +107,94 @@ export type RecordableObject =
 // ---------------------------------------------------------------------------
 // Correlation (pure, synchronous, clock-driven)
 
-/** A small LRU map: the least recently used key is evicted beyond `size`. */
+/** An entry of {@link Lru}: its place in the recency list. */
+interface LruEntry<V> {
+  key: string;
+  value: V;
+  /** Less recently used neighbour (toward the oldest). */
+  older: LruEntry<V> | undefined;
+  /** More recently used neighbour (toward the newest). */
+  newer: LruEntry<V> | undefined;
+}
+
+/**
+ * A small LRU map: the least recently used key is evicted beyond `size`. The entries are a
+ * doubly linked list from oldest to newest beside the Map: using an entry moves it to the newest
+ * end and an eviction takes the oldest, without touching the Map. (Deleting and re-inserting a
+ * key to mark it used left a deleted slot in the Map each time, which the eviction's
+ * `keys().next()` walked over until the next rehash: with a new key per event, as a scheduler's
+ * `Scheduled` events are, most of a correlation's time.)
+ */
 class Lru<V> {
-  private readonly map = new Map<string, V>();
+  private readonly map = new Map<string, LruEntry<V>>();
+  private oldest: LruEntry<V> | undefined;
+  private newest: LruEntry<V> | undefined;
   constructor(private readonly size: number) {}
   get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
+    const e = this.map.get(key);
+    if (e === undefined) return undefined;
+    this.touch(e);
+    return e.value;
   }
-  set(key: string, v: V): void {
-    this.map.delete(key);
-    this.map.set(key, v);
-    if (this.map.size > this.size) this.map.delete(this.map.keys().next().value as string);
+  set(key: string, value: V): void {
+    const e = this.map.get(key);
+    if (e !== undefined) {
+      e.value = value;
+      this.touch(e);
+      return;
+    }
+    const added: LruEntry<V> = { key, value, older: this.newest, newer: undefined };
+    if (this.newest) this.newest.newer = added;
+    else this.oldest = added;
+    this.newest = added;
+    this.map.set(key, added);
+    if (this.map.size > this.size) {
+      const gone = this.oldest!;
+      this.oldest = gone.newer;
+      this.oldest!.older = undefined;
+      this.map.delete(gone.key);
+    }
+  }
+  /** Moves `e` to the newest end. */
+  private touch(e: LruEntry<V>): void {
+    if (e === this.newest) return;
+    // unlink (e has a newer neighbour: it is not the newest)
+    e.newer!.older = e.older;
+    if (e.older) e.older.newer = e.newer;
+    else this.oldest = e.newer;
+    e.older = this.newest;
+    e.newer = undefined;
+    this.newest!.newer = e;
+    this.newest = e;
   }
 }
 
 const SEP = '\u0000';
 
-/** Identity of an exact repeat: source, object, type, reason and message. */
-export function eventKey(e: CoreEvent): string {
+/**
+ * The source and object part of the keys below: `[component, host, kind, namespace, name, uid,
+ * apiVersion].join(SEP)` (a missing field as the empty string), built by concatenation: no
+ * array per key, and one prefix for the three keys of an event.
+ */
+function objectPart(e: CoreEvent): string {
   const o = e.involvedObject;
-  return [e.source.component, e.source.host ?? '', o.kind, o.namespace, o.name, o.fieldPath, o.uid, o.apiVersion, e.type, e.reason, e.message].join(SEP);
+  return `${e.source.component}${SEP}${e.source.host ?? ''}${SEP}${o.kind ?? ''}${SEP}${o.namespace ?? ''}${SEP}${o.name ?? ''}`;
 }
 
-function spamKey(e: CoreEvent): string {
+/** Identity of an exact repeat: source, object, type, reason and message. */
+export function eventKey(e: CoreEvent, part = objectPart(e)): string {
   const o = e.involvedObject;
-  return [e.source.component, e.source.host ?? '', o.kind, o.namespace, o.name, o.uid, o.apiVersion].join(SEP);
+  return `${part}${SEP}${o.fieldPath ?? ''}${SEP}${o.uid ?? ''}${SEP}${o.apiVersion ?? ''}${SEP}${e.type}${SEP}${e.reason}${SEP}${e.message}`;
+}
+
+function spamKey(e: CoreEvent, part = objectPart(e)): string {
+  const o = e.involvedObject;
+  return `${part}${SEP}${o.uid ?? ''}${SEP}${o.apiVersion ?? ''}`;
 }
 
 /** Events that differ only by message aggregate together. */
-function aggregateKey(e: CoreEvent): string {
-  const o = e.involvedObject;
-  return [e.source.component, e.source.host ?? '', o.kind, o.namespace, o.name, o.uid, o.apiVersion, e.type, e.reason, e.reportingComponent, e.reportingInstance].join(SEP);
+function aggregateKey(e: CoreEvent, part = objectPart(e)): string {
+  return `${spamKey(e, part)}${SEP}${e.type}${SEP}${e.reason}${SEP}${e.reportingComponent}${SEP}${e.reportingInstance}`;
 }
 
 export interface CorrelatorOptions {
@@ -206,9 +258,11 @@ export class EventCorrelator {
   }
 
   correlate(input: CoreEvent): CorrelateResult {
-    const { event: aggregated, key } = this.aggregate(input);
+    // (an aggregate keeps the input's source and object: one object part for all three keys)
+    const part = objectPart(input);
+    const { event: aggregated, key } = this.aggregate(input, part);
     const { event, patch } = this.observe(aggregated, key);
-    if (this.spamFilter && !this.tryAccept(spamKey(event))) return { event, key, skip: true };
+    if (this.spamFilter && !this.tryAccept(spamKey(event, part))) return { event, key, skip: true };
     return { event, patch, key, skip: false };
   }
 
@@ -222,16 +276,16 @@ export class EventCorrelator {
     });
   }
 
-  private aggregate(e: CoreEvent): { event: CoreEvent; key: string } {
+  private aggregate(e: CoreEvent, part: string): { event: CoreEvent; key: string } {
     const nowDate = this.now();
     const now = nowDate.getTime();
-    const aKey = aggregateKey(e);
+    const aKey = aggregateKey(e, part);
     let rec = this.aggregates.get(aKey);
     if (!rec || now - rec.last > this.maxIntervalMs) rec = { localKeys: new Set(), last: 0 };
     rec.localKeys.add(e.message);
     rec.last = now;
     this.aggregates.set(aKey, rec);
-    if (rec.localKeys.size < this.maxEvents) return { event: e, key: eventKey(e) };
+    if (rec.localKeys.size < this.maxEvents) return { event: e, key: eventKey(e, part) };
     // Do not let the set grow past the threshold.
     rec.localKeys.delete(rec.localKeys.values().next().value as string);
     const ts = rfc3339(nowDate);
@@ -371,6 +425,17 @@ export interface EventBroadcasterOptions extends CorrelatorOptions {
   retryDelayMs?: number;
   /** Fills in apiVersion/kind for objects recorded without them. Default: none (such events are dropped with an error log). */
   resolveKind?: KindResolver;
+  /**
+   * Events written at once. Default 1: one after the other, as client-go's tools/record (core/v1
+   * Events, what controller-runtime records through: its sink watcher calls recordToSink for one
+   * event at a time, staging/src/k8s.io/client-go/tools/record/event.go StartRecordingToSink).
+   * client-go's tools/events (events.k8s.io/v1, kube-scheduler's recorder since 1.19) writes each
+   * event from a goroutine of its own as soon as it is recorded (tools/events/event_broadcaster.go
+   * recordToSink: `go func() { ... e.attemptRecording(ctx, evToRecord) }()`), bounded only by the
+   * client's rate limiter; over HTTP/1.1 a write in flight holds a connection, so this bounds it.
+   * Events are still correlated in the order they were recorded.
+   */
+  concurrency?: number;
 }
 
 interface Pending {
@@ -386,13 +451,15 @@ export class EventBroadcaster {
   private readonly retryDelayMs: number;
   private readonly now: () => Date;
   private readonly resolveKind: KindResolver | undefined;
+  private readonly concurrency: number;
   private queue: Pending[] = [];
   private head = 0;
-  private running = false;
+  /** Writers draining the queue (at most `concurrency`). */
+  private active = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
-  private sleepTimer: ReturnType<typeof setTimeout> | undefined;
-  private wakeSleep: (() => void) | undefined;
+  /** The retry pauses under way (one per writer at most), each cut short by shutdown(). */
+  private readonly sleeping = new Set<{ timer: ReturnType<typeof setTimeout>; wake: () => void }>();
   /** Events dropped because the queue was full or the broadcaster stopped. */
   dropped = 0;
 
@@ -406,6 +473,9 @@ export class EventBroadcaster {
     this.retryDelayMs = options.retryDelayMs ?? 10_000;
     this.now = options.now ?? (() => new Date());
     this.resolveKind = options.resolveKind;
+    const c = options.concurrency ?? 1;
+    if (!Number.isInteger(c) || c < 1) throw new Error(`EventBroadcaster concurrency must be a positive integer, got ${String(options.concurrency)}`);
+    this.concurrency = c;
   }
 
   /** A recorder that reports as `source` (component = controller name, host = pod name). */
@@ -429,7 +499,7 @@ export class EventBroadcaster {
 
   /** Resolves when every queued event has been written (or given up on). */
   flush(): Promise<void> {
-    if (!this.running && this.head >= this.queue.length) return Promise.resolve();
+    if (this.active === 0 && this.head >= this.queue.length) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -441,9 +511,12 @@ export class EventBroadcaster {
       this.queue = [];
       this.head = 0;
     }
-    // Cut any retry pause short: no more waiting once stopped.
-    if (this.sleepTimer) clearTimeout(this.sleepTimer);
-    this.wakeSleep?.();
+    // Cut every retry pause short: no more waiting once stopped.
+    for (const s of this.sleeping) {
+      clearTimeout(s.timer);
+      s.wake();
+    }
+    this.sleeping.clear();
     await this.flush();
   }
 
@@ -472,14 +545,16 @@ export class EventBroadcaster {
 
   private enqueue(event: CoreEvent): void {
     this.queue.push({ event });
-    if (!this.running) {
-      this.running = true;
+    // one more writer while fewer than `concurrency` run (each takes the next queued event)
+    if (this.active < this.concurrency) {
+      this.active++;
       // Start writing on a later microtask: nothing of the sink runs on the caller's stack.
-      queueMicrotask(() => void this.pump());
+      queueMicrotask(this.pump);
     }
   }
 
-  private async pump(): Promise<void> {
+  // Bound once: no closure per writer started.
+  private readonly pump = async (): Promise<void> => {
     try {
       while (this.head < this.queue.length) {
         const p = this.queue[this.head];
@@ -491,12 +566,14 @@ export class EventBroadcaster {
         await this.write(p.event);
       }
     } finally {
-      this.running = false;
-      const ws = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of ws) w();
+      // the last writer to finish wakes flush(): every event written or given up on
+      if (--this.active === 0) {
+        const ws = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of ws) w();
+      }
     }
-  }
+  };
 
   private async write(input: CoreEvent): Promise<void> {
     let result: CorrelateResult;
@@ -554,12 +631,14 @@ export class EventBroadcaster {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      this.wakeSleep = resolve;
-      this.sleepTimer = setTimeout(() => {
-        this.sleepTimer = undefined;
-        this.wakeSleep = undefined;
-        resolve();
-      }, ms);
+      const s = {
+        wake: resolve,
+        timer: setTimeout(() => {
+          this.sleeping.delete(s);
+          resolve();
+        }, ms),
+      };
+      this.sleeping.add(s);
     });
   }
 }

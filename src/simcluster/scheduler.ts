@@ -76,6 +76,17 @@ const podFreed: Predicate<PodObject> = {
   // (schedule_one.go: assumedPodInfo := podInfo.DeepCopy()); the cache here keeps the node
   // beside the pod instead.
   unsafeDisableDeepCopy: true,
+  // kube-scheduler records through client-go's tools/events (the events.k8s.io/v1 broadcaster:
+  // cmd/kube-scheduler/app/options/options.go Config, `c.EventBroadcaster =
+  // events.NewEventBroadcasterAdapter(eventClient)`, a client of its own from createClients),
+  // which writes each event from a goroutine of its own as soon as it is recorded
+  // (staging/src/k8s.io/client-go/tools/events/event_broadcaster.go recordToSink); it aggregates
+  // nothing across pods: only repeats of one event about one object become a series (getKey:
+  // type, action, reason, reporting controller and instance, regarding, related). So every
+  // binding's `Scheduled` event is written while the bindings go on, as many at once as the
+  // bindings in flight; one writer at a time (tools/record's) fell behind a burst and dropped
+  // beyond its 1000 queued events (8 in 10 of them when 10k pods are pending).
+  concurrentEventWrites: 16,
   predicates: [{ create: pending, update: (_o: PodObject, n: PodObject) => pending(n), delete: () => true, generic: pending }],
   watches: [
     { kind: Node, map: () => RETRY_REQUEST, predicates: [nodeChanged] },

@@ -15,8 +15,18 @@ export const FIELD_MANAGER_MAX_LENGTH = 128;
 /** The manager named by `fieldManager`, else by `userAgent`, as upstream's managerOrUserAgent. */
 export function managerOrUserAgent(fieldManager: string | undefined, userAgent: string | undefined): string {
   if (fieldManager) return fieldManager;
-  return prefixFromUserAgent(userAgent ?? '');
+  // A client sends the same User-Agent on every request: its product is cut once, and the
+  // objects it writes keep one string for it rather than a copy each.
+  const ua = userAgent ?? '';
+  if (ua !== lastUserAgent) {
+    lastProduct = prefixFromUserAgent(ua);
+    lastUserAgent = ua;
+  }
+  return lastProduct;
 }
+
+let lastUserAgent = '';
+let lastProduct = '';
 
 /** Go's unicode.IsPrint, near enough: letters, marks, numbers, punctuation, symbols and the ASCII space. */
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;

@@ -382,14 +382,24 @@ export function updateManagedFields(
     // manager's; whatever managedFields the body carried lose them all (upstream decodes them,
     // then the write takes every field from them) — one walk writing the FieldsV1, no diff.
     // (the type's last create's FieldsV1 when this object writes the same: one walk, no objects)
-    const last = lastCreate.get(node);
-    let fields: JsonObject | undefined;
-    if (last && last.ignore === opts.ignore && writesFieldsV1(newObj, node, last.fields, opts.ignore)) fields = last.fields;
-    else {
-      fields = fieldsV1FromObject(newObj, node, opts.ignore);
-      if (fields) lastCreate.set(node, { ignore: opts.ignore, fields: freezeFieldsV1(fields) });
+    let last = lastCreate.get(node);
+    if (!last || last.ignore !== opts.ignore || !writesFieldsV1(newObj, node, last.fields, opts.ignore)) {
+      const fields = fieldsV1FromObject(newObj, node, opts.ignore);
+      if (!fields) return [];
+      lastCreate.set(node, (last = { ignore: opts.ignore, fields: freezeFieldsV1(fields), entries: undefined }));
     }
-    return fields ? [newEntry(manager, apiVersion, opts, fields)] : [];
+    // The entry itself is the last create's too when it would read the same (same manager,
+    // version, second and subresource): the creates of one client within a second then keep
+    // one frozen list between them instead of a list, an entry and its property store each.
+    const time = timestamp(opts.now);
+    const prev = last.entries;
+    if (prev !== undefined) {
+      const e = prev[0];
+      if (e.time === time && (e.manager ?? '') === manager && e.apiVersion === apiVersion && e.subresource === opts.subresource) return prev;
+    }
+    const entries = Object.freeze([Object.freeze(newEntry(manager, apiVersion, { ...opts, now: time }, last.fields))]) as ManagedFieldsEntry[];
+    last.entries = entries;
+    return entries;
   }
   const newSet = trackedSet(newObj, node, opts.ignore);
   const newMeta = metaOf(newObj);
@@ -418,14 +428,67 @@ export function updateManagedFields(
     mine = { entry, set: changed };
     entries.push(mine);
   }
-  return encode(entries);
+  return encode(capUpdateManagers(entries));
+}
+
+/** k8s.io/apiserver fieldmanager DefaultMaxUpdateManagers: Update entries an object keeps. */
+export const MAX_UPDATE_MANAGERS = 10;
+/** The manager the oldest Update entries are merged into beyond that (capmanagers.go). */
+export const ANCIENT_CHANGES = 'ancient-changes';
+
+/**
+ * The manager identifier upstream keys entries by and breaks time ties with
+ * (fieldmanager/internal `BuildManagerIdentifier`): the entry's JSON without time, fieldsType and
+ * fields, in ManagedFieldsEntry's field order (Update entries keep their apiVersion).
+ */
+function managerIdentifier(e: ManagedFieldsEntry): string {
+  return JSON.stringify({ manager: e.manager || undefined, operation: e.operation || undefined, apiVersion: e.apiVersion || undefined, subresource: e.subresource || undefined });
 }
 
 /**
- * Per schema node, the FieldsV1 its last create built (frozen: stored objects share it, as
- * they share nothing else, so nothing may change it in place).
+ * After an Update, at most {@link MAX_UPDATE_MANAGERS} Update entries stay: beyond that the
+ * oldest are merged, per apiVersion, into an `ancient-changes` entry of that version, which takes
+ * the time of the newest entry merged into it (k8s.io/apiserver fieldmanager capmanagers.go
+ * `capUpdateManagers`, run on Updates only; applies are never merged). As upstream: updaters
+ * sorted by time (none = oldest), ties by identifier; the oldest of each version stays as it is
+ * until a second of that version is merged, when it becomes the bucket.
  */
-const lastCreate = new WeakMap<SchemaNode, { ignore: readonly string[] | undefined; fields: JsonObject }>();
+function capUpdateManagers(entries: DecodedEntry[]): DecodedEntry[] {
+  const updaters = entries.filter((d) => d.entry.operation !== 'Apply' && !d.set.isEmpty());
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return entries;
+  updaters.sort((a, b) => byCodeUnit(a.entry.time ?? '', b.entry.time ?? '') || byCodeUnit(managerIdentifier(a.entry), managerIdentifier(b.entry)));
+  const isBucket = (d: DecodedEntry, version: string) => d.entry.manager === ANCIENT_CHANGES && d.entry.operation === 'Update' && !d.entry.subresource && (d.entry.apiVersion ?? '') === version;
+  const merged = new Set<DecodedEntry>();
+  const firstOfVersion = new Map<string, DecodedEntry>();
+  for (let i = 0, length = updaters.length; i < updaters.length && length > MAX_UPDATE_MANAGERS; i++) {
+    const d = updaters[i];
+    const version = d.entry.apiVersion ?? '';
+    const first = firstOfVersion.get(version);
+    if (first === undefined) {
+      firstOfVersion.set(version, d);
+      continue;
+    }
+    let bucket = entries.find((e) => !merged.has(e) && isBucket(e, version));
+    if (bucket === undefined) {
+      // the version's first entry becomes its bucket
+      first.entry = { manager: ANCIENT_CHANGES, operation: 'Update', apiVersion: first.entry.apiVersion, time: first.entry.time, fieldsType: 'FieldsV1' };
+      bucket = first;
+    }
+    if (d === bucket) continue; // (never merged into itself)
+    bucket.set = d.set.union(bucket.set);
+    bucket.entry = { ...bucket.entry, time: d.entry.time };
+    merged.add(d);
+    length--;
+  }
+  return entries.filter((d) => !merged.has(d));
+}
+
+/**
+ * Per schema node, the FieldsV1 its last create built and the managedFields list it recorded
+ * (both frozen: stored objects share them, so nothing may change them in place; every path
+ * that edits managedFields works on a copy: `decode`, the patches' clones).
+ */
+const lastCreate = new WeakMap<SchemaNode, { ignore: readonly string[] | undefined; fields: JsonObject; entries: ManagedFieldsEntry[] | undefined }>();
 
 /** The fields of `obj` a write records, less the fields the write's strategy resets. */
 function trackedSet(obj: object, node: SchemaNode, ignore: readonly string[] | undefined): FieldSet {
@@ -440,10 +503,14 @@ function trackedSet(obj: object, node: SchemaNode, ignore: readonly string[] | u
  * one, as upstream encodes it (`manager` is omitempty).
  */
 function newEntry(manager: string, apiVersion: string, opts: UpdateManagedFieldsOptions, fieldsV1?: JsonObject): ManagedFieldsEntry {
-  const entry: ManagedFieldsEntry = manager
-    ? { manager, operation: 'Update', apiVersion, time: timestamp(opts.now), fieldsType: 'FieldsV1' }
-    : { operation: 'Update', apiVersion, time: timestamp(opts.now), fieldsType: 'FieldsV1' };
-  if (fieldsV1) entry.fieldsV1 = fieldsV1;
+  // (fieldsV1 in the literal: added after, it would take the entry a property store of its own)
+  const time = timestamp(opts.now);
+  let entry: ManagedFieldsEntry;
+  if (fieldsV1 === undefined) {
+    entry = manager ? { manager, operation: 'Update', apiVersion, time, fieldsType: 'FieldsV1' } : { operation: 'Update', apiVersion, time, fieldsType: 'FieldsV1' };
+  } else {
+    entry = manager ? { manager, operation: 'Update', apiVersion, time, fieldsType: 'FieldsV1', fieldsV1 } : { operation: 'Update', apiVersion, time, fieldsType: 'FieldsV1', fieldsV1 };
+  }
   if (opts.subresource) entry.subresource = opts.subresource;
   return entry;
 }

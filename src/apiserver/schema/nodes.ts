@@ -100,8 +100,9 @@ class SwaggerNode implements SchemaNode {
   }
 
   field(name: string): SchemaNode | undefined {
-    if (this.fields.has(name)) return this.fields.get(name);
-    let node: SchemaNode | undefined;
+    // one look-up for a field met before (the memo holds undefined for a field there is not)
+    let node = this.fields.get(name);
+    if (node !== undefined || this.fields.has(name)) return node;
     const p = this.def.properties && Object.hasOwn(this.def.properties, name) ? this.def.properties[name] : undefined;
     if (p) node = swaggerNode(this.doc, p);
     else if (this.def.additionalProperties && typeof this.def.additionalProperties === 'object') node = swaggerNode(this.doc, this.def.additionalProperties);
@@ -209,8 +210,9 @@ class StructuralNode implements SchemaNode {
   }
 
   field(name: string): SchemaNode | undefined {
-    if (this.fields.has(name)) return this.fields.get(name);
-    let node: SchemaNode | undefined;
+    // one look-up for a field met before (the memo holds undefined for a field there is not)
+    let node = this.fields.get(name);
+    if (node !== undefined || this.fields.has(name)) return node;
     const p = this.s.properties && Object.hasOwn(this.s.properties, name) ? this.s.properties[name] : undefined;
     if (this.resourceRoot && name === 'metadata' && (!p || !p.properties)) node = objectMetaNode();
     else if (p && typeof p === 'object') node = structuralSchemaNode(p);
