@@ -35,9 +35,10 @@ export interface ApiServerWorkerData {
 function cachedScript(given: ApiServerWorkerData): CachedScript | undefined {
   if (given.script === null || (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled) return undefined;
   const script = given.script ?? fileURLToPath(new URL('./worker-main.cjs', import.meta.url));
+  if (!existsSync(script)) return undefined; // tsc's output: no script (no cache folder made either)
   const dir = given.codeCacheDir ?? compileCacheDir();
   const folder = dir !== undefined ? ownCacheFolder(dir) : undefined;
-  if (!folder || !existsSync(script)) return undefined;
+  if (!folder) return undefined;
   try {
     return loadCachedScript(script, folder);
   } catch {
