@@ -402,17 +402,15 @@ export function updateManagedFields(
     return entries;
   }
   const newSet = trackedSet(newObj, node, opts.ignore);
-  const newMeta = metaOf(newObj);
-  const mf = newMeta.managedFields;
-  const reset = Array.isArray(mf) && mf.length === 1 && isObject(mf[0]) && Object.keys(mf[0]).length === 0;
-  const entries = reset ? [] : decode(metaOf(oldObj).managedFields);
+  const stored = metaOf(oldObj).managedFields;
+  const given = opts.subresource ? undefined : givenManagedFields(metaOf(newObj).managedFields, stored);
+  const entries = given ?? decode(stored);
   const oldSet = trackedSet(oldObj, node, opts.ignore);
   const changed = changedPaths(newSet, oldObj, newObj);
   const removed = oldSet.difference(newSet);
   if (changed.isEmpty() && removed.isEmpty()) {
     // Nothing to record: hand back the stored entries untouched, so a no-op write stays a no-op.
-    const stored = metaOf(oldObj).managedFields;
-    return reset ? [] : Array.isArray(stored) ? (clone(stored) as ManagedFieldsEntry[]) : encode(entries);
+    return given ? encode(given) : Array.isArray(stored) ? (clone(stored) as ManagedFieldsEntry[]) : encode(entries);
   }
   let mine = entries.find((d) => sameIdentity(d.entry, manager, 'Update', opts.subresource, apiVersion));
   // (the entries' sets are this call's own, decoded above: changed in place where that is the same)
@@ -429,6 +427,38 @@ export function updateManagedFields(
     entries.push(mine);
   }
   return encode(capUpdateManagers(entries));
+}
+
+/**
+ * The managedFields an update's body sets, as upstream's FieldManager takes them
+ * (apimachinery util/managedfields/internal/fieldmanager.go `decodeLiveOrNew`): `[]` or `[{}]`
+ * resets them (none; the write's own entry follows), a list that decodes replaces the stored
+ * one, and anything else — none given, or one that does not decode — keeps the stored entries
+ * (so clients that drop managedFields, e.g. from a cache, do not lose them). Undefined: keep the
+ * stored ones (also when the body sends them back as they are). Subresource writes never take
+ * them from the body (the caller's check).
+ */
+function givenManagedFields(given: unknown, stored: unknown): DecodedEntry[] | undefined {
+  if (!Array.isArray(given)) return undefined;
+  if (given.length === 0 || (given.length === 1 && isObject(given[0]) && Object.keys(given[0]).length === 0)) return [];
+  if (deepEqual(given, stored)) return undefined;
+  // internal/managedfields.go DecodeManagedFields: every entry or none; entries with the same
+  // identifier collapse, the later winning (a map keyed by it)
+  const byId = new Map<string, DecodedEntry>();
+  for (const e of given) {
+    if (!isObject(e)) return undefined;
+    const entry = e as ManagedFieldsEntry;
+    if (entry.operation !== 'Apply' && entry.operation !== 'Update') return undefined; // "operation must be `Apply` or `Update`"
+    if (typeof entry.apiVersion !== 'string' || entry.apiVersion === '') return undefined; // "apiVersion must not be empty"
+    if (entry.fieldsType !== 'FieldsV1') return undefined; // missing or invalid fieldsType
+    if (entry.fieldsV1 !== undefined && entry.fieldsV1 !== null && !isObject(entry.fieldsV1)) return undefined; // not a set
+    if (entry.manager !== undefined && typeof entry.manager !== 'string') return undefined;
+    if (entry.subresource !== undefined && typeof entry.subresource !== 'string') return undefined;
+    const id = managerIdentifier(entry.operation === 'Apply' ? { ...entry, apiVersion: undefined } : entry);
+    byId.delete(id);
+    byId.set(id, { entry: { ...entry }, set: FieldSet.fromFieldsV1(entry.fieldsV1) });
+  }
+  return byId.size > 0 ? [...byId.values()] : undefined;
 }
 
 /** k8s.io/apiserver fieldmanager DefaultMaxUpdateManagers: Update entries an object keeps. */
