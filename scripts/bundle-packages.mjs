@@ -46,7 +46,8 @@ export const STAMP = '.bundled';
 
 /** The two packages: where tsc writes, where the bundle goes. */
 export const PACKAGES = [
-  { name: 'kubeloop', dir: '.', tsc: 'dist/src', out: 'dist/bundle' },
+  // scripts: modules also built as one self-contained CommonJS script each (see SCRIPTS below)
+  { name: 'kubeloop', dir: '.', tsc: 'dist/src', out: 'dist/bundle', scripts: [{ in: 'dist/src/apiserver/worker-main.js', out: 'dist/bundle/apiserver/worker-main.cjs' }] },
   // dist/console: its browser panels (scripts/build-console.mjs), not part of the bundle
   { name: '@kubeloop/ack', dir: 'controllers', tsc: 'dist', out: 'dist/bundle', notInput: ['dist/console'] },
 ];
@@ -108,20 +109,24 @@ const FUNCTION_OUT = /^(?:async )?function\*? ?([A-Za-z_$][\w$]*)\(/gm;
 const classNameIn = (m) => m[1] ?? m[2];
 const classNameOut = (m) => m[2] ?? m[1] ?? m[3];
 
+// and in a CommonJS script, a lazily run module's (esbuild's `__esm`): `  X = class _X` (declared `var X;` above)
+const LAZY_CLASS_OUT = /^\s+([A-Za-z_$][\w$]*) = class(?: ([A-Za-z_$][\w$]*))?\b/gm;
+
 /** The runtime names of the top-level classes and functions these texts declare: { classes, functions }. */
-function declaredNames(texts, out) {
+function declaredNames(texts, out, lazy = false) {
   const classes = new Set();
   const functions = new Set();
   for (const text of texts) {
     for (const m of text.matchAll(out ? CLASS_OUT : CLASS_IN)) classes.add((out ? classNameOut : classNameIn)(m));
+    if (out && lazy) for (const m of text.matchAll(LAZY_CLASS_OUT)) classes.add(classNameOut(m));
     for (const m of text.matchAll(out ? FUNCTION_OUT : FUNCTION_IN)) functions.add(m[1]);
   }
   return { classes, functions };
 }
 
 /** The source names whose declarations the bundle `outputs` (texts) renamed, given the source's names. */
-function renamed(outputs, source) {
-  const out = declaredNames(outputs, true);
+function renamed(outputs, source, lazy = false) {
+  const out = declaredNames(outputs, true, lazy);
   const original = (name, names) => [name.replace(/^_/, ''), name.replace(/\d+$/, '')].find((n) => n !== name && names.has(n));
   const pick = (names, known) => new Set([...names].filter((n) => !known.has(n)).map((n) => original(n, known)).filter(Boolean));
   return { classes: pick(out.classes, source.classes), functions: pick(out.functions, source.functions) };
@@ -144,7 +149,7 @@ const keepNames = (dir, names) => ({
   },
 });
 
-const describe = (entries) => `${entries.map((e) => `${e.in} -> ${e.out}`).join('\n')}\n`;
+const describe = (entries, scripts = []) => `${[...entries, ...scripts].map((e) => `${e.in} -> ${e.out}`).join('\n')}\n`;
 
 /** The newest compiled module under `dir` (tests and the folders in `skip` aside): [mtimeMs, path]. */
 function newest(dir, skip) {
@@ -170,11 +175,11 @@ function staleness(p) {
   if (!existsSync(stamp)) return `${p.name}: ${join(p.dir, p.out)} is not built`;
   let entries;
   try {
-    entries = describe(entriesOf(p));
+    entries = describe(entriesOf(p), p.scripts);
   } catch (err) {
     return err.message;
   }
-  if (readFileSync(stamp, 'utf8') !== entries) return `${p.name}: package.json names other entry points than ${join(p.dir, p.out)} was built for`;
+  if (readFileSync(stamp, 'utf8') !== entries) return `${p.name}: package.json (or this script) names other entry points than ${join(p.dir, p.out)} was built for`;
   const built = statSync(stamp).mtimeMs;
   const [mtime, file] = newest(join(dir, p.tsc), [p.out, ...(p.notInput ?? [])].map((d) => join(dir, d)));
   if (mtime > built) return `${p.name}: ${join(p.dir, p.out)} is older than tsc's ${relative(root, file)}`;
@@ -226,11 +231,61 @@ async function bundle(p) {
   const left = renamed(texts(result), declaredNames(inputs, false));
   left.classes.forEach((n) => { if (!names.classes.has(n)) throw new Error(`${p.name}: esbuild renamed class ${n}, which ${CLASS_IN} does not find`); });
   left.functions.forEach((n) => { if (!names.functions.has(n)) throw new Error(`${p.name}: esbuild renamed function ${n}, which ${FUNCTION_IN} does not find`); });
-  for (const f of result.outputFiles) {
+  const outputs = [...result.outputFiles];
+  for (const script of p.scripts ?? []) outputs.push(...await buildScript(options, script, tscDir, declaredNames(inputs, false), names));
+  for (const f of outputs) {
     mkdirSync(dirname(f.path), { recursive: true });
     writeFileSync(f.path, f.contents);
   }
-  writeFileSync(join(outdir, STAMP), describe(entries));
+  writeFileSync(join(outdir, STAMP), describe(entries, p.scripts));
+}
+
+// SCRIPTS. The API server's thread on Node 20 runs its server as one classic script through
+// vm.Script with V8's code cache (src/apiserver/worker.ts, src/apiserver/codecache): Node 20
+// keeps no compiled code of ES modules. The script is the module with everything it imports
+// from the package (npm packages stay require()s: the same files, loaded as the ES modules load
+// them, in their own strictness), as CommonJS, in strict mode as the ES modules are:
+// - `import.meta.url` is the script's own file URL (its folder is as deep in the package as the
+//   chunks', so paths found from it are the same); any other `import.meta` is an error here;
+// - a dynamic import() of the package's own modules becomes a lazily run part of the script (a
+//   vm.Script has no import()): an import() left in the output is an error;
+// - names: the same keep-names plugin as the ES modules', with esbuild's lazily run modules'
+//   `X = class` assignments checked too.
+async function buildScript(options, script, tscDir, source, bundleNames) {
+  const { build } = await import('esbuild');
+  const meta = '__kubeloop_import_meta_url';
+  const scriptOptions = {
+    absWorkingDir: options.absWorkingDir,
+    entryPoints: [script.in],
+    outfile: script.out,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: options.target,
+    packages: 'external',
+    sourcemap: 'linked',
+    sourcesContent: false,
+    legalComments: 'inline',
+    logLevel: 'silent',
+    define: { 'import.meta.url': meta },
+    banner: { js: `'use strict';\n${options.banner.js}; run as a script by src/apiserver/codecache\nvar ${meta} = require('node:url').pathToFileURL(__filename).href;` },
+    write: false,
+  };
+  // its renames differ from the chunks' (one scope): a first build finds them
+  const first = await build(scriptOptions);
+  const found = renamed([first.outputFiles.find((f) => f.path.endsWith('.cjs')).text], source, true);
+  const names = { classes: new Set([...bundleNames.classes, ...found.classes]), functions: new Set([...bundleNames.functions, ...found.functions]) };
+  const result = await build({ ...scriptOptions, plugins: [keepNames(tscDir, names)] });
+  if (result.warnings.length) throw new Error(`${script.out}: ${result.warnings.map((w) => w.text).join('; ')}`);
+  const js = result.outputFiles.find((f) => f.path.endsWith('.cjs')).text;
+  // comments and string literals aside (a template literal's text may say "import(")
+  if (/\bimport\(/.test(js.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\/|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, ''))) {
+    throw new Error(`${script.out}: an import() is left, which a vm.Script cannot run`);
+  }
+  const left = renamed([js], source, true);
+  left.classes.forEach((n) => { if (!names.classes.has(n)) throw new Error(`${script.out}: esbuild renamed class ${n}, which ${LAZY_CLASS_OUT} and ${CLASS_IN} do not find`); });
+  left.functions.forEach((n) => { if (!names.functions.has(n)) throw new Error(`${script.out}: esbuild renamed function ${n}, which ${FUNCTION_IN} does not find`); });
+  return result.outputFiles;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

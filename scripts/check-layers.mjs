@@ -24,20 +24,22 @@ const allowed = {
   rx: [],
   // certificates (CA, issued certs): used by the API server and the webhook server alike
   pki: [],
+  // the Reflect metadata polyfill, required (src/reflect-metadata.ts): imported first where decorators are
+  'reflect-metadata.js': [],
   client: ['api'],
   queue: ['api', 'observability', 'rx'],
   informer: ['api', 'client', 'observability', 'rx'],
   observability: ['api'],
-  controller: ['api', 'client', 'informer', 'queue', 'observability', 'pki', 'rx'],
+  controller: ['api', 'client', 'informer', 'queue', 'observability', 'pki', 'rx', 'reflect-metadata.js'],
   apiserver: ['api', 'pki'],
   // pki: the simulated metrics-server's serving certificate
   simcluster: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'pki', 'rx'],
   testing: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'apiserver', 'simcluster'],
   // src/index.ts: the package's public surface re-exports the framework layers.
-  'index.ts': ['api', 'client', 'informer', 'queue', 'controller', 'observability'],
+  'index.ts': ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'reflect-metadata.js'],
   // the console's server reads the cluster with the client; its page (console/app) is browser code
   console: ['api', 'client'],
-  cli: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'apiserver', 'simcluster', 'testing', 'console'],
+  cli: ['api', 'client', 'informer', 'queue', 'controller', 'observability', 'apiserver', 'simcluster', 'testing', 'console', 'reflect-metadata.js'],
   'ack:cloud': [],
   'ack:cloudsim': [],
   'ack:controllers': ['ack:cloud', 'ack:controllers'],

@@ -2,7 +2,7 @@
 // one import. The controller framework (kinds, decorators, predicates, manager, helpers,
 // generators) and the object model come whole; the client, informer, queue and
 // observability layers contribute their user-facing pieces.
-import 'reflect-metadata';
+import './reflect-metadata.js';
 
 export * from './api/index.js';
 export * from './controller/index.js';

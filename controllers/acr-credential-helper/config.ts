@@ -4,7 +4,7 @@
  * Parsing is pure: a bad key becomes an `AcrConfigError` naming the key, so the controller
  * can keep the last good configuration and say why in an Event.
  */
-import { Option } from 'commander';
+import { Option } from '../shared/index.js';
 import { parseYaml } from '../shared/index.js';
 import { parseDuration as parseGoDuration } from '../shared/index.js';
 

@@ -3,7 +3,7 @@
  * validation: `parseAutoscalerConfig` turns commander's values into an {@link AutoscalerConfig}
  * or throws an Error whose message says how to fix the value.
  */
-import { Option } from 'commander';
+import { Option } from '../shared/index.js';
 import { EXPANDERS, type ExpanderName, type Range } from './planner.js';
 import { parseDuration as parseGoDuration } from '../shared/index.js';
 

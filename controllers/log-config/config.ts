@@ -3,7 +3,7 @@
  * commander's parsed values into a {@link LogConfigSettings} or throws an Error whose message
  * says how to fix the value.
  */
-import { Option } from 'commander';
+import { Option } from '../shared/index.js';
 import { parseDuration as parseGoDuration } from '../shared/index.js';
 
 export interface LogConfigSettings {

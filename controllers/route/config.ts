@@ -4,7 +4,7 @@
  * turns commander's parsed values into a {@link RouteConfig} or throws an Error whose
  * message says how to fix the value.
  */
-import { Option } from 'commander';
+import { Option } from '../shared/index.js';
 import { parseIpv4Cidr, isIpv6Cidr, type Ipv4Cidr } from './cidr.js';
 import { parseDuration as parseGoDuration } from '../shared/index.js';
 

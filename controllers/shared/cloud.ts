@@ -3,7 +3,7 @@
  * same two flags, so `kubeloop run all` shows them once; the cloud clients are built on first
  * use and shared by every plugin of the process that asks with the same settings.
  */
-import { Option } from 'commander';
+import { Option } from './commander.js';
 import type { PluginEnv } from 'kubeloop/cli';
 import { createAlibabaCloud, alibabaCloudOptionsFromEnv, type AlibabaCloud } from '../cloud/index.js';
 

@@ -14,3 +14,4 @@ export { cloudFlags, cloudOf, validateCloudFlags, type AckPluginEnv } from './cl
 export type ControllerPlugin = FrameworkPlugin<AckPluginEnv>;
 export { parseDuration, type ParseDurationOptions } from './duration.js';
 export { parseYaml } from './yaml.js';
+export { Option } from './commander.js';

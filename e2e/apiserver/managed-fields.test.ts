@@ -115,6 +115,31 @@ describe('managedFields on writes without server-side apply', () => {
     assert.equal(e[0].operation, 'Update');
   });
 
+  it('an update may set managedFields: [] clears them, a list that decodes replaces them, a bad manager name is 422 (upstream decodeLiveOrNew, ValidateManagedFields)', async () => {
+    const put = (body: unknown) => h.request('PUT', '/api/v1/namespaces/default/configmaps/own', { 'Content-Type': 'application/json', 'User-Agent': 'putter/1' }, JSON.stringify(body));
+    let r = await h.request('POST', '/api/v1/namespaces/default/configmaps', { 'Content-Type': 'application/json', 'User-Agent': 'maker/1' }, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'own' }, data: { k: 'v' } }));
+    assert.equal(r.status, 201, r.body);
+    const cm = (managedFields?: unknown) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'own', ...(managedFields === undefined ? {} : { managedFields }) }, data: { k: 'v' } });
+    // a list of entries that decode: stored as given
+    const mine = [{ manager: 'someone', operation: 'Update', apiVersion: 'v1', time: '2026-01-02T03:04:05Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:k': {} } } }];
+    r = await put(cm(mine));
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual(JSON.parse(r.body).metadata.managedFields, mine);
+    // none given: the stored ones stay
+    r = await put(cm());
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual(JSON.parse(r.body).metadata.managedFields, mine);
+    // an entry naming a manager that does not print: 422 on metadata.managedFields[0].manager, nothing written
+    r = await put(cm([{ ...mine[0], manager: 'bad\u0007name' }]));
+    assert.equal(r.status, 422, r.body);
+    assert.deepEqual(JSON.parse(r.body).details.causes.map((c: { field: string }) => c.field), ['metadata.managedFields[0].manager']);
+    // an empty list clears them
+    r = await put(cm([]));
+    assert.equal(r.status, 200, r.body);
+    assert.equal(JSON.parse(r.body).metadata.managedFields, undefined);
+    assert.equal((await managed(['cm', 'own'])).length, 0);
+  });
+
   it('server-side apply conflicts with the fields kubectl create set (409 naming kubectl-create)', async () => {
     let r = await h.kubectl(['create', 'cm', 'x', '--from-literal=a=1']);
     assert.equal(r.code, 0, r.stderr);

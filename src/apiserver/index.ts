@@ -1,7 +1,7 @@
 // The built-in Kubernetes API server. See README.md for the extension points
 // (admission plugins, change bus, type registry, OpenAPI documents, subresource handlers).
 export { startApiServer, type ApiServer, type ApiServerOptions } from './server.js';
-export { ApiServerThread, type RemoteApiServer, type ApiServerThreadOptions, type DialRoute, type DialRouter } from './thread.js';
+export { ApiServerThread, type RemoteApiServer, type ApiServerThreadOptions, type ApiServerThreadSpawnOptions, type ApiServerThreadLoad, type DialRoute, type DialRouter } from './thread.js';
 export type { Dialer } from './aggregator/index.js';
 export { AdmissionChain, ReinvocationContext, type AdmissionPlugin, type AdmissionRequest, type DeleteOptions, type Operation } from './admission/index.js';
 export {

@@ -17,7 +17,9 @@
  * flushed) and then the thread.
  */
 import { Worker } from 'node:worker_threads';
+import type { CacheState } from './codecache/index.js';
 import type { ApiServerOptions } from './server.js';
+import type { ApiServerWorkerData } from './worker.js';
 
 /**
  * Where a connection to `host:port` the server dials goes: a TCP address, refused (rejected
@@ -47,15 +49,36 @@ export interface RemoteApiServer {
   stop(): Promise<void>;
 }
 
+/** How the thread loads the server (./worker.ts); the defaults are what `kubeloop dev` uses. */
+export interface ApiServerThreadSpawnOptions {
+  /**
+   * The server as one CommonJS script run with V8's code cache on Node 20 (default: the
+   * package's dist/bundle/apiserver/worker-main.cjs beside the entry; when missing, and with
+   * `null`, the ES modules).
+   */
+  script?: string | null;
+  /** The compile cache directory (default: `$NODE_COMPILE_CACHE`, else `os.tmpdir()/node-compile-cache`; off with `NODE_DISABLE_COMPILE_CACHE`). */
+  codeCacheDir?: string;
+}
+
 /** Messages to the thread. */
 export type ToApiServerThread =
   | { type: 'start'; options: ApiServerThreadOptions }
+  | { type: 'codeCache' }
   | { type: 'router'; on: boolean }
   | { type: 'route'; id: number; route: DialRoute }
   | { type: 'stop' };
 
+/**
+ * How the thread loaded the server (./worker.ts): its ES modules, or one script compiled with
+ * V8's code cache, which the cache held (`used`), did not (`missing`: none, another text's, or
+ * damaged), or V8 refused (`rejected`).
+ */
+export type ApiServerThreadLoad = { from: 'modules' } | { from: 'script'; cache: CacheState };
+
 /** Messages from the thread. */
 export type FromApiServerThread =
+  | ({ type: 'loaded' } & ApiServerThreadLoad)
   | { type: 'started'; url: string; port: number; kubeconfigPath: string; kubeconfig: string; caPem: string }
   | { type: 'failed'; message: string; code?: string }
   | { type: 'dial'; id: number; host: string; port: number }
@@ -72,20 +95,38 @@ export class ApiServerThread {
   private error?: Error;
   private stopError?: string;
   private router?: DialRouter;
+  /**
+   * How the thread loaded the server: known once it did and {@link start} was called (its
+   * messages are read from then on); never, when the thread failed first.
+   */
+  readonly loaded: Promise<ApiServerThreadLoad>;
+  private onLoaded!: (load: ApiServerThreadLoad) => void;
 
-  private constructor() {
+  private constructor(options: ApiServerThreadSpawnOptions) {
     // the entry by the package's own name: tsc's dist/src/apiserver/worker.js under the tests'
     // `kubeloop-unbundled` condition (the worker inherits the process's flags), else the bundle's
-    this.worker = new Worker(new URL(import.meta.resolve('kubeloop/apiserver/worker')));
+    const workerData: ApiServerWorkerData = { script: options.script, codeCacheDir: options.codeCacheDir };
+    this.worker = new Worker(new URL(import.meta.resolve('kubeloop/apiserver/worker')), { workerData });
     // until `start`, the thread loading modules does not keep the process alive
     this.worker.unref();
     this.worker.on('error', (err) => { this.error ??= err; });
+    this.loaded = new Promise((resolve) => { this.onLoaded = resolve; });
     this.exited = new Promise((resolve) => this.worker.once('exit', resolve));
   }
 
   /** Starts the thread, which loads the server's modules and waits for {@link start}. */
-  static spawn(): ApiServerThread {
-    return new ApiServerThread();
+  static spawn(options: ApiServerThreadSpawnOptions = {}): ApiServerThread {
+    return new ApiServerThread(options);
+  }
+
+  /**
+   * Keeps the compiled code of the server's script for the next start, when the thread runs it
+   * from one on Node 20 and its code cache did not hold it (./worker.ts): asked once the start
+   * and its first requests are done (`kubeloop dev`: when the dev start is), so that what they
+   * compiled is in it; the thread writes it while it waits for requests. Otherwise nothing.
+   */
+  saveCodeCache(): void {
+    if (this.started && !this.stopping) this.post({ type: 'codeCache' });
   }
 
   /** Starts the server on the thread (once). */
@@ -96,7 +137,10 @@ export class ApiServerThread {
     return new Promise<RemoteApiServer>((resolve, reject) => {
       void this.exited.then((code) => reject(this.error ?? new Error(`the API server's thread exited (code ${code}) before the server started`)));
       this.worker.on('message', (m: FromApiServerThread) => {
-        if (m.type === 'dial') {
+        if (m.type === 'loaded') {
+          const { type: _, ...load } = m;
+          this.onLoaded(load);
+        } else if (m.type === 'dial') {
           let route: DialRoute;
           try {
             route = this.router ? this.router(m.host, m.port) : { host: m.host, port: m.port };

@@ -1,77 +1,65 @@
 /**
- * The entry of the API server's thread (./thread.ts): loads the server at once, starts it when
- * told to, reports its URL and kubeconfig, asks the starting thread where each connection it
- * dials goes (when that thread set a router) and opens it, and stops the server when told to.
+ * The entry of the API server's thread (./thread.ts): loads ./worker-main.ts, the thread's
+ * server, with compiled code kept between starts where it can, and nothing else (a static
+ * import would be compiled before this runs).
+ *
+ * - Node 22.1+: its own module compile cache (`module.enableCompileCache()`, per thread), then
+ *   the ES modules, as on the starting thread.
+ * - Node 20, which keeps no compiled code of ES modules: the build also makes the thread's
+ *   server one CommonJS script beside this file (worker-main.cjs, scripts/bundle-packages.mjs),
+ *   compiled with V8's code cache in Node's compile cache directory (./codecache); the
+ *   starting thread asks for the cache to be written once the start is done
+ *   (`ApiServerThread.saveCodeCache`, a `codeCache` message), so that the functions the start
+ *   and its first requests compiled are in it. Source maps apply to ES modules only here:
+ *   with `--enable-source-maps`, or without a usable cache folder or the script (tsc's
+ *   per-file output, which the repository's tests load), the ES modules load.
+ *
+ * Imported outside a worker thread (by name, as any export), it does nothing.
  */
-import { connect } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { parentPort } from 'node:worker_threads';
-import { loadPatternEngine } from './schema/index.js';
-import { startApiServer, type ApiServer } from './server.js';
-import type { DialRoute, FromApiServerThread, ToApiServerThread } from './thread.js';
+import { existsSync } from 'node:fs';
+import module from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { compileCacheDir, loadCachedScript, ownCacheFolder, type CachedScript } from './codecache/index.js';
+import type { FromApiServerThread, ToApiServerThread } from './thread.js';
 
-// imported outside a worker thread (by name, as any export), it does nothing
-const port = parentPort;
-const post = (m: FromApiServerThread) => port?.postMessage(m);
-
-/** Dials waiting for their route from the starting thread, by id. */
-const routing = new Map<number, (route: DialRoute) => void>();
-let nextId = 0;
-
-/** Opens what `route` says for `host:port`, as `SimNetwork.dial` does in one thread (src/simcluster/network.ts). */
-function dialRoute(route: DialRoute, host: string, dialPort: number): Promise<Duplex> {
-  if ('dropped' in route) return new Promise<Duplex>(() => { /* dropped: the caller's timeout ends it */ });
-  if ('refused' in route) {
-    return Promise.reject(Object.assign(new Error(`connect ECONNREFUSED ${host}:${dialPort}`), { code: 'ECONNREFUSED', syscall: 'connect', address: host, port: dialPort }));
-  }
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: route.host, port: route.port });
-    s.once('connect', () => {
-      s.off('error', reject);
-      resolve(s);
-    });
-    s.once('error', reject);
-  });
+/** What the starting thread may say (`ApiServerThread.spawn`'s options): the script and the cache directory. */
+export interface ApiServerWorkerData {
+  /** The server as one CommonJS script (default: worker-main.cjs beside this module); null: the ES modules. */
+  script?: string | null;
+  /** The compile cache directory (default: Node's, ./codecache's `compileCacheDir`). */
+  codeCacheDir?: string;
 }
 
-/** The server's dialer while the starting thread routes: asks it, then connects. */
-function routedDial(host: string, dialPort: number): Promise<Duplex> {
-  const id = nextId++;
-  return new Promise<DialRoute>((resolve) => {
-    routing.set(id, resolve);
-    post({ type: 'dial', id, host, port: dialPort });
-  }).then((route) => dialRoute(route, host, dialPort));
+/** The script to run with its cache, or undefined: load the ES modules. */
+function cachedScript(given: ApiServerWorkerData): CachedScript | undefined {
+  if (given.script === null || (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled) return undefined;
+  const script = given.script ?? fileURLToPath(new URL('./worker-main.cjs', import.meta.url));
+  if (!existsSync(script)) return undefined; // tsc's output: no script (no cache folder made either)
+  const dir = given.codeCacheDir ?? compileCacheDir();
+  const folder = dir !== undefined ? ownCacheFolder(dir) : undefined;
+  if (!folder) return undefined;
+  try {
+    return loadCachedScript(script, folder);
+  } catch {
+    return undefined; // unreadable, or not a script: the ES modules are the same server
+  }
 }
 
-let server: ApiServer | undefined;
-/** The server's start, settled (either way) once it started or failed: a stop waits for it. */
-let starting: Promise<void> = Promise.resolve();
-port?.on('message', (m: ToApiServerThread) => {
-  if (m.type === 'start') {
-    starting = startApiServer(m.options).then((s) => {
-      server = s;
-      post({ type: 'started', url: s.url, port: s.port, kubeconfigPath: s.kubeconfigPath, kubeconfig: s.kubeconfig, caPem: s.caPem });
-      // the CRDs `kubeloop dev` applies next have patterns: their engine loads while this
-      // thread waits for the first requests
-      setImmediate(loadPatternEngine);
-    }, (err: unknown) => {
-      post({ type: 'failed', message: err instanceof Error ? err.message : String(err), code: (err as { code?: string }).code });
-      port.close();
+if (!isMainThread && parentPort) {
+  const enableCompileCache = (module as { enableCompileCache?: () => unknown }).enableCompileCache;
+  const loaded = enableCompileCache ? undefined : cachedScript((workerData ?? {}) as ApiServerWorkerData);
+  const port = parentPort;
+  const post = (m: FromApiServerThread) => port.postMessage(m);
+  if (loaded) {
+    post({ type: 'loaded', from: 'script', cache: loaded.cache });
+    port.on('message', (m: ToApiServerThread) => {
+      if (m.type === 'codeCache') loaded.save();
     });
-  } else if (m.type === 'router') {
-    server?.setDialer(m.on ? routedDial : undefined);
-  } else if (m.type === 'route') {
-    const resolve = routing.get(m.id);
-    routing.delete(m.id);
-    resolve?.(m.route);
-  } else if (m.type === 'stop') {
-    // a stop asked while the server starts (a Ctrl-C during `kubeloop dev`'s start) stops it once
-    // started: before, the server started after the stop and held the thread until it was terminated
-    starting.then(() => {
-      const s = server;
-      server = undefined;
-      return s?.stop();
-    }).then(() => post({ type: 'stopped' }), (err: unknown) => post({ type: 'stopped', error: err instanceof Error ? err.message : String(err) }))
-      .finally(() => port.close());
+    loaded.run();
+  } else {
+    post({ type: 'loaded', from: 'modules' });
+    enableCompileCache?.();
+    await import('./worker-main.js');
   }
-});
+}

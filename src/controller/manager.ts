@@ -19,7 +19,7 @@
  * informers stop, the Lease is released, servers close (the webhook server last but one: it
  * serves while the controllers drain).
  */
-import 'reflect-metadata';
+import '../reflect-metadata.js';
 import { Container, ContainerModule, type Newable } from './inversify.js';
 import type { Subscription } from '../rx/index.js';
 import { gvkString, type KubeObject } from '../api/index.js';

@@ -8,7 +8,7 @@
  * `@Controller` also makes the class injectable (inversify) and adds it to a process-wide
  * list that `kubeloop generate` and `Manager.registerAll()` read.
  */
-import 'reflect-metadata';
+import '../reflect-metadata.js';
 import { injectable } from './inversify.js';
 import type { KubeObject } from '../api/index.js';
 import { isValidFieldManager } from '../client/index.js';

@@ -4,10 +4,14 @@
  * redaction applied to every message, merge object, interpolation argument and
  * child binding (see redact.ts).
  */
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { createRequire } from 'node:module';
+import type { pino as Pino, Logger, LevelWithSilent } from 'pino';
 import { redactSecrets, redactString } from './redact.js';
 
 export type { Logger } from 'pino';
+
+// required, not imported: Node 20 scans an imported CommonJS package for its export names (~6 ms a start)
+const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
 
 export const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -94,13 +98,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         },
       },
     },
-    pretty ? prettyDestination(dest) : (dest as pino.DestinationStream),
+    pretty ? prettyDestination(dest) : (dest as Pino.DestinationStream),
   );
   // Child bindings bypass the log hook; redact them when the child is made. Set on
   // the root, this override is inherited by every descendant (children are
   // prototype-linked to their parent).
-  const rootChild = logger.child as unknown as (this: Logger, bindings: pino.Bindings, options?: pino.ChildLoggerOptions) => Logger;
-  logger.child = function child(this: Logger, bindings: pino.Bindings, childOptions?: pino.ChildLoggerOptions) {
+  const rootChild = logger.child as unknown as (this: Logger, bindings: Pino.Bindings, options?: Pino.ChildLoggerOptions) => Logger;
+  logger.child = function child(this: Logger, bindings: Pino.Bindings, childOptions?: Pino.ChildLoggerOptions) {
     return rootChild.call(this, redactSecrets(bindings, redactOpts), childOptions);
   } as unknown as typeof logger.child;
   return logger;

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fieldsV1FromObject, fieldSetFromObject } from './fieldpath.js';
 import { managerOrUserAgent, prefixFromUserAgent, rootNode, updateManagedFields } from './index.js';
+import { ANCIENT_CHANGES, MAX_UPDATE_MANAGERS } from './ssa.js';
 
 test('managerOrUserAgent: fieldManager first, else the User-Agent before its first "/" (upstream create.go cases)', () => {
   assert.equal(managerOrUserAgent('manager', 'userAgent'), 'manager');
@@ -118,4 +119,34 @@ test('creates that would record the same entry share one frozen managedFields li
   assert.notEqual(updated, a);
   assert.deepEqual(updated.map((e) => [e.manager, e.time, e.fieldsV1]), [['m', 'T1', { 'f:data': { 'f:k': {} } }], ['other', 'T3', { 'f:data': { 'f:l': {} } }]]);
   assert.deepEqual(b, [{ manager: 'm', operation: 'Update', apiVersion: 'v1', time: 'T1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:k': {} } } }]);
+});
+
+test('updateManagedFields keeps at most 10 Update entries: the oldest are merged per apiVersion into ancient-changes, as upstream capManagersManager', () => {
+  const gvk = { group: '', version: 'v1', kind: 'ConfigMap' };
+  type Obj = { apiVersion: string; kind: string; metadata: { name: string; managedFields?: unknown[] }; data: Record<string, string> };
+  let obj: Obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'n' }, data: {} };
+  const write = (manager: string, key: string, now: string, apiVersion = 'v1') => {
+    const next: Obj = { ...obj, metadata: { ...obj.metadata }, data: { ...obj.data, [key]: '1' } };
+    next.metadata.managedFields = updateManagedFields(obj, next, manager, 'Update', { ...gvk, version: apiVersion }, { now });
+    obj = next;
+  };
+  // an apply entry is never merged nor counted
+  obj.metadata.managedFields = [{ manager: 'applier', operation: 'Apply', apiVersion: 'v1', time: '2026-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:applied': {} } } }];
+  obj.data.applied = '1';
+  for (let i = 1; i <= MAX_UPDATE_MANAGERS; i++) write(`m${String(i).padStart(2, '0')}`, `k${i}`, `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`);
+  const managers = () => (obj.metadata.managedFields as Array<{ manager: string }>).map((e) => e.manager);
+  assert.equal(managers().length, 11, 'ten Update entries and the apply: nothing merged yet');
+  write('m11', 'k11', '2026-01-01T00:00:11Z');
+  const entries = obj.metadata.managedFields as Array<{ manager: string; time: string; apiVersion: string; fieldsV1: unknown }>;
+  assert.deepEqual(managers(), ['applier', ANCIENT_CHANGES, 'm03', 'm04', 'm05', 'm06', 'm07', 'm08', 'm09', 'm10', 'm11']);
+  const bucket = entries[1];
+  assert.equal(bucket.time, '2026-01-01T00:00:02Z', 'the bucket takes the newest merged entry\'s time');
+  assert.deepEqual(bucket.fieldsV1, { 'f:data': { 'f:k1': {}, 'f:k2': {} } });
+  // the next update merges the oldest remaining updater into the existing bucket
+  write('m12', 'k12', '2026-01-01T00:00:12Z');
+  assert.deepEqual(managers(), ['applier', ANCIENT_CHANGES, 'm04', 'm05', 'm06', 'm07', 'm08', 'm09', 'm10', 'm11', 'm12']);
+  assert.deepEqual((obj.metadata.managedFields as typeof entries)[1].fieldsV1, { 'f:data': { 'f:k1': {}, 'f:k2': {}, 'f:k3': {} } });
+  // an Update entry of another apiVersion counts too (the v1 bucket takes the oldest v1 updater)
+  write('other', 'k13', '2026-01-01T00:00:13Z', 'v2');
+  assert.deepEqual(managers(), ['applier', ANCIENT_CHANGES, 'm05', 'm06', 'm07', 'm08', 'm09', 'm10', 'm11', 'm12', 'other']);
 });

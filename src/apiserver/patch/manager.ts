@@ -86,3 +86,26 @@ export function fieldManagerErrors(name: string, field: string): FieldError[] {
   }
   return errs;
 }
+
+/** apimachinery validation.MaxSubresourceNameLength. */
+const MAX_SUBRESOURCE_NAME_LENGTH = 256;
+
+/**
+ * apimachinery's ValidateManagedFields, on metadata.managedFields: each entry's operation is
+ * Apply or Update, its fieldsType FieldsV1 (or none), its manager as a fieldManager, its
+ * subresource at most 256 bytes.
+ */
+export function managedFieldsErrors(entries: readonly unknown[]): FieldError[] {
+  const errs: FieldError[] = [];
+  entries.forEach((raw, i) => {
+    const e = (raw ?? {}) as { operation?: unknown; fieldsType?: unknown; manager?: unknown; subresource?: unknown };
+    const at = `metadata.managedFields[${i}]`;
+    if (e.operation !== 'Apply' && e.operation !== 'Update') errs.push({ type: 'FieldValueInvalid', field: `${at}.operation`, message: `${goQuote(String(e.operation ?? ''))}: must be \`Apply\` or \`Update\`` });
+    if (typeof e.fieldsType === 'string' && e.fieldsType !== '' && e.fieldsType !== 'FieldsV1') errs.push({ type: 'FieldValueInvalid', field: `${at}.fieldsType`, message: `${goQuote(e.fieldsType)}: must be \`FieldsV1\`` });
+    if (typeof e.manager === 'string') errs.push(...fieldManagerErrors(e.manager, `${at}.manager`));
+    if (typeof e.subresource === 'string' && Buffer.byteLength(e.subresource) > MAX_SUBRESOURCE_NAME_LENGTH) {
+      errs.push({ type: 'FieldValueTooLong', field: `${at}.subresource`, message: `may not be more than ${MAX_SUBRESOURCE_NAME_LENGTH} bytes` });
+    }
+  });
+  return errs;
+}

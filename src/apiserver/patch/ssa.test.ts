@@ -185,7 +185,7 @@ test('an object without managedFields: its fields belong to "before-first-apply"
   assert.equal((forced.object.spec as any).replicas, 1);
 });
 
-test('updateManagedFields: managedFields [{}] resets tracking; [] is ignored', () => {
+test('updateManagedFields: managedFields [{}] and [] reset tracking (upstream isResetManagedFields; TestClearManagedFieldsWithUpdateEmptyList)', () => {
   const obj = manifest(2);
   const created = updateManagedFields(undefined, obj, 'a', 'Update', gvk, { now: T0 });
   const live = { ...obj, metadata: { ...obj.metadata, managedFields: created } };
@@ -197,7 +197,33 @@ test('updateManagedFields: managedFields [{}] resets tracking; [] is ignored', (
   assert.deepEqual(after.map((e) => [e.manager, e.fieldsV1]), [['b', { 'f:spec': { 'f:replicas': {} } }]]);
   const emptied = structuredClone(live) as any;
   emptied.metadata.managedFields = [];
-  assert.deepEqual(updateManagedFields(live, emptied, 'b', 'Update', gvk, { now: T1 }), created);
+  assert.deepEqual(updateManagedFields(live, emptied, 'b', 'Update', gvk, { now: T1 }), []);
+  // absent: the stored entries stay (clients that drop managedFields do not lose them)
+  const absent = structuredClone(live) as any;
+  delete absent.metadata.managedFields;
+  assert.deepEqual(updateManagedFields(live, absent, 'b', 'Update', gvk, { now: T1 }), created);
+});
+
+test('updateManagedFields: an update\'s own managedFields replace the stored ones when they decode, else the stored ones stay (upstream decodeLiveOrNew)', () => {
+  const obj = manifest(2);
+  const created = updateManagedFields(undefined, obj, 'a', 'Update', gvk, { now: T0 });
+  const live = { ...obj, metadata: { ...obj.metadata, managedFields: created } };
+  const mine = [{ manager: 'mine', operation: 'Update', apiVersion: 'apps/v1', time: T0, fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } }];
+  const next = structuredClone(live) as any;
+  next.metadata.managedFields = mine;
+  assert.deepEqual(updateManagedFields(live, next, 'b', 'Update', gvk, { now: T1 }), mine, 'taken as they are when nothing else changed');
+  next.spec.replicas = 5;
+  assert.deepEqual(updateManagedFields(live, next, 'b', 'Update', gvk, { now: T1 }).map((e) => [e.manager, e.fieldsV1]), [['b', { 'f:spec': { 'f:replicas': {} } }]], 'the write takes replicas from them');
+  // entries that do not decode (operation, apiVersion, fieldsType) leave the stored ones in place
+  for (const bad of [{ operation: 'Foo' }, { apiVersion: '' }, { fieldsType: '' }, { fieldsType: 'FieldsV2' }, { fieldsV1: 'x' }]) {
+    const n = structuredClone(live) as any;
+    n.metadata.managedFields = [{ ...mine[0], ...bad }];
+    assert.deepEqual(updateManagedFields(live, n, 'b', 'Update', gvk, { now: T1 }), created, JSON.stringify(bad));
+  }
+  // a subresource write never takes them from the body
+  const status = structuredClone(live) as any;
+  status.metadata.managedFields = mine;
+  assert.deepEqual(updateManagedFields(live, status, 'b', 'Update', gvk, { now: T1, subresource: 'status' }), created);
 });
 
 test('a repeated identical apply changes nothing, not even the entry time', () => {

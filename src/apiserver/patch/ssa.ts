@@ -402,17 +402,15 @@ export function updateManagedFields(
     return entries;
   }
   const newSet = trackedSet(newObj, node, opts.ignore);
-  const newMeta = metaOf(newObj);
-  const mf = newMeta.managedFields;
-  const reset = Array.isArray(mf) && mf.length === 1 && isObject(mf[0]) && Object.keys(mf[0]).length === 0;
-  const entries = reset ? [] : decode(metaOf(oldObj).managedFields);
+  const stored = metaOf(oldObj).managedFields;
+  const given = opts.subresource ? undefined : givenManagedFields(metaOf(newObj).managedFields, stored);
+  const entries = given ?? decode(stored);
   const oldSet = trackedSet(oldObj, node, opts.ignore);
   const changed = changedPaths(newSet, oldObj, newObj);
   const removed = oldSet.difference(newSet);
   if (changed.isEmpty() && removed.isEmpty()) {
     // Nothing to record: hand back the stored entries untouched, so a no-op write stays a no-op.
-    const stored = metaOf(oldObj).managedFields;
-    return reset ? [] : Array.isArray(stored) ? (clone(stored) as ManagedFieldsEntry[]) : encode(entries);
+    return given ? encode(given) : Array.isArray(stored) ? (clone(stored) as ManagedFieldsEntry[]) : encode(entries);
   }
   let mine = entries.find((d) => sameIdentity(d.entry, manager, 'Update', opts.subresource, apiVersion));
   // (the entries' sets are this call's own, decoded above: changed in place where that is the same)
@@ -428,7 +426,91 @@ export function updateManagedFields(
     mine = { entry, set: changed };
     entries.push(mine);
   }
-  return encode(entries);
+  return encode(capUpdateManagers(entries));
+}
+
+/**
+ * The managedFields an update's body sets, as upstream's FieldManager takes them
+ * (apimachinery util/managedfields/internal/fieldmanager.go `decodeLiveOrNew`): `[]` or `[{}]`
+ * resets them (none; the write's own entry follows), a list that decodes replaces the stored
+ * one, and anything else — none given, or one that does not decode — keeps the stored entries
+ * (so clients that drop managedFields, e.g. from a cache, do not lose them). Undefined: keep the
+ * stored ones (also when the body sends them back as they are). Subresource writes never take
+ * them from the body (the caller's check).
+ */
+function givenManagedFields(given: unknown, stored: unknown): DecodedEntry[] | undefined {
+  if (!Array.isArray(given)) return undefined;
+  if (given.length === 0 || (given.length === 1 && isObject(given[0]) && Object.keys(given[0]).length === 0)) return [];
+  if (deepEqual(given, stored)) return undefined;
+  // internal/managedfields.go DecodeManagedFields: every entry or none; entries with the same
+  // identifier collapse, the later winning (a map keyed by it)
+  const byId = new Map<string, DecodedEntry>();
+  for (const e of given) {
+    if (!isObject(e)) return undefined;
+    const entry = e as ManagedFieldsEntry;
+    if (entry.operation !== 'Apply' && entry.operation !== 'Update') return undefined; // "operation must be `Apply` or `Update`"
+    if (typeof entry.apiVersion !== 'string' || entry.apiVersion === '') return undefined; // "apiVersion must not be empty"
+    if (entry.fieldsType !== 'FieldsV1') return undefined; // missing or invalid fieldsType
+    if (entry.fieldsV1 !== undefined && entry.fieldsV1 !== null && !isObject(entry.fieldsV1)) return undefined; // not a set
+    if (entry.manager !== undefined && typeof entry.manager !== 'string') return undefined;
+    if (entry.subresource !== undefined && typeof entry.subresource !== 'string') return undefined;
+    const id = managerIdentifier(entry.operation === 'Apply' ? { ...entry, apiVersion: undefined } : entry);
+    byId.delete(id);
+    byId.set(id, { entry: { ...entry }, set: FieldSet.fromFieldsV1(entry.fieldsV1) });
+  }
+  return byId.size > 0 ? [...byId.values()] : undefined;
+}
+
+/** k8s.io/apiserver fieldmanager DefaultMaxUpdateManagers: Update entries an object keeps. */
+export const MAX_UPDATE_MANAGERS = 10;
+/** The manager the oldest Update entries are merged into beyond that (capmanagers.go). */
+export const ANCIENT_CHANGES = 'ancient-changes';
+
+/**
+ * The manager identifier upstream keys entries by and breaks time ties with
+ * (fieldmanager/internal `BuildManagerIdentifier`): the entry's JSON without time, fieldsType and
+ * fields, in ManagedFieldsEntry's field order (Update entries keep their apiVersion).
+ */
+function managerIdentifier(e: ManagedFieldsEntry): string {
+  return JSON.stringify({ manager: e.manager || undefined, operation: e.operation || undefined, apiVersion: e.apiVersion || undefined, subresource: e.subresource || undefined });
+}
+
+/**
+ * After an Update, at most {@link MAX_UPDATE_MANAGERS} Update entries stay: beyond that the
+ * oldest are merged, per apiVersion, into an `ancient-changes` entry of that version, which takes
+ * the time of the newest entry merged into it (k8s.io/apiserver fieldmanager capmanagers.go
+ * `capUpdateManagers`, run on Updates only; applies are never merged). As upstream: updaters
+ * sorted by time (none = oldest), ties by identifier; the oldest of each version stays as it is
+ * until a second of that version is merged, when it becomes the bucket.
+ */
+function capUpdateManagers(entries: DecodedEntry[]): DecodedEntry[] {
+  const updaters = entries.filter((d) => d.entry.operation !== 'Apply' && !d.set.isEmpty());
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return entries;
+  updaters.sort((a, b) => byCodeUnit(a.entry.time ?? '', b.entry.time ?? '') || byCodeUnit(managerIdentifier(a.entry), managerIdentifier(b.entry)));
+  const isBucket = (d: DecodedEntry, version: string) => d.entry.manager === ANCIENT_CHANGES && d.entry.operation === 'Update' && !d.entry.subresource && (d.entry.apiVersion ?? '') === version;
+  const merged = new Set<DecodedEntry>();
+  const firstOfVersion = new Map<string, DecodedEntry>();
+  for (let i = 0, length = updaters.length; i < updaters.length && length > MAX_UPDATE_MANAGERS; i++) {
+    const d = updaters[i];
+    const version = d.entry.apiVersion ?? '';
+    const first = firstOfVersion.get(version);
+    if (first === undefined) {
+      firstOfVersion.set(version, d);
+      continue;
+    }
+    let bucket = entries.find((e) => !merged.has(e) && isBucket(e, version));
+    if (bucket === undefined) {
+      // the version's first entry becomes its bucket
+      first.entry = { manager: ANCIENT_CHANGES, operation: 'Update', apiVersion: first.entry.apiVersion, time: first.entry.time, fieldsType: 'FieldsV1' };
+      bucket = first;
+    }
+    if (d === bucket) continue; // (never merged into itself)
+    bucket.set = d.set.union(bucket.set);
+    bucket.entry = { ...bucket.entry, time: d.entry.time };
+    merged.add(d);
+    length--;
+  }
+  return entries.filter((d) => !merged.has(d));
 }
 
 /**

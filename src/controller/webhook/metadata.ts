@@ -20,7 +20,7 @@
  * services like controllers do, and add it to a process-wide list (as `@Controller`) that
  * `kubeloop generate` reads from modules' exports.
  */
-import 'reflect-metadata';
+import '../../reflect-metadata.js';
 import { injectable } from '../inversify.js';
 import type { KubeObject, LabelSelectorSpec } from '../../api/index.js';
 import { kindRefOf, type KindLike, type KindRef } from '../kinds.js';

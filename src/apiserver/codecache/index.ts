@@ -1,0 +1,2 @@
+export { compileCacheDir, ownCacheFolder } from './store.js';
+export { loadCachedScript, type CachedScript, type CacheState } from './script.js';
