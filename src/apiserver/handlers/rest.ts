@@ -10,7 +10,7 @@ import {
 } from '../../api/index.js';
 import { type AdmissionChain, type AdmissionRequest, type DeleteOptions } from '../admission/index.js';
 import { Converter } from '../conversion/index.js';
-import { applyPatch, managedFieldsErrors, managerOrUserAgent, rootNode, updateManagedFields } from '../patch/index.js';
+import { applyPatch, InvalidManagedFields, managerOrUserAgent, rootNode, updateManagedFields } from '../patch/index.js';
 import { newStatus } from '../defaults/index.js';
 import { applyDefaults, builtinDecoder, prune, type UnknownField, decodeErrorMetadata, type JSONSchemaProps, type SchemaNode } from '../schema/index.js';
 import { apiVersionOf, convertsVersions, generationBumps, KEEP_STATUS_ON_CREATE, statusWriteResult, type ResourceRegistry, type ResourceType } from '../resources/index.js';
@@ -510,8 +510,6 @@ export class ResourceOps {
     if (opts.managedFieldsDone) return;
     const manager = opts.userAgent === undefined && !opts.fieldManager ? IN_PROCESS_MANAGER : managerOrUserAgent(opts.fieldManager, opts.userAgent);
     const subresource = opts.scaleWrite ? 'scale' : opts.subresource;
-    const given = old && !subresource ? obj.metadata.managedFields : undefined;
-    let invalid: StatusError | undefined;
     try {
       const mf = updateManagedFields(old, old ? obj : asDecoded(t, obj), manager, 'Update', { group: t.group, version: t.version, kind: t.kind }, {
         subresource, node: schemaNodeOf(t),
@@ -520,18 +518,14 @@ export class ResourceOps {
       });
       if (mf.length) obj.metadata.managedFields = mf;
       else delete obj.metadata.managedFields;
-      // An update may set managedFields itself (patch/ssa.ts givenManagedFields): what it set is
-      // validated as ValidateObjectMeta validates them (apimachinery ValidateManagedFields).
-      if (given !== undefined && given !== old?.metadata.managedFields && mf.length) {
-        const errs = managedFieldsErrors(mf);
-        if (errs.length) invalid = newInvalid(t.group, t.kind, obj.metadata.name ?? '', errs);
-      }
-    } catch {
+    } catch (err) {
+      // An update may set managedFields itself (patch/ssa.ts givenManagedFields): what it set
+      // is validated as ValidateObjectMeta validates them (apimachinery ValidateManagedFields).
+      if (err instanceof InvalidManagedFields) throw newInvalid(t.group, t.kind, obj.metadata.name ?? '', err.errors);
       // upstream's UpdateNoErrors: a bookkeeping failure never fails the write
       if (old?.metadata.managedFields) obj.metadata.managedFields = old.metadata.managedFields;
       else delete obj.metadata.managedFields;
     }
-    if (invalid) throw invalid;
   }
 
   async create(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<WriteResult> {

@@ -12,10 +12,11 @@
  * schema when given (x-kubernetes-list-type/-map-keys/-map-type), else lists are atomic and
  * maps granular.
  */
-import type { GroupVersionKind, ManagedFieldsEntry } from '../../api/index.js';
+import type { FieldError, GroupVersionKind, ManagedFieldsEntry } from '../../api/index.js';
 import { StatusError, formatApiVersion, newBadRequest } from '../../api/index.js';
 import { builtinSchemaNode, structuralSchemaNode, ANY_NODE, type JSONSchemaProps, type SchemaNode } from '../schema/index.js';
 import { FieldSet, childForToken, type ItemIndex, fieldSetFromObject, fieldsV1FromObject, freezeFieldsV1, writesFieldsV1, listItemKey, pathString, removeAt, type FieldPath } from './fieldpath.js';
+import { managedFieldsErrors } from './manager.js';
 import { clone, deepEqual, isObject, type JsonObject } from './util.js';
 
 export interface ServerSideApplyInput {
@@ -410,7 +411,7 @@ export function updateManagedFields(
   const removed = oldSet.difference(newSet);
   if (changed.isEmpty() && removed.isEmpty()) {
     // Nothing to record: hand back the stored entries untouched, so a no-op write stays a no-op.
-    return given ? encode(given) : Array.isArray(stored) ? (clone(stored) as ManagedFieldsEntry[]) : encode(entries);
+    return given ? checked(encode(given), given) : Array.isArray(stored) ? (clone(stored) as ManagedFieldsEntry[]) : encode(entries);
   }
   let mine = entries.find((d) => sameIdentity(d.entry, manager, 'Update', opts.subresource, apiVersion));
   // (the entries' sets are this call's own, decoded above: changed in place where that is the same)
@@ -426,7 +427,26 @@ export function updateManagedFields(
     mine = { entry, set: changed };
     entries.push(mine);
   }
-  return encode(capUpdateManagers(entries));
+  return checked(encode(capUpdateManagers(entries)), given);
+}
+
+/**
+ * managedFields an update set itself that, once recorded, would not validate (apimachinery's
+ * ValidateManagedFields, run by ValidateObjectMeta on the result: a manager name that does not
+ * print or is too long, a subresource too long). The server answers 422 Invalid with them.
+ */
+export class InvalidManagedFields extends Error {
+  constructor(readonly errors: FieldError[]) {
+    super(errors.map((e) => `${e.field}: ${e.message}`).join(', '));
+  }
+}
+
+/** `result`, checked when it holds entries an update's body set (`given`); throws {@link InvalidManagedFields}. */
+function checked(result: ManagedFieldsEntry[], given: DecodedEntry[] | undefined): ManagedFieldsEntry[] {
+  if (given === undefined || given.length === 0) return result;
+  const errs = managedFieldsErrors(result);
+  if (errs.length > 0) throw new InvalidManagedFields(errs);
+  return result;
 }
 
 /**
