@@ -46,8 +46,7 @@ export const STAMP = '.bundled';
 
 /** The two packages: where tsc writes, where the bundle goes. */
 export const PACKAGES = [
-  // scripts: modules also built as one self-contained CommonJS script each (see SCRIPTS below)
-  { name: 'kubeloop', dir: '.', tsc: 'dist/src', out: 'dist/bundle', scripts: [{ in: 'dist/src/apiserver/worker-main.js', out: 'dist/bundle/apiserver/worker-main.cjs' }] },
+  { name: 'kubeloop', dir: '.', tsc: 'dist/src', out: 'dist/bundle' },
   // dist/console: its browser panels (scripts/build-console.mjs), not part of the bundle
   { name: '@kubeloop/ack', dir: 'controllers', tsc: 'dist', out: 'dist/bundle', notInput: ['dist/console'] },
 ];
@@ -91,6 +90,24 @@ export function entriesOf(p) {
   const ext = pkg.kubeloop?.cliExtension;
   if (ext) add(ext, toTsc(ext));
   return [...entries].map(([out, input]) => ({ in: input, out }));
+}
+
+/**
+ * The modules of package `p` also built as one self-contained CommonJS script each (see SCRIPTS
+ * below): package.json's `kubeloop.scripts`, each a path of the bundle folder ending in `.cjs`,
+ * built from tsc's file of the same path (`dist/bundle/apiserver/worker-main.cjs` from
+ * `dist/src/apiserver/worker-main.js`).
+ */
+export function scriptsOf(p) {
+  const dir = join(root, p.dir);
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  return (pkg.kubeloop?.scripts ?? []).map((out) => {
+    const o = strip(out);
+    if (!o.startsWith(`${p.out}/`) || !o.endsWith('.cjs')) throw new Error(`${p.name}: kubeloop.scripts: ${out} is not a .cjs file in ${p.out}/`);
+    const input = `${p.tsc}/${o.slice(p.out.length + 1, -'.cjs'.length)}.js`;
+    if (!existsSync(join(dir, input))) throw new Error(`${p.name}: ${input} is missing (run tsc first: npm run build)`);
+    return { in: input, out: o };
+  });
 }
 
 // Names esbuild changes. It renames a top-level declaration that another module of the same chunk
@@ -175,7 +192,7 @@ function staleness(p) {
   if (!existsSync(stamp)) return `${p.name}: ${join(p.dir, p.out)} is not built`;
   let entries;
   try {
-    entries = describe(entriesOf(p), p.scripts);
+    entries = describe(entriesOf(p), scriptsOf(p));
   } catch (err) {
     return err.message;
   }
@@ -232,12 +249,12 @@ async function bundle(p) {
   left.classes.forEach((n) => { if (!names.classes.has(n)) throw new Error(`${p.name}: esbuild renamed class ${n}, which ${CLASS_IN} does not find`); });
   left.functions.forEach((n) => { if (!names.functions.has(n)) throw new Error(`${p.name}: esbuild renamed function ${n}, which ${FUNCTION_IN} does not find`); });
   const outputs = [...result.outputFiles];
-  for (const script of p.scripts ?? []) outputs.push(...await buildScript(options, script, tscDir, declaredNames(inputs, false), names));
+  for (const script of scriptsOf(p)) outputs.push(...await buildScript(options, script, tscDir, declaredNames(inputs, false), names));
   for (const f of outputs) {
     mkdirSync(dirname(f.path), { recursive: true });
     writeFileSync(f.path, f.contents);
   }
-  writeFileSync(join(outdir, STAMP), describe(entries, p.scripts));
+  writeFileSync(join(outdir, STAMP), describe(entries, scriptsOf(p)));
 }
 
 // SCRIPTS. The API server's thread on Node 20 runs its server as one classic script through

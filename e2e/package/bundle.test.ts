@@ -134,7 +134,15 @@ test('scripts/bundle-packages.mjs: builds from package.json\'s entries, refuses 
 
     // an entry added to package.json makes the bundle stale; one whose default is not its twin's bundle is refused
     write('package.json', JSON.stringify({ ...framework, exports: { ...framework.exports, './later': entry('cli/later') } }));
-    assert.match(script('--check').stderr, /package\.json names other entry points than dist\/bundle was built for/);
+    assert.match(script('--check').stderr, /package\.json \(or this script\) names other entry points than dist\/bundle was built for/);
+    // kubeloop.scripts: a module also built as one CommonJS script (the API server thread's), run as such
+    write('package.json', JSON.stringify({ ...framework, kubeloop: { scripts: ['dist/bundle/cli/later.cjs'] } }));
+    assert.match(script('--check').stderr, /names other entry points/, 'a script added: stale');
+    assert.equal(script().status, 0);
+    const required = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(join(work, 'dist/bundle/cli/later.cjs'))}).later)`], { encoding: 'utf8' });
+    assert.equal(required.stdout.trim(), 'lazy', required.stderr);
+    write('package.json', JSON.stringify({ ...framework, kubeloop: { scripts: ['dist/bundle/cli/later.js'] } }));
+    assert.match(script().stderr, /kubeloop\.scripts: dist\/bundle\/cli\/later\.js is not a \.cjs file in dist\/bundle\//);
     write('package.json', JSON.stringify({ ...framework, exports: { ...framework.exports, './later': { ...entry('cli/later'), default: './dist/bundle/cli/other.js' } } }));
     const bad = script();
     assert.notEqual(bad.status, 0);

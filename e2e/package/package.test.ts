@@ -100,9 +100,11 @@ test('the tarball holds the framework, its OpenAPI documents and templates, and 
   }
   // only the framework's bundle (scripts/bundle-packages.mjs), tsc's declarations and the data:
   // every path is one of these (tsc's per-file modules stay home: the bin and every export are the bundle)
-  const stray = files.filter((f) => !/^(dist\/bundle\/.+\.js|dist\/src\/.+\.d\.ts|dist\/console\/.+|src\/apiserver\/openapi\/kubernetes-v1\.32\/.+|src\/cli\/init\/templates\/.+|package\.json|README\.md|LICENSE)$/.test(f));
+  const stray = files.filter((f) => !/^(dist\/bundle\/.+\.c?js|dist\/src\/.+\.d\.ts|dist\/console\/.+|src\/apiserver\/openapi\/kubernetes-v1\.32\/.+|src\/cli\/init\/templates\/.+|package\.json|README\.md|LICENSE)$/.test(f));
   assert.deepEqual(stray, [], 'files outside the framework build, its data and templates');
   assert.ok(files.includes(pkg.bin.kubeloop), `the bin ${pkg.bin.kubeloop} is in the tarball`);
+  // the API server thread's script (package.json kubeloop.scripts, run with V8's code cache)
+  for (const script of (pkg as { kubeloop?: { scripts?: string[] } }).kubeloop?.scripts ?? []) assert.ok(files.includes(script), `${script} is in the tarball`);
 });
 
 test('the packed package.json names only what the tarball holds: no kubeloop-unbundled condition (publint finds nothing)', { timeout: 300_000 }, () => {
