@@ -52,9 +52,10 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   return Number(v);
 }
 
-/** Whether a write is a dry run: its `dryRun` values, already checked (./options.ts), are all "All". */
-function dryRunOf(q: URLSearchParams, body?: { dryRun?: unknown }): boolean {
-  return (Array.isArray(body?.dryRun) && body.dryRun.length > 0) || q.getAll('dryRun').length > 0;
+/** Whether a write (its query) or a delete (its options) is a dry run: its `dryRun` values, already checked (./options.ts), are all "All". */
+function dryRunOf(from: URLSearchParams | { dryRun?: unknown }): boolean {
+  if (from instanceof URLSearchParams) return from.getAll('dryRun').length > 0;
+  return Array.isArray(from.dryRun) && from.dryRun.length > 0;
 }
 
 /** An object's JSON in the version of `t` (types sharing storage may store another version). */
@@ -246,23 +247,35 @@ export class ResourceHttp {
     };
   }
 
-  /** The DeleteOptions of a DELETE: body and query, type-checked before anything is deleted. */
+  /**
+   * The DeleteOptions of a DELETE, type-checked and validated before anything is deleted: from
+   * the body when it has one, else from the query — never both, as kube-apiserver
+   * (endpoints/handlers/delete.go DeleteResource and DeleteCollection: a non-empty body is
+   * decoded as the options, otherwise the query's parameters are).
+   */
   private async deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<{ options: DeleteOptions; dryRun: boolean }> {
-    const body = decodeBody(await readBody(req), req.headers['content-type']);
-    if (body !== undefined && body !== null) {
-      const err = decodeErrorDefinition(DELETE_OPTIONS, DELETE_OPTIONS_GVK, body);
-      if (err) throw err;
+    const buf = await readBody(req);
+    const body = buf.length > 0 ? decodeBody(buf, req.headers['content-type']) : undefined;
+    let options: DeleteOptions;
+    if (buf.length > 0) {
+      if (body !== undefined && body !== null) {
+        const err = decodeErrorDefinition(DELETE_OPTIONS, DELETE_OPTIONS_GVK, body);
+        if (err) throw err;
+      }
+      options = body && typeof body === 'object' ? { ...(body as DeleteOptions) } : {};
+    } else {
+      options = {};
+      const pp = q.get('propagationPolicy');
+      if (pp) options.propagationPolicy = pp as DeleteOptions['propagationPolicy'];
+      const grace = intParam(q, 'gracePeriodSeconds');
+      if (grace !== undefined) options.gracePeriodSeconds = grace;
+      if (q.get('orphanDependents') !== null) options.orphanDependents = truthy(q.get('orphanDependents'));
+      const dryRun = q.getAll('dryRun');
+      if (dryRun.length > 0) (options as { dryRun?: string[] }).dryRun = dryRun;
     }
-    const options: DeleteOptions = body && typeof body === 'object' ? { ...(body as DeleteOptions) } : {};
-    const pp = q.get('propagationPolicy');
-    if (pp) options.propagationPolicy = pp as DeleteOptions['propagationPolicy'];
-    const grace = intParam(q, 'gracePeriodSeconds');
-    if (grace !== undefined) options.gracePeriodSeconds = grace;
-    if (q.get('orphanDependents') !== null) options.orphanDependents = truthy(q.get('orphanDependents'));
-    const dryRun = q.getAll('dryRun');
-    checkDeleteOptions(dryRun.length > 0 ? { ...options, dryRun: [...dryRun, ...(Array.isArray(options.dryRun) ? options.dryRun : [])] } : options);
+    checkDeleteOptions(options);
     if (options.orphanDependents !== undefined) options.propagationPolicy = options.orphanDependents ? 'Orphan' : 'Background';
-    return { options, dryRun: dryRunOf(q, options as { dryRun?: unknown }) };
+    return { options, dryRun: dryRunOf(options as { dryRun?: unknown }) };
   }
 
   private async sendObject(res: ServerResponse, t: ResourceType, stored: KubeObject, json: string | undefined, accept: string | undefined, q: URLSearchParams): Promise<void> {

@@ -99,6 +99,18 @@ describe('write and delete options', () => {
       [{ reason: 'FieldValueTooLong', field: 'fieldManager' }, { reason: 'FieldValueNotSupported', field: 'dryRun' }, { reason: 'FieldValueNotSupported', field: 'fieldValidation' }]);
   });
 
+  it('a DELETE takes its options from its body when it has one, else from its query, never both (delete.go)', async () => {
+    assert.equal((await call(s, 'POST', CMS, cm('gone'))).status, 201);
+    assert.equal((await call(s, 'POST', CMS, cm('kept'))).status, 201);
+    // no body: the query's dryRun holds
+    assert.equal((await call(s, 'DELETE', `${CMS}/kept?dryRun=All`)).status, 200);
+    assert.equal((await call(s, 'GET', `${CMS}/kept`)).status, 200, 'a dry run deletes nothing');
+    // a body: the query is not read (its dryRun, even a bad one, plays no part)
+    const r = await call(s, 'DELETE', `${CMS}/gone?dryRun=bogus&propagationPolicy=Sideways`, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal((await call(s, 'GET', `${CMS}/gone`)).status, 404, 'deleted: the body had no dryRun');
+  });
+
   it('refuses a propagationPolicy it does not know and one given with orphanDependents', async () => {
     assertInvalid(await call(s, 'DELETE', `${CMS}/target?propagationPolicy=Sideways`), 'DeleteOptions',
       'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Sideways": supported values: "Foreground", "Background", "Orphan", "nil"',
