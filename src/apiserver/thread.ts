@@ -52,9 +52,10 @@ export interface RemoteApiServer {
 /** How the thread loads the server (./worker.ts); the defaults are what `kubeloop dev` uses. */
 export interface ApiServerThreadSpawnOptions {
   /**
-   * The server as one CommonJS script run with V8's code cache on Node 20 (default: the
-   * package's dist/bundle/apiserver/worker-main.cjs beside the entry; when missing, and with
-   * `null`, the ES modules).
+   * The server as one CommonJS script run with V8's code cache (default: the package's
+   * dist/bundle/apiserver/worker-main.cjs beside the entry on Node 20, the ES modules with Node's
+   * own compile cache on Node 22.1+; a path given here is used on any Node; when missing, and
+   * with `null`, the ES modules).
    */
   script?: string | null;
   /** The compile cache directory (default: `$NODE_COMPILE_CACHE`, else `os.tmpdir()/node-compile-cache`; off with `NODE_DISABLE_COMPILE_CACHE`). */

@@ -25,7 +25,10 @@ import type { FromApiServerThread, ToApiServerThread } from './thread.js';
 
 /** What the starting thread may say (`ApiServerThread.spawn`'s options): the script and the cache directory. */
 export interface ApiServerWorkerData {
-  /** The server as one CommonJS script (default: worker-main.cjs beside this module); null: the ES modules. */
+  /**
+   * The server as one CommonJS script (default: worker-main.cjs beside this module, on a Node
+   * without its own compile cache; a path given here is used on any Node); null: the ES modules.
+   */
   script?: string | null;
   /** The compile cache directory (default: Node's, ./codecache's `compileCacheDir`). */
   codeCacheDir?: string;
@@ -48,7 +51,9 @@ function cachedScript(given: ApiServerWorkerData): CachedScript | undefined {
 
 if (!isMainThread && parentPort) {
   const enableCompileCache = (module as { enableCompileCache?: () => unknown }).enableCompileCache;
-  const loaded = enableCompileCache ? undefined : cachedScript((workerData ?? {}) as ApiServerWorkerData);
+  const data = (workerData ?? {}) as ApiServerWorkerData;
+  // Node 22.1+ caches the modules' compiled code itself: the script only when it is asked for by path
+  const loaded = enableCompileCache && data.script === undefined ? undefined : cachedScript(data);
   const port = parentPort;
   const post = (m: FromApiServerThread) => port.postMessage(m);
   if (loaded) {
