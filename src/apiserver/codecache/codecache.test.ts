@@ -35,6 +35,14 @@ function load(folder: string | undefined) {
 
 const entries = (folder: string) => readdirSync(folder).filter((n) => n.endsWith('.v8cache'));
 
+/** A load that compiled afresh (`how` the cache was), saved its code, and the next load used it. */
+function assertRecompiledAndSaved(folder: string, how: 'missing' | 'rejected') {
+  const again = load(folder);
+  assert.equal(again.cache, how);
+  assert.equal(again.save(), true);
+  assert.equal(load(folder).cache, 'used');
+}
+
 describe('the code cache of a script', () => {
   it('runs the script as a CommonJS module, in its own strictness', () => {
     const { exports, cache } = load(undefined);
@@ -69,10 +77,7 @@ describe('the code cache of a script', () => {
     const folder = ownCacheFolder(join(dir, 'cache'))!;
     load(folder).save();
     writeFileSync(script, SCRIPT.replace("'hello '", "'hello' + ' '"));
-    const changed = load(folder);
-    assert.equal(changed.cache, 'missing');
-    assert.equal(changed.save(), true);
-    assert.equal(load(folder).cache, 'used');
+    assertRecompiledAndSaved(folder, 'missing');
   });
 
   it('compiles afresh from a damaged or truncated entry, and replaces it', () => {
@@ -84,10 +89,7 @@ describe('the code cache of a script', () => {
     flipped[flipped.length - 10] ^= 0xff;
     for (const bad of [flipped, good.subarray(0, good.length - 100), good.subarray(0, 10), Buffer.alloc(0)]) {
       writeFileSync(file, bad);
-      const again = load(folder);
-      assert.equal(again.cache, 'missing');
-      assert.equal(again.save(), true);
-      assert.equal(load(folder).cache, 'used');
+      assertRecompiledAndSaved(folder, 'missing');
     }
   });
 
@@ -95,10 +97,7 @@ describe('the code cache of a script', () => {
     const folder = ownCacheFolder(join(dir, 'cache'))!;
     // a well-formed entry for this very text whose data is not V8's
     assert.equal(writeEntry(folder, script, { bytes: readFileSync(script) }, Buffer.from('not a code cache, but checksummed as one')), true);
-    const refused = load(folder);
-    assert.equal(refused.cache, 'rejected');
-    assert.equal(refused.save(), true);
-    assert.equal(load(folder).cache, 'used');
+    assertRecompiledAndSaved(folder, 'rejected');
   });
 
   it('does not read an entry through a symbolic link', () => {
