@@ -291,21 +291,20 @@ export async function main(args: string[]): Promise<void> {
     cpu_us_per_pod: { kubeloop: cpu(k, 'scheduler'), floor: cpu(f, 'load_generator') },
     cpu_is: 'process CPU time per pod: the scheduler\'s and its server\'s from its caches synced to the last binding, the load generator\'s over its bindings and its server\'s from before its start to the last binding',
   }));
+  /** The line of a floor variant (its rounds `fv`, metric `pods_bound_per_sec_with_<name>`) beside the plain floor `f`. */
+  const variantLine = (name: string, fv: Round[], floorIs: string) => JSON.stringify({
+    ...base, metric: `pods_bound_per_sec_with_${name}`, unit: 'pods/s', kubeloop: spread(rate(k)), [`floor_with_${name}`]: spread(rate(fv)), floor: spread(rate(f)),
+    ratio: spread(k.map((x, i) => x.rate / fv[i].rate)), [`floor_with_${name}_over_floor`]: spread(fv.map((x, i) => x.rate / f[i].rate)),
+    cpu_us_per_pod: { [`floor_with_${name}`]: cpu(fv, 'load_generator') },
+    floor_is: floorIs,
+  });
   if (watchFloor) {
-    console.log(JSON.stringify({
-      ...base, metric: 'pods_bound_per_sec_with_pod_watch', unit: 'pods/s', kubeloop: spread(rate(k)), floor_with_pod_watch: spread(rate(fw)), floor: spread(rate(f)),
-      ratio: spread(k.map((x, i) => x.rate / fw[i].rate)), floor_with_pod_watch_over_floor: spread(fw.map((x, i) => x.rate / f[i].rate)),
-      cpu_us_per_pod: { floor_with_pod_watch: cpu(fw, 'load_generator') },
-      floor_is: 'bind-only as above, with a kubeloop pod informer watching in the load generator\'s process (not the goal)',
-    }));
+    console.log(variantLine('pod_watch', fw,
+      'bind-only as above, with a kubeloop pod informer watching in the load generator\'s process (not the goal)'));
   }
   if (eventsFloor) {
-    console.log(JSON.stringify({
-      ...base, metric: 'pods_bound_per_sec_with_events', unit: 'pods/s', kubeloop: spread(rate(k)), floor_with_events: spread(rate(fe)), floor: spread(rate(f)),
-      ratio: spread(k.map((x, i) => x.rate / fe[i].rate)), floor_with_events_over_floor: spread(fe.map((x, i) => x.rate / f[i].rate)),
-      cpu_us_per_pod: { floor_with_events: cpu(fe, 'load_generator') },
-      floor_is: 'bind-only as above, each binding followed by the core/v1 Scheduled Event a scheduler writes for it, 16 Events at a time beside the bindings (not the goal)',
-    }));
+    console.log(variantLine('events', fe,
+      'bind-only as above, each binding followed by the core/v1 Scheduled Event a scheduler writes for it, 16 Events at a time beside the bindings (not the goal)'));
   }
   if (oneProcess) {
     console.log(JSON.stringify({
