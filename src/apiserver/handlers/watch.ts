@@ -392,9 +392,9 @@ export class WatchHub {
   private eventText(r: WatchRequest, type: string, obj: KubeObject, json: string): string {
     if (r.table) {
       const table = toTable(r.type, [obj], { includeObject: r.table.includeObject, resourceVersion: obj.metadata.resourceVersion });
-      return `{"type":"${type}","object":${JSON.stringify(table)}}\n`;
+      return eventLine(type, JSON.stringify(table));
     }
-    return `{"type":"${type}","object":${this.objectJson(r.type, obj, json)}}\n`;
+    return eventLine(type, this.objectJson(r.type, obj, json));
   }
 
   /**
