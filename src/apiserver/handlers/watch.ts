@@ -568,11 +568,7 @@ function writeLines(res: ServerResponse, lines: readonly string[], done: () => v
     if (spare.length < SPARE_MAX) spare.push(buf);
     return;
   }
-  const chunk = buf;
-  res.write(off === chunk.length ? chunk : chunk.subarray(0, off), (err) => {
-    if (!err && spare.length < SPARE_MAX) spare.push(chunk);
-    done();
-  });
+  writeChunk(res, buf, off, done);
 }
 
 const LINE_END = Buffer.from('}\n');
@@ -589,10 +585,14 @@ function chunkBuffer(): Buffer {
   return spare.pop() ?? Buffer.allocUnsafe(CHUNK);
 }
 
-/** Writes the first `len` bytes of `buf`; the buffer is reused once the write completed (never after a failed one). */
-function writeChunk(res: ServerResponse, buf: Buffer, len: number): void {
+/**
+ * Writes the first `len` bytes of `buf`; the buffer is reused once the write completed (never
+ * after a failed one), and `done` runs then.
+ */
+function writeChunk(res: ServerResponse, buf: Buffer, len: number, done?: () => void): void {
   res.write(len === buf.length ? buf : buf.subarray(0, len), (err) => {
     if (!err && spare.length < SPARE_MAX) spare.push(buf);
+    done?.();
   });
 }
 
