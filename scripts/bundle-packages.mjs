@@ -242,19 +242,21 @@ async function bundle(p) {
   const inputs = [];
   const collect = { name: 'collect', setup(b) { b.onLoad({ filter: /\.js$/ }, (args) => { if (args.path.startsWith(tscDir + sep)) inputs.push(readFileSync(args.path, 'utf8')); return undefined; }); } };
   const first = await build({ ...options, write: false, plugins: [collect] });
-  const names = renamed(texts(first), declaredNames(inputs, false));
+  const source = declaredNames(inputs, false);
+  const names = renamed(texts(first), source);
   const result = await build({ ...options, write: false, plugins: [keepNames(tscDir, names)] });
   // the names set here are the source's; whatever is still renamed would be a declaration the patterns miss
-  const left = renamed(texts(result), declaredNames(inputs, false));
+  const left = renamed(texts(result), source);
   left.classes.forEach((n) => { if (!names.classes.has(n)) throw new Error(`${p.name}: esbuild renamed class ${n}, which ${CLASS_IN} does not find`); });
   left.functions.forEach((n) => { if (!names.functions.has(n)) throw new Error(`${p.name}: esbuild renamed function ${n}, which ${FUNCTION_IN} does not find`); });
   const outputs = [...result.outputFiles];
-  for (const script of scriptsOf(p)) outputs.push(...await buildScript(options, script, tscDir, declaredNames(inputs, false), names));
+  const scripts = scriptsOf(p);
+  for (const script of scripts) outputs.push(...await buildScript(options, script, tscDir, source, names));
   for (const f of outputs) {
     mkdirSync(dirname(f.path), { recursive: true });
     writeFileSync(f.path, f.contents);
   }
-  writeFileSync(join(outdir, STAMP), describe(entries, scriptsOf(p)));
+  writeFileSync(join(outdir, STAMP), describe(entries, scripts));
 }
 
 // SCRIPTS. The API server's thread on Node 20 runs its server as one classic script through
