@@ -66,15 +66,20 @@ contexts: [{name: ctx, context: {cluster: c, user: u}}]
 current-context: ctx
 `,
   });
+  const lean = new Transport(config);
+  const node = new Transport(config, { maxSockets: 1000 });
   return {
     got,
     port,
     /** on its own connections (http1.ts) */
-    lean: new Transport(config),
+    lean,
     /** through Node's http client and agent (a socket cap takes that path) */
-    node: new Transport(config, { maxSockets: 1000 }),
+    node,
     config,
+    /** Closes both transports and the server (its connections first). */
     async close() {
+      lean.close();
+      node.close();
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
     },
@@ -111,8 +116,6 @@ test('a complete request puts the same bytes on the wire as Node\'s http client,
     assert.equal(conns(0).size, 1);
     assert.equal(conns(1).size, 1);
   } finally {
-    s.lean.close();
-    s.node.close();
     await s.close();
   }
 });
@@ -154,8 +157,6 @@ test('answers are read as Node reads them: lengths, chunks, 1xx, repeated header
       assert.equal(x.body.toString('utf8'), y.body.toString('utf8'), `answer ${i}`);
     }
   } finally {
-    s.lean.close();
-    s.node.close();
     await s.close();
   }
 });
@@ -210,8 +211,6 @@ test('connections are kept or closed as the answer allows, as Node\'s agent does
     assert.deepEqual(runs[0], [0, 0, 0, 1, 1, 2, 2, 2, 2, 3, 3, 4]);
     assert.deepEqual(runs[1], runs[0]);
   } finally {
-    s.lean.close();
-    s.node.close();
     await s.close();
   }
 });
@@ -225,8 +224,6 @@ test('a streaming request takes an idle connection of the complete ones (one set
     assert.deepEqual(s.got.map((g) => g.conn), [0, 0, 1]);
     req.destroy();
   } finally {
-    s.lean.close();
-    s.node.close();
     await s.close();
   }
 });
@@ -254,8 +251,6 @@ test('Node\'s errors: hang-up, idle timeout, abort, invalid headers and paths', 
   } finally {
     lean.close();
     node.close();
-    s.lean.close();
-    s.node.close();
     await s.close();
   }
 });
@@ -293,8 +288,6 @@ test('a request in flight keeps the process alive; idle connections do not', { t
   } finally {
     for (const sock of sockets) sock.destroy();
     await new Promise<void>((r) => late.close(() => r()));
-    s.lean.close();
-    s.node.close();
     await s.close();
   }
 });
@@ -318,8 +311,6 @@ test('an idle connection the server ended takes no more requests: the next one g
     assert.equal(sockets.length, 2);
   } finally {
     pool.destroy();
-    s.lean.close();
-    s.node.close();
     await s.close();
   }
 });
@@ -347,8 +338,6 @@ test('framing Node refuses is refused alike, and what it takes is taken (lengths
       assert.equal(got[0], got[1], `answer ${i}`);
     }
   } finally {
-    s.lean.close();
-    s.node.close();
     await s.close();
   }
 });
@@ -366,8 +355,6 @@ test('a negative request timeout is no timeout, as on Node\'s client, and holds 
   } finally {
     lean.close();
     node.close();
-    s.lean.close();
-    s.node.close();
     await s.close();
   }
 });

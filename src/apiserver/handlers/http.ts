@@ -52,12 +52,6 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   return Number(v);
 }
 
-/** Whether a write (its query) or a delete (its options) is a dry run: its `dryRun` values, already checked (./options.ts), are all "All". */
-function dryRunOf(from: URLSearchParams | { dryRun?: unknown }): boolean {
-  if (from instanceof URLSearchParams) return from.getAll('dryRun').length > 0;
-  return Array.isArray(from.dryRun) && from.dryRun.length > 0;
-}
-
 /** An object's JSON in the version of `t` (types sharing storage may store another version). */
 function objectJson(t: ResourceType, obj: KubeObject, json?: string): string {
   const av = apiVersionOf(t);
@@ -222,7 +216,7 @@ export class ResourceHttp {
     checkWriteOptions(kind, q, req.headers['content-type']);
     const fv = q.get('fieldValidation');
     // (what clientOf gives, without its object per write)
-    return { dryRun: dryRunOf(q), fieldManager: q.get('fieldManager') ?? undefined, userAgent: req.headers['user-agent'] ?? '', fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined, warn: res ? warnerOf(res) : undefined, user: this.userOf(req) };
+    return { dryRun: q.has('dryRun'), fieldManager: q.get('fieldManager') ?? undefined, userAgent: req.headers['user-agent'] ?? '', fieldValidation: (fv as WriteOptions['fieldValidation']) || undefined, warn: res ? warnerOf(res) : undefined, user: this.userOf(req) };
   }
 
   /** Who is writing, and where warnings for them go (`Warning: 299 - "text"` headers, capped as kube-apiserver caps them; kubectl prints "Warning: text"). */
@@ -255,9 +249,9 @@ export class ResourceHttp {
    */
   private async deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<{ options: DeleteOptions; dryRun: boolean }> {
     const buf = await readBody(req);
-    const body = buf.length > 0 ? decodeBody(buf, req.headers['content-type']) : undefined;
     let options: DeleteOptions;
     if (buf.length > 0) {
+      const body = decodeBody(buf, req.headers['content-type']);
       if (body !== undefined && body !== null) {
         const err = decodeErrorDefinition(DELETE_OPTIONS, DELETE_OPTIONS_GVK, body);
         if (err) throw err;
@@ -271,11 +265,11 @@ export class ResourceHttp {
       if (grace !== undefined) options.gracePeriodSeconds = grace;
       if (q.get('orphanDependents') !== null) options.orphanDependents = truthy(q.get('orphanDependents'));
       const dryRun = q.getAll('dryRun');
-      if (dryRun.length > 0) (options as { dryRun?: string[] }).dryRun = dryRun;
+      if (dryRun.length > 0) options.dryRun = dryRun;
     }
     checkDeleteOptions(options);
     if (options.orphanDependents !== undefined) options.propagationPolicy = options.orphanDependents ? 'Orphan' : 'Background';
-    return { options, dryRun: dryRunOf(options as { dryRun?: unknown }) };
+    return { options, dryRun: (options.dryRun?.length ?? 0) > 0 }; // (its values checked: all "All")
   }
 
   private async sendObject(res: ServerResponse, t: ResourceType, stored: KubeObject, json: string | undefined, accept: string | undefined, q: URLSearchParams): Promise<void> {

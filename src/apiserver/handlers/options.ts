@@ -72,9 +72,20 @@ export function checkDeleteOptions(options: { propagationPolicy?: unknown; orpha
   if (options.orphanDependents !== undefined && options.orphanDependents !== null && hasPolicy) {
     errs.push({ type: 'FieldValueInvalid', field: 'propagationPolicy', message: `${JSON.stringify(policy)}: orphanDependents and deletionPropagation cannot be both set` });
   }
-  if (hasPolicy && !['Foreground', 'Background', 'Orphan'].includes(policy as string)) {
-    errs.push({ type: 'FieldValueNotSupported', field: 'propagationPolicy', message: `${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"` });
-  }
+  const bad = propagationPolicyError(policy);
+  if (bad) errs.push(bad);
   if (Array.isArray(options.dryRun)) errs.push(...dryRunErrors(options.dryRun as string[]));
   if (errs.length > 0) throw newInvalid(META_GROUP, 'DeleteOptions', '', errs);
+}
+
+/** ValidateDeleteOptions' check of a propagationPolicy (none is fine); also run by in-process deletes (rest.ts). */
+export function propagationPolicyError(policy: unknown): FieldError | undefined {
+  if (policy === undefined || policy === null || ['Foreground', 'Background', 'Orphan'].includes(policy as string)) return undefined;
+  return { type: 'FieldValueNotSupported', field: 'propagationPolicy', message: `${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"` };
+}
+
+/** {@link propagationPolicyError} as the 422 Invalid DeleteOptions it is answered with. */
+export function checkPropagationPolicy(policy: unknown): void {
+  const bad = propagationPolicyError(policy);
+  if (bad) throw newInvalid(META_GROUP, 'DeleteOptions', '', [bad]);
 }

@@ -16,6 +16,7 @@ import { applyDefaults, builtinDecoder, prune, type UnknownField, decodeErrorMet
 import { apiVersionOf, convertsVersions, generationBumps, KEEP_STATUS_ON_CREATE, statusWriteResult, type ResourceRegistry, type ResourceType } from '../resources/index.js';
 import type { Change, Store, Stored } from '../storage/index.js';
 import type { UserInfo } from '../auth/index.js';
+import { checkPropagationPolicy } from './options.js';
 import { newUid } from './uid.js';
 import { clone, deepEqual, randomSuffix, validateName } from './util.js';
 
@@ -842,9 +843,7 @@ export class ResourceOps {
     if (pre?.resourceVersion && pre.resourceVersion !== String(current.rv)) {
       throw newConflict(gr(t), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.rv}`);
     }
-    if (options.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(options.propagationPolicy)) {
-      throw newInvalid('meta.k8s.io', 'DeleteOptions', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', message: `"${options.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"` }]);
-    }
+    checkPropagationPolicy(options.propagationPolicy);
     const obj = clone(current.obj);
     const req: AdmissionRequest = {
       operation: 'DELETE', type: t, namespace, name, object: obj, oldObject: current.obj, deleteOptions: options,

@@ -8,7 +8,7 @@ export { jsonPatch } from './json-patch.js';
 export { mergePatch } from './merge-patch.js';
 export { strategicMergePatch, UNKNOWN_FORMAT_MESSAGE } from './strategic.js';
 export { serverSideApply, updateManagedFields, rootNode, BEFORE_FIRST_APPLY, InvalidManagedFields } from './ssa.js';
-export { managerOrUserAgent, prefixFromUserAgent, fieldManagerErrors, managedFieldsErrors, FIELD_MANAGER_MAX_LENGTH } from './manager.js';
+export { managerOrUserAgent, prefixFromUserAgent, FIELD_MANAGER_MAX_LENGTH } from './manager.js';
 export type { ServerSideApplyInput, ServerSideApplyResult, UpdateManagedFieldsOptions } from './ssa.js';
 export { applyPatch, patchTypeOf, PATCH_CONTENT_TYPES } from './dispatch.js';
 export type { PatchType, ApplyPatchOptions } from './dispatch.js';

@@ -7,7 +7,7 @@
  * neither gets the empty manager (an entry without `manager`).
  */
 
-import type { FieldError } from '../../api/index.js';
+import type { FieldError, ManagedFieldsEntry } from '../../api/index.js';
 
 /** apimachinery validation.FieldManagerMaxLength: bytes of UTF-8. */
 export const FIELD_MANAGER_MAX_LENGTH = 128;
@@ -91,19 +91,17 @@ export function fieldManagerErrors(name: string, field: string): FieldError[] {
 const MAX_SUBRESOURCE_NAME_LENGTH = 256;
 
 /**
- * apimachinery's ValidateManagedFields, on metadata.managedFields: each entry's operation is
- * Apply or Update, its fieldsType FieldsV1 (or none), its manager as a fieldManager, its
- * subresource at most 256 bytes.
+ * apimachinery's ValidateManagedFields, on recorded managedFields: each entry's manager as a
+ * fieldManager, its subresource at most 256 bytes. (Its operation and fieldsType checks pass by
+ * construction here: entries reach a record only once decoded, which already requires Apply or
+ * Update and FieldsV1 — ssa.ts givenManagedFields.)
  */
-export function managedFieldsErrors(entries: readonly unknown[]): FieldError[] {
+export function managedFieldsErrors(entries: readonly ManagedFieldsEntry[]): FieldError[] {
   const errs: FieldError[] = [];
-  entries.forEach((raw, i) => {
-    const e = (raw ?? {}) as { operation?: unknown; fieldsType?: unknown; manager?: unknown; subresource?: unknown };
+  entries.forEach((e, i) => {
     const at = `metadata.managedFields[${i}]`;
-    if (e.operation !== 'Apply' && e.operation !== 'Update') errs.push({ type: 'FieldValueInvalid', field: `${at}.operation`, message: `${goQuote(String(e.operation ?? ''))}: must be \`Apply\` or \`Update\`` });
-    if (typeof e.fieldsType === 'string' && e.fieldsType !== '' && e.fieldsType !== 'FieldsV1') errs.push({ type: 'FieldValueInvalid', field: `${at}.fieldsType`, message: `${goQuote(e.fieldsType)}: must be \`FieldsV1\`` });
-    if (typeof e.manager === 'string') errs.push(...fieldManagerErrors(e.manager, `${at}.manager`));
-    if (typeof e.subresource === 'string' && Buffer.byteLength(e.subresource) > MAX_SUBRESOURCE_NAME_LENGTH) {
+    if (e.manager !== undefined) errs.push(...fieldManagerErrors(e.manager, `${at}.manager`));
+    if (e.subresource !== undefined && Buffer.byteLength(e.subresource) > MAX_SUBRESOURCE_NAME_LENGTH) {
       errs.push({ type: 'FieldValueTooLong', field: `${at}.subresource`, message: `may not be more than ${MAX_SUBRESOURCE_NAME_LENGTH} bytes` });
     }
   });

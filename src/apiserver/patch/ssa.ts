@@ -474,9 +474,7 @@ function givenManagedFields(given: unknown, stored: unknown): DecodedEntry[] | u
     if (entry.fieldsV1 !== undefined && entry.fieldsV1 !== null && !isObject(entry.fieldsV1)) return undefined; // not a set
     if (entry.manager !== undefined && typeof entry.manager !== 'string') return undefined;
     if (entry.subresource !== undefined && typeof entry.subresource !== 'string') return undefined;
-    const id = managerIdentifier(entry.operation === 'Apply' ? { ...entry, apiVersion: undefined } : entry);
-    byId.delete(id);
-    byId.set(id, { entry: { ...entry }, set: FieldSet.fromFieldsV1(entry.fieldsV1) });
+    byId.set(managerIdentifier(entry), { entry: { ...entry }, set: FieldSet.fromFieldsV1(entry.fieldsV1) });
   }
   return byId.size > 0 ? [...byId.values()] : undefined;
 }
@@ -489,10 +487,11 @@ export const ANCIENT_CHANGES = 'ancient-changes';
 /**
  * The manager identifier upstream keys entries by and breaks time ties with
  * (fieldmanager/internal `BuildManagerIdentifier`): the entry's JSON without time, fieldsType and
- * fields, in ManagedFieldsEntry's field order (Update entries keep their apiVersion).
+ * fields, in ManagedFieldsEntry's field order; an Apply entry's without its apiVersion (one
+ * identity whatever version it applied).
  */
 function managerIdentifier(e: ManagedFieldsEntry): string {
-  return JSON.stringify({ manager: e.manager || undefined, operation: e.operation || undefined, apiVersion: e.apiVersion || undefined, subresource: e.subresource || undefined });
+  return JSON.stringify({ manager: e.manager || undefined, operation: e.operation || undefined, apiVersion: (e.operation !== 'Apply' && e.apiVersion) || undefined, subresource: e.subresource || undefined });
 }
 
 /**
